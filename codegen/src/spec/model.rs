@@ -1,0 +1,304 @@
+//! The spec model: what one YAML file under `spec/` deserialises into.
+//!
+//! The same structs are written by the importer (`serde_yaml::to_string`), read by the
+//! loader, described by the JSON Schema (`cargo xtask schema`) and consumed by the
+//! generator. Field order here is the field order in the YAML files, so keep the most
+//! useful facts for a reviewer first. Every struct denies unknown keys: a typo in a
+//! spec file is an error, not a silently ignored fact.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `spec/api.yaml`: service-wide facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Api {
+    /// The upstream documentation the spec was transcribed from.
+    pub docs: DocsPin,
+    /// Errors any method may return (the docs' `_includes/system-errors.md`).
+    pub system_errors: Vec<ErrorDoc>,
+}
+
+/// Which upstream docs commit the spec reflects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocsPin {
+    /// GitHub repository of the docs, `owner/name`.
+    pub repository: String,
+    /// Full commit hash the spec was imported from.
+    pub commit: String,
+    /// Commit date, ISO 8601.
+    pub date: String,
+    /// Base URL of the published docs; a method's page is `base_url` + its path with `.html`.
+    pub base_url: String,
+}
+
+/// One REST method: `spec/methods/<first segment>/<method>.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Method {
+    /// The method name exactly as called, e.g. `crm.calllist.add`.
+    pub method: String,
+    /// Where this method was transcribed from.
+    pub source: Source,
+    /// The page title (H1) without the method name.
+    pub title: String,
+    /// One-sentence summary (the first paragraph of the page).
+    pub summary: String,
+    /// Further description from the page, Markdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// OAuth scope / permission the method belongs to, e.g. `crm`.
+    pub scope: String,
+    /// Who may call the method, as the docs say it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<String>,
+    /// Set when the docs mark the method deprecated or its development halted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deprecated: Option<Deprecation>,
+    /// Other names that call the same method (`bizproc.workflow.instance.list`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// `true` when the method only reads: safe to retry after an ambiguous failure.
+    pub read_only: bool,
+    /// Present for list methods paged by `start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<ListFacts>,
+    /// Request parameters, in documented order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<Field>,
+    /// What `result` holds on success.
+    pub result: ResultSpec,
+    /// Method-specific documented errors (system errors live in `api.yaml`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ErrorDoc>,
+    /// Named types local to this method: nested objects and enums.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<TypeDef>,
+    /// Documented JSON examples.
+    #[serde(default, skip_serializing_if = "Examples::is_empty")]
+    pub examples: Examples,
+}
+
+/// Provenance: the upstream page a method or type was transcribed from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Path inside the docs repository, e.g. `api-reference/crm/call-list/crm-calllist-add.md`.
+    pub path: String,
+    /// Docs commit the page was read at.
+    pub commit: String,
+}
+
+/// Deprecation facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deprecation {
+    /// What the docs say (e.g. "Method development has been halted").
+    pub note: String,
+    /// The method to use instead, when the docs name one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<String>,
+}
+
+/// Facts about a list method (paged by `start`, 50 items a page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListFacts {
+    /// Items per page (the server's fixed page size).
+    pub page_size: u32,
+    /// Where the items sit inside `result`: empty for `result` itself, else a dotted key
+    /// path such as `items` or `tasks`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub items: String,
+    /// The item field holding the numeric ID, for ID-cursor export; absent when the
+    /// method cannot filter by ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_field: Option<String>,
+}
+
+/// A parameter or an object field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// Name exactly as on the wire (`ENTITY_TYPE`, `ownerTypeId`).
+    pub name: String,
+    /// Type expression in the spec grammar (see `spec/README.md`).
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// The docs' own type token when it differs from `type` (`user`, `crm_status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_type: Option<String>,
+    /// Required parameter (request) or always-present field (result).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub required: bool,
+    /// Markdown description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Default value, as the docs state it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// How the value is written on the wire when it differs from plain JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wire: Option<WireFormat>,
+}
+
+/// How a value is encoded on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WireFormat {
+    /// Boolean as `"Y"` / `"N"`.
+    Yn,
+    /// Boolean as `1` / `0`.
+    Int01,
+    /// Number sent as a JSON string (`"ID": "123"`).
+    String,
+}
+
+/// A named type: a nested object or an enum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TypeDef {
+    /// Type name in UpperCamelCase, unique within the method.
+    pub name: String,
+    /// Markdown description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Fields of an object type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<Field>>,
+    /// Values of an enum type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<EnumValue>>,
+    /// For enums: whether the values travel as JSON strings or integers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repr: Option<EnumRepr>,
+}
+
+/// Wire representation of enum values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EnumRepr {
+    /// `"CONTACT"`.
+    String,
+    /// `3`.
+    Integer,
+}
+
+/// One allowed value of an enum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnumValue {
+    /// The value exactly as on the wire.
+    pub value: String,
+    /// Rust variant name when the value is not a usable identifier (`1` → `Lead`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// What the value means.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+/// The `result` of a successful call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultSpec {
+    /// Type expression of `result`.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// The docs' own type token when it differs from `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_type: Option<String>,
+    /// Markdown description.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The envelope carries `total` and `next` (paged results).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub paged: bool,
+}
+
+/// A documented error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorDoc {
+    /// HTTP status, when documented.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The `error` code in the response body.
+    pub code: String,
+    /// The `error_description` text, when documented.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// What the error means.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+/// Documented JSON examples, kept as JSON text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// Request bodies (the `cURL (Webhook)` tab's `-d '...'`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request: Vec<Example>,
+    /// Successful response bodies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response: Vec<Example>,
+    /// Error response bodies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub error: Vec<Example>,
+}
+
+impl Examples {
+    /// No example of any kind.
+    pub fn is_empty(&self) -> bool {
+        self.request.is_empty() && self.response.is_empty() && self.error.is_empty()
+    }
+}
+
+/// One JSON example.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// The JSON text (valid JSON; the importer repairs or drops invalid examples).
+    pub json: String,
+    /// Set when the importer repaired the docs' JSON: what it changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repaired: Option<String>,
+    /// Why this example does not round-trip through the typed API, when it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_round_trip: Option<String>,
+}
+
+/// A curation patch: `spec/patches/<method>.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchFile {
+    /// The method the patches apply to.
+    pub method: String,
+    /// The corrections, applied in order after import.
+    pub patches: Vec<Patch>,
+}
+
+/// One correction of the imported spec: set `value` at `path`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Patch {
+    /// Why the docs are wrong or vague here (one line, for reviewers).
+    pub reason: String,
+    /// Location in the method file: keys and `name`/`code`/`value` selectors separated by
+    /// `/`, e.g. `params/fields/type` or `types/Fields/fields/TYPE_ID/wire`.
+    pub path: String,
+    /// What the importer produced there; the patch is reported as stale when the import
+    /// no longer produces this (the docs changed) and as obsolete when it already
+    /// produces `value` (the docs were fixed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<serde_json::Value>,
+    /// The replacement value (any YAML); absent to delete the node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}

@@ -1,0 +1,78 @@
+//! `cargo xtask <command>`: a thin CLI over `bitrix24-codegen`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Bitrix24 client project tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate `generated/` (client crate and Markdown docs) from `spec/`.
+    Codegen {
+        /// Regenerate in memory and fail with a diff when `generated/` is stale.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Transcribe the upstream docs pages into `spec/`, applying `spec/patches/`.
+    Import {
+        /// A checkout of bitrix24/b24restdocs (its root, holding `api-reference/`).
+        #[arg(long)]
+        docs: PathBuf,
+        /// Import only these methods (default: every method in `spec/`, or in `--list`).
+        #[arg(long = "method", value_name = "NAME")]
+        methods: Vec<String>,
+        /// A TSV file of `method<TAB>docs path` lines naming the methods to import.
+        #[arg(long)]
+        list: Option<PathBuf>,
+        /// Import in memory and fail with a diff when `spec/` differs.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Write the JSON Schema of the spec files to `spec/schema/`.
+    Schema {
+        /// Fail when the committed schema is stale.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    let result = match cli.command {
+        Command::Codegen { check } => bitrix24_codegen::generate::run(&root, check),
+        Command::Import {
+            docs,
+            methods,
+            list,
+            check,
+        } => bitrix24_codegen::import::run(&bitrix24_codegen::import::Options {
+            root,
+            docs,
+            methods,
+            list,
+            check,
+        }),
+        Command::Schema { check } => bitrix24_codegen::schema::run(&root, check),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
