@@ -5,5 +5,6 @@
 pub mod diagnostics;
 pub mod generate;
 pub mod import;
+pub mod naming;
 pub mod schema;
 pub mod spec;

@@ -1,0 +1,93 @@
+//! Rust names for spec names: one place, used by the validator (to find collisions) and
+//! by the generator (to emit identifiers).
+//!
+//! Rule for words Rust reserves: append `_` (`type` → `type_`, `Self` → `Self_`). Names
+//! that would start with a digit get a leading `_` (`1C` → `_1c`) for fields and `V` for
+//! types and variants (`1` → `V1`) — the spec should give enum values like `1` a `name`.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Every keyword of Rust 2024, strict and reserved, plus the weak keyword `union`
+/// and the names `Self`/`self`/`super`/`crate` that cannot even be raw identifiers.
+const RESERVED: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
+    "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
+    "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box",
+    "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual",
+    "yield", "union",
+];
+
+fn escape(mut name: String, digit_prefix: &str) -> String {
+    if name.is_empty() {
+        name.push_str("empty");
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, digit_prefix);
+    }
+    if RESERVED.contains(&name.as_str()) {
+        name.push('_');
+    }
+    name
+}
+
+/// A struct field or setter: `ENTITY_TYPE` → `entity_type`, `type` → `type_`.
+pub fn field(wire: &str) -> String {
+    escape(wire.to_snake_case(), "_")
+}
+
+/// A module for one method-name segment: `volatileType` → `volatile_type`, `enum` → `enum_`.
+pub fn module(segment: &str) -> String {
+    escape(segment.to_snake_case(), "_")
+}
+
+/// A type or enum variant: `ENTITY_TYPE` → `EntityType`, `Self` → `Self_`.
+pub fn type_name(name: &str) -> String {
+    escape(name.to_upper_camel_case(), "V")
+}
+
+/// The request struct of a method: the last segment in UpperCamelCase
+/// (`crm.activity.todo.updateColor` → `UpdateColor`).
+pub fn request(method: &str) -> String {
+    type_name(method.rsplit('.').next().unwrap_or(method))
+}
+
+/// The module path of a method: one module per segment
+/// (`crm.duplicate.volatileType.fields` → `["crm", "duplicate", "volatile_type", "fields"]`).
+pub fn method_modules(method: &str) -> Vec<String> {
+    method.split('.').map(module).collect()
+}
+
+/// The Rust path users write, e.g. `bitrix24::crm::calllist::Add`.
+pub fn request_path(method: &str) -> String {
+    let mods = method_modules(method);
+    let parent = &mods[..mods.len().saturating_sub(1)];
+    let mut path = String::from("bitrix24");
+    for m in parent {
+        path.push_str("::");
+        path.push_str(m);
+    }
+    path.push_str("::");
+    path.push_str(&request(method));
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions() {
+        assert_eq!(field("ENTITY_TYPE"), "entity_type");
+        assert_eq!(field("ownerTypeId"), "owner_type_id");
+        assert_eq!(field("type"), "type_");
+        assert_eq!(field("1C"), "_1c");
+        assert_eq!(module("enum"), "enum_");
+        assert_eq!(module("volatileType"), "volatile_type");
+        assert_eq!(type_name("ENTITY_TYPE"), "EntityType");
+        assert_eq!(type_name("self"), "Self_");
+        assert_eq!(type_name("1"), "V1");
+        assert_eq!(request("crm.activity.todo.updateColor"), "UpdateColor");
+        assert_eq!(request_path("crm.enum.fields"), "bitrix24::crm::enum_::Fields");
+    }
+}
