@@ -31,9 +31,23 @@ fn escape(mut name: String, digit_prefix: &str) -> String {
     name
 }
 
-/// A struct field or setter: `ENTITY_TYPE` → `entity_type`, `type` → `type_`.
+/// Names generated structs already use for their own methods and fields; a spec field
+/// that converts to one of them gets the same `_` suffix as a keyword.
+/// Trait methods are listed too: an inherent setter named `default` or `clone` would
+/// shadow `Default::default` / `Clone::clone` in method-call position.
+const STRUCT_MEMBERS: &[&str] = &[
+    "new", "extra", "insert_extra", "default", "clone", "eq", "ne", "fmt", "hash",
+    "serialize", "deserialize", "decode", "as_str", "to_string", "from_str",
+];
+
+/// A struct field or setter: `ENTITY_TYPE` → `entity_type`, `type` → `type_`,
+/// `NEW` → `new_` (see [`STRUCT_MEMBERS`]).
 pub fn field(wire: &str) -> String {
-    escape(wire.to_snake_case(), "_")
+    let mut name = escape(wire.to_snake_case(), "_");
+    if STRUCT_MEMBERS.contains(&name.as_str()) {
+        name.push('_');
+    }
+    name
 }
 
 /// A module for one method-name segment: `volatileType` → `volatile_type`, `enum` → `enum_`.
@@ -44,6 +58,16 @@ pub fn module(segment: &str) -> String {
 /// A type or enum variant: `ENTITY_TYPE` → `EntityType`, `Self` → `Self_`.
 pub fn type_name(name: &str) -> String {
     escape(name.to_upper_camel_case(), "V")
+}
+
+/// An enum variant: like [`type_name`], and `Unknown` (the generated fallback variant
+/// for values this version does not know) becomes `Unknown_`.
+pub fn variant(name: &str) -> String {
+    let mut v = type_name(name);
+    if v == "Unknown" {
+        v.push('_');
+    }
+    v
 }
 
 /// The request struct of a method: the last segment in UpperCamelCase
@@ -82,6 +106,7 @@ mod tests {
         assert_eq!(field("ownerTypeId"), "owner_type_id");
         assert_eq!(field("type"), "type_");
         assert_eq!(field("1C"), "_1c");
+        assert_eq!(field("NEW"), "new_");
         assert_eq!(module("enum"), "enum_");
         assert_eq!(module("volatileType"), "volatile_type");
         assert_eq!(type_name("ENTITY_TYPE"), "EntityType");

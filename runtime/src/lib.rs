@@ -1,1 +1,53 @@
-//! placeholder
+//! Hand-written half of the typed Bitrix24 REST client.
+//!
+//! The generated `bitrix24` crate describes each REST method as a plain request value that
+//! implements [`Method`]; this crate sends it with [`Client::call`] and decodes the reply.
+//!
+//! - [`Client`]: an inbound-webhook client (`https://<portal>/rest/<user_id>/<code>/`).
+//! - [`Response`] and [`Time`]: the JSON envelope around every result.
+//! - [`Error`] and [`ApiError`]: transport, decoding and API failures.
+//! - [`wire`]: lenient decoding (IDs as strings, `"Y"`/`"N"` booleans, `[]` as an empty
+//!   map, ...) and wire encodings used by the generated `#[serde(...)]` attributes.
+//! - [`File`]: a file parameter or value, `[name, base64 content]` on the wire.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), bitrix24_runtime::Error> {
+//! let client = bitrix24_runtime::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
+//! let reply = client.call_raw("user.current", serde_json::json!({})).await?;
+//! println!("{}", reply.result);
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod client;
+mod envelope;
+mod error;
+mod file;
+pub mod wire;
+
+pub use client::{Client, ClientBuilder};
+pub use envelope::{Response, Time};
+pub use error::{ApiError, Error};
+pub use file::File;
+
+/// One REST method call: the request is the value itself (its parameters), serialised to a
+/// JSON object with `serde`.
+///
+/// Implemented by the generated request types; pass a value to [`Client::call`]. A request
+/// that serialises to `null` (a unit struct, for a method without parameters) is sent as
+/// `{}`.
+pub trait Method: serde::Serialize {
+    /// REST method name, e.g. `"crm.calllist.add"`.
+    const NAME: &'static str;
+    /// True when the method only reads (safe to retry after an ambiguous failure such as a
+    /// timeout or a 5xx without an error code; see [`Error::is_retryable`]).
+    const READ_ONLY: bool;
+    /// Type of the envelope's `result` on success, decoded leniently with
+    /// [`wire::Decode`].
+    type Output: wire::Decode;
+}

@@ -1,0 +1,203 @@
+//! The intermediate representation: the spec resolved into the module tree of the
+//! generated crate, with Rust names and Rust types decided in one place.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Context, Result, bail};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::naming;
+use crate::spec::types::{Scalar, TypeExpr};
+use crate::spec::{Field, Method, Spec, TypeDef};
+
+/// One module of the generated crate: a node of the method-name tree
+/// (`crm` → `calllist` → `add`). A node may be a method, a namespace, or both
+/// (`crm.automation.trigger` and `crm.automation.trigger.add`).
+#[derive(Debug, Default)]
+pub struct Node<'a> {
+    /// Method-name segments leading here, e.g. `["crm", "calllist"]`.
+    pub segments: Vec<String>,
+    /// The method this module holds, if any.
+    pub method: Option<&'a Method>,
+    /// Child modules by method-name segment.
+    pub children: BTreeMap<String, Node<'a>>,
+}
+
+impl Node<'_> {
+    /// The dotted name of this node, e.g. `crm.calllist`.
+    pub fn dotted(&self) -> String {
+        self.segments.join(".")
+    }
+
+    /// The Rust module identifier (`volatile_type`).
+    pub fn module_ident(&self) -> Ident {
+        ident(&naming::module(self.segments.last().map_or("", String::as_str)))
+    }
+
+    /// Path of the module's file inside `src/`, e.g. `crm/calllist/add.rs`.
+    pub fn file_path(&self) -> String {
+        let mods: Vec<String> = self.segments.iter().map(|s| naming::module(s)).collect();
+        if self.children.is_empty() {
+            format!("{}.rs", mods.join("/"))
+        } else {
+            format!("{}/mod.rs", mods.join("/"))
+        }
+    }
+}
+
+/// Builds the module tree of all methods; the root has one child per top-level scope.
+pub fn tree(spec: &Spec) -> Node<'_> {
+    let mut root = Node::default();
+    for file in &spec.methods {
+        let mut node = &mut root;
+        for seg in file.method.method.split('.') {
+            let segments = node.segments.clone();
+            node = node.children.entry(seg.to_owned()).or_insert_with(|| Node {
+                segments: segments.into_iter().chain([seg.to_owned()]).collect(),
+                ..Node::default()
+            });
+        }
+        node.method = Some(&file.method);
+    }
+    root
+}
+
+/// A Rust identifier (names are pre-escaped by [`naming`]).
+pub fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// Where named types resolve for one method: its own types, then the shared ones.
+#[derive(Debug)]
+pub struct TypeScope<'a> {
+    local: BTreeMap<&'a str, &'a TypeDef>,
+    shared: BTreeMap<&'a str, &'a TypeDef>,
+}
+
+impl<'a> TypeScope<'a> {
+    /// Scope for `method` (or only the shared types when `None`).
+    pub fn new(spec: &'a Spec, method: Option<&'a Method>) -> Self {
+        TypeScope {
+            local: method
+                .map(|m| m.types.iter().map(|t| (t.name.as_str(), t)).collect())
+                .unwrap_or_default(),
+            shared: spec.types.iter().map(|t| (t.name.as_str(), t)).collect(),
+        }
+    }
+
+    /// Looks a named type up.
+    pub fn get(&self, name: &str) -> Option<&'a TypeDef> {
+        self.local.get(name).or_else(|| self.shared.get(name)).copied()
+    }
+
+    /// Whether `name` is one of the method's own types (not a shared one).
+    pub fn is_local(&self, name: &str) -> bool {
+        self.local.contains_key(name)
+    }
+
+    /// The Rust path of a named type.
+    fn path(&self, name: &str) -> Result<TokenStream> {
+        let id = ident(&naming::type_name(name));
+        if self.local.contains_key(name) {
+            Ok(quote!(#id))
+        } else if self.shared.contains_key(name) {
+            Ok(quote!(crate::types::#id))
+        } else {
+            bail!("unknown type `{name}`")
+        }
+    }
+
+    /// The Rust type for a spec type expression.
+    pub fn rust(&self, ty: &TypeExpr) -> Result<TokenStream> {
+        Ok(match ty {
+            TypeExpr::Scalar(s) => scalar(*s),
+            TypeExpr::Named(n) => self.path(n)?,
+            TypeExpr::Array(t) => {
+                let t = self.rust(t)?;
+                quote!(::std::vec::Vec<#t>)
+            }
+            TypeExpr::Map(t) => {
+                let t = self.rust(t)?;
+                quote!(::std::collections::BTreeMap<::std::string::String, #t>)
+            }
+            TypeExpr::Nullable(t) => {
+                let t = self.rust(t)?;
+                quote!(::std::option::Option<#t>)
+            }
+        })
+    }
+
+    /// Whether a value of this type can be built with `Default::default()`.
+    pub fn has_default(&self, ty: &TypeExpr) -> bool {
+        match ty {
+            TypeExpr::Scalar(Scalar::File) => false,
+            TypeExpr::Scalar(_) | TypeExpr::Array(_) | TypeExpr::Map(_) => true,
+            TypeExpr::Nullable(_) => true,
+            TypeExpr::Named(n) => self.get(n).is_some_and(|t| {
+                t.fields
+                    .as_ref()
+                    .is_some_and(|f| f.iter().all(|f| !f.required))
+            }),
+        }
+    }
+
+    /// Whether the type, all the way down, supports `Eq` (no floats, no JSON values).
+    pub fn is_eq(&self, ty: &TypeExpr, seen: &mut BTreeSet<String>) -> bool {
+        match ty {
+            TypeExpr::Scalar(Scalar::Double | Scalar::Any | Scalar::Object) => false,
+            TypeExpr::Scalar(_) => true,
+            TypeExpr::Array(t) | TypeExpr::Map(t) | TypeExpr::Nullable(t) => self.is_eq(t, seen),
+            TypeExpr::Named(n) => {
+                if !seen.insert(n.clone()) {
+                    return true;
+                }
+                self.get(n).is_some_and(|t| match &t.fields {
+                    Some(fields) => fields.iter().all(|f| {
+                        TypeExpr::parse(&f.ty).is_ok_and(|ty| self.is_eq(&ty, seen))
+                    }),
+                    None => true,
+                })
+            }
+        }
+    }
+}
+
+fn scalar(s: Scalar) -> TokenStream {
+    match s {
+        Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime => {
+            quote!(::std::string::String)
+        }
+        Scalar::Integer | Scalar::Timestamp => quote!(i64),
+        Scalar::Double => quote!(f64),
+        Scalar::Boolean => quote!(bool),
+        Scalar::File => quote!(::bitrix24_runtime::File),
+        Scalar::Object => {
+            quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>)
+        }
+        Scalar::Any => quote!(::serde_json::Value),
+    }
+}
+
+/// The Rust type of a field as a struct member: optional fields are `Option<T>`
+/// (a nullable optional field is still one `Option`).
+pub fn member_type(scope: &TypeScope<'_>, field: &Field) -> Result<(TypeExpr, TokenStream)> {
+    let ty = parse(&field.ty).with_context(|| format!("field `{}`", field.name))?;
+    let rust = if field.required || matches!(ty, TypeExpr::Nullable(_)) {
+        scope.rust(&ty)?
+    } else {
+        let inner = scope.rust(&ty)?;
+        quote!(::std::option::Option<#inner>)
+    };
+    Ok((ty, rust))
+}
+
+/// Parses a type expression already checked by the validator.
+pub fn parse(ty: &str) -> Result<TypeExpr> {
+    TypeExpr::parse(ty).map_err(|e| anyhow::anyhow!("type `{ty}`: {e}"))
+}
+
+/// How a spec scalar reads in human docs (`integer` → "integer").
+pub fn describe(ty: &TypeExpr) -> String {
+    ty.to_string()
+}

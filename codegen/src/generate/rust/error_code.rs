@@ -1,0 +1,162 @@
+//! The service-wide `ErrorCode` enum: the system errors plus every method's documented
+//! codes, matched case-insensitively, with a fallback for codes the docs do not list.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use quote::quote;
+
+use super::{doc, format_file};
+use crate::generate::doc_text::table_cell;
+use crate::generate::ir;
+use crate::naming;
+use crate::spec::{ErrorDoc, Spec};
+
+/// One variant: every wire spelling that maps to it and where the docs list it.
+#[derive(Debug, Default)]
+pub struct Variant {
+    /// Wire codes in the order first seen (the first is the canonical `as_str`).
+    pub codes: Vec<String>,
+    /// HTTP statuses documented with it.
+    pub statuses: Vec<u16>,
+    /// The first description found.
+    pub description: String,
+    /// `system` or method names.
+    pub sources: Vec<String>,
+}
+
+/// Groups all documented codes by Rust variant name. Two spellings that differ only in
+/// case or separators (`ACCESS_DENIED`, `Access denied`) are one variant.
+pub fn variants(spec: &Spec) -> BTreeMap<String, Variant> {
+    let mut out: BTreeMap<String, Variant> = BTreeMap::new();
+    let mut by_upper: BTreeMap<String, String> = BTreeMap::new();
+    let all = spec
+        .api
+        .system_errors
+        .iter()
+        .map(|e| ("system errors", e))
+        .chain(spec.methods.iter().flat_map(|m| {
+            m.method.errors.iter().map(move |e| (m.method.method.as_str(), e))
+        }));
+    for (source, e) in all {
+        let upper = e.code.to_ascii_uppercase();
+        let name = by_upper
+            .get(&upper)
+            .cloned()
+            .unwrap_or_else(|| naming::variant(&e.code));
+        by_upper.entry(upper).or_insert_with(|| name.clone());
+        add(out.entry(name).or_default(), source, e);
+    }
+    out
+}
+
+fn add(v: &mut Variant, source: &str, e: &ErrorDoc) {
+    if !v.codes.iter().any(|c| c.eq_ignore_ascii_case(&e.code)) {
+        v.codes.push(e.code.clone());
+    }
+    if let Some(s) = e.status {
+        if !v.statuses.contains(&s) {
+            v.statuses.push(s);
+        }
+    }
+    if v.description.is_empty() {
+        v.description = match (&e.message, e.description.is_empty()) {
+            (Some(m), false) => format!("{m}: {}", e.description),
+            (Some(m), true) => m.clone(),
+            (None, _) => e.description.clone(),
+        };
+    }
+    if !v.sources.iter().any(|s| s == source) {
+        v.sources.push(source.to_owned());
+    }
+}
+
+/// Emits `src/error_code.rs`.
+pub fn emit(spec: &Spec, pkg: &str) -> Result<String> {
+    let variants = variants(spec);
+    let base = &spec.api.docs.base_url;
+    let mut decls = Vec::new();
+    let mut to_wire = Vec::new();
+    let mut from_wire = Vec::new();
+    for (name, v) in &variants {
+        let id = ir::ident(name);
+        let codes: Vec<String> = v.codes.iter().map(|c| format!("`{}`", c.replace('`', "'"))).collect();
+        let statuses: Vec<String> = v.statuses.iter().map(u16::to_string).collect();
+        let mut sources: Vec<String> = v.sources.iter().take(6).map(|s| if s.contains('.') { format!("`{s}`") } else { s.clone() }).collect();
+        if v.sources.len() > 6 {
+            sources.push(format!("{} more", v.sources.len() - 6));
+        }
+        let text = format!(
+            "{}\n\nCode {}{}; documented by {}.",
+            table_cell(&crate::generate::doc_text::rustdoc(&v.description, base, "")),
+            codes.join(", "),
+            if statuses.is_empty() { String::new() } else { format!(", HTTP {}", statuses.join("/")) },
+            sources.join(", ")
+        );
+        let d = doc(text.trim_start());
+        decls.push(quote!(#d #id,));
+        let canonical = &v.codes[0];
+        to_wire.push(quote!(Self::#id => #canonical,));
+        let uppers: Vec<String> = v.codes.iter().map(|c| c.to_ascii_uppercase()).collect();
+        from_wire.push(quote!(#(#uppers)|* => Self::#id,));
+    }
+    let count = variants.len();
+    let doctest = match variants.iter().next() {
+        Some((name, v)) => format!(
+            "```\nuse {pkg}::ErrorCode;\nassert_eq!(ErrorCode::from_code({:?}), ErrorCode::{name});\nassert!(matches!(ErrorCode::from_code(\"SOMETHING_NEW\"), ErrorCode::Unknown(_)));\n```",
+            v.codes[0].to_ascii_lowercase()
+        ),
+        None => String::new(),
+    };
+    let enum_doc = doc(&format!(
+        "An API error code. Match on this, never on the HTTP status: `QUERY_LIMIT_EXCEEDED`\n\
+and `OVERLOAD_LIMIT` are both 503, and many codes share 400.\n\n\
+Codes compare case-insensitively (`expired_token` is `EXPIRED_TOKEN`); a code the\n\
+docs do not list is kept in [`ErrorCode::Unknown`].\n\n{doctest}"
+    ));
+    let module_doc = super::inner_doc(&format!(
+        "[`ErrorCode`]: the {count} error codes the docs list (system errors and every method's own)."
+    ));
+    let tokens = quote! {
+        #module_doc
+
+        #enum_doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            #(#decls)*
+            /// A code the docs did not list when this crate was generated, as received.
+            Unknown(::std::string::String),
+        }
+
+        impl ErrorCode {
+            /// The code for an `error` value from a response (case-insensitive).
+            pub fn from_code(code: &str) -> Self {
+                match code.to_ascii_uppercase().as_str() {
+                    #(#from_wire)*
+                    _ => Self::Unknown(::std::borrow::ToOwned::to_owned(code)),
+                }
+            }
+
+            /// The code as the docs spell it (or as received, for `Unknown`).
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_wire)*
+                    Self::Unknown(code) => code.as_str(),
+                }
+            }
+
+            /// The code of an API error; `None` for transport and decoding errors.
+            pub fn of(error: &crate::Error) -> ::std::option::Option<Self> {
+                error.api().map(|api| Self::from_code(&api.code))
+            }
+        }
+
+        impl ::std::fmt::Display for ErrorCode {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+    format_file(tokens, "error_code.rs")
+}

@@ -1,0 +1,336 @@
+//! Structs (requests and object types) and enums.
+
+use anyhow::{Result, bail};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::doc;
+use crate::generate::doc_text;
+use crate::generate::ir::{self, TypeScope};
+use crate::naming;
+use crate::spec::types::{Scalar, TypeExpr};
+use crate::spec::{EnumRepr, Field, Spec, TypeDef, WireFormat};
+
+/// Where text comes from, for resolving its relative links.
+#[derive(Debug, Clone, Copy)]
+pub struct DocCtx<'a> {
+    /// Base URL of the docs site.
+    pub base: &'a str,
+    /// The docs page of the method.
+    pub page: &'a str,
+}
+
+impl DocCtx<'_> {
+    /// Rustdoc-safe Markdown.
+    pub fn text(&self, md: &str) -> String {
+        doc_text::rustdoc(md, self.base, self.page)
+    }
+}
+
+/// What kind of struct is being emitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StructKind {
+    /// A method's request: unknown keys are "extra parameters".
+    Request,
+    /// A documented object: unknown keys are "fields the spec does not list".
+    Object,
+}
+
+/// Emits a named type of the spec (object or enum).
+pub fn emit_type(
+    spec: &Spec,
+    scope: &TypeScope<'_>,
+    t: &TypeDef,
+    page: Option<&str>,
+) -> Result<TokenStream> {
+    let ctx = DocCtx {
+        base: &spec.api.docs.base_url,
+        page: page.unwrap_or(""),
+    };
+    let name = naming::type_name(&t.name);
+    match (&t.fields, &t.values) {
+        (Some(fields), None) => {
+            let d = if t.description.is_empty() {
+                format!("The `{}` object.", t.name)
+            } else {
+                ctx.text(&t.description)
+            };
+            emit_struct(scope, ctx, &name, &d, fields, StructKind::Object)
+        }
+        (None, Some(_)) => emit_enum(ctx, t),
+        _ => bail!("type `{}` must have exactly one of `fields` and `values`", t.name),
+    }
+}
+
+/// How a constructor argument or setter takes a value of a type: text as
+/// `impl Into<String>`, arrays as `impl IntoIterator`, the rest as is. Returns the
+/// parameter type and the conversion suffix.
+fn arg(scope: &TypeScope<'_>, ty: &TypeExpr) -> Result<(TokenStream, TokenStream)> {
+    Ok(match ty {
+        TypeExpr::Scalar(Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime) => (
+            quote!(impl ::std::convert::Into<::std::string::String>),
+            quote!(.into()),
+        ),
+        TypeExpr::Array(inner) => {
+            let item = scope.rust(inner)?;
+            (
+                quote!(impl ::std::iter::IntoIterator<Item = #item>),
+                quote!(.into_iter().collect()),
+            )
+        }
+        other => (scope.rust(other)?, quote!()),
+    })
+}
+
+/// Emits a struct with `new` (required fields), setters (optional fields), and the
+/// map of keys the spec does not list.
+pub fn emit_struct(
+    scope: &TypeScope<'_>,
+    ctx: DocCtx<'_>,
+    name: &str,
+    struct_doc: &str,
+    fields: &[Field],
+    kind: StructKind,
+) -> Result<TokenStream> {
+    let id = ir::ident(name);
+    let mut members = Vec::new();
+    let mut new_args = Vec::new();
+    let mut new_docs = String::new();
+    let mut inits = Vec::new();
+    let mut setters = Vec::new();
+    for f in fields {
+        let fid = ir::ident(&naming::field(&f.name));
+        let (ty, rust) = ir::member_type(scope, f)?;
+        let wire = &f.name;
+        let mut fdoc = if f.description.is_empty() {
+            format!("`{wire}`.")
+        } else {
+            ctx.text(&f.description)
+        };
+        fdoc.push_str(&format!(
+            "\n\nWire name `{wire}`, type `{ty}`{}{}.",
+            f.doc_type
+                .as_ref()
+                .map(|d| format!(" (docs: `{d}`)"))
+                .unwrap_or_default(),
+            f.default
+                .as_ref()
+                .map(|d| format!(", default `{d}`"))
+                .unwrap_or_default()
+        ));
+        let fdoc_tokens = doc(&fdoc);
+        let optional = !f.required || matches!(ty, TypeExpr::Nullable(_));
+        let ser_with = match f.wire {
+            Some(WireFormat::Yn) => Some("::bitrix24_runtime::wire::yn"),
+            Some(WireFormat::Int01) => Some("::bitrix24_runtime::wire::int01"),
+            Some(WireFormat::String) => Some("::bitrix24_runtime::wire::number_as_string"),
+            None => None,
+        }
+        .map(|p| quote!(serialize_with = #p,));
+        let opt_attrs = optional.then(|| {
+            quote!(default, skip_serializing_if = "::std::option::Option::is_none",)
+        });
+        members.push(quote! {
+            #fdoc_tokens
+            #[serde(rename = #wire, #opt_attrs #ser_with deserialize_with = "::bitrix24_runtime::wire::decode")]
+            pub #fid: #rust,
+        });
+        if f.required {
+            let (arg_ty, conv) = if matches!(ty, TypeExpr::Nullable(_)) {
+                (rust.clone(), quote!())
+            } else {
+                arg(scope, &ty)?
+            };
+            new_args.push(quote!(#fid: #arg_ty));
+            inits.push(if conv.is_empty() { quote!(#fid) } else { quote!(#fid: #fid #conv) });
+            new_docs.push_str(&format!(
+                "- `{}`: `{wire}` — {}\n",
+                naming::field(&f.name),
+                doc_text::table_cell(&ctx.text(&f.description))
+            ));
+        } else {
+            inits.push(quote!(#fid: ::std::option::Option::None));
+            let inner_ty = match &ty {
+                TypeExpr::Nullable(t) => (**t).clone(),
+                t => t.clone(),
+            };
+            let (arg_ty, conv) = arg(scope, &inner_ty)?;
+            let sdoc = doc(&format!(
+                "Sets `{wire}`: {}",
+                doc_text::table_cell(&ctx.text(&f.description))
+            ));
+            setters.push(quote! {
+                #sdoc
+                #[must_use]
+                pub fn #fid(mut self, value: #arg_ty) -> Self {
+                    self.#fid = ::std::option::Option::Some(value #conv);
+                    self
+                }
+            });
+        }
+    }
+    let all_optional = fields.iter().all(|f| !f.required);
+    let default = all_optional.then(|| quote!(Default,));
+    let (extra_doc, extra_get_doc, extra_set_doc): (&str, &str, &str) = match kind {
+        StructKind::Request => (
+            "Parameters the spec does not list, sent as given.",
+            "Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.",
+            "Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.",
+        ),
+        StructKind::Object => (
+            "Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).",
+            "Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.",
+            "Sets a field the spec does not list, such as a user field `UF_CRM_*`.",
+        ),
+    };
+    let (extra_doc, extra_get_doc, extra_set_doc) =
+        (format!(" {extra_doc}"), format!(" {extra_get_doc}"), format!(" {extra_set_doc}"));
+    let new_doc = if new_args.is_empty() {
+        doc("Creates the value with no field set.")
+    } else {
+        doc(&format!("Creates the value from its required fields:\n\n{new_docs}"))
+    };
+    let struct_doc = doc(struct_doc);
+    Ok(quote! {
+        #struct_doc
+        #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct #id {
+            #(#members)*
+            #[doc = #extra_doc]
+            #[serde(flatten)]
+            extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+
+        impl #id {
+            #new_doc
+            #[allow(clippy::new_without_default)]
+            pub fn new(#(#new_args),*) -> Self {
+                Self {
+                    #(#inits,)*
+                    extra: ::serde_json::Map::new(),
+                }
+            }
+
+            #(#setters)*
+
+            #[doc = #extra_set_doc]
+            #[must_use]
+            pub fn insert_extra(
+                mut self,
+                name: impl ::std::convert::Into<::std::string::String>,
+                value: impl ::std::convert::Into<::serde_json::Value>,
+            ) -> Self {
+                self.extra.insert(name.into(), value.into());
+                self
+            }
+
+            #[doc = #extra_get_doc]
+            pub fn extra(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+                &self.extra
+            }
+        }
+
+        impl ::bitrix24_runtime::wire::Decode for #id {
+            fn decode<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                <Self as ::serde::Deserialize>::deserialize(deserializer)
+            }
+        }
+    })
+}
+
+/// Emits an enum with an `Unknown` fallback.
+fn emit_enum(ctx: DocCtx<'_>, t: &TypeDef) -> Result<TokenStream> {
+    let id = ir::ident(&naming::type_name(&t.name));
+    let values = t.values.as_deref().unwrap_or_default();
+    let integer = t.repr == Some(EnumRepr::Integer);
+    let mut variants = Vec::new();
+    let mut to_wire = Vec::new();
+    let mut from_wire = Vec::new();
+    for v in values {
+        let vid = ir::ident(&naming::variant(v.name.as_deref().unwrap_or(&v.value)));
+        let d = if v.description.is_empty() {
+            format!("`{}`.", v.value)
+        } else {
+            format!("`{}`: {}", v.value, ctx.text(&v.description))
+        };
+        let d = doc(&d);
+        let wire = &v.value;
+        variants.push(quote!(#d #vid,));
+        to_wire.push(quote!(Self::#vid => #wire,));
+        from_wire.push(quote!(#wire => Self::#vid,));
+    }
+    let tdoc = if t.description.is_empty() {
+        format!("Values of `{}`.", t.name)
+    } else {
+        ctx.text(&t.description)
+    };
+    let tdoc = doc(&format!(
+        "{tdoc}\n\nTravels as a JSON {}; a value this crate does not know decodes to `Unknown` and is sent back unchanged.",
+        if integer { "integer" } else { "string" }
+    ));
+    Ok(quote! {
+        #tdoc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #id {
+            #(#variants)*
+            /// A value not documented when this crate was generated, kept as received.
+            Unknown(::std::string::String),
+        }
+
+        impl #id {
+            /// The value as on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_wire)*
+                    Self::Unknown(value) => value.as_str(),
+                }
+            }
+        }
+
+        impl ::bitrix24_runtime::wire::WireEnum for #id {
+            const INTEGER: bool = #integer;
+            fn as_str(&self) -> &str {
+                #id::as_str(self)
+            }
+            fn from_wire(value: &str) -> Self {
+                match value {
+                    #(#from_wire)*
+                    other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #id {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for #id {
+            type Err = ::std::convert::Infallible;
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok(<Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value))
+            }
+        }
+
+        impl ::serde::Serialize for #id {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #id {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+            }
+        }
+
+        impl ::bitrix24_runtime::wire::Decode for #id {
+            fn decode<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+            }
+        }
+    })
+}

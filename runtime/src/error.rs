@@ -1,0 +1,144 @@
+//! The crate's error type.
+
+use std::fmt;
+
+/// Codes for which the call did not run (or was refused for now) and a later attempt may
+/// succeed.
+const RETRYABLE_CODES: [&str; 2] = ["QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"];
+
+/// Everything that can go wrong when building a [`Client`](crate::Client) or calling a
+/// method.
+///
+/// Neither `Display` nor `Debug` ever contains the webhook code: URLs are stripped from
+/// transport errors and the code is masked as `***` in kept response bodies.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client or a call was set up wrongly: a webhook URL not of the form
+    /// `https://<portal>/rest/<user_id>/<code>/`, a method name with characters other than
+    /// letters, digits, `.`, `_` and `-`, or an HTTP client that could not be initialised.
+    /// Nothing was sent.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// The request parameters could not be serialised to JSON (for example a non-finite
+    /// number written with [`wire::number_as_string`](crate::wire::number_as_string)).
+    /// Nothing was sent.
+    #[error("could not encode the parameters of {method}: {source}")]
+    Encode {
+        /// REST method name.
+        method: String,
+        /// The serialisation error.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// The request did not complete: connection refused, DNS, TLS, timeout (60 s by
+    /// default), or the body could not be read. Whether the method ran on the server is
+    /// unknown. The error carries no URL.
+    #[error("transport error calling {method}: {source}")]
+    Transport {
+        /// REST method name.
+        method: String,
+        /// The HTTP client's error, with the URL removed.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The portal answered with an `error` in the JSON body (whatever the HTTP status).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+
+    /// The portal answered, but the body could not be understood: not JSON (an HTML error
+    /// page, a truncated body), a JSON value without `result` or `error`, a non-2xx status
+    /// without `error`, or a `result` that does not match the method's output type.
+    #[error("could not decode the response of {method} (HTTP {status}): {source}")]
+    Decode {
+        /// REST method name.
+        method: String,
+        /// HTTP status code of the response.
+        status: u16,
+        /// What did not match.
+        #[source]
+        source: serde_json::Error,
+        /// The response body, lossily converted to UTF-8, truncated to 2 KiB, webhook code
+        /// masked.
+        body: String,
+    },
+}
+
+impl Error {
+    /// The API error, when the portal answered with an `error` code.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// HTTP status of the response, when there was one ([`Error::Api`] and
+    /// [`Error::Decode`]).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// True when a later attempt may succeed:
+    /// - API errors `QUERY_LIMIT_EXCEEDED` (the call did not run) and `OPERATION_TIME_LIMIT`
+    ///   (wait for `time.operating_reset_at`); other API codes are decided by the code,
+    ///   never the HTTP status (`OVERLOAD_LIMIT` is a 503 too, but a manual block);
+    /// - an undecodable answer with a 5xx status (a gateway page without an error code);
+    /// - transport errors (connection, timeout, body), except a request that could not
+    ///   be built.
+    ///
+    /// Whether a retry is *safe* also depends on the method: after a transport error or a
+    /// 5xx the call may have run, so retry those only when
+    /// [`Method::READ_ONLY`](crate::Method::READ_ONLY) is true (a retried `add` can create
+    /// duplicates). `QUERY_LIMIT_EXCEEDED` is always safe to retry.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => RETRYABLE_CODES.iter().any(|c| e.is(c)),
+            Error::Decode { status, .. } => *status >= 500,
+            Error::Transport { source, .. } => !source.is_builder(),
+            Error::Config(_) | Error::Encode { .. } => false,
+        }
+    }
+}
+
+/// An error reported by the portal: `{"error": "<code>", "error_description": "<text>"}`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ApiError {
+    /// The `error` code as sent, e.g. `QUERY_LIMIT_EXCEEDED` or `expired_token`; may be empty
+    /// (batch errors sometimes have no code). Compare with [`ApiError::is`].
+    pub code: String,
+    /// The `error_description` text; empty when absent.
+    pub description: String,
+    /// HTTP status of the response (Bitrix24 sends errors with 200, 4xx and 5xx statuses).
+    pub status: u16,
+}
+
+impl ApiError {
+    /// True when the error code equals `code`, ignoring ASCII case (the portal's spelling
+    /// of a code is not stable: `expired_token`, `ACCESS_DENIED`).
+    pub fn is(&self, code: &str) -> bool {
+        self.code.eq_ignore_ascii_case(code)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = if self.code.is_empty() {
+            "(no code)"
+        } else {
+            &self.code
+        };
+        write!(f, "Bitrix24 API error {code} (HTTP {})", self.status)?;
+        if !self.description.is_empty() {
+            write!(f, ": {}", self.description)?;
+        }
+        Ok(())
+    }
+}

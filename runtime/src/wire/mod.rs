@@ -1,0 +1,18 @@
+//! Wire formats: lenient decoding and the encodings Bitrix24 expects.
+//!
+//! The portal is loose about types: IDs come as numbers or strings, booleans as `"Y"`/`"N"`,
+//! `0`/`1` or `true`/`false`, empty objects as `[]`, arrays as objects keyed `"0"`, `"1"`, ...
+//! and absent values as `""`. [`Decode`] accepts all of these; generated code uses it
+//! through `#[serde(deserialize_with = "::bitrix24_runtime::wire::decode")]`.
+//!
+//! For requests, [`yn`], [`int01`] and [`number_as_string`] write booleans and numbers the
+//! way a method documents them, and [`serialize_enum`] / [`deserialize_enum`] map
+//! [`WireEnum`] types to their wire text or number.
+
+mod decode;
+mod encode;
+mod enums;
+
+pub use decode::{Decode, decode};
+pub use encode::{BoolStyle, EncodeBool, EncodeNumber, int01, number_as_string, yn};
+pub use enums::{WireEnum, deserialize_enum, serialize_enum};
