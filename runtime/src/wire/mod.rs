@@ -12,7 +12,9 @@
 mod decode;
 mod encode;
 mod enums;
+mod undocumented;
 
 pub use decode::{Decode, decode};
 pub use encode::{BoolStyle, EncodeBool, EncodeNumber, int01, number_as_string, yn};
 pub use enums::{WireEnum, deserialize_enum, serialize_enum};
+pub use undocumented::{Undocumented, extra_keys};

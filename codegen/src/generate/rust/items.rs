@@ -98,6 +98,7 @@ pub fn emit_struct(
     let mut new_docs = String::new();
     let mut inits = Vec::new();
     let mut setters = Vec::new();
+    let mut visits = Vec::new();
     for f in fields {
         let fid = ir::ident(&naming::field(&f.name));
         let (ty, rust) = ir::member_type(scope, f)?;
@@ -120,6 +121,14 @@ pub fn emit_struct(
         ));
         let fdoc_tokens = doc(&fdoc);
         let optional = !f.required || matches!(ty, TypeExpr::Nullable(_));
+        let mut names_a_type = false;
+        ty.for_each_named(&mut |_| names_a_type = true);
+        if names_a_type {
+            let sub = format!(".{wire}");
+            visits.push(quote! {
+                ::bitrix24_runtime::wire::Undocumented::undocumented(&self.#fid, &::std::format!("{}{}", path, #sub), out);
+            });
+        }
         let ser_with = match f.wire {
             Some(WireFormat::Yn) => Some("::bitrix24_runtime::wire::yn"),
             Some(WireFormat::Int01) => Some("::bitrix24_runtime::wire::int01"),
@@ -236,6 +245,13 @@ pub fn emit_struct(
                 <Self as ::serde::Deserialize>::deserialize(deserializer)
             }
         }
+
+        impl ::bitrix24_runtime::wire::Undocumented for #id {
+            fn undocumented(&self, path: &str, out: &mut ::std::vec::Vec<::std::string::String>) {
+                #(#visits)*
+                ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+            }
+        }
     })
 }
 
@@ -330,6 +346,14 @@ fn emit_enum(ctx: DocCtx<'_>, t: &TypeDef) -> Result<TokenStream> {
         impl ::bitrix24_runtime::wire::Decode for #id {
             fn decode<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+            }
+        }
+
+        impl ::bitrix24_runtime::wire::Undocumented for #id {
+            fn undocumented(&self, path: &str, out: &mut ::std::vec::Vec<::std::string::String>) {
+                if let Self::Unknown(value) = self {
+                    out.push(::std::format!("{} = {:?}", path, value));
+                }
             }
         }
     })

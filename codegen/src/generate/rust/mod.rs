@@ -2,6 +2,7 @@
 
 mod error_code;
 mod example;
+mod examples_test;
 mod items;
 mod method;
 
@@ -69,6 +70,10 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
     files.insert(
         format!("{}/src/error_code.rs", cfg.dir),
         error_code::emit(spec, &naming::module(&cfg.package))?,
+    );
+    files.insert(
+        format!("{}/tests/examples.rs", cfg.dir),
+        examples_test::emit(spec, cfg)?,
     );
     if !spec.types.is_empty() {
         files.insert(format!("{}/src/types.rs", cfg.dir), shared_types(spec)?);

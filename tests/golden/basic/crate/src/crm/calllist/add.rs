@@ -128,6 +128,20 @@ impl ::bitrix24_runtime::wire::Decode for Add {
         <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
+impl ::bitrix24_runtime::wire::Undocumented for Add {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.entity_type,
+            &::std::format!("{}{}", path, ".ENTITY_TYPE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
 impl ::bitrix24_runtime::Method for Add {
     const NAME: &'static str = "crm.calllist.add";
     const READ_ONLY: bool = false;
@@ -202,5 +216,16 @@ impl ::bitrix24_runtime::wire::Decode for EntityType {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for EntityType {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
     }
 }

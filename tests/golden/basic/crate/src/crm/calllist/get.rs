@@ -89,6 +89,15 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
+impl ::bitrix24_runtime::wire::Undocumented for Get {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "crm.calllist.get";
     const READ_ONLY: bool = true;
@@ -214,6 +223,25 @@ impl ::bitrix24_runtime::wire::Decode for CallList {
         <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
+impl ::bitrix24_runtime::wire::Undocumented for CallList {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.entity_type_id,
+            &::std::format!("{}{}", path, ".ENTITY_TYPE_ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.items,
+            &::std::format!("{}{}", path, ".ITEMS"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
 /// One entry of a call list.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -285,6 +313,15 @@ impl ::bitrix24_runtime::wire::Decode for Item {
         <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
+impl ::bitrix24_runtime::wire::Undocumented for Item {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
 /// CRM object type
 ///
 /// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
@@ -354,5 +391,16 @@ impl ::bitrix24_runtime::wire::Decode for OwnerType {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for OwnerType {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
     }
 }

@@ -80,6 +80,15 @@ impl ::bitrix24_runtime::wire::Decode for Async {
         <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
+impl ::bitrix24_runtime::wire::Undocumented for Async {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
 impl ::bitrix24_runtime::Method for Async {
     const NAME: &'static str = "test.gen.async";
     const READ_ONLY: bool = false;

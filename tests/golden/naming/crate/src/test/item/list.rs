@@ -101,6 +101,15 @@ impl ::bitrix24_runtime::wire::Decode for List {
         <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
+impl ::bitrix24_runtime::wire::Undocumented for List {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "test.item.list";
     const READ_ONLY: bool = true;

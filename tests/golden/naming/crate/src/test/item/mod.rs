@@ -81,6 +81,15 @@ impl ::bitrix24_runtime::wire::Decode for Item {
         <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
+impl ::bitrix24_runtime::wire::Undocumented for Item {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
 impl ::bitrix24_runtime::Method for Item {
     const NAME: &'static str = "test.item";
     const READ_ONLY: bool = true;

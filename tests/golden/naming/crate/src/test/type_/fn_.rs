@@ -186,6 +186,25 @@ impl ::bitrix24_runtime::wire::Decode for Fn {
         <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
+impl ::bitrix24_runtime::wire::Undocumented for Fn {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.self_,
+            &::std::format!("{}{}", path, ".self"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.extra_,
+            &::std::format!("{}{}", path, ".extra"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
 impl ::bitrix24_runtime::Method for Fn {
     const NAME: &'static str = "test.type.fn";
     const READ_ONLY: bool = true;
@@ -270,6 +289,17 @@ impl ::bitrix24_runtime::wire::Decode for Self_ {
         ::bitrix24_runtime::wire::deserialize_enum(deserializer)
     }
 }
+impl ::bitrix24_runtime::wire::Undocumented for Self_ {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
 /// A struct named `Option`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -328,6 +358,15 @@ impl ::bitrix24_runtime::wire::Decode for Option {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Option {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
 /// A struct named `Result`
@@ -416,6 +455,25 @@ impl ::bitrix24_runtime::wire::Decode for Result {
         <Self as ::serde::Deserialize>::deserialize(deserializer)
     }
 }
+impl ::bitrix24_runtime::wire::Undocumented for Result {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.err,
+            &::std::format!("{}{}", path, ".Err"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.vec,
+            &::std::format!("{}{}", path, ".Vec"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
 /// An enum named `String`
 ///
 /// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
@@ -487,6 +545,17 @@ impl ::bitrix24_runtime::wire::Decode for String {
         ::bitrix24_runtime::wire::deserialize_enum(deserializer)
     }
 }
+impl ::bitrix24_runtime::wire::Undocumented for String {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
 /// A struct named `Vec` with no documented fields
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -525,5 +594,14 @@ impl ::bitrix24_runtime::wire::Decode for Vec {
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Vec {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -1,0 +1,111 @@
+//! `tests/examples.rs` of the generated crate: every documented JSON example of the spec
+//! round-tripped through the typed API.
+//!
+//! - request examples decode into the request type with no unknown key, and re-encode to
+//!   the same JSON (minus `auth`, the OAuth token);
+//! - response examples' `result` decodes into the method's `Output` with no undocumented
+//!   key or enum value left over.
+//!
+//! Examples whose spec entry carries `skip_round_trip` are listed, with the reason, in
+//! the file's header instead.
+
+use anyhow::Result;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{CrateConfig, format_file, inner_doc};
+use crate::generate::ir;
+use crate::naming;
+use crate::spec::Spec;
+
+/// Emits the test file.
+pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
+    let krate = ir::ident(&naming::module(&cfg.package));
+    let mut tests: Vec<TokenStream> = Vec::new();
+    let mut skipped = String::new();
+    let (mut requests, mut responses) = (0, 0);
+    for mf in &spec.methods {
+        let m = &mf.method;
+        let mods: Vec<_> = naming::method_modules(&m.method).iter().map(|s| ir::ident(s)).collect();
+        let req = ir::ident(&naming::request(&m.method));
+        let path = quote!(#krate::#(#mods)::*::#req);
+        let mut calls = Vec::new();
+        for (kind, list) in [("request", &m.examples.request), ("response", &m.examples.response)] {
+            for (i, ex) in list.iter().enumerate() {
+                if let Some(reason) = &ex.skip_round_trip {
+                    skipped.push_str(&format!("- `{}` {kind} example {}: {reason}\n", m.method, i + 1));
+                    continue;
+                }
+                let json = &ex.json;
+                if kind == "request" {
+                    requests += 1;
+                    calls.push(quote!(request::<#path>(#json);));
+                } else {
+                    responses += 1;
+                    calls.push(quote!(response::<#path>(#json);));
+                }
+            }
+        }
+        if calls.is_empty() {
+            continue;
+        }
+        let feature = naming::module(m.method.split('.').next().unwrap_or(""));
+        let name = ir::ident(&m.method.replace('.', "_").to_lowercase());
+        tests.push(quote! {
+            #[test]
+            #[cfg(feature = #feature)]
+            fn #name() {
+                #(#calls)*
+            }
+        });
+    }
+    let header = format!(
+        "Every documented JSON example of the spec, round-tripped through the typed API: \
+{requests} request examples and {responses} response examples.\n\n\
+Examples not round-tripped, each with the reason from the spec:\n\n{}",
+        if skipped.is_empty() { "- none\n".to_owned() } else { skipped }
+    );
+    let docs = inner_doc(&header);
+    let tokens = quote! {
+        #docs
+        #![allow(deprecated)]
+
+        use ::bitrix24_runtime::wire::{Decode, Undocumented};
+
+        /// Decodes `json` into `T`, checks that no key is left unknown, and that encoding
+        /// gives back the same JSON (without `auth`, which is not a parameter).
+        #[allow(dead_code)]
+        fn request<T>(json: &str)
+        where
+            T: ::serde::Serialize + ::serde::de::DeserializeOwned + Undocumented,
+        {
+            let mut params: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");
+            if let Some(object) = params.as_object_mut() {
+                object.remove("auth");
+            }
+            let typed: T = ::serde_json::from_value(params.clone())
+                .unwrap_or_else(|e| panic!("request example does not decode: {e}\n{json}"));
+            assert_eq!(typed.undocumented_paths(), ::std::vec::Vec::<::std::string::String>::new(), "request example has keys the spec does not list");
+            let encoded = ::serde_json::to_value(&typed).expect("encodes");
+            assert_eq!(encoded, params, "request example does not re-encode to the same JSON");
+        }
+
+        /// Decodes the `result` of a response example into the method's output and checks
+        /// that nothing in it is undocumented.
+        #[allow(dead_code)]
+        fn response<M>(json: &str)
+        where
+            M: ::bitrix24_runtime::Method,
+            M::Output: Undocumented,
+        {
+            let body: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");
+            let result = body.get("result").cloned().expect("response example has `result`");
+            let typed = <M::Output as Decode>::decode(result)
+                .unwrap_or_else(|e| panic!("response example does not decode into the result type: {e}\n{json}"));
+            assert_eq!(typed.undocumented_paths(), ::std::vec::Vec::<::std::string::String>::new(), "response example has fields or values the spec does not list");
+        }
+
+        #(#tests)*
+    };
+    format_file(tokens, "tests/examples.rs")
+}
