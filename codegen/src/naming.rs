@@ -41,7 +41,7 @@ const STRUCT_MEMBERS: &[&str] = &[
 ];
 
 /// A struct field or setter: `ENTITY_TYPE` → `entity_type`, `type` → `type_`,
-/// `NEW` → `new_` (see [`STRUCT_MEMBERS`]).
+/// `NEW` → `new_` (names generated structs use themselves: `new`, `default`, `extra`, ...).
 pub fn field(wire: &str) -> String {
     let mut name = escape(wire.to_snake_case(), "_");
     if STRUCT_MEMBERS.contains(&name.as_str()) {

@@ -54,10 +54,8 @@ fn add(v: &mut Variant, source: &str, e: &ErrorDoc) {
     if !v.codes.iter().any(|c| c.eq_ignore_ascii_case(&e.code)) {
         v.codes.push(e.code.clone());
     }
-    if let Some(s) = e.status {
-        if !v.statuses.contains(&s) {
-            v.statuses.push(s);
-        }
+    if let Some(s) = e.status.filter(|s| !v.statuses.contains(s)) {
+        v.statuses.push(s);
     }
     if v.description.is_empty() {
         v.description = match (&e.message, e.description.is_empty()) {
