@@ -3,6 +3,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod diagnostics;
+pub mod diff;
 pub mod generate;
 pub mod import;
 pub mod naming;

@@ -41,6 +41,26 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Compare two specs semantically and classify every change (breaking, compatible,
+    /// docs-only) by its effect on the generated crate.
+    SpecDiff {
+        /// Base side: a spec directory (or a checkout holding `spec/`), else a git revision
+        /// whose `spec/` is compared.
+        #[arg(required_unless_present = "rules")]
+        base: Option<String>,
+        /// Head side, like `base`; default: the working tree's `spec/`.
+        head: Option<String>,
+        /// Output: `markdown` (a PR comment) or `json` (for tools).
+        #[arg(long, default_value = "markdown")]
+        format: bitrix24_codegen::diff::Format,
+        /// Exit non-zero (after printing) when a change of at least this class exists:
+        /// `breaking`, `compatible` or `docs-only`.
+        #[arg(long, value_name = "CLASS")]
+        fail_on: Option<bitrix24_codegen::diff::Class>,
+        /// Print the classification rules as a Markdown table and exit.
+        #[arg(long, conflicts_with_all = ["format", "fail_on"])]
+        rules: bool,
+    },
 }
 
 fn workspace_root() -> PathBuf {
@@ -67,6 +87,25 @@ fn main() -> ExitCode {
             check,
         }),
         Command::Schema { check } => bitrix24_codegen::schema::run(&root, check),
+        Command::SpecDiff { rules: true, .. } => {
+            print!("{}", bitrix24_codegen::diff::classify::rules_markdown());
+            Ok(())
+        }
+        Command::SpecDiff {
+            base,
+            head,
+            format,
+            fail_on,
+            rules: false,
+        } => bitrix24_codegen::diff::run(
+            &root,
+            &bitrix24_codegen::diff::Options {
+                base: base.unwrap_or_default(),
+                head,
+                format,
+                fail_on,
+            },
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

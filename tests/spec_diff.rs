@@ -1,0 +1,978 @@
+//! `cargo xtask spec-diff`: fixture spec pairs under `tests/spec_diff/<case>/{base,head}`,
+//! each change asserted with its kind and class; the Markdown of two cases and the JSON
+//! of one are pinned by insta snapshots (`tests/spec_diff/snapshots/`).
+//!
+//! Cases: `methods` (method-level facts, features, docs pin, examples), `params`
+//! (every parameter change), `result`, `types` (local and shared types, object fields,
+//! enums), `errors` (per-method and system errors against the whole spec's `ErrorCode`),
+//! `invalid` (a side that does not validate). Every rule of
+//! `bitrix24_codegen::diff::classify::RULES` is exercised by at least one case.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bitrix24_codegen::diff::classify::RULES;
+use bitrix24_codegen::diff::source::TempDir;
+use bitrix24_codegen::diff::{self, Class, Kind, Options, Report, RuleId, TypeShift};
+use bitrix24_codegen::spec;
+
+const B: Class = Class::Breaking;
+const C: Class = Class::Compatible;
+const D: Class = Class::DocsOnly;
+
+const CASES: &[&str] = &["methods", "params", "result", "types", "errors"];
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("spec_diff")
+}
+
+fn side(case: &str, side: &str) -> PathBuf {
+    fixtures().join(case).join(side)
+}
+
+fn load(dir: &Path) -> spec::Spec {
+    spec::load(dir).unwrap_or_else(|d| panic!("{} does not load:\n{d}", dir.display()))
+}
+
+fn report(case: &str) -> Report {
+    let (b, h) = (load(&side(case, "base")), load(&side(case, "head")));
+    Report::new("base", &b, "head", &h)
+}
+
+type Fact = (String, String, &'static str, Class);
+
+fn facts(r: &Report) -> BTreeSet<Fact> {
+    r.changes
+        .iter()
+        .map(|c| {
+            (
+                c.group.method().unwrap_or_default().to_owned(),
+                c.path_str(),
+                c.kind().as_str(),
+                c.class(),
+            )
+        })
+        .collect()
+}
+
+fn expect(case: &str, want: &[(&str, &str, &'static str, Class)]) -> Report {
+    let r = report(case);
+    let got = facts(&r);
+    let want: BTreeSet<Fact> = want
+        .iter()
+        .map(|(m, p, k, c)| ((*m).to_owned(), (*p).to_owned(), *k, *c))
+        .collect();
+    let missing: Vec<_> = want.difference(&got).collect();
+    let unexpected: Vec<_> = got.difference(&want).collect();
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "case `{case}`:\nmissing: {missing:#?}\nunexpected: {unexpected:#?}"
+    );
+    assert_eq!(
+        r.changes.len(),
+        want.len(),
+        "case `{case}`: duplicate changes"
+    );
+    r
+}
+
+fn change<'r>(r: &'r Report, method: &str, path: &str) -> &'r diff::Change {
+    r.changes
+        .iter()
+        .find(|c| c.group.method().unwrap_or_default() == method && c.path_str() == path)
+        .unwrap_or_else(|| panic!("no change at {method} {path}"))
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({snapshot_path => "spec_diff/snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn methods() {
+    let r = expect(
+        "methods",
+        &[
+            ("crm.gone.get", "", "method_removed", B),
+            ("task.x.get", "", "method_removed", B),
+            ("", "features › task", "feature_removed", B),
+            ("", "features › user", "feature_added", C),
+            ("", "docs › commit", "docs_pin_changed", D),
+            ("crm.a.get", "deprecated", "deprecated", C),
+            ("crm.a.get", "scope", "scope_changed", C),
+            ("crm.a.get", "read_only", "read_only_changed", C),
+            ("crm.a.get", "aliases", "alias_added", D),
+            ("crm.a.get", "title", "title_changed", D),
+            ("crm.a.get", "summary", "summary_changed", D),
+            ("crm.a.get", "description", "description_changed", D),
+            ("crm.a.get", "access", "access_changed", D),
+            ("crm.a.get", "source › path", "source_changed", D),
+            ("crm.a.get", "source › commit", "source_changed", D),
+            ("crm.a.get", "examples › request", "example_added", D),
+            ("crm.a.get", "examples › response", "example_changed", D),
+            ("crm.b.list", "deprecated", "undeprecated", C),
+            ("crm.b.list", "list › page_size", "list_changed", C),
+            ("crm.b.list", "list › id_field", "list_changed", C),
+            ("crm.b.list", "aliases", "alias_removed", D),
+            ("crm.b.list", "examples › error", "example_removed", D),
+            ("crm.c.list", "read_only", "read_only_changed", C),
+            ("crm.c.list", "list", "list_removed", C),
+            ("crm.c.list", "deprecated", "deprecation_changed", D),
+            ("crm.d.list", "list", "list_added", C),
+            ("user.current", "", "method_added", C),
+        ],
+    );
+    let s = r.summary();
+    assert_eq!((s.breaking, s.compatible, s.docs_only), (3, 11, 13));
+    assert_eq!(
+        (s.methods_touched, s.methods_added, s.methods_removed),
+        (7, 1, 2)
+    );
+    assert_eq!(
+        change(&r, "crm.a.get", "read_only").rule,
+        RuleId::ReadOnlyBecameFalse
+    );
+    assert_eq!(
+        change(&r, "crm.c.list", "read_only").rule,
+        RuleId::ReadOnlyBecameTrue
+    );
+    assert!(
+        change(&r, "crm.a.get", "scope")
+            .reason
+            .contains("`crm_a` scope")
+    );
+}
+
+#[test]
+fn params() {
+    let r = expect(
+        "params",
+        &[
+            ("crm.p.add", "params › OLD_REQ", "param_removed", B),
+            ("crm.p.add", "params › OLD_OPT", "param_removed", B),
+            (
+                "crm.p.add",
+                "params › ENTITIES › type",
+                "param_type_changed",
+                B,
+            ),
+            (
+                "crm.p.add",
+                "params › ENTITY_TYPE › type",
+                "param_type_changed",
+                B,
+            ),
+            (
+                "crm.p.add",
+                "params › LIMIT › type",
+                "param_type_changed",
+                B,
+            ),
+            (
+                "crm.p.add",
+                "params › NAME › required",
+                "param_required_changed",
+                B,
+            ),
+            ("crm.p.add", "params › NEW_REQ", "param_added", B),
+            ("crm.p.add", "params › ID › type", "param_type_changed", B),
+            (
+                "crm.p.add",
+                "params › TITLE › required",
+                "param_required_changed",
+                B,
+            ),
+            ("crm.p.add", "params", "params_reordered", B),
+            ("crm.p.add", "types › EntityType", "type_removed", B),
+            (
+                "crm.p.add",
+                "params › OFFSET › type",
+                "param_type_changed",
+                C,
+            ),
+            (
+                "crm.p.add",
+                "params › CREATED › type",
+                "param_type_changed",
+                C,
+            ),
+            (
+                "crm.p.add",
+                "params › ACTIVE › wire",
+                "param_wire_changed",
+                C,
+            ),
+            (
+                "crm.p.add",
+                "params › ORDER › default",
+                "param_default_changed",
+                C,
+            ),
+            ("crm.p.add", "params › NEW_OPT", "param_added", C),
+            ("crm.p.add", "params › OWNER_ID", "param_renamed", C),
+            (
+                "crm.p.add",
+                "params › NOTE › doc_type",
+                "param_doc_type_changed",
+                D,
+            ),
+            (
+                "crm.p.add",
+                "params › NOTE › description",
+                "param_description_changed",
+                D,
+            ),
+            ("crm.q.add", "params › C", "param_added", B),
+            ("crm.q.add", "params", "params_reordered", D),
+        ],
+    );
+    // Type changes say how the type changed and what Rust sees.
+    let cases: &[(&str, RuleId, &[TypeShift])] = &[
+        (
+            "params › ENTITIES › type",
+            RuleId::ParamTypeArgument,
+            &[TypeShift::AnyToTyped],
+        ),
+        (
+            "params › ENTITY_TYPE › type",
+            RuleId::ParamTypeArgument,
+            &[TypeShift::NamedSwap],
+        ),
+        (
+            "params › LIMIT › type",
+            RuleId::ParamTypeArgument,
+            &[TypeShift::NullableAdded],
+        ),
+        (
+            "params › ID › type",
+            RuleId::ParamTypeSetter,
+            &[TypeShift::ToArray],
+        ),
+        (
+            "params › OFFSET › type",
+            RuleId::ParamTypeSameRust,
+            &[TypeShift::NullableAdded],
+        ),
+        (
+            "params › CREATED › type",
+            RuleId::ParamTypeSameRust,
+            &[TypeShift::Scalar],
+        ),
+    ];
+    for (path, rule, shifts) in cases {
+        let c = change(&r, "crm.p.add", path);
+        assert_eq!(c.rule, *rule, "{path}");
+        assert_eq!(c.shifts, *shifts, "{path}");
+    }
+    let c = change(&r, "crm.p.add", "params › ENTITIES › type");
+    assert_eq!(
+        (c.before.as_deref(), c.after.as_deref()),
+        (Some("any[]"), Some("integer[]"))
+    );
+    assert!(
+        c.reason.contains("`Vec<Value>` → `Vec<i64>`"),
+        "{}",
+        c.reason
+    );
+    assert!(
+        change(&r, "crm.p.add", "params › LIMIT › type")
+            .reason
+            .contains("`i64` → `Option<i64>`")
+    );
+    assert!(
+        change(&r, "crm.p.add", "params › OFFSET › type")
+            .reason
+            .contains("stays `Option<i64>`")
+    );
+    assert_eq!(
+        change(&r, "crm.p.add", "params › NAME › required").rule,
+        RuleId::ParamBecameRequired
+    );
+    assert_eq!(
+        change(&r, "crm.p.add", "params › TITLE › required").rule,
+        RuleId::ParamBecameOptional
+    );
+    assert_eq!(
+        change(&r, "crm.p.add", "params › OLD_REQ").rule,
+        RuleId::ParamRemovedRequired
+    );
+    assert_eq!(
+        change(&r, "crm.p.add", "params › OLD_OPT").rule,
+        RuleId::ParamRemovedOptional
+    );
+    // A first required parameter also takes `Default` away; a later one does not say so.
+    assert!(
+        change(&r, "crm.q.add", "params › C")
+            .reason
+            .ends_with("`Add` no longer implements `Default`")
+    );
+    assert!(
+        !change(&r, "crm.p.add", "params › NEW_REQ")
+            .reason
+            .contains("Default")
+    );
+    snapshot("params_markdown", &r.markdown());
+}
+
+#[test]
+fn result() {
+    let r = expect(
+        "result",
+        &[
+            ("crm.r.get", "result", "result_type_changed", B),
+            ("crm.r.get", "result › paged", "result_paged_changed", C),
+            (
+                "crm.r.get",
+                "result › doc_type",
+                "result_doc_type_changed",
+                D,
+            ),
+            (
+                "crm.r.get",
+                "result › description",
+                "result_description_changed",
+                D,
+            ),
+            ("crm.r.list", "result", "result_type_changed", B),
+            ("crm.r.list", "types › Item", "type_added", C),
+            ("crm.r.count", "result", "result_type_changed", C),
+        ],
+    );
+    assert!(
+        change(&r, "crm.r.get", "result")
+            .reason
+            .contains("`i64` → `String`")
+    );
+    assert_eq!(
+        change(&r, "crm.r.list", "result").shifts,
+        [TypeShift::AnyToTyped]
+    );
+    assert_eq!(
+        change(&r, "crm.r.count", "result").rule,
+        RuleId::ResultTypeSameRust
+    );
+    snapshot("result_json", &r.json());
+}
+
+#[test]
+fn types() {
+    let r = expect(
+        "types",
+        &[
+            (
+                "crm.t.add",
+                "types › Fields › fields",
+                "fields_reordered",
+                B,
+            ),
+            (
+                "crm.t.add",
+                "types › Fields › fields › C › default",
+                "field_default_changed",
+                C,
+            ),
+            (
+                "crm.t.add",
+                "types › Fields › fields › C › doc_type",
+                "field_doc_type_changed",
+                D,
+            ),
+            ("crm.t.get", "types › Legacy", "type_removed", B),
+            (
+                "crm.t.get",
+                "types › Deal › fields › OLD",
+                "field_removed",
+                B,
+            ),
+            (
+                "crm.t.get",
+                "types › Deal › fields › CREATED › required",
+                "field_required_changed",
+                B,
+            ),
+            (
+                "crm.t.get",
+                "types › Deal › fields › TITLE › required",
+                "field_required_changed",
+                B,
+            ),
+            (
+                "crm.t.get",
+                "types › Deal › fields › AMOUNT › type",
+                "field_type_changed",
+                B,
+            ),
+            (
+                "crm.t.get",
+                "types › Deal › fields › PRICE › type",
+                "field_type_changed",
+                B,
+            ),
+            (
+                "crm.t.get",
+                "types › Deal › fields › NEW_REQ",
+                "field_added",
+                B,
+            ),
+            (
+                "crm.t.get",
+                "types › Stage › values › WON",
+                "enum_value_removed",
+                B,
+            ),
+            (
+                "crm.t.get",
+                "types › Stage › values › 1",
+                "enum_variant_renamed",
+                B,
+            ),
+            ("crm.t.get", "types › Extra", "type_kind_changed", B),
+            (
+                "crm.t.get",
+                "types › Deal › fields › OPENED › wire",
+                "field_wire_changed",
+                C,
+            ),
+            (
+                "crm.t.get",
+                "types › Deal › fields › CONTACT_IDS › type",
+                "field_type_changed",
+                C,
+            ),
+            (
+                "crm.t.get",
+                "types › Deal › fields › COMPANY_ID",
+                "field_renamed",
+                C,
+            ),
+            (
+                "crm.t.get",
+                "types › Deal › fields › PHONE",
+                "field_added",
+                C,
+            ),
+            (
+                "crm.t.get",
+                "types › Deal › fields › CONTACT",
+                "field_added",
+                C,
+            ),
+            (
+                "crm.t.get",
+                "types › Deal › fields › NEW_OPT",
+                "field_added",
+                C,
+            ),
+            (
+                "crm.t.get",
+                "types › Stage › values › PENDING",
+                "enum_value_added",
+                C,
+            ),
+            (
+                "crm.t.get",
+                "types › Stage › values › 3",
+                "enum_value_wire_changed",
+                C,
+            ),
+            (
+                "crm.t.get",
+                "types › Priority › repr",
+                "enum_repr_changed",
+                C,
+            ),
+            ("crm.t.get", "types › Contact", "type_added", C),
+            (
+                "crm.t.get",
+                "types › Deal › description",
+                "type_description_changed",
+                D,
+            ),
+            (
+                "crm.t.get",
+                "types › Deal › fields › COMMENTS › description",
+                "field_description_changed",
+                D,
+            ),
+            (
+                "crm.t.get",
+                "types › Stage › values › LOST › description",
+                "enum_value_description_changed",
+                D,
+            ),
+            (
+                "crm.t.get",
+                "types › Stage › values › IN_WORK › name",
+                "enum_value_name_changed",
+                D,
+            ),
+            (
+                "",
+                "types › Address › fields › ZIP › type",
+                "field_type_changed",
+                B,
+            ),
+            ("", "types › Address › fields › STREET", "field_added", C),
+            (
+                "",
+                "types › Address › description",
+                "type_description_changed",
+                D,
+            ),
+            ("", "types › Address › fields", "fields_reordered", D),
+            ("", "types › Money", "type_removed", B),
+            ("", "types › Phone", "type_added", C),
+        ],
+    );
+    let price = change(&r, "crm.t.get", "types › Deal › fields › PRICE › type");
+    assert_eq!(price.shifts, [TypeShift::FromNamed]);
+    assert!(
+        price
+            .reason
+            .contains("`Option<types::Money>` → `Option<f64>`"),
+        "{}",
+        price.reason
+    );
+    let renamed = change(&r, "crm.t.get", "types › Stage › values › 1");
+    assert_eq!(
+        (renamed.before.as_deref(), renamed.after.as_deref()),
+        (Some("Lead"), Some("Prospect"))
+    );
+    // Shared types are their own groups, and say who uses them.
+    assert!(
+        r.changes
+            .iter()
+            .any(|c| c.group == diff::Group::SharedType("Address".into()))
+    );
+    assert_eq!(r.shared_type_users["Address"], ["crm.t.get"]);
+    assert_eq!(
+        r.shared_type_users["Money"],
+        ["crm.t.get"],
+        "a removed type's users come from the base"
+    );
+    snapshot("types_markdown", &r.markdown());
+}
+
+#[test]
+fn errors() {
+    let r = expect(
+        "errors",
+        &[
+            ("crm.e.add", "errors › Error x", "error_removed", B),
+            ("crm.e.add", "errors › OLD_ONE", "error_removed", B),
+            ("crm.e.add", "errors › Access denied", "error_added", C),
+            ("crm.e.add", "errors › NEW_ONE", "error_added", C),
+            ("crm.e.add", "errors › SHARED_CODE", "error_removed", D),
+            (
+                "crm.e.add",
+                "errors › QUERY_LIMIT_EXCEEDED",
+                "error_added",
+                D,
+            ),
+            (
+                "crm.e.add",
+                "errors › ACCESS_DENIED › status",
+                "error_status_changed",
+                D,
+            ),
+            (
+                "crm.e.add",
+                "errors › Not found › description",
+                "error_description_changed",
+                D,
+            ),
+            ("crm.e.old", "", "method_removed", B),
+            (
+                "",
+                "system_errors › INTERNAL_SERVER_ERROR",
+                "error_removed",
+                B,
+            ),
+            ("", "ErrorCode › OnlyOld", "error_code_variant_removed", B),
+            ("", "system_errors › OVERLOAD_LIMIT", "error_added", C),
+            ("", "ErrorCode › OnlyNew", "error_code_variant_added", C),
+            (
+                "",
+                "ErrorCode › SharedCode › Shared code",
+                "error_code_spelling_removed",
+                B,
+            ),
+            (
+                "",
+                "ErrorCode › ErrorX › error-x",
+                "error_code_spelling_added",
+                C,
+            ),
+            (
+                "",
+                "system_errors › QUERY_LIMIT_EXCEEDED › message",
+                "error_message_changed",
+                D,
+            ),
+            ("crm.e.new", "", "method_added", C),
+        ],
+    );
+    let rule = |path: &str| change(&r, "crm.e.add", path).rule;
+    assert_eq!(rule("errors › OLD_ONE"), RuleId::ErrorRemovedVariantGone);
+    assert_eq!(rule("errors › Error x"), RuleId::ErrorRemovedSpellingGone);
+    assert_eq!(
+        rule("errors › SHARED_CODE"),
+        RuleId::ErrorRemovedStillDocumented
+    );
+    assert_eq!(rule("errors › NEW_ONE"), RuleId::ErrorAddedNewVariant);
+    assert_eq!(
+        rule("errors › Access denied"),
+        RuleId::ErrorAddedNewSpelling
+    );
+    assert_eq!(
+        rule("errors › QUERY_LIMIT_EXCEEDED"),
+        RuleId::ErrorAddedKnown
+    );
+    // The reasons name the whole-spec facts they were decided on.
+    assert!(
+        change(&r, "crm.e.add", "errors › SHARED_CODE")
+            .reason
+            .contains("`crm.e.get` still document")
+    );
+    assert!(
+        change(&r, "crm.e.add", "errors › QUERY_LIMIT_EXCEEDED")
+            .reason
+            .contains("system errors")
+    );
+    assert!(
+        change(&r, "crm.e.add", "errors › OLD_ONE")
+            .reason
+            .contains("no other method or system error")
+    );
+    assert!(
+        change(&r, "crm.e.add", "errors › Error x")
+            .reason
+            .contains("`ErrorCode::ErrorX`")
+    );
+}
+
+#[test]
+fn every_rule_and_kind_is_exercised() {
+    let mut rules = BTreeSet::new();
+    for case in CASES {
+        rules.extend(report(case).changes.iter().map(|c| c.rule));
+    }
+    let missing: Vec<RuleId> = RULES
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| !rules.contains(id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "rules no fixture exercises: {missing:?}"
+    );
+    let kinds: BTreeSet<Kind> = rules.iter().map(|r| r.kind()).collect();
+    assert_eq!(kinds.len(), Kind::ALL.len());
+}
+
+/// The differ's model of `ErrorCode` (variants and the spellings each matches) is the
+/// generator's: parsed back from the generated `error_code.rs` of every fixture side.
+#[test]
+fn error_code_model_matches_the_generator() {
+    use bitrix24_codegen::generate::{self, CrateConfig};
+    let cfg = CrateConfig {
+        package: "bitrix24".into(),
+        dir: "out".into(),
+        runtime_path: "workspace = true".into(),
+    };
+    for case in CASES {
+        for s in ["base", "head"] {
+            let spec = load(&side(case, s));
+            let files = generate::generate(&spec, &cfg, None).expect("generates");
+            let text = files
+                .iter()
+                .find(|(p, _)| p.ends_with("src/error_code.rs"))
+                .map(|(_, t)| t.to_owned())
+                .expect("error_code.rs");
+            // `"A" | "B" => Self::Variant,` lines of `from_code`.
+            let mut generated = std::collections::BTreeMap::<String, BTreeSet<String>>::new();
+            for line in text.lines().map(str::trim) {
+                let Some((codes, variant)) = line.split_once(" => Self::") else {
+                    continue;
+                };
+                if !codes.starts_with('"') {
+                    continue;
+                }
+                let variant = variant.trim_end_matches(',').to_owned();
+                let codes = codes.split(" | ").map(|c| c.trim_matches('"').to_owned());
+                generated.entry(variant).or_default().extend(codes);
+            }
+            assert!(!generated.is_empty(), "{case}/{s}: nothing parsed");
+            let ours = bitrix24_codegen::diff::compare::error_code_variants(&spec);
+            assert_eq!(ours, generated, "{case}/{s}");
+        }
+    }
+}
+
+#[test]
+fn a_spec_equals_itself() {
+    for case in CASES {
+        for s in ["base", "head"] {
+            let spec = load(&side(case, s));
+            let r = Report::new("a", &spec, "b", &spec);
+            assert!(r.changes.is_empty(), "{case}/{s}: {:#?}", r.changes);
+            assert_eq!(
+                r.markdown(),
+                "## Spec diff: `a` → `b`\n\nNo changes: the two specs are the same.\n"
+            );
+        }
+    }
+}
+
+/// Groups with a breaking change come first; inside a group, breaking changes first.
+#[test]
+fn report_order() {
+    for case in CASES {
+        let r = report(case);
+        let mut groups: Vec<&diff::Group> = Vec::new();
+        for c in &r.changes {
+            if groups.last() != Some(&&c.group) {
+                assert!(
+                    !groups.contains(&&c.group),
+                    "{case}: {:?} is split",
+                    c.group
+                );
+                groups.push(&c.group);
+            }
+        }
+        let classes = |g: &diff::Group| -> Vec<Class> {
+            r.changes
+                .iter()
+                .filter(|c| c.group == *g)
+                .map(|c| c.class())
+                .collect()
+        };
+        let worst: Vec<Class> = groups.iter().map(|g| classes(g)[0]).collect();
+        assert!(worst.is_sorted(), "{case}: groups out of order: {worst:?}");
+        for g in groups {
+            assert!(classes(g).is_sorted(), "{case}: {g:?} out of order");
+        }
+    }
+}
+
+#[test]
+fn json_shape() {
+    let r = report("methods");
+    let v: serde_json::Value = serde_json::from_str(&r.json()).expect("valid JSON");
+    let top: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(top, ["summary", "changes"]);
+    let s = &v["summary"];
+    let sum = r.summary();
+    assert_eq!(s["breaking"], sum.breaking);
+    assert_eq!(s["compatible"], sum.compatible);
+    assert_eq!(s["docs_only"], sum.docs_only);
+    assert_eq!(s["methods_touched"], sum.methods_touched);
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), r.changes.len());
+    for c in changes {
+        let keys: Vec<&str> = c.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "method", "path", "kind", "class", "before", "after", "reason", "detail"
+            ]
+        );
+        assert!(["breaking", "compatible", "docs-only"].contains(&c["class"].as_str().unwrap()));
+    }
+    let feature = changes
+        .iter()
+        .find(|c| c["kind"] == "feature_removed")
+        .unwrap();
+    assert!(feature["method"].is_null());
+    assert_eq!(feature["path"], "features › task");
+}
+
+fn options(case: &str, fail_on: Option<Class>) -> Options {
+    Options {
+        base: side(case, "base").display().to_string(),
+        head: Some(side(case, "head").display().to_string()),
+        fail_on,
+        ..Options::default()
+    }
+}
+
+#[test]
+fn fail_on_thresholds() {
+    let root = fixtures();
+    let out = diff::execute(&root, &options("result", Some(B))).unwrap();
+    assert_eq!(
+        out.failure.as_deref(),
+        Some("2 changes at least breaking (--fail-on breaking)")
+    );
+    assert!(
+        out.output.starts_with("## Spec diff:"),
+        "the report is still rendered"
+    );
+    let out = diff::execute(&root, &options("result", Some(C))).unwrap();
+    assert_eq!(
+        out.failure.as_deref(),
+        Some("5 changes at least compatible (--fail-on compatible)")
+    );
+    let out = diff::execute(&root, &options("result", Some(D))).unwrap();
+    assert!(out.failure.unwrap().starts_with("7 changes"));
+    let out = diff::execute(&root, &options("result", None)).unwrap();
+    assert!(out.failure.is_none());
+    // A spec against itself never fails.
+    let same = Options {
+        head: Some(side("result", "base").display().to_string()),
+        ..options("result", Some(D))
+    };
+    assert!(diff::execute(&root, &same).unwrap().failure.is_none());
+    let json = Options {
+        format: "json".parse().unwrap(),
+        ..options("result", None)
+    };
+    assert!(
+        diff::execute(&root, &json)
+            .unwrap()
+            .output
+            .starts_with("{\n  \"summary\"")
+    );
+}
+
+#[test]
+fn an_invalid_side_is_named_with_its_diagnostics() {
+    let err = diff::execute(&fixtures(), &options("invalid", None))
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("head `"), "{err}");
+    assert!(err.contains("the spec does not validate"), "{err}");
+    assert!(
+        err.contains("crm.i.get › result › type: unknown type `Integer`"),
+        "{err}"
+    );
+    let swapped = Options {
+        base: side("invalid", "head").display().to_string(),
+        head: Some(side("invalid", "base").display().to_string()),
+        ..Options::default()
+    };
+    let err = diff::execute(&fixtures(), &swapped)
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("base `"), "{err}");
+}
+
+#[test]
+fn a_side_that_is_neither_directory_nor_revision() {
+    let tmp = TempDir::new().unwrap();
+    let opts = Options {
+        base: "no/such/dir-or-revision".into(),
+        ..Options::default()
+    };
+    let err = format!("{:#}", diff::execute(tmp.path(), &opts).unwrap_err());
+    assert!(
+        err.contains("base `no/such/dir-or-revision` is neither a directory nor a git revision"),
+        "{err}"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn git(repo: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args([
+            "-c",
+            "user.name=spec-diff",
+            "-c",
+            "user.email=spec-diff@example.com",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+        ])
+        .args(args)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .expect("runs git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Both sides as git revisions of a throwaway repository, and the working tree as the
+/// default head; the result equals the diff of the directories.
+#[test]
+fn git_revisions() {
+    if Command::new("git").arg("--version").output().is_err() {
+        eprintln!("git is not installed: skipping");
+        return;
+    }
+    let tmp = TempDir::new().unwrap();
+    let repo = tmp.path().join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q"]);
+    copy_dir(&side("params", "base"), &repo.join("spec"));
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "base"]);
+    fs::remove_dir_all(repo.join("spec")).unwrap();
+    copy_dir(&side("params", "head"), &repo.join("spec"));
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "head"]);
+    let want = facts(&report("params"));
+
+    let revs = Options {
+        base: "HEAD~1".into(),
+        head: Some("HEAD".into()),
+        ..Options::default()
+    };
+    let out = diff::execute(&repo, &revs).unwrap();
+    assert_eq!(facts(&out.report), want);
+    assert!(
+        out.report.base.starts_with("HEAD~1 ("),
+        "{}",
+        out.report.base
+    );
+
+    let worktree = Options {
+        base: "HEAD~1".into(),
+        ..Options::default()
+    };
+    let out = diff::execute(&repo, &worktree).unwrap();
+    assert_eq!(facts(&out.report), want);
+    assert_eq!(out.report.head, "working tree");
+
+    // A checkout directory holding `spec/` works as a side too.
+    let dirs = Options {
+        base: side("params", "base").display().to_string(),
+        head: Some(repo.display().to_string()),
+        ..Options::default()
+    };
+    assert_eq!(facts(&diff::execute(&repo, &dirs).unwrap().report), want);
+
+    let bad = Options {
+        base: "no-such-branch".into(),
+        ..Options::default()
+    };
+    let err = format!("{:#}", diff::execute(&repo, &bad).unwrap_err());
+    assert!(
+        err.contains("neither a directory nor a git revision"),
+        "{err}"
+    );
+}
