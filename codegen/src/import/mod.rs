@@ -1,7 +1,605 @@
-//! Importer placeholder.
-use std::path::PathBuf;
+//! `cargo xtask import`: transcribes the upstream docs pages (Diplodoc YFM) into
+//! `spec/`, applying the curation patches of `spec/patches/`.
+//!
+//! - [`yfm`]: block parser (tables, fences, notes, tabs, includes, conditionals)
+//! - [`text`]: cell text (plain text, code spans, links made absolute)
+//! - [`page`]: one page → one method
+//! - [`doc_types`]: the docs' type tokens → the spec's type grammar
+//! - [`enums`], [`errors`], [`examples`], [`json_repair`], [`names`], [`facts`]
+//! - [`patch`]: curation patches; [`conform`]: do examples decode; [`report`]
+//!
+//! Rules beyond the literal docs (each reported as a note when it fires):
+//! - nested tables are found by the row's type link, then links in its description
+//!   (`(#anchor)`, also `other.md#anchor`), then a heading naming the field, preferring
+//!   the same page section; never by position. `select`/`filter`/`order`/`sort` never
+//!   take a table (their links point at field lists);
+//! - `object` described as "array of objects" → `T[]`; "contains objects, each
+//!   describing" → `map<T>`; `array` described as "associative array" → an object;
+//!   `select` typed `array` → `string[]`;
+//! - `Y`/`N` bullets or prose on `boolean`/`char` → `boolean` with `wire: yn`; booleans
+//!   without a stated format take the one the page's own examples show;
+//! - rows next to (or instead of) the `result` row are the fields of the result object,
+//!   a list of them when the response example's `result` is an array;
+//! - `*.fields` methods whose example answers field descriptions: each documented field
+//!   is typed `FieldDescription` (`crm/data-types.md#crm_rest_field_description`);
+//! - results' starred fields absent from the response example are optional;
+//! - errors: one entry per `(status, code)` (repeats merged, messages listed); an empty
+//!   code (`"error": ""`) is not a spec code, so the message stands in for it;
+//!   sentence-like "codes" the page's error example answers as `error_description` are
+//!   messages too;
+//! - request example keys that differ from a parameter only in case are renamed;
+//!   examples with other unknown keys are dropped; examples lacking a required
+//!   parameter get `skip_round_trip`.
+
+pub mod conform;
+pub mod doc_types;
+pub mod enums;
+pub mod errors;
+pub mod examples;
+pub mod facts;
+pub mod json_repair;
+pub mod names;
+pub mod page;
+pub mod patch;
+pub mod report;
+pub mod text;
+pub mod yfm;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use crate::diagnostics::Diagnostic;
+use crate::spec::model::{Api, DocsPin, ErrorDoc, Method, Patch, PatchFile, TypeDef};
+use crate::spec::types::TypeExpr;
+
 /// Options of `cargo xtask import`.
 #[derive(Debug, Clone)]
-pub struct Options { pub root: PathBuf, pub docs: PathBuf, pub methods: Vec<String>, pub list: Option<PathBuf>, pub check: bool }
+pub struct Options {
+    /// Workspace root (holding `spec/`).
+    pub root: PathBuf,
+    /// A checkout of bitrix24/b24restdocs.
+    pub docs: PathBuf,
+    /// Import only these methods.
+    pub methods: Vec<String>,
+    /// A TSV of `method<TAB>docs path<TAB>how` lines.
+    pub list: Option<PathBuf>,
+    /// Compare with `spec/` instead of writing.
+    pub check: bool,
+}
+
+/// First line of a method file.
+pub const METHOD_HEADER: &str = "# yaml-language-server: $schema=../../schema/method.schema.json\n";
+/// First line of `api.yaml`.
+pub const API_HEADER: &str = "# yaml-language-server: $schema=schema/api.schema.json\n";
+
+/// Transcribes one page (pure; what the tests use). Unreferenced types are pruned.
+pub fn transcribe(
+    page_text: &str,
+    page_path: &str,
+    method: &str,
+    includes: &dyn Fn(&str) -> Option<String>,
+    commit: &str,
+) -> (Method, Vec<Diagnostic>) {
+    let t = page::transcribe(page_text, page_path, method, includes, commit);
+    (finish(t.method).0, t.diagnostics)
+}
+
+/// Applies patches to a method; unreferenced types are pruned afterwards. A patch
+/// result that is no longer a valid method is reported as a stale last patch.
+pub fn apply_patches(method: &Method, patches: &[Patch]) -> (Method, Vec<patch::Outcome>) {
+    let (m, outcomes) = patch_only(method, patches);
+    (finish(m).0, outcomes)
+}
+
+fn patch_only(method: &Method, patches: &[Patch]) -> (Method, Vec<patch::Outcome>) {
+    let mut value = match serde_json::to_value(method) {
+        Ok(v) => v,
+        Err(e) => {
+            let o = patch::Outcome {
+                path: String::new(),
+                reason: String::new(),
+                status: patch::Status::Stale(e.to_string()),
+            };
+            return (method.clone(), vec![o]);
+        }
+    };
+    let mut outcomes = patch::apply_patches(&mut value, patches);
+    let patched = match serde_json::from_value::<Method>(value) {
+        Ok(m) => m,
+        Err(e) => {
+            outcomes.push(patch::Outcome {
+                path: String::new(),
+                reason: "patched method".into(),
+                status: patch::Status::Stale(format!("the patches give an invalid method: {e}")),
+            });
+            method.clone()
+        }
+    };
+    (patched, outcomes)
+}
+
+/// What every imported method goes through after patching: booleans get the wire
+/// format the examples show, unreferenced types are pruned. Returns notes.
+pub fn finish(mut m: Method) -> (Method, Vec<String>) {
+    let mut notes = conform::infer_wires(&mut m);
+    notes.extend(conform::relax_required(&mut m));
+    notes.extend(conform::mark_round_trip(&mut m));
+    for t in prune_types(&mut m) {
+        notes.push(format!("type {t} is referenced by nothing: dropped"));
+    }
+    (m, notes)
+}
+
+fn refs_of(ty: &str, out: &mut BTreeSet<String>) {
+    if let Ok(t) = TypeExpr::parse(ty) {
+        t.for_each_named(&mut |n| {
+            out.insert(n.to_string());
+        });
+    }
+}
+
+/// Drops named types nothing references (transitively from params and result);
+/// returns their names.
+pub fn prune_types(m: &mut Method) -> Vec<String> {
+    let mut live = BTreeSet::new();
+    for p in &m.params {
+        refs_of(&p.ty, &mut live);
+    }
+    refs_of(&m.result.ty, &mut live);
+    loop {
+        let mut next = live.clone();
+        for t in m.types.iter().filter(|t| live.contains(&t.name)) {
+            for f in t.fields.iter().flatten() {
+                refs_of(&f.ty, &mut next);
+            }
+        }
+        if next == live {
+            break;
+        }
+        live = next;
+    }
+    let dropped: Vec<String> = m
+        .types
+        .iter()
+        .filter(|t| !live.contains(&t.name))
+        .map(|t| t.name.clone())
+        .collect();
+    m.types.retain(|t| live.contains(&t.name));
+    dropped
+}
+
+/// The service-wide errors of `_includes/system-errors.md`.
+pub fn system_errors(page_text: &str, page_path: &str) -> (Vec<ErrorDoc>, Vec<String>) {
+    let parsed = yfm::parse(page_text);
+    let ctx = text::LinkCtx {
+        page_path: page_path.to_string(),
+        base_url: page::BASE_URL.to_string(),
+        defs: BTreeMap::new(),
+    };
+    let mut problems: Vec<String> = parsed
+        .problems
+        .iter()
+        .map(|p| format!("line {}: {}", p.line, p.message))
+        .collect();
+    let mut out = Vec::new();
+    for b in &parsed.blocks {
+        if let yfm::Block::Table(t) = b {
+            let e = errors::transcribe(&t.rows, &ctx);
+            problems.extend(e.problems.iter().map(|(l, m)| format!("line {l}: {m}")));
+            if e.errors.len() != e.rows {
+                problems.push(format!(
+                    "line {}: {} rows gave {} errors",
+                    t.line,
+                    e.rows,
+                    e.errors.len()
+                ));
+            }
+            out.extend(e.errors);
+        }
+    }
+    if out.is_empty() {
+        problems.push("no system error table found".into());
+    }
+    (out, problems)
+}
+
+/// One method to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    method: String,
+    path: String,
+    aliases: Vec<String>,
+}
+
+fn read_list(file: &Path) -> anyhow::Result<Vec<Entry>> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut aliases: Vec<(String, String)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end();
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (Some(method), Some(path)) = (cols.first(), cols.get(1)) else {
+            bail!("{}:{}: expected `method<TAB>path`", file.display(), i + 1);
+        };
+        if cols.get(2).map(|s| s.trim()) == Some("alias") {
+            aliases.push((method.trim().to_string(), path.trim().to_string()));
+        } else {
+            entries.push(Entry {
+                method: method.trim().to_string(),
+                path: path.trim().to_string(),
+                aliases: Vec::new(),
+            });
+        }
+    }
+    for (alias, path) in aliases {
+        match entries.iter_mut().find(|e| e.path == path) {
+            Some(e) => e.aliases.push(alias),
+            None => bail!(
+                "{}: alias `{alias}` points at `{path}`, which no method has",
+                file.display()
+            ),
+        }
+    }
+    Ok(entries)
+}
+
+fn spec_method_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.join("spec/methods")];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn read_spec_entries(root: &Path) -> anyhow::Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    for p in spec_method_files(root) {
+        let text = std::fs::read_to_string(&p)?;
+        let m: Method =
+            serde_yaml::from_str(&text).with_context(|| format!("reading {}", p.display()))?;
+        out.push(Entry {
+            method: m.method,
+            path: m.source.path,
+            aliases: m.aliases,
+        });
+    }
+    Ok(out)
+}
+
+/// The docs commit and its date: the checkout's `COMMIT` file (`hash date`), else git.
+fn docs_pin(docs: &Path) -> anyhow::Result<DocsPin> {
+    let (commit, date) = if let Ok(s) = std::fs::read_to_string(docs.join("COMMIT")) {
+        let mut it = s.split_whitespace();
+        (
+            it.next().unwrap_or("").to_string(),
+            it.next().unwrap_or("").to_string(),
+        )
+    } else {
+        let git = |args: &[&str]| -> anyhow::Result<String> {
+            let out = std::process::Command::new("git")
+                .arg("-C")
+                .arg(docs)
+                .args(args)
+                .output()?;
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        };
+        (
+            git(&["rev-parse", "HEAD"])?,
+            git(&["show", "-s", "--format=%cI", "HEAD"])?,
+        )
+    };
+    if commit.len() != 40 {
+        bail!(
+            "cannot tell the docs commit of {} (no COMMIT file, not a git checkout)",
+            docs.display()
+        );
+    }
+    Ok(DocsPin {
+        repository: "bitrix24/b24restdocs".into(),
+        commit,
+        date,
+        base_url: page::BASE_URL.into(),
+    })
+}
+
+/// `spec/methods/<first segment>/<method>.yaml`, relative to the root.
+pub fn method_file(method: &str) -> PathBuf {
+    let first = method.split('.').next().unwrap_or(method);
+    PathBuf::from("spec/methods")
+        .join(first)
+        .join(format!("{method}.yaml"))
+}
+
+/// The text of a method file.
+pub fn method_yaml(m: &Method) -> anyhow::Result<String> {
+    Ok(format!("{METHOD_HEADER}{}", serde_yaml::to_string(m)?))
+}
+
+/// Reads a method file.
+pub fn parse_method_yaml(text: &str) -> anyhow::Result<Method> {
+    Ok(serde_yaml::from_str(text)?)
+}
+
+fn load_patches(root: &Path, method: &str) -> anyhow::Result<Option<PatchFile>> {
+    let p = root.join("spec/patches").join(format!("{method}.yaml"));
+    match std::fs::read_to_string(&p) {
+        Ok(text) => {
+            let pf: PatchFile =
+                serde_yaml::from_str(&text).with_context(|| format!("reading {}", p.display()))?;
+            if pf.method != method {
+                bail!(
+                    "{}: `method: {}` does not match the file name",
+                    p.display(),
+                    pf.method
+                );
+            }
+            Ok(Some(pf))
+        }
+        Err(_) => Ok(None),
+    }
+}
+
+/// Imports in memory: every file of `spec/` the importer owns, and the report.
+fn build(
+    o: &Options,
+    entries: &[Entry],
+) -> anyhow::Result<(BTreeMap<PathBuf, String>, report::Report)> {
+    let docs = o.docs.clone();
+    let read = move |p: &str| -> Option<String> { std::fs::read_to_string(docs.join(p)).ok() };
+    let pin = docs_pin(&o.docs)?;
+    let mut rep = report::Report::default();
+    let mut files = BTreeMap::new();
+
+    let sys_path = "_includes/system-errors.md";
+    let sys_text =
+        read(sys_path).with_context(|| format!("{} has no {sys_path}", o.docs.display()))?;
+    let (system_errors, problems) = system_errors(&sys_text, sys_path);
+    for p in problems {
+        rep.diagnostics.push(Diagnostic {
+            file: sys_path.into(),
+            line: None,
+            path: "system_errors".into(),
+            message: p,
+        });
+    }
+    let api = Api {
+        docs: pin.clone(),
+        system_errors,
+    };
+    files.insert(
+        PathBuf::from("spec/api.yaml"),
+        format!("{API_HEADER}{}", serde_yaml::to_string(&api)?),
+    );
+
+    for e in entries {
+        let Some(page_text) = read(&e.path) else {
+            rep.diagnostics.push(Diagnostic {
+                file: e.path.clone().into(),
+                line: None,
+                path: e.method.clone(),
+                message: "page not found in the docs: method skipped".into(),
+            });
+            continue;
+        };
+        let t = page::transcribe(&page_text, &e.path, &e.method, &read, &pin.commit);
+        let mut imported = t.method;
+        imported.aliases = e.aliases.clone();
+        let (m, outcomes) = match load_patches(&o.root, &e.method)? {
+            Some(pf) => patch_only(&imported, &pf.patches),
+            None => (imported.clone(), Vec::new()),
+        };
+        let (mut m, notes) = finish(m);
+        for n in notes {
+            rep.notes.push(Diagnostic {
+                file: e.path.clone().into(),
+                line: None,
+                path: e.method.clone(),
+                message: n,
+            });
+        }
+        rep.notes.extend(t.notes);
+        m.aliases.sort();
+        m.aliases.dedup();
+        for oc in outcomes {
+            rep.patches.push((e.method.clone(), oc));
+        }
+        rep.diagnostics.extend(t.diagnostics);
+        rep.examples += t.examples;
+        for u in t.unmapped {
+            rep.unmapped.entry(u).or_default().insert(e.method.clone());
+        }
+        for c in report::completeness(&m, &t.tables) {
+            rep.completeness.push((e.method.clone(), c));
+        }
+        conformance(&m, &mut rep);
+        rep.methods.push(report::MethodLine {
+            method: e.method.clone(),
+            counts: report::counts(&m),
+        });
+        files.insert(method_file(&e.method), method_yaml(&m)?);
+    }
+    // Patch files without a method.
+    if let Ok(rd) = std::fs::read_dir(o.root.join("spec/patches")) {
+        let known: BTreeSet<&str> = entries.iter().map(|e| e.method.as_str()).collect();
+        let mut orphans: Vec<String> = rd
+            .flatten()
+            .filter_map(|d| {
+                d.file_name()
+                    .to_str()
+                    .and_then(|n| n.strip_suffix(".yaml"))
+                    .map(str::to_string)
+            })
+            .filter(|n| !known.contains(n.as_str()))
+            .collect();
+        orphans.sort();
+        if o.methods.is_empty() {
+            for n in orphans {
+                rep.patches.push((
+                    n.clone(),
+                    patch::Outcome {
+                        path: format!("spec/patches/{n}.yaml"),
+                        reason: String::new(),
+                        status: patch::Status::Stale("no such method is imported".into()),
+                    },
+                ));
+            }
+        }
+    }
+    Ok((files, rep))
+}
+
+fn conformance(m: &Method, rep: &mut report::Report) {
+    let types: &[TypeDef] = &m.types;
+    for (i, ex) in m.examples.response.iter().enumerate() {
+        if ex.skip_round_trip.is_some() {
+            continue;
+        }
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&ex.json) else {
+            continue;
+        };
+        if let Some(r) = v.get("result") {
+            for p in conform::check_result(m, types, r) {
+                rep.conformance
+                    .push((m.method.clone(), format!("response example {i}: {p}")));
+            }
+        }
+    }
+    for (i, ex) in m.examples.request.iter().enumerate() {
+        if ex.skip_round_trip.is_some() {
+            continue;
+        }
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&ex.json) else {
+            continue;
+        };
+        for p in conform::check_request(m, types, &v) {
+            rep.conformance
+                .push((m.method.clone(), format!("request example {i}: {p}")));
+        }
+    }
+}
+
 /// Runs the importer.
-pub fn run(_o: &Options) -> anyhow::Result<()> { anyhow::bail!("importer not written yet") }
+pub fn run(o: &Options) -> anyhow::Result<()> {
+    let from_list = o.list.is_some() && o.methods.is_empty();
+    let entries: Vec<Entry> = if !o.methods.is_empty() {
+        let known = match &o.list {
+            Some(l) => read_list(l)?,
+            None => read_spec_entries(&o.root)?,
+        };
+        o.methods
+            .iter()
+            .map(|name| {
+                known
+                    .iter()
+                    .find(|e| &e.method == name)
+                    .cloned()
+                    .with_context(|| {
+                        format!("unknown method `{name}`: give its docs path with --list")
+                    })
+            })
+            .collect::<anyhow::Result<_>>()?
+    } else if let Some(l) = &o.list {
+        read_list(l)?
+    } else {
+        read_spec_entries(&o.root)?
+    };
+    if entries.is_empty() {
+        bail!("no methods to import (spec/methods is empty: give --list)");
+    }
+    let (files, rep) = build(o, &entries)?;
+
+    // Method files no longer produced (only a full list says so).
+    let mut stale_files = Vec::new();
+    if from_list {
+        for p in spec_method_files(&o.root) {
+            let rel = p.strip_prefix(&o.root).unwrap_or(&p).to_path_buf();
+            if !files.contains_key(&rel) {
+                stale_files.push(rel);
+            }
+        }
+    }
+
+    print!("{rep}");
+    let docs_arg = o.docs.display();
+    if o.check {
+        let mut differ = 0;
+        for (rel, new) in &files {
+            let old = std::fs::read_to_string(o.root.join(rel)).unwrap_or_default();
+            if &old != new {
+                differ += 1;
+                let diff = similar::TextDiff::from_lines(old.as_str(), new.as_str());
+                let name = rel.display().to_string();
+                print!(
+                    "{}",
+                    diff.unified_diff().context_radius(3).header(&name, &name)
+                );
+            }
+        }
+        for rel in &stale_files {
+            differ += 1;
+            println!("would delete {} (no longer imported)", rel.display());
+        }
+        let stale = rep.stale();
+        if differ > 0 || stale > 0 {
+            bail!(
+                "spec/ is out of date ({differ} files differ, {stale} stale patches): run `cargo xtask import --docs {docs_arg}` and commit"
+            );
+        }
+        validate(&o.root)?;
+        println!("spec/ is up to date with the docs at {}", docs_arg);
+        return Ok(());
+    }
+    let mut written = 0;
+    for (rel, new) in &files {
+        let path = o.root.join(rel);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(new.as_str()) {
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, new)?;
+        written += 1;
+    }
+    for rel in &stale_files {
+        std::fs::remove_file(o.root.join(rel))?;
+        println!("deleted {}", rel.display());
+    }
+    println!(
+        "wrote {written} files ({} unchanged)",
+        files.len() - written
+    );
+    if rep.stale() > 0 {
+        eprintln!("warning: {} stale patches: review them", rep.stale());
+    }
+    validate(&o.root)
+}
+
+/// Loads the written spec with the strict loader: the importer's output must validate.
+fn validate(root: &Path) -> anyhow::Result<()> {
+    match crate::spec::load(&root.join("spec")) {
+        Ok(spec) => {
+            println!("spec/ validates: {} methods", spec.methods.len());
+            Ok(())
+        }
+        Err(d) => bail!("the imported spec does not validate:\n{d}"),
+    }
+}

@@ -1,0 +1,533 @@
+//! Would a documented example decode into the spec's types? A lenient structural check
+//! mirroring how the client decodes: integers and doubles also as numeric strings,
+//! objects and maps also as `[]` (PHP's empty array), absent or `null` optional
+//! fields, unknown keys kept; booleans follow the field's wire format.
+
+use serde_json::Value;
+
+use crate::spec::model::{Field, Method, TypeDef, WireFormat};
+use crate::spec::types::{Scalar, TypeExpr};
+
+/// Problems found, each with its JSON path (`$.result[0].ID`).
+pub fn check_result(method: &Method, types: &[TypeDef], result: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    match TypeExpr::parse(&method.result.ty) {
+        Ok(t) => check(&t, None, result, "$.result", types, &mut out, 0),
+        Err(e) => out.push(format!(
+            "result type `{}` does not parse: {e}",
+            method.result.ty
+        )),
+    }
+    out
+}
+
+/// Checks a request example against the parameters.
+pub fn check_request(method: &Method, types: &[TypeDef], req: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(obj) = req.as_object() else {
+        out.push("request example is not an object".into());
+        return out;
+    };
+    for (k, v) in obj {
+        if let Some(f) = method.params.iter().find(|p| &p.name == k) {
+            check_field(f, v, &format!("$.{k}"), types, &mut out, 0);
+        }
+    }
+    out
+}
+
+fn check_field(
+    f: &Field,
+    v: &Value,
+    path: &str,
+    types: &[TypeDef],
+    out: &mut Vec<String>,
+    depth: usize,
+) {
+    if v.is_null() && !f.required {
+        return;
+    }
+    match TypeExpr::parse(&f.ty) {
+        Ok(t) => check(&t, f.wire, v, path, types, out, depth),
+        Err(e) => out.push(format!("{path}: type `{}` does not parse: {e}", f.ty)),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn numeric_string(s: &str, integer: bool) -> bool {
+    if integer {
+        let t = s.strip_prefix('-').unwrap_or(s);
+        !t.is_empty() && t.chars().all(|c| c.is_ascii_digit())
+    } else {
+        s.parse::<f64>().is_ok()
+    }
+}
+
+fn check(
+    t: &TypeExpr,
+    wire: Option<WireFormat>,
+    v: &Value,
+    path: &str,
+    types: &[TypeDef],
+    out: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth > 32 {
+        return;
+    }
+    let bad = |out: &mut Vec<String>, want: &str| {
+        out.push(format!("{path}: expected {want}, found {}", short(v)))
+    };
+    match t {
+        TypeExpr::Nullable(inner) => {
+            if !v.is_null() {
+                check(inner, wire, v, path, types, out, depth + 1);
+            }
+        }
+        TypeExpr::Array(inner) => match v {
+            Value::Array(a) => {
+                for (i, item) in a.iter().enumerate() {
+                    check(
+                        inner,
+                        wire,
+                        item,
+                        &format!("{path}[{i}]"),
+                        types,
+                        out,
+                        depth + 1,
+                    );
+                }
+            }
+            _ => bad(out, "an array"),
+        },
+        TypeExpr::Map(inner) => match v {
+            Value::Object(m) => {
+                for (k, item) in m {
+                    check(
+                        inner,
+                        wire,
+                        item,
+                        &format!("{path}.{k}"),
+                        types,
+                        out,
+                        depth + 1,
+                    );
+                }
+            }
+            Value::Array(a) if a.is_empty() => {}
+            _ => bad(out, "an object"),
+        },
+        TypeExpr::Scalar(s) => match (s, v) {
+            (Scalar::Any | Scalar::File, _) => {}
+            (Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime, Value::String(_)) => {
+            }
+            (Scalar::Integer | Scalar::Timestamp, Value::Number(n)) if n.is_i64() || n.is_u64() => {
+            }
+            (Scalar::Integer | Scalar::Timestamp, Value::String(s)) if numeric_string(s, true) => {}
+            (Scalar::Double, Value::Number(_)) => {}
+            (Scalar::Double, Value::String(s)) if numeric_string(s, false) => {}
+            (Scalar::Boolean, _) => match (wire, v) {
+                (None, Value::Bool(_)) => {}
+                (Some(WireFormat::Yn), Value::String(s)) if s == "Y" || s == "N" => {}
+                (Some(WireFormat::Int01), Value::Number(n))
+                    if n.as_u64().is_some_and(|n| n <= 1) => {}
+                (Some(WireFormat::Int01), Value::String(s)) if s == "0" || s == "1" => {}
+                (None, _) => bad(out, "true/false (no wire format)"),
+                (Some(WireFormat::Yn), _) => bad(out, "\"Y\"/\"N\""),
+                (Some(WireFormat::Int01), _) => bad(out, "0/1"),
+                (Some(WireFormat::String), _) => {}
+            },
+            (Scalar::Object, Value::Object(_)) => {}
+            (Scalar::Object, Value::Array(a)) if a.is_empty() => {}
+            (s, _) => bad(out, s.as_str()),
+        },
+        TypeExpr::Named(n) => {
+            let Some(def) = types.iter().find(|t| &t.name == n) else {
+                out.push(format!("{path}: unknown type `{n}`"));
+                return;
+            };
+            if let Some(values) = &def.values {
+                let integer = matches!(def.repr, Some(crate::spec::model::EnumRepr::Integer));
+                let ok = match v {
+                    Value::String(s) => !integer || numeric_string(s, true),
+                    Value::Number(n) => integer && (n.is_i64() || n.is_u64()),
+                    _ => false,
+                };
+                if !ok && !values.is_empty() {
+                    bad(
+                        out,
+                        if integer {
+                            "an integer enum value"
+                        } else {
+                            "a string enum value"
+                        },
+                    );
+                }
+                return;
+            }
+            let fields = def.fields.as_deref().unwrap_or(&[]);
+            match v {
+                Value::Object(m) => {
+                    let known = fields.iter().filter(|f| m.contains_key(&f.name)).count();
+                    if known == 0 && fields.len() >= 2 && !m.is_empty() {
+                        let keys: Vec<&str> = m.keys().take(5).map(String::as_str).collect();
+                        out.push(format!(
+                            "{path}: none of the fields of `{n}` is present (keys: {})",
+                            keys.join(", ")
+                        ));
+                        return;
+                    }
+                    for f in fields {
+                        if let Some(fv) = m.get(&f.name) {
+                            check_field(
+                                f,
+                                fv,
+                                &format!("{path}.{}", f.name),
+                                types,
+                                out,
+                                depth + 1,
+                            );
+                        }
+                    }
+                }
+                Value::Array(a) if a.is_empty() => {}
+                _ => bad(out, &format!("a `{n}` object")),
+            }
+        }
+    }
+}
+
+/// Result fields the docs star (`*`: required when writing) that the page's own
+/// response example leaves out are not always present: they become optional.
+pub fn relax_required(m: &mut Method) -> Vec<String> {
+    let mut absent: std::collections::BTreeSet<(String, String)> =
+        std::collections::BTreeSet::new();
+    let types = m.types.clone();
+    for ex in &m.examples.response {
+        let Ok(v) = serde_json::from_str::<Value>(&ex.json) else {
+            continue;
+        };
+        if let (Some(r), Ok(t)) = (v.get("result"), TypeExpr::parse(&m.result.ty)) {
+            find_absent(&t, r, &types, &mut absent, 0);
+        }
+    }
+    let mut notes = Vec::new();
+    for (t, f) in absent {
+        if let Some(field) = m
+            .types
+            .iter_mut()
+            .find(|d| d.name == t)
+            .and_then(|d| d.fields.as_mut())
+            .and_then(|fs| fs.iter_mut().find(|x| x.name == f))
+            && field.required
+        {
+            field.required = false;
+            notes.push(format!(
+                "{t}.{f}: not required (absent from the response example)"
+            ));
+        }
+    }
+    notes
+}
+
+fn find_absent(
+    t: &TypeExpr,
+    v: &Value,
+    types: &[TypeDef],
+    out: &mut std::collections::BTreeSet<(String, String)>,
+    depth: usize,
+) {
+    if depth > 32 {
+        return;
+    }
+    match (t, v) {
+        (TypeExpr::Nullable(i), _) => find_absent(i, v, types, out, depth + 1),
+        (TypeExpr::Array(i), Value::Array(a)) => {
+            for x in a {
+                find_absent(i, x, types, out, depth + 1);
+            }
+        }
+        (TypeExpr::Map(i), Value::Object(o)) => {
+            for x in o.values() {
+                find_absent(i, x, types, out, depth + 1);
+            }
+        }
+        (TypeExpr::Named(n), Value::Object(o)) => {
+            let Some(def) = types.iter().find(|d| &d.name == n) else {
+                return;
+            };
+            for f in def.fields.iter().flatten() {
+                match o.get(&f.name) {
+                    None if f.required => {
+                        out.insert((n.clone(), f.name.clone()));
+                    }
+                    Some(fv) => {
+                        if let Ok(ft) = TypeExpr::parse(&f.ty) {
+                            find_absent(&ft, fv, types, out, depth + 1);
+                        }
+                    }
+                    None => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Request examples that omit a required parameter (or a required field of an object
+/// parameter) cannot be reproduced by the typed request: say so in `skip_round_trip`.
+pub fn mark_round_trip(m: &mut Method) -> Vec<String> {
+    let mut notes = Vec::new();
+    let types = m.types.clone();
+    let params = m.params.clone();
+    for (i, ex) in m.examples.request.iter_mut().enumerate() {
+        if ex.skip_round_trip.is_some() {
+            continue;
+        }
+        let Ok(Value::Object(o)) = serde_json::from_str::<Value>(&ex.json) else {
+            continue;
+        };
+        let mut missing = Vec::new();
+        for p in &params {
+            match o.get(&p.name) {
+                None if p.required => missing.push(format!("`{}`", p.name)),
+                Some(v) => missing_fields(&p.ty, v, &p.name, &types, &mut missing, 0),
+                None => {}
+            }
+        }
+        if !missing.is_empty() {
+            let why = format!("the example omits the required {}", missing.join(", "));
+            notes.push(format!("request example {i}: {why}"));
+            ex.skip_round_trip = Some(why);
+        }
+    }
+    notes
+}
+
+fn missing_fields(
+    ty: &str,
+    v: &Value,
+    at: &str,
+    types: &[TypeDef],
+    out: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth > 8 {
+        return;
+    }
+    let Ok(TypeExpr::Named(n)) = TypeExpr::parse(ty) else {
+        return;
+    };
+    let (Some(def), Value::Object(o)) = (types.iter().find(|t| t.name == n), v) else {
+        return;
+    };
+    for f in def.fields.iter().flatten() {
+        let here = format!("{at}.{}", f.name);
+        match o.get(&f.name) {
+            None if f.required => out.push(format!("`{here}`")),
+            Some(fv) => missing_fields(&f.ty, fv, &here, types, out, depth + 1),
+            None => {}
+        }
+    }
+}
+
+/// Where a boolean field lives: `None` for a parameter, else its type.
+type Owner = Option<String>;
+
+/// Booleans the docs leave without a wire format get the one the page's own examples
+/// show (`"Y"`/`"N"` → yn, `0`/`1` → int01) when every observed value agrees.
+/// Returns `type.field: wire` notes.
+pub fn infer_wires(m: &mut Method) -> Vec<String> {
+    let mut seen: std::collections::BTreeMap<(Owner, String), Vec<Value>> =
+        std::collections::BTreeMap::new();
+    let types = m.types.clone();
+    for ex in &m.examples.response {
+        let Ok(v) = serde_json::from_str::<Value>(&ex.json) else {
+            continue;
+        };
+        if let (Some(r), Ok(t)) = (v.get("result"), TypeExpr::parse(&m.result.ty)) {
+            observe(&t, r, &types, &mut seen, 0);
+        }
+    }
+    for ex in &m.examples.request {
+        let Ok(Value::Object(o)) = serde_json::from_str::<Value>(&ex.json) else {
+            continue;
+        };
+        for p in &m.params {
+            if let Some(v) = o.get(&p.name) {
+                if p.ty == "boolean" {
+                    seen.entry((None, p.name.clone()))
+                        .or_default()
+                        .push(v.clone());
+                } else if let Ok(t) = TypeExpr::parse(&p.ty) {
+                    observe(&t, v, &types, &mut seen, 0);
+                }
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    for ((owner, name), values) in seen {
+        let yn = values
+            .iter()
+            .all(|v| v.as_str().is_some_and(|s| s == "Y" || s == "N"));
+        let int01 = values.iter().all(|v| {
+            v.as_u64().is_some_and(|n| n <= 1) || v.as_str().is_some_and(|s| s == "0" || s == "1")
+        });
+        let wire = if yn {
+            WireFormat::Yn
+        } else if int01 {
+            WireFormat::Int01
+        } else {
+            continue;
+        };
+        let field = match &owner {
+            None => m.params.iter_mut().find(|p| p.name == name),
+            Some(t) => m
+                .types
+                .iter_mut()
+                .find(|d| &d.name == t)
+                .and_then(|d| d.fields.as_mut())
+                .and_then(|f| f.iter_mut().find(|f| f.name == name)),
+        };
+        if let Some(f) = field
+            && f.ty == "boolean"
+            && f.wire.is_none()
+        {
+            f.wire = Some(wire);
+            let w = if yn { "yn" } else { "int01" };
+            notes.push(format!(
+                "{}{name}: wire {w} (from the examples)",
+                owner.map(|o| format!("{o}.")).unwrap_or_default()
+            ));
+        }
+    }
+    notes
+}
+
+fn observe(
+    t: &TypeExpr,
+    v: &Value,
+    types: &[TypeDef],
+    seen: &mut std::collections::BTreeMap<(Owner, String), Vec<Value>>,
+    depth: usize,
+) {
+    if depth > 32 {
+        return;
+    }
+    match (t, v) {
+        (TypeExpr::Nullable(i), _) => observe(i, v, types, seen, depth + 1),
+        (TypeExpr::Array(i), Value::Array(a)) => {
+            for x in a {
+                observe(i, x, types, seen, depth + 1);
+            }
+        }
+        (TypeExpr::Map(i), Value::Object(o)) => {
+            for x in o.values() {
+                observe(i, x, types, seen, depth + 1);
+            }
+        }
+        (TypeExpr::Named(n), Value::Object(o)) => {
+            let Some(def) = types.iter().find(|d| &d.name == n) else {
+                return;
+            };
+            for f in def.fields.iter().flatten() {
+                let Some(fv) = o.get(&f.name) else { continue };
+                if fv.is_null() {
+                    continue;
+                }
+                if f.ty == "boolean" {
+                    seen.entry((Some(n.clone()), f.name.clone()))
+                        .or_default()
+                        .push(fv.clone());
+                } else if let Ok(ft) = TypeExpr::parse(&f.ty) {
+                    observe(&ft, fv, types, seen, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn short(v: &Value) -> String {
+    let s = match v {
+        Value::Array(_) | Value::Object(_) => return kind(v).to_string(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::model::*;
+    use serde_json::json;
+
+    fn field(name: &str, ty: &str, wire: Option<WireFormat>) -> Field {
+        Field {
+            name: name.into(),
+            ty: ty.into(),
+            doc_type: None,
+            required: false,
+            description: String::new(),
+            default: None,
+            wire,
+        }
+    }
+
+    #[test]
+    fn lenient_like_the_client() {
+        let types = vec![TypeDef {
+            name: "Item".into(),
+            description: String::new(),
+            fields: Some(vec![
+                field("ID", "integer", None),
+                field("DONE", "boolean", Some(WireFormat::Yn)),
+                field("S", "object", None),
+            ]),
+            values: None,
+            repr: None,
+        }];
+        let mut out = Vec::new();
+        let t = TypeExpr::parse("Item[]").unwrap();
+        check(
+            &t,
+            None,
+            &json!([{"ID": "12", "DONE": "Y", "S": [], "X": 1}]),
+            "$",
+            &types,
+            &mut out,
+            0,
+        );
+        assert!(out.is_empty(), "{out:?}");
+        check(
+            &t,
+            None,
+            &json!([{"ID": "x", "DONE": true}]),
+            "$",
+            &types,
+            &mut out,
+            0,
+        );
+        assert_eq!(
+            out,
+            vec![
+                "$[0].ID: expected integer, found \"x\"",
+                "$[0].DONE: expected \"Y\"/\"N\", found true"
+            ]
+        );
+    }
+}

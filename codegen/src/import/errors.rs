@@ -1,0 +1,503 @@
+//! Error tables in their several layouts, normalised to `ErrorDoc {status, code,
+//! message, description}`.
+//!
+//! | header                                   | columns                              |
+//! |------------------------------------------|--------------------------------------|
+//! | Code, Description                        | code, description                    |
+//! | Code, Error Message (Text), Description  | code, message, description           |
+//! | Code, Description, Value                 | HTTP status, code, description       |
+//! | Status, Code, Description, Value         | status, code, message, description   |
+//! | Status, Code⏎Error Message, Description   | status, code⏎message, description    |
+//! | Description, Value                       | code, description                    |
+//! | Error Text, Description                  | message (empty code), description    |
+//!
+//! A code cell holding a bullet list gives one error per bullet. `Empty string` /
+//! `Empty value` mean the empty code.
+
+use crate::spec::model::ErrorDoc;
+
+use super::text::{self, LinkCtx};
+use super::yfm::Row;
+
+/// Column roles of an error table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Status,
+    Code,
+    CodeMessage,
+    Message,
+    Description,
+    /// "Code" column that holds the HTTP status (`Code, Description, Value`).
+    StatusInCode,
+}
+
+/// Whether a header row looks like an error table's.
+pub fn is_error_header(header: &[String]) -> bool {
+    let h = labels(header);
+    h.iter().any(|l| {
+        l.starts_with("code") || l == "status" || l == "error text" || l == "error message"
+    }) || h == ["description", "value"]
+}
+
+fn labels(header: &[String]) -> Vec<String> {
+    header
+        .iter()
+        .map(|c| text::plain(c).to_lowercase())
+        .collect()
+}
+
+fn layout(header: &[String]) -> Option<Vec<Col>> {
+    let h = labels(header);
+    let h: Vec<&str> = h.iter().map(String::as_str).collect();
+    let msg = |s: &str| matches!(s, "error message" | "error text" | "message");
+    Some(match h.as_slice() {
+        ["code", "description"] | ["description", "value"] | ["code", "value"] => {
+            vec![Col::Code, Col::Description]
+        }
+        ["code", m, "description"] if msg(m) => vec![Col::Code, Col::Message, Col::Description],
+        ["code", "description", "value"] => vec![Col::StatusInCode, Col::Code, Col::Description],
+        ["status", "code", "description", "value"] => {
+            vec![Col::Status, Col::Code, Col::Message, Col::Description]
+        }
+        ["status", "code", m, "description"] if msg(m) => {
+            vec![Col::Status, Col::Code, Col::Message, Col::Description]
+        }
+        ["status", cm, "description"] if cm.starts_with("code") && cm.contains("message") => {
+            vec![Col::Status, Col::CodeMessage, Col::Description]
+        }
+        ["status", "code", "description"] => vec![Col::Status, Col::Code, Col::Description],
+        ["error text", "description"] | ["error message", "description"] => {
+            vec![Col::Message, Col::Description]
+        }
+        _ => return None,
+    })
+}
+
+/// One transcribed error table.
+#[derive(Debug, Clone, Default)]
+pub struct ErrorTable {
+    /// The errors, in documented order.
+    pub errors: Vec<ErrorDoc>,
+    /// Data rows in the table.
+    pub rows: usize,
+    /// Problems, with their line.
+    pub problems: Vec<(usize, String)>,
+}
+
+/// The code a cell holds: backticks removed; `Empty string`, `-`, `""` mean empty.
+fn code_of(cell: &str) -> String {
+    let p = text::plain(cell);
+    match p.to_lowercase().as_str() {
+        "empty string" | "empty value" | "empty" | "\"\"" | "''" | "(empty)" => String::new(),
+        _ => p,
+    }
+}
+
+/// The codes of a cell: one per bullet when the cell is a bullet list.
+fn codes_of(cell: &str) -> Vec<String> {
+    let items: Vec<&str> = cell
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if items.len() > 1
+        && items
+            .iter()
+            .all(|l| l.starts_with("- ") || l.starts_with("* "))
+    {
+        items.iter().map(|l| code_of(&l[2..])).collect()
+    } else {
+        vec![code_of(cell)]
+    }
+}
+
+fn status_of(cell: &str) -> Result<Option<u16>, String> {
+    let p = text::plain(cell);
+    let p = p.trim();
+    if p.is_empty() || p == "-" || p == "—" {
+        return Ok(None);
+    }
+    match p.parse::<u16>() {
+        Ok(s) if (400..=599).contains(&s) => Ok(Some(s)),
+        _ => Err(p.to_string()),
+    }
+}
+
+/// A description cell whose first line is only a code span and which goes on:
+/// the span is the message (`` `Access Denied` ``⏎`Insufficient permissions`).
+fn split_message(cell: &str) -> (Option<String>, String) {
+    let mut lines = cell.lines();
+    let first = lines.next().unwrap_or("").trim();
+    let rest: Vec<&str> = lines.collect();
+    let spans = text::code_spans(first);
+    if spans.len() == 1 && first.starts_with('`') && first.ends_with('`') && !rest.is_empty() {
+        return (Some(spans[0].clone()), rest.join("\n"));
+    }
+    (None, cell.to_string())
+}
+
+/// Transcribes an error table (header first).
+pub fn transcribe(rows: &[Row], ctx: &LinkCtx) -> ErrorTable {
+    let mut out = ErrorTable::default();
+    let Some((header, data)) = rows.split_first() else {
+        return out;
+    };
+    out.rows = data.len();
+    let cols = layout(&header.cells).unwrap_or_else(|| {
+        out.problems.push((
+            header.line,
+            format!(
+                "unknown error table layout {:?}: read as code, description",
+                labels(&header.cells)
+            ),
+        ));
+        vec![Col::Code, Col::Description]
+    });
+    for row in data {
+        let mut status = None;
+        let mut codes = vec![String::new()];
+        let mut message: Option<String> = None;
+        let mut description = String::new();
+        let cells: Vec<&String> = row.cells.iter().collect();
+        if cells.len() < cols.len() {
+            out.problems.push((
+                row.line,
+                format!(
+                    "error row has {} cells, the layout {}",
+                    cells.len(),
+                    cols.len()
+                ),
+            ));
+        }
+        let mut status_was_code = false;
+        for (i, col) in cols.iter().enumerate() {
+            let Some(cell) = cells.get(i) else { continue };
+            match col {
+                Col::Status => match status_of(cell) {
+                    Ok(s) => status = s,
+                    Err(bad) => out.problems.push((
+                        row.line,
+                        format!("status `{bad}` is not an HTTP error status"),
+                    )),
+                },
+                Col::StatusInCode => match status_of(cell) {
+                    Ok(s) => status = s,
+                    Err(bad) => {
+                        // Not a status: this row's "Code" column holds the error code and
+                        // "Description" the message (`CODE | message | meaning`).
+                        if bad.chars().all(|c| c.is_ascii_digit()) {
+                            out.problems.push((
+                                row.line,
+                                format!("`{bad}` in the status column is not an HTTP status: read as the error code"),
+                            ));
+                        }
+                        codes = vec![code_of(cell)];
+                        status_was_code = true;
+                    }
+                },
+                Col::Code => {
+                    if status_was_code {
+                        message = Some(code_of(cell));
+                    } else {
+                        codes = codes_of(cell);
+                    }
+                }
+                Col::CodeMessage => {
+                    let mut lines = cell.lines();
+                    codes = vec![code_of(lines.next().unwrap_or(""))];
+                    let m = text::plain(&lines.collect::<Vec<_>>().join(" "));
+                    message = (!m.is_empty()).then_some(m);
+                }
+                Col::Message => {
+                    let m = text::plain(cell);
+                    message = (!m.is_empty()).then_some(m);
+                }
+                Col::Description => {
+                    let (m, d) = split_message(cell);
+                    if m.is_some() && message.is_none() {
+                        message = m;
+                    }
+                    description = text::clean_md(&d, ctx);
+                }
+            }
+        }
+        for code in codes {
+            out.errors.push(ErrorDoc {
+                status,
+                code,
+                message: message.clone(),
+                description: description.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// When one of the page's error examples answers a sentence-like "code" of the table
+/// as its `error_description` (with `"error": ""` or `0`), the table's sentence-like
+/// "codes" are messages: they become the `message` too, and take the example's code
+/// when it is not empty (an empty code is not a spec code: the sentence stays).
+pub fn codes_that_are_messages(errors: &mut [ErrorDoc], examples: &[(String, String)]) -> bool {
+    let norm = |s: &str| s.trim().trim_end_matches(['.', '!']).to_lowercase();
+    let sentence = |c: &str| c.contains(' ');
+    let evidence = examples.iter().find(|(code, msg)| {
+        (code.is_empty() || code == "0")
+            && errors
+                .iter()
+                .any(|e| sentence(&e.code) && norm(msg) == norm(&e.code))
+    });
+    let Some((code, _)) = evidence else {
+        return false;
+    };
+    for e in errors.iter_mut().filter(|e| sentence(&e.code)) {
+        if e.message.is_none() {
+            e.message = Some(e.code.clone());
+            if !code.is_empty() {
+                e.code = code.clone();
+            }
+        }
+    }
+    true
+}
+
+/// Errors documented with an empty code (`Empty string`): the API answers `"error": ""`
+/// and only the message tells them apart, so the message stands in as the code (the
+/// spec requires one). Returns how many were named.
+pub fn name_empty_codes(errors: &mut [ErrorDoc]) -> usize {
+    let mut n = 0;
+    for e in errors.iter_mut().filter(|e| e.code.trim().is_empty()) {
+        let stand_in = e
+            .message
+            .clone()
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or_else(|| text::plain(&e.description));
+        if !stand_in.is_empty() {
+            e.code = stand_in;
+            n += 1;
+        }
+    }
+    n
+}
+
+/// One entry per `(status, code)`: the docs list some codes once per message; the
+/// merged entry keeps every message and meaning as a list in its description.
+pub fn merge_duplicates(errors: Vec<ErrorDoc>) -> Vec<ErrorDoc> {
+    let mut groups: Vec<Vec<ErrorDoc>> = Vec::new();
+    for e in errors {
+        match groups
+            .iter_mut()
+            .find(|g| g[0].status == e.status && g[0].code == e.code)
+        {
+            Some(g) => g.push(e),
+            None => groups.push(vec![e]),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|mut g| {
+            if g.len() == 1 {
+                return g.remove(0);
+            }
+            let first = g[0].clone();
+            let same_message = g.iter().all(|e| e.message == first.message);
+            let mut lines: Vec<String> = Vec::new();
+            for e in &g {
+                let line = match (&e.message, same_message) {
+                    (Some(m), false) if e.description.is_empty() => format!("- `{m}`"),
+                    (Some(m), false) => format!("- `{m}`: {}", e.description),
+                    _ => format!("- {}", e.description),
+                };
+                if !lines.contains(&line) {
+                    lines.push(line);
+                }
+            }
+            ErrorDoc {
+                status: first.status,
+                code: first.code,
+                message: if same_message { first.message } else { None },
+                description: lines.join("\n"),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn ctx() -> LinkCtx {
+        LinkCtx {
+            page_path: "a/b.md".into(),
+            base_url: "https://x/".into(),
+            defs: BTreeMap::new(),
+        }
+    }
+
+    fn rows(cells: &[&[&str]]) -> Vec<Row> {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Row {
+                line: i + 1,
+                cells: c.iter().map(|s| s.to_string()).collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn layouts() {
+        let t = transcribe(
+            &rows(&[
+                &["**Code**", "**Description**"],
+                &["`ACCESS_DENIED`", "No rights"],
+            ]),
+            &ctx(),
+        );
+        assert_eq!(
+            t.errors[0],
+            ErrorDoc {
+                status: None,
+                code: "ACCESS_DENIED".into(),
+                message: None,
+                description: "No rights".into()
+            }
+        );
+
+        let t = transcribe(
+            &rows(&[
+                &["**Code**", "**Error Message**", "**Description**"],
+                &["Empty string", "Access denied.", "No CRM"],
+            ]),
+            &ctx(),
+        );
+        assert_eq!(t.errors[0].code, "");
+        assert_eq!(t.errors[0].message.as_deref(), Some("Access denied."));
+
+        let t = transcribe(
+            &rows(&[
+                &["**Code**", "**Description**", "**Value**"],
+                &["`400`", "`Incorrect list id`", "Bad id"],
+            ]),
+            &ctx(),
+        );
+        assert_eq!(t.errors[0].status, Some(400));
+        assert_eq!(t.errors[0].code, "Incorrect list id");
+
+        let t = transcribe(
+            &rows(&[
+                &["**Status**", "**Code**", "**Description**", "**Value**"],
+                &["`403`", "`ACCESS_DENIED`", "Access denied!", "Not admin"],
+            ]),
+            &ctx(),
+        );
+        assert_eq!(
+            t.errors[0],
+            ErrorDoc {
+                status: Some(403),
+                code: "ACCESS_DENIED".into(),
+                message: Some("Access denied!".into()),
+                description: "Not admin".into()
+            }
+        );
+
+        let t = transcribe(
+            &rows(&[
+                &[
+                    "**Status**",
+                    "**Code**\n**Error Message**",
+                    "**Description**",
+                ],
+                &["`500`", "`INTERNAL`\nInternal error", "Call support"],
+            ]),
+            &ctx(),
+        );
+        assert_eq!(
+            t.errors[0],
+            ErrorDoc {
+                status: Some(500),
+                code: "INTERNAL".into(),
+                message: Some("Internal error".into()),
+                description: "Call support".into()
+            }
+        );
+    }
+
+    #[test]
+    fn bullet_codes_and_message_lines() {
+        let t = transcribe(
+            &rows(&[
+                &["**Code**", "**Description**"],
+                &["- `A failed`\n- `B failed`", "Email errors"],
+                &["`0`", "`Required fields`\nNot given"],
+            ]),
+            &ctx(),
+        );
+        assert_eq!(t.rows, 2);
+        assert_eq!(t.errors.len(), 3);
+        assert_eq!(t.errors[1].code, "B failed");
+        assert_eq!(t.errors[2].message.as_deref(), Some("Required fields"));
+        assert_eq!(t.errors[2].description, "Not given");
+    }
+
+    #[test]
+    fn sentence_codes_become_messages_on_evidence() {
+        let mut e = vec![ErrorDoc {
+            status: None,
+            code: "Access denied".into(),
+            message: None,
+            description: String::new(),
+        }];
+        assert!(!codes_that_are_messages(
+            &mut e,
+            &[("".into(), "Other".into())]
+        ));
+        assert!(!codes_that_are_messages(
+            &mut e,
+            &[("X".into(), "Access denied.".into())]
+        ));
+        assert!(codes_that_are_messages(
+            &mut e,
+            &[("".into(), "Access denied.".into())]
+        ));
+        assert_eq!(e[0].code, "Access denied");
+        assert_eq!(e[0].message.as_deref(), Some("Access denied"));
+        let mut e = vec![ErrorDoc {
+            status: None,
+            code: "Bad thing".into(),
+            message: None,
+            description: String::new(),
+        }];
+        assert!(codes_that_are_messages(
+            &mut e,
+            &[("0".into(), "Bad thing.".into())]
+        ));
+        assert_eq!(
+            (e[0].code.as_str(), e[0].message.as_deref()),
+            ("0", Some("Bad thing"))
+        );
+    }
+
+    #[test]
+    fn empty_codes_and_duplicates() {
+        let d = |code: &str, m: Option<&str>, desc: &str| ErrorDoc {
+            status: None,
+            code: code.into(),
+            message: m.map(Into::into),
+            description: desc.into(),
+        };
+        let mut e = vec![
+            d("", Some("Access denied."), "No access"),
+            d("A", Some("x"), "X"),
+        ];
+        assert_eq!(name_empty_codes(&mut e), 1);
+        assert_eq!(e[0].code, "Access denied.");
+        let merged = merge_duplicates(vec![
+            d("A", Some("x"), "X"),
+            d("B", None, "b"),
+            d("A", Some("y"), "Y"),
+        ]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0], d("A", None, "- `x`: X\n- `y`: Y"));
+    }
+}

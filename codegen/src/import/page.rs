@@ -1,0 +1,1682 @@
+//! One docs page → one [`Method`]: sections, parameter / result / error tables,
+//! nested object tables linked from rows, enums, examples and per-method facts.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use crate::diagnostics::Diagnostic;
+use crate::naming;
+use crate::spec::model::{
+    Deprecation, ErrorDoc, Examples, Field, Method, ResultSpec, Source, TypeDef, WireFormat,
+};
+
+use super::doc_types;
+use super::enums;
+use super::errors;
+use super::examples::{self, Kind, Stats, Taken};
+use super::facts;
+use super::names::{self, Names};
+use super::text::{self, LinkCtx};
+use super::yfm::{self, Block, Row};
+
+/// Base URL of the published docs.
+pub const BASE_URL: &str = "https://apidocs.bitrix24.com/";
+
+/// Where the docs define the field descriptions `*.fields` methods return.
+pub const FIELD_DESCRIPTION: (&str, &str) = (
+    "api-reference/crm/data-types.md",
+    "crm_rest_field_description",
+);
+
+/// Include files that carry no method facts (or service-wide ones).
+const IGNORED_INCLUDES: &[&str] = &[
+    "required.md",
+    "examples.md",
+    "system-errors.md",
+    "error-info.md",
+    "error-info-v3.md",
+];
+
+/// What a table on the page was read as, for the completeness check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableKind {
+    /// The parameter table.
+    Params,
+    /// The "Returned Data" table: `extra` rows are fields of `type_name`.
+    Result {
+        /// Rows that are fields of the result object (not `result`/`time`/`total`/`next`).
+        extra: usize,
+        /// The result object type holding them.
+        type_name: Option<String>,
+    },
+    /// A nested object table, transcribed as `type_name` when something links to it.
+    Nested {
+        /// The heading above the table.
+        heading: String,
+        /// The type it became.
+        type_name: Option<String>,
+    },
+    /// An error table giving `expected` errors.
+    Errors {
+        /// Errors its rows give (bullet lists give several).
+        expected: usize,
+    },
+}
+
+/// A table found on the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableCount {
+    /// What it was read as.
+    pub kind: TableKind,
+    /// 1-based line of `#|`.
+    pub line: usize,
+    /// Data rows (header excluded).
+    pub rows: usize,
+}
+
+/// Everything transcribing a page produced.
+#[derive(Debug, Clone)]
+pub struct Transcription {
+    /// The method (before patches).
+    pub method: Method,
+    /// Located problems.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Located notes: importer rules that changed what the docs literally say.
+    pub notes: Vec<Diagnostic>,
+    /// Tables found, for the completeness check.
+    pub tables: Vec<TableCount>,
+    /// Example counts.
+    pub examples: Stats,
+    /// Docs type tokens the table does not know.
+    pub unmapped: BTreeSet<String>,
+}
+
+/// A table that may become a named object type.
+#[derive(Debug, Clone)]
+struct Nested {
+    /// Docs path of the page it is on.
+    page: String,
+    /// That page's link definitions.
+    defs: BTreeMap<String, String>,
+    heading: String,
+    anchor: Option<String>,
+    line: usize,
+    rows: Vec<Row>,
+    type_name: Option<String>,
+    local: bool,
+    /// The page section it sits in (heading-text matches prefer the same section).
+    section: Section,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Intro,
+    Params,
+    Examples,
+    Response,
+    Returned,
+    Errors,
+    Learn,
+    Other,
+}
+
+fn section_of(text: &str, level: usize) -> Option<Section> {
+    let t = text::plain(text).to_lowercase();
+    let t = t.trim();
+    if t.starts_with("returned data") || t == "return data" || t.starts_with("returned value") {
+        return Some(Section::Returned);
+    }
+    if t.starts_with("possible error") || t == "error codes" {
+        return Some(Section::Errors);
+    }
+    if level > 2 {
+        return None;
+    }
+    Some(
+        if t.starts_with("method param") || t == "parameters" || t == "method parameter" {
+            Section::Params
+        } else if t.starts_with("code example") || t == "examples" || t == "private examples" {
+            Section::Examples
+        } else if t.starts_with("response handling") || t == "response" {
+            Section::Response
+        } else if t.starts_with("error handling") || t == "errors" {
+            Section::Errors
+        } else if t.starts_with("continue learning")
+            || t.starts_with("continue exploring")
+            || t == "see also"
+        {
+            Section::Learn
+        } else {
+            Section::Other
+        },
+    )
+}
+
+/// The anchor YFM derives from a heading without `{#anchor}`.
+fn slug(text: &str) -> String {
+    text::plain(text)
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The name cell of a row: `**NAME***` + type link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameCell {
+    /// Wire name.
+    pub name: String,
+    /// A `*` follows the bold name.
+    pub required: bool,
+    /// The docs' type token(s), unions joined with ` | `.
+    pub token: Option<String>,
+    /// Where the type link points.
+    pub type_target: Option<String>,
+}
+
+/// Reads `**NAME***`⏎`` [`type`](../data-types.md) ``.
+pub fn read_name_cell(cell: &str, defs: &BTreeMap<String, String>) -> Option<NameCell> {
+    let (name, required, rest) = match cell.find("**") {
+        Some(start) => {
+            let after = &cell[start + 2..];
+            let end = after.find("**")?;
+            let name = text::plain(&after[..end]);
+            let tail = &after[end + 2..];
+            let (required, rest) = if let Some(r) = tail.strip_prefix('*') {
+                (true, r)
+            } else if let Some(r) = tail.strip_prefix("\\*") {
+                (true, r)
+            } else {
+                (false, tail)
+            };
+            (name, required, rest.to_string())
+        }
+        None => {
+            let first = cell.lines().next().unwrap_or("");
+            let name = text::code_spans(first)
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| text::plain(first));
+            (
+                name,
+                false,
+                cell.lines().skip(1).collect::<Vec<_>>().join("\n"),
+            )
+        }
+    };
+    let name = name.trim().to_string();
+    if name.is_empty() {
+        return None;
+    }
+    let spans = text::code_spans(&rest);
+    let token = match spans.len() {
+        0 => None,
+        1 => Some(spans[0].clone()),
+        _ => Some(spans.join(" | ")),
+    };
+    let type_target = text::links(&rest, defs)
+        .into_iter()
+        .next()
+        .map(|l| l.target)
+        .filter(|t| !t.is_empty());
+    Some(NameCell {
+        name,
+        required,
+        token,
+        type_target,
+    })
+}
+
+fn is_query_param(name: &str) -> bool {
+    matches!(
+        name.to_lowercase().as_str(),
+        "select" | "filter" | "order" | "sort"
+    )
+}
+
+fn described_as_array(desc_plain_lower: &str) -> bool {
+    ["array of objects", "list of objects"]
+        .iter()
+        .any(|p| desc_plain_lower.contains(p))
+}
+
+fn described_as_map(desc_plain_lower: &str) -> bool {
+    desc_plain_lower.contains("objects, each describing")
+        || desc_plain_lower.contains("contains objects, each")
+}
+
+/// Extracts a stated default: a code span right after "default value"/"default is"/...
+fn default_of(desc_md: &str) -> Option<String> {
+    let lower = desc_md.to_lowercase();
+    for key in [
+        "default value",
+        "default is",
+        "default —",
+        "default -",
+        "default:",
+        "defaults to",
+    ] {
+        if let Some(pos) = lower.find(key) {
+            let after = &desc_md[pos + key.len()..];
+            let head: String = after.chars().take(12).collect();
+            if let Some(tick) = head.find('`')
+                && !head[..tick].contains('\n')
+            {
+                let spans = text::code_spans(&after[tick..]);
+                if let Some(s) = spans.first() {
+                    return Some(s.clone());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Transcribes a page. `includes` reads a docs-root-relative path.
+pub fn transcribe(
+    page_text: &str,
+    page_path: &str,
+    method: &str,
+    includes: &dyn Fn(&str) -> Option<String>,
+    commit: &str,
+) -> Transcription {
+    let mut p = Page {
+        method,
+        path: page_path,
+        includes,
+        diags: Vec::new(),
+        notes: Vec::new(),
+        names: Names::new(method),
+        types: Vec::new(),
+        nested: Vec::new(),
+        loaded: BTreeSet::new(),
+        unmapped: BTreeSet::new(),
+        tables: Vec::new(),
+        stats: Stats::default(),
+        section: Section::Params,
+    };
+    let m = p.run(page_text, commit);
+    Transcription {
+        method: m,
+        diagnostics: p.diags,
+        notes: p.notes,
+        tables: p.tables,
+        examples: p.stats,
+        unmapped: p.unmapped,
+    }
+}
+
+struct Page<'a> {
+    method: &'a str,
+    path: &'a str,
+    includes: &'a dyn Fn(&str) -> Option<String>,
+    diags: Vec<Diagnostic>,
+    notes: Vec<Diagnostic>,
+    names: Names,
+    types: Vec<TypeDef>,
+    nested: Vec<Nested>,
+    /// Foreign pages whose tables were loaded.
+    loaded: BTreeSet<String>,
+    unmapped: BTreeSet<String>,
+    tables: Vec<TableCount>,
+    stats: Stats,
+    /// The section whose rows are being transcribed.
+    section: Section,
+}
+
+/// A row read as a field, before it becomes a [`Field`].
+struct RowField {
+    cell: NameCell,
+    desc: String,
+    line: usize,
+}
+
+/// `UF_...`, `UF_*`: a row documenting a family of keys, not one field.
+fn is_pattern_name(name: &str) -> bool {
+    name.contains("...") || name.contains('…') || name.contains('*')
+}
+
+/// Rows documenting a family of keys (they go into the type's description).
+fn pattern_rows(rows: &[Row]) -> usize {
+    data_rows(rows)
+        .iter()
+        .filter(|r| {
+            r.cells
+                .first()
+                .and_then(|c| read_name_cell(c, &BTreeMap::new()))
+                .is_some_and(|c| is_pattern_name(&c.name))
+        })
+        .count()
+}
+
+/// `**UF_...**: Custom fields.` lines for a type's description.
+fn pattern_note(rf: &RowField, ctx: &LinkCtx) -> String {
+    format!("`{}`: {}", rf.cell.name, text::clean_md(&rf.desc, ctx))
+}
+
+impl Page<'_> {
+    fn diag(&mut self, file: &str, line: usize, path: &str, message: impl Into<String>) {
+        let loc = if path.is_empty() {
+            self.method.to_string()
+        } else {
+            format!("{} › {path}", self.method)
+        };
+        self.diags.push(Diagnostic {
+            file: PathBuf::from(file),
+            line: (line > 0).then_some(line),
+            path: loc,
+            message: message.into(),
+        });
+    }
+
+    fn note(&mut self, file: &str, line: usize, path: &str, message: impl Into<String>) {
+        let before = self.diags.len();
+        self.diag(file, line, path, message);
+        if let Some(d) = self.diags.pop() {
+            self.notes.push(d);
+        }
+        debug_assert_eq!(before, self.diags.len());
+    }
+
+    fn link_ctx(&self, page: &str, defs: &BTreeMap<String, String>) -> LinkCtx {
+        LinkCtx {
+            page_path: page.to_string(),
+            base_url: BASE_URL.to_string(),
+            defs: defs.clone(),
+        }
+    }
+
+    /// Replaces includes by their content (ignored ones dropped).
+    fn expand(&mut self, blocks: Vec<Block>, page: &str, depth: usize) -> Vec<Block> {
+        let mut out = Vec::new();
+        for b in blocks {
+            match b {
+                Block::Include { path, line } => {
+                    let file = path.rsplit('/').next().unwrap_or("");
+                    if IGNORED_INCLUDES.contains(&file) {
+                        continue;
+                    }
+                    let resolved = text::resolve_path(page, &path);
+                    let content = resolved.as_deref().and_then(|r| (self.includes)(r));
+                    match (content, depth < 5) {
+                        (Some(c), true) => {
+                            let parsed = yfm::parse(&c);
+                            let inner = self.expand(
+                                parsed.blocks,
+                                resolved.as_deref().unwrap_or(page),
+                                depth + 1,
+                            );
+                            out.extend(inner);
+                        }
+                        _ => {
+                            let p = self.path.to_string();
+                            self.diag(&p, line, "", format!("include `{path}` not found"));
+                        }
+                    }
+                }
+                Block::Note {
+                    kind,
+                    title,
+                    body,
+                    line,
+                } => {
+                    let body = self.expand(body, page, depth);
+                    out.push(Block::Note {
+                        kind,
+                        title,
+                        body,
+                        line,
+                    });
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+
+    fn run(&mut self, page_text: &str, commit: &str) -> Method {
+        let page = self.path.to_string();
+        let parsed = yfm::parse(page_text);
+        for pr in &parsed.problems {
+            self.diag(&page, pr.line, "", pr.message.clone());
+        }
+        let blocks = self.expand(parsed.blocks, &page, 0);
+        let mut defs = BTreeMap::new();
+        for b in &blocks {
+            if let Block::LinkDef { label, url } = b {
+                defs.insert(label.clone(), url.clone());
+            }
+        }
+        let ctx = self.link_ctx(&page, &defs);
+
+        let mut title_raw = None;
+        let mut scope = Vec::new();
+        let mut access = None;
+        let mut intro_paras: Vec<String> = Vec::new();
+        let mut deprecated = None;
+        let mut param_table: Option<(Vec<Row>, usize)> = None;
+        let mut result_table: Option<(Vec<Row>, usize)> = None;
+        let mut error_tables: Vec<(Vec<Row>, usize)> = Vec::new();
+        let mut taken: Vec<Taken> = Vec::new();
+        let mut urls: Vec<(usize, String)> = Vec::new();
+        let mut problems: Vec<(usize, String)> = Vec::new();
+
+        let mut section = Section::Intro;
+        let mut sub: Option<(String, Option<String>)> = None;
+        let mut label: Option<String> = None;
+        let mut saw_returned = false;
+        let mut result_table_sub_seen = false;
+        for b in &blocks {
+            match b {
+                Block::Heading {
+                    level,
+                    text: htext,
+                    anchor,
+                    line: _,
+                } => {
+                    label = None;
+                    if *level == 1 && title_raw.is_none() {
+                        title_raw = Some(htext.clone());
+                        continue;
+                    }
+                    match section_of(htext, *level) {
+                        Some(s) => {
+                            section = s;
+                            sub = None;
+                            if s == Section::Returned {
+                                saw_returned = true;
+                            }
+                            result_table_sub_seen = false;
+                        }
+                        None => {
+                            sub = Some((
+                                htext.clone(),
+                                Some(anchor.clone().unwrap_or_else(|| slug(htext))),
+                            ));
+                            result_table_sub_seen = true;
+                        }
+                    }
+                }
+                Block::Para {
+                    text: ptext,
+                    line: _,
+                } => {
+                    let t = ptext.trim();
+                    if section == Section::Intro {
+                        if t.starts_with('>') {
+                            for l in t.lines() {
+                                let l = l.trim_start_matches('>').trim();
+                                let lower = l.to_lowercase();
+                                if lower.starts_with("scope:") {
+                                    scope = text::code_spans(l);
+                                    if scope.is_empty() {
+                                        scope = vec![text::plain(&l[6..])];
+                                    }
+                                } else if let Some(pos) = lower.find("who can execute the method:")
+                                {
+                                    let a = text::plain(
+                                        &l[pos + "who can execute the method:".len()..],
+                                    );
+                                    access = Some(a);
+                                }
+                            }
+                        } else {
+                            intro_paras.push(text::clean_md(t, &ctx));
+                        }
+                    }
+                    let is_label = t.starts_with("**")
+                        && t.lines().count() == 1
+                        && t.len() < 100
+                        && t.ends_with(':');
+                    label = is_label.then(|| t.to_string());
+                }
+                Block::Note {
+                    kind,
+                    title,
+                    body,
+                    line,
+                } => {
+                    if section == Section::Intro {
+                        let body_md = note_text(body);
+                        let all = format!("{title} {}", text::plain(&body_md)).to_lowercase();
+                        let is_dep = [
+                            "halted",
+                            "discontinued",
+                            "deprecated",
+                            "no longer supported",
+                            "no longer developed",
+                        ]
+                        .iter()
+                        .any(|w| all.contains(w))
+                            && matches!(kind.as_str(), "warning" | "alert" | "info");
+                        if is_dep && deprecated.is_none() {
+                            let note = if title.trim().is_empty() {
+                                text::plain(&body_md)
+                                    .split(". ")
+                                    .next()
+                                    .unwrap_or("")
+                                    .trim()
+                                    .to_string()
+                            } else {
+                                title.trim().to_string()
+                            };
+                            let replacement = text::links(&body_md, &defs)
+                                .into_iter()
+                                .map(|l| text::plain(&l.text))
+                                .find(|t| {
+                                    t != self.method
+                                        && !t.contains('*')
+                                        && t.contains('.')
+                                        && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+                                });
+                            deprecated = Some(Deprecation { note, replacement });
+                        } else {
+                            let body_clean = text::clean_md(&body_md, &ctx);
+                            let t = title.trim();
+                            if !body_clean.is_empty() {
+                                intro_paras.push(if t.is_empty() {
+                                    body_clean
+                                } else {
+                                    format!("**{t}**\n\n{body_clean}")
+                                });
+                            }
+                        }
+                        let _ = line;
+                    }
+                }
+                Block::Table(t) => {
+                    let lbl = label.take();
+                    let heading_ctx = match (&lbl, &sub) {
+                        (Some(l), _) => Some((l.clone(), None)),
+                        (None, Some((h, a))) => Some((h.clone(), a.clone())),
+                        (None, None) => None,
+                    };
+                    match section {
+                        Section::Params if sub.is_none() && param_table.is_none() => {
+                            param_table = Some((t.rows.clone(), t.line));
+                        }
+                        Section::Response | Section::Returned
+                            if result_table.is_none()
+                                && !result_table_sub_seen
+                                && (section == Section::Returned || !saw_returned) =>
+                        {
+                            result_table = Some((t.rows.clone(), t.line));
+                        }
+                        Section::Errors
+                            if t.rows
+                                .first()
+                                .is_some_and(|h| errors::is_error_header(&h.cells)) =>
+                        {
+                            error_tables.push((t.rows.clone(), t.line));
+                        }
+                        _ => {
+                            let (heading, anchor) = heading_ctx.unwrap_or_default();
+                            // An anchor binds to the first table after its heading.
+                            if let Some((_, a)) = sub.as_mut() {
+                                *a = None;
+                            }
+                            self.nested.push(Nested {
+                                page: page.clone(),
+                                defs: defs.clone(),
+                                heading,
+                                anchor,
+                                line: t.line,
+                                rows: t.rows.clone(),
+                                type_name: None,
+                                local: true,
+                                section,
+                            });
+                        }
+                    }
+                }
+                Block::Fence(f) => {
+                    let kind = match section {
+                        Section::Response | Section::Returned => Some(Kind::Response),
+                        Section::Errors => Some(Kind::Error),
+                        Section::Examples => Some(Kind::Response),
+                        _ => None,
+                    };
+                    let bare_ok = matches!(section, Section::Response | Section::Returned);
+                    if let Some(k) = kind
+                        && (f.lang.is_empty()
+                            || f.lang == "json"
+                            || f.lang == "js"
+                            || f.lang == "javascript")
+                        && let Some(t) = examples::response_block(
+                            &f.body,
+                            f.line,
+                            k,
+                            bare_ok,
+                            &mut self.stats,
+                            &mut problems,
+                        )
+                    {
+                        taken.push(t);
+                    }
+                }
+                Block::Tabs { tabs, line: _ } => {
+                    let (req, u) =
+                        examples::request_from_tabs(tabs, &mut self.stats, &mut problems);
+                    urls.extend(u);
+                    if let Some(r) = req {
+                        taken.push(r);
+                    }
+                }
+                Block::Include { .. } | Block::LinkDef { .. } => {}
+            }
+        }
+        for (line, msg) in problems.drain(..) {
+            self.diag(&page, line, "examples", msg);
+        }
+
+        // The method name: from the curl URLs, never the H1.
+        for (line, m) in &urls {
+            if m != self.method {
+                self.diag(
+                    &page,
+                    *line,
+                    "",
+                    format!("a curl example calls `{m}`, not `{}`", self.method),
+                );
+            }
+        }
+        let title = self.title(title_raw.as_deref().unwrap_or(""));
+        let mut intro = intro_paras.into_iter();
+        let summary = intro.next().unwrap_or_else(|| {
+            self.diag(&page, 1, "summary", "no summary paragraph");
+            title.clone()
+        });
+        let description: Vec<String> = intro.collect();
+        if scope.is_empty() {
+            self.diag(&page, 1, "scope", "no `Scope:` line");
+        }
+
+        // Examples.
+        let mut ex = Examples::default();
+        for t in &taken {
+            let list = match t.kind {
+                Kind::Request => &mut ex.request,
+                Kind::Response => &mut ex.response,
+                Kind::Error => &mut ex.error,
+            };
+            if !list.iter().any(|e| e.json == t.example.json) {
+                list.push(t.example.clone());
+            }
+        }
+        let main_response: Option<serde_json::Value> = ex
+            .response
+            .first()
+            .and_then(|e| serde_json::from_str(&e.json).ok());
+        let example_result = main_response
+            .as_ref()
+            .and_then(|v| v.get("result"))
+            .cloned();
+
+        // Parameters.
+        self.section = Section::Params;
+        let mut params = Vec::new();
+        if let Some((rows, line)) = &param_table {
+            let data = data_rows(rows);
+            self.tables.push(TableCount {
+                kind: TableKind::Params,
+                line: *line,
+                rows: data.len() - pattern_rows(rows),
+            });
+            for rf in self.read_rows(data, &page, &defs, "params") {
+                if is_pattern_name(&rf.cell.name) {
+                    self.diag(
+                        &page,
+                        rf.line,
+                        "params",
+                        format!(
+                            "`{}` names a family of keys, not a parameter: skipped",
+                            rf.cell.name
+                        ),
+                    );
+                    continue;
+                }
+                let f = self.make_field(rf, &page, &defs, "", "params", None);
+                params.push(f);
+            }
+        }
+
+        // Result.
+        self.section = Section::Returned;
+        let (result, paged_table) =
+            self.result(result_table.as_ref(), &page, &defs, example_result.as_ref());
+        let paged = paged_table
+            || main_response
+                .as_ref()
+                .and_then(|v| v.as_object())
+                .is_some_and(|o| o.contains_key("total") || o.contains_key("next"));
+        let mut result = ResultSpec { paged, ..result };
+        if let Some(r) = example_result.as_ref()
+            && is_descriptor_map(r)
+        {
+            self.field_descriptions(&mut result, &page);
+        }
+
+        // Errors.
+        let mut errors_all: Vec<ErrorDoc> = Vec::new();
+        let mut table_of: Vec<usize> = Vec::new();
+        let mut error_counts: Vec<(usize, usize)> = Vec::new();
+        for (n, (rows, line)) in error_tables.iter().enumerate() {
+            let t = errors::transcribe(rows, &ctx);
+            for (l, m) in &t.problems {
+                self.diag(&page, *l, "errors", m.clone());
+            }
+            error_counts.push((*line, t.rows));
+            table_of.extend(std::iter::repeat_n(n, t.errors.len()));
+            errors_all.extend(t.errors);
+        }
+        let example_errors: Vec<(String, String)> = ex
+            .error
+            .iter()
+            .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.json).ok())
+            .filter_map(|v| {
+                let code = match v.get("error")? {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Number(n) => n.to_string(),
+                    _ => return None,
+                };
+                let msg = v.get("error_description")?.as_str()?.to_string();
+                Some((code, msg))
+            })
+            .collect();
+        if errors::codes_that_are_messages(&mut errors_all, &example_errors) {
+            self.note(
+                &page,
+                error_tables.first().map_or(0, |t| t.1),
+                "errors",
+                "an error example answers one of the table's sentence-like codes as its `error_description`: those are messages too",
+            );
+        }
+        let named = errors::name_empty_codes(&mut errors_all);
+        if named > 0 {
+            self.note(
+                &page,
+                error_tables.first().map_or(0, |t| t.1),
+                "errors",
+                format!("{named} errors have an empty code (`\"error\": \"\"`): their message stands in as the code"),
+            );
+        }
+        // After merging duplicates, each table accounts for the `(status, code)` pairs
+        // it adds.
+        let mut seen: BTreeSet<(Option<u16>, String)> = BTreeSet::new();
+        let mut per_table = vec![0usize; error_tables.len()];
+        for (e, &n) in errors_all.iter().zip(&table_of) {
+            if seen.insert((e.status, e.code.clone())) {
+                per_table[n] += 1;
+            }
+        }
+        for ((line, rows), expected) in error_counts.into_iter().zip(per_table) {
+            self.tables.push(TableCount {
+                kind: TableKind::Errors { expected },
+                line,
+                rows,
+            });
+        }
+        let before = errors_all.len();
+        let errors_out = errors::merge_duplicates(errors_all);
+        if errors_out.len() < before {
+            self.note(
+                &page,
+                error_tables.first().map_or(0, |t| t.1),
+                "errors",
+                format!(
+                    "{} entries repeat a code: merged (one entry per status and code, the messages listed in the description)",
+                    before - errors_out.len()
+                ),
+            );
+        }
+
+        // Nested tables nobody linked to are still types (patches may use them);
+        // unreferenced ones are pruned after patching.
+        let unclaimed: Vec<usize> = (0..self.nested.len())
+            .filter(|&i| self.nested[i].local && self.nested[i].type_name.is_none())
+            .collect();
+        for i in unclaimed {
+            if !is_fields_table(&self.nested[i].rows) {
+                continue;
+            }
+            let heading = self.nested[i].heading.clone();
+            let fallback = names::from_heading(&heading).unwrap_or_else(|| "Fields".to_string());
+            self.type_for_table(i, &fallback, "");
+        }
+        for n in &self.nested {
+            if n.local {
+                self.tables.push(TableCount {
+                    kind: TableKind::Nested {
+                        heading: n.heading.clone(),
+                        type_name: n.type_name.clone(),
+                    },
+                    line: n.line,
+                    rows: data_rows(&n.rows).len() - pattern_rows(&n.rows),
+                });
+            }
+        }
+
+        let (read_only, _) = facts::read_only(self.method);
+        let mut m = Method {
+            method: self.method.to_string(),
+            source: Source {
+                path: page.clone(),
+                commit: commit.to_string(),
+            },
+            title,
+            summary,
+            description: (!description.is_empty()).then(|| description.join("\n\n")),
+            scope: scope.join(", "),
+            access,
+            deprecated,
+            aliases: Vec::new(),
+            read_only,
+            list: None,
+            params,
+            result,
+            errors: errors_out,
+            types: std::mem::take(&mut self.types),
+            examples: ex,
+        };
+        let is_list = m
+            .params
+            .iter()
+            .any(|p| p.name.eq_ignore_ascii_case("start"))
+            || m.result.paged;
+        if is_list {
+            m.list = Some(facts::list_facts(&m, example_result.as_ref()));
+        }
+        for p in fix_request_examples(&mut m, &mut self.stats) {
+            self.diag(&page, 0, "examples", p);
+        }
+        m
+    }
+
+    /// The H1 without the method name (and without a wrong method-like name).
+    fn title(&mut self, h1: &str) -> String {
+        let page = self.path.to_string();
+        let plain = text::plain(h1);
+        let mut words = Vec::new();
+        for w in plain.split_whitespace() {
+            let bare = w.trim_matches(|c: char| c == '`' || c == '"' || c == ',' || c == ':');
+            let method_like = bare.contains('.')
+                && bare.split('.').count() >= 2
+                && bare
+                    .split('.')
+                    .all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()));
+            if bare == self.method {
+                continue;
+            }
+            if method_like {
+                self.diag(
+                    &page,
+                    1,
+                    "title",
+                    format!("the H1 names `{bare}`; the method is `{}`", self.method),
+                );
+                continue;
+            }
+            words.push(w.to_string());
+        }
+        words.join(" ")
+    }
+
+    /// Reads the data rows of a field table.
+    fn read_rows(
+        &mut self,
+        rows: &[Row],
+        page: &str,
+        defs: &BTreeMap<String, String>,
+        path: &str,
+    ) -> Vec<RowField> {
+        let mut out = Vec::new();
+        for row in rows {
+            let Some(first) = row.cells.first() else {
+                continue;
+            };
+            let Some(cell) = read_name_cell(first, defs) else {
+                self.diag(
+                    page,
+                    row.line,
+                    path,
+                    format!("row without a name: `{}`", first.replace('\n', " ")),
+                );
+                continue;
+            };
+            let mut desc = row.cells.get(1).cloned().unwrap_or_default();
+            for extra in row.cells.iter().skip(2).filter(|c| !c.trim().is_empty()) {
+                desc.push_str("\n\n");
+                desc.push_str(extra);
+            }
+            out.push(RowField {
+                cell,
+                desc,
+                line: row.line,
+            });
+        }
+        out
+    }
+
+    /// Turns a row into a field; links object rows to nested tables.
+    /// `fallback` names a linked type whose heading says nothing.
+    fn make_field(
+        &mut self,
+        rf: RowField,
+        page: &str,
+        defs: &BTreeMap<String, String>,
+        owner: &str,
+        path: &str,
+        fallback: Option<&str>,
+    ) -> Field {
+        let RowField { cell, desc, line } = rf;
+        let fpath = format!("{path} › {}", cell.name);
+        let ctx = self.link_ctx(page, defs);
+        let (mut ty, token) = match &cell.token {
+            Some(t) => {
+                let m = doc_types::map(t);
+                if !m.known {
+                    self.unmapped.insert(t.clone());
+                    self.diag(
+                        page,
+                        line,
+                        &fpath,
+                        format!("unmapped docs type `{t}`: read as `any`"),
+                    );
+                }
+                (m.ty, Some(t.clone()))
+            }
+            None => {
+                self.diag(page, line, &fpath, "row without a type: read as `any`");
+                ("any".to_string(), None)
+            }
+        };
+        let lower = text::plain(&desc).to_lowercase();
+        if ty == "any[]" && lower.contains("associative array") {
+            ty = "object".into();
+        }
+        if ty == "object" && described_as_array(&lower) {
+            ty = "object[]".into();
+        }
+        // `select` lists field names (and masks such as `*`, `UF_*`) on every list method.
+        if ty == "any[]" && cell.name.eq_ignore_ascii_case("select") {
+            ty = "string[]".into();
+        }
+        let linkable = matches!(ty.as_str(), "object" | "object[]" | "any[]" | "any")
+            && !token.as_deref().is_some_and(|t| t.contains('|'))
+            && !is_query_param(&cell.name);
+        if linkable && let Some(idx) = self.resolve_table(&cell, &desc, page, defs, owner) {
+            let fb = fallback
+                .map(str::to_string)
+                .unwrap_or_else(|| naming::type_name(&cell.name));
+            let name = self.type_for_table(idx, &fb, owner);
+            ty = if ty.ends_with("[]") {
+                format!("{name}[]")
+            } else if described_as_map(&lower) {
+                format!("map<{name}>")
+            } else {
+                name
+            };
+        }
+        let bullets = enums::bullets(&desc);
+        let mut wire = None;
+        match ty.as_str() {
+            "boolean" => wire = enums::boolean_wire(bullets.as_deref(), &desc),
+            "char" | "string" => {
+                let yn = enums::boolean_wire(bullets.as_deref(), &desc) == Some(WireFormat::Yn);
+                let only_yn = bullets.as_ref().is_some_and(|b| {
+                    let mut v: Vec<&str> = b.iter().map(|b| b.value.as_str()).collect();
+                    v.sort_unstable();
+                    v == ["N", "Y"]
+                });
+                if only_yn || (ty == "char" && yn && bullets.is_none()) {
+                    ty = "boolean".into();
+                    wire = Some(WireFormat::Yn);
+                } else if let Some(b) = &bullets
+                    && !enums::is_true_false(b)
+                {
+                    ty = self
+                        .make_enum(&cell.name, owner, b, false, page, line, &fpath)
+                        .unwrap_or(ty);
+                }
+            }
+            "integer" => {
+                if let Some(b) = &bullets {
+                    ty = self
+                        .make_enum(&cell.name, owner, b, true, page, line, &fpath)
+                        .unwrap_or(ty);
+                }
+            }
+            _ => {}
+        }
+        let doc_type = token.filter(|t| *t != ty);
+        Field {
+            name: cell.name,
+            ty,
+            doc_type,
+            required: cell.required,
+            description: text::clean_md(&desc, &ctx),
+            default: default_of(&desc),
+            wire,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn make_enum(
+        &mut self,
+        field: &str,
+        owner: &str,
+        bullets: &[enums::Bullet],
+        integer: bool,
+        page: &str,
+        line: usize,
+        fpath: &str,
+    ) -> Option<String> {
+        let Some((repr, values)) = enums::enum_values(bullets, integer) else {
+            self.diag(
+                page,
+                line,
+                fpath,
+                "value list mixes integers and words: not an enum",
+            );
+            return None;
+        };
+        // The same values under the same field name reuse one enum.
+        let base = naming::type_name(field);
+        if let Some(t) = self.types.iter().find(|t| {
+            (t.name == base || t.name.ends_with(&base)) && t.values.as_ref() == Some(&values)
+        }) {
+            return Some(t.name.clone());
+        }
+        let name = self.names.claim(field, owner);
+        self.types.push(TypeDef {
+            name: name.clone(),
+            description: String::new(),
+            fields: None,
+            values: Some(values),
+            repr: Some(repr),
+        });
+        Some(name)
+    }
+
+    /// Finds the nested table a row means: by its type link, then by links in its
+    /// description, then by a heading naming the field. Never by position.
+    fn resolve_table(
+        &mut self,
+        cell: &NameCell,
+        desc: &str,
+        page: &str,
+        defs: &BTreeMap<String, String>,
+        owner: &str,
+    ) -> Option<usize> {
+        let mut targets: Vec<String> = Vec::new();
+        if let Some(t) = &cell.type_target
+            && t.contains('#')
+        {
+            targets.push(t.clone());
+        }
+        for l in text::links(desc, defs) {
+            if l.target.contains('#') && !l.image {
+                targets.push(l.target);
+            }
+        }
+        for t in targets {
+            let (file, anchor) = t.split_once('#').unwrap_or(("", ""));
+            let target_page = if file.is_empty() {
+                Some(page.to_string())
+            } else {
+                text::resolve_path(page, file)
+            };
+            let Some(target_page) = target_page else {
+                continue;
+            };
+            if target_page != page {
+                self.load_foreign(&target_page);
+            }
+            let found = self.nested.iter().position(|n| {
+                n.page == target_page
+                    && n.anchor.as_deref() == Some(anchor)
+                    && is_fields_table(&n.rows)
+                    && (owner.is_empty() || n.type_name.as_deref() != Some(owner))
+            });
+            if found.is_some() {
+                return found;
+            }
+        }
+        // By heading text naming the field.
+        let want = cell.name.to_lowercase();
+        let hits: Vec<usize> = (0..self.nested.len())
+            .filter(|&i| {
+                let n = &self.nested[i];
+                n.page == page
+                    && n.type_name.is_none()
+                    && is_fields_table(&n.rows)
+                    && text::plain(&n.heading)
+                        .split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .any(|w| w.to_lowercase() == want)
+            })
+            .collect();
+        let same: Vec<usize> = hits
+            .iter()
+            .copied()
+            .filter(|&i| self.nested[i].section == self.section)
+            .collect();
+        match (same.as_slice(), hits.as_slice()) {
+            ([one], _) | (_, [one]) => Some(*one),
+            _ => None,
+        }
+    }
+
+    /// Loads the nested tables of another docs page (for `other.md#anchor` links).
+    fn load_foreign(&mut self, target: &str) {
+        if !self.loaded.insert(target.to_string()) {
+            return;
+        }
+        let Some(textv) = (self.includes)(target) else {
+            return;
+        };
+        let parsed = yfm::parse(&textv);
+        let mut defs = BTreeMap::new();
+        for b in &parsed.blocks {
+            if let Block::LinkDef { label, url } = b {
+                defs.insert(label.clone(), url.clone());
+            }
+        }
+        let mut sub: Option<(String, Option<String>)> = None;
+        let mut label: Option<String> = None;
+        for b in parsed.blocks {
+            match b {
+                Block::Heading {
+                    text: h, anchor, ..
+                } => {
+                    sub = Some((h.clone(), Some(anchor.unwrap_or_else(|| slug(&h)))));
+                    label = None;
+                }
+                Block::Para { text: t, .. } => {
+                    let t = t.trim();
+                    label = (t.starts_with("**") && t.lines().count() == 1 && t.ends_with(':'))
+                        .then(|| t.to_string());
+                }
+                Block::Table(t) => {
+                    let (heading, anchor) = match (label.take(), &sub) {
+                        (Some(l), _) => (l, None),
+                        (None, Some((h, a))) => (h.clone(), a.clone()),
+                        (None, None) => (String::new(), None),
+                    };
+                    if let Some((_, a)) = sub.as_mut() {
+                        *a = None;
+                    }
+                    self.nested.push(Nested {
+                        page: target.to_string(),
+                        defs: defs.clone(),
+                        heading,
+                        anchor,
+                        line: t.line,
+                        rows: t.rows,
+                        type_name: None,
+                        local: false,
+                        section: Section::Other,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The named type of a nested table, created on first use.
+    fn type_for_table(&mut self, idx: usize, fallback: &str, owner: &str) -> String {
+        self.type_for_table_named(idx, None, fallback, owner)
+    }
+
+    fn type_for_table_named(
+        &mut self,
+        idx: usize,
+        name: Option<&str>,
+        fallback: &str,
+        owner: &str,
+    ) -> String {
+        if let Some(n) = &self.nested[idx].type_name {
+            return n.clone();
+        }
+        let heading = self.nested[idx].heading.clone();
+        let base = name
+            .map(str::to_string)
+            .or_else(|| names::from_heading(&heading))
+            .unwrap_or_else(|| fallback.to_string());
+        let name = self.names.claim(&base, owner);
+        self.nested[idx].type_name = Some(name.clone());
+        let slot = self.types.len();
+        self.types.push(TypeDef {
+            name: name.clone(),
+            description: String::new(),
+            fields: Some(Vec::new()),
+            values: None,
+            repr: None,
+        });
+        let page = self.nested[idx].page.clone();
+        let defs = self.nested[idx].defs.clone();
+        let rows = data_rows(&self.nested[idx].rows).to_vec();
+        let path = format!("types › {name}");
+        let mut fields = Vec::new();
+        let mut notes = Vec::new();
+        let ctx = self.link_ctx(&page, &defs);
+        let outer = std::mem::replace(&mut self.section, self.nested[idx].section);
+        for rf in self.read_rows(&rows, &page, &defs, &path) {
+            if is_pattern_name(&rf.cell.name) {
+                notes.push(pattern_note(&rf, &ctx));
+                continue;
+            }
+            fields.push(self.make_field(rf, &page, &defs, &name, &path, None));
+        }
+        self.section = outer;
+        if !self.nested[idx].local {
+            let target = match &self.nested[idx].anchor {
+                Some(a) => format!("{page}#{a}"),
+                None => page.clone(),
+            };
+            notes.insert(
+                0,
+                format!(
+                    "As described in [{}]({}).",
+                    text::plain(&heading),
+                    text::page_url(BASE_URL, &target)
+                ),
+            );
+        }
+        if let Some(t) = self.types.get_mut(slot) {
+            t.fields = Some(fields);
+            t.description = notes.join("\n\n");
+        }
+        name
+    }
+
+    /// `*.fields` methods answer a field description per field: the result's documented
+    /// fields (the entity's, with the entity's types) each become a `FieldDescription`,
+    /// the documented type kept in `doc_type`; an undescribed `object` result becomes
+    /// `map<FieldDescription>`.
+    fn field_descriptions(&mut self, result: &mut ResultSpec, page: &str) {
+        let (file, anchor) = FIELD_DESCRIPTION;
+        self.load_foreign(file);
+        let Some(idx) = self
+            .nested
+            .iter()
+            .position(|n| n.page == file && n.anchor.as_deref() == Some(anchor))
+        else {
+            self.diag(
+                page,
+                0,
+                "result",
+                format!("the result holds field descriptions, but {file}#{anchor} is missing"),
+            );
+            return;
+        };
+        let target = result.ty.clone();
+        if target == "object" {
+            let name =
+                self.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "");
+            result.ty = format!("map<{name}>");
+            return;
+        }
+        let Some(slot) = self
+            .types
+            .iter()
+            .position(|t| t.name == target && t.fields.is_some())
+        else {
+            return;
+        };
+        let scalar_fields = self.types[slot]
+            .fields
+            .as_ref()
+            .is_some_and(|f| f.iter().any(|f| f.ty != "object"));
+        if !scalar_fields {
+            return;
+        }
+        let name = self.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "");
+        if let Some(fields) = self.types.get_mut(slot).and_then(|t| t.fields.as_mut()) {
+            for f in fields.iter_mut().filter(|f| f.ty != "object") {
+                f.doc_type = Some(f.doc_type.clone().unwrap_or_else(|| f.ty.clone()));
+                f.ty = name.clone();
+                f.wire = None;
+                // The star says the entity's field is required, not that the method
+                // describes it every time.
+                f.required = false;
+            }
+        }
+        self.note(
+            page,
+            0,
+            "result",
+            format!("the response example answers a field description per field: the fields of `{target}` are typed `{name}`"),
+        );
+    }
+
+    /// The result: from the "Returned Data" table, else the response example.
+    fn result(
+        &mut self,
+        table: Option<&(Vec<Row>, usize)>,
+        page: &str,
+        defs: &BTreeMap<String, String>,
+        example_result: Option<&serde_json::Value>,
+    ) -> (ResultSpec, bool) {
+        let request = self.names.request().to_string();
+        let Some((rows, line)) = table else {
+            let (ty, why) = infer(example_result);
+            self.diag(
+                page,
+                0,
+                "result",
+                format!("no result table: type `{ty}` {why}"),
+            );
+            let description = format!("The docs give no result table; the type is {why}.");
+            return (
+                ResultSpec {
+                    ty,
+                    doc_type: None,
+                    description,
+                    paged: false,
+                },
+                false,
+            );
+        };
+        let data = data_rows(rows);
+        let mut paged = false;
+        let mut result_row = None;
+        let mut extra = Vec::new();
+        for rf in self.read_rows(data, page, defs, "result") {
+            match rf.cell.name.to_lowercase().as_str() {
+                "time" => {}
+                "total" | "next" => paged = true,
+                "result" if result_row.is_none() => result_row = Some(rf),
+                _ => extra.push(rf),
+            }
+        }
+        let example_is_array = example_result.is_some_and(|v| v.is_array());
+        let mut type_name = None;
+        let extra_n = extra.len();
+        let spec = if !extra.is_empty() {
+            // Rows next to (or instead of) `result` are the fields of the result object.
+            let array = result_row.is_none() && example_is_array;
+            let base = if array {
+                format!("{request}Item")
+            } else {
+                format!("{request}Result")
+            };
+            let name = self.names.claim(&base, "");
+            let slot = self.types.len();
+            self.types.push(TypeDef {
+                name: name.clone(),
+                description: String::new(),
+                fields: Some(Vec::new()),
+                values: None,
+                repr: None,
+            });
+            let path = format!("types › {name}");
+            let mut fields = Vec::new();
+            let mut notes = Vec::new();
+            let ctx = self.link_ctx(page, defs);
+            for rf in extra {
+                if is_pattern_name(&rf.cell.name) {
+                    notes.push(pattern_note(&rf, &ctx));
+                    continue;
+                }
+                fields.push(self.make_field(rf, page, defs, &name, &path, None));
+            }
+            if let Some(t) = self.types.get_mut(slot) {
+                t.fields = Some(fields);
+                t.description = notes.join("\n\n");
+            }
+            type_name = Some(name.clone());
+            let description = match result_row {
+                Some(rf) => text::clean_md(&rf.desc, &self.link_ctx(page, defs)),
+                None => String::new(),
+            };
+            ResultSpec {
+                ty: if array { format!("{name}[]") } else { name },
+                doc_type: None,
+                description,
+                paged: false,
+            }
+        } else if let Some(rf) = result_row {
+            let array_like = rf
+                .cell
+                .token
+                .as_deref()
+                .is_some_and(|t| t.ends_with("[]") || t == "array")
+                || example_is_array;
+            let fb = if array_like {
+                format!("{request}Item")
+            } else {
+                format!("{request}Result")
+            };
+            let f = self.make_field(rf, page, defs, "", "result", Some(&fb));
+            ResultSpec {
+                ty: f.ty,
+                doc_type: f.doc_type,
+                description: f.description,
+                paged: false,
+            }
+        } else {
+            let (ty, why) = infer(example_result);
+            self.diag(
+                page,
+                *line,
+                "result",
+                format!("result table has no `result` row and no fields: type `{ty}` {why}"),
+            );
+            ResultSpec {
+                ty,
+                doc_type: None,
+                description: String::new(),
+                paged: false,
+            }
+        };
+        let patterns = pattern_rows(rows);
+        self.tables.push(TableCount {
+            kind: TableKind::Result {
+                extra: extra_n - patterns.min(extra_n),
+                type_name,
+            },
+            line: *line,
+            rows: data.len() - patterns,
+        });
+        (spec, paged)
+    }
+}
+
+/// `{"ID": {"type": "integer", "isRequired": false, ...}, ...}`
+fn is_descriptor_map(v: &serde_json::Value) -> bool {
+    v.as_object().is_some_and(|o| {
+        !o.is_empty()
+            && o.values()
+                .all(|f| f.get("type").is_some() && f.get("isRequired").is_some())
+    })
+}
+
+/// The type of an example's `result` value.
+fn infer(v: Option<&serde_json::Value>) -> (String, &'static str) {
+    use serde_json::Value as V;
+    let ty = match v {
+        None => return ("any".into(), "unknown (no response example)"),
+        Some(V::Bool(_)) => "boolean",
+        Some(V::Number(n)) if n.is_i64() || n.is_u64() => "integer",
+        Some(V::Number(_)) => "double",
+        Some(V::String(_)) => "string",
+        Some(V::Array(_)) => "any[]",
+        Some(V::Object(_)) => "object",
+        Some(V::Null) => "any",
+    };
+    (ty.into(), "inferred from the response example")
+}
+
+/// The Markdown text of a note's blocks.
+fn note_text(blocks: &[Block]) -> String {
+    let mut out = Vec::new();
+    for b in blocks {
+        match b {
+            Block::Para { text, .. } => out.push(text.clone()),
+            Block::Fence(f) => out.push(format!("```{}\n{}\n```", f.lang, f.body)),
+            _ => {}
+        }
+    }
+    out.join("\n\n")
+}
+
+/// Rows after the header (a first row of bold labels).
+fn data_rows(rows: &[Row]) -> &[Row] {
+    match rows.first() {
+        Some(h) if is_header(h) => &rows[1..],
+        _ => rows,
+    }
+}
+
+fn is_header(row: &Row) -> bool {
+    !row.cells.is_empty()
+        && row.cells.iter().filter(|c| !c.trim().is_empty()).all(|c| {
+            let t = c.trim();
+            t.starts_with("**") && {
+                let p = text::plain(t).to_lowercase();
+                [
+                    "name",
+                    "field",
+                    "description",
+                    "value",
+                    "type",
+                    "code",
+                    "status",
+                    "error",
+                    "note",
+                    "parameter",
+                ]
+                .iter()
+                .any(|w| p.starts_with(w))
+            }
+        })
+}
+
+/// Whether a table lists fields (`**NAME**` in the first cell of most rows).
+fn is_fields_table(rows: &[Row]) -> bool {
+    let data = data_rows(rows);
+    let named = data
+        .iter()
+        .filter(|r| r.cells.first().is_some_and(|c| c.contains("**")))
+        .count();
+    !data.is_empty()
+        && named * 2 >= data.len()
+        && rows
+            .first()
+            .is_some_and(|h| !errors::is_error_header(&h.cells))
+}
+
+/// Request example keys that differ from a parameter only in case are renamed (the
+/// API reads parameter names case-insensitively); examples with other unknown keys are
+/// dropped. Returns problems.
+fn fix_request_examples(m: &mut Method, stats: &mut Stats) -> Vec<String> {
+    let mut problems = Vec::new();
+    let names: Vec<String> = m.params.iter().map(|p| p.name.clone()).collect();
+    let mut kept = Vec::new();
+    for mut ex in std::mem::take(&mut m.examples.request) {
+        let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(&ex.json)
+        else {
+            kept.push(ex);
+            continue;
+        };
+        let mut renamed = Vec::new();
+        let mut unknown = Vec::new();
+        let mut out = serde_json::Map::new();
+        for (k, v) in o {
+            if k == "auth" || names.contains(&k) {
+                out.insert(k, v);
+                continue;
+            }
+            let matches: Vec<&String> = names
+                .iter()
+                .filter(|n| n.eq_ignore_ascii_case(&k))
+                .collect();
+            match matches.as_slice() {
+                [one] if !out.contains_key(one.as_str()) => {
+                    renamed.push(format!("`{k}` → `{one}`"));
+                    out.insert((*one).clone(), v);
+                }
+                _ => unknown.push(format!("`{k}`")),
+            }
+        }
+        let was_repaired = ex.repaired.is_some();
+        if !unknown.is_empty() {
+            problems.push(format!(
+                "request example dropped: {} not documented parameters",
+                unknown.join(", ")
+            ));
+            if was_repaired {
+                stats.repaired -= 1;
+            } else {
+                stats.valid -= 1;
+            }
+            stats.dropped += 1;
+            continue;
+        }
+        if !renamed.is_empty() {
+            let v = serde_json::Value::Object(out);
+            let text = if ex.json.contains('\n') {
+                serde_json::to_string_pretty(&v)
+            } else {
+                serde_json::to_string(&v)
+            };
+            if let Ok(text) = text {
+                ex.json = text;
+                let what = format!(
+                    "renamed keys {} (parameter names are case-insensitive)",
+                    renamed.join(", ")
+                );
+                ex.repaired = Some(match ex.repaired.take() {
+                    Some(r) => format!("{r}; {what}"),
+                    None => what,
+                });
+                if !was_repaired {
+                    stats.valid -= 1;
+                    stats.repaired += 1;
+                }
+            }
+        }
+        kept.push(ex);
+    }
+    m.examples.request = kept;
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_cells() {
+        let d = BTreeMap::from([("1".to_string(), "../data-types.md".to_string())]);
+        let c = read_name_cell("**ENTITY_TYPE***\n[`string`](../../data-types.md)", &d).unwrap();
+        assert_eq!(
+            (c.name.as_str(), c.required, c.token.as_deref()),
+            ("ENTITY_TYPE", true, Some("string"))
+        );
+        let c = read_name_cell("**NAME**\n[`string` | `object`](../../data-types.md)", &d).unwrap();
+        assert_eq!(
+            (c.required, c.token.as_deref()),
+            (false, Some("string | object"))
+        );
+        let c = read_name_cell("**time**[`time`](x.md#time)", &d).unwrap();
+        assert_eq!(c.type_target.as_deref(), Some("x.md#time"));
+        let c = read_name_cell("**id***\n[`integer`][1]", &d).unwrap();
+        assert_eq!(c.type_target.as_deref(), Some("../data-types.md"));
+        let c = read_name_cell("**UF_...**", &d).unwrap();
+        assert_eq!(c.token, None);
+        let c = read_name_cell("**result**\n`null`", &d).unwrap();
+        assert_eq!(c.token.as_deref(), Some("null"));
+    }
+
+    #[test]
+    fn defaults() {
+        assert_eq!(
+            default_of("Default value: `['ID']`").as_deref(),
+            Some("['ID']")
+        );
+        assert_eq!(default_of("Default is `0`").as_deref(), Some("0"));
+        assert_eq!(default_of("Default — `N`").as_deref(), Some("N"));
+        assert_eq!(default_of("default is an empty string"), None);
+    }
+}

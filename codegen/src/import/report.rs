@@ -1,0 +1,289 @@
+//! The report every import prints: per-method counts, totals, example statistics,
+//! patch status, unmapped docs types, completeness and diagnostics.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::diagnostics::Diagnostic;
+use crate::spec::model::Method;
+use crate::spec::types::TypeExpr;
+
+use super::examples::Stats;
+use super::page::{TableCount, TableKind};
+use super::patch::{Outcome, Status};
+
+/// Counts for one method.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Parameters.
+    pub params: usize,
+    /// Fields of named object types other than the result's.
+    pub nested_fields: usize,
+    /// Fields of the result's object type.
+    pub result_fields: usize,
+    /// Documented errors.
+    pub errors: usize,
+    /// Request examples.
+    pub req: usize,
+    /// Success response examples.
+    pub resp: usize,
+    /// Error examples.
+    pub err: usize,
+}
+
+impl std::ops::AddAssign<&Counts> for Counts {
+    fn add_assign(&mut self, o: &Counts) {
+        self.params += o.params;
+        self.nested_fields += o.nested_fields;
+        self.result_fields += o.result_fields;
+        self.errors += o.errors;
+        self.req += o.req;
+        self.resp += o.resp;
+        self.err += o.err;
+    }
+}
+
+/// The object type the result is (or is a list of), if named.
+pub fn result_type_name(m: &Method) -> Option<String> {
+    let t = TypeExpr::parse(&m.result.ty).ok()?;
+    match t.innermost() {
+        TypeExpr::Named(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+/// Counts a method.
+pub fn counts(m: &Method) -> Counts {
+    let result_type = result_type_name(m);
+    let mut c = Counts {
+        params: m.params.len(),
+        errors: m.errors.len(),
+        req: m.examples.request.len(),
+        resp: m.examples.response.len(),
+        err: m.examples.error.len(),
+        ..Counts::default()
+    };
+    for t in &m.types {
+        let n = t.fields.as_ref().map_or(0, Vec::len);
+        if Some(&t.name) == result_type.as_ref() {
+            c.result_fields += n;
+        } else {
+            c.nested_fields += n;
+        }
+    }
+    c
+}
+
+/// Compares the rows of every table found on the page with what the (patched)
+/// method holds; one line per mismatch.
+pub fn completeness(m: &Method, tables: &[TableCount]) -> Vec<String> {
+    let mut out = Vec::new();
+    let fields_of = |name: &str| {
+        m.types
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| t.fields.as_ref().map_or(0, Vec::len))
+    };
+    let mut expected_errors = 0;
+    let mut error_rows = false;
+    for t in tables {
+        match &t.kind {
+            TableKind::Params => {
+                if m.params.len() != t.rows {
+                    out.push(format!(
+                        "line {}: parameter table has {} rows, the spec {} params",
+                        t.line,
+                        t.rows,
+                        m.params.len()
+                    ));
+                }
+            }
+            TableKind::Result { extra, type_name } => {
+                if *extra > 0 {
+                    let have = type_name.as_deref().and_then(fields_of).unwrap_or(0);
+                    if have != *extra {
+                        out.push(format!(
+                            "line {}: result table has {extra} field rows, the result type {} has {have}",
+                            t.line,
+                            type_name.as_deref().unwrap_or("(none)")
+                        ));
+                    }
+                }
+            }
+            TableKind::Nested { heading, type_name } => {
+                let have = type_name.as_deref().and_then(fields_of);
+                match have {
+                    Some(n) if n == t.rows => {}
+                    Some(n) => out.push(format!(
+                        "line {}: table `{}` has {} rows, type {} has {n} fields",
+                        t.line,
+                        heading,
+                        t.rows,
+                        type_name.as_deref().unwrap_or("")
+                    )),
+                    None => out.push(format!(
+                        "line {}: table `{}` ({} rows) is not in the spec{}",
+                        t.line,
+                        super::text::plain(heading),
+                        t.rows,
+                        type_name
+                            .as_deref()
+                            .map(|n| format!(" (type {n} is referenced by nothing)"))
+                            .unwrap_or_default()
+                    )),
+                }
+            }
+            TableKind::Errors { expected } => {
+                expected_errors += expected;
+                error_rows = true;
+            }
+        }
+    }
+    if error_rows && expected_errors != m.errors.len() {
+        out.push(format!(
+            "error tables give {expected_errors} errors, the spec {}",
+            m.errors.len()
+        ));
+    }
+    out
+}
+
+/// One method's line of the report.
+#[derive(Debug, Clone)]
+pub struct MethodLine {
+    /// The method.
+    pub method: String,
+    /// Its counts.
+    pub counts: Counts,
+}
+
+/// Everything one import run reports.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Per method, in order.
+    pub methods: Vec<MethodLine>,
+    /// Example statistics over all pages.
+    pub examples: Stats,
+    /// Every patch and what became of it.
+    pub patches: Vec<(String, Outcome)>,
+    /// Unmapped docs type tokens → methods using them.
+    pub unmapped: BTreeMap<String, BTreeSet<String>>,
+    /// Completeness mismatches, per method.
+    pub completeness: Vec<(String, String)>,
+    /// Examples that would not decode into the spec's types.
+    pub conformance: Vec<(String, String)>,
+    /// Located problems.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Importer rules that changed what the docs literally say.
+    pub notes: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// Stale patches (they fail `--check`).
+    pub fn stale(&self) -> usize {
+        self.patches
+            .iter()
+            .filter(|(_, o)| matches!(o.status, Status::Stale(_)))
+            .count()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let width = self
+            .methods
+            .iter()
+            .map(|m| m.method.len())
+            .max()
+            .unwrap_or(10);
+        let mut total = Counts::default();
+        for m in &self.methods {
+            let c = &m.counts;
+            writeln!(
+                f,
+                "{:width$}  params {:3}, nested fields {:3}, result fields {:3}, errors {:3}, examples {}/{}/{}",
+                m.method,
+                c.params,
+                c.nested_fields,
+                c.result_fields,
+                c.errors,
+                c.req,
+                c.resp,
+                c.err
+            )?;
+            total += c;
+        }
+        writeln!(
+            f,
+            "total: {} methods, params {}, nested fields {}, result fields {}, errors {}, examples req/resp/err {}/{}/{}",
+            self.methods.len(),
+            total.params,
+            total.nested_fields,
+            total.result_fields,
+            total.errors,
+            total.req,
+            total.resp,
+            total.err
+        )?;
+        let e = &self.examples;
+        writeln!(
+            f,
+            "examples: {} found, {} valid, {} repaired, {} dropped",
+            e.found, e.valid, e.repaired, e.dropped
+        )?;
+        let (mut applied, mut obsolete, mut stale) = (0, 0, 0);
+        for (m, o) in &self.patches {
+            match &o.status {
+                Status::Applied => applied += 1,
+                Status::Obsolete => {
+                    obsolete += 1;
+                    writeln!(
+                        f,
+                        "obsolete patch: {m}: {} ({}): the import already gives this; drop it",
+                        o.path, o.reason
+                    )?;
+                }
+                Status::Stale(why) => {
+                    stale += 1;
+                    writeln!(
+                        f,
+                        "stale patch: {m}: {} ({}): {why}; review it",
+                        o.path, o.reason
+                    )?;
+                }
+            }
+        }
+        writeln!(
+            f,
+            "patches: {applied} applied, {obsolete} obsolete, {stale} stale"
+        )?;
+        if self.unmapped.is_empty() {
+            writeln!(f, "unmapped docs types: none")?;
+        } else {
+            for (t, ms) in &self.unmapped {
+                writeln!(
+                    f,
+                    "unmapped docs type `{t}` (read as `any`) in {}",
+                    ms.iter().cloned().collect::<Vec<_>>().join(", ")
+                )?;
+            }
+        }
+        writeln!(f, "completeness: {} mismatches", self.completeness.len())?;
+        for (m, c) in &self.completeness {
+            writeln!(f, "  {m}: {c}")?;
+        }
+        writeln!(f, "examples that do not decode: {}", self.conformance.len())?;
+        for (m, c) in &self.conformance {
+            writeln!(f, "  {m}: {c}")?;
+        }
+        writeln!(f, "notes (importer rules applied): {}", self.notes.len())?;
+        for d in &self.notes {
+            writeln!(f, "  {d}")?;
+        }
+        writeln!(f, "diagnostics: {}", self.diagnostics.len())?;
+        for d in &self.diagnostics {
+            writeln!(f, "  {d}")?;
+        }
+        Ok(())
+    }
+}

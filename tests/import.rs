@@ -1,0 +1,670 @@
+//! The importer on small YFM fixtures (`tests/import/*.md`), one per dialect feature
+//! group. No upstream docs needed.
+
+use bitrix24_codegen::diagnostics::Diagnostic;
+use bitrix24_codegen::import::{self, page, patch, report};
+use bitrix24_codegen::spec::model::{
+    EnumRepr, ErrorDoc, Field, Method, Patch, TypeDef, WireFormat,
+};
+
+const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+
+fn includes(path: &str) -> Option<String> {
+    match path {
+        "_includes/required.md" => Some("Required parameters are marked with *".into()),
+        "_includes/examples.md" => Some("How to use examples".into()),
+        "_includes/error-info.md" => Some(
+            "#|\n|| **Name**\n`type` | **Description** ||\n|| **error**\n`string` | code ||\n|#"
+                .into(),
+        ),
+        "_includes/system-errors.md" => Some(include_str!("import/system-errors.md").into()),
+        "_includes/extra.md" => Some("Included paragraph from a shared file.".into()),
+        _ => None,
+    }
+}
+
+fn run(fixture: &str, method: &str) -> (Method, Vec<Diagnostic>) {
+    import::transcribe(
+        fixture,
+        "api-reference/demo/page.md",
+        method,
+        &includes,
+        COMMIT,
+    )
+}
+
+fn param<'m>(m: &'m Method, name: &str) -> &'m Field {
+    m.params
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no param {name}"))
+}
+
+fn ty<'m>(m: &'m Method, name: &str) -> &'m TypeDef {
+    m.types
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no type {name} in {:?}", names(m)))
+}
+
+fn names(m: &Method) -> Vec<&str> {
+    m.types.iter().map(|t| t.name.as_str()).collect()
+}
+
+fn field<'t>(t: &'t TypeDef, name: &str) -> &'t Field {
+    t.fields
+        .as_ref()
+        .and_then(|f| f.iter().find(|f| f.name == name))
+        .unwrap_or_else(|| panic!("no field {name}"))
+}
+
+fn has_diag(d: &[Diagnostic], needle: &str) -> bool {
+    d.iter().any(|d| d.message.contains(needle))
+}
+
+// ---------------------------------------------------------------- page basics
+
+#[test]
+fn title_scope_summary_and_provenance() {
+    let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
+    assert_eq!(m.method, "demo.widget.add");
+    assert_eq!(m.title, "Frobnicate a Widget");
+    assert_eq!(m.scope, "demo");
+    assert_eq!(m.access.as_deref(), Some("administrator"));
+    assert_eq!(m.summary, "The method `demo.widget.add` adds a widget.");
+    assert_eq!(m.source.path, "api-reference/demo/page.md");
+    assert_eq!(m.source.commit, COMMIT);
+    assert!(!m.read_only);
+    assert_eq!(m.list, None);
+}
+
+#[test]
+fn dev_blocks_are_dropped_and_the_published_branch_kept() {
+    let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
+    let d = m.description.unwrap_or_default();
+    assert!(d.contains("Published paragraph."), "{d}");
+    assert!(!d.contains("Unpublished"), "{d}");
+    assert!(!d.contains("secret draft"), "{d}");
+}
+
+#[test]
+fn includes_are_inlined_or_ignored() {
+    let (m, d) = run(include_str!("import/basic.md"), "demo.widget.add");
+    assert!(
+        m.description
+            .unwrap_or_default()
+            .contains("Included paragraph from a shared file.")
+    );
+    // The required-parameters note and the error-info table leave no trace, and the
+    // system errors are service-wide: not repeated in the method's errors.
+    assert!(!m.errors.iter().any(|e| e.code == "QUERY_LIMIT_EXCEEDED"));
+    assert!(!has_diag(&d, "include"), "{d:?}");
+}
+
+#[test]
+fn deprecated_note_with_replacement() {
+    let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
+    let dep = m.deprecated.expect("deprecated");
+    assert_eq!(dep.note, "Method development has been halted");
+    assert_eq!(dep.replacement.as_deref(), Some("demo.widget.create"));
+}
+
+#[test]
+fn multi_line_rows_required_star_and_types() {
+    let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
+    assert_eq!(m.params.len(), 11);
+    assert!(param(&m, "KIND").required);
+    assert!(!param(&m, "LEVEL").required);
+    let started = param(&m, "STARTED");
+    assert_eq!(
+        (started.ty.as_str(), started.doc_type.as_deref()),
+        ("datetime", Some("datatime"))
+    );
+    let owner = param(&m, "OWNER");
+    assert_eq!(
+        (owner.ty.as_str(), owner.doc_type.as_deref(), owner.wire),
+        ("integer", Some("user"), None)
+    );
+    let ids = param(&m, "IDS");
+    assert_eq!(
+        (ids.ty.as_str(), ids.doc_type.as_deref()),
+        ("integer[]", None)
+    );
+    assert_eq!(ids.default.as_deref(), Some("[1, 2]"));
+}
+
+#[test]
+fn escaped_pipes_make_unions_and_fences_close_on_the_row_end() {
+    let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
+    let name = param(&m, "NAME");
+    assert_eq!(name.ty, "any");
+    assert_eq!(name.doc_type.as_deref(), Some("string | object"));
+    assert!(name.required);
+    assert!(
+        name.description.contains("'en': 'a | b',"),
+        "{}",
+        name.description
+    );
+    assert!(
+        name.description.trim_end().ends_with("```"),
+        "{}",
+        name.description
+    );
+    // The next row is read normally after the fence closed the row.
+    assert_eq!(param(&m, "STARTED").ty, "datetime");
+}
+
+#[test]
+fn images_and_links_become_absolute() {
+    let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
+    let color = param(&m, "COLOR");
+    assert!(
+        color.description.contains(
+            "![Colors](https://apidocs.bitrix24.com/api-reference/demo/_images/colors.png)"
+        ),
+        "{}",
+        color.description
+    );
+    let level = ty(&m, "Level");
+    assert_eq!(level.values.as_ref().map(Vec::len), Some(3));
+}
+
+#[test]
+fn unmapped_doc_types_are_any_and_reported() {
+    let (m, d) = run(include_str!("import/basic.md"), "demo.widget.add");
+    let x = param(&m, "MYSTERY");
+    assert_eq!(
+        (x.ty.as_str(), x.doc_type.as_deref()),
+        ("any", Some("quux_thing"))
+    );
+    assert!(has_diag(&d, "unmapped docs type `quux_thing`"), "{d:?}");
+}
+
+// ---------------------------------------------------------------- enums, booleans
+
+#[test]
+fn string_enum_bullets_with_every_dash() {
+    let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
+    assert_eq!(param(&m, "KIND").ty, "Kind");
+    assert_eq!(param(&m, "KIND").doc_type.as_deref(), Some("string"));
+    let kind = ty(&m, "Kind");
+    assert_eq!(kind.repr, Some(EnumRepr::String));
+    let values: Vec<(&str, &str)> = kind
+        .values
+        .iter()
+        .flatten()
+        .map(|v| (v.value.as_str(), v.description.as_str()))
+        .collect();
+    assert_eq!(
+        values,
+        vec![
+            ("ROUND", "a round one"),
+            ("SQUARE", "a square one"),
+            ("FLAT", "a flat one"),
+            ("BENT", "a bent one")
+        ]
+    );
+    assert!(kind.values.iter().flatten().all(|v| v.name.is_none()));
+}
+
+#[test]
+fn integer_enums_are_named_from_descriptions() {
+    let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
+    assert_eq!(param(&m, "LEVEL").ty, "Level");
+    let level = ty(&m, "Level");
+    assert_eq!(level.repr, Some(EnumRepr::Integer));
+    let names: Vec<(&str, Option<&str>)> = level
+        .values
+        .iter()
+        .flatten()
+        .map(|v| (v.value.as_str(), v.name.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("1", Some("Beginner")),
+            ("2", Some("ExpertUser")),
+            ("3", Some("InProgress"))
+        ]
+    );
+}
+
+#[test]
+fn yn_booleans_are_a_wire_format_not_an_enum() {
+    let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
+    let active = param(&m, "ACTIVE");
+    assert_eq!(
+        (active.ty.as_str(), active.wire),
+        ("boolean", Some(WireFormat::Yn))
+    );
+    let opened = param(&m, "OPENED");
+    assert_eq!(
+        (opened.ty.as_str(), opened.doc_type.as_deref(), opened.wire),
+        ("boolean", Some("char"), Some(WireFormat::Yn))
+    );
+    let visible = param(&m, "VISIBLE");
+    assert_eq!((visible.ty.as_str(), visible.wire), ("boolean", None));
+    assert!(!names(&m).iter().any(|n| *n == "Active" || *n == "Visible"));
+}
+
+// ---------------------------------------------------------------- nested types
+
+#[test]
+fn nested_object_linked_by_heading_text() {
+    let (m, _) = run(include_str!("import/nested.md"), "demo.gadget.update");
+    assert_eq!(param(&m, "fields").ty, "Fields");
+    let fields = ty(&m, "Fields");
+    assert!(field(fields, "TITLE").required);
+    assert_eq!(field(fields, "TYPE").ty, "Type");
+}
+
+#[test]
+fn nested_objects_linked_by_anchor_arrays_and_maps() {
+    let (m, _) = run(include_str!("import/nested.md"), "demo.gadget.update");
+    assert_eq!(param(&m, "PROPERTIES").ty, "map<Property>");
+    assert_eq!(param(&m, "PARTS").ty, "GadgetPart[]");
+    assert_eq!(param(&m, "OPTIONS").ty, "Option");
+    // Query parameters never take a linked table.
+    assert_eq!(param(&m, "filter").ty, "object");
+    // `Type` is taken by Fields.TYPE: the property's enum is prefixed with its owner.
+    assert_eq!(field(ty(&m, "Property"), "Type").ty, "PropertyType");
+}
+
+#[test]
+fn unreferenced_tables_are_pruned_and_reported_as_incomplete() {
+    let src = include_str!("import/nested.md");
+    let t = page::transcribe(
+        src,
+        "api-reference/demo/page.md",
+        "demo.gadget.update",
+        &includes,
+        COMMIT,
+    );
+    let (m, notes) = import::finish(t.method);
+    assert!(!names(&m).contains(&"Unused"));
+    assert!(notes.iter().any(|n| n.contains("Unused")), "{notes:?}");
+    let mismatches = report::completeness(&m, &t.tables);
+    assert_eq!(mismatches.len(), 1, "{mismatches:?}");
+    assert!(mismatches[0].contains("Unused Object"), "{mismatches:?}");
+}
+
+#[test]
+fn result_array_linked_to_its_fields_and_list_facts() {
+    let (m, _) = run(include_str!("import/nested.md"), "demo.gadget.update");
+    assert_eq!(m.result.ty, "UpdateItem[]");
+    assert!(m.result.paged);
+    let item = ty(&m, "UpdateItem");
+    assert_eq!(item.fields.as_ref().map(Vec::len), Some(3));
+    // `UF_...` documents a family of keys: described, not a field.
+    assert!(
+        item.description.contains("`UF_...`"),
+        "{}",
+        item.description
+    );
+    // No wire format in the docs; the response example shows "Y".
+    assert_eq!(field(item, "DONE").wire, Some(WireFormat::Yn));
+    let list = m.list.expect("list facts");
+    assert_eq!(
+        (
+            list.page_size,
+            list.items.as_str(),
+            list.id_field.as_deref()
+        ),
+        (50, "", Some("ID"))
+    );
+}
+
+#[test]
+fn results_without_a_result_row_are_objects_or_lists_of_them() {
+    let (m, d) = run(include_str!("import/toplevel.md"), "demo.sprocket.list");
+    assert_eq!(m.result.ty, "ListItem[]");
+    let item = ty(&m, "ListItem");
+    let names: Vec<&str> = item
+        .fields
+        .iter()
+        .flatten()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert_eq!(names, vec!["id", "code"]);
+    assert!(m.result.paged);
+    assert_eq!(
+        m.list.as_ref().and_then(|l| l.id_field.as_deref()),
+        Some("id")
+    );
+    assert!(d.is_empty(), "{d:?}");
+}
+
+#[test]
+fn results_without_a_table_come_from_the_example() {
+    let (m, d) = run(include_str!("import/notable.md"), "demo.ping");
+    assert_eq!(m.result.ty, "object");
+    assert!(
+        m.result
+            .description
+            .contains("inferred from the response example")
+    );
+    assert!(has_diag(&d, "no result table"), "{d:?}");
+    assert!(m.params.is_empty());
+    assert!(!m.read_only);
+}
+
+// ---------------------------------------------------------------- errors
+
+fn err(status: Option<u16>, code: &str, message: Option<&str>, description: &str) -> ErrorDoc {
+    ErrorDoc {
+        status,
+        code: code.into(),
+        message: message.map(Into::into),
+        description: description.into(),
+    }
+}
+
+#[test]
+fn error_table_layouts() {
+    let src = include_str!("import/errors.md");
+    let (m, d) = run(src, "demo.things.break");
+    let sentence = |s: &str| err(None, s, Some(s), "");
+    assert_eq!(
+        m.errors,
+        vec![
+            // Code / Description. The error example answers a sentence "code" as its
+            // `error_description` (with an empty `error`): those are messages too.
+            err(None, "THING_LOCKED", None, "The thing is locked"),
+            ErrorDoc {
+                description: "No such thing".into(),
+                ..sentence("Thing is not found")
+            },
+            // A bullet list in the code cell gives one error per bullet.
+            ErrorDoc {
+                description: "E-mail errors".into(),
+                ..sentence("Email send error. Invalid data")
+            },
+            ErrorDoc {
+                description: "E-mail errors".into(),
+                ..sentence("Email send error. General error")
+            },
+            // A message in code on the description's first line.
+            err(
+                None,
+                "200040300020",
+                Some("Access Denied"),
+                "Insufficient access permissions"
+            ),
+            // Code / Error Message / Description; a repeated code is merged; an empty
+            // code takes the message as its stand-in.
+            err(
+                None,
+                "ERROR_A",
+                None,
+                "- `Message A`: Meaning A\n- `Message A2`: Meaning A2"
+            ),
+            err(None, "Message B", Some("Message B"), "Meaning B"),
+            // Code / Description / Value: "Code" holds the HTTP status.
+            err(
+                Some(403),
+                "Access denied",
+                Some("Access denied"),
+                "No permission"
+            ),
+            err(
+                None,
+                "General error",
+                Some("General error"),
+                "Unknown error"
+            ),
+            err(None, "100", Some("Unknown field \"X\""), "Unknown field"),
+            // Status / Code / Description / Value
+            err(
+                Some(400),
+                "ERROR_WRONG_ID",
+                Some("Empty ID"),
+                "An empty `ID` was passed"
+            ),
+        ]
+    );
+    assert!(has_diag(&d, "`100` in the status column"), "{d:?}");
+    // Every row is accounted for.
+    let t = page::transcribe(src, "p.md", "demo.things.break", &includes, COMMIT);
+    let (fin, _) = import::finish(t.method);
+    assert_eq!(report::completeness(&fin, &t.tables), Vec::<String>::new());
+}
+
+#[test]
+fn system_errors_from_the_include() {
+    let (errors, problems) = import::system_errors(
+        include_str!("import/system-errors.md"),
+        "_includes/system-errors.md",
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        errors,
+        vec![
+            err(
+                Some(503),
+                "QUERY_LIMIT_EXCEEDED",
+                Some("Too many requests"),
+                "The [request intensity limit](https://apidocs.bitrix24.com/limits.html) has been exceeded"
+            ),
+            err(
+                Some(401),
+                "expired_token",
+                Some("The access token provided has expired"),
+                "The provided access token has expired"
+            ),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- examples
+
+#[test]
+fn curl_webhook_request_example() {
+    let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
+    assert_eq!(m.examples.request.len(), 1, "only the webhook tab");
+    let req = &m.examples.request[0];
+    let v: serde_json::Value = serde_json::from_str(&req.json).expect("valid JSON");
+    assert_eq!(v["NAME"], "It's mine");
+    assert_eq!(v["STARTED"], "2025-01-01T00:00:00+00:00");
+    assert!(
+        req.repaired
+            .as_deref()
+            .is_some_and(|r| r.contains("$(date -Iseconds)")),
+        "{:?}",
+        req.repaired
+    );
+}
+
+#[test]
+fn response_and_error_examples() {
+    let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
+    assert_eq!(m.examples.response.len(), 1);
+    assert_eq!(m.examples.response[0].repaired, None);
+    assert_eq!(m.examples.error.len(), 1);
+    assert_eq!(
+        m.examples.error[0].repaired.as_deref(),
+        Some("removed trailing commas")
+    );
+}
+
+#[test]
+fn json_repair_of_comments_placeholders_quotes_and_keys() {
+    let (m, _) = run(include_str!("import/toplevel.md"), "demo.sprocket.list");
+    let r = m.examples.response[0]
+        .repaired
+        .as_deref()
+        .unwrap_or_default();
+    assert!(
+        r.contains("removed comments") && r.contains("removed trailing commas"),
+        "{r}"
+    );
+    let (m, _) = run(include_str!("import/notable.md"), "demo.ping");
+    let ex = &m.examples.response[0];
+    let v: serde_json::Value = serde_json::from_str(&ex.json).expect("valid JSON");
+    assert_eq!(v["result"]["answer"], "yes");
+    let r = ex.repaired.as_deref().unwrap_or_default();
+    for what in [
+        "wrapped in the `result` envelope",
+        "double-quoted single-quoted strings",
+        "quoted unquoted keys",
+    ] {
+        assert!(r.contains(what), "{r}");
+    }
+}
+
+// ---------------------------------------------------------------- robustness
+
+#[test]
+fn broken_input_gives_diagnostics_not_panics() {
+    let (m, d) = run(include_str!("import/broken.md"), "demo.trigger.delete");
+    // Keyed by the method given (the list / curl URL), not the H1.
+    assert_eq!(m.method, "demo.trigger.delete");
+    assert_eq!(m.title, "Misnamed Page");
+    assert!(has_diag(&d, "the H1 names `ctrigger.delete`"), "{d:?}");
+    assert!(has_diag(&d, "row without a type"), "{d:?}");
+    assert!(has_diag(&d, "never closed"), "{d:?}");
+    assert_eq!(param(&m, "UNTYPED").ty, "any");
+    assert_eq!(m.params.len(), 3);
+    // Truncated JSON is closed at the end and says so.
+    assert_eq!(
+        m.examples.request[0].repaired.as_deref(),
+        Some("closed brackets left open at the end")
+    );
+}
+
+#[test]
+fn arbitrary_garbage_never_panics() {
+    let inputs = [
+        "",
+        "#|",
+        "#|\n||",
+        "||a|b||",
+        "{% note %}",
+        "{% list tabs %}\n- x\n```",
+        "# T\n#|\n|| **A**\n[`x`](y) | ```\n|#",
+        "{% if x %}\n{% else %}\n{% elsif y %}",
+        "#|\n|| **A** | #|\n|| b ||",
+        "- `A` — a\n- `B`",
+        "```json\n{\"result\": [1, 2,\n",
+        "\\|\\|\\|",
+        "#| || **x*** [`a[]`][9] | b || |#",
+    ];
+    for src in inputs {
+        let _ = run(src, "demo.x.y");
+    }
+}
+
+// ---------------------------------------------------------------- patches
+
+fn p(path: &str, expect: Option<serde_json::Value>, value: Option<serde_json::Value>) -> Patch {
+    Patch {
+        reason: "test".into(),
+        path: path.into(),
+        expect,
+        value,
+    }
+}
+
+#[test]
+fn patches_applied_stale_obsolete() {
+    use serde_json::json;
+    let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
+    let patches = vec![
+        p(
+            "params/IDS/type",
+            Some(json!("integer[]")),
+            Some(json!("string[]")),
+        ),
+        p(
+            "params/MYSTERY/type",
+            Some(json!("any")),
+            Some(json!("object")),
+        ),
+        p("params/NOPE/type", None, Some(json!("string"))),
+        p(
+            "params/KIND/type",
+            Some(json!("string")),
+            Some(json!("Shape")),
+        ),
+        p("params/LEVEL/type", None, Some(json!("Level"))),
+        p("params/COLOR", None, None),
+        p(
+            "errors/-",
+            None,
+            Some(json!({"code": "EXTRA", "description": "added"})),
+        ),
+        p("types/Kind/values/ROUND/name", None, Some(json!("Circle"))),
+    ];
+    let (patched, outcomes) = import::apply_patches(&m, &patches);
+    let status: Vec<&patch::Status> = outcomes.iter().map(|o| &o.status).collect();
+    assert_eq!(status[0], &patch::Status::Applied);
+    assert_eq!(status[1], &patch::Status::Applied);
+    assert!(
+        matches!(status[2], patch::Status::Stale(s) if s.contains("params/NOPE")),
+        "{status:?}"
+    );
+    assert!(
+        matches!(status[3], patch::Status::Stale(s) if s.contains("expected \"string\"")),
+        "{status:?}"
+    );
+    assert_eq!(status[4], &patch::Status::Obsolete);
+    assert_eq!(status[5], &patch::Status::Applied);
+    assert_eq!(status[6], &patch::Status::Applied);
+    assert_eq!(status[7], &patch::Status::Applied);
+    assert_eq!(param(&patched, "IDS").ty, "string[]");
+    assert_eq!(param(&patched, "MYSTERY").ty, "object");
+    assert!(!patched.params.iter().any(|p| p.name == "COLOR"));
+    assert_eq!(
+        patched.errors.last().map(|e| e.code.as_str()),
+        Some("EXTRA")
+    );
+    assert_eq!(
+        ty(&patched, "Kind")
+            .values
+            .as_ref()
+            .map(|v| v[0].name.as_deref()),
+        Some(Some("Circle"))
+    );
+}
+
+#[test]
+fn a_patch_retyping_to_an_unused_table_keeps_it() {
+    use serde_json::json;
+    let t = page::transcribe(
+        include_str!("import/nested.md"),
+        "p.md",
+        "demo.gadget.update",
+        &includes,
+        COMMIT,
+    );
+    let (m, _) = import::apply_patches(
+        &t.method,
+        &[p(
+            "params/filter/type",
+            Some(json!("object")),
+            Some(json!("Unused")),
+        )],
+    );
+    assert!(names(&m).contains(&"Unused"));
+    assert!(report::completeness(&m, &t.tables).is_empty());
+}
+
+// ---------------------------------------------------------------- determinism
+
+#[test]
+fn importing_twice_gives_identical_output() {
+    for (src, method) in [
+        (include_str!("import/basic.md"), "demo.widget.add"),
+        (include_str!("import/nested.md"), "demo.gadget.update"),
+        (include_str!("import/errors.md"), "demo.things.break"),
+        (include_str!("import/toplevel.md"), "demo.sprocket.list"),
+        (include_str!("import/broken.md"), "demo.trigger.delete"),
+    ] {
+        let a = import::method_yaml(&run(src, method).0).expect("yaml");
+        let b = import::method_yaml(&run(src, method).0).expect("yaml");
+        assert_eq!(a, b);
+        assert!(a.starts_with("# yaml-language-server: $schema=../../schema/method.schema.json\n"));
+        // And the YAML reads back into the same method.
+        let back = import::parse_method_yaml(&a).expect("parses");
+        assert_eq!(import::method_yaml(&back).expect("yaml"), a);
+    }
+}
