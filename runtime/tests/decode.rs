@@ -361,3 +361,14 @@ fn decode_fn_works_as_deserialize_with() {
     let v: Option<bool> = wire::decode(json!("")).unwrap();
     assert_eq!(v, None);
 }
+
+#[test]
+fn explicit_null_is_a_value_only_for_any() {
+    use bitrix24_runtime::wire::Decode;
+    let any: Option<serde_json::Value> = Decode::decode(serde_json::Value::Null).unwrap();
+    assert_eq!(any, Some(serde_json::Value::Null));
+    let int: Option<i64> = Decode::decode(serde_json::Value::Null).unwrap();
+    assert_eq!(int, None);
+    let text: Option<String> = Decode::decode(serde_json::Value::Null).unwrap();
+    assert_eq!(text, None);
+}

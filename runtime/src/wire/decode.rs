@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 /// | `String` | a string; a number is converted to its text |
 /// | [`serde_json::Value`] | anything, as is |
 /// | [`serde_json::Map`] | an object; an array is taken as an object keyed `"0"`, `"1"`, ... (so `[]` is an empty map) |
-/// | `Option<T>` | `null` → `None`; `""` → `None` when [`Decode::EMPTY_STRING_IS_NONE`] (all but `String` and `Value`); otherwise `T` |
+/// | `Option<T>` | `null` → `None` (but `Some(Value::Null)` for `Option<Value>`, see [`Decode::NULL_IS_VALUE`]); `""` → `None` when [`Decode::EMPTY_STRING_IS_NONE`] (all but `String` and `Value`); otherwise `T` |
 /// | `Vec<T>` | an array; an object's values in order (PHP arrays with numeric keys) |
 /// | `BTreeMap<String, T>` | an object; an array is keyed `"0"`, `"1"`, ... (`[]` is empty); keys sort as text |
 /// | `Box<T>` | as `T` |
@@ -41,6 +41,11 @@ pub trait Decode: Sized {
     /// portal sends `""` for absent numbers, booleans, dates and objects); false for
     /// `String` and `Value`, where `""` is a value.
     const EMPTY_STRING_IS_NONE: bool = true;
+
+    /// Whether a JSON `null` is a value of `Self` rather than an absent one: true only for
+    /// `serde_json::Value` (a spec type `any`), so that `Option<Value>` decodes an explicit
+    /// `null` to `Some(Value::Null)` and sends it back, while a missing key stays `None`.
+    const NULL_IS_VALUE: bool = false;
 
     /// Decodes `Self` from `d`. Returns `D::Error` when the value has none of the accepted
     /// shapes listed on [`Decode`].
@@ -270,6 +275,7 @@ impl Decode for String {
 
 impl Decode for Value {
     const EMPTY_STRING_IS_NONE: bool = false;
+    const NULL_IS_VALUE: bool = true;
 
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Value::deserialize(d)
@@ -384,10 +390,13 @@ impl<'de, T: Decode> Visitor<'de> for OptionVisitor<T> {
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
-        Ok(None)
+        self.visit_unit()
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+        if T::NULL_IS_VALUE {
+            return T::decode(value::UnitDeserializer::<E>::new()).map(Some);
+        }
         Ok(None)
     }
 

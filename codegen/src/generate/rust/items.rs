@@ -200,6 +200,7 @@ pub fn emit_struct(
         doc(&format!("Creates the value from its required fields:\n\n{new_docs}"))
     };
     let struct_doc = doc(struct_doc);
+    let many_args = (new_args.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     Ok(quote! {
         #struct_doc
         #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
@@ -214,6 +215,7 @@ pub fn emit_struct(
         impl #id {
             #new_doc
             #[allow(clippy::new_without_default)]
+            #many_args
             pub fn new(#(#new_args),*) -> Self {
                 Self {
                     #(#inits,)*
