@@ -10,7 +10,9 @@ use std::path::Path;
 use bitrix24_codegen::generate::{self, CrateConfig};
 
 fn check_fixture(name: &str) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root");
     let dir = format!("tests/golden/{name}");
     let spec = bitrix24_codegen::spec::load(&root.join(&dir).join("spec"))
         .unwrap_or_else(|d| panic!("fixture {name} does not load:\n{d}"));
@@ -46,7 +48,9 @@ fn naming_obstacle_course() {
 
 #[test]
 fn generation_is_deterministic() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root");
     let spec = bitrix24_codegen::spec::load(&root.join("tests/golden/naming/spec")).expect("loads");
     let cfg = CrateConfig {
         package: "golden-naming".into(),
@@ -56,6 +60,9 @@ fn generation_is_deterministic() {
     let a = generate::generate(&spec, &cfg, Some("docs")).expect("generates");
     let b = generate::generate(&spec, &cfg, Some("docs")).expect("generates");
     assert_eq!(a, b);
-    assert!(a.iter().all(|(path, text)| !path.ends_with(".rs")
-        || text.starts_with(generate::GENERATED_HEADER)));
+    assert!(
+        a.iter()
+            .all(|(path, text)| !path.ends_with(".rs")
+                || text.starts_with(generate::GENERATED_HEADER))
+    );
 }

@@ -1,6 +1,9 @@
 //! Spec model, loader and validator, importer (upstream docs → spec) and generator
 //! (spec → `generated/`) of the Bitrix24 REST client. `xtask` is a thin CLI over this crate.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod diagnostics;
 pub mod diff;

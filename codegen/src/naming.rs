@@ -10,12 +10,11 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 /// Every keyword of Rust 2024, strict and reserved, plus the weak keyword `union`
 /// and the names `Self`/`self`/`super`/`crate` that cannot even be raw identifiers.
 const RESERVED: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
-    "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
-    "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box",
-    "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual",
-    "yield", "union",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "union",
 ];
 
 fn escape(mut name: String, digit_prefix: &str) -> String {
@@ -36,8 +35,21 @@ fn escape(mut name: String, digit_prefix: &str) -> String {
 /// Trait methods are listed too: an inherent setter named `default` or `clone` would
 /// shadow `Default::default` / `Clone::clone` in method-call position.
 const STRUCT_MEMBERS: &[&str] = &[
-    "new", "extra", "insert_extra", "default", "clone", "eq", "ne", "fmt", "hash",
-    "serialize", "deserialize", "decode", "as_str", "to_string", "from_str",
+    "new",
+    "extra",
+    "insert_extra",
+    "default",
+    "clone",
+    "eq",
+    "ne",
+    "fmt",
+    "hash",
+    "serialize",
+    "deserialize",
+    "decode",
+    "as_str",
+    "to_string",
+    "from_str",
 ];
 
 /// A struct field or setter: `ENTITY_TYPE` → `entity_type`, `type` → `type_`,
@@ -113,6 +125,9 @@ mod tests {
         assert_eq!(type_name("self"), "Self_");
         assert_eq!(type_name("1"), "V1");
         assert_eq!(request("crm.activity.todo.updateColor"), "UpdateColor");
-        assert_eq!(request_path("crm.enum.fields"), "bitrix24::crm::enum_::Fields");
+        assert_eq!(
+            request_path("crm.enum.fields"),
+            "bitrix24::crm::enum_::Fields"
+        );
     }
 }

@@ -88,7 +88,10 @@ pub fn rustdoc(text: &str, base: &str, page: &str) -> String {
             continue;
         }
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            let marker: String = trimmed.chars().take_while(|c| *c == '`' || *c == '~').collect();
+            let marker: String = trimmed
+                .chars()
+                .take_while(|c| *c == '`' || *c == '~')
+                .collect();
             let lang = trimmed[marker.len()..].trim();
             let lang = match lang {
                 "" | "rust" | "rs" => "text",
@@ -236,7 +239,10 @@ mod tests {
             absolute_link(BASE, PAGE, "../../data-types.md#time"),
             "https://apidocs.bitrix24.com/api-reference/data-types.html#time"
         );
-        assert_eq!(absolute_link(BASE, PAGE, "/limits.html"), "https://apidocs.bitrix24.com/limits.html");
+        assert_eq!(
+            absolute_link(BASE, PAGE, "/limits.html"),
+            "https://apidocs.bitrix24.com/limits.html"
+        );
         assert_eq!(absolute_link(BASE, PAGE, "https://x.y/z"), "https://x.y/z");
     }
 
@@ -252,6 +258,9 @@ mod tests {
     #[test]
     fn fences_are_tagged_and_indentation_capped() {
         let text = "Example:\n\n    ```\n    x = 1\n    ```\n\n        deep";
-        assert_eq!(rustdoc(text, BASE, PAGE), "Example:\n\n```text\n    x = 1\n```\n\n  deep");
+        assert_eq!(
+            rustdoc(text, BASE, PAGE),
+            "Example:\n\n```text\n    x = 1\n```\n\n  deep"
+        );
     }
 }

@@ -98,7 +98,8 @@ impl Files {
                 continue;
             }
             if let Some(parent) = full.parent() {
-                fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+                fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
             }
             fs::write(&full, content).with_context(|| format!("writing {}", full.display()))?;
             written += 1;
@@ -125,7 +126,9 @@ fn relative(root: &Path, path: &Path) -> String {
 
 fn remove_empty_dirs(root: &Path, owned: &[&str]) {
     fn walk(dir: &Path) -> bool {
-        let Ok(entries) = fs::read_dir(dir) else { return false };
+        let Ok(entries) = fs::read_dir(dir) else {
+            return false;
+        };
         let mut empty = true;
         for entry in entries.flatten() {
             let p = entry.path();

@@ -32,7 +32,9 @@ impl Node<'_> {
 
     /// The Rust module identifier (`volatile_type`).
     pub fn module_ident(&self) -> Ident {
-        ident(&naming::module(self.segments.last().map_or("", String::as_str)))
+        ident(&naming::module(
+            self.segments.last().map_or("", String::as_str),
+        ))
     }
 
     /// Path of the module's file inside `src/`, e.g. `crm/calllist/add.rs`.
@@ -88,7 +90,10 @@ impl<'a> TypeScope<'a> {
 
     /// Looks a named type up.
     pub fn get(&self, name: &str) -> Option<&'a TypeDef> {
-        self.local.get(name).or_else(|| self.shared.get(name)).copied()
+        self.local
+            .get(name)
+            .or_else(|| self.shared.get(name))
+            .copied()
     }
 
     /// Whether `name` is one of the method's own types (not a shared one).
@@ -153,9 +158,9 @@ impl<'a> TypeScope<'a> {
                     return true;
                 }
                 self.get(n).is_some_and(|t| match &t.fields {
-                    Some(fields) => fields.iter().all(|f| {
-                        TypeExpr::parse(&f.ty).is_ok_and(|ty| self.is_eq(&ty, seen))
-                    }),
+                    Some(fields) => fields
+                        .iter()
+                        .all(|f| TypeExpr::parse(&f.ty).is_ok_and(|ty| self.is_eq(&ty, seen))),
                     None => true,
                 })
             }

@@ -48,8 +48,8 @@ pub fn generate(spec: &Spec, cfg: &CrateConfig, docs_dir: Option<&str>) -> Resul
 /// `cargo xtask codegen [--check]` for the workspace at `root`.
 pub fn run(root: &Path, check: bool) -> Result<()> {
     let spec = spec::load(&root.join("spec")).map_err(|d| anyhow::anyhow!("invalid spec:\n{d}"))?;
-    let files = generate(&spec, &main_crate(), Some("generated/docs"))
-        .context("generating from spec/")?;
+    let files =
+        generate(&spec, &main_crate(), Some("generated/docs")).context("generating from spec/")?;
     if check {
         let report = files.check(root, OWNED_DIRS)?;
         if !report.is_empty() {

@@ -181,7 +181,11 @@ impl<'a> Parser<'a> {
                 self.pos = start;
                 return Err(self.error(format!(
                     "only `T | null` unions are allowed, found `| {}`; use `any` for other unions",
-                    if word.is_empty() { &self.input[start..] } else { word }
+                    if word.is_empty() {
+                        &self.input[start..]
+                    } else {
+                        word
+                    }
                 )));
             }
             if matches!(inner, TypeExpr::Nullable(_)) {

@@ -36,7 +36,10 @@ pub fn variants(spec: &Spec) -> BTreeMap<String, Variant> {
         .iter()
         .map(|e| ("system errors", e))
         .chain(spec.methods.iter().flat_map(|m| {
-            m.method.errors.iter().map(move |e| (m.method.method.as_str(), e))
+            m.method
+                .errors
+                .iter()
+                .map(move |e| (m.method.method.as_str(), e))
         }));
     for (source, e) in all {
         let upper = e.code.to_ascii_uppercase();
@@ -78,17 +81,40 @@ pub fn emit(spec: &Spec, pkg: &str) -> Result<String> {
     let mut from_wire = Vec::new();
     for (name, v) in &variants {
         let id = ir::ident(name);
-        let codes: Vec<String> = v.codes.iter().map(|c| format!("`{}`", c.replace('`', "'"))).collect();
+        let codes: Vec<String> = v
+            .codes
+            .iter()
+            .map(|c| format!("`{}`", c.replace('`', "'")))
+            .collect();
         let statuses: Vec<String> = v.statuses.iter().map(u16::to_string).collect();
-        let mut sources: Vec<String> = v.sources.iter().take(6).map(|s| if s.contains('.') { format!("`{s}`") } else { s.clone() }).collect();
+        let mut sources: Vec<String> = v
+            .sources
+            .iter()
+            .take(6)
+            .map(|s| {
+                if s.contains('.') {
+                    format!("`{s}`")
+                } else {
+                    s.clone()
+                }
+            })
+            .collect();
         if v.sources.len() > 6 {
             sources.push(format!("{} more", v.sources.len() - 6));
         }
         let text = format!(
             "{}\n\nCode {}{}; documented by {}.",
-            table_cell(&crate::generate::doc_text::rustdoc(&v.description, base, "")),
+            table_cell(&crate::generate::doc_text::rustdoc(
+                &v.description,
+                base,
+                ""
+            )),
             codes.join(", "),
-            if statuses.is_empty() { String::new() } else { format!(", HTTP {}", statuses.join("/")) },
+            if statuses.is_empty() {
+                String::new()
+            } else {
+                format!(", HTTP {}", statuses.join("/"))
+            },
             sources.join(", ")
         );
         let d = doc(text.trim_start());

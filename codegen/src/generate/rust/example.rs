@@ -39,11 +39,7 @@ pub fn doc_example(spec: &Spec, pkg: &str, m: &Method) -> Result<String> {
     let expr = cx.construct(&request, &m.params, json.as_ref(), 0)?;
     let mut uses: Vec<String> = vec![request.clone()];
     uses.extend(cx.uses.iter().cloned());
-    let module = format!(
-        "{}::{}",
-        pkg,
-        naming::method_modules(&m.method).join("::")
-    );
+    let module = format!("{}::{}", pkg, naming::method_modules(&m.method).join("::"));
     let use_line = if uses.len() == 1 {
         format!("use {module}::{request};")
     } else {
@@ -61,7 +57,13 @@ println!(\"{{result:?}}\");\n\
 
 impl Ctx<'_> {
     /// `Name::new(required...)` plus setters for optional fields present in `json`.
-    fn construct(&mut self, name: &str, fields: &[Field], json: Option<&Value>, depth: usize) -> Result<String> {
+    fn construct(
+        &mut self,
+        name: &str,
+        fields: &[Field],
+        json: Option<&Value>,
+        depth: usize,
+    ) -> Result<String> {
         let mut args = Vec::new();
         for f in fields.iter().filter(|f| f.required) {
             let ty = ir::parse(&f.ty)?;
@@ -72,7 +74,9 @@ impl Ctx<'_> {
         if depth < MAX_DEPTH {
             let mut shown = 0;
             for f in fields.iter().filter(|f| !f.required) {
-                let Some(v) = json.and_then(|j| j.get(&f.name)) else { continue };
+                let Some(v) = json.and_then(|j| j.get(&f.name)) else {
+                    continue;
+                };
                 if shown == MAX_SETTERS || v.is_null() {
                     break;
                 }
@@ -90,7 +94,13 @@ impl Ctx<'_> {
 
     /// A Rust expression of type `ty`, from `json` when it fits. `into` is true where the
     /// position accepts `impl Into<String>` (a bare string literal is enough).
-    fn value(&mut self, ty: &TypeExpr, json: Option<&Value>, into: bool, depth: usize) -> Result<String> {
+    fn value(
+        &mut self,
+        ty: &TypeExpr,
+        json: Option<&Value>,
+        into: bool,
+        depth: usize,
+    ) -> Result<String> {
         let pkg = self.pkg;
         Ok(match ty {
             TypeExpr::Scalar(s) => scalar(*s, json, into, pkg),
@@ -130,7 +140,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn named(&mut self, def: &TypeDef, path: &str, json: Option<&Value>, depth: usize) -> Result<String> {
+    fn named(
+        &mut self,
+        def: &TypeDef,
+        path: &str,
+        json: Option<&Value>,
+        depth: usize,
+    ) -> Result<String> {
         if let Some(values) = &def.values {
             let wanted = json.map(|j| match j {
                 Value::String(s) => s.clone(),
@@ -141,7 +157,10 @@ impl Ctx<'_> {
                 .find(|v| Some(&v.value) == wanted.as_ref())
                 .or_else(|| values.first());
             return Ok(match pick {
-                Some(v) => format!("{path}::{}", naming::variant(v.name.as_deref().unwrap_or(&v.value))),
+                Some(v) => format!(
+                    "{path}::{}",
+                    naming::variant(v.name.as_deref().unwrap_or(&v.value))
+                ),
                 None => format!("{path}::Unknown(\"value\".to_owned())"),
             });
         }
@@ -154,19 +173,29 @@ fn scalar(s: Scalar, json: Option<&Value>, into: bool, pkg: &str) -> String {
     let text = |fallback: &str| {
         let v = json.and_then(Value::as_str).unwrap_or(fallback);
         let lit = format!("{v:?}");
-        if into { lit } else { format!("{lit}.to_owned()") }
+        if into {
+            lit
+        } else {
+            format!("{lit}.to_owned()")
+        }
     };
     match s {
         Scalar::String | Scalar::Char => text("text"),
         Scalar::Date => text("2025-01-31"),
         Scalar::Datetime => text("2025-01-31T10:00:00+03:00"),
         Scalar::Integer | Scalar::Timestamp => json
-            .and_then(|j| j.as_i64().or_else(|| j.as_str().and_then(|s| s.parse().ok())))
+            .and_then(|j| {
+                j.as_i64()
+                    .or_else(|| j.as_str().and_then(|s| s.parse().ok()))
+            })
             .unwrap_or(1)
             .to_string(),
         Scalar::Double => {
             let v = json
-                .and_then(|j| j.as_f64().or_else(|| j.as_str().and_then(|s| s.parse().ok())))
+                .and_then(|j| {
+                    j.as_f64()
+                        .or_else(|| j.as_str().and_then(|s| s.parse().ok()))
+                })
                 .unwrap_or(1.0);
             format!("{v:?}")
         }

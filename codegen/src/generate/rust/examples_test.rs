@@ -26,14 +26,24 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
     let (mut requests, mut responses) = (0, 0);
     for mf in &spec.methods {
         let m = &mf.method;
-        let mods: Vec<_> = naming::method_modules(&m.method).iter().map(|s| ir::ident(s)).collect();
+        let mods: Vec<_> = naming::method_modules(&m.method)
+            .iter()
+            .map(|s| ir::ident(s))
+            .collect();
         let req = ir::ident(&naming::request(&m.method));
         let path = quote!(#krate::#(#mods)::*::#req);
         let mut calls = Vec::new();
-        for (kind, list) in [("request", &m.examples.request), ("response", &m.examples.response)] {
+        for (kind, list) in [
+            ("request", &m.examples.request),
+            ("response", &m.examples.response),
+        ] {
             for (i, ex) in list.iter().enumerate() {
                 if let Some(reason) = &ex.skip_round_trip {
-                    skipped.push_str(&format!("- `{}` {kind} example {}: {reason}\n", m.method, i + 1));
+                    skipped.push_str(&format!(
+                        "- `{}` {kind} example {}: {reason}\n",
+                        m.method,
+                        i + 1
+                    ));
                     continue;
                 }
                 let json = &ex.json;
@@ -63,7 +73,11 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
         "Every documented JSON example of the spec, round-tripped through the typed API: \
 {requests} request examples and {responses} response examples.\n\n\
 Examples not round-tripped, each with the reason from the spec:\n\n{}",
-        if skipped.is_empty() { "- none\n".to_owned() } else { skipped }
+        if skipped.is_empty() {
+            "- none\n".to_owned()
+        } else {
+            skipped
+        }
     );
     let docs = inner_doc(&header);
     let tokens = quote! {

@@ -58,7 +58,10 @@ pub fn emit_type(
             emit_struct(scope, ctx, &name, &d, fields, StructKind::Object)
         }
         (None, Some(_)) => emit_enum(ctx, t),
-        _ => bail!("type `{}` must have exactly one of `fields` and `values`", t.name),
+        _ => bail!(
+            "type `{}` must have exactly one of `fields` and `values`",
+            t.name
+        ),
     }
 }
 
@@ -137,7 +140,10 @@ pub fn emit_struct(
         }
         .map(|p| quote!(serialize_with = #p,));
         let opt_attrs = optional.then(|| {
-            quote!(default, skip_serializing_if = "::std::option::Option::is_none",)
+            quote!(
+                default,
+                skip_serializing_if = "::std::option::Option::is_none",
+            )
         });
         members.push(quote! {
             #fdoc_tokens
@@ -151,7 +157,11 @@ pub fn emit_struct(
                 arg(scope, &ty)?
             };
             new_args.push(quote!(#fid: #arg_ty));
-            inits.push(if conv.is_empty() { quote!(#fid) } else { quote!(#fid: #fid #conv) });
+            inits.push(if conv.is_empty() {
+                quote!(#fid)
+            } else {
+                quote!(#fid: #fid #conv)
+            });
             new_docs.push_str(&format!(
                 "- `{}`: `{wire}` — {}\n",
                 naming::field(&f.name),
@@ -192,12 +202,17 @@ pub fn emit_struct(
             "Sets a field the spec does not list, such as a user field `UF_CRM_*`.",
         ),
     };
-    let (extra_doc, extra_get_doc, extra_set_doc) =
-        (format!(" {extra_doc}"), format!(" {extra_get_doc}"), format!(" {extra_set_doc}"));
+    let (extra_doc, extra_get_doc, extra_set_doc) = (
+        format!(" {extra_doc}"),
+        format!(" {extra_get_doc}"),
+        format!(" {extra_set_doc}"),
+    );
     let new_doc = if new_args.is_empty() {
         doc("Creates the value with no field set.")
     } else {
-        doc(&format!("Creates the value from its required fields:\n\n{new_docs}"))
+        doc(&format!(
+            "Creates the value from its required fields:\n\n{new_docs}"
+        ))
     };
     let struct_doc = doc(struct_doc);
     let many_args = (new_args.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));

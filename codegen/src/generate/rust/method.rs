@@ -4,8 +4,8 @@ use anyhow::Result;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::items::{self, DocCtx, StructKind};
 use super::example;
+use super::items::{self, DocCtx, StructKind};
 use crate::generate::doc_text::{self, table_cell};
 use crate::generate::ir::{self, TypeScope};
 use crate::naming;
@@ -56,7 +56,12 @@ pub fn emit(spec: &Spec, pkg: &str, m: &Method) -> Result<(String, TokenStream)>
 
 fn request_doc(spec: &Spec, pkg: &str, m: &Method, ctx: DocCtx<'_>) -> Result<String> {
     let url = doc_text::page_url(&spec.api.docs.base_url, &m.source.path);
-    let mut s = format!("**`{}`**: {}\n\n{}\n", m.method, table_cell(&m.title), ctx.text(&m.summary));
+    let mut s = format!(
+        "**`{}`**: {}\n\n{}\n",
+        m.method,
+        table_cell(&m.title),
+        ctx.text(&m.summary)
+    );
     if let Some(d) = &m.description {
         s.push_str(&format!("\n{}\n", ctx.text(d)));
     }
@@ -70,7 +75,10 @@ fn request_doc(spec: &Spec, pkg: &str, m: &Method, ctx: DocCtx<'_>) -> Result<St
     s.push_str("\n| | |\n|---|---|\n");
     s.push_str(&format!("| Scope | `{}` |\n", m.scope));
     if let Some(a) = &m.access {
-        s.push_str(&format!("| Who may call | {} |\n", table_cell(&ctx.text(a))));
+        s.push_str(&format!(
+            "| Who may call | {} |\n",
+            table_cell(&ctx.text(a))
+        ));
     }
     s.push_str(&format!(
         "| Read-only | {} |\n",
@@ -159,6 +167,9 @@ Any method may return the system errors (`QUERY_LIMIT_EXCEEDED`, `expired_token`
             ));
         }
     }
-    s.push_str(&format!("\n# Example\n\n{}", example::doc_example(spec, pkg, m)?));
+    s.push_str(&format!(
+        "\n# Example\n\n{}",
+        example::doc_example(spec, pkg, m)?
+    ));
     Ok(s)
 }

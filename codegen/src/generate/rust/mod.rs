@@ -34,7 +34,11 @@ pub struct CrateConfig {
 /// `#[doc = "..."]` for each line of `text` (outer attributes).
 pub(crate) fn doc(text: &str) -> TokenStream {
     let lines = text.trim_end().lines().map(|l| {
-        let l = if l.is_empty() { String::new() } else { format!(" {l}") };
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
         quote!(#[doc = #l])
     });
     quote!(#(#lines)*)
@@ -43,7 +47,11 @@ pub(crate) fn doc(text: &str) -> TokenStream {
 /// `#![doc = "..."]` for each line of `text` (inner attributes, module docs).
 pub(crate) fn inner_doc(text: &str) -> TokenStream {
     let lines = text.trim_end().lines().map(|l| {
-        let l = if l.is_empty() { String::new() } else { format!(" {l}") };
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
         quote!(#![doc = #l])
     });
     quote!(#(#lines)*)
@@ -52,14 +60,20 @@ pub(crate) fn inner_doc(text: &str) -> TokenStream {
 /// Formats a token stream as a Rust file with the generated-file header.
 pub(crate) fn format_file(tokens: TokenStream, what: &str) -> Result<String> {
     let file: syn::File = syn::parse2(tokens).with_context(|| format!("emitting {what}"))?;
-    Ok(format!("{GENERATED_HEADER}\n\n{}", prettyplease::unparse(&file)))
+    Ok(format!(
+        "{GENERATED_HEADER}\n\n{}",
+        prettyplease::unparse(&file)
+    ))
 }
 
 /// Emits the whole crate into `files`.
 pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
     let root = ir::tree(spec);
     let features: Vec<&String> = root.children.keys().collect();
-    files.insert(format!("{}/Cargo.toml", cfg.dir), cargo_toml(cfg, &features));
+    files.insert(
+        format!("{}/Cargo.toml", cfg.dir),
+        cargo_toml(cfg, &features),
+    );
     files.insert(
         format!("{}/rustfmt.toml", cfg.dir),
         format!(
@@ -89,13 +103,13 @@ fn cargo_toml(cfg: &CrateConfig, features: &[&String]) -> String {
         "{TOML_HEADER}\n[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"Typed client for the Bitrix24 REST API, generated from the official docs\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish = false\n\n[features]\n",
         cfg.package
     );
-    let list: Vec<String> = features.iter().map(|f| format!("\"{}\"", naming::module(f))).collect();
+    let list: Vec<String> = features
+        .iter()
+        .map(|f| format!("\"{}\"", naming::module(f)))
+        .collect();
     s.push_str(&format!("default = [{}]\n", list.join(", ")));
     for f in features {
-        s.push_str(&format!(
-            "# Methods `{f}.*`.\n{} = []\n",
-            naming::module(f)
-        ));
+        s.push_str(&format!("# Methods `{f}.*`.\n{} = []\n", naming::module(f)));
     }
     s.push_str(&format!(
         "\n[dependencies]\nbitrix24-runtime = {{ {} }}\nserde.workspace = true\nserde_json.workspace = true\n\n[lints.rust]\nmissing_docs = \"deny\"\n\n[lints.rustdoc]\nbroken_intra_doc_links = \"deny\"\n",
@@ -186,7 +200,8 @@ fn emit_node(spec: &Spec, cfg: &CrateConfig, node: &Node<'_>, files: &mut Files)
     let mut body = Vec::new();
     let mut module_doc = String::new();
     if let Some(m) = node.method {
-        let (d, tokens) = method::emit(spec, &naming::module(&cfg.package), m).with_context(|| format!("method `{}`", m.method))?;
+        let (d, tokens) = method::emit(spec, &naming::module(&cfg.package), m)
+            .with_context(|| format!("method `{}`", m.method))?;
         module_doc = d;
         body.push(tokens);
     }
@@ -228,7 +243,9 @@ fn namespace_doc(node: &Node<'_>) -> String {
     for (name, summary) in rows {
         let path = naming::method_modules(&name)[node.segments.len()..].join("::");
         let req = naming::request(&name);
-        let parent = path.rsplit_once("::").map_or(String::new(), |(p, _)| format!("{p}::"));
+        let parent = path
+            .rsplit_once("::")
+            .map_or(String::new(), |(p, _)| format!("{p}::"));
         s.push_str(&format!("- [`{parent}{req}`]: `{name}` — {summary}\n"));
     }
     s
