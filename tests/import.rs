@@ -363,7 +363,7 @@ fn err(status: Option<u16>, code: &str, message: Option<&str>, description: &str
 fn error_table_layouts() {
     let src = include_str!("import/errors.md");
     let (m, d) = run(src, "demo.things.break");
-    let sentence = |s: &str| err(None, s, Some(s), "");
+    let sentence = |s: &str| err(None, "", Some(s), "");
     assert_eq!(
         m.errors,
         vec![
@@ -391,27 +391,17 @@ fn error_table_layouts() {
                 "Insufficient access permissions"
             ),
             // Code / Error Message / Description; a repeated code is merged; an empty
-            // code takes the message as its stand-in.
+            // code stays empty, told apart by its message.
             err(
                 None,
                 "ERROR_A",
                 None,
                 "- `Message A`: Meaning A\n- `Message A2`: Meaning A2"
             ),
-            err(None, "Message B", Some("Message B"), "Meaning B"),
+            err(None, "", Some("Message B"), "Meaning B"),
             // Code / Description / Value: "Code" holds the HTTP status.
-            err(
-                Some(403),
-                "Access denied",
-                Some("Access denied"),
-                "No permission"
-            ),
-            err(
-                None,
-                "General error",
-                Some("General error"),
-                "Unknown error"
-            ),
+            err(Some(403), "", Some("Access denied"), "No permission"),
+            err(None, "", Some("General error"), "Unknown error"),
             err(None, "100", Some("Unknown field \"X\""), "Unknown field"),
             // Status / Code / Description / Value
             err(

@@ -211,6 +211,15 @@ fn find_link_end(chars: &[char], start: usize) -> Option<usize> {
     (url.contains("://") && !url.contains(char::is_whitespace)).then_some(close + 1)
 }
 
+/// An error code as a Markdown code span; the empty code (`"error": ""`) spelled out.
+pub fn code_span(code: &str) -> String {
+    if code.is_empty() {
+        "`\"\"` (empty)".to_owned()
+    } else {
+        format!("`{}`", code.replace('`', "'").replace('|', "\\|"))
+    }
+}
+
 /// One-line text for tables: first line, pipes escaped.
 pub fn table_cell(text: &str) -> String {
     text.split("\n\n")

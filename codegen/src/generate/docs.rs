@@ -127,9 +127,9 @@ fn page(spec: &Spec, m: &Method) -> String {
         for e in &m.errors {
             let _ = writeln!(
                 s,
-                "| {} | `{}` | {} | {} |",
+                "| {} | {} | {} | {} |",
                 e.status.map_or("—".to_owned(), |x| x.to_string()),
-                e.code,
+                doc_text::code_span(&e.code),
                 e.message.as_deref().map(table_cell).unwrap_or_default(),
                 table_cell(&md(&e.description))
             );

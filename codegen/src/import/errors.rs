@@ -235,8 +235,8 @@ pub fn transcribe(rows: &[Row], ctx: &LinkCtx) -> ErrorTable {
 
 /// When one of the page's error examples answers a sentence-like "code" of the table
 /// as its `error_description` (with `"error": ""` or `0`), the table's sentence-like
-/// "codes" are messages: they become the `message` too, and take the example's code
-/// when it is not empty (an empty code is not a spec code: the sentence stays).
+/// "codes" are messages: they become the `message`, and take the example's code (often
+/// the empty code: the API answers `"error": ""` and only the message tells them apart).
 pub fn codes_that_are_messages(errors: &mut [ErrorDoc], examples: &[(String, String)]) -> bool {
     let norm = |s: &str| s.trim().trim_end_matches(['.', '!']).to_lowercase();
     let sentence = |c: &str| c.contains(' ');
@@ -251,43 +251,23 @@ pub fn codes_that_are_messages(errors: &mut [ErrorDoc], examples: &[(String, Str
     };
     for e in errors.iter_mut().filter(|e| sentence(&e.code)) {
         if e.message.is_none() {
-            e.message = Some(e.code.clone());
-            if !code.is_empty() {
-                e.code = code.clone();
-            }
+            e.message = Some(std::mem::replace(&mut e.code, code.clone()));
         }
     }
     true
 }
 
-/// Errors documented with an empty code (`Empty string`): the API answers `"error": ""`
-/// and only the message tells them apart, so the message stands in as the code (the
-/// spec requires one). Returns how many were named.
-pub fn name_empty_codes(errors: &mut [ErrorDoc]) -> usize {
-    let mut n = 0;
-    for e in errors.iter_mut().filter(|e| e.code.trim().is_empty()) {
-        let stand_in = e
-            .message
-            .clone()
-            .filter(|m| !m.trim().is_empty())
-            .unwrap_or_else(|| text::plain(&e.description));
-        if !stand_in.is_empty() {
-            e.code = stand_in;
-            n += 1;
-        }
-    }
-    n
-}
-
 /// One entry per `(status, code)`: the docs list some codes once per message; the
-/// merged entry keeps every message and meaning as a list in its description.
+/// merged entry keeps every message and meaning as a list in its description. An empty
+/// code (the API answers `"error": ""`) is told apart by its message, so those are kept.
 pub fn merge_duplicates(errors: Vec<ErrorDoc>) -> Vec<ErrorDoc> {
     let mut groups: Vec<Vec<ErrorDoc>> = Vec::new();
     for e in errors {
-        match groups
-            .iter_mut()
-            .find(|g| g[0].status == e.status && g[0].code == e.code)
-        {
+        match groups.iter_mut().find(|g| {
+            g[0].status == e.status
+                && g[0].code == e.code
+                && (!e.code.is_empty() || g[0].message == e.message)
+        }) {
             Some(g) => g.push(e),
             None => groups.push(vec![e]),
         }
@@ -460,7 +440,7 @@ mod tests {
             &mut e,
             &[("".into(), "Access denied.".into())]
         ));
-        assert_eq!(e[0].code, "Access denied");
+        assert_eq!(e[0].code, "", "the example's empty code");
         assert_eq!(e[0].message.as_deref(), Some("Access denied"));
         let mut e = vec![ErrorDoc {
             status: None,
@@ -486,12 +466,15 @@ mod tests {
             message: m.map(Into::into),
             description: desc.into(),
         };
-        let mut e = vec![
+        let empty = merge_duplicates(vec![
             d("", Some("Access denied."), "No access"),
-            d("A", Some("x"), "X"),
-        ];
-        assert_eq!(name_empty_codes(&mut e), 1);
-        assert_eq!(e[0].code, "Access denied.");
+            d("", Some("Not found"), "No such deal"),
+        ]);
+        assert_eq!(
+            empty.len(),
+            2,
+            "empty codes are told apart by their message"
+        );
         let merged = merge_duplicates(vec![
             d("A", Some("x"), "X"),
             d("B", None, "b"),

@@ -426,7 +426,9 @@ fn build(
         for u in t.unmapped {
             rep.unmapped.entry(u).or_default().insert(e.method.clone());
         }
-        for c in report::completeness(&m, &t.tables) {
+        // Completeness is a property of the transcription: measured before patches, which
+        // may add fields the tables omit (each with its reason).
+        for c in report::completeness(&imported, &t.tables) {
             rep.completeness.push((e.method.clone(), c));
         }
         conformance(&m, &mut rep);

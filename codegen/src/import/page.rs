@@ -791,21 +791,14 @@ impl Page<'_> {
                 "an error example answers one of the table's sentence-like codes as its `error_description`: those are messages too",
             );
         }
-        let named = errors::name_empty_codes(&mut errors_all);
-        if named > 0 {
-            self.note(
-                &page,
-                error_tables.first().map_or(0, |t| t.1),
-                "errors",
-                format!("{named} errors have an empty code (`\"error\": \"\"`): their message stands in as the code"),
-            );
-        }
         // After merging duplicates, each table accounts for the `(status, code)` pairs
         // it adds.
-        let mut seen: BTreeSet<(Option<u16>, String)> = BTreeSet::new();
+        // (An empty code is told apart by its message, as in `merge_duplicates`.)
+        let mut seen: BTreeSet<(Option<u16>, String, Option<String>)> = BTreeSet::new();
         let mut per_table = vec![0usize; error_tables.len()];
         for (e, &n) in errors_all.iter().zip(&table_of) {
-            if seen.insert((e.status, e.code.clone())) {
+            let message = e.message.clone().filter(|_| e.code.is_empty());
+            if seen.insert((e.status, e.code.clone(), message)) {
                 per_table[n] += 1;
             }
         }

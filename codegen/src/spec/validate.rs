@@ -1193,18 +1193,27 @@ fn list_item_type(
 // Errors
 
 fn check_errors(r: &mut Report<'_, '_>, prefix: &[PathSeg], errors: &[ErrorDoc]) {
-    let mut seen: HashMap<(Option<u16>, &str), usize> = HashMap::new();
+    // An empty code is real (the API answers `"error": ""` for some failures); then only
+    // the message tells errors apart, so it is part of the identity and required.
+    let mut seen: HashMap<(Option<u16>, &str, Option<&str>), usize> = HashMap::new();
     for (i, e) in errors.iter().enumerate() {
         let at = join(prefix, PathSeg::item(i, e.code.as_str()));
-        if e.code.trim().is_empty() {
+        let empty = e.code.trim().is_empty();
+        if empty && e.message.as_deref().is_none_or(|m| m.trim().is_empty()) {
             r.error(
                 &key(&at, "code"),
-                "error code is empty: expected the `error` value of the response body (e.g. \
-                 `ERROR_CORE`)",
+                "error code is empty and no `message` tells this error apart: give the `error` \
+                 value of the response body (e.g. `ERROR_CORE`), or, for an API that answers \
+                 `\"error\": \"\"`, the `error_description` as `message`",
             );
             continue;
         }
-        if let Some(&first) = seen.get(&(e.status, e.code.as_str())) {
+        let id = (
+            e.status,
+            e.code.as_str(),
+            e.message.as_deref().filter(|_| empty),
+        );
+        if let Some(&first) = seen.get(&id) {
             let other = r.place(&join(prefix, PathSeg::item(first, e.code.as_str())));
             let status = e
                 .status
@@ -1218,7 +1227,7 @@ fn check_errors(r: &mut Report<'_, '_>, prefix: &[PathSeg], errors: &[ErrorDoc])
                 ),
             );
         } else {
-            seen.insert((e.status, &e.code), i);
+            seen.insert(id, i);
         }
     }
 }
@@ -1911,7 +1920,11 @@ mod tests {
     #[test]
     fn errors_and_provenance() {
         let d = one(&format!("{RESULT_INT}errors:\n- code: ''\n"));
-        assert_one(&d, "error code is empty");
+        assert_one(&d, "error code is empty and no `message`");
+        let d = one(&format!(
+            "{RESULT_INT}errors:\n- code: ''\n  message: Not found\n- code: ''\n  message: Access denied\n"
+        ));
+        assert_eq!(d, Vec::<String>::new());
         let d = one(&format!(
             "{RESULT_INT}errors:\n- code: A\n- status: 400\n  code: A\n- code: A\n"
         ));

@@ -7,10 +7,14 @@ use anyhow::Result;
 use quote::quote;
 
 use super::{doc, format_file};
-use crate::generate::doc_text::table_cell;
+use crate::generate::doc_text::{self, table_cell};
 use crate::generate::ir;
 use crate::naming;
 use crate::spec::{ErrorDoc, Spec};
+
+/// The variant for an empty `error` (some methods answer `"error": ""` and tell failures
+/// apart only by `error_description`).
+const EMPTY: &str = "Empty";
 
 /// One variant: every wire spelling that maps to it and where the docs list it.
 #[derive(Debug, Default)]
@@ -43,10 +47,13 @@ pub fn variants(spec: &Spec) -> BTreeMap<String, Variant> {
         }));
     for (source, e) in all {
         let upper = e.code.to_ascii_uppercase();
-        let name = by_upper
-            .get(&upper)
-            .cloned()
-            .unwrap_or_else(|| naming::variant(&e.code));
+        let name = by_upper.get(&upper).cloned().unwrap_or_else(|| {
+            if e.code.is_empty() {
+                EMPTY.to_owned()
+            } else {
+                naming::variant(&e.code)
+            }
+        });
         by_upper.entry(upper).or_insert_with(|| name.clone());
         add(out.entry(name).or_default(), source, e);
     }
@@ -81,11 +88,7 @@ pub fn emit(spec: &Spec, pkg: &str) -> Result<String> {
     let mut from_wire = Vec::new();
     for (name, v) in &variants {
         let id = ir::ident(name);
-        let codes: Vec<String> = v
-            .codes
-            .iter()
-            .map(|c| format!("`{}`", c.replace('`', "'")))
-            .collect();
+        let codes: Vec<String> = v.codes.iter().map(|c| doc_text::code_span(c)).collect();
         let statuses: Vec<String> = v.statuses.iter().map(u16::to_string).collect();
         let mut sources: Vec<String> = v
             .sources
@@ -102,13 +105,20 @@ pub fn emit(spec: &Spec, pkg: &str) -> Result<String> {
         if v.sources.len() > 6 {
             sources.push(format!("{} more", v.sources.len() - 6));
         }
-        let text = format!(
-            "{}\n\nCode {}{}; documented by {}.",
+        let summary = if name == EMPTY {
+            "An empty `error`: the `error_description` tells what failed (each method's docs \
+             list its messages)."
+                .to_owned()
+        } else {
             table_cell(&crate::generate::doc_text::rustdoc(
                 &v.description,
                 base,
-                ""
-            )),
+                "",
+            ))
+        };
+        let text = format!(
+            "{}\n\nCode {}{}; documented by {}.",
+            summary,
             codes.join(", "),
             if statuses.is_empty() {
                 String::new()

@@ -160,9 +160,9 @@ Any method may return the system errors (`QUERY_LIMIT_EXCEEDED`, `expired_token`
                 (None, _) => e.description.clone(),
             };
             s.push_str(&format!(
-                "| {} | `{}` | {} |\n",
+                "| {} | {} | {} |\n",
                 e.status.map_or("—".to_owned(), |st| st.to_string()),
-                e.code.replace('`', "'").replace('|', "\\|"),
+                doc_text::code_span(&e.code),
                 table_cell(&ctx.text(&text))
             ));
         }

@@ -39,9 +39,9 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | 400 | `ERROR_WRONG_WORKFLOW_ID` | - `Empty TEMPLATE_ID`: An empty input parameter `TEMPLATE_ID` was provided - `Template not found`: The business process template was not found for the provided `TEMPLATE_ID` |
-/// | 400 | `Wrong DOCUMENT_ID!` | Wrong DOCUMENT_ID!: An incorrect `DOCUMENT_ID` was provided |
-/// | 400 | `Incorrect document type!` | Incorrect document type!: Unable to determine the document type from the provided `DOCUMENT_ID` |
-/// | 400 | `Template type and DOCUMENT_ID mismatch!` | Template type and DOCUMENT_ID mismatch!: The document type in the template does not match the type determined from `DOCUMENT_ID`. |
+/// | 400 | `""` (empty) | Wrong DOCUMENT_ID!: An incorrect `DOCUMENT_ID` was provided |
+/// | 400 | `""` (empty) | Incorrect document type!: Unable to determine the document type from the provided `DOCUMENT_ID` |
+/// | 400 | `""` (empty) | Template type and DOCUMENT_ID mismatch!: The document type in the template does not match the type determined from `DOCUMENT_ID`. |
 /// | 403 | `ACCESS_DENIED` | Access denied!: The method was not executed by an administrator |
 ///
 /// # Example

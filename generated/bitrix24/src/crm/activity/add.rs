@@ -35,25 +35,25 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `The field SUBJECT is not defined or empty` | The field SUBJECT is not defined or empty: The `SUBJECT` field is not set |
-/// | — | `The field RESPONSIBLE_ID is not defined or invalid` | The field RESPONSIBLE_ID is not defined or invalid: The `RESPONSIBLE_ID` field is not set |
-/// | — | `The field TYPE_ID is not defined or invalid` | The field TYPE_ID is not defined or invalid: The `TYPE_ID` field is not set |
-/// | — | `The field COMMUNICATIONS is not defined or invalid` | The field COMMUNICATIONS is not defined or invalid: The `COMMUNICATIONS` field is not set |
-/// | — | `The only one communication is allowed for activity of specified type` | The only one communication is allowed for activity of specified type: More than one contact is specified |
-/// | — | `Could not build binding. Please ensure that owner info and communications are defined correctly` | Could not build binding. Please ensure that owner info and communications are defined correctly: Connections for the activity are not specified |
-/// | — | `Email send error. Failed to load module "subscribe"` | Email send error. Failed to load module "subscribe": Errors related to "email" activities |
-/// | — | `Email send error. Invalid data` | Email send error. Invalid data: Errors related to "email" activities |
-/// | — | `Email send error. Invalid email is specified` | Email send error. Invalid email is specified: Errors related to "email" activities |
-/// | — | `Email send error. "From" is not found` | Email send error. "From" is not found: Errors related to "email" activities |
-/// | — | `Email send error. "To" is not found` | Email send error. "To" is not found: Errors related to "email" activities |
-/// | — | `Email send error. Failed to add posting. Please see details below` | Email send error. Failed to add posting. Please see details below: Errors related to "email" activities |
-/// | — | `Email send error. Failed to save posting file. Please see details below` | Email send error. Failed to save posting file. Please see details below: Errors related to "email" activities |
-/// | — | `Email send error. Failed to update activity` | Email send error. Failed to update activity: Errors related to "email" activities |
-/// | — | `Email send error. General error` | Email send error. General error: Errors related to "email" activities |
-/// | — | `The custom activity without provider is not supported in current context` | The custom activity without provider is not supported in current context: Activity type is not supported in the specified context |
-/// | — | `Use crm.activity.configurable.add for this activity provider` | Use crm.activity.configurable.add for this activity provider: Incorrect method call for configurable activity |
-/// | — | `Access denied` | Access denied: No permission to add an entity in CRM |
-/// | — | `Application context required` | Application context required: Incorrect `PROVIDER_ID` parameter for the activity created in the application context |
+/// | — | `""` (empty) | The field SUBJECT is not defined or empty: The `SUBJECT` field is not set |
+/// | — | `""` (empty) | The field RESPONSIBLE_ID is not defined or invalid: The `RESPONSIBLE_ID` field is not set |
+/// | — | `""` (empty) | The field TYPE_ID is not defined or invalid: The `TYPE_ID` field is not set |
+/// | — | `""` (empty) | The field COMMUNICATIONS is not defined or invalid: The `COMMUNICATIONS` field is not set |
+/// | — | `""` (empty) | The only one communication is allowed for activity of specified type: More than one contact is specified |
+/// | — | `""` (empty) | Could not build binding. Please ensure that owner info and communications are defined correctly: Connections for the activity are not specified |
+/// | — | `""` (empty) | Email send error. Failed to load module "subscribe": Errors related to "email" activities |
+/// | — | `""` (empty) | Email send error. Invalid data: Errors related to "email" activities |
+/// | — | `""` (empty) | Email send error. Invalid email is specified: Errors related to "email" activities |
+/// | — | `""` (empty) | Email send error. "From" is not found: Errors related to "email" activities |
+/// | — | `""` (empty) | Email send error. "To" is not found: Errors related to "email" activities |
+/// | — | `""` (empty) | Email send error. Failed to add posting. Please see details below: Errors related to "email" activities |
+/// | — | `""` (empty) | Email send error. Failed to save posting file. Please see details below: Errors related to "email" activities |
+/// | — | `""` (empty) | Email send error. Failed to update activity: Errors related to "email" activities |
+/// | — | `""` (empty) | Email send error. General error: Errors related to "email" activities |
+/// | — | `""` (empty) | The custom activity without provider is not supported in current context: Activity type is not supported in the specified context |
+/// | — | `""` (empty) | Use crm.activity.configurable.add for this activity provider: Incorrect method call for configurable activity |
+/// | — | `""` (empty) | Access denied: No permission to add an entity in CRM |
+/// | — | `""` (empty) | Application context required: Incorrect `PROVIDER_ID` parameter for the activity created in the application context |
 ///
 /// # Example
 ///

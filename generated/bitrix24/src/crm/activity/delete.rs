@@ -32,9 +32,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `Activity is not found` | Activity is not found: The activity with the specified identifier was not found for the entity in CRM |
-/// | — | `Access denied` | Access denied: No permission to edit the entity in CRM |
-/// | — | `Application context required` | Application context required: Invalid parameter `PROVIDER_ID` for the activity created in the context of the application |
+/// | — | `""` (empty) | Activity is not found: The activity with the specified identifier was not found for the entity in CRM |
+/// | — | `""` (empty) | Access denied: No permission to edit the entity in CRM |
+/// | — | `""` (empty) | Application context required: Invalid parameter `PROVIDER_ID` for the activity created in the context of the application |
 ///
 /// # Example
 ///

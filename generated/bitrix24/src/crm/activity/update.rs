@@ -36,17 +36,17 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `Activity is not found` | Activity is not found: The activity with the specified identifier was not found for the entity in CRM |
-/// | — | `The field SUBJECT is not defined or empty` | The field SUBJECT is not defined or empty: The `SUBJECT` field is not set |
-/// | — | `The field RESPONSIBLE_ID is not defined or invalid` | The field RESPONSIBLE_ID is not defined or invalid: The `RESPONSIBLE_ID` field is not set |
-/// | — | `The field TYPE_ID is not defined or invalid` | The field TYPE_ID is not defined or invalid: The `TYPE_ID` field is not set |
-/// | — | `The field COMMUNICATIONS is not defined or invalid` | The field COMMUNICATIONS is not defined or invalid: The `COMMUNICATIONS` field is not set |
-/// | — | `The only one communication is allowed for activity of specified type` | The only one communication is allowed for activity of specified type: More than one contact is allowed |
-/// | — | `Could not build binding. Please ensure that owner info and communications are defined correctly` | Could not build binding. Please ensure that owner info and communications are defined correctly: Connections for the activity are not specified |
-/// | — | `The custom activity without provider is not supported in current context` | The custom activity without provider is not supported in current context: The activity type is not supported in the given context |
-/// | — | `Use crm.activity.configurable.update for this activity provider` | Use crm.activity.configurable.update for this activity provider: Incorrect method call for configurable activity |
-/// | — | `Access denied` | Access denied: No permission to update the entity in CRM |
-/// | — | `Application context required` | Application context required: Incorrect `PROVIDER_ID` parameter for the activity created in the application context |
+/// | — | `""` (empty) | Activity is not found: The activity with the specified identifier was not found for the entity in CRM |
+/// | — | `""` (empty) | The field SUBJECT is not defined or empty: The `SUBJECT` field is not set |
+/// | — | `""` (empty) | The field RESPONSIBLE_ID is not defined or invalid: The `RESPONSIBLE_ID` field is not set |
+/// | — | `""` (empty) | The field TYPE_ID is not defined or invalid: The `TYPE_ID` field is not set |
+/// | — | `""` (empty) | The field COMMUNICATIONS is not defined or invalid: The `COMMUNICATIONS` field is not set |
+/// | — | `""` (empty) | The only one communication is allowed for activity of specified type: More than one contact is allowed |
+/// | — | `""` (empty) | Could not build binding. Please ensure that owner info and communications are defined correctly: Connections for the activity are not specified |
+/// | — | `""` (empty) | The custom activity without provider is not supported in current context: The activity type is not supported in the given context |
+/// | — | `""` (empty) | Use crm.activity.configurable.update for this activity provider: Incorrect method call for configurable activity |
+/// | — | `""` (empty) | Access denied: No permission to update the entity in CRM |
+/// | — | `""` (empty) | Application context required: Incorrect `PROVIDER_ID` parameter for the activity created in the application context |
 ///
 /// # Example
 ///

@@ -36,9 +36,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ID is not defined or invalid` | ID is not defined or invalid: The `id` parameter either has no value or is not a positive integer |
-/// | — | `Access denied` | Access denied: The user does not have permission to "delete" deals |
-/// | — | `Not found` | Not found: A deal with the provided `id` does not exist |
+/// | — | `""` (empty) | ID is not defined or invalid: The `id` parameter either has no value or is not a positive integer |
+/// | — | `""` (empty) | Access denied: The user does not have permission to "delete" deals |
+/// | — | `""` (empty) | Not found: A deal with the provided `id` does not exist |
 ///
 /// # Example
 ///

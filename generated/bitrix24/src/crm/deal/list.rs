@@ -40,10 +40,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `Access denied` | Access denied: The user does not have permission to "read" deals |
-/// | — | `Parameter 'order' must be array` | Parameter 'order' must be array: A non-object was passed to the `order` parameter |
-/// | — | `Parameter 'filter' must be array` | Parameter 'filter' must be array: A non-object was passed to the `filter` parameter |
-/// | — | `Failed to get list. General error` | Failed to get list. General error: An unknown error occurred |
+/// | — | `""` (empty) | Access denied: The user does not have permission to "read" deals |
+/// | — | `""` (empty) | Parameter 'order' must be array: A non-object was passed to the `order` parameter |
+/// | — | `""` (empty) | Parameter 'filter' must be array: A non-object was passed to the `filter` parameter |
+/// | — | `""` (empty) | Failed to get list. General error: An unknown error occurred |
 ///
 /// # Example
 ///

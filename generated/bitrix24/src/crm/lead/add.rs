@@ -33,7 +33,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `Access denied.` | Access denied.: The user does not have permission to add a lead |
+/// | — | `""` (empty) | Access denied.: The user does not have permission to add a lead |
 ///
 /// # Example
 ///

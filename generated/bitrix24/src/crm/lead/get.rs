@@ -32,9 +32,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ID is not defined or invalid` | ID is not defined or invalid: The `id` parameter is either not provided or is not a positive integer |
-/// | — | `Not found` | Not found: A lead with the specified `id` was not found |
-/// | — | `Access denied` | Access denied: The user does not have permission to read the lead |
+/// | — | `""` (empty) | ID is not defined or invalid: The `id` parameter is either not provided or is not a positive integer |
+/// | — | `""` (empty) | Not found: A lead with the specified `id` was not found |
+/// | — | `""` (empty) | Access denied: The user does not have permission to read the lead |
 ///
 /// # Example
 ///

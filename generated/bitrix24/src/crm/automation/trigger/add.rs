@@ -35,11 +35,11 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `Access denied.` | Access denied.: User did not pass the preliminary access rights check for CRM |
+/// | — | `""` (empty) | Access denied.: User did not pass the preliminary access rights check for CRM |
 /// | — | `ACCESS_DENIED` | - `Access denied! Admin permissions required`: Admin rights check failed - `Access denied! Application context required`: Method called outside of application context |
-/// | — | `Empty trigger code!` | Empty trigger code!: Empty parameter `CODE` |
-/// | — | `Wrong trigger code!` | Wrong trigger code!: Parameter `CODE` does not match the pattern `[a-z0-9\.\-_]` |
-/// | — | `Empty trigger name!` | Empty trigger name!: Empty parameter `NAME` |
+/// | — | `""` (empty) | Empty trigger code!: Empty parameter `CODE` |
+/// | — | `""` (empty) | Wrong trigger code!: Parameter `CODE` does not match the pattern `[a-z0-9\.\-_]` |
+/// | — | `""` (empty) | Empty trigger name!: Empty parameter `NAME` |
 ///
 /// # Example
 ///

@@ -34,11 +34,11 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `Access denied.` | Access denied.: User did not pass the preliminary access rights check for CRM |
+/// | — | `""` (empty) | Access denied.: User did not pass the preliminary access rights check for CRM |
 /// | — | `ACCESS_DENIED` | - `Access denied! Admin permissions required`: Admin rights check failed - `Access denied! Application context required`: Method called outside of application context |
-/// | — | `Empty trigger code!` | Empty trigger code!: Empty `CODE` parameter |
-/// | — | `Wrong trigger code!` | Wrong trigger code!: `CODE` parameter does not match the pattern `[a-z0-9\.\-_]` |
-/// | — | `Trigger not found` | Trigger not found: Trigger not found |
+/// | — | `""` (empty) | Empty trigger code!: Empty `CODE` parameter |
+/// | — | `""` (empty) | Wrong trigger code!: `CODE` parameter does not match the pattern `[a-z0-9\.\-_]` |
+/// | — | `""` (empty) | Trigger not found: Trigger not found |
 ///
 /// # Example
 ///

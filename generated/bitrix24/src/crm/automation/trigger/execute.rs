@@ -36,13 +36,13 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `Access denied.` | Access denied.: User did not pass the preliminary access rights check for CRM |
+/// | — | `""` (empty) | Access denied.: User did not pass the preliminary access rights check for CRM |
 /// | — | `ACCESS_DENIED` | - `Access denied! Admin permissions required`: Admin rights check failed - `Access denied! Application context required`: Method called outside of application context |
-/// | — | `Empty trigger code!` | Empty trigger code!: Empty `CODE` parameter |
-/// | — | `Wrong trigger code!` | Wrong trigger code!: `CODE` parameter does not match the pattern `[a-z0-9\.\-_]` |
-/// | — | `Trigger with code {$code} is not registered.` | Trigger with code {$code} is not registered.: Application trigger not found |
-/// | — | `Incorrect parameter OWNER_TYPE_ID.` | Incorrect parameter OWNER_TYPE_ID.: Provided `owner_type_id` is not defined in CRM |
-/// | — | `Incorrect parameter OWNER_ID.` | Incorrect parameter OWNER_ID.: Provided `owner_id` parameter value is incorrect (value is not positive) |
+/// | — | `""` (empty) | Empty trigger code!: Empty `CODE` parameter |
+/// | — | `""` (empty) | Wrong trigger code!: `CODE` parameter does not match the pattern `[a-z0-9\.\-_]` |
+/// | — | `""` (empty) | Trigger with code {$code} is not registered.: Application trigger not found |
+/// | — | `""` (empty) | Incorrect parameter OWNER_TYPE_ID.: Provided `owner_type_id` is not defined in CRM |
+/// | — | `""` (empty) | Incorrect parameter OWNER_ID.: Provided `owner_id` parameter value is incorrect (value is not positive) |
 ///
 /// # Example
 ///

@@ -32,7 +32,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `Access denied.` | Access denied.: User did not pass the preliminary access rights check for CRM |
+/// | — | `""` (empty) | Access denied.: User did not pass the preliminary access rights check for CRM |
 /// | — | `ACCESS_DENIED` | - `Access denied! Admin permissions required`: Admin rights check failed - `Access denied! Application context required`: Method called outside of application context |
 ///
 /// # Example

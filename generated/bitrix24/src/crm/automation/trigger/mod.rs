@@ -46,11 +46,11 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `Target is not set.` | Target is not set.: The required parameter `target` was not provided |
-/// | — | `Incorrect target format.` | Incorrect target format.: The `target` parameter was not provided in the required format (Required format `TYPENAME_ID`) |
-/// | — | `Target is not found.` | Target is not found.: An incorrect `TYPENAME` was provided in the `target` parameter |
+/// | — | `""` (empty) | Target is not set.: The required parameter `target` was not provided |
+/// | — | `""` (empty) | Incorrect target format.: The `target` parameter was not provided in the required format (Required format `TYPENAME_ID`) |
+/// | — | `""` (empty) | Target is not found.: An incorrect `TYPENAME` was provided in the `target` parameter |
 /// | — | `ACCESS_DENIED` | Access denied! There are no permissions to update the entity.: The user did not pass the permission check to trigger the automation. |
-/// | — | `Access denied.` | Access denied.: The user did not pass the preliminary permission check for CRM access |
+/// | — | `""` (empty) | Access denied.: The user did not pass the preliminary permission check for CRM access |
 ///
 /// # Example
 ///
