@@ -9,6 +9,8 @@
 //! - [`wire`]: lenient decoding (IDs as strings, `"Y"`/`"N"` booleans, `[]` as an empty
 //!   map, ...) and wire encodings used by the generated `#[serde(...)]` attributes.
 //! - [`File`]: a file parameter or value, `[name, base64 content]` on the wire.
+//! - [`event`]: inbound event deliveries (form-encoded POSTs to a handler): parsing, a
+//!   constant-time application-token check, typed `data`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), bitrix24_runtime::Error> {
@@ -27,6 +29,7 @@
 mod client;
 mod envelope;
 mod error;
+pub mod event;
 mod file;
 pub mod wire;
 
