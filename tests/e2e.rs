@@ -13,7 +13,11 @@ const HOOK: &str = "/rest/1/abc123";
 
 async fn portal() -> (MockServer, Client) {
     let server = MockServer::start().await;
-    assert!(server.uri().starts_with("http://127.0.0.1:"), "{}", server.uri());
+    assert!(
+        server.uri().starts_with("http://127.0.0.1:"),
+        "{}",
+        server.uri()
+    );
     let client = Client::webhook(&format!("{}{HOOK}/", server.uri())).expect("webhook URL");
     (server, client)
 }
@@ -23,7 +27,9 @@ async fn add_then_get_a_call_list() {
     let (server, client) = portal().await;
     Mock::given(method("POST"))
         .and(path(format!("{HOOK}/crm.calllist.add")))
-        .and(body_json(json!({"ENTITY_TYPE": "CONTACT", "ENTITIES": [1, 2, 3], "WEBFORM_ID": 5})))
+        .and(body_json(
+            json!({"ENTITY_TYPE": "CONTACT", "ENTITIES": [1, 2, 3], "WEBFORM_ID": 5}),
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "result": 11,
             "time": {"start": 1752471668.06, "finish": 1752471668.53, "duration": 0.47,
@@ -52,12 +58,19 @@ async fn add_then_get_a_call_list() {
         .expect("crm.calllist.add succeeds");
     assert_eq!(id, 11);
 
-    let list = client.call(Get::new(id)).await.expect("crm.calllist.get succeeds");
+    let list = client
+        .call(Get::new(id))
+        .await
+        .expect("crm.calllist.get succeeds");
     assert_eq!(list.id, Some(11), "\"11\" decodes as an integer");
     assert_eq!(list.created_by_id, Some(29));
     assert_eq!(list.entity_type_id, Some(3));
     assert_eq!(list.date_create.as_deref(), Some("2025-07-14 08:47:19"));
-    assert_eq!(list.extra().get("UF_NEW_FIELD"), Some(&json!("kept")), "unknown fields are kept");
+    assert_eq!(
+        list.extra().get("UF_NEW_FIELD"),
+        Some(&json!("kept")),
+        "unknown fields are kept"
+    );
 }
 
 #[tokio::test]
@@ -80,10 +93,16 @@ async fn documented_errors_map_to_error_codes() {
         .mount(&server)
         .await;
 
-    let err = client.call(Get::new(999)).await.expect_err("the portal refuses");
+    let err = client
+        .call(Get::new(999))
+        .await
+        .expect_err("the portal refuses");
     assert_eq!(ErrorCode::of(&err), Some(ErrorCode::IncorrectListId));
     let api = err.api().expect("an API error");
-    assert_eq!((api.status, api.description.as_str()), (400, "An incorrect list identifier was provided."));
+    assert_eq!(
+        (api.status, api.description.as_str()),
+        (400, "An incorrect list identifier was provided.")
+    );
 
     let err = client
         .call(Add::new(EntityType::Company, [7]))
@@ -95,5 +114,8 @@ async fn documented_errors_map_to_error_codes() {
         "codes match case-insensitively"
     );
     assert!(err.is_retryable());
-    assert!(!err.to_string().contains("abc123"), "no webhook code in errors: {err}");
+    assert!(
+        !err.to_string().contains("abc123"),
+        "no webhook code in errors: {err}"
+    );
 }

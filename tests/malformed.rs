@@ -62,6 +62,7 @@ macro_rules! corpus {
 corpus! {
     api_bad_commit => "api-bad-commit",
     bad_commit_hash => "bad-commit-hash",
+    bad_rust_name => "bad-rust-name",
     bad_method_name => "bad-method-name",
     bad_source_path => "bad-source-path",
     duplicate_error_code => "duplicate-error-code",

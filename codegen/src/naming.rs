@@ -62,6 +62,12 @@ pub fn field(wire: &str) -> String {
     name
 }
 
+/// The Rust name of a spec field: its `rust_name` when given, else [`field`] of its
+/// wire name.
+pub fn field_of(f: &crate::spec::Field) -> String {
+    f.rust_name.clone().unwrap_or_else(|| field(&f.name))
+}
+
 /// A module for one method-name segment: `volatileType` → `volatile_type`, `enum` → `enum_`.
 pub fn module(segment: &str) -> String {
     escape(segment.to_snake_case(), "_")

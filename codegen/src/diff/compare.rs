@@ -705,7 +705,7 @@ impl<'a> Differ<'a> {
         bs: &Side<'_>,
         hs: &Side<'_>,
     ) {
-        let key = |f: &Field| naming::field(&f.name);
+        let key = |f: &Field| naming::field_of(f);
         let bmap: BTreeMap<String, &Field> = base.iter().map(|f| (key(f), f)).collect();
         let hmap: BTreeMap<String, &Field> = head.iter().map(|f| (key(f), f)).collect();
         let base_all_optional = base.iter().all(|f| !f.required);
@@ -784,7 +784,7 @@ impl<'a> Differ<'a> {
         hs: &Side<'_>,
         no_default: &str,
     ) {
-        let k = naming::field(&h.name);
+        let k = naming::field_of(h);
         if b.name != h.name {
             self.push(
                 Draft::new(
@@ -909,8 +909,7 @@ impl<'a> Differ<'a> {
         base: &[Field],
         head: &[Field],
     ) {
-        let names =
-            |fs: &[Field]| -> Vec<String> { fs.iter().map(|f| naming::field(&f.name)).collect() };
+        let names = |fs: &[Field]| -> Vec<String> { fs.iter().map(naming::field_of).collect() };
         let (bn, hn) = (names(base), names(head));
         let common = |fs: &[Field],
                       other: &[String],
@@ -919,15 +918,15 @@ impl<'a> Differ<'a> {
          -> Vec<(String, String)> {
             fs.iter()
                 .filter(|f| {
-                    let k = naming::field(&f.name);
+                    let k = naming::field_of(f);
                     other.contains(&k)
                         && (!required_only
                             || (f.required
                                 && other_fs
                                     .iter()
-                                    .any(|o| naming::field(&o.name) == k && o.required)))
+                                    .any(|o| naming::field_of(o) == k && o.required)))
                 })
-                .map(|f| (naming::field(&f.name), f.name.clone()))
+                .map(|f| (naming::field_of(f), f.name.clone()))
                 .collect()
         };
         let show = |v: &[(String, String)]| {
@@ -1514,6 +1513,7 @@ mod tests {
         );
         let f = Field {
             name: "X".into(),
+            rust_name: None,
             ty: "timestamp".into(),
             doc_type: None,
             required: false,

@@ -479,6 +479,7 @@ mod tests {
     fn field(name: &str, ty: &str, wire: Option<WireFormat>) -> Field {
         Field {
             name: name.into(),
+            rust_name: None,
             ty: ty.into(),
             doc_type: None,
             required: false,

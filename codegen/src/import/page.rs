@@ -1044,6 +1044,7 @@ impl Page<'_> {
         let doc_type = token.filter(|t| *t != ty);
         Field {
             name: cell.name,
+            rust_name: None,
             ty,
             doc_type,
             required: cell.required,

@@ -123,6 +123,10 @@ pub struct ListFacts {
 pub struct Field {
     /// Name exactly as on the wire (`ENTITY_TYPE`, `ownerTypeId`).
     pub name: String,
+    /// The Rust field name, when the one derived from `name` would collide with another
+    /// field's (`ID` and `id` both become `id`). snake_case, not a keyword.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust_name: Option<String>,
     /// Type expression in the spec grammar (see `spec/README.md`).
     #[serde(rename = "type")]
     pub ty: String,

@@ -631,7 +631,7 @@ fn check_fields(
             );
         } else {
             wire.insert(&f.name, i);
-            let rust_name = naming::field(&f.name);
+            let rust_name = naming::field_of(f);
             if let Some(&first) = rust.get(&rust_name) {
                 let other_name = fields.get(first).map_or("", |o| o.name.as_str());
                 let other = r.place(&join(prefix, PathSeg::item(first, other_name)));
@@ -640,7 +640,7 @@ fn check_fields(
                     format!(
                         "{what}s `{other_name}` ({other}) and `{}` ({}) both become the Rust \
                          name `{rust_name}`, and one struct cannot have two fields of that name; \
-                         keep only one of them",
+                         give one of them a `rust_name`",
                         f.name,
                         r.place(&at)
                     ),
@@ -658,6 +658,15 @@ fn check_fields(
 }
 
 fn check_field_name(r: &mut Report<'_, '_>, at: &[PathSeg], what: &str, f: &Field) {
+    if let Some(rn) = f.rust_name.as_ref().filter(|rn| naming::field(rn) != **rn) {
+        r.error(
+            &key(at, "rust_name"),
+            format!(
+                "rust_name `{rn}` is not a usable snake_case field name: it would be `{}`",
+                naming::field(rn)
+            ),
+        );
+    }
     if f.name.is_empty() {
         r.error(
             at,
@@ -671,14 +680,14 @@ fn check_field_name(r: &mut Report<'_, '_>, at: &[PathSeg], what: &str, f: &Fiel
                 f.name
             ),
         );
-    } else if !is_ascii_ident(&naming::field(&f.name)) {
+    } else if f.rust_name.is_none() && !is_ascii_ident(&naming::field_of(f)) {
         r.error(
             at,
             format!(
                 "{what} `{}` becomes `{}`, which is not an ASCII identifier; wire names must be \
                  ASCII",
                 f.name,
-                naming::field(&f.name)
+                naming::field_of(f)
             ),
         );
     }

@@ -85,7 +85,7 @@ impl Ctx<'_> {
                     t => t,
                 };
                 let val = self.value(&ty, Some(v), true, depth)?;
-                s.push_str(&format!(".{}({val})", naming::field(&f.name)));
+                s.push_str(&format!(".{}({val})", naming::field_of(f)));
                 shown += 1;
             }
         }

@@ -103,7 +103,7 @@ pub fn emit_struct(
     let mut setters = Vec::new();
     let mut visits = Vec::new();
     for f in fields {
-        let fid = ir::ident(&naming::field(&f.name));
+        let fid = ir::ident(&naming::field_of(f));
         let (ty, rust) = ir::member_type(scope, f)?;
         let wire = &f.name;
         let mut fdoc = if f.description.is_empty() {
@@ -164,7 +164,7 @@ pub fn emit_struct(
             });
             new_docs.push_str(&format!(
                 "- `{}`: `{wire}` — {}\n",
-                naming::field(&f.name),
+                naming::field_of(f),
                 doc_text::table_cell(&ctx.text(&f.description))
             ));
         } else {

@@ -116,8 +116,8 @@ fn request_doc(spec: &Spec, pkg: &str, m: &Method, ctx: DocCtx<'_>) -> Result<St
             s.push_str(&format!(
                 "| `{}` ([`{}`](Self::{})) | `{}` | {} | {} |\n",
                 p.name,
-                naming::field(&p.name),
-                naming::field(&p.name),
+                naming::field_of(p),
+                naming::field_of(p),
                 p.ty.replace('|', "\\|"),
                 if p.required { "yes" } else { "no" },
                 table_cell(&ctx.text(&p.description))

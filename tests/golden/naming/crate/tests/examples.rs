@@ -72,7 +72,7 @@ fn test_type_fn() {
     request::<
         golden_naming::test::type_::fn_::Fn,
     >(
-        "{\"type\": \"x\", \"self\": \"None\", \"fn\": 1, \"NEW\": \"5\", \"extra\": {\"a\": {\"Some\": \"y\"}}}",
+        "{\"type\": \"x\", \"self\": \"None\", \"fn\": 1, \"NEW\": \"5\", \"extra\": {\"a\": {\"Some\": \"y\"}}, \"ID\": 1, \"id\": \"one\"}",
     );
     response::<
         golden_naming::test::type_::fn_::Fn,

@@ -23,6 +23,8 @@
 /// | `NEW` ([`new_`](Self::new_)) | `integer` | no | Converts to `new`, which the constructor uses |
 /// | `Default` ([`default_`](Self::default_)) | `any` | no | Converts to `default`, which `Default::default` uses |
 /// | `extra` ([`extra_`](Self::extra_)) | `map<Option>` | no | Converts to `extra`, which the unknown-keys map uses |
+/// | `ID` ([`id`](Self::id)) | `integer` | no | Converts to `id` |
+/// | `id` ([`id_lower`](Self::id_lower)) | `string` | no | Also converts to `id`; `rust_name` resolves the collision |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -109,6 +111,26 @@ pub struct Fn {
     pub extra_: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, Option>,
     >,
+    /// Converts to `id`
+    ///
+    /// Wire name `ID`, type `integer`.
+    #[serde(
+        rename = "ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub id: ::std::option::Option<i64>,
+    /// Also converts to `id`; `rust_name` resolves the collision
+    ///
+    /// Wire name `id`, type `string`.
+    #[serde(
+        rename = "id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub id_lower: ::std::option::Option<::std::string::String>,
     /// Parameters the spec does not list, sent as given.
     #[serde(flatten)]
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -126,6 +148,8 @@ impl Fn {
             new_: ::std::option::Option::None,
             default_: ::std::option::Option::None,
             extra_: ::std::option::Option::None,
+            id: ::std::option::Option::None,
+            id_lower: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -160,6 +184,21 @@ impl Fn {
         value: ::std::collections::BTreeMap<::std::string::String, Option>,
     ) -> Self {
         self.extra_ = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ID`: Converts to `id`
+    #[must_use]
+    pub fn id(mut self, value: i64) -> Self {
+        self.id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `id`: Also converts to `id`; `rust_name` resolves the collision
+    #[must_use]
+    pub fn id_lower(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.id_lower = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
