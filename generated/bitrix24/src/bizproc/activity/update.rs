@@ -48,7 +48,7 @@
 /// use bitrix24::bizproc::activity::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new("action_test_code", Fields::new("text", bitrix24::serde_json::Value::Null).auth_user_id(1).use_subscription(false).filter(bitrix24::serde_json::Map::new()));
+/// let request = Update::new("action_test_code", Fields::new().auth_user_id(1).use_subscription(false).filter(bitrix24::serde_json::Map::new()));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -131,7 +131,7 @@ impl ::bitrix24_runtime::Method for Update {
     type Output = bool;
 }
 /// The `Fields` object.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Fields {
     /// URL to which the action will send data via the Bitrix24 queue server.
@@ -139,8 +139,13 @@ pub struct Fields {
     /// The link must have the same domain where the application is installed
     ///
     /// Wire name `HANDLER`, type `string`.
-    #[serde(rename = "HANDLER", deserialize_with = "::bitrix24_runtime::wire::decode")]
-    pub handler: ::std::string::String,
+    #[serde(
+        rename = "HANDLER",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub handler: ::std::option::Option<::std::string::String>,
     /// Identifier of the user whose token will be passed to the application
     ///
     /// Wire name `AUTH_USER_ID`, type `integer`.
@@ -177,8 +182,13 @@ pub struct Fields {
     /// ```
     ///
     /// Wire name `NAME`, type `any` (docs: `string | object`).
-    #[serde(rename = "NAME", deserialize_with = "::bitrix24_runtime::wire::decode")]
-    pub name: ::serde_json::Value,
+    #[serde(
+        rename = "NAME",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub name: ::std::option::Option<::serde_json::Value>,
     /// Description of the action.
     ///
     /// Can be a string or an associative array of localized strings like:
@@ -335,20 +345,14 @@ pub struct Fields {
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Fields {
-    /// Creates the value from its required fields:
-    ///
-    /// - `handler`: `HANDLER` — URL to which the action will send data via the Bitrix24 queue server.
-    /// - `name`: `NAME` — Name of the action.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        handler: impl ::std::convert::Into<::std::string::String>,
-        name: ::serde_json::Value,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
-            handler: handler.into(),
+            handler: ::std::option::Option::None,
             auth_user_id: ::std::option::Option::None,
             use_subscription: ::std::option::Option::None,
-            name,
+            name: ::std::option::Option::None,
             description: ::std::option::Option::None,
             properties: ::std::option::Option::None,
             return_properties: ::std::option::Option::None,
@@ -358,6 +362,15 @@ impl Fields {
             placement_handler: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `HANDLER`: URL to which the action will send data via the Bitrix24 queue server.
+    #[must_use]
+    pub fn handler(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.handler = ::std::option::Option::Some(value.into());
+        self
     }
     /// Sets `AUTH_USER_ID`: Identifier of the user whose token will be passed to the application
     #[must_use]
@@ -369,6 +382,12 @@ impl Fields {
     #[must_use]
     pub fn use_subscription(mut self, value: bool) -> Self {
         self.use_subscription = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `NAME`: Name of the action.
+    #[must_use]
+    pub fn name(mut self, value: ::serde_json::Value) -> Self {
+        self.name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DESCRIPTION`: Description of the action.

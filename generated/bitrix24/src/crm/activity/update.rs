@@ -55,7 +55,7 @@
 /// use bitrix24::crm::activity::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(999, Fields::new(1, 1, 1, vec![bitrix24::serde_json::Map::new()], 1).description("New activity description"));
+/// let request = Update::new(999, Fields::new().description("New activity description").responsible_id(1));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -145,27 +145,39 @@ impl ::bitrix24_runtime::Method for Update {
     type Output = bool;
 }
 /// The `Fields` object.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Fields {
     /// Identifier of the CRM entity
     ///
     /// Wire name `OWNER_ID`, type `integer`.
-    #[serde(rename = "OWNER_ID", deserialize_with = "::bitrix24_runtime::wire::decode")]
-    pub owner_id: i64,
+    #[serde(
+        rename = "OWNER_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub owner_id: ::std::option::Option<i64>,
     /// [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type)
     ///
     /// Wire name `OWNER_TYPE_ID`, type `integer`.
     #[serde(
         rename = "OWNER_TYPE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub owner_type_id: i64,
+    pub owner_type_id: ::std::option::Option<i64>,
     /// Type of activity
     ///
     /// Wire name `TYPE_ID`, type `integer` (docs: `crm_enum_activitytype`).
-    #[serde(rename = "TYPE_ID", deserialize_with = "::bitrix24_runtime::wire::decode")]
-    pub type_id: i64,
+    #[serde(
+        rename = "TYPE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub type_id: ::std::option::Option<i64>,
     /// Identifier of the entity associated with the activity
     ///
     /// Wire name `ASSOCIATED_ENTITY_ID`, type `integer`.
@@ -181,10 +193,12 @@ pub struct Fields {
     /// Wire name `COMMUNICATIONS`, type `object[]` (docs: `crm_activity_communication`).
     #[serde(
         rename = "COMMUNICATIONS",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub communications: ::std::vec::Vec<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub communications: ::std::option::Option<
+        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     >,
     /// Date and time of the activity deadline. This field is not set directly; the value is taken from START_TIME for calls and meetings and from END_TIME for tasks
     ///
@@ -363,9 +377,11 @@ pub struct Fields {
     /// Wire name `RESPONSIBLE_ID`, type `integer` (docs: `user`).
     #[serde(
         rename = "RESPONSIBLE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub responsible_id: i64,
+    pub responsible_id: ::std::option::Option<i64>,
     /// Additional settings
     ///
     /// Wire name `SETTINGS`, type `object`.
@@ -434,29 +450,15 @@ pub struct Fields {
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Fields {
-    /// Creates the value from its required fields:
-    ///
-    /// - `owner_id`: `OWNER_ID` — Identifier of the CRM entity
-    /// - `owner_type_id`: `OWNER_TYPE_ID` — [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type)
-    /// - `type_id`: `TYPE_ID` — Type of activity
-    /// - `communications`: `COMMUNICATIONS` — [Description of the communication](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-communication-fields.html)
-    /// - `responsible_id`: `RESPONSIBLE_ID` — Identifier of the user responsible for the activity
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        owner_id: i64,
-        owner_type_id: i64,
-        type_id: i64,
-        communications: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
-        responsible_id: i64,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
-            owner_id,
-            owner_type_id,
-            type_id,
+            owner_id: ::std::option::Option::None,
+            owner_type_id: ::std::option::Option::None,
+            type_id: ::std::option::Option::None,
             associated_entity_id: ::std::option::Option::None,
-            communications: communications.into_iter().collect(),
+            communications: ::std::option::Option::None,
             deadline: ::std::option::Option::None,
             description: ::std::option::Option::None,
             description_type: ::std::option::Option::None,
@@ -474,7 +476,7 @@ impl Fields {
             provider_id: ::std::option::Option::None,
             provider_type_id: ::std::option::Option::None,
             provider_params: ::std::option::Option::None,
-            responsible_id,
+            responsible_id: ::std::option::Option::None,
             settings: ::std::option::Option::None,
             start_time: ::std::option::Option::None,
             status: ::std::option::Option::None,
@@ -484,10 +486,39 @@ impl Fields {
             extra: ::serde_json::Map::new(),
         }
     }
+    /// Sets `OWNER_ID`: Identifier of the CRM entity
+    #[must_use]
+    pub fn owner_id(mut self, value: i64) -> Self {
+        self.owner_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `OWNER_TYPE_ID`: [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type)
+    #[must_use]
+    pub fn owner_type_id(mut self, value: i64) -> Self {
+        self.owner_type_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `TYPE_ID`: Type of activity
+    #[must_use]
+    pub fn type_id(mut self, value: i64) -> Self {
+        self.type_id = ::std::option::Option::Some(value);
+        self
+    }
     /// Sets `ASSOCIATED_ENTITY_ID`: Identifier of the entity associated with the activity
     #[must_use]
     pub fn associated_entity_id(mut self, value: i64) -> Self {
         self.associated_entity_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `COMMUNICATIONS`: [Description of the communication](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-communication-fields.html)
+    #[must_use]
+    pub fn communications(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.communications = ::std::option::Option::Some(value.into_iter().collect());
         self
     }
     /// Sets `DEADLINE`: Date and time of the activity deadline. This field is not set directly; the value is taken from START_TIME for calls and meetings and from END_TIME for tasks
@@ -626,6 +657,12 @@ impl Fields {
         value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     ) -> Self {
         self.provider_params = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `RESPONSIBLE_ID`: Identifier of the user responsible for the activity
+    #[must_use]
+    pub fn responsible_id(mut self, value: i64) -> Self {
+        self.responsible_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: Additional settings
