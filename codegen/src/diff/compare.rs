@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::classify::{RuleId, TypeShift};
 use super::{Change, Group};
 use crate::generate::ir::{self, TypeScope};
+use crate::generate::rust::error_code;
 use crate::naming;
 use crate::spec::types::{Scalar, TypeExpr};
 use crate::spec::{ErrorDoc, Example, Field, Method, Spec, TypeDef, WireFormat};
@@ -148,12 +149,12 @@ impl ErrorIndex {
                         .map(move |e| (m.method.method.as_str(), e))
                 }));
         for (source, e) in all {
-            let upper = e.code.to_ascii_uppercase();
+            let upper = error_code::normalize(&e.code);
             let name = ix
                 .by_upper
                 .get(&upper)
                 .cloned()
-                .unwrap_or_else(|| naming::variant(&e.code));
+                .unwrap_or_else(|| error_code::variant_name(&e.code));
             ix.spelled
                 .entry(upper.clone())
                 .or_insert_with(|| e.code.clone());
@@ -168,13 +169,13 @@ impl ErrorIndex {
 
     fn variant(&self, code: &str) -> String {
         self.by_upper
-            .get(&code.to_ascii_uppercase())
+            .get(&error_code::normalize(code))
             .cloned()
-            .unwrap_or_else(|| naming::variant(code))
+            .unwrap_or_else(|| error_code::variant_name(code))
     }
 
     fn has_spelling(&self, code: &str) -> bool {
-        self.by_upper.contains_key(&code.to_ascii_uppercase())
+        self.by_upper.contains_key(&error_code::normalize(code))
     }
 
     /// Who documents `variant`, except `except`, as text.
@@ -1181,7 +1182,7 @@ impl<'a> Differ<'a> {
                 self.explained.insert(v.clone());
                 Draft::new(g, &at, RuleId::ErrorRemovedVariantGone)
             } else if !self.head_errors.has_spelling(code) {
-                self.explained.insert(code.to_ascii_uppercase());
+                self.explained.insert(error_code::normalize(code));
                 Draft::new(g, &at, RuleId::ErrorRemovedSpellingGone)
             } else {
                 Draft::new(g, &at, RuleId::ErrorRemovedStillDocumented)
@@ -1200,7 +1201,7 @@ impl<'a> Differ<'a> {
                 self.explained.insert(v.clone());
                 Draft::new(g, &at, RuleId::ErrorAddedNewVariant)
             } else if !self.base_errors.has_spelling(code) {
-                self.explained.insert(code.to_ascii_uppercase());
+                self.explained.insert(error_code::normalize(code));
                 Draft::new(g, &at, RuleId::ErrorAddedNewSpelling)
             } else {
                 Draft::new(g, &at, RuleId::ErrorAddedKnown)

@@ -4,8 +4,9 @@
 /// An API error code. Match on this, never on the HTTP status: `QUERY_LIMIT_EXCEEDED`
 /// and `OVERLOAD_LIMIT` are both 503, and many codes share 400.
 ///
-/// Codes compare case-insensitively (`expired_token` is `EXPIRED_TOKEN`); a code the
-/// docs do not list is kept in [`ErrorCode::Unknown`].
+/// Codes compare case-insensitively and ignore a trailing `.` or `!` (`expired_token` is
+/// `EXPIRED_TOKEN`, `Invalid parameters.` is `Invalid parameters`); a code the docs do not
+/// list is kept in [`ErrorCode::Unknown`].
 ///
 /// ```
 /// use bitrix24::ErrorCode;
@@ -351,10 +352,12 @@ pub enum ErrorCode {
     Unknown(::std::string::String),
 }
 impl ErrorCode {
-    /// The code for an `error` value from a response (case-insensitive).
+    /// The code for an `error` value from a response (case-insensitive, ignoring a
+    /// trailing `.` or `!`).
     pub fn from_code(code: &str) -> Self {
-        match code.to_ascii_uppercase().as_str() {
-            "ACCESS_DENIED" | "ACCESS DENIED" => Self::AccessDenied,
+        let normalized = code.trim().trim_end_matches(['.', '!']).to_ascii_uppercase();
+        match normalized.as_str() {
+            "ACCESS DENIED" | "ACCESS_DENIED" => Self::AccessDenied,
             "ACCESS DENIED! APPLICATION CONTEXT REQUIRED" => {
                 Self::AccessDeniedApplicationContextRequired
             }

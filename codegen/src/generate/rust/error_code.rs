@@ -16,6 +16,25 @@ use crate::spec::{ErrorDoc, Spec};
 /// apart only by `error_description`).
 const EMPTY: &str = "Empty";
 
+/// How codes compare: case-insensitively, ignoring surrounding spaces and a trailing `.`
+/// or `!` (the docs and the API disagree on those for sentence-like codes:
+/// `Invalid parameters` vs `Invalid parameters.`). The generated `from_code` applies the
+/// same rule at run time.
+pub fn normalize(code: &str) -> String {
+    code.trim()
+        .trim_end_matches(['.', '!'])
+        .to_ascii_uppercase()
+}
+
+/// The variant a code gets when no other spelling of it came first.
+pub fn variant_name(code: &str) -> String {
+    if code.is_empty() {
+        EMPTY.to_owned()
+    } else {
+        naming::variant(code)
+    }
+}
+
 /// One variant: every wire spelling that maps to it and where the docs list it.
 #[derive(Debug, Default)]
 pub struct Variant {
@@ -46,7 +65,7 @@ pub fn variants(spec: &Spec) -> BTreeMap<String, Variant> {
                 .map(move |e| (m.method.method.as_str(), e))
         }));
     for (source, e) in all {
-        let upper = e.code.to_ascii_uppercase();
+        let upper = normalize(&e.code);
         let name = by_upper.get(&upper).cloned().unwrap_or_else(|| {
             if e.code.is_empty() {
                 EMPTY.to_owned()
@@ -131,7 +150,9 @@ pub fn emit(spec: &Spec, pkg: &str) -> Result<String> {
         decls.push(quote!(#d #id,));
         let canonical = &v.codes[0];
         to_wire.push(quote!(Self::#id => #canonical,));
-        let uppers: Vec<String> = v.codes.iter().map(|c| c.to_ascii_uppercase()).collect();
+        let mut uppers: Vec<String> = v.codes.iter().map(|c| normalize(c)).collect();
+        uppers.sort();
+        uppers.dedup();
         from_wire.push(quote!(#(#uppers)|* => Self::#id,));
     }
     let count = variants.len();
@@ -145,8 +166,9 @@ pub fn emit(spec: &Spec, pkg: &str) -> Result<String> {
     let enum_doc = doc(&format!(
         "An API error code. Match on this, never on the HTTP status: `QUERY_LIMIT_EXCEEDED`\n\
 and `OVERLOAD_LIMIT` are both 503, and many codes share 400.\n\n\
-Codes compare case-insensitively (`expired_token` is `EXPIRED_TOKEN`); a code the\n\
-docs do not list is kept in [`ErrorCode::Unknown`].\n\n{doctest}"
+Codes compare case-insensitively and ignore a trailing `.` or `!` (`expired_token` is\n\
+`EXPIRED_TOKEN`, `Invalid parameters.` is `Invalid parameters`); a code the docs do not\n\
+list is kept in [`ErrorCode::Unknown`].\n\n{doctest}"
     ));
     let module_doc = super::inner_doc(&format!(
         "[`ErrorCode`]: the {count} error codes the docs list (system errors and every method's own)."
@@ -164,9 +186,11 @@ docs do not list is kept in [`ErrorCode::Unknown`].\n\n{doctest}"
         }
 
         impl ErrorCode {
-            /// The code for an `error` value from a response (case-insensitive).
+            /// The code for an `error` value from a response (case-insensitive, ignoring a
+            /// trailing `.` or `!`).
             pub fn from_code(code: &str) -> Self {
-                match code.to_ascii_uppercase().as_str() {
+                let normalized = code.trim().trim_end_matches(['.', '!']).to_ascii_uppercase();
+                match normalized.as_str() {
                     #(#from_wire)*
                     _ => Self::Unknown(::std::borrow::ToOwned::to_owned(code)),
                 }

@@ -23,7 +23,7 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
     let krate = ir::ident(&naming::module(&cfg.package));
     let mut tests: Vec<TokenStream> = Vec::new();
     let mut skipped = String::new();
-    let (mut requests, mut responses) = (0, 0);
+    let (mut requests, mut responses, mut errors) = (0, 0, 0);
     for mf in &spec.methods {
         let m = &mf.method;
         let mods: Vec<_> = naming::method_modules(&m.method)
@@ -36,6 +36,7 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
         for (kind, list) in [
             ("request", &m.examples.request),
             ("response", &m.examples.response),
+            ("error", &m.examples.error),
         ] {
             for (i, ex) in list.iter().enumerate() {
                 if let Some(reason) = &ex.skip_round_trip {
@@ -47,12 +48,19 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
                     continue;
                 }
                 let json = &ex.json;
-                if kind == "request" {
-                    requests += 1;
-                    calls.push(quote!(request::<#path>(#json);));
-                } else {
-                    responses += 1;
-                    calls.push(quote!(response::<#path>(#json);));
+                match kind {
+                    "request" => {
+                        requests += 1;
+                        calls.push(quote!(request::<#path>(#json);));
+                    }
+                    "response" => {
+                        responses += 1;
+                        calls.push(quote!(response::<#path>(#json);));
+                    }
+                    _ => {
+                        errors += 1;
+                        calls.push(quote!(error(#json);));
+                    }
                 }
             }
         }
@@ -71,7 +79,8 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
     }
     let header = format!(
         "Every documented JSON example of the spec, round-tripped through the typed API: \
-{requests} request examples and {responses} response examples.\n\n\
+{requests} request examples, {responses} response examples and {errors} error examples \
+(whose code must be one the spec documents).\n\n\
 Examples not round-tripped, each with the reason from the spec:\n\n{}",
         if skipped.is_empty() {
             "- none\n".to_owned()
@@ -128,6 +137,20 @@ Examples not round-tripped, each with the reason from the spec:\n\n{}",
             let typed = <M::Output as Decode>::decode(result)
                 .unwrap_or_else(|e| panic!("response example does not decode into the result type: {e}\n{json}"));
             assert_eq!(typed.undocumented_paths(), ::std::vec::Vec::<::std::string::String>::new(), "response example has fields or values the spec does not list");
+        }
+
+        /// Checks that an error example's `error` is a code the spec documents (for this
+        /// method or as a system error), so `ErrorCode` names it.
+        #[allow(dead_code)]
+        fn error(json: &str) {
+            let body: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");
+            let code = match body.get("error") {
+                ::std::option::Option::Some(::serde_json::Value::String(code)) => code.clone(),
+                ::std::option::Option::Some(other) => other.to_string(),
+                ::std::option::Option::None => panic!("error example has no `error`: {json}"),
+            };
+            let known = #krate::ErrorCode::from_code(&code);
+            assert!(!matches!(known, #krate::ErrorCode::Unknown(_)), "error example's code `{code}` is not documented: {json}");
         }
 
         #(#tests)*

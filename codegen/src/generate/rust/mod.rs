@@ -1,6 +1,6 @@
 //! The Rust emitter: the spec's module tree → the files of `generated/bitrix24`.
 
-mod error_code;
+pub mod error_code;
 mod example;
 mod examples_test;
 mod items;
