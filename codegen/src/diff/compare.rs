@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::classify::{RuleId, TypeShift};
 use super::{Change, Group};
 use crate::generate::ir::{self, TypeScope};
-use crate::generate::rust::error_code;
+use crate::generate::rust::error_code::{self, SYSTEM};
 use crate::naming;
 use crate::spec::types::{Scalar, TypeExpr};
 use crate::spec::{ErrorDoc, Example, Field, Method, Spec, TypeDef, WireFormat};
@@ -108,9 +108,8 @@ pub fn shared_type_users(spec: &Spec, name: &str) -> Vec<String> {
     out
 }
 
-/// `ErrorCode` as the generator builds it (`generate/rust/error_code.rs`, `variants`):
-/// system errors first, then every method in name order; a code joins the variant of the
-/// first code with the same upper-case spelling, else the variant [`naming::variant`] names.
+/// `ErrorCode` as the generator builds it ([`error_code::variants`]), indexed for lookups
+/// by normalised spelling ([`error_code::normalize`]).
 #[derive(Debug, Default)]
 struct ErrorIndex {
     /// Upper-case spelling → variant.
@@ -120,8 +119,6 @@ struct ErrorIndex {
     /// Variant → who documents it (`system errors` or method names).
     sources: BTreeMap<String, Vec<String>>,
 }
-
-const SYSTEM: &str = "system errors";
 
 /// The `ErrorCode` variants of `spec` and the upper-case spellings each matches, as the
 /// differ sees them (tests compare this with the generated `error_code.rs`).
@@ -135,34 +132,18 @@ pub fn error_code_variants(spec: &Spec) -> BTreeMap<String, BTreeSet<String>> {
 }
 
 impl ErrorIndex {
+    /// Built from the generator's own grouping, so the two cannot drift apart.
     fn new(spec: &Spec) -> ErrorIndex {
         let mut ix = ErrorIndex::default();
-        let all =
-            spec.api
-                .system_errors
-                .iter()
-                .map(|e| (SYSTEM, e))
-                .chain(spec.methods.iter().flat_map(|m| {
-                    m.method
-                        .errors
-                        .iter()
-                        .map(move |e| (m.method.method.as_str(), e))
-                }));
-        for (source, e) in all {
-            let upper = error_code::normalize(&e.code);
-            let name = ix
-                .by_upper
-                .get(&upper)
-                .cloned()
-                .unwrap_or_else(|| error_code::variant_name(&e.code));
-            ix.spelled
-                .entry(upper.clone())
-                .or_insert_with(|| e.code.clone());
-            ix.by_upper.entry(upper).or_insert_with(|| name.clone());
-            let s = ix.sources.entry(name).or_default();
-            if !s.iter().any(|x| x == source) {
-                s.push(source.to_owned());
+        for (name, v) in error_code::variants(spec) {
+            for code in &v.codes {
+                let key = error_code::normalize(code);
+                ix.spelled
+                    .entry(key.clone())
+                    .or_insert_with(|| code.clone());
+                ix.by_upper.entry(key).or_insert_with(|| name.clone());
             }
+            ix.sources.insert(name, v.sources);
         }
         ix
     }

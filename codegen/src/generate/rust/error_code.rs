@@ -12,6 +12,9 @@ use crate::generate::ir;
 use crate::naming;
 use crate::spec::{ErrorDoc, Spec};
 
+/// The source label of the service-wide system errors in [`Variant::sources`].
+pub const SYSTEM: &str = "system errors";
+
 /// The variant for an empty `error` (some methods answer `"error": ""` and tell failures
 /// apart only by `error_description`).
 const EMPTY: &str = "Empty";
@@ -53,17 +56,17 @@ pub struct Variant {
 pub fn variants(spec: &Spec) -> BTreeMap<String, Variant> {
     let mut out: BTreeMap<String, Variant> = BTreeMap::new();
     let mut by_upper: BTreeMap<String, String> = BTreeMap::new();
-    let all = spec
-        .api
-        .system_errors
-        .iter()
-        .map(|e| ("system errors", e))
-        .chain(spec.methods.iter().flat_map(|m| {
-            m.method
-                .errors
-                .iter()
-                .map(move |e| (m.method.method.as_str(), e))
-        }));
+    let all =
+        spec.api
+            .system_errors
+            .iter()
+            .map(|e| (SYSTEM, e))
+            .chain(spec.methods.iter().flat_map(|m| {
+                m.method
+                    .errors
+                    .iter()
+                    .map(move |e| (m.method.method.as_str(), e))
+            }));
     for (source, e) in all {
         let upper = normalize(&e.code);
         let name = by_upper.get(&upper).cloned().unwrap_or_else(|| {
