@@ -24,9 +24,9 @@
 //!   is typed `FieldDescription` (`crm/data-types.md#crm_rest_field_description`);
 //! - results' starred fields absent from the response example are optional;
 //! - errors: one entry per `(status, code)` (repeats merged, messages listed); an empty
-//!   code (`"error": ""`) is not a spec code, so the message stands in for it;
-//!   sentence-like "codes" the page's error example answers as `error_description` are
-//!   messages too;
+//!   code (`"error": ""`, written `Empty string` in the docs) stays empty and is told
+//!   apart by its message; sentence-like "codes" the page's error example answers as
+//!   `error_description` are messages too (and take the example's code);
 //! - request example keys that differ from a parameter only in case are renamed;
 //!   examples with other unknown keys are dropped; examples lacking a required
 //!   parameter get `skip_round_trip`.
