@@ -1,5 +1,6 @@
 //! The importer on small YFM fixtures (`tests/import/*.md`), one per dialect feature
-//! group. No upstream docs needed.
+//! group, and an event page (`event.md`, with the `auth` include `auth-params.md`). No
+//! upstream docs needed.
 
 use bitrix24_codegen::diagnostics::Diagnostic;
 use bitrix24_codegen::import::{self, page, patch, report};
@@ -19,6 +20,7 @@ fn includes(path: &str) -> Option<String> {
         ),
         "_includes/system-errors.md" => Some(include_str!("import/system-errors.md").into()),
         "_includes/extra.md" => Some("Included paragraph from a shared file.".into()),
+        "_includes/auth-params-in-events.md" => Some(include_str!("import/auth-params.md").into()),
         _ => None,
     }
 }
@@ -657,4 +659,160 @@ fn importing_twice_gives_identical_output() {
         let back = import::parse_method_yaml(&a).expect("parses");
         assert_eq!(import::method_yaml(&back).expect("yaml"), a);
     }
+}
+
+// ---------------------------------------------------------------------------- event pages
+
+fn event(fixture: &str, name: &str) -> import::event::EventTranscription {
+    import::event::transcribe_event(
+        fixture,
+        "api-reference/demo/events/on-demo-widget-add.md",
+        name,
+        &includes,
+        COMMIT,
+    )
+}
+
+#[test]
+fn event_page_title_scope_access_and_prose() {
+    let t = event(include_str!("import/event.md"), "onDemoWidgetAdd");
+    let e = &t.event;
+    assert_eq!(e.event, "onDemoWidgetAdd");
+    assert_eq!(e.title, "Event for Frobnicating a Widget");
+    assert_eq!(e.scope, "demo");
+    assert_eq!(e.access.as_deref(), Some("any user"));
+    assert_eq!(
+        e.summary,
+        "The `onDemoWidgetAdd` event is triggered when a widget is added."
+    );
+    assert_eq!(
+        e.description.as_deref(),
+        Some(
+            "Events are not sent until the [installation](https://apidocs.bitrix24.com/api-reference/settings/install.html) is complete."
+        )
+    );
+    assert_eq!(
+        e.source.path,
+        "api-reference/demo/events/on-demo-widget-add.md"
+    );
+    assert_eq!(e.source.commit, COMMIT);
+    assert_eq!(e.bind, ["event.bind"]);
+    assert_eq!(
+        e.data_description.as_deref(),
+        Some("An object with the added widget.\n\nContains a single key `FIELDS`")
+    );
+}
+
+#[test]
+fn event_data_keys_take_their_tables_by_heading() {
+    let t = event(include_str!("import/event.md"), "onDemoWidgetAdd");
+    let e = &t.event;
+    assert_eq!(e.data.len(), 1, "{:?}", e.data);
+    assert_eq!(e.data[0].name, "FIELDS");
+    assert_eq!(e.data[0].ty, "Fields");
+    assert_eq!(e.data[0].doc_type, None);
+    let fields = e.types.iter().find(|t| t.name == "Fields").expect("Fields");
+    let f = |n: &str| {
+        fields
+            .fields
+            .as_ref()
+            .and_then(|fs| fs.iter().find(|f| f.name == n))
+            .unwrap_or_else(|| panic!("no field {n}"))
+    };
+    assert_eq!(f("ID").ty, "integer");
+    assert_eq!(f("ID").description, "Identifier of the widget");
+    assert_eq!(f("ACTIVE").ty, "boolean");
+    assert_eq!(f("ACTIVE").wire, Some(WireFormat::Yn));
+    let kind = e
+        .types
+        .iter()
+        .find(|t| t.name == f("KIND").ty)
+        .expect("KIND enum");
+    let values: Vec<&str> = kind
+        .values
+        .iter()
+        .flatten()
+        .map(|v| v.value.as_str())
+        .collect();
+    assert_eq!(values, ["ROUND", "SQUARE"]);
+    // The auth include is service-wide, the unrelated table is reported, not a type.
+    assert!(
+        !e.types.iter().any(|t| t.name.contains("Auth")),
+        "{:?}",
+        e.types
+    );
+    assert_eq!(t.completeness.len(), 1, "{:?}", t.completeness);
+    assert!(
+        t.completeness[0].contains("table `Unrelated Table` (1 rows) is not in the spec"),
+        "{:?}",
+        t.completeness
+    );
+}
+
+#[test]
+fn event_delivery_example_is_repaired_and_fits() {
+    let t = event(include_str!("import/event.md"), "onDemoWidgetAdd");
+    let e = &t.event;
+    assert_eq!(e.examples.len(), 1);
+    let ex = &e.examples[0];
+    assert!(ex.repaired.is_some(), "the trailing comma is repaired");
+    let v: serde_json::Value = serde_json::from_str(&ex.json).expect("JSON");
+    assert_eq!(v["data"]["FIELDS"]["KIND"], "ROUND");
+    assert_eq!(t.examples.found, 1);
+    assert_eq!(t.examples.repaired, 1);
+    assert!(t.diagnostics.is_empty(), "{:#?}", t.diagnostics);
+    let text = import::event_yaml(e).expect("serialises");
+    assert!(text.starts_with(import::EVENT_HEADER));
+    assert!(text.contains("\nevent: onDemoWidgetAdd\n"), "{text}");
+    assert_eq!(
+        import::event_file(e),
+        std::path::Path::new("spec/events/demo/onDemoWidgetAdd.yaml")
+    );
+}
+
+#[test]
+fn event_page_without_sections_gives_diagnostics() {
+    let t = event(
+        "# Event onDemoWidgetAdd\n\nSomething happens.\n",
+        "onDemoWidgetAdd",
+    );
+    let d = &t.diagnostics;
+    for needle in [
+        "no `Scope:` line",
+        "no delivery example",
+        "no table of the delivery's keys",
+        "does not include `_includes/auth-params-in-events.md`",
+    ] {
+        assert!(has_diag(d, needle), "{needle}: {d:#?}");
+    }
+    assert!(t.event.data.is_empty());
+    assert!(
+        t.notes
+            .iter()
+            .any(|n| n.message.contains("does not link `event.bind`"))
+    );
+}
+
+#[test]
+fn event_auth_from_the_include() {
+    let (fields, problems) = import::event::event_auth(
+        include_str!("import/auth-params.md"),
+        "_includes/auth-params-in-events.md",
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    let names: Vec<(&str, bool)> = fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.required))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("access_token", false),
+            ("domain", true),
+            ("status", true),
+            ("application_token", true)
+        ]
+    );
+    assert!(fields.iter().all(|f| f.ty == "string"));
+    assert!(fields[2].description.contains("- `L` — local application"));
 }

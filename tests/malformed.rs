@@ -1,7 +1,8 @@
 //! The malformed-spec corpus: every directory under `tests/specs/malformed/` is a small
 //! spec with one fault. Loading it must fail with located, helpful diagnostics, whose
 //! text is pinned by an insta snapshot (`tests/snapshots/malformed__<case>.snap`).
-//! `tests/specs/valid-minimal/` is the same spec without the fault and must load.
+//! `tests/specs/valid-minimal/` (one method, one event) must load; each `event-*` case is
+//! it with one fault in the event.
 
 use std::path::{Path, PathBuf};
 
@@ -72,6 +73,9 @@ corpus! {
     enum_fields_and_values => "enum-fields-and-values",
     enum_integer_repr_not_integer => "enum-integer-repr-not-integer",
     enum_variant_collision => "enum-variant-collision",
+    event_example_other_event => "event-example-other-event",
+    event_in_wrong_folder => "event-in-wrong-folder",
+    event_unknown_data_type => "event-unknown-data-type",
     file_in_wrong_folder => "file-in-wrong-folder",
     invalid_json_example => "invalid-json-example",
     missing_api_yaml => "missing-api-yaml",
@@ -109,4 +113,10 @@ fn valid_minimal_loads() {
         Path::new("methods/crm/crm.calllist.add.yaml")
     );
     assert!(spec.types.is_empty());
+    assert_eq!(spec.events.len(), 1);
+    assert_eq!(spec.events[0].event.event, "onCrmActivityAdd");
+    assert_eq!(
+        spec.events[0].path,
+        Path::new("events/crm/onCrmActivityAdd.yaml")
+    );
 }

@@ -5,7 +5,8 @@
 //! Cases: `methods` (method-level facts, features, docs pin, examples), `params`
 //! (every parameter change), `result`, `types` (local and shared types, object fields,
 //! enums), `errors` (per-method and system errors against the whole spec's `ErrorCode`),
-//! `invalid` (a side that does not validate). Every rule of
+//! `events` (events added, removed, and their data keys, types, `bind` and `api.yaml`'s
+//! `event_auth`), `invalid` (a side that does not validate). Every rule of
 //! `bitrix24_codegen::diff::classify::RULES` is exercised by at least one case.
 
 use std::collections::BTreeSet;
@@ -22,7 +23,7 @@ const B: Class = Class::Breaking;
 const C: Class = Class::Compatible;
 const D: Class = Class::DocsOnly;
 
-const CASES: &[&str] = &["methods", "params", "result", "types", "errors"];
+const CASES: &[&str] = &["methods", "params", "result", "types", "errors", "events"];
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("spec_diff")
@@ -48,7 +49,11 @@ fn facts(r: &Report) -> BTreeSet<Fact> {
         .iter()
         .map(|c| {
             (
-                c.group.method().unwrap_or_default().to_owned(),
+                c.group
+                    .method()
+                    .or_else(|| c.group.event())
+                    .unwrap_or_default()
+                    .to_owned(),
                 c.path_str(),
                 c.kind().as_str(),
                 c.class(),
@@ -652,6 +657,52 @@ fn errors() {
             .reason
             .contains("`ErrorCode::ErrorX`")
     );
+}
+
+#[test]
+fn events() {
+    let r = expect(
+        "events",
+        &[
+            ("onCrmGone", "", "event_removed", B),
+            ("onCrmNew", "", "event_added", C),
+            ("onCrmThingAdd", "title", "title_changed", D),
+            ("onCrmThingAdd", "bind", "event_bind_changed", D),
+            ("onCrmThingAdd", "data › CONTEXT", "field_added", C),
+            (
+                "onCrmThingAdd",
+                "types › Fields › fields › ID › type",
+                "field_type_changed",
+                B,
+            ),
+            ("onCrmThingAdd", "examples", "example_changed", D),
+            ("", "event_auth", "event_auth_changed", D),
+        ],
+    );
+    let added = r
+        .changes
+        .iter()
+        .find(|c| c.kind() == Kind::FieldAdded)
+        .expect("data key added");
+    assert!(
+        added
+            .reason
+            .contains("a new `Option` field and setter `context`"),
+        "{}",
+        added.reason
+    );
+    let md = r.markdown();
+    assert!(
+        md.contains("#### event `onCrmThingAdd` — `bitrix24::events::OnCrmThingAdd`"),
+        "{md}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&r.json()).expect("JSON");
+    let removed = json["changes"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["kind"] == "event_removed"))
+        .expect("event_removed in JSON");
+    assert_eq!(removed["event"], "onCrmGone");
+    assert_eq!(removed["method"], serde_json::Value::Null);
 }
 
 #[test]

@@ -216,6 +216,7 @@ mod synthetic {
             api: base.api.clone(),
             methods,
             types: base.types.clone(),
+            events: base.events.clone(),
         }
     }
 

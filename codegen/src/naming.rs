@@ -114,6 +114,36 @@ pub fn request_path(method: &str) -> String {
     path
 }
 
+/// The marker type of an event (`onCrmActivityAdd` → `OnCrmActivityAdd`), which implements
+/// `bitrix24_runtime::event::Event`; also the event's variant of the generated `Event` enum
+/// (see [`event_variant`]).
+pub fn event_type(event: &str) -> String {
+    type_name(event)
+}
+
+/// The variant of the generated `Event` enum: like [`event_type`], but never `Unknown`
+/// (the fallback variant).
+pub fn event_variant(event: &str) -> String {
+    variant(event)
+}
+
+/// The type of an event's `data` (`onCrmActivityAdd` → `OnCrmActivityAddData`).
+pub fn event_data(event: &str) -> String {
+    format!("{}Data", type_name(event))
+}
+
+/// The module of an event inside `bitrix24::events` (`onCrmActivityAdd` →
+/// `on_crm_activity_add`).
+pub fn event_module(event: &str) -> String {
+    module(event)
+}
+
+/// The Rust path users write for an event's marker type, e.g.
+/// `bitrix24::events::OnCrmActivityAdd`.
+pub fn event_path(event: &str) -> String {
+    format!("bitrix24::events::{}", event_type(event))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +164,14 @@ mod tests {
         assert_eq!(
             request_path("crm.enum.fields"),
             "bitrix24::crm::enum_::Fields"
+        );
+        assert_eq!(event_type("onCrmActivityAdd"), "OnCrmActivityAdd");
+        assert_eq!(event_data("onCrmActivityAdd"), "OnCrmActivityAddData");
+        assert_eq!(event_module("onCrmActivityAdd"), "on_crm_activity_add");
+        assert_eq!(event_module("ONAPPINSTALL"), "onappinstall");
+        assert_eq!(
+            event_path("onCrmActivityAdd"),
+            "bitrix24::events::OnCrmActivityAdd"
         );
     }
 }

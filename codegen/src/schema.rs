@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 
-use crate::spec::{Api, Method, PatchFile, TypeDef};
+use crate::spec::{Api, Event, Method, PatchFile, TypeDef};
 
 /// Where the schemas live, relative to the workspace root.
 pub const DIR: &str = "spec/schema";
@@ -22,6 +22,7 @@ pub const DIR: &str = "spec/schema";
 pub fn schemas() -> Vec<(&'static str, String)> {
     vec![
         ("api.schema.json", schema_for::<Api>()),
+        ("event.schema.json", schema_for::<Event>()),
         ("method.schema.json", schema_for::<Method>()),
         ("patch.schema.json", schema_for::<PatchFile>()),
         ("type.schema.json", schema_for::<TypeDef>()),
@@ -85,9 +86,14 @@ mod tests {
             );
             assert_eq!(v["additionalProperties"], false, "{name}");
         }
-        let method = &schemas()[1].1;
+        let all = schemas();
+        let get = |n: &str| &all.iter().find(|(name, _)| *name == n).unwrap().1;
+        let method = get("method.schema.json");
         assert!(method.contains("\"read_only\""));
         assert!(method.contains("\"definitions\""));
+        let event = get("event.schema.json");
+        assert!(event.contains("\"data\"") && event.contains("\"bind\""));
+        assert!(get("api.schema.json").contains("\"event_auth\""));
     }
 
     #[test]

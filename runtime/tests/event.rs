@@ -618,7 +618,7 @@ fn token_is_checked_before_data_is_decoded() {
     assert!(matches!(e, EventError::Data { .. }), "{e:?}");
     assert!(
         e.to_string().starts_with(
-            r#"could not decode the data of event "ONCRMACTIVITYADD": invalid value: string "abc", expected an integer (i64)"#
+            r#"could not decode the data of event "ONCRMACTIVITYADD": data[FIELDS][ID]: invalid value: string "abc", expected an integer (i64)"#
         ),
         "{e}"
     );
@@ -628,7 +628,7 @@ fn token_is_checked_before_data_is_decoded() {
     let e = event::parse::<OnCrmActivityAdd>(no_fields.as_bytes(), &expected()).unwrap_err();
     assert_eq!(
         e.to_string(),
-        r#"could not decode the data of event "ONCRMACTIVITYADD": missing field `FIELDS`"#
+        r#"could not decode the data of event "ONCRMACTIVITYADD": data: missing field `FIELDS`"#
     );
     // The same through parse_any + decode_data.
     let any = event::parse_any(no_fields.as_bytes(), &expected()).unwrap();

@@ -25,10 +25,12 @@ enum Command {
         /// A checkout of bitrix24/b24restdocs (its root, holding `api-reference/`).
         #[arg(long)]
         docs: PathBuf,
-        /// Import only these methods (default: every method in `spec/`, or in `--list`).
+        /// Import only these methods or events (default: every method and event in `spec/`,
+        /// or in `--list`).
         #[arg(long = "method", value_name = "NAME")]
         methods: Vec<String>,
-        /// A TSV file of `method<TAB>docs path` lines naming the methods to import.
+        /// A TSV file of `name<TAB>docs path<TAB>how` lines naming the methods to import;
+        /// a name starting with `on` (or `how` = `event`) is an event page.
         #[arg(long)]
         list: Option<PathBuf>,
         /// Import in memory and fail with a diff when `spec/` differs.

@@ -19,7 +19,11 @@
 //!   `integer`/`timestamp` → `i64`), so a spec type change with the same Rust type breaks
 //!   nobody;
 //! - one Cargo feature per first method segment; scope, aliases, list facts, `paged`,
-//!   defaults, HTTP statuses and all prose are only rendered into rustdoc and Markdown.
+//!   defaults, HTTP statuses and all prose are only rendered into rustdoc and Markdown;
+//! - each event is a marker type, a `...Data` struct (its `data` keys, the same kind of
+//!   struct as a named object, so the field rules apply) and a variant of the
+//!   `#[non_exhaustive]` enum `bitrix24::events::Event`; an unknown event parses as
+//!   `Event::Unknown`. `bind` and `api.yaml`'s `event_auth` are only documented.
 //!
 //! **breaking**: code written against the old crate may stop compiling, or a value it
 //! relies on decodes differently. **compatible**: the crate or the service contract
@@ -234,6 +238,14 @@ kinds! {
     FeatureRemoved => "feature_removed",
     /// `api.yaml`'s docs pin changed.
     DocsPinChanged => "docs_pin_changed",
+    /// An event file appeared.
+    EventAdded => "event_added",
+    /// An event file disappeared.
+    EventRemoved => "event_removed",
+    /// A method that binds a handler to an event appeared or disappeared.
+    EventBindChanged => "event_bind_changed",
+    /// `api.yaml`'s `event_auth` (the `auth` keys of deliveries) changed.
+    EventAuthChanged => "event_auth_changed",
 }
 
 /// One classification rule: a row of [`RULES`].
@@ -462,6 +474,16 @@ rules! {
         "the Cargo feature `{feature}` disappears: builds that name it fail";
     DocsPinChanged: DocsPinChanged, DocsOnly, "",
         "provenance: the docs commit named in the crate docs";
+
+    // -- events (`bitrix24::events`; their data keys and types use the field and type rules) --
+    EventAdded: EventAdded, Compatible, "",
+        "a new event `{rust}` with its data type and `Event` variant (`#[non_exhaustive]`); its deliveries parsed as `Event::Unknown` before";
+    EventRemoved: EventRemoved, Breaking, "",
+        "`{rust}`, its data type and its `Event` variant disappear; its deliveries now parse as `Event::Unknown`";
+    EventBindChanged: EventBindChanged, DocsOnly, "",
+        "the methods that bind a handler are only documented (rustdoc links)";
+    EventAuthChanged: EventAuthChanged, DocsOnly, "",
+        "the `auth` keys of deliveries are only documented; the runtime's hand-written `Auth` reads them";
 }
 
 impl RuleId {
@@ -700,6 +722,9 @@ mod tests {
             (RuleId::DescriptionChanged, DocsOnly),
             (RuleId::ExampleChanged, DocsOnly),
             (RuleId::SourceChanged, DocsOnly),
+            (RuleId::EventAdded, Compatible),
+            (RuleId::EventRemoved, Breaking),
+            (RuleId::EventBindChanged, DocsOnly),
         ];
         for (id, class) in expect {
             assert_eq!(id.class(), class, "{id:?}");

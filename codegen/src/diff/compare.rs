@@ -14,7 +14,7 @@ use crate::generate::ir::{self, TypeScope};
 use crate::generate::rust::error_code::{self, SYSTEM};
 use crate::naming;
 use crate::spec::types::{Scalar, TypeExpr};
-use crate::spec::{ErrorDoc, Example, Field, Method, Spec, TypeDef, WireFormat};
+use crate::spec::{ErrorDoc, Event, Example, Field, Method, Spec, TypeDef, WireFormat};
 
 /// Every change between `base` and `head`, in report order.
 pub fn diff(base: &Spec, head: &Spec) -> Vec<Change> {
@@ -450,7 +450,141 @@ impl<'a> Differ<'a> {
             }
         }
         self.shared_types();
+        self.events();
         self.crate_wide();
+    }
+
+    fn events(&mut self) {
+        let base: BTreeMap<&str, &Event> = self
+            .base
+            .events
+            .iter()
+            .map(|e| (e.event.event.as_str(), &e.event))
+            .collect();
+        let head: BTreeMap<&str, &Event> = self
+            .head
+            .events
+            .iter()
+            .map(|e| (e.event.event.as_str(), &e.event))
+            .collect();
+        let names: BTreeSet<&str> = base.keys().chain(head.keys()).copied().collect();
+        for name in names {
+            let group = Group::Event(name.to_owned());
+            let rust = naming::event_path(name);
+            match (base.get(name), head.get(name)) {
+                (Some(_), None) => self.push(
+                    Draft::new(&group, &[], RuleId::EventRemoved)
+                        .before(rust.clone())
+                        .var("rust", rust),
+                ),
+                (None, Some(_)) => self.push(
+                    Draft::new(&group, &[], RuleId::EventAdded)
+                        .after(rust.clone())
+                        .var("rust", rust),
+                ),
+                (Some(b), Some(h)) => self.event(&group, b, h),
+                (None, None) => {}
+            }
+        }
+    }
+
+    /// One event: prose and provenance (the method rules), `bind`, the `data` keys (the
+    /// field rules: they are the fields of the `...Data` struct), named types, examples.
+    fn event(&mut self, g: &Group, b: &'a Event, h: &'a Event) {
+        if b.scope != h.scope {
+            self.push(
+                Draft::new(g, &["scope".into()], RuleId::ScopeChanged)
+                    .before(b.scope.clone())
+                    .after(h.scope.clone()),
+            );
+        }
+        let prose = [
+            (
+                "title",
+                RuleId::TitleChanged,
+                Some(&b.title),
+                Some(&h.title),
+            ),
+            (
+                "summary",
+                RuleId::SummaryChanged,
+                Some(&b.summary),
+                Some(&h.summary),
+            ),
+            (
+                "description",
+                RuleId::DescriptionChanged,
+                b.description.as_ref(),
+                h.description.as_ref(),
+            ),
+            (
+                "data_description",
+                RuleId::DescriptionChanged,
+                b.data_description.as_ref(),
+                h.data_description.as_ref(),
+            ),
+            (
+                "access",
+                RuleId::AccessChanged,
+                b.access.as_ref(),
+                h.access.as_ref(),
+            ),
+        ];
+        for (key, rule, bv, hv) in prose {
+            if bv != hv {
+                self.push(
+                    Draft::new(g, &[key.into()], rule)
+                        .before(bv.cloned())
+                        .after(hv.cloned()),
+                );
+            }
+        }
+        for (key, bv, hv) in [
+            ("path", &b.source.path, &h.source.path),
+            ("commit", &b.source.commit, &h.source.commit),
+        ] {
+            if bv != hv {
+                self.push(
+                    Draft::new(g, &["source".into(), key.into()], RuleId::SourceChanged)
+                        .before(bv.clone())
+                        .after(hv.clone()),
+                );
+            }
+        }
+        for m in b.bind.iter().filter(|m| !h.bind.contains(m)) {
+            self.push(Draft::new(g, &["bind".into()], RuleId::EventBindChanged).before(m.clone()));
+        }
+        for m in h.bind.iter().filter(|m| !b.bind.contains(m)) {
+            self.push(Draft::new(g, &["bind".into()], RuleId::EventBindChanged).after(m.clone()));
+        }
+        let bs = Side {
+            scope: TypeScope::with_types(self.base, &b.types),
+        };
+        let hs = Side {
+            scope: TypeScope::with_types(self.head, &h.types),
+        };
+        let holder = naming::event_data(&h.event);
+        self.fields(
+            g,
+            &["data".into()],
+            &holder,
+            Subject::Field,
+            &b.data,
+            &h.data,
+            &bs,
+            &hs,
+        );
+        let module = naming::event_module(&h.event);
+        self.types(
+            g,
+            &["types".into()],
+            &format!("bitrix24::events::{module}::"),
+            &b.types,
+            &h.types,
+            &bs,
+            &hs,
+        );
+        self.example_list(g, &["examples".to_owned()], &b.examples, &h.examples);
     }
 
     fn method(&mut self, g: &Group, b: &'a Method, h: &'a Method) {
@@ -1248,23 +1382,28 @@ impl<'a> Differ<'a> {
             ("error", &b.examples.error, &h.examples.error),
         ];
         for (kind, bl, hl) in kinds {
-            let removed: Vec<&Example> = bl.iter().filter(|e| !hl.contains(e)).collect();
-            let added: Vec<&Example> = hl.iter().filter(|e| !bl.contains(e)).collect();
             let at = ["examples".to_owned(), kind.to_owned()];
-            let paired = removed.len().min(added.len());
-            for (r, a) in removed.iter().zip(&added) {
-                self.push(
-                    Draft::new(g, &at, RuleId::ExampleChanged)
-                        .before(r.json.clone())
-                        .after(a.json.clone()),
-                );
-            }
-            for r in &removed[paired..] {
-                self.push(Draft::new(g, &at, RuleId::ExampleRemoved).before(r.json.clone()));
-            }
-            for a in &added[paired..] {
-                self.push(Draft::new(g, &at, RuleId::ExampleAdded).after(a.json.clone()));
-            }
+            self.example_list(g, &at, bl, hl);
+        }
+    }
+
+    /// Examples of one kind at `at`: removed ones paired with added ones as changes.
+    fn example_list(&mut self, g: &Group, at: &[String], bl: &[Example], hl: &[Example]) {
+        let removed: Vec<&Example> = bl.iter().filter(|e| !hl.contains(e)).collect();
+        let added: Vec<&Example> = hl.iter().filter(|e| !bl.contains(e)).collect();
+        let paired = removed.len().min(added.len());
+        for (r, a) in removed.iter().zip(&added) {
+            self.push(
+                Draft::new(g, at, RuleId::ExampleChanged)
+                    .before(r.json.clone())
+                    .after(a.json.clone()),
+            );
+        }
+        for r in &removed[paired..] {
+            self.push(Draft::new(g, at, RuleId::ExampleRemoved).before(r.json.clone()));
+        }
+        for a in &added[paired..] {
+            self.push(Draft::new(g, at, RuleId::ExampleAdded).after(a.json.clone()));
         }
     }
 
@@ -1322,6 +1461,20 @@ impl<'a> Differ<'a> {
         }
         let (bse, hse) = (&self.base.api.system_errors, &self.head.api.system_errors);
         self.errors(&g, &["system_errors".into()], SYSTEM, bse, hse);
+        let (ba, ha) = (&self.base.api.event_auth, &self.head.api.event_auth);
+        if ba != ha {
+            let keys = |fs: &[Field]| {
+                fs.iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            self.push(
+                Draft::new(&g, &["event_auth".into()], RuleId::EventAuthChanged)
+                    .before(keys(ba))
+                    .after(keys(ha)),
+            );
+        }
         let features = |s: &Spec| -> BTreeSet<String> {
             s.methods
                 .iter()
@@ -1476,9 +1629,11 @@ mod tests {
                     base_url: String::new(),
                 },
                 system_errors: vec![],
+                event_auth: vec![],
             },
             methods: vec![],
             types: vec![],
+            events: vec![],
         };
         let scope = TypeScope::new(&spec, None);
         assert_eq!(

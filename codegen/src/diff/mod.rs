@@ -30,6 +30,8 @@ pub enum Group {
     Method(String),
     /// One shared type (`spec/types/<Name>.yaml`).
     SharedType(String),
+    /// One event (`spec/events/...`).
+    Event(String),
     /// Crate-wide: Cargo features, `ErrorCode`, `api.yaml`.
     Crate,
 }
@@ -43,11 +45,20 @@ impl Group {
         }
     }
 
+    /// The event name, for event groups.
+    pub fn event(&self) -> Option<&str> {
+        match self {
+            Group::Event(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// The Rust path the group is about (`bitrix24::crm::calllist::Add`).
     pub fn rust(&self) -> Option<String> {
         match self {
             Group::Method(m) => Some(naming::request_path(m)),
             Group::SharedType(t) => Some(format!("bitrix24::types::{}", naming::type_name(t))),
+            Group::Event(e) => Some(naming::event_path(e)),
             Group::Crate => None,
         }
     }

@@ -6,8 +6,9 @@
 //!
 //! JSON: `{"summary": {...}, "changes": [{"method", "path", "kind", "class", "before",
 //! "after", "reason", "detail"}]}`, changes in the same order; `method` is `null` for
-//! shared types (`path` starts with `types`) and crate-wide changes; `detail` lists how
-//! a type changed (`scalar_to_array`, `nullable_added`, ...), empty otherwise.
+//! shared types (`path` starts with `types`), events (which carry `"event"` instead) and
+//! crate-wide changes; `detail` lists how a type changed (`scalar_to_array`,
+//! `nullable_added`, ...), empty otherwise.
 
 use std::fmt::Write as _;
 
@@ -113,6 +114,7 @@ pub fn describe(c: &Change) -> (String, String) {
         | ErrorCodeSpellingAdded
         | FeatureAdded
         | ExampleAdded
+        | EventAdded
         | EnumValueAdded => match (k, &c.after) {
             (TypeAdded, Some(kind)) => format!("added ({kind})"),
             _ => "added".into(),
@@ -124,7 +126,14 @@ pub fn describe(c: &Change) -> (String, String) {
         | ErrorCodeSpellingRemoved
         | FeatureRemoved
         | ExampleRemoved
+        | EventRemoved
         | EnumValueRemoved => "removed".into(),
+        EventBindChanged => match (&c.before, &c.after) {
+            (Some(b), None) => format!("{} removed", tick(b)),
+            (_, Some(a)) => format!("{} added", tick(a)),
+            (None, None) => "changed".into(),
+        },
+        EventAuthChanged => format!("keys {}", from_to(c)),
         ExampleChanged => "changed".into(),
         Deprecated => "now deprecated".into(),
         Undeprecated => "no longer deprecated".into(),
@@ -270,6 +279,7 @@ fn heading(report: &Report, g: &Group) -> String {
                 crate::naming::type_name(t)
             )
         }
+        Group::Event(e) => format!("event `{e}` — `{}`", crate::naming::event_path(e)),
         Group::Crate => "crate-wide (`api.yaml`, `ErrorCode`, Cargo features)".into(),
     }
 }
@@ -374,6 +384,8 @@ struct JsonSummary<'a> {
 #[derive(Serialize)]
 struct JsonChange<'a> {
     method: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event: Option<&'a str>,
     path: String,
     kind: &'static str,
     class: &'static str,
@@ -402,6 +414,7 @@ pub fn json(report: &Report) -> String {
             .iter()
             .map(|c| JsonChange {
                 method: c.group.method(),
+                event: c.group.event(),
                 path: c.path_str(),
                 kind: c.kind().as_str(),
                 class: c.class().as_str(),

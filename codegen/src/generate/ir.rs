@@ -88,6 +88,15 @@ impl<'a> TypeScope<'a> {
         }
     }
 
+    /// Scope for the local `types` of an event (or anything else that is not a method),
+    /// then the shared ones.
+    pub fn with_types(spec: &'a Spec, types: &'a [TypeDef]) -> Self {
+        TypeScope {
+            local: types.iter().map(|t| (t.name.as_str(), t)).collect(),
+            shared: spec.types.iter().map(|t| (t.name.as_str(), t)).collect(),
+        }
+    }
+
     /// Looks a named type up.
     pub fn get(&self, name: &str) -> Option<&'a TypeDef> {
         self.local

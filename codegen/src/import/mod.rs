@@ -3,7 +3,8 @@
 //!
 //! - [`yfm`]: block parser (tables, fences, notes, tabs, includes, conditionals)
 //! - [`text`]: cell text (plain text, code spans, links made absolute)
-//! - [`page`]: one page → one method
+//! - [`page`]: one page → one method; [`event`]: one event page → one event, and the
+//!   service-wide `auth` keys of deliveries
 //! - [`doc_types`]: the docs' type tokens → the spec's type grammar
 //! - [`enums`], [`errors`], [`examples`], [`json_repair`], [`names`], [`facts`]
 //! - [`patch`]: curation patches; [`conform`]: do examples decode; [`report`]
@@ -35,6 +36,7 @@ pub mod conform;
 pub mod doc_types;
 pub mod enums;
 pub mod errors;
+pub mod event;
 pub mod examples;
 pub mod facts;
 pub mod json_repair;
@@ -51,7 +53,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use crate::diagnostics::Diagnostic;
-use crate::spec::model::{Api, DocsPin, ErrorDoc, Method, Patch, PatchFile, TypeDef};
+use crate::spec::model::{Api, DocsPin, ErrorDoc, Event, Method, Patch, PatchFile, TypeDef};
 use crate::spec::types::TypeExpr;
 
 /// Options of `cargo xtask import`.
@@ -71,6 +73,8 @@ pub struct Options {
 
 /// First line of a method file.
 pub const METHOD_HEADER: &str = "# yaml-language-server: $schema=../../schema/method.schema.json\n";
+/// First line of an event file.
+pub const EVENT_HEADER: &str = "# yaml-language-server: $schema=../../schema/event.schema.json\n";
 /// First line of `api.yaml`.
 pub const API_HEADER: &str = "# yaml-language-server: $schema=schema/api.schema.json\n";
 
@@ -143,14 +147,25 @@ fn refs_of(ty: &str, out: &mut BTreeSet<String>) {
 /// Drops named types nothing references (transitively from params and result);
 /// returns their names.
 pub fn prune_types(m: &mut Method) -> Vec<String> {
+    let roots: Vec<&str> = m
+        .params
+        .iter()
+        .map(|p| p.ty.as_str())
+        .chain([m.result.ty.as_str()])
+        .collect();
+    prune(&mut m.types, &roots)
+}
+
+/// Drops the `types` that no type expression of `roots` reaches (transitively); returns
+/// their names.
+fn prune(types: &mut Vec<TypeDef>, roots: &[&str]) -> Vec<String> {
     let mut live = BTreeSet::new();
-    for p in &m.params {
-        refs_of(&p.ty, &mut live);
+    for r in roots {
+        refs_of(r, &mut live);
     }
-    refs_of(&m.result.ty, &mut live);
     loop {
         let mut next = live.clone();
-        for t in m.types.iter().filter(|t| live.contains(&t.name)) {
+        for t in types.iter().filter(|t| live.contains(&t.name)) {
             for f in t.fields.iter().flatten() {
                 refs_of(&f.ty, &mut next);
             }
@@ -160,13 +175,12 @@ pub fn prune_types(m: &mut Method) -> Vec<String> {
         }
         live = next;
     }
-    let dropped: Vec<String> = m
-        .types
+    let dropped: Vec<String> = types
         .iter()
         .filter(|t| !live.contains(&t.name))
         .map(|t| t.name.clone())
         .collect();
-    m.types.retain(|t| live.contains(&t.name));
+    types.retain(|t| live.contains(&t.name));
     dropped
 }
 
@@ -205,12 +219,20 @@ pub fn system_errors(page_text: &str, page_path: &str) -> (Vec<ErrorDoc>, Vec<St
     (out, problems)
 }
 
-/// One method to import.
+/// One method (or event) to import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Entry {
     method: String,
     path: String,
     aliases: Vec<String>,
+    /// An event page (`spec/events/`), not a method.
+    event: bool,
+}
+
+/// Whether a list row names an event: `how` is `event`, or the name starts with `on` and
+/// has no dot (`onCrmActivityAdd`; methods are dotted).
+fn is_event_row(name: &str, how: Option<&str>) -> bool {
+    how == Some("event") || (name.to_ascii_lowercase().starts_with("on") && !name.contains('.'))
 }
 
 fn read_list(file: &Path) -> anyhow::Result<Vec<Entry>> {
@@ -227,13 +249,15 @@ fn read_list(file: &Path) -> anyhow::Result<Vec<Entry>> {
         let (Some(method), Some(path)) = (cols.first(), cols.get(1)) else {
             bail!("{}:{}: expected `method<TAB>path`", file.display(), i + 1);
         };
-        if cols.get(2).map(|s| s.trim()) == Some("alias") {
+        let how = cols.get(2).map(|s| s.trim());
+        if how == Some("alias") {
             aliases.push((method.trim().to_string(), path.trim().to_string()));
         } else {
             entries.push(Entry {
                 method: method.trim().to_string(),
                 path: path.trim().to_string(),
                 aliases: Vec::new(),
+                event: is_event_row(method.trim(), how),
             });
         }
     }
@@ -250,8 +274,17 @@ fn read_list(file: &Path) -> anyhow::Result<Vec<Entry>> {
 }
 
 fn spec_method_files(root: &Path) -> Vec<PathBuf> {
+    spec_files(root, "spec/methods")
+}
+
+fn spec_event_files(root: &Path) -> Vec<PathBuf> {
+    spec_files(root, "spec/events")
+}
+
+/// The `.yaml` files under `root/sub`, sorted.
+fn spec_files(root: &Path, sub: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut stack = vec![root.join("spec/methods")];
+    let mut stack = vec![root.join(sub)];
     while let Some(d) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&d) else {
             continue;
@@ -279,6 +312,18 @@ fn read_spec_entries(root: &Path) -> anyhow::Result<Vec<Entry>> {
             method: m.method,
             path: m.source.path,
             aliases: m.aliases,
+            event: false,
+        });
+    }
+    for p in spec_event_files(root) {
+        let text = std::fs::read_to_string(&p)?;
+        let e: Event =
+            serde_yaml::from_str(&text).with_context(|| format!("reading {}", p.display()))?;
+        out.push(Entry {
+            method: e.event,
+            path: e.source.path,
+            aliases: Vec::new(),
+            event: true,
         });
     }
     Ok(out)
@@ -326,6 +371,19 @@ pub fn method_file(method: &str) -> PathBuf {
     PathBuf::from("spec/methods")
         .join(first)
         .join(format!("{method}.yaml"))
+}
+
+/// `spec/events/<first scope>/<event>.yaml`, relative to the root.
+pub fn event_file(e: &Event) -> PathBuf {
+    let folder = e.scope.split(',').next().unwrap_or("").trim();
+    PathBuf::from("spec/events")
+        .join(if folder.is_empty() { "_" } else { folder })
+        .join(format!("{}.yaml", e.event))
+}
+
+/// The text of an event file.
+pub fn event_yaml(e: &Event) -> anyhow::Result<String> {
+    Ok(format!("{EVENT_HEADER}{}", serde_yaml::to_string(e)?))
 }
 
 /// The text of a method file.
@@ -380,16 +438,66 @@ fn build(
             message: p,
         });
     }
+    // Service-wide like the system errors: the `auth` keys of every event delivery.
+    let event_auth = match read(event::AUTH_INCLUDE) {
+        Some(text) => {
+            let (fields, problems) = event::event_auth(&text, event::AUTH_INCLUDE);
+            for p in problems {
+                rep.diagnostics.push(Diagnostic {
+                    file: event::AUTH_INCLUDE.into(),
+                    line: None,
+                    path: "event_auth".into(),
+                    message: p,
+                });
+            }
+            fields
+        }
+        None => {
+            if entries.iter().any(|e| e.event) {
+                rep.diagnostics.push(Diagnostic {
+                    file: event::AUTH_INCLUDE.into(),
+                    line: None,
+                    path: "event_auth".into(),
+                    message: "missing in the docs: events are imported without `event_auth`".into(),
+                });
+            }
+            Vec::new()
+        }
+    };
     let api = Api {
         docs: pin.clone(),
         system_errors,
+        event_auth,
     };
     files.insert(
         PathBuf::from("spec/api.yaml"),
         format!("{API_HEADER}{}", serde_yaml::to_string(&api)?),
     );
 
-    for e in entries {
+    for e in entries.iter().filter(|e| e.event) {
+        let Some(page_text) = read(&e.path) else {
+            rep.diagnostics.push(Diagnostic {
+                file: e.path.clone().into(),
+                line: None,
+                path: e.method.clone(),
+                message: "page not found in the docs: event skipped".into(),
+            });
+            continue;
+        };
+        let t = event::transcribe_event(&page_text, &e.path, &e.method, &read, &pin.commit);
+        rep.diagnostics.extend(t.diagnostics);
+        rep.notes.extend(t.notes);
+        rep.examples += t.examples;
+        for u in t.unmapped {
+            rep.unmapped.entry(u).or_default().insert(e.method.clone());
+        }
+        for c in t.completeness {
+            rep.completeness.push((e.method.clone(), c));
+        }
+        rep.events.push(report::EventLine::new(&t.event));
+        files.insert(event_file(&t.event), event_yaml(&t.event)?);
+    }
+    for e in entries.iter().filter(|e| !e.event) {
         let Some(page_text) = read(&e.path) else {
             rep.diagnostics.push(Diagnostic {
                 file: e.path.clone().into(),
@@ -440,7 +548,11 @@ fn build(
     }
     // Patch files without a method.
     if let Ok(rd) = std::fs::read_dir(o.root.join("spec/patches")) {
-        let known: BTreeSet<&str> = entries.iter().map(|e| e.method.as_str()).collect();
+        let known: BTreeSet<&str> = entries
+            .iter()
+            .filter(|e| !e.event)
+            .map(|e| e.method.as_str())
+            .collect();
         let mut orphans: Vec<String> = rd
             .flatten()
             .filter_map(|d| {
@@ -524,14 +636,17 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
         read_spec_entries(&o.root)?
     };
     if entries.is_empty() {
-        bail!("no methods to import (spec/methods is empty: give --list)");
+        bail!("no methods to import (spec/methods and spec/events are empty: give --list)");
     }
     let (files, rep) = build(o, &entries)?;
 
     // Method files no longer produced (only a full list says so).
     let mut stale_files = Vec::new();
     if from_list {
-        for p in spec_method_files(&o.root) {
+        for p in spec_method_files(&o.root)
+            .into_iter()
+            .chain(spec_event_files(&o.root))
+        {
             let rel = p.strip_prefix(&o.root).unwrap_or(&p).to_path_buf();
             if !files.contains_key(&rel) {
                 stale_files.push(rel);
@@ -599,7 +714,11 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
 fn validate(root: &Path) -> anyhow::Result<()> {
     match crate::spec::load(&root.join("spec")) {
         Ok(spec) => {
-            println!("spec/ validates: {} methods", spec.methods.len());
+            println!(
+                "spec/ validates: {} methods, {} events",
+                spec.methods.len(),
+                spec.events.len()
+            );
             Ok(())
         }
         Err(d) => bail!("the imported spec does not validate:\n{d}"),

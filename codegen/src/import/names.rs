@@ -81,6 +81,11 @@ impl Names {
         &self.request
     }
 
+    /// Takes `name` out of use (a type the generator adds, e.g. an event's `...Data`).
+    pub fn reserve(&mut self, name: &str) {
+        self.used.insert(name.to_string());
+    }
+
     /// Whether `name` is free.
     pub fn free(&self, name: &str) -> bool {
         !self.used.contains(name) && name != self.request

@@ -93,23 +93,23 @@ pub struct Transcription {
 
 /// A table that may become a named object type.
 #[derive(Debug, Clone)]
-struct Nested {
+pub(super) struct Nested {
     /// Docs path of the page it is on.
-    page: String,
+    pub(super) page: String,
     /// That page's link definitions.
-    defs: BTreeMap<String, String>,
-    heading: String,
-    anchor: Option<String>,
-    line: usize,
-    rows: Vec<Row>,
-    type_name: Option<String>,
-    local: bool,
+    pub(super) defs: BTreeMap<String, String>,
+    pub(super) heading: String,
+    pub(super) anchor: Option<String>,
+    pub(super) line: usize,
+    pub(super) rows: Vec<Row>,
+    pub(super) type_name: Option<String>,
+    pub(super) local: bool,
     /// The page section it sits in (heading-text matches prefer the same section).
-    section: Section,
+    pub(super) section: Section,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Section {
+pub(super) enum Section {
     Intro,
     Params,
     Examples,
@@ -120,7 +120,7 @@ enum Section {
     Other,
 }
 
-fn section_of(text: &str, level: usize) -> Option<Section> {
+pub(super) fn section_of(text: &str, level: usize) -> Option<Section> {
     let t = text::plain(text).to_lowercase();
     let t = t.trim();
     if t.starts_with("returned data") || t == "return data" || t.starts_with("returned value") {
@@ -153,7 +153,7 @@ fn section_of(text: &str, level: usize) -> Option<Section> {
 }
 
 /// The anchor YFM derives from a heading without `{#anchor}`.
-fn slug(text: &str) -> String {
+pub(super) fn slug(text: &str) -> String {
     text::plain(text)
         .to_lowercase()
         .split_whitespace()
@@ -280,21 +280,7 @@ pub fn transcribe(
     includes: &dyn Fn(&str) -> Option<String>,
     commit: &str,
 ) -> Transcription {
-    let mut p = Page {
-        method,
-        path: page_path,
-        includes,
-        diags: Vec::new(),
-        notes: Vec::new(),
-        names: Names::new(method),
-        types: Vec::new(),
-        nested: Vec::new(),
-        loaded: BTreeSet::new(),
-        unmapped: BTreeSet::new(),
-        tables: Vec::new(),
-        stats: Stats::default(),
-        section: Section::Params,
-    };
+    let mut p = Page::new(method, page_path, includes);
     let m = p.run(page_text, commit);
     Transcription {
         method: m,
@@ -306,29 +292,31 @@ pub fn transcribe(
     }
 }
 
-struct Page<'a> {
-    method: &'a str,
-    path: &'a str,
-    includes: &'a dyn Fn(&str) -> Option<String>,
-    diags: Vec<Diagnostic>,
-    notes: Vec<Diagnostic>,
-    names: Names,
-    types: Vec<TypeDef>,
-    nested: Vec<Nested>,
+/// The state of transcribing one page (a method's, or an event's: [`super::event`]).
+pub(super) struct Page<'a> {
+    /// The method or event name the page documents.
+    pub(super) method: &'a str,
+    pub(super) path: &'a str,
+    pub(super) includes: &'a dyn Fn(&str) -> Option<String>,
+    pub(super) diags: Vec<Diagnostic>,
+    pub(super) notes: Vec<Diagnostic>,
+    pub(super) names: Names,
+    pub(super) types: Vec<TypeDef>,
+    pub(super) nested: Vec<Nested>,
     /// Foreign pages whose tables were loaded.
-    loaded: BTreeSet<String>,
-    unmapped: BTreeSet<String>,
-    tables: Vec<TableCount>,
-    stats: Stats,
+    pub(super) loaded: BTreeSet<String>,
+    pub(super) unmapped: BTreeSet<String>,
+    pub(super) tables: Vec<TableCount>,
+    pub(super) stats: Stats,
     /// The section whose rows are being transcribed.
-    section: Section,
+    pub(super) section: Section,
 }
 
 /// A row read as a field, before it becomes a [`Field`].
-struct RowField {
-    cell: NameCell,
-    desc: String,
-    line: usize,
+pub(super) struct RowField {
+    pub(super) cell: NameCell,
+    pub(super) desc: String,
+    pub(super) line: usize,
 }
 
 /// `UF_...`, `UF_*`: a row documenting a family of keys, not one field.
@@ -337,7 +325,7 @@ fn is_pattern_name(name: &str) -> bool {
 }
 
 /// Rows documenting a family of keys (they go into the type's description).
-fn pattern_rows(rows: &[Row]) -> usize {
+pub(super) fn pattern_rows(rows: &[Row]) -> usize {
     data_rows(rows)
         .iter()
         .filter(|r| {
@@ -354,8 +342,31 @@ fn pattern_note(rf: &RowField, ctx: &LinkCtx) -> String {
     format!("`{}`: {}", rf.cell.name, text::clean_md(&rf.desc, ctx))
 }
 
-impl Page<'_> {
-    fn diag(&mut self, file: &str, line: usize, path: &str, message: impl Into<String>) {
+impl<'a> Page<'a> {
+    /// A fresh page of `method` (a method or event name) at docs path `path`.
+    pub(super) fn new(
+        method: &'a str,
+        path: &'a str,
+        includes: &'a dyn Fn(&str) -> Option<String>,
+    ) -> Page<'a> {
+        Page {
+            method,
+            path,
+            includes,
+            diags: Vec::new(),
+            notes: Vec::new(),
+            names: Names::new(method),
+            types: Vec::new(),
+            nested: Vec::new(),
+            loaded: BTreeSet::new(),
+            unmapped: BTreeSet::new(),
+            tables: Vec::new(),
+            stats: Stats::default(),
+            section: Section::Params,
+        }
+    }
+
+    pub(super) fn diag(&mut self, file: &str, line: usize, path: &str, message: impl Into<String>) {
         let loc = if path.is_empty() {
             self.method.to_string()
         } else {
@@ -369,7 +380,7 @@ impl Page<'_> {
         });
     }
 
-    fn note(&mut self, file: &str, line: usize, path: &str, message: impl Into<String>) {
+    pub(super) fn note(&mut self, file: &str, line: usize, path: &str, message: impl Into<String>) {
         let before = self.diags.len();
         self.diag(file, line, path, message);
         if let Some(d) = self.diags.pop() {
@@ -378,7 +389,7 @@ impl Page<'_> {
         debug_assert_eq!(before, self.diags.len());
     }
 
-    fn link_ctx(&self, page: &str, defs: &BTreeMap<String, String>) -> LinkCtx {
+    pub(super) fn link_ctx(&self, page: &str, defs: &BTreeMap<String, String>) -> LinkCtx {
         LinkCtx {
             page_path: page.to_string(),
             base_url: BASE_URL.to_string(),
@@ -387,7 +398,7 @@ impl Page<'_> {
     }
 
     /// Replaces includes by their content (ignored ones dropped).
-    fn expand(&mut self, blocks: Vec<Block>, page: &str, depth: usize) -> Vec<Block> {
+    pub(super) fn expand(&mut self, blocks: Vec<Block>, page: &str, depth: usize) -> Vec<Block> {
         let mut out = Vec::new();
         for b in blocks {
             match b {
@@ -886,7 +897,7 @@ impl Page<'_> {
     }
 
     /// The H1 without the method name (and without a wrong method-like name).
-    fn title(&mut self, h1: &str) -> String {
+    pub(super) fn title(&mut self, h1: &str) -> String {
         let page = self.path.to_string();
         let plain = text::plain(h1);
         let mut words = Vec::new();
@@ -915,7 +926,7 @@ impl Page<'_> {
     }
 
     /// Reads the data rows of a field table.
-    fn read_rows(
+    pub(super) fn read_rows(
         &mut self,
         rows: &[Row],
         page: &str,
@@ -952,7 +963,7 @@ impl Page<'_> {
 
     /// Turns a row into a field; links object rows to nested tables.
     /// `fallback` names a linked type whose heading says nothing.
-    fn make_field(
+    pub(super) fn make_field(
         &mut self,
         rf: RowField,
         page: &str,
@@ -1502,7 +1513,7 @@ fn infer(v: Option<&serde_json::Value>) -> (String, &'static str) {
 }
 
 /// The Markdown text of a note's blocks.
-fn note_text(blocks: &[Block]) -> String {
+pub(super) fn note_text(blocks: &[Block]) -> String {
     let mut out = Vec::new();
     for b in blocks {
         match b {
@@ -1515,7 +1526,7 @@ fn note_text(blocks: &[Block]) -> String {
 }
 
 /// Rows after the header (a first row of bold labels).
-fn data_rows(rows: &[Row]) -> &[Row] {
+pub(super) fn data_rows(rows: &[Row]) -> &[Row] {
     match rows.first() {
         Some(h) if is_header(h) => &rows[1..],
         _ => rows,
@@ -1547,7 +1558,7 @@ fn is_header(row: &Row) -> bool {
 }
 
 /// Whether a table lists fields (`**NAME**` in the first cell of most rows).
-fn is_fields_table(rows: &[Row]) -> bool {
+pub(super) fn is_fields_table(rows: &[Row]) -> bool {
     let data = data_rows(rows);
     let named = data
         .iter()

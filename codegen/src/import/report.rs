@@ -157,11 +157,42 @@ pub struct MethodLine {
     pub counts: Counts,
 }
 
+/// One event's line of the report.
+#[derive(Debug, Clone)]
+pub struct EventLine {
+    /// The event.
+    pub event: String,
+    /// Keys of `data`.
+    pub data_keys: usize,
+    /// Fields of its named object types.
+    pub fields: usize,
+    /// Delivery examples.
+    pub examples: usize,
+}
+
+impl EventLine {
+    /// Counts an event.
+    pub fn new(e: &crate::spec::model::Event) -> EventLine {
+        EventLine {
+            event: e.event.clone(),
+            data_keys: e.data.len(),
+            fields: e
+                .types
+                .iter()
+                .map(|t| t.fields.as_ref().map_or(0, Vec::len))
+                .sum(),
+            examples: e.examples.len(),
+        }
+    }
+}
+
 /// Everything one import run reports.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     /// Per method, in order.
     pub methods: Vec<MethodLine>,
+    /// Per event, in order.
+    pub events: Vec<EventLine>,
     /// Example statistics over all pages.
     pub examples: Stats,
     /// Every patch and what became of it.
@@ -225,6 +256,16 @@ impl fmt::Display for Report {
             total.resp,
             total.err
         )?;
+        for e in &self.events {
+            writeln!(
+                f,
+                "{:width$}  event: data keys {}, fields {}, delivery examples {}",
+                e.event, e.data_keys, e.fields, e.examples
+            )?;
+        }
+        if !self.events.is_empty() {
+            writeln!(f, "total: {} events", self.events.len())?;
+        }
         let e = &self.examples;
         writeln!(
             f,

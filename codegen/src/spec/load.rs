@@ -2,7 +2,8 @@
 //! every fault as a located [`Diagnostic`] rather than stopping at the first.
 //!
 //! A spec directory holds `api.yaml` (model [`Api`]), `methods/**/*.yaml` (one
-//! [`Method`] each) and optionally `types/*.yaml` (one shared [`TypeDef`] each).
+//! [`Method`] each), optionally `types/*.yaml` (one shared [`TypeDef`] each) and
+//! `events/**/*.yaml` (one inbound [`Event`] each).
 //! `patches/` belongs to the importer and `schema/` to editors; both are ignored here.
 //! No input makes the loader panic: unreadable entries, non-UTF-8 bytes, empty files,
 //! directories named `*.yaml` and symlink loops all become diagnostics.
@@ -15,16 +16,16 @@ use serde::de::DeserializeOwned;
 use serde_yaml::Value;
 
 use super::locate::{self, PathSeg};
-use super::model::{Api, Method, TypeDef};
+use super::model::{Api, Event, Method, TypeDef};
 use super::validate::{self, Input, Unit};
-use super::{MethodFile, Spec};
+use super::{EventFile, MethodFile, Spec};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 
 /// How deep `methods/` may nest before the walk gives up (it is two levels in practice).
 const MAX_DEPTH: usize = 16;
 
 /// Loads and validates a spec directory: every fault in every file, or the spec with
-/// its methods sorted by name and its shared types sorted by name.
+/// its methods, shared types and events each sorted by name.
 pub fn load(dir: &Path) -> Result<Spec, Diagnostics> {
     let mut diags = Vec::new();
     let api = read_file::<Api>(dir, Path::new("api.yaml"), Kind::Api, &mut diags);
@@ -36,10 +37,15 @@ pub fn load(dir: &Path) -> Result<Spec, Diagnostics> {
         .iter()
         .filter_map(|p| read_file(dir, p, Kind::Type, &mut diags))
         .collect();
+    let events: Vec<Loaded<Event>> = find_yaml(dir, "events", true, &mut diags)
+        .iter()
+        .filter_map(|p| read_file(dir, p, Kind::Event, &mut diags))
+        .collect();
     let input = Input {
         api: api.as_ref().map(Loaded::unit),
         methods: methods.iter().map(Loaded::unit).collect(),
         types: types.iter().map(Loaded::unit).collect(),
+        events: events.iter().map(Loaded::unit).collect(),
     };
     diags.extend(validate::validate(&input));
     Diagnostics(diags).into_result()?;
@@ -62,10 +68,19 @@ pub fn load(dir: &Path) -> Result<Spec, Diagnostics> {
     methods.sort_by(|a, b| a.method.method.cmp(&b.method.method));
     let mut types: Vec<TypeDef> = types.into_iter().map(|l| l.value).collect();
     types.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut events: Vec<EventFile> = events
+        .into_iter()
+        .map(|l| EventFile {
+            path: l.path,
+            event: l.value,
+        })
+        .collect();
+    events.sort_by(|a, b| a.event.event.cmp(&b.event.event));
     Ok(Spec {
         api: api.value,
         methods,
         types,
+        events,
     })
 }
 
@@ -93,6 +108,7 @@ enum Kind {
     Api,
     Method,
     Type,
+    Event,
 }
 
 impl Kind {
@@ -105,6 +121,9 @@ impl Kind {
                  `result`, ...)"
             }
             Kind::Type => "one named type (`name`, and `fields` or `values`)",
+            Kind::Event => {
+                "one event (`event`, `source`, `title`, `summary`, `scope`, `data`, ...)"
+            }
         }
     }
 
@@ -114,6 +133,7 @@ impl Kind {
             Kind::Api => None,
             Kind::Method => Some("method"),
             Kind::Type => Some("name"),
+            Kind::Event => Some("event"),
         }
     }
 }
@@ -324,7 +344,8 @@ fn read_text(dir: &Path, rel: &Path, kind: Kind) -> Result<String, Fault> {
             return Err(Fault::new(
                 None,
                 "missing: a spec directory holds `api.yaml` (service-wide facts), \
-                 `methods/<scope>/<method>.yaml` and optionally `types/<Name>.yaml`",
+                 `methods/<scope>/<method>.yaml` and optionally `types/<Name>.yaml` and \
+                 `events/<scope>/<event>.yaml`",
             ));
         }
         Err(e) => return Err(Fault::new(None, format!("cannot read the file: {e}"))),

@@ -20,6 +20,17 @@ pub struct Spec {
     pub methods: Vec<MethodFile>,
     /// Shared named types from `spec/types/*.yaml`, sorted by name.
     pub types: Vec<TypeDef>,
+    /// Every event file, sorted by event name.
+    pub events: Vec<EventFile>,
+}
+
+/// One event and the file it came from.
+#[derive(Debug, Clone)]
+pub struct EventFile {
+    /// Path relative to the spec directory, e.g. `events/crm/onCrmActivityAdd.yaml`.
+    pub path: PathBuf,
+    /// The event.
+    pub event: Event,
 }
 
 /// One method and the file it came from.

@@ -17,6 +17,11 @@ pub struct Api {
     pub docs: DocsPin,
     /// Errors any method may return (the docs' `_includes/system-errors.md`).
     pub system_errors: Vec<ErrorDoc>,
+    /// The `auth` keys of every event delivery (the docs'
+    /// `_includes/auth-params-in-events.md`); documented only, the runtime's hand-written
+    /// `Auth` reads them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_auth: Vec<Field>,
 }
 
 /// Which upstream docs commit the spec reflects.
@@ -78,6 +83,48 @@ pub struct Method {
     /// Documented JSON examples.
     #[serde(default, skip_serializing_if = "Examples::is_empty")]
     pub examples: Examples,
+}
+
+/// One inbound event: `spec/events/<first scope>/<event>.yaml`.
+///
+/// Bitrix24 POSTs a delivery to every handler bound to the event (form-encoded: `event`,
+/// `data[...]`, `ts`, `auth[...]`); `data` holds the keys listed here, `auth` the
+/// service-wide keys of [`Api::event_auth`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// The event name as documented, e.g. `onCrmActivityAdd` (deliveries send it in any
+    /// case, e.g. `ONCRMACTIVITYADD`).
+    pub event: String,
+    /// Where this event was transcribed from.
+    pub source: Source,
+    /// The page title (H1) without the event name.
+    pub title: String,
+    /// One-sentence summary (the first paragraph of the page).
+    pub summary: String,
+    /// Further description from the page, Markdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// OAuth scope the application needs to subscribe, e.g. `crm`.
+    pub scope: String,
+    /// Who can subscribe, as the docs say it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<String>,
+    /// Methods that bind a handler to the event, e.g. `event.bind`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bind: Vec<String>,
+    /// What the docs say about `data` as a whole, Markdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_description: Option<String>,
+    /// The keys of the delivery's `data`, in documented order (e.g. `FIELDS`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data: Vec<Field>,
+    /// Named types local to this event: nested objects and enums.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<TypeDef>,
+    /// Documented deliveries as JSON (`event`, `data`, `ts`, `auth`), kept as text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<Example>,
 }
 
 /// Provenance: the upstream page a method or type was transcribed from.

@@ -16,7 +16,9 @@ use serde_json::Value;
 
 use super::Spec;
 use super::locate::{self, PathSeg};
-use super::model::{Api, EnumRepr, ErrorDoc, Example, Field, Method, Source, TypeDef, WireFormat};
+use super::model::{
+    Api, EnumRepr, ErrorDoc, Event, Example, Field, Method, Source, TypeDef, WireFormat,
+};
 use super::types::{Scalar, TypeError, TypeExpr};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::naming;
@@ -41,18 +43,21 @@ pub struct Input<'a> {
     pub methods: Vec<Unit<'a, Method>>,
     /// Every shared type file (`types/<Name>.yaml`).
     pub types: Vec<Unit<'a, TypeDef>>,
+    /// Every event file (`events/<scope>/<event>.yaml`).
+    pub events: Vec<Unit<'a, Event>>,
 }
 
 /// Runs every rule over `input`; the faults in no particular order.
 pub fn validate(input: &Input<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let shared = shared_table(input);
     if let Some(api) = &input.api {
         check_api(
             &mut Report::new(api.file, api.source, "", &mut out),
             api.value,
+            &shared,
         );
     }
-    let shared = shared_table(input);
     check_shared_types(input, &shared, &mut out);
     let duplicates = check_method_names(input, &mut out);
     let all: BTreeSet<&str> = input
@@ -68,6 +73,15 @@ pub fn validate(input: &Input<'_>) -> Vec<Diagnostic> {
     for unit in &input.methods {
         let mut r = Report::new(unit.file, unit.source, &unit.value.method, &mut out);
         check_method(&mut r, unit.file, unit.value, &cx);
+    }
+    let event_duplicates = check_event_names(input, &mut out);
+    let cx = Context {
+        duplicates: &event_duplicates,
+        ..cx
+    };
+    for unit in &input.events {
+        let mut r = Report::new(unit.file, unit.source, &unit.value.event, &mut out);
+        check_event(&mut r, unit.file, unit.value, &cx);
     }
     out
 }
@@ -85,6 +99,7 @@ pub fn validate_spec(spec: &Spec) -> Diagnostics {
         .map(|t| PathBuf::from(format!("types/{}.yaml", t.name)))
         .collect();
     let type_texts: Vec<Option<String>> = spec.types.iter().map(to_yaml).collect();
+    let event_texts: Vec<Option<String>> = spec.events.iter().map(|e| to_yaml(&e.event)).collect();
     let input = Input {
         api: Some(Unit {
             file: Path::new("api.yaml"),
@@ -109,6 +124,16 @@ pub fn validate_spec(spec: &Spec) -> Diagnostics {
                 file: p,
                 source: s.as_deref(),
                 value: t,
+            })
+            .collect(),
+        events: spec
+            .events
+            .iter()
+            .zip(&event_texts)
+            .map(|(e, t)| Unit {
+                file: &e.path,
+                source: t.as_deref(),
+                value: &e.event,
             })
             .collect(),
     };
@@ -297,6 +322,8 @@ fn shared_table<'a>(input: &Input<'a>) -> Table<'a> {
 struct Scope<'s, 'a> {
     local: Option<&'s Table<'a>>,
     shared: &'s Table<'a>,
+    /// Whose the local types are, in messages (`this method`, `this event`).
+    owner: &'static str,
 }
 
 impl<'s, 'a> Scope<'s, 'a> {
@@ -325,7 +352,11 @@ impl<'s, 'a> Scope<'s, 'a> {
         let shared: Vec<&str> = self.shared.keys().copied().collect();
         let mut known = Vec::new();
         if !local.is_empty() {
-            known.push(format!("{} (this method)", ticked(local.iter().copied())));
+            known.push(format!(
+                "{} ({})",
+                ticked(local.iter().copied()),
+                self.owner
+            ));
         }
         if !shared.is_empty() {
             known.push(format!("{} (spec/types)", ticked(shared.iter().copied())));
@@ -351,13 +382,25 @@ impl<'s, 'a> Scope<'s, 'a> {
 // ---------------------------------------------------------------------------------------
 // api.yaml and provenance
 
-fn check_api(r: &mut Report<'_, '_>, api: &Api) {
+fn check_api(r: &mut Report<'_, '_>, api: &Api, shared: &Table<'_>) {
     check_commit(
         r,
         &[PathSeg::key("docs"), PathSeg::key("commit")],
         &api.docs.commit,
     );
     check_errors(r, &[PathSeg::key("system_errors")], &api.system_errors);
+    let scope = Scope {
+        local: None,
+        shared,
+        owner: "this method",
+    };
+    check_fields(
+        r,
+        &[PathSeg::key("event_auth")],
+        "`auth` key",
+        &api.event_auth,
+        scope,
+    );
 }
 
 fn is_commit(s: &str) -> bool {
@@ -511,13 +554,14 @@ fn check_method_names<'a>(input: &Input<'a>, out: &mut Vec<Diagnostic>) -> BTree
 // ---------------------------------------------------------------------------------------
 // One method
 
-/// What the method rules need to know about the other files.
+/// What the method and event rules need to know about the other files.
+#[derive(Clone, Copy)]
 struct Context<'s, 'a> {
     /// Shared types.
     shared: &'s Table<'a>,
     /// Every method name.
     all: &'s BTreeSet<&'a str>,
-    /// Files already reported as duplicates of another method file.
+    /// Files already reported as duplicates of another file of their kind.
     duplicates: &'s BTreeSet<&'a Path>,
 }
 
@@ -547,6 +591,7 @@ fn check_method(r: &mut Report<'_, '_>, file: &Path, m: &Method, cx: &Context<'_
     let scope = Scope {
         local: Some(&local),
         shared,
+        owner: "this method",
     };
     let params = check_fields(r, &[PathSeg::key("params")], "parameter", &m.params, scope);
     let result = check_type_expr(
@@ -556,7 +601,13 @@ fn check_method(r: &mut Report<'_, '_>, file: &Path, m: &Method, cx: &Context<'_
         scope,
     );
     check_type_defs(r, m, scope, all);
-    check_unused_types(r, m, &params, result.as_ref(), &local);
+    check_unused_types(
+        r,
+        &m.types,
+        params.iter().flatten().chain(result.as_ref()),
+        &local,
+        "no parameter, the result, or a type they use refers to it",
+    );
     if let Some(list) = &m.list {
         check_list(r, list, result.as_ref(), scope);
     }
@@ -968,19 +1019,20 @@ fn variant_name(
     Some(variant)
 }
 
-/// Local types no parameter, result or reachable type refers to.
-fn check_unused_types(
+/// Local types that nothing reachable from `roots` (parameters and result, or data
+/// keys) refers to; `why` ends the message.
+fn check_unused_types<'t>(
     r: &mut Report<'_, '_>,
-    m: &Method,
-    params: &[Option<TypeExpr>],
-    result: Option<&TypeExpr>,
+    types: &[TypeDef],
+    roots: impl Iterator<Item = &'t TypeExpr>,
     local: &Table<'_>,
+    why: &str,
 ) {
     let mut reached: BTreeSet<String> = BTreeSet::new();
     let mut todo: Vec<String> = Vec::new();
     let visit =
         |t: &TypeExpr, todo: &mut Vec<String>| t.for_each_named(&mut |n| todo.push(n.to_owned()));
-    for t in params.iter().flatten().chain(result) {
+    for t in roots {
         visit(t, &mut todo);
     }
     while let Some(name) = todo.pop() {
@@ -995,13 +1047,12 @@ fn check_unused_types(
             }
         }
     }
-    for (i, def) in m.types.iter().enumerate() {
+    for (i, def) in types.iter().enumerate() {
         if !reached.contains(&def.name) {
             r.error(
                 &[PathSeg::key("types"), PathSeg::item(i, def.name.as_str())],
                 format!(
-                    "unused type `{}`: no parameter, the result, or a type they use refers to \
-                     it; remove it or refer to it",
+                    "unused type `{}`: {why}; remove it or refer to it",
                     def.name
                 ),
             );
@@ -1016,6 +1067,7 @@ fn check_shared_types(input: &Input<'_>, shared: &Table<'_>, out: &mut Vec<Diagn
     let scope = Scope {
         local: None,
         shared,
+        owner: "this method",
     };
     let mut first: BTreeMap<&str, &Path> = BTreeMap::new();
     let mut sorted: Vec<&Unit<'_, TypeDef>> = input.types.iter().collect();
@@ -1053,7 +1105,8 @@ fn check_shared_types(input: &Input<'_>, shared: &Table<'_>, out: &mut Vec<Diagn
             r.error(
                 &[PathSeg::key("name")],
                 format!(
-                    "unused shared type `{}`: no method refers to it; remove it or refer to it",
+                    "unused shared type `{}`: no method or event refers to it; remove it or \
+                     refer to it",
                     def.name
                 ),
             );
@@ -1079,6 +1132,16 @@ fn shared_uses(input: &Input<'_>, shared: &Table<'_>) -> BTreeSet<String> {
             push(&f.ty, &mut todo);
         }
         push(&m.result.ty, &mut todo);
+    }
+    for unit in &input.events {
+        let e = unit.value;
+        for f in e
+            .data
+            .iter()
+            .chain(e.types.iter().flat_map(|t| t.fields.iter().flatten()))
+        {
+            push(&f.ty, &mut todo);
+        }
     }
     let mut reached = BTreeSet::new();
     while let Some(name) = todo.pop() {
@@ -1509,11 +1572,46 @@ impl Fit<'_, '_> {
                 describe(v)
             ));
         };
-        info.typed_fields()
+        Self::members(self, o, info.typed_fields(), &ty.to_string(), path)
+    }
+
+    /// An object with `fields` (of the parsed `types`): known keys checked, unknown ones
+    /// kept; `what` names it in messages.
+    fn object(
+        &self,
+        v: &Value,
+        fields: &[Field],
+        types: &[Option<TypeExpr>],
+        what: &str,
+        path: &str,
+    ) -> Result<(), String> {
+        let Value::Object(o) = v else {
+            return Err(format!(
+                "{path}: expected {what} (an object), found {}",
+                describe(v)
+            ));
+        };
+        self.members(
+            o,
+            fields.iter().zip(types.iter().map(Option::as_ref)),
+            what,
+            path,
+        )
+    }
+
+    fn members<'f>(
+        &self,
+        o: &serde_json::Map<String, Value>,
+        fields: impl Iterator<Item = (&'f Field, Option<&'f TypeExpr>)>,
+        what: &str,
+        path: &str,
+    ) -> Result<(), String> {
+        fields
+            .into_iter()
             .try_for_each(|(f, t)| match (o.get(&f.name), t) {
                 (Some(x), Some(t)) => self.field(x, t, f.required, &json_key(path, &f.name)),
                 (None, Some(t)) if f.required && !matches!(t, TypeExpr::Nullable(_)) => Err(
-                    format!("{path}: missing the required field `{}` of {ty}", f.name),
+                    format!("{path}: missing the required field `{}` of {what}", f.name),
                 ),
                 _ => Ok(()),
             })
@@ -1576,6 +1674,360 @@ fn scalar_fits(s: Scalar, v: &Value) -> bool {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Events
+
+/// Why `name` is not a valid event name, if it is not.
+fn event_name_fault(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("the event name is empty".into());
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Some(format!(
+            "invalid event name `{name}`: ASCII letters, digits and `_` only (names look like \
+             `onCrmActivityAdd`)"
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    if !lower.starts_with("on") || lower.len() < 3 {
+        return Some(format!(
+            "invalid event name `{name}`: event names start with `on` (`onCrmActivityAdd`, \
+             `ONAPPINSTALL`)"
+        ));
+    }
+    None
+}
+
+/// The folder of an event: its (first) scope, when usable as a folder name.
+fn event_folder(scope: &str) -> Option<&str> {
+    let first = scope.split(',').next().unwrap_or("").trim();
+    (!first.is_empty()
+        && first
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    .then_some(first)
+}
+
+/// The file an event must live in, when its scope names a folder.
+fn expected_event_file(e: &Event) -> Option<String> {
+    event_folder(&e.scope).map(|f| format!("events/{f}/{}.yaml", e.event))
+}
+
+/// Events defined twice (names compared ignoring ASCII case, as deliveries are matched)
+/// or colliding in Rust; returns the files reported as duplicates.
+fn check_event_names<'a>(input: &Input<'a>, out: &mut Vec<Diagnostic>) -> BTreeSet<&'a Path> {
+    if !input.events.is_empty() {
+        for unit in &input.methods {
+            let m = unit.value;
+            let first = m.method.split('.').next().unwrap_or("");
+            if naming::module(first) == "events" {
+                Report::new(unit.file, unit.source, &m.method, out).error(
+                    &[PathSeg::key("method")],
+                    format!(
+                        "method `{}` would live in the module `events`, which holds the \
+                         spec's inbound events; the two cannot share it",
+                        m.method
+                    ),
+                );
+            }
+        }
+    }
+    let mut by_name: BTreeMap<String, (&str, &Path)> = BTreeMap::new();
+    let mut by_rust: BTreeMap<String, (&str, &Path)> = BTreeMap::new();
+    let mut duplicates = BTreeSet::new();
+    let mut sorted: Vec<&Unit<'a, Event>> = input.events.iter().collect();
+    sorted.sort_by_key(|u| {
+        (
+            expected_event_file(u.value).as_deref() != Some(slash(u.file).as_str()),
+            u.file,
+        )
+    });
+    for unit in sorted {
+        let e = unit.value;
+        if event_name_fault(&e.event).is_some() {
+            continue;
+        }
+        let mut r = Report::new(unit.file, unit.source, &e.event, out);
+        let at = [PathSeg::key("event")];
+        if let Some((first, file)) = by_name.get(&e.event.to_ascii_lowercase()) {
+            let same = if *first == e.event {
+                String::new()
+            } else {
+                format!(
+                    " as `{first}` (deliveries are matched ignoring case, so they are one event)"
+                )
+            };
+            r.error(
+                &at,
+                format!(
+                    "event `{}` is defined twice: also in `{}`{same}; keep exactly one file per \
+                     event",
+                    e.event,
+                    slash(file)
+                ),
+            );
+            duplicates.insert(unit.file);
+            continue;
+        }
+        by_name.insert(e.event.to_ascii_lowercase(), (&e.event, unit.file));
+        for rust in [naming::event_type(&e.event), naming::event_module(&e.event)] {
+            if let Some((first, file)) = by_rust.get(&rust) {
+                r.error(
+                    &at,
+                    format!(
+                        "events `{first}` (`{}`) and `{}` both become the Rust name `{rust}`; \
+                         rename one of them",
+                        slash(file),
+                        e.event
+                    ),
+                );
+                duplicates.insert(unit.file);
+            } else {
+                by_rust.insert(rust, (&e.event, unit.file));
+            }
+        }
+    }
+    duplicates
+}
+
+fn check_event(r: &mut Report<'_, '_>, file: &Path, e: &Event, cx: &Context<'_, '_>) {
+    let at = [PathSeg::key("event")];
+    match event_name_fault(&e.event) {
+        Some(fault) => r.error(&at, fault),
+        None if cx.duplicates.contains(file) => {}
+        None => {
+            if let Some(expected) = expected_event_file(e) {
+                let actual = slash(file);
+                if actual != expected {
+                    r.error(
+                        &at,
+                        format!(
+                            "event `{}` is in `{actual}`, but each event lives in \
+                             `events/<first scope>/<event>.yaml`: move it to `{expected}`",
+                            e.event
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if event_folder(&e.scope).is_none() {
+        r.error(
+            &[PathSeg::key("scope")],
+            format!(
+                "scope `{}` names no folder: expected the OAuth scope needed to subscribe, \
+                 e.g. `crm` (the file lives in `events/<scope>/`)",
+                e.scope
+            ),
+        );
+    }
+    check_source(r, &e.source);
+    let local = table(&e.types);
+    let scope = Scope {
+        local: Some(&local),
+        shared: cx.shared,
+        owner: "this event",
+    };
+    let data = check_fields(r, &[PathSeg::key("data")], "data key", &e.data, scope);
+    let reserved = [naming::event_type(&e.event), naming::event_data(&e.event)];
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, def) in e.types.iter().enumerate() {
+        let at = [PathSeg::key("types"), PathSeg::item(i, def.name.as_str())];
+        check_type_def(r, &at, def, scope);
+        if let Some(&first) = seen.get(def.name.as_str()) {
+            let other = r.place(&[
+                PathSeg::key("types"),
+                PathSeg::item(first, def.name.as_str()),
+            ]);
+            r.error(
+                &key(&at, "name"),
+                format!(
+                    "type `{}` is defined twice in this event (first at {other}); rename or \
+                     remove one",
+                    def.name
+                ),
+            );
+        } else {
+            seen.insert(&def.name, i);
+        }
+        if reserved.contains(&naming::type_name(&def.name)) {
+            r.error(
+                &key(&at, "name"),
+                format!(
+                    "type `{}` has the name of a type generated for the event (`{}` marks the \
+                     event, `{}` is its data) in the same module; rename the type",
+                    def.name, reserved[0], reserved[1]
+                ),
+            );
+        }
+    }
+    check_unused_types(
+        r,
+        &e.types,
+        data.iter().flatten(),
+        &local,
+        "no data key, or a type they use, refers to it",
+    );
+    check_bind(r, e, cx.all);
+    check_deliveries(r, e, &data, scope);
+}
+
+/// `bind` names methods: valid names, listed once, and methods of the spec when the spec
+/// has methods of that namespace.
+fn check_bind(r: &mut Report<'_, '_>, e: &Event, all: &BTreeSet<&str>) {
+    let mut seen = BTreeSet::new();
+    for (i, b) in e.bind.iter().enumerate() {
+        let at = [PathSeg::key("bind"), PathSeg::item(i, b.as_str())];
+        if let Some(fault) = method_name_fault(b) {
+            r.error(&at, fault);
+            continue;
+        }
+        if !seen.insert(b.as_str()) {
+            r.error(&at, format!("`{b}` is listed twice; remove one"));
+            continue;
+        }
+        let first = b.split('.').next().unwrap_or("");
+        let namespace: Vec<&str> = all
+            .iter()
+            .copied()
+            .filter(|m| m.split('.').next() == Some(first))
+            .collect();
+        if !all.contains(b.as_str()) && !namespace.is_empty() {
+            r.error(
+                &at,
+                format!(
+                    "`{b}` is not a method of the spec, which has {} of `{first}.*`.{}",
+                    ticked(namespace.iter().copied()),
+                    suggestion(b, namespace.iter().copied())
+                ),
+            );
+        }
+    }
+}
+
+/// The `auth` keys the runtime requires of every delivery (`bitrix24_runtime::event::Auth`),
+/// as non-empty strings.
+const DELIVERY_AUTH: [&str; 5] = [
+    "domain",
+    "client_endpoint",
+    "server_endpoint",
+    "member_id",
+    "application_token",
+];
+
+/// Delivery examples: JSON objects of this event, with an `auth` object and `data` that
+/// fits the data keys.
+fn check_deliveries(
+    r: &mut Report<'_, '_>,
+    e: &Event,
+    data: &[Option<TypeExpr>],
+    scope: Scope<'_, '_>,
+) {
+    for (i, ex) in e.examples.iter().enumerate() {
+        let at = [PathSeg::key("examples"), PathSeg::index(i)];
+        let Some(v) = parse_example(r, &at, ex) else {
+            continue;
+        };
+        let json_at = key(&at, "json");
+        let Some(o) = v.as_object() else {
+            r.error(
+                &json_at,
+                format!(
+                    "a delivery example must be a JSON object with `event`, `data`, `ts` and \
+                     `auth`, found {}",
+                    describe(&v)
+                ),
+            );
+            continue;
+        };
+        match o.get("event") {
+            Some(Value::String(name)) if name.eq_ignore_ascii_case(&e.event) => {}
+            Some(Value::String(name)) => r.error(
+                &json_at,
+                format!(
+                    "$.event: the delivery example is of event `{name}`, not `{}` (compared \
+                     ignoring case); fix the example or move it to that event's file",
+                    e.event
+                ),
+            ),
+            Some(other) => r.error(
+                &json_at,
+                format!(
+                    "$.event: expected the event name as a string, found {}",
+                    describe(other)
+                ),
+            ),
+            None => r.error(&json_at, "$: the delivery example has no `event` key"),
+        }
+        match o.get("auth") {
+            Some(Value::Object(auth)) => {
+                let missing: Vec<&str> = DELIVERY_AUTH
+                    .iter()
+                    .copied()
+                    .filter(|k| {
+                        auth.get(*k)
+                            .and_then(Value::as_str)
+                            .is_none_or(str::is_empty)
+                    })
+                    .collect();
+                if !missing.is_empty() && ex.skip_round_trip.is_none() {
+                    r.error(
+                        &json_at,
+                        format!(
+                            "$.auth: lacks {}, which every delivery carries (the runtime refuses \
+                             one without them), so the example cannot round-trip; add them, or \
+                             set `skip_round_trip` with the reason",
+                            ticked(missing.iter().copied())
+                        ),
+                    );
+                }
+            }
+            Some(other) => r.error(
+                &json_at,
+                format!(
+                    "$.auth: expected an object (the delivery's `auth` keys), found {}",
+                    describe(other)
+                ),
+            ),
+            None => r.error(
+                &json_at,
+                "$: the delivery example has no `auth` object (every delivery carries one, \
+                 with the `application_token` handlers check)",
+            ),
+        }
+        if ex.skip_round_trip.is_some() {
+            continue;
+        }
+        let empty = Value::Object(serde_json::Map::new());
+        let payload = o.get("data").unwrap_or(&empty);
+        let fit = Fit { scope };
+        let known: Vec<&str> = e.data.iter().map(|f| f.name.as_str()).collect();
+        let unknown = payload
+            .as_object()
+            .into_iter()
+            .flat_map(|d| d.keys())
+            .find(|k| !known.contains(&k.as_str()));
+        let fault = match unknown {
+            Some(k) => Some(format!(
+                "{}: unknown data key `{k}` in the delivery example; {}.{}",
+                json_key("$.data", k),
+                if known.is_empty() {
+                    "the event documents no data keys".to_owned()
+                } else {
+                    format!("known data keys: {}", ticked(known.iter().copied()))
+                },
+                suggestion(k, known.iter().copied())
+            )),
+            None => fit
+                .object(payload, &e.data, data, "the event's `data`", "$.data")
+                .err(),
+        };
+        if let Some(m) = fault {
+            r.error(&json_at, m);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1593,6 +2045,7 @@ mod tests {
     struct Files {
         methods: Vec<(PathBuf, String, Method)>,
         types: Vec<(PathBuf, String, TypeDef)>,
+        events: Vec<(PathBuf, String, Event)>,
         api: Option<(String, Api)>,
     }
 
@@ -1601,8 +2054,20 @@ mod tests {
             Files {
                 methods: Vec::new(),
                 types: Vec::new(),
+                events: Vec::new(),
                 api: None,
             }
+        }
+
+        /// An event at `file` (or its right file when `None`) from its full YAML.
+        fn event_at(mut self, file: Option<&str>, text: &str) -> Files {
+            let e: Event = serde_yaml::from_str(text).unwrap();
+            let file = file
+                .map(str::to_owned)
+                .or_else(|| expected_event_file(&e))
+                .unwrap();
+            self.events.push((PathBuf::from(file), text.to_owned(), e));
+            self
         }
 
         fn method(mut self, name: &str, rest: &str) -> Files {
@@ -1655,6 +2120,15 @@ mod tests {
                         file: p,
                         source: Some(t),
                         value: d,
+                    })
+                    .collect(),
+                events: self
+                    .events
+                    .iter()
+                    .map(|(p, t, e)| Unit {
+                        file: p,
+                        source: Some(t),
+                        value: e,
                     })
                     .collect(),
             };
@@ -2009,6 +2483,7 @@ mod tests {
             scope: Scope {
                 local: Some(&local),
                 shared: &shared,
+                owner: "this method",
             },
         };
         let v: Value = serde_json::from_str(json).unwrap();
@@ -2194,6 +2669,144 @@ mod tests {
         assert_eq!(closest("Completely", ["Fields", "EntityType"]), None);
     }
 
+    /// A valid event `onCrmThingAdd` (scope `crm`) with `rest` appended.
+    fn event_yaml(rest: &str) -> String {
+        format!(
+            "event: onCrmThingAdd\nsource:\n  path: a/b.md\n  commit: {COMMIT}\ntitle: T\nsummary: S\n\
+             scope: crm\nbind:\n- event.bind\ndata:\n- name: FIELDS\n  type: Fields\ntypes:\n\
+             - name: Fields\n  fields:\n  - name: ID\n    type: integer\n    required: true\n{rest}"
+        )
+    }
+
+    const DELIVERY: &str = r#"{"event": "ONCRMTHINGADD", "data": {"FIELDS": {"ID": "5"}}, "ts": "1", "auth": {"domain": "d", "client_endpoint": "c", "server_endpoint": "s", "member_id": "m", "application_token": "t"}}"#;
+
+    fn one_event(rest: &str) -> Vec<String> {
+        Files::new().event_at(None, &event_yaml(rest)).run()
+    }
+
+    #[test]
+    fn valid_event_has_no_diagnostics() {
+        let examples = format!("examples:\n- json: '{DELIVERY}'\n");
+        assert_eq!(one_event(&examples), Vec::<String>::new());
+        // `bind` names a method of the spec when the spec has its namespace.
+        let d = Files::new()
+            .method("event.bind", RESULT_INT)
+            .event_at(None, &event_yaml(""))
+            .run();
+        assert_eq!(d, Vec::<String>::new());
+    }
+
+    #[test]
+    fn event_names_and_files() {
+        assert_eq!(event_name_fault("onCrmActivityAdd"), None);
+        assert_eq!(event_name_fault("ONAPPINSTALL"), None);
+        for bad in ["", "on", "crmActivityAdd", "on.crm", "onCrm-Add"] {
+            assert!(event_name_fault(bad).is_some(), "{bad}");
+        }
+        let d = Files::new()
+            .event_at(Some("events/bizproc/onCrmThingAdd.yaml"), &event_yaml(""))
+            .run();
+        assert_one(&d, "move it to `events/crm/onCrmThingAdd.yaml`");
+        // The same event in another case is a duplicate: deliveries ignore case.
+        let upper = event_yaml("").replace("event: onCrmThingAdd", "event: ONCRMTHINGADD");
+        let d = Files::new()
+            .event_at(None, &event_yaml(""))
+            .event_at(None, &upper)
+            .run();
+        assert_one(
+            &d,
+            "events/crm/onCrmThingAdd.yaml:1: onCrmThingAdd › event: event `onCrmThingAdd` is defined twice: also in `events/crm/ONCRMTHINGADD.yaml` as `ONCRMTHINGADD` (deliveries are matched ignoring case",
+        );
+        let d = one_event("").len();
+        assert_eq!(d, 0);
+        let no_scope = event_yaml("").replace("scope: crm", "scope: ''");
+        let d = Files::new()
+            .event_at(Some("events/crm/onCrmThingAdd.yaml"), &no_scope)
+            .run();
+        assert_one(&d, "scope `` names no folder");
+    }
+
+    #[test]
+    fn event_types_and_bind() {
+        let d = one_event("- name: Unused\n  values:\n  - value: A\n");
+        assert_one(
+            &d,
+            "unused type `Unused`: no data key, or a type they use, refers to it",
+        );
+        let clash = event_yaml("").replace("Fields", "OnCrmThingAddData");
+        assert_one(
+            &Files::new().event_at(None, &clash).run(),
+            "has the name of a type generated for the event",
+        );
+        let d = Files::new()
+            .method("event.bind", RESULT_INT)
+            .event_at(None, &event_yaml("").replace("- event.bind", "- event.bnd"))
+            .run();
+        assert_one(
+            &d,
+            "`event.bnd` is not a method of the spec, which has `event.bind` of `event.*`. Did you mean `event.bind`?",
+        );
+        let d = one_event("").len();
+        assert_eq!(d, 0);
+        let d = Files::new()
+            .event_at(
+                None,
+                &event_yaml("").replace("- event.bind", "- event..bind"),
+            )
+            .run();
+        assert_one(&d, "invalid method name `event..bind`");
+        let d = Files::new()
+            .method("events.list", RESULT_INT)
+            .event_at(None, &event_yaml(""))
+            .run();
+        assert_one(&d, "would live in the module `events`");
+    }
+
+    #[test]
+    fn event_deliveries() {
+        let with = |json: &str| one_event(&format!("examples:\n- json: '{json}'\n"));
+        let d = with(&DELIVERY.replace("ONCRMTHINGADD", "onCrmThingUpdate"));
+        assert_one(
+            &d,
+            "$.event: the delivery example is of event `onCrmThingUpdate`, not `onCrmThingAdd`",
+        );
+        let d = with(&DELIVERY.replace(r#""ID": "5""#, r#""ID": "x""#));
+        assert_one(&d, "$.data.FIELDS.ID: expected integer, found \"x\"");
+        let d = with(&DELIVERY.replace(r#""ID": "5""#, r#""NAME": "x""#));
+        assert_one(
+            &d,
+            "$.data.FIELDS: missing the required field `ID` of Fields",
+        );
+        let d = with(&DELIVERY.replace("FIELDS", "FIELD"));
+        assert_one(
+            &d,
+            "$.data.FIELD: unknown data key `FIELD` in the delivery example; known data keys: `FIELDS`. Did you mean `FIELDS`?",
+        );
+        let d = with(&DELIVERY.replace(r#""member_id": "m", "#, ""));
+        assert_one(
+            &d,
+            "$.auth: lacks `member_id`, which every delivery carries",
+        );
+        let d = with(r#"{"event": "onCrmThingAdd", "auth": "t"}"#);
+        assert_one(&d, "$.auth: expected an object");
+        let d = with("[1]");
+        assert_one(&d, "a delivery example must be a JSON object");
+        let d = with(&DELIVERY.replace(r#""event": "ONCRMTHINGADD", "#, ""));
+        assert_one(&d, "$: the delivery example has no `event` key");
+    }
+
+    #[test]
+    fn event_auth_in_api_yaml() {
+        let api = format!(
+            "docs:\n  repository: a/b\n  commit: {COMMIT}\n  date: d\n  base_url: u\nsystem_errors: []\nevent_auth:\n- name: domain\n  type: Text\n"
+        );
+        let d = Files::new().api(&api).run();
+        assert_one(
+            &d,
+            "api.yaml:9: event_auth › domain › type: unknown type `Text`: no named types",
+        );
+    }
+
     #[test]
     fn validate_spec_locates_in_canonical_text() {
         let text = method_yaml(
@@ -2210,6 +2823,7 @@ mod tests {
                 method: serde_yaml::from_str(&text).unwrap(),
             }],
             types: Vec::new(),
+            events: Vec::new(),
         };
         let d = validate_spec(&spec);
         assert_eq!(d.0.len(), 1, "{d}");

@@ -79,13 +79,17 @@ pub enum EventError {
         found: String,
     },
 
-    /// `data` does not match the event's payload type. The source is serde's message,
-    /// e.g. ``missing field `FIELDS` `` or
+    /// `data` does not match the event's payload type. Located by `path`, the key in the
+    /// body's bracket notation where decoding failed (`data[FIELDS][ID]`, or `data` for the
+    /// payload itself); the source is serde's message, e.g. ``missing field `FIELDS` `` or
     /// `invalid value: string "abc", expected an integer (i64) ...`.
-    #[error("could not decode the data of event {event:?}: {source}")]
+    #[error("could not decode the data of event {event:?}: {path}: {source}")]
     Data {
         /// The event name, as sent.
         event: String,
+        /// Where in `data` decoding failed, in bracket notation: `data[FIELDS][ID]` (keys
+        /// cut to 100 characters).
+        path: String,
         /// What did not match.
         #[source]
         source: serde_json::Error,

@@ -49,9 +49,12 @@
 
 use std::fmt;
 
-use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
+
+/// The secret type of the application token and OAuth tokens (from the `secrecy` crate),
+/// re-exported so that callers need no direct dependency to build the expected token.
+pub use secrecy::{ExposeSecret, SecretString};
 
 use crate::wire::Decode;
 
@@ -261,13 +264,19 @@ impl Delivery<Value> {
     ///
     /// # Errors
     ///
-    /// [`EventError::Data`] with serde's message when `data` does not match `D`.
+    /// [`EventError::Data`] with serde's message and the key where it failed
+    /// (`data[FIELDS][ID]`) when `data` does not match `D`.
     pub fn decode_data<D: Decode>(self) -> Result<Delivery<D>, EventError> {
-        let data = match D::decode(self.data) {
+        let mut track = serde_path_to_error::Track::new();
+        let decoded = D::decode(serde_path_to_error::Deserializer::new(
+            self.data, &mut track,
+        ));
+        let data = match decoded {
             Ok(data) => data,
             Err(source) => {
                 return Err(EventError::Data {
                     event: quote(&self.event),
+                    path: form_path(&track.path()),
                     source,
                 });
             }
@@ -380,6 +389,21 @@ fn parse_checked(
         event_handler_id,
         extra: root,
     })
+}
+
+/// A path inside `data` in the body's bracket notation: `data[FIELDS][ID]`.
+fn form_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::from("data");
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } => out.push_str(&format!("[{}]", quote(key))),
+            Segment::Enum { variant } => out.push_str(&format!("[{}]", quote(variant))),
+            Segment::Unknown => out.push_str("[?]"),
+        }
+    }
+    out
 }
 
 /// Compares the received token with the expected one in constant time (`subtle`): the time

@@ -180,7 +180,7 @@ list is kept in [`ErrorCode::Unknown`].\n\n{doctest}"
         #module_doc
 
         #enum_doc
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum ErrorCode {
             #(#decls)*

@@ -4,7 +4,11 @@
 //! - request examples decode into the request type with no unknown key, and re-encode to
 //!   the same JSON (minus `auth`, the OAuth token);
 //! - response examples' `result` decodes into the method's `Output` with no undocumented
-//!   key or enum value left over.
+//!   key or enum value left over;
+//! - event delivery examples, turned into the form body Bitrix24 sends (PHP bracket
+//!   notation, percent-encoded), parse with `events::Event::parse` and the example's
+//!   application token into the event's variant with nothing undocumented, with the event
+//!   name as documented and upper-cased; another token is rejected.
 //!
 //! Examples whose spec entry carries `skip_round_trip` are listed, with the reason, in
 //! the file's header instead.
@@ -77,11 +81,123 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
             }
         });
     }
+    let mut deliveries = 0;
+    for ef in &spec.events {
+        let e = &ef.event;
+        let variant = ir::ident(&naming::event_variant(&e.event));
+        let mut calls = Vec::new();
+        for (i, ex) in e.examples.iter().enumerate() {
+            if let Some(reason) = &ex.skip_round_trip {
+                skipped.push_str(&format!(
+                    "- event `{}` delivery example {}: {reason}\n",
+                    e.event,
+                    i + 1
+                ));
+                continue;
+            }
+            deliveries += 1;
+            let json = &ex.json;
+            calls.push(quote! {
+                delivery(#json, |e| matches!(e, #krate::events::Event::#variant(_)));
+            });
+        }
+        if calls.is_empty() {
+            continue;
+        }
+        let name = ir::ident(&format!("delivery_{}", naming::event_module(&e.event)));
+        tests.push(quote! {
+            #[test]
+            fn #name() {
+                #(#calls)*
+            }
+        });
+    }
+    let delivery_helpers = (!spec.events.is_empty()).then(|| {
+        quote! {
+            /// A documented delivery as the form body Bitrix24 sends (`http_build_query`): PHP
+            /// bracket notation, keys and values percent-encoded (`[` is `%5B`, a space `+`),
+            /// `true` as `1`, `false` as empty, `null` left out.
+            fn form_body(delivery: &::serde_json::Value) -> ::std::string::String {
+                fn percent(s: &str) -> ::std::string::String {
+                    let mut out = ::std::string::String::new();
+                    for b in s.bytes() {
+                        match b {
+                            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(b as char),
+                            b' ' => out.push('+'),
+                            _ => out.push_str(&::std::format!("%{b:02X}")),
+                        }
+                    }
+                    out
+                }
+                fn encode(key: &str, v: &::serde_json::Value, out: &mut ::std::vec::Vec<::std::string::String>) {
+                    use ::serde_json::Value;
+                    match v {
+                        Value::Object(o) => {
+                            for (k, x) in o {
+                                encode(&::std::format!("{key}%5B{}%5D", percent(k)), x, out);
+                            }
+                        }
+                        Value::Array(a) => {
+                            for (i, x) in a.iter().enumerate() {
+                                encode(&::std::format!("{key}%5B{i}%5D"), x, out);
+                            }
+                        }
+                        Value::Null => {}
+                        Value::Bool(b) => out.push(::std::format!("{key}={}", if *b { "1" } else { "" })),
+                        Value::Number(n) => out.push(::std::format!("{key}={}", percent(&n.to_string()))),
+                        Value::String(s) => out.push(::std::format!("{key}={}", percent(s))),
+                    }
+                }
+                let mut pairs = ::std::vec::Vec::new();
+                if let ::std::option::Option::Some(o) = delivery.as_object() {
+                    for (k, v) in o {
+                        encode(&percent(k), v, &mut pairs);
+                    }
+                }
+                pairs.join("&")
+            }
+
+            /// Sends a documented delivery (JSON) through `Event::parse` as its form body, with
+            /// the event name as documented and upper-cased (as portals send it): it must parse
+            /// with the example's application token into the expected variant, with nothing
+            /// undocumented in `data`, and be rejected with another token.
+            fn delivery(json: &str, expected: fn(&#krate::events::Event) -> bool) {
+                use #krate::events::{Event, EventError, SecretString};
+                let mut value: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");
+                let token = value
+                    .pointer("/auth/application_token")
+                    .and_then(::serde_json::Value::as_str)
+                    .expect("delivery example has `auth.application_token`")
+                    .to_owned();
+                let token = SecretString::from(token);
+                let name = value["event"].as_str().expect("delivery example has `event`").to_owned();
+                for sent in [name.clone(), name.to_ascii_uppercase()] {
+                    value["event"] = ::serde_json::Value::String(sent.clone());
+                    let body = form_body(&value);
+                    let event = Event::parse(body.as_bytes(), &token)
+                        .unwrap_or_else(|e| panic!("delivery example does not parse: {e}\n{body}"));
+                    assert!(expected(&event), "delivery of `{sent}` parsed as another event: {:?}", event.documented_name());
+                    assert_eq!(event.name(), sent);
+                    assert_eq!(event.undocumented_paths(), ::std::vec::Vec::<::std::string::String>::new(), "delivery example has data the spec does not list");
+                    let wrong = SecretString::from("0123456789abcdef0123456789abcdef");
+                    assert!(
+                        matches!(Event::parse(body.as_bytes(), &wrong), Err(EventError::Unauthenticated(_))),
+                        "a delivery with another application token must be rejected"
+                    );
+                }
+            }
+        }
+    });
     let header = format!(
         "Every documented JSON example of the spec, round-tripped through the typed API: \
 {requests} request examples, {responses} response examples and {errors} error examples \
-(whose code must be one the spec documents).\n\n\
+(whose code must be one the spec documents){}.\n\n\
 Examples not round-tripped, each with the reason from the spec:\n\n{}",
+        if deliveries == 0 {
+            String::new()
+        } else {
+            format!(", and {deliveries} event delivery examples")
+        },
         if skipped.is_empty() {
             "- none\n".to_owned()
         } else {
@@ -152,6 +268,8 @@ Examples not round-tripped, each with the reason from the spec:\n\n{}",
             let known = #krate::ErrorCode::from_code(&code);
             assert!(!matches!(known, #krate::ErrorCode::Unknown(_)), "error example's code `{code}` is not documented: {json}");
         }
+
+        #delivery_helpers
 
         #(#tests)*
     };

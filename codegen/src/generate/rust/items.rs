@@ -304,7 +304,7 @@ fn emit_enum(ctx: DocCtx<'_>, t: &TypeDef) -> Result<TokenStream> {
     ));
     Ok(quote! {
         #tdoc
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum #id {
             #(#variants)*

@@ -73,7 +73,10 @@ fn request_doc(spec: &Spec, pkg: &str, m: &Method, ctx: DocCtx<'_>) -> Result<St
         s.push('\n');
     }
     s.push_str("\n| | |\n|---|---|\n");
-    s.push_str(&format!("| Scope | `{}` |\n", m.scope));
+    s.push_str(&format!(
+        "| Scope | {} |\n",
+        super::events::scope_cell(&m.scope)
+    ));
     if let Some(a) = &m.access {
         s.push_str(&format!(
             "| Who may call | {} |\n",

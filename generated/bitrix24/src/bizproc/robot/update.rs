@@ -678,7 +678,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Property {
 /// Values of `Type`.
 ///
 /// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Type {
     /// `bool`: yes or no

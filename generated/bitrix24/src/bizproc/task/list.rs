@@ -727,7 +727,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Task {
 /// Values of `Status`.
 ///
 /// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {
     /// `0`: in progress
@@ -821,7 +821,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Status {
 /// Values of `UserStatus`.
 ///
 /// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UserStatus {
     /// `0`: awaiting response
@@ -911,7 +911,7 @@ impl ::bitrix24_runtime::wire::Undocumented for UserStatus {
 /// Values of `Activity`.
 ///
 /// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Activity {
     /// `ApproveActivity`: document approval
@@ -1205,7 +1205,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Parameters {
 /// Values of `CommentRequired`.
 ///
 /// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommentRequired {
     /// `N`: no
@@ -1552,7 +1552,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
 /// Values of `Type`.
 ///
 /// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Type {
     /// `bool`: yes or no

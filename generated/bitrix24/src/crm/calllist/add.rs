@@ -157,7 +157,7 @@ impl ::bitrix24_runtime::Method for Add {
 /// Values of `EntityType`.
 ///
 /// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EntityType {
     /// `CONTACT`: contact

@@ -162,7 +162,7 @@ impl ::bitrix24_runtime::Method for Findbycomm {
 /// Values of `Type`.
 ///
 /// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Type {
     /// `EMAIL`: email address
@@ -244,7 +244,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Type {
 /// Values of `EntityType`.
 ///
 /// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EntityType {
     /// `LEAD`: lead

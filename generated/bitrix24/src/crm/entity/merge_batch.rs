@@ -200,7 +200,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Params {
 /// Values of `EntityTypeId`.
 ///
 /// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EntityTypeId {
     /// `1`: lead
@@ -396,7 +396,7 @@ impl ::bitrix24_runtime::wire::Undocumented for MergeBatchResult {
 /// Values of `Status`.
 ///
 /// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {
     /// `SUCCESS`: the merge was successful

@@ -13,7 +13,7 @@
 /// assert_eq!(ErrorCode::from_code("access denied"), ErrorCode::AccessDenied);
 /// assert!(matches!(ErrorCode::from_code("SOMETHING_NEW"), ErrorCode::Unknown(_)));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {
     /// No permission to perform the operation

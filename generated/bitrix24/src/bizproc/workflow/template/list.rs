@@ -596,7 +596,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Template {
 /// Values of `ModuleId`.
 ///
 /// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ModuleId {
     /// `crm`: CRM
@@ -682,7 +682,7 @@ impl ::bitrix24_runtime::wire::Undocumented for ModuleId {
 /// Values of `Entity`.
 ///
 /// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Entity {
     /// `CCrmDocumentLead`: leads
@@ -812,7 +812,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Entity {
 /// Values of `AutoExecute`.
 ///
 /// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AutoExecute {
     /// `0`: no auto-execute

@@ -325,7 +325,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Item {
 /// CRM object type
 ///
 /// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OwnerType {
     /// `3`: contact

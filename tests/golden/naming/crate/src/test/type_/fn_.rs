@@ -252,7 +252,7 @@ impl ::bitrix24_runtime::Method for Fn {
 /// An enum named `Self`, with awkward values
 ///
 /// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Self_ {
     /// `Unknown`: collides with the fallback variant
@@ -516,7 +516,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Result {
 /// An enum named `String`
 ///
 /// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum String {
     /// `0`.
