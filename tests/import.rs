@@ -81,6 +81,19 @@ fn title_scope_summary_and_provenance() {
 }
 
 #[test]
+fn a_note_above_the_lead_paragraph_is_not_the_summary() {
+    // Pages since 2026 open with a site-wide tip note before the lead paragraph.
+    let src = "# Ping demo.ping\n\n{% note tip \"\" %}\n\nConnect to the MCP server.\n\n{% endnote %}\n\n> Scope: [`demo`](../scopes/permissions.md)\n>\n> Who can execute the method: any user\n\nThe method `demo.ping` answers a ping.\n\nMore prose.\n\n## Method Parameters\n\nNo parameters.\n";
+    let (m, _) = run(src, "demo.ping");
+    assert_eq!(m.summary, "The method `demo.ping` answers a ping.");
+    assert_eq!(
+        m.description.as_deref(),
+        Some("Connect to the MCP server.\n\nMore prose.")
+    );
+    assert_eq!(m.scope, "demo");
+}
+
+#[test]
 fn dev_blocks_are_dropped_and_the_published_branch_kept() {
     let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
     let d = m.description.unwrap_or_default();

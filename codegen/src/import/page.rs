@@ -463,7 +463,8 @@ impl<'a> Page<'a> {
         let mut title_raw = None;
         let mut scope = Vec::new();
         let mut access = None;
-        let mut intro_paras: Vec<String> = Vec::new();
+        // Intro paragraphs in page order; `true` marks the body of a `{% note %}`.
+        let mut intro_paras: Vec<(bool, String)> = Vec::new();
         let mut deprecated = None;
         let mut param_table: Option<(Vec<Row>, usize)> = None;
         let mut result_table: Option<(Vec<Row>, usize)> = None;
@@ -532,7 +533,7 @@ impl<'a> Page<'a> {
                                 }
                             }
                         } else {
-                            intro_paras.push(text::clean_md(t, &ctx));
+                            intro_paras.push((false, text::clean_md(t, &ctx)));
                         }
                     }
                     let is_label = t.starts_with("**")
@@ -585,11 +586,14 @@ impl<'a> Page<'a> {
                             let body_clean = text::clean_md(&body_md, &ctx);
                             let t = title.trim();
                             if !body_clean.is_empty() {
-                                intro_paras.push(if t.is_empty() {
-                                    body_clean
-                                } else {
-                                    format!("**{t}**\n\n{body_clean}")
-                                });
+                                intro_paras.push((
+                                    true,
+                                    if t.is_empty() {
+                                        body_clean
+                                    } else {
+                                        format!("**{t}**\n\n{body_clean}")
+                                    },
+                                ));
                             }
                         }
                         let _ = line;
@@ -692,12 +696,20 @@ impl<'a> Page<'a> {
             }
         }
         let title = self.title(title_raw.as_deref().unwrap_or(""));
-        let mut intro = intro_paras.into_iter();
-        let summary = intro.next().unwrap_or_else(|| {
-            self.diag(&page, 1, "summary", "no summary paragraph");
-            title.clone()
-        });
-        let description: Vec<String> = intro.collect();
+        // The summary is the first plain paragraph: a note above it (a page-wide tip)
+        // stays in the description, in page order. A page with only notes: the first.
+        let lead = intro_paras
+            .iter()
+            .position(|(note, _)| !note)
+            .or((!intro_paras.is_empty()).then_some(0));
+        let summary = match lead {
+            Some(i) => intro_paras.remove(i).1,
+            None => {
+                self.diag(&page, 1, "summary", "no summary paragraph");
+                title.clone()
+            }
+        };
+        let description: Vec<String> = intro_paras.into_iter().map(|(_, p)| p).collect();
         if scope.is_empty() {
             self.diag(&page, 1, "scope", "no `Scope:` line");
         }
