@@ -94,6 +94,16 @@ fn a_note_above_the_lead_paragraph_is_not_the_summary() {
 }
 
 #[test]
+fn a_deprecated_badge_title_takes_the_note_from_the_body() {
+    // Since 2026 deprecation notes are titled just "DEPRECATED"; the body says what happened.
+    let src = "# Ping demo.ping\n\n> Scope: [`demo`](../scopes/permissions.md)\n>\n> Who can execute the method: any user\n\n{% note warning \"DEPRECATED\" %}\n\nThe development of this method has been halted. Please use [demo.pong](./demo-pong.md).\n\n{% endnote %}\n\nThe method `demo.ping` answers a ping.\n\n## Method Parameters\n\nNo parameters.\n";
+    let (m, _) = run(src, "demo.ping");
+    let dep = m.deprecated.expect("deprecated");
+    assert_eq!(dep.note, "The development of this method has been halted");
+    assert_eq!(dep.replacement.as_deref(), Some("demo.pong"));
+}
+
+#[test]
 fn dev_blocks_are_dropped_and_the_published_branch_kept() {
     let (m, _) = run(include_str!("import/basic.md"), "demo.widget.add");
     let d = m.description.unwrap_or_default();

@@ -562,16 +562,20 @@ impl<'a> Page<'a> {
                         .any(|w| all.contains(w))
                             && matches!(kind.as_str(), "warning" | "alert" | "info");
                         if is_dep && deprecated.is_none() {
-                            let note = if title.trim().is_empty() {
-                                text::plain(&body_md)
-                                    .split(". ")
-                                    .next()
-                                    .unwrap_or("")
-                                    .trim()
-                                    .to_string()
-                            } else {
-                                title.trim().to_string()
-                            };
+                            // A title that only says "DEPRECATED" is a badge, not a note:
+                            // the body's first sentence says what happened.
+                            let badge = title.trim().trim_end_matches(['.', '!']);
+                            let note =
+                                if badge.is_empty() || badge.eq_ignore_ascii_case("deprecated") {
+                                    text::plain(&body_md)
+                                        .split(". ")
+                                        .next()
+                                        .unwrap_or("")
+                                        .trim()
+                                        .to_string()
+                                } else {
+                                    title.trim().to_string()
+                                };
                             let replacement = text::links(&body_md, &defs)
                                 .into_iter()
                                 .map(|l| text::plain(&l.text))
