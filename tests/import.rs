@@ -839,3 +839,11 @@ fn event_auth_from_the_include() {
     assert!(fields.iter().all(|f| f.ty == "string"));
     assert!(fields[2].description.contains("- `L` — local application"));
 }
+
+#[test]
+fn the_site_wide_ai_tools_tip_is_dropped() {
+    let src = "# Ping demo.ping\n\n{% note tip \"\" %}\n\nIf you use AI tools, connect to the [MCP server](../../ai-tools/mcp.md).\n\n{% endnote %}\n\n> Scope: [`demo`](../scopes/permissions.md)\n\nThe method `demo.ping` answers a ping.\n\n{% note info \"\" %}\n\nA real note about pings.\n\n{% endnote %}\n";
+    let (m, _) = run(src, "demo.ping");
+    assert_eq!(m.summary, "The method `demo.ping` answers a ping.");
+    assert_eq!(m.description.as_deref(), Some("A real note about pings."));
+}

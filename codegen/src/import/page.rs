@@ -586,6 +586,16 @@ impl<'a> Page<'a> {
                                         && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
                                 });
                             deprecated = Some(Deprecation { note, replacement });
+                        } else if body_md.contains("ai-tools/") {
+                            // The site-wide tip pointing AI assistants at the docs' MCP
+                            // server (on every page since 2026): navigation, not a fact
+                            // about the method.
+                            self.note(
+                                &page,
+                                *line,
+                                "description",
+                                "the site-wide AI-tools tip note is not method documentation: dropped",
+                            );
                         } else {
                             let body_clean = text::clean_md(&body_md, &ctx);
                             let t = title.trim();
@@ -600,7 +610,6 @@ impl<'a> Page<'a> {
                                 ));
                             }
                         }
-                        let _ = line;
                     }
                 }
                 Block::Table(t) => {
