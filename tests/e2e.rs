@@ -79,8 +79,8 @@ async fn documented_errors_map_to_error_codes() {
     Mock::given(method("POST"))
         .and(path(format!("{HOOK}/crm.calllist.get")))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({
-            "error": "Incorrect list id",
-            "error_description": "An incorrect list identifier was provided."
+            "error": "LIST_ID_ERROR",
+            "error_description": "Incorrect list id"
         })))
         .mount(&server)
         .await;
@@ -97,11 +97,11 @@ async fn documented_errors_map_to_error_codes() {
         .call(Get::new(999))
         .await
         .expect_err("the portal refuses");
-    assert_eq!(ErrorCode::of(&err), Some(ErrorCode::IncorrectListId));
+    assert_eq!(ErrorCode::of(&err), Some(ErrorCode::ListIdError));
     let api = err.api().expect("an API error");
     assert_eq!(
         (api.status, api.description.as_str()),
-        (400, "An incorrect list identifier was provided.")
+        (400, "Incorrect list id")
     );
 
     let err = client

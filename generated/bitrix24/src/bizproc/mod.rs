@@ -4,20 +4,20 @@
 //!
 //! - [`activity::Add`]: `bizproc.activity.add` — Add a New Action
 //! - [`activity::Delete`]: `bizproc.activity.delete` — Delete Action
-//! - [`activity::List`]: `bizproc.activity.list` — Get the list of actions for the application
-//! - [`activity::Log`]: `bizproc.activity.log` — Write information to the business process log
+//! - [`activity::List`]: `bizproc.activity.list` — Get a List of Application Actions
+//! - [`activity::Log`]: `bizproc.activity.log` — Write Information to the Business Process Log
 //! - [`activity::Update`]: `bizproc.activity.update` — Update Action
-//! - [`event::Send`]: `bizproc.event.send` — Return parameters to the action or Automation rule
-//! - [`robot::Add`]: `bizproc.robot.add` — Register a New Robot
+//! - [`event::Send`]: `bizproc.event.send` — Return Parameters to Action or Automation Rule
+//! - [`robot::Add`]: `bizproc.robot.add` — Register a New Automation Rule
 //! - [`robot::Delete`]: `bizproc.robot.delete` — Delete Registered Robot
 //! - [`robot::List`]: `bizproc.robot.list` — Get a list of registered application robots
-//! - [`robot::Update`]: `bizproc.robot.update` — Update Robot Fields
+//! - [`robot::Update`]: `bizproc.robot.update` — Update Fields of the Automation Rule
 //! - [`task::Complete`]: `bizproc.task.complete` — Complete a business process task
 //! - [`task::Delegate`]: `bizproc.task.delegate` — Delegate a workflow task
-//! - [`task::List`]: `bizproc.task.list` — Get the list of workflow tasks
+//! - [`task::List`]: `bizproc.task.list` — Get a List of Workflow Tasks
 //! - [`workflow::Instances`]: `bizproc.workflow.instances` — Get a list of running workflows
 //! - [`workflow::Kill`]: `bizproc.workflow.kill` — Delete Running Process
-//! - [`workflow::Start`]: `bizproc.workflow.start` — Start a business process
+//! - [`workflow::Start`]: `bizproc.workflow.start` — Start Business Process
 //! - [`workflow::template::Add`]: `bizproc.workflow.template.add` — Add Business Process Template
 //! - [`workflow::template::Delete`]: `bizproc.workflow.template.delete` — Delete Business Process Template
 //! - [`workflow::template::List`]: `bizproc.workflow.template.list` — Get the list of templates

@@ -7,12 +7,12 @@
 //! - [`activity::badge::Delete`]: `crm.activity.badge.delete` — Delete Badge by Code
 //! - [`activity::badge::Get`]: `crm.activity.badge.get` — Get Badge Information by Code
 //! - [`activity::badge::List`]: `crm.activity.badge.list` — Get the list of badges
-//! - [`activity::binding::Add`]: `crm.activity.binding.add` — Add a deal binding to a CRM entity
-//! - [`activity::binding::Delete`]: `crm.activity.binding.delete` — Delete the connection of the activity with the CRM entity
-//! - [`activity::binding::List`]: `crm.activity.binding.list` — Get a list of all bindings for the deal
-//! - [`activity::binding::Move`]: `crm.activity.binding.move` — Update the deal's connection with the CRM entity
-//! - [`activity::communication::Fields`]: `crm.activity.communication.fields` — Get Description of Communication
-//! - [`activity::configurable::Add`]: `crm.activity.configurable.add` — Add Configurable CRM Activity
+//! - [`activity::binding::Add`]: `crm.activity.binding.add` — Add a deal binding to a CRM object
+//! - [`activity::binding::Delete`]: `crm.activity.binding.delete` — Delete the deal's connection with the CRM object
+//! - [`activity::binding::List`]: `crm.activity.binding.list` — Get a List of All Deal Links
+//! - [`activity::binding::Move`]: `crm.activity.binding.move` — Update Activity Link to CRM Item
+//! - [`activity::communication::Fields`]: `crm.activity.communication.fields` — Get Communication Description
+//! - [`activity::configurable::Add`]: `crm.activity.configurable.add` — Add Configurable Activity
 //! - [`activity::configurable::Get`]: `crm.activity.configurable.get` — Get Configurable Activity by ID
 //! - [`activity::configurable::Update`]: `crm.activity.configurable.update` — Update Configurable Activity
 //! - [`activity::Delete`]: `crm.activity.delete` — Delete activity
@@ -21,17 +21,17 @@
 //! - [`activity::layout::blocks::Delete`]: `crm.activity.layout.blocks.delete` — Delete a set of additional content blocks in the CRM activity
 //! - [`activity::layout::blocks::Get`]: `crm.activity.layout.blocks.get` — Get a Set of Additional Content Blocks in the activity
 //! - [`activity::layout::blocks::Set`]: `crm.activity.layout.blocks.set` — Set a set of additional content blocks in the activity
-//! - [`activity::List`]: `crm.activity.list` — Get the list of activities
+//! - [`activity::List`]: `crm.activity.list` — Get List of Activities
 //! - [`activity::todo::Add`]: `crm.activity.todo.add` — Add Universal Activity
-//! - [`activity::todo::Update`]: `crm.activity.todo.update` — Update universal deal
+//! - [`activity::todo::Update`]: `crm.activity.todo.update` — Update Universal Activity
 //! - [`activity::todo::UpdateColor`]: `crm.activity.todo.updateColor` — Update the color of the universal deal
 //! - [`activity::todo::UpdateDeadline`]: `crm.activity.todo.updateDeadline` — Update Deadline for Universal Activity
 //! - [`activity::todo::UpdateDescription`]: `crm.activity.todo.updateDescription` — Update the description of the universal activity
 //! - [`activity::todo::UpdateResponsibleUser`]: `crm.activity.todo.updateResponsibleUser` — Update the responsible user for the universal activity
 //! - [`activity::type_::Add`]: `crm.activity.type.add` — Add Custom Activity Type
 //! - [`activity::type_::Delete`]: `crm.activity.type.delete` — Delete Custom Activity Type
-//! - [`activity::type_::List`]: `crm.activity.type.list` — Get a list of custom activity types
-//! - [`activity::Update`]: `crm.activity.update` — Update System Activity
+//! - [`activity::type_::List`]: `crm.activity.type.list` — Get a List of Custom Activity Types
+//! - [`activity::Update`]: `crm.activity.update` — Update System CRM Activity
 //! - [`address::List`]: `crm.address.list` — Get a List of Addresses by Filter
 //! - [`automatedsolution::Add`]: `crm.automatedsolution.add` — Create Digital Workspace
 //! - [`automatedsolution::Delete`]: `crm.automatedsolution.delete` — Delete Digital Workplace
@@ -50,28 +50,28 @@
 //! - [`calllist::List`]: `crm.calllist.list` — Get the list of call lists
 //! - [`calllist::Statuslist`]: `crm.calllist.statuslist` — Get the list of call statuses
 //! - [`calllist::Update`]: `crm.calllist.update` — Update Call List Composition
-//! - [`deal::Delete`]: `crm.deal.delete` — Delete deal
-//! - [`deal::List`]: `crm.deal.list` — Get a list of deals
-//! - [`duplicate::Findbycomm`]: `crm.duplicate.findbycomm` — Get leads, contacts, and companies with matching data
-//! - [`duplicate::volatile_type::Fields`]: `crm.duplicate.volatileType.fields` — Get a list of fields for duplicate search
-//! - [`duplicate::volatile_type::List`]: `crm.duplicate.volatileType.list` — Get a list of custom fields involved in duplicate search
+//! - [`deal::Delete`]: `crm.deal.delete` — Delete Deal
+//! - [`deal::List`]: `crm.deal.list` — Get a List of Deals
+//! - [`duplicate::Findbycomm`]: `crm.duplicate.findbycomm` — Get Leads, Contacts, and Companies with Matching Data
+//! - [`duplicate::volatile_type::Fields`]: `crm.duplicate.volatileType.fields` — Get a List of Fields for Duplicate Search
+//! - [`duplicate::volatile_type::List`]: `crm.duplicate.volatileType.list` — Get a List of Custom Fields Used in Duplicate Search
 //! - [`duplicate::volatile_type::Register`]: `crm.duplicate.volatileType.register` — Add Field to Duplicate Search
 //! - [`duplicate::volatile_type::Unregister`]: `crm.duplicate.volatileType.unregister` — Remove Field from Duplicate Search
 //! - [`entity::MergeBatch`]: `crm.entity.mergeBatch` — Merge Duplicates
 //! - [`enum_::Activitydirection`]: `crm.enum.activitydirection` — Get Activity Direction Enumeration Elements
-//! - [`enum_::Activitynotifytype`]: `crm.enum.activitynotifytype` — Get enumeration items "Activity Notification Type"
-//! - [`enum_::Activitypriority`]: `crm.enum.activitypriority` — Get the enumeration items "Activity Priorities"
-//! - [`enum_::Activitystatus`]: `crm.enum.activitystatus` — Get enumeration items "Status"
-//! - [`enum_::Activitytype`]: `crm.enum.activitytype` — Get enumeration items "Types of activities"
+//! - [`enum_::Activitynotifytype`]: `crm.enum.activitynotifytype` — Get Enumeration Items for "Activity Notification Type"
+//! - [`enum_::Activitypriority`]: `crm.enum.activitypriority` — Get Enumeration Items for "Activity Priorities"
+//! - [`enum_::Activitystatus`]: `crm.enum.activitystatus` — Get Enumeration Elements "Status"
+//! - [`enum_::Activitytype`]: `crm.enum.activitytype` — Get Enumeration Elements "Activity Types"
 //! - [`enum_::Addresstype`]: `crm.enum.addresstype` — Get Address Types
-//! - [`enum_::Contenttype`]: `crm.enum.contenttype` — Get enumeration items "Description Type"
-//! - [`enum_::Fields`]: `crm.enum.fields` — Get Fields of CRM Enumeration Elements
+//! - [`enum_::Contenttype`]: `crm.enum.contenttype` — Get Enumeration Elements of "Description Type"
+//! - [`enum_::Fields`]: `crm.enum.fields` — Get Enumeration Item Fields
 //! - [`enum_::Getorderownertypes`]: `crm.enum.getorderownertypes` — Get Object Types for Order Binding
 //! - [`enum_::Ownertype`]: `crm.enum.ownertype` — Get CRM Object Types
 //! - [`enum_::settings::Mode`]: `crm.enum.settings.mode` — Get Description of CRM Operation Modes
-//! - [`item::List`]: `crm.item.list` — Get a list of elements
+//! - [`item::List`]: `crm.item.list` — Get a List of Items
 //! - [`lead::Add`]: `crm.lead.add` — Create a New Lead
-//! - [`lead::Get`]: `crm.lead.get` — Get lead by Id
+//! - [`lead::Get`]: `crm.lead.get` — Get Lead by Id
 //! - [`multifield::Fields`]: `crm.multifield.fields` — Get Description of Multiple Fields
 //! - [`orderentity::Add`]: `crm.orderentity.add` — Add Order Binding to CRM Object
 //! - [`settings::mode::Get`]: `crm.settings.mode.get` — Determine the Current CRM Operating Mode

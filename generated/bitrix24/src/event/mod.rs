@@ -2,9 +2,9 @@
 
 //! Methods `event.*`:
 //!
-//! - [`Bind`]: `event.bind` — Register a new event handler
-//! - [`Get`]: `event.get` — Get a List of Registered Event Handlers
-//! - [`Unbind`]: `event.unbind` — Unbind Registered Event Handler
+//! - [`Bind`]: `event.bind` — Register a New Event Handler
+//! - [`Get`]: `event.get` — Retrieve a List of Registered Event Handlers
+//! - [`Unbind`]: `event.unbind` — Unregister Event Handler
 pub mod bind;
 pub mod get;
 pub mod unbind;

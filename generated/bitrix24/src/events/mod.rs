@@ -6,9 +6,9 @@
 //!
 //! | Event | Rust | Scope | Summary |
 //! |---|---|---|---|
-//! | `onCrmActivityAdd` | [`OnCrmActivityAdd`] | `crm` | The `onCrmActivityAdd` event is triggered when a new deal is added to the CRM timeline. |
-//! | `onCrmActivityDelete` | [`OnCrmActivityDelete`] | `crm` | The `onCrmActivityDelete` event is triggered when a deal is deleted in the CRM timeline. |
-//! | `onCrmActivityUpdate` | [`OnCrmActivityUpdate`] | `crm` | The `onCrmActivityUpdate` event is triggered when an activity is updated in the CRM timeline. |
+//! | `onCrmActivityAdd` | [`OnCrmActivityAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
+//! | `onCrmActivityDelete` | [`OnCrmActivityDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
+//! | `onCrmActivityUpdate` | [`OnCrmActivityUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
 //!
 //! This module does not depend on Cargo features: events parse whichever method features are on.
 //!
@@ -23,7 +23,7 @@
 //! | `scope` | `string` | yes | [Scope](https://apidocs.bitrix24.com/api-reference/scopes/permissions.html) under which the event occurred |
 //! | `domain` | `string` | yes | Address of Bitrix24 where the event occurred |
 //! | `server_endpoint` | `string` | yes | Address of the Bitrix24 authorization server needed to refresh OAuth 2.0 tokens |
-//! | `status` | `string` | yes | Status of the application that subscribed to this event: - `L` — [local](https://apidocs.bitrix24.com/local-integrations/local-apps.html) application - `F` — [free mass-market](https://apidocs.bitrix24.com/market/index.html) application |
+//! | `status` | `string` | yes | Status of the application that subscribed to this event: - `L` — [local](https://apidocs.bitrix24.com/local-integrations/local-apps.html) application - `F` — [free mass-market](https://apidocs.bitrix24.com/market/index.html) application - `D` — demo version of a mass-market application - `T` — trial version of a mass-market application, time-limited - `P` — paid mass-market application |
 //! | `client_endpoint` | `string` | yes | Common path for REST API method calls for Bitrix24 where the event occurred |
 //! | `member_id` | `string` | yes | Identifier of Bitrix24 where the event occurred |
 //! | `refresh_token` | `string` | no | Token for extending authorization [OAuth 2.0](https://apidocs.bitrix24.com/settings/oauth/index.html) |
@@ -84,11 +84,11 @@ pub use ::bitrix24_runtime::event::Event as TypedEvent;
 #[non_exhaustive]
 #[allow(clippy::large_enum_variant)]
 pub enum Event {
-    /// `onCrmActivityAdd`: The `onCrmActivityAdd` event is triggered when a new deal is added to the CRM timeline (see [`OnCrmActivityAdd`]).
+    /// `onCrmActivityAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmActivityAdd`]).
     OnCrmActivityAdd(::bitrix24_runtime::event::Delivery<OnCrmActivityAddData>),
-    /// `onCrmActivityDelete`: The `onCrmActivityDelete` event is triggered when a deal is deleted in the CRM timeline (see [`OnCrmActivityDelete`]).
+    /// `onCrmActivityDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmActivityDelete`]).
     OnCrmActivityDelete(::bitrix24_runtime::event::Delivery<OnCrmActivityDeleteData>),
-    /// `onCrmActivityUpdate`: The `onCrmActivityUpdate` event is triggered when an activity is updated in the CRM timeline (see [`OnCrmActivityUpdate`]).
+    /// `onCrmActivityUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmActivityUpdate`]).
     OnCrmActivityUpdate(::bitrix24_runtime::event::Delivery<OnCrmActivityUpdateData>),
     /// An event this crate does not document; `data` as the form carried it (a tree of
     /// strings).

@@ -5,6 +5,8 @@
 //! The event is [`OnCrmActivityDelete`]; its `data` is [`OnCrmActivityDeleteData`]; the other items are the types they use.
 /// **`onCrmActivityDelete`**: Event
 ///
+/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
+///
 /// The `onCrmActivityDelete` event is triggered when a deal is deleted in the CRM timeline.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)
@@ -19,7 +21,7 @@
 )]
 #[cfg_attr(not(all(feature = "event")), doc = " | Bind with | `event.bind` |")]
 /// | Data | [`OnCrmActivityDeleteData`] |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/events/on-crm-activity-delete.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/events/on-crm-activity-delete.html> (commit `5988ed13`) |
 ///
 /// # Data
 ///
@@ -147,7 +149,7 @@ impl ::bitrix24_runtime::wire::Undocumented for OnCrmActivityDeleteData {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Fields {
-    /// `ID` with the value of the deleted deal's identifier
+    /// Remote case identifier
     ///
     /// Wire name `ID`, type `integer`.
     #[serde(
@@ -170,7 +172,7 @@ impl Fields {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `ID`: `ID` with the value of the deleted deal's identifier
+    /// Sets `ID`: Remote case identifier
     #[must_use]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);

@@ -5,6 +5,8 @@
 //! The event is [`OnCrmActivityUpdate`]; its `data` is [`OnCrmActivityUpdateData`]; the other items are the types they use.
 /// **`onCrmActivityUpdate`**: Event
 ///
+/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
+///
 /// The `onCrmActivityUpdate` event is triggered when an activity is updated in the CRM timeline.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)
@@ -19,7 +21,7 @@
 )]
 #[cfg_attr(not(all(feature = "event")), doc = " | Bind with | `event.bind` |")]
 /// | Data | [`OnCrmActivityUpdateData`] |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/events/on-crm-activity-update.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/events/on-crm-activity-update.html> (commit `5988ed13`) |
 ///
 /// # Data
 ///
@@ -147,7 +149,7 @@ impl ::bitrix24_runtime::wire::Undocumented for OnCrmActivityUpdateData {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Fields {
-    /// `ID` with the value of the updated activity identifier
+    /// Identifier of the updated case
     ///
     /// Wire name `ID`, type `integer`.
     #[serde(
@@ -170,7 +172,7 @@ impl Fields {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `ID`: `ID` with the value of the updated activity identifier
+    /// Sets `ID`: Identifier of the updated case
     #[must_use]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);

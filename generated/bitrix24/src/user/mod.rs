@@ -2,7 +2,7 @@
 
 //! Methods `user.*`:
 //!
-//! - [`Get`]: `user.get` — Get a List of Users by Filter
+//! - [`Get`]: `user.get` — Get a list of users by filter
 pub mod get;
 #[doc(inline)]
 pub use get::Get;

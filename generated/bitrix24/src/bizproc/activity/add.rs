@@ -5,33 +5,33 @@
 //! The request is [`Add`]; the other items are the types it uses.
 /// **`bizproc.activity.add`**: Add a New Action
 ///
-/// Adds a new action for use in workflows.
+/// The `bizproc.activity.add` method adds a new action for use in workflows.
 ///
-/// The method works only in the context of the [application](https://apidocs.bitrix24.com/settings/app-installation/index.html).
+/// The method works only in the context of an [application](https://apidocs.bitrix24.com/settings/app-installation/index.html).
 ///
-/// Each document generates its own set of field types. For example, in CRM, there is a field of type Address `UF:address`. To use this field type in your actions, specify the CRM document type in `DOCUMENT_TYPE` and describe the field properties in `PROPERTIES`.
+/// Each document generates its own set of field types. For example, in CRM, there is a field of type Address `UF:address`. To use this field type in your actions, specify the CRM document type in `DOCUMENT_TYPE` and describe the field type properties in `PROPERTIES`.
 ///
 /// | | |
 /// |---|---|
 /// | Scope | `bizproc` |
 /// | Who may call | administrator |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `CODE` ([`code`](Self::code)) | `string` | yes | Internal identifier of the action. It must be unique within the application. |
+/// | `CODE` ([`code`](Self::code)) | `string` | yes | Internal identifier of the action. It is unique within the application. |
 /// | `HANDLER` ([`handler`](Self::handler)) | `string` | yes | URL to which the action will send data via the Bitrix24 queue server. |
 /// | `AUTH_USER_ID` ([`auth_user_id`](Self::auth_user_id)) | `integer` | no | Identifier of the user whose token will be passed to the application |
 /// | `USE_SUBSCRIPTION` ([`use_subscription`](Self::use_subscription)) | `boolean` | no | Should the action wait for a response from the application? Possible values: - `Y` — yes - `N` — no |
 /// | `NAME` ([`name`](Self::name)) | `any` | yes | Name of the action. |
 /// | `DESCRIPTION` ([`description`](Self::description)) | `any` | no | Description of the action. |
-/// | `PROPERTIES` ([`properties`](Self::properties)) | `map<Property>` | no | An object with action parameters. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html#property). |
-/// | `RETURN_PROPERTIES` ([`return_properties`](Self::return_properties)) | `map<Property>` | no | An object with additional results of the action. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html#property). |
+/// | `PROPERTIES` ([`properties`](Self::properties)) | `map<Property>` | no | Object with action parameters. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html#property). |
+/// | `RETURN_PROPERTIES` ([`return_properties`](Self::return_properties)) | `map<Property>` | no | Object with additional results of the action. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html#property). |
 /// | `DOCUMENT_TYPE` ([`document_type`](Self::document_type)) | `string[]` | no | Document type that will determine the data types for the `PROPERTIES` and `RETURN_PROPERTIES` parameters. Consists of three string-type elements: - module identifier - object identifier - document type |
-/// | `FILTER` ([`filter`](Self::filter)) | `object` | no | An object with rules to limit the action by document type and edition. |
+/// | `FILTER` ([`filter`](Self::filter)) | `object` | no | Object with rules for restricting the action by document type and edition. |
 /// | `USE_PLACEMENT` ([`use_placement`](Self::use_placement)) | `boolean` | no | Allows opening additional settings for the action in the application slider. Possible values: - `Y` — yes - `N` — no |
 /// | `PLACEMENT_HANDLER` ([`placement_handler`](Self::placement_handler)) | `string` | no | URL of the placement handler on the application side. Required if `USE_PLACEMENT = 'Y'` |
 ///
@@ -47,12 +47,12 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | - `Application context required`: Application context is required - `Access denied!`: Method was not executed by an administrator |
-/// | — | `ERROR_ACTIVITY_VALIDATION_FAILURE` | - `Empty data!`: Required fields are missing - `Empty activity code!`: Action code is not specified - `Wrong activity code!`: Invalid action code - `Empty activity NAME!`: Action name is not specified - `Wrong properties array!`: Incorrectly filled `PROPERTIES` or `RETURN_PROPERTIES` parameters - `Wrong property key <key>!`: Invalid property identifier - `Empty property NAME <key>!`: Property name is not specified - `Wrong activity FILTER!`: Invalid filter - `Wrong activity DOCUMENT_TYPE!`: Invalid `DOCUMENT_TYPE` |
+/// | — | `ACCESS_DENIED` | - `Application context required`: Application context is required - `Access denied!`: Method executed by a non-administrator |
+/// | — | `ERROR_ACTIVITY_VALIDATION_FAILURE` | - `Empty data!`: Required fields are not specified - `Empty activity code!`: Activity code is not specified - `Wrong activity code!`: Invalid activity code - `Empty activity NAME!`: Action name is not specified - `Wrong properties array!`: Incorrectly filled `PROPERTIES` or `RETURN_PROPERTIES` parameters - `Wrong property key <key>!`: Invalid property identifier - `Empty property NAME <key>!`: Property name is not specified - `Wrong activity FILTER!`: Invalid filter - `Wrong activity DOCUMENT_TYPE!`: Invalid `DOCUMENT_TYPE` |
 /// | — | `ERROR_UNSUPPORTED_PROTOCOL` | Unsupported handler protocol: Invalid handler protocol http, https |
 /// | — | `ERROR_WRONG_HANDLER_URL` | Wrong handler URL: Invalid handler URL |
-/// | — | `ERROR_ACTIVITY_ALREADY_INSTALLED` | Activity or Robot already installed!: An action with this code is already installed |
-/// | — | `ERROR_ACTIVITY_ADD_FAILURE` | - `Activity or Robot already added!`: The action has already been added - `Activity save error!`: Failed to save the action, system error |
+/// | — | `ERROR_ACTIVITY_ALREADY_INSTALLED` | Activity or Robot already installed!: Action with this code is already installed |
+/// | — | `ERROR_ACTIVITY_ADD_FAILURE` | - `Activity or Robot already added!`: Action has already been added - `Activity save error!`: Failed to save action, system error |
 ///
 /// # Example
 ///
@@ -70,7 +70,7 @@
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Add {
-    /// Internal identifier of the action. It must be unique within the application.
+    /// Internal identifier of the action. It is unique within the application.
     ///
     /// Allowed characters are `a-z`, `A-Z`, `0-9`, dot, hyphen, and underscore `_`
     ///
@@ -97,6 +97,8 @@ pub struct Add {
     /// Should the action wait for a response from the application? Possible values:
     /// - `Y` — yes
     /// - `N` — no
+    ///
+    /// By default, the parameter is empty, which is equivalent to waiting for a response from the application. The action does not wait for a response only when explicitly set to `N`
     ///
     /// Wire name `USE_SUBSCRIPTION`, type `boolean`.
     #[serde(
@@ -142,7 +144,7 @@ pub struct Add {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub description: ::std::option::Option<::serde_json::Value>,
-    /// An object with action parameters. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html#property).
+    /// Object with action parameters. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html#property).
     ///
     /// The system name of the parameter must start with a letter and can contain characters `a-z`, `A-Z`, `0-9`, and underscore `_`
     ///
@@ -156,7 +158,7 @@ pub struct Add {
     pub properties: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, Property>,
     >,
-    /// An object with additional results of the action. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html#property).
+    /// Object with additional results of the action. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html#property).
     ///
     /// This parameter controls whether the action can wait for a response from the application and work with the data that will [come in the response](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-event-send.html).
     ///
@@ -203,26 +205,26 @@ pub struct Add {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub document_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// An object with rules to limit the action by document type and edition.
+    /// Object with rules for restricting the action by document type and edition.
     ///
-    /// It can contain keys:
-    /// - `INCLUDE` — an array of rules where the action will be displayed
-    /// - `EXCLUDE` — an array of rules where the action will be hidden
+    /// Can contain keys:
+    /// - `INCLUDE` — array of rules where the action will be displayed
+    /// - `EXCLUDE` — array of rules where the action will be hidden
     ///
     /// Each rule in the array can be a string or an array of document types in full or partial form.
     ///
-    /// To limit the action by Bitrix24 edition, specify:
+    /// To restrict the action by Bitrix24 edition, specify:
     /// - `b24` — for cloud
     /// - `box` — for on-premise
     ///
     /// Examples:
-    /// 1. Exclude the action for on-premise Bitrix24
+    /// 1. Exclude action for on-premise Bitrix24
     /// ```js
     ///     FILTER: {
     ///         EXCLUDE: [ 'box' ]
     ///     }
     /// ```
-    /// 2. Display the action only for the Lists module
+    /// 2. Display action only for the Lists module
     /// ```js
     ///     FILTER: {
     ///         INCLUDE: [
@@ -230,7 +232,7 @@ pub struct Add {
     ///         ]
     ///     }
     /// ```
-    /// 3. Display the action only for the Lists module and deals from CRM
+    /// 3. Display action only for the Lists module and deals from CRM
     /// ```js
     ///     FILTER: {
     ///         INCLUDE: [
@@ -280,7 +282,7 @@ pub struct Add {
 impl Add {
     /// Creates the value from its required fields:
     ///
-    /// - `code`: `CODE` — Internal identifier of the action. It must be unique within the application.
+    /// - `code`: `CODE` — Internal identifier of the action. It is unique within the application.
     /// - `handler`: `HANDLER` — URL to which the action will send data via the Bitrix24 queue server.
     /// - `name`: `NAME` — Name of the action.
     #[allow(clippy::new_without_default)]
@@ -323,7 +325,7 @@ impl Add {
         self.description = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `PROPERTIES`: An object with action parameters. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html#property).
+    /// Sets `PROPERTIES`: Object with action parameters. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html#property).
     #[must_use]
     pub fn properties(
         mut self,
@@ -332,7 +334,7 @@ impl Add {
         self.properties = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `RETURN_PROPERTIES`: An object with additional results of the action. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html#property).
+    /// Sets `RETURN_PROPERTIES`: Object with additional results of the action. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html#property).
     #[must_use]
     pub fn return_properties(
         mut self,
@@ -350,7 +352,7 @@ impl Add {
         self.document_type = ::std::option::Option::Some(value.into_iter().collect());
         self
     }
-    /// Sets `FILTER`: An object with rules to limit the action by document type and edition.
+    /// Sets `FILTER`: Object with rules for restricting the action by document type and edition.
     #[must_use]
     pub fn filter(
         mut self,
@@ -451,6 +453,7 @@ pub struct Property {
     ///   - `date` — date
     ///   - `datetime` — date and time
     ///   - `double` — number
+    ///   - `file` — file
     ///   - `int` — integer
     ///   - `select` — list
     ///   - `string` — string
@@ -486,7 +489,7 @@ pub struct Property {
     pub options: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Whether the parameter is required. Possible values:
+    /// Parameter requirement. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
@@ -499,7 +502,7 @@ pub struct Property {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub required: ::std::option::Option<bool>,
-    /// Whether the parameter can have multiple values. Possible values:
+    /// Parameter multiplicity. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
@@ -553,7 +556,7 @@ impl Property {
         self.description = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `Type`: Type of the parameter. Basic values:   - `bool` — yes or no   - `date` — date   - `datetime` — date and time   - `double` — number   - `int` — integer   - `select` — list   - `string` — string   - `text` — text   - `user` — user
+    /// Sets `Type`: Type of the parameter. Basic values:   - `bool` — yes or no   - `date` — date   - `datetime` — date and time   - `double` — number   - `file` — file   - `int` — integer   - `select` — list   - `string` — string   - `text` — text   - `user` — user
     #[must_use]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
@@ -568,13 +571,13 @@ impl Property {
         self.options = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `Required`: Whether the parameter is required. Possible values: - `Y` — yes - `N` — no
+    /// Sets `Required`: Parameter requirement. Possible values: - `Y` — yes - `N` — no
     #[must_use]
     pub fn required(mut self, value: bool) -> Self {
         self.required = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `Multiple`: Whether the parameter can have multiple values. Possible values: - `Y` — yes - `N` — no
+    /// Sets `Multiple`: Parameter multiplicity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
@@ -638,6 +641,8 @@ pub enum Type {
     Datetime,
     /// `double`: number
     Double,
+    /// `file`: file
+    File,
     /// `int`: integer
     Int,
     /// `select`: list
@@ -659,6 +664,7 @@ impl Type {
             Self::Date => "date",
             Self::Datetime => "datetime",
             Self::Double => "double",
+            Self::File => "file",
             Self::Int => "int",
             Self::Select => "select",
             Self::String => "string",
@@ -679,6 +685,7 @@ impl ::bitrix24_runtime::wire::WireEnum for Type {
             "date" => Self::Date,
             "datetime" => Self::Datetime,
             "double" => Self::Double,
+            "file" => Self::File,
             "int" => Self::Int,
             "select" => Self::Select,
             "string" => Self::String,

@@ -5,7 +5,7 @@
 //! The request is [`Delete`]; the other items are the types it uses.
 /// **`bizproc.activity.delete`**: Delete Action
 ///
-/// This method deletes an action for workflows that was added by the application.
+/// The `bizproc.activity.delete` method deletes an action for workflows that was added by the application.
 ///
 /// It only works in the context of the [application](https://apidocs.bitrix24.com/settings/app-installation/index.html).
 ///
@@ -16,7 +16,7 @@
 /// | Scope | `bizproc` |
 /// | Who may call | administrator |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-delete.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-delete.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

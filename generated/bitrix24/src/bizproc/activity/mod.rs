@@ -4,8 +4,8 @@
 //!
 //! - [`Add`]: `bizproc.activity.add` — Add a New Action
 //! - [`Delete`]: `bizproc.activity.delete` — Delete Action
-//! - [`List`]: `bizproc.activity.list` — Get the list of actions for the application
-//! - [`Log`]: `bizproc.activity.log` — Write information to the business process log
+//! - [`List`]: `bizproc.activity.list` — Get a List of Application Actions
+//! - [`Log`]: `bizproc.activity.log` — Write Information to the Business Process Log
 //! - [`Update`]: `bizproc.activity.update` — Update Action
 pub mod add;
 pub mod delete;

@@ -5,7 +5,7 @@
 //! The request is [`Update`]; the other items are the types it uses.
 /// **`bizproc.activity.update`**: Update Action
 ///
-/// This method updates a business process action added by the application.
+/// The `bizproc.activity.update` method updates a business process action added by the application.
 ///
 /// It works only in the context of the [application](https://apidocs.bitrix24.com/settings/app-installation/index.html).
 ///
@@ -14,7 +14,7 @@
 /// | Scope | `bizproc` |
 /// | Who may call | administrator |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -27,7 +27,7 @@
 ///
 /// # Result
 ///
-/// `boolean`: Returns `true` if the action was successfully updated
+/// `boolean`: Returns `true` if the action is successfully updated
 ///
 /// # Errors
 ///
@@ -36,8 +36,8 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | — | `ACCESS_DENIED` | - `Application context required`: Application context is required - `Access denied!`: Method executed by a non-administrator |
-/// | — | `ERROR_ACTIVITY_VALIDATION_FAILURE` | - `Empty activity code!`: Action code not specified - `Wrong activity code!`: Invalid action code - `Wrong properties array!`: Incorrectly filled parameters `PROPERTIES` or `RETURN_PROPERTIES` - `Wrong property key <key>!`: Invalid property identifier - `Empty property NAME <key>!`: Property name not specified - `Wrong activity FILTER!`: Invalid filter - `Wrong activity DOCUMENT_TYPE!`: Invalid `DOCUMENT_TYPE` - `No fields to update`: No fields to update |
-/// | — | `ERROR_ACTIVITY_NOT_FOUND` | Activity or Robot not found!: Action or robot not found |
+/// | — | `ERROR_ACTIVITY_VALIDATION_FAILURE` | - `Empty activity code!`: Activity code not specified - `Wrong activity code!`: Invalid activity code - `Wrong properties array!`: Incorrectly filled parameters `PROPERTIES` or `RETURN_PROPERTIES` - `Wrong property key <key>!`: Invalid property identifier - `Empty property NAME <key>!`: Property name not specified - `Wrong activity FILTER!`: Invalid filter - `Wrong activity DOCUMENT_TYPE!`: Invalid `DOCUMENT_TYPE` - `No fields to update`: No fields to update |
+/// | — | `ERROR_ACTIVITY_NOT_FOUND` | Activity or Automation rule not found!: Action or Automation rule not found |
 /// | — | `ERROR_UNSUPPORTED_PROTOCOL` | Unsupported handler protocol: Invalid handler protocol http, https |
 /// | — | `ERROR_WRONG_HANDLER_URL` | Wrong handler URL: Invalid handler URL |
 ///
@@ -209,7 +209,7 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub description: ::std::option::Option<::serde_json::Value>,
-    /// Object with action parameters. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html#property).
+    /// Object with parameters of the action. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html#property).
     ///
     /// The system name of the parameter must start with a letter and can contain characters `a-z`, `A-Z`, `0-9`, and underscore `_`
     ///
@@ -225,7 +225,7 @@ pub struct Fields {
     >,
     /// Object with additional results of the action. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html#property).
     ///
-    /// This parameter controls whether the action can wait for a response from the application and work with the data that will [come in the response](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-event-send.html).
+    /// This parameter controls the ability of the action to wait for a response from the application and work with the data that will [come in the response](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-event-send.html).
     ///
     /// The system name of the parameter must start with a letter and can contain characters `a-z`, `A-Z`, `0-9`, and underscore `_`
     ///
@@ -270,7 +270,7 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub document_type: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    /// Object with rules to limit the action by document type and edition.
+    /// Object with rules for limiting the action by document type and edition.
     ///
     /// May contain keys:
     /// - `INCLUDE` — array of rules where the action will be displayed
@@ -317,7 +317,7 @@ pub struct Fields {
     pub filter: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Allows opening additional settings of the action in the application slider. Possible values:
+    /// Allows opening additional settings for the action in the application slider. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
@@ -330,7 +330,7 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub use_placement: ::std::option::Option<bool>,
-    /// URL of the placement handler on the application side. Required if `USE_PLACEMENT = 'Y'`
+    /// URL of the placement handler on the application side
     ///
     /// Wire name `PLACEMENT_HANDLER`, type `string`.
     #[serde(
@@ -396,7 +396,7 @@ impl Fields {
         self.description = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `PROPERTIES`: Object with action parameters. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html#property).
+    /// Sets `PROPERTIES`: Object with parameters of the action. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html#property).
     #[must_use]
     pub fn properties(
         mut self,
@@ -423,7 +423,7 @@ impl Fields {
         self.document_type = ::std::option::Option::Some(value.into_iter().collect());
         self
     }
-    /// Sets `FILTER`: Object with rules to limit the action by document type and edition.
+    /// Sets `FILTER`: Object with rules for limiting the action by document type and edition.
     #[must_use]
     pub fn filter(
         mut self,
@@ -432,13 +432,13 @@ impl Fields {
         self.filter = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `USE_PLACEMENT`: Allows opening additional settings of the action in the application slider. Possible values: - `Y` — yes - `N` — no
+    /// Sets `USE_PLACEMENT`: Allows opening additional settings for the action in the application slider. Possible values: - `Y` — yes - `N` — no
     #[must_use]
     pub fn use_placement(mut self, value: bool) -> Self {
         self.use_placement = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `PLACEMENT_HANDLER`: URL of the placement handler on the application side. Required if `USE_PLACEMENT = 'Y'`
+    /// Sets `PLACEMENT_HANDLER`: URL of the placement handler on the application side
     #[must_use]
     pub fn placement_handler(
         mut self,
@@ -519,6 +519,7 @@ pub struct Property {
     ///   - `date` — date
     ///   - `datetime` — date and time
     ///   - `double` — number
+    ///   - `file` — file
     ///   - `int` — integer
     ///   - `select` — list
     ///   - `string` — string
@@ -554,7 +555,7 @@ pub struct Property {
     pub options: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Requirement of the parameter. Possible values:
+    /// Parameter requirement. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
@@ -567,7 +568,7 @@ pub struct Property {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub required: ::std::option::Option<bool>,
-    /// Multiplicity of the parameter. Possible values:
+    /// Parameter multiplicity. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
@@ -621,7 +622,7 @@ impl Property {
         self.description = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `Type`: Type of the parameter. Basic values:   - `bool` — yes or no   - `date` — date   - `datetime` — date and time   - `double` — number   - `int` — integer   - `select` — list   - `string` — string   - `text` — text   - `user` — user
+    /// Sets `Type`: Type of the parameter. Basic values:   - `bool` — yes or no   - `date` — date   - `datetime` — date and time   - `double` — number   - `file` — file   - `int` — integer   - `select` — list   - `string` — string   - `text` — text   - `user` — user
     #[must_use]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
@@ -636,13 +637,13 @@ impl Property {
         self.options = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `Required`: Requirement of the parameter. Possible values: - `Y` — yes - `N` — no
+    /// Sets `Required`: Parameter requirement. Possible values: - `Y` — yes - `N` — no
     #[must_use]
     pub fn required(mut self, value: bool) -> Self {
         self.required = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `Multiple`: Multiplicity of the parameter. Possible values: - `Y` — yes - `N` — no
+    /// Sets `Multiple`: Parameter multiplicity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
@@ -706,6 +707,8 @@ pub enum Type {
     Datetime,
     /// `double`: number
     Double,
+    /// `file`: file
+    File,
     /// `int`: integer
     Int,
     /// `select`: list
@@ -727,6 +730,7 @@ impl Type {
             Self::Date => "date",
             Self::Datetime => "datetime",
             Self::Double => "double",
+            Self::File => "file",
             Self::Int => "int",
             Self::Select => "select",
             Self::String => "string",
@@ -747,6 +751,7 @@ impl ::bitrix24_runtime::wire::WireEnum for Type {
             "date" => Self::Date,
             "datetime" => Self::Datetime,
             "double" => Self::Double,
+            "file" => Self::File,
             "int" => Self::Int,
             "select" => Self::Select,
             "string" => Self::String,

@@ -2,7 +2,7 @@
 
 //! Methods `bizproc.event.*`:
 //!
-//! - [`Send`]: `bizproc.event.send` — Return parameters to the action or Automation rule
+//! - [`Send`]: `bizproc.event.send` — Return Parameters to Action or Automation Rule
 pub mod send;
 #[doc(inline)]
 pub use send::Send;

@@ -5,18 +5,16 @@
 //! The request is [`List`]; the other items are the types it uses.
 /// **`bizproc.robot.list`**: Get a list of registered application robots
 ///
-/// The method returns a list of robots registered by the application.
+/// The `bizproc.robot.list` method returns a list of robots registered by the application.
 ///
 /// It works only in the context of the [application](https://apidocs.bitrix24.com/settings/app-installation/index.html).
-///
-/// No parameters.
 ///
 /// | | |
 /// |---|---|
 /// | Scope | `bizproc` |
 /// | Who may call | administrator |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-list.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-list.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

@@ -2,10 +2,10 @@
 
 //! Methods `bizproc.robot.*`:
 //!
-//! - [`Add`]: `bizproc.robot.add` — Register a New Robot
+//! - [`Add`]: `bizproc.robot.add` — Register a New Automation Rule
 //! - [`Delete`]: `bizproc.robot.delete` — Delete Registered Robot
 //! - [`List`]: `bizproc.robot.list` — Get a list of registered application robots
-//! - [`Update`]: `bizproc.robot.update` — Update Robot Fields
+//! - [`Update`]: `bizproc.robot.update` — Update Fields of the Automation Rule
 pub mod add;
 pub mod delete;
 pub mod list;

@@ -22,7 +22,7 @@
 /// | Scope | `bizproc` |
 /// | Who may call | any user |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-complete.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-complete.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -58,7 +58,7 @@
 /// use bitrix24::bizproc::task::complete::Complete;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Complete::new(1501, bitrix24::serde_json::json!(1)).comment("Added").fields(bitrix24::serde_json::Map::new());
+/// let request = Complete::new(1501, bitrix24::serde_json::json!(3)).comment("Added").fields(bitrix24::serde_json::Map::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -106,11 +106,10 @@ pub struct Complete {
     /// - `field_N` — symbolic identifier of the task field
     /// - `value_N` — value of the field
     ///
-    /// You can obtain field descriptions in the task using the [bizproc.task.list](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html) method in the object `"PARAMETERS": "Fields"` of the response. The structure of the field object description:
+    /// You can obtain field descriptions in the task using the [bizproc.task.list](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html) method in the `PARAMETERS.Fields` field of the response. The structure of the field object description:
     ///
     /// ```json
     /// "PARAMETERS": {
-    ///     ...
     ///     "Fields": [
     ///         {
     ///             "Id": "field_id",
@@ -123,6 +122,8 @@ pub struct Complete {
     ///             "Settings": null,
     ///             "Default": "default_value"
     ///         }
+    ///     ]
+    /// }
     /// ```
     ///
     /// `Id` — symbolic identifier of the task field.

@@ -4,7 +4,7 @@
 //!
 //! - [`Complete`]: `bizproc.task.complete` — Complete a business process task
 //! - [`Delegate`]: `bizproc.task.delegate` — Delegate a workflow task
-//! - [`List`]: `bizproc.task.list` — Get the list of workflow tasks
+//! - [`List`]: `bizproc.task.list` — Get a List of Workflow Tasks
 pub mod complete;
 pub mod delegate;
 pub mod list;

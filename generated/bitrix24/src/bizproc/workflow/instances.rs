@@ -20,7 +20,7 @@
 /// | Read-only | yes: safe to retry after an ambiguous failure |
 /// | Paged | 50 items a page, by `start` |
 /// | Also called | `bizproc.workflow.instance.list` |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-workflow-instances.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -95,11 +95,14 @@ pub struct Instances {
     /// The list of filterable fields is the same as for the `SELECT` parameter.
     ///
     /// You can specify the type of filtering before the name of the filtered field:
-    /// - `!` — not equal
+    /// - `=` — equal
+    /// - `!` or `!=` — not equal
     /// - `<` — less than
     /// - `<=` — less than or equal to
     /// - `>` — greater than
     /// - `>=` — greater than or equal to
+    ///
+    /// Without a prefix, the filter compares the value for equality. The field name can be passed in any case
     ///
     /// Wire name `FILTER`, type `object`.
     #[serde(

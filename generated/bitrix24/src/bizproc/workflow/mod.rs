@@ -4,7 +4,7 @@
 //!
 //! - [`Instances`]: `bizproc.workflow.instances` — Get a list of running workflows
 //! - [`Kill`]: `bizproc.workflow.kill` — Delete Running Process
-//! - [`Start`]: `bizproc.workflow.start` — Start a business process
+//! - [`Start`]: `bizproc.workflow.start` — Start Business Process
 //! - [`template::Add`]: `bizproc.workflow.template.add` — Add Business Process Template
 //! - [`template::Delete`]: `bizproc.workflow.template.delete` — Delete Business Process Template
 //! - [`template::List`]: `bizproc.workflow.template.list` — Get the list of templates

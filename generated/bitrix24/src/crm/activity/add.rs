@@ -3,31 +3,31 @@
 //! `crm.activity.add`: Add System Activity
 //!
 //! The request is [`Add`]; the other items are the types it uses.
-#[deprecated(note = "Method development has been halted")]
+#[deprecated(note = "Method development has been discontinued")]
 /// **`crm.activity.add`**: Add System Activity
 ///
-/// The method `crm.activity.add` creates a new system activity.
+/// The `crm.activity.add` method creates a new system activity.
 ///
-/// **Deprecated**: Method development has been halted Use `crm.activity.todo.add` instead.
+/// **Deprecated**: Method development has been discontinued Use `crm.activity.todo.add` instead.
 ///
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
-/// | Who may call | user with permission to add an activity |
+/// | Who may call | a user with permission to add activities |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-add.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-add.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | Array of values for [activity fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-add.html#fields) in the following structure: |
+/// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | An array of values for the [activity fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-add.html#fields) in the following structure: |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
 /// # Result
 ///
-/// `integer`: Result of the operation. Returns the identifier of the activity in the timeline in case of success, otherwise — `false`
+/// `integer`: Activity identifier in the timeline
 ///
 /// # Errors
 ///
@@ -50,9 +50,9 @@
 /// | — | `""` (empty) | Email send error. Failed to save posting file. Please see details below: Errors related to "email" activities |
 /// | — | `""` (empty) | Email send error. Failed to update activity: Errors related to "email" activities |
 /// | — | `""` (empty) | Email send error. General error: Errors related to "email" activities |
-/// | — | `""` (empty) | The custom activity without provider is not supported in current context: Activity type is not supported in the specified context |
+/// | — | `""` (empty) | The custom activity without provider is not supported in current context: The activity type is not supported in the specified context |
 /// | — | `""` (empty) | Use crm.activity.configurable.add for this activity provider: Incorrect method call for configurable activity |
-/// | — | `""` (empty) | Access denied: No permission to add an entity in CRM |
+/// | — | `""` (empty) | Access denied: No permission to add entity in CRM |
 /// | — | `""` (empty) | Application context required: Incorrect `PROVIDER_ID` parameter for the activity created in the application context |
 ///
 /// # Example
@@ -71,7 +71,7 @@
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Add {
-    /// Array of values for [activity fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-add.html#fields) in the following structure:
+    /// An array of values for the [activity fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-add.html#fields) in the following structure:
     ///
     /// ```json
     /// fields:
@@ -79,7 +79,7 @@ pub struct Add {
     ///     "OWNER_TYPE_ID": 2,
     ///     "OWNER_ID": 102,
     ///     "TYPE_ID": 2,
-    ///     "SUBJECT": "New call",
+    ///     "SUBJECT": "New Call",
     /// }
     /// ```
     /// There is an additional field `DISABLE_SENDING_MESSAGE_COPY`. It is intended to forcibly disable sending a copy of the message to the recipient from MESSAGE_FROM. If the parameter is not filled or any value other than `Y` is specified, a copy will be sent. Example:
@@ -104,7 +104,7 @@ pub struct Add {
 impl Add {
     /// Creates the value from its required fields:
     ///
-    /// - `fields`: `fields` — Array of values for [activity fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-add.html#fields) in the following structure:
+    /// - `fields`: `fields` — An array of values for the [activity fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-add.html#fields) in the following structure:
     #[allow(clippy::new_without_default)]
     pub fn new(fields: Fields) -> Self {
         Self {
@@ -172,9 +172,9 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub owner_type_id: i64,
-    /// Type of the deal. To access the available deal types, use the method [crm.enum.activitytype](https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/outdated/crm-enum-activity-type.html).
+    /// Type of the activity. To get available activity types, use the method [crm.enum.activitytype](https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/outdated/crm-enum-activity-type.html).
     ///
-    /// To create a deal with the type "task," use the method [creation](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html) or [modification](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html) of the task and specify the CRM entity in the field `UF_CRM_TASK`
+    /// To create an activity with the type "task", use the [creation](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html) or [modification](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-update.html) method and specify the CRM entity in the `UF_CRM_TASK` field
     ///
     /// Wire name `TYPE_ID`, type `integer` (docs: `crm_enum_activitytype`).
     #[serde(rename = "TYPE_ID", deserialize_with = "::bitrix24_runtime::wire::decode")]
@@ -199,7 +199,7 @@ pub struct Fields {
     pub communications: ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Date and time of the activity deadline. The field is not set directly; the value is taken from START_TIME for calls and meetings and from END_TIME for tasks
+    /// Date and time of the activity's deadline. This field is not set directly; the value is taken from START_TIME for calls and meetings and from END_TIME for tasks
     ///
     /// Wire name `DEADLINE`, type `datetime`.
     #[serde(
@@ -219,9 +219,9 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub description: ::std::option::Option<::std::string::String>,
-    /// Type of description
+    /// Description type
     ///
-    /// Wire name `DESCRIPTION_TYPE`, type `integer` (docs: `crm.enum.contenttype`).
+    /// Wire name `DESCRIPTION_TYPE`, type `integer` (docs: `crm_enum_contenttype`).
     #[serde(
         rename = "DESCRIPTION_TYPE",
         default,
@@ -231,7 +231,7 @@ pub struct Fields {
     pub description_type: ::std::option::Option<i64>,
     /// Direction of the activity: incoming/outgoing. Relevant for calls and emails, not used for meetings
     ///
-    /// Wire name `DIRECTION`, type `integer` (docs: `crm.enum.activitydirection`).
+    /// Wire name `DIRECTION`, type `integer` (docs: `crm_enum_activitydirection`).
     #[serde(
         rename = "DIRECTION",
         default,
@@ -239,7 +239,7 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub direction: ::std::option::Option<i64>,
-    /// End time of the activity
+    /// Activity completion time
     ///
     /// Wire name `END_TIME`, type `datetime`.
     #[serde(
@@ -271,7 +271,7 @@ pub struct Fields {
     pub location: ::std::option::Option<::std::string::String>,
     /// Type of notification
     ///
-    /// Wire name `NOTIFY_TYPE`, type `integer` (docs: `crm.enum.activitynotifytype`).
+    /// Wire name `NOTIFY_TYPE`, type `integer` (docs: `crm_enum_activitynotifytype`).
     #[serde(
         rename = "NOTIFY_TYPE",
         default,
@@ -279,7 +279,7 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub notify_type: ::std::option::Option<i64>,
-    /// Identifier of the data source, used only for binding to an external source
+    /// Identifier of the data source, used only for linking to an external source
     ///
     /// Wire name `ORIGINATOR_ID`, type `string`.
     #[serde(
@@ -289,7 +289,7 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub originator_id: ::std::option::Option<::std::string::String>,
-    /// Identifier of the entity in the data source, used only for binding to an external source
+    /// Identifier of the entity in the data source, used only for linking to an external source
     ///
     /// Wire name `ORIGIN_ID`, type `string`.
     #[serde(
@@ -299,7 +299,7 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub origin_id: ::std::option::Option<::std::string::String>,
-    /// Original version, used to protect data from accidental overwriting by an external system. If the data was imported and not changed in the external system, such data can be edited in CRM without fear that the next export will lead to data overwriting
+    /// Original version, used to protect data from accidental overwriting by an external system. If the data was imported and not modified in the external system, such data can be edited in CRM without fear that the next export will lead to data overwriting
     ///
     /// Wire name `ORIGIN_VERSION`, type `string`.
     #[serde(
@@ -311,7 +311,7 @@ pub struct Fields {
     pub origin_version: ::std::option::Option<::std::string::String>,
     /// Priority
     ///
-    /// Wire name `PRIORITY`, type `integer` (docs: `crm.enum.activitypriority`).
+    /// Wire name `PRIORITY`, type `integer` (docs: `crm_enum_activitypriority`).
     #[serde(
         rename = "PRIORITY",
         default,
@@ -391,7 +391,7 @@ pub struct Fields {
     pub settings: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Start time of the activity
+    /// Time when the activity starts
     ///
     /// Wire name `START_TIME`, type `datetime`.
     #[serde(
@@ -462,7 +462,7 @@ impl Fields {
     ///
     /// - `owner_id`: `OWNER_ID` — Identifier of the CRM entity
     /// - `owner_type_id`: `OWNER_TYPE_ID` — [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type)
-    /// - `type_id`: `TYPE_ID` — Type of the deal. To access the available deal types, use the method [crm.enum.activitytype](https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/outdated/crm-enum-activity-type.html).
+    /// - `type_id`: `TYPE_ID` — Type of the activity. To get available activity types, use the method [crm.enum.activitytype](https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/outdated/crm-enum-activity-type.html).
     /// - `communications`: `COMMUNICATIONS` — [Description of communication](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-communication-fields.html)
     /// - `responsible_id`: `RESPONSIBLE_ID` — Identifier of the user responsible for the activity
     #[allow(clippy::new_without_default)]
@@ -515,7 +515,7 @@ impl Fields {
         self.associated_entity_id = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `DEADLINE`: Date and time of the activity deadline. The field is not set directly; the value is taken from START_TIME for calls and meetings and from END_TIME for tasks
+    /// Sets `DEADLINE`: Date and time of the activity's deadline. This field is not set directly; the value is taken from START_TIME for calls and meetings and from END_TIME for tasks
     #[must_use]
     pub fn deadline(
         mut self,
@@ -533,7 +533,7 @@ impl Fields {
         self.description = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `DESCRIPTION_TYPE`: Type of description
+    /// Sets `DESCRIPTION_TYPE`: Description type
     #[must_use]
     pub fn description_type(mut self, value: i64) -> Self {
         self.description_type = ::std::option::Option::Some(value);
@@ -545,7 +545,7 @@ impl Fields {
         self.direction = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `END_TIME`: End time of the activity
+    /// Sets `END_TIME`: Activity completion time
     #[must_use]
     pub fn end_time(
         mut self,
@@ -575,7 +575,7 @@ impl Fields {
         self.notify_type = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `ORIGINATOR_ID`: Identifier of the data source, used only for binding to an external source
+    /// Sets `ORIGINATOR_ID`: Identifier of the data source, used only for linking to an external source
     #[must_use]
     pub fn originator_id(
         mut self,
@@ -584,7 +584,7 @@ impl Fields {
         self.originator_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `ORIGIN_ID`: Identifier of the entity in the data source, used only for binding to an external source
+    /// Sets `ORIGIN_ID`: Identifier of the entity in the data source, used only for linking to an external source
     #[must_use]
     pub fn origin_id(
         mut self,
@@ -593,7 +593,7 @@ impl Fields {
         self.origin_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `ORIGIN_VERSION`: Original version, used to protect data from accidental overwriting by an external system. If the data was imported and not changed in the external system, such data can be edited in CRM without fear that the next export will lead to data overwriting
+    /// Sets `ORIGIN_VERSION`: Original version, used to protect data from accidental overwriting by an external system. If the data was imported and not modified in the external system, such data can be edited in CRM without fear that the next export will lead to data overwriting
     #[must_use]
     pub fn origin_version(
         mut self,
@@ -662,7 +662,7 @@ impl Fields {
         self.settings = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `START_TIME`: Start time of the activity
+    /// Sets `START_TIME`: Time when the activity starts
     #[must_use]
     pub fn start_time(
         mut self,

@@ -12,7 +12,7 @@
 /// | Scope | `crm` |
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-fields.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-fields.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -108,7 +108,7 @@ pub struct SystemActivity {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub id: ::std::option::Option<FieldDescription>,
-    /// CRM entity ID
+    /// CRM object ID
     ///
     /// Can be changed using the [crm.activity.binding.move](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/binding/crm-activity-binding-move.html) method
     ///
@@ -244,7 +244,7 @@ pub struct SystemActivity {
     pub description: ::std::option::Option<FieldDescription>,
     /// Description type
     ///
-    /// Wire name `DESCRIPTION_TYPE`, type `FieldDescription` (docs: `crm.enum.contenttype`).
+    /// Wire name `DESCRIPTION_TYPE`, type `FieldDescription` (docs: `crm_enum_contenttype`).
     #[serde(
         rename = "DESCRIPTION_TYPE",
         default,
@@ -256,7 +256,7 @@ pub struct SystemActivity {
     ///
     /// Relevant for calls and emails, not used for meetings
     ///
-    /// Wire name `DIRECTION`, type `FieldDescription` (docs: `crm.enum.activitydirection`).
+    /// Wire name `DIRECTION`, type `FieldDescription` (docs: `crm_enum_activitydirection`).
     #[serde(
         rename = "DIRECTION",
         default,
@@ -322,7 +322,7 @@ pub struct SystemActivity {
     pub location: ::std::option::Option<FieldDescription>,
     /// Notification type
     ///
-    /// Wire name `NOTIFY_TYPE`, type `FieldDescription` (docs: `crm.enum.activitynotifytype`).
+    /// Wire name `NOTIFY_TYPE`, type `FieldDescription` (docs: `crm_enum_activitynotifytype`).
     #[serde(
         rename = "NOTIFY_TYPE",
         default,
@@ -380,7 +380,7 @@ pub struct SystemActivity {
     pub origin_version: ::std::option::Option<FieldDescription>,
     /// Priority
     ///
-    /// Wire name `PRIORITY`, type `FieldDescription` (docs: `crm.enum.activitypriority`).
+    /// Wire name `PRIORITY`, type `FieldDescription` (docs: `crm_enum_activitypriority`).
     #[serde(
         rename = "PRIORITY",
         default,
@@ -655,7 +655,7 @@ impl SystemActivity {
         self.id = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `OWNER_ID`: CRM entity ID
+    /// Sets `OWNER_ID`: CRM object ID
     #[must_use]
     pub fn owner_id(mut self, value: FieldDescription) -> Self {
         self.owner_id = ::std::option::Option::Some(value);

@@ -12,7 +12,7 @@
 /// | Scope | `crm` |
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-get.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-get.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -121,7 +121,7 @@ pub struct SystemActivity {
     /// Wire name `ID`, type `integer`.
     #[serde(rename = "ID", deserialize_with = "::bitrix24_runtime::wire::decode")]
     pub id: i64,
-    /// CRM entity ID
+    /// CRM object ID
     ///
     /// Can be changed using the [crm.activity.binding.move](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/binding/crm-activity-binding-move.html) method
     ///
@@ -238,7 +238,7 @@ pub struct SystemActivity {
     pub description: ::std::option::Option<::std::string::String>,
     /// Description type
     ///
-    /// Wire name `DESCRIPTION_TYPE`, type `integer` (docs: `crm.enum.contenttype`).
+    /// Wire name `DESCRIPTION_TYPE`, type `integer` (docs: `crm_enum_contenttype`).
     #[serde(
         rename = "DESCRIPTION_TYPE",
         default,
@@ -250,7 +250,7 @@ pub struct SystemActivity {
     ///
     /// Relevant for calls and emails, not used for meetings
     ///
-    /// Wire name `DIRECTION`, type `integer` (docs: `crm.enum.activitydirection`).
+    /// Wire name `DIRECTION`, type `integer` (docs: `crm_enum_activitydirection`).
     #[serde(
         rename = "DIRECTION",
         default,
@@ -316,7 +316,7 @@ pub struct SystemActivity {
     pub location: ::std::option::Option<::std::string::String>,
     /// Notification type
     ///
-    /// Wire name `NOTIFY_TYPE`, type `integer` (docs: `crm.enum.activitynotifytype`).
+    /// Wire name `NOTIFY_TYPE`, type `integer` (docs: `crm_enum_activitynotifytype`).
     #[serde(
         rename = "NOTIFY_TYPE",
         default,
@@ -374,7 +374,7 @@ pub struct SystemActivity {
     pub origin_version: ::std::option::Option<::std::string::String>,
     /// Priority
     ///
-    /// Wire name `PRIORITY`, type `integer` (docs: `crm.enum.activitypriority`).
+    /// Wire name `PRIORITY`, type `integer` (docs: `crm_enum_activitypriority`).
     #[serde(
         rename = "PRIORITY",
         default,
@@ -593,7 +593,7 @@ impl SystemActivity {
     /// Creates the value from its required fields:
     ///
     /// - `id`: `ID` — Activity ID
-    /// - `owner_id`: `OWNER_ID` — CRM entity ID
+    /// - `owner_id`: `OWNER_ID` — CRM object ID
     /// - `owner_type_id`: `OWNER_TYPE_ID` — [CRM object type ID](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type)
     /// - `type_id`: `TYPE_ID` — Activity type
     /// - `author_id`: `AUTHOR_ID` — Integer ID of the user who created the activity

@@ -7,12 +7,12 @@
 //! - [`badge::Delete`]: `crm.activity.badge.delete` — Delete Badge by Code
 //! - [`badge::Get`]: `crm.activity.badge.get` — Get Badge Information by Code
 //! - [`badge::List`]: `crm.activity.badge.list` — Get the list of badges
-//! - [`binding::Add`]: `crm.activity.binding.add` — Add a deal binding to a CRM entity
-//! - [`binding::Delete`]: `crm.activity.binding.delete` — Delete the connection of the activity with the CRM entity
-//! - [`binding::List`]: `crm.activity.binding.list` — Get a list of all bindings for the deal
-//! - [`binding::Move`]: `crm.activity.binding.move` — Update the deal's connection with the CRM entity
-//! - [`communication::Fields`]: `crm.activity.communication.fields` — Get Description of Communication
-//! - [`configurable::Add`]: `crm.activity.configurable.add` — Add Configurable CRM Activity
+//! - [`binding::Add`]: `crm.activity.binding.add` — Add a deal binding to a CRM object
+//! - [`binding::Delete`]: `crm.activity.binding.delete` — Delete the deal's connection with the CRM object
+//! - [`binding::List`]: `crm.activity.binding.list` — Get a List of All Deal Links
+//! - [`binding::Move`]: `crm.activity.binding.move` — Update Activity Link to CRM Item
+//! - [`communication::Fields`]: `crm.activity.communication.fields` — Get Communication Description
+//! - [`configurable::Add`]: `crm.activity.configurable.add` — Add Configurable Activity
 //! - [`configurable::Get`]: `crm.activity.configurable.get` — Get Configurable Activity by ID
 //! - [`configurable::Update`]: `crm.activity.configurable.update` — Update Configurable Activity
 //! - [`Delete`]: `crm.activity.delete` — Delete activity
@@ -21,17 +21,17 @@
 //! - [`layout::blocks::Delete`]: `crm.activity.layout.blocks.delete` — Delete a set of additional content blocks in the CRM activity
 //! - [`layout::blocks::Get`]: `crm.activity.layout.blocks.get` — Get a Set of Additional Content Blocks in the activity
 //! - [`layout::blocks::Set`]: `crm.activity.layout.blocks.set` — Set a set of additional content blocks in the activity
-//! - [`List`]: `crm.activity.list` — Get the list of activities
+//! - [`List`]: `crm.activity.list` — Get List of Activities
 //! - [`todo::Add`]: `crm.activity.todo.add` — Add Universal Activity
-//! - [`todo::Update`]: `crm.activity.todo.update` — Update universal deal
+//! - [`todo::Update`]: `crm.activity.todo.update` — Update Universal Activity
 //! - [`todo::UpdateColor`]: `crm.activity.todo.updateColor` — Update the color of the universal deal
 //! - [`todo::UpdateDeadline`]: `crm.activity.todo.updateDeadline` — Update Deadline for Universal Activity
 //! - [`todo::UpdateDescription`]: `crm.activity.todo.updateDescription` — Update the description of the universal activity
 //! - [`todo::UpdateResponsibleUser`]: `crm.activity.todo.updateResponsibleUser` — Update the responsible user for the universal activity
 //! - [`type_::Add`]: `crm.activity.type.add` — Add Custom Activity Type
 //! - [`type_::Delete`]: `crm.activity.type.delete` — Delete Custom Activity Type
-//! - [`type_::List`]: `crm.activity.type.list` — Get a list of custom activity types
-//! - [`Update`]: `crm.activity.update` — Update System Activity
+//! - [`type_::List`]: `crm.activity.type.list` — Get a List of Custom Activity Types
+//! - [`Update`]: `crm.activity.update` — Update System CRM Activity
 pub mod add;
 pub mod badge;
 pub mod binding;

@@ -14,10 +14,10 @@
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
-/// | Who may call | any user |
+/// | Who may call | a user with "read" access permission for contacts, companies, and leads |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
 /// | Paged | 50 items a page, by `start` |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/requisites/addresses/crm-address-list.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/requisites/addresses/crm-address-list.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

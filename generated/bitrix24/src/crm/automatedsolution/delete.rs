@@ -16,7 +16,7 @@
 /// | Scope | `crm` |
 /// | Who may call | users with administrative access to the CRM section |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-delete.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-delete.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

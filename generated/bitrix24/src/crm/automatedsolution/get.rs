@@ -12,7 +12,7 @@
 /// | Scope | `crm` |
 /// | Who may call | users with administrative access to the CRM section |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-get.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-get.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

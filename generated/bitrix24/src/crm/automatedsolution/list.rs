@@ -13,7 +13,7 @@
 /// | Who may call | users with administrative access to the CRM section |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
 /// | Paged | 50 items a page, by `start`; ID field `id` |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-list.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-list.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

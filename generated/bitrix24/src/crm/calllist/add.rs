@@ -12,14 +12,14 @@
 /// | Scope | `crm` |
 /// | Who may call | user with access permission to read CRM entities |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-add.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-add.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `ENTITY_TYPE` ([`entity_type`](Self::entity_type)) | `EntityType` | yes | Type of the object: - `CONTACT` — contact, - `COMPANY` — company |
-/// | `ENTITIES` ([`entities`](Self::entities)) | `integer[]` | yes | Array of `ID` of contacts or companies, which can be obtained using the [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method |
+/// | `ENTITIES` ([`entities`](Self::entities)) | `integer[]` | yes | Array of numeric identifiers of contacts or companies, which can be obtained using the [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method |
 /// | `WEBFORM_ID` ([`webform_id`](Self::webform_id)) | `integer` | no | `ID` of the CRM form that will be displayed in the call list form. The `ID` can be found in the list of forms in Bitrix24 <https://your-domain.com/crm/webform/> |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -34,13 +34,12 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | 400 | `Access denied` | No permission to perform the operation |
-/// | 400 | `Invalid parameters` | Invalid parameters were provided |
-/// | 400 | `Incorrect entity type` | An unsupported object type was specified |
-/// | 400 | `Entities is not array` | The `ENTITIES` parameter is not an array |
-/// | 400 | `Incorrect entities id` | Invalid `ID` of elements were provided |
-/// | 403 | `You don't have access to these entities` | No access to the specified elements |
-/// | 400 | `Incorrect webform id` | Invalid `ID` of the CRM form |
+/// | 400 | `ERROR_ARGUMENT` | ENTITY_TYPE is not found, ENTITIES is not found: A required parameter was not passed |
+/// | 400 | `ENTITIES_ERROR` | Entities is not array: The `ENTITIES` parameter received a value that is not an array |
+/// | 400 | `ENTITY_TYPE_ERROR` | Incorrect entity type: The `ENTITY_TYPE` parameter received a value other than `CONTACT` or `COMPANY` |
+/// | 400 | `ENTITY_ERROR` | Incorrect entities id: The `ENTITIES` parameter contains identifiers that do not exist in CRM |
+/// | 400 | `WEBFORM_ERROR` | Incorrect webform id: The `WEBFORM_ID` parameter specifies a CRM form that does not exist |
+/// | 403 | `ACCESS_ERROR` | You don't have access to these entities: There is no access to any of the passed elements |
 ///
 /// # Example
 ///
@@ -68,9 +67,9 @@ pub struct Add {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub entity_type: EntityType,
-    /// Array of `ID` of contacts or companies, which can be obtained using the [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method
+    /// Array of numeric identifiers of contacts or companies, which can be obtained using the [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method
     ///
-    /// Wire name `ENTITIES`, type `integer[]` (docs: `array`).
+    /// Wire name `ENTITIES`, type `integer[]`.
     #[serde(rename = "ENTITIES", deserialize_with = "::bitrix24_runtime::wire::decode")]
     pub entities: ::std::vec::Vec<i64>,
     /// `ID` of the CRM form that will be displayed in the call list form.
@@ -92,7 +91,7 @@ impl Add {
     /// Creates the value from its required fields:
     ///
     /// - `entity_type`: `ENTITY_TYPE` — Type of the object: - `CONTACT` — contact, - `COMPANY` — company
-    /// - `entities`: `ENTITIES` — Array of `ID` of contacts or companies, which can be obtained using the [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method
+    /// - `entities`: `ENTITIES` — Array of numeric identifiers of contacts or companies, which can be obtained using the [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method
     #[allow(clippy::new_without_default)]
     pub fn new(
         entity_type: EntityType,

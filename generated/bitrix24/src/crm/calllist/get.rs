@@ -12,7 +12,7 @@
 /// | Scope | `crm` |
 /// | Who may call | user with read access permission for CRM entities |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-get.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-get.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -32,7 +32,8 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | 400 | `Incorrect list id` | Incorrect list identifier or the user does not have read access permission |
+/// | 400 | `ERROR_ARGUMENT` | ID is not found: The required parameter `ID` was not passed |
+/// | 400 | `LIST_ID_ERROR` | Incorrect list id: A call list with this identifier does not exist, or the user does not have the read permission |
 ///
 /// # Example
 ///

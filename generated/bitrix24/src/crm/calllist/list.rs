@@ -12,7 +12,7 @@
 /// | Scope | `crm` |
 /// | Who may call | user with read access permission for CRM elements |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-list.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-list.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -36,8 +36,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | 400 | `Invalid parameters` | Invalid parameters were provided |
-/// | — | `100` | Unknown field definition "TITLE": Unknown parameter "Field name" |
+/// | 400 | `100` | Unknown field definition `FIELD` (FIELD) for \Bitrix\Crm\CallList\Internals\CallList Entity.: The `select`, `filter`, or `order` parameter received a field that the call list does not have |
 ///
 /// # Example
 ///

@@ -2,8 +2,8 @@
 
 //! Methods `crm.deal.*`:
 //!
-//! - [`Delete`]: `crm.deal.delete` — Delete deal
-//! - [`List`]: `crm.deal.list` — Get a list of deals
+//! - [`Delete`]: `crm.deal.delete` — Delete Deal
+//! - [`List`]: `crm.deal.list` — Get a List of Deals
 pub mod delete;
 pub mod list;
 #[doc(inline)]

@@ -2,9 +2,9 @@
 
 //! Methods `crm.duplicate.*`:
 //!
-//! - [`Findbycomm`]: `crm.duplicate.findbycomm` — Get leads, contacts, and companies with matching data
-//! - [`volatile_type::Fields`]: `crm.duplicate.volatileType.fields` — Get a list of fields for duplicate search
-//! - [`volatile_type::List`]: `crm.duplicate.volatileType.list` — Get a list of custom fields involved in duplicate search
+//! - [`Findbycomm`]: `crm.duplicate.findbycomm` — Get Leads, Contacts, and Companies with Matching Data
+//! - [`volatile_type::Fields`]: `crm.duplicate.volatileType.fields` — Get a List of Fields for Duplicate Search
+//! - [`volatile_type::List`]: `crm.duplicate.volatileType.list` — Get a List of Custom Fields Used in Duplicate Search
 //! - [`volatile_type::Register`]: `crm.duplicate.volatileType.register` — Add Field to Duplicate Search
 //! - [`volatile_type::Unregister`]: `crm.duplicate.volatileType.unregister` — Remove Field from Duplicate Search
 pub mod findbycomm;

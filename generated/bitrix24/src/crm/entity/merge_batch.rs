@@ -10,9 +10,9 @@
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
-/// | Who may call | administrator |
+/// | Who may call | a user with permission to modify the main entity and permission to delete the remaining entities being merged |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/duplicates/crm-entity-merge-batch.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/duplicates/crm-entity-merge-batch.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -33,7 +33,7 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | 403 | `0` | Access denied: The user does not have permission to modify or delete CRM entities |
-/// | 400 | `0` | - `The parameter entityTypeId is required.`: The required parameter `entityTypeId` is missing - `The parameter entityIds does not contain valid elements.`: No elements were provided or found for merging - `The parameter entityIds must contain at least two elements.`: At least two elements are required for merging - `Owner was not found`: The object was not found - `Entity type {entityTypeName} is not supported`: An unsupported object type was specified |
+/// | 400 | `0` | - `The parameter entityTypeId is required.`: Required parameter `entityTypeId` is not specified - `The parameter entityIds does not contains valid elements.`: No elements were provided or found for merging - `The parameter entityIds must contains at least two elements.`: At least two elements are required for merging - `Owner was not found`: The object was not found - `Entity type {entityTypeName} is not supported`: An unsupported object type was specified |
 /// | 400 | `CRM_FEATURE_RESTRICTION_ERROR` | Plan restriction |
 ///
 /// # Example

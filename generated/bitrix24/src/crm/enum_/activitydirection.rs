@@ -3,19 +3,19 @@
 //! `crm.enum.activitydirection`: Get Activity Direction Enumeration Elements
 //!
 //! The request is [`Activitydirection`]; the other items are the types it uses.
-#[deprecated(note = "Method development has been discontinued")]
+#[deprecated(note = "Development of this method has been halted")]
 /// **`crm.enum.activitydirection`**: Get Activity Direction Enumeration Elements
 ///
-/// The method `crm.enum.activitydirection` returns activity directions for the `DIRECTION` field of [deals, e-mails, and calls](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/index.html).
+/// The method `crm.enum.activitydirection` returns activity directions for the `DIRECTION` field of [activities](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/index.html) — emails and calls.
 ///
-/// **Deprecated**: Method development has been discontinued
+/// **Deprecated**: Development of this method has been halted
 ///
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/outdated/crm-enum-activity-direction.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/outdated/crm-enum-activity-direction.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

@@ -3,13 +3,13 @@
 //! Methods `crm.enum.*`:
 //!
 //! - [`Activitydirection`]: `crm.enum.activitydirection` — Get Activity Direction Enumeration Elements
-//! - [`Activitynotifytype`]: `crm.enum.activitynotifytype` — Get enumeration items "Activity Notification Type"
-//! - [`Activitypriority`]: `crm.enum.activitypriority` — Get the enumeration items "Activity Priorities"
-//! - [`Activitystatus`]: `crm.enum.activitystatus` — Get enumeration items "Status"
-//! - [`Activitytype`]: `crm.enum.activitytype` — Get enumeration items "Types of activities"
+//! - [`Activitynotifytype`]: `crm.enum.activitynotifytype` — Get Enumeration Items for "Activity Notification Type"
+//! - [`Activitypriority`]: `crm.enum.activitypriority` — Get Enumeration Items for "Activity Priorities"
+//! - [`Activitystatus`]: `crm.enum.activitystatus` — Get Enumeration Elements "Status"
+//! - [`Activitytype`]: `crm.enum.activitytype` — Get Enumeration Elements "Activity Types"
 //! - [`Addresstype`]: `crm.enum.addresstype` — Get Address Types
-//! - [`Contenttype`]: `crm.enum.contenttype` — Get enumeration items "Description Type"
-//! - [`Fields`]: `crm.enum.fields` — Get Fields of CRM Enumeration Elements
+//! - [`Contenttype`]: `crm.enum.contenttype` — Get Enumeration Elements of "Description Type"
+//! - [`Fields`]: `crm.enum.fields` — Get Enumeration Item Fields
 //! - [`Getorderownertypes`]: `crm.enum.getorderownertypes` — Get Object Types for Order Binding
 //! - [`Ownertype`]: `crm.enum.ownertype` — Get CRM Object Types
 //! - [`settings::Mode`]: `crm.enum.settings.mode` — Get Description of CRM Operation Modes

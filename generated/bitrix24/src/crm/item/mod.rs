@@ -2,7 +2,7 @@
 
 //! Methods `crm.item.*`:
 //!
-//! - [`List`]: `crm.item.list` — Get a list of elements
+//! - [`List`]: `crm.item.list` — Get a List of Items
 pub mod list;
 #[doc(inline)]
 pub use list::List;

@@ -3,16 +3,19 @@
 //! `crm.lead.add`: Create a New Lead
 //!
 //! The request is [`Add`]; the other items are the types it uses.
+#[deprecated(note = "The development of this method has been halted")]
 /// **`crm.lead.add`**: Create a New Lead
 ///
 /// The method `crm.lead.add` creates a new lead.
+///
+/// **Deprecated**: The development of this method has been halted Use `crm.item.add` instead.
 ///
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
 /// | Who may call | any user with permission to create leads |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-add.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-add.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -228,7 +231,7 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub address_postal_code: ::std::option::Option<::std::string::String>,
-    /// State
+    /// Province
     ///
     /// Wire name `ADDRESS_PROVINCE`, type `string`.
     #[serde(
@@ -258,7 +261,7 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub assigned_by_id: ::std::option::Option<i64>,
-    /// Date of birth
+    /// Birthdate
     ///
     /// Wire name `BIRTHDATE`, type `date`.
     #[serde(
@@ -288,7 +291,7 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub company_id: ::std::option::Option<i64>,
-    /// Company name specified in the corresponding lead field. To link an existing company, pass its id in the COMPANY_ID field
+    /// Company name as specified in the corresponding lead field. To link an existing company, pass its id in the COMPANY_ID field
     ///
     /// Wire name `COMPANY_TITLE`, type `string`.
     #[serde(
@@ -364,7 +367,7 @@ pub struct Fields {
     pub im: ::std::option::Option<
         ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     >,
-    /// User ID linked through an open channel. Multiple
+    /// User ID linked through Open Channels. Multiple
     ///
     /// Wire name `LINK`, type `object[]` (docs: `crm_multifield`).
     #[serde(
@@ -406,7 +409,7 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub second_name: ::std::option::Option<::std::string::String>,
-    /// Indicator of lead availability to everyone. Acceptable values are `Y` or `N`.
+    /// Indicator of lead availability for everyone. Acceptable values are `Y` or `N`.
     ///
     /// Wire name `OPENED`, type `boolean` (docs: `char`).
     #[serde(
@@ -535,10 +538,10 @@ pub struct Fields {
     /// | STATUS_ID | Name |
     /// | --- | --- |
     /// | NEW | Unprocessed |
-    /// | IN_PROCESS | In progress |
+    /// | IN_PROCESS | In process |
     /// | PROCESSED | Processed |
     /// | JUNK | Low-quality lead |
-    /// | CONVERTED | Quality lead |
+    /// | CONVERTED | High-quality lead |
     ///
     /// The list of all possible stages from the directory can be obtained using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `filter[ENTITY_ID]=STATUS`
     ///
@@ -590,7 +593,7 @@ pub struct Fields {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub utm_medium: ::std::option::Option<::std::string::String>,
-    /// Advertising system. Google AdWords, and others
+    /// Advertising system. Google Ads, Bing Ads, etc.
     ///
     /// Wire name `UTM_SOURCE`, type `string`.
     #[serde(
@@ -729,7 +732,7 @@ impl Fields {
         self.address_postal_code = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `ADDRESS_PROVINCE`: State
+    /// Sets `ADDRESS_PROVINCE`: Province
     #[must_use]
     pub fn address_province(
         mut self,
@@ -753,7 +756,7 @@ impl Fields {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `BIRTHDATE`: Date of birth
+    /// Sets `BIRTHDATE`: Birthdate
     #[must_use]
     pub fn birthdate(
         mut self,
@@ -777,7 +780,7 @@ impl Fields {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `COMPANY_TITLE`: Company name specified in the corresponding lead field. To link an existing company, pass its id in the COMPANY_ID field
+    /// Sets `COMPANY_TITLE`: Company name as specified in the corresponding lead field. To link an existing company, pass its id in the COMPANY_ID field
     #[must_use]
     pub fn company_title(
         mut self,
@@ -841,7 +844,7 @@ impl Fields {
         self.im = ::std::option::Option::Some(value.into_iter().collect());
         self
     }
-    /// Sets `LINK`: User ID linked through an open channel. Multiple
+    /// Sets `LINK`: User ID linked through Open Channels. Multiple
     #[must_use]
     pub fn link(
         mut self,
@@ -879,7 +882,7 @@ impl Fields {
         self.second_name = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `OPENED`: Indicator of lead availability to everyone. Acceptable values are `Y` or `N`.
+    /// Sets `OPENED`: Indicator of lead availability for everyone. Acceptable values are `Y` or `N`.
     #[must_use]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
@@ -1007,7 +1010,7 @@ impl Fields {
         self.utm_medium = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `UTM_SOURCE`: Advertising system. Google AdWords, and others
+    /// Sets `UTM_SOURCE`: Advertising system. Google Ads, Bing Ads, etc.
     #[must_use]
     pub fn utm_source(
         mut self,
@@ -1073,7 +1076,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Params {
-    /// Flag `Y`/`N` - register the event of adding a lead. Additionally, a notification will be sent to the person responsible for the lead
+    /// Flag `Y`/`N` - register the lead addition event. Additionally, a notification will be sent to the responsible person for the lead
     ///
     /// Wire name `REGISTER_SONET_EVENT`, type `boolean`.
     #[serde(
@@ -1097,7 +1100,7 @@ impl Params {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `REGISTER_SONET_EVENT`: Flag `Y`/`N` - register the event of adding a lead. Additionally, a notification will be sent to the person responsible for the lead
+    /// Sets `REGISTER_SONET_EVENT`: Flag `Y`/`N` - register the lead addition event. Additionally, a notification will be sent to the responsible person for the lead
     #[must_use]
     pub fn register_sonet_event(mut self, value: bool) -> Self {
         self.register_sonet_event = ::std::option::Option::Some(value);

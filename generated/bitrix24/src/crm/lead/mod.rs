@@ -3,7 +3,7 @@
 //! Methods `crm.lead.*`:
 //!
 //! - [`Add`]: `crm.lead.add` — Create a New Lead
-//! - [`Get`]: `crm.lead.get` — Get lead by Id
+//! - [`Get`]: `crm.lead.get` — Get Lead by Id
 pub mod add;
 pub mod get;
 #[doc(inline)]

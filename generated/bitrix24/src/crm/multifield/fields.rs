@@ -12,7 +12,7 @@
 /// | Scope | `crm` |
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/multifield/crm-multifield-fields.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/auxiliary/multifield/crm-multifield-fields.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -96,9 +96,9 @@ impl ::bitrix24_runtime::Method for Fields {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct FieldsResult {
-    /// Identifier
+    /// Identifier of the multiple field value
     ///
-    /// Wire name `ID`, type `FieldDescription` (docs: `integer`).
+    /// Wire name `ID`, type `FieldDescription`.
     #[serde(
         rename = "ID",
         default,
@@ -106,9 +106,9 @@ pub struct FieldsResult {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub id: ::std::option::Option<FieldDescription>,
-    /// Field Type
+    /// Type of the multiple field: `PHONE`, `EMAIL`, `WEB`, `IM`
     ///
-    /// Wire name `TYPE_ID`, type `FieldDescription` (docs: `string`).
+    /// Wire name `TYPE_ID`, type `FieldDescription`.
     #[serde(
         rename = "TYPE_ID",
         default,
@@ -116,9 +116,9 @@ pub struct FieldsResult {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub type_id: ::std::option::Option<FieldDescription>,
-    /// Value
+    /// Value of the multiple field
     ///
-    /// Wire name `VALUE`, type `FieldDescription` (docs: `string`).
+    /// Wire name `VALUE`, type `FieldDescription`.
     #[serde(
         rename = "VALUE",
         default,
@@ -126,9 +126,9 @@ pub struct FieldsResult {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub value: ::std::option::Option<FieldDescription>,
-    /// Value Type
+    /// Type of the multiple field value
     ///
-    /// Wire name `VALUE_TYPE`, type `FieldDescription` (docs: `string`).
+    /// Wire name `VALUE_TYPE`, type `FieldDescription`.
     #[serde(
         rename = "VALUE_TYPE",
         default,
@@ -152,25 +152,25 @@ impl FieldsResult {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `ID`: Identifier
+    /// Sets `ID`: Identifier of the multiple field value
     #[must_use]
     pub fn id(mut self, value: FieldDescription) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `TYPE_ID`: Field Type
+    /// Sets `TYPE_ID`: Type of the multiple field: `PHONE`, `EMAIL`, `WEB`, `IM`
     #[must_use]
     pub fn type_id(mut self, value: FieldDescription) -> Self {
         self.type_id = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `VALUE`: Value
+    /// Sets `VALUE`: Value of the multiple field
     #[must_use]
     pub fn value(mut self, value: FieldDescription) -> Self {
         self.value = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `VALUE_TYPE`: Value Type
+    /// Sets `VALUE_TYPE`: Type of the multiple field value
     #[must_use]
     pub fn value_type(mut self, value: FieldDescription) -> Self {
         self.value_type = ::std::option::Option::Some(value);

@@ -12,7 +12,7 @@
 /// | Scope | `crm` |
 /// | Who may call | online store administrator |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-add.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/universal/order-entity/crm-order-entity-add.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

@@ -12,7 +12,7 @@
 /// | Scope | `crm` |
 /// | Who may call | any user with administrative access to the SPA, or a user with read access to the SPA |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-get.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -285,7 +285,7 @@ pub struct SpaType {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub is_recyclebin_enabled: ::std::option::Option<bool>,
-    /// Are automation rules and triggers enabled?
+    /// Are Automation rules and triggers enabled?
     ///
     /// Wire name `isAutomationEnabled`, type `boolean`.
     #[serde(
@@ -307,7 +307,7 @@ pub struct SpaType {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub is_biz_proc_enabled: ::std::option::Option<bool>,
-    /// Should new funnels be available to everyone?
+    /// Should new funnels be made available to everyone?
     ///
     /// Wire name `isSetOpenPermissions`, type `boolean`.
     #[serde(
@@ -318,7 +318,7 @@ pub struct SpaType {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub is_set_open_permissions: ::std::option::Option<bool>,
-    /// System field indicating whether payment capability is enabled.
+    /// System field indicating whether the payment option is enabled.
     ///
     /// Wire name `isPaymentsEnabled`, type `boolean`.
     #[serde(
@@ -350,7 +350,7 @@ pub struct SpaType {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub created_time: ::std::option::Option<::std::string::String>,
-    /// System field indicating the time of modification of this SPA.
+    /// System field indicating the last modification time of this SPA.
     ///
     /// Wire name `updatedTime`, type `datetime`.
     #[serde(
@@ -392,7 +392,7 @@ pub struct SpaType {
     pub linked_user_fields: ::std::option::Option<LinkedUserFields>,
     /// List of all digital workplaces.
     ///
-    /// This parameter is deprecated. To work with digital workplaces, use the methods [`crm.automatedsolution.*`](https://apidocs.bitrix24.com/api-reference/crm/automated-solution/index.html).
+    /// This parameter is deprecated. For working with digital workplaces, use the methods [`crm.automatedsolution.*`](https://apidocs.bitrix24.com/api-reference/crm/automated-solution/index.html).
     ///
     /// Wire name `customSections`, type `any[]` (docs: `array`).
     #[serde(
@@ -404,7 +404,7 @@ pub struct SpaType {
     pub custom_sections: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     /// Identifier of the digital workplace.
     ///
-    /// This parameter is deprecated. To work with digital workplaces, use the methods [`crm.automatedsolution.*`](https://apidocs.bitrix24.com/api-reference/crm/automated-solution/index.html).
+    /// This parameter is deprecated. For working with digital workplaces, use the methods [`crm.automatedsolution.*`](https://apidocs.bitrix24.com/api-reference/crm/automated-solution/index.html).
     ///
     /// Wire name `customSectionId`, type `integer`.
     #[serde(
@@ -556,7 +556,7 @@ impl SpaType {
         self.is_recyclebin_enabled = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `isAutomationEnabled`: Are automation rules and triggers enabled?
+    /// Sets `isAutomationEnabled`: Are Automation rules and triggers enabled?
     #[must_use]
     pub fn is_automation_enabled(mut self, value: bool) -> Self {
         self.is_automation_enabled = ::std::option::Option::Some(value);
@@ -568,13 +568,13 @@ impl SpaType {
         self.is_biz_proc_enabled = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `isSetOpenPermissions`: Should new funnels be available to everyone?
+    /// Sets `isSetOpenPermissions`: Should new funnels be made available to everyone?
     #[must_use]
     pub fn is_set_open_permissions(mut self, value: bool) -> Self {
         self.is_set_open_permissions = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `isPaymentsEnabled`: System field indicating whether payment capability is enabled.
+    /// Sets `isPaymentsEnabled`: System field indicating whether the payment option is enabled.
     #[must_use]
     pub fn is_payments_enabled(mut self, value: bool) -> Self {
         self.is_payments_enabled = ::std::option::Option::Some(value);
@@ -595,7 +595,7 @@ impl SpaType {
         self.created_time = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `updatedTime`: System field indicating the time of modification of this SPA.
+    /// Sets `updatedTime`: System field indicating the last modification time of this SPA.
     #[must_use]
     pub fn updated_time(
         mut self,

@@ -13,7 +13,7 @@
 /// | Who may call | administrator |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
 /// | Paged | 50 items a page, by `start`; ID field `ID` |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -79,11 +79,14 @@ pub struct List {
     /// - `value_N` — field value
     ///
     /// You can specify the type of filtering before the name of the filtered field:
-    /// - `!` — not equal
+    /// - `=` — equal
+    /// - `!` or `!=` — not equal
     /// - `<` — less than
     /// - `<=` — less than or equal to
     /// - `>` — greater than
     /// - `>=` — greater than or equal to
+    ///
+    /// Without a prefix, the filter compares the value for equality. The field name can be passed in any case
     ///
     /// Wire name `FILTER`, type `object`.
     #[serde(
@@ -291,7 +294,7 @@ pub struct Template {
     /// drive:
     /// - `STORAGE_XXX` — drive storage, where XXX — identifier of the storage
     ///
-    /// Wire name `DOCUMENT_TYPE`, type `string`.
+    /// Wire name `DOCUMENT_TYPE`, type `string` (docs: `string`).
     #[serde(
         rename = "DOCUMENT_TYPE",
         default,
@@ -378,7 +381,7 @@ pub struct Template {
     /// - `Y` — yes, it has been modified
     /// - `N` — no
     ///
-    /// This option is needed for [typical templates](https://helpdesk.bitrix24.com/open/5415841/) of business processes
+    /// This option is needed for [typical templates](https://helpdesk.bitrix24.com/open/16974820/) of business processes
     ///
     /// Wire name `IS_MODIFIED`, type `boolean`.
     #[serde(

@@ -14,7 +14,7 @@
 /// | Scope | `bizproc` |
 /// | Who may call | administrator |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

@@ -12,7 +12,7 @@
 /// | Scope | `crm` |
 /// | Who may call | users with administrative access to the crm section |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-add.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-add.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

@@ -12,7 +12,7 @@
 /// | Scope | `crm` |
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-list.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-list.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

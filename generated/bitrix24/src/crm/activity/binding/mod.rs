@@ -2,10 +2,10 @@
 
 //! Methods `crm.activity.binding.*`:
 //!
-//! - [`Add`]: `crm.activity.binding.add` — Add a deal binding to a CRM entity
-//! - [`Delete`]: `crm.activity.binding.delete` — Delete the connection of the activity with the CRM entity
-//! - [`List`]: `crm.activity.binding.list` — Get a list of all bindings for the deal
-//! - [`Move`]: `crm.activity.binding.move` — Update the deal's connection with the CRM entity
+//! - [`Add`]: `crm.activity.binding.add` — Add a deal binding to a CRM object
+//! - [`Delete`]: `crm.activity.binding.delete` — Delete the deal's connection with the CRM object
+//! - [`List`]: `crm.activity.binding.list` — Get a List of All Deal Links
+//! - [`Move`]: `crm.activity.binding.move` — Update Activity Link to CRM Item
 pub mod add;
 pub mod delete;
 pub mod list;

@@ -2,7 +2,7 @@
 
 //! Methods `crm.activity.communication.*`:
 //!
-//! - [`Fields`]: `crm.activity.communication.fields` — Get Description of Communication
+//! - [`Fields`]: `crm.activity.communication.fields` — Get Communication Description
 pub mod fields;
 #[doc(inline)]
 pub use fields::Fields;

@@ -14,7 +14,7 @@
 /// | Scope | `crm` |
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-get.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -116,7 +116,7 @@ impl ::bitrix24_runtime::Method for Get {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct ActivityFields {
-    /// Type of the configurable activity. If not specified, it defaults to `CONFIGURABLE`. If specified, the value must correspond to one of the types created by the method [crm.activity.type.add](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html) with the field `IS_CONFIGURABLE_TYPE` equal to `Y` in the context of the same application
+    /// Configurable activity type. If no value is specified, it is set to the default value `CONFIGURABLE`. If specified, the value must match one of the types created by the [crm.activity.type.add](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html) method with the field `IS_CONFIGURABLE_TYPE` equal to `Y` in the context of the same application
     ///
     /// Wire name `typeId`, type `string`, default `CONFIGURABLE`.
     #[serde(
@@ -227,7 +227,7 @@ impl ActivityFields {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `typeId`: Type of the configurable activity. If not specified, it defaults to `CONFIGURABLE`. If specified, the value must correspond to one of the types created by the method [crm.activity.type.add](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html) with the field `IS_CONFIGURABLE_TYPE` equal to `Y` in the context of the same application
+    /// Sets `typeId`: Configurable activity type. If no value is specified, it is set to the default value `CONFIGURABLE`. If specified, the value must match one of the types created by the [crm.activity.type.add](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html) method with the field `IS_CONFIGURABLE_TYPE` equal to `Y` in the context of the same application
     #[must_use]
     pub fn type_id(
         mut self,

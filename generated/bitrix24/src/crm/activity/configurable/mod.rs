@@ -2,7 +2,7 @@
 
 //! Methods `crm.activity.configurable.*`:
 //!
-//! - [`Add`]: `crm.activity.configurable.add` — Add Configurable CRM Activity
+//! - [`Add`]: `crm.activity.configurable.add` — Add Configurable Activity
 //! - [`Get`]: `crm.activity.configurable.get` — Get Configurable Activity by ID
 //! - [`Update`]: `crm.activity.configurable.update` — Update Configurable Activity
 pub mod add;

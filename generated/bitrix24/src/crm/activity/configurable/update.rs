@@ -5,16 +5,16 @@
 //! The request is [`Update`]; the other items are the types it uses.
 /// **`crm.activity.configurable.update`**: Update Configurable Activity
 ///
-/// The method `crm.activity.configurable.update` makes changes to a configurable activity.
+/// The `crm.activity.configurable.update` method modifies a configurable activity.
 ///
-/// The method can only be called in the context of the [application](https://helpdesk.bitrix24.com/examples/app.zip) that created it.
+/// The method can only be called within the context of the [application](https://helpdesk.bitrix24.com/examples/app.zip) that created it.
 ///
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
 /// | Who may call | any user |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-update.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-update.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -22,13 +22,13 @@
 /// |---|---|---|---|
 /// | `id` ([`id`](Self::id)) | `integer` | yes | Integer identifier of the activity, for example `999` |
 /// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | Associative array of values for [activity fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-add.html#parametr-fields) in the following structure: |
-/// | `layout` ([`layout`](Self::layout)) | `object` | yes | [Associative array of special structure](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/structure/layout.html#example), describing the appearance of the activity in the timeline |
+/// | `layout` ([`layout`](Self::layout)) | `object` | yes | [A special structure associative array](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/structure/layout.html#primer) describing the appearance of the activity in the timeline |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
 /// # Result
 ///
-/// `object`: Root element of the response containing information about the added activity identifier `id` in case of success. In case of failure, it will return `null`
+/// `object`: Response root element containing the activity identifier `id` information in case of success. In case of failure, it will return `null`
 ///
 /// # Errors
 ///
@@ -39,11 +39,17 @@
 /// | — | `ACCESS_DENIED` | Insufficient permissions to perform the operation |
 /// | — | `NOT_FOUND` | Element not found |
 /// | — | `100` | Required fields are not filled |
-/// | — | `ERROR_WRONG_CONTEXT` | Method call is only possible in the context of the application |
+/// | — | `ERROR_WRONG_CONTEXT` | Method call is only possible in the context of an application |
 /// | — | `ERROR_WRONG_APPLICATION` | The activity can only be updated by the application that created it |
 /// | — | `WRONG_FIELD_VALUE` | Incorrect field value |
 /// | — | `INCOMING_ACTIVITY_CAN_NOT_BE_WITH_DEADLINE` | Incoming activity cannot have a deadline |
 /// | — | `ERROR_EMPTY_LAYOUT` | The layout field must be filled |
+/// | — | `FIELD_IS_REQUIRED` | A required field was not passed in the structure object |
+/// | — | `FIELD_IS_REDUNDANT` | A field was passed in the structure object that is not in its description |
+/// | — | `ENUM_FIELD` | The field value is not in the list of allowed values, for example, an unknown tag type |
+/// | — | `TOO_MANY_ITEMS` | The number of array elements has been exceeded, for example, more than two tags or buttons |
+/// | — | `KEY_CONTAIN_WRONG_SYMBOLS` | The key in the structure's associative array contains invalid characters. Only Latin letters, digits, hyphens, and underscores are allowed |
+/// | — | `WRONG_LANG` | In the multi-language value, a language code was passed that is not set on the portal |
 ///
 /// # Example
 ///
@@ -86,7 +92,7 @@ pub struct Update {
     /// Wire name `fields`, type `Fields` (docs: `array`).
     #[serde(rename = "fields", deserialize_with = "::bitrix24_runtime::wire::decode")]
     pub fields: Fields,
-    /// [Associative array of special structure](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/structure/layout.html#example), describing the appearance of the activity in the timeline
+    /// [A special structure associative array](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/structure/layout.html#primer) describing the appearance of the activity in the timeline
     ///
     /// Wire name `layout`, type `object` (docs: `LayoutDto`).
     #[serde(rename = "layout", deserialize_with = "::bitrix24_runtime::wire::decode")]
@@ -100,7 +106,7 @@ impl Update {
     ///
     /// - `id`: `id` — Integer identifier of the activity, for example `999`
     /// - `fields`: `fields` — Associative array of values for [activity fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-add.html#parametr-fields) in the following structure:
-    /// - `layout`: `layout` — [Associative array of special structure](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/structure/layout.html#example), describing the appearance of the activity in the timeline
+    /// - `layout`: `layout` — [A special structure associative array](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/structure/layout.html#primer) describing the appearance of the activity in the timeline
     #[allow(clippy::new_without_default)]
     pub fn new(
         id: i64,
@@ -161,7 +167,7 @@ impl ::bitrix24_runtime::Method for Update {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Fields {
-    /// Type of the configurable activity. If not specified, it defaults to `CONFIGURABLE`. If specified, the value must correspond to one of the types created by the method [crm.activity.type.add](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html) with the field `IS_CONFIGURABLE_TYPE` equal to `Y` in the context of the same application
+    /// Configurable activity type. If no value is specified, it is set to the default value `CONFIGURABLE`. If specified, the value must match one of the types created by the [crm.activity.type.add](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html) method with the field `IS_CONFIGURABLE_TYPE` equal to `Y` in the context of the same application
     ///
     /// Wire name `typeId`, type `string`, default `CONFIGURABLE`.
     #[serde(
@@ -273,7 +279,7 @@ impl Fields {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `typeId`: Type of the configurable activity. If not specified, it defaults to `CONFIGURABLE`. If specified, the value must correspond to one of the types created by the method [crm.activity.type.add](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html) with the field `IS_CONFIGURABLE_TYPE` equal to `Y` in the context of the same application
+    /// Sets `typeId`: Configurable activity type. If no value is specified, it is set to the default value `CONFIGURABLE`. If specified, the value must match one of the types created by the [crm.activity.type.add](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html) method with the field `IS_CONFIGURABLE_TYPE` equal to `Y` in the context of the same application
     #[must_use]
     pub fn type_id(
         mut self,

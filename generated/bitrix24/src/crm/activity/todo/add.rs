@@ -10,16 +10,16 @@
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
-/// | Who may call | a user with permission to edit the CRM entity to which the activity is being added. |
+/// | Who may call | a user with permission to edit the CRM object to which the activity is being added |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/crm-activity-todo-add.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/crm-activity-todo-add.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `ownerTypeId` ([`owner_type_id`](Self::owner_type_id)) | `integer` | yes | [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) to which the activity is linked, for example `2` for a deal |
-/// | `ownerId` ([`owner_id`](Self::owner_id)) | `integer` | yes | Identifier of the CRM entity to which the activity is linked, for example, `1` |
+/// | `ownerId` ([`owner_id`](Self::owner_id)) | `integer` | yes | Identifier of the CRM object to which the activity is linked, for example, `1` |
 /// | `deadline` ([`deadline`](Self::deadline)) | `datetime` | yes | Deadline for the activity, for example `2025-02-03T15:00:00` |
 /// | `title` ([`title`](Self::title)) | `string` | no | Title of the activity, default is an empty string |
 /// | `description` ([`description`](Self::description)) | `string` | no | Description of the activity, default is an empty string |
@@ -41,7 +41,7 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | — | `100` | Required fields are missing |
-/// | — | `NOT_FOUND` | CRM entity not found |
+/// | — | `NOT_FOUND` | CRM object not found |
 /// | — | `ACCESS_DENIED` | Insufficient permissions to perform the operation |
 /// | — | `OWNER_NOT_FOUND` | Owner of the entity not found |
 /// | — | `WRONG_DATETIME_FORMAT` | Incorrect date format |
@@ -70,7 +70,7 @@ pub struct Add {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub owner_type_id: i64,
-    /// Identifier of the CRM entity to which the activity is linked, for example, `1`
+    /// Identifier of the CRM object to which the activity is linked, for example, `1`
     ///
     /// Wire name `ownerId`, type `integer`.
     #[serde(rename = "ownerId", deserialize_with = "::bitrix24_runtime::wire::decode")]
@@ -132,8 +132,6 @@ pub struct Add {
     pub ping_offsets: ::std::option::Option<::std::vec::Vec<i64>>,
     /// Identifier of the activity color in the timeline, for example `1`. There are 8 colors available, values from 1 to 7 and a default color if none is specified:
     ///
-    /// ![Available colors](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/_images/colors.png)
-    ///
     /// Wire name `colorId`, type `string`.
     #[serde(
         rename = "colorId",
@@ -150,7 +148,7 @@ impl Add {
     /// Creates the value from its required fields:
     ///
     /// - `owner_type_id`: `ownerTypeId` — [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) to which the activity is linked, for example `2` for a deal
-    /// - `owner_id`: `ownerId` — Identifier of the CRM entity to which the activity is linked, for example, `1`
+    /// - `owner_id`: `ownerId` — Identifier of the CRM object to which the activity is linked, for example, `1`
     /// - `deadline`: `deadline` — Deadline for the activity, for example `2025-02-03T15:00:00`
     #[allow(clippy::new_without_default)]
     pub fn new(

@@ -3,7 +3,7 @@
 //! Methods `crm.activity.todo.*`:
 //!
 //! - [`Add`]: `crm.activity.todo.add` — Add Universal Activity
-//! - [`Update`]: `crm.activity.todo.update` — Update universal deal
+//! - [`Update`]: `crm.activity.todo.update` — Update Universal Activity
 //! - [`UpdateColor`]: `crm.activity.todo.updateColor` — Update the color of the universal deal
 //! - [`UpdateDeadline`]: `crm.activity.todo.updateDeadline` — Update Deadline for Universal Activity
 //! - [`UpdateDescription`]: `crm.activity.todo.updateDescription` — Update the description of the universal activity

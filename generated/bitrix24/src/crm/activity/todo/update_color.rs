@@ -10,9 +10,9 @@
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
-/// | Who may call | a user with edit access permission for the CRM entity to which the activity is linked |
+/// | Who may call | a user with edit access permission for the CRM object to which the activity is linked |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/crm-activity-todo-update-color.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/crm-activity-todo-update-color.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -20,7 +20,7 @@
 /// |---|---|---|---|
 /// | `id` ([`id`](Self::id)) | `integer` | yes | Identifier of the deal being updated, for example `999` |
 /// | `ownerTypeId` ([`owner_type_id`](Self::owner_type_id)) | `integer` | yes | [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) to which the deal is linked, for example `2` for a deal |
-/// | `ownerId` ([`owner_id`](Self::owner_id)) | `integer` | yes | Identifier of the CRM entity to which the deal is linked, for example, `1` |
+/// | `ownerId` ([`owner_id`](Self::owner_id)) | `integer` | yes | Identifier of the CRM object to which the deal is linked, for example, `1` |
 /// | `colorId` ([`color_id`](Self::color_id)) | `string` | yes | Identifier of the deal's color in the timeline, for example `1`. There are 8 available colors, values from 1 to 7 and the default color if none is specified: |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -36,7 +36,7 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | — | `100` | Required fields are missing |
-/// | — | `NOT_FOUND` | CRM entity not found |
+/// | — | `NOT_FOUND` | CRM object not found |
 /// | — | `ACCESS_DENIED` | Insufficient permissions to perform the operation |
 /// | — | `OWNER_NOT_FOUND` | Owner of the entity not found |
 /// | — | `CAN_NOT_UPDATE_COLOR_COMPLETED_TODO` | Cannot change color in a closed deal |
@@ -71,14 +71,12 @@ pub struct UpdateColor {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub owner_type_id: i64,
-    /// Identifier of the CRM entity to which the deal is linked, for example, `1`
+    /// Identifier of the CRM object to which the deal is linked, for example, `1`
     ///
     /// Wire name `ownerId`, type `integer`.
     #[serde(rename = "ownerId", deserialize_with = "::bitrix24_runtime::wire::decode")]
     pub owner_id: i64,
     /// Identifier of the deal's color in the timeline, for example `1`. There are 8 available colors, values from 1 to 7 and the default color if none is specified:
-    ///
-    /// ![Available colors](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/_images/colors.png)
     ///
     /// Wire name `colorId`, type `string`.
     #[serde(rename = "colorId", deserialize_with = "::bitrix24_runtime::wire::decode")]
@@ -92,7 +90,7 @@ impl UpdateColor {
     ///
     /// - `id`: `id` — Identifier of the deal being updated, for example `999`
     /// - `owner_type_id`: `ownerTypeId` — [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) to which the deal is linked, for example `2` for a deal
-    /// - `owner_id`: `ownerId` — Identifier of the CRM entity to which the deal is linked, for example, `1`
+    /// - `owner_id`: `ownerId` — Identifier of the CRM object to which the deal is linked, for example, `1`
     /// - `color_id`: `colorId` — Identifier of the deal's color in the timeline, for example `1`. There are 8 available colors, values from 1 to 7 and the default color if none is specified:
     #[allow(clippy::new_without_default)]
     pub fn new(

@@ -10,9 +10,9 @@
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
-/// | Who may call | a user with permission to edit the CRM entity for which the activity is being updated |
+/// | Who may call | a user with permission to edit the CRM object for which the activity is being updated |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/crm-activity-todo-update-description.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/todo/crm-activity-todo-update-description.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -20,7 +20,7 @@
 /// |---|---|---|---|
 /// | `id` ([`id`](Self::id)) | `integer` | yes | Identifier of the activity being updated, for example `999` |
 /// | `ownerTypeId` ([`owner_type_id`](Self::owner_type_id)) | `integer` | yes | [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) to which the activity is linked, for example `2` for a deal |
-/// | `ownerId` ([`owner_id`](Self::owner_id)) | `integer` | yes | Identifier of the CRM entity to which the activity is linked, for example `1` |
+/// | `ownerId` ([`owner_id`](Self::owner_id)) | `integer` | yes | Identifier of the CRM object to which the activity is linked, for example `1` |
 /// | `value` ([`value`](Self::value)) | `string` | yes | New description of the activity |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -36,7 +36,7 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | — | `100` | Required fields are missing |
-/// | — | `NOT_FOUND` | CRM entity not found |
+/// | — | `NOT_FOUND` | CRM object not found |
 /// | — | `ACCESS_DENIED` | Insufficient permissions to perform the operation |
 /// | — | `OWNER_NOT_FOUND` | Owner of the entity not found |
 /// | — | `CAN_NOT_UPDATE_COMPLETED_TODO` | Closed activity cannot be modified |
@@ -70,7 +70,7 @@ pub struct UpdateDescription {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub owner_type_id: i64,
-    /// Identifier of the CRM entity to which the activity is linked, for example `1`
+    /// Identifier of the CRM object to which the activity is linked, for example `1`
     ///
     /// Wire name `ownerId`, type `integer`.
     #[serde(rename = "ownerId", deserialize_with = "::bitrix24_runtime::wire::decode")]
@@ -89,7 +89,7 @@ impl UpdateDescription {
     ///
     /// - `id`: `id` — Identifier of the activity being updated, for example `999`
     /// - `owner_type_id`: `ownerTypeId` — [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) to which the activity is linked, for example `2` for a deal
-    /// - `owner_id`: `ownerId` — Identifier of the CRM entity to which the activity is linked, for example `1`
+    /// - `owner_id`: `ownerId` — Identifier of the CRM object to which the activity is linked, for example `1`
     /// - `value`: `value` — New description of the activity
     #[allow(clippy::new_without_default)]
     pub fn new(

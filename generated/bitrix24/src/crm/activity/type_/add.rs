@@ -5,14 +5,14 @@
 //! The request is [`Add`]; the other items are the types it uses.
 /// **`crm.activity.type.add`**: Add Custom Activity Type
 ///
-/// The method `crm.activity.type.add` registers a custom activity type by specifying a name and an icon.
+/// The `crm.activity.type.add` method registers a custom activity type by specifying a name and an icon.
 ///
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
-/// | Who may call | any user |
+/// | Who may call | administrator |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -25,8 +25,8 @@
 /// # Result
 ///
 /// `boolean`: Root element of the response. Contains:
-/// - `true` — in case of success
-/// - `false` — in case of failure (an error occurred)
+/// - `true` — on success
+/// - `false` — on failure (an error occurred)
 ///
 /// # Errors
 ///
@@ -36,6 +36,7 @@
 /// |---|---|---|
 /// | — | `ACCESS_DENIED` | Insufficient permissions to perform the operation |
 /// | — | `Access denied! Application context required` | The method works only in the context of applications |
+/// | — | `Admin permissions required` | The method is only available to administrators |
 /// | — | `INVALID_ARG_VALUE` | - The required field `TYPE_ID` is not filled - A custom activity type with the specified `TYPE_ID` already exists |
 ///
 /// # Example
@@ -45,7 +46,7 @@
 /// use bitrix24::crm::activity::type_::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new("QuickBooks and other similar platforms").name("Activity for QuickBooks").icon_file(bitrix24::File::new("report.txt", "aGVsbG8=")).is_configurable_type(false));
+/// let request = Add::new(Fields::new("1C").name("Case 1C").icon_file(bitrix24::File::new("report.txt", "aGVsbG8=")).is_configurable_type(false));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -133,12 +134,12 @@ impl ::bitrix24_runtime::Method for Add {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Fields {
-    /// String value of the activity type, for example `QuickBooks and other similar platforms`. When creating an activity, this field is `PROVIDER_TYPE_ID`
+    /// String value of the deal type, for example `1C`. When creating a case, this field `PROVIDER_TYPE_ID`
     ///
     /// Wire name `TYPE_ID`, type `string`.
     #[serde(rename = "TYPE_ID", deserialize_with = "::bitrix24_runtime::wire::decode")]
     pub type_id: ::std::string::String,
-    /// Name of the activity type, for example `Activity for QuickBooks` for a deal. Default is an empty string
+    /// Name of the deal type, for example `Case 1c` for a deal. By default, an empty string
     ///
     /// Wire name `NAME`, type `string`.
     #[serde(
@@ -176,7 +177,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value from its required fields:
     ///
-    /// - `type_id`: `TYPE_ID` — String value of the activity type, for example `QuickBooks and other similar platforms`. When creating an activity, this field is `PROVIDER_TYPE_ID`
+    /// - `type_id`: `TYPE_ID` — String value of the deal type, for example `1C`. When creating a case, this field `PROVIDER_TYPE_ID`
     #[allow(clippy::new_without_default)]
     pub fn new(type_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
@@ -187,7 +188,7 @@ impl Fields {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `NAME`: Name of the activity type, for example `Activity for QuickBooks` for a deal. Default is an empty string
+    /// Sets `NAME`: Name of the deal type, for example `Case 1c` for a deal. By default, an empty string
     #[must_use]
     pub fn name(
         mut self,

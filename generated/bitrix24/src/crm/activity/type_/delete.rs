@@ -5,20 +5,20 @@
 //! The request is [`Delete`]; the other items are the types it uses.
 /// **`crm.activity.type.delete`**: Delete Custom Activity Type
 ///
-/// The method `crm.activity.type.delete` removes a custom activity type.
+/// The `crm.activity.type.delete` method deletes a custom activity type.
 ///
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
-/// | Who may call | any user |
+/// | Who may call | administrator |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-delete.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-delete.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `TYPE_ID` ([`type_id`](Self::type_id)) | `string` | yes | String value of the activity type, for example `QuickBooks and other similar platforms` |
+/// | `TYPE_ID` ([`type_id`](Self::type_id)) | `string` | yes | String value of the case type, for example `1C` |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -35,7 +35,8 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | — | `ACCESS_DENIED` | Insufficient permissions to perform the operation |
-/// | — | `Access denied! Application context required` | Method works only in the context of applications |
+/// | — | `Access denied! Application context required` | The method works only in the context of applications |
+/// | — | `Admin permissions required` | The method is only available to administrators |
 /// | — | `INVALID_ARG_VALUE` | Custom activity type with the specified `TYPE_ID` does not exist |
 ///
 /// # Example
@@ -45,7 +46,7 @@
 /// use bitrix24::crm::activity::type_::delete::Delete;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Delete::new("QuickBooks and other similar platforms");
+/// let request = Delete::new("1C");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -54,7 +55,7 @@
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Delete {
-    /// String value of the activity type, for example `QuickBooks and other similar platforms`
+    /// String value of the case type, for example `1C`
     ///
     /// Wire name `TYPE_ID`, type `string`.
     #[serde(rename = "TYPE_ID", deserialize_with = "::bitrix24_runtime::wire::decode")]
@@ -66,7 +67,7 @@ pub struct Delete {
 impl Delete {
     /// Creates the value from its required fields:
     ///
-    /// - `type_id`: `TYPE_ID` — String value of the activity type, for example `QuickBooks and other similar platforms`
+    /// - `type_id`: `TYPE_ID` — String value of the case type, for example `1C`
     #[allow(clippy::new_without_default)]
     pub fn new(type_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {

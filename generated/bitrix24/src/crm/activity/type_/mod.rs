@@ -4,7 +4,7 @@
 //!
 //! - [`Add`]: `crm.activity.type.add` — Add Custom Activity Type
 //! - [`Delete`]: `crm.activity.type.delete` — Delete Custom Activity Type
-//! - [`List`]: `crm.activity.type.list` — Get a list of custom activity types
+//! - [`List`]: `crm.activity.type.list` — Get a List of Custom Activity Types
 pub mod add;
 pub mod delete;
 pub mod list;

@@ -14,7 +14,7 @@
 /// | Scope | `crm` |
 /// | Who may call | administrator with access to CRM in the application context |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/automation/triggers/crm-automation-trigger-delete.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/automation/triggers/crm-automation-trigger-delete.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

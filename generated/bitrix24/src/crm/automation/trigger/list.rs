@@ -16,7 +16,7 @@
 /// | Scope | `crm` |
 /// | Who may call | administrator with access to CRM in the application context |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/automation/triggers/crm-automation-trigger-list.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/automation/triggers/crm-automation-trigger-list.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

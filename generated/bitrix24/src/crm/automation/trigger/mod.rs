@@ -14,7 +14,7 @@
 ///
 /// Bitrix24 allows users to create a special custom trigger "Track Incoming Webhook." The user is provided with a ready-made URL of the form
 ///
-/// A call to this URL from an external source will trigger the automation and transition the CRM entity to another stage in the Sales Funnel.
+/// A call to this URL from an external source will trigger the automation and transition the CRM object to another stage in the Sales Funnel.
 ///
 /// As you can see from the format of this URL, a [local incoming webhook](https://apidocs.bitrix24.com/local-integrations/local-webhooks.html) is effectively created within Bitrix24, which calls the `crm.automation.trigger` method, specifying a specific CRM object and the unique symbolic code of the trigger that was created by Bitrix24 itself (in the example above, this is `nwly5`).
 ///
@@ -25,13 +25,13 @@
 /// | Scope | `crm` |
 /// | Who may call | a user with access permission to modify the target object target |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/automation/crm-automation-trigger.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/automation/crm-automation-trigger.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `target` ([`target`](Self::target)) | `string` | yes | Target object for automation, specified in the form of [`TYPENAME_ID`](https://apidocs.bitrix24.com/api-reference/data-types.html#object_type) (for example, `LEAD_25`) |
+/// | `target` ([`target`](Self::target)) | `string` | yes | Target object for automation, specified in the form of [`TYPENAME_ID`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) (for example, `LEAD_25`) |
 /// | `code` ([`code`](Self::code)) | `string` | no | Unique symbolic code of the trigger configured in Automation for a specific status/stage of the document. The `code` parameter can be obtained from the trigger settings |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -68,7 +68,7 @@
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Trigger {
-    /// Target object for automation, specified in the form of [`TYPENAME_ID`](https://apidocs.bitrix24.com/api-reference/data-types.html#object_type) (for example, `LEAD_25`)
+    /// Target object for automation, specified in the form of [`TYPENAME_ID`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) (for example, `LEAD_25`)
     ///
     /// Wire name `target`, type `string`.
     #[serde(rename = "target", deserialize_with = "::bitrix24_runtime::wire::decode")]
@@ -90,7 +90,7 @@ pub struct Trigger {
 impl Trigger {
     /// Creates the value from its required fields:
     ///
-    /// - `target`: `target` — Target object for automation, specified in the form of [`TYPENAME_ID`](https://apidocs.bitrix24.com/api-reference/data-types.html#object_type) (for example, `LEAD_25`)
+    /// - `target`: `target` — Target object for automation, specified in the form of [`TYPENAME_ID`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) (for example, `LEAD_25`)
     #[allow(clippy::new_without_default)]
     pub fn new(target: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {

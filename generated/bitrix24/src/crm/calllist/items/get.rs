@@ -12,7 +12,7 @@
 /// | Scope | `crm` |
 /// | Who may call | a user with read access permission to CRM entities |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-items-get.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-items-get.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -33,9 +33,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | 400 | `Incorrect list id` | Incorrect call list identifier |
-/// | 400 | `Incorrect status` | Incorrect call status |
-/// | 403 | `Access denied` | No access to list items |
+/// | 400 | `ERROR_ARGUMENT` | LIST_ID is not found: The required parameter `LIST_ID` was not passed |
+/// | 400 | `LIST_ID_ERROR` | List id should be positive, Call list is not found: The call list identifier is less than one, or a call list with this identifier does not exist |
+/// | 400 | `STATUS_ERROR` | Incorrect status: The `STATUS` filter received a value that is not in the list of statuses |
+/// | 403 | `ACCESS_ERROR` | You do not have access to the participants of this call list: The user does not have access to any participant of the call list |
 ///
 /// # Example
 ///

@@ -2,8 +2,8 @@
 
 //! Methods `crm.duplicate.volatileType.*`:
 //!
-//! - [`Fields`]: `crm.duplicate.volatileType.fields` — Get a list of fields for duplicate search
-//! - [`List`]: `crm.duplicate.volatileType.list` — Get a list of custom fields involved in duplicate search
+//! - [`Fields`]: `crm.duplicate.volatileType.fields` — Get a List of Fields for Duplicate Search
+//! - [`List`]: `crm.duplicate.volatileType.list` — Get a List of Custom Fields Used in Duplicate Search
 //! - [`Register`]: `crm.duplicate.volatileType.register` — Add Field to Duplicate Search
 //! - [`Unregister`]: `crm.duplicate.volatileType.unregister` — Remove Field from Duplicate Search
 pub mod fields;

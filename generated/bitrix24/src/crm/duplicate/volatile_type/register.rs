@@ -10,16 +10,16 @@
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
-/// | Who may call | administrator |
+/// | Who may call | Bitrix24 administrator or CRM administrator |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-register.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-register.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `entityTypeId` ([`entity_type_id`](Self::entity_type_id)) | `EntityTypeId` | yes | Identifier for the object type. Possible values: - `1` — [lead](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html) - `3` — [contact](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) - `4` — [company](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html) |
-/// | `fieldCode` ([`field_code`](Self::field_code)) | `string` | yes | The code of the field to be added to the duplicate search. For example, `TITLE`, `RQ.DE.NAME`, `UF_CRM_1750854801`. You can get a list of available fields using the method [crm.duplicate.volatileType.fields](https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-fields.html) |
+/// | `fieldCode` ([`field_code`](Self::field_code)) | `string` | yes | The code of the field to be added to the duplicate search. For example, `TITLE`, `RQ.EN.NAME`, `UF_CRM_1750854801`. You can get a list of available fields using the method [crm.duplicate.volatileType.fields](https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-fields.html) |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -33,8 +33,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | 400 | `Field not found` | The specified field was not found |
-/// | 400 | `MAX_TYPES_COUNT_EXCEEDED` | The maximum number of custom field types in the duplicate search has been exceeded |
+/// | — | `FIELD_NOT_FOUND` | Field not found: The field with the specified `fieldCode` is not available for the `entityTypeId` passed. The list of available fields is returned by [crm.duplicate.volatileType.fields](https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-fields.html) |
+/// | — | `MAX_TYPES_COUNT_EXCEEDED` | There is already a maximum number of volatile types: All seven slots for additional fields are taken. Free up a slot using the method [crm.duplicate.volatileType.unregister](https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-unregister.html) |
+/// | — | `ACCESS_DENIED` | Access denied: The method is available only to the Bitrix24 administrator or the CRM administrator |
 ///
 /// # Example
 ///
@@ -63,7 +64,7 @@ pub struct Register {
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
     pub entity_type_id: EntityTypeId,
-    /// The code of the field to be added to the duplicate search. For example, `TITLE`, `RQ.DE.NAME`, `UF_CRM_1750854801`. You can get a list of available fields using the method [crm.duplicate.volatileType.fields](https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-fields.html)
+    /// The code of the field to be added to the duplicate search. For example, `TITLE`, `RQ.EN.NAME`, `UF_CRM_1750854801`. You can get a list of available fields using the method [crm.duplicate.volatileType.fields](https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-fields.html)
     ///
     /// Wire name `fieldCode`, type `string`.
     #[serde(rename = "fieldCode", deserialize_with = "::bitrix24_runtime::wire::decode")]
@@ -76,7 +77,7 @@ impl Register {
     /// Creates the value from its required fields:
     ///
     /// - `entity_type_id`: `entityTypeId` — Identifier for the object type. Possible values: - `1` — [lead](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html) - `3` — [contact](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) - `4` — [company](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html)
-    /// - `field_code`: `fieldCode` — The code of the field to be added to the duplicate search. For example, `TITLE`, `RQ.DE.NAME`, `UF_CRM_1750854801`. You can get a list of available fields using the method [crm.duplicate.volatileType.fields](https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-fields.html)
+    /// - `field_code`: `fieldCode` — The code of the field to be added to the duplicate search. For example, `TITLE`, `RQ.EN.NAME`, `UF_CRM_1750854801`. You can get a list of available fields using the method [crm.duplicate.volatileType.fields](https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-fields.html)
     #[allow(clippy::new_without_default)]
     pub fn new(
         entity_type_id: EntityTypeId,

@@ -10,9 +10,9 @@
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
-/// | Who may call | administrator |
+/// | Who may call | Bitrix24 administrator or CRM administrator |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-unregister.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-unregister.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
@@ -32,7 +32,8 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | 400 | `TYPE_IS_NOT_ASSIGNED` | Identifier of the added field record not found |
+/// | — | `TYPE_IS_NOT_ASSIGNED` | This type is not assigned: The record with the `id` passed was not found. Current identifiers are returned by [crm.duplicate.volatileType.list](https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-list.html) |
+/// | — | `ACCESS_DENIED` | Access denied: The method is available only to the Bitrix24 administrator or the CRM administrator |
 ///
 /// # Example
 ///

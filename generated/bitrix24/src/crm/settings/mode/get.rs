@@ -7,14 +7,14 @@
 ///
 /// The method returns the current settings of the CRM operating mode: **classic CRM mode** (with leads) or **simple CRM mode** (without leads).
 ///
-/// This mode affects a number of CRM operation scenarios, and for better understanding, we recommend reading the [relevant article](https://helpdesk.bitrix24.com/open/17611420/) in the user documentation.
+/// This mode affects a number of CRM operation scenarios, and for better understanding, we recommend reading the [relevant article](https://helpdesk.bitrix24.com/open/24207198/) in the user documentation.
 ///
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/crm-settings-mode-get.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/crm-settings-mode-get.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///

@@ -12,9 +12,9 @@
 /// | | |
 /// |---|---|
 /// | Scope | `crm` |
-/// | Who may call | administrator |
+/// | Who may call | any user with permission to read the CRM entity to which the activity is linked |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/layout-blocks/crm-activity-layout-blocks-get.html> (commit `229f6887`) |
+/// | Official docs | <https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/layout-blocks/crm-activity-layout-blocks-get.html> (commit `5988ed13`) |
 ///
 /// # Parameters
 ///
