@@ -1598,7 +1598,7 @@ pub(super) fn is_fields_table(rows: &[Row]) -> bool {
 
 /// Request example keys that differ from a parameter only in case are renamed (the
 /// API reads parameter names case-insensitively); examples with other unknown keys are
-/// dropped. Returns problems.
+/// kept with `skip_round_trip` saying which keys. Returns problems.
 fn fix_request_examples(m: &mut Method, stats: &mut Stats) -> Vec<String> {
     let mut problems = Vec::new();
     let names: Vec<String> = m.params.iter().map(|p| p.name.clone()).collect();
@@ -1631,16 +1631,15 @@ fn fix_request_examples(m: &mut Method, stats: &mut Stats) -> Vec<String> {
         }
         let was_repaired = ex.repaired.is_some();
         if !unknown.is_empty() {
-            problems.push(format!(
-                "request example dropped: {} not documented parameters",
+            // Kept (nothing from the docs is lost), but it cannot round-trip through the
+            // typed request.
+            let reason = format!(
+                "the example sends {}, which the page does not document as parameters",
                 unknown.join(", ")
-            ));
-            if was_repaired {
-                stats.repaired -= 1;
-            } else {
-                stats.valid -= 1;
-            }
-            stats.dropped += 1;
+            );
+            problems.push(format!("request example kept without round trip: {reason}"));
+            ex.skip_round_trip = Some(reason);
+            kept.push(ex);
             continue;
         }
         if !renamed.is_empty() {

@@ -5,6 +5,8 @@
 //! Examples not round-tripped, each with the reason from the spec:
 //!
 //! - `crm.activity.type.add` request example 1: ICON_FILE is a placeholder (`@type-icon`), not a file value
+//! - `crm.address.list` request example 1: the example sends `limit`, which the page does not document as parameters
+//! - `user.get` request example 1: the example sends `UF_DEPARTMENT`, which the page does not document as parameters
 #![allow(deprecated)]
 use ::bitrix24_runtime::wire::{Decode, Undocumented};
 /// Decodes `json` into `T`, checks that no key is left unknown, and that encoding

@@ -50,7 +50,7 @@
 /// use bitrix24::user::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new().filter(bitrix24::serde_json::Map::new());
+/// let request = Get::new().start(10);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())

@@ -51,7 +51,7 @@
 /// use bitrix24::crm::address::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new();
+/// let request = List::new().filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
