@@ -9,15 +9,17 @@ const RETRYABLE_CODES: [&str; 2] = ["QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMI
 /// Everything that can go wrong when building a [`Client`](crate::Client) or calling a
 /// method.
 ///
-/// Neither `Display` nor `Debug` ever contains the webhook code: URLs are stripped from
-/// transport errors and the code is masked as `***` in kept response bodies.
+/// Neither `Display` nor `Debug` ever contains the webhook code or an OAuth token: URLs are
+/// stripped from transport errors and the code or access token is masked as `***` in kept
+/// response bodies.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The client or a call was set up wrongly: a webhook URL not of the form
-    /// `https://<portal>/rest/<user_id>/<code>/`, a method name with characters other than
-    /// letters, digits, `.`, `_` and `-`, or an HTTP client that could not be initialised.
-    /// Nothing was sent.
+    /// `https://<portal>/rest/<user_id>/<code>/`, an invalid OAuth or portal address, plain
+    /// `http` without [`ClientBuilder::allow_insecure_loopback`](crate::ClientBuilder::allow_insecure_loopback),
+    /// invalid limits, a method name with characters other than letters, digits, `.`, `_`
+    /// and `-`, or an HTTP client that could not be initialised. Nothing was sent.
     #[error("invalid configuration: {0}")]
     Config(String),
 
@@ -33,21 +35,29 @@ pub enum Error {
         source: serde_json::Error,
     },
 
-    /// The request did not complete: connection refused, DNS, TLS, timeout (60 s by
-    /// default), or the body could not be read. Whether the method ran on the server is
-    /// unknown. The error carries no URL.
+    /// The request did not complete: connection refused, DNS, TLS, timeout (70 s by
+    /// default), or the body could not be read. Unless
+    /// [`TransportError::is_connect`](crate::TransportError::is_connect) (the request was
+    /// not sent), whether the method ran on the server is unknown. The error carries no
+    /// URL.
     #[error("transport error calling {method}: {source}")]
     Transport {
         /// REST method name.
         method: String,
-        /// The HTTP client's error, with the URL removed.
+        /// The transport's error, without the URL.
         #[source]
-        source: reqwest::Error,
+        source: crate::TransportError,
     },
 
     /// The portal answered with an `error` in the JSON body (whatever the HTTP status).
     #[error(transparent)]
     Api(#[from] ApiError),
+
+    /// Getting or renewing OAuth tokens failed (an OAuth client renews once when the portal
+    /// answers `expired_token`; the call was not sent again). Never contains a token or
+    /// the application secret.
+    #[error("OAuth token request failed: {0}")]
+    OAuth(#[from] crate::OAuthError),
 
     /// The portal answered, but the body could not be understood: not JSON (an HTML error
     /// page, a truncated body), a JSON value without `result` or `error`, a non-2xx status
@@ -62,7 +72,7 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
         /// The response body, lossily converted to UTF-8, truncated to 2 KiB, webhook code
-        /// masked.
+        /// or access token masked.
         body: String,
     },
 }
@@ -91,19 +101,20 @@ impl Error {
     ///   (wait for `time.operating_reset_at`); other API codes are decided by the code,
     ///   never the HTTP status (`OVERLOAD_LIMIT` is a 503 too, but a manual block);
     /// - an undecodable answer with a 5xx status (a gateway page without an error code);
-    /// - transport errors (connection, timeout, body), except a request that could not
-    ///   be built.
+    /// - transport errors (connection, timeout, body).
     ///
-    /// Whether a retry is *safe* also depends on the method: after a transport error or a
-    /// 5xx the call may have run, so retry those only when
-    /// [`Method::READ_ONLY`](crate::Method::READ_ONLY) is true (a retried `add` can create
-    /// duplicates). `QUERY_LIMIT_EXCEEDED` is always safe to retry.
+    /// Whether a retry is *safe* also depends on the method: after a transport error
+    /// (other than a failed connection) or a 5xx the call may have run, so retry those
+    /// only when [`Method::READ_ONLY`](crate::Method::READ_ONLY) is true (a retried `add`
+    /// can create duplicates). `QUERY_LIMIT_EXCEEDED` is always safe to retry. The
+    /// [`Client`](crate::Client) already retried what its
+    /// [`RetryPolicy`](crate::RetryPolicy) allows before returning the error.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => RETRYABLE_CODES.iter().any(|c| e.is(c)),
             Error::Decode { status, .. } => *status >= 500,
-            Error::Transport { source, .. } => !source.is_builder(),
-            Error::Config(_) | Error::Encode { .. } => false,
+            Error::Transport { .. } => true,
+            Error::Config(_) | Error::Encode { .. } | Error::OAuth(_) => false,
         }
     }
 }

@@ -3,7 +3,12 @@
 //! The generated `bitrix24` crate describes each REST method as a plain request value that
 //! implements [`Method`]; this crate sends it with [`Client::call`] and decodes the reply.
 //!
-//! - [`Client`]: an inbound-webhook client (`https://<portal>/rest/<user_id>/<code>/`).
+//! - [`Client`]: a client for one portal, authenticated by an inbound webhook
+//!   (`https://<portal>/rest/<user_id>/<code>/`) or an OAuth 2.0 application
+//!   ([`OAuthConfig`], [`OAuthApp`], [`Tokens`], [`TokenStore`]); it keeps under the
+//!   request-rate limit ([`RateLimit`]) and each method's operating-time budget
+//!   ([`OperatingLimit`]), and retries what is safe to retry ([`RetryPolicy`]).
+//! - [`Transport`]: the HTTP seam ([`ReqwestTransport`] by default).
 //! - [`Response`] and [`Time`]: the JSON envelope around every result.
 //! - [`Error`] and [`ApiError`]: transport, decoding and API failures.
 //! - [`wire`]: lenient decoding (IDs as strings, `"Y"`/`"N"` booleans, `[]` as an empty
@@ -26,17 +31,31 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod auth;
 mod client;
 mod envelope;
 mod error;
 pub mod event;
 mod file;
+mod limits;
+mod retry;
+pub mod transport;
 pub mod wire;
 
+pub use auth::{
+    DEFAULT_OAUTH_SERVER, MemoryTokenStore, OAuthApp, OAuthConfig, OAuthError, TokenGrant,
+    TokenStore, Tokens, authorization_url,
+};
 pub use client::{Client, ClientBuilder};
 pub use envelope::{Response, Time};
 pub use error::{ApiError, Error};
 pub use file::File;
+pub use limits::{Clock, OperatingLimit, RateLimit, SystemClock, TokioClock};
+pub use retry::RetryPolicy;
+pub use transport::{HttpReply, ReqwestTransport, Transport, TransportError, TransportErrorKind};
+
+/// A boxed error from user code (a [`TokenStore`], a [`Transport`]).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// One REST method call: the request is the value itself (its parameters), serialised to a
 /// JSON object with `serde`.

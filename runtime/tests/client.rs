@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use bitrix24_runtime::{Client, Error, Method};
+use bitrix24_runtime::{Client, Error, Method, RetryPolicy, TransportErrorKind};
 use serde::Serialize;
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path};
@@ -13,6 +13,16 @@ const CODE: &str = "s3cr3tc0de42xyz";
 
 fn webhook(server: &MockServer) -> String {
     format!("{}/rest/7/{CODE}/", server.uri())
+}
+
+/// A client for the mock portal: plain http to 127.0.0.1 needs the explicit opt-in; no
+/// retries, so each test sees the portal's first answer.
+fn client_for(url: &str) -> Client {
+    Client::builder(url)
+        .allow_insecure_loopback()
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap()
 }
 
 fn method_path(name: &str) -> String {
@@ -66,7 +76,7 @@ async fn serve(template: ResponseTemplate) -> (MockServer, Client) {
         .respond_with(template)
         .mount(&server)
         .await;
-    let client = Client::webhook(&webhook(&server)).unwrap();
+    let client = client_for(&webhook(&server));
     (server, client)
 }
 
@@ -94,7 +104,7 @@ async fn call_posts_json_and_decodes_result() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = Client::webhook(&webhook(&server)).unwrap();
+    let client = client_for(&webhook(&server));
     assert_eq!(client.call(add()).await.unwrap(), 15);
 }
 
@@ -108,7 +118,7 @@ async fn unit_request_is_sent_as_empty_object() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = Client::webhook(&webhook(&server)).unwrap();
+    let client = client_for(&webhook(&server));
     assert_eq!(client.call(UserCurrent).await.unwrap(), json!({"ID": "7"}));
 }
 
@@ -133,7 +143,7 @@ async fn call_raw_returns_the_envelope() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = Client::webhook(&webhook(&server)).unwrap();
+    let client = client_for(&webhook(&server));
     let r = client
         .call_raw("crm.item.list", json!({"entityTypeId": 2, "start": 50}))
         .await
@@ -357,9 +367,15 @@ async fn connection_refused_is_a_transport_error_without_the_url() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let client = Client::webhook(&format!("http://127.0.0.1:{port}/rest/7/{CODE}/")).unwrap();
+    let client = client_for(&format!("http://127.0.0.1:{port}/rest/7/{CODE}/"));
     let e = client.call(add()).await.unwrap_err();
-    assert!(matches!(e, Error::Transport { .. }), "{e:?}");
+    match &e {
+        Error::Transport { source, .. } => {
+            assert_eq!(source.kind(), TransportErrorKind::Connect, "{source:?}");
+            assert!(source.is_connect() && !source.is_timeout());
+        }
+        other => panic!("expected Error::Transport, got {other:?}"),
+    }
     assert!(e.is_retryable());
     assert_eq!(e.status(), None);
     let s = shown(&e);
@@ -379,6 +395,7 @@ async fn timeout_is_a_transport_error() {
         .mount(&server)
         .await;
     let client = Client::builder(&webhook(&server))
+        .allow_insecure_loopback()
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();
@@ -402,7 +419,7 @@ async fn invalid_method_name_is_rejected_before_sending() {
         .expect(0)
         .mount(&server)
         .await;
-    let client = Client::webhook(&webhook(&server)).unwrap();
+    let client = client_for(&webhook(&server));
     for bad in ["", "../profile", "crm.item.list?x=1", "a/b"] {
         let e = client.call_raw(bad, json!({})).await.unwrap_err();
         assert!(matches!(e, Error::Config(_)), "{bad}: {e:?}");
@@ -432,6 +449,17 @@ fn webhook_urls_accepted() {
             "https://example.bitrix24.com",
             1,
         ),
+    ];
+    for (url, portal, user) in cases {
+        let c = Client::webhook(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!((c.portal(), c.user_id()), (portal, Some(user)), "{url}");
+        assert!(c.tokens().is_none());
+    }
+}
+
+#[test]
+fn plain_http_needs_the_loopback_opt_in() {
+    let cases = [
         (
             "http://127.0.0.1:8080/rest/1/abc/",
             "http://127.0.0.1:8080",
@@ -441,9 +469,23 @@ fn webhook_urls_accepted() {
         ("http://[::1]:9000/rest/3/abc/", "http://[::1]:9000", 3),
     ];
     for (url, portal, user) in cases {
-        let c = Client::webhook(url).unwrap_or_else(|e| panic!("{url}: {e}"));
-        assert_eq!((c.portal(), c.user_id()), (portal, user), "{url}");
+        let e = Client::webhook(url).unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(m) if m.contains("allow_insecure_loopback")),
+            "{url}: {e}"
+        );
+        let c = Client::builder(url)
+            .allow_insecure_loopback()
+            .build()
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert_eq!((c.portal(), c.user_id()), (portal, Some(user)), "{url}");
     }
+    // The opt-in is for loopback hosts only.
+    let e = Client::builder("http://example.bitrix24.com/rest/1/abc/")
+        .allow_insecure_loopback()
+        .build()
+        .unwrap_err();
+    assert!(e.to_string().contains("loopback"), "{e}");
 }
 
 #[test]

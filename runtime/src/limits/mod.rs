@@ -1,0 +1,9 @@
+//! Client-side limits: the request-rate bucket and the per-method operating-time tracker.
+
+mod bucket;
+mod operating;
+
+pub(crate) use bucket::Bucket;
+pub use bucket::RateLimit;
+pub(crate) use operating::OperatingTracker;
+pub use operating::{Clock, OperatingLimit, SystemClock, TokioClock};
