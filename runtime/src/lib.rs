@@ -16,6 +16,8 @@
 //! - [`File`]: a file parameter or value, `[name, base64 content]` on the wire.
 //! - [`event`]: inbound event deliveries (form-encoded POSTs to a handler): parsing, a
 //!   constant-time application-token check, typed `data`.
+//! - `testing` (Cargo feature `testing`): a fake portal on 127.0.0.1 for offline tests,
+//!   enforcing auth, the envelope, paging, `batch` and the limits, with fault injection.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), bitrix24_runtime::Error> {
@@ -39,6 +41,8 @@ pub mod event;
 mod file;
 mod limits;
 mod retry;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod transport;
 pub mod wire;
 

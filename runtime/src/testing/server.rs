@@ -1,0 +1,395 @@
+//! The HTTP side: accept loop, routing, parameters, auth, the rate limit and faults.
+
+use std::fmt;
+use std::sync::Arc;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::{Map, Value, json};
+use tokio::net::TcpListener;
+
+use super::query::parse_php_query;
+use super::state::{Shared, no_auth};
+use super::table::param;
+use super::{AuthKind, FakePortal, Fault, MethodError, RequestRecord, batch};
+
+/// Largest request body read (a batch of 50 commands with files stays far below).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+/// Parameters whose values never reach the request log.
+const SECRET_PARAMS: [&str; 5] = [
+    "auth",
+    "client_secret",
+    "refresh_token",
+    "code",
+    "access_token",
+];
+
+/// The error that makes hyper close the connection without an answer.
+#[derive(Debug)]
+struct Dropped;
+
+impl fmt::Display for Dropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// Accepts connections until the task is aborted.
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let shared = shared.clone();
+                async move { handle(&shared, req).await }
+            });
+            // Errors here are client disconnects and injected drops: nothing to report.
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+type Answer = Response<Full<Bytes>>;
+
+fn respond(status: u16, content_type: &str, body: Vec<u8>) -> Answer {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(v) = content_type.parse() {
+        response.headers_mut().insert(CONTENT_TYPE, v);
+    }
+    response
+}
+
+fn json_answer(status: u16, value: &Value) -> Answer {
+    respond(
+        status,
+        "application/json; charset=utf-8",
+        serde_json::to_vec(value).unwrap_or_default(),
+    )
+}
+
+fn error_answer(e: &MethodError) -> Answer {
+    json_answer(
+        e.status,
+        &json!({"error": e.code, "error_description": e.description}),
+    )
+}
+
+const HTML_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+const HTML_200: &str = "<!DOCTYPE html>\n<html><head><title>Bitrix24</title></head><body><p>The portal is being updated. Please try again later.</p></body></html>\n";
+
+/// `crm.deal.list.json` → `crm.deal.list` (the format suffix), lowercased: method names
+/// are not case-sensitive.
+pub(crate) fn normalize_method(method: &str) -> String {
+    let method = method.trim();
+    let method = method.strip_suffix(".json").unwrap_or(method);
+    method.to_ascii_lowercase()
+}
+
+/// What the path names.
+enum Route {
+    Webhook {
+        user_id: Option<u64>,
+        code: String,
+        method: String,
+    },
+    OAuth {
+        method: String,
+    },
+    Token,
+    Unknown,
+}
+
+fn route(path: &str) -> Route {
+    if matches!(path, "/oauth/token/" | "/oauth/token") {
+        return Route::Token;
+    }
+    let Some(rest) = path.strip_prefix("/rest/") else {
+        return Route::Unknown;
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    match parts.as_slice() {
+        [method] if !method.is_empty() => Route::OAuth {
+            method: normalize_method(method),
+        },
+        [user, code, method] => Route::Webhook {
+            user_id: user.parse().ok(),
+            code: (*code).to_owned(),
+            method: normalize_method(method),
+        },
+        _ => Route::Unknown,
+    }
+}
+
+/// Query parameters merged with the body's (JSON object or form); body keys win.
+fn parameters(query: Option<&str>, content_type: &str, body: &[u8]) -> Result<Value, MethodError> {
+    let mut params = match query {
+        Some(q) => parse_php_query(q),
+        None => Value::Object(Map::new()),
+    };
+    let from_body = if content_type.contains("application/x-www-form-urlencoded") {
+        parse_php_query(&String::from_utf8_lossy(body))
+    } else if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Map::new())
+    } else {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(Value::Object(m)) => Value::Object(m),
+            Ok(Value::Null) => Value::Object(Map::new()),
+            Ok(_) => {
+                return Err(MethodError::new(
+                    400,
+                    "ERROR_ARGUMENT",
+                    "The request body must be a JSON object.",
+                ));
+            }
+            Err(e) => {
+                return Err(MethodError::new(
+                    400,
+                    "ERROR_ARGUMENT",
+                    format!("The request body is not valid JSON: {e}"),
+                ));
+            }
+        }
+    };
+    if let (Value::Object(all), Value::Object(body)) = (&mut params, from_body) {
+        all.extend(body);
+    }
+    Ok(params)
+}
+
+/// `params` with every secret value replaced by `"***"` (at any depth).
+fn masked(params: &Value) -> Value {
+    match params {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = if SECRET_PARAMS.iter().any(|s| k.eq_ignore_ascii_case(s)) {
+                        json!("***")
+                    } else {
+                        masked(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(masked).collect()),
+        other => other.clone(),
+    }
+}
+
+async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropped> {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_owned();
+    let query = parts.uri.query().map(str::to_owned);
+    let content_type = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return Ok(error_answer(&MethodError::new(
+                400,
+                "ERROR_ARGUMENT",
+                "The request body could not be read.",
+            )));
+        }
+    };
+    let route = route(&path);
+    let (method, auth) = match &route {
+        Route::Webhook {
+            user_id, method, ..
+        } => (
+            method.clone(),
+            AuthKind::Webhook {
+                user_id: user_id.unwrap_or(0),
+            },
+        ),
+        Route::OAuth { method } => (method.clone(), AuthKind::OAuth),
+        Route::Token => (
+            FakePortal::TOKEN_ENDPOINT.to_owned(),
+            AuthKind::TokenEndpoint,
+        ),
+        Route::Unknown => (path.clone(), AuthKind::None),
+    };
+    let parsed = parameters(query.as_deref(), &content_type, &body);
+    let auth = match (&auth, &parsed) {
+        (AuthKind::OAuth, Ok(p)) if param(p, "auth").is_none() => AuthKind::None,
+        _ => auth,
+    };
+    let mut record = RequestRecord {
+        method: method.clone(),
+        params: parsed.as_ref().map(masked).unwrap_or(Value::Null),
+        auth,
+        status: None,
+        fault: None,
+    };
+    if !matches!(route, Route::Token | Route::Unknown) {
+        shared.lock().requests += 1;
+    }
+
+    let fault = match route {
+        Route::Unknown => None,
+        Route::Token => shared.take_fault(&method, false, true),
+        _ => shared.take_fault(&method, false, false),
+    };
+    record.fault = fault.clone();
+    let mut truncate = false;
+    if let Some(fault) = fault {
+        match fault {
+            Fault::DropConnection => {
+                shared.record(record);
+                return Err(Dropped);
+            }
+            Fault::Slow(d) => tokio::time::sleep(d).await,
+            Fault::TruncatedJson => truncate = true,
+            Fault::BadGatewayHtml => {
+                record.status = Some(502);
+                shared.record(record);
+                return Ok(respond(502, "text/html", HTML_502.as_bytes().to_vec()));
+            }
+            Fault::HtmlOk => {
+                record.status = Some(200);
+                shared.record(record);
+                return Ok(respond(
+                    200,
+                    "text/html; charset=utf-8",
+                    HTML_200.as_bytes().to_vec(),
+                ));
+            }
+            other => {
+                if let Fault::ExpiredToken = other {
+                    shared.lock().expire_access_tokens();
+                }
+                if let Some(e) = other.api_error() {
+                    record.status = Some(e.status);
+                    shared.record(record);
+                    return Ok(error_answer(&e));
+                }
+            }
+        }
+    }
+
+    let (status, value) = match (route, parsed) {
+        (Route::Unknown, _) => {
+            record.status = Some(404);
+            shared.record(record);
+            return Ok(respond(
+                404,
+                "text/html",
+                b"<html><body><h1>404 Not Found</h1></body></html>".to_vec(),
+            ));
+        }
+        (_, Err(e)) => (
+            e.status,
+            json!({"error": e.code, "error_description": e.description}),
+        ),
+        (Route::Token, Ok(params)) => shared.lock().token_endpoint(&params),
+        (
+            Route::Webhook {
+                user_id,
+                code,
+                method,
+            },
+            Ok(params),
+        ) => {
+            let who = {
+                let s = shared.lock();
+                (user_id == Some(s.config.user_id) && code == s.config.webhook_code)
+                    .then(|| format!("webhook:{}", s.config.user_id))
+            };
+            match who {
+                Some(who) => rest_call(shared, &who, &method, &params),
+                None => error_pair(&no_auth()),
+            }
+        }
+        (Route::OAuth { method }, Ok(params)) => {
+            let check = {
+                let s = shared.lock();
+                match param(&params, "auth").and_then(Value::as_str) {
+                    Some(token) => s
+                        .check_access_token(token)
+                        .map(|()| format!("app:{}", s.config.client_id)),
+                    None => Err(no_auth()),
+                }
+            };
+            match check {
+                Ok(who) => {
+                    let mut params = params;
+                    if let Value::Object(m) = &mut params {
+                        m.retain(|k, _| !k.eq_ignore_ascii_case("auth"));
+                    }
+                    rest_call(shared, &who, &method, &params)
+                }
+                Err(e) => error_pair(&e),
+            }
+        }
+    };
+    record.status = Some(status);
+    shared.record(record);
+    let mut bytes = serde_json::to_vec(&value).unwrap_or_default();
+    if truncate {
+        bytes.truncate(bytes.len() / 2);
+    }
+    let mut answer = respond(status, "application/json; charset=utf-8", bytes.clone());
+    if let Ok(v) = bytes.len().to_string().parse() {
+        answer.headers_mut().insert(CONTENT_LENGTH, v);
+    }
+    Ok(answer)
+}
+
+fn error_pair(e: &MethodError) -> (u16, Value) {
+    (
+        e.status,
+        json!({"error": e.code, "error_description": e.description}),
+    )
+}
+
+/// An authenticated REST call: the rate limit, then `batch` or one method.
+fn rest_call(shared: &Shared, who: &str, method: &str, params: &Value) -> (u16, Value) {
+    let start = {
+        let mut s = shared.lock();
+        let now = s.clock.now();
+        if !s.bucket.admit(now) {
+            return error_pair(&MethodError::new(
+                503,
+                "QUERY_LIMIT_EXCEEDED",
+                "Too many requests",
+            ));
+        }
+        s.clock.unix(now)
+    };
+    if method == "batch" {
+        return (200, batch::run(shared, who, params, start));
+    }
+    match shared.call_method(who, method, params) {
+        Ok(success) => {
+            let mut envelope = Map::new();
+            envelope.insert("result".into(), success.result);
+            if let Some(total) = success.total {
+                envelope.insert("total".into(), json!(total));
+            }
+            if let Some(next) = success.next {
+                envelope.insert("next".into(), json!(next));
+            }
+            envelope.insert("time".into(), success.time);
+            (200, Value::Object(envelope))
+        }
+        Err(e) => error_pair(&e),
+    }
+}
