@@ -14,6 +14,10 @@
 //! - [`wire`]: lenient decoding (IDs as strings, `"Y"`/`"N"` booleans, `[]` as an empty
 //!   map, ...) and wire encodings used by the generated `#[serde(...)]` attributes.
 //! - [`File`]: a file parameter or value, `[name, base64 content]` on the wire.
+//! - [`Client::batch`]: typed `batch` requests ([`Batch`], [`Handle`], [`BatchResults`]).
+//! - [`ListMethod`]: list methods; [`Client::pages`], [`Client::items`] and the fast
+//!   exports by ID cursor [`Client::export`] and [`Client::export_batched`] (see
+//!   [`paginate`]).
 //! - [`event`]: inbound event deliveries (form-encoded POSTs to a handler): parsing, a
 //!   constant-time application-token check, typed `data`.
 //! - `testing` (Cargo feature `testing`): a fake portal on 127.0.0.1 for offline tests,
@@ -34,12 +38,14 @@
 )]
 
 mod auth;
+pub mod batch;
 mod client;
 mod envelope;
 mod error;
 pub mod event;
 mod file;
 mod limits;
+pub mod paginate;
 mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -50,11 +56,16 @@ pub use auth::{
     DEFAULT_OAUTH_SERVER, MemoryTokenStore, OAuthApp, OAuthConfig, OAuthError, TokenGrant,
     TokenStore, Tokens, authorization_url,
 };
+pub use batch::{Batch, BatchResults, CommandError, Handle};
 pub use client::{Client, ClientBuilder};
 pub use envelope::{Response, Time};
 pub use error::{ApiError, Error};
 pub use file::File;
+/// The streams crate: [`Client::pages`] and the other list functions return
+/// [`futures_util::Stream`]s; read them with [`futures_util::TryStreamExt`].
+pub use futures_util;
 pub use limits::{Clock, OperatingLimit, RateLimit, SystemClock, TokioClock};
+pub use paginate::{ListMethod, ListOrder, Page};
 pub use retry::RetryPolicy;
 pub use transport::{HttpReply, ReqwestTransport, Transport, TransportError, TransportErrorKind};
 

@@ -12,6 +12,7 @@
 mod decode;
 mod encode;
 mod enums;
+pub mod query;
 mod undocumented;
 
 pub use decode::{Decode, decode};
