@@ -2,7 +2,7 @@
 
 //! Typed client for the Bitrix24 REST API: 99 methods, generated from the official documentation ([bitrix24/b24restdocs](https://github.com/bitrix24/b24restdocs) at commit `5988ed13`, 2026-08-21T13:58:56+02:00).
 //!
-//! Each method is a request type in a module that mirrors its name (`crm.calllist.add` → `bitrix24::crm::calllist::Add`): required parameters are arguments of `new`, optional ones are setters, and the type implements [`Method`], so [`Client::call`] returns the method's typed result. Errors carry the API's code; match it with [`ErrorCode`].
+//! Each method is a request type in a module that mirrors its name (`crm.calllist.add` → `bitrix24::crm::calllist::Add`): required parameters are arguments of `new`, optional ones are setters, and the type implements [`Method`], so [`Client::call`] returns the method's typed result. Errors carry the API's code; match it with [`ErrorCode`]. Several calls go in one request with [`Client::batch`]; list methods implement [`ListMethod`], so [`Client::items`] streams their rows and [`Client::export`] exports a whole table by ID cursor.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), bitrix24::Error> {
@@ -39,9 +39,16 @@ pub mod crm;
 pub mod event;
 #[cfg(feature = "user")]
 pub mod user;
-pub use bitrix24_runtime::{ApiError, Client, Error, File, Method, Response};
+pub use bitrix24_runtime::{
+    ApiError, Batch, BatchResults, Client, CommandError, Error, File, Handle, ListMethod,
+    ListOrder, Method, Page, Response,
+};
 pub use error_code::ErrorCode;
 #[cfg(feature = "testing")]
 pub use bitrix24_runtime::testing;
 /// The JSON crate used for untyped values ([`serde_json::Value`]) and extra parameters.
 pub use serde_json;
+/// The streams crate: [`Client::pages`], [`Client::items`], [`Client::export`] and
+/// [`Client::export_batched`] return streams; read them with
+/// [`futures_util::TryStreamExt`].
+pub use bitrix24_runtime::futures_util;

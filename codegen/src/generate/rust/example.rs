@@ -25,26 +25,12 @@ struct Ctx<'a> {
 
 /// The doc example of `m`, as a fenced Markdown block.
 pub fn doc_example(spec: &Spec, pkg: &str, m: &Method) -> Result<String> {
-    let mut cx = Ctx {
-        pkg,
-        scope: TypeScope::new(spec, Some(m)),
-        uses: BTreeSet::new(),
-    };
-    let request = naming::request(&m.method);
     let json: Option<Value> = m
         .examples
         .request
         .first()
         .and_then(|e| serde_json::from_str(&e.json).ok());
-    let expr = cx.construct(&request, &m.params, json.as_ref(), 0)?;
-    let mut uses: Vec<String> = vec![request.clone()];
-    uses.extend(cx.uses.iter().cloned());
-    let module = format!("{}::{}", pkg, naming::method_modules(&m.method).join("::"));
-    let use_line = if uses.len() == 1 {
-        format!("use {module}::{request};")
-    } else {
-        format!("use {module}::{{{}}};", uses.join(", "))
-    };
+    let (use_line, expr) = request_expr(spec, pkg, m, &m.params, json.as_ref())?;
     Ok(format!(
         "```no_run\n# async fn example() -> Result<(), {pkg}::Error> {{\n{use_line}\n\n\
 let client = {pkg}::Client::webhook(\"https://example.bitrix24.com/rest/1/abc123/\")?;\n\
@@ -53,6 +39,53 @@ let result = client.call(request).await?;\n\
 println!(\"{{result:?}}\");\n\
 # Ok(())\n# }}\n```\n"
     ))
+}
+
+/// The paging example of a list method: its rows as a stream, through `function`
+/// (`items` or `export`), with the request built from its required parameters only (the
+/// documented example often sets `start` or a filter that would distract).
+pub fn paging_example(spec: &Spec, pkg: &str, m: &Method, function: &str) -> Result<String> {
+    let json: Option<Value> = m
+        .examples
+        .request
+        .first()
+        .and_then(|e| serde_json::from_str(&e.json).ok());
+    let required: Vec<Field> = m.params.iter().filter(|p| p.required).cloned().collect();
+    let (use_line, expr) = request_expr(spec, pkg, m, &required, json.as_ref())?;
+    Ok(format!(
+        "```no_run\n# async fn example() -> Result<(), {pkg}::Error> {{\n\
+use {pkg}::futures_util::TryStreamExt;\n{use_line}\n\n\
+let client = {pkg}::Client::webhook(\"https://example.bitrix24.com/rest/1/abc123/\")?;\n\
+let mut rows = std::pin::pin!(client.{function}({expr}));\n\
+while let Some(row) = rows.try_next().await? {{\n    println!(\"{{row:?}}\");\n}}\n\
+# Ok(())\n# }}\n```\n"
+    ))
+}
+
+/// The `use` line and the expression building the request of `m` from `params`.
+fn request_expr(
+    spec: &Spec,
+    pkg: &str,
+    m: &Method,
+    params: &[Field],
+    json: Option<&Value>,
+) -> Result<(String, String)> {
+    let mut cx = Ctx {
+        pkg,
+        scope: TypeScope::new(spec, Some(m)),
+        uses: BTreeSet::new(),
+    };
+    let request = naming::request(&m.method);
+    let expr = cx.construct(&request, params, json, 0)?;
+    let mut uses: Vec<String> = vec![request.clone()];
+    uses.extend(cx.uses.iter().cloned());
+    let module = format!("{}::{}", pkg, naming::method_modules(&m.method).join("::"));
+    let use_line = if uses.len() == 1 {
+        format!("use {module}::{request};")
+    } else {
+        format!("use {module}::{{{}}};", uses.join(", "))
+    };
+    Ok((use_line, expr))
 }
 
 impl Ctx<'_> {

@@ -9,7 +9,8 @@ use super::items::{self, DocCtx, StructKind};
 use crate::generate::doc_text::{self, table_cell};
 use crate::generate::ir::{self, TypeScope};
 use crate::naming;
-use crate::spec::{Method, Spec};
+use crate::spec::types::{Scalar, TypeExpr};
+use crate::spec::{ListFacts, Method, Spec};
 
 /// Returns the module docs and the items of the method's module.
 pub fn emit(spec: &Spec, pkg: &str, m: &Method) -> Result<(String, TokenStream)> {
@@ -39,6 +40,10 @@ pub fn emit(spec: &Spec, pkg: &str, m: &Method) -> Result<(String, TokenStream)>
         m.method,
         table_cell(&m.title)
     );
+    let list_impl = match &m.list {
+        Some(list) => Some(list_impl(&scope, m, list, &result_ty, &id)?),
+        None => None,
+    };
     let tokens = quote! {
         #deprecated
         #strukt
@@ -48,6 +53,8 @@ pub fn emit(spec: &Spec, pkg: &str, m: &Method) -> Result<(String, TokenStream)>
             const READ_ONLY: bool = #read_only;
             type Output = #output;
         }
+
+        #list_impl
 
         #(#types)*
     };
@@ -173,6 +180,171 @@ Any method may return the system errors (`QUERY_LIMIT_EXCEEDED`, `expired_token`
     s.push_str(&format!(
         "\n# Example\n\n{}",
         example::doc_example(spec, pkg, m)?
+    ));
+    if let Some(list) = &m.list {
+        s.push_str(&paging_doc(spec, pkg, m, list)?);
+    }
+    Ok(s)
+}
+
+/// The wire parameters a list method's `ListMethod` impl names.
+struct ListParams<'a> {
+    start: &'a str,
+    filter: &'a str,
+    select: &'a str,
+    order: Order<'a>,
+}
+
+enum Order<'a> {
+    None,
+    Map(&'a str),
+    SortField { sort: &'a str, order: &'a str },
+}
+
+/// Finds the paging, filter, select and order parameters by name (any case): `order` is an
+/// object (`{"ID": "ASC"}`), or a direction next to a `sort` field name (`user.get`).
+fn list_params(m: &Method) -> ListParams<'_> {
+    let find = |name: &str| m.params.iter().find(|p| p.name.eq_ignore_ascii_case(name));
+    let is_object = |ty: &str| {
+        matches!(
+            TypeExpr::parse(ty),
+            Ok(TypeExpr::Scalar(Scalar::Object) | TypeExpr::Map(_))
+        )
+    };
+    let order = match (find("order"), find("sort")) {
+        (Some(o), _) if is_object(&o.ty) => Order::Map(&o.name),
+        (Some(o), Some(sort)) if !is_object(&sort.ty) => Order::SortField {
+            sort: &sort.name,
+            order: &o.name,
+        },
+        _ => Order::None,
+    };
+    ListParams {
+        start: find("start").map_or("start", |p| p.name.as_str()),
+        filter: find("filter")
+            .filter(|p| is_object(&p.ty))
+            .map_or("", |p| p.name.as_str()),
+        select: find("select")
+            .filter(|p| matches!(TypeExpr::parse(&p.ty), Ok(TypeExpr::Array(_))))
+            .map_or("", |p| p.name.as_str()),
+        order,
+    }
+}
+
+/// Whether the method can be exported by ID cursor: an ID field, a filter and an order.
+fn exportable(m: &Method, list: &ListFacts) -> bool {
+    let p = list_params(m);
+    list.id_field.is_some() && !p.filter.is_empty() && !matches!(p.order, Order::None)
+}
+
+/// `impl ListMethod`: the item type is the element type at `list.items` inside the result
+/// (a JSON value where the spec's types are too loose to tell).
+fn list_impl(
+    scope: &TypeScope<'_>,
+    m: &Method,
+    list: &ListFacts,
+    result: &TypeExpr,
+    id: &proc_macro2::Ident,
+) -> Result<TokenStream> {
+    let item = match list_item_type(scope, result, &list.items) {
+        Some(t) => scope.rust(&t)?,
+        None => quote!(::serde_json::Value),
+    };
+    let p = list_params(m);
+    let items = &list.items;
+    let page_size = proc_macro2::Literal::u32_unsuffixed(list.page_size);
+    let (start, filter, select) = (p.start, p.filter, p.select);
+    let id_field = match &list.id_field {
+        Some(f) => quote!(::std::option::Option::Some(#f)),
+        None => quote!(::std::option::Option::None),
+    };
+    let order = match p.order {
+        Order::None => quote!(::bitrix24_runtime::ListOrder::None),
+        Order::Map(name) => quote!(::bitrix24_runtime::ListOrder::Map(#name)),
+        Order::SortField { sort, order } => {
+            quote!(::bitrix24_runtime::ListOrder::SortField { sort: #sort, order: #order })
+        }
+    };
+    Ok(quote! {
+        impl ::bitrix24_runtime::ListMethod for #id {
+            type Item = #item;
+            const ITEMS: &'static str = #items;
+            const PAGE_SIZE: u32 = #page_size;
+            const START: &'static str = #start;
+            const ID_FIELD: ::std::option::Option<&'static str> = #id_field;
+            const FILTER: &'static str = #filter;
+            const ORDER: ::bitrix24_runtime::ListOrder = #order;
+            const SELECT: &'static str = #select;
+        }
+    })
+}
+
+/// Follows `path` (dotted field names) from the result type to the element type of the
+/// array or map there; `None` when the types are too loose to follow.
+fn list_item_type(scope: &TypeScope<'_>, result: &TypeExpr, path: &str) -> Option<TypeExpr> {
+    let strip = |t: TypeExpr| match t {
+        TypeExpr::Nullable(inner) => *inner,
+        other => other,
+    };
+    let mut cur = strip(result.clone());
+    for seg in path.split('.').filter(|s| !s.is_empty()) {
+        let TypeExpr::Named(name) = &cur else {
+            return None;
+        };
+        let field = scope
+            .get(name)?
+            .fields
+            .as_ref()?
+            .iter()
+            .find(|f| f.name == seg)?;
+        cur = strip(TypeExpr::parse(&field.ty).ok()?);
+    }
+    match cur {
+        TypeExpr::Array(t) | TypeExpr::Map(t) => Some(*t),
+        _ => None,
+    }
+}
+
+/// `2500` → `2,500`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The request docs' section on streaming the rows.
+fn paging_doc(spec: &Spec, pkg: &str, m: &Method, list: &ListFacts) -> Result<String> {
+    let request = naming::request(&m.method);
+    let mut s = format!(
+        "\n# Streaming the rows\n\n`{request}` is a [`ListMethod`](crate::ListMethod) \
+({} rows a page): [`Client::pages`](crate::Client::pages) streams its pages (following \
+`next`), [`Client::items`](crate::Client::items) its rows.",
+        list.page_size
+    );
+    let function = if exportable(m, list) {
+        s.push_str(&format!(
+            " For a whole table, [`Client::export`](crate::Client::export) streams the rows \
+by ID cursor (ordered by `{id}`, filtered `>{id}`, no row count: every row present \
+throughout is delivered exactly once) and [`Client::export_batched`](crate::Client::export_batched) \
+chains 50 such pages per `batch` request (up to {} rows a request); both replace the \
+request's order.",
+            thousands(list.page_size as usize * 50),
+            id = list.id_field.as_deref().unwrap_or("ID"),
+        ));
+        "export"
+    } else {
+        s.push_str(" It cannot be exported by ID cursor (no ID field, filter or order parameter).");
+        "items"
+    };
+    s.push_str(&format!(
+        "\n\n{}",
+        example::paging_example(spec, pkg, m, function)?
     ));
     Ok(s)
 }

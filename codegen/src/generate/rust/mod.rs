@@ -141,7 +141,10 @@ documentation ([{repo}](https://github.com/{repo}) at commit `{short}`, {date}).
 Each method is a request type in a module that mirrors its name (`crm.calllist.add` → \
 `{pkg}::crm::calllist::Add`): required parameters are arguments of `new`, optional ones are \
 setters, and the type implements [`Method`], so [`Client::call`] returns the method's typed \
-result. Errors carry the API's code; match it with [`ErrorCode`].\n\n\
+result. Errors carry the API's code; match it with [`ErrorCode`]. Several calls go in one \
+request with [`Client::batch`]; list methods implement [`ListMethod`], so \
+[`Client::items`] streams their rows and [`Client::export`] exports a whole table by ID \
+cursor.\n\n\
 ```no_run\n\
 # async fn example() -> Result<(), {pkg}::Error> {{\n\
 let client = {pkg}::Client::webhook(\"https://example.bitrix24.com/rest/1/abc123/\")?;\n\
@@ -197,12 +200,19 @@ see [`events`]. They do not depend on a feature.\n\n",
         #events
         #(#mods)*
 
-        pub use bitrix24_runtime::{ApiError, Client, Error, File, Method, Response};
+        pub use bitrix24_runtime::{
+            ApiError, Batch, BatchResults, Client, CommandError, Error, File, Handle, ListMethod,
+            ListOrder, Method, Page, Response,
+        };
         pub use error_code::ErrorCode;
         #[cfg(feature = "testing")]
         pub use bitrix24_runtime::testing;
         /// The JSON crate used for untyped values ([`serde_json::Value`]) and extra parameters.
         pub use serde_json;
+        /// The streams crate: [`Client::pages`], [`Client::items`], [`Client::export`] and
+        /// [`Client::export_batched`] return streams; read them with
+        /// [`futures_util::TryStreamExt`].
+        pub use bitrix24_runtime::futures_util;
     };
     format_file(tokens, "lib.rs")
 }

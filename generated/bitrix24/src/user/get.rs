@@ -56,6 +56,24 @@
 /// # Ok(())
 /// # }
 /// ```
+///
+/// # Streaming the rows
+///
+/// `Get` is a [`ListMethod`](crate::ListMethod) (50 rows a page): [`Client::pages`](crate::Client::pages) streams its pages (following `next`), [`Client::items`](crate::Client::items) its rows. For a whole table, [`Client::export`](crate::Client::export) streams the rows by ID cursor (ordered by `ID`, filtered `>ID`, no row count: every row present throughout is delivered exactly once) and [`Client::export_batched`](crate::Client::export_batched) chains 50 such pages per `batch` request (up to 2,500 rows a request); both replace the request's order.
+///
+/// ```no_run
+/// # async fn example() -> Result<(), bitrix24::Error> {
+/// use bitrix24::futures_util::TryStreamExt;
+/// use bitrix24::user::get::Get;
+///
+/// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
+/// let mut rows = std::pin::pin!(client.export(Get::new()));
+/// while let Some(row) = rows.try_next().await? {
+///     println!("{row:?}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Get {
@@ -314,6 +332,21 @@ impl ::bitrix24_runtime::Method for Get {
     type Output = ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >;
+}
+impl ::bitrix24_runtime::ListMethod for Get {
+    type Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    const ITEMS: &'static str = "";
+    const PAGE_SIZE: u32 = 50;
+    const START: &'static str = "start";
+    const ID_FIELD: ::std::option::Option<&'static str> = ::std::option::Option::Some(
+        "ID",
+    );
+    const FILTER: &'static str = "FILTER";
+    const ORDER: ::bitrix24_runtime::ListOrder = ::bitrix24_runtime::ListOrder::SortField {
+        sort: "sort",
+        order: "order",
+    };
+    const SELECT: &'static str = "select";
 }
 /// Values of `Order`.
 ///

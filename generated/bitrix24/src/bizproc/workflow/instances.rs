@@ -62,6 +62,24 @@
 /// # Ok(())
 /// # }
 /// ```
+///
+/// # Streaming the rows
+///
+/// `Instances` is a [`ListMethod`](crate::ListMethod) (50 rows a page): [`Client::pages`](crate::Client::pages) streams its pages (following `next`), [`Client::items`](crate::Client::items) its rows. It cannot be exported by ID cursor (no ID field, filter or order parameter).
+///
+/// ```no_run
+/// # async fn example() -> Result<(), bitrix24::Error> {
+/// use bitrix24::futures_util::TryStreamExt;
+/// use bitrix24::bizproc::workflow::instances::Instances;
+///
+/// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
+/// let mut rows = std::pin::pin!(client.items(Instances::new()));
+/// while let Some(row) = rows.try_next().await? {
+///     println!("{row:?}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct Instances {
@@ -240,4 +258,16 @@ impl ::bitrix24_runtime::Method for Instances {
     type Output = ::std::vec::Vec<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >;
+}
+impl ::bitrix24_runtime::ListMethod for Instances {
+    type Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    const ITEMS: &'static str = "";
+    const PAGE_SIZE: u32 = 50;
+    const START: &'static str = "start";
+    const ID_FIELD: ::std::option::Option<&'static str> = ::std::option::Option::None;
+    const FILTER: &'static str = "FILTER";
+    const ORDER: ::bitrix24_runtime::ListOrder = ::bitrix24_runtime::ListOrder::Map(
+        "ORDER",
+    );
+    const SELECT: &'static str = "SELECT";
 }

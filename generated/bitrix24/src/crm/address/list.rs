@@ -57,6 +57,24 @@
 /// # Ok(())
 /// # }
 /// ```
+///
+/// # Streaming the rows
+///
+/// `List` is a [`ListMethod`](crate::ListMethod) (50 rows a page): [`Client::pages`](crate::Client::pages) streams its pages (following `next`), [`Client::items`](crate::Client::items) its rows. It cannot be exported by ID cursor (no ID field, filter or order parameter).
+///
+/// ```no_run
+/// # async fn example() -> Result<(), bitrix24::Error> {
+/// use bitrix24::futures_util::TryStreamExt;
+/// use bitrix24::crm::address::list::List;
+///
+/// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
+/// let mut rows = std::pin::pin!(client.items(List::new()));
+/// while let Some(row) = rows.try_next().await? {
+///     println!("{row:?}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct List {
@@ -231,6 +249,18 @@ impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "crm.address.list";
     const READ_ONLY: bool = true;
     type Output = ::std::vec::Vec<Address>;
+}
+impl ::bitrix24_runtime::ListMethod for List {
+    type Item = Address;
+    const ITEMS: &'static str = "";
+    const PAGE_SIZE: u32 = 50;
+    const START: &'static str = "start";
+    const ID_FIELD: ::std::option::Option<&'static str> = ::std::option::Option::None;
+    const FILTER: &'static str = "filter";
+    const ORDER: ::bitrix24_runtime::ListOrder = ::bitrix24_runtime::ListOrder::Map(
+        "order",
+    );
+    const SELECT: &'static str = "select";
 }
 /// The `Address` object.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]

@@ -45,6 +45,24 @@
 /// # Ok(())
 /// # }
 /// ```
+///
+/// # Streaming the rows
+///
+/// `List` is a [`ListMethod`](crate::ListMethod) (50 rows a page): [`Client::pages`](crate::Client::pages) streams its pages (following `next`), [`Client::items`](crate::Client::items) its rows. It cannot be exported by ID cursor (no ID field, filter or order parameter).
+///
+/// ```no_run
+/// # async fn example() -> Result<(), golden_naming::Error> {
+/// use golden_naming::futures_util::TryStreamExt;
+/// use golden_naming::test::item::list::List;
+///
+/// let client = golden_naming::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
+/// let mut rows = std::pin::pin!(client.items(List::new()));
+/// while let Some(row) = rows.try_next().await? {
+///     println!("{row:?}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct List {
@@ -116,4 +134,16 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ::std::vec::Vec<
         ::std::collections::BTreeMap<::std::string::String, i64>,
     >;
+}
+impl ::bitrix24_runtime::ListMethod for List {
+    type Item = ::std::collections::BTreeMap<::std::string::String, i64>;
+    const ITEMS: &'static str = "";
+    const PAGE_SIZE: u32 = 50;
+    const START: &'static str = "start";
+    const ID_FIELD: ::std::option::Option<&'static str> = ::std::option::Option::Some(
+        "ID",
+    );
+    const FILTER: &'static str = "";
+    const ORDER: ::bitrix24_runtime::ListOrder = ::bitrix24_runtime::ListOrder::None;
+    const SELECT: &'static str = "";
 }
