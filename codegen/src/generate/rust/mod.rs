@@ -3,6 +3,7 @@
 pub mod error_code;
 pub mod events;
 mod example;
+mod examples;
 mod examples_test;
 mod items;
 mod method;
@@ -97,6 +98,7 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
         emit_node(spec, cfg, child, files)?;
     }
     events::emit(spec, cfg, files)?;
+    examples::emit(cfg, files);
     Ok(())
 }
 
@@ -120,6 +122,7 @@ fn cargo_toml(cfg: &CrateConfig, features: &[&String]) -> String {
         "\n[dependencies]\nbitrix24-runtime = {{ {} }}\nserde.workspace = true\nserde_json.workspace = true\n\n[lints.rust]\nmissing_docs = \"deny\"\n\n[lints.rustdoc]\nbroken_intra_doc_links = \"deny\"\n",
         cfg.runtime_path
     ));
+    s.push_str(&examples::cargo_sections(cfg));
     s
 }
 
