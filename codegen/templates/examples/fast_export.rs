@@ -12,7 +12,7 @@ use bitrix24::Client;
 use bitrix24::crm::item::list::List;
 use bitrix24::futures_util::TryStreamExt;
 use bitrix24::testing::{FakePortal, RateLimit as PortalLimit};
-use bitrix24_runtime::RateLimit;
+use bitrix24::RateLimit;
 use serde_json::json;
 
 const ROWS: usize = 10_000;

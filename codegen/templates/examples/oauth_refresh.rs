@@ -12,7 +12,7 @@ use bitrix24::Client;
 use bitrix24::crm::calllist::get::Get;
 use bitrix24::events::{ExposeSecret, SecretString};
 use bitrix24::testing::FakePortal;
-use bitrix24_runtime::{MemoryTokenStore, OAuthApp, OAuthConfig, Tokens};
+use bitrix24::{MemoryTokenStore, OAuthApp, OAuthConfig, Tokens};
 use serde_json::json;
 
 #[tokio::main]

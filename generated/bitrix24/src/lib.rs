@@ -40,8 +40,9 @@ pub mod event;
 #[cfg(feature = "user")]
 pub mod user;
 pub use bitrix24_runtime::{
-    ApiError, Batch, BatchResults, Client, CommandError, Error, File, Handle, ListMethod,
-    ListOrder, Method, Page, Response,
+    ApiError, Batch, BatchResults, Client, ClientBuilder, CommandError, Error, File,
+    Handle, ListMethod, ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig,
+    OperatingLimit, Page, RateLimit, Response, RetryPolicy, TokenStore, Tokens,
 };
 pub use error_code::ErrorCode;
 #[cfg(feature = "testing")]

@@ -28,8 +28,9 @@ mod error_code;
 #[cfg(feature = "test")]
 pub mod test;
 pub use bitrix24_runtime::{
-    ApiError, Batch, BatchResults, Client, CommandError, Error, File, Handle, ListMethod,
-    ListOrder, Method, Page, Response,
+    ApiError, Batch, BatchResults, Client, ClientBuilder, CommandError, Error, File,
+    Handle, ListMethod, ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig,
+    OperatingLimit, Page, RateLimit, Response, RetryPolicy, TokenStore, Tokens,
 };
 pub use error_code::ErrorCode;
 #[cfg(feature = "testing")]
