@@ -15,7 +15,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bitrix24::crm::activity::get::Get as ActivityGet;
@@ -316,8 +316,18 @@ impl tracing::Subscriber for Capture {
 
 #[tokio::test(start_paused = true)]
 async fn logs_show_method_and_status_never_secrets() {
-    let capture = Capture::default();
-    let _guard = tracing::subscriber::set_default(capture.clone());
+    // The capture is the process-wide subscriber: a thread-local one (`set_default`) races
+    // with other tests' threads over tracing's per-callsite interest cache, which made this
+    // test flaky. Other tests' lines land in it too; none may hold a secret either.
+    static CAPTURE: OnceLock<Capture> = OnceLock::new();
+    let capture = CAPTURE
+        .get_or_init(|| {
+            let capture = Capture::default();
+            tracing::subscriber::set_global_default(capture.clone())
+                .expect("no other global subscriber in this test binary");
+            capture
+        })
+        .clone();
     let portal = portal(PortalLimit::STANDARD).await;
     serve_get(&portal);
     let webhook = client(&portal);

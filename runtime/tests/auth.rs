@@ -524,8 +524,17 @@ impl tracing::Subscriber for Capture {
 
 #[tokio::test(start_paused = true)]
 async fn no_secret_appears_in_any_log_line() {
-    let capture = Capture::default();
-    let _guard = tracing::subscriber::set_default(capture.clone());
+    // Process-wide, not thread-local: a `set_default` subscriber races with other tests'
+    // threads over tracing's per-callsite interest cache (seen flaky in tests/runtime_e2e.rs).
+    static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
+    let capture = CAPTURE
+        .get_or_init(|| {
+            let capture = Capture::default();
+            tracing::subscriber::set_global_default(capture.clone())
+                .expect("no other global subscriber in this test binary");
+            capture
+        })
+        .clone();
 
     // Webhook: a 502 page quoting the URL (retried, read-only), then a decode error.
     let fake = Fake::new(|_, i| {
