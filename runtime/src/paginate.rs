@@ -228,16 +228,7 @@ impl Client {
     where
         M::Item: Send,
     {
-        let state = match Export::new::<M>(&request) {
-            Ok(export) => ExportState::Next(self.clone(), export),
-            Err(e) => ExportState::Failed(e),
-        };
-        stream::try_unfold(state, |state| async move {
-            let (client, mut export) = match state {
-                ExportState::Next(client, export) => (client, export),
-                ExportState::Failed(e) => return Err(e),
-                ExportState::Done => return Ok(None),
-            };
+        self.cursor_stream(&request, |client, mut export| async move {
             let params = export.params::<M>(Value::from(export.cursor));
             let response =
                 batch::call_json(&client, M::NAME, Value::Object(params), M::READ_ONLY).await?;
@@ -247,9 +238,8 @@ impl Client {
             } else {
                 ExportState::Next(client, export)
             };
-            Ok(Some((stream::iter(items.into_iter().map(Ok)), state)))
+            Ok((items, state))
         })
-        .try_flatten()
     }
 
     /// As [`Client::export`], with 50 pages chained in one `batch` request: command `k`
@@ -272,16 +262,7 @@ impl Client {
     where
         M::Item: Send,
     {
-        let state = match Export::new::<M>(&request) {
-            Ok(export) => ExportState::Next(self.clone(), export),
-            Err(e) => ExportState::Failed(e),
-        };
-        stream::try_unfold(state, |state| async move {
-            let (client, mut export) = match state {
-                ExportState::Next(client, export) => (client, export),
-                ExportState::Failed(e) => return Err(e),
-                ExportState::Done => return Ok(None),
-            };
+        self.cursor_stream(&request, |client, mut export| async move {
             let cmds = export.chain::<M>()?;
             let keys: Vec<String> = cmds.iter().map(|(k, _)| k.clone()).collect();
             let mut entries = batch::send_request(&client, true, cmds.into_iter()).await?;
@@ -320,7 +301,41 @@ impl Client {
                 None if last => ExportState::Done,
                 None => ExportState::Next(client, export),
             };
-            Ok(Some((stream::iter(rows.into_iter().map(Ok)), state)))
+            Ok((rows, state))
+        })
+    }
+
+    /// The stream both exports share: `step` fetches the rows after the cursor (one page,
+    /// or a chain of pages) and says what comes next; a failed state ends the stream with
+    /// its error after the rows before it.
+    fn cursor_stream<M, S, F>(
+        &self,
+        request: &M,
+        mut step: S,
+    ) -> impl Stream<Item = Result<M::Item, Error>> + Send + use<M, S, F>
+    where
+        M: ListMethod,
+        M::Item: Send,
+        S: FnMut(Client, Export) -> F + Send,
+        F: Future<Output = Result<(Vec<M::Item>, ExportState), Error>> + Send,
+    {
+        let state = match Export::new::<M>(request) {
+            Ok(export) => ExportState::Next(self.clone(), export),
+            Err(e) => ExportState::Failed(e),
+        };
+        stream::try_unfold(state, move |state| {
+            let next = match state {
+                ExportState::Next(client, export) => Ok(Some(step(client, export))),
+                ExportState::Failed(e) => Err(e),
+                ExportState::Done => Ok(None),
+            };
+            async move {
+                let Some(fetch) = next? else {
+                    return Ok::<_, Error>(None);
+                };
+                let (rows, state) = fetch.await?;
+                Ok(Some((stream::iter(rows.into_iter().map(Ok)), state)))
+            }
         })
         .try_flatten()
     }
