@@ -13,9 +13,8 @@
 //! runtime idles, reaches the rate-limit and backoff timers first.
 
 use std::collections::{BTreeSet, HashSet};
-use std::fmt::{self, Write as _};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bitrix24::crm::activity::get::Get as ActivityGet;
@@ -25,7 +24,9 @@ use bitrix24::crm::item::list::List;
 use bitrix24::futures_util::{StreamExt, TryStreamExt, future};
 use bitrix24::{Client, CommandError, Error, ErrorCode};
 use bitrix24_runtime::event::{ExposeSecret, SecretString};
-use bitrix24_runtime::testing::{FakePortal, Fault, MethodError, RateLimit as PortalLimit};
+use bitrix24_runtime::testing::{
+    FakePortal, Fault, LogCapture, MethodError, RateLimit as PortalLimit,
+};
 use bitrix24_runtime::{
     ClientBuilder, MemoryTokenStore, OAuthApp, OAuthConfig, RateLimit, Tokens, TokioClock,
 };
@@ -258,76 +259,9 @@ async fn plain_http_needs_the_loopback_opt_in() {
     assert_eq!(portal.request_count(), 0);
 }
 
-/// Captures every span and event, with all fields, as text lines (as in
-/// `runtime/tests/auth.rs`).
-#[derive(Clone, Default)]
-struct Capture {
-    lines: Arc<Mutex<Vec<String>>>,
-    next: Arc<AtomicU64>,
-}
-
-struct Fields(String);
-
-impl tracing::field::Visit for Fields {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
-        let _ = write!(self.0, " {}={:?}", field.name(), value);
-    }
-
-    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-        let _ = write!(self.0, " {}={}", field.name(), value);
-    }
-}
-
-impl tracing::Subscriber for Capture {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        Some(tracing::level_filters::LevelFilter::TRACE)
-    }
-
-    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        let mut f = Fields(format!("span {}", span.metadata().name()));
-        span.record(&mut f);
-        self.lines.lock().unwrap().push(f.0);
-        tracing::span::Id::from_u64(self.next.fetch_add(1, Ordering::SeqCst) + 1)
-    }
-
-    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        let mut f = Fields("record".to_owned());
-        values.record(&mut f);
-        self.lines.lock().unwrap().push(f.0);
-    }
-
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-
-    fn event(&self, event: &tracing::Event<'_>) {
-        let meta = event.metadata();
-        let mut f = Fields(format!("{} {}", meta.level(), meta.target()));
-        event.record(&mut f);
-        self.lines.lock().unwrap().push(f.0);
-    }
-
-    fn enter(&self, _: &tracing::span::Id) {}
-
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 #[tokio::test(start_paused = true)]
 async fn logs_show_method_and_status_never_secrets() {
-    // The capture is the process-wide subscriber: a thread-local one (`set_default`) races
-    // with other tests' threads over tracing's per-callsite interest cache, which made this
-    // test flaky. Other tests' lines land in it too; none may hold a secret either.
-    static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    let capture = CAPTURE
-        .get_or_init(|| {
-            let capture = Capture::default();
-            tracing::subscriber::set_global_default(capture.clone())
-                .expect("no other global subscriber in this test binary");
-            capture
-        })
-        .clone();
+    let capture = LogCapture::global();
     let portal = portal(PortalLimit::STANDARD).await;
     serve_get(&portal);
     let webhook = client(&portal);
@@ -346,7 +280,7 @@ async fn logs_show_method_and_status_never_secrets() {
     secret(saved.access_token.expose_secret());
     secret(saved.refresh_token.expose_secret());
 
-    let lines = capture.lines.lock().unwrap().clone();
+    let lines = capture.lines();
     let all = lines.join("\n");
     for line in &lines {
         assert_no_secret(line);

@@ -3,8 +3,7 @@
 
 mod support;
 
-use std::fmt::{self, Write as _};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -467,74 +466,12 @@ fn debug_never_shows_secrets() {
 // ---------------------------------------------------------------------------------------
 // Logs
 
-/// Captures every span and event, with all fields, as text lines.
-#[derive(Clone, Default)]
-struct Capture {
-    lines: Arc<Mutex<Vec<String>>>,
-    next: Arc<AtomicU64>,
-}
-
-struct Fields(String);
-
-impl tracing::field::Visit for Fields {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
-        let _ = write!(self.0, " {}={:?}", field.name(), value);
-    }
-
-    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-        let _ = write!(self.0, " {}={}", field.name(), value);
-    }
-}
-
-impl tracing::Subscriber for Capture {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-
-    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
-        Some(tracing::level_filters::LevelFilter::TRACE)
-    }
-
-    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        let mut f = Fields(format!("span {}", span.metadata().name()));
-        span.record(&mut f);
-        self.lines.lock().unwrap().push(f.0);
-        tracing::span::Id::from_u64(self.next.fetch_add(1, Ordering::SeqCst) + 1)
-    }
-
-    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        let mut f = Fields("record".to_owned());
-        values.record(&mut f);
-        self.lines.lock().unwrap().push(f.0);
-    }
-
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-
-    fn event(&self, event: &tracing::Event<'_>) {
-        let meta = event.metadata();
-        let mut f = Fields(format!("{} {}", meta.level(), meta.target()));
-        event.record(&mut f);
-        self.lines.lock().unwrap().push(f.0);
-    }
-
-    fn enter(&self, _: &tracing::span::Id) {}
-
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
+/// Needs the `testing` feature for [`LogCapture`] (the workspace test run enables it).
+#[cfg(feature = "testing")]
 #[tokio::test(start_paused = true)]
 async fn no_secret_appears_in_any_log_line() {
-    // Process-wide, not thread-local: a `set_default` subscriber races with other tests'
-    // threads over tracing's per-callsite interest cache (seen flaky in tests/runtime_e2e.rs).
-    static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
-    let capture = CAPTURE
-        .get_or_init(|| {
-            let capture = Capture::default();
-            tracing::subscriber::set_global_default(capture.clone())
-                .expect("no other global subscriber in this test binary");
-            capture
-        })
-        .clone();
+    use bitrix24_runtime::testing::LogCapture;
+    let capture = LogCapture::global();
 
     // Webhook: a 502 page quoting the URL (retried, read-only), then a decode error.
     let fake = Fake::new(|_, i| {
@@ -581,7 +518,7 @@ async fn no_secret_appears_in_any_log_line() {
         .await
         .unwrap_err();
 
-    let lines = capture.lines.lock().unwrap().clone();
+    let lines = capture.lines();
     let all = lines.join("\n");
     for line in &lines {
         assert_no_secret(line);

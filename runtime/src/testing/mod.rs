@@ -63,6 +63,7 @@
 
 mod batch;
 mod limits;
+mod log_capture;
 mod query;
 mod server;
 mod state;
@@ -80,6 +81,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use limits::RateLimit;
+pub use log_capture::LogCapture;
 pub use query::{parse_php_query, to_php_query};
 pub use table::Table;
 
