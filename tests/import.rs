@@ -847,3 +847,68 @@ fn the_site_wide_ai_tools_tip_is_dropped() {
     assert_eq!(m.summary, "The method `demo.ping` answers a ping.");
     assert_eq!(m.description.as_deref(), Some("A real note about pings."));
 }
+
+// ------------------------------------------------------- path rows, required marks
+
+#[test]
+fn path_named_rows_become_nested_types_never_literal_keys() {
+    let (m, d) = run(include_str!("import/paths.md"), "demo.gadget.move");
+    // `**id^*^**`: the superscript required mark.
+    let id = param(&m, "id");
+    assert!(id.required, "{id:?}");
+    assert_eq!(id.ty, "integer");
+    // `fields.CONTACT_ID`, `fields.PLACE.ROOM`: fields of `fields`, nested by path.
+    let fields = param(&m, "fields");
+    let t = ty(&m, &fields.ty);
+    assert_eq!(field(t, "CONTACT_ID").ty, "integer");
+    let place = ty(&m, &field(t, "PLACE").ty);
+    assert_eq!(field(place, "ROOM").ty, "string");
+    // `items[].code` with no `items` row: a list of objects.
+    let items = param(&m, "items");
+    let item = items.ty.strip_suffix("[]").expect("a list");
+    assert_eq!(field(ty(&m, item), "qty").ty, "integer");
+    assert_eq!(m.params.len(), 3, "{:?}", m.params);
+    // `result.result`, `result.events[].type`: fields of the result object.
+    let r = ty(&m, &m.result.ty);
+    assert_eq!(field(r, "result").ty, "boolean");
+    let ev = field(r, "events").ty.strip_suffix("[]").expect("a list");
+    assert_eq!(field(ty(&m, ev), "type").ty, "string");
+    // Nowhere a wire name with a path in it.
+    let all = m
+        .params
+        .iter()
+        .chain(m.types.iter().flat_map(|t| t.fields.iter().flatten()));
+    for f in all {
+        assert!(
+            !f.name.contains('.') && !f.name.contains("[]"),
+            "{}",
+            f.name
+        );
+    }
+    assert!(!has_diag(&d, "family of keys"), "{d:?}");
+}
+
+#[test]
+fn event_delivery_rows_named_data_dot_key_type_the_data_keys() {
+    let page = include_str!("import/event.md").replace(
+        "|| **ts**\n[`timestamp`]",
+        "|| **data.FIELDS**\n[`object`](../data-types.md) | The widget's fields, described [below](#fields) ||\n|| **data.SOURCE**\n[`string`](../data-types.md) | Where the widget came from ||\n|| **ts**\n[`timestamp`]",
+    );
+    let t = event(&page, "onDemoWidgetAdd");
+    let keys: Vec<&str> = t.event.data.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(keys, ["FIELDS", "SOURCE"]);
+    let fields = &t.event.data[0];
+    assert!(
+        fields.description.contains("The widget's fields"),
+        "{fields:?}"
+    );
+    assert!(t.event.types.iter().any(|x| x.name == fields.ty));
+    assert_eq!(t.event.data[1].ty, "string");
+    assert!(
+        !t.diagnostics
+            .iter()
+            .any(|d| d.message.contains("not a key of a delivery")),
+        "{:?}",
+        t.diagnostics
+    );
+}

@@ -32,11 +32,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bitrix24::Client;
-use bitrix24::crm::deal::list::List;
+use bitrix24::crm::deal::list::{Deal, List};
 use bitrix24::futures_util::TryStreamExt;
 use bitrix24_runtime::TokioClock;
 use bitrix24_runtime::testing::{FakePortal, RateLimit};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 const METHOD: &str = "crm.deal.list";
 /// Rows in a bench run.
@@ -124,15 +124,17 @@ fn thread_cpu() -> Option<Duration> {
 /// 1..=`rows` arrive once each, in order.
 async fn export(client: &Client, mode: Mode, rows: usize) {
     let mut next_id = 1usize;
-    let mut check = |row: Map<String, Value>| {
-        let id = row.get("ID").and_then(Value::as_str).unwrap_or_default();
-        assert_eq!(
-            id,
-            next_id.to_string(),
-            "{}: rows out of order",
-            mode.name()
-        );
-        assert_eq!(row.len(), 10, "{}: a row lost fields", mode.name());
+    let mut check = |row: Deal| {
+        let id = row
+            .id
+            .and_then(|id| usize::try_from(id).ok())
+            .unwrap_or_default();
+        assert_eq!(id, next_id, "{}: rows out of order", mode.name());
+        let v = serde_json::to_value(&row).unwrap_or_default();
+        let fields = v
+            .as_object()
+            .map_or(0, |o| o.values().filter(|v| !v.is_null()).count());
+        assert_eq!(fields, 10, "{}: a row lost fields", mode.name());
         next_id += 1;
     };
     let result = match mode {

@@ -36,6 +36,11 @@ enum Command {
         /// Import in memory and fail with a diff when `spec/` differs.
         #[arg(long)]
         check: bool,
+        /// Import every method and event page found in the docs tree (pages are told
+        /// apart by their H1, `Scope:` line and cURL examples; skipped pages are listed
+        /// with the reason).
+        #[arg(long, conflicts_with = "list")]
+        all: bool,
     },
     /// Write the JSON Schema of the spec files to `spec/schema/`.
     Schema {
@@ -81,12 +86,14 @@ fn main() -> ExitCode {
             methods,
             list,
             check,
+            all,
         } => bitrix24_codegen::import::run(&bitrix24_codegen::import::Options {
             root,
             docs,
             methods,
             list,
             check,
+            all,
         }),
         Command::Schema { check } => bitrix24_codegen::schema::run(&root, check),
         Command::SpecDiff { rules: true, .. } => {

@@ -234,6 +234,7 @@ pub fn transcribe_event(
     // The top-level keys of a delivery.
     let mut data_description = None;
     let mut mentioned: Vec<String> = Vec::new();
+    let mut data_rows: Vec<RowField> = Vec::new();
     match &envelope {
         Some((rows, _)) => {
             let rows = page::data_rows(rows).to_vec();
@@ -245,6 +246,10 @@ pub fn transcribe_event(
                         data_description = (!d.is_empty()).then_some(d);
                     }
                     "event" | "ts" | "auth" | "event_handler_id" => {}
+                    // `data.FIELDS`: a row naming a key of `data` by its path.
+                    other if other.starts_with("data.") && rf.cell.name.len() > 5 => {
+                        data_rows.push(rf);
+                    }
                     other => p.diag(
                         &page,
                         rf.line,
@@ -280,9 +285,23 @@ pub fn transcribe_event(
             keys.push((m, None));
         }
     }
+    // Keys the delivery table documents as `data.KEY` rows: typed from their row.
+    let mut documented: Vec<RowField> = Vec::new();
+    for mut rf in data_rows {
+        rf.cell.name = rf.cell.name["data.".len()..].to_string();
+        if !keys.iter().any(|(k, _)| *k == rf.cell.name) {
+            keys.push((rf.cell.name.clone(), None));
+        }
+        documented.push(rf);
+    }
     p.section = Section::Other;
     let mut data = Vec::new();
     for (key, value) in keys {
+        if let Some(i) = documented.iter().position(|rf| rf.cell.name == key) {
+            let rf = documented.remove(i);
+            data.push(p.make_field(rf, &page, &defs, "", "data", None));
+            continue;
+        }
         let has_table = p
             .nested
             .iter()

@@ -189,7 +189,8 @@ pub fn curl_method(code: &str) -> Option<String> {
             && !last.is_empty()
             && last.contains('.')
         {
-            found = Some(last.to_string());
+            // `crm.deal.add.json`: the response-format suffix is not part of the name.
+            found = Some(super::discover::strip_format_suffix(last).to_string());
         }
     }
     found

@@ -8,6 +8,7 @@
 //! - [`doc_types`]: the docs' type tokens → the spec's type grammar
 //! - [`enums`], [`errors`], [`examples`], [`json_repair`], [`names`], [`facts`]
 //! - [`patch`]: curation patches; [`conform`]: do examples decode; [`report`]
+//! - [`discover`]: which pages of a docs tree are method or event pages (`--all`)
 //!
 //! Rules beyond the literal docs (each reported as a note when it fires):
 //! - nested tables are found by the row's type link, then links in its description
@@ -20,7 +21,12 @@
 //! - `Y`/`N` bullets or prose on `boolean`/`char` → `boolean` with `wire: yn`; booleans
 //!   without a stated format take the one the page's own examples show;
 //! - rows next to (or instead of) the `result` row are the fields of the result object,
-//!   a list of them when the response example's `result` is an array;
+//!   a list of them when the response example's `result` is an array; rows named
+//!   `result.X` are too;
+//! - rows named by a path (`fields.CONTACT_ID`, `items[].code`, `PLACE.ROOM`) are fields
+//!   of nested objects (`[]`: a list of them), never literal keys; in an event's delivery
+//!   table `data.KEY` rows are the keys of `data`;
+//! - the required mark is `*` after the bold name, or the superscript `^*^`;
 //! - `*.fields` methods whose example answers field descriptions: each documented field
 //!   is typed `FieldDescription` (`crm/data-types.md#crm_rest_field_description`);
 //! - results' starred fields absent from the response example are optional;
@@ -33,6 +39,7 @@
 //!   parameter get `skip_round_trip`.
 
 pub mod conform;
+pub mod discover;
 pub mod doc_types;
 pub mod enums;
 pub mod errors;
@@ -69,6 +76,9 @@ pub struct Options {
     pub list: Option<PathBuf>,
     /// Compare with `spec/` instead of writing.
     pub check: bool,
+    /// Import every method and event page [`discover`] finds in the docs tree (the
+    /// aliases of `spec/` are kept).
+    pub all: bool,
 }
 
 /// First line of a method file.
@@ -561,7 +571,7 @@ fn build(
                     .and_then(|n| n.strip_suffix(".yaml"))
                     .map(str::to_string)
             })
-            .filter(|n| !known.contains(n.as_str()))
+            .filter(|n| !known.contains(n.as_str()) && !n.starts_with('_'))
             .collect();
         orphans.sort();
         if o.methods.is_empty() {
@@ -610,10 +620,61 @@ fn conformance(m: &Method, rep: &mut report::Report) {
     }
 }
 
+/// Every page discovery finds, with the aliases `spec/` records; prints what was
+/// skipped and why.
+fn discovered_entries(o: &Options) -> anyhow::Result<Vec<Entry>> {
+    let d = discover::discover(&o.docs)
+        .with_context(|| format!("reading the docs tree {}", o.docs.display()))?;
+    let known = read_spec_entries(&o.root).unwrap_or_default();
+    let names = discover::load_names(&o.root.join(discover::NAMES_FILE))?;
+    let mut entries = Vec::new();
+    let mut v3 = 0;
+    for f in &d.pages {
+        if f.rest_v3 {
+            v3 += 1;
+            continue;
+        }
+        let mut f = f.clone();
+        if let Some(n) = names.iter().find(|n| n.path == f.path) {
+            f.name = n.method.clone();
+        }
+        let aliases = known
+            .iter()
+            .find(|e| e.method == f.name && !e.event)
+            .map(|e| e.aliases.clone())
+            .unwrap_or_default();
+        entries.push(Entry {
+            method: f.name.clone(),
+            path: f.path.clone(),
+            aliases,
+            event: f.event,
+        });
+    }
+    let methods = entries.iter().filter(|e| !e.event).count();
+    println!(
+        "discovered {} method pages, {} event pages, {v3} REST 3.0 method pages (not imported: the spec does not model `/rest/api/` yet); {} pages skipped:",
+        methods,
+        entries.len() - methods,
+        d.skipped.len()
+    );
+    for (reason, n) in d.skipped_by_reason() {
+        println!("  {n:5}  {reason}");
+    }
+    // Overview and non-method pages are many and plain; the rest are listed.
+    for (path, reason) in &d.skipped {
+        if !reason.starts_with("overview") && !reason.starts_with("not a method page") {
+            println!("  skipped {path}: {reason}");
+        }
+    }
+    Ok(entries)
+}
+
 /// Runs the importer.
 pub fn run(o: &Options) -> anyhow::Result<()> {
-    let from_list = o.list.is_some() && o.methods.is_empty();
-    let entries: Vec<Entry> = if !o.methods.is_empty() {
+    let from_list = (o.list.is_some() || o.all) && o.methods.is_empty();
+    let entries: Vec<Entry> = if o.all && o.methods.is_empty() {
+        discovered_entries(o)?
+    } else if !o.methods.is_empty() {
         let known = match &o.list {
             Some(l) => read_list(l)?,
             None => read_spec_entries(&o.root)?,

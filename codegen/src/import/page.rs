@@ -182,12 +182,19 @@ pub fn read_name_cell(cell: &str, defs: &BTreeMap<String, String>) -> Option<Nam
             let end = after.find("**")?;
             let name = text::plain(&after[..end]);
             let tail = &after[end + 2..];
-            let (required, rest) = if let Some(r) = tail.strip_prefix('*') {
+            // The required mark: `**id***`, `**id**\\*`, or the superscript `**id^*^**`.
+            let (name, sup) = match name.strip_suffix("^*^") {
+                Some(n) => (n.to_string(), true),
+                None => (name, false),
+            };
+            let (required, rest) = if let Some(r) = tail.strip_prefix("^*^") {
+                (true, r)
+            } else if let Some(r) = tail.strip_prefix('*') {
                 (true, r)
             } else if let Some(r) = tail.strip_prefix("\\*") {
                 (true, r)
             } else {
-                (false, tail)
+                (sup, tail)
             };
             (name, required, rest.to_string())
         }
@@ -340,6 +347,78 @@ pub(super) fn pattern_rows(rows: &[Row]) -> usize {
 /// `**UF_...**: Custom fields.` lines for a type's description.
 fn pattern_note(rf: &RowField, ctx: &LinkCtx) -> String {
     format!("`{}`: {}", rf.cell.name, text::clean_md(&rf.desc, ctx))
+}
+
+/// Rows of one table arranged by their path names: `fields.CONTACT_ID`, `items[]`,
+/// `result.events[].type` are fields of nested objects, never literal keys.
+pub(super) struct Node {
+    /// The key (the last path segment, without `[]`).
+    key: String,
+    /// The row documenting this key itself, when the table has one.
+    row: Option<RowField>,
+    /// Some path wrote `key[]`: a list of objects.
+    array: bool,
+    children: Vec<Node>,
+}
+
+/// The path segments of a row name, each `(key, is_array)`; `None` for a plain name.
+fn path_segments(name: &str) -> Option<Vec<(String, bool)>> {
+    if !name.contains('.') && !name.contains("[]") {
+        return None;
+    }
+    let segs: Vec<(String, bool)> = name
+        .split('.')
+        .map(|s| {
+            let s = s.trim();
+            match s.strip_suffix("[]") {
+                Some(k) => (k.to_string(), true),
+                None => (s.to_string(), false),
+            }
+        })
+        .collect();
+    // `a..b`, `.a`, `[]`: not a path.
+    segs.iter().all(|(k, _)| !k.is_empty()).then_some(segs)
+}
+
+/// Builds the key tree of a table's rows, in the order keys first appear.
+pub(super) fn nest(rows: Vec<RowField>) -> Vec<Node> {
+    let mut roots: Vec<Node> = Vec::new();
+    for rf in rows {
+        let segs =
+            path_segments(&rf.cell.name).unwrap_or_else(|| vec![(rf.cell.name.clone(), false)]);
+        let mut level = &mut roots;
+        let last = segs.len() - 1;
+        for (i, (key, array)) in segs.into_iter().enumerate() {
+            let pos = match level.iter().position(|n| n.key == key) {
+                Some(p) => p,
+                None => {
+                    level.push(Node {
+                        key: key.clone(),
+                        row: None,
+                        array: false,
+                        children: Vec::new(),
+                    });
+                    level.len() - 1
+                }
+            };
+            let node = &mut level[pos];
+            node.array |= array;
+            if i == last {
+                if node.row.is_none() {
+                    let mut rf = RowField {
+                        cell: rf.cell.clone(),
+                        desc: rf.desc.clone(),
+                        line: rf.line,
+                    };
+                    rf.cell.name = key;
+                    node.row = Some(rf);
+                }
+                break;
+            }
+            level = &mut node.children;
+        }
+    }
+    roots
 }
 
 impl<'a> Page<'a> {
@@ -758,6 +837,7 @@ impl<'a> Page<'a> {
                 line: *line,
                 rows: data.len() - pattern_rows(rows),
             });
+            let mut rows = Vec::new();
             for rf in self.read_rows(data, &page, &defs, "params") {
                 if is_pattern_name(&rf.cell.name) {
                     self.diag(
@@ -771,9 +851,10 @@ impl<'a> Page<'a> {
                     );
                     continue;
                 }
-                let f = self.make_field(rf, &page, &defs, "", "params", None);
-                params.push(f);
+                rows.push(rf);
             }
+            let mut ignored = Vec::new();
+            params = self.fields_of_rows(rows, &page, &defs, "", "params", &mut ignored);
         }
 
         // Result.
@@ -948,6 +1029,116 @@ impl<'a> Page<'a> {
             words.push(w.to_string());
         }
         words.join(" ")
+    }
+
+    /// The fields a table's rows give: rows documenting a family of keys (`UF_*`) go to
+    /// `notes`, path-named rows (`fields.X`, `X[]`, `X.Y`) become nested types.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn fields_of_rows(
+        &mut self,
+        rows: Vec<RowField>,
+        page: &str,
+        defs: &BTreeMap<String, String>,
+        owner: &str,
+        path: &str,
+        notes: &mut Vec<String>,
+    ) -> Vec<Field> {
+        let ctx = self.link_ctx(page, defs);
+        let mut plain = Vec::new();
+        for rf in rows {
+            if is_pattern_name(&rf.cell.name) {
+                notes.push(pattern_note(&rf, &ctx));
+            } else {
+                plain.push(rf);
+            }
+        }
+        let paths = plain
+            .iter()
+            .filter(|rf| path_segments(&rf.cell.name).is_some())
+            .count();
+        if paths > 0 {
+            let line = plain.first().map_or(0, |r| r.line);
+            self.note(
+                page,
+                line,
+                path,
+                format!("{paths} rows are named by a path (`a.b`, `a[]`): read as fields of nested objects"),
+            );
+        }
+        nest(plain)
+            .into_iter()
+            .map(|n| self.field_of_node(n, page, defs, owner, path))
+            .collect()
+    }
+
+    fn field_of_node(
+        &mut self,
+        node: Node,
+        page: &str,
+        defs: &BTreeMap<String, String>,
+        owner: &str,
+        path: &str,
+    ) -> Field {
+        let Node {
+            key,
+            row,
+            array,
+            children,
+        } = node;
+        let rf = row.unwrap_or_else(|| RowField {
+            cell: NameCell {
+                name: key.clone(),
+                required: false,
+                token: Some(if array { "object[]" } else { "object" }.to_string()),
+                type_target: None,
+            },
+            desc: String::new(),
+            line: 0,
+        });
+        if children.is_empty() {
+            let mut f = self.make_field(rf, page, defs, owner, path, None);
+            if array && !f.ty.ends_with("[]") && (f.ty == "object" || f.ty == "any") {
+                f.ty = format!("{}[]", f.ty);
+            }
+            return f;
+        }
+        let mut f = self.make_field(rf, page, defs, owner, path, None);
+        let list = array || f.ty.ends_with("[]");
+        let base = f.ty.trim_end_matches("[]").to_string();
+        // A linked table already made the type: the path rows add to it.
+        let existing = self
+            .types
+            .iter()
+            .position(|t| t.name == base && t.fields.is_some());
+        let (name, slot) = match existing {
+            Some(i) => (base, i),
+            None => {
+                let name = self.names.claim(&key, owner);
+                self.types.push(TypeDef {
+                    name: name.clone(),
+                    description: String::new(),
+                    fields: Some(Vec::new()),
+                    values: None,
+                    repr: None,
+                });
+                (name, self.types.len() - 1)
+            }
+        };
+        let tpath = format!("types › {name}");
+        let mut kids = Vec::new();
+        for c in children {
+            kids.push(self.field_of_node(c, page, defs, &name, &tpath));
+        }
+        if let Some(fields) = self.types.get_mut(slot).and_then(|t| t.fields.as_mut()) {
+            for k in kids {
+                if !fields.iter().any(|x| x.name == k.name) {
+                    fields.push(k);
+                }
+            }
+        }
+        f.ty = if list { format!("{name}[]") } else { name };
+        f.wire = None;
+        f
     }
 
     /// Reads the data rows of a field table.
@@ -1288,15 +1479,9 @@ impl<'a> Page<'a> {
         let path = format!("types › {name}");
         let mut fields = Vec::new();
         let mut notes = Vec::new();
-        let ctx = self.link_ctx(&page, &defs);
         let outer = std::mem::replace(&mut self.section, self.nested[idx].section);
-        for rf in self.read_rows(&rows, &page, &defs, &path) {
-            if is_pattern_name(&rf.cell.name) {
-                notes.push(pattern_note(&rf, &ctx));
-                continue;
-            }
-            fields.push(self.make_field(rf, &page, &defs, &name, &path, None));
-        }
+        let read = self.read_rows(&rows, &page, &defs, &path);
+        fields.extend(self.fields_of_rows(read, &page, &defs, &name, &path, &mut notes));
         self.section = outer;
         if !self.nested[idx].local {
             let target = match &self.nested[idx].anchor {
@@ -1411,7 +1596,13 @@ impl<'a> Page<'a> {
         let mut paged = false;
         let mut result_row = None;
         let mut extra = Vec::new();
-        for rf in self.read_rows(data, page, defs, "result") {
+        for mut rf in self.read_rows(data, page, defs, "result") {
+            // `result.X`: a field of the result object (the path names the envelope key).
+            if rf.cell.name.len() > 7 && rf.cell.name[..7].eq_ignore_ascii_case("result.") {
+                rf.cell.name = rf.cell.name[7..].to_string();
+                extra.push(rf);
+                continue;
+            }
             match rf.cell.name.to_lowercase().as_str() {
                 "time" => {}
                 "total" | "next" => paged = true,
@@ -1442,14 +1633,7 @@ impl<'a> Page<'a> {
             let path = format!("types › {name}");
             let mut fields = Vec::new();
             let mut notes = Vec::new();
-            let ctx = self.link_ctx(page, defs);
-            for rf in extra {
-                if is_pattern_name(&rf.cell.name) {
-                    notes.push(pattern_note(&rf, &ctx));
-                    continue;
-                }
-                fields.push(self.make_field(rf, page, defs, &name, &path, None));
-            }
+            fields.extend(self.fields_of_rows(extra, page, defs, &name, &path, &mut notes));
             if let Some(t) = self.types.get_mut(slot) {
                 t.fields = Some(fields);
                 t.description = notes.join("\n\n");
@@ -1692,6 +1876,10 @@ mod tests {
         assert_eq!(c.type_target.as_deref(), Some("x.md#time"));
         let c = read_name_cell("**id***\n[`integer`][1]", &d).unwrap();
         assert_eq!(c.type_target.as_deref(), Some("../data-types.md"));
+        let c = read_name_cell("**id^*^**\n[`integer`][1]", &d).unwrap();
+        assert_eq!((c.name.as_str(), c.required), ("id", true));
+        let c = read_name_cell("**id**^*^\n[`integer`][1]", &d).unwrap();
+        assert_eq!((c.name.as_str(), c.required), ("id", true));
         let c = read_name_cell("**UF_...**", &d).unwrap();
         assert_eq!(c.token, None);
         let c = read_name_cell("**result**\n`null`", &d).unwrap();

@@ -27,7 +27,7 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `FIELDS` ([`fields`](OnCrmActivityAddData::fields)) | `Fields` |  |
+/// | `FIELDS` ([`fields`](OnCrmActivityAddData::fields)) | `Fields` | An object containing information about the fields of the created case. |
 ///
 /// # Delivery
 ///
@@ -78,9 +78,11 @@ impl ::bitrix24_runtime::event::Event for OnCrmActivityAdd {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct OnCrmActivityAddData {
-    /// `FIELDS`.
+    /// An object containing information about the fields of the created case.
     ///
-    /// Wire name `FIELDS`, type `Fields`.
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/events/on-crm-activity-add.html#fields)
+    ///
+    /// Wire name `FIELDS`, type `Fields` (docs: `object`).
     #[serde(
         rename = "FIELDS",
         default,
@@ -101,7 +103,7 @@ impl OnCrmActivityAddData {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `FIELDS`:
+    /// Sets `FIELDS`: An object containing information about the fields of the created case.
     #[must_use]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);

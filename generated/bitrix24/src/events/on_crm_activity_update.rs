@@ -27,7 +27,7 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `FIELDS` ([`fields`](OnCrmActivityUpdateData::fields)) | `Fields` |  |
+/// | `FIELDS` ([`fields`](OnCrmActivityUpdateData::fields)) | `Fields` | An object containing information about the fields of the modified case. |
 ///
 /// # Delivery
 ///
@@ -78,9 +78,11 @@ impl ::bitrix24_runtime::event::Event for OnCrmActivityUpdate {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct OnCrmActivityUpdateData {
-    /// `FIELDS`.
+    /// An object containing information about the fields of the modified case.
     ///
-    /// Wire name `FIELDS`, type `Fields`.
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/events/on-crm-activity-update.html#fields)
+    ///
+    /// Wire name `FIELDS`, type `Fields` (docs: `object`).
     #[serde(
         rename = "FIELDS",
         default,
@@ -101,7 +103,7 @@ impl OnCrmActivityUpdateData {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `FIELDS`:
+    /// Sets `FIELDS`: An object containing information about the fields of the modified case.
     #[must_use]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);

@@ -31,7 +31,7 @@
 ///
 /// # Result
 ///
-/// `object[]`: The root element of the response. Contains an array of objects with information about the deal fields.
+/// `Deal[]`: The root element of the response. Contains an array of objects with information about the deal fields.
 ///
 /// Note that the structure of the fields may change due to the `select` parameter
 ///
@@ -282,12 +282,10 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "crm.deal.list";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >;
+    type Output = ::std::vec::Vec<Deal>;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    type Item = Deal;
     const ITEMS: &'static str = "";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -299,4 +297,1030 @@ impl ::bitrix24_runtime::ListMethod for List {
         "order",
     );
     const SELECT: &'static str = "select";
+}
+/// As described in [Deal Type](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-get.html#deal).
+///
+/// `UF_CRM_...`: Custom fields. For example, `UF_CRM_25534736`.
+///
+/// Depending on the portal settings, deals may have a set of custom fields of defined types. Read more in the section [about custom fields](https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/index.html)
+///
+/// `PARENT_ID_...`: Relationship fields.
+///
+/// If there are smart processes associated with deals on the portal, there is a field for each such smart process that stores the relationship between this smart process and the deal. The field itself stores the identifier of the item of that smart process.
+///
+/// For example, the field `PARENT_ID_153` — relationship with the smart process `entityTypeId=153`, stores the identifier of the item of this smart process associated with the current deal
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct Deal {
+    /// The identifier of the deal
+    ///
+    /// Wire name `ID`, type `integer`.
+    #[serde(
+        rename = "ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub id: ::std::option::Option<i64>,
+    /// Title
+    ///
+    /// Wire name `TITLE`, type `string`.
+    #[serde(
+        rename = "TITLE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub title: ::std::option::Option<::std::string::String>,
+    /// String identifier of the deal type.
+    ///
+    /// To learn more about the obtained deal type, you can use the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) by passing the filter:
+    ///
+    /// ```text
+    /// {
+    ///     ENTITY_ID: 'DEAL_TYPE',
+    ///     STATUS_ID: TYPE_ID,
+    /// }
+    /// ```
+    ///
+    /// Wire name `TYPE_ID`, type `string` (docs: `crm_status`).
+    #[serde(
+        rename = "TYPE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub type_id: ::std::option::Option<::std::string::String>,
+    /// Sales Funnel. To learn more about this funnel, you can use the method [crm.category.get](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-get.html) by passing `entityTypeId = 2` and `id = CATEGORY_ID`
+    ///
+    /// Wire name `CATEGORY_ID`, type `integer` (docs: `crm_category`).
+    #[serde(
+        rename = "CATEGORY_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub category_id: ::std::option::Option<i64>,
+    /// String identifier of the deal stage.
+    ///
+    /// To learn more about the obtained stage, you can use the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) by passing the filter:
+    ///
+    /// ```text
+    /// {
+    ///     ENTITY_ID: entityId,
+    ///     STATUS_ID: statusId,
+    /// }
+    /// ```
+    ///
+    /// where:
+    /// - `entityId` is equal to:
+    ///   - `DEAL_STAGE` if the deal is in the general funnel (`CATEGORY_ID = 0`)
+    ///   - `DEAL_STAGE_{categoryId}`, where `categoryId = CATEGORY_ID`
+    /// - `statusId` is equal to `STAGE_ID`
+    ///
+    /// Wire name `STAGE_ID`, type `string` (docs: `crm_status`).
+    #[serde(
+        rename = "STAGE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub stage_id: ::std::option::Option<::std::string::String>,
+    /// Stage group. Possible values:
+    /// - `P` — in progress
+    /// - `S` — successful
+    /// - `F` — unsuccessful
+    ///
+    /// Wire name `STAGE_SEMANTIC_ID`, type `StageSemanticId` (docs: `string`).
+    #[serde(
+        rename = "STAGE_SEMANTIC_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub stage_semantic_id: ::std::option::Option<StageSemanticId>,
+    /// Indicates whether the deal is new. Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `IS_NEW`, type `boolean` (docs: `char`).
+    #[serde(
+        rename = "IS_NEW",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::bitrix24_runtime::wire::yn",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub is_new: ::std::option::Option<bool>,
+    /// Indicates whether the deal is recurring. Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `IS_RECURRING`, type `boolean` (docs: `char`).
+    #[serde(
+        rename = "IS_RECURRING",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::bitrix24_runtime::wire::yn",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub is_recurring: ::std::option::Option<bool>,
+    /// Indicates whether the deal is a repeat. Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `IS_RETURN_CUSTOMER`, type `boolean` (docs: `char`).
+    #[serde(
+        rename = "IS_RETURN_CUSTOMER",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::bitrix24_runtime::wire::yn",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub is_return_customer: ::std::option::Option<bool>,
+    /// Indicates whether the approach is repeated. Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `IS_REPEATED_APPROACH`, type `boolean` (docs: `char`).
+    #[serde(
+        rename = "IS_REPEATED_APPROACH",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::bitrix24_runtime::wire::yn",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub is_repeated_approach: ::std::option::Option<bool>,
+    /// Probability, %
+    ///
+    /// Wire name `PROBABILITY`, type `integer`.
+    #[serde(
+        rename = "PROBABILITY",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub probability: ::std::option::Option<i64>,
+    /// Currency
+    ///
+    /// Wire name `CURRENCY_ID`, type `string` (docs: `crm_currency`).
+    #[serde(
+        rename = "CURRENCY_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub currency_id: ::std::option::Option<::std::string::String>,
+    /// Amount
+    ///
+    /// Wire name `OPPORTUNITY`, type `double`.
+    #[serde(
+        rename = "OPPORTUNITY",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub opportunity: ::std::option::Option<f64>,
+    /// Indicates whether manual mode for calculating the amount is enabled. Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `IS_MANUAL_OPPORTUNITY`, type `boolean` (docs: `char`).
+    #[serde(
+        rename = "IS_MANUAL_OPPORTUNITY",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::bitrix24_runtime::wire::yn",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub is_manual_opportunity: ::std::option::Option<bool>,
+    /// Tax rate
+    ///
+    /// Wire name `TAX_VALUE`, type `double`.
+    #[serde(
+        rename = "TAX_VALUE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub tax_value: ::std::option::Option<f64>,
+    /// Identifier of the company.
+    ///
+    /// To learn more about the company, you can use the method [crm.item.get](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html) by passing `entityTypeId = 4` and `id = COMPANY_ID`
+    ///
+    /// Wire name `COMPANY_ID`, type `integer` (docs: `crm_company`).
+    #[serde(
+        rename = "COMPANY_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub company_id: ::std::option::Option<i64>,
+    /// Identifier of the contact. Deprecated.
+    ///
+    /// To get a list of all contacts associated with the deal, use the method [crm.deal.contact.items.get](https://apidocs.bitrix24.com/api-reference/crm/deals/contacts/crm-deal-contact-items-get.html) or the universal method [crm.item.get](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html)
+    ///
+    /// Wire name `CONTACT_ID`, type `integer` (docs: `crm_contact`).
+    #[serde(
+        rename = "CONTACT_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub contact_id: ::std::option::Option<i64>,
+    /// Identifier of the estimate based on which the deal was created.
+    ///
+    /// To learn more about the estimate, you can use the method [crm.item.get](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html) by passing `entityTypeId = 7` and `id = QUOTE_ID`
+    ///
+    /// Wire name `QUOTE_ID`, type `integer` (docs: `crm_quote`).
+    #[serde(
+        rename = "QUOTE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub quote_id: ::std::option::Option<i64>,
+    /// Start date
+    ///
+    /// Wire name `BEGINDATE`, type `date`.
+    #[serde(
+        rename = "BEGINDATE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub begindate: ::std::option::Option<::std::string::String>,
+    /// Close date
+    ///
+    /// Wire name `CLOSEDATE`, type `date`.
+    #[serde(
+        rename = "CLOSEDATE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub closedate: ::std::option::Option<::std::string::String>,
+    /// Indicates whether the deal is available to everyone. Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `OPENED`, type `boolean` (docs: `char`).
+    #[serde(
+        rename = "OPENED",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::bitrix24_runtime::wire::yn",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub opened: ::std::option::Option<bool>,
+    /// Indicates whether the deal is closed. Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `CLOSED`, type `boolean` (docs: `char`).
+    #[serde(
+        rename = "CLOSED",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::bitrix24_runtime::wire::yn",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub closed: ::std::option::Option<bool>,
+    /// Comment
+    ///
+    /// Wire name `COMMENTS`, type `string`.
+    #[serde(
+        rename = "COMMENTS",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub comments: ::std::option::Option<::std::string::String>,
+    /// Responsible person
+    ///
+    /// Wire name `ASSIGNED_BY_ID`, type `integer` (docs: `user`).
+    #[serde(
+        rename = "ASSIGNED_BY_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub assigned_by_id: ::std::option::Option<i64>,
+    /// Created by
+    ///
+    /// Wire name `CREATED_BY_ID`, type `integer` (docs: `user`).
+    #[serde(
+        rename = "CREATED_BY_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub created_by_id: ::std::option::Option<i64>,
+    /// Modified by
+    ///
+    /// Wire name `MODIFY_BY_ID`, type `integer` (docs: `user`).
+    #[serde(
+        rename = "MODIFY_BY_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub modify_by_id: ::std::option::Option<i64>,
+    /// Identifier of the user who last changed the stage
+    ///
+    /// Wire name `MOVED_BY_ID`, type `integer` (docs: `user`).
+    #[serde(
+        rename = "MOVED_BY_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub moved_by_id: ::std::option::Option<i64>,
+    /// Creation date
+    ///
+    /// Wire name `DATE_CREATE`, type `datetime`.
+    #[serde(
+        rename = "DATE_CREATE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub date_create: ::std::option::Option<::std::string::String>,
+    /// Modification date
+    ///
+    /// Wire name `DATE_MODIFY`, type `datetime`.
+    #[serde(
+        rename = "DATE_MODIFY",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub date_modify: ::std::option::Option<::std::string::String>,
+    /// Date of the last stage change
+    ///
+    /// Wire name `MOVED_TIME`, type `datetime`.
+    #[serde(
+        rename = "MOVED_TIME",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub moved_time: ::std::option::Option<::std::string::String>,
+    /// Source.
+    ///
+    /// To learn more about the obtained source, you can use the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) by passing the filter:
+    ///
+    /// ```text
+    /// {
+    ///     ENTITY_ID: 'SOURCE',
+    ///     STATUS_ID: SOURCE_ID,
+    /// }
+    /// ```
+    ///
+    /// Wire name `SOURCE_ID`, type `string` (docs: `crm_status`).
+    #[serde(
+        rename = "SOURCE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub source_id: ::std::option::Option<::std::string::String>,
+    /// Additional information about the source
+    ///
+    /// Wire name `SOURCE_DESCRIPTION`, type `string`.
+    #[serde(
+        rename = "SOURCE_DESCRIPTION",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub source_description: ::std::option::Option<::std::string::String>,
+    /// Identifier of the lead based on which the deal was created.
+    ///
+    /// To learn more about the lead, you can use the method [crm.item.get](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html) by passing `entityTypeId = 1` and `id = LEAD_ID`
+    ///
+    /// Wire name `LEAD_ID`, type `integer` (docs: `crm_lead`).
+    #[serde(
+        rename = "LEAD_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub lead_id: ::std::option::Option<i64>,
+    /// Additional information
+    ///
+    /// Wire name `ADDITIONAL_INFO`, type `string`.
+    #[serde(
+        rename = "ADDITIONAL_INFO",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub additional_info: ::std::option::Option<::std::string::String>,
+    /// Location. System field
+    ///
+    /// Wire name `LOCATION_ID`, type `any` (docs: `location`).
+    #[serde(
+        rename = "LOCATION_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub location_id: ::std::option::Option<::serde_json::Value>,
+    /// External source
+    ///
+    /// Wire name `ORIGINATOR_ID`, type `string`.
+    #[serde(
+        rename = "ORIGINATOR_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub originator_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the item in the external source
+    ///
+    /// Wire name `ORIGIN_ID`, type `string`.
+    #[serde(
+        rename = "ORIGIN_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub origin_id: ::std::option::Option<::std::string::String>,
+    /// Advertising system
+    ///
+    /// Wire name `UTM_SOURCE`, type `string`.
+    #[serde(
+        rename = "UTM_SOURCE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub utm_source: ::std::option::Option<::std::string::String>,
+    /// Traffic type
+    ///
+    /// Wire name `UTM_MEDIUM`, type `string`.
+    #[serde(
+        rename = "UTM_MEDIUM",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub utm_medium: ::std::option::Option<::std::string::String>,
+    /// Advertising campaign designation
+    ///
+    /// Wire name `UTM_CAMPAIGN`, type `string`.
+    #[serde(
+        rename = "UTM_CAMPAIGN",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub utm_campaign: ::std::option::Option<::std::string::String>,
+    /// Campaign content
+    ///
+    /// Wire name `UTM_CONTENT`, type `string`.
+    #[serde(
+        rename = "UTM_CONTENT",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub utm_content: ::std::option::Option<::std::string::String>,
+    /// Campaign search term
+    ///
+    /// Wire name `UTM_TERM`, type `string`.
+    #[serde(
+        rename = "UTM_TERM",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub utm_term: ::std::option::Option<::std::string::String>,
+    /// Date of the last activity in the timeline
+    ///
+    /// Wire name `LAST_ACTIVITY_TIME`, type `datetime`.
+    #[serde(
+        rename = "LAST_ACTIVITY_TIME",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub last_activity_time: ::std::option::Option<::std::string::String>,
+    /// Author of the last activity in the timeline
+    ///
+    /// Wire name `LAST_ACTIVITY_BY`, type `integer` (docs: `user`).
+    #[serde(
+        rename = "LAST_ACTIVITY_BY",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub last_activity_by: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    #[serde(flatten)]
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Deal {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            type_id: ::std::option::Option::None,
+            category_id: ::std::option::Option::None,
+            stage_id: ::std::option::Option::None,
+            stage_semantic_id: ::std::option::Option::None,
+            is_new: ::std::option::Option::None,
+            is_recurring: ::std::option::Option::None,
+            is_return_customer: ::std::option::Option::None,
+            is_repeated_approach: ::std::option::Option::None,
+            probability: ::std::option::Option::None,
+            currency_id: ::std::option::Option::None,
+            opportunity: ::std::option::Option::None,
+            is_manual_opportunity: ::std::option::Option::None,
+            tax_value: ::std::option::Option::None,
+            company_id: ::std::option::Option::None,
+            contact_id: ::std::option::Option::None,
+            quote_id: ::std::option::Option::None,
+            begindate: ::std::option::Option::None,
+            closedate: ::std::option::Option::None,
+            opened: ::std::option::Option::None,
+            closed: ::std::option::Option::None,
+            comments: ::std::option::Option::None,
+            assigned_by_id: ::std::option::Option::None,
+            created_by_id: ::std::option::Option::None,
+            modify_by_id: ::std::option::Option::None,
+            moved_by_id: ::std::option::Option::None,
+            date_create: ::std::option::Option::None,
+            date_modify: ::std::option::Option::None,
+            moved_time: ::std::option::Option::None,
+            source_id: ::std::option::Option::None,
+            source_description: ::std::option::Option::None,
+            lead_id: ::std::option::Option::None,
+            additional_info: ::std::option::Option::None,
+            location_id: ::std::option::Option::None,
+            originator_id: ::std::option::Option::None,
+            origin_id: ::std::option::Option::None,
+            utm_source: ::std::option::Option::None,
+            utm_medium: ::std::option::Option::None,
+            utm_campaign: ::std::option::Option::None,
+            utm_content: ::std::option::Option::None,
+            utm_term: ::std::option::Option::None,
+            last_activity_time: ::std::option::Option::None,
+            last_activity_by: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `ID`: The identifier of the deal
+    #[must_use]
+    pub fn id(mut self, value: i64) -> Self {
+        self.id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `TITLE`: Title
+    #[must_use]
+    pub fn title(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.title = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `TYPE_ID`: String identifier of the deal type.
+    #[must_use]
+    pub fn type_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.type_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `CATEGORY_ID`: Sales Funnel. To learn more about this funnel, you can use the method [crm.category.get](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-get.html) by passing `entityTypeId = 2` and `id = CATEGORY_ID`
+    #[must_use]
+    pub fn category_id(mut self, value: i64) -> Self {
+        self.category_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `STAGE_ID`: String identifier of the deal stage.
+    #[must_use]
+    pub fn stage_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.stage_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `STAGE_SEMANTIC_ID`: Stage group. Possible values: - `P` — in progress - `S` — successful - `F` — unsuccessful
+    #[must_use]
+    pub fn stage_semantic_id(mut self, value: StageSemanticId) -> Self {
+        self.stage_semantic_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IS_NEW`: Indicates whether the deal is new. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_new(mut self, value: bool) -> Self {
+        self.is_new = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IS_RECURRING`: Indicates whether the deal is recurring. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_recurring(mut self, value: bool) -> Self {
+        self.is_recurring = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IS_RETURN_CUSTOMER`: Indicates whether the deal is a repeat. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_return_customer(mut self, value: bool) -> Self {
+        self.is_return_customer = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IS_REPEATED_APPROACH`: Indicates whether the approach is repeated. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_repeated_approach(mut self, value: bool) -> Self {
+        self.is_repeated_approach = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `PROBABILITY`: Probability, %
+    #[must_use]
+    pub fn probability(mut self, value: i64) -> Self {
+        self.probability = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `CURRENCY_ID`: Currency
+    #[must_use]
+    pub fn currency_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.currency_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `OPPORTUNITY`: Amount
+    #[must_use]
+    pub fn opportunity(mut self, value: f64) -> Self {
+        self.opportunity = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IS_MANUAL_OPPORTUNITY`: Indicates whether manual mode for calculating the amount is enabled. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_manual_opportunity(mut self, value: bool) -> Self {
+        self.is_manual_opportunity = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `TAX_VALUE`: Tax rate
+    #[must_use]
+    pub fn tax_value(mut self, value: f64) -> Self {
+        self.tax_value = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `COMPANY_ID`: Identifier of the company.
+    #[must_use]
+    pub fn company_id(mut self, value: i64) -> Self {
+        self.company_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `CONTACT_ID`: Identifier of the contact. Deprecated.
+    #[must_use]
+    pub fn contact_id(mut self, value: i64) -> Self {
+        self.contact_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `QUOTE_ID`: Identifier of the estimate based on which the deal was created.
+    #[must_use]
+    pub fn quote_id(mut self, value: i64) -> Self {
+        self.quote_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `BEGINDATE`: Start date
+    #[must_use]
+    pub fn begindate(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.begindate = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `CLOSEDATE`: Close date
+    #[must_use]
+    pub fn closedate(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.closedate = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `OPENED`: Indicates whether the deal is available to everyone. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn opened(mut self, value: bool) -> Self {
+        self.opened = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `CLOSED`: Indicates whether the deal is closed. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn closed(mut self, value: bool) -> Self {
+        self.closed = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `COMMENTS`: Comment
+    #[must_use]
+    pub fn comments(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.comments = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ASSIGNED_BY_ID`: Responsible person
+    #[must_use]
+    pub fn assigned_by_id(mut self, value: i64) -> Self {
+        self.assigned_by_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `CREATED_BY_ID`: Created by
+    #[must_use]
+    pub fn created_by_id(mut self, value: i64) -> Self {
+        self.created_by_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `MODIFY_BY_ID`: Modified by
+    #[must_use]
+    pub fn modify_by_id(mut self, value: i64) -> Self {
+        self.modify_by_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `MOVED_BY_ID`: Identifier of the user who last changed the stage
+    #[must_use]
+    pub fn moved_by_id(mut self, value: i64) -> Self {
+        self.moved_by_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `DATE_CREATE`: Creation date
+    #[must_use]
+    pub fn date_create(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.date_create = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DATE_MODIFY`: Modification date
+    #[must_use]
+    pub fn date_modify(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.date_modify = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `MOVED_TIME`: Date of the last stage change
+    #[must_use]
+    pub fn moved_time(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.moved_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `SOURCE_ID`: Source.
+    #[must_use]
+    pub fn source_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.source_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `SOURCE_DESCRIPTION`: Additional information about the source
+    #[must_use]
+    pub fn source_description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.source_description = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LEAD_ID`: Identifier of the lead based on which the deal was created.
+    #[must_use]
+    pub fn lead_id(mut self, value: i64) -> Self {
+        self.lead_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ADDITIONAL_INFO`: Additional information
+    #[must_use]
+    pub fn additional_info(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.additional_info = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LOCATION_ID`: Location. System field
+    #[must_use]
+    pub fn location_id(mut self, value: ::serde_json::Value) -> Self {
+        self.location_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ORIGINATOR_ID`: External source
+    #[must_use]
+    pub fn originator_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.originator_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ORIGIN_ID`: Identifier of the item in the external source
+    #[must_use]
+    pub fn origin_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.origin_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `UTM_SOURCE`: Advertising system
+    #[must_use]
+    pub fn utm_source(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_source = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `UTM_MEDIUM`: Traffic type
+    #[must_use]
+    pub fn utm_medium(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_medium = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `UTM_CAMPAIGN`: Advertising campaign designation
+    #[must_use]
+    pub fn utm_campaign(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_campaign = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `UTM_CONTENT`: Campaign content
+    #[must_use]
+    pub fn utm_content(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_content = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `UTM_TERM`: Campaign search term
+    #[must_use]
+    pub fn utm_term(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_term = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LAST_ACTIVITY_TIME`: Date of the last activity in the timeline
+    #[must_use]
+    pub fn last_activity_time(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_activity_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LAST_ACTIVITY_BY`: Author of the last activity in the timeline
+    #[must_use]
+    pub fn last_activity_by(mut self, value: i64) -> Self {
+        self.last_activity_by = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Deal {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Deal {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.stage_semantic_id,
+            &::std::format!("{}{}", path, ".STAGE_SEMANTIC_ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `StageSemanticId`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StageSemanticId {
+    /// `P`: in progress
+    P,
+    /// `S`: successful
+    S,
+    /// `F`: unsuccessful
+    F,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl StageSemanticId {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::P => "P",
+            Self::S => "S",
+            Self::F => "F",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for StageSemanticId {
+    const INTEGER: bool = false;
+    fn as_str(&self) -> &str {
+        StageSemanticId::as_str(self)
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "P" => Self::P,
+            "S" => Self::S,
+            "F" => Self::F,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for StageSemanticId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for StageSemanticId {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for StageSemanticId {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StageSemanticId {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for StageSemanticId {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for StageSemanticId {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
 }
