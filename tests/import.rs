@@ -362,12 +362,16 @@ fn results_without_a_result_row_are_objects_or_lists_of_them() {
 #[test]
 fn results_without_a_table_come_from_the_example() {
     let (m, d) = run(include_str!("import/notable.md"), "demo.ping");
-    assert_eq!(m.result.ty, "object");
     assert!(
         m.result
             .description
             .contains("inferred from the response example")
     );
+    // The docs' bare `object` gets its fields from the example's keys.
+    assert_eq!(m.result.ty, "PingResult");
+    let t = ty(&m, "PingResult");
+    assert_eq!(field(t, "pong").ty, "boolean");
+    assert_eq!(field(t, "answer").ty, "string");
     assert!(has_diag(&d, "no result table"), "{d:?}");
     assert!(m.params.is_empty());
     assert!(!m.read_only);

@@ -298,12 +298,29 @@ pub fn mark_round_trip(m: &mut Method) -> Vec<String> {
             continue;
         };
         let mut missing = Vec::new();
+        let mut placeholders = Vec::new();
         for p in &params {
             match o.get(&p.name) {
                 None if p.required => missing.push(format!("`{}`", p.name)),
+                Some(Value::String(s)) if is_placeholder(s) && !accepts_text(&p.ty) => {
+                    placeholders.push(format!("`{}` (`{s}`)", p.name));
+                }
                 Some(v) => missing_fields(&p.ty, v, &p.name, &types, &mut missing, 0),
                 None => {}
             }
+        }
+        if !placeholders.is_empty() {
+            let why = format!(
+                "the example's {} a placeholder to fill in, not a value",
+                if placeholders.len() == 1 {
+                    format!("{} is", placeholders[0])
+                } else {
+                    format!("{} are each", placeholders.join(", "))
+                }
+            );
+            notes.push(format!("request example {i}: {why}"));
+            ex.skip_round_trip = Some(why);
+            continue;
         }
         if !missing.is_empty() {
             let why = format!("the example omits the required {}", missing.join(", "));
@@ -312,6 +329,25 @@ pub fn mark_round_trip(m: &mut Method) -> Vec<String> {
         }
     }
     notes
+}
+
+/// `your_invoice_id`, `**put_id_here**`, `<ID>`, `{{id}}`: text the reader replaces.
+pub fn is_placeholder(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    l.contains("your_")
+        || l.contains("put_")
+        || l.contains("_here")
+        || (l.starts_with('<') && l.ends_with('>'))
+        || (l.starts_with('{') && l.ends_with('}'))
+        || (l.starts_with("**") && l.ends_with("**"))
+}
+
+/// Whether a value of type `ty` may be arbitrary text (then a placeholder is a value).
+fn accepts_text(ty: &str) -> bool {
+    matches!(
+        TypeExpr::parse(ty),
+        Ok(TypeExpr::Scalar(Scalar::String | Scalar::Any)) | Err(_)
+    ) || ty.contains("string")
 }
 
 fn missing_fields(
@@ -530,5 +566,23 @@ mod tests {
                 "$[0].DONE: expected \"Y\"/\"N\", found true"
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_text_to_fill_in() {
+        for p in ["your_invoice_id", "**put_id_here**", "<ID>", "{{id}}"] {
+            assert!(is_placeholder(p), "{p}");
+        }
+        for v in ["MS", "12", "Deal #1", ""] {
+            assert!(!is_placeholder(v), "{v}");
+        }
+        assert!(accepts_text("string"));
+        assert!(accepts_text("string | null"));
+        assert!(!accepts_text("integer"));
     }
 }

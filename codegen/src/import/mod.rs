@@ -8,6 +8,8 @@
 //! - [`doc_types`]: the docs' type tokens → the spec's type grammar
 //! - [`enums`], [`errors`], [`examples`], [`json_repair`], [`names`], [`facts`]
 //! - [`patch`]: curation patches; [`conform`]: do examples decode; [`report`]
+//! - [`shapes`]: shapes the tables leave open, read from the examples (associative
+//!   arrays, lists of objects, wrapper keys)
 //! - [`discover`]: which pages of a docs tree are method or event pages (`--all`)
 //!
 //! Rules beyond the literal docs (each reported as a note when it fires):
@@ -51,6 +53,7 @@ pub mod names;
 pub mod page;
 pub mod patch;
 pub mod report;
+pub mod shapes;
 pub mod text;
 pub mod yfm;
 
@@ -137,7 +140,8 @@ fn patch_only(method: &Method, patches: &[Patch]) -> (Method, Vec<patch::Outcome
 /// What every imported method goes through after patching: booleans get the wire
 /// format the examples show, unreferenced types are pruned. Returns notes.
 pub fn finish(mut m: Method) -> (Method, Vec<String>) {
-    let mut notes = conform::infer_wires(&mut m);
+    let mut notes = shapes::fit_shapes(&mut m);
+    notes.extend(conform::infer_wires(&mut m));
     notes.extend(conform::relax_required(&mut m));
     notes.extend(conform::mark_round_trip(&mut m));
     for t in prune_types(&mut m) {

@@ -26,7 +26,7 @@
 ///
 /// # Result
 ///
-/// `object[]`: Root element of the response
+/// `GetItem[]`: Root element of the response
 ///
 /// # Errors
 ///
@@ -96,7 +96,131 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "event.get";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >;
+    type Output = ::std::vec::Vec<GetItem>;
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetItem {
+    /// `event`.
+    ///
+    /// Wire name `event`, type `string`.
+    #[serde(
+        rename = "event",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub event: ::std::option::Option<::std::string::String>,
+    /// `handler`.
+    ///
+    /// Wire name `handler`, type `string`.
+    #[serde(
+        rename = "handler",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub handler: ::std::option::Option<::std::string::String>,
+    /// `auth_type`.
+    ///
+    /// Wire name `auth_type`, type `string`.
+    #[serde(
+        rename = "auth_type",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub auth_type: ::std::option::Option<::std::string::String>,
+    /// `offline`.
+    ///
+    /// Wire name `offline`, type `integer`.
+    #[serde(
+        rename = "offline",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub offline: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    #[serde(flatten)]
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl GetItem {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            event: ::std::option::Option::None,
+            handler: ::std::option::Option::None,
+            auth_type: ::std::option::Option::None,
+            offline: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `event`:
+    #[must_use]
+    pub fn event(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.event = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `handler`:
+    #[must_use]
+    pub fn handler(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.handler = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `auth_type`:
+    #[must_use]
+    pub fn auth_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.auth_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `offline`:
+    #[must_use]
+    pub fn offline(mut self, value: i64) -> Self {
+        self.offline = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for GetItem {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for GetItem {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }

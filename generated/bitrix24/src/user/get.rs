@@ -35,7 +35,7 @@
 ///
 /// # Result
 ///
-/// `object[]`: The response root element, which contains the filtered list of users
+/// `GetItem[]`: The response root element, which contains the filtered list of users
 ///
 /// The response also carries `total` and `next` (paging by `start`).
 ///
@@ -329,12 +329,10 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "user.get";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >;
+    type Output = ::std::vec::Vec<GetItem>;
 }
 impl ::bitrix24_runtime::ListMethod for Get {
-    type Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    type Item = GetItem;
     const ITEMS: &'static str = "";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -514,5 +512,485 @@ impl ::bitrix24_runtime::wire::Undocumented for ImageResize {
         if let Self::Unknown(value) = self {
             out.push(::std::format!("{} = {:?}", path, value));
         }
+    }
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetItem {
+    /// `ID`.
+    ///
+    /// Wire name `ID`, type `string`.
+    #[serde(
+        rename = "ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// `ACTIVE`.
+    ///
+    /// Wire name `ACTIVE`, type `boolean`.
+    #[serde(
+        rename = "ACTIVE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub active: ::std::option::Option<bool>,
+    /// `NAME`.
+    ///
+    /// Wire name `NAME`, type `string`.
+    #[serde(
+        rename = "NAME",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// `LAST_NAME`.
+    ///
+    /// Wire name `LAST_NAME`, type `string`.
+    #[serde(
+        rename = "LAST_NAME",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub last_name: ::std::option::Option<::std::string::String>,
+    /// `SECOND_NAME`.
+    ///
+    /// Wire name `SECOND_NAME`, type `string`.
+    #[serde(
+        rename = "SECOND_NAME",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub second_name: ::std::option::Option<::std::string::String>,
+    /// `EMAIL`.
+    ///
+    /// Wire name `EMAIL`, type `string`.
+    #[serde(
+        rename = "EMAIL",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub email: ::std::option::Option<::std::string::String>,
+    /// `LAST_LOGIN`.
+    ///
+    /// Wire name `LAST_LOGIN`, type `string`.
+    #[serde(
+        rename = "LAST_LOGIN",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub last_login: ::std::option::Option<::std::string::String>,
+    /// `DATE_REGISTER`.
+    ///
+    /// Wire name `DATE_REGISTER`, type `string`.
+    #[serde(
+        rename = "DATE_REGISTER",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub date_register: ::std::option::Option<::std::string::String>,
+    /// `TIME_ZONE`.
+    ///
+    /// Wire name `TIME_ZONE`, type `string`.
+    #[serde(
+        rename = "TIME_ZONE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub time_zone: ::std::option::Option<::std::string::String>,
+    /// `IS_ONLINE`.
+    ///
+    /// Wire name `IS_ONLINE`, type `string`.
+    #[serde(
+        rename = "IS_ONLINE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub is_online: ::std::option::Option<::std::string::String>,
+    /// `TIMESTAMP_X`.
+    ///
+    /// Wire name `TIMESTAMP_X`, type `any`.
+    #[serde(
+        rename = "TIMESTAMP_X",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub timestamp_x: ::std::option::Option<::serde_json::Value>,
+    /// `LAST_ACTIVITY_DATE`.
+    ///
+    /// Wire name `LAST_ACTIVITY_DATE`, type `any`.
+    #[serde(
+        rename = "LAST_ACTIVITY_DATE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub last_activity_date: ::std::option::Option<::serde_json::Value>,
+    /// `PERSONAL_GENDER`.
+    ///
+    /// Wire name `PERSONAL_GENDER`, type `string`.
+    #[serde(
+        rename = "PERSONAL_GENDER",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub personal_gender: ::std::option::Option<::std::string::String>,
+    /// `PERSONAL_WWW`.
+    ///
+    /// Wire name `PERSONAL_WWW`, type `string`.
+    #[serde(
+        rename = "PERSONAL_WWW",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub personal_www: ::std::option::Option<::std::string::String>,
+    /// `PERSONAL_BIRTHDAY`.
+    ///
+    /// Wire name `PERSONAL_BIRTHDAY`, type `string`.
+    #[serde(
+        rename = "PERSONAL_BIRTHDAY",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub personal_birthday: ::std::option::Option<::std::string::String>,
+    /// `PERSONAL_MOBILE`.
+    ///
+    /// Wire name `PERSONAL_MOBILE`, type `string`.
+    #[serde(
+        rename = "PERSONAL_MOBILE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub personal_mobile: ::std::option::Option<::std::string::String>,
+    /// `PERSONAL_CITY`.
+    ///
+    /// Wire name `PERSONAL_CITY`, type `string`.
+    #[serde(
+        rename = "PERSONAL_CITY",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub personal_city: ::std::option::Option<::std::string::String>,
+    /// `WORK_PHONE`.
+    ///
+    /// Wire name `WORK_PHONE`, type `string`.
+    #[serde(
+        rename = "WORK_PHONE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub work_phone: ::std::option::Option<::std::string::String>,
+    /// `WORK_POSITION`.
+    ///
+    /// Wire name `WORK_POSITION`, type `string`.
+    #[serde(
+        rename = "WORK_POSITION",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub work_position: ::std::option::Option<::std::string::String>,
+    /// `UF_EMPLOYMENT_DATE`.
+    ///
+    /// Wire name `UF_EMPLOYMENT_DATE`, type `string`.
+    #[serde(
+        rename = "UF_EMPLOYMENT_DATE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub uf_employment_date: ::std::option::Option<::std::string::String>,
+    /// `UF_DEPARTMENT`.
+    ///
+    /// Wire name `UF_DEPARTMENT`, type `integer[]`.
+    #[serde(
+        rename = "UF_DEPARTMENT",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub uf_department: ::std::option::Option<::std::vec::Vec<i64>>,
+    /// `USER_TYPE`.
+    ///
+    /// Wire name `USER_TYPE`, type `string`.
+    #[serde(
+        rename = "USER_TYPE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub user_type: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    #[serde(flatten)]
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl GetItem {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            last_name: ::std::option::Option::None,
+            second_name: ::std::option::Option::None,
+            email: ::std::option::Option::None,
+            last_login: ::std::option::Option::None,
+            date_register: ::std::option::Option::None,
+            time_zone: ::std::option::Option::None,
+            is_online: ::std::option::Option::None,
+            timestamp_x: ::std::option::Option::None,
+            last_activity_date: ::std::option::Option::None,
+            personal_gender: ::std::option::Option::None,
+            personal_www: ::std::option::Option::None,
+            personal_birthday: ::std::option::Option::None,
+            personal_mobile: ::std::option::Option::None,
+            personal_city: ::std::option::Option::None,
+            work_phone: ::std::option::Option::None,
+            work_position: ::std::option::Option::None,
+            uf_employment_date: ::std::option::Option::None,
+            uf_department: ::std::option::Option::None,
+            user_type: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `ID`:
+    #[must_use]
+    pub fn id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ACTIVE`:
+    #[must_use]
+    pub fn active(mut self, value: bool) -> Self {
+        self.active = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `NAME`:
+    #[must_use]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LAST_NAME`:
+    #[must_use]
+    pub fn last_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `SECOND_NAME`:
+    #[must_use]
+    pub fn second_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.second_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `EMAIL`:
+    #[must_use]
+    pub fn email(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.email = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LAST_LOGIN`:
+    #[must_use]
+    pub fn last_login(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_login = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DATE_REGISTER`:
+    #[must_use]
+    pub fn date_register(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.date_register = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `TIME_ZONE`:
+    #[must_use]
+    pub fn time_zone(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.time_zone = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `IS_ONLINE`:
+    #[must_use]
+    pub fn is_online(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.is_online = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `TIMESTAMP_X`:
+    #[must_use]
+    pub fn timestamp_x(mut self, value: ::serde_json::Value) -> Self {
+        self.timestamp_x = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `LAST_ACTIVITY_DATE`:
+    #[must_use]
+    pub fn last_activity_date(mut self, value: ::serde_json::Value) -> Self {
+        self.last_activity_date = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `PERSONAL_GENDER`:
+    #[must_use]
+    pub fn personal_gender(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.personal_gender = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `PERSONAL_WWW`:
+    #[must_use]
+    pub fn personal_www(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.personal_www = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `PERSONAL_BIRTHDAY`:
+    #[must_use]
+    pub fn personal_birthday(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.personal_birthday = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `PERSONAL_MOBILE`:
+    #[must_use]
+    pub fn personal_mobile(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.personal_mobile = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `PERSONAL_CITY`:
+    #[must_use]
+    pub fn personal_city(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.personal_city = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `WORK_PHONE`:
+    #[must_use]
+    pub fn work_phone(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.work_phone = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `WORK_POSITION`:
+    #[must_use]
+    pub fn work_position(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.work_position = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `UF_EMPLOYMENT_DATE`:
+    #[must_use]
+    pub fn uf_employment_date(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.uf_employment_date = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `UF_DEPARTMENT`:
+    #[must_use]
+    pub fn uf_department(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = i64>,
+    ) -> Self {
+        self.uf_department = ::std::option::Option::Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `USER_TYPE`:
+    #[must_use]
+    pub fn user_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.user_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for GetItem {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for GetItem {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -35,7 +35,7 @@
 ///
 /// # Result
 ///
-/// `object[]`: The root element of the response.
+/// `InstancesItem[]`: The root element of the response.
 ///
 /// Contains an array of objects with information about running workflows
 ///
@@ -255,12 +255,10 @@ impl ::bitrix24_runtime::wire::Undocumented for Instances {
 impl ::bitrix24_runtime::Method for Instances {
     const NAME: &'static str = "bizproc.workflow.instances";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >;
+    type Output = ::std::vec::Vec<InstancesItem>;
 }
 impl ::bitrix24_runtime::ListMethod for Instances {
-    type Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    type Item = InstancesItem;
     const ITEMS: &'static str = "";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -270,4 +268,210 @@ impl ::bitrix24_runtime::ListMethod for Instances {
         "ORDER",
     );
     const SELECT: &'static str = "SELECT";
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct InstancesItem {
+    /// `DOCUMENT_ID`.
+    ///
+    /// Wire name `DOCUMENT_ID`, type `string`.
+    #[serde(
+        rename = "DOCUMENT_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub document_id: ::std::option::Option<::std::string::String>,
+    /// `ENTITY`.
+    ///
+    /// Wire name `ENTITY`, type `string`.
+    #[serde(
+        rename = "ENTITY",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub entity: ::std::option::Option<::std::string::String>,
+    /// `ID`.
+    ///
+    /// Wire name `ID`, type `string`.
+    #[serde(
+        rename = "ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// `STARTED`.
+    ///
+    /// Wire name `STARTED`, type `string`.
+    #[serde(
+        rename = "STARTED",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub started: ::std::option::Option<::std::string::String>,
+    /// `MODULE_ID`.
+    ///
+    /// Wire name `MODULE_ID`, type `string`.
+    #[serde(
+        rename = "MODULE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub module_id: ::std::option::Option<::std::string::String>,
+    /// `OWNED_UNTIL`.
+    ///
+    /// Wire name `OWNED_UNTIL`, type `any`.
+    #[serde(
+        rename = "OWNED_UNTIL",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub owned_until: ::std::option::Option<::serde_json::Value>,
+    /// `TEMPLATE_ID`.
+    ///
+    /// Wire name `TEMPLATE_ID`, type `string`.
+    #[serde(
+        rename = "TEMPLATE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub template_id: ::std::option::Option<::std::string::String>,
+    /// `STARTED_BY`.
+    ///
+    /// Wire name `STARTED_BY`, type `string`.
+    #[serde(
+        rename = "STARTED_BY",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub started_by: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    #[serde(flatten)]
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl InstancesItem {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            document_id: ::std::option::Option::None,
+            entity: ::std::option::Option::None,
+            id: ::std::option::Option::None,
+            started: ::std::option::Option::None,
+            module_id: ::std::option::Option::None,
+            owned_until: ::std::option::Option::None,
+            template_id: ::std::option::Option::None,
+            started_by: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `DOCUMENT_ID`:
+    #[must_use]
+    pub fn document_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.document_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ENTITY`:
+    #[must_use]
+    pub fn entity(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.entity = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ID`:
+    #[must_use]
+    pub fn id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `STARTED`:
+    #[must_use]
+    pub fn started(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.started = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `MODULE_ID`:
+    #[must_use]
+    pub fn module_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.module_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `OWNED_UNTIL`:
+    #[must_use]
+    pub fn owned_until(mut self, value: ::serde_json::Value) -> Self {
+        self.owned_until = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `TEMPLATE_ID`:
+    #[must_use]
+    pub fn template_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.template_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `STARTED_BY`:
+    #[must_use]
+    pub fn started_by(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.started_by = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for InstancesItem {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for InstancesItem {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }

@@ -28,7 +28,7 @@
 ///
 /// # Result
 ///
-/// `object[]`: Array of activities. To get information about the activity structure, see the [crm.activity.fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-fields.html) method
+/// `ListItem[]`: Array of activities. To get information about the activity structure, see the [crm.activity.fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-fields.html) method
 ///
 /// The response also carries `total` and `next` (paging by `start`).
 ///
@@ -240,12 +240,10 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "crm.activity.list";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >;
+    type Output = ::std::vec::Vec<ListItem>;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    type Item = ListItem;
     const ITEMS: &'static str = "";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -257,4 +255,1282 @@ impl ::bitrix24_runtime::ListMethod for List {
         "order",
     );
     const SELECT: &'static str = "select";
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListItem {
+    /// `ID`.
+    ///
+    /// Wire name `ID`, type `string`.
+    #[serde(
+        rename = "ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// `OWNER_ID`.
+    ///
+    /// Wire name `OWNER_ID`, type `string`.
+    #[serde(
+        rename = "OWNER_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub owner_id: ::std::option::Option<::std::string::String>,
+    /// `OWNER_TYPE_ID`.
+    ///
+    /// Wire name `OWNER_TYPE_ID`, type `string`.
+    #[serde(
+        rename = "OWNER_TYPE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub owner_type_id: ::std::option::Option<::std::string::String>,
+    /// `TYPE_ID`.
+    ///
+    /// Wire name `TYPE_ID`, type `string`.
+    #[serde(
+        rename = "TYPE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub type_id: ::std::option::Option<::std::string::String>,
+    /// `PROVIDER_ID`.
+    ///
+    /// Wire name `PROVIDER_ID`, type `string`.
+    #[serde(
+        rename = "PROVIDER_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub provider_id: ::std::option::Option<::std::string::String>,
+    /// `PROVIDER_TYPE_ID`.
+    ///
+    /// Wire name `PROVIDER_TYPE_ID`, type `string`.
+    #[serde(
+        rename = "PROVIDER_TYPE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub provider_type_id: ::std::option::Option<::std::string::String>,
+    /// `PROVIDER_GROUP_ID`.
+    ///
+    /// Wire name `PROVIDER_GROUP_ID`, type `any`.
+    #[serde(
+        rename = "PROVIDER_GROUP_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub provider_group_id: ::std::option::Option<::serde_json::Value>,
+    /// `ASSOCIATED_ENTITY_ID`.
+    ///
+    /// Wire name `ASSOCIATED_ENTITY_ID`, type `string`.
+    #[serde(
+        rename = "ASSOCIATED_ENTITY_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub associated_entity_id: ::std::option::Option<::std::string::String>,
+    /// `SUBJECT`.
+    ///
+    /// Wire name `SUBJECT`, type `string`.
+    #[serde(
+        rename = "SUBJECT",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub subject: ::std::option::Option<::std::string::String>,
+    /// `CREATED`.
+    ///
+    /// Wire name `CREATED`, type `string`.
+    #[serde(
+        rename = "CREATED",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub created: ::std::option::Option<::std::string::String>,
+    /// `LAST_UPDATED`.
+    ///
+    /// Wire name `LAST_UPDATED`, type `string`.
+    #[serde(
+        rename = "LAST_UPDATED",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub last_updated: ::std::option::Option<::std::string::String>,
+    /// `START_TIME`.
+    ///
+    /// Wire name `START_TIME`, type `string`.
+    #[serde(
+        rename = "START_TIME",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub start_time: ::std::option::Option<::std::string::String>,
+    /// `END_TIME`.
+    ///
+    /// Wire name `END_TIME`, type `string`.
+    #[serde(
+        rename = "END_TIME",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub end_time: ::std::option::Option<::std::string::String>,
+    /// `DEADLINE`.
+    ///
+    /// Wire name `DEADLINE`, type `string`.
+    #[serde(
+        rename = "DEADLINE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub deadline: ::std::option::Option<::std::string::String>,
+    /// `COMPLETED`.
+    ///
+    /// Wire name `COMPLETED`, type `string`.
+    #[serde(
+        rename = "COMPLETED",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub completed: ::std::option::Option<::std::string::String>,
+    /// `STATUS`.
+    ///
+    /// Wire name `STATUS`, type `string`.
+    #[serde(
+        rename = "STATUS",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub status: ::std::option::Option<::std::string::String>,
+    /// `RESPONSIBLE_ID`.
+    ///
+    /// Wire name `RESPONSIBLE_ID`, type `string`.
+    #[serde(
+        rename = "RESPONSIBLE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub responsible_id: ::std::option::Option<::std::string::String>,
+    /// `PRIORITY`.
+    ///
+    /// Wire name `PRIORITY`, type `string`.
+    #[serde(
+        rename = "PRIORITY",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub priority: ::std::option::Option<::std::string::String>,
+    /// `NOTIFY_TYPE`.
+    ///
+    /// Wire name `NOTIFY_TYPE`, type `string`.
+    #[serde(
+        rename = "NOTIFY_TYPE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub notify_type: ::std::option::Option<::std::string::String>,
+    /// `NOTIFY_VALUE`.
+    ///
+    /// Wire name `NOTIFY_VALUE`, type `string`.
+    #[serde(
+        rename = "NOTIFY_VALUE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub notify_value: ::std::option::Option<::std::string::String>,
+    /// `DESCRIPTION`.
+    ///
+    /// Wire name `DESCRIPTION`, type `string`.
+    #[serde(
+        rename = "DESCRIPTION",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub description: ::std::option::Option<::std::string::String>,
+    /// `DESCRIPTION_TYPE`.
+    ///
+    /// Wire name `DESCRIPTION_TYPE`, type `string`.
+    #[serde(
+        rename = "DESCRIPTION_TYPE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub description_type: ::std::option::Option<::std::string::String>,
+    /// `DIRECTION`.
+    ///
+    /// Wire name `DIRECTION`, type `string`.
+    #[serde(
+        rename = "DIRECTION",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub direction: ::std::option::Option<::std::string::String>,
+    /// `LOCATION`.
+    ///
+    /// Wire name `LOCATION`, type `string`.
+    #[serde(
+        rename = "LOCATION",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub location: ::std::option::Option<::std::string::String>,
+    /// `SETTINGS`.
+    ///
+    /// Wire name `SETTINGS`, type `any[]`.
+    #[serde(
+        rename = "SETTINGS",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub settings: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// `ORIGINATOR_ID`.
+    ///
+    /// Wire name `ORIGINATOR_ID`, type `any`.
+    #[serde(
+        rename = "ORIGINATOR_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub originator_id: ::std::option::Option<::serde_json::Value>,
+    /// `ORIGIN_ID`.
+    ///
+    /// Wire name `ORIGIN_ID`, type `any`.
+    #[serde(
+        rename = "ORIGIN_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub origin_id: ::std::option::Option<::serde_json::Value>,
+    /// `AUTHOR_ID`.
+    ///
+    /// Wire name `AUTHOR_ID`, type `string`.
+    #[serde(
+        rename = "AUTHOR_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub author_id: ::std::option::Option<::std::string::String>,
+    /// `EDITOR_ID`.
+    ///
+    /// Wire name `EDITOR_ID`, type `string`.
+    #[serde(
+        rename = "EDITOR_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub editor_id: ::std::option::Option<::std::string::String>,
+    /// `PROVIDER_PARAMS`.
+    ///
+    /// Wire name `PROVIDER_PARAMS`, type `any[]`.
+    #[serde(
+        rename = "PROVIDER_PARAMS",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub provider_params: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// `PROVIDER_DATA`.
+    ///
+    /// Wire name `PROVIDER_DATA`, type `any`.
+    #[serde(
+        rename = "PROVIDER_DATA",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub provider_data: ::std::option::Option<::serde_json::Value>,
+    /// `RESULT_MARK`.
+    ///
+    /// Wire name `RESULT_MARK`, type `string`.
+    #[serde(
+        rename = "RESULT_MARK",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub result_mark: ::std::option::Option<::std::string::String>,
+    /// `RESULT_VALUE`.
+    ///
+    /// Wire name `RESULT_VALUE`, type `any`.
+    #[serde(
+        rename = "RESULT_VALUE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub result_value: ::std::option::Option<::serde_json::Value>,
+    /// `RESULT_SUM`.
+    ///
+    /// Wire name `RESULT_SUM`, type `any`.
+    #[serde(
+        rename = "RESULT_SUM",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub result_sum: ::std::option::Option<::serde_json::Value>,
+    /// `RESULT_CURRENCY_ID`.
+    ///
+    /// Wire name `RESULT_CURRENCY_ID`, type `any`.
+    #[serde(
+        rename = "RESULT_CURRENCY_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub result_currency_id: ::std::option::Option<::serde_json::Value>,
+    /// `RESULT_STATUS`.
+    ///
+    /// Wire name `RESULT_STATUS`, type `string`.
+    #[serde(
+        rename = "RESULT_STATUS",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub result_status: ::std::option::Option<::std::string::String>,
+    /// `RESULT_STREAM`.
+    ///
+    /// Wire name `RESULT_STREAM`, type `string`.
+    #[serde(
+        rename = "RESULT_STREAM",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub result_stream: ::std::option::Option<::std::string::String>,
+    /// `RESULT_SOURCE_ID`.
+    ///
+    /// Wire name `RESULT_SOURCE_ID`, type `any`.
+    #[serde(
+        rename = "RESULT_SOURCE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub result_source_id: ::std::option::Option<::serde_json::Value>,
+    /// `AUTOCOMPLETE_RULE`.
+    ///
+    /// Wire name `AUTOCOMPLETE_RULE`, type `string`.
+    #[serde(
+        rename = "AUTOCOMPLETE_RULE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub autocomplete_rule: ::std::option::Option<::std::string::String>,
+    /// `COMMUNICATIONS`.
+    ///
+    /// Wire name `COMMUNICATIONS`, type `Communications[]`.
+    #[serde(
+        rename = "COMMUNICATIONS",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub communications: ::std::option::Option<::std::vec::Vec<Communications>>,
+    /// `FILES`.
+    ///
+    /// Wire name `FILES`, type `Files[]`.
+    #[serde(
+        rename = "FILES",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub files: ::std::option::Option<::std::vec::Vec<Files>>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    #[serde(flatten)]
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl ListItem {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            owner_id: ::std::option::Option::None,
+            owner_type_id: ::std::option::Option::None,
+            type_id: ::std::option::Option::None,
+            provider_id: ::std::option::Option::None,
+            provider_type_id: ::std::option::Option::None,
+            provider_group_id: ::std::option::Option::None,
+            associated_entity_id: ::std::option::Option::None,
+            subject: ::std::option::Option::None,
+            created: ::std::option::Option::None,
+            last_updated: ::std::option::Option::None,
+            start_time: ::std::option::Option::None,
+            end_time: ::std::option::Option::None,
+            deadline: ::std::option::Option::None,
+            completed: ::std::option::Option::None,
+            status: ::std::option::Option::None,
+            responsible_id: ::std::option::Option::None,
+            priority: ::std::option::Option::None,
+            notify_type: ::std::option::Option::None,
+            notify_value: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            description_type: ::std::option::Option::None,
+            direction: ::std::option::Option::None,
+            location: ::std::option::Option::None,
+            settings: ::std::option::Option::None,
+            originator_id: ::std::option::Option::None,
+            origin_id: ::std::option::Option::None,
+            author_id: ::std::option::Option::None,
+            editor_id: ::std::option::Option::None,
+            provider_params: ::std::option::Option::None,
+            provider_data: ::std::option::Option::None,
+            result_mark: ::std::option::Option::None,
+            result_value: ::std::option::Option::None,
+            result_sum: ::std::option::Option::None,
+            result_currency_id: ::std::option::Option::None,
+            result_status: ::std::option::Option::None,
+            result_stream: ::std::option::Option::None,
+            result_source_id: ::std::option::Option::None,
+            autocomplete_rule: ::std::option::Option::None,
+            communications: ::std::option::Option::None,
+            files: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `ID`:
+    #[must_use]
+    pub fn id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `OWNER_ID`:
+    #[must_use]
+    pub fn owner_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.owner_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `OWNER_TYPE_ID`:
+    #[must_use]
+    pub fn owner_type_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.owner_type_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `TYPE_ID`:
+    #[must_use]
+    pub fn type_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.type_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `PROVIDER_ID`:
+    #[must_use]
+    pub fn provider_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.provider_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `PROVIDER_TYPE_ID`:
+    #[must_use]
+    pub fn provider_type_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.provider_type_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `PROVIDER_GROUP_ID`:
+    #[must_use]
+    pub fn provider_group_id(mut self, value: ::serde_json::Value) -> Self {
+        self.provider_group_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ASSOCIATED_ENTITY_ID`:
+    #[must_use]
+    pub fn associated_entity_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.associated_entity_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `SUBJECT`:
+    #[must_use]
+    pub fn subject(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.subject = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `CREATED`:
+    #[must_use]
+    pub fn created(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.created = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LAST_UPDATED`:
+    #[must_use]
+    pub fn last_updated(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_updated = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `START_TIME`:
+    #[must_use]
+    pub fn start_time(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.start_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `END_TIME`:
+    #[must_use]
+    pub fn end_time(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.end_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DEADLINE`:
+    #[must_use]
+    pub fn deadline(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.deadline = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `COMPLETED`:
+    #[must_use]
+    pub fn completed(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.completed = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `STATUS`:
+    #[must_use]
+    pub fn status(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `RESPONSIBLE_ID`:
+    #[must_use]
+    pub fn responsible_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.responsible_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `PRIORITY`:
+    #[must_use]
+    pub fn priority(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.priority = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `NOTIFY_TYPE`:
+    #[must_use]
+    pub fn notify_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.notify_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `NOTIFY_VALUE`:
+    #[must_use]
+    pub fn notify_value(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.notify_value = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DESCRIPTION`:
+    #[must_use]
+    pub fn description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.description = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DESCRIPTION_TYPE`:
+    #[must_use]
+    pub fn description_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.description_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DIRECTION`:
+    #[must_use]
+    pub fn direction(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.direction = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LOCATION`:
+    #[must_use]
+    pub fn location(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.location = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `SETTINGS`:
+    #[must_use]
+    pub fn settings(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+    ) -> Self {
+        self.settings = ::std::option::Option::Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `ORIGINATOR_ID`:
+    #[must_use]
+    pub fn originator_id(mut self, value: ::serde_json::Value) -> Self {
+        self.originator_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ORIGIN_ID`:
+    #[must_use]
+    pub fn origin_id(mut self, value: ::serde_json::Value) -> Self {
+        self.origin_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `AUTHOR_ID`:
+    #[must_use]
+    pub fn author_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.author_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `EDITOR_ID`:
+    #[must_use]
+    pub fn editor_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.editor_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `PROVIDER_PARAMS`:
+    #[must_use]
+    pub fn provider_params(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+    ) -> Self {
+        self.provider_params = ::std::option::Option::Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `PROVIDER_DATA`:
+    #[must_use]
+    pub fn provider_data(mut self, value: ::serde_json::Value) -> Self {
+        self.provider_data = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `RESULT_MARK`:
+    #[must_use]
+    pub fn result_mark(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.result_mark = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `RESULT_VALUE`:
+    #[must_use]
+    pub fn result_value(mut self, value: ::serde_json::Value) -> Self {
+        self.result_value = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `RESULT_SUM`:
+    #[must_use]
+    pub fn result_sum(mut self, value: ::serde_json::Value) -> Self {
+        self.result_sum = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `RESULT_CURRENCY_ID`:
+    #[must_use]
+    pub fn result_currency_id(mut self, value: ::serde_json::Value) -> Self {
+        self.result_currency_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `RESULT_STATUS`:
+    #[must_use]
+    pub fn result_status(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.result_status = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `RESULT_STREAM`:
+    #[must_use]
+    pub fn result_stream(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.result_stream = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `RESULT_SOURCE_ID`:
+    #[must_use]
+    pub fn result_source_id(mut self, value: ::serde_json::Value) -> Self {
+        self.result_source_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `AUTOCOMPLETE_RULE`:
+    #[must_use]
+    pub fn autocomplete_rule(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.autocomplete_rule = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `COMMUNICATIONS`:
+    #[must_use]
+    pub fn communications(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = Communications>,
+    ) -> Self {
+        self.communications = ::std::option::Option::Some(value.into_iter().collect());
+        self
+    }
+    /// Sets `FILES`:
+    #[must_use]
+    pub fn files(mut self, value: impl ::std::iter::IntoIterator<Item = Files>) -> Self {
+        self.files = ::std::option::Option::Some(value.into_iter().collect());
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for ListItem {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for ListItem {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.communications,
+            &::std::format!("{}{}", path, ".COMMUNICATIONS"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.files,
+            &::std::format!("{}{}", path, ".FILES"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct Communications {
+    /// `ID`.
+    ///
+    /// Wire name `ID`, type `string`.
+    #[serde(
+        rename = "ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub id: ::std::option::Option<::std::string::String>,
+    /// `TYPE`.
+    ///
+    /// Wire name `TYPE`, type `string`.
+    #[serde(
+        rename = "TYPE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// `VALUE`.
+    ///
+    /// Wire name `VALUE`, type `string`.
+    #[serde(
+        rename = "VALUE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub value: ::std::option::Option<::std::string::String>,
+    /// `ENTITY_ID`.
+    ///
+    /// Wire name `ENTITY_ID`, type `string`.
+    #[serde(
+        rename = "ENTITY_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub entity_id: ::std::option::Option<::std::string::String>,
+    /// `ENTITY_TYPE_ID`.
+    ///
+    /// Wire name `ENTITY_TYPE_ID`, type `string`.
+    #[serde(
+        rename = "ENTITY_TYPE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub entity_type_id: ::std::option::Option<::std::string::String>,
+    /// `ENTITY_SETTINGS`.
+    ///
+    /// Wire name `ENTITY_SETTINGS`, type `EntitySettings`.
+    #[serde(
+        rename = "ENTITY_SETTINGS",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub entity_settings: ::std::option::Option<EntitySettings>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    #[serde(flatten)]
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Communications {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            value: ::std::option::Option::None,
+            entity_id: ::std::option::Option::None,
+            entity_type_id: ::std::option::Option::None,
+            entity_settings: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `ID`:
+    #[must_use]
+    pub fn id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `TYPE`:
+    #[must_use]
+    pub fn type_(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `VALUE`:
+    #[must_use]
+    pub fn value(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.value = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ENTITY_ID`:
+    #[must_use]
+    pub fn entity_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.entity_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ENTITY_TYPE_ID`:
+    #[must_use]
+    pub fn entity_type_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.entity_type_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ENTITY_SETTINGS`:
+    #[must_use]
+    pub fn entity_settings(mut self, value: EntitySettings) -> Self {
+        self.entity_settings = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Communications {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Communications {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.entity_settings,
+            &::std::format!("{}{}", path, ".ENTITY_SETTINGS"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct EntitySettings {
+    /// `HONORIFIC`.
+    ///
+    /// Wire name `HONORIFIC`, type `string`.
+    #[serde(
+        rename = "HONORIFIC",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub honorific: ::std::option::Option<::std::string::String>,
+    /// `NAME`.
+    ///
+    /// Wire name `NAME`, type `string`.
+    #[serde(
+        rename = "NAME",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// `SECOND_NAME`.
+    ///
+    /// Wire name `SECOND_NAME`, type `string`.
+    #[serde(
+        rename = "SECOND_NAME",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub second_name: ::std::option::Option<::std::string::String>,
+    /// `LAST_NAME`.
+    ///
+    /// Wire name `LAST_NAME`, type `string`.
+    #[serde(
+        rename = "LAST_NAME",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub last_name: ::std::option::Option<::std::string::String>,
+    /// `COMPANY_TITLE`.
+    ///
+    /// Wire name `COMPANY_TITLE`, type `string`.
+    #[serde(
+        rename = "COMPANY_TITLE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub company_title: ::std::option::Option<::std::string::String>,
+    /// `COMPANY_ID`.
+    ///
+    /// Wire name `COMPANY_ID`, type `string`.
+    #[serde(
+        rename = "COMPANY_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub company_id: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    #[serde(flatten)]
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl EntitySettings {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            honorific: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            second_name: ::std::option::Option::None,
+            last_name: ::std::option::Option::None,
+            company_title: ::std::option::Option::None,
+            company_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `HONORIFIC`:
+    #[must_use]
+    pub fn honorific(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.honorific = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `NAME`:
+    #[must_use]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `SECOND_NAME`:
+    #[must_use]
+    pub fn second_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.second_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LAST_NAME`:
+    #[must_use]
+    pub fn last_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `COMPANY_TITLE`:
+    #[must_use]
+    pub fn company_title(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.company_title = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `COMPANY_ID`:
+    #[must_use]
+    pub fn company_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.company_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for EntitySettings {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for EntitySettings {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct Files {
+    /// `id`.
+    ///
+    /// Wire name `id`, type `integer`.
+    #[serde(
+        rename = "id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub id: ::std::option::Option<i64>,
+    /// `url`.
+    ///
+    /// Wire name `url`, type `string`.
+    #[serde(
+        rename = "url",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub url: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    #[serde(flatten)]
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Files {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            url: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `id`:
+    #[must_use]
+    pub fn id(mut self, value: i64) -> Self {
+        self.id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `url`:
+    #[must_use]
+    pub fn url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.url = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Files {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Files {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }

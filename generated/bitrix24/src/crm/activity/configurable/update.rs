@@ -28,7 +28,7 @@
 ///
 /// # Result
 ///
-/// `object`: Response root element containing the activity identifier `id` information in case of success. In case of failure, it will return `null`
+/// `UpdateResult`: Response root element containing the activity identifier `id` information in case of success. In case of failure, it will return `null`
 ///
 /// # Errors
 ///
@@ -161,7 +161,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Update {
 impl ::bitrix24_runtime::Method for Update {
     const NAME: &'static str = "crm.activity.configurable.update";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    type Output = UpdateResult;
 }
 /// As described in [Parameter fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-add.html#parametr-fields).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -376,6 +376,339 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateResult {
+    /// `activity`.
+    ///
+    /// Wire name `activity`, type `Activity`.
+    #[serde(
+        rename = "activity",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub activity: ::std::option::Option<Activity>,
+    /// `time`.
+    ///
+    /// Wire name `time`, type `Time`.
+    #[serde(
+        rename = "time",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub time: ::std::option::Option<Time>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    #[serde(flatten)]
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl UpdateResult {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            activity: ::std::option::Option::None,
+            time: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `activity`:
+    #[must_use]
+    pub fn activity(mut self, value: Activity) -> Self {
+        self.activity = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `time`:
+    #[must_use]
+    pub fn time(mut self, value: Time) -> Self {
+        self.time = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for UpdateResult {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for UpdateResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.activity,
+            &::std::format!("{}{}", path, ".activity"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.time,
+            &::std::format!("{}{}", path, ".time"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct Activity {
+    /// `id`.
+    ///
+    /// Wire name `id`, type `integer`.
+    #[serde(
+        rename = "id",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub id: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    #[serde(flatten)]
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Activity {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `id`:
+    #[must_use]
+    pub fn id(mut self, value: i64) -> Self {
+        self.id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Activity {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Activity {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct Time {
+    /// `start`.
+    ///
+    /// Wire name `start`, type `double`.
+    #[serde(
+        rename = "start",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub start: ::std::option::Option<f64>,
+    /// `finish`.
+    ///
+    /// Wire name `finish`, type `double`.
+    #[serde(
+        rename = "finish",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub finish: ::std::option::Option<f64>,
+    /// `duration`.
+    ///
+    /// Wire name `duration`, type `double`.
+    #[serde(
+        rename = "duration",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub duration: ::std::option::Option<f64>,
+    /// `processing`.
+    ///
+    /// Wire name `processing`, type `double`.
+    #[serde(
+        rename = "processing",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub processing: ::std::option::Option<f64>,
+    /// `date_start`.
+    ///
+    /// Wire name `date_start`, type `string`.
+    #[serde(
+        rename = "date_start",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub date_start: ::std::option::Option<::std::string::String>,
+    /// `date_finish`.
+    ///
+    /// Wire name `date_finish`, type `string`.
+    #[serde(
+        rename = "date_finish",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub date_finish: ::std::option::Option<::std::string::String>,
+    /// `operating`.
+    ///
+    /// Wire name `operating`, type `integer`.
+    #[serde(
+        rename = "operating",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub operating: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    #[serde(flatten)]
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Time {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            start: ::std::option::Option::None,
+            finish: ::std::option::Option::None,
+            duration: ::std::option::Option::None,
+            processing: ::std::option::Option::None,
+            date_start: ::std::option::Option::None,
+            date_finish: ::std::option::Option::None,
+            operating: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `start`:
+    #[must_use]
+    pub fn start(mut self, value: f64) -> Self {
+        self.start = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `finish`:
+    #[must_use]
+    pub fn finish(mut self, value: f64) -> Self {
+        self.finish = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `duration`:
+    #[must_use]
+    pub fn duration(mut self, value: f64) -> Self {
+        self.duration = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `processing`:
+    #[must_use]
+    pub fn processing(mut self, value: f64) -> Self {
+        self.processing = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `date_start`:
+    #[must_use]
+    pub fn date_start(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.date_start = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `date_finish`:
+    #[must_use]
+    pub fn date_finish(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.date_finish = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `operating`:
+    #[must_use]
+    pub fn operating(mut self, value: i64) -> Self {
+        self.operating = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Time {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Time {
     fn undocumented(
         &self,
         path: &str,

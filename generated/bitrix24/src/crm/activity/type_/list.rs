@@ -20,7 +20,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: The root element of the response containing an array of objects with information about custom activity types registered by the application
+/// `ListItem[]`: The root element of the response containing an array of objects with information about custom activity types registered by the application
 ///
 /// # Errors
 ///
@@ -96,5 +96,134 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "crm.activity.type.list";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<ListItem>;
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListItem {
+    /// `TYPE_ID`.
+    ///
+    /// Wire name `TYPE_ID`, type `string`.
+    #[serde(
+        rename = "TYPE_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub type_id: ::std::option::Option<::std::string::String>,
+    /// `NAME`.
+    ///
+    /// Wire name `NAME`, type `string`.
+    #[serde(
+        rename = "NAME",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// `IS_CONFIGURABLE_TYPE`.
+    ///
+    /// Wire name `IS_CONFIGURABLE_TYPE`, type `string`.
+    #[serde(
+        rename = "IS_CONFIGURABLE_TYPE",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub is_configurable_type: ::std::option::Option<::std::string::String>,
+    /// `ICON_ID`.
+    ///
+    /// Wire name `ICON_ID`, type `string`.
+    #[serde(
+        rename = "ICON_ID",
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::bitrix24_runtime::wire::decode"
+    )]
+    pub icon_id: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    #[serde(flatten)]
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl ListItem {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            type_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            is_configurable_type: ::std::option::Option::None,
+            icon_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `TYPE_ID`:
+    #[must_use]
+    pub fn type_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.type_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `NAME`:
+    #[must_use]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `IS_CONFIGURABLE_TYPE`:
+    #[must_use]
+    pub fn is_configurable_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.is_configurable_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ICON_ID`:
+    #[must_use]
+    pub fn icon_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.icon_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for ListItem {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::serde::Deserialize>::deserialize(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for ListItem {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }

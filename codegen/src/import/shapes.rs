@@ -1,0 +1,580 @@
+//! Shapes the docs' tables leave open, read from the page's own examples: a documented
+//! `array` that the examples send as an object (a PHP associative array), an object type
+//! whose examples are lists of it, and results wrapped in a key the tables do not name
+//! (`{"booking": [...]}`, `{"item": {...}}`). Each rule fires only when the example
+//! contradicts the table, and says so in a note.
+
+use serde_json::Value;
+
+use crate::naming;
+use crate::spec::model::{Field, Method, TypeDef};
+use crate::spec::types::{Scalar, TypeExpr};
+
+/// How deep the walk follows an example into nested types.
+const MAX_DEPTH: usize = 16;
+
+/// Fits the method's types to its first request and response examples; returns notes.
+pub fn fit_shapes(m: &mut Method) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(Value::Object(o)) = first_example(&m.examples.request) {
+        let mut params = std::mem::take(&mut m.params);
+        for p in params.iter_mut() {
+            if let Some(v) = o.get(&p.name) {
+                let at = format!("params › {}", p.name);
+                fit_field(p, v, &at, &mut m.types, &mut notes, 0);
+            }
+        }
+        m.params = params;
+    }
+    let result = first_example(&m.examples.response).and_then(|v| v.get("result").cloned());
+    if let Some(r) = result {
+        infer_result(m, &r, &mut notes);
+        fit_result(m, &r, &mut notes);
+        let mut ty = m.result.ty.clone();
+        fit_type(&mut ty, &r, "result", &mut m.types, &mut notes, 0);
+        m.result.ty = ty;
+        if m.list.is_some() {
+            m.list = Some(super::facts::list_facts(m, Some(&r)));
+        }
+    }
+    notes
+}
+
+/// The first example that is meant to round-trip, parsed.
+fn first_example(list: &[crate::spec::model::Example]) -> Option<Value> {
+    list.iter()
+        .filter(|e| e.skip_round_trip.is_none())
+        .find_map(|e| serde_json::from_str(&e.json).ok())
+}
+
+fn fields_of<'t>(types: &'t [TypeDef], name: &str) -> Option<&'t Vec<Field>> {
+    types
+        .iter()
+        .find(|t| t.name == name)
+        .and_then(|t| t.fields.as_ref())
+}
+
+/// How many of the object type's documented fields the example object has.
+fn overlap(types: &[TypeDef], name: &str, o: &serde_json::Map<String, Value>) -> usize {
+    fields_of(types, name).map_or(0, |f| f.iter().filter(|f| o.contains_key(&f.name)).count())
+}
+
+/// A result typed `T` or `T[]` whose example wraps it in one key the table does not name.
+fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
+    let Ok(t) = TypeExpr::parse(&m.result.ty) else {
+        return;
+    };
+    let Value::Object(o) = r else {
+        return;
+    };
+    let (inner, list) = match &t {
+        TypeExpr::Named(n) => (n.clone(), false),
+        TypeExpr::Array(i) => match &**i {
+            TypeExpr::Named(n) => (n.clone(), true),
+            _ => return,
+        },
+        _ => return,
+    };
+    if fields_of(&m.types, &inner).is_none_or(|f| f.is_empty()) || overlap(&m.types, &inner, o) > 0
+    {
+        return;
+    }
+    let [(key, value)] = o.iter().collect::<Vec<_>>()[..] else {
+        return;
+    };
+    let fits = match value {
+        Value::Object(w) => overlap(&m.types, &inner, w) > 0,
+        Value::Array(a) => a
+            .first()
+            .and_then(Value::as_object)
+            .is_some_and(|w| overlap(&m.types, &inner, w) > 0),
+        _ => false,
+    };
+    if !fits {
+        return;
+    }
+    let list = list || value.is_array();
+    let base = format!(
+        "{}Result",
+        naming::type_name(m.method.rsplit('.').next().unwrap_or("Response"))
+    );
+    let mut name = base.clone();
+    let mut n = 2;
+    while m.types.iter().any(|t| t.name == name) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    m.types.push(TypeDef {
+        name: name.clone(),
+        description: format!("The `result` object: `{key}` holds the data."),
+        fields: Some(vec![Field {
+            name: key.clone(),
+            rust_name: None,
+            ty: if list {
+                format!("{inner}[]")
+            } else {
+                inner.clone()
+            },
+            doc_type: None,
+            required: true,
+            description: m.result.description.clone(),
+            default: None,
+            wire: None,
+        }]),
+        values: None,
+        repr: None,
+    });
+    notes.push(format!(
+        "result: the response example wraps `{}` in the key `{key}`: typed `{name}`",
+        m.result.ty
+    ));
+    m.result.ty = name;
+}
+
+/// A result the docs type as a field-less `object` (or `object[]`, `array`, or leave
+/// untyped) while the response example shows its keys: the fields are read from the
+/// example (keys as documented there, types from the values), so the typed result is
+/// not an empty struct. Keys that are not identifiers leave the result as it was.
+fn infer_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
+    let list = match (m.result.ty.as_str(), r) {
+        ("object" | "any", Value::Object(o)) if !o.is_empty() => false,
+        ("object[]" | "any[]" | "any", Value::Array(a))
+            if a.first()
+                .is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty())) =>
+        {
+            true
+        }
+        _ => return,
+    };
+    let request = naming::type_name(m.method.rsplit('.').next().unwrap_or("Response"));
+    let base = if list {
+        format!("{request}Item")
+    } else {
+        format!("{request}Result")
+    };
+    let mut new_types = Vec::new();
+    // Every response example's result: keys any of them shows are fields.
+    let all: Vec<Value> = m
+        .examples
+        .response
+        .iter()
+        .filter(|e| e.skip_round_trip.is_none())
+        .filter_map(|e| serde_json::from_str::<Value>(&e.json).ok())
+        .filter_map(|v| v.get("result").cloned())
+        .filter(|v| v.is_array() == r.is_array())
+        .collect();
+    let sample: Vec<&Value> = all
+        .iter()
+        .flat_map(|v| match v {
+            Value::Array(a) => a.iter().collect::<Vec<_>>(),
+            v => vec![v],
+        })
+        .collect();
+    let Some(ty) = infer_object(&base, &sample, &m.types, &mut new_types, 0) else {
+        return;
+    };
+    let was = m.result.ty.clone();
+    m.types.extend(new_types);
+    m.result.ty = if list { format!("{ty}[]") } else { ty.clone() };
+    notes.push(format!(
+        "result: documented `{was}` without fields; the fields of `{ty}` are read from the response example"
+    ));
+}
+
+/// The named object type for example objects (keys of all of them, in first-seen
+/// order); `None` when a key is not an identifier or the nesting is too deep.
+fn infer_object(
+    base: &str,
+    objects: &[&Value],
+    existing: &[TypeDef],
+    out: &mut Vec<TypeDef>,
+    depth: usize,
+) -> Option<String> {
+    if depth > 4 {
+        return None;
+    }
+    let mut keys: Vec<(&String, Vec<&Value>)> = Vec::new();
+    for o in objects.iter().filter_map(|v| v.as_object()) {
+        for (k, v) in o {
+            match keys.iter_mut().find(|(x, _)| *x == k) {
+                Some((_, vs)) => vs.push(v),
+                None => keys.push((k, vec![v])),
+            }
+        }
+    }
+    let ident = |k: &str| {
+        k.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if keys.is_empty() || !keys.iter().all(|(k, _)| ident(k)) {
+        return None;
+    }
+    let mut name = base.to_string();
+    let mut n = 2;
+    while existing.iter().chain(out.iter()).any(|t| t.name == name) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    // Claim the name before the nested types are made.
+    let slot = out.len();
+    out.push(TypeDef {
+        name: name.clone(),
+        description: "Fields read from the response example (the docs give no field table).".into(),
+        fields: Some(Vec::new()),
+        values: None,
+        repr: None,
+    });
+    let mut fields = Vec::new();
+    for (k, vs) in keys {
+        let ty = infer_value(k, &vs, existing, out, depth + 1)?;
+        fields.push(Field {
+            name: k.clone(),
+            rust_name: None,
+            ty,
+            doc_type: None,
+            required: false,
+            description: String::new(),
+            default: None,
+            wire: None,
+        });
+    }
+    out[slot].fields = Some(fields);
+    Some(name)
+}
+
+/// Objects that are maps, not records: two or more keys whose values are all objects
+/// with the same keys (`{"block1": {...}, "block2": {...}}`, `{"ID": {"type": ...}}`).
+/// Returns the values.
+fn map_values<'v>(objects: &[&'v Value]) -> Option<Vec<&'v Value>> {
+    let mut values = Vec::new();
+    for o in objects {
+        let o = o.as_object()?;
+        if o.len() < 2 {
+            return None;
+        }
+        values.extend(o.values());
+    }
+    let shape = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
+    let first = shape(values.first()?)?;
+    (!first.is_empty() && values.iter().all(|v| shape(v).as_ref() == Some(&first)))
+        .then_some(values)
+}
+
+/// The type the example values of one key show.
+fn infer_value(
+    key: &str,
+    vs: &[&Value],
+    existing: &[TypeDef],
+    out: &mut Vec<TypeDef>,
+    depth: usize,
+) -> Option<String> {
+    let present: Vec<&Value> = vs.iter().copied().filter(|v| !v.is_null()).collect();
+    let Some(first) = present.first() else {
+        return Some("any".into());
+    };
+    let same = |f: fn(&Value) -> bool| present.iter().all(|v| f(v));
+    Some(match first {
+        Value::Bool(_) if same(Value::is_boolean) => "boolean".into(),
+        Value::Number(_) if same(|v| v.as_i64().is_some()) => "integer".into(),
+        Value::Number(_) if same(Value::is_number) => "double".into(),
+        Value::String(_) if same(Value::is_string) => "string".into(),
+        Value::Object(o) if same(Value::is_object) && !o.is_empty() => {
+            let base = naming::type_name(key);
+            match map_values(&present) {
+                Some(values) => match infer_object(&base, &values, existing, out, depth) {
+                    Some(t) => format!("map<{t}>"),
+                    None => "object".into(),
+                },
+                None => infer_object(&base, &present, existing, out, depth)
+                    .unwrap_or_else(|| "object".into()),
+            }
+        }
+        Value::Array(_) if same(Value::is_array) => {
+            let items: Vec<&Value> = present
+                .iter()
+                .filter_map(|v| v.as_array())
+                .flatten()
+                .collect();
+            if items.is_empty() {
+                "any[]".into()
+            } else {
+                format!("{}[]", infer_value(key, &items, existing, out, depth)?)
+            }
+        }
+        _ => "any".into(),
+    })
+}
+
+fn fit_field(
+    f: &mut Field,
+    v: &Value,
+    at: &str,
+    types: &mut Vec<TypeDef>,
+    notes: &mut Vec<String>,
+    depth: usize,
+) {
+    let before = f.ty.clone();
+    fit_type(&mut f.ty, v, at, types, notes, depth);
+    if f.ty != before && f.wire.is_some() && !f.ty.starts_with("boolean") {
+        f.wire = None;
+    }
+}
+
+/// Fits one type expression to an example value, then walks into named types.
+fn fit_type(
+    ty: &mut String,
+    v: &Value,
+    at: &str,
+    types: &mut Vec<TypeDef>,
+    notes: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let Ok(t) = TypeExpr::parse(ty) else {
+        return;
+    };
+    match (&t, v) {
+        // `array` in the docs, an object in the example: an associative array.
+        (TypeExpr::Array(inner), Value::Object(o))
+            if !o.is_empty() && matches!(**inner, TypeExpr::Scalar(Scalar::Any)) =>
+        {
+            notes.push(format!(
+                "{at}: documented `array`, the example has an object (an associative array): typed `object`"
+            ));
+            *ty = "object".into();
+        }
+        // An object type whose example is a list of such objects.
+        (TypeExpr::Named(n), Value::Array(a))
+            if fields_of(types, n).is_some_and(|f| !f.is_empty())
+                && a.first()
+                    .and_then(Value::as_object)
+                    .is_some_and(|o| overlap(types, n, o) > 0) =>
+        {
+            notes.push(format!(
+                "{at}: the example has a list of `{n}` objects: typed `{n}[]`"
+            ));
+            *ty = format!("{n}[]");
+        }
+        // A field-less `object` whose example is a list.
+        (TypeExpr::Scalar(Scalar::Object), Value::Array(a)) if !a.is_empty() => {
+            let item = if a.iter().all(Value::is_object) {
+                "object"
+            } else {
+                "any"
+            };
+            notes.push(format!(
+                "{at}: documented `object`, the example has a list: typed `{item}[]`"
+            ));
+            *ty = format!("{item}[]");
+        }
+        _ => {}
+    }
+    // Into the (possibly changed) type.
+    let Ok(t) = TypeExpr::parse(ty) else {
+        return;
+    };
+    let (name, value) = match (&t, v) {
+        (TypeExpr::Named(n), Value::Object(_)) => (n.clone(), v),
+        (TypeExpr::Array(i), Value::Array(a)) => match (&**i, a.first()) {
+            (TypeExpr::Named(n), Some(first @ Value::Object(_))) => (n.clone(), first),
+            _ => return,
+        },
+        (TypeExpr::Nullable(i), _) if !v.is_null() => {
+            let mut inner = i.to_string();
+            fit_type(&mut inner, v, at, types, notes, depth + 1);
+            if inner != i.to_string() {
+                *ty = format!("{inner} | null");
+            }
+            return;
+        }
+        _ => return,
+    };
+    let Value::Object(o) = value else {
+        return;
+    };
+    let Some(slot) = types.iter().position(|t| t.name == name) else {
+        return;
+    };
+    let Some(mut fields) = types[slot].fields.take() else {
+        return;
+    };
+    for f in fields.iter_mut() {
+        if let Some(fv) = o.get(&f.name) {
+            let here = format!("{at} › {}", f.name);
+            fit_field(f, fv, &here, types, notes, depth + 1);
+        }
+    }
+    types[slot].fields = Some(fields);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::model::{Example, Examples, ResultSpec, Source};
+
+    fn field(name: &str, ty: &str) -> Field {
+        Field {
+            name: name.into(),
+            rust_name: None,
+            ty: ty.into(),
+            doc_type: None,
+            required: false,
+            description: String::new(),
+            default: None,
+            wire: None,
+        }
+    }
+
+    fn object(name: &str, fields: Vec<Field>) -> TypeDef {
+        TypeDef {
+            name: name.into(),
+            description: String::new(),
+            fields: Some(fields),
+            values: None,
+            repr: None,
+        }
+    }
+
+    fn method(
+        params: Vec<Field>,
+        result: &str,
+        types: Vec<TypeDef>,
+        req: &str,
+        resp: &str,
+    ) -> Method {
+        let ex = |j: &str| Example {
+            json: j.into(),
+            repaired: None,
+            skip_round_trip: None,
+        };
+        Method {
+            method: "demo.booking.list".into(),
+            source: Source {
+                path: "x.md".into(),
+                commit: "0".repeat(40),
+            },
+            title: String::new(),
+            summary: String::new(),
+            description: None,
+            scope: "demo".into(),
+            access: None,
+            deprecated: None,
+            aliases: Vec::new(),
+            read_only: true,
+            list: None,
+            params,
+            result: ResultSpec {
+                ty: result.into(),
+                doc_type: None,
+                description: String::new(),
+                paged: false,
+            },
+            errors: Vec::new(),
+            types,
+            examples: Examples {
+                request: vec![ex(req)],
+                response: vec![ex(resp)],
+                error: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn associative_arrays_lists_and_wrappers() {
+        let mut m = method(
+            vec![field("filter", "any[]"), field("select", "any[]")],
+            "Booking[]",
+            vec![object(
+                "Booking",
+                vec![field("id", "integer"), field("tags", "object")],
+            )],
+            r#"{"filter": {"id": 1}, "select": ["id"]}"#,
+            r#"{"result": {"booking": [{"id": 1, "tags": [{"a": 1}]}]}}"#,
+        );
+        let notes = fit_shapes(&mut m);
+        assert_eq!(m.params[0].ty, "object", "{notes:?}");
+        assert_eq!(m.params[1].ty, "any[]", "a real list stays a list");
+        assert_eq!(m.result.ty, "ListResult");
+        let w = m.types.iter().find(|t| t.name == "ListResult").unwrap();
+        assert_eq!(w.fields.as_ref().unwrap()[0].name, "booking");
+        assert_eq!(w.fields.as_ref().unwrap()[0].ty, "Booking[]");
+        let b = m.types.iter().find(|t| t.name == "Booking").unwrap();
+        assert_eq!(b.fields.as_ref().unwrap()[1].ty, "object[]", "{notes:?}");
+    }
+
+    #[test]
+    fn field_less_results_take_their_fields_from_the_example() {
+        let mut m = method(
+            vec![],
+            "object",
+            vec![],
+            "{}",
+            r#"{"result": {"ID": "5", "ACTIVE": true, "SUM": 1.5, "OWNER": {"NAME": "a"}, "TAGS": ["x"]}}"#,
+        );
+        fit_shapes(&mut m);
+        assert_eq!(m.result.ty, "ListResult");
+        let t = m.types.iter().find(|t| t.name == "ListResult").unwrap();
+        let tys: Vec<(&str, &str)> = t
+            .fields
+            .iter()
+            .flatten()
+            .map(|f| (f.name.as_str(), f.ty.as_str()))
+            .collect();
+        assert_eq!(
+            tys,
+            [
+                ("ID", "string"),
+                ("ACTIVE", "boolean"),
+                ("SUM", "double"),
+                ("OWNER", "Owner"),
+                ("TAGS", "string[]")
+            ]
+        );
+        // Keys that are not identifiers (a map by ID): left as documented.
+        let mut m = method(
+            vec![],
+            "object",
+            vec![],
+            "{}",
+            r#"{"result": {"12": {"a": 1}}}"#,
+        );
+        fit_shapes(&mut m);
+        assert_eq!(m.result.ty, "object");
+    }
+
+    #[test]
+    fn objects_keyed_by_name_with_alike_values_are_maps() {
+        let mut m = method(
+            vec![],
+            "object",
+            vec![],
+            "{}",
+            r#"{"result": {"layout": {"blocks": {"block1": {"type": "text", "sort": 1}, "block2": {"type": "link", "sort": 2}}}}}"#,
+        );
+        fit_shapes(&mut m);
+        let layout = m.types.iter().find(|t| t.name == "Layout").unwrap();
+        assert_eq!(layout.fields.as_ref().unwrap()[0].ty, "map<Blocks>");
+        assert!(m.types.iter().all(|t| t.name != "Block1"));
+    }
+
+    #[test]
+    fn an_object_result_listed_in_the_example_becomes_a_list() {
+        let mut m = method(
+            vec![],
+            "GetResult",
+            vec![object("GetResult", vec![field("ID", "integer")])],
+            "{}",
+            r#"{"result": [{"ID": "1"}]}"#,
+        );
+        fit_shapes(&mut m);
+        assert_eq!(m.result.ty, "GetResult[]");
+        // Matching shapes change nothing.
+        let before = m.clone();
+        assert!(fit_shapes(&mut m).is_empty());
+        assert_eq!(m, before);
+    }
+}
