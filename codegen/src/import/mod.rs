@@ -10,6 +10,8 @@
 //! - [`patch`]: curation patches; [`conform`]: do examples decode; [`report`]
 //! - [`shapes`]: shapes the tables leave open, read from the examples (associative
 //!   arrays, lists of objects, wrapper keys)
+//! - [`round_trip`]: keys examples show that tables lack are added; examples that
+//!   cannot round-trip (custom fields, unlisted values or codes) say why
 //! - [`discover`]: which pages of a docs tree are method or event pages (`--all`)
 //!
 //! Rules beyond the literal docs (each reported as a note when it fires):
@@ -53,6 +55,7 @@ pub mod names;
 pub mod page;
 pub mod patch;
 pub mod report;
+pub mod round_trip;
 pub mod shapes;
 pub mod text;
 pub mod yfm;
@@ -511,6 +514,7 @@ fn build(
         rep.events.push(report::EventLine::new(&t.event));
         files.insert(event_file(&t.event), event_yaml(&t.event)?);
     }
+    let mut done: Vec<(String, Method)> = Vec::new();
     for e in entries.iter().filter(|e| !e.event) {
         let Some(page_text) = read(&e.path) else {
             rep.diagnostics.push(Diagnostic {
@@ -528,7 +532,8 @@ fn build(
             Some(pf) => patch_only(&imported, &pf.patches),
             None => (imported.clone(), Vec::new()),
         };
-        let (mut m, notes) = finish(m);
+        let (mut m, mut notes) = finish(m);
+        notes.extend(round_trip::settle(&mut m));
         for n in notes {
             rep.notes.push(Diagnostic {
                 file: e.path.clone().into(),
@@ -558,7 +563,32 @@ fn build(
             method: e.method.clone(),
             counts: report::counts(&m),
         });
-        files.insert(method_file(&e.method), method_yaml(&m)?);
+        done.push((e.path.clone(), m));
+    }
+    // Error examples need every code the generated `ErrorCode` will know: the system
+    // errors, the imported methods' and those of the spec's other methods.
+    let mut codes: Vec<ErrorDoc> = api.system_errors.clone();
+    for (_, m) in &done {
+        codes.extend(m.errors.iter().cloned());
+    }
+    for p in spec_method_files(&o.root) {
+        if let Ok(text) = std::fs::read_to_string(&p)
+            && let Ok(m) = serde_yaml::from_str::<Method>(&text)
+            && !done.iter().any(|(_, d)| d.method == m.method)
+        {
+            codes.extend(m.errors);
+        }
+    }
+    for (path, mut m) in done {
+        for n in round_trip::settle_errors(&mut m, &codes) {
+            rep.notes.push(Diagnostic {
+                file: path.clone().into(),
+                line: None,
+                path: m.method.clone(),
+                message: n,
+            });
+        }
+        files.insert(method_file(&m.method), method_yaml(&m)?);
     }
     // Patch files without a method.
     if let Ok(rd) = std::fs::read_dir(o.root.join("spec/patches")) {

@@ -179,7 +179,10 @@ pub fn read_name_cell(cell: &str, defs: &BTreeMap<String, String>) -> Option<Nam
     let (name, required, rest) = match cell.find("**") {
         Some(start) => {
             let after = &cell[start + 2..];
-            let end = after.find("**")?;
+            // `**UF_\***`: an escaped `\*` inside the bold name is part of it.
+            let end = (0..after.len())
+                .filter(|&i| after.is_char_boundary(i) && after[i..].starts_with("**"))
+                .find(|&i| !after[..i].ends_with('\\'))?;
             let name = text::plain(&after[..end]);
             let tail = &after[end + 2..];
             // The required mark: `**id***`, `**id**\\*`, or the superscript `**id^*^**`.
@@ -1880,6 +1883,8 @@ mod tests {
         assert_eq!((c.name.as_str(), c.required), ("id", true));
         let c = read_name_cell("**id**^*^\n[`integer`][1]", &d).unwrap();
         assert_eq!((c.name.as_str(), c.required), ("id", true));
+        let c = read_name_cell("**UF_\\***\n[`string`][1]", &d).unwrap();
+        assert_eq!((c.name.as_str(), c.required), ("UF_*", false));
         let c = read_name_cell("**UF_...**", &d).unwrap();
         assert_eq!(c.token, None);
         let c = read_name_cell("**result**\n`null`", &d).unwrap();

@@ -1,0 +1,218 @@
+//! Does every documented example round-trip through the typed API? The generated tests
+//! demand that a response example holds nothing undocumented (no unknown key, no enum
+//! value the docs do not list) and that an error example's code is documented. Here the
+//! importer decides it first, by rule:
+//!
+//! - a key a response example shows but the docs' field table lacks becomes a field of
+//!   that type, typed from the example (the portal sends it; the docs forgot it);
+//! - a custom field (`UF_*`: per portal, kept in `extra()`) or an enum value the docs do
+//!   not list, and an error example whose code neither the page nor the system errors
+//!   document, cannot round-trip: the example keeps `skip_round_trip` with the reason.
+
+use serde_json::Value;
+
+use crate::spec::model::{ErrorDoc, Field, Method, TypeDef};
+use crate::spec::types::TypeExpr;
+
+const MAX_DEPTH: usize = 24;
+
+/// Applies the rules to the response examples of `m`; returns notes.
+pub fn settle(m: &mut Method) -> Vec<String> {
+    let mut notes = Vec::new();
+    let result_ty = m.result.ty.clone();
+    for i in 0..m.examples.response.len() {
+        if m.examples.response[i].skip_round_trip.is_some() {
+            continue;
+        }
+        let Ok(v) = serde_json::from_str::<Value>(&m.examples.response[i].json) else {
+            continue;
+        };
+        let Some(r) = v.get("result") else {
+            continue;
+        };
+        let mut found = Found::default();
+        walk(&result_ty, r, "$", &mut m.types, &mut found, 0);
+        for (ty, key) in &found.added {
+            notes.push(format!(
+                "response example {i}: `{key}` is not in the docs' table of `{ty}`: added, typed from the example"
+            ));
+        }
+        let mut why = Vec::new();
+        if !found.custom.is_empty() {
+            why.push(format!(
+                "shows custom fields ({}), which are per portal and stay in `extra()`",
+                found.custom.join(", ")
+            ));
+        }
+        if !found.values.is_empty() {
+            why.push(format!(
+                "has values the docs do not list ({})",
+                found.values.join(", ")
+            ));
+        }
+        if !why.is_empty() {
+            let why = format!("the example {}", why.join("; it "));
+            notes.push(format!("response example {i}: {why}"));
+            m.examples.response[i].skip_round_trip = Some(why);
+        }
+    }
+    notes
+}
+
+/// Error examples whose code no documented error has (`codes`: every error `ErrorCode`
+/// is generated from) cannot round-trip: says why in `skip_round_trip`; returns notes.
+pub fn settle_errors(m: &mut Method, codes: &[ErrorDoc]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let known: std::collections::BTreeSet<String> =
+        codes.iter().map(|e| normalize(&e.code)).collect();
+    for (i, ex) in m.examples.error.iter_mut().enumerate() {
+        if ex.skip_round_trip.is_some() {
+            continue;
+        }
+        let Ok(v) = serde_json::from_str::<Value>(&ex.json) else {
+            continue;
+        };
+        let code = match v.get("error") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => continue,
+        };
+        if !known.contains(&normalize(&code)) {
+            let why = format!(
+                "the example answers the code `{code}`, which no error table of the docs (nor the system errors) lists"
+            );
+            notes.push(format!("error example {i}: {why}"));
+            ex.skip_round_trip = Some(why);
+        }
+    }
+    notes
+}
+
+/// How `ErrorCode` matches codes: case, separators and a trailing `.`/`!` do not count.
+fn normalize(code: &str) -> String {
+    code.trim()
+        .trim_end_matches(['.', '!'])
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+#[derive(Default)]
+struct Found {
+    /// `(type, key)` fields added from the example.
+    added: Vec<(String, String)>,
+    /// Paths of custom fields.
+    custom: Vec<String>,
+    /// Paths and values of undocumented enum values.
+    values: Vec<String>,
+}
+
+fn walk(ty: &str, v: &Value, at: &str, types: &mut Vec<TypeDef>, found: &mut Found, depth: usize) {
+    if depth > MAX_DEPTH || v.is_null() {
+        return;
+    }
+    let Ok(t) = TypeExpr::parse(ty) else {
+        return;
+    };
+    match (&t, v) {
+        (TypeExpr::Nullable(inner), _) => {
+            walk(&inner.to_string(), v, at, types, found, depth + 1);
+        }
+        (TypeExpr::Array(inner), Value::Array(a)) => {
+            let inner = inner.to_string();
+            for (i, item) in a.iter().enumerate() {
+                walk(&inner, item, &format!("{at}[{i}]"), types, found, depth + 1);
+            }
+        }
+        (TypeExpr::Map(inner), Value::Object(o)) => {
+            let inner = inner.to_string();
+            for (k, item) in o {
+                walk(&inner, item, &format!("{at}.{k}"), types, found, depth + 1);
+            }
+        }
+        (TypeExpr::Named(n), _) => {
+            let Some(slot) = types.iter().position(|t| &t.name == n) else {
+                return;
+            };
+            if let Some(values) = &types[slot].values {
+                let s = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(x) => x.to_string(),
+                    _ => return,
+                };
+                if !s.is_empty() && !values.iter().any(|e| e.value == s) {
+                    found.values.push(format!("`{s}` at `{at}`"));
+                }
+                return;
+            }
+            let Value::Object(o) = v else {
+                return;
+            };
+            let Some(mut fields) = types[slot].fields.take() else {
+                return;
+            };
+            for (k, fv) in o {
+                let here = format!("{at}.{k}");
+                match fields.iter().find(|f| &f.name == k) {
+                    Some(f) => {
+                        let fty = f.ty.clone();
+                        walk(&fty, fv, &here, types, found, depth + 1);
+                    }
+                    None if k.starts_with("UF_") => found.custom.push(format!("`{here}`")),
+                    None if is_identifier(k) => {
+                        fields.push(Field {
+                            name: k.clone(),
+                            rust_name: None,
+                            ty: scalar_of(fv),
+                            doc_type: None,
+                            required: false,
+                            description:
+                                "Not in the docs' field table; the response example shows it."
+                                    .into(),
+                            default: None,
+                            wire: None,
+                        });
+                        found.added.push((n.clone(), k.clone()));
+                    }
+                    // A key no Rust field can name: it stays undocumented.
+                    None => found.custom.push(format!("`{here}`")),
+                }
+            }
+            types[slot].fields = Some(fields);
+        }
+        _ => {}
+    }
+}
+
+fn is_identifier(k: &str) -> bool {
+    k.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The type a value shows, kept loose: nested shapes stay untyped JSON.
+fn scalar_of(v: &Value) -> String {
+    match v {
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "double",
+        Value::String(_) => "string",
+        Value::Array(_) => "any[]",
+        Value::Object(_) => "object",
+        Value::Null => "any",
+    }
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_match_like_error_code() {
+        assert_eq!(normalize("ERROR_NOT_FOUND."), normalize("error-not-found"));
+        assert_ne!(normalize("400"), normalize("ERROR_ARGUMENT"));
+    }
+}
