@@ -916,3 +916,17 @@ fn event_delivery_rows_named_data_dot_key_type_the_data_keys() {
         t.diagnostics
     );
 }
+
+#[test]
+fn a_field_reference_type_is_the_type_of_that_field() {
+    // `demo_measure.code`: the type of the `code` row of the linked `demo_measure` table,
+    // not the whole object.
+    let (m, d) = run(include_str!("import/field-ref.md"), "demo.gadget.measure");
+    assert_eq!(param(&m, "measureCode").ty, "string");
+    assert_eq!(
+        param(&m, "measureCode").doc_type.as_deref(),
+        Some("demo_measure.code")
+    );
+    assert_eq!(param(&m, "measureIds").ty, "integer[]");
+    assert!(!has_diag(&d, "unmapped docs type"), "{d:?}");
+}

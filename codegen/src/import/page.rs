@@ -1194,7 +1194,12 @@ impl<'a> Page<'a> {
         let RowField { cell, desc, line } = rf;
         let fpath = format!("{path} › {}", cell.name);
         let ctx = self.link_ctx(page, defs);
+        let referenced = cell
+            .token
+            .as_deref()
+            .and_then(|t| self.referenced_field(t, &cell, page));
         let (mut ty, token) = match &cell.token {
+            Some(t) if referenced.is_some() => (referenced.unwrap_or_default(), Some(t.clone())),
             Some(t) => {
                 let m = doc_types::map(t);
                 if !m.known {
@@ -1282,6 +1287,42 @@ impl<'a> Page<'a> {
             default: default_of(&desc),
             wire,
         }
+    }
+
+    /// `catalog_measure.code`, `sale_paysystem.ID`: the type of one field of an entity,
+    /// read from the row of that field in the entity's table (found by the token's link).
+    fn referenced_field(&mut self, token: &str, cell: &NameCell, page: &str) -> Option<String> {
+        let (base, list) = match token.strip_suffix("[]") {
+            Some(b) => (b, true),
+            None => (token, false),
+        };
+        let (entity, field) = base.split_once('.')?;
+        let word =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !word(entity) || !word(field) || doc_types::map(base).known {
+            return None;
+        }
+        let target = cell.type_target.as_deref().filter(|t| t.contains('#'))?;
+        let (file, anchor) = target.split_once('#')?;
+        let target_page = if file.is_empty() {
+            page.to_string()
+        } else {
+            text::resolve_path(page, file)?
+        };
+        if target_page != page {
+            self.load_foreign(&target_page);
+        }
+        let n = self
+            .nested
+            .iter()
+            .find(|n| n.page == target_page && n.anchor.as_deref() == Some(anchor))?;
+        let row = data_rows(&n.rows).iter().find_map(|r| {
+            let c = read_name_cell(r.cells.first()?, &n.defs)?;
+            c.name.eq_ignore_ascii_case(field).then_some(c)
+        })?;
+        let m = doc_types::map(row.token.as_deref()?);
+        let scalar = m.known && !matches!(m.ty.as_str(), "object" | "any" | "object[]" | "any[]");
+        scalar.then(|| if list { format!("{}[]", m.ty) } else { m.ty })
     }
 
     #[allow(clippy::too_many_arguments)]
