@@ -177,6 +177,55 @@ pub fn discover(docs: &Path) -> std::io::Result<Discovery> {
     Ok(out)
 }
 
+/// The scope the method pages of a page's docs section declare, for a page that states
+/// none (the outdated invoice events): the nearest folder, walking up from the page's,
+/// whose method pages all declare one and the same `Scope:`.
+pub fn section_scope(docs: &Path, page: &str) -> Option<String> {
+    let mut dir = Path::new(page).parent();
+    while let Some(d) = dir {
+        if d.as_os_str().is_empty() || d == Path::new("api-reference") {
+            return None;
+        }
+        let mut scopes: Vec<String> = Vec::new();
+        if let Ok(rd) = std::fs::read_dir(docs.join(d)) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.extension().is_none_or(|x| x != "md") {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&p) else {
+                    continue;
+                };
+                if let Some(s) = scope_line(&text) {
+                    scopes.push(s);
+                }
+            }
+        }
+        scopes.sort();
+        scopes.dedup();
+        if let [one] = scopes.as_slice() {
+            return Some(one.clone());
+        }
+        if scopes.len() > 1 {
+            return None;
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// The scope a page's `> Scope: [`crm`](...)` line names.
+fn scope_line(text: &str) -> Option<String> {
+    let line = text.lines().take(80).find(|l| {
+        l.trim_start().starts_with('>')
+            && l.trim_start_matches('>')
+                .trim()
+                .to_lowercase()
+                .starts_with("scope:")
+    })?;
+    super::text::code_spans(line).into_iter().next()
+}
+
 /// Classifies one page (pure; what the tests use).
 pub fn classify(path: &str, text: &str) -> Result<Found, String> {
     let file = path.rsplit('/').next().unwrap_or(path);
@@ -196,11 +245,13 @@ pub fn classify(path: &str, text: &str) -> Result<Found, String> {
         .any(|dir| dir.starts_with("events"));
     let h1_plain = h1.replace(['`', '*'], " ");
     let event_in_h1 = h1_plain.split_whitespace().rev().find(|w| is_event_name(w));
-    let event_page = in_events || h1.trim_start().to_lowercase().starts_with("event");
-    let method_in_h1 = h1_plain.split_whitespace().any(is_method_name);
+    let titled_event = h1.trim_start().to_lowercase().starts_with("event");
+    let event_page = in_events || titled_event;
     if event_page {
+        // Without the name in the H1, only a page titled "Event ..." names it in its text
+        // (a guide in an events folder mentions events too).
         let name = event_in_h1.map(str::to_string).or_else(|| {
-            (in_events && !method_in_h1)
+            (in_events && titled_event)
                 .then(|| first_event_span(text))
                 .flatten()
         });
@@ -465,6 +516,34 @@ mod tests {
             "# Get a Task tasks.task.get\n\n{SCOPE}\ncurl https://x/rest/api/1/c/tasks.task.get\n"
         );
         assert!(classify("a/x.md", &v3).unwrap().rest_v3);
+    }
+
+    #[test]
+    fn an_event_without_a_scope_line_takes_its_sections_scope() {
+        let docs = std::env::temp_dir().join(format!("b24-scope-{}", std::process::id()));
+        let dir = docs.join("api-reference/crm/outdated/invoice/events-invoice");
+        std::fs::create_dir_all(&dir).unwrap();
+        let method = |scope: &str| format!("# M crm.invoice.add\n\n> Scope: [`{scope}`](x.md)\n");
+        std::fs::write(
+            docs.join("api-reference/crm/outdated/invoice/add.md"),
+            method("crm"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("on-crm-invoice-add.md"),
+            "# Event onCrmInvoiceAdd\n",
+        )
+        .unwrap();
+        let page = "api-reference/crm/outdated/invoice/events-invoice/on-crm-invoice-add.md";
+        assert_eq!(section_scope(&docs, page).as_deref(), Some("crm"));
+        // Two scopes in the nearest section with any: no answer.
+        std::fs::write(
+            docs.join("api-reference/crm/outdated/invoice/x.md"),
+            method("sale"),
+        )
+        .unwrap();
+        assert_eq!(section_scope(&docs, page), None);
+        std::fs::remove_dir_all(&docs).ok();
     }
 
     #[test]

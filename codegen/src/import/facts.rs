@@ -94,7 +94,18 @@ pub fn list_facts(method: &Method, example_result: Option<&serde_json::Value>) -
         Some(TypeExpr::Named(n)) => {
             if let Some(fields) = find_type(&method.types, n).and_then(|t| t.fields.as_ref()) {
                 let arrays: Vec<_> = fields.iter().filter(|f| f.ty.ends_with("[]")).collect();
-                if let [f] = arrays.as_slice() {
+                // Several lists: the one named `items` holds the page.
+                let named_items: Vec<_> = arrays
+                    .iter()
+                    .copied()
+                    .filter(|f| f.name.eq_ignore_ascii_case("items"))
+                    .collect();
+                let pick = if arrays.len() > 1 {
+                    named_items
+                } else {
+                    arrays
+                };
+                if let [f] = pick.as_slice() {
                     items = f.name.clone();
                     if let Ok(TypeExpr::Array(inner)) = TypeExpr::parse(&f.ty)
                         && let TypeExpr::Named(n) = *inner

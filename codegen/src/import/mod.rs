@@ -501,7 +501,20 @@ fn build(
             });
             continue;
         };
-        let t = event::transcribe_event(&page_text, &e.path, &e.method, &read, &pin.commit);
+        let mut t = event::transcribe_event(&page_text, &e.path, &e.method, &read, &pin.commit);
+        if t.event.scope.is_empty()
+            && let Some(scope) = discover::section_scope(&o.docs, &e.path)
+        {
+            t.notes.push(Diagnostic {
+                file: e.path.clone().into(),
+                line: None,
+                path: e.method.clone(),
+                message: format!(
+                    "no `Scope:` line: the scope of the section's method pages, `{scope}`"
+                ),
+            });
+            t.event.scope = scope;
+        }
         rep.diagnostics.extend(t.diagnostics);
         rep.notes.extend(t.notes);
         rep.examples += t.examples;

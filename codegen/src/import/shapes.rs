@@ -37,7 +37,40 @@ pub fn fit_shapes(m: &mut Method) -> Vec<String> {
             m.list = Some(super::facts::list_facts(m, Some(&r)));
         }
     }
+    // A "list" whose items the result does not hold (a `start` parameter on a method
+    // answering one object) is not paged by `start`.
+    if let Some(l) = &m.list
+        && !list_at(m, &l.items)
+    {
+        notes.push(format!(
+            "list: `result{}` is not a list: not a list method",
+            if l.items.is_empty() {
+                String::new()
+            } else {
+                format!(".{}", l.items)
+            }
+        ));
+        m.list = None;
+    }
     notes
+}
+
+/// Whether `items` (a dotted path in `result`, empty for `result` itself) is a list or map.
+fn list_at(m: &Method, items: &str) -> bool {
+    let mut ty = m.result.ty.clone();
+    for key in items.split('.').filter(|k| !k.is_empty()) {
+        let Ok(TypeExpr::Named(n)) = TypeExpr::parse(&ty) else {
+            return false;
+        };
+        match fields_of(&m.types, &n).and_then(|f| f.iter().find(|f| f.name == key)) {
+            Some(f) => ty = f.ty.clone(),
+            None => return false,
+        }
+    }
+    matches!(
+        TypeExpr::parse(&ty),
+        Ok(TypeExpr::Array(_) | TypeExpr::Map(_) | TypeExpr::Nullable(_))
+    )
 }
 
 /// The first example that is meant to round-trip, parsed.
@@ -544,6 +577,45 @@ mod tests {
         );
         fit_shapes(&mut m);
         assert_eq!(m.result.ty, "object");
+    }
+
+    #[test]
+    fn a_start_parameter_without_a_list_in_the_result_is_no_list_method() {
+        let mut m = method(
+            vec![],
+            "AddResult",
+            vec![object("AddResult", vec![field("ID", "integer")])],
+            "{}",
+            r#"{"result": {"ID": 1}}"#,
+        );
+        m.list = Some(crate::spec::model::ListFacts {
+            page_size: 50,
+            items: String::new(),
+            id_field: None,
+        });
+        let notes = fit_shapes(&mut m);
+        assert_eq!(m.list, None, "{notes:?}");
+        // A real list keeps its facts.
+        let mut m = method(
+            vec![],
+            "ListResult",
+            vec![
+                object(
+                    "ListResult",
+                    vec![field("items", "Item[]"), field("users", "Item[]")],
+                ),
+                object("Item", vec![field("ID", "integer")]),
+            ],
+            "{}",
+            r#"{"result": {"items": [{"ID": 1}], "users": []}}"#,
+        );
+        m.list = Some(crate::spec::model::ListFacts {
+            page_size: 50,
+            items: String::new(),
+            id_field: None,
+        });
+        fit_shapes(&mut m);
+        assert_eq!(m.list.map(|l| l.items).as_deref(), Some("items"));
     }
 
     #[test]
