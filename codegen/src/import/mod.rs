@@ -571,7 +571,7 @@ fn build(
         for c in report::completeness(&imported, &t.tables) {
             rep.completeness.push((e.method.clone(), c));
         }
-        conformance(&m, &mut rep);
+        conformance(&mut m, &mut rep);
         rep.methods.push(report::MethodLine {
             method: e.method.clone(),
             counts: report::counts(&m),
@@ -600,6 +600,11 @@ fn build(
                 path: m.method.clone(),
                 message: n,
             });
+        }
+        let ex = &m.examples;
+        for e in ex.request.iter().chain(&ex.response).chain(&ex.error) {
+            rep.round_trip.0 += 1;
+            rep.round_trip.1 += usize::from(e.skip_round_trip.is_some());
         }
         files.insert(method_file(&m.method), method_yaml(&m)?);
     }
@@ -637,9 +642,26 @@ fn build(
     Ok((files, rep))
 }
 
-fn conformance(m: &Method, rep: &mut report::Report) {
-    let types: &[TypeDef] = &m.types;
-    for (i, ex) in m.examples.response.iter().enumerate() {
+/// Examples that contradict the docs' tables (the lenient decode check of [`conform`]
+/// fails) cannot round-trip: each keeps `skip_round_trip` naming the contradiction, and
+/// the report lists them, so the count of examples that do not round-trip stays in view.
+fn conformance(m: &mut Method, rep: &mut report::Report) {
+    let types: Vec<TypeDef> = m.types.clone();
+    let snapshot = m.clone();
+    let why = |problems: &[String]| {
+        let shown: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
+        let more = problems.len().saturating_sub(3);
+        format!(
+            "the example contradicts the docs' tables: {}{}",
+            shown.join("; "),
+            if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            }
+        )
+    };
+    for (i, ex) in m.examples.response.iter_mut().enumerate() {
         if ex.skip_round_trip.is_some() {
             continue;
         }
@@ -647,22 +669,30 @@ fn conformance(m: &Method, rep: &mut report::Report) {
             continue;
         };
         if let Some(r) = v.get("result") {
-            for p in conform::check_result(m, types, r) {
+            let problems = conform::check_result(&snapshot, &types, r);
+            for p in &problems {
                 rep.conformance
                     .push((m.method.clone(), format!("response example {i}: {p}")));
             }
+            if !problems.is_empty() {
+                ex.skip_round_trip = Some(why(&problems));
+            }
         }
     }
-    for (i, ex) in m.examples.request.iter().enumerate() {
+    for (i, ex) in m.examples.request.iter_mut().enumerate() {
         if ex.skip_round_trip.is_some() {
             continue;
         }
         let Ok(v) = serde_json::from_str::<serde_json::Value>(&ex.json) else {
             continue;
         };
-        for p in conform::check_request(m, types, &v) {
+        let problems = conform::check_request(&snapshot, &types, &v);
+        for p in &problems {
             rep.conformance
                 .push((m.method.clone(), format!("request example {i}: {p}")));
+        }
+        if !problems.is_empty() {
+            ex.skip_round_trip = Some(why(&problems));
         }
     }
 }

@@ -203,6 +203,9 @@ pub struct Report {
     pub completeness: Vec<(String, String)>,
     /// Examples that would not decode into the spec's types.
     pub conformance: Vec<(String, String)>,
+    /// Examples written (request, response, error) and how many of them carry
+    /// `skip_round_trip`.
+    pub round_trip: (usize, usize),
     /// Located problems.
     pub diagnostics: Vec<Diagnostic>,
     /// Importer rules that changed what the docs literally say.
@@ -313,7 +316,22 @@ impl fmt::Display for Report {
         for (m, c) in &self.completeness {
             writeln!(f, "  {m}: {c}")?;
         }
-        writeln!(f, "examples that do not decode: {}", self.conformance.len())?;
+        let (all, skipped) = self.round_trip;
+        writeln!(
+            f,
+            "round trips: {} of {all} examples ({:.1}%); {skipped} carry `skip_round_trip` with the reason",
+            all - skipped,
+            if all == 0 {
+                100.0
+            } else {
+                100.0 * (all - skipped) as f64 / all as f64
+            }
+        )?;
+        writeln!(
+            f,
+            "examples that contradict the docs' tables (kept, with `skip_round_trip`): {}",
+            self.conformance.len()
+        )?;
         for (m, c) in &self.conformance {
             writeln!(f, "  {m}: {c}")?;
         }
