@@ -459,11 +459,12 @@ fn method_name_fault(name: &str) -> Option<String> {
                  trailing `.`)"
             ))
         } else if !seg.starts_with(|c: char| c.is_ascii_alphabetic())
-            || !seg.chars().all(|c| c.is_ascii_alphanumeric())
+            || !seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         {
             Some(format!(
-                "invalid method name `{name}`: segment `{seg}` must be ASCII letters and digits \
-                 starting with a letter (names look like `crm.calllist.add`)"
+                "invalid method name `{name}`: segment `{seg}` must be ASCII letters, digits and \
+                 `_`, starting with a letter (names look like `crm.calllist.add`, \
+                 `sonet_group.get`)"
             ))
         } else {
             None
@@ -667,6 +668,9 @@ fn check_fields(
     let mut wire: HashMap<&str, usize> = HashMap::new();
     let mut rust: HashMap<String, usize> = HashMap::new();
     let mut parsed = Vec::with_capacity(fields.len());
+    // Plain names that collide are told apart by rule (`naming::field_names`); only
+    // explicit `rust_name`s can still collide.
+    let names = naming::field_names(fields);
     for (i, f) in fields.iter().enumerate() {
         let at = join(prefix, PathSeg::item(i, f.name.as_str()));
         let ty = check_type_expr(r, &key(&at, "type"), &f.ty, scope);
@@ -682,7 +686,7 @@ fn check_fields(
             );
         } else {
             wire.insert(&f.name, i);
-            let rust_name = naming::field_of(f);
+            let rust_name = names.get(i).cloned().unwrap_or_default();
             if let Some(&first) = rust.get(&rust_name) {
                 let other_name = fields.get(first).map_or("", |o| o.name.as_str());
                 let other = r.place(&join(prefix, PathSeg::item(first, other_name)));
@@ -691,7 +695,7 @@ fn check_fields(
                     format!(
                         "{what}s `{other_name}` ({other}) and `{}` ({}) both become the Rust \
                          name `{rust_name}`, and one struct cannot have two fields of that name; \
-                         give one of them a `rust_name`",
+                         change one of their `rust_name`s",
                         f.name,
                         r.place(&at)
                     ),
@@ -995,17 +999,8 @@ fn variant_name(
         Some(n) => format!("name `{n}`"),
         None => format!("value `{}`", v.value),
     };
-    if !base.chars().any(|c| c.is_ascii_alphanumeric()) {
-        r.error(
-            at,
-            format!(
-                "{from} has no ASCII letters or digits to make a Rust variant name from; give \
-                 the value a `name`"
-            ),
-        );
-        return None;
-    }
-    let variant = naming::type_name(base);
+    // A value without letters or digits is spelled out by rule (`<=` → `LessOrEqual`).
+    let variant = naming::variant(base);
     if !is_ascii_ident(&variant) {
         r.error(
             at,
@@ -1718,22 +1713,6 @@ fn expected_event_file(e: &Event) -> Option<String> {
 /// Events defined twice (names compared ignoring ASCII case, as deliveries are matched)
 /// or colliding in Rust; returns the files reported as duplicates.
 fn check_event_names<'a>(input: &Input<'a>, out: &mut Vec<Diagnostic>) -> BTreeSet<&'a Path> {
-    if !input.events.is_empty() {
-        for unit in &input.methods {
-            let m = unit.value;
-            let first = m.method.split('.').next().unwrap_or("");
-            if naming::module(first) == "events" {
-                Report::new(unit.file, unit.source, &m.method, out).error(
-                    &[PathSeg::key("method")],
-                    format!(
-                        "method `{}` would live in the module `events`, which holds the \
-                         spec's inbound events; the two cannot share it",
-                        m.method
-                    ),
-                );
-            }
-        }
-    }
     let mut by_name: BTreeMap<String, (&str, &Path)> = BTreeMap::new();
     let mut by_rust: BTreeMap<String, (&str, &Path)> = BTreeMap::new();
     let mut duplicates = BTreeSet::new();
@@ -2161,13 +2140,15 @@ mod tests {
     fn method_names() {
         assert_eq!(method_name_fault("crm.calllist.add"), None);
         assert_eq!(method_name_fault("user"), None);
+        assert_eq!(method_name_fault("sonet_group.user.add"), None);
+        assert_eq!(method_name_fault("im.v2.Chat.get"), None);
         for bad in [
             "",
             "crm..add",
             ".crm",
             "crm.",
             "1crm.add",
-            "crm.add_item",
+            "crm._item",
             "crm.ad d",
         ] {
             assert!(method_name_fault(bad).is_some(), "{bad}");
@@ -2256,8 +2237,15 @@ mod tests {
 
         let d = one(&format!("{ENUM_PARAM}  fields: []\n"));
         assert_eq!(d, Vec::<String>::new());
-        let d = one(&format!("{ENUM_PARAM}  values:\n  - value: '-'\n"));
-        assert_one(&d, "value `-` has no ASCII letters or digits");
+        // Values without letters or digits are spelled out by rule (`naming::symbol_name`).
+        let d = one(&format!(
+            "{ENUM_PARAM}  values:\n  - value: '-'\n  - value: '<='\n  - value: ''\n"
+        ));
+        assert_eq!(d, Vec::<String>::new());
+        let d = one(&format!(
+            "{ENUM_PARAM}  values:\n  - value: '-'\n  - value: Dash\n"
+        ));
+        assert_one(&d, "values `-` (types › T › values › -, line 17) and `Dash`");
         let d = one(&format!(
             "{ENUM_PARAM}  values:\n  - value: '-'\n    name: Dash\n"
         ));
@@ -2333,7 +2321,12 @@ mod tests {
         let d = one(
             "params:\n- name: ownerTypeId\n  type: string\n- name: OWNER_TYPE_ID\n  type: string\nresult:\n  type: integer\n",
         );
-        assert_one(&d, "both become the Rust name `owner_type_id`");
+        // Plain names that collide are resolved by rule; explicit `rust_name`s are not.
+        assert_eq!(d, Vec::<String>::new());
+        let d = one(
+            "params:\n- name: A\n  rust_name: x\n  type: string\n- name: B\n  rust_name: x\n  type: string\nresult:\n  type: integer\n",
+        );
+        assert_one(&d, "both become the Rust name `x`");
     }
 
     #[test]
@@ -2757,11 +2750,12 @@ mod tests {
             )
             .run();
         assert_one(&d, "invalid method name `event..bind`");
+        // A method `events.*` lives in `bitrix24::events_` (`naming::top_module`).
         let d = Files::new()
             .method("events.list", RESULT_INT)
             .event_at(None, &event_yaml(""))
             .run();
-        assert_one(&d, "would live in the module `events`");
+        assert_eq!(d, Vec::<String>::new());
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
         if calls.is_empty() {
             continue;
         }
-        let feature = naming::module(m.method.split('.').next().unwrap_or(""));
+        let feature = naming::feature(&m.method);
         let name = ir::ident(&m.method.replace('.', "_").to_lowercase());
         tests.push(quote! {
             #[test]
