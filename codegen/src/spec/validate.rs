@@ -512,6 +512,7 @@ fn check_method_names<'a>(input: &Input<'a>, out: &mut Vec<Diagnostic>) -> BTree
             methods.insert(&m.method, unit.file);
         }
     }
+    check_module_clashes(&sorted, out);
     let mut aliases: BTreeMap<&str, (&str, &Path)> = BTreeMap::new();
     for unit in &sorted {
         let m = unit.value;
@@ -550,6 +551,46 @@ fn check_method_names<'a>(input: &Input<'a>, out: &mut Vec<Diagnostic>) -> BTree
         }
     }
     duplicates
+}
+
+/// Two spellings of a method-name prefix that become one Rust module (`CATALOG.price` and
+/// `catalog.price`, `sonetGroup` and `sonet_group`): one module cannot hold both. Bitrix24
+/// matches method names ignoring case, so such names are usually one namespace spelled
+/// two ways in the docs.
+fn check_module_clashes(sorted: &[&Unit<'_, Method>], out: &mut Vec<Diagnostic>) {
+    // module path → (dotted prefix, its first method)
+    let mut seen: BTreeMap<Vec<String>, (String, &str)> = BTreeMap::new();
+    for unit in sorted {
+        let m = unit.value;
+        if method_name_fault(&m.method).is_some() {
+            continue;
+        }
+        let segs: Vec<&str> = m.method.split('.').collect();
+        let mods = naming::method_modules(&m.method);
+        for depth in 1..=segs.len() {
+            let prefix = segs[..depth].join(".");
+            let key = mods[..depth].to_vec();
+            match seen.get(&key) {
+                Some((other, first)) if *other != prefix => {
+                    Report::new(unit.file, unit.source, &m.method, out).error(
+                        &[PathSeg::key("method")],
+                        format!(
+                            "`{prefix}` (of `{}`) and `{other}` (of `{first}`) both become the \
+                             module `{}`; Bitrix24 matches method names ignoring case, so spell \
+                             the namespace one way",
+                            m.method,
+                            key.join("::")
+                        ),
+                    );
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(key, (prefix, &m.method));
+                }
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2153,6 +2194,23 @@ mod tests {
         ] {
             assert!(method_name_fault(bad).is_some(), "{bad}");
         }
+    }
+
+    #[test]
+    fn module_clashes() {
+        let d = Files::new()
+            .method("catalog.price.add", RESULT_INT)
+            .method_at("methods/CATALOG/CATALOG.price.get.yaml", "CATALOG.price.get", RESULT_INT)
+            .run();
+        assert_one(
+            &d,
+            "`catalog` (of `catalog.price.add`) and `CATALOG` (of `CATALOG.price.get`) both become the module `catalog`",
+        );
+        let d = Files::new()
+            .method("sonet_group.get", RESULT_INT)
+            .method("sonetGroup.list", RESULT_INT)
+            .run();
+        assert_one(&d, "both become the module `sonet_group`");
     }
 
     #[test]
