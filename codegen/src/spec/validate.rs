@@ -933,9 +933,99 @@ fn check_type_def(r: &mut Report<'_, '_>, at: &[PathSeg], def: &TypeDef, scope: 
     }
     if let Some(fields) = &def.fields {
         check_fields(r, &key(at, "fields"), "field", fields, scope);
+        check_infinite_size(r, at, def, scope);
     }
     if let Some(values) = &def.values {
         check_enum_values(r, &key(at, "values"), def, values);
+    }
+}
+
+/// The named type a field holds directly, i.e. inline in the struct: `T` or `T | null`
+/// (an `Option<T>` is no indirection), but not `T[]` or `map<T>` (heap-allocated).
+fn held_inline(ty: &TypeExpr) -> Option<&str> {
+    match ty {
+        TypeExpr::Named(n) => Some(n),
+        TypeExpr::Nullable(t) => held_inline(t),
+        _ => None,
+    }
+}
+
+/// A type that holds itself inline, through a chain of fields none of which is an array
+/// or a map, has infinite size: no finite JSON value fits it, and Rust cannot lay it out
+/// (E0072). Such a spec is always a mistake (all cases in the pinned docs are a field
+/// typed with its own type by a misread `*.fields` answer), so it is refused rather than
+/// boxed; a real tree nests a list (`children: T[]`) or a map. Reported once per cycle, on
+/// the type of the cycle that sorts first.
+fn check_infinite_size(r: &mut Report<'_, '_>, at: &[PathSeg], def: &TypeDef, scope: Scope<'_, '_>) {
+    // Where a name resolves from a type: local types see local then shared ones,
+    // shared types only shared ones.
+    let resolve = |name: &str, from_shared: bool| -> Option<(&TypeInfo<'_>, bool)> {
+        let local = (!from_shared)
+            .then(|| scope.local.and_then(|l| l.get(name)))
+            .flatten();
+        match local {
+            Some(info) => Some((info, false)),
+            None => scope.shared.get(name).map(|info| (info, true)),
+        }
+    };
+    let Some((start, start_shared)) = resolve(&def.name, false) else {
+        return;
+    };
+    if !std::ptr::eq(start.def, def) {
+        return; // a duplicate definition, reported elsewhere
+    }
+    // Depth-first over inline fields; the path is (type, field) pairs.
+    let mut stack: Vec<(&TypeInfo<'_>, bool, Vec<(&str, &str)>)> =
+        vec![(start, start_shared, Vec::new())];
+    let mut seen: BTreeSet<(&str, bool)> = BTreeSet::new();
+    while let Some((info, shared, path)) = stack.pop() {
+        for (f, ty) in info.typed_fields() {
+            let Some(next) = ty.and_then(held_inline) else {
+                continue;
+            };
+            let Some((next_info, next_shared)) = resolve(next, shared) else {
+                continue;
+            };
+            let mut chain = path.clone();
+            chain.push((info.def.name.as_str(), f.name.as_str()));
+            if std::ptr::eq(next_info.def, def) {
+                if chain.iter().any(|(t, _)| *t < def.name.as_str()) {
+                    return; // reported on the type of the cycle that sorts first
+                }
+                let (_, first_field) = chain[0];
+                let index = def
+                    .fields
+                    .iter()
+                    .flatten()
+                    .position(|x| x.name == first_field)
+                    .unwrap_or(0);
+                let route: Vec<String> = chain
+                    .iter()
+                    .map(|(t, f)| format!("`{t}.{f}`"))
+                    .chain([format!("`{}`", def.name)])
+                    .collect();
+                r.error(
+                    &key(
+                        &join(&key(at, "fields"), PathSeg::item(index, first_field)),
+                        "type",
+                    ),
+                    format!(
+                        "type `{}` has infinite size: {} holds a `{}` inside itself with no \
+                         array or map on the way, so no finite value fits it (Rust: E0072); \
+                         a list of nested items is `{}[]`, and a field typed with its own \
+                         type is usually a misread `*.fields` answer",
+                        def.name,
+                        route.join(" → "),
+                        def.name,
+                        def.name
+                    ),
+                );
+                return;
+            }
+            if seen.insert((next_info.def.name.as_str(), next_shared)) {
+                stack.push((next_info, next_shared, chain));
+            }
+        }
     }
 }
 
@@ -2344,10 +2434,29 @@ mod tests {
         let rest = "result:\n  type: R\ntypes:\n- name: R\n  fields:\n  - name: S\n    type: S[]\n- name: S\n  values:\n  - value: A\n";
         assert_eq!(one(rest), Vec::<String>::new());
         // Two types referring to each other but unreached: both unused.
-        let rest = "result:\n  type: integer\ntypes:\n- name: A\n  fields:\n  - name: B\n    type: B\n- name: B\n  fields:\n  - name: A\n    type: A | null\n";
+        let rest = "result:\n  type: integer\ntypes:\n- name: A\n  fields:\n  - name: B\n    type: B[]\n- name: B\n  fields:\n  - name: A\n    type: A | null\n";
         let d = one(rest);
         assert_eq!(d.len(), 2, "{d:#?}");
         assert!(d.iter().all(|x| x.contains("unused type")));
+    }
+
+    #[test]
+    fn infinite_size() {
+        // A tree nests a list: fine.
+        let tree = "result:\n  type: Node\ntypes:\n- name: Node\n  fields:\n  - name: children\n    type: Node[]\n  - name: byId\n    type: map<Node>\n";
+        assert_eq!(one(tree), Vec::<String>::new());
+        // A field holding its own type, even optional or nullable: refused.
+        let own = "result:\n  type: Desc\ntypes:\n- name: Desc\n  fields:\n  - name: title\n    type: string\n  - name: type\n    type: Desc | null\n";
+        assert_one(
+            &one(own),
+            "crm.item.list › types › Desc › fields › type › type: type `Desc` has infinite size: `Desc.type` → `Desc` holds a `Desc` inside itself",
+        );
+        // A cycle through two types: reported once, on the one that sorts first.
+        let two = "result:\n  type: B\ntypes:\n- name: B\n  fields:\n  - name: a\n    type: A\n- name: A\n  fields:\n  - name: b\n    type: B\n    required: true\n";
+        assert_one(
+            &one(two),
+            "type `A` has infinite size: `A.b` → `B.a` → `A`",
+        );
     }
 
     #[test]
