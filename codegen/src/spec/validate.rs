@@ -1585,10 +1585,59 @@ fn check_response_example(
         return;
     }
     if let Some(ty) = result
-        && let Err(m) = (Fit { scope }).value(res, ty, "$.result")
+        && let Err(m) = (Fit { scope })
+            .value(res, ty, "$.result")
+            .and_then(|()| disjoint_result(res, ty, scope))
     {
         r.error(&json_at, m);
     }
+}
+
+/// A result whose documented fields all miss from its own example: the sign of a wrapper
+/// key the spec does not model (`{"item": {...}}`) or a mistyped result. Checked for an
+/// object type and a list of one, when the example has keys at all.
+fn disjoint_result(res: &Value, ty: &TypeExpr, scope: Scope<'_, '_>) -> Result<(), String> {
+    let (name, objects, path): (&str, Vec<&serde_json::Map<String, Value>>, &str) =
+        match strip_null(ty) {
+            TypeExpr::Named(n) => (n, res.as_object().into_iter().collect(), "$.result"),
+            TypeExpr::Array(inner) => match strip_null(inner) {
+                TypeExpr::Named(n) => (
+                    n,
+                    match res {
+                        Value::Array(items) => items.iter().filter_map(Value::as_object).collect(),
+                        Value::Object(o) => o.values().filter_map(Value::as_object).collect(),
+                        _ => Vec::new(),
+                    },
+                    "$.result[*]",
+                ),
+                _ => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+    let Some(fields) = scope
+        .get(name)
+        .filter(|i| !i.is_malformed())
+        .and_then(|i| i.def.fields.as_ref())
+        .filter(|f| !f.is_empty())
+    else {
+        return Ok(());
+    };
+    let keys: BTreeSet<&str> = objects
+        .iter()
+        .flat_map(|o| o.keys().map(String::as_str))
+        .collect();
+    if keys.is_empty() || fields.iter().any(|f| keys.contains(f.name.as_str())) {
+        return Ok(());
+    }
+    let documented: Vec<&str> = fields.iter().map(|f| f.name.as_str()).take(8).collect();
+    let more = if fields.len() > documented.len() { ", ..." } else { "" };
+    Err(format!(
+        "{path}: none of the fields of `{name}` ({}{more}) occurs in the example, whose keys \
+         are {}; the result is probably wrapped in a key the spec does not model or typed \
+         wrongly: fix `result.type` (or set `skip_round_trip` with the reason)",
+        ticked(documented),
+        ticked(keys.iter().copied().take(8))
+    ))
 }
 
 /// `$.key` or `$["odd key"]`.
@@ -2817,6 +2866,28 @@ mod tests {
             &d,
             "$.A: unknown parameter `A` in the request example; the method has no parameters",
         );
+    }
+
+    #[test]
+    fn result_disjoint_from_its_example() {
+        let with = |ty: &str, json: &str| {
+            one(&format!(
+                "result:\n  type: {ty}\ntypes:\n- name: Deal\n  fields:\n  - name: ID\n    type: integer\n  - name: TITLE\n    type: string\nexamples:\n  response:\n  - json: '{json}'\n"
+            ))
+        };
+        // A wrapper key the spec does not model.
+        assert_one(
+            &with("Deal", r#"{"result": {"item": {"ID": 1}}}"#),
+            "$.result: none of the fields of `Deal` (`ID`, `TITLE`) occurs in the example, whose keys are `item`;",
+        );
+        assert_one(
+            &with("Deal[]", r#"{"result": [{"id": 1, "title": "x"}]}"#),
+            "$.result[*]: none of the fields of `Deal` (`ID`, `TITLE`) occurs in the example, whose keys are `id`, `title`;",
+        );
+        // One documented field is enough; empty results say nothing.
+        assert_eq!(with("Deal", r#"{"result": {"ID": 1, "X": 2}}"#), Vec::<String>::new());
+        assert_eq!(with("Deal", r#"{"result": {}}"#), Vec::<String>::new());
+        assert_eq!(with("Deal[]", r#"{"result": []}"#), Vec::<String>::new());
     }
 
     #[test]
