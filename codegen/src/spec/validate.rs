@@ -1675,7 +1675,7 @@ fn describe(v: &Value) -> String {
 /// | `double` | a number, or a string holding a finite one |
 /// | `boolean` | `true`/`false`, `"Y"`/`"N"`, `"y"`/`"n"`, `1`/`0`, `"1"`/`"0"`, `"true"`/`"false"` |
 /// | `string`, `char`, `date`, `datetime` | a string, or a number (taken as its text) |
-/// | `object`, `map<T>` | an object, or an array (keyed by index; `[]` is empty) |
+/// | `object`, `map<T>` | an object, or `[]` (PHP's empty array); never a non-empty array |
 /// | `T[]` | an array, or an object's values (PHP arrays) |
 /// | `file` | the array `[name, base64 content]` |
 /// | `any` | anything |
@@ -1714,6 +1714,8 @@ impl Fit<'_, '_> {
                     mismatch()
                 }
             }
+            // A non-empty array is a list: it never passes as a map (nor as `object`).
+            TypeExpr::Map(_) if v.as_array().is_some_and(|a| !a.is_empty()) => mismatch(),
             TypeExpr::Array(inner) | TypeExpr::Map(inner) => match v {
                 Value::Array(items) => items
                     .iter()
@@ -1844,7 +1846,7 @@ fn scalar_fits(s: Scalar, v: &Value) -> bool {
         Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime => {
             v.is_string() || v.is_number()
         }
-        Scalar::Object => v.is_object() || v.is_array(),
+        Scalar::Object => v.is_object() || v.as_array().is_some_and(Vec::is_empty),
         Scalar::File => v
             .as_array()
             .is_some_and(|a| a.len() == 2 && a.iter().all(Value::is_string)),
@@ -2724,9 +2726,7 @@ mod tests {
             ("char", "\"Y\""),
             ("object", "{}"),
             ("object", "[]"),
-            ("object", "[1, \"a\"]"),
             ("map<integer>", "[]"),
-            ("map<integer>", "[\"1\", 2]"),
             ("map<integer>", "{\"a\": \"1\"}"),
             ("integer[]", "[1, \"2\"]"),
             ("integer[]", "{\"0\": 1, \"1\": \"2\"}"),
@@ -2756,7 +2756,9 @@ mod tests {
             ("date", "true", "expected date"),
             ("string", "{}", "found an object"),
             ("object", "\"x\"", "expected object"),
-            ("map<integer>", "[\"x\"]", "$.result[0]: expected integer"),
+            // A non-empty array never passes as an object (strict round trips).
+            ("object", "[1, \"a\"]", "$.result: expected object, found an array"),
+            ("map<integer>", "[\"1\", 2]", "$.result: expected map<integer>, found an array"),
             ("integer[]", "[1, \"x\"]", "$.result[1]: expected integer"),
             (
                 "integer[]",
