@@ -137,10 +137,13 @@ pub fn field_names(fields: &[Field]) -> Vec<String> {
                 (true, false) => Some("upper"),
                 _ => None,
             };
-            let mut candidate = style.map(|s| format!("{name}_{s}"));
+            // `type_` (an escaped keyword) + `_2` reads `type_2`, not `type__2`.
+            let stem = name.trim_end_matches('_');
+            let stem = if stem.is_empty() { name.as_str() } else { stem };
+            let mut candidate = style.map(|s| format!("{stem}_{s}"));
             let mut k = 2;
             while candidate.as_ref().is_none_or(|c| taken.contains(c)) {
-                candidate = Some(format!("{name}_{k}"));
+                candidate = Some(format!("{stem}_{k}"));
                 k += 1;
             }
             let c = candidate.unwrap_or_default();
@@ -522,6 +525,8 @@ mod tests {
             names(&[f("a", Some("sort")), f("sort", None)]),
             ["sort", "sort_2"]
         );
+        // An escaped keyword and its escape: the one spelled `type_` keeps it.
+        assert_eq!(names(&[f("type", None), f("type_", None)]), ["type_2", "type_"]);
         // Collisions of explicit names are left for the validator.
         assert_eq!(names(&[f("a", Some("x")), f("b", Some("x"))]), ["x", "x"]);
     }
