@@ -920,7 +920,7 @@ fn crm_activity_binding_list_error_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_binding_move__request_1() {
+fn crm_activity_binding_move_request_1() {
     request::<
         bitrix24::crm::activity::binding::move_::Move,
     >(
@@ -929,7 +929,7 @@ fn crm_activity_binding_move__request_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_binding_move__response_1() {
+fn crm_activity_binding_move_response_1() {
     response::<
         bitrix24::crm::activity::binding::move_::Move,
     >(
@@ -938,7 +938,7 @@ fn crm_activity_binding_move__response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_binding_move__error_1() {
+fn crm_activity_binding_move_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Element not found\"\n}",
     );
@@ -1364,7 +1364,7 @@ fn crm_activity_todo_update_responsible_user_error_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_type__add_response_1() {
+fn crm_activity_type_add_response_1() {
     response::<
         bitrix24::crm::activity::type_::add::Add,
     >(
@@ -1373,19 +1373,19 @@ fn crm_activity_type__add_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_type__add_error_1() {
+fn crm_activity_type_add_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_type__delete_request_1() {
+fn crm_activity_type_delete_request_1() {
     request::<bitrix24::crm::activity::type_::delete::Delete>("{\"TYPE_ID\":\"1C\"}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_type__delete_response_1() {
+fn crm_activity_type_delete_response_1() {
     response::<
         bitrix24::crm::activity::type_::delete::Delete,
     >(
@@ -1394,19 +1394,19 @@ fn crm_activity_type__delete_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_type__delete_error_1() {
+fn crm_activity_type_delete_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_type__list_request_1() {
+fn crm_activity_type_list_request_1() {
     request::<bitrix24::crm::activity::type_::list::List>("{}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_type__list_response_1() {
+fn crm_activity_type_list_response_1() {
     response::<
         bitrix24::crm::activity::type_::list::List,
     >(
@@ -1415,7 +1415,7 @@ fn crm_activity_type__list_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_type__list_error_1() {
+fn crm_activity_type_list_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
@@ -2054,12 +2054,12 @@ fn crm_entity_merge_batch_error_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__activitydirection_request_1() {
+fn crm_enum_activitydirection_request_1() {
     request::<bitrix24::crm::enum_::activitydirection::Activitydirection>("{}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__activitydirection_response_1() {
+fn crm_enum_activitydirection_response_1() {
     response::<
         bitrix24::crm::enum_::activitydirection::Activitydirection,
     >(
@@ -2068,12 +2068,12 @@ fn crm_enum__activitydirection_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__activitynotifytype_request_1() {
+fn crm_enum_activitynotifytype_request_1() {
     request::<bitrix24::crm::enum_::activitynotifytype::Activitynotifytype>("{}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__activitynotifytype_response_1() {
+fn crm_enum_activitynotifytype_response_1() {
     response::<
         bitrix24::crm::enum_::activitynotifytype::Activitynotifytype,
     >(
@@ -2082,12 +2082,12 @@ fn crm_enum__activitynotifytype_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__activitypriority_request_1() {
+fn crm_enum_activitypriority_request_1() {
     request::<bitrix24::crm::enum_::activitypriority::Activitypriority>("{}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__activitypriority_response_1() {
+fn crm_enum_activitypriority_response_1() {
     response::<
         bitrix24::crm::enum_::activitypriority::Activitypriority,
     >(
@@ -2096,12 +2096,12 @@ fn crm_enum__activitypriority_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__activitystatus_request_1() {
+fn crm_enum_activitystatus_request_1() {
     request::<bitrix24::crm::enum_::activitystatus::Activitystatus>("{}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__activitystatus_response_1() {
+fn crm_enum_activitystatus_response_1() {
     response::<
         bitrix24::crm::enum_::activitystatus::Activitystatus,
     >(
@@ -2110,12 +2110,12 @@ fn crm_enum__activitystatus_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__activitytype_request_1() {
+fn crm_enum_activitytype_request_1() {
     request::<bitrix24::crm::enum_::activitytype::Activitytype>("{}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__activitytype_response_1() {
+fn crm_enum_activitytype_response_1() {
     response::<
         bitrix24::crm::enum_::activitytype::Activitytype,
     >(
@@ -2124,12 +2124,12 @@ fn crm_enum__activitytype_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__addresstype_request_1() {
+fn crm_enum_addresstype_request_1() {
     request::<bitrix24::crm::enum_::addresstype::Addresstype>("{}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__addresstype_response_1() {
+fn crm_enum_addresstype_response_1() {
     response::<
         bitrix24::crm::enum_::addresstype::Addresstype,
     >(
@@ -2138,12 +2138,12 @@ fn crm_enum__addresstype_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__contenttype_request_1() {
+fn crm_enum_contenttype_request_1() {
     request::<bitrix24::crm::enum_::contenttype::Contenttype>("{}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__contenttype_response_1() {
+fn crm_enum_contenttype_response_1() {
     response::<
         bitrix24::crm::enum_::contenttype::Contenttype,
     >(
@@ -2152,12 +2152,12 @@ fn crm_enum__contenttype_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__fields_request_1() {
+fn crm_enum_fields_request_1() {
     request::<bitrix24::crm::enum_::fields::Fields>("{}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__fields_response_1() {
+fn crm_enum_fields_response_1() {
     response::<
         bitrix24::crm::enum_::fields::Fields,
     >(
@@ -2166,12 +2166,12 @@ fn crm_enum__fields_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__getorderownertypes_request_1() {
+fn crm_enum_getorderownertypes_request_1() {
     request::<bitrix24::crm::enum_::getorderownertypes::Getorderownertypes>("{}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__getorderownertypes_response_1() {
+fn crm_enum_getorderownertypes_response_1() {
     response::<
         bitrix24::crm::enum_::getorderownertypes::Getorderownertypes,
     >(
@@ -2180,12 +2180,12 @@ fn crm_enum__getorderownertypes_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__ownertype_request_1() {
+fn crm_enum_ownertype_request_1() {
     request::<bitrix24::crm::enum_::ownertype::Ownertype>("{}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__ownertype_response_1() {
+fn crm_enum_ownertype_response_1() {
     response::<
         bitrix24::crm::enum_::ownertype::Ownertype,
     >(
@@ -2194,12 +2194,12 @@ fn crm_enum__ownertype_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__settings_mode_request_1() {
+fn crm_enum_settings_mode_request_1() {
     request::<bitrix24::crm::enum_::settings::mode::Mode>("{}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum__settings_mode_response_1() {
+fn crm_enum_settings_mode_response_1() {
     response::<
         bitrix24::crm::enum_::settings::mode::Mode,
     >(
@@ -2330,12 +2330,12 @@ fn crm_settings_mode_get_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_type__get_request_1() {
+fn crm_type_get_request_1() {
     request::<bitrix24::crm::type_::get::Get>("{\"id\":16}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_type__get_response_1() {
+fn crm_type_get_response_1() {
     response::<
         bitrix24::crm::type_::get::Get,
     >(
@@ -2344,7 +2344,7 @@ fn crm_type__get_response_1() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_type__get_error_1() {
+fn crm_type_get_error_1() {
     error("{\n    \"error\": 0,\n    \"error_description\": \"SPA not found\"\n}");
 }
 #[test]

@@ -41,7 +41,12 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
         let req = ir::ident(&naming::request(&m.method));
         let path = quote!(#krate::#(#mods)::*::#req);
         let feature = naming::feature(&m.method);
-        let base = naming::method_modules(&m.method).join("_");
+        // `test.type.fn` → `test_type_fn` (modules `type_`, `fn_` without their escape `_`).
+        let base = naming::method_modules(&m.method)
+            .iter()
+            .map(|s| s.trim_matches('_'))
+            .collect::<Vec<_>>()
+            .join("_");
         for (kind, list) in [
             ("request", &m.examples.request),
             ("response", &m.examples.response),
