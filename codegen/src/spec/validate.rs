@@ -560,6 +560,8 @@ fn check_method_names<'a>(input: &Input<'a>, out: &mut Vec<Diagnostic>) -> BTree
 fn check_module_clashes(sorted: &[&Unit<'_, Method>], out: &mut Vec<Diagnostic>) {
     // module path → (dotted prefix, its first method)
     let mut seen: BTreeMap<Vec<String>, (String, &str)> = BTreeMap::new();
+    // Each pair of spellings is reported once (on the first method of the later one).
+    let mut reported: BTreeSet<(String, String)> = BTreeSet::new();
     for unit in sorted {
         let m = unit.value;
         if method_name_fault(&m.method).is_some() {
@@ -572,6 +574,9 @@ fn check_module_clashes(sorted: &[&Unit<'_, Method>], out: &mut Vec<Diagnostic>)
             let key = mods[..depth].to_vec();
             match seen.get(&key) {
                 Some((other, first)) if *other != prefix => {
+                    if !reported.insert((prefix.clone(), other.clone())) {
+                        break;
+                    }
                     Report::new(unit.file, unit.source, &m.method, out).error(
                         &[PathSeg::key("method")],
                         format!(
@@ -1622,9 +1627,12 @@ fn disjoint_result(res: &Value, ty: &TypeExpr, scope: Scope<'_, '_>) -> Result<(
     else {
         return Ok(());
     };
+    // User fields (`UF_*`) belong to every entity and live in `extra()`: an example that
+    // selects only those says nothing about the type.
     let keys: BTreeSet<&str> = objects
         .iter()
         .flat_map(|o| o.keys().map(String::as_str))
+        .filter(|k| !k.starts_with("UF_"))
         .collect();
     if keys.is_empty() || fields.iter().any(|f| keys.contains(f.name.as_str())) {
         return Ok(());
@@ -2352,6 +2360,13 @@ mod tests {
             .method("sonetGroup.list", RESULT_INT)
             .run();
         assert_one(&d, "both become the module `sonet_group`");
+        // One report per pair of spellings, however many methods share them.
+        let d = Files::new()
+            .method("catalog.price.add", RESULT_INT)
+            .method("catalog.price.list", RESULT_INT)
+            .method_at("methods/CATALOG/CATALOG.price.get.yaml", "CATALOG.price.get", RESULT_INT)
+            .run();
+        assert_eq!(d.len(), 1, "{d:#?}");
     }
 
     #[test]
@@ -2890,6 +2905,7 @@ mod tests {
         assert_eq!(with("Deal", r#"{"result": {"ID": 1, "X": 2}}"#), Vec::<String>::new());
         assert_eq!(with("Deal", r#"{"result": {}}"#), Vec::<String>::new());
         assert_eq!(with("Deal[]", r#"{"result": []}"#), Vec::<String>::new());
+        assert_eq!(with("Deal[]", r#"{"result": [{"UF_CRM_1": 1}]}"#), Vec::<String>::new());
     }
 
     #[test]
