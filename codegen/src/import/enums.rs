@@ -282,6 +282,10 @@ mod tests {
         // Their own spelling names them (`naming::variant`: `Empty`, `LessOrEqual`, `Dash`).
         let names: Vec<Option<&str>> = values.iter().map(|v| v.name.as_deref()).collect();
         assert_eq!(names, [None, None, None]);
+        let b = bullets("Possible values:\n- `$ #` — $ 1000\n- `# rub.` — 1000 rub\n- `€ #` — € 1000").unwrap();
+        let (_, values) = enum_values(&b, false).unwrap();
+        let names: Vec<Option<&str>> = values.iter().map(|v| v.name.as_deref()).collect();
+        assert_eq!(names, [None, None, None]);
     }
 
     #[test]
