@@ -43,7 +43,11 @@ const RESERVED: &[&str] = &[
 fn escape(mut name: String, digit_prefix: &str) -> String {
     if name.is_empty() {
         // Fields and modules are snake_case, types and variants (`V` prefix) UpperCamelCase.
-        name.push_str(if digit_prefix == "V" { "Empty" } else { "empty" });
+        name.push_str(if digit_prefix == "V" {
+            "Empty"
+        } else {
+            "empty"
+        });
     }
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert_str(0, digit_prefix);
@@ -112,7 +116,10 @@ pub fn field_names(fields: &[Field]) -> Vec<String> {
     let mut out: Vec<String> = fields.iter().map(field_of).collect();
     // Every name some field has before the rule: a suffixed name must not take one.
     let mut taken: BTreeSet<String> = out.iter().cloned().collect();
-    let explicit: BTreeSet<&str> = fields.iter().filter_map(|f| f.rust_name.as_deref()).collect();
+    let explicit: BTreeSet<&str> = fields
+        .iter()
+        .filter_map(|f| f.rust_name.as_deref())
+        .collect();
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, f) in fields.iter().enumerate() {
         if f.rust_name.is_none() {
@@ -197,7 +204,9 @@ pub fn settle(spec: &mut Spec) -> Vec<Renamed> {
             }
         }
     };
-    let types = |owner: &str, types: &mut [crate::spec::TypeDef], list: &mut dyn FnMut(String, &mut [Field])| {
+    let types = |owner: &str,
+                 types: &mut [crate::spec::TypeDef],
+                 list: &mut dyn FnMut(String, &mut [Field])| {
         for t in types {
             if let Some(fields) = &mut t.fields {
                 list(format!("{owner}type `{}`", t.name), fields);
@@ -494,7 +503,10 @@ mod tests {
             method_modules("events.main.get"),
             ["events_", "main_", "get"]
         );
-        assert_eq!(request_path("sonet_group.user.add"), "bitrix24::sonet_group::user::Add");
+        assert_eq!(
+            request_path("sonet_group.user.add"),
+            "bitrix24::sonet_group::user::Add"
+        );
     }
 
     #[test]
@@ -504,8 +516,14 @@ mod tests {
             names(&[f("chatId", None), f("chat_id", None)]),
             ["chat_id_camel", "chat_id"]
         );
-        assert_eq!(names(&[f("sort", None), f("SORT", None)]), ["sort", "sort_upper"]);
-        assert_eq!(names(&[f("SORT", None), f("sort", None)]), ["sort_upper", "sort"]);
+        assert_eq!(
+            names(&[f("sort", None), f("SORT", None)]),
+            ["sort", "sort_upper"]
+        );
+        assert_eq!(
+            names(&[f("SORT", None), f("sort", None)]),
+            ["sort_upper", "sort"]
+        );
         assert_eq!(
             names(&[f("DESCRIPTION", None), f("~DESCRIPTION", None)]),
             ["description", "description_raw"]
@@ -526,7 +544,10 @@ mod tests {
             ["sort", "sort_2"]
         );
         // An escaped keyword and its escape: the one spelled `type_` keeps it.
-        assert_eq!(names(&[f("type", None), f("type_", None)]), ["type_2", "type_"]);
+        assert_eq!(
+            names(&[f("type", None), f("type_", None)]),
+            ["type_2", "type_"]
+        );
         // Collisions of explicit names are left for the validator.
         assert_eq!(names(&[f("a", Some("x")), f("b", Some("x"))]), ["x", "x"]);
     }

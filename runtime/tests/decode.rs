@@ -137,7 +137,10 @@ fn map_accepts_empty_array_and_keeps_order() {
     assert_eq!(m.keys().collect::<Vec<_>>(), ["z", "a"]);
     // A non-empty array is a list: it never passes as an object.
     let e = both::<Map<String, Value>>(json!(["p", "q"])).unwrap_err();
-    assert!(e.contains("invalid type: sequence, expected an object (or `[]`"), "{e}");
+    assert!(
+        e.contains("invalid type: sequence, expected an object (or `[]`"),
+        "{e}"
+    );
     let e = both::<Map<String, Value>>(json!("x")).unwrap_err();
     assert!(e.contains("string \"x\"") && e.contains("object"), "{e}");
 }

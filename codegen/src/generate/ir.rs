@@ -32,7 +32,11 @@ impl Node<'_> {
 
     /// The Rust module identifier (`volatile_type`).
     pub fn module_ident(&self) -> Ident {
-        ident(&naming::method_modules(&self.dotted()).pop().unwrap_or_default())
+        ident(
+            &naming::method_modules(&self.dotted())
+                .pop()
+                .unwrap_or_default(),
+        )
     }
 
     /// Path of the module's file inside `src/`, e.g. `crm/calllist/add.rs`.

@@ -149,10 +149,7 @@ pub fn enum_values(bullets: &[Bullet], integer: bool) -> Option<(EnumRepr, Vec<E
     let mut used: Vec<String> = Vec::new();
     let mut values = Vec::new();
     // String values get a name only when their own spelling is unusable.
-    let spelled: Vec<String> = bullets
-        .iter()
-        .map(|b| naming::variant(&b.value))
-        .collect();
+    let spelled: Vec<String> = bullets.iter().map(|b| naming::variant(&b.value)).collect();
     for (i, b) in bullets.iter().enumerate() {
         let own = &spelled[i];
         let own_ok = !integer
@@ -276,13 +273,16 @@ mod tests {
 
     #[test]
     fn punctuation_values_are_named_by_rule() {
-        let b = bullets("Possible values:\n- `\"\"` — not set\n- `<=` — at most\n- `-` — none").unwrap();
+        let b = bullets("Possible values:\n- `\"\"` — not set\n- `<=` — at most\n- `-` — none")
+            .unwrap();
         assert_eq!(b[0].value, "");
         let (_, values) = enum_values(&b, false).unwrap();
         // Their own spelling names them (`naming::variant`: `Empty`, `LessOrEqual`, `Dash`).
         let names: Vec<Option<&str>> = values.iter().map(|v| v.name.as_deref()).collect();
         assert_eq!(names, [None, None, None]);
-        let b = bullets("Possible values:\n- `$ #` — $ 1000\n- `# rub.` — 1000 rub\n- `€ #` — € 1000").unwrap();
+        let b =
+            bullets("Possible values:\n- `$ #` — $ 1000\n- `# rub.` — 1000 rub\n- `€ #` — € 1000")
+                .unwrap();
         let (_, values) = enum_values(&b, false).unwrap();
         let names: Vec<Option<&str>> = values.iter().map(|v| v.name.as_deref()).collect();
         assert_eq!(names, [None, None, None]);

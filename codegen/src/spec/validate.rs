@@ -961,7 +961,12 @@ fn held_inline(ty: &TypeExpr) -> Option<&str> {
 /// typed with its own type by a misread `*.fields` answer), so it is refused rather than
 /// boxed; a real tree nests a list (`children: T[]`) or a map. Reported once per cycle, on
 /// the type of the cycle that sorts first.
-fn check_infinite_size(r: &mut Report<'_, '_>, at: &[PathSeg], def: &TypeDef, scope: Scope<'_, '_>) {
+fn check_infinite_size(
+    r: &mut Report<'_, '_>,
+    at: &[PathSeg],
+    def: &TypeDef,
+    scope: Scope<'_, '_>,
+) {
     // Where a name resolves from a type: local types see local then shared ones,
     // shared types only shared ones.
     let resolve = |name: &str, from_shared: bool| -> Option<(&TypeInfo<'_>, bool)> {
@@ -979,9 +984,9 @@ fn check_infinite_size(r: &mut Report<'_, '_>, at: &[PathSeg], def: &TypeDef, sc
     if !std::ptr::eq(start.def, def) {
         return; // a duplicate definition, reported elsewhere
     }
-    // Depth-first over inline fields; the path is (type, field) pairs.
-    let mut stack: Vec<(&TypeInfo<'_>, bool, Vec<(&str, &str)>)> =
-        vec![(start, start_shared, Vec::new())];
+    // Depth-first over inline fields: (type, whether shared, the (type, field) path to it).
+    type Step<'t, 'a> = (&'t TypeInfo<'a>, bool, Vec<(&'a str, &'a str)>);
+    let mut stack: Vec<Step<'_, '_>> = vec![(start, start_shared, Vec::new())];
     let mut seen: BTreeSet<(&str, bool)> = BTreeSet::new();
     while let Some((info, shared, path)) = stack.pop() {
         for (f, ty) in info.typed_fields() {
@@ -1638,7 +1643,11 @@ fn disjoint_result(res: &Value, ty: &TypeExpr, scope: Scope<'_, '_>) -> Result<(
         return Ok(());
     }
     let documented: Vec<&str> = fields.iter().map(|f| f.name.as_str()).take(8).collect();
-    let more = if fields.len() > documented.len() { ", ..." } else { "" };
+    let more = if fields.len() > documented.len() {
+        ", ..."
+    } else {
+        ""
+    };
     Err(format!(
         "{path}: none of the fields of `{name}` ({}{more}) occurs in the example, whose keys \
          are {}; the result is probably wrapped in a key the spec does not model or typed \
@@ -2349,7 +2358,11 @@ mod tests {
     fn module_clashes() {
         let d = Files::new()
             .method("catalog.price.add", RESULT_INT)
-            .method_at("methods/CATALOG/CATALOG.price.get.yaml", "CATALOG.price.get", RESULT_INT)
+            .method_at(
+                "methods/CATALOG/CATALOG.price.get.yaml",
+                "CATALOG.price.get",
+                RESULT_INT,
+            )
             .run();
         assert_one(
             &d,
@@ -2364,7 +2377,11 @@ mod tests {
         let d = Files::new()
             .method("catalog.price.add", RESULT_INT)
             .method("catalog.price.list", RESULT_INT)
-            .method_at("methods/CATALOG/CATALOG.price.get.yaml", "CATALOG.price.get", RESULT_INT)
+            .method_at(
+                "methods/CATALOG/CATALOG.price.get.yaml",
+                "CATALOG.price.get",
+                RESULT_INT,
+            )
             .run();
         assert_eq!(d.len(), 1, "{d:#?}");
     }
@@ -2459,7 +2476,10 @@ mod tests {
         let d = one(&format!(
             "{ENUM_PARAM}  values:\n  - value: '-'\n  - value: Dash\n"
         ));
-        assert_one(&d, "values `-` (types › T › values › -, line 17) and `Dash`");
+        assert_one(
+            &d,
+            "values `-` (types › T › values › -, line 17) and `Dash`",
+        );
         let d = one(&format!(
             "{ENUM_PARAM}  values:\n  - value: '-'\n    name: Dash\n"
         ));
@@ -2519,10 +2539,7 @@ mod tests {
         );
         // A cycle through two types: reported once, on the one that sorts first.
         let two = "result:\n  type: B\ntypes:\n- name: B\n  fields:\n  - name: a\n    type: A\n- name: A\n  fields:\n  - name: b\n    type: B\n    required: true\n";
-        assert_one(
-            &one(two),
-            "type `A` has infinite size: `A.b` → `B.a` → `A`",
-        );
+        assert_one(&one(two), "type `A` has infinite size: `A.b` → `B.a` → `A`");
     }
 
     #[test]
@@ -2772,8 +2789,16 @@ mod tests {
             ("string", "{}", "found an object"),
             ("object", "\"x\"", "expected object"),
             // A non-empty array never passes as an object (strict round trips).
-            ("object", "[1, \"a\"]", "$.result: expected object, found an array"),
-            ("map<integer>", "[\"1\", 2]", "$.result: expected map<integer>, found an array"),
+            (
+                "object",
+                "[1, \"a\"]",
+                "$.result: expected object, found an array",
+            ),
+            (
+                "map<integer>",
+                "[\"1\", 2]",
+                "$.result: expected map<integer>, found an array",
+            ),
             ("integer[]", "[1, \"x\"]", "$.result[1]: expected integer"),
             (
                 "integer[]",
@@ -2902,10 +2927,16 @@ mod tests {
             "$.result[*]: none of the fields of `Deal` (`ID`, `TITLE`) occurs in the example, whose keys are `id`, `title`;",
         );
         // One documented field is enough; empty results say nothing.
-        assert_eq!(with("Deal", r#"{"result": {"ID": 1, "X": 2}}"#), Vec::<String>::new());
+        assert_eq!(
+            with("Deal", r#"{"result": {"ID": 1, "X": 2}}"#),
+            Vec::<String>::new()
+        );
         assert_eq!(with("Deal", r#"{"result": {}}"#), Vec::<String>::new());
         assert_eq!(with("Deal[]", r#"{"result": []}"#), Vec::<String>::new());
-        assert_eq!(with("Deal[]", r#"{"result": [{"UF_CRM_1": 1}]}"#), Vec::<String>::new());
+        assert_eq!(
+            with("Deal[]", r#"{"result": [{"UF_CRM_1": 1}]}"#),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -113,7 +113,10 @@ fn cargo_toml(cfg: &CrateConfig, features: &[&String]) -> String {
         .collect();
     s.push_str(&format!("default = [{}]\n", list.join(", ")));
     for f in features {
-        s.push_str(&format!("# Methods `{f}.*`.\n{} = []\n", naming::top_module(f)));
+        s.push_str(&format!(
+            "# Methods `{f}.*`.\n{} = []\n",
+            naming::top_module(f)
+        ));
     }
     s.push_str(
         "# `testing`: the runtime's fake portal for offline tests (off by default).\ntesting = [\"bitrix24-runtime/testing\"]\n",
