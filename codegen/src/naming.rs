@@ -87,7 +87,7 @@ pub fn field(wire: &str) -> String {
     if let Some(plain) = wire.strip_prefix('~').filter(|p| !p.starts_with('~')) {
         let base = plain.to_snake_case();
         if !base.is_empty() {
-            return format!("{base}_raw");
+            return escape(format!("{base}_raw"), "_");
         }
     }
     let mut name = escape(wire.to_snake_case(), "_");
@@ -486,6 +486,7 @@ mod tests {
         assert_eq!(field("~DESCRIPTION"), "description_raw");
         assert_eq!(field("~UNTIL"), "until_raw");
         assert_eq!(field("~~X"), "x");
+        assert_eq!(field("~1C"), "_1c_raw");
     }
 
     #[test]
@@ -550,5 +551,35 @@ mod tests {
         );
         // Collisions of explicit names are left for the validator.
         assert_eq!(names(&[f("a", Some("x")), f("b", Some("x"))]), ["x", "x"]);
+    }
+
+    #[test]
+    fn settle_writes_rust_names_and_notes_once() {
+        let mut spec = Spec {
+            api: serde_yaml::from_str(
+                "docs:\n  repository: r\n  commit: c\n  date: d\n  base_url: u\nsystem_errors: []\n",
+            )
+            .expect("api"),
+            methods: Vec::new(),
+            types: vec![crate::spec::TypeDef {
+                name: "Msg".into(),
+                description: String::new(),
+                fields: Some(vec![f("chatId", None), f("chat_id", None)]),
+                values: None,
+                repr: None,
+            }],
+            events: Vec::new(),
+        };
+        let notes = settle(&mut spec);
+        assert_eq!(
+            notes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "shared type `Msg`: `chatId` is named `chat_id_camel` (`chat_id` is another field's name)"
+            ]
+        );
+        let fields = spec.types[0].fields.as_ref().expect("fields");
+        assert_eq!(fields[0].rust_name.as_deref(), Some("chat_id_camel"));
+        assert_eq!(fields[1].rust_name, None);
+        assert!(settle(&mut spec).is_empty(), "idempotent");
     }
 }
