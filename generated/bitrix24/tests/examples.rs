@@ -3435,7 +3435,7 @@ fn rpa_timeline_update_is_fixed_response_1() {
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_type__get_response_1() {
+fn rpa_type_get_response_1() {
     response::<
         bitrix24::rpa::type_::get::Get,
     >(
@@ -3444,7 +3444,7 @@ fn rpa_type__get_response_1() {
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_type__list_response_1() {
+fn rpa_type_list_response_1() {
     response::<
         bitrix24::rpa::type_::list::List,
     >("{\n  \"result\": {\n    \"types\": [\n      {},\n      {}\n    ]\n  }\n}");
