@@ -1478,8 +1478,7 @@ impl<'a> Differ<'a> {
         let features = |s: &Spec| -> BTreeSet<String> {
             s.methods
                 .iter()
-                .filter_map(|m| m.method.method.split('.').next())
-                .map(naming::module)
+                .map(|m| naming::feature(&m.method.method))
                 .collect()
         };
         let (bf, hf) = (features(self.base), features(self.head));

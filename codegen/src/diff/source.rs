@@ -57,8 +57,10 @@ fn load_dir(dir: &Path, label: &str, which: &str) -> Result<Side> {
             dir.display()
         );
     }
-    let spec = spec::load(dir)
+    let mut spec = spec::load(dir)
         .map_err(|d| anyhow::anyhow!("{which} `{label}`: the spec does not validate:\n{d}"))?;
+    // Compare the Rust names the generator emits (collisions named by rule).
+    crate::naming::settle(&mut spec);
     Ok(Side {
         label: label.to_owned(),
         spec,

@@ -32,14 +32,16 @@ impl Node<'_> {
 
     /// The Rust module identifier (`volatile_type`).
     pub fn module_ident(&self) -> Ident {
-        ident(&naming::module(
-            self.segments.last().map_or("", String::as_str),
-        ))
+        ident(
+            &naming::method_modules(&self.dotted())
+                .pop()
+                .unwrap_or_default(),
+        )
     }
 
     /// Path of the module's file inside `src/`, e.g. `crm/calllist/add.rs`.
     pub fn file_path(&self) -> String {
-        let mods: Vec<String> = self.segments.iter().map(|s| naming::module(s)).collect();
+        let mods = naming::method_modules(&self.dotted());
         if self.children.is_empty() {
             format!("{}.rs", mods.join("/"))
         } else {

@@ -18,6 +18,7 @@ use anyhow::{Context, Result};
 pub use files::Files;
 pub use rust::CrateConfig;
 
+use crate::naming;
 use crate::spec::{self, Spec};
 
 /// First line of every generated file.
@@ -36,7 +37,11 @@ pub fn main_crate() -> CrateConfig {
 }
 
 /// Everything generated from `spec`, keyed by path relative to the workspace root.
+/// Fields whose Rust names collide are named by rule first ([`naming::settle`]).
 pub fn generate(spec: &Spec, cfg: &CrateConfig, docs_dir: Option<&str>) -> Result<Files> {
+    let mut spec = spec.clone();
+    naming::settle(&mut spec);
+    let spec = &spec;
     let mut files = Files::default();
     rust::emit(spec, cfg, &mut files)?;
     if let Some(dir) = docs_dir {
@@ -47,7 +52,12 @@ pub fn generate(spec: &Spec, cfg: &CrateConfig, docs_dir: Option<&str>) -> Resul
 
 /// `cargo xtask codegen [--check]` for the workspace at `root`.
 pub fn run(root: &Path, check: bool) -> Result<()> {
-    let spec = spec::load(&root.join("spec")).map_err(|d| anyhow::anyhow!("invalid spec:\n{d}"))?;
+    let mut spec =
+        spec::load(&root.join("spec")).map_err(|d| anyhow::anyhow!("invalid spec:\n{d}"))?;
+    // Reported on every run, so a maintainer sees each name the rule decided.
+    for note in naming::settle(&mut spec) {
+        println!("note: field named by rule: {note}");
+    }
     let files =
         generate(&spec, &main_crate(), Some("generated/docs")).context("generating from spec/")?;
     if check {

@@ -73,9 +73,13 @@ pub fn bullets(desc_md: &str) -> Option<Vec<Bullet>> {
 fn item(s: &str) -> Option<Bullet> {
     let rest = s.strip_prefix('`')?;
     let close = rest.find('`')?;
-    let value = rest[..close].trim().to_string();
+    let mut value = rest[..close].trim().to_string();
     if value.is_empty() || value.contains('\n') {
         return None;
+    }
+    // `""` (or `''`) in a value list is the empty string written as a literal.
+    if value == "\"\"" || value == "''" {
+        value.clear();
     }
     let after = rest[close + 1..].trim_start_matches([',', '.', ';']).trim();
     let description = if after.is_empty() {
@@ -145,10 +149,7 @@ pub fn enum_values(bullets: &[Bullet], integer: bool) -> Option<(EnumRepr, Vec<E
     let mut used: Vec<String> = Vec::new();
     let mut values = Vec::new();
     // String values get a name only when their own spelling is unusable.
-    let spelled: Vec<String> = bullets
-        .iter()
-        .map(|b| naming::type_name(&b.value))
-        .collect();
+    let spelled: Vec<String> = bullets.iter().map(|b| naming::variant(&b.value)).collect();
     for (i, b) in bullets.iter().enumerate() {
         let own = &spelled[i];
         let own_ok = !integer
@@ -268,6 +269,23 @@ mod tests {
         assert_eq!(repr, EnumRepr::Integer);
         let names: Vec<Option<&str>> = values.iter().map(|v| v.name.as_deref()).collect();
         assert_eq!(names, vec![Some("Lead"), Some("Deal"), Some("Spa")]);
+    }
+
+    #[test]
+    fn punctuation_values_are_named_by_rule() {
+        let b = bullets("Possible values:\n- `\"\"` — not set\n- `<=` — at most\n- `-` — none")
+            .unwrap();
+        assert_eq!(b[0].value, "");
+        let (_, values) = enum_values(&b, false).unwrap();
+        // Their own spelling names them (`naming::variant`: `Empty`, `LessOrEqual`, `Dash`).
+        let names: Vec<Option<&str>> = values.iter().map(|v| v.name.as_deref()).collect();
+        assert_eq!(names, [None, None, None]);
+        let b =
+            bullets("Possible values:\n- `$ #` — $ 1000\n- `# rub.` — 1000 rub\n- `€ #` — € 1000")
+                .unwrap();
+        let (_, values) = enum_values(&b, false).unwrap();
+        let names: Vec<Option<&str>> = values.iter().map(|v| v.name.as_deref()).collect();
+        assert_eq!(names, [None, None, None]);
     }
 
     #[test]

@@ -459,11 +459,12 @@ fn method_name_fault(name: &str) -> Option<String> {
                  trailing `.`)"
             ))
         } else if !seg.starts_with(|c: char| c.is_ascii_alphabetic())
-            || !seg.chars().all(|c| c.is_ascii_alphanumeric())
+            || !seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         {
             Some(format!(
-                "invalid method name `{name}`: segment `{seg}` must be ASCII letters and digits \
-                 starting with a letter (names look like `crm.calllist.add`)"
+                "invalid method name `{name}`: segment `{seg}` must be ASCII letters, digits and \
+                 `_`, starting with a letter (names look like `crm.calllist.add`, \
+                 `sonet_group.get`)"
             ))
         } else {
             None
@@ -511,6 +512,7 @@ fn check_method_names<'a>(input: &Input<'a>, out: &mut Vec<Diagnostic>) -> BTree
             methods.insert(&m.method, unit.file);
         }
     }
+    check_module_clashes(&sorted, out);
     let mut aliases: BTreeMap<&str, (&str, &Path)> = BTreeMap::new();
     for unit in &sorted {
         let m = unit.value;
@@ -549,6 +551,51 @@ fn check_method_names<'a>(input: &Input<'a>, out: &mut Vec<Diagnostic>) -> BTree
         }
     }
     duplicates
+}
+
+/// Two spellings of a method-name prefix that become one Rust module (`CATALOG.price` and
+/// `catalog.price`, `sonetGroup` and `sonet_group`): one module cannot hold both. Bitrix24
+/// matches method names ignoring case, so such names are usually one namespace spelled
+/// two ways in the docs.
+fn check_module_clashes(sorted: &[&Unit<'_, Method>], out: &mut Vec<Diagnostic>) {
+    // module path → (dotted prefix, its first method)
+    let mut seen: BTreeMap<Vec<String>, (String, &str)> = BTreeMap::new();
+    // Each pair of spellings is reported once (on the first method of the later one).
+    let mut reported: BTreeSet<(String, String)> = BTreeSet::new();
+    for unit in sorted {
+        let m = unit.value;
+        if method_name_fault(&m.method).is_some() {
+            continue;
+        }
+        let segs: Vec<&str> = m.method.split('.').collect();
+        let mods = naming::method_modules(&m.method);
+        for depth in 1..=segs.len() {
+            let prefix = segs[..depth].join(".");
+            let key = mods[..depth].to_vec();
+            match seen.get(&key) {
+                Some((other, first)) if *other != prefix => {
+                    if !reported.insert((prefix.clone(), other.clone())) {
+                        break;
+                    }
+                    Report::new(unit.file, unit.source, &m.method, out).error(
+                        &[PathSeg::key("method")],
+                        format!(
+                            "`{prefix}` (of `{}`) and `{other}` (of `{first}`) both become the \
+                             module `{}`; Bitrix24 matches method names ignoring case, so spell \
+                             the namespace one way",
+                            m.method,
+                            key.join("::")
+                        ),
+                    );
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    seen.insert(key, (prefix, &m.method));
+                }
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -667,6 +714,9 @@ fn check_fields(
     let mut wire: HashMap<&str, usize> = HashMap::new();
     let mut rust: HashMap<String, usize> = HashMap::new();
     let mut parsed = Vec::with_capacity(fields.len());
+    // Plain names that collide are told apart by rule (`naming::field_names`); only
+    // explicit `rust_name`s can still collide.
+    let names = naming::field_names(fields);
     for (i, f) in fields.iter().enumerate() {
         let at = join(prefix, PathSeg::item(i, f.name.as_str()));
         let ty = check_type_expr(r, &key(&at, "type"), &f.ty, scope);
@@ -682,7 +732,7 @@ fn check_fields(
             );
         } else {
             wire.insert(&f.name, i);
-            let rust_name = naming::field_of(f);
+            let rust_name = names.get(i).cloned().unwrap_or_default();
             if let Some(&first) = rust.get(&rust_name) {
                 let other_name = fields.get(first).map_or("", |o| o.name.as_str());
                 let other = r.place(&join(prefix, PathSeg::item(first, other_name)));
@@ -691,7 +741,7 @@ fn check_fields(
                     format!(
                         "{what}s `{other_name}` ({other}) and `{}` ({}) both become the Rust \
                          name `{rust_name}`, and one struct cannot have two fields of that name; \
-                         give one of them a `rust_name`",
+                         change one of their `rust_name`s",
                         f.name,
                         r.place(&at)
                     ),
@@ -888,9 +938,104 @@ fn check_type_def(r: &mut Report<'_, '_>, at: &[PathSeg], def: &TypeDef, scope: 
     }
     if let Some(fields) = &def.fields {
         check_fields(r, &key(at, "fields"), "field", fields, scope);
+        check_infinite_size(r, at, def, scope);
     }
     if let Some(values) = &def.values {
         check_enum_values(r, &key(at, "values"), def, values);
+    }
+}
+
+/// The named type a field holds directly, i.e. inline in the struct: `T` or `T | null`
+/// (an `Option<T>` is no indirection), but not `T[]` or `map<T>` (heap-allocated).
+fn held_inline(ty: &TypeExpr) -> Option<&str> {
+    match ty {
+        TypeExpr::Named(n) => Some(n),
+        TypeExpr::Nullable(t) => held_inline(t),
+        _ => None,
+    }
+}
+
+/// A type that holds itself inline, through a chain of fields none of which is an array
+/// or a map, has infinite size: no finite JSON value fits it, and Rust cannot lay it out
+/// (E0072). Such a spec is always a mistake (all cases in the pinned docs are a field
+/// typed with its own type by a misread `*.fields` answer), so it is refused rather than
+/// boxed; a real tree nests a list (`children: T[]`) or a map. Reported once per cycle, on
+/// the type of the cycle that sorts first.
+fn check_infinite_size(
+    r: &mut Report<'_, '_>,
+    at: &[PathSeg],
+    def: &TypeDef,
+    scope: Scope<'_, '_>,
+) {
+    // Where a name resolves from a type: local types see local then shared ones,
+    // shared types only shared ones.
+    let resolve = |name: &str, from_shared: bool| -> Option<(&TypeInfo<'_>, bool)> {
+        let local = (!from_shared)
+            .then(|| scope.local.and_then(|l| l.get(name)))
+            .flatten();
+        match local {
+            Some(info) => Some((info, false)),
+            None => scope.shared.get(name).map(|info| (info, true)),
+        }
+    };
+    let Some((start, start_shared)) = resolve(&def.name, false) else {
+        return;
+    };
+    if !std::ptr::eq(start.def, def) {
+        return; // a duplicate definition, reported elsewhere
+    }
+    // Depth-first over inline fields: (type, whether shared, the (type, field) path to it).
+    type Step<'t, 'a> = (&'t TypeInfo<'a>, bool, Vec<(&'a str, &'a str)>);
+    let mut stack: Vec<Step<'_, '_>> = vec![(start, start_shared, Vec::new())];
+    let mut seen: BTreeSet<(&str, bool)> = BTreeSet::new();
+    while let Some((info, shared, path)) = stack.pop() {
+        for (f, ty) in info.typed_fields() {
+            let Some(next) = ty.and_then(held_inline) else {
+                continue;
+            };
+            let Some((next_info, next_shared)) = resolve(next, shared) else {
+                continue;
+            };
+            let mut chain = path.clone();
+            chain.push((info.def.name.as_str(), f.name.as_str()));
+            if std::ptr::eq(next_info.def, def) {
+                if chain.iter().any(|(t, _)| *t < def.name.as_str()) {
+                    return; // reported on the type of the cycle that sorts first
+                }
+                let (_, first_field) = chain[0];
+                let index = def
+                    .fields
+                    .iter()
+                    .flatten()
+                    .position(|x| x.name == first_field)
+                    .unwrap_or(0);
+                let route: Vec<String> = chain
+                    .iter()
+                    .map(|(t, f)| format!("`{t}.{f}`"))
+                    .chain([format!("`{}`", def.name)])
+                    .collect();
+                r.error(
+                    &key(
+                        &join(&key(at, "fields"), PathSeg::item(index, first_field)),
+                        "type",
+                    ),
+                    format!(
+                        "type `{}` has infinite size: {} holds a `{}` inside itself with no \
+                         array or map on the way, so no finite value fits it (Rust: E0072); \
+                         a list of nested items is `{}[]`, and a field typed with its own \
+                         type is usually a misread `*.fields` answer",
+                        def.name,
+                        route.join(" → "),
+                        def.name,
+                        def.name
+                    ),
+                );
+                return;
+            }
+            if seen.insert((next_info.def.name.as_str(), next_shared)) {
+                stack.push((next_info, next_shared, chain));
+            }
+        }
     }
 }
 
@@ -995,17 +1140,8 @@ fn variant_name(
         Some(n) => format!("name `{n}`"),
         None => format!("value `{}`", v.value),
     };
-    if !base.chars().any(|c| c.is_ascii_alphanumeric()) {
-        r.error(
-            at,
-            format!(
-                "{from} has no ASCII letters or digits to make a Rust variant name from; give \
-                 the value a `name`"
-            ),
-        );
-        return None;
-    }
-    let variant = naming::type_name(base);
+    // A value without letters or digits is spelled out by rule (`<=` → `LessOrEqual`).
+    let variant = naming::variant(base);
     if !is_ascii_ident(&variant) {
         r.error(
             at,
@@ -1459,10 +1595,66 @@ fn check_response_example(
         return;
     }
     if let Some(ty) = result
-        && let Err(m) = (Fit { scope }).value(res, ty, "$.result")
+        && let Err(m) = (Fit { scope })
+            .value(res, ty, "$.result")
+            .and_then(|()| disjoint_result(res, ty, scope))
     {
         r.error(&json_at, m);
     }
+}
+
+/// A result whose documented fields all miss from its own example: the sign of a wrapper
+/// key the spec does not model (`{"item": {...}}`) or a mistyped result. Checked for an
+/// object type and a list of one, when the example has keys at all.
+fn disjoint_result(res: &Value, ty: &TypeExpr, scope: Scope<'_, '_>) -> Result<(), String> {
+    let (name, objects, path): (&str, Vec<&serde_json::Map<String, Value>>, &str) =
+        match strip_null(ty) {
+            TypeExpr::Named(n) => (n, res.as_object().into_iter().collect(), "$.result"),
+            TypeExpr::Array(inner) => match strip_null(inner) {
+                TypeExpr::Named(n) => (
+                    n,
+                    match res {
+                        Value::Array(items) => items.iter().filter_map(Value::as_object).collect(),
+                        Value::Object(o) => o.values().filter_map(Value::as_object).collect(),
+                        _ => Vec::new(),
+                    },
+                    "$.result[*]",
+                ),
+                _ => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+    let Some(fields) = scope
+        .get(name)
+        .filter(|i| !i.is_malformed())
+        .and_then(|i| i.def.fields.as_ref())
+        .filter(|f| !f.is_empty())
+    else {
+        return Ok(());
+    };
+    // User fields (`UF_*`) belong to every entity and live in `extra()`: an example that
+    // selects only those says nothing about the type.
+    let keys: BTreeSet<&str> = objects
+        .iter()
+        .flat_map(|o| o.keys().map(String::as_str))
+        .filter(|k| !k.starts_with("UF_"))
+        .collect();
+    if keys.is_empty() || fields.iter().any(|f| keys.contains(f.name.as_str())) {
+        return Ok(());
+    }
+    let documented: Vec<&str> = fields.iter().map(|f| f.name.as_str()).take(8).collect();
+    let more = if fields.len() > documented.len() {
+        ", ..."
+    } else {
+        ""
+    };
+    Err(format!(
+        "{path}: none of the fields of `{name}` ({}{more}) occurs in the example, whose keys \
+         are {}; the result is probably wrapped in a key the spec does not model or typed \
+         wrongly: fix `result.type` (or set `skip_round_trip` with the reason)",
+        ticked(documented),
+        ticked(keys.iter().copied().take(8))
+    ))
 }
 
 /// `$.key` or `$["odd key"]`.
@@ -1500,7 +1692,7 @@ fn describe(v: &Value) -> String {
 /// | `double` | a number, or a string holding a finite one |
 /// | `boolean` | `true`/`false`, `"Y"`/`"N"`, `"y"`/`"n"`, `1`/`0`, `"1"`/`"0"`, `"true"`/`"false"` |
 /// | `string`, `char`, `date`, `datetime` | a string, or a number (taken as its text) |
-/// | `object`, `map<T>` | an object, or an array (keyed by index; `[]` is empty) |
+/// | `object`, `map<T>` | an object, or `[]` (PHP's empty array); never a non-empty array |
 /// | `T[]` | an array, or an object's values (PHP arrays) |
 /// | `file` | the array `[name, base64 content]` |
 /// | `any` | anything |
@@ -1539,6 +1731,8 @@ impl Fit<'_, '_> {
                     mismatch()
                 }
             }
+            // A non-empty array is a list: it never passes as a map (nor as `object`).
+            TypeExpr::Map(_) if v.as_array().is_some_and(|a| !a.is_empty()) => mismatch(),
             TypeExpr::Array(inner) | TypeExpr::Map(inner) => match v {
                 Value::Array(items) => items
                     .iter()
@@ -1669,7 +1863,7 @@ fn scalar_fits(s: Scalar, v: &Value) -> bool {
         Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime => {
             v.is_string() || v.is_number()
         }
-        Scalar::Object => v.is_object() || v.is_array(),
+        Scalar::Object => v.is_object() || v.as_array().is_some_and(Vec::is_empty),
         Scalar::File => v
             .as_array()
             .is_some_and(|a| a.len() == 2 && a.iter().all(Value::is_string)),
@@ -1718,22 +1912,6 @@ fn expected_event_file(e: &Event) -> Option<String> {
 /// Events defined twice (names compared ignoring ASCII case, as deliveries are matched)
 /// or colliding in Rust; returns the files reported as duplicates.
 fn check_event_names<'a>(input: &Input<'a>, out: &mut Vec<Diagnostic>) -> BTreeSet<&'a Path> {
-    if !input.events.is_empty() {
-        for unit in &input.methods {
-            let m = unit.value;
-            let first = m.method.split('.').next().unwrap_or("");
-            if naming::module(first) == "events" {
-                Report::new(unit.file, unit.source, &m.method, out).error(
-                    &[PathSeg::key("method")],
-                    format!(
-                        "method `{}` would live in the module `events`, which holds the \
-                         spec's inbound events; the two cannot share it",
-                        m.method
-                    ),
-                );
-            }
-        }
-    }
     let mut by_name: BTreeMap<String, (&str, &Path)> = BTreeMap::new();
     let mut by_rust: BTreeMap<String, (&str, &Path)> = BTreeMap::new();
     let mut duplicates = BTreeSet::new();
@@ -2161,17 +2339,51 @@ mod tests {
     fn method_names() {
         assert_eq!(method_name_fault("crm.calllist.add"), None);
         assert_eq!(method_name_fault("user"), None);
+        assert_eq!(method_name_fault("sonet_group.user.add"), None);
+        assert_eq!(method_name_fault("im.v2.Chat.get"), None);
         for bad in [
             "",
             "crm..add",
             ".crm",
             "crm.",
             "1crm.add",
-            "crm.add_item",
+            "crm._item",
             "crm.ad d",
         ] {
             assert!(method_name_fault(bad).is_some(), "{bad}");
         }
+    }
+
+    #[test]
+    fn module_clashes() {
+        let d = Files::new()
+            .method("catalog.price.add", RESULT_INT)
+            .method_at(
+                "methods/CATALOG/CATALOG.price.get.yaml",
+                "CATALOG.price.get",
+                RESULT_INT,
+            )
+            .run();
+        assert_one(
+            &d,
+            "`catalog` (of `catalog.price.add`) and `CATALOG` (of `CATALOG.price.get`) both become the module `catalog`",
+        );
+        let d = Files::new()
+            .method("sonet_group.get", RESULT_INT)
+            .method("sonetGroup.list", RESULT_INT)
+            .run();
+        assert_one(&d, "both become the module `sonet_group`");
+        // One report per pair of spellings, however many methods share them.
+        let d = Files::new()
+            .method("catalog.price.add", RESULT_INT)
+            .method("catalog.price.list", RESULT_INT)
+            .method_at(
+                "methods/CATALOG/CATALOG.price.get.yaml",
+                "CATALOG.price.get",
+                RESULT_INT,
+            )
+            .run();
+        assert_eq!(d.len(), 1, "{d:#?}");
     }
 
     #[test]
@@ -2256,8 +2468,18 @@ mod tests {
 
         let d = one(&format!("{ENUM_PARAM}  fields: []\n"));
         assert_eq!(d, Vec::<String>::new());
-        let d = one(&format!("{ENUM_PARAM}  values:\n  - value: '-'\n"));
-        assert_one(&d, "value `-` has no ASCII letters or digits");
+        // Values without letters or digits are spelled out by rule (`naming::symbol_name`).
+        let d = one(&format!(
+            "{ENUM_PARAM}  values:\n  - value: '-'\n  - value: '<='\n  - value: ''\n"
+        ));
+        assert_eq!(d, Vec::<String>::new());
+        let d = one(&format!(
+            "{ENUM_PARAM}  values:\n  - value: '-'\n  - value: Dash\n"
+        ));
+        assert_one(
+            &d,
+            "values `-` (types › T › values › -, line 17) and `Dash`",
+        );
         let d = one(&format!(
             "{ENUM_PARAM}  values:\n  - value: '-'\n    name: Dash\n"
         ));
@@ -2298,10 +2520,26 @@ mod tests {
         let rest = "result:\n  type: R\ntypes:\n- name: R\n  fields:\n  - name: S\n    type: S[]\n- name: S\n  values:\n  - value: A\n";
         assert_eq!(one(rest), Vec::<String>::new());
         // Two types referring to each other but unreached: both unused.
-        let rest = "result:\n  type: integer\ntypes:\n- name: A\n  fields:\n  - name: B\n    type: B\n- name: B\n  fields:\n  - name: A\n    type: A | null\n";
+        let rest = "result:\n  type: integer\ntypes:\n- name: A\n  fields:\n  - name: B\n    type: B[]\n- name: B\n  fields:\n  - name: A\n    type: A | null\n";
         let d = one(rest);
         assert_eq!(d.len(), 2, "{d:#?}");
         assert!(d.iter().all(|x| x.contains("unused type")));
+    }
+
+    #[test]
+    fn infinite_size() {
+        // A tree nests a list: fine.
+        let tree = "result:\n  type: Node\ntypes:\n- name: Node\n  fields:\n  - name: children\n    type: Node[]\n  - name: byId\n    type: map<Node>\n";
+        assert_eq!(one(tree), Vec::<String>::new());
+        // A field holding its own type, even optional or nullable: refused.
+        let own = "result:\n  type: Desc\ntypes:\n- name: Desc\n  fields:\n  - name: title\n    type: string\n  - name: type\n    type: Desc | null\n";
+        assert_one(
+            &one(own),
+            "crm.item.list › types › Desc › fields › type › type: type `Desc` has infinite size: `Desc.type` → `Desc` holds a `Desc` inside itself",
+        );
+        // A cycle through two types: reported once, on the one that sorts first.
+        let two = "result:\n  type: B\ntypes:\n- name: B\n  fields:\n  - name: a\n    type: A\n- name: A\n  fields:\n  - name: b\n    type: B\n    required: true\n";
+        assert_one(&one(two), "type `A` has infinite size: `A.b` → `B.a` → `A`");
     }
 
     #[test]
@@ -2333,7 +2571,12 @@ mod tests {
         let d = one(
             "params:\n- name: ownerTypeId\n  type: string\n- name: OWNER_TYPE_ID\n  type: string\nresult:\n  type: integer\n",
         );
-        assert_one(&d, "both become the Rust name `owner_type_id`");
+        // Plain names that collide are resolved by rule; explicit `rust_name`s are not.
+        assert_eq!(d, Vec::<String>::new());
+        let d = one(
+            "params:\n- name: A\n  rust_name: x\n  type: string\n- name: B\n  rust_name: x\n  type: string\nresult:\n  type: integer\n",
+        );
+        assert_one(&d, "both become the Rust name `x`");
     }
 
     #[test]
@@ -2515,9 +2758,7 @@ mod tests {
             ("char", "\"Y\""),
             ("object", "{}"),
             ("object", "[]"),
-            ("object", "[1, \"a\"]"),
             ("map<integer>", "[]"),
-            ("map<integer>", "[\"1\", 2]"),
             ("map<integer>", "{\"a\": \"1\"}"),
             ("integer[]", "[1, \"2\"]"),
             ("integer[]", "{\"0\": 1, \"1\": \"2\"}"),
@@ -2547,7 +2788,17 @@ mod tests {
             ("date", "true", "expected date"),
             ("string", "{}", "found an object"),
             ("object", "\"x\"", "expected object"),
-            ("map<integer>", "[\"x\"]", "$.result[0]: expected integer"),
+            // A non-empty array never passes as an object (strict round trips).
+            (
+                "object",
+                "[1, \"a\"]",
+                "$.result: expected object, found an array",
+            ),
+            (
+                "map<integer>",
+                "[\"1\", 2]",
+                "$.result: expected map<integer>, found an array",
+            ),
             ("integer[]", "[1, \"x\"]", "$.result[1]: expected integer"),
             (
                 "integer[]",
@@ -2660,6 +2911,35 @@ mod tests {
     }
 
     #[test]
+    fn result_disjoint_from_its_example() {
+        let with = |ty: &str, json: &str| {
+            one(&format!(
+                "result:\n  type: {ty}\ntypes:\n- name: Deal\n  fields:\n  - name: ID\n    type: integer\n  - name: TITLE\n    type: string\nexamples:\n  response:\n  - json: '{json}'\n"
+            ))
+        };
+        // A wrapper key the spec does not model.
+        assert_one(
+            &with("Deal", r#"{"result": {"item": {"ID": 1}}}"#),
+            "$.result: none of the fields of `Deal` (`ID`, `TITLE`) occurs in the example, whose keys are `item`;",
+        );
+        assert_one(
+            &with("Deal[]", r#"{"result": [{"id": 1, "title": "x"}]}"#),
+            "$.result[*]: none of the fields of `Deal` (`ID`, `TITLE`) occurs in the example, whose keys are `id`, `title`;",
+        );
+        // One documented field is enough; empty results say nothing.
+        assert_eq!(
+            with("Deal", r#"{"result": {"ID": 1, "X": 2}}"#),
+            Vec::<String>::new()
+        );
+        assert_eq!(with("Deal", r#"{"result": {}}"#), Vec::<String>::new());
+        assert_eq!(with("Deal[]", r#"{"result": []}"#), Vec::<String>::new());
+        assert_eq!(
+            with("Deal[]", r#"{"result": [{"UF_CRM_1": 1}]}"#),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
     fn suggestions() {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
@@ -2757,11 +3037,12 @@ mod tests {
             )
             .run();
         assert_one(&d, "invalid method name `event..bind`");
+        // A method `events.*` lives in `bitrix24::events_` (`naming::top_module`).
         let d = Files::new()
             .method("events.list", RESULT_INT)
             .event_at(None, &event_yaml(""))
             .run();
-        assert_one(&d, "would live in the module `events`");
+        assert_eq!(d, Vec::<String>::new());
     }
 
     #[test]

@@ -182,12 +182,16 @@ fn delivery(json: &str, expected: fn(&bitrix24::events::Event) -> bool) {
 }
 #[test]
 #[cfg(feature = "ai")]
-fn ai_engine_list() {
+fn ai_engine_list_request_1() {
     request::<
         bitrix24::ai::engine::list::List,
     >(
         "{\n    \"filter\": {\n      \"=CATEGORY\": \"text\"\n    },\n    \"limit\": 2\n  }",
     );
+}
+#[test]
+#[cfg(feature = "ai")]
+fn ai_engine_list_response_1() {
     response::<
         bitrix24::ai::engine::list::List,
     >(
@@ -196,27 +200,39 @@ fn ai_engine_list() {
 }
 #[test]
 #[cfg(feature = "ai")]
-fn ai_engine_register() {
+fn ai_engine_register_request_1() {
     request::<
         bitrix24::ai::engine::register::Register,
     >(
         "{\n    \"name\": \"Acme GPT\",\n    \"code\": \"acme_gpt\",\n    \"category\": \"text\",\n    \"completions_url\": \"https://api.example.com/bitrix24/ai/completions\",\n    \"settings\": {\n      \"code_alias\": \"ChatGPT\",\n      \"model_context_type\": \"token\",\n      \"model_context_limit\": 15666\n    }\n  }",
     );
+}
+#[test]
+#[cfg(feature = "ai")]
+fn ai_engine_register_response_1() {
     response::<
         bitrix24::ai::engine::register::Register,
     >(
         "{\n    \"result\": 12,\n    \"time\": {\n        \"start\": 1774078200,\n        \"finish\": 1774078200.315271,\n        \"duration\": 0.31527090072631836,\n        \"processing\": 0.02,\n        \"date_start\": \"2026-03-20T09:50:00+02:00\",\n        \"date_finish\": \"2026-03-20T09:50:00+02:00\",\n        \"operating_reset_at\": 1774078800,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "ai")]
+fn ai_engine_register_error_1() {
     error(
         "{\n    \"error\": \"ENGINE_REGISTER_ERROR_CODE_UNIQUE\",\n    \"error_description\": \"A record with this `code` already exists.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "ai")]
-fn ai_engine_unregister() {
+fn ai_engine_unregister_request_1() {
     request::<
         bitrix24::ai::engine::unregister::Unregister,
     >("{\n    \"code\": \"acme_gpt\"\n  }");
+}
+#[test]
+#[cfg(feature = "ai")]
+fn ai_engine_unregister_response_1() {
     response::<
         bitrix24::ai::engine::unregister::Unregister,
     >(
@@ -225,838 +241,1290 @@ fn ai_engine_unregister() {
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_activity_add() {
+fn bizproc_activity_add_request_1() {
     request::<
         bitrix24::bizproc::activity::add::Add,
     >(
         "{\"CODE\":\"md5_action\",\"HANDLER\":\"https://your_domain/ping.php\",\"AUTH_USER_ID\":1,\"USE_SUBSCRIPTION\":\"Y\",\"NAME\":{\"de\":\"MD5 Generator\",\"en\":\"MD5 generator\"},\"DESCRIPTION\":{\"de\":\"Die Aktion gibt den MD5-Hash des Eingabeparameters zurück\",\"en\":\"Activity returns MD5 hash of input parameter\"},\"PROPERTIES\":{\"inputString\":{\"Name\":{\"de\":\"Eingabestring\",\"en\":\"Input string\"},\"Description\":{\"de\":\"Geben Sie den String ein, den Sie hashen möchten\",\"en\":\"Input string for hashing\"},\"Type\":\"string\",\"Required\":\"Y\",\"Multiple\":\"N\",\"Default\":\"{=Document:NAME}\"}},\"RETURN_PROPERTIES\":{\"outputString\":{\"Name\":{\"de\":\"MD5\",\"en\":\"MD5\"},\"Type\":\"string\",\"Multiple\":\"N\",\"Default\":null}},\"DOCUMENT_TYPE\":[\"lists\",\"BizprocDocument\",\"iblock_164\"],\"FILTER\":{\"INCLUDE\":[[\"lists\"]]}}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_activity_add_response_1() {
     response::<
         bitrix24::bizproc::activity::add::Add,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1738148752.692647,\n        \"finish\": 1738148752.749058,\n        \"duration\": 0.056411027908325195,\n        \"processing\": 0.018677949905395508,\n        \"date_start\": \"2025-01-29T14:05:52+01:00\",\n        \"date_finish\": \"2025-01-29T14:05:52+01:00\",\n        \"operating_reset_at\": 1738149352,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_activity_add_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ACTIVITY_VALIDATION_FAILURE\",\n    \"error_description\": \"Empty activity code!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_activity_delete() {
+fn bizproc_activity_delete_request_1() {
     request::<bitrix24::bizproc::activity::delete::Delete>("{\"CODE\":\"md5_action\"}");
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_activity_delete_response_1() {
     response::<
         bitrix24::bizproc::activity::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1738150149.8462,\n        \"finish\": 1738150149.8894911,\n        \"duration\": 0.043291091918945312,\n        \"processing\": 0.0053689479827880859,\n        \"date_start\": \"2025-01-29T14:29:09+01:00\",\n        \"date_finish\": \"2025-01-29T14:29:09+01:00\",\n        \"operating_reset_at\": 1738150749,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_activity_delete_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ACTIVITY_NOT_FOUND\",\n    \"error_description\": \"Activity or Automation rule not found!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_activity_list() {
+fn bizproc_activity_list_request_1() {
     request::<bitrix24::bizproc::activity::list::List>("{}");
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_activity_list_response_1() {
     response::<
         bitrix24::bizproc::activity::list::List,
     >(
         "{\n    \"result\": [\n        \"md5_action\",\n        \"doc_action\"\n    ],\n    \"time\": {\n        \"start\": 1738151724.710429,\n        \"finish\": 1738151724.7319269,\n        \"duration\": 0.021497964859008789,\n        \"processing\": 0.0011229515075683594,\n        \"date_start\": \"2025-01-29T14:55:24+01:00\",\n        \"date_finish\": \"2025-01-29T14:55:24+01:00\",\n        \"operating_reset_at\": 1738152324,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_activity_list_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_activity_log() {
+fn bizproc_activity_log_request_1() {
     request::<
         bitrix24::bizproc::activity::log::Log,
     >(
         "{\"EVENT_TOKEN\":\"55c1dc1c3f0d75.78875596|A51601_82584_96831_81132|hsyUws1j4XiwqPqN45eH66CcQtEvpUIP.47dd5d888e8e549d2c984713e12a4268e6e87d0208ca1f093ba1075e77f92e90\",\"LOG_MESSAGE\":\"Please wait for answer!\"}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_activity_log_response_1() {
     response::<
         bitrix24::bizproc::activity::log::Log,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1738152146.805903,\n        \"finish\": 1738152146.844209,\n        \"duration\": 0.03830695152282715,\n        \"processing\": 0.0035429000854492188,\n        \"date_start\": \"2025-01-29T15:02:26+01:00\",\n        \"date_finish\": \"2025-01-29T15:02:26+01:00\",\n        \"operating_reset_at\": 1738152746,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_activity_log_error_1() {
     error(
         "{\n    \"error\": \"ERROR_EMPTY_LOG_MESSAGE\",\n    \"error_description\": \"Empty log message!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_activity_update() {
+fn bizproc_activity_update_request_1() {
     request::<
         bitrix24::bizproc::activity::update::Update,
     >(
         "{\"CODE\":\"action_test_code\",\"FIELDS\":{\"AUTH_USER_ID\":1,\"USE_SUBSCRIPTION\":\"N\",\"FILTER\":{\"INCLUDE\":[[\"lists\"],[\"crm\",\"CCrmDocumentDeal\"]]}}}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_activity_update_response_1() {
     response::<
         bitrix24::bizproc::activity::update::Update,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1738149954.2918739,\n        \"finish\": 1738149954.4590819,\n        \"duration\": 0.16720795631408691,\n        \"processing\": 0.017282962799072266,\n        \"date_start\": \"2025-01-29T14:25:54+01:00\",\n        \"date_finish\": \"2025-01-29T14:25:54+01:00\",\n        \"operating_reset_at\": 1738150554,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_activity_update_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ACTIVITY_VALIDATION_FAILURE\",\n    \"error_description\": \"Wrong properties array!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_event_send() {
+fn bizproc_event_send_request_1() {
     request::<
         bitrix24::bizproc::event::send::Send,
     >(
         "{\"EVENT_TOKEN\":\"55c1dc1c3f0d75.78875596|A51601_82584_96831_81132|hsyUws1j4XiwqPqN45eH66CcQtEvpUIP.47dd5d888e8e549d2c984713e12a4268e6e87d0208ca1f093ba1075e77f92e90\",\"RETURN_VALUES\":{\"outputString\":\"846c55d14f552180874a628d2615e285\"}}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_event_send_response_1() {
     response::<
         bitrix24::bizproc::event::send::Send,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1738152544.203554,\n        \"finish\": 1738152544.248411,\n        \"duration\": 0.044857025146484375,\n        \"processing\": 0.0039920806884765625,\n        \"date_start\": \"2025-01-29T15:09:04+01:00\",\n        \"date_finish\": \"2025-01-29T15:09:04+01:00\",\n        \"operating_reset_at\": 1738153144,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_event_send_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_robot_add() {
+fn bizproc_robot_add_request_1() {
     request::<
         bitrix24::bizproc::robot::add::Add,
     >(
         "{\"CODE\":\"test_robot\",\"HANDLER\":\"https://your_domain/robot.php\",\"AUTH_USER_ID\":1,\"USE_SUBSCRIPTION\":\"Y\",\"NAME\":\"Send Message\",\"PROPERTIES\":{\"datetime\":{\"Name\":\"When\",\"Type\":\"datetime\"},\"text\":{\"Name\":\"Text\",\"Type\":\"text\"},\"user\":{\"Name\":\"To\",\"Type\":\"user\",\"Default\":\"Author;\"}},\"FILTER\":{\"INCLUDE\":[[\"crm\",\"CCrmDocumentDeal\"],[\"crm\",\"CCrmDocumentLead\"]]}}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_robot_add_response_1() {
     response::<
         bitrix24::bizproc::robot::add::Add,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1738148752.692647,\n        \"finish\": 1738148752.749058,\n        \"duration\": 0.056411027908325195,\n        \"processing\": 0.018677949905395508,\n        \"date_start\": \"2025-01-29T14:05:52+01:00\",\n        \"date_finish\": \"2025-01-29T14:05:52+01:00\",\n        \"operating_reset_at\": 1738149352,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_robot_add_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ACTIVITY_VALIDATION_FAILURE\",\n    \"error_description\": \"Empty activity code!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_robot_delete() {
+fn bizproc_robot_delete_request_1() {
     request::<bitrix24::bizproc::robot::delete::Delete>("{\"CODE\":\"test_robot\"}");
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_robot_delete_response_1() {
     response::<
         bitrix24::bizproc::robot::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1738150149.8462,\n        \"finish\": 1738150149.8894911,\n        \"duration\": 0.043291091918945312,\n        \"processing\": 0.0053689479827880859,\n        \"date_start\": \"2025-01-29T14:29:09+01:00\",\n        \"date_finish\": \"2025-01-29T14:29:09+01:00\",\n        \"operating_reset_at\": 1738150749,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_robot_delete_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ACTIVITY_NOT_FOUND\",\n    \"error_description\": \"Activity or Robot not found!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_robot_list() {
+fn bizproc_robot_list_request_1() {
     request::<bitrix24::bizproc::robot::list::List>("{}");
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_robot_list_response_1() {
     response::<
         bitrix24::bizproc::robot::list::List,
     >(
         "{\n    \"result\": [\n        \"test_robot\",\n        \"sms_robot\"\n    ],\n    \"time\": {\n        \"start\": 1738151724.710429,\n        \"finish\": 1738151724.7319269,\n        \"duration\": 0.021497964859008789,\n        \"processing\": 0.0011229515075683594,\n        \"date_start\": \"2025-01-29T14:55:24+01:00\",\n        \"date_finish\": \"2025-01-29T14:55:24+01:00\",\n        \"operating_reset_at\": 1738152324,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_robot_list_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_robot_update() {
+fn bizproc_robot_update_request_1() {
     request::<
         bitrix24::bizproc::robot::update::Update,
     >(
         "{\"CODE\":\"test_robot\",\"FIELDS\":{\"NAME\":\"Send message to author\",\"USE_SUBSCRIPTION\":\"N\",\"FILTER\":{\"INCLUDE\":[[\"crm\",\"CCrmDocumentDeal\"]]}}}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_robot_update_response_1() {
     response::<
         bitrix24::bizproc::robot::update::Update,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1738149954.2918739,\n        \"finish\": 1738149954.4590819,\n        \"duration\": 0.16720795631408691,\n        \"processing\": 0.017282962799072266,\n        \"date_start\": \"2025-01-29T14:25:54+01:00\",\n        \"date_finish\": \"2025-01-29T14:25:54+01:00\",\n        \"operating_reset_at\": 1738150554,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_robot_update_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ACTIVITY_VALIDATION_FAILURE\",\n    \"error_description\": \"Wrong properties array!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_task_complete() {
+fn bizproc_task_complete_request_1() {
     request::<
         bitrix24::bizproc::task::complete::Complete,
     >(
         "{\"TASK_ID\":1501,\"STATUS\":3,\"COMMENT\":\"Added\",\"FIELDS\":{\"contractor\":\"C_607\",\"phone_number\":\"+19991234567\"}}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_task_complete_response_1() {
     response::<
         bitrix24::bizproc::task::complete::Complete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1738746693.9218969,\n        \"finish\": 1738746694.1367991,\n        \"duration\": 0.21490216255187988,\n        \"processing\": 0.19237995147705078,\n        \"date_start\": \"2025-02-05T12:11:33+01:00\",\n        \"date_finish\": \"2025-02-05T12:11:34+01:00\",\n        \"operating_reset_at\": 1738747293,\n        \"operating\": 0.19236207008361816\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_task_complete_error_1() {
     error(
         "{\n    \"error\": \"ERROR_TASK_VALIDATION\",\n    \"error_description\": \"incorrect STATUS\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_task_delegate() {
+fn bizproc_task_delegate_request_1() {
     request::<
         bitrix24::bizproc::task::delegate::Delegate,
     >("{\"TASK_IDS\":[1128,1129,1130],\"FROM_USER_ID\":15,\"TO_USER_ID\":37}");
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_task_delegate_response_1() {
     response::<
         bitrix24::bizproc::task::delegate::Delegate,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1748526089.625516,\n        \"finish\": 1748526089.656787,\n        \"duration\": 0.03127098083496094,\n        \"processing\": 0.008746147155761719,\n        \"date_start\": \"2025-05-29T16:41:29+02:00\",\n        \"date_finish\": \"2025-05-29T16:41:29+02:00\",\n        \"operating_reset_at\": 1748526689,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_task_delegate_error_1() {
     error(
         "{\n    \"error\": \"ERROR_INVALID_USER_ID\",\n    \"error_description\": \"Invalid FROM_USER_ID\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_task_list() {
+fn bizproc_task_list_request_1() {
     request::<
         bitrix24::bizproc::task::list::List,
     >(
         "{\"SELECT\":[\"ID\",\"WORKFLOW_ID\",\"DOCUMENT_NAME\",\"DESCRIPTION\",\"NAME\",\"MODIFIED\",\"WORKFLOW_STARTED\",\"WORKFLOW_STARTED_BY\",\"OVERDUE_DATE\",\"WORKFLOW_TEMPLATE_ID\",\"WORKFLOW_TEMPLATE_NAME\",\"WORKFLOW_STATE\",\"STATUS\",\"USER_ID\",\"USER_STATUS\",\"MODULE_ID\",\"ENTITY\",\"DOCUMENT_ID\",\"ACTIVITY\",\"ACTIVITY_NAME\",\"DOCUMENT_URL\",\"PARAMETERS\"],\"ORDER\":{\"ID\":\"DESC\"},\"FILTER\":{\"USER_ID\":1,\"STATUS\":0,\"ACTIVITY\":\"RequestInformationOptionalActivity\"}}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_task_list_response_1() {
     response::<
         bitrix24::bizproc::task::list::List,
     >(
         "{\n    \"result\": [\n        {\n            \"ENTITY\": \"BizprocDocument\",\n            \"DOCUMENT_ID\": \"2249\",\n            \"ID\": \"1477\",\n            \"WORKFLOW_ID\": \"67a2ffdb2c57a3.35276854\",\n            \"DOCUMENT_NAME\": \"Partner Conference\",\n            \"DESCRIPTION\": \"\",\n            \"NAME\": \"Add Contractor Information\",\n            \"MODIFIED\": \"2025-02-05T09:06:19+02:00\",\n            \"WORKFLOW_STARTED\": \"2025-02-05T09:06:19+02:00\",\n            \"WORKFLOW_STARTED_BY\": \"1\",\n            \"OVERDUE_DATE\": null,\n            \"WORKFLOW_TEMPLATE_ID\": \"565\",\n            \"WORKFLOW_TEMPLATE_NAME\": \"Event Organization\",\n            \"WORKFLOW_STATE\": \"Waiting for Additional Information\",\n            \"STATUS\": \"0\",\n            \"USER_ID\": \"1\",\n            \"USER_STATUS\": \"0\",\n            \"MODULE_ID\": \"lists\",\n            \"ACTIVITY\": \"RequestInformationActivity\",\n            \"ACTIVITY_NAME\": \"A3651_68033_56029_16413\",\n            \"PARAMETERS\": {\n                \"CommentLabel\": \"Comment\",\n                \"CommentRequired\": \"Y\",\n                \"ShowComment\": \"Y\",\n                \"StatusOkLabel\": \"Save Result\",\n                \"Fields\": [\n                    {\n                        \"Id\": \"contractor\",\n                        \"Type\": \"E:ECrm\",\n                        \"Name\": \"Contractor\",\n                        \"Description\": \"Who performs the work\",\n                        \"Multiple\": false,\n                        \"Required\": true,\n                        \"Options\": {\n                            \"LEAD\": \"N\",\n                            \"CONTACT\": \"Y\",\n                            \"COMPANY\": \"Y\",\n                            \"DEAL\": \"N\",\n                            \"SMART_INVOICE\": \"N\",\n                            \"DYNAMIC_136\": \"N\",\n                            \"DYNAMIC_1038\": \"N\"\n                        },\n                        \"Settings\": null,\n                        \"Default\": [\n                            \"C_607\"\n                        ]\n                    },\n                    {\n                        \"Id\": \"phone_number\",\n                        \"Type\": \"string\",\n                        \"Name\": \"Phone Number\",\n                        \"Description\": \"\",\n                        \"Multiple\": false,\n                        \"Required\": true,\n                        \"Options\": null,\n                        \"Settings\": null,\n                        \"Default\": \"\"\n                    }\n                ]\n            },\n            \"DOCUMENT_URL\": \"/bizproc/processes/?livefeed=y&list_id=171&element_id=2249\"\n        },\n        {\n            \"ENTITY\": \"BizprocDocument\",\n            \"DOCUMENT_ID\": \"2237\",\n            \"ID\": \"1471\",\n            \"WORKFLOW_ID\": \"67a2fda6732f98.84769464\",\n            \"DOCUMENT_NAME\": \"Partner Conference\",\n            \"DESCRIPTION\": \"\",\n            \"NAME\": \"Approve Contractor\",\n            \"MODIFIED\": \"2025-02-05T08:58:14+03:00\",\n            \"WORKFLOW_STARTED\": \"2025-02-05T08:58:14+03:00\",\n            \"WORKFLOW_STARTED_BY\": \"1\",\n            \"OVERDUE_DATE\": null,\n            \"WORKFLOW_TEMPLATE_ID\": \"565\",\n            \"WORKFLOW_TEMPLATE_NAME\": \"Event Organization\",\n            \"WORKFLOW_STATE\": \"Waiting for Approval\",\n            \"STATUS\": \"0\",\n            \"USER_ID\": \"1\",\n            \"USER_STATUS\": \"0\",\n            \"MODULE_ID\": \"lists\",\n            \"ACTIVITY\": \"ApproveActivity\",\n            \"ACTIVITY_NAME\": \"A3651_68033_56029_16414\",\n            \"PARAMETERS\": {\n                \"CommentLabel\": \"Comment\",\n                \"CommentRequired\": \"N\",\n                \"ShowComment\": \"Y\",\n                \"StatusYesLabel\": \"Approve\",\n                \"StatusNoLabel\": \"Reject\"\n            },\n            \"DOCUMENT_URL\": \"/bizproc/processes/?livefeed=y&list_id=171&element_id=2237\"\n        }\n    ],\n    \"total\": 2,\n    \"time\": {\n        \"start\": 1738735796.4730229,\n        \"finish\": 1738735796.510215,\n        \"duration\": 0.037192106246948242,\n        \"processing\": 0.0080459117889404297,\n        \"date_start\": \"2025-02-05T09:09:56+02:00\",\n        \"date_finish\": \"2025-02-05T09:09:56+02:00\",\n        \"operating_reset_at\": 1738736396,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_task_list_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_workflow_instances() {
+fn bizproc_workflow_instances_request_1() {
     request::<
         bitrix24::bizproc::workflow::instances::Instances,
     >(
         "{\"SELECT\":[\"ID\",\"MODIFIED\",\"OWNED_UNTIL\",\"MODULE_ID\",\"ENTITY\",\"DOCUMENT_ID\",\"STARTED\",\"STARTED_BY\",\"TEMPLATE_ID\"],\"ORDER\":{\"STARTED\":\"DESC\"},\"FILTER\":{\">STARTED_BY\":0}}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_instances_response_1() {
     response::<
         bitrix24::bizproc::workflow::instances::Instances,
     >(
         "{\n    \"result\":[\n        {\n            \"DOCUMENT_ID\": \"LEAD_1\",\n            \"ENTITY\": \"CCrmDocumentLead\",\n            \"ID\": \"66e412fdc9bd44.36306599\",\n            \"STARTED\": \"2024-09-13T10:25:01+00:00\",\n            \"MODULE_ID\": \"crm\",\n            \"OWNED_UNTIL\": null,\n            \"TEMPLATE_ID\": \"1\",\n            \"STARTED_BY\": \"0\"\n        },\n        {\n            \"DOCUMENT_ID\":\"DEAL_1633\",\n            \"ENTITY\":\"CCrmDocumentDeal\",\n            \"ID\":\"658c4d3d6a2906.51542462\",\n            \"STARTED\":\"2023-12-27T19:13:49+02:00\",\n            \"MODULE_ID\":\"crm\",\n            \"OWNED_UNTIL\":null,\n            \"TEMPLATE_ID\":\"212\",\n            \"STARTED_BY\":\"57\"\n        }\n    ],\n    \"total\": 2,\n    \"time\": {\n        \"start\": 1726476060.581428,\n        \"finish\": 1726476060.813776,\n        \"duration\": 0.23234796524047852,\n        \"processing\": 0.002630949020385742,\n        \"date_start\": \"2024-09-16T08:41:00+00:00\",\n        \"date_finish\": \"2024-09-16T08:41:00+00:00\",\n        \"operating_reset_at\": 1726476660,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_instances_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_workflow_kill() {
+fn bizproc_workflow_kill_request_1() {
     request::<
         bitrix24::bizproc::workflow::kill::Kill,
     >("{\"ID\":\"65e5a449e8f135.21284909\"}");
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_kill_response_1() {
     response::<
         bitrix24::bizproc::workflow::kill::Kill,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1726476060.581428,\n        \"finish\": 1726476060.813776,\n        \"duration\": 0.23234796524047852,\n        \"processing\": 0.002630949020385742,\n        \"date_start\": \"2024-09-16T08:41:00+00:00\",\n        \"date_finish\": \"2024-09-16T08:41:00+00:00\",\n        \"operating_reset_at\": 1726476660,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_kill_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_workflow_start() {
+fn bizproc_workflow_start_request_1() {
     request::<
         bitrix24::bizproc::workflow::start::Start,
     >(
         "{\"TEMPLATE_ID\":1,\"DOCUMENT_ID\":[\"crm\",\"CCrmDocumentLead\",\"LEAD_1\"],\"PARAMETERS\":{\"Parameter1\":\"user_1\"}}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_start_response_1() {
     response::<
         bitrix24::bizproc::workflow::start::Start,
     >(
         "{\n    \"result\": \"66e81a641752f8.56521481\",\n    \"time\": {\n        \"start\": 1726476060.581428,\n        \"finish\": 1726476060.813776,\n        \"duration\": 0.23234796524047852,\n        \"processing\": 0.002630949020385742,\n        \"date_start\": \"2024-09-16T08:41:00+00:00\",\n        \"date_finish\": \"2024-09-16T08:41:00+00:00\",\n        \"operating_reset_at\": 1726476660,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_start_error_1() {
     error(
         "{\n    \"error\": \"ERROR_WRONG_WORKFLOW_ID\",\n    \"error_description\": \"Empty TEMPLATE_ID\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_workflow_template_add() {
+fn bizproc_workflow_template_add_request_1() {
     request::<
         bitrix24::bizproc::workflow::template::add::Add,
     >(
         "{\"DOCUMENT_TYPE\":[\"lists\",\"BizprocDocument\",\"iblock_164\"],\"NAME\":\"App template\",\"DESCRIPTION\":\"Template was generated by rest application.\",\"AUTO_EXECUTE\":3,\"TEMPLATE_DATA\":[\"bp-379.bpt\",\"eNrlWNtO41YUfe9XRH5vlTiJhxj1IYkdYTU3Jeb2ZBkwg1UHU9t0BiFLhKk6rTq9aNSHqupF7RcwU1JSIOEXjv+oex/biZ04YWagIKYvcE7Ots9ea9+t8hx/aPOPeGZFbLWlRp1Z1Hl20eYXeEYWa81qURaZRZXP8Ic6n4ZFHsVzcHiwpzEgx3I809Y+29d2HV01Vk3r023DfFLcdPTPdecAJUC4rnaoML5U6+wZqkO3BZ6hgrDdwn2GZ9bp/zTPNC1zT7McXbPxehZvzcPTumPQRzkQIb+TodclF6RHTsmQvCYn3jGsL7wXZOB9Q/5JkVekT87IgPS87ofkyjsC+S9x43VH12hWR7dt3dzFaxbwGtBCwE2aP3TpToztWrFdO7aTY7vl2G41tlsLd65LaSnv6MaWpe3O5xovNDfrmlPTbFt9rM2gmYV1MZ9Oc2llocCxBYUrsByr5Atsnn073qlzZOA8uFDWnjpUMov8vwRGe+TS+z4FRhiSc3Likw/rHp86/Lh9YDtah6+bT6rmpmq4H0SeAMP1YPOa/j2JS4PgnyB27j3zvgajwutPqW2jYgIo7/qqjLSrmFZHpfqBdvQsPzpbtjWrYpmdCMHgRTyj7js7psUsurE3obRszpGN+mIW6CZ/AOgheQUK94CAPukhQnC3jyjQY9IPdRW3dMe0ymanAyEz0nXaC3znQPegZim2ijVRhhgduxGYcaXYkoqlqhj/tdyot+ViXY46JygsNMrLNbEuKxVJrAr0kE2jgVmekajLFwKHCx0pU8CTlPctDbJLhIZmCNwtdEsApftQUNOKbjiapW4gNxt8xo96BB3+lPZ/akHS0C10wNFPtX3D0ffGUkg5+mn0sZJqa9MXQ/4CRuHRp8xindoSo1GqicBDramsJYHLodl+9B0rRRMFBejbDz10PmrQZQt80NEDqt4EeubWoE/cnoi/1hAkMLWglNaT8GM2IT8jwgn0E0BhuQ/hcA8gIzcnAhSgOCnllhjUqCkDsxEDYzQCSEgk74V5QR0f+CzrYugG1o1Cv6Ft03diW8w6pWqj/ImSnJYwciEtgdcOvC8gyR6BFU+gsvcB54CWn7/IEKt/UJVulq8SrJq59XwFjxbLsrSS6MhZECc/QD2EMgIVc4Btj3fsvbjOh2G5YZrG/URuePO070JYlppKc7lUldpLYqKFWQzd36Ble0at2Acr0gYvyYFnQ0zfG8RMaE6l0mrUkhDmC9HqM4DFc2yfcHMyaWnSf9jZqjBiQ24kccHlo1wMqbEHlA8/Vb9/jICi7UZLTnQM7Kx/AqCntAXu+n3kEWLGAQY4OL8e/c1T3O23ZIgReljaVGcnqxW8l/wKdj7zoxwb6P8gQUcYggttx9J3HwfM2abl4OybCUDZmuPA6Xj6xN69vdRYVYqCoFQarVpscsoFh6IgyROn7gRrqBsmCP8XxRnnE58eP0MK2rYK2q+oxr4WmWgm6I6hmE5DEFfNlrgiiatKUyrLy63E8pLnqMed0fkFhjHy92iGASe8wAC8onPbaTBDd8HvhlCAjpIqzrZuaPeTjsObEytOyIMsrskzpwF/6oT88i7AnXA2vnPg4c3TwB/FgSvyetMPwPSkD2Qp/D65StGPKJQFzMZvyQM6pGZom6E+jT1HN3fHUTTB05jx4D07TscIlkt06d45oZMQRpTiJa4f64IoF6XqvKDKLbxRUD3AYMqM4M+KpSw3M5YeYAxxMbyzQyiXvz6E/uehk8NvU0LyjIMJ6Bf6AeKSjnF9aAB7QBd0O/gpF3vCU2ZODb/jRmd+5YXTtVp1xvjKItSX9LP0VzQlUHgX3nfe8wcC0HX/BTDK1SA=\"]}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_template_add_response_1() {
     response::<
         bitrix24::bizproc::workflow::template::add::Add,
     >(
         "{\n    \"result\": 525,\n    \"time\": {\n        \"start\": 1737529740.157058,\n        \"finish\": 1737529740.4302571,\n        \"duration\": 0.27319908142089844,\n        \"processing\": 0.25160598754882812,\n        \"date_start\": \"2025-01-22T10:09:00+01:00\",\n        \"date_finish\": \"2025-01-22T10:09:00+01:00\",\n        \"operating_reset_at\": 1737530340,\n        \"operating\": 0.25158905982971191\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_template_add_error_1() {
     error(
         "{\n    \"error\": \"ERROR_TEMPLATE_VALIDATION_FAILURE\",\n    \"error_description\": \"Incorrect field DOCUMENT_TYPE!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_workflow_template_delete() {
+fn bizproc_workflow_template_delete_request_1() {
     request::<bitrix24::bizproc::workflow::template::delete::Delete>("{\"ID\":525}");
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_template_delete_response_1() {
     response::<
         bitrix24::bizproc::workflow::template::delete::Delete,
     >(
         "{\n    \"result\": null,\n    \"time\": {\n        \"start\": 1737536737.1245451,\n        \"finish\": 1737536737.3437879,\n        \"duration\": 0.21924281120300293,\n        \"processing\": 0.18391799926757812,\n        \"date_start\": \"2025-01-22T12:05:37+02:00\",\n        \"date_finish\": \"2025-01-22T12:05:37+02:00\",\n        \"operating_reset_at\": 1737537337,\n        \"operating\": 0.18389892578125\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_template_delete_error_1() {
     error(
         "{\n    \"error\": \"ERROR_TEMPLATE_NOT_FOUND\",\n    \"error_description\": \"Workflow template not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_workflow_template_list() {
+fn bizproc_workflow_template_list_request_1() {
     request::<
         bitrix24::bizproc::workflow::template::list::List,
     >(
         "{\"SELECT\":[\"ID\",\"NAME\",\"USER_ID\",\"SYSTEM_CODE\"],\"FILTER\":{\"MODULE_ID\":\"lists\",\"AUTO_EXECUTE\":0},\"ORDER\":{\"ID\":\"DESC\"}}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_template_list_response_1() {
     response::<
         bitrix24::bizproc::workflow::template::list::List,
     >(
         "{\n    \"result\": [\n        {\n            \"ID\": \"525\",\n            \"NAME\": \"Display Time\",\n            \"USER_ID\": \"503\",\n            \"SYSTEM_CODE\": \"rest_app_5\"\n        },\n        {\n           \"ID\": \"379\",\n           \"NAME\": \"App template\",\n           \"USER_ID\": \"503\",\n           \"SYSTEM_CODE\": \"rest_app_5\"\n        }\n    ],\n    \"total\": 34,\n    \"time\": {\n        \"start\": 1737535822.539526,\n        \"finish\": 1737535822.564579,\n        \"duration\": 0.025053024291992188,\n        \"processing\": 0.0019738674163818359,\n        \"date_start\": \"2025-01-22T11:50:22+02:00\",\n        \"date_finish\": \"2025-01-22T11:50:22+02:00\",\n        \"operating_reset_at\": 1737536422,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_template_list_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_workflow_template_update() {
+fn bizproc_workflow_template_update_request_1() {
     request::<
         bitrix24::bizproc::workflow::template::update::Update,
     >(
         "{\"ID\":525,\"FIELDS\":{\"NAME\":\"Display Time\",\"DESCRIPTION\":\"Template shows a message with local and server time\",\"AUTO_EXECUTE\":0}}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_template_update_response_1() {
     response::<
         bitrix24::bizproc::workflow::template::update::Update,
     >(
         "{\n    \"result\": 525,\n    \"time\": {\n        \"start\": 1737534421.172673,\n        \"finish\": 1737534421.209758,\n        \"duration\": 0.037085056304931641,\n        \"processing\": 0.010869026184082031,\n        \"date_start\": \"2025-01-22T11:27:01+01:00\",\n        \"date_finish\": \"2025-01-22T11:27:01+01:00\",\n        \"operating_reset_at\": 1737535021,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_template_update_error_1() {
     error(
         "{\n    \"error\": \"ERROR_TEMPLATE_NOT_OWNER\",\n    \"error_description\": \"You can update ONLY templates created by current application\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "bizproc")]
-fn bizproc_workflow_terminate() {
+fn bizproc_workflow_terminate_request_1() {
     request::<
         bitrix24::bizproc::workflow::terminate::Terminate,
     >("{\"ID\":\"65e5a449e8f135.21284909\",\"STATUS\":\"Terminated by rest app.\"}");
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_terminate_response_1() {
     response::<
         bitrix24::bizproc::workflow::terminate::Terminate,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1726476060.581428,\n        \"finish\": 1726476060.813776,\n        \"duration\": 0.23234796524047852,\n        \"processing\": 0.002630949020385742,\n        \"date_start\": \"2024-09-16T08:41:00+00:00\",\n        \"date_finish\": \"2024-09-16T08:41:00+00:00\",\n        \"operating_reset_at\": 1726476660,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "bizproc")]
+fn bizproc_workflow_terminate_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_add() {
+fn crm_activity_add_request_1() {
     request::<
         bitrix24::crm::activity::add::Add,
     >(
         "{\"fields\":{\"OWNER_TYPE_ID\":2,\"OWNER_ID\":102,\"TYPE_ID\":2,\"COMMUNICATIONS\":[{\"VALUE\":\"+499832322323\",\"ENTITY_ID\":134,\"ENTITY_TYPE_ID\":3}],\"SUBJECT\":\"New call\",\"START_TIME\":\"2023-12-31T12:00:00+00:00\",\"END_TIME\":\"2023-12-31T12:30:00+00:00\",\"COMPLETED\":\"N\",\"PRIORITY\":3,\"RESPONSIBLE_ID\":1,\"DESCRIPTION\":\"Important call\",\"DESCRIPTION_TYPE\":3,\"DIRECTION\":2,\"FILES\":[{\"fileData\":[\"example.jpg\",\"base64_encoded_content_here\"]}]} }",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_add_response_1() {
     response::<
         bitrix24::crm::activity::add::Add,
     >(
         "{\n    \"result\": 999,\n    \"time\": {\n        \"start\": 1712132792.910734,\n        \"finish\": 1712132793.530359,\n        \"duration\": 0.6196250915527344,\n        \"processing\": 0.032338857650756836,\n        \"date_start\": \"2024-04-03T10:26:32+02:00\",\n        \"date_finish\": \"2024-04-03T10:26:33+02:00\",\n        \"operating_reset_at\": 1705765533,\n        \"operating\": 3.3076241016387939\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_add_error_1() {
     error("{\n    \"error\": \"\",\n    \"error_description\": \"Access denied.\"\n}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_badge_add() {
+fn crm_activity_badge_add_request_1() {
     request::<
         bitrix24::crm::activity::badge::add::Add,
     >(
         "{\"code\":\"missedCall\",\"title\":\"Call Status\",\"value\":\"Missed\",\"type\":\"failure\"}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_badge_add_response_1() {
     response::<
         bitrix24::crm::activity::badge::add::Add,
     >(
         "{\n    \"result\": {\n        \"badge\": {\n            \"code\": \"missedCall\",\n            \"title\": \"Call Status\",\n            \"value\": \"Missed\",\n            \"type\": \"failure\"\n        }\n    },\n    \"time\": {\n        \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_badge_add_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_badge_delete() {
+fn crm_activity_badge_delete_request_1() {
     request::<
         bitrix24::crm::activity::badge::delete::Delete,
     >("{\"code\":\"missedCall\"}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_badge_delete_response_1() {
     response::<
         bitrix24::crm::activity::badge::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_badge_delete_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_badge_get() {
+fn crm_activity_badge_get_request_1() {
     request::<bitrix24::crm::activity::badge::get::Get>("{\"code\":\"missedCall\"}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_badge_get_response_1() {
     response::<
         bitrix24::crm::activity::badge::get::Get,
     >(
         "{\n    \"result\": {\n        \"badge\": {\n            \"code\": \"missedCall\",\n            \"title\": \"Call Status\",\n             \"value\": \"Missed\",\n             \"type\": \"failure\"\n        }\n    },\n    \"time\": {\n        \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_badge_get_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_badge_list() {
+fn crm_activity_badge_list_request_1() {
     request::<bitrix24::crm::activity::badge::list::List>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_badge_list_response_1() {
     response::<
         bitrix24::crm::activity::badge::list::List,
     >(
         "{\n    \"result\": {\n        \"badges\": [\n            {\n                \"code\": \"missedCall\",\n                \"title\": \"Call Status\",\n                \"value\": \"Missed\",\n                \"type\": \"failure\"\n            }\n        ]\n    },\n    \"time\": {\n        \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_badge_list_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_binding_add() {
+fn crm_activity_binding_add_request_1() {
     request::<
         bitrix24::crm::activity::binding::add::Add,
     >("{\"activityId\":999, \"entityTypeId\":2, \"entityId\": 1}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_binding_add_response_1() {
     response::<
         bitrix24::crm::activity::binding::add::Add,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1712132792.910734,\n        \"finish\": 1712132793.530359,\n        \"duration\": 0.6196250915527344,\n        \"processing\": 0.032338857650756836,\n        \"date_start\": \"2024-04-03T10:26:32+02:00\",\n        \"date_finish\": \"2024-04-03T10:26:33+02:00\",\n        \"operating_reset_at\": 1705765533,\n        \"operating\": 3.3076241016387939\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_binding_add_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Entity not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_binding_delete() {
+fn crm_activity_binding_delete_request_1() {
     request::<
         bitrix24::crm::activity::binding::delete::Delete,
     >("{\"activityId\":999, \"entityTypeId\":2, \"entityId\": 1}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_binding_delete_response_1() {
     response::<
         bitrix24::crm::activity::binding::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1712132792.910734,\n        \"finish\": 1712132793.530359,\n        \"duration\": 0.6196250915527344,\n        \"processing\": 0.032338857650756836,\n        \"date_start\": \"2024-04-03T10:26:32+02:00\",\n        \"date_finish\": \"2024-04-03T10:26:33+02:00\",\n        \"operating_reset_at\": 1705765533,\n        \"operating\": 3.3076241016387939\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_binding_delete_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Element not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_binding_list() {
+fn crm_activity_binding_list_request_1() {
     request::<bitrix24::crm::activity::binding::list::List>("{\"activityId\":999}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_binding_list_response_1() {
     response::<
         bitrix24::crm::activity::binding::list::List,
     >(
         "{\n    \"result\":[\n        {\n            \"entityTypeId\": 1,\n            \"entityId\": 123\n        },\n        {\n            \"entityTypeId\": 2,\n            \"entityId\": 456\n        },\n        {\n            \"entityTypeId\": 3,\n            \"entityId\": 789\n        }\n    ],\n    \"time\": {\n        \"start\": 1712132792.910734,\n        \"finish\": 1712132793.530359,\n        \"duration\": 0.6196250915527344,\n        \"processing\": 0.032338857650756836,\n        \"date_start\": \"2024-04-03T10:26:32+02:00\",\n        \"date_finish\": \"2024-04-03T10:26:33+02:00\",\n        \"operating_reset_at\": 1705765533,\n        \"operating\": 3.3076241016387939\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_binding_list_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Element not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_binding_move() {
+fn crm_activity_binding_move_request_1() {
     request::<
         bitrix24::crm::activity::binding::move_::Move,
     >(
         "{\"activityId\":999, \"sourceEntityTypeId\":2, \"sourceEntityId\": 1, \"targetEntityTypeId\":2, \"targetEntityId\": 100}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_binding_move_response_1() {
     response::<
         bitrix24::crm::activity::binding::move_::Move,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1712132792.910734,\n        \"finish\": 1712132793.530359,\n        \"duration\": 0.6196250915527344,\n        \"processing\": 0.032338857650756836,\n        \"date_start\": \"2024-04-03T10:26:32+02:00\",\n        \"date_finish\": \"2024-04-03T10:26:33+02:00\",\n        \"operating_reset_at\": 1705765533,\n        \"operating\": 3.3076241016387939\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_binding_move_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Element not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_communication_fields() {
+fn crm_activity_communication_fields_request_1() {
     request::<bitrix24::crm::activity::communication::fields::Fields>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_communication_fields_response_1() {
     response::<
         bitrix24::crm::activity::communication::fields::Fields,
     >(
         "{\n    \"result\": {\n        \"ID\": {\n            \"type\": \"integer\",\n            \"isRequired\": false,\n            \"isReadOnly\": true,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"ID\"\n        },\n        \"ACTIVITY_ID\": {\n            \"type\": \"integer\",\n            \"isRequired\": false,\n            \"isReadOnly\": true,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Case\"\n        },\n        \"ENTITY_ID\": {\n            \"type\": \"integer\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Entity element ID\"\n        },\n        \"ENTITY_TYPE_ID\": {\n            \"type\": \"integer\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Entity type\"\n        },\n        \"TYPE\": {\n            \"type\": \"string\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Type\"\n        },\n        \"VALUE\": {\n            \"type\": \"string\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Value\"\n        }\n    },\n    \"time\": {\n        \"start\": 1712132792.910734,\n        \"finish\": 1712132793.530359,\n        \"duration\": 0.6196250915527344,\n        \"processing\": 0.032338857650756836,\n        \"date_start\": \"2024-04-03T10:26:32+02:00\",\n        \"date_finish\": \"2024-04-03T10:26:33+02:00\",\n        \"operating_reset_at\": 1705765533,\n        \"operating\": 3.3076241016387939\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_communication_fields_error_1() {
     error("{\n    \"error\": \"\",\n    \"error_description\": \"Access denied.\"\n}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_configurable_add() {
+fn crm_activity_configurable_add_request_1() {
     request::<
         bitrix24::crm::activity::configurable::add::Add,
     >(
         "{\"ownerTypeId\":1,\"ownerId\":999,\"fields\":{\"typeId\":\"CONFIGURABLE\",\"completed\":true,\"deadline\":\"**put_current_date_time_here**\",\"pingOffsets\":[60,300],\"isIncomingChannel\":\"N\",\"responsibleId\":1,\"badgeCode\":\"CUSTOM\"},\"layout\":{\"icon\":{\"code\":\"call-completed\"},\"header\":{\"title\":\"Incoming call\"},\"body\":{\"logo\":{\"code\":\"call-incoming\"},\"blocks\":{\"responsible\":{\"type\":\"lineOfBlocks\",\"properties\":{\"blocks\":{\"client\":{\"type\":\"link\",\"properties\":{\"text\":\"Klaus Weber\",\"bold\":true,\"action\":{\"type\":\"redirect\",\"uri\":\"/crm/lead/details/789/\"}}},\"phone\":{\"type\":\"text\",\"properties\":{\"value\":\"+49 999 888 7777\"}}}}}}},\"footer\":{\"buttons\":{\"startCall\":{\"title\":\"About the client\",\"action\":{\"type\":\"openRestApp\",\"actionParams\":{\"clientId\":456}},\"type\":\"primary\"}}}}}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_configurable_add_response_1() {
     response::<
         bitrix24::crm::activity::configurable::add::Add,
     >(
         "{\n    \"result\": {\n        \"activity\": {\n            \"id\": 999\n        },\n        \"time\": {\n            \"start\": 1724068028.331234,\n            \"finish\": 1724068028.726591,\n            \"duration\": 0.3953571319580078,\n            \"processing\": 0.13033390045166016,\n            \"date_start\": \"2025-01-21T13:47:08+02:00\",\n            \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n            \"operating\": 0\n        }\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_configurable_add_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_configurable_get() {
+fn crm_activity_configurable_get_request_1() {
     request::<bitrix24::crm::activity::configurable::get::Get>("{\"id\":999}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_configurable_get_response_1() {
     response::<
         bitrix24::crm::activity::configurable::get::Get,
     >(
         "{\n    \"result\": {\n        \"activity\": {\n            \"id\": 8903,\n            \"ownerTypeId\": 1,\n            \"ownerId\": 2975,\n            \"fields\": {\n                \"typeId\": \"CONFIGURABLE\",\n                \"completed\": false,\n                \"deadline\": \"2025-02-01T01:00:00+03:00\",\n                \"pingOffsets\": [],\n                \"isIncomingChannel\": false,\n                \"responsibleId\": 1,\n                \"badgeCode\": \"\",\n                \"originatorId\": null,\n                \"originId\": null\n            },\n            \"layout\": {\n                \"icon\": {\n                    \"code\": \"call-completed\"\n                },\n                \"header\": {\n                    \"title\": \"Incoming Call\",\n                    \"tags\": {\n                        \"status2\": {\n                            \"title\": \"not transcribed\",\n                            \"type\": \"warning\"\n                        }\n                    }\n                },\n                \"body\": {\n                    \"logo\": {\n                        \"code\": \"call-incoming\",\n                        \"action\": {\n                            \"type\": \"redirect\",\n                            \"uri\": \"/crm/deal/details/123/\"\n                        }\n                    },\n                    \"blocks\": {\n                        \"client\": {\n                            \"type\": \"withTitle\",\n                            \"properties\": {\n                                \"title\": \"Client\",\n                                \"inline\": true,\n                                \"block\": {\n                                    \"type\": \"text\",\n                                    \"properties\": {\n                                        \"value\": \"Ltd. Hoofs and Horns\"\n                                    }\n                                }\n                            }\n                        },\n                        \"responsible\": {\n                            \"type\": \"lineOfBlocks\",\n                            \"properties\": {\n                                \"blocks\": {\n                                    \"client\": {\n                                        \"type\": \"link\",\n                                        \"properties\": {\n                                            \"text\": \"Sergey Vostrikov\",\n                                            \"bold\": true,\n                                            \"action\": {\n                                                \"type\": \"redirect\",\n                                                \"uri\": \"/crm/lead/details/789/\"\n                                            }\n                                        }\n                                    },\n                                    \"phone\": {\n                                        \"type\": \"text\",\n                                        \"properties\": {\n                                            \"value\": \"+1 999 888 7777\"\n                                        }\n                                    }\n                                }\n                            }\n                        }\n                    }\n                },\n                \"footer\": {\n                    \"buttons\": {\n                        \"startCall\": {\n                            \"title\": \"About Client\",\n                            \"type\": \"primary\",\n                            \"action\": {\n                                \"type\": \"openRestApp\",\n                                \"actionParams\": {\n                                    \"clientId\": \"456\"\n                                }\n                            }\n                        }\n                    },\n                    \"menu\": {\n                        \"showPostponeItem\": false,\n                        \"items\": {\n                            \"confirm\": {\n                                \"title\": \"Confirm Request\",\n                                \"action\": {\n                                    \"type\": \"restEvent\",\n                                    \"id\": \"confirm\",\n                                    \"animationType\": \"loader\"\n                                }\n                            },\n                            \"decline\": {\n                                \"title\": \"Decline Request\",\n                                \"action\": {\n                                    \"type\": \"restEvent\",\n                                    \"id\": \"decline\",\n                                    \"animationType\": \"loader\"\n                                }\n                            }\n                        }\n                    }\n                }\n            }\n        }\n    },\n    \"time\": {\n        \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_configurable_get_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_configurable_update() {
+fn crm_activity_configurable_update_request_1() {
     request::<
         bitrix24::crm::activity::configurable::update::Update,
     >(
         "{\"id\":999,\"fields\":{\"typeId\":\"CONFIGURABLE\",\"completed\":false,\"deadline\":\"**put_current_date_time_here**\",\"pingOffsets\":[300],\"isIncomingChannel\":\"Y\",\"responsibleId\":5,\"badgeCode\":\"CUSTOM\"},\"layout\":{\"icon\":{\"code\":\"call-completed\"},\"header\":{\"title\":\"Incoming call\"},\"body\":{\"logo\":{\"code\":\"call-incoming\"},\"blocks\":{\"responsible\":{\"type\":\"lineOfBlocks\",\"properties\":{\"blocks\":{\"client\":{\"type\":\"link\",\"properties\":{\"text\":\"Klaus Weber\",\"bold\":true,\"action\":{\"type\":\"redirect\",\"uri\":\"/crm/lead/details/789/\"}}},\"phone\":{\"type\":\"text\",\"properties\":{\"value\":\"+49 999 888 7777\"}}}}}}},\"footer\":{\"buttons\":{\"startCall\":{\"title\":\"About the client\",\"action\":{\"type\":\"openRestApp\",\"actionParams\":{\"clientId\":456}},\"type\":\"primary\"}}}}}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_configurable_update_response_1() {
     response::<
         bitrix24::crm::activity::configurable::update::Update,
     >(
         "{\n    \"result\": {\n        \"activity\": {\n            \"id\": 999\n        },\n        \"time\": {\n            \"start\": 1724068028.331234,\n            \"finish\": 1724068028.726591,\n            \"duration\": 0.3953571319580078,\n            \"processing\": 0.13033390045166016,\n            \"date_start\": \"2025-01-21T13:47:08+02:00\",\n            \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n            \"operating\": 0\n        }\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_configurable_update_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_delete() {
+fn crm_activity_delete_request_1() {
     request::<bitrix24::crm::activity::delete::Delete>("{ \"id\":999 }");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_delete_response_1() {
     response::<
         bitrix24::crm::activity::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1712132792.910734,\n        \"finish\": 1712132793.530359,\n        \"duration\": 0.6196250915527344,\n        \"processing\": 0.032338857650756836,\n        \"date_start\": \"2024-04-03T10:26:32+02:00\",\n        \"date_finish\": \"2024-04-03T10:26:33+02:00\",\n        \"operating_reset_at\": 1705765533,\n        \"operating\": 3.3076241016387939\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_delete_error_1() {
     error("{\n    \"error\": \"\",\n    \"error_description\": \"Access denied.\"\n}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_fields() {
+fn crm_activity_fields_request_1() {
     request::<bitrix24::crm::activity::fields::Fields>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_fields_response_1() {
     response::<
         bitrix24::crm::activity::fields::Fields,
     >(
         "{\n    \"result\": {\n        \"ID\": {\n            \"type\": \"integer\",\n            \"isRequired\": false,\n            \"isReadOnly\": true,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"ID\"\n        },\n        \"OWNER_ID\": {\n            \"type\": \"integer\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": true,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Owner ID\"\n        },\n        \"OWNER_TYPE_ID\": {\n            \"type\": \"crm_enum_ownertype\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": true,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Owner Type\"\n        },\n        \"TYPE_ID\": {\n            \"type\": \"crm_enum_activitytype\",\n            \"isRequired\": true,\n            \"isReadOnly\": false,\n            \"isImmutable\": true,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Type\"\n        },\n        \"PROVIDER_ID\": {\n            \"type\": \"string\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Provider ID\"\n        },\n        \"PROVIDER_TYPE_ID\": {\n            \"type\": \"string\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Provider Type\"\n        },\n        \"PROVIDER_GROUP_ID\": {\n            \"type\": \"string\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Connector Type\"\n        },\n        \"ASSOCIATED_ENTITY_ID\": {\n            \"type\": \"integer\",\n            \"isRequired\": false,\n            \"isReadOnly\": true,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Associated Entity ID\"\n        },\n        \"SUBJECT\": {\n            \"type\": \"string\",\n            \"isRequired\": true,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Subject\"\n        },\n        \"START_TIME\": {\n            \"type\": \"datetime\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Start\"\n        },\n        \"END_TIME\": {\n            \"type\": \"datetime\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Deadline\"\n        },\n        \"DEADLINE\": {\n            \"type\": \"datetime\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Execution Deadline\"\n        },\n        \"COMPLETED\": {\n            \"type\": \"char\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Completed\"\n        },\n        \"STATUS\": {\n            \"type\": \"crm_enum_activitystatus\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Status\"\n        },\n        \"RESPONSIBLE_ID\": {\n            \"type\": \"user\",\n            \"isRequired\": true,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Responsible\"\n        },\n        \"PRIORITY\": {\n            \"type\": \"crm_enum_activitypriority\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Priority\"\n        },\n        \"NOTIFY_TYPE\": {\n            \"type\": \"crm_enum_activitynotifytype\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Notification Type\"\n        },\n        \"NOTIFY_VALUE\": {\n            \"type\": \"integer\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Notification Parameter\"\n        },\n        \"DESCRIPTION\": {\n            \"type\": \"string\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Description\"\n        },\n        \"DESCRIPTION_TYPE\": {\n            \"type\": \"crm_enum_contenttype\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Description Type\"\n        },\n        \"DIRECTION\": {\n            \"type\": \"crm_enum_activitydirection\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Direction\"\n        },\n        \"LOCATION\": {\n            \"type\": \"string\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Location\"\n        },\n        \"CREATED\": {\n            \"type\": \"datetime\",\n            \"isRequired\": false,\n            \"isReadOnly\": true,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Creation Date\"\n        },\n        \"AUTHOR_ID\": {\n            \"type\": \"user\",\n            \"isRequired\": false,\n            \"isReadOnly\": true,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Created By\"\n        },\n        \"LAST_UPDATED\": {\n            \"type\": \"datetime\",\n            \"isRequired\": false,\n            \"isReadOnly\": true,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Last Updated Date\"\n        },\n        \"EDITOR_ID\": {\n            \"type\": \"user\",\n            \"isRequired\": false,\n            \"isReadOnly\": true,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Edited By\"\n        },\n        \"SETTINGS\": {\n            \"type\": \"object\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Settings\"\n        },\n        \"ORIGIN_ID\": {\n            \"type\": \"string\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"External Code\"\n        },\n        \"ORIGINATOR_ID\": {\n            \"type\": \"string\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"External Source\"\n        },\n        \"RESULT_STATUS\": {\n            \"type\": \"integer\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"RESULT_STATUS\"\n        },\n        \"RESULT_STREAM\": {\n            \"type\": \"integer\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"RESULT_STREAM\"\n        },\n        \"RESULT_SOURCE_ID\": {\n            \"type\": \"string\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"RESULT_SOURCE_ID\"\n        },\n        \"PROVIDER_PARAMS\": {\n            \"type\": \"object\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Provider Parameters\"\n        },\n        \"PROVIDER_DATA\": {\n            \"type\": \"string\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Provider Data\"\n        },\n        \"RESULT_MARK\": {\n            \"type\": \"integer\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"RESULT_MARK\"\n        },\n        \"RESULT_VALUE\": {\n            \"type\": \"double\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"RESULT_VALUE\"\n        },\n        \"RESULT_SUM\": {\n            \"type\": \"double\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"RESULT_SUM\"\n        },\n        \"RESULT_CURRENCY_ID\": {\n            \"type\": \"string\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"RESULT_CURRENCY_ID\"\n        },\n        \"AUTOCOMPLETE_RULE\": {\n            \"type\": \"integer\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"Autocomplete\"\n        },\n        \"BINDINGS\": {\n            \"type\": \"crm_activity_binding\",\n            \"isRequired\": false,\n            \"isReadOnly\": true,\n            \"isImmutable\": false,\n            \"isMultiple\": true,\n            \"isDynamic\": false,\n            \"title\": \"Bindings\"\n        },\n        \"COMMUNICATIONS\": {\n            \"type\": \"crm_activity_communication\",\n            \"isRequired\": true,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": true,\n            \"isDynamic\": false,\n            \"title\": \"Communication Channel\"\n        },\n        \"FILES\": {\n            \"type\": \"diskfile\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": true,\n            \"isDynamic\": false,\n            \"title\": \"Files\"\n        },\n        \"WEBDAV_ELEMENTS\": {\n            \"type\": \"diskfile\",\n            \"isRequired\": false,\n            \"isReadOnly\": false,\n            \"isImmutable\": false,\n            \"isMultiple\": true,\n            \"isDynamic\": false,\n            \"isDeprecated\": true,\n            \"title\": \"Added Files\"\n        },\n        \"IS_INCOMING_CHANNEL\": {\n            \"type\": \"char\",\n            \"isRequired\": false,\n            \"isReadOnly\": true,\n            \"isImmutable\": false,\n            \"isMultiple\": false,\n            \"isDynamic\": false,\n            \"title\": \"IS_INCOMING_CHANNEL\"\n        }\n    },\n    \"time\": {\n        \"start\": 1712132792.910734,\n        \"finish\": 1712132793.530359,\n        \"duration\": 0.6196250915527344,\n        \"processing\": 0.032338857650756836,\n        \"date_start\": \"2024-04-03T10:26:32+02:00\",\n        \"date_finish\": \"2024-04-03T10:26:33+02:00\",\n        \"operating_reset_at\": 1705765533,\n        \"operating\": 3.3076241016387939\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_fields_error_1() {
     error("{\n    \"error\": \"\",\n    \"error_description\": \"Access denied.\"\n}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_get() {
+fn crm_activity_get_request_1() {
     request::<bitrix24::crm::activity::get::Get>("{ \"id\":999 }");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_get_response_1() {
     response::<
         bitrix24::crm::activity::get::Get,
     >(
         "{\n    \"result\": {\n        \"ID\": \"999\",\n        \"OWNER_ID\": \"15\",\n        \"OWNER_TYPE_ID\": \"3\",\n        \"TYPE_ID\": \"2\",\n        \"PROVIDER_ID\": \"VOXIMPLANT_CALL\",\n        \"PROVIDER_TYPE_ID\": \"CALL\",\n        \"PROVIDER_GROUP_ID\": null,\n        \"ASSOCIATED_ENTITY_ID\": \"0\",\n        \"SUBJECT\": \"Outgoing call Andrew Johnson\",\n        \"CREATED\": \"2020-09-27T13:26:55+02:00\",\n        \"LAST_UPDATED\": \"2021-03-21T20:28:24+02:00\",\n        \"START_TIME\": \"2020-09-27T13:25:00+02:00\",\n        \"END_TIME\": \"2020-09-27T19:25:00+02:00\",\n        \"DEADLINE\": \"2020-09-27T13:25:00+02:00\",\n        \"COMPLETED\": \"Y\",\n        \"STATUS\": \"2\",\n        \"RESPONSIBLE_ID\": \"505\",\n        \"PRIORITY\": \"2\",\n        \"NOTIFY_TYPE\": \"1\",\n        \"NOTIFY_VALUE\": \"15\",\n        \"DESCRIPTION\": \"\",\n        \"DESCRIPTION_TYPE\": \"1\",\n        \"DIRECTION\": \"2\",\n        \"LOCATION\": \"\",\n        \"SETTINGS\": [],\n        \"ORIGINATOR_ID\": null,\n        \"ORIGIN_ID\": null,\n        \"AUTHOR_ID\": \"505\",\n        \"EDITOR_ID\": \"505\",\n        \"PROVIDER_PARAMS\": [],\n        \"PROVIDER_DATA\": null,\n        \"RESULT_MARK\": \"0\",\n        \"RESULT_VALUE\": null,\n        \"RESULT_SUM\": null,\n        \"RESULT_CURRENCY_ID\": null,\n        \"RESULT_STATUS\": \"0\",\n        \"RESULT_STREAM\": \"0\",\n        \"RESULT_SOURCE_ID\": null,\n        \"AUTOCOMPLETE_RULE\": \"0\"\n    },\n    \"time\": {\n        \"start\": 1712132792.910734,\n        \"finish\": 1712132793.530359,\n        \"duration\": 0.6196250915527344,\n        \"processing\": 0.032338857650756836,\n        \"date_start\": \"2024-04-03T10:26:32+02:00\",\n        \"date_finish\": \"2024-04-03T10:26:33+02:00\",\n        \"operating_reset_at\": 1705765533,\n        \"operating\": 3.3076241016387939\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_get_error_1() {
     error("{\n    \"error\": \"\",\n    \"error_description\": \"Access denied.\"\n}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_layout_blocks_delete() {
+fn crm_activity_layout_blocks_delete_request_1() {
     request::<
         bitrix24::crm::activity::layout::blocks::delete::Delete,
     >("{\"entityTypeId\":2,\"entityId\":4,\"activityId\":8}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_layout_blocks_delete_response_1() {
     response::<
         bitrix24::crm::activity::layout::blocks::delete::Delete,
     >("{\n  \"result\": {\n    \"success\": true\n  }\n}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_layout_blocks_delete_error_1() {
     error(
         "{\n    \"error\": \"ERROR_WRONG_CONTEXT\",\n    \"error_description\": \"The method can only be called in the context of a REST application\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_layout_blocks_get() {
+fn crm_activity_layout_blocks_get_request_1() {
     request::<
         bitrix24::crm::activity::layout::blocks::get::Get,
     >("{\"entityTypeId\":2,\"entityId\":4,\"activityId\":8}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_layout_blocks_get_response_1() {
     response::<
         bitrix24::crm::activity::layout::blocks::get::Get,
     >(
         "{\n  \"result\": {\n    \"layout\": {\n      \"blocks\": {\n        \"block_1\": {\n          \"type\": \"text\",\n          \"properties\": {\n            \"value\": \"Hello!\\nWe are starting.\",\n            \"multiline\": true,\n            \"bold\": true,\n            \"color\": \"base_90\"\n          }\n        },\n        \"block_2\": {\n          \"type\": \"largeText\",\n          \"properties\": {\n            \"value\": \"Hello!\\nWe are starting.\\nWe are continuing.\\nWe are still working on this.\\nWe are continuing.\\nWe are close to the result.\\nGoodbye.\"\n          }\n        },\n        \"block_3\": {\n          \"type\": \"link\",\n          \"properties\": {\n            \"text\": \"Open deal\",\n            \"bold\": true,\n            \"action\": {\n              \"type\": \"redirect\",\n              \"uri\": \"/crm/deal/details/123/\"\n            }\n          }\n        },\n        \"block_4\": {\n          \"type\": \"withTitle\",\n          \"properties\": {\n            \"title\": \"Title\",\n            \"block\": {\n              \"type\": \"text\",\n              \"properties\": {\n                \"value\": \"Some value\"\n              }\n            }\n          }\n        }\n      }\n    }\n  }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_layout_blocks_get_error_1() {
     error(
         "{\n    \"error\": \"ERROR_WRONG_CONTEXT\",\n    \"error_description\": \"The method can only be called in the context of a rest application\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_layout_blocks_set() {
+fn crm_activity_layout_blocks_set_request_1() {
     request::<
         bitrix24::crm::activity::layout::blocks::set::Set,
     >(
         "{\n    \"entityTypeId\": 2,\n    \"entityId\": 4,\n    \"activityId\": 8,\n    \"layout\": {\n        \"blocks\": {\n            \"block_1\": {\n                \"type\": \"text\",\n                \"properties\": {\n                    \"value\": \"Hello!\\nWe are starting.\",\n                    \"multiline\": true,\n                    \"bold\": true,\n                    \"color\": \"base_90\"\n                }\n            },\n            \"block_2\": {\n                \"type\": \"largeText\",\n                \"properties\": {\n                    \"value\": \"Hello!\\nWe are starting.\\nWe are continuing.\\nWe are still working on this.\\nWe are continuing.\\nWe are close to the result.\\nGoodbye.\"\n                }\n            },\n            \"block_3\": {\n                \"type\": \"link\",\n                \"properties\": {\n                    \"text\": \"Open deal\",\n                    \"bold\": true,\n                    \"action\": {\n                        \"type\": \"redirect\",\n                        \"uri\": \"/crm/deal/details/123/\"\n                    }\n                }\n            },\n            \"block_4\": {\n                \"type\": \"withTitle\",\n                \"properties\": {\n                    \"title\": \"Title\",\n                    \"block\": {\n                        \"type\": \"text\",\n                        \"properties\": {\n                            \"value\": \"Some value\"\n                        }\n                    }\n                }\n            }\n        }\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_layout_blocks_set_response_1() {
     response::<
         bitrix24::crm::activity::layout::blocks::set::Set,
     >("{\n  \"result\": {\n    \"success\": true\n  }\n}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_layout_blocks_set_error_1() {
     error(
         "{\n    \"error\": \"ERROR_WRONG_CONTEXT\",\n    \"error_description\": \"The method call is only possible in the context of a REST application\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_list() {
+fn crm_activity_list_request_1() {
     request::<
         bitrix24::crm::activity::list::List,
     >(
         "{\"order\":{\"ID\":\"DESC\"},\"filter\":{\"OWNER_TYPE_ID\":3,\"OWNER_ID\":102},\"select\":[\"*\",\"COMMUNICATIONS\"],\"start\":0}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_list_request_2() {
     request::<
         bitrix24::crm::activity::list::List,
     >(
         "{\"order\":{\"ID\":\"DESC\"},\"filter\":{\"BINDINGS\":[{\"OWNER_TYPE_ID\":2},{\"OWNER_TYPE_ID\":3}]},\"select\":[\"*\",\"COMMUNICATIONS\"],\"start\":0}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_list_request_3() {
     request::<
         bitrix24::crm::activity::list::List,
     >("{\"filter\":{\"ID\":\"20\"},\"select\":[\"*\",\"COMMUNICATIONS\"],\"start\":0}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_list_request_4() {
     request::<
         bitrix24::crm::activity::list::List,
     >(
         "{\"filter\":{\"ID\":\"101121\"},\"select\":[\"*\",\"STORAGE_ELEMENT_IDS\"],\"start\":0}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_list_response_1() {
     response::<
         bitrix24::crm::activity::list::List,
     >(
         "{\n    \"result\": [\n        {\n            \"ID\": \"20\",\n            \"OWNER_ID\": \"15\",\n            \"OWNER_TYPE_ID\": \"3\",\n            \"TYPE_ID\": \"2\",\n            \"PROVIDER_ID\": \"VOXIMPLANT_CALL\",\n            \"PROVIDER_TYPE_ID\": \"CALL\",\n            \"PROVIDER_GROUP_ID\": null,\n            \"ASSOCIATED_ENTITY_ID\": \"0\",\n            \"SUBJECT\": \"Outgoing call Klaus Weber\",\n            \"CREATED\": \"2020-09-27T13:26:55+03:00\",\n            \"LAST_UPDATED\": \"2021-03-21T20:28:24+03:00\",\n            \"START_TIME\": \"2020-09-27T13:25:00+03:00\",\n            \"END_TIME\": \"2020-09-27T19:25:00+03:00\",\n            \"DEADLINE\": \"2020-09-27T13:25:00+03:00\",\n            \"COMPLETED\": \"Y\",\n            \"STATUS\": \"2\",\n            \"RESPONSIBLE_ID\": \"505\",\n            \"PRIORITY\": \"2\",\n            \"NOTIFY_TYPE\": \"1\",\n            \"NOTIFY_VALUE\": \"15\",\n            \"DESCRIPTION\": \"\",\n            \"DESCRIPTION_TYPE\": \"1\",\n            \"DIRECTION\": \"2\",\n            \"LOCATION\": \"\",\n            \"SETTINGS\": [],\n            \"ORIGINATOR_ID\": null,\n            \"ORIGIN_ID\": null,\n            \"AUTHOR_ID\": \"505\",\n            \"EDITOR_ID\": \"505\",\n            \"PROVIDER_PARAMS\": [],\n            \"PROVIDER_DATA\": null,\n            \"RESULT_MARK\": \"0\",\n            \"RESULT_VALUE\": null,\n            \"RESULT_SUM\": null,\n            \"RESULT_CURRENCY_ID\": null,\n            \"RESULT_STATUS\": \"0\",\n            \"RESULT_STREAM\": \"0\",\n            \"RESULT_SOURCE_ID\": null,\n            \"AUTOCOMPLETE_RULE\": \"0\"\n        }\n    ],\n    \"next\": 50,\n    \"total\": 123456,\n    \"time\": {\n        \"start\": 1724677896.295857,\n        \"finish\": 1724677897.197243,\n        \"duration\": 0.901386022567749,\n        \"processing\": 0.8762130737304688,\n        \"date_start\": \"2024-08-26T16:11:36+03:00\",\n        \"date_finish\": \"2024-08-26T16:11:37+03:00\",\n        \"operating_reset_at\": \"2024-08-26T16:11:37+03:00\",\n        \"operating\": 0.0162130737304688\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_list_response_2() {
     response::<
         bitrix24::crm::activity::list::List,
     >(
         "{\n    \"result\": [\n        {\n        \"ID\": \"20\",\n        \"COMMUNICATIONS\": [\n            {\n                \"ID\": \"23\",\n                \"TYPE\": \"PHONE\",\n                \"VALUE\": \"499152222222\",\n                \"ENTITY_ID\": \"15\",\n                \"ENTITY_TYPE_ID\": \"3\",\n                \"ENTITY_SETTINGS\": {\n                    \"HONORIFIC\": \"1\",\n                    \"NAME\": \"Klaus \",\n                    \"SECOND_NAME\": \"Weber\",\n                    \"LAST_NAME\": \"\",\n                    \"COMPANY_TITLE\": \"Müller GmbH\",\n                    \"COMPANY_ID\": \"21\"\n                }\n            }\n        ]\n    }\n    ],\n    \"total\": 1,\n    \"time\": {\n        \"start\": 1724659407.69855,\n        \"finish\": 1724659407.723506,\n        \"duration\": 0.02495598793029785,\n        \"processing\": 0.003489971160888672,\n        \"date_start\": \"2024-08-26T11:03:27+03:00\",\n        \"date_finish\": \"2024-08-26T11:03:27+03:00\"\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_list_response_3() {
     response::<
         bitrix24::crm::activity::list::List,
     >(
         "{\n    \"result\": [\n        {\n            \"ID\": \"101121\",\n            \"FILES\": [\n                {\n                    \"id\": 3101820,\n                    \"url\": \"http://xxx.bitrix24.com/bitrix/tools/crm_show_file.php?fileId=3101820&ownerTypeId=6&ownerId=101121&auth=\"\n                }\n            ]\n        }\n    ],\n    \"total\": 1,\n    \"time\": {\n        \"start\": 1724659652.591025,\n        \"finish\": 1724659652.623784,\n        \"duration\": 0.03275895118713379,\n        \"processing\": 0.00624394416809082,\n        \"date_start\": \"2024-08-26T11:07:32+03:00\",\n        \"date_finish\": \"2024-08-26T11:07:32+03:00\"\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_list_error_1() {
     error(
         "{\n    \"error\": \"INVALID_REQUEST\",\n    \"error_description\": \"Https required\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_todo_add() {
+fn crm_activity_todo_add_request_1() {
     request::<
         bitrix24::crm::activity::todo::add::Add,
     >(
         "{\"ownerTypeId\":2,\"ownerId\":1,\"deadline\":\"2025-01-01T00:00:00+00:00\",\"title\":\"Activity Title\",\"description\":\"Activity Description\",\"responsibleId\":5,\"pingOffsets\":[0,15],\"colorId\":\"2\"}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_todo_add_response_1() {
     response::<
         bitrix24::crm::activity::todo::add::Add,
     >(
         "{\n    \"result\": {\n        \"id\": 999\n    },\n    \"time\": {\n       \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_todo_add_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_todo_update() {
+fn crm_activity_todo_update_response_1() {
     response::<
         bitrix24::crm::activity::todo::update::Update,
     >(
         "{\n    \"result\": {\n        \"id\": 999\n    },\n    \"time\": {\n       \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_todo_update_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_todo_updatecolor() {
+fn crm_activity_todo_update_color_request_1() {
     request::<
         bitrix24::crm::activity::todo::update_color::UpdateColor,
     >("{\"id\":999,\"ownerTypeId\":2,\"ownerId\":1,\"colorId\":\"3\"}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_todo_update_color_response_1() {
     response::<
         bitrix24::crm::activity::todo::update_color::UpdateColor,
     >(
         "{\n    \"result\": {\n        \"id\": 999\n    },\n    \"time\": {\n       \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_todo_update_color_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_todo_updatedeadline() {
+fn crm_activity_todo_update_deadline_request_1() {
     request::<
         bitrix24::crm::activity::todo::update_deadline::UpdateDeadline,
     >(
         "{\"id\":999,\"ownerTypeId\":2,\"ownerId\":1,\"value\":\"2025-01-01T00:00:00+00:00\"}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_todo_update_deadline_response_1() {
     response::<
         bitrix24::crm::activity::todo::update_deadline::UpdateDeadline,
     >(
         "{\n    \"result\": {\n        \"id\": 999\n    },\n    \"time\": {\n       \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_todo_update_deadline_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_todo_updatedescription() {
+fn crm_activity_todo_update_description_request_1() {
     request::<
         bitrix24::crm::activity::todo::update_description::UpdateDescription,
     >(
         "{\"id\":999,\"ownerTypeId\":2,\"ownerId\":1,\"value\":\"New activity description\"}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_todo_update_description_response_1() {
     response::<
         bitrix24::crm::activity::todo::update_description::UpdateDescription,
     >(
         "{\n    \"result\": {\n        \"id\": 999\n    },\n    \"time\": {\n       \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_todo_update_description_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_todo_updateresponsibleuser() {
+fn crm_activity_todo_update_responsible_user_request_1() {
     request::<
         bitrix24::crm::activity::todo::update_responsible_user::UpdateResponsibleUser,
     >("{\"id\":999,\"ownerTypeId\":2,\"ownerId\":1,\"responsibleId\":5}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_todo_update_responsible_user_response_1() {
     response::<
         bitrix24::crm::activity::todo::update_responsible_user::UpdateResponsibleUser,
     >(
         "{\n    \"result\": {\n        \"id\": 999\n    },\n    \"time\": {\n       \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_todo_update_responsible_user_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_type_add() {
+fn crm_activity_type_add_response_1() {
     response::<
         bitrix24::crm::activity::type_::add::Add,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_type_add_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_type_delete() {
+fn crm_activity_type_delete_request_1() {
     request::<bitrix24::crm::activity::type_::delete::Delete>("{\"TYPE_ID\":\"1C\"}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_type_delete_response_1() {
     response::<
         bitrix24::crm::activity::type_::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_type_delete_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_type_list() {
+fn crm_activity_type_list_request_1() {
     request::<bitrix24::crm::activity::type_::list::List>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_type_list_response_1() {
     response::<
         bitrix24::crm::activity::type_::list::List,
     >(
         "{\n    \"result\": [\n        {\n            \"TYPE_ID\": \"1C\",\n            \"NAME\": \"1C case\",\n            \"IS_CONFIGURABLE_TYPE\": \"Y\",\n            \"ICON_ID\": \"0\"\n        }\n    ],\n    \"time\": {\n        \"start\": 1724068028.331234,\n        \"finish\": 1724068028.726591,\n        \"duration\": 0.3953571319580078,\n        \"processing\": 0.13033390045166016,\n        \"date_start\": \"2025-01-21T13:47:08+02:00\",\n        \"date_finish\": \"2025-01-21T13:47:08+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_type_list_error_1() {
     error(
         "{\n    \"error\": \"NOT_FOUND\",\n    \"error_description\": \"Not found.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_activity_update() {
+fn crm_activity_update_request_1() {
     request::<
         bitrix24::crm::activity::update::Update,
     >(
         "{\"id\":999,\"fields\":{\"RESPONSIBLE_ID\":1,\"DESCRIPTION\":\"New description of the activity\"}}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_update_response_1() {
     response::<
         bitrix24::crm::activity::update::Update,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1712132792.910734,\n        \"finish\": 1712132793.530359,\n        \"duration\": 0.6196250915527344,\n        \"processing\": 0.032338857650756836,\n        \"date_start\": \"2024-04-03T10:26:32+02:00\",\n        \"date_finish\": \"2024-04-03T10:26:33+02:00\",\n        \"operating_reset_at\": 1705765533,\n        \"operating\": 3.3076241016387939\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_activity_update_error_1() {
     error("{\n    \"error\": \"\",\n    \"error_description\": \"Access denied.\"\n}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_address_list() {
+fn crm_address_list_response_1() {
     response::<
         bitrix24::crm::address::list::List,
     >(
         "{\n    \"result\": [\n        {\n            \"TYPE_ID\": \"1\",\n            \"ENTITY_TYPE_ID\": \"8\",\n            \"ENTITY_ID\": \"7335\",\n            \"ADDRESS_1\": \"Address 1\",\n            \"ADDRESS_2\": \"701\",\n            \"CITY\": \"Los Angeles\",\n            \"POSTAL_CODE\": \"625003\",\n            \"REGION\": \"California\",\n            \"PROVINCE\": \"California\",\n            \"COUNTRY\": \"USA\",\n            \"COUNTRY_CODE\": null,\n            \"LOC_ADDR_ID\": \"479\",\n            \"ANCHOR_TYPE_ID\": \"3\",\n            \"ANCHOR_ID\": \"17192\"\n        }\n    ],\n    \"total\": 1,\n    \"time\": {\n        \"start\": 1716301758.664873,\n        \"finish\": 1716301759.73158,\n        \"duration\": 1.0667071342468262,\n        \"processing\": 0.028820037841796875,\n        \"date_start\": \"2024-05-21T16:29:18+02:00\",\n        \"date_finish\": \"2024-05-21T16:29:19+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_address_list_response_2() {
     response::<
         bitrix24::crm::address::list::List,
     >(
         "{\n    \"result\": [\n        {\n            \"TYPE_ID\": \"1\",\n            \"ENTITY_TYPE_ID\": \"8\",\n            \"ENTITY_ID\": \"7335\",\n            \"ADDRESS_1\": \"Address 2\",\n            \"ADDRESS_2\": \"701\",\n            \"CITY\": \"Los Angeles\",\n            \"POSTAL_CODE\": \"625003\",\n            \"REGION\": \"California\",\n            \"PROVINCE\": \"California\",\n            \"COUNTRY\": \"USA\",\n            \"COUNTRY_CODE\": null,\n            \"LOC_ADDR_ID\": \"479\",\n            \"ANCHOR_TYPE_ID\": \"3\",\n            \"ANCHOR_ID\": \"17192\"\n        },\n        {\n            \"TYPE_ID\": \"1\",\n            \"ENTITY_TYPE_ID\": \"8\",\n            \"ENTITY_ID\": \"7335\",\n            \"ADDRESS_1\": \"Address\",\n            \"ADDRESS_2\": \"2\",\n            \"CITY\": \"Los Angeles\",\n            \"POSTAL_CODE\": \"666000\",\n            \"REGION\": \"California\",\n            \"PROVINCE\": \"California\",\n            \"COUNTRY\": \"USA\",\n            \"COUNTRY_CODE\": null,\n            \"LOC_ADDR_ID\": \"129\",\n            \"ANCHOR_TYPE_ID\": \"3\",\n            \"ANCHOR_ID\": \"17192\"\n        }\n    ],\n    \"total\": 2,\n    \"time\": {\n        \"start\": 1716301758.664873,\n        \"finish\": 1716301759.73158,\n        \"duration\": 1.0667071342468262,\n        \"processing\": 0.028820037841796875,\n        \"date_start\": \"2024-05-21T16:29:18+02:00\",\n        \"date_finish\": \"2024-05-21T16:29:19+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_address_list_error_1() {
     error("{\n    \"error\":0,\n    \"error_description\":\"error\"\n}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_automatedsolution_add() {
+fn crm_automatedsolution_add_request_1() {
     request::<
         bitrix24::crm::automatedsolution::add::Add,
     >("{\"fields\":{\"title\":\"HR\",\"typeIds\":[1,2,3]}}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_add_request_2() {
     request::<
         bitrix24::crm::automatedsolution::add::Add,
     >("{\"fields\":{\"title\":\"HR\"}}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_add_response_1() {
     response::<
         bitrix24::crm::automatedsolution::add::Add,
     >(
         "{\n    \"result\": {\n        \"automatedSolution\": {\n            \"id\": 1,\n            \"title\": \"HR\",\n            \"typeIds\": [\n                1,\n                2,\n                3\n            ]\n        }\n    },\n    \"time\": {\n        \"start\": 1715849396.642359,\n        \"finish\": 1715849396.954623,\n        \"duration\": 0.31226396560668945,\n        \"processing\": 0.0068209171295166016,\n        \"date_start\": \"2024-05-16T11:49:56+03:00\",\n        \"date_finish\": \"2024-05-16T11:49:56+03:00\",\n        \"operating_reset_at\": 1715849996,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_add_error_1() {
     error(
         "{\n    \"error\": \"BX_EMPTY_REQUIRED\",\n    \"error_description\":\"The required field 'Title' is not filled\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_automatedsolution_delete() {
+fn crm_automatedsolution_delete_request_1() {
     request::<bitrix24::crm::automatedsolution::delete::Delete>("{\"id\":5}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_delete_response_1() {
     response::<
         bitrix24::crm::automatedsolution::delete::Delete,
     >(
         "{\n    \"result\": null,\n    \"time\": {\n        \"start\": 1715852365.744733,\n        \"finish\": 1715852366.078274,\n        \"duration\": 0.3335409164428711,\n        \"processing\": 0.01611018180847168,\n        \"date_start\": \"2024-05-16T12:39:25+02:00\",\n        \"date_finish\": \"2024-05-16T12:39:26+02:00\",\n        \"operating_reset_at\": 1715852966,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_delete_error_1() {
     error(
         "{\t\n    \"error\":\"HAS_BOUND_TYPES\",\n    \"error_description\":\"Cannot delete the workplace that has SPAs. Move them to another workplace\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_automatedsolution_fields() {
+fn crm_automatedsolution_fields_request_1() {
     request::<bitrix24::crm::automatedsolution::fields::Fields>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_fields_response_1() {
     response::<
         bitrix24::crm::automatedsolution::fields::Fields,
     >(
@@ -1065,194 +1533,310 @@ fn crm_automatedsolution_fields() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_automatedsolution_get() {
+fn crm_automatedsolution_get_request_1() {
     request::<bitrix24::crm::automatedsolution::get::Get>("{\"id\":393}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_get_response_1() {
     response::<
         bitrix24::crm::automatedsolution::get::Get,
     >(
         "{\n\t\"result\": {\n\t\t\"automatedSolution\": {\n\t\t\t\"id\": 393,\n\t\t\t\"title\": \"HR\",\n\t\t\t\"typeIds\": [\n\t\t\t\t4,\n\t\t\t\t9,\n\t\t\t\t77,\n\t\t\t\t157,\n\t\t\t\t225\n\t\t\t]\n\t\t}\n\t},\n\t\"time\": {\n\t\t\"start\": 1715849396.642359,\n\t\t\"finish\": 1715849396.954623,\n\t\t\"duration\": 0.31226396560668945,\n\t\t\"processing\": 0.0068209171295166016,\n\t\t\"date_start\": \"2024-05-16T11:49:56+02:00\",\n\t\t\"date_finish\": \"2024-05-16T11:49:56+02:00\",\n\t\t\"operating_reset_at\": 1715849996,\n\t\t\"operating\": 0\n\t}\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_get_error_1() {
     error(
         "{\n    \"error\":\"NOT_FOUND\",\n    \"error_description\":\"Digital workplace with such id not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_automatedsolution_list() {
+fn crm_automatedsolution_list_request_1() {
     request::<
         bitrix24::crm::automatedsolution::list::List,
     >("{\"order\":{\"id\":\"DESC\"}}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_list_request_2() {
     request::<
         bitrix24::crm::automatedsolution::list::List,
     >("{\"filter\":{\"%=title\":\"HR%\"}}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_list_request_3() {
     request::<
         bitrix24::crm::automatedsolution::list::List,
     >(
         "{\"order\":{\"title\":\"ASC\"},\"filter\":{\">id\":100,\"0\":{\"logic\":\"OR\",\"0\":{\"%=title\":\"HR%\"},\"1\":{\"%=title\":\"Customer%\"}}}}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_list_response_1() {
     response::<
         bitrix24::crm::automatedsolution::list::List,
     >(
         "{\n\t\"result\": {\n\t\t\"automatedSolutions\": [\n\t\t\t{\n\t\t\t\t\"id\": 238,\n\t\t\t\t\"title\": \"HR\",\n\t\t\t\t\"typeIds\": [\n\t\t\t\t\t129\n\t\t\t\t]\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"id\": 240,\n\t\t\t\t\"title\": \"Customer Success\",\n\t\t\t\t\"typeIds\": []\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"id\": 267,\n\t\t\t\t\"title\": \"R&D\",\n\t\t\t\t\"typeIds\": [\n\t\t\t\t\t14,\n\t\t\t\t\t158\n\t\t\t\t]\n\t\t\t}\n\t\t]\n\t},\n\t\"total\": 3,\n\t\"time\": {\n\t\t\"start\": 1715849396.642359,\n\t\t\"finish\": 1715849396.954623,\n\t\t\"duration\": 0.31226396560668945,\n\t\t\"processing\": 0.0068209171295166016,\n\t\t\"date_start\": \"2024-05-16T11:49:56+03:00\",\n\t\t\"date_finish\": \"2024-05-16T11:49:56+03:00\",\n\t\t\"operating_reset_at\": 1715849996,\n\t\t\"operating\": 0\n\t}\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_list_error_1() {
     error(
         "{\n    \"error\":\"ACCESS_DENIED\",\n    \"error_description\":\"Insufficient permissions\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_automatedsolution_update() {
+fn crm_automatedsolution_update_request_1() {
     request::<
         bitrix24::crm::automatedsolution::update::Update,
     >("{\"id\":238,\"fields\":{\"title\":\"HR & Customer Success\"}}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_update_request_2() {
     request::<
         bitrix24::crm::automatedsolution::update::Update,
     >("{\"id\":238,\"fields\":{\"typeIds\":[14]}}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_update_request_3() {
     request::<
         bitrix24::crm::automatedsolution::update::Update,
     >("{\"id\":238,\"fields\":{\"typeIds\":[]}}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_update_response_1() {
     response::<
         bitrix24::crm::automatedsolution::update::Update,
     >(
         "{\n    \"result\": {\n        \"automatedSolution\": {\n            \"id\": 1,\n            \"title\": \"HR\",\n            \"typeIds\": [\n                1,\n                2,\n                3\n            ]\n        }\n    },\n    \"time\": {\n        \"start\": 1715849396.642359,\n        \"finish\": 1715849396.954623,\n        \"duration\": 0.31226396560668945,\n        \"processing\": 0.0068209171295166016,\n        \"date_start\": \"2024-05-16T11:49:56+03:00\",\n        \"date_finish\": \"2024-05-16T11:49:56+03:00\",\n        \"operating_reset_at\": 1715849996,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automatedsolution_update_error_1() {
     error(
         "{\n    \"error\":\"BX_EMPTY_REQUIRED\",\n    \"error_description\":\"Required field is not filled\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_automation_trigger() {
+fn crm_automation_trigger_request_1() {
     request::<
         bitrix24::crm::automation::trigger::Trigger,
     >("{\"target\":\"DEAL_57\",\"code\":\"c5u4m\"}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automation_trigger_response_1() {
     response::<
         bitrix24::crm::automation::trigger::Trigger,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\":1718809827.810153,\n        \"finish\":1718809828.541046,\n        \"duration\":0.7308928966522217,\n        \"processing\":0.09834408760070801,\n        \"date_start\":\"2024-06-19T15:10:27+00:00\",\n        \"date_finish\":\"2024-06-19T15:10:28+00:00\"\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automation_trigger_error_1() {
     error("{\n    \"error\":\"\",\n    \"error_description\":\"Target is not set.\"\n}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_automation_trigger_add() {
+fn crm_automation_trigger_add_request_1() {
     request::<
         bitrix24::crm::automation::trigger::add::Add,
     >("{\"CODE\":\"c5u4m\",\"NAME\":\"trigger name\"}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automation_trigger_add_response_1() {
     response::<
         bitrix24::crm::automation::trigger::add::Add,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\":1718884406.366687,\n        \"finish\":1718884406.80718,\n        \"duration\":0.4404928684234619,\n        \"processing\":0.03356289863586426,\n        \"date_start\":\"2024-06-20T11:53:26+00:00\",\n        \"date_finish\":\"2024-06-20T11:53:26+00:00\"\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automation_trigger_add_error_1() {
     error(
         "{\n    \"error\":\"ACCESS_DENIED\",\n    \"error_description\":\"Access denied! Application context required\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_automation_trigger_delete() {
+fn crm_automation_trigger_delete_request_1() {
     request::<
         bitrix24::crm::automation::trigger::delete::Delete,
     >("{\"CODE\":\"c5u4m\"}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automation_trigger_delete_response_1() {
     response::<
         bitrix24::crm::automation::trigger::delete::Delete,
     >(
         "{\n    \"result\":true,\n    \"time\":{\n        \"start\":1718891973.429101,\n        \"finish\":1718891986.721889,\n        \"duration\":13.292788028717041,\n        \"processing\":13.012810945510864,\n        \"date_start\":\"2024-06-20T13:59:33+00:00\",\n        \"date_finish\":\"2024-06-20T13:59:46+00:00\"\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automation_trigger_delete_error_1() {
     error("{\n    \"error\":\"\",\n    \"error_description\":\"Trigger not found\"\n}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_automation_trigger_execute() {
+fn crm_automation_trigger_execute_request_1() {
     request::<
         bitrix24::crm::automation::trigger::execute::Execute,
     >("{\"CODE\":\"c5u4m\",\"OWNER_TYPE_ID\":2,\"OWNER_ID\":6}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automation_trigger_execute_response_1() {
     response::<
         bitrix24::crm::automation::trigger::execute::Execute,
     >(
         "{\n    \"result\":true,\n    \"time\":{\n        \"start\":1718891973.429101,\n        \"finish\":1718891986.721889,\n        \"duration\":13.292788028717041,\n        \"processing\":13.012810945510864,\n        \"date_start\":\"2024-06-20T13:59:33+00:00\",\n        \"date_finish\":\"2024-06-20T13:59:46+00:00\"\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automation_trigger_execute_error_1() {
     error(
         "{\n    \"error\":\"\",\n    \"error_description\":\"Incorrect parameter OWNER_TYPE_ID.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_automation_trigger_list() {
+fn crm_automation_trigger_list_request_1() {
     request::<bitrix24::crm::automation::trigger::list::List>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automation_trigger_list_response_1() {
     response::<
         bitrix24::crm::automation::trigger::list::List,
     >(
         "{\n    \"result\": [\n        {\n            \"NAME\": \"Trigger 1\",\n            \"CODE\": \"trigger1\"\n        },\n        {\n            \"NAME\": \"Trigger 2\",\n            \"CODE\": \"trigger2\"\n        }\n    ],\n    \"time\": {\n        \"start\": 1718952595.479501,\n        \"finish\": 1718952595.594397,\n        \"duration\": 0.11489605903625488,\n        \"processing\": 0.007472038269042969,\n        \"date_start\": \"2024-06-21T06:49:55+00:00\",\n        \"date_finish\": \"2024-06-21T06:49:55+00:00\"\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_automation_trigger_list_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied! Admin permissions required\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_calllist_add() {
+fn crm_calllist_add_request_1() {
     request::<
         bitrix24::crm::calllist::add::Add,
     >("{\"ENTITY_TYPE\":\"CONTACT\",\"ENTITIES\":[1,2,3],\"WEBFORM_ID\":5}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_add_response_1() {
     response::<
         bitrix24::crm::calllist::add::Add,
     >(
         "{\n    \"result\": 11,\n    \"time\": {\n        \"start\": 1752471668.062547,\n        \"finish\": 1752471668.531711,\n        \"duration\": 0.4691641330718994,\n        \"processing\": 0.4174520969390869,\n        \"date_start\": \"2025-07-14T08:41:08+02:00\",\n        \"date_finish\": \"2025-07-14T08:41:08+02:00\",\n        \"operating_reset_at\": 1752472268,\n        \"operating\": 0.41742897033691406\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_add_error_1() {
     error(
         "{\n    \"error\": \"ENTITIES_ERROR\",\n    \"error_description\": \"Entities is not array\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_calllist_get() {
+fn crm_calllist_get_request_1() {
     request::<bitrix24::crm::calllist::get::Get>("{\"ID\":123}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_get_response_1() {
     response::<
         bitrix24::crm::calllist::get::Get,
     >(
         "{\n    \"result\": {\n        \"ID\": \"13\",\n        \"DATE_CREATE\": \"2025-07-14 08:47:19\",\n        \"CREATED_BY_ID\": \"29\",\n        \"WEBFORM_ID\": \"1\",\n        \"ENTITY_TYPE_ID\": \"3\",\n        \"ENTITY_TYPE\": \"CONTACT\"\n    },\n    \"time\": {\n        \"start\": 1752472572.278248,\n        \"finish\": 1752472572.332555,\n        \"duration\": 0.054306983947753906,\n        \"processing\": 0.004546165466308594,\n        \"date_start\": \"2025-07-14T08:56:12+02:00\",\n        \"date_finish\": \"2025-07-14T08:56:12+02:00\",\n        \"operating_reset_at\": 1752473172,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_get_error_1() {
     error(
         "{\n    \"error\": \"LIST_ID_ERROR\",\n    \"error_description\": \"Incorrect list id\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_calllist_items_get() {
+fn crm_calllist_items_get_request_1() {
     request::<
         bitrix24::crm::calllist::items::get::Get,
     >("{\"LIST_ID\":13,\"FILTER\":{\"STATUS\":\"IN_WORK\"}}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_items_get_response_1() {
     response::<
         bitrix24::crm::calllist::items::get::Get,
     >(
         "{\n    \"result\": [\n        {\n            \"ID\": 9,\n            \"STATUS\": \"IN_WORK\",\n            \"ENTITY_TYPE\": 3\n        },\n        {\n            \"ID\": 17,\n            \"STATUS\": \"IN_WORK\",\n            \"ENTITY_TYPE\": 3\n        },\n        {\n            \"ID\": 19,\n            \"STATUS\": \"IN_WORK\",\n            \"ENTITY_TYPE\": 3\n        }\n    ],\n    \"time\": {\n        \"start\": 1752475017.529502,\n        \"finish\": 1752475017.588903,\n        \"duration\": 0.05940103530883789,\n        \"processing\": 0.010075092315673828,\n        \"date_start\": \"2025-07-14T09:36:57+02:00\",\n        \"date_finish\": \"2025-07-14T09:36:57+02:00\",\n        \"operating_reset_at\": 1752475617,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_items_get_error_1() {
     error(
         "{\n    \"error\": \"LIST_ID_ERROR\",\n    \"error_description\": \"List id should be positive\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_calllist_list() {
+fn crm_calllist_list_request_1() {
     request::<
         bitrix24::crm::calllist::list::List,
     >(
         "{\"SELECT\":[\"ID\",\"CREATED_BY_ID\"],\"FILTER\":{\"ENTITY_TYPE_ID\":3},\"ORDER\":{\"ID\":\"DESC\"}}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_list_response_1() {
     response::<
         bitrix24::crm::calllist::list::List,
     >(
         "{\n    \"result\": [\n        {\n            \"ID\": \"13\",\n            \"CREATED_BY_ID\": \"29\"\n        },\n        {\n            \"ID\": \"9\",\n            \"CREATED_BY_ID\": \"1\"\n        },\n        {\n            \"ID\": \"3\",\n            \"CREATED_BY_ID\": \"131\"\n        },\n        {\n            \"ID\": \"1\",\n            \"CREATED_BY_ID\": \"131\"\n        }\n    ],\n    \"time\": {\n        \"start\": 1752475786.965766,\n        \"finish\": 1752475787.035008,\n        \"duration\": 0.06924200057983398,\n        \"processing\": 0.016666889190673828,\n        \"date_start\": \"2025-07-14T09:49:46+02:00\",\n        \"date_finish\": \"2025-07-14T09:49:47+02:00\",\n        \"operating_reset_at\": 1752476387,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_list_error_1() {
     error(
         "{\n    \"error\": \"100\",\n    \"error_description\": \"Unknown field definition `TITLE` (TITLE) for \\\\Bitrix\\\\Crm\\\\CallList\\\\Internals\\\\CallList Entity.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_calllist_statuslist() {
+fn crm_calllist_statuslist_request_1() {
     request::<bitrix24::crm::calllist::statuslist::Statuslist>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_statuslist_response_1() {
     response::<
         bitrix24::crm::calllist::statuslist::Statuslist,
     >(
@@ -1261,145 +1845,221 @@ fn crm_calllist_statuslist() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_calllist_update() {
+fn crm_calllist_update_request_1() {
     request::<
         bitrix24::crm::calllist::update::Update,
     >(
         "{\"LIST_ID\":123,\"ENTITY_TYPE\":\"CONTACT\",\"ENTITIES\":[1,2,3],\"WEBFORM_ID\":5}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_update_response_1() {
     response::<
         bitrix24::crm::calllist::update::Update,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1752562914.533195,\n        \"finish\": 1752562914.606445,\n        \"duration\": 0.07325005531311035,\n        \"processing\": 0.044027090072631836,\n        \"date_start\": \"2025-07-15T10:01:54+02:00\",\n        \"date_finish\": \"2025-07-15T10:01:54+02:00\",\n        \"operating_reset_at\": 1752563514,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_update_error_1() {
     error(
         "{\n    \"error\": \"ENTITY_TYPE_ERROR\",\n    \"error_description\": \"EntityType is incorrect\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_deal_delete() {
+fn crm_deal_delete_request_1() {
     request::<bitrix24::crm::deal::delete::Delete>("{\"id\":12}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_deal_delete_response_1() {
     response::<
         bitrix24::crm::deal::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1725019350.037109,\n        \"finish\": 1725019355.903999,\n        \"duration\": 5.86689019203186,\n        \"processing\": 5.262096881866455,\n        \"date_start\": \"2024-08-30T14:02:30+02:00\",\n        \"date_finish\": \"2024-08-30T14:02:35+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_deal_delete_error_1() {
     error(
         "{\n    \"error\": \"\",\n    \"error_description\": \"ID is not defined or invalid.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_deal_list() {
+fn crm_deal_list_request_1() {
     request::<
         bitrix24::crm::deal::list::List,
     >(
         "{\"select\":[\"ID\",\"TITLE\",\"TYPE_ID\",\"CATEGORY_ID\",\"STAGE_ID\",\"OPPORTUNITY\",\"IS_MANUAL_OPPORTUNITY\",\"ASSIGNED_BY_ID\",\"DATE_CREATE\"],\"filter\":{\"=%TITLE\":\"%a\",\"CATEGORY_ID\":1,\"TYPE_ID\":\"COMPLEX\",\"STAGE_ID\":\"C1:NEW\",\">OPPORTUNITY\":10000,\"<=OPPORTUNITY\":20000,\"IS_MANUAL_OPPORTUNITY\":\"Y\",\"@ASSIGNED_BY_ID\":[1,6],\">DATE_CREATE\":\"2025-01-01\"},\"order\":{\"TITLE\":\"ASC\",\"OPPORTUNITY\":\"ASC\"}}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_deal_list_response_1() {
     response::<
         bitrix24::crm::deal::list::List,
     >(
         "{\n    \"result\": [\n        {\n            \"ID\": \"37\",\n            \"TITLE\": \"[A] Deal\",\n            \"TYPE_ID\": \"COMPLEX\",\n            \"CATEGORY_ID\": \"1\",\n            \"STAGE_ID\": \"C1:NEW\",\n            \"OPPORTUNITY\": \"19999.99\",\n            \"IS_MANUAL_OPPORTUNITY\": \"Y\",\n            \"ASSIGNED_BY_ID\": \"1\",\n            \"DATE_CREATE\": \"2024-09-02T18:37:18+02:00\"\n        },\n        {\n            \"ID\": \"38\",\n            \"TITLE\": \"[A] Deal\",\n            \"TYPE_ID\": \"COMPLEX\",\n            \"CATEGORY_ID\": \"1\",\n            \"STAGE_ID\": \"C1:NEW\",\n            \"OPPORTUNITY\": \"20000.00\",\n            \"IS_MANUAL_OPPORTUNITY\": \"Y\",\n            \"ASSIGNED_BY_ID\": \"6\",\n            \"DATE_CREATE\": \"2024-09-02T18:37:38+02:00\"\n        },\n        {\n            \"ID\": \"39\",\n            \"TITLE\": \"[B] Sale\",\n            \"TYPE_ID\": \"COMPLEX\",\n            \"CATEGORY_ID\": \"1\",\n            \"STAGE_ID\": \"C1:NEW\",\n            \"OPPORTUNITY\": \"12500.00\",\n            \"IS_MANUAL_OPPORTUNITY\": \"Y\",\n            \"ASSIGNED_BY_ID\": \"1\",\n            \"DATE_CREATE\": \"2024-04-09T23:11:01+02:00\"\n        },\n        {\n            \"ID\": \"40\",\n            \"TITLE\": \"[B] Deal\",\n            \"TYPE_ID\": \"COMPLEX\",\n            \"CATEGORY_ID\": \"1\",\n            \"STAGE_ID\": \"C1:NEW\",\n            \"OPPORTUNITY\": \"13500.00\",\n            \"IS_MANUAL_OPPORTUNITY\": \"Y\",\n            \"ASSIGNED_BY_ID\": \"6\",\n            \"DATE_CREATE\": \"2024-08-08T19:00:14+02:00\"\n        },\n        {\n            \"ID\": \"41\",\n            \"TITLE\": \"[V] Deal\",\n            \"TYPE_ID\": \"COMPLEX\",\n            \"CATEGORY_ID\": \"1\",\n            \"STAGE_ID\": \"C1:NEW\",\n            \"OPPORTUNITY\": \"11500.00\",\n            \"IS_MANUAL_OPPORTUNITY\": \"Y\",\n            \"ASSIGNED_BY_ID\": \"6\",\n            \"DATE_CREATE\": \"2024-05-08T09:38:23+02:00\"\n        },\n        {\n            \"ID\": \"42\",\n            \"TITLE\": \"[S] Deal\",\n            \"TYPE_ID\": \"COMPLEX\",\n            \"CATEGORY_ID\": \"1\",\n            \"STAGE_ID\": \"C1:NEW\",\n            \"OPPORTUNITY\": \"18500.00\",\n            \"IS_MANUAL_OPPORTUNITY\": \"Y\",\n            \"ASSIGNED_BY_ID\": \"6\",\n            \"DATE_CREATE\": \"2024-07-02T15:38:32+02:00\"\n        }\n    ],\n    \"total\": 6,\n    \"time\": {\n        \"start\": 1725292115.026221,\n        \"finish\": 1725292115.907058,\n        \"duration\": 0.8808369636535645,\n        \"processing\": 0.2484450340270996,\n        \"date_start\": \"2024-09-02T17:48:35+02:00\",\n        \"date_finish\": \"2024-09-02T17:48:35+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_deal_list_error_1() {
     error(
         "{\n    \"error\": \"\",\n    \"error_description\": \"Parameter 'filter' must be array.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_duplicate_findbycomm() {
+fn crm_duplicate_findbycomm_request_1() {
     request::<
         bitrix24::crm::duplicate::findbycomm::Findbycomm,
     >(
         "{\"entity_type\":\"CONTACT\",\"type\":\"PHONE\",\"values\":[\"8976543\",\"11223355\"]}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_duplicate_findbycomm_response_1() {
     response::<
         bitrix24::crm::duplicate::findbycomm::Findbycomm,
     >(
         "{\n    \"result\": {\n        \"CONTACT\": [275, 2297]\n    },\n    \"time\": {\n        \"start\": 1750684060.672785,\n        \"finish\": 1750684060.724903,\n        \"duration\": 0.05211806297302246,\n        \"processing\": 0.018191099166870117,\n        \"date_start\": \"2025-06-23T16:07:40+03:00\",\n        \"date_finish\": \"2025-06-23T16:07:40+03:00\",\n        \"operating_reset_at\": 1750684660,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_duplicate_findbycomm_error_1() {
     error(
         "{\n    \"error\": \"Communication type is not defined\",\n    \"error_description\": \"Parameter 'type' is required.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_duplicate_volatiletype_fields() {
+fn crm_duplicate_volatile_type_fields_request_1() {
     request::<
         bitrix24::crm::duplicate::volatile_type::fields::Fields,
     >("{\"entityTypeId\":1}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_duplicate_volatile_type_fields_response_1() {
     response::<
         bitrix24::crm::duplicate::volatile_type::fields::Fields,
     >(
         "{\n    \"result\": [\n        {\n            \"entityTypeId\": 1,\n            \"fieldCode\": \"TITLE\",\n            \"fieldTitle\": \"Lead Name\"\n        },\n        {\n            \"entityTypeId\": 1,\n            \"fieldCode\": \"ADDRESS\",\n            \"fieldTitle\": \"Address\"\n        },\n        {\n            \"entityTypeId\": 1,\n            \"fieldCode\": \"UF_CRM_1750854801\",\n            \"fieldTitle\": \"String\"\n        }\n    ],\n    \"time\": {\n        \"start\": 1750854837.219779,\n        \"finish\": 1750854837.296077,\n        \"duration\": 0.07629799842834473,\n        \"processing\": 0.028430938720703125,\n        \"date_start\": \"2025-06-25T12:33:57+00:00\",\n        \"date_finish\": \"2025-06-25T12:33:57+00:00\"\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_duplicate_volatile_type_fields_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_duplicate_volatiletype_list() {
+fn crm_duplicate_volatile_type_list_request_1() {
     request::<bitrix24::crm::duplicate::volatile_type::list::List>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_duplicate_volatile_type_list_response_1() {
     response::<
         bitrix24::crm::duplicate::volatile_type::list::List,
     >(
         "{\n    \"result\": [\n        {\n            \"id\": 3355,\n            \"entityTypeId\": 1,\n            \"fieldCode\": \"TITLE\"\n        }\n    ],\n    \"time\": {\n        \"start\": 1750934651.513455,\n        \"finish\": 1750934651.578262,\n        \"duration\": 0.06480717658996582,\n        \"processing\": 0.017321109771728516,\n        \"date_start\": \"2025-06-26T13:44:11+03:00\",\n        \"date_finish\": \"2025-06-26T13:44:11+03:00\",\n        \"operating_reset_at\": 1750935251,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_duplicate_volatile_type_list_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_duplicate_volatiletype_register() {
+fn crm_duplicate_volatile_type_register_request_1() {
     request::<
         bitrix24::crm::duplicate::volatile_type::register::Register,
     >("{\"entityTypeId\":1,\"fieldCode\":\"TITLE\"}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_duplicate_volatile_type_register_response_1() {
     response::<
         bitrix24::crm::duplicate::volatile_type::register::Register,
     >(
         "{\n    \"result\": {\n        \"id\": 3355\n    },\n    \"time\": {\n        \"start\": 1750934251.736599,\n        \"finish\": 1750934252.028757,\n        \"duration\": 0.2921581268310547,\n        \"processing\": 0.24904417991638184,\n        \"date_start\": \"2025-06-26T13:37:31+03:00\",\n        \"date_finish\": \"2025-06-26T13:37:32+03:00\",\n        \"operating_reset_at\": 1750934851,\n        \"operating\": 0.24902796745300293\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_duplicate_volatile_type_register_error_1() {
     error(
         "{\n    \"error\": \"FIELD_NOT_FOUND\",\n    \"error_description\": \"Field not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_duplicate_volatiletype_unregister() {
+fn crm_duplicate_volatile_type_unregister_request_1() {
     request::<
         bitrix24::crm::duplicate::volatile_type::unregister::Unregister,
     >("{\"id\":101}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_duplicate_volatile_type_unregister_response_1() {
     response::<
         bitrix24::crm::duplicate::volatile_type::unregister::Unregister,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1750935024.602893,\n        \"finish\": 1750935024.719883,\n        \"duration\": 0.1169898509979248,\n        \"processing\": 0.05846285820007324,\n        \"date_start\": \"2025-06-26T13:50:24+03:00\",\n        \"date_finish\": \"2025-06-26T13:50:24+03:00\",\n        \"operating_reset_at\": 1750935624,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_duplicate_volatile_type_unregister_error_1() {
     error(
         "{\n    \"error\": \"TYPE_IS_NOT_ASSIGNED\",\n    \"error_description\": \"This type is not assigned\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_entity_mergebatch() {
+fn crm_entity_merge_batch_request_1() {
     request::<
         bitrix24::crm::entity::merge_batch::MergeBatch,
     >("{\"params\":{\"entityTypeId\":3,\"entityIds\":[100,101,102]}}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_entity_merge_batch_response_1() {
     response::<
         bitrix24::crm::entity::merge_batch::MergeBatch,
     >(
         "{\n    \"result\": {\n        \"STATUS\": \"SUCCESS\",\n        \"ENTITY_IDS\": [101, 102]\n    },\n    \"time\": {\n        \"start\": 1750754639.300838,\n        \"finish\": 1750754641.350269,\n        \"duration\": 2.049431085586548,\n        \"processing\": 2.0271031856536865,\n        \"date_start\": \"2025-06-24T11:43:59+03:00\",\n        \"date_finish\": \"2025-06-24T11:44:01+03:00\",\n        \"operating_reset_at\": 1750755239,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_entity_merge_batch_error_1() {
     error(
         "{\n    \"error\": 0,\n    \"error_description\": \"The parameter entityIds must contains at least two elements.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum_activitydirection() {
+fn crm_enum_activitydirection_request_1() {
     request::<bitrix24::crm::enum_::activitydirection::Activitydirection>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_enum_activitydirection_response_1() {
     response::<
         bitrix24::crm::enum_::activitydirection::Activitydirection,
     >(
@@ -1408,8 +2068,12 @@ fn crm_enum_activitydirection() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum_activitynotifytype() {
+fn crm_enum_activitynotifytype_request_1() {
     request::<bitrix24::crm::enum_::activitynotifytype::Activitynotifytype>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_enum_activitynotifytype_response_1() {
     response::<
         bitrix24::crm::enum_::activitynotifytype::Activitynotifytype,
     >(
@@ -1418,8 +2082,12 @@ fn crm_enum_activitynotifytype() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum_activitypriority() {
+fn crm_enum_activitypriority_request_1() {
     request::<bitrix24::crm::enum_::activitypriority::Activitypriority>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_enum_activitypriority_response_1() {
     response::<
         bitrix24::crm::enum_::activitypriority::Activitypriority,
     >(
@@ -1428,8 +2096,12 @@ fn crm_enum_activitypriority() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum_activitystatus() {
+fn crm_enum_activitystatus_request_1() {
     request::<bitrix24::crm::enum_::activitystatus::Activitystatus>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_enum_activitystatus_response_1() {
     response::<
         bitrix24::crm::enum_::activitystatus::Activitystatus,
     >(
@@ -1438,8 +2110,12 @@ fn crm_enum_activitystatus() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum_activitytype() {
+fn crm_enum_activitytype_request_1() {
     request::<bitrix24::crm::enum_::activitytype::Activitytype>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_enum_activitytype_response_1() {
     response::<
         bitrix24::crm::enum_::activitytype::Activitytype,
     >(
@@ -1448,8 +2124,12 @@ fn crm_enum_activitytype() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum_addresstype() {
+fn crm_enum_addresstype_request_1() {
     request::<bitrix24::crm::enum_::addresstype::Addresstype>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_enum_addresstype_response_1() {
     response::<
         bitrix24::crm::enum_::addresstype::Addresstype,
     >(
@@ -1458,8 +2138,12 @@ fn crm_enum_addresstype() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum_contenttype() {
+fn crm_enum_contenttype_request_1() {
     request::<bitrix24::crm::enum_::contenttype::Contenttype>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_enum_contenttype_response_1() {
     response::<
         bitrix24::crm::enum_::contenttype::Contenttype,
     >(
@@ -1468,8 +2152,12 @@ fn crm_enum_contenttype() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum_fields() {
+fn crm_enum_fields_request_1() {
     request::<bitrix24::crm::enum_::fields::Fields>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_enum_fields_response_1() {
     response::<
         bitrix24::crm::enum_::fields::Fields,
     >(
@@ -1478,8 +2166,12 @@ fn crm_enum_fields() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum_getorderownertypes() {
+fn crm_enum_getorderownertypes_request_1() {
     request::<bitrix24::crm::enum_::getorderownertypes::Getorderownertypes>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_enum_getorderownertypes_response_1() {
     response::<
         bitrix24::crm::enum_::getorderownertypes::Getorderownertypes,
     >(
@@ -1488,8 +2180,12 @@ fn crm_enum_getorderownertypes() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum_ownertype() {
+fn crm_enum_ownertype_request_1() {
     request::<bitrix24::crm::enum_::ownertype::Ownertype>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_enum_ownertype_response_1() {
     response::<
         bitrix24::crm::enum_::ownertype::Ownertype,
     >(
@@ -1498,8 +2194,12 @@ fn crm_enum_ownertype() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_enum_settings_mode() {
+fn crm_enum_settings_mode_request_1() {
     request::<bitrix24::crm::enum_::settings::mode::Mode>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_enum_settings_mode_response_1() {
     response::<
         bitrix24::crm::enum_::settings::mode::Mode,
     >(
@@ -1508,56 +2208,88 @@ fn crm_enum_settings_mode() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_item_list() {
+fn crm_item_list_request_1() {
     request::<
         bitrix24::crm::item::list::List,
     >(
         "{\"entityTypeId\":1,\"select\":[\"id\",\"title\",\"lastName\",\"name\",\"stageId\",\"sourceId\",\"assignedById\",\"opportunity\",\"isManualOpportunity\"],\"filter\":{\"0\":{\"logic\":\"OR\",\"0\":{\"!=name\":\"\"},\"1\":{\"!=lastName\":\"\"}},\"@stageId\":[\"NEW\",\"IN_PROCESS\"],\"@sourceId\":[\"WEB\",\"ADVERTISING\"],\"@assignedById\":[1,6],\">=opportunity\":5000,\"<=opportunity\":20000,\"isManualOpportunity\":\"Y\"},\"order\":{\"lastName\":\"ASC\",\"name\":\"ASC\"}}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_item_list_request_2() {
     request::<
         bitrix24::crm::item::list::List,
     >(
         "{\"entityTypeId\":2,\"select\":[\"id\",\"title\",\"createdTime\"],\"filter\":{\"0\":{\"logic\":\"OR\",\"0\":{\">=createdTime\":\"2025-10-31T00:00:00+02:00\",\"<createdTime\":\"2025-11-01T00:00:00+02:00\"},\"1\":{\">=createdTime\":\"2025-02-28T00:00:00+02:00\",\"<createdTime\":\"2025-03-01T00:00:00+02:00\"}}}}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_item_list_response_1() {
     response::<
         bitrix24::crm::item::list::List,
     >(
         "{\n    \"result\": {\n        \"items\": [\n            {\n                \"id\": 253,\n                \"assignedById\": 6,\n                \"stageId\": \"NEW\",\n                \"opportunity\": 19000,\n                \"sourceId\": \"WEB\",\n                \"title\": \"Lead #253\",\n                \"name\": \"Admin\",\n                \"lastName\": null,\n                \"isManualOpportunity\": \"Y\"\n            },\n            {\n                \"id\": 255,\n                \"assignedById\": 1,\n                \"stageId\": \"NEW\",\n                \"opportunity\": 19600,\n                \"sourceId\": \"WEB\",\n                \"title\": \"Lead #255\",\n                \"name\": \"Klaus\",\n                \"lastName\": \"Weber\",\n                \"isManualOpportunity\": \"Y\"\n            },\n            {\n                \"id\": 252,\n                \"assignedById\": 1,\n                \"stageId\": \"NEW\",\n                \"opportunity\": 12000,\n                \"sourceId\": \"ADVERTISING\",\n                \"title\": \"Lead #252\",\n                \"name\": \"Klaus\",\n                \"lastName\": \"Schmidt\",\n                \"isManualOpportunity\": \"Y\"\n            },\n            {\n                \"id\": 254,\n                \"assignedById\": 6,\n                \"stageId\": \"IN_PROCESS\",\n                \"opportunity\": 19000,\n                \"sourceId\": \"ADVERTISING\",\n                \"title\": \"Lead #254\",\n                \"name\": \"Schmidt\",\n                \"lastName\": \"Schmidt\",\n                \"isManualOpportunity\": \"Y\"\n            }\n        ]\n    },\n    \"total\": 4,\n    \"time\": {\n        \"start\": 1721724354.214286,\n        \"finish\": 1721724354.805263,\n        \"duration\": 0.5909769535064697,\n        \"processing\": 0.24513697624206543,\n        \"date_start\": \"2024-07-23T10:45:54+02:00\",\n        \"date_finish\": \"2024-07-23T10:45:54+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_item_list_error_1() {
     error(
         "{\n    \"error\": \"INVALID_ARG_VALUE\",\n    \"error_description\": \"Invalid filter: field 'FIELD' is not allowed in filter\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_lead_add() {
+fn crm_lead_add_request_1() {
     request::<
         bitrix24::crm::lead::add::Add,
     >(
         "{\"fields\":{\"TITLE\":\"IP Titov\",\"NAME\":\"Gleb\",\"SECOND_NAME\":\"Egorovich\",\"LAST_NAME\":\"Titov\",\"STATUS_ID\":\"NEW\",\"OPENED\":\"Y\",\"ASSIGNED_BY_ID\":1,\"CURRENCY_ID\":\"USD\",\"OPPORTUNITY\":12500,\"PHONE\":[{\"VALUE\":\"555888\",\"VALUE_TYPE\":\"WORK\"}],\"WEB\":[{\"VALUE\":\"www.mysite.com\",\"VALUE_TYPE\":\"WORK\"}]},\"params\":{\"REGISTER_SONET_EVENT\":\"Y\"}}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_lead_add_response_1() {
     response::<
         bitrix24::crm::lead::add::Add,
     >(
         "{\n    \"result\": 3465,\n    \"time\": {\n        \"start\": 1705764932.998683,\n        \"finish\": 1705764937.173995,\n        \"duration\": 4.1753120422363281,\n        \"processing\": 3.3076529502868652,\n        \"date_start\": \"2024-01-20T18:35:32+01:00\",\n        \"date_finish\": \"2024-01-20T18:35:37+01:00\",\n        \"operating_reset_at\": 1705765533,\n        \"operating\": 3.3076241016387939\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_lead_add_error_1() {
     error("{\n    \"error\": \"\",\n    \"error_description\": \"Access denied.\"\n}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_lead_get() {
+fn crm_lead_get_request_1() {
     request::<bitrix24::crm::lead::get::Get>("{\"id\":123}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_lead_get_response_1() {
     response::<
         bitrix24::crm::lead::get::Get,
     >(
         "{\n  \"result\": {\n    \"ID\": \"123\",\n    \"TITLE\": \"Lead #1591\",\n    \"HONORIFIC\": null,\n    \"NAME\": \"\",\n    \"SECOND_NAME\": null,\n    \"LAST_NAME\": null,\n    \"COMPANY_TITLE\": null,\n    \"COMPANY_ID\": null,\n    \"CONTACT_ID\": null,\n    \"IS_RETURN_CUSTOMER\": \"N\",\n    \"BIRTHDATE\": \"\",\n    \"SOURCE_ID\": \"1\",\n    \"SOURCE_DESCRIPTION\": null,\n    \"STATUS_ID\": \"IN_PROCESS\",\n    \"STATUS_DESCRIPTION\": null,\n    \"POST\": null,\n    \"COMMENTS\": null,\n    \"CURRENCY_ID\": \"EUR\",\n    \"OPPORTUNITY\": \"0.00\",\n    \"IS_MANUAL_OPPORTUNITY\": \"N\",\n    \"HAS_PHONE\": \"N\",\n    \"HAS_EMAIL\": \"N\",\n    \"HAS_IMOL\": \"N\",\n    \"ASSIGNED_BY_ID\": \"1\",\n    \"CREATED_BY_ID\": \"1\",\n    \"MODIFY_BY_ID\": \"1\",\n    \"DATE_CREATE\": \"2024-05-23T18:18:25+02:00\",\n    \"DATE_MODIFY\": \"2024-05-23T18:18:25+02:00\",\n    \"DATE_CLOSED\": \"\",\n    \"STATUS_SEMANTIC_ID\": \"P\",\n    \"OPENED\": \"Y\",\n    \"ORIGINATOR_ID\": null,\n    \"ORIGIN_ID\": null,\n    \"MOVED_BY_ID\": \"1\",\n    \"MOVED_TIME\": \"2024-05-23T18:18:25+02:00\",\n    \"ADDRESS\": null,\n    \"ADDRESS_2\": null,\n    \"ADDRESS_CITY\": null,\n    \"ADDRESS_POSTAL_CODE\": null,\n    \"ADDRESS_REGION\": null,\n    \"ADDRESS_PROVINCE\": null,\n    \"ADDRESS_COUNTRY\": null,\n    \"ADDRESS_COUNTRY_CODE\": null,\n    \"ADDRESS_LOC_ADDR_ID\": null,\n    \"UTM_SOURCE\": null,\n    \"UTM_MEDIUM\": null,\n    \"UTM_CAMPAIGN\": null,\n    \"UTM_CONTENT\": null,\n    \"UTM_TERM\": null,\n    \"LAST_ACTIVITY_BY\": \"1\",\n    \"LAST_ACTIVITY_TIME\": \"2024-05-23T18:18:25+02:00\",\n    \"PHONE\": [\n      {\n        \"ID\": \"11658\",\n        \"VALUE_TYPE\": \"OTHER\",\n        \"VALUE\": \"+15454777777\",\n        \"TYPE_ID\": \"PHONE\"\n      }\n    ],\n    \"IM\": [\n      {\n        \"ID\": \"11660\",\n        \"VALUE_TYPE\": \"OPENLINE\",\n        \"VALUE\": \"imol|livechat|1|67|21\",\n        \"TYPE_ID\": \"IM\"\n      }\n    ]\n  },\n  \"time\": {\n      \"start\": 1705764932.998683,\n      \"finish\": 1705764937.173995,\n      \"duration\": 4.1753120422363281,\n      \"processing\": 3.3076529502868652,\n      \"date_start\": \"2024-01-20T18:35:32+02:00\",\n      \"date_finish\": \"2024-01-20T18:35:37+02:00\",\n      \"operating_reset_at\": 1705765533,\n      \"operating\": 3.3076241016387939\n  }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_lead_get_error_1() {
     error("{\n    \"error\": \"\",\n    \"error_description\": \"Not found\"\n}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_multifield_fields() {
+fn crm_multifield_fields_request_1() {
     request::<bitrix24::crm::multifield::fields::Fields>("{}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_multifield_fields_response_1() {
     response::<
         bitrix24::crm::multifield::fields::Fields,
     >(
@@ -1566,22 +2298,30 @@ fn crm_multifield_fields() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_orderentity_add() {
+fn crm_orderentity_add_request_1() {
     request::<
         bitrix24::crm::orderentity::add::Add,
     >("{\"fields\":{\"orderId\":5125,\"ownerId\":6933,\"ownerTypeId\":2}}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_orderentity_add_response_1() {
     response::<
         bitrix24::crm::orderentity::add::Add,
     >(
         "{\n    \"result\": {\n        \"dealOrder\": {\n            \"orderId\": 5125,\n            \"ownerId\": 6933,\n            \"ownerTypeId\": 2\n        }\n    },\n    \"time\": {\n        \"start\": 1719325851.568441,\n        \"finish\": 1719325852.546479,\n        \"duration\": 0.9780380725860596,\n        \"processing\": 0.32780981063842773,\n        \"date_start\": \"2024-06-25T16:30:51+02:00\",\n        \"date_finish\": \"2024-06-25T16:30:52+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_orderentity_add_error_1() {
     error(
         "{\n    \"error\": \"201650000001\",\n    \"error_description\": \"Duplicate entry for key [ownerId, ownerTypeId, orderId]\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_settings_mode_get() {
+fn crm_settings_mode_get_response_1() {
     response::<
         bitrix24::crm::settings::mode::get::Get,
     >(
@@ -1590,331 +2330,527 @@ fn crm_settings_mode_get() {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_type_get() {
+fn crm_type_get_request_1() {
     request::<bitrix24::crm::type_::get::Get>("{\"id\":16}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_type_get_response_1() {
     response::<
         bitrix24::crm::type_::get::Get,
     >(
         "{\n    \"result\": {\n        \"type\": {\n            \"id\": 16,\n            \"title\": \"SPA\",\n            \"code\": \"\",\n            \"createdBy\": 1,\n            \"entityTypeId\": 2024,\n            \"customSectionId\": null,\n            \"isCategoriesEnabled\": \"Y\",\n            \"isStagesEnabled\": \"Y\",\n            \"isBeginCloseDatesEnabled\": \"Y\",\n            \"isClientEnabled\": \"Y\",\n            \"isUseInUserfieldEnabled\": \"Y\",\n            \"isLinkWithProductsEnabled\": \"Y\",\n            \"isMycompanyEnabled\": \"Y\",\n            \"isDocumentsEnabled\": \"Y\",\n            \"isSourceEnabled\": \"Y\",\n            \"isObserversEnabled\": \"Y\",\n            \"isRecyclebinEnabled\": \"Y\",\n            \"isAutomationEnabled\": \"Y\",\n            \"isBizProcEnabled\": \"Y\",\n            \"isSetOpenPermissions\": \"Y\",\n            \"isPaymentsEnabled\": \"N\",\n            \"isCountersEnabled\": \"N\",\n            \"createdTime\": \"2024-07-08T14:46:54+02:00\",\n            \"updatedTime\": \"2024-07-08T14:46:54+02:00\",\n            \"updatedBy\": 1,\n            \"relations\": {\n                \"parent\": [\n                    {\n                        \"entityTypeId\": 3,\n                        \"isChildrenListEnabled\": \"Y\",\n                        \"isPredefined\": \"Y\"\n                    },\n                    {\n                        \"entityTypeId\": 4,\n                        \"isChildrenListEnabled\": \"Y\",\n                        \"isPredefined\": \"Y\"\n                    },\n                    {\n                        \"entityTypeId\": 1,\n                        \"isChildrenListEnabled\": \"Y\",\n                        \"isPredefined\": \"N\"\n                    },\n                    {\n                        \"entityTypeId\": 2,\n                        \"isChildrenListEnabled\": \"Y\",\n                        \"isPredefined\": \"N\"\n                    },\n                    {\n                        \"entityTypeId\": 31,\n                        \"isChildrenListEnabled\": \"Y\",\n                        \"isPredefined\": \"N\"\n                    }\n                ],\n                \"child\": [\n                    {\n                        \"entityTypeId\": 3,\n                        \"isChildrenListEnabled\": \"Y\",\n                        \"isPredefined\": \"N\"\n                    },\n                    {\n                        \"entityTypeId\": 4,\n                        \"isChildrenListEnabled\": \"N\",\n                        \"isPredefined\": \"N\"\n                    }\n                ]\n            },\n            \"linkedUserFields\": {\n                \"CALENDAR_EVENT|UF_CRM_CAL_EVENT\": \"Y\",\n                \"TASKS_TASK|UF_CRM_TASK\": \"Y\",\n                \"TASKS_TASK_TEMPLATE|UF_CRM_TASK\": \"N\"\n            },\n            \"customSections\": []\n        }\n    },\n    \"time\": {\n        \"start\": 1720442829.865672,\n        \"finish\": 1720442830.334845,\n        \"duration\": 0.46917295455932617,\n        \"processing\": 0.13246917724609375,\n        \"date_start\": \"2024-07-08T14:47:09+02:00\",\n        \"date_finish\": \"2024-07-08T14:47:10+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_type_get_error_1() {
     error("{\n    \"error\": 0,\n    \"error_description\": \"SPA not found\"\n}");
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_add() {
+fn entity_add_request_1() {
     request::<
         bitrix24::entity::add::Add,
     >(
         "{\"ENTITY\":\"dish\",\"NAME\":\"Dishes\",\"ACCESS\":{\"U1\":\"W\",\"AU\":\"R\"}}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_add_response_1() {
     response::<
         bitrix24::entity::add::Add,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1774255192,\n        \"finish\": 1774255192.416864,\n        \"duration\": 0.41686391830444336,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-23T11:39:52+02:00\",\n        \"date_finish\": \"2026-03-23T11:39:52+02:00\",\n        \"operating_reset_at\": 1774255792,\n        \"operating\": 0.11449217796325684\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_add_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Argument 'ENTITY' is null or empty\",\n    \"argument\": \"ENTITY\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_delete() {
+fn entity_delete_request_1() {
     request::<bitrix24::entity::delete::Delete>("{\"ENTITY\":\"dish_v2\"}");
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_delete_response_1() {
     response::<
         bitrix24::entity::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1774271103,\n        \"finish\": 1774271103.40342,\n        \"duration\": 0.40341997146606445,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-23T16:05:03+01:00\",\n        \"date_finish\": \"2026-03-23T16:05:03+01:00\",\n        \"operating_reset_at\": 1774271703,\n        \"operating\": 0.13090085983276367\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_delete_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ENTITY_NOT_FOUND\",\n    \"error_description\": \"Entity not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_get() {
+fn entity_get_request_1() {
     request::<bitrix24::entity::get::Get>("{\"ENTITY\":\"dish_v2\"}");
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_get_response_1() {
     response::<
         bitrix24::entity::get::Get,
     >(
         "{\n    \"result\": {\n        \"ID\": \"183\",\n        \"IBLOCK_TYPE_ID\": \"rest_entity\",\n        \"ENTITY\": \"dish_v2\",\n        \"NAME\": \"Dishes v2\"\n    },\n    \"time\": {\n        \"start\": 1774270219,\n        \"finish\": 1774270219.086362,\n        \"duration\": 0.08636188507080078,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-23T15:50:19+01:00\",\n        \"date_finish\": \"2026-03-23T15:50:19+01:00\",\n        \"operating_reset_at\": 1774270819,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_get_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ENTITY_NOT_FOUND\",\n    \"error_description\": \"Entity not found\"\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_get_error_2() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Entity code is too long. Max length is 13 characters.\",\n    \"argument\": \"\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_item_add() {
+fn entity_item_add_request_1() {
     request::<
         bitrix24::entity::item::add::Add,
     >(
         "{\"ENTITY\":\"dish\",\"NAME\":\"Hello, world!\",\"PROPERTY_VALUES\":{\"test\":11,\"test1\":22},\"SECTION\":219}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_add_response_1() {
     response::<
         bitrix24::entity::item::add::Add,
     >(
         "{\n    \"result\": 2333,\n    \"time\": {\n        \"start\": 1774435185,\n        \"finish\": 1774435185.636041,\n        \"duration\": 0.6360409259796143,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-25T13:39:45+01:00\",\n        \"date_finish\": \"2026-03-25T13:39:45+01:00\",\n        \"operating_reset_at\": 1774435785,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_add_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ENTITY_NOT_FOUND\",\n    \"error_description\": \"Entity not found\"\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_add_error_2() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Argument 'ENTITY' is null or empty\",\n    \"argument\": \"ENTITY\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_item_delete() {
+fn entity_item_delete_request_1() {
     request::<
         bitrix24::entity::item::delete::Delete,
     >("{\"ENTITY\":\"dish\",\"ID\":2333}");
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_delete_response_1() {
     response::<
         bitrix24::entity::item::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1774437630,\n        \"finish\": 1774437631.335014,\n        \"duration\": 1.3350141048431396,\n        \"processing\": 1,\n        \"date_start\": \"2026-03-25T14:20:30+01:00\",\n        \"date_finish\": \"2026-03-25T14:20:31+01:00\",\n        \"operating_reset_at\": 1774438230,\n        \"operating\": 0.5981030464172363\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_delete_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ITEM_NOT_FOUND\",\n    \"error_description\": \"Item not found\"\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_delete_error_2() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Argument 'ENTITY' is null or empty\",\n    \"argument\": \"ENTITY\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_item_get() {
+fn entity_item_get_request_1() {
     request::<
         bitrix24::entity::item::get::Get,
     >(
         "{\"ENTITY\":\"dish_v2\",\"SORT\":{\"DATE_ACTIVE_FROM\":\"ASC\",\"ID\":\"ASC\"},\"FILTER\":{\">=DATE_ACTIVE_FROM\":\"2026-03-01T00:00:00+01:00\",\"<DATE_ACTIVE_FROM\":\"2026-04-01T00:00:00+01:00\"},\"start\":0}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_get_response_1() {
     response::<
         bitrix24::entity::item::get::Get,
     >(
         "{\n    \"result\": [\n        {\n            \"ID\": \"2331\",\n            \"TIMESTAMP_X\": \"2026-03-25T12:29:06+01:00\",\n            \"MODIFIED_BY\": \"577\",\n            \"DATE_CREATE\": \"2026-03-25T12:29:06+01:00\",\n            \"CREATED_BY\": \"577\",\n            \"ACTIVE\": \"Y\",\n            \"DATE_ACTIVE_FROM\": \"\",\n            \"DATE_ACTIVE_TO\": \"\",\n            \"SORT\": \"500\",\n            \"NAME\": \"Test Item\",\n            \"PREVIEW_PICTURE\": null,\n            \"PREVIEW_TEXT\": null,\n            \"DETAIL_PICTURE\": null,\n            \"DETAIL_TEXT\": null,\n            \"CODE\": null,\n            \"ENTITY\": \"dish\",\n            \"SECTION\": null\n        }\n    ],\n    \"total\": 1,\n    \"time\": {\n        \"start\": 1774430946,\n        \"finish\": 1774430946.627232,\n        \"duration\": 0.6272320747375488,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-25T12:29:06+01:00\",\n        \"date_finish\": \"2026-03-25T12:29:06+01:00\",\n        \"operating_reset_at\": 1774431546,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_get_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Argument 'ENTITY' is null or empty\",\n    \"argument\": \"ENTITY\"\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_get_error_2() {
     error(
         "{\n    \"error\": \"ERROR_ENTITY_NOT_FOUND\",\n    \"error_description\": \"Entity not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_item_property_add() {
+fn entity_item_property_add_request_1() {
     request::<
         bitrix24::entity::item::property::add::Add,
     >(
         "{\"ENTITY\":\"dish\",\"PROPERTY\":\"new_prop\",\"NAME\":\"New Property\",\"TYPE\":\"S\",\"SORT\":100}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_property_add_response_1() {
     response::<
         bitrix24::entity::item::property::add::Add,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1774440592,\n        \"finish\": 1774440592.563202,\n        \"duration\": 0.563201904296875,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-25T15:09:52+01:00\",\n        \"date_finish\": \"2026-03-25T15:09:52+01:00\",\n        \"operating_reset_at\": 1774441192,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_property_add_error_1() {
     error(
         "{\n    \"error\": \"ERROR_PROPERTY_ALREADY_EXISTS\",\n    \"error_description\": \"Property already exists\"\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_property_add_error_2() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Argument 'ENTITY' is null or empty\",\n    \"argument\": \"ENTITY\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_item_property_delete() {
+fn entity_item_property_delete_request_1() {
     request::<
         bitrix24::entity::item::property::delete::Delete,
     >("{\"ENTITY\":\"dish\",\"PROPERTY\":\"new_prop\"}");
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_property_delete_response_1() {
     response::<
         bitrix24::entity::item::property::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1774441734,\n        \"finish\": 1774441734.535435,\n        \"duration\": 0.5354349613189697,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-25T15:28:54+02:00\",\n        \"date_finish\": \"2026-03-25T15:28:54+02:00\",\n        \"operating_reset_at\": 1774442334,\n        \"operating\": 0.11034393310546875\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_property_delete_error_1() {
     error(
         "{\n    \"error\": \"ERROR_PROPERTY_NOT_FOUND\",\n    \"error_description\": \"Property not found\"\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_property_delete_error_2() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Argument 'ENTITY' is null or empty\",\n    \"argument\": \"ENTITY\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_item_property_get() {
+fn entity_item_property_get_request_1() {
     request::<bitrix24::entity::item::property::get::Get>("{\"ENTITY\":\"dish\"}");
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_property_get_response_1() {
     response::<
         bitrix24::entity::item::property::get::Get,
     >(
         "{\n    \"result\": [\n        {\n            \"PROPERTY\": \"test\",\n            \"NAME\": \"Test Property\",\n            \"TYPE\": \"S\",\n            \"SORT\": \"100\"\n        },\n        {\n            \"PROPERTY\": \"test1\",\n            \"NAME\": \"Second Property\",\n            \"TYPE\": \"N\",\n            \"SORT\": \"200\"\n        }\n    ],\n    \"time\": {\n        \"start\": 1774439396,\n        \"finish\": 1774439396.082458,\n        \"duration\": 0.0824580192565918,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-25T14:49:56+02:00\",\n        \"date_finish\": \"2026-03-25T14:49:56+02:00\",\n        \"operating_reset_at\": 1774439996,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_property_get_error_1() {
     error(
         "{\n    \"error\": \"ERROR_PROPERTY_NOT_FOUND\",\n    \"error_description\": \"Property not found\"\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_property_get_error_2() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Argument 'ENTITY' is null or empty\",\n    \"argument\": \"ENTITY\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_item_property_update() {
+fn entity_item_property_update_request_1() {
     request::<
         bitrix24::entity::item::property::update::Update,
     >(
         "{\"ENTITY\":\"dish\",\"PROPERTY\":\"new_prop\",\"PROPERTY_NEW\":\"updated_prop\",\"NAME\":\"Updated Property\",\"SORT\":200}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_property_update_response_1() {
     response::<
         bitrix24::entity::item::property::update::Update,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1774442553,\n        \"finish\": 1774442553.149827,\n        \"duration\": 0.1498270034790039,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-25T15:42:33+02:00\",\n        \"date_finish\": \"2026-03-25T15:42:33+02:00\",\n        \"operating_reset_at\": 1774443153,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_property_update_error_1() {
     error(
         "{\n    \"error\": \"ERROR_PROPERTY_NOT_FOUND\",\n    \"error_description\": \"Property not found\"\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_property_update_error_2() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Argument 'ENTITY' is null or empty\",\n    \"argument\": \"ENTITY\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_item_update() {
+fn entity_item_update_request_1() {
     request::<
         bitrix24::entity::item::update::Update,
     >(
         "{\"ENTITY\":\"dish\",\"ID\":2333,\"NAME\":\"Hello, updated world!\",\"PROPERTY_VALUES\":{\"test\":33,\"test1\":44},\"SECTION\":219}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_update_response_1() {
     response::<
         bitrix24::entity::item::update::Update,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1774437094,\n        \"finish\": 1774437094.470878,\n        \"duration\": 0.47087788581848145,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-25T14:11:34+01:00\",\n        \"date_finish\": \"2026-03-25T14:11:34+01:00\",\n        \"operating_reset_at\": 1774437694,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_update_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ITEM_NOT_FOUND\",\n    \"error_description\": \"Item not found\"\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_item_update_error_2() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Argument 'ENTITY' is null or empty\",\n    \"argument\": \"ENTITY\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_rights() {
+fn entity_rights_request_1() {
     request::<
         bitrix24::entity::rights::Rights,
     >("{\"ENTITY\":\"dish\",\"ACCESS\":{\"U1\":\"W\",\"AU\":\"R\"}}");
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_rights_response_1() {
     response::<
         bitrix24::entity::rights::Rights,
     >(
         "{\n    \"result\": {\n        \"U1\": \"W\",\n        \"AU\": \"R\",\n        \"U577\": \"X\"\n    },\n    \"time\": {\n        \"start\": 1774267885,\n        \"finish\": 1774267885.803565,\n        \"duration\": 0.8035650253295898,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-23T15:11:25+02:00\",\n        \"date_finish\": \"2026-03-23T15:11:25+02:00\",\n        \"operating_reset_at\": 1774268485,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_rights_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Argument 'ENTITY' is null or empty\",\n    \"argument\": \"ENTITY\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_section_add() {
+fn entity_section_add_request_1() {
     request::<
         bitrix24::entity::section::add::Add,
     >(
         "{\"ENTITY\":\"dish\",\"NAME\":\"Test Section\",\"SECTION\":671,\"ACTIVE\":\"Y\",\"SORT\":500,\"CODE\":\"test-section\",\"DESCRIPTION\":\"Description of the test section\",\"PICTURE\":[\"section.jpg\",\"**base64_section_image**\"],\"DETAIL_PICTURE\":[\"section-detail.jpg\",\"**base64_section_detail_image**\"]}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_section_add_response_1() {
     response::<
         bitrix24::entity::section::add::Add,
     >(
         "{\n    \"result\": 673,\n    \"time\": {\n        \"start\": 1774275397,\n        \"finish\": 1774275397.576672,\n        \"duration\": 0.5766720771789551,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-23T17:16:37+01:00\",\n        \"date_finish\": \"2026-03-23T17:16:37+01:00\",\n        \"operating_reset_at\": 1774275997,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_section_add_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ENTITY_NOT_FOUND\",\n    \"error_description\": \"Entity not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_section_delete() {
+fn entity_section_delete_request_1() {
     request::<
         bitrix24::entity::section::delete::Delete,
     >("{\"ENTITY\":\"dish\",\"ID\":673}");
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_section_delete_response_1() {
     response::<
         bitrix24::entity::section::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1774341623,\n        \"finish\": 1774341623.380336,\n        \"duration\": 0.38033604621887207,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-24T11:40:23+01:00\",\n        \"date_finish\": \"2026-03-24T11:40:23+01:00\",\n        \"operating_reset_at\": 1774342223,\n        \"operating\": 0.1318378448486328\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_section_delete_error_1() {
     error(
         "{\n    \"error\": \"ERROR_SECTION_NOT_FOUND\",\n    \"error_description\": \"Section not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_section_get() {
+fn entity_section_get_request_1() {
     request::<
         bitrix24::entity::section::get::Get,
     >(
         "{\"ENTITY\":\"dish\",\"SORT\":{\"NAME\":\"ASC\"},\"FILTER\":{\"ACTIVE\":\"Y\"},\"start\":0}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_section_get_response_1() {
     response::<
         bitrix24::entity::section::get::Get,
     >(
         "{\n    \"result\": [\n        {\n            \"ID\": \"671\",\n            \"CODE\": null,\n            \"TIMESTAMP_X\": \"2026-03-23T17:15:51+02:00\",\n            \"DATE_CREATE\": \"2026-03-23T17:15:51+02:00\",\n            \"CREATED_BY\": \"577\",\n            \"MODIFIED_BY\": \"577\",\n            \"ACTIVE\": \"Y\",\n            \"SORT\": \"500\",\n            \"NAME\": \"Parent Section\",\n            \"PICTURE\": null,\n            \"DETAIL_PICTURE\": null,\n            \"DESCRIPTION\": null,\n            \"LEFT_MARGIN\": \"1\",\n            \"RIGHT_MARGIN\": \"6\",\n            \"DEPTH_LEVEL\": \"1\",\n            \"ENTITY\": \"dish\",\n            \"SECTION\": null\n        },\n        {\n            \"ID\": \"669\",\n            \"CODE\": null,\n            \"TIMESTAMP_X\": \"2026-03-23T17:14:22+02:00\",\n            \"DATE_CREATE\": \"2026-03-23T17:14:22+02:00\",\n            \"CREATED_BY\": \"577\",\n            \"MODIFIED_BY\": \"577\",\n            \"ACTIVE\": \"Y\",\n            \"SORT\": \"500\",\n            \"NAME\": \"Test Section\",\n            \"PICTURE\": null,\n            \"DETAIL_PICTURE\": null,\n            \"DESCRIPTION\": null,\n            \"LEFT_MARGIN\": \"7\",\n            \"RIGHT_MARGIN\": \"8\",\n            \"DEPTH_LEVEL\": \"1\",\n            \"ENTITY\": \"dish\",\n            \"SECTION\": null\n        },\n        {\n            \"ID\": \"673\",\n            \"CODE\": null,\n            \"TIMESTAMP_X\": \"2026-03-23T17:16:37+02:00\",\n            \"DATE_CREATE\": \"2026-03-23T17:16:37+02:00\",\n            \"CREATED_BY\": \"577\",\n            \"MODIFIED_BY\": \"577\",\n            \"ACTIVE\": \"Y\",\n            \"SORT\": \"500\",\n            \"NAME\": \"Test Section\",\n            \"PICTURE\": null,\n            \"DETAIL_PICTURE\": null,\n            \"DESCRIPTION\": null,\n            \"LEFT_MARGIN\": \"4\",\n            \"RIGHT_MARGIN\": \"5\",\n            \"DEPTH_LEVEL\": \"2\",\n            \"ENTITY\": \"dish\",\n            \"SECTION\": \"671\"\n        },\n        {\n            \"ID\": \"675\",\n            \"CODE\": \"test-section\",\n            \"TIMESTAMP_X\": \"2026-03-23T17:42:32+02:00\",\n            \"DATE_CREATE\": \"2026-03-23T17:42:32+02:00\",\n            \"CREATED_BY\": \"577\",\n            \"MODIFIED_BY\": \"577\",\n            \"ACTIVE\": \"Y\",\n            \"SORT\": \"500\",\n            \"NAME\": \"Test Section\",\n            \"PICTURE\": null,\n            \"DETAIL_PICTURE\": null,\n            \"DESCRIPTION\": \"Description of the test section\",\n            \"LEFT_MARGIN\": \"2\",\n            \"RIGHT_MARGIN\": \"3\",\n            \"DEPTH_LEVEL\": \"2\",\n            \"ENTITY\": \"dish\",\n            \"SECTION\": \"671\"\n        }\n    ],\n    \"total\": 4,\n    \"time\": {\n        \"start\": 1774338416,\n        \"finish\": 1774338416.415466,\n        \"duration\": 0.4154660701751709,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-24T10:46:56+02:00\",\n        \"date_finish\": \"2026-03-24T10:46:56+02:00\",\n        \"operating_reset_at\": 1774339016,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_section_get_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Argument 'ENTITY' is null or empty\",\n    \"argument\": \"ENTITY\"\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_section_get_error_2() {
     error(
         "{\n    \"error\": \"ERROR_ENTITY_NOT_FOUND\",\n    \"error_description\": \"Entity not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_section_update() {
+fn entity_section_update_response_1() {
     response::<
         bitrix24::entity::section::update::Update,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1774341623,\n        \"finish\": 1774341623.380336,\n        \"duration\": 0.38033604621887207,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-24T11:40:23+01:00\",\n        \"date_finish\": \"2026-03-24T11:40:23+01:00\",\n        \"operating_reset_at\": 1774342223,\n        \"operating\": 0.1318378448486328\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_section_update_error_1() {
     error(
         "{\n    \"error\": \"ERROR_SECTION_NOT_FOUND\",\n    \"error_description\": \"Section not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "entity")]
-fn entity_update() {
+fn entity_update_request_1() {
     request::<
         bitrix24::entity::update::Update,
     >(
         "{\"ENTITY\":\"dish\",\"NAME\":\"Dishes v2\",\"ENTITY_NEW\":\"dish_v2\",\"ACCESS\":{\"U1\":\"W\",\"AU\":\"R\"}}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_update_response_1() {
     response::<
         bitrix24::entity::update::Update,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1774257803,\n        \"finish\": 1774257803.550779,\n        \"duration\": 0.5507791042327881,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-23T12:23:23+01:00\",\n        \"date_finish\": \"2026-03-23T12:23:23+01:00\",\n        \"operating_reset_at\": 1774258403,\n        \"operating\": 0.11757302284240723\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_update_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ENTITY_NOT_FOUND\",\n    \"error_description\": \"Entity not found\"\n}",
     );
+}
+#[test]
+#[cfg(feature = "entity")]
+fn entity_update_error_2() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Argument 'ENTITY' is null or empty\",\n    \"argument\": \"ENTITY\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "event")]
-fn event_bind() {
+fn event_bind_request_1() {
     request::<
         bitrix24::event::bind::Bind,
     >("{\"event\":\"ONCRMLEADADD\",\"handler\":\"https://www.my-domain.com/handler/\"}");
+}
+#[test]
+#[cfg(feature = "event")]
+fn event_bind_response_1() {
     response::<
         bitrix24::event::bind::Bind,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1721296536.908506,\n        \"finish\": 1721296537.007365,\n        \"duration\": 0.09885907173156738,\n        \"processing\": 0.03251290321350098,\n        \"date_start\": \"2024-07-18T11:55:36+02:00\",\n        \"date_finish\": \"2024-07-18T11:55:37+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "event")]
+fn event_bind_error_1() {
     error(
         "{\n    \"error\":\"ERROR_EVENT_NOT_FOUND\",\n    \"error_description\":\"Event not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "event")]
-fn event_get() {
+fn event_get_request_1() {
     request::<bitrix24::event::get::Get>("{}");
+}
+#[test]
+#[cfg(feature = "event")]
+fn event_get_response_1() {
     response::<
         bitrix24::event::get::Get,
     >(
@@ -1923,70 +2859,106 @@ fn event_get() {
 }
 #[test]
 #[cfg(feature = "event")]
-fn event_unbind() {
+fn event_unbind_request_1() {
     request::<
         bitrix24::event::unbind::Unbind,
     >("{\"event\":\"ONCRMLEADADD\",\"handler\":\"https://www.my-domain.com/handler/\"}");
+}
+#[test]
+#[cfg(feature = "event")]
+fn event_unbind_response_1() {
     response::<
         bitrix24::event::unbind::Unbind,
     >(
         "{\n    \"result\": {\n        \"count\": 1\n    },\n    \"time\": {\n        \"start\": 1721298360.468008,\n        \"finish\": 1721298360.553977,\n        \"duration\": 0.0859689712524414,\n        \"processing\": 0.0023431777954101562,\n        \"date_start\": \"2024-07-18T12:26:00+02:00\",\n        \"date_finish\": \"2024-07-18T12:26:00+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "event")]
+fn event_unbind_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied! Offline events unbinding requires administrator access rights\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "feature")]
-fn feature_get() {
+fn feature_get_request_1() {
     request::<
         bitrix24::feature::get::Get,
     >("{\n    \"CODE\": \"rest_offline_extended\"\n}");
+}
+#[test]
+#[cfg(feature = "feature")]
+fn feature_get_response_1() {
     response::<
         bitrix24::feature::get::Get,
     >(
         "{\n    \"result\": {\n        \"value\": \"Y\"\n    },\n    \"time\": {\n        \"start\": 1722434594.84942,\n        \"finish\": 1722434594.90542,\n        \"duration\": 0.0560011863708496,\n        \"processing\": 0.000065088272094726,\n        \"date_start\": \"2024-07-31T14:03:14+00:00\",\n        \"date_finish\": \"2024-07-31T14:03:14+00:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "feature")]
+fn feature_get_error_1() {
     error(
         "{\n    \"error\":\"CODE_EMPTY\",\n    \"error_description\":\"CODE can't be empty\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "log")]
-fn log_blogcomment_add() {
+fn log_blogcomment_add_request_1() {
     request::<
         bitrix24::log::blogcomment::add::Add,
     >(
         "{\"POST_ID\":403,\"TEXT\":\"Comment on the post\",\"USER_ID\":27,\"FILES\":[[\"example.txt\",\"SXQncyBhIHRlc3QgZmlsZSBmb3IgQml0cml4IFJlc3QgQVBJLg==\"]]}",
     );
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogcomment_add_response_1() {
     response::<
         bitrix24::log::blogcomment::add::Add,
     >(
         "{\n    \"result\": 312,\n    \"time\": {\n        \"start\": 1728904800.123456,\n        \"finish\": 1728904800.398112,\n        \"duration\": 0.2746560573577881,\n        \"processing\": 0.10234594345092773,\n        \"date_start\": \"2025-10-14T12:40:00+02:00\",\n        \"date_finish\": \"2025-10-14T12:40:00+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogcomment_add_error_1() {
     error(
         "{\n    \"error\": \"\",\n    \"error_description\": \"No blog module installed\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "log")]
-fn log_blogcomment_delete() {
+fn log_blogcomment_delete_request_1() {
     request::<
         bitrix24::log::blogcomment::delete::Delete,
     >("{\"COMMENT_ID\":197,\"USER_ID\":503}");
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogcomment_delete_response_1() {
     response::<
         bitrix24::log::blogcomment::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1728901200.123456,\n        \"finish\": 1728901200.456789,\n        \"duration\": 0.33333301544189453,\n        \"processing\": 0.12000012397766113,\n        \"date_start\": \"2025-10-14T11:40:00+02:00\",\n        \"date_finish\": \"2025-10-14T11:40:00+02:00\",\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogcomment_delete_error_1() {
     error("{\n    \"error\": \"\",\n    \"error_description\": \"Wrong comment ID\"\n}");
 }
 #[test]
 #[cfg(feature = "log")]
-fn log_blogcomment_user_get() {
+fn log_blogcomment_user_get_request_1() {
     request::<
         bitrix24::log::blogcomment::user::get::Get,
     >("{\"USER_ID\":28,\"FIRST_ID\":215,\"LAST_ID\":216}");
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogcomment_user_get_response_1() {
     response::<
         bitrix24::log::blogcomment::user::get::Get,
     >(
@@ -1995,36 +2967,56 @@ fn log_blogcomment_user_get() {
 }
 #[test]
 #[cfg(feature = "log")]
-fn log_blogpost_add() {
+fn log_blogpost_add_request_1() {
     request::<
         bitrix24::log::blogpost::add::Add,
     >(
         "{\"POST_TITLE\":\"New Regulation\",\"POST_MESSAGE\":\"From November 1, the approval process is updated.\",\"DEST\":[\"UA\"],\"TAGS\":\"regulation,approval,update\",\"IMPORTANT\":\"Y\",\"FILES\":[[\"first-image.jpg\",\"iVBORw0KGgoAAAANSUhEUgAAAAUA...\"],[\"second-image.jpg\",\"iVBORw0KGgoAAAANSUhEUgAAAAUA...\"]]}",
     );
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogpost_add_response_1() {
     response::<
         bitrix24::log::blogpost::add::Add,
     >(
         "{\n    \"result\": 217,\n    \"time\": {\n        \"start\": 1773750554,\n        \"finish\": 1773750555.955794,\n        \"duration\": 1.955794095993042,\n        \"processing\": 1,\n        \"date_start\": \"2026-03-17T15:29:14+01:00\",\n        \"date_finish\": \"2026-03-17T15:29:15+01:00\",\n        \"operating_reset_at\": 1773751154,\n        \"operating\": 0.9908020496368408\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogpost_add_error_1() {
     error(
         "{\n    \"error\": \"SONET_CONTROLLER_LIVEFEED_BLOGPOST_ADD_ERROR\",\n    \"error_description\": \"Blog post hasn't been added\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "log")]
-fn log_blogpost_delete() {
+fn log_blogpost_delete_request_1() {
     request::<bitrix24::log::blogpost::delete::Delete>("{\"POST_ID\":211}");
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogpost_delete_response_1() {
     response::<
         bitrix24::log::blogpost::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1773751532,\n        \"finish\": 1773751532.632761,\n        \"duration\": 0.6327610015869141,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-17T15:45:32+01:00\",\n        \"date_finish\": \"2026-03-17T15:45:32+01:00\",\n        \"operating_reset_at\": 1773752132,\n        \"operating\": 0.1264798641204834\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogpost_delete_error_1() {
     error("{\n    \"error\": \"100\",\n    \"error_description\": \"Wrong post ID\"\n}");
 }
 #[test]
 #[cfg(feature = "log")]
-fn log_blogpost_get() {
+fn log_blogpost_get_request_1() {
     request::<bitrix24::log::blogpost::get::Get>("{\"POST_ID\":217}");
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogpost_get_response_1() {
     response::<
         bitrix24::log::blogpost::get::Get,
     >(
@@ -2033,82 +3025,122 @@ fn log_blogpost_get() {
 }
 #[test]
 #[cfg(feature = "log")]
-fn log_blogpost_getusers_important() {
+fn log_blogpost_getusers_important_request_1() {
     request::<
         bitrix24::log::blogpost::getusers::important::Important,
     >("{\"POST_ID\":221}");
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogpost_getusers_important_response_1() {
     response::<
         bitrix24::log::blogpost::getusers::important::Important,
     >(
         "{\n    \"result\": [\"1269\", \"1271\"],\n    \"time\": {\n        \"start\": 1773755868,\n        \"finish\": 1773755868.215257,\n        \"duration\": 0.215256929397583,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-17T16:57:48+01:00\",\n        \"date_finish\": \"2026-03-17T16:57:48+01:00\",\n        \"operating_reset_at\": 1773756468,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogpost_getusers_important_error_1() {
     error("{\n    \"error\": \"\",\n    \"error_description\": \"Wrong post ID\"\n}");
 }
 #[test]
 #[cfg(feature = "log")]
-fn log_blogpost_share() {
+fn log_blogpost_share_request_1() {
     request::<
         bitrix24::log::blogpost::share::Share,
     >("{\"POST_ID\":217,\"DEST\":[\"SG69\",\"DR4\"]}");
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogpost_share_response_1() {
     response::<
         bitrix24::log::blogpost::share::Share,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1773814878,\n        \"finish\": 1773814878.602921,\n        \"duration\": 0.6029210090637207,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-18T09:21:18+02:00\",\n        \"date_finish\": \"2026-03-18T09:21:18+02:00\",\n        \"operating_reset_at\": 1773815478,\n        \"operating\": 0.284437894821167\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogpost_share_error_1() {
     error(
         "{\n    \"error\": \"\",\n    \"error_description\": \"Wrong destinations\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "log")]
-fn log_blogpost_update() {
+fn log_blogpost_update_request_1() {
     request::<
         bitrix24::log::blogpost::update::Update,
     >(
         "{\"POST_ID\":217,\"POST_TITLE\":\"New Message Title\",\"FILES\":{\"505\":\"del\"}}",
     );
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogpost_update_response_1() {
     response::<
         bitrix24::log::blogpost::update::Update,
     >(
         "{\n    \"result\": 217,\n    \"time\": {\n        \"start\": 1773817731,\n        \"finish\": 1773817731.902982,\n        \"duration\": 0.9029819965362549,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-18T10:08:51+01:00\",\n        \"date_finish\": \"2026-03-18T10:08:51+01:00\",\n        \"operating_reset_at\": 1773818331,\n        \"operating\": 0.704833984375\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "log")]
+fn log_blogpost_update_error_1() {
     error(
         "{\n    \"error\": \"EMPTY_TITLE\",\n    \"error_description\": \"Message title is not specified.\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "mailservice")]
-fn mailservice_add() {
+fn mailservice_add_request_1() {
     request::<
         bitrix24::mailservice::add::Add,
     >(
         "{\n    \"NAME\": \"My Mail Service\",\n    \"ACTIVE\": \"Y\",\n    \"SERVER\": \"imap.my-mail.com\",\n    \"PORT\": 993,\n    \"ENCRYPTION\": \"Y\",\n    \"LINK\": \"https://mail.my-mail.com/\",\n    \"SORT\": 500\n  }",
     );
+}
+#[test]
+#[cfg(feature = "mailservice")]
+fn mailservice_add_response_1() {
     response::<
         bitrix24::mailservice::add::Add,
     >(
         "{\n    \"result\": 31,\n    \"time\": {\n        \"start\": 1774005930,\n        \"finish\": 1774005930.256403,\n        \"duration\": 0.25640296936035156,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-20T14:25:30+02:00\",\n        \"date_finish\": \"2026-03-20T14:25:30+02:00\",\n        \"operating_reset_at\": 1774006530,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "mailservice")]
+fn mailservice_add_error_1() {
     error(
         "{\n    \"error\": \"ERROR_CORE\",\n    \"error_description\": \"Access denied\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "mailservice")]
-fn mailservice_delete() {
+fn mailservice_delete_request_1() {
     request::<bitrix24::mailservice::delete::Delete>("{\"ID\": 31}");
+}
+#[test]
+#[cfg(feature = "mailservice")]
+fn mailservice_delete_response_1() {
     response::<
         bitrix24::mailservice::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1710000400.123,\n        \"finish\": 1710000400.210,\n        \"duration\": 0.087,\n        \"processing\": 0.031,\n        \"date_start\": \"2024-03-09T10:06:40+02:00\",\n        \"date_finish\": \"2024-03-09T10:06:40+02:00\",\n        \"operating_reset_at\": 1710003600,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "mailservice")]
+fn mailservice_delete_error_1() {
     error(
         "{\n    \"error\": \"ERROR_CORE\",\n    \"error_description\": \"Mail service not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "mailservice")]
-fn mailservice_fields() {
+fn mailservice_fields_response_1() {
     response::<
         bitrix24::mailservice::fields::Fields,
     >(
@@ -2117,129 +3149,193 @@ fn mailservice_fields() {
 }
 #[test]
 #[cfg(feature = "mailservice")]
-fn mailservice_get() {
+fn mailservice_get_request_1() {
     request::<bitrix24::mailservice::get::Get>("{\"ID\": 31}");
+}
+#[test]
+#[cfg(feature = "mailservice")]
+fn mailservice_get_response_1() {
     response::<
         bitrix24::mailservice::get::Get,
     >(
         "{\n    \"result\": {\n        \"ID\": \"31\",\n        \"SITE_ID\": \"s1\",\n        \"ACTIVE\": \"N\",\n        \"SORT\": \"600\",\n        \"NAME\": \"Updated mail service\",\n        \"SERVER\": \"imap.my2-mail.com\",\n        \"PORT\": \"993\",\n        \"ENCRYPTION\": \"Y\",\n        \"LINK\": \"https://mail.my2-mail.com/\",\n        \"ICON\": null,\n        \"SMTP_SERVER\": null,\n        \"SMTP_PORT\": null,\n        \"SMTP_LOGIN_AS_IMAP\": \"N\",\n        \"SMTP_PASSWORD_AS_IMAP\": \"N\",\n        \"SMTP_ENCRYPTION\": null,\n        \"UPLOAD_OUTGOING\": null\n    },\n    \"time\": {\n        \"start\": 1774009408,\n        \"finish\": 1774009408.234421,\n        \"duration\": 0.2344210147857666,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-20T15:23:28+02:00\",\n        \"date_finish\": \"2026-03-20T15:23:28+02:00\",\n        \"operating_reset_at\": 1774010008,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "mailservice")]
+fn mailservice_get_error_1() {
     error(
         "{\n    \"error\": \"ERROR_CORE\",\n    \"error_description\": \"Mail service not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "mailservice")]
-fn mailservice_list() {
+fn mailservice_list_response_1() {
     response::<
         bitrix24::mailservice::list::List,
     >(
         "{\n    \"result\": [\n        {\n            \"ID\": \"1\",\n            \"SITE_ID\": \"s1\",\n            \"ACTIVE\": \"Y\",\n            \"SORT\": \"100\",\n            \"NAME\": \"gmail\",\n            \"SERVER\": \"imap.gmail.com\",\n            \"PORT\": \"993\",\n            \"ENCRYPTION\": \"Y\",\n            \"LINK\": \"https://mail.google.com/\",\n            \"ICON\": \"https://cdn.com.bitrix24.com/b17053/mail/mailservices/icon/ac0/ac08d334f35100d98c1a628f4f57f25c/post_gmail_icon.png\",\n            \"SMTP_SERVER\": \"smtp.gmail.com\",\n            \"SMTP_PORT\": \"465\",\n            \"SMTP_LOGIN_AS_IMAP\": \"Y\",\n            \"SMTP_PASSWORD_AS_IMAP\": \"Y\",\n            \"SMTP_ENCRYPTION\": \"Y\",\n            \"UPLOAD_OUTGOING\": \"N\"\n        }\n    ],\n    \"time\": {\n        \"start\": 1774009798,\n        \"finish\": 1774009798.248488,\n        \"duration\": 0.2484879493713379,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-20T15:29:58+02:00\",\n        \"date_finish\": \"2026-03-20T15:29:58+02:00\",\n        \"operating_reset_at\": 1774010398,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "mailservice")]
+fn mailservice_list_error_1() {
     error(
         "{\n    \"error\": \"ERROR_CORE\",\n    \"error_description\": \"No mail services found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "mailservice")]
-fn mailservice_update() {
+fn mailservice_update_request_1() {
     request::<
         bitrix24::mailservice::update::Update,
     >(
         "{\n    \"ID\": 31,\n    \"NAME\": \"Updated Mail Service\",\n    \"ACTIVE\": \"N\",\n    \"SERVER\": \"imap.my2-mail.com\",\n    \"PORT\": 993,\n    \"ENCRYPTION\": \"Y\",\n    \"LINK\": \"https://mail.my2-mail.com/\",\n    \"SORT\": 600\n  }",
     );
+}
+#[test]
+#[cfg(feature = "mailservice")]
+fn mailservice_update_response_1() {
     response::<
         bitrix24::mailservice::update::Update,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1774008238,\n        \"finish\": 1774008238.539154,\n        \"duration\": 0.539154052734375,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-20T15:03:58+02:00\",\n        \"date_finish\": \"2026-03-20T15:03:58+02:00\",\n        \"operating_reset_at\": 1774008838,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "mailservice")]
+fn mailservice_update_error_1() {
     error(
         "{\n    \"error\": \"ERROR_CORE\",\n    \"error_description\": \"Mail service not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "messageservice")]
-fn messageservice_message_status_update() {
+fn messageservice_message_status_update_request_1() {
     request::<
         bitrix24::messageservice::message::status::update::Update,
     >(
         "{\"CODE\":\"provider1\",\"MESSAGE_ID\":\"65575980fa531ac284c2ee68f81ebebd\",\"STATUS\":\"delivered\"}",
     );
+}
+#[test]
+#[cfg(feature = "messageservice")]
+fn messageservice_message_status_update_response_1() {
     response::<
         bitrix24::messageservice::message::status::update::Update,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1742895600,\n        \"finish\": 1742895600.845505,\n        \"duration\": 0.845505952835083,\n        \"processing\": 0,\n        \"date_start\": \"2025-03-25T10:00:00+01:00\",\n        \"date_finish\": \"2025-03-25T10:00:00+01:00\",\n        \"operating_reset_at\": 1742896200,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "messageservice")]
+fn messageservice_message_status_update_error_1() {
     error(
         "{\n    \"error\": \"ERROR_MESSAGE_STATUS_INCORRECT\",\n    \"error_description\": \"Message status incorrect!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "messageservice")]
-fn messageservice_sender_add() {
+fn messageservice_sender_add_request_1() {
     request::<
         bitrix24::messageservice::sender::add::Add,
     >(
         "{\"CODE\":\"provider1\",\"TYPE\":\"SMS\",\"HANDLER\":\"https://provider.example/api/handler\",\"NAME\":\"Provider 1\",\"DESCRIPTION\":\"Main SMS provider\"}",
     );
+}
+#[test]
+#[cfg(feature = "messageservice")]
+fn messageservice_sender_add_response_1() {
     response::<
         bitrix24::messageservice::sender::add::Add,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1742895600,\n        \"finish\": 1742895600.845505,\n        \"duration\": 0.845505952835083,\n        \"processing\": 0,\n        \"date_start\": \"2025-03-25T10:00:00+02:00\",\n        \"date_finish\": \"2025-03-25T10:00:00+02:00\",\n        \"operating_reset_at\": 1742896200,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "messageservice")]
+fn messageservice_sender_add_error_1() {
     error(
         "{\n    \"error\": \"ERROR_SENDER_VALIDATION_FAILURE\",\n    \"error_description\": \"Empty sender code!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "messageservice")]
-fn messageservice_sender_delete() {
+fn messageservice_sender_delete_request_1() {
     request::<
         bitrix24::messageservice::sender::delete::Delete,
     >("{\"CODE\":\"provider1\"}");
+}
+#[test]
+#[cfg(feature = "messageservice")]
+fn messageservice_sender_delete_response_1() {
     response::<
         bitrix24::messageservice::sender::delete::Delete,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1742895600,\n        \"finish\": 1742895600.845505,\n        \"duration\": 0.845505952835083,\n        \"processing\": 0,\n        \"date_start\": \"2025-03-25T10:00:00+01:00\",\n        \"date_finish\": \"2025-03-25T10:00:00+01:00\",\n        \"operating_reset_at\": 1742896200,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "messageservice")]
+fn messageservice_sender_delete_error_1() {
     error(
         "{\n    \"error\": \"ERROR_SENDER_NOT_FOUND\",\n    \"error_description\": \"Sender not found!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "messageservice")]
-fn messageservice_sender_list() {
+fn messageservice_sender_list_request_1() {
     request::<bitrix24::messageservice::sender::list::List>("{}");
+}
+#[test]
+#[cfg(feature = "messageservice")]
+fn messageservice_sender_list_response_1() {
     response::<
         bitrix24::messageservice::sender::list::List,
     >(
         "{\n    \"result\": [\n        \"provider1\",\n        \"provider2\"\n    ],\n    \"time\": {\n        \"start\": 1742895600,\n        \"finish\": 1742895600.845505,\n        \"duration\": 0.845505952835083,\n        \"processing\": 0,\n        \"date_start\": \"2025-03-25T10:00:00+02:00\",\n        \"date_finish\": \"2025-03-25T10:00:00+02:00\",\n        \"operating_reset_at\": 1742896200,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "messageservice")]
+fn messageservice_sender_list_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "messageservice")]
-fn messageservice_sender_update() {
+fn messageservice_sender_update_request_1() {
     request::<
         bitrix24::messageservice::sender::update::Update,
     >(
         "{\"CODE\":\"provider1\",\"HANDLER\":\"https://provider.example/api/new-handler\",\"NAME\":\"Provider 1 Updated\",\"DESCRIPTION\":\"Updated description\"}",
     );
+}
+#[test]
+#[cfg(feature = "messageservice")]
+fn messageservice_sender_update_response_1() {
     response::<
         bitrix24::messageservice::sender::update::Update,
     >(
         "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1742895600,\n        \"finish\": 1742895600.845505,\n        \"duration\": 0.845505952835083,\n        \"processing\": 0.1402289867401123,\n        \"date_start\": \"2025-03-25T10:00:00+01:00\",\n        \"date_finish\": \"2025-03-25T10:00:00+01:00\",\n        \"operating_reset_at\": 1742896200,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "messageservice")]
+fn messageservice_sender_update_error_1() {
     error(
         "{\n    \"error\": \"ERROR_SENDER_OTHER_PARAMS_REQUIRED\",\n    \"error_description\": \"At least one other parameter is required!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "method")]
-fn method_get() {
+fn method_get_request_1() {
     request::<bitrix24::method::get::Get>("{\n    \"name\": \"user.get\"\n}");
+}
+#[test]
+#[cfg(feature = "method")]
+fn method_get_response_1() {
     response::<
         bitrix24::method::get::Get,
     >(
@@ -2248,8 +3344,12 @@ fn method_get() {
 }
 #[test]
 #[cfg(feature = "methods")]
-fn methods() {
+fn methods_request_1() {
     request::<bitrix24::methods::Methods>("{\n    \"scope\": \"user\"\n}");
+}
+#[test]
+#[cfg(feature = "methods")]
+fn methods_response_1() {
     response::<
         bitrix24::methods::Methods,
     >(
@@ -2258,7 +3358,7 @@ fn methods() {
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_comment_add() {
+fn rpa_comment_add_response_1() {
     response::<
         bitrix24::rpa::comment::add::Add,
     >(
@@ -2267,7 +3367,7 @@ fn rpa_comment_add() {
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_fields_getsettings() {
+fn rpa_fields_get_settings_response_1() {
     response::<
         bitrix24::rpa::fields::get_settings::GetSettings,
     >(
@@ -2276,7 +3376,7 @@ fn rpa_fields_getsettings() {
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_item_gettasks() {
+fn rpa_item_get_tasks_response_1() {
     response::<
         bitrix24::rpa::item::get_tasks::GetTasks,
     >(
@@ -2285,14 +3385,14 @@ fn rpa_item_gettasks() {
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_item_list() {
+fn rpa_item_list_response_1() {
     response::<
         bitrix24::rpa::item::list::List,
     >("{\n  \"result\": {\n    \"items\": [\n      {},\n      {}\n    ]\n  }\n}");
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_stage_get() {
+fn rpa_stage_get_response_1() {
     response::<
         bitrix24::rpa::stage::get::Get,
     >(
@@ -2301,7 +3401,7 @@ fn rpa_stage_get() {
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_stage_listfortype() {
+fn rpa_stage_list_for_type_response_1() {
     response::<
         bitrix24::rpa::stage::list_for_type::ListForType,
     >(
@@ -2310,7 +3410,7 @@ fn rpa_stage_listfortype() {
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_timeline_add() {
+fn rpa_timeline_add_response_1() {
     response::<
         bitrix24::rpa::timeline::add::Add,
     >(
@@ -2319,7 +3419,7 @@ fn rpa_timeline_add() {
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_timeline_listforitem() {
+fn rpa_timeline_list_for_item_response_1() {
     response::<
         bitrix24::rpa::timeline::list_for_item::ListForItem,
     >(
@@ -2328,14 +3428,14 @@ fn rpa_timeline_listforitem() {
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_timeline_updateisfixed() {
+fn rpa_timeline_update_is_fixed_response_1() {
     response::<
         bitrix24::rpa::timeline::update_is_fixed::UpdateIsFixed,
     >("{\n  \"result\": {\n    \"timeline\": {\n      \"id\": 322\n    }\n  }\n}");
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_type_get() {
+fn rpa_type_get_response_1() {
     response::<
         bitrix24::rpa::type_::get::Get,
     >(
@@ -2344,25 +3444,33 @@ fn rpa_type_get() {
 }
 #[test]
 #[cfg(feature = "rpa")]
-fn rpa_type_list() {
+fn rpa_type_list_response_1() {
     response::<
         bitrix24::rpa::type_::list::List,
     >("{\n  \"result\": {\n    \"types\": [\n      {},\n      {}\n    ]\n  }\n}");
 }
 #[test]
 #[cfg(feature = "salescenter")]
-fn salescenter_payment_getpublicurl() {
+fn salescenter_payment_get_public_url_request_1() {
     request::<
         bitrix24::salescenter::payment::get_public_url::GetPublicUrl,
     >("{\"id\":1063}");
+}
+#[test]
+#[cfg(feature = "salescenter")]
+fn salescenter_payment_get_public_url_error_1() {
     error(
         "{\n    \"error\": 200640400001,\n    \"error_description\": \"payment is not exists\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "scope")]
-fn scope() {
+fn scope_request_1() {
     request::<bitrix24::scope::Scope>("{\n    \"full\": true\n}");
+}
+#[test]
+#[cfg(feature = "scope")]
+fn scope_response_1() {
     response::<
         bitrix24::scope::Scope,
     >(
@@ -2371,8 +3479,12 @@ fn scope() {
 }
 #[test]
 #[cfg(feature = "server")]
-fn server_time() {
+fn server_time_request_1() {
     request::<bitrix24::server::time::Time>("{}");
+}
+#[test]
+#[cfg(feature = "server")]
+fn server_time_response_1() {
     response::<
         bitrix24::server::time::Time,
     >(
@@ -2381,12 +3493,24 @@ fn server_time() {
 }
 #[test]
 #[cfg(feature = "user")]
-fn user_get() {
+fn user_get_request_2() {
     request::<bitrix24::user::get::Get>("{\"FILTER\":{\"NAME\":\"Iv%\"}}");
+}
+#[test]
+#[cfg(feature = "user")]
+fn user_get_request_3() {
     request::<bitrix24::user::get::Get>("{\"FILTER\":{\"!%LAST_NAME\":\"an\"}}");
+}
+#[test]
+#[cfg(feature = "user")]
+fn user_get_request_4() {
     request::<
         bitrix24::user::get::Get,
     >("{\"FILTER\":{\"@PERSONAL_CITY\":[\"New York\",\"Los Angeles\"]}}");
+}
+#[test]
+#[cfg(feature = "user")]
+fn user_get_response_1() {
     response::<
         bitrix24::user::get::Get,
     >(
@@ -2395,8 +3519,12 @@ fn user_get() {
 }
 #[test]
 #[cfg(feature = "userconsent")]
-fn userconsent_agreement_list() {
+fn userconsent_agreement_list_request_1() {
     request::<bitrix24::userconsent::agreement::list::List>("{}");
+}
+#[test]
+#[cfg(feature = "userconsent")]
+fn userconsent_agreement_list_response_1() {
     response::<
         bitrix24::userconsent::agreement::list::List,
     >(
@@ -2405,12 +3533,16 @@ fn userconsent_agreement_list() {
 }
 #[test]
 #[cfg(feature = "userconsent")]
-fn userconsent_agreement_text() {
+fn userconsent_agreement_text_request_1() {
     request::<
         bitrix24::userconsent::agreement::text::Text,
     >(
         "{\"id\":19,\"replace\":{\"button_caption\":\"I agree\",\"fields\":{\"COMPANY_NAME\":\"Example Ltd.\",\"COMPANY_ADDRESS\":\"New York, Example St., 1\",\"PURPOSES\":\"Processing personal data to improve service\",\"THIRD_PARTIES\":\"Company partners for analytics\",\"EMAIL\":\"info@example.com\"}}}",
     );
+}
+#[test]
+#[cfg(feature = "userconsent")]
+fn userconsent_agreement_text_response_1() {
     response::<
         bitrix24::userconsent::agreement::text::Text,
     >(
@@ -2419,12 +3551,16 @@ fn userconsent_agreement_text() {
 }
 #[test]
 #[cfg(feature = "userconsent")]
-fn userconsent_consent_add() {
+fn userconsent_consent_add_request_1() {
     request::<
         bitrix24::userconsent::consent::add::Add,
     >(
         "{\"AGREEMENT_ID\":19,\"USER_ID\":123,\"IP\":\"192.168.1.100\",\"URL\":\"https://example.com/contact-form\",\"ORIGIN_ID\":\"my_contact_form\",\"ORIGINATOR_ID\":\"user@example.com\"}",
     );
+}
+#[test]
+#[cfg(feature = "userconsent")]
+fn userconsent_consent_add_response_1() {
     response::<
         bitrix24::userconsent::consent::add::Add,
     >(
@@ -2433,40 +3569,60 @@ fn userconsent_consent_add() {
 }
 #[test]
 #[cfg(feature = "userfieldtype")]
-fn userfieldtype_add() {
+fn userfieldtype_add_request_1() {
     request::<
         bitrix24::userfieldtype::add::Add,
     >(
         "{\n    \"USER_TYPE_ID\": \"test_type\",\n    \"HANDLER\": \"https://www.myapplication.com/handler/\",\n    \"TITLE\": \"Updated test type\",\n    \"DESCRIPTION\": \"Test userfield type for documentation with updated description\",\n    \"OPTIONS\": {\n        \"height\": 60\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "userfieldtype")]
+fn userfieldtype_add_response_1() {
     response::<
         bitrix24::userfieldtype::add::Add,
     >(
         "{\n    \"result\":true,\n    \"time\":{\n        \"start\":1724421710.397825,\n        \"finish\":1724421711.040353,\n        \"duration\":0.6425280570983887,\n        \"processing\":5.888938903808594e-5,\n        \"date_start\":\"2024-08-23T16:01:50+02:00\",\n        \"date_finish\":\"2024-08-23T16:01:51+02:00\",\"operating\":0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "userfieldtype")]
+fn userfieldtype_add_error_1() {
     error(
         "{\n    \"error\":\"ERROR_CORE\",\n    \"error_description\":\"Unable to set placement handler: Handler already binded\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "userfieldtype")]
-fn userfieldtype_delete() {
+fn userfieldtype_delete_request_1() {
     request::<
         bitrix24::userfieldtype::delete::Delete,
     >("{\n    \"USER_TYPE_ID\": \"test\"\n}");
+}
+#[test]
+#[cfg(feature = "userfieldtype")]
+fn userfieldtype_delete_response_1() {
     response::<
         bitrix24::userfieldtype::delete::Delete,
     >(
         "{\n    \"result\":true,\n    \"time\":{\n        \"start\":1724421710.397825,\n        \"finish\":1724421711.040353,\n        \"duration\":0.6425280570983887,\n        \"processing\":5.888938903808594e-5,\n        \"date_start\":\"2024-08-23T16:01:50+02:00\",\n        \"date_finish\":\"2024-08-23T16:01:51+02:00\",\n        \"operating\":0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "userfieldtype")]
+fn userfieldtype_delete_error_1() {
     error(
         "{\n    \"error\":\"ERROR_NOT_FOUND\",\n    \"error_description\":\"User Field Type not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "userfieldtype")]
-fn userfieldtype_list() {
+fn userfieldtype_list_request_1() {
     request::<bitrix24::userfieldtype::list::List>("{}");
+}
+#[test]
+#[cfg(feature = "userfieldtype")]
+fn userfieldtype_list_response_1() {
     response::<
         bitrix24::userfieldtype::list::List,
     >(
@@ -2475,233 +3631,357 @@ fn userfieldtype_list() {
 }
 #[test]
 #[cfg(feature = "userfieldtype")]
-fn userfieldtype_update() {
+fn userfieldtype_update_request_1() {
     request::<
         bitrix24::userfieldtype::update::Update,
     >(
         "{\n    \"USER_TYPE_ID\": \"test_type\",\n    \"HANDLER\": \"https://www.myapplication.com/handler/\",\n    \"TITLE\": \"Updated test type\",\n    \"DESCRIPTION\": \"Test userfield type for documentation with updated description\",\n    \"OPTIONS\": {\n        \"height\": 60\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "userfieldtype")]
+fn userfieldtype_update_response_1() {
     response::<
         bitrix24::userfieldtype::update::Update,
     >(
         "{\n    \"result\":true,\n    \"time\":{\n        \"start\":1724421710.397825,\n        \"finish\":1724421711.040353,\n        \"duration\":0.6425280570983887,\n        \"processing\":5.888938903808594e-5,\n        \"date_start\":\"2024-08-23T16:01:50+02:00\",\n        \"date_finish\":\"2024-08-23T16:01:51+02:00\",\n        \"operating\":0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "userfieldtype")]
+fn userfieldtype_update_error_1() {
     error(
         "{\n    \"error\":\"ERROR_NOT_FOUND\",\n    \"error_description\":\"User Field Type not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_callback_start() {
+fn voximplant_callback_start_request_1() {
     request::<
         bitrix24::voximplant::callback::start::Start,
     >(
         "{\"FROM_LINE\":\"reg151083\",\"TO_NUMBER\":\"+19991234567\",\"TEXT_TO_PRONOUNCE\":\"You have received a callback request\",\"VOICE\":\"internalfemale\"}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_callback_start_response_1() {
     response::<
         bitrix24::voximplant::callback::start::Start,
     >(
         "{\n    \"result\": {\n        \"RESULT\": true,\n        \"CALL_ID\": \"callback.72f42b118e019a4cc47629ff60525f43.1773736077\"\n    },\n    \"time\": {\n        \"start\": 1773736066,\n        \"finish\": 1773736067.708955,\n        \"duration\": 1.7089550495147705,\n        \"processing\": 1,\n        \"date_start\": \"2026-03-17T11:27:46+02:00\",\n        \"date_finish\": \"2026-03-17T11:27:47+02:00\",\n        \"operating_reset_at\": 1773736666,\n        \"operating\": 0.9574570655822754\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_callback_start_error_1() {
     error(
         "{\n    \"error\": \"ERROR_CORE\",\n    \"error_description\": \"Could not find line reg000000\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_infocall_startwithsound() {
+fn voximplant_infocall_startwithsound_request_1() {
     request::<
         bitrix24::voximplant::infocall::startwithsound::Startwithsound,
     >(
         "{\"FROM_LINE\":\"reg151083\",\"TO_NUMBER\":\"1234567890\",\"URL\":\"https://example.com/sound/notice.mp3\"}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_infocall_startwithsound_response_1() {
     response::<
         bitrix24::voximplant::infocall::startwithsound::Startwithsound,
     >(
         "{\n    \"result\": {\n        \"RESULT\": true,\n        \"CALL_ID\": \"infocall.e51f04feaf1b58fb5dc6ee9d03d98fea.1773740145\"\n    },\n    \"time\": {\n        \"start\": 1773740189,\n        \"finish\": 1773740189.20988,\n        \"duration\": 0.20988011360168457,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-17T12:36:29+01:00\",\n        \"date_finish\": \"2026-03-17T12:36:29+01:00\",\n        \"operating_reset_at\": 1773740789,\n        \"operating\": 0.13379693031311035\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_infocall_startwithsound_error_1() {
     error(
         "{\n    \"error\": \"ERROR_CORE\",\n    \"error_description\": \"Could not find config for number reg000000\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_infocall_startwithtext() {
+fn voximplant_infocall_startwithtext_request_1() {
     request::<
         bitrix24::voximplant::infocall::startwithtext::Startwithtext,
     >(
         "{\"FROM_LINE\":\"reg151083\",\"TO_NUMBER\":\"+19991234567\",\"TEXT_TO_PRONOUNCE\":\"Good afternoon. This is a reminder for your appointment.\"}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_infocall_startwithtext_response_1() {
     response::<
         bitrix24::voximplant::infocall::startwithtext::Startwithtext,
     >(
         "{\n    \"result\": {\n        \"RESULT\": true,\n        \"CALL_ID\": \"infocall.4aa8f8e35bb6ece352fec0537b58ac42.1773740701\"\n    },\n    \"time\": {\n        \"start\": 1773740709,\n        \"finish\": 1773740710.094622,\n        \"duration\": 1.0946218967437744,\n        \"processing\": 1,\n        \"date_start\": \"2026-03-17T12:45:09+01:00\",\n        \"date_finish\": \"2026-03-17T12:45:10+01:00\",\n        \"operating_reset_at\": 1773741309,\n        \"operating\": 0.14156007766723633\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_infocall_startwithtext_error_1() {
     error(
         "{\n    \"error\": \"ERROR_CORE\",\n    \"error_description\": \"Infocall limit for this month is exceeded\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_line_get() {
+fn voximplant_line_get_request_1() {
     request::<bitrix24::voximplant::line::get::Get>("{}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_line_get_response_1() {
     response::<
         bitrix24::voximplant::line::get::Get,
     >(
         "{\n    \"result\": {\n        \"reg150907\": \"SIP line\",\n        \"sip7\": \"Office PBX 1\",\n        \"reg151083\": \"Cloud PBX (9)\",\n        \"sip11\": \"Office PBX (11)\",\n        \"reg151085\": \"SIP line 2\"\n    },\n    \"time\": {\n        \"start\": 1773664148,\n        \"finish\": 1773664148.538045,\n        \"duration\": 0.5380449295043945,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-16T15:29:08+02:00\",\n        \"date_finish\": \"2026-03-16T15:29:08+02:00\",\n        \"operating_reset_at\": 1773664748,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_line_get_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_line_outgoing_get() {
+fn voximplant_line_outgoing_get_request_1() {
     request::<bitrix24::voximplant::line::outgoing::get::Get>("{}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_line_outgoing_get_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_line_outgoing_set() {
+fn voximplant_line_outgoing_set_request_1() {
     request::<
         bitrix24::voximplant::line::outgoing::set::Set,
     >("{\"LINE_ID\":\"reg150907\"}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_line_outgoing_set_response_1() {
     response::<
         bitrix24::voximplant::line::outgoing::set::Set,
     >(
         "{\n    \"result\": 1,\n    \"time\": {\n        \"start\": 1773664560,\n        \"finish\": 1773664560.138283,\n        \"duration\": 0.13828301429748535,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-16T15:36:00+02:00\",\n        \"date_finish\": \"2026-03-16T15:36:00+02:00\",\n        \"operating_reset_at\": 1773665160,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_line_outgoing_set_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_line_outgoing_sip_set() {
+fn voximplant_line_outgoing_sip_set_request_1() {
     request::<bitrix24::voximplant::line::outgoing::sip::set::Set>("{\"CONFIG_ID\":9}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_line_outgoing_sip_set_response_1() {
     response::<
         bitrix24::voximplant::line::outgoing::sip::set::Set,
     >(
         "{\n    \"result\": 1,\n    \"time\": {\n        \"start\": 1773665506,\n        \"finish\": 1773665506.748929,\n        \"duration\": 0.7489290237426758,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-16T15:51:46+01:00\",\n        \"date_finish\": \"2026-03-16T15:51:46+01:00\",\n        \"operating_reset_at\": 1773666106,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_line_outgoing_sip_set_error_1() {
     error(
         "{\n    \"error\": \"ERROR_ARGUMENT\",\n    \"error_description\": \"Specified CONFIG_ID is not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_sip_add() {
+fn voximplant_sip_add_request_1() {
     request::<
         bitrix24::voximplant::sip::add::Add,
     >(
         "{\"TYPE\":\"cloud\",\"TITLE\":\"SIP line 1\",\"SERVER\":\"sip.provider.com\",\"LOGIN\":\"sip_user\",\"PASSWORD\":\"secret\"}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_add_response_1() {
     response::<
         bitrix24::voximplant::sip::add::Add,
     >(
         "{\n    \"result\": {\n        \"ID\": \"5\",\n        \"TYPE\": \"cloud\",\n        \"CONFIG_ID\": \"5\",\n        \"REG_ID\": 151082,\n        \"TITLE\": \"SIP line 1\",\n        \"SERVER\": \"sip.provider.com\",\n        \"LOGIN\": \"sip_user\",\n        \"PASSWORD\": \"secret\",\n        \"AUTH_USER\": null,\n        \"OUTBOUND_PROXY\": null,\n        \"DETECT_LINE_NUMBER\": \"N\",\n        \"LINE_DETECT_HEADER_ORDER\": \"diversion;to\",\n        \"REGISTRATION_STATUS_CODE\": null,\n        \"REGISTRATION_ERROR_MESSAGE\": null\n    },\n    \"time\": {\n        \"start\": 1773654128,\n        \"finish\": 1773654129.048472,\n        \"duration\": 1.0484719276428223,\n        \"processing\": 1,\n        \"date_start\": \"2026-03-16T12:42:08+02:00\",\n        \"date_finish\": \"2026-03-16T12:42:09+02:00\",\n        \"operating_reset_at\": 1773654728,\n        \"operating\": 0.2883341312408447\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_add_response_2() {
     response::<
         bitrix24::voximplant::sip::add::Add,
     >(
         "{\n    \"result\": {\n        \"ID\": \"7\",\n        \"TYPE\": \"office\",\n        \"CONFIG_ID\": \"7\",\n        \"SERVER\": \"office.provider.local\",\n        \"LOGIN\": \"office_user\",\n        \"PASSWORD\": \"secret\",\n        \"INCOMING_SERVER\": \"ip.b24-6058-1587535982.bitrixphone.com\",\n        \"INCOMING_LOGIN\": \"sip7\",\n        \"INCOMING_PASSWORD\": \"71747503265fb091223eb31776a4a225\",\n        \"AUTH_USER\": null,\n        \"OUTBOUND_PROXY\": null,\n        \"DETECT_LINE_NUMBER\": \"N\",\n        \"LINE_DETECT_HEADER_ORDER\": \"diversion;to\",\n        \"REGISTRATION_STATUS_CODE\": null,\n        \"REGISTRATION_ERROR_MESSAGE\": null,\n        \"TITLE\": \"Office PBX 1\"\n    },\n    \"time\": {\n        \"start\": 1773654928,\n        \"finish\": 1773654928.708338,\n        \"duration\": 0.7083380222320557,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-16T12:55:28+02:00\",\n        \"date_finish\": \"2026-03-16T12:55:28+02:00\",\n        \"operating_reset_at\": 1773655528,\n        \"operating\": 0.24362492561340332\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_add_error_1() {
     error(
         "{\n    \"error\": \"CHECK_FIELDS_ERROR\",\n    \"error_description\": \"Server address not specified\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_sip_connector_status() {
+fn voximplant_sip_connector_status_request_1() {
     request::<bitrix24::voximplant::sip::connector::status::Status>("{}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_connector_status_response_1() {
     response::<
         bitrix24::voximplant::sip::connector::status::Status,
     >(
         "{\n    \"result\": {\n        \"FREE_MINUTES\": 60,\n        \"PAID\": false\n    },\n    \"time\": {\n        \"start\": 1773323233,\n        \"finish\": 1773323233.979212,\n        \"duration\": 0.9792120456695557,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-12T16:47:13+01:00\",\n        \"date_finish\": \"2026-03-12T16:47:13+01:00\",\n        \"operating_reset_at\": 1773323833,\n        \"operating\": 0.1122438907623291\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_connector_status_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_sip_delete() {
+fn voximplant_sip_delete_request_1() {
     request::<bitrix24::voximplant::sip::delete::Delete>("{\"CONFIG_ID\":5}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_delete_response_1() {
     response::<
         bitrix24::voximplant::sip::delete::Delete,
     >(
         "{\n    \"result\": 1,\n    \"time\": {\n        \"start\": 1773663532,\n        \"finish\": 1773663532.48429,\n        \"duration\": 0.48428988456726074,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-16T15:18:52+01:00\",\n        \"date_finish\": \"2026-03-16T15:18:52+01:00\",\n        \"operating_reset_at\": 1773664132,\n        \"operating\": 0.22906804084777832\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_delete_error_1() {
     error(
         "{\n    \"error\": \"ERROR_NOT_FOUND\",\n    \"error_description\": \"Specified CONFIG_ID is not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_sip_get() {
+fn voximplant_sip_get_request_1() {
     request::<
         bitrix24::voximplant::sip::get::Get,
     >("{\"FILTER\":{\"CONFIG_ID\":[3,7,9]},\"SORT\":\"CONFIG_ID\",\"ORDER\":\"ASC\"}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_get_response_1() {
     response::<
         bitrix24::voximplant::sip::get::Get,
     >(
         "{\n    \"result\": [\n        {\n        \"TYPE\": \"cloud\",\n        \"CONFIG_ID\": \"3\",\n        \"REG_ID\": \"150907\",\n        \"SERVER\": \"sipnet.com\",\n        \"LOGIN\": \"0045281811\",\n        \"PASSWORD\": \"N7K4mCG9\",\n        \"AUTH_USER\": \"\",\n        \"OUTBOUND_PROXY\": \"\",\n        \"DETECT_LINE_NUMBER\": \"N\",\n        \"LINE_DETECT_HEADER_ORDER\": \"diversion;to\",\n        \"REGISTRATION_STATUS_CODE\": \"200\",\n        \"REGISTRATION_ERROR_MESSAGE\": \"\",\n        \"TITLE\": \"SIP line\"\n        },\n        {\n        \"TYPE\": \"office\",\n        \"CONFIG_ID\": \"7\",\n        \"SERVER\": \"office.provider.local\",\n        \"LOGIN\": \"office_user\",\n        \"PASSWORD\": \"secret\",\n        \"INCOMING_SERVER\": \"ip.b24-6068-1537535782.bitrixphone.com\",\n        \"INCOMING_LOGIN\": \"sip7\",\n        \"INCOMING_PASSWORD\": \"71747523265mb091225eb31996a4a225\",\n        \"AUTH_USER\": null,\n        \"OUTBOUND_PROXY\": null,\n        \"DETECT_LINE_NUMBER\": \"N\",\n        \"LINE_DETECT_HEADER_ORDER\": \"diversion;to\",\n        \"REGISTRATION_STATUS_CODE\": \"0\",\n        \"REGISTRATION_ERROR_MESSAGE\": null,\n        \"TITLE\": \"Office PBX 1\"\n        },\n        {\n        \"TYPE\": \"cloud\",\n        \"CONFIG_ID\": \"9\",\n        \"REG_ID\": \"151083\",\n        \"SERVER\": \"sip.provider.com\",\n        \"LOGIN\": \"sip_user\",\n        \"PASSWORD\": \"secret\",\n        \"AUTH_USER\": null,\n        \"OUTBOUND_PROXY\": null,\n        \"DETECT_LINE_NUMBER\": \"N\",\n        \"LINE_DETECT_HEADER_ORDER\": \"diversion;to\",\n        \"REGISTRATION_STATUS_CODE\": \"502\",\n        \"REGISTRATION_ERROR_MESSAGE\": \"Unable to resolve hostname\",\n        \"TITLE\": \"\"\n        }\n    ],\n    \"total\": 3,\n    \"time\": {\n        \"start\": 1773662224,\n        \"finish\": 1773662224.187874,\n        \"duration\": 0.18787407875061035,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-16T14:57:04+01:00\",\n        \"date_finish\": \"2026-03-16T14:57:04+01:00\",\n        \"operating_reset_at\": 1773662824,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_get_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_sip_status() {
+fn voximplant_sip_status_request_1() {
     request::<bitrix24::voximplant::sip::status::Status>("{\"REG_ID\":150907}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_status_response_1() {
     response::<
         bitrix24::voximplant::sip::status::Status,
     >(
         "{\n    \"result\": {\n        \"REG_ID\": 150907,\n        \"LAST_UPDATED\": \"2026-03-12 09:10:51\",\n        \"ERROR_MESSAGE\": \"\",\n        \"STATUS_CODE\": 200,\n        \"STATUS_RESULT\": \"success\"\n    },\n    \"time\": {\n        \"start\": 1773323644,\n        \"finish\": 1773323644.70319,\n        \"duration\": 0.7031900882720947,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-12T16:54:04+01:00\",\n        \"date_finish\": \"2026-03-12T16:54:04+01:00\",\n        \"operating_reset_at\": 1773324244,\n        \"operating\": 0.15053892135620117\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_status_error_1() {
     error(
         "{\n    \"error\": \"REG_ID_NOT_FOUND\",\n    \"error_description\": \"Settings not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_sip_update() {
+fn voximplant_sip_update_request_1() {
     request::<
         bitrix24::voximplant::sip::update::Update,
     >("{\"CONFIG_ID\":5,\"TITLE\":\"SIP line 1 (updated)\"}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_update_response_1() {
     response::<
         bitrix24::voximplant::sip::update::Update,
     >(
         "{\n    \"result\": 1,\n    \"time\": {\n        \"start\": 1773657589,\n        \"finish\": 1773657589.659046,\n        \"duration\": 0.659045934677124,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-16T13:39:49+01:00\",\n        \"date_finish\": \"2026-03-16T13:39:49+01:00\",\n        \"operating_reset_at\": 1773658189,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_sip_update_error_1() {
     error(
         "{\n    \"error\": \"ERROR_NOT_FOUND\",\n    \"error_description\": \"Specified CONFIG_ID is not found\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_statistic_get() {
+fn voximplant_statistic_get_request_1() {
     request::<
         bitrix24::voximplant::statistic::get::Get,
     >(
         "{\"FILTER\":{\"ID\":[1,7],\">=CALL_START_DATE\":\"2025-01-01T00:00:00+01:00\"},\"SORT\":\"ID\",\"ORDER\":\"ASC\"}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_statistic_get_response_1() {
     response::<
         bitrix24::voximplant::statistic::get::Get,
     >(
         "{\n    \"result\": [\n        {\n        \"ID\": \"1\",\n        \"PORTAL_USER_ID\": \"1\",\n        \"PORTAL_NUMBER\": \"reg133788\",\n        \"PHONE_NUMBER\": \"+19061234567\",\n        \"CALL_ID\": \"11018129443EB80D.1754478570.11438214\",\n        \"EXTERNAL_CALL_ID\": null,\n        \"CALL_CATEGORY\": \"external\",\n        \"CALL_LOG\": \"https://storage-gw-com-02.voximplant.com/voximplant-logs/2025/08/06/YTdjNmMxYWMyNzNmZDA2NTAwZTlkODYzMWExODN06ODM0MkU1MjY2OEIxMkMuMTc1NDQ3ODUyMC4xMTQzODIxNV8xODUuMTY0LjE0OC4xMzIubG9n?sessionid=3841557776\",\n        \"CALL_DURATION\": \"0\",\n        \"CALL_START_DATE\": \"2025-08-06T14:08:40+01:00\",\n        \"CALL_RECORD_URL\": \"\",\n        \"CALL_VOTE\": null,\n        \"COST\": \"0.0000\",\n        \"COST_CURRENCY\": \"EUR\",\n        \"CALL_FAILED_CODE\": \"603-S\",\n        \"CALL_FAILED_REASON\": \"Decline self\",\n        \"CRM_ENTITY_TYPE\": \"CONTACT\",\n        \"CRM_ENTITY_ID\": \"275\",\n        \"CRM_ACTIVITY_ID\": \"7739\",\n        \"REST_APP_ID\": null,\n        \"REST_APP_NAME\": null,\n        \"TRANSCRIPT_ID\": null,\n        \"TRANSCRIPT_PENDING\": \"N\",\n        \"SESSION_ID\": \"3841557776\",\n        \"REDIAL_ATTEMPT\": null,\n        \"COMMENT\": null,\n        \"RECORD_DURATION\": null,\n        \"RECORD_FILE_ID\": null,\n        \"CALL_TYPE\": \"1\"\n        },\n        {\n        \"ID\": \"7\",\n        \"PORTAL_USER_ID\": \"1269\",\n        \"PORTAL_NUMBER\": \"3\",\n        \"PHONE_NUMBER\": \"19061234568\",\n        \"CALL_ID\": \"externalCall.716f1cb73def9700a23842adf9c4c568.1773130779\",\n        \"EXTERNAL_CALL_ID\": null,\n        \"CALL_CATEGORY\": \"external\",\n        \"CALL_LOG\": null,\n        \"CALL_DURATION\": \"95\",\n        \"CALL_START_DATE\": \"2026-03-10T11:19:38+01:00\",\n        \"CALL_RECORD_URL\": null,\n        \"CALL_VOTE\": \"5\",\n        \"COST\": \"0.0000\",\n        \"COST_CURRENCY\": \"\",\n        \"CALL_FAILED_CODE\": \"200\",\n        \"CALL_FAILED_REASON\": \"\",\n        \"CRM_ENTITY_TYPE\": \"CONTACT\",\n        \"CRM_ENTITY_ID\": \"797\",\n        \"CRM_ACTIVITY_ID\": \"7943\",\n        \"REST_APP_ID\": \"3\",\n        \"REST_APP_NAME\": \"REST API Documentation\",\n        \"TRANSCRIPT_ID\": \"1\",\n        \"TRANSCRIPT_PENDING\": \"N\",\n        \"SESSION_ID\": null,\n        \"REDIAL_ATTEMPT\": null,\n        \"COMMENT\": null,\n        \"RECORD_DURATION\": null,\n        \"RECORD_FILE_ID\": 9079,\n        \"CALL_TYPE\": \"2\"\n        }\n    ],\n    \"total\": 2,\n    \"time\": {\n        \"start\": 1773141841,\n        \"finish\": 1773141841.595178,\n        \"duration\": 0.5951778888702393,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-10T14:24:01+01:00\",\n        \"date_finish\": \"2026-03-10T14:24:01+01:00\",\n        \"operating_reset_at\": 1773142441,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_statistic_get_error_1() {
     error(
         "{\n    \"error\": \"ACCESS_DENIED\",\n    \"error_description\": \"Access denied!\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_tts_voices_get() {
+fn voximplant_tts_voices_get_request_1() {
     request::<bitrix24::voximplant::tts::voices::get::Get>("{}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_tts_voices_get_response_1() {
     response::<
         bitrix24::voximplant::tts::voices::get::Get,
     >(
@@ -2710,8 +3990,12 @@ fn voximplant_tts_voices_get() {
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_url_get() {
+fn voximplant_url_get_request_1() {
     request::<bitrix24::voximplant::url::get::Get>("{}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_url_get_response_1() {
     response::<
         bitrix24::voximplant::url::get::Get,
     >(
@@ -2720,48 +4004,64 @@ fn voximplant_url_get() {
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_user_activatephone() {
+fn voximplant_user_activate_phone_request_1() {
     request::<
         bitrix24::voximplant::user::activate_phone::ActivatePhone,
     >("{\"USER_ID\":1269}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_user_activate_phone_response_1() {
     response::<
         bitrix24::voximplant::user::activate_phone::ActivatePhone,
     >(
         "{\n    \"result\": 1,\n    \"time\": {\n        \"start\": 1773666334,\n        \"finish\": 1773666335.198412,\n        \"duration\": 1.1984119415283203,\n        \"processing\": 1,\n        \"date_start\": \"2026-03-16T16:05:34+01:00\",\n        \"date_finish\": \"2026-03-16T16:05:35+01:00\",\n        \"operating_reset_at\": 1773666934,\n        \"operating\": 0.4791221618652344\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_user_activate_phone_error_1() {
     error(
         "{\n    \"error\": \"\",\n    \"error_description\": \"Parameter USER_ID is not set\"\n}",
     );
 }
 #[test]
 #[cfg(feature = "voximplant")]
-fn voximplant_user_get() {
+fn voximplant_user_get_request_1() {
     request::<bitrix24::voximplant::user::get::Get>("{\"USER_ID\":[1269, 1271]}");
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_user_get_response_1() {
     response::<
         bitrix24::voximplant::user::get::Get,
     >(
         "{\n    \"result\": [\n        {\n        \"ID\": \"1269\",\n        \"DEFAULT_LINE\": null,\n        \"PHONE_ENABLED\": \"Y\",\n        \"SIP_SERVER\": \"ip.b24-6059-1584795982.bitrixphone.com\",\n        \"SIP_LOGIN\": \"phone1269\",\n        \"SIP_PASSWORD\": \"28fec473a88a\",\n        \"INNER_NUMBER\": null\n        },\n        {\n        \"ID\": \"1271\",\n        \"DEFAULT_LINE\": null,\n        \"PHONE_ENABLED\": \"Y\",\n        \"SIP_SERVER\": \"ip.b24-6059-158475982.bitrixphone.com\",\n        \"SIP_LOGIN\": \"phone1271\",\n        \"SIP_PASSWORD\": null,\n        \"INNER_NUMBER\": null\n        }\n    ],\n    \"time\": {\n        \"start\": 1773667386,\n        \"finish\": 1773667386.23801,\n        \"duration\": 0.23800992965698242,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-16T16:23:06+01:00\",\n        \"date_finish\": \"2026-03-16T16:23:06+01:00\",\n        \"operating_reset_at\": 1773667986,\n        \"operating\": 0\n    }\n}",
     );
+}
+#[test]
+#[cfg(feature = "voximplant")]
+fn voximplant_user_get_error_1() {
     error(
         "{\n    \"error\": \"METHOD_CONFIRM_WAITING\",\n    \"error_description\": \"Waiting for confirmation\"\n}",
     );
 }
 #[test]
-fn delivery_on_crm_activity_add() {
+fn delivery_on_crm_activity_add_1() {
     delivery(
         "{\n    \"event\": \"onCrmActivityAdd\",\n    \"data\": {\n        \"FIELDS\": {\n            \"ID\": \"999\"\n        }\n    },\n    \"ts\": \"1466439714\",\n    \"auth\": {\n        \"access_token\": \"s6p6eclrvim6da22ft9ch94ekreb52lv\",\n        \"expires_in\": \"3600\",\n        \"scope\": \"crm\",\n        \"domain\": \"some-domain.bitrix24.com\",\n        \"server_endpoint\": \"https://oauth.bitrix.info/rest/\",\n        \"status\": \"L\",\n        \"client_endpoint\": \"https://some-domain.bitrix24.com/rest/\",\n        \"member_id\": \"a223c6b3710f85df22e9377d6c4f7553\",\n        \"refresh_token\": \"4s386p3q0tr8dy89xvmt96234v3dljg8\",\n        \"application_token\": \"51856fefc120afa4b628cc82d3935cce\"\n    }\n}",
         |e| matches!(e, bitrix24::events::Event::OnCrmActivityAdd(_)),
     );
 }
 #[test]
-fn delivery_on_crm_activity_delete() {
+fn delivery_on_crm_activity_delete_1() {
     delivery(
         "{\n    \"event\": \"onCrmActivityDelete\",\n    \"data\": {\n        \"FIELDS\": {\n            \"ID\": \"999\"\n        }\n    },\n    \"ts\": \"1466439714\",\n    \"auth\": {\n        \"access_token\": \"s6p6eclrvim6da22ft9ch94ekreb52lv\",\n        \"expires_in\": \"3600\",\n        \"scope\": \"crm\",\n        \"domain\": \"some-domain.bitrix24.com\",\n        \"server_endpoint\": \"https://oauth.bitrix.info/rest/\",\n        \"status\": \"L\",\n        \"client_endpoint\": \"https://some-domain.bitrix24.com/rest/\",\n        \"member_id\": \"a223c6b3710f85df22e9377d6c4f7553\",\n        \"refresh_token\": \"4s386p3q0tr8dy89xvmt96234v3dljg8\",\n        \"application_token\": \"51856fefc120afa4b628cc82d3935cce\"\n    }\n}",
         |e| matches!(e, bitrix24::events::Event::OnCrmActivityDelete(_)),
     );
 }
 #[test]
-fn delivery_on_crm_activity_update() {
+fn delivery_on_crm_activity_update_1() {
     delivery(
         "{\n    \"event\": \"onCrmActivityUpdate\",\n    \"data\": {\n        \"FIELDS\": {\n            \"ID\": \"999\"\n        }\n    },\n    \"ts\": \"1466439714\",\n    \"auth\": {\n        \"access_token\": \"s6p6eclrvim6da22ft9ch94ekreb52lv\",\n        \"expires_in\": \"3600\",\n        \"scope\": \"crm\",\n        \"domain\": \"some-domain.bitrix24.com\",\n        \"server_endpoint\": \"https://oauth.bitrix.info/rest/\",\n        \"status\": \"L\",\n        \"client_endpoint\": \"https://some-domain.bitrix24.com/rest/\",\n        \"member_id\": \"a223c6b3710f85df22e9377d6c4f7553\",\n        \"refresh_token\": \"4s386p3q0tr8dy89xvmt96234v3dljg8\",\n        \"application_token\": \"51856fefc120afa4b628cc82d3935cce\"\n    }\n}",
         |e| matches!(e, bitrix24::events::Event::OnCrmActivityUpdate(_)),

@@ -23,10 +23,10 @@ use serde_json::{Map, Value};
 /// | `bool` | `true`/`false`, `"Y"`/`"N"`, `"y"`/`"n"`, `1`/`0`, `"1"`/`"0"`, `"true"`/`"false"` |
 /// | `String` | a string; a number is converted to its text |
 /// | [`serde_json::Value`] | anything, as is |
-/// | [`serde_json::Map`] | an object; an array is taken as an object keyed `"0"`, `"1"`, ... (so `[]` is an empty map) |
+/// | [`serde_json::Map`] | an object, or `[]` (PHP's empty array) as an empty map; a non-empty array is an error (a list the spec mistyped as an object must not pass unnoticed) |
 /// | `Option<T>` | `null` → `None` (but `Some(Value::Null)` for `Option<Value>`, see [`Decode::NULL_IS_VALUE`]); `""` → `None` when [`Decode::EMPTY_STRING_IS_NONE`] (all but `String` and `Value`); otherwise `T` |
 /// | `Vec<T>` | an array; an object's values in order (PHP arrays with numeric keys) |
-/// | `BTreeMap<String, T>` | an object; an array is keyed `"0"`, `"1"`, ... (`[]` is empty); keys sort as text |
+/// | `BTreeMap<String, T>` | an object, or `[]` as an empty map (a non-empty array is an error); keys sort as text |
 /// | `Box<T>` | as `T` |
 /// | [`File`](crate::File) | the array `[name, base64 content]` |
 /// | `()` | anything, ignored |
@@ -282,7 +282,9 @@ impl Decode for Value {
     }
 }
 
-/// Visits an object (keys decoded as `String`), or an array taken as an object keyed by index.
+/// Visits an object (keys decoded as `String`), or an empty array: PHP encodes an empty
+/// associative array as `[]`. A non-empty array is a list, never an object: accepting it
+/// (keyed by index) would hide a result or field the spec mistypes.
 struct MapVisitor<V, M>(PhantomData<(V, M)>);
 
 /// A map that [`MapVisitor`] can fill.
@@ -306,7 +308,7 @@ impl<'de, V: Decode, M: FillMap<V>> Visitor<'de> for MapVisitor<V, M> {
     type Value = M;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object (or an array, keyed by index)")
+        f.write_str("an object (or `[]`, an empty PHP array)")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<M, A::Error> {
@@ -318,13 +320,10 @@ impl<'de, V: Decode, M: FillMap<V>> Visitor<'de> for MapVisitor<V, M> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<M, A::Error> {
-        let mut out = M::default();
-        let mut i = 0usize;
-        while let Some(v) = seq.next_element_seed(Seed::<V>::new())? {
-            out.put(i.to_string(), v);
-            i += 1;
+        match seq.next_element::<IgnoredAny>()? {
+            None => Ok(M::default()),
+            Some(IgnoredAny) => Err(de::Error::invalid_type(Unexpected::Seq, &self)),
         }
-        Ok(out)
     }
 }
 

@@ -1,7 +1,8 @@
 //! Wire formats: lenient decoding and the encodings Bitrix24 expects.
 //!
 //! The portal is loose about types: IDs come as numbers or strings, booleans as `"Y"`/`"N"`,
-//! `0`/`1` or `true`/`false`, empty objects as `[]`, arrays as objects keyed `"0"`, `"1"`, ...
+//! `0`/`1` or `true`/`false`, empty objects as `[]` (PHP's empty array), arrays as objects
+//! keyed `"0"`, `"1"`, ...
 //! and absent values as `""`. [`Decode`] accepts all of these; generated code uses it
 //! through `#[serde(deserialize_with = "::bitrix24_runtime::wire::decode")]`.
 //!

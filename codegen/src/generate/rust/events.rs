@@ -189,7 +189,7 @@ fn bind_row(spec: &Spec, bind: &[String]) -> TokenStream {
     let features: Vec<String> = bind
         .iter()
         .filter(|b| spec.methods.iter().any(|m| &m.method.method == *b))
-        .map(|b| naming::module(b.split('.').next().unwrap_or("")))
+        .map(|b| naming::feature(b))
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();

@@ -10,6 +10,9 @@
 //!   application token into the event's variant with nothing undocumented, with the event
 //!   name as documented and upper-cased; another token is rejected.
 //!
+//! One `#[test]` per example (`crm_deal_add_request_1`), each a one-line call of a shared
+//! generic helper, so `cargo test` counts failures per example; the helpers are
+//! instantiated once per type either way, so the split costs little to compile.
 //! Examples whose spec entry carries `skip_round_trip` are listed, with the reason, in
 //! the file's header instead.
 
@@ -26,6 +29,7 @@ use crate::spec::Spec;
 pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
     let krate = ir::ident(&naming::module(&cfg.package));
     let mut tests: Vec<TokenStream> = Vec::new();
+    let mut names = TestNames::default();
     let mut skipped = String::new();
     let (mut requests, mut responses, mut errors) = (0, 0, 0);
     for mf in &spec.methods {
@@ -36,7 +40,13 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
             .collect();
         let req = ir::ident(&naming::request(&m.method));
         let path = quote!(#krate::#(#mods)::*::#req);
-        let mut calls = Vec::new();
+        let feature = naming::feature(&m.method);
+        // `test.type.fn` → `test_type_fn` (modules `type_`, `fn_` without their escape `_`).
+        let base = naming::method_modules(&m.method)
+            .iter()
+            .map(|s| s.trim_matches('_'))
+            .collect::<Vec<_>>()
+            .join("_");
         for (kind, list) in [
             ("request", &m.examples.request),
             ("response", &m.examples.response),
@@ -52,40 +62,35 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
                     continue;
                 }
                 let json = &ex.json;
-                match kind {
+                let call = match kind {
                     "request" => {
                         requests += 1;
-                        calls.push(quote!(request::<#path>(#json);));
+                        quote!(request::<#path>(#json);)
                     }
                     "response" => {
                         responses += 1;
-                        calls.push(quote!(response::<#path>(#json);));
+                        quote!(response::<#path>(#json);)
                     }
                     _ => {
                         errors += 1;
-                        calls.push(quote!(error(#json);));
+                        quote!(error(#json);)
                     }
-                }
+                };
+                let name = ir::ident(&names.unique(format!("{base}_{kind}_{}", i + 1)));
+                tests.push(quote! {
+                    #[test]
+                    #[cfg(feature = #feature)]
+                    fn #name() {
+                        #call
+                    }
+                });
             }
         }
-        if calls.is_empty() {
-            continue;
-        }
-        let feature = naming::module(m.method.split('.').next().unwrap_or(""));
-        let name = ir::ident(&m.method.replace('.', "_").to_lowercase());
-        tests.push(quote! {
-            #[test]
-            #[cfg(feature = #feature)]
-            fn #name() {
-                #(#calls)*
-            }
-        });
     }
     let mut deliveries = 0;
     for ef in &spec.events {
         let e = &ef.event;
         let variant = ir::ident(&naming::event_variant(&e.event));
-        let mut calls = Vec::new();
         for (i, ex) in e.examples.iter().enumerate() {
             if let Some(reason) = &ex.skip_round_trip {
                 skipped.push_str(&format!(
@@ -97,20 +102,18 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
             }
             deliveries += 1;
             let json = &ex.json;
-            calls.push(quote! {
-                delivery(#json, |e| matches!(e, #krate::events::Event::#variant(_)));
+            let name = ir::ident(&names.unique(format!(
+                "delivery_{}_{}",
+                naming::event_module(&e.event),
+                i + 1
+            )));
+            tests.push(quote! {
+                #[test]
+                fn #name() {
+                    delivery(#json, |e| matches!(e, #krate::events::Event::#variant(_)));
+                }
             });
         }
-        if calls.is_empty() {
-            continue;
-        }
-        let name = ir::ident(&format!("delivery_{}", naming::event_module(&e.event)));
-        tests.push(quote! {
-            #[test]
-            fn #name() {
-                #(#calls)*
-            }
-        });
     }
     let delivery_helpers = (!spec.events.is_empty()).then(|| {
         quote! {
@@ -274,4 +277,21 @@ Examples not round-tripped, each with the reason from the spec:\n\n{}",
         #(#tests)*
     };
     format_file(tokens, "tests/examples.rs")
+}
+
+/// Test function names, unique within the file: two methods whose module paths join to
+/// the same text (`sonet_group.get`, `sonet.group.get`) get `_2`, `_3`, ...
+#[derive(Default)]
+struct TestNames(std::collections::BTreeSet<String>);
+
+impl TestNames {
+    fn unique(&mut self, name: String) -> String {
+        let mut candidate = name.clone();
+        let mut k = 2;
+        while !self.0.insert(candidate.clone()) {
+            candidate = format!("{name}_{k}");
+            k += 1;
+        }
+        candidate
+    }
 }

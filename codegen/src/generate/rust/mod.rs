@@ -109,11 +109,14 @@ fn cargo_toml(cfg: &CrateConfig, features: &[&String]) -> String {
     );
     let list: Vec<String> = features
         .iter()
-        .map(|f| format!("\"{}\"", naming::module(f)))
+        .map(|f| format!("\"{}\"", naming::top_module(f)))
         .collect();
     s.push_str(&format!("default = [{}]\n", list.join(", ")));
     for f in features {
-        s.push_str(&format!("# Methods `{f}.*`.\n{} = []\n", naming::module(f)));
+        s.push_str(&format!(
+            "# Methods `{f}.*`.\n{} = []\n",
+            naming::top_module(f)
+        ));
     }
     s.push_str(
         "# `testing`: the runtime's fake portal for offline tests (off by default).\ntesting = [\"bitrix24-runtime/testing\"]\n",
@@ -135,7 +138,7 @@ fn lib_rs(spec: &Spec, cfg: &CrateConfig, root: &Node<'_>) -> Result<String> {
         let n = count_methods(node);
         features.push_str(&format!(
             "| `{}` | `{seg}.*` | {n} |\n",
-            naming::module(seg)
+            naming::top_module(seg)
         ));
     }
     let docs = format!(
@@ -176,7 +179,7 @@ see [`events`]. They do not depend on a feature.\n\n",
     );
     let docs = inner_doc(&docs);
     let mods = root.children.iter().map(|(seg, node)| {
-        let feature = naming::module(seg);
+        let feature = naming::top_module(seg);
         let m = node.module_ident();
         quote! {
             #[cfg(feature = #feature)]

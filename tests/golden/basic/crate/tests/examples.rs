@@ -174,18 +174,26 @@ fn delivery(json: &str, expected: fn(&golden_basic::events::Event) -> bool) {
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_calllist_add() {
+fn crm_calllist_add_request_1() {
     request::<
         golden_basic::crm::calllist::add::Add,
     >("{\"ENTITY_TYPE\":\"CONTACT\",\"ENTITIES\":[1,2,3],\"WEBFORM_ID\":5}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_add_response_1() {
     response::<
         golden_basic::crm::calllist::add::Add,
     >("{\"result\": 11, \"time\": {\"start\": 1752471668.062547, \"operating\": 0.41}}");
 }
 #[test]
 #[cfg(feature = "crm")]
-fn crm_calllist_get() {
+fn crm_calllist_get_request_1() {
     request::<golden_basic::crm::calllist::get::Get>("{\"ID\": 7}");
+}
+#[test]
+#[cfg(feature = "crm")]
+fn crm_calllist_get_response_1() {
     response::<
         golden_basic::crm::calllist::get::Get,
     >(
@@ -193,7 +201,7 @@ fn crm_calllist_get() {
     );
 }
 #[test]
-fn delivery_on_crm_activity_add() {
+fn delivery_on_crm_activity_add_1() {
     delivery(
         "{\n    \"event\": \"onCrmActivityAdd\",\n    \"data\": {\"FIELDS\": {\"ID\": \"999\"}},\n    \"ts\": \"1466439714\",\n    \"auth\": {\n        \"domain\": \"some-domain.bitrix24.com\",\n        \"client_endpoint\": \"https://some-domain.bitrix24.com/rest/\",\n        \"server_endpoint\": \"https://oauth.bitrix.info/rest/\",\n        \"member_id\": \"a223c6b3710f85df22e9377d6c4f7553\",\n        \"application_token\": \"51856fefc120afa4b628cc82d3935cce\"\n    }\n}",
         |e| matches!(e, golden_basic::events::Event::OnCrmActivityAdd(_)),
