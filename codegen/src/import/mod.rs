@@ -524,6 +524,47 @@ fn build(
         for c in t.completeness {
             rep.completeness.push((e.method.clone(), c));
         }
+        // Deliveries that contradict the documented `data` cannot round-trip either.
+        for ex in t.event.examples.iter_mut() {
+            if ex.skip_round_trip.is_some() {
+                continue;
+            }
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&ex.json) else {
+                continue;
+            };
+            let missing: Vec<&str> = crate::spec::validate::DELIVERY_AUTH
+                .iter()
+                .copied()
+                .filter(|k| {
+                    v.get("auth")
+                        .and_then(|a| a.get(*k))
+                        .and_then(|x| x.as_str())
+                        .is_none_or(str::is_empty)
+                })
+                .collect();
+            if !missing.is_empty() {
+                ex.skip_round_trip = Some(format!(
+                    "the example's `auth` lacks `{}`, which every real delivery carries (the client refuses one without them)",
+                    missing.join("`, `")
+                ));
+                continue;
+            }
+            let Some(data) = v.get("data") else {
+                continue;
+            };
+            let problems = conform::check_event_data(&t.event.data, &t.event.types, data);
+            for p in &problems {
+                rep.conformance
+                    .push((e.method.clone(), format!("delivery example: {p}")));
+            }
+            if !problems.is_empty() {
+                let shown: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
+                ex.skip_round_trip = Some(format!(
+                    "the example contradicts the docs' tables: {}",
+                    shown.join("; ")
+                ));
+            }
+        }
         rep.events.push(report::EventLine::new(&t.event));
         files.insert(event_file(&t.event), event_yaml(&t.event)?);
     }

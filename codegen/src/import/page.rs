@@ -1569,7 +1569,10 @@ impl<'a> Page<'a> {
             return;
         };
         let target = result.ty.clone();
-        if target == "object" {
+        // The result is typed as the description table itself (`crm_rest_field_description`
+        // in the result row): it is a map of them, one per field.
+        let is_description_table = self.nested[idx].type_name.as_deref() == Some(target.as_str());
+        if target == "object" || is_description_table {
             let name =
                 self.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "");
             result.ty = format!("map<{name}>");

@@ -1878,13 +1878,30 @@ fn event_name_fault(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("the event name is empty".into());
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    // `CATALOG.PRODUCT.ON.ADD`: the catalog's events are dotted.
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        || name.split('.').any(str::is_empty)
+    {
         return Some(format!(
-            "invalid event name `{name}`: ASCII letters, digits and `_` only (names look like \
-             `onCrmActivityAdd`)"
+            "invalid event name `{name}`: ASCII letters, digits, `_` and `.` between words only \
+             (names look like `onCrmActivityAdd` or `CATALOG.PRODUCT.ON.ADD`)"
         ));
     }
     let lower = name.to_ascii_lowercase();
+    if name.contains('.') {
+        let words: Vec<&str> = name.split('.').collect();
+        let inner_on = words.len() >= 3 && words[1..words.len() - 1].contains(&"ON");
+        let upper = name.chars().all(|c| !c.is_ascii_lowercase());
+        if inner_on && upper {
+            return None;
+        }
+        return Some(format!(
+            "invalid event name `{name}`: a dotted event name is upper case with `ON` between \
+             the subject and the action (`CATALOG.PRODUCT.ON.ADD`)"
+        ));
+    }
     if !lower.starts_with("on") || lower.len() < 3 {
         return Some(format!(
             "invalid event name `{name}`: event names start with `on` (`onCrmActivityAdd`, \
@@ -1900,7 +1917,7 @@ fn event_folder(scope: &str) -> Option<&str> {
     (!first.is_empty()
         && first
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
     .then_some(first)
 }
 
@@ -2087,7 +2104,7 @@ fn check_bind(r: &mut Report<'_, '_>, e: &Event, all: &BTreeSet<&str>) {
 
 /// The `auth` keys the runtime requires of every delivery (`bitrix24_runtime::event::Auth`),
 /// as non-empty strings.
-const DELIVERY_AUTH: [&str; 5] = [
+pub const DELIVERY_AUTH: [&str; 5] = [
     "domain",
     "client_endpoint",
     "server_endpoint",
@@ -2982,7 +2999,17 @@ mod tests {
     fn event_names_and_files() {
         assert_eq!(event_name_fault("onCrmActivityAdd"), None);
         assert_eq!(event_name_fault("ONAPPINSTALL"), None);
-        for bad in ["", "on", "crmActivityAdd", "on.crm", "onCrm-Add"] {
+        assert_eq!(event_name_fault("CATALOG.PRODUCT.ON.ADD"), None);
+        for bad in [
+            "",
+            "on",
+            "crmActivityAdd",
+            "on.crm",
+            "onCrm-Add",
+            "ON.ADD",
+            "catalog.on.add",
+            "A..ON.B",
+        ] {
             assert!(event_name_fault(bad).is_some(), "{bad}");
         }
         let d = Files::new()
