@@ -47,7 +47,6 @@ pub fn check_event_data(data_fields: &[Field], types: &[TypeDef], data: &Value) 
                 }
             }
         }
-        Value::Array(a) if a.is_empty() => {}
         other => out.push(format!(
             "$.data: expected an object, found {}",
             short(other)
