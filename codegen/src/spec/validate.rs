@@ -1404,9 +1404,8 @@ fn check_errors(r: &mut Report<'_, '_>, prefix: &[PathSeg], errors: &[ErrorDoc])
     // An empty code is real (the API answers `"error": ""` for some failures); then only
     // the message tells errors apart, so it is part of the identity and required.
     // One such error without a message is told apart from the others by that alone.
-    let unnamed = |e: &ErrorDoc| {
-        e.code.trim().is_empty() && e.message.as_deref().is_none_or(|m| m.trim().is_empty())
-    };
+    // (`message: ''` is a message: the API answers `"error_description": ""` too.)
+    let unnamed = |e: &ErrorDoc| e.code.trim().is_empty() && e.message.is_none();
     let only_unnamed = errors.iter().filter(|e| unnamed(e)).count() == 1
         && errors.iter().filter(|e| e.code.trim().is_empty()).count() == 1;
     let mut seen: HashMap<(Option<u16>, &str, Option<&str>), usize> = HashMap::new();
@@ -1918,9 +1917,14 @@ fn event_name_fault(name: &str) -> Option<String> {
     None
 }
 
-/// The folder of an event: its (first) scope, when usable as a folder name.
+/// The folder of an event: its (first) scope, when usable as a folder name; `_` for an
+/// event whose docs name no scope (`onOfflineEvent`: subscribing needs none beyond the
+/// application's own).
 fn event_folder(scope: &str) -> Option<&str> {
     let first = scope.split(',').next().unwrap_or("").trim();
+    if scope.trim().is_empty() {
+        return Some("_");
+    }
     (!first.is_empty()
         && first
             .chars()
@@ -3040,11 +3044,21 @@ mod tests {
         );
         let d = one_event("").len();
         assert_eq!(d, 0);
+        // No scope in the docs: the event lives in `events/_/`.
         let no_scope = event_yaml("").replace("scope: crm", "scope: ''");
         let d = Files::new()
             .event_at(Some("events/crm/onCrmThingAdd.yaml"), &no_scope)
             .run();
-        assert_one(&d, "scope `` names no folder");
+        assert_one(&d, "move it to `events/_/onCrmThingAdd.yaml`");
+        let d = Files::new()
+            .event_at(Some("events/_/onCrmThingAdd.yaml"), &no_scope)
+            .run();
+        assert_eq!(d, Vec::<String>::new());
+        let bad_scope = event_yaml("").replace("scope: crm", "scope: 'c r m'");
+        let d = Files::new()
+            .event_at(Some("events/crm/onCrmThingAdd.yaml"), &bad_scope)
+            .run();
+        assert!(d.iter().any(|x| x.contains("names no folder")), "{d:#?}");
     }
 
     #[test]
