@@ -42,6 +42,13 @@ enum Command {
         #[arg(long, conflicts_with = "list")]
         all: bool,
     },
+    /// Run every Markdown page of docs checkouts through the importer (method pages or
+    /// not) and fail when a page panics; prints the slowest pages.
+    ImportSweep {
+        /// Checkouts of bitrix24/b24restdocs (their roots).
+        #[arg(long, required = true)]
+        docs: Vec<PathBuf>,
+    },
     /// Write the JSON Schema of the spec files to `spec/schema/`.
     Schema {
         /// Fail when the committed schema is stale.
@@ -76,6 +83,22 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
+fn import_sweep(docs: &[PathBuf]) -> anyhow::Result<()> {
+    let mut panics = 0;
+    for d in docs {
+        if !d.is_dir() {
+            anyhow::bail!("{} is not a directory", d.display());
+        }
+        let s = bitrix24_codegen::import::sweep::sweep(d);
+        println!("{}: {s}", d.display());
+        panics += s.panics().count();
+    }
+    if panics > 0 {
+        anyhow::bail!("the importer panicked on {panics} pages");
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
@@ -95,6 +118,7 @@ fn main() -> ExitCode {
             check,
             all,
         }),
+        Command::ImportSweep { docs } => import_sweep(&docs),
         Command::Schema { check } => bitrix24_codegen::schema::run(&root, check),
         Command::SpecDiff { rules: true, .. } => {
             print!("{}", bitrix24_codegen::diff::classify::rules_markdown());

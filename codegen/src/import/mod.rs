@@ -50,6 +50,7 @@ pub mod errors;
 pub mod event;
 pub mod examples;
 pub mod facts;
+mod include;
 pub mod json_repair;
 pub mod names;
 pub mod page;
@@ -57,6 +58,7 @@ pub mod patch;
 pub mod report;
 pub mod round_trip;
 pub mod shapes;
+pub mod sweep;
 pub mod text;
 pub mod yfm;
 
