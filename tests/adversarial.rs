@@ -37,7 +37,14 @@ fn transcribe_with(page: &str, includes: &dyn Fn(&str) -> Option<String>) -> Vec
 
 fn messages(d: &[Diagnostic]) -> Vec<String> {
     d.iter()
-        .map(|d| format!("{}:{}: {}", d.file.display(), d.line.unwrap_or(0), d.message))
+        .map(|d| {
+            format!(
+                "{}:{}: {}",
+                d.file.display(),
+                d.line.unwrap_or(0),
+                d.message
+            )
+        })
         .collect()
 }
 
@@ -46,6 +53,12 @@ fn messages(d: &[Diagnostic]) -> Vec<String> {
 #[test]
 fn brackets_inside_list_items() {
     let d = transcribe(&inputs::list_brackets(26_000));
+    assert_eq!(messages(&d), Vec::<String>::new());
+}
+
+#[test]
+fn deeply_nested_markdown() {
+    let d = transcribe(&inputs::deep_markdown(20_000));
     assert_eq!(messages(&d), Vec::<String>::new());
 }
 
@@ -60,7 +73,12 @@ fn many_links_in_one_table_cell() {
     )
     .0;
     let desc = &m.params[0].description;
-    assert_eq!(desc.matches("](https://").count(), 20_000, "{}", &desc[..200]);
+    assert_eq!(
+        desc.matches("](https://").count(),
+        20_000,
+        "{}",
+        &desc[..200]
+    );
 }
 
 #[test]
@@ -76,7 +94,10 @@ fn unclosed_notes_nest_only_so_deep() {
     // The first 16 open a level each (and are never closed); the rest are text.
     assert_eq!(m.len(), 26_000, "{:?}", &m[..3]);
     for (i, m) in m.iter().enumerate().take(16) {
-        assert_eq!(*m, format!("{PAGE}:{}: `note` without `endnote`", 2 * i + 1));
+        assert_eq!(
+            *m,
+            format!("{PAGE}:{}: `note` without `endnote`", 2 * i + 1)
+        );
     }
     assert_eq!(
         m[16],
@@ -206,7 +227,10 @@ fn deeply_nested_type_expressions() {
         });
         let e = s.load_errors();
         assert_eq!(e.len(), 1, "{name}");
-        assert!(e[0].starts_with(&format!("{METHOD}:17: invalid type `")), "{name}");
+        assert!(
+            e[0].starts_with(&format!("{METHOD}:17: invalid type `")),
+            "{name}"
+        );
         assert!(
             e[0].ends_with(&format!(
                 "`: the type nests deeper than 32 levels (at column {column})"

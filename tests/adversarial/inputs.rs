@@ -81,3 +81,15 @@ pub fn fan_out_include(path: &str, n: usize) -> Option<String> {
 pub fn nested_type(open: &str, close: &str, n: usize) -> String {
     format!("{}integer{}", open.repeat(n), close.repeat(n))
 }
+
+/// A summary paragraph nesting `n` block quotes, `n` list items and `n` emphasis marks
+/// (what pulldown-cmark reads for plain text).
+pub fn deep_markdown(n: usize) -> String {
+    format!(
+        "# Deep demo.x.y\n\n{}quoted\n\n{}item\n\n{}text{}\n",
+        "> ".repeat(n),
+        "- ".repeat(n),
+        "*_".repeat(n),
+        "_*".repeat(n)
+    )
+}

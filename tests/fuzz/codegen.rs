@@ -70,10 +70,59 @@ const PAGE_LINES: &[&str] = &[
 
 /// Fragments that lines are glued from.
 const PAGE_BITS: &[&str] = &[
-    "[", "]", "(", ")", "`", "``", "```", "\\", "|", "||", "*", "**", "#", "{", "}", "\"", "'",
-    ":", ",", "...", "…", "//", "/*", "*/", " ", "  ", "\t", "-", "—", "Y", "N", "ID", "result",
-    "error", "integer", "string", "object", "array", "map<", ">", "[]", "{#T}", "{#", "{%", "%}",
-    "[x](y.md#a)", "[x](#fields)", "![i](p.png)", "[t][1]", "&#124;", "<br>", "é", "\u{0}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "`",
+    "``",
+    "```",
+    "\\",
+    "|",
+    "||",
+    "*",
+    "**",
+    "#",
+    "{",
+    "}",
+    "\"",
+    "'",
+    ":",
+    ",",
+    "...",
+    "…",
+    "//",
+    "/*",
+    "*/",
+    " ",
+    "  ",
+    "\t",
+    "-",
+    "—",
+    "Y",
+    "N",
+    "ID",
+    "result",
+    "error",
+    "integer",
+    "string",
+    "object",
+    "array",
+    "map<",
+    ">",
+    "[]",
+    "{#T}",
+    "{#",
+    "{%",
+    "%}",
+    "[x](y.md#a)",
+    "[x](#fields)",
+    "![i](p.png)",
+    "[t][1]",
+    "&#124;",
+    "<br>",
+    "é",
+    "\u{0}",
 ];
 
 /// A docs page (or include file) of up to `max_lines` lines.
@@ -142,7 +191,12 @@ pub fn import_page(u: &mut Unstructured<'_>) -> Result<()> {
 
     let parsed = yfm::parse(&page);
     for p in &parsed.problems {
-        assert!(p.line <= lines, "problem at line {} of {lines}: {}", p.line, p.message);
+        assert!(
+            p.line <= lines,
+            "problem at line {} of {lines}: {}",
+            p.line,
+            p.message
+        );
     }
     for l in text::links(&page, &BTreeMap::new()) {
         assert!(l.start < l.end && l.end <= page.len(), "{l:?}");
@@ -157,8 +211,8 @@ pub fn import_page(u: &mut Unstructured<'_>) -> Result<()> {
 
 /// Type-expression tokens.
 const TYPE_BITS: &[&str] = &[
-    "integer", "string", "double", "boolean", "any", "object", "file", "Named", "Self", "map",
-    "<", ">", "(", ")", "[]", "[", "]", "|", "null", " ", "_", "1", "x", "map<", "| null",
+    "integer", "string", "double", "boolean", "any", "object", "file", "Named", "Self", "map", "<",
+    ">", "(", ")", "[]", "[", "]", "|", "null", " ", "_", "1", "x", "map<", "| null",
 ];
 
 /// The type grammar: what parses prints back to itself and nests at most `MAX_DEPTH`.
@@ -175,7 +229,11 @@ pub fn type_expr(u: &mut Unstructured<'_>) -> Result<()> {
     if let Ok(t) = TypeExpr::parse(&src) {
         assert!(t.depth() <= spec::types::MAX_DEPTH, "{src}");
         let printed = t.to_string();
-        assert_eq!(TypeExpr::parse(&printed).as_ref(), Ok(&t), "{src} → {printed}");
+        assert_eq!(
+            TypeExpr::parse(&printed).as_ref(),
+            Ok(&t),
+            "{src} → {printed}"
+        );
     }
     Ok(())
 }
@@ -188,20 +246,57 @@ const EVENT: &str = include_str!("../specs/valid-minimal/events/crm/onCrmActivit
 fn yaml_value<'a>(u: &mut Unstructured<'a>, key: &str) -> Result<&'static str> {
     u.choose(match key {
         "type" => &[
-            "integer", "string[]", "map<EntityType>", "(string | null)[]", "EntityType | null",
-            "any", "object", "boolean", "datetime", "file", "EntityType[]", "Shared", "Missing",
+            "integer",
+            "string[]",
+            "map<EntityType>",
+            "(string | null)[]",
+            "EntityType | null",
+            "any",
+            "object",
+            "boolean",
+            "datetime",
+            "file",
+            "EntityType[]",
+            "Shared",
+            "Missing",
             "map<",
-            "integer[][]", "string | object", "lowercase",
+            "integer[][]",
+            "string | object",
+            "lowercase",
         ][..],
         "name" => &[
-            "ID", "id", "new", "extra", "self", "Self", "Option", "Result", "type", "_", "1A",
-            "ÄÖ", "ENTITY_TYPE", "EntityType", "a-b", "''", "UF_*",
+            "ID",
+            "id",
+            "new",
+            "extra",
+            "self",
+            "Self",
+            "Option",
+            "Result",
+            "type",
+            "_",
+            "1A",
+            "ÄÖ",
+            "ENTITY_TYPE",
+            "EntityType",
+            "a-b",
+            "''",
+            "UF_*",
         ],
         "required" | "read_only" | "nullable" => &["true", "false", "'Y'", "1", "null"],
-        "value" => &["CONTACT", "COMPANY", "1", "''", "new", "Self", "a-b", "ÄÖ", "'1'", "0x1"],
+        "value" => &[
+            "CONTACT", "COMPANY", "1", "''", "new", "Self", "a-b", "ÄÖ", "'1'", "0x1",
+        ],
         "wire" => &["yn", "json", "plain", "bits", "YN"],
         "status" => &["400", "200", "0", "999", "-1", "'400'"],
-        "code" => &["Access denied", "ERROR_CORE", "''", "access denied", "ACCESS_DENIED", "1"],
+        "code" => &[
+            "Access denied",
+            "ERROR_CORE",
+            "''",
+            "access denied",
+            "ACCESS_DENIED",
+            "1",
+        ],
         "json" => &[
             "'{\"result\": 11}'",
             "'{\"result\": \"11\"}'",
@@ -211,12 +306,35 @@ fn yaml_value<'a>(u: &mut Unstructured<'a>, key: &str) -> Result<&'static str> {
             "'[1'",
             "'{}'",
         ],
-        "method" | "event" => &["crm.calllist.add", "crm.calllist.get", "CRM.x", "crm..x", "onX"],
+        "method" | "event" => &[
+            "crm.calllist.add",
+            "crm.calllist.get",
+            "CRM.x",
+            "crm..x",
+            "onX",
+        ],
         "scope" => &["crm", "user", "", "crm, user", "CRM"],
         _ => &[
-            "x", "''", "\"[link](https://x)\"", "'`code`'", "|-\n  multi\n  line", "null",
-            "~", "0", "1e309", "\"\\u0000\"", "[]", "{}", "[a, b]", "{a: 1}", "&a x", "*a",
-            "!!binary AAAA", "[[[[", "]]", "\"unterminated",
+            "x",
+            "''",
+            "\"[link](https://x)\"",
+            "'`code`'",
+            "|-\n  multi\n  line",
+            "null",
+            "~",
+            "0",
+            "1e309",
+            "\"\\u0000\"",
+            "[]",
+            "{}",
+            "[a, b]",
+            "{a: 1}",
+            "&a x",
+            "*a",
+            "!!binary AAAA",
+            "[[[[",
+            "]]",
+            "\"unterminated",
         ],
     })
     .copied()

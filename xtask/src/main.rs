@@ -83,22 +83,6 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-fn import_sweep(docs: &[PathBuf]) -> anyhow::Result<()> {
-    let mut panics = 0;
-    for d in docs {
-        if !d.is_dir() {
-            anyhow::bail!("{} is not a directory", d.display());
-        }
-        let s = bitrix24_codegen::import::sweep::sweep(d);
-        println!("{}: {s}", d.display());
-        panics += s.panics().count();
-    }
-    if panics > 0 {
-        anyhow::bail!("the importer panicked on {panics} pages");
-    }
-    Ok(())
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = workspace_root();
@@ -118,7 +102,7 @@ fn main() -> ExitCode {
             check,
             all,
         }),
-        Command::ImportSweep { docs } => import_sweep(&docs),
+        Command::ImportSweep { docs } => bitrix24_codegen::import::sweep::run(&docs),
         Command::Schema { check } => bitrix24_codegen::schema::run(&root, check),
         Command::SpecDiff { rules: true, .. } => {
             print!("{}", bitrix24_codegen::diff::classify::rules_markdown());

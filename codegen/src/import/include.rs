@@ -129,7 +129,9 @@ impl Page<'_> {
                 page,
                 line,
                 "",
-                format!("include `{path}` not expanded: includes nest deeper than {MAX_DEPTH} levels"),
+                format!(
+                    "include `{path}` not expanded: includes nest deeper than {MAX_DEPTH} levels"
+                ),
             );
             return None;
         }

@@ -25,6 +25,8 @@ pub struct PageRun {
 pub struct Sweep {
     /// Every page, in path order.
     pub pages: Vec<PageRun>,
+    /// Pages that could not be read, with the error.
+    pub unreadable: Vec<String>,
 }
 
 impl Sweep {
@@ -65,6 +67,9 @@ impl fmt::Display for Sweep {
         writeln!(f, "slowest pages:")?;
         for p in self.slowest(5) {
             writeln!(f, "  {:>10.2?}  {}", p.time, p.path)?;
+        }
+        for u in &self.unreadable {
+            writeln!(f, "UNREADABLE {u}")?;
         }
         for p in self.panics() {
             writeln!(
@@ -114,15 +119,11 @@ fn name_of(path: &str) -> String {
 
 /// Runs one page through every transcription the importer has (as a method page, as an
 /// event page, as the system-error and event-`auth` includes), catching panics.
-pub fn run_page(
-    text: &str,
-    path: &str,
-    includes: &dyn Fn(&str) -> Option<String>,
-) -> PageRun {
+pub fn run_page(text: &str, path: &str, includes: &dyn Fn(&str) -> Option<String>) -> PageRun {
     let name = name_of(path);
     let start = Instant::now();
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        let (_, diags) = super::transcribe(text, path, &name, includes, "0".repeat(40).as_str());
+        let (_, diags) = super::transcribe(text, path, &name, includes, "");
         let _ = super::event::transcribe_event(text, path, &name, includes, "");
         let _ = super::system_errors(text, path);
         let _ = super::event::event_auth(text, path);
@@ -148,15 +149,38 @@ pub fn run_page(
     }
 }
 
-/// Runs every page of the checkout at `docs` through the importer.
+/// Runs every page of the checkout at `docs` through the importer (pages that are not
+/// UTF-8 are read lossily, as text with replacement characters).
 pub fn sweep(docs: &Path) -> Sweep {
     let read = |p: &str| -> Option<String> { std::fs::read_to_string(docs.join(p)).ok() };
     let mut out = Sweep::default();
     for path in pages(docs) {
-        let Some(text) = read(&path) else {
-            continue;
+        let text = match std::fs::read(docs.join(&path)) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) => {
+                out.unreadable.push(format!("{path}: {e}"));
+                continue;
+            }
         };
         out.pages.push(run_page(&text, &path, &read));
     }
     out
+}
+
+/// `cargo xtask import-sweep`: sweeps each checkout, prints what it found, and fails when
+/// a page panicked or could not be read.
+pub fn run(docs: &[PathBuf]) -> anyhow::Result<()> {
+    let mut failed = 0;
+    for d in docs {
+        if !d.is_dir() {
+            anyhow::bail!("{} is not a directory", d.display());
+        }
+        let s = sweep(d);
+        print!("{}: {s}", d.display());
+        failed += s.panics().count() + s.unreadable.len();
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} pages panicked the importer or could not be read");
+    }
+    Ok(())
 }

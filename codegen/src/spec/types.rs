@@ -376,8 +376,14 @@ mod tests {
         );
         for (src, offset) in [
             (format!("integer{}", "[]".repeat(20_000)), 7 + 2 * 31),
-            (format!("{}integer{}", "(".repeat(3_000), ")".repeat(3_000)), 32),
-            (format!("{}integer{}", "map<".repeat(3_000), ">".repeat(3_000)), 4 * 32),
+            (
+                format!("{}integer{}", "(".repeat(3_000), ")".repeat(3_000)),
+                32,
+            ),
+            (
+                format!("{}integer{}", "map<".repeat(3_000), ">".repeat(3_000)),
+                4 * 32,
+            ),
         ] {
             let e = TypeExpr::parse(&src).unwrap_err();
             assert_eq!(

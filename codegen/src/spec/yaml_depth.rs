@@ -31,6 +31,15 @@ impl std::fmt::Display for TooDeep {
     }
 }
 
+impl std::error::Error for TooDeep {}
+
+/// Deserialises YAML text after [`check`]ing its depth (for YAML read outside the spec
+/// loader: the importer's patches and spec entries).
+pub fn parse<T: serde::de::DeserializeOwned>(text: &str) -> anyhow::Result<T> {
+    check(text).map_err(|e| anyhow::anyhow!("line {}: {e}", e.line))?;
+    Ok(serde_yaml::from_str(text)?)
+}
+
 /// Checks that `text`'s flow collections nest at most [`MAX_FLOW_DEPTH`] levels.
 pub fn check(text: &str) -> Result<(), TooDeep> {
     let s = text.as_bytes();
