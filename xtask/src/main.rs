@@ -42,6 +42,13 @@ enum Command {
         #[arg(long, conflicts_with = "list")]
         all: bool,
     },
+    /// Run every Markdown page of docs checkouts through the importer (method pages or
+    /// not) and fail when a page panics; prints the slowest pages.
+    ImportSweep {
+        /// Checkouts of bitrix24/b24restdocs (their roots).
+        #[arg(long, required = true)]
+        docs: Vec<PathBuf>,
+    },
     /// Write the JSON Schema of the spec files to `spec/schema/`.
     Schema {
         /// Fail when the committed schema is stale.
@@ -95,6 +102,7 @@ fn main() -> ExitCode {
             check,
             all,
         }),
+        Command::ImportSweep { docs } => bitrix24_codegen::import::sweep::run(&docs),
         Command::Schema { check } => bitrix24_codegen::schema::run(&root, check),
         Command::SpecDiff { rules: true, .. } => {
             print!("{}", bitrix24_codegen::diff::classify::rules_markdown());

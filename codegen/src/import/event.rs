@@ -96,7 +96,7 @@ pub fn transcribe_event(
             format!("the page does not include `{AUTH_INCLUDE}`: deliveries are read with its `auth` keys all the same"),
         );
     }
-    let blocks = p.expand(raw, &page, 0);
+    let blocks = p.expand(raw, &page);
     let mut defs = BTreeMap::new();
     for b in &blocks {
         if let Block::LinkDef { label, url } = b {

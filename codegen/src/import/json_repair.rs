@@ -15,6 +15,10 @@ enum J {
     Obj(Vec<(String, J)>),
 }
 
+/// How deep arrays and objects may nest (as deep as `serde_json` reads): the repair is
+/// recursive, so deeper text is refused rather than overflowing the stack.
+pub const MAX_DEPTH: usize = 127;
+
 /// Valid JSON text, and what was repaired to get it (`None` when it was valid).
 pub fn repair(text: &str) -> Result<(String, Option<String>), String> {
     let text = text.trim();
@@ -24,6 +28,7 @@ pub fn repair(text: &str) -> Result<(String, Option<String>), String> {
     let mut p = Loose {
         s: text.chars().collect(),
         k: 0,
+        depth: 0,
         fixes: BTreeSet::new(),
     };
     let v = p.value()?;
@@ -47,6 +52,8 @@ pub fn repair(text: &str) -> Result<(String, Option<String>), String> {
 struct Loose {
     s: Vec<char>,
     k: usize,
+    /// Arrays and objects open around `k`.
+    depth: usize,
     fixes: BTreeSet<&'static str>,
 }
 
@@ -119,9 +126,23 @@ impl Loose {
 
     fn value(&mut self) -> Result<J, String> {
         self.ws();
+        if matches!(self.peek(), Some('{' | '[')) {
+            if self.depth >= MAX_DEPTH {
+                let line = self.s[..self.k].iter().filter(|&&c| c == '\n').count() + 1;
+                return Err(format!(
+                    "arrays and objects nested deeper than {MAX_DEPTH} levels (line {line} of the block)"
+                ));
+            }
+            self.depth += 1;
+            let v = if self.peek() == Some('{') {
+                self.object()
+            } else {
+                self.array()
+            };
+            self.depth -= 1;
+            return v;
+        }
         match self.peek() {
-            Some('{') => self.object(),
-            Some('[') => self.array(),
             Some('"') | Some('\'') => self.string().map(J::Str),
             Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
             Some(c) if c.is_alphabetic() || c == '_' => {
@@ -385,6 +406,23 @@ mod tests {
                  removed `...` placeholders; removed comments; removed trailing commas"
             )
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_with_its_line() {
+        let deep = format!("{{\"result\":\n{}", "[".repeat(100_000));
+        let e = repair(&deep).unwrap_err();
+        assert_eq!(
+            e,
+            "arrays and objects nested deeper than 127 levels (line 2 of the block)"
+        );
+        // As deep as serde_json reads is repaired.
+        let ok = format!("{}1,{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        let (json, fixed) = repair(&ok).unwrap();
+        assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
+        assert_eq!(fixed.as_deref(), Some("removed trailing commas"));
+        let too_deep = format!("[{ok}]");
+        assert!(repair(&too_deep).unwrap_err().contains("deeper than 127"));
     }
 
     #[test]

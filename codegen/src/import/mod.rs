@@ -50,6 +50,7 @@ pub mod errors;
 pub mod event;
 pub mod examples;
 pub mod facts;
+mod include;
 pub mod json_repair;
 pub mod names;
 pub mod page;
@@ -57,6 +58,7 @@ pub mod patch;
 pub mod report;
 pub mod round_trip;
 pub mod shapes;
+pub mod sweep;
 pub mod text;
 pub mod yfm;
 
@@ -68,6 +70,7 @@ use anyhow::{Context, bail};
 use crate::diagnostics::Diagnostic;
 use crate::spec::model::{Api, DocsPin, ErrorDoc, Event, Method, Patch, PatchFile, TypeDef};
 use crate::spec::types::TypeExpr;
+use crate::spec::yaml_depth;
 
 /// Options of `cargo xtask import`.
 #[derive(Debug, Clone)]
@@ -324,7 +327,7 @@ fn read_spec_entries(root: &Path) -> anyhow::Result<Vec<Entry>> {
     for p in spec_method_files(root) {
         let text = std::fs::read_to_string(&p)?;
         let m: Method =
-            serde_yaml::from_str(&text).with_context(|| format!("reading {}", p.display()))?;
+            yaml_depth::parse(&text).with_context(|| format!("reading {}", p.display()))?;
         out.push(Entry {
             method: m.method,
             path: m.source.path,
@@ -335,7 +338,7 @@ fn read_spec_entries(root: &Path) -> anyhow::Result<Vec<Entry>> {
     for p in spec_event_files(root) {
         let text = std::fs::read_to_string(&p)?;
         let e: Event =
-            serde_yaml::from_str(&text).with_context(|| format!("reading {}", p.display()))?;
+            yaml_depth::parse(&text).with_context(|| format!("reading {}", p.display()))?;
         out.push(Entry {
             method: e.event,
             path: e.source.path,
@@ -410,7 +413,7 @@ pub fn method_yaml(m: &Method) -> anyhow::Result<String> {
 
 /// Reads a method file.
 pub fn parse_method_yaml(text: &str) -> anyhow::Result<Method> {
-    Ok(serde_yaml::from_str(text)?)
+    yaml_depth::parse(text)
 }
 
 fn load_patches(root: &Path, method: &str) -> anyhow::Result<Option<PatchFile>> {
@@ -418,7 +421,7 @@ fn load_patches(root: &Path, method: &str) -> anyhow::Result<Option<PatchFile>> 
     match std::fs::read_to_string(&p) {
         Ok(text) => {
             let pf: PatchFile =
-                serde_yaml::from_str(&text).with_context(|| format!("reading {}", p.display()))?;
+                yaml_depth::parse(&text).with_context(|| format!("reading {}", p.display()))?;
             if pf.method != method {
                 bail!(
                     "{}: `method: {}` does not match the file name",

@@ -28,15 +28,6 @@ pub const FIELD_DESCRIPTION: (&str, &str) = (
     "crm_rest_field_description",
 );
 
-/// Include files that carry no method facts (or service-wide ones).
-const IGNORED_INCLUDES: &[&str] = &[
-    "required.md",
-    "examples.md",
-    "system-errors.md",
-    "error-info.md",
-    "error-info-v3.md",
-];
-
 /// What a table on the page was read as, for the completeness check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableKind {
@@ -479,61 +470,13 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// Replaces includes by their content (ignored ones dropped).
-    pub(super) fn expand(&mut self, blocks: Vec<Block>, page: &str, depth: usize) -> Vec<Block> {
-        let mut out = Vec::new();
-        for b in blocks {
-            match b {
-                Block::Include { path, line } => {
-                    let file = path.rsplit('/').next().unwrap_or("");
-                    if IGNORED_INCLUDES.contains(&file) {
-                        continue;
-                    }
-                    let resolved = text::resolve_path(page, &path);
-                    let content = resolved.as_deref().and_then(|r| (self.includes)(r));
-                    match (content, depth < 5) {
-                        (Some(c), true) => {
-                            let parsed = yfm::parse(&c);
-                            let inner = self.expand(
-                                parsed.blocks,
-                                resolved.as_deref().unwrap_or(page),
-                                depth + 1,
-                            );
-                            out.extend(inner);
-                        }
-                        _ => {
-                            let p = self.path.to_string();
-                            self.diag(&p, line, "", format!("include `{path}` not found"));
-                        }
-                    }
-                }
-                Block::Note {
-                    kind,
-                    title,
-                    body,
-                    line,
-                } => {
-                    let body = self.expand(body, page, depth);
-                    out.push(Block::Note {
-                        kind,
-                        title,
-                        body,
-                        line,
-                    });
-                }
-                other => out.push(other),
-            }
-        }
-        out
-    }
-
     fn run(&mut self, page_text: &str, commit: &str) -> Method {
         let page = self.path.to_string();
         let parsed = yfm::parse(page_text);
         for pr in &parsed.problems {
             self.diag(&page, pr.line, "", pr.message.clone());
         }
-        let blocks = self.expand(parsed.blocks, &page, 0);
+        let blocks = self.expand(parsed.blocks, &page);
         let mut defs = BTreeMap::new();
         for b in &blocks {
             if let Block::LinkDef { label, url } = b {

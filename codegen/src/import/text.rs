@@ -1,7 +1,7 @@
 //! Cell and paragraph text: plain text via pulldown-cmark, code spans, links, and the
 //! clean Markdown written into descriptions (links made absolute, YFM leftovers removed).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use pulldown_cmark::{Event, Parser, TagEnd};
 
@@ -85,6 +85,8 @@ pub fn plain(md: &str) -> String {
 pub fn code_spans(md: &str) -> Vec<String> {
     let mut out = Vec::new();
     let chars: Vec<char> = md.chars().collect();
+    // Run lengths known to have no closing run further on (each is searched once).
+    let mut unclosed = BTreeSet::new();
     let mut k = 0;
     while k < chars.len() {
         if chars[k] == '\\' {
@@ -93,7 +95,11 @@ pub fn code_spans(md: &str) -> Vec<String> {
         }
         if chars[k] == '`' {
             let run = chars[k..].iter().take_while(|&&c| c == '`').count();
-            let mut m = k + run;
+            let mut m = if unclosed.contains(&run) {
+                chars.len()
+            } else {
+                k + run
+            };
             let mut found = None;
             while m < chars.len() {
                 if chars[m] == '`' {
@@ -113,7 +119,10 @@ pub fn code_spans(md: &str) -> Vec<String> {
                     out.push(s.trim().to_string());
                     k = end + run;
                 }
-                None => k += run,
+                None => {
+                    unclosed.insert(run);
+                    k += run;
+                }
             }
             continue;
         }
@@ -137,39 +146,99 @@ pub struct Link {
     pub image: bool,
 }
 
-/// Finds the byte index of the bracket closing the one at `open`.
-fn matching(s: &[u8], open: usize, o: u8, c: u8) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut k = open;
-    let mut in_code = false;
-    while k < s.len() {
-        let b = s[k];
-        if b == b'\\' {
-            k += 2;
-            continue;
-        }
-        if b == b'`' {
-            in_code = !in_code;
-        } else if !in_code {
-            if b == o {
-                depth += 1;
-            } else if b == c {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(k);
-                }
-            } else if b == b'\n' && o == b'(' {
-                return None;
+/// For every `[` and `(` byte of a text, the index of the bracket closing it, found in
+/// one pass (links are searched in page-sized text: a scan per bracket is quadratic).
+///
+/// The rules: a `\` escapes the next byte; the text between a bracket and its closer
+/// holds an even number of backticks (brackets inside code spans do not count); a
+/// `(` is not closed across a line break. Backtick parity splits the text into two
+/// classes of positions that never see each other's brackets, so each class keeps its own
+/// stacks. An escaped bracket never nests, but may itself be closed (`\[a]`).
+struct Closers {
+    /// `close[k]`: the closer of the bracket at `k`; 0 when it has none.
+    close: Vec<usize>,
+}
+
+/// Open brackets of one kind in one backtick class.
+#[derive(Default)]
+struct Opens {
+    /// Unescaped opens, innermost last.
+    stack: Vec<usize>,
+    /// Escaped opens with the `stack` height they were seen at, innermost last.
+    escaped: Vec<(usize, usize)>,
+}
+
+impl Opens {
+    fn close(&mut self, at: usize, close: &mut [usize]) {
+        let height = self.stack.len();
+        while let Some(&(e, h)) = self.escaped.last() {
+            if h != height {
+                break;
             }
+            close[e] = at;
+            self.escaped.pop();
         }
-        k += 1;
+        if let Some(j) = self.stack.pop() {
+            close[j] = at;
+        }
     }
-    None
+
+    fn clear(&mut self) {
+        self.stack.clear();
+        self.escaped.clear();
+    }
+}
+
+impl Closers {
+    fn new(s: &[u8]) -> Closers {
+        let mut close = vec![0usize; s.len()];
+        // [backtick class][0: `[`, 1: `(`]
+        let mut opens: [[Opens; 2]; 2] = Default::default();
+        let mut class = 0usize;
+        let mut k = 0;
+        while k < s.len() {
+            let b = s[k];
+            if b == b'\\' {
+                // The escaped byte closes nothing, but an escaped bracket is an open of
+                // its own (`links` looks at every `[`).
+                if let Some(&e) = s.get(k + 1) {
+                    let kind = match e {
+                        b'[' => Some(0),
+                        b'(' => Some(1),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        let o = &mut opens[class][kind];
+                        o.escaped.push((k + 1, o.stack.len()));
+                    }
+                }
+                k += 2;
+                continue;
+            }
+            match b {
+                b'`' => class ^= 1,
+                b'[' => opens[class][0].stack.push(k),
+                b'(' => opens[class][1].stack.push(k),
+                b']' => opens[class][0].close(k, &mut close),
+                b')' => opens[class][1].close(k, &mut close),
+                b'\n' => opens[class][1].clear(),
+                _ => {}
+            }
+            k += 1;
+        }
+        Closers { close }
+    }
+
+    /// The closer of the bracket at `open`.
+    fn of(&self, open: usize) -> Option<usize> {
+        self.close.get(open).copied().filter(|&c| c > open)
+    }
 }
 
 /// All links of a fragment (inline and reference style), outside code spans.
 pub fn links(md: &str, defs: &BTreeMap<String, String>) -> Vec<Link> {
     let s = md.as_bytes();
+    let closers = Closers::new(s);
     let mut out = Vec::new();
     let mut k = 0;
     let mut code_run = 0usize;
@@ -190,14 +259,14 @@ pub fn links(md: &str, defs: &BTreeMap<String, String>) -> Vec<Link> {
             continue;
         }
         let image = k > 0 && s[k - 1] == b'!';
-        let Some(close) = matching(s, k, b'[', b']') else {
+        let Some(close) = closers.of(k) else {
             k += 1;
             continue;
         };
         let text = md[k + 1..close].to_string();
         let start = if image { k - 1 } else { k };
         if s.get(close + 1) == Some(&b'(')
-            && let Some(end) = matching(s, close + 1, b'(', b')')
+            && let Some(end) = closers.of(close + 1)
         {
             let target = md[close + 2..end].trim();
             let target = target.split_whitespace().next().unwrap_or("").to_string();
@@ -212,7 +281,7 @@ pub fn links(md: &str, defs: &BTreeMap<String, String>) -> Vec<Link> {
             continue;
         }
         if s.get(close + 1) == Some(&b'[')
-            && let Some(end) = matching(s, close + 1, b'[', b']')
+            && let Some(end) = closers.of(close + 1)
         {
             let label = &md[close + 2..end];
             let target = defs.get(label).cloned().unwrap_or_default();
@@ -367,6 +436,75 @@ mod tests {
             base_url: "https://apidocs.bitrix24.com/".into(),
             defs: BTreeMap::from([("1".to_string(), "../../data-types.md".to_string())]),
         }
+    }
+
+    /// The scan [`Closers`] replaces: one bracket at a time (quadratic on unclosed ones).
+    fn matching(s: &[u8], open: usize, o: u8, c: u8) -> Option<usize> {
+        let mut depth = 0usize;
+        let mut k = open;
+        let mut in_code = false;
+        while k < s.len() {
+            let b = s[k];
+            if b == b'\\' {
+                k += 2;
+                continue;
+            }
+            if b == b'`' {
+                in_code = !in_code;
+            } else if !in_code {
+                if b == o {
+                    depth += 1;
+                } else if b == c {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(k);
+                    }
+                } else if b == b'\n' && o == b'(' {
+                    return None;
+                }
+            }
+            k += 1;
+        }
+        None
+    }
+
+    #[test]
+    fn closers_agree_with_the_scan_they_replace() {
+        let alphabet = b"[]()`\\\na";
+        // xorshift64: every text of up to 16 bytes over the alphabet is likely covered.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..50_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 17) as usize;
+            let s: Vec<u8> = (0..len)
+                .map(|i| alphabet[((x >> (4 + 3 * i)) % alphabet.len() as u64) as usize])
+                .collect();
+            let closers = Closers::new(&s);
+            for (k, &b) in s.iter().enumerate() {
+                let expected = match b {
+                    b'[' => matching(&s, k, b'[', b']'),
+                    b'(' => matching(&s, k, b'(', b')'),
+                    _ => continue,
+                };
+                assert_eq!(
+                    closers.of(k),
+                    expected,
+                    "{:?} at {k}",
+                    String::from_utf8_lossy(&s)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unclosed_brackets_and_code_runs_are_linear() {
+        // 200,000 unclosed brackets / backtick runs: a scan per bracket would take minutes.
+        let md = "- [a `` b\n".repeat(20_000);
+        assert!(links(&md, &BTreeMap::new()).is_empty());
+        let runs: String = (1..600).map(|n| format!("{} x ", "`".repeat(n))).collect();
+        assert!(code_spans(&runs).is_empty());
     }
 
     #[test]

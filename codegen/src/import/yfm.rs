@@ -133,7 +133,7 @@ pub fn parse(text: &str) -> Parsed {
         .enumerate()
         .map(|(i, l)| (i + 1, l.as_str()))
         .collect();
-    let blocks = parse_lines(&numbered, &mut problems);
+    let blocks = parse_lines(&numbered, 0, &mut problems);
     Parsed { blocks, problems }
 }
 
@@ -387,7 +387,12 @@ fn find_close(lines: &[(usize, &str)], start: usize, open: &str, close: &str) ->
     None
 }
 
-fn parse_lines(lines: &[(usize, &str)], problems: &mut Vec<Problem>) -> Vec<Block> {
+/// How deep `{% note %}` and `{% list tabs %}` blocks may nest (the docs nest two or
+/// three). Deeper directives are read as text: each nesting level scans its body again,
+/// and the block tree is walked recursively.
+pub const MAX_NESTING: usize = 16;
+
+fn parse_lines(lines: &[(usize, &str)], depth: usize, problems: &mut Vec<Problem>) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut i = 0;
     while i < lines.len() {
@@ -434,6 +439,18 @@ fn parse_lines(lines: &[(usize, &str)], problems: &mut Vec<Problem>) -> Vec<Bloc
         }
         if let Some(d) = directive(t) {
             let word = d.split_whitespace().next().unwrap_or("");
+            if depth >= MAX_NESTING && matches!(word, "note" | "list" | "endnote" | "endlist") {
+                if matches!(word, "note" | "list") {
+                    problems.push(Problem {
+                        line: no,
+                        message: format!(
+                            "`{word}` nested deeper than {MAX_NESTING} levels: the directive is ignored"
+                        ),
+                    });
+                }
+                i += 1;
+                continue;
+            }
             match word {
                 "include" => {
                     match include_path(d) {
@@ -455,7 +472,7 @@ fn parse_lines(lines: &[(usize, &str)], problems: &mut Vec<Problem>) -> Vec<Bloc
                             message: "`note` without `endnote`".into(),
                         });
                     }
-                    let body = parse_lines(&lines[i + 1..stop], problems);
+                    let body = parse_lines(&lines[i + 1..stop], depth + 1, problems);
                     blocks.push(Block::Note {
                         kind,
                         title,
@@ -473,7 +490,7 @@ fn parse_lines(lines: &[(usize, &str)], problems: &mut Vec<Problem>) -> Vec<Bloc
                             message: "`list` without `endlist`".into(),
                         });
                     }
-                    let tabs = parse_tabs(&lines[i + 1..stop], problems);
+                    let tabs = parse_tabs(&lines[i + 1..stop], depth + 1, problems);
                     blocks.push(Block::Tabs { tabs, line: no });
                     i = stop + 1;
                 }
@@ -528,7 +545,7 @@ fn parse_lines(lines: &[(usize, &str)], problems: &mut Vec<Problem>) -> Vec<Bloc
     blocks
 }
 
-fn parse_tabs(lines: &[(usize, &str)], problems: &mut Vec<Problem>) -> Vec<Tab> {
+fn parse_tabs(lines: &[(usize, &str)], depth: usize, problems: &mut Vec<Problem>) -> Vec<Tab> {
     let item_indent = lines
         .iter()
         .filter(|(_, l)| l.trim_start().starts_with("- "))
@@ -560,7 +577,7 @@ fn parse_tabs(lines: &[(usize, &str)], problems: &mut Vec<Problem>) -> Vec<Tab> 
         let end = starts.get(n + 1).copied().unwrap_or(lines.len());
         let (line, l) = lines[k];
         let title = l.trim()[2..].trim().to_string();
-        let body = parse_lines(&lines[k + 1..end], problems);
+        let body = parse_lines(&lines[k + 1..end], depth, problems);
         tabs.push(Tab { title, body, line });
     }
     tabs
@@ -816,6 +833,8 @@ pub fn split_cells(text: &str) -> Vec<String> {
 /// Splits one ordinary line of a row into the cells.
 fn split_line(line: &str, cells: &mut Vec<String>) {
     let chars: Vec<char> = line.chars().collect();
+    // Run lengths known to have no closing run further on (each is searched once).
+    let mut unclosed = std::collections::BTreeSet::new();
     let mut k = 0;
     while k < chars.len() {
         let c = chars[k];
@@ -827,7 +846,11 @@ fn split_line(line: &str, cells: &mut Vec<String>) {
         if c == '`' {
             let run = chars[k..].iter().take_while(|&&x| x == '`').count();
             // Find the closing run of the same length on this line.
-            let mut m = k + run;
+            let mut m = if unclosed.contains(&run) {
+                chars.len()
+            } else {
+                k + run
+            };
             let mut close = None;
             while m < chars.len() {
                 if chars[m] == '`' {
@@ -848,6 +871,7 @@ fn split_line(line: &str, cells: &mut Vec<String>) {
                 k = end + run;
                 continue;
             }
+            unclosed.insert(run);
             for &x in &chars[k..k + run] {
                 push_char(cells, x);
             }

@@ -18,6 +18,7 @@ use serde_yaml::Value;
 use super::locate::{self, PathSeg};
 use super::model::{Api, Event, Method, TypeDef};
 use super::validate::{self, Input, Unit};
+use super::yaml_depth;
 use super::{EventFile, MethodFile, Spec};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 
@@ -379,6 +380,7 @@ fn read_text(dir: &Path, rel: &Path, kind: Kind) -> Result<String, Fault> {
 /// Deserialises `text` as YAML; syntax errors, an empty document and model mismatches
 /// each become one located fault.
 fn parse<T: DeserializeOwned>(text: &str, kind: Kind) -> Result<T, Fault> {
+    yaml_depth::check(text).map_err(|e| Fault::new(Some(e.line), format!("invalid YAML: {e}")))?;
     // First as a plain YAML value: syntax errors, and the tree to name items by.
     let tree = guarded(|| serde_yaml::from_str::<Value>(text))?.map_err(|e| {
         let line = e.location().map(|l| l.line());

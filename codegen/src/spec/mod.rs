@@ -5,6 +5,7 @@ pub mod locate;
 pub mod model;
 pub mod types;
 pub mod validate;
+pub mod yaml_depth;
 
 use std::path::PathBuf;
 

@@ -11,6 +11,10 @@
 
 use std::fmt;
 
+/// How deep a type may nest (`map<integer[]>[] | null` is 4 deep; the docs need 3). The
+/// generator walks types recursively, so deeper expressions are refused when parsed.
+pub const MAX_DEPTH: usize = 32;
+
 /// The built-in scalar types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Scalar {
@@ -85,7 +89,11 @@ pub enum TypeExpr {
 impl TypeExpr {
     /// Parses a type expression.
     pub fn parse(input: &str) -> Result<TypeExpr, TypeError> {
-        let mut p = Parser { input, pos: 0 };
+        let mut p = Parser {
+            input,
+            pos: 0,
+            open: 0,
+        };
         let ty = p.ty()?;
         p.skip_ws();
         if p.pos < input.len() {
@@ -101,6 +109,18 @@ impl TypeExpr {
             TypeExpr::Named(n) => f(n),
             TypeExpr::Array(t) | TypeExpr::Map(t) | TypeExpr::Nullable(t) => t.for_each_named(f),
         }
+    }
+
+    /// How deep the type nests: 1 for a scalar or a name, plus one per array, map and
+    /// `| null` around it.
+    pub fn depth(&self) -> usize {
+        let mut n = 1;
+        let mut t = self;
+        while let TypeExpr::Array(inner) | TypeExpr::Map(inner) | TypeExpr::Nullable(inner) = t {
+            n += 1;
+            t = inner;
+        }
+        n
     }
 
     /// The innermost type after removing arrays, maps and nullability.
@@ -145,6 +165,8 @@ impl fmt::Display for TypeError {
 struct Parser<'a> {
     input: &'a str,
     pos: usize,
+    /// `(` and `map<` open around `pos`.
+    open: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -153,6 +175,28 @@ impl<'a> Parser<'a> {
             offset: self.pos,
             message,
         }
+    }
+
+    /// `wrap(ty)` for the token at `at`, unless that nests deeper than [`MAX_DEPTH`].
+    fn wrap(
+        &self,
+        ty: TypeExpr,
+        wrap: fn(Box<TypeExpr>) -> TypeExpr,
+        at: usize,
+    ) -> Result<TypeExpr, TypeError> {
+        if ty.depth() >= MAX_DEPTH {
+            return Err(too_deep(at));
+        }
+        Ok(wrap(Box::new(ty)))
+    }
+
+    /// Enters the `(` or `map<` at `at`.
+    fn open(&mut self, at: usize) -> Result<(), TypeError> {
+        if self.open >= MAX_DEPTH {
+            return Err(too_deep(at));
+        }
+        self.open += 1;
+        Ok(())
     }
 
     fn skip_ws(&mut self) {
@@ -173,6 +217,8 @@ impl<'a> Parser<'a> {
 
     fn ty(&mut self) -> Result<TypeExpr, TypeError> {
         let inner = self.postfix()?;
+        self.skip_ws();
+        let bar = self.pos;
         if self.eat("|") {
             self.skip_ws();
             let start = self.pos;
@@ -191,15 +237,20 @@ impl<'a> Parser<'a> {
             if matches!(inner, TypeExpr::Nullable(_)) {
                 return Err(self.error("`| null` given twice".into()));
             }
-            return Ok(TypeExpr::Nullable(Box::new(inner)));
+            return self.wrap(inner, TypeExpr::Nullable, bar);
         }
         Ok(inner)
     }
 
     fn postfix(&mut self) -> Result<TypeExpr, TypeError> {
         let mut ty = self.atom()?;
-        while self.eat("[]") {
-            ty = TypeExpr::Array(Box::new(ty));
+        loop {
+            self.skip_ws();
+            let at = self.pos;
+            if !self.eat("[]") {
+                break;
+            }
+            ty = self.wrap(ty, TypeExpr::Array, at)?;
         }
         Ok(ty)
     }
@@ -215,14 +266,16 @@ impl<'a> Parser<'a> {
 
     fn atom(&mut self) -> Result<TypeExpr, TypeError> {
         self.skip_ws();
+        let start = self.pos;
         if self.eat("(") {
+            self.open(start)?;
             let inner = self.ty()?;
             if !self.eat(")") {
                 return Err(self.error("expected `)`".into()));
             }
+            self.open -= 1;
             return Ok(inner);
         }
-        let start = self.pos;
         let word = self.word().to_owned();
         if word.is_empty() {
             return Err(self.error(match self.input[self.pos..].chars().next() {
@@ -234,11 +287,13 @@ impl<'a> Parser<'a> {
             if !self.eat("<") {
                 return Err(self.error("expected `<` after `map`".into()));
             }
+            self.open(start)?;
             let inner = self.ty()?;
             if !self.eat(">") {
                 return Err(self.error("expected `>` to close `map<`".into()));
             }
-            return Ok(TypeExpr::Map(Box::new(inner)));
+            self.open -= 1;
+            return self.wrap(inner, TypeExpr::Map, start);
         }
         if let Some(s) = Scalar::from_name(&word) {
             return Ok(TypeExpr::Scalar(s));
@@ -253,6 +308,13 @@ impl<'a> Parser<'a> {
             "unknown type `{word}`: expected a scalar ({}), `map<T>`, or a named type in UpperCamelCase",
             Scalar::ALL.map(|(n, _)| n).join(", ")
         )))
+    }
+}
+
+fn too_deep(at: usize) -> TypeError {
+    TypeError {
+        offset: at,
+        message: format!("the type nests deeper than {MAX_DEPTH} levels"),
     }
 }
 
@@ -299,5 +361,37 @@ mod tests {
         assert!(TypeExpr::parse("").is_err());
         assert!(TypeExpr::parse("integer[").is_err());
         assert!(TypeExpr::parse("integer | null | null").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deepest = format!("{}integer{}", "map<".repeat(30), ">".repeat(30));
+        assert_eq!(TypeExpr::parse(&deepest).unwrap().depth(), MAX_DEPTH - 1);
+        let ok = format!("{deepest} | null");
+        assert_eq!(TypeExpr::parse(&ok).unwrap().depth(), MAX_DEPTH);
+        let e = TypeExpr::parse(&format!("{deepest}[] | null")).unwrap_err();
+        assert_eq!(
+            (e.offset, e.message.as_str()),
+            (deepest.len() + 3, "the type nests deeper than 32 levels")
+        );
+        for (src, offset) in [
+            (format!("integer{}", "[]".repeat(20_000)), 7 + 2 * 31),
+            (
+                format!("{}integer{}", "(".repeat(3_000), ")".repeat(3_000)),
+                32,
+            ),
+            (
+                format!("{}integer{}", "map<".repeat(3_000), ">".repeat(3_000)),
+                4 * 32,
+            ),
+        ] {
+            let e = TypeExpr::parse(&src).unwrap_err();
+            assert_eq!(
+                (e.offset, e.message.as_str()),
+                (offset, "the type nests deeper than 32 levels"),
+                "{}",
+                &src[..40]
+            );
+        }
     }
 }
