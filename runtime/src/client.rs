@@ -236,6 +236,28 @@ impl Client {
             .map(|exchange| exchange.response)
     }
 
+    /// The operating-time tracker, when the client tracks operating time.
+    pub(crate) fn operating(&self) -> Option<&OperatingTracker> {
+        self.inner.operating.as_ref()
+    }
+
+    /// Waits while a request making `calls` calls of `method` would be held back for the
+    /// method's operating-time budget (see [`OperatingLimit`]); at most one window.
+    pub(crate) async fn wait_for_operating(&self, method: &str, calls: u32) {
+        if let Some(until) = self
+            .operating()
+            .and_then(|t| t.paused_until(method, calls))
+        {
+            tracing::info!(
+                method,
+                calls,
+                wait_ms = millis(until.saturating_duration_since(Instant::now())),
+                "method paused for its operating-time budget: waiting"
+            );
+            tokio::time::sleep_until(until).await;
+        }
+    }
+
     /// [`Client::call_value`], keeping the raw answer; one tracing span per call.
     async fn execute(
         &self,
@@ -290,7 +312,7 @@ impl Client {
             if let Some(until) = inner
                 .operating
                 .as_ref()
-                .and_then(|t| t.paused_until(method))
+                .and_then(|t| t.paused_until(method, 1))
             {
                 let wait = until.saturating_duration_since(Instant::now());
                 if delayed + wait <= policy.max_total_delay {
@@ -331,7 +353,11 @@ impl Client {
                         if let Some(operating) = time.operating {
                             span.record("operating", operating);
                         }
-                        if let Some(tracker) = &inner.operating {
+                        // A batch's own `time` sums up its commands, which
+                        // `batch::send_request` reports per method.
+                        if let Some(tracker) = &inner.operating
+                            && !method.eq_ignore_ascii_case("batch")
+                        {
                             tracker.observe(method, time);
                         }
                     }
@@ -606,8 +632,9 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`]: the webhook URL or OAuth endpoint is invalid (see
     /// [`Client::webhook`], [`Client::oauth`]); a rate limit with a burst of 0 or a drain
-    /// rate that is not a positive number; an operating limit with a budget that is not a
-    /// positive number or a pause fraction outside (0, 1]; a retry policy with 0 attempts;
+    /// rate that is not a finite number of at least 0.001 per second; an operating limit
+    /// with a budget that is not a positive number, a pause fraction outside (0, 1] or a
+    /// fallback block outside (0, 600 s]; a retry policy with 0 attempts;
     /// a zero timeout; or an HTTP client that cannot be initialised.
     pub fn build(self) -> Result<Client, Error> {
         let allow = self.allow_insecure_loopback;

@@ -263,7 +263,7 @@ impl Client {
         M::Item: Send,
     {
         self.cursor_stream(&request, |client, mut export| async move {
-            let cmds = export.chain::<M>()?;
+            let cmds = export.chain::<M>(chain_length::<M>(&client).await)?;
             let keys: Vec<String> = cmds.iter().map(|(k, _)| k.clone()).collect();
             let mut entries = batch::send_request(&client, true, cmds.into_iter()).await?;
             let mut rows = Vec::new();
@@ -275,7 +275,11 @@ impl Client {
                     break;
                 };
                 if let Some(e) = entry.error {
-                    failure = Some(Error::Api(e));
+                    // The method's budget ran out mid-batch: the batch client blocked
+                    // the method; the next step waits and resumes from the cursor.
+                    if !e.is("OPERATION_TIME_LIMIT") {
+                        failure = Some(Error::Api(e));
+                    }
                     break;
                 }
                 let Some(result) = entry.result else {
@@ -441,16 +445,17 @@ impl Export {
         params
     }
 
-    /// 50 chained commands `cmd0`..`cmd49`: the first from the cursor, each next one from
-    /// the last row of the one before.
-    fn chain<M: ListMethod>(&self) -> Result<Vec<(String, String)>, Error> {
+    /// `length` (1 to 50) chained commands `cmd0`..: the first from the cursor, each next
+    /// one from the last row of the one before.
+    fn chain<M: ListMethod>(&self, length: usize) -> Result<Vec<(String, String)>, Error> {
         let mut items_path = String::new();
         for seg in M::ITEMS.split('.').filter(|s| !s.is_empty()) {
             items_path.push_str(&format!("[{seg}]"));
         }
         let last = M::PAGE_SIZE.saturating_sub(1);
-        let mut cmds = Vec::with_capacity(MAX_COMMANDS);
-        for k in 0..MAX_COMMANDS {
+        let length = length.clamp(1, MAX_COMMANDS);
+        let mut cmds = Vec::with_capacity(length);
+        for k in 0..length {
             let after = if k == 0 {
                 Value::from(self.cursor)
             } else {
@@ -501,6 +506,21 @@ impl Export {
             ));
         }
         Ok((decode_rows::<M>(fresh)?, short))
+    }
+}
+
+/// How many pages the next batch of an export chains: 50, or as many as the method's
+/// operating-time budget has room for (after waiting while it has none); one page to
+/// learn the method's total after its budget was released.
+async fn chain_length<M: ListMethod>(client: &Client) -> usize {
+    client.wait_for_operating(M::NAME, 1).await;
+    let Some(tracker) = client.operating() else {
+        return MAX_COMMANDS;
+    };
+    match tracker.room(M::NAME) {
+        Some(room) => usize::try_from(room).unwrap_or(MAX_COMMANDS).clamp(1, MAX_COMMANDS),
+        None if tracker.needs_probe(M::NAME) => 1,
+        None => MAX_COMMANDS,
     }
 }
 

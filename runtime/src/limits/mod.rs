@@ -2,6 +2,7 @@
 
 mod bucket;
 mod operating;
+pub(crate) mod commands;
 
 pub(crate) use bucket::Bucket;
 pub use bucket::RateLimit;
