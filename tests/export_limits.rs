@@ -189,6 +189,15 @@ async fn batched_export_under_the_recorded_cost_waits_for_the_budget_and_loses_n
         assert_eq!(ids(&rows), (1..=ROWS).collect::<Vec<_>>(), "{name}");
         assert_eq!(portal.operating_limit_refusals(), 0, "{name}: paused ahead of the limit");
         assert_within_budget_time(started.elapsed(), 2_400.0);
+        // What the client says the export needs, in advance.
+        let estimate = bitrix24_runtime::estimate_export(
+            ROWS as u64,
+            RECORDED_PAGE_COST,
+            bitrix24_runtime::ExportWay::Batched,
+            bitrix24_runtime::RateLimit::STANDARD,
+            bitrix24_runtime::OperatingLimit::DEFAULT,
+        );
+        assert_within_budget_time(started.elapsed(), estimate.duration.as_secs_f64());
     }
 }
 
