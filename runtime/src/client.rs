@@ -14,7 +14,7 @@ use tracing::field::Empty;
 use crate::auth::{OAuthSession, TokenView, parse_client_endpoint, parse_webhook};
 use crate::limits::{Bucket, Clock, OperatingLimit, OperatingTracker, RateLimit, SystemClock};
 use crate::retry::{Failure, RetryPolicy};
-use crate::transport::{ReqwestTransport, Transport, TransportError};
+use crate::transport::{DEFAULT_MAX_BODY, ReqwestTransport, Transport, TransportError};
 use crate::wire::Decode;
 use crate::{ApiError, Error, Method, OAuthConfig, Response, Tokens};
 
@@ -63,6 +63,7 @@ struct Inner {
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
     allow_insecure_loopback: bool,
+    max_body: usize,
 }
 
 enum Auth {
@@ -492,6 +493,12 @@ impl Client {
                 });
             }
         };
+        if reply.body.len() > inner.max_body {
+            return Err(Error::Transport {
+                method: method.to_owned(),
+                source: TransportError::body_too_large(inner.max_body),
+            });
+        }
         tracing::debug!(
             status = reply.status,
             bytes = reply.body.len(),
@@ -536,6 +543,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
     allow_insecure_loopback: bool,
+    max_body: usize,
 }
 
 impl ClientBuilder {
@@ -550,7 +558,19 @@ impl ClientBuilder {
             retry: RetryPolicy::default(),
             clock: Arc::new(SystemClock),
             allow_insecure_loopback: false,
+            max_body: DEFAULT_MAX_BODY,
         }
+    }
+
+    /// The largest response body the client accepts, in bytes (default
+    /// [`DEFAULT_MAX_BODY`], 64 MiB; at least 1 KiB). A larger answer is an
+    /// [`Error::Transport`] of kind
+    /// [`BodyTooLarge`](crate::transport::TransportErrorKind::BodyTooLarge), not retried;
+    /// the default transport stops reading at the limit, and the client checks the body of
+    /// any other [`Transport`] too.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
     }
 
     /// Limit for one request, from sending to the end of the body (default 70 s: the
@@ -668,6 +688,12 @@ impl ClientBuilder {
                 "retry policy: max_attempts must be at least 1".into(),
             ));
         }
+        if self.max_body < 1024 {
+            return Err(Error::Config(format!(
+                "max_body_size must be at least 1024 bytes (got {})",
+                self.max_body
+            )));
+        }
         if self.timeout.is_zero() {
             return Err(Error::Config(
                 "the request timeout must be above zero".into(),
@@ -675,9 +701,13 @@ impl ClientBuilder {
         }
         let transport = match self.transport {
             Some(transport) => transport,
-            None => Arc::new(ReqwestTransport::new(self.connect_timeout).map_err(|e| {
-                Error::Config(format!("could not initialise the HTTP client: {e}"))
-            })?),
+            None => Arc::new(
+                ReqwestTransport::new(self.connect_timeout)
+                    .map_err(|e| {
+                        Error::Config(format!("could not initialise the HTTP client: {e}"))
+                    })?
+                    .with_max_body(self.max_body),
+            ),
         };
         let clock = self.clock;
         Ok(Client {
@@ -693,6 +723,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 clock,
                 allow_insecure_loopback: allow,
+                max_body: self.max_body,
             }),
         })
     }
