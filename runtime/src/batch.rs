@@ -269,12 +269,20 @@ pub(crate) async fn send_request(
         .collect();
     let params = json!({ "halt": u8::from(halt), "cmd": cmd });
     let response = call_json(client, "batch", params, false).await?;
-    let entries = parse_result(response.result).map_err(|(source, body)| Error::Decode {
-        method: "batch".to_owned(),
-        status: 200,
-        source,
-        body,
+    let mut entries = parse_result(response.result).map_err(|(source, body)| {
+        client.masked(Error::Decode {
+            method: "batch".to_owned(),
+            status: 200,
+            source,
+            body,
+        })
     })?;
+    for entry in entries.values_mut() {
+        if let Some(e) = &mut entry.error {
+            e.code = client.mask(&e.code);
+            e.description = client.mask(&e.description);
+        }
+    }
     if let Some(tracker) = client.operating() {
         operating::observe(tracker, &cmds, &entries);
     }

@@ -169,13 +169,13 @@ impl Client {
         drop(request);
         let exchange = self.execute(M::NAME, params, M::READ_ONLY).await?;
         M::Output::decode(exchange.response.result).map_err(|source| {
-            decode_error(
+            self.masked(decode_error(
                 M::NAME,
                 exchange.status,
                 source,
                 &exchange.body,
                 exchange.secret.expose_secret(),
-            )
+            ))
         })
     }
 
@@ -235,6 +235,60 @@ impl Client {
         self.execute(method, params, read_only)
             .await
             .map(|exchange| exchange.response)
+    }
+
+    /// Every secret the client knows: the webhook code, or the OAuth access token,
+    /// refresh token and client secret.
+    fn secrets(&self) -> Vec<SecretString> {
+        match &self.inner.auth {
+            Auth::Webhook { code, .. } => vec![code.clone()],
+            Auth::OAuth(session) => session.secrets().into(),
+        }
+    }
+
+    /// `text` with every secret the client knows replaced by `***`.
+    pub(crate) fn mask(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in self.secrets() {
+            let secret = secret.expose_secret();
+            if !secret.is_empty() && text.contains(secret) {
+                text = text.replace(secret, "***");
+            }
+        }
+        text
+    }
+
+    /// `error` with every secret the client knows masked in its texts (an API error's
+    /// code and description, a decoding error's message and body): a server may echo the
+    /// webhook code or a token.
+    pub(crate) fn masked(&self, error: Error) -> Error {
+        match error {
+            Error::Api(mut e) => {
+                e.code = self.mask(&e.code);
+                e.description = self.mask(&e.description);
+                Error::Api(e)
+            }
+            Error::Decode {
+                method,
+                status,
+                source,
+                body,
+            } => {
+                let message = source.to_string();
+                let masked = self.mask(&message);
+                Error::Decode {
+                    method,
+                    status,
+                    source: if masked == message {
+                        source
+                    } else {
+                        serde_json::Error::custom(masked)
+                    },
+                    body: self.mask(&body),
+                }
+            }
+            other => other,
+        }
     }
 
     /// The operating-time tracker, when the client tracks operating time.
@@ -505,7 +559,8 @@ impl Client {
             elapsed_ms = millis(Instant::now().saturating_duration_since(started)),
             "response"
         );
-        let response = envelope(method, reply.status, &reply.body, secret.expose_secret())?;
+        let response = envelope(method, reply.status, &reply.body, secret.expose_secret())
+            .map_err(|e| self.masked(e))?;
         Ok(Exchange {
             response,
             status: reply.status,

@@ -166,8 +166,9 @@ impl Client {
                 M::READ_ONLY,
             )
             .await?;
-            let raw = rows_at::<M>(response.result)?;
-            let items = decode_rows::<M>(raw)?;
+            let items = rows_at::<M>(response.result)
+                .and_then(decode_rows::<M>)
+                .map_err(|e| client.masked(e))?;
             let next_state = match response.next {
                 Some(next) if i64::try_from(next).is_ok_and(|n| n > start) => PageState::Next {
                     client,
@@ -339,7 +340,7 @@ impl Client {
         };
         stream::try_unfold(state, move |state| {
             let next = match state {
-                ExportState::Next(client, export) => Ok(Some(step(client, export))),
+                ExportState::Next(client, export) => Ok(Some((client.clone(), step(client, export)))),
                 ExportState::Failed(e) => Err(e),
                 ExportState::Done => Ok(None),
             };
@@ -347,7 +348,13 @@ impl Client {
                 let Some(fetch) = next? else {
                     return Ok::<_, Error>(None);
                 };
-                let (rows, state) = fetch.await?;
+                let (client, fetch) = fetch;
+                // A row that fails to decode is quoted: mask what the client knows.
+                let (rows, state) = fetch.await.map_err(|e| client.masked(e))?;
+                let state = match state {
+                    ExportState::Failed(e) => ExportState::Failed(client.masked(e)),
+                    other => other,
+                };
                 Ok(Some((stream::iter(rows.into_iter().map(Ok)), state)))
             }
         })

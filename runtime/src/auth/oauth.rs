@@ -396,7 +396,9 @@ fn parse_grant(status: u16, body: &[u8], clock: &dyn Clock) -> Result<TokenGrant
         return Err(decode("`access_token` or `refresh_token` is missing"));
     };
     let expires_at = int_field(&obj, "expires")
-        .or_else(|| int_field(&obj, "expires_in").map(|secs| clock.unix_now() as i64 + secs));
+        .or_else(|| {
+            int_field(&obj, "expires_in").map(|secs| (clock.unix_now() as i64).saturating_add(secs))
+        });
     Ok(TokenGrant {
         tokens: Tokens {
             access_token: SecretString::from(access),
@@ -536,6 +538,17 @@ impl OAuthSession {
             generation: s.generation,
             failures: s.failures,
         }
+    }
+
+    /// Every secret of the session (access token, refresh token, client secret), to mask
+    /// in texts.
+    pub(crate) fn secrets(&self) -> [SecretString; 3] {
+        let s = self.lock();
+        [
+            s.tokens.access_token.clone(),
+            s.tokens.refresh_token.clone(),
+            self.app.client_secret.clone(),
+        ]
     }
 
     /// The current token pair.
@@ -679,6 +692,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(g.tokens.expires_at, Some(77));
+        // A server-sent lifetime that overflows saturates (no panic, no wrap-around).
+        let g = parse_grant(
+            200,
+            format!(r#"{{"access_token":"a","refresh_token":"r","expires_in":{}}}"#, i64::MAX)
+                .as_bytes(),
+            &clock,
+        )
+        .unwrap();
+        assert_eq!(g.tokens.expires_at, Some(i64::MAX));
         let e = parse_grant(
             400,
             br#"{"error":"invalid_grant","error_description":"x"}"#,

@@ -337,6 +337,18 @@ impl State {
     }
 
     /// The rate limit now.
+    /// Every secret the portal knows, to keep out of the request log.
+    pub(crate) fn known_secrets(&self) -> Vec<String> {
+        let mut known = vec![
+            self.config.webhook_code.clone(),
+            self.config.client_secret.clone(),
+        ];
+        known.extend(self.access_tokens.keys().cloned());
+        known.extend(self.refresh_tokens.keys().cloned());
+        known.extend(self.codes.keys().cloned());
+        known
+    }
+
     pub(crate) fn set_rate_limit(&mut self, limit: RateLimit) {
         self.bucket = Bucket::new(limit);
     }
