@@ -235,7 +235,7 @@ mod tests {
     fn decoding_and_odd_keys() {
         assert_eq!(
             parse_php_query("q=a+b%20c&%5Bx%5D=1&=2&&k&name[=3&t[a]=1&t=2"),
-            json!({"q": "a b c", "k": "", "name[": "3", "t": "2"})
+            json!({"q": "a b c", "k": "", "name_": "3", "t": "2"})
         );
         assert_eq!(parse_php_query(""), json!({}));
         assert_eq!(parse_php_query("0=a&1=b"), json!({"0": "a", "1": "b"}));
