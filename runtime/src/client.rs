@@ -433,6 +433,7 @@ impl Client {
                                 &*inner.transport,
                                 inner.allow_insecure_loopback,
                                 &*inner.clock,
+                                &inner.retry,
                             )
                             .await?;
                         // The call did not run; the resend is not a retry.

@@ -565,6 +565,7 @@ impl OAuthSession {
         transport: &dyn Transport,
         allow_loopback: bool,
         clock: &dyn Clock,
+        policy: &crate::RetryPolicy,
     ) -> Result<(), Error> {
         let _renewing = self.renewal.lock().await;
         let refresh_token = {
@@ -587,18 +588,49 @@ impl OAuthSession {
             Some(t) => &**t,
             None => transport,
         };
-        let result = self
-            .app
-            .token_request(
-                transport,
-                &[
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", refresh_token.expose_secret()),
-                ],
-                allow_loopback,
-                clock,
-            )
-            .await;
+        // A transient failure (no answer, a 5xx page) is retried within the client's
+        // retry policy: every caller waiting on this renewal would fail with it.
+        let mut backoff = policy.backoff();
+        let mut attempts = 0u32;
+        let mut delayed = std::time::Duration::ZERO;
+        let result = loop {
+            attempts += 1;
+            let result = self
+                .app
+                .token_request(
+                    transport,
+                    &[
+                        ("grant_type", "refresh_token"),
+                        ("refresh_token", refresh_token.expose_secret()),
+                    ],
+                    allow_loopback,
+                    clock,
+                )
+                .await;
+            let transient = match &result {
+                Err(TokenRequestError::OAuth(OAuthError::Transport(e))) => !matches!(
+                    e.kind(),
+                    crate::TransportErrorKind::BodyTooLarge
+                        | crate::TransportErrorKind::Certificate
+                ),
+                Err(TokenRequestError::OAuth(OAuthError::Decode { status, .. })) => *status >= 500,
+                _ => false,
+            };
+            if !transient || attempts >= policy.max_attempts {
+                break result;
+            }
+            let Some(wait) = backoff.next() else {
+                break result;
+            };
+            if delayed + wait > policy.max_total_delay {
+                break result;
+            }
+            if let Err(TokenRequestError::OAuth(e)) = &result {
+                tracing::info!(attempt = attempts, error = %e, "renewing the OAuth tokens: retrying");
+            }
+            tokio::time::sleep(wait).await;
+            delayed += wait;
+        };
         let grant = match result {
             Ok(grant) => grant,
             Err(e) => {
