@@ -804,3 +804,21 @@ fn mutated_documented_bodies_never_panic() {
     // Some mutations (in values of non-essential fields) still parse.
     assert!(passed > 0);
 }
+
+/// Found by `tests/fuzz.rs` (target `event_delivery_parser`): a malformed key that starts
+/// with the token was quoted with it. Every text of an event error masks the expected
+/// token.
+#[test]
+fn no_error_quotes_the_expected_token() {
+    for body in [
+        format!("{APP_TOKEN}[x=1"),
+        format!("event=ONCRMACTIVITYADD&{APP_TOKEN}]=1"),
+        format!("event={APP_TOKEN}&auth[application_token]={APP_TOKEN}&ts=x"),
+        format!("event[{APP_TOKEN}]=1"),
+    ] {
+        let e = event::parse_any(body.as_bytes(), &expected()).unwrap_err();
+        assert!(!e.to_string().contains(APP_TOKEN), "{e}");
+        let e = event::parse::<OnCrmActivityAdd>(body.as_bytes(), &expected()).unwrap_err();
+        assert!(!format!("{e} {e:?}").contains(APP_TOKEN), "{e}");
+    }
+}
