@@ -30,6 +30,11 @@
 //!   [`FakePortalBuilder::operating_limit`]).
 //! - **Faults** ([`Fault`], [`FakePortal::inject`]): 503 storms, HTML pages, truncated
 //!   JSON, expired tokens, dropped connections, slow answers.
+//! - **Recorded shapes** ([`Quirks`], [`FakePortalBuilder::quirks`]): where real portals
+//!   were recorded to differ from the docs (no `operating_reset_at`, operating time on a
+//!   batch's first command only, `next` on the last page, the portal's UTC offset, ...),
+//!   one switch each or all at once ([`Quirks::recorded_portal`]); the recorded operating
+//!   cost of a list page ([`FakePortalBuilder::recorded_operating_costs`]).
 //! - **Observability**: [`FakePortal::requests`] (secrets masked), [`FakePortal::call_count`],
 //!   [`FakePortal::request_count`], [`FakePortal::refresh_count`].
 //!
