@@ -25,7 +25,7 @@ async fn endless(head: &'static str, chunk: &'static [u8]) -> String {
                 if socket.write_all(head.as_bytes()).await.is_err() {
                     return;
                 }
-                while socket.write_all(chunk).await.is_ok() {}
+                while !chunk.is_empty() && socket.write_all(chunk).await.is_ok() {}
             });
         }
     });
@@ -106,4 +106,23 @@ fn a_cap_below_1_kib_is_a_config_error() {
         .unwrap_err();
     assert!(matches!(e, Error::Config(_)), "{e}");
     assert!(e.to_string().contains("max_body_size"), "{e}");
+}
+
+/// A TLS failure keeps its cause (reqwest's own text is only "error sending request").
+#[tokio::test]
+async fn a_tls_failure_names_its_cause() {
+    // A plain-HTTP server behind an https:// URL: the TLS handshake fails.
+    let url = endless("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n", b"").await;
+    let url = url.replacen("http://", "https://", 1);
+    let client = Client::builder(&url)
+        .retry(RetryPolicy::never())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let e = client.call_raw_read_only("user.current", json!({})).await.unwrap_err();
+    let text = e.to_string();
+    assert!(matches!(e, Error::Transport { .. }), "{text}");
+    // More than reqwest's top line: the chain down to rustls / the IO error.
+    assert!(text.matches(": ").count() >= 3, "{text}");
+    assert!(!text.contains(CODE), "{text}");
 }
