@@ -182,12 +182,19 @@ async fn run_export(way: Way, client: &Client) -> Vec<bitrix24::serde_json::Map<
 #[tokio::test(start_paused = true)]
 async fn batched_export_under_the_recorded_cost_waits_for_the_budget_and_loses_nothing() {
     use bitrix24_runtime::testing::{Quirks, RECORDED_PAGE_COST};
-    for (name, quirks) in [("documented", Quirks::default()), ("recorded", Quirks::recorded_portal())] {
+    for (name, quirks) in [
+        ("documented", Quirks::default()),
+        ("recorded", Quirks::recorded_portal()),
+    ] {
         let (portal, client) = costly_setup(ROWS, RECORDED_PAGE_COST, quirks).await;
         let started = tokio::time::Instant::now();
         let rows = run_export(Way::Batched, &client).await;
         assert_eq!(ids(&rows), (1..=ROWS).collect::<Vec<_>>(), "{name}");
-        assert_eq!(portal.operating_limit_refusals(), 0, "{name}: paused ahead of the limit");
+        assert_eq!(
+            portal.operating_limit_refusals(),
+            0,
+            "{name}: paused ahead of the limit"
+        );
         assert_within_budget_time(started.elapsed(), 2_400.0);
         // What the client says the export needs, in advance.
         let estimate = bitrix24_runtime::estimate_export(

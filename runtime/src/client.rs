@@ -299,10 +299,7 @@ impl Client {
     /// Waits while a request making `calls` calls of `method` would be held back for the
     /// method's operating-time budget (see [`OperatingLimit`]); at most one window.
     pub(crate) async fn wait_for_operating(&self, method: &str, calls: u32) {
-        if let Some(until) = self
-            .operating()
-            .and_then(|t| t.paused_until(method, calls))
-        {
+        if let Some(until) = self.operating().and_then(|t| t.paused_until(method, calls)) {
             tracing::info!(
                 method,
                 calls,

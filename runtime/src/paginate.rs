@@ -340,7 +340,9 @@ impl Client {
         };
         stream::try_unfold(state, move |state| {
             let next = match state {
-                ExportState::Next(client, export) => Ok(Some((client.clone(), step(client, export)))),
+                ExportState::Next(client, export) => {
+                    Ok(Some((client.clone(), step(client, export))))
+                }
                 ExportState::Failed(e) => Err(e),
                 ExportState::Done => Ok(None),
             };
@@ -535,7 +537,9 @@ async fn chain_length<M: ListMethod>(client: &Client) -> usize {
         return MAX_COMMANDS;
     };
     match tracker.room(M::NAME) {
-        Some(room) => usize::try_from(room).unwrap_or(MAX_COMMANDS).clamp(1, MAX_COMMANDS),
+        Some(room) => usize::try_from(room)
+            .unwrap_or(MAX_COMMANDS)
+            .clamp(1, MAX_COMMANDS),
         None if tracker.needs_probe(M::NAME) => 1,
         None => MAX_COMMANDS,
     }

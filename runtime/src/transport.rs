@@ -157,7 +157,9 @@ impl TransportError {
     pub fn body_too_large(limit: usize) -> Self {
         TransportError::new(
             TransportErrorKind::BodyTooLarge,
-            format!("the answer's body is larger than the limit of {limit} bytes (see ClientBuilder::max_body_size)"),
+            format!(
+                "the answer's body is larger than the limit of {limit} bytes (see ClientBuilder::max_body_size)"
+            ),
         )
     }
 

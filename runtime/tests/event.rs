@@ -408,7 +408,10 @@ fn malformed_bodies_are_located_errors() {
         malformed(b"event=ONAPPINSTALL&auth[application_token]s3cr3tt0k3n");
     assert_eq!(
         (fault, key.as_str()),
-        (FormFault::Brackets("text after `]`"), "auth[application_token]…")
+        (
+            FormFault::Brackets("text after `]`"),
+            "auth[application_token]…"
+        )
     );
     assert!(!msg.contains("s3cr3tt0k3n"), "{msg}");
     let (fault, key, ..) = malformed(b"a]b=1");

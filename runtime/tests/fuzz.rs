@@ -61,10 +61,43 @@ fn fuzz(target: &str, mut property: impl FnMut(&mut Unstructured<'_>) -> arbitra
 
 /// Pieces that matter to the parsers, mixed with arbitrary text.
 const TOKENS: &[&str] = &[
-    "[", "]", "[]", "=", "&", "%", "%5B", "%5D", "%00", "%FF", "%2B", "+", " ", ".", "\0",
-    "$result[cmd0]", "$result[cmd0][49][ID]", "auth", "auth[application_token]", "event",
-    "data", "FIELDS", "ID", ">ID", "0", "-1", "1e+300", "é", "🎉", "\u{FFFD}", "null",
-    "result", "error", "time", "operating", "s3cr3tc0de42", "app-t0k3n-9",
+    "[",
+    "]",
+    "[]",
+    "=",
+    "&",
+    "%",
+    "%5B",
+    "%5D",
+    "%00",
+    "%FF",
+    "%2B",
+    "+",
+    " ",
+    ".",
+    "\0",
+    "$result[cmd0]",
+    "$result[cmd0][49][ID]",
+    "auth",
+    "auth[application_token]",
+    "event",
+    "data",
+    "FIELDS",
+    "ID",
+    ">ID",
+    "0",
+    "-1",
+    "1e+300",
+    "é",
+    "🎉",
+    "\u{FFFD}",
+    "null",
+    "result",
+    "error",
+    "time",
+    "operating",
+    "s3cr3tc0de42",
+    "app-t0k3n-9",
 ];
 
 fn text(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
@@ -100,9 +133,25 @@ fn json(u: &mut Unstructured<'_>, depth: u32) -> arbitrary::Result<Value> {
             let mut m = Map::new();
             for _ in 0..u.int_in_range(0..=4)? {
                 let key = if u.ratio(1, 2)? {
-                    (*u.choose(&["result", "error", "error_description", "time", "total", "next",
-                        "result_error", "result_time", "result_total", "result_next", "cmd0",
-                        "cmd1", "operating", "operating_reset_at", "start", "ID", "items"])?)
+                    (*u.choose(&[
+                        "result",
+                        "error",
+                        "error_description",
+                        "time",
+                        "total",
+                        "next",
+                        "result_error",
+                        "result_time",
+                        "result_total",
+                        "result_next",
+                        "cmd0",
+                        "cmd1",
+                        "operating",
+                        "operating_reset_at",
+                        "start",
+                        "ID",
+                        "items",
+                    ])?)
                     .to_owned()
                 } else {
                     text(u)?
@@ -168,7 +217,11 @@ fn container<'a>(entries: impl Iterator<Item = (String, &'a Value)>) -> Option<V
         return None;
     }
     let is_list = m.keys().enumerate().all(|(i, k)| *k == i.to_string());
-    Some(if is_list { Value::Array(m.into_iter().map(|(_, v)| v).collect()) } else { Value::Object(m) })
+    Some(if is_list {
+        Value::Array(m.into_iter().map(|(_, v)| v).collect())
+    } else {
+        Value::Object(m)
+    })
 }
 
 #[test]
@@ -192,7 +245,11 @@ fn query_encoder_round_trips_through_parse_str() {
                 // The top level is always an object in PHP.
                 let expected = match expected {
                     Value::Array(items) => Value::Object(
-                        items.into_iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect(),
+                        items
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, v)| (i.to_string(), v))
+                            .collect(),
                     ),
                     other => other,
                 };
@@ -223,8 +280,18 @@ const CODE: &str = "s3cr3tc0de42";
 struct Scripted(Mutex<Vec<HttpReply>>);
 
 impl Transport for Scripted {
-    fn post(&self, _: &str, _: &'static str, _: Vec<u8>) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
-        let reply = self.0.lock().unwrap().pop().unwrap_or_else(|| HttpReply::new(200, "{}"));
+    fn post(
+        &self,
+        _: &str,
+        _: &'static str,
+        _: Vec<u8>,
+    ) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
+        let reply = self
+            .0
+            .lock()
+            .unwrap()
+            .pop()
+            .unwrap_or_else(|| HttpReply::new(200, "{}"));
         Box::pin(async move { Ok(reply) })
     }
 }
@@ -293,8 +360,13 @@ fn response_decoder_envelope_batch_and_typed() {
             let b = batch.push(Number1).unwrap();
             match batch.send().await {
                 Ok(results) => {
-                    for e in [results.get(&a).err().map(|e| e.to_string()),
-                              results.get(&b).err().map(|e| e.to_string())].into_iter().flatten() {
+                    for e in [
+                        results.get(&a).err().map(|e| e.to_string()),
+                        results.get(&b).err().map(|e| e.to_string()),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    {
                         assert!(!e.contains(CODE), "{e}");
                     }
                 }

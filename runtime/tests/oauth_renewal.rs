@@ -12,9 +12,12 @@ use serde_json::json;
 
 async fn oauth_client(portal: &FakePortal) -> Client {
     let s = portal.oauth();
-    let app = OAuthApp::new(s.client_id.clone(), SecretString::from(s.client_secret.clone()))
-        .oauth_server(portal.base_url().trim_end_matches('/'))
-        .allow_insecure_loopback();
+    let app = OAuthApp::new(
+        s.client_id.clone(),
+        SecretString::from(s.client_secret.clone()),
+    )
+    .oauth_server(portal.base_url().trim_end_matches('/'))
+    .allow_insecure_loopback();
     let tokens = Tokens::new(
         SecretString::from(s.tokens.access_token.clone()),
         SecretString::from(s.tokens.refresh_token.clone()),
@@ -45,8 +48,17 @@ async fn one_502_or_dropped_connection_at_the_token_endpoint_fails_no_caller() {
         let calls = (0..100).map(|_| client.call_raw_read_only("x.ping", json!({})));
         let results = join_all(calls).await;
         let ok = results.iter().filter(|r| r.is_ok()).count();
-        assert_eq!(ok, 100, "{fault:?}: {:?}", results.iter().find(|r| r.is_err()));
-        assert_eq!(portal.refresh_count(), 1, "{fault:?}: one successful renewal");
+        assert_eq!(
+            ok,
+            100,
+            "{fault:?}: {:?}",
+            results.iter().find(|r| r.is_err())
+        );
+        assert_eq!(
+            portal.refresh_count(),
+            1,
+            "{fault:?}: one successful renewal"
+        );
         assert_eq!(portal.pending_faults(), 0);
     }
 }

@@ -587,7 +587,11 @@ async fn batched_export_surfaces_a_command_error() {
         let builder = Client::builder(&format!("{}/rest/1/abc123/", server.uri()))
             .allow_insecure_loopback()
             .retry(RetryPolicy::never());
-        let builder = if tracked { builder } else { builder.no_operating_limit() };
+        let builder = if tracked {
+            builder
+        } else {
+            builder.no_operating_limit()
+        };
         let client = builder.build().unwrap();
         let mut stream = std::pin::pin!(client.export_batched(DealList::default()));
         let mut ok = 0;

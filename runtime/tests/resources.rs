@@ -48,7 +48,10 @@ fn assert_too_large(e: &Error) {
     };
     assert_eq!(source.kind(), TransportErrorKind::BodyTooLarge, "{e}");
     let text = e.to_string();
-    assert!(text.contains("larger than the limit of 65536 bytes"), "{text}");
+    assert!(
+        text.contains("larger than the limit of 65536 bytes"),
+        "{text}"
+    );
     assert!(!text.contains(CODE), "{text}");
 }
 
@@ -119,7 +122,10 @@ async fn a_tls_failure_names_its_cause() {
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    let e = client.call_raw_read_only("user.current", json!({})).await.unwrap_err();
+    let e = client
+        .call_raw_read_only("user.current", json!({}))
+        .await
+        .unwrap_err();
     let text = e.to_string();
     assert!(matches!(e, Error::Transport { .. }), "{text}");
     // More than reqwest's top line: the chain down to rustls / the IO error.

@@ -72,7 +72,10 @@ async fn a_server_echoing_secrets_is_masked_in_errors_logs_and_the_portal_log() 
         OAuthConfig::new(
             settings.client_endpoint.clone(),
             app,
-            Tokens::new(SecretString::from(access.clone()), SecretString::from(refresh.clone())),
+            Tokens::new(
+                SecretString::from(access.clone()),
+                SecretString::from(refresh.clone()),
+            ),
         )
         .store(Arc::new(MemoryTokenStore::new())),
     )
@@ -94,10 +97,17 @@ async fn a_server_echoing_secrets_is_masked_in_errors_logs_and_the_portal_log() 
         let text = echo.clone();
         portal.on("x.count", move |_| Ok(json!(text.clone())));
         let text = echo.clone();
-        portal.on("x.fail", move |_| Err(MethodError::new(400, text.clone(), text.clone())));
+        portal.on("x.fail", move |_| {
+            Err(MethodError::new(400, text.clone(), text.clone()))
+        });
 
         let mut errors: Vec<Error> = Vec::new();
-        errors.push(client.call_raw_read_only("x.echo", json!({})).await.unwrap_err());
+        errors.push(
+            client
+                .call_raw_read_only("x.echo", json!({}))
+                .await
+                .unwrap_err(),
+        );
         errors.push(client.call(Count).await.unwrap_err());
         errors.push(client.call_raw("x.fail", json!({})).await.unwrap_err());
         assert!(matches!(errors[1], Error::Decode { .. }), "{}", errors[1]);
@@ -121,8 +131,16 @@ async fn a_server_echoing_secrets_is_masked_in_errors_logs_and_the_portal_log() 
     // The portal's log: a malformed webhook path, `auth=` inside a batch command string.
     let http = reqwest::Client::new();
     let base = portal.base_url().trim_end_matches('/').to_owned();
-    for path in [format!("/rest/7/{code}"), format!("/rest/7/{code}/a/b"), format!("/{code}")] {
-        http.post(format!("{base}{path}")).body("{}").send().await.unwrap();
+    for path in [
+        format!("/rest/7/{code}"),
+        format!("/rest/7/{code}/a/b"),
+        format!("/{code}"),
+    ] {
+        http.post(format!("{base}{path}"))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
     }
     http.post(format!("{}batch", portal.webhook_url()))
         .header("content-type", "application/json")

@@ -395,10 +395,9 @@ fn parse_grant(status: u16, body: &[u8], clock: &dyn Clock) -> Result<TokenGrant
     ) else {
         return Err(decode("`access_token` or `refresh_token` is missing"));
     };
-    let expires_at = int_field(&obj, "expires")
-        .or_else(|| {
-            int_field(&obj, "expires_in").map(|secs| (clock.unix_now() as i64).saturating_add(secs))
-        });
+    let expires_at = int_field(&obj, "expires").or_else(|| {
+        int_field(&obj, "expires_in").map(|secs| (clock.unix_now() as i64).saturating_add(secs))
+    });
     Ok(TokenGrant {
         tokens: Tokens {
             access_token: SecretString::from(access),
@@ -727,8 +726,11 @@ mod tests {
         // A server-sent lifetime that overflows saturates (no panic, no wrap-around).
         let g = parse_grant(
             200,
-            format!(r#"{{"access_token":"a","refresh_token":"r","expires_in":{}}}"#, i64::MAX)
-                .as_bytes(),
+            format!(
+                r#"{{"access_token":"a","refresh_token":"r","expires_in":{}}}"#,
+                i64::MAX
+            )
+            .as_bytes(),
             &clock,
         )
         .unwrap();

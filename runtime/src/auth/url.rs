@@ -79,9 +79,8 @@ pub(crate) fn parse_webhook(
 /// Checks a base URL without path (the OAuth server, a portal address): returns its origin,
 /// `scheme://host[:port]`.
 pub(crate) fn check_base_url(what: &str, url: &str, allow_loopback: bool) -> Result<String, Error> {
-    let fail = |problem: &str| {
-        Error::Config(format!("invalid {what} {:?}: {problem}", redacted(url)))
-    };
+    let fail =
+        |problem: &str| Error::Config(format!("invalid {what} {:?}: {problem}", redacted(url)));
     let parsed = reqwest::Url::parse(url.trim())
         .map_err(|e| fail(&format!("the URL does not parse ({e})")))?;
     if parsed.host_str().is_none_or(str::is_empty) {
@@ -202,12 +201,18 @@ mod redaction_tests {
     #[test]
     fn credentials_query_and_fragment_are_hidden() {
         for (url, shown) in [
-            ("https://id:secret@oauth.example.com/", "https://***@oauth.example.com/"),
+            (
+                "https://id:secret@oauth.example.com/",
+                "https://***@oauth.example.com/",
+            ),
             ("https://a@b:c@host/rest/?x=1", "https://***@host/rest/?***"),
             ("https://host/oauth#token", "https://host/oauth?***"),
             ("ftp://user:pw@host", "ftp://***@host"),
             ("user:pw@host/path", "***@host/path"),
-            ("https://example.bitrix24.com", "https://example.bitrix24.com"),
+            (
+                "https://example.bitrix24.com",
+                "https://example.bitrix24.com",
+            ),
         ] {
             assert_eq!(redacted(url), shown, "{url}");
         }

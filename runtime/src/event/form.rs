@@ -201,9 +201,18 @@ mod tests {
         assert!(matches!(split_key("a[b"), Err((FormFault::Brackets(_), _))));
         assert!(matches!(split_key("a]b"), Err((FormFault::Brackets(_), _))));
         assert!(matches!(split_key("[x]"), Err((FormFault::Brackets(_), _))));
-        assert!(matches!(split_key("a[b]c"), Err((FormFault::Brackets(_), _))));
-        assert!(matches!(split_key("a[b]]"), Err((FormFault::Brackets(_), _))));
-        assert!(matches!(split_key("a[[b]]"), Err((FormFault::Brackets(_), _))));
+        assert!(matches!(
+            split_key("a[b]c"),
+            Err((FormFault::Brackets(_), _))
+        ));
+        assert!(matches!(
+            split_key("a[b]]"),
+            Err((FormFault::Brackets(_), _))
+        ));
+        assert!(matches!(
+            split_key("a[[b]]"),
+            Err((FormFault::Brackets(_), _))
+        ));
         let deep = format!("a{}", "[x]".repeat(MAX_DEPTH));
         assert_eq!(split_key(&deep).map(|p| p.len()), Ok(MAX_DEPTH + 1));
         let deeper = format!("a{}", "[x]".repeat(MAX_DEPTH + 1));

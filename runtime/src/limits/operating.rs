@@ -167,9 +167,7 @@ impl MethodState {
     /// nothing, the calls of the window.
     fn estimate(&self) -> Option<f64> {
         match self.reported {
-            Some((reported, after)) => {
-                Some(reported + f64::from(after) * self.cost.unwrap_or(0.0))
-            }
+            Some((reported, after)) => Some(reported + f64::from(after) * self.cost.unwrap_or(0.0)),
             None if self.release.is_some() && self.blocked_until.is_none() => {
                 Some(f64::from(self.calls_in_window) * self.cost?)
             }

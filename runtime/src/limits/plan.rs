@@ -67,7 +67,11 @@ pub fn estimate_export(
     let usable = operating.pause_at * operating.budget_secs + 1e-6;
     let per_window = if page_cost_secs > 0.0 && usable.is_finite() {
         let n = (usable / page_cost_secs).floor() + 1.0;
-        if n >= calls as f64 { calls } else { (n as u64).max(1) }
+        if n >= calls as f64 {
+            calls
+        } else {
+            (n as u64).max(1)
+        }
     } else {
         calls
     };
@@ -87,7 +91,11 @@ pub fn estimate_export(
     };
     let bucket = |n: u64| {
         let over = n.saturating_sub(u64::from(rate.burst)) as f64;
-        if rate.drain_per_sec > 0.0 { over / rate.drain_per_sec } else { 0.0 }
+        if rate.drain_per_sec > 0.0 {
+            over / rate.drain_per_sec
+        } else {
+            0.0
+        }
     };
     let last_requests = requests_for(last, windows == 1);
     let by_operating = (windows - 1) as f64 * WINDOW_SECS + bucket(last_requests);
@@ -108,19 +116,31 @@ mod tests {
     #[test]
     fn the_documented_cases() {
         let est = |rows, cost, way| {
-            estimate_export(rows, cost, way, RateLimit::STANDARD, OperatingLimit::DEFAULT)
+            estimate_export(
+                rows,
+                cost,
+                way,
+                RateLimit::STANDARD,
+                OperatingLimit::DEFAULT,
+            )
         };
         // 100,000 rows, no operating cost: 41 batch requests in the burst; 2,001 single
         // requests take (2,001 - 50) / 2 = 975.5 s.
         let e = est(100_000, 0.0, ExportWay::Batched);
-        assert_eq!((e.calls, e.requests, e.windows, e.duration), (2_001, 41, 1, Duration::ZERO));
+        assert_eq!(
+            (e.calls, e.requests, e.windows, e.duration),
+            (2_001, 41, 1, Duration::ZERO)
+        );
         let e = est(100_000, 0.0, ExportWay::PagePerRequest);
         assert_eq!((e.requests, e.duration.as_secs_f64()), (2_001, 975.5));
         // At 1.2 s per page: 401 calls per window, 5 windows, 4 waits of 600 s; requests:
         // 9 in the first window (8 × 50 + 1), 1 + 8 in the next three, 1 + 8 in the last
         // (397 calls).
         let e = est(100_000, 1.2, ExportWay::Batched);
-        assert_eq!((e.windows, e.requests, e.duration.as_secs()), (5, 45, 2_400));
+        assert_eq!(
+            (e.windows, e.requests, e.duration.as_secs()),
+            (5, 45, 2_400)
+        );
         assert!((e.operating_secs - 2_401.2).abs() < 1e-6);
         // 12 s per page, 3,000 rows: 61 calls, 41 per window: 2 windows, 600 s.
         let e = est(3_000, 12.0, ExportWay::PagePerRequest);

@@ -55,16 +55,55 @@ impl Quirks {
     pub fn each() -> Vec<(&'static str, Quirks)> {
         let none = Quirks::default();
         vec![
-            ("no_operating", Quirks { no_operating: true, ..none }),
-            ("no_operating_reset_at", Quirks { no_operating_reset_at: true, ..none }),
-            ("batch_operating", Quirks { batch_operating: true, ..none }),
+            (
+                "no_operating",
+                Quirks {
+                    no_operating: true,
+                    ..none
+                },
+            ),
+            (
+                "no_operating_reset_at",
+                Quirks {
+                    no_operating_reset_at: true,
+                    ..none
+                },
+            ),
+            (
+                "batch_operating",
+                Quirks {
+                    batch_operating: true,
+                    ..none
+                },
+            ),
             (
                 "operating_on_first_command_only",
-                Quirks { operating_on_first_command_only: true, ..none },
+                Quirks {
+                    operating_on_first_command_only: true,
+                    ..none
+                },
             ),
-            ("next_at_total", Quirks { next_at_total: true, ..none }),
-            ("utc_offset_secs", Quirks { utc_offset_secs: 3 * 3600, ..none }),
-            ("processing_ratio", Quirks { processing_ratio: Some(1.0 / 3.0), ..none }),
+            (
+                "next_at_total",
+                Quirks {
+                    next_at_total: true,
+                    ..none
+                },
+            ),
+            (
+                "utc_offset_secs",
+                Quirks {
+                    utc_offset_secs: 3 * 3600,
+                    ..none
+                },
+            ),
+            (
+                "processing_ratio",
+                Quirks {
+                    processing_ratio: Some(1.0 / 3.0),
+                    ..none
+                },
+            ),
             ("recorded_portal", Quirks::recorded_portal()),
         ]
     }

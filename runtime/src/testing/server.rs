@@ -242,7 +242,11 @@ fn logged_path(path: &str) -> String {
         Some(rest) => {
             let mut parts = rest.split('/');
             let first = parts.next().unwrap_or_default();
-            let first = if first.bytes().all(|b| b.is_ascii_digit()) { first } else { "***" };
+            let first = if first.bytes().all(|b| b.is_ascii_digit()) {
+                first
+            } else {
+                "***"
+            };
             let hidden = parts.count();
             format!("/rest/{first}{}", "/***".repeat(hidden))
         }
