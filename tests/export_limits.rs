@@ -166,7 +166,7 @@ enum Way {
     Items,
 }
 
-async fn run_export(way: Way, client: &Client) -> Vec<bitrix24::serde_json::Map<String, Value>> {
+async fn run_export(way: Way, client: &Client) -> Vec<Deal> {
     match way {
         Way::Export => client.export(List::new()).try_collect().await,
         Way::Batched => client.export_batched(List::new()).try_collect().await,

@@ -259,7 +259,8 @@ impl Table {
             .map(|row| Value::Object(project(row, select.as_deref(), &d.id_field)))
             .collect();
         let end = offset.saturating_add(d.page_size);
-        let next = (count && (end < total || (next_at_total && end == total))).then_some(end as u64);
+        let next =
+            (count && (end < total || (next_at_total && end == total))).then_some(end as u64);
         let result = match &d.items_key {
             Some(key) => {
                 let mut m = Map::new();
