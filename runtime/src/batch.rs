@@ -30,6 +30,7 @@ use serde::Deserialize;
 use serde::de::Error as _;
 use serde_json::{Map, Value, json};
 
+use crate::limits::commands as operating;
 use crate::wire::{self, Decode};
 use crate::{ApiError, Client, Error, Method, Response, Time};
 
@@ -258,15 +259,34 @@ pub(crate) async fn send_request(
     halt: bool,
     cmds: impl Iterator<Item = (String, String)>,
 ) -> Result<HashMap<String, Entry>, Error> {
-    let cmd: Map<String, Value> = cmds.map(|(k, t)| (k, Value::String(t))).collect();
+    let cmds: Vec<(String, String)> = cmds.collect();
+    for (method, calls) in operating::calls_per_method(&cmds) {
+        client.wait_for_operating(method, calls).await;
+    }
+    let cmd: Map<String, Value> = cmds
+        .iter()
+        .map(|(k, t)| (k.clone(), Value::String(t.clone())))
+        .collect();
     let params = json!({ "halt": u8::from(halt), "cmd": cmd });
     let response = call_json(client, "batch", params, false).await?;
-    parse_result(response.result).map_err(|(source, body)| Error::Decode {
-        method: "batch".to_owned(),
-        status: 200,
-        source,
-        body,
-    })
+    let mut entries = parse_result(response.result).map_err(|(source, body)| {
+        client.masked(Error::Decode {
+            method: "batch".to_owned(),
+            status: 200,
+            source,
+            body,
+        })
+    })?;
+    for entry in entries.values_mut() {
+        if let Some(e) = &mut entry.error {
+            e.code = client.mask(&e.code);
+            e.description = client.mask(&e.description);
+        }
+    }
+    if let Some(tracker) = client.operating() {
+        operating::observe(tracker, &cmds, &entries);
+    }
+    Ok(entries)
 }
 
 /// One command's share of a `batch` answer.

@@ -14,7 +14,7 @@ use tracing::field::Empty;
 use crate::auth::{OAuthSession, TokenView, parse_client_endpoint, parse_webhook};
 use crate::limits::{Bucket, Clock, OperatingLimit, OperatingTracker, RateLimit, SystemClock};
 use crate::retry::{Failure, RetryPolicy};
-use crate::transport::{ReqwestTransport, Transport, TransportError};
+use crate::transport::{DEFAULT_MAX_BODY, ReqwestTransport, Transport, TransportError};
 use crate::wire::Decode;
 use crate::{ApiError, Error, Method, OAuthConfig, Response, Tokens};
 
@@ -63,6 +63,7 @@ struct Inner {
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
     allow_insecure_loopback: bool,
+    max_body: usize,
 }
 
 enum Auth {
@@ -168,13 +169,13 @@ impl Client {
         drop(request);
         let exchange = self.execute(M::NAME, params, M::READ_ONLY).await?;
         M::Output::decode(exchange.response.result).map_err(|source| {
-            decode_error(
+            self.masked(decode_error(
                 M::NAME,
                 exchange.status,
                 source,
                 &exchange.body,
                 exchange.secret.expose_secret(),
-            )
+            ))
         })
     }
 
@@ -236,6 +237,79 @@ impl Client {
             .map(|exchange| exchange.response)
     }
 
+    /// Every secret the client knows: the webhook code, or the OAuth access token,
+    /// refresh token and client secret.
+    fn secrets(&self) -> Vec<SecretString> {
+        match &self.inner.auth {
+            Auth::Webhook { code, .. } => vec![code.clone()],
+            Auth::OAuth(session) => session.secrets().into(),
+        }
+    }
+
+    /// `text` with every secret the client knows replaced by `***`.
+    pub(crate) fn mask(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in self.secrets() {
+            let secret = secret.expose_secret();
+            if !secret.is_empty() && text.contains(secret) {
+                text = text.replace(secret, "***");
+            }
+        }
+        text
+    }
+
+    /// `error` with every secret the client knows masked in its texts (an API error's
+    /// code and description, a decoding error's message and body): a server may echo the
+    /// webhook code or a token.
+    pub(crate) fn masked(&self, error: Error) -> Error {
+        match error {
+            Error::Api(mut e) => {
+                e.code = self.mask(&e.code);
+                e.description = self.mask(&e.description);
+                Error::Api(e)
+            }
+            Error::Decode {
+                method,
+                status,
+                source,
+                body,
+            } => {
+                let message = source.to_string();
+                let masked = self.mask(&message);
+                Error::Decode {
+                    method,
+                    status,
+                    source: if masked == message {
+                        source
+                    } else {
+                        serde_json::Error::custom(masked)
+                    },
+                    body: self.mask(&body),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The operating-time tracker, when the client tracks operating time.
+    pub(crate) fn operating(&self) -> Option<&OperatingTracker> {
+        self.inner.operating.as_ref()
+    }
+
+    /// Waits while a request making `calls` calls of `method` would be held back for the
+    /// method's operating-time budget (see [`OperatingLimit`]); at most one window.
+    pub(crate) async fn wait_for_operating(&self, method: &str, calls: u32) {
+        if let Some(until) = self.operating().and_then(|t| t.paused_until(method, calls)) {
+            tracing::info!(
+                method,
+                calls,
+                wait_ms = millis(until.saturating_duration_since(Instant::now())),
+                "method paused for its operating-time budget: waiting"
+            );
+            tokio::time::sleep_until(until).await;
+        }
+    }
+
     /// [`Client::call_value`], keeping the raw answer; one tracing span per call.
     async fn execute(
         &self,
@@ -290,7 +364,7 @@ impl Client {
             if let Some(until) = inner
                 .operating
                 .as_ref()
-                .and_then(|t| t.paused_until(method))
+                .and_then(|t| t.paused_until(method, 1))
             {
                 let wait = until.saturating_duration_since(Instant::now());
                 if delayed + wait <= policy.max_total_delay {
@@ -331,7 +405,11 @@ impl Client {
                         if let Some(operating) = time.operating {
                             span.record("operating", operating);
                         }
-                        if let Some(tracker) = &inner.operating {
+                        // A batch's own `time` sums up its commands, which
+                        // `batch::send_request` reports per method.
+                        if let Some(tracker) = &inner.operating
+                            && !method.eq_ignore_ascii_case("batch")
+                        {
                             tracker.observe(method, time);
                         }
                     }
@@ -352,6 +430,7 @@ impl Client {
                                 &*inner.transport,
                                 inner.allow_insecure_loopback,
                                 &*inner.clock,
+                                &inner.retry,
                             )
                             .await?;
                         // The call did not run; the resend is not a retry.
@@ -466,13 +545,20 @@ impl Client {
                 });
             }
         };
+        if reply.body.len() > inner.max_body {
+            return Err(Error::Transport {
+                method: method.to_owned(),
+                source: TransportError::body_too_large(inner.max_body),
+            });
+        }
         tracing::debug!(
             status = reply.status,
             bytes = reply.body.len(),
             elapsed_ms = millis(Instant::now().saturating_duration_since(started)),
             "response"
         );
-        let response = envelope(method, reply.status, &reply.body, secret.expose_secret())?;
+        let response = envelope(method, reply.status, &reply.body, secret.expose_secret())
+            .map_err(|e| self.masked(e))?;
         Ok(Exchange {
             response,
             status: reply.status,
@@ -510,6 +596,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     clock: Arc<dyn Clock>,
     allow_insecure_loopback: bool,
+    max_body: usize,
 }
 
 impl ClientBuilder {
@@ -524,7 +611,19 @@ impl ClientBuilder {
             retry: RetryPolicy::default(),
             clock: Arc::new(SystemClock),
             allow_insecure_loopback: false,
+            max_body: DEFAULT_MAX_BODY,
         }
+    }
+
+    /// The largest response body the client accepts, in bytes (default
+    /// [`DEFAULT_MAX_BODY`], 64 MiB; at least 1 KiB). A larger answer is an
+    /// [`Error::Transport`] of kind
+    /// [`BodyTooLarge`](crate::transport::TransportErrorKind::BodyTooLarge), not retried;
+    /// the default transport stops reading at the limit, and the client checks the body of
+    /// any other [`Transport`] too.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
     }
 
     /// Limit for one request, from sending to the end of the body (default 70 s: the
@@ -606,8 +705,9 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::Config`]: the webhook URL or OAuth endpoint is invalid (see
     /// [`Client::webhook`], [`Client::oauth`]); a rate limit with a burst of 0 or a drain
-    /// rate that is not a positive number; an operating limit with a budget that is not a
-    /// positive number or a pause fraction outside (0, 1]; a retry policy with 0 attempts;
+    /// rate that is not a finite number of at least 0.001 per second; an operating limit
+    /// with a budget that is not a positive number, a pause fraction outside (0, 1] or a
+    /// fallback block outside (0, 600 s]; a retry policy with 0 attempts;
     /// a zero timeout; or an HTTP client that cannot be initialised.
     pub fn build(self) -> Result<Client, Error> {
         let allow = self.allow_insecure_loopback;
@@ -641,6 +741,12 @@ impl ClientBuilder {
                 "retry policy: max_attempts must be at least 1".into(),
             ));
         }
+        if self.max_body < 1024 {
+            return Err(Error::Config(format!(
+                "max_body_size must be at least 1024 bytes (got {})",
+                self.max_body
+            )));
+        }
         if self.timeout.is_zero() {
             return Err(Error::Config(
                 "the request timeout must be above zero".into(),
@@ -648,9 +754,13 @@ impl ClientBuilder {
         }
         let transport = match self.transport {
             Some(transport) => transport,
-            None => Arc::new(ReqwestTransport::new(self.connect_timeout).map_err(|e| {
-                Error::Config(format!("could not initialise the HTTP client: {e}"))
-            })?),
+            None => Arc::new(
+                ReqwestTransport::new(self.connect_timeout)
+                    .map_err(|e| {
+                        Error::Config(format!("could not initialise the HTTP client: {e}"))
+                    })?
+                    .with_max_body(self.max_body),
+            ),
         };
         let clock = self.clock;
         Ok(Client {
@@ -666,6 +776,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 clock,
                 allow_insecure_loopback: allow,
+                max_body: self.max_body,
             }),
         })
     }

@@ -65,6 +65,7 @@ pub use file::File;
 /// [`futures_util::Stream`]s; read them with [`futures_util::TryStreamExt`].
 pub use futures_util;
 pub use limits::{Clock, OperatingLimit, RateLimit, SystemClock, TokioClock};
+pub use limits::{ExportEstimate, ExportWay, estimate_export};
 pub use paginate::{ListMethod, ListOrder, Page};
 pub use retry::RetryPolicy;
 pub use transport::{HttpReply, ReqwestTransport, Transport, TransportError, TransportErrorKind};

@@ -166,8 +166,9 @@ impl Client {
                 M::READ_ONLY,
             )
             .await?;
-            let raw = rows_at::<M>(response.result)?;
-            let items = decode_rows::<M>(raw)?;
+            let items = rows_at::<M>(response.result)
+                .and_then(decode_rows::<M>)
+                .map_err(|e| client.masked(e))?;
             let next_state = match response.next {
                 Some(next) if i64::try_from(next).is_ok_and(|n| n > start) => PageState::Next {
                     client,
@@ -251,7 +252,17 @@ impl Client {
     /// The first short page ends the export; the commands after it (whose reference
     /// does not resolve) are ignored, whatever they return. The batch halts on the first
     /// failing command; its error ends the stream, after the rows of the pages before it.
-    /// Each command still counts against the method's own operating-time limit.
+    ///
+    /// Each command counts against the method's own operating-time budget (480 s per
+    /// 10 minutes), which bounds an export far more than the request rate: at the 1.2 s a
+    /// recorded 50-row page costs, a window runs 401 pages (20,050 rows). The export
+    /// chains only as many pages as the budget has room for (as the client's
+    /// [`OperatingLimit`](crate::OperatingLimit) estimates it), waits for the window while
+    /// it has none, and when a command still meets `OPERATION_TIME_LIMIT` it delivers the
+    /// pages before it, waits, and resumes from the cursor: the error never reaches the
+    /// caller (unless the client was built with
+    /// [`no_operating_limit`](crate::ClientBuilder::no_operating_limit)). See
+    /// [`estimate_export`](crate::estimate_export) for the time an export needs.
     ///
     /// # Errors
     /// As [`Client::export`]; a command's error is [`Error::Api`].
@@ -263,7 +274,7 @@ impl Client {
         M::Item: Send,
     {
         self.cursor_stream(&request, |client, mut export| async move {
-            let cmds = export.chain::<M>()?;
+            let cmds = export.chain::<M>(chain_length::<M>(&client).await)?;
             let keys: Vec<String> = cmds.iter().map(|(k, _)| k.clone()).collect();
             let mut entries = batch::send_request(&client, true, cmds.into_iter()).await?;
             let mut rows = Vec::new();
@@ -275,7 +286,11 @@ impl Client {
                     break;
                 };
                 if let Some(e) = entry.error {
-                    failure = Some(Error::Api(e));
+                    // The method's budget ran out mid-batch: the tracker blocked the
+                    // method; the next step waits and resumes from the cursor.
+                    if !(e.is("OPERATION_TIME_LIMIT") && client.operating().is_some()) {
+                        failure = Some(Error::Api(e));
+                    }
                     break;
                 }
                 let Some(result) = entry.result else {
@@ -325,7 +340,9 @@ impl Client {
         };
         stream::try_unfold(state, move |state| {
             let next = match state {
-                ExportState::Next(client, export) => Ok(Some(step(client, export))),
+                ExportState::Next(client, export) => {
+                    Ok(Some((client.clone(), step(client, export))))
+                }
                 ExportState::Failed(e) => Err(e),
                 ExportState::Done => Ok(None),
             };
@@ -333,7 +350,13 @@ impl Client {
                 let Some(fetch) = next? else {
                     return Ok::<_, Error>(None);
                 };
-                let (rows, state) = fetch.await?;
+                let (client, fetch) = fetch;
+                // A row that fails to decode is quoted: mask what the client knows.
+                let (rows, state) = fetch.await.map_err(|e| client.masked(e))?;
+                let state = match state {
+                    ExportState::Failed(e) => ExportState::Failed(client.masked(e)),
+                    other => other,
+                };
                 Ok(Some((stream::iter(rows.into_iter().map(Ok)), state)))
             }
         })
@@ -441,16 +464,17 @@ impl Export {
         params
     }
 
-    /// 50 chained commands `cmd0`..`cmd49`: the first from the cursor, each next one from
-    /// the last row of the one before.
-    fn chain<M: ListMethod>(&self) -> Result<Vec<(String, String)>, Error> {
+    /// `length` (1 to 50) chained commands `cmd0`..: the first from the cursor, each next
+    /// one from the last row of the one before.
+    fn chain<M: ListMethod>(&self, length: usize) -> Result<Vec<(String, String)>, Error> {
         let mut items_path = String::new();
         for seg in M::ITEMS.split('.').filter(|s| !s.is_empty()) {
             items_path.push_str(&format!("[{seg}]"));
         }
         let last = M::PAGE_SIZE.saturating_sub(1);
-        let mut cmds = Vec::with_capacity(MAX_COMMANDS);
-        for k in 0..MAX_COMMANDS {
+        let length = length.clamp(1, MAX_COMMANDS);
+        let mut cmds = Vec::with_capacity(length);
+        for k in 0..length {
             let after = if k == 0 {
                 Value::from(self.cursor)
             } else {
@@ -501,6 +525,23 @@ impl Export {
             ));
         }
         Ok((decode_rows::<M>(fresh)?, short))
+    }
+}
+
+/// How many pages the next batch of an export chains: 50, or as many as the method's
+/// operating-time budget has room for (after waiting while it has none); one page to
+/// learn the method's total after its budget was released.
+async fn chain_length<M: ListMethod>(client: &Client) -> usize {
+    client.wait_for_operating(M::NAME, 1).await;
+    let Some(tracker) = client.operating() else {
+        return MAX_COMMANDS;
+    };
+    match tracker.room(M::NAME) {
+        Some(room) => usize::try_from(room)
+            .unwrap_or(MAX_COMMANDS)
+            .clamp(1, MAX_COMMANDS),
+        None if tracker.needs_probe(M::NAME) => 1,
+        None => MAX_COMMANDS,
     }
 }
 

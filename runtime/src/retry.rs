@@ -5,6 +5,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBuilder};
 
 use crate::Error;
+use crate::transport::TransportErrorKind;
 
 /// How a [`Client`](crate::Client) retries a call. What is retried:
 ///
@@ -107,6 +108,14 @@ impl Failure {
             Error::Api(e) if e.is("QUERY_LIMIT_EXCEEDED") => Failure::RateLimited,
             Error::Api(e) if e.is("OPERATION_TIME_LIMIT") => Failure::OperatingLimited,
             Error::Api(e) if e.is("expired_token") => Failure::ExpiredToken,
+            Error::Transport { source, .. }
+                if matches!(
+                    source.kind(),
+                    TransportErrorKind::BodyTooLarge | TransportErrorKind::Certificate
+                ) =>
+            {
+                Failure::Fatal
+            }
             Error::Transport { source, .. } if source.is_connect() => Failure::NotSent,
             Error::Transport { .. } => Failure::Ambiguous,
             Error::Decode { status, .. } if *status >= 500 => Failure::Ambiguous,

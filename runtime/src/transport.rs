@@ -13,6 +13,10 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
 use crate::BoxError;
 
+/// The largest response body [`ReqwestTransport`] reads by default, in bytes: 64 MiB, far
+/// above the largest real answer (a `batch` of 50 full list pages is a few MiB).
+pub const DEFAULT_MAX_BODY: usize = 64 * 1024 * 1024;
+
 /// `User-Agent` sent by [`ReqwestTransport`]: `bitrix24-rust/<crate version>`.
 pub const USER_AGENT: &str = concat!("bitrix24-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -99,6 +103,15 @@ pub enum TransportErrorKind {
     Timeout,
     /// Any other failure (connection reset, body read error, ...): the method may have run.
     Other,
+    /// The answer's body was larger than the transport's limit
+    /// ([`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size)); reading
+    /// stopped there. The method may have run; it is not retried (the next answer would
+    /// be as large).
+    BodyTooLarge,
+    /// The server's TLS certificate was refused (expired, wrong name, unknown issuer): the
+    /// request was not sent, and it is not retried (the next attempt would meet the same
+    /// certificate).
+    Certificate,
 }
 
 /// A request that got no complete answer. Never contains the URL.
@@ -140,8 +153,20 @@ impl TransportError {
         self.kind == TransportErrorKind::Connect
     }
 
+    /// The answer's body is over `limit` bytes.
+    pub fn body_too_large(limit: usize) -> Self {
+        TransportError::new(
+            TransportErrorKind::BodyTooLarge,
+            format!(
+                "the answer's body is larger than the limit of {limit} bytes (see ClientBuilder::max_body_size)"
+            ),
+        )
+    }
+
     fn from_reqwest(e: reqwest::Error) -> Self {
-        let kind = if e.is_connect() {
+        let kind = if is_certificate_failure(&e) {
+            TransportErrorKind::Certificate
+        } else if e.is_connect() {
             TransportErrorKind::Connect
         } else if e.is_timeout() {
             TransportErrorKind::Timeout
@@ -158,9 +183,31 @@ impl fmt::Display for TransportError {
             TransportErrorKind::Connect => "could not connect",
             TransportErrorKind::Timeout => "timed out",
             TransportErrorKind::Other => "request failed",
+            TransportErrorKind::BodyTooLarge => "answer too large",
+            TransportErrorKind::Certificate => "TLS certificate refused",
         };
-        write!(f, "{what}: {}", self.source)
+        write!(f, "{what}: {}", self.source)?;
+        // The causes (reqwest's own text is only "error sending request").
+        let mut cause = self.source.source();
+        while let Some(e) = cause {
+            write!(f, ": {e}")?;
+            cause = e.source();
+        }
+        Ok(())
     }
+}
+
+/// Whether a failure is the server's certificate being refused (rustls' `InvalidCertificate`
+/// reads "invalid peer certificate: ..."), found in the error's causes.
+fn is_certificate_failure(e: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if c.to_string().to_ascii_lowercase().contains("certificate") {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 impl std::error::Error for TransportError {
@@ -174,6 +221,7 @@ impl std::error::Error for TransportError {
 #[derive(Clone)]
 pub struct ReqwestTransport {
     http: reqwest::Client,
+    max_body: usize,
 }
 
 impl ReqwestTransport {
@@ -189,20 +237,45 @@ impl ReqwestTransport {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(TransportError::from_reqwest)?;
-        Ok(ReqwestTransport { http })
+        Ok(ReqwestTransport {
+            http,
+            max_body: DEFAULT_MAX_BODY,
+        })
     }
 
-    async fn send(request: reqwest::RequestBuilder) -> Result<HttpReply, TransportError> {
-        let response = request
+    /// The same transport reading at most `bytes` of a response body (default
+    /// [`DEFAULT_MAX_BODY`]); a larger body (by its `Content-Length`, or as it streams in)
+    /// fails with [`TransportErrorKind::BodyTooLarge`] without being read further.
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    async fn send(
+        request: reqwest::RequestBuilder,
+        max_body: usize,
+    ) -> Result<HttpReply, TransportError> {
+        let mut response = request
             .header(ACCEPT, "application/json")
             .send()
             .await
             .map_err(TransportError::from_reqwest)?;
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
+        let limit = u64::try_from(max_body).unwrap_or(u64::MAX);
+        if response.content_length().is_some_and(|len| len > limit) {
+            return Err(TransportError::body_too_large(max_body));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(TransportError::from_reqwest)?;
+            .map_err(TransportError::from_reqwest)?
+        {
+            if body.len().saturating_add(chunk.len()) > max_body {
+                return Err(TransportError::body_too_large(max_body));
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(HttpReply::new(status, body))
     }
 }
@@ -219,11 +292,11 @@ impl Transport for ReqwestTransport {
             .post(url)
             .header(CONTENT_TYPE, content_type)
             .body(body);
-        Box::pin(Self::send(request))
+        Box::pin(Self::send(request, self.max_body))
     }
 
     fn get(&self, url: &str) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
-        Box::pin(Self::send(self.http.get(url)))
+        Box::pin(Self::send(self.http.get(url), self.max_body))
     }
 }
 

@@ -396,21 +396,33 @@ fn malformed_bodies_are_located_errors() {
     let (fault, key, pair, offset, msg) = malformed(b"ok=1&a[b=1");
     assert_eq!(
         (fault, key.as_str(), pair, offset),
-        (FormFault::Brackets("unclosed `[`"), "a[b", 1, 5)
+        (FormFault::Brackets("unclosed `[`"), "a…", 1, 5)
     );
     assert_eq!(
         msg,
-        r#"malformed event body: malformed brackets (unclosed `[`) in key "a[b" (pair 1, byte 5)"#
+        r#"malformed event body: malformed brackets (unclosed `[`) in key "a…" (pair 1, byte 5)"#
     );
+    // A malformed key is quoted up to where it went wrong: a pair that lost its `=`
+    // must not show the token that follows.
+    let (fault, key, _, _, msg) =
+        malformed(b"event=ONAPPINSTALL&auth[application_token]s3cr3tt0k3n");
+    assert_eq!(
+        (fault, key.as_str()),
+        (
+            FormFault::Brackets("text after `]`"),
+            "auth[application_token]…"
+        )
+    );
+    assert!(!msg.contains("s3cr3tt0k3n"), "{msg}");
     let (fault, key, ..) = malformed(b"a]b=1");
     assert_eq!(
         (fault, key.as_str()),
-        (FormFault::Brackets("`]` without a matching `[`"), "a]b")
+        (FormFault::Brackets("`]` without a matching `[`"), "…")
     );
     let (fault, key, ..) = malformed(b"[x]=1");
     assert_eq!(
         (fault, key.as_str()),
-        (FormFault::Brackets("no name before `[`"), "[x]")
+        (FormFault::Brackets("no name before `[`"), "…")
     );
     let (fault, ..) = malformed(b"a[b]c=1");
     assert_eq!(fault, FormFault::Brackets("text after `]`"));
@@ -794,4 +806,22 @@ fn mutated_documented_bodies_never_panic() {
     }
     // Some mutations (in values of non-essential fields) still parse.
     assert!(passed > 0);
+}
+
+/// Found by `tests/fuzz.rs` (target `event_delivery_parser`): a malformed key that starts
+/// with the token was quoted with it. Every text of an event error masks the expected
+/// token.
+#[test]
+fn no_error_quotes_the_expected_token() {
+    for body in [
+        format!("{APP_TOKEN}[x=1"),
+        format!("event=ONCRMACTIVITYADD&{APP_TOKEN}]=1"),
+        format!("event={APP_TOKEN}&auth[application_token]={APP_TOKEN}&ts=x"),
+        format!("event[{APP_TOKEN}]=1"),
+    ] {
+        let e = event::parse_any(body.as_bytes(), &expected()).unwrap_err();
+        assert!(!e.to_string().contains(APP_TOKEN), "{e}");
+        let e = event::parse::<OnCrmActivityAdd>(body.as_bytes(), &expected()).unwrap_err();
+        assert!(!format!("{e} {e:?}").contains(APP_TOKEN), "{e}");
+    }
 }

@@ -267,7 +267,8 @@ async fn operation_time_limit_waits_for_the_last_known_reset() {
     let client = client(&fake);
     assert_eq!(client.call(List).await.unwrap(), json!(1));
     assert_eq!(client.call(List).await.unwrap(), json!(2));
-    assert_eq!(fake.times("crm.item.list"), [0.0, 0.0, 100.0]);
+    // The reset is in whole seconds: the client waits until 1 s after it.
+    assert_eq!(fake.times("crm.item.list"), [0.0, 0.0, 101.0]);
 }
 
 #[tokio::test(start_paused = true)]

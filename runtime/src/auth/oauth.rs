@@ -395,8 +395,9 @@ fn parse_grant(status: u16, body: &[u8], clock: &dyn Clock) -> Result<TokenGrant
     ) else {
         return Err(decode("`access_token` or `refresh_token` is missing"));
     };
-    let expires_at = int_field(&obj, "expires")
-        .or_else(|| int_field(&obj, "expires_in").map(|secs| clock.unix_now() as i64 + secs));
+    let expires_at = int_field(&obj, "expires").or_else(|| {
+        int_field(&obj, "expires_in").map(|secs| (clock.unix_now() as i64).saturating_add(secs))
+    });
     Ok(TokenGrant {
         tokens: Tokens {
             access_token: SecretString::from(access),
@@ -538,6 +539,17 @@ impl OAuthSession {
         }
     }
 
+    /// Every secret of the session (access token, refresh token, client secret), to mask
+    /// in texts.
+    pub(crate) fn secrets(&self) -> [SecretString; 3] {
+        let s = self.lock();
+        [
+            s.tokens.access_token.clone(),
+            s.tokens.refresh_token.clone(),
+            self.app.client_secret.clone(),
+        ]
+    }
+
     /// The current token pair.
     pub(crate) fn tokens(&self) -> Tokens {
         self.lock().tokens.clone()
@@ -552,6 +564,7 @@ impl OAuthSession {
         transport: &dyn Transport,
         allow_loopback: bool,
         clock: &dyn Clock,
+        policy: &crate::RetryPolicy,
     ) -> Result<(), Error> {
         let _renewing = self.renewal.lock().await;
         let refresh_token = {
@@ -574,18 +587,49 @@ impl OAuthSession {
             Some(t) => &**t,
             None => transport,
         };
-        let result = self
-            .app
-            .token_request(
-                transport,
-                &[
-                    ("grant_type", "refresh_token"),
-                    ("refresh_token", refresh_token.expose_secret()),
-                ],
-                allow_loopback,
-                clock,
-            )
-            .await;
+        // A transient failure (no answer, a 5xx page) is retried within the client's
+        // retry policy: every caller waiting on this renewal would fail with it.
+        let mut backoff = policy.backoff();
+        let mut attempts = 0u32;
+        let mut delayed = std::time::Duration::ZERO;
+        let result = loop {
+            attempts += 1;
+            let result = self
+                .app
+                .token_request(
+                    transport,
+                    &[
+                        ("grant_type", "refresh_token"),
+                        ("refresh_token", refresh_token.expose_secret()),
+                    ],
+                    allow_loopback,
+                    clock,
+                )
+                .await;
+            let transient = match &result {
+                Err(TokenRequestError::OAuth(OAuthError::Transport(e))) => !matches!(
+                    e.kind(),
+                    crate::TransportErrorKind::BodyTooLarge
+                        | crate::TransportErrorKind::Certificate
+                ),
+                Err(TokenRequestError::OAuth(OAuthError::Decode { status, .. })) => *status >= 500,
+                _ => false,
+            };
+            if !transient || attempts >= policy.max_attempts {
+                break result;
+            }
+            let Some(wait) = backoff.next() else {
+                break result;
+            };
+            if delayed + wait > policy.max_total_delay {
+                break result;
+            }
+            if let Err(TokenRequestError::OAuth(e)) = &result {
+                tracing::info!(attempt = attempts, error = %e, "renewing the OAuth tokens: retrying");
+            }
+            tokio::time::sleep(wait).await;
+            delayed += wait;
+        };
         let grant = match result {
             Ok(grant) => grant,
             Err(e) => {
@@ -679,6 +723,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(g.tokens.expires_at, Some(77));
+        // A server-sent lifetime that overflows saturates (no panic, no wrap-around).
+        let g = parse_grant(
+            200,
+            format!(
+                r#"{{"access_token":"a","refresh_token":"r","expires_in":{}}}"#,
+                i64::MAX
+            )
+            .as_bytes(),
+            &clock,
+        )
+        .unwrap();
+        assert_eq!(g.tokens.expires_at, Some(i64::MAX));
         let e = parse_grant(
             400,
             br#"{"error":"invalid_grant","error_description":"x"}"#,

@@ -79,7 +79,8 @@ pub(crate) fn parse_webhook(
 /// Checks a base URL without path (the OAuth server, a portal address): returns its origin,
 /// `scheme://host[:port]`.
 pub(crate) fn check_base_url(what: &str, url: &str, allow_loopback: bool) -> Result<String, Error> {
-    let fail = |problem: &str| Error::Config(format!("invalid {what} {url:?}: {problem}"));
+    let fail =
+        |problem: &str| Error::Config(format!("invalid {what} {:?}: {problem}", redacted(url)));
     let parsed = reqwest::Url::parse(url.trim())
         .map_err(|e| fail(&format!("the URL does not parse ({e})")))?;
     if parsed.host_str().is_none_or(str::is_empty) {
@@ -103,7 +104,8 @@ pub(crate) fn check_base_url(what: &str, url: &str, allow_loopback: bool) -> Res
 pub(crate) fn parse_client_endpoint(url: &str, allow_loopback: bool) -> Result<String, Error> {
     let fail = |problem: &str| {
         Error::Config(format!(
-            "invalid OAuth client endpoint {url:?} (expected https://<portal>/rest/): {problem}"
+            "invalid OAuth client endpoint {:?} (expected https://<portal>/rest/): {problem}",
+            redacted(url)
         ))
     };
     let parsed = reqwest::Url::parse(url.trim())
@@ -122,6 +124,28 @@ pub(crate) fn parse_client_endpoint(url: &str, allow_loopback: bool) -> Result<S
         return Err(fail("the path must be /rest/"));
     }
     Ok(parsed.origin().ascii_serialization())
+}
+
+/// `url` as an error may quote it: user credentials, query and fragment (which may hold a
+/// password, a secret or a token) replaced by `***`.
+pub(crate) fn redacted(url: &str) -> String {
+    let url = url.trim();
+    let (rest, tail) = match url.find(['?', '#']) {
+        Some(i) => (&url[..i], "?***"),
+        None => (url, ""),
+    };
+    let (scheme, after) = match rest.find("://") {
+        Some(i) => (&rest[..i + 3], &rest[i + 3..]),
+        None => ("", rest),
+    };
+    // The authority ends at the first `/`; its credentials at its last `@`.
+    let authority_end = after.find('/').unwrap_or(after.len());
+    let (authority, path) = after.split_at(authority_end);
+    let host = match authority.rfind('@') {
+        Some(at) => format!("***@{}", &authority[at + 1..]),
+        None => authority.to_owned(),
+    };
+    format!("{scheme}{host}{path}{tail}")
 }
 
 pub(crate) fn is_loopback(host: &str) -> bool {
@@ -167,5 +191,30 @@ mod tests {
             );
         }
         assert!(parse_client_endpoint("https://p.bitrix24.com/rest/x", false).is_err());
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::redacted;
+
+    #[test]
+    fn credentials_query_and_fragment_are_hidden() {
+        for (url, shown) in [
+            (
+                "https://id:secret@oauth.example.com/",
+                "https://***@oauth.example.com/",
+            ),
+            ("https://a@b:c@host/rest/?x=1", "https://***@host/rest/?***"),
+            ("https://host/oauth#token", "https://host/oauth?***"),
+            ("ftp://user:pw@host", "ftp://***@host"),
+            ("user:pw@host/path", "***@host/path"),
+            (
+                "https://example.bitrix24.com",
+                "https://example.bitrix24.com",
+            ),
+        ] {
+            assert_eq!(redacted(url), shown, "{url}");
+        }
     }
 }

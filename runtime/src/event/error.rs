@@ -96,6 +96,62 @@ pub enum EventError {
     },
 }
 
+impl EventError {
+    /// The error with `secret` (the expected application token) replaced by `***` in every
+    /// text it quotes from the delivery.
+    pub(crate) fn masked(self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        let mask = |text: String| {
+            if text.contains(secret) {
+                text.replace(secret, "***")
+            } else {
+                text
+            }
+        };
+        match self {
+            EventError::Malformed {
+                fault,
+                key,
+                pair,
+                offset,
+            } => EventError::Malformed {
+                fault,
+                key: mask(key),
+                pair,
+                offset,
+            },
+            EventError::InvalidField { field, reason } => EventError::InvalidField {
+                field,
+                reason: mask(reason),
+            },
+            EventError::UnexpectedEvent { expected, found } => EventError::UnexpectedEvent {
+                expected,
+                found: mask(found),
+            },
+            EventError::Data {
+                event,
+                path,
+                source,
+            } => {
+                let message = source.to_string();
+                let masked = mask(message.clone());
+                EventError::Data {
+                    event: mask(event),
+                    path: mask(path),
+                    source: if masked == message {
+                        source
+                    } else {
+                        serde::de::Error::custom(masked)
+                    },
+                }
+            }
+            other => other,
+        }
+    }
+}
+
 /// What is wrong with a form body; part of [`EventError::Malformed`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -69,7 +69,20 @@ pub fn parse_form(body: &[u8]) -> Result<Value, EventError> {
             }
         };
         let value = decode(raw_value).map_err(|_| fail(FormFault::InvalidUtf8Value, &key))?;
-        let path = split_key(&key).map_err(|fault| fail(fault, &key))?;
+        // A malformed key is quoted only up to where it went wrong: a pair that lost its
+        // `=` (`auth[application_token]TOKEN`) would otherwise quote the token.
+        let path = split_key(&key).map_err(|(fault, valid)| {
+            let mut shown = key.get(..valid).unwrap_or_default().to_owned();
+            if valid < key.len() {
+                shown.push('…');
+            }
+            EventError::Malformed {
+                fault,
+                key: quote(&shown),
+                pair,
+                offset: start,
+            }
+        })?;
         put(&mut root, &path, value).map_err(|fault| fail(fault, &key))?;
     }
     Ok(root)
@@ -92,40 +105,41 @@ fn decode(raw: &[u8]) -> Result<String, Vec<u8>> {
 }
 
 /// Splits `name[a][][b]` into `[Some("name"), Some("a"), None, Some("b")]` (`None` is an
-/// append, `[]`).
-fn split_key(key: &str) -> Result<Vec<Option<&str>>, FormFault> {
+/// append, `[]`); on a fault, also how many bytes of the key were well-formed.
+fn split_key(key: &str) -> Result<Vec<Option<&str>>, (FormFault, usize)> {
     if key.is_empty() {
-        return Err(FormFault::EmptyKey);
+        return Err((FormFault::EmptyKey, 0));
     }
     let (name, mut rest) = match key.find('[') {
         Some(i) => key.split_at(i),
         None => (key, ""),
     };
     if name.contains(']') {
-        return Err(FormFault::Brackets("`]` without a matching `[`"));
+        return Err((FormFault::Brackets("`]` without a matching `[`"), 0));
     }
     if name.is_empty() {
-        return Err(FormFault::Brackets("no name before `[`"));
+        return Err((FormFault::Brackets("no name before `[`"), 0));
     }
     let mut path = vec![Some(name)];
     while !rest.is_empty() {
+        let valid = key.len() - rest.len();
         let Some(inner_and_more) = rest.strip_prefix('[') else {
             return Err(if rest.starts_with(']') {
-                FormFault::Brackets("`]` without a matching `[`")
+                (FormFault::Brackets("`]` without a matching `[`"), valid)
             } else {
-                FormFault::Brackets("text after `]`")
+                (FormFault::Brackets("text after `]`"), valid)
             });
         };
         let Some((inner, more)) = inner_and_more.split_once(']') else {
-            return Err(FormFault::Brackets("unclosed `[`"));
+            return Err((FormFault::Brackets("unclosed `[`"), valid));
         };
         if inner.contains('[') {
-            return Err(FormFault::Brackets("`[` inside brackets"));
+            return Err((FormFault::Brackets("`[` inside brackets"), valid));
         }
         if path.len() > MAX_DEPTH {
             // Count the remaining levels roughly for the message; the key is refused anyway.
             let depth = path.len() + more.matches('[').count();
-            return Err(FormFault::TooDeep { depth });
+            return Err((FormFault::TooDeep { depth }, valid));
         }
         path.push(if inner.is_empty() { None } else { Some(inner) });
         rest = more;
@@ -179,21 +193,37 @@ mod tests {
             split_key("a[b][][c]"),
             Ok(vec![Some("a"), Some("b"), None, Some("c")])
         );
-        assert_eq!(split_key(""), Err(FormFault::EmptyKey));
-        assert!(matches!(split_key("a[b"), Err(FormFault::Brackets(_))));
-        assert!(matches!(split_key("a]b"), Err(FormFault::Brackets(_))));
-        assert!(matches!(split_key("[x]"), Err(FormFault::Brackets(_))));
-        assert!(matches!(split_key("a[b]c"), Err(FormFault::Brackets(_))));
-        assert!(matches!(split_key("a[b]]"), Err(FormFault::Brackets(_))));
-        assert!(matches!(split_key("a[[b]]"), Err(FormFault::Brackets(_))));
+        assert_eq!(split_key(""), Err((FormFault::EmptyKey, 0)));
+        assert_eq!(
+            split_key("auth[application_token]SECRET"),
+            Err((FormFault::Brackets("text after `]`"), 23))
+        );
+        assert!(matches!(split_key("a[b"), Err((FormFault::Brackets(_), _))));
+        assert!(matches!(split_key("a]b"), Err((FormFault::Brackets(_), _))));
+        assert!(matches!(split_key("[x]"), Err((FormFault::Brackets(_), _))));
+        assert!(matches!(
+            split_key("a[b]c"),
+            Err((FormFault::Brackets(_), _))
+        ));
+        assert!(matches!(
+            split_key("a[b]]"),
+            Err((FormFault::Brackets(_), _))
+        ));
+        assert!(matches!(
+            split_key("a[[b]]"),
+            Err((FormFault::Brackets(_), _))
+        ));
         let deep = format!("a{}", "[x]".repeat(MAX_DEPTH));
         assert_eq!(split_key(&deep).map(|p| p.len()), Ok(MAX_DEPTH + 1));
         let deeper = format!("a{}", "[x]".repeat(MAX_DEPTH + 1));
         assert_eq!(
             split_key(&deeper),
-            Err(FormFault::TooDeep {
-                depth: MAX_DEPTH + 1
-            })
+            Err((
+                FormFault::TooDeep {
+                    depth: MAX_DEPTH + 1
+                },
+                1 + 3 * MAX_DEPTH
+            ))
         );
     }
 

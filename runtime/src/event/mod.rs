@@ -309,7 +309,10 @@ pub fn parse<E: Event>(
     body: &[u8],
     expected_application_token: &SecretString,
 ) -> Result<Delivery<E::Data>, EventError> {
-    parse_checked(body, expected_application_token, Some(E::NAME))?.decode_data()
+    let secret = expected_application_token.expose_secret();
+    parse_checked(body, expected_application_token, Some(E::NAME))
+        .and_then(|d| d.decode_data())
+        .map_err(|e| e.masked(secret))
 }
 
 /// Parses a delivery of any event, leaving `data` as the parsed [`Value`] (a tree of
@@ -322,6 +325,7 @@ pub fn parse_any(
     expected_application_token: &SecretString,
 ) -> Result<Delivery<Value>, EventError> {
     parse_checked(body, expected_application_token, None)
+        .map_err(|e| e.masked(expected_application_token.expose_secret()))
 }
 
 fn parse_checked(

@@ -5,6 +5,10 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+/// The slowest drain [`ClientBuilder::build`](crate::ClientBuilder::build) accepts: one
+/// request per 1,000 s (slower rates would make waits overflow).
+const MIN_DRAIN_PER_SEC: f64 = 0.001;
+
 /// The portal's request-rate limit (a leaky bucket): every HTTP request adds one to a
 /// counter that drains by `drain_per_sec` each second; a request that would push it over
 /// `burst` is refused with 503 `QUERY_LIMIT_EXCEEDED`.
@@ -19,7 +23,7 @@ pub struct RateLimit {
     /// How many requests may be sent at once before waiting (the counter's threshold), in
     /// requests; at least 1.
     pub burst: u32,
-    /// How fast the counter drains, in requests per second; finite and above 0.
+    /// How fast the counter drains, in requests per second; finite and at least 0.001.
     pub drain_per_sec: f64,
 }
 
@@ -31,7 +35,7 @@ impl RateLimit {
 
     /// A limit of `burst` requests draining at `drain_per_sec` requests per second;
     /// checked by [`ClientBuilder::build`](crate::ClientBuilder::build) (burst at least 1,
-    /// drain finite and above 0).
+    /// drain finite and at least 0.001 requests per second).
     pub const fn new(burst: u32, drain_per_sec: f64) -> Self {
         RateLimit {
             burst,
@@ -43,8 +47,11 @@ impl RateLimit {
         if self.burst == 0 {
             return Err("rate limit: burst must be at least 1 request".into());
         }
-        if !(self.drain_per_sec.is_finite() && self.drain_per_sec > 0.0) {
-            return Err("rate limit: drain_per_sec must be a finite number above 0".into());
+        if !(self.drain_per_sec.is_finite() && self.drain_per_sec >= MIN_DRAIN_PER_SEC) {
+            return Err(format!(
+                "rate limit: drain_per_sec must be a finite number of at least {MIN_DRAIN_PER_SEC} requests per second (got {})",
+                self.drain_per_sec
+            ));
         }
         Ok(())
     }
@@ -97,7 +104,8 @@ impl Bucket {
         let burst = f64::from(self.limit.burst);
         let over = state.level + 1.0 - burst;
         if over > 0.0 {
-            let wait = Duration::from_secs_f64(over / self.limit.drain_per_sec);
+            let wait = Duration::try_from_secs_f64(over / self.limit.drain_per_sec)
+                .unwrap_or(Duration::from_secs(1_000));
             tokio::time::sleep(wait).await;
             self.drain(&mut state, Instant::now());
         }

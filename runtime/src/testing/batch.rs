@@ -46,8 +46,11 @@ pub(crate) fn run(shared: &Shared, who: &str, params: &Value, start: f64) -> Val
             .collect(),
         _ => Vec::new(),
     };
+    let quirks = shared.lock().quirks;
     let mut out = Results::default();
     let mut spent = 0.0;
+    let mut largest: Option<(f64, i64)> = None;
+    let mut reported: Vec<String> = Vec::new();
     for (i, (key, command)) in commands.into_iter().enumerate() {
         let outcome = if i >= MAX_COMMANDS {
             Err(MethodError::new(
@@ -59,8 +62,21 @@ pub(crate) fn run(shared: &Shared, who: &str, params: &Value, start: f64) -> Val
             run_command(shared, who, &command, &out)
         };
         match outcome {
-            Ok(success) => {
+            Ok(mut success) => {
                 spent += success.cost;
+                largest = Some(largest.map_or(success.operating, |(op, at)| {
+                    (op.max(success.operating.0), at.max(success.operating.1))
+                }));
+                let method = command_method(&command);
+                if quirks.operating_on_first_command_only {
+                    if reported.contains(&method) {
+                        if let Some(op) = success.time.get_mut("operating") {
+                            *op = json!(0);
+                        }
+                    } else {
+                        reported.push(method);
+                    }
+                }
                 out.result.insert(key.clone(), success.result);
                 if let Some(total) = success.total {
                     out.total.insert(key.clone(), json!(total));
@@ -89,8 +105,14 @@ pub(crate) fn run(shared: &Shared, who: &str, params: &Value, start: f64) -> Val
             "result_next": php_array(out.next),
             "result_time": php_array(out.time),
         },
-        "time": time_object(start, spent, None),
+        "time": time_object(start, spent, largest.filter(|_| quirks.batch_operating), &quirks),
     })
+}
+
+/// The normalized method name of a command.
+fn command_method(command: &Value) -> String {
+    let text = command.as_str().unwrap_or("");
+    super::server::normalize_method(text.split_once('?').map_or(text, |(m, _)| m))
 }
 
 fn run_command(

@@ -30,6 +30,11 @@
 //!   [`FakePortalBuilder::operating_limit`]).
 //! - **Faults** ([`Fault`], [`FakePortal::inject`]): 503 storms, HTML pages, truncated
 //!   JSON, expired tokens, dropped connections, slow answers.
+//! - **Recorded shapes** ([`Quirks`], [`FakePortalBuilder::quirks`]): where real portals
+//!   were recorded to differ from the docs (no `operating_reset_at`, operating time on a
+//!   batch's first command only, `next` on the last page, the portal's UTC offset, ...),
+//!   one switch each or all at once ([`Quirks::recorded_portal`]); the recorded operating
+//!   cost of a list page ([`FakePortalBuilder::recorded_operating_costs`]).
 //! - **Observability**: [`FakePortal::requests`] (secrets masked), [`FakePortal::call_count`],
 //!   [`FakePortal::request_count`], [`FakePortal::refresh_count`].
 //!
@@ -65,6 +70,7 @@ mod batch;
 mod limits;
 mod log_capture;
 mod query;
+mod quirks;
 mod server;
 mod state;
 mod table;
@@ -83,6 +89,7 @@ use tokio::task::JoinHandle;
 pub use limits::RateLimit;
 pub use log_capture::LogCapture;
 pub use query::{parse_php_query, to_php_query};
+pub use quirks::{Quirks, RECORDED_PAGE_COST};
 pub use table::Table;
 
 use state::{Config, Queued, Shared, State};
@@ -292,6 +299,7 @@ pub struct FakePortalBuilder {
     rate_limit: RateLimit,
     operating_limit: f64,
     default_cost: f64,
+    quirks: Quirks,
     access_lifetime: Duration,
     base_unix: Option<f64>,
 }
@@ -304,6 +312,7 @@ impl fmt::Debug for FakePortalBuilder {
             .field("rate_limit", &self.rate_limit)
             .field("operating_limit", &self.operating_limit)
             .field("default_cost", &self.default_cost)
+            .field("quirks", &self.quirks)
             .field("access_lifetime", &self.access_lifetime)
             .field("base_unix", &self.base_unix)
             .finish_non_exhaustive()
@@ -322,6 +331,7 @@ impl Default for FakePortalBuilder {
             rate_limit: RateLimit::STANDARD,
             operating_limit: 480.0,
             default_cost: 0.01,
+            quirks: Quirks::default(),
             access_lifetime: Duration::from_secs(3600),
             base_unix: None,
         }
@@ -376,6 +386,22 @@ impl FakePortalBuilder {
         self
     }
 
+    /// Every method costs [`RECORDED_PAGE_COST`] (1.2 s) of operating time per call, the
+    /// largest cost of a 50-row page recorded on real portals; change single methods with
+    /// [`FakePortal::set_operating_cost`]. At this cost a method runs 401 calls per
+    /// 10-minute window of 480 s (a call runs while the total is at most the budget).
+    pub fn recorded_operating_costs(mut self) -> Self {
+        self.default_cost = RECORDED_PAGE_COST;
+        self
+    }
+
+    /// Answers in the shapes recorded from real portals where they differ from the docs
+    /// (see [`Quirks`]; default: the documented shapes).
+    pub fn quirks(mut self, quirks: Quirks) -> Self {
+        self.quirks = quirks;
+        self
+    }
+
     /// Lifetime of issued access tokens (one hour, as documented).
     pub fn access_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.access_lifetime = lifetime;
@@ -420,6 +446,7 @@ impl FakePortalBuilder {
             operating_limit: self.operating_limit,
             default_cost: self.default_cost,
             costs: HashMap::new(),
+            quirks: self.quirks,
             handlers: HashMap::new(),
             tables: HashMap::new(),
             examples: HashMap::new(),
@@ -429,6 +456,7 @@ impl FakePortalBuilder {
             calls: BTreeMap::new(),
             requests: 0,
             refreshes: 0,
+            refusals: 0,
             access_tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
             codes: HashMap::new(),
@@ -728,6 +756,13 @@ impl FakePortal {
         self.shared.lock().calls.clone()
     }
 
+    /// Calls refused with 429 `OPERATION_TIME_LIMIT` because their method's operating
+    /// time was over the budget (HTTP requests and `batch` commands; not injected
+    /// [`Fault::OperationTimeLimit`]s).
+    pub fn operating_limit_refusals(&self) -> usize {
+        self.shared.lock().refusals
+    }
+
     /// Successful `grant_type=refresh_token` exchanges so far.
     pub fn refresh_count(&self) -> usize {
         self.shared.lock().refreshes
@@ -740,5 +775,6 @@ impl FakePortal {
         s.calls.clear();
         s.requests = 0;
         s.refreshes = 0;
+        s.refusals = 0;
     }
 }

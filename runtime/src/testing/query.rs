@@ -13,8 +13,12 @@ use serde_json::{Map, Value};
 /// - a bracketed level whose keys end up exactly `0, 1, ..., n-1` in that order becomes a
 ///   JSON array (PHP would send that array as a JSON list);
 /// - every value is a string (the portal sees strings, whatever the client meant);
-/// - a key without a name (`=x`, `[a]=x`) is skipped; a `[` without its `]` is part of the
-///   name; a later value for the same key replaces the earlier one.
+/// - a key without a name (`=x`, `[a]=x`) is skipped; a later value for the same key
+///   replaces the earlier one;
+/// - the top-level name loses leading spaces, is cut at a NUL character, and has ` ` and
+///   `.` (and a first `[` that is never closed) replaced by `_`; a bracketed name is cut
+///   at its first `]` (`a[b[c]]` is `a` → `b[c`), and text after the last `]` is ignored;
+/// - a key nested deeper than 64 bracket levels (`max_input_nesting_level`) is dropped.
 ///
 /// ```
 /// # use bitrix24_runtime::testing::parse_php_query;
@@ -52,18 +56,22 @@ fn decode(s: &str) -> String {
     percent_decode_str(&plus).decode_utf8_lossy().into_owned()
 }
 
-/// `a[b][]` → `[Some("a"), Some("b"), None]` (`None` = append). `None` when the name is
-/// empty.
+/// `a[b][]` → `[Some("a"), Some("b"), None]` (`None` = append), following
+/// `php_register_variable_ex`. `None` when the name is empty or nested too deep.
 fn key_path(key: &str) -> Option<Vec<Option<String>>> {
+    let key = key.split('\0').next().unwrap_or("");
+    let key = key.trim_start_matches(' ');
     let (name, mut rest) = match key.find('[') {
-        // PHP: a `[` that is never closed makes the whole key a plain name.
-        Some(i) if key[i..].contains(']') => (&key[..i], &key[i..]),
-        _ => (key, ""),
+        Some(i) if key[i..].contains(']') => (key[..i].to_owned(), &key[i..]),
+        // A first `[` that is never closed becomes `_`, and the rest is the name.
+        Some(i) => (format!("{}_{}", &key[..i], &key[i + 1..]), ""),
+        None => (key.to_owned(), ""),
     };
     if name.is_empty() {
         return None;
     }
-    let mut path = vec![Some(name.to_owned())];
+    let name = name.replace([' ', '.'], "_");
+    let mut path = vec![Some(name)];
     while let Some(stripped) = rest.strip_prefix('[') {
         let Some(end) = stripped.find(']') else {
             break;
@@ -72,8 +80,14 @@ fn key_path(key: &str) -> Option<Vec<Option<String>>> {
         path.push((!segment.is_empty()).then(|| segment.to_owned()));
         rest = &stripped[end + 1..];
     }
+    if path.len() > MAX_NESTING + 1 {
+        return None;
+    }
     Some(path)
 }
+
+/// PHP's `max_input_nesting_level`.
+const MAX_NESTING: usize = 64;
 
 /// An ordered PHP array under construction.
 enum Node {
@@ -221,7 +235,7 @@ mod tests {
     fn decoding_and_odd_keys() {
         assert_eq!(
             parse_php_query("q=a+b%20c&%5Bx%5D=1&=2&&k&name[=3&t[a]=1&t=2"),
-            json!({"q": "a b c", "k": "", "name[": "3", "t": "2"})
+            json!({"q": "a b c", "k": "", "name_": "3", "t": "2"})
         );
         assert_eq!(parse_php_query(""), json!({}));
         assert_eq!(parse_php_query("0=a&1=b"), json!({"0": "a", "1": "b"}));

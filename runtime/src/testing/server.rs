@@ -170,23 +170,87 @@ fn parameters(query: Option<&str>, content_type: &str, body: &[u8]) -> Result<Va
     Ok(params)
 }
 
-/// `params` with every secret value replaced by `"***"` (at any depth).
-fn masked(params: &Value) -> Value {
+/// `params` with every secret value replaced by `"***"` (at any depth): values of the
+/// secret parameters, secret parameters inside a query string (a `batch` command
+/// `crm.deal.list?auth=...`), and any of the portal's `known` secrets (webhook code,
+/// client secret, issued tokens and codes) wherever they appear in a text.
+fn masked(params: &Value, known: &[String]) -> Value {
     match params {
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, v)| {
-                    let v = if SECRET_PARAMS.iter().any(|s| k.eq_ignore_ascii_case(s)) {
+                    let v = if is_secret_param(k) {
                         json!("***")
                     } else {
-                        masked(v)
+                        masked(v, known)
                     };
-                    (k.clone(), v)
+                    (mask_text(k, known), v)
                 })
                 .collect(),
         ),
-        Value::Array(a) => Value::Array(a.iter().map(masked).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(|v| masked(v, known)).collect()),
+        Value::String(text) => Value::String(mask_text(&mask_query(text), known)),
         other => other.clone(),
+    }
+}
+
+/// A parameter name (`auth`, `auth[access_token]`, ...) whose value is a secret.
+fn is_secret_param(name: &str) -> bool {
+    let base = name.split('[').next().unwrap_or(name);
+    SECRET_PARAMS.iter().any(|s| base.eq_ignore_ascii_case(s))
+        || SECRET_PARAMS
+            .iter()
+            .any(|s| name.to_ascii_lowercase().contains(&format!("[{s}]")))
+}
+
+/// `method?query` with the values of secret parameters in the query replaced by `***`.
+fn mask_query(text: &str) -> String {
+    let Some((head, query)) = text.split_once('?') else {
+        return text.to_owned();
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _))
+                if is_secret_param(
+                    &percent_encoding::percent_decode_str(k).decode_utf8_lossy(),
+                ) =>
+            {
+                format!("{k}=***")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{head}?{}", pairs.join("&"))
+}
+
+/// `text` with each of the `known` secrets replaced by `***`.
+fn mask_text(text: &str, known: &[String]) -> String {
+    let mut text = text.to_owned();
+    for secret in known.iter().filter(|s| !s.is_empty()) {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), "***");
+        }
+    }
+    text
+}
+
+/// What the log shows of a path that names no known route: its first segment after
+/// `/rest/` (a user ID), the rest hidden (it may hold a webhook code).
+fn logged_path(path: &str) -> String {
+    match path.strip_prefix("/rest/") {
+        Some(rest) => {
+            let mut parts = rest.split('/');
+            let first = parts.next().unwrap_or_default();
+            let first = if first.bytes().all(|b| b.is_ascii_digit()) {
+                first
+            } else {
+                "***"
+            };
+            let hidden = parts.count();
+            format!("/rest/{first}{}", "/***".repeat(hidden))
+        }
+        None => "/***".to_owned(),
     }
 }
 
@@ -225,7 +289,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
             FakePortal::TOKEN_ENDPOINT.to_owned(),
             AuthKind::TokenEndpoint,
         ),
-        Route::Unknown => (path.clone(), AuthKind::None),
+        Route::Unknown => (logged_path(&path), AuthKind::None),
     };
     let parsed = parameters(query.as_deref(), &content_type, &body);
     let auth = match (&auth, &parsed) {
@@ -234,7 +298,10 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
     };
     let mut record = RequestRecord {
         method: method.clone(),
-        params: parsed.as_ref().map(masked).unwrap_or(Value::Null),
+        params: parsed
+            .as_ref()
+            .map(|p| masked(p, &shared.lock().known_secrets()))
+            .unwrap_or(Value::Null),
         auth,
         status: None,
         fault: None,

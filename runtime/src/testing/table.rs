@@ -190,9 +190,20 @@ impl Table {
     }
 
     /// Answers one list call: `(result, total, next)`.
+    #[cfg(test)]
     pub(crate) fn list(
         &self,
         params: &Value,
+    ) -> Result<(Value, Option<u64>, Option<u64>), MethodError> {
+        self.list_with(params, false)
+    }
+
+    /// [`Table::list`]; `next_at_total`: a full page that reaches the total still
+    /// carries `next` (as a recorded real page did: `total: 50, next: 50`).
+    pub(crate) fn list_with(
+        &self,
+        params: &Value,
+        next_at_total: bool,
     ) -> Result<(Value, Option<u64>, Option<u64>), MethodError> {
         let d = self.lock();
         let filter = object_param(params, "filter", "Parameter 'filter' must be array.")?;
@@ -247,8 +258,9 @@ impl Table {
             .take(d.page_size)
             .map(|row| Value::Object(project(row, select.as_deref(), &d.id_field)))
             .collect();
-        let next = (count && offset.saturating_add(d.page_size) < total)
-            .then(|| (offset + d.page_size) as u64);
+        let end = offset.saturating_add(d.page_size);
+        let next =
+            (count && (end < total || (next_at_total && end == total))).then_some(end as u64);
         let result = match &d.items_key {
             Some(key) => {
                 let mut m = Map::new();

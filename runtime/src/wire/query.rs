@@ -11,10 +11,12 @@
 //! | object `{"filter": {">ID": 5}}` | `filter[>ID]=5` | one bracket pair per level |
 //! | array `{"select": ["ID", "TITLE"]}` | `select[0]=ID&select[1]=TITLE` | explicit indices, never `[]` |
 //! | string | percent-encoded UTF-8 | `"a&b c"` → `a%26b%20c` |
-//! | number | its JSON text | `5`, `-1`, `1.5` |
+//! | number | its JSON text, percent-encoded | `5`, `-1`, `1.5`; `1e+300` → `1e%2B300` (PHP reads a bare `+` as a space) |
 //! | `true` / `false` | `1` / `0` | as PHP's `http_build_query`; a parameter documented as `"Y"`/`"N"` is already a string |
 //! | `[]`, `{}` | nothing | as `http_build_query`: an empty value would arrive as the string `""`, which methods reject where they expect an array (`Parameter 'filter' must be array`); omitting it is the same as not passing it |
 //! | `null` | refused | `parse_str` has no null; `key=` would arrive as `""`, a different value. The error names the key |
+//! | a NUL character (U+0000) in a name or value | refused | PHP cuts a name at NUL, so the value would land under another key |
+//! | more than 64 levels of nesting | refused | PHP drops a variable nested deeper than `max_input_nesting_level` (64) |
 //!
 //! Names: the brackets are literal; inside a name, `&`, `=`, `+`, `%`, `#`, spaces and other
 //! characters that query syntax gives a meaning to are percent-encoded, while filter
@@ -58,6 +60,9 @@ const VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'[')
     .remove(b']');
 
+/// PHP's `max_input_nesting_level`: bracket levels below the top-level name.
+const MAX_NESTING: usize = 64;
+
 /// A value that has no PHP query-string form; see [`encode`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryError {
@@ -99,7 +104,8 @@ impl std::error::Error for QueryError {}
 ///
 /// # Errors
 /// [`QueryError`] naming the key when a value is `null`, a name is empty or holds `[` or
-/// `]`, a top-level name holds `.` or a space, or `params` is neither an object nor `null`.
+/// `]`, a top-level name holds `.` or a space, a name or value holds a NUL character, the
+/// nesting is deeper than 64 levels, or `params` is neither an object nor `null`.
 pub fn encode(params: &Value) -> Result<String, QueryError> {
     let mut out = String::new();
     match params {
@@ -162,6 +168,9 @@ fn check_name(name: &str, parent: &[Cow<'_, str>]) -> Result<(), QueryError> {
     if parent.is_empty() && name.contains(['.', ' ']) {
         return fail("PHP renames a top-level name holding `.` or a space");
     }
+    if name.contains('\0') {
+        return fail("a name holding a NUL character cannot be written (PHP cuts the name there)");
+    }
     Ok(())
 }
 
@@ -170,6 +179,12 @@ fn encode_value<'a>(
     path: &mut Vec<Cow<'a, str>>,
     out: &mut String,
 ) -> Result<(), QueryError> {
+    if path.len() > MAX_NESTING + 1 {
+        return Err(QueryError {
+            key: key_text(&path[..MAX_NESTING + 2]),
+            problem: "nested deeper than 64 levels (PHP drops such a variable)",
+        });
+    }
     let scalar = match v {
         Value::Null => {
             return Err(QueryError {
@@ -187,7 +202,13 @@ fn encode_value<'a>(
             return Ok(());
         }
         Value::Bool(b) => if *b { "1" } else { "0" }.to_owned(),
-        Value::Number(n) => n.to_string(),
+        Value::Number(n) => utf8_percent_encode(&n.to_string(), VALUE).to_string(),
+        Value::String(s) if s.contains('\0') => {
+            return Err(QueryError {
+                key: key_text(path),
+                problem: "a value holding a NUL character cannot be written (PHP would not read it back whole)",
+            });
+        }
         Value::String(s) => utf8_percent_encode(s, VALUE).to_string(),
     };
     if !out.is_empty() {
