@@ -56,7 +56,7 @@ pub use auth::{
     DEFAULT_OAUTH_SERVER, MemoryTokenStore, OAuthApp, OAuthConfig, OAuthError, TokenGrant,
     TokenStore, Tokens, authorization_url,
 };
-pub use batch::{Batch, BatchResults, CommandError, Handle};
+pub use batch::{Batch, BatchResults, CommandError, Handle, Reference};
 pub use client::{Client, ClientBuilder};
 pub use envelope::{Response, Time};
 pub use error::{ApiError, Error};
@@ -67,6 +67,9 @@ pub use futures_util;
 pub use limits::{Clock, OperatingLimit, RateLimit, SystemClock, TokioClock};
 pub use paginate::{ListMethod, ListOrder, Page};
 pub use retry::RetryPolicy;
+/// A secret string (`secrecy`): OAuth client secrets, tokens and application tokens;
+/// `Debug` prints `[REDACTED]`, `expose_secret()` reads it.
+pub use secrecy::{ExposeSecret, SecretString};
 pub use transport::{HttpReply, ReqwestTransport, Transport, TransportError, TransportErrorKind};
 
 /// A boxed error from user code (a [`TokenStore`], a [`Transport`]).

@@ -13,7 +13,7 @@ use std::time::Instant;
 use bitrix24::Client;
 use bitrix24::crm::item::list::List;
 use bitrix24::futures_util::TryStreamExt;
-use bitrix24::testing::{FakePortal, RateLimit as PortalLimit};
+use bitrix24::testing::{FakePortal, PortalRateLimit};
 use bitrix24::RateLimit;
 use serde_json::json;
 
@@ -25,7 +25,7 @@ const DEALS: i64 = 2;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let portal = FakePortal::builder()
-        .rate_limit(PortalLimit::ENTERPRISE)
+        .rate_limit(PortalRateLimit::ENTERPRISE)
         .start()
         .await?;
     portal

@@ -42,11 +42,11 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    /// A pair with no known expiry.
-    pub fn new(access_token: SecretString, refresh_token: SecretString) -> Self {
+    /// A pair with no known expiry; takes `String`s, `&str`s or [`SecretString`]s.
+    pub fn new(access_token: impl Into<SecretString>, refresh_token: impl Into<SecretString>) -> Self {
         Tokens {
-            access_token,
-            refresh_token,
+            access_token: access_token.into(),
+            refresh_token: refresh_token.into(),
             expires_at: None,
         }
     }
@@ -182,10 +182,10 @@ pub struct OAuthApp {
 impl OAuthApp {
     /// The application with `client_id` (e.g. `app.573ad8a0346747.09223434` or
     /// `local.…`) and `client_secret`, using [`DEFAULT_OAUTH_SERVER`].
-    pub fn new(client_id: impl Into<String>, client_secret: SecretString) -> Self {
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<SecretString>) -> Self {
         OAuthApp {
             client_id: client_id.into(),
-            client_secret,
+            client_secret: client_secret.into(),
             server: DEFAULT_OAUTH_SERVER.to_owned(),
             allow_insecure_loopback: false,
             transport: None,

@@ -34,10 +34,16 @@ pub mod sonet_group;
 #[cfg(feature = "test")]
 pub mod test;
 pub use bitrix24_runtime::{
-    ApiError, Batch, BatchResults, Client, ClientBuilder, CommandError, Error, File,
-    Handle, ListMethod, ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig,
-    OperatingLimit, Page, RateLimit, Response, RetryPolicy, TokenStore, Tokens,
+    ApiError, Batch, BatchResults, BoxError, Client, ClientBuilder, Clock, CommandError,
+    DEFAULT_OAUTH_SERVER, Error, ExposeSecret, File, Handle, HttpReply, ListMethod,
+    ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig, OAuthError,
+    OperatingLimit, Page, RateLimit, ReqwestTransport, Response, RetryPolicy,
+    SecretString, SystemClock, Time, TokenGrant, TokenStore, Tokens, TokioClock,
+    Transport, TransportError, TransportErrorKind, authorization_url,
 };
+/// Wire formats: lenient decoding ([`wire::from_value`] for your own types,
+/// [`wire::Lenient`], [`wire::Decode`]) and the encodings Bitrix24 expects.
+pub use bitrix24_runtime::wire;
 pub use error_code::ErrorCode;
 #[cfg(feature = "testing")]
 pub use bitrix24_runtime::testing;
