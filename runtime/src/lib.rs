@@ -67,6 +67,13 @@ pub use futures_util;
 pub use limits::{Clock, OperatingLimit, RateLimit, SystemClock, TokioClock};
 pub use paginate::{ListMethod, ListOrder, Page};
 pub use retry::RetryPolicy;
+/// The date-time crate of the generated types: `date` fields are [`chrono::NaiveDate`],
+/// `datetime` fields [`chrono::DateTime`]`<`[`chrono::FixedOffset`]`>` (the portal's
+/// offset kept).
+pub use chrono;
+/// An exact decimal (`rust_decimal`): the type of `double` fields (amounts such as
+/// `OPPORTUNITY`), decoded from `"3607999.00"` without rounding and sent as a string.
+pub use rust_decimal::Decimal;
 /// A secret string (`secrecy`): OAuth client secrets, tokens and application tokens;
 /// `Debug` prints `[REDACTED]`, `expose_secret()` reads it.
 pub use secrecy::{ExposeSecret, SecretString};

@@ -20,6 +20,7 @@ mod decode;
 mod encode;
 mod enums;
 mod lenient;
+mod time;
 pub mod query;
 mod undocumented;
 

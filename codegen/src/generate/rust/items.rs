@@ -70,7 +70,7 @@ pub fn emit_type(
 /// parameter type and the conversion suffix.
 fn arg(scope: &TypeScope<'_>, ty: &TypeExpr) -> Result<(TokenStream, TokenStream)> {
     Ok(match ty {
-        TypeExpr::Scalar(Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime) => (
+        TypeExpr::Scalar(Scalar::String | Scalar::Char | Scalar::Datetime) => (
             quote!(impl ::std::convert::Into<::std::string::String>),
             quote!(.into()),
         ),

@@ -211,9 +211,12 @@ see [`events`]. They do not depend on a feature.\n\n",
             DEFAULT_OAUTH_SERVER, Error, ExposeSecret, File, Handle, HttpReply, ListMethod,
             ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig, OAuthError,
             OperatingLimit, Page, RateLimit, ReqwestTransport, Response, RetryPolicy,
-            SecretString, SystemClock, Time, TokenGrant, TokenStore, Tokens, TokioClock,
+            Decimal, SecretString, SystemClock, Time, TokenGrant, TokenStore, Tokens, TokioClock,
             Transport, TransportError, TransportErrorKind, authorization_url,
         };
+        /// The date-time crate: `date` fields are [`chrono::NaiveDate`], `datetime` fields
+        /// `chrono::DateTime<chrono::FixedOffset>`.
+        pub use bitrix24_runtime::chrono;
         /// Wire formats: lenient decoding ([`wire::from_value`] for your own types,
         /// [`wire::Lenient`], [`wire::Decode`]) and the encodings Bitrix24 expects.
         pub use bitrix24_runtime::wire;

@@ -508,7 +508,7 @@ pub struct SystemActivity {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub result_sum: ::std::option::Option<f64>,
+    pub result_sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// `RESULT_VALUE`.
     ///
     /// Wire name `RESULT_VALUE`, type `double`.
@@ -518,7 +518,7 @@ pub struct SystemActivity {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub result_value: ::std::option::Option<f64>,
+    pub result_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Additional settings
     ///
     /// Wire name `SETTINGS`, type `object`.
@@ -901,13 +901,13 @@ impl SystemActivity {
     }
     /// Sets `RESULT_SUM`:
     #[must_use]
-    pub fn result_sum(mut self, value: f64) -> Self {
+    pub fn result_sum(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.result_sum = ::std::option::Option::Some(value);
         self
     }
     /// Sets `RESULT_VALUE`:
     #[must_use]
-    pub fn result_value(mut self, value: f64) -> Self {
+    pub fn result_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.result_value = ::std::option::Option::Some(value);
         self
     }

@@ -485,7 +485,7 @@ pub struct Deal {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub opportunity: ::std::option::Option<f64>,
+    pub opportunity: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Indicates whether manual mode for calculating the amount is enabled. Possible values:
     /// - `Y` — yes
     /// - `N` — no
@@ -508,7 +508,7 @@ pub struct Deal {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub tax_value: ::std::option::Option<f64>,
+    pub tax_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Identifier of the company.
     ///
     /// To learn more about the company, you can use the method [crm.item.get](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html) by passing `entityTypeId = 4` and `id = COMPANY_ID`
@@ -554,7 +554,7 @@ pub struct Deal {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub begindate: ::std::option::Option<::std::string::String>,
+    pub begindate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
     /// Close date
     ///
     /// Wire name `CLOSEDATE`, type `date`.
@@ -564,7 +564,7 @@ pub struct Deal {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub closedate: ::std::option::Option<::std::string::String>,
+    pub closedate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
     /// Indicates whether the deal is available to everyone. Possible values:
     /// - `Y` — yes
     /// - `N` — no
@@ -964,7 +964,7 @@ impl Deal {
     }
     /// Sets `OPPORTUNITY`: Amount
     #[must_use]
-    pub fn opportunity(mut self, value: f64) -> Self {
+    pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
@@ -976,7 +976,7 @@ impl Deal {
     }
     /// Sets `TAX_VALUE`: Tax rate
     #[must_use]
-    pub fn tax_value(mut self, value: f64) -> Self {
+    pub fn tax_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.tax_value = ::std::option::Option::Some(value);
         self
     }
@@ -1000,20 +1000,14 @@ impl Deal {
     }
     /// Sets `BEGINDATE`: Start date
     #[must_use]
-    pub fn begindate(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.begindate = ::std::option::Option::Some(value.into());
+    pub fn begindate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.begindate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSEDATE`: Close date
     #[must_use]
-    pub fn closedate(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.closedate = ::std::option::Option::Some(value.into());
+    pub fn closedate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.closedate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPENED`: Indicates whether the deal is available to everyone. Possible values: - `Y` — yes - `N` — no

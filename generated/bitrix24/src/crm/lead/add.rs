@@ -271,7 +271,7 @@ pub struct Fields {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub birthdate: ::std::option::Option<::std::string::String>,
+    pub birthdate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
     /// Comments
     ///
     /// Wire name `COMMENTS`, type `string`.
@@ -430,7 +430,7 @@ pub struct Fields {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub opportunity: ::std::option::Option<f64>,
+    pub opportunity: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Indicator of manual calculation mode for the amount. Acceptable values are Y or N
     ///
     /// Wire name `IS_MANUAL_OPPORTUNITY`, type `boolean` (docs: `char`).
@@ -759,11 +759,8 @@ impl Fields {
     }
     /// Sets `BIRTHDATE`: Birthdate
     #[must_use]
-    pub fn birthdate(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.birthdate = ::std::option::Option::Some(value.into());
+    pub fn birthdate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.birthdate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMMENTS`: Comments
@@ -905,7 +902,7 @@ impl Fields {
     }
     /// Sets `OPPORTUNITY`: Amount
     #[must_use]
-    pub fn opportunity(mut self, value: f64) -> Self {
+    pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }

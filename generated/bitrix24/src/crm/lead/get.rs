@@ -234,7 +234,7 @@ pub struct Lead {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub birthdate: ::std::option::Option<::std::string::String>,
+    pub birthdate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
     /// Identifier of the source. Status from the directory. A list of possible identifiers can be obtained using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `filter[ENTITY_ID]=SOURCE`
     ///
     /// Wire name `SOURCE_ID`, type `string` (docs: `crm_status`).
@@ -314,7 +314,7 @@ pub struct Lead {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub opportunity: ::std::option::Option<f64>,
+    pub opportunity: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Indicator of manual calculation of the amount. Allowed values are Y or N
     ///
     /// Wire name `IS_MANUAL_OPPORTUNITY`, type `boolean` (docs: `char`).
@@ -811,11 +811,8 @@ impl Lead {
     }
     /// Sets `BIRTHDATE`: Date of birth
     #[must_use]
-    pub fn birthdate(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.birthdate = ::std::option::Option::Some(value.into());
+    pub fn birthdate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.birthdate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SOURCE_ID`: Identifier of the source. Status from the directory. A list of possible identifiers can be obtained using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `filter[ENTITY_ID]=SOURCE`
@@ -883,7 +880,7 @@ impl Lead {
     }
     /// Sets `OPPORTUNITY`: Estimated amount
     #[must_use]
-    pub fn opportunity(mut self, value: f64) -> Self {
+    pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
