@@ -674,11 +674,13 @@ impl ClientBuilder {
                     app,
                     tokens,
                     store,
+                    member_id,
                 } = *config;
                 let portal = parse_client_endpoint(&client_endpoint, allow)?;
+                let owner = crate::Portal::from_endpoint(&portal, member_id);
                 (
                     portal,
-                    Auth::OAuth(Box::new(OAuthSession::new(app, tokens, store))),
+                    Auth::OAuth(Box::new(OAuthSession::new(app, tokens, store, owner))),
                 )
             }
         };

@@ -53,7 +53,7 @@ pub mod transport;
 pub mod wire;
 
 pub use auth::{
-    DEFAULT_OAUTH_SERVER, MemoryTokenStore, OAuthApp, OAuthConfig, OAuthError, TokenGrant,
+    DEFAULT_OAUTH_SERVER, MemoryTokenStore, OAuthApp, OAuthConfig, OAuthError, Portal, TokenGrant,
     TokenStore, Tokens, authorization_url,
 };
 pub use batch::{Batch, BatchResults, CommandError, Handle, Reference};

@@ -88,9 +88,9 @@ pub use bitrix24_runtime::{
     ApiError, Batch, BatchResults, BoxError, Client, ClientBuilder, Clock, CommandError,
     DEFAULT_OAUTH_SERVER, Error, ExposeSecret, File, Handle, HttpReply, ListMethod,
     ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig, OAuthError,
-    OperatingLimit, Page, RateLimit, ReqwestTransport, Response, RetryPolicy, Decimal,
-    SecretString, SystemClock, Time, TokenGrant, TokenStore, Tokens, TokioClock,
-    Transport, TransportError, TransportErrorKind, authorization_url,
+    OperatingLimit, Page, Portal, RateLimit, Reference, ReqwestTransport, Response,
+    RetryPolicy, Decimal, SecretString, SystemClock, Time, TokenGrant, TokenStore,
+    Tokens, TokioClock, Transport, TransportError, TransportErrorKind, authorization_url,
 };
 /// The date-time crate: `date` fields are [`chrono::NaiveDate`], `datetime` fields
 /// `chrono::DateTime<chrono::FixedOffset>`.

@@ -8,6 +8,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
+use super::portal::Portal;
 use crate::limits::{Clock, SystemClock};
 use crate::transport::{ReqwestTransport, Transport, TransportError};
 use crate::wire::Decode;
@@ -75,19 +76,21 @@ impl fmt::Debug for Tokens {
 /// from the task whose call triggered it, before any call uses the new token; keep it
 /// quick (it blocks that task).
 pub trait TokenStore: Send + Sync + 'static {
-    /// Persists `tokens`.
+    /// Persists `tokens`, the new pair of `portal` (key them by
+    /// [`Portal::member_id`] when known, else by [`Portal::domain`]: an application
+    /// installed on several portals has one pair per portal).
     ///
     /// # Errors
     /// Any failure to persist. The client keeps using the new tokens in memory and the
     /// call that triggered the renewal fails with [`OAuthError::Store`].
-    fn save(&self, tokens: &Tokens) -> Result<(), BoxError>;
+    fn save(&self, portal: &Portal, tokens: &Tokens) -> Result<(), BoxError>;
 }
 
 /// A [`TokenStore`] that keeps the last saved pair in memory (the default; read it with
 /// [`MemoryTokenStore::load`]).
 #[derive(Default)]
 pub struct MemoryTokenStore {
-    tokens: Mutex<Option<Tokens>>,
+    tokens: Mutex<Option<(Portal, Tokens)>>,
 }
 
 impl MemoryTokenStore {
@@ -98,6 +101,11 @@ impl MemoryTokenStore {
 
     /// The last saved pair, if any.
     pub fn load(&self) -> Option<Tokens> {
+        self.load_with_portal().map(|(_, tokens)| tokens)
+    }
+
+    /// The last saved pair with the portal it was saved for, if any.
+    pub fn load_with_portal(&self) -> Option<(Portal, Tokens)> {
         self.tokens
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -106,8 +114,9 @@ impl MemoryTokenStore {
 }
 
 impl TokenStore for MemoryTokenStore {
-    fn save(&self, tokens: &Tokens) -> Result<(), BoxError> {
-        *self.tokens.lock().unwrap_or_else(|p| p.into_inner()) = Some(tokens.clone());
+    fn save(&self, portal: &Portal, tokens: &Tokens) -> Result<(), BoxError> {
+        *self.tokens.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((portal.clone(), tokens.clone()));
         Ok(())
     }
 }
@@ -452,6 +461,7 @@ pub struct OAuthConfig {
     pub(crate) app: OAuthApp,
     pub(crate) tokens: Tokens,
     pub(crate) store: Arc<dyn TokenStore>,
+    pub(crate) member_id: Option<String>,
 }
 
 impl OAuthConfig {
@@ -466,12 +476,21 @@ impl OAuthConfig {
             app,
             tokens,
             store: Arc::new(MemoryTokenStore::new()),
+            member_id: None,
         }
     }
 
     /// Saves renewed tokens to `store`.
     pub fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.store = store;
+        self
+    }
+
+    /// The portal's `member_id` (from the install event, the application page or the
+    /// code exchange's [`TokenGrant::member_id`]), passed to the [`TokenStore`] with each
+    /// save. Without it the store gets the `member_id` of the renewal's answer.
+    pub fn member_id(mut self, member_id: impl Into<String>) -> Self {
+        self.member_id = Some(member_id.into());
         self
     }
 }
@@ -504,16 +523,24 @@ struct TokenState {
 pub(crate) struct OAuthSession {
     app: OAuthApp,
     store: Arc<dyn TokenStore>,
+    /// Whose tokens these are, for the store.
+    portal: Mutex<Portal>,
     state: Mutex<TokenState>,
     /// Held by the one task renewing; the others wait on it, then reuse its result.
     renewal: tokio::sync::Mutex<()>,
 }
 
 impl OAuthSession {
-    pub(crate) fn new(app: OAuthApp, tokens: Tokens, store: Arc<dyn TokenStore>) -> Self {
+    pub(crate) fn new(
+        app: OAuthApp,
+        tokens: Tokens,
+        store: Arc<dyn TokenStore>,
+        portal: Portal,
+    ) -> Self {
         OAuthSession {
             app,
             store,
+            portal: Mutex::new(portal),
             state: Mutex::new(TokenState {
                 tokens,
                 generation: 0,
@@ -599,7 +626,14 @@ impl OAuthSession {
                 return Err(e);
             }
         };
-        let saved = self.store.save(&grant.tokens);
+        let portal = {
+            let mut portal = self.portal.lock().unwrap_or_else(|p| p.into_inner());
+            if portal.member_id.is_none() {
+                portal.member_id = grant.member_id.clone();
+            }
+            portal.clone()
+        };
+        let saved = self.store.save(&portal, &grant.tokens);
         {
             let mut s = self.lock();
             s.tokens = grant.tokens;

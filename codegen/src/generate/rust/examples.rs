@@ -28,6 +28,10 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
         "fast_export",
         include_str!("../../../templates/examples/fast_export.rs"),
     ),
+    (
+        "app_flow",
+        include_str!("../../../templates/examples/app_flow.rs"),
+    ),
 ];
 
 /// Whether `cfg` gets the examples: only the real crate (they name its methods).

@@ -210,7 +210,7 @@ see [`events`]. They do not depend on a feature.\n\n",
             ApiError, Batch, BatchResults, BoxError, Client, ClientBuilder, Clock, CommandError,
             DEFAULT_OAUTH_SERVER, Error, ExposeSecret, File, Handle, HttpReply, ListMethod,
             ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig, OAuthError,
-            OperatingLimit, Page, RateLimit, ReqwestTransport, Response, RetryPolicy,
+            OperatingLimit, Page, Portal, RateLimit, Reference, ReqwestTransport, Response, RetryPolicy,
             Decimal, SecretString, SystemClock, Time, TokenGrant, TokenStore, Tokens, TokioClock,
             Transport, TransportError, TransportErrorKind, authorization_url,
         };
