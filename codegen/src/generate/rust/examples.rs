@@ -46,7 +46,7 @@ pub(crate) fn cargo_sections(cfg: &CrateConfig) -> String {
         return String::new();
     }
     let mut s = String::from(
-        "\n[dev-dependencies]\ntokio = { workspace = true, features = [\"rt-multi-thread\", \"macros\", \"time\"] }\n",
+        "\n[dev-dependencies]\ntokio = { workspace = true, features = [\"rt-multi-thread\", \"macros\", \"time\"] }\n# The progress bar of the `fast_export` example.\nindicatif = { version = \"0.18\", default-features = false }\n",
     );
     for (name, _) in EXAMPLES {
         s.push_str(&format!(
