@@ -67,9 +67,8 @@ pub use futures_util;
 pub use limits::{Clock, OperatingLimit, RateLimit, SystemClock, TokioClock};
 pub use paginate::{ListMethod, ListOrder, Page};
 pub use retry::RetryPolicy;
-/// The date-time crate of the generated types: `date` fields are [`chrono::NaiveDate`],
-/// `datetime` fields [`chrono::DateTime`]`<`[`chrono::FixedOffset`]`>` (the portal's
-/// offset kept).
+/// The date-time crate of the generated types: `date` fields are [`chrono::NaiveDate`]
+/// (`datetime` fields stay text: the portal writes them with or without an offset).
 pub use chrono;
 /// An exact decimal (`rust_decimal`): the type of `double` fields (amounts such as
 /// `OPPORTUNITY`), decoded from `"3607999.00"` without rounding and sent as a string.

@@ -13,7 +13,7 @@
 //!    every later event and placement: store it with the portal's `member_id`.
 //! 3. **Calls**: with the tokens (a [`Client`](crate::Client) from
 //!    [`AppRequest::oauth_config`] or [`Installation::oauth_config`]; renewed tokens reach
-//!    the [`TokenStore`](crate::TokenStore) with their [`Portal`](crate::Portal)).
+//!    the [`TokenStore`](crate::TokenStore) with their [`Portal`](struct@crate::Portal)).
 //! 4. **Placements**: the portal opens a placement with an [`AppRequest`]; check its
 //!    `APPLICATION_TOKEN` with [`AppRequest::verify`], read
 //!    [`AppRequest::placement_options`].
