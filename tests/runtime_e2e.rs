@@ -24,9 +24,7 @@ use bitrix24::crm::item::list::List;
 use bitrix24::futures_util::{StreamExt, TryStreamExt, future};
 use bitrix24::{Client, CommandError, Error, ErrorCode};
 use bitrix24_runtime::event::{ExposeSecret, SecretString};
-use bitrix24_runtime::testing::{
-    FakePortal, Fault, LogCapture, MethodError, PortalRateLimit,
-};
+use bitrix24_runtime::testing::{FakePortal, Fault, LogCapture, MethodError, PortalRateLimit};
 use bitrix24_runtime::{
     ClientBuilder, MemoryTokenStore, OAuthApp, OAuthConfig, RateLimit, Tokens, TokioClock,
 };
@@ -192,7 +190,15 @@ async fn oauth_refreshes_once_for_ten_concurrent_callers_and_saves_the_tokens() 
     assert_eq!(portal.refresh_count(), 1, "single flight");
     assert_eq!(runs.load(Ordering::SeqCst), 11, "each call ran once");
 
-    let saved = store.load().expect("the store received the new pair");
+    let (owner, saved) = store
+        .load_with_portal()
+        .expect("the store received the new pair");
+    // The config set no member_id: the renewal's answer names the portal.
+    assert_eq!(
+        owner.member_id.as_deref(),
+        Some(portal.oauth().member_id.as_str())
+    );
+    assert_eq!(owner.domain, portal.addr().to_string());
     let current = client.tokens().unwrap();
     secret(saved.access_token.expose_secret());
     secret(saved.refresh_token.expose_secret());
@@ -324,7 +330,11 @@ async fn typed_results_survive_the_portals_encodings() {
         "[] is {{}}"
     );
     assert_eq!(activity.priority, Some(2));
-    assert_eq!(activity.result_sum, Some(12.5));
+    assert_eq!(
+        activity.result_sum.map(|d| d.to_string()),
+        Some("12.50".to_owned()),
+        "amounts stay exact, scale included"
+    );
 
     portal.on("crm.activity.get", |_| {
         Ok(json!({

@@ -57,6 +57,9 @@ pub use auth::{
     TokenStore, Tokens, authorization_url,
 };
 pub use batch::{Batch, BatchResults, CommandError, Handle, Reference};
+/// The date-time crate of the generated types: `date` fields are [`chrono::NaiveDate`]
+/// (`datetime` fields stay text: the portal writes them with or without an offset).
+pub use chrono;
 pub use client::{Client, ClientBuilder};
 pub use envelope::{Response, Time};
 pub use error::{ApiError, Error};
@@ -67,9 +70,6 @@ pub use futures_util;
 pub use limits::{Clock, OperatingLimit, RateLimit, SystemClock, TokioClock};
 pub use paginate::{ListMethod, ListOrder, Page};
 pub use retry::RetryPolicy;
-/// The date-time crate of the generated types: `date` fields are [`chrono::NaiveDate`]
-/// (`datetime` fields stay text: the portal writes them with or without an offset).
-pub use chrono;
 /// An exact decimal (`rust_decimal`): the type of `double` fields (amounts such as
 /// `OPPORTUNITY`), decoded from `"3607999.00"` without rounding and sent as a string.
 pub use rust_decimal::Decimal;

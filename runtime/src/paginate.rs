@@ -236,8 +236,7 @@ impl Client {
     pub async fn total<M: ListMethod>(&self, request: &M) -> Result<Option<u64>, Error> {
         let mut params = params_of::<M>(request)?;
         params.insert(M::START.to_owned(), Value::from(0));
-        let response =
-            batch::call_json(self, M::NAME, Value::Object(params), M::READ_ONLY).await?;
+        let response = batch::call_json(self, M::NAME, Value::Object(params), M::READ_ONLY).await?;
         Ok(response.total)
     }
 

@@ -9,6 +9,6 @@ pub use oauth::{
     DEFAULT_OAUTH_SERVER, MemoryTokenStore, OAuthApp, OAuthConfig, OAuthError, TokenGrant,
     TokenStore, Tokens, authorization_url,
 };
-pub use portal::Portal;
 pub(crate) use oauth::{OAuthSession, TokenView};
+pub use portal::Portal;
 pub(crate) use url::{check_base_url, parse_client_endpoint, parse_webhook};

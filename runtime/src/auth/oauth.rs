@@ -44,7 +44,10 @@ pub struct Tokens {
 
 impl Tokens {
     /// A pair with no known expiry; takes `String`s, `&str`s or [`SecretString`]s.
-    pub fn new(access_token: impl Into<SecretString>, refresh_token: impl Into<SecretString>) -> Self {
+    pub fn new(
+        access_token: impl Into<SecretString>,
+        refresh_token: impl Into<SecretString>,
+    ) -> Self {
         Tokens {
             access_token: access_token.into(),
             refresh_token: refresh_token.into(),

@@ -347,3 +347,66 @@ impl fmt::Debug for AppRequest {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    const AUTH: &str = "auth[domain]=p.bitrix24.com&auth[client_endpoint]=https://p.bitrix24.com/rest/\
+        &auth[server_endpoint]=https://oauth.bitrix.info/rest/&auth[member_id]=m-1";
+
+    #[test]
+    fn the_install_event_needs_a_token_but_no_stored_one() {
+        let body = format!(
+            "event=ONAPPINSTALL&data[VERSION]=3&data[INSTALLED]=N&ts=1&{AUTH}&auth[application_token]=t"
+        );
+        let install = parse_install(body.as_bytes()).unwrap();
+        assert_eq!(install.application_token().expose_secret(), "t");
+        assert_eq!(install.delivery.data.version.as_deref(), Some("3"));
+        assert_eq!(install.delivery.data.installed, Some(false));
+        assert!(install.tokens().is_none(), "no access/refresh token sent");
+        let without = format!("event=ONAPPINSTALL&ts=1&{AUTH}");
+        assert!(matches!(
+            parse_install(without.as_bytes()),
+            Err(EventError::Unauthenticated(AuthFailure::Missing))
+        ));
+        let other = format!("event=ONCRMDEALADD&ts=1&{AUTH}&auth[application_token]=t");
+        assert!(matches!(
+            parse_install(other.as_bytes()),
+            Err(EventError::UnexpectedEvent { .. })
+        ));
+    }
+
+    #[test]
+    fn an_app_request_reads_query_and_body_and_hides_tokens() {
+        let r = AppRequest::parse(
+            b"DOMAIN=p.bitrix24.com&PROTOCOL=0&LANG=de",
+            b"AUTH_ID=secret-a&REFRESH_ID=secret-r&AUTH_EXPIRES=3600&member_id=m-1&APPLICATION_TOKEN=t",
+        )
+        .unwrap();
+        assert_eq!(r.client_endpoint(), "http://p.bitrix24.com/rest/");
+        assert!(r.is_default(), "no PLACEMENT is DEFAULT");
+        assert_eq!(r.placement_options, Value::Object(Map::new()));
+        assert_eq!((r.expires_in, r.lang.as_deref()), (Some(3600), Some("de")));
+        r.verify(&SecretString::from("t")).unwrap();
+        assert!(matches!(
+            r.verify(&SecretString::from("u")),
+            Err(EventError::Unauthenticated(AuthFailure::Mismatch))
+        ));
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("secret-"), "{shown}");
+    }
+
+    #[test]
+    fn an_app_request_names_what_is_wrong() {
+        let e = AppRequest::parse(b"", b"member_id=m").unwrap_err();
+        assert!(
+            matches!(e, EventError::MissingField { field: "DOMAIN" }),
+            "{e}"
+        );
+        let e = AppRequest::parse(b"DOMAIN=d", b"member_id=m&PLACEMENT_OPTIONS=%7Bx").unwrap_err();
+        assert!(e.to_string().contains("PLACEMENT_OPTIONS"), "{e}");
+    }
+}

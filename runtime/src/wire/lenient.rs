@@ -208,7 +208,9 @@ impl<'de> Deserializer<'de> for LenientDe {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Array(a) => visitor.visit_seq(SeqDeserializer::new(a.into_iter().map(LenientDe))),
+            Value::Array(a) => {
+                visitor.visit_seq(SeqDeserializer::new(a.into_iter().map(LenientDe)))
+            }
             Value::Object(m) => visitor.visit_map(map(m)),
             other => other.deserialize_any(visitor),
         }
@@ -303,15 +305,21 @@ impl<'de> Deserializer<'de> for LenientDe {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Array(a) => visitor.visit_seq(SeqDeserializer::new(a.into_iter().map(LenientDe))),
-            Value::Object(m) => {
-                visitor.visit_seq(SeqDeserializer::new(m.into_iter().map(|(_, v)| LenientDe(v))))
+            Value::Array(a) => {
+                visitor.visit_seq(SeqDeserializer::new(a.into_iter().map(LenientDe)))
             }
+            Value::Object(m) => visitor.visit_seq(SeqDeserializer::new(
+                m.into_iter().map(|(_, v)| LenientDe(v)),
+            )),
             other => Err(de::Error::invalid_type(unexpected(&other), &visitor)),
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         self.deserialize_seq(visitor)
     }
 
@@ -391,7 +399,10 @@ impl<'de> EnumAccess<'de> for Variant {
     type Error = Error;
     type Variant = LenientDe;
 
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, LenientDe), Error> {
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, LenientDe), Error> {
         let v = seed.deserialize(self.variant.into_deserializer())?;
         Ok((v, LenientDe(self.value)))
     }
@@ -403,7 +414,10 @@ impl<'de> VariantAccess<'de> for LenientDe {
     fn unit_variant(self) -> Result<(), Error> {
         match self.0 {
             Value::Null => Ok(()),
-            other => Err(de::Error::invalid_type(unexpected(&other), &"a unit variant")),
+            other => Err(de::Error::invalid_type(
+                unexpected(&other),
+                &"a unit variant",
+            )),
         }
     }
 
@@ -496,7 +510,10 @@ mod tests {
     #[test]
     fn errors_name_what_was_found_and_expected() {
         let e = from_value::<Inner>(json!({"ok": "maybe"})).unwrap_err();
-        assert_eq!(e.to_string(), "invalid value: string \"maybe\", expected a boolean");
+        assert_eq!(
+            e.to_string(),
+            "invalid value: string \"maybe\", expected a boolean"
+        );
         let e = from_value::<u8>(json!("1.5")).unwrap_err();
         assert_eq!(e.to_string(), "invalid type: string \"1.5\", expected u8");
         let e = from_value::<u8>(json!(300)).unwrap_err();

@@ -20,12 +20,12 @@ mod decode;
 mod encode;
 mod enums;
 mod lenient;
-mod time;
 pub mod query;
+mod time;
 mod undocumented;
 
 pub use decode::{Decode, decode};
 pub use encode::{BoolStyle, EncodeBool, EncodeNumber, int01, number_as_string, yn};
-pub use lenient::{Lenient, from_value, lenient};
 pub use enums::{WireEnum, deserialize_enum, serialize_enum};
+pub use lenient::{Lenient, from_value, lenient};
 pub use undocumented::{Undocumented, extra_keys};

@@ -126,7 +126,10 @@ mod tests {
         let t = decode::<DateTime<FixedOffset>>(json!("2025-01-31T10:00:00+0300")).unwrap();
         assert_eq!(t.offset().local_minus_utc(), 3 * 3600);
         assert_eq!(decode::<Option<NaiveDate>>(json!("")).unwrap(), None);
-        assert_eq!(decode::<Option<DateTime<FixedOffset>>>(json!("")).unwrap(), None);
+        assert_eq!(
+            decode::<Option<DateTime<FixedOffset>>>(json!("")).unwrap(),
+            None
+        );
         let e = decode::<NaiveDate>(json!("31.01.2025")).unwrap_err();
         assert!(e.to_string().contains("\"31.01.2025\""), "{e}");
     }
@@ -135,7 +138,10 @@ mod tests {
     fn money_stays_exact() {
         let d = decode::<Decimal>(json!("3607999.00")).unwrap();
         assert_eq!(d.to_string(), "3607999.00");
-        assert_eq!(decode::<Decimal>(json!(100.5)).unwrap().to_string(), "100.5");
+        assert_eq!(
+            decode::<Decimal>(json!(100.5)).unwrap().to_string(),
+            "100.5"
+        );
         assert_eq!(decode::<Decimal>(json!(7)).unwrap(), Decimal::from(7));
         assert_eq!(decode::<Option<Decimal>>(json!("")).unwrap(), None);
         assert!(decode::<Decimal>(json!("abc")).is_err());

@@ -233,7 +233,9 @@ fn scalar(s: Scalar, json: Option<&Value>, into: bool, pkg: &str) -> String {
             let v = json
                 .and_then(|j| match j {
                     Value::Number(n) => Some(n.to_string()),
-                    Value::String(s) if s.trim().parse::<f64>().is_ok() => Some(s.trim().to_owned()),
+                    Value::String(s) if s.trim().parse::<f64>().is_ok() => {
+                        Some(s.trim().to_owned())
+                    }
                     _ => None,
                 })
                 .unwrap_or_else(|| "1".to_owned());
