@@ -60,6 +60,10 @@ pub use bitrix24_runtime::testing;
 pub use bitrix24_runtime::paginate;
 pub use bitrix24_runtime::batch::MAX_COMMANDS;
 pub use bitrix24_runtime::transport::USER_AGENT;
+/// The serialisation crate of every type here; for your own types without a
+/// direct dependency: `#[derive(bitrix24::serde::Deserialize)]` with
+/// `#[serde(crate = "bitrix24::serde")]`.
+pub use serde;
 /// The JSON crate used for untyped values ([`serde_json::Value`]) and extra parameters.
 pub use serde_json;
 /// The streams crate: [`Client::pages`], [`Client::items`], [`Client::export`] and
