@@ -562,7 +562,7 @@ pub struct Time {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub start: ::std::option::Option<f64>,
+    pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// `finish`.
     ///
     /// Wire name `finish`, type `double`.
@@ -572,7 +572,7 @@ pub struct Time {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub finish: ::std::option::Option<f64>,
+    pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// `duration`.
     ///
     /// Wire name `duration`, type `double`.
@@ -582,7 +582,7 @@ pub struct Time {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub duration: ::std::option::Option<f64>,
+    pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// `processing`.
     ///
     /// Wire name `processing`, type `double`.
@@ -592,7 +592,7 @@ pub struct Time {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub processing: ::std::option::Option<f64>,
+    pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// `date_start`.
     ///
     /// Wire name `date_start`, type `string`.
@@ -644,25 +644,25 @@ impl Time {
     }
     /// Sets `start`:
     #[must_use]
-    pub fn start(mut self, value: f64) -> Self {
+    pub fn start(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
     }
     /// Sets `finish`:
     #[must_use]
-    pub fn finish(mut self, value: f64) -> Self {
+    pub fn finish(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.finish = ::std::option::Option::Some(value);
         self
     }
     /// Sets `duration`:
     #[must_use]
-    pub fn duration(mut self, value: f64) -> Self {
+    pub fn duration(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.duration = ::std::option::Option::Some(value);
         self
     }
     /// Sets `processing`:
     #[must_use]
-    pub fn processing(mut self, value: f64) -> Self {
+    pub fn processing(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.processing = ::std::option::Option::Some(value);
         self
     }
