@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bitrix24::Client;
+use bitrix24::TokioClock;
 use bitrix24::crm::deal::list::{Deal, List};
 use bitrix24::futures_util::TryStreamExt;
-use bitrix24_runtime::TokioClock;
-use bitrix24_runtime::testing::FakePortal;
+use bitrix24::testing::FakePortal;
 use serde_json::{Value, json};
 
 const ROWS: usize = 100_000;

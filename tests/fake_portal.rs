@@ -8,7 +8,7 @@ use bitrix24::crm::calllist::add::{Add, EntityType};
 use bitrix24::{Client, ErrorCode};
 use bitrix24_codegen::spec::{self, Method, Spec};
 use bitrix24_runtime::event::SecretString;
-use bitrix24_runtime::testing::{FakePortal, Fault, MethodError, RateLimit};
+use bitrix24_runtime::testing::{FakePortal, Fault, MethodError, PortalRateLimit};
 use bitrix24_runtime::{OAuthApp, OAuthConfig, Tokens};
 use serde_json::{Value, json};
 
@@ -82,7 +82,7 @@ fn feed(portal: &FakePortal, spec: &Spec) {
 async fn every_method_answers_its_documented_example() {
     let spec = spec();
     let portal = FakePortal::builder()
-        .rate_limit(RateLimit::UNLIMITED)
+        .rate_limit(PortalRateLimit::UNLIMITED)
         .start()
         .await
         .unwrap();
@@ -149,7 +149,7 @@ async fn every_method_answers_its_documented_example() {
 async fn required_parameters_from_the_spec_are_enforced() {
     let spec = spec();
     let portal = FakePortal::builder()
-        .rate_limit(RateLimit::UNLIMITED)
+        .rate_limit(PortalRateLimit::UNLIMITED)
         .start()
         .await
         .unwrap();

@@ -24,9 +24,7 @@ use bitrix24::crm::item::list::List;
 use bitrix24::futures_util::{StreamExt, TryStreamExt, future};
 use bitrix24::{Client, CommandError, Error, ErrorCode};
 use bitrix24_runtime::event::{ExposeSecret, SecretString};
-use bitrix24_runtime::testing::{
-    FakePortal, Fault, LogCapture, MethodError, RateLimit as PortalLimit,
-};
+use bitrix24_runtime::testing::{FakePortal, Fault, LogCapture, MethodError, PortalRateLimit};
 use bitrix24_runtime::{
     ClientBuilder, MemoryTokenStore, OAuthApp, OAuthConfig, RateLimit, Tokens, TokioClock,
 };
@@ -64,7 +62,7 @@ fn seen(error: Error) -> Error {
     error
 }
 
-async fn portal(limit: PortalLimit) -> FakePortal {
+async fn portal(limit: PortalRateLimit) -> FakePortal {
     let portal = FakePortal::builder()
         .webhook(1, CODE)
         .oauth_client("local.e2e.app", CLIENT_SECRET)
@@ -128,7 +126,7 @@ fn serve_get(portal: &FakePortal) -> Arc<AtomicUsize> {
 
 #[tokio::test]
 async fn webhook_calls_and_a_wrong_code_is_no_auth_found() {
-    let portal = portal(PortalLimit::UNLIMITED).await;
+    let portal = portal(PortalRateLimit::UNLIMITED).await;
     serve_get(&portal);
     let list = client(&portal).call(Get::new(7)).await.unwrap();
     assert_eq!(list.id, Some(7));
@@ -170,7 +168,7 @@ fn oauth_client(portal: &FakePortal, store: Arc<MemoryTokenStore>) -> Client {
 
 #[tokio::test]
 async fn oauth_refreshes_once_for_ten_concurrent_callers_and_saves_the_tokens() {
-    let portal = portal(PortalLimit::UNLIMITED).await;
+    let portal = portal(PortalRateLimit::UNLIMITED).await;
     let runs = serve_get(&portal);
     let store = Arc::new(MemoryTokenStore::new());
     let client = oauth_client(&portal, store.clone());
@@ -192,7 +190,15 @@ async fn oauth_refreshes_once_for_ten_concurrent_callers_and_saves_the_tokens() 
     assert_eq!(portal.refresh_count(), 1, "single flight");
     assert_eq!(runs.load(Ordering::SeqCst), 11, "each call ran once");
 
-    let saved = store.load().expect("the store received the new pair");
+    let (owner, saved) = store
+        .load_with_portal()
+        .expect("the store received the new pair");
+    // The config set no member_id: the renewal's answer names the portal.
+    assert_eq!(
+        owner.member_id.as_deref(),
+        Some(portal.oauth().member_id.as_str())
+    );
+    assert_eq!(owner.domain, portal.addr().to_string());
     let current = client.tokens().unwrap();
     secret(saved.access_token.expose_secret());
     secret(saved.refresh_token.expose_secret());
@@ -244,7 +250,7 @@ async fn user_agent_is_sent() {
 
 #[tokio::test]
 async fn plain_http_needs_the_loopback_opt_in() {
-    let portal = portal(PortalLimit::UNLIMITED).await;
+    let portal = portal(PortalRateLimit::UNLIMITED).await;
     let err = seen(Client::webhook(&portal.webhook_url()).unwrap_err());
     assert!(matches!(err, Error::Config(_)), "{err:?}");
     // The opt-in covers loopback hosts only.
@@ -262,7 +268,7 @@ async fn plain_http_needs_the_loopback_opt_in() {
 #[tokio::test(start_paused = true)]
 async fn logs_show_method_and_status_never_secrets() {
     let capture = LogCapture::global();
-    let portal = portal(PortalLimit::STANDARD).await;
+    let portal = portal(PortalRateLimit::STANDARD).await;
     serve_get(&portal);
     let webhook = client(&portal);
     // A retried 502 page, an API error, a decode error.
@@ -301,7 +307,7 @@ async fn logs_show_method_and_status_never_secrets() {
 
 #[tokio::test]
 async fn typed_results_survive_the_portals_encodings() {
-    let portal = portal(PortalLimit::UNLIMITED).await;
+    let portal = portal(PortalRateLimit::UNLIMITED).await;
     portal.on("crm.activity.get", |_| {
         Ok(json!({
             "ID": "15", "OWNER_ID": "3", "OWNER_TYPE_ID": "2", "TYPE_ID": "6", "AUTHOR_ID": "1",
@@ -324,7 +330,11 @@ async fn typed_results_survive_the_portals_encodings() {
         "[] is {{}}"
     );
     assert_eq!(activity.priority, Some(2));
-    assert_eq!(activity.result_sum, Some(12.5));
+    assert_eq!(
+        activity.result_sum.map(|d| d.to_string()),
+        Some("12.50".to_owned()),
+        "amounts stay exact, scale included"
+    );
 
     portal.on("crm.activity.get", |_| {
         Ok(json!({
@@ -339,7 +349,7 @@ async fn typed_results_survive_the_portals_encodings() {
 
 #[tokio::test]
 async fn html_and_truncated_bodies_are_decode_errors_with_status_and_body() {
-    let portal = portal(PortalLimit::UNLIMITED).await;
+    let portal = portal(PortalRateLimit::UNLIMITED).await;
     serve_get(&portal);
     let client = builder(&portal)
         .retry(bitrix24_runtime::RetryPolicy::never())
@@ -387,7 +397,7 @@ async fn html_and_truncated_bodies_are_decode_errors_with_status_and_body() {
 
 #[tokio::test(start_paused = true)]
 async fn a_burst_of_60_calls_stays_under_the_documented_bucket() {
-    let portal = portal(PortalLimit::STANDARD).await;
+    let portal = portal(PortalRateLimit::STANDARD).await;
     serve_get(&portal);
     let client = builder(&portal)
         .rate_limit(RateLimit::STANDARD)
@@ -422,7 +432,7 @@ async fn a_burst_of_60_calls_stays_under_the_documented_bucket() {
 
 #[tokio::test(start_paused = true)]
 async fn operation_time_limit_pauses_only_that_method() {
-    let portal = portal(PortalLimit::UNLIMITED).await;
+    let portal = portal(PortalRateLimit::UNLIMITED).await;
     let runs = serve_get(&portal);
     count_adds(&portal);
     // One call of crm.calllist.get costs more than the 480 s budget: the portal reports
@@ -465,7 +475,7 @@ async fn operation_time_limit_pauses_only_that_method() {
 
 #[tokio::test(start_paused = true)]
 async fn a_503_storm_on_a_writing_method_is_retried_and_creates_once() {
-    let portal = portal(PortalLimit::STANDARD).await;
+    let portal = portal(PortalRateLimit::STANDARD).await;
     let created = count_adds(&portal);
     let client = client(&portal);
     portal.inject_for("crm.calllist.add", Fault::QueryLimit, 3);
@@ -481,7 +491,7 @@ async fn a_503_storm_on_a_writing_method_is_retried_and_creates_once() {
 
 #[tokio::test(start_paused = true)]
 async fn ambiguous_failures_are_not_retried_on_writing_methods() {
-    let portal = portal(PortalLimit::STANDARD).await;
+    let portal = portal(PortalRateLimit::STANDARD).await;
     let created = count_adds(&portal);
     let client = client(&portal);
 
@@ -518,7 +528,7 @@ async fn ambiguous_failures_are_not_retried_on_writing_methods() {
 
 #[tokio::test(start_paused = true)]
 async fn ambiguous_failures_are_retried_on_read_only_methods() {
-    let portal = portal(PortalLimit::STANDARD).await;
+    let portal = portal(PortalRateLimit::STANDARD).await;
     let runs = serve_get(&portal);
     let client = client(&portal);
     portal.inject_for("crm.calllist.get", Fault::BadGatewayHtml, 1);
@@ -536,7 +546,7 @@ async fn ambiguous_failures_are_retried_on_read_only_methods() {
 
 #[tokio::test]
 async fn typed_batch_with_a_reference_and_halt() {
-    let portal = portal(PortalLimit::STANDARD).await;
+    let portal = portal(PortalRateLimit::STANDARD).await;
     let created = count_adds(&portal);
     serve_get(&portal);
     let client = client(&portal);
@@ -545,7 +555,7 @@ async fn typed_batch_with_a_reference_and_halt() {
     batch.halt(true);
     let add = batch.push(Add::new(EntityType::Contact, [1, 2])).unwrap();
     let get = batch
-        .push(Get::new(0).insert_extra("ID", add.reference([""; 0])))
+        .push(Get::new(0).insert_extra("ID", add.result()))
         .unwrap();
     let missing = batch.push(Get::new(999)).unwrap();
     let after = batch.push(Add::new(EntityType::Contact, [3])).unwrap();
@@ -626,7 +636,7 @@ fn assert_exactly_once(ids: &[i64], stable: &BTreeSet<i64>) {
 
 #[tokio::test(start_paused = true)]
 async fn export_under_churn_storms_and_dropped_connections() {
-    let portal = portal(PortalLimit::STANDARD).await;
+    let portal = portal(PortalRateLimit::STANDARD).await;
     let table = deals(&portal, 3_000);
     let client = client(&portal);
     let mut deleted = BTreeSet::new();
@@ -670,7 +680,7 @@ async fn export_under_churn_storms_and_dropped_connections() {
 
 #[tokio::test(start_paused = true)]
 async fn export_batched_under_churn_and_storms() {
-    let portal = portal(PortalLimit::STANDARD).await;
+    let portal = portal(PortalRateLimit::STANDARD).await;
     let table = deals(&portal, 12_000);
     let client = client(&portal);
     let mut deleted = BTreeSet::new();
@@ -702,7 +712,7 @@ async fn export_batched_under_churn_and_storms() {
 
 #[tokio::test]
 async fn items_follow_next_over_pages() {
-    let portal = portal(PortalLimit::UNLIMITED).await;
+    let portal = portal(PortalRateLimit::UNLIMITED).await;
     deals(&portal, 230);
     let client = client(&portal);
     let ids = drain(client.items(List::new(DEALS)), |_| {}).await;
@@ -721,7 +731,7 @@ async fn items_follow_next_over_pages() {
 #[tokio::test]
 async fn export_batched_of_100_000_rows_takes_41_requests() {
     const N: i64 = 100_000;
-    let portal = portal(PortalLimit::UNLIMITED).await;
+    let portal = portal(PortalRateLimit::UNLIMITED).await;
     portal.on("crm.item.list", |p| {
         assert_eq!(p["order"]["id"], "ASC");
         assert_eq!(p["start"].to_string().trim_matches('"'), "-1");

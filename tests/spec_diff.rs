@@ -537,7 +537,7 @@ fn types() {
     assert!(
         price
             .reason
-            .contains("`Option<types::Money>` → `Option<f64>`"),
+            .contains("`Option<types::Money>` → `Option<Decimal>`"),
         "{}",
         price.reason
     );

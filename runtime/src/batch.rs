@@ -392,26 +392,75 @@ impl<M> Handle<M> {
         &self.key
     }
 
+    /// A reference to this command's whole result (`$result[cmd0]`), for a parameter of a
+    /// later command in the same batch: the ID an `add` returns, say.
+    pub fn result(&self) -> Reference {
+        Reference(format!("$result[{}]", self.key))
+    }
+
     /// A reference to a part of this command's result, for a parameter of a later command
-    /// in the same batch: `handle.reference(["ID"])` is `"$result[cmd0][ID]"`, and
-    /// `handle.reference(["items", "0", "id"])` is `"$result[cmd0][items][0][id]"` (list
-    /// results are arrays: index them). An empty path refers to the whole result.
+    /// in the same batch: `handle.reference(["ID"])` is `$result[cmd0][ID]`, and
+    /// `handle.reference(["items", "0", "id"])` is `$result[cmd0][items][0][id]` (list
+    /// results are arrays: index them). An empty path (`reference([])`) is
+    /// [`result`](Handle::result).
     ///
-    /// Put the string where the value belongs (a string parameter, `insert_extra`, a
-    /// filter value); the portal replaces it before running the later command. A batch
-    /// with references is sent in one request, so it holds at most 50 commands.
-    pub fn reference<I, S>(&self, path: I) -> String
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
+    /// Pass it where the value belongs: `insert_extra` with the parameter's wire or Rust
+    /// name (it replaces the typed value, so the parameter is sent once), a string
+    /// parameter, a filter value. The portal replaces it before running the later
+    /// command. A batch with references is sent in one request, so it holds at most 50
+    /// commands.
+    pub fn reference<'a>(&self, path: impl IntoIterator<Item = &'a str>) -> Reference {
         let mut s = format!("$result[{}]", self.key);
         for seg in path {
             s.push('[');
-            s.push_str(seg.as_ref());
+            s.push_str(seg);
             s.push(']');
         }
-        s
+        Reference(s)
+    }
+}
+
+/// A `$result[cmd0][...]` reference to an earlier command's result in a batch (from
+/// [`Handle::result`] or [`Handle::reference`]); sent as its text, which the portal
+/// replaces with the value. Converts into a [`serde_json::Value`] and a `String`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Reference(String);
+
+impl Reference {
+    /// The reference text, e.g. `$result[cmd0][ID]`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for Reference {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for Reference {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl From<Reference> for String {
+    fn from(r: Reference) -> String {
+        r.0
+    }
+}
+
+impl From<Reference> for Value {
+    fn from(r: Reference) -> Value {
+        Value::String(r.0)
     }
 }
 

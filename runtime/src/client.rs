@@ -179,6 +179,58 @@ impl Client {
         })
     }
 
+    /// Calls any method by name and decodes its `result` into your own type `T` with the
+    /// portal's leniency ([`wire::from_value`](crate::wire::from_value): numbers and IDs
+    /// as strings, `"Y"`/`"N"` booleans, `[]` as an empty map, `""` as `None`), so a plain
+    /// `#[derive(Deserialize)]` struct works. `params` is any `Serialize` value that
+    /// serialises to a JSON object (a `serde_json::json!({...})`, a `HashMap`, your own
+    /// struct); `()` sends no parameters.
+    ///
+    /// Like [`Client::call_raw`], the method is treated as writing: not retried after an
+    /// ambiguous failure. For a read-only method, or to use the type with
+    /// [`Client::batch`], declare it as a [`Method`] with `type Output =
+    /// wire::Lenient<T>` instead.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: bitrix24_runtime::Client) -> Result<(), bitrix24_runtime::Error> {
+    /// #[derive(serde::Deserialize)]
+    /// struct Deal {
+    ///     #[serde(rename = "ID")]
+    ///     id: i64,
+    ///     #[serde(rename = "OPPORTUNITY")]
+    ///     amount: f64,
+    /// }
+    /// let deal: Deal = client.call_as("crm.deal.get", serde_json::json!({"id": 7})).await?;
+    /// println!("{} {}", deal.id, deal.amount);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Client::call`]: [`Error::Encode`] when `params` cannot be serialised,
+    /// [`Error::Decode`] when `result` does not decode as `T` (with the status and the
+    /// start of the body), and the transport, API and OAuth errors of any call.
+    pub async fn call_as<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        params: impl serde::Serialize,
+    ) -> Result<T, Error> {
+        check_method_name(method)?;
+        let params = serde_json::to_value(&params).map_err(|source| Error::Encode {
+            method: method.to_owned(),
+            source,
+        })?;
+        let exchange = self.execute(method, params, false).await?;
+        crate::wire::from_value(exchange.response.result).map_err(|source| {
+            decode_error(
+                method,
+                exchange.status,
+                source,
+                &exchange.body,
+                exchange.secret.expose_secret(),
+            )
+        })
+    }
+
     /// Calls `method` with `params` as given (the escape hatch for what the generated
     /// types lack) and returns the whole envelope with `result` as raw JSON. The method is
     /// treated as writing: it is not retried after an ambiguous failure (timeout, 5xx
@@ -722,11 +774,13 @@ impl ClientBuilder {
                     app,
                     tokens,
                     store,
+                    member_id,
                 } = *config;
                 let portal = parse_client_endpoint(&client_endpoint, allow)?;
+                let owner = crate::Portal::from_endpoint(&portal, member_id);
                 (
                     portal,
-                    Auth::OAuth(Box::new(OAuthSession::new(app, tokens, store))),
+                    Auth::OAuth(Box::new(OAuthSession::new(app, tokens, store, owner))),
                 )
             }
         };

@@ -53,10 +53,13 @@ pub mod transport;
 pub mod wire;
 
 pub use auth::{
-    DEFAULT_OAUTH_SERVER, MemoryTokenStore, OAuthApp, OAuthConfig, OAuthError, TokenGrant,
+    DEFAULT_OAUTH_SERVER, MemoryTokenStore, OAuthApp, OAuthConfig, OAuthError, Portal, TokenGrant,
     TokenStore, Tokens, authorization_url,
 };
-pub use batch::{Batch, BatchResults, CommandError, Handle};
+pub use batch::{Batch, BatchResults, CommandError, Handle, Reference};
+/// The date-time crate of the generated types: `date` fields are [`chrono::NaiveDate`]
+/// (`datetime` fields stay text: the portal writes them with or without an offset).
+pub use chrono;
 pub use client::{Client, ClientBuilder};
 pub use envelope::{Response, Time};
 pub use error::{ApiError, Error};
@@ -68,6 +71,12 @@ pub use limits::{Clock, OperatingLimit, RateLimit, SystemClock, TokioClock};
 pub use limits::{ExportEstimate, ExportWay, estimate_export};
 pub use paginate::{ListMethod, ListOrder, Page};
 pub use retry::RetryPolicy;
+/// An exact decimal (`rust_decimal`): the type of `double` fields (amounts such as
+/// `OPPORTUNITY`), decoded from `"3607999.00"` without rounding and sent as a string.
+pub use rust_decimal::Decimal;
+/// A secret string (`secrecy`): OAuth client secrets, tokens and application tokens;
+/// `Debug` prints `[REDACTED]`, `expose_secret()` reads it.
+pub use secrecy::{ExposeSecret, SecretString};
 pub use transport::{HttpReply, ReqwestTransport, Transport, TransportError, TransportErrorKind};
 
 /// A boxed error from user code (a [`TokenStore`], a [`Transport`]).

@@ -204,6 +204,43 @@ impl Client {
             .try_flatten()
     }
 
+    /// How many rows the list `request` matches: one request for its first page (with
+    /// `start` 0), returning the page's `total`; `None` when the portal sent none. For a
+    /// progress bar over [`Client::export`] or [`Client::export_batched`], which ask
+    /// without a count (`start=-1`) to spare the portal: count the rows the stream yields
+    /// (`inspect_ok`) against this total. Rows added or deleted during the export make the
+    /// final count differ from it.
+    ///
+    /// ```no_run
+    /// # async fn demo<M: bitrix24_runtime::ListMethod + Clone>(client: bitrix24_runtime::Client, list: M) -> Result<(), bitrix24_runtime::Error>
+    /// # where M::Item: Send {
+    /// use bitrix24_runtime::futures_util::TryStreamExt;
+    ///
+    /// let total = client.total(&list).await?.unwrap_or(0);
+    /// let mut done = 0u64;
+    /// let rows: Vec<_> = client
+    ///     .export_batched(list)
+    ///     .inspect_ok(|_| {
+    ///         done += 1;
+    ///         if done % 10_000 == 0 {
+    ///             eprintln!("{done} of {total} rows");
+    ///         }
+    ///     })
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Client::call`], and [`Error::Encode`] when the request does not serialise to
+    /// a JSON object.
+    pub async fn total<M: ListMethod>(&self, request: &M) -> Result<Option<u64>, Error> {
+        let mut params = params_of::<M>(request)?;
+        params.insert(M::START.to_owned(), Value::from(0));
+        let response = batch::call_json(self, M::NAME, Value::Object(params), M::READ_ONLY).await?;
+        Ok(response.total)
+    }
+
     /// Every row of the list `request` by ID cursor, one page per request: the request's
     /// order is replaced by ID ascending, `>ID` (greater than the last ID seen) is added to
     /// its filter, `start` is `-1` (no row count), until a page has fewer than 50 rows.

@@ -51,10 +51,37 @@ pub struct RetryPolicy {
 impl RetryPolicy {
     /// Never retry: every call is sent once (OAuth token renewal still happens).
     pub fn never() -> Self {
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        }
+        RetryPolicy::default().max_attempts(1)
+    }
+
+    /// The same policy sending one call at most `attempts` times, first attempt included
+    /// (at least 1: 0 counts as 1).
+    #[must_use]
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The same policy waiting at most `total` between the attempts of one call.
+    #[must_use]
+    pub fn max_total_delay(mut self, total: Duration) -> Self {
+        self.max_total_delay = total;
+        self
+    }
+
+    /// The same policy with backoff delays starting at `base`, doubling up to `max`.
+    #[must_use]
+    pub fn backoff_delays(mut self, base: Duration, max: Duration) -> Self {
+        self.base_delay = base;
+        self.max_delay = max;
+        self
+    }
+
+    /// The same policy with or without random jitter on the backoff delays.
+    #[must_use]
+    pub fn jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
     }
 
     /// The backoff delays, in order.

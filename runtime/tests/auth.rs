@@ -370,7 +370,7 @@ async fn a_failed_renewal_is_shared_and_not_repeated() {
 struct FailingStore;
 
 impl TokenStore for FailingStore {
-    fn save(&self, _: &Tokens) -> Result<(), BoxError> {
+    fn save(&self, _: &bitrix24_runtime::Portal, _: &Tokens) -> Result<(), BoxError> {
         Err("disk full".into())
     }
 }
@@ -451,7 +451,12 @@ fn debug_never_shows_secrets() {
     ))
     .unwrap();
     let store = MemoryTokenStore::new();
-    store.save(&tokens).unwrap();
+    store
+        .save(
+            &bitrix24_runtime::Portal::new("example.bitrix24.com", None),
+            &tokens,
+        )
+        .unwrap();
     let shown = format!(
         "{tokens:?} {config:?} {builder:?} {client:?} {store:?} {:?}",
         app()

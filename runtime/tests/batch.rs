@@ -472,13 +472,15 @@ async fn references_go_in_one_request() {
         })
         .unwrap();
     assert_eq!(a.reference(["ID"]), "$result[cmd0][ID]");
+    assert_eq!(a.reference([]), a.result());
+    assert_eq!(a.result(), "$result[cmd0]");
     assert_eq!(
         a.reference(["items", "0", "id"]),
         "$result[cmd0][items][0][id]"
     );
     let b = batch
         .push(DealGet {
-            id: Value::from(a.reference::<_, &str>([])),
+            id: Value::from(a.reference([])),
         })
         .unwrap();
     assert!(batch.has_references());

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use bitrix24_runtime::testing::{
-    AuthKind, FakePortal, Fault, MethodError, RateLimit, to_php_query,
+    AuthKind, FakePortal, Fault, MethodError, PortalRateLimit, to_php_query,
 };
 use serde_json::{Value, json};
 
@@ -595,7 +595,7 @@ async fn leaky_bucket() {
     assert_eq!(body["result"]["result"].as_array().unwrap().len(), 2);
     assert!(portal.rate_limit_level() > 49.9);
 
-    portal.set_rate_limit(RateLimit::ENTERPRISE);
+    portal.set_rate_limit(PortalRateLimit::ENTERPRISE);
     for _ in 0..250 {
         assert_eq!(post(&url, json!({})).await.0, 200);
     }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use bitrix24_runtime::testing::{FakePortal, Fault, RateLimit};
+use bitrix24_runtime::testing::{FakePortal, Fault, PortalRateLimit};
 use bitrix24_runtime::{Client, MemoryTokenStore, OAuthApp, OAuthConfig, Tokens};
 use futures_util::future::join_all;
 use secrecy::SecretString;
@@ -37,7 +37,7 @@ async fn one_502_or_dropped_connection_at_the_token_endpoint_fails_no_caller() {
     for fault in [Fault::BadGatewayHtml, Fault::DropConnection] {
         // No rate limit on either side: 200 requests at once (100 expired, 100 resent).
         let portal = FakePortal::builder()
-            .rate_limit(RateLimit::UNLIMITED)
+            .rate_limit(PortalRateLimit::UNLIMITED)
             .start()
             .await
             .unwrap();

@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use bitrix24::Client;
 use bitrix24::crm::calllist::get::GetResult;
-use bitrix24_runtime::testing::{FakePortal, RateLimit};
+use bitrix24_runtime::testing::{FakePortal, PortalRateLimit};
 use bitrix24_runtime::transport::{BoxFuture, HttpReply, Transport, TransportError};
 use criterion::{Criterion, criterion_group};
 use serde_json::{Value, json};
@@ -164,7 +164,7 @@ impl Server {
     fn fake_portal() -> Server {
         Server::spawn("fake-portal", |ready| async move {
             let portal = FakePortal::builder()
-                .rate_limit(RateLimit::UNLIMITED)
+                .rate_limit(PortalRateLimit::UNLIMITED)
                 .operating_limit(f64::INFINITY)
                 // Calls cost no operating time: the portal's limit is off, and the
                 // client's tracker would otherwise pause the method after 432 s of

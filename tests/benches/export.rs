@@ -35,7 +35,7 @@ use bitrix24::Client;
 use bitrix24::crm::deal::list::{Deal, List};
 use bitrix24::futures_util::TryStreamExt;
 use bitrix24_runtime::TokioClock;
-use bitrix24_runtime::testing::{FakePortal, RateLimit};
+use bitrix24_runtime::testing::{FakePortal, PortalRateLimit};
 use serde_json::{Value, json};
 
 const METHOD: &str = "crm.deal.list";
@@ -186,7 +186,7 @@ fn run(mode: Mode, rows: &[Value], limited: bool) -> Run {
             FakePortal::builder()
         } else {
             FakePortal::builder()
-                .rate_limit(RateLimit::UNLIMITED)
+                .rate_limit(PortalRateLimit::UNLIMITED)
                 .operating_limit(f64::INFINITY)
         }
         .base_unix_time(BASE_UNIX)
@@ -196,7 +196,7 @@ fn run(mode: Mode, rows: &[Value], limited: bool) -> Run {
         portal.table(METHOD).insert_many(rows.iter().cloned());
         let builder = Client::builder(&portal.webhook_url()).allow_insecure_loopback();
         let client = if limited {
-            // Documented limits (the builder's defaults: RateLimit::STANDARD,
+            // Documented limits (the builder's defaults: PortalRateLimit::STANDARD,
             // OperatingLimit::DEFAULT).
             builder
                 .timeout(NEVER)

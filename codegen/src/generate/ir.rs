@@ -181,11 +181,13 @@ impl<'a> TypeScope<'a> {
 
 fn scalar(s: Scalar) -> TokenStream {
     match s {
-        Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime => {
-            quote!(::std::string::String)
-        }
+        // `datetime` stays text: the portal writes it with an offset (`...T10:00:00+03:00`)
+        // or without one (`2025-07-14 08:47:19`, in the portal's time zone).
+        Scalar::String | Scalar::Char | Scalar::Datetime => quote!(::std::string::String),
+        Scalar::Date => quote!(::bitrix24_runtime::chrono::NaiveDate),
         Scalar::Integer | Scalar::Timestamp => quote!(i64),
-        Scalar::Double => quote!(f64),
+        // Amounts (`OPPORTUNITY`, sums, prices): exact, never rounded through `f64`.
+        Scalar::Double => quote!(::bitrix24_runtime::Decimal),
         Scalar::Boolean => quote!(bool),
         Scalar::File => quote!(::bitrix24_runtime::File),
         Scalar::Object => {

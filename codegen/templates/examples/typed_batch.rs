@@ -28,10 +28,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut batch = client.batch();
     let added = batch.push(Add::new(EntityType::Contact, [1, 2]).webform_id(5))?;
     // `$result[cmd0]`: the whole result of the first command (the new ID). `Get::new`
-    // takes an integer and the reference is a string, so it goes in as a raw parameter
-    // (`insert_extra` overrides the `ID` the constructor set).
-    let new_id = added.reference([""; 0]);
-    let fetched = batch.push(Get::new(0).insert_extra("ID", new_id))?;
+    // takes an integer and the reference is a string, so it goes in through
+    // `insert_extra` under the parameter's name (`id` or its wire name `ID`): it replaces
+    // the `ID` the constructor set, so `ID` is sent once, as the reference.
+    let new_id = added.result();
+    let fetched = batch.push(Get::new(0).insert_extra("id", new_id))?;
     let missing = batch.push(Get::new(999))?;
     println!(
         "commands: {:?}",

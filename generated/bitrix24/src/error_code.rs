@@ -76,6 +76,30 @@ pub enum ErrorCode {
     ///
     /// Code `CHECK_FIELDS_ERROR`; documented by `voximplant.sip.add`, `voximplant.sip.update`.
     CheckFieldsError,
+    /// Access denied: The user does not have permission to modify or delete CRM entities
+    ///
+    /// Code `0`, HTTP 403/400; documented by `crm.entity.mergeBatch`, `crm.orderentity.add`, `crm.type.get`, `log.blogpost.delete`, `salescenter.payment.getPublicUrl`.
+    Code0,
+    /// Required fields not provided
+    ///
+    /// Code `100`, HTTP 400; documented by `crm.activity.binding.add`, `crm.activity.binding.delete`, `crm.activity.binding.list`, `crm.activity.binding.move`, `crm.activity.configurable.add`, `crm.activity.configurable.update`, 9 more.
+    Code100,
+    /// Access Denied: Insufficient access permissions
+    ///
+    /// Code `200040300020`; documented by `crm.orderentity.add`.
+    Code200040300020,
+    /// order does not exist: Order not found
+    ///
+    /// Code `200540400001`; documented by `crm.orderentity.add`.
+    Code200540400001,
+    /// Payment not found
+    ///
+    /// Code `200640400001`; documented by `salescenter.payment.getPublicUrl`.
+    Code200640400001,
+    /// Duplicate entry for key \[ownerId, ownerTypeId, orderId\]: Binding already exists
+    ///
+    /// Code `201650000001`; documented by `crm.orderentity.add`.
+    Code201650000001,
     /// CODE can't be empty: The CODE parameter was not provided
     ///
     /// Code `CODE_EMPTY`; documented by `feature.get`.
@@ -504,30 +528,6 @@ pub enum ErrorCode {
     ///
     /// Code `user_access_error`, HTTP 403; documented by system errors.
     UserAccessError,
-    /// Access denied: The user does not have permission to modify or delete CRM entities
-    ///
-    /// Code `0`, HTTP 403/400; documented by `crm.entity.mergeBatch`, `crm.orderentity.add`, `crm.type.get`, `log.blogpost.delete`, `salescenter.payment.getPublicUrl`.
-    V0,
-    /// Required fields not provided
-    ///
-    /// Code `100`, HTTP 400; documented by `crm.activity.binding.add`, `crm.activity.binding.delete`, `crm.activity.binding.list`, `crm.activity.binding.move`, `crm.activity.configurable.add`, `crm.activity.configurable.update`, 9 more.
-    V100,
-    /// Access Denied: Insufficient access permissions
-    ///
-    /// Code `200040300020`; documented by `crm.orderentity.add`.
-    V200040300020,
-    /// order does not exist: Order not found
-    ///
-    /// Code `200540400001`; documented by `crm.orderentity.add`.
-    V200540400001,
-    /// Payment not found
-    ///
-    /// Code `200640400001`; documented by `salescenter.payment.getPublicUrl`.
-    V200640400001,
-    /// Duplicate entry for key \[ownerId, ownerTypeId, orderId\]: Binding already exists
-    ///
-    /// Code `201650000001`; documented by `crm.orderentity.add`.
-    V201650000001,
     /// Incorrect webform id: The `WEBFORM_ID` parameter specifies a CRM form that does not exist
     ///
     /// Code `WEBFORM_ERROR`, HTTP 400; documented by `crm.calllist.add`, `crm.calllist.update`.
@@ -576,6 +576,12 @@ impl ErrorCode {
             "CANNOT ADD BLOG POST" => Self::CannotAddBlogPost,
             "CANNOT UPDATE BLOG POST" => Self::CannotUpdateBlogPost,
             "CHECK_FIELDS_ERROR" => Self::CheckFieldsError,
+            "0" => Self::Code0,
+            "100" => Self::Code100,
+            "200040300020" => Self::Code200040300020,
+            "200540400001" => Self::Code200540400001,
+            "200640400001" => Self::Code200640400001,
+            "201650000001" => Self::Code201650000001,
             "CODE_EMPTY" => Self::CodeEmpty,
             "COMMUNICATION TYPE IS NOT DEFINED" => Self::CommunicationTypeIsNotDefined,
             "COMMUNICATION TYPE '{TYPE}' IS NOT SUPPORTED IN CURRENT CONTEXT" => {
@@ -709,12 +715,6 @@ impl ErrorCode {
             "TYPE_IS_NOT_ASSIGNED" => Self::TypeIsNotAssigned,
             "UNSUITABLE_ACTIVITY_TYPE_ERROR" => Self::UnsuitableActivityTypeError,
             "USER_ACCESS_ERROR" => Self::UserAccessError,
-            "0" => Self::V0,
-            "100" => Self::V100,
-            "200040300020" => Self::V200040300020,
-            "200540400001" => Self::V200540400001,
-            "200640400001" => Self::V200640400001,
-            "201650000001" => Self::V201650000001,
             "WEBFORM_ERROR" => Self::WebformError,
             "WRONG_DATETIME_FORMAT" => Self::WrongDatetimeFormat,
             "WRONG_FIELD_VALUE" => Self::WrongFieldValue,
@@ -747,6 +747,12 @@ impl ErrorCode {
             Self::CannotAddBlogPost => "Cannot add blog post",
             Self::CannotUpdateBlogPost => "Cannot update blog post",
             Self::CheckFieldsError => "CHECK_FIELDS_ERROR",
+            Self::Code0 => "0",
+            Self::Code100 => "100",
+            Self::Code200040300020 => "200040300020",
+            Self::Code200540400001 => "200540400001",
+            Self::Code200640400001 => "200640400001",
+            Self::Code201650000001 => "201650000001",
             Self::CodeEmpty => "CODE_EMPTY",
             Self::CommunicationTypeIsNotDefined => "Communication type is not defined",
             Self::CommunicationTypeTypeIsNotSupportedInCurrentContext => {
@@ -880,12 +886,6 @@ impl ErrorCode {
             Self::TypeIsNotAssigned => "TYPE_IS_NOT_ASSIGNED",
             Self::UnsuitableActivityTypeError => "UNSUITABLE_ACTIVITY_TYPE_ERROR",
             Self::UserAccessError => "user_access_error",
-            Self::V0 => "0",
-            Self::V100 => "100",
-            Self::V200040300020 => "200040300020",
-            Self::V200540400001 => "200540400001",
-            Self::V200640400001 => "200640400001",
-            Self::V201650000001 => "201650000001",
             Self::WebformError => "WEBFORM_ERROR",
             Self::WrongDatetimeFormat => "WRONG_DATETIME_FORMAT",
             Self::WrongFieldValue => "WRONG_FIELD_VALUE",

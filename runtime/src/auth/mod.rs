@@ -2,6 +2,7 @@
 //! token in the body (renewed once on `expired_token`, shared by concurrent callers).
 
 mod oauth;
+mod portal;
 mod url;
 
 pub use oauth::{
@@ -9,4 +10,5 @@ pub use oauth::{
     TokenStore, Tokens, authorization_url,
 };
 pub(crate) use oauth::{OAuthSession, TokenView};
+pub use portal::Portal;
 pub(crate) use url::{check_base_url, parse_client_endpoint, parse_webhook};

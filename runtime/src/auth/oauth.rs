@@ -8,6 +8,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
+use super::portal::Portal;
 use crate::limits::{Clock, SystemClock};
 use crate::transport::{ReqwestTransport, Transport, TransportError};
 use crate::wire::Decode;
@@ -42,11 +43,14 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    /// A pair with no known expiry.
-    pub fn new(access_token: SecretString, refresh_token: SecretString) -> Self {
+    /// A pair with no known expiry; takes `String`s, `&str`s or [`SecretString`]s.
+    pub fn new(
+        access_token: impl Into<SecretString>,
+        refresh_token: impl Into<SecretString>,
+    ) -> Self {
         Tokens {
-            access_token,
-            refresh_token,
+            access_token: access_token.into(),
+            refresh_token: refresh_token.into(),
             expires_at: None,
         }
     }
@@ -75,19 +79,21 @@ impl fmt::Debug for Tokens {
 /// from the task whose call triggered it, before any call uses the new token; keep it
 /// quick (it blocks that task).
 pub trait TokenStore: Send + Sync + 'static {
-    /// Persists `tokens`.
+    /// Persists `tokens`, the new pair of `portal` (key them by
+    /// [`Portal::member_id`] when known, else by [`Portal::domain`]: an application
+    /// installed on several portals has one pair per portal).
     ///
     /// # Errors
     /// Any failure to persist. The client keeps using the new tokens in memory and the
     /// call that triggered the renewal fails with [`OAuthError::Store`].
-    fn save(&self, tokens: &Tokens) -> Result<(), BoxError>;
+    fn save(&self, portal: &Portal, tokens: &Tokens) -> Result<(), BoxError>;
 }
 
 /// A [`TokenStore`] that keeps the last saved pair in memory (the default; read it with
 /// [`MemoryTokenStore::load`]).
 #[derive(Default)]
 pub struct MemoryTokenStore {
-    tokens: Mutex<Option<Tokens>>,
+    tokens: Mutex<Option<(Portal, Tokens)>>,
 }
 
 impl MemoryTokenStore {
@@ -98,6 +104,11 @@ impl MemoryTokenStore {
 
     /// The last saved pair, if any.
     pub fn load(&self) -> Option<Tokens> {
+        self.load_with_portal().map(|(_, tokens)| tokens)
+    }
+
+    /// The last saved pair with the portal it was saved for, if any.
+    pub fn load_with_portal(&self) -> Option<(Portal, Tokens)> {
         self.tokens
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -106,8 +117,9 @@ impl MemoryTokenStore {
 }
 
 impl TokenStore for MemoryTokenStore {
-    fn save(&self, tokens: &Tokens) -> Result<(), BoxError> {
-        *self.tokens.lock().unwrap_or_else(|p| p.into_inner()) = Some(tokens.clone());
+    fn save(&self, portal: &Portal, tokens: &Tokens) -> Result<(), BoxError> {
+        *self.tokens.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((portal.clone(), tokens.clone()));
         Ok(())
     }
 }
@@ -182,10 +194,10 @@ pub struct OAuthApp {
 impl OAuthApp {
     /// The application with `client_id` (e.g. `app.573ad8a0346747.09223434` or
     /// `local.…`) and `client_secret`, using [`DEFAULT_OAUTH_SERVER`].
-    pub fn new(client_id: impl Into<String>, client_secret: SecretString) -> Self {
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<SecretString>) -> Self {
         OAuthApp {
             client_id: client_id.into(),
-            client_secret,
+            client_secret: client_secret.into(),
             server: DEFAULT_OAUTH_SERVER.to_owned(),
             allow_insecure_loopback: false,
             transport: None,
@@ -453,6 +465,7 @@ pub struct OAuthConfig {
     pub(crate) app: OAuthApp,
     pub(crate) tokens: Tokens,
     pub(crate) store: Arc<dyn TokenStore>,
+    pub(crate) member_id: Option<String>,
 }
 
 impl OAuthConfig {
@@ -467,12 +480,21 @@ impl OAuthConfig {
             app,
             tokens,
             store: Arc::new(MemoryTokenStore::new()),
+            member_id: None,
         }
     }
 
     /// Saves renewed tokens to `store`.
     pub fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.store = store;
+        self
+    }
+
+    /// The portal's `member_id` (from the install event, the application page or the
+    /// code exchange's [`TokenGrant::member_id`]), passed to the [`TokenStore`] with each
+    /// save. Without it the store gets the `member_id` of the renewal's answer.
+    pub fn member_id(mut self, member_id: impl Into<String>) -> Self {
+        self.member_id = Some(member_id.into());
         self
     }
 }
@@ -505,16 +527,24 @@ struct TokenState {
 pub(crate) struct OAuthSession {
     app: OAuthApp,
     store: Arc<dyn TokenStore>,
+    /// Whose tokens these are, for the store.
+    portal: Mutex<Portal>,
     state: Mutex<TokenState>,
     /// Held by the one task renewing; the others wait on it, then reuse its result.
     renewal: tokio::sync::Mutex<()>,
 }
 
 impl OAuthSession {
-    pub(crate) fn new(app: OAuthApp, tokens: Tokens, store: Arc<dyn TokenStore>) -> Self {
+    pub(crate) fn new(
+        app: OAuthApp,
+        tokens: Tokens,
+        store: Arc<dyn TokenStore>,
+        portal: Portal,
+    ) -> Self {
         OAuthSession {
             app,
             store,
+            portal: Mutex::new(portal),
             state: Mutex::new(TokenState {
                 tokens,
                 generation: 0,
@@ -643,7 +673,14 @@ impl OAuthSession {
                 return Err(e);
             }
         };
-        let saved = self.store.save(&grant.tokens);
+        let portal = {
+            let mut portal = self.portal.lock().unwrap_or_else(|p| p.into_inner());
+            if portal.member_id.is_none() {
+                portal.member_id = grant.member_id.clone();
+            }
+            portal.clone()
+        };
+        let saved = self.store.save(&portal, &grant.tokens);
         {
             let mut s = self.lock();
             s.tokens = grant.tokens;

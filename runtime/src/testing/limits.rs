@@ -12,46 +12,46 @@ use tokio::time::Instant;
 /// second (continuously); a request that would take the counter above `burst` is refused
 /// with 503 `QUERY_LIMIT_EXCEEDED` and does not add to it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateLimit {
+pub struct PortalRateLimit {
     /// The threshold `X` (50; Enterprise 250).
     pub burst: f64,
     /// The drain rate `Y` per second (2; Enterprise 5).
     pub drain_per_sec: f64,
 }
 
-impl RateLimit {
+impl PortalRateLimit {
     /// Every plan but Enterprise: burst 50, drain 2 per second.
-    pub const STANDARD: RateLimit = RateLimit {
+    pub const STANDARD: PortalRateLimit = PortalRateLimit {
         burst: 50.0,
         drain_per_sec: 2.0,
     };
     /// Enterprise: burst 250, drain 5 per second.
-    pub const ENTERPRISE: RateLimit = RateLimit {
+    pub const ENTERPRISE: PortalRateLimit = PortalRateLimit {
         burst: 250.0,
         drain_per_sec: 5.0,
     };
     /// No limit at all.
-    pub const UNLIMITED: RateLimit = RateLimit {
+    pub const UNLIMITED: PortalRateLimit = PortalRateLimit {
         burst: f64::INFINITY,
         drain_per_sec: 0.0,
     };
 }
 
-impl Default for RateLimit {
+impl Default for PortalRateLimit {
     fn default() -> Self {
-        RateLimit::STANDARD
+        PortalRateLimit::STANDARD
     }
 }
 
 #[derive(Debug)]
 pub(crate) struct Bucket {
-    pub(crate) limit: RateLimit,
+    pub(crate) limit: PortalRateLimit,
     level: f64,
     at: Option<Instant>,
 }
 
 impl Bucket {
-    pub(crate) fn new(limit: RateLimit) -> Self {
+    pub(crate) fn new(limit: PortalRateLimit) -> Self {
         Bucket {
             limit,
             level: 0.0,
@@ -148,7 +148,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn bucket_drains() {
-        let mut b = Bucket::new(RateLimit::STANDARD);
+        let mut b = Bucket::new(PortalRateLimit::STANDARD);
         let t0 = Instant::now();
         assert!((0..50).all(|_| b.admit(t0)));
         assert!(!b.admit(t0));

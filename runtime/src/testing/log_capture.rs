@@ -3,7 +3,7 @@
 
 use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 /// A `tracing` subscriber that keeps every span, field record and event as one text line:
 /// `span bitrix24.call method=crm.deal.list`, `DEBUG bitrix24_runtime::client message=...`.
@@ -21,18 +21,28 @@ impl LogCapture {
     /// The process-wide capture, installed as the global `tracing` subscriber on first use.
     ///
     /// # Panics
-    /// When another global subscriber was installed before (a test-setup error).
+    /// When another global subscriber was installed before (a test-setup error); use
+    /// [`LogCapture::try_global`] in a process that may have one.
     #[allow(clippy::expect_used)]
     pub fn global() -> LogCapture {
-        static CAPTURE: OnceLock<LogCapture> = OnceLock::new();
-        CAPTURE
-            .get_or_init(|| {
-                let capture = LogCapture::default();
-                tracing::subscriber::set_global_default(capture.clone())
-                    .expect("no other global tracing subscriber in this process");
-                capture
-            })
-            .clone()
+        LogCapture::try_global().expect("no other global tracing subscriber in this process")
+    }
+
+    /// The process-wide capture, installed as the global `tracing` subscriber on first use.
+    ///
+    /// # Errors
+    /// [`tracing::subscriber::SetGlobalDefaultError`] when another global subscriber was
+    /// installed before (an application's own logging): nothing can be captured then.
+    pub fn try_global() -> Result<LogCapture, tracing::subscriber::SetGlobalDefaultError> {
+        static CAPTURE: Mutex<Option<LogCapture>> = Mutex::new(None);
+        let mut slot = CAPTURE.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(capture) = slot.as_ref() {
+            return Ok(capture.clone());
+        }
+        let capture = LogCapture::default();
+        tracing::subscriber::set_global_default(capture.clone())?;
+        *slot = Some(capture.clone());
+        Ok(capture)
     }
 
     /// Every line captured so far (from all threads), in order.

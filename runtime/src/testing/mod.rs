@@ -25,7 +25,7 @@
 //!   past the 50th ends with `ERROR_BATCH_LENGTH_EXCEEDED`, a nested `batch` with
 //!   `ERROR_BATCH_METHOD_NOT_ALLOWED`, both in `result_error` (the docs: "such a subquery
 //!   ends with an error"), the batch itself answering 200.
-//! - **Limits**: the leaky bucket per portal ([`RateLimit`], burst 50, drain 2/s) → 503
+//! - **Limits**: the leaky bucket per portal ([`PortalRateLimit`], burst 50, drain 2/s) → 503
 //!   `QUERY_LIMIT_EXCEEDED`; per-method operating time → 429 `OPERATION_TIME_LIMIT` (see
 //!   [`FakePortalBuilder::operating_limit`]).
 //! - **Faults** ([`Fault`], [`FakePortal::inject`]): 503 storms, HTML pages, truncated
@@ -86,7 +86,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use limits::RateLimit;
+pub use limits::PortalRateLimit;
 pub use log_capture::LogCapture;
 pub use query::{parse_php_query, to_php_query};
 pub use quirks::{Quirks, RECORDED_PAGE_COST};
@@ -296,7 +296,7 @@ pub struct FakePortalBuilder {
     client_secret: String,
     member_id: String,
     scope: String,
-    rate_limit: RateLimit,
+    rate_limit: PortalRateLimit,
     operating_limit: f64,
     default_cost: f64,
     quirks: Quirks,
@@ -328,7 +328,7 @@ impl Default for FakePortalBuilder {
             client_secret: "fakeportalclientsecret0000000000".to_owned(),
             member_id: "fake0000000000000000000000member".to_owned(),
             scope: "crm,user,bizproc,placement".to_owned(),
-            rate_limit: RateLimit::STANDARD,
+            rate_limit: PortalRateLimit::STANDARD,
             operating_limit: 480.0,
             default_cost: 0.01,
             quirks: Quirks::default(),
@@ -359,8 +359,8 @@ impl FakePortalBuilder {
         self
     }
 
-    /// The leaky bucket ([`RateLimit::STANDARD`] by default).
-    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+    /// The leaky bucket ([`PortalRateLimit::STANDARD`] by default).
+    pub fn rate_limit(mut self, limit: PortalRateLimit) -> Self {
         self.rate_limit = limit;
         self
     }
@@ -674,7 +674,7 @@ impl FakePortal {
     }
 
     /// Replaces the rate limit (the bucket starts empty).
-    pub fn set_rate_limit(&self, limit: RateLimit) -> &Self {
+    pub fn set_rate_limit(&self, limit: PortalRateLimit) -> &Self {
         self.shared.lock().set_rate_limit(limit);
         self
     }

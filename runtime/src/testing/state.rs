@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
-use super::limits::{Bucket, Operating, RateLimit};
+use super::limits::{Bucket, Operating, PortalRateLimit};
 use super::table::{Table, param};
 use super::time::{Clock, time_object};
 use super::{Fault, MethodError, Quirks, RequestRecord, TokenPair};
@@ -349,7 +349,7 @@ impl State {
         known
     }
 
-    pub(crate) fn set_rate_limit(&mut self, limit: RateLimit) {
+    pub(crate) fn set_rate_limit(&mut self, limit: PortalRateLimit) {
         self.bucket = Bucket::new(limit);
     }
 }

@@ -9,14 +9,23 @@
 //! For requests, [`yn`], [`int01`] and [`number_as_string`] write booleans and numbers the
 //! way a method documents them, and [`serialize_enum`] / [`deserialize_enum`] map
 //! [`WireEnum`] types to their wire text or number.
+//!
+//! Your own `#[derive(Deserialize)]` types get the same leniency without attributes:
+//! [`from_value`] (or [`Client::call_as`](crate::Client::call_as)) decodes them through a
+//! deserializer that hands each visitor the shape it asks for; [`Lenient<T>`] makes such a
+//! type a [`Method::Output`](crate::Method::Output); [`lenient`] is the
+//! `deserialize_with` for a single field.
 
 mod decode;
 mod encode;
 mod enums;
+mod lenient;
 pub mod query;
+mod time;
 mod undocumented;
 
 pub use decode::{Decode, decode};
 pub use encode::{BoolStyle, EncodeBool, EncodeNumber, int01, number_as_string, yn};
 pub use enums::{WireEnum, deserialize_enum, serialize_enum};
+pub use lenient::{Lenient, from_value, lenient};
 pub use undocumented::{Undocumented, extra_keys};

@@ -29,10 +29,14 @@ pub fn normalize(code: &str) -> String {
         .to_ascii_uppercase()
 }
 
-/// The variant a code gets when no other spelling of it came first.
+/// The variant a code gets when no other spelling of it came first: the code in
+/// `UpperCamelCase`; a numeric code `100` is `Code100` (it names nothing by itself, and
+/// the same number means different things in different methods).
 pub fn variant_name(code: &str) -> String {
     if code.is_empty() {
         EMPTY.to_owned()
+    } else if code.trim().bytes().all(|b| b.is_ascii_digit()) {
+        format!("Code{}", code.trim())
     } else {
         naming::variant(code)
     }
@@ -69,13 +73,10 @@ pub fn variants(spec: &Spec) -> BTreeMap<String, Variant> {
             }));
     for (source, e) in all {
         let upper = normalize(&e.code);
-        let name = by_upper.get(&upper).cloned().unwrap_or_else(|| {
-            if e.code.is_empty() {
-                EMPTY.to_owned()
-            } else {
-                naming::variant(&e.code)
-            }
-        });
+        let name = by_upper
+            .get(&upper)
+            .cloned()
+            .unwrap_or_else(|| variant_name(&e.code));
         by_upper.entry(upper).or_insert_with(|| name.clone());
         add(out.entry(name).or_default(), source, e);
     }

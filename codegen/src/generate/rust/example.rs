@@ -214,7 +214,13 @@ fn scalar(s: Scalar, json: Option<&Value>, into: bool, pkg: &str) -> String {
     };
     match s {
         Scalar::String | Scalar::Char => text("text"),
-        Scalar::Date => text("2025-01-31"),
+        Scalar::Date => {
+            let v = json
+                .and_then(Value::as_str)
+                .filter(|s| s.len() == 10 && s.as_bytes()[4] == b'-')
+                .unwrap_or("2025-01-31");
+            format!("{v:?}.parse::<{pkg}::chrono::NaiveDate>().expect(\"a date\")")
+        }
         Scalar::Datetime => text("2025-01-31T10:00:00+03:00"),
         Scalar::Integer | Scalar::Timestamp => json
             .and_then(|j| {
@@ -225,12 +231,15 @@ fn scalar(s: Scalar, json: Option<&Value>, into: bool, pkg: &str) -> String {
             .to_string(),
         Scalar::Double => {
             let v = json
-                .and_then(|j| {
-                    j.as_f64()
-                        .or_else(|| j.as_str().and_then(|s| s.parse().ok()))
+                .and_then(|j| match j {
+                    Value::Number(n) => Some(n.to_string()),
+                    Value::String(s) if s.trim().parse::<f64>().is_ok() => {
+                        Some(s.trim().to_owned())
+                    }
+                    _ => None,
                 })
-                .unwrap_or(1.0);
-            format!("{v:?}")
+                .unwrap_or_else(|| "1".to_owned());
+            format!("{v:?}.parse::<{pkg}::Decimal>().expect(\"an amount\")")
         }
         Scalar::Boolean => match json {
             Some(Value::Bool(b)) => b.to_string(),

@@ -28,6 +28,10 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
         "fast_export",
         include_str!("../../../templates/examples/fast_export.rs"),
     ),
+    (
+        "app_flow",
+        include_str!("../../../templates/examples/app_flow.rs"),
+    ),
 ];
 
 /// Whether `cfg` gets the examples: only the real crate (they name its methods).
@@ -42,7 +46,7 @@ pub(crate) fn cargo_sections(cfg: &CrateConfig) -> String {
         return String::new();
     }
     let mut s = String::from(
-        "\n[dev-dependencies]\ntokio = { workspace = true, features = [\"rt-multi-thread\", \"macros\", \"time\"] }\n",
+        "\n[dev-dependencies]\ntokio = { workspace = true, features = [\"rt-multi-thread\", \"macros\", \"time\"] }\n# The progress bar of the `fast_export` example.\nindicatif = { version = \"0.18\", default-features = false }\n",
     );
     for (name, _) in EXAMPLES {
         s.push_str(&format!(

@@ -70,15 +70,15 @@ pub fn emit_type(
 /// parameter type and the conversion suffix.
 fn arg(scope: &TypeScope<'_>, ty: &TypeExpr) -> Result<(TokenStream, TokenStream)> {
     Ok(match ty {
-        TypeExpr::Scalar(Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime) => (
+        TypeExpr::Scalar(Scalar::String | Scalar::Char | Scalar::Datetime) => (
             quote!(impl ::std::convert::Into<::std::string::String>),
             quote!(.into()),
         ),
         TypeExpr::Array(inner) => {
             let item = scope.rust(inner)?;
             (
-                quote!(impl ::std::iter::IntoIterator<Item = #item>),
-                quote!(.into_iter().collect()),
+                quote!(impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<#item>>),
+                quote!(.into_iter().map(::std::convert::Into::into).collect()),
             )
         }
         other => (scope.rust(other)?, quote!()),
@@ -188,13 +188,34 @@ pub fn emit_struct(
             });
         }
     }
+    // `insert_extra` with a Rust name sends it under the wire name (replacing the typed
+    // value), never both.
+    let renames: Vec<_> = fields
+        .iter()
+        .filter(|f| {
+            let rust = naming::field_of(f);
+            kind == StructKind::Request && rust != f.name && !fields.iter().any(|g| g.name == rust)
+        })
+        .map(|f| {
+            let (rust, wire) = (naming::field_of(f), &f.name);
+            quote!(#rust => ::std::string::String::from(#wire),)
+        })
+        .collect();
+    let rename = (!renames.is_empty()).then(|| {
+        quote! {
+            let name = match name.as_str() {
+                #(#renames)*
+                _ => name,
+            };
+        }
+    });
     let all_optional = fields.iter().all(|f| !f.required);
     let default = all_optional.then(|| quote!(Default,));
     let (extra_doc, extra_get_doc, extra_set_doc): (&str, &str, &str) = match kind {
         StructKind::Request => (
             "Parameters the spec does not list, sent as given.",
             "Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.",
-            "Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.",
+            "Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.",
         ),
         StructKind::Object => (
             "Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).",
@@ -247,7 +268,9 @@ pub fn emit_struct(
                 name: impl ::std::convert::Into<::std::string::String>,
                 value: impl ::std::convert::Into<::serde_json::Value>,
             ) -> Self {
-                self.extra.insert(name.into(), value.into());
+                let name: ::std::string::String = name.into();
+                #rename
+                self.extra.insert(name, value.into());
                 self
             }
 

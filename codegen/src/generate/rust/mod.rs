@@ -104,7 +104,7 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
 
 fn cargo_toml(cfg: &CrateConfig, features: &[&String]) -> String {
     let mut s = format!(
-        "{TOML_HEADER}\n[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"Typed client for the Bitrix24 REST API, generated from the official docs\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish = false\n\n[features]\n",
+        "{TOML_HEADER}\n[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"Typed client for the Bitrix24 REST API, generated from the official docs\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish = false\n\n[package.metadata.docs.rs]\n# Document the `testing` module too, marked as needing its feature.\nall-features = true\nrustdoc-args = [\"--cfg\", \"docsrs\"]\n\n[features]\n",
         cfg.package
     );
     let list: Vec<String> = features
@@ -122,7 +122,7 @@ fn cargo_toml(cfg: &CrateConfig, features: &[&String]) -> String {
         "# `testing`: the runtime's fake portal for offline tests (off by default).\ntesting = [\"bitrix24-runtime/testing\"]\n",
     );
     s.push_str(&format!(
-        "\n[dependencies]\nbitrix24-runtime = {{ {} }}\nserde.workspace = true\nserde_json.workspace = true\n\n[lints.rust]\nmissing_docs = \"deny\"\n\n[lints.rustdoc]\nbroken_intra_doc_links = \"deny\"\n",
+        "\n[dependencies]\nbitrix24-runtime = {{ {} }}\nserde.workspace = true\nserde_json.workspace = true\n\n[lints.rust]\nmissing_docs = \"deny\"\nunexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(docsrs)\"] }}\n\n[lints.rustdoc]\nbroken_intra_doc_links = \"deny\"\nprivate_intra_doc_links = \"deny\"\n",
         cfg.runtime_path
     ));
     s.push_str(&examples::cargo_sections(cfg));
@@ -200,6 +200,7 @@ see [`events`]. They do not depend on a feature.\n\n",
     let tokens = quote! {
         #docs
         #![allow(deprecated)]
+        #![cfg_attr(docsrs, feature(doc_cfg))]
 
         mod error_code;
         #types
@@ -207,13 +208,35 @@ see [`events`]. They do not depend on a feature.\n\n",
         #(#mods)*
 
         pub use bitrix24_runtime::{
-            ApiError, Batch, BatchResults, Client, ClientBuilder, CommandError, Error, File,
-            Handle, ListMethod, ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig,
-            OperatingLimit, Page, RateLimit, Response, RetryPolicy, TokenStore, Tokens,
+            ApiError, Batch, BatchResults, BoxError, Client, ClientBuilder, Clock, CommandError,
+            DEFAULT_OAUTH_SERVER, Error, ExposeSecret, File, Handle, HttpReply, ListMethod,
+            ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig, OAuthError,
+            OperatingLimit, Page, Portal, RateLimit, Reference, ReqwestTransport, Response, RetryPolicy,
+            SecretString, SystemClock, Time, TokenGrant, TokenStore, Tokens, TokioClock,
+            Transport, TransportError, TransportErrorKind, authorization_url,
         };
+        /// The date-time crate: `date` fields are [`chrono::NaiveDate`].
+        #[doc(no_inline)]
+        pub use bitrix24_runtime::chrono;
+        /// An exact decimal (`rust_decimal`): the type of `double` fields (amounts).
+        #[doc(no_inline)]
+        pub use bitrix24_runtime::Decimal;
+        /// Wire formats: lenient decoding ([`wire::from_value`] for your own types,
+        /// [`wire::Lenient`], [`wire::Decode`]) and the encodings Bitrix24 expects.
+        pub use bitrix24_runtime::wire;
         pub use error_code::ErrorCode;
         #[cfg(feature = "testing")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
         pub use bitrix24_runtime::testing;
+        /// Paging and exports of list methods: the module docs prove that an export by ID
+        /// cursor delivers every row exactly once.
+        pub use bitrix24_runtime::paginate;
+        pub use bitrix24_runtime::batch::MAX_COMMANDS;
+        pub use bitrix24_runtime::transport::USER_AGENT;
+        /// The serialisation crate of every type here; for your own types without a
+        /// direct dependency: `#[derive(bitrix24::serde::Deserialize)]` with
+        /// `#[serde(crate = "bitrix24::serde")]`.
+        pub use serde;
         /// The JSON crate used for untyped values ([`serde_json::Value`]) and extra parameters.
         pub use serde_json;
         /// The streams crate: [`Client::pages`], [`Client::items`], [`Client::export`] and

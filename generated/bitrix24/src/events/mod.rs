@@ -71,6 +71,12 @@ pub use ::bitrix24_runtime::event::{
     AppStatus, Auth, AuthFailure, Delivery, EventError, ExposeSecret, FormFault,
     MAX_BODY_BYTES, MAX_DEPTH, SecretString, parse, parse_any, parse_form,
 };
+/// The application's life cycle on a portal: `ONAPPINSTALL` ([`parse_install`]), the
+/// install page and placements ([`AppRequest`]), `ONAPPUNINSTALL` ([`AppUninstall`]).
+pub use ::bitrix24_runtime::event::app::{
+    self, AppInstall, AppInstallData, AppRequest, AppUninstall, AppUninstallData,
+    Installation, parse_install,
+};
 /// The runtime's trait of one documented event (its name and the type of its `data`),
 /// implemented by each event's marker type; re-exported under another name because
 /// [`Event`] is the enum of all events here.

@@ -266,9 +266,13 @@ impl Get {
     #[must_use]
     pub fn select(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::std::string::String>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
     ) -> Self {
-        self.select = ::std::option::Option::Some(value.into_iter().collect());
+        self.select = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `IMAGE_RESIZE`: The size of the photo copy in the `PERSONAL_PHOTO` field:
@@ -283,14 +287,21 @@ impl Get {
         self.start = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "filter" => ::std::string::String::from("FILTER"),
+            "admin_mode" => ::std::string::String::from("ADMIN_MODE"),
+            "image_resize" => ::std::string::String::from("IMAGE_RESIZE"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -947,9 +958,11 @@ impl GetItem {
     #[must_use]
     pub fn uf_department(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = i64>,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
     ) -> Self {
-        self.uf_department = ::std::option::Option::Some(value.into_iter().collect());
+        self.uf_department = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `USER_TYPE`:
@@ -968,7 +981,8 @@ impl GetItem {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

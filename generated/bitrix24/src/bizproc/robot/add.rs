@@ -328,9 +328,13 @@ impl Add {
     #[must_use]
     pub fn document_type(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::std::string::String>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
     ) -> Self {
-        self.document_type = ::std::option::Option::Some(value.into_iter().collect());
+        self.document_type = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `FILTER`: Object with rules to limit the Automation rule by document type and edition.
@@ -357,14 +361,30 @@ impl Add {
         self.placement_handler = ::std::option::Option::Some(value.into());
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "code" => ::std::string::String::from("CODE"),
+            "handler" => ::std::string::String::from("HANDLER"),
+            "auth_user_id" => ::std::string::String::from("AUTH_USER_ID"),
+            "use_subscription" => ::std::string::String::from("USE_SUBSCRIPTION"),
+            "name" => ::std::string::String::from("NAME"),
+            "description" => ::std::string::String::from("DESCRIPTION"),
+            "properties" => ::std::string::String::from("PROPERTIES"),
+            "return_properties" => ::std::string::String::from("RETURN_PROPERTIES"),
+            "document_type" => ::std::string::String::from("DOCUMENT_TYPE"),
+            "filter" => ::std::string::String::from("FILTER"),
+            "use_placement" => ::std::string::String::from("USE_PLACEMENT"),
+            "placement_handler" => ::std::string::String::from("PLACEMENT_HANDLER"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -577,7 +597,8 @@ impl Property {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

@@ -99,25 +99,32 @@ impl Delegate {
     /// - `to_user_id`: `TO_USER_ID` — Identifier of the user to whom the tasks will be delegated.
     #[allow(clippy::new_without_default)]
     pub fn new(
-        task_ids: impl ::std::iter::IntoIterator<Item = i64>,
+        task_ids: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
         from_user_id: i64,
         to_user_id: i64,
     ) -> Self {
         Self {
-            task_ids: task_ids.into_iter().collect(),
+            task_ids: task_ids.into_iter().map(::std::convert::Into::into).collect(),
             from_user_id,
             to_user_id,
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "task_ids" => ::std::string::String::from("TASK_IDS"),
+            "from_user_id" => ::std::string::String::from("FROM_USER_ID"),
+            "to_user_id" => ::std::string::String::from("TO_USER_ID"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.

@@ -187,9 +187,13 @@ impl List {
     #[must_use]
     pub fn select(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::std::string::String>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
     ) -> Self {
-        self.select = ::std::option::Option::Some(value.into_iter().collect());
+        self.select = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `FILTER`: An object for filtering the list of tasks in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where - `field_N` — [field](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html#fields) of the task for filtering - `value_N` — value of the field
@@ -216,14 +220,22 @@ impl List {
         self.start = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "select" => ::std::string::String::from("SELECT"),
+            "filter" => ::std::string::String::from("FILTER"),
+            "order" => ::std::string::String::from("ORDER"),
+            "start" => ::std::string::String::from("START"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -723,7 +735,8 @@ impl Task {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -1199,9 +1212,11 @@ impl Parameters {
     #[must_use]
     pub fn fields(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = Fields>,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
     ) -> Self {
-        self.fields = ::std::option::Option::Some(value.into_iter().collect());
+        self.fields = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -1211,7 +1226,8 @@ impl Parameters {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -1563,7 +1579,8 @@ impl Fields {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

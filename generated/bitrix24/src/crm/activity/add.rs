@@ -112,14 +112,15 @@ impl Add {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -471,7 +472,9 @@ impl Fields {
         owner_type_id: i64,
         type_id: i64,
         communications: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            Item = impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
         responsible_id: i64,
     ) -> Self {
@@ -480,7 +483,10 @@ impl Fields {
             owner_type_id,
             type_id,
             associated_entity_id: ::std::option::Option::None,
-            communications: communications.into_iter().collect(),
+            communications: communications
+                .into_iter()
+                .map(::std::convert::Into::into)
+                .collect(),
             deadline: ::std::option::Option::None,
             description: ::std::option::Option::None,
             description_type: ::std::option::Option::None,
@@ -711,7 +717,8 @@ impl Fields {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

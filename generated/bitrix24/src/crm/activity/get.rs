@@ -72,14 +72,15 @@ impl Get {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -507,7 +508,7 @@ pub struct SystemActivity {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub result_sum: ::std::option::Option<f64>,
+    pub result_sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// `RESULT_VALUE`.
     ///
     /// Wire name `RESULT_VALUE`, type `double`.
@@ -517,7 +518,7 @@ pub struct SystemActivity {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub result_value: ::std::option::Option<f64>,
+    pub result_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Additional settings
     ///
     /// Wire name `SETTINGS`, type `object`.
@@ -678,10 +679,14 @@ impl SystemActivity {
     pub fn bindings(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            Item = impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
     ) -> Self {
-        self.bindings = ::std::option::Option::Some(value.into_iter().collect());
+        self.bindings = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `COMMUNICATIONS`: [Description of communication](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-communication-fields.html)
@@ -689,10 +694,14 @@ impl SystemActivity {
     pub fn communications(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            Item = impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
     ) -> Self {
-        self.communications = ::std::option::Option::Some(value.into_iter().collect());
+        self.communications = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `DEADLINE`: Date and time of the activity's execution deadline
@@ -892,13 +901,13 @@ impl SystemActivity {
     }
     /// Sets `RESULT_SUM`:
     #[must_use]
-    pub fn result_sum(mut self, value: f64) -> Self {
+    pub fn result_sum(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.result_sum = ::std::option::Option::Some(value);
         self
     }
     /// Sets `RESULT_VALUE`:
     #[must_use]
-    pub fn result_value(mut self, value: f64) -> Self {
+    pub fn result_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.result_value = ::std::option::Option::Some(value);
         self
     }
@@ -954,7 +963,8 @@ impl SystemActivity {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

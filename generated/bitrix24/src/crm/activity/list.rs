@@ -175,9 +175,13 @@ impl List {
     #[must_use]
     pub fn select(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::std::string::String>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
     ) -> Self {
-        self.select = ::std::option::Option::Some(value.into_iter().collect());
+        self.select = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `filter`: An object for filtering the selected items in key-value format.
@@ -204,14 +208,15 @@ impl List {
         self.start = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -940,9 +945,13 @@ impl ListItem {
     #[must_use]
     pub fn settings(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value.into_iter().collect());
+        self.settings = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `ORIGINATOR_ID`:
@@ -979,9 +988,13 @@ impl ListItem {
     #[must_use]
     pub fn provider_params(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
     ) -> Self {
-        self.provider_params = ::std::option::Option::Some(value.into_iter().collect());
+        self.provider_params = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `PROVIDER_DATA`:
@@ -1054,15 +1067,24 @@ impl ListItem {
     #[must_use]
     pub fn communications(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = Communications>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<Communications>,
+        >,
     ) -> Self {
-        self.communications = ::std::option::Option::Some(value.into_iter().collect());
+        self.communications = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `FILES`:
     #[must_use]
-    pub fn files(mut self, value: impl ::std::iter::IntoIterator<Item = Files>) -> Self {
-        self.files = ::std::option::Option::Some(value.into_iter().collect());
+    pub fn files(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Files>>,
+    ) -> Self {
+        self.files = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -1072,7 +1094,8 @@ impl ListItem {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -1248,7 +1271,8 @@ impl Communications {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -1422,7 +1446,8 @@ impl EntitySettings {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -1508,7 +1533,8 @@ impl Files {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

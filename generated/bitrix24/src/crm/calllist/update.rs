@@ -103,12 +103,12 @@ impl Update {
     pub fn new(
         list_id: i64,
         entity_type: EntityType,
-        entities: impl ::std::iter::IntoIterator<Item = i64>,
+        entities: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
     ) -> Self {
         Self {
             list_id,
             entity_type,
-            entities: entities.into_iter().collect(),
+            entities: entities.into_iter().map(::std::convert::Into::into).collect(),
             webform_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -119,14 +119,22 @@ impl Update {
         self.webform_id = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "list_id" => ::std::string::String::from("LIST_ID"),
+            "entity_type" => ::std::string::String::from("ENTITY_TYPE"),
+            "entities" => ::std::string::String::from("ENTITIES"),
+            "webform_id" => ::std::string::String::from("WEBFORM_ID"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.

@@ -217,9 +217,13 @@ impl List {
     #[must_use]
     pub fn select(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::std::string::String>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
     ) -> Self {
-        self.select = ::std::option::Option::Some(value.into_iter().collect());
+        self.select = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `filter`: Object format:
@@ -246,14 +250,15 @@ impl List {
         self.start = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -480,7 +485,7 @@ pub struct Deal {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub opportunity: ::std::option::Option<f64>,
+    pub opportunity: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Indicates whether manual mode for calculating the amount is enabled. Possible values:
     /// - `Y` — yes
     /// - `N` — no
@@ -503,7 +508,7 @@ pub struct Deal {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub tax_value: ::std::option::Option<f64>,
+    pub tax_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Identifier of the company.
     ///
     /// To learn more about the company, you can use the method [crm.item.get](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html) by passing `entityTypeId = 4` and `id = COMPANY_ID`
@@ -549,7 +554,7 @@ pub struct Deal {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub begindate: ::std::option::Option<::std::string::String>,
+    pub begindate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
     /// Close date
     ///
     /// Wire name `CLOSEDATE`, type `date`.
@@ -559,7 +564,7 @@ pub struct Deal {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub closedate: ::std::option::Option<::std::string::String>,
+    pub closedate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
     /// Indicates whether the deal is available to everyone. Possible values:
     /// - `Y` — yes
     /// - `N` — no
@@ -959,7 +964,7 @@ impl Deal {
     }
     /// Sets `OPPORTUNITY`: Amount
     #[must_use]
-    pub fn opportunity(mut self, value: f64) -> Self {
+    pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
@@ -971,7 +976,7 @@ impl Deal {
     }
     /// Sets `TAX_VALUE`: Tax rate
     #[must_use]
-    pub fn tax_value(mut self, value: f64) -> Self {
+    pub fn tax_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.tax_value = ::std::option::Option::Some(value);
         self
     }
@@ -995,20 +1000,14 @@ impl Deal {
     }
     /// Sets `BEGINDATE`: Start date
     #[must_use]
-    pub fn begindate(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.begindate = ::std::option::Option::Some(value.into());
+    pub fn begindate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.begindate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSEDATE`: Close date
     #[must_use]
-    pub fn closedate(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.closedate = ::std::option::Option::Some(value.into());
+    pub fn closedate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.closedate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPENED`: Indicates whether the deal is available to everyone. Possible values: - `Y` — yes - `N` — no
@@ -1207,7 +1206,8 @@ impl Deal {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

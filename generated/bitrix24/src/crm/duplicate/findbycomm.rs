@@ -96,11 +96,13 @@ impl Findbycomm {
     #[allow(clippy::new_without_default)]
     pub fn new(
         type_: Type,
-        values: impl ::std::iter::IntoIterator<Item = ::std::string::String>,
+        values: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
     ) -> Self {
         Self {
             type_,
-            values: values.into_iter().collect(),
+            values: values.into_iter().map(::std::convert::Into::into).collect(),
             entity_type: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -111,14 +113,19 @@ impl Findbycomm {
         self.entity_type = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "type_" => ::std::string::String::from("type"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -378,20 +385,35 @@ impl FindbycommResult {
     }
     /// Sets `LEAD`: Array of identifiers of found leads
     #[must_use]
-    pub fn lead(mut self, value: impl ::std::iter::IntoIterator<Item = i64>) -> Self {
-        self.lead = ::std::option::Option::Some(value.into_iter().collect());
+    pub fn lead(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
+    ) -> Self {
+        self.lead = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `CONTACT`: Array of identifiers of found contacts
     #[must_use]
-    pub fn contact(mut self, value: impl ::std::iter::IntoIterator<Item = i64>) -> Self {
-        self.contact = ::std::option::Option::Some(value.into_iter().collect());
+    pub fn contact(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
+    ) -> Self {
+        self.contact = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `COMPANY`: Array of identifiers of found companies
     #[must_use]
-    pub fn company(mut self, value: impl ::std::iter::IntoIterator<Item = i64>) -> Self {
-        self.company = ::std::option::Option::Some(value.into_iter().collect());
+    pub fn company(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
+    ) -> Self {
+        self.company = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -401,7 +423,8 @@ impl FindbycommResult {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

@@ -115,14 +115,15 @@ impl Add {
         self.params = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -270,7 +271,7 @@ pub struct Fields {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub birthdate: ::std::option::Option<::std::string::String>,
+    pub birthdate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
     /// Comments
     ///
     /// Wire name `COMMENTS`, type `string`.
@@ -429,7 +430,7 @@ pub struct Fields {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub opportunity: ::std::option::Option<f64>,
+    pub opportunity: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Indicator of manual calculation mode for the amount. Acceptable values are Y or N
     ///
     /// Wire name `IS_MANUAL_OPPORTUNITY`, type `boolean` (docs: `char`).
@@ -758,11 +759,8 @@ impl Fields {
     }
     /// Sets `BIRTHDATE`: Birthdate
     #[must_use]
-    pub fn birthdate(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.birthdate = ::std::option::Option::Some(value.into());
+    pub fn birthdate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.birthdate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMMENTS`: Comments
@@ -799,9 +797,11 @@ impl Fields {
     #[must_use]
     pub fn contact_ids(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = i64>,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
     ) -> Self {
-        self.contact_ids = ::std::option::Option::Some(value.into_iter().collect());
+        self.contact_ids = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `CURRENCY_ID`: Currency identifier
@@ -818,10 +818,14 @@ impl Fields {
     pub fn email(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            Item = impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
     ) -> Self {
-        self.email = ::std::option::Option::Some(value.into_iter().collect());
+        self.email = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `HONORIFIC`: Salutation
@@ -838,10 +842,14 @@ impl Fields {
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            Item = impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
     ) -> Self {
-        self.im = ::std::option::Option::Some(value.into_iter().collect());
+        self.im = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `LINK`: User ID linked through Open Channels. Multiple
@@ -849,10 +857,14 @@ impl Fields {
     pub fn link(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            Item = impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
     ) -> Self {
-        self.link = ::std::option::Option::Some(value.into_iter().collect());
+        self.link = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `LAST_NAME`: Last name
@@ -890,7 +902,7 @@ impl Fields {
     }
     /// Sets `OPPORTUNITY`: Amount
     #[must_use]
-    pub fn opportunity(mut self, value: f64) -> Self {
+    pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
@@ -923,10 +935,14 @@ impl Fields {
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            Item = impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
     ) -> Self {
-        self.phone = ::std::option::Option::Some(value.into_iter().collect());
+        self.phone = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `POST`: Position
@@ -1033,10 +1049,14 @@ impl Fields {
     pub fn web(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            Item = impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
     ) -> Self {
-        self.web = ::std::option::Option::Some(value.into_iter().collect());
+        self.web = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -1046,7 +1066,8 @@ impl Fields {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -1113,7 +1134,8 @@ impl Params {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

@@ -77,14 +77,15 @@ impl Get {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -233,7 +234,7 @@ pub struct Lead {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub birthdate: ::std::option::Option<::std::string::String>,
+    pub birthdate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
     /// Identifier of the source. Status from the directory. A list of possible identifiers can be obtained using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `filter[ENTITY_ID]=SOURCE`
     ///
     /// Wire name `SOURCE_ID`, type `string` (docs: `crm_status`).
@@ -313,7 +314,7 @@ pub struct Lead {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub opportunity: ::std::option::Option<f64>,
+    pub opportunity: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Indicator of manual calculation of the amount. Allowed values are Y or N
     ///
     /// Wire name `IS_MANUAL_OPPORTUNITY`, type `boolean` (docs: `char`).
@@ -810,11 +811,8 @@ impl Lead {
     }
     /// Sets `BIRTHDATE`: Date of birth
     #[must_use]
-    pub fn birthdate(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.birthdate = ::std::option::Option::Some(value.into());
+    pub fn birthdate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.birthdate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SOURCE_ID`: Identifier of the source. Status from the directory. A list of possible identifiers can be obtained using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `filter[ENTITY_ID]=SOURCE`
@@ -882,7 +880,7 @@ impl Lead {
     }
     /// Sets `OPPORTUNITY`: Estimated amount
     #[must_use]
-    pub fn opportunity(mut self, value: f64) -> Self {
+    pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
@@ -1149,10 +1147,14 @@ impl Lead {
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            Item = impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
     ) -> Self {
-        self.phone = ::std::option::Option::Some(value.into_iter().collect());
+        self.phone = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `IM`: Array of messengers
@@ -1160,10 +1162,14 @@ impl Lead {
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            Item = impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
     ) -> Self {
-        self.im = ::std::option::Option::Some(value.into_iter().collect());
+        self.im = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -1173,7 +1179,8 @@ impl Lead {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

@@ -72,14 +72,15 @@ impl Get {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -626,9 +627,13 @@ impl SpaType {
     #[must_use]
     pub fn custom_sections(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
     ) -> Self {
-        self.custom_sections = ::std::option::Option::Some(value.into_iter().collect());
+        self.custom_sections = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `customSectionId`: Identifier of the digital workplace.
@@ -644,7 +649,8 @@ impl SpaType {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -727,10 +733,14 @@ impl Relations {
     pub fn parent(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            Item = impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
     ) -> Self {
-        self.parent = ::std::option::Option::Some(value.into_iter().collect());
+        self.parent = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `child`: CRM elements to which this SPA will be linked.
@@ -738,10 +748,14 @@ impl Relations {
     pub fn child(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            Item = impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
         >,
     ) -> Self {
-        self.child = ::std::option::Option::Some(value.into_iter().collect());
+        self.child = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -751,7 +765,8 @@ impl Relations {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -854,7 +869,8 @@ impl LinkedUserFields {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -911,7 +927,8 @@ impl GetResult {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

@@ -253,27 +253,39 @@ impl Add {
     #[must_use]
     pub fn dest(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
     ) -> Self {
-        self.dest = ::std::option::Option::Some(value.into_iter().collect());
+        self.dest = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `SPERM`: Deprecated equivalent of `DEST`
     #[must_use]
     pub fn sperm(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
     ) -> Self {
-        self.sperm = ::std::option::Option::Some(value.into_iter().collect());
+        self.sperm = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `FILES`: Array of files in the format described in [working with files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     #[must_use]
     pub fn files(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
     ) -> Self {
-        self.files = ::std::option::Option::Some(value.into_iter().collect());
+        self.files = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `IMPORTANT`: Indicator of an important message.
@@ -330,14 +342,30 @@ impl Add {
         self.parse_preview = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "post_message" => ::std::string::String::from("POST_MESSAGE"),
+            "post_title" => ::std::string::String::from("POST_TITLE"),
+            "dest" => ::std::string::String::from("DEST"),
+            "sperm" => ::std::string::String::from("SPERM"),
+            "files" => ::std::string::String::from("FILES"),
+            "important" => ::std::string::String::from("IMPORTANT"),
+            "important_date_end" => ::std::string::String::from("IMPORTANT_DATE_END"),
+            "site_id" => ::std::string::String::from("SITE_ID"),
+            "user_id" => ::std::string::String::from("USER_ID"),
+            "tags" => ::std::string::String::from("TAGS"),
+            "background_code" => ::std::string::String::from("BACKGROUND_CODE"),
+            "parse_preview" => ::std::string::String::from("PARSE_PREVIEW"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.

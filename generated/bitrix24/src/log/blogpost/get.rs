@@ -203,9 +203,13 @@ impl Get {
     #[must_use]
     pub fn log_rights(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
     ) -> Self {
-        self.log_rights = ::std::option::Option::Some(value.into_iter().collect());
+        self.log_rights = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `LOG_DATE_FROM`: Lower boundary of the post publication period in ISO 8601 format. If `LOG_DATE_FROM` and `LOG_DATE_TO` are specified, the `LOG_DATE_FROM` value must not be later than `LOG_DATE_TO`
@@ -250,14 +254,25 @@ impl Get {
         self.start = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "post_id" => ::std::string::String::from("POST_ID"),
+            "log_rights" => ::std::string::String::from("LOG_RIGHTS"),
+            "log_date_from" => ::std::string::String::from("LOG_DATE_FROM"),
+            "log_date_to" => ::std::string::String::from("LOG_DATE_TO"),
+            "first_id" => ::std::string::String::from("FIRST_ID"),
+            "last_id" => ::std::string::String::from("LAST_ID"),
+            "limit" => ::std::string::String::from("LIMIT"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -835,9 +850,13 @@ impl GetResult {
     #[must_use]
     pub fn files(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
     ) -> Self {
-        self.files = ::std::option::Option::Some(value.into_iter().collect());
+        self.files = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -847,7 +866,8 @@ impl GetResult {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

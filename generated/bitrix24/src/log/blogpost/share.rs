@@ -101,11 +101,13 @@ impl Share {
     #[allow(clippy::new_without_default)]
     pub fn new(
         post_id: i64,
-        dest: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+        dest: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
     ) -> Self {
         Self {
             post_id,
-            dest: dest.into_iter().collect(),
+            dest: dest.into_iter().map(::std::convert::Into::into).collect(),
             user_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -116,14 +118,21 @@ impl Share {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "post_id" => ::std::string::String::from("POST_ID"),
+            "dest" => ::std::string::String::from("DEST"),
+            "user_id" => ::std::string::String::from("USER_ID"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.

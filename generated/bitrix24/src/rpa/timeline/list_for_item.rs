@@ -143,14 +143,20 @@ impl ListForItem {
         self.start = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "type_id" => ::std::string::String::from("typeId"),
+            "item_id" => ::std::string::String::from("itemId"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -425,7 +431,8 @@ impl ListForItemResult {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -607,7 +614,8 @@ impl Data {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -652,10 +660,12 @@ impl ListForItemResult2 {
     /// - `timeline`: `timeline` —
     #[allow(clippy::new_without_default)]
     pub fn new(
-        timeline: impl ::std::iter::IntoIterator<Item = ListForItemResult>,
+        timeline: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<ListForItemResult>,
+        >,
     ) -> Self {
         Self {
-            timeline: timeline.into_iter().collect(),
+            timeline: timeline.into_iter().map(::std::convert::Into::into).collect(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -666,7 +676,8 @@ impl ListForItemResult2 {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

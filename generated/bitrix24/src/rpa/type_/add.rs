@@ -63,20 +63,23 @@ impl Add {
     ///
     /// - `fields`: `fields` — A list of process fields. The list of possible fields is described [below](https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-add.html#fields)
     #[allow(clippy::new_without_default)]
-    pub fn new(fields: impl ::std::iter::IntoIterator<Item = Fields>) -> Self {
+    pub fn new(
+        fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
+    ) -> Self {
         Self {
-            fields: fields.into_iter().collect(),
+            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -182,18 +185,26 @@ impl Fields {
     #[must_use]
     pub fn settings(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value.into_iter().collect());
+        self.settings = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `permissions`: A list of objects. Each object describes access permissions for this process
     #[must_use]
     pub fn permissions(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = ::serde_json::Value>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
     ) -> Self {
-        self.permissions = ::std::option::Option::Some(value.into_iter().collect());
+        self.permissions = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -203,7 +214,8 @@ impl Fields {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

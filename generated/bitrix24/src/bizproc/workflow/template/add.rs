@@ -139,12 +139,17 @@ impl Add {
     /// - `template_data`: `TEMPLATE_DATA` — Content of the business process template file in `.bpt` format.
     #[allow(clippy::new_without_default)]
     pub fn new(
-        document_type: impl ::std::iter::IntoIterator<Item = ::std::string::String>,
+        document_type: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
         name: impl ::std::convert::Into<::std::string::String>,
         template_data: ::bitrix24_runtime::File,
     ) -> Self {
         Self {
-            document_type: document_type.into_iter().collect(),
+            document_type: document_type
+                .into_iter()
+                .map(::std::convert::Into::into)
+                .collect(),
             name: name.into(),
             description: ::std::option::Option::None,
             template_data,
@@ -167,14 +172,23 @@ impl Add {
         self.auto_execute = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "document_type" => ::std::string::String::from("DOCUMENT_TYPE"),
+            "name" => ::std::string::String::from("NAME"),
+            "description" => ::std::string::String::from("DESCRIPTION"),
+            "template_data" => ::std::string::String::from("TEMPLATE_DATA"),
+            "auto_execute" => ::std::string::String::from("AUTO_EXECUTE"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.

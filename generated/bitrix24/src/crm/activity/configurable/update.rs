@@ -120,14 +120,15 @@ impl Update {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -307,9 +308,11 @@ impl Fields {
     #[must_use]
     pub fn ping_offsets(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = i64>,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
     ) -> Self {
-        self.ping_offsets = ::std::option::Option::Some(value.into_iter().collect());
+        self.ping_offsets = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `isIncomingChannel`: Flag indicating whether the activity was created from an incoming channel. You can use `Y/N`, `1/0`, `true/false` to set the value
@@ -358,7 +361,8 @@ impl Fields {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -441,7 +445,8 @@ impl UpdateResult {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -517,7 +522,8 @@ impl Activity {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -556,7 +562,7 @@ pub struct Time {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub start: ::std::option::Option<f64>,
+    pub start: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// `finish`.
     ///
     /// Wire name `finish`, type `double`.
@@ -566,7 +572,7 @@ pub struct Time {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub finish: ::std::option::Option<f64>,
+    pub finish: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// `duration`.
     ///
     /// Wire name `duration`, type `double`.
@@ -576,7 +582,7 @@ pub struct Time {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub duration: ::std::option::Option<f64>,
+    pub duration: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// `processing`.
     ///
     /// Wire name `processing`, type `double`.
@@ -586,7 +592,7 @@ pub struct Time {
         skip_serializing_if = "::std::option::Option::is_none",
         deserialize_with = "::bitrix24_runtime::wire::decode"
     )]
-    pub processing: ::std::option::Option<f64>,
+    pub processing: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// `date_start`.
     ///
     /// Wire name `date_start`, type `string`.
@@ -638,25 +644,25 @@ impl Time {
     }
     /// Sets `start`:
     #[must_use]
-    pub fn start(mut self, value: f64) -> Self {
+    pub fn start(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
     }
     /// Sets `finish`:
     #[must_use]
-    pub fn finish(mut self, value: f64) -> Self {
+    pub fn finish(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.finish = ::std::option::Option::Some(value);
         self
     }
     /// Sets `duration`:
     #[must_use]
-    pub fn duration(mut self, value: f64) -> Self {
+    pub fn duration(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.duration = ::std::option::Option::Some(value);
         self
     }
     /// Sets `processing`:
     #[must_use]
-    pub fn processing(mut self, value: f64) -> Self {
+    pub fn processing(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.processing = ::std::option::Option::Some(value);
         self
     }
@@ -691,7 +697,8 @@ impl Time {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

@@ -214,9 +214,11 @@ impl Update {
     #[must_use]
     pub fn ping_offsets(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = i64>,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
     ) -> Self {
-        self.ping_offsets = ::std::option::Option::Some(value.into_iter().collect());
+        self.ping_offsets = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `colorId`: Activity color identifier in the timeline, for example `1`. 8 colors are available for selection, values from 1 to 7, and a default color if nothing is specified
@@ -228,14 +230,24 @@ impl Update {
         self.color_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "owner_type_id" => ::std::string::String::from("ownerTypeId"),
+            "owner_id" => ::std::string::String::from("ownerId"),
+            "responsible_id" => ::std::string::String::from("responsibleId"),
+            "parent_activity_id" => ::std::string::String::from("parentActivityId"),
+            "ping_offsets" => ::std::string::String::from("pingOffsets"),
+            "color_id" => ::std::string::String::from("colorId"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -306,7 +318,8 @@ impl UpdateResult {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.

@@ -201,14 +201,25 @@ impl Fn {
         self.id_lower = ::std::option::Option::Some(value.into());
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters). It is sent as given, next to the typed ones.
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
         mut self,
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "type_" => ::std::string::String::from("type"),
+            "self_" => ::std::string::String::from("self"),
+            "fn_" => ::std::string::String::from("fn"),
+            "new_" => ::std::string::String::from("NEW"),
+            "default_" => ::std::string::String::from("Default"),
+            "extra_" => ::std::string::String::from("extra"),
+            "id_lower" => ::std::string::String::from("id"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
@@ -382,7 +393,8 @@ impl Option {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -466,8 +478,13 @@ impl Result {
     }
     /// Sets `Vec`: An array of a type named `Vec`
     #[must_use]
-    pub fn vec(mut self, value: impl ::std::iter::IntoIterator<Item = Vec>) -> Self {
-        self.vec = ::std::option::Option::Some(value.into_iter().collect());
+    pub fn vec(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Vec>>,
+    ) -> Self {
+        self.vec = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -477,7 +494,8 @@ impl Result {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
@@ -618,7 +636,8 @@ impl Vec {
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
-        self.extra.insert(name.into(), value.into());
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
