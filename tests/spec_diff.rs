@@ -17,6 +17,7 @@ use std::process::Command;
 use bitrix24_codegen::diff::classify::RULES;
 use bitrix24_codegen::diff::source::TempDir;
 use bitrix24_codegen::diff::{self, Class, Kind, Options, Report, RuleId, TypeShift};
+use bitrix24_codegen::published::Published;
 use bitrix24_codegen::spec;
 
 const B: Class = Class::Breaking;
@@ -705,12 +706,95 @@ fn events() {
     assert_eq!(removed["method"], serde_json::Value::Null);
 }
 
+/// The `errors` case with the base released (`release/published.yaml` written from it):
+/// what the docs drop stays in `ErrorCode`, deprecated, so it is not a removal.
+fn errors_with_record() -> (Report, Published) {
+    let (b, h) = (load(&side("errors", "base")), load(&side("errors", "head")));
+    let record = Published::from_spec(&b, None, "0.1.0", "tree");
+    (
+        Report::with_published("base", &b, "head", &h, Some(&record)),
+        record,
+    )
+}
+
+#[test]
+fn errors_the_published_record_keeps() {
+    let (r, record) = errors_with_record();
+    let got = facts(&r);
+    let want = [
+        ("crm.e.add", "errors › OLD_ONE", "error_removed", C),
+        ("crm.e.add", "errors › Error x", "error_removed", D),
+        (
+            "",
+            "system_errors › INTERNAL_SERVER_ERROR",
+            "error_removed",
+            C,
+        ),
+        ("", "ErrorCode › OnlyOld", "error_code_variant_removed", C),
+        (
+            "",
+            "ErrorCode › SharedCode › Shared code",
+            "error_code_spelling_removed",
+            D,
+        ),
+        ("crm.e.old", "", "method_removed", B),
+    ];
+    for (m, p, k, c) in want {
+        let fact = (m.to_owned(), p.to_owned(), k, c);
+        assert!(got.contains(&fact), "missing {fact:?} in {got:#?}");
+    }
+    // Only the removed method stays breaking.
+    let breaking: Vec<_> = got.iter().filter(|f| f.3 == B).collect();
+    assert_eq!(breaking.len(), 1, "{breaking:#?}");
+    let rule = |path: &str| change(&r, "crm.e.add", path).rule;
+    assert_eq!(rule("errors › OLD_ONE"), RuleId::ErrorRemovedDeprecated);
+    assert_eq!(rule("errors › Error x"), RuleId::ErrorRemovedSpellingKept);
+    assert!(
+        change(&r, "crm.e.add", "errors › OLD_ONE")
+            .reason
+            .contains("stays as a `#[deprecated]` variant")
+    );
+
+    // The generator keeps the same: the variant deprecated, every spelling mapped.
+    use bitrix24_codegen::generate::{self, CrateConfig};
+    let cfg = CrateConfig {
+        package: "bitrix24".into(),
+        dir: "out".into(),
+        runtime_path: "workspace = true".into(),
+        published: Some(record.clone()),
+    };
+    let head = load(&side("errors", "head"));
+    let files = generate::generate(&head, &cfg, None).expect("generates");
+    let text = files
+        .iter()
+        .find(|(p, _)| p.ends_with("src/error_code.rs"))
+        .map(|(_, t)| t.to_owned())
+        .expect("error_code.rs");
+    let decl = text.find("    OldOne,").expect("OldOne is kept");
+    assert!(
+        text[..decl].trim_end().ends_with(")]") && text[..decl].contains("#[deprecated("),
+        "OldOne is not deprecated:\n{text}"
+    );
+    assert!(text.contains(r#""OLD_ONE" => Self::OldOne"#), "{text}");
+    assert!(
+        text.contains(r#""ERROR X""#),
+        "the `Error x` spelling still maps:\n{text}"
+    );
+    // A later release records the deprecated variant again, so it is never dropped.
+    let next = Published::from_spec(&head, Some(&record), "0.1.1", "tree2");
+    assert!(next.error_codes["OldOne"].deprecated);
+    assert_eq!(next.error_codes["OldOne"].codes, ["OLD_ONE"]);
+    let again = Report::with_published("head", &head, "head", &head, Some(&next));
+    assert!(again.changes.is_empty(), "{:#?}", again.changes);
+}
+
 #[test]
 fn every_rule_and_kind_is_exercised() {
     let mut rules = BTreeSet::new();
     for case in CASES {
         rules.extend(report(case).changes.iter().map(|c| c.rule));
     }
+    rules.extend(errors_with_record().0.changes.iter().map(|c| c.rule));
     let missing: Vec<RuleId> = RULES
         .iter()
         .map(|r| r.id)
@@ -733,6 +817,7 @@ fn error_code_model_matches_the_generator() {
         package: "bitrix24".into(),
         dir: "out".into(),
         runtime_path: "workspace = true".into(),
+        published: None,
     };
     for case in CASES {
         for s in ["base", "head"] {

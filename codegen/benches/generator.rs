@@ -87,8 +87,8 @@ fn describe(files: &Files) -> String {
 }
 
 fn bench_generator(c: &mut Criterion) {
-    let cfg = generate::main_crate();
     let root = root();
+    let cfg = generate::main_crate(&root).expect("release/published.yaml parses");
     let (real_dir, real) = real_spec(&root);
     let synthetic = synthetic::spec(&real, SYNTHETIC_METHODS);
     let tmp = synthetic::TempDir::new("bitrix24-codegen-bench").expect("creating a temp dir");
