@@ -1112,3 +1112,96 @@ fn git_revisions() {
         "{err}"
     );
 }
+
+#[allow(dead_code)]
+#[path = "../codegen/benches/synthetic/mod.rs"]
+mod synthetic;
+
+/// A docs update touching every page of a whole-API spec (1,600 methods cloned from
+/// `spec/` by the generator bench's builder): every title, summary, description, parameter
+/// and error text and the source commit change; one method in ten gains an optional
+/// parameter, one in a hundred a required one. The PR comment fits GitHub's limit and
+/// leads with the counts, the verdict and every breaking change.
+#[test]
+fn a_whole_api_docs_update_fits_a_pr_comment() {
+    use bitrix24_codegen::diff::render::{GITHUB_COMMENT_LIMIT, MAX_MARKDOWN};
+    let real = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec"));
+    let base = synthetic::spec(&real, 1_600);
+    let mut head = base.clone();
+    for (i, file) in head.methods.iter_mut().enumerate() {
+        let m = &mut file.method;
+        m.title.push_str(" (updated)");
+        m.summary.push_str(" Updated.");
+        m.description = Some(format!(
+            "{} Updated.",
+            m.description.clone().unwrap_or_default()
+        ));
+        m.source.commit = "f".repeat(40);
+        for p in &mut m.params {
+            p.description.push_str(" Updated.");
+        }
+        for e in &mut m.errors {
+            e.description.push_str(" Updated.");
+        }
+        let Some(first) = m.params.first().cloned() else {
+            continue;
+        };
+        for (every, name, required) in [(10, "NEW_OPTION", false), (100, "NEW_REQUIRED", true)] {
+            if i % every == 0 {
+                let mut p = first.clone();
+                p.name = name.into();
+                p.rust_name = None;
+                p.required = required;
+                m.params.push(p);
+            }
+        }
+    }
+    let r = Report::new("base", &base, "head", &head);
+    let s = r.summary();
+    assert_eq!(s.methods_touched, 1_600);
+    assert!(
+        s.breaking >= 10 && s.compatible >= 100 && s.docs_only >= 8_000,
+        "{s:?}"
+    );
+
+    let md = r.markdown();
+    assert!(
+        md.len() <= MAX_MARKDOWN && MAX_MARKDOWN < GITHUB_COMMENT_LIMIT,
+        "{} bytes",
+        md.len()
+    );
+    let at = |needle: &str| {
+        md.find(needle)
+            .unwrap_or_else(|| panic!("no `{needle}` in:\n{md}"))
+    };
+    assert!(at("| breaking | compatible |") < at("**To decide: a breaking release**"));
+    assert!(at("**To decide") < at("### Breaking"));
+    assert!(at("### Breaking") < at("### Compatible"));
+    assert!(at("### Compatible") < at("<details><summary>Docs-only: "));
+    assert!(md.trim_end().ends_with("</details>"));
+    // Every breaking change is there, with its Rust item and reason.
+    for c in r.changes.iter().filter(|c| c.class() == B) {
+        let method = c.group.method().expect("a method");
+        assert!(md.contains(&format!("`{method}`")), "{method} missing");
+    }
+    assert!(md.contains("a new constructor argument: `"));
+    // Compatible changes are grouped by rule, docs-only ones counted.
+    assert!(md.contains(" × param added (optional)"), "{md}");
+    assert!(md.contains(" × description changed"), "{md}");
+}
+
+/// However many breaking changes there are, the comment fits: they are listed one per
+/// line as far as they fit, and the rest counted.
+#[test]
+fn a_huge_breaking_diff_is_cut_to_fit() {
+    use bitrix24_codegen::diff::render::MAX_MARKDOWN;
+    let real = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec"));
+    let base = synthetic::spec(&real, 1_600);
+    let mut head = base.clone();
+    head.methods.clear();
+    let r = Report::new("base", &base, "head", &head);
+    assert_eq!(r.summary().methods_removed, 1_600);
+    let md = r.markdown();
+    assert!(md.len() <= MAX_MARKDOWN, "{} bytes", md.len());
+    assert!(md.contains("more breaking changes (`--format json` lists every change)"));
+}
