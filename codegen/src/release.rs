@@ -157,6 +157,7 @@ impl Plan {
             .report
             .markdown()
             .lines()
+            .filter(|l| !l.starts_with("**To decide"))
             .map(|l| {
                 if l.starts_with('#') {
                     format!("#{l}")
@@ -165,12 +166,14 @@ impl Plan {
                 }
             })
             .collect::<Vec<_>>()
-            .join("\n");
+            .join("\n")
+            .replace("\n\n\n", "\n\n");
         format!(
             "## {next}: docs {date} (b24restdocs {short})\n\n\
-`bitrix24` and `bitrix24-runtime` {next} (from {prev}). Spec changes since {prev}, produced by \
-`cargo xtask release` (the same report as `cargo xtask spec-diff {tree} --published \
-{path}`); runtime changes are in the git log of `runtime/`.\n\n{report}\n",
+`bitrix24` and `bitrix24-runtime` {next} (from {prev}). Spec changes since {prev}, written by \
+`cargo xtask release`: `cargo xtask spec-diff {tree}` (the `spec/` tree of {prev}) with the \
+record of {prev} applied, so `ErrorCode` variants the docs dropped stay, deprecated. \
+Runtime changes are in the git log of `runtime/`.\n\n{report}\n",
             next = self.next(),
             prev = self.published.version,
             tree = self
@@ -178,7 +181,6 @@ impl Plan {
                 .spec
                 .get(..10)
                 .unwrap_or(&self.published.spec),
-            path = published::PATH,
         )
     }
 }
