@@ -240,13 +240,19 @@ fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder
 }
 
 /// `rustls-ring`: rustls with the `ring` provider and the platform verifier, passed to
-/// reqwest ready-made (so no process-wide default provider is installed).
+/// reqwest ready-made. The feature builds reqwest's rustls without a provider, which makes
+/// any other reqwest client in the process panic unless rustls has a process-wide default
+/// provider: so `ring` is also installed as that default when none is set yet.
 #[cfg(all(
     feature = "rustls-ring",
     not(any(feature = "native-tls", feature = "rustls-aws-lc-rs"))
 ))]
 fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, TransportError> {
     use rustls_platform_verifier::BuilderVerifierExt as _;
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err only when another thread installed one first: either default serves.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
