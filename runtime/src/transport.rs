@@ -249,10 +249,7 @@ fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder
 ))]
 fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, TransportError> {
     use rustls_platform_verifier::BuilderVerifierExt as _;
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Err only when another thread installed one first: either default serves.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
+    install_default_provider();
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -261,6 +258,22 @@ fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder
         .with_no_client_auth();
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(builder.tls_backend_preconfigured(config))
+}
+
+/// Under `rustls-ring` (and no other TLS feature), installs `ring` as rustls' process-wide
+/// default provider when none is set: reqwest's rustls is then built without a provider,
+/// and any reqwest client in the process (the runtime's, a test's, the application's own)
+/// panics without a default. Called before the runtime builds a client and by the fake
+/// portal.
+pub(crate) fn install_default_provider() {
+    #[cfg(all(
+        feature = "rustls-ring",
+        not(any(feature = "native-tls", feature = "rustls-aws-lc-rs"))
+    ))]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err only when another thread installed one first: either default serves.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
 }
 
 /// No TLS feature: plain `http` only (bring a [`Transport`] for `https`).
