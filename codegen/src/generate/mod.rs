@@ -62,9 +62,8 @@ pub fn run(root: &Path, check: bool) -> Result<()> {
     for note in naming::settle(&mut spec) {
         println!("note: field named by rule: {note}");
     }
-    let files =
-        generate(&spec, &main_crate(root)?, Some("generated/docs"))
-            .context("generating from spec/")?;
+    let files = generate(&spec, &main_crate(root)?, Some("generated/docs"))
+        .context("generating from spec/")?;
     if check {
         let report = files.check(root, OWNED_DIRS)?;
         if !report.is_empty() {

@@ -144,7 +144,11 @@ fn cargo_toml(cfg: &CrateConfig, features: &[&String]) -> String {
     };
     let mut s = format!("{TOML_HEADER}\n{package}\n[features]\n");
     let list: Vec<String> = std::iter::once("\"rustls-ring\"".to_owned())
-        .chain(features.iter().map(|f| format!("\"{}\"", naming::top_module(f))))
+        .chain(
+            features
+                .iter()
+                .map(|f| format!("\"{}\"", naming::top_module(f))),
+        )
         .collect();
     s.push_str(&format!("default = [{}]\n", list.join(", ")));
     for f in features {
