@@ -20,6 +20,7 @@ fn check_fixture(name: &str) {
         package: format!("golden-{name}"),
         dir: format!("{dir}/crate"),
         runtime_path: "workspace = true".into(),
+        published: None,
     };
     let docs = format!("{dir}/docs");
     let files = generate::generate(&spec, &cfg, Some(&docs)).expect("generates");
@@ -56,6 +57,7 @@ fn generation_is_deterministic() {
         package: "golden-naming".into(),
         dir: "out".into(),
         runtime_path: "workspace = true".into(),
+        published: None,
     };
     let a = generate::generate(&spec, &cfg, Some("docs")).expect("generates");
     let b = generate::generate(&spec, &cfg, Some("docs")).expect("generates");

@@ -17,6 +17,7 @@ use std::process::Command;
 use bitrix24_codegen::diff::classify::RULES;
 use bitrix24_codegen::diff::source::TempDir;
 use bitrix24_codegen::diff::{self, Class, Kind, Options, Report, RuleId, TypeShift};
+use bitrix24_codegen::published::Published;
 use bitrix24_codegen::spec;
 
 const B: Class = Class::Breaking;
@@ -705,12 +706,95 @@ fn events() {
     assert_eq!(removed["method"], serde_json::Value::Null);
 }
 
+/// The `errors` case with the base released (`release/published.yaml` written from it):
+/// what the docs drop stays in `ErrorCode`, deprecated, so it is not a removal.
+fn errors_with_record() -> (Report, Published) {
+    let (b, h) = (load(&side("errors", "base")), load(&side("errors", "head")));
+    let record = Published::from_spec(&b, None, "0.1.0", "tree");
+    (
+        Report::with_published("base", &b, "head", &h, Some(&record)),
+        record,
+    )
+}
+
+#[test]
+fn errors_the_published_record_keeps() {
+    let (r, record) = errors_with_record();
+    let got = facts(&r);
+    let want = [
+        ("crm.e.add", "errors › OLD_ONE", "error_removed", C),
+        ("crm.e.add", "errors › Error x", "error_removed", D),
+        (
+            "",
+            "system_errors › INTERNAL_SERVER_ERROR",
+            "error_removed",
+            C,
+        ),
+        ("", "ErrorCode › OnlyOld", "error_code_variant_removed", C),
+        (
+            "",
+            "ErrorCode › SharedCode › Shared code",
+            "error_code_spelling_removed",
+            D,
+        ),
+        ("crm.e.old", "", "method_removed", B),
+    ];
+    for (m, p, k, c) in want {
+        let fact = (m.to_owned(), p.to_owned(), k, c);
+        assert!(got.contains(&fact), "missing {fact:?} in {got:#?}");
+    }
+    // Only the removed method stays breaking.
+    let breaking: Vec<_> = got.iter().filter(|f| f.3 == B).collect();
+    assert_eq!(breaking.len(), 1, "{breaking:#?}");
+    let rule = |path: &str| change(&r, "crm.e.add", path).rule;
+    assert_eq!(rule("errors › OLD_ONE"), RuleId::ErrorRemovedDeprecated);
+    assert_eq!(rule("errors › Error x"), RuleId::ErrorRemovedSpellingKept);
+    assert!(
+        change(&r, "crm.e.add", "errors › OLD_ONE")
+            .reason
+            .contains("stays as a `#[deprecated]` variant")
+    );
+
+    // The generator keeps the same: the variant deprecated, every spelling mapped.
+    use bitrix24_codegen::generate::{self, CrateConfig};
+    let cfg = CrateConfig {
+        package: "bitrix24".into(),
+        dir: "out".into(),
+        runtime_path: "workspace = true".into(),
+        published: Some(record.clone()),
+    };
+    let head = load(&side("errors", "head"));
+    let files = generate::generate(&head, &cfg, None).expect("generates");
+    let text = files
+        .iter()
+        .find(|(p, _)| p.ends_with("src/error_code.rs"))
+        .map(|(_, t)| t.to_owned())
+        .expect("error_code.rs");
+    let decl = text.find("    OldOne,").expect("OldOne is kept");
+    assert!(
+        text[..decl].trim_end().ends_with(")]") && text[..decl].contains("#[deprecated("),
+        "OldOne is not deprecated:\n{text}"
+    );
+    assert!(text.contains(r#""OLD_ONE" => Self::OldOne"#), "{text}");
+    assert!(
+        text.contains(r#""ERROR X""#),
+        "the `Error x` spelling still maps:\n{text}"
+    );
+    // A later release records the deprecated variant again, so it is never dropped.
+    let next = Published::from_spec(&head, Some(&record), "0.1.1", "tree2");
+    assert!(next.error_codes["OldOne"].deprecated);
+    assert_eq!(next.error_codes["OldOne"].codes, ["OLD_ONE"]);
+    let again = Report::with_published("head", &head, "head", &head, Some(&next));
+    assert!(again.changes.is_empty(), "{:#?}", again.changes);
+}
+
 #[test]
 fn every_rule_and_kind_is_exercised() {
     let mut rules = BTreeSet::new();
     for case in CASES {
         rules.extend(report(case).changes.iter().map(|c| c.rule));
     }
+    rules.extend(errors_with_record().0.changes.iter().map(|c| c.rule));
     let missing: Vec<RuleId> = RULES
         .iter()
         .map(|r| r.id)
@@ -733,6 +817,7 @@ fn error_code_model_matches_the_generator() {
         package: "bitrix24".into(),
         dir: "out".into(),
         runtime_path: "workspace = true".into(),
+        published: None,
     };
     for case in CASES {
         for s in ["base", "head"] {
@@ -1026,4 +1111,97 @@ fn git_revisions() {
         err.contains("neither a directory nor a git revision"),
         "{err}"
     );
+}
+
+#[allow(dead_code)]
+#[path = "../codegen/benches/synthetic/mod.rs"]
+mod synthetic;
+
+/// A docs update touching every page of a whole-API spec (1,600 methods cloned from
+/// `spec/` by the generator bench's builder): every title, summary, description, parameter
+/// and error text and the source commit change; one method in ten gains an optional
+/// parameter, one in a hundred a required one. The PR comment fits GitHub's limit and
+/// leads with the counts, the verdict and every breaking change.
+#[test]
+fn a_whole_api_docs_update_fits_a_pr_comment() {
+    use bitrix24_codegen::diff::render::{GITHUB_COMMENT_LIMIT, MAX_MARKDOWN};
+    let real = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec"));
+    let base = synthetic::spec(&real, 1_600);
+    let mut head = base.clone();
+    for (i, file) in head.methods.iter_mut().enumerate() {
+        let m = &mut file.method;
+        m.title.push_str(" (updated)");
+        m.summary.push_str(" Updated.");
+        m.description = Some(format!(
+            "{} Updated.",
+            m.description.clone().unwrap_or_default()
+        ));
+        m.source.commit = "f".repeat(40);
+        for p in &mut m.params {
+            p.description.push_str(" Updated.");
+        }
+        for e in &mut m.errors {
+            e.description.push_str(" Updated.");
+        }
+        let Some(first) = m.params.first().cloned() else {
+            continue;
+        };
+        for (every, name, required) in [(10, "NEW_OPTION", false), (100, "NEW_REQUIRED", true)] {
+            if i % every == 0 {
+                let mut p = first.clone();
+                p.name = name.into();
+                p.rust_name = None;
+                p.required = required;
+                m.params.push(p);
+            }
+        }
+    }
+    let r = Report::new("base", &base, "head", &head);
+    let s = r.summary();
+    assert_eq!(s.methods_touched, 1_600);
+    assert!(
+        s.breaking >= 10 && s.compatible >= 100 && s.docs_only >= 8_000,
+        "{s:?}"
+    );
+
+    let md = r.markdown();
+    assert!(
+        md.len() <= MAX_MARKDOWN && MAX_MARKDOWN < GITHUB_COMMENT_LIMIT,
+        "{} bytes",
+        md.len()
+    );
+    let at = |needle: &str| {
+        md.find(needle)
+            .unwrap_or_else(|| panic!("no `{needle}` in:\n{md}"))
+    };
+    assert!(at("| breaking | compatible |") < at("**To decide: a breaking release**"));
+    assert!(at("**To decide") < at("### Breaking"));
+    assert!(at("### Breaking") < at("### Compatible"));
+    assert!(at("### Compatible") < at("<details><summary>Docs-only: "));
+    assert!(md.trim_end().ends_with("</details>"));
+    // Every breaking change is there, with its Rust item and reason.
+    for c in r.changes.iter().filter(|c| c.class() == B) {
+        let method = c.group.method().expect("a method");
+        assert!(md.contains(&format!("`{method}`")), "{method} missing");
+    }
+    assert!(md.contains("a new constructor argument: `"));
+    // Compatible changes are grouped by rule, docs-only ones counted.
+    assert!(md.contains(" × param added (optional)"), "{md}");
+    assert!(md.contains(" × description changed"), "{md}");
+}
+
+/// However many breaking changes there are, the comment fits: they are listed one per
+/// line as far as they fit, and the rest counted.
+#[test]
+fn a_huge_breaking_diff_is_cut_to_fit() {
+    use bitrix24_codegen::diff::render::MAX_MARKDOWN;
+    let real = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec"));
+    let base = synthetic::spec(&real, 1_600);
+    let mut head = base.clone();
+    head.methods.clear();
+    let r = Report::new("base", &base, "head", &head);
+    assert_eq!(r.summary().methods_removed, 1_600);
+    let md = r.markdown();
+    assert!(md.len() <= MAX_MARKDOWN, "{} bytes", md.len());
+    assert!(md.contains("more breaking changes (`--format json` lists every change)"));
 }

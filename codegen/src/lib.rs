@@ -10,5 +10,7 @@ pub mod diff;
 pub mod generate;
 pub mod import;
 pub mod naming;
+pub mod published;
+pub mod release;
 pub mod schema;
 pub mod spec;

@@ -32,6 +32,7 @@
 //! # }
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -78,6 +79,11 @@ pub use rust_decimal::Decimal;
 /// `Debug` prints `[REDACTED]`, `expose_secret()` reads it.
 pub use secrecy::{ExposeSecret, SecretString};
 pub use transport::{HttpReply, ReqwestTransport, Transport, TransportError, TransportErrorKind};
+
+/// The code blocks of `README.md`, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 /// A boxed error from user code (a [`TokenStore`], a [`Transport`]).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -3,7 +3,9 @@
 //! [`Client`](crate::Client) does everything else (URLs, authentication, limits, retries,
 //! the overall request timeout) and talks to the network only through this trait, so tests
 //! and applications can substitute their own ([`ClientBuilder::transport`](crate::ClientBuilder::transport)).
-//! The default is [`ReqwestTransport`] (rustls, HTTP/1.1 and HTTP/2).
+//! The default is [`ReqwestTransport`] (HTTP/1.1 and HTTP/2 over the TLS backend the
+//! Cargo features choose: `rustls-ring` by default, `rustls-aws-lc-rs` or `native-tls`;
+//! without any, it cannot reach `https` URLs and needs a [`Transport`] of your own).
 
 use std::fmt;
 use std::time::Duration;
@@ -216,12 +218,72 @@ impl std::error::Error for TransportError {
     }
 }
 
-/// The default [`Transport`]: `reqwest` with rustls, no redirects, `User-Agent`
+/// The default [`Transport`]: `reqwest` with the feature-selected TLS backend (certificates
+/// checked against the operating system's roots), no redirects, `User-Agent`
 /// [`USER_AGENT`]. Cheap to clone (clones share the connection pool).
 #[derive(Clone)]
 pub struct ReqwestTransport {
     http: reqwest::Client,
     max_body: usize,
+}
+
+/// `native-tls`: the platform's TLS library.
+#[cfg(feature = "native-tls")]
+fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, TransportError> {
+    Ok(builder.tls_backend_native())
+}
+
+/// `rustls-aws-lc-rs`: reqwest's own rustls setup (aws-lc-rs, platform verifier).
+#[cfg(all(feature = "rustls-aws-lc-rs", not(feature = "native-tls")))]
+fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, TransportError> {
+    Ok(builder.tls_backend_rustls())
+}
+
+/// `rustls-ring`: rustls with the `ring` provider and the platform verifier, passed to
+/// reqwest ready-made. The feature builds reqwest's rustls without a provider, which makes
+/// any other reqwest client in the process panic unless rustls has a process-wide default
+/// provider: so `ring` is also installed as that default when none is set yet.
+#[cfg(all(
+    feature = "rustls-ring",
+    not(any(feature = "native-tls", feature = "rustls-aws-lc-rs"))
+))]
+fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, TransportError> {
+    use rustls_platform_verifier::BuilderVerifierExt as _;
+    install_default_provider();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(builder.tls_backend_preconfigured(config))
+}
+
+/// Under `rustls-ring` (and no other TLS feature), installs `ring` as rustls' process-wide
+/// default provider when none is set: reqwest's rustls is then built without a provider,
+/// and any reqwest client in the process (the runtime's, a test's, the application's own)
+/// panics without a default. Called before the runtime builds a client and by the fake
+/// portal.
+pub(crate) fn install_default_provider() {
+    #[cfg(all(
+        feature = "rustls-ring",
+        not(any(feature = "native-tls", feature = "rustls-aws-lc-rs"))
+    ))]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err only when another thread installed one first: either default serves.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+/// No TLS feature: plain `http` only (bring a [`Transport`] for `https`).
+#[cfg(not(any(
+    feature = "native-tls",
+    feature = "rustls-aws-lc-rs",
+    feature = "rustls-ring"
+)))]
+fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, TransportError> {
+    Ok(builder)
 }
 
 impl ReqwestTransport {
@@ -231,10 +293,11 @@ impl ReqwestTransport {
     /// # Errors
     /// When the TLS backend cannot be initialised.
     pub fn new(connect_timeout: Duration) -> Result<Self, TransportError> {
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        let http = tls_backend(builder)?
             .build()
             .map_err(TransportError::from_reqwest)?;
         Ok(ReqwestTransport {

@@ -16,6 +16,10 @@ use serde_json::{Value, json};
 /// separate runtimes (no connection outlives its test).
 fn http() -> reqwest::Client {
     static CLIENT: LazyLock<reqwest::Client> = LazyLock::new(|| {
+        // reqwest's rustls is built without a provider under `rustls-ring`; the runtime
+        // installs `ring` as the default when it builds its own client, which these
+        // tests may not have done yet.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         reqwest::Client::builder()
             .pool_max_idle_per_host(0)
             .build()

@@ -436,11 +436,12 @@ pub fn spec_load(u: &mut Unstructured<'_>) -> Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     match loaded {
         Ok(s) => {
-            let _ = bitrix24_codegen::generate::generate(
-                &s,
-                &bitrix24_codegen::generate::main_crate(),
-                Some("docs"),
-            );
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("the workspace root");
+            let cfg =
+                bitrix24_codegen::generate::main_crate(root).expect("release/published.yaml loads");
+            let _ = bitrix24_codegen::generate::generate(&s, &cfg, Some("docs"));
         }
         Err(d) => {
             assert!(!d.0.is_empty(), "Err without diagnostics");

@@ -71,9 +71,35 @@ enum Command {
         /// `breaking`, `compatible` or `docs-only`.
         #[arg(long, value_name = "CLASS")]
         fail_on: Option<bitrix24_codegen::diff::Class>,
+        /// The last release's record to apply (default: `release/published.yaml`, if any):
+        /// `ErrorCode` variants and spellings it lists are kept, deprecated, not removed.
+        #[arg(long, value_name = "FILE")]
+        published: Option<PathBuf>,
+        /// Ignore the published record: classify the docs' changes as such.
+        #[arg(long, conflicts_with = "published")]
+        no_published: bool,
         /// Print the classification rules as a Markdown table and exit.
         #[arg(long, conflicts_with_all = ["format", "fail_on"])]
         rules: bool,
+    },
+    /// Prepare a release of `bitrix24-runtime` and `bitrix24`: the next version from the spec
+    /// diff since the last release (`release/published.yaml`), the CHANGELOG entry, the new
+    /// record, regenerated `generated/`.
+    Release {
+        /// Print the versions and the CHANGELOG entry; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Fail when the declared version is lower than the spec change requires (CI).
+        #[arg(long, conflicts_with_all = ["dry_run", "init", "semver_checks"])]
+        check: bool,
+        /// Record an existing release instead: the declared version, made from the spec/
+        /// of this git revision.
+        #[arg(long, value_name = "REV")]
+        init: Option<String>,
+        /// Also check with `cargo semver-checks` against this git revision of the last
+        /// release (needs cargo-semver-checks installed).
+        #[arg(long, value_name = "REV")]
+        semver_checks: Option<String>,
     },
 }
 
@@ -104,6 +130,20 @@ fn main() -> ExitCode {
         }),
         Command::ImportSweep { docs } => bitrix24_codegen::import::sweep::run(&docs),
         Command::Schema { check } => bitrix24_codegen::schema::run(&root, check),
+        Command::Release {
+            dry_run,
+            check,
+            init,
+            semver_checks,
+        } => bitrix24_codegen::release::run(
+            &root,
+            &bitrix24_codegen::release::Options {
+                dry_run,
+                check,
+                init,
+                semver_checks,
+            },
+        ),
         Command::SpecDiff { rules: true, .. } => {
             print!("{}", bitrix24_codegen::diff::classify::rules_markdown());
             Ok(())
@@ -113,6 +153,8 @@ fn main() -> ExitCode {
             head,
             format,
             fail_on,
+            published,
+            no_published,
             rules: false,
         } => bitrix24_codegen::diff::run(
             &root,
@@ -121,6 +163,8 @@ fn main() -> ExitCode {
                 head,
                 format,
                 fail_on,
+                published,
+                no_published,
             },
         ),
     };

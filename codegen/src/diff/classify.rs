@@ -453,6 +453,10 @@ rules! {
         "`ErrorCode::{variant}` disappears: no other method or system error documents `{code}`";
     ErrorRemovedSpellingGone: ErrorRemoved, Breaking, "the variant stays, this spelling is documented nowhere else",
         "`{code}` no longer maps to `ErrorCode::{variant}`: it decodes as `Unknown`";
+    ErrorRemovedDeprecated: ErrorRemoved, Compatible, "nothing else documents the code; the published record keeps the variant",
+        "`ErrorCode::{variant}` stays as a `#[deprecated]` variant (a warning, not an error): the docs no longer list `{code}`, but the portal may still send it";
+    ErrorRemovedSpellingKept: ErrorRemoved, DocsOnly, "the variant stays; the published record keeps this spelling",
+        "`{code}` still maps to `ErrorCode::{variant}` (kept from the published record); only docs change";
     ErrorRemovedStillDocumented: ErrorRemoved, DocsOnly, "another method or a system error documents it",
         "`ErrorCode::{variant}` stays: {sources} still document it";
     ErrorStatusChanged: ErrorStatusChanged, DocsOnly, "",
@@ -463,10 +467,14 @@ rules! {
         "a new variant `ErrorCode::{variant}` (`#[non_exhaustive]`), documented by {sources}";
     ErrorCodeVariantRemoved: ErrorCodeVariantRemoved, Breaking, "through a removed method",
         "`ErrorCode::{variant}` disappears: no remaining method or system error documents it";
+    ErrorCodeVariantDeprecated: ErrorCodeVariantRemoved, Compatible, "through a removed method; the published record keeps it",
+        "`ErrorCode::{variant}` stays as a `#[deprecated]` variant: no remaining method documents it, but the portal may still send it";
     ErrorCodeSpellingAdded: ErrorCodeSpellingAdded, Compatible, "through an added method",
         "`ErrorCode::{variant}` (documented by {sources}) now also matches `{code}`, which decoded as `Unknown` before";
     ErrorCodeSpellingRemoved: ErrorCodeSpellingRemoved, Breaking, "through a removed method",
         "`{code}` no longer maps to `ErrorCode::{variant}`: no remaining method documents this spelling, so it decodes as `Unknown`";
+    ErrorCodeSpellingKept: ErrorCodeSpellingRemoved, DocsOnly, "through a removed method; the published record keeps it",
+        "`{code}` still maps to `ErrorCode::{variant}` (kept from the published record)";
 
     // -- crate ----------------------------------------------------------------------------
     FeatureAdded: FeatureAdded, Compatible, "", "a new Cargo feature `{feature}`, on by default";

@@ -13,17 +13,23 @@ use super::{Change, Group};
 use crate::generate::ir::{self, TypeScope};
 use crate::generate::rust::error_code::{self, SYSTEM};
 use crate::naming;
+use crate::published::Published;
 use crate::spec::types::{Scalar, TypeExpr};
 use crate::spec::{ErrorDoc, Event, Example, Field, Method, Spec, TypeDef, WireFormat};
 
 /// Every change between `base` and `head`, in report order.
 pub fn diff(base: &Spec, head: &Spec) -> Vec<Change> {
-    diff_with_users(base, head).0
+    diff_with_users(base, head, None).0
 }
 
-/// [`diff`], plus the methods using each changed shared type.
-pub fn diff_with_users(base: &Spec, head: &Spec) -> (Vec<Change>, BTreeMap<String, Vec<String>>) {
-    let mut d = Differ::new(base, head);
+/// [`diff`], plus the methods using each changed shared type. `published` is the last
+/// release's record: both sides' `ErrorCode` keeps what it lists, as the generator does.
+pub fn diff_with_users(
+    base: &Spec,
+    head: &Spec,
+    published: Option<&Published>,
+) -> (Vec<Change>, BTreeMap<String, Vec<String>>) {
+    let mut d = Differ::new(base, head, published);
     d.run();
     let mut users = BTreeMap::new();
     for c in &d.out {
@@ -116,14 +122,19 @@ struct ErrorIndex {
     by_upper: BTreeMap<String, String>,
     /// Upper-case spelling → the spelling first documented.
     spelled: BTreeMap<String, String>,
-    /// Variant → who documents it (`system errors` or method names).
+    /// Variant → who documents it (`system errors` or method names); every variant has
+    /// an entry (empty for deprecated ones).
     sources: BTreeMap<String, Vec<String>>,
+    /// Variants kept only by the published record (`#[deprecated]`).
+    deprecated: BTreeSet<String>,
+    /// Upper-case spellings kept only by the published record.
+    kept: BTreeSet<String>,
 }
 
 /// The `ErrorCode` variants of `spec` and the upper-case spellings each matches, as the
 /// differ sees them (tests compare this with the generated `error_code.rs`).
 pub fn error_code_variants(spec: &Spec) -> BTreeMap<String, BTreeSet<String>> {
-    let ix = ErrorIndex::new(spec);
+    let ix = ErrorIndex::new(spec, None);
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (upper, v) in ix.by_upper {
         out.entry(v).or_default().insert(upper);
@@ -133,9 +144,21 @@ pub fn error_code_variants(spec: &Spec) -> BTreeMap<String, BTreeSet<String>> {
 
 impl ErrorIndex {
     /// Built from the generator's own grouping, so the two cannot drift apart.
-    fn new(spec: &Spec) -> ErrorIndex {
+    fn new(spec: &Spec, published: Option<&Published>) -> ErrorIndex {
         let mut ix = ErrorIndex::default();
-        for (name, v) in error_code::variants(spec) {
+        let documented: BTreeSet<String> = error_code::variants(spec)
+            .values()
+            .flat_map(|v| v.codes.iter().map(|c| error_code::normalize(c)))
+            .collect();
+        for (name, v) in error_code::variants_with(spec, published) {
+            if v.deprecated {
+                ix.deprecated.insert(name.clone());
+            }
+            for code in &v.codes {
+                if !documented.contains(&error_code::normalize(code)) {
+                    ix.kept.insert(error_code::normalize(code));
+                }
+            }
             for code in &v.codes {
                 let key = error_code::normalize(code);
                 ix.spelled
@@ -379,12 +402,12 @@ fn type_kind(t: &TypeDef) -> &'static str {
 }
 
 impl<'a> Differ<'a> {
-    fn new(base: &'a Spec, head: &'a Spec) -> Self {
+    fn new(base: &'a Spec, head: &'a Spec, published: Option<&Published>) -> Self {
         Differ {
             base,
             head,
-            base_errors: ErrorIndex::new(base),
-            head_errors: ErrorIndex::new(head),
+            base_errors: ErrorIndex::new(base, published),
+            head_errors: ErrorIndex::new(head, published),
             explained: BTreeSet::new(),
             out: Vec::new(),
         }
@@ -1293,12 +1316,23 @@ impl<'a> Differ<'a> {
         for code in bmap.keys().filter(|c| !hmap.contains_key(*c)) {
             let at = path(prefix, &[code]);
             let v = self.base_errors.variant(code);
+            let upper = error_code::normalize(code);
             let d = if !self.head_errors.sources.contains_key(&v) {
                 self.explained.insert(v.clone());
                 Draft::new(g, &at, RuleId::ErrorRemovedVariantGone)
+            } else if self.head_errors.deprecated.contains(&v)
+                && !self.base_errors.deprecated.contains(&v)
+            {
+                self.explained.insert(v.clone());
+                Draft::new(g, &at, RuleId::ErrorRemovedDeprecated)
             } else if !self.head_errors.has_spelling(code) {
-                self.explained.insert(error_code::normalize(code));
+                self.explained.insert(upper);
                 Draft::new(g, &at, RuleId::ErrorRemovedSpellingGone)
+            } else if self.head_errors.kept.contains(&upper)
+                && !self.base_errors.kept.contains(&upper)
+            {
+                self.explained.insert(upper);
+                Draft::new(g, &at, RuleId::ErrorRemovedSpellingKept)
             } else {
                 Draft::new(g, &at, RuleId::ErrorRemovedStillDocumented)
                     .var("sources", self.head_errors.sources_text(&v, source))
@@ -1504,6 +1538,28 @@ impl<'a> Differ<'a> {
             .filter(|v| !self.head_errors.sources.contains_key(*v) && !self.explained.contains(*v))
             .cloned()
             .collect();
+        let deprecated: Vec<String> = self
+            .head_errors
+            .deprecated
+            .iter()
+            .filter(|v| {
+                !self.base_errors.deprecated.contains(*v)
+                    && self.base_errors.sources.contains_key(*v)
+                    && !self.explained.contains(*v)
+            })
+            .cloned()
+            .collect();
+        for v in deprecated {
+            self.push(
+                Draft::new(
+                    &g,
+                    &["ErrorCode".into(), v.clone()],
+                    RuleId::ErrorCodeVariantDeprecated,
+                )
+                .before(v.clone())
+                .var("variant", v),
+            );
+        }
         for v in removed {
             self.push(
                 Draft::new(
@@ -1546,6 +1602,21 @@ impl<'a> Differ<'a> {
                 let code = bx.spelled.get(upper).cloned().unwrap_or_default();
                 spellings.push((
                     RuleId::ErrorCodeSpellingRemoved,
+                    code,
+                    v.clone(),
+                    String::new(),
+                ));
+            }
+        }
+        for upper in hx.kept.difference(&bx.kept) {
+            if let Some(v) = hx.by_upper.get(upper)
+                && bx.by_upper.contains_key(upper)
+                && !hx.deprecated.contains(v)
+                && !self.explained.contains(upper)
+            {
+                let code = bx.spelled.get(upper).cloned().unwrap_or_default();
+                spellings.push((
+                    RuleId::ErrorCodeSpellingKept,
                     code,
                     v.clone(),
                     String::new(),

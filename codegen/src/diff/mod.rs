@@ -132,14 +132,27 @@ pub struct Report {
 }
 
 impl Report {
-    /// Diffs two loaded specs.
+    /// Diffs two loaded specs (without a published record).
     pub fn new(
         base_label: &str,
         base: &crate::spec::Spec,
         head_label: &str,
         head: &crate::spec::Spec,
     ) -> Report {
-        let (changes, shared_type_users) = compare::diff_with_users(base, head);
+        Report::with_published(base_label, base, head_label, head, None)
+    }
+
+    /// Diffs two loaded specs as the generator sees them with the last release's record
+    /// (`release/published.yaml`): what it keeps (deprecated `ErrorCode` variants, spellings)
+    /// is not removed.
+    pub fn with_published(
+        base_label: &str,
+        base: &crate::spec::Spec,
+        head_label: &str,
+        head: &crate::spec::Spec,
+        published: Option<&crate::published::Published>,
+    ) -> Report {
+        let (changes, shared_type_users) = compare::diff_with_users(base, head, published);
         Report {
             base: base_label.to_owned(),
             head: head_label.to_owned(),
@@ -233,6 +246,11 @@ pub struct Options {
     pub format: Format,
     /// Fail when a change of at least this class exists.
     pub fail_on: Option<Class>,
+    /// The published record to apply; `None` for the workspace's `release/published.yaml`
+    /// (when there is one).
+    pub published: Option<std::path::PathBuf>,
+    /// Ignore any published record: the docs' changes as such.
+    pub no_published: bool,
 }
 
 /// The printed report and, with `--fail-on`, why the run fails.
@@ -250,7 +268,26 @@ pub struct Outcome {
 pub fn execute(root: &Path, opts: &Options) -> Result<Outcome> {
     let base = source::load_side(root, Some(&opts.base), "base")?;
     let head = source::load_side(root, opts.head.as_deref(), "head")?;
-    let report = Report::new(&base.label, &base.spec, &head.label, &head.spec);
+    let published = if opts.no_published {
+        None
+    } else {
+        let path = opts
+            .published
+            .clone()
+            .unwrap_or_else(|| root.join(crate::published::PATH));
+        let record = crate::published::Published::load(&path)?;
+        if record.is_none() && opts.published.is_some() {
+            anyhow::bail!("no published record at {}", path.display());
+        }
+        record
+    };
+    let report = Report::with_published(
+        &base.label,
+        &base.spec,
+        &head.label,
+        &head.spec,
+        published.as_ref(),
+    );
     let output = match opts.format {
         Format::Markdown => report.markdown(),
         Format::Json => report.json(),

@@ -1,8 +1,12 @@
 //! The report as Markdown (a PR comment) or JSON (for tools).
 //!
-//! Markdown: a title, a summary table, then one section per class (groups whose most
+//! Markdown (a PR comment, under [`MAX_MARKDOWN`] characters at any size): a title, the
+//! counts and the verdict to decide on, then one section per class (groups whose most
 //! severe change is breaking first), one heading per method, shared type or the crate;
-//! within a group breaking changes first, and docs-only changes folded into one line.
+//! within a group breaking changes first, docs-only changes folded into one line, and the
+//! docs-only section inside `<details>`. When that does not fit, compatible and docs-only
+//! changes are counted by rule, and at last breaking changes are listed one per line as
+//! far as they fit.
 //!
 //! JSON: `{"summary": {...}, "changes": [{"method", "path", "kind", "class", "before",
 //! "after", "reason", "detail"}]}`, changes in the same order; `method` is `null` for
@@ -296,8 +300,55 @@ fn groups(report: &Report) -> Vec<(&Group, Vec<&Change>)> {
     out
 }
 
-/// The Markdown report.
+/// GitHub's limit on a PR comment body, in characters.
+pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
+
+/// The size the Markdown report keeps under (room for a bot's wrapper around it).
+pub const MAX_MARKDOWN: usize = 60_000;
+
+/// How much the Markdown report lists; the most detailed level that fits is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// Every group with its changes; docs-only changes one line per group.
+    Full,
+    /// Breaking groups in full; compatible changes grouped by rule with example
+    /// locations; docs-only changes counted by kind.
+    Grouped,
+    /// Breaking changes one line each (as many as fit); the rest counted.
+    Counts,
+}
+
+/// The Markdown report (a PR comment): title, counts and the verdict a reviewer must
+/// decide on first, then breaking changes with the Rust item and the reason, compatible
+/// ones, and docs-only ones folded into `<details>`. It stays under [`MAX_MARKDOWN`]
+/// characters whatever the diff's size: large diffs are grouped, then counted.
 pub fn markdown(report: &Report) -> String {
+    markdown_within(report, MAX_MARKDOWN)
+}
+
+/// [`markdown`] within `budget` characters (a small budget still gets the header).
+pub fn markdown_within(report: &Report, budget: usize) -> String {
+    let head = header(report);
+    if report.changes.is_empty() {
+        return head;
+    }
+    let all = groups(report);
+    for detail in [Detail::Full, Detail::Grouped] {
+        let body = body(report, &all, detail, usize::MAX);
+        if head.len() + body.len() <= budget {
+            return head + &body;
+        }
+    }
+    head.clone()
+        + &body(
+            report,
+            &all,
+            Detail::Counts,
+            budget.saturating_sub(head.len()),
+        )
+}
+
+fn header(report: &Report) -> String {
     let s = report.summary();
     let mut out = format!("## Spec diff: `{}` → `{}`\n\n", report.base, report.head);
     if report.changes.is_empty() {
@@ -322,43 +373,169 @@ pub fn markdown(report: &Report) -> String {
     };
     let _ = write!(
         out,
-        "| breaking | compatible | docs-only | methods touched |\n|---:|---:|---:|---|\n| {} | {} | {} | {touched} |\n",
+        "| breaking | compatible | docs-only | methods touched |\n|---:|---:|---:|---|\n| {} | {} | {} | {touched} |\n\n",
         bold(s.breaking),
         s.compatible,
         s.docs_only
     );
-    let all = groups(report);
-    for class in Class::ALL {
-        let section: Vec<&(&Group, Vec<&Change>)> = all
-            .iter()
+    out.push_str(if s.breaking > 0 {
+        "**To decide: a breaking release** (a major version; a minor one while 0.x). Check that \
+         each breaking change below is a real API change, not a docs slip to patch in \
+         `spec/patches/`.\n"
+    } else if s.compatible > 0 {
+        "**To decide: a compatible release** (a minor version; a patch while 0.x): nothing \
+         below breaks code written against the current crate.\n"
+    } else {
+        "**To decide: a patch release**: only rustdoc and the Markdown reference change.\n"
+    });
+    out
+}
+
+fn body(report: &Report, all: &[(&Group, Vec<&Change>)], detail: Detail, budget: usize) -> String {
+    let mut out = String::new();
+    let by_class = |class: Class| -> Vec<&(&Group, Vec<&Change>)> {
+        all.iter()
             .filter(|(_, cs)| cs.iter().map(|c| c.class()).min() == Some(class))
-            .collect();
-        if section.is_empty() {
-            continue;
-        }
-        let title = match class {
-            Class::Breaking => "Breaking",
-            Class::Compatible => "Compatible",
-            Class::DocsOnly => "Docs-only",
-        };
-        let _ = write!(out, "\n### {title}\n");
-        if class == Class::DocsOnly {
+            .collect()
+    };
+    // Breaking.
+    let breaking = by_class(Class::Breaking);
+    if !breaking.is_empty() {
+        out.push_str("\n### Breaking\n");
+        if detail == Detail::Counts {
+            let lines: Vec<String> = report
+                .changes
+                .iter()
+                .filter(|c| c.class() == Class::Breaking)
+                .map(|c| format!("- {}", located_line(c)))
+                .collect();
             out.push('\n');
-            for (g, cs) in section {
-                let _ = writeln!(out, "- {}: {}", heading(report, g), docs_items(cs));
+            // Leave room for the counted sections after the list.
+            let room = budget.saturating_sub(out.len() + 4_000);
+            let mut used = 0;
+            for (i, l) in lines.iter().enumerate() {
+                if used + l.len() > room {
+                    let _ = writeln!(
+                        out,
+                        "- … and {} more breaking changes (`--format json` lists every change)",
+                        lines.len() - i
+                    );
+                    break;
+                }
+                used += l.len();
+                out.push_str(l);
             }
-            continue;
+        } else {
+            for (g, cs) in &breaking {
+                group_full(&mut out, report, g, cs);
+            }
         }
-        for (g, cs) in section {
-            let _ = write!(out, "\n#### {}\n\n", heading(report, g));
-            for c in cs.iter().filter(|c| c.class() != Class::DocsOnly) {
-                out.push_str(&line(c));
+    }
+    // Compatible.
+    let compatible = by_class(Class::Compatible);
+    if !compatible.is_empty() {
+        out.push_str("\n### Compatible\n");
+        if detail == Detail::Full {
+            for (g, cs) in &compatible {
+                group_full(&mut out, report, g, cs);
             }
-            let n = cs.iter().filter(|c| c.class() == Class::DocsOnly).count();
-            if n > 0 {
-                let _ = writeln!(out, "- docs-only ({n}): {}", docs_items(cs));
+        } else {
+            let listed = if detail == Detail::Grouped { 8 } else { 0 };
+            out.push('\n');
+            out.push_str(&by_rule(report, Class::Compatible, listed));
+        }
+    }
+    // Docs-only, folded. In full detail, the groups with nothing more severe (the others
+    // fold theirs in their own entry); otherwise every docs-only change, counted by rule.
+    let (docs, groups, list) = if detail == Detail::Full {
+        let only = by_class(Class::DocsOnly);
+        let n = only.iter().map(|(_, cs)| cs.len()).sum::<usize>();
+        let list: String = only
+            .iter()
+            .map(|(g, cs)| format!("- {}: {}\n", heading(report, g), docs_items(cs)))
+            .collect();
+        (n, only.len(), list)
+    } else {
+        let groups = all
+            .iter()
+            .filter(|(_, cs)| cs.iter().any(|c| c.class() == Class::DocsOnly))
+            .count();
+        let n = report.summary().docs_only;
+        (n, groups, by_rule(report, Class::DocsOnly, 0))
+    };
+    if docs > 0 {
+        let _ = write!(
+            out,
+            "\n<details><summary>Docs-only: {docs} change{} in {groups} item{} (rustdoc and the Markdown reference)</summary>\n\n{list}\n</details>\n",
+            if docs == 1 { "" } else { "s" },
+            if groups == 1 { "" } else { "s" }
+        );
+    }
+    out
+}
+
+/// One group: its heading, its breaking and compatible changes, its docs-only ones folded.
+fn group_full(out: &mut String, report: &Report, g: &Group, cs: &[&Change]) {
+    let _ = write!(out, "\n#### {}\n\n", heading(report, g));
+    for c in cs.iter().filter(|c| c.class() != Class::DocsOnly) {
+        out.push_str(&line(c));
+    }
+    let n = cs.iter().filter(|c| c.class() == Class::DocsOnly).count();
+    if n > 0 {
+        let _ = writeln!(out, "- docs-only ({n}): {}", docs_items(cs));
+    }
+}
+
+/// Where a change is, for lists outside its group: `` `crm.deal.add` › params › ID ``.
+fn location(c: &Change) -> String {
+    let owner = match &c.group {
+        Group::Method(m) => format!("`{m}`"),
+        Group::SharedType(t) => format!("type `{t}`"),
+        Group::Event(e) => format!("event `{e}`"),
+        Group::Crate => "crate".to_owned(),
+    };
+    if c.path.is_empty() {
+        owner
+    } else {
+        format!("{owner} › {}", c.path_str())
+    }
+}
+
+/// A change on one line with its location (the `Counts` level's breaking list).
+fn located_line(c: &Change) -> String {
+    let (_, what) = describe(c);
+    format!("{}: {what} — {}\n", location(c), c.reason)
+}
+
+/// The changes of `class` counted by rule, most frequent first, each with up to `listed`
+/// locations.
+fn by_rule(report: &Report, class: Class, listed: usize) -> String {
+    let mut rules: Vec<(super::RuleId, Vec<&Change>)> = Vec::new();
+    for c in report.changes.iter().filter(|c| c.class() == class) {
+        match rules.iter_mut().find(|(r, _)| *r == c.rule) {
+            Some((_, v)) => v.push(c),
+            None => rules.push((c.rule, vec![c])),
+        }
+    }
+    rules.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+    let mut out = String::new();
+    for (rule, cs) in rules {
+        let r = rule.rule();
+        let label = r.kind.as_str().replace('_', " ");
+        let when = if r.when.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", r.when)
+        };
+        let _ = write!(out, "- **{}** × {label}{when}", cs.len());
+        if listed > 0 {
+            let shown: Vec<String> = cs.iter().take(listed).map(|c| location(c)).collect();
+            let _ = write!(out, ": {}", shown.join("; "));
+            if cs.len() > listed {
+                let _ = write!(out, "; … and {} more", cs.len() - listed);
             }
         }
+        out.push('\n');
     }
     out
 }

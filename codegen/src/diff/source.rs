@@ -1,5 +1,7 @@
-//! The two sides of a spec diff: a spec directory, or a git revision whose `spec/` is
-//! extracted (`git archive`) into a temporary directory and loaded from there.
+//! The two sides of a spec diff: a spec directory, a git revision whose `spec/` is
+//! extracted (`git archive`) into a temporary directory and loaded from there, or the git
+//! tree of a `spec/` directory itself (how `release/published.yaml` names a release's spec:
+//! a tree survives rebases and squash merges).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -36,18 +38,50 @@ pub fn load_side(root: &Path, arg: Option<&str>, which: &str) -> Result<Side> {
         };
         return load_dir(&dir, arg, which);
     }
-    let commit = resolve(root, arg)
-        .with_context(|| format!("{which} `{arg}` is neither a directory nor a git revision"))?;
-    let short = commit.get(..10).unwrap_or(&commit);
-    let label = if arg.starts_with(short) || commit.starts_with(arg) {
+    let (hash, treeish) = match resolve(root, arg) {
+        Ok(commit) => {
+            let treeish = format!("{commit}:./spec");
+            (commit, treeish)
+        }
+        Err(e) => match resolve_tree(root, arg) {
+            Ok(tree) => (tree.clone(), tree),
+            Err(_) => {
+                return Err(e).with_context(|| {
+                    format!("{which} `{arg}` is neither a directory nor a git revision or tree")
+                });
+            }
+        },
+    };
+    let short = hash.get(..10).unwrap_or(&hash);
+    let label = if arg.starts_with(short) || hash.starts_with(arg) {
         short.to_owned()
     } else {
         format!("{arg} ({short})")
     };
     let tmp = TempDir::new()?;
-    let dir = extract(root, &commit, tmp.path())
+    let dir = extract(root, &treeish, tmp.path())
         .with_context(|| format!("{which} `{arg}`: extracting `spec/`"))?;
     load_dir(&dir, &label, which)
+}
+
+/// The full hash of the tree `rev` names (a tree hash, or `<commit>:spec`).
+pub fn resolve_tree(root: &Path, rev: &str) -> Result<String> {
+    if rev.starts_with('-') {
+        bail!("`{rev}` looks like an option, not a tree");
+    }
+    let out = git(root)
+        .args(["rev-parse", "--verify", "--quiet", "--end-of-options", rev])
+        .output()
+        .context("running `git rev-parse`")?;
+    let hash = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let kind = git(root)
+        .args(["cat-file", "-t", &hash])
+        .output()
+        .context("running `git cat-file`")?;
+    if !out.status.success() || String::from_utf8_lossy(&kind.stdout).trim() != "tree" {
+        bail!("`{rev}` is not a git tree");
+    }
+    Ok(hash)
 }
 
 fn load_dir(dir: &Path, label: &str, which: &str) -> Result<Side> {
@@ -89,19 +123,19 @@ pub fn resolve(root: &Path, rev: &str) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-/// Extracts `spec/` of `commit` (the directory `spec` next to the workspace's
-/// `Cargo.toml`, wherever the git top level is) into `into/spec`.
-fn extract(root: &Path, commit: &str, into: &Path) -> Result<PathBuf> {
+/// Extracts the tree `treeish` (`<commit>:./spec`, the directory `spec` next to the
+/// workspace's `Cargo.toml` wherever the git top level is, or a tree hash) into `into/spec`.
+fn extract(root: &Path, treeish: &str, into: &Path) -> Result<PathBuf> {
     let tar = into.join("spec.tar");
     let out = git(root)
         .args(["archive", "--format=tar", "-o"])
         .arg(&tar)
-        .arg(format!("{commit}:./spec"))
+        .arg(treeish)
         .output()
         .context("running `git archive`")?;
     if !out.status.success() {
         bail!(
-            "`git archive {commit}:./spec` failed (does the revision have a `spec/` directory?): {}",
+            "`git archive {treeish}` failed (does the revision have a `spec/` directory?): {}",
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }

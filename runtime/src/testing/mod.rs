@@ -420,6 +420,7 @@ impl FakePortalBuilder {
     /// # Errors
     /// When the listener cannot be bound.
     pub async fn start(self) -> std::io::Result<FakePortal> {
+        crate::transport::install_default_provider();
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");

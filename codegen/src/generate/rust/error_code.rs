@@ -1,5 +1,7 @@
 //! The service-wide `ErrorCode` enum: the system errors plus every method's documented
 //! codes, matched case-insensitively, with a fallback for codes the docs do not list.
+//! Variants and spellings of the last release that the docs no longer list are kept from
+//! `release/published.yaml` ([`crate::published`]): the variant as `#[deprecated]`.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +12,7 @@ use super::{doc, format_file};
 use crate::generate::doc_text::{self, table_cell};
 use crate::generate::ir;
 use crate::naming;
+use crate::published::Published;
 use crate::spec::{ErrorDoc, Spec};
 
 /// The source label of the service-wide system errors in [`Variant::sources`].
@@ -51,13 +54,42 @@ pub struct Variant {
     pub statuses: Vec<u16>,
     /// The first description found.
     pub description: String,
-    /// `system` or method names.
+    /// `system` or method names; empty for a deprecated variant.
     pub sources: Vec<String>,
+    /// No longer documented; kept from the published record.
+    pub deprecated: bool,
 }
 
 /// Groups all documented codes by Rust variant name. Two spellings that differ only in
 /// case or separators (`ACCESS_DENIED`, `Access denied`) are one variant.
 pub fn variants(spec: &Spec) -> BTreeMap<String, Variant> {
+    variants_with(spec, None)
+}
+
+/// [`variants`] plus what the last release had: a published variant the spec no longer
+/// produces is kept as deprecated, a published spelling no documented code matches any
+/// more still maps to its variant.
+pub fn variants_with(spec: &Spec, published: Option<&Published>) -> BTreeMap<String, Variant> {
+    let (mut out, mut by_upper) = documented(spec);
+    for (name, p) in published.iter().flat_map(|p| &p.error_codes) {
+        for code in &p.codes {
+            let upper = normalize(code);
+            if by_upper.contains_key(&upper) {
+                continue;
+            }
+            by_upper.insert(upper, name.clone());
+            let v = out.entry(name.clone()).or_insert_with(|| Variant {
+                deprecated: true,
+                ..Variant::default()
+            });
+            v.codes.push(code.clone());
+        }
+    }
+    out
+}
+
+/// The variants of the documented codes, and normalised spelling → variant.
+fn documented(spec: &Spec) -> (BTreeMap<String, Variant>, BTreeMap<String, String>) {
     let mut out: BTreeMap<String, Variant> = BTreeMap::new();
     let mut by_upper: BTreeMap<String, String> = BTreeMap::new();
     let all =
@@ -80,7 +112,7 @@ pub fn variants(spec: &Spec) -> BTreeMap<String, Variant> {
         by_upper.entry(upper).or_insert_with(|| name.clone());
         add(out.entry(name).or_default(), source, e);
     }
-    out
+    (out, by_upper)
 }
 
 fn add(v: &mut Variant, source: &str, e: &ErrorDoc) {
@@ -102,9 +134,9 @@ fn add(v: &mut Variant, source: &str, e: &ErrorDoc) {
     }
 }
 
-/// Emits `src/error_code.rs`.
-pub fn emit(spec: &Spec, pkg: &str) -> Result<String> {
-    let variants = variants(spec);
+/// Emits `src/error_code.rs`; `published` is the last release's record.
+pub fn emit(spec: &Spec, published: Option<&Published>, pkg: &str) -> Result<String> {
+    let variants = variants_with(spec, published);
     let base = &spec.api.docs.base_url;
     let mut decls = Vec::new();
     let mut to_wire = Vec::new();
@@ -128,7 +160,11 @@ pub fn emit(spec: &Spec, pkg: &str) -> Result<String> {
         if v.sources.len() > 6 {
             sources.push(format!("{} more", v.sources.len() - 6));
         }
-        let summary = if name == EMPTY {
+        let summary = if v.deprecated {
+            "An earlier release listed this code; the docs no longer do. Kept (deprecated) \
+             because the portal may still send it."
+                .to_owned()
+        } else if name == EMPTY {
             "An empty `error`: the `error_description` tells what failed (each method's docs \
              list its messages)."
                 .to_owned()
@@ -140,7 +176,7 @@ pub fn emit(spec: &Spec, pkg: &str) -> Result<String> {
             ))
         };
         let text = format!(
-            "{}\n\nCode {}{}; documented by {}.",
+            "{}\n\nCode {}{}{}.",
             summary,
             codes.join(", "),
             if statuses.is_empty() {
@@ -148,10 +184,17 @@ pub fn emit(spec: &Spec, pkg: &str) -> Result<String> {
             } else {
                 format!(", HTTP {}", statuses.join("/"))
             },
-            sources.join(", ")
+            if sources.is_empty() {
+                String::new()
+            } else {
+                format!("; documented by {}", sources.join(", "))
+            }
         );
         let d = doc(text.trim_start());
-        decls.push(quote!(#d #id,));
+        let deprecated = v.deprecated.then(|| {
+            quote!(#[deprecated(note = "no longer in the Bitrix24 docs; the portal may still send this code")])
+        });
+        decls.push(quote!(#d #deprecated #id,));
         let canonical = &v.codes[0];
         to_wire.push(quote!(Self::#id => #canonical,));
         let mut uppers: Vec<String> = v.codes.iter().map(|c| normalize(c)).collect();
@@ -159,8 +202,9 @@ pub fn emit(spec: &Spec, pkg: &str) -> Result<String> {
         uppers.dedup();
         from_wire.push(quote!(#(#uppers)|* => Self::#id,));
     }
-    let count = variants.len();
-    let doctest = match variants.iter().next() {
+    let count = variants.values().filter(|v| !v.deprecated).count();
+    let kept = variants.len() - count;
+    let doctest = match variants.iter().find(|(_, v)| !v.deprecated) {
         Some((name, v)) => format!(
             "```\nuse {pkg}::ErrorCode;\nassert_eq!(ErrorCode::from_code({:?}), ErrorCode::{name});\nassert!(matches!(ErrorCode::from_code(\"SOMETHING_NEW\"), ErrorCode::Unknown(_)));\n```",
             v.codes[0].to_ascii_lowercase()
@@ -175,7 +219,12 @@ Codes compare case-insensitively and ignore a trailing `.` or `!` (`expired_toke
 list is kept in [`ErrorCode::Unknown`].\n\n{doctest}"
     ));
     let module_doc = super::inner_doc(&format!(
-        "[`ErrorCode`]: the {count} error codes the docs list (system errors and every method's own)."
+        "[`ErrorCode`]: the {count} error codes the docs list (system errors and every method's own){}.",
+        if kept == 0 {
+            String::new()
+        } else {
+            format!(", and {kept} deprecated ones an earlier release listed")
+        }
     ));
     let tokens = quote! {
         #module_doc

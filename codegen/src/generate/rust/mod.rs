@@ -31,6 +31,9 @@ pub struct CrateConfig {
     pub dir: String,
     /// Dependency line for the runtime, relative to the crate (`path = "../../runtime"`).
     pub runtime_path: String,
+    /// The last release's public API (`release/published.yaml`), whose `ErrorCode` variants
+    /// and spellings the crate keeps; `None` before the first release.
+    pub published: Option<crate::published::Published>,
 }
 
 /// `#[doc = "..."]` for each line of `text` (outer attributes).
@@ -83,9 +86,16 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
         ),
     );
     files.insert(format!("{}/src/lib.rs", cfg.dir), lib_rs(spec, cfg, &root)?);
+    if published(cfg) {
+        files.insert(format!("{}/README.md", cfg.dir), readme(spec, cfg, &root));
+        files.insert(
+            format!("{}/LICENSE", cfg.dir),
+            include_str!("../../../../LICENSE").to_owned(),
+        );
+    }
     files.insert(
         format!("{}/src/error_code.rs", cfg.dir),
-        error_code::emit(spec, &naming::module(&cfg.package))?,
+        error_code::emit(spec, cfg.published.as_ref(), &naming::module(&cfg.package))?,
     );
     files.insert(
         format!("{}/tests/examples.rs", cfg.dir),
@@ -102,20 +112,54 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
     Ok(())
 }
 
+/// Whether `cfg` is the published crate (golden fixtures are not published).
+pub(crate) fn published(cfg: &CrateConfig) -> bool {
+    cfg.package == "bitrix24"
+}
+
+/// The runtime's TLS features, forwarded by the generated crate (`rustls-ring` on by default).
+const TLS_FEATURES: &[(&str, &str)] = &[
+    (
+        "rustls-ring",
+        "rustls with the `ring` provider (default; the cheapest to build)",
+    ),
+    ("rustls-aws-lc-rs", "rustls with the `aws-lc-rs` provider"),
+    (
+        "native-tls",
+        "the platform's TLS library (OpenSSL on Linux)",
+    ),
+];
+
 fn cargo_toml(cfg: &CrateConfig, features: &[&String]) -> String {
-    let mut s = format!(
-        "{TOML_HEADER}\n[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"Typed client for the Bitrix24 REST API, generated from the official docs\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish = false\n\n[package.metadata.docs.rs]\n# Document the `testing` module too, marked as needing its feature.\nall-features = true\nrustdoc-args = [\"--cfg\", \"docsrs\"]\n\n[features]\n",
-        cfg.package
-    );
-    let list: Vec<String> = features
-        .iter()
-        .map(|f| format!("\"{}\"", naming::top_module(f)))
+    let package = if published(cfg) {
+        format!(
+            "[package]\nname = \"{}\"\nversion.workspace = true\ndescription = \"Typed client for the Bitrix24 REST API, generated from the official docs\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\nrepository.workspace = true\nhomepage.workspace = true\nkeywords.workspace = true\ncategories.workspace = true\ndocumentation = \"https://docs.rs/{}\"\nreadme = \"README.md\"\n",
+            cfg.package, cfg.package
+        )
+    } else {
+        format!(
+            "[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"Typed client for the Bitrix24 REST API, generated from the official docs\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish = false\n",
+            cfg.package
+        )
+    };
+    let mut s = format!("{TOML_HEADER}\n{package}\n[features]\n");
+    let list: Vec<String> = std::iter::once("\"rustls-ring\"".to_owned())
+        .chain(
+            features
+                .iter()
+                .map(|f| format!("\"{}\"", naming::top_module(f))),
+        )
         .collect();
     s.push_str(&format!("default = [{}]\n", list.join(", ")));
     for f in features {
         s.push_str(&format!(
             "# Methods `{f}.*`.\n{} = []\n",
             naming::top_module(f)
+        ));
+    }
+    for (f, what) in TLS_FEATURES {
+        s.push_str(&format!(
+            "# TLS backend: {what}.\n{f} = [\"bitrix24-runtime/{f}\"]\n"
         ));
     }
     s.push_str(
@@ -125,6 +169,11 @@ fn cargo_toml(cfg: &CrateConfig, features: &[&String]) -> String {
         "\n[dependencies]\nbitrix24-runtime = {{ {} }}\nserde.workspace = true\nserde_json.workspace = true\n\n[lints.rust]\nmissing_docs = \"deny\"\nunexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(docsrs)\"] }}\n\n[lints.rustdoc]\nbroken_intra_doc_links = \"deny\"\nprivate_intra_doc_links = \"deny\"\n",
         cfg.runtime_path
     ));
+    if published(cfg) {
+        s.push_str(
+            "\n[package.metadata.docs.rs]\nall-features = true\nrustdoc-args = [\"--cfg\", \"docsrs\"]\n",
+        );
+    }
     s.push_str(&examples::cargo_sections(cfg));
     s
 }
@@ -161,8 +210,11 @@ println!(\"{{:?}}\", result.result);\n\
 {events}\
 # Features\n\nOne Cargo feature per top-level scope, all on by default:\n\n\
 | feature | methods | count |\n|---|---|---|\n{features}\n\
-The `testing` feature (off by default) adds the module `testing`: the runtime's fake \
-portal for offline tests (`bitrix24_runtime::testing`).\n\n\
+The TLS backend is a feature too: `rustls-ring` (default, the cheapest to build), \
+`rustls-aws-lc-rs` or `native-tls` (the platform's library); all check certificates \
+against the operating system's roots. The `testing` feature (off by default) adds the \
+module `testing`: the runtime's fake portal for offline tests \
+(`bitrix24_runtime::testing`).\n\n\
 This crate is generated by `cargo xtask codegen`; do not edit it by hand.",
         events = if spec.events.is_empty() {
             String::new()
@@ -195,6 +247,14 @@ see [`events`]. They do not depend on a feature.\n\n",
     let events = (!spec.events.is_empty()).then(|| {
         quote! {
             pub mod events;
+        }
+    });
+    let readme_doctest = published(cfg).then(|| {
+        quote! {
+            /// The code blocks of `README.md`, compiled as doctests.
+            #[cfg(doctest)]
+            #[doc = include_str!("../README.md")]
+            pub struct ReadmeDoctests;
         }
     });
     let tokens = quote! {
@@ -243,8 +303,64 @@ see [`events`]. They do not depend on a feature.\n\n",
         /// [`Client::export_batched`] return streams; read them with
         /// [`futures_util::TryStreamExt`].
         pub use bitrix24_runtime::futures_util;
+
+        #readme_doctest
     };
     format_file(tokens, "lib.rs")
+}
+
+/// `README.md` of the published crate (crates.io's page): what it is, the quick start
+/// (compiled as a doctest through `lib.rs`), the features.
+fn readme(spec: &Spec, cfg: &CrateConfig, root: &Node<'_>) -> String {
+    let pkg = &cfg.package;
+    let krate = naming::module(pkg);
+    let commit = &spec.api.docs.commit;
+    let short = commit.get(..8).unwrap_or(commit);
+    let mut features = String::new();
+    for (seg, node) in &root.children {
+        features.push_str(&format!(
+            "| `{}` | yes | methods `{seg}.*` ({}) |\n",
+            naming::top_module(seg),
+            count_methods(node)
+        ));
+    }
+    for (f, what) in TLS_FEATURES {
+        let default = if *f == "rustls-ring" { "yes" } else { "no" };
+        features.push_str(&format!("| `{f}` | {default} | TLS backend: {what} |\n"));
+    }
+    features
+        .push_str("| `testing` | no | `testing`: a fake portal on 127.0.0.1 for offline tests |\n");
+    format!(
+        "<!-- @generated by cargo xtask codegen; do not edit -->\n\
+# {pkg}\n\n\
+A typed Rust client for the [Bitrix24 REST API](https://apidocs.bitrix24.com/): {count} \
+methods and {events} inbound events, generated from the official documentation \
+([{repo}](https://github.com/{repo}) at `{short}`, {date}). Each method is a request type \
+(`crm.calllist.add` → `{krate}::crm::calllist::Add`) that [`Client::call`] sends and whose \
+typed result it decodes; documented error codes are variants of `ErrorCode`. The client \
+keeps under the rate and operating-time limits, retries what is safe to retry, renews \
+OAuth tokens, batches, pages and exports.\n\n\
+## Quick start\n\n\
+```sh\ncargo add {pkg} && cargo add tokio --features macros,rt-multi-thread\n```\n\n\
+```rust,no_run\n\
+#[tokio::main]\n\
+async fn main() -> Result<(), {krate}::Error> {{\n\
+    let client = {krate}::Client::webhook(\"https://example.bitrix24.com/rest/1/abc123/\")?;\n\
+    let reply = client.call_raw(\"user.current\", {krate}::serde_json::json!({{}})).await?;\n\
+    println!(\"{{}}\", reply.result);\n\
+    Ok(())\n\
+}}\n\
+```\n\n\
+## Features\n\n\
+| feature | default | what |\n|---|---|---|\n{features}\n\
+Documentation: <https://docs.rs/{pkg}>. The runtime (HTTP, auth, limits) is \
+[`bitrix24-runtime`](https://docs.rs/bitrix24-runtime); this crate pins its exact version.\n\n\
+[`Client::call`]: https://docs.rs/{pkg}/latest/{krate}/struct.Client.html#method.call\n",
+        count = spec.methods.len(),
+        events = spec.events.len(),
+        repo = spec.api.docs.repository,
+        date = spec.api.docs.date,
+    )
 }
 
 fn count_methods(node: &Node<'_>) -> usize {

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Build cost of the generated client: clean debug builds, each measured with
+# `/usr/bin/time -v` (CPU = user + system seconds of cargo and every rustc; peak RSS = the
+# largest single process, in practice the biggest rustc), plus generated lines per method.
+#
+#   benches/build-cost.sh            # all scenarios (about 10 minutes on 2 cores)
+#   benches/build-cost.sh --quick    # skip the aws-lc-rs and native-tls app builds
+#
+# Scenarios:
+#   crate, all scopes      `cargo build -p bitrix24` (default features), dependencies prebuilt
+#   crate, biggest scope   the same with `--no-default-features --features <scope>,rustls-ring`
+#   app (<scope>, <tls>)   a new binary crate depending on `bitrix24` (one scope, one TLS
+#                          backend) by path, built from nothing: every dependency included
+#
+# Everything builds under target/build-cost (override: BUILD_COST_DIR), never in the
+# workspace's own target/. CARGO_INCREMENTAL=0, as in CI, for stable figures. CPU seconds
+# are the stable figure on a shared machine; wall seconds depend on the load.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+out=${BUILD_COST_DIR:-$root/target/build-cost}
+quick=false
+[ "${1:-}" = "--quick" ] && quick=true
+mkdir -p "$out"
+export CARGO_INCREMENTAL=0
+export CARGO_TERM_QUIET=true
+
+if /usr/bin/time -v true >/dev/null 2>&1; then
+  have_time=true
+else
+  have_time=false
+  echo "note: /usr/bin/time -v is not available: peak RSS is not measured" >&2
+fi
+
+rows=()
+# measure <label> <command...>: runs the command, appends a table row.
+measure() {
+  local label=$1
+  shift
+  local log=$out/last.log
+  if $have_time; then
+    /usr/bin/time -v -o "$out/time.txt" "$@" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+    local user sys wall rss
+    user=$(awk -F': ' '/User time/ {print $2}' "$out/time.txt")
+    sys=$(awk -F': ' '/System time/ {print $2}' "$out/time.txt")
+    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$out/time.txt")
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time.txt")
+    local cpu wall_s
+    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.1f", u + s}')
+    wall_s=$(echo "$wall" | awk -F: '{ if (NF == 3) printf "%.1f", $1*3600 + $2*60 + $3; else printf "%.1f", $1*60 + $2 }')
+    rows+=("| $label | $cpu | $wall_s | $((rss / 1024)) |")
+  else
+    local start end t0 t1
+    t0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
+    start=$(date +%s.%N)
+    "$@" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+    end=$(date +%s.%N)
+    t1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
+    rows+=("| $label | $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) / 100}') | $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}') | n/a |")
+  fi
+  echo "${rows[-1]}" >&2
+}
+
+# The scope with the most methods, and the method count.
+biggest=$(for d in spec/methods/*/; do echo "$(find "$d" -name '*.yaml' | wc -l) $(basename "$d")"; done | sort -rn | head -1 | cut -d' ' -f2)
+feature=$(echo "$biggest" | tr '[:upper:]' '[:lower:]')
+methods=$(find spec/methods -name '*.yaml' | wc -l)
+scope_methods=$(find "spec/methods/$biggest" -name '*.yaml' | wc -l)
+lines=$(find generated/bitrix24/src -name '*.rs' -print0 | xargs -0 cat | wc -l)
+files=$(find generated/bitrix24/src -name '*.rs' | wc -l)
+
+# The generated crate alone, dependencies prebuilt.
+ws=$out/workspace
+cargo build -p bitrix24 --target-dir "$ws"
+cargo build -p bitrix24 --no-default-features --features "$feature,rustls-ring" --target-dir "$ws"
+cargo clean -p bitrix24 --target-dir "$ws"
+measure "crate, all scopes ($methods methods)" cargo build -p bitrix24 --target-dir "$ws"
+cargo clean -p bitrix24 --target-dir "$ws"
+measure "crate, \`$feature\` only ($scope_methods methods)" \
+  cargo build -p bitrix24 --no-default-features --features "$feature,rustls-ring" --target-dir "$ws"
+
+# A new app using one scope, built from nothing (the workspace's Cargo.lock pins versions).
+app=$out/app
+mkdir -p "$app/src"
+cp Cargo.lock "$app/Cargo.lock"
+cat >"$app/src/main.rs" <<'EOF'
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), bitrix24::Error> {
+    let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
+    let reply = client.call_raw("user.current", bitrix24::serde_json::json!({})).await?;
+    println!("{}", reply.result);
+    Ok(())
+}
+EOF
+backends=(rustls-ring)
+$quick || backends+=(rustls-aws-lc-rs native-tls)
+for tls in "${backends[@]}"; do
+  cat >"$app/Cargo.toml" <<EOF
+[package]
+name = "build-cost-app"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+bitrix24 = { path = "$root/generated/bitrix24", default-features = false, features = ["$feature", "$tls"] }
+tokio = { version = "1", features = ["macros", "rt"] }
+
+[workspace]
+EOF
+  rm -rf "$out/app-target"
+  measure "app: \`$feature\` + \`$tls\`, clean, all dependencies" \
+    cargo build --manifest-path "$app/Cargo.toml" --target-dir "$out/app-target"
+done
+
+echo
+echo "Generated: $files files, $lines lines of Rust for $methods methods ($((lines / methods)) lines per method)."
+echo "$(nproc) cores, $(rustc --version); CARGO_INCREMENTAL=0; $(date -u +%Y-%m-%d)."
+echo
+echo "| build (debug) | CPU s | wall s | peak RSS MB |"
+echo "|---|---:|---:|---:|"
+printf '%s\n' "${rows[@]}"
