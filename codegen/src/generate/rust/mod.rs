@@ -269,8 +269,9 @@ see [`events`]. They do not depend on a feature.\n\n",
 
         pub use bitrix24_runtime::{
             ApiError, Batch, BatchResults, BoxError, Client, ClientBuilder, Clock, CommandError,
-            DEFAULT_OAUTH_SERVER, Error, ExposeSecret, File, Handle, HttpReply, ListMethod,
-            ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig, OAuthError,
+            DEFAULT_OAUTH_SERVER, Error, ExportEstimate, ExportWay, ExposeSecret, File, Handle,
+            HttpReply, ListMethod, ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig,
+            OAuthError, estimate_export,
             OperatingLimit, Page, Portal, RateLimit, Reference, ReqwestTransport, Response, RetryPolicy,
             SecretString, SystemClock, Time, TokenGrant, TokenStore, Tokens, TokioClock,
             Transport, TransportError, TransportErrorKind, authorization_url,
@@ -292,7 +293,7 @@ see [`events`]. They do not depend on a feature.\n\n",
         /// cursor delivers every row exactly once.
         pub use bitrix24_runtime::paginate;
         pub use bitrix24_runtime::batch::MAX_COMMANDS;
-        pub use bitrix24_runtime::transport::USER_AGENT;
+        pub use bitrix24_runtime::transport::{DEFAULT_MAX_BODY, USER_AGENT};
         /// The serialisation crate of every type here; for your own types without a
         /// direct dependency: `#[derive(bitrix24::serde::Deserialize)]` with
         /// `#[serde(crate = "bitrix24::serde")]`.

@@ -33,11 +33,12 @@ pub mod events;
 pub mod crm;
 pub use bitrix24_runtime::{
     ApiError, Batch, BatchResults, BoxError, Client, ClientBuilder, Clock, CommandError,
-    DEFAULT_OAUTH_SERVER, Error, ExposeSecret, File, Handle, HttpReply, ListMethod,
-    ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig, OAuthError,
-    OperatingLimit, Page, Portal, RateLimit, Reference, ReqwestTransport, Response,
-    RetryPolicy, SecretString, SystemClock, Time, TokenGrant, TokenStore, Tokens,
-    TokioClock, Transport, TransportError, TransportErrorKind, authorization_url,
+    DEFAULT_OAUTH_SERVER, Error, ExportEstimate, ExportWay, ExposeSecret, File, Handle,
+    HttpReply, ListMethod, ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig,
+    OAuthError, estimate_export, OperatingLimit, Page, Portal, RateLimit, Reference,
+    ReqwestTransport, Response, RetryPolicy, SecretString, SystemClock, Time, TokenGrant,
+    TokenStore, Tokens, TokioClock, Transport, TransportError, TransportErrorKind,
+    authorization_url,
 };
 /// The date-time crate: `date` fields are [`chrono::NaiveDate`].
 #[doc(no_inline)]
@@ -56,7 +57,7 @@ pub use bitrix24_runtime::testing;
 /// cursor delivers every row exactly once.
 pub use bitrix24_runtime::paginate;
 pub use bitrix24_runtime::batch::MAX_COMMANDS;
-pub use bitrix24_runtime::transport::USER_AGENT;
+pub use bitrix24_runtime::transport::{DEFAULT_MAX_BODY, USER_AGENT};
 /// The serialisation crate of every type here; for your own types without a
 /// direct dependency: `#[derive(bitrix24::serde::Deserialize)]` with
 /// `#[serde(crate = "bitrix24::serde")]`.
