@@ -11,7 +11,10 @@
 
 use serde_json::Value;
 
+use crate::generate::rust::error_code::normalize;
 use crate::spec::model::{ErrorDoc, Field, Method, TypeDef};
+
+use super::shapes::is_identifier;
 use crate::spec::types::TypeExpr;
 
 const MAX_DEPTH: usize = 24;
@@ -86,16 +89,6 @@ pub fn settle_errors(m: &mut Method, codes: &[ErrorDoc]) -> Vec<String> {
         }
     }
     notes
-}
-
-/// How `ErrorCode` matches codes: case, separators and a trailing `.`/`!` do not count.
-fn normalize(code: &str) -> String {
-    code.trim()
-        .trim_end_matches(['.', '!'])
-        .chars()
-        .filter(|c| !matches!(c, '_' | '-' | ' '))
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 #[derive(Default)]
@@ -185,13 +178,6 @@ fn walk(ty: &str, v: &Value, at: &str, types: &mut Vec<TypeDef>, found: &mut Fou
     }
 }
 
-fn is_identifier(k: &str) -> bool {
-    k.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 /// The type a value shows, kept loose: nested shapes stay untyped JSON.
 fn scalar_of(v: &Value) -> String {
     match v {
@@ -204,15 +190,4 @@ fn scalar_of(v: &Value) -> String {
         Value::Null => "any",
     }
     .into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_match_like_error_code() {
-        assert_eq!(normalize("ERROR_NOT_FOUND."), normalize("error-not-found"));
-        assert_ne!(normalize("400"), normalize("ERROR_ARGUMENT"));
-    }
 }

@@ -235,13 +235,7 @@ fn infer_object(
             }
         }
     }
-    let ident = |k: &str| {
-        k.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    if keys.is_empty() || !keys.iter().all(|(k, _)| ident(k)) {
+    if keys.is_empty() || !keys.iter().all(|(k, _)| is_identifier(k)) {
         return None;
     }
     let mut name = base.to_string();
@@ -293,6 +287,14 @@ fn map_values<'v>(objects: &[&'v Value]) -> Option<Vec<&'v Value>> {
     let first = shape(values.first()?)?;
     (!first.is_empty() && values.iter().all(|v| shape(v).as_ref() == Some(&first)))
         .then_some(values)
+}
+
+/// A key a Rust field can be named after (`ID`, `date_create`, not `12` or `~NAME`).
+pub(super) fn is_identifier(k: &str) -> bool {
+    k.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// The type the example values of one key show.
