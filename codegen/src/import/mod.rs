@@ -527,47 +527,7 @@ fn build(
         for c in t.completeness {
             rep.completeness.push((e.method.clone(), c));
         }
-        // Deliveries that contradict the documented `data` cannot round-trip either.
-        for ex in t.event.examples.iter_mut() {
-            if ex.skip_round_trip.is_some() {
-                continue;
-            }
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(&ex.json) else {
-                continue;
-            };
-            let missing: Vec<&str> = crate::spec::validate::DELIVERY_AUTH
-                .iter()
-                .copied()
-                .filter(|k| {
-                    v.get("auth")
-                        .and_then(|a| a.get(*k))
-                        .and_then(|x| x.as_str())
-                        .is_none_or(str::is_empty)
-                })
-                .collect();
-            if !missing.is_empty() {
-                ex.skip_round_trip = Some(format!(
-                    "the example's `auth` lacks `{}`, which every real delivery carries (the client refuses one without them)",
-                    missing.join("`, `")
-                ));
-                continue;
-            }
-            let Some(data) = v.get("data") else {
-                continue;
-            };
-            let problems = conform::check_event_data(&t.event.data, &t.event.types, data);
-            for p in &problems {
-                rep.conformance
-                    .push((e.method.clone(), format!("delivery example: {p}")));
-            }
-            if !problems.is_empty() {
-                let shown: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
-                ex.skip_round_trip = Some(format!(
-                    "the example contradicts the docs' tables: {}",
-                    shown.join("; ")
-                ));
-            }
-        }
+        event_conformance(&mut t.event, &mut rep);
         rep.events.push(report::EventLine::new(&t.event));
         files.insert(event_file(&t.event), event_yaml(&t.event)?);
     }
@@ -628,10 +588,16 @@ fn build(
     for (_, m) in &done {
         codes.extend(m.errors.iter().cloned());
     }
+    let imported: BTreeSet<PathBuf> = done
+        .iter()
+        .map(|(_, m)| o.root.join(method_file(&m.method)))
+        .collect();
     for p in spec_method_files(&o.root) {
+        if imported.contains(&p) {
+            continue;
+        }
         if let Ok(text) = std::fs::read_to_string(&p)
             && let Ok(m) = serde_yaml::from_str::<Method>(&text)
-            && !done.iter().any(|(_, d)| d.method == m.method)
         {
             codes.extend(m.errors);
         }
@@ -690,55 +656,109 @@ fn build(
 /// fails) cannot round-trip: each keeps `skip_round_trip` naming the contradiction, and
 /// the report lists them, so the count of examples that do not round-trip stays in view.
 fn conformance(m: &mut Method, rep: &mut report::Report) {
-    let types: Vec<TypeDef> = m.types.clone();
     let snapshot = m.clone();
-    let why = |problems: &[String]| {
-        let shown: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
-        let more = problems.len().saturating_sub(3);
-        format!(
-            "the example contradicts the docs' tables: {}{}",
-            shown.join("; "),
-            if more > 0 {
-                format!(" (and {more} more)")
-            } else {
-                String::new()
-            }
-        )
-    };
-    for (i, ex) in m.examples.response.iter_mut().enumerate() {
-        if ex.skip_round_trip.is_some() {
-            continue;
-        }
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&ex.json) else {
+    let numbered = |kind: &'static str| move |(i, e)| (i, e, kind);
+    let examples = m
+        .examples
+        .response
+        .iter_mut()
+        .enumerate()
+        .map(numbered("response"));
+    let examples = examples.chain(
+        m.examples
+            .request
+            .iter_mut()
+            .enumerate()
+            .map(numbered("request")),
+    );
+    for (i, ex, kind) in examples {
+        let Some(v) = unchecked(ex) else {
             continue;
         };
-        if let Some(r) = v.get("result") {
-            let problems = conform::check_result(&snapshot, &types, r);
-            for p in &problems {
-                rep.conformance
-                    .push((m.method.clone(), format!("response example {i}: {p}")));
+        let problems = if kind == "response" {
+            match v.get("result") {
+                Some(r) => conform::check_result(&snapshot, &snapshot.types, r),
+                None => continue,
             }
-            if !problems.is_empty() {
-                ex.skip_round_trip = Some(why(&problems));
-            }
-        }
+        } else {
+            conform::check_request(&snapshot, &snapshot.types, &v)
+        };
+        mark(
+            ex,
+            &format!("{kind} example {i}"),
+            &problems,
+            &m.method,
+            rep,
+        );
     }
-    for (i, ex) in m.examples.request.iter_mut().enumerate() {
-        if ex.skip_round_trip.is_some() {
-            continue;
-        }
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&ex.json) else {
+}
+
+/// Delivery examples that lack the `auth` keys every delivery carries, or whose `data`
+/// contradicts the event's documented keys, cannot round-trip: as [`conformance`].
+fn event_conformance(e: &mut Event, rep: &mut report::Report) {
+    for ex in e.examples.iter_mut() {
+        let Some(v) = unchecked(ex) else {
             continue;
         };
-        let problems = conform::check_request(&snapshot, &types, &v);
-        for p in &problems {
-            rep.conformance
-                .push((m.method.clone(), format!("request example {i}: {p}")));
+        let missing: Vec<&str> = crate::spec::validate::DELIVERY_AUTH
+            .iter()
+            .copied()
+            .filter(|k| {
+                v.get("auth")
+                    .and_then(|a| a.get(*k))
+                    .and_then(|x| x.as_str())
+                    .is_none_or(str::is_empty)
+            })
+            .collect();
+        if !missing.is_empty() {
+            ex.skip_round_trip = Some(format!(
+                "the example's `auth` lacks `{}`, which every real delivery carries (the client refuses one without them)",
+                missing.join("`, `")
+            ));
+            continue;
         }
-        if !problems.is_empty() {
-            ex.skip_round_trip = Some(why(&problems));
+        if let Some(data) = v.get("data") {
+            let problems = conform::check_event_data(&e.data, &e.types, data);
+            mark(ex, "delivery example", &problems, &e.event, rep);
         }
     }
+}
+
+/// The example's JSON, unless it already says why it does not round-trip.
+fn unchecked(ex: &crate::spec::model::Example) -> Option<serde_json::Value> {
+    if ex.skip_round_trip.is_some() {
+        return None;
+    }
+    serde_json::from_str(&ex.json).ok()
+}
+
+/// Reports `problems` and, when there are any, keeps the example with a
+/// `skip_round_trip` naming the first three.
+fn mark(
+    ex: &mut crate::spec::model::Example,
+    what: &str,
+    problems: &[String],
+    name: &str,
+    rep: &mut report::Report,
+) {
+    for p in problems {
+        rep.conformance
+            .push((name.to_string(), format!("{what}: {p}")));
+    }
+    if problems.is_empty() {
+        return;
+    }
+    let shown: Vec<&str> = problems.iter().take(3).map(String::as_str).collect();
+    let more = problems.len().saturating_sub(3);
+    ex.skip_round_trip = Some(format!(
+        "the example contradicts the docs' tables: {}{}",
+        shown.join("; "),
+        if more > 0 {
+            format!(" (and {more} more)")
+        } else {
+            String::new()
+        }
+    ));
 }
 
 /// Every page discovery finds, with the aliases `spec/` records; prints what was
