@@ -216,14 +216,20 @@ pub fn section_scope(docs: &Path, page: &str) -> Option<String> {
 
 /// The scope a page's `> Scope: [`crm`](...)` line names.
 fn scope_line(text: &str) -> Option<String> {
-    let line = text.lines().take(80).find(|l| {
+    super::text::code_spans(scope_quote(text)?)
+        .into_iter()
+        .next()
+}
+
+/// The `> Scope: ...` quote line near the top of a page.
+fn scope_quote(text: &str) -> Option<&str> {
+    text.lines().take(80).find(|l| {
         l.trim_start().starts_with('>')
             && l.trim_start_matches('>')
                 .trim()
                 .to_lowercase()
                 .starts_with("scope:")
-    })?;
-    super::text::code_spans(line).into_iter().next()
+    })
 }
 
 /// Classifies one page (pure; what the tests use).
@@ -327,10 +333,7 @@ fn h1(text: &str) -> Option<String> {
 }
 
 fn has_scope_line(text: &str) -> bool {
-    text.lines().take(80).any(|l| {
-        let t = l.trim_start_matches('>').trim().to_lowercase();
-        l.trim_start().starts_with('>') && t.starts_with("scope:")
-    })
+    scope_quote(text).is_some()
 }
 
 /// `crm.deal.add`, `imbot.v2.Bot.list`, `sonet_group.get`: two or more segments, each
@@ -370,29 +373,17 @@ fn first_event_span(text: &str) -> Option<String> {
 /// The method every cURL example calls, when they agree (the last path segment of a
 /// `/rest/` URL, without `.json`).
 fn curl_methods(text: &str) -> Option<String> {
-    let mut found: Option<String> = None;
-    for (start, _) in text.match_indices("/rest/") {
-        let url: String = text[start..]
-            .chars()
-            .take_while(|c| !c.is_whitespace() && !matches!(c, '\'' | '"' | '`' | ')'))
-            .collect();
-        let path = url.split(['?', '#']).next().unwrap_or("");
-        let Some(last) = path.trim_end_matches('/').rsplit('/').next() else {
-            continue;
-        };
-        let last = strip_format_suffix(last);
-        if !is_method_name(last) && !last.chars().all(|c| c.is_ascii_alphabetic()) {
-            continue;
-        }
-        if last.is_empty() || last == "rest" || last == "api" {
-            continue;
-        }
-        match &found {
-            Some(f) if !f.eq_ignore_ascii_case(last) => return None,
-            _ => found = Some(last.to_string()),
+    let mut found: Option<&str> = None;
+    let names = super::examples::rest_url_methods(text)
+        .into_iter()
+        .filter(|m| is_method_name(m) || m.chars().all(|c| c.is_ascii_alphabetic()));
+    for m in names {
+        match found {
+            Some(f) if !f.eq_ignore_ascii_case(m) => return None,
+            _ => found = Some(m),
         }
     }
-    found
+    found.map(str::to_string)
 }
 
 /// `crm.deal.add.json` → `crm.deal.add` (the response-format suffix of REST URLs).

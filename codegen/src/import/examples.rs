@@ -175,25 +175,29 @@ fn fixed_date(cmd: &str) -> Option<String> {
 
 /// The method a curl command calls: the last path segment of its `/rest/` URL.
 pub fn curl_method(code: &str) -> Option<String> {
-    let mut found = None;
-    for (start, _) in code.match_indices("http") {
-        let url: String = code[start..]
-            .chars()
-            .take_while(|c| !c.is_whitespace() && *c != '\'' && *c != '"')
-            .collect();
-        if !url.contains("/rest/") {
-            continue;
-        }
-        let path = url.split(['?', '#']).next().unwrap_or("");
-        if let Some(last) = path.trim_end_matches('/').rsplit('/').next()
-            && !last.is_empty()
-            && last.contains('.')
-        {
-            // `crm.deal.add.json`: the response-format suffix is not part of the name.
-            found = Some(super::discover::strip_format_suffix(last).to_string());
+    rest_url_methods(code)
+        .into_iter()
+        .rfind(|m| m.contains('.'))
+        .map(str::to_string)
+}
+
+/// The last path segment of every `/rest/` URL in `text`, without the response-format
+/// suffix (`crm.deal.add.json` → `crm.deal.add`), in order.
+pub fn rest_url_methods(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for (start, _) in text.match_indices("/rest/") {
+        let end = text[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | ')'))
+            .map_or(text.len(), |e| start + e);
+        let path = text[start..end].split(['?', '#']).next().unwrap_or("");
+        if let Some(last) = path.trim_end_matches('/').rsplit('/').next() {
+            let last = super::discover::strip_format_suffix(last);
+            if !last.is_empty() && last != "rest" && last != "api" {
+                out.push(last);
+            }
         }
     }
-    found
+    out
 }
 
 fn fences(blocks: &[Block]) -> Vec<(String, usize)> {

@@ -1246,19 +1246,11 @@ impl<'a> Page<'a> {
             return None;
         }
         let target = cell.type_target.as_deref().filter(|t| t.contains('#'))?;
-        let (file, anchor) = target.split_once('#')?;
-        let target_page = if file.is_empty() {
-            page.to_string()
-        } else {
-            text::resolve_path(page, file)?
-        };
-        if target_page != page {
-            self.load_foreign(&target_page);
-        }
+        let (target_page, anchor) = self.follow_link(page, target)?;
         let n = self
             .nested
             .iter()
-            .find(|n| n.page == target_page && n.anchor.as_deref() == Some(anchor))?;
+            .find(|n| n.page == target_page && n.anchor.as_deref() == Some(anchor.as_str()))?;
         let row = data_rows(&n.rows).iter().find_map(|r| {
             let c = read_name_cell(r.cells.first()?, &n.defs)?;
             c.name.eq_ignore_ascii_case(field).then_some(c)
@@ -1328,18 +1320,10 @@ impl<'a> Page<'a> {
             }
         }
         for t in targets {
-            let (file, anchor) = t.split_once('#').unwrap_or(("", ""));
-            let target_page = if file.is_empty() {
-                Some(page.to_string())
-            } else {
-                text::resolve_path(page, file)
-            };
-            let Some(target_page) = target_page else {
+            let Some((target_page, anchor)) = self.follow_link(page, &t) else {
                 continue;
             };
-            if target_page != page {
-                self.load_foreign(&target_page);
-            }
+            let anchor = anchor.as_str();
             let found = self.nested.iter().position(|n| {
                 n.page == target_page
                     && n.anchor.as_deref() == Some(anchor)
@@ -1372,6 +1356,21 @@ impl<'a> Page<'a> {
             ([one], _) | (_, [one]) => Some(*one),
             _ => None,
         }
+    }
+
+    /// The page and anchor a link (`#anchor`, `other.md#anchor`) on `page` points at;
+    /// another page's tables are loaded so the anchor can be found among them.
+    fn follow_link(&mut self, page: &str, target: &str) -> Option<(String, String)> {
+        let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
+        let target_page = if file.is_empty() {
+            page.to_string()
+        } else {
+            text::resolve_path(page, file)?
+        };
+        if target_page != page {
+            self.load_foreign(&target_page);
+        }
+        Some((target_page, anchor.to_string()))
     }
 
     /// Loads the nested tables of another docs page (for `other.md#anchor` links).
