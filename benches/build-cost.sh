@@ -7,7 +7,8 @@
 #   benches/build-cost.sh --quick    # skip the aws-lc-rs and native-tls app builds
 #
 # Scenarios:
-#   crate, all scopes      `cargo build -p bitrix24` (default features), dependencies prebuilt
+#   crate, all scopes      `cargo build -p bitrix24` (default features: the facade and every
+#                          scope crate under generated/scopes), dependencies prebuilt
 #   crate, biggest scope   the same with `--no-default-features --features <scope>,rustls-ring`
 #   app (<scope>, <tls>)   a new binary crate depending on `bitrix24` (one scope, one TLS
 #                          backend) by path, built from nothing: every dependency included
@@ -66,16 +67,21 @@ biggest=$(for d in spec/methods/*/; do echo "$(find "$d" -name '*.yaml' | wc -l)
 feature=$(echo "$biggest" | tr '[:upper:]' '[:lower:]')
 methods=$(find spec/methods -name '*.yaml' | wc -l)
 scope_methods=$(find "spec/methods/$biggest" -name '*.yaml' | wc -l)
-lines=$(find generated/bitrix24/src -name '*.rs' -print0 | xargs -0 cat | wc -l)
-files=$(find generated/bitrix24/src -name '*.rs' | wc -l)
+lines=$(find generated/bitrix24/src generated/scopes -name '*.rs' -print0 | xargs -0 cat | wc -l)
+files=$(find generated/bitrix24/src generated/scopes -name '*.rs' | wc -l)
+# Every generated package (the facade and the scope crates), to clean between builds.
+clean_generated=(cargo clean --target-dir "$out/workspace")
+for manifest in generated/bitrix24/Cargo.toml generated/scopes/*/Cargo.toml; do
+  clean_generated+=(-p "$(sed -n 's/^name = "\(.*\)"/\1/p' "$manifest" | head -1)")
+done
 
 # The generated crate alone, dependencies prebuilt.
 ws=$out/workspace
 cargo build -p bitrix24 --target-dir "$ws"
 cargo build -p bitrix24 --no-default-features --features "$feature,rustls-ring" --target-dir "$ws"
-cargo clean -p bitrix24 --target-dir "$ws"
+"${clean_generated[@]}"
 measure "crate, all scopes ($methods methods)" cargo build -p bitrix24 --target-dir "$ws"
-cargo clean -p bitrix24 --target-dir "$ws"
+"${clean_generated[@]}"
 measure "crate, \`$feature\` only ($scope_methods methods)" \
   cargo build -p bitrix24 --no-default-features --features "$feature,rustls-ring" --target-dir "$ws"
 

@@ -19,12 +19,14 @@ fn check_fixture(name: &str) {
     let cfg = CrateConfig {
         package: format!("golden-{name}"),
         dir: format!("{dir}/crate"),
+        scopes_dir: format!("{dir}/scopes"),
         runtime_path: "workspace = true".into(),
         published: None,
+        version: None,
     };
     let docs = format!("{dir}/docs");
     let files = generate::generate(&spec, &cfg, Some(&docs)).expect("generates");
-    let owned = [cfg.dir.as_str(), docs.as_str()];
+    let owned = [cfg.dir.as_str(), cfg.scopes_dir.as_str(), docs.as_str()];
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         files.write(root, &owned).expect("writes golden files");
         return;
@@ -56,8 +58,10 @@ fn generation_is_deterministic() {
     let cfg = CrateConfig {
         package: "golden-naming".into(),
         dir: "out".into(),
+        scopes_dir: "scopes".into(),
         runtime_path: "workspace = true".into(),
         published: None,
+        version: None,
     };
     let a = generate::generate(&spec, &cfg, Some("docs")).expect("generates");
     let b = generate::generate(&spec, &cfg, Some("docs")).expect("generates");

@@ -760,8 +760,10 @@ fn errors_the_published_record_keeps() {
     let cfg = CrateConfig {
         package: "bitrix24".into(),
         dir: "out".into(),
+        scopes_dir: "scopes".into(),
         runtime_path: "workspace = true".into(),
         published: Some(record.clone()),
+        version: None,
     };
     let head = load(&side("errors", "head"));
     let files = generate::generate(&head, &cfg, None).expect("generates");
@@ -816,8 +818,10 @@ fn error_code_model_matches_the_generator() {
     let cfg = CrateConfig {
         package: "bitrix24".into(),
         dir: "out".into(),
+        scopes_dir: "scopes".into(),
         runtime_path: "workspace = true".into(),
         published: None,
+        version: None,
     };
     for case in CASES {
         for s in ["base", "head"] {

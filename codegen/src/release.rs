@@ -344,7 +344,8 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
     crate::generate::run(root, false)?;
     println!(
         "release {}: Cargo.toml, CHANGELOG.md, {} and generated/ updated; review, commit, then \
-         `cargo publish -p bitrix24-runtime && cargo publish -p bitrix24`",
+         publish `bitrix24-runtime`, the scope crates of generated/scopes, then `bitrix24` \
+         (`cargo publish` with one `-p` each, as `.ci/run` packages them)",
         plan.next(),
         published::PATH
     );

@@ -47,44 +47,82 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 mod error_code;
 pub mod events;
+/// Methods `ai.*` (3 methods): the crate `bitrix24-ai`.
 #[cfg(feature = "ai")]
-pub mod ai;
+#[cfg_attr(docsrs, doc(cfg(feature = "ai")))]
+pub use bitrix24_ai as ai;
+/// Methods `bizproc.*` (21 methods): the crate `bitrix24-bizproc`.
 #[cfg(feature = "bizproc")]
-pub mod bizproc;
+#[cfg_attr(docsrs, doc(cfg(feature = "bizproc")))]
+pub use bitrix24_bizproc as bizproc;
+/// Methods `crm.*` (74 methods): the crate `bitrix24-crm`.
 #[cfg(feature = "crm")]
-pub mod crm;
+#[cfg_attr(docsrs, doc(cfg(feature = "crm")))]
+pub use bitrix24_crm as crm;
+/// Methods `entity.*` (17 methods): the crate `bitrix24-entity`.
 #[cfg(feature = "entity")]
-pub mod entity;
+#[cfg_attr(docsrs, doc(cfg(feature = "entity")))]
+pub use bitrix24_entity as entity;
+/// Methods `event.*` (3 methods): the crate `bitrix24-event`.
 #[cfg(feature = "event")]
-pub mod event;
+#[cfg_attr(docsrs, doc(cfg(feature = "event")))]
+pub use bitrix24_event as event;
+/// Methods `feature.*` (1 methods): the crate `bitrix24-feature`.
 #[cfg(feature = "feature")]
-pub mod feature;
+#[cfg_attr(docsrs, doc(cfg(feature = "feature")))]
+pub use bitrix24_feature as feature;
+/// Methods `log.*` (9 methods): the crate `bitrix24-log`.
 #[cfg(feature = "log")]
-pub mod log;
+#[cfg_attr(docsrs, doc(cfg(feature = "log")))]
+pub use bitrix24_log as log;
+/// Methods `mailservice.*` (6 methods): the crate `bitrix24-mailservice`.
 #[cfg(feature = "mailservice")]
-pub mod mailservice;
+#[cfg_attr(docsrs, doc(cfg(feature = "mailservice")))]
+pub use bitrix24_mailservice as mailservice;
+/// Methods `messageservice.*` (5 methods): the crate `bitrix24-messageservice`.
 #[cfg(feature = "messageservice")]
-pub mod messageservice;
+#[cfg_attr(docsrs, doc(cfg(feature = "messageservice")))]
+pub use bitrix24_messageservice as messageservice;
+/// Methods `method.*` (1 methods): the crate `bitrix24-method`.
 #[cfg(feature = "method")]
-pub mod method;
+#[cfg_attr(docsrs, doc(cfg(feature = "method")))]
+pub use bitrix24_method as method;
+/// Methods `methods.*` (1 methods): the crate `bitrix24-methods`.
 #[cfg(feature = "methods")]
-pub mod methods;
+#[cfg_attr(docsrs, doc(cfg(feature = "methods")))]
+pub use bitrix24_methods as methods;
+/// Methods `rpa.*` (30 methods): the crate `bitrix24-rpa`.
 #[cfg(feature = "rpa")]
-pub mod rpa;
+#[cfg_attr(docsrs, doc(cfg(feature = "rpa")))]
+pub use bitrix24_rpa as rpa;
+/// Methods `salescenter.*` (1 methods): the crate `bitrix24-salescenter`.
 #[cfg(feature = "salescenter")]
-pub mod salescenter;
+#[cfg_attr(docsrs, doc(cfg(feature = "salescenter")))]
+pub use bitrix24_salescenter as salescenter;
+/// Methods `scope.*` (1 methods): the crate `bitrix24-scope`.
 #[cfg(feature = "scope")]
-pub mod scope;
+#[cfg_attr(docsrs, doc(cfg(feature = "scope")))]
+pub use bitrix24_scope as scope;
+/// Methods `server.*` (1 methods): the crate `bitrix24-server`.
 #[cfg(feature = "server")]
-pub mod server;
+#[cfg_attr(docsrs, doc(cfg(feature = "server")))]
+pub use bitrix24_server as server;
+/// Methods `user.*` (1 methods): the crate `bitrix24-user`.
 #[cfg(feature = "user")]
-pub mod user;
+#[cfg_attr(docsrs, doc(cfg(feature = "user")))]
+pub use bitrix24_user as user;
+/// Methods `userconsent.*` (3 methods): the crate `bitrix24-userconsent`.
 #[cfg(feature = "userconsent")]
-pub mod userconsent;
+#[cfg_attr(docsrs, doc(cfg(feature = "userconsent")))]
+pub use bitrix24_userconsent as userconsent;
+/// Methods `userfieldtype.*` (4 methods): the crate `bitrix24-userfieldtype`.
 #[cfg(feature = "userfieldtype")]
-pub mod userfieldtype;
+#[cfg_attr(docsrs, doc(cfg(feature = "userfieldtype")))]
+pub use bitrix24_userfieldtype as userfieldtype;
+/// Methods `voximplant.*` (19 methods): the crate `bitrix24-voximplant`.
 #[cfg(feature = "voximplant")]
-pub mod voximplant;
+#[cfg_attr(docsrs, doc(cfg(feature = "voximplant")))]
+pub use bitrix24_voximplant as voximplant;
 pub use bitrix24_runtime::{
     ApiError, Batch, BatchResults, BoxError, Client, ClientBuilder, Clock, CommandError,
     DEFAULT_OAUTH_SERVER, Error, ExportEstimate, ExportWay, ExposeSecret, File, Handle,

@@ -275,9 +275,22 @@ impl Delivery<Value> {
         let data = match decoded {
             Ok(data) => data,
             Err(source) => {
+                // Generated structs decode field by field from a buffered object, so the
+                // tracker stops at the struct; the keys below it lead the message.
+                let mut path = form_path(&track.path());
+                let message = source.to_string();
+                let (keys, rest) = crate::wire::field_path(&message);
+                for key in &keys {
+                    path.push_str(&format!("[{}]", quote(key)));
+                }
+                let source = if keys.is_empty() {
+                    source
+                } else {
+                    serde::de::Error::custom(rest)
+                };
                 return Err(EventError::Data {
                     event: quote(&self.event),
-                    path: form_path(&track.path()),
+                    path,
                     source,
                 });
             }

@@ -34,8 +34,10 @@ use serde_json::{Map, Value};
 /// Errors name what was expected and what was found, e.g.
 /// `invalid value: string "abc", expected an integer (i64) as a JSON number or a string holding one`.
 ///
-/// Generated structs and enums implement `Decode` by delegating to their
-/// `serde::Deserialize` impl; there is deliberately no blanket impl.
+/// Generated structs implement `Decode` field by field through
+/// [`Fields`](crate::wire::Fields) (and `serde::Deserialize` by delegating to it); enums
+/// through [`deserialize_enum`](crate::wire::deserialize_enum). There is deliberately no
+/// blanket impl.
 pub trait Decode: Sized {
     /// Whether `Option<Self>` decodes an empty string `""` as `None`. True by default (the
     /// portal sends `""` for absent numbers, booleans, dates and objects); false for

@@ -3,10 +3,11 @@
 //! The portal is loose about types: IDs come as numbers or strings, booleans as `"Y"`/`"N"`,
 //! `0`/`1` or `true`/`false`, empty objects as `[]` (PHP's empty array), arrays as objects
 //! keyed `"0"`, `"1"`, ...
-//! and absent values as `""`. [`Decode`] accepts all of these; generated code uses it
-//! through `#[serde(deserialize_with = "::bitrix24_runtime::wire::decode")]`.
+//! and absent values as `""`. [`Decode`] accepts all of these; generated structs decode field by field
+//! through [`Fields`] and write themselves through [`ObjectWriter`].
 //!
-//! For requests, [`yn`], [`int01`] and [`number_as_string`] write booleans and numbers the
+//! For requests, [`Yn`], [`Int01`] and [`NumberAsString`] (or, as `serialize_with`
+//! functions, [`yn`], [`int01`] and [`number_as_string`]) write booleans and numbers the
 //! way a method documents them, and [`serialize_enum`] / [`deserialize_enum`] map
 //! [`WireEnum`] types to their wire text or number.
 //!
@@ -20,6 +21,7 @@ mod decode;
 mod encode;
 mod enums;
 mod lenient;
+mod object;
 pub mod query;
 mod time;
 mod undocumented;
@@ -28,4 +30,6 @@ pub use decode::{Decode, decode};
 pub use encode::{BoolStyle, EncodeBool, EncodeNumber, int01, number_as_string, yn};
 pub use enums::{WireEnum, deserialize_enum, serialize_enum};
 pub use lenient::{Lenient, from_value, lenient};
+pub(crate) use object::field_path;
+pub use object::{Fields, Int01, NumberAsString, ObjectWriter, Yn};
 pub use undocumented::{Undocumented, extra_keys};

@@ -1,5 +1,7 @@
-//! `tests/examples.rs` of the generated crate: every documented JSON example of the spec
-//! round-tripped through the typed API.
+//! `tests/examples_<scope>.rs` of the generated facade crate (one test binary per scope,
+//! built in parallel, behind the scope's feature) and `tests/examples_events.rs`: every
+//! documented JSON example of the spec round-tripped through the typed API, with the
+//! shared helpers in `tests/common/mod.rs`.
 //!
 //! - request examples decode into the request type with no unknown key, and re-encode to
 //!   the same JSON (minus `auth`, the OAuth token);
@@ -20,18 +22,30 @@ use anyhow::Result;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use std::collections::BTreeMap;
+
 use super::{CrateConfig, format_file, inner_doc};
+use crate::generate::Files;
 use crate::generate::ir;
 use crate::naming;
 use crate::spec::Spec;
 
-/// Emits the test file.
-pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
+/// The tests of one file, and what its header reports.
+#[derive(Default)]
+struct TestFile {
+    tests: Vec<TokenStream>,
+    skipped: String,
+    requests: usize,
+    responses: usize,
+    errors: usize,
+    deliveries: usize,
+}
+
+/// Emits the test files.
+pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
     let krate = ir::ident(&naming::module(&cfg.package));
-    let mut tests: Vec<TokenStream> = Vec::new();
+    let mut by_feature: BTreeMap<String, TestFile> = BTreeMap::new();
     let mut names = TestNames::default();
-    let mut skipped = String::new();
-    let (mut requests, mut responses, mut errors) = (0, 0, 0);
     for mf in &spec.methods {
         let m = &mf.method;
         let mods: Vec<_> = naming::method_modules(&m.method)
@@ -41,6 +55,7 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
         let req = ir::ident(&naming::request(&m.method));
         let path = quote!(#krate::#(#mods)::*::#req);
         let feature = naming::feature(&m.method);
+        let file = by_feature.entry(feature).or_default();
         // `test.type.fn` → `test_type_fn` (modules `type_`, `fn_` without their escape `_`).
         let base = naming::method_modules(&m.method)
             .iter()
@@ -54,7 +69,7 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
         ] {
             for (i, ex) in list.iter().enumerate() {
                 if let Some(reason) = &ex.skip_round_trip {
-                    skipped.push_str(&format!(
+                    file.skipped.push_str(&format!(
                         "- `{}` {kind} example {}: {reason}\n",
                         m.method,
                         i + 1
@@ -64,22 +79,21 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
                 let json = &ex.json;
                 let call = match kind {
                     "request" => {
-                        requests += 1;
+                        file.requests += 1;
                         quote!(request::<#path>(#json);)
                     }
                     "response" => {
-                        responses += 1;
+                        file.responses += 1;
                         quote!(response::<#path>(#json);)
                     }
                     _ => {
-                        errors += 1;
+                        file.errors += 1;
                         quote!(error(#json);)
                     }
                 };
                 let name = ir::ident(&names.unique(format!("{base}_{kind}_{}", i + 1)));
-                tests.push(quote! {
+                file.tests.push(quote! {
                     #[test]
-                    #[cfg(feature = #feature)]
                     fn #name() {
                         #call
                     }
@@ -87,27 +101,27 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
             }
         }
     }
-    let mut deliveries = 0;
+    let mut events = TestFile::default();
     for ef in &spec.events {
         let e = &ef.event;
         let variant = ir::ident(&naming::event_variant(&e.event));
         for (i, ex) in e.examples.iter().enumerate() {
             if let Some(reason) = &ex.skip_round_trip {
-                skipped.push_str(&format!(
+                events.skipped.push_str(&format!(
                     "- event `{}` delivery example {}: {reason}\n",
                     e.event,
                     i + 1
                 ));
                 continue;
             }
-            deliveries += 1;
+            events.deliveries += 1;
             let json = &ex.json;
             let name = ir::ident(&names.unique(format!(
                 "delivery_{}_{}",
                 naming::event_module(&e.event),
                 i + 1
             )));
-            tests.push(quote! {
+            events.tests.push(quote! {
                 #[test]
                 fn #name() {
                     delivery(#json, |e| matches!(e, #krate::events::Event::#variant(_)));
@@ -115,12 +129,157 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
             });
         }
     }
-    let delivery_helpers = (!spec.events.is_empty()).then(|| {
+    for (feature, file) in &by_feature {
+        if file.tests.is_empty() && file.skipped.is_empty() {
+            continue;
+        }
+        let path = format!("{}/tests/examples_{feature}.rs", cfg.dir);
+        let gate = quote!(#![cfg(feature = #feature)]);
+        files.insert(
+            path.clone(),
+            test_file(file, &format!("`{feature}`"), gate, &path)?,
+        );
+    }
+    if !events.tests.is_empty() || !events.skipped.is_empty() {
+        let path = format!("{}/tests/examples_events.rs", cfg.dir);
+        files.insert(path.clone(), test_file(&events, "events", quote!(), &path)?);
+    }
+    let path = format!("{}/tests/common/mod.rs", cfg.dir);
+    files.insert(path.clone(), helpers(spec, &krate, &path)?);
+    Ok(())
+}
+
+/// One test binary: its header (counts, and each example not round-tripped with its
+/// reason), its feature gate and its tests.
+fn test_file(file: &TestFile, what: &str, gate: TokenStream, path: &str) -> Result<String> {
+    let counts = [
+        (file.requests, "request examples"),
+        (file.responses, "response examples"),
+        (
+            file.errors,
+            "error examples (whose code must be one the spec documents)",
+        ),
+        (file.deliveries, "event delivery examples"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect::<Vec<_>>();
+    let header = format!(
+        "Every documented JSON example of {what}, round-tripped through the typed API: {}.\n\n\
+Examples not round-tripped, each with the reason from the spec:\n\n{}",
+        if counts.is_empty() {
+            "none".to_owned()
+        } else {
+            counts.join(", ")
+        },
+        if file.skipped.is_empty() {
+            "- none\n".to_owned()
+        } else {
+            file.skipped.clone()
+        }
+    );
+    let docs = inner_doc(&header);
+    let tests = &file.tests;
+    format_file(
+        quote! {
+            #docs
+            #gate
+            #![allow(deprecated)]
+
+            mod common;
+            #[allow(unused_imports)]
+            use common::*;
+
+            #(#tests)*
+        },
+        path,
+    )
+}
+
+/// `tests/common/mod.rs`: the round-trip helpers every test file calls.
+fn helpers(spec: &Spec, krate: &proc_macro2::Ident, path: &str) -> Result<String> {
+    let delivery_helpers = delivery_helpers(spec, krate);
+    let tokens = quote! {
+        //! Round-trip helpers shared by the `examples_*` test binaries.
+        #![allow(dead_code, deprecated)]
+
+        use ::bitrix24_runtime::wire::{Decode, Undocumented};
+
+        /// Decodes `json` into `T`, checks that no key is left unknown, and that encoding
+        /// gives back the same JSON (without `auth`, which is not a parameter).
+        #[allow(dead_code)]
+        pub fn request<T>(json: &str)
+        where
+            T: ::serde::Serialize + ::serde::de::DeserializeOwned + Undocumented,
+        {
+            let mut params: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");
+            if let Some(object) = params.as_object_mut() {
+                object.remove("auth");
+            }
+            let typed: T = ::serde_json::from_value(params.clone())
+                .unwrap_or_else(|e| panic!("request example does not decode: {e}\n{json}"));
+            assert_eq!(typed.undocumented_paths(), ::std::vec::Vec::<::std::string::String>::new(), "request example has keys the spec does not list");
+            let encoded = ::serde_json::to_value(&typed).expect("encodes");
+            assert!(same_json(&encoded, &params), "request example does not re-encode to the same JSON\n encoded: {encoded}\n example: {params}");
+        }
+
+        /// JSON equality where numbers compare by value (`12500` is `12500.0`), as in JSON,
+        /// and an encoded amount (a `Decimal`, sent as text: `"12500"`) equals the example's
+        /// number `12500`, as the portal reads both.
+        pub fn same_json(a: &::serde_json::Value, b: &::serde_json::Value) -> bool {
+            use ::serde_json::Value;
+            match (a, b) {
+                (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+                (Value::String(x), Value::Number(y)) => x.parse::<f64>().ok() == y.as_f64(),
+                (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y)),
+                (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w))),
+                _ => a == b,
+            }
+        }
+
+        /// Decodes the `result` of a response example into the method's output and checks
+        /// that nothing in it is undocumented.
+        #[allow(dead_code)]
+        pub fn response<M>(json: &str)
+        where
+            M: ::bitrix24_runtime::Method,
+            M::Output: Undocumented,
+        {
+            let body: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");
+            let result = body.get("result").cloned().expect("response example has `result`");
+            let typed = <M::Output as Decode>::decode(result)
+                .unwrap_or_else(|e| panic!("response example does not decode into the result type: {e}\n{json}"));
+            assert_eq!(typed.undocumented_paths(), ::std::vec::Vec::<::std::string::String>::new(), "response example has fields or values the spec does not list");
+        }
+
+        /// Checks that an error example's `error` is a code the spec documents (for this
+        /// method or as a system error), so `ErrorCode` names it.
+        #[allow(dead_code)]
+        pub fn error(json: &str) {
+            let body: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");
+            let code = match body.get("error") {
+                ::std::option::Option::Some(::serde_json::Value::String(code)) => code.clone(),
+                ::std::option::Option::Some(other) => other.to_string(),
+                ::std::option::Option::None => panic!("error example has no `error`: {json}"),
+            };
+            let known = #krate::ErrorCode::from_code(&code);
+            assert!(!matches!(known, #krate::ErrorCode::Unknown(_)), "error example's code `{code}` is not documented: {json}");
+        }
+
+        #delivery_helpers
+    };
+    format_file(tokens, path)
+}
+
+/// The helpers of event delivery tests (none without events).
+fn delivery_helpers(spec: &Spec, krate: &proc_macro2::Ident) -> Option<TokenStream> {
+    (!spec.events.is_empty()).then(|| {
         quote! {
             /// A documented delivery as the form body Bitrix24 sends (`http_build_query`): PHP
             /// bracket notation, keys and values percent-encoded (`[` is `%5B`, a space `+`),
             /// `true` as `1`, `false` as empty, `null` left out.
-            fn form_body(delivery: &::serde_json::Value) -> ::std::string::String {
+            pub fn form_body(delivery: &::serde_json::Value) -> ::std::string::String {
                 fn percent(s: &str) -> ::std::string::String {
                     let mut out = ::std::string::String::new();
                     for b in s.bytes() {
@@ -164,7 +323,7 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
             /// the event name as documented and upper-cased (as portals send it): it must parse
             /// with the example's application token into the expected variant, with nothing
             /// undocumented in `data`, and be rejected with another token.
-            fn delivery(json: &str, expected: fn(&#krate::events::Event) -> bool) {
+            pub fn delivery(json: &str, expected: fn(&#krate::events::Event) -> bool) {
                 use #krate::events::{Event, EventError, SecretString};
                 let mut value: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");
                 let token = value
@@ -190,96 +349,7 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig) -> Result<String> {
                 }
             }
         }
-    });
-    let header = format!(
-        "Every documented JSON example of the spec, round-tripped through the typed API: \
-{requests} request examples, {responses} response examples and {errors} error examples \
-(whose code must be one the spec documents){}.\n\n\
-Examples not round-tripped, each with the reason from the spec:\n\n{}",
-        if deliveries == 0 {
-            String::new()
-        } else {
-            format!(", and {deliveries} event delivery examples")
-        },
-        if skipped.is_empty() {
-            "- none\n".to_owned()
-        } else {
-            skipped
-        }
-    );
-    let docs = inner_doc(&header);
-    let tokens = quote! {
-        #docs
-        #![allow(deprecated)]
-
-        use ::bitrix24_runtime::wire::{Decode, Undocumented};
-
-        /// Decodes `json` into `T`, checks that no key is left unknown, and that encoding
-        /// gives back the same JSON (without `auth`, which is not a parameter).
-        #[allow(dead_code)]
-        fn request<T>(json: &str)
-        where
-            T: ::serde::Serialize + ::serde::de::DeserializeOwned + Undocumented,
-        {
-            let mut params: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");
-            if let Some(object) = params.as_object_mut() {
-                object.remove("auth");
-            }
-            let typed: T = ::serde_json::from_value(params.clone())
-                .unwrap_or_else(|e| panic!("request example does not decode: {e}\n{json}"));
-            assert_eq!(typed.undocumented_paths(), ::std::vec::Vec::<::std::string::String>::new(), "request example has keys the spec does not list");
-            let encoded = ::serde_json::to_value(&typed).expect("encodes");
-            assert!(same_json(&encoded, &params), "request example does not re-encode to the same JSON\n encoded: {encoded}\n example: {params}");
-        }
-
-        /// JSON equality where numbers compare by value (`12500` is `12500.0`), as in JSON,
-        /// and an encoded amount (a `Decimal`, sent as text: `"12500"`) equals the example's
-        /// number `12500`, as the portal reads both.
-        fn same_json(a: &::serde_json::Value, b: &::serde_json::Value) -> bool {
-            use ::serde_json::Value;
-            match (a, b) {
-                (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
-                (Value::String(x), Value::Number(y)) => x.parse::<f64>().ok() == y.as_f64(),
-                (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y)),
-                (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w))),
-                _ => a == b,
-            }
-        }
-
-        /// Decodes the `result` of a response example into the method's output and checks
-        /// that nothing in it is undocumented.
-        #[allow(dead_code)]
-        fn response<M>(json: &str)
-        where
-            M: ::bitrix24_runtime::Method,
-            M::Output: Undocumented,
-        {
-            let body: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");
-            let result = body.get("result").cloned().expect("response example has `result`");
-            let typed = <M::Output as Decode>::decode(result)
-                .unwrap_or_else(|e| panic!("response example does not decode into the result type: {e}\n{json}"));
-            assert_eq!(typed.undocumented_paths(), ::std::vec::Vec::<::std::string::String>::new(), "response example has fields or values the spec does not list");
-        }
-
-        /// Checks that an error example's `error` is a code the spec documents (for this
-        /// method or as a system error), so `ErrorCode` names it.
-        #[allow(dead_code)]
-        fn error(json: &str) {
-            let body: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");
-            let code = match body.get("error") {
-                ::std::option::Option::Some(::serde_json::Value::String(code)) => code.clone(),
-                ::std::option::Option::Some(other) => other.to_string(),
-                ::std::option::Option::None => panic!("error example has no `error`: {json}"),
-            };
-            let known = #krate::ErrorCode::from_code(&code);
-            assert!(!matches!(known, #krate::ErrorCode::Unknown(_)), "error example's code `{code}` is not documented: {json}");
-        }
-
-        #delivery_helpers
-
-        #(#tests)*
-    };
-    format_file(tokens, "tests/examples.rs")
+    })
 }
 
 /// Test function names, unique within the file: two methods whose module paths join to

@@ -102,6 +102,8 @@ pub fn emit_struct(
     let mut inits = Vec::new();
     let mut setters = Vec::new();
     let mut visits = Vec::new();
+    let mut decodes = Vec::new();
+    let mut writes = Vec::new();
     for f in fields {
         let fid = ir::ident(&naming::field_of(f));
         let (ty, rust) = ir::member_type(scope, f)?;
@@ -132,24 +134,29 @@ pub fn emit_struct(
                 ::bitrix24_runtime::wire::Undocumented::undocumented(&self.#fid, &::std::format!("{}{}", path, #sub), out);
             });
         }
-        let ser_with = match f.wire {
-            Some(WireFormat::Yn) => Some("::bitrix24_runtime::wire::yn"),
-            Some(WireFormat::Int01) => Some("::bitrix24_runtime::wire::int01"),
-            Some(WireFormat::String) => Some("::bitrix24_runtime::wire::number_as_string"),
+        let wrap = match f.wire {
+            Some(WireFormat::Yn) => Some(quote!(::bitrix24_runtime::wire::Yn)),
+            Some(WireFormat::Int01) => Some(quote!(::bitrix24_runtime::wire::Int01)),
+            Some(WireFormat::String) => Some(quote!(::bitrix24_runtime::wire::NumberAsString)),
             None => None,
-        }
-        .map(|p| quote!(serialize_with = #p,));
-        let opt_attrs = optional.then(|| {
-            quote!(
-                default,
-                skip_serializing_if = "::std::option::Option::is_none",
-            )
-        });
+        };
         members.push(quote! {
             #fdoc_tokens
-            #[serde(rename = #wire, #opt_attrs #ser_with deserialize_with = "::bitrix24_runtime::wire::decode")]
             pub #fid: #rust,
         });
+        if optional {
+            decodes.push(quote!(#fid: f.optional(#wire)?,));
+            writes.push(match wrap {
+                Some(w) => quote!(w.optional(#wire, self.#fid.as_ref().map(#w).as_ref())?;),
+                None => quote!(w.optional(#wire, self.#fid.as_ref())?;),
+            });
+        } else {
+            decodes.push(quote!(#fid: f.required(#wire)?,));
+            writes.push(match wrap {
+                Some(w) => quote!(w.field(#wire, &#w(&self.#fid))?;),
+                None => quote!(w.field(#wire, &self.#fid)?;),
+            });
+        }
         if f.required {
             let (arg_ty, conv) = if matches!(ty, TypeExpr::Nullable(_)) {
                 (rust.clone(), quote!())
@@ -236,15 +243,15 @@ pub fn emit_struct(
         ))
     };
     let struct_doc = doc(struct_doc);
+    let mut_ = (!fields.is_empty()).then(|| quote!(mut));
     let many_args = (new_args.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     Ok(quote! {
         #struct_doc
-        #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #default)]
         #[non_exhaustive]
         pub struct #id {
             #(#members)*
             #[doc = #extra_doc]
-            #[serde(flatten)]
             extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
 
@@ -282,7 +289,25 @@ pub fn emit_struct(
 
         impl ::bitrix24_runtime::wire::Decode for #id {
             fn decode<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                <Self as ::serde::Deserialize>::deserialize(deserializer)
+                let #mut_ f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+                ::std::result::Result::Ok(Self {
+                    #(#decodes)*
+                    extra: f.rest(),
+                })
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #id {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+            }
+        }
+
+        impl ::serde::Serialize for #id {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                let #mut_ w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
+                #(#writes)*
+                w.end()
             }
         }
 

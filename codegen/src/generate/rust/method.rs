@@ -154,11 +154,11 @@ fn request_doc(spec: &Spec, pkg: &str, m: &Method, ctx: DocCtx<'_>) -> Result<St
         }
     ));
 
-    s.push_str(
-        "\n# Errors\n\n[`Client::call`](crate::Client::call) returns [`Error`](crate::Error): \
-transport and decoding failures, and API errors whose code [`ErrorCode`](crate::ErrorCode) names. \
+    s.push_str(&format!(
+        "\n# Errors\n\n[`Client::call`](bitrix24_runtime::Client::call) returns [`Error`](bitrix24_runtime::Error): \
+transport and decoding failures, and API errors whose code `{pkg}::ErrorCode` names. \
 Any method may return the system errors (`QUERY_LIMIT_EXCEEDED`, `expired_token`, ...)",
-    );
+    ));
     if m.errors.is_empty() {
         s.push_str("; the docs list no method-specific errors.\n");
     } else {
@@ -322,16 +322,16 @@ fn thousands(n: usize) -> String {
 fn paging_doc(spec: &Spec, pkg: &str, m: &Method, list: &ListFacts) -> Result<String> {
     let request = naming::request(&m.method);
     let mut s = format!(
-        "\n# Streaming the rows\n\n`{request}` is a [`ListMethod`](crate::ListMethod) \
-({} rows a page): [`Client::pages`](crate::Client::pages) streams its pages (following \
-`next`), [`Client::items`](crate::Client::items) its rows.",
+        "\n# Streaming the rows\n\n`{request}` is a [`ListMethod`](bitrix24_runtime::ListMethod) \
+({} rows a page): [`Client::pages`](bitrix24_runtime::Client::pages) streams its pages (following \
+`next`), [`Client::items`](bitrix24_runtime::Client::items) its rows.",
         list.page_size
     );
     let function = if exportable(m, list) {
         s.push_str(&format!(
-            " For a whole table, [`Client::export`](crate::Client::export) streams the rows \
+            " For a whole table, [`Client::export`](bitrix24_runtime::Client::export) streams the rows \
 by ID cursor (ordered by `{id}`, filtered `>{id}`, no row count: every row present \
-throughout is delivered exactly once) and [`Client::export_batched`](crate::Client::export_batched) \
+throughout is delivered exactly once) and [`Client::export_batched`](bitrix24_runtime::Client::export_batched) \
 chains 50 such pages per `batch` request (up to {} rows a request); both replace the \
 request's order.",
             thousands(list.page_size as usize * 50),

@@ -7,14 +7,13 @@ mod examples;
 mod examples_test;
 mod items;
 mod method;
-
-use std::collections::BTreeSet;
+mod scope_crate;
 
 use anyhow::{Context, Result};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::ir::{self, Node, TypeScope};
+use super::ir::{self, Node};
 use super::{Files, GENERATED_HEADER};
 
 /// First line of generated TOML files.
@@ -29,11 +28,66 @@ pub struct CrateConfig {
     pub package: String,
     /// Path prefix of the crate in the output, e.g. `generated/bitrix24`.
     pub dir: String,
+    /// Folder of the per-scope crates, e.g. `generated/scopes`: the methods `crm.*` are
+    /// the crate `bitrix24-crm` in `generated/scopes/crm`, which `bitrix24` re-exports as
+    /// `bitrix24::crm` behind the feature `crm`.
+    pub scopes_dir: String,
     /// Dependency line for the runtime, relative to the crate (`path = "../../runtime"`).
     pub runtime_path: String,
     /// The last release's public API (`release/published.yaml`), whose `ErrorCode` variants
     /// and spellings the crate keeps; `None` before the first release.
     pub published: Option<crate::published::Published>,
+    /// The version the crates are released at (`[workspace.package] version`), which the
+    /// facade requires of its scope crates exactly; `None` for unpublished crates (path
+    /// dependencies only).
+    pub version: Option<String>,
+}
+
+impl CrateConfig {
+    /// Package of the crate holding the methods of the first segment `seg`
+    /// (`crm` → `bitrix24-crm`).
+    pub fn scope_package(&self, seg: &str) -> String {
+        format!(
+            "{}-{}",
+            self.package,
+            naming::top_module(seg).trim_end_matches('_')
+        )
+    }
+
+    /// Folder of that crate (`generated/scopes/crm`).
+    pub fn scope_dir(&self, seg: &str) -> String {
+        format!("{}/{}", self.scopes_dir, naming::top_module(seg))
+    }
+
+    /// Package of the crate holding the shared named types (`spec/types/`).
+    pub fn types_package(&self) -> String {
+        format!("{}-types", self.package)
+    }
+
+    /// Folder of that crate.
+    pub fn types_dir(&self) -> String {
+        format!("{}/{TYPES_DIR}", self.scopes_dir)
+    }
+
+    /// The folders the generator owns for this crate family (stale files in them go).
+    pub fn owned_dirs(&self) -> [&str; 2] {
+        [&self.dir, &self.scopes_dir]
+    }
+}
+
+/// Folder name of the shared-types crate under `scopes_dir` (no scope is named so: the
+/// `_` cannot start a method name).
+const TYPES_DIR: &str = "_types";
+
+/// `to`, relative to the folder `from` (both relative to the workspace root).
+fn relative(from: &str, to: &str) -> String {
+    let up = from.split('/').filter(|c| !c.is_empty()).count();
+    format!("{}{to}", "../".repeat(up))
+}
+
+/// The crate name (`bitrix24-crm` → `bitrix24_crm`).
+pub(crate) fn crate_ident(package: &str) -> proc_macro2::Ident {
+    ir::ident(&package.replace('-', "_"))
 }
 
 /// `#[doc = "..."]` for each line of `text` (outer attributes).
@@ -71,20 +125,25 @@ pub(crate) fn format_file(tokens: TokenStream, what: &str) -> Result<String> {
     ))
 }
 
-/// Emits the whole crate into `files`.
+/// Emits the crate family into `files`: the facade (`cfg.dir`: `ErrorCode`, events,
+/// re-exports), one crate per first method-name segment under `cfg.scopes_dir`, and the
+/// shared-types crate when the spec has shared types.
 pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
     let root = ir::tree(spec);
-    let features: Vec<&String> = root.children.keys().collect();
+    if root
+        .children
+        .keys()
+        .any(|seg| naming::top_module(seg) == TYPES_DIR)
+    {
+        anyhow::bail!(
+            "a first method-name segment is named `{TYPES_DIR}`, the shared-types crate's folder"
+        );
+    }
     files.insert(
         format!("{}/Cargo.toml", cfg.dir),
-        cargo_toml(cfg, &features),
+        cargo_toml(spec, cfg, &root),
     );
-    files.insert(
-        format!("{}/rustfmt.toml", cfg.dir),
-        format!(
-            "{TOML_HEADER}\n# Generated code is formatted by prettyplease; rustfmt leaves it alone.\ndisable_all_formatting = true\n"
-        ),
-    );
+    files.insert(format!("{}/rustfmt.toml", cfg.dir), rustfmt_toml());
     files.insert(format!("{}/src/lib.rs", cfg.dir), lib_rs(spec, cfg, &root)?);
     if published(cfg) {
         files.insert(format!("{}/README.md", cfg.dir), readme(spec, cfg, &root));
@@ -97,19 +156,69 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
         format!("{}/src/error_code.rs", cfg.dir),
         error_code::emit(spec, cfg.published.as_ref(), &naming::module(&cfg.package))?,
     );
-    files.insert(
-        format!("{}/tests/examples.rs", cfg.dir),
-        examples_test::emit(spec, cfg)?,
-    );
+    examples_test::emit(spec, cfg, files)?;
     if !spec.types.is_empty() {
-        files.insert(format!("{}/src/types.rs", cfg.dir), shared_types(spec)?);
+        scope_crate::emit_types(spec, cfg, files)?;
     }
-    for child in root.children.values() {
-        emit_node(spec, cfg, child, files)?;
+    for (seg, node) in &root.children {
+        scope_crate::emit(spec, cfg, seg, node, files)?;
     }
     events::emit(spec, cfg, files)?;
     examples::emit(cfg, files);
     Ok(())
+}
+
+fn rustfmt_toml() -> String {
+    format!(
+        "{TOML_HEADER}\n# Generated code is formatted by prettyplease; rustfmt leaves it alone.\ndisable_all_formatting = true\n"
+    )
+}
+
+/// The `[package]` section shared by the crates of the family.
+fn package_section(cfg: &CrateConfig, package: &str, description: &str) -> String {
+    if published(cfg) {
+        format!(
+            "[package]\nname = \"{package}\"\nversion.workspace = true\ndescription = \"{description}\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\nrepository.workspace = true\nhomepage.workspace = true\nkeywords.workspace = true\ncategories.workspace = true\ndocumentation = \"https://docs.rs/{package}\"\nreadme = \"README.md\"\n"
+        )
+    } else {
+        format!(
+            "[package]\nname = \"{package}\"\nversion = \"0.1.0\"\ndescription = \"{description}\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish = false\n"
+        )
+    }
+}
+
+/// A dependency on a crate of the family: by path, and for published crates with the
+/// exact version (they are released together).
+fn family_dependency(
+    cfg: &CrateConfig,
+    from: &str,
+    package: &str,
+    to: &str,
+    optional: bool,
+) -> String {
+    let version = cfg
+        .version
+        .as_ref()
+        .map(|v| format!(", version = \"={v}\""))
+        .unwrap_or_default();
+    let optional = if optional { ", optional = true" } else { "" };
+    format!(
+        "{package} = {{ path = \"{}\"{version}{optional} }}\n",
+        relative(from, to)
+    )
+}
+
+/// The `[lints]` and docs.rs sections shared by the crates of the family.
+fn lints_section(cfg: &CrateConfig) -> String {
+    let mut s = String::from(
+        "\n[lints.rust]\nmissing_docs = \"deny\"\nunexpected_cfgs = { level = \"warn\", check-cfg = [\"cfg(docsrs)\"] }\n\n[lints.rustdoc]\nbroken_intra_doc_links = \"deny\"\nprivate_intra_doc_links = \"deny\"\n",
+    );
+    if published(cfg) {
+        s.push_str(
+            "\n[package.metadata.docs.rs]\nall-features = true\nrustdoc-args = [\"--cfg\", \"docsrs\"]\n",
+        );
+    }
+    s
 }
 
 /// Whether `cfg` is the published crate (golden fixtures are not published).
@@ -130,31 +239,29 @@ const TLS_FEATURES: &[(&str, &str)] = &[
     ),
 ];
 
-fn cargo_toml(cfg: &CrateConfig, features: &[&String]) -> String {
-    let package = if published(cfg) {
-        format!(
-            "[package]\nname = \"{}\"\nversion.workspace = true\ndescription = \"Typed client for the Bitrix24 REST API, generated from the official docs\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\nrepository.workspace = true\nhomepage.workspace = true\nkeywords.workspace = true\ncategories.workspace = true\ndocumentation = \"https://docs.rs/{}\"\nreadme = \"README.md\"\n",
-            cfg.package, cfg.package
+fn cargo_toml(spec: &Spec, cfg: &CrateConfig, root: &Node<'_>) -> String {
+    let mut s = format!(
+        "{TOML_HEADER}\n{}\n[features]\n",
+        package_section(
+            cfg,
+            &cfg.package,
+            "Typed client for the Bitrix24 REST API, generated from the official docs"
         )
-    } else {
-        format!(
-            "[package]\nname = \"{}\"\nversion = \"0.1.0\"\ndescription = \"Typed client for the Bitrix24 REST API, generated from the official docs\"\nedition.workspace = true\nrust-version.workspace = true\nlicense.workspace = true\npublish = false\n",
-            cfg.package
-        )
-    };
-    let mut s = format!("{TOML_HEADER}\n{package}\n[features]\n");
+    );
     let list: Vec<String> = std::iter::once("\"rustls-ring\"".to_owned())
         .chain(
-            features
-                .iter()
+            root.children
+                .keys()
                 .map(|f| format!("\"{}\"", naming::top_module(f))),
         )
         .collect();
     s.push_str(&format!("default = [{}]\n", list.join(", ")));
-    for f in features {
+    for seg in root.children.keys() {
         s.push_str(&format!(
-            "# Methods `{f}.*`.\n{} = []\n",
-            naming::top_module(f)
+            "# Methods `{seg}.*` (the crate `{}`).\n{} = [\"dep:{}\"]\n",
+            cfg.scope_package(seg),
+            naming::top_module(seg),
+            cfg.scope_package(seg)
         ));
     }
     for (f, what) in TLS_FEATURES {
@@ -166,14 +273,28 @@ fn cargo_toml(cfg: &CrateConfig, features: &[&String]) -> String {
         "# `testing`: the runtime's fake portal for offline tests (off by default).\ntesting = [\"bitrix24-runtime/testing\"]\n",
     );
     s.push_str(&format!(
-        "\n[dependencies]\nbitrix24-runtime = {{ {} }}\nserde.workspace = true\nserde_json.workspace = true\n\n[lints.rust]\nmissing_docs = \"deny\"\nunexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(docsrs)\"] }}\n\n[lints.rustdoc]\nbroken_intra_doc_links = \"deny\"\nprivate_intra_doc_links = \"deny\"\n",
+        "\n[dependencies]\nbitrix24-runtime = {{ {} }}\nserde.workspace = true\nserde_json.workspace = true\n",
         cfg.runtime_path
     ));
-    if published(cfg) {
-        s.push_str(
-            "\n[package.metadata.docs.rs]\nall-features = true\nrustdoc-args = [\"--cfg\", \"docsrs\"]\n",
-        );
+    if !spec.types.is_empty() {
+        s.push_str(&family_dependency(
+            cfg,
+            &cfg.dir,
+            &cfg.types_package(),
+            &cfg.types_dir(),
+            false,
+        ));
     }
+    for seg in root.children.keys() {
+        s.push_str(&family_dependency(
+            cfg,
+            &cfg.dir,
+            &cfg.scope_package(seg),
+            &cfg.scope_dir(seg),
+            true,
+        ));
+    }
+    s.push_str(&lints_section(cfg));
     s.push_str(&examples::cargo_sections(cfg));
     s
 }
@@ -233,15 +354,24 @@ see [`events`]. They do not depend on a feature.\n\n",
     let mods = root.children.iter().map(|(seg, node)| {
         let feature = naming::top_module(seg);
         let m = node.module_ident();
+        let krate = crate_ident(&cfg.scope_package(seg));
+        let d = doc(&format!(
+            "Methods `{seg}.*` ({} methods): the crate `{}`.",
+            count_methods(node),
+            cfg.scope_package(seg)
+        ));
         quote! {
+            #d
             #[cfg(feature = #feature)]
-            pub mod #m;
+            #[cfg_attr(docsrs, doc(cfg(feature = #feature)))]
+            pub use #krate as #m;
         }
     });
     let types = (!spec.types.is_empty()).then(|| {
+        let krate = crate_ident(&cfg.types_package());
         quote! {
             /// Named types shared by several methods.
-            pub mod types;
+            pub use #krate::types;
         }
     });
     let events = (!spec.events.is_empty()).then(|| {
@@ -366,78 +496,4 @@ Documentation: <https://docs.rs/{pkg}>. The runtime (HTTP, auth, limits) is \
 
 fn count_methods(node: &Node<'_>) -> usize {
     usize::from(node.method.is_some()) + node.children.values().map(count_methods).sum::<usize>()
-}
-
-fn shared_types(spec: &Spec) -> Result<String> {
-    let scope = TypeScope::new(spec, None);
-    let mut items = Vec::new();
-    for t in &spec.types {
-        items.push(items::emit_type(spec, &scope, t, None)?);
-    }
-    format_file(quote!(#(#items)*), "types.rs")
-}
-
-/// Emits one module file (and recursively its children).
-fn emit_node(spec: &Spec, cfg: &CrateConfig, node: &Node<'_>, files: &mut Files) -> Result<()> {
-    let mut body = Vec::new();
-    let mut module_doc = String::new();
-    if let Some(m) = node.method {
-        let (d, tokens) = method::emit(spec, &naming::module(&cfg.package), m)
-            .with_context(|| format!("method `{}`", m.method))?;
-        module_doc = d;
-        body.push(tokens);
-    }
-    if !node.children.is_empty() {
-        if !module_doc.is_empty() {
-            module_doc.push_str("\n\n");
-        }
-        module_doc.push_str(&namespace_doc(node));
-    }
-    let mut reexports = BTreeSet::new();
-    for child in node.children.values() {
-        let m = child.module_ident();
-        body.push(quote! { pub mod #m; });
-        if let Some(method) = child.method {
-            reexports.insert((naming::request(&method.method), m));
-        }
-    }
-    for (name, module) in reexports {
-        let id = ir::ident(&name);
-        body.push(quote! {
-            #[doc(inline)]
-            pub use #module::#id;
-        });
-    }
-    let docs = inner_doc(&module_doc);
-    let path = format!("{}/src/{}", cfg.dir, node.file_path());
-    files.insert(path.clone(), format_file(quote!(#docs #(#body)*), &path)?);
-    for child in node.children.values() {
-        emit_node(spec, cfg, child, files)?;
-    }
-    Ok(())
-}
-
-/// Module docs of a namespace: a list of the methods below it.
-fn namespace_doc(node: &Node<'_>) -> String {
-    let mut s = format!("Methods `{}.*`:\n\n", node.dotted());
-    let mut rows = Vec::new();
-    collect_methods(node, &mut rows);
-    for (name, summary) in rows {
-        let path = naming::method_modules(&name)[node.segments.len()..].join("::");
-        let req = naming::request(&name);
-        let parent = path
-            .rsplit_once("::")
-            .map_or(String::new(), |(p, _)| format!("{p}::"));
-        s.push_str(&format!("- [`{parent}{req}`]: `{name}` — {summary}\n"));
-    }
-    s
-}
-
-fn collect_methods(node: &Node<'_>, out: &mut Vec<(String, String)>) {
-    for child in node.children.values() {
-        if let Some(m) = child.method {
-            out.push((m.method.clone(), super::doc_text::table_cell(&m.title)));
-        }
-        collect_methods(child, out);
-    }
 }

@@ -75,7 +75,7 @@ impl ::bitrix24_runtime::event::Event for OnCrmActivityUpdate {
 /// Contains a single key `FIELDS`
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnCrmActivityUpdateData {
     /// An object containing information about the fields of the modified case.
@@ -83,15 +83,8 @@ pub struct OnCrmActivityUpdateData {
     /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/events/on-crm-activity-update.html#fields)
     ///
     /// Wire name `FIELDS`, type `Fields` (docs: `object`).
-    #[serde(
-        rename = "FIELDS",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::bitrix24_runtime::wire::decode"
-    )]
     pub fields: ::std::option::Option<Fields>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    #[serde(flatten)]
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnCrmActivityUpdateData {
@@ -131,7 +124,31 @@ impl ::bitrix24_runtime::wire::Decode for OnCrmActivityUpdateData {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::serde::Deserialize>::deserialize(deserializer)
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            fields: f.optional("FIELDS")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OnCrmActivityUpdateData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for OnCrmActivityUpdateData {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("FIELDS", self.fields.as_ref())?;
+        w.end()
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for OnCrmActivityUpdateData {
@@ -149,21 +166,14 @@ impl ::bitrix24_runtime::wire::Undocumented for OnCrmActivityUpdateData {
     }
 }
 /// The `Fields` object.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Fields {
     /// Identifier of the updated case
     ///
     /// Wire name `ID`, type `integer`.
-    #[serde(
-        rename = "ID",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::bitrix24_runtime::wire::decode"
-    )]
     pub id: ::std::option::Option<i64>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    #[serde(flatten)]
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Fields {
@@ -203,7 +213,31 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::serde::Deserialize>::deserialize(deserializer)
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("ID")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Fields {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Fields {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("ID", self.id.as_ref())?;
+        w.end()
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for Fields {

@@ -29,8 +29,10 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 mod error_code;
 pub mod events;
+/// Methods `crm.*` (2 methods): the crate `golden-basic-crm`.
 #[cfg(feature = "crm")]
-pub mod crm;
+#[cfg_attr(docsrs, doc(cfg(feature = "crm")))]
+pub use golden_basic_crm as crm;
 pub use bitrix24_runtime::{
     ApiError, Batch, BatchResults, BoxError, Client, ClientBuilder, Clock, CommandError,
     DEFAULT_OAUTH_SERVER, Error, ExportEstimate, ExportWay, ExposeSecret, File, Handle,

@@ -28,12 +28,18 @@
 #![allow(deprecated)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 mod error_code;
+/// Methods `events.*` (1 methods): the crate `golden-naming-events`.
 #[cfg(feature = "events_")]
-pub mod events_;
+#[cfg_attr(docsrs, doc(cfg(feature = "events_")))]
+pub use golden_naming_events as events_;
+/// Methods `sonet_group.*` (1 methods): the crate `golden-naming-sonet_group`.
 #[cfg(feature = "sonet_group")]
-pub mod sonet_group;
+#[cfg_attr(docsrs, doc(cfg(feature = "sonet_group")))]
+pub use golden_naming_sonet_group as sonet_group;
+/// Methods `test.*` (4 methods): the crate `golden-naming-test`.
 #[cfg(feature = "test")]
-pub mod test;
+#[cfg_attr(docsrs, doc(cfg(feature = "test")))]
+pub use golden_naming_test as test;
 pub use bitrix24_runtime::{
     ApiError, Batch, BatchResults, BoxError, Client, ClientBuilder, Clock, CommandError,
     DEFAULT_OAUTH_SERVER, Error, ExportEstimate, ExportWay, ExposeSecret, File, Handle,

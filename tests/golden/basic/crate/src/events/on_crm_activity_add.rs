@@ -60,21 +60,14 @@ impl ::bitrix24_runtime::event::Event for OnCrmActivityAdd {
 /// The `data` of [`onCrmActivityAdd`](OnCrmActivityAdd) deliveries.
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnCrmActivityAddData {
     /// `FIELDS`.
     ///
     /// Wire name `FIELDS`, type `Fields`.
-    #[serde(
-        rename = "FIELDS",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::bitrix24_runtime::wire::decode"
-    )]
     pub fields: ::std::option::Option<Fields>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    #[serde(flatten)]
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnCrmActivityAddData {
@@ -114,7 +107,31 @@ impl ::bitrix24_runtime::wire::Decode for OnCrmActivityAddData {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::serde::Deserialize>::deserialize(deserializer)
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            fields: f.optional("FIELDS")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for OnCrmActivityAddData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for OnCrmActivityAddData {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("FIELDS", self.fields.as_ref())?;
+        w.end()
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for OnCrmActivityAddData {
@@ -132,21 +149,14 @@ impl ::bitrix24_runtime::wire::Undocumented for OnCrmActivityAddData {
     }
 }
 /// The `Fields` object.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Fields {
     /// Identifier of the added activity
     ///
     /// Wire name `ID`, type `integer`.
-    #[serde(
-        rename = "ID",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::bitrix24_runtime::wire::decode"
-    )]
     pub id: ::std::option::Option<i64>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    #[serde(flatten)]
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Fields {
@@ -186,7 +196,31 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::serde::Deserialize>::deserialize(deserializer)
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("ID")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Fields {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Fields {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("ID", self.id.as_ref())?;
+        w.end()
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
