@@ -147,14 +147,14 @@ pub fn emit_struct(
         if optional {
             decodes.push(quote!(#fid: f.optional(#wire)?,));
             writes.push(match wrap {
-                Some(w) => quote!(w.optional(#wire, self.#fid.as_ref().map(#w).as_ref())?;),
-                None => quote!(w.optional(#wire, self.#fid.as_ref())?;),
+                Some(w) => quote!(w.optional(#wire, self.#fid.as_ref().map(#w).as_ref());),
+                None => quote!(w.optional(#wire, self.#fid.as_ref());),
             });
         } else {
             decodes.push(quote!(#fid: f.required(#wire)?,));
             writes.push(match wrap {
-                Some(w) => quote!(w.field(#wire, &#w(&self.#fid))?;),
-                None => quote!(w.field(#wire, &self.#fid)?;),
+                Some(w) => quote!(w.field(#wire, &#w(&self.#fid));),
+                None => quote!(w.field(#wire, &self.#fid);),
             });
         }
         if f.required {

@@ -147,7 +147,7 @@ impl ::serde::Serialize for OnCrmActivityAddData {
             serializer,
             &self.extra,
         )?;
-        w.optional("FIELDS", self.fields.as_ref())?;
+        w.optional("FIELDS", self.fields.as_ref());
         w.end()
     }
 }
@@ -236,7 +236,7 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
+        w.optional("ID", self.id.as_ref());
         w.end()
     }
 }

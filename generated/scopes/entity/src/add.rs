@@ -174,9 +174,9 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
-        w.field("NAME", &self.name)?;
-        w.optional("ACCESS", self.access.as_ref())?;
+        w.field("ENTITY", &self.entity);
+        w.field("NAME", &self.name);
+        w.optional("ACCESS", self.access.as_ref());
         w.end()
     }
 }

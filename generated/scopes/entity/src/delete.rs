@@ -124,7 +124,7 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
+        w.field("ENTITY", &self.entity);
         w.end()
     }
 }

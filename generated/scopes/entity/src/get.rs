@@ -132,7 +132,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.optional("ENTITY", self.entity.as_ref())?;
+        w.optional("ENTITY", self.entity.as_ref());
         w.end()
     }
 }
@@ -269,10 +269,10 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("IBLOCK_TYPE_ID", self.iblock_type_id.as_ref())?;
-        w.optional("ENTITY", self.entity.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("IBLOCK_TYPE_ID", self.iblock_type_id.as_ref());
+        w.optional("ENTITY", self.entity.as_ref());
+        w.optional("NAME", self.name.as_ref());
         w.end()
     }
 }

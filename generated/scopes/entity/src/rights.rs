@@ -159,8 +159,8 @@ impl ::serde::Serialize for Rights {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
-        w.optional("ACCESS", self.access.as_ref())?;
+        w.field("ENTITY", &self.entity);
+        w.optional("ACCESS", self.access.as_ref());
         w.end()
     }
 }
@@ -282,9 +282,9 @@ impl ::serde::Serialize for RightsResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("U1", self.u1.as_ref())?;
-        w.optional("AU", self.au.as_ref())?;
-        w.optional("U577", self.u577.as_ref())?;
+        w.optional("U1", self.u1.as_ref());
+        w.optional("AU", self.au.as_ref());
+        w.optional("U577", self.u577.as_ref());
         w.end()
     }
 }

@@ -201,10 +201,10 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("ENTITY_NEW", self.entity_new.as_ref())?;
-        w.optional("ACCESS", self.access.as_ref())?;
+        w.field("ENTITY", &self.entity);
+        w.optional("NAME", self.name.as_ref());
+        w.optional("ENTITY_NEW", self.entity_new.as_ref());
+        w.optional("ACCESS", self.access.as_ref());
         w.end()
     }
 }

@@ -201,12 +201,12 @@ impl ::serde::Serialize for Bind {
             serializer,
             &self.extra,
         )?;
-        w.field("event", &self.event)?;
-        w.field("handler", &self.handler)?;
-        w.optional("auth_type", self.auth_type.as_ref())?;
-        w.optional("event_type", self.event_type.as_ref())?;
-        w.optional("auth_connector", self.auth_connector.as_ref())?;
-        w.optional("options", self.options.as_ref())?;
+        w.field("event", &self.event);
+        w.field("handler", &self.handler);
+        w.optional("auth_type", self.auth_type.as_ref());
+        w.optional("event_type", self.event_type.as_ref());
+        w.optional("auth_connector", self.auth_connector.as_ref());
+        w.optional("options", self.options.as_ref());
         w.end()
     }
 }

@@ -231,10 +231,10 @@ impl ::serde::Serialize for GetItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("event", self.event.as_ref())?;
-        w.optional("handler", self.handler.as_ref())?;
-        w.optional("auth_type", self.auth_type.as_ref())?;
-        w.optional("offline", self.offline.as_ref())?;
+        w.optional("event", self.event.as_ref());
+        w.optional("handler", self.handler.as_ref());
+        w.optional("auth_type", self.auth_type.as_ref());
+        w.optional("offline", self.offline.as_ref());
         w.end()
     }
 }

@@ -160,10 +160,10 @@ impl ::serde::Serialize for Unbind {
             serializer,
             &self.extra,
         )?;
-        w.field("event", &self.event)?;
-        w.field("handler", &self.handler)?;
-        w.optional("auth_type", self.auth_type.as_ref())?;
-        w.optional("event_type", self.event_type.as_ref())?;
+        w.field("event", &self.event);
+        w.field("handler", &self.handler);
+        w.optional("auth_type", self.auth_type.as_ref());
+        w.optional("event_type", self.event_type.as_ref());
         w.end()
     }
 }
@@ -252,7 +252,7 @@ impl ::serde::Serialize for UnbindResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("count", self.count.as_ref())?;
+        w.optional("count", self.count.as_ref());
         w.end()
     }
 }

@@ -121,7 +121,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("CODE", &self.code)?;
+        w.field("CODE", &self.code);
         w.end()
     }
 }
@@ -300,7 +300,7 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("value", self.value.as_ref())?;
+        w.optional("value", self.value.as_ref());
         w.end()
     }
 }

@@ -227,20 +227,20 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("NAME", &self.name)?;
+        w.field("NAME", &self.name);
         w.optional(
             "ACTIVE",
             self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("SERVER", self.server.as_ref())?;
-        w.optional("PORT", self.port.as_ref())?;
+        );
+        w.optional("SERVER", self.server.as_ref());
+        w.optional("PORT", self.port.as_ref());
         w.optional(
             "ENCRYPTION",
             self.encryption.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("LINK", self.link.as_ref())?;
-        w.optional("ICON", self.icon.as_ref())?;
-        w.optional("SORT", self.sort.as_ref())?;
+        );
+        w.optional("LINK", self.link.as_ref());
+        w.optional("ICON", self.icon.as_ref());
+        w.optional("SORT", self.sort.as_ref());
         w.end()
     }
 }

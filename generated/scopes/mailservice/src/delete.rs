@@ -119,7 +119,7 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.field("ID", &self.id)?;
+        w.field("ID", &self.id);
         w.end()
     }
 }

@@ -318,16 +318,16 @@ impl ::serde::Serialize for FieldsResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("SITE_ID", self.site_id.as_ref())?;
-        w.optional("ACTIVE", self.active.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("SERVER", self.server.as_ref())?;
-        w.optional("PORT", self.port.as_ref())?;
-        w.optional("ENCRYPTION", self.encryption.as_ref())?;
-        w.optional("LINK", self.link.as_ref())?;
-        w.optional("ICON", self.icon.as_ref())?;
-        w.optional("SORT", self.sort.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("SITE_ID", self.site_id.as_ref());
+        w.optional("ACTIVE", self.active.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("SERVER", self.server.as_ref());
+        w.optional("PORT", self.port.as_ref());
+        w.optional("ENCRYPTION", self.encryption.as_ref());
+        w.optional("LINK", self.link.as_ref());
+        w.optional("ICON", self.icon.as_ref());
+        w.optional("SORT", self.sort.as_ref());
         w.end()
     }
 }

@@ -393,22 +393,22 @@ impl ::serde::Serialize for Mailservice {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("SITE_ID", self.site_id.as_ref())?;
-        w.optional("ACTIVE", self.active.as_ref())?;
-        w.optional("SORT", self.sort.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("SERVER", self.server.as_ref())?;
-        w.optional("PORT", self.port.as_ref())?;
-        w.optional("ENCRYPTION", self.encryption.as_ref())?;
-        w.optional("LINK", self.link.as_ref())?;
-        w.optional("ICON", self.icon.as_ref())?;
-        w.optional("SMTP_SERVER", self.smtp_server.as_ref())?;
-        w.optional("SMTP_PORT", self.smtp_port.as_ref())?;
-        w.optional("SMTP_LOGIN_AS_IMAP", self.smtp_login_as_imap.as_ref())?;
-        w.optional("SMTP_PASSWORD_AS_IMAP", self.smtp_password_as_imap.as_ref())?;
-        w.optional("SMTP_ENCRYPTION", self.smtp_encryption.as_ref())?;
-        w.optional("UPLOAD_OUTGOING", self.upload_outgoing.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("SITE_ID", self.site_id.as_ref());
+        w.optional("ACTIVE", self.active.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("SERVER", self.server.as_ref());
+        w.optional("PORT", self.port.as_ref());
+        w.optional("ENCRYPTION", self.encryption.as_ref());
+        w.optional("LINK", self.link.as_ref());
+        w.optional("ICON", self.icon.as_ref());
+        w.optional("SMTP_SERVER", self.smtp_server.as_ref());
+        w.optional("SMTP_PORT", self.smtp_port.as_ref());
+        w.optional("SMTP_LOGIN_AS_IMAP", self.smtp_login_as_imap.as_ref());
+        w.optional("SMTP_PASSWORD_AS_IMAP", self.smtp_password_as_imap.as_ref());
+        w.optional("SMTP_ENCRYPTION", self.smtp_encryption.as_ref());
+        w.optional("UPLOAD_OUTGOING", self.upload_outgoing.as_ref());
         w.end()
     }
 }

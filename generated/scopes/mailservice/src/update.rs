@@ -244,21 +244,21 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("ID", &self.id)?;
+        w.field("ID", &self.id);
         w.optional(
             "ACTIVE",
             self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("SERVER", self.server.as_ref())?;
-        w.optional("PORT", self.port.as_ref())?;
+        );
+        w.optional("NAME", self.name.as_ref());
+        w.optional("SERVER", self.server.as_ref());
+        w.optional("PORT", self.port.as_ref());
         w.optional(
             "ENCRYPTION",
             self.encryption.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("LINK", self.link.as_ref())?;
-        w.optional("ICON", self.icon.as_ref())?;
-        w.optional("SORT", self.sort.as_ref())?;
+        );
+        w.optional("LINK", self.link.as_ref());
+        w.optional("ICON", self.icon.as_ref());
+        w.optional("SORT", self.sort.as_ref());
         w.end()
     }
 }

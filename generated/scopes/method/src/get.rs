@@ -121,7 +121,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.optional("name", self.name.as_ref())?;
+        w.optional("name", self.name.as_ref());
         w.end()
     }
 }

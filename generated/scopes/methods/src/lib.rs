@@ -136,8 +136,8 @@ impl ::serde::Serialize for Methods {
             serializer,
             &self.extra,
         )?;
-        w.optional("full", self.full.as_ref())?;
-        w.optional("scope", self.scope.as_ref())?;
+        w.optional("full", self.full.as_ref());
+        w.optional("scope", self.scope.as_ref());
         w.end()
     }
 }

@@ -117,7 +117,7 @@ impl ::serde::Serialize for Scope {
             serializer,
             &self.extra,
         )?;
-        w.optional("full", self.full.as_ref())?;
+        w.optional("full", self.full.as_ref());
         w.end()
     }
 }

@@ -301,13 +301,13 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.optional("sort", self.sort.as_ref())?;
-        w.optional("order", self.order.as_ref())?;
-        w.optional("FILTER", self.filter.as_ref())?;
-        w.optional("ADMIN_MODE", self.admin_mode.as_ref())?;
-        w.optional("select", self.select.as_ref())?;
-        w.optional("IMAGE_RESIZE", self.image_resize.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("sort", self.sort.as_ref());
+        w.optional("order", self.order.as_ref());
+        w.optional("FILTER", self.filter.as_ref());
+        w.optional("ADMIN_MODE", self.admin_mode.as_ref());
+        w.optional("select", self.select.as_ref());
+        w.optional("IMAGE_RESIZE", self.image_resize.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -900,28 +900,28 @@ impl ::serde::Serialize for GetItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("ACTIVE", self.active.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("LAST_NAME", self.last_name.as_ref())?;
-        w.optional("SECOND_NAME", self.second_name.as_ref())?;
-        w.optional("EMAIL", self.email.as_ref())?;
-        w.optional("LAST_LOGIN", self.last_login.as_ref())?;
-        w.optional("DATE_REGISTER", self.date_register.as_ref())?;
-        w.optional("TIME_ZONE", self.time_zone.as_ref())?;
-        w.optional("IS_ONLINE", self.is_online.as_ref())?;
-        w.optional("TIMESTAMP_X", self.timestamp_x.as_ref())?;
-        w.optional("LAST_ACTIVITY_DATE", self.last_activity_date.as_ref())?;
-        w.optional("PERSONAL_GENDER", self.personal_gender.as_ref())?;
-        w.optional("PERSONAL_WWW", self.personal_www.as_ref())?;
-        w.optional("PERSONAL_BIRTHDAY", self.personal_birthday.as_ref())?;
-        w.optional("PERSONAL_MOBILE", self.personal_mobile.as_ref())?;
-        w.optional("PERSONAL_CITY", self.personal_city.as_ref())?;
-        w.optional("WORK_PHONE", self.work_phone.as_ref())?;
-        w.optional("WORK_POSITION", self.work_position.as_ref())?;
-        w.optional("UF_EMPLOYMENT_DATE", self.uf_employment_date.as_ref())?;
-        w.optional("UF_DEPARTMENT", self.uf_department.as_ref())?;
-        w.optional("USER_TYPE", self.user_type.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("ACTIVE", self.active.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("LAST_NAME", self.last_name.as_ref());
+        w.optional("SECOND_NAME", self.second_name.as_ref());
+        w.optional("EMAIL", self.email.as_ref());
+        w.optional("LAST_LOGIN", self.last_login.as_ref());
+        w.optional("DATE_REGISTER", self.date_register.as_ref());
+        w.optional("TIME_ZONE", self.time_zone.as_ref());
+        w.optional("IS_ONLINE", self.is_online.as_ref());
+        w.optional("TIMESTAMP_X", self.timestamp_x.as_ref());
+        w.optional("LAST_ACTIVITY_DATE", self.last_activity_date.as_ref());
+        w.optional("PERSONAL_GENDER", self.personal_gender.as_ref());
+        w.optional("PERSONAL_WWW", self.personal_www.as_ref());
+        w.optional("PERSONAL_BIRTHDAY", self.personal_birthday.as_ref());
+        w.optional("PERSONAL_MOBILE", self.personal_mobile.as_ref());
+        w.optional("PERSONAL_CITY", self.personal_city.as_ref());
+        w.optional("WORK_PHONE", self.work_phone.as_ref());
+        w.optional("WORK_POSITION", self.work_position.as_ref());
+        w.optional("UF_EMPLOYMENT_DATE", self.uf_employment_date.as_ref());
+        w.optional("UF_DEPARTMENT", self.uf_department.as_ref());
+        w.optional("USER_TYPE", self.user_type.as_ref());
         w.end()
     }
 }

@@ -214,12 +214,12 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.optional("Name", self.name.as_ref())?;
-        w.field("USER_TYPE_ID", &self.user_type_id)?;
-        w.field("HANDLER", &self.handler)?;
-        w.optional("TITLE", self.title.as_ref())?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
-        w.optional("OPTIONS", self.options.as_ref())?;
+        w.optional("Name", self.name.as_ref());
+        w.field("USER_TYPE_ID", &self.user_type_id);
+        w.field("HANDLER", &self.handler);
+        w.optional("TITLE", self.title.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("OPTIONS", self.options.as_ref());
         w.end()
     }
 }

@@ -142,8 +142,8 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.optional("Name", self.name.as_ref())?;
-        w.field("USER_TYPE_ID", &self.user_type_id)?;
+        w.optional("Name", self.name.as_ref());
+        w.field("USER_TYPE_ID", &self.user_type_id);
         w.end()
     }
 }

@@ -205,12 +205,12 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.optional("Name", self.name.as_ref())?;
-        w.field("USER_TYPE_ID", &self.user_type_id)?;
-        w.field("HANDLER", &self.handler)?;
-        w.field("TITLE", &self.title)?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
-        w.optional("OPTIONS", self.options.as_ref())?;
+        w.optional("Name", self.name.as_ref());
+        w.field("USER_TYPE_ID", &self.user_type_id);
+        w.field("HANDLER", &self.handler);
+        w.field("TITLE", &self.title);
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("OPTIONS", self.options.as_ref());
         w.end()
     }
 }

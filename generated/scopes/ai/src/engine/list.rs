@@ -164,8 +164,8 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.optional("filter", self.filter.as_ref())?;
-        w.optional("limit", self.limit.as_ref())?;
+        w.optional("filter", self.filter.as_ref());
+        w.optional("limit", self.limit.as_ref());
         w.end()
     }
 }
@@ -360,14 +360,14 @@ impl ::serde::Serialize for Service {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("app_code", self.app_code.as_ref())?;
-        w.optional("name", self.name.as_ref())?;
-        w.optional("code", self.code.as_ref())?;
-        w.optional("category", self.category.as_ref())?;
-        w.optional("completions_url", self.completions_url.as_ref())?;
-        w.optional("settings", self.settings.as_ref())?;
-        w.optional("date_create", self.date_create.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("app_code", self.app_code.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("code", self.code.as_ref());
+        w.optional("category", self.category.as_ref());
+        w.optional("completions_url", self.completions_url.as_ref());
+        w.optional("settings", self.settings.as_ref());
+        w.optional("date_create", self.date_create.as_ref());
         w.end()
     }
 }

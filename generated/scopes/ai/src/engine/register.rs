@@ -171,11 +171,11 @@ impl ::serde::Serialize for Register {
             serializer,
             &self.extra,
         )?;
-        w.field("name", &self.name)?;
-        w.field("code", &self.code)?;
-        w.field("category", &self.category)?;
-        w.field("completions_url", &self.completions_url)?;
-        w.optional("settings", self.settings.as_ref())?;
+        w.field("name", &self.name);
+        w.field("code", &self.code);
+        w.field("category", &self.category);
+        w.field("completions_url", &self.completions_url);
+        w.optional("settings", self.settings.as_ref());
         w.end()
     }
 }
@@ -401,9 +401,9 @@ impl ::serde::Serialize for Settings {
             serializer,
             &self.extra,
         )?;
-        w.optional("code_alias", self.code_alias.as_ref())?;
-        w.optional("model_context_type", self.model_context_type.as_ref())?;
-        w.optional("model_context_limit", self.model_context_limit.as_ref())?;
+        w.optional("code_alias", self.code_alias.as_ref());
+        w.optional("model_context_type", self.model_context_type.as_ref());
+        w.optional("model_context_limit", self.model_context_limit.as_ref());
         w.end()
     }
 }

@@ -119,7 +119,7 @@ impl ::serde::Serialize for Unregister {
             serializer,
             &self.extra,
         )?;
-        w.optional("code", self.code.as_ref())?;
+        w.optional("code", self.code.as_ref());
         w.end()
     }
 }

@@ -391,24 +391,24 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("CODE", &self.code)?;
-        w.field("HANDLER", &self.handler)?;
-        w.optional("AUTH_USER_ID", self.auth_user_id.as_ref())?;
+        w.field("CODE", &self.code);
+        w.field("HANDLER", &self.handler);
+        w.optional("AUTH_USER_ID", self.auth_user_id.as_ref());
         w.optional(
             "USE_SUBSCRIPTION",
             self.use_subscription.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.field("NAME", &self.name)?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
-        w.optional("PROPERTIES", self.properties.as_ref())?;
-        w.optional("RETURN_PROPERTIES", self.return_properties.as_ref())?;
-        w.optional("DOCUMENT_TYPE", self.document_type.as_ref())?;
-        w.optional("FILTER", self.filter.as_ref())?;
+        );
+        w.field("NAME", &self.name);
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("PROPERTIES", self.properties.as_ref());
+        w.optional("RETURN_PROPERTIES", self.return_properties.as_ref());
+        w.optional("DOCUMENT_TYPE", self.document_type.as_ref());
+        w.optional("FILTER", self.filter.as_ref());
         w.optional(
             "USE_PLACEMENT",
             self.use_placement.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("PLACEMENT_HANDLER", self.placement_handler.as_ref())?;
+        );
+        w.optional("PLACEMENT_HANDLER", self.placement_handler.as_ref());
         w.end()
     }
 }
@@ -607,19 +607,19 @@ impl ::serde::Serialize for Property {
             serializer,
             &self.extra,
         )?;
-        w.optional("Name", self.name.as_ref())?;
-        w.optional("Description", self.description.as_ref())?;
-        w.optional("Type", self.type_.as_ref())?;
-        w.optional("Options", self.options.as_ref())?;
+        w.optional("Name", self.name.as_ref());
+        w.optional("Description", self.description.as_ref());
+        w.optional("Type", self.type_.as_ref());
+        w.optional("Options", self.options.as_ref());
         w.optional(
             "Required",
             self.required.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "Multiple",
             self.multiple.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("Default", self.default_.as_ref())?;
+        );
+        w.optional("Default", self.default_.as_ref());
         w.end()
     }
 }

@@ -123,7 +123,7 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.field("CODE", &self.code)?;
+        w.field("CODE", &self.code);
         w.end()
     }
 }

@@ -134,8 +134,8 @@ impl ::serde::Serialize for Log {
             serializer,
             &self.extra,
         )?;
-        w.field("EVENT_TOKEN", &self.event_token)?;
-        w.field("LOG_MESSAGE", &self.log_message)?;
+        w.field("EVENT_TOKEN", &self.event_token);
+        w.field("LOG_MESSAGE", &self.log_message);
         w.end()
     }
 }

@@ -161,9 +161,9 @@ impl ::serde::Serialize for Send {
             serializer,
             &self.extra,
         )?;
-        w.field("EVENT_TOKEN", &self.event_token)?;
-        w.optional("RETURN_VALUES", self.return_values.as_ref())?;
-        w.optional("LOG_MESSAGE", self.log_message.as_ref())?;
+        w.field("EVENT_TOKEN", &self.event_token);
+        w.optional("RETURN_VALUES", self.return_values.as_ref());
+        w.optional("LOG_MESSAGE", self.log_message.as_ref());
         w.end()
     }
 }

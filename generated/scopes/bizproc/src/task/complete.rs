@@ -229,10 +229,10 @@ impl ::serde::Serialize for Complete {
             serializer,
             &self.extra,
         )?;
-        w.field("TASK_ID", &self.task_id)?;
-        w.field("STATUS", &self.status)?;
-        w.optional("COMMENT", self.comment.as_ref())?;
-        w.optional("FIELDS", self.fields.as_ref())?;
+        w.field("TASK_ID", &self.task_id);
+        w.field("STATUS", &self.status);
+        w.optional("COMMENT", self.comment.as_ref());
+        w.optional("FIELDS", self.fields.as_ref());
         w.end()
     }
 }

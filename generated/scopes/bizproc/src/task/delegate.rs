@@ -153,9 +153,9 @@ impl ::serde::Serialize for Delegate {
             serializer,
             &self.extra,
         )?;
-        w.field("TASK_IDS", &self.task_ids)?;
-        w.field("FROM_USER_ID", &self.from_user_id)?;
-        w.field("TO_USER_ID", &self.to_user_id)?;
+        w.field("TASK_IDS", &self.task_ids);
+        w.field("FROM_USER_ID", &self.from_user_id);
+        w.field("TO_USER_ID", &self.to_user_id);
         w.end()
     }
 }

@@ -250,10 +250,10 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.optional("SELECT", self.select.as_ref())?;
-        w.optional("FILTER", self.filter.as_ref())?;
-        w.optional("ORDER", self.order.as_ref())?;
-        w.optional("START", self.start.as_ref())?;
+        w.optional("SELECT", self.select.as_ref());
+        w.optional("FILTER", self.filter.as_ref());
+        w.optional("ORDER", self.order.as_ref());
+        w.optional("START", self.start.as_ref());
         w.end()
     }
 }
@@ -666,28 +666,28 @@ impl ::serde::Serialize for Task {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("WORKFLOW_ID", self.workflow_id.as_ref())?;
-        w.optional("DOCUMENT_NAME", self.document_name.as_ref())?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("MODIFIED", self.modified.as_ref())?;
-        w.optional("WORKFLOW_STARTED", self.workflow_started.as_ref())?;
-        w.optional("WORKFLOW_STARTED_BY", self.workflow_started_by.as_ref())?;
-        w.optional("OVERDUE_DATE", self.overdue_date.as_ref())?;
-        w.optional("WORKFLOW_TEMPLATE_ID", self.workflow_template_id.as_ref())?;
-        w.optional("WORKFLOW_TEMPLATE_NAME", self.workflow_template_name.as_ref())?;
-        w.optional("WORKFLOW_STATE", self.workflow_state.as_ref())?;
-        w.optional("STATUS", self.status.as_ref())?;
-        w.optional("USER_ID", self.user_id.as_ref())?;
-        w.optional("USER_STATUS", self.user_status.as_ref())?;
-        w.optional("MODULE_ID", self.module_id.as_ref())?;
-        w.optional("ENTITY", self.entity.as_ref())?;
-        w.optional("DOCUMENT_ID", self.document_id.as_ref())?;
-        w.optional("ACTIVITY", self.activity.as_ref())?;
-        w.optional("ACTIVITY_NAME", self.activity_name.as_ref())?;
-        w.optional("PARAMETERS", self.parameters.as_ref())?;
-        w.optional("DOCUMENT_URL", self.document_url.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("WORKFLOW_ID", self.workflow_id.as_ref());
+        w.optional("DOCUMENT_NAME", self.document_name.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("MODIFIED", self.modified.as_ref());
+        w.optional("WORKFLOW_STARTED", self.workflow_started.as_ref());
+        w.optional("WORKFLOW_STARTED_BY", self.workflow_started_by.as_ref());
+        w.optional("OVERDUE_DATE", self.overdue_date.as_ref());
+        w.optional("WORKFLOW_TEMPLATE_ID", self.workflow_template_id.as_ref());
+        w.optional("WORKFLOW_TEMPLATE_NAME", self.workflow_template_name.as_ref());
+        w.optional("WORKFLOW_STATE", self.workflow_state.as_ref());
+        w.optional("STATUS", self.status.as_ref());
+        w.optional("USER_ID", self.user_id.as_ref());
+        w.optional("USER_STATUS", self.user_status.as_ref());
+        w.optional("MODULE_ID", self.module_id.as_ref());
+        w.optional("ENTITY", self.entity.as_ref());
+        w.optional("DOCUMENT_ID", self.document_id.as_ref());
+        w.optional("ACTIVITY", self.activity.as_ref());
+        w.optional("ACTIVITY_NAME", self.activity_name.as_ref());
+        w.optional("PARAMETERS", self.parameters.as_ref());
+        w.optional("DOCUMENT_URL", self.document_url.as_ref());
         w.end()
     }
 }
@@ -1164,16 +1164,16 @@ impl ::serde::Serialize for Parameters {
             serializer,
             &self.extra,
         )?;
-        w.optional("CommentLabel", self.comment_label.as_ref())?;
-        w.optional("CommentRequired", self.comment_required.as_ref())?;
+        w.optional("CommentLabel", self.comment_label.as_ref());
+        w.optional("CommentRequired", self.comment_required.as_ref());
         w.optional(
             "ShowComment",
             self.show_comment.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("StatusOkLabel", self.status_ok_label.as_ref())?;
-        w.optional("StatusYesLabel", self.status_yes_label.as_ref())?;
-        w.optional("StatusNoLabel", self.status_no_label.as_ref())?;
-        w.optional("Fields", self.fields.as_ref())?;
+        );
+        w.optional("StatusOkLabel", self.status_ok_label.as_ref());
+        w.optional("StatusYesLabel", self.status_yes_label.as_ref());
+        w.optional("StatusNoLabel", self.status_no_label.as_ref());
+        w.optional("Fields", self.fields.as_ref());
         w.end()
     }
 }
@@ -1503,15 +1503,15 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.optional("Id", self.id.as_ref())?;
-        w.optional("Type", self.type_.as_ref())?;
-        w.optional("Name", self.name.as_ref())?;
-        w.optional("Description", self.description.as_ref())?;
-        w.optional("Multiple", self.multiple.as_ref())?;
-        w.optional("Required", self.required.as_ref())?;
-        w.optional("Options", self.options.as_ref())?;
-        w.optional("Settings", self.settings.as_ref())?;
-        w.optional("Default", self.default_.as_ref())?;
+        w.optional("Id", self.id.as_ref());
+        w.optional("Type", self.type_.as_ref());
+        w.optional("Name", self.name.as_ref());
+        w.optional("Description", self.description.as_ref());
+        w.optional("Multiple", self.multiple.as_ref());
+        w.optional("Required", self.required.as_ref());
+        w.optional("Options", self.options.as_ref());
+        w.optional("Settings", self.settings.as_ref());
+        w.optional("Default", self.default_.as_ref());
         w.end()
     }
 }

@@ -252,10 +252,10 @@ impl ::serde::Serialize for Instances {
             serializer,
             &self.extra,
         )?;
-        w.optional("SELECT", self.select.as_ref())?;
-        w.optional("FILTER", self.filter.as_ref())?;
-        w.optional("ORDER", self.order.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("SELECT", self.select.as_ref());
+        w.optional("FILTER", self.filter.as_ref());
+        w.optional("ORDER", self.order.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -461,14 +461,14 @@ impl ::serde::Serialize for InstancesItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("DOCUMENT_ID", self.document_id.as_ref())?;
-        w.optional("ENTITY", self.entity.as_ref())?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("STARTED", self.started.as_ref())?;
-        w.optional("MODULE_ID", self.module_id.as_ref())?;
-        w.optional("OWNED_UNTIL", self.owned_until.as_ref())?;
-        w.optional("TEMPLATE_ID", self.template_id.as_ref())?;
-        w.optional("STARTED_BY", self.started_by.as_ref())?;
+        w.optional("DOCUMENT_ID", self.document_id.as_ref());
+        w.optional("ENTITY", self.entity.as_ref());
+        w.optional("ID", self.id.as_ref());
+        w.optional("STARTED", self.started.as_ref());
+        w.optional("MODULE_ID", self.module_id.as_ref());
+        w.optional("OWNED_UNTIL", self.owned_until.as_ref());
+        w.optional("TEMPLATE_ID", self.template_id.as_ref());
+        w.optional("STARTED_BY", self.started_by.as_ref());
         w.end()
     }
 }

@@ -120,7 +120,7 @@ impl ::serde::Serialize for Kill {
             serializer,
             &self.extra,
         )?;
-        w.field("ID", &self.id)?;
+        w.field("ID", &self.id);
         w.end()
     }
 }

@@ -184,9 +184,9 @@ impl ::serde::Serialize for Start {
             serializer,
             &self.extra,
         )?;
-        w.field("TEMPLATE_ID", &self.template_id)?;
-        w.field("DOCUMENT_ID", &self.document_id)?;
-        w.optional("PARAMETERS", self.parameters.as_ref())?;
+        w.field("TEMPLATE_ID", &self.template_id);
+        w.field("DOCUMENT_ID", &self.document_id);
+        w.optional("PARAMETERS", self.parameters.as_ref());
         w.end()
     }
 }

@@ -139,8 +139,8 @@ impl ::serde::Serialize for Terminate {
             serializer,
             &self.extra,
         )?;
-        w.field("ID", &self.id)?;
-        w.optional("STATUS", self.status.as_ref())?;
+        w.field("ID", &self.id);
+        w.optional("STATUS", self.status.as_ref());
         w.end()
     }
 }

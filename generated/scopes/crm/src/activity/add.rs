@@ -155,7 +155,7 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("fields", &self.fields)?;
+        w.field("fields", &self.fields);
         w.end()
     }
 }
@@ -639,42 +639,42 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.field("OWNER_ID", &self.owner_id)?;
-        w.field("OWNER_TYPE_ID", &self.owner_type_id)?;
-        w.field("TYPE_ID", &self.type_id)?;
-        w.optional("ASSOCIATED_ENTITY_ID", self.associated_entity_id.as_ref())?;
-        w.field("COMMUNICATIONS", &self.communications)?;
-        w.optional("DEADLINE", self.deadline.as_ref())?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
-        w.optional("DESCRIPTION_TYPE", self.description_type.as_ref())?;
-        w.optional("DIRECTION", self.direction.as_ref())?;
-        w.optional("END_TIME", self.end_time.as_ref())?;
-        w.optional("FILES", self.files.as_ref())?;
-        w.optional("LOCATION", self.location.as_ref())?;
-        w.optional("NOTIFY_TYPE", self.notify_type.as_ref())?;
-        w.optional("ORIGINATOR_ID", self.originator_id.as_ref())?;
-        w.optional("ORIGIN_ID", self.origin_id.as_ref())?;
-        w.optional("ORIGIN_VERSION", self.origin_version.as_ref())?;
-        w.optional("PRIORITY", self.priority.as_ref())?;
-        w.optional("PROVIDER_DATA", self.provider_data.as_ref())?;
-        w.optional("PROVIDER_GROUP_ID", self.provider_group_id.as_ref())?;
-        w.optional("PROVIDER_ID", self.provider_id.as_ref())?;
-        w.optional("PROVIDER_TYPE_ID", self.provider_type_id.as_ref())?;
-        w.optional("PROVIDER_PARAMS", self.provider_params.as_ref())?;
-        w.field("RESPONSIBLE_ID", &self.responsible_id)?;
-        w.optional("SETTINGS", self.settings.as_ref())?;
-        w.optional("START_TIME", self.start_time.as_ref())?;
-        w.optional("STATUS", self.status.as_ref())?;
-        w.optional("SUBJECT", self.subject.as_ref())?;
-        w.optional("WEBDAV_ELEMENTS", self.webdav_elements.as_ref())?;
+        w.field("OWNER_ID", &self.owner_id);
+        w.field("OWNER_TYPE_ID", &self.owner_type_id);
+        w.field("TYPE_ID", &self.type_id);
+        w.optional("ASSOCIATED_ENTITY_ID", self.associated_entity_id.as_ref());
+        w.field("COMMUNICATIONS", &self.communications);
+        w.optional("DEADLINE", self.deadline.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("DESCRIPTION_TYPE", self.description_type.as_ref());
+        w.optional("DIRECTION", self.direction.as_ref());
+        w.optional("END_TIME", self.end_time.as_ref());
+        w.optional("FILES", self.files.as_ref());
+        w.optional("LOCATION", self.location.as_ref());
+        w.optional("NOTIFY_TYPE", self.notify_type.as_ref());
+        w.optional("ORIGINATOR_ID", self.originator_id.as_ref());
+        w.optional("ORIGIN_ID", self.origin_id.as_ref());
+        w.optional("ORIGIN_VERSION", self.origin_version.as_ref());
+        w.optional("PRIORITY", self.priority.as_ref());
+        w.optional("PROVIDER_DATA", self.provider_data.as_ref());
+        w.optional("PROVIDER_GROUP_ID", self.provider_group_id.as_ref());
+        w.optional("PROVIDER_ID", self.provider_id.as_ref());
+        w.optional("PROVIDER_TYPE_ID", self.provider_type_id.as_ref());
+        w.optional("PROVIDER_PARAMS", self.provider_params.as_ref());
+        w.field("RESPONSIBLE_ID", &self.responsible_id);
+        w.optional("SETTINGS", self.settings.as_ref());
+        w.optional("START_TIME", self.start_time.as_ref());
+        w.optional("STATUS", self.status.as_ref());
+        w.optional("SUBJECT", self.subject.as_ref());
+        w.optional("WEBDAV_ELEMENTS", self.webdav_elements.as_ref());
         w.optional(
             "IS_INCOMING_CHANNEL",
             self.is_incoming_channel.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "COMPLETED",
             self.completed.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.end()
     }
 }

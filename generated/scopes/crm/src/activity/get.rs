@@ -115,7 +115,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
+        w.field("id", &self.id);
         w.end()
     }
 }
@@ -825,54 +825,54 @@ impl ::serde::Serialize for SystemActivity {
             serializer,
             &self.extra,
         )?;
-        w.field("ID", &self.id)?;
-        w.field("OWNER_ID", &self.owner_id)?;
-        w.field("OWNER_TYPE_ID", &self.owner_type_id)?;
-        w.field("TYPE_ID", &self.type_id)?;
-        w.optional("ASSOCIATED_ENTITY_ID", self.associated_entity_id.as_ref())?;
-        w.field("AUTHOR_ID", &self.author_id)?;
-        w.optional("AUTOCOMPLETE_RULE", self.autocomplete_rule.as_ref())?;
-        w.optional("BINDINGS", self.bindings.as_ref())?;
-        w.optional("COMMUNICATIONS", self.communications.as_ref())?;
-        w.field("COMPLETED", &::bitrix24_runtime::wire::Yn(&self.completed))?;
-        w.field("CREATED", &self.created)?;
-        w.optional("DEADLINE", self.deadline.as_ref())?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
-        w.optional("DESCRIPTION_TYPE", self.description_type.as_ref())?;
-        w.optional("DIRECTION", self.direction.as_ref())?;
-        w.optional("EDITOR_ID", self.editor_id.as_ref())?;
-        w.optional("END_TIME", self.end_time.as_ref())?;
-        w.optional("FILES", self.files.as_ref())?;
-        w.optional("LAST_UPDATED", self.last_updated.as_ref())?;
-        w.optional("LOCATION", self.location.as_ref())?;
-        w.optional("NOTIFY_TYPE", self.notify_type.as_ref())?;
-        w.optional("NOTIFY_VALUE", self.notify_value.as_ref())?;
-        w.optional("ORIGINATOR_ID", self.originator_id.as_ref())?;
-        w.optional("ORIGIN_ID", self.origin_id.as_ref())?;
-        w.optional("ORIGIN_VERSION", self.origin_version.as_ref())?;
-        w.optional("PRIORITY", self.priority.as_ref())?;
-        w.optional("PROVIDER_DATA", self.provider_data.as_ref())?;
-        w.optional("PROVIDER_GROUP_ID", self.provider_group_id.as_ref())?;
-        w.optional("PROVIDER_ID", self.provider_id.as_ref())?;
-        w.optional("PROVIDER_TYPE_ID", self.provider_type_id.as_ref())?;
-        w.optional("PROVIDER_PARAMS", self.provider_params.as_ref())?;
-        w.field("RESPONSIBLE_ID", &self.responsible_id)?;
-        w.optional("RESULT_CURRENCY_ID", self.result_currency_id.as_ref())?;
-        w.optional("RESULT_MARK", self.result_mark.as_ref())?;
-        w.optional("RESULT_SOURCE_ID", self.result_source_id.as_ref())?;
-        w.optional("RESULT_STATUS", self.result_status.as_ref())?;
-        w.optional("RESULT_STREAM", self.result_stream.as_ref())?;
-        w.optional("RESULT_SUM", self.result_sum.as_ref())?;
-        w.optional("RESULT_VALUE", self.result_value.as_ref())?;
-        w.optional("SETTINGS", self.settings.as_ref())?;
-        w.optional("START_TIME", self.start_time.as_ref())?;
-        w.optional("STATUS", self.status.as_ref())?;
-        w.optional("SUBJECT", self.subject.as_ref())?;
-        w.optional("WEBDAV_ELEMENTS", self.webdav_elements.as_ref())?;
+        w.field("ID", &self.id);
+        w.field("OWNER_ID", &self.owner_id);
+        w.field("OWNER_TYPE_ID", &self.owner_type_id);
+        w.field("TYPE_ID", &self.type_id);
+        w.optional("ASSOCIATED_ENTITY_ID", self.associated_entity_id.as_ref());
+        w.field("AUTHOR_ID", &self.author_id);
+        w.optional("AUTOCOMPLETE_RULE", self.autocomplete_rule.as_ref());
+        w.optional("BINDINGS", self.bindings.as_ref());
+        w.optional("COMMUNICATIONS", self.communications.as_ref());
+        w.field("COMPLETED", &::bitrix24_runtime::wire::Yn(&self.completed));
+        w.field("CREATED", &self.created);
+        w.optional("DEADLINE", self.deadline.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("DESCRIPTION_TYPE", self.description_type.as_ref());
+        w.optional("DIRECTION", self.direction.as_ref());
+        w.optional("EDITOR_ID", self.editor_id.as_ref());
+        w.optional("END_TIME", self.end_time.as_ref());
+        w.optional("FILES", self.files.as_ref());
+        w.optional("LAST_UPDATED", self.last_updated.as_ref());
+        w.optional("LOCATION", self.location.as_ref());
+        w.optional("NOTIFY_TYPE", self.notify_type.as_ref());
+        w.optional("NOTIFY_VALUE", self.notify_value.as_ref());
+        w.optional("ORIGINATOR_ID", self.originator_id.as_ref());
+        w.optional("ORIGIN_ID", self.origin_id.as_ref());
+        w.optional("ORIGIN_VERSION", self.origin_version.as_ref());
+        w.optional("PRIORITY", self.priority.as_ref());
+        w.optional("PROVIDER_DATA", self.provider_data.as_ref());
+        w.optional("PROVIDER_GROUP_ID", self.provider_group_id.as_ref());
+        w.optional("PROVIDER_ID", self.provider_id.as_ref());
+        w.optional("PROVIDER_TYPE_ID", self.provider_type_id.as_ref());
+        w.optional("PROVIDER_PARAMS", self.provider_params.as_ref());
+        w.field("RESPONSIBLE_ID", &self.responsible_id);
+        w.optional("RESULT_CURRENCY_ID", self.result_currency_id.as_ref());
+        w.optional("RESULT_MARK", self.result_mark.as_ref());
+        w.optional("RESULT_SOURCE_ID", self.result_source_id.as_ref());
+        w.optional("RESULT_STATUS", self.result_status.as_ref());
+        w.optional("RESULT_STREAM", self.result_stream.as_ref());
+        w.optional("RESULT_SUM", self.result_sum.as_ref());
+        w.optional("RESULT_VALUE", self.result_value.as_ref());
+        w.optional("SETTINGS", self.settings.as_ref());
+        w.optional("START_TIME", self.start_time.as_ref());
+        w.optional("STATUS", self.status.as_ref());
+        w.optional("SUBJECT", self.subject.as_ref());
+        w.optional("WEBDAV_ELEMENTS", self.webdav_elements.as_ref());
         w.optional(
             "IS_INCOMING_CHANNEL",
             self.is_incoming_channel.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.end()
     }
 }

@@ -231,10 +231,10 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.optional("select", self.select.as_ref())?;
-        w.optional("filter", self.filter.as_ref())?;
-        w.optional("order", self.order.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("select", self.select.as_ref());
+        w.optional("filter", self.filter.as_ref());
+        w.optional("order", self.order.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -930,47 +930,47 @@ impl ::serde::Serialize for ListItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("OWNER_ID", self.owner_id.as_ref())?;
-        w.optional("OWNER_TYPE_ID", self.owner_type_id.as_ref())?;
-        w.optional("TYPE_ID", self.type_id.as_ref())?;
-        w.optional("PROVIDER_ID", self.provider_id.as_ref())?;
-        w.optional("PROVIDER_TYPE_ID", self.provider_type_id.as_ref())?;
-        w.optional("PROVIDER_GROUP_ID", self.provider_group_id.as_ref())?;
-        w.optional("ASSOCIATED_ENTITY_ID", self.associated_entity_id.as_ref())?;
-        w.optional("SUBJECT", self.subject.as_ref())?;
-        w.optional("CREATED", self.created.as_ref())?;
-        w.optional("LAST_UPDATED", self.last_updated.as_ref())?;
-        w.optional("START_TIME", self.start_time.as_ref())?;
-        w.optional("END_TIME", self.end_time.as_ref())?;
-        w.optional("DEADLINE", self.deadline.as_ref())?;
-        w.optional("COMPLETED", self.completed.as_ref())?;
-        w.optional("STATUS", self.status.as_ref())?;
-        w.optional("RESPONSIBLE_ID", self.responsible_id.as_ref())?;
-        w.optional("PRIORITY", self.priority.as_ref())?;
-        w.optional("NOTIFY_TYPE", self.notify_type.as_ref())?;
-        w.optional("NOTIFY_VALUE", self.notify_value.as_ref())?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
-        w.optional("DESCRIPTION_TYPE", self.description_type.as_ref())?;
-        w.optional("DIRECTION", self.direction.as_ref())?;
-        w.optional("LOCATION", self.location.as_ref())?;
-        w.optional("SETTINGS", self.settings.as_ref())?;
-        w.optional("ORIGINATOR_ID", self.originator_id.as_ref())?;
-        w.optional("ORIGIN_ID", self.origin_id.as_ref())?;
-        w.optional("AUTHOR_ID", self.author_id.as_ref())?;
-        w.optional("EDITOR_ID", self.editor_id.as_ref())?;
-        w.optional("PROVIDER_PARAMS", self.provider_params.as_ref())?;
-        w.optional("PROVIDER_DATA", self.provider_data.as_ref())?;
-        w.optional("RESULT_MARK", self.result_mark.as_ref())?;
-        w.optional("RESULT_VALUE", self.result_value.as_ref())?;
-        w.optional("RESULT_SUM", self.result_sum.as_ref())?;
-        w.optional("RESULT_CURRENCY_ID", self.result_currency_id.as_ref())?;
-        w.optional("RESULT_STATUS", self.result_status.as_ref())?;
-        w.optional("RESULT_STREAM", self.result_stream.as_ref())?;
-        w.optional("RESULT_SOURCE_ID", self.result_source_id.as_ref())?;
-        w.optional("AUTOCOMPLETE_RULE", self.autocomplete_rule.as_ref())?;
-        w.optional("COMMUNICATIONS", self.communications.as_ref())?;
-        w.optional("FILES", self.files.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("OWNER_ID", self.owner_id.as_ref());
+        w.optional("OWNER_TYPE_ID", self.owner_type_id.as_ref());
+        w.optional("TYPE_ID", self.type_id.as_ref());
+        w.optional("PROVIDER_ID", self.provider_id.as_ref());
+        w.optional("PROVIDER_TYPE_ID", self.provider_type_id.as_ref());
+        w.optional("PROVIDER_GROUP_ID", self.provider_group_id.as_ref());
+        w.optional("ASSOCIATED_ENTITY_ID", self.associated_entity_id.as_ref());
+        w.optional("SUBJECT", self.subject.as_ref());
+        w.optional("CREATED", self.created.as_ref());
+        w.optional("LAST_UPDATED", self.last_updated.as_ref());
+        w.optional("START_TIME", self.start_time.as_ref());
+        w.optional("END_TIME", self.end_time.as_ref());
+        w.optional("DEADLINE", self.deadline.as_ref());
+        w.optional("COMPLETED", self.completed.as_ref());
+        w.optional("STATUS", self.status.as_ref());
+        w.optional("RESPONSIBLE_ID", self.responsible_id.as_ref());
+        w.optional("PRIORITY", self.priority.as_ref());
+        w.optional("NOTIFY_TYPE", self.notify_type.as_ref());
+        w.optional("NOTIFY_VALUE", self.notify_value.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("DESCRIPTION_TYPE", self.description_type.as_ref());
+        w.optional("DIRECTION", self.direction.as_ref());
+        w.optional("LOCATION", self.location.as_ref());
+        w.optional("SETTINGS", self.settings.as_ref());
+        w.optional("ORIGINATOR_ID", self.originator_id.as_ref());
+        w.optional("ORIGIN_ID", self.origin_id.as_ref());
+        w.optional("AUTHOR_ID", self.author_id.as_ref());
+        w.optional("EDITOR_ID", self.editor_id.as_ref());
+        w.optional("PROVIDER_PARAMS", self.provider_params.as_ref());
+        w.optional("PROVIDER_DATA", self.provider_data.as_ref());
+        w.optional("RESULT_MARK", self.result_mark.as_ref());
+        w.optional("RESULT_VALUE", self.result_value.as_ref());
+        w.optional("RESULT_SUM", self.result_sum.as_ref());
+        w.optional("RESULT_CURRENCY_ID", self.result_currency_id.as_ref());
+        w.optional("RESULT_STATUS", self.result_status.as_ref());
+        w.optional("RESULT_STREAM", self.result_stream.as_ref());
+        w.optional("RESULT_SOURCE_ID", self.result_source_id.as_ref());
+        w.optional("AUTOCOMPLETE_RULE", self.autocomplete_rule.as_ref());
+        w.optional("COMMUNICATIONS", self.communications.as_ref());
+        w.optional("FILES", self.files.as_ref());
         w.end()
     }
 }
@@ -1139,12 +1139,12 @@ impl ::serde::Serialize for Communications {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("TYPE", self.type_.as_ref())?;
-        w.optional("VALUE", self.value.as_ref())?;
-        w.optional("ENTITY_ID", self.entity_id.as_ref())?;
-        w.optional("ENTITY_TYPE_ID", self.entity_type_id.as_ref())?;
-        w.optional("ENTITY_SETTINGS", self.entity_settings.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("TYPE", self.type_.as_ref());
+        w.optional("VALUE", self.value.as_ref());
+        w.optional("ENTITY_ID", self.entity_id.as_ref());
+        w.optional("ENTITY_TYPE_ID", self.entity_type_id.as_ref());
+        w.optional("ENTITY_SETTINGS", self.entity_settings.as_ref());
         w.end()
     }
 }
@@ -1311,12 +1311,12 @@ impl ::serde::Serialize for EntitySettings {
             serializer,
             &self.extra,
         )?;
-        w.optional("HONORIFIC", self.honorific.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("SECOND_NAME", self.second_name.as_ref())?;
-        w.optional("LAST_NAME", self.last_name.as_ref())?;
-        w.optional("COMPANY_TITLE", self.company_title.as_ref())?;
-        w.optional("COMPANY_ID", self.company_id.as_ref())?;
+        w.optional("HONORIFIC", self.honorific.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("SECOND_NAME", self.second_name.as_ref());
+        w.optional("LAST_NAME", self.last_name.as_ref());
+        w.optional("COMPANY_TITLE", self.company_title.as_ref());
+        w.optional("COMPANY_ID", self.company_id.as_ref());
         w.end()
     }
 }
@@ -1415,8 +1415,8 @@ impl ::serde::Serialize for Files {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("url", self.url.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("url", self.url.as_ref());
         w.end()
     }
 }

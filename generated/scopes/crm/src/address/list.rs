@@ -239,10 +239,10 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.optional("select", self.select.as_ref())?;
-        w.optional("filter", self.filter.as_ref())?;
-        w.optional("order", self.order.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("select", self.select.as_ref());
+        w.optional("filter", self.filter.as_ref());
+        w.optional("order", self.order.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -550,20 +550,20 @@ impl ::serde::Serialize for Address {
             serializer,
             &self.extra,
         )?;
-        w.optional("TYPE_ID", self.type_id.as_ref())?;
-        w.optional("ENTITY_TYPE_ID", self.entity_type_id.as_ref())?;
-        w.optional("ENTITY_ID", self.entity_id.as_ref())?;
-        w.optional("ADDRESS_1", self.address_1.as_ref())?;
-        w.optional("ADDRESS_2", self.address_2.as_ref())?;
-        w.optional("CITY", self.city.as_ref())?;
-        w.optional("POSTAL_CODE", self.postal_code.as_ref())?;
-        w.optional("REGION", self.region.as_ref())?;
-        w.optional("PROVINCE", self.province.as_ref())?;
-        w.optional("COUNTRY", self.country.as_ref())?;
-        w.optional("COUNTRY_CODE", self.country_code.as_ref())?;
-        w.optional("LOC_ADDR_ID", self.loc_addr_id.as_ref())?;
-        w.optional("ANCHOR_TYPE_ID", self.anchor_type_id.as_ref())?;
-        w.optional("ANCHOR_ID", self.anchor_id.as_ref())?;
+        w.optional("TYPE_ID", self.type_id.as_ref());
+        w.optional("ENTITY_TYPE_ID", self.entity_type_id.as_ref());
+        w.optional("ENTITY_ID", self.entity_id.as_ref());
+        w.optional("ADDRESS_1", self.address_1.as_ref());
+        w.optional("ADDRESS_2", self.address_2.as_ref());
+        w.optional("CITY", self.city.as_ref());
+        w.optional("POSTAL_CODE", self.postal_code.as_ref());
+        w.optional("REGION", self.region.as_ref());
+        w.optional("PROVINCE", self.province.as_ref());
+        w.optional("COUNTRY", self.country.as_ref());
+        w.optional("COUNTRY_CODE", self.country_code.as_ref());
+        w.optional("LOC_ADDR_ID", self.loc_addr_id.as_ref());
+        w.optional("ANCHOR_TYPE_ID", self.anchor_type_id.as_ref());
+        w.optional("ANCHOR_ID", self.anchor_id.as_ref());
         w.end()
     }
 }

@@ -124,7 +124,7 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("fields", &self.fields)?;
+        w.field("fields", &self.fields);
         w.end()
     }
 }
@@ -235,8 +235,8 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.field("title", &self.title)?;
-        w.optional("typeIds", self.type_ids.as_ref())?;
+        w.field("title", &self.title);
+        w.optional("typeIds", self.type_ids.as_ref());
         w.end()
     }
 }
@@ -325,7 +325,7 @@ impl ::serde::Serialize for AddResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("automatedSolution", self.automated_solution.as_ref())?;
+        w.optional("automatedSolution", self.automated_solution.as_ref());
         w.end()
     }
 }

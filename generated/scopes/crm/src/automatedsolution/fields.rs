@@ -275,14 +275,14 @@ impl ::serde::Serialize for FieldDescription {
             serializer,
             &self.extra,
         )?;
-        w.optional("type", self.type_.as_ref())?;
-        w.optional("isRequired", self.is_required.as_ref())?;
-        w.optional("isReadOnly", self.is_read_only.as_ref())?;
-        w.optional("isImmutable", self.is_immutable.as_ref())?;
-        w.optional("isMultiple", self.is_multiple.as_ref())?;
-        w.optional("isDynamic", self.is_dynamic.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("upperName", self.upper_name.as_ref())?;
+        w.optional("type", self.type_.as_ref());
+        w.optional("isRequired", self.is_required.as_ref());
+        w.optional("isReadOnly", self.is_read_only.as_ref());
+        w.optional("isImmutable", self.is_immutable.as_ref());
+        w.optional("isMultiple", self.is_multiple.as_ref());
+        w.optional("isDynamic", self.is_dynamic.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("upperName", self.upper_name.as_ref());
         w.end()
     }
 }

@@ -114,7 +114,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
+        w.field("id", &self.id);
         w.end()
     }
 }
@@ -203,7 +203,7 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("automatedSolution", self.automated_solution.as_ref())?;
+        w.optional("automatedSolution", self.automated_solution.as_ref());
         w.end()
     }
 }
@@ -324,9 +324,9 @@ impl ::serde::Serialize for AutomatedSolution {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("typeIds", self.type_ids.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("typeIds", self.type_ids.as_ref());
         w.end()
     }
 }

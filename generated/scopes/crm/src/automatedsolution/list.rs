@@ -215,9 +215,9 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.optional("order", self.order.as_ref())?;
-        w.optional("filter", self.filter.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("order", self.order.as_ref());
+        w.optional("filter", self.filter.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -331,7 +331,7 @@ impl ::serde::Serialize for ListResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("automatedSolutions", self.automated_solutions.as_ref())?;
+        w.optional("automatedSolutions", self.automated_solutions.as_ref());
         w.end()
     }
 }

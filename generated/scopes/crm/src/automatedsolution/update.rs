@@ -129,8 +129,8 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
-        w.field("fields", &self.fields)?;
+        w.field("id", &self.id);
+        w.field("fields", &self.fields);
         w.end()
     }
 }
@@ -250,8 +250,8 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("typeIds", self.type_ids.as_ref())?;
+        w.optional("title", self.title.as_ref());
+        w.optional("typeIds", self.type_ids.as_ref());
         w.end()
     }
 }
@@ -340,7 +340,7 @@ impl ::serde::Serialize for UpdateResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("automatedSolution", self.automated_solution.as_ref())?;
+        w.optional("automatedSolution", self.automated_solution.as_ref());
         w.end()
     }
 }

@@ -118,7 +118,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("ID", &self.id)?;
+        w.field("ID", &self.id);
         w.end()
     }
 }
@@ -273,12 +273,12 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("DATE_CREATE", self.date_create.as_ref())?;
-        w.optional("CREATED_BY_ID", self.created_by_id.as_ref())?;
-        w.optional("WEBFORM_ID", self.webform_id.as_ref())?;
-        w.optional("ENTITY_TYPE_ID", self.entity_type_id.as_ref())?;
-        w.optional("ENTITY_TYPE", self.entity_type.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("DATE_CREATE", self.date_create.as_ref());
+        w.optional("CREATED_BY_ID", self.created_by_id.as_ref());
+        w.optional("WEBFORM_ID", self.webform_id.as_ref());
+        w.optional("ENTITY_TYPE_ID", self.entity_type_id.as_ref());
+        w.optional("ENTITY_TYPE", self.entity_type.as_ref());
         w.end()
     }
 }

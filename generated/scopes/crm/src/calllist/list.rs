@@ -217,9 +217,9 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.optional("SELECT", self.select.as_ref())?;
-        w.optional("FILTER", self.filter.as_ref())?;
-        w.optional("ORDER", self.order.as_ref())?;
+        w.optional("SELECT", self.select.as_ref());
+        w.optional("FILTER", self.filter.as_ref());
+        w.optional("ORDER", self.order.as_ref());
         w.end()
     }
 }
@@ -326,8 +326,8 @@ impl ::serde::Serialize for ListItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("CREATED_BY_ID", self.created_by_id.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("CREATED_BY_ID", self.created_by_id.as_ref());
         w.end()
     }
 }

@@ -224,10 +224,10 @@ impl ::serde::Serialize for StatuslistItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("SORT", self.sort.as_ref())?;
-        w.optional("STATUS_ID", self.status_id.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("STATUS_ID", self.status_id.as_ref());
         w.end()
     }
 }

@@ -161,10 +161,10 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("LIST_ID", &self.list_id)?;
-        w.field("ENTITY_TYPE", &self.entity_type)?;
-        w.field("ENTITIES", &self.entities)?;
-        w.optional("WEBFORM_ID", self.webform_id.as_ref())?;
+        w.field("LIST_ID", &self.list_id);
+        w.field("ENTITY_TYPE", &self.entity_type);
+        w.field("ENTITIES", &self.entities);
+        w.optional("WEBFORM_ID", self.webform_id.as_ref());
         w.end()
     }
 }

@@ -273,10 +273,10 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.optional("select", self.select.as_ref())?;
-        w.optional("filter", self.filter.as_ref())?;
-        w.optional("order", self.order.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("select", self.select.as_ref());
+        w.optional("filter", self.filter.as_ref());
+        w.optional("order", self.order.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -1020,31 +1020,31 @@ impl ::serde::Serialize for Deal {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("TITLE", self.title.as_ref())?;
-        w.optional("TYPE_ID", self.type_id.as_ref())?;
-        w.optional("CATEGORY_ID", self.category_id.as_ref())?;
-        w.optional("STAGE_ID", self.stage_id.as_ref())?;
-        w.optional("STAGE_SEMANTIC_ID", self.stage_semantic_id.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("TITLE", self.title.as_ref());
+        w.optional("TYPE_ID", self.type_id.as_ref());
+        w.optional("CATEGORY_ID", self.category_id.as_ref());
+        w.optional("STAGE_ID", self.stage_id.as_ref());
+        w.optional("STAGE_SEMANTIC_ID", self.stage_semantic_id.as_ref());
         w.optional(
             "IS_NEW",
             self.is_new.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "IS_RECURRING",
             self.is_recurring.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "IS_RETURN_CUSTOMER",
             self.is_return_customer.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "IS_REPEATED_APPROACH",
             self.is_repeated_approach.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("PROBABILITY", self.probability.as_ref())?;
-        w.optional("CURRENCY_ID", self.currency_id.as_ref())?;
-        w.optional("OPPORTUNITY", self.opportunity.as_ref())?;
+        );
+        w.optional("PROBABILITY", self.probability.as_ref());
+        w.optional("CURRENCY_ID", self.currency_id.as_ref());
+        w.optional("OPPORTUNITY", self.opportunity.as_ref());
         w.optional(
             "IS_MANUAL_OPPORTUNITY",
             self
@@ -1052,43 +1052,43 @@ impl ::serde::Serialize for Deal {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
-        w.optional("TAX_VALUE", self.tax_value.as_ref())?;
-        w.optional("COMPANY_ID", self.company_id.as_ref())?;
-        w.optional("CONTACT_ID", self.contact_id.as_ref())?;
-        w.optional("QUOTE_ID", self.quote_id.as_ref())?;
-        w.optional("BEGINDATE", self.begindate.as_ref())?;
-        w.optional("CLOSEDATE", self.closedate.as_ref())?;
+        );
+        w.optional("TAX_VALUE", self.tax_value.as_ref());
+        w.optional("COMPANY_ID", self.company_id.as_ref());
+        w.optional("CONTACT_ID", self.contact_id.as_ref());
+        w.optional("QUOTE_ID", self.quote_id.as_ref());
+        w.optional("BEGINDATE", self.begindate.as_ref());
+        w.optional("CLOSEDATE", self.closedate.as_ref());
         w.optional(
             "OPENED",
             self.opened.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "CLOSED",
             self.closed.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("COMMENTS", self.comments.as_ref())?;
-        w.optional("ASSIGNED_BY_ID", self.assigned_by_id.as_ref())?;
-        w.optional("CREATED_BY_ID", self.created_by_id.as_ref())?;
-        w.optional("MODIFY_BY_ID", self.modify_by_id.as_ref())?;
-        w.optional("MOVED_BY_ID", self.moved_by_id.as_ref())?;
-        w.optional("DATE_CREATE", self.date_create.as_ref())?;
-        w.optional("DATE_MODIFY", self.date_modify.as_ref())?;
-        w.optional("MOVED_TIME", self.moved_time.as_ref())?;
-        w.optional("SOURCE_ID", self.source_id.as_ref())?;
-        w.optional("SOURCE_DESCRIPTION", self.source_description.as_ref())?;
-        w.optional("LEAD_ID", self.lead_id.as_ref())?;
-        w.optional("ADDITIONAL_INFO", self.additional_info.as_ref())?;
-        w.optional("LOCATION_ID", self.location_id.as_ref())?;
-        w.optional("ORIGINATOR_ID", self.originator_id.as_ref())?;
-        w.optional("ORIGIN_ID", self.origin_id.as_ref())?;
-        w.optional("UTM_SOURCE", self.utm_source.as_ref())?;
-        w.optional("UTM_MEDIUM", self.utm_medium.as_ref())?;
-        w.optional("UTM_CAMPAIGN", self.utm_campaign.as_ref())?;
-        w.optional("UTM_CONTENT", self.utm_content.as_ref())?;
-        w.optional("UTM_TERM", self.utm_term.as_ref())?;
-        w.optional("LAST_ACTIVITY_TIME", self.last_activity_time.as_ref())?;
-        w.optional("LAST_ACTIVITY_BY", self.last_activity_by.as_ref())?;
+        );
+        w.optional("COMMENTS", self.comments.as_ref());
+        w.optional("ASSIGNED_BY_ID", self.assigned_by_id.as_ref());
+        w.optional("CREATED_BY_ID", self.created_by_id.as_ref());
+        w.optional("MODIFY_BY_ID", self.modify_by_id.as_ref());
+        w.optional("MOVED_BY_ID", self.moved_by_id.as_ref());
+        w.optional("DATE_CREATE", self.date_create.as_ref());
+        w.optional("DATE_MODIFY", self.date_modify.as_ref());
+        w.optional("MOVED_TIME", self.moved_time.as_ref());
+        w.optional("SOURCE_ID", self.source_id.as_ref());
+        w.optional("SOURCE_DESCRIPTION", self.source_description.as_ref());
+        w.optional("LEAD_ID", self.lead_id.as_ref());
+        w.optional("ADDITIONAL_INFO", self.additional_info.as_ref());
+        w.optional("LOCATION_ID", self.location_id.as_ref());
+        w.optional("ORIGINATOR_ID", self.originator_id.as_ref());
+        w.optional("ORIGIN_ID", self.origin_id.as_ref());
+        w.optional("UTM_SOURCE", self.utm_source.as_ref());
+        w.optional("UTM_MEDIUM", self.utm_medium.as_ref());
+        w.optional("UTM_CAMPAIGN", self.utm_campaign.as_ref());
+        w.optional("UTM_CONTENT", self.utm_content.as_ref());
+        w.optional("UTM_TERM", self.utm_term.as_ref());
+        w.optional("LAST_ACTIVITY_TIME", self.last_activity_time.as_ref());
+        w.optional("LAST_ACTIVITY_BY", self.last_activity_by.as_ref());
         w.end()
     }
 }

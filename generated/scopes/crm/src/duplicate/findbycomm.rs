@@ -155,9 +155,9 @@ impl ::serde::Serialize for Findbycomm {
             serializer,
             &self.extra,
         )?;
-        w.field("type", &self.type_)?;
-        w.field("values", &self.values)?;
-        w.optional("entity_type", self.entity_type.as_ref())?;
+        w.field("type", &self.type_);
+        w.field("values", &self.values);
+        w.optional("entity_type", self.entity_type.as_ref());
         w.end()
     }
 }
@@ -463,9 +463,9 @@ impl ::serde::Serialize for FindbycommResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("LEAD", self.lead.as_ref())?;
-        w.optional("CONTACT", self.contact.as_ref())?;
-        w.optional("COMPANY", self.company.as_ref())?;
+        w.optional("LEAD", self.lead.as_ref());
+        w.optional("CONTACT", self.contact.as_ref());
+        w.optional("COMPANY", self.company.as_ref());
         w.end()
     }
 }

@@ -115,7 +115,7 @@ impl ::serde::Serialize for MergeBatch {
             serializer,
             &self.extra,
         )?;
-        w.field("params", &self.params)?;
+        w.field("params", &self.params);
         w.end()
     }
 }
@@ -222,8 +222,8 @@ impl ::serde::Serialize for Params {
             serializer,
             &self.extra,
         )?;
-        w.field("entityTypeId", &self.entity_type_id)?;
-        w.field("entityIds", &self.entity_ids)?;
+        w.field("entityTypeId", &self.entity_type_id);
+        w.field("entityIds", &self.entity_ids);
         w.end()
     }
 }
@@ -434,8 +434,8 @@ impl ::serde::Serialize for MergeBatchResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("STATUS", self.status.as_ref())?;
-        w.optional("ENTITY_IDS", self.entity_ids.as_ref())?;
+        w.optional("STATUS", self.status.as_ref());
+        w.optional("ENTITY_IDS", self.entity_ids.as_ref());
         w.end()
     }
 }

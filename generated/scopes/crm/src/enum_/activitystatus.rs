@@ -228,10 +228,10 @@ impl ::serde::Serialize for ActivitystatusItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("SYMBOL_CODE", self.symbol_code.as_ref())?;
-        w.optional("SYMBOL_CODE_SHORT", self.symbol_code_short.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("SYMBOL_CODE", self.symbol_code.as_ref());
+        w.optional("SYMBOL_CODE_SHORT", self.symbol_code_short.as_ref());
         w.end()
     }
 }

@@ -216,10 +216,10 @@ impl ::serde::Serialize for FieldsResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("SYMBOL_CODE", self.symbol_code.as_ref())?;
-        w.optional("SYMBOL_CODE_SHORT", self.symbol_code_short.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("SYMBOL_CODE", self.symbol_code.as_ref());
+        w.optional("SYMBOL_CODE_SHORT", self.symbol_code_short.as_ref());
         w.end()
     }
 }
@@ -401,13 +401,13 @@ impl ::serde::Serialize for Characteristics {
             serializer,
             &self.extra,
         )?;
-        w.optional("type", self.type_.as_ref())?;
-        w.optional("isRequired", self.is_required.as_ref())?;
-        w.optional("isReadOnly", self.is_read_only.as_ref())?;
-        w.optional("isImmutable", self.is_immutable.as_ref())?;
-        w.optional("isMultiple", self.is_multiple.as_ref())?;
-        w.optional("isDynamic", self.is_dynamic.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
+        w.optional("type", self.type_.as_ref());
+        w.optional("isRequired", self.is_required.as_ref());
+        w.optional("isReadOnly", self.is_read_only.as_ref());
+        w.optional("isImmutable", self.is_immutable.as_ref());
+        w.optional("isMultiple", self.is_multiple.as_ref());
+        w.optional("isDynamic", self.is_dynamic.as_ref());
+        w.optional("title", self.title.as_ref());
         w.end()
     }
 }

@@ -227,10 +227,10 @@ impl ::serde::Serialize for GetorderownertypesItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("attribute", self.attribute.as_ref())?;
-        w.optional("code", self.code.as_ref())?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("name", self.name.as_ref())?;
+        w.optional("attribute", self.attribute.as_ref());
+        w.optional("code", self.code.as_ref());
+        w.optional("id", self.id.as_ref());
+        w.optional("name", self.name.as_ref());
         w.end()
     }
 }

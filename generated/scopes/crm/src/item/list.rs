@@ -304,11 +304,11 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.field("entityTypeId", &self.entity_type_id)?;
-        w.optional("select", self.select.as_ref())?;
-        w.optional("filter", self.filter.as_ref())?;
-        w.optional("order", self.order.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.field("entityTypeId", &self.entity_type_id);
+        w.optional("select", self.select.as_ref());
+        w.optional("filter", self.filter.as_ref());
+        w.optional("order", self.order.as_ref());
+        w.optional("start", self.start.as_ref());
         w.optional(
             "useOriginalUfNames",
             self
@@ -316,7 +316,7 @@ impl ::serde::Serialize for List {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
+        );
         w.end()
     }
 }
@@ -432,7 +432,7 @@ impl ::serde::Serialize for ListResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("items", self.items.as_ref())?;
+        w.optional("items", self.items.as_ref());
         w.end()
     }
 }

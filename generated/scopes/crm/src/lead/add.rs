@@ -148,8 +148,8 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.optional("fields", self.fields.as_ref())?;
-        w.optional("params", self.params.as_ref())?;
+        w.optional("fields", self.fields.as_ref());
+        w.optional("params", self.params.as_ref());
         w.end()
     }
 }
@@ -908,34 +908,34 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.optional("ADDRESS", self.address.as_ref())?;
-        w.optional("ADDRESS_2", self.address_2.as_ref())?;
-        w.optional("ADDRESS_CITY", self.address_city.as_ref())?;
-        w.optional("ADDRESS_COUNTRY", self.address_country.as_ref())?;
-        w.optional("ADDRESS_COUNTRY_CODE", self.address_country_code.as_ref())?;
-        w.optional("ADDRESS_POSTAL_CODE", self.address_postal_code.as_ref())?;
-        w.optional("ADDRESS_PROVINCE", self.address_province.as_ref())?;
-        w.optional("ADDRESS_REGION", self.address_region.as_ref())?;
-        w.optional("ASSIGNED_BY_ID", self.assigned_by_id.as_ref())?;
-        w.optional("BIRTHDATE", self.birthdate.as_ref())?;
-        w.optional("COMMENTS", self.comments.as_ref())?;
-        w.optional("COMPANY_ID", self.company_id.as_ref())?;
-        w.optional("COMPANY_TITLE", self.company_title.as_ref())?;
-        w.optional("CONTACT_ID", self.contact_id.as_ref())?;
-        w.optional("CONTACT_IDS", self.contact_ids.as_ref())?;
-        w.optional("CURRENCY_ID", self.currency_id.as_ref())?;
-        w.optional("EMAIL", self.email.as_ref())?;
-        w.optional("HONORIFIC", self.honorific.as_ref())?;
-        w.optional("IM", self.im.as_ref())?;
-        w.optional("LINK", self.link.as_ref())?;
-        w.optional("LAST_NAME", self.last_name.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("SECOND_NAME", self.second_name.as_ref())?;
+        w.optional("ADDRESS", self.address.as_ref());
+        w.optional("ADDRESS_2", self.address_2.as_ref());
+        w.optional("ADDRESS_CITY", self.address_city.as_ref());
+        w.optional("ADDRESS_COUNTRY", self.address_country.as_ref());
+        w.optional("ADDRESS_COUNTRY_CODE", self.address_country_code.as_ref());
+        w.optional("ADDRESS_POSTAL_CODE", self.address_postal_code.as_ref());
+        w.optional("ADDRESS_PROVINCE", self.address_province.as_ref());
+        w.optional("ADDRESS_REGION", self.address_region.as_ref());
+        w.optional("ASSIGNED_BY_ID", self.assigned_by_id.as_ref());
+        w.optional("BIRTHDATE", self.birthdate.as_ref());
+        w.optional("COMMENTS", self.comments.as_ref());
+        w.optional("COMPANY_ID", self.company_id.as_ref());
+        w.optional("COMPANY_TITLE", self.company_title.as_ref());
+        w.optional("CONTACT_ID", self.contact_id.as_ref());
+        w.optional("CONTACT_IDS", self.contact_ids.as_ref());
+        w.optional("CURRENCY_ID", self.currency_id.as_ref());
+        w.optional("EMAIL", self.email.as_ref());
+        w.optional("HONORIFIC", self.honorific.as_ref());
+        w.optional("IM", self.im.as_ref());
+        w.optional("LINK", self.link.as_ref());
+        w.optional("LAST_NAME", self.last_name.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("SECOND_NAME", self.second_name.as_ref());
         w.optional(
             "OPENED",
             self.opened.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("OPPORTUNITY", self.opportunity.as_ref())?;
+        );
+        w.optional("OPPORTUNITY", self.opportunity.as_ref());
         w.optional(
             "IS_MANUAL_OPPORTUNITY",
             self
@@ -943,22 +943,22 @@ impl ::serde::Serialize for Fields {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
-        w.optional("ORIGINATOR_ID", self.originator_id.as_ref())?;
-        w.optional("ORIGIN_ID", self.origin_id.as_ref())?;
-        w.optional("PHONE", self.phone.as_ref())?;
-        w.optional("POST", self.post.as_ref())?;
-        w.optional("SOURCE_DESCRIPTION", self.source_description.as_ref())?;
-        w.optional("SOURCE_ID", self.source_id.as_ref())?;
-        w.optional("STATUS_DESCRIPTION", self.status_description.as_ref())?;
-        w.optional("STATUS_ID", self.status_id.as_ref())?;
-        w.optional("TITLE", self.title.as_ref())?;
-        w.optional("UTM_CAMPAIGN", self.utm_campaign.as_ref())?;
-        w.optional("UTM_CONTENT", self.utm_content.as_ref())?;
-        w.optional("UTM_MEDIUM", self.utm_medium.as_ref())?;
-        w.optional("UTM_SOURCE", self.utm_source.as_ref())?;
-        w.optional("UTM_TERM", self.utm_term.as_ref())?;
-        w.optional("WEB", self.web.as_ref())?;
+        );
+        w.optional("ORIGINATOR_ID", self.originator_id.as_ref());
+        w.optional("ORIGIN_ID", self.origin_id.as_ref());
+        w.optional("PHONE", self.phone.as_ref());
+        w.optional("POST", self.post.as_ref());
+        w.optional("SOURCE_DESCRIPTION", self.source_description.as_ref());
+        w.optional("SOURCE_ID", self.source_id.as_ref());
+        w.optional("STATUS_DESCRIPTION", self.status_description.as_ref());
+        w.optional("STATUS_ID", self.status_id.as_ref());
+        w.optional("TITLE", self.title.as_ref());
+        w.optional("UTM_CAMPAIGN", self.utm_campaign.as_ref());
+        w.optional("UTM_CONTENT", self.utm_content.as_ref());
+        w.optional("UTM_MEDIUM", self.utm_medium.as_ref());
+        w.optional("UTM_SOURCE", self.utm_source.as_ref());
+        w.optional("UTM_TERM", self.utm_term.as_ref());
+        w.optional("WEB", self.web.as_ref());
         w.end()
     }
 }
@@ -1045,7 +1045,7 @@ impl ::serde::Serialize for Params {
         w.optional(
             "REGISTER_SONET_EVENT",
             self.register_sonet_event.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.end()
     }
 }

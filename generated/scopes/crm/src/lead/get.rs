@@ -120,7 +120,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
+        w.field("id", &self.id);
         w.end()
     }
 }
@@ -966,28 +966,28 @@ impl ::serde::Serialize for Lead {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("TITLE", self.title.as_ref())?;
-        w.optional("HONORIFIC", self.honorific.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("SECOND_NAME", self.second_name.as_ref())?;
-        w.optional("LAST_NAME", self.last_name.as_ref())?;
-        w.optional("COMPANY_ID", self.company_id.as_ref())?;
-        w.optional("COMPANY_TITLE", self.company_title.as_ref())?;
-        w.optional("CONTACT_ID", self.contact_id.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("TITLE", self.title.as_ref());
+        w.optional("HONORIFIC", self.honorific.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("SECOND_NAME", self.second_name.as_ref());
+        w.optional("LAST_NAME", self.last_name.as_ref());
+        w.optional("COMPANY_ID", self.company_id.as_ref());
+        w.optional("COMPANY_TITLE", self.company_title.as_ref());
+        w.optional("CONTACT_ID", self.contact_id.as_ref());
         w.optional(
             "IS_RETURN_CUSTOMER",
             self.is_return_customer.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("BIRTHDATE", self.birthdate.as_ref())?;
-        w.optional("SOURCE_ID", self.source_id.as_ref())?;
-        w.optional("SOURCE_DESCRIPTION", self.source_description.as_ref())?;
-        w.optional("STATUS_ID", self.status_id.as_ref())?;
-        w.optional("STATUS_DESCRIPTION", self.status_description.as_ref())?;
-        w.optional("POST", self.post.as_ref())?;
-        w.optional("COMMENTS", self.comments.as_ref())?;
-        w.optional("CURRENCY_ID", self.currency_id.as_ref())?;
-        w.optional("OPPORTUNITY", self.opportunity.as_ref())?;
+        );
+        w.optional("BIRTHDATE", self.birthdate.as_ref());
+        w.optional("SOURCE_ID", self.source_id.as_ref());
+        w.optional("SOURCE_DESCRIPTION", self.source_description.as_ref());
+        w.optional("STATUS_ID", self.status_id.as_ref());
+        w.optional("STATUS_DESCRIPTION", self.status_description.as_ref());
+        w.optional("POST", self.post.as_ref());
+        w.optional("COMMENTS", self.comments.as_ref());
+        w.optional("CURRENCY_ID", self.currency_id.as_ref());
+        w.optional("OPPORTUNITY", self.opportunity.as_ref());
         w.optional(
             "IS_MANUAL_OPPORTUNITY",
             self
@@ -995,52 +995,52 @@ impl ::serde::Serialize for Lead {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
+        );
         w.optional(
             "HAS_PHONE",
             self.has_phone.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "HAS_EMAIL",
             self.has_email.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "HAS_IMOL",
             self.has_imol.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("ASSIGNED_BY_ID", self.assigned_by_id.as_ref())?;
-        w.optional("CREATED_BY_ID", self.created_by_id.as_ref())?;
-        w.optional("MODIFY_BY_ID", self.modify_by_id.as_ref())?;
-        w.optional("MOVED_BY_ID", self.moved_by_id.as_ref())?;
-        w.optional("DATE_CREATE", self.date_create.as_ref())?;
-        w.optional("DATE_MODIFY", self.date_modify.as_ref())?;
-        w.optional("DATE_CLOSED", self.date_closed.as_ref())?;
-        w.optional("STATUS_SEMANTIC_ID", self.status_semantic_id.as_ref())?;
+        );
+        w.optional("ASSIGNED_BY_ID", self.assigned_by_id.as_ref());
+        w.optional("CREATED_BY_ID", self.created_by_id.as_ref());
+        w.optional("MODIFY_BY_ID", self.modify_by_id.as_ref());
+        w.optional("MOVED_BY_ID", self.moved_by_id.as_ref());
+        w.optional("DATE_CREATE", self.date_create.as_ref());
+        w.optional("DATE_MODIFY", self.date_modify.as_ref());
+        w.optional("DATE_CLOSED", self.date_closed.as_ref());
+        w.optional("STATUS_SEMANTIC_ID", self.status_semantic_id.as_ref());
         w.optional(
             "OPENED",
             self.opened.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("ORIGINATOR_ID", self.originator_id.as_ref())?;
-        w.optional("ORIGIN_ID", self.origin_id.as_ref())?;
-        w.optional("MOVED_TIME", self.moved_time.as_ref())?;
-        w.optional("ADDRESS", self.address.as_ref())?;
-        w.optional("ADDRESS_2", self.address_2.as_ref())?;
-        w.optional("ADDRESS_CITY", self.address_city.as_ref())?;
-        w.optional("ADDRESS_POSTAL_CODE", self.address_postal_code.as_ref())?;
-        w.optional("ADDRESS_REGION", self.address_region.as_ref())?;
-        w.optional("ADDRESS_PROVINCE", self.address_province.as_ref())?;
-        w.optional("ADDRESS_COUNTRY", self.address_country.as_ref())?;
-        w.optional("ADDRESS_COUNTRY_CODE", self.address_country_code.as_ref())?;
-        w.optional("ADDRESS_LOC_ADDR_ID", self.address_loc_addr_id.as_ref())?;
-        w.optional("UTM_SOURCE", self.utm_source.as_ref())?;
-        w.optional("UTM_MEDIUM", self.utm_medium.as_ref())?;
-        w.optional("UTM_CAMPAIGN", self.utm_campaign.as_ref())?;
-        w.optional("UTM_CONTENT", self.utm_content.as_ref())?;
-        w.optional("UTM_TERM", self.utm_term.as_ref())?;
-        w.optional("LAST_ACTIVITY_BY", self.last_activity_by.as_ref())?;
-        w.optional("LAST_ACTIVITY_TIME", self.last_activity_time.as_ref())?;
-        w.optional("PHONE", self.phone.as_ref())?;
-        w.optional("IM", self.im.as_ref())?;
+        );
+        w.optional("ORIGINATOR_ID", self.originator_id.as_ref());
+        w.optional("ORIGIN_ID", self.origin_id.as_ref());
+        w.optional("MOVED_TIME", self.moved_time.as_ref());
+        w.optional("ADDRESS", self.address.as_ref());
+        w.optional("ADDRESS_2", self.address_2.as_ref());
+        w.optional("ADDRESS_CITY", self.address_city.as_ref());
+        w.optional("ADDRESS_POSTAL_CODE", self.address_postal_code.as_ref());
+        w.optional("ADDRESS_REGION", self.address_region.as_ref());
+        w.optional("ADDRESS_PROVINCE", self.address_province.as_ref());
+        w.optional("ADDRESS_COUNTRY", self.address_country.as_ref());
+        w.optional("ADDRESS_COUNTRY_CODE", self.address_country_code.as_ref());
+        w.optional("ADDRESS_LOC_ADDR_ID", self.address_loc_addr_id.as_ref());
+        w.optional("UTM_SOURCE", self.utm_source.as_ref());
+        w.optional("UTM_MEDIUM", self.utm_medium.as_ref());
+        w.optional("UTM_CAMPAIGN", self.utm_campaign.as_ref());
+        w.optional("UTM_CONTENT", self.utm_content.as_ref());
+        w.optional("UTM_TERM", self.utm_term.as_ref());
+        w.optional("LAST_ACTIVITY_BY", self.last_activity_by.as_ref());
+        w.optional("LAST_ACTIVITY_TIME", self.last_activity_time.as_ref());
+        w.optional("PHONE", self.phone.as_ref());
+        w.optional("IM", self.im.as_ref());
         w.end()
     }
 }

@@ -216,10 +216,10 @@ impl ::serde::Serialize for FieldsResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("TYPE_ID", self.type_id.as_ref())?;
-        w.optional("VALUE", self.value.as_ref())?;
-        w.optional("VALUE_TYPE", self.value_type.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("TYPE_ID", self.type_id.as_ref());
+        w.optional("VALUE", self.value.as_ref());
+        w.optional("VALUE_TYPE", self.value_type.as_ref());
         w.end()
     }
 }
@@ -416,14 +416,14 @@ impl ::serde::Serialize for FieldDescription {
             serializer,
             &self.extra,
         )?;
-        w.optional("type", self.type_.as_ref())?;
-        w.optional("isRequired", self.is_required.as_ref())?;
-        w.optional("isReadOnly", self.is_read_only.as_ref())?;
-        w.optional("isImmutable", self.is_immutable.as_ref())?;
-        w.optional("isMultiple", self.is_multiple.as_ref())?;
-        w.optional("isDynamic", self.is_dynamic.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("upperName", self.upper_name.as_ref())?;
+        w.optional("type", self.type_.as_ref());
+        w.optional("isRequired", self.is_required.as_ref());
+        w.optional("isReadOnly", self.is_read_only.as_ref());
+        w.optional("isImmutable", self.is_immutable.as_ref());
+        w.optional("isMultiple", self.is_multiple.as_ref());
+        w.optional("isDynamic", self.is_dynamic.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("upperName", self.upper_name.as_ref());
         w.end()
     }
 }

@@ -116,7 +116,7 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("fields", &self.fields)?;
+        w.field("fields", &self.fields);
         w.end()
     }
 }
@@ -226,9 +226,9 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.field("orderId", &self.order_id)?;
-        w.field("ownerTypeId", &self.owner_type_id)?;
-        w.field("ownerId", &self.owner_id)?;
+        w.field("orderId", &self.order_id);
+        w.field("ownerTypeId", &self.owner_type_id);
+        w.field("ownerId", &self.owner_id);
         w.end()
     }
 }
@@ -312,7 +312,7 @@ impl ::serde::Serialize for AddResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("dealOrder", self.deal_order.as_ref())?;
+        w.optional("dealOrder", self.deal_order.as_ref());
         w.end()
     }
 }
@@ -425,9 +425,9 @@ impl ::serde::Serialize for CrmOrderentity {
             serializer,
             &self.extra,
         )?;
-        w.optional("ownerId", self.owner_id.as_ref())?;
-        w.optional("ownerTypeId", self.owner_type_id.as_ref())?;
-        w.optional("orderId", self.order_id.as_ref())?;
+        w.optional("ownerId", self.owner_id.as_ref());
+        w.optional("ownerTypeId", self.owner_type_id.as_ref());
+        w.optional("orderId", self.order_id.as_ref());
         w.end()
     }
 }

@@ -115,7 +115,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
+        w.field("id", &self.id);
         w.end()
     }
 }
@@ -551,11 +551,11 @@ impl ::serde::Serialize for SpaType {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("code", self.code.as_ref())?;
-        w.optional("createdBy", self.created_by.as_ref())?;
-        w.optional("entityTypeId", self.entity_type_id.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("code", self.code.as_ref());
+        w.optional("createdBy", self.created_by.as_ref());
+        w.optional("entityTypeId", self.entity_type_id.as_ref());
         w.optional(
             "isCategoriesEnabled",
             self
@@ -563,11 +563,11 @@ impl ::serde::Serialize for SpaType {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
+        );
         w.optional(
             "isStagesEnabled",
             self.is_stages_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "isBeginCloseDatesEnabled",
             self
@@ -575,11 +575,11 @@ impl ::serde::Serialize for SpaType {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
+        );
         w.optional(
             "isClientEnabled",
             self.is_client_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "isUseInUserfieldEnabled",
             self
@@ -587,7 +587,7 @@ impl ::serde::Serialize for SpaType {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
+        );
         w.optional(
             "isLinkWithProductsEnabled",
             self
@@ -595,23 +595,23 @@ impl ::serde::Serialize for SpaType {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
+        );
         w.optional(
             "isMycompanyEnabled",
             self.is_mycompany_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "isDocumentsEnabled",
             self.is_documents_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "isSourceEnabled",
             self.is_source_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "isObserversEnabled",
             self.is_observers_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "isRecyclebinEnabled",
             self
@@ -619,7 +619,7 @@ impl ::serde::Serialize for SpaType {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
+        );
         w.optional(
             "isAutomationEnabled",
             self
@@ -627,11 +627,11 @@ impl ::serde::Serialize for SpaType {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
+        );
         w.optional(
             "isBizProcEnabled",
             self.is_biz_proc_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "isSetOpenPermissions",
             self
@@ -639,22 +639,22 @@ impl ::serde::Serialize for SpaType {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
+        );
         w.optional(
             "isPaymentsEnabled",
             self.is_payments_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.optional(
             "isCountersEnabled",
             self.is_counters_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("createdTime", self.created_time.as_ref())?;
-        w.optional("updatedTime", self.updated_time.as_ref())?;
-        w.optional("updatedBy", self.updated_by.as_ref())?;
-        w.optional("relations", self.relations.as_ref())?;
-        w.optional("linkedUserFields", self.linked_user_fields.as_ref())?;
-        w.optional("customSections", self.custom_sections.as_ref())?;
-        w.optional("customSectionId", self.custom_section_id.as_ref())?;
+        );
+        w.optional("createdTime", self.created_time.as_ref());
+        w.optional("updatedTime", self.updated_time.as_ref());
+        w.optional("updatedBy", self.updated_by.as_ref());
+        w.optional("relations", self.relations.as_ref());
+        w.optional("linkedUserFields", self.linked_user_fields.as_ref());
+        w.optional("customSections", self.custom_sections.as_ref());
+        w.optional("customSectionId", self.custom_section_id.as_ref());
         w.end()
     }
 }
@@ -782,8 +782,8 @@ impl ::serde::Serialize for Relations {
             serializer,
             &self.extra,
         )?;
-        w.optional("parent", self.parent.as_ref())?;
-        w.optional("child", self.child.as_ref())?;
+        w.optional("parent", self.parent.as_ref());
+        w.optional("child", self.child.as_ref());
         w.end()
     }
 }
@@ -900,7 +900,7 @@ impl ::serde::Serialize for LinkedUserFields {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
+        );
         w.optional(
             "TASKS_TASK|UF_CRM_TASK",
             self
@@ -908,7 +908,7 @@ impl ::serde::Serialize for LinkedUserFields {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
+        );
         w.optional(
             "TASKS_TASK_TEMPLATE|UF_CRM_TASK",
             self
@@ -916,7 +916,7 @@ impl ::serde::Serialize for LinkedUserFields {
                 .as_ref()
                 .map(::bitrix24_runtime::wire::Yn)
                 .as_ref(),
-        )?;
+        );
         w.end()
     }
 }
@@ -996,7 +996,7 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.field("type", &self.type_)?;
+        w.field("type", &self.type_);
         w.end()
     }
 }

@@ -256,15 +256,15 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("PROPERTY_VALUES", self.property_values.as_ref())?;
-        w.optional("SECTION", self.section.as_ref())?;
-        w.optional("DATE_ACTIVE_FROM", self.date_active_from.as_ref())?;
-        w.optional("DATE_ACTIVE_TO", self.date_active_to.as_ref())?;
-        w.optional("PREVIEW_PICTURE", self.preview_picture.as_ref())?;
-        w.optional("DETAIL_PICTURE", self.detail_picture.as_ref())?;
-        w.optional("UF_", self.uf.as_ref())?;
+        w.field("ENTITY", &self.entity);
+        w.optional("NAME", self.name.as_ref());
+        w.optional("PROPERTY_VALUES", self.property_values.as_ref());
+        w.optional("SECTION", self.section.as_ref());
+        w.optional("DATE_ACTIVE_FROM", self.date_active_from.as_ref());
+        w.optional("DATE_ACTIVE_TO", self.date_active_to.as_ref());
+        w.optional("PREVIEW_PICTURE", self.preview_picture.as_ref());
+        w.optional("DETAIL_PICTURE", self.detail_picture.as_ref());
+        w.optional("UF_", self.uf.as_ref());
         w.end()
     }
 }

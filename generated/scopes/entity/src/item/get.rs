@@ -247,10 +247,10 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
-        w.optional("SORT", self.sort.as_ref())?;
-        w.optional("FILTER", self.filter.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.field("ENTITY", &self.entity);
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("FILTER", self.filter.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -579,24 +579,24 @@ impl ::serde::Serialize for GetItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("TIMESTAMP_X", self.timestamp_x.as_ref())?;
-        w.optional("MODIFIED_BY", self.modified_by.as_ref())?;
-        w.optional("DATE_CREATE", self.date_create.as_ref())?;
-        w.optional("CREATED_BY", self.created_by.as_ref())?;
-        w.optional("ACTIVE", self.active.as_ref())?;
-        w.optional("DATE_ACTIVE_FROM", self.date_active_from.as_ref())?;
-        w.optional("DATE_ACTIVE_TO", self.date_active_to.as_ref())?;
-        w.optional("SORT", self.sort.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("PREVIEW_PICTURE", self.preview_picture.as_ref())?;
-        w.optional("PREVIEW_TEXT", self.preview_text.as_ref())?;
-        w.optional("DETAIL_PICTURE", self.detail_picture.as_ref())?;
-        w.optional("DETAIL_TEXT", self.detail_text.as_ref())?;
-        w.optional("CODE", self.code.as_ref())?;
-        w.optional("ENTITY", self.entity.as_ref())?;
-        w.optional("SECTION", self.section.as_ref())?;
-        w.optional("PROPERTY_VALUES", self.property_values.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("TIMESTAMP_X", self.timestamp_x.as_ref());
+        w.optional("MODIFIED_BY", self.modified_by.as_ref());
+        w.optional("DATE_CREATE", self.date_create.as_ref());
+        w.optional("CREATED_BY", self.created_by.as_ref());
+        w.optional("ACTIVE", self.active.as_ref());
+        w.optional("DATE_ACTIVE_FROM", self.date_active_from.as_ref());
+        w.optional("DATE_ACTIVE_TO", self.date_active_to.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("PREVIEW_PICTURE", self.preview_picture.as_ref());
+        w.optional("PREVIEW_TEXT", self.preview_text.as_ref());
+        w.optional("DETAIL_PICTURE", self.detail_picture.as_ref());
+        w.optional("DETAIL_TEXT", self.detail_text.as_ref());
+        w.optional("CODE", self.code.as_ref());
+        w.optional("ENTITY", self.entity.as_ref());
+        w.optional("SECTION", self.section.as_ref());
+        w.optional("PROPERTY_VALUES", self.property_values.as_ref());
         w.end()
     }
 }

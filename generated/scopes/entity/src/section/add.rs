@@ -258,19 +258,19 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
-        w.field("NAME", &self.name)?;
-        w.optional("SECTION", self.section.as_ref())?;
+        w.field("ENTITY", &self.entity);
+        w.field("NAME", &self.name);
+        w.optional("SECTION", self.section.as_ref());
         w.optional(
             "ACTIVE",
             self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("SORT", self.sort.as_ref())?;
-        w.optional("CODE", self.code.as_ref())?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
-        w.optional("PICTURE", self.picture.as_ref())?;
-        w.optional("DETAIL_PICTURE", self.detail_picture.as_ref())?;
-        w.optional("UF_", self.uf.as_ref())?;
+        );
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("CODE", self.code.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("PICTURE", self.picture.as_ref());
+        w.optional("DETAIL_PICTURE", self.detail_picture.as_ref());
+        w.optional("UF_", self.uf.as_ref());
         w.end()
     }
 }

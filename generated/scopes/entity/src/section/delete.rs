@@ -137,8 +137,8 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
-        w.field("ID", &self.id)?;
+        w.field("ENTITY", &self.entity);
+        w.field("ID", &self.id);
         w.end()
     }
 }

@@ -248,10 +248,10 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
-        w.optional("SORT", self.sort.as_ref())?;
-        w.optional("FILTER", self.filter.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.field("ENTITY", &self.entity);
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("FILTER", self.filter.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -571,23 +571,23 @@ impl ::serde::Serialize for Section {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("CODE", self.code.as_ref())?;
-        w.optional("TIMESTAMP_X", self.timestamp_x.as_ref())?;
-        w.optional("DATE_CREATE", self.date_create.as_ref())?;
-        w.optional("CREATED_BY", self.created_by.as_ref())?;
-        w.optional("MODIFIED_BY", self.modified_by.as_ref())?;
-        w.optional("ACTIVE", self.active.as_ref())?;
-        w.optional("SORT", self.sort.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("PICTURE", self.picture.as_ref())?;
-        w.optional("DETAIL_PICTURE", self.detail_picture.as_ref())?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
-        w.optional("LEFT_MARGIN", self.left_margin.as_ref())?;
-        w.optional("RIGHT_MARGIN", self.right_margin.as_ref())?;
-        w.optional("DEPTH_LEVEL", self.depth_level.as_ref())?;
-        w.optional("ENTITY", self.entity.as_ref())?;
-        w.optional("SECTION", self.section.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("CODE", self.code.as_ref());
+        w.optional("TIMESTAMP_X", self.timestamp_x.as_ref());
+        w.optional("DATE_CREATE", self.date_create.as_ref());
+        w.optional("CREATED_BY", self.created_by.as_ref());
+        w.optional("MODIFIED_BY", self.modified_by.as_ref());
+        w.optional("ACTIVE", self.active.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("PICTURE", self.picture.as_ref());
+        w.optional("DETAIL_PICTURE", self.detail_picture.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("LEFT_MARGIN", self.left_margin.as_ref());
+        w.optional("RIGHT_MARGIN", self.right_margin.as_ref());
+        w.optional("DEPTH_LEVEL", self.depth_level.as_ref());
+        w.optional("ENTITY", self.entity.as_ref());
+        w.optional("SECTION", self.section.as_ref());
         w.end()
     }
 }

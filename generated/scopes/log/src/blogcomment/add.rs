@@ -173,10 +173,10 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("POST_ID", &self.post_id)?;
-        w.field("TEXT", &self.text)?;
-        w.optional("FILES", self.files.as_ref())?;
-        w.optional("USER_ID", self.user_id.as_ref())?;
+        w.field("POST_ID", &self.post_id);
+        w.field("TEXT", &self.text);
+        w.optional("FILES", self.files.as_ref());
+        w.optional("USER_ID", self.user_id.as_ref());
         w.end()
     }
 }

@@ -138,8 +138,8 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.field("COMMENT_ID", &self.comment_id)?;
-        w.optional("USER_ID", self.user_id.as_ref())?;
+        w.field("COMMENT_ID", &self.comment_id);
+        w.optional("USER_ID", self.user_id.as_ref());
         w.end()
     }
 }

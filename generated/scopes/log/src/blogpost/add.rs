@@ -340,24 +340,24 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("POST_MESSAGE", &self.post_message)?;
-        w.optional("POST_TITLE", self.post_title.as_ref())?;
-        w.optional("DEST", self.dest.as_ref())?;
-        w.optional("SPERM", self.sperm.as_ref())?;
-        w.optional("FILES", self.files.as_ref())?;
+        w.field("POST_MESSAGE", &self.post_message);
+        w.optional("POST_TITLE", self.post_title.as_ref());
+        w.optional("DEST", self.dest.as_ref());
+        w.optional("SPERM", self.sperm.as_ref());
+        w.optional("FILES", self.files.as_ref());
         w.optional(
             "IMPORTANT",
             self.important.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("IMPORTANT_DATE_END", self.important_date_end.as_ref())?;
-        w.optional("SITE_ID", self.site_id.as_ref())?;
-        w.optional("USER_ID", self.user_id.as_ref())?;
-        w.optional("TAGS", self.tags.as_ref())?;
-        w.optional("BACKGROUND_CODE", self.background_code.as_ref())?;
+        );
+        w.optional("IMPORTANT_DATE_END", self.important_date_end.as_ref());
+        w.optional("SITE_ID", self.site_id.as_ref());
+        w.optional("USER_ID", self.user_id.as_ref());
+        w.optional("TAGS", self.tags.as_ref());
+        w.optional("BACKGROUND_CODE", self.background_code.as_ref());
         w.optional(
             "PARSE_PREVIEW",
             self.parse_preview.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.end()
     }
 }

@@ -121,7 +121,7 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.field("POST_ID", &self.post_id)?;
+        w.field("POST_ID", &self.post_id);
         w.end()
     }
 }

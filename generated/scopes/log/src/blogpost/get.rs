@@ -267,14 +267,14 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.optional("POST_ID", self.post_id.as_ref())?;
-        w.optional("LOG_RIGHTS", self.log_rights.as_ref())?;
-        w.optional("LOG_DATE_FROM", self.log_date_from.as_ref())?;
-        w.optional("LOG_DATE_TO", self.log_date_to.as_ref())?;
-        w.optional("FIRST_ID", self.first_id.as_ref())?;
-        w.optional("LAST_ID", self.last_id.as_ref())?;
-        w.optional("LIMIT", self.limit.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("POST_ID", self.post_id.as_ref());
+        w.optional("LOG_RIGHTS", self.log_rights.as_ref());
+        w.optional("LOG_DATE_FROM", self.log_date_from.as_ref());
+        w.optional("LOG_DATE_TO", self.log_date_to.as_ref());
+        w.optional("FIRST_ID", self.first_id.as_ref());
+        w.optional("LAST_ID", self.last_id.as_ref());
+        w.optional("LIMIT", self.limit.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -761,32 +761,32 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("BLOG_ID", self.blog_id.as_ref())?;
-        w.optional("PUBLISH_STATUS", self.publish_status.as_ref())?;
-        w.optional("TITLE", self.title.as_ref())?;
-        w.optional("AUTHOR_ID", self.author_id.as_ref())?;
-        w.optional("ENABLE_COMMENTS", self.enable_comments.as_ref())?;
-        w.optional("NUM_COMMENTS", self.num_comments.as_ref())?;
-        w.optional("CODE", self.code.as_ref())?;
-        w.optional("MICRO", self.micro.as_ref())?;
-        w.optional("DETAIL_TEXT", self.detail_text.as_ref())?;
-        w.optional("DATE_PUBLISH", self.date_publish.as_ref())?;
-        w.optional("CATEGORY_ID", self.category_id.as_ref())?;
-        w.optional("HAS_SOCNET_ALL", self.has_socnet_all.as_ref())?;
-        w.optional("HAS_TAGS", self.has_tags.as_ref())?;
-        w.optional("HAS_IMAGES", self.has_images.as_ref())?;
-        w.optional("HAS_PROPS", self.has_props.as_ref())?;
-        w.optional("HAS_COMMENT_IMAGES", self.has_comment_images.as_ref())?;
-        w.optional("UF_BLOG_POST_DOC", self.uf_blog_post_doc.as_ref())?;
-        w.optional("UF_BLOG_POST_URL_PRV", self.uf_blog_post_url_prv.as_ref())?;
-        w.optional("UF_GRATITUDE", self.uf_gratitude.as_ref())?;
-        w.optional("UF_BLOG_POST_FILE", self.uf_blog_post_file.as_ref())?;
-        w.optional("UF_BLOG_POST_IMPRTNT", self.uf_blog_post_imprtnt.as_ref())?;
-        w.optional("UF_IMPRTANT_DATE_END", self.uf_imprtant_date_end.as_ref())?;
-        w.optional("UF_BLOG_POST_VOTE", self.uf_blog_post_vote.as_ref())?;
-        w.optional("UF_MAIL_MESSAGE", self.uf_mail_message.as_ref())?;
-        w.optional("FILES", self.files.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("BLOG_ID", self.blog_id.as_ref());
+        w.optional("PUBLISH_STATUS", self.publish_status.as_ref());
+        w.optional("TITLE", self.title.as_ref());
+        w.optional("AUTHOR_ID", self.author_id.as_ref());
+        w.optional("ENABLE_COMMENTS", self.enable_comments.as_ref());
+        w.optional("NUM_COMMENTS", self.num_comments.as_ref());
+        w.optional("CODE", self.code.as_ref());
+        w.optional("MICRO", self.micro.as_ref());
+        w.optional("DETAIL_TEXT", self.detail_text.as_ref());
+        w.optional("DATE_PUBLISH", self.date_publish.as_ref());
+        w.optional("CATEGORY_ID", self.category_id.as_ref());
+        w.optional("HAS_SOCNET_ALL", self.has_socnet_all.as_ref());
+        w.optional("HAS_TAGS", self.has_tags.as_ref());
+        w.optional("HAS_IMAGES", self.has_images.as_ref());
+        w.optional("HAS_PROPS", self.has_props.as_ref());
+        w.optional("HAS_COMMENT_IMAGES", self.has_comment_images.as_ref());
+        w.optional("UF_BLOG_POST_DOC", self.uf_blog_post_doc.as_ref());
+        w.optional("UF_BLOG_POST_URL_PRV", self.uf_blog_post_url_prv.as_ref());
+        w.optional("UF_GRATITUDE", self.uf_gratitude.as_ref());
+        w.optional("UF_BLOG_POST_FILE", self.uf_blog_post_file.as_ref());
+        w.optional("UF_BLOG_POST_IMPRTNT", self.uf_blog_post_imprtnt.as_ref());
+        w.optional("UF_IMPRTANT_DATE_END", self.uf_imprtant_date_end.as_ref());
+        w.optional("UF_BLOG_POST_VOTE", self.uf_blog_post_vote.as_ref());
+        w.optional("UF_MAIL_MESSAGE", self.uf_mail_message.as_ref());
+        w.optional("FILES", self.files.as_ref());
         w.end()
     }
 }

@@ -162,9 +162,9 @@ impl ::serde::Serialize for Share {
             serializer,
             &self.extra,
         )?;
-        w.field("POST_ID", &self.post_id)?;
-        w.field("DEST", &self.dest)?;
-        w.optional("USER_ID", self.user_id.as_ref())?;
+        w.field("POST_ID", &self.post_id);
+        w.field("DEST", &self.dest);
+        w.optional("USER_ID", self.user_id.as_ref());
         w.end()
     }
 }

@@ -300,19 +300,19 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("POST_ID", &self.post_id)?;
-        w.optional("POST_MESSAGE", self.post_message.as_ref())?;
-        w.optional("POST_TITLE", self.post_title.as_ref())?;
-        w.optional("DEST", self.dest.as_ref())?;
-        w.optional("SPERM", self.sperm.as_ref())?;
-        w.optional("FILES", self.files.as_ref())?;
+        w.field("POST_ID", &self.post_id);
+        w.optional("POST_MESSAGE", self.post_message.as_ref());
+        w.optional("POST_TITLE", self.post_title.as_ref());
+        w.optional("DEST", self.dest.as_ref());
+        w.optional("SPERM", self.sperm.as_ref());
+        w.optional("FILES", self.files.as_ref());
         w.optional(
             "IMPORTANT",
             self.important.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("IMPORTANT_DATE_END", self.important_date_end.as_ref())?;
-        w.optional("SITE_ID", self.site_id.as_ref())?;
-        w.optional("USER_ID", self.user_id.as_ref())?;
+        );
+        w.optional("IMPORTANT_DATE_END", self.important_date_end.as_ref());
+        w.optional("SITE_ID", self.site_id.as_ref());
+        w.optional("USER_ID", self.user_id.as_ref());
         w.end()
     }
 }

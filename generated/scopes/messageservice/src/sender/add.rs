@@ -194,11 +194,11 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("CODE", &self.code)?;
-        w.field("TYPE", &self.type_)?;
-        w.field("HANDLER", &self.handler)?;
-        w.field("NAME", &self.name)?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
+        w.field("CODE", &self.code);
+        w.field("TYPE", &self.type_);
+        w.field("HANDLER", &self.handler);
+        w.field("NAME", &self.name);
+        w.optional("DESCRIPTION", self.description.as_ref());
         w.end()
     }
 }

@@ -190,10 +190,10 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("CODE", &self.code)?;
-        w.optional("HANDLER", self.handler.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
+        w.field("CODE", &self.code);
+        w.optional("HANDLER", self.handler.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
         w.end()
     }
 }

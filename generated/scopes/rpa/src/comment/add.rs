@@ -183,7 +183,7 @@ impl ::serde::Serialize for AddResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("comment", self.comment.as_ref())?;
+        w.optional("comment", self.comment.as_ref());
         w.end()
     }
 }
@@ -451,20 +451,20 @@ impl ::serde::Serialize for Comment {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("createdTime", self.created_time.as_ref())?;
-        w.optional("isFixed", self.is_fixed.as_ref())?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("itemId", self.item_id.as_ref())?;
-        w.optional("action", self.action.as_ref())?;
-        w.optional("description", self.description.as_ref())?;
-        w.optional("userId", self.user_id.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("data", self.data.as_ref())?;
-        w.optional("createdTimestamp", self.created_timestamp.as_ref())?;
-        w.optional("htmlDescription", self.html_description.as_ref())?;
-        w.optional("textDescription", self.text_description.as_ref())?;
-        w.optional("users", self.users.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("createdTime", self.created_time.as_ref());
+        w.optional("isFixed", self.is_fixed.as_ref());
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("itemId", self.item_id.as_ref());
+        w.optional("action", self.action.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.optional("userId", self.user_id.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("data", self.data.as_ref());
+        w.optional("createdTimestamp", self.created_timestamp.as_ref());
+        w.optional("htmlDescription", self.html_description.as_ref());
+        w.optional("textDescription", self.text_description.as_ref());
+        w.optional("users", self.users.as_ref());
         w.end()
     }
 }
@@ -558,7 +558,7 @@ impl ::serde::Serialize for Data {
             serializer,
             &self.extra,
         )?;
-        w.optional("files", self.files.as_ref())?;
+        w.optional("files", self.files.as_ref());
         w.end()
     }
 }

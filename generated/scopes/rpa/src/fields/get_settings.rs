@@ -132,8 +132,8 @@ impl ::serde::Serialize for GetSettings {
             serializer,
             &self.extra,
         )?;
-        w.field("typeId", &self.type_id)?;
-        w.optional("stageId", self.stage_id.as_ref())?;
+        w.field("typeId", &self.type_id);
+        w.optional("stageId", self.stage_id.as_ref());
         w.end()
     }
 }
@@ -222,7 +222,7 @@ impl ::serde::Serialize for GetSettingsResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("fields", self.fields.as_ref())?;
+        w.optional("fields", self.fields.as_ref());
         w.end()
     }
 }
@@ -323,8 +323,8 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.optional("kanban", self.kanban.as_ref())?;
-        w.optional("create", self.create.as_ref())?;
+        w.optional("kanban", self.kanban.as_ref());
+        w.optional("create", self.create.as_ref());
         w.end()
     }
 }
@@ -430,8 +430,8 @@ impl ::serde::Serialize for Kanban {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("UF_RPA_1_NAME", self.uf_rpa_1_name.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("UF_RPA_1_NAME", self.uf_rpa_1_name.as_ref());
         w.end()
     }
 }
@@ -515,7 +515,7 @@ impl ::serde::Serialize for Create {
             serializer,
             &self.extra,
         )?;
-        w.optional("UF_RPA_1_NAME", self.uf_rpa_1_name.as_ref())?;
+        w.optional("UF_RPA_1_NAME", self.uf_rpa_1_name.as_ref());
         w.end()
     }
 }

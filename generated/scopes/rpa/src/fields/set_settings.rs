@@ -145,9 +145,9 @@ impl ::serde::Serialize for SetSettings {
             serializer,
             &self.extra,
         )?;
-        w.field("typeId", &self.type_id)?;
-        w.optional("stageId", self.stage_id.as_ref())?;
-        w.field("fields", &self.fields)?;
+        w.field("typeId", &self.type_id);
+        w.optional("stageId", self.stage_id.as_ref());
+        w.field("fields", &self.fields);
         w.end()
     }
 }

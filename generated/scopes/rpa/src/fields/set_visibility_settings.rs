@@ -156,10 +156,10 @@ impl ::serde::Serialize for SetVisibilitySettings {
             serializer,
             &self.extra,
         )?;
-        w.field("typeId", &self.type_id)?;
-        w.field("visibility", &self.visibility)?;
-        w.optional("stageId", self.stage_id.as_ref())?;
-        w.field("fields", &self.fields)?;
+        w.field("typeId", &self.type_id);
+        w.field("visibility", &self.visibility);
+        w.optional("stageId", self.stage_id.as_ref());
+        w.field("fields", &self.fields);
         w.end()
     }
 }

@@ -140,8 +140,8 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("typeId", &self.type_id)?;
-        w.optional("fields", self.fields.as_ref())?;
+        w.field("typeId", &self.type_id);
+        w.optional("fields", self.fields.as_ref());
         w.end()
     }
 }

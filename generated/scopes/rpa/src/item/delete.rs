@@ -124,8 +124,8 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.field("typeId", &self.type_id)?;
-        w.field("id", &self.id)?;
+        w.field("typeId", &self.type_id);
+        w.field("id", &self.id);
         w.end()
     }
 }

@@ -369,21 +369,21 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("stageId", self.stage_id.as_ref())?;
-        w.optional("previousStageId", self.previous_stage_id.as_ref())?;
-        w.optional("name", self.name.as_ref())?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("createdBy", self.created_by.as_ref())?;
-        w.optional("updatedBy", self.updated_by.as_ref())?;
-        w.optional("movedBy", self.moved_by.as_ref())?;
-        w.optional("createdTime", self.created_time.as_ref())?;
-        w.optional("updatedTime", self.updated_time.as_ref())?;
-        w.optional("movedTime", self.moved_time.as_ref())?;
-        w.optional("detailUrl", self.detail_url.as_ref())?;
-        w.optional("tasksCounter", self.tasks_counter.as_ref())?;
-        w.optional("tasksFaces", self.tasks_faces.as_ref())?;
-        w.optional("users", self.users.as_ref())?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("stageId", self.stage_id.as_ref());
+        w.optional("previousStageId", self.previous_stage_id.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("createdBy", self.created_by.as_ref());
+        w.optional("updatedBy", self.updated_by.as_ref());
+        w.optional("movedBy", self.moved_by.as_ref());
+        w.optional("createdTime", self.created_time.as_ref());
+        w.optional("updatedTime", self.updated_time.as_ref());
+        w.optional("movedTime", self.moved_time.as_ref());
+        w.optional("detailUrl", self.detail_url.as_ref());
+        w.optional("tasksCounter", self.tasks_counter.as_ref());
+        w.optional("tasksFaces", self.tasks_faces.as_ref());
+        w.optional("users", self.users.as_ref());
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }
@@ -463,7 +463,7 @@ impl ::serde::Serialize for GetResult2 {
             serializer,
             &self.extra,
         )?;
-        w.field("item", &self.item)?;
+        w.field("item", &self.item);
         w.end()
     }
 }

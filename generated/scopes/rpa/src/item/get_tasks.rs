@@ -133,8 +133,8 @@ impl ::serde::Serialize for GetTasks {
             serializer,
             &self.extra,
         )?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }
@@ -228,7 +228,7 @@ impl ::serde::Serialize for GetTasksResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("tasks", self.tasks.as_ref())?;
+        w.optional("tasks", self.tasks.as_ref());
         w.end()
     }
 }
@@ -406,13 +406,13 @@ impl ::serde::Serialize for Tasks {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("description", self.description.as_ref())?;
-        w.optional("userId", self.user_id.as_ref())?;
-        w.optional("data", self.data.as_ref())?;
-        w.optional("itemClassName", self.item_class_name.as_ref())?;
-        w.optional("users", self.users.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.optional("userId", self.user_id.as_ref());
+        w.optional("data", self.data.as_ref());
+        w.optional("itemClassName", self.item_class_name.as_ref());
+        w.optional("users", self.users.as_ref());
         w.end()
     }
 }
@@ -606,14 +606,14 @@ impl ::serde::Serialize for Data {
             serializer,
             &self.extra,
         )?;
-        w.optional("participantJoint", self.participant_joint.as_ref())?;
-        w.optional("isMine", self.is_mine.as_ref())?;
-        w.optional("controls", self.controls.as_ref())?;
-        w.optional("type", self.type_.as_ref())?;
-        w.optional("url", self.url.as_ref())?;
-        w.optional("fieldsToShow", self.fields_to_show.as_ref())?;
-        w.optional("fieldsToSet", self.fields_to_set.as_ref())?;
-        w.optional("users", self.users.as_ref())?;
+        w.optional("participantJoint", self.participant_joint.as_ref());
+        w.optional("isMine", self.is_mine.as_ref());
+        w.optional("controls", self.controls.as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional("url", self.url.as_ref());
+        w.optional("fieldsToShow", self.fields_to_show.as_ref());
+        w.optional("fieldsToSet", self.fields_to_set.as_ref());
+        w.optional("users", self.users.as_ref());
         w.end()
     }
 }
@@ -712,7 +712,7 @@ impl ::serde::Serialize for Controls {
             serializer,
             &self.extra,
         )?;
-        w.optional("BUTTONS", self.buttons.as_ref())?;
+        w.optional("BUTTONS", self.buttons.as_ref());
         w.end()
     }
 }
@@ -876,12 +876,12 @@ impl ::serde::Serialize for Buttons {
             serializer,
             &self.extra,
         )?;
-        w.optional("TYPE", self.type_.as_ref())?;
-        w.optional("TARGET_USER_STATUS", self.target_user_status.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("VALUE", self.value.as_ref())?;
-        w.optional("TEXT", self.text.as_ref())?;
-        w.optional("COLOR", self.color.as_ref())?;
+        w.optional("TYPE", self.type_.as_ref());
+        w.optional("TARGET_USER_STATUS", self.target_user_status.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("VALUE", self.value.as_ref());
+        w.optional("TEXT", self.text.as_ref());
+        w.optional("COLOR", self.color.as_ref());
         w.end()
     }
 }
@@ -977,8 +977,8 @@ impl ::serde::Serialize for Users {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("status", self.status.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("status", self.status.as_ref());
         w.end()
     }
 }

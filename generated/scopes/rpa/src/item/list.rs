@@ -190,10 +190,10 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("order", self.order.as_ref())?;
-        w.optional("filter", self.filter.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("order", self.order.as_ref());
+        w.optional("filter", self.filter.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -301,7 +301,7 @@ impl ::serde::Serialize for ListResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("items", self.items.as_ref())?;
+        w.optional("items", self.items.as_ref());
         w.end()
     }
 }

@@ -144,9 +144,9 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("id", self.id.as_ref())?;
-        w.field("fields", &self.fields)?;
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("id", self.id.as_ref());
+        w.field("fields", &self.fields);
         w.end()
     }
 }

@@ -114,7 +114,7 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("fields", &self.fields)?;
+        w.field("fields", &self.fields);
         w.end()
     }
 }

@@ -349,20 +349,20 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("name", self.name.as_ref())?;
-        w.optional("code", self.code.as_ref())?;
-        w.optional("color", self.color.as_ref())?;
-        w.optional("sort", self.sort.as_ref())?;
-        w.optional("semantic", self.semantic.as_ref())?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("isFirst", self.is_first.as_ref())?;
-        w.optional("isSuccess", self.is_success.as_ref())?;
-        w.optional("isFail", self.is_fail.as_ref())?;
-        w.optional("tasks", self.tasks.as_ref())?;
-        w.optional("robotsCount", self.robots_count.as_ref())?;
-        w.optional("possibleNextStages", self.possible_next_stages.as_ref())?;
-        w.optional("permissions", self.permissions.as_ref())?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("name", self.name.as_ref());
+        w.optional("code", self.code.as_ref());
+        w.optional("color", self.color.as_ref());
+        w.optional("sort", self.sort.as_ref());
+        w.optional("semantic", self.semantic.as_ref());
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("isFirst", self.is_first.as_ref());
+        w.optional("isSuccess", self.is_success.as_ref());
+        w.optional("isFail", self.is_fail.as_ref());
+        w.optional("tasks", self.tasks.as_ref());
+        w.optional("robotsCount", self.robots_count.as_ref());
+        w.optional("possibleNextStages", self.possible_next_stages.as_ref());
+        w.optional("permissions", self.permissions.as_ref());
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }

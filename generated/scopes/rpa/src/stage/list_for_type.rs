@@ -156,8 +156,8 @@ impl ::serde::Serialize for ListForType {
             serializer,
             &self.extra,
         )?;
-        w.field("typeId", &self.type_id)?;
-        w.optional("start", self.start.as_ref())?;
+        w.field("typeId", &self.type_id);
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -263,7 +263,7 @@ impl ::serde::Serialize for ListForTypeResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("stages", self.stages.as_ref())?;
+        w.optional("stages", self.stages.as_ref());
         w.end()
     }
 }
@@ -469,16 +469,16 @@ impl ::serde::Serialize for Stages {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("name", self.name.as_ref())?;
-        w.optional("code", self.code.as_ref())?;
-        w.optional("color", self.color.as_ref())?;
-        w.optional("sort", self.sort.as_ref())?;
-        w.optional("semantic", self.semantic.as_ref())?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("isFirst", self.is_first.as_ref())?;
-        w.optional("isSuccess", self.is_success.as_ref())?;
-        w.optional("isFail", self.is_fail.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("code", self.code.as_ref());
+        w.optional("color", self.color.as_ref());
+        w.optional("sort", self.sort.as_ref());
+        w.optional("semantic", self.semantic.as_ref());
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("isFirst", self.is_first.as_ref());
+        w.optional("isSuccess", self.is_success.as_ref());
+        w.optional("isFail", self.is_fail.as_ref());
         w.end()
     }
 }

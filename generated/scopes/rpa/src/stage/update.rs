@@ -136,8 +136,8 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("fields", self.fields.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("fields", self.fields.as_ref());
         w.end()
     }
 }

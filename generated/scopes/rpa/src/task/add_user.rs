@@ -168,10 +168,10 @@ impl ::serde::Serialize for AddUser {
             serializer,
             &self.extra,
         )?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("stageId", self.stage_id.as_ref())?;
-        w.optional("Automation rule name", self.automation_rule_name.as_ref())?;
-        w.optional("userValue", self.user_value.as_ref())?;
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("stageId", self.stage_id.as_ref());
+        w.optional("Automation rule name", self.automation_rule_name.as_ref());
+        w.optional("userValue", self.user_value.as_ref());
         w.end()
     }
 }

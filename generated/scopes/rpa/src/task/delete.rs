@@ -151,9 +151,9 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("stageId", self.stage_id.as_ref())?;
-        w.optional("robotName", self.robot_name.as_ref())?;
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("stageId", self.stage_id.as_ref());
+        w.optional("robotName", self.robot_name.as_ref());
         w.end()
     }
 }

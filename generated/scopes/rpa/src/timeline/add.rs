@@ -149,9 +149,9 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("itemId", self.item_id.as_ref())?;
-        w.optional("fields", self.fields.as_ref())?;
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("itemId", self.item_id.as_ref());
+        w.optional("fields", self.fields.as_ref());
         w.end()
     }
 }
@@ -263,8 +263,8 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("description", self.description.as_ref())?;
+        w.optional("title", self.title.as_ref());
+        w.optional("description", self.description.as_ref());
         w.end()
     }
 }
@@ -348,7 +348,7 @@ impl ::serde::Serialize for AddResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("timeline", self.timeline.as_ref())?;
+        w.optional("timeline", self.timeline.as_ref());
         w.end()
     }
 }
@@ -583,18 +583,18 @@ impl ::serde::Serialize for Timeline {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("itemId", self.item_id.as_ref())?;
-        w.optional("createdTime", self.created_time.as_ref())?;
-        w.optional("userId", self.user_id.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("description", self.description.as_ref())?;
-        w.optional("action", self.action.as_ref())?;
-        w.optional("isFixed", self.is_fixed.as_ref())?;
-        w.optional("data", self.data.as_ref())?;
-        w.optional("createdTimestamp", self.created_timestamp.as_ref())?;
-        w.optional("users", self.users.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("itemId", self.item_id.as_ref());
+        w.optional("createdTime", self.created_time.as_ref());
+        w.optional("userId", self.user_id.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.optional("action", self.action.as_ref());
+        w.optional("isFixed", self.is_fixed.as_ref());
+        w.optional("data", self.data.as_ref());
+        w.optional("createdTimestamp", self.created_timestamp.as_ref());
+        w.optional("users", self.users.as_ref());
         w.end()
     }
 }
@@ -686,7 +686,7 @@ impl ::serde::Serialize for Data {
             serializer,
             &self.extra,
         )?;
-        w.optional("scope", self.scope.as_ref())?;
+        w.optional("scope", self.scope.as_ref());
         w.end()
     }
 }

@@ -176,9 +176,9 @@ impl ::serde::Serialize for ListForItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("itemId", self.item_id.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("itemId", self.item_id.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -416,18 +416,18 @@ impl ::serde::Serialize for ListForItemResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("itemId", self.item_id.as_ref())?;
-        w.optional("createdTime", self.created_time.as_ref())?;
-        w.optional("userId", self.user_id.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("description", self.description.as_ref())?;
-        w.optional("action", self.action.as_ref())?;
-        w.optional("isFixed", self.is_fixed.as_ref())?;
-        w.optional("data", self.data.as_ref())?;
-        w.optional("createdTimestamp", self.created_timestamp.as_ref())?;
-        w.optional("users", self.users.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("itemId", self.item_id.as_ref());
+        w.optional("createdTime", self.created_time.as_ref());
+        w.optional("userId", self.user_id.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.optional("action", self.action.as_ref());
+        w.optional("isFixed", self.is_fixed.as_ref());
+        w.optional("data", self.data.as_ref());
+        w.optional("createdTimestamp", self.created_timestamp.as_ref());
+        w.optional("users", self.users.as_ref());
         w.end()
     }
 }
@@ -597,13 +597,13 @@ impl ::serde::Serialize for Data {
             serializer,
             &self.extra,
         )?;
-        w.optional("item", self.item.as_ref())?;
-        w.optional("scope", self.scope.as_ref())?;
-        w.optional("stageFrom", self.stage_from.as_ref())?;
-        w.optional("stageTo", self.stage_to.as_ref())?;
-        w.optional("fields", self.fields.as_ref())?;
-        w.optional("task", self.task.as_ref())?;
-        w.optional("users", self.users.as_ref())?;
+        w.optional("item", self.item.as_ref());
+        w.optional("scope", self.scope.as_ref());
+        w.optional("stageFrom", self.stage_from.as_ref());
+        w.optional("stageTo", self.stage_to.as_ref());
+        w.optional("fields", self.fields.as_ref());
+        w.optional("task", self.task.as_ref());
+        w.optional("users", self.users.as_ref());
         w.end()
     }
 }
@@ -687,7 +687,7 @@ impl ::serde::Serialize for ListForItemResult2 {
             serializer,
             &self.extra,
         )?;
-        w.field("timeline", &self.timeline)?;
+        w.field("timeline", &self.timeline);
         w.end()
     }
 }

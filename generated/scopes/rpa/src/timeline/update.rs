@@ -131,8 +131,8 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("fields", self.fields.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("fields", self.fields.as_ref());
         w.end()
     }
 }
@@ -244,8 +244,8 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("description", self.description.as_ref())?;
+        w.optional("title", self.title.as_ref());
+        w.optional("description", self.description.as_ref());
         w.end()
     }
 }

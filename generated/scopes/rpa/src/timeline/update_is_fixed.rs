@@ -135,11 +135,11 @@ impl ::serde::Serialize for UpdateIsFixed {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("id", self.id.as_ref());
         w.optional(
             "isFixed",
             self.is_fixed.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.end()
     }
 }
@@ -228,7 +228,7 @@ impl ::serde::Serialize for UpdateIsFixedResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("timeline", self.timeline.as_ref())?;
+        w.optional("timeline", self.timeline.as_ref());
         w.end()
     }
 }
@@ -317,7 +317,7 @@ impl ::serde::Serialize for Timeline {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }

@@ -114,7 +114,7 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("fields", &self.fields)?;
+        w.field("fields", &self.fields);
         w.end()
     }
 }
@@ -257,10 +257,10 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.field("title", &self.title)?;
-        w.optional("image", self.image.as_ref())?;
-        w.optional("settings", self.settings.as_ref())?;
-        w.optional("permissions", self.permissions.as_ref())?;
+        w.field("title", &self.title);
+        w.optional("image", self.image.as_ref());
+        w.optional("settings", self.settings.as_ref());
+        w.optional("permissions", self.permissions.as_ref());
         w.end()
     }
 }

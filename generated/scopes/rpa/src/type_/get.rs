@@ -112,7 +112,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
+        w.field("id", &self.id);
         w.end()
     }
 }
@@ -261,12 +261,12 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("image", self.image.as_ref())?;
-        w.optional("createdBy", self.created_by.as_ref())?;
-        w.optional("settings", self.settings.as_ref())?;
-        w.optional("permissions", self.permissions.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("image", self.image.as_ref());
+        w.optional("createdBy", self.created_by.as_ref());
+        w.optional("settings", self.settings.as_ref());
+        w.optional("permissions", self.permissions.as_ref());
         w.end()
     }
 }
@@ -346,7 +346,7 @@ impl ::serde::Serialize for GetResult2 {
             serializer,
             &self.extra,
         )?;
-        w.field("type", &self.type_)?;
+        w.field("type", &self.type_);
         w.end()
     }
 }

@@ -199,10 +199,10 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.optional("select", self.select.as_ref())?;
-        w.optional("order", self.order.as_ref())?;
-        w.optional("filter", self.filter.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("select", self.select.as_ref());
+        w.optional("order", self.order.as_ref());
+        w.optional("filter", self.filter.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -310,7 +310,7 @@ impl ::serde::Serialize for ListResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("types", self.types.as_ref())?;
+        w.optional("types", self.types.as_ref());
         w.end()
     }
 }

@@ -115,7 +115,7 @@ impl ::serde::Serialize for GetPublicUrl {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
+        w.field("id", &self.id);
         w.end()
     }
 }
@@ -204,7 +204,7 @@ impl ::serde::Serialize for GetPublicUrlResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("payment", self.payment.as_ref())?;
+        w.optional("payment", self.payment.as_ref());
         w.end()
     }
 }
@@ -326,9 +326,9 @@ impl ::serde::Serialize for Payment {
             serializer,
             &self.extra,
         )?;
-        w.optional("url", self.url.as_ref())?;
-        w.optional("shortUrl", self.short_url.as_ref())?;
-        w.optional("qr", self.qr.as_ref())?;
+        w.optional("url", self.url.as_ref());
+        w.optional("shortUrl", self.short_url.as_ref());
+        w.optional("qr", self.qr.as_ref());
         w.end()
     }
 }

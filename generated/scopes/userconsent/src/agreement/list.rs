@@ -224,13 +224,13 @@ impl ::serde::Serialize for ListResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("NAME", self.name.as_ref());
         w.optional(
             "ACTIVE",
             self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("LANGUAGE_ID", self.language_id.as_ref())?;
+        );
+        w.optional("LANGUAGE_ID", self.language_id.as_ref());
         w.end()
     }
 }

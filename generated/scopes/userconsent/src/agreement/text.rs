@@ -140,8 +140,8 @@ impl ::serde::Serialize for Text {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
-        w.optional("replace", self.replace.as_ref())?;
+        w.field("id", &self.id);
+        w.optional("replace", self.replace.as_ref());
         w.end()
     }
 }
@@ -248,8 +248,8 @@ impl ::serde::Serialize for TextResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("LABEL", self.label.as_ref())?;
-        w.optional("TEXT", self.text.as_ref())?;
+        w.optional("LABEL", self.label.as_ref());
+        w.optional("TEXT", self.text.as_ref());
         w.end()
     }
 }

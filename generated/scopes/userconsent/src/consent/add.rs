@@ -198,12 +198,12 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("AGREEMENT_ID", &self.agreement_id)?;
-        w.field("IP", &self.ip)?;
-        w.optional("USER_ID", self.user_id.as_ref())?;
-        w.optional("URL", self.url.as_ref())?;
-        w.optional("ORIGIN_ID", self.origin_id.as_ref())?;
-        w.optional("ORIGINATOR_ID", self.originator_id.as_ref())?;
+        w.field("AGREEMENT_ID", &self.agreement_id);
+        w.field("IP", &self.ip);
+        w.optional("USER_ID", self.user_id.as_ref());
+        w.optional("URL", self.url.as_ref());
+        w.optional("ORIGIN_ID", self.origin_id.as_ref());
+        w.optional("ORIGINATOR_ID", self.originator_id.as_ref());
         w.end()
     }
 }

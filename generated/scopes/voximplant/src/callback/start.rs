@@ -163,10 +163,10 @@ impl ::serde::Serialize for Start {
             serializer,
             &self.extra,
         )?;
-        w.field("FROM_LINE", &self.from_line)?;
-        w.field("TO_NUMBER", &self.to_number)?;
-        w.field("TEXT_TO_PRONOUNCE", &self.text_to_pronounce)?;
-        w.optional("VOICE", self.voice.as_ref())?;
+        w.field("FROM_LINE", &self.from_line);
+        w.field("TO_NUMBER", &self.to_number);
+        w.field("TEXT_TO_PRONOUNCE", &self.text_to_pronounce);
+        w.optional("VOICE", self.voice.as_ref());
         w.end()
     }
 }
@@ -272,8 +272,8 @@ impl ::serde::Serialize for StartResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("RESULT", self.result.as_ref())?;
-        w.optional("CALL_ID", self.call_id.as_ref())?;
+        w.optional("RESULT", self.result.as_ref());
+        w.optional("CALL_ID", self.call_id.as_ref());
         w.end()
     }
 }

@@ -142,9 +142,9 @@ impl ::serde::Serialize for Startwithsound {
             serializer,
             &self.extra,
         )?;
-        w.field("FROM_LINE", &self.from_line)?;
-        w.field("TO_NUMBER", &self.to_number)?;
-        w.field("URL", &self.url)?;
+        w.field("FROM_LINE", &self.from_line);
+        w.field("TO_NUMBER", &self.to_number);
+        w.field("URL", &self.url);
         w.end()
     }
 }
@@ -250,8 +250,8 @@ impl ::serde::Serialize for StartwithsoundResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("RESULT", self.result.as_ref())?;
-        w.optional("CALL_ID", self.call_id.as_ref())?;
+        w.optional("RESULT", self.result.as_ref());
+        w.optional("CALL_ID", self.call_id.as_ref());
         w.end()
     }
 }

@@ -250,11 +250,11 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("reg150907", self.reg150907.as_ref())?;
-        w.optional("sip7", self.sip7.as_ref())?;
-        w.optional("reg151083", self.reg151083.as_ref())?;
-        w.optional("sip11", self.sip11.as_ref())?;
-        w.optional("reg151085", self.reg151085.as_ref())?;
+        w.optional("reg150907", self.reg150907.as_ref());
+        w.optional("sip7", self.sip7.as_ref());
+        w.optional("reg151083", self.reg151083.as_ref());
+        w.optional("sip11", self.sip11.as_ref());
+        w.optional("reg151085", self.reg151085.as_ref());
         w.end()
     }
 }

@@ -123,7 +123,7 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.field("CONFIG_ID", &self.config_id)?;
+        w.field("CONFIG_ID", &self.config_id);
         w.end()
     }
 }

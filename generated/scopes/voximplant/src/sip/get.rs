@@ -231,10 +231,10 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.optional("FILTER", self.filter.as_ref())?;
-        w.optional("SORT", self.sort.as_ref())?;
-        w.optional("ORDER", self.order.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("FILTER", self.filter.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("ORDER", self.order.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -651,25 +651,25 @@ impl ::serde::Serialize for GetItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("TYPE", self.type_.as_ref())?;
-        w.optional("CONFIG_ID", self.config_id.as_ref())?;
-        w.optional("REG_ID", self.reg_id.as_ref())?;
-        w.optional("SERVER", self.server.as_ref())?;
-        w.optional("LOGIN", self.login.as_ref())?;
-        w.optional("PASSWORD", self.password.as_ref())?;
-        w.optional("AUTH_USER", self.auth_user.as_ref())?;
-        w.optional("OUTBOUND_PROXY", self.outbound_proxy.as_ref())?;
-        w.optional("DETECT_LINE_NUMBER", self.detect_line_number.as_ref())?;
-        w.optional("LINE_DETECT_HEADER_ORDER", self.line_detect_header_order.as_ref())?;
-        w.optional("REGISTRATION_STATUS_CODE", self.registration_status_code.as_ref())?;
+        w.optional("TYPE", self.type_.as_ref());
+        w.optional("CONFIG_ID", self.config_id.as_ref());
+        w.optional("REG_ID", self.reg_id.as_ref());
+        w.optional("SERVER", self.server.as_ref());
+        w.optional("LOGIN", self.login.as_ref());
+        w.optional("PASSWORD", self.password.as_ref());
+        w.optional("AUTH_USER", self.auth_user.as_ref());
+        w.optional("OUTBOUND_PROXY", self.outbound_proxy.as_ref());
+        w.optional("DETECT_LINE_NUMBER", self.detect_line_number.as_ref());
+        w.optional("LINE_DETECT_HEADER_ORDER", self.line_detect_header_order.as_ref());
+        w.optional("REGISTRATION_STATUS_CODE", self.registration_status_code.as_ref());
         w.optional(
             "REGISTRATION_ERROR_MESSAGE",
             self.registration_error_message.as_ref(),
-        )?;
-        w.optional("TITLE", self.title.as_ref())?;
-        w.optional("INCOMING_SERVER", self.incoming_server.as_ref())?;
-        w.optional("INCOMING_LOGIN", self.incoming_login.as_ref())?;
-        w.optional("INCOMING_PASSWORD", self.incoming_password.as_ref())?;
+        );
+        w.optional("TITLE", self.title.as_ref());
+        w.optional("INCOMING_SERVER", self.incoming_server.as_ref());
+        w.optional("INCOMING_LOGIN", self.incoming_login.as_ref());
+        w.optional("INCOMING_PASSWORD", self.incoming_password.as_ref());
         w.end()
     }
 }

@@ -120,7 +120,7 @@ impl ::serde::Serialize for Status {
             serializer,
             &self.extra,
         )?;
-        w.field("REG_ID", &self.reg_id)?;
+        w.field("REG_ID", &self.reg_id);
         w.end()
     }
 }
@@ -270,11 +270,11 @@ impl ::serde::Serialize for StatusResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("REG_ID", self.reg_id.as_ref())?;
-        w.optional("LAST_UPDATED", self.last_updated.as_ref())?;
-        w.optional("ERROR_MESSAGE", self.error_message.as_ref())?;
-        w.optional("STATUS_CODE", self.status_code.as_ref())?;
-        w.optional("STATUS_RESULT", self.status_result.as_ref())?;
+        w.optional("REG_ID", self.reg_id.as_ref());
+        w.optional("LAST_UPDATED", self.last_updated.as_ref());
+        w.optional("ERROR_MESSAGE", self.error_message.as_ref());
+        w.optional("STATUS_CODE", self.status_code.as_ref());
+        w.optional("STATUS_RESULT", self.status_result.as_ref());
         w.end()
     }
 }

@@ -192,11 +192,11 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("CONFIG_ID", &self.config_id)?;
-        w.optional("TITLE", self.title.as_ref())?;
-        w.optional("SERVER", self.server.as_ref())?;
-        w.optional("LOGIN", self.login.as_ref())?;
-        w.optional("PASSWORD", self.password.as_ref())?;
+        w.field("CONFIG_ID", &self.config_id);
+        w.optional("TITLE", self.title.as_ref());
+        w.optional("SERVER", self.server.as_ref());
+        w.optional("LOGIN", self.login.as_ref());
+        w.optional("PASSWORD", self.password.as_ref());
         w.end()
     }
 }

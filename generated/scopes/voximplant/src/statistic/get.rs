@@ -229,10 +229,10 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.optional("FILTER", self.filter.as_ref())?;
-        w.optional("SORT", self.sort.as_ref())?;
-        w.optional("ORDER", self.order.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("FILTER", self.filter.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("ORDER", self.order.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -831,35 +831,35 @@ impl ::serde::Serialize for GetItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("PORTAL_USER_ID", self.portal_user_id.as_ref())?;
-        w.optional("PORTAL_NUMBER", self.portal_number.as_ref())?;
-        w.optional("PHONE_NUMBER", self.phone_number.as_ref())?;
-        w.optional("CALL_ID", self.call_id.as_ref())?;
-        w.optional("EXTERNAL_CALL_ID", self.external_call_id.as_ref())?;
-        w.optional("CALL_CATEGORY", self.call_category.as_ref())?;
-        w.optional("CALL_LOG", self.call_log.as_ref())?;
-        w.optional("CALL_DURATION", self.call_duration.as_ref())?;
-        w.optional("CALL_START_DATE", self.call_start_date.as_ref())?;
-        w.optional("CALL_RECORD_URL", self.call_record_url.as_ref())?;
-        w.optional("CALL_VOTE", self.call_vote.as_ref())?;
-        w.optional("COST", self.cost.as_ref())?;
-        w.optional("COST_CURRENCY", self.cost_currency.as_ref())?;
-        w.optional("CALL_FAILED_CODE", self.call_failed_code.as_ref())?;
-        w.optional("CALL_FAILED_REASON", self.call_failed_reason.as_ref())?;
-        w.optional("CRM_ENTITY_TYPE", self.crm_entity_type.as_ref())?;
-        w.optional("CRM_ENTITY_ID", self.crm_entity_id.as_ref())?;
-        w.optional("CRM_ACTIVITY_ID", self.crm_activity_id.as_ref())?;
-        w.optional("REST_APP_ID", self.rest_app_id.as_ref())?;
-        w.optional("REST_APP_NAME", self.rest_app_name.as_ref())?;
-        w.optional("TRANSCRIPT_ID", self.transcript_id.as_ref())?;
-        w.optional("TRANSCRIPT_PENDING", self.transcript_pending.as_ref())?;
-        w.optional("SESSION_ID", self.session_id.as_ref())?;
-        w.optional("REDIAL_ATTEMPT", self.redial_attempt.as_ref())?;
-        w.optional("COMMENT", self.comment.as_ref())?;
-        w.optional("RECORD_DURATION", self.record_duration.as_ref())?;
-        w.optional("RECORD_FILE_ID", self.record_file_id.as_ref())?;
-        w.optional("CALL_TYPE", self.call_type.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("PORTAL_USER_ID", self.portal_user_id.as_ref());
+        w.optional("PORTAL_NUMBER", self.portal_number.as_ref());
+        w.optional("PHONE_NUMBER", self.phone_number.as_ref());
+        w.optional("CALL_ID", self.call_id.as_ref());
+        w.optional("EXTERNAL_CALL_ID", self.external_call_id.as_ref());
+        w.optional("CALL_CATEGORY", self.call_category.as_ref());
+        w.optional("CALL_LOG", self.call_log.as_ref());
+        w.optional("CALL_DURATION", self.call_duration.as_ref());
+        w.optional("CALL_START_DATE", self.call_start_date.as_ref());
+        w.optional("CALL_RECORD_URL", self.call_record_url.as_ref());
+        w.optional("CALL_VOTE", self.call_vote.as_ref());
+        w.optional("COST", self.cost.as_ref());
+        w.optional("COST_CURRENCY", self.cost_currency.as_ref());
+        w.optional("CALL_FAILED_CODE", self.call_failed_code.as_ref());
+        w.optional("CALL_FAILED_REASON", self.call_failed_reason.as_ref());
+        w.optional("CRM_ENTITY_TYPE", self.crm_entity_type.as_ref());
+        w.optional("CRM_ENTITY_ID", self.crm_entity_id.as_ref());
+        w.optional("CRM_ACTIVITY_ID", self.crm_activity_id.as_ref());
+        w.optional("REST_APP_ID", self.rest_app_id.as_ref());
+        w.optional("REST_APP_NAME", self.rest_app_name.as_ref());
+        w.optional("TRANSCRIPT_ID", self.transcript_id.as_ref());
+        w.optional("TRANSCRIPT_PENDING", self.transcript_pending.as_ref());
+        w.optional("SESSION_ID", self.session_id.as_ref());
+        w.optional("REDIAL_ATTEMPT", self.redial_attempt.as_ref());
+        w.optional("COMMENT", self.comment.as_ref());
+        w.optional("RECORD_DURATION", self.record_duration.as_ref());
+        w.optional("RECORD_FILE_ID", self.record_file_id.as_ref());
+        w.optional("CALL_TYPE", self.call_type.as_ref());
         w.end()
     }
 }

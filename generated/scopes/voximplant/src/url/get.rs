@@ -228,10 +228,10 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("detail_statistics", self.detail_statistics.as_ref())?;
-        w.optional("buy_connector", self.buy_connector.as_ref())?;
-        w.optional("edit_config", self.edit_config.as_ref())?;
-        w.optional("lines", self.lines.as_ref())?;
+        w.optional("detail_statistics", self.detail_statistics.as_ref());
+        w.optional("buy_connector", self.buy_connector.as_ref());
+        w.optional("edit_config", self.edit_config.as_ref());
+        w.optional("lines", self.lines.as_ref());
         w.end()
     }
 }

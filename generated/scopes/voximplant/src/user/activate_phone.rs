@@ -122,7 +122,7 @@ impl ::serde::Serialize for ActivatePhone {
             serializer,
             &self.extra,
         )?;
-        w.field("USER_ID", &self.user_id)?;
+        w.field("USER_ID", &self.user_id);
         w.end()
     }
 }

@@ -124,7 +124,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("USER_ID", &self.user_id)?;
+        w.field("USER_ID", &self.user_id);
         w.end()
     }
 }
@@ -307,16 +307,16 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("DEFAULT_LINE", self.default_line.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("DEFAULT_LINE", self.default_line.as_ref());
         w.optional(
             "PHONE_ENABLED",
             self.phone_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("SIP_SERVER", self.sip_server.as_ref())?;
-        w.optional("SIP_LOGIN", self.sip_login.as_ref())?;
-        w.optional("SIP_PASSWORD", self.sip_password.as_ref())?;
-        w.optional("INNER_NUMBER", self.inner_number.as_ref())?;
+        );
+        w.optional("SIP_SERVER", self.sip_server.as_ref());
+        w.optional("SIP_LOGIN", self.sip_login.as_ref());
+        w.optional("SIP_PASSWORD", self.sip_password.as_ref());
+        w.optional("INNER_NUMBER", self.inner_number.as_ref());
         w.end()
     }
 }

@@ -207,11 +207,11 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("DOCUMENT_TYPE", &self.document_type)?;
-        w.field("NAME", &self.name)?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
-        w.field("TEMPLATE_DATA", &self.template_data)?;
-        w.optional("AUTO_EXECUTE", self.auto_execute.as_ref())?;
+        w.field("DOCUMENT_TYPE", &self.document_type);
+        w.field("NAME", &self.name);
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.field("TEMPLATE_DATA", &self.template_data);
+        w.optional("AUTO_EXECUTE", self.auto_execute.as_ref());
         w.end()
     }
 }

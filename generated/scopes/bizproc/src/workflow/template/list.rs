@@ -238,10 +238,10 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.optional("SELECT", self.select.as_ref())?;
-        w.optional("FILTER", self.filter.as_ref())?;
-        w.optional("ORDER", self.order.as_ref())?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("SELECT", self.select.as_ref());
+        w.optional("FILTER", self.filter.as_ref());
+        w.optional("ORDER", self.order.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -584,23 +584,23 @@ impl ::serde::Serialize for Template {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("MODULE_ID", self.module_id.as_ref())?;
-        w.optional("ENTITY", self.entity.as_ref())?;
-        w.optional("DOCUMENT_TYPE", self.document_type.as_ref())?;
-        w.optional("AUTO_EXECUTE", self.auto_execute.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("TEMPLATE", self.template.as_ref())?;
-        w.optional("PARAMETERS", self.parameters.as_ref())?;
-        w.optional("VARIABLES", self.variables.as_ref())?;
-        w.optional("CONSTANTS", self.constants.as_ref())?;
-        w.optional("MODIFIED", self.modified.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("MODULE_ID", self.module_id.as_ref());
+        w.optional("ENTITY", self.entity.as_ref());
+        w.optional("DOCUMENT_TYPE", self.document_type.as_ref());
+        w.optional("AUTO_EXECUTE", self.auto_execute.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("TEMPLATE", self.template.as_ref());
+        w.optional("PARAMETERS", self.parameters.as_ref());
+        w.optional("VARIABLES", self.variables.as_ref());
+        w.optional("CONSTANTS", self.constants.as_ref());
+        w.optional("MODIFIED", self.modified.as_ref());
         w.optional(
             "IS_MODIFIED",
             self.is_modified.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("USER_ID", self.user_id.as_ref())?;
-        w.optional("SYSTEM_CODE", self.system_code.as_ref())?;
+        );
+        w.optional("USER_ID", self.user_id.as_ref());
+        w.optional("SYSTEM_CODE", self.system_code.as_ref());
         w.end()
     }
 }

@@ -133,8 +133,8 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("ID", &self.id)?;
-        w.field("FIELDS", &self.fields)?;
+        w.field("ID", &self.id);
+        w.field("FIELDS", &self.fields);
         w.end()
     }
 }
@@ -279,10 +279,10 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
-        w.optional("TEMPLATE_DATA", self.template_data.as_ref())?;
-        w.optional("AUTO_EXECUTE", self.auto_execute.as_ref())?;
+        w.optional("NAME", self.name.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("TEMPLATE_DATA", self.template_data.as_ref());
+        w.optional("AUTO_EXECUTE", self.auto_execute.as_ref());
         w.end()
     }
 }

@@ -147,10 +147,10 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("code", &self.code)?;
-        w.field("title", &self.title)?;
-        w.field("value", &self.value)?;
-        w.field("type", &self.type_)?;
+        w.field("code", &self.code);
+        w.field("title", &self.title);
+        w.field("value", &self.value);
+        w.field("type", &self.type_);
         w.end()
     }
 }
@@ -239,7 +239,7 @@ impl ::serde::Serialize for AddResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("badge", self.badge.as_ref())?;
+        w.optional("badge", self.badge.as_ref());
         w.end()
     }
 }
@@ -376,10 +376,10 @@ impl ::serde::Serialize for Badge {
             serializer,
             &self.extra,
         )?;
-        w.optional("code", self.code.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("value", self.value.as_ref())?;
-        w.optional("type", self.type_.as_ref())?;
+        w.optional("code", self.code.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("value", self.value.as_ref());
+        w.optional("type", self.type_.as_ref());
         w.end()
     }
 }

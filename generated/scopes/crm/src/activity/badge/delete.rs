@@ -116,7 +116,7 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.field("code", &self.code)?;
+        w.field("code", &self.code);
         w.end()
     }
 }

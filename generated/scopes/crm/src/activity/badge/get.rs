@@ -114,7 +114,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("code", &self.code)?;
+        w.field("code", &self.code);
         w.end()
     }
 }
@@ -203,7 +203,7 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("badge", self.badge.as_ref())?;
+        w.optional("badge", self.badge.as_ref());
         w.end()
     }
 }
@@ -340,10 +340,10 @@ impl ::serde::Serialize for Badge {
             serializer,
             &self.extra,
         )?;
-        w.optional("code", self.code.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("value", self.value.as_ref())?;
-        w.optional("type", self.type_.as_ref())?;
+        w.optional("code", self.code.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("value", self.value.as_ref());
+        w.optional("type", self.type_.as_ref());
         w.end()
     }
 }

@@ -189,7 +189,7 @@ impl ::serde::Serialize for ListResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("badges", self.badges.as_ref())?;
+        w.optional("badges", self.badges.as_ref());
         w.end()
     }
 }
@@ -326,10 +326,10 @@ impl ::serde::Serialize for Badges {
             serializer,
             &self.extra,
         )?;
-        w.optional("code", self.code.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("value", self.value.as_ref())?;
-        w.optional("type", self.type_.as_ref())?;
+        w.optional("code", self.code.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("value", self.value.as_ref());
+        w.optional("type", self.type_.as_ref());
         w.end()
     }
 }

@@ -125,7 +125,7 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.field("activityId", &self.activity_id)?;
+        w.field("activityId", &self.activity_id);
         w.end()
     }
 }
@@ -226,8 +226,8 @@ impl ::serde::Serialize for ListItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("entityTypeId", self.entity_type_id.as_ref())?;
-        w.optional("entityId", self.entity_id.as_ref())?;
+        w.optional("entityTypeId", self.entity_type_id.as_ref());
+        w.optional("entityId", self.entity_id.as_ref());
         w.end()
     }
 }

@@ -166,11 +166,11 @@ impl ::serde::Serialize for Move {
             serializer,
             &self.extra,
         )?;
-        w.field("activityId", &self.activity_id)?;
-        w.field("sourceEntityTypeId", &self.source_entity_type_id)?;
-        w.field("sourceEntityId", &self.source_entity_id)?;
-        w.field("targetEntityTypeId", &self.target_entity_type_id)?;
-        w.field("targetEntityId", &self.target_entity_id)?;
+        w.field("activityId", &self.activity_id);
+        w.field("sourceEntityTypeId", &self.source_entity_type_id);
+        w.field("sourceEntityId", &self.source_entity_id);
+        w.field("targetEntityTypeId", &self.target_entity_type_id);
+        w.field("targetEntityId", &self.target_entity_id);
         w.end()
     }
 }

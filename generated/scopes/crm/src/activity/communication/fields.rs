@@ -240,12 +240,12 @@ impl ::serde::Serialize for ActivityCommunication {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("ACTIVITY_ID", self.activity_id.as_ref())?;
-        w.optional("ENTITY_ID", self.entity_id.as_ref())?;
-        w.optional("ENTITY_TYPE_ID", self.entity_type_id.as_ref())?;
-        w.optional("TYPE", self.type_.as_ref())?;
-        w.optional("VALUE", self.value.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("ACTIVITY_ID", self.activity_id.as_ref());
+        w.optional("ENTITY_ID", self.entity_id.as_ref());
+        w.optional("ENTITY_TYPE_ID", self.entity_type_id.as_ref());
+        w.optional("TYPE", self.type_.as_ref());
+        w.optional("VALUE", self.value.as_ref());
         w.end()
     }
 }
@@ -452,14 +452,14 @@ impl ::serde::Serialize for FieldDescription {
             serializer,
             &self.extra,
         )?;
-        w.optional("type", self.type_.as_ref())?;
-        w.optional("isRequired", self.is_required.as_ref())?;
-        w.optional("isReadOnly", self.is_read_only.as_ref())?;
-        w.optional("isImmutable", self.is_immutable.as_ref())?;
-        w.optional("isMultiple", self.is_multiple.as_ref())?;
-        w.optional("isDynamic", self.is_dynamic.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("upperName", self.upper_name.as_ref())?;
+        w.optional("type", self.type_.as_ref());
+        w.optional("isRequired", self.is_required.as_ref());
+        w.optional("isReadOnly", self.is_read_only.as_ref());
+        w.optional("isImmutable", self.is_immutable.as_ref());
+        w.optional("isMultiple", self.is_multiple.as_ref());
+        w.optional("isDynamic", self.is_dynamic.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("upperName", self.upper_name.as_ref());
         w.end()
     }
 }

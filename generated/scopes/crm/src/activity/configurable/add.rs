@@ -175,10 +175,10 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("ownerTypeId", &self.owner_type_id)?;
-        w.field("ownerId", &self.owner_id)?;
-        w.field("fields", &self.fields)?;
-        w.field("layout", &self.layout)?;
+        w.field("ownerTypeId", &self.owner_type_id);
+        w.field("ownerId", &self.owner_id);
+        w.field("fields", &self.fields);
+        w.field("layout", &self.layout);
         w.end()
     }
 }
@@ -388,18 +388,18 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("completed", self.completed.as_ref())?;
-        w.optional("deadline", self.deadline.as_ref())?;
-        w.optional("pingOffsets", self.ping_offsets.as_ref())?;
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("completed", self.completed.as_ref());
+        w.optional("deadline", self.deadline.as_ref());
+        w.optional("pingOffsets", self.ping_offsets.as_ref());
         w.optional(
             "isIncomingChannel",
             self.is_incoming_channel.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("responsibleId", self.responsible_id.as_ref())?;
-        w.optional("badgeCode", self.badge_code.as_ref())?;
-        w.optional("originatorId", self.originator_id.as_ref())?;
-        w.optional("originId", self.origin_id.as_ref())?;
+        );
+        w.optional("responsibleId", self.responsible_id.as_ref());
+        w.optional("badgeCode", self.badge_code.as_ref());
+        w.optional("originatorId", self.originator_id.as_ref());
+        w.optional("originId", self.origin_id.as_ref());
         w.end()
     }
 }
@@ -495,8 +495,8 @@ impl ::serde::Serialize for AddResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("activity", self.activity.as_ref())?;
-        w.optional("time", self.time.as_ref())?;
+        w.optional("activity", self.activity.as_ref());
+        w.optional("time", self.time.as_ref());
         w.end()
     }
 }
@@ -590,7 +590,7 @@ impl ::serde::Serialize for Activity {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }
@@ -752,13 +752,13 @@ impl ::serde::Serialize for Time {
             serializer,
             &self.extra,
         )?;
-        w.optional("start", self.start.as_ref())?;
-        w.optional("finish", self.finish.as_ref())?;
-        w.optional("duration", self.duration.as_ref())?;
-        w.optional("processing", self.processing.as_ref())?;
-        w.optional("date_start", self.date_start.as_ref())?;
-        w.optional("date_finish", self.date_finish.as_ref())?;
-        w.optional("operating", self.operating.as_ref())?;
+        w.optional("start", self.start.as_ref());
+        w.optional("finish", self.finish.as_ref());
+        w.optional("duration", self.duration.as_ref());
+        w.optional("processing", self.processing.as_ref());
+        w.optional("date_start", self.date_start.as_ref());
+        w.optional("date_finish", self.date_finish.as_ref());
+        w.optional("operating", self.operating.as_ref());
         w.end()
     }
 }

@@ -117,7 +117,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
+        w.field("id", &self.id);
         w.end()
     }
 }
@@ -322,15 +322,15 @@ impl ::serde::Serialize for ActivityFields {
             serializer,
             &self.extra,
         )?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("completed", self.completed.as_ref())?;
-        w.optional("deadline", self.deadline.as_ref())?;
-        w.optional("pingOffsets", self.ping_offsets.as_ref())?;
-        w.optional("isIncomingChannel", self.is_incoming_channel.as_ref())?;
-        w.optional("responsibleId", self.responsible_id.as_ref())?;
-        w.optional("badgeCode", self.badge_code.as_ref())?;
-        w.optional("originatorId", self.originator_id.as_ref())?;
-        w.optional("originId", self.origin_id.as_ref())?;
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("completed", self.completed.as_ref());
+        w.optional("deadline", self.deadline.as_ref());
+        w.optional("pingOffsets", self.ping_offsets.as_ref());
+        w.optional("isIncomingChannel", self.is_incoming_channel.as_ref());
+        w.optional("responsibleId", self.responsible_id.as_ref());
+        w.optional("badgeCode", self.badge_code.as_ref());
+        w.optional("originatorId", self.originator_id.as_ref());
+        w.optional("originId", self.origin_id.as_ref());
         w.end()
     }
 }
@@ -467,11 +467,11 @@ impl ::serde::Serialize for Activity {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("ownerTypeId", self.owner_type_id.as_ref())?;
-        w.optional("ownerId", self.owner_id.as_ref())?;
-        w.optional("fields", self.fields.as_ref())?;
-        w.optional("layout", self.layout.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("ownerTypeId", self.owner_type_id.as_ref());
+        w.optional("ownerId", self.owner_id.as_ref());
+        w.optional("fields", self.fields.as_ref());
+        w.optional("layout", self.layout.as_ref());
         w.end()
     }
 }
@@ -556,7 +556,7 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.field("activity", &self.activity)?;
+        w.field("activity", &self.activity);
         w.end()
     }
 }

@@ -163,9 +163,9 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
-        w.field("fields", &self.fields)?;
-        w.field("layout", &self.layout)?;
+        w.field("id", &self.id);
+        w.field("fields", &self.fields);
+        w.field("layout", &self.layout);
         w.end()
     }
 }
@@ -375,18 +375,18 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.optional("typeId", self.type_id.as_ref())?;
-        w.optional("completed", self.completed.as_ref())?;
-        w.optional("deadline", self.deadline.as_ref())?;
-        w.optional("pingOffsets", self.ping_offsets.as_ref())?;
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("completed", self.completed.as_ref());
+        w.optional("deadline", self.deadline.as_ref());
+        w.optional("pingOffsets", self.ping_offsets.as_ref());
         w.optional(
             "isIncomingChannel",
             self.is_incoming_channel.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("responsibleId", self.responsible_id.as_ref())?;
-        w.optional("badgeCode", self.badge_code.as_ref())?;
-        w.optional("originatorId", self.originator_id.as_ref())?;
-        w.optional("originId", self.origin_id.as_ref())?;
+        );
+        w.optional("responsibleId", self.responsible_id.as_ref());
+        w.optional("badgeCode", self.badge_code.as_ref());
+        w.optional("originatorId", self.originator_id.as_ref());
+        w.optional("originId", self.origin_id.as_ref());
         w.end()
     }
 }
@@ -482,8 +482,8 @@ impl ::serde::Serialize for UpdateResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("activity", self.activity.as_ref())?;
-        w.optional("time", self.time.as_ref())?;
+        w.optional("activity", self.activity.as_ref());
+        w.optional("time", self.time.as_ref());
         w.end()
     }
 }
@@ -577,7 +577,7 @@ impl ::serde::Serialize for Activity {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }
@@ -739,13 +739,13 @@ impl ::serde::Serialize for Time {
             serializer,
             &self.extra,
         )?;
-        w.optional("start", self.start.as_ref())?;
-        w.optional("finish", self.finish.as_ref())?;
-        w.optional("duration", self.duration.as_ref())?;
-        w.optional("processing", self.processing.as_ref())?;
-        w.optional("date_start", self.date_start.as_ref())?;
-        w.optional("date_finish", self.date_finish.as_ref())?;
-        w.optional("operating", self.operating.as_ref())?;
+        w.optional("start", self.start.as_ref());
+        w.optional("finish", self.finish.as_ref());
+        w.optional("duration", self.duration.as_ref());
+        w.optional("processing", self.processing.as_ref());
+        w.optional("date_start", self.date_start.as_ref());
+        w.optional("date_finish", self.date_finish.as_ref());
+        w.optional("operating", self.operating.as_ref());
         w.end()
     }
 }

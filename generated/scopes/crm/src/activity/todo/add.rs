@@ -238,15 +238,15 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("ownerTypeId", &self.owner_type_id)?;
-        w.field("ownerId", &self.owner_id)?;
-        w.field("deadline", &self.deadline)?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("description", self.description.as_ref())?;
-        w.optional("responsibleId", self.responsible_id.as_ref())?;
-        w.optional("parentActivityId", self.parent_activity_id.as_ref())?;
-        w.optional("pingOffsets", self.ping_offsets.as_ref())?;
-        w.optional("colorId", self.color_id.as_ref())?;
+        w.field("ownerTypeId", &self.owner_type_id);
+        w.field("ownerId", &self.owner_id);
+        w.field("deadline", &self.deadline);
+        w.optional("title", self.title.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.optional("responsibleId", self.responsible_id.as_ref());
+        w.optional("parentActivityId", self.parent_activity_id.as_ref());
+        w.optional("pingOffsets", self.ping_offsets.as_ref());
+        w.optional("colorId", self.color_id.as_ref());
         w.end()
     }
 }
@@ -335,7 +335,7 @@ impl ::serde::Serialize for AddResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }

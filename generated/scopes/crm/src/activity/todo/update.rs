@@ -249,16 +249,16 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
-        w.field("ownerTypeId", &self.owner_type_id)?;
-        w.field("ownerId", &self.owner_id)?;
-        w.field("deadline", &self.deadline)?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("description", self.description.as_ref())?;
-        w.optional("responsibleId", self.responsible_id.as_ref())?;
-        w.optional("parentActivityId", self.parent_activity_id.as_ref())?;
-        w.optional("pingOffsets", self.ping_offsets.as_ref())?;
-        w.optional("colorId", self.color_id.as_ref())?;
+        w.field("id", &self.id);
+        w.field("ownerTypeId", &self.owner_type_id);
+        w.field("ownerId", &self.owner_id);
+        w.field("deadline", &self.deadline);
+        w.optional("title", self.title.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.optional("responsibleId", self.responsible_id.as_ref());
+        w.optional("parentActivityId", self.parent_activity_id.as_ref());
+        w.optional("pingOffsets", self.ping_offsets.as_ref());
+        w.optional("colorId", self.color_id.as_ref());
         w.end()
     }
 }
@@ -347,7 +347,7 @@ impl ::serde::Serialize for UpdateResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }

@@ -153,10 +153,10 @@ impl ::serde::Serialize for UpdateColor {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
-        w.field("ownerTypeId", &self.owner_type_id)?;
-        w.field("ownerId", &self.owner_id)?;
-        w.field("colorId", &self.color_id)?;
+        w.field("id", &self.id);
+        w.field("ownerTypeId", &self.owner_type_id);
+        w.field("ownerId", &self.owner_id);
+        w.field("colorId", &self.color_id);
         w.end()
     }
 }
@@ -245,7 +245,7 @@ impl ::serde::Serialize for UpdateColorResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }

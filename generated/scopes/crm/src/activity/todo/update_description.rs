@@ -151,10 +151,10 @@ impl ::serde::Serialize for UpdateDescription {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
-        w.field("ownerTypeId", &self.owner_type_id)?;
-        w.field("ownerId", &self.owner_id)?;
-        w.field("value", &self.value)?;
+        w.field("id", &self.id);
+        w.field("ownerTypeId", &self.owner_type_id);
+        w.field("ownerId", &self.owner_id);
+        w.field("value", &self.value);
         w.end()
     }
 }
@@ -243,7 +243,7 @@ impl ::serde::Serialize for UpdateDescriptionResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }

@@ -148,10 +148,10 @@ impl ::serde::Serialize for UpdateResponsibleUser {
             serializer,
             &self.extra,
         )?;
-        w.field("id", &self.id)?;
-        w.field("ownerTypeId", &self.owner_type_id)?;
-        w.field("ownerId", &self.owner_id)?;
-        w.field("responsibleId", &self.responsible_id)?;
+        w.field("id", &self.id);
+        w.field("ownerTypeId", &self.owner_type_id);
+        w.field("ownerId", &self.owner_id);
+        w.field("responsibleId", &self.responsible_id);
         w.end()
     }
 }
@@ -240,7 +240,7 @@ impl ::serde::Serialize for UpdateResponsibleUserResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }

@@ -130,7 +130,7 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("fields", &self.fields)?;
+        w.field("fields", &self.fields);
         w.end()
     }
 }
@@ -259,13 +259,13 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.field("TYPE_ID", &self.type_id)?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("ICON_FILE", self.icon_file.as_ref())?;
+        w.field("TYPE_ID", &self.type_id);
+        w.optional("NAME", self.name.as_ref());
+        w.optional("ICON_FILE", self.icon_file.as_ref());
         w.optional(
             "IS_CONFIGURABLE_TYPE",
             self.is_configurable_type.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
+        );
         w.end()
     }
 }

@@ -122,7 +122,7 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.field("TYPE_ID", &self.type_id)?;
+        w.field("TYPE_ID", &self.type_id);
         w.end()
     }
 }

@@ -234,10 +234,10 @@ impl ::serde::Serialize for ListItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("TYPE_ID", self.type_id.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("IS_CONFIGURABLE_TYPE", self.is_configurable_type.as_ref())?;
-        w.optional("ICON_ID", self.icon_id.as_ref())?;
+        w.optional("TYPE_ID", self.type_id.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("IS_CONFIGURABLE_TYPE", self.is_configurable_type.as_ref());
+        w.optional("ICON_ID", self.icon_id.as_ref());
         w.end()
     }
 }

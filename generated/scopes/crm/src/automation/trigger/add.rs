@@ -137,8 +137,8 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("CODE", &self.code)?;
-        w.field("NAME", &self.name)?;
+        w.field("CODE", &self.code);
+        w.field("NAME", &self.name);
         w.end()
     }
 }

@@ -149,9 +149,9 @@ impl ::serde::Serialize for Execute {
             serializer,
             &self.extra,
         )?;
-        w.field("CODE", &self.code)?;
-        w.field("OWNER_TYPE_ID", &self.owner_type_id)?;
-        w.field("OWNER_ID", &self.owner_id)?;
+        w.field("CODE", &self.code);
+        w.field("OWNER_TYPE_ID", &self.owner_type_id);
+        w.field("OWNER_ID", &self.owner_id);
         w.end()
     }
 }

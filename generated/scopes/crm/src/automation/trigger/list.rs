@@ -207,8 +207,8 @@ impl ::serde::Serialize for ListItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("CODE", self.code.as_ref())?;
+        w.optional("NAME", self.name.as_ref());
+        w.optional("CODE", self.code.as_ref());
         w.end()
     }
 }

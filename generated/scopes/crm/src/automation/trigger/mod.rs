@@ -146,8 +146,8 @@ impl ::serde::Serialize for Trigger {
             serializer,
             &self.extra,
         )?;
-        w.field("target", &self.target)?;
-        w.optional("code", self.code.as_ref())?;
+        w.field("target", &self.target);
+        w.optional("code", self.code.as_ref());
         w.end()
     }
 }

@@ -140,8 +140,8 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("LIST_ID", &self.list_id)?;
-        w.optional("FILTER", self.filter.as_ref())?;
+        w.field("LIST_ID", &self.list_id);
+        w.optional("FILTER", self.filter.as_ref());
         w.end()
     }
 }
@@ -257,9 +257,9 @@ impl ::serde::Serialize for GetItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("STATUS", self.status.as_ref())?;
-        w.optional("ENTITY_TYPE", self.entity_type.as_ref())?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("STATUS", self.status.as_ref());
+        w.optional("ENTITY_TYPE", self.entity_type.as_ref());
         w.end()
     }
 }

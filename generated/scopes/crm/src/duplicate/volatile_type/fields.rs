@@ -126,7 +126,7 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.optional("entityTypeId", self.entity_type_id.as_ref())?;
+        w.optional("entityTypeId", self.entity_type_id.as_ref());
         w.end()
     }
 }
@@ -336,9 +336,9 @@ impl ::serde::Serialize for FieldsItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("entityTypeId", self.entity_type_id.as_ref())?;
-        w.optional("fieldCode", self.field_code.as_ref())?;
-        w.optional("fieldTitle", self.field_title.as_ref())?;
+        w.optional("entityTypeId", self.entity_type_id.as_ref());
+        w.optional("fieldCode", self.field_code.as_ref());
+        w.optional("fieldTitle", self.field_title.as_ref());
         w.end()
     }
 }

@@ -211,9 +211,9 @@ impl ::serde::Serialize for ListItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
-        w.optional("entityTypeId", self.entity_type_id.as_ref())?;
-        w.optional("fieldCode", self.field_code.as_ref())?;
+        w.optional("id", self.id.as_ref());
+        w.optional("entityTypeId", self.entity_type_id.as_ref());
+        w.optional("fieldCode", self.field_code.as_ref());
         w.end()
     }
 }

@@ -134,8 +134,8 @@ impl ::serde::Serialize for Register {
             serializer,
             &self.extra,
         )?;
-        w.field("entityTypeId", &self.entity_type_id)?;
-        w.field("fieldCode", &self.field_code)?;
+        w.field("entityTypeId", &self.entity_type_id);
+        w.field("fieldCode", &self.field_code);
         w.end()
     }
 }
@@ -315,7 +315,7 @@ impl ::serde::Serialize for RegisterResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("id", self.id.as_ref())?;
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }

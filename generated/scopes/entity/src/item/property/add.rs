@@ -188,11 +188,11 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
-        w.field("PROPERTY", &self.property)?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("TYPE", self.type_.as_ref())?;
-        w.optional("SORT", self.sort.as_ref())?;
+        w.field("ENTITY", &self.entity);
+        w.field("PROPERTY", &self.property);
+        w.optional("NAME", self.name.as_ref());
+        w.optional("TYPE", self.type_.as_ref());
+        w.optional("SORT", self.sort.as_ref());
         w.end()
     }
 }

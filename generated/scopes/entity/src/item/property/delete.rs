@@ -139,8 +139,8 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
-        w.field("PROPERTY", &self.property)?;
+        w.field("ENTITY", &self.entity);
+        w.field("PROPERTY", &self.property);
         w.end()
     }
 }

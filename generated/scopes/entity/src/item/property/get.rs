@@ -145,8 +145,8 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
-        w.optional("PROPERTY", self.property.as_ref())?;
+        w.field("ENTITY", &self.entity);
+        w.optional("PROPERTY", self.property.as_ref());
         w.end()
     }
 }
@@ -283,10 +283,10 @@ impl ::serde::Serialize for GetItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("PROPERTY", self.property.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("TYPE", self.type_.as_ref())?;
-        w.optional("SORT", self.sort.as_ref())?;
+        w.optional("PROPERTY", self.property.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("TYPE", self.type_.as_ref());
+        w.optional("SORT", self.sort.as_ref());
         w.end()
     }
 }

@@ -208,12 +208,12 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY", &self.entity)?;
-        w.field("PROPERTY", &self.property)?;
-        w.optional("PROPERTY_NEW", self.property_new.as_ref())?;
-        w.optional("NAME", self.name.as_ref())?;
-        w.optional("TYPE", self.type_.as_ref())?;
-        w.optional("SORT", self.sort.as_ref())?;
+        w.field("ENTITY", &self.entity);
+        w.field("PROPERTY", &self.property);
+        w.optional("PROPERTY_NEW", self.property_new.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("TYPE", self.type_.as_ref());
+        w.optional("SORT", self.sort.as_ref());
         w.end()
     }
 }

@@ -163,10 +163,10 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.optional("USER_ID", self.user_id.as_ref())?;
-        w.optional("FIRST_ID", self.first_id.as_ref())?;
-        w.optional("LAST_ID", self.last_id.as_ref())?;
-        w.optional("LIMIT", self.limit.as_ref())?;
+        w.optional("USER_ID", self.user_id.as_ref());
+        w.optional("FIRST_ID", self.first_id.as_ref());
+        w.optional("LAST_ID", self.last_id.as_ref());
+        w.optional("LIMIT", self.limit.as_ref());
         w.end()
     }
 }
@@ -285,8 +285,8 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("comments", self.comments.as_ref())?;
-        w.optional("files", self.files.as_ref())?;
+        w.optional("comments", self.comments.as_ref());
+        w.optional("files", self.files.as_ref());
         w.end()
     }
 }

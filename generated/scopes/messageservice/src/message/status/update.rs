@@ -153,9 +153,9 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("CODE", &self.code)?;
-        w.field("MESSAGE_ID", &self.message_id)?;
-        w.field("STATUS", &self.status)?;
+        w.field("CODE", &self.code);
+        w.field("MESSAGE_ID", &self.message_id);
+        w.field("STATUS", &self.status);
         w.end()
     }
 }

@@ -122,7 +122,7 @@ impl ::serde::Serialize for Set {
             serializer,
             &self.extra,
         )?;
-        w.field("LINE_ID", &self.line_id)?;
+        w.field("LINE_ID", &self.line_id);
         w.end()
     }
 }

@@ -211,9 +211,9 @@ impl ::serde::Serialize for StatusResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("FREE_MINUTES", self.free_minutes.as_ref())?;
-        w.optional("PAID", self.paid.as_ref())?;
-        w.optional("PAID_DATE_END", self.paid_date_end.as_ref())?;
+        w.optional("FREE_MINUTES", self.free_minutes.as_ref());
+        w.optional("PAID", self.paid.as_ref());
+        w.optional("PAID_DATE_END", self.paid_date_end.as_ref());
         w.end()
     }
 }

@@ -140,9 +140,9 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.field("entityTypeId", &self.entity_type_id)?;
-        w.field("entityId", &self.entity_id)?;
-        w.field("activityId", &self.activity_id)?;
+        w.field("entityTypeId", &self.entity_type_id);
+        w.field("entityId", &self.entity_id);
+        w.field("activityId", &self.activity_id);
         w.end()
     }
 }
@@ -231,7 +231,7 @@ impl ::serde::Serialize for DeleteResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("success", self.success.as_ref())?;
+        w.optional("success", self.success.as_ref());
         w.end()
     }
 }

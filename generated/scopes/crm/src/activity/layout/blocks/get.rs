@@ -140,9 +140,9 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("entityTypeId", &self.entity_type_id)?;
-        w.field("entityId", &self.entity_id)?;
-        w.field("activityId", &self.activity_id)?;
+        w.field("entityTypeId", &self.entity_type_id);
+        w.field("entityId", &self.entity_id);
+        w.field("activityId", &self.activity_id);
         w.end()
     }
 }
@@ -231,7 +231,7 @@ impl ::serde::Serialize for GetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("layout", self.layout.as_ref())?;
+        w.optional("layout", self.layout.as_ref());
         w.end()
     }
 }
@@ -325,7 +325,7 @@ impl ::serde::Serialize for Layout {
             serializer,
             &self.extra,
         )?;
-        w.optional("blocks", self.blocks.as_ref())?;
+        w.optional("blocks", self.blocks.as_ref());
         w.end()
     }
 }
@@ -429,8 +429,8 @@ impl ::serde::Serialize for Blocks {
             serializer,
             &self.extra,
         )?;
-        w.optional("type", self.type_.as_ref())?;
-        w.optional("properties", self.properties.as_ref())?;
+        w.optional("type", self.type_.as_ref());
+        w.optional("properties", self.properties.as_ref());
         w.end()
     }
 }
@@ -615,14 +615,14 @@ impl ::serde::Serialize for Properties {
             serializer,
             &self.extra,
         )?;
-        w.optional("value", self.value.as_ref())?;
-        w.optional("multiline", self.multiline.as_ref())?;
-        w.optional("bold", self.bold.as_ref())?;
-        w.optional("color", self.color.as_ref())?;
-        w.optional("text", self.text.as_ref())?;
-        w.optional("action", self.action.as_ref())?;
-        w.optional("title", self.title.as_ref())?;
-        w.optional("block", self.block.as_ref())?;
+        w.optional("value", self.value.as_ref());
+        w.optional("multiline", self.multiline.as_ref());
+        w.optional("bold", self.bold.as_ref());
+        w.optional("color", self.color.as_ref());
+        w.optional("text", self.text.as_ref());
+        w.optional("action", self.action.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("block", self.block.as_ref());
         w.end()
     }
 }
@@ -734,8 +734,8 @@ impl ::serde::Serialize for Action {
             serializer,
             &self.extra,
         )?;
-        w.optional("type", self.type_.as_ref())?;
-        w.optional("uri", self.uri.as_ref())?;
+        w.optional("type", self.type_.as_ref());
+        w.optional("uri", self.uri.as_ref());
         w.end()
     }
 }
@@ -839,8 +839,8 @@ impl ::serde::Serialize for Block {
             serializer,
             &self.extra,
         )?;
-        w.optional("type", self.type_.as_ref())?;
-        w.optional("properties", self.properties.as_ref())?;
+        w.optional("type", self.type_.as_ref());
+        w.optional("properties", self.properties.as_ref());
         w.end()
     }
 }

@@ -159,10 +159,10 @@ impl ::serde::Serialize for Set {
             serializer,
             &self.extra,
         )?;
-        w.field("entityTypeId", &self.entity_type_id)?;
-        w.field("entityId", &self.entity_id)?;
-        w.field("activityId", &self.activity_id)?;
-        w.field("layout", &self.layout)?;
+        w.field("entityTypeId", &self.entity_type_id);
+        w.field("entityId", &self.entity_id);
+        w.field("activityId", &self.activity_id);
+        w.field("layout", &self.layout);
         w.end()
     }
 }
@@ -251,7 +251,7 @@ impl ::serde::Serialize for SetResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("success", self.success.as_ref())?;
+        w.optional("success", self.success.as_ref());
         w.end()
     }
 }

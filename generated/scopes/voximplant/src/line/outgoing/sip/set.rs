@@ -122,7 +122,7 @@ impl ::serde::Serialize for Set {
             serializer,
             &self.extra,
         )?;
-        w.field("CONFIG_ID", &self.config_id)?;
+        w.field("CONFIG_ID", &self.config_id);
         w.end()
     }
 }

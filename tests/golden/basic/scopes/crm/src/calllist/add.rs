@@ -145,9 +145,9 @@ impl ::serde::Serialize for Add {
             serializer,
             &self.extra,
         )?;
-        w.field("ENTITY_TYPE", &self.entity_type)?;
-        w.field("ENTITIES", &self.entities)?;
-        w.optional("WEBFORM_ID", self.webform_id.as_ref())?;
+        w.field("ENTITY_TYPE", &self.entity_type);
+        w.field("ENTITIES", &self.entities);
+        w.optional("WEBFORM_ID", self.webform_id.as_ref());
         w.end()
     }
 }

@@ -112,7 +112,7 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("ID", &self.id)?;
+        w.field("ID", &self.id);
         w.end()
     }
 }
@@ -253,14 +253,14 @@ impl ::serde::Serialize for CallList {
             serializer,
             &self.extra,
         )?;
-        w.field("ID", &self.id)?;
-        w.optional("DATE_CREATE", self.date_create.as_ref())?;
+        w.field("ID", &self.id);
+        w.optional("DATE_CREATE", self.date_create.as_ref());
         w.optional(
             "IS_ACTIVE",
             self.is_active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        )?;
-        w.optional("ENTITY_TYPE_ID", self.entity_type_id.as_ref())?;
-        w.optional("ITEMS", self.items.as_ref())?;
+        );
+        w.optional("ENTITY_TYPE_ID", self.entity_type_id.as_ref());
+        w.optional("ITEMS", self.items.as_ref());
         w.end()
     }
 }
@@ -365,8 +365,8 @@ impl ::serde::Serialize for Item {
             serializer,
             &self.extra,
         )?;
-        w.field("ELEMENT_ID", &self.element_id)?;
-        w.optional("STATUS", self.status.as_ref())?;
+        w.field("ELEMENT_ID", &self.element_id);
+        w.optional("STATUS", self.status.as_ref());
         w.end()
     }
 }

@@ -213,13 +213,13 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.optional("chatId", self.chat_id_camel.as_ref())?;
-        w.optional("chat_id", self.chat_id.as_ref())?;
-        w.optional("SORT", self.sort_upper.as_ref())?;
-        w.optional("sort", self.sort.as_ref())?;
-        w.optional("type", self.type_2.as_ref())?;
-        w.optional("type_", self.type_.as_ref())?;
-        w.optional("OP", self.op.as_ref())?;
+        w.optional("chatId", self.chat_id_camel.as_ref());
+        w.optional("chat_id", self.chat_id.as_ref());
+        w.optional("SORT", self.sort_upper.as_ref());
+        w.optional("sort", self.sort.as_ref());
+        w.optional("type", self.type_2.as_ref());
+        w.optional("type_", self.type_.as_ref());
+        w.optional("OP", self.op.as_ref());
         w.end()
     }
 }
@@ -437,8 +437,8 @@ impl ::serde::Serialize for Group {
             serializer,
             &self.extra,
         )?;
-        w.optional("DESCRIPTION", self.description.as_ref())?;
-        w.optional("~DESCRIPTION", self.description_raw.as_ref())?;
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("~DESCRIPTION", self.description_raw.as_ref());
         w.end()
     }
 }

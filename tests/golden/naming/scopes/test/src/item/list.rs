@@ -133,7 +133,7 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.optional("start", self.start.as_ref())?;
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }

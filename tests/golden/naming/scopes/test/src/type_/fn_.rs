@@ -217,20 +217,20 @@ impl ::serde::Serialize for Fn {
             serializer,
             &self.extra,
         )?;
-        w.field("type", &self.type_)?;
-        w.optional("self", self.self_.as_ref())?;
+        w.field("type", &self.type_);
+        w.optional("self", self.self_.as_ref());
         w.optional(
             "fn",
             self.fn_.as_ref().map(::bitrix24_runtime::wire::Int01).as_ref(),
-        )?;
+        );
         w.optional(
             "NEW",
             self.new_.as_ref().map(::bitrix24_runtime::wire::NumberAsString).as_ref(),
-        )?;
-        w.optional("Default", self.default_.as_ref())?;
-        w.optional("extra", self.extra_.as_ref())?;
-        w.optional("ID", self.id.as_ref())?;
-        w.optional("id", self.id_lower.as_ref())?;
+        );
+        w.optional("Default", self.default_.as_ref());
+        w.optional("extra", self.extra_.as_ref());
+        w.optional("ID", self.id.as_ref());
+        w.optional("id", self.id_lower.as_ref());
         w.end()
     }
 }
@@ -422,7 +422,7 @@ impl ::serde::Serialize for Option {
             serializer,
             &self.extra,
         )?;
-        w.optional("Some", self.some.as_ref())?;
+        w.optional("Some", self.some.as_ref());
         w.end()
     }
 }
@@ -531,9 +531,9 @@ impl ::serde::Serialize for Result {
             serializer,
             &self.extra,
         )?;
-        w.field("Ok", &::bitrix24_runtime::wire::Yn(&self.ok))?;
-        w.optional("Err", self.err.as_ref())?;
-        w.optional("Vec", self.vec.as_ref())?;
+        w.field("Ok", &::bitrix24_runtime::wire::Yn(&self.ok));
+        w.optional("Err", self.err.as_ref());
+        w.optional("Vec", self.vec.as_ref());
         w.end()
     }
 }
