@@ -112,6 +112,27 @@ impl<'a> TypeScope<'a> {
         self.local.contains_key(name)
     }
 
+    /// The names of the types `tys` use, all the way down (through fields of named
+    /// types).
+    pub fn named_closure(&self, tys: &[TypeExpr]) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<String> = Vec::new();
+        for ty in tys {
+            ty.for_each_named(&mut |n| todo.push(n.to_owned()));
+        }
+        while let Some(name) = todo.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            for f in self.get(&name).and_then(|t| t.fields.as_ref()).into_iter().flatten() {
+                if let Ok(ty) = TypeExpr::parse(&f.ty) {
+                    ty.for_each_named(&mut |n| todo.push(n.to_owned()));
+                }
+            }
+        }
+        seen
+    }
+
     /// The Rust path of a named type.
     fn path(&self, name: &str) -> Result<TokenStream> {
         let id = ident(&naming::type_name(name));

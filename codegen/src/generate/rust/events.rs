@@ -12,7 +12,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-use super::items::{self, DocCtx, StructKind};
+use super::items::{self, DocCtx, StructKind, Uses};
 use super::{CrateConfig, doc, format_file, inner_doc};
 use crate::generate::Files;
 use crate::generate::doc_text::{self, table_cell};
@@ -65,10 +65,10 @@ fn event_module(spec: &Spec, pkg: &str, e: &Event) -> Result<TokenStream> {
             None => ".".to_owned(),
         }
     );
-    let strukt = items::emit_struct(&scope, cx, &data, &data_doc, &e.data, StructKind::Object)?;
+    let strukt = items::emit_struct(&scope, cx, &data, &data_doc, &e.data, StructKind::Object, Uses { input: false, output: true })?;
     let mut types = Vec::new();
     for t in &e.types {
-        types.push(items::emit_type(spec, &scope, t, Some(&e.source.path))?);
+        types.push(items::emit_type(spec, &scope, t, Some(&e.source.path), Uses { input: false, output: true })?);
     }
     let marker_id = ir::ident(&marker);
     let data_id = ir::ident(&data);

@@ -39,15 +39,21 @@ pub(crate) fn enabled(cfg: &CrateConfig) -> bool {
     cfg.package == "bitrix24"
 }
 
-/// The `[dev-dependencies]` and `[[example]]` sections of `Cargo.toml` (empty when the
-/// crate gets no examples). Each example needs the `testing` feature.
+/// The examples' lines of `[dev-dependencies]` (empty when the crate gets no examples).
+pub(crate) fn dev_dependencies(cfg: &CrateConfig) -> &'static str {
+    if !enabled(cfg) {
+        return "";
+    }
+    "tokio = { workspace = true, features = [\"rt-multi-thread\", \"macros\", \"time\"] }\n# The progress bar of the `fast_export` example.\nindicatif = { version = \"0.18\", default-features = false }\n"
+}
+
+/// The `[[example]]` sections of `Cargo.toml` (empty when the crate gets no examples).
+/// Each example needs the `testing` feature.
 pub(crate) fn cargo_sections(cfg: &CrateConfig) -> String {
     if !enabled(cfg) {
         return String::new();
     }
-    let mut s = String::from(
-        "\n[dev-dependencies]\ntokio = { workspace = true, features = [\"rt-multi-thread\", \"macros\", \"time\"] }\n# The progress bar of the `fast_export` example.\nindicatif = { version = \"0.18\", default-features = false }\n",
-    );
+    let mut s = String::new();
     for (name, _) in EXAMPLES {
         s.push_str(&format!(
             "\n[[example]]\nname = \"{name}\"\nrequired-features = [\"testing\"]\n"

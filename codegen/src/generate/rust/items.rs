@@ -36,12 +36,35 @@ pub enum StructKind {
     Object,
 }
 
+/// Which way a struct travels, which decides what it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Uses {
+    /// Sent (a request, or a type its parameters use): it gets setters.
+    pub input: bool,
+    /// Received (a result, event data, or a type they use): it decodes. A struct that is
+    /// only sent decodes only with the feature `decode-requests` (the round-trip tests
+    /// turn it on), which saves compiling a decoder per request nobody reads back.
+    pub output: bool,
+}
+
+impl Uses {
+    /// Both ways (shared types, and types the docs use nowhere).
+    pub const BOTH: Uses = Uses {
+        input: true,
+        output: true,
+    };
+}
+
+/// The feature behind which structs that are only sent decode.
+pub const DECODE_REQUESTS: &str = "decode-requests";
+
 /// Emits a named type of the spec (object or enum).
 pub fn emit_type(
     spec: &Spec,
     scope: &TypeScope<'_>,
     t: &TypeDef,
     page: Option<&str>,
+    uses: Uses,
 ) -> Result<TokenStream> {
     let ctx = DocCtx {
         base: &spec.api.docs.base_url,
@@ -55,7 +78,7 @@ pub fn emit_type(
             } else {
                 ctx.text(&t.description)
             };
-            emit_struct(scope, ctx, &name, &d, fields, StructKind::Object)
+            emit_struct(scope, ctx, &name, &d, fields, StructKind::Object, uses)
         }
         (None, Some(_)) => emit_enum(ctx, t),
         _ => bail!(
@@ -94,6 +117,7 @@ pub fn emit_struct(
     struct_doc: &str,
     fields: &[Field],
     kind: StructKind,
+    uses: Uses,
 ) -> Result<TokenStream> {
     let id = ir::ident(name);
     let mut members = Vec::new();
@@ -185,14 +209,16 @@ pub fn emit_struct(
                 "Sets `{wire}`: {}",
                 doc_text::table_cell(&ctx.text(&f.description))
             ));
-            setters.push(quote! {
+            if uses.input {
+                setters.push(quote! {
                 #sdoc
                 #[must_use]
                 pub fn #fid(mut self, value: #arg_ty) -> Self {
                     self.#fid = ::std::option::Option::Some(value #conv);
                     self
                 }
-            });
+                });
+            }
         }
     }
     // `insert_extra` with a Rust name sends it under the wire name (replacing the typed
@@ -244,6 +270,12 @@ pub fn emit_struct(
     };
     let struct_doc = doc(struct_doc);
     let mut_ = (!fields.is_empty()).then(|| quote!(mut));
+    let decode_gate = (!uses.output).then(|| {
+        quote! {
+            #[cfg(feature = #DECODE_REQUESTS)]
+            #[cfg_attr(docsrs, doc(cfg(feature = #DECODE_REQUESTS)))]
+        }
+    });
     let many_args = (new_args.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     Ok(quote! {
         #struct_doc
@@ -287,6 +319,7 @@ pub fn emit_struct(
             }
         }
 
+        #decode_gate
         impl ::bitrix24_runtime::wire::Decode for #id {
             fn decode<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let #mut_ f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
@@ -297,6 +330,7 @@ pub fn emit_struct(
             }
         }
 
+        #decode_gate
         impl<'de> ::serde::Deserialize<'de> for #id {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
@@ -311,6 +345,7 @@ pub fn emit_struct(
             }
         }
 
+        #decode_gate
         impl ::bitrix24_runtime::wire::Undocumented for #id {
             fn undocumented(&self, path: &str, out: &mut ::std::vec::Vec<::std::string::String>) {
                 #(#visits)*

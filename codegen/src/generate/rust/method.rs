@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::example;
-use super::items::{self, DocCtx, StructKind};
+use super::items::{self, DocCtx, StructKind, Uses};
 use crate::generate::doc_text::{self, table_cell};
 use crate::generate::ir::{self, TypeScope};
 use crate::naming;
@@ -20,13 +20,38 @@ pub fn emit(spec: &Spec, pkg: &str, m: &Method) -> Result<(String, TokenStream)>
         page: &m.source.path,
     };
     let request = naming::request(&m.method);
+    let result_ty = ir::parse(&m.result.ty)?;
+    let param_tys = m
+        .params
+        .iter()
+        .map(|f| ir::parse(&f.ty))
+        .collect::<Result<Vec<_>>>()?;
+    let sent = scope.named_closure(&param_tys);
+    let received = scope.named_closure(std::slice::from_ref(&result_ty));
     let mut types = Vec::new();
     for t in &m.types {
-        types.push(items::emit_type(spec, &scope, t, Some(&m.source.path))?);
+        let (input, output) = (sent.contains(&t.name), received.contains(&t.name));
+        // A type the docs use nowhere keeps everything.
+        let uses = if input || output {
+            Uses { input, output }
+        } else {
+            Uses::BOTH
+        };
+        types.push(items::emit_type(spec, &scope, t, Some(&m.source.path), uses)?);
     }
     let docs = request_doc(spec, pkg, m, ctx)?;
-    let strukt = items::emit_struct(&scope, ctx, &request, &docs, &m.params, StructKind::Request)?;
-    let result_ty = ir::parse(&m.result.ty)?;
+    let strukt = items::emit_struct(
+        &scope,
+        ctx,
+        &request,
+        &docs,
+        &m.params,
+        StructKind::Request,
+        Uses {
+            input: true,
+            output: false,
+        },
+    )?;
     let output = scope.rust(&result_ty)?;
     let id = ir::ident(&request);
     let name = &m.method;

@@ -272,6 +272,16 @@ fn cargo_toml(spec: &Spec, cfg: &CrateConfig, root: &Node<'_>) -> String {
     s.push_str(
         "# `testing`: the runtime's fake portal for offline tests (off by default).\ntesting = [\"bitrix24-runtime/testing\"]\n",
     );
+    let decode: Vec<String> = root
+        .children
+        .keys()
+        .map(|seg| format!("\"{}?/{}\"", cfg.scope_package(seg), items::DECODE_REQUESTS))
+        .collect();
+    s.push_str(&format!(
+        "# Requests decode too (`Deserialize`, `Decode`, `Undocumented`), e.g. to read recorded requests back.\n{} = [{}]\n",
+        items::DECODE_REQUESTS,
+        decode.join(", ")
+    ));
     s.push_str(&format!(
         "\n[dependencies]\nbitrix24-runtime = {{ {} }}\nserde.workspace = true\nserde_json.workspace = true\n",
         cfg.runtime_path
@@ -292,6 +302,17 @@ fn cargo_toml(spec: &Spec, cfg: &CrateConfig, root: &Node<'_>) -> String {
             &cfg.scope_package(seg),
             &cfg.scope_dir(seg),
             true,
+        ));
+    }
+    // The round trips of request examples decode requests.
+    s.push_str("\n[dev-dependencies]\n");
+    s.push_str(examples::dev_dependencies(cfg));
+    for seg in root.children.keys() {
+        s.push_str(&format!(
+            "{} = {{ path = \"{}\", features = [\"{}\"] }}\n",
+            cfg.scope_package(seg),
+            relative(&cfg.dir, &cfg.scope_dir(seg)),
+            items::DECODE_REQUESTS
         ));
     }
     s.push_str(&lints_section(cfg));

@@ -48,6 +48,10 @@ pub fn emit(
             false,
         ));
     }
+    toml.push_str(&format!(
+        "\n[features]\n# Requests decode too (`Deserialize`, `Decode`, `Undocumented`); the round-trip tests of the documented examples turn it on.\n{} = []\n",
+        items::DECODE_REQUESTS
+    ));
     // The doc examples are written as users write them, through the facade.
     toml.push_str(&format!(
         "\n[dev-dependencies]\n# The doc examples use the paths users write (`{}::{}::...`).\n{}",
@@ -140,7 +144,7 @@ pub fn emit_types(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<(
     let scope = TypeScope::new(spec, None);
     let mut items = Vec::new();
     for t in &spec.types {
-        items.push(items::emit_type(spec, &scope, t, None)?);
+        items.push(items::emit_type(spec, &scope, t, None, items::Uses::BOTH)?);
     }
     let path = format!("{dir}/src/types.rs");
     files.insert(path.clone(), format_file(quote!(#(#items)*), &path)?);

@@ -96,12 +96,6 @@ impl OnCrmActivityDeleteData {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `FIELDS`: An object containing information about remote case fields.
-    #[must_use]
-    pub fn fields(mut self, value: Fields) -> Self {
-        self.fields = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -184,12 +178,6 @@ impl Fields {
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Remote case identifier
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -131,6 +131,8 @@ impl Rights {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Rights {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -143,6 +145,8 @@ impl ::bitrix24_runtime::wire::Decode for Rights {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Rights {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -164,6 +168,8 @@ impl ::serde::Serialize for Rights {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Rights {
     fn undocumented(
         &self,
@@ -207,33 +213,6 @@ impl RightsResult {
             u577: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `U1`:
-    #[must_use]
-    pub fn u1(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.u1 = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `AU`:
-    #[must_use]
-    pub fn au(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.au = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `U577`:
-    #[must_use]
-    pub fn u577(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.u577 = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -169,6 +169,8 @@ impl Bind {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Bind {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -185,6 +187,8 @@ impl ::bitrix24_runtime::wire::Decode for Bind {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Bind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -210,6 +214,8 @@ impl ::serde::Serialize for Bind {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Bind {
     fn undocumented(
         &self,

@@ -130,6 +130,8 @@ impl Unbind {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Unbind {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -144,6 +146,8 @@ impl ::bitrix24_runtime::wire::Decode for Unbind {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Unbind {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -167,6 +171,8 @@ impl ::serde::Serialize for Unbind {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Unbind {
     fn undocumented(
         &self,
@@ -200,12 +206,6 @@ impl UnbindResult {
             count: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `count`:
-    #[must_use]
-    pub fn count(mut self, value: i64) -> Self {
-        self.count = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

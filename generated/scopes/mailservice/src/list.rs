@@ -77,6 +77,8 @@ impl List {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for List {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -85,6 +87,8 @@ impl ::bitrix24_runtime::wire::Decode for List {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for List {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -101,6 +105,8 @@ impl ::serde::Serialize for List {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for List {
     fn undocumented(
         &self,
@@ -209,129 +215,6 @@ impl Mailservice {
             upload_outgoing: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Identifier of the mail service
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SITE_ID`: Identifier of the site in Bitrix24
-    #[must_use]
-    pub fn site_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.site_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ACTIVE`: Service activity, values `Y` or `N`
-    #[must_use]
-    pub fn active(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.active = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SORT`: Sort index
-    #[must_use]
-    pub fn sort(mut self, value: i64) -> Self {
-        self.sort = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`: Name of the service
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SERVER`: IMAP server address in lowercase
-    #[must_use]
-    pub fn server(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.server = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PORT`: IMAP server port
-    #[must_use]
-    pub fn port(mut self, value: i64) -> Self {
-        self.port = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ENCRYPTION`: Indicator of secure connection, values `Y` or `N`
-    #[must_use]
-    pub fn encryption(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.encryption = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LINK`: Address of the service's web interface
-    #[must_use]
-    pub fn link(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.link = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ICON`: Path to the service's logo image
-    #[must_use]
-    pub fn icon(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.icon = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SMTP_SERVER`: SMTP server, if configured
-    #[must_use]
-    pub fn smtp_server(mut self, value: ::serde_json::Value) -> Self {
-        self.smtp_server = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SMTP_PORT`: SMTP port, if configured
-    #[must_use]
-    pub fn smtp_port(mut self, value: ::serde_json::Value) -> Self {
-        self.smtp_port = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SMTP_LOGIN_AS_IMAP`: Use IMAP login for SMTP, values `Y` or `N`
-    #[must_use]
-    pub fn smtp_login_as_imap(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.smtp_login_as_imap = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SMTP_PASSWORD_AS_IMAP`: Use IMAP password for SMTP, values `Y` or `N`
-    #[must_use]
-    pub fn smtp_password_as_imap(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.smtp_password_as_imap = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SMTP_ENCRYPTION`: Indicator of secure SMTP connection, values `Y` or `N`
-    #[must_use]
-    pub fn smtp_encryption(mut self, value: ::serde_json::Value) -> Self {
-        self.smtp_encryption = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `UPLOAD_OUTGOING`: Indicator of uploading outgoing e-mails, values `Y` or `N`
-    #[must_use]
-    pub fn upload_outgoing(mut self, value: ::serde_json::Value) -> Self {
-        self.upload_outgoing = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

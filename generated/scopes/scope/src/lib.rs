@@ -90,6 +90,8 @@ impl Scope {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Scope {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -101,6 +103,8 @@ impl ::bitrix24_runtime::wire::Decode for Scope {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Scope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -121,6 +125,8 @@ impl ::serde::Serialize for Scope {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Scope {
     fn undocumented(
         &self,

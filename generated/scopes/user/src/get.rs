@@ -268,6 +268,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -285,6 +287,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -311,6 +315,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -642,197 +648,6 @@ impl GetItem {
             user_type: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`:
-    #[must_use]
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ACTIVE`:
-    #[must_use]
-    pub fn active(mut self, value: bool) -> Self {
-        self.active = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`:
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LAST_NAME`:
-    #[must_use]
-    pub fn last_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.last_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SECOND_NAME`:
-    #[must_use]
-    pub fn second_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.second_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `EMAIL`:
-    #[must_use]
-    pub fn email(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.email = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LAST_LOGIN`:
-    #[must_use]
-    pub fn last_login(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.last_login = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DATE_REGISTER`:
-    #[must_use]
-    pub fn date_register(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_register = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TIME_ZONE`:
-    #[must_use]
-    pub fn time_zone(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.time_zone = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `IS_ONLINE`:
-    #[must_use]
-    pub fn is_online(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.is_online = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TIMESTAMP_X`:
-    #[must_use]
-    pub fn timestamp_x(mut self, value: ::serde_json::Value) -> Self {
-        self.timestamp_x = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `LAST_ACTIVITY_DATE`:
-    #[must_use]
-    pub fn last_activity_date(mut self, value: ::serde_json::Value) -> Self {
-        self.last_activity_date = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PERSONAL_GENDER`:
-    #[must_use]
-    pub fn personal_gender(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_gender = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_WWW`:
-    #[must_use]
-    pub fn personal_www(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_www = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_BIRTHDAY`:
-    #[must_use]
-    pub fn personal_birthday(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_birthday = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_MOBILE`:
-    #[must_use]
-    pub fn personal_mobile(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_mobile = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PERSONAL_CITY`:
-    #[must_use]
-    pub fn personal_city(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.personal_city = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_PHONE`:
-    #[must_use]
-    pub fn work_phone(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_phone = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORK_POSITION`:
-    #[must_use]
-    pub fn work_position(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.work_position = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_EMPLOYMENT_DATE`:
-    #[must_use]
-    pub fn uf_employment_date(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uf_employment_date = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_DEPARTMENT`:
-    #[must_use]
-    pub fn uf_department(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
-    ) -> Self {
-        self.uf_department = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `USER_TYPE`:
-    #[must_use]
-    pub fn user_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.user_type = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

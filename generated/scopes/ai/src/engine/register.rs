@@ -140,6 +140,8 @@ impl Register {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Register {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -155,6 +157,8 @@ impl ::bitrix24_runtime::wire::Decode for Register {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Register {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -179,6 +183,8 @@ impl ::serde::Serialize for Register {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Register {
     fn undocumented(
         &self,
@@ -372,6 +378,8 @@ impl Settings {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Settings {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -385,6 +393,8 @@ impl ::bitrix24_runtime::wire::Decode for Settings {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Settings {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -407,6 +417,8 @@ impl ::serde::Serialize for Settings {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Settings {
     fn undocumented(
         &self,

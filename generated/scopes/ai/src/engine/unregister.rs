@@ -92,6 +92,8 @@ impl Unregister {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Unregister {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -103,6 +105,8 @@ impl ::bitrix24_runtime::wire::Decode for Unregister {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Unregister {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -123,6 +127,8 @@ impl ::serde::Serialize for Unregister {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Unregister {
     fn undocumented(
         &self,

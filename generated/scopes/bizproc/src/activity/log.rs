@@ -106,6 +106,8 @@ impl Log {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Log {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -118,6 +120,8 @@ impl ::bitrix24_runtime::wire::Decode for Log {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Log {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -139,6 +143,8 @@ impl ::serde::Serialize for Log {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Log {
     fn undocumented(
         &self,

@@ -132,6 +132,8 @@ impl Send {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Send {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -145,6 +147,8 @@ impl ::bitrix24_runtime::wire::Decode for Send {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Send {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -167,6 +171,8 @@ impl ::serde::Serialize for Send {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Send {
     fn undocumented(
         &self,

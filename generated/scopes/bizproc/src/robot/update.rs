@@ -107,6 +107,8 @@ impl Update {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Update {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -119,6 +121,8 @@ impl ::bitrix24_runtime::wire::Decode for Update {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Update {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -140,6 +144,8 @@ impl ::serde::Serialize for Update {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Update {
     fn undocumented(
         &self,
@@ -412,6 +418,8 @@ impl Fields {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -433,6 +441,8 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Fields {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -469,6 +479,8 @@ impl ::serde::Serialize for Fields {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -626,6 +638,8 @@ impl Property {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Property {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -643,6 +657,8 @@ impl ::bitrix24_runtime::wire::Decode for Property {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Property {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -675,6 +691,8 @@ impl ::serde::Serialize for Property {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Property {
     fn undocumented(
         &self,

@@ -199,6 +199,8 @@ impl Complete {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Complete {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -213,6 +215,8 @@ impl ::bitrix24_runtime::wire::Decode for Complete {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Complete {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -236,6 +240,8 @@ impl ::serde::Serialize for Complete {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Complete {
     fn undocumented(
         &self,

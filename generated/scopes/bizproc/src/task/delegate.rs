@@ -124,6 +124,8 @@ impl Delegate {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Delegate {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -137,6 +139,8 @@ impl ::bitrix24_runtime::wire::Decode for Delegate {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Delegate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -159,6 +163,8 @@ impl ::serde::Serialize for Delegate {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Delegate {
     fn undocumented(
         &self,

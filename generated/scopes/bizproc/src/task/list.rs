@@ -220,6 +220,8 @@ impl List {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for List {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -234,6 +236,8 @@ impl ::bitrix24_runtime::wire::Decode for List {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for List {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -257,6 +261,8 @@ impl ::serde::Serialize for List {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for List {
     fn undocumented(
         &self,
@@ -425,180 +431,6 @@ impl Task {
             document_url: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Task identifier
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `WORKFLOW_ID`: Workflow identifier
-    #[must_use]
-    pub fn workflow_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.workflow_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DOCUMENT_NAME`: Document name
-    #[must_use]
-    pub fn document_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.document_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DESCRIPTION`: Task description
-    #[must_use]
-    pub fn description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `NAME`: Task name
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `MODIFIED`: Modification date
-    #[must_use]
-    pub fn modified(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.modified = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORKFLOW_STARTED`: Workflow start date
-    #[must_use]
-    pub fn workflow_started(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.workflow_started = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORKFLOW_STARTED_BY`: Who started the workflow
-    #[must_use]
-    pub fn workflow_started_by(mut self, value: i64) -> Self {
-        self.workflow_started_by = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `OVERDUE_DATE`: Deadline
-    #[must_use]
-    pub fn overdue_date(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.overdue_date = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORKFLOW_TEMPLATE_ID`: Workflow template identifier
-    #[must_use]
-    pub fn workflow_template_id(mut self, value: i64) -> Self {
-        self.workflow_template_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `WORKFLOW_TEMPLATE_NAME`: Workflow template name
-    #[must_use]
-    pub fn workflow_template_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.workflow_template_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WORKFLOW_STATE`: Workflow status
-    #[must_use]
-    pub fn workflow_state(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.workflow_state = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `STATUS`: Task status. Possible values:
-    #[must_use]
-    pub fn status(mut self, value: Status) -> Self {
-        self.status = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `USER_ID`: User identifier
-    #[must_use]
-    pub fn user_id(mut self, value: i64) -> Self {
-        self.user_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `USER_STATUS`: User response. Possible values:
-    #[must_use]
-    pub fn user_status(mut self, value: UserStatus) -> Self {
-        self.user_status = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `MODULE_ID`: Module identifier by document
-    #[must_use]
-    pub fn module_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.module_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ENTITY`: Symbolic identifier of the object by document
-    #[must_use]
-    pub fn entity(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.entity = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DOCUMENT_ID`: Document identifier
-    #[must_use]
-    pub fn document_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.document_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ACTIVITY`: Task type identifier. Possible values:
-    #[must_use]
-    pub fn activity(mut self, value: Activity) -> Self {
-        self.activity = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ACTIVITY_NAME`: Action identifier in the template
-    #[must_use]
-    pub fn activity_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.activity_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PARAMETERS`: An object describing the [task parameters](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html#parameters)
-    #[must_use]
-    pub fn parameters(mut self, value: Parameters) -> Self {
-        self.parameters = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DOCUMENT_URL`: Link to the document
-    #[must_use]
-    pub fn document_url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.document_url = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -1054,65 +886,6 @@ impl Parameters {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `CommentLabel`: Name of the Comment field
-    #[must_use]
-    pub fn comment_label(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.comment_label = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CommentRequired`: Comment requirement. Possible values: - `N` — no - `Y` — yes - `YA` — yes, upon approval - `YR` — yes, upon rejection
-    #[must_use]
-    pub fn comment_required(mut self, value: CommentRequired) -> Self {
-        self.comment_required = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ShowComment`: Show comment. Possible values: - `N` — no - `Y` — yes
-    #[must_use]
-    pub fn show_comment(mut self, value: bool) -> Self {
-        self.show_comment = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `StatusOkLabel`: Text for the Acknowledged button
-    #[must_use]
-    pub fn status_ok_label(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.status_ok_label = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `StatusYesLabel`: Text for the Approve button
-    #[must_use]
-    pub fn status_yes_label(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.status_yes_label = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `StatusNoLabel`: Text for the Reject button
-    #[must_use]
-    pub fn status_no_label(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.status_no_label = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `Fields`: An array of objects. Each object contains a description of the [field in the task](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html#task-fields)
-    #[must_use]
-    pub fn fields(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
-    ) -> Self {
-        self.fields = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -1386,69 +1159,6 @@ impl Fields {
             default_: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `Id`: Symbolic identifier of the task parameter
-    #[must_use]
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `Type`: Parameter type. Basic values:   - `bool` — yes or no   - `date` — date   - `datetime` — date and time   - `double` — number   - `int` — integer   - `select` — list   - `string` — string   - `text` — text   - `user` — user
-    #[must_use]
-    pub fn type_(mut self, value: Type) -> Self {
-        self.type_ = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Name`: Name of the parameter
-    #[must_use]
-    pub fn name(mut self, value: ::serde_json::Value) -> Self {
-        self.name = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Description`: Description of the parameter
-    #[must_use]
-    pub fn description(mut self, value: ::serde_json::Value) -> Self {
-        self.description = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Multiple`: Parameter multiplicity. Possible values: - `true` — yes - `false` — no
-    #[must_use]
-    pub fn multiple(mut self, value: bool) -> Self {
-        self.multiple = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Required`: Parameter requirement. Possible values: - `true` — yes - `false` — no
-    #[must_use]
-    pub fn required(mut self, value: bool) -> Self {
-        self.required = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Options`: Field settings.
-    #[must_use]
-    pub fn options(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.options = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Settings`: Additional field settings
-    #[must_use]
-    pub fn settings(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Default`: Default value of the parameter
-    #[must_use]
-    pub fn default_(mut self, value: ::serde_json::Value) -> Self {
-        self.default_ = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

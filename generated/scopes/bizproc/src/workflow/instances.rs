@@ -222,6 +222,8 @@ impl Instances {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Instances {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -236,6 +238,8 @@ impl ::bitrix24_runtime::wire::Decode for Instances {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Instances {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -259,6 +263,8 @@ impl ::serde::Serialize for Instances {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Instances {
     fn undocumented(
         &self,
@@ -339,75 +345,6 @@ impl InstancesItem {
             started_by: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `DOCUMENT_ID`:
-    #[must_use]
-    pub fn document_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.document_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ENTITY`:
-    #[must_use]
-    pub fn entity(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.entity = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ID`:
-    #[must_use]
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `STARTED`:
-    #[must_use]
-    pub fn started(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.started = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `MODULE_ID`:
-    #[must_use]
-    pub fn module_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.module_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `OWNED_UNTIL`:
-    #[must_use]
-    pub fn owned_until(mut self, value: ::serde_json::Value) -> Self {
-        self.owned_until = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `TEMPLATE_ID`:
-    #[must_use]
-    pub fn template_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.template_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `STARTED_BY`:
-    #[must_use]
-    pub fn started_by(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.started_by = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

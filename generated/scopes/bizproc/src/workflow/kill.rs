@@ -93,6 +93,8 @@ impl Kill {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Kill {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -104,6 +106,8 @@ impl ::bitrix24_runtime::wire::Decode for Kill {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Kill {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -124,6 +128,8 @@ impl ::serde::Serialize for Kill {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Kill {
     fn undocumented(
         &self,

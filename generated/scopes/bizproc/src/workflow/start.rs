@@ -155,6 +155,8 @@ impl Start {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Start {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -168,6 +170,8 @@ impl ::bitrix24_runtime::wire::Decode for Start {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Start {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -190,6 +194,8 @@ impl ::serde::Serialize for Start {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Start {
     fn undocumented(
         &self,

@@ -111,6 +111,8 @@ impl Terminate {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Terminate {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -123,6 +125,8 @@ impl ::bitrix24_runtime::wire::Decode for Terminate {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Terminate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -144,6 +148,8 @@ impl ::serde::Serialize for Terminate {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Terminate {
     fn undocumented(
         &self,

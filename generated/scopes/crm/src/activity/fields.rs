@@ -71,6 +71,8 @@ impl Fields {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -79,6 +81,8 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Fields {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -95,6 +99,8 @@ impl ::serde::Serialize for Fields {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -394,282 +400,6 @@ impl SystemActivity {
             is_incoming_channel: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Activity ID
-    #[must_use]
-    pub fn id(mut self, value: FieldDescription) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `OWNER_ID`: CRM object ID
-    #[must_use]
-    pub fn owner_id(mut self, value: FieldDescription) -> Self {
-        self.owner_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `OWNER_TYPE_ID`: [CRM object type ID](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type)
-    #[must_use]
-    pub fn owner_type_id(mut self, value: FieldDescription) -> Self {
-        self.owner_type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `TYPE_ID`: Activity type
-    #[must_use]
-    pub fn type_id(mut self, value: FieldDescription) -> Self {
-        self.type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ASSOCIATED_ENTITY_ID`: Integer ID of the associated entity
-    #[must_use]
-    pub fn associated_entity_id(mut self, value: FieldDescription) -> Self {
-        self.associated_entity_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `AUTHOR_ID`: Integer ID of the user who created the activity
-    #[must_use]
-    pub fn author_id(mut self, value: FieldDescription) -> Self {
-        self.author_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `AUTOCOMPLETE_RULE`: Integer ID of the rule that triggered the autocomplete
-    #[must_use]
-    pub fn autocomplete_rule(mut self, value: FieldDescription) -> Self {
-        self.autocomplete_rule = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `BINDINGS`: Bindings to CRM entities
-    #[must_use]
-    pub fn bindings(mut self, value: FieldDescription) -> Self {
-        self.bindings = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `COMMUNICATIONS`: [Description of communication](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-communication-fields.html)
-    #[must_use]
-    pub fn communications(mut self, value: FieldDescription) -> Self {
-        self.communications = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `COMPLETED`: Flag indicating whether the activity is completed (`Y`\|`N`)
-    #[must_use]
-    pub fn completed(mut self, value: FieldDescription) -> Self {
-        self.completed = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CREATED`: Date and time the activity was created
-    #[must_use]
-    pub fn created(mut self, value: FieldDescription) -> Self {
-        self.created = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DEADLINE`: Date and time of the activity's execution deadline
-    #[must_use]
-    pub fn deadline(mut self, value: FieldDescription) -> Self {
-        self.deadline = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DESCRIPTION`: Text description of the activity
-    #[must_use]
-    pub fn description(mut self, value: FieldDescription) -> Self {
-        self.description = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DESCRIPTION_TYPE`: Description type
-    #[must_use]
-    pub fn description_type(mut self, value: FieldDescription) -> Self {
-        self.description_type = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DIRECTION`: Direction of the activity: incoming/outgoing.
-    #[must_use]
-    pub fn direction(mut self, value: FieldDescription) -> Self {
-        self.direction = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `EDITOR_ID`: Integer ID of the user who edited the activity
-    #[must_use]
-    pub fn editor_id(mut self, value: FieldDescription) -> Self {
-        self.editor_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `END_TIME`: Time the activity ended
-    #[must_use]
-    pub fn end_time(mut self, value: FieldDescription) -> Self {
-        self.end_time = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `FILES`: Files added to the activity
-    #[must_use]
-    pub fn files(mut self, value: FieldDescription) -> Self {
-        self.files = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `LAST_UPDATED`: Date of the last update
-    #[must_use]
-    pub fn last_updated(mut self, value: FieldDescription) -> Self {
-        self.last_updated = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `LOCATION`: Location
-    #[must_use]
-    pub fn location(mut self, value: FieldDescription) -> Self {
-        self.location = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NOTIFY_TYPE`: Notification type
-    #[must_use]
-    pub fn notify_type(mut self, value: FieldDescription) -> Self {
-        self.notify_type = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NOTIFY_VALUE`: Notification value
-    #[must_use]
-    pub fn notify_value(mut self, value: FieldDescription) -> Self {
-        self.notify_value = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ORIGINATOR_ID`: Data source ID
-    #[must_use]
-    pub fn originator_id(mut self, value: FieldDescription) -> Self {
-        self.originator_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ORIGIN_ID`: ID of the element in the data source
-    #[must_use]
-    pub fn origin_id(mut self, value: FieldDescription) -> Self {
-        self.origin_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ORIGIN_VERSION`: Original version
-    #[must_use]
-    pub fn origin_version(mut self, value: FieldDescription) -> Self {
-        self.origin_version = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PRIORITY`: Priority
-    #[must_use]
-    pub fn priority(mut self, value: FieldDescription) -> Self {
-        self.priority = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PROVIDER_DATA`: Additional provider data
-    #[must_use]
-    pub fn provider_data(mut self, value: FieldDescription) -> Self {
-        self.provider_data = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PROVIDER_GROUP_ID`: Provider group ID
-    #[must_use]
-    pub fn provider_group_id(mut self, value: FieldDescription) -> Self {
-        self.provider_group_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PROVIDER_ID`: Provider ID
-    #[must_use]
-    pub fn provider_id(mut self, value: FieldDescription) -> Self {
-        self.provider_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PROVIDER_TYPE_ID`: Provider type ID
-    #[must_use]
-    pub fn provider_type_id(mut self, value: FieldDescription) -> Self {
-        self.provider_type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PROVIDER_PARAMS`: Additional provider parameters
-    #[must_use]
-    pub fn provider_params(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.provider_params = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESPONSIBLE_ID`: Integer ID of the user responsible for the activity
-    #[must_use]
-    pub fn responsible_id(mut self, value: FieldDescription) -> Self {
-        self.responsible_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_CURRENCY_ID`:
-    #[must_use]
-    pub fn result_currency_id(mut self, value: FieldDescription) -> Self {
-        self.result_currency_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_MARK`:
-    #[must_use]
-    pub fn result_mark(mut self, value: FieldDescription) -> Self {
-        self.result_mark = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_SOURCE_ID`:
-    #[must_use]
-    pub fn result_source_id(mut self, value: FieldDescription) -> Self {
-        self.result_source_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_STATUS`:
-    #[must_use]
-    pub fn result_status(mut self, value: FieldDescription) -> Self {
-        self.result_status = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_STREAM`: Report statistics
-    #[must_use]
-    pub fn result_stream(mut self, value: FieldDescription) -> Self {
-        self.result_stream = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_SUM`:
-    #[must_use]
-    pub fn result_sum(mut self, value: FieldDescription) -> Self {
-        self.result_sum = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_VALUE`:
-    #[must_use]
-    pub fn result_value(mut self, value: FieldDescription) -> Self {
-        self.result_value = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SETTINGS`: Additional settings
-    #[must_use]
-    pub fn settings(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `START_TIME`: Time the activity starts
-    #[must_use]
-    pub fn start_time(mut self, value: FieldDescription) -> Self {
-        self.start_time = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `STATUS`: Activity status
-    #[must_use]
-    pub fn status(mut self, value: FieldDescription) -> Self {
-        self.status = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SUBJECT`: Additional description of the activity
-    #[must_use]
-    pub fn subject(mut self, value: FieldDescription) -> Self {
-        self.subject = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `WEBDAV_ELEMENTS`: Added files
-    #[must_use]
-    pub fn webdav_elements(mut self, value: FieldDescription) -> Self {
-        self.webdav_elements = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `IS_INCOMING_CHANNEL`: Flag indicating whether the activity was created from an incoming channel (`Y`/`N`)
-    #[must_use]
-    pub fn is_incoming_channel(mut self, value: FieldDescription) -> Self {
-        self.is_incoming_channel = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -1091,69 +821,6 @@ impl FieldDescription {
             is_deprecated: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `type`: Type of the field.
-    #[must_use]
-    pub fn type_(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_ = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `isRequired`: Is the field required?
-    #[must_use]
-    pub fn is_required(mut self, value: bool) -> Self {
-        self.is_required = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isReadOnly`: Is the field read-only?
-    #[must_use]
-    pub fn is_read_only(mut self, value: bool) -> Self {
-        self.is_read_only = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isImmutable`: Indicator of whether the field value can only be filled once when creating a new element.
-    #[must_use]
-    pub fn is_immutable(mut self, value: bool) -> Self {
-        self.is_immutable = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isMultiple`: Indicator of whether the field is multiple. If true, values in the field are passed as an array.
-    #[must_use]
-    pub fn is_multiple(mut self, value: bool) -> Self {
-        self.is_multiple = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isDynamic`: Is the field user-defined?
-    #[must_use]
-    pub fn is_dynamic(mut self, value: bool) -> Self {
-        self.is_dynamic = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `title`: Name of the field.
-    #[must_use]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `upperName`: Name of the field in uppercase.
-    #[must_use]
-    pub fn upper_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.upper_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `isDeprecated`: Whether the field is deprecated and kept only for compatibility.
-    #[must_use]
-    pub fn is_deprecated(mut self, value: bool) -> Self {
-        self.is_deprecated = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -88,6 +88,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -99,6 +101,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -119,6 +123,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -441,300 +447,6 @@ impl SystemActivity {
             is_incoming_channel: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ASSOCIATED_ENTITY_ID`: Integer ID of the associated entity
-    #[must_use]
-    pub fn associated_entity_id(mut self, value: i64) -> Self {
-        self.associated_entity_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `AUTOCOMPLETE_RULE`: Integer ID of the rule that triggered the autocomplete
-    #[must_use]
-    pub fn autocomplete_rule(mut self, value: i64) -> Self {
-        self.autocomplete_rule = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `BINDINGS`: Bindings to CRM entities
-    #[must_use]
-    pub fn bindings(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.bindings = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `COMMUNICATIONS`: [Description of communication](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-communication-fields.html)
-    #[must_use]
-    pub fn communications(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.communications = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `DEADLINE`: Date and time of the activity's execution deadline
-    #[must_use]
-    pub fn deadline(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.deadline = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DESCRIPTION`: Text description of the activity
-    #[must_use]
-    pub fn description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DESCRIPTION_TYPE`: Description type
-    #[must_use]
-    pub fn description_type(mut self, value: i64) -> Self {
-        self.description_type = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DIRECTION`: Direction of the activity: incoming/outgoing.
-    #[must_use]
-    pub fn direction(mut self, value: i64) -> Self {
-        self.direction = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `EDITOR_ID`: Integer ID of the user who edited the activity
-    #[must_use]
-    pub fn editor_id(mut self, value: i64) -> Self {
-        self.editor_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `END_TIME`: Time the activity ended
-    #[must_use]
-    pub fn end_time(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.end_time = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `FILES`: Files added to the activity
-    #[must_use]
-    pub fn files(mut self, value: ::serde_json::Value) -> Self {
-        self.files = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `LAST_UPDATED`: Date of the last update
-    #[must_use]
-    pub fn last_updated(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.last_updated = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LOCATION`: Location
-    #[must_use]
-    pub fn location(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.location = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `NOTIFY_TYPE`: Notification type
-    #[must_use]
-    pub fn notify_type(mut self, value: i64) -> Self {
-        self.notify_type = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NOTIFY_VALUE`: Notification value
-    #[must_use]
-    pub fn notify_value(mut self, value: i64) -> Self {
-        self.notify_value = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ORIGINATOR_ID`: Data source ID
-    #[must_use]
-    pub fn originator_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.originator_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ORIGIN_ID`: ID of the element in the data source
-    #[must_use]
-    pub fn origin_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.origin_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ORIGIN_VERSION`: Original version
-    #[must_use]
-    pub fn origin_version(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.origin_version = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PRIORITY`: Priority
-    #[must_use]
-    pub fn priority(mut self, value: i64) -> Self {
-        self.priority = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PROVIDER_DATA`: Additional provider data
-    #[must_use]
-    pub fn provider_data(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.provider_data = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PROVIDER_GROUP_ID`: Provider group ID
-    #[must_use]
-    pub fn provider_group_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.provider_group_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PROVIDER_ID`: Provider ID
-    #[must_use]
-    pub fn provider_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.provider_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PROVIDER_TYPE_ID`: Provider type ID
-    #[must_use]
-    pub fn provider_type_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.provider_type_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PROVIDER_PARAMS`: Additional provider parameters
-    #[must_use]
-    pub fn provider_params(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.provider_params = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_CURRENCY_ID`:
-    #[must_use]
-    pub fn result_currency_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.result_currency_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `RESULT_MARK`:
-    #[must_use]
-    pub fn result_mark(mut self, value: i64) -> Self {
-        self.result_mark = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_SOURCE_ID`:
-    #[must_use]
-    pub fn result_source_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.result_source_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `RESULT_STATUS`:
-    #[must_use]
-    pub fn result_status(mut self, value: i64) -> Self {
-        self.result_status = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_STREAM`: Report statistics
-    #[must_use]
-    pub fn result_stream(mut self, value: i64) -> Self {
-        self.result_stream = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_SUM`:
-    #[must_use]
-    pub fn result_sum(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
-        self.result_sum = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_VALUE`:
-    #[must_use]
-    pub fn result_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
-        self.result_value = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SETTINGS`: Additional settings
-    #[must_use]
-    pub fn settings(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `START_TIME`: Time the activity starts
-    #[must_use]
-    pub fn start_time(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.start_time = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `STATUS`: Activity status
-    #[must_use]
-    pub fn status(mut self, value: i64) -> Self {
-        self.status = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SUBJECT`: Additional description of the activity
-    #[must_use]
-    pub fn subject(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.subject = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `WEBDAV_ELEMENTS`: Added files
-    #[must_use]
-    pub fn webdav_elements(mut self, value: ::serde_json::Value) -> Self {
-        self.webdav_elements = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `IS_INCOMING_CHANNEL`: Flag indicating whether the activity was created from an incoming channel (`Y`/`N`)
-    #[must_use]
-    pub fn is_incoming_channel(mut self, value: bool) -> Self {
-        self.is_incoming_channel = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

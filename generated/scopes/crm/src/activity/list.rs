@@ -201,6 +201,8 @@ impl List {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for List {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -215,6 +217,8 @@ impl ::bitrix24_runtime::wire::Decode for List {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for List {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -238,6 +242,8 @@ impl ::serde::Serialize for List {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for List {
     fn undocumented(
         &self,
@@ -486,365 +492,6 @@ impl ListItem {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `ID`:
-    #[must_use]
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `OWNER_ID`:
-    #[must_use]
-    pub fn owner_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.owner_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `OWNER_TYPE_ID`:
-    #[must_use]
-    pub fn owner_type_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.owner_type_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TYPE_ID`:
-    #[must_use]
-    pub fn type_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PROVIDER_ID`:
-    #[must_use]
-    pub fn provider_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.provider_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PROVIDER_TYPE_ID`:
-    #[must_use]
-    pub fn provider_type_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.provider_type_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PROVIDER_GROUP_ID`:
-    #[must_use]
-    pub fn provider_group_id(mut self, value: ::serde_json::Value) -> Self {
-        self.provider_group_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ASSOCIATED_ENTITY_ID`:
-    #[must_use]
-    pub fn associated_entity_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.associated_entity_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SUBJECT`:
-    #[must_use]
-    pub fn subject(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.subject = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CREATED`:
-    #[must_use]
-    pub fn created(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.created = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LAST_UPDATED`:
-    #[must_use]
-    pub fn last_updated(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.last_updated = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `START_TIME`:
-    #[must_use]
-    pub fn start_time(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.start_time = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `END_TIME`:
-    #[must_use]
-    pub fn end_time(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.end_time = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DEADLINE`:
-    #[must_use]
-    pub fn deadline(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.deadline = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `COMPLETED`:
-    #[must_use]
-    pub fn completed(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.completed = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `STATUS`:
-    #[must_use]
-    pub fn status(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.status = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `RESPONSIBLE_ID`:
-    #[must_use]
-    pub fn responsible_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.responsible_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PRIORITY`:
-    #[must_use]
-    pub fn priority(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.priority = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `NOTIFY_TYPE`:
-    #[must_use]
-    pub fn notify_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.notify_type = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `NOTIFY_VALUE`:
-    #[must_use]
-    pub fn notify_value(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.notify_value = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DESCRIPTION`:
-    #[must_use]
-    pub fn description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DESCRIPTION_TYPE`:
-    #[must_use]
-    pub fn description_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.description_type = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DIRECTION`:
-    #[must_use]
-    pub fn direction(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.direction = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LOCATION`:
-    #[must_use]
-    pub fn location(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.location = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SETTINGS`:
-    #[must_use]
-    pub fn settings(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
-    ) -> Self {
-        self.settings = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `ORIGINATOR_ID`:
-    #[must_use]
-    pub fn originator_id(mut self, value: ::serde_json::Value) -> Self {
-        self.originator_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ORIGIN_ID`:
-    #[must_use]
-    pub fn origin_id(mut self, value: ::serde_json::Value) -> Self {
-        self.origin_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `AUTHOR_ID`:
-    #[must_use]
-    pub fn author_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.author_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `EDITOR_ID`:
-    #[must_use]
-    pub fn editor_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.editor_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PROVIDER_PARAMS`:
-    #[must_use]
-    pub fn provider_params(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
-    ) -> Self {
-        self.provider_params = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `PROVIDER_DATA`:
-    #[must_use]
-    pub fn provider_data(mut self, value: ::serde_json::Value) -> Self {
-        self.provider_data = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_MARK`:
-    #[must_use]
-    pub fn result_mark(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.result_mark = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `RESULT_VALUE`:
-    #[must_use]
-    pub fn result_value(mut self, value: ::serde_json::Value) -> Self {
-        self.result_value = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_SUM`:
-    #[must_use]
-    pub fn result_sum(mut self, value: ::serde_json::Value) -> Self {
-        self.result_sum = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_CURRENCY_ID`:
-    #[must_use]
-    pub fn result_currency_id(mut self, value: ::serde_json::Value) -> Self {
-        self.result_currency_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RESULT_STATUS`:
-    #[must_use]
-    pub fn result_status(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.result_status = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `RESULT_STREAM`:
-    #[must_use]
-    pub fn result_stream(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.result_stream = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `RESULT_SOURCE_ID`:
-    #[must_use]
-    pub fn result_source_id(mut self, value: ::serde_json::Value) -> Self {
-        self.result_source_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `AUTOCOMPLETE_RULE`:
-    #[must_use]
-    pub fn autocomplete_rule(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.autocomplete_rule = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `COMMUNICATIONS`:
-    #[must_use]
-    pub fn communications(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<Communications>,
-        >,
-    ) -> Self {
-        self.communications = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `FILES`:
-    #[must_use]
-    pub fn files(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Files>>,
-    ) -> Self {
-        self.files = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -1038,57 +685,6 @@ impl Communications {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `ID`:
-    #[must_use]
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TYPE`:
-    #[must_use]
-    pub fn type_(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_ = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `VALUE`:
-    #[must_use]
-    pub fn value(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.value = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ENTITY_ID`:
-    #[must_use]
-    pub fn entity_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.entity_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ENTITY_TYPE_ID`:
-    #[must_use]
-    pub fn entity_type_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.entity_type_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ENTITY_SETTINGS`:
-    #[must_use]
-    pub fn entity_settings(mut self, value: EntitySettings) -> Self {
-        self.entity_settings = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -1207,60 +803,6 @@ impl EntitySettings {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `HONORIFIC`:
-    #[must_use]
-    pub fn honorific(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.honorific = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `NAME`:
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SECOND_NAME`:
-    #[must_use]
-    pub fn second_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.second_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LAST_NAME`:
-    #[must_use]
-    pub fn last_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.last_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `COMPANY_TITLE`:
-    #[must_use]
-    pub fn company_title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.company_title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `COMPANY_ID`:
-    #[must_use]
-    pub fn company_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.company_id = ::std::option::Option::Some(value.into());
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -1353,21 +895,6 @@ impl Files {
             url: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `url`:
-    #[must_use]
-    pub fn url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.url = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -209,6 +209,8 @@ impl List {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for List {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -223,6 +225,8 @@ impl ::bitrix24_runtime::wire::Decode for List {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for List {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -246,6 +250,8 @@ impl ::serde::Serialize for List {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for List {
     fn undocumented(
         &self,
@@ -380,117 +386,6 @@ impl Address {
             anchor_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `TYPE_ID`: Identifier of the address type. Enumeration element "Address Type".
-    #[must_use]
-    pub fn type_id(mut self, value: i64) -> Self {
-        self.type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ENTITY_TYPE_ID`: Identifier of the parent object's type.
-    #[must_use]
-    pub fn entity_type_id(mut self, value: i64) -> Self {
-        self.entity_type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ENTITY_ID`: Identifier of the parent object
-    #[must_use]
-    pub fn entity_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.entity_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ADDRESS_1`: Street, house, building, structure
-    #[must_use]
-    pub fn address_1(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.address_1 = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ADDRESS_2`: Apartment / office
-    #[must_use]
-    pub fn address_2(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.address_2 = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CITY`: City
-    #[must_use]
-    pub fn city(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.city = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `POSTAL_CODE`: Postal code
-    #[must_use]
-    pub fn postal_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.postal_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `REGION`: Region
-    #[must_use]
-    pub fn region(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.region = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PROVINCE`: Province
-    #[must_use]
-    pub fn province(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.province = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `COUNTRY`: Country
-    #[must_use]
-    pub fn country(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.country = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `COUNTRY_CODE`: Country code.
-    #[must_use]
-    pub fn country_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.country_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LOC_ADDR_ID`: Identifier of the location address.
-    #[must_use]
-    pub fn loc_addr_id(mut self, value: i64) -> Self {
-        self.loc_addr_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ANCHOR_TYPE_ID`: Identifier of the main parent object's type.
-    #[must_use]
-    pub fn anchor_type_id(mut self, value: i64) -> Self {
-        self.anchor_type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ANCHOR_ID`: This field is for internal use. The value is automatically filled when adding an address.
-    #[must_use]
-    pub fn anchor_id(mut self, value: i64) -> Self {
-        self.anchor_id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

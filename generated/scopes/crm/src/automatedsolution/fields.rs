@@ -73,6 +73,8 @@ impl Fields {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -81,6 +83,8 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Fields {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -97,6 +101,8 @@ impl ::serde::Serialize for Fields {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -165,63 +171,6 @@ impl FieldDescription {
             upper_name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `type`: Type of the field.
-    #[must_use]
-    pub fn type_(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_ = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `isRequired`: Is the field required?
-    #[must_use]
-    pub fn is_required(mut self, value: bool) -> Self {
-        self.is_required = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isReadOnly`: Is the field read-only?
-    #[must_use]
-    pub fn is_read_only(mut self, value: bool) -> Self {
-        self.is_read_only = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isImmutable`: Indicator of whether the field value can only be filled once when creating a new element.
-    #[must_use]
-    pub fn is_immutable(mut self, value: bool) -> Self {
-        self.is_immutable = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isMultiple`: Indicator of whether the field is multiple. If true, values in the field are passed as an array.
-    #[must_use]
-    pub fn is_multiple(mut self, value: bool) -> Self {
-        self.is_multiple = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isDynamic`: Is the field user-defined?
-    #[must_use]
-    pub fn is_dynamic(mut self, value: bool) -> Self {
-        self.is_dynamic = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `title`: Name of the field.
-    #[must_use]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `upperName`: Name of the field in uppercase.
-    #[must_use]
-    pub fn upper_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.upper_name = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -87,6 +87,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -98,6 +100,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -118,6 +122,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -151,12 +157,6 @@ impl GetResult {
             automated_solution: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `automatedSolution`: Information about the digital workplace
-    #[must_use]
-    pub fn automated_solution(mut self, value: AutomatedSolution) -> Self {
-        self.automated_solution = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -250,32 +250,6 @@ impl AutomatedSolution {
             type_ids: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`: Unique identifier of the digital workplace
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `title`: Name of the digital workplace
-    #[must_use]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `typeIds`: Identifiers of the smart processes linked to the workplace
-    #[must_use]
-    pub fn type_ids(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
-    ) -> Self {
-        self.type_ids = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -101,6 +101,8 @@ impl Update {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Update {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -113,6 +115,8 @@ impl ::bitrix24_runtime::wire::Decode for Update {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Update {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -134,6 +138,8 @@ impl ::serde::Serialize for Update {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Update {
     fn undocumented(
         &self,
@@ -222,6 +228,8 @@ impl Fields {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -234,6 +242,8 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Fields {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -255,6 +265,8 @@ impl ::serde::Serialize for Fields {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -285,15 +297,6 @@ impl UpdateResult {
             automated_solution: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `automatedSolution`: Object containing information about the updated digital workplace
-    #[must_use]
-    pub fn automated_solution(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.automated_solution = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -91,6 +91,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -102,6 +104,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -122,6 +126,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -180,48 +186,6 @@ impl GetResult {
             entity_type: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Identifier of the call list
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DATE_CREATE`: Date and time of call list creation
-    #[must_use]
-    pub fn date_create(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_create = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CREATED_BY_ID`: Identifier of the user who created the call list
-    #[must_use]
-    pub fn created_by_id(mut self, value: i64) -> Self {
-        self.created_by_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `WEBFORM_ID`: Identifier of the associated CRM form
-    #[must_use]
-    pub fn webform_id(mut self, value: i64) -> Self {
-        self.webform_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ENTITY_TYPE_ID`: Identifier of the object type
-    #[must_use]
-    pub fn entity_type_id(mut self, value: i64) -> Self {
-        self.entity_type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ENTITY_TYPE`: Type of the object
-    #[must_use]
-    pub fn entity_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.entity_type = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -73,6 +73,8 @@ impl Statuslist {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Statuslist {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -81,6 +83,8 @@ impl ::bitrix24_runtime::wire::Decode for Statuslist {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Statuslist {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -97,6 +101,8 @@ impl ::serde::Serialize for Statuslist {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Statuslist {
     fn undocumented(
         &self,
@@ -145,36 +151,6 @@ impl StatuslistItem {
             status_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Status identifier
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`: Name
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SORT`: Sort order
-    #[must_use]
-    pub fn sort(mut self, value: i64) -> Self {
-        self.sort = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `STATUS_ID`: Status code, use in the method [crm.calllist.items.get](https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-items-get.html)
-    #[must_use]
-    pub fn status_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.status_id = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

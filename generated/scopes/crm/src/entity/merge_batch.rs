@@ -88,6 +88,8 @@ impl MergeBatch {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for MergeBatch {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -99,6 +101,8 @@ impl ::bitrix24_runtime::wire::Decode for MergeBatch {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for MergeBatch {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -119,6 +123,8 @@ impl ::serde::Serialize for MergeBatch {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for MergeBatch {
     fn undocumented(
         &self,
@@ -194,6 +200,8 @@ impl Params {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Params {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -206,6 +214,8 @@ impl ::bitrix24_runtime::wire::Decode for Params {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Params {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -227,6 +237,8 @@ impl ::serde::Serialize for Params {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Params {
     fn undocumented(
         &self,
@@ -370,23 +382,6 @@ impl MergeBatchResult {
             entity_ids: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `STATUS`: Status of the operation. Possible values: - `SUCCESS` — the merge was successful - `CONFLICT` — a data conflict occurred, automatic merging is not possible - `ERROR` — an [error](https://apidocs.bitrix24.com/api-reference/crm/duplicates/crm-entity-merge-batch.html#errors) occurred
-    #[must_use]
-    pub fn status(mut self, value: Status) -> Self {
-        self.status = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ENTITY_IDS`: Array of identifiers of the entities that were deleted during the merge
-    #[must_use]
-    pub fn entity_ids(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
-    ) -> Self {
-        self.entity_ids = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -74,6 +74,8 @@ impl Activitydirection {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Activitydirection {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -82,6 +84,8 @@ impl ::bitrix24_runtime::wire::Decode for Activitydirection {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Activitydirection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -98,6 +102,8 @@ impl ::serde::Serialize for Activitydirection {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Activitydirection {
     fn undocumented(
         &self,
@@ -146,39 +152,6 @@ impl ActivitydirectionItem {
             symbol_code_short: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Identifier of the activity direction
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`: Name of the activity direction
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SYMBOL_CODE`: Symbolic code
-    #[must_use]
-    pub fn symbol_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.symbol_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SYMBOL_CODE_SHORT`: Short symbolic code
-    #[must_use]
-    pub fn symbol_code_short(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.symbol_code_short = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -71,6 +71,8 @@ impl Addresstype {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Addresstype {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -79,6 +81,8 @@ impl ::bitrix24_runtime::wire::Decode for Addresstype {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Addresstype {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -95,6 +99,8 @@ impl ::serde::Serialize for Addresstype {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Addresstype {
     fn undocumented(
         &self,
@@ -143,39 +149,6 @@ impl AddresstypeItem {
             symbol_code_short: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Identifier of the address type
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`: Name of the address type
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SYMBOL_CODE`: Symbolic code
-    #[must_use]
-    pub fn symbol_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.symbol_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SYMBOL_CODE_SHORT`: Short symbolic code
-    #[must_use]
-    pub fn symbol_code_short(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.symbol_code_short = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

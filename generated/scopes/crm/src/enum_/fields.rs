@@ -71,6 +71,8 @@ impl Fields {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -79,6 +81,8 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Fields {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -95,6 +99,8 @@ impl ::serde::Serialize for Fields {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -143,30 +149,6 @@ impl FieldsResult {
             symbol_code_short: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Identifier
-    #[must_use]
-    pub fn id(mut self, value: Characteristics) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`: Name
-    #[must_use]
-    pub fn name(mut self, value: Characteristics) -> Self {
-        self.name = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SYMBOL_CODE`: Symbolic code
-    #[must_use]
-    pub fn symbol_code(mut self, value: Characteristics) -> Self {
-        self.symbol_code = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SYMBOL_CODE_SHORT`: Short symbolic code
-    #[must_use]
-    pub fn symbol_code_short(mut self, value: Characteristics) -> Self {
-        self.symbol_code_short = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -301,54 +283,6 @@ impl Characteristics {
             title: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `type`: Data type of the field
-    #[must_use]
-    pub fn type_(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_ = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `isRequired`: Required
-    #[must_use]
-    pub fn is_required(mut self, value: bool) -> Self {
-        self.is_required = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isReadOnly`: Read-only
-    #[must_use]
-    pub fn is_read_only(mut self, value: bool) -> Self {
-        self.is_read_only = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isImmutable`: Immutable
-    #[must_use]
-    pub fn is_immutable(mut self, value: bool) -> Self {
-        self.is_immutable = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isMultiple`: Multiple
-    #[must_use]
-    pub fn is_multiple(mut self, value: bool) -> Self {
-        self.is_multiple = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isDynamic`: Dynamic
-    #[must_use]
-    pub fn is_dynamic(mut self, value: bool) -> Self {
-        self.is_dynamic = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `title`: Field name
-    #[must_use]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -73,6 +73,8 @@ impl Getorderownertypes {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Getorderownertypes {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -81,6 +83,8 @@ impl ::bitrix24_runtime::wire::Decode for Getorderownertypes {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Getorderownertypes {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -97,6 +101,8 @@ impl ::serde::Serialize for Getorderownertypes {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Getorderownertypes {
     fn undocumented(
         &self,
@@ -145,39 +151,6 @@ impl GetorderownertypesItem {
             name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `attribute`: Object type attribute
-    #[must_use]
-    pub fn attribute(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.attribute = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `code`: Object type code
-    #[must_use]
-    pub fn code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `id`: Object type identifier
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `name`: Object type name
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -73,6 +73,8 @@ impl Ownertype {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Ownertype {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -81,6 +83,8 @@ impl ::bitrix24_runtime::wire::Decode for Ownertype {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Ownertype {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -97,6 +101,8 @@ impl ::serde::Serialize for Ownertype {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Ownertype {
     fn undocumented(
         &self,
@@ -145,39 +151,6 @@ impl OwnertypeItem {
             symbol_code_short: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Identifier of the owner type
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`: Name of the owner type
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SYMBOL_CODE`: Symbolic code
-    #[must_use]
-    pub fn symbol_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.symbol_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SYMBOL_CODE_SHORT`: Short symbolic code
-    #[must_use]
-    pub fn symbol_code_short(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.symbol_code_short = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

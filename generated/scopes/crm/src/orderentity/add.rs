@@ -89,6 +89,8 @@ impl Add {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Add {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -100,6 +102,8 @@ impl ::bitrix24_runtime::wire::Decode for Add {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Add {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -120,6 +124,8 @@ impl ::serde::Serialize for Add {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Add {
     fn undocumented(
         &self,
@@ -197,6 +203,8 @@ impl Fields {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -210,6 +218,8 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Fields {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -232,6 +242,8 @@ impl ::serde::Serialize for Fields {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -260,12 +272,6 @@ impl AddResult {
             deal_order: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `dealOrder`: Object with information about the created binding
-    #[must_use]
-    pub fn deal_order(mut self, value: CrmOrderentity) -> Self {
-        self.deal_order = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -359,24 +365,6 @@ impl CrmOrderentity {
             order_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ownerId`: Identifier of the CRM object.
-    #[must_use]
-    pub fn owner_id(mut self, value: i64) -> Self {
-        self.owner_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ownerTypeId`: Identifier of the [CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type).
-    #[must_use]
-    pub fn owner_type_id(mut self, value: i64) -> Self {
-        self.owner_type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `orderId`: Identifier of the order.
-    #[must_use]
-    pub fn order_id(mut self, value: i64) -> Self {
-        self.order_id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

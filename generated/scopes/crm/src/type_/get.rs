@@ -88,6 +88,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -99,6 +101,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -119,6 +123,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -291,193 +297,6 @@ impl SpaType {
             custom_section_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`: Identifier of the SPA.
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `title`: Title of the SPA.
-    #[must_use]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `code`: Symbolic code.
-    #[must_use]
-    pub fn code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `createdBy`: Identifier of the user who created this SPA.
-    #[must_use]
-    pub fn created_by(mut self, value: i64) -> Self {
-        self.created_by = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `entityTypeId`: Identifier of the entity type.
-    #[must_use]
-    pub fn entity_type_id(mut self, value: i64) -> Self {
-        self.entity_type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isCategoriesEnabled`: Are custom funnels and sales tunnels enabled?
-    #[must_use]
-    pub fn is_categories_enabled(mut self, value: bool) -> Self {
-        self.is_categories_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isStagesEnabled`: Is the use of custom stages and Kanban enabled?
-    #[must_use]
-    pub fn is_stages_enabled(mut self, value: bool) -> Self {
-        self.is_stages_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isBeginCloseDatesEnabled`: Are the **Start Date** and **End Date** fields enabled?
-    #[must_use]
-    pub fn is_begin_close_dates_enabled(mut self, value: bool) -> Self {
-        self.is_begin_close_dates_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isClientEnabled`: Is the **Client** field enabled?
-    #[must_use]
-    pub fn is_client_enabled(mut self, value: bool) -> Self {
-        self.is_client_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isUseInUserfieldEnabled`: Is the use of the SPA in the user field enabled?
-    #[must_use]
-    pub fn is_use_in_userfield_enabled(mut self, value: bool) -> Self {
-        self.is_use_in_userfield_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isLinkWithProductsEnabled`: Is the linking of catalog products enabled?
-    #[must_use]
-    pub fn is_link_with_products_enabled(mut self, value: bool) -> Self {
-        self.is_link_with_products_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isMycompanyEnabled`: Is the **Your Company Details** field enabled?
-    #[must_use]
-    pub fn is_mycompany_enabled(mut self, value: bool) -> Self {
-        self.is_mycompany_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isDocumentsEnabled`: Is document printing enabled?
-    #[must_use]
-    pub fn is_documents_enabled(mut self, value: bool) -> Self {
-        self.is_documents_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isSourceEnabled`: Are the **Source** and **Additional Information about Source** fields enabled?
-    #[must_use]
-    pub fn is_source_enabled(mut self, value: bool) -> Self {
-        self.is_source_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isObserversEnabled`: Is the **Observers** field enabled?
-    #[must_use]
-    pub fn is_observers_enabled(mut self, value: bool) -> Self {
-        self.is_observers_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isRecyclebinEnabled`: Is the use of the recycle bin enabled?
-    #[must_use]
-    pub fn is_recyclebin_enabled(mut self, value: bool) -> Self {
-        self.is_recyclebin_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isAutomationEnabled`: Are Automation rules and triggers enabled?
-    #[must_use]
-    pub fn is_automation_enabled(mut self, value: bool) -> Self {
-        self.is_automation_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isBizProcEnabled`: Is the use of the business process designer enabled?
-    #[must_use]
-    pub fn is_biz_proc_enabled(mut self, value: bool) -> Self {
-        self.is_biz_proc_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isSetOpenPermissions`: Should new funnels be made available to everyone?
-    #[must_use]
-    pub fn is_set_open_permissions(mut self, value: bool) -> Self {
-        self.is_set_open_permissions = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isPaymentsEnabled`: System field indicating whether the payment option is enabled.
-    #[must_use]
-    pub fn is_payments_enabled(mut self, value: bool) -> Self {
-        self.is_payments_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isCountersEnabled`: System field indicating whether counters are enabled.
-    #[must_use]
-    pub fn is_counters_enabled(mut self, value: bool) -> Self {
-        self.is_counters_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `createdTime`: System field indicating the creation time of the SPA.
-    #[must_use]
-    pub fn created_time(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.created_time = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `updatedTime`: System field indicating the last modification time of this SPA.
-    #[must_use]
-    pub fn updated_time(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.updated_time = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `updatedBy`: Identifier of the user who modified this SPA.
-    #[must_use]
-    pub fn updated_by(mut self, value: i64) -> Self {
-        self.updated_by = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `relations`: Object containing relationships to other CRM entities.
-    #[must_use]
-    pub fn relations(mut self, value: Relations) -> Self {
-        self.relations = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `linkedUserFields`: Set of fields in which this SPA should be displayed.
-    #[must_use]
-    pub fn linked_user_fields(mut self, value: LinkedUserFields) -> Self {
-        self.linked_user_fields = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `customSections`: List of all digital workplaces.
-    #[must_use]
-    pub fn custom_sections(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
-    ) -> Self {
-        self.custom_sections = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `customSectionId`: Identifier of the digital workplace.
-    #[must_use]
-    pub fn custom_section_id(mut self, value: i64) -> Self {
-        self.custom_section_id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -706,36 +525,6 @@ impl Relations {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `parent`: CRM elements that will be linked to this SPA.
-    #[must_use]
-    pub fn parent(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.parent = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `child`: CRM elements to which this SPA will be linked.
-    #[must_use]
-    pub fn child(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
-    ) -> Self {
-        self.child = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -825,24 +614,6 @@ impl LinkedUserFields {
             tasks_task_template_uf_crm_task: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `CALENDAR_EVENT|UF_CRM_CAL_EVENT`: Calendar event.
-    #[must_use]
-    pub fn calendar_event_uf_crm_cal_event(mut self, value: bool) -> Self {
-        self.calendar_event_uf_crm_cal_event = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `TASKS_TASK|UF_CRM_TASK`: Tasks.
-    #[must_use]
-    pub fn tasks_task_uf_crm_task(mut self, value: bool) -> Self {
-        self.tasks_task_uf_crm_task = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `TASKS_TASK_TEMPLATE|UF_CRM_TASK`: Task templates.
-    #[must_use]
-    pub fn tasks_task_template_uf_crm_task(mut self, value: bool) -> Self {
-        self.tasks_task_template_uf_crm_task = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

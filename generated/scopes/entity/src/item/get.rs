@@ -217,6 +217,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -231,6 +233,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -254,6 +258,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -390,132 +396,6 @@ impl GetItem {
             property_values: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Identifier of the item
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `TIMESTAMP_X`: Date and time of the last modification
-    #[must_use]
-    pub fn timestamp_x(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.timestamp_x = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `MODIFIED_BY`: Identifier of the user who modified the item
-    #[must_use]
-    pub fn modified_by(mut self, value: i64) -> Self {
-        self.modified_by = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DATE_CREATE`: Date and time of creation
-    #[must_use]
-    pub fn date_create(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_create = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CREATED_BY`: Identifier of the user who created the item
-    #[must_use]
-    pub fn created_by(mut self, value: i64) -> Self {
-        self.created_by = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ACTIVE`: Active flag (`Y` or `N`)
-    #[must_use]
-    pub fn active(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.active = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DATE_ACTIVE_FROM`: Start date of activity or empty string
-    #[must_use]
-    pub fn date_active_from(mut self, value: ::serde_json::Value) -> Self {
-        self.date_active_from = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DATE_ACTIVE_TO`: End date of activity or empty string
-    #[must_use]
-    pub fn date_active_to(mut self, value: ::serde_json::Value) -> Self {
-        self.date_active_to = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SORT`: Sorting index
-    #[must_use]
-    pub fn sort(mut self, value: i64) -> Self {
-        self.sort = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`: Name of the item
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PREVIEW_PICTURE`: URL of the preview image
-    #[must_use]
-    pub fn preview_picture(mut self, value: ::serde_json::Value) -> Self {
-        self.preview_picture = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PREVIEW_TEXT`: Preview text
-    #[must_use]
-    pub fn preview_text(mut self, value: ::serde_json::Value) -> Self {
-        self.preview_text = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DETAIL_PICTURE`: URL of the detailed image
-    #[must_use]
-    pub fn detail_picture(mut self, value: ::serde_json::Value) -> Self {
-        self.detail_picture = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DETAIL_TEXT`: Detailed text
-    #[must_use]
-    pub fn detail_text(mut self, value: ::serde_json::Value) -> Self {
-        self.detail_text = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CODE`: Symbolic code of the item
-    #[must_use]
-    pub fn code(mut self, value: ::serde_json::Value) -> Self {
-        self.code = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ENTITY`: Identifier of the storage
-    #[must_use]
-    pub fn entity(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.entity = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SECTION`: Identifier of the section
-    #[must_use]
-    pub fn section(mut self, value: ::serde_json::Value) -> Self {
-        self.section = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PROPERTY_VALUES`: Object of property values in the format `{"PROPERTY_CODE": value}`. The field is present if the storage has properties.
-    #[must_use]
-    pub fn property_values(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.property_values = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

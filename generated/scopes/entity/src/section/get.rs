@@ -218,6 +218,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -232,6 +234,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -255,6 +259,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -380,135 +386,6 @@ impl Section {
             section: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Identifier of the section
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CODE`: Symbolic code of the section
-    #[must_use]
-    pub fn code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TIMESTAMP_X`: Date and time of the last modification
-    #[must_use]
-    pub fn timestamp_x(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.timestamp_x = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DATE_CREATE`: Date and time of creation
-    #[must_use]
-    pub fn date_create(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_create = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CREATED_BY`: Identifier of the user who created the section
-    #[must_use]
-    pub fn created_by(mut self, value: i64) -> Self {
-        self.created_by = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `MODIFIED_BY`: Identifier of the user who modified the section
-    #[must_use]
-    pub fn modified_by(mut self, value: i64) -> Self {
-        self.modified_by = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ACTIVE`: Active flag (`Y` or `N`)
-    #[must_use]
-    pub fn active(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.active = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SORT`: Sorting index
-    #[must_use]
-    pub fn sort(mut self, value: i64) -> Self {
-        self.sort = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`: Name of the section
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PICTURE`: URL of the section picture or `null`
-    #[must_use]
-    pub fn picture(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.picture = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DETAIL_PICTURE`: URL of the detailed section picture or `null`
-    #[must_use]
-    pub fn detail_picture(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.detail_picture = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DESCRIPTION`: Description of the section
-    #[must_use]
-    pub fn description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LEFT_MARGIN`: Left boundary of the section in the tree
-    #[must_use]
-    pub fn left_margin(mut self, value: i64) -> Self {
-        self.left_margin = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RIGHT_MARGIN`: Right boundary of the section in the tree
-    #[must_use]
-    pub fn right_margin(mut self, value: i64) -> Self {
-        self.right_margin = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DEPTH_LEVEL`: Depth level of the section
-    #[must_use]
-    pub fn depth_level(mut self, value: i64) -> Self {
-        self.depth_level = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ENTITY`: Identifier of the storage
-    #[must_use]
-    pub fn entity(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.entity = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SECTION`: Identifier of the parent section or `null`
-    #[must_use]
-    pub fn section(mut self, value: i64) -> Self {
-        self.section = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -233,6 +233,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -251,6 +253,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -278,6 +282,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -464,232 +470,6 @@ impl GetResult {
             files: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Message ID.
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `BLOG_ID`: ID of the blog to which the message belongs.
-    #[must_use]
-    pub fn blog_id(mut self, value: i64) -> Self {
-        self.blog_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PUBLISH_STATUS`: Publication status of the message.
-    #[must_use]
-    pub fn publish_status(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.publish_status = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TITLE`: Title of the message.
-    #[must_use]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `AUTHOR_ID`: ID of the message author.
-    #[must_use]
-    pub fn author_id(mut self, value: i64) -> Self {
-        self.author_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ENABLE_COMMENTS`: Are comments allowed?
-    #[must_use]
-    pub fn enable_comments(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.enable_comments = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `NUM_COMMENTS`: Number of comments.
-    #[must_use]
-    pub fn num_comments(mut self, value: i64) -> Self {
-        self.num_comments = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CODE`: Symbolic code of the message.
-    #[must_use]
-    pub fn code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `MICRO`: Indicator of a micro-message.
-    #[must_use]
-    pub fn micro(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.micro = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DETAIL_TEXT`: Text of the message.
-    #[must_use]
-    pub fn detail_text(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.detail_text = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DATE_PUBLISH`: Date and time of publication.
-    #[must_use]
-    pub fn date_publish(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_publish = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CATEGORY_ID`: Comma-separated IDs of tags (categories).
-    #[must_use]
-    pub fn category_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.category_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `HAS_SOCNET_ALL`: Indicator of publication for all authorized users.
-    #[must_use]
-    pub fn has_socnet_all(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.has_socnet_all = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `HAS_TAGS`: Indicator of the presence of tags.
-    #[must_use]
-    pub fn has_tags(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.has_tags = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `HAS_IMAGES`: Indicator of the presence of images.
-    #[must_use]
-    pub fn has_images(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.has_images = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `HAS_PROPS`: Indicator of the presence of custom fields.
-    #[must_use]
-    pub fn has_props(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.has_props = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `HAS_COMMENT_IMAGES`: Indicator of the presence of images in comments.
-    #[must_use]
-    pub fn has_comment_images(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.has_comment_images = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UF_BLOG_POST_DOC`: Additional field with files.
-    #[must_use]
-    pub fn uf_blog_post_doc(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.uf_blog_post_doc = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `UF_BLOG_POST_URL_PRV`: Link preview data from the message text, if the preview was successfully generated.
-    #[must_use]
-    pub fn uf_blog_post_url_prv(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.uf_blog_post_url_prv = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `UF_GRATITUDE`: Service field for the Gratitude functionality.
-    #[must_use]
-    pub fn uf_gratitude(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.uf_gratitude = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `UF_BLOG_POST_FILE`: Drive files attached to the message.
-    #[must_use]
-    pub fn uf_blog_post_file(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.uf_blog_post_file = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `UF_BLOG_POST_IMPRTNT`: Indicator of an important message.
-    #[must_use]
-    pub fn uf_blog_post_imprtnt(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.uf_blog_post_imprtnt = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `UF_IMPRTANT_DATE_END`: Date and time until which the message is considered important.
-    #[must_use]
-    pub fn uf_imprtant_date_end(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.uf_imprtant_date_end = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `UF_BLOG_POST_VOTE`: Poll data if a poll is attached to the message.
-    #[must_use]
-    pub fn uf_blog_post_vote(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.uf_blog_post_vote = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `UF_MAIL_MESSAGE`: Connection of the message with email.
-    #[must_use]
-    pub fn uf_mail_message(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.uf_mail_message = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `FILES`: Array of file IDs from `UF_BLOG_POST_FILE`.
-    #[must_use]
-    pub fn files(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
-    ) -> Self {
-        self.files = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

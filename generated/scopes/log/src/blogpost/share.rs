@@ -133,6 +133,8 @@ impl Share {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Share {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -146,6 +148,8 @@ impl ::bitrix24_runtime::wire::Decode for Share {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Share {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -168,6 +172,8 @@ impl ::serde::Serialize for Share {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Share {
     fn undocumented(
         &self,

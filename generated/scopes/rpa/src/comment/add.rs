@@ -74,6 +74,8 @@ impl Add {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Add {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -82,6 +84,8 @@ impl ::bitrix24_runtime::wire::Decode for Add {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Add {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -98,6 +102,8 @@ impl ::serde::Serialize for Add {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Add {
     fn undocumented(
         &self,
@@ -131,12 +137,6 @@ impl AddResult {
             comment: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `comment`:
-    #[must_use]
-    pub fn comment(mut self, value: Comment) -> Self {
-        self.comment = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -288,111 +288,6 @@ impl Comment {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `createdTime`:
-    #[must_use]
-    pub fn created_time(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.created_time = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `isFixed`:
-    #[must_use]
-    pub fn is_fixed(mut self, value: bool) -> Self {
-        self.is_fixed = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `typeId`:
-    #[must_use]
-    pub fn type_id(mut self, value: i64) -> Self {
-        self.type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `itemId`:
-    #[must_use]
-    pub fn item_id(mut self, value: i64) -> Self {
-        self.item_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `action`:
-    #[must_use]
-    pub fn action(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.action = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `description`:
-    #[must_use]
-    pub fn description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `userId`:
-    #[must_use]
-    pub fn user_id(mut self, value: i64) -> Self {
-        self.user_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `title`:
-    #[must_use]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `data`:
-    #[must_use]
-    pub fn data(mut self, value: Data) -> Self {
-        self.data = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `createdTimestamp`:
-    #[must_use]
-    pub fn created_timestamp(mut self, value: i64) -> Self {
-        self.created_timestamp = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `htmlDescription`:
-    #[must_use]
-    pub fn html_description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.html_description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `textDescription`:
-    #[must_use]
-    pub fn text_description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.text_description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `users`:
-    #[must_use]
-    pub fn users(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.users = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -501,17 +396,6 @@ impl Data {
             files: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `files`:
-    #[must_use]
-    pub fn files(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
-    ) -> Self {
-        self.files = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -104,6 +104,8 @@ impl GetSettings {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for GetSettings {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -116,6 +118,8 @@ impl ::bitrix24_runtime::wire::Decode for GetSettings {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for GetSettings {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -137,6 +141,8 @@ impl ::serde::Serialize for GetSettings {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for GetSettings {
     fn undocumented(
         &self,
@@ -170,12 +176,6 @@ impl GetSettingsResult {
             fields: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `fields`:
-    #[must_use]
-    pub fn fields(mut self, value: Fields) -> Self {
-        self.fields = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -264,18 +264,6 @@ impl Fields {
             create: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `kanban`:
-    #[must_use]
-    pub fn kanban(mut self, value: Kanban) -> Self {
-        self.kanban = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `create`:
-    #[must_use]
-    pub fn create(mut self, value: Create) -> Self {
-        self.create = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -372,18 +360,6 @@ impl Kanban {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: bool) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `UF_RPA_1_NAME`:
-    #[must_use]
-    pub fn uf_rpa_1_name(mut self, value: bool) -> Self {
-        self.uf_rpa_1_name = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -463,12 +439,6 @@ impl Create {
             uf_rpa_1_name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `UF_RPA_1_NAME`:
-    #[must_use]
-    pub fn uf_rpa_1_name(mut self, value: bool) -> Self {
-        self.uf_rpa_1_name = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -126,6 +126,8 @@ impl SetVisibilitySettings {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for SetVisibilitySettings {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -140,6 +142,8 @@ impl ::bitrix24_runtime::wire::Decode for SetVisibilitySettings {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for SetVisibilitySettings {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -163,6 +167,8 @@ impl ::serde::Serialize for SetVisibilitySettings {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for SetVisibilitySettings {
     fn undocumented(
         &self,

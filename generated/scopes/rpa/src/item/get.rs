@@ -74,6 +74,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -82,6 +84,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -98,6 +102,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -219,96 +225,6 @@ impl GetResult {
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `stageId`: Identifier of the stage the element is currently in
-    #[must_use]
-    pub fn stage_id(mut self, value: ::serde_json::Value) -> Self {
-        self.stage_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `previousStageId`: Identifier of the previous stage of the element
-    #[must_use]
-    pub fn previous_stage_id(mut self, value: ::serde_json::Value) -> Self {
-        self.previous_stage_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `name`: Name of the element
-    #[must_use]
-    pub fn name(mut self, value: ::serde_json::Value) -> Self {
-        self.name = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `typeId`: Identifier of the process
-    #[must_use]
-    pub fn type_id(mut self, value: ::serde_json::Value) -> Self {
-        self.type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `createdBy`: Identifier of the user who created the element
-    #[must_use]
-    pub fn created_by(mut self, value: ::serde_json::Value) -> Self {
-        self.created_by = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `updatedBy`: Identifier of the user who modified the element
-    #[must_use]
-    pub fn updated_by(mut self, value: ::serde_json::Value) -> Self {
-        self.updated_by = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `movedBy`: Identifier of the user who changed the stage of the element
-    #[must_use]
-    pub fn moved_by(mut self, value: ::serde_json::Value) -> Self {
-        self.moved_by = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `createdTime`: Time the element was created
-    #[must_use]
-    pub fn created_time(mut self, value: ::serde_json::Value) -> Self {
-        self.created_time = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `updatedTime`: Time the element was modified
-    #[must_use]
-    pub fn updated_time(mut self, value: ::serde_json::Value) -> Self {
-        self.updated_time = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `movedTime`: Time the stage of the element was changed
-    #[must_use]
-    pub fn moved_time(mut self, value: ::serde_json::Value) -> Self {
-        self.moved_time = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `detailUrl`: Link to the detail form of the element
-    #[must_use]
-    pub fn detail_url(mut self, value: ::serde_json::Value) -> Self {
-        self.detail_url = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `tasksCounter`: Number of tasks associated with the element for the user
-    #[must_use]
-    pub fn tasks_counter(mut self, value: ::serde_json::Value) -> Self {
-        self.tasks_counter = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `tasksFaces`: Information for rendering the sequence of responsible parties during approval: - `completed` — who completed the task - `running` — who is currently working on the task - `all` — all participants
-    #[must_use]
-    pub fn tasks_faces(mut self, value: ::serde_json::Value) -> Self {
-        self.tasks_faces = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `users`: Aggregated information about all users related to the element. A list where the key is the user identifier: - `id` — identifier - `name` — first name - `secondName` — middle name - `lastName` — last name - `title` — title - `workPosition` — position - `fullName` — formatted name - `link` — link to the profile
-    #[must_use]
-    pub fn users(mut self, value: ::serde_json::Value) -> Self {
-        self.users = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `id`: Not in the docs' field table; the response example shows it.
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

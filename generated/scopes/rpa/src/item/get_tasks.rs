@@ -105,6 +105,8 @@ impl GetTasks {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for GetTasks {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -117,6 +119,8 @@ impl ::bitrix24_runtime::wire::Decode for GetTasks {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for GetTasks {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -138,6 +142,8 @@ impl ::serde::Serialize for GetTasks {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for GetTasks {
     fn undocumented(
         &self,
@@ -171,17 +177,6 @@ impl GetTasksResult {
             tasks: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `tasks`:
-    #[must_use]
-    pub fn tasks(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Tasks>>,
-    ) -> Self {
-        self.tasks = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -297,63 +292,6 @@ impl Tasks {
             users: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `title`:
-    #[must_use]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `description`:
-    #[must_use]
-    pub fn description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `userId`:
-    #[must_use]
-    pub fn user_id(mut self, value: i64) -> Self {
-        self.user_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `data`:
-    #[must_use]
-    pub fn data(mut self, value: Data) -> Self {
-        self.data = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `itemClassName`:
-    #[must_use]
-    pub fn item_class_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.item_class_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `users`:
-    #[must_use]
-    pub fn users(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.users = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -485,75 +423,6 @@ impl Data {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `participantJoint`:
-    #[must_use]
-    pub fn participant_joint(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.participant_joint = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `isMine`:
-    #[must_use]
-    pub fn is_mine(mut self, value: bool) -> Self {
-        self.is_mine = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `controls`:
-    #[must_use]
-    pub fn controls(mut self, value: Controls) -> Self {
-        self.controls = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `type`:
-    #[must_use]
-    pub fn type_(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_ = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `url`:
-    #[must_use]
-    pub fn url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.url = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `fieldsToShow`:
-    #[must_use]
-    pub fn fields_to_show(mut self, value: ::serde_json::Value) -> Self {
-        self.fields_to_show = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `fieldsToSet`:
-    #[must_use]
-    pub fn fields_to_set(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::std::string::String>,
-        >,
-    ) -> Self {
-        self.fields_to_set = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `users`:
-    #[must_use]
-    pub fn users(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Users>>,
-    ) -> Self {
-        self.users = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -655,17 +524,6 @@ impl Controls {
             buttons: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `BUTTONS`:
-    #[must_use]
-    pub fn buttons(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Buttons>>,
-    ) -> Self {
-        self.buttons = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -775,57 +633,6 @@ impl Buttons {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `TYPE`:
-    #[must_use]
-    pub fn type_(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_ = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TARGET_USER_STATUS`:
-    #[must_use]
-    pub fn target_user_status(mut self, value: i64) -> Self {
-        self.target_user_status = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`:
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `VALUE`:
-    #[must_use]
-    pub fn value(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.value = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TEXT`:
-    #[must_use]
-    pub fn text(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.text = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `COLOR`:
-    #[must_use]
-    pub fn color(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.color = ::std::option::Option::Some(value.into());
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -918,18 +725,6 @@ impl Users {
             status: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `status`:
-    #[must_use]
-    pub fn status(mut self, value: i64) -> Self {
-        self.status = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

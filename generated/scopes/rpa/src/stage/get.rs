@@ -74,6 +74,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -82,6 +84,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -98,6 +102,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -206,90 +212,6 @@ impl GetResult {
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `name`: Name of the stage
-    #[must_use]
-    pub fn name(mut self, value: ::serde_json::Value) -> Self {
-        self.name = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `code`: Symbolic code. Can be used as an external identifier
-    #[must_use]
-    pub fn code(mut self, value: ::serde_json::Value) -> Self {
-        self.code = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `color`: HEX color code of the stage, 6 characters
-    #[must_use]
-    pub fn color(mut self, value: ::serde_json::Value) -> Self {
-        self.color = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `sort`: Sorting index
-    #[must_use]
-    pub fn sort(mut self, value: ::serde_json::Value) -> Self {
-        self.sort = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `semantic`: Semantic code of the stage. Can be either `SUCCESS` or `FAIL`
-    #[must_use]
-    pub fn semantic(mut self, value: ::serde_json::Value) -> Self {
-        self.semantic = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `typeId`: Identifier of the process
-    #[must_use]
-    pub fn type_id(mut self, value: ::serde_json::Value) -> Self {
-        self.type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isFirst`: Computed field. Returns `true` if this is the first stage of the process
-    #[must_use]
-    pub fn is_first(mut self, value: ::serde_json::Value) -> Self {
-        self.is_first = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isSuccess`: Computed field. Returns `true` if this stage is successful
-    #[must_use]
-    pub fn is_success(mut self, value: ::serde_json::Value) -> Self {
-        self.is_success = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isFail`: Computed field. Returns `true` if this stage has failed
-    #[must_use]
-    pub fn is_fail(mut self, value: ::serde_json::Value) -> Self {
-        self.is_fail = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `tasks`: Array of tasks for the stage. Each entry has the following structure: - `title` — title of the task - `robotType` — type of the task. Can take one of the following values:   - `RpaApproveActivity` — approve or reject   - `RpaMoveActivity` — simply move   - `RpaRequestActivity` — request information   - `RpaReviewActivity` — review information - `robotName` — name of the activity - `users` — array of participants for the task to be displayed in the kanban at the stage
-    #[must_use]
-    pub fn tasks(mut self, value: ::serde_json::Value) -> Self {
-        self.tasks = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `robotsCount`: computed field. Number of robots at the stage
-    #[must_use]
-    pub fn robots_count(mut self, value: ::serde_json::Value) -> Self {
-        self.robots_count = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `possibleNextStages`: array of identifiers of stages to which the item can be moved. Not used
-    #[must_use]
-    pub fn possible_next_stages(mut self, value: ::serde_json::Value) -> Self {
-        self.possible_next_stages = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `permissions`: set of permissions for the kanban: - `droppable` — items can be moved to this stage - `canMoveFrom` — items can be moved from this stage
-    #[must_use]
-    pub fn permissions(mut self, value: ::serde_json::Value) -> Self {
-        self.permissions = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `id`: Not in the docs' field table; the response example shows it.
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

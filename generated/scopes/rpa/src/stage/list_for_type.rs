@@ -128,6 +128,8 @@ impl ListForType {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for ListForType {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -140,6 +142,8 @@ impl ::bitrix24_runtime::wire::Decode for ListForType {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for ListForType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -161,6 +165,8 @@ impl ::serde::Serialize for ListForType {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for ListForType {
     fn undocumented(
         &self,
@@ -206,17 +212,6 @@ impl ListForTypeResult {
             stages: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `stages`:
-    #[must_use]
-    pub fn stages(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Stages>>,
-    ) -> Self {
-        self.stages = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -345,75 +340,6 @@ impl Stages {
             is_fail: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `name`:
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `code`:
-    #[must_use]
-    pub fn code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `color`:
-    #[must_use]
-    pub fn color(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.color = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `sort`:
-    #[must_use]
-    pub fn sort(mut self, value: i64) -> Self {
-        self.sort = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `semantic`:
-    #[must_use]
-    pub fn semantic(mut self, value: ::serde_json::Value) -> Self {
-        self.semantic = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `typeId`:
-    #[must_use]
-    pub fn type_id(mut self, value: i64) -> Self {
-        self.type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isFirst`:
-    #[must_use]
-    pub fn is_first(mut self, value: bool) -> Self {
-        self.is_first = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isSuccess`:
-    #[must_use]
-    pub fn is_success(mut self, value: bool) -> Self {
-        self.is_success = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isFail`:
-    #[must_use]
-    pub fn is_fail(mut self, value: bool) -> Self {
-        self.is_fail = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

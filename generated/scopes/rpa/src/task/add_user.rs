@@ -138,6 +138,8 @@ impl AddUser {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for AddUser {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -152,6 +154,8 @@ impl ::bitrix24_runtime::wire::Decode for AddUser {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for AddUser {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -175,6 +179,8 @@ impl ::serde::Serialize for AddUser {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for AddUser {
     fn undocumented(
         &self,

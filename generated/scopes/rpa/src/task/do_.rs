@@ -76,6 +76,8 @@ impl Do {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Do {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -84,6 +86,8 @@ impl ::bitrix24_runtime::wire::Decode for Do {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Do {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -100,6 +104,8 @@ impl ::serde::Serialize for Do {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Do {
     fn undocumented(
         &self,

@@ -120,6 +120,8 @@ impl Add {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Add {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -133,6 +135,8 @@ impl ::bitrix24_runtime::wire::Decode for Add {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Add {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -155,6 +159,8 @@ impl ::serde::Serialize for Add {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Add {
     fn undocumented(
         &self,
@@ -235,6 +241,8 @@ impl Fields {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -247,6 +255,8 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Fields {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -268,6 +278,8 @@ impl ::serde::Serialize for Fields {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -296,12 +308,6 @@ impl AddResult {
             timeline: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `timeline`:
-    #[must_use]
-    pub fn timeline(mut self, value: Timeline) -> Self {
-        self.timeline = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -443,90 +449,6 @@ impl Timeline {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `typeId`:
-    #[must_use]
-    pub fn type_id(mut self, value: i64) -> Self {
-        self.type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `itemId`:
-    #[must_use]
-    pub fn item_id(mut self, value: i64) -> Self {
-        self.item_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `createdTime`:
-    #[must_use]
-    pub fn created_time(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.created_time = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `userId`:
-    #[must_use]
-    pub fn user_id(mut self, value: i64) -> Self {
-        self.user_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `title`:
-    #[must_use]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `description`:
-    #[must_use]
-    pub fn description(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.description = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `action`:
-    #[must_use]
-    pub fn action(mut self, value: bool) -> Self {
-        self.action = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isFixed`:
-    #[must_use]
-    pub fn is_fixed(mut self, value: bool) -> Self {
-        self.is_fixed = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `data`:
-    #[must_use]
-    pub fn data(mut self, value: Data) -> Self {
-        self.data = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `createdTimestamp`:
-    #[must_use]
-    pub fn created_timestamp(mut self, value: i64) -> Self {
-        self.created_timestamp = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `users`:
-    #[must_use]
-    pub fn users(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.users = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -631,15 +553,6 @@ impl Data {
             scope: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `scope`:
-    #[must_use]
-    pub fn scope(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.scope = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

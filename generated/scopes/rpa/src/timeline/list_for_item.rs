@@ -147,6 +147,8 @@ impl ListForItem {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for ListForItem {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -160,6 +162,8 @@ impl ::bitrix24_runtime::wire::Decode for ListForItem {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for ListForItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -182,6 +186,8 @@ impl ::serde::Serialize for ListForItem {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for ListForItem {
     fn undocumented(
         &self,
@@ -284,81 +290,6 @@ impl ListForItemResult {
             users: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`: Identifier of the record
-    #[must_use]
-    pub fn id(mut self, value: ::serde_json::Value) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `typeId`: Identifier of the process
-    #[must_use]
-    pub fn type_id(mut self, value: ::serde_json::Value) -> Self {
-        self.type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `itemId`: Identifier of the element
-    #[must_use]
-    pub fn item_id(mut self, value: ::serde_json::Value) -> Self {
-        self.item_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `createdTime`: Time of record creation
-    #[must_use]
-    pub fn created_time(mut self, value: ::serde_json::Value) -> Self {
-        self.created_time = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `userId`: Identifier of the user who initiated the action
-    #[must_use]
-    pub fn user_id(mut self, value: ::serde_json::Value) -> Self {
-        self.user_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `title`: Title of the record
-    #[must_use]
-    pub fn title(mut self, value: ::serde_json::Value) -> Self {
-        self.title = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `description`: Text content of the record
-    #[must_use]
-    pub fn description(mut self, value: ::serde_json::Value) -> Self {
-        self.description = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `action`: Action type code
-    #[must_use]
-    pub fn action(mut self, value: ::serde_json::Value) -> Self {
-        self.action = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `isFixed`: Flag indicating if the record is attached
-    #[must_use]
-    pub fn is_fixed(mut self, value: ::serde_json::Value) -> Self {
-        self.is_fixed = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `data`: Serialized data about the completed action and related entities at the time of record creation. Depending on the action type, it may contain a different [set of data](https://apidocs.bitrix24.com/api-reference/outdated/rpa/timeline/rpa-timeline-list-for-item.html#data)
-    #[must_use]
-    pub fn data(mut self, value: Data) -> Self {
-        self.data = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `createdTimestamp`: Not in the docs' field table; the response example shows it.
-    #[must_use]
-    pub fn created_timestamp(mut self, value: i64) -> Self {
-        self.created_timestamp = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `users`: Not in the docs' field table; the response example shows it.
-    #[must_use]
-    pub fn users(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.users = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -503,48 +434,6 @@ impl Data {
             users: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `item`: Data about the element: - `item[name]` — name of the element at the time of action execution
-    #[must_use]
-    pub fn item(mut self, value: ::serde_json::Value) -> Self {
-        self.item = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `scope`: Code of the action source. Can take the value: - `manual` — manually - `task` — when executing a task - `automation` — by Automation rule - `rest` — by application
-    #[must_use]
-    pub fn scope(mut self, value: ::serde_json::Value) -> Self {
-        self.scope = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `stageFrom`: Data about the original stage at the time of action execution - `id` — identifier - `name` — name
-    #[must_use]
-    pub fn stage_from(mut self, value: ::serde_json::Value) -> Self {
-        self.stage_from = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `stageTo`: Data about the new stage, if it was changed during the action execution
-    #[must_use]
-    pub fn stage_to(mut self, value: ::serde_json::Value) -> Self {
-        self.stage_to = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `fields`: Array of data about fields whose values were changed during the action execution - `name` — field code - `title` — field title
-    #[must_use]
-    pub fn fields(mut self, value: ::serde_json::Value) -> Self {
-        self.fields = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `task`: Data about the task, if the action was performed while executing a task
-    #[must_use]
-    pub fn task(mut self, value: ::serde_json::Value) -> Self {
-        self.task = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `users`: Data about users who were involved in the action
-    #[must_use]
-    pub fn users(mut self, value: ::serde_json::Value) -> Self {
-        self.users = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

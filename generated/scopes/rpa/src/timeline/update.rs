@@ -103,6 +103,8 @@ impl Update {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Update {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -115,6 +117,8 @@ impl ::bitrix24_runtime::wire::Decode for Update {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Update {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -136,6 +140,8 @@ impl ::serde::Serialize for Update {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Update {
     fn undocumented(
         &self,
@@ -216,6 +222,8 @@ impl Fields {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -228,6 +236,8 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Fields {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -249,6 +259,8 @@ impl ::serde::Serialize for Fields {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,

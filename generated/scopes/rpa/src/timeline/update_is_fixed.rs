@@ -107,6 +107,8 @@ impl UpdateIsFixed {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for UpdateIsFixed {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -119,6 +121,8 @@ impl ::bitrix24_runtime::wire::Decode for UpdateIsFixed {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for UpdateIsFixed {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -143,6 +147,8 @@ impl ::serde::Serialize for UpdateIsFixed {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for UpdateIsFixed {
     fn undocumented(
         &self,
@@ -176,12 +182,6 @@ impl UpdateIsFixedResult {
             timeline: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `timeline`:
-    #[must_use]
-    pub fn timeline(mut self, value: Timeline) -> Self {
-        self.timeline = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -265,12 +265,6 @@ impl Timeline {
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -85,6 +85,8 @@ impl Delete {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Delete {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -96,6 +98,8 @@ impl ::bitrix24_runtime::wire::Decode for Delete {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Delete {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -116,6 +120,8 @@ impl ::serde::Serialize for Delete {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Delete {
     fn undocumented(
         &self,

@@ -85,6 +85,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -96,6 +98,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -116,6 +120,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -174,42 +180,6 @@ impl GetResult {
             permissions: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`: Process identifier
-    #[must_use]
-    pub fn id(mut self, value: ::serde_json::Value) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `title`: Process name
-    #[must_use]
-    pub fn title(mut self, value: ::serde_json::Value) -> Self {
-        self.title = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `image`: Icon identifier from the list
-    #[must_use]
-    pub fn image(mut self, value: ::serde_json::Value) -> Self {
-        self.image = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `createdBy`: Identifier of the user who created the process
-    #[must_use]
-    pub fn created_by(mut self, value: ::serde_json::Value) -> Self {
-        self.created_by = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `settings`: Set of process settings
-    #[must_use]
-    pub fn settings(mut self, value: ::serde_json::Value) -> Self {
-        self.settings = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `permissions`: Set of access permissions for this process
-    #[must_use]
-    pub fn permissions(mut self, value: ::serde_json::Value) -> Self {
-        self.permissions = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -88,6 +88,8 @@ impl GetPublicUrl {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for GetPublicUrl {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -99,6 +101,8 @@ impl ::bitrix24_runtime::wire::Decode for GetPublicUrl {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for GetPublicUrl {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -119,6 +123,8 @@ impl ::serde::Serialize for GetPublicUrl {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for GetPublicUrl {
     fn undocumented(
         &self,
@@ -152,12 +158,6 @@ impl GetPublicUrlResult {
             payment: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `payment`: Object containing payment link data
-    #[must_use]
-    pub fn payment(mut self, value: Payment) -> Self {
-        self.payment = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -251,33 +251,6 @@ impl Payment {
             qr: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `url`: Payment link
-    #[must_use]
-    pub fn url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.url = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `shortUrl`: Short payment link
-    #[must_use]
-    pub fn short_url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.short_url = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `qr`: QR code containing the short payment link
-    #[must_use]
-    pub fn qr(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.qr = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -112,6 +112,8 @@ impl Text {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Text {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -124,6 +126,8 @@ impl ::bitrix24_runtime::wire::Decode for Text {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Text {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -145,6 +149,8 @@ impl ::serde::Serialize for Text {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Text {
     fn undocumented(
         &self,
@@ -183,24 +189,6 @@ impl TextResult {
             text: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `LABEL`: Title of the agreement
-    #[must_use]
-    pub fn label(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.label = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TEXT`: Text of the agreement
-    #[must_use]
-    pub fn text(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.text = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

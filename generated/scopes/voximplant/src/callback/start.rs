@@ -133,6 +133,8 @@ impl Start {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Start {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -147,6 +149,8 @@ impl ::bitrix24_runtime::wire::Decode for Start {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Start {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -170,6 +174,8 @@ impl ::serde::Serialize for Start {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Start {
     fn undocumented(
         &self,
@@ -210,21 +216,6 @@ impl StartResult {
             call_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `RESULT`: Indicator of successful initiation.
-    #[must_use]
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CALL_ID`: Identifier of the call.
-    #[must_use]
-    pub fn call_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.call_id = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -113,6 +113,8 @@ impl Startwithsound {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Startwithsound {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -126,6 +128,8 @@ impl ::bitrix24_runtime::wire::Decode for Startwithsound {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Startwithsound {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -148,6 +152,8 @@ impl ::serde::Serialize for Startwithsound {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Startwithsound {
     fn undocumented(
         &self,
@@ -188,21 +194,6 @@ impl StartwithsoundResult {
             call_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `RESULT`: Indicator of successful initiation.
-    #[must_use]
-    pub fn result(mut self, value: bool) -> Self {
-        self.result = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CALL_ID`: Identifier of the call.
-    #[must_use]
-    pub fn call_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.call_id = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -78,6 +78,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -86,6 +88,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -102,6 +106,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -155,51 +161,6 @@ impl GetResult {
             reg151085: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `reg150907`:
-    #[must_use]
-    pub fn reg150907(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.reg150907 = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `sip7`:
-    #[must_use]
-    pub fn sip7(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sip7 = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `reg151083`:
-    #[must_use]
-    pub fn reg151083(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.reg151083 = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `sip11`:
-    #[must_use]
-    pub fn sip11(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sip11 = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `reg151085`:
-    #[must_use]
-    pub fn reg151085(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.reg151085 = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -167,6 +167,8 @@ impl Add {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Add {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -182,6 +184,8 @@ impl ::bitrix24_runtime::wire::Decode for Add {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Add {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -206,6 +210,8 @@ impl ::serde::Serialize for Add {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Add {
     fn undocumented(
         &self,
@@ -419,150 +425,6 @@ impl AddResult {
             incoming_password: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Internal identifier of the SIP line record
-    #[must_use]
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TYPE`: Type of PBX
-    #[must_use]
-    pub fn type_(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_ = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CONFIG_ID`: Identifier of the SIP line configuration
-    #[must_use]
-    pub fn config_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.config_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `REG_ID`: Identifier of the SIP registration.
-    #[must_use]
-    pub fn reg_id(mut self, value: i64) -> Self {
-        self.reg_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `TITLE`: Name of the connection
-    #[must_use]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SERVER`: Address of the SIP registration server
-    #[must_use]
-    pub fn server(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.server = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LOGIN`: Login for connecting to the server
-    #[must_use]
-    pub fn login(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.login = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PASSWORD`: Password for connecting to the server
-    #[must_use]
-    pub fn password(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.password = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `AUTH_USER`: User for SIP authorization
-    #[must_use]
-    pub fn auth_user(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.auth_user = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `OUTBOUND_PROXY`: Address of the SIP proxy for outgoing connection to the operator or PBX
-    #[must_use]
-    pub fn outbound_proxy(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.outbound_proxy = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DETECT_LINE_NUMBER`: Indicator for line number detection.
-    #[must_use]
-    pub fn detect_line_number(mut self, value: bool) -> Self {
-        self.detect_line_number = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `LINE_DETECT_HEADER_ORDER`: Order of headers for line number detection
-    #[must_use]
-    pub fn line_detect_header_order(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.line_detect_header_order = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `REGISTRATION_STATUS_CODE`: Status code of the SIP line registration
-    #[must_use]
-    pub fn registration_status_code(mut self, value: i64) -> Self {
-        self.registration_status_code = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `REGISTRATION_ERROR_MESSAGE`: Text of the SIP registration error
-    #[must_use]
-    pub fn registration_error_message(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.registration_error_message = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `INCOMING_SERVER`: Address of the server for incoming calls.
-    #[must_use]
-    pub fn incoming_server(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.incoming_server = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `INCOMING_LOGIN`: Login for incoming calls.
-    #[must_use]
-    pub fn incoming_login(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.incoming_login = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `INCOMING_PASSWORD`: Password for incoming calls.
-    #[must_use]
-    pub fn incoming_password(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.incoming_password = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -201,6 +201,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -215,6 +217,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -238,6 +242,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -446,150 +452,6 @@ impl GetItem {
             incoming_password: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `TYPE`:
-    #[must_use]
-    pub fn type_(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_ = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CONFIG_ID`:
-    #[must_use]
-    pub fn config_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.config_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `REG_ID`:
-    #[must_use]
-    pub fn reg_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.reg_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SERVER`:
-    #[must_use]
-    pub fn server(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.server = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LOGIN`:
-    #[must_use]
-    pub fn login(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.login = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PASSWORD`:
-    #[must_use]
-    pub fn password(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.password = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `AUTH_USER`:
-    #[must_use]
-    pub fn auth_user(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.auth_user = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `OUTBOUND_PROXY`:
-    #[must_use]
-    pub fn outbound_proxy(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.outbound_proxy = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DETECT_LINE_NUMBER`:
-    #[must_use]
-    pub fn detect_line_number(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.detect_line_number = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `LINE_DETECT_HEADER_ORDER`:
-    #[must_use]
-    pub fn line_detect_header_order(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.line_detect_header_order = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `REGISTRATION_STATUS_CODE`:
-    #[must_use]
-    pub fn registration_status_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.registration_status_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `REGISTRATION_ERROR_MESSAGE`:
-    #[must_use]
-    pub fn registration_error_message(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.registration_error_message = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TITLE`:
-    #[must_use]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `INCOMING_SERVER`:
-    #[must_use]
-    pub fn incoming_server(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.incoming_server = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `INCOMING_LOGIN`:
-    #[must_use]
-    pub fn incoming_login(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.incoming_login = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `INCOMING_PASSWORD`:
-    #[must_use]
-    pub fn incoming_password(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.incoming_password = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

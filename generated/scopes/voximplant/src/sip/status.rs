@@ -93,6 +93,8 @@ impl Status {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Status {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -104,6 +106,8 @@ impl ::bitrix24_runtime::wire::Decode for Status {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Status {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -124,6 +128,8 @@ impl ::serde::Serialize for Status {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Status {
     fn undocumented(
         &self,
@@ -184,42 +190,6 @@ impl StatusResult {
             status_result: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `REG_ID`: Identifier of the SIP registration
-    #[must_use]
-    pub fn reg_id(mut self, value: i64) -> Self {
-        self.reg_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `LAST_UPDATED`: Date and time of the last update of the SIP registration status
-    #[must_use]
-    pub fn last_updated(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.last_updated = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ERROR_MESSAGE`: Text description of the registration error
-    #[must_use]
-    pub fn error_message(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.error_message = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `STATUS_CODE`: Numeric code of the registration status or error
-    #[must_use]
-    pub fn status_code(mut self, value: i64) -> Self {
-        self.status_code = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `STATUS_RESULT`: Result of the registration.
-    #[must_use]
-    pub fn status_result(mut self, value: StatusResultStatusResult) -> Self {
-        self.status_result = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -199,6 +199,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -213,6 +215,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -236,6 +240,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -511,252 +517,6 @@ impl GetItem {
             call_type: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`:
-    #[must_use]
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PORTAL_USER_ID`:
-    #[must_use]
-    pub fn portal_user_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.portal_user_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PORTAL_NUMBER`:
-    #[must_use]
-    pub fn portal_number(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.portal_number = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PHONE_NUMBER`:
-    #[must_use]
-    pub fn phone_number(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.phone_number = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CALL_ID`:
-    #[must_use]
-    pub fn call_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.call_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `EXTERNAL_CALL_ID`:
-    #[must_use]
-    pub fn external_call_id(mut self, value: ::serde_json::Value) -> Self {
-        self.external_call_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CALL_CATEGORY`:
-    #[must_use]
-    pub fn call_category(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.call_category = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CALL_LOG`:
-    #[must_use]
-    pub fn call_log(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.call_log = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CALL_DURATION`:
-    #[must_use]
-    pub fn call_duration(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.call_duration = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CALL_START_DATE`:
-    #[must_use]
-    pub fn call_start_date(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.call_start_date = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CALL_RECORD_URL`:
-    #[must_use]
-    pub fn call_record_url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.call_record_url = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CALL_VOTE`:
-    #[must_use]
-    pub fn call_vote(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.call_vote = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `COST`:
-    #[must_use]
-    pub fn cost(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.cost = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `COST_CURRENCY`:
-    #[must_use]
-    pub fn cost_currency(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.cost_currency = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CALL_FAILED_CODE`:
-    #[must_use]
-    pub fn call_failed_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.call_failed_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CALL_FAILED_REASON`:
-    #[must_use]
-    pub fn call_failed_reason(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.call_failed_reason = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CRM_ENTITY_TYPE`:
-    #[must_use]
-    pub fn crm_entity_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.crm_entity_type = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CRM_ENTITY_ID`:
-    #[must_use]
-    pub fn crm_entity_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.crm_entity_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CRM_ACTIVITY_ID`:
-    #[must_use]
-    pub fn crm_activity_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.crm_activity_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `REST_APP_ID`:
-    #[must_use]
-    pub fn rest_app_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.rest_app_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `REST_APP_NAME`:
-    #[must_use]
-    pub fn rest_app_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.rest_app_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TRANSCRIPT_ID`:
-    #[must_use]
-    pub fn transcript_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.transcript_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TRANSCRIPT_PENDING`:
-    #[must_use]
-    pub fn transcript_pending(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.transcript_pending = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SESSION_ID`:
-    #[must_use]
-    pub fn session_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.session_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `REDIAL_ATTEMPT`:
-    #[must_use]
-    pub fn redial_attempt(mut self, value: ::serde_json::Value) -> Self {
-        self.redial_attempt = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `COMMENT`:
-    #[must_use]
-    pub fn comment(mut self, value: ::serde_json::Value) -> Self {
-        self.comment = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RECORD_DURATION`:
-    #[must_use]
-    pub fn record_duration(mut self, value: ::serde_json::Value) -> Self {
-        self.record_duration = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `RECORD_FILE_ID`:
-    #[must_use]
-    pub fn record_file_id(mut self, value: i64) -> Self {
-        self.record_file_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CALL_TYPE`:
-    #[must_use]
-    pub fn call_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.call_type = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -71,6 +71,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -79,6 +81,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -95,6 +99,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -143,42 +149,6 @@ impl GetResult {
             lines: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `detail_statistics`: Link to the detailed statistics page
-    #[must_use]
-    pub fn detail_statistics(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.detail_statistics = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `buy_connector`: Link to the page for purchasing the SIP connector
-    #[must_use]
-    pub fn buy_connector(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.buy_connector = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `edit_config`: Link to the page for editing the connected line. Replace `#CONFIG_ID#` with the configuration ID
-    #[must_use]
-    pub fn edit_config(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.edit_config = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `lines`: Link to the list of lines page
-    #[must_use]
-    pub fn lines(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.lines = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

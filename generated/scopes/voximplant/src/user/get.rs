@@ -97,6 +97,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -108,6 +110,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -128,6 +132,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -195,66 +201,6 @@ impl GetResult {
             inner_number: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: User ID
-    #[must_use]
-    pub fn id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DEFAULT_LINE`: Default outgoing line number
-    #[must_use]
-    pub fn default_line(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.default_line = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PHONE_ENABLED`: Indicator of SIP device availability.
-    #[must_use]
-    pub fn phone_enabled(mut self, value: bool) -> Self {
-        self.phone_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SIP_SERVER`: Address of the server for connecting the SIP device
-    #[must_use]
-    pub fn sip_server(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sip_server = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SIP_LOGIN`: Login for connecting the SIP device
-    #[must_use]
-    pub fn sip_login(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sip_login = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SIP_PASSWORD`: Password for connecting the SIP device
-    #[must_use]
-    pub fn sip_password(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.sip_password = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `INNER_NUMBER`: User's internal number
-    #[must_use]
-    pub fn inner_number(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.inner_number = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -208,6 +208,8 @@ impl List {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for List {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -222,6 +224,8 @@ impl ::bitrix24_runtime::wire::Decode for List {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for List {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -245,6 +249,8 @@ impl ::serde::Serialize for List {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for List {
     fn undocumented(
         &self,
@@ -401,130 +407,6 @@ impl Template {
             system_code: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Identifier of the business process template
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `MODULE_ID`: Identifier of the module by document. Possible values: - `crm` — CRM - `lists` — universal lists - `disk` — drive
-    #[must_use]
-    pub fn module_id(mut self, value: ModuleId) -> Self {
-        self.module_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ENTITY`: Identifier of the object by document. Possible values:
-    #[must_use]
-    pub fn entity(mut self, value: Entity) -> Self {
-        self.entity = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `DOCUMENT_TYPE`: Document type. Possible values: crm: - `LEAD` — leads - `CONTACT` — contacts - `COMPANY` — companies - `DEAL` — deals - `QUOTE` — estimates - `SMART_INVOICE` — invoices - `DYNAMIC_XXX` — SPAs, where XXX — identifier of the SPA
-    #[must_use]
-    pub fn document_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.document_type = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `AUTO_EXECUTE`: Auto-execute flag. Can take values:
-    #[must_use]
-    pub fn auto_execute(mut self, value: AutoExecute) -> Self {
-        self.auto_execute = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`: Template name
-    #[must_use]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `TEMPLATE`: Array with the description of the template's action structure
-    #[must_use]
-    pub fn template(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
-    ) -> Self {
-        self.template = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `PARAMETERS`: Template parameters
-    #[must_use]
-    pub fn parameters(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
-    ) -> Self {
-        self.parameters = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `VARIABLES`: Template variables
-    #[must_use]
-    pub fn variables(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
-    ) -> Self {
-        self.variables = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `CONSTANTS`: Template constants
-    #[must_use]
-    pub fn constants(
-        mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
-    ) -> Self {
-        self.constants = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `MODIFIED`: Date of last modification
-    #[must_use]
-    pub fn modified(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.modified = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `IS_MODIFIED`: Whether the template has been modified. Possible values: - `Y` — yes, it has been modified - `N` — no
-    #[must_use]
-    pub fn is_modified(mut self, value: bool) -> Self {
-        self.is_modified = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `USER_ID`: Identifier of the user who created or modified the template
-    #[must_use]
-    pub fn user_id(mut self, value: i64) -> Self {
-        self.user_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SYSTEM_CODE`: System code of the template.
-    #[must_use]
-    pub fn system_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.system_code = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

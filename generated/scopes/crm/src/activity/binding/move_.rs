@@ -135,6 +135,8 @@ impl Move {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Move {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -150,6 +152,8 @@ impl ::bitrix24_runtime::wire::Decode for Move {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Move {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -174,6 +178,8 @@ impl ::serde::Serialize for Move {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Move {
     fn undocumented(
         &self,

@@ -145,6 +145,8 @@ impl Add {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Add {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -159,6 +161,8 @@ impl ::bitrix24_runtime::wire::Decode for Add {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Add {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -182,6 +186,8 @@ impl ::serde::Serialize for Add {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Add {
     fn undocumented(
         &self,
@@ -353,6 +359,8 @@ impl Fields {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -372,6 +380,8 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Fields {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -403,6 +413,8 @@ impl ::serde::Serialize for Fields {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -436,18 +448,6 @@ impl AddResult {
             time: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `activity`:
-    #[must_use]
-    pub fn activity(mut self, value: Activity) -> Self {
-        self.activity = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `time`:
-    #[must_use]
-    pub fn time(mut self, value: Time) -> Self {
-        self.time = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -538,12 +538,6 @@ impl Activity {
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -652,54 +646,6 @@ impl Time {
             operating: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `start`:
-    #[must_use]
-    pub fn start(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
-        self.start = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `finish`:
-    #[must_use]
-    pub fn finish(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
-        self.finish = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `duration`:
-    #[must_use]
-    pub fn duration(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
-        self.duration = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `processing`:
-    #[must_use]
-    pub fn processing(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
-        self.processing = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `date_start`:
-    #[must_use]
-    pub fn date_start(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_start = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `date_finish`:
-    #[must_use]
-    pub fn date_finish(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_finish = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `operating`:
-    #[must_use]
-    pub fn operating(mut self, value: i64) -> Self {
-        self.operating = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -90,6 +90,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -101,6 +103,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -121,6 +125,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -194,80 +200,6 @@ impl ActivityFields {
             origin_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `typeId`: Configurable activity type. If no value is specified, it is set to the default value `CONFIGURABLE`. If specified, the value must match one of the types created by the [crm.activity.type.add](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html) method with the field `IS_CONFIGURABLE_TYPE` equal to `Y` in the context of the same application
-    #[must_use]
-    pub fn type_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `completed`: Flag indicating whether the activity is closed. You can use `Y/N`, `1/0`, `true/false` to set the value
-    #[must_use]
-    pub fn completed(mut self, value: bool) -> Self {
-        self.completed = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `deadline`: Deadline for the activity
-    #[must_use]
-    pub fn deadline(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.deadline = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `pingOffsets`: Array of offsets in minutes relative to the deadline, determining when to create ping records for this activity
-    #[must_use]
-    pub fn ping_offsets(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
-    ) -> Self {
-        self.ping_offsets = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
-    }
-    /// Sets `isIncomingChannel`: Flag indicating whether the activity was created from an incoming channel. You can use `Y/N`, `1/0`, `true/false` to set the value
-    #[must_use]
-    pub fn is_incoming_channel(mut self, value: bool) -> Self {
-        self.is_incoming_channel = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `responsibleId`: Responsible person for the activity
-    #[must_use]
-    pub fn responsible_id(mut self, value: i64) -> Self {
-        self.responsible_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `badgeCode`: Code of the [badge on the kanban](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-list.html) corresponding to the activity
-    #[must_use]
-    pub fn badge_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.badge_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `originatorId`: Identifier of the data source
-    #[must_use]
-    pub fn originator_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.originator_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `originId`: Identifier of the element in the data source
-    #[must_use]
-    pub fn origin_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.origin_id = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -384,39 +316,6 @@ impl Activity {
             layout: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`: Activity ID
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ownerTypeId`: CRM object type ID
-    #[must_use]
-    pub fn owner_type_id(mut self, value: i64) -> Self {
-        self.owner_type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ownerId`: CRM object ID
-    #[must_use]
-    pub fn owner_id(mut self, value: i64) -> Self {
-        self.owner_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `fields`: The activity fields
-    #[must_use]
-    pub fn fields(mut self, value: ActivityFields) -> Self {
-        self.fields = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `layout`: The layout of the activity in the timeline
-    #[must_use]
-    pub fn layout(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.layout = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -134,6 +134,8 @@ impl Update {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Update {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -147,6 +149,8 @@ impl ::bitrix24_runtime::wire::Decode for Update {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Update {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -169,6 +173,8 @@ impl ::serde::Serialize for Update {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Update {
     fn undocumented(
         &self,
@@ -340,6 +346,8 @@ impl Fields {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -359,6 +367,8 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Fields {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -390,6 +400,8 @@ impl ::serde::Serialize for Fields {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -423,18 +435,6 @@ impl UpdateResult {
             time: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `activity`:
-    #[must_use]
-    pub fn activity(mut self, value: Activity) -> Self {
-        self.activity = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `time`:
-    #[must_use]
-    pub fn time(mut self, value: Time) -> Self {
-        self.time = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -525,12 +525,6 @@ impl Activity {
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -639,54 +633,6 @@ impl Time {
             operating: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `start`:
-    #[must_use]
-    pub fn start(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
-        self.start = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `finish`:
-    #[must_use]
-    pub fn finish(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
-        self.finish = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `duration`:
-    #[must_use]
-    pub fn duration(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
-        self.duration = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `processing`:
-    #[must_use]
-    pub fn processing(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
-        self.processing = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `date_start`:
-    #[must_use]
-    pub fn date_start(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_start = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `date_finish`:
-    #[must_use]
-    pub fn date_finish(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_finish = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `operating`:
-    #[must_use]
-    pub fn operating(mut self, value: i64) -> Self {
-        self.operating = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -123,6 +123,8 @@ impl UpdateColor {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for UpdateColor {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -137,6 +139,8 @@ impl ::bitrix24_runtime::wire::Decode for UpdateColor {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for UpdateColor {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -160,6 +164,8 @@ impl ::serde::Serialize for UpdateColor {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for UpdateColor {
     fn undocumented(
         &self,
@@ -193,12 +199,6 @@ impl UpdateColorResult {
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

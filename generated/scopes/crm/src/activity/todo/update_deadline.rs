@@ -122,6 +122,8 @@ impl UpdateDeadline {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for UpdateDeadline {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -136,6 +138,8 @@ impl ::bitrix24_runtime::wire::Decode for UpdateDeadline {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for UpdateDeadline {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -159,6 +163,8 @@ impl ::serde::Serialize for UpdateDeadline {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for UpdateDeadline {
     fn undocumented(
         &self,
@@ -192,12 +198,6 @@ impl UpdateDeadlineResult {
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

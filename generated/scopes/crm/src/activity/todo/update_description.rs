@@ -121,6 +121,8 @@ impl UpdateDescription {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for UpdateDescription {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -135,6 +137,8 @@ impl ::bitrix24_runtime::wire::Decode for UpdateDescription {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for UpdateDescription {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -158,6 +162,8 @@ impl ::serde::Serialize for UpdateDescription {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for UpdateDescription {
     fn undocumented(
         &self,
@@ -191,12 +197,6 @@ impl UpdateDescriptionResult {
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

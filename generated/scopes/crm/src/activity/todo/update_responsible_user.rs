@@ -118,6 +118,8 @@ impl UpdateResponsibleUser {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for UpdateResponsibleUser {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -132,6 +134,8 @@ impl ::bitrix24_runtime::wire::Decode for UpdateResponsibleUser {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for UpdateResponsibleUser {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -155,6 +159,8 @@ impl ::serde::Serialize for UpdateResponsibleUser {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for UpdateResponsibleUser {
     fn undocumented(
         &self,
@@ -188,12 +194,6 @@ impl UpdateResponsibleUserResult {
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `id`:
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -120,6 +120,8 @@ impl Execute {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Execute {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -133,6 +135,8 @@ impl ::bitrix24_runtime::wire::Decode for Execute {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Execute {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -155,6 +159,8 @@ impl ::serde::Serialize for Execute {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Execute {
     fn undocumented(
         &self,

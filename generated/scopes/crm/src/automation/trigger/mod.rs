@@ -118,6 +118,8 @@ impl Trigger {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Trigger {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -130,6 +132,8 @@ impl ::bitrix24_runtime::wire::Decode for Trigger {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Trigger {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -151,6 +155,8 @@ impl ::serde::Serialize for Trigger {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Trigger {
     fn undocumented(
         &self,

@@ -87,6 +87,8 @@ impl Unregister {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Unregister {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -98,6 +100,8 @@ impl ::bitrix24_runtime::wire::Decode for Unregister {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Unregister {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -118,6 +122,8 @@ impl ::serde::Serialize for Unregister {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Unregister {
     fn undocumented(
         &self,

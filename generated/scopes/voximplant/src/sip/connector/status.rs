@@ -75,6 +75,8 @@ impl Status {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Status {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -83,6 +85,8 @@ impl ::bitrix24_runtime::wire::Decode for Status {
         ::std::result::Result::Ok(Self { extra: f.rest() })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Status {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -99,6 +103,8 @@ impl ::serde::Serialize for Status {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Status {
     fn undocumented(
         &self,
@@ -142,27 +148,6 @@ impl StatusResult {
             paid_date_end: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `FREE_MINUTES`: Number of free minutes available for setting up and testing the integration
-    #[must_use]
-    pub fn free_minutes(mut self, value: i64) -> Self {
-        self.free_minutes = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PAID`: Indicates whether the SIP connector is paid
-    #[must_use]
-    pub fn paid(mut self, value: bool) -> Self {
-        self.paid = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `PAID_DATE_END`: End date of the paid period. This field is returned if the connector is paid
-    #[must_use]
-    pub fn paid_date_end(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.paid_date_end = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -79,12 +79,6 @@ impl OnCrmActivityAddData {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `FIELDS`:
-    #[must_use]
-    pub fn fields(mut self, value: Fields) -> Self {
-        self.fields = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -167,12 +161,6 @@ impl Fields {
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `ID`: Identifier of the added activity
-    #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -111,6 +111,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -124,6 +126,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -146,6 +150,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -179,12 +185,6 @@ impl GetResult {
             layout: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `layout`:
-    #[must_use]
-    pub fn layout(mut self, value: Layout) -> Self {
-        self.layout = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -270,15 +270,6 @@ impl Layout {
             blocks: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `blocks`:
-    #[must_use]
-    pub fn blocks(
-        mut self,
-        value: ::std::collections::BTreeMap<::std::string::String, Blocks>,
-    ) -> Self {
-        self.blocks = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -367,21 +358,6 @@ impl Blocks {
             properties: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `type`:
-    #[must_use]
-    pub fn type_(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_ = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `properties`:
-    #[must_use]
-    pub fn properties(mut self, value: Properties) -> Self {
-        self.properties = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -503,66 +479,6 @@ impl Properties {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `value`:
-    #[must_use]
-    pub fn value(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.value = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `multiline`:
-    #[must_use]
-    pub fn multiline(mut self, value: bool) -> Self {
-        self.multiline = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `bold`:
-    #[must_use]
-    pub fn bold(mut self, value: bool) -> Self {
-        self.bold = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `color`:
-    #[must_use]
-    pub fn color(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.color = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `text`:
-    #[must_use]
-    pub fn text(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.text = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `action`:
-    #[must_use]
-    pub fn action(mut self, value: Action) -> Self {
-        self.action = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `title`:
-    #[must_use]
-    pub fn title(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.title = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `block`:
-    #[must_use]
-    pub fn block(mut self, value: Block) -> Self {
-        self.block = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -670,24 +586,6 @@ impl Action {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `type`:
-    #[must_use]
-    pub fn type_(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_ = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `uri`:
-    #[must_use]
-    pub fn uri(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.uri = ::std::option::Option::Some(value.into());
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -774,24 +672,6 @@ impl Block {
             properties: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `type`:
-    #[must_use]
-    pub fn type_(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_ = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `properties`:
-    #[must_use]
-    pub fn properties(
-        mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    ) -> Self {
-        self.properties = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

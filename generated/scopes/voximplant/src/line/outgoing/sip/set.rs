@@ -95,6 +95,8 @@ impl Set {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Set {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -106,6 +108,8 @@ impl ::bitrix24_runtime::wire::Decode for Set {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Set {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -126,6 +130,8 @@ impl ::serde::Serialize for Set {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Set {
     fn undocumented(
         &self,

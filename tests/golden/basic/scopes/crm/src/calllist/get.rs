@@ -85,6 +85,8 @@ impl Get {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -96,6 +98,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Get {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -116,6 +120,8 @@ impl ::serde::Serialize for Get {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Get {
     fn undocumented(
         &self,
@@ -171,38 +177,6 @@ impl CallList {
             items: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `DATE_CREATE`: Created at
-    #[must_use]
-    pub fn date_create(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.date_create = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `IS_ACTIVE`: Whether the list is active
-    #[must_use]
-    pub fn is_active(mut self, value: bool) -> Self {
-        self.is_active = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ENTITY_TYPE_ID`: Type of the entities in the list
-    #[must_use]
-    pub fn entity_type_id(mut self, value: OwnerType) -> Self {
-        self.entity_type_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `ITEMS`: Entries
-    #[must_use]
-    pub fn items(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Item>>,
-    ) -> Self {
-        self.items = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -309,15 +283,6 @@ impl Item {
             status: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `STATUS`: Call status
-    #[must_use]
-    pub fn status(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.status = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]

@@ -183,6 +183,8 @@ impl Fn {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Fn {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -201,6 +203,8 @@ impl ::bitrix24_runtime::wire::Decode for Fn {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Fn {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -234,6 +238,8 @@ impl ::serde::Serialize for Fn {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Fn {
     fn undocumented(
         &self,
@@ -395,6 +401,8 @@ impl Option {
         &self.extra
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Option {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -406,6 +414,8 @@ impl ::bitrix24_runtime::wire::Decode for Option {
         })
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl<'de> ::serde::Deserialize<'de> for Option {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -426,6 +436,8 @@ impl ::serde::Serialize for Option {
         w.end()
     }
 }
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Option {
     fn undocumented(
         &self,
@@ -466,23 +478,6 @@ impl Result {
             vec: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `Err`: A field whose type is named `String`
-    #[must_use]
-    pub fn err(mut self, value: String) -> Self {
-        self.err = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Vec`: An array of a type named `Vec`
-    #[must_use]
-    pub fn vec(
-        mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Vec>>,
-    ) -> Self {
-        self.vec = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
