@@ -256,7 +256,8 @@ fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder
         .and_then(|b| b.with_platform_verifier())
         .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // HTTP/1.1 only: reqwest is built without HTTP/2 (see the workspace manifest).
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(builder.tls_backend_preconfigured(config))
 }
 
@@ -265,6 +266,10 @@ fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder
 /// and any reqwest client in the process (the runtime's, a test's, the application's own)
 /// panics without a default. Called before the runtime builds a client and by the fake
 /// portal.
+#[cfg_attr(
+    not(any(feature = "rustls-ring", feature = "testing")),
+    allow(dead_code)
+)]
 pub(crate) fn install_default_provider() {
     #[cfg(all(
         feature = "rustls-ring",
