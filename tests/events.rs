@@ -2,7 +2,7 @@
 //! delivery of `onCrmActivityAdd` (`examples/on-crm-activity-add.form`, built from the
 //! documented example), unknown events, wrong tokens, data of the wrong type, and hostile
 //! bodies. (The runtime's own tests cover the form parser; the generated
-//! `tests/examples.rs` round-trips every documented delivery.)
+//! `tests/examples_events.rs` round-trips every documented delivery.)
 
 use bitrix24::events::{
     AuthFailure, Event, EventError, OnCrmActivityAdd, OnCrmActivityAddData, SecretString,

@@ -124,7 +124,12 @@ impl<'a> TypeScope<'a> {
             if !seen.insert(name.clone()) {
                 continue;
             }
-            for f in self.get(&name).and_then(|t| t.fields.as_ref()).into_iter().flatten() {
+            for f in self
+                .get(&name)
+                .and_then(|t| t.fields.as_ref())
+                .into_iter()
+                .flatten()
+            {
                 if let Ok(ty) = TypeExpr::parse(&f.ty) {
                     ty.for_each_named(&mut |n| todo.push(n.to_owned()));
                 }

@@ -67,7 +67,7 @@ pub use bitrix24_entity as entity;
 #[cfg(feature = "event")]
 #[cfg_attr(docsrs, doc(cfg(feature = "event")))]
 pub use bitrix24_event as event;
-/// Methods `feature.*` (1 methods): the crate `bitrix24-feature`.
+/// Methods `feature.*` (1 method): the crate `bitrix24-feature`.
 #[cfg(feature = "feature")]
 #[cfg_attr(docsrs, doc(cfg(feature = "feature")))]
 pub use bitrix24_feature as feature;
@@ -83,11 +83,11 @@ pub use bitrix24_mailservice as mailservice;
 #[cfg(feature = "messageservice")]
 #[cfg_attr(docsrs, doc(cfg(feature = "messageservice")))]
 pub use bitrix24_messageservice as messageservice;
-/// Methods `method.*` (1 methods): the crate `bitrix24-method`.
+/// Methods `method.*` (1 method): the crate `bitrix24-method`.
 #[cfg(feature = "method")]
 #[cfg_attr(docsrs, doc(cfg(feature = "method")))]
 pub use bitrix24_method as method;
-/// Methods `methods.*` (1 methods): the crate `bitrix24-methods`.
+/// Methods `methods.*` (1 method): the crate `bitrix24-methods`.
 #[cfg(feature = "methods")]
 #[cfg_attr(docsrs, doc(cfg(feature = "methods")))]
 pub use bitrix24_methods as methods;
@@ -95,19 +95,19 @@ pub use bitrix24_methods as methods;
 #[cfg(feature = "rpa")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rpa")))]
 pub use bitrix24_rpa as rpa;
-/// Methods `salescenter.*` (1 methods): the crate `bitrix24-salescenter`.
+/// Methods `salescenter.*` (1 method): the crate `bitrix24-salescenter`.
 #[cfg(feature = "salescenter")]
 #[cfg_attr(docsrs, doc(cfg(feature = "salescenter")))]
 pub use bitrix24_salescenter as salescenter;
-/// Methods `scope.*` (1 methods): the crate `bitrix24-scope`.
+/// Methods `scope.*` (1 method): the crate `bitrix24-scope`.
 #[cfg(feature = "scope")]
 #[cfg_attr(docsrs, doc(cfg(feature = "scope")))]
 pub use bitrix24_scope as scope;
-/// Methods `server.*` (1 methods): the crate `bitrix24-server`.
+/// Methods `server.*` (1 method): the crate `bitrix24-server`.
 #[cfg(feature = "server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "server")))]
 pub use bitrix24_server as server;
-/// Methods `user.*` (1 methods): the crate `bitrix24-user`.
+/// Methods `user.*` (1 method): the crate `bitrix24-user`.
 #[cfg(feature = "user")]
 #[cfg_attr(docsrs, doc(cfg(feature = "user")))]
 pub use bitrix24_user as user;

@@ -65,10 +65,30 @@ fn event_module(spec: &Spec, pkg: &str, e: &Event) -> Result<TokenStream> {
             None => ".".to_owned(),
         }
     );
-    let strukt = items::emit_struct(&scope, cx, &data, &data_doc, &e.data, StructKind::Object, Uses { input: false, output: true })?;
+    let strukt = items::emit_struct(
+        &scope,
+        cx,
+        &data,
+        &data_doc,
+        &e.data,
+        StructKind::Object,
+        Uses {
+            input: false,
+            output: true,
+        },
+    )?;
     let mut types = Vec::new();
     for t in &e.types {
-        types.push(items::emit_type(spec, &scope, t, Some(&e.source.path), Uses { input: false, output: true })?);
+        types.push(items::emit_type(
+            spec,
+            &scope,
+            t,
+            Some(&e.source.path),
+            Uses {
+                input: false,
+                output: true,
+            },
+        )?);
     }
     let marker_id = ir::ident(&marker);
     let data_id = ir::ident(&data);

@@ -37,7 +37,13 @@ pub fn emit(spec: &Spec, pkg: &str, m: &Method) -> Result<(String, TokenStream)>
         } else {
             Uses::BOTH
         };
-        types.push(items::emit_type(spec, &scope, t, Some(&m.source.path), uses)?);
+        types.push(items::emit_type(
+            spec,
+            &scope,
+            t,
+            Some(&m.source.path),
+            uses,
+        )?);
     }
     let docs = request_doc(spec, pkg, m, ctx)?;
     let strukt = items::emit_struct(

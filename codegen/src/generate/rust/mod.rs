@@ -45,13 +45,12 @@ pub struct CrateConfig {
 
 impl CrateConfig {
     /// Package of the crate holding the methods of the first segment `seg`
-    /// (`crm` → `bitrix24-crm`).
+    /// (`crm` → `bitrix24-crm`, `sonet_group` → `bitrix24-sonet-group`).
     pub fn scope_package(&self, seg: &str) -> String {
-        format!(
-            "{}-{}",
-            self.package,
-            naming::top_module(seg).trim_end_matches('_')
-        )
+        let name = naming::top_module(seg)
+            .trim_end_matches('_')
+            .replace('_', "-");
+        format!("{}-{name}", self.package)
     }
 
     /// Folder of that crate (`generated/scopes/crm`).
@@ -377,8 +376,9 @@ see [`events`]. They do not depend on a feature.\n\n",
         let m = node.module_ident();
         let krate = crate_ident(&cfg.scope_package(seg));
         let d = doc(&format!(
-            "Methods `{seg}.*` ({} methods): the crate `{}`.",
+            "Methods `{seg}.*` ({} method{}): the crate `{}`.",
             count_methods(node),
+            if count_methods(node) == 1 { "" } else { "s" },
             cfg.scope_package(seg)
         ));
         quote! {

@@ -28,11 +28,11 @@
 #![allow(deprecated)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 mod error_code;
-/// Methods `events.*` (1 methods): the crate `golden-naming-events`.
+/// Methods `events.*` (1 method): the crate `golden-naming-events`.
 #[cfg(feature = "events_")]
 #[cfg_attr(docsrs, doc(cfg(feature = "events_")))]
 pub use golden_naming_events as events_;
-/// Methods `sonet_group.*` (1 methods): the crate `golden-naming-sonet_group`.
+/// Methods `sonet_group.*` (1 method): the crate `golden-naming-sonet-group`.
 #[cfg(feature = "sonet_group")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sonet_group")))]
 pub use golden_naming_sonet_group as sonet_group;
