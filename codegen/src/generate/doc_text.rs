@@ -76,6 +76,8 @@ pub fn rustdoc(text: &str, base: &str, page: &str) -> String {
     let text = markdown(text, base, page);
     let mut out = Vec::new();
     let mut fence: Option<String> = None;
+    // The text column of the list item the previous lines belong to.
+    let mut item: Option<usize> = None;
     for line in text.lines() {
         let trimmed = line.trim_start();
         if let Some(marker) = fence.clone() {
@@ -99,17 +101,41 @@ pub fn rustdoc(text: &str, base: &str, page: &str) -> String {
             };
             out.push(format!("{marker}{lang}"));
             fence = Some(marker);
+            item = None;
             continue;
         }
         // Keep list nesting shallow: at most two spaces of indentation, so no line is
         // ever an indented code block.
-        let indent = (line.len() - trimmed.len()).min(2);
+        let mut indent = (line.len() - trimmed.len()).min(2);
+        if trimmed.is_empty() {
+            item = None;
+        } else if let Some(width) = list_marker(trimmed) {
+            item = Some(indent + width);
+        } else if let Some(content) = item
+            && indent < content
+        {
+            // A line right after a list item continues it (Markdown's lazy
+            // continuation): indent it as the item's text, which rustdoc and clippy
+            // expect, so it renders as upstream's does.
+            indent = content.min(3);
+        }
         out.push(format!("{}{}", " ".repeat(indent), escape_inline(trimmed)));
     }
     if let Some(marker) = fence {
         out.push(marker);
     }
     out.join("\n").trim().to_owned()
+}
+
+/// The width of a list marker that starts `line` with its space (`- ` → 2, `12. ` → 4).
+fn list_marker(line: &str) -> Option<usize> {
+    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
+        return Some(2);
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &line[digits..];
+    (digits > 0 && digits <= 9 && (rest.starts_with(". ") || rest.starts_with(") ")))
+        .then_some(digits + 2)
 }
 
 /// Escapes one line outside code spans.
@@ -233,6 +259,15 @@ pub fn table_cell(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_line_that_continues_a_list_item_is_indented_as_its_text() {
+        let md = "- `Y`: yes\nThe value `N` is not supported\n\nAfter the list.\n1. one\ncontinued";
+        assert_eq!(
+            super::rustdoc(md, "https://x", "a.md"),
+            "- `Y`: yes\n  The value `N` is not supported\n\nAfter the list.\n1. one\n   continued"
+        );
+    }
+
     use super::*;
 
     const BASE: &str = "https://apidocs.bitrix24.com/";

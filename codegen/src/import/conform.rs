@@ -151,8 +151,10 @@ fn check(
             // A file travels as `[name, base64]` (what the validator and the client accept).
             (Scalar::File, Value::Array(a)) if a.len() == 2 && a.iter().all(Value::is_string) => {}
             (Scalar::File, _) => bad(out, "a file (`[name, base64]`)"),
-            (Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime, Value::String(_)) => {
-            }
+            (Scalar::String | Scalar::Char | Scalar::Datetime, Value::String(_)) => {}
+            // The client reads `2025-01-31`, or an RFC 3339 date-time (its date), or `""`
+            // (absent); `31.01.2025` (a portal's locale format) does not decode.
+            (Scalar::Date, Value::String(s)) if date_decodes(s) => {}
             (Scalar::Integer | Scalar::Timestamp, Value::Number(n)) if n.is_i64() || n.is_u64() => {
             }
             (Scalar::Integer | Scalar::Timestamp, Value::String(s)) if numeric_string(s, true) => {}
@@ -352,6 +354,17 @@ pub fn mark_round_trip(m: &mut Method) -> Vec<String> {
         }
     }
     notes
+}
+
+/// Whether the client decodes `s` as a date: empty, `YYYY-MM-DD`, or a date-time that
+/// starts with one (`2025-01-31T10:00:00+03:00`).
+fn date_decodes(s: &str) -> bool {
+    s.is_empty()
+        || super::round_trip::is_plain_date(s)
+        || (s.len() > 10
+            && s.is_char_boundary(10)
+            && super::round_trip::is_plain_date(&s[..10])
+            && s[10..].starts_with('T'))
 }
 
 /// `your_invoice_id`, `**put_id_here**`, `<ID>`, `{{id}}`: text the reader replaces.

@@ -551,6 +551,7 @@ fn build(
         };
         let (mut m, mut notes) = finish(m);
         notes.extend(round_trip::settle(&mut m));
+        notes.extend(round_trip::settle_requests(&mut m));
         for n in notes {
             rep.notes.push(Diagnostic {
                 file: e.path.clone().into(),

@@ -7,7 +7,11 @@
 //!   that type, typed from the example (the portal sends it; the docs forgot it);
 //! - a custom field (`UF_*`: per portal, kept in `extra()`) or an enum value the docs do
 //!   not list, and an error example whose code neither the page nor the system errors
-//!   document, cannot round-trip: the example keeps `skip_round_trip` with the reason.
+//!   document, cannot round-trip: the example keeps `skip_round_trip` with the reason;
+//! - a request example cannot round-trip when it sends what the typed request cannot send
+//!   back the same: a key inside a parameter object the docs do not list (a per-portal
+//!   property such as `property258`), an enum value they do not list, `""` for an optional
+//!   field whose type reads `""` as absent, or a date not written `YYYY-MM-DD`.
 
 use serde_json::Value;
 
@@ -15,7 +19,7 @@ use crate::generate::rust::error_code::normalize;
 use crate::spec::model::{ErrorDoc, Field, Method, TypeDef};
 
 use super::shapes::is_identifier;
-use crate::spec::types::TypeExpr;
+use crate::spec::types::{Scalar, TypeExpr};
 
 const MAX_DEPTH: usize = 24;
 
@@ -60,6 +64,153 @@ pub fn settle(m: &mut Method) -> Vec<String> {
         }
     }
     notes
+}
+
+/// Applies the request rules (see the module docs) to the request examples of `m`;
+/// returns notes.
+pub fn settle_requests(m: &mut Method) -> Vec<String> {
+    let mut notes = Vec::new();
+    for i in 0..m.examples.request.len() {
+        if m.examples.request[i].skip_round_trip.is_some() {
+            continue;
+        }
+        let Ok(Value::Object(o)) = serde_json::from_str::<Value>(&m.examples.request[i].json)
+        else {
+            continue;
+        };
+        let mut found = Sent::default();
+        for (k, v) in &o {
+            if let Some(p) = m.params.iter().find(|p| &p.name == k) {
+                sent_field(p, v, &format!("$.{k}"), &m.types, &mut found, 0);
+            }
+        }
+        let mut why = Vec::new();
+        if !found.unknown.is_empty() {
+            why.push(format!(
+                "sends keys the docs do not list ({}: per-portal fields or undocumented ones)",
+                found.unknown.join(", ")
+            ));
+        }
+        if !found.values.is_empty() {
+            why.push(format!(
+                "sends values the docs do not list ({})",
+                found.values.join(", ")
+            ));
+        }
+        if !found.empty.is_empty() {
+            why.push(format!(
+                "sends `\"\"` for {}, which the typed request reads as absent and leaves out",
+                found.empty.join(", ")
+            ));
+        }
+        if !found.dates.is_empty() {
+            why.push(format!(
+                "writes dates not as `YYYY-MM-DD` ({}), which the typed request sends in that form",
+                found.dates.join(", ")
+            ));
+        }
+        if !why.is_empty() {
+            let why = format!("the example {}", why.join("; it "));
+            notes.push(format!("request example {i}: {why}"));
+            m.examples.request[i].skip_round_trip = Some(why);
+        }
+    }
+    notes
+}
+
+/// What a request example sends that the typed request cannot send back the same.
+#[derive(Default)]
+struct Sent {
+    unknown: Vec<String>,
+    values: Vec<String>,
+    empty: Vec<String>,
+    dates: Vec<String>,
+}
+
+/// Whether a field of type `ty` keeps `""` as a value (text and untyped JSON do; every
+/// other type reads `""` as absent, as the client does).
+fn keeps_empty(ty: &str) -> bool {
+    matches!(
+        TypeExpr::parse(ty),
+        Ok(TypeExpr::Scalar(
+            Scalar::String | Scalar::Char | Scalar::Datetime | Scalar::Any
+        ))
+    )
+}
+
+/// `2025-01-31`, exactly: the form a typed date is sent in.
+pub(crate) fn is_plain_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+fn sent_field(f: &Field, v: &Value, at: &str, types: &[TypeDef], found: &mut Sent, depth: usize) {
+    let optional = !f.required || f.ty.ends_with("| null");
+    if v.as_str() == Some("") && optional && !keeps_empty(&f.ty) {
+        found.empty.push(format!("`{at}`"));
+        return;
+    }
+    sent(&f.ty, v, at, types, found, depth);
+}
+
+fn sent(ty: &str, v: &Value, at: &str, types: &[TypeDef], found: &mut Sent, depth: usize) {
+    if depth > MAX_DEPTH || v.is_null() {
+        return;
+    }
+    let Ok(t) = TypeExpr::parse(ty) else {
+        return;
+    };
+    match (&t, v) {
+        (TypeExpr::Nullable(inner), _) => sent(&inner.to_string(), v, at, types, found, depth + 1),
+        (TypeExpr::Array(inner), Value::Array(a)) => {
+            let inner = inner.to_string();
+            for (i, item) in a.iter().enumerate() {
+                sent(&inner, item, &format!("{at}[{i}]"), types, found, depth + 1);
+            }
+        }
+        (TypeExpr::Map(inner), Value::Object(o)) => {
+            let inner = inner.to_string();
+            for (k, item) in o {
+                sent(&inner, item, &format!("{at}.{k}"), types, found, depth + 1);
+            }
+        }
+        (TypeExpr::Scalar(Scalar::Date), Value::String(s))
+            if !s.is_empty() && !is_plain_date(s) =>
+        {
+            found.dates.push(format!("`{s}` at `{at}`"));
+        }
+        (TypeExpr::Named(n), _) => {
+            let Some(def) = types.iter().find(|t| &t.name == n) else {
+                return;
+            };
+            if let Some(values) = &def.values {
+                let s = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(x) => x.to_string(),
+                    _ => return,
+                };
+                if !s.is_empty() && !values.iter().any(|e| e.value == s) {
+                    found.values.push(format!("`{s}` at `{at}`"));
+                }
+                return;
+            }
+            let (Value::Object(o), Some(fields)) = (v, &def.fields) else {
+                return;
+            };
+            for (k, fv) in o {
+                let here = format!("{at}.{k}");
+                match fields.iter().find(|f| &f.name == k) {
+                    Some(f) => sent_field(f, fv, &here, types, found, depth + 1),
+                    None => found.unknown.push(format!("`{here}`")),
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Error examples whose code no documented error has (`codes`: every error `ErrorCode`

@@ -58,8 +58,13 @@ fn event_module(spec: &Spec, pkg: &str, e: &Event) -> Result<TokenStream> {
     let (before, bind, after) = marker_doc(spec, pkg, e, cx);
     let (before, after) = (doc(&before), doc(&after));
     let data_doc = format!(
-        "The `data` of [`{}`]({marker}) deliveries{}\n\nDecoded leniently from the form's strings (`\"999\"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).",
-        e.event,
+        "The `data` of {} deliveries{}\n\nDecoded leniently from the form's strings (`\"999\"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).",
+        // `[`OnAppInstall`](OnAppInstall)` would be a redundant link target.
+        if e.event == marker {
+            format!("[`{marker}`]")
+        } else {
+            format!("[`{}`]({marker})", e.event)
+        },
         match &e.data_description {
             Some(d) => format!(": {}", cx.text(d)),
             None => ".".to_owned(),

@@ -225,13 +225,15 @@ fn helpers(spec: &Spec, krate: &proc_macro2::Ident, path: &str) -> Result<String
         }
 
         /// JSON equality where numbers compare by value (`12500` is `12500.0`), as in JSON,
-        /// and an encoded amount (a `Decimal`, sent as text: `"12500"`) equals the example's
-        /// number `12500`, as the portal reads both.
+        /// and a number equals text holding it (an encoded amount, a `Decimal`, is sent as
+        /// `"12500"`; an example may write an ID as `"1"` where the typed request sends
+        /// `1`), as the portal (PHP) reads both the same.
         pub fn same_json(a: &::serde_json::Value, b: &::serde_json::Value) -> bool {
             use ::serde_json::Value;
             match (a, b) {
                 (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
                 (Value::String(x), Value::Number(y)) => x.parse::<f64>().ok() == y.as_f64(),
+                (Value::Number(x), Value::String(y)) => y.parse::<f64>().ok() == x.as_f64(),
                 (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y)),
                 (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w))),
                 _ => a == b,

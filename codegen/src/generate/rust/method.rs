@@ -67,9 +67,10 @@ pub fn emit(spec: &Spec, pkg: &str, m: &Method) -> Result<(String, TokenStream)>
         quote!(#[deprecated(note = #note)])
     });
     let module_doc = format!(
-        "`{}`: {}\n\nThe request is [`{request}`]; the other items are the types it uses.",
+        "`{}`: {}\n\nThe request is {}; the other items are the types it uses.",
         m.method,
-        table_cell(&m.title)
+        table_cell(&m.title),
+        super::struct_link(&request)
     );
     let list_impl = match &m.list {
         Some(list) => Some(list_impl(&scope, m, list, &result_ty, &id)?),

@@ -84,6 +84,31 @@ fn relative(from: &str, to: &str) -> String {
     format!("{}{to}", "../".repeat(up))
 }
 
+/// Names of the prelude's derive macros, which a rustdoc link to a struct of the same
+/// name (the request of `landing.landing.copy` is `Copy`) must disambiguate.
+const DERIVE_MACROS: &[&str] = &[
+    "Clone",
+    "Copy",
+    "Debug",
+    "Default",
+    "Eq",
+    "Hash",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+];
+
+/// A rustdoc link to the struct at `path` (`` [`deal::List`] ``), disambiguated where the
+/// name is also a derive macro (`` [`Copy`](struct@Copy) ``).
+pub(crate) fn struct_link(path: &str) -> String {
+    let name = path.rsplit("::").next().unwrap_or(path);
+    if DERIVE_MACROS.contains(&name) {
+        format!("[`{path}`](struct@{path})")
+    } else {
+        format!("[`{path}`]")
+    }
+}
+
 /// The crate name (`bitrix24-crm` → `bitrix24_crm`).
 pub(crate) fn crate_ident(package: &str) -> proc_macro2::Ident {
     ir::ident(&package.replace('-', "_"))

@@ -209,8 +209,19 @@ fn emit_node(
                 pub use #krate::types;
             }
         });
+        // Names mirror the API, not Rust habits: modules mirror method names
+        // (`tasks.flow.flow.*` nests `flow` in `flow`), fields and setters mirror
+        // parameters (a key `39` is `_39`, a parameter `add` has the setter `add`), enum
+        // variants mirror values (`TYPE_A`, `TYPE_B`).
         quote! {
             #![allow(deprecated)]
+            #![allow(
+                clippy::module_inception,
+                clippy::just_underscores_and_digits,
+                clippy::should_implement_trait,
+                clippy::wrong_self_convention,
+                clippy::enum_variant_names
+            )]
             #![cfg_attr(docsrs, feature(doc_cfg))]
             #types
         }
@@ -251,7 +262,8 @@ fn namespace_doc(node: &Node<'_>) -> String {
         let parent = path
             .rsplit_once("::")
             .map_or(String::new(), |(p, _)| format!("{p}::"));
-        s.push_str(&format!("- [`{parent}{req}`]: `{name}` — {summary}\n"));
+        let link = super::struct_link(&format!("{parent}{req}"));
+        s.push_str(&format!("- {link}: `{name}` — {summary}\n"));
     }
     s
 }

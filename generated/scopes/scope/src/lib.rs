@@ -6,6 +6,13 @@
 //!
 //! A part of the `bitrix24` crate, which re-exports it as `bitrix24::scope` (feature `scope`).
 #![allow(deprecated)]
+#![allow(
+    clippy::module_inception,
+    clippy::just_underscores_and_digits,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention,
+    clippy::enum_variant_names
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 /// **`scope`**: Get a List of Available Permissions Scope
 ///

@@ -10,6 +10,13 @@
 //!
 //! A part of the `bitrix24` crate, which re-exports it as `bitrix24::userfieldtype` (feature `userfieldtype`).
 #![allow(deprecated)]
+#![allow(
+    clippy::module_inception,
+    clippy::just_underscores_and_digits,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention,
+    clippy::enum_variant_names
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 pub mod add;
 pub mod delete;

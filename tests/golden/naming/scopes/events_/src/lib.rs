@@ -6,6 +6,13 @@
 //!
 //! A part of the `golden-naming` crate, which re-exports it as `golden_naming::events_` (feature `events_`).
 #![allow(deprecated)]
+#![allow(
+    clippy::module_inception,
+    clippy::just_underscores_and_digits,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention,
+    clippy::enum_variant_names
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 /// **`events`**: A method named like a module of the crate
 ///

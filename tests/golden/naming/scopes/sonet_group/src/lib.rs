@@ -7,5 +7,12 @@
 //!
 //! A part of the `golden-naming` crate, which re-exports it as `golden_naming::sonet_group` (feature `sonet_group`).
 #![allow(deprecated)]
+#![allow(
+    clippy::module_inception,
+    clippy::just_underscores_and_digits,
+    clippy::should_implement_trait,
+    clippy::wrong_self_convention,
+    clippy::enum_variant_names
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 pub mod main_;
