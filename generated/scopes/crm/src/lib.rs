@@ -11,6 +11,7 @@
 //! - [`activity::binding::Delete`]: `crm.activity.binding.delete` — Delete the deal's connection with the CRM object
 //! - [`activity::binding::List`]: `crm.activity.binding.list` — Get a List of All Deal Links
 //! - [`activity::binding::Move`]: `crm.activity.binding.move` — Update Activity Link to CRM Item
+//! - [`activity::call::GetTranscript`]: `crm.activity.call.getTranscript` — Get Call Transcription
 //! - [`activity::communication::Fields`]: `crm.activity.communication.fields` — Get Communication Description
 //! - [`activity::configurable::Add`]: `crm.activity.configurable.add` — Add Configurable Activity
 //! - [`activity::configurable::Get`]: `crm.activity.configurable.get` — Get Configurable Activity by ID
@@ -32,7 +33,11 @@
 //! - [`activity::type_::Delete`]: `crm.activity.type.delete` — Delete Custom Activity Type
 //! - [`activity::type_::List`]: `crm.activity.type.list` — Get a List of Custom Activity Types
 //! - [`activity::Update`]: `crm.activity.update` — Update System CRM Activity
+//! - [`address::Add`]: `crm.address.add` — Add Address
+//! - [`address::Delete`]: `crm.address.delete` — Delete address
+//! - [`address::Fields`]: `crm.address.fields` — Get Description of Address Fields
 //! - [`address::List`]: `crm.address.list` — Get a List of Addresses by Filter
+//! - [`address::Update`]: `crm.address.update` — Update Address for
 //! - [`automatedsolution::Add`]: `crm.automatedsolution.add` — Create Digital Workspace
 //! - [`automatedsolution::Delete`]: `crm.automatedsolution.delete` — Delete Digital Workplace
 //! - [`automatedsolution::Fields`]: `crm.automatedsolution.fields` — Get fields of the digital workplace
@@ -50,8 +55,128 @@
 //! - [`calllist::List`]: `crm.calllist.list` — Get the list of call lists
 //! - [`calllist::Statuslist`]: `crm.calllist.statuslist` — Get the list of call statuses
 //! - [`calllist::Update`]: `crm.calllist.update` — Update Call List Composition
+//! - [`catalog::Fields`]: `crm.catalog.fields` — Get Product Catalog Fields
+//! - [`catalog::Get`]: `crm.catalog.get` — Get Product Catalog by ID
+//! - [`catalog::List`]: `crm.catalog.list` — Get a List of Product Catalogs
+//! - [`category::Add`]: `crm.category.add` — Add a New Sales Funnel
+//! - [`category::Delete`]: `crm.category.delete` — Delete Sales Funnel
+//! - [`category::Fields`]: `crm.category.fields` — Get Fields of the Sales Funnel
+//! - [`category::Get`]: `crm.category.get` — Get the funnel by Id
+//! - [`category::List`]: `crm.category.list` — Get the list of Sales Funnels
+//! - [`category::Update`]: `crm.category.update` — Update Sales Funnel
+//! - [`company::Add`]: `crm.company.add` — Create a New Company
+//! - [`company::contact::Add`]: `crm.company.contact.add` — Add Contact to the Specified Company
+//! - [`company::contact::Delete`]: `crm.company.contact.delete` — Delete Contact from Specified Company
+//! - [`company::contact::Fields`]: `crm.company.contact.fields` — Get Fields for Company-Contact Connection
+//! - [`company::contact::items::Delete`]: `crm.company.contact.items.delete` — Clear the Set of Contacts Associated with the Specified Company
+//! - [`company::contact::items::Get`]: `crm.company.contact.items.get` — Retrieve a Set of Contacts Associated with a Specified Company
+//! - [`company::contact::items::Set`]: `crm.company.contact.items.set` — Set a Set of Contacts Associated with the Specified Company
+//! - [`company::Delete`]: `crm.company.delete` — Delete Company
+//! - [`company::details::configuration::ForceCommonScopeForAll`]: `crm.company.details.configuration.forceCommonScopeForAll` — Set Common Company Card for All Users
+//! - [`company::details::configuration::Get`]: `crm.company.details.configuration.get` — Get Parameters For
+//! - [`company::details::configuration::Reset`]: `crm.company.details.configuration.reset` — Reset Company Card Settings:
+//! - [`company::details::configuration::Set`]: `crm.company.details.configuration.set` — Set Parameters for
+//! - [`company::Fields`]: `crm.company.fields` — Get Company Fields Description
+//! - [`company::Get`]: `crm.company.get` — Get Company Information
+//! - [`company::List`]: `crm.company.list` — Get a List of Companies by Filter
+//! - [`company::Update`]: `crm.company.update` — Update Existing Company
+//! - [`company::userfield::Add`]: `crm.company.userfield.add` — Create a Custom Field for Companies
+//! - [`company::userfield::Delete`]: `crm.company.userfield.delete` — Delete Custom Field for Companies
+//! - [`company::userfield::Get`]: `crm.company.userfield.get` — Get Company Custom Field by ID
+//! - [`company::userfield::List`]: `crm.company.userfield.list` — Get a List of Custom Fields for Companies
+//! - [`company::userfield::Update`]: `crm.company.userfield.update` — Update Company User Field
+//! - [`contact::Add`]: `crm.contact.add` — Create a New Contact
+//! - [`contact::company::Add`]: `crm.contact.company.add` — Add a Company to the Specified Contact
+//! - [`contact::company::Delete`]: `crm.contact.company.delete` — Remove a Company from the Specified Contact
+//! - [`contact::company::Fields`]: `crm.contact.company.fields` — Get Fields for Contact-Company
+//! - [`contact::company::items::Delete`]: `crm.contact.company.items.delete` — Clear the Set of Companies Associated with the Specified Contact
+//! - [`contact::company::items::Get`]: `crm.contact.company.items.get` — Get a Set of Companies Associated with the Specified Contact
+//! - [`contact::company::items::Set`]: `crm.contact.company.items.set` — Set the Set of Companies Associated with the Specified Contact
+//! - [`contact::Delete`]: `crm.contact.delete` — Delete Contact
+//! - [`contact::details::configuration::ForceCommonScopeForAll`]: `crm.contact.details.configuration.forceCommonScopeForAll` — Set a Common Contact Card for All Users
+//! - [`contact::details::configuration::Get`]: `crm.contact.details.configuration.get` — Get Card Parameters
+//! - [`contact::details::configuration::Reset`]: `crm.contact.details.configuration.reset` — Reset Card Parameters
+//! - [`contact::details::configuration::Set`]: `crm.contact.details.configuration.set` — Set Parameters for the Individual Card
+//! - [`contact::Fields`]: `crm.contact.fields` — Get Contact Fields
+//! - [`contact::Get`]: `crm.contact.get` — Get Contact by Id
+//! - [`contact::List`]: `crm.contact.list` — Get a List of Contacts
+//! - [`contact::Update`]: `crm.contact.update` — Update Contact
+//! - [`contact::userfield::Add`]: `crm.contact.userfield.add` — Create a Custom Field for Contacts
+//! - [`contact::userfield::Delete`]: `crm.contact.userfield.delete` — Delete Custom Contact Field
+//! - [`contact::userfield::Get`]: `crm.contact.userfield.get` — Get Custom Contact Field by Id
+//! - [`contact::userfield::List`]: `crm.contact.userfield.list` — Get a List of Custom Fields for Contacts
+//! - [`contact::userfield::Update`]: `crm.contact.userfield.update` — Edit an Existing Contact Custom Field
+//! - [`currency::Add`]: `crm.currency.add` — Add Currency
+//! - [`currency::base::Get`]: `crm.currency.base.get` — Get the Symbolic Identifier of the Base Currency
+//! - [`currency::base::Set`]: `crm.currency.base.set` — Set Currency as Base
+//! - [`currency::Delete`]: `crm.currency.delete` — Delete Currency
+//! - [`currency::Fields`]: `crm.currency.fields` — Get Currency Fields
+//! - [`currency::Get`]: `crm.currency.get` — Get Currency by ID
+//! - [`currency::List`]: `crm.currency.list` — Get the List of Currencies
+//! - [`currency::localizations::Delete`]: `crm.currency.localizations.delete` — Delete Currency Localizations
+//! - [`currency::localizations::Fields`]: `crm.currency.localizations.fields` — Get Currency Localization Fields
+//! - [`currency::localizations::Get`]: `crm.currency.localizations.get` — Get Currency Localizations
+//! - [`currency::localizations::Set`]: `crm.currency.localizations.set` — Set Localizations for Currency
+//! - [`currency::Update`]: `crm.currency.update` — Update Currency
+//! - [`deal::Add`]: `crm.deal.add` — Create a New Deal
+//! - [`deal::contact::Add`]: `crm.deal.contact.add` — Add Contact to Deal
+//! - [`deal::contact::Delete`]: `crm.deal.contact.delete` — Remove Contact from Specified Deal
+//! - [`deal::contact::Fields`]: `crm.deal.contact.fields` — Get Fields for Deal-Contact Connection
+//! - [`deal::contact::items::Delete`]: `crm.deal.contact.items.delete` — Remove the set of contacts associated with the specified deal
+//! - [`deal::contact::items::Get`]: `crm.deal.contact.items.get` — Retrieve a Set of Contacts Associated with a Specified Deal
+//! - [`deal::contact::items::Set`]: `crm.deal.contact.items.set` — Set a set of contacts associated with the specified deal
 //! - [`deal::Delete`]: `crm.deal.delete` — Delete Deal
+//! - [`deal::details::configuration::ForceCommonScopeForAll`]: `crm.deal.details.configuration.forceCommonScopeForAll` — Set a Common Detail Form for All Users
+//! - [`deal::details::configuration::Get`]: `crm.deal.details.configuration.get` — Get Parameters of the Deal Card
+//! - [`deal::details::configuration::Reset`]: `crm.deal.details.configuration.reset` — Reset Deal Card Settings
+//! - [`deal::details::configuration::Set`]: `crm.deal.details.configuration.set` — Set Parameters for the Deal Card
+//! - [`deal::Fields`]: `crm.deal.fields` — Get Fields of the Deal
+//! - [`deal::Get`]: `crm.deal.get` — Get Deal by Id
 //! - [`deal::List`]: `crm.deal.list` — Get a List of Deals
+//! - [`deal::productrows::Get`]: `crm.deal.productrows.get` — Get Deal Products
+//! - [`deal::productrows::Set`]: `crm.deal.productrows.set` — Set Products in Deal
+//! - [`deal::recurring::Add`]: `crm.deal.recurring.add` — Create a Template for Recurring Deal
+//! - [`deal::recurring::Delete`]: `crm.deal.recurring.delete` — Delete the Recurring Deal Template Setting
+//! - [`deal::recurring::Expose`]: `crm.deal.recurring.expose` — Create a New Deal from the Template
+//! - [`deal::recurring::Fields`]: `crm.deal.recurring.fields` — Get the List of Fields for the Recurring Deal Template
+//! - [`deal::recurring::Get`]: `crm.deal.recurring.get` — Get Recurring Deal Template Settings by ID
+//! - [`deal::recurring::List`]: `crm.deal.recurring.list` — Get a List of Recurring Deal Template Settings
+//! - [`deal::recurring::Update`]: `crm.deal.recurring.update` — Update the Recurring Deal Template Settings
+//! - [`deal::Update`]: `crm.deal.update` — Update Deal
+//! - [`deal::userfield::Add`]: `crm.deal.userfield.add` — Create a Custom Field for Deals
+//! - [`deal::userfield::Delete`]: `crm.deal.userfield.delete` — Delete Custom Field
+//! - [`deal::userfield::Get`]: `crm.deal.userfield.get` — Get Custom Deal Field by ID
+//! - [`deal::userfield::List`]: `crm.deal.userfield.list` — Get a list of custom fields for deals
+//! - [`deal::userfield::Update`]: `crm.deal.userfield.update` — Update Existing Custom Field for Deals
+//! - [`dealcategory::Add`]: `crm.dealcategory.add` — Create a New Deal Direction
+//! - [`dealcategory::default::Get`]: `crm.dealcategory.default.get` — Get Default Deal Category Settings
+//! - [`dealcategory::default::Set`]: `crm.dealcategory.default.set` — Set Default Deal Category Settings
+//! - [`dealcategory::Delete`]: `crm.dealcategory.delete` — Delete Deal Direction
+//! - [`dealcategory::Fields`]: `crm.dealcategory.fields` — Get Descriptions of Fields for Deal Categories
+//! - [`dealcategory::Get`]: `crm.dealcategory.get` — Get Deal Direction
+//! - [`dealcategory::List`]: `crm.dealcategory.list` — Filter Deal Categories
+//! - [`dealcategory::stage::List`]: `crm.dealcategory.stage.list` — Get a List of Deal Stages for the Endpoint
+//! - [`dealcategory::Status`]: `crm.dealcategory.status` — Get the Identifier of the Directory Where Deal Stages are Stored:
+//! - [`dealcategory::Update`]: `crm.dealcategory.update` — Update Deal Direction
+//! - [`documentgenerator::document::Add`]: `crm.documentgenerator.document.add` — Create a New Document
+//! - [`documentgenerator::document::Delete`]: `crm.documentgenerator.document.delete` — Delete Document
+//! - [`documentgenerator::document::Enablepublicurl`]: `crm.documentgenerator.document.enablepublicurl` — Enable or Disable Public Link for Document
+//! - [`documentgenerator::document::Get`]: `crm.documentgenerator.document.get` — Get Document
+//! - [`documentgenerator::document::Getfields`]: `crm.documentgenerator.document.getfields` — Get Document Fields
+//! - [`documentgenerator::document::List`]: `crm.documentgenerator.document.list` — Get a List of Documents
+//! - [`documentgenerator::document::Update`]: `crm.documentgenerator.document.update` — Update Document
+//! - [`documentgenerator::document::Upload`]: `crm.documentgenerator.document.upload` — Upload Document
+//! - [`documentgenerator::numerator::Add`]: `crm.documentgenerator.numerator.add` — Add a New Numerator
+//! - [`documentgenerator::numerator::Delete`]: `crm.documentgenerator.numerator.delete` — Delete
+//! - [`documentgenerator::numerator::Get`]: `crm.documentgenerator.numerator.get` — Get Information About the Numerator
+//! - [`documentgenerator::numerator::List`]: `crm.documentgenerator.numerator.list` — Get the List of Numerators
+//! - [`documentgenerator::numerator::Update`]: `crm.documentgenerator.numerator.update` — Update The
+//! - [`documentgenerator::template::Add`]: `crm.documentgenerator.template.add` — Add a New Template
+//! - [`documentgenerator::template::Delete`]: `crm.documentgenerator.template.delete` — Delete Document Template
+//! - [`documentgenerator::template::Get`]: `crm.documentgenerator.template.get` — Get Information About Document Template by Id
+//! - [`documentgenerator::template::Getfields`]: `crm.documentgenerator.template.getfields` — Get Document Template Fields
+//! - [`documentgenerator::template::List`]: `crm.documentgenerator.template.list` — Get a List of Document Templates
+//! - [`documentgenerator::template::Update`]: `crm.documentgenerator.template.update` — Update Existing Document Template
 //! - [`duplicate::Findbycomm`]: `crm.duplicate.findbycomm` — Get Leads, Contacts, and Companies with Matching Data
 //! - [`duplicate::volatile_type::Fields`]: `crm.duplicate.volatileType.fields` — Get a List of Fields for Duplicate Search
 //! - [`duplicate::volatile_type::List`]: `crm.duplicate.volatileType.list` — Get a List of Custom Fields Used in Duplicate Search
@@ -69,13 +194,242 @@
 //! - [`enum_::Getorderownertypes`]: `crm.enum.getorderownertypes` — Get Object Types for Order Binding
 //! - [`enum_::Ownertype`]: `crm.enum.ownertype` — Get CRM Object Types
 //! - [`enum_::settings::Mode`]: `crm.enum.settings.mode` — Get Description of CRM Operation Modes
+//! - [`invoice::Add`]: `crm.invoice.add` — Add Invoice
+//! - [`invoice::Delete`]: `crm.invoice.delete` — Delete invoice
+//! - [`invoice::Fields`]: `crm.invoice.fields` — Get Invoice Fields and Associated Products
+//! - [`invoice::Get`]: `crm.invoice.get` — Get Invoice by ID
+//! - [`invoice::Getexternallink`]: `crm.invoice.getexternallink` — Get Link to Invoice
+//! - [`invoice::List`]: `crm.invoice.list` — Get a List of Invoices
+//! - [`invoice::recurring::Add`]: `crm.invoice.recurring.add` — Add Configuration for Recurring Invoice
+//! - [`invoice::recurring::Delete`]: `crm.invoice.recurring.delete` — Delete the Recurring Invoice Setting
+//! - [`invoice::recurring::Expose`]: `crm.invoice.recurring.expose` — Create a New Invoice from the Template
+//! - [`invoice::recurring::Fields`]: `crm.invoice.recurring.fields` — Get Full Template of Recurring Invoice Fields
+//! - [`invoice::recurring::Get`]: `crm.invoice.recurring.get` — Get Recurring Invoice Settings by ID
+//! - [`invoice::recurring::List`]: `crm.invoice.recurring.list` — Get a List of Recurring Invoice Settings by Filter
+//! - [`invoice::recurring::Update`]: `crm.invoice.recurring.update` — Change Settings for Recurring Invoice
+//! - [`invoice::status::Add`]: `crm.invoice.status.add` — Create a New Invoice Status
+//! - [`invoice::status::Delete`]: `crm.invoice.status.delete` — Delete Invoice Status
+//! - [`invoice::status::Fields`]: `crm.invoice.status.fields` — Get Invoice Status Fields
+//! - [`invoice::status::Get`]: `crm.invoice.status.get` — Get Invoice Status by ID
+//! - [`invoice::status::List`]: `crm.invoice.status.list` — Get a List of Invoice Statuses
+//! - [`invoice::status::Update`]: `crm.invoice.status.update` — Update Invoice Status
+//! - [`invoice::Update`]: `crm.invoice.update` — Update Invoice
+//! - [`invoice::userfield::Add`]: `crm.invoice.userfield.add` — Create a Custom Field for Invoices
+//! - [`invoice::userfield::Delete`]: `crm.invoice.userfield.delete` — Delete Custom Field of Invoices
+//! - [`invoice::userfield::Get`]: `crm.invoice.userfield.get` — Get User Field by ID
+//! - [`invoice::userfield::List`]: `crm.invoice.userfield.list` — Get a List of Custom Fields by Filter
+//! - [`invoice::userfield::Update`]: `crm.invoice.userfield.update` — Update Custom Field
+//! - [`item::Add`]: `crm.item.add` — Create a New CRM Item
+//! - [`item::BatchImport`]: `crm.item.batchImport` — Importing a Batch of CRM Records:
+//! - [`item::Delete`]: `crm.item.delete` — Delete CRM Item:
+//! - [`item::delivery::Get`]: `crm.item.delivery.get` — Get Delivery Information by ID
+//! - [`item::delivery::List`]: `crm.item.delivery.list` — Get the List of Deliveries for a CRM object
+//! - [`item::details::configuration::ForceCommonScopeForAll`]: `crm.item.details.configuration.forceCommonScopeForAll` — Set a Common Detail Form for All Users
+//! - [`item::details::configuration::Get`]: `crm.item.details.configuration.get` — Get Parameters of CRM Item Detail Configuration
+//! - [`item::details::configuration::Reset`]: `crm.item.details.configuration.reset` — Reset Item Card Parameters
+//! - [`item::details::configuration::Set`]: `crm.item.details.configuration.set` — Set Parameters For
+//! - [`item::Fields`]: `crm.item.fields` — Retrieve Fields of CRM Item
+//! - [`item::Get`]: `crm.item.get` — Get Element by Id
+//! - [`item::Import`]: `crm.item.import` — Import One Record
 //! - [`item::List`]: `crm.item.list` — Get a List of Items
+//! - [`item::payment::Add`]: `crm.item.payment.add` — Add Payment
+//! - [`item::payment::Delete`]: `crm.item.payment.delete` — Delete Payment
+//! - [`item::payment::delivery::Add`]: `crm.item.payment.delivery.add` — Add Delivery Item to Payment
+//! - [`item::payment::delivery::Delete`]: `crm.item.payment.delivery.delete` — Remove Delivery Item from Payment
+//! - [`item::payment::delivery::List`]: `crm.item.payment.delivery.list` — Get Delivery Item List by Specific Payment
+//! - [`item::payment::delivery::SetDelivery`]: `crm.item.payment.delivery.setDelivery` — Reassign Delivery Position to Another Document
+//! - [`item::payment::Get`]: `crm.item.payment.get` — Get Payment Information
+//! - [`item::payment::List`]: `crm.item.payment.list` — Get the List of Payments
+//! - [`item::payment::Pay`]: `crm.item.payment.pay` — Change Payment Status to "Paid"
+//! - [`item::payment::product::Add`]: `crm.item.payment.product.add` — Adding a Product Item to Payment
+//! - [`item::payment::product::Delete`]: `crm.item.payment.product.delete` — Remove Product Item from Payment
+//! - [`item::payment::product::List`]: `crm.item.payment.product.list` — Get a List of Payment Product Items
+//! - [`item::payment::product::SetQuantity`]: `crm.item.payment.product.setQuantity` — Change Product Quantity
+//! - [`item::payment::Unpay`]: `crm.item.payment.unpay` — Change Payment Status to "Unpaid"
+//! - [`item::payment::Update`]: `crm.item.payment.update` — Update Payment Fields
+//! - [`item::productrow::Add`]: `crm.item.productrow.add` — Add Product Row to CRM Object
+//! - [`item::productrow::Delete`]: `crm.item.productrow.delete` — Delete Product Row from CRM Object
+//! - [`item::productrow::Fields`]: `crm.item.productrow.fields` — Get the List of Fields for Product Rows
+//! - [`item::productrow::Get`]: `crm.item.productrow.get` — Get Information About a Product Item by Id
+//! - [`item::productrow::GetAvailableForPayment`]: `crm.item.productrow.getAvailableForPayment` — Get Unpaid Product Rows of CRM Object
+//! - [`item::productrow::List`]: `crm.item.productrow.list` — Get Product Rows of the CRM Object
+//! - [`item::productrow::Set`]: `crm.item.productrow.set` — Save Product Row of CRM Object
+//! - [`item::productrow::Update`]: `crm.item.productrow.update` — Update the Product Row of a CRM Object
+//! - [`item::Update`]: `crm.item.update` — Update Item
 //! - [`lead::Add`]: `crm.lead.add` — Create a New Lead
+//! - [`lead::contact::Add`]: `crm.lead.contact.add` — Add Contact Binding to Lead
+//! - [`lead::contact::Delete`]: `crm.lead.contact.delete` — Remove contact binding from lead
+//! - [`lead::contact::Fields`]: `crm.lead.contact.fields` — Get Lead-Contact Fields
+//! - [`lead::contact::items::Delete`]: `crm.lead.contact.items.delete` — Delete Contact List from Lead
+//! - [`lead::contact::items::Get`]: `crm.lead.contact.items.get` — Get a List of Related Contacts
+//! - [`lead::contact::items::Set`]: `crm.lead.contact.items.set` — Attach a list of contacts to a lead
+//! - [`lead::Delete`]: `crm.lead.delete` — Delete Lead
+//! - [`lead::details::configuration::ForceCommonScopeForAll`]: `crm.lead.details.configuration.forceCommonScopeForAll` — Set Common Lead Card for All Users
+//! - [`lead::details::configuration::Get`]: `crm.lead.details.configuration.get` — Get Parameters of
+//! - [`lead::details::configuration::Reset`]: `crm.lead.details.configuration.reset` — Resetting the Parameters of
+//! - [`lead::details::configuration::Set`]: `crm.lead.details.configuration.set` — Set Parameters for
+//! - [`lead::Fields`]: `crm.lead.fields` — Get CRM Lead Fields
 //! - [`lead::Get`]: `crm.lead.get` — Get Lead by Id
+//! - [`lead::List`]: `crm.lead.list` — Get a List of Leads
+//! - [`lead::productrows::Get`]: `crm.lead.productrows.get` — Get Lead Product Rows
+//! - [`lead::productrows::Set`]: `crm.lead.productrows.set` — Set Products in Lead
+//! - [`lead::Update`]: `crm.lead.update` — Update Lead
+//! - [`lead::userfield::Add`]: `crm.lead.userfield.add` — Create a Custom Field for Leads
+//! - [`lead::userfield::Delete`]: `crm.lead.userfield.delete` — Delete Custom Field for Leads
+//! - [`lead::userfield::Get`]: `crm.lead.userfield.get` — Get Custom Lead Field by ID
+//! - [`lead::userfield::List`]: `crm.lead.userfield.list` — Get a List of Custom Fields for Leads
+//! - [`lead::userfield::Update`]: `crm.lead.userfield.update` — Update Existing Custom Field for Leads
+//! - [`measure::Add`]: `crm.measure.add` — Add Measurement Unit
+//! - [`measure::Delete`]: `crm.measure.delete` — Delete Measurement Unit
+//! - [`measure::Fields`]: `crm.measure.fields` — Get Available Fields of
+//! - [`measure::Get`]: `crm.measure.get` — Get Field Values of Measurement Unit
+//! - [`measure::List`]: `crm.measure.list` — Get the List of Measurement Units
+//! - [`measure::Update`]: `crm.measure.update` — Update Measurement Unit
 //! - [`multifield::Fields`]: `crm.multifield.fields` — Get Description of Multiple Fields
 //! - [`orderentity::Add`]: `crm.orderentity.add` — Add Order Binding to CRM Object
+//! - [`orderentity::DeleteByFilter`]: `crm.orderentity.deleteByFilter` — Remove Order Binding to CRM Object
+//! - [`orderentity::GetFields`]: `crm.orderentity.getFields` — Get Order Binding Fields
+//! - [`orderentity::List`]: `crm.orderentity.list` — Get a list of order bindings to CRM entities
+//! - [`paysystem::Fields`]: `crm.paysystem.fields` — Get Fields for Payment Methods
+//! - [`paysystem::List`]: `crm.paysystem.list` — Get a List of Payment Methods
+//! - [`persontype::Fields`]: `crm.persontype.fields` — Get Fields for CRM Payer Types
+//! - [`persontype::List`]: `crm.persontype.list` — Get a List of CRM Payer Types
+//! - [`product::Add`]: `crm.product.add` — Add Product
+//! - [`product::Delete`]: `crm.product.delete` — Delete Product
+//! - [`product::Fields`]: `crm.product.fields` — Get Product Fields
+//! - [`product::Get`]: `crm.product.get` — Get Product by ID
+//! - [`product::List`]: `crm.product.list` — Get Product List by Filter
+//! - [`product::property::Add`]: `crm.product.property.add` — Add Product Property
+//! - [`product::property::Delete`]: `crm.product.property.delete` — Delete Product Property
+//! - [`product::property::enumeration::Fields`]: `crm.product.property.enumeration.fields` — Get Fields of List-Type Property
+//! - [`product::property::Fields`]: `crm.product.property.fields` — Retrieve Product Property Fields
+//! - [`product::property::Get`]: `crm.product.property.get` — Get Product Property by ID
+//! - [`product::property::List`]: `crm.product.property.list` — Get a List of Product Properties
+//! - [`product::property::settings::Fields`]: `crm.product.property.settings.fields` — Retrieve Additional Settings Fields for Custom Type
+//! - [`product::property::Types`]: `crm.product.property.types` — Get a List of Product Property Types
+//! - [`product::property::Update`]: `crm.product.property.update` — Update Product Property
+//! - [`product::Update`]: `crm.product.update` — Update Product
+//! - [`productrow::Fields`]: `crm.productrow.fields` — Get Descriptions of Fields for Product Rows
+//! - [`productrow::List`]: `crm.productrow.list` — Get a List of Order Properties
+//! - [`productsection::Add`]: `crm.productsection.add` — Add a New Product Section
+//! - [`productsection::Delete`]: `crm.productsection.delete` — Delete Product Section
+//! - [`productsection::Fields`]: `crm.productsection.fields` — Get Fields of the Product Section
+//! - [`productsection::Get`]: `crm.productsection.get` — Get Product Section by ID
+//! - [`productsection::List`]: `crm.productsection.list` — Get a List of Sections from
+//! - [`productsection::Update`]: `crm.productsection.update` — Update Product Section
+//! - [`quote::Add`]: `crm.quote.add` — Add Estimate
+//! - [`quote::contact::Add`]: `crm.quote.contact.add` — Add a Contact to an Estimate
+//! - [`quote::contact::Delete`]: `crm.quote.contact.delete` — Remove a Contact from a Specified Estimate
+//! - [`quote::contact::Fields`]: `crm.quote.contact.fields` — Get Fields for the Estimate-Contact Link
+//! - [`quote::contact::items::Delete`]: `crm.quote.contact.items.delete` — Remove a Set of Contacts Associated with a Specified Estimate
+//! - [`quote::contact::items::Get`]: `crm.quote.contact.items.get` — Retrieve a Set of Contacts Associated with a Specified Estimate
+//! - [`quote::contact::items::Set`]: `crm.quote.contact.items.set` — Set the Contacts Associated with a Specified Estimate
+//! - [`quote::Delete`]: `crm.quote.delete` — Delete Estimate
+//! - [`quote::Fields`]: `crm.quote.fields` — Get Fields of the Estimate
+//! - [`quote::Get`]: `crm.quote.get` — Get Estimate by ID:
+//! - [`quote::List`]: `crm.quote.list` — Get a List of Estimates by Filter
+//! - [`quote::productrows::Get`]: `crm.quote.productrows.get` — Retrieve Product Rows of the Estimate
+//! - [`quote::productrows::Set`]: `crm.quote.productrows.set` — Set Product Rows for the Quote
+//! - [`quote::Update`]: `crm.quote.update` — Update Estimate
+//! - [`quote::userfield::Add`]: `crm.quote.userfield.add` — Create a Custom Field for Estimates
+//! - [`quote::userfield::Delete`]: `crm.quote.userfield.delete` — Delete Custom Field for Quotes
+//! - [`quote::userfield::Get`]: `crm.quote.userfield.get` — Get Custom Field of Estimates by ID
+//! - [`quote::userfield::List`]: `crm.quote.userfield.list` — Get a List of Custom Fields For
+//! - [`quote::userfield::Update`]: `crm.quote.userfield.update` — Update Existing Custom Field for Quotes
+//! - [`requisite::Add`]: `crm.requisite.add` — Add Requisite
+//! - [`requisite::bankdetail::Add`]: `crm.requisite.bankdetail.add` — Create a New Bank Detail
+//! - [`requisite::bankdetail::Delete`]: `crm.requisite.bankdetail.delete` — Delete Bank Detail
+//! - [`requisite::bankdetail::Fields`]: `crm.requisite.bankdetail.fields` — Get Description of Bank Details Fields
+//! - [`requisite::bankdetail::Get`]: `crm.requisite.bankdetail.get` — Get Bank Details by Id
+//! - [`requisite::bankdetail::List`]: `crm.requisite.bankdetail.list` — Get a List of Bank Details by Filter
+//! - [`requisite::bankdetail::Update`]: `crm.requisite.bankdetail.update` — Update Bank Details
+//! - [`requisite::Delete`]: `crm.requisite.delete` — Delete Requisite and Related Objects
+//! - [`requisite::Get`]: `crm.requisite.get` — Get Requisite by ID
+//! - [`requisite::link::Fields`]: `crm.requisite.link.fields` — Get Description of CRM Requisite Link Fields
+//! - [`requisite::link::Get`]: `crm.requisite.link.get` — Get the Link of the Requisite with the Object
+//! - [`requisite::link::List`]: `crm.requisite.link.list` — Get a List of Links for Requisites
+//! - [`requisite::link::Register`]: `crm.requisite.link.register` — Register Requisite Link with Object
+//! - [`requisite::link::Unregister`]: `crm.requisite.link.unregister` — Unlink Requisite from Object
+//! - [`requisite::List`]: `crm.requisite.list` — Get a List of Requisites by Filter
+//! - [`requisite::preset::Add`]: `crm.requisite.preset.add` — Create a Template
+//! - [`requisite::preset::Countries`]: `crm.requisite.preset.countries` — Get a List of Countries for the Template
+//! - [`requisite::preset::Delete`]: `crm.requisite.preset.delete` — Delete Company Details Template
+//! - [`requisite::preset::field::Add`]: `crm.requisite.preset.field.add` — Add a Custom Field to the CRM Requisite Template
+//! - [`requisite::preset::field::Availabletoadd`]: `crm.requisite.preset.field.availabletoadd` — Get Fields Available for Addition to the Requisite Template
+//! - [`requisite::preset::field::Delete`]: `crm.requisite.preset.field.delete` — Delete Custom Field from CRM Requisite Template
+//! - [`requisite::preset::field::Fields`]: `crm.requisite.preset.field.fields` — Get Description of Custom Fields for the Requisite Template
+//! - [`requisite::preset::field::Get`]: `crm.requisite.preset.field.get` — Get Custom Field of Requisite Template by ID
+//! - [`requisite::preset::field::List`]: `crm.requisite.preset.field.list` — Get a List of All Customizable Fields for a Specified CRM Requisites Template
+//! - [`requisite::preset::field::Update`]: `crm.requisite.preset.field.update` — Update Custom Field of a Given Requisite Template
+//! - [`requisite::preset::Fields`]: `crm.requisite.preset.fields` — Get Description of the Fields of the Requisite Template
+//! - [`requisite::preset::Get`]: `crm.requisite.preset.get` — Get Requisite Template Fields by ID
+//! - [`requisite::preset::List`]: `crm.requisite.preset.list` — Get a List of Requisites Templates by Filter
+//! - [`requisite::preset::Update`]: `crm.requisite.preset.update` — Update Requisite Template
+//! - [`requisite::Update`]: `crm.requisite.update` — Update Requisite
+//! - [`requisite::userfield::Add`]: `crm.requisite.userfield.add` — Create a New Custom Field For
+//! - [`requisite::userfield::Delete`]: `crm.requisite.userfield.delete` — Delete User Field of Requisite
+//! - [`requisite::userfield::Get`]: `crm.requisite.userfield.get` — Get User Field by ID
+//! - [`requisite::userfield::List`]: `crm.requisite.userfield.list` — Get a List of Custom Fields of the Requisite by Filter
+//! - [`requisite::userfield::Update`]: `crm.requisite.userfield.update` — Update Custom Field of CRM Requisite
 //! - [`settings::mode::Get`]: `crm.settings.mode.get` — Determine the Current CRM Operating Mode
+//! - [`stagehistory::List`]: `crm.stagehistory.list` — Get Stage History with
+//! - [`status::Add`]: `crm.status.add` — Create CRM Status Element
+//! - [`status::Delete`]: `crm.status.delete` — Delete CRM Status Element
+//! - [`status::entity::Items`]: `crm.status.entity.items` — Get directory items by type
+//! - [`status::entity::Types`]: `crm.status.entity.types` — Get CRM Status Entity Types
+//! - [`status::Fields`]: `crm.status.fields` — Get Description of CRM Status Fields
+//! - [`status::Get`]: `crm.status.get` — Get a Directory Item by ID
+//! - [`status::List`]: `crm.status.list` — Get a List of Directory Items by Filter
+//! - [`status::Update`]: `crm.status.update` — Update CRM Status Element
+//! - [`timeline::bindings::Bind`]: `crm.timeline.bindings.bind` — Link a Timeline Record to a CRM Item
+//! - [`timeline::bindings::Fields`]: `crm.timeline.bindings.fields` — Retrieve CRM Item Link Fields and Timeline Records
+//! - [`timeline::bindings::List`]: `crm.timeline.bindings.list` — Retrieve a List of Timeline Record Links
+//! - [`timeline::bindings::Unbind`]: `crm.timeline.bindings.unbind` — Delete the Link Between a Timeline Record and a CRM Item
+//! - [`timeline::comment::Add`]: `crm.timeline.comment.add` — Add Comment
+//! - [`timeline::comment::Delete`]: `crm.timeline.comment.delete` — Delete Comment
+//! - [`timeline::comment::Fields`]: `crm.timeline.comment.fields` — Get Fields Of
+//! - [`timeline::comment::Get`]: `crm.timeline.comment.get` — Get Information About the Comment
+//! - [`timeline::comment::List`]: `crm.timeline.comment.list` — Get a List of Comments From
+//! - [`timeline::comment::Update`]: `crm.timeline.comment.update` — Update Comment
+//! - [`timeline::icon::Add`]: `crm.timeline.icon.add` — Add Icon To
+//! - [`timeline::icon::Delete`]: `crm.timeline.icon.delete` — Delete Icon
+//! - [`timeline::icon::Get`]: `crm.timeline.icon.get` — Get Information About The
+//! - [`timeline::icon::List`]: `crm.timeline.icon.list` — Get a List of Available Icons
+//! - [`timeline::item::Pin`]: `crm.timeline.item.pin` — Pin a Timeline Entry
+//! - [`timeline::item::Unpin`]: `crm.timeline.item.unpin` — Unpin a Timeline Entry
+//! - [`timeline::layout::blocks::Delete`]: `crm.timeline.layout.blocks.delete` — Delete a Set of Additional Content Blocks for the Timeline Record
+//! - [`timeline::layout::blocks::Get`]: `crm.timeline.layout.blocks.get` — Retrieve a Set of Additional Content Blocks for the Timeline Record
+//! - [`timeline::layout::blocks::Set`]: `crm.timeline.layout.blocks.set` — Set a Set of Additional Content Blocks in the CRM Timeline Record:
+//! - [`timeline::logmessage::Add`]: `crm.timeline.logmessage.add` — Add Log Entry
+//! - [`timeline::logmessage::Delete`]: `crm.timeline.logmessage.delete` — Delete Log Entry
+//! - [`timeline::logmessage::Get`]: `crm.timeline.logmessage.get` — Get Information About the Log Entry
+//! - [`timeline::logmessage::List`]: `crm.timeline.logmessage.list` — Get a List of Timeline Log Entries
+//! - [`timeline::logo::Add`]: `crm.timeline.logo.add` — Add Logo
+//! - [`timeline::logo::Delete`]: `crm.timeline.logo.delete` — Delete Logo
+//! - [`timeline::logo::Get`]: `crm.timeline.logo.get` — Get Information About the Logo
+//! - [`timeline::logo::List`]: `crm.timeline.logo.list` — Get a List of Available Logos
+//! - [`timeline::note::Delete`]: `crm.timeline.note.delete` — Delete Note
+//! - [`timeline::note::Get`]: `crm.timeline.note.get` — Get Note Information
+//! - [`timeline::note::Save`]: `crm.timeline.note.save` — Save a Note
+//! - [`tracking::trace::Add`]: `crm.tracking.trace.add` — Create a Sales Intelligence Trace:
+//! - [`tracking::trace::Delete`]: `crm.tracking.trace.delete` — Delete Sales Intelligence Trace
+//! - [`type_::Add`]: `crm.type.add` — Create a new custom type
+//! - [`type_::Delete`]: `crm.type.delete` — Delete user type
+//! - [`type_::Fields`]: `crm.type.fields` — Get Custom Type Fields
 //! - [`type_::Get`]: `crm.type.get` — Get the user type by id
+//! - [`type_::GetByEntityTypeId`]: `crm.type.getByEntityTypeId` — Get the user type by entityTypeId
+//! - [`type_::List`]: `crm.type.list` — Get a list of custom types
+//! - [`type_::Update`]: `crm.type.update` — Update User Type
+//! - [`userfield::enumeration::Fields`]: `crm.userfield.enumeration.fields` — Get Field Descriptions for Custom Field Type "Enumeration" (List)
+//! - [`userfield::Fields`]: `crm.userfield.fields` — Get Description for Custom Fields
+//! - [`userfield::settings::Fields`]: `crm.userfield.settings.fields` — Get Field Settings Description for Custom Field Type
+//! - [`userfield::Types`]: `crm.userfield.types` — Get a list of custom field types
+//! - [`vat::Add`]: `crm.vat.add` — Create VAT Rate
+//! - [`vat::Delete`]: `crm.vat.delete` — Delete VAT Rate
+//! - [`vat::Fields`]: `crm.vat.fields` — Get VAT Rate Fields
+//! - [`vat::Get`]: `crm.vat.get` — Get VAT Rate by ID
+//! - [`vat::List`]: `crm.vat.list` — Get a List of VAT Rates by Filter
+//! - [`vat::Update`]: `crm.vat.update` — Update Existing VAT Rate
 //!
 //!
 //! A part of the `bitrix24` crate, which re-exports it as `bitrix24::crm` (feature `crm`).
@@ -93,13 +447,35 @@ pub mod address;
 pub mod automatedsolution;
 pub mod automation;
 pub mod calllist;
+pub mod catalog;
+pub mod category;
+pub mod company;
+pub mod contact;
+pub mod currency;
 pub mod deal;
+pub mod dealcategory;
+pub mod documentgenerator;
 pub mod duplicate;
 pub mod entity;
 pub mod enum_;
+pub mod invoice;
 pub mod item;
 pub mod lead;
+pub mod measure;
 pub mod multifield;
 pub mod orderentity;
+pub mod paysystem;
+pub mod persontype;
+pub mod product;
+pub mod productrow;
+pub mod productsection;
+pub mod quote;
+pub mod requisite;
 pub mod settings;
+pub mod stagehistory;
+pub mod status;
+pub mod timeline;
+pub mod tracking;
 pub mod type_;
+pub mod userfield;
+pub mod vat;

@@ -4,6 +4,10 @@
 //!
 //! - [`Bind`]: `event.bind` — Register a New Event Handler
 //! - [`Get`]: `event.get` — Retrieve a List of Registered Event Handlers
+//! - [`offline::Clear`]: `event.offline.clear` — Clear Offline Event Queue
+//! - [`offline::Error`]: `event.offline.error` — Register Offline Event Queue Processing Errors
+//! - [`offline::Get`]: `event.offline.get` — Retrieve a List of Offline Events With Cleanup
+//! - [`offline::List`]: `event.offline.list` — Get a List of Offline Events
 //! - [`Unbind`]: `event.unbind` — Unregister Event Handler
 //!
 //!
@@ -19,6 +23,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 pub mod bind;
 pub mod get;
+pub mod offline;
 pub mod unbind;
 #[doc(inline)]
 pub use bind::Bind;

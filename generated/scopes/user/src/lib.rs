@@ -2,7 +2,20 @@
 
 //! Methods `user.*`:
 //!
+//! - [`Access`]: `user.access` — Determine the permissions set
+//! - [`Add`]: `user.add` — Invite a user
+//! - [`Admin`]: `user.admin` — Determine Access Permissions for Application Settings
+//! - [`Current`]: `user.current` — Get information about the current user
+//! - [`Fields`]: `user.fields` — Get user fields
 //! - [`Get`]: `user.get` — Get a list of users by filter
+//! - [`option::Get`]: `user.option.get` — Get User Data Associated with the Application
+//! - [`option::Set`]: `user.option.set` — Bind Data to User and Application
+//! - [`Search`]: `user.search` — Get a list of users with personal data search
+//! - [`Update`]: `user.update` — Update user data
+//! - [`userfield::Add`]: `user.userfield.add` — Add custom field
+//! - [`userfield::Delete`]: `user.userfield.delete` — Delete custom field
+//! - [`userfield::List`]: `user.userfield.list` — Get a list of custom fields
+//! - [`userfield::Update`]: `user.userfield.update` — Update custom field
 //!
 //!
 //! A part of the `bitrix24` crate, which re-exports it as `bitrix24::user` (feature `user`).
@@ -15,6 +28,29 @@
     clippy::enum_variant_names
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+pub mod access;
+pub mod add;
+pub mod admin;
+pub mod current;
+pub mod fields;
 pub mod get;
+pub mod option;
+pub mod search;
+pub mod update;
+pub mod userfield;
+#[doc(inline)]
+pub use access::Access;
+#[doc(inline)]
+pub use add::Add;
+#[doc(inline)]
+pub use admin::Admin;
+#[doc(inline)]
+pub use current::Current;
+#[doc(inline)]
+pub use fields::Fields;
 #[doc(inline)]
 pub use get::Get;
+#[doc(inline)]
+pub use search::Search;
+#[doc(inline)]
+pub use update::Update;

@@ -11,6 +11,7 @@
 //! - [`binding::Delete`]: `crm.activity.binding.delete` — Delete the deal's connection with the CRM object
 //! - [`binding::List`]: `crm.activity.binding.list` — Get a List of All Deal Links
 //! - [`binding::Move`]: `crm.activity.binding.move` — Update Activity Link to CRM Item
+//! - [`call::GetTranscript`]: `crm.activity.call.getTranscript` — Get Call Transcription
 //! - [`communication::Fields`]: `crm.activity.communication.fields` — Get Communication Description
 //! - [`configurable::Add`]: `crm.activity.configurable.add` — Add Configurable Activity
 //! - [`configurable::Get`]: `crm.activity.configurable.get` — Get Configurable Activity by ID
@@ -35,6 +36,7 @@
 pub mod add;
 pub mod badge;
 pub mod binding;
+pub mod call;
 pub mod communication;
 pub mod configurable;
 pub mod delete;

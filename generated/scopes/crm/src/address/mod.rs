@@ -2,7 +2,23 @@
 
 //! Methods `crm.address.*`:
 //!
+//! - [`Add`]: `crm.address.add` — Add Address
+//! - [`Delete`]: `crm.address.delete` — Delete address
+//! - [`Fields`]: `crm.address.fields` — Get Description of Address Fields
 //! - [`List`]: `crm.address.list` — Get a List of Addresses by Filter
+//! - [`Update`]: `crm.address.update` — Update Address for
+pub mod add;
+pub mod delete;
+pub mod fields;
 pub mod list;
+pub mod update;
+#[doc(inline)]
+pub use add::Add;
+#[doc(inline)]
+pub use delete::Delete;
+#[doc(inline)]
+pub use fields::Fields;
 #[doc(inline)]
 pub use list::List;
+#[doc(inline)]
+pub use update::Update;

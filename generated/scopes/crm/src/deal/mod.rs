@@ -2,11 +2,56 @@
 
 //! Methods `crm.deal.*`:
 //!
+//! - [`Add`]: `crm.deal.add` — Create a New Deal
+//! - [`contact::Add`]: `crm.deal.contact.add` — Add Contact to Deal
+//! - [`contact::Delete`]: `crm.deal.contact.delete` — Remove Contact from Specified Deal
+//! - [`contact::Fields`]: `crm.deal.contact.fields` — Get Fields for Deal-Contact Connection
+//! - [`contact::items::Delete`]: `crm.deal.contact.items.delete` — Remove the set of contacts associated with the specified deal
+//! - [`contact::items::Get`]: `crm.deal.contact.items.get` — Retrieve a Set of Contacts Associated with a Specified Deal
+//! - [`contact::items::Set`]: `crm.deal.contact.items.set` — Set a set of contacts associated with the specified deal
 //! - [`Delete`]: `crm.deal.delete` — Delete Deal
+//! - [`details::configuration::ForceCommonScopeForAll`]: `crm.deal.details.configuration.forceCommonScopeForAll` — Set a Common Detail Form for All Users
+//! - [`details::configuration::Get`]: `crm.deal.details.configuration.get` — Get Parameters of the Deal Card
+//! - [`details::configuration::Reset`]: `crm.deal.details.configuration.reset` — Reset Deal Card Settings
+//! - [`details::configuration::Set`]: `crm.deal.details.configuration.set` — Set Parameters for the Deal Card
+//! - [`Fields`]: `crm.deal.fields` — Get Fields of the Deal
+//! - [`Get`]: `crm.deal.get` — Get Deal by Id
 //! - [`List`]: `crm.deal.list` — Get a List of Deals
+//! - [`productrows::Get`]: `crm.deal.productrows.get` — Get Deal Products
+//! - [`productrows::Set`]: `crm.deal.productrows.set` — Set Products in Deal
+//! - [`recurring::Add`]: `crm.deal.recurring.add` — Create a Template for Recurring Deal
+//! - [`recurring::Delete`]: `crm.deal.recurring.delete` — Delete the Recurring Deal Template Setting
+//! - [`recurring::Expose`]: `crm.deal.recurring.expose` — Create a New Deal from the Template
+//! - [`recurring::Fields`]: `crm.deal.recurring.fields` — Get the List of Fields for the Recurring Deal Template
+//! - [`recurring::Get`]: `crm.deal.recurring.get` — Get Recurring Deal Template Settings by ID
+//! - [`recurring::List`]: `crm.deal.recurring.list` — Get a List of Recurring Deal Template Settings
+//! - [`recurring::Update`]: `crm.deal.recurring.update` — Update the Recurring Deal Template Settings
+//! - [`Update`]: `crm.deal.update` — Update Deal
+//! - [`userfield::Add`]: `crm.deal.userfield.add` — Create a Custom Field for Deals
+//! - [`userfield::Delete`]: `crm.deal.userfield.delete` — Delete Custom Field
+//! - [`userfield::Get`]: `crm.deal.userfield.get` — Get Custom Deal Field by ID
+//! - [`userfield::List`]: `crm.deal.userfield.list` — Get a list of custom fields for deals
+//! - [`userfield::Update`]: `crm.deal.userfield.update` — Update Existing Custom Field for Deals
+pub mod add;
+pub mod contact;
 pub mod delete;
+pub mod details;
+pub mod fields;
+pub mod get;
 pub mod list;
+pub mod productrows;
+pub mod recurring;
+pub mod update;
+pub mod userfield;
+#[doc(inline)]
+pub use add::Add;
 #[doc(inline)]
 pub use delete::Delete;
 #[doc(inline)]
+pub use fields::Fields;
+#[doc(inline)]
+pub use get::Get;
+#[doc(inline)]
 pub use list::List;
+#[doc(inline)]
+pub use update::Update;

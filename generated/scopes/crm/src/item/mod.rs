@@ -2,7 +2,68 @@
 
 //! Methods `crm.item.*`:
 //!
+//! - [`Add`]: `crm.item.add` — Create a New CRM Item
+//! - [`BatchImport`]: `crm.item.batchImport` — Importing a Batch of CRM Records:
+//! - [`Delete`]: `crm.item.delete` — Delete CRM Item:
+//! - [`delivery::Get`]: `crm.item.delivery.get` — Get Delivery Information by ID
+//! - [`delivery::List`]: `crm.item.delivery.list` — Get the List of Deliveries for a CRM object
+//! - [`details::configuration::ForceCommonScopeForAll`]: `crm.item.details.configuration.forceCommonScopeForAll` — Set a Common Detail Form for All Users
+//! - [`details::configuration::Get`]: `crm.item.details.configuration.get` — Get Parameters of CRM Item Detail Configuration
+//! - [`details::configuration::Reset`]: `crm.item.details.configuration.reset` — Reset Item Card Parameters
+//! - [`details::configuration::Set`]: `crm.item.details.configuration.set` — Set Parameters For
+//! - [`Fields`]: `crm.item.fields` — Retrieve Fields of CRM Item
+//! - [`Get`]: `crm.item.get` — Get Element by Id
+//! - [`Import`]: `crm.item.import` — Import One Record
 //! - [`List`]: `crm.item.list` — Get a List of Items
+//! - [`payment::Add`]: `crm.item.payment.add` — Add Payment
+//! - [`payment::Delete`]: `crm.item.payment.delete` — Delete Payment
+//! - [`payment::delivery::Add`]: `crm.item.payment.delivery.add` — Add Delivery Item to Payment
+//! - [`payment::delivery::Delete`]: `crm.item.payment.delivery.delete` — Remove Delivery Item from Payment
+//! - [`payment::delivery::List`]: `crm.item.payment.delivery.list` — Get Delivery Item List by Specific Payment
+//! - [`payment::delivery::SetDelivery`]: `crm.item.payment.delivery.setDelivery` — Reassign Delivery Position to Another Document
+//! - [`payment::Get`]: `crm.item.payment.get` — Get Payment Information
+//! - [`payment::List`]: `crm.item.payment.list` — Get the List of Payments
+//! - [`payment::Pay`]: `crm.item.payment.pay` — Change Payment Status to "Paid"
+//! - [`payment::product::Add`]: `crm.item.payment.product.add` — Adding a Product Item to Payment
+//! - [`payment::product::Delete`]: `crm.item.payment.product.delete` — Remove Product Item from Payment
+//! - [`payment::product::List`]: `crm.item.payment.product.list` — Get a List of Payment Product Items
+//! - [`payment::product::SetQuantity`]: `crm.item.payment.product.setQuantity` — Change Product Quantity
+//! - [`payment::Unpay`]: `crm.item.payment.unpay` — Change Payment Status to "Unpaid"
+//! - [`payment::Update`]: `crm.item.payment.update` — Update Payment Fields
+//! - [`productrow::Add`]: `crm.item.productrow.add` — Add Product Row to CRM Object
+//! - [`productrow::Delete`]: `crm.item.productrow.delete` — Delete Product Row from CRM Object
+//! - [`productrow::Fields`]: `crm.item.productrow.fields` — Get the List of Fields for Product Rows
+//! - [`productrow::Get`]: `crm.item.productrow.get` — Get Information About a Product Item by Id
+//! - [`productrow::GetAvailableForPayment`]: `crm.item.productrow.getAvailableForPayment` — Get Unpaid Product Rows of CRM Object
+//! - [`productrow::List`]: `crm.item.productrow.list` — Get Product Rows of the CRM Object
+//! - [`productrow::Set`]: `crm.item.productrow.set` — Save Product Row of CRM Object
+//! - [`productrow::Update`]: `crm.item.productrow.update` — Update the Product Row of a CRM Object
+//! - [`Update`]: `crm.item.update` — Update Item
+pub mod add;
+pub mod batch_import;
+pub mod delete;
+pub mod delivery;
+pub mod details;
+pub mod fields;
+pub mod get;
+pub mod import;
 pub mod list;
+pub mod payment;
+pub mod productrow;
+pub mod update;
+#[doc(inline)]
+pub use add::Add;
+#[doc(inline)]
+pub use batch_import::BatchImport;
+#[doc(inline)]
+pub use delete::Delete;
+#[doc(inline)]
+pub use fields::Fields;
+#[doc(inline)]
+pub use get::Get;
+#[doc(inline)]
+pub use import::Import;
 #[doc(inline)]
 pub use list::List;
+#[doc(inline)]
+pub use update::Update;

@@ -3,10 +3,47 @@
 //! Methods `crm.lead.*`:
 //!
 //! - [`Add`]: `crm.lead.add` — Create a New Lead
+//! - [`contact::Add`]: `crm.lead.contact.add` — Add Contact Binding to Lead
+//! - [`contact::Delete`]: `crm.lead.contact.delete` — Remove contact binding from lead
+//! - [`contact::Fields`]: `crm.lead.contact.fields` — Get Lead-Contact Fields
+//! - [`contact::items::Delete`]: `crm.lead.contact.items.delete` — Delete Contact List from Lead
+//! - [`contact::items::Get`]: `crm.lead.contact.items.get` — Get a List of Related Contacts
+//! - [`contact::items::Set`]: `crm.lead.contact.items.set` — Attach a list of contacts to a lead
+//! - [`Delete`]: `crm.lead.delete` — Delete Lead
+//! - [`details::configuration::ForceCommonScopeForAll`]: `crm.lead.details.configuration.forceCommonScopeForAll` — Set Common Lead Card for All Users
+//! - [`details::configuration::Get`]: `crm.lead.details.configuration.get` — Get Parameters of
+//! - [`details::configuration::Reset`]: `crm.lead.details.configuration.reset` — Resetting the Parameters of
+//! - [`details::configuration::Set`]: `crm.lead.details.configuration.set` — Set Parameters for
+//! - [`Fields`]: `crm.lead.fields` — Get CRM Lead Fields
 //! - [`Get`]: `crm.lead.get` — Get Lead by Id
+//! - [`List`]: `crm.lead.list` — Get a List of Leads
+//! - [`productrows::Get`]: `crm.lead.productrows.get` — Get Lead Product Rows
+//! - [`productrows::Set`]: `crm.lead.productrows.set` — Set Products in Lead
+//! - [`Update`]: `crm.lead.update` — Update Lead
+//! - [`userfield::Add`]: `crm.lead.userfield.add` — Create a Custom Field for Leads
+//! - [`userfield::Delete`]: `crm.lead.userfield.delete` — Delete Custom Field for Leads
+//! - [`userfield::Get`]: `crm.lead.userfield.get` — Get Custom Lead Field by ID
+//! - [`userfield::List`]: `crm.lead.userfield.list` — Get a List of Custom Fields for Leads
+//! - [`userfield::Update`]: `crm.lead.userfield.update` — Update Existing Custom Field for Leads
 pub mod add;
+pub mod contact;
+pub mod delete;
+pub mod details;
+pub mod fields;
 pub mod get;
+pub mod list;
+pub mod productrows;
+pub mod update;
+pub mod userfield;
 #[doc(inline)]
 pub use add::Add;
 #[doc(inline)]
+pub use delete::Delete;
+#[doc(inline)]
+pub use fields::Fields;
+#[doc(inline)]
 pub use get::Get;
+#[doc(inline)]
+pub use list::List;
+#[doc(inline)]
+pub use update::Update;

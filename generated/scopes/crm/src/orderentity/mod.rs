@@ -3,6 +3,18 @@
 //! Methods `crm.orderentity.*`:
 //!
 //! - [`Add`]: `crm.orderentity.add` — Add Order Binding to CRM Object
+//! - [`DeleteByFilter`]: `crm.orderentity.deleteByFilter` — Remove Order Binding to CRM Object
+//! - [`GetFields`]: `crm.orderentity.getFields` — Get Order Binding Fields
+//! - [`List`]: `crm.orderentity.list` — Get a list of order bindings to CRM entities
 pub mod add;
+pub mod delete_by_filter;
+pub mod get_fields;
+pub mod list;
 #[doc(inline)]
 pub use add::Add;
+#[doc(inline)]
+pub use delete_by_filter::DeleteByFilter;
+#[doc(inline)]
+pub use get_fields::GetFields;
+#[doc(inline)]
+pub use list::List;

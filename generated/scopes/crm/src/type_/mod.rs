@@ -2,7 +2,31 @@
 
 //! Methods `crm.type.*`:
 //!
+//! - [`Add`]: `crm.type.add` — Create a new custom type
+//! - [`Delete`]: `crm.type.delete` — Delete user type
+//! - [`Fields`]: `crm.type.fields` — Get Custom Type Fields
 //! - [`Get`]: `crm.type.get` — Get the user type by id
+//! - [`GetByEntityTypeId`]: `crm.type.getByEntityTypeId` — Get the user type by entityTypeId
+//! - [`List`]: `crm.type.list` — Get a list of custom types
+//! - [`Update`]: `crm.type.update` — Update User Type
+pub mod add;
+pub mod delete;
+pub mod fields;
 pub mod get;
+pub mod get_by_entity_type_id;
+pub mod list;
+pub mod update;
+#[doc(inline)]
+pub use add::Add;
+#[doc(inline)]
+pub use delete::Delete;
+#[doc(inline)]
+pub use fields::Fields;
 #[doc(inline)]
 pub use get::Get;
+#[doc(inline)]
+pub use get_by_entity_type_id::GetByEntityTypeId;
+#[doc(inline)]
+pub use list::List;
+#[doc(inline)]
+pub use update::Update;
