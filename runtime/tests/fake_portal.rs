@@ -168,7 +168,18 @@ async fn parameters_from_json_form_and_query_and_malformed_bodies() {
     let body: Value = json_of(r).await;
     assert_eq!(body["result"], json!({"x": "y"}));
 
-    for bad in ["{\"a\":", "[1,2]", "\u{1}garbage"] {
+    // A JSON array is PHP's positional parameters, keyed 0, 1, ... (legacy `task.*`).
+    let r = http()
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(r#"[{"ID": "desc"}, 7]"#)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = json_of(r).await;
+    assert_eq!(body["result"], json!({"0": {"ID": "desc"}, "1": 7}));
+
+    for bad in ["{\"a\":", "42", "\u{1}garbage"] {
         let r = http()
             .post(&url)
             .header("content-type", "application/json")
@@ -180,7 +191,7 @@ async fn parameters_from_json_form_and_query_and_malformed_bodies() {
         let body: Value = json_of(r).await;
         assert_eq!(body["error"], "ERROR_ARGUMENT", "{bad:?}");
     }
-    assert_eq!(portal.call_count("echo"), 3);
+    assert_eq!(portal.call_count("echo"), 4);
 }
 
 #[tokio::test]

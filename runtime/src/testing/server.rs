@@ -148,6 +148,15 @@ fn parameters(query: Option<&str>, content_type: &str, body: &[u8]) -> Result<Va
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(m)) => Value::Object(m),
             Ok(Value::Null) => Value::Object(Map::new()),
+            // PHP decodes a JSON array into an array keyed 0, 1, ...: the positional
+            // parameters of the legacy `task.*` methods (`[{"ID": "desc"}, {...}]`).
+            Ok(Value::Array(items)) => Value::Object(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (i.to_string(), v))
+                    .collect(),
+            ),
             Ok(_) => {
                 return Err(MethodError::new(
                     400,

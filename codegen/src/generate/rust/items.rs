@@ -204,19 +204,20 @@ pub fn emit_struct(
                 TypeExpr::Nullable(t) => (**t).clone(),
                 t => t.clone(),
             };
-            let (arg_ty, conv) = arg(scope, &inner_ty)?;
-            let sdoc = doc(&format!(
-                "Sets `{wire}`: {}",
-                doc_text::table_cell(&ctx.text(&f.description))
-            ));
+            // Setters only on what is sent: a received struct's fields are `pub`.
             if uses.input {
+                let (arg_ty, conv) = arg(scope, &inner_ty)?;
+                let sdoc = doc(&format!(
+                    "Sets `{wire}`: {}",
+                    doc_text::table_cell(&ctx.text(&f.description))
+                ));
                 setters.push(quote! {
-                #sdoc
-                #[must_use]
-                pub fn #fid(mut self, value: #arg_ty) -> Self {
-                    self.#fid = ::std::option::Option::Some(value #conv);
-                    self
-                }
+                    #sdoc
+                    #[must_use]
+                    pub fn #fid(mut self, value: #arg_ty) -> Self {
+                        self.#fid = ::std::option::Option::Some(value #conv);
+                        self
+                    }
                 });
             }
         }
