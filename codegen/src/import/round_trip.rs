@@ -16,7 +16,7 @@
 use serde_json::Value;
 
 use crate::generate::rust::error_code::normalize;
-use crate::spec::model::{ErrorDoc, Field, Method, TypeDef};
+use crate::spec::model::{EnumValue, ErrorDoc, Field, Method, TypeDef};
 
 use super::shapes::is_identifier;
 use crate::spec::types::{Scalar, TypeExpr};
@@ -44,21 +44,13 @@ pub fn settle(m: &mut Method) -> Vec<String> {
                 "response example {i}: `{key}` is not in the docs' table of `{ty}`: added, typed from the example"
             ));
         }
-        let mut why = Vec::new();
-        if !found.custom.is_empty() {
-            why.push(format!(
+        if let Some(why) = reason(&[
+            (
+                &found.custom,
                 "shows custom fields ({}), which are per portal and stay in `extra()`",
-                found.custom.join(", ")
-            ));
-        }
-        if !found.values.is_empty() {
-            why.push(format!(
-                "has values the docs do not list ({})",
-                found.values.join(", ")
-            ));
-        }
-        if !why.is_empty() {
-            let why = format!("the example {}", why.join("; it "));
+            ),
+            (&found.values, "has values the docs do not list ({})"),
+        ]) {
             notes.push(format!("response example {i}: {why}"));
             m.examples.response[i].skip_round_trip = Some(why);
         }
@@ -84,38 +76,48 @@ pub fn settle_requests(m: &mut Method) -> Vec<String> {
                 sent_field(p, v, &format!("$.{k}"), &m.types, &mut found, 0);
             }
         }
-        let mut why = Vec::new();
-        if !found.unknown.is_empty() {
-            why.push(format!(
+        if let Some(why) = reason(&[
+            (
+                &found.unknown,
                 "sends keys the docs do not list ({}: per-portal fields or undocumented ones)",
-                found.unknown.join(", ")
-            ));
-        }
-        if !found.values.is_empty() {
-            why.push(format!(
-                "sends values the docs do not list ({})",
-                found.values.join(", ")
-            ));
-        }
-        if !found.empty.is_empty() {
-            why.push(format!(
+            ),
+            (&found.values, "sends values the docs do not list ({})"),
+            (
+                &found.empty,
                 "sends `\"\"` for {}, which the typed request reads as absent and leaves out",
-                found.empty.join(", ")
-            ));
-        }
-        if !found.dates.is_empty() {
-            why.push(format!(
+            ),
+            (
+                &found.dates,
                 "writes dates not as `YYYY-MM-DD` ({}), which the typed request sends in that form",
-                found.dates.join(", ")
-            ));
-        }
-        if !why.is_empty() {
-            let why = format!("the example {}", why.join("; it "));
+            ),
+        ]) {
             notes.push(format!("request example {i}: {why}"));
             m.examples.request[i].skip_round_trip = Some(why);
         }
     }
     notes
+}
+
+/// "the example X; it Y" from each non-empty list of paths with its sentence (`{}`
+/// stands for the list); `None` when every list is empty.
+fn reason(parts: &[(&Vec<String>, &str)]) -> Option<String> {
+    let why: Vec<String> = parts
+        .iter()
+        .filter(|(list, _)| !list.is_empty())
+        .map(|(list, sentence)| sentence.replacen("{}", &list.join(", "), 1))
+        .collect();
+    (!why.is_empty()).then(|| format!("the example {}", why.join("; it ")))
+}
+
+/// `` `value` at `path` `` when `v` is an enum value the docs do not list (`""` is absent,
+/// not a value).
+fn unlisted(values: &[EnumValue], v: &Value, at: &str) -> Option<String> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(x) => x.to_string(),
+        _ => return None,
+    };
+    (!s.is_empty() && !values.iter().any(|e| e.value == s)).then(|| format!("`{s}` at `{at}`"))
 }
 
 /// What a request example sends that the typed request cannot send back the same.
@@ -188,14 +190,7 @@ fn sent(ty: &str, v: &Value, at: &str, types: &[TypeDef], found: &mut Sent, dept
                 return;
             };
             if let Some(values) = &def.values {
-                let s = match v {
-                    Value::String(s) => s.clone(),
-                    Value::Number(x) => x.to_string(),
-                    _ => return,
-                };
-                if !s.is_empty() && !values.iter().any(|e| e.value == s) {
-                    found.values.push(format!("`{s}` at `{at}`"));
-                }
+                found.values.extend(unlisted(values, v, at));
                 return;
             }
             let (Value::Object(o), Some(fields)) = (v, &def.fields) else {
@@ -280,14 +275,7 @@ fn walk(ty: &str, v: &Value, at: &str, types: &mut Vec<TypeDef>, found: &mut Fou
                 return;
             };
             if let Some(values) = &types[slot].values {
-                let s = match v {
-                    Value::String(s) => s.clone(),
-                    Value::Number(x) => x.to_string(),
-                    _ => return,
-                };
-                if !s.is_empty() && !values.iter().any(|e| e.value == s) {
-                    found.values.push(format!("`{s}` at `{at}`"));
-                }
+                found.values.extend(unlisted(values, v, at));
                 return;
             }
             let Value::Object(o) = v else {

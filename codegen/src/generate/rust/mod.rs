@@ -211,24 +211,32 @@ fn package_section(cfg: &CrateConfig, package: &str, description: &str) -> Strin
     }
 }
 
-/// A dependency on a crate of the family: by path, and for published crates with the
-/// exact version (they are released together).
+/// A dependency on a crate of the family, from the crate folder `from`: by path, with the
+/// exact `version` where one is required (published crates are released together), and
+/// `attrs` (`, optional = true`, `, features = [...]`).
 fn family_dependency(
-    cfg: &CrateConfig,
     from: &str,
     package: &str,
     to: &str,
-    optional: bool,
+    version: Option<&str>,
+    attrs: &str,
 ) -> String {
-    let version = cfg
-        .version
-        .as_ref()
+    let version = version
         .map(|v| format!(", version = \"={v}\""))
         .unwrap_or_default();
-    let optional = if optional { ", optional = true" } else { "" };
     format!(
-        "{package} = {{ path = \"{}\"{version}{optional} }}\n",
+        "{package} = {{ path = \"{}\"{version}{attrs} }}\n",
         relative(from, to)
+    )
+}
+
+/// The head of a manifest of the family: the header, `[package]` and the dependencies
+/// every crate has.
+fn manifest_head(cfg: &CrateConfig, package: &str, description: &str) -> String {
+    format!(
+        "{TOML_HEADER}\n{}\n[dependencies]\nbitrix24-runtime = {{ {} }}\nserde.workspace = true\nserde_json.workspace = true\n",
+        package_section(cfg, package, description),
+        cfg.runtime_path
     )
 }
 
@@ -310,33 +318,36 @@ fn cargo_toml(spec: &Spec, cfg: &CrateConfig, root: &Node<'_>) -> String {
         "\n[dependencies]\nbitrix24-runtime = {{ {} }}\nserde.workspace = true\nserde_json.workspace = true\n",
         cfg.runtime_path
     ));
+    let version = cfg.version.as_deref();
     if !spec.types.is_empty() {
         s.push_str(&family_dependency(
-            cfg,
             &cfg.dir,
             &cfg.types_package(),
             &cfg.types_dir(),
-            false,
+            version,
+            "",
         ));
     }
     for seg in root.children.keys() {
         s.push_str(&family_dependency(
-            cfg,
             &cfg.dir,
             &cfg.scope_package(seg),
             &cfg.scope_dir(seg),
-            true,
+            version,
+            ", optional = true",
         ));
     }
     // The round trips of request examples decode requests.
     s.push_str("\n[dev-dependencies]\n");
     s.push_str(examples::dev_dependencies(cfg));
+    let decode = format!(", features = [\"{}\"]", items::DECODE_REQUESTS);
     for seg in root.children.keys() {
-        s.push_str(&format!(
-            "{} = {{ path = \"{}\", features = [\"{}\"] }}\n",
-            cfg.scope_package(seg),
-            relative(&cfg.dir, &cfg.scope_dir(seg)),
-            items::DECODE_REQUESTS
+        s.push_str(&family_dependency(
+            &cfg.dir,
+            &cfg.scope_package(seg),
+            &cfg.scope_dir(seg),
+            None,
+            &decode,
         ));
     }
     s.push_str(&lints_section(cfg));

@@ -10,8 +10,8 @@ use quote::quote;
 
 use super::ir::{self, Node, TypeScope};
 use super::{
-    CrateConfig, TOML_HEADER, count_methods, crate_ident, family_dependency, format_file,
-    inner_doc, items, lints_section, method, package_section, published, rustfmt_toml,
+    CrateConfig, count_methods, crate_ident, family_dependency, format_file, inner_doc, items,
+    lints_section, manifest_head, method, published, rustfmt_toml,
 };
 use crate::generate::Files;
 use crate::naming;
@@ -27,25 +27,21 @@ pub fn emit(
 ) -> Result<()> {
     let dir = cfg.scope_dir(seg);
     let package = cfg.scope_package(seg);
-    let mut toml = format!(
-        "{TOML_HEADER}\n{}\n[dependencies]\nbitrix24-runtime = {{ {} }}\nserde.workspace = true\nserde_json.workspace = true\n",
-        package_section(
-            cfg,
-            &package,
-            &format!(
-                "Bitrix24 REST API methods `{seg}.*`, typed; use them through the `{}` crate",
-                cfg.package
-            )
+    let mut toml = manifest_head(
+        cfg,
+        &package,
+        &format!(
+            "Bitrix24 REST API methods `{seg}.*`, typed; use them through the `{}` crate",
+            cfg.package
         ),
-        cfg.runtime_path
     );
     if !spec.types.is_empty() {
         toml.push_str(&family_dependency(
-            cfg,
             &dir,
             &cfg.types_package(),
             &cfg.types_dir(),
-            false,
+            cfg.version.as_deref(),
+            "",
         ));
     }
     toml.push_str(&format!(
@@ -57,16 +53,7 @@ pub fn emit(
         "\n[dev-dependencies]\n# The doc examples use the paths users write (`{}::{}::...`).\n{}",
         naming::module(&cfg.package),
         naming::top_module(seg),
-        family_dependency(
-            &CrateConfig {
-                version: None,
-                ..cfg.clone()
-            },
-            &dir,
-            &cfg.package,
-            &cfg.dir,
-            false
-        )
+        family_dependency(&dir, &cfg.package, &cfg.dir, None, "")
     ));
     toml.push_str(&lints_section(cfg));
     files.insert(format!("{dir}/Cargo.toml"), toml);
@@ -101,17 +88,13 @@ depend on that instead, with its feature `{feature}` (on by default), and write 
 pub fn emit_types(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
     let dir = cfg.types_dir();
     let package = cfg.types_package();
-    let mut toml = format!(
-        "{TOML_HEADER}\n{}\n[dependencies]\nbitrix24-runtime = {{ {} }}\nserde.workspace = true\nserde_json.workspace = true\n",
-        package_section(
-            cfg,
-            &package,
-            &format!(
-                "Bitrix24 REST API types shared by several scopes; use them through the `{}` crate",
-                cfg.package
-            )
+    let mut toml = manifest_head(
+        cfg,
+        &package,
+        &format!(
+            "Bitrix24 REST API types shared by several scopes; use them through the `{}` crate",
+            cfg.package
         ),
-        cfg.runtime_path
     );
     toml.push_str(&lints_section(cfg));
     files.insert(format!("{dir}/Cargo.toml"), toml);
