@@ -303,8 +303,14 @@ fn spec_event_files(root: &Path) -> Vec<PathBuf> {
 
 /// The `.yaml` files under `root/sub`, sorted.
 fn spec_files(root: &Path, sub: &str) -> Vec<PathBuf> {
+    files_with_extension(&root.join(sub), "yaml")
+}
+
+/// The files under `dir` (at any depth) whose extension is `ext`, sorted; unreadable
+/// folders are passed over.
+pub(crate) fn files_with_extension(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut stack = vec![root.join(sub)];
+    let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&d) else {
             continue;
@@ -313,7 +319,7 @@ fn spec_files(root: &Path, sub: &str) -> Vec<PathBuf> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "yaml") {
+            } else if p.extension().is_some_and(|x| x == ext) {
                 out.push(p);
             }
         }

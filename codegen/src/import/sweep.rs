@@ -85,27 +85,16 @@ impl fmt::Display for Sweep {
 
 /// Every `.md` file under `docs`, docs-relative with `/` separators, sorted.
 pub fn pages(docs: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack: Vec<PathBuf> = vec![docs.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "md")
-                && let Ok(rel) = p.strip_prefix(docs)
-            {
-                let parts: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                out.push(parts.join("/"));
-            }
-        }
-    }
+    let mut out: Vec<String> = super::files_with_extension(docs, "md")
+        .iter()
+        .filter_map(|p| p.strip_prefix(docs).ok())
+        .map(|rel| {
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
     out.sort();
     out
 }
