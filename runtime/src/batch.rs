@@ -30,6 +30,7 @@ use serde::Deserialize;
 use serde::de::Error as _;
 use serde_json::{Map, Value, json};
 
+use crate::error::text;
 use crate::limits::commands as operating;
 use crate::wire::{self, Decode};
 use crate::{ApiError, Client, Error, Method, Response, Time};
@@ -104,8 +105,15 @@ impl Batch {
     /// - [`Error::Encode`]: the request does not serialise, or holds a value without a
     ///   query-string form (`null`, a key with brackets); the message names the key.
     /// - [`Error::Config`]: `M::NAME` is not a valid method name, or is `batch` (the
-    ///   portal does not nest batches).
+    ///   portal does not nest batches), or `M` is a REST 3.0 method
+    ///   ([`Method::REST_V3`]: `batch` runs only classic methods; call it on its own).
     pub fn push<M: Method>(&mut self, request: M) -> Result<Handle<M>, Error> {
+        if M::REST_V3 {
+            return Err(Error::Config(format!(
+                "`{}` is a REST 3.0 method: `batch` runs only classic methods; call it with `Client::call`",
+                M::NAME
+            )));
+        }
         let key = format!("cmd{}", self.commands.len());
         let text = command_text(M::NAME, &request)?;
         let has_ref = has_reference(&text);
@@ -349,22 +357,10 @@ fn section(v: Option<Value>) -> Vec<(String, Value)> {
 /// A `result_error` entry: `{"error": "...", "error_description": "..."}` (the code may
 /// be empty); anything else is kept as the description.
 fn api_error(v: Value) -> ApiError {
-    let text = |v: Option<&Value>| match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    };
     match &v {
-        Value::Object(obj) => ApiError {
-            code: text(obj.get("error")),
-            description: text(obj.get("error_description")),
-            status: 200,
-        },
-        other => ApiError {
-            code: String::new(),
-            description: text(Some(other)),
-            status: 200,
-        },
+        Value::Object(obj) => ApiError::from_answer(obj, 200)
+            .unwrap_or_else(|| ApiError::new("", text(obj.get("error_description")), 200)),
+        other => ApiError::new("", text(Some(other)), 200),
     }
 }
 

@@ -14,7 +14,9 @@ use tracing::field::Empty;
 use crate::auth::{OAuthSession, TokenView, parse_client_endpoint, parse_webhook};
 use crate::limits::{Bucket, Clock, OperatingLimit, OperatingTracker, RateLimit, SystemClock};
 use crate::retry::{Failure, RetryPolicy};
-use crate::transport::{DEFAULT_MAX_BODY, ReqwestTransport, Transport, TransportError};
+use crate::transport::{
+    DEFAULT_MAX_BODY, HttpRequest, ReqwestTransport, Transport, TransportError,
+};
 use crate::wire::Decode;
 use crate::{ApiError, Error, Method, OAuthConfig, Response, Tokens};
 
@@ -167,7 +169,12 @@ impl Client {
             source,
         })?;
         drop(request);
-        let exchange = self.execute(M::NAME, params, M::READ_ONLY).await?;
+        let call = Call {
+            method: M::NAME,
+            read_only: M::READ_ONLY,
+            rest_v3: M::REST_V3,
+        };
+        let exchange = self.execute(call, params).await?;
         M::Output::decode(exchange.response.result).map_err(|source| {
             self.masked(decode_error(
                 M::NAME,
@@ -219,7 +226,7 @@ impl Client {
             method: method.to_owned(),
             source,
         })?;
-        let exchange = self.execute(method, params, false).await?;
+        let exchange = self.execute(Call::classic(method, false), params).await?;
         crate::wire::from_value(exchange.response.result).map_err(|source| {
             decode_error(
                 method,
@@ -284,7 +291,32 @@ impl Client {
         params: Value,
         read_only: bool,
     ) -> Result<Response<Value>, Error> {
-        self.execute(method, params, read_only)
+        self.execute(Call::classic(method, read_only), params)
+            .await
+            .map(|exchange| exchange.response)
+    }
+
+    /// Calls the REST 3.0 method `method` (at `<portal>/rest/api/...`) with `params` as
+    /// given and returns the whole envelope with `result` as raw JSON: the escape hatch for
+    /// REST 3.0 methods the generated types lack (a generated REST 3.0 request, under
+    /// `bitrix24::v3`, goes through [`Client::call`]).
+    ///
+    /// The call carries an `Idempotency-Key` header, the same on every attempt, so the
+    /// portal runs it once: after an ambiguous failure it is retried like a read-only
+    /// method, but no sooner than [`RetryPolicy::IDEMPOTENT_RESEND_AFTER`] after the
+    /// attempt was sent (the portal may run two requests with one key that overlap).
+    ///
+    /// # Errors
+    /// As [`Client::call_value`]; a REST 3.0 error object (`{"error": {"code",
+    /// "message", "validation"}}`) is an [`Error::Api`] with its
+    /// [`validation`](ApiError::validation) entries.
+    pub async fn call_raw_v3(&self, method: &str, params: Value) -> Result<Response<Value>, Error> {
+        let call = Call {
+            method,
+            read_only: false,
+            rest_v3: true,
+        };
+        self.execute(call, params)
             .await
             .map(|exchange| exchange.response)
     }
@@ -318,6 +350,10 @@ impl Client {
             Error::Api(mut e) => {
                 e.code = self.mask(&e.code);
                 e.description = self.mask(&e.description);
+                for v in &mut e.validation {
+                    v.message = self.mask(&v.message);
+                    v.field = v.field.as_deref().map(|f| self.mask(f));
+                }
                 Error::Api(e)
             }
             Error::Decode {
@@ -363,27 +399,25 @@ impl Client {
     }
 
     /// [`Client::call_value`], keeping the raw answer; one tracing span per call.
-    async fn execute(
-        &self,
-        method: &str,
-        params: Value,
-        read_only: bool,
-    ) -> Result<Exchange, Error> {
+    async fn execute(&self, call: Call<'_>, params: Value) -> Result<Exchange, Error> {
+        let Call {
+            method,
+            read_only,
+            rest_v3,
+        } = call;
         check_method_name(method)?;
         let span = tracing::debug_span!(
             "bitrix24.call",
             method,
             read_only,
+            rest_v3,
             attempt = Empty,
             status = Empty,
             operating = Empty,
             duration_ms = Empty,
         );
         let started = Instant::now();
-        let result = self
-            .run(method, params, read_only, &span)
-            .instrument(span.clone())
-            .await;
+        let result = self.run(call, params, &span).instrument(span.clone()).await;
         let elapsed = Instant::now().saturating_duration_since(started);
         span.record(
             "duration_ms",
@@ -395,12 +429,22 @@ impl Client {
     /// The retry loop.
     async fn run(
         &self,
-        method: &str,
+        call: Call<'_>,
         params: Value,
-        read_only: bool,
         span: &tracing::Span,
     ) -> Result<Exchange, Error> {
+        let Call {
+            method, read_only, ..
+        } = call;
         let inner = &*self.inner;
+        // One key for every attempt of a REST 3.0 write: the portal runs it once. Without
+        // randomness (never seen in practice) the write goes without a key and is not
+        // retried after an ambiguous failure.
+        let idempotency_key = if call.rest_v3 && !read_only {
+            idempotency_key()
+        } else {
+            None
+        };
         let params = if params.is_null() {
             Value::Object(Map::new())
         } else {
@@ -442,14 +486,14 @@ impl Client {
             sent += 1;
             counted += 1;
             span.record("attempt", sent);
-            let (url, body, view) = self.request(method, &params)?;
+            let (request, view) = self.request(call, &params, idempotency_key.as_deref())?;
             let secret = match (&inner.auth, &view) {
                 (_, Some(view)) => view.access_token.clone(),
                 (Auth::Webhook { code, .. }, None) => code.clone(),
                 (Auth::OAuth(_), None) => SecretString::from(""),
             };
-            let outcome = self.send(method, &url, body, secret).await;
-            drop(url);
+            let attempt_sent = Instant::now();
+            let outcome = self.send(method, request, secret).await;
             let error = match outcome {
                 Ok(exchange) => {
                     span.record("status", exchange.status);
@@ -503,6 +547,13 @@ impl Client {
                     .map(|t| t.blocked(method).saturating_duration_since(Instant::now())),
                 Failure::NotSent => backoff.next(),
                 Failure::Ambiguous if read_only => backoff.next(),
+                // The key makes the portal run the write once, but two requests with one
+                // key that overlap may both run: resend only once the portal has
+                // certainly finished the first (it cuts a call at 60 s).
+                Failure::Ambiguous if idempotency_key.is_some() => backoff.next().map(|b| {
+                    let until = attempt_sent + RetryPolicy::IDEMPOTENT_RESEND_AFTER;
+                    b.max(until.saturating_duration_since(Instant::now()))
+                }),
                 Failure::Ambiguous | Failure::Fatal => return Err(error),
             };
             let Some(wait) = wait else {
@@ -527,13 +578,24 @@ impl Client {
         }
     }
 
-    /// The URL and body of one attempt, and the OAuth token it carries.
+    /// The request of one attempt, and the OAuth token it carries.
     fn request(
         &self,
-        method: &str,
+        call: Call<'_>,
         params: &Value,
-    ) -> Result<(String, Vec<u8>, Option<TokenView>), Error> {
+        idempotency_key: Option<&str>,
+    ) -> Result<(HttpRequest, Option<TokenView>), Error> {
         let inner = &*self.inner;
+        let method = call.method;
+        // REST 3.0 lives at `/rest/api/`, the rest of the address is the same.
+        let rest = if call.rest_v3 { "rest/api" } else { "rest" };
+        let http = |url: String, body: Vec<u8>| {
+            let request = HttpRequest::new(url, "application/json", body);
+            match idempotency_key {
+                Some(key) => request.header("Idempotency-Key", key),
+                None => request,
+            }
+        };
         let encode = |source| Error::Encode {
             method: method.to_owned(),
             source,
@@ -541,14 +603,14 @@ impl Client {
         match &inner.auth {
             Auth::Webhook { user_id, code } => {
                 let url = format!(
-                    "{}/rest/{}/{}/{}",
+                    "{}/{rest}/{}/{}/{}",
                     inner.portal,
                     user_id,
                     code.expose_secret(),
                     method
                 );
                 let body = serde_json::to_vec(params).map_err(encode)?;
-                Ok((url, body, None))
+                Ok((http(url, body), None))
             }
             Auth::OAuth(session) => {
                 let Value::Object(params) = params else {
@@ -563,8 +625,8 @@ impl Client {
                     Value::String(view.access_token.expose_secret().to_owned()),
                 );
                 let body = serde_json::to_vec(&params).map_err(encode)?;
-                let url = format!("{}/rest/{}", inner.portal, method);
-                Ok((url, body, Some(view)))
+                let url = format!("{}/{rest}/{}", inner.portal, method);
+                Ok((http(url, body), Some(view)))
             }
         }
     }
@@ -573,13 +635,12 @@ impl Client {
     async fn send(
         &self,
         method: &str,
-        url: &str,
-        body: Vec<u8>,
+        request: HttpRequest,
         secret: SecretString,
     ) -> Result<Exchange, Error> {
         let inner = &*self.inner;
         let started = Instant::now();
-        let post = inner.transport.post(url, "application/json", body);
+        let post = inner.transport.post(request);
         let reply = match tokio::time::timeout(inner.timeout, post).await {
             Ok(Ok(reply)) => reply,
             Ok(Err(source)) => {
@@ -854,6 +915,33 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
+/// What is called: the method, whether it only reads, and whether it is a REST 3.0
+/// method (at `/rest/api/`).
+#[derive(Debug, Clone, Copy)]
+struct Call<'a> {
+    method: &'a str,
+    read_only: bool,
+    rest_v3: bool,
+}
+
+impl<'a> Call<'a> {
+    fn classic(method: &'a str, read_only: bool) -> Self {
+        Call {
+            method,
+            read_only,
+            rest_v3: false,
+        }
+    }
+}
+
+/// A fresh `Idempotency-Key`: 128 random bits as 32 hex digits (the portal takes 1 to 255
+/// printable ASCII characters); `None` when the system has no randomness to give.
+fn idempotency_key() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::getrandom(&mut bytes).ok()?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -873,12 +961,8 @@ fn envelope(
         );
         return Err(decode_error(method, status, e, body, secret));
     };
-    if let Some(code) = obj.get("error").filter(|v| !v.is_null()) {
-        return Err(Error::Api(ApiError {
-            code: text(code),
-            description: obj.get("error_description").map(text).unwrap_or_default(),
-            status,
-        }));
+    if let Some(error) = ApiError::from_answer(&obj, status) {
+        return Err(Error::Api(error));
     }
     if !(200..300).contains(&status) {
         let e = serde_json::Error::custom(format_args!(
@@ -931,15 +1015,6 @@ fn check_method_name(name: &str) -> Result<(), Error> {
         Err(Error::Config(format!(
             "invalid REST method name {name:?}: expected a letter or digit, then letters, digits, '.', '_' or '-'"
         )))
-    }
-}
-
-/// The text of an `error` / `error_description` value (a number or other JSON as JSON text).
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
     }
 }
 

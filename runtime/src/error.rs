@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde_json::{Map, Value};
+
 /// Codes for which the call did not run (or was refused for now) and a later attempt may
 /// succeed.
 const RETRYABLE_CODES: [&str; 2] = ["QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"];
@@ -119,23 +121,101 @@ impl Error {
     }
 }
 
-/// An error reported by the portal: `{"error": "<code>", "error_description": "<text>"}`.
+/// An error reported by the portal: `{"error": "<code>", "error_description": "<text>"}`,
+/// or, from a REST 3.0 method, `{"error": {"code": "<code>", "message": "<text>",
+/// "validation": [{"field": "id", "message": "..."}]}}`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The `error` code as sent, e.g. `QUERY_LIMIT_EXCEEDED` or `expired_token`; may be empty
     /// (batch errors sometimes have no code). Compare with [`ApiError::is`].
     pub code: String,
-    /// The `error_description` text; empty when absent.
+    /// The `error_description` text (REST 3.0: `message`); empty when absent.
     pub description: String,
     /// HTTP status of the response (Bitrix24 sends errors with 200, 4xx and 5xx statuses).
     pub status: u16,
+    /// REST 3.0 only: the parameters the portal rejected (`validation`), in its order;
+    /// empty otherwise.
+    pub validation: Vec<Violation>,
+}
+
+/// One parameter a REST 3.0 method rejected: an entry of the error's `validation`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Violation {
+    /// The parameter, as the portal names it (`id`, `fields.title`); `None` when absent.
+    pub field: Option<String>,
+    /// Why, in the portal's language.
+    pub message: String,
 }
 
 impl ApiError {
+    /// An error with `code`, `description` and `status`, and no validation entries.
+    pub fn new(code: impl Into<String>, description: impl Into<String>, status: u16) -> Self {
+        ApiError {
+            code: code.into(),
+            description: description.into(),
+            status,
+            validation: Vec::new(),
+        }
+    }
+
+    /// The error an answer's JSON object reports, if any: its `error` is present and not
+    /// `null`. Reads both shapes: `error` as the code with `error_description` beside it,
+    /// and the REST 3.0 object with `code`, `message` and `validation`. A code or text
+    /// that is not a string is kept as its JSON text.
+    pub fn from_answer(answer: &Map<String, Value>, status: u16) -> Option<ApiError> {
+        let error = answer.get("error").filter(|v| !v.is_null())?;
+        Some(match error {
+            Value::Object(v3) => ApiError {
+                code: text(v3.get("code")),
+                description: text(v3.get("message")),
+                status,
+                validation: match v3.get("validation") {
+                    Some(Value::Array(items)) => items.iter().map(Violation::of).collect(),
+                    _ => Vec::new(),
+                },
+            },
+            code => ApiError::new(
+                text(Some(code)),
+                text(answer.get("error_description")),
+                status,
+            ),
+        })
+    }
+
     /// True when the error code equals `code`, ignoring ASCII case (the portal's spelling
     /// of a code is not stable: `expired_token`, `ACCESS_DENIED`).
     pub fn is(&self, code: &str) -> bool {
         self.code.eq_ignore_ascii_case(code)
+    }
+}
+
+impl Violation {
+    fn of(v: &Value) -> Violation {
+        match v {
+            Value::Object(o) => Violation {
+                field: o
+                    .get("field")
+                    .filter(|f| !f.is_null())
+                    .map(|f| text(Some(f))),
+                message: text(o.get("message")),
+            },
+            other => Violation {
+                field: None,
+                message: text(Some(other)),
+            },
+        }
+    }
+}
+
+/// The text of an error's code or message: a string as it is, `null` or absent as empty,
+/// any other JSON as its JSON text.
+pub(crate) fn text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
     }
 }
 
@@ -149,6 +229,12 @@ impl fmt::Display for ApiError {
         write!(f, "Bitrix24 API error {code} (HTTP {})", self.status)?;
         if !self.description.is_empty() {
             write!(f, ": {}", self.description)?;
+        }
+        for v in &self.validation {
+            match &v.field {
+                Some(field) => write!(f, "; `{field}`: {}", v.message)?,
+                None => write!(f, "; {}", v.message)?,
+            }
         }
         Ok(())
     }

@@ -63,7 +63,7 @@ pub use batch::{Batch, BatchResults, CommandError, Handle, Reference};
 pub use chrono;
 pub use client::{Client, ClientBuilder};
 pub use envelope::{Response, Time};
-pub use error::{ApiError, Error};
+pub use error::{ApiError, Error, Violation};
 pub use file::File;
 /// The streams crate: [`Client::pages`] and the other list functions return
 /// [`futures_util::Stream`]s; read them with [`futures_util::TryStreamExt`].
@@ -78,7 +78,9 @@ pub use rust_decimal::Decimal;
 /// A secret string (`secrecy`): OAuth client secrets, tokens and application tokens;
 /// `Debug` prints `[REDACTED]`, `expose_secret()` reads it.
 pub use secrecy::{ExposeSecret, SecretString};
-pub use transport::{HttpReply, ReqwestTransport, Transport, TransportError, TransportErrorKind};
+pub use transport::{
+    HttpReply, HttpRequest, ReqwestTransport, Transport, TransportError, TransportErrorKind,
+};
 
 /// The code blocks of `README.md`, compiled as doctests.
 #[cfg(doctest)]
@@ -100,6 +102,13 @@ pub trait Method: serde::Serialize {
     /// True when the method only reads (safe to retry after an ambiguous failure such as a
     /// timeout or a 5xx without an error code; see [`Error::is_retryable`]).
     const READ_ONLY: bool;
+    /// True for a REST 3.0 method (default `false`). The client then calls it at
+    /// `<portal>/rest/api/...` instead of `<portal>/rest/...`, reads the REST 3.0 error
+    /// object (`{"error": {"code", "message", "validation"}}`), and sends an
+    /// `Idempotency-Key` header, the same on every attempt, so that a writing method may
+    /// be retried after an ambiguous failure: the portal runs it once (see
+    /// [`RetryPolicy`]). A REST 3.0 method cannot run inside a [`Batch`].
+    const REST_V3: bool = false;
     /// Type of the envelope's `result` on success, decoded leniently with
     /// [`wire::Decode`].
     type Output: wire::Decode;

@@ -21,8 +21,12 @@ use crate::transport::TransportErrorKind;
 /// - Ambiguous failures, where the method may have run: a timeout or other transport
 ///   error, or a 5xx answer without an API error code. Only for read-only methods
 ///   ([`Method::READ_ONLY`](crate::Method::READ_ONLY), or `read_only = true` on
-///   [`Client::call_value`](crate::Client::call_value)); a writing method (an `add`, or a
-///   `batch`) is sent once, since a retry could create duplicates.
+///   [`Client::call_value`](crate::Client::call_value)) and REST 3.0 writes
+///   ([`Method::REST_V3`](crate::Method::REST_V3)); a classic writing method (an `add`, or
+///   a `batch`) is sent once, since a retry could create duplicates. A REST 3.0 write
+///   carries an `Idempotency-Key`, the same on every attempt, so the portal runs it once;
+///   it is sent again no sooner than [`RetryPolicy::IDEMPOTENT_RESEND_AFTER`] after the
+///   failed attempt.
 /// - Nothing else: API errors are final (`OVERLOAD_LIMIT` is a 503 but a manual block;
 ///   `INTERNAL_SERVER_ERROR` is a 500 with a code).
 ///
@@ -49,6 +53,11 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// How long after sending a REST 3.0 write the client waits before sending it again
+    /// after an ambiguous failure: 60 s, the longest the portal runs a call. The docs
+    /// warn that two requests with one `Idempotency-Key` that overlap may both run.
+    pub const IDEMPOTENT_RESEND_AFTER: Duration = Duration::from_secs(60);
+
     /// Never retry: every call is sent once (OAuth token renewal still happens).
     pub fn never() -> Self {
         RetryPolicy::default().max_attempts(1)

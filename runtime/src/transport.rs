@@ -52,6 +52,55 @@ impl fmt::Debug for HttpReply {
     }
 }
 
+/// One `POST` a [`Client`](crate::Client) asks its [`Transport`] to send.
+///
+/// `Debug` shows the header names and the body length only: the URL of a webhook call
+/// holds the webhook code, the body of an OAuth call the access token.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpRequest {
+    /// The full URL, e.g. `https://example.bitrix24.com/rest/1/<code>/crm.deal.add`.
+    pub url: String,
+    /// The `Content-Type` of `body` (`application/json` for every REST call).
+    pub content_type: &'static str,
+    /// The body, as it is to be sent.
+    pub body: Vec<u8>,
+    /// Further headers to send as given, e.g. `Idempotency-Key` on a REST 3.0 call (the
+    /// same value on every attempt of one call, so the portal runs a write once).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl HttpRequest {
+    /// A `POST` of `body` with `Content-Type: content_type` to `url`, with no further
+    /// headers.
+    pub fn new(url: impl Into<String>, content_type: &'static str, body: Vec<u8>) -> Self {
+        HttpRequest {
+            url: url.into(),
+            content_type,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    /// The same request with the header `name: value` added.
+    #[must_use]
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("HttpRequest")
+            .field("content_type", &self.content_type)
+            .field("body_len", &self.body.len())
+            .field("headers", &names)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Sends HTTP requests for a [`Client`](crate::Client).
 ///
 /// Implementations must not follow redirects (they would carry a webhook code or token to
@@ -60,20 +109,19 @@ impl fmt::Debug for HttpReply {
 /// secret. The client applies its own overall timeout around each call, so an
 /// implementation needs none (a connect timeout is still useful).
 pub trait Transport: Send + Sync + 'static {
-    /// Sends a `POST` of `body` (with `Content-Type: content_type` and
-    /// `Accept: application/json`) to `url` and returns the status and the whole body,
-    /// whatever the status (4xx and 5xx are answers, not errors).
+    /// Sends `request` as a `POST` (its body with its `Content-Type`, every one of its
+    /// `headers`, and `Accept: application/json`) and returns the status and the whole
+    /// body, whatever the status (4xx and 5xx are answers, not errors).
+    ///
+    /// An implementation must send every header of `request.headers`: the client retries
+    /// a REST 3.0 write after an ambiguous failure only because its `Idempotency-Key`
+    /// makes the portal run it once.
     ///
     /// # Errors
     /// A [`TransportError`] when no complete answer arrived. Use
     /// [`TransportErrorKind::Connect`] only when the request certainly did not reach the
     /// server (the client then retries even writing methods).
-    fn post(
-        &self,
-        url: &str,
-        content_type: &'static str,
-        body: Vec<u8>,
-    ) -> BoxFuture<'_, Result<HttpReply, TransportError>>;
+    fn post(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpReply, TransportError>>;
 
     /// Sends a `GET` to `url` (with `Accept: application/json`); used only for the OAuth
     /// token endpoint (`https://oauth.bitrix.info/oauth/token/?grant_type=...`), which the
@@ -349,18 +397,15 @@ impl ReqwestTransport {
 }
 
 impl Transport for ReqwestTransport {
-    fn post(
-        &self,
-        url: &str,
-        content_type: &'static str,
-        body: Vec<u8>,
-    ) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
-        let request = self
+    fn post(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
+        let mut builder = self
             .http
-            .post(url)
-            .header(CONTENT_TYPE, content_type)
-            .body(body);
-        Box::pin(Self::send(request, self.max_body))
+            .post(request.url)
+            .header(CONTENT_TYPE, request.content_type);
+        for (name, value) in request.headers {
+            builder = builder.header(name, value);
+        }
+        Box::pin(Self::send(builder.body(request.body), self.max_body))
     }
 
     fn get(&self, url: &str) -> BoxFuture<'_, Result<HttpReply, TransportError>> {

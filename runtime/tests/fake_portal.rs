@@ -907,3 +907,84 @@ async fn request_log() {
     assert_eq!(portal.request_count(), 0);
     assert!(portal.requests().is_empty());
 }
+
+/// `webhook_url()` with `/rest/` turned into the REST 3.0 `/rest/api/`.
+fn hook_v3(portal: &FakePortal, method: &str) -> String {
+    hook(portal, method).replacen("/rest/", "/rest/api/", 1)
+}
+
+async fn post_with_key(url: &str, body: &Value, key: &str) -> (u16, Value, Option<String>) {
+    let r = http()
+        .post(url)
+        .header("idempotency-key", key)
+        .json_body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let replayed = r
+        .headers()
+        .get("idempotent-replayed")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, json_of(r).await, replayed)
+}
+
+#[tokio::test]
+async fn rest_v3_address_error_object_and_idempotency_key() {
+    let portal = portal().await;
+    portal.on("tasks.task.add", |_| Ok(json!({"item": {"id": 42}})));
+    portal.on("tasks.task.get", |_| {
+        Err((
+            400,
+            "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+            "Task not found",
+        )
+            .into())
+    });
+    let add = hook_v3(&portal, "tasks.task.add");
+    let body = json!({"fields": {"title": "Prepare a report"}});
+
+    // First call runs; the repeat with the same key and body is answered from the kept
+    // answer, marked as a replay, and does not run again.
+    let (status, first, replayed) = post_with_key(&add, &body, "k-1").await;
+    assert_eq!((status, replayed), (200, None));
+    assert_eq!(first["result"]["item"]["id"], 42);
+    let (status, again, replayed) = post_with_key(&add, &body, "k-1").await;
+    assert_eq!((status, replayed.as_deref()), (200, Some("true")));
+    assert_eq!(again, first);
+    assert_eq!(portal.call_count("tasks.task.add"), 1);
+
+    // The same key with another body is refused; a new key runs again.
+    let other = json!({"fields": {"title": "Another"}});
+    let (status, refused, _) = post_with_key(&add, &other, "k-1").await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        refused["error"]["code"],
+        "BITRIX_REST_V3_EXCEPTION_IDEMPOTENCYKEYREUSEDEXCEPTION"
+    );
+    let (status, _, _) = post_with_key(&add, &other, "k-2").await;
+    assert_eq!(status, 200);
+    assert_eq!(portal.call_count("tasks.task.add"), 2);
+    let (status, bad, _) = post_with_key(&add, &other, "").await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        bad["error"]["code"],
+        "BITRIX_REST_V3_EXCEPTION_INVALIDIDEMPOTENCYKEYEXCEPTION"
+    );
+
+    // Errors come as the REST 3.0 object.
+    let (status, error) = post(&hook_v3(&portal, "tasks.task.get"), json!({"id": 1})).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        error,
+        json!({"error": {"code": "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION", "message": "Task not found"}})
+    );
+    // `batch` does not exist at the REST 3.0 address.
+    let (status, error) = post(&hook_v3(&portal, "batch"), json!({"cmd": {}})).await;
+    assert_eq!(status, 404);
+    assert_eq!(error["error"]["code"], "ERROR_METHOD_NOT_FOUND");
+
+    let log = portal.requests();
+    assert!(log.iter().all(|r| r.rest_v3));
+    assert_eq!(log.iter().filter(|r| r.replayed).count(), 1);
+}

@@ -23,7 +23,8 @@ use bitrix24_runtime::transport::BoxFuture;
 use bitrix24_runtime::wire::Decode;
 use bitrix24_runtime::wire::query::encode;
 use bitrix24_runtime::{
-    Client, Error, HttpReply, Method, RetryPolicy, TokioClock, Transport, TransportError, event,
+    Client, Error, HttpReply, HttpRequest, Method, RetryPolicy, TokioClock, Transport,
+    TransportError, event,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -280,12 +281,7 @@ const CODE: &str = "s3cr3tc0de42";
 struct Scripted(Mutex<Vec<HttpReply>>);
 
 impl Transport for Scripted {
-    fn post(
-        &self,
-        _: &str,
-        _: &'static str,
-        _: Vec<u8>,
-    ) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
+    fn post(&self, _: HttpRequest) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
         let reply = self
             .0
             .lock()

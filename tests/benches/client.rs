@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 use bitrix24::Client;
 use bitrix24::crm::calllist::get::GetResult;
 use bitrix24_runtime::testing::{FakePortal, PortalRateLimit};
-use bitrix24_runtime::transport::{BoxFuture, HttpReply, Transport, TransportError};
+use bitrix24_runtime::transport::{BoxFuture, HttpReply, HttpRequest, Transport, TransportError};
 use criterion::{Criterion, criterion_group};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -225,13 +225,8 @@ async fn respond(mut stream: TcpStream, answer: Arc<[u8]>) {
 struct InMemory;
 
 impl Transport for InMemory {
-    fn post(
-        &self,
-        url: &str,
-        _content_type: &'static str,
-        body: Vec<u8>,
-    ) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
-        black_box((url, body));
+    fn post(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
+        black_box(request);
         Box::pin(std::future::ready(Ok(HttpReply::new(
             200,
             EXAMPLE.as_bytes().to_vec(),

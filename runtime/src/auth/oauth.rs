@@ -387,16 +387,8 @@ fn parse_grant(status: u16, body: &[u8], clock: &dyn Clock) -> Result<TokenGrant
     let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) else {
         return Err(decode("the body is not a JSON object"));
     };
-    if let Some(code) = obj.get("error").filter(|v| !v.is_null()) {
-        let text = |v: &Value| match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        return Err(OAuthError::Refused(ApiError {
-            code: text(code),
-            description: obj.get("error_description").map(text).unwrap_or_default(),
-            status,
-        }));
+    if let Some(refused) = ApiError::from_answer(&obj, status) {
+        return Err(OAuthError::Refused(refused));
     }
     if !(200..300).contains(&status) {
         return Err(decode("non-2xx status without an `error`"));

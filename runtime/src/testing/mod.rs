@@ -235,6 +235,11 @@ pub struct RequestRecord {
     pub status: Option<u16>,
     /// The injected fault that hit this request.
     pub fault: Option<Fault>,
+    /// The request came to the REST 3.0 address (`/rest/api/...`).
+    pub rest_v3: bool,
+    /// A REST 3.0 repeat answered from the kept answer of its `Idempotency-Key`: the
+    /// method did not run again.
+    pub replayed: bool,
 }
 
 /// A pair of OAuth tokens issued by the portal.
@@ -463,6 +468,7 @@ impl FakePortalBuilder {
             codes: HashMap::new(),
             used_codes: HashSet::new(),
             token_counter: u64::from(addr.port()) << 32,
+            replays: HashMap::new(),
         };
         let initial = state.issue_tokens();
         let shared = Arc::new(Shared::new(state));

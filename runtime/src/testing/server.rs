@@ -105,9 +105,11 @@ enum Route {
         user_id: Option<u64>,
         code: String,
         method: String,
+        rest_v3: bool,
     },
     OAuth {
         method: String,
+        rest_v3: bool,
     },
     Token,
     Unknown,
@@ -120,15 +122,22 @@ fn route(path: &str) -> Route {
     let Some(rest) = path.strip_prefix("/rest/") else {
         return Route::Unknown;
     };
+    // REST 3.0: `/rest/api/...`, the rest of the address as in the classic API.
+    let (rest_v3, rest) = match rest.strip_prefix("api/") {
+        Some(v3) => (true, v3),
+        None => (false, rest),
+    };
     let parts: Vec<&str> = rest.split('/').collect();
     match parts.as_slice() {
         [method] if !method.is_empty() => Route::OAuth {
             method: normalize_method(method),
+            rest_v3,
         },
         [user, code, method] => Route::Webhook {
             user_id: user.parse().ok(),
             code: (*code).to_owned(),
             method: normalize_method(method),
+            rest_v3,
         },
         _ => Route::Unknown,
     }
@@ -283,7 +292,15 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
             )));
         }
     };
+    let idempotency_key = parts
+        .headers
+        .get("idempotency-key")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let route = route(&path);
+    let rest_v3 = matches!(
+        route,
+        Route::Webhook { rest_v3: true, .. } | Route::OAuth { rest_v3: true, .. }
+    );
     let (method, auth) = match &route {
         Route::Webhook {
             user_id, method, ..
@@ -293,7 +310,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
                 user_id: user_id.unwrap_or(0),
             },
         ),
-        Route::OAuth { method } => (method.clone(), AuthKind::OAuth),
+        Route::OAuth { method, .. } => (method.clone(), AuthKind::OAuth),
         Route::Token => (
             FakePortal::TOKEN_ENDPOINT.to_owned(),
             AuthKind::TokenEndpoint,
@@ -314,6 +331,8 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
         auth,
         status: None,
         fault: None,
+        rest_v3,
+        replayed: false,
     };
     if !matches!(route, Route::Token | Route::Unknown) {
         shared.lock().requests += 1;
@@ -381,6 +400,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
                 user_id,
                 code,
                 method,
+                ..
             },
             Ok(params),
         ) => {
@@ -390,11 +410,22 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
                     .then(|| format!("webhook:{}", s.config.user_id))
             };
             match who {
+                Some(who) if rest_v3 => {
+                    let call = V3Call {
+                        who: &who,
+                        method: &method,
+                        params: &params,
+                        key: idempotency_key.as_deref(),
+                    };
+                    let (status, value, replayed) = rest_v3_call(shared, &call);
+                    record.replayed = replayed;
+                    (status, value)
+                }
                 Some(who) => rest_call(shared, &who, &method, &params),
                 None => error_pair(&no_auth()),
             }
         }
-        (Route::OAuth { method }, Ok(params)) => {
+        (Route::OAuth { method, .. }, Ok(params)) => {
             let check = {
                 let s = shared.lock();
                 match param(&params, "auth").and_then(Value::as_str) {
@@ -410,14 +441,29 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
                     if let Value::Object(m) = &mut params {
                         m.retain(|k, _| !k.eq_ignore_ascii_case("auth"));
                     }
-                    rest_call(shared, &who, &method, &params)
+                    if rest_v3 {
+                        let call = V3Call {
+                            who: &who,
+                            method: &method,
+                            params: &params,
+                            key: idempotency_key.as_deref(),
+                        };
+                        let (status, value, replayed) = rest_v3_call(shared, &call);
+                        record.replayed = replayed;
+                        (status, value)
+                    } else {
+                        rest_call(shared, &who, &method, &params)
+                    }
                 }
                 Err(e) => error_pair(&e),
             }
         }
     };
     record.status = Some(status);
+    let replayed = record.replayed;
     shared.record(record);
+    // REST 3.0 errors are an object: `{"error": {"code", "message"}}`.
+    let value = if rest_v3 { v3_error(value) } else { value };
     let mut bytes = serde_json::to_vec(&value).unwrap_or_default();
     if truncate {
         bytes.truncate(bytes.len() / 2);
@@ -425,6 +471,15 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
     let mut answer = respond(status, "application/json; charset=utf-8", bytes.clone());
     if let Ok(v) = bytes.len().to_string().parse() {
         answer.headers_mut().insert(CONTENT_LENGTH, v);
+    }
+    if rest_v3 && let Some(key) = idempotency_key.and_then(|k| k.parse().ok()) {
+        answer.headers_mut().insert("idempotency-key", key);
+        if replayed {
+            answer.headers_mut().insert(
+                "idempotent-replayed",
+                hyper::header::HeaderValue::from_static("true"),
+            );
+        }
     }
     Ok(answer)
 }
@@ -434,6 +489,75 @@ fn error_pair(e: &MethodError) -> (u16, Value) {
         e.status,
         json!({"error": e.code, "error_description": e.description}),
     )
+}
+
+/// One authenticated REST 3.0 call.
+struct V3Call<'a> {
+    who: &'a str,
+    method: &'a str,
+    params: &'a Value,
+    key: Option<&'a str>,
+}
+
+/// A REST 3.0 call (`/rest/api/`): no `batch`; with an `Idempotency-Key`, a successful
+/// answer is kept and given again (not run again) to a repeat with the same key and the
+/// same parameters, per caller and method; the same key with other parameters is refused.
+/// Returns the status, the body and whether it was a replay.
+fn rest_v3_call(shared: &Shared, call: &V3Call<'_>) -> (u16, Value, bool) {
+    let refused = |status, code: &str, message: &str| {
+        let (status, value) = error_pair(&MethodError::new(status, code, message));
+        (status, value, false)
+    };
+    if call.method == "batch" {
+        return refused(
+            404,
+            "ERROR_METHOD_NOT_FOUND",
+            "Method not found: batch is not available in REST 3.0",
+        );
+    }
+    let Some(key) = call.key else {
+        let (status, value) = rest_call(shared, call.who, call.method, call.params);
+        return (status, value, false);
+    };
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return refused(
+            400,
+            "BITRIX_REST_V3_EXCEPTION_INVALIDIDEMPOTENCYKEYEXCEPTION",
+            "The idempotency key must be 1 to 255 printable ASCII characters",
+        );
+    }
+    let slot = (call.who.to_owned(), call.method.to_owned(), key.to_owned());
+    if let Some((params, answer)) = shared.lock().replays.get(&slot) {
+        if params == call.params {
+            return (200, answer.clone(), true);
+        }
+        return refused(
+            422,
+            "BITRIX_REST_V3_EXCEPTION_IDEMPOTENCYKEYREUSEDEXCEPTION",
+            "The idempotency key was already used with a different request body",
+        );
+    }
+    let (status, value) = rest_call(shared, call.who, call.method, call.params);
+    if status == 200 {
+        shared
+            .lock()
+            .replays
+            .insert(slot, (call.params.clone(), value.clone()));
+    }
+    (status, value, false)
+}
+
+/// A classic error body (`{"error": code, "error_description": text}`) in the REST 3.0
+/// shape (`{"error": {"code": code, "message": text}}`); anything else as it is.
+fn v3_error(value: Value) -> Value {
+    match value {
+        Value::Object(mut m) if m.get("error").is_some_and(Value::is_string) => {
+            let code = m.remove("error").unwrap_or_default();
+            let message = m.remove("error_description").unwrap_or(json!(""));
+            json!({"error": {"code": code, "message": message}})
+        }
+        other => other,
+    }
 }
 
 /// An authenticated REST call: the rate limit, then `batch` or one method.

@@ -80,6 +80,9 @@ pub(crate) struct State {
     pub(crate) codes: HashMap<String, Instant>,
     pub(crate) used_codes: HashSet<String>,
     pub(crate) token_counter: u64,
+    /// REST 3.0 answers kept per (caller, method, `Idempotency-Key`), with the parameters
+    /// they answered.
+    pub(crate) replays: HashMap<(String, String, String), (Value, Value)>,
 }
 
 /// The state, shared by the server and the [`FakePortal`](super::FakePortal) handle.

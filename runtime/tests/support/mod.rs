@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use bitrix24_runtime::transport::BoxFuture;
 use bitrix24_runtime::{
-    Client, ClientBuilder, HttpReply, RetryPolicy, TokioClock, Transport, TransportError,
-    TransportErrorKind,
+    Client, ClientBuilder, HttpReply, HttpRequest, RetryPolicy, TokioClock, Transport,
+    TransportError, TransportErrorKind,
 };
 use serde_json::Value;
 use tokio::time::Instant;
@@ -24,6 +24,8 @@ pub struct Sent {
     pub verb: &'static str,
     pub url: String,
     pub body: String,
+    /// Headers beyond `Content-Type` (e.g. `Idempotency-Key`).
+    pub headers: Vec<(&'static str, String)>,
     /// Seconds since the transport was made (tokio clock).
     pub at: f64,
 }
@@ -97,11 +99,18 @@ impl Fake {
             .collect()
     }
 
-    fn answer(&self, verb: &'static str, url: &str, body: Vec<u8>) -> Reply {
+    fn answer(
+        &self,
+        verb: &'static str,
+        url: &str,
+        body: Vec<u8>,
+        headers: Vec<(&'static str, String)>,
+    ) -> Reply {
         let sent = Sent {
             verb,
             url: url.to_owned(),
             body: String::from_utf8_lossy(&body).into_owned(),
+            headers,
             at: Instant::now().duration_since(self.start).as_secs_f64(),
         };
         let mut log = self.sent.lock().unwrap();
@@ -128,18 +137,13 @@ fn resolve(reply: Reply) -> BoxFuture<'static, Result<HttpReply, TransportError>
 }
 
 impl Transport for Fake {
-    fn post(
-        &self,
-        url: &str,
-        content_type: &'static str,
-        body: Vec<u8>,
-    ) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
-        assert_eq!(content_type, "application/json");
-        resolve(self.answer("POST", url, body))
+    fn post(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
+        assert_eq!(request.content_type, "application/json");
+        resolve(self.answer("POST", &request.url, request.body, request.headers))
     }
 
     fn get(&self, url: &str) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
-        resolve(self.answer("GET", url, Vec::new()))
+        resolve(self.answer("GET", url, Vec::new(), Vec::new()))
     }
 }
 

@@ -19,7 +19,7 @@ use bitrix24::serde_json::{self, Value, json};
 use bitrix24::testing::{FakePortal, LogCapture, MethodError, PortalRateLimit};
 use bitrix24::wire::{self, Lenient};
 use bitrix24::{
-    BoxError, Client, Clock, Decimal, Error, ErrorCode, ExposeSecret, HttpReply, Method, OAuthApp,
+    BoxError, Client, Clock, Decimal, Error, ErrorCode, ExposeSecret, HttpReply, HttpRequest, Method, OAuthApp,
     OAuthConfig, OAuthError, Portal, RateLimit, Reference, ReqwestTransport, RetryPolicy,
     TokenGrant, TokenStore, Tokens, TokioClock, Transport, TransportError, TransportErrorKind,
 };
@@ -257,17 +257,13 @@ struct Recording {
 }
 
 impl Transport for Recording {
-    fn post(
-        &self,
-        url: &str,
-        content_type: &'static str,
-        body: Vec<u8>,
-    ) -> BoxFuture<'_, std::result::Result<HttpReply, TransportError>> {
+    fn post(&self, request: HttpRequest) -> BoxFuture<'_, std::result::Result<HttpReply, TransportError>> {
+        let url = &request.url;
         self.urls
             .lock()
             .unwrap()
             .push(url.split('?').next().unwrap_or(url).to_owned());
-        self.inner.post(url, content_type, body)
+        self.inner.post(request)
     }
 }
 

@@ -457,11 +457,11 @@ see [`events`]. They do not depend on a feature.\n\n",
         pub use bitrix24_runtime::{
             ApiError, Batch, BatchResults, BoxError, Client, ClientBuilder, Clock, CommandError,
             DEFAULT_OAUTH_SERVER, Error, ExportEstimate, ExportWay, ExposeSecret, File, Handle,
-            HttpReply, ListMethod, ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig,
+            HttpReply, HttpRequest, ListMethod, ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig,
             OAuthError, estimate_export,
             OperatingLimit, Page, Portal, RateLimit, Reference, ReqwestTransport, Response, RetryPolicy,
             SecretString, SystemClock, Time, TokenGrant, TokenStore, Tokens, TokioClock,
-            Transport, TransportError, TransportErrorKind, authorization_url,
+            Transport, TransportError, TransportErrorKind, Violation, authorization_url,
         };
         /// The date-time crate: `date` fields are [`chrono::NaiveDate`].
         #[doc(no_inline)]
