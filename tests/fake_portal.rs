@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use bitrix24::crm::calllist::add::{Add, EntityType};
-use bitrix24::{Client, ErrorCode};
+use bitrix24::{Client, Error, ErrorCode, Response};
 use bitrix24_codegen::spec::{self, Method, Spec};
 use bitrix24_runtime::event::SecretString;
 use bitrix24_runtime::testing::{FakePortal, Fault, MethodError, PortalRateLimit};
@@ -49,6 +49,15 @@ fn missing_param_error(m: &Method) -> MethodError {
         .unwrap_or_else(|| MethodError::new(400, "ERROR_ARGUMENT", ""))
 }
 
+/// Calls `m` raw at its address (REST 3.0 at `/rest/api/`).
+async fn call(client: &Client, m: &Method, params: Value) -> Result<Response<Value>, Error> {
+    if m.rest_v3 {
+        client.call_raw_v3(&m.method, params).await
+    } else {
+        client.call_raw(&m.method, params).await
+    }
+}
+
 async fn webhook_client(portal: &FakePortal) -> Client {
     Client::builder(&portal.webhook_url())
         .allow_insecure_loopback()
@@ -62,7 +71,7 @@ fn feed(portal: &FakePortal, spec: &Spec) {
     portal.answer_from_examples(
         spec.methods
             .iter()
-            .filter_map(|f| response_example(&f.method).map(|e| (f.method.method.clone(), e))),
+            .filter_map(|f| response_example(&f.method).map(|e| (f.method.id().into_owned(), e))),
     );
     for f in &spec.methods {
         let m = &f.method;
@@ -73,7 +82,7 @@ fn feed(portal: &FakePortal, spec: &Spec) {
             .map(|p| p.name.as_str())
             .collect();
         if !required.is_empty() {
-            portal.require_params_with_error(&m.method, &required, missing_param_error(m));
+            portal.require_params_with_error(&m.id(), &required, missing_param_error(m));
         }
     }
 }
@@ -103,7 +112,7 @@ async fn every_method_answers_its_documented_example() {
         });
         if !required_present {
             // The docs' request example lacks a required parameter: the portal refuses it.
-            let err = client.call_raw(&m.method, params).await.unwrap_err();
+            let err = call(&client, m, params).await.unwrap_err();
             assert_eq!(
                 err.status(),
                 Some(missing_param_error(m).status),
@@ -113,8 +122,7 @@ async fn every_method_answers_its_documented_example() {
             refused += 1;
             continue;
         }
-        let reply = client
-            .call_raw(&m.method, params)
+        let reply = call(&client, m, params)
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", m.method));
         let expected = match &example {
@@ -167,7 +175,7 @@ async fn required_parameters_from_the_spec_are_enforced() {
         if required.is_empty() {
             continue;
         }
-        let err = client.call_raw(&m.method, json!({})).await.unwrap_err();
+        let err = call(&client, m, json!({})).await.unwrap_err();
         let api = err.api().unwrap_or_else(|| panic!("{}: {err}", m.method));
         let want = missing_param_error(m);
         assert_eq!(

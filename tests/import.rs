@@ -930,3 +930,56 @@ fn a_field_reference_type_is_the_type_of_that_field() {
     assert_eq!(param(&m, "measureIds").ty, "integer[]");
     assert!(!has_diag(&d, "unmapped docs type"), "{d:?}");
 }
+
+// ---------------------------------------------------------------- REST 3.0
+
+#[test]
+fn a_rest_v3_page_is_marked_and_its_coded_error_tables_are_read() {
+    let (m, d) = run(include_str!("import/rest-v3.md"), "demo.thing.get");
+    assert!(m.rest_v3, "the page calls /rest/api/");
+    assert_eq!(m.id(), "v3.demo.thing.get");
+    assert_eq!(m.file(), "methods/v3/demo.thing.get.yaml");
+    // The H1's version mark is not part of the title.
+    assert_eq!(m.title, "Get Thing by ID");
+    // `pagination`, not `start`: not a classic list.
+    assert!(m.list.is_none());
+    let coded: Vec<&ErrorDoc> = m
+        .errors
+        .iter()
+        .filter(|e| e.code.starts_with("BITRIX_REST_V3_"))
+        .collect();
+    assert_eq!(coded.len(), 2, "{:#?}", m.errors);
+    assert_eq!(
+        coded[0].code,
+        "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION"
+    );
+    assert_eq!(
+        coded[0].message.as_deref(),
+        Some("Required field id is missing")
+    );
+    assert_eq!(coded[0].description, "`id`: Add `id` to the request body");
+    assert_eq!(
+        coded[1].code,
+        "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION"
+    );
+    assert_eq!(
+        coded[1].description, "Specify the `id` of an existing thing",
+        "a `-` field names no parameter"
+    );
+    // Neither table is read as a type.
+    assert!(
+        m.types.iter().all(|t| !t.name.contains("Errors")),
+        "{:?}",
+        names(&m)
+    );
+    // The REST 3.0 error example is kept (its code is the method's own).
+    assert_eq!(m.examples.error.len(), 1);
+    assert!(!has_diag(&d, "unknown error table layout"), "{d:#?}");
+}
+
+#[test]
+fn a_classic_page_is_not_rest_v3() {
+    let (m, _) = run(include_str!("import/errors.md"), "demo.things.break");
+    assert!(!m.rest_v3);
+    assert_eq!(m.id(), "demo.things.break");
+}

@@ -752,3 +752,64 @@ async fn export_batched_of_100_000_rows_takes_41_requests() {
     assert_eq!(portal.request_count(), 41);
     assert!(portal.requests().iter().all(|r| r.method == "batch"));
 }
+
+// ---------------------------------------------------------------------------------------
+// REST 3.0: the generated `bitrix24::v3` requests at `/rest/api/`
+
+#[tokio::test(start_paused = true)]
+async fn a_rest_v3_write_whose_answer_was_lost_is_resent_with_its_key_and_runs_once() {
+    use bitrix24::v3::tasks::task::add::{Add as AddTask, Fields};
+
+    let portal = portal(PortalRateLimit::UNLIMITED).await;
+    let created = Arc::new(AtomicUsize::new(0));
+    let c = created.clone();
+    portal.on("tasks.task.add", move |_| {
+        let id = c.fetch_add(1, Ordering::SeqCst) + 100;
+        Ok(json!({"item": {"id": id, "title": "Prepare a report"}}))
+    });
+    // The task is created, then the answer is lost on the way.
+    portal.inject_for("tasks.task.add", Fault::LostAnswer, 1);
+    let client = client(&portal);
+    let started = Instant::now();
+    let added = client
+        .call(AddTask::new(Fields::new("Prepare a report", 1, 1)))
+        .await
+        .unwrap();
+    let item = added.item.expect("the created task");
+    assert_eq!(item["id"], 100, "the first run's answer, replayed");
+    assert_eq!(created.load(Ordering::SeqCst), 1, "created once");
+    let log = portal.requests();
+    assert_eq!(log.len(), 2);
+    assert!(log.iter().all(|r| r.rest_v3));
+    assert!(!log[0].replayed && log[1].replayed, "{log:?}");
+    // Resent once the portal's 60 s limit on the first attempt had passed.
+    assert!(
+        started.elapsed() >= Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rest_v3_error_is_a_documented_error_code() {
+    use bitrix24::v3::tasks::task::Get as GetTask;
+
+    let portal = portal(PortalRateLimit::UNLIMITED).await;
+    portal.on("tasks.task.get", |_| {
+        Err((
+            400,
+            "BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION",
+            "Record with ID = `2` not found",
+        )
+            .into())
+    });
+    let err = seen(client(&portal).call(GetTask::new(2)).await.unwrap_err());
+    assert_eq!(
+        ErrorCode::of(&err),
+        Some(ErrorCode::V3Entitynotfound),
+        "{err}"
+    );
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(portal.requests()[0].method, "tasks.task.get");
+    assert!(portal.requests()[0].rest_v3);
+}

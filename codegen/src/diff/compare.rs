@@ -108,7 +108,7 @@ pub fn shared_type_users(spec: &Spec, name: &str) -> Vec<String> {
             }
         }
         if reached {
-            out.push(m.method.clone());
+            out.push(m.id().into_owned());
         }
     }
     out
@@ -437,19 +437,21 @@ impl<'a> Differ<'a> {
     }
 
     fn run(&mut self) {
-        let base: BTreeMap<&str, &Method> = self
+        // By id: a REST 3.0 method (`v3.tasks.task.get`) and a classic one of the same
+        // name are two methods.
+        let base: BTreeMap<String, &Method> = self
             .base
             .methods
             .iter()
-            .map(|m| (m.method.method.as_str(), &m.method))
+            .map(|m| (m.method.id().into_owned(), &m.method))
             .collect();
-        let head: BTreeMap<&str, &Method> = self
+        let head: BTreeMap<String, &Method> = self
             .head
             .methods
             .iter()
-            .map(|m| (m.method.method.as_str(), &m.method))
+            .map(|m| (m.method.id().into_owned(), &m.method))
             .collect();
-        let names: BTreeSet<&str> = base.keys().chain(head.keys()).copied().collect();
+        let names: BTreeSet<&str> = base.keys().chain(head.keys()).map(String::as_str).collect();
         for name in names {
             let group = Group::Method(name.to_owned());
             let rust = naming::request_path(name);
@@ -611,7 +613,7 @@ impl<'a> Differ<'a> {
     }
 
     fn method(&mut self, g: &Group, b: &'a Method, h: &'a Method) {
-        let rust = naming::request_path(&h.method);
+        let rust = naming::request_path(&h.id());
         match (&b.deprecated, &h.deprecated) {
             (None, Some(d)) => self.push(
                 Draft::new(g, &["deprecated".into()], RuleId::Deprecated)
@@ -763,7 +765,7 @@ impl<'a> Differ<'a> {
             &hs,
         );
         self.result(g, b, h, &bs, &hs);
-        let module = naming::method_modules(&h.method).join("::");
+        let module = naming::method_modules(&h.id()).join("::");
         self.types(
             g,
             &["types".into()],
@@ -1512,7 +1514,7 @@ impl<'a> Differ<'a> {
         let features = |s: &Spec| -> BTreeSet<String> {
             s.methods
                 .iter()
-                .map(|m| naming::feature(&m.method.method))
+                .map(|m| naming::feature(&m.method.id()))
                 .collect()
         };
         let (bf, hf) = (features(self.base), features(self.head));

@@ -17,7 +17,7 @@ pub fn emit(spec: &Spec, dir: &str, files: &mut Files) -> Result<()> {
     files.insert(format!("{dir}/README.md"), index(spec));
     for m in &spec.methods {
         files.insert(
-            format!("{dir}/methods/{}.md", m.method.method),
+            format!("{dir}/methods/{}.md", m.method.id()),
             page(spec, &m.method),
         );
     }
@@ -46,19 +46,21 @@ fn index(spec: &Spec) -> String {
         let m = &mf.method;
         let _ = writeln!(
             s,
-            "| [`{name}`](methods/{name}.md) | `{}` | `{}` | {} | `{}` |",
-            naming::request_path(&m.method),
-            naming::feature(&m.method),
+            "| [`{name}`](methods/{id}.md){v3} | `{}` | `{}` | {} | `{}` |",
+            naming::request_path(&m.id()),
+            naming::feature(&m.id()),
             if m.deprecated.is_some() { "yes" } else { "no" },
             m.source.commit.get(..8).unwrap_or(&m.source.commit),
             name = m.method,
+            id = m.id(),
+            v3 = if m.rest_v3 { " (REST 3.0)" } else { "" },
         );
         for alias in &m.aliases {
             let _ = writeln!(
                 s,
                 "| `{alias}` (alias of [`{name}`](methods/{name}.md)) | `{}` | `{}` | {} | `{}` |",
-                naming::request_path(&m.method),
-                naming::feature(&m.method),
+                naming::request_path(&m.id()),
+                naming::feature(&m.id()),
                 if m.deprecated.is_some() { "yes" } else { "no" },
                 m.source.commit.get(..8).unwrap_or(&m.source.commit),
                 name = m.method,
@@ -171,8 +173,9 @@ fn page(spec: &Spec, m: &Method) -> String {
     let md = |t: &str| doc_text::markdown(t, base, &m.source.path);
     let url = doc_text::page_url(base, &m.source.path);
     let mut s = format!(
-        "{HEADER}\n# `{}`: {}\n\n{}\n\n",
+        "{HEADER}\n# `{}`{}: {}\n\n{}\n\n",
         m.method,
+        if m.rest_v3 { " (REST 3.0)" } else { "" },
         m.title,
         md(&m.summary)
     );
@@ -183,7 +186,7 @@ fn page(spec: &Spec, m: &Method) -> String {
         let _ = writeln!(s, "> **Deprecated.** {}\n", md(&dep.note));
     }
     let _ = writeln!(s, "| | |\n|---|---|");
-    let _ = writeln!(s, "| Rust | `{}` |", naming::request_path(&m.method));
+    let _ = writeln!(s, "| Rust | `{}` |", naming::request_path(&m.id()));
     let _ = writeln!(
         s,
         "| Scope | {} |",

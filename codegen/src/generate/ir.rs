@@ -55,7 +55,7 @@ pub fn tree(spec: &Spec) -> Node<'_> {
     let mut root = Node::default();
     for file in &spec.methods {
         let mut node = &mut root;
-        for seg in file.method.method.split('.') {
+        for seg in file.method.id().split('.') {
             let segments = node.segments.clone();
             node = node.children.entry(seg.to_owned()).or_insert_with(|| Node {
                 segments: segments.into_iter().chain([seg.to_owned()]).collect(),
@@ -65,6 +65,16 @@ pub fn tree(spec: &Spec) -> Node<'_> {
         node.method = Some(&file.method);
     }
     root
+}
+
+/// What the methods below a top-level segment are, in words: ``Methods `crm.*` ``, or for
+/// `v3` (the REST 3.0 methods, by [`Method::id`]) ``REST 3.0 methods at `/rest/api/` ``.
+pub fn methods_of(seg: &str) -> String {
+    if format!("{seg}.") == crate::spec::V3_PREFIX {
+        "REST 3.0 methods at `/rest/api/`".to_owned()
+    } else {
+        format!("Methods `{seg}.*`")
+    }
 }
 
 /// A Rust identifier (names are pre-escaped by [`naming`]).

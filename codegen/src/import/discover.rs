@@ -271,7 +271,7 @@ pub fn classify(path: &str, text: &str) -> Result<Found, String> {
             });
         }
     }
-    let rest_v3 = text.contains("/rest/api/");
+    let rest_v3 = is_rest_v3(text);
     let from_h1 = h1_plain
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| matches!(c, ',' | ':' | '"' | '(' | ')' | '.')))
@@ -426,6 +426,12 @@ fn summary_method(text: &str) -> Option<String> {
             .find(|s| is_method_name(s));
     }
     None
+}
+
+/// Whether a method page is of REST 3.0: its examples call the `/rest/api/` address (the
+/// classic pages never write it).
+pub fn is_rest_v3(text: &str) -> bool {
+    text.contains("/rest/api/")
 }
 
 #[cfg(test)]

@@ -13,6 +13,10 @@
 //!
 //! A code cell holding a bullet list gives one error per bullet. `Empty string` /
 //! `Empty value` mean the empty code.
+//!
+//! REST 3.0 pages name the code in a line above the table (``Error Code: `CODE` ``) and
+//! list what the portal answers per parameter: `Field, Error Description, How to Fix`
+//! ([`transcribe_coded`]).
 
 use crate::spec::model::ErrorDoc;
 
@@ -229,6 +233,68 @@ pub fn transcribe(rows: &[Row], ctx: &LinkCtx) -> ErrorTable {
                 description: description.clone(),
             });
         }
+    }
+    out
+}
+
+/// The code a REST 3.0 page's ``Error Code: `CODE` `` line names (any case of
+/// "error code"), if the paragraph is one.
+pub fn code_line(paragraph: &str) -> Option<String> {
+    let t = paragraph.trim();
+    let head = t.get(..11)?;
+    if !head.eq_ignore_ascii_case("error code:") || t.lines().count() != 1 {
+        return None;
+    }
+    let spans = text::code_spans(&t[11..]);
+    match spans.as_slice() {
+        [code] if !code.trim().is_empty() => Some(code.trim().to_owned()),
+        _ => None,
+    }
+}
+
+/// Whether a header row is a REST 3.0 page's per-parameter error table: `Field, Error
+/// Description, How to Fix`.
+pub fn is_coded_header(header: &[String]) -> bool {
+    matches!(
+        labels(header)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        ["field", "error description", "how to fix"]
+    )
+}
+
+/// A REST 3.0 page's table for the error `code` (``Error Code: `CODE` `` above it): one
+/// error per row, its message the portal's `message`, its description the field it is
+/// about (`-` for none) and how to fix it.
+pub fn transcribe_coded(code: &str, rows: &[Row], ctx: &LinkCtx) -> ErrorTable {
+    let mut out = ErrorTable::default();
+    let Some((_, data)) = rows.split_first() else {
+        return out;
+    };
+    out.rows = data.len();
+    for row in data {
+        let cell = |i: usize| row.cells.get(i).map(String::as_str).unwrap_or("");
+        if row.cells.len() < 3 {
+            out.problems.push((
+                row.line,
+                format!("error row has {} cells, the layout 3", row.cells.len()),
+            ));
+        }
+        let field = text::plain(cell(0));
+        let message = text::plain(cell(1));
+        let fix = text::clean_md(cell(2), ctx);
+        let description = match field.trim() {
+            "" | "-" | "—" => fix,
+            f => format!("`{f}`: {fix}"),
+        };
+        out.errors.push(ErrorDoc {
+            status: None,
+            code: code.to_owned(),
+            message: (!message.is_empty()).then_some(message),
+            description,
+        });
     }
     out
 }

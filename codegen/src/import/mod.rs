@@ -247,6 +247,20 @@ struct Entry {
     aliases: Vec<String>,
     /// An event page (`spec/events/`), not a method.
     event: bool,
+    /// A REST 3.0 method page (`/rest/api/`).
+    rest_v3: bool,
+}
+
+impl Entry {
+    /// The name the spec knows the method by ([`Method::id`]): `v3.` before a REST 3.0
+    /// method's name.
+    fn id(&self) -> String {
+        if self.rest_v3 {
+            format!("{}{}", crate::spec::V3_PREFIX, self.method)
+        } else {
+            self.method.clone()
+        }
+    }
 }
 
 /// Whether a list row names an event: `how` is `event`, or the name starts with `on` and
@@ -278,6 +292,7 @@ fn read_list(file: &Path) -> anyhow::Result<Vec<Entry>> {
                 path: path.trim().to_string(),
                 aliases: Vec::new(),
                 event: is_event_row(method.trim(), how),
+                rest_v3: how == Some("v3"),
             });
         }
     }
@@ -339,6 +354,7 @@ fn read_spec_entries(root: &Path) -> anyhow::Result<Vec<Entry>> {
             path: m.source.path,
             aliases: m.aliases,
             event: false,
+            rest_v3: m.rest_v3,
         });
     }
     for p in spec_event_files(root) {
@@ -350,6 +366,7 @@ fn read_spec_entries(root: &Path) -> anyhow::Result<Vec<Entry>> {
             path: e.source.path,
             aliases: Vec::new(),
             event: true,
+            rest_v3: false,
         });
     }
     Ok(out)
@@ -391,12 +408,10 @@ fn docs_pin(docs: &Path) -> anyhow::Result<DocsPin> {
     })
 }
 
-/// `spec/methods/<first segment>/<method>.yaml`, relative to the root.
-pub fn method_file(method: &str) -> PathBuf {
-    let first = method.split('.').next().unwrap_or(method);
-    PathBuf::from("spec/methods")
-        .join(first)
-        .join(format!("{method}.yaml"))
+/// `spec/methods/<first segment>/<method>.yaml` (REST 3.0: `spec/methods/v3/...`),
+/// relative to the root.
+pub fn method_file(m: &Method) -> PathBuf {
+    PathBuf::from("spec").join(m.file())
 }
 
 /// `spec/events/<first scope>/<event>.yaml`, relative to the root.
@@ -539,11 +554,12 @@ fn build(
     }
     let mut done: Vec<(String, Method)> = Vec::new();
     for e in entries.iter().filter(|e| !e.event) {
+        let id = e.id();
         let Some(page_text) = read(&e.path) else {
             rep.diagnostics.push(Diagnostic {
                 file: e.path.clone().into(),
                 line: None,
-                path: e.method.clone(),
+                path: id.clone(),
                 message: "page not found in the docs: method skipped".into(),
             });
             continue;
@@ -551,7 +567,7 @@ fn build(
         let t = page::transcribe(&page_text, &e.path, &e.method, &read, &pin.commit);
         let mut imported = t.method;
         imported.aliases = e.aliases.clone();
-        let (m, outcomes) = match load_patches(&o.root, &e.method)? {
+        let (m, outcomes) = match load_patches(&o.root, &e.id())? {
             Some(pf) => patch_only(&imported, &pf.patches),
             None => (imported.clone(), Vec::new()),
         };
@@ -562,7 +578,7 @@ fn build(
             rep.notes.push(Diagnostic {
                 file: e.path.clone().into(),
                 line: None,
-                path: e.method.clone(),
+                path: id.clone(),
                 message: n,
             });
         }
@@ -570,21 +586,21 @@ fn build(
         m.aliases.sort();
         m.aliases.dedup();
         for oc in outcomes {
-            rep.patches.push((e.method.clone(), oc));
+            rep.patches.push((id.clone(), oc));
         }
         rep.diagnostics.extend(t.diagnostics);
         rep.examples += t.examples;
         for u in t.unmapped {
-            rep.unmapped.entry(u).or_default().insert(e.method.clone());
+            rep.unmapped.entry(u).or_default().insert(id.clone());
         }
         // Completeness is a property of the transcription: measured before patches, which
         // may add fields the tables omit (each with its reason).
         for c in report::completeness(&imported, &t.tables) {
-            rep.completeness.push((e.method.clone(), c));
+            rep.completeness.push((id.clone(), c));
         }
         conformance(&mut m, &mut rep);
         rep.methods.push(report::MethodLine {
-            method: e.method.clone(),
+            method: id.clone(),
             counts: report::counts(&m),
         });
         done.push((e.path.clone(), m));
@@ -597,7 +613,7 @@ fn build(
     }
     let imported: BTreeSet<PathBuf> = done
         .iter()
-        .map(|(_, m)| o.root.join(method_file(&m.method)))
+        .map(|(_, m)| o.root.join(method_file(m)))
         .collect();
     for p in spec_method_files(&o.root) {
         if imported.contains(&p) {
@@ -623,15 +639,11 @@ fn build(
             rep.round_trip.0 += 1;
             rep.round_trip.1 += usize::from(e.skip_round_trip.is_some());
         }
-        files.insert(method_file(&m.method), method_yaml(&m)?);
+        files.insert(method_file(&m), method_yaml(&m)?);
     }
     // Patch files without a method.
     if let Ok(rd) = std::fs::read_dir(o.root.join("spec/patches")) {
-        let known: BTreeSet<&str> = entries
-            .iter()
-            .filter(|e| !e.event)
-            .map(|e| e.method.as_str())
-            .collect();
+        let known: BTreeSet<String> = entries.iter().filter(|e| !e.event).map(Entry::id).collect();
         let mut orphans: Vec<String> = rd
             .flatten()
             .filter_map(|d| {
@@ -640,7 +652,7 @@ fn build(
                     .and_then(|n| n.strip_suffix(".yaml"))
                     .map(str::to_string)
             })
-            .filter(|n| !known.contains(n.as_str()) && !n.starts_with('_'))
+            .filter(|n| !known.contains(n) && !n.starts_with('_'))
             .collect();
         orphans.sort();
         if o.methods.is_empty() {
@@ -776,19 +788,14 @@ fn discovered_entries(o: &Options) -> anyhow::Result<Vec<Entry>> {
     let known = read_spec_entries(&o.root).unwrap_or_default();
     let names = discover::load_names(&o.root.join(discover::NAMES_FILE))?;
     let mut entries = Vec::new();
-    let mut v3 = 0;
     for f in &d.pages {
-        if f.rest_v3 {
-            v3 += 1;
-            continue;
-        }
         let mut f = f.clone();
         if let Some(n) = names.iter().find(|n| n.path == f.path) {
             f.name = n.method.clone();
         }
         let aliases = known
             .iter()
-            .find(|e| e.method == f.name && !e.event)
+            .find(|e| e.method == f.name && !e.event && e.rest_v3 == f.rest_v3)
             .map(|e| e.aliases.clone())
             .unwrap_or_default();
         entries.push(Entry {
@@ -796,11 +803,13 @@ fn discovered_entries(o: &Options) -> anyhow::Result<Vec<Entry>> {
             path: f.path.clone(),
             aliases,
             event: f.event,
+            rest_v3: f.rest_v3,
         });
     }
     let methods = entries.iter().filter(|e| !e.event).count();
+    let v3 = entries.iter().filter(|e| e.rest_v3).count();
     println!(
-        "discovered {} method pages, {} event pages, {v3} REST 3.0 method pages (not imported: the spec does not model `/rest/api/` yet); {} pages skipped:",
+        "discovered {} method pages ({v3} of them REST 3.0), {} event pages; {} pages skipped:",
         methods,
         entries.len() - methods,
         d.skipped.len()
@@ -832,7 +841,7 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
             .map(|name| {
                 known
                     .iter()
-                    .find(|e| &e.method == name)
+                    .find(|e| &e.id() == name)
                     .cloned()
                     .with_context(|| {
                         format!("unknown method `{name}`: give its docs path with --list")

@@ -501,6 +501,9 @@ impl<'a> Page<'a> {
         let mut section = Section::Intro;
         let mut sub: Option<(String, Option<String>)> = None;
         let mut label: Option<String> = None;
+        // REST 3.0: the code named above the next error table (``Error Code: `CODE` ``).
+        let mut error_code: Option<String> = None;
+        let mut coded_tables: Vec<(String, Vec<Row>, usize)> = Vec::new();
         let mut saw_returned = false;
         let mut result_table_sub_seen = false;
         for b in &blocks {
@@ -566,6 +569,9 @@ impl<'a> Page<'a> {
                         && t.len() < 100
                         && t.ends_with(':');
                     label = is_label.then(|| t.to_string());
+                    if section == Section::Errors {
+                        error_code = errors::code_line(t);
+                    }
                 }
                 Block::Note {
                     kind,
@@ -654,6 +660,15 @@ impl<'a> Page<'a> {
                                 && (section == Section::Returned || !saw_returned) =>
                         {
                             result_table = Some((t.rows.clone(), t.line));
+                        }
+                        Section::Errors
+                            if error_code.is_some()
+                                && t.rows
+                                    .first()
+                                    .is_some_and(|h| errors::is_coded_header(&h.cells)) =>
+                        {
+                            let code = error_code.take().unwrap_or_default();
+                            coded_tables.push((code, t.rows.clone(), t.line));
                         }
                         Section::Errors
                             if t.rows
@@ -823,12 +838,19 @@ impl<'a> Page<'a> {
         let mut errors_all: Vec<ErrorDoc> = Vec::new();
         let mut table_of: Vec<usize> = Vec::new();
         let mut error_counts: Vec<(usize, usize)> = Vec::new();
-        for (n, (rows, line)) in error_tables.iter().enumerate() {
-            let t = errors::transcribe(rows, &ctx);
+        let transcribed = error_tables
+            .iter()
+            .map(|(rows, line)| (errors::transcribe(rows, &ctx), *line))
+            .chain(
+                coded_tables
+                    .iter()
+                    .map(|(code, rows, line)| (errors::transcribe_coded(code, rows, &ctx), *line)),
+            );
+        for (n, (t, line)) in transcribed.enumerate() {
             for (l, m) in &t.problems {
                 self.diag(&page, *l, "errors", m.clone());
             }
-            error_counts.push((*line, t.rows));
+            error_counts.push((line, t.rows));
             table_of.extend(std::iter::repeat_n(n, t.errors.len()));
             errors_all.extend(t.errors);
         }
@@ -836,15 +858,8 @@ impl<'a> Page<'a> {
             .error
             .iter()
             .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.json).ok())
-            .filter_map(|v| {
-                let code = match v.get("error")? {
-                    serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Number(n) => n.to_string(),
-                    _ => return None,
-                };
-                let msg = v.get("error_description")?.as_str()?.to_string();
-                Some((code, msg))
-            })
+            .filter_map(|v| crate::spec::error_of_example(&v))
+            .filter(|(_, message)| !message.is_empty())
             .collect();
         if errors::codes_that_are_messages(&mut errors_all, &example_errors) {
             self.note(
@@ -858,7 +873,7 @@ impl<'a> Page<'a> {
         // it adds.
         // (An empty code is told apart by its message, as in `merge_duplicates`.)
         let mut seen: BTreeSet<(Option<u16>, String, Option<String>)> = BTreeSet::new();
-        let mut per_table = vec![0usize; error_tables.len()];
+        let mut per_table = vec![0usize; error_counts.len()];
         for (e, &n) in errors_all.iter().zip(&table_of) {
             let message = e.message.clone().filter(|_| e.code.is_empty());
             if seen.insert((e.status, e.code.clone(), message)) {
@@ -926,6 +941,7 @@ impl<'a> Page<'a> {
             access,
             deprecated,
             aliases: Vec::new(),
+            rest_v3: super::discover::is_rest_v3(page_text),
             read_only,
             list: None,
             params,
@@ -939,7 +955,8 @@ impl<'a> Page<'a> {
             .iter()
             .any(|p| p.name.eq_ignore_ascii_case("start"))
             || m.result.paged;
-        if is_list {
+        // REST 3.0 lists page by `pagination`, not by `start`/`next`.
+        if is_list && !m.rest_v3 {
             m.list = Some(facts::list_facts(&m, example_result.as_ref()));
         }
         for p in fix_request_examples(&mut m, &mut self.stats) {
@@ -961,6 +978,19 @@ impl<'a> Page<'a> {
                     .split('.')
                     .all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()));
             if bare == self.method {
+                continue;
+            }
+            // REST 3.0 pages mark the version in the H1 (`Get Task by ID v 3.0
+            // tasks.task.get`): the spec says it with `rest_v3`.
+            if bare.eq_ignore_ascii_case("v3.0")
+                || (bare == "3.0"
+                    && words
+                        .last()
+                        .is_some_and(|w: &String| w.eq_ignore_ascii_case("v")))
+            {
+                if bare == "3.0" {
+                    words.pop();
+                }
                 continue;
             }
             if method_like {

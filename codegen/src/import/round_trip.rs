@@ -221,10 +221,8 @@ pub fn settle_errors(m: &mut Method, codes: &[ErrorDoc]) -> Vec<String> {
         let Ok(v) = serde_json::from_str::<Value>(&ex.json) else {
             continue;
         };
-        let code = match v.get("error") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(n)) => n.to_string(),
-            _ => continue,
+        let Some((code, _)) = crate::spec::error_of_example(&v) else {
+            continue;
         };
         if !known.contains(&normalize(&code)) {
             let why = format!(

@@ -499,6 +499,7 @@ mod tests {
             access: None,
             deprecated: None,
             aliases: Vec::new(),
+            rest_v3: false,
             read_only: true,
             list: None,
             params,

@@ -66,7 +66,7 @@ pub fn load(dir: &Path) -> Result<Spec, Diagnostics> {
             method: l.value,
         })
         .collect();
-    methods.sort_by(|a, b| a.method.method.cmp(&b.method.method));
+    methods.sort_by(|a, b| a.method.id().cmp(&b.method.id()));
     let mut types: Vec<TypeDef> = types.into_iter().map(|l| l.value).collect();
     types.sort_by(|a, b| a.name.cmp(&b.name));
     let mut events: Vec<EventFile> = events

@@ -12,6 +12,24 @@ use std::path::PathBuf;
 pub use load::load;
 pub use model::*;
 
+/// The code and message of an error example: `{"error": "<code>", "error_description":
+/// "<text>"}`, or REST 3.0's `{"error": {"code": "<code>", "message": "<text>"}}` (a
+/// numeric code as its digits). `None` when `error` holds neither; the message is empty
+/// when absent.
+pub fn error_of_example(v: &serde_json::Value) -> Option<(String, String)> {
+    use serde_json::Value;
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_owned();
+    let code = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    match v.get("error")? {
+        Value::Object(v3) => Some((code(v3.get("code")?)?, text(v3.get("message")))),
+        other => Some((code(other)?, text(v.get("error_description")))),
+    }
+}
+
 /// A loaded and validated spec directory.
 #[derive(Debug, Clone)]
 pub struct Spec {

@@ -64,6 +64,12 @@ pub struct Method {
     /// Other names that call the same method (`bizproc.workflow.instance.list`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// `true` for a REST 3.0 method: called at `/rest/api/`, with the REST 3.0 error
+    /// object and `Idempotency-Key` (see the docs' `api-reference/rest-v3.md`). A REST 3.0
+    /// method may share its name with a classic one (`tasks.task.get`); it lives in
+    /// `methods/v3/` and the generated `v3` module.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rest_v3: bool,
     /// `true` when the method only reads: safe to retry after an ambiguous failure.
     pub read_only: bool,
     /// Present for list methods paged by `start`.
@@ -84,6 +90,33 @@ pub struct Method {
     #[serde(default, skip_serializing_if = "Examples::is_empty")]
     pub examples: Examples,
 }
+
+impl Method {
+    /// The method's name in the spec and the generated tree: its name, with `v3.` in front
+    /// for a REST 3.0 method (`v3.tasks.task.get`, generated as `bitrix24::v3::tasks::...`),
+    /// so that a REST 3.0 method and a classic one of the same name stay apart.
+    pub fn id(&self) -> std::borrow::Cow<'_, str> {
+        if self.rest_v3 {
+            format!("{V3_PREFIX}{}", self.method).into()
+        } else {
+            self.method.as_str().into()
+        }
+    }
+
+    /// Where the method's file lives under `spec/`: `methods/<first segment>/<name>.yaml`,
+    /// or `methods/v3/<name>.yaml` for a REST 3.0 method.
+    pub fn file(&self) -> String {
+        let folder = if self.rest_v3 {
+            "v3"
+        } else {
+            self.method.split('.').next().unwrap_or(&self.method)
+        };
+        format!("methods/{folder}/{}.yaml", self.method)
+    }
+}
+
+/// What [`Method::id`] puts before a REST 3.0 method's name.
+pub const V3_PREFIX: &str = "v3.";
 
 /// One inbound event: `spec/events/<first scope>/<event>.yaml`.
 ///

@@ -60,11 +60,13 @@ pub fn validate(input: &Input<'_>) -> Vec<Diagnostic> {
     }
     check_shared_types(input, &shared, &mut out);
     let duplicates = check_method_names(input, &mut out);
-    let all: BTreeSet<&str> = input
+    // Every method by its id (`v3.` before a REST 3.0 name).
+    let ids: Vec<String> = input
         .methods
         .iter()
-        .map(|u| u.value.method.as_str())
+        .map(|u| u.value.id().into_owned())
         .collect();
+    let all: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
     let cx = Context {
         shared: &shared,
         all: &all,
@@ -472,12 +474,6 @@ fn method_name_fault(name: &str) -> Option<String> {
     })
 }
 
-/// The file a method must live in.
-fn expected_file(method: &str) -> String {
-    let first = method.split('.').next().unwrap_or(method);
-    format!("methods/{first}/{method}.yaml")
-}
-
 /// `file` with `/` separators, for comparisons and messages.
 fn slash(file: &Path) -> String {
     file.components()
@@ -490,26 +486,26 @@ fn slash(file: &Path) -> String {
 /// (whose location is then not checked separately).
 fn check_method_names<'a>(input: &Input<'a>, out: &mut Vec<Diagnostic>) -> BTreeSet<&'a Path> {
     // name → file of its first definition; a file at the right place comes first.
-    let mut methods: BTreeMap<&str, &Path> = BTreeMap::new();
+    let mut methods: BTreeMap<String, &Path> = BTreeMap::new();
     let mut duplicates = BTreeSet::new();
     let mut sorted: Vec<&Unit<'a, Method>> = input.methods.iter().collect();
-    sorted.sort_by_key(|u| (slash(u.file) != expected_file(&u.value.method), u.file));
+    sorted.sort_by_key(|u| (slash(u.file) != u.value.file(), u.file));
     for unit in &sorted {
         let m = unit.value;
         let mut r = Report::new(unit.file, unit.source, &m.method, out);
         let at = [PathSeg::key("method")];
-        if let Some(first) = methods.get(m.method.as_str()) {
+        if let Some(first) = methods.get(m.id().as_ref()) {
             r.error(
                 &at,
                 format!(
                     "method `{}` is defined twice: also in `{}`; keep exactly one file per method",
-                    m.method,
+                    m.id(),
                     slash(first)
                 ),
             );
             duplicates.insert(unit.file);
         } else {
-            methods.insert(&m.method, unit.file);
+            methods.insert(m.id().into_owned(), unit.file);
         }
     }
     check_module_clashes(&sorted, out);
@@ -528,6 +524,7 @@ fn check_method_names<'a>(input: &Input<'a>, out: &mut Vec<Diagnostic>) -> BTree
                     format!("alias `{alias}` repeats the method's own name; remove it"),
                 );
             } else if let Some(file) = methods.get(alias.as_str()) {
+                // (a REST 3.0 method's id starts with `v3.`, which no alias does)
                 r.error(
                     &at,
                     format!(
@@ -567,8 +564,9 @@ fn check_module_clashes(sorted: &[&Unit<'_, Method>], out: &mut Vec<Diagnostic>)
         if method_name_fault(&m.method).is_some() {
             continue;
         }
-        let segs: Vec<&str> = m.method.split('.').collect();
-        let mods = naming::method_modules(&m.method);
+        let id = m.id();
+        let segs: Vec<&str> = id.split('.').collect();
+        let mods = naming::method_modules(&id);
         for depth in 1..=segs.len() {
             let prefix = segs[..depth].join(".");
             let key = mods[..depth].to_vec();
@@ -619,14 +617,15 @@ fn check_method(r: &mut Report<'_, '_>, file: &Path, m: &Method, cx: &Context<'_
         Some(fault) => r.error(&at, fault),
         None if cx.duplicates.contains(file) => {}
         None => {
-            let expected = expected_file(&m.method);
+            let expected = m.file();
             let actual = slash(file);
             if actual != expected {
                 r.error(
                     &at,
                     format!(
                         "method `{}` is in `{actual}`, but each method lives in \
-                         `methods/<first segment>/<method>.yaml`: move it to `{expected}`",
+                         `methods/<first segment>/<method>.yaml` (a REST 3.0 method in \
+                         `methods/v3/`): move it to `{expected}`",
                         m.method
                     ),
                 );
@@ -844,7 +843,7 @@ fn check_type_defs(r: &mut Report<'_, '_>, m: &Method, scope: Scope<'_, '_>, all
         .iter()
         .copied()
         .filter(|n| {
-            n.strip_prefix(m.method.as_str())
+            n.strip_prefix(m.id().as_ref())
                 .and_then(|rest| rest.strip_prefix('.'))
                 .is_some_and(|seg| !seg.is_empty() && !seg.contains('.'))
         })
@@ -2281,8 +2280,7 @@ mod tests {
         fn method(mut self, name: &str, rest: &str) -> Files {
             let text = method_yaml(name, rest);
             let m: Method = serde_yaml::from_str(&text).unwrap();
-            self.methods
-                .push((PathBuf::from(expected_file(name)), text, m));
+            self.methods.push((PathBuf::from(m.file()), text, m));
             self
         }
 

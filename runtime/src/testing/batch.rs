@@ -147,7 +147,7 @@ fn run_command(
             return Err(e);
         }
     }
-    shared.call_method(who, &method, &params)
+    shared.call_method(who, &method, &params, false)
 }
 
 /// Replaces `$result[key][field]...` references (also `$result_error`, `$result_total`,

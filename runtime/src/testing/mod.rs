@@ -168,6 +168,9 @@ pub enum Fault {
     /// The answer comes after this delay (`tokio::time::sleep`), then the call runs as
     /// usual.
     Slow(Duration),
+    /// The call runs, then the socket is closed without an answer: the answer is lost
+    /// (a proxy or network failure after the portal did the work).
+    LostAnswer,
 }
 
 impl Fault {
@@ -607,6 +610,11 @@ impl FakePortal {
     ///
     /// The handler runs without the portal's lock held: it may use [`Table`] handles and
     /// call the portal's methods.
+    ///
+    /// `v3.<name>` answers only the REST 3.0 method `<name>` (called at `/rest/api/`); a
+    /// plain name answers both it and the classic method, unless a `v3.` one is set. The
+    /// same holds for [`FakePortal::answer_from_examples`] and
+    /// [`FakePortal::require_params_with_error`].
     pub fn on<F>(&self, method: &str, handler: F) -> &Self
     where
         F: Fn(&Value) -> Result<Value, MethodError> + Send + Sync + 'static,

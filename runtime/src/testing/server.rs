@@ -345,6 +345,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
     };
     record.fault = fault.clone();
     let mut truncate = false;
+    let mut lose = false;
     if let Some(fault) = fault {
         match fault {
             Fault::DropConnection => {
@@ -353,6 +354,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
             }
             Fault::Slow(d) => tokio::time::sleep(d).await,
             Fault::TruncatedJson => truncate = true,
+            Fault::LostAnswer => lose = true,
             Fault::BadGatewayHtml => {
                 record.status = Some(502);
                 shared.record(record);
@@ -421,7 +423,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
                     record.replayed = replayed;
                     (status, value)
                 }
-                Some(who) => rest_call(shared, &who, &method, &params),
+                Some(who) => rest_call(shared, &who, &method, &params, false),
                 None => error_pair(&no_auth()),
             }
         }
@@ -452,7 +454,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
                         record.replayed = replayed;
                         (status, value)
                     } else {
-                        rest_call(shared, &who, &method, &params)
+                        rest_call(shared, &who, &method, &params, false)
                     }
                 }
                 Err(e) => error_pair(&e),
@@ -462,6 +464,9 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
     record.status = Some(status);
     let replayed = record.replayed;
     shared.record(record);
+    if lose {
+        return Err(Dropped);
+    }
     // REST 3.0 errors are an object: `{"error": {"code", "message"}}`.
     let value = if rest_v3 { v3_error(value) } else { value };
     let mut bytes = serde_json::to_vec(&value).unwrap_or_default();
@@ -516,7 +521,7 @@ fn rest_v3_call(shared: &Shared, call: &V3Call<'_>) -> (u16, Value, bool) {
         );
     }
     let Some(key) = call.key else {
-        let (status, value) = rest_call(shared, call.who, call.method, call.params);
+        let (status, value) = rest_call(shared, call.who, call.method, call.params, true);
         return (status, value, false);
     };
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x20..0x7f).contains(&b)) {
@@ -537,7 +542,7 @@ fn rest_v3_call(shared: &Shared, call: &V3Call<'_>) -> (u16, Value, bool) {
             "The idempotency key was already used with a different request body",
         );
     }
-    let (status, value) = rest_call(shared, call.who, call.method, call.params);
+    let (status, value) = rest_call(shared, call.who, call.method, call.params, true);
     if status == 200 {
         shared
             .lock()
@@ -561,7 +566,13 @@ fn v3_error(value: Value) -> Value {
 }
 
 /// An authenticated REST call: the rate limit, then `batch` or one method.
-fn rest_call(shared: &Shared, who: &str, method: &str, params: &Value) -> (u16, Value) {
+fn rest_call(
+    shared: &Shared,
+    who: &str,
+    method: &str,
+    params: &Value,
+    rest_v3: bool,
+) -> (u16, Value) {
     let start = {
         let mut s = shared.lock();
         let now = s.clock.now();
@@ -577,7 +588,7 @@ fn rest_call(shared: &Shared, who: &str, method: &str, params: &Value) -> (u16, 
     if method == "batch" {
         return (200, batch::run(shared, who, params, start));
     }
-    match shared.call_method(who, method, params) {
+    match shared.call_method(who, method, params, rest_v3) {
         Ok(success) => {
             let mut envelope = Map::new();
             envelope.insert("result".into(), success.result);

@@ -104,12 +104,24 @@ impl Shared {
     /// Runs one method call (an HTTP request or a `batch` command) for `who` (the app or
     /// webhook the operating time is counted for): operating-time check, required
     /// parameters, dispatch, operating-time accounting.
+    /// Runs one call: operating time, required parameters, then the handler, table or
+    /// example registered for `method`. A REST 3.0 call (`rest_v3`) takes what is
+    /// registered under `v3.<method>` (the spec's name of a REST 3.0 method) first, then
+    /// under `<method>`.
     pub(crate) fn call_method(
         &self,
         who: &str,
         method: &str,
         params: &Value,
+        rest_v3: bool,
     ) -> Result<Success, MethodError> {
+        let v3_key = rest_v3.then(|| format!("v3.{method}"));
+        let key = |registered: &dyn Fn(&str) -> bool| -> String {
+            match &v3_key {
+                Some(k) if registered(k) => k.clone(),
+                _ => method.to_owned(),
+            }
+        };
         let target = {
             let mut s = self.lock();
             *s.calls.entry(method.to_owned()).or_default() += 1;
@@ -125,7 +137,8 @@ impl Shared {
                     "Method is blocked due to operation time limit.",
                 ));
             }
-            if let Some((names, error)) = s.required.get(method) {
+            let k = key(&|k| s.required.contains_key(k));
+            if let Some((names, error)) = s.required.get(&k) {
                 let missing: Vec<&str> = names
                     .iter()
                     .filter(|n| is_missing(param(params, n)))
@@ -143,11 +156,14 @@ impl Shared {
                     return Err(error);
                 }
             }
-            if let Some(h) = s.handlers.get(method) {
+            let k = key(&|k| {
+                s.handlers.contains_key(k) || s.tables.contains_key(k) || s.examples.contains_key(k)
+            });
+            if let Some(h) = s.handlers.get(&k) {
                 Target::Handler(h.clone())
-            } else if let Some(t) = s.tables.get(method) {
+            } else if let Some(t) = s.tables.get(&k) {
                 Target::Table(t.clone())
-            } else if let Some(e) = s.examples.get(method) {
+            } else if let Some(e) = s.examples.get(&k) {
                 Target::Example(e.clone())
             } else {
                 return Err(MethodError::new(

@@ -34,16 +34,35 @@ pub fn normalize(code: &str) -> String {
 
 /// The variant a code gets when no other spelling of it came first: the code in
 /// `UpperCamelCase`; a numeric code `100` is `Code100` (it names nothing by itself, and
-/// the same number means different things in different methods).
+/// the same number means different things in different methods); a REST 3.0 code is `V3`
+/// and what its prefix and `EXCEPTION` suffix enclose
+/// (`BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION` → `V3Accessdenied`: the portal
+/// writes the words of its exception class run together).
 pub fn variant_name(code: &str) -> String {
+    let code = code.trim();
     if code.is_empty() {
         EMPTY.to_owned()
-    } else if code.trim().bytes().all(|b| b.is_ascii_digit()) {
-        format!("Code{}", code.trim())
+    } else if code.bytes().all(|b| b.is_ascii_digit()) {
+        format!("Code{code}")
+    } else if let Some(rest) = code
+        .get(..V3_CODE_PREFIX.len())
+        .filter(|p| p.eq_ignore_ascii_case(V3_CODE_PREFIX))
+        .and_then(|_| code.get(V3_CODE_PREFIX.len()..))
+        .map(|rest| {
+            let upper = rest.to_ascii_uppercase();
+            let cut = upper.strip_suffix("EXCEPTION").unwrap_or(&upper).len();
+            rest[..cut].trim_end_matches('_')
+        })
+        .filter(|rest| !rest.is_empty())
+    {
+        format!("V3{}", naming::variant(rest))
     } else {
         naming::variant(code)
     }
 }
+
+/// What every REST 3.0 error code starts with.
+const V3_CODE_PREFIX: &str = "BITRIX_REST_V3_EXCEPTION_";
 
 /// One variant: every wire spelling that maps to it and where the docs list it.
 #[derive(Debug, Default)]
@@ -92,17 +111,15 @@ pub fn variants_with(spec: &Spec, published: Option<&Published>) -> BTreeMap<Str
 fn documented(spec: &Spec) -> (BTreeMap<String, Variant>, BTreeMap<String, String>) {
     let mut out: BTreeMap<String, Variant> = BTreeMap::new();
     let mut by_upper: BTreeMap<String, String> = BTreeMap::new();
-    let all =
-        spec.api
-            .system_errors
-            .iter()
-            .map(|e| (SYSTEM, e))
-            .chain(spec.methods.iter().flat_map(|m| {
-                m.method
-                    .errors
-                    .iter()
-                    .map(move |e| (m.method.method.as_str(), e))
-            }));
+    let all = spec
+        .api
+        .system_errors
+        .iter()
+        .map(|e| (std::borrow::Cow::Borrowed(SYSTEM), e))
+        .chain(spec.methods.iter().flat_map(|m| {
+            // By id: `v3.tasks.task.get` names the REST 3.0 method.
+            m.method.errors.iter().map(move |e| (m.method.id(), e))
+        }));
     for (source, e) in all {
         let upper = normalize(&e.code);
         let name = by_upper
@@ -110,7 +127,7 @@ fn documented(spec: &Spec) -> (BTreeMap<String, Variant>, BTreeMap<String, Strin
             .cloned()
             .unwrap_or_else(|| variant_name(&e.code));
         by_upper.entry(upper).or_insert_with(|| name.clone());
-        add(out.entry(name).or_default(), source, e);
+        add(out.entry(name).or_default(), &source, e);
     }
     (out, by_upper)
 }
@@ -270,4 +287,28 @@ list is kept in [`ErrorCode::Unknown`].\n\n{doctest}"
         }
     };
     format_file(tokens, "error_code.rs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variant_name;
+
+    #[test]
+    fn variant_names() {
+        assert_eq!(variant_name("ACCESS_DENIED"), "AccessDenied");
+        assert_eq!(variant_name("100"), "Code100");
+        assert_eq!(
+            variant_name("BITRIX_REST_V3_EXCEPTION_ACCESSDENIEDEXCEPTION"),
+            "V3Accessdenied"
+        );
+        assert_eq!(
+            variant_name("BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION"),
+            "V3ValidationRequestvalidation"
+        );
+        // Only the prefix is no name: kept whole.
+        assert_eq!(
+            variant_name("BITRIX_REST_V3_EXCEPTION_EXCEPTION"),
+            "BitrixRestV3ExceptionException"
+        );
+    }
 }

@@ -79,7 +79,7 @@ fn request_expr(
     let expr = cx.construct(&request, params, json, 0)?;
     let mut uses: Vec<String> = vec![request.clone()];
     uses.extend(cx.uses.iter().cloned());
-    let module = format!("{}::{}", pkg, naming::method_modules(&m.method).join("::"));
+    let module = format!("{}::{}", pkg, naming::method_modules(&m.id()).join("::"));
     let use_line = if uses.len() == 1 {
         format!("use {module}::{request};")
     } else {

@@ -48,16 +48,16 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
     let mut names = TestNames::default();
     for mf in &spec.methods {
         let m = &mf.method;
-        let mods: Vec<_> = naming::method_modules(&m.method)
+        let mods: Vec<_> = naming::method_modules(&m.id())
             .iter()
             .map(|s| ir::ident(s))
             .collect();
         let req = ir::ident(&naming::request(&m.method));
         let path = quote!(#krate::#(#mods)::*::#req);
-        let feature = naming::feature(&m.method);
+        let feature = naming::feature(&m.id());
         let file = by_feature.entry(feature).or_default();
         // `test.type.fn` → `test_type_fn` (modules `type_`, `fn_` without their escape `_`).
-        let base = naming::method_modules(&m.method)
+        let base = naming::method_modules(&m.id())
             .iter()
             .map(|s| s.trim_matches('_'))
             .collect::<Vec<_>>()
@@ -255,16 +255,16 @@ fn helpers(spec: &Spec, krate: &proc_macro2::Ident, path: &str) -> Result<String
             assert_eq!(typed.undocumented_paths(), ::std::vec::Vec::<::std::string::String>::new(), "response example has fields or values the spec does not list");
         }
 
-        /// Checks that an error example's `error` is a code the spec documents (for this
-        /// method or as a system error), so `ErrorCode` names it.
+        /// Checks that an error example reads as an API error (as the client reads it,
+        /// classic or REST 3.0) whose code the spec documents (for this method or as a
+        /// system error), so `ErrorCode` names it.
         #[allow(dead_code)]
         pub fn error(json: &str) {
-            let body: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");
-            let code = match body.get("error") {
-                ::std::option::Option::Some(::serde_json::Value::String(code)) => code.clone(),
-                ::std::option::Option::Some(other) => other.to_string(),
-                ::std::option::Option::None => panic!("error example has no `error`: {json}"),
-            };
+            let body: ::serde_json::Map<::std::string::String, ::serde_json::Value> =
+                ::serde_json::from_str(json).expect("example is a JSON object");
+            let error = #krate::ApiError::from_answer(&body, 400)
+                .unwrap_or_else(|| panic!("error example has no `error`: {json}"));
+            let code = error.code;
             let known = #krate::ErrorCode::from_code(&code);
             assert!(!matches!(known, #krate::ErrorCode::Unknown(_)), "error example's code `{code}` is not documented: {json}");
         }

@@ -62,6 +62,11 @@ pub fn emit(spec: &Spec, pkg: &str, m: &Method) -> Result<(String, TokenStream)>
     let id = ir::ident(&request);
     let name = &m.method;
     let read_only = m.read_only;
+    let rest_v3 = m.rest_v3.then(|| {
+        quote!(
+            const REST_V3: bool = true;
+        )
+    });
     let deprecated = m.deprecated.as_ref().map(|d| {
         let note = table_cell(&d.note);
         quote!(#[deprecated(note = #note)])
@@ -83,6 +88,7 @@ pub fn emit(spec: &Spec, pkg: &str, m: &Method) -> Result<(String, TokenStream)>
         impl ::bitrix24_runtime::Method for #id {
             const NAME: &'static str = #name;
             const READ_ONLY: bool = #read_only;
+            #rest_v3
             type Output = #output;
         }
 
@@ -122,12 +128,21 @@ fn request_doc(spec: &Spec, pkg: &str, m: &Method, ctx: DocCtx<'_>) -> Result<St
             table_cell(&ctx.text(a))
         ));
     }
+    if m.rest_v3 {
+        s.push_str(
+            "| API | REST 3.0: called at `/rest/api/`, errors as `{\"error\": {\"code\", \"message\", \"validation\"}}`; not in a `batch` |\n",
+        );
+    }
     s.push_str(&format!(
         "| Read-only | {} |\n",
-        if m.read_only {
-            "yes: safe to retry after an ambiguous failure"
-        } else {
-            "no: it changes data, so a retry after an ambiguous failure may repeat its effect"
+        match (m.read_only, m.rest_v3) {
+            (true, _) => "yes: safe to retry after an ambiguous failure",
+            (false, true) => {
+                "no; the client sends an `Idempotency-Key`, so the portal runs it once and a retry after an ambiguous failure is safe"
+            }
+            (false, false) => {
+                "no: it changes data, so a retry after an ambiguous failure may repeat its effect"
+            }
         }
     ));
     if let Some(l) = &m.list {

@@ -290,7 +290,8 @@ fn cargo_toml(spec: &Spec, cfg: &CrateConfig, root: &Node<'_>) -> String {
     s.push_str(&format!("default = [{}]\n", list.join(", ")));
     for seg in root.children.keys() {
         s.push_str(&format!(
-            "# Methods `{seg}.*` (the crate `{}`).\n{} = [\"dep:{}\"]\n",
+            "# {} (the crate `{}`).\n{} = [\"dep:{}\"]\n",
+            ir::methods_of(seg),
             cfg.scope_package(seg),
             naming::top_module(seg),
             cfg.scope_package(seg)
@@ -412,7 +413,8 @@ see [`events`]. They do not depend on a feature.\n\n",
         let m = node.module_ident();
         let krate = crate_ident(&cfg.scope_package(seg));
         let d = doc(&format!(
-            "Methods `{seg}.*` ({} method{}): the crate `{}`.",
+            "{} ({} method{}): the crate `{}`.",
+            ir::methods_of(seg),
             count_methods(node),
             if count_methods(node) == 1 { "" } else { "s" },
             cfg.scope_package(seg)

@@ -31,7 +31,8 @@ pub fn emit(
         cfg,
         &package,
         &format!(
-            "Bitrix24 REST API methods `{seg}.*`, typed; use them through the `{}` crate",
+            "Bitrix24 {}, typed; use them through the `{}` crate",
+            ir::methods_of(seg).replacen("Methods", "REST API methods", 1),
             cfg.package
         ),
     );
@@ -236,28 +237,28 @@ fn file_path(node: &Node<'_>) -> String {
 
 /// Module docs of a namespace: a list of the methods below it.
 fn namespace_doc(node: &Node<'_>) -> String {
-    let mut s = format!("Methods `{}.*`:\n\n", node.dotted());
+    let mut s = match node.segments.as_slice() {
+        [top] => format!("{}:\n\n", ir::methods_of(top)),
+        _ => format!("Methods `{}.*`:\n\n", node.dotted()),
+    };
     let mut rows = Vec::new();
     collect_methods(node, &mut rows);
-    for (name, summary) in rows {
-        let path = naming::method_modules(&name)[node.segments.len()..].join("::");
-        let req = naming::request(&name);
+    for (m, summary) in rows {
+        let path = naming::method_modules(&m.id())[node.segments.len()..].join("::");
+        let req = naming::request(&m.method);
         let parent = path
             .rsplit_once("::")
             .map_or(String::new(), |(p, _)| format!("{p}::"));
         let link = super::struct_link(&format!("{parent}{req}"));
-        s.push_str(&format!("- {link}: `{name}` — {summary}\n"));
+        s.push_str(&format!("- {link}: `{}` — {summary}\n", m.method));
     }
     s
 }
 
-fn collect_methods(node: &Node<'_>, out: &mut Vec<(String, String)>) {
+fn collect_methods<'a>(node: &Node<'a>, out: &mut Vec<(&'a crate::spec::Method, String)>) {
     for child in node.children.values() {
         if let Some(m) = child.method {
-            out.push((
-                m.method.clone(),
-                crate::generate::doc_text::table_cell(&m.title),
-            ));
+            out.push((m, crate::generate::doc_text::table_cell(&m.title)));
         }
         collect_methods(child, out);
     }

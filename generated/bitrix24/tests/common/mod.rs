@@ -67,17 +67,18 @@ where
         "response example has fields or values the spec does not list"
     );
 }
-/// Checks that an error example's `error` is a code the spec documents (for this
-/// method or as a system error), so `ErrorCode` names it.
+/// Checks that an error example reads as an API error (as the client reads it,
+/// classic or REST 3.0) whose code the spec documents (for this method or as a
+/// system error), so `ErrorCode` names it.
 #[allow(dead_code)]
 pub fn error(json: &str) {
-    let body: ::serde_json::Value = ::serde_json::from_str(json)
-        .expect("example is JSON");
-    let code = match body.get("error") {
-        ::std::option::Option::Some(::serde_json::Value::String(code)) => code.clone(),
-        ::std::option::Option::Some(other) => other.to_string(),
-        ::std::option::Option::None => panic!("error example has no `error`: {json}"),
-    };
+    let body: ::serde_json::Map<::std::string::String, ::serde_json::Value> = ::serde_json::from_str(
+            json,
+        )
+        .expect("example is a JSON object");
+    let error = bitrix24::ApiError::from_answer(&body, 400)
+        .unwrap_or_else(|| panic!("error example has no `error`: {json}"));
+    let code = error.code;
     let known = bitrix24::ErrorCode::from_code(&code);
     assert!(
         ! matches!(known, bitrix24::ErrorCode::Unknown(_)),

@@ -43,11 +43,11 @@ pub use golden_naming_test as test;
 pub use bitrix24_runtime::{
     ApiError, Batch, BatchResults, BoxError, Client, ClientBuilder, Clock, CommandError,
     DEFAULT_OAUTH_SERVER, Error, ExportEstimate, ExportWay, ExposeSecret, File, Handle,
-    HttpReply, ListMethod, ListOrder, MemoryTokenStore, Method, OAuthApp, OAuthConfig,
-    OAuthError, estimate_export, OperatingLimit, Page, Portal, RateLimit, Reference,
-    ReqwestTransport, Response, RetryPolicy, SecretString, SystemClock, Time, TokenGrant,
-    TokenStore, Tokens, TokioClock, Transport, TransportError, TransportErrorKind,
-    authorization_url,
+    HttpReply, HttpRequest, ListMethod, ListOrder, MemoryTokenStore, Method, OAuthApp,
+    OAuthConfig, OAuthError, estimate_export, OperatingLimit, Page, Portal, RateLimit,
+    Reference, ReqwestTransport, Response, RetryPolicy, SecretString, SystemClock, Time,
+    TokenGrant, TokenStore, Tokens, TokioClock, Transport, TransportError,
+    TransportErrorKind, Violation, authorization_url,
 };
 /// The date-time crate: `date` fields are [`chrono::NaiveDate`].
 #[doc(no_inline)]
