@@ -169,6 +169,9 @@ fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
 /// example (keys as documented there, types from the values), so the typed result is
 /// not an empty struct. Keys that are not identifiers leave the result as it was.
 fn infer_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
+    if infer_scalar_result(m, notes) {
+        return;
+    }
     let list = match (m.result.ty.as_str(), r) {
         ("object" | "any", Value::Object(o)) if !o.is_empty() => false,
         ("object[]" | "any[]" | "any", Value::Array(a))
@@ -212,6 +215,54 @@ fn infer_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
     notes.push(format!(
         "result: documented `{was}` without fields; the fields of `{ty}` are read from the response example"
     ));
+}
+
+/// A result the docs leave untyped (`any`, `any[]`, with no field table) while every
+/// response example answers a scalar, or a list of scalars, of one JSON type (`12345`,
+/// `true`, `"dnd"`, `["user", "common"]`): the result is that type. An example answering
+/// `null` or `[]` shows nothing, and leaves it as it was.
+fn infer_scalar_result(m: &mut Method, notes: &mut Vec<String>) -> bool {
+    if !matches!(m.result.ty.as_str(), "any" | "any[]") {
+        return false;
+    }
+    let results: Vec<Value> = m
+        .examples
+        .response
+        .iter()
+        .filter(|e| e.skip_round_trip.is_none())
+        .filter_map(|e| serde_json::from_str::<Value>(&e.json).ok())
+        .filter_map(|v| v.get("result").cloned())
+        .collect();
+    let scalar = |v: &Value| matches!(v, Value::Bool(_) | Value::Number(_) | Value::String(_));
+    let list = m.result.ty == "any[]" || results.first().is_some_and(Value::is_array);
+    let values: Vec<&Value> = if list {
+        if !results.iter().all(Value::is_array) {
+            return false;
+        }
+        results
+            .iter()
+            .filter_map(Value::as_array)
+            .flatten()
+            .collect()
+    } else {
+        results.iter().collect()
+    };
+    if values.is_empty() || !values.iter().all(|v| scalar(v)) {
+        return false;
+    }
+    let mut none = Vec::new();
+    let Some(ty) = infer_value("result", &values, &m.types, &mut none, 0) else {
+        return false;
+    };
+    if ty == "any" {
+        return false;
+    }
+    let was = std::mem::replace(&mut m.result.ty, if list { format!("{ty}[]") } else { ty });
+    notes.push(format!(
+        "result: documented `{was}` without a table; every response example answers `{}`",
+        m.result.ty
+    ));
+    true
 }
 
 /// The named object type for example objects (keys of all of them, in first-seen
@@ -580,6 +631,28 @@ mod tests {
         );
         fit_shapes(&mut m);
         assert_eq!(m.result.ty, "object");
+    }
+
+    #[test]
+    fn untyped_results_take_the_scalar_type_every_example_answers() {
+        let typed = |result: &str, resp: &str| {
+            let mut m = method(vec![], result, vec![], "{}", resp);
+            fit_shapes(&mut m);
+            m.result.ty
+        };
+        assert_eq!(typed("any", r#"{"result": 12345}"#), "integer");
+        assert_eq!(typed("any", r#"{"result": true}"#), "boolean");
+        assert_eq!(typed("any", r#"{"result": "dnd"}"#), "string");
+        assert_eq!(
+            typed("any[]", r#"{"result": ["user", "common"]}"#),
+            "string[]"
+        );
+        assert_eq!(typed("any", r#"{"result": [7811, 8017]}"#), "integer[]");
+        // Nothing shown, mixed kinds, or a documented type: left as they are.
+        assert_eq!(typed("any", r#"{"result": null}"#), "any");
+        assert_eq!(typed("any[]", r#"{"result": []}"#), "any[]");
+        assert_eq!(typed("any[]", r#"{"result": [1, "a"]}"#), "any[]");
+        assert_eq!(typed("object", r#"{"result": true}"#), "object");
     }
 
     #[test]

@@ -39,7 +39,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: An array with the names of available methods
+/// `string[]`: An array with the names of available methods
 ///
 /// # Errors
 ///
@@ -166,5 +166,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Methods {
 impl ::bitrix24_runtime::Method for Methods {
     const NAME: &'static str = "methods";
     const READ_ONLY: bool = false;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<::std::string::String>;
 }

@@ -35,7 +35,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: An array containing the list of permissions
+/// `string[]`: An array containing the list of permissions
 ///
 /// # Errors
 ///
@@ -146,5 +146,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Scope {
 impl ::bitrix24_runtime::Method for Scope {
     const NAME: &'static str = "scope";
     const READ_ONLY: bool = false;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<::std::string::String>;
 }

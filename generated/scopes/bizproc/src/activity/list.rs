@@ -22,7 +22,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: List of application action identifiers
+/// `string[]`: List of application action identifiers
 ///
 /// # Errors
 ///
@@ -119,5 +119,5 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "bizproc.activity.list";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<::std::string::String>;
 }

@@ -20,7 +20,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: Array of storage types.
+/// `string[]`: Array of storage types.
 ///
 /// - `user` — user storage
 /// - `common` — shared documents storage
@@ -117,5 +117,5 @@ impl ::bitrix24_runtime::wire::Undocumented for GetTypes {
 impl ::bitrix24_runtime::Method for GetTypes {
     const NAME: &'static str = "disk.storage.getTypes";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<::std::string::String>;
 }

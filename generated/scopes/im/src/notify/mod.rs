@@ -47,7 +47,7 @@
 ///
 /// # Result
 ///
-/// `any`: The identifier of the created notification. If the notification was not created, it may return `false`.
+/// `integer`: The identifier of the created notification. If the notification was not created, it may return `false`.
 ///
 /// # Errors
 ///
@@ -287,7 +287,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Notify {
 impl ::bitrix24_runtime::Method for Notify {
     const NAME: &'static str = "im.notify";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Value;
+    type Output = i64;
 }
 /// Values of `Type`.
 ///

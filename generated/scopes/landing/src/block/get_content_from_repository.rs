@@ -24,7 +24,7 @@
 ///
 /// # Result
 ///
-/// `any`: HTML content of the block.
+/// `string`: HTML content of the block.
 ///
 /// For standard blocks, the method returns the HTML template of the block with values substituted for the current language in Bitrix24.
 ///
@@ -154,5 +154,5 @@ impl ::bitrix24_runtime::wire::Undocumented for GetContentFromRepository {
 impl ::bitrix24_runtime::Method for GetContentFromRepository {
     const NAME: &'static str = "landing.block.getContentFromRepository";
     const READ_ONLY: bool = true;
-    type Output = ::serde_json::Value;
+    type Output = ::std::string::String;
 }

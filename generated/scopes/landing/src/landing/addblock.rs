@@ -29,7 +29,7 @@
 ///
 /// # Result
 ///
-/// `any`: Identifier of the created block. If `fields.RETURN_CONTENT = 'Y'` is passed, the method will return the block object [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-add-block.html#result-content)
+/// `integer`: Identifier of the created block. If `fields.RETURN_CONTENT = 'Y'` is passed, the method will return the block object [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-add-block.html#result-content)
 ///
 /// # Errors
 ///
@@ -195,7 +195,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Addblock {
 impl ::bitrix24_runtime::Method for Addblock {
     const NAME: &'static str = "landing.landing.addblock";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Value;
+    type Output = i64;
 }
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]

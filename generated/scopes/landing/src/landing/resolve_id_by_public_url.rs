@@ -26,7 +26,7 @@
 ///
 /// # Result
 ///
-/// `any`: The ID of the found page.
+/// `integer`: The ID of the found page.
 ///
 /// If a page with such a public URL is not found on the site `siteId`, the method returns `null`
 ///
@@ -180,5 +180,5 @@ impl ::bitrix24_runtime::wire::Undocumented for ResolveIdByPublicUrl {
 impl ::bitrix24_runtime::Method for ResolveIdByPublicUrl {
     const NAME: &'static str = "landing.landing.resolveIdByPublicUrl";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Value;
+    type Output = i64;
 }

@@ -25,7 +25,7 @@
 ///
 /// # Result
 ///
-/// `any`: Result of removing the embedding placement
+/// `boolean`: Result of removing the embedding placement
 ///
 /// - `true` — embedding placement is removed
 /// - `null` — the method completed without an error, but removal was not started, for example, if the current call is not linked to an application
@@ -167,5 +167,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Unbind {
 impl ::bitrix24_runtime::Method for Unbind {
     const NAME: &'static str = "landing.repo.unbind";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Value;
+    type Output = bool;
 }

@@ -26,7 +26,7 @@
 ///
 /// # Result
 ///
-/// `any`: URL of the special page.
+/// `string`: URL of the special page.
 ///
 /// If `additional` is passed and the page is found, the parameters will be added to the query string.
 ///
@@ -204,7 +204,7 @@ impl ::bitrix24_runtime::wire::Undocumented for GetSpecialPage {
 impl ::bitrix24_runtime::Method for GetSpecialPage {
     const NAME: &'static str = "landing.syspage.getSpecialPage";
     const READ_ONLY: bool = true;
-    type Output = ::serde_json::Value;
+    type Output = ::std::string::String;
 }
 /// Values of `Type`.
 ///

@@ -22,7 +22,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: An array of provider codes registered with the current application.
+/// `string[]`: An array of provider codes registered with the current application.
 ///
 /// An empty array indicates that the current application has no registered providers
 ///
@@ -121,5 +121,5 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "messageservice.sender.list";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<::std::string::String>;
 }

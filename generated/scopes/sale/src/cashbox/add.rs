@@ -33,7 +33,7 @@
 ///
 /// # Result
 ///
-/// `any`: Identifier of the added cash register
+/// `integer`: Identifier of the added cash register
 ///
 /// # Errors
 ///
@@ -317,7 +317,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Add {
 impl ::bitrix24_runtime::Method for Add {
     const NAME: &'static str = "sale.cashbox.add";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Value;
+    type Output = i64;
 }
 /// Values of `Ofd`.
 ///

@@ -25,7 +25,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: Array of user identifiers that were successfully added.
+/// `string[]`: Array of user identifiers that were successfully added.
 ///
 /// # Errors
 ///
@@ -158,5 +158,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Add {
 impl ::bitrix24_runtime::Method for Add {
     const NAME: &'static str = "sonet_group.user.add";
     const READ_ONLY: bool = false;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<::std::string::String>;
 }

@@ -25,7 +25,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: Array of user identifiers that were successfully deleted.
+/// `string[]`: Array of user identifiers that were successfully deleted.
 ///
 /// An empty array means that there was an attempt to remove the owner of the group or project.
 ///
@@ -158,5 +158,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Delete {
 impl ::bitrix24_runtime::Method for Delete {
     const NAME: &'static str = "sonet_group.user.delete";
     const READ_ONLY: bool = false;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<::std::string::String>;
 }

@@ -25,7 +25,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: An array of user identifiers that were successfully invited.
+/// `string[]`: An array of user identifiers that were successfully invited.
 ///
 /// An empty array means that none of the provided users could be invited. For example, the user is already a member of the group or the current user does not have permission to invite.
 ///
@@ -174,5 +174,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Invite {
 impl ::bitrix24_runtime::Method for Invite {
     const NAME: &'static str = "sonet_group.user.invite";
     const READ_ONLY: bool = false;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<::std::string::String>;
 }

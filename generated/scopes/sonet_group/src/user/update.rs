@@ -28,7 +28,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: Array of user identifiers for which the role was successfully updated.
+/// `string[]`: Array of user identifiers for which the role was successfully updated.
 ///
 /// An empty array means that there was an attempt to change the role of the group or project owner.
 ///
@@ -180,7 +180,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Update {
 impl ::bitrix24_runtime::Method for Update {
     const NAME: &'static str = "sonet_group.user.update";
     const READ_ONLY: bool = false;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<::std::string::String>;
 }
 /// Values of `Role`.
 ///

@@ -20,7 +20,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: List of task identifiers.
+/// `integer[]`: List of task identifiers.
 ///
 /// If there are no tasks in the daily plan, returns an empty array
 ///
@@ -115,5 +115,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Getlist {
 impl ::bitrix24_runtime::Method for Getlist {
     const NAME: &'static str = "task.planner.getlist";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<i64>;
 }

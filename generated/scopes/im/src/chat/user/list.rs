@@ -24,7 +24,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: An array of chat participant IDs.
+/// `integer[]`: An array of chat participant IDs.
 ///
 /// An empty array indicates that the user does not have permission to view the chat participant IDs
 ///
@@ -144,5 +144,5 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "im.chat.user.list";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<i64>;
 }

@@ -32,7 +32,7 @@
 ///
 /// # Result
 ///
-/// `any`: Identifier of the created notification. If the notification was not created, it may return `false`
+/// `integer`: Identifier of the created notification. If the notification was not created, it may return `false`
 ///
 /// # Errors
 ///
@@ -247,5 +247,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Add {
 impl ::bitrix24_runtime::Method for Add {
     const NAME: &'static str = "im.notify.system.add";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Value;
+    type Output = i64;
 }

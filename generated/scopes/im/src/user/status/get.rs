@@ -22,7 +22,7 @@
 ///
 /// # Result
 ///
-/// `any`: The current status of the user.
+/// `string`: The current status of the user.
 ///
 /// Allowed values:
 /// - `online` — online
@@ -123,5 +123,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "im.user.status.get";
     const READ_ONLY: bool = true;
-    type Output = ::serde_json::Value;
+    type Output = ::std::string::String;
 }

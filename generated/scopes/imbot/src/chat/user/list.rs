@@ -29,7 +29,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: An array of identifiers for the chat participants
+/// `integer[]`: An array of identifiers for the chat participants
 ///
 /// # Errors
 ///
@@ -182,5 +182,5 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "imbot.chat.user.list";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<i64>;
 }

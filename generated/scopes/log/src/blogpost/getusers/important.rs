@@ -24,7 +24,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: An array of user IDs who have read the important message. A maximum of 500 entries.
+/// `string[]`: An array of user IDs who have read the important message. A maximum of 500 entries.
 ///
 /// An empty array indicates that the user does not have permission to view the message.
 ///
@@ -143,5 +143,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Important {
 impl ::bitrix24_runtime::Method for Important {
     const NAME: &'static str = "log.blogpost.getusers.important";
     const READ_ONLY: bool = false;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<::std::string::String>;
 }

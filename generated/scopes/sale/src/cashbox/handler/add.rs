@@ -28,7 +28,7 @@
 ///
 /// # Result
 ///
-/// `any`: Identifier of the created handler
+/// `integer`: Identifier of the created handler
 ///
 /// # Errors
 ///
@@ -208,7 +208,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Add {
 impl ::bitrix24_runtime::Method for Add {
     const NAME: &'static str = "sale.cashbox.handler.add";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Value;
+    type Output = i64;
 }
 /// The `Settings` object.
 #[derive(Debug, Clone, PartialEq)]

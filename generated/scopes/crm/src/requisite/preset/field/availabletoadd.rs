@@ -24,7 +24,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: An array with the names of fields that can be added to the specified requisite template
+/// `string[]`: An array with the names of fields that can be added to the specified requisite template
 ///
 /// # Errors
 ///
@@ -141,5 +141,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Availabletoadd {
 impl ::bitrix24_runtime::Method for Availabletoadd {
     const NAME: &'static str = "crm.requisite.preset.field.availabletoadd";
     const READ_ONLY: bool = false;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<::std::string::String>;
 }

@@ -29,7 +29,7 @@
 ///
 /// # Result
 ///
-/// `any[]`: Array of links for downloading files.
+/// `string[]`: Array of links for downloading files.
 ///
 /// An empty array means that there are no files in the specified property
 ///
@@ -221,7 +221,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Url {
 impl ::bitrix24_runtime::Method for Url {
     const NAME: &'static str = "lists.element.get.file.url";
     const READ_ONLY: bool = false;
-    type Output = ::std::vec::Vec<::serde_json::Value>;
+    type Output = ::std::vec::Vec<::std::string::String>;
 }
 /// Values of `IblockTypeId`.
 ///

@@ -32,7 +32,7 @@
 ///
 /// # Result
 ///
-/// `any`: Identifier of the added service
+/// `integer`: Identifier of the added service
 ///
 /// # Errors
 ///
@@ -284,7 +284,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Add {
 impl ::bitrix24_runtime::Method for Add {
     const NAME: &'static str = "sale.delivery.extra.service.add";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Value;
+    type Output = i64;
 }
 /// Values of `Type`.
 ///
