@@ -137,6 +137,13 @@ impl ApiError {
     pub fn is(&self, code: &str) -> bool {
         self.code.eq_ignore_ascii_case(code)
     }
+
+    /// The error with `mask` applied to its code and description (secrets masked).
+    pub(crate) fn masked(mut self, mask: impl Fn(&str) -> String) -> ApiError {
+        self.code = mask(&self.code);
+        self.description = mask(&self.description);
+        self
+    }
 }
 
 impl fmt::Display for ApiError {
