@@ -172,7 +172,8 @@ impl Plan {
             "## {next}: docs {date} (b24restdocs {short})\n\n\
 `bitrix24` and `bitrix24-runtime` {next} (from {prev}). Spec changes since {prev}, written by \
 `cargo xtask release`: `cargo xtask spec-diff {tree}` (the `spec/` tree of {prev}) with the \
-record of {prev} applied, so `ErrorCode` variants the docs dropped stay, deprecated. \
+record of {prev} applied, so `ErrorCode` variants the docs dropped stay, deprecated, and \
+optional fields the docs dropped stay one release, deprecated. \
 Runtime changes are in the git log of `runtime/`.\n\n{report}\n",
             next = self.next(),
             prev = self.published.version,
@@ -270,12 +271,12 @@ pub fn plan(root: &Path) -> Result<Plan> {
     let base = source::load_side(root, Some(&published.spec), "base")
         .context("loading the released spec (the record's `spec` tree)")?;
     let head = source::load_side(root, None, "head")?;
-    let report = Report::with_published(
+    let report = Report::for_release(
         &format!("release {}", published.version),
         &base.spec,
         &head.label,
         &head.spec,
-        Some(&published),
+        &published,
     );
     let class = report.changes.iter().map(|c| c.class()).min();
     let required = Version::parse(&published.version)?.bump(class);
@@ -352,12 +353,26 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
     Ok(())
 }
 
-/// `--init <rev>`: the record of a release of the declared version made from `rev`'s spec.
+/// `--init <rev>`: the record of a release of the declared version made from `rev`'s spec
+/// (keeping an existing record of that very release, adding its fields if it has none).
 fn init(root: &Path, rev: &str, dry_run: bool) -> Result<()> {
     let tree = spec_tree(root, rev)?;
     let side = source::load_side(root, Some(&tree), "release")?;
     let version = declared_version(root)?;
-    let record = Published::from_spec(&side.spec, None, &version.to_string(), &tree);
+    let mut record = Published::from_spec(&side.spec, None, &version.to_string(), &tree);
+    // The release the record already describes: keep what it holds beyond the spec
+    // (deprecated `ErrorCode` variants) and add only what it lacks (the fields, for a
+    // record written before they were recorded).
+    if let Some(existing) = Published::load(&root.join(published::PATH))?
+        .filter(|p| p.spec == tree && p.version == record.version)
+    {
+        let fields = if existing.fields.is_empty() {
+            record.fields
+        } else {
+            existing.fields.clone()
+        };
+        record = Published { fields, ..existing };
+    }
     if dry_run {
         print!("{}", record.to_yaml()?);
         return Ok(());

@@ -153,6 +153,7 @@ fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
             description: m.result.description.clone(),
             default: None,
             wire: None,
+            kept: None,
         }]),
         values: None,
         repr: None,
@@ -265,6 +266,7 @@ fn infer_object(
             description: String::new(),
             default: None,
             wire: None,
+            kept: None,
         });
     }
     out[slot].fields = Some(fields);
@@ -461,6 +463,7 @@ mod tests {
             description: String::new(),
             default: None,
             wire: None,
+            kept: None,
         }
     }
 
