@@ -249,11 +249,41 @@ pub fn set_version(manifest: &str, v: Version) -> Result<String> {
     Ok(lines.join("\n") + "\n")
 }
 
+/// The heading of the changes written by hand since the last release.
+pub const UNRELEASED: &str = "## Unreleased";
+
 /// `changelog` with `entry` inserted before the first `## ` entry (after the preamble).
+/// When that entry is [`UNRELEASED`], it becomes part of `entry`: its text goes before
+/// the spec diff (`entry`'s first `### ` heading), under "Not from the spec".
 pub fn insert_entry(changelog: &str, entry: &str) -> String {
-    match changelog.find("\n## ") {
-        Some(at) => format!("{}{entry}\n{}", &changelog[..=at], &changelog[at + 1..]),
-        None => format!("{}\n\n{entry}", changelog.trim_end()),
+    let Some(at) = changelog.find("\n## ") else {
+        return format!("{}\n\n{entry}", changelog.trim_end());
+    };
+    let (head, rest) = (&changelog[..=at], &changelog[at + 1..]);
+    let Some(body) = rest
+        .strip_prefix(UNRELEASED)
+        .filter(|b| b.starts_with('\n'))
+    else {
+        return format!("{head}{entry}\n{rest}");
+    };
+    let (body, later) = match body.find("\n## ") {
+        Some(end) => (&body[..end], &body[end + 1..]),
+        None => (body, ""),
+    };
+    let body = body.trim();
+    let entry = if body.is_empty() {
+        entry.to_owned()
+    } else {
+        let notes = format!("Not from the spec (the generator and runtime):\n\n{body}\n\n");
+        match entry.find("\n### ") {
+            Some(i) => format!("{}{notes}{}", &entry[..=i], &entry[i + 1..]),
+            None => format!("{}\n\n{notes}", entry.trim_end()),
+        }
+    };
+    if later.is_empty() {
+        format!("{head}{entry}")
+    } else {
+        format!("{head}{entry}\n{later}")
     }
 }
 
@@ -506,6 +536,13 @@ mod tests {
         assert_eq!(
             insert_entry("# Changelog\n", "## 0.1.0\n"),
             "# Changelog\n\n## 0.1.0\n"
+        );
+        // What was written by hand since the last release joins the entry.
+        let log = "# Changelog\n\nIntro.\n\n## Unreleased\n\n- Fixed.\n\n## 0.1.0\n\nOld.\n";
+        let out = insert_entry(log, "## 0.2.0\n\nNew.\n\n### Spec diff\n\nRows.\n");
+        assert_eq!(
+            out,
+            "# Changelog\n\nIntro.\n\n## 0.2.0\n\nNew.\n\nNot from the spec (the generator and runtime):\n\n- Fixed.\n\n### Spec diff\n\nRows.\n\n## 0.1.0\n\nOld.\n"
         );
     }
 }
