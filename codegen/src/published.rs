@@ -176,75 +176,63 @@ pub fn keep_fields(spec: &mut Spec, record: &Published, keep: Keep) -> usize {
     );
     let shared: Vec<TypeDef> = spec.types.clone();
     let mut added = 0;
-    let mut add = |scope: &TypeScope<'_>, recorded: Option<&StructFields>, list: &[Field]| {
-        let Some(recorded) = recorded else {
-            return Vec::new();
-        };
-        let kept = missing(scope, recorded, list, keep, &note);
-        added += kept.len();
-        kept
-    };
     for m in &mut spec.methods {
         let m = &mut m.method;
-        let Some(structs) = fields.methods.get(&m.method) else {
-            continue;
-        };
-        let scope = TypeScope::with_parts(&shared, &m.types);
-        let extra = add(&scope, structs.get(PARAMS), &m.params);
-        let typed: Vec<(usize, Vec<Field>)> = m
-            .types
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| {
-                let list = t.fields.as_ref()?;
-                Some((i, add(&scope, structs.get(&t.name), list)))
-            })
-            .collect();
-        drop(scope);
-        m.params.extend(extra);
-        for (i, extra) in typed {
-            if let Some(list) = &mut m.types[i].fields {
-                list.extend(extra);
-            }
+        if let Some(structs) = fields.methods.get(&m.method) {
+            let own = Some((PARAMS, &mut m.params));
+            added += keep_owner(&shared, structs, own, &mut m.types, keep, &note);
         }
     }
     for e in &mut spec.events {
         let e = &mut e.event;
-        let Some(structs) = fields.events.get(&e.event) else {
-            continue;
-        };
-        let scope = TypeScope::with_parts(&shared, &e.types);
-        let extra = add(&scope, structs.get(DATA), &e.data);
-        let typed: Vec<(usize, Vec<Field>)> = e
-            .types
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| {
-                let list = t.fields.as_ref()?;
-                Some((i, add(&scope, structs.get(&t.name), list)))
-            })
-            .collect();
-        drop(scope);
-        e.data.extend(extra);
-        for (i, extra) in typed {
-            if let Some(list) = &mut e.types[i].fields {
-                list.extend(extra);
-            }
+        if let Some(structs) = fields.events.get(&e.event) {
+            let own = Some((DATA, &mut e.data));
+            added += keep_owner(&shared, structs, own, &mut e.types, keep, &note);
         }
     }
-    let scope = TypeScope::with_parts(&shared, &[]);
-    let typed: Vec<(usize, Vec<Field>)> = spec
-        .types
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| {
-            let list = t.fields.as_ref()?;
-            Some((i, add(&scope, fields.types.get(&t.name), list)))
-        })
-        .collect();
-    drop(scope);
-    for (i, extra) in typed {
-        if let Some(list) = &mut spec.types[i].fields {
+    added + keep_owner(&shared, &fields.types, None, &mut spec.types, keep, &note)
+}
+
+/// [`keep_fields`] for one method or event (its own struct, `params` or `data`, and its
+/// object types) or for the shared types (no own struct).
+fn keep_owner(
+    shared: &[TypeDef],
+    structs: &BTreeMap<String, StructFields>,
+    own: Option<(&str, &mut Vec<Field>)>,
+    types: &mut [TypeDef],
+    keep: Keep,
+    note: &str,
+) -> usize {
+    let (own_extra, typed) = {
+        let scope = TypeScope::with_parts(shared, types);
+        let kept = |key: &str, list: &[Field]| {
+            structs
+                .get(key)
+                .map(|recorded| missing(&scope, recorded, list, keep, note))
+                .unwrap_or_default()
+        };
+        let own_extra = own
+            .as_ref()
+            .map(|(key, list)| kept(key, list))
+            .unwrap_or_default();
+        let typed: Vec<Vec<Field>> = types
+            .iter()
+            .map(|t| {
+                t.fields
+                    .as_ref()
+                    .map(|list| kept(&t.name, list))
+                    .unwrap_or_default()
+            })
+            .collect();
+        (own_extra, typed)
+    };
+    let mut added = own_extra.len();
+    if let Some((_, list)) = own {
+        list.extend(own_extra);
+    }
+    for (t, extra) in types.iter_mut().zip(typed) {
+        added += extra.len();
+        if let Some(list) = &mut t.fields {
             list.extend(extra);
         }
     }
