@@ -77,6 +77,7 @@ corpus! {
     event_in_wrong_folder => "event-in-wrong-folder",
     event_unknown_data_type => "event-unknown-data-type",
     file_in_wrong_folder => "file-in-wrong-folder",
+    rest_v3_in_classic_folder => "rest-v3-in-classic-folder",
     infinite_size_type => "infinite-size-type",
     invalid_json_example => "invalid-json-example",
     missing_api_yaml => "missing-api-yaml",

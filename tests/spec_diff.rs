@@ -6,7 +6,8 @@
 //! (every parameter change), `result`, `types` (local and shared types, object fields,
 //! enums), `errors` (per-method and system errors against the whole spec's `ErrorCode`),
 //! `events` (events added, removed, and their data keys, types, `bind` and `api.yaml`'s
-//! `event_auth`), `invalid` (a side that does not validate). Every rule of
+//! `event_auth`), `fields` (optional fields the docs drop, which the published record
+//! keeps for one release), `invalid` (a side that does not validate). Every rule of
 //! `bitrix24_codegen::diff::classify::RULES` is exercised by at least one case.
 
 use std::collections::BTreeSet;
@@ -24,7 +25,9 @@ const B: Class = Class::Breaking;
 const C: Class = Class::Compatible;
 const D: Class = Class::DocsOnly;
 
-const CASES: &[&str] = &["methods", "params", "result", "types", "errors", "events"];
+const CASES: &[&str] = &[
+    "methods", "params", "result", "types", "errors", "events", "fields",
+];
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("spec_diff")
@@ -790,6 +793,195 @@ fn errors_the_published_record_keeps() {
     assert!(again.changes.is_empty(), "{:#?}", again.changes);
 }
 
+/// The generated files of `spec` with `record` as the last release's record.
+fn generated(spec: &spec::Spec, record: &Published) -> Vec<(String, String)> {
+    use bitrix24_codegen::generate::{self, CrateConfig};
+    let cfg = CrateConfig {
+        package: "bitrix24".into(),
+        dir: "out".into(),
+        scopes_dir: "scopes".into(),
+        runtime_path: "workspace = true".into(),
+        published: Some(record.clone()),
+        version: None,
+    };
+    generate::generate(spec, &cfg, None)
+        .expect("generates")
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_owned()))
+        .collect()
+}
+
+/// The text of the generated file whose path ends with `suffix`.
+fn file<'f>(files: &'f [(String, String)], suffix: &str) -> &'f str {
+    files
+        .iter()
+        .find(|(p, _)| p.ends_with(suffix))
+        .map(|(_, t)| t.as_str())
+        .unwrap_or_else(|| panic!("no generated {suffix}"))
+}
+
+/// Whether `text` declares `item` (e.g. `pub comment:`) right after a `#[deprecated(...)]`
+/// (a setter has `#[must_use]` in between).
+fn deprecated(text: &str, item: &str) -> bool {
+    let Some(at) = text.find(item) else {
+        panic!("no `{item}` in:\n{text}");
+    };
+    let before = text[..at].trim_end();
+    let before = before
+        .strip_suffix("#[must_use]")
+        .unwrap_or(before)
+        .trim_end();
+    before.ends_with(")]")
+        && before
+            .rfind("#[")
+            .is_some_and(|open| before[open..].starts_with("#[deprecated("))
+}
+
+/// The `fields` case released as 0.1.0 (its record written from the base).
+fn fields_with_record() -> (spec::Spec, spec::Spec, Published) {
+    let (b, h) = (load(&side("fields", "base")), load(&side("fields", "head")));
+    let record = Published::from_spec(&b, None, "0.1.0", "tree");
+    (b, h, record)
+}
+
+/// A docs update drops optional fields (a request's parameters, an object type's fields,
+/// an event's `data` key, a shared type's field): with the record of the release before,
+/// the generator keeps each for one release as a `#[deprecated]` field (and setter) that
+/// still decodes, and spec-diff calls the drop compatible; the release after removes
+/// them (breaking). A dropped required field is not kept.
+#[test]
+fn fields_the_published_record_keeps_for_one_release() {
+    let (b, h, record) = fields_with_record();
+    let dropped = [
+        ("crm.f.add", "params › COMMENT", "param_removed"),
+        ("crm.f.add", "params › IS_URGENT", "param_removed"),
+        (
+            "crm.f.get",
+            "types › Item › fields › OLD_CODE",
+            "field_removed",
+        ),
+        ("onCrmFAdd", "data › OLD_KEY", "field_removed"),
+        ("", "types › Address › fields › ZIP", "field_removed"),
+    ];
+    let fact = |m: &str, p: &str, k: &'static str, c: Class| (m.to_owned(), p.to_owned(), k, c);
+    // Without the record every drop breaks.
+    let plain = facts(&Report::new("base", &b, "head", &h));
+    for (m, p, k) in dropped {
+        assert!(plain.contains(&fact(m, p, k, B)), "{m} {p} in {plain:#?}");
+    }
+
+    // With it, they are deprecations; the new `CODE` next to the kept `OLD_CODE` makes a
+    // docs rename compatible. Only the dropped required field breaks.
+    let r = Report::with_published("base", &b, "head", &h, Some(&record));
+    let got = facts(&r);
+    for (m, p, k) in dropped {
+        assert!(got.contains(&fact(m, p, k, C)), "{m} {p} in {got:#?}");
+    }
+    assert!(got.contains(&fact(
+        "crm.f.get",
+        "types › Item › fields › CODE",
+        "field_added",
+        C
+    )));
+    let breaking: Vec<_> = got.iter().filter(|f| f.3 == B).collect();
+    assert_eq!(
+        breaking,
+        [&fact(
+            "crm.f.get",
+            "types › Item › fields › MUST",
+            "field_removed",
+            B
+        )]
+    );
+    let c = change(&r, "crm.f.add", "params › COMMENT");
+    assert_eq!(c.rule, RuleId::ParamRemovedDeprecated);
+    assert!(
+        c.reason
+            .contains("`Add::comment` and its field stay for one release as `#[deprecated]`"),
+        "{}",
+        c.reason
+    );
+    assert_eq!(
+        change(&r, "crm.f.get", "types › Item › fields › OLD_CODE").rule,
+        RuleId::FieldRemovedDeprecated
+    );
+    // `cargo xtask release` plans with the same verdicts: the record lists them as current.
+    assert_eq!(
+        Report::for_release("base", &b, "head", &h, &record).changes,
+        r.changes
+    );
+
+    // The generator keeps them: deprecated, optional, decoded and sent under their wire
+    // names; the dropped required field is gone.
+    let files = generated(&h, &record);
+    let add = file(&files, "src/f/add.rs");
+    assert!(deprecated(add, "pub comment:"), "{add}");
+    assert!(deprecated(add, "pub fn comment("), "{add}");
+    assert!(deprecated(add, "pub is_urgent:"), "{add}");
+    assert!(!deprecated(add, "pub title:") && !deprecated(add, "pub fn title("));
+    assert!(add.contains("::bitrix24_runtime::wire::Yn"), "{add}");
+    let get = file(&files, "src/f/get.rs");
+    assert!(deprecated(get, "pub old_code:"), "{get}");
+    assert!(
+        get.contains(r#"old_code: f.optional("OLD_CODE")?"#),
+        "{get}"
+    );
+    assert!(!get.contains("pub must:"), "{get}");
+    assert!(deprecated(
+        file(&files, "src/events/on_crm_f_add.rs"),
+        "pub old_key:"
+    ));
+    assert!(deprecated(file(&files, "src/types.rs"), "pub zip:"));
+
+    // The release records them as deprecated: its code still has them, and a diff against
+    // the release sees nothing.
+    let next = Published::from_spec(&h, Some(&record), "0.1.1", "tree2");
+    let params = &next.fields.methods["crm.f.add"]["params"];
+    assert_eq!(params["COMMENT"], "string (deprecated)");
+    assert_eq!(params["IS_URGENT"], "boolean as yn (deprecated)");
+    assert_eq!(params["TITLE"], "string");
+    assert!(
+        !params.contains_key("ID"),
+        "required fields are not recorded"
+    );
+    assert_eq!(next.fields.types["Address"]["ZIP"], "integer (deprecated)");
+    let again = Report::with_published("release 0.1.1", &h, "head", &h, Some(&next));
+    assert!(again.changes.is_empty(), "{:#?}", again.changes);
+    assert!(deprecated(
+        file(&generated(&h, &next), "src/f/add.rs"),
+        "pub comment:"
+    ));
+
+    // The release after drops them: a breaking change, gone from the record and the code.
+    let after = Report::for_release("release 0.1.1", &h, "head", &h, &next);
+    let got = facts(&after);
+    for (m, p, k) in dropped {
+        assert!(got.contains(&fact(m, p, k, B)), "{m} {p} in {got:#?}");
+    }
+    assert_eq!(
+        change(&after, "crm.f.add", "params › COMMENT").rule,
+        RuleId::ParamRemovedAfterDeprecation
+    );
+    let last = Published::from_spec(&h, Some(&next), "0.2.0", "tree3");
+    assert!(!last.fields.methods["crm.f.add"]["params"].contains_key("COMMENT"));
+    let files = generated(&h, &last);
+    assert!(!file(&files, "src/f/add.rs").contains("comment"));
+    assert!(!file(&files, "src/types.rs").contains("pub zip:"));
+
+    // Listed again by the docs while kept: no longer deprecated, compatible.
+    let back = Report::with_published("release 0.1.1", &h, "head", &b, Some(&next));
+    let got = facts(&back);
+    assert!(got.contains(&fact("crm.f.add", "params › COMMENT", "param_added", C)));
+    assert_eq!(
+        change(&back, "crm.f.add", "params › COMMENT").rule,
+        RuleId::ParamRestored
+    );
+    assert_eq!(
+        change(&back, "crm.f.get", "types › Item › fields › OLD_CODE").rule,
+        RuleId::FieldRestored
+    );
+}
+
 #[test]
 fn every_rule_and_kind_is_exercised() {
     let mut rules = BTreeSet::new();
@@ -797,6 +989,15 @@ fn every_rule_and_kind_is_exercised() {
         rules.extend(report(case).changes.iter().map(|c| c.rule));
     }
     rules.extend(errors_with_record().0.changes.iter().map(|c| c.rule));
+    let (b, h, record) = fields_with_record();
+    let next = Published::from_spec(&h, Some(&record), "0.1.1", "tree2");
+    for r in [
+        Report::with_published("base", &b, "head", &h, Some(&record)),
+        Report::for_release("release", &h, "head", &h, &next),
+        Report::with_published("release", &h, "head", &b, Some(&next)),
+    ] {
+        rules.extend(r.changes.iter().map(|c| c.rule));
+    }
     let missing: Vec<RuleId> = RULES
         .iter()
         .map(|r| r.id)

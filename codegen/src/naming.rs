@@ -464,6 +464,7 @@ mod tests {
             description: String::new(),
             default: None,
             wire: None,
+            kept: None,
         }
     }
 

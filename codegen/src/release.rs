@@ -172,7 +172,8 @@ impl Plan {
             "## {next}: docs {date} (b24restdocs {short})\n\n\
 `bitrix24` and `bitrix24-runtime` {next} (from {prev}). Spec changes since {prev}, written by \
 `cargo xtask release`: `cargo xtask spec-diff {tree}` (the `spec/` tree of {prev}) with the \
-record of {prev} applied, so `ErrorCode` variants the docs dropped stay, deprecated. \
+record of {prev} applied, so `ErrorCode` variants the docs dropped stay, deprecated, and \
+optional fields the docs dropped stay one release, deprecated. \
 Runtime changes are in the git log of `runtime/`.\n\n{report}\n",
             next = self.next(),
             prev = self.published.version,
@@ -248,11 +249,41 @@ pub fn set_version(manifest: &str, v: Version) -> Result<String> {
     Ok(lines.join("\n") + "\n")
 }
 
+/// The heading of the changes written by hand since the last release.
+pub const UNRELEASED: &str = "## Unreleased";
+
 /// `changelog` with `entry` inserted before the first `## ` entry (after the preamble).
+/// When that entry is [`UNRELEASED`], it becomes part of `entry`: its text goes before
+/// the spec diff (`entry`'s first `### ` heading), under "Not from the spec".
 pub fn insert_entry(changelog: &str, entry: &str) -> String {
-    match changelog.find("\n## ") {
-        Some(at) => format!("{}{entry}\n{}", &changelog[..=at], &changelog[at + 1..]),
-        None => format!("{}\n\n{entry}", changelog.trim_end()),
+    let Some(at) = changelog.find("\n## ") else {
+        return format!("{}\n\n{entry}", changelog.trim_end());
+    };
+    let (head, rest) = (&changelog[..=at], &changelog[at + 1..]);
+    let Some(body) = rest
+        .strip_prefix(UNRELEASED)
+        .filter(|b| b.starts_with('\n'))
+    else {
+        return format!("{head}{entry}\n{rest}");
+    };
+    let (body, later) = match body.find("\n## ") {
+        Some(end) => (&body[..end], &body[end + 1..]),
+        None => (body, ""),
+    };
+    let body = body.trim();
+    let entry = if body.is_empty() {
+        entry.to_owned()
+    } else {
+        let notes = format!("Not from the spec (the generator and runtime):\n\n{body}\n\n");
+        match entry.find("\n### ") {
+            Some(i) => format!("{}{notes}{}", &entry[..=i], &entry[i + 1..]),
+            None => format!("{}\n\n{notes}", entry.trim_end()),
+        }
+    };
+    if later.is_empty() {
+        format!("{head}{entry}")
+    } else {
+        format!("{head}{entry}\n{later}")
     }
 }
 
@@ -270,12 +301,12 @@ pub fn plan(root: &Path) -> Result<Plan> {
     let base = source::load_side(root, Some(&published.spec), "base")
         .context("loading the released spec (the record's `spec` tree)")?;
     let head = source::load_side(root, None, "head")?;
-    let report = Report::with_published(
+    let report = Report::for_release(
         &format!("release {}", published.version),
         &base.spec,
         &head.label,
         &head.spec,
-        Some(&published),
+        &published,
     );
     let class = report.changes.iter().map(|c| c.class()).min();
     let required = Version::parse(&published.version)?.bump(class);
@@ -352,12 +383,26 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
     Ok(())
 }
 
-/// `--init <rev>`: the record of a release of the declared version made from `rev`'s spec.
+/// `--init <rev>`: the record of a release of the declared version made from `rev`'s spec
+/// (keeping an existing record of that very release, adding its fields if it has none).
 fn init(root: &Path, rev: &str, dry_run: bool) -> Result<()> {
     let tree = spec_tree(root, rev)?;
     let side = source::load_side(root, Some(&tree), "release")?;
     let version = declared_version(root)?;
-    let record = Published::from_spec(&side.spec, None, &version.to_string(), &tree);
+    let mut record = Published::from_spec(&side.spec, None, &version.to_string(), &tree);
+    // The release the record already describes: keep what it holds beyond the spec
+    // (deprecated `ErrorCode` variants) and add only what it lacks (the fields, for a
+    // record written before they were recorded).
+    if let Some(existing) = Published::load(&root.join(published::PATH))?
+        .filter(|p| p.spec == tree && p.version == record.version)
+    {
+        let fields = if existing.fields.is_empty() {
+            record.fields
+        } else {
+            existing.fields.clone()
+        };
+        record = Published { fields, ..existing };
+    }
     if dry_run {
         print!("{}", record.to_yaml()?);
         return Ok(());
@@ -491,6 +536,13 @@ mod tests {
         assert_eq!(
             insert_entry("# Changelog\n", "## 0.1.0\n"),
             "# Changelog\n\n## 0.1.0\n"
+        );
+        // What was written by hand since the last release joins the entry.
+        let log = "# Changelog\n\nIntro.\n\n## Unreleased\n\n- Fixed.\n\n## 0.1.0\n\nOld.\n";
+        let out = insert_entry(log, "## 0.2.0\n\nNew.\n\n### Spec diff\n\nRows.\n");
+        assert_eq!(
+            out,
+            "# Changelog\n\nIntro.\n\n## 0.2.0\n\nNew.\n\nNot from the spec (the generator and runtime):\n\n- Fixed.\n\n### Spec diff\n\nRows.\n\n## 0.1.0\n\nOld.\n"
         );
     }
 }

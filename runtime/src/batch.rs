@@ -171,7 +171,10 @@ impl Batch {
     /// - Any error of the first request (as [`Client::call_value`] reports it): nothing is
     ///   known to have run.
     pub async fn send(self) -> Result<BatchResults, Error> {
-        let mut results = BatchResults::default();
+        let mut results = BatchResults {
+            client: Some(self.client.clone()),
+            ..BatchResults::default()
+        };
         if self.commands.is_empty() {
             return Ok(results);
         }
@@ -286,10 +289,7 @@ pub(crate) async fn send_request(
         })
     })?;
     for entry in entries.values_mut() {
-        if let Some(e) = &mut entry.error {
-            e.code = client.mask(&e.code);
-            e.description = client.mask(&e.description);
-        }
+        entry.error = entry.error.take().map(|e| e.masked(|t| client.mask(t)));
     }
     if let Some(tracker) = client.operating() {
         operating::observe(tracker, &cmds, &entries);
@@ -559,6 +559,8 @@ impl From<CommandError> for Error {
 /// Results are decoded when read, so reading one twice decodes twice.
 #[derive(Debug, Default)]
 pub struct BatchResults {
+    /// Masks the client's secrets in decoding errors (`None` for `default()`).
+    client: Option<Client>,
     entries: HashMap<String, Entry>,
     request_error: Option<Error>,
     requests: usize,
@@ -576,7 +578,10 @@ impl BatchResults {
         M::Output::decode(value).map_err(|source| CommandError::Decode {
             key: handle.key.clone(),
             method: handle.method,
-            source,
+            source: match &self.client {
+                Some(client) => client.masked_json(source),
+                None => source,
+            },
         })
     }
 

@@ -228,13 +228,13 @@ impl Client {
         })?;
         let exchange = self.execute(Call::classic(method, false), params).await?;
         crate::wire::from_value(exchange.response.result).map_err(|source| {
-            decode_error(
+            self.masked(decode_error(
                 method,
                 exchange.status,
                 source,
                 &exchange.body,
                 exchange.secret.expose_secret(),
-            )
+            ))
         })
     }
 
@@ -332,14 +332,20 @@ impl Client {
 
     /// `text` with every secret the client knows replaced by `***`.
     pub(crate) fn mask(&self, text: &str) -> String {
-        let mut text = text.to_owned();
-        for secret in self.secrets() {
-            let secret = secret.expose_secret();
-            if !secret.is_empty() && text.contains(secret) {
-                text = text.replace(secret, "***");
-            }
+        let secrets = self.secrets();
+        mask_secrets(text, secrets.iter().map(|s| s.expose_secret()))
+    }
+
+    /// A decoding error's message with every secret the client knows masked (the error
+    /// itself when there is none in it): serde quotes the value that did not decode.
+    pub(crate) fn masked_json(&self, source: serde_json::Error) -> serde_json::Error {
+        let message = source.to_string();
+        let masked = self.mask(&message);
+        if masked == message {
+            source
+        } else {
+            serde_json::Error::custom(masked)
         }
-        text
     }
 
     /// `error` with every secret the client knows masked in its texts (an API error's
@@ -347,34 +353,18 @@ impl Client {
     /// webhook code or a token.
     pub(crate) fn masked(&self, error: Error) -> Error {
         match error {
-            Error::Api(mut e) => {
-                e.code = self.mask(&e.code);
-                e.description = self.mask(&e.description);
-                for v in &mut e.validation {
-                    v.message = self.mask(&v.message);
-                    v.field = v.field.as_deref().map(|f| self.mask(f));
-                }
-                Error::Api(e)
-            }
+            Error::Api(e) => Error::Api(e.masked(|t| self.mask(t))),
             Error::Decode {
                 method,
                 status,
                 source,
                 body,
-            } => {
-                let message = source.to_string();
-                let masked = self.mask(&message);
-                Error::Decode {
-                    method,
-                    status,
-                    source: if masked == message {
-                        source
-                    } else {
-                        serde_json::Error::custom(masked)
-                    },
-                    body: self.mask(&body),
-                }
-            }
+            } => Error::Decode {
+                method,
+                status,
+                source: self.masked_json(source),
+                body: self.mask(&body),
+            },
             other => other,
         }
     }
@@ -977,6 +967,18 @@ fn envelope(
     Ok(Response::from_object(obj))
 }
 
+/// `text` with each of `secrets` (empty ones skipped) replaced by `***`: the one masking
+/// rule of every error and log text ([`Client::mask`], OAuth refusals).
+pub(crate) fn mask_secrets<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets {
+        if !secret.is_empty() && text.contains(secret) {
+            text = text.replace(secret, "***");
+        }
+    }
+    text
+}
+
 /// An [`Error::Decode`] keeping the first 2 KiB of `body`, `secret` masked.
 fn decode_error(
     method: &str,
@@ -985,10 +987,7 @@ fn decode_error(
     body: &[u8],
     secret: &str,
 ) -> Error {
-    let mut body = String::from_utf8_lossy(body).into_owned();
-    if !secret.is_empty() {
-        body = body.replace(secret, "***");
-    }
+    let mut body = mask_secrets(&String::from_utf8_lossy(body), [secret]);
     if body.len() > BODY_KEPT {
         let mut end = BODY_KEPT;
         while !body.is_char_boundary(end) {

@@ -189,6 +189,18 @@ impl ApiError {
     pub fn is(&self, code: &str) -> bool {
         self.code.eq_ignore_ascii_case(code)
     }
+
+    /// The error with `mask` applied to its texts: code, description and the validation
+    /// entries (secrets masked).
+    pub(crate) fn masked(mut self, mask: impl Fn(&str) -> String) -> ApiError {
+        self.code = mask(&self.code);
+        self.description = mask(&self.description);
+        for v in &mut self.validation {
+            v.message = mask(&v.message);
+            v.field = v.field.as_deref().map(&mask);
+        }
+        self
+    }
 }
 
 impl Violation {

@@ -4,9 +4,11 @@
 
 use std::sync::Arc;
 
+use bitrix24_runtime::batch::CommandError;
 use bitrix24_runtime::testing::{FakePortal, LogCapture, MethodError};
+use bitrix24_runtime::transport::{BoxFuture, HttpReply, HttpRequest, Transport, TransportError};
 use bitrix24_runtime::{
-    Client, Error, MemoryTokenStore, Method, OAuthApp, OAuthConfig, RetryPolicy, Tokens,
+    Client, Error, MemoryTokenStore, Method, OAuthApp, OAuthConfig, OAuthError, RetryPolicy, Tokens,
 };
 use secrecy::SecretString;
 use serde::Serialize;
@@ -66,7 +68,7 @@ async fn a_server_echoing_secrets_is_masked_in_errors_logs_and_the_portal_log() 
         settings.client_id.clone(),
         SecretString::from(settings.client_secret.clone()),
     )
-    .oauth_server(settings.token_url.clone())
+    .oauth_server(portal.base_url().trim_end_matches('/'))
     .allow_insecure_loopback();
     let oauth = Client::oauth_builder(
         OAuthConfig::new(
@@ -110,19 +112,32 @@ async fn a_server_echoing_secrets_is_masked_in_errors_logs_and_the_portal_log() 
         );
         errors.push(client.call(Count).await.unwrap_err());
         errors.push(client.call_raw("x.fail", json!({})).await.unwrap_err());
+        errors.push(client.call_as::<i64>("x.count", ()).await.unwrap_err());
         assert!(matches!(errors[1], Error::Decode { .. }), "{}", errors[1]);
+        assert!(matches!(errors[3], Error::Decode { .. }), "{}", errors[3]);
         for e in &errors {
             assert_clean(&e.to_string(), known);
             assert_clean(&format!("{e:?}"), known);
             assert!(e.to_string().contains("***"), "{e}");
         }
         // The same inside a batch: a command's error echoing the secrets.
+        // A command whose result echoes them and does not decode (serde quotes it).
         let mut batch = client.batch();
         let handle = batch.push(Fail).unwrap();
+        let count = batch.push(Count).unwrap();
         let results = batch.send().await.unwrap();
         let e = results.get(&handle).unwrap_err();
         assert_clean(&e.to_string(), known);
         assert_clean(&format!("{e:?}"), known);
+        let e = results.get(&count).unwrap_err();
+        assert!(matches!(e, CommandError::Decode { .. }), "{e}");
+        assert!(e.to_string().contains("***"), "{e}");
+        assert_clean(&e.to_string(), known);
+        assert_clean(&format!("{e:?}"), known);
+        let e = results.response(&count).unwrap_err();
+        assert_clean(&format!("{e} {e:?}"), known);
+        let e = Error::from(e);
+        assert_clean(&format!("{e} {e:?}"), known);
     }
     for line in capture.lines() {
         assert_clean(&line, &secrets);
@@ -181,5 +196,127 @@ fn config_errors_never_quote_credentials_in_an_oauth_url() {
     assert!(matches!(e, Error::Config(_)), "{text}");
     for s in ["s3cr3t", "t0k3n", "r3fr3sh"] {
         assert!(!text.contains(s), "{s} in {text}");
+    }
+}
+
+/// A token server refusing every request with a description that echoes the query it got
+/// (percent-decoded: the code or refresh token, the client secret) and `also`.
+struct EchoingTokenServer {
+    also: String,
+}
+
+impl Transport for EchoingTokenServer {
+    fn post(&self, _: HttpRequest) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
+        unreachable!("token requests are GETs")
+    }
+
+    fn get(&self, url: &str) -> BoxFuture<'_, Result<HttpReply, TransportError>> {
+        let query = url.split_once('?').map_or("", |(_, q)| q);
+        let echo = format!("{} {}", percent_decode(query), self.also);
+        let body = json!({"error": echo.clone(), "error_description": echo}).to_string();
+        Box::pin(std::future::ready(Ok(HttpReply::new(400, body))))
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn assert_refused_clean(e: &Error, secrets: &[String]) {
+    let text = format!("{e} {e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::OAuth(OAuthError::Refused(_) | OAuthError::ConcurrentRenewal(_))
+        ),
+        "{text}"
+    );
+    assert!(text.contains("***"), "{text}");
+    assert_clean(&text, secrets);
+}
+
+#[tokio::test]
+async fn a_token_server_echoing_secrets_in_its_refusal_is_masked() {
+    // Outside a client: the code or refresh token sent, and the client secret.
+    let (code, secret, refresh) = ("c0d3-4x/y z", "s3cr3t+s3cr3t", "r3fr3sh%r3fr3sh");
+    let app = OAuthApp::new("app.1", SecretString::from(secret)).transport(Arc::new(
+        EchoingTokenServer {
+            also: String::new(),
+        },
+    ));
+    let secrets = [code, secret, refresh].map(String::from);
+    let e = app.exchange_code(code).await.unwrap_err();
+    assert_refused_clean(&e, &secrets);
+    let e = app.refresh(&SecretString::from(refresh)).await.unwrap_err();
+    assert_refused_clean(&e, &secrets);
+
+    // Inside a client, renewing after `expired_token`: the server also echoes the access
+    // token; both concurrent callers' errors and the log lines are masked.
+    let capture = LogCapture::global();
+    let portal = FakePortal::start().await.unwrap();
+    let settings = portal.oauth();
+    let access = settings.tokens.access_token.clone();
+    let refresh = settings.tokens.refresh_token.clone();
+    let secrets = vec![
+        access.clone(),
+        refresh.clone(),
+        settings.client_secret.clone(),
+    ];
+    let app = OAuthApp::new(
+        settings.client_id.clone(),
+        SecretString::from(settings.client_secret.clone()),
+    )
+    .oauth_server(portal.base_url().trim_end_matches('/'))
+    .allow_insecure_loopback()
+    .transport(Arc::new(EchoingTokenServer {
+        also: access.clone(),
+    }));
+    let client = Client::oauth_builder(OAuthConfig::new(
+        settings.client_endpoint.clone(),
+        app,
+        Tokens::new(
+            SecretString::from(access.clone()),
+            SecretString::from(refresh.clone()),
+        ),
+    ))
+    .allow_insecure_loopback()
+    .retry(RetryPolicy::never())
+    .build()
+    .unwrap();
+    portal.on("x.count", |_| Ok(json!(1)));
+    portal.expire_access_token();
+    let (a, b) = tokio::join!(client.call(Count), client.call(Count));
+    for e in [a.unwrap_err(), b.unwrap_err()] {
+        assert_refused_clean(&e, &secrets);
+    }
+    let lines = capture.lines();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("renewing the OAuth tokens failed")),
+        "{lines:?}"
+    );
+    for line in lines {
+        assert_clean(&line, &secrets);
     }
 }

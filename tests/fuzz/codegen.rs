@@ -436,12 +436,17 @@ pub fn spec_load(u: &mut Unstructured<'_>) -> Result<()> {
     let _ = std::fs::remove_dir_all(&dir);
     match loaded {
         Ok(s) => {
-            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .expect("the workspace root");
-            let cfg =
-                bitrix24_codegen::generate::main_crate(root).expect("release/published.yaml loads");
-            let _ = bitrix24_codegen::generate::generate(&s, &cfg, Some("docs"));
+            // The real crate's settings, read once: the record is the whole API's
+            // (its `ErrorCode` variants and fields, which the generator keeps).
+            static CFG: std::sync::OnceLock<bitrix24_codegen::generate::CrateConfig> =
+                std::sync::OnceLock::new();
+            let cfg = CFG.get_or_init(|| {
+                let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .parent()
+                    .expect("the workspace root");
+                bitrix24_codegen::generate::main_crate(root).expect("release/published.yaml loads")
+            });
+            let _ = bitrix24_codegen::generate::generate(&s, cfg, Some("docs"));
         }
         Err(d) => {
             assert!(!d.0.is_empty(), "Err without diagnostics");

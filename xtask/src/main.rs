@@ -72,7 +72,8 @@ enum Command {
         #[arg(long, value_name = "CLASS")]
         fail_on: Option<bitrix24_codegen::diff::Class>,
         /// The last release's record to apply (default: `release/published.yaml`, if any):
-        /// `ErrorCode` variants and spellings it lists are kept, deprecated, not removed.
+        /// `ErrorCode` variants and spellings it lists are kept, deprecated, not removed, and
+        /// so are the optional fields it lists, for one release.
         #[arg(long, value_name = "FILE")]
         published: Option<PathBuf>,
         /// Ignore the published record: classify the docs' changes as such.

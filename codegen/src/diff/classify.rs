@@ -360,6 +360,12 @@ rules! {
         "an argument disappears: `{holder}::new` no longer takes `{field}`";
     ParamRemovedOptional: ParamRemoved, Breaking, "was optional",
         "a setter disappears: `{holder}::{field}` and its field are gone";
+    ParamRemovedDeprecated: ParamRemoved, Compatible, "was optional; the published record keeps it",
+        "the docs no longer list it: the setter `{holder}::{field}` and its field stay for one release as `#[deprecated]` (a warning, not an error), still sent and decoded";
+    ParamRemovedAfterDeprecation: ParamRemoved, Breaking, "kept as deprecated by the last release",
+        "the setter `{holder}::{field}` and its field, `#[deprecated]` since the last release, are removed";
+    ParamRestored: ParamAdded, Compatible, "kept as deprecated before",
+        "the docs list it again: `{holder}::{field}` is no longer `#[deprecated]`";
     ParamRenamed: ParamRenamed, Compatible, "same Rust name",
         "the Rust name `{field}` stays; only the key sent on the wire changes";
     ParamBecameRequired: ParamRequiredChanged, Breaking, "optional → required",
@@ -405,8 +411,14 @@ rules! {
         "a new constructor argument: `{holder}::new` takes `{field}`{note}; a response without the key no longer decodes";
     FieldAddedOptional: FieldAdded, Compatible, "optional",
         "a new `Option` field and setter `{field}` (structs are `#[non_exhaustive]`); the key was in `extra()` before";
-    FieldRemoved: FieldRemoved, Breaking, "",
+    FieldRemoved: FieldRemoved, Breaking, "the published record does not keep it",
         "the field `{holder}::{field}` (and its setter or `new` argument) disappears; the key lands in `extra()`";
+    FieldRemovedDeprecated: FieldRemoved, Compatible, "was optional; the published record keeps it",
+        "the docs no longer list it: the field `{holder}::{field}` (and its setter) stays for one release as `#[deprecated]` (a warning, not an error), still decoded when the portal sends it";
+    FieldRemovedAfterDeprecation: FieldRemoved, Breaking, "kept as deprecated by the last release",
+        "the field `{holder}::{field}` (and its setter), `#[deprecated]` since the last release, is removed; the key lands in `extra()`";
+    FieldRestored: FieldAdded, Compatible, "kept as deprecated before",
+        "the docs list it again: `{holder}::{field}` is no longer `#[deprecated]`";
     FieldRenamed: FieldRenamed, Compatible, "same Rust name",
         "the Rust field `{field}` stays; only its wire key changes";
     FieldBecameRequired: FieldRequiredChanged, Breaking, "optional → required",

@@ -13,7 +13,7 @@ use super::{Change, Group};
 use crate::generate::ir::{self, TypeScope};
 use crate::generate::rust::error_code::{self, SYSTEM};
 use crate::naming;
-use crate::published::Published;
+use crate::published::{Keep, Published, keep_fields};
 use crate::spec::types::{Scalar, TypeExpr};
 use crate::spec::{ErrorDoc, Event, Example, Field, Method, Spec, TypeDef, WireFormat};
 
@@ -23,12 +23,36 @@ pub fn diff(base: &Spec, head: &Spec) -> Vec<Change> {
 }
 
 /// [`diff`], plus the methods using each changed shared type. `published` is the last
-/// release's record: both sides' `ErrorCode` keeps what it lists, as the generator does.
+/// release's record: both sides' `ErrorCode` keeps what it lists, and both sides' structs
+/// the optional fields it lists that their spec dropped ([`Keep::All`]), as the generator
+/// does.
 pub fn diff_with_users(
     base: &Spec,
     head: &Spec,
     published: Option<&Published>,
 ) -> (Vec<Change>, BTreeMap<String, Vec<String>>) {
+    diff_kept(base, head, published, Keep::All)
+}
+
+/// [`diff_with_users`] with the head side's structs keeping `head_keep` of the record's
+/// fields: [`Keep::Next`] compares with what the next release generates, which drops the
+/// fields the last release already kept (`cargo xtask release`).
+pub fn diff_kept(
+    base: &Spec,
+    head: &Spec,
+    published: Option<&Published>,
+    head_keep: Keep,
+) -> (Vec<Change>, BTreeMap<String, Vec<String>>) {
+    let kept = |spec: &Spec, keep: Keep| {
+        let record = published.filter(|p| !p.fields.is_empty())?;
+        let mut spec = spec.clone();
+        keep_fields(&mut spec, record, keep);
+        naming::settle(&mut spec);
+        Some(spec)
+    };
+    let (kept_base, kept_head) = (kept(base, Keep::All), kept(head, head_keep));
+    let base = kept_base.as_ref().unwrap_or(base);
+    let head = kept_head.as_ref().unwrap_or(head);
     let mut d = Differ::new(base, head, published);
     d.run();
     let mut users = BTreeMap::new();
@@ -860,10 +884,12 @@ impl<'a> Differ<'a> {
             if hmap.contains_key(&k) {
                 continue;
             }
-            let rule = match (subject, f.required) {
-                (Subject::Param, true) => RuleId::ParamRemovedRequired,
-                (Subject::Param, false) => RuleId::ParamRemovedOptional,
-                (Subject::Field, _) => RuleId::FieldRemoved,
+            let rule = match (subject, f.required, f.kept.is_some()) {
+                (Subject::Param, _, true) => RuleId::ParamRemovedAfterDeprecation,
+                (Subject::Param, true, false) => RuleId::ParamRemovedRequired,
+                (Subject::Param, false, false) => RuleId::ParamRemovedOptional,
+                (Subject::Field, _, true) => RuleId::FieldRemovedAfterDeprecation,
+                (Subject::Field, _, false) => RuleId::FieldRemoved,
             };
             self.push(
                 Draft::new(g, &path(prefix, &[&f.name]), rule)
@@ -909,7 +935,11 @@ impl<'a> Differ<'a> {
                 &no_default,
             );
         }
-        self.order(g, prefix, holder, subject, base, head);
+        // Kept fields are appended by the generator: their place says nothing.
+        let live = |fs: &[Field]| -> Vec<Field> {
+            fs.iter().filter(|f| f.kept.is_none()).cloned().collect()
+        };
+        self.order(g, prefix, holder, subject, &live(base), &live(head));
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -926,6 +956,24 @@ impl<'a> Differ<'a> {
         no_default: &str,
     ) {
         let k = naming::field_of(h);
+        // Dropped by the docs and kept from the published record, or listed again.
+        let kept = match (b.kept.is_some(), h.kept.is_some()) {
+            (false, true) => Some(subject.rule(
+                RuleId::ParamRemovedDeprecated,
+                RuleId::FieldRemovedDeprecated,
+            )),
+            (true, false) => Some(subject.rule(RuleId::ParamRestored, RuleId::FieldRestored)),
+            _ => None,
+        };
+        if let Some(rule) = kept {
+            self.push(
+                Draft::new(g, at, rule)
+                    .before(b.ty.clone())
+                    .after(h.ty.clone())
+                    .var("holder", holder)
+                    .var("field", k.clone()),
+            );
+        }
         if b.name != h.name {
             self.push(
                 Draft::new(
@@ -1000,6 +1048,10 @@ impl<'a> Differ<'a> {
                 .after(wire_str(h.wire))
                 .var("wire", wire_words(h.wire)),
             );
+        }
+        if b.kept.is_some() || h.kept.is_some() {
+            // A kept field has no docs of its own: its prose says it is deprecated.
+            return;
         }
         if b.default != h.default {
             self.push(
@@ -1729,6 +1781,7 @@ mod tests {
             description: String::new(),
             default: None,
             wire: None,
+            kept: None,
         };
         assert_eq!(member(&scope, &f, false).as_deref(), Some("Option<i64>"));
         assert_eq!(member(&scope, &f, true).as_deref(), Some("i64"));

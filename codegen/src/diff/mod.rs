@@ -161,6 +161,26 @@ impl Report {
         }
     }
 
+    /// [`Report::with_published`] with the head side as the next release generates it:
+    /// fields the record already lists as deprecated (kept by the last release) are gone
+    /// ([`crate::published::Keep::Next`]). `cargo xtask release` plans with it.
+    pub fn for_release(
+        base_label: &str,
+        base: &crate::spec::Spec,
+        head_label: &str,
+        head: &crate::spec::Spec,
+        published: &crate::published::Published,
+    ) -> Report {
+        let (changes, shared_type_users) =
+            compare::diff_kept(base, head, Some(published), crate::published::Keep::Next);
+        Report {
+            base: base_label.to_owned(),
+            head: head_label.to_owned(),
+            changes,
+            shared_type_users,
+        }
+    }
+
     /// Counts by class and methods.
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();

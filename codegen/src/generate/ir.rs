@@ -109,6 +109,14 @@ impl<'a> TypeScope<'a> {
         }
     }
 
+    /// Scope for `local` types, then `shared` ones (without a whole [`Spec`]).
+    pub fn with_parts(shared: &'a [TypeDef], local: &'a [TypeDef]) -> Self {
+        TypeScope {
+            local: local.iter().map(|t| (t.name.as_str(), t)).collect(),
+            shared: shared.iter().map(|t| (t.name.as_str(), t)).collect(),
+        }
+    }
+
     /// Looks a named type up.
     pub fn get(&self, name: &str) -> Option<&'a TypeDef> {
         self.local

@@ -558,6 +558,7 @@ mod tests {
             description: String::new(),
             default: None,
             wire,
+            kept: None,
         }
     }
 

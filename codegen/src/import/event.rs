@@ -530,6 +530,7 @@ pub fn event_auth(page_text: &str, page_path: &str) -> (Vec<Field>, Vec<String>)
             description: text::clean_md(row.cells.get(1).map_or("", String::as_str), &ctx),
             default: None,
             wire: None,
+            kept: None,
         });
     }
     (out, problems)

@@ -1259,6 +1259,7 @@ impl<'a> Page<'a> {
             description: text::clean_md(&desc, &ctx),
             default: default_of(&desc),
             wire,
+            kept: None,
         }
     }
 

@@ -302,6 +302,7 @@ fn walk(ty: &str, v: &Value, at: &str, types: &mut Vec<TypeDef>, found: &mut Fou
                                     .into(),
                             default: None,
                             wire: None,
+                            kept: None,
                         });
                         found.added.push((n.clone(), k.clone()));
                     }

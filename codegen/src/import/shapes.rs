@@ -153,6 +153,7 @@ fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
             description: m.result.description.clone(),
             default: None,
             wire: None,
+            kept: None,
         }]),
         values: None,
         repr: None,
@@ -316,6 +317,7 @@ fn infer_object(
             description: String::new(),
             default: None,
             wire: None,
+            kept: None,
         });
     }
     out[slot].fields = Some(fields);
@@ -512,6 +514,7 @@ mod tests {
             description: String::new(),
             default: None,
             wire: None,
+            kept: None,
         }
     }
 

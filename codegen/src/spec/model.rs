@@ -225,6 +225,11 @@ pub struct Field {
     /// How the value is written on the wire when it differs from plain JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wire: Option<WireFormat>,
+    /// Never in a spec file: the `#[deprecated]` note of a field the docs no longer list
+    /// that the generator keeps from `release/published.yaml` for one release
+    /// ([`crate::published::keep_fields`]).
+    #[serde(skip)]
+    pub kept: Option<String>,
 }
 
 /// How a value is encoded on the wire.

@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
 use super::portal::Portal;
+use crate::client::mask_secrets;
 use crate::limits::{Clock, SystemClock};
 use crate::transport::{ReqwestTransport, Transport, TransportError};
 use crate::wire::Decode;
@@ -158,6 +159,21 @@ pub enum OAuthError {
     /// cause); the call was not sent again.
     #[error("renewing the OAuth tokens failed in a concurrent call: {0}")]
     ConcurrentRenewal(Box<OAuthError>),
+}
+
+impl OAuthError {
+    /// The error with `mask` applied to the texts the server wrote (a refusal's code and
+    /// description, also inside [`OAuthError::ConcurrentRenewal`]); the other variants
+    /// never quote the server.
+    pub(crate) fn masked(self, mask: &dyn Fn(&str) -> String) -> OAuthError {
+        match self {
+            OAuthError::Refused(e) => OAuthError::Refused(e.masked(mask)),
+            OAuthError::ConcurrentRenewal(e) => {
+                OAuthError::ConcurrentRenewal(Box::new(e.masked(mask)))
+            }
+            other => other,
+        }
+    }
 }
 
 /// The authorization server's answer to a code exchange or a renewal.
@@ -331,7 +347,14 @@ impl OAuthApp {
             }
         };
         drop(url);
-        parse_grant(reply.status, &reply.body, clock).map_err(TokenRequestError::OAuth)
+        // A refusal may echo what was sent: the code or refresh token, the secret.
+        let sent = params
+            .iter()
+            .filter(|(k, _)| *k != "grant_type")
+            .map(|(_, v)| *v)
+            .chain([secret]);
+        parse_grant(reply.status, &reply.body, clock)
+            .map_err(|e| TokenRequestError::OAuth(e.masked(&|t| mask_secrets(t, sent.clone()))))
     }
 }
 
@@ -655,7 +678,16 @@ impl OAuthSession {
         let grant = match result {
             Ok(grant) => grant,
             Err(e) => {
-                let e = Error::from(e);
+                // The refusal is masked with what was sent; mask the access token too.
+                let e = match Error::from(e) {
+                    Error::OAuth(e) => {
+                        let secrets = self.secrets();
+                        Error::OAuth(e.masked(&|t| {
+                            mask_secrets(t, secrets.iter().map(|s| s.expose_secret()))
+                        }))
+                    }
+                    other => other,
+                };
                 if let Error::OAuth(failure) = &e {
                     let mut s = self.lock();
                     s.failures += 1;

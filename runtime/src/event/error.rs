@@ -103,13 +103,7 @@ impl EventError {
         if secret.is_empty() {
             return self;
         }
-        let mask = |text: String| {
-            if text.contains(secret) {
-                text.replace(secret, "***")
-            } else {
-                text
-            }
-        };
+        let mask = |text: String| crate::client::mask_secrets(&text, [secret]);
         match self {
             EventError::Malformed {
                 fault,

@@ -244,13 +244,7 @@ fn mask_query(text: &str) -> String {
 
 /// `text` with each of the `known` secrets replaced by `***`.
 fn mask_text(text: &str, known: &[String]) -> String {
-    let mut text = text.to_owned();
-    for secret in known.iter().filter(|s| !s.is_empty()) {
-        if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), "***");
-        }
-    }
-    text
+    crate::client::mask_secrets(text, known.iter().map(String::as_str))
 }
 
 /// What the log shows of a path that names no known route: its first segment after

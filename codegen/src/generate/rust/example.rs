@@ -106,7 +106,8 @@ impl Ctx<'_> {
         let mut s = format!("{name}::new({})", args.join(", "));
         if depth < MAX_DEPTH {
             let mut shown = 0;
-            for f in fields.iter().filter(|f| !f.required) {
+            // Never a deprecated setter (a field kept from the published record).
+            for f in fields.iter().filter(|f| !f.required && f.kept.is_none()) {
                 let Some(v) = json.and_then(|j| j.get(&f.name)) else {
                     continue;
                 };

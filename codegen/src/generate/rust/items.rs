@@ -164,8 +164,14 @@ pub fn emit_struct(
             Some(WireFormat::String) => Some(quote!(::bitrix24_runtime::wire::NumberAsString)),
             None => None,
         };
+        // A field kept from the published record: deprecated, never required.
+        let deprecated = f
+            .kept
+            .as_ref()
+            .map(|note| quote!(#[deprecated(note = #note)]));
         members.push(quote! {
             #fdoc_tokens
+            #deprecated
             pub #fid: #rust,
         });
         if optional {
@@ -213,6 +219,7 @@ pub fn emit_struct(
                 ));
                 setters.push(quote! {
                     #sdoc
+                    #deprecated
                     #[must_use]
                     pub fn #fid(mut self, value: #arg_ty) -> Self {
                         self.#fid = ::std::option::Option::Some(value #conv);
@@ -278,6 +285,11 @@ pub fn emit_struct(
         }
     });
     let many_args = (new_args.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    // The struct's own code reads and writes its deprecated fields.
+    let allow_deprecated = fields
+        .iter()
+        .any(|f| f.kept.is_some())
+        .then(|| quote!(#[allow(deprecated)]));
     Ok(quote! {
         #struct_doc
         #[derive(Debug, Clone, PartialEq, #default)]
@@ -288,6 +300,7 @@ pub fn emit_struct(
             extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
 
+        #allow_deprecated
         impl #id {
             #new_doc
             #[allow(clippy::new_without_default)]
@@ -321,6 +334,7 @@ pub fn emit_struct(
         }
 
         #decode_gate
+        #allow_deprecated
         impl ::bitrix24_runtime::wire::Decode for #id {
             fn decode<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let #mut_ f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
@@ -338,6 +352,7 @@ pub fn emit_struct(
             }
         }
 
+        #allow_deprecated
         impl ::serde::Serialize for #id {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
                 let #mut_ w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
@@ -347,6 +362,7 @@ pub fn emit_struct(
         }
 
         #decode_gate
+        #allow_deprecated
         impl ::bitrix24_runtime::wire::Undocumented for #id {
             fn undocumented(&self, path: &str, out: &mut ::std::vec::Vec<::std::string::String>) {
                 #(#visits)*

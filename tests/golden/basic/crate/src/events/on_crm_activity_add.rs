@@ -20,6 +20,7 @@
 /// | Key | Type | Description |
 /// |---|---|---|
 /// | `FIELDS` ([`fields`](OnCrmActivityAddData::fields)) | `Fields` |  |
+/// | `OLD_KEY` ([`old_key`](OnCrmActivityAddData::old_key)) | `integer` | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it). |
 ///
 /// # Delivery
 ///
@@ -67,15 +68,24 @@ pub struct OnCrmActivityAddData {
     ///
     /// Wire name `FIELDS`, type `Fields`.
     pub fields: ::std::option::Option<Fields>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `OLD_KEY`, type `integer`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it)"
+    )]
+    pub old_key: ::std::option::Option<i64>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl OnCrmActivityAddData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
+            old_key: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -97,6 +107,7 @@ impl OnCrmActivityAddData {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for OnCrmActivityAddData {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -104,6 +115,7 @@ impl ::bitrix24_runtime::wire::Decode for OnCrmActivityAddData {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             fields: f.optional("FIELDS")?,
+            old_key: f.optional("OLD_KEY")?,
             extra: f.rest(),
         })
     }
@@ -115,6 +127,7 @@ impl<'de> ::serde::Deserialize<'de> for OnCrmActivityAddData {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for OnCrmActivityAddData {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -125,9 +138,11 @@ impl ::serde::Serialize for OnCrmActivityAddData {
             &self.extra,
         )?;
         w.optional("FIELDS", self.fields.as_ref());
+        w.optional("OLD_KEY", self.old_key.as_ref());
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for OnCrmActivityAddData {
     fn undocumented(
         &self,

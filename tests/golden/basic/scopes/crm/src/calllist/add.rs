@@ -21,6 +21,8 @@
 /// | `ENTITY_TYPE` ([`entity_type`](Self::entity_type)) | `EntityType` | yes | Type of the object |
 /// | `ENTITIES` ([`entities`](Self::entities)) | `integer[]` | yes | Array of `ID` of contacts or companies, which can be obtained using the [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method |
 /// | `WEBFORM_ID` ([`webform_id`](Self::webform_id)) | `integer` | no | `ID` of the CRM form that will be displayed in the call list form. The `ID` can be found in the list of forms in Bitrix24 <https://your-domain.com/crm/webform/> |
+/// | `COMMENT` ([`comment`](Self::comment)) | `string` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it). |
+/// | `IS_URGENT` ([`is_urgent`](Self::is_urgent)) | `boolean` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -66,9 +68,24 @@ pub struct Add {
     ///
     /// Wire name `WEBFORM_ID`, type `integer`.
     pub webform_id: ::std::option::Option<i64>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `COMMENT`, type `string`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it)"
+    )]
+    pub comment: ::std::option::Option<::std::string::String>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `IS_URGENT`, type `boolean`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it)"
+    )]
+    pub is_urgent: ::std::option::Option<bool>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Add {
     /// Creates the value from its required fields:
     ///
@@ -83,6 +100,8 @@ impl Add {
             entity_type,
             entities: entities.into_iter().map(::std::convert::Into::into).collect(),
             webform_id: ::std::option::Option::None,
+            comment: ::std::option::Option::None,
+            is_urgent: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -90,6 +109,27 @@ impl Add {
     #[must_use]
     pub fn webform_id(mut self, value: i64) -> Self {
         self.webform_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `COMMENT`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    pub fn comment(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.comment = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `IS_URGENT`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    pub fn is_urgent(mut self, value: bool) -> Self {
+        self.is_urgent = ::std::option::Option::Some(value);
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -104,6 +144,8 @@ impl Add {
             "entity_type" => ::std::string::String::from("ENTITY_TYPE"),
             "entities" => ::std::string::String::from("ENTITIES"),
             "webform_id" => ::std::string::String::from("WEBFORM_ID"),
+            "comment" => ::std::string::String::from("COMMENT"),
+            "is_urgent" => ::std::string::String::from("IS_URGENT"),
             _ => name,
         };
         self.extra.insert(name, value.into());
@@ -118,6 +160,7 @@ impl Add {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Add {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -127,6 +170,8 @@ impl ::bitrix24_runtime::wire::Decode for Add {
             entity_type: f.required("ENTITY_TYPE")?,
             entities: f.required("ENTITIES")?,
             webform_id: f.optional("WEBFORM_ID")?,
+            comment: f.optional("COMMENT")?,
+            is_urgent: f.optional("IS_URGENT")?,
             extra: f.rest(),
         })
     }
@@ -140,6 +185,7 @@ impl<'de> ::serde::Deserialize<'de> for Add {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Add {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -152,11 +198,17 @@ impl ::serde::Serialize for Add {
         w.field("ENTITY_TYPE", &self.entity_type);
         w.field("ENTITIES", &self.entities);
         w.optional("WEBFORM_ID", self.webform_id.as_ref());
+        w.optional("COMMENT", self.comment.as_ref());
+        w.optional(
+            "IS_URGENT",
+            self.is_urgent.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Add {
     fn undocumented(
         &self,

@@ -160,9 +160,24 @@ pub struct CallList {
     ///
     /// Wire name `ITEMS`, type `Item[]`.
     pub items: ::std::option::Option<::std::vec::Vec<Item>>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `OWNER_TYPE`, type `OwnerType`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it)"
+    )]
+    pub owner_type: ::std::option::Option<OwnerType>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `TITLE`, type `string`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it)"
+    )]
+    pub title: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl CallList {
     /// Creates the value from its required fields:
     ///
@@ -175,6 +190,8 @@ impl CallList {
             is_active: ::std::option::Option::None,
             entity_type_id: ::std::option::Option::None,
             items: ::std::option::Option::None,
+            owner_type: ::std::option::Option::None,
+            title: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -196,6 +213,7 @@ impl CallList {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CallList {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -207,6 +225,8 @@ impl ::bitrix24_runtime::wire::Decode for CallList {
             is_active: f.optional("IS_ACTIVE")?,
             entity_type_id: f.optional("ENTITY_TYPE_ID")?,
             items: f.optional("ITEMS")?,
+            owner_type: f.optional("OWNER_TYPE")?,
+            title: f.optional("TITLE")?,
             extra: f.rest(),
         })
     }
@@ -218,6 +238,7 @@ impl<'de> ::serde::Deserialize<'de> for CallList {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for CallList {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -235,9 +256,12 @@ impl ::serde::Serialize for CallList {
         );
         w.optional("ENTITY_TYPE_ID", self.entity_type_id.as_ref());
         w.optional("ITEMS", self.items.as_ref());
+        w.optional("OWNER_TYPE", self.owner_type.as_ref());
+        w.optional("TITLE", self.title.as_ref());
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CallList {
     fn undocumented(
         &self,
@@ -252,6 +276,11 @@ impl ::bitrix24_runtime::wire::Undocumented for CallList {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.items,
             &::std::format!("{}{}", path, ".ITEMS"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.owner_type,
+            &::std::format!("{}{}", path, ".OWNER_TYPE"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
