@@ -309,13 +309,18 @@ fn pretty(tokens: &proc_macro2::TokenStream) -> String {
     s.replace(',', ", ")
 }
 
-/// The Rust type of `f` as a struct member, if `f` were `required`.
-fn member(scope: &TypeScope<'_>, f: &Field, required: bool) -> Option<String> {
+/// The Rust type of `f` as a struct member, if `f` were `required`: as a request's
+/// parameter (`sent`) or as a named type's field, typed as where it is received (an
+/// `object` field of a named type is `JsonObject` only in types that are sent, which
+/// both sides of a field's change share).
+fn member(scope: &TypeScope<'_>, f: &Field, required: bool, sent: bool) -> Option<String> {
     let f = Field {
         required,
         ..f.clone()
     };
-    ir::member_type(scope, &f).ok().map(|(_, t)| pretty(&t))
+    ir::member_type(scope, &f, sent)
+        .ok()
+        .map(|(_, t)| pretty(&t))
 }
 
 /// The Rust type of a type expression.
@@ -924,6 +929,7 @@ impl<'a> Differ<'a> {
         no_default: &str,
     ) {
         let k = naming::field_of(h);
+        let sent = subject == Subject::Param;
         if b.name != h.name {
             self.push(
                 Draft::new(
@@ -949,8 +955,8 @@ impl<'a> Differ<'a> {
                     .after(h.required.to_string())
                     .var("holder", holder)
                     .var("field", k.clone())
-                    .var("rust_before", opt(&member(&bs.scope, b, b.required)))
-                    .var("rust_after", opt(&member(&hs.scope, h, h.required)))
+                    .var("rust_before", opt(&member(&bs.scope, b, b.required, sent)))
+                    .var("rust_after", opt(&member(&hs.scope, h, h.required, sent)))
                     .var(
                         "note",
                         if h.required {
@@ -964,8 +970,8 @@ impl<'a> Differ<'a> {
         // The type, judged under the head's optionality (a `required` flip is its own change).
         let (bt, ht) = (TypeExpr::parse(&b.ty).ok(), TypeExpr::parse(&h.ty).ok());
         let (br, hr) = (
-            member(&bs.scope, b, h.required),
-            member(&hs.scope, h, h.required),
+            member(&bs.scope, b, h.required, sent),
+            member(&hs.scope, h, h.required, sent),
         );
         if bt != ht || br != hr {
             let rule = match (subject, br == hr, h.required) {
@@ -1712,7 +1718,7 @@ mod tests {
         );
         assert_eq!(
             rust_of(&scope, "map<datetime>").as_deref(),
-            Some("BTreeMap<String, String>")
+            Some("BTreeMap<String, DateTime>")
         );
         assert_eq!(
             rust_of(&scope, "object").as_deref(),
@@ -1728,14 +1734,29 @@ mod tests {
             default: None,
             wire: None,
         };
-        assert_eq!(member(&scope, &f, false).as_deref(), Some("Option<i64>"));
-        assert_eq!(member(&scope, &f, true).as_deref(), Some("i64"));
+        assert_eq!(
+            member(&scope, &f, false, false).as_deref(),
+            Some("Option<i64>")
+        );
+        assert_eq!(member(&scope, &f, true, true).as_deref(), Some("i64"));
+        let object = Field {
+            ty: "object".into(),
+            ..f.clone()
+        };
+        assert_eq!(
+            member(&scope, &object, true, true).as_deref(),
+            Some("JsonObject")
+        );
+        assert_eq!(
+            member(&scope, &object, true, false).as_deref(),
+            Some("Map<String, Value>")
+        );
         let nullable = Field {
             ty: "timestamp | null".into(),
             ..f
         };
         assert_eq!(
-            member(&scope, &nullable, false).as_deref(),
+            member(&scope, &nullable, false, false).as_deref(),
             Some("Option<i64>")
         );
     }

@@ -1697,7 +1697,8 @@ fn describe(v: &Value) -> String {
 /// | `integer`, `timestamp` | an integral JSON number or a string holding one (`"12"`, `"12.0"`) in `i64` range |
 /// | `double` | a number, or a string holding a finite one |
 /// | `boolean` | `true`/`false`, `"Y"`/`"N"`, `"y"`/`"n"`, `1`/`0`, `"1"`/`"0"`, `"true"`/`"false"` |
-/// | `string`, `char`, `date`, `datetime` | a string, or a number (taken as its text) |
+/// | `string`, `char`, `date` | a string, or a number (taken as its text) |
+/// | `datetime` | a string in a form `bitrix24_runtime::DateTime` reads ([`super::datetime`]) |
 /// | `object`, `map<T>` | an object, or `[]` (PHP's empty array); never a non-empty array |
 /// | `T[]` | an array, or an object's values (PHP arrays) |
 /// | `file` | the array `[name, base64 content]` |
@@ -1825,9 +1826,7 @@ impl Fit<'_, '_> {
 fn is_none_like(v: &Value, ty: &TypeExpr) -> bool {
     let text = matches!(
         ty,
-        TypeExpr::Scalar(
-            Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime | Scalar::Any
-        )
+        TypeExpr::Scalar(Scalar::String | Scalar::Char | Scalar::Date | Scalar::Any)
     );
     v.is_null() || (!text && v.as_str() == Some(""))
 }
@@ -1866,9 +1865,8 @@ fn scalar_fits(s: Scalar, v: &Value) -> bool {
             ),
             _ => false,
         },
-        Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime => {
-            v.is_string() || v.is_number()
-        }
+        Scalar::String | Scalar::Char | Scalar::Date => v.is_string() || v.is_number(),
+        Scalar::Datetime => v.as_str().is_some_and(super::datetime::decodes),
         Scalar::Object => v.is_object() || v.as_array().is_some_and(Vec::is_empty),
         Scalar::File => v
             .as_array()
@@ -2788,6 +2786,8 @@ mod tests {
             ("string", "12"),
             ("date", "\"2024-05-01\""),
             ("datetime", "\"2024-05-01T10:00:00+03:00\""),
+            ("datetime", "\"2024-05-01 10:00:00\""),
+            ("datetime | null", "\"\""),
             ("char", "\"Y\""),
             ("object", "{}"),
             ("object", "[]"),
@@ -2819,6 +2819,12 @@ mod tests {
             ("boolean", "\"yes\"", "expected boolean"),
             ("boolean", "2", "expected boolean"),
             ("date", "true", "expected date"),
+            (
+                "datetime",
+                "\"01.05.2024 10:00:00\"",
+                "expected datetime, found \"01.05.2024 10:00:00\"",
+            ),
+            ("datetime", "1714546800", "expected datetime"),
             ("string", "{}", "found an object"),
             ("object", "\"x\"", "expected object"),
             // A non-empty array never passes as an object (strict round trips).
