@@ -1,8 +1,8 @@
 //! The text of a `datetime` value as the client reads and writes it: the grammar of
 //! `bitrix24_runtime::DateTime` (`runtime/src/datetime.rs`), copied here because the
 //! generator does not depend on the runtime. The importer asks it which examples
-//! round-trip, the validator which values decode, the doc examples which values to show;
-//! `tests/datetime_grammar.rs` checks the copy against the runtime.
+//! round-trip, the doc examples which values to show; `tests/datetime_grammar.rs` checks
+//! the copy against the runtime. (The validator stays looser: see `validate::Fit`.)
 //!
 //! `YYYY-MM-DD`, `T` or a space, `hh:mm:ss`, optionally `.` and 1 to 9 digits, optionally
 //! `Z`, `±hh:mm` or `±hhmm`; the date must exist, the hour be below 24, a minute below
