@@ -97,8 +97,8 @@ impl fmt::Debug for JsonObject {
     }
 }
 
-/// The object; fails for a value that is not one ("expected a JSON object, found an
-/// array: [1,2]", the value shortened to 60 characters).
+/// The object; fails for a value that is not one (`expected a JSON object, found an
+/// array: [1,2]`, the value shortened to 60 characters).
 impl Serialize for JsonObject {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match &self.0 {
