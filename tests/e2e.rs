@@ -71,7 +71,9 @@ async fn add_then_get_a_call_list() {
     assert_eq!(list.id, Some(11), "\"11\" decodes as an integer");
     assert_eq!(list.created_by_id, Some(29));
     assert_eq!(list.entity_type_id, Some(3));
-    assert_eq!(list.date_create.as_deref(), Some("2025-07-14 08:47:19"));
+    let created = list.date_create.expect("DATE_CREATE");
+    assert_eq!(created.to_string(), "2025-07-14 08:47:19");
+    assert_eq!(created.offset(), None, "the portal's local time, no offset");
     assert_eq!(
         list.extra().get("UF_NEW_FIELD"),
         Some(&json!("kept")),

@@ -26,8 +26,10 @@ pub enum Error {
     Config(String),
 
     /// The request parameters could not be serialised to JSON (for example a non-finite
-    /// number written with [`wire::number_as_string`](crate::wire::number_as_string)).
-    /// Nothing was sent.
+    /// number written with [`wire::number_as_string`](crate::wire::number_as_string), or
+    /// an `object` parameter set to a JSON value that is not an object: see
+    /// [`JsonObject`](crate::JsonObject)); the message names the parameter. Nothing was
+    /// sent.
     #[error("could not encode the parameters of {method}: {source}")]
     Encode {
         /// REST method name.

@@ -14,6 +14,8 @@
 //! - [`wire`]: lenient decoding (IDs as strings, `"Y"`/`"N"` booleans, `[]` as an empty
 //!   map, ...) and wire encodings used by the generated `#[serde(...)]` attributes.
 //! - [`File`]: a file parameter or value, `[name, base64 content]` on the wire.
+//! - [`DateTime`]: a date-time as the portal writes it, with or without a UTC offset;
+//!   [`JsonObject`]: the value of an `object` parameter (a `Map` or a `json!` value).
 //! - [`Client::batch`]: typed `batch` requests ([`Batch`], [`Handle`], [`BatchResults`]).
 //! - [`ListMethod`]: list methods; [`Client::pages`], [`Client::items`] and the fast
 //!   exports by ID cursor [`Client::export`] and [`Client::export_batched`] (see
@@ -41,10 +43,12 @@
 mod auth;
 pub mod batch;
 mod client;
+mod datetime;
 mod envelope;
 mod error;
 pub mod event;
 mod file;
+mod json_object;
 mod limits;
 pub mod paginate;
 mod retry;
@@ -58,16 +62,18 @@ pub use auth::{
     TokenStore, Tokens, authorization_url,
 };
 pub use batch::{Batch, BatchResults, CommandError, Handle, Reference};
-/// The date-time crate of the generated types: `date` fields are [`chrono::NaiveDate`]
-/// (`datetime` fields stay text: the portal writes them with or without an offset).
+/// The date-time crate of the generated types: `date` fields are [`chrono::NaiveDate`],
+/// `datetime` fields are [`DateTime`] (which converts to and from chrono's types).
 pub use chrono;
 pub use client::{Client, ClientBuilder};
+pub use datetime::{DateTime, ParseDateTimeError};
 pub use envelope::{Response, Time};
 pub use error::{ApiError, Error, Violation};
 pub use file::File;
 /// The streams crate: [`Client::pages`] and the other list functions return
 /// [`futures_util::Stream`]s; read them with [`futures_util::TryStreamExt`].
 pub use futures_util;
+pub use json_object::JsonObject;
 pub use limits::{Clock, OperatingLimit, RateLimit, SystemClock, TokioClock};
 pub use limits::{ExportEstimate, ExportWay, estimate_export};
 pub use paginate::{ListMethod, ListOrder, Page};

@@ -333,13 +333,18 @@ fn pretty(tokens: &proc_macro2::TokenStream) -> String {
     s.replace(',', ", ")
 }
 
-/// The Rust type of `f` as a struct member, if `f` were `required`.
-fn member(scope: &TypeScope<'_>, f: &Field, required: bool) -> Option<String> {
+/// The Rust type of `f` as a struct member, if `f` were `required`: as a request's
+/// parameter (`sent`) or as a named type's field, typed as where it is received (an
+/// `object` field of a named type is `JsonObject` only in types that are sent, which
+/// both sides of a field's change share).
+fn member(scope: &TypeScope<'_>, f: &Field, required: bool, sent: bool) -> Option<String> {
     let f = Field {
         required,
         ..f.clone()
     };
-    ir::member_type(scope, &f).ok().map(|(_, t)| pretty(&t))
+    ir::member_type(scope, &f, sent)
+        .ok()
+        .map(|(_, t)| pretty(&t))
 }
 
 /// The Rust type of a type expression.
@@ -956,6 +961,7 @@ impl<'a> Differ<'a> {
         no_default: &str,
     ) {
         let k = naming::field_of(h);
+        let sent = subject == Subject::Param;
         // Dropped by the docs and kept from the published record, or listed again.
         let kept = match (b.kept.is_some(), h.kept.is_some()) {
             (false, true) => Some(subject.rule(
@@ -999,8 +1005,8 @@ impl<'a> Differ<'a> {
                     .after(h.required.to_string())
                     .var("holder", holder)
                     .var("field", k.clone())
-                    .var("rust_before", opt(&member(&bs.scope, b, b.required)))
-                    .var("rust_after", opt(&member(&hs.scope, h, h.required)))
+                    .var("rust_before", opt(&member(&bs.scope, b, b.required, sent)))
+                    .var("rust_after", opt(&member(&hs.scope, h, h.required, sent)))
                     .var(
                         "note",
                         if h.required {
@@ -1014,8 +1020,8 @@ impl<'a> Differ<'a> {
         // The type, judged under the head's optionality (a `required` flip is its own change).
         let (bt, ht) = (TypeExpr::parse(&b.ty).ok(), TypeExpr::parse(&h.ty).ok());
         let (br, hr) = (
-            member(&bs.scope, b, h.required),
-            member(&hs.scope, h, h.required),
+            member(&bs.scope, b, h.required, sent),
+            member(&hs.scope, h, h.required, sent),
         );
         if bt != ht || br != hr {
             let rule = match (subject, br == hr, h.required) {
@@ -1766,7 +1772,7 @@ mod tests {
         );
         assert_eq!(
             rust_of(&scope, "map<datetime>").as_deref(),
-            Some("BTreeMap<String, String>")
+            Some("BTreeMap<String, DateTime>")
         );
         assert_eq!(
             rust_of(&scope, "object").as_deref(),
@@ -1783,14 +1789,29 @@ mod tests {
             wire: None,
             kept: None,
         };
-        assert_eq!(member(&scope, &f, false).as_deref(), Some("Option<i64>"));
-        assert_eq!(member(&scope, &f, true).as_deref(), Some("i64"));
+        assert_eq!(
+            member(&scope, &f, false, false).as_deref(),
+            Some("Option<i64>")
+        );
+        assert_eq!(member(&scope, &f, true, true).as_deref(), Some("i64"));
+        let object = Field {
+            ty: "object".into(),
+            ..f.clone()
+        };
+        assert_eq!(
+            member(&scope, &object, true, true).as_deref(),
+            Some("JsonObject")
+        );
+        assert_eq!(
+            member(&scope, &object, true, false).as_deref(),
+            Some("Map<String, Value>")
+        );
         let nullable = Field {
             ty: "timestamp | null".into(),
             ..f
         };
         assert_eq!(
-            member(&scope, &nullable, false).as_deref(),
+            member(&scope, &nullable, false, false).as_deref(),
             Some("Option<i64>")
         );
     }

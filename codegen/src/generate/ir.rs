@@ -168,21 +168,30 @@ impl<'a> TypeScope<'a> {
         }
     }
 
-    /// The Rust type for a spec type expression.
+    /// The Rust type for a spec type expression where it is received (a result, event
+    /// data, a field of a struct that is only received).
     pub fn rust(&self, ty: &TypeExpr) -> Result<TokenStream> {
+        self.rust_in(ty, false)
+    }
+
+    /// The Rust type for a spec type expression in a struct that is `sent` (one with
+    /// setters): there `object` is `JsonObject`, which its setters build from a `Map` or
+    /// a `json!` value; received, it is a `serde_json::Map`.
+    pub fn rust_in(&self, ty: &TypeExpr, sent: bool) -> Result<TokenStream> {
         Ok(match ty {
+            TypeExpr::Scalar(Scalar::Object) if sent => quote!(::bitrix24_runtime::JsonObject),
             TypeExpr::Scalar(s) => scalar(*s),
             TypeExpr::Named(n) => self.path(n)?,
             TypeExpr::Array(t) => {
-                let t = self.rust(t)?;
+                let t = self.rust_in(t, sent)?;
                 quote!(::std::vec::Vec<#t>)
             }
             TypeExpr::Map(t) => {
-                let t = self.rust(t)?;
+                let t = self.rust_in(t, sent)?;
                 quote!(::std::collections::BTreeMap<::std::string::String, #t>)
             }
             TypeExpr::Nullable(t) => {
-                let t = self.rust(t)?;
+                let t = self.rust_in(t, sent)?;
                 quote!(::std::option::Option<#t>)
             }
         })
@@ -225,10 +234,11 @@ impl<'a> TypeScope<'a> {
 
 fn scalar(s: Scalar) -> TokenStream {
     match s {
-        // `datetime` stays text: the portal writes it with an offset (`...T10:00:00+03:00`)
-        // or without one (`2025-07-14 08:47:19`, in the portal's time zone).
-        Scalar::String | Scalar::Char | Scalar::Datetime => quote!(::std::string::String),
+        Scalar::String | Scalar::Char => quote!(::std::string::String),
         Scalar::Date => quote!(::bitrix24_runtime::chrono::NaiveDate),
+        // The portal writes a date-time with an offset (`...T10:00:00+03:00`) or without
+        // one (`2025-07-14 08:47:19`, in the portal's time zone): `DateTime` keeps which.
+        Scalar::Datetime => quote!(::bitrix24_runtime::DateTime),
         Scalar::Integer | Scalar::Timestamp => quote!(i64),
         // Amounts (`OPPORTUNITY`, sums, prices): exact, never rounded through `f64`.
         Scalar::Double => quote!(::bitrix24_runtime::Decimal),
@@ -242,13 +252,18 @@ fn scalar(s: Scalar) -> TokenStream {
 }
 
 /// The Rust type of a field as a struct member: optional fields are `Option<T>`
-/// (a nullable optional field is still one `Option`).
-pub fn member_type(scope: &TypeScope<'_>, field: &Field) -> Result<(TypeExpr, TokenStream)> {
+/// (a nullable optional field is still one `Option`); `sent` as in
+/// [`TypeScope::rust_in`].
+pub fn member_type(
+    scope: &TypeScope<'_>,
+    field: &Field,
+    sent: bool,
+) -> Result<(TypeExpr, TokenStream)> {
     let ty = parse(&field.ty).with_context(|| format!("field `{}`", field.name))?;
     let rust = if field.required || matches!(ty, TypeExpr::Nullable(_)) {
-        scope.rust(&ty)?
+        scope.rust_in(&ty, sent)?
     } else {
-        let inner = scope.rust(&ty)?;
+        let inner = scope.rust_in(&ty, sent)?;
         quote!(::std::option::Option<#inner>)
     };
     Ok((ty, rust))

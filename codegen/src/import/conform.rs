@@ -151,7 +151,12 @@ fn check(
             // A file travels as `[name, base64]` (what the validator and the client accept).
             (Scalar::File, Value::Array(a)) if a.len() == 2 && a.iter().all(Value::is_string) => {}
             (Scalar::File, _) => bad(out, "a file (`[name, base64]`)"),
-            (Scalar::String | Scalar::Char | Scalar::Datetime, Value::String(_)) => {}
+            (Scalar::String | Scalar::Char, Value::String(_)) => {}
+            // `bitrix24_runtime::DateTime` reads RFC 3339 and the portal's local form
+            // (`2025-07-14 08:47:19`), or `""` (absent); `10.10.2024 15:55:30` does not
+            // decode.
+            (Scalar::Datetime, Value::String(s))
+                if s.is_empty() || crate::spec::datetime::decodes(s) => {}
             // The client reads `2025-01-31`, or an RFC 3339 date-time (its date), or `""`
             // (absent); `31.01.2025` (a portal's locale format) does not decode.
             (Scalar::Date, Value::String(s)) if date_decodes(s) => {}
@@ -621,5 +626,35 @@ mod placeholder_tests {
         assert!(accepts_text("string"));
         assert!(accepts_text("string | null"));
         assert!(!accepts_text("integer"));
+    }
+}
+
+#[cfg(test)]
+mod datetime_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn date_times_in_forms_the_client_does_not_read_contradict_the_tables() {
+        let t = TypeExpr::parse("(datetime | null)[]").unwrap();
+        let mut out = Vec::new();
+        let v = json!([
+            "2025-07-14T08:47:19+02:00",
+            "2025-07-14 08:47:19",
+            "",
+            null,
+            "10.10.2024 15:55:30",
+            "07/14/2025 08:47:19 pm",
+            1_752_472_572
+        ]);
+        check(&t, None, &v, "$", &[], &mut out, 0);
+        assert_eq!(
+            out,
+            [
+                "$[4]: expected datetime, found \"10.10.2024 15:55:30\"",
+                "$[5]: expected datetime, found \"07/14/2025 08:47:19 pm\"",
+                "$[6]: expected datetime, found 1752472572",
+            ]
+        );
     }
 }

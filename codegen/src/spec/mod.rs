@@ -1,5 +1,6 @@
 //! The YAML spec: model, type grammar, loading and validation.
 
+pub mod datetime;
 pub mod load;
 pub mod locate;
 pub mod model;

@@ -27,15 +27,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .allow_insecure_loopback()
         .build()?;
 
-    let mut filter = bitrix24::serde_json::Map::new();
-    filter.insert(">opportunity".into(), json!(1000));
     let request = List::new(DEALS)
-        .select([
-            "ID".to_owned(),
-            "title".to_owned(),
-            "opportunity".to_owned(),
-        ])
-        .filter(filter);
+        .select(["ID", "title", "opportunity"])
+        .filter(json!({">opportunity": 1000}));
     let mut rows = std::pin::pin!(client.items(request));
     let mut count = 0;
     while let Some(row) = rows.try_next().await? {

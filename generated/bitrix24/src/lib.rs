@@ -272,9 +272,11 @@ pub use bitrix24_runtime::{
     TokenGrant, TokenStore, Tokens, TokioClock, Transport, TransportError,
     TransportErrorKind, Violation, authorization_url,
 };
-/// The date-time crate: `date` fields are [`chrono::NaiveDate`].
+/// The date-time crate: `date` fields are [`chrono::NaiveDate`]; `datetime` fields
+/// are [`DateTime`], which converts to and from chrono's types.
 #[doc(no_inline)]
 pub use bitrix24_runtime::chrono;
+pub use bitrix24_runtime::{DateTime, JsonObject, ParseDateTimeError};
 /// An exact decimal (`rust_decimal`): the type of `double` fields (amounts).
 #[doc(no_inline)]
 pub use bitrix24_runtime::Decimal;

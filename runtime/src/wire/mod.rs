@@ -23,7 +23,7 @@ mod enums;
 mod lenient;
 mod object;
 pub mod query;
-mod time;
+pub(crate) mod time;
 mod undocumented;
 
 pub use decode::{Decode, decode};

@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 use serde::de::{self, Deserializer};
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::{self, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use super::Decode;
@@ -103,13 +103,15 @@ impl<'a, M: SerializeMap> ObjectWriter<'a, M> {
         })
     }
 
-    /// Writes a field (unless an extra key of the same name replaces it).
+    /// Writes a field (unless an extra key of the same name replaces it). An error is
+    /// kept for [`end`](Self::end), prefixed with `` `key`: `` (nested fields give
+    /// `` `fields`: `FILTER`: ... ``).
     pub fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) {
         if self.error.is_none()
             && !self.extra.contains_key(key)
             && let Err(e) = self.map.serialize_entry(key, value)
         {
-            self.error = Some(e);
+            self.error = Some(ser::Error::custom(format_args!("`{key}`: {e}")));
         }
     }
 
@@ -277,6 +279,7 @@ mod tests {
             }
         }
         let e = serde_json::to_string(&Amounts(Map::new())).unwrap_err();
+        assert!(e.to_string().starts_with("`A`: "), "{e}");
         assert!(e.to_string().contains("non-finite"), "{e}");
     }
 

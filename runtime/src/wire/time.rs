@@ -14,8 +14,9 @@ use serde::de::{self, Unexpected, Visitor};
 
 use super::Decode;
 
-/// Accepts a string, and what the visitor `F` makes of it.
-struct TextVisitor<F>(&'static str, F);
+/// Accepts a string (surrounding whitespace ignored), and what `F` makes of it; the
+/// `&str` is what is expected, for the error.
+pub(crate) struct TextVisitor<F>(pub(crate) &'static str, pub(crate) F);
 
 impl<'de, T, F: FnOnce(&str) -> Option<T>> Visitor<'de> for TextVisitor<F> {
     type Value = T;

@@ -9,8 +9,9 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bitrix24::chrono::NaiveDate;
-use bitrix24::crm::calllist::{Add, Get, add::EntityType};
+use bitrix24::chrono::{FixedOffset, NaiveDate};
+use bitrix24::crm::activity::todo::Add as TodoAdd;
+use bitrix24::crm::calllist::{Add, Get, add::EntityType, get::GetResult};
 use bitrix24::crm::item::list::List as ItemList;
 use bitrix24::events::{self, AppRequest, Event, EventError, SecretString};
 use bitrix24::futures_util::future::BoxFuture;
@@ -19,9 +20,10 @@ use bitrix24::serde_json::{self, Value, json};
 use bitrix24::testing::{FakePortal, LogCapture, MethodError, PortalRateLimit};
 use bitrix24::wire::{self, Lenient};
 use bitrix24::{
-    BoxError, Client, Clock, Decimal, Error, ErrorCode, ExposeSecret, HttpReply, HttpRequest, Method, OAuthApp,
-    OAuthConfig, OAuthError, Portal, RateLimit, Reference, ReqwestTransport, RetryPolicy,
-    TokenGrant, TokenStore, Tokens, TokioClock, Transport, TransportError, TransportErrorKind,
+    BoxError, Client, Clock, DateTime, Decimal, Error, ErrorCode, ExposeSecret, HttpReply,
+    HttpRequest, JsonObject, Method, OAuthApp, OAuthConfig, OAuthError, Portal, RateLimit,
+    Reference, ReqwestTransport, RetryPolicy, TokenGrant, TokenStore, Tokens, TokioClock,
+    Transport, TransportError, TransportErrorKind,
 };
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -191,13 +193,21 @@ async fn stream_export_and_progress(portal: &FakePortal, client: &Client) -> Res
     assert_eq!(total, Some(320));
     let mut done = 0u64;
     let exported: Vec<_> = client
-        .export_batched(ItemList::new(2).filter(serde_json::Map::new()))
+        .export_batched(ItemList::new(2).filter(json!({})))
         .inspect_ok(|_| done += 1)
         .try_collect()
         .await?;
     assert_eq!((exported.len(), done), (320, 320));
     let pages: Vec<_> = client.pages(ItemList::new(2)).collect().await;
     assert_eq!(pages.len(), 7);
+    // A filter that is not an object is refused before anything is sent.
+    let sent = portal.call_count("crm.item.list");
+    let err = client
+        .total(&ItemList::new(2).filter(json!(["stageId", "NEW"])))
+        .await
+        .expect_err("a list is not a filter");
+    assert!(matches!(err, Error::Encode { .. }), "{err:?}");
+    assert_eq!(portal.call_count("crm.item.list"), sent);
     Ok(())
 }
 
@@ -356,6 +366,44 @@ fn dates_money_and_names() -> Result {
     let _ = LogCapture::try_global();
     let v: Value = wire::from_value(json!({"a": 1}))?;
     assert_eq!(v["a"], 1);
+
+    // Date-times as the portal wrote them: this one without an offset (the portal's own
+    // time zone, which the application knows), so nothing is guessed.
+    let list: GetResult =
+        wire::from_value(json!({"ID": "13", "DATE_CREATE": "2025-07-14 08:47:19"}))?;
+    let created = list.date_create.ok_or("DATE_CREATE")?;
+    assert_eq!(created.offset(), None);
+    let portal_zone = FixedOffset::east_opt(2 * 3600).ok_or("offset")?;
+    let instant = created.with_offset_or(portal_zone);
+    assert_eq!(instant.to_rfc3339(), "2025-07-14T08:47:19+02:00");
+    assert_eq!(
+        created.to_string(),
+        "2025-07-14 08:47:19",
+        "written back as read"
+    );
+    let deadline: DateTime = "2025-07-15T18:00:00+02:00".parse()?;
+    let todo = TodoAdd::new(2, 7, deadline).title("Call back");
+    assert_eq!(
+        serde_json::to_value(&todo)?["deadline"],
+        "2025-07-15T18:00:00+02:00"
+    );
+    let todo = TodoAdd::new(2, 7, instant + bitrix24::chrono::Duration::days(1));
+    assert_eq!(
+        serde_json::to_value(&todo)?["deadline"],
+        "2025-07-15T08:47:19+02:00"
+    );
+
+    // Object parameters take `json!({...})` or a `Map`.
+    let rows = ItemList::new(2).filter(json!({">id": 5, "stageId": "NEW"}));
+    assert_eq!(serde_json::to_value(&rows)?["filter"]["stageId"], "NEW");
+    let rows = ItemList::new(2).order(serde_json::Map::from_iter([("id".into(), json!("ASC"))]));
+    assert_eq!(
+        rows.order
+            .as_ref()
+            .and_then(JsonObject::as_map)
+            .map(|m| m.len()),
+        Some(1)
+    );
     Ok(())
 }
 

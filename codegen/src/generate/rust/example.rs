@@ -127,7 +127,8 @@ impl Ctx<'_> {
     }
 
     /// A Rust expression of type `ty`, from `json` when it fits. `into` is true where the
-    /// position accepts `impl Into<String>` (a bare string literal is enough).
+    /// position accepts `impl Into<T>` (a bare string literal is enough for text, a
+    /// `json!` value for an object).
     fn value(
         &mut self,
         ty: &TypeExpr,
@@ -222,7 +223,13 @@ fn scalar(s: Scalar, json: Option<&Value>, into: bool, pkg: &str) -> String {
                 .unwrap_or("2025-01-31");
             format!("{v:?}.parse::<{pkg}::chrono::NaiveDate>().expect(\"a date\")")
         }
-        Scalar::Datetime => text("2025-01-31T10:00:00+03:00"),
+        Scalar::Datetime => {
+            let v = json
+                .and_then(Value::as_str)
+                .filter(|s| crate::spec::datetime::round_trips(s))
+                .unwrap_or("2025-01-31T10:00:00+03:00");
+            format!("{v:?}.parse::<{pkg}::DateTime>().expect(\"a date-time\")")
+        }
         Scalar::Integer | Scalar::Timestamp => json
             .and_then(|j| {
                 j.as_i64()
@@ -249,7 +256,20 @@ fn scalar(s: Scalar, json: Option<&Value>, into: bool, pkg: &str) -> String {
             _ => "true".to_owned(),
         },
         Scalar::File => format!("{pkg}::File::new(\"report.txt\", \"aGVsbG8=\")"),
-        Scalar::Object => format!("{pkg}::serde_json::Map::new()"),
+        // Requests' objects are `JsonObject`s, whose setters take a `json!` value.
+        Scalar::Object => {
+            let object = json
+                .filter(|v| v.is_object())
+                .map(Value::to_string)
+                .filter(|compact| compact.len() <= 100)
+                .map(|compact| format!("{pkg}::serde_json::json!({compact})"));
+            match (object, into) {
+                (Some(object), true) => object,
+                (Some(object), false) => format!("{pkg}::JsonObject::from({object})"),
+                (None, true) => format!("{pkg}::serde_json::Map::new()"),
+                (None, false) => format!("{pkg}::JsonObject::new()"),
+            }
+        }
         Scalar::Any => match json {
             Some(v) => {
                 let compact = v.to_string();

@@ -89,22 +89,24 @@ pub fn emit_type(
 }
 
 /// How a constructor argument or setter takes a value of a type: text as
-/// `impl Into<String>`, arrays as `impl IntoIterator`, the rest as is. Returns the
-/// parameter type and the conversion suffix.
-fn arg(scope: &TypeScope<'_>, ty: &TypeExpr) -> Result<(TokenStream, TokenStream)> {
+/// `impl Into<String>`, a date-time as `impl Into<DateTime>` (chrono's types), an object
+/// of a `sent` struct as `impl Into<JsonObject>` (a `Map` or a `json!` value), arrays as
+/// `impl IntoIterator` of `impl Into<T>`, the rest as is. Returns the parameter type and
+/// the conversion suffix.
+fn arg(scope: &TypeScope<'_>, ty: &TypeExpr, sent: bool) -> Result<(TokenStream, TokenStream)> {
+    let into = |t: TokenStream| (quote!(impl ::std::convert::Into<#t>), quote!(.into()));
     Ok(match ty {
-        TypeExpr::Scalar(Scalar::String | Scalar::Char | Scalar::Datetime) => (
-            quote!(impl ::std::convert::Into<::std::string::String>),
-            quote!(.into()),
-        ),
+        TypeExpr::Scalar(Scalar::String | Scalar::Char) => into(quote!(::std::string::String)),
+        TypeExpr::Scalar(Scalar::Datetime) => into(scope.rust_in(ty, sent)?),
+        TypeExpr::Scalar(Scalar::Object) if sent => into(scope.rust_in(ty, sent)?),
         TypeExpr::Array(inner) => {
-            let item = scope.rust(inner)?;
+            let item = scope.rust_in(inner, sent)?;
             (
                 quote!(impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<#item>>),
                 quote!(.into_iter().map(::std::convert::Into::into).collect()),
             )
         }
-        other => (scope.rust(other)?, quote!()),
+        other => (scope.rust_in(other, sent)?, quote!()),
     })
 }
 
@@ -130,7 +132,7 @@ pub fn emit_struct(
     let mut writes = Vec::new();
     for f in fields {
         let fid = ir::ident(&naming::field_of(f));
-        let (ty, rust) = ir::member_type(scope, f)?;
+        let (ty, rust) = ir::member_type(scope, f, uses.input)?;
         let wire = &f.name;
         let mut fdoc = if f.description.is_empty() {
             format!("`{wire}`.")
@@ -191,7 +193,7 @@ pub fn emit_struct(
             let (arg_ty, conv) = if matches!(ty, TypeExpr::Nullable(_)) {
                 (rust.clone(), quote!())
             } else {
-                arg(scope, &ty)?
+                arg(scope, &ty, uses.input)?
             };
             new_args.push(quote!(#fid: #arg_ty));
             inits.push(if conv.is_empty() {
@@ -212,7 +214,7 @@ pub fn emit_struct(
             };
             // Setters only on what is sent: a received struct's fields are `pub`.
             if uses.input {
-                let (arg_ty, conv) = arg(scope, &inner_ty)?;
+                let (arg_ty, conv) = arg(scope, &inner_ty, true)?;
                 let sdoc = doc(&format!(
                     "Sets `{wire}`: {}",
                     doc_text::table_cell(&ctx.text(&f.description))

@@ -48,7 +48,7 @@
 /// use bitrix24::entity::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new("dish", "Dishes").access(bitrix24::serde_json::Map::new());
+/// let request = Add::new("dish", "Dishes").access(bitrix24::serde_json::json!({"U1":"W","AU":"R"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -89,9 +89,7 @@ pub struct Add {
     /// The Creator of the storage is automatically granted the `X` permission (`U<id>`)
     ///
     /// Wire name `ACCESS`, type `object`.
-    pub access: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub access: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -116,9 +114,9 @@ impl Add {
     #[must_use]
     pub fn access(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.access = ::std::option::Option::Some(value);
+        self.access = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

@@ -50,7 +50,7 @@
 /// use bitrix24::lists::update::{Update, Fields, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(IblockTypeId::Lists, 109, "text", vec![Fields::new("text")]).messages(bitrix24::serde_json::Map::new()).rights(bitrix24::serde_json::Map::new());
+/// let request = Update::new(IblockTypeId::Lists, 109, "text", vec![Fields::new("text")]).messages(bitrix24::serde_json::Map::new()).rights(bitrix24::serde_json::json!({"D15":"W"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -108,9 +108,7 @@ pub struct Update {
     /// - `SECTION_DELETE` — delete section
     ///
     /// Wire name `MESSAGES`, type `object` (docs: `array`).
-    pub messages: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub messages: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Access permission settings for the list. An array in key-value format, where the key is the letter code of the user or department with the identifier, and the value is the letter code of the permission.
     ///
     /// ```js
@@ -141,9 +139,7 @@ pub struct Update {
     /// Access permissions can only be assigned to users or departments that do not already have them. Existing permissions cannot be changed.
     ///
     /// Wire name `RIGHTS`, type `object` (docs: `array`).
-    pub rights: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub rights: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -182,18 +178,18 @@ impl Update {
     #[must_use]
     pub fn messages(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.messages = ::std::option::Option::Some(value);
+        self.messages = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `RIGHTS`: Access permission settings for the list. An array in key-value format, where the key is the letter code of the user or department with the identifier, and the value is the letter code of the permission.
     #[must_use]
     pub fn rights(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.rights = ::std::option::Option::Some(value);
+        self.rights = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

@@ -109,15 +109,11 @@ pub struct Bind {
     /// ```
     ///
     /// Wire name `LANG_ALL`, type `object`.
-    pub lang_all: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub lang_all: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Additional display parameters for the widget. Specific values depend on the placement. Currently used in widgets for messengers, in the widget [`PAGE_BACKGROUND_WORKER`](https://apidocs.bitrix24.com/api-reference/widgets/universal/background-worker.html), and in the widget [CRM_XXX_DETAIL_ACTIVITY](https://apidocs.bitrix24.com/api-reference/widgets/crm/detail-activity-area.html)
     ///
     /// Wire name `OPTIONS`, type `object`.
-    pub options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub options: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Identifier of the Bitrix24 user for whom the registered widget will be available. Possible values can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method.
     ///
     /// Currently, this parameter is only supported by the widget [`PAGE_BACKGROUND_WORKER`](https://apidocs.bitrix24.com/api-reference/widgets/universal/background-worker.html).
@@ -182,18 +178,18 @@ impl Bind {
     #[must_use]
     pub fn lang_all(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.lang_all = ::std::option::Option::Some(value);
+        self.lang_all = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `OPTIONS`: Additional display parameters for the widget. Specific values depend on the placement. Currently used in widgets for messengers, in the widget [`PAGE_BACKGROUND_WORKER`](https://apidocs.bitrix24.com/api-reference/widgets/universal/background-worker.html), and in the widget [CRM_XXX_DETAIL_ACTIVITY](https://apidocs.bitrix24.com/api-reference/widgets/crm/detail-activity-area.html)
     #[must_use]
     pub fn options(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.options = ::std::option::Option::Some(value);
+        self.options = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `USER_ID`: Identifier of the Bitrix24 user for whom the registered widget will be available. Possible values can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method.

@@ -136,11 +136,11 @@ pub struct Create {
     /// The project start date in ISO-8601 format
     ///
     /// Wire name `PROJECT_DATE_START`, type `datetime`.
-    pub project_date_start: ::std::option::Option<::std::string::String>,
+    pub project_date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// The project end date in ISO-8601 format
     ///
     /// Wire name `PROJECT_DATE_FINISH`, type `datetime`.
-    pub project_date_finish: ::std::option::Option<::std::string::String>,
+    pub project_date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// The identifier of the scrum master if the project is created as scrum.
     ///
     /// The user ID can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method
@@ -258,7 +258,7 @@ impl Create {
     #[must_use]
     pub fn project_date_start(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.project_date_start = ::std::option::Option::Some(value.into());
         self
@@ -267,7 +267,7 @@ impl Create {
     #[must_use]
     pub fn project_date_finish(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.project_date_finish = ::std::option::Option::Some(value.into());
         self

@@ -46,7 +46,7 @@
 /// use bitrix24::sonet_group::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new().order(bitrix24::serde_json::Map::new()).filter(bitrix24::serde_json::Map::new());
+/// let request = Get::new().order(bitrix24::serde_json::json!({"NAME":"ASC"})).filter(bitrix24::serde_json::json!({"%NAME":"Pro"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -82,9 +82,7 @@ pub struct Get {
     /// Default — `ID:'DESC'`
     ///
     /// Wire name `ORDER`, type `object`, default `ID:'DESC'`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object for filtering in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     ///
     /// See below [list of available fields for filtering](https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html#filterable).
@@ -106,9 +104,7 @@ pub struct Get {
     /// Default — no filtering
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Return group or project by identifier.
     ///
     /// If the parameter is provided, the method adds the filter condition `ID = GROUP_ID`
@@ -158,18 +154,18 @@ impl Get {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `FILTER`: Object for filtering in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `GROUP_ID`: Return group or project by identifier.
@@ -394,15 +390,15 @@ pub struct GetResult {
     /// Creation date of the group in ISO-8601 format
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Modification date of the group in ISO-8601 format
     ///
     /// Wire name `DATE_UPDATE`, type `datetime`.
-    pub date_update: ::std::option::Option<::std::string::String>,
+    pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of last activity in ISO-8601 format
     ///
     /// Wire name `DATE_ACTIVITY`, type `datetime`.
-    pub date_activity: ::std::option::Option<::std::string::String>,
+    pub date_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Activity status
     ///
     /// Wire name `ACTIVE`, type `string`.

@@ -124,11 +124,11 @@ pub struct Update {
     /// Project start date in ISO-8601 format.
     ///
     /// Wire name `PROJECT_DATE_START`, type `datetime`.
-    pub project_date_start: ::std::option::Option<::std::string::String>,
+    pub project_date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Project end date in ISO-8601 format.
     ///
     /// Wire name `PROJECT_DATE_FINISH`, type `datetime`.
-    pub project_date_finish: ::std::option::Option<::std::string::String>,
+    pub project_date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// New owner of the group.
     ///
     /// The user identifier can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method.
@@ -233,7 +233,7 @@ impl Update {
     #[must_use]
     pub fn project_date_start(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.project_date_start = ::std::option::Option::Some(value.into());
         self
@@ -242,7 +242,7 @@ impl Update {
     #[must_use]
     pub fn project_date_finish(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.project_date_finish = ::std::option::Option::Some(value.into());
         self

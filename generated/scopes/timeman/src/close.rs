@@ -48,7 +48,7 @@
 /// use bitrix24::timeman::close::Close;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Close::new().user_id(503).time("2025-03-27T17:00:01+00:00").report("Forgot to close the workday").lat("53.548841".parse::<bitrix24::Decimal>().expect("an amount"));
+/// let request = Close::new().user_id(503).time("2025-03-27T17:00:01+00:00".parse::<bitrix24::DateTime>().expect("a date-time")).report("Forgot to close the workday").lat("53.548841".parse::<bitrix24::Decimal>().expect("an amount"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -70,7 +70,7 @@ pub struct Close {
     /// If the end timezone differs from the start timezone, the end time is automatically converted to the timezone in which the day was started.
     ///
     /// Wire name `TIME`, type `datetime`.
-    pub time: ::std::option::Option<::std::string::String>,
+    pub time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Reason for changing the workday.
     ///
     /// Required under the conditions:
@@ -113,7 +113,7 @@ impl Close {
     #[must_use]
     pub fn time(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.time = ::std::option::Option::Some(value.into());
         self
@@ -243,13 +243,13 @@ pub struct CloseResult {
     /// The timezone corresponds to the timezone of the start of the workday
     ///
     /// Wire name `TIME_START`, type `datetime`.
-    pub time_start: ::std::option::Option<::std::string::String>,
+    pub time_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time the workday was closed.
     ///
     /// Returns `null` for an unfinished workday
     ///
     /// Wire name `TIME_FINISH`, type `datetime`.
-    pub time_finish: ::std::option::Option<::std::string::String>,
+    pub time_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Duration of the workday in `HH:MM:SS` format.
     ///
     /// Returns `00:00:00` for an unfinished workday
@@ -303,7 +303,7 @@ pub struct CloseResult {
     /// Displayed only for workdays in the expired status `EXPIRED`
     ///
     /// Wire name `TIME_FINISH_DEFAULT`, type `datetime`.
-    pub time_finish_default: ::std::option::Option<::std::string::String>,
+    pub time_finish_default: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

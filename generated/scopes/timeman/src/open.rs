@@ -49,7 +49,7 @@
 /// use bitrix24::timeman::open::Open;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Open::new().user_id(503).time("2025-03-27T08:00:01+00:00").report("I forgot to start the workday").lat("53.548841".parse::<bitrix24::Decimal>().expect("an amount"));
+/// let request = Open::new().user_id(503).time("2025-03-27T08:00:01+00:00".parse::<bitrix24::DateTime>().expect("a date-time")).report("I forgot to start the workday").lat("53.548841".parse::<bitrix24::Decimal>().expect("an amount"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -73,7 +73,7 @@ pub struct Open {
     /// The system takes into account the time zone specified in the parameter and considers it the user's time zone
     ///
     /// Wire name `TIME`, type `datetime`.
-    pub time: ::std::option::Option<::std::string::String>,
+    pub time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Reason for changing the workday.
     ///
     /// Required under the conditions:
@@ -116,7 +116,7 @@ impl Open {
     #[must_use]
     pub fn time(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.time = ::std::option::Option::Some(value.into());
         self
@@ -246,13 +246,13 @@ pub struct OpenResult {
     /// The time zone corresponds to the time zone of the start of the workday
     ///
     /// Wire name `TIME_START`, type `datetime`.
-    pub time_start: ::std::option::Option<::std::string::String>,
+    pub time_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time the workday ended.
     ///
     /// Returns `null` for an unfinished workday
     ///
     /// Wire name `TIME_FINISH`, type `datetime`.
-    pub time_finish: ::std::option::Option<::std::string::String>,
+    pub time_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Duration of the workday in the `HH:MM:SS` format.
     ///
     /// Returns `00:00:00` for an unfinished workday
@@ -306,7 +306,7 @@ pub struct OpenResult {
     /// Displayed only for workdays in the expired status `EXPIRED`
     ///
     /// Wire name `TIME_FINISH_DEFAULT`, type `datetime`.
-    pub time_finish_default: ::std::option::Option<::std::string::String>,
+    pub time_finish_default: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

@@ -170,13 +170,13 @@ pub struct PauseResult {
     /// The timezone corresponds to the timezone of the start of the workday
     ///
     /// Wire name `TIME_START`, type `datetime`.
-    pub time_start: ::std::option::Option<::std::string::String>,
+    pub time_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time the workday ended.
     ///
     /// Returns `null` for an unfinished workday
     ///
     /// Wire name `TIME_FINISH`, type `datetime`.
-    pub time_finish: ::std::option::Option<::std::string::String>,
+    pub time_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Duration of the workday in the format `HH:MM:SS`.
     ///
     /// Returns `00:00:00` for an unfinished workday
@@ -230,7 +230,7 @@ pub struct PauseResult {
     /// Displayed only for workdays with the status expired `EXPIRED`
     ///
     /// Wire name `TIME_FINISH_DEFAULT`, type `datetime`.
-    pub time_finish_default: ::std::option::Option<::std::string::String>,
+    pub time_finish_default: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

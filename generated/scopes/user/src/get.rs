@@ -131,9 +131,7 @@ pub struct Get {
     /// Pass the values of date and time fields in ISO 8601 format, for example `2020-01-01T00:00:00+02:00`, or in the date format of your Bitrix24. This applies to the `TIMESTAMP_X`, `DATE_REGISTER`, `LAST_LOGIN`, `LAST_ACTIVITY_DATE`, `PERSONAL_BIRTHDAY`, `UF_EMPLOYMENT_DATE` fields and to custom fields of the date and date-time types. If the value is not recognized as a date, the condition retrieves no records
     ///
     /// Wire name `FILTER`, type `object` (docs: `string`).
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Key for operation in administrator mode. Used to obtain data about any users
     ///
     /// Wire name `ADMIN_MODE`, type `boolean`.
@@ -208,9 +206,9 @@ impl Get {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `ADMIN_MODE`: Key for operation in administrator mode. Used to obtain data about any users

@@ -211,9 +211,7 @@ pub struct Field {
     /// Additional field settings. The set of keys depends on `userTypeId` [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html#settings)
     ///
     /// Wire name `settings`, type `object`.
-    pub settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Label in the edit form. When a string is passed, it is used as a general value; when a `lang_map` is passed, labels can be set by languages
     ///
     /// Wire name `editFormLabel`, type `any` (docs: `string | lang_map`).
@@ -308,9 +306,9 @@ impl Field {
     #[must_use]
     pub fn settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `editFormLabel`: Label in the edit form. When a string is passed, it is used as a general value; when a `lang_map` is passed, labels can be set by languages

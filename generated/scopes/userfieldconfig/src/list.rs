@@ -50,7 +50,7 @@
 /// use bitrix24::userfieldconfig::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new("crm").select(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new()).filter(bitrix24::serde_json::Map::new()).start(0);
+/// let request = List::new("crm").select(bitrix24::serde_json::json!({"0":"*","language":"de"})).order(bitrix24::serde_json::json!({"id":"DESC"})).filter(bitrix24::serde_json::json!({"multiple":"Y"})).start(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -84,9 +84,7 @@ pub struct List {
     /// Set of fields to return [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html#select)
     ///
     /// Wire name `select`, type `object`.
-    pub select: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub select: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object format:
     /// ```text
     /// {
@@ -118,9 +116,7 @@ pub struct List {
     /// ```
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object format:
     /// ```text
     /// {
@@ -139,9 +135,7 @@ pub struct List {
     /// See below [the list of available fields for filtering](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html#filterable)
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Offset for pagination.
     ///
     /// Use the `next` parameter value from the previous response
@@ -170,27 +164,27 @@ impl List {
     #[must_use]
     pub fn select(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.select = ::std::option::Option::Some(value);
+        self.select = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Object format: ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ```
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `filter`: Object format: ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ```
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: Offset for pagination.

@@ -214,9 +214,7 @@ pub struct Field {
     /// Additional field settings. The set of keys depends on the field type [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html#settings)
     ///
     /// Wire name `settings`, type `object`.
-    pub settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// List of value options for the `enumeration` field type.
     ///
     /// To apply changes to `enum`, `field.userTypeId` must be set to `enumeration`
@@ -305,9 +303,9 @@ impl Field {
     #[must_use]
     pub fn settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `enum`: List of value options for the `enumeration` field type.

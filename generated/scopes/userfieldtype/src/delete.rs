@@ -57,9 +57,7 @@ pub struct Delete {
     /// **Restrictions**
     ///
     /// Wire name `Name`, type `object` (docs: `type`).
-    pub name: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// String code of the type
     ///
     /// - a-z0-9
@@ -86,9 +84,9 @@ impl Delete {
     #[must_use]
     pub fn name(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.name = ::std::option::Option::Some(value);
+        self.name = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

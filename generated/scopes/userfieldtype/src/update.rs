@@ -48,7 +48,7 @@
 /// use bitrix24::userfieldtype::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new("test_type", "https://www.myapplication.com/handler/", "Updated test type").description("Test userfield type for documentation with updated description").options(bitrix24::serde_json::Map::new());
+/// let request = Update::new("test_type", "https://www.myapplication.com/handler/", "Updated test type").description("Test userfield type for documentation with updated description").options(bitrix24::serde_json::json!({"height":60}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -62,9 +62,7 @@ pub struct Update {
     /// **Restrictions**
     ///
     /// Wire name `Name`, type `object` (docs: `type`).
-    pub name: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// String code of the type
     ///
     /// - a-z0-9
@@ -91,9 +89,7 @@ pub struct Update {
     /// Default is `0`. If `0` is specified, the standard height for displaying this widget will be used
     ///
     /// Wire name `OPTIONS`, type `object` (docs: `array`), default `0`.
-    pub options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub options: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -123,9 +119,9 @@ impl Update {
     #[must_use]
     pub fn name(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.name = ::std::option::Option::Some(value);
+        self.name = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `DESCRIPTION`: Text description of the type. Will be displayed in the administrative interface for user field settings
@@ -141,9 +137,9 @@ impl Update {
     #[must_use]
     pub fn options(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.options = ::std::option::Option::Some(value);
+        self.options = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

@@ -38,7 +38,7 @@
 /// use bitrix24::ai::engine::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().filter(bitrix24::serde_json::Map::new()).limit(2);
+/// let request = List::new().filter(bitrix24::serde_json::json!({"=CATEGORY":"text"})).limit(2);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -83,9 +83,7 @@ pub struct List {
     /// The list of fields available for filtering is provided in the section [(detailed description)](https://apidocs.bitrix24.com/api-reference/ai/ai-engine-list.html#filter)
     ///
     /// Wire name `filter`, type `object` (docs: `array`).
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Maximum number of elements in the response
     ///
     /// Wire name `limit`, type `integer`.
@@ -107,9 +105,9 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `limit`: Maximum number of elements in the response

@@ -42,7 +42,7 @@
 /// use bitrix24::app::option::set::Set;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Set::new(bitrix24::serde_json::Map::new());
+/// let request = Set::new(bitrix24::serde_json::json!({"data":"value","data2":"value2"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -54,7 +54,7 @@ pub struct Set {
     /// An array where the key is the name of the property to be saved, and the value is the property value. If a value with a new key is passed, the method will write it; if an existing one, it will update it.
     ///
     /// Wire name `options`, type `object` (docs: `array`).
-    pub options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub options: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -64,10 +64,10 @@ impl Set {
     /// - `options`: `options` — An array where the key is the name of the property to be saved, and the value is the property value. If a value with a new key is passed, the method will write it; if an existing one, it will update it.
     #[allow(clippy::new_without_default)]
     pub fn new(
-        options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        options: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            options,
+            options: options.into(),
             extra: ::serde_json::Map::new(),
         }
     }

@@ -51,7 +51,7 @@
 /// use bitrix24::biconnector::dataset::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["id".to_owned(), "name".to_owned(), "description".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["id".to_owned(), "name".to_owned(), "description".to_owned()]).filter(bitrix24::serde_json::json!({"%=name":"Sales%","!description":"","@sourceId":[2,4]})).order(bitrix24::serde_json::json!({"dateCreate":"DESC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -97,9 +97,7 @@ pub struct List {
     /// The filter does not support the `fields` field; it will be ignored
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Sorting parameters. Example format:
     ///
     /// ```text
@@ -118,9 +116,7 @@ pub struct List {
     ///   - `DESC` — descending sort
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Controls pagination. The page size of results is 50 records. To navigate through results, pass the page number
     ///
     /// Wire name `page`, type `integer`.
@@ -157,18 +153,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Sorting parameters. Example format:
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `page`: Controls pagination. The page size of results is 50 records. To navigate through results, pass the page number

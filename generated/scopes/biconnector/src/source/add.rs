@@ -50,7 +50,7 @@
 /// use bitrix24::biconnector::source::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new("CRM Source", 123, bitrix24::serde_json::Map::new()).description("CRM data source"));
+/// let request = Add::new(Fields::new("CRM Source", 123, bitrix24::serde_json::json!({"login":"admin","password":"qwerty"})).description("CRM data source"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -190,7 +190,7 @@ pub struct Fields {
     /// Parameters can be obtained using the methods [biconnector.connector.list](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html) or [biconnector.connector.get](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html)
     ///
     /// Wire name `settings`, type `object`.
-    pub settings: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub settings: ::bitrix24_runtime::JsonObject,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -204,14 +204,14 @@ impl Fields {
     pub fn new(
         title: impl ::std::convert::Into<::std::string::String>,
         connector_id: i64,
-        settings: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        settings: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             title: title.into(),
             description: ::std::option::Option::None,
             active: ::std::option::Option::None,
             connector_id,
-            settings,
+            settings: settings.into(),
             extra: ::serde_json::Map::new(),
         }
     }

@@ -51,7 +51,7 @@
 /// use bitrix24::biconnector::source::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["id".to_owned(), "title".to_owned(), "active".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["id".to_owned(), "title".to_owned(), "active".to_owned()]).filter(bitrix24::serde_json::json!({"%=title":"Sql%","!description":"","@connectorId":[2,4]})).order(bitrix24::serde_json::json!({"dateCreate":"DESC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -96,9 +96,7 @@ pub struct List {
     /// The filter does not support the `settings` field; it will be ignored
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Sorting parameters. Example format:
     ///
     /// ```text
@@ -116,9 +114,7 @@ pub struct List {
     ///   - `DESC` — descending sort
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Controls pagination. The page size of results is 50 records. To navigate through results, pass the page number
     ///
     /// Wire name `page`, type `integer`.
@@ -155,18 +151,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Sorting parameters. Example format:
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `page`: Controls pagination. The page size of results is 50 records. To navigate through results, pass the page number

@@ -53,7 +53,7 @@
 /// use bitrix24::biconnector::source::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(4, Fields::new().title("New source name").description("Updated source description").active(false).settings(bitrix24::serde_json::Map::new()));
+/// let request = Update::new(4, Fields::new().title("New source name").description("Updated source description").active(false).settings(bitrix24::serde_json::json!({"login":"new_admin","password":"new_password"})));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -197,9 +197,7 @@ pub struct Fields {
     /// Parameters can be obtained using the methods [biconnector.connector.list](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html) or [biconnector.connector.get](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html)
     ///
     /// Wire name `settings`, type `object`.
-    pub settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -243,9 +241,9 @@ impl Fields {
     #[must_use]
     pub fn settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

@@ -203,9 +203,7 @@ pub struct Add {
     /// ```
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Allows opening additional settings for the action in the application slider. Possible values:
     /// - `Y` — yes
     /// - `N` — no
@@ -300,9 +298,9 @@ impl Add {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `USE_PLACEMENT`: Allows opening additional settings for the action in the application slider. Possible values: - `Y` — yes - `N` — no
@@ -480,9 +478,7 @@ pub struct Property {
     /// ```
     ///
     /// Wire name `Options`, type `object` (docs: `array`).
-    pub options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub options: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameter requirement. Possible values:
     /// - `Y` — yes
     /// - `N` — no
@@ -539,9 +535,9 @@ impl Property {
     #[must_use]
     pub fn options(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.options = ::std::option::Option::Some(value);
+        self.options = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `Required`: Parameter requirement. Possible values: - `Y` — yes - `N` — no

@@ -48,7 +48,7 @@
 /// use bitrix24::bizproc::activity::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new("action_test_code", Fields::new().auth_user_id(1).use_subscription(false).filter(bitrix24::serde_json::Map::new()));
+/// let request = Update::new("action_test_code", Fields::new().auth_user_id(1).use_subscription(false).filter(bitrix24::serde_json::json!({"INCLUDE":[["lists"],["crm","CCrmDocumentDeal"]]})));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -294,9 +294,7 @@ pub struct Fields {
     /// ```
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Allows opening additional settings for the action in the application slider. Possible values:
     /// - `Y` — yes
     /// - `N` — no
@@ -397,9 +395,9 @@ impl Fields {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `USE_PLACEMENT`: Allows opening additional settings for the action in the application slider. Possible values: - `Y` — yes - `N` — no
@@ -555,9 +553,7 @@ pub struct Property {
     /// ```
     ///
     /// Wire name `Options`, type `object` (docs: `array`).
-    pub options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub options: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameter requirement. Possible values:
     /// - `Y` — yes
     /// - `N` — no
@@ -614,9 +610,9 @@ impl Property {
     #[must_use]
     pub fn options(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.options = ::std::option::Option::Some(value);
+        self.options = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `Required`: Parameter requirement. Possible values: - `Y` — yes - `N` — no

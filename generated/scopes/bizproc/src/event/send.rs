@@ -43,7 +43,7 @@
 /// use bitrix24::bizproc::event::send::Send;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Send::new("55c1dc1c3f0d75.78875596|A51601_82584_96831_81132|hsyUws1j4XiwqPqN45eH66CcQtEvpUIP.47dd5d888e8e549d2c984713e12a4268e6e87d0208ca1f093ba1075e77f92e90").return_values(bitrix24::serde_json::Map::new());
+/// let request = Send::new("55c1dc1c3f0d75.78875596|A51601_82584_96831_81132|hsyUws1j4XiwqPqN45eH66CcQtEvpUIP.47dd5d888e8e549d2c984713e12a4268e6e87d0208ca1f093ba1075e77f92e90").return_values(bitrix24::serde_json::json!({"outputString":"846c55d14f552180874a628d2615e285"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -63,9 +63,7 @@ pub struct Send {
     /// - [bizproc.activity.add](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html), [bizproc.activity.update](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html)
     ///
     /// Wire name `RETURN_VALUES`, type `object`.
-    pub return_values: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub return_values: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Text for the business process log.
     ///
     /// If this parameter is not passed, the method sends an empty string.
@@ -94,9 +92,9 @@ impl Send {
     #[must_use]
     pub fn return_values(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.return_values = ::std::option::Option::Some(value);
+        self.return_values = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `LOG_MESSAGE`: Text for the business process log.

@@ -59,7 +59,7 @@
 /// use bitrix24::bizproc::robot::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new("test_robot", "https://your_domain/robot.php", bitrix24::serde_json::json!("Send Message")).auth_user_id(1).use_subscription(true).properties(::std::collections::BTreeMap::new()).filter(bitrix24::serde_json::Map::new());
+/// let request = Add::new("test_robot", "https://your_domain/robot.php", bitrix24::serde_json::json!("Send Message")).auth_user_id(1).use_subscription(true).properties(::std::collections::BTreeMap::new()).filter(bitrix24::serde_json::json!({"INCLUDE":[["crm","CCrmDocumentDeal"],["crm","CCrmDocumentLead"]]}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -184,9 +184,7 @@ pub struct Add {
     /// ```
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Allows opening additional settings for the Automation rule in the application slider. Possible values:
     /// - `Y` — yes
     /// - `N` — no
@@ -281,9 +279,9 @@ impl Add {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `USE_PLACEMENT`: Allows opening additional settings for the Automation rule in the application slider. Possible values: - `Y` — yes - `N` — no
@@ -461,9 +459,7 @@ pub struct Property {
     /// ```
     ///
     /// Wire name `Options`, type `object` (docs: `array`).
-    pub options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub options: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameter requirement. Possible values:
     /// - `Y` — yes
     /// - `N` — no
@@ -520,9 +516,9 @@ impl Property {
     #[must_use]
     pub fn options(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.options = ::std::option::Option::Some(value);
+        self.options = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `Required`: Parameter requirement. Possible values: - `Y` — yes - `N` — no

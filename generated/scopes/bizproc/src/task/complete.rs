@@ -58,7 +58,7 @@
 /// use bitrix24::bizproc::task::complete::Complete;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Complete::new(1501, bitrix24::serde_json::json!(3)).comment("Added").fields(bitrix24::serde_json::Map::new());
+/// let request = Complete::new(1501, bitrix24::serde_json::json!(3)).comment("Added").fields(bitrix24::serde_json::json!({"contractor":"C_607","phone_number":"+19991234567"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -135,9 +135,7 @@ pub struct Complete {
     /// More about working with files can be found in the article [how-to-upload-files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
     ///
     /// Wire name `FIELDS`, type `object`.
-    pub fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub fields: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -169,9 +167,9 @@ impl Complete {
     #[must_use]
     pub fn fields(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.fields = ::std::option::Option::Some(value);
+        self.fields = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

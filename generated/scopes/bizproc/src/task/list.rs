@@ -58,7 +58,7 @@
 /// use bitrix24::bizproc::task::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["ID".to_owned(), "WORKFLOW_ID".to_owned(), "DOCUMENT_NAME".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["ID".to_owned(), "WORKFLOW_ID".to_owned(), "DOCUMENT_NAME".to_owned()]).filter(bitrix24::serde_json::json!({"USER_ID":1,"STATUS":0,"ACTIVITY":"RequestInformationOptionalActivity"})).order(bitrix24::serde_json::json!({"ID":"DESC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -114,9 +114,7 @@ pub struct List {
     /// If the method is called by a non-administrator and the `USER_ID` filter is not specified, it defaults to selecting tasks of the current user
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for sorting the list of tasks in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where
     /// - `field_N` — [field](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html#fields) of the task for sorting
     /// - `value_N` — sorting direction
@@ -128,9 +126,7 @@ pub struct List {
     /// You can specify multiple fields for sorting, for example, `{NAME: 'ASC', ID: 'DESC'}`
     ///
     /// Wire name `ORDER`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used for managing pagination.
     ///
     /// The page size of results is always static — 50 records.
@@ -175,18 +171,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `ORDER`: An object for sorting the list of tasks in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where - `field_N` — [field](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html#fields) of the task for sorting - `value_N` — sorting direction
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `START`: This parameter is used for managing pagination.
@@ -318,11 +314,11 @@ pub struct Task {
     /// Modification date
     ///
     /// Wire name `MODIFIED`, type `datetime`.
-    pub modified: ::std::option::Option<::std::string::String>,
+    pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Workflow start date
     ///
     /// Wire name `WORKFLOW_STARTED`, type `datetime`.
-    pub workflow_started: ::std::option::Option<::std::string::String>,
+    pub workflow_started: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Who started the workflow
     ///
     /// Wire name `WORKFLOW_STARTED_BY`, type `integer` (docs: `user`).
@@ -330,7 +326,7 @@ pub struct Task {
     /// Deadline
     ///
     /// Wire name `OVERDUE_DATE`, type `datetime`.
-    pub overdue_date: ::std::option::Option<::std::string::String>,
+    pub overdue_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Workflow template identifier
     ///
     /// Wire name `WORKFLOW_TEMPLATE_ID`, type `integer`.

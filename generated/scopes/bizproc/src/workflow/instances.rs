@@ -56,7 +56,7 @@
 /// use bitrix24::bizproc::workflow::instances::Instances;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Instances::new().select(vec!["ID".to_owned(), "MODIFIED".to_owned(), "OWNED_UNTIL".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = Instances::new().select(vec!["ID".to_owned(), "MODIFIED".to_owned(), "OWNED_UNTIL".to_owned()]).filter(bitrix24::serde_json::json!({">STARTED_BY":0})).order(bitrix24::serde_json::json!({"STARTED":"DESC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -117,9 +117,7 @@ pub struct Instances {
     /// Without a prefix, the filter compares the value for equality. The field name can be passed in any case
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for sorting the list of running workflows in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     ///
     /// The list of fields for sorting is the same as for the `SELECT` parameter.
@@ -131,9 +129,7 @@ pub struct Instances {
     /// Default value: `{'MODIFIED': 'desc'}`
     ///
     /// Wire name `ORDER`, type `object`, default `{'MODIFIED': 'desc'}`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used for managing pagination.
     ///
     /// The page size of results is always static — 50 records.
@@ -178,18 +174,18 @@ impl Instances {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `ORDER`: An object for sorting the list of running workflows in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used for managing pagination.

@@ -51,7 +51,7 @@
 /// use bitrix24::bizproc::workflow::start::Start;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Start::new(1, vec!["crm".to_owned(), "CCrmDocumentLead".to_owned(), "LEAD_1".to_owned()]).parameters(bitrix24::serde_json::Map::new());
+/// let request = Start::new(1, vec!["crm".to_owned(), "CCrmDocumentLead".to_owned(), "LEAD_1".to_owned()]).parameters(bitrix24::serde_json::json!({"Parameter1":"user_1"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -94,9 +94,7 @@ pub struct Start {
     /// ```
     ///
     /// Wire name `PARAMETERS`, type `object`.
-    pub parameters: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub parameters: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -126,9 +124,9 @@ impl Start {
     #[must_use]
     pub fn parameters(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.parameters = ::std::option::Option::Some(value);
+        self.parameters = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

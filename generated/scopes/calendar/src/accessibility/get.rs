@@ -187,11 +187,11 @@ pub struct Event {
     /// Start date and time of the event
     ///
     /// Wire name `DATE_FROM`, type `datetime`.
-    pub date_from: ::std::option::Option<::std::string::String>,
+    pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// End date and time of the event
     ///
     /// Wire name `DATE_TO`, type `datetime`.
-    pub date_to: ::std::option::Option<::std::string::String>,
+    pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Start date and time of the event in UTC in timestamp format
     ///
     /// Wire name `DATE_FROM_TS_UTC`, type `string`.

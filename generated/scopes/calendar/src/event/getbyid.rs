@@ -175,15 +175,15 @@ pub struct GetbyidResult {
     /// Start date of the event
     ///
     /// Wire name `DATE_FROM`, type `datetime`.
-    pub date_from: ::std::option::Option<::std::string::String>,
+    pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// End date of the event
     ///
     /// Wire name `DATE_TO`, type `datetime`.
-    pub date_to: ::std::option::Option<::std::string::String>,
+    pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Start date of the original event for recurring events
     ///
     /// Wire name `ORIGINAL_DATE_FROM`, type `datetime`.
-    pub original_date_from: ::std::option::Option<::std::string::String>,
+    pub original_date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Timezone of the event start date
     ///
     /// Wire name `TZ_FROM`, type `string`.
@@ -229,11 +229,11 @@ pub struct GetbyidResult {
     /// Date the event was created
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date the event was modified
     ///
     /// Wire name `TIMESTAMP_X`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Description of the event
     ///
     /// Wire name `DESCRIPTION`, type `string`.

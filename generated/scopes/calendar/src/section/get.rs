@@ -214,11 +214,11 @@ pub struct GetResult {
     /// Calendar creation date
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Calendar modification date
     ///
     /// Wire name `TIMESTAMP_X`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Synchronization identifier
     ///
     /// Wire name `CAL_DAV_CON`, type `string`.

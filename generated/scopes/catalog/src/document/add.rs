@@ -176,7 +176,7 @@ pub struct Fields {
     /// Document date in ISO 8601 format
     ///
     /// Wire name `dateDocument`, type `datetime`.
-    pub date_document: ::std::option::Option<::std::string::String>,
+    pub date_document: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Document title
     ///
     /// Wire name `title`, type `string`.
@@ -239,7 +239,7 @@ impl Fields {
     #[must_use]
     pub fn date_document(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_document = ::std::option::Option::Some(value.into());
         self
@@ -599,19 +599,19 @@ pub struct CatalogDocument {
     /// Date of status change
     ///
     /// Wire name `dateStatus`, type `datetime`.
-    pub date_status: ::std::option::Option<::std::string::String>,
+    pub date_status: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of document creation
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of last modification of the document
     ///
     /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of document approval
     ///
     /// Wire name `dateDocument`, type `datetime`.
-    pub date_document: ::std::option::Option<::std::string::String>,
+    pub date_document: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Currency of the document
     ///
     /// Wire name `currency`, type `string`.

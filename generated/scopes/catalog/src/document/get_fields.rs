@@ -255,19 +255,19 @@ pub struct CatalogDocument {
     /// Date of status change
     ///
     /// Wire name `dateStatus`, type `datetime`.
-    pub date_status: ::std::option::Option<::std::string::String>,
+    pub date_status: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of document creation
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of last modification of the document
     ///
     /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of document approval
     ///
     /// Wire name `dateDocument`, type `datetime`.
-    pub date_document: ::std::option::Option<::std::string::String>,
+    pub date_document: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Currency of the document
     ///
     /// Wire name `currency`, type `string`.

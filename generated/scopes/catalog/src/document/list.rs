@@ -47,7 +47,7 @@
 /// use bitrix24::catalog::document::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["id".to_owned(), "docType".to_owned(), "docNumber".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new()).start(50);
+/// let request = List::new().select(vec!["id".to_owned(), "docType".to_owned(), "docNumber".to_owned()]).filter(bitrix24::serde_json::json!({">=dateCreate":"2025-10-01T00:00:00+02:00","<=dateCreate":"2025-10-15T23:59:59+02:00"})).order(bitrix24::serde_json::json!({"id":"ASC"})).start(50);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -108,9 +108,7 @@ pub struct List {
     /// - `!` — not equal
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for sorting the selected documents in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     ///
     /// Possible values for `field` correspond to the fields of the [catalog_document](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_document) object.
@@ -123,9 +121,7 @@ pub struct List {
     /// By default, documents are sorted in ascending order by `id`.
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to manage pagination.
     ///
     /// The page size is 50 records.
@@ -171,18 +167,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: An object for sorting the selected documents in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to manage pagination.
@@ -415,19 +411,19 @@ pub struct CatalogDocument {
     /// Date of status change
     ///
     /// Wire name `dateStatus`, type `datetime`.
-    pub date_status: ::std::option::Option<::std::string::String>,
+    pub date_status: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of document creation
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of last modification of the document
     ///
     /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of document approval
     ///
     /// Wire name `dateDocument`, type `datetime`.
-    pub date_document: ::std::option::Option<::std::string::String>,
+    pub date_document: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Currency of the document
     ///
     /// Wire name `currency`, type `string`.

@@ -162,11 +162,11 @@ pub struct Fields {
     /// You can provide your own modification date. Defaults to the current date
     ///
     /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Document date
     ///
     /// Wire name `dateDocument`, type `datetime`.
-    pub date_document: ::std::option::Option<::std::string::String>,
+    pub date_document: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Total amount for the document items. Automatically recalculated after modifying the items
     ///
     /// Wire name `total`, type `double`.
@@ -216,7 +216,7 @@ impl Fields {
     #[must_use]
     pub fn date_modify(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_modify = ::std::option::Option::Some(value.into());
         self
@@ -225,7 +225,7 @@ impl Fields {
     #[must_use]
     pub fn date_document(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_document = ::std::option::Option::Some(value.into());
         self
@@ -482,19 +482,19 @@ pub struct CatalogDocument {
     /// Date of status change
     ///
     /// Wire name `dateStatus`, type `datetime`.
-    pub date_status: ::std::option::Option<::std::string::String>,
+    pub date_status: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of document creation
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of last modification of the document
     ///
     /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of document approval
     ///
     /// Wire name `dateDocument`, type `datetime`.
-    pub date_document: ::std::option::Option<::std::string::String>,
+    pub date_document: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Currency of the document
     ///
     /// Wire name `currency`, type `string`.

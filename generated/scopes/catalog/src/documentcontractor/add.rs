@@ -41,7 +41,7 @@
 /// use bitrix24::catalog::documentcontractor::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(bitrix24::serde_json::Map::new());
+/// let request = Add::new(bitrix24::serde_json::json!({"documentId":42,"entityTypeId":3,"entityId":101}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -53,7 +53,7 @@ pub struct Add {
     /// Binding fields ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-add.html#fields))
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -63,10 +63,10 @@ impl Add {
     /// - `fields`: `fields` — Binding fields ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/documentcontractor/catalog-documentcontractor-add.html#fields))
     #[allow(clippy::new_without_default)]
     pub fn new(
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            fields,
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

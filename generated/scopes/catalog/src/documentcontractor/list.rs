@@ -47,7 +47,7 @@
 /// use bitrix24::catalog::documentcontractor::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["id".to_owned(), "documentId".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new()).start(0);
+/// let request = List::new().select(vec!["id".to_owned(), "documentId".to_owned()]).filter(bitrix24::serde_json::json!({"documentId":7})).order(bitrix24::serde_json::json!({"id":"ASC"})).start(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -108,9 +108,7 @@ pub struct List {
     /// - `!` — not equal
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for sorting the selected documents in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     ///
     /// Possible values for `field` correspond to the fields of the [catalog_documentcontractor](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_documentcontractor) object.
@@ -123,9 +121,7 @@ pub struct List {
     /// By default, results are sorted in ascending order by `id`.
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to manage pagination.
     ///
     /// The page size is 50 records.
@@ -171,18 +167,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: An object for sorting the selected documents in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to manage pagination.

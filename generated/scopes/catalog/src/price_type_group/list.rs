@@ -47,7 +47,7 @@
 /// use bitrix24::catalog::price_type_group::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["id".to_owned(), "catalogGroupId".to_owned(), "groupId".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new()).start(0);
+/// let request = List::new().select(vec!["id".to_owned(), "catalogGroupId".to_owned(), "groupId".to_owned()]).filter(bitrix24::serde_json::json!({"catalogGroupId":9,"groupId":23})).order(bitrix24::serde_json::json!({"id":"ASC"})).start(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -102,9 +102,7 @@ pub struct List {
     /// If the filter conditions do not match any records, the method will return an empty list.
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for sorting the selected bindings in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     ///
     /// Possible values for `field` correspond to the fields of the [catalog_price_type_group](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_price_type_group) object.
@@ -115,9 +113,7 @@ pub struct List {
     /// - `desc` — in descending order
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used for managing pagination.
     ///
     /// The page size of results is always static — 50 records.
@@ -162,18 +158,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: An object for sorting the selected bindings in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used for managing pagination.

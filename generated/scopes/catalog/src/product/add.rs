@@ -255,15 +255,15 @@ pub struct Fields {
     /// Date of activity start
     ///
     /// Wire name `dateActiveFrom`, type `datetime`.
-    pub date_active_from: ::std::option::Option<::std::string::String>,
+    pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of activity end
     ///
     /// Wire name `dateActiveTo`, type `datetime`.
-    pub date_active_to: ::std::option::Option<::std::string::String>,
+    pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Create date
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the main section of the information block
     ///
     /// Wire name `iblockSectionId`, type `integer` (docs: `catalog_section.id`).
@@ -291,9 +291,7 @@ pub struct Fields {
     /// To delete the picture, use the object in the format `{remove: 'Y'}`
     ///
     /// Wire name `previewPicture`, type `object`.
-    pub preview_picture: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub preview_picture: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Detailed picture.
     ///
     /// Object in the format `{fileData: [value1, value2]}`, where `value1` — file name of the picture with extension, `value2` — image in [base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) format.
@@ -301,9 +299,7 @@ pub struct Fields {
     /// To delete the picture, use the object in the format `{remove: 'Y'}`
     ///
     /// Wire name `detailPicture`, type `object`.
-    pub detail_picture: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub detail_picture: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Type of description for the announcement. Possible values:
     /// - `text` — text
     /// - `html` — HTML
@@ -551,7 +547,7 @@ impl Fields {
     #[must_use]
     pub fn date_active_from(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_active_from = ::std::option::Option::Some(value.into());
         self
@@ -560,7 +556,7 @@ impl Fields {
     #[must_use]
     pub fn date_active_to(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_active_to = ::std::option::Option::Some(value.into());
         self
@@ -569,7 +565,7 @@ impl Fields {
     #[must_use]
     pub fn date_create(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_create = ::std::option::Option::Some(value.into());
         self
@@ -621,18 +617,18 @@ impl Fields {
     #[must_use]
     pub fn preview_picture(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.preview_picture = ::std::option::Option::Some(value);
+        self.preview_picture = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `detailPicture`: Detailed picture.
     #[must_use]
     pub fn detail_picture(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.detail_picture = ::std::option::Option::Some(value);
+        self.detail_picture = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `previewTextType`: Type of description for the announcement. Possible values: - `text` — text - `html` — HTML
@@ -1526,19 +1522,19 @@ pub struct CatalogProduct {
     /// Date of activity start
     ///
     /// Wire name `dateActiveFrom`, type `datetime`.
-    pub date_active_from: ::std::option::Option<::std::string::String>,
+    pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of activity end
     ///
     /// Wire name `dateActiveTo`, type `datetime`.
-    pub date_active_to: ::std::option::Option<::std::string::String>,
+    pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of creation
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of modification. Read-only
     ///
     /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the information block section
     ///
     /// Wire name `iblockSectionId`, type `integer` (docs: `catalog_section.id`).

@@ -48,7 +48,7 @@
 /// use bitrix24::catalog::product::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["id".to_owned(), "iblockId".to_owned(), "name".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["id".to_owned(), "iblockId".to_owned(), "name".to_owned()]).filter(bitrix24::serde_json::json!({"iblockId":23,">id":10,"vatId":[1,2]})).order(bitrix24::serde_json::json!({"id":"desc"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -130,9 +130,7 @@ pub struct List {
     /// ```
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object for sorting selected products in `{"field_1": "order_1", ... "field_N": "order_N"}` format.
     ///
     /// Possible values for `field` correspond to the fields of the [catalog_product](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product) object.
@@ -143,9 +141,7 @@ pub struct List {
     /// - `desc` — in descending order
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// The parameter is used to control pagination.
     ///
     /// The results page size is always static — 50 records.
@@ -190,18 +186,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Object for sorting selected products in `{"field_1": "order_1", ... "field_N": "order_N"}` format.
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: The parameter is used to control pagination.
@@ -452,19 +448,19 @@ pub struct CatalogProduct {
     /// Date of activity start
     ///
     /// Wire name `dateActiveFrom`, type `datetime`.
-    pub date_active_from: ::std::option::Option<::std::string::String>,
+    pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of activity end
     ///
     /// Wire name `dateActiveTo`, type `datetime`.
-    pub date_active_to: ::std::option::Option<::std::string::String>,
+    pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of creation
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of modification. Read-only
     ///
     /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the information block section
     ///
     /// Wire name `iblockSectionId`, type `integer` (docs: `catalog_section.id`).

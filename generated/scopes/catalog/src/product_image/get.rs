@@ -267,7 +267,7 @@ pub struct CatalogProductImage {
     /// Date of image creation
     ///
     /// Wire name `createTime`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Download link, signed with the current access token
     ///
     /// Wire name `downloadUrl`, type `string`.

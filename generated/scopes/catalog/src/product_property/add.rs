@@ -274,9 +274,7 @@ pub struct Fields {
     /// Settings for the custom type. Only scalar values and nested objects from scalar values are supported
     ///
     /// Wire name `userTypeSettings`, type `object`.
-    pub user_type_settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub user_type_settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -445,9 +443,9 @@ impl Fields {
     #[must_use]
     pub fn user_type_settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.user_type_settings = ::std::option::Option::Some(value);
+        self.user_type_settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -997,7 +995,7 @@ pub struct CatalogProductProperty {
     /// Date and time of property modification
     ///
     /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the trade catalog
     ///
     /// Wire name `iblockId`, type `integer` (docs: `catalog_catalog.id`).

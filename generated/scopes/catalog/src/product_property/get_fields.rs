@@ -213,7 +213,7 @@ pub struct CatalogProductProperty {
     /// Date and time of property modification
     ///
     /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the trade catalog
     ///
     /// Wire name `iblockId`, type `integer` (docs: `catalog_catalog.id`).

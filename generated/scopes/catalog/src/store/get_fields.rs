@@ -252,11 +252,11 @@ pub struct CatalogStore {
     /// Date of modification
     ///
     /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of creation
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Created by
     ///
     /// Wire name `userId`, type `integer` (docs: `user.id`).

@@ -193,17 +193,15 @@ pub struct Fields {
     /// To delete the image, use the object in the format `{remove: ‘Y’}`
     ///
     /// Wire name `imageId`, type `object`.
-    pub image_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub image_id: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Date of modification
     ///
     /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of creation
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Created by
     ///
     /// Wire name `userId`, type `integer` (docs: `user.id`).
@@ -322,16 +320,16 @@ impl Fields {
     #[must_use]
     pub fn image_id(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.image_id = ::std::option::Option::Some(value);
+        self.image_id = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `dateModify`: Date of modification
     #[must_use]
     pub fn date_modify(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_modify = ::std::option::Option::Some(value.into());
         self
@@ -340,7 +338,7 @@ impl Fields {
     #[must_use]
     pub fn date_create(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_create = ::std::option::Option::Some(value.into());
         self
@@ -648,11 +646,11 @@ pub struct CatalogStore {
     /// Date of modification
     ///
     /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of creation
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Created by
     ///
     /// Wire name `userId`, type `integer` (docs: `user.id`).

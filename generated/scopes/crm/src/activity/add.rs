@@ -62,7 +62,7 @@
 /// use bitrix24::crm::activity::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new(102, 2, 2, vec![bitrix24::serde_json::Map::new()], 1).description("Important call").description_type(3).direction(2).end_time("2023-12-31T12:30:00+00:00"));
+/// let request = Add::new(Fields::new(102, 2, 2, vec![bitrix24::JsonObject::from(bitrix24::serde_json::json!({"VALUE":"+499832322323","ENTITY_ID":134,"ENTITY_TYPE_ID":3}))], 1).description("Important call").description_type(3).direction(2).end_time("2023-12-31T12:30:00+00:00".parse::<bitrix24::DateTime>().expect("a date-time")));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -209,13 +209,11 @@ pub struct Fields {
     /// [Description of communication](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-communication-fields.html)
     ///
     /// Wire name `COMMUNICATIONS`, type `object[]` (docs: `crm_activity_communication`).
-    pub communications: ::std::vec::Vec<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub communications: ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
     /// Date and time of the activity's deadline. This field is not set directly; the value is taken from START_TIME for calls and meetings and from END_TIME for tasks
     ///
     /// Wire name `DEADLINE`, type `datetime`.
-    pub deadline: ::std::option::Option<::std::string::String>,
+    pub deadline: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Text description of the activity
     ///
     /// Wire name `DESCRIPTION`, type `string`.
@@ -231,7 +229,7 @@ pub struct Fields {
     /// Activity completion time
     ///
     /// Wire name `END_TIME`, type `datetime`.
-    pub end_time: ::std::option::Option<::std::string::String>,
+    pub end_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Files added to the activity
     ///
     /// Wire name `FILES`, type `any` (docs: `diskfile`).
@@ -279,9 +277,7 @@ pub struct Fields {
     /// Additional provider parameters
     ///
     /// Wire name `PROVIDER_PARAMS`, type `object`.
-    pub provider_params: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub provider_params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Identifier of the user responsible for the activity
     ///
     /// Wire name `RESPONSIBLE_ID`, type `integer` (docs: `user`).
@@ -289,13 +285,11 @@ pub struct Fields {
     /// Additional settings
     ///
     /// Wire name `SETTINGS`, type `object`.
-    pub settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Time when the activity starts
     ///
     /// Wire name `START_TIME`, type `datetime`.
-    pub start_time: ::std::option::Option<::std::string::String>,
+    pub start_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Status of the activity
     ///
     /// Wire name `STATUS`, type `integer` (docs: `crm_enum_activitystatus`).
@@ -333,9 +327,7 @@ impl Fields {
         owner_type_id: i64,
         type_id: i64,
         communications: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
         responsible_id: i64,
     ) -> Self {
@@ -386,7 +378,7 @@ impl Fields {
     #[must_use]
     pub fn deadline(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.deadline = ::std::option::Option::Some(value.into());
         self
@@ -416,7 +408,7 @@ impl Fields {
     #[must_use]
     pub fn end_time(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.end_time = ::std::option::Option::Some(value.into());
         self
@@ -515,25 +507,25 @@ impl Fields {
     #[must_use]
     pub fn provider_params(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.provider_params = ::std::option::Option::Some(value);
+        self.provider_params = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `SETTINGS`: Additional settings
     #[must_use]
     pub fn settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `START_TIME`: Time when the activity starts
     #[must_use]
     pub fn start_time(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.start_time = ::std::option::Option::Some(value.into());
         self

@@ -204,13 +204,13 @@ pub struct SystemActivity {
     /// Date and time the activity was created
     ///
     /// Wire name `CREATED`, type `datetime`.
-    pub created: ::std::string::String,
+    pub created: ::bitrix24_runtime::DateTime,
     /// Date and time of the activity's execution deadline
     ///
     /// This field is not set directly; the value is taken from START_TIME for calls and meetings and from END_TIME for tasks
     ///
     /// Wire name `DEADLINE`, type `datetime`.
-    pub deadline: ::std::option::Option<::std::string::String>,
+    pub deadline: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Text description of the activity
     ///
     /// Wire name `DESCRIPTION`, type `string`.
@@ -234,7 +234,7 @@ pub struct SystemActivity {
     /// Time the activity ended
     ///
     /// Wire name `END_TIME`, type `datetime`.
-    pub end_time: ::std::option::Option<::std::string::String>,
+    pub end_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Files added to the activity
     ///
     /// Multiple
@@ -246,7 +246,7 @@ pub struct SystemActivity {
     /// Read-only
     ///
     /// Wire name `LAST_UPDATED`, type `datetime`.
-    pub last_updated: ::std::option::Option<::std::string::String>,
+    pub last_updated: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Location
     ///
     /// Wire name `LOCATION`, type `string`.
@@ -352,7 +352,7 @@ pub struct SystemActivity {
     /// Time the activity starts
     ///
     /// Wire name `START_TIME`, type `datetime`.
-    pub start_time: ::std::option::Option<::std::string::String>,
+    pub start_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Activity status
     ///
     /// Wire name `STATUS`, type `integer` (docs: `crm_enum_activitystatus`).
@@ -396,7 +396,7 @@ impl SystemActivity {
         type_id: i64,
         author_id: i64,
         completed: bool,
-        created: impl ::std::convert::Into<::std::string::String>,
+        created: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
         responsible_id: i64,
     ) -> Self {
         Self {

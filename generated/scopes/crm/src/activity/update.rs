@@ -198,12 +198,12 @@ pub struct Fields {
     ///
     /// Wire name `COMMUNICATIONS`, type `object[]` (docs: `crm_activity_communication`).
     pub communications: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
     >,
     /// Date and time of the activity deadline. This field is not set directly; the value is taken from START_TIME for calls and meetings, and from END_TIME for tasks
     ///
     /// Wire name `DEADLINE`, type `datetime`.
-    pub deadline: ::std::option::Option<::std::string::String>,
+    pub deadline: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Text description of the activity
     ///
     /// Wire name `DESCRIPTION`, type `string`.
@@ -219,7 +219,7 @@ pub struct Fields {
     /// End time of the activity
     ///
     /// Wire name `END_TIME`, type `datetime`.
-    pub end_time: ::std::option::Option<::std::string::String>,
+    pub end_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Files added to the activity
     ///
     /// Wire name `FILES`, type `any` (docs: `diskfile`).
@@ -267,9 +267,7 @@ pub struct Fields {
     /// Additional provider parameters
     ///
     /// Wire name `PROVIDER_PARAMS`, type `object`.
-    pub provider_params: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub provider_params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Identifier of the user responsible for the activity
     ///
     /// Wire name `RESPONSIBLE_ID`, type `integer` (docs: `user`).
@@ -277,13 +275,11 @@ pub struct Fields {
     /// Additional settings
     ///
     /// Wire name `SETTINGS`, type `object`.
-    pub settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Start time of the activity
     ///
     /// Wire name `START_TIME`, type `datetime`.
-    pub start_time: ::std::option::Option<::std::string::String>,
+    pub start_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Status of the activity
     ///
     /// Wire name `STATUS`, type `integer` (docs: `crm_enum_activitystatus`).
@@ -369,9 +365,7 @@ impl Fields {
     pub fn communications(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
     ) -> Self {
         self.communications = ::std::option::Option::Some(
@@ -383,7 +377,7 @@ impl Fields {
     #[must_use]
     pub fn deadline(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.deadline = ::std::option::Option::Some(value.into());
         self
@@ -413,7 +407,7 @@ impl Fields {
     #[must_use]
     pub fn end_time(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.end_time = ::std::option::Option::Some(value.into());
         self
@@ -512,9 +506,9 @@ impl Fields {
     #[must_use]
     pub fn provider_params(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.provider_params = ::std::option::Option::Some(value);
+        self.provider_params = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `RESPONSIBLE_ID`: Identifier of the user responsible for the activity
@@ -527,16 +521,16 @@ impl Fields {
     #[must_use]
     pub fn settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `START_TIME`: Start time of the activity
     #[must_use]
     pub fn start_time(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.start_time = ::std::option::Option::Some(value.into());
         self

@@ -47,7 +47,7 @@
 /// use bitrix24::crm::automatedsolution::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().order(bitrix24::serde_json::Map::new());
+/// let request = List::new().order(bitrix24::serde_json::json!({"id":"DESC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -79,9 +79,7 @@ pub struct List {
     /// - `title`
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object for filtering selected digital workspaces in the format `{"field_1": "value_1", ... "field_N": "value_N"}`. Available fields for filtering:
     /// - `id`
     /// - `title`
@@ -115,9 +113,7 @@ pub struct List {
     /// - `!=` - not equal
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used for pagination control.
     ///
     /// The page size of results is always static: 50 records.
@@ -148,18 +144,18 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `filter`: Object for filtering selected digital workspaces in the format `{"field_1": "value_1", ... "field_N": "value_N"}`. Available fields for filtering: - `id` - `title`
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used for pagination control.

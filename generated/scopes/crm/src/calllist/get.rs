@@ -153,7 +153,7 @@ pub struct GetResult {
     /// Date and time of call list creation
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the call list
     ///
     /// Wire name `CREATED_BY_ID`, type `integer`.

@@ -49,7 +49,7 @@
 /// use bitrix24::crm::company::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(bitrix24::serde_json::Map::new()).params(bitrix24::serde_json::Map::new());
+/// let request = Add::new(bitrix24::serde_json::Map::new()).params(bitrix24::serde_json::json!({"REGISTER_SONET_EVENT":"Y"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -80,7 +80,7 @@ pub struct Add {
     /// To find out the list of required fields, execute the method [crm.company.fields](https://apidocs.bitrix24.com/api-reference/crm/companies/crm-company-fields.html).
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// An object containing a set of additional parameters:
     ///
     /// - `REGISTER_SONET_EVENT` — register the company addition event and send a notification to the responsible person
@@ -89,9 +89,7 @@ pub struct Add {
     ///   - `N` — no
     ///
     /// Wire name `params`, type `object`.
-    pub params: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -101,10 +99,10 @@ impl Add {
     /// - `fields`: `fields` — Object format:
     #[allow(clippy::new_without_default)]
     pub fn new(
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            fields,
+            fields: fields.into(),
             params: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -113,9 +111,9 @@ impl Add {
     #[must_use]
     pub fn params(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.params = ::std::option::Option::Some(value);
+        self.params = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

@@ -53,7 +53,7 @@
 /// use bitrix24::crm::company::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["TITLE".to_owned(), "ASSIGNED_BY_ID".to_owned(), "PHONE".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["TITLE".to_owned(), "ASSIGNED_BY_ID".to_owned(), "PHONE".to_owned()]).filter(bitrix24::serde_json::json!({"COMPANY_TYPE":"CUSTOMER",">=DATE_CREATE":"2025-01-01"})).order(bitrix24::serde_json::json!({"DATE_CREATE":"ASC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -136,9 +136,7 @@ pub struct List {
     /// The `logic` key in the filter is not supported. For complex logic in the filter, use the [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method.
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object format:
     ///
     /// ```text
@@ -158,9 +156,7 @@ pub struct List {
     /// You can find the list of available fields for sorting using the [crm.company.fields](https://apidocs.bitrix24.com/api-reference/crm/companies/crm-company-fields.html) method
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameter for managing pagination.
     ///
     /// The page size of results is always static — 50 records.
@@ -205,18 +201,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Object format:
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: Parameter for managing pagination.

@@ -50,7 +50,7 @@
 /// use bitrix24::crm::company::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(43, Fields::new().employees("EMPLOYEES_3").currency_id("EUR").revenue("500000".parse::<bitrix24::Decimal>().expect("an amount"))).params(bitrix24::serde_json::Map::new());
+/// let request = Update::new(43, Fields::new().employees("EMPLOYEES_3").currency_id("EUR").revenue("500000".parse::<bitrix24::Decimal>().expect("an amount"))).params(bitrix24::serde_json::json!({"REGISTER_SONET_EVENT":"Y","REGISTER_HISTORY_EVENT":"Y"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -92,9 +92,7 @@ pub struct Update {
     ///   - `N` — no
     ///
     /// Wire name `params`, type `object`.
-    pub params: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -116,9 +114,9 @@ impl Update {
     #[must_use]
     pub fn params(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.params = ::std::option::Option::Some(value);
+        self.params = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -295,51 +293,31 @@ pub struct Fields {
     ///
     /// Wire name `PHONE`, type `object[][]` (docs: `crm_multifield[]`).
     pub phone: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     >,
     /// E-mail. Multiple
     ///
     /// Wire name `EMAIL`, type `object[][]` (docs: `crm_multifield[]`).
     pub email: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     >,
     /// Website. Multiple
     ///
     /// Wire name `WEB`, type `object[][]` (docs: `crm_multifield[]`).
     pub web: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     >,
     /// Messenger. Multiple
     ///
     /// Wire name `IM`, type `object[][]` (docs: `crm_multifield[]`).
     pub im: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     >,
     /// LINK. Multiple
     ///
     /// Wire name `LINK`, type `object[][]` (docs: `crm_multifield[]`).
     pub link: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -535,9 +513,7 @@ impl Fields {
         mut self,
         value: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
             >,
         >,
     ) -> Self {
@@ -552,9 +528,7 @@ impl Fields {
         mut self,
         value: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
             >,
         >,
     ) -> Self {
@@ -569,9 +543,7 @@ impl Fields {
         mut self,
         value: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
             >,
         >,
     ) -> Self {
@@ -586,9 +558,7 @@ impl Fields {
         mut self,
         value: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
             >,
         >,
     ) -> Self {
@@ -603,9 +573,7 @@ impl Fields {
         mut self,
         value: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
             >,
         >,
     ) -> Self {

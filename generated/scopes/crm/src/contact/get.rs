@@ -231,11 +231,11 @@ pub struct Contact {
     /// Creation date
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Modification date
     ///
     /// Wire name `DATE_MODIFY`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Responsible person
     ///
     /// Wire name `ASSIGNED_BY_ID`, type `integer` (docs: `user`).
@@ -261,7 +261,7 @@ pub struct Contact {
     /// Last activity
     ///
     /// Wire name `LAST_ACTIVITY_TIME`, type `datetime`.
-    pub last_activity_time: ::std::option::Option<::std::string::String>,
+    pub last_activity_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Who performed the last activity in the timeline
     ///
     /// Wire name `LAST_ACTIVITY_BY`, type `integer` (docs: `user`).

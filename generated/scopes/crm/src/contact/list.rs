@@ -57,7 +57,7 @@
 /// use bitrix24::crm::contact::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["ID".to_owned(), "NAME".to_owned(), "LAST_NAME".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["ID".to_owned(), "NAME".to_owned(), "LAST_NAME".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::json!({"LAST_NAME":"ASC","NAME":"ASC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -140,9 +140,7 @@ pub struct List {
     /// The `logic` key in the filter is not supported. To use complex logic in the filter, use the method [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html).
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object in the format:
     ///
     /// ```text
@@ -162,9 +160,7 @@ pub struct List {
     /// You can find the list of available fields for sorting using the method [`crm.contact.fields`](https://apidocs.bitrix24.com/api-reference/crm/contacts/crm-contact-fields.html)
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// A parameter for managing pagination.
     ///
     /// The page size of results is always static — 50 records.
@@ -209,18 +205,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: An object in the format:
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: A parameter for managing pagination.
@@ -405,11 +401,11 @@ pub struct Contact {
     /// Creation date
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Modification date
     ///
     /// Wire name `DATE_MODIFY`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Responsible person
     ///
     /// Wire name `ASSIGNED_BY_ID`, type `integer` (docs: `user`).
@@ -435,7 +431,7 @@ pub struct Contact {
     /// Last activity
     ///
     /// Wire name `LAST_ACTIVITY_TIME`, type `datetime`.
-    pub last_activity_time: ::std::option::Option<::std::string::String>,
+    pub last_activity_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Who performed the last activity in the timeline
     ///
     /// Wire name `LAST_ACTIVITY_BY`, type `integer` (docs: `user`).

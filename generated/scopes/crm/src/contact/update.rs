@@ -320,51 +320,31 @@ pub struct Fields {
     ///
     /// Wire name `PHONE`, type `object[][]` (docs: `crm_multifield[]`).
     pub phone: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     >,
     /// E-mail
     ///
     /// Wire name `EMAIL`, type `object[][]` (docs: `crm_multifield[]`).
     pub email: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     >,
     /// Website
     ///
     /// Wire name `WEB`, type `object[][]` (docs: `crm_multifield[]`).
     pub web: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     >,
     /// Messenger
     ///
     /// Wire name `IM`, type `object[][]` (docs: `crm_multifield[]`).
     pub im: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     >,
     /// Links. System field
     ///
     /// Wire name `LINK`, type `object[][]` (docs: `crm_multifield[]`).
     pub link: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -579,9 +559,7 @@ impl Fields {
         mut self,
         value: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
             >,
         >,
     ) -> Self {
@@ -596,9 +574,7 @@ impl Fields {
         mut self,
         value: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
             >,
         >,
     ) -> Self {
@@ -613,9 +589,7 @@ impl Fields {
         mut self,
         value: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
             >,
         >,
     ) -> Self {
@@ -630,9 +604,7 @@ impl Fields {
         mut self,
         value: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
             >,
         >,
     ) -> Self {
@@ -647,9 +619,7 @@ impl Fields {
         mut self,
         value: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<
-                ::std::vec::Vec<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
             >,
         >,
     ) -> Self {

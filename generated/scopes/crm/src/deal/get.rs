@@ -314,15 +314,15 @@ pub struct Deal {
     /// Creation date
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Modification date
     ///
     /// Wire name `DATE_MODIFY`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the last stage change
     ///
     /// Wire name `MOVED_TIME`, type `datetime`.
-    pub moved_time: ::std::option::Option<::std::string::String>,
+    pub moved_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Source.
     ///
     /// To learn more about the obtained source, you can use the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) by passing the filter:
@@ -385,7 +385,7 @@ pub struct Deal {
     /// Date of the last activity in the timeline
     ///
     /// Wire name `LAST_ACTIVITY_TIME`, type `datetime`.
-    pub last_activity_time: ::std::option::Option<::std::string::String>,
+    pub last_activity_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Author of the last activity in the timeline
     ///
     /// Wire name `LAST_ACTIVITY_BY`, type `integer` (docs: `user`).

@@ -55,7 +55,7 @@
 /// use bitrix24::crm::deal::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["ID".to_owned(), "TITLE".to_owned(), "TYPE_ID".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["ID".to_owned(), "TITLE".to_owned(), "TYPE_ID".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::json!({"TITLE":"ASC","OPPORTUNITY":"ASC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -135,9 +135,7 @@ pub struct List {
     /// The filter does not support the field `CONTACT_IDS`; to filter by contacts, use the method [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html)
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object format:
     ///
     /// ```text
@@ -158,9 +156,7 @@ pub struct List {
     /// You can find the list of available fields for sorting using the method [crm.deal.fields](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html)
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to manage pagination.
     ///
     /// The page size for results is always static — 50 records.
@@ -205,18 +201,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Object format:
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to manage pagination.
@@ -486,15 +482,15 @@ pub struct Deal {
     /// Creation date
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Modification date
     ///
     /// Wire name `DATE_MODIFY`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the last stage change
     ///
     /// Wire name `MOVED_TIME`, type `datetime`.
-    pub moved_time: ::std::option::Option<::std::string::String>,
+    pub moved_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Source.
     ///
     /// To learn more about the obtained source, you can use the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) by passing the filter:
@@ -557,7 +553,7 @@ pub struct Deal {
     /// Date of the last activity in the timeline
     ///
     /// Wire name `LAST_ACTIVITY_TIME`, type `datetime`.
-    pub last_activity_time: ::std::option::Option<::std::string::String>,
+    pub last_activity_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Author of the last activity in the timeline
     ///
     /// Wire name `LAST_ACTIVITY_BY`, type `integer` (docs: `user`).

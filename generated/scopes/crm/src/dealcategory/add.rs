@@ -40,7 +40,7 @@
 /// use bitrix24::crm::dealcategory::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new().fields(bitrix24::serde_json::Map::new());
+/// let request = Add::new().fields(bitrix24::serde_json::json!({"NAME":"New Direction","SORT":"20"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -54,9 +54,7 @@ pub struct Add {
     /// To find out the required format for the fields, execute the method [`crm.dealcategory.fields`](https://apidocs.bitrix24.com/api-reference/crm/outdated/category-old/crm-deal-category-fields.html) and check the format of the returned field values.
     ///
     /// Wire name `fields`, type `object` (docs: `array`).
-    pub fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub fields: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -73,9 +71,9 @@ impl Add {
     #[must_use]
     pub fn fields(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.fields = ::std::option::Option::Some(value);
+        self.fields = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

@@ -127,7 +127,7 @@ pub struct FieldsResult {
     /// Creation date
     ///
     /// Wire name `CREATED_DATE`, type `datetime`.
-    pub created_date: ::std::option::Option<::std::string::String>,
+    pub created_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier for the deal category
     ///
     /// Wire name `ID`, type `integer`.

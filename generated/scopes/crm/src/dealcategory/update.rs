@@ -41,7 +41,7 @@
 /// use bitrix24::crm::dealcategory::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new().id(1).fields(bitrix24::serde_json::Map::new());
+/// let request = Update::new().id(1).fields(bitrix24::serde_json::json!({"SORT":"100"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -59,9 +59,7 @@ pub struct Update {
     /// To find out the required format for the fields, execute the method [`crm.dealcategory.fields`](https://apidocs.bitrix24.com/api-reference/crm/outdated/category-old/crm-deal-category-fields.html) and check the format of the incoming values for these fields (except for fields marked with the **isReadOnly** and **isImmutable** attributes)
     ///
     /// Wire name `fields`, type `object` (docs: `array`).
-    pub fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub fields: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -85,9 +83,9 @@ impl Update {
     #[must_use]
     pub fn fields(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.fields = ::std::option::Option::Some(value);
+        self.fields = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

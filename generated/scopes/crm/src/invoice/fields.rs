@@ -157,13 +157,13 @@ pub struct FieldsResult {
     /// Creation date
     ///
     /// Wire name `DATE_INSERT`, type `datetime`.
-    pub date_insert: ::std::option::Option<::std::string::String>,
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Rejection date
     ///
     /// Provided if the invoice is rejected
     ///
     /// Wire name `DATE_MARKED`, type `datetime`.
-    pub date_marked: ::std::option::Option<::std::string::String>,
+    pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Payment due date
     ///
     /// Wire name `DATE_PAY_BEFORE`, type `date`.
@@ -173,19 +173,19 @@ pub struct FieldsResult {
     /// Read-only
     ///
     /// Wire name `DATE_PAYED`, type `datetime`.
-    pub date_payed: ::std::option::Option<::std::string::String>,
+    pub date_payed: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of status change
     ///
     /// Read-only
     ///
     /// Wire name `DATE_STATUS`, type `datetime`.
-    pub date_status: ::std::option::Option<::std::string::String>,
+    pub date_status: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of update
     ///
     /// Read-only
     ///
     /// Wire name `DATE_UPDATE`, type `datetime`.
-    pub date_update: ::std::option::Option<::std::string::String>,
+    pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who last marked the invoice as paid
     ///
     /// Read-only

@@ -102,7 +102,7 @@ pub struct Add {
     /// An incorrect field in `fields` will be ignored
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameter to control the format of custom field names in the request and response.
     /// Possible values:
     ///
@@ -124,11 +124,11 @@ impl Add {
     #[allow(clippy::new_without_default)]
     pub fn new(
         entity_type_id: i64,
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             entity_type_id,
-            fields,
+            fields: fields.into(),
             use_original_uf_names: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }

@@ -53,7 +53,7 @@
 /// use bitrix24::crm::item::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(1).select(vec!["id".to_owned(), "title".to_owned(), "lastName".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new(1).select(vec!["id".to_owned(), "title".to_owned(), "lastName".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::json!({"lastName":"ASC","name":"ASC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -141,9 +141,7 @@ pub struct List {
     /// To filter by custom fields of type `boolean`, pass `1` or `0` values in `filter`, even if when receiving or changing an item, the value of such a field is passed in the format `Y` or `N`. For example, for the field `ufCrm2_1234567890` use the filter `{"ufCrm2_1234567890": 1}`. Format `Y` or `N` in the filter for custom fields of type `boolean` is not supported
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Format object:
     /// ```text
     /// {
@@ -162,9 +160,7 @@ pub struct List {
     /// A list of all available fields for sorting can be obtained using the [`crm.item.fields`](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-fields.html) method. The list of standard fields is available in the article [CRM object fields](https://apidocs.bitrix24.com/api-reference/crm/universal/object-fields.html)
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to control pagination.
     ///
     /// The page size of results is always static — 50 records.
@@ -223,18 +219,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Format object: ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ``` where - `field_n` — the name of the field by which the items selection will be sorted - `value_n` — a value of type `string` equal to:   - `ASC` — ascending sorting   - `DESC` — descending sorting
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to control pagination.

@@ -102,7 +102,7 @@ pub struct Update {
     /// Only those fields that need to be changed should be passed in `fields`.
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameter to control the format of custom field names in the request and response.
     /// Possible values:
     ///
@@ -126,12 +126,12 @@ impl Update {
     pub fn new(
         entity_type_id: i64,
         id: i64,
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             entity_type_id,
             id,
-            fields,
+            fields: fields.into(),
             use_original_uf_names: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }

@@ -260,9 +260,7 @@ pub struct Fields {
     /// Email address. Multiple
     ///
     /// Wire name `EMAIL`, type `object[]` (docs: `crm_multifield`).
-    pub email: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    >,
+    pub email: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     /// Salutation
     ///
     /// Wire name `HONORIFIC`, type `string` (docs: `crm_status`).
@@ -270,15 +268,11 @@ pub struct Fields {
     /// Messenger. Multiple
     ///
     /// Wire name `IM`, type `object[]` (docs: `crm_multifield`).
-    pub im: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    >,
+    pub im: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     /// User ID linked through Open Channels. Multiple
     ///
     /// Wire name `LINK`, type `object[]` (docs: `crm_multifield`).
-    pub link: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    >,
+    pub link: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     /// Last name
     ///
     /// Wire name `LAST_NAME`, type `string`.
@@ -316,9 +310,7 @@ pub struct Fields {
     /// Phone. Multiple
     ///
     /// Wire name `PHONE`, type `object[]` (docs: `crm_multifield`).
-    pub phone: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    >,
+    pub phone: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     /// Position
     ///
     /// Wire name `POST`, type `string`.
@@ -394,9 +386,7 @@ pub struct Fields {
     /// Website. Multiple
     ///
     /// Wire name `WEB`, type `object[]` (docs: `crm_multifield`).
-    pub web: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    >,
+    pub web: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -588,9 +578,7 @@ impl Fields {
     pub fn email(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
     ) -> Self {
         self.email = ::std::option::Option::Some(
@@ -612,9 +600,7 @@ impl Fields {
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
     ) -> Self {
         self.im = ::std::option::Option::Some(
@@ -627,9 +613,7 @@ impl Fields {
     pub fn link(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
     ) -> Self {
         self.link = ::std::option::Option::Some(
@@ -705,9 +689,7 @@ impl Fields {
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
     ) -> Self {
         self.phone = ::std::option::Option::Some(
@@ -819,9 +801,7 @@ impl Fields {
     pub fn web(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
     ) -> Self {
         self.web = ::std::option::Option::Some(

@@ -263,15 +263,15 @@ pub struct Lead {
     /// Creation date
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Modification date
     ///
     /// Wire name `DATE_MODIFY`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Closing date
     ///
     /// Wire name `DATE_CLOSED`, type `datetime`.
-    pub date_closed: ::std::option::Option<::std::string::String>,
+    pub date_closed: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// - F (failed) – processed unsuccessfully
     /// - S (success) – processed successfully
     /// - P (processing) – lead is being processed
@@ -293,7 +293,7 @@ pub struct Lead {
     /// Date of moving the item to the current stage
     ///
     /// Wire name `MOVED_TIME`, type `datetime`.
-    pub moved_time: ::std::option::Option<::std::string::String>,
+    pub moved_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Contact's address
     ///
     /// Wire name `ADDRESS`, type `string`.
@@ -357,7 +357,7 @@ pub struct Lead {
     /// Time of the last activity
     ///
     /// Wire name `LAST_ACTIVITY_TIME`, type `datetime`.
-    pub last_activity_time: ::std::option::Option<::std::string::String>,
+    pub last_activity_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Array of phone numbers
     ///
     /// Wire name `PHONE`, type `object[]` (docs: `crm_multifield`).

@@ -54,7 +54,7 @@
 /// use bitrix24::crm::lead::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["*".to_owned(), "UF_*".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::json!({"STATUS_ID":"ASC"})).start(50);
+/// let request = List::new().select(vec!["*".to_owned(), "UF_*".to_owned()]).filter(bitrix24::serde_json::json!({"=OPPORTUNITY":15000})).order(bitrix24::serde_json::json!({"STATUS_ID":"ASC"})).start(50);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -125,9 +125,7 @@ pub struct List {
     /// - `!` — not equal
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// `order`.
     ///
     /// Wire name `order`, type `any` (docs: `order | asc | desc`).
@@ -176,9 +174,9 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`:

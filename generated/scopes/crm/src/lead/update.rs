@@ -48,7 +48,7 @@
 /// use bitrix24::crm::lead::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(1608).fields(bitrix24::serde_json::Map::new()).params(bitrix24::serde_json::Map::new());
+/// let request = Update::new(1608).fields(bitrix24::serde_json::Map::new()).params(bitrix24::serde_json::json!({"REGISTER_SONET_EVENT":"Y"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -85,15 +85,11 @@ pub struct Update {
     /// Only the fields that need to be changed should be passed in `fields`
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub fields: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An optional set of options. (`"paramName"=>"value"[, ...]`). The list of possible fields is described [below](https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-update.html#params)
     ///
     /// Wire name `params`, type `object`.
-    pub params: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -114,18 +110,18 @@ impl Update {
     #[must_use]
     pub fn fields(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.fields = ::std::option::Option::Some(value);
+        self.fields = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `params`: An optional set of options. (`"paramName"=>"value"[, ...]`). The list of possible fields is described [below](https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-update.html#params)
     #[must_use]
     pub fn params(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.params = ::std::option::Option::Some(value);
+        self.params = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

@@ -48,7 +48,7 @@
 /// use bitrix24::crm::orderentity::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["orderId".to_owned(), "ownerId".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["orderId".to_owned(), "ownerId".to_owned()]).filter(bitrix24::serde_json::json!({"=ownerTypeId":2,"@ownerId":[6938,6937,6933]})).order(bitrix24::serde_json::json!({"orderId":"asc"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -109,9 +109,7 @@ pub struct List {
     /// - `!` — not equal
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for sorting records in the format `{"field_1": "order_1", ... "field_N": "order_N"}`, where `field_N` is the identifier of the [crm_orderentity](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_orderentity) field.
     ///
     /// Possible values for `order_N`:
@@ -121,9 +119,7 @@ pub struct List {
     /// If the object is not provided or an empty object is passed, sorting will be in ascending order of the [crm_orderentity.OWNER_ID](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_orderentity) field.
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used for pagination control.
     ///
     /// The page size of results is always static: 50 records.
@@ -170,18 +166,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: An object for sorting records in the format `{"field_1": "order_1", ... "field_N": "order_N"}`, where `field_N` is the identifier of the [crm_orderentity](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_orderentity) field.
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used for pagination control.

@@ -143,7 +143,7 @@ pub struct FieldsResult {
     /// Product creation date
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Description
     ///
     /// Wire name `DESCRIPTION`, type `string`.
@@ -191,7 +191,7 @@ pub struct FieldsResult {
     /// Product modification date
     ///
     /// Wire name `TIMESTAMP_X`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// VAT rate identifier
     ///
     /// Wire name `VAT_ID`, type `integer`.

@@ -41,7 +41,7 @@
 /// use bitrix24::crm::product::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new().id(1).fields(bitrix24::serde_json::Map::new());
+/// let request = Update::new().id(1).fields(bitrix24::serde_json::json!({"CURRENCY_ID":"EUR","PRICE":5000}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -62,9 +62,7 @@ pub struct Update {
     /// To delete a file, the `valueId` field should contain the identifier of the property value, not the file identifier
     ///
     /// Wire name `fields`, type `object` (docs: `array`).
-    pub fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub fields: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -88,9 +86,9 @@ impl Update {
     #[must_use]
     pub fn fields(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.fields = ::std::option::Option::Some(value);
+        self.fields = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

@@ -55,7 +55,7 @@
 /// use bitrix24::crm::quote::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["ID".to_owned(), "TITLE".to_owned(), "STATUS_ID".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["ID".to_owned(), "TITLE".to_owned(), "STATUS_ID".to_owned()]).filter(bitrix24::serde_json::json!({"=COMPANY_ID":1,"=STATUS_ID":"SENT"})).order(bitrix24::serde_json::json!({"STATUS_ID":"ASC","ID":"ASC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -133,9 +133,7 @@ pub struct List {
     /// A list of available fields for filtering can be obtained using the [crm.quote.fields](https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-fields.html) method
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object in the format:
     ///
     /// ```json
@@ -156,9 +154,7 @@ pub struct List {
     /// When sorting by `STATUS_ID`, the internal field `STATUS_SORT` is used
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Pagination parameter.
     ///
     /// Page size — `50` records.
@@ -201,18 +197,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: An object in the format:
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: Pagination parameter.

@@ -57,7 +57,7 @@ pub struct Add {
     /// Set of fields — an object of the form `{"field": "value"[, ...]}` for adding the requisite
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -67,10 +67,10 @@ impl Add {
     /// - `fields`: `fields` — Set of fields — an object of the form `{"field": "value"[, ...]}` for adding the requisite
     #[allow(clippy::new_without_default)]
     pub fn new(
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            fields,
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

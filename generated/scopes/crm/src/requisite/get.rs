@@ -179,11 +179,11 @@ pub struct Requisite {
     /// Create date
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Modification date
     ///
     /// Wire name `DATE_MODIFY`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the requisite
     ///
     /// Wire name `CREATED_BY_ID`, type `integer` (docs: `user`).

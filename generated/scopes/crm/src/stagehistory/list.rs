@@ -55,7 +55,7 @@
 /// use bitrix24::crm::stagehistory::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().entity_type_id(2).order(bitrix24::serde_json::Map::new()).filter(bitrix24::serde_json::Map::new()).select(vec![bitrix24::serde_json::json!("ID"), bitrix24::serde_json::json!("STAGE_ID"), bitrix24::serde_json::json!("CREATED_TIME")]);
+/// let request = List::new().entity_type_id(2).order(bitrix24::serde_json::json!({"ID":"ASC"})).filter(bitrix24::serde_json::json!({"OWNER_ID":1})).select(vec![bitrix24::serde_json::json!("ID"), bitrix24::serde_json::json!("STAGE_ID"), bitrix24::serde_json::json!("CREATED_TIME")]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -94,9 +94,7 @@ pub struct List {
     /// Sorting list, where the key is the field and the value is `ASC` or `DESC`
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Filtering list. The filter supports the use of exact values, arrays of values, and modifiers:
     /// - `>=` — greater than or equal to
     /// - `>` — greater than
@@ -121,9 +119,7 @@ pub struct List {
     /// - `!` — not equal
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// List of fields to retrieve
     ///
     /// Wire name `select`, type `any[]`.
@@ -158,18 +154,18 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `filter`: Filtering list. The filter supports the use of exact values, arrays of values, and modifiers: - `>=` — greater than or equal to - `>` — greater than - `<=` — less than or equal to - `<` — less than - `@` — IN, an array is passed as the value - `!@` — NOT IN, an array is passed as the value - `%` — LIKE, substring search. The `%` symbol in the filter value does not need to be passed. The search looks for the substring in any position of the string - `=%` — LIKE, substring search. The `%` symbol needs to be passed in the value. Examples:  - `"mol%"` — searches for values starting with "mol"  - `"%mol"` — searches for values ending with "mol"  - `"%mol%"` — searches for values where "mol" can be in any position - `%=` — LIKE (similar to `=%`) - `!%` — NOT LIKE, substring search. The `%` symbol in the filter value does not need to be passed. The search goes from both sides - `!=%` — NOT LIKE, substring search. The `%` symbol needs to be passed in the value. Examples:  - `"mol%"` — searches for values not starting with "mol"  - `"%mol"` — searches for values not ending with "mol"  - `"%mol%"` — searches for values where the substring "mol" is not present in any position - `!%=` — NOT LIKE (similar to `!=%`) - `=` — equals, exact match (used by default) - `!=` — not equal - `!` — not equal
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `select`: List of fields to retrieve
@@ -309,7 +305,7 @@ pub struct ListItem {
     /// Identifier of the created element, equal to the time of transferring the element to the stage
     ///
     /// Wire name `CREATED_TIME`, type `datetime`.
-    pub created_time: ::std::option::Option<::std::string::String>,
+    pub created_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Not in the docs' field table; the response example shows it.
     ///
     /// Wire name `CATEGORY_ID`, type `integer`.

@@ -58,7 +58,7 @@ pub struct Add {
     /// Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#parametr-fields)) for adding a new SPA
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -68,10 +68,10 @@ impl Add {
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#parametr-fields)) for adding a new SPA
     #[allow(clippy::new_without_default)]
     pub fn new(
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            fields,
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -318,11 +318,11 @@ pub struct Type {
     /// System field indicating the creation time of the SPA.
     ///
     /// Wire name `createdTime`, type `datetime`.
-    pub created_time: ::std::option::Option<::std::string::String>,
+    pub created_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// System field indicating the last modification time of this SPA.
     ///
     /// Wire name `updatedTime`, type `datetime`.
-    pub updated_time: ::std::option::Option<::std::string::String>,
+    pub updated_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who modified this SPA.
     ///
     /// Wire name `updatedBy`, type `integer`.

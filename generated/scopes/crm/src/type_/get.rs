@@ -230,11 +230,11 @@ pub struct SpaType {
     /// System field indicating the creation time of the SPA.
     ///
     /// Wire name `createdTime`, type `datetime`.
-    pub created_time: ::std::option::Option<::std::string::String>,
+    pub created_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// System field indicating the last modification time of this SPA.
     ///
     /// Wire name `updatedTime`, type `datetime`.
-    pub updated_time: ::std::option::Option<::std::string::String>,
+    pub updated_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who modified this SPA.
     ///
     /// Wire name `updatedBy`, type `integer`.

@@ -48,7 +48,7 @@
 /// use bitrix24::crm::type_::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().filter(bitrix24::serde_json::Map::new());
+/// let request = List::new().filter(bitrix24::serde_json::json!({"isAutomationEnabled":"Y","isBizProcEnabled":"Y","isCategoriesEnabled":"Y","isClientEnabled":"Y"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -84,9 +84,7 @@ pub struct List {
     /// Possible values for `field` correspond to the fields of the [type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#type) object
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object format: `{ field_1: value_1, field_2: value_2, ..., field_n: value_n }`, where
     /// * `field_n`: the name of the field by which the smart processes will be filtered
     /// * `value_n`: the filter value
@@ -121,9 +119,7 @@ pub struct List {
     /// - `!` — not equal
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used for pagination control.
     ///
     /// The page size of results is always static — 50 records.
@@ -154,18 +150,18 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `filter`: Object format: `{ field_1: value_1, field_2: value_2, ..., field_n: value_n }`, where * `field_n`: the name of the field by which the smart processes will be filtered * `value_n`: the filter value
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used for pagination control.
@@ -435,11 +431,11 @@ pub struct Types {
     /// System field indicating the creation time of the SPA.
     ///
     /// Wire name `createdTime`, type `datetime`.
-    pub created_time: ::std::option::Option<::std::string::String>,
+    pub created_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// System field indicating the last modification time of this SPA.
     ///
     /// Wire name `updatedTime`, type `datetime`.
-    pub updated_time: ::std::option::Option<::std::string::String>,
+    pub updated_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who modified this SPA.
     ///
     /// Wire name `updatedBy`, type `integer`.

@@ -45,7 +45,7 @@
 /// use bitrix24::crm::type_::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(20).fields(Fields::new().is_use_in_userfield_enabled(true).linked_user_fields(bitrix24::serde_json::Map::new()).is_automation_enabled(false).is_begin_close_dates_enabled(false));
+/// let request = Update::new(20).fields(Fields::new().is_use_in_userfield_enabled(true).linked_user_fields(bitrix24::serde_json::json!({"TASKS_TASK|UF_CRM_TASK":"true"})).is_automation_enabled(false).is_begin_close_dates_enabled(false));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -170,9 +170,7 @@ pub struct Fields {
     /// An object containing links to other CRM entities. The structure is described by the object [`type.relations`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#typerelations)
     ///
     /// Wire name `relations`, type `object`.
-    pub relations: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub relations: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Is the use of the SPA in the user field enabled
     ///
     /// Wire name `isUseInUserfieldEnabled`, type `boolean`.
@@ -180,9 +178,7 @@ pub struct Fields {
     /// A set of user fields in which this SPA should be displayed. The structure is described by the object [`type.linkedUserFields`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#typelinkeduserfields)
     ///
     /// Wire name `linkedUserFields`, type `object`.
-    pub linked_user_fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub linked_user_fields: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Are automation rules and triggers enabled
     ///
     /// Wire name `isAutomationEnabled`, type `boolean`.
@@ -297,9 +293,9 @@ impl Fields {
     #[must_use]
     pub fn relations(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.relations = ::std::option::Option::Some(value);
+        self.relations = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `isUseInUserfieldEnabled`: Is the use of the SPA in the user field enabled
@@ -312,9 +308,9 @@ impl Fields {
     #[must_use]
     pub fn linked_user_fields(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.linked_user_fields = ::std::option::Option::Some(value);
+        self.linked_user_fields = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `isAutomationEnabled`: Are automation rules and triggers enabled
@@ -732,11 +728,11 @@ pub struct Type {
     /// System field indicating the creation time of the SPA.
     ///
     /// Wire name `createdTime`, type `datetime`.
-    pub created_time: ::std::option::Option<::std::string::String>,
+    pub created_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// System field indicating the last modification time of this SPA.
     ///
     /// Wire name `updatedTime`, type `datetime`.
-    pub updated_time: ::std::option::Option<::std::string::String>,
+    pub updated_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who modified this SPA.
     ///
     /// Wire name `updatedBy`, type `integer`.

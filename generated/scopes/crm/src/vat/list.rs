@@ -53,7 +53,7 @@
 /// use bitrix24::crm::vat::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().order(bitrix24::serde_json::Map::new()).filter(bitrix24::serde_json::Map::new()).select(vec!["ID".to_owned(), "NAME".to_owned(), "RATE".to_owned()]);
+/// let request = List::new().order(bitrix24::serde_json::json!({"ID":"ASC"})).filter(bitrix24::serde_json::json!({"ACTIVE":"Y"})).select(vec!["ID".to_owned(), "NAME".to_owned(), "RATE".to_owned()]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -99,9 +99,7 @@ pub struct List {
     /// The list of available fields for sorting can be obtained using the [crm.vat.fields](https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-fields.html) method
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object format:
     ///
     /// ```text
@@ -119,9 +117,7 @@ pub struct List {
     /// The list of available fields for filtering can be obtained using the [crm.vat.fields](https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-fields.html) method
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An array of fields to return. If not specified, all fields will be returned
     ///
     /// Wire name `select`, type `string[]` (docs: `array`).
@@ -144,18 +140,18 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `filter`: Object format:
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `select`: An array of fields to return. If not specified, all fields will be returned

@@ -52,7 +52,7 @@
 /// use bitrix24::disk::file::get_versions::GetVersions;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = GetVersions::new(9043).filter(bitrix24::serde_json::Map::new());
+/// let request = GetVersions::new(9043).filter(bitrix24::serde_json::json!({"NAME":"%test%"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -127,9 +127,7 @@ pub struct GetVersions {
     /// - `CREATED_BY` — identifier of the user who created the version
     ///
     /// Wire name `filter`, type `object` (docs: `array`).
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used for managing pagination.
     ///
     /// The page size for results is always static — 50 records.
@@ -162,9 +160,9 @@ impl GetVersions {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used for managing pagination.

@@ -208,15 +208,15 @@ pub struct RestoreFromVersionResult {
     /// Date and time of file creation
     ///
     /// Wire name `CREATE_TIME`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of the last update of the file
     ///
     /// Wire name `UPDATE_TIME`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time the file was moved to the trash
     ///
     /// Wire name `DELETE_TIME`, type `datetime`.
-    pub delete_time: ::std::option::Option<::std::string::String>,
+    pub delete_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the file
     ///
     /// Wire name `CREATED_BY`, type `integer`.

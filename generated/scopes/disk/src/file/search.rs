@@ -58,7 +58,7 @@
 /// use bitrix24::disk::file::search::Search;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Search::new("test").type_(bitrix24::serde_json::json!("all")).filter(bitrix24::serde_json::Map::new());
+/// let request = Search::new("test").type_(bitrix24::serde_json::json!("all")).filter(bitrix24::serde_json::json!({"STORAGE_ID":1}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -106,9 +106,7 @@ pub struct Search {
     /// Without this parameter, the method searches across all storages available to the user
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Offset for pagination.
     ///
     /// The method returns no more than 50 objects per request. The value of the parameter is the number of skipped objects, not the page number: with `start=10`, the results begin with the eleventh object.
@@ -146,9 +144,9 @@ impl Search {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: Offset for pagination.
@@ -301,15 +299,15 @@ pub struct SearchItem {
     /// Date and time the object was created
     ///
     /// Wire name `CREATE_TIME`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time the object was last updated
     ///
     /// Wire name `UPDATE_TIME`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time the object was moved to the trash. The method does not return objects from the trash, so the field is always `null`
     ///
     /// Wire name `DELETE_TIME`, type `datetime`.
-    pub delete_time: ::std::option::Option<::std::string::String>,
+    pub delete_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the object
     ///
     /// Wire name `CREATED_BY`, type `integer`.

@@ -45,7 +45,7 @@
 /// use bitrix24::disk::folder::add_sub_folder::AddSubFolder;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = AddSubFolder::new(8907, bitrix24::serde_json::Map::new());
+/// let request = AddSubFolder::new(8907, bitrix24::serde_json::json!({"NAME":"Folder in Folder"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -63,7 +63,7 @@ pub struct AddSubFolder {
     /// An array with the field `NAME`, where `NAME` is the name of the subfolder
     ///
     /// Wire name `data`, type `object` (docs: `array`).
-    pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub data: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -75,11 +75,11 @@ impl AddSubFolder {
     #[allow(clippy::new_without_default)]
     pub fn new(
         id: i64,
-        data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             id,
-            data,
+            data: data.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -196,15 +196,15 @@ pub struct AddSubFolderResult {
     /// Date and time of folder creation
     ///
     /// Wire name `CREATE_TIME`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of the last update of the folder
     ///
     /// Wire name `UPDATE_TIME`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of moving the folder to the trash
     ///
     /// Wire name `DELETE_TIME`, type `datetime`.
-    pub delete_time: ::std::option::Option<::std::string::String>,
+    pub delete_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the folder
     ///
     /// Wire name `CREATED_BY`, type `integer`.

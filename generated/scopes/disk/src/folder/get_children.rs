@@ -52,7 +52,7 @@
 /// use bitrix24::disk::folder::get_children::GetChildren;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = GetChildren::new(8907).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = GetChildren::new(8907).filter(bitrix24::serde_json::json!({">=CREATE_TIME":"2026-01-12"})).order(bitrix24::serde_json::json!({"NAME":"DESC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -121,9 +121,7 @@ pub struct GetChildren {
     /// The list of fields available for filtering can be obtained using the method [disk.folder.getFields](https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html)
     ///
     /// Wire name `filter`, type `object` (docs: `array`).
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Array format:
     ///
     /// ```text
@@ -144,9 +142,7 @@ pub struct GetChildren {
     /// The list of fields available for sorting can be obtained using the method [disk.folder.getFields](https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-get-fields.html)
     ///
     /// Wire name `order`, type `object` (docs: `array`).
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to control pagination.
     ///
     /// The page size of results is always static — 50 records.
@@ -180,18 +176,18 @@ impl GetChildren {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Array format:
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to control pagination.
@@ -343,15 +339,15 @@ pub struct GetChildrenResult {
     /// Date and time of creation of the file/folder
     ///
     /// Wire name `CREATE_TIME`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of the last update of the file/folder
     ///
     /// Wire name `UPDATE_TIME`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of moving the file/folder to the trash
     ///
     /// Wire name `DELETE_TIME`, type `datetime`.
-    pub delete_time: ::std::option::Option<::std::string::String>,
+    pub delete_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the file/folder
     ///
     /// Wire name `CREATED_BY`, type `integer`.

@@ -49,7 +49,7 @@
 /// use bitrix24::disk::folder::upload_file::UploadFile;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = UploadFile::new(8930, bitrix24::serde_json::Map::new()).file_content(vec![bitrix24::serde_json::json!("test.png"), bitrix24::serde_json::json!("iVBORw0KGgoAAAANSUhEUgAAAD4AAABDCAYAAADEfbZbAAAACXBIWXMAABJ0AAASdAHeZh94...rk5CYII=")]).rights(vec![bitrix24::serde_json::json!({"TASK_ID":75,"ACCESS_CODE":"U1271"})]).generate_unique_name(true);
+/// let request = UploadFile::new(8930, bitrix24::serde_json::json!({"NAME":"test.png"})).file_content(vec![bitrix24::serde_json::json!("test.png"), bitrix24::serde_json::json!("iVBORw0KGgoAAAANSUhEUgAAAD4AAABDCAYAAADEfbZbAAAACXBIWXMAABJ0AAASdAHeZh94...rk5CYII=")]).rights(vec![bitrix24::serde_json::json!({"TASK_ID":75,"ACCESS_CODE":"U1271"})]).generate_unique_name(true);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -69,7 +69,7 @@ pub struct UploadFile {
     /// Optional if the file is uploaded not directly, but via URL. An example of uploading a file via URL is provided [below](https://apidocs.bitrix24.com/api-reference/disk/folder/disk-folder-upload-file.html#uploadurl)
     ///
     /// Wire name `data`, type `object` (docs: `array`).
-    pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub data: ::bitrix24_runtime::JsonObject,
     /// An array containing the file name and a string with [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     ///
     /// If the parameter is not provided, the method does not upload the file but returns the URL for uploading `UploadUrl` and the form field name `field`
@@ -111,11 +111,11 @@ impl UploadFile {
     #[allow(clippy::new_without_default)]
     pub fn new(
         id: i64,
-        data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             id,
-            data,
+            data: data.into(),
             file_content: ::std::option::Option::None,
             rights: ::std::option::Option::None,
             generate_unique_name: ::std::option::Option::None,
@@ -286,15 +286,15 @@ pub struct UploadFileResult {
     /// Date and time of file creation
     ///
     /// Wire name `CREATE_TIME`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of the last file update
     ///
     /// Wire name `UPDATE_TIME`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of moving the file to the trash
     ///
     /// Wire name `DELETE_TIME`, type `datetime`.
-    pub delete_time: ::std::option::Option<::std::string::String>,
+    pub delete_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the file
     ///
     /// Wire name `CREATED_BY`, type `integer`.

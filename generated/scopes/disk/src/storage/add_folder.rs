@@ -46,7 +46,7 @@
 /// use bitrix24::disk::storage::add_folder::AddFolder;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = AddFolder::new(1357, bitrix24::serde_json::Map::new()).rights(vec![bitrix24::serde_json::json!({"TASK_ID":71,"ACCESS_CODE":"U1271"})]);
+/// let request = AddFolder::new(1357, bitrix24::serde_json::json!({"NAME":"Neuer Ordner"})).rights(vec![bitrix24::serde_json::json!({"TASK_ID":71,"ACCESS_CODE":"U1271"})]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -64,7 +64,7 @@ pub struct AddFolder {
     /// Array with the field `NAME`, where `NAME` is the name of the new folder
     ///
     /// Wire name `data`, type `object` (docs: `array`).
-    pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub data: ::bitrix24_runtime::JsonObject,
     /// Array of access permissions for the folder in the format `{"TASK_ID": 42, "ACCESS_CODE": "U35"}`, where
     /// - `TASK_ID` — identifier of the access level
     /// - `ACCESS_CODE` — access code consisting of the user's or department's letter code and identifier
@@ -90,11 +90,11 @@ impl AddFolder {
     #[allow(clippy::new_without_default)]
     pub fn new(
         id: i64,
-        data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             id,
-            data,
+            data: data.into(),
             rights: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -227,15 +227,15 @@ pub struct AddFolderResult {
     /// Date and time of folder creation
     ///
     /// Wire name `CREATE_TIME`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of the last update of the folder
     ///
     /// Wire name `UPDATE_TIME`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of moving the folder to the trash
     ///
     /// Wire name `DELETE_TIME`, type `datetime`.
-    pub delete_time: ::std::option::Option<::std::string::String>,
+    pub delete_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the folder
     ///
     /// Wire name `CREATED_BY`, type `integer`.

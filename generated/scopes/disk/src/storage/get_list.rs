@@ -44,7 +44,7 @@
 /// use bitrix24::disk::storage::get_list::GetList;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = GetList::new().filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = GetList::new().filter(bitrix24::serde_json::json!({"NAME":"%Bitrix24%"})).order(bitrix24::serde_json::json!({"NAME":"DESC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -107,9 +107,7 @@ pub struct GetList {
     /// The list of fields available for filtering can be obtained using the method [disk.storage.getFields](https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html)
     ///
     /// Wire name `filter`, type `object` (docs: `array`).
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Array format:
     ///
     /// ```text
@@ -130,9 +128,7 @@ pub struct GetList {
     /// The list of fields available for sorting can be obtained using the method [disk.storage.getFields](https://apidocs.bitrix24.com/api-reference/disk/storage/disk-storage-get-fields.html)
     ///
     /// Wire name `order`, type `object` (docs: `array`).
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to manage pagination.
     ///
     /// The page size for results is always static — 50 records.
@@ -163,18 +159,18 @@ impl GetList {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Array format:
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to manage pagination.

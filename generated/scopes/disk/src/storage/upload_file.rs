@@ -50,7 +50,7 @@
 /// use bitrix24::disk::storage::upload_file::UploadFile;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = UploadFile::new(1357, bitrix24::serde_json::Map::new(), vec![bitrix24::serde_json::json!("picture.png"), bitrix24::serde_json::json!("iVBORw0KGgoAAAANSUhEUgAAAD4AAABDCAYAAADEfbZbAAAACXBIWXMAABJ0AAASdAHeZh94...RK5CYII=")]).rights(vec![bitrix24::serde_json::json!({"TASK_ID":79,"ACCESS_CODE":"U1271"})]).generate_unique_name(true);
+/// let request = UploadFile::new(1357, bitrix24::serde_json::json!({"NAME":"picture.png"}), vec![bitrix24::serde_json::json!("picture.png"), bitrix24::serde_json::json!("iVBORw0KGgoAAAANSUhEUgAAAD4AAABDCAYAAADEfbZbAAAACXBIWXMAABJ0AAASdAHeZh94...RK5CYII=")]).rights(vec![bitrix24::serde_json::json!({"TASK_ID":79,"ACCESS_CODE":"U1271"})]).generate_unique_name(true);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -68,7 +68,7 @@ pub struct UploadFile {
     /// An array with the field `NAME`, where `NAME` is the name of the file
     ///
     /// Wire name `data`, type `object` (docs: `array`).
-    pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub data: ::bitrix24_runtime::JsonObject,
     /// An array containing the file name and a string with [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
     ///
     /// Wire name `fileContent`, type `any[]` (docs: `array`).
@@ -109,14 +109,14 @@ impl UploadFile {
     #[allow(clippy::new_without_default)]
     pub fn new(
         id: i64,
-        data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         file_content: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<::serde_json::Value>,
         >,
     ) -> Self {
         Self {
             id,
-            data,
+            data: data.into(),
             file_content: file_content
                 .into_iter()
                 .map(::std::convert::Into::into)
@@ -277,15 +277,15 @@ pub struct UploadFileResult {
     /// Date and time of file creation
     ///
     /// Wire name `CREATE_TIME`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of the last file update
     ///
     /// Wire name `UPDATE_TIME`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time the file was moved to the trash
     ///
     /// Wire name `DELETE_TIME`, type `datetime`.
-    pub delete_time: ::std::option::Option<::std::string::String>,
+    pub delete_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the file
     ///
     /// Wire name `CREATED_BY`, type `integer`.

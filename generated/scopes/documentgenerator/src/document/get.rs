@@ -334,11 +334,11 @@ pub struct Document {
     /// Document creation time
     ///
     /// Wire name `createTime`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Document last update time
     ///
     /// Wire name `updateTime`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Document author ID
     ///
     /// Wire name `createdBy`, type `string`.
@@ -675,7 +675,7 @@ pub struct PublicUrlView {
     /// Time of the last view of the public link
     ///
     /// Wire name `time`, type `datetime`.
-    pub time: ::std::option::Option<::std::string::String>,
+    pub time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

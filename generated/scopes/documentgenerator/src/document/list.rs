@@ -47,7 +47,7 @@
 /// use bitrix24::documentgenerator::document::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["id".to_owned(), "title".to_owned(), "number".to_owned()]).order(bitrix24::serde_json::Map::new()).filter(bitrix24::serde_json::Map::new()).start(0);
+/// let request = List::new().select(vec!["id".to_owned(), "title".to_owned(), "number".to_owned()]).order(bitrix24::serde_json::json!({"updateTime":"desc","id":"desc"})).filter(bitrix24::serde_json::json!({">=createTime":"2026-03-18T00:00:00+01:00","%title":"DG-2026"})).start(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -89,9 +89,7 @@ pub struct List {
     /// For `field_N`, use fields from the [fields table](https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html#list-fields).
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for filtering documents in the format `{"field_1":"value_1", ... "field_N":"value_N"}`.
     ///
     /// For `field_N`, use fields from the [fields table](https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-list.html#list-fields).
@@ -115,9 +113,7 @@ pub struct List {
     /// - `!` — not equal
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used for pagination control.
     ///
     /// The page size of results is always static — 50 records.
@@ -162,18 +158,18 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `filter`: An object for filtering documents in the format `{"field_1":"value_1", ... "field_N":"value_N"}`.
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used for pagination control.

@@ -558,9 +558,7 @@ pub struct Fields {
     /// - [What are modifiers in document templates](https://helpdesk.bitrix24.com/open/25799327/)
     ///
     /// Wire name `FORMAT`, type `object`.
-    pub format: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub format: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Provider class
     ///
     /// Wire name `PROVIDER`, type `string`.
@@ -594,9 +592,9 @@ impl Fields {
     #[must_use]
     pub fn format(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.format = ::std::option::Option::Some(value);
+        self.format = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `PROVIDER`: Provider class
@@ -960,11 +958,11 @@ pub struct Document {
     /// Document creation time
     ///
     /// Wire name `createTime`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Document last update time
     ///
     /// Wire name `updateTime`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the document author
     ///
     /// Wire name `createdBy`, type `string`.
@@ -1141,7 +1139,7 @@ pub struct PublicUrlView {
     /// Date and time until which the public link is valid
     ///
     /// Wire name `time`, type `datetime`.
-    pub time: ::std::option::Option<::std::string::String>,
+    pub time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

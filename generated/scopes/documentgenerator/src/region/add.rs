@@ -192,9 +192,7 @@ pub struct Fields {
     /// - `TAX_NOT_INCLUDED`: `Tax not included in the price`
     ///
     /// Wire name `phrases`, type `object`.
-    pub phrases: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub phrases: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -251,9 +249,9 @@ impl Fields {
     #[must_use]
     pub fn phrases(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.phrases = ::std::option::Option::Some(value);
+        self.phrases = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

@@ -43,7 +43,7 @@
 /// use bitrix24::documentgenerator::region::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(1, Fields::new().title("Germany (User-defined)").format_date("YYYY-MM-DD").phrases(bitrix24::serde_json::Map::new()));
+/// let request = Update::new(1, Fields::new().title("Germany (User-defined)").format_date("YYYY-MM-DD").phrases(bitrix24::serde_json::json!({"TAX_INCLUDED":"Tax included in the price"})));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -202,9 +202,7 @@ pub struct Fields {
     /// - `TAX_NOT_INCLUDED`: `VAT not included in the price`
     ///
     /// Wire name `phrases`, type `object`.
-    pub phrases: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub phrases: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -268,9 +266,9 @@ impl Fields {
     #[must_use]
     pub fn phrases(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.phrases = ::std::option::Option::Some(value);
+        self.phrases = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

@@ -296,11 +296,11 @@ pub struct Template {
     /// Template creation time
     ///
     /// Wire name `createTime`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Template last update time
     ///
     /// Wire name `updateTime`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Not in the docs' field table; the response example shows it.
     ///
     /// Wire name `downloadMachine`, type `string`.

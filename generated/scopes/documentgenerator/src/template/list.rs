@@ -46,7 +46,7 @@
 /// use bitrix24::documentgenerator::template::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["*".to_owned(), "users".to_owned(), "providers".to_owned()]).order(bitrix24::serde_json::Map::new()).filter(bitrix24::serde_json::Map::new()).start(0);
+/// let request = List::new().select(vec!["*".to_owned(), "users".to_owned(), "providers".to_owned()]).order(bitrix24::serde_json::json!({"id":"desc"})).filter(bitrix24::serde_json::json!({"region":"de","active":"Y",">=createTime":"2026-03-18T00:00:00+01:00"})).start(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -72,9 +72,7 @@ pub struct List {
     /// For `field_N`, use fields from the [fields table](https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html#list-fields).
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for filtering templates in the format `{"field_1":"value_1", ... "field_N":"value_N"}`.
     ///
     /// For `field_N`, use fields from the [fields table](https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html#list-fields).
@@ -99,9 +97,7 @@ pub struct List {
     /// By default, the filter `isDeleted = "N"` is applied
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to manage pagination.
     ///
     /// The page size for results is always static — 50 records.
@@ -146,18 +142,18 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `filter`: An object for filtering templates in the format `{"field_1":"value_1", ... "field_N":"value_N"}`.
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to manage pagination.
@@ -357,11 +353,11 @@ pub struct Template {
     /// Creation date and time
     ///
     /// Wire name `createTime`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Update date and time
     ///
     /// Wire name `updateTime`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the template
     ///
     /// Wire name `createdBy`, type `string`.

@@ -54,7 +54,7 @@
 /// use bitrix24::entity::item::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new("dish").name("Hello, world!").property_values(bitrix24::serde_json::Map::new()).section(219);
+/// let request = Add::new("dish").name("Hello, world!").property_values(bitrix24::serde_json::json!({"test":11,"test1":22})).section(219);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -80,9 +80,7 @@ pub struct Add {
     /// For file-type properties, use the format described in the article [How to Upload Files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     ///
     /// Wire name `PROPERTY_VALUES`, type `object`.
-    pub property_values: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub property_values: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Identifier of the storage section.
     ///
     /// Wire name `SECTION`, type `integer`.
@@ -90,11 +88,11 @@ pub struct Add {
     /// Start date of the item's activity.
     ///
     /// Wire name `DATE_ACTIVE_FROM`, type `datetime`.
-    pub date_active_from: ::std::option::Option<::std::string::String>,
+    pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// End date of the item's activity.
     ///
     /// Wire name `DATE_ACTIVE_TO`, type `datetime`.
-    pub date_active_to: ::std::option::Option<::std::string::String>,
+    pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Preview image of the item. File format is described in the article [How to Upload Files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     ///
     /// Wire name `PREVIEW_PICTURE`, type `file`.
@@ -144,9 +142,9 @@ impl Add {
     #[must_use]
     pub fn property_values(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.property_values = ::std::option::Option::Some(value);
+        self.property_values = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `SECTION`: Identifier of the storage section.
@@ -159,7 +157,7 @@ impl Add {
     #[must_use]
     pub fn date_active_from(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_active_from = ::std::option::Option::Some(value.into());
         self
@@ -168,7 +166,7 @@ impl Add {
     #[must_use]
     pub fn date_active_to(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_active_to = ::std::option::Option::Some(value.into());
         self

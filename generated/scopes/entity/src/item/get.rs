@@ -51,7 +51,7 @@
 /// use bitrix24::entity::item::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new("dish_v2").sort(bitrix24::serde_json::Map::new()).filter(bitrix24::serde_json::Map::new()).start(0);
+/// let request = Get::new("dish_v2").sort(bitrix24::serde_json::json!({"DATE_ACTIVE_FROM":"ASC","ID":"ASC"})).filter(bitrix24::serde_json::json!({">=DATE_ACTIVE_FROM":"2026-03-01T00:00:00+01:00","<DATE_ACTIVE_FROM":"2026-04-01T00:00:00+01:00"})).start(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -104,9 +104,7 @@ pub struct Get {
     /// By default, `{"ID":"ASC"}` is used.
     ///
     /// Wire name `SORT`, type `object`.
-    pub sort: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub sort: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object format:
     ///
     /// ```text
@@ -138,9 +136,7 @@ pub struct Get {
     /// - `?` — check for `null`/`not null`
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Pagination parameter.
     ///
     /// The page size is fixed at `50` records.
@@ -173,18 +169,18 @@ impl Get {
     #[must_use]
     pub fn sort(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.sort = ::std::option::Option::Some(value);
+        self.sort = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `FILTER`: Object format:
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: Pagination parameter.
@@ -297,7 +293,7 @@ pub struct GetItem {
     /// Date and time of the last modification
     ///
     /// Wire name `TIMESTAMP_X`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who modified the item
     ///
     /// Wire name `MODIFIED_BY`, type `integer`.
@@ -305,7 +301,7 @@ pub struct GetItem {
     /// Date and time of creation
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the item
     ///
     /// Wire name `CREATED_BY`, type `integer`.

@@ -54,7 +54,7 @@
 /// use bitrix24::entity::item::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new("dish", 2333).name("Hello, updated world!").property_values(bitrix24::serde_json::Map::new()).section(219);
+/// let request = Update::new("dish", 2333).name("Hello, updated world!").property_values(bitrix24::serde_json::json!({"test":33,"test1":44})).section(219);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -86,9 +86,7 @@ pub struct Update {
     /// For file-type properties, use the format described in the article [How to Upload Files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     ///
     /// Wire name `PROPERTY_VALUES`, type `object`.
-    pub property_values: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub property_values: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Identifier of the storage section
     ///
     /// Wire name `SECTION`, type `integer`.
@@ -96,11 +94,11 @@ pub struct Update {
     /// Start date of the item's activity
     ///
     /// Wire name `DATE_ACTIVE_FROM`, type `datetime`.
-    pub date_active_from: ::std::option::Option<::std::string::String>,
+    pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// End date of the item's activity
     ///
     /// Wire name `DATE_ACTIVE_TO`, type `datetime`.
-    pub date_active_to: ::std::option::Option<::std::string::String>,
+    pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Preview image of the item. File format is described in the article [How to Upload Files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     ///
     /// If `false` is passed, the image will be deleted.
@@ -159,9 +157,9 @@ impl Update {
     #[must_use]
     pub fn property_values(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.property_values = ::std::option::Option::Some(value);
+        self.property_values = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `SECTION`: Identifier of the storage section
@@ -174,7 +172,7 @@ impl Update {
     #[must_use]
     pub fn date_active_from(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_active_from = ::std::option::Option::Some(value.into());
         self
@@ -183,7 +181,7 @@ impl Update {
     #[must_use]
     pub fn date_active_to(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_active_to = ::std::option::Option::Some(value.into());
         self

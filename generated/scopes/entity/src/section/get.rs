@@ -50,7 +50,7 @@
 /// use bitrix24::entity::section::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new("dish").sort(bitrix24::serde_json::Map::new()).filter(bitrix24::serde_json::Map::new()).start(0);
+/// let request = Get::new("dish").sort(bitrix24::serde_json::json!({"NAME":"ASC"})).filter(bitrix24::serde_json::json!({"ACTIVE":"Y"})).start(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -105,9 +105,7 @@ pub struct Get {
     /// Example: `{"NAME":"ASC","ID":"DESC"}`
     ///
     /// Wire name `SORT`, type `object`, default `{"ID":"ASC"}`.
-    pub sort: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub sort: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object format:
     ///
     /// ```text
@@ -139,9 +137,7 @@ pub struct Get {
     /// - `?` — check for `null`/`not null`
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Pagination parameter.
     ///
     /// The page size is fixed at `50` records.
@@ -174,18 +170,18 @@ impl Get {
     #[must_use]
     pub fn sort(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.sort = ::std::option::Option::Some(value);
+        self.sort = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `FILTER`: Object format:
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: Pagination parameter.
@@ -302,11 +298,11 @@ pub struct Section {
     /// Date and time of the last modification
     ///
     /// Wire name `TIMESTAMP_X`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of creation
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the section
     ///
     /// Wire name `CREATED_BY`, type `integer`.

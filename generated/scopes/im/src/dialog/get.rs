@@ -345,7 +345,7 @@ pub struct GetResult {
     /// Chat creation date in ATOM format
     ///
     /// Wire name `date_create`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Type of chat messages
     ///
     /// Wire name `message_type`, type `string`.
@@ -972,7 +972,7 @@ pub struct ReadedList {
     /// Read date. If not specified, the value is `null`
     ///
     /// Wire name `date`, type `datetime`.
-    pub date: ::std::option::Option<::std::string::String>,
+    pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

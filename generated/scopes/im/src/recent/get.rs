@@ -42,7 +42,7 @@
 /// use bitrix24::im::recent::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new().skip_openlines(true).last_update("2026-02-25T18:30:00+01:00");
+/// let request = Get::new().skip_openlines(true).last_update("2026-02-25T18:30:00+01:00".parse::<bitrix24::DateTime>().expect("a date-time"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -78,7 +78,7 @@ pub struct Get {
     /// Retrieve data from the specified date in [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) (ISO-8601) format
     ///
     /// Wire name `LAST_UPDATE`, type `datetime`.
-    pub last_update: ::std::option::Option<::std::string::String>,
+    pub last_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Select only chats from Open Channels.
     ///
     /// Possible values:
@@ -92,7 +92,7 @@ pub struct Get {
     /// The retrieval returns data no older than 7 days
     ///
     /// Wire name `LAST_SYNC_DATE`, type `datetime`.
-    pub last_sync_date: ::std::option::Option<::std::string::String>,
+    pub last_sync_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -132,7 +132,7 @@ impl Get {
     #[must_use]
     pub fn last_update(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.last_update = ::std::option::Option::Some(value.into());
         self
@@ -147,7 +147,7 @@ impl Get {
     #[must_use]
     pub fn last_sync_date(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.last_sync_date = ::std::option::Option::Some(value.into());
         self
@@ -303,11 +303,11 @@ pub struct GetItem {
     /// Date of the record update in the recent list in ATOM format
     ///
     /// Wire name `date_update`, type `datetime`.
-    pub date_update: ::std::option::Option<::std::string::String>,
+    pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the last activity in the dialog in ATOM format
     ///
     /// Wire name `date_last_activity`, type `datetime`.
-    pub date_last_activity: ::std::option::Option<::std::string::String>,
+    pub date_last_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Object describing the user. Not available for records of type `chat`. [(detailed description)](https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html#user)
     ///
     /// Wire name `user`, type `User` (docs: `object`).
@@ -567,7 +567,7 @@ pub struct Message {
     /// Date of the message in ATOM format
     ///
     /// Wire name `date`, type `datetime`.
-    pub date: ::std::option::Option<::std::string::String>,
+    pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the sticker. If there is no sticker, the value is `null`
     ///
     /// Wire name `sticker`, type `integer`.
@@ -741,19 +741,19 @@ pub struct User {
     /// Date when the user stepped away from the computer, in ATOM format. If not set, `false`
     ///
     /// Wire name `idle`, type `datetime`.
-    pub idle: ::std::option::Option<::std::string::String>,
+    pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the user's last action in ATOM format
     ///
     /// Wire name `last_activity_date`, type `datetime`.
-    pub last_activity_date: ::std::option::Option<::std::string::String>,
+    pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the last action in the mobile application in ATOM format. If not set, `false`
     ///
     /// Wire name `mobile_last_date`, type `datetime`.
-    pub mobile_last_date: ::std::option::Option<::std::string::String>,
+    pub mobile_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date until which the user is on vacation, in ATOM format. If not set, `false`
     ///
     /// Wire name `absent`, type `datetime`.
-    pub absent: ::std::option::Option<::std::string::String>,
+    pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -949,7 +949,7 @@ pub struct Chat {
     /// Date of chat creation in ATOM format
     ///
     /// Wire name `date_create`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Type of chat messages
     ///
     /// Wire name `message_type`, type `string`.

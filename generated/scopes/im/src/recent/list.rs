@@ -52,7 +52,7 @@
 /// use bitrix24::im::recent::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().skip_openlines(false).skip_dialog(false).skip_chat(false).last_message_date("2026-02-25T18:30:00+01:00");
+/// let request = List::new().skip_openlines(false).skip_dialog(false).skip_chat(false).last_message_date("2026-02-25T18:30:00+01:00".parse::<bitrix24::DateTime>().expect("a date-time"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -106,7 +106,7 @@ pub struct List {
     /// Date of the last item from the previous selection in [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) (ISO-8601) format
     ///
     /// Wire name `LAST_MESSAGE_DATE`, type `datetime`.
-    pub last_message_date: ::std::option::Option<::std::string::String>,
+    pub last_message_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Return only dialogs with unread messages.
     ///
     /// Possible values:
@@ -217,7 +217,7 @@ impl List {
     #[must_use]
     pub fn last_message_date(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.last_message_date = ::std::option::Option::Some(value.into());
         self
@@ -605,11 +605,11 @@ pub struct Items {
     /// Date of the last change in the dialog in ISO 8601 format
     ///
     /// Wire name `date_update`, type `datetime`.
-    pub date_update: ::std::option::Option<::std::string::String>,
+    pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the last activity in the dialog in ISO 8601 format
     ///
     /// Wire name `date_last_activity`, type `datetime`.
-    pub date_last_activity: ::std::option::Option<::std::string::String>,
+    pub date_last_activity: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// User data [(detailed description)](https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html#items-item-user)
     ///
     /// Wire name `user`, type `User` (docs: `object`).
@@ -881,7 +881,7 @@ pub struct Message {
     /// Date of the message in ATOM format
     ///
     /// Wire name `date`, type `datetime`.
-    pub date: ::std::option::Option<::std::string::String>,
+    pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Status of message delivery
     ///
     /// Wire name `status`, type `string`.
@@ -1063,23 +1063,23 @@ pub struct User {
     /// Date when the user stepped away from the computer. If not set, `false`
     ///
     /// Wire name `idle`, type `datetime`.
-    pub idle: ::std::option::Option<::std::string::String>,
+    pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the user's last activity
     ///
     /// Wire name `last_activity_date`, type `datetime`.
-    pub last_activity_date: ::std::option::Option<::std::string::String>,
+    pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the last activity in the mobile application. If not set, `false`
     ///
     /// Wire name `mobile_last_date`, type `datetime`.
-    pub mobile_last_date: ::std::option::Option<::std::string::String>,
+    pub mobile_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the last activity in the desktop application. If not set, `false`
     ///
     /// Wire name `desktop_last_date`, type `datetime`.
-    pub desktop_last_date: ::std::option::Option<::std::string::String>,
+    pub desktop_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the user's vacation. If not set, `false`
     ///
     /// Wire name `absent`, type `datetime`.
-    pub absent: ::std::option::Option<::std::string::String>,
+    pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// List of user department identifiers
     ///
     /// Wire name `departments`, type `any[]` (docs: `array`).
@@ -1334,7 +1334,7 @@ pub struct Chat {
     /// Date of chat creation in ATOM format
     ///
     /// Wire name `date_create`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Type of chat messages
     ///
     /// Wire name `message_type`, type `string`.
@@ -1888,7 +1888,7 @@ pub struct Lines {
     /// Date of open line creation in ATOM format
     ///
     /// Wire name `date_create`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

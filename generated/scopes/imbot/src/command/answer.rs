@@ -62,7 +62,7 @@
 /// use bitrix24::imbot::command::answer::Answer;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Answer::new(99, "text", 33871).message("Accepted. Executing command.").attach(bitrix24::serde_json::Map::new()).keyboard(bitrix24::serde_json::Map::new()).menu(vec![bitrix24::serde_json::Map::new()]);
+/// let request = Answer::new(99, "text", 33871).message("Accepted. Executing command.").attach(bitrix24::serde_json::Map::new()).keyboard(bitrix24::serde_json::json!({"BUTTONS":[{"TEXT":"Repeat","COMMAND":"echo repeat"}]})).menu(vec![bitrix24::JsonObject::from(bitrix24::serde_json::json!({"TEXT":"bitrix24","LINK":"https://bitrix24.com"}))]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -102,9 +102,7 @@ pub struct Answer {
     /// [Detailed description](https://apidocs.bitrix24.com/api-reference/chats/messages/attachments.html)
     ///
     /// Wire name `ATTACH`, type `object`.
-    pub attach: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub attach: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Message keyboard. Minimum format:
     ///
     /// ```json
@@ -118,9 +116,7 @@ pub struct Answer {
     /// [Detailed description](https://apidocs.bitrix24.com/api-reference/chats/messages/keyboards.html)
     ///
     /// Wire name `KEYBOARD`, type `object`.
-    pub keyboard: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub keyboard: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Context menu of the message. Minimum format:
     ///
     /// ```json
@@ -132,9 +128,7 @@ pub struct Answer {
     /// [Detailed description](https://apidocs.bitrix24.com/api-reference/chats/messages/menu.html)
     ///
     /// Wire name `MENU`, type `object[]`.
-    pub menu: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    >,
+    pub menu: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     /// Message type:
     /// - `Y` - system message
     /// - `N` - regular message
@@ -199,18 +193,18 @@ impl Answer {
     #[must_use]
     pub fn attach(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.attach = ::std::option::Option::Some(value);
+        self.attach = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `KEYBOARD`: Message keyboard. Minimum format:
     #[must_use]
     pub fn keyboard(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.keyboard = ::std::option::Option::Some(value);
+        self.keyboard = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `MENU`: Context menu of the message. Minimum format:
@@ -218,9 +212,7 @@ impl Answer {
     pub fn menu(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
     ) -> Self {
         self.menu = ::std::option::Option::Some(

@@ -53,7 +53,7 @@
 /// use bitrix24::imconnector::send::messages::{Messages, Chat, Message, MessagesItem, User};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Messages::new("myconnector", 107, vec![MessagesItem::new().user(User::new("ext-user-42").last_name("Ivanov").name("Ivan").picture(bitrix24::serde_json::Map::new()).url("https://example.com/users/42")).message(Message::new().id("ext-msg-1001").date(1773265993).text("Good afternoon").files(vec![bitrix24::serde_json::json!({"url":"https://example.com/files/spec.pdf","name":"spec.pdf"})])).chat(Chat::new("channel-123").name("Support Channel").url("https://example.com/chats/123"))]);
+/// let request = Messages::new("myconnector", 107, vec![MessagesItem::new().user(User::new("ext-user-42").last_name("Ivanov").name("Ivan").picture(bitrix24::serde_json::json!({"url":"https://example.com/u42.png"})).url("https://example.com/users/42")).message(Message::new().id("ext-msg-1001").date(1773265993).text("Good afternoon").files(vec![bitrix24::serde_json::json!({"url":"https://example.com/files/spec.pdf","name":"spec.pdf"})])).chat(Chat::new("channel-123").name("Support Channel").url("https://example.com/chats/123"))]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -342,9 +342,7 @@ pub struct User {
     /// User's avatar. Pass it as an object with the `url` field, for example, `{"url":"https://example.com/u42.png"}`. The link must be public
     ///
     /// Wire name `picture`, type `object`.
-    pub picture: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub picture: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Link to the user's profile in the external system
     ///
     /// Wire name `url`, type `string`.
@@ -409,9 +407,9 @@ impl User {
     #[must_use]
     pub fn picture(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.picture = ::std::option::Option::Some(value);
+        self.picture = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `url`: Link to the user's profile in the external system

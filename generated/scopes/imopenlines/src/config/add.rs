@@ -361,9 +361,7 @@ pub struct Params {
     /// - `AVATAR_ID` — identifier of the avatar file
     ///
     /// Wire name `DEFAULT_OPERATOR_DATA`, type `object`.
-    pub default_operator_data: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub default_operator_data: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Scenario if the operator did not respond. Possible values:
     /// - `none` — do not execute the scenario
     /// - `text` — send a text message
@@ -935,9 +933,9 @@ impl Params {
     #[must_use]
     pub fn default_operator_data(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.default_operator_data = ::std::option::Option::Some(value);
+        self.default_operator_data = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `NO_ANSWER_RULE`: Scenario if the operator did not respond. Possible values: - `none` — do not execute the scenario - `text` — send a text message

@@ -416,7 +416,7 @@ pub struct GetResult {
     /// Date and time of chat creation in ISO 8601 format (RFC3339)
     ///
     /// Wire name `date_create`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Type of messages in the chat
     ///
     /// Wire name `message_type`, type `string`.
@@ -1120,7 +1120,7 @@ pub struct Readed {
     /// Date and time of reading in ISO 8601 format (RFC3339) or `null`
     ///
     /// Wire name `date`, type `datetime`.
-    pub date: ::std::option::Option<::std::string::String>,
+    pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1312,7 +1312,7 @@ pub struct FirstViewer {
     /// Date and time of viewing in ISO 8601 format (RFC3339)
     ///
     /// Wire name `date`, type `datetime`.
-    pub date: ::std::option::Option<::std::string::String>,
+    pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

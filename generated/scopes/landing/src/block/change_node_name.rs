@@ -219,9 +219,7 @@ pub struct Data {
     /// **Description**
     ///
     /// Wire name `Key`, type `object` (docs: `type`).
-    pub key: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub key: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// New name of the HTML tag for the element specified in the key
     ///
     /// The key must match the selector of the element from the block manifest.
@@ -251,9 +249,9 @@ impl Data {
     #[must_use]
     pub fn key(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.key = ::std::option::Option::Some(value);
+        self.key = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `<selector>`: New name of the HTML tag for the element specified in the key

@@ -196,9 +196,7 @@ pub struct Data {
     /// **Description**
     ///
     /// Wire name `Key`, type `object` (docs: `type`).
-    pub key: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub key: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// `<card selector from manifest`.
     ///
     /// Wire name `<card selector from manifest`, type `CardSelectorFromManifest`.
@@ -220,9 +218,9 @@ impl Data {
     #[must_use]
     pub fn key(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.key = ::std::option::Option::Some(value);
+        self.key = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `<card selector from manifest`:
@@ -653,9 +651,7 @@ pub struct Values {
     /// **Description**
     ///
     /// Wire name `Key`, type `object` (docs: `type`).
-    pub key: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub key: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Node selector within the card with position indicated by `@`.
     ///
     /// The position is numbered from `0` and indicates which card to modify the node in after applying `source`.
@@ -683,9 +679,9 @@ impl Values {
     #[must_use]
     pub fn key(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.key = ::std::option::Option::Some(value);
+        self.key = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `<node selector>@<position>`: Node selector within the card with position indicated by `@`.

@@ -246,9 +246,7 @@ pub struct Selector {
     /// If the field is not passed and the element does not have a `background-image`, the current inline style remains unchanged. If `background-image` is already set, the method retains only this property and removes other inline styles
     ///
     /// Wire name `style`, type `object`.
-    pub style: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub style: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -293,9 +291,9 @@ impl Selector {
     #[must_use]
     pub fn style(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.style = ::std::option::Option::Some(value);
+        self.style = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

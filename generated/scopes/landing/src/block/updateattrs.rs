@@ -197,9 +197,7 @@ pub struct Data {
     /// **Description**
     ///
     /// Wire name `Key`, type `object` (docs: `type`).
-    pub key: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub key: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// The key must match the CSS selector from the block's manifest. The value must be an object of the form `{ '<attribute>': <value> }`.
     ///
     /// The method finds elements by the selector and assigns them new attribute values. If the selector appears multiple times, you can specify the position using `@`, for example, `.landing-block-node-text@1`. Positions are numbered starting from `0`.
@@ -207,9 +205,7 @@ pub struct Data {
     /// If the position is not specified, the method updates all found elements with that selector
     ///
     /// Wire name `<selector>`, type `object`.
-    pub selector: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub selector: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -227,18 +223,18 @@ impl Data {
     #[must_use]
     pub fn key(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.key = ::std::option::Option::Some(value);
+        self.key = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `<selector>`: The key must match the CSS selector from the block's manifest. The value must be an object of the form `{ '<attribute>': <value> }`.
     #[must_use]
     pub fn selector(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.selector = ::std::option::Option::Some(value);
+        self.selector = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

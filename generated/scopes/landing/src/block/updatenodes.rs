@@ -233,9 +233,7 @@ pub struct Data {
     /// **Description**
     ///
     /// Wire name `Key`, type `object` (docs: `type`).
-    pub key: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub key: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// The key must match the selector from the block manifest.
     ///
     /// For repeating elements, you can specify the position using `@`, for example, `.landing-block-node-text@1`. Positions are numbered starting from `0`.
@@ -267,9 +265,9 @@ impl Data {
     #[must_use]
     pub fn key(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.key = ::std::option::Option::Some(value);
+        self.key = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `<selector>`: The key must match the selector from the block manifest.

@@ -46,7 +46,7 @@
 /// use bitrix24::landing::demos::get_list::{GetList, Group, Params};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = GetList::new().params(Params::new().select(vec!["ID".to_owned(), "XML_ID".to_owned(), "TITLE".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new()).group(vec![Group::new()]));
+/// let request = GetList::new().params(Params::new().select(vec!["ID".to_owned(), "XML_ID".to_owned(), "TITLE".to_owned()]).filter(bitrix24::serde_json::json!({"ACTIVE":"Y"})).order(bitrix24::serde_json::json!({"ID":"DESC"})).group(vec![Group::new()]));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -211,9 +211,7 @@ pub struct Params {
     /// If `filter` is not provided or is not in `object` format, the method uses an empty filter `{}`
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object format:
     ///
     /// ```text
@@ -232,9 +230,7 @@ pub struct Params {
     /// For a list of available fields for sorting, see the section [Result element type](https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-list.html#result-template)
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Array of fields for grouping the result.
     ///
     /// Format:
@@ -301,18 +297,18 @@ impl Params {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Object format:
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `group`: Array of fields for grouping the result.

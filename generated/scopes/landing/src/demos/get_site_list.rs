@@ -60,7 +60,7 @@
 /// use bitrix24::landing::demos::get_site_list::{GetSiteList, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = GetSiteList::new(Type::Page).filter(bitrix24::serde_json::Map::new());
+/// let request = GetSiteList::new(Type::Page).filter(bitrix24::serde_json::json!({"TYPE":"page"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -100,9 +100,7 @@ pub struct GetSiteList {
     /// You can filter by fields from the [Website Template Type](https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-get-site-list.html#site-template). Nested fields (e.g., `DATA.*`) are not considered in the filter
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -122,9 +120,9 @@ impl GetSiteList {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

@@ -181,9 +181,7 @@ pub struct Params {
     /// Details in the article [Template Localization](https://apidocs.bitrix24.com/api-reference/landing/demos/localization.html)
     ///
     /// Wire name `lang`, type `object`.
-    pub lang: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub lang: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Code of the original language for the `lang` array
     ///
     /// Wire name `lang_original`, type `string`.
@@ -215,9 +213,9 @@ impl Params {
     #[must_use]
     pub fn lang(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.lang = ::std::option::Option::Some(value);
+        self.lang = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `lang_original`: Code of the original language for the `lang` array

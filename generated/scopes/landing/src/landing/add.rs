@@ -48,7 +48,7 @@
 /// use bitrix24::landing::landing::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new("Spring Promotion", 292).code("spring-sale").description("Page for seasonal promotion").additional_fields(bitrix24::serde_json::Map::new()));
+/// let request = Add::new(Fields::new("Spring Promotion", 292).code("spring-sale").description("Page for seasonal promotion").additional_fields(bitrix24::serde_json::json!({"THEME_CODE":"wedding"})));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -222,9 +222,7 @@ pub struct Fields {
     /// Additional fields of the page. Available codes and values are described in the article [Additional Page Fields](https://apidocs.bitrix24.com/api-reference/landing/page/additional-fields.html)
     ///
     /// Wire name `ADDITIONAL_FIELDS`, type `object`.
-    pub additional_fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub additional_fields: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Used together with `MENU_CODE` to add a link to the menu of the block with the specified identifier after the page is created
     ///
     /// Wire name `BLOCK_ID`, type `integer`.
@@ -323,9 +321,9 @@ impl Fields {
     #[must_use]
     pub fn additional_fields(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.additional_fields = ::std::option::Option::Some(value);
+        self.additional_fields = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `BLOCK_ID`: Used together with `MENU_CODE` to add a link to the menu of the block with the specified identifier after the page is created

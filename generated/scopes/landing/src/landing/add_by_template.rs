@@ -467,9 +467,7 @@ pub struct PrepareBlocksData {
     /// Replacement applies only to parameters that are defined as an empty string in the block template
     ///
     /// Wire name `PARAMS`, type `object`.
-    pub params: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -496,9 +494,9 @@ impl PrepareBlocksData {
     #[must_use]
     pub fn params(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.params = ::std::option::Option::Some(value);
+        self.params = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

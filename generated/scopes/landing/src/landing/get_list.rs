@@ -46,7 +46,7 @@
 /// use bitrix24::landing::landing::get_list::{GetList, Params};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = GetList::new().params(Params::new().select(vec!["ID".to_owned(), "TITLE".to_owned(), "SITE_ID".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new()).get_preview(bitrix24::serde_json::json!(true)));
+/// let request = GetList::new().params(Params::new().select(vec!["ID".to_owned(), "TITLE".to_owned(), "SITE_ID".to_owned()]).filter(bitrix24::serde_json::json!({"SITE_ID":205,"=DELETED":"N"})).order(bitrix24::serde_json::json!({"ID":"DESC"})).get_preview(bitrix24::serde_json::json!(true)));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -186,15 +186,11 @@ pub struct Params {
     /// The site identifier can be obtained using the method [landing.site.getList](https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-list.html)
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Sorting in the format `{"FIELD": "ASC"}` or `{"FIELD": "DESC"}`. If the parameter is not passed, no special sorting is applied.
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Grouping in ORM format. The method does not have a default value.
     ///
     /// Wire name `group`, type `any[]` (docs: `array`).
@@ -256,18 +252,18 @@ impl Params {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Sorting in the format `{"FIELD": "ASC"}` or `{"FIELD": "DESC"}`. If the parameter is not passed, no special sorting is applied.
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `group`: Grouping in ORM format. The method does not have a default value.

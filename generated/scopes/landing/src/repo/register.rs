@@ -55,7 +55,7 @@
 /// use bitrix24::landing::repo::register::{Register, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Register::new("myblockx", Fields::new("Test block", "<section class=\"landing-block\"><div class=\"container\">Test</div></section>", "cover,about", "https://www.bitrix24.com/images/b24_screen.png").description("Just try!")).manifest(bitrix24::serde_json::Map::new());
+/// let request = Register::new("myblockx", Fields::new("Test block", "<section class=\"landing-block\"><div class=\"container\">Test</div></section>", "cover,about", "https://www.bitrix24.com/images/b24_screen.png").description("Just try!")).manifest(bitrix24::serde_json::json!({"block":{"name":"Test block"},"nodes":{".landing-block-node-text":{"name":"Text","type":"text"}}}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -77,9 +77,7 @@ pub struct Register {
     /// See the structure of the manifest in the method [landing.block.getManifestFile](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest-file.html) and in the section [Manifest File](https://apidocs.bitrix24.com/api-reference/landing/block/manifest.html)
     ///
     /// Wire name `manifest`, type `object`.
-    pub manifest: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub manifest: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -104,9 +102,9 @@ impl Register {
     #[must_use]
     pub fn manifest(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.manifest = ::std::option::Option::Some(value);
+        self.manifest = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

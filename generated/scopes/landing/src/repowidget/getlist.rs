@@ -181,9 +181,7 @@ pub struct Params {
     /// - `!` — not equal
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Array for grouping widgets. Grouping can be done [by fields](https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html#anchor-field) of the widget
     ///
     /// Wire name `group`, type `Group[]` (docs: `array`).
@@ -197,9 +195,7 @@ pub struct Params {
     /// - `desc` — in descending order
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -232,9 +228,9 @@ impl Params {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `group`: Array for grouping widgets. Grouping can be done [by fields](https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html#anchor-field) of the widget
@@ -252,9 +248,9 @@ impl Params {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -382,9 +378,7 @@ pub struct Group {
     /// Widget manifest
     ///
     /// Wire name `MANIFEST`, type `object`.
-    pub manifest: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub manifest: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Identifier of the user who created the record
     ///
     /// Wire name `CREATED_BY_ID`, type `integer`.
@@ -517,9 +511,9 @@ impl Group {
     #[must_use]
     pub fn manifest(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.manifest = ::std::option::Option::Some(value);
+        self.manifest = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `CREATED_BY_ID`: Identifier of the user who created the record
@@ -680,7 +674,7 @@ pub struct WidgetParams {
     /// However, if you are preparing a mass-market solution with a widget, pay maximum attention to the demo data — they will be displayed in the preview slider of the Vibe template! Obviously, the structure of the demo data should match what your `handler` would return in normal widget usage
     ///
     /// Wire name `demoData`, type `object`.
-    pub demo_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub demo_data: ::bitrix24_runtime::JsonObject,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -694,14 +688,14 @@ impl WidgetParams {
     pub fn new(
         root_node: impl ::std::convert::Into<::std::string::String>,
         handler: impl ::std::convert::Into<::std::string::String>,
-        demo_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        demo_data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             root_node: root_node.into(),
             lang: ::std::option::Option::None,
             handler: handler.into(),
             style: ::std::option::Option::None,
-            demo_data,
+            demo_data: demo_data.into(),
             extra: ::serde_json::Map::new(),
         }
     }

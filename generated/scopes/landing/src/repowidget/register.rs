@@ -516,7 +516,7 @@ pub struct WidgetParams {
     /// However, if you are preparing a mass-market solution with a widget, pay maximum attention to the demo data — they will be displayed in the preview slider of the Vibe template! Obviously, the structure of the demo data should match what your `handler` would return in normal widget usage
     ///
     /// Wire name `demoData`, type `object`.
-    pub demo_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub demo_data: ::bitrix24_runtime::JsonObject,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -530,14 +530,14 @@ impl WidgetParams {
     pub fn new(
         root_node: impl ::std::convert::Into<::std::string::String>,
         handler: impl ::std::convert::Into<::std::string::String>,
-        demo_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        demo_data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             root_node: root_node.into(),
             lang: ::std::option::Option::None,
             handler: handler.into(),
             style: ::std::option::Option::None,
-            demo_data,
+            demo_data: demo_data.into(),
             extra: ::serde_json::Map::new(),
         }
     }

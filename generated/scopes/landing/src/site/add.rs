@@ -209,9 +209,7 @@ pub struct Fields {
     /// Additional fields of the site, stored separately after creation
     ///
     /// Wire name `ADDITIONAL_FIELDS`, type `object`.
-    pub additional_fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub additional_fields: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -273,9 +271,9 @@ impl Fields {
     #[must_use]
     pub fn additional_fields(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.additional_fields = ::std::option::Option::Some(value);
+        self.additional_fields = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

@@ -46,7 +46,7 @@
 /// use bitrix24::landing::site::get_list::{GetList, Params};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = GetList::new().params(Params::new().select(vec!["ID".to_owned(), "TITLE".to_owned(), "TYPE".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new()));
+/// let request = GetList::new().params(Params::new().select(vec!["ID".to_owned(), "TITLE".to_owned(), "TYPE".to_owned()]).filter(bitrix24::serde_json::json!({"=DELETED":"N"})).order(bitrix24::serde_json::json!({"ID":"DESC"})));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -184,15 +184,11 @@ pub struct Params {
     /// Exact filtering by type works only for one value that is allowed in the current internal `scope`. If an array or a value not available in the current scope is passed, the method will substitute a list of allowed types.
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Sorting in the format `{"FIELD": "ASC DESC"}`. If the parameter is not passed, no special sorting is applied.
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Grouping in ORM format. If not an array, the parameter is converted to an empty array. When filtering by access rights, `ID` is added to the grouping.
     ///
     /// Wire name `group`, type `any[]` (docs: `array`).
@@ -239,18 +235,18 @@ impl Params {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Sorting in the format `{"FIELD": "ASC DESC"}`. If the parameter is not passed, no special sorting is applied.
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `group`: Grouping in ORM format. If not an array, the parameter is converted to an empty array. When filtering by access rights, `ID` is added to the grouping.

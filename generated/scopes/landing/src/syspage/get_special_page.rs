@@ -54,7 +54,7 @@
 /// use bitrix24::landing::syspage::get_special_page::{GetSpecialPage, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = GetSpecialPage::new(1390, Type::Personal).additional(bitrix24::serde_json::Map::new());
+/// let request = GetSpecialPage::new(1390, Type::Personal).additional(bitrix24::serde_json::json!({"SECTION":"private"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -94,9 +94,7 @@ pub struct GetSpecialPage {
     /// Each key-value pair is added to the final URL of the found page. By default, it is an empty object
     ///
     /// Wire name `additional`, type `object`.
-    pub additional: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub additional: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -118,9 +116,9 @@ impl GetSpecialPage {
     #[must_use]
     pub fn additional(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.additional = ::std::option::Option::Some(value);
+        self.additional = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

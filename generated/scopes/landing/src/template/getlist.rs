@@ -45,7 +45,7 @@
 /// use bitrix24::landing::template::getlist::{Getlist, Params};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Getlist::new().params(Params::new().select(vec!["ID".to_owned(), "TITLE".to_owned(), "XML_ID".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new()).limit(2));
+/// let request = Getlist::new().params(Params::new().select(vec!["ID".to_owned(), "TITLE".to_owned(), "XML_ID".to_owned()]).filter(bitrix24::serde_json::json!({"=ACTIVE":"Y"})).order(bitrix24::serde_json::json!({"SORT":"ASC","ID":"ASC"})).limit(2));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -186,17 +186,13 @@ pub struct Params {
     /// Fields like `CREATED_BY.NAME` are not supported
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Sorting in the format `{"FIELD": "ASC"}` or `{"FIELD": "DESC"}`.
     ///
     /// Multiple fields can be provided. If the parameter is not provided, the method does not apply any sorting
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An array of field names for grouping, such as `["ACTIVE"]` or `["ACTIVE", "SORT"]`.
     ///
     /// Calculated fields via `runtime` are not supported
@@ -247,18 +243,18 @@ impl Params {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: Sorting in the format `{"FIELD": "ASC"}` or `{"FIELD": "DESC"}`.
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `group`: An array of field names for grouping, such as `["ACTIVE"]` or `["ACTIVE", "SORT"]`.

@@ -56,7 +56,7 @@
 /// use bitrix24::lists::get::{Get, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(IblockTypeId::ListsSocnet).socnet_group_id(33).iblock_order(bitrix24::serde_json::Map::new()).start(0);
+/// let request = Get::new(IblockTypeId::ListsSocnet).socnet_group_id(33).iblock_order(bitrix24::serde_json::json!({"SORT":"asc","NAME":"asc"})).start(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -125,9 +125,7 @@ pub struct Get {
     /// Default value — `decs`
     ///
     /// Wire name `IBLOCK_ORDER`, type `object`, default `decs`.
-    pub iblock_order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub iblock_order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameter used for pagination control.
     ///
     /// The result page size is always static — 50 records.
@@ -184,9 +182,9 @@ impl Get {
     #[must_use]
     pub fn iblock_order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.iblock_order = ::std::option::Option::Some(value);
+        self.iblock_order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: Parameter used for pagination control.

@@ -134,9 +134,7 @@ pub struct Get {
     /// By default, records are not filtered.
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Array with fields to select. Available fields:
     /// - `ID` — section identifier
     /// - `CODE` — symbolic code of the section
@@ -193,9 +191,9 @@ impl Get {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `SELECT`: Array with fields to select. Available fields: - `ID` — section identifier - `CODE` — symbolic code of the section - `XML_ID` — external identifier (XML ID) - `EXTERNAL_ID` — external section identifier - `IBLOCK_SECTION_ID` — identifier of the parent section - `TIMESTAMP_X` — time of the last modification - `SORT` — sorting - `NAME` — section name - `ACTIVE` — activity status - `GLOBAL_ACTIVE` — global activity - `PICTURE` — picture (deprecated) - `DESCRIPTION` — description (deprecated) - `DESCRIPTION_TYPE` — description type (deprecated) - `LEFT_MARGIN` — left boundary of the tree - `RIGHT_MARGIN` — right boundary of the tree - `DEPTH_LEVEL` — nesting level - `SEARCHABLE_CONTENT` — searchable content - `SECTION_PAGE_URL` — page URL (deprecated) - `MODIFIED_BY` — identifier of the user who modified the section - `DATE_CREATE` — section creation date - `CREATED_BY` — identifier of the user who created the section - `DETAIL_PICTURE` — detailed picture (deprecated)

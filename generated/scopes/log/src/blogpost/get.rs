@@ -357,7 +357,7 @@ pub struct GetResult {
     /// Date and time of publication.
     ///
     /// Wire name `DATE_PUBLISH`, type `datetime`.
-    pub date_publish: ::std::option::Option<::std::string::String>,
+    pub date_publish: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Comma-separated IDs of tags (categories).
     ///
     /// Wire name `CATEGORY_ID`, type `string`.

@@ -52,7 +52,7 @@
 /// use bitrix24::log::blogpost::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(217).post_title("New Message Title").files(bitrix24::serde_json::Map::new());
+/// let request = Update::new(217).post_title("New Message Title").files(bitrix24::serde_json::json!({"505":"del"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -99,9 +99,7 @@ pub struct Update {
     /// You can obtain the identifier using the [log.blogpost.get](https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html) method.
     ///
     /// Wire name `FILES`, type `object` (docs: `array`).
-    pub files: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub files: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Indicator of an important message.
     ///
     /// Possible values:
@@ -198,9 +196,9 @@ impl Update {
     #[must_use]
     pub fn files(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.files = ::std::option::Option::Some(value);
+        self.files = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `IMPORTANT`: Indicator of an important message.

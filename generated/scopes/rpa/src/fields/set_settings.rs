@@ -66,7 +66,7 @@ pub struct SetSettings {
     /// If an empty `fields` is passed, all settings will be cleared
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -78,12 +78,12 @@ impl SetSettings {
     #[allow(clippy::new_without_default)]
     pub fn new(
         type_id: i64,
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             type_id,
             stage_id: ::std::option::Option::None,
-            fields,
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

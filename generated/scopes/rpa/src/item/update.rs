@@ -62,7 +62,7 @@ pub struct Update {
     /// Object containing values for custom [fields](https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-update.html#fields) of the element
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -72,12 +72,12 @@ impl Update {
     /// - `fields`: `fields` — Object containing values for custom [fields](https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-update.html#fields) of the element
     #[allow(clippy::new_without_default)]
     pub fn new(
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             type_id: ::std::option::Option::None,
             id: ::std::option::Option::None,
-            fields,
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

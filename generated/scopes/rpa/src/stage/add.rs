@@ -52,7 +52,7 @@ pub struct Add {
     /// An object with [fields](https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-add.html#fields) of the stage
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -62,10 +62,10 @@ impl Add {
     /// - `fields`: `fields` — An object with [fields](https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-add.html#fields) of the stage
     #[allow(clippy::new_without_default)]
     pub fn new(
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            fields,
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

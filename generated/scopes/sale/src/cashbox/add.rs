@@ -52,7 +52,7 @@
 /// use bitrix24::sale::cashbox::add::{Add, Ofd, OfdSettings};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new("Rest-Cash Register", bitrix24::serde_json::json!("restcashbox01"), "user@example.com").ofd(Ofd::BxOfdruofd).ofd_settings(OfdSettings::new().ofd_mode(bitrix24::serde_json::Map::new())).number_kkm("123").active(true);
+/// let request = Add::new("Rest-Cash Register", bitrix24::serde_json::json!("restcashbox01"), "user@example.com").ofd(Ofd::BxOfdruofd).ofd_settings(OfdSettings::new().ofd_mode(bitrix24::serde_json::json!({"IS_TEST":"N"}))).number_kkm("123").active(true);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -123,9 +123,7 @@ pub struct Add {
     /// By default, empty
     ///
     /// Wire name `SETTINGS`, type `object` (docs: `array`).
-    pub settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -198,9 +196,9 @@ impl Add {
     #[must_use]
     pub fn settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -434,9 +432,7 @@ pub struct OfdSettings {
     /// - `N` — working mode
     ///
     /// Wire name `OFD_MODE`, type `object`.
-    pub ofd_mode: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub ofd_mode: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// `Additional settings for OFD`.
     ///
     /// Wire name `Additional settings for OFD`, type `AdditionalSettingsForOfd`.
@@ -444,9 +440,7 @@ pub struct OfdSettings {
     /// Settings for the "Seller Information" section. The required parameter `INN` ([`string`](https://apidocs.bitrix24.com/api-reference/data-types.html)) — seller's INN is passed
     ///
     /// Wire name `SELLER_INFO`, type `object`.
-    pub seller_info: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub seller_info: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// `Additional settings for YARUS OFD`.
     ///
     /// Wire name `Additional settings for YARUS OFD`, type `any`.
@@ -454,9 +448,7 @@ pub struct OfdSettings {
     /// Authorization settings. The `INN` parameter is passed ([`string`](https://apidocs.bitrix24.com/api-reference/data-types.html)) — security key
     ///
     /// Wire name `AUTH`, type `object`.
-    pub auth: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub auth: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -484,9 +476,9 @@ impl OfdSettings {
     #[must_use]
     pub fn ofd_mode(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.ofd_mode = ::std::option::Option::Some(value);
+        self.ofd_mode = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `Additional settings for OFD`:
@@ -502,9 +494,9 @@ impl OfdSettings {
     #[must_use]
     pub fn seller_info(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.seller_info = ::std::option::Option::Some(value);
+        self.seller_info = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `Additional settings for YARUS OFD`:
@@ -520,9 +512,9 @@ impl OfdSettings {
     #[must_use]
     pub fn auth(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.auth = ::std::option::Option::Some(value);
+        self.auth = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

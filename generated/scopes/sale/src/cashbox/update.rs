@@ -211,9 +211,7 @@ pub struct Fields {
     /// Cash register settings according to the structure of settings passed in the `CONFIG` key of the `SETTINGS` field of the [sale.cashbox.handler.add](https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html) method
     ///
     /// Wire name `SETTINGS`, type `object`.
-    pub settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -295,9 +293,9 @@ impl Fields {
     #[must_use]
     pub fn settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -508,9 +506,7 @@ pub struct OfdSettings {
     /// - `N` — working mode
     ///
     /// Wire name `OFD_MODE`, type `object`.
-    pub ofd_mode: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub ofd_mode: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// `Additional settings for OFD`.
     ///
     /// Wire name `Additional settings for OFD`, type `AdditionalSettingsForOfd`.
@@ -518,9 +514,7 @@ pub struct OfdSettings {
     /// Settings for the "Seller Information" section. The required parameter `INN` ([`string`](https://apidocs.bitrix24.com/api-reference/data-types.html)) is passed — seller's INN
     ///
     /// Wire name `SELLER_INFO`, type `object`.
-    pub seller_info: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub seller_info: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// `Additional settings for YARUS OFD`.
     ///
     /// Wire name `Additional settings for YARUS OFD`, type `any`.
@@ -528,9 +522,7 @@ pub struct OfdSettings {
     /// Authorization settings. The `INN` parameter ([`string`](https://apidocs.bitrix24.com/api-reference/data-types.html)) is passed — security key
     ///
     /// Wire name `AUTH`, type `object`.
-    pub auth: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub auth: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -558,9 +550,9 @@ impl OfdSettings {
     #[must_use]
     pub fn ofd_mode(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.ofd_mode = ::std::option::Option::Some(value);
+        self.ofd_mode = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `Additional settings for OFD`:
@@ -576,9 +568,9 @@ impl OfdSettings {
     #[must_use]
     pub fn seller_info(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.seller_info = ::std::option::Option::Some(value);
+        self.seller_info = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `Additional settings for YARUS OFD`:
@@ -594,9 +586,9 @@ impl OfdSettings {
     #[must_use]
     pub fn auth(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.auth = ::std::option::Option::Some(value);
+        self.auth = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

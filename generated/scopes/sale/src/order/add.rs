@@ -179,7 +179,7 @@ pub struct Fields {
     /// Order creation date
     ///
     /// Wire name `dateInsert`, type `datetime`.
-    pub date_insert: ::std::option::Option<::std::string::String>,
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Marking flag. Indicates whether the shipment is marked as problematic. The value `Y` is set automatically if an error occurred during saving.
     ///
     /// - `Y` — yes
@@ -375,7 +375,7 @@ impl Fields {
     #[must_use]
     pub fn date_insert(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_insert = ::std::option::Option::Some(value.into());
         self

@@ -61,7 +61,7 @@ pub struct Update {
     /// Field values for updating the order
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -73,11 +73,11 @@ impl Update {
     #[allow(clippy::new_without_default)]
     pub fn new(
         id: i64,
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             id,
-            fields,
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

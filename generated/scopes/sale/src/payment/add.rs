@@ -43,7 +43,7 @@
 /// use bitrix24::sale::payment::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new(200, 1).paid(true).date_paid("2024-04-10T10:00:00").emp_paid_id(1).ps_status(true));
+/// let request = Add::new(Fields::new(200, 1).paid(true).date_paid("2024-04-10T10:00:00".parse::<bitrix24::DateTime>().expect("a date-time")).emp_paid_id(1).ps_status(true));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -209,7 +209,7 @@ pub struct Fields {
     /// Payment date
     ///
     /// Wire name `datePaid`, type `datetime`.
-    pub date_paid: ::std::option::Option<::std::string::String>,
+    pub date_paid: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who made the payment
     ///
     /// Wire name `empPaidId`, type `integer` (docs: `user.id`).
@@ -246,7 +246,7 @@ pub struct Fields {
     /// Payment system response date
     ///
     /// Wire name `psResponseDate`, type `datetime`.
-    pub ps_response_date: ::std::option::Option<::std::string::String>,
+    pub ps_response_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Payment document number
     ///
     /// Wire name `payVoucherNum`, type `string`.
@@ -254,16 +254,16 @@ pub struct Fields {
     /// Payment document date
     ///
     /// Wire name `payVoucherDate`, type `datetime`.
-    pub pay_voucher_date: ::std::option::Option<::std::string::String>,
+    pub pay_voucher_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Deprecated.
     /// Date by which the invoice must be paid
     ///
     /// Wire name `datePayBefore`, type `datetime`.
-    pub date_pay_before: ::std::option::Option<::std::string::String>,
+    pub date_pay_before: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Invoice date
     ///
     /// Wire name `dateBill`, type `datetime`.
-    pub date_bill: ::std::option::Option<::std::string::String>,
+    pub date_bill: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// External identifier
     ///
     /// Wire name `xmlId`, type `string`.
@@ -429,7 +429,7 @@ impl Fields {
     #[must_use]
     pub fn date_paid(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_paid = ::std::option::Option::Some(value.into());
         self
@@ -492,7 +492,7 @@ impl Fields {
     #[must_use]
     pub fn ps_response_date(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.ps_response_date = ::std::option::Option::Some(value.into());
         self
@@ -510,7 +510,7 @@ impl Fields {
     #[must_use]
     pub fn pay_voucher_date(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.pay_voucher_date = ::std::option::Option::Some(value.into());
         self
@@ -519,7 +519,7 @@ impl Fields {
     #[must_use]
     pub fn date_pay_before(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_pay_before = ::std::option::Option::Some(value.into());
         self
@@ -528,7 +528,7 @@ impl Fields {
     #[must_use]
     pub fn date_bill(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_bill = ::std::option::Option::Some(value.into());
         self

@@ -48,7 +48,7 @@
 /// use bitrix24::sale::payment_item_shipment::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["id".to_owned(), "shipmentId".to_owned(), "paymentId".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["id".to_owned(), "shipmentId".to_owned(), "paymentId".to_owned()]).filter(bitrix24::serde_json::json!({"paymentId":1025,"shipmentId":2467})).order(bitrix24::serde_json::json!({"id":"desc"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -107,9 +107,7 @@ pub struct List {
     /// - `!%=` — NOT LIKE (see description above)
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for sorting the selected payment bindings to shipments in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     ///
     /// Possible values for `field` correspond to the fields of the [sale_payment_item_shipment](https://apidocs.bitrix24.com/api-reference/sale/data-types.html) object.
@@ -120,9 +118,7 @@ pub struct List {
     /// - `desc` — in descending order
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to manage pagination.
     ///
     /// The page size of results is always static: 50 records.
@@ -167,18 +163,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: An object for sorting the selected payment bindings to shipments in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to manage pagination.

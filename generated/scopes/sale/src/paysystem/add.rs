@@ -92,9 +92,7 @@ pub struct Add {
     /// The structure of settings is defined when adding the payment system handler in the [sale.paysystem.handler.add](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html) method under the `CODES` key of the `SETTINGS` parameter
     ///
     /// Wire name `SETTINGS`, type `object`.
-    pub settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Binding of the payment system:
     /// - `ORDER` — value for store orders, deals, smart processes
     /// - `CRM_INVOICE` — value for CRM invoices
@@ -170,9 +168,9 @@ impl Add {
     #[must_use]
     pub fn settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `ENTITY_REGISTRY_TYPE`: Binding of the payment system: - `ORDER` — value for store orders, deals, smart processes - `CRM_INVOICE` — value for CRM invoices - `CRM_QUOTE` — value for CRM estimates

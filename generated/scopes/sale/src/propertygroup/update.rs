@@ -46,7 +46,7 @@
 /// use bitrix24::sale::propertygroup::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(10, bitrix24::serde_json::Map::new());
+/// let request = Update::new(10, bitrix24::serde_json::json!({"personTypeId":3,"name":"Updated Property Group","sort":100}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -62,7 +62,7 @@ pub struct Update {
     /// Field values for updating the property group
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -74,11 +74,11 @@ impl Update {
     #[allow(clippy::new_without_default)]
     pub fn new(
         id: i64,
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             id,
-            fields,
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

@@ -174,7 +174,7 @@ pub struct Fields {
     /// ```
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub order: ::bitrix24_runtime::JsonObject,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -184,10 +184,10 @@ impl Fields {
     /// - `order`: `order` — An object containing the order ID and property values in the form of a structure:
     #[allow(clippy::new_without_default)]
     pub fn new(
-        order: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        order: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            order,
+            order: order.into(),
             extra: ::serde_json::Map::new(),
         }
     }

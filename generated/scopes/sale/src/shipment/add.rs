@@ -45,7 +45,7 @@
 /// use bitrix24::sale::shipment::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new(2068, true, true, 2).status_id(bitrix24::serde_json::json!("DN")).delivery_doc_date("2024-02-13T14:05:48").delivery_doc_num("DocumentNumber123456").tracking_number("trackingNumber"));
+/// let request = Add::new(Fields::new(2068, true, true, 2).status_id(bitrix24::serde_json::json!("DN")).delivery_doc_date("2024-02-13T14:05:48".parse::<bitrix24::DateTime>().expect("a date-time")).delivery_doc_num("DocumentNumber123456").tracking_number("trackingNumber"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -181,7 +181,7 @@ pub struct Fields {
     /// Shipment document date
     ///
     /// Wire name `deliveryDocDate`, type `datetime`.
-    pub delivery_doc_date: ::std::option::Option<::std::string::String>,
+    pub delivery_doc_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Shipment document number
     ///
     /// Wire name `deliveryDocNum`, type `string`.
@@ -262,7 +262,7 @@ impl Fields {
     #[must_use]
     pub fn delivery_doc_date(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.delivery_doc_date = ::std::option::Option::Some(value.into());
         self

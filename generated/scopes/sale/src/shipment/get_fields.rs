@@ -216,7 +216,7 @@ pub struct SaleOrderShipment {
     /// Date of creating the shipment
     ///
     /// Wire name `dateInsert`, type `datetime`.
-    pub date_insert: ::std::option::Option<::std::string::String>,
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the order
     ///
     /// Wire name `orderId`, type `integer` (docs: `sale_order.id`).
@@ -236,7 +236,7 @@ pub struct SaleOrderShipment {
     /// Date of changing the delivery permission flag
     ///
     /// Wire name `dateAllowDelivery`, type `datetime`.
-    pub date_allow_delivery: ::std::option::Option<::std::string::String>,
+    pub date_allow_delivery: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// User who changed the delivery permission flag
     ///
     /// Wire name `empAllowDeliveryId`, type `integer` (docs: `user.id`).
@@ -252,7 +252,7 @@ pub struct SaleOrderShipment {
     /// Date of changing the shipment shipped flag
     ///
     /// Wire name `dateDeducted`, type `datetime`.
-    pub date_deducted: ::std::option::Option<::std::string::String>,
+    pub date_deducted: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// User who changed the shipped flag
     ///
     /// Wire name `empDeductedId`, type `integer` (docs: `user.id`).
@@ -306,7 +306,7 @@ pub struct SaleOrderShipment {
     /// Date and time of shipment cancellation
     ///
     /// Wire name `dateCanceled`, type `datetime`.
-    pub date_canceled: ::std::option::Option<::std::string::String>,
+    pub date_canceled: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Deprecated.
     ///
     /// User who changed the canceled flag of the shipment (`canceled`)
@@ -324,7 +324,7 @@ pub struct SaleOrderShipment {
     /// Date of changing the marking flag
     ///
     /// Wire name `dateMarked`, type `datetime`.
-    pub date_marked: ::std::option::Option<::std::string::String>,
+    pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Reason for marking the shipment
     ///
     /// Wire name `reasonMarked`, type `string`.
@@ -336,7 +336,7 @@ pub struct SaleOrderShipment {
     /// Date of the shipment document
     ///
     /// Wire name `deliveryDocDate`, type `datetime`.
-    pub delivery_doc_date: ::std::option::Option<::std::string::String>,
+    pub delivery_doc_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Number of the shipment document
     ///
     /// Wire name `deliveryDocNum`, type `string`.
@@ -352,7 +352,7 @@ pub struct SaleOrderShipment {
     /// Time of the last status check
     ///
     /// Wire name `trackingLastCheck`, type `datetime`.
-    pub tracking_last_check: ::std::option::Option<::std::string::String>,
+    pub tracking_last_check: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Status of the shipment
     ///
     /// Wire name `trackingStatus`, type `string`.
@@ -398,7 +398,7 @@ pub struct SaleOrderShipment {
     /// Date of changing the responsible person for the shipment
     ///
     /// Wire name `dateResponsibleId`, type `datetime`.
-    pub date_responsible_id: ::std::option::Option<::std::string::String>,
+    pub date_responsible_id: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// User who assigned the responsible person
     ///
     /// Wire name `empResponsibleId`, type `integer` (docs: `user.id`).
@@ -701,7 +701,7 @@ pub struct SaleOrderShipmentItem {
     /// Date of adding the shipment line item
     ///
     /// Wire name `dateInsert`, type `datetime`.
-    pub date_insert: ::std::option::Option<::std::string::String>,
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

@@ -46,7 +46,7 @@
 /// use bitrix24::sale::shipment::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(2452, Fields::new(false, false, bitrix24::serde_json::json!(3)).status_id(bitrix24::serde_json::json!("DD")).delivery_doc_date("2024-02-13T15:05:49").delivery_doc_num("MyDocumentNumber").tracking_number("MyTrackingNumber"));
+/// let request = Update::new(2452, Fields::new(false, false, bitrix24::serde_json::json!(3)).status_id(bitrix24::serde_json::json!("DD")).delivery_doc_date("2024-02-13T15:05:49".parse::<bitrix24::DateTime>().expect("a date-time")).delivery_doc_num("MyDocumentNumber").tracking_number("MyTrackingNumber"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -186,7 +186,7 @@ pub struct Fields {
     /// Shipment document date
     ///
     /// Wire name `deliveryDocDate`, type `datetime`.
-    pub delivery_doc_date: ::std::option::Option<::std::string::String>,
+    pub delivery_doc_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Shipment document number
     ///
     /// Wire name `deliveryDocNum`, type `string`.
@@ -273,7 +273,7 @@ impl Fields {
     #[must_use]
     pub fn delivery_doc_date(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.delivery_doc_date = ::std::option::Option::Some(value.into());
         self

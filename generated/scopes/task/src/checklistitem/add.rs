@@ -44,7 +44,7 @@
 /// use bitrix24::task::checklistitem::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(13, Fields::new("Prepare the report").sort_index(200).is_complete(false).is_important(true).members(bitrix24::serde_json::Map::new()));
+/// let request = Add::new(13, Fields::new("Prepare the report").sort_index(200).is_complete(false).is_important(true).members(bitrix24::serde_json::json!({"547":{"TYPE":"A"}})));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -195,9 +195,7 @@ pub struct Fields {
     /// The system will add checklist item participants to the task in the same roles
     ///
     /// Wire name `MEMBERS`, type `object`.
-    pub members: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub members: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Identifier of the parent item. Use for nested checklists.
     ///
     /// - If `PARENT_ID` is passed with a value of `0`, the system will create a new checklist in the task
@@ -247,9 +245,9 @@ impl Fields {
     #[must_use]
     pub fn members(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.members = ::std::option::Option::Some(value);
+        self.members = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `PARENT_ID`: Identifier of the parent item. Use for nested checklists.

@@ -209,9 +209,7 @@ pub struct Fields {
     /// The system will add checklist item participants to the task in the same roles.
     ///
     /// Wire name `MEMBERS`, type `object`.
-    pub members: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub members: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Identifier of the parent item. Use for nested checklists.
     ///
     /// - If `PARENT_ID` is passed with a value of `0`, the system will create a new checklist in the task.
@@ -268,9 +266,9 @@ impl Fields {
     #[must_use]
     pub fn members(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.members = ::std::option::Option::Some(value);
+        self.members = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `PARENT_ID`: Identifier of the parent item. Use for nested checklists.

@@ -72,9 +72,7 @@ pub struct Getlist {
     /// Sorting by custom fields is allowed
     ///
     /// Wire name `ORDER`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An array in the form `{'filter_field': "filter_value" [, ...]}`. The filter field can take the following values:
     /// - `ID` — task ID
     /// - `PARENT_ID` — parent task ID
@@ -126,9 +124,7 @@ pub struct Getlist {
     /// Optional parameter. By default, records are not filtered
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An array of returned task fields
     ///
     /// Wire name `TASKDATA`, type `any[]` (docs: `array`).
@@ -156,18 +152,18 @@ impl Getlist {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `FILTER`: An array in the form `{'filter_field': "filter_value" [, ...]}`. The filter field can take the following values: - `ID` — task ID - `PARENT_ID` — parent task ID - `GROUP_ID` — working group ID - `CREATED_BY` — Creator - `STATUS_CHANGED_BY` — user who last changed the task status - `PRIORITY` — priority - `FORUM_TOPIC_ID` — forum topic ID - `RESPONSIBLE_ID` — Participant - `TITLE` — task title (can be searched using the pattern `[%_]`) - `TAG` — tag - `REAL_STATUS` — task status with possible values:   - `STATE_NEW` = 1   - `STATE_PENDING` = 2   - `STATE_IN_PROGRESS` = 3   - `STATE_SUPPOSEDLY_COMPLETED` = 4   - `STATE_COMPLETED` = 5   - `STATE_DEFERRED` = 6   - `STATE_DECLINED` = 7 - `STATUS` — status for sorting. Similar to `REAL_STATUS`, but also includes meta-statuses:   - `-2` — unread task   - `-1` — overdue task - `MARK` — rating - `XML_ID` — external code - `SITE_ID` — site ID - `ADD_IN_REPORT` — task in report (Y\|N) - `DATE_START` — start date - `DEADLINE` — deadline - `CREATED_DATE` — creation date - `CLOSED_DATE` — completion date - `CHANGED_DATE` — last modification date - `ACCOMPLICE` — co-participant ID - `AUDITOR` — auditor ID - `DEPENDS_ON` — previous task ID - `ONLY_ROOT_TASKS` — only tasks that are not sub-tasks (root tasks), as well as sub-tasks of the parent task to which the current user does not have access (Y\|N) - `SUBORDINATE_TASKS` — tasks of the current user and their subordinates (Y\|N) - `OVERDUED` — were overdue (Y\|N) - `DEPARTMENT_ID` — department ID
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `TASKDATA`: An array of returned task fields

@@ -42,7 +42,7 @@
 /// use bitrix24::tasks::task::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(vec![bitrix24::serde_json::Map::new()]);
+/// let request = Add::new(vec![bitrix24::JsonObject::new()]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -76,9 +76,7 @@ pub struct Add {
     /// ```
     ///
     /// Wire name `fields`, type `object[]` (docs: `object`).
-    pub fields: ::std::vec::Vec<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub fields: ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -89,9 +87,7 @@ impl Add {
     #[allow(clippy::new_without_default)]
     pub fn new(
         fields: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
     ) -> Self {
         Self {

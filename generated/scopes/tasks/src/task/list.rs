@@ -53,7 +53,7 @@
 /// use bitrix24::tasks::task::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().order(bitrix24::serde_json::Map::new()).filter(bitrix24::serde_json::Map::new()).select(vec!["ID".to_owned(), "TITLE".to_owned(), "DESCRIPTION".to_owned()]).params(bitrix24::serde_json::Map::new());
+/// let request = List::new().order(bitrix24::serde_json::json!({"DEADLINE":"asc","PRIORITY":"desc"})).filter(bitrix24::serde_json::json!({"!STATUS":6,">=DEADLINE":"2025-01-01","RESPONSIBLE_ID":547,"::SUBFILTER-PARAMS":{"FAVORITE":"Y"}})).select(vec!["ID".to_owned(), "TITLE".to_owned(), "DESCRIPTION".to_owned()]).params(bitrix24::serde_json::json!({"WITH_TIMER_INFO":true,"WITH_RESULT_INFO":true,"WITH_PARSED_DESCRIPTION":true}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -118,9 +118,7 @@ pub struct List {
     /// - `IS_PINNED_IN_GROUP` — pinned in group status
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for filtering the task list in the format `{"field_1": "value_1", ... "field_N": "value_N"}`. The filterable fields can take the following values:
     ///
     /// - `ID` — task identifier
@@ -172,9 +170,7 @@ pub struct List {
     /// By default, records are not filtered
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An array containing a [list of fields](https://apidocs.bitrix24.com/api-reference/tasks/fields.html) to select.
     ///
     /// By default, the system returns only those fields stored in the record — without additional data calculated on the fly.
@@ -189,9 +185,7 @@ pub struct List {
     /// - `WITH_PARSED_DESCRIPTION` — description with HTML markup
     ///
     /// Wire name `params`, type `object`.
-    pub params: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to manage pagination.
     ///
     /// The page size is always static — 50 records.
@@ -224,18 +218,18 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `filter`: An object for filtering the task list in the format `{"field_1": "value_1", ... "field_N": "value_N"}`. The filterable fields can take the following values:
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `select`: An array containing a [list of fields](https://apidocs.bitrix24.com/api-reference/tasks/fields.html) to select.
@@ -255,9 +249,9 @@ impl List {
     #[must_use]
     pub fn params(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.params = ::std::option::Option::Some(value);
+        self.params = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to manage pagination.

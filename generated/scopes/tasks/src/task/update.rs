@@ -44,7 +44,7 @@
 /// use bitrix24::tasks::task::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(11, vec![bitrix24::serde_json::Map::new()]);
+/// let request = Update::new(11, vec![bitrix24::JsonObject::new()]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -80,9 +80,7 @@ pub struct Update {
     /// ```
     ///
     /// Wire name `fields`, type `object[]` (docs: `object`).
-    pub fields: ::std::vec::Vec<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub fields: ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -95,9 +93,7 @@ impl Update {
     pub fn new(
         task_id: i64,
         fields: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
     ) -> Self {
         Self {

@@ -61,7 +61,7 @@ pub struct Add {
     /// - `RESPONSIBLE_ID` — ID of the Participant
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -71,10 +71,10 @@ impl Add {
     /// - `fields`: `fields` — Fields of the new task template [(detailed description)](https://apidocs.bitrix24.com/api-reference/tasks/template/fields.html).
     #[allow(clippy::new_without_default)]
     pub fn new(
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            fields,
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

@@ -305,7 +305,7 @@ pub struct GetResult {
     /// Deadline offset relative to the creation date of the task template
     ///
     /// Wire name `DEADLINE_AFTER`, type `datetime`.
-    pub deadline_after: ::std::option::Option<::std::string::String>,
+    pub deadline_after: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Planned start date offset in seconds
     ///
     /// Wire name `START_DATE_PLAN_AFTER`, type `string`.

@@ -66,7 +66,7 @@ pub struct Update {
     /// The fields and value types correspond to the description on the [Task Template Fields](https://apidocs.bitrix24.com/api-reference/tasks/template/fields.html) page
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -78,11 +78,11 @@ impl Update {
     #[allow(clippy::new_without_default)]
     pub fn new(
         template_id: i64,
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             template_id,
-            fields,
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

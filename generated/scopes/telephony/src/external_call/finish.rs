@@ -612,7 +612,7 @@ pub struct FinishResult {
     /// Date and time when the call started
     ///
     /// Wire name `CALL_START_DATE`, type `datetime`.
-    pub call_start_date: ::std::option::Option<::std::string::String>,
+    pub call_start_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Completion status.
     ///
     /// Possible values:

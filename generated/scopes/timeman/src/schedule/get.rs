@@ -235,7 +235,7 @@ pub struct GetResult {
     /// Date and time of creation of the work schedule
     ///
     /// Wire name `CREATED_AT`, type `datetime`.
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Array of shift objects. Each object contains a description of the [shift](https://apidocs.bitrix24.com/api-reference/timeman/schedule/timeman-schedule-get.html#shifts) associated with the work schedule
     ///
     /// Wire name `SHIFTS`, type `Shifts[]` (docs: `array`).

@@ -192,9 +192,7 @@ pub struct Fields {
     /// An object in `{"field_1": "value_1", ... "field_N": "value_N"}` format to pass additional custom field settings. Settings are described [below](https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html#settings)
     ///
     /// Wire name `SETTINGS`, type `object`.
-    pub settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Caption in the edit form. You can pass a string or an object with language-specific captions in `{"de": "...", "en": "..."}` format. If a string is passed, the value will be applied to all languages
     ///
     /// Wire name `EDIT_FORM_LABEL`, type `string`.
@@ -281,9 +279,9 @@ impl Fields {
     #[must_use]
     pub fn settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `EDIT_FORM_LABEL`: Caption in the edit form. You can pass a string or an object with language-specific captions in `{"de": "...", "en": "..."}` format. If a string is passed, the value will be applied to all languages

@@ -49,7 +49,7 @@
 /// use bitrix24::voximplant::sip::get::{Get, Order};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new().filter(bitrix24::serde_json::Map::new()).sort("CONFIG_ID").order(Order::Asc);
+/// let request = Get::new().filter(bitrix24::serde_json::json!({"CONFIG_ID":[3,7,9]})).sort("CONFIG_ID").order(Order::Asc);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -99,9 +99,7 @@ pub struct Get {
     /// The method always adds a system filter by `APP_ID` of the current application.
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Sorting field.
     ///
     /// Uses fields from the [list of fields for filtering](https://apidocs.bitrix24.com/api-reference/telephony/voximplant/sip/voximplant-sip-get.html#filterable).
@@ -151,9 +149,9 @@ impl Get {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `SORT`: Sorting field.

@@ -49,7 +49,7 @@
 /// use bitrix24::voximplant::statistic::get::{Get, Order};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new().filter(bitrix24::serde_json::Map::new()).sort("ID").order(Order::Asc);
+/// let request = Get::new().filter(bitrix24::serde_json::json!({"ID":[1,7],">=CALL_START_DATE":"2025-01-01T00:00:00+01:00"})).sort("ID").order(Order::Asc);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -97,9 +97,7 @@ pub struct Get {
     /// By default — no filtering
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Sorting field.
     ///
     /// The same fields as in the [list of fields for filtering](https://apidocs.bitrix24.com/api-reference/telephony/voximplant/voximplant-statistic-get.html#filterable) are used, except for `CALL_TYPE`.
@@ -149,9 +147,9 @@ impl Get {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `SORT`: Sorting field.

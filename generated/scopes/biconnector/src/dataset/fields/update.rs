@@ -57,7 +57,7 @@
 /// use bitrix24::biconnector::dataset::fields::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(10).add(vec![bitrix24::serde_json::Map::new(), bitrix24::serde_json::Map::new()]).update(vec![bitrix24::serde_json::Map::new(), bitrix24::serde_json::Map::new()]).delete(vec![14, 15]);
+/// let request = Update::new(10).add(vec![bitrix24::JsonObject::from(bitrix24::serde_json::json!({"type":"int","name":"NAME","externalCode":"NAME"})), bitrix24::JsonObject::from(bitrix24::serde_json::json!({"type":"int","name":"ID","externalCode":"ID"}))]).update(vec![bitrix24::JsonObject::from(bitrix24::serde_json::json!({"id":12,"visible":false})), bitrix24::JsonObject::from(bitrix24::serde_json::json!({"id":13,"visible":true}))]).delete(vec![14, 15]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -85,9 +85,7 @@ pub struct Update {
     /// - `externalCode` — external code of the field
     ///
     /// Wire name `add`, type `object[]`.
-    pub add: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    >,
+    pub add: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     /// Object containing an array of fields to be updated with the following structure:
     ///
     /// ```text
@@ -101,9 +99,7 @@ pub struct Update {
     /// - `visible` — visibility of the field
     ///
     /// Wire name `update`, type `object[]`.
-    pub update: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    >,
+    pub update: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     /// Object containing an array of field identifiers for deletion. Field identifiers can be obtained using the method [biconnector.dataset.get](https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html)
     ///
     /// Wire name `delete`, type `integer[]`.
@@ -130,9 +126,7 @@ impl Update {
     pub fn add(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
     ) -> Self {
         self.add = ::std::option::Option::Some(
@@ -145,9 +139,7 @@ impl Update {
     pub fn update(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
     ) -> Self {
         self.update = ::std::option::Option::Some(

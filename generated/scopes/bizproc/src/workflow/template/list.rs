@@ -51,7 +51,7 @@
 /// use bitrix24::bizproc::workflow::template::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["ID".to_owned(), "NAME".to_owned(), "USER_ID".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["ID".to_owned(), "NAME".to_owned(), "USER_ID".to_owned()]).filter(bitrix24::serde_json::json!({"MODULE_ID":"lists","AUTO_EXECUTE":0})).order(bitrix24::serde_json::json!({"ID":"DESC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -101,9 +101,7 @@ pub struct List {
     /// Without a prefix, the filter compares the value for equality. The field name can be passed in any case
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for sorting the list of launched business processes in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where
     /// - `field_N` — [field](https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html#fields) of the template for sorting
     /// - `value_N` — sorting direction
@@ -117,9 +115,7 @@ pub struct List {
     /// Default value — `{ID: 'ASC'}`
     ///
     /// Wire name `ORDER`, type `object`, default `{ID: 'ASC'}`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used for managing pagination.
     ///
     /// The page size of results is always static — 50 records.
@@ -164,18 +160,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `ORDER`: An object for sorting the list of launched business processes in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where - `field_N` — [field](https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html#fields) of the template for sorting - `value_N` — sorting direction
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used for managing pagination.
@@ -364,7 +360,7 @@ pub struct Template {
     /// Date of last modification
     ///
     /// Wire name `MODIFIED`, type `datetime`.
-    pub modified: ::std::option::Option<::std::string::String>,
+    pub modified: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Whether the template has been modified. Possible values:
     /// - `Y` — yes, it has been modified
     /// - `N` — no

@@ -44,7 +44,7 @@
 /// use bitrix24::booking::v1::booking::add::{Add, DatePeriod, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new(vec![bitrix24::serde_json::json!(1), bitrix24::serde_json::json!(2), bitrix24::serde_json::json!(3)], DatePeriod::new(bitrix24::serde_json::Map::new(), bitrix24::serde_json::Map::new())).name("Name").description("Description"));
+/// let request = Add::new(Fields::new(vec![bitrix24::serde_json::json!(1), bitrix24::serde_json::json!(2), bitrix24::serde_json::json!(3)], DatePeriod::new(bitrix24::serde_json::json!({"timestamp":1723446900,"timezone":"Europe/Berlin"}), bitrix24::serde_json::json!({"timestamp":1723447800,"timezone":"Europe/Berlin"}))).name("Name").description("Description"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -294,11 +294,11 @@ pub struct DatePeriod {
     /// The start time of the booking in the format `{"timestamp": "1723446900", "timezone": "Europe/Berlin"}`
     ///
     /// Wire name `from`, type `object`.
-    pub from: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub from: ::bitrix24_runtime::JsonObject,
     /// The end time of the booking in the format `{"timestamp": "1723447800", "timezone": "Europe/Berlin"}`
     ///
     /// Wire name `to`, type `object`.
-    pub to: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub to: ::bitrix24_runtime::JsonObject,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -309,12 +309,12 @@ impl DatePeriod {
     /// - `to`: `to` — The end time of the booking in the format `{"timestamp": "1723447800", "timezone": "Europe/Berlin"}`
     #[allow(clippy::new_without_default)]
     pub fn new(
-        from: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        to: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        from: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+        to: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            from,
-            to,
+            from: from.into(),
+            to: to.into(),
             extra: ::serde_json::Map::new(),
         }
     }

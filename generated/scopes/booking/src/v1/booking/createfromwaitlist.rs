@@ -45,7 +45,7 @@
 /// use bitrix24::booking::v1::booking::createfromwaitlist::{Createfromwaitlist, DatePeriod, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Createfromwaitlist::new(10).fields(Fields::new(vec![bitrix24::serde_json::json!(1), bitrix24::serde_json::json!(2), bitrix24::serde_json::json!(3)], DatePeriod::new(bitrix24::serde_json::Map::new(), bitrix24::serde_json::Map::new())));
+/// let request = Createfromwaitlist::new(10).fields(Fields::new(vec![bitrix24::serde_json::json!(1), bitrix24::serde_json::json!(2), bitrix24::serde_json::json!(3)], DatePeriod::new(bitrix24::serde_json::json!({"timestamp":1723446900,"timezone":"Europe/Berlin"}), bitrix24::serde_json::json!({"timestamp":1723447800,"timezone":"Europe/Berlin"}))));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -313,11 +313,11 @@ pub struct DatePeriod {
     /// Start time of the booking in the format `{"timestamp": "1723446900", "timezone": "Europe/Berlin"}`
     ///
     /// Wire name `from`, type `object`.
-    pub from: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub from: ::bitrix24_runtime::JsonObject,
     /// End time of the booking in the format `{"timestamp": "1723447800", "timezone": "Europe/Berlin"}`
     ///
     /// Wire name `to`, type `object`.
-    pub to: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub to: ::bitrix24_runtime::JsonObject,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -328,12 +328,12 @@ impl DatePeriod {
     /// - `to`: `to` — End time of the booking in the format `{"timestamp": "1723447800", "timezone": "Europe/Berlin"}`
     #[allow(clippy::new_without_default)]
     pub fn new(
-        from: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        to: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        from: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+        to: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            from,
-            to,
+            from: from.into(),
+            to: to.into(),
             extra: ::serde_json::Map::new(),
         }
     }

@@ -47,7 +47,7 @@
 /// use bitrix24::booking::v1::booking::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::json!({"id":"ASC","dateFrom":"DESC","dateTo":"ASC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -59,9 +59,7 @@ pub struct List {
     /// Object for filtering the list of bookings, description of available fields [below](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html#filter)
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Object for sorting the list of bookings. The sorting direction can take the following values:
     /// - `asc` — ascending
     /// - `desc` — descending
@@ -69,9 +67,7 @@ pub struct List {
     /// The default value is `{id: 'ASC'}`. Description of available fields [below](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html#order)
     ///
     /// Wire name `ORDER`, type `object`, default `{id: 'ASC'}`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -89,18 +85,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `ORDER`: Object for sorting the list of bookings. The sorting direction can take the following values: - `asc` — ascending - `desc` — descending
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

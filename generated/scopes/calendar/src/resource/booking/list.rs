@@ -42,7 +42,7 @@
 /// use bitrix24::calendar::resource::booking::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(bitrix24::serde_json::Map::new());
+/// let request = List::new(bitrix24::serde_json::json!({"resourceTypeIdList":[10852,10888,10873,10871,10853],"from":"2024-06-20","to":"2024-08-20"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -54,7 +54,7 @@ pub struct List {
     /// Filter fields
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub filter: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -64,10 +64,10 @@ impl List {
     /// - `filter`: `filter` — Filter fields
     #[allow(clippy::new_without_default)]
     pub fn new(
-        filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            filter,
+            filter: filter.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -173,11 +173,11 @@ pub struct Booking {
     /// Start date of the booking
     ///
     /// Wire name `DATE_FROM`, type `datetime`.
-    pub date_from: ::std::option::Option<::std::string::String>,
+    pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// End date of the booking
     ///
     /// Wire name `DATE_TO`, type `datetime`.
-    pub date_to: ::std::option::Option<::std::string::String>,
+    pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Timezone of the start date of the booking
     ///
     /// Wire name `TZ_FROM`, type `string`.
@@ -223,11 +223,11 @@ pub struct Booking {
     /// Creation date of the booking
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of modification of the booking
     ///
     /// Wire name `TIMESTAMP_X`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Description of the booking
     ///
     /// Wire name `DESCRIPTION`, type `string`.

@@ -219,9 +219,7 @@ pub struct Settings {
     /// The value of the object is the calendar identifier
     ///
     /// Wire name `defaultSections`, type `object`.
-    pub default_sections: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub default_sections: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Number of months for synchronization in the past period
     ///
     /// Wire name `syncPeriodPast`, type `string`.
@@ -349,9 +347,9 @@ impl Settings {
     #[must_use]
     pub fn default_sections(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.default_sections = ::std::option::Option::Some(value);
+        self.default_sections = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `syncPeriodPast`: Number of months for synchronization in the past period

@@ -293,19 +293,19 @@ pub struct CatalogProductOffer {
     /// Date of activity start
     ///
     /// Wire name `dateActiveFrom`, type `datetime`.
-    pub date_active_from: ::std::option::Option<::std::string::String>,
+    pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of activity end
     ///
     /// Wire name `dateActiveTo`, type `datetime`.
-    pub date_active_to: ::std::option::Option<::std::string::String>,
+    pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of creation
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of modification. Read-only
     ///
     /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the information block section
     ///
     /// Wire name `iblockSectionId`, type `integer` (docs: `catalog_section.id`).

@@ -43,7 +43,7 @@
 /// use bitrix24::catalog::product::service::get_fields_by_filter::GetFieldsByFilter;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = GetFieldsByFilter::new(bitrix24::serde_json::Map::new());
+/// let request = GetFieldsByFilter::new(bitrix24::serde_json::json!({"iblockId":14}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -55,7 +55,7 @@ pub struct GetFieldsByFilter {
     /// Filter to retrieve all service fields
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub filter: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -65,10 +65,10 @@ impl GetFieldsByFilter {
     /// - `filter`: `filter` — Filter to retrieve all service fields
     #[allow(clippy::new_without_default)]
     pub fn new(
-        filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            filter,
+            filter: filter.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -279,19 +279,19 @@ pub struct CatalogProductService {
     /// Date of activity start
     ///
     /// Wire name `dateActiveFrom`, type `datetime`.
-    pub date_active_from: ::std::option::Option<::std::string::String>,
+    pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of activity end
     ///
     /// Wire name `dateActiveTo`, type `datetime`.
-    pub date_active_to: ::std::option::Option<::std::string::String>,
+    pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of creation
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of modification. Read-only
     ///
     /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the information block section
     ///
     /// Wire name `iblockSectionId`, type `integer` (docs: `catalog_section.id`).

@@ -204,15 +204,15 @@ pub struct Fields {
     /// Start date of activity
     ///
     /// Wire name `dateActiveFrom`, type `datetime`.
-    pub date_active_from: ::std::option::Option<::std::string::String>,
+    pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// End date of activity
     ///
     /// Wire name `dateActiveTo`, type `datetime`.
-    pub date_active_to: ::std::option::Option<::std::string::String>,
+    pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Creation date
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the main section of the information block
     ///
     /// Wire name `iblockSectionId`, type `integer` (docs: `catalog_section.id`).
@@ -240,17 +240,13 @@ pub struct Fields {
     /// To delete the picture, use the object in the format `{remove: 'Y'}`
     ///
     /// Wire name `previewPicture`, type `object`.
-    pub preview_picture: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub preview_picture: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Detailed picture. Object in the format `{fileData: [value1, value2]}`, where `value1` — name of the picture file with extension, `value2` — picture in base64 format.
     ///
     /// To delete the picture, use the object in the format `{remove: 'Y'}`
     ///
     /// Wire name `detailPicture`, type `object`.
-    pub detail_picture: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub detail_picture: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Type of description for the announcement. Possible values:
     /// - `text` — text
     /// - `html` — HTML
@@ -455,7 +451,7 @@ impl Fields {
     #[must_use]
     pub fn date_active_from(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_active_from = ::std::option::Option::Some(value.into());
         self
@@ -464,7 +460,7 @@ impl Fields {
     #[must_use]
     pub fn date_active_to(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_active_to = ::std::option::Option::Some(value.into());
         self
@@ -473,7 +469,7 @@ impl Fields {
     #[must_use]
     pub fn date_create(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_create = ::std::option::Option::Some(value.into());
         self
@@ -525,18 +521,18 @@ impl Fields {
     #[must_use]
     pub fn preview_picture(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.preview_picture = ::std::option::Option::Some(value);
+        self.preview_picture = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `detailPicture`: Detailed picture. Object in the format `{fileData: [value1, value2]}`, where `value1` — name of the picture file with extension, `value2` — picture in base64 format.
     #[must_use]
     pub fn detail_picture(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.detail_picture = ::std::option::Option::Some(value);
+        self.detail_picture = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `previewTextType`: Type of description for the announcement. Possible values: - `text` — text - `html` — HTML
@@ -1170,19 +1166,19 @@ pub struct CatalogProductSku {
     /// Date of activity start
     ///
     /// Wire name `dateActiveFrom`, type `datetime`.
-    pub date_active_from: ::std::option::Option<::std::string::String>,
+    pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of activity end
     ///
     /// Wire name `dateActiveTo`, type `datetime`.
-    pub date_active_to: ::std::option::Option<::std::string::String>,
+    pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of creation
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of modification. Read-only
     ///
     /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the information block section
     ///
     /// Wire name `iblockSectionId`, type `integer` (docs: `catalog_section.id`).

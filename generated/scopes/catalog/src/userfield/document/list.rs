@@ -47,7 +47,7 @@
 /// use bitrix24::catalog::userfield::document::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(vec!["documentType".to_owned(), "documentId".to_owned(), "field7097".to_owned()], bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new()).start(0);
+/// let request = List::new(vec!["documentType".to_owned(), "documentId".to_owned(), "field7097".to_owned()], bitrix24::serde_json::json!({"documentType":"A","documentId":81})).order(bitrix24::serde_json::json!({"documentId":"ASC"})).start(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -64,7 +64,7 @@
 /// use bitrix24::catalog::userfield::document::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let mut rows = std::pin::pin!(client.items(List::new(vec!["documentType".to_owned(), "documentId".to_owned(), "field7097".to_owned()], bitrix24::serde_json::Map::new())));
+/// let mut rows = std::pin::pin!(client.items(List::new(vec!["documentType".to_owned(), "documentId".to_owned(), "field7097".to_owned()], bitrix24::serde_json::json!({"documentType":"A","documentId":81}))));
 /// while let Some(row) = rows.try_next().await? {
 ///     println!("{row:?}");
 /// }
@@ -102,7 +102,7 @@ pub struct List {
     /// - `!` — not equal
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub filter: ::bitrix24_runtime::JsonObject,
     /// A sorting object in the format `{"field_1": "order_1", ..., "field_N": "order_N"}`.
     ///
     /// Possible values for `field` correspond to the fields of the [catalog_userfield_document](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_userfield_document) object.
@@ -115,9 +115,7 @@ pub struct List {
     /// If the parameter is not provided, the sorting `documentId ASC` is applied
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to manage pagination.
     ///
     /// The page size for results is always static — 50 records.
@@ -143,11 +141,11 @@ impl List {
         select: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<::std::string::String>,
         >,
-        filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             select: select.into_iter().map(::std::convert::Into::into).collect(),
-            filter,
+            filter: filter.into(),
             order: ::std::option::Option::None,
             start: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
@@ -157,9 +155,9 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to manage pagination.

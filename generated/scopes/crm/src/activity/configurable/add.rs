@@ -58,7 +58,7 @@
 /// use bitrix24::crm::activity::configurable::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(1, 999, Fields::new().type_id("CONFIGURABLE").completed(true).deadline("**put_current_date_time_here**").ping_offsets(vec![60, 300]), bitrix24::serde_json::Map::new());
+/// let request = Add::new(1, 999, Fields::new().type_id("CONFIGURABLE").completed(true).deadline("2025-01-31T10:00:00+03:00".parse::<bitrix24::DateTime>().expect("a date-time")).ping_offsets(vec![60, 300]), bitrix24::serde_json::Map::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -96,7 +96,7 @@ pub struct Add {
     /// [Special structure associative array](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/structure/layout.html#primer) describing the appearance of the activity in the timeline
     ///
     /// Wire name `layout`, type `object` (docs: `LayoutDto`).
-    pub layout: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub layout: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -112,13 +112,13 @@ impl Add {
         owner_type_id: i64,
         owner_id: i64,
         fields: Fields,
-        layout: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        layout: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             owner_type_id,
             owner_id,
             fields,
-            layout,
+            layout: layout.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -222,7 +222,7 @@ pub struct Fields {
     /// Deadline for the activity
     ///
     /// Wire name `deadline`, type `datetime`.
-    pub deadline: ::std::option::Option<::std::string::String>,
+    pub deadline: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Array of offsets in minutes relative to the deadline, determining when to create ping records for this activity
     ///
     /// Wire name `pingOffsets`, type `integer[]` (docs: `array`).
@@ -286,7 +286,7 @@ impl Fields {
     #[must_use]
     pub fn deadline(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.deadline = ::std::option::Option::Some(value.into());
         self

@@ -156,7 +156,7 @@ pub struct ActivityFields {
     /// Deadline for the activity
     ///
     /// Wire name `deadline`, type `datetime`.
-    pub deadline: ::std::option::Option<::std::string::String>,
+    pub deadline: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Array of offsets in minutes relative to the deadline, determining when to create ping records for this activity
     ///
     /// Wire name `pingOffsets`, type `integer[]` (docs: `array`).

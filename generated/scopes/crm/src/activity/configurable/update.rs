@@ -58,7 +58,7 @@
 /// use bitrix24::crm::activity::configurable::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(999, Fields::new().type_id("CONFIGURABLE").completed(false).deadline("**put_current_date_time_here**").ping_offsets(vec![300]), bitrix24::serde_json::Map::new());
+/// let request = Update::new(999, Fields::new().type_id("CONFIGURABLE").completed(false).deadline("2025-01-31T10:00:00+03:00".parse::<bitrix24::DateTime>().expect("a date-time")).ping_offsets(vec![300]), bitrix24::serde_json::Map::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -93,7 +93,7 @@ pub struct Update {
     /// [A special structure associative array](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/structure/layout.html#primer) describing the appearance of the activity in the timeline
     ///
     /// Wire name `layout`, type `object` (docs: `LayoutDto`).
-    pub layout: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub layout: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -107,12 +107,12 @@ impl Update {
     pub fn new(
         id: i64,
         fields: Fields,
-        layout: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        layout: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             id,
             fields,
-            layout,
+            layout: layout.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -209,7 +209,7 @@ pub struct Fields {
     /// Deadline for the activity
     ///
     /// Wire name `deadline`, type `datetime`.
-    pub deadline: ::std::option::Option<::std::string::String>,
+    pub deadline: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Array of offsets in minutes relative to the deadline, determining when to create ping records for this activity
     ///
     /// Wire name `pingOffsets`, type `integer[]` (docs: `array`).
@@ -273,7 +273,7 @@ impl Fields {
     #[must_use]
     pub fn deadline(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.deadline = ::std::option::Option::Some(value.into());
         self

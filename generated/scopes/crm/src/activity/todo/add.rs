@@ -53,7 +53,7 @@
 /// use bitrix24::crm::activity::todo::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(2, 1, "2025-01-01T00:00:00+00:00").title("Activity Title").description("Activity Description").responsible_id(5).ping_offsets(vec![0, 15]);
+/// let request = Add::new(2, 1, "2025-01-01T00:00:00+00:00".parse::<bitrix24::DateTime>().expect("a date-time")).title("Activity Title").description("Activity Description").responsible_id(5).ping_offsets(vec![0, 15]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -73,7 +73,7 @@ pub struct Add {
     /// Deadline for the activity, for example `2025-02-03T15:00:00`
     ///
     /// Wire name `deadline`, type `datetime`.
-    pub deadline: ::std::string::String,
+    pub deadline: ::bitrix24_runtime::DateTime,
     /// Title of the activity, default is an empty string
     ///
     /// Wire name `title`, type `string`.
@@ -111,7 +111,7 @@ impl Add {
     pub fn new(
         owner_type_id: i64,
         owner_id: i64,
-        deadline: impl ::std::convert::Into<::std::string::String>,
+        deadline: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         Self {
             owner_type_id,

@@ -56,7 +56,7 @@
 /// use bitrix24::crm::activity::todo::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(999, 2, 1, "**put_current_date_here**").title("New case title").description("New case description").responsible_id(1).ping_offsets(vec![15, 30]);
+/// let request = Update::new(999, 2, 1, "2025-01-31T10:00:00+03:00".parse::<bitrix24::DateTime>().expect("a date-time")).title("New case title").description("New case description").responsible_id(1).ping_offsets(vec![15, 30]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -80,7 +80,7 @@ pub struct Update {
     /// Deadline for the activity, for example `2025-02-03T15:00:00`
     ///
     /// Wire name `deadline`, type `datetime`.
-    pub deadline: ::std::string::String,
+    pub deadline: ::bitrix24_runtime::DateTime,
     /// Title of the deal
     ///
     /// Wire name `title`, type `string`.
@@ -120,7 +120,7 @@ impl Update {
         id: i64,
         owner_type_id: i64,
         owner_id: i64,
-        deadline: impl ::std::convert::Into<::std::string::String>,
+        deadline: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         Self {
             id,

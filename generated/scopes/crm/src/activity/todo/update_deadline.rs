@@ -49,7 +49,7 @@
 /// use bitrix24::crm::activity::todo::update_deadline::UpdateDeadline;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = UpdateDeadline::new(999, 2, 1, "2025-01-01T00:00:00+00:00");
+/// let request = UpdateDeadline::new(999, 2, 1, "2025-01-01T00:00:00+00:00".parse::<bitrix24::DateTime>().expect("a date-time"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -73,7 +73,7 @@ pub struct UpdateDeadline {
     /// New deadline for the activity
     ///
     /// Wire name `value`, type `datetime`.
-    pub value: ::std::string::String,
+    pub value: ::bitrix24_runtime::DateTime,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -89,7 +89,7 @@ impl UpdateDeadline {
         id: i64,
         owner_type_id: i64,
         owner_id: i64,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         Self {
             id,

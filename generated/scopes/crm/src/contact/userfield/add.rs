@@ -292,9 +292,7 @@ pub struct Fields {
     /// Additional field parameters. Each field type (`USER_TYPE_ID`) has its own set of available settings, which are described [below](https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-add.html#settings)
     ///
     /// Wire name `SETTINGS`, type `object`.
-    pub settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// List of possible values for the custom field of type `enumeration`. For custom fields of other types, this parameter is meaningless.
     ///
     /// By default `[]`
@@ -444,9 +442,9 @@ impl Fields {
     #[must_use]
     pub fn settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `LIST`: List of possible values for the custom field of type `enumeration`. For custom fields of other types, this parameter is meaningless.

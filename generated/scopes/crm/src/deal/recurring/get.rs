@@ -167,13 +167,13 @@ pub struct RecurringDeal {
     /// Date and time of the next deal creation from the template
     ///
     /// Wire name `NEXT_EXECUTION`, type `datetime`.
-    pub next_execution: ::std::option::Option<::std::string::String>,
+    pub next_execution: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of the last deal creation from the template.
     ///
     /// May be an empty string if there have been no executions yet
     ///
     /// Wire name `LAST_EXECUTION`, type `datetime`.
-    pub last_execution: ::std::option::Option<::std::string::String>,
+    pub last_execution: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Number of deals created from the template.
     ///
     /// Wire name `COUNTER_REPEAT`, type `integer`.
@@ -183,7 +183,7 @@ pub struct RecurringDeal {
     /// Returned in the format `YYYY-MM-DDTHH:MI:SS+TZD`
     ///
     /// Wire name `START_DATE`, type `datetime`.
-    pub start_date: ::std::option::Option<::std::string::String>,
+    pub start_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the funnel for created deals
     ///
     /// Wire name `CATEGORY_ID`, type `char`.
@@ -204,7 +204,7 @@ pub struct RecurringDeal {
     /// Returned in the format `YYYY-MM-DDTHH:MI:SS+TZD`
     ///
     /// Wire name `LIMIT_DATE`, type `datetime`.
-    pub limit_date: ::std::option::Option<::std::string::String>,
+    pub limit_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Recurrence parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/crm-deal-recurring-get.html#params-fields)
     ///
     /// Wire name `PARAMS`, type `Params` (docs: `object`).

@@ -51,7 +51,7 @@
 /// use bitrix24::crm::deal::recurring::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().order(bitrix24::serde_json::Map::new()).filter(bitrix24::serde_json::Map::new());
+/// let request = List::new().order(bitrix24::serde_json::json!({"deal_id":"ASC"})).filter(bitrix24::serde_json::json!({">COUNTER_REPEAT":0}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -96,9 +96,7 @@ pub struct List {
     /// The list of fields available for sorting can be obtained using the method [crm.deal.recurring.fields](https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/crm-deal-recurring-fields.html)
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Filter object format:
     ///
     /// ```text
@@ -137,9 +135,7 @@ pub struct List {
     /// The `PARAMS` field in the filter is ignored and does not affect the selection result
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Pagination parameter.
     ///
     /// The page size is fixed: `50` records.
@@ -167,18 +163,18 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `filter`: Filter object format:
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: Pagination parameter.
@@ -299,13 +295,13 @@ pub struct RecurringDeal {
     /// Date and time of the next deal creation from the template
     ///
     /// Wire name `NEXT_EXECUTION`, type `datetime`.
-    pub next_execution: ::std::option::Option<::std::string::String>,
+    pub next_execution: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of the last deal creation from the template.
     ///
     /// May be an empty string if there have been no executions yet
     ///
     /// Wire name `LAST_EXECUTION`, type `datetime`.
-    pub last_execution: ::std::option::Option<::std::string::String>,
+    pub last_execution: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Number of deals created from the template.
     ///
     /// Wire name `COUNTER_REPEAT`, type `integer`.
@@ -315,7 +311,7 @@ pub struct RecurringDeal {
     /// Returned in the format `YYYY-MM-DDTHH:MI:SS+TZD`
     ///
     /// Wire name `START_DATE`, type `datetime`.
-    pub start_date: ::std::option::Option<::std::string::String>,
+    pub start_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the funnel for created deals
     ///
     /// Wire name `CATEGORY_ID`, type `char`.
@@ -336,7 +332,7 @@ pub struct RecurringDeal {
     /// Returned in the format `YYYY-MM-DDTHH:MI:SS+TZD`
     ///
     /// Wire name `LIMIT_DATE`, type `datetime`.
-    pub limit_date: ::std::option::Option<::std::string::String>,
+    pub limit_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Recurrence parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/crm-deal-recurring-get.html#params-fields)
     ///
     /// Wire name `PARAMS`, type `Params` (docs: `object`).

@@ -46,7 +46,7 @@
 /// use bitrix24::crm::deal::userfield::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(536, Fields::new().mandatory(false).show_filter(false).settings(bitrix24::serde_json::Map::new()).sort(2000));
+/// let request = Update::new(536, Fields::new().mandatory(false).show_filter(false).settings(bitrix24::serde_json::json!({"DEFAULT_VALUE":"Hello, world! Default value (changed)","ROWS":10})).sort(2000));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -199,9 +199,7 @@ pub struct Fields {
     /// The field only overwrites the passed values
     ///
     /// Wire name `SETTINGS`, type `object`.
-    pub settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// List of possible values for the user field of type `enumeration`, description [below](https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-update.html#uf_enum_element)
     ///
     /// Wire name `LIST`, type `List[]` (docs: `uf_enum_element[]`).
@@ -325,9 +323,9 @@ impl Fields {
     #[must_use]
     pub fn settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `LIST`: List of possible values for the user field of type `enumeration`, description [below](https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-update.html#uf_enum_element)

@@ -49,7 +49,7 @@
 /// use bitrix24::crm::documentgenerator::document::add::{Add, EntityTypeId, StampsEnabled};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(39, EntityTypeId::Deal, 101).values(bitrix24::serde_json::Map::new()).stamps_enabled(StampsEnabled::Include).fields(bitrix24::serde_json::Map::new());
+/// let request = Add::new(39, EntityTypeId::Deal, 101).values(bitrix24::serde_json::json!({"DocumentNumber":"2026-001"})).stamps_enabled(StampsEnabled::Include).fields(bitrix24::serde_json::Map::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -99,9 +99,7 @@ pub struct Add {
     /// The set of keys depends on the specific template and data provider. Available fields can be viewed using the method [crm.documentgenerator.document.getfields](https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-get-fields.html)
     ///
     /// Wire name `values`, type `object`.
-    pub values: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub values: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Include stamp and signature:
     /// - `1` — include
     /// - `0` — do not include
@@ -143,9 +141,7 @@ pub struct Add {
     /// Some computed fields may not be overridden via `fields`
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub fields: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -171,9 +167,9 @@ impl Add {
     #[must_use]
     pub fn values(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.values = ::std::option::Option::Some(value);
+        self.values = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `stampsEnabled`: Include stamp and signature: - `1` — include - `0` — do not include
@@ -186,9 +182,9 @@ impl Add {
     #[must_use]
     pub fn fields(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.fields = ::std::option::Option::Some(value);
+        self.fields = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -573,11 +569,11 @@ pub struct Document {
     /// Create date
     ///
     /// Wire name `createTime`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Update date
     ///
     /// Wire name `updateTime`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the document
     ///
     /// Wire name `createdBy`, type `integer`.

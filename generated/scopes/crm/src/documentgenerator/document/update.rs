@@ -45,7 +45,7 @@
 /// use bitrix24::crm::documentgenerator::document::update::{Update, StampsEnabled};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(61).values(bitrix24::serde_json::Map::new()).stamps_enabled(StampsEnabled::Include);
+/// let request = Update::new(61).values(bitrix24::serde_json::json!({"DocumentNumber":"2026-002"})).stamps_enabled(StampsEnabled::Include);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -78,9 +78,7 @@ pub struct Update {
     /// You can view the fields using the method [crm.documentgenerator.document.getfields](https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-get-fields.html)
     ///
     /// Wire name `values`, type `object`.
-    pub values: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub values: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Include stamp and signature:
     /// - `1` — include
     /// - `0` — do not include
@@ -109,9 +107,9 @@ impl Update {
     #[must_use]
     pub fn values(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.values = ::std::option::Option::Some(value);
+        self.values = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `stampsEnabled`: Include stamp and signature: - `1` — include - `0` — do not include
@@ -386,11 +384,11 @@ pub struct Document {
     /// Create date
     ///
     /// Wire name `createTime`, type `datetime`.
-    pub create_time: ::std::option::Option<::std::string::String>,
+    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Update date
     ///
     /// Wire name `updateTime`, type `datetime`.
-    pub update_time: ::std::option::Option<::std::string::String>,
+    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the document
     ///
     /// Wire name `createdBy`, type `any` (docs: `integer | string | null`).

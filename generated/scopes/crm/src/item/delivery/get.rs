@@ -160,7 +160,7 @@ pub struct SaleOrderShipmentCrmSimple {
     /// Date of the shipment's shipped flag change
     ///
     /// Wire name `dateDeducted`, type `datetime`.
-    pub date_deducted: ::std::option::Option<::std::string::String>,
+    pub date_deducted: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Delivery cost
     ///
     /// Wire name `priceDelivery`, type `double`.

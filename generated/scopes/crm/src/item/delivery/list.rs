@@ -45,7 +45,7 @@
 /// use bitrix24::crm::item::delivery::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(13127, 2).filter(bitrix24::serde_json::Map::new());
+/// let request = List::new(13127, 2).filter(bitrix24::serde_json::json!({"@id":[4077,4078]}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -66,15 +66,11 @@ pub struct List {
     /// The format of the `filter` parameter corresponds to what is described in the [`sale.shipment.list`](https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html) method
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// The format of the `order` parameter corresponds to what is described in the [`sale.shipment.list`](https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html) method
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -97,18 +93,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: The format of the `order` parameter corresponds to what is described in the [`sale.shipment.list`](https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html) method
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -213,7 +209,7 @@ pub struct SaleOrderShipmentCrmSimple {
     /// Date of the shipment's shipped flag change
     ///
     /// Wire name `dateDeducted`, type `datetime`.
-    pub date_deducted: ::std::option::Option<::std::string::String>,
+    pub date_deducted: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Delivery cost
     ///
     /// Wire name `priceDelivery`, type `double`.

@@ -161,7 +161,7 @@ pub struct KeyResult {
     /// Payment date
     ///
     /// Wire name `datePaid`, type `datetime`.
-    pub date_paid: ::std::option::Option<::std::string::String>,
+    pub date_paid: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// User who made the payment
     ///
     /// Wire name `empPaidId`, type `integer` (docs: `user.id`).

@@ -45,7 +45,7 @@
 /// use bitrix24::crm::item::payment::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(13123, 2).filter(bitrix24::serde_json::Map::new());
+/// let request = List::new(13123, 2).filter(bitrix24::serde_json::json!({"@id":[1036,1037]}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -65,15 +65,11 @@ pub struct List {
     /// Additional filter for cases when you need to get not all payments of the entity, but based on a more specific filter. The format description is provided in the **filter** parameter of the [`sale.payment.list`](https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html) method
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// The format description is provided in the **order** parameter of the [`sale.payment.list`](https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html) method
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -96,18 +92,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: The format description is provided in the **order** parameter of the [`sale.payment.list`](https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html) method
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -213,7 +209,7 @@ pub struct KeyResult {
     /// Payment date
     ///
     /// Wire name `datePaid`, type `datetime`.
-    pub date_paid: ::std::option::Option<::std::string::String>,
+    pub date_paid: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// User who made the payment
     ///
     /// Wire name `empPaidId`, type `integer` (docs: `user.id`).

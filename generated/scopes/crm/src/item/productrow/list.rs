@@ -49,7 +49,7 @@
 /// use bitrix24::crm::item::productrow::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new(bitrix24::serde_json::json!({"=ownerType":"D","=ownerId":13142,">price":5000})).order(bitrix24::serde_json::json!({"price":"desc"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -66,7 +66,7 @@
 /// use bitrix24::crm::item::productrow::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let mut rows = std::pin::pin!(client.items(List::new(bitrix24::serde_json::Map::new())));
+/// let mut rows = std::pin::pin!(client.items(List::new(bitrix24::serde_json::json!({"=ownerType":"D","=ownerId":13142,">price":5000}))));
 /// while let Some(row) = rows.try_next().await? {
 ///     println!("{row:?}");
 /// }
@@ -109,7 +109,7 @@ pub struct List {
     /// - `!%=` — NOT LIKE (see description above)
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub filter: ::bitrix24_runtime::JsonObject,
     /// Object for sorting selected elements of the shipment table in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     ///
     /// Possible values for `field` correspond to the fields of the [`crm_item_product_row`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_item_product_row) object.
@@ -120,9 +120,7 @@ pub struct List {
     /// - `desc` — in descending order
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used for pagination control.
     ///
     /// The page size of results is always static: 50 records.
@@ -144,10 +142,10 @@ impl List {
     /// - `filter`: `filter` — Object for filtering selected records in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[allow(clippy::new_without_default)]
     pub fn new(
-        filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            filter,
+            filter: filter.into(),
             order: ::std::option::Option::None,
             start: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
@@ -157,9 +155,9 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used for pagination control.

@@ -47,7 +47,7 @@
 /// use bitrix24::crm::requisite::bankdetail::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["ENTITY_ID".to_owned(), "ID".to_owned(), "NAME".to_owned()]).filter(bitrix24::serde_json::Map::new()).order(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["ENTITY_ID".to_owned(), "ID".to_owned(), "NAME".to_owned()]).filter(bitrix24::serde_json::json!({"COUNTRY_ID":"1"})).order(bitrix24::serde_json::json!({"DATE_CREATE":"ASC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -108,9 +108,7 @@ pub struct List {
     /// - `!` — not equal
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for sorting the selected bank details in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     ///
     /// Possible values for `field` correspond to [bank detail fields](https://apidocs.bitrix24.com/api-reference/crm/requisites/bank-detail/crm-requisite-bank-detail-list.html#fields).
@@ -120,9 +118,7 @@ pub struct List {
     /// - `desc` — in descending order
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to manage pagination.
     ///
     /// The page size of results is always static: 50 records.
@@ -167,18 +163,18 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `order`: An object for sorting the selected bank details in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to manage pagination.
@@ -299,11 +295,11 @@ pub struct BankDetail {
     /// Create date
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Modification date
     ///
     /// Wire name `DATE_MODIFY`, type `datetime`.
-    pub date_modify: ::std::option::Option<::std::string::String>,
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who created the requisite
     ///
     /// Wire name `CREATED_BY_ID`, type `integer` (docs: `user`).

@@ -44,7 +44,7 @@
 /// use bitrix24::crm::timeline::bindings::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(bitrix24::serde_json::Map::new());
+/// let request = List::new(bitrix24::serde_json::json!({"OWNER_ID":999}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -61,7 +61,7 @@
 /// use bitrix24::crm::timeline::bindings::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let mut rows = std::pin::pin!(client.items(List::new(bitrix24::serde_json::Map::new())));
+/// let mut rows = std::pin::pin!(client.items(List::new(bitrix24::serde_json::json!({"OWNER_ID":999}))));
 /// while let Some(row) = rows.try_next().await? {
 ///     println!("{row:?}");
 /// }
@@ -76,7 +76,7 @@ pub struct List {
     /// The `OWNER_ID` field is required; other fields are not necessary
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub filter: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -86,10 +86,10 @@ impl List {
     /// - `filter`: `filter` — Object for filtering selected records.
     #[allow(clippy::new_without_default)]
     pub fn new(
-        filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            filter,
+            filter: filter.into(),
             extra: ::serde_json::Map::new(),
         }
     }

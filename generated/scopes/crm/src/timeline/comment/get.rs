@@ -150,7 +150,7 @@ pub struct GetResult {
     /// Date added. Read-only
     ///
     /// Wire name `CREATED`, type `datetime`.
-    pub created: ::std::option::Option<::std::string::String>,
+    pub created: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// `ID` of the entity to which the comment is linked. Immutable
     ///
     /// Wire name `ENTITY_ID`, type `integer`.

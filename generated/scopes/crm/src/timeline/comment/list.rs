@@ -47,7 +47,7 @@
 /// use bitrix24::crm::timeline::comment::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(bitrix24::serde_json::Map::new()).select(vec!["ID".to_owned(), "CREATED".to_owned(), "ENTITY_ID".to_owned()]);
+/// let request = List::new(bitrix24::serde_json::json!({"ENTITY_ID":10,"ENTITY_TYPE":"deal"})).select(vec!["ID".to_owned(), "CREATED".to_owned(), "ENTITY_ID".to_owned()]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -64,7 +64,7 @@
 /// use bitrix24::crm::timeline::comment::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let mut rows = std::pin::pin!(client.export(List::new(bitrix24::serde_json::Map::new())));
+/// let mut rows = std::pin::pin!(client.export(List::new(bitrix24::serde_json::json!({"ENTITY_ID":10,"ENTITY_TYPE":"deal"}))));
 /// while let Some(row) = rows.try_next().await? {
 ///     println!("{row:?}");
 /// }
@@ -85,7 +85,7 @@ pub struct List {
     /// - `ENTITY_TYPE` — [type of CRM object](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type), for example: `deal`, `lead`, `contact`, `company`
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub filter: ::bitrix24_runtime::JsonObject,
     /// An object for sorting the selected comments in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     ///
     /// Only the fields `ID`, `CREATED`, `AUTHOR_ID` are supported.
@@ -96,9 +96,7 @@ pub struct List {
     /// - `DESC` — in descending order
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used for managing pagination.
     ///
     /// The page size for results is always static: 50 records.
@@ -122,11 +120,11 @@ impl List {
     /// - `filter`: `filter` — An object for filtering the selected comments in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[allow(clippy::new_without_default)]
     pub fn new(
-        filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             select: ::std::option::Option::None,
-            filter,
+            filter: filter.into(),
             order: ::std::option::Option::None,
             start: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
@@ -149,9 +147,9 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used for managing pagination.

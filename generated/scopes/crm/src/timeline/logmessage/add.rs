@@ -295,7 +295,7 @@ pub struct LogMessage {
     /// Date and time of creation
     ///
     /// Wire name `created`, type `datetime`.
-    pub created: ::std::option::Option<::std::string::String>,
+    pub created: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// User who created the entry
     ///
     /// Wire name `authorId`, type `integer`.

@@ -52,7 +52,7 @@
 /// use bitrix24::crm::timeline::logmessage::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(1, 1).order(bitrix24::serde_json::Map::new()).start(0);
+/// let request = List::new(1, 1).order(bitrix24::serde_json::json!({"created":"desc"})).start(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -94,9 +94,7 @@ pub struct List {
     /// Sorting is supported only by the **id** and **created** fields.
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to manage pagination.
     ///
     /// The page size of results is always static: 10 entries.
@@ -131,9 +129,9 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to manage pagination.
@@ -247,7 +245,7 @@ pub struct LogMessage {
     /// Date and time of creation
     ///
     /// Wire name `created`, type `datetime`.
-    pub created: ::std::option::Option<::std::string::String>,
+    pub created: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// User who created the entry
     ///
     /// Wire name `authorId`, type `integer`.

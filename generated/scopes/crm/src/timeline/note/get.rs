@@ -284,7 +284,7 @@ pub struct GetResult {
     /// Date and time of note creation
     ///
     /// Wire name `createdTime`, type `datetime`.
-    pub created_time: ::std::option::Option<::std::string::String>,
+    pub created_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the user who modified the note
     ///
     /// Wire name `updatedById`, type `integer`.
@@ -292,7 +292,7 @@ pub struct GetResult {
     /// Date and time of note modification
     ///
     /// Wire name `updatedTime`, type `datetime`.
-    pub updated_time: ::std::option::Option<::std::string::String>,
+    pub updated_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

@@ -46,7 +46,7 @@
 /// use bitrix24::humanresources::hcmlink::company::add::{Add, EntityType, Fields, FieldsFields, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new("hr-company-001", 12, "Muller GmbH", vec![FieldsFields::new("personal_number", "Personnel Number").type_(Type::String).entity_type(EntityType::Employee).ttl(86400)]).data(bitrix24::serde_json::Map::new()));
+/// let request = Add::new(Fields::new("hr-company-001", 12, "Muller GmbH", vec![FieldsFields::new("personal_number", "Personnel Number").type_(Type::String).entity_type(EntityType::Employee).ttl(86400)]).data(bitrix24::serde_json::json!({"taxId":"1234567890"})));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -168,9 +168,7 @@ pub struct Fields {
     /// Additional company data
     ///
     /// Wire name `data`, type `object`.
-    pub data: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub data: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// List of HR system fields [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html#field)
     ///
     /// Wire name `fields`, type `FieldsFields[]` (docs: `array`).
@@ -207,9 +205,9 @@ impl Fields {
     #[must_use]
     pub fn data(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.data = ::std::option::Option::Some(value);
+        self.data = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

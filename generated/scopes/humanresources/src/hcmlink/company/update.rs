@@ -178,9 +178,7 @@ pub struct Fields {
     /// Additional company data
     ///
     /// Wire name `data`, type `object`.
-    pub data: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub data: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// New list of HR system fields [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html#field)
     ///
     /// Wire name `fields`, type `FieldsFields[]` (docs: `array`).
@@ -217,9 +215,9 @@ impl Fields {
     #[must_use]
     pub fn data(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.data = ::std::option::Option::Some(value);
+        self.data = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

@@ -46,7 +46,7 @@
 /// use bitrix24::humanresources::hcmlink::job::update::{Update, Fields, Status};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(101, Fields::new(Status::Done).total(10).sent(10).data(bitrix24::serde_json::Map::new()));
+/// let request = Update::new(101, Fields::new(Status::Done).total(10).sent(10).data(bitrix24::serde_json::json!({"batch":"2026-08-06"})));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -182,9 +182,7 @@ pub struct Fields {
     /// Additional job data
     ///
     /// Wire name `data`, type `object`.
-    pub data: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub data: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -218,9 +216,9 @@ impl Fields {
     #[must_use]
     pub fn data(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.data = ::std::option::Option::Some(value);
+        self.data = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

@@ -435,7 +435,7 @@ pub struct Message {
     /// Date of the message in ISO 8601 format
     ///
     /// Wire name `date`, type `datetime`.
-    pub date: ::std::option::Option<::std::string::String>,
+    pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Text of the message
     ///
     /// Wire name `text`, type `string`.
@@ -461,7 +461,7 @@ pub struct Message {
     /// Date of disappearance of the message, `null` if not set
     ///
     /// Wire name `disappearing_date`, type `datetime`.
-    pub disappearing_date: ::std::option::Option<::std::string::String>,
+    pub disappearing_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -739,15 +739,15 @@ pub struct User {
     /// Date of last activity
     ///
     /// Wire name `last_activity_date`, type `datetime`.
-    pub last_activity_date: ::std::option::Option<::std::string::String>,
+    pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of last activity in the mobile app, `false` if the app was not used
     ///
     /// Wire name `mobile_last_date`, type `datetime`.
-    pub mobile_last_date: ::std::option::Option<::std::string::String>,
+    pub mobile_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of last activity in the desktop app, `false` if the app was not used
     ///
     /// Wire name `desktop_last_date`, type `datetime`.
-    pub desktop_last_date: ::std::option::Option<::std::string::String>,
+    pub desktop_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Indicator of user absence
     ///
     /// Wire name `absent`, type `boolean`.
@@ -1033,7 +1033,7 @@ pub struct File {
     /// Date of file upload
     ///
     /// Wire name `date`, type `datetime`.
-    pub date: ::std::option::Option<::std::string::String>,
+    pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Type of file: `image`, `video`, `audio`, `file`
     ///
     /// Wire name `type`, type `string`.

@@ -49,7 +49,7 @@
 /// use bitrix24::im::dialog::messages::search::Search;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Search::new(3).search_message("test").order(bitrix24::serde_json::Map::new()).limit(20);
+/// let request = Search::new(3).search_message("test").order(bitrix24::serde_json::json!({"ID":"DESC"})).limit(20);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -71,17 +71,17 @@ pub struct Search {
     /// Start of the search period in ISO 8601 format (RFC3339)
     ///
     /// Wire name `DATE_FROM`, type `datetime`.
-    pub date_from: ::std::option::Option<::std::string::String>,
+    pub date_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// End of the search period in ISO 8601 format (RFC3339)
     ///
     /// Wire name `DATE_TO`, type `datetime`.
-    pub date_to: ::std::option::Option<::std::string::String>,
+    pub date_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Search for messages on a specific date in ISO 8601 format (RFC3339).
     ///
     /// If the parameter is provided, the search is performed within 24 hours from the specified date
     ///
     /// Wire name `DATE`, type `datetime`.
-    pub date: ::std::option::Option<::std::string::String>,
+    pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Sorting parameters.
     ///
     /// Supported field:
@@ -90,9 +90,7 @@ pub struct Search {
     /// Default: `{"ID": "DESC"}`
     ///
     /// Wire name `ORDER`, type `object`, default `{"ID": "DESC"}`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Number of messages returned.
     ///
     /// Default value: `50`.
@@ -138,7 +136,7 @@ impl Search {
     #[must_use]
     pub fn date_from(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_from = ::std::option::Option::Some(value.into());
         self
@@ -147,7 +145,7 @@ impl Search {
     #[must_use]
     pub fn date_to(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date_to = ::std::option::Option::Some(value.into());
         self
@@ -156,7 +154,7 @@ impl Search {
     #[must_use]
     pub fn date(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
     ) -> Self {
         self.date = ::std::option::Option::Some(value.into());
         self
@@ -165,9 +163,9 @@ impl Search {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `LIMIT`: Number of messages returned.
@@ -465,7 +463,7 @@ pub struct Message {
     /// Date and time of message creation
     ///
     /// Wire name `date`, type `datetime`.
-    pub date: ::std::option::Option<::std::string::String>,
+    pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Text of the message
     ///
     /// Wire name `text`, type `string`.
@@ -704,15 +702,15 @@ pub struct User {
     /// Date and time of last activity
     ///
     /// Wire name `lastActivityDate`, type `datetime`.
-    pub last_activity_date: ::std::option::Option<::std::string::String>,
+    pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Last activity in the mobile app. Can be `false`
     ///
     /// Wire name `mobileLastDate`, type `datetime`.
-    pub mobile_last_date: ::std::option::Option<::std::string::String>,
+    pub mobile_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Last activity in the desktop app. Can be `false`
     ///
     /// Wire name `desktopLastDate`, type `datetime`.
-    pub desktop_last_date: ::std::option::Option<::std::string::String>,
+    pub desktop_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Indicator of absence
     ///
     /// Wire name `absent`, type `boolean`.

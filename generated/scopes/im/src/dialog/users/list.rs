@@ -441,23 +441,23 @@ pub struct ListItem {
     /// Date when the user stepped away from the computer. If not set, `false`
     ///
     /// Wire name `idle`, type `datetime`.
-    pub idle: ::std::option::Option<::std::string::String>,
+    pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the user's last activity
     ///
     /// Wire name `last_activity_date`, type `datetime`.
-    pub last_activity_date: ::std::option::Option<::std::string::String>,
+    pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the last activity in the mobile application. If not set, `false`
     ///
     /// Wire name `mobile_last_date`, type `datetime`.
-    pub mobile_last_date: ::std::option::Option<::std::string::String>,
+    pub mobile_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the last activity in the desktop application. If not set, `false`
     ///
     /// Wire name `desktop_last_date`, type `datetime`.
-    pub desktop_last_date: ::std::option::Option<::std::string::String>,
+    pub desktop_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date of the user's absence. If not set, `false`
     ///
     /// Wire name `absent`, type `datetime`.
-    pub absent: ::std::option::Option<::std::string::String>,
+    pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// List of user department identifiers
     ///
     /// Wire name `departments`, type `any[]` (docs: `array`).

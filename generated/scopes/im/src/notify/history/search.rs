@@ -699,23 +699,23 @@ pub struct User {
     /// User's idle date or `false`
     ///
     /// Wire name `idle`, type `datetime`.
-    pub idle: ::std::option::Option<::std::string::String>,
+    pub idle: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// User's last activity date
     ///
     /// Wire name `last_activity_date`, type `datetime`.
-    pub last_activity_date: ::std::option::Option<::std::string::String>,
+    pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// User's last activity date in the mobile application or `false`
     ///
     /// Wire name `mobile_last_date`, type `datetime`.
-    pub mobile_last_date: ::std::option::Option<::std::string::String>,
+    pub mobile_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// User's last activity date in the desktop application or `false`
     ///
     /// Wire name `desktop_last_date`, type `datetime`.
-    pub desktop_last_date: ::std::option::Option<::std::string::String>,
+    pub desktop_last_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// User's absence end date or `false`
     ///
     /// Wire name `absent`, type `datetime`.
-    pub absent: ::std::option::Option<::std::string::String>,
+    pub absent: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Array of department identifiers
     ///
     /// Wire name `departments`, type `any[]` (docs: `array`).

@@ -44,7 +44,7 @@
 /// use bitrix24::imbot::v2::bot::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().bot_token("my_bot_token").filter(bitrix24::serde_json::Map::new()).limit(10);
+/// let request = List::new().bot_token("my_bot_token").filter(bitrix24::serde_json::json!({"type":"bot"})).limit(10);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -65,9 +65,7 @@ pub struct List {
     /// - `type` — type of the bot. Description of types — [Bot Types](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/index.html#bot-types)
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Number of bots per page. Default is `50`
     ///
     /// Wire name `limit`, type `integer`, default `50`.
@@ -104,9 +102,9 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `limit`: Number of bots per page. Default is `50`

@@ -54,7 +54,7 @@
 /// use bitrix24::imbot::v2::command::register::{Register, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Register::new(456, Fields::new("help").title(bitrix24::serde_json::Map::new()).params(bitrix24::serde_json::Map::new())).bot_token("my_bot_token");
+/// let request = Register::new(456, Fields::new("help").title(bitrix24::serde_json::json!({"en":"Show help","de":"Hilfe anzeigen"})).params(bitrix24::serde_json::json!({"en":"query","de":"Anfrage"}))).bot_token("my_bot_token");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -199,15 +199,11 @@ pub struct Fields {
     /// Displayed in the list of available commands. Required for visible commands `hidden: false`. For hidden commands `hidden: true`, it can be omitted
     ///
     /// Wire name `title`, type `object`.
-    pub title: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub title: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Description of command parameters in different languages. An object `{langCode: text}`, similar to `title`. Displayed as a hint next to the command
     ///
     /// Wire name `params`, type `object`.
-    pub params: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Common command. Acceptable values: `true`, `false`. Default is `false`. For more details, see [Common and Local Commands](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-register.html#common-types)
     ///
     /// Wire name `common`, type `boolean`, default `false`.
@@ -243,18 +239,18 @@ impl Fields {
     #[must_use]
     pub fn title(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.title = ::std::option::Option::Some(value);
+        self.title = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `params`: Description of command parameters in different languages. An object `{langCode: text}`, similar to `title`. Displayed as a hint next to the command
     #[must_use]
     pub fn params(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.params = ::std::option::Option::Some(value);
+        self.params = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `common`: Common command. Acceptable values: `true`, `false`. Default is `false`. For more details, see [Common and Local Commands](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-register.html#common-types)

@@ -51,7 +51,7 @@
 /// use bitrix24::imbot::v2::command::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(456, 42, Fields::new().title(bitrix24::serde_json::Map::new())).bot_token("b15f6e80ef345c97e23db31e727281f4");
+/// let request = Update::new(456, 42, Fields::new().title(bitrix24::serde_json::json!({"en":"Updated help","de":"Aktualisierte Hilfe"}))).bot_token("b15f6e80ef345c97e23db31e727281f4");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -209,15 +209,11 @@ pub struct Fields {
     /// Example: `{"de": "Neu", "en": null}` will update `de` and remove `en`
     ///
     /// Wire name `title`, type `object`.
-    pub title: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub title: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Description of parameters in different languages. Similar to `title`, applies only to those languages provided in `title`
     ///
     /// Wire name `params`, type `object`.
-    pub params: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Common command. Allowed values: `true`, `false`
     ///
     /// Wire name `common`, type `boolean`.
@@ -260,18 +256,18 @@ impl Fields {
     #[must_use]
     pub fn title(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.title = ::std::option::Option::Some(value);
+        self.title = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `params`: Description of parameters in different languages. Similar to `title`, applies only to those languages provided in `title`
     #[must_use]
     pub fn params(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.params = ::std::option::Option::Some(value);
+        self.params = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `common`: Common command. Allowed values: `true`, `false`

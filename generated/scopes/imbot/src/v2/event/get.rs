@@ -326,7 +326,7 @@ pub struct Events {
     /// Date and time of the event
     ///
     /// Wire name `date`, type `datetime`.
-    pub date: ::std::option::Option<::std::string::String>,
+    pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Event data. Format depends on the event type: [event descriptions](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html)
     ///
     /// Wire name `data`, type `object`.

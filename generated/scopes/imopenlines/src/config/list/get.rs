@@ -42,7 +42,7 @@
 /// use bitrix24::imopenlines::config::list::get::{Get, Options, Params};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new().params(Params::new().select(vec!["ID".to_owned(), "LINE_NAME".to_owned(), "ACTIVE".to_owned()]).order(bitrix24::serde_json::Map::new()).filter(bitrix24::serde_json::Map::new()).limit(50)).options(Options::new().queue(true).config_queue(true));
+/// let request = Get::new().params(Params::new().select(vec!["ID".to_owned(), "LINE_NAME".to_owned(), "ACTIVE".to_owned()]).order(bitrix24::serde_json::json!({"ID":"ASC"})).filter(bitrix24::serde_json::json!({"ACTIVE":"Y"})).limit(50)).options(Options::new().queue(true).config_queue(true));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -190,17 +190,13 @@ pub struct Params {
     /// For `field_N`, use fields from the [Result Array Element](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html#result) table. The fields `QUEUE`, `QUEUE_USERS_FIELDS`, `CONFIG_QUEUE` are not supported in `order`
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for filtering the list of open channels in the format `{"field_1": "value_1", ... "field_N": "value_N"}`
     ///
     /// For `field_N`, use fields from the [Result Array Element](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html#result) table. The fields `QUEUE`, `QUEUE_USERS_FIELDS`, `CONFIG_QUEUE` are not supported in `filter`
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// The number of items per page. Default: `50`. Maximum value: `200`
     ///
     /// Wire name `limit`, type `integer`, default `50`.
@@ -242,18 +238,18 @@ impl Params {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `filter`: An object for filtering the list of open channels in the format `{"field_1": "value_1", ... "field_N": "value_N"}`
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `limit`: The number of items per page. Default: `50`. Maximum value: `200`

@@ -89,17 +89,13 @@ pub struct Add {
     /// The format of the attachment is described in the article [How to use attachments](https://apidocs.bitrix24.com/api-reference/chats/messages/attachments.html)
     ///
     /// Wire name `ATTACH`, type `object`.
-    pub attach: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub attach: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Keyboard.
     ///
     /// How to create keyboards — in the article [Working with keyboards](https://apidocs.bitrix24.com/api-reference/chats/messages/keyboards.html)
     ///
     /// Wire name `KEYBOARD`, type `object`.
-    pub keyboard: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub keyboard: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Link preview. Enabled `Y` by default.
     ///
     /// Pass `N` to disable link preview
@@ -135,18 +131,18 @@ impl Add {
     #[must_use]
     pub fn attach(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.attach = ::std::option::Option::Some(value);
+        self.attach = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `KEYBOARD`: Keyboard.
     #[must_use]
     pub fn keyboard(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.keyboard = ::std::option::Option::Some(value);
+        self.keyboard = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `URL_PREVIEW`: Link preview. Enabled `Y` by default.

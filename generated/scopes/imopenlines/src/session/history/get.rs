@@ -529,7 +529,7 @@ pub struct MessageMessage {
     /// Date and time of the message in ISO 8601 format (RFC3339)
     ///
     /// Wire name `date`, type `datetime`.
-    pub date: ::std::option::Option<::std::string::String>,
+    pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Text of the message
     ///
     /// Wire name `text`, type `string`.
@@ -864,7 +864,7 @@ pub struct User {
     /// Date and time of the last activity in ISO 8601 format (RFC3339)
     ///
     /// Wire name `lastActivityDate`, type `datetime`.
-    pub last_activity_date: ::std::option::Option<::std::string::String>,
+    pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifiers of departments
     ///
     /// Wire name `departments`, type `any[]` (docs: `array`).
@@ -1380,7 +1380,7 @@ pub struct ChatChat {
     /// Date and time of chat creation in ISO 8601 format (RFC3339)
     ///
     /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Type of chat
     ///
     /// Wire name `type`, type `string`.
@@ -1798,7 +1798,7 @@ pub struct File {
     /// Date and time of upload in ISO 8601 format (RFC3339)
     ///
     /// Wire name `date`, type `datetime`.
-    pub date: ::std::option::Option<::std::string::String>,
+    pub date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Type of file
     ///
     /// Wire name `type`, type `string`.

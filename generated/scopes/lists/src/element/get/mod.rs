@@ -60,7 +60,7 @@
 /// use bitrix24::lists::element::get::{Get, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(IblockTypeId::Lists, 47, "text").element_id(6999).select(vec!["ID".to_owned(), "CODE".to_owned(), "NAME".to_owned()]).filter(bitrix24::serde_json::Map::new()).element_order(bitrix24::serde_json::Map::new());
+/// let request = Get::new(IblockTypeId::Lists, 47, "text").element_id(6999).select(vec!["ID".to_owned(), "CODE".to_owned(), "NAME".to_owned()]).filter(bitrix24::serde_json::json!({"NAME":"%Test%","<=DATE_CREATE":"2025-12-31",">=DATE_CREATE":"2025-01-01"})).element_order(bitrix24::serde_json::json!({"NAME":"asc"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -188,9 +188,7 @@ pub struct Get {
     /// If no element identifier is provided and no filtering conditions are specified, all elements of the list will be returned
     ///
     /// Wire name `FILTER`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object for sorting element fields in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     ///
     /// The sorting direction can take the following values:
@@ -207,9 +205,7 @@ pub struct Get {
     /// - `IBLOCK_SECTION_ID`
     ///
     /// Wire name `ELEMENT_ORDER`, type `object`.
-    pub element_order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub element_order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// This parameter is used to manage pagination.
     ///
     /// The result page size is always static — 50 records.
@@ -282,18 +278,18 @@ impl Get {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `ELEMENT_ORDER`: An object for sorting element fields in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
     pub fn element_order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.element_order = ::std::option::Option::Some(value);
+        self.element_order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: This parameter is used to manage pagination.

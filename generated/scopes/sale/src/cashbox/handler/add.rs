@@ -502,7 +502,7 @@ pub struct SettingsConfigSectionCode {
     /// The key of the object is the property value, the value of the key is the name of the value displayed in the interface
     ///
     /// Wire name `OPTIONS`, type `object`.
-    pub options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub options: ::bitrix24_runtime::JsonObject,
     /// Indicates whether time selection is possible. Used for `DATE` type. Possible values:
     ///
     /// - `Y` — yes
@@ -527,7 +527,7 @@ impl SettingsConfigSectionCode {
         type_: Type,
         label: impl ::std::convert::Into<::std::string::String>,
         required: bool,
-        options: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        options: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             type_,
@@ -536,7 +536,7 @@ impl SettingsConfigSectionCode {
             disabled: ::std::option::Option::None,
             multiple: ::std::option::Option::None,
             multiline: ::std::option::Option::None,
-            options,
+            options: options.into(),
             time: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }

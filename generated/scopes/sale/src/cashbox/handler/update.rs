@@ -63,7 +63,7 @@ pub struct Update {
     /// Fields available for update: `NAME`, `SORT`, `SETTINGS` (see fields [sale_cashbox_handler](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_cashbox_handler))
     ///
     /// Wire name `FIELDS`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -75,11 +75,11 @@ impl Update {
     #[allow(clippy::new_without_default)]
     pub fn new(
         id: ::serde_json::Value,
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             id,
-            fields,
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

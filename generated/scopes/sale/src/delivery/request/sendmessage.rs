@@ -55,7 +55,7 @@
 /// use bitrix24::sale::delivery::request::sendmessage::{Sendmessage, Addressee, Message, Semantic, Status};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Sendmessage::new(bitrix24::serde_json::json!(225), "4757aca4931a4f029f49c0db4374d13d", Addressee::Manager, Message::new("Your order is on its way", "Estimated delivery price: #MONEY#").status(Status::new("Success", Semantic::Success)).money_values(bitrix24::serde_json::Map::new()));
+/// let request = Sendmessage::new(bitrix24::serde_json::json!(225), "4757aca4931a4f029f49c0db4374d13d", Addressee::Manager, Message::new("Your order is on its way", "Estimated delivery price: #MONEY#").status(Status::new("Success", Semantic::Success)).money_values(bitrix24::serde_json::json!({"#MONEY#":351.2})));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -314,9 +314,7 @@ pub struct Message {
     /// Used to replace monetary values in the body of the message (see example below)
     ///
     /// Wire name `MONEY_VALUES`, type `object`.
-    pub money_values: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub money_values: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -348,9 +346,9 @@ impl Message {
     #[must_use]
     pub fn money_values(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.money_values = ::std::option::Option::Some(value);
+        self.money_values = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

@@ -418,9 +418,7 @@ pub struct Codes {
     /// - `ENUM` — list
     ///
     /// Wire name `INPUT`, type `object`.
-    pub input: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub input: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -481,9 +479,9 @@ impl Codes {
     #[must_use]
     pub fn input(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.input = ::std::option::Option::Some(value);
+        self.input = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -699,9 +697,7 @@ pub struct ParametersPassedWhenAddingHandlerFormData {
     /// If both `FIELDS` and `PARAMS` are passed, only `FIELDS` will be used.
     ///
     /// Wire name `PARAMS`, type `object`.
-    pub params: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -738,9 +734,9 @@ impl ParametersPassedWhenAddingHandlerFormData {
     #[must_use]
     pub fn params(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.params = ::std::option::Option::Some(value);
+        self.params = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -938,9 +934,7 @@ pub struct ParametersPassedWhenAddingHandlerCheckoutData {
     /// Description of fields sent to `ACTION_URI`. The format is similar to the `FIELDS` field in the form operating mode (`FORM_DATA`)
     ///
     /// Wire name `FIELDS`, type `object`.
-    pub fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub fields: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -960,9 +954,9 @@ impl ParametersPassedWhenAddingHandlerCheckoutData {
     #[must_use]
     pub fn fields(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.fields = ::std::option::Option::Some(value);
+        self.fields = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -1043,9 +1037,7 @@ pub struct ParametersPassedWhenAddingHandlerIframeData {
     /// Description of fields sent to the `iframe`. The format is similar to the `FIELDS` field in the form operating mode (`FORM_DATA`)
     ///
     /// Wire name `FIELDS`, type `object`.
-    pub fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub fields: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1065,9 +1057,9 @@ impl ParametersPassedWhenAddingHandlerIframeData {
     #[must_use]
     pub fn fields(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.fields = ::std::option::Option::Some(value);
+        self.fields = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

@@ -175,9 +175,7 @@ pub struct Fields {
     /// Handler settings. The format is similar to that in [sale.paysystem.handler.add](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html)
     ///
     /// Wire name `SETTINGS`, type `object`.
-    pub settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Sorting
     ///
     /// Wire name `SORT`, type `integer`.
@@ -219,9 +217,9 @@ impl Fields {
     #[must_use]
     pub fn settings(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(value);
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `SORT`: Sorting

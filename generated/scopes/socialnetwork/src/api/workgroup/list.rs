@@ -44,7 +44,7 @@
 /// use bitrix24::socialnetwork::api::workgroup::list::{List, Mode, Params};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().filter(bitrix24::serde_json::Map::new()).select(vec!["ID".to_owned(), "NAME".to_owned(), "TYPE".to_owned()]).order(bitrix24::serde_json::Map::new()).params(Params::new().mode(Mode::Mobile).should_select_dialog_id(true));
+/// let request = List::new().filter(bitrix24::serde_json::json!({"ACTIVE":"Y","CLOSED":"N","%NAME":"group"})).select(vec!["ID".to_owned(), "NAME".to_owned(), "TYPE".to_owned()]).order(bitrix24::serde_json::json!({"ID":"DESC"})).params(Params::new().mode(Mode::Mobile).should_select_dialog_id(true));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -98,9 +98,7 @@ pub struct List {
     /// - for others — the site from `params[siteId]` or the current account site
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An array containing the list of fields to select.
     ///
     /// See below for the [list of available fields for selection](https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html#selectable).
@@ -119,9 +117,7 @@ pub struct List {
     /// - `DESC` — descending order
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Additional [request parameters](https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html#params)
     ///
     /// Wire name `params`, type `Params` (docs: `object`).
@@ -158,9 +154,9 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `select`: An array containing the list of fields to select.
@@ -180,9 +176,9 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `params`: Additional [request parameters](https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html#params)

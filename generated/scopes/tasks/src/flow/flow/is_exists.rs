@@ -43,7 +43,7 @@
 /// use bitrix24::tasks::flow::flow::is_exists::IsExists;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = IsExists::new(bitrix24::serde_json::Map::new(), "text");
+/// let request = IsExists::new(bitrix24::serde_json::json!({"name":"Flow Name"}), "text");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -55,7 +55,7 @@ pub struct IsExists {
     /// Object containing data to check for flow existence
     ///
     /// Wire name `flowData`, type `object`.
-    pub flow_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub flow_data: ::bitrix24_runtime::JsonObject,
     /// The name of the flow to check
     ///
     /// Wire name `name`, type `string`.
@@ -76,11 +76,11 @@ impl IsExists {
     /// - `name`: `name` — The name of the flow to check
     #[allow(clippy::new_without_default)]
     pub fn new(
-        flow_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        flow_data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         name: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            flow_data,
+            flow_data: flow_data.into(),
             name: name.into(),
             id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),

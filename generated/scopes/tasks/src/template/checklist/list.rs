@@ -45,7 +45,7 @@
 /// use bitrix24::tasks::template::checklist::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(139).filter(bitrix24::serde_json::Map::new()).select(vec!["ID".to_owned(), "TEMPLATE_ID".to_owned(), "PARENT_ID".to_owned()]).order(bitrix24::serde_json::Map::new());
+/// let request = List::new(139).filter(bitrix24::serde_json::json!({"IS_COMPLETE":"N","IS_IMPORTANT":"N"})).select(vec!["ID".to_owned(), "TEMPLATE_ID".to_owned(), "PARENT_ID".to_owned()]).order(bitrix24::serde_json::json!({"SORT_INDEX":"asc","ID":"desc"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -74,9 +74,7 @@ pub struct List {
     /// The `templateId` parameter is forcibly added to the filter as `TEMPLATE_ID`, even if a different value is provided in `filter`
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// List of fields to select.
     ///
     /// You can specify the following fields in the selection:
@@ -112,9 +110,7 @@ pub struct List {
     /// By default, the result is sorted by `ID` in descending order
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -136,9 +132,9 @@ impl List {
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `select`: List of fields to select.
@@ -158,9 +154,9 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

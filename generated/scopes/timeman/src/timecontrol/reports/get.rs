@@ -217,11 +217,11 @@ pub struct GetResult {
     /// Start date of the sampling period in [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) format
     ///
     /// Wire name `date_start`, type `datetime`.
-    pub date_start: ::std::option::Option<::std::string::String>,
+    pub date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// End date of the sampling period in [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) format
     ///
     /// Wire name `date_finish`, type `datetime`.
-    pub date_finish: ::std::option::Option<::std::string::String>,
+    pub date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// List of objects describing [worked days](https://apidocs.bitrix24.com/api-reference/timeman/timecontrol/timeman-timecontrol-reports-get.html#days)
     ///
     /// Wire name `days`, type `Days[]` (docs: `array`).
@@ -349,13 +349,13 @@ pub struct Days {
     /// Start date of the workday in [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) format
     ///
     /// Wire name `workday_date_start`, type `datetime`.
-    pub workday_date_start: ::std::option::Option<::std::string::String>,
+    pub workday_date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// End date of the workday in [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) format.
     ///
     /// If `workday_complete = false`, the date is indicated at the moment of report generation.
     ///
     /// Wire name `workday_date_finish`, type `datetime`.
-    pub workday_date_finish: ::std::option::Option<::std::string::String>,
+    pub workday_date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Workday completed
     ///
     /// Wire name `workday_complete`, type `boolean`.
@@ -532,13 +532,13 @@ pub struct Reports {
     /// Start date of the recording in [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) format
     ///
     /// Wire name `date_start`, type `datetime`.
-    pub date_start: ::std::option::Option<::std::string::String>,
+    pub date_start: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// End date of the recording in [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) format.
     ///
     /// If `active = true`, the field contains the date at the moment of report generation.
     ///
     /// Wire name `date_finish`, type `datetime`.
-    pub date_finish: ::std::option::Option<::std::string::String>,
+    pub date_finish: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Duration
     ///
     /// Wire name `duration`, type `integer`.
@@ -1189,7 +1189,7 @@ pub struct User {
     /// Date of the user's last action in [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) format
     ///
     /// Wire name `last_activity_date`, type `datetime`.
-    pub last_activity_date: ::std::option::Option<::std::string::String>,
+    pub last_activity_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

@@ -53,7 +53,7 @@
 /// use bitrix24::v3::call::followup::list::{List, MentionFormat, Pagination};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(bitrix24::serde_json::Map::new()).select(vec!["callId".to_owned(), "startDate".to_owned(), "participants".to_owned()]).order(bitrix24::serde_json::Map::new()).pagination(Pagination::new().limit(20)).mention_format(MentionFormat::Html);
+/// let request = List::new(bitrix24::serde_json::json!({"startDate":{"from":"2026-01-01T00:00:00Z","to":"2026-01-31T23:59:59Z"}})).select(vec!["callId".to_owned(), "startDate".to_owned(), "participants".to_owned()]).order(bitrix24::serde_json::json!({"startDate":"desc"})).pagination(Pagination::new().limit(20)).mention_format(MentionFormat::Html);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -65,7 +65,7 @@ pub struct List {
     /// Selection criteria [(detailed description)](https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html#filter)
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub filter: ::bitrix24_runtime::JsonObject,
     /// List of fields and nested paths to be returned in the list items.
     ///
     /// If the parameter is not passed or an empty array is passed, the method returns only basic metadata: `callId`, `callType`, `initiatorId`, `startDate`, `endDate`, `durationSeconds`.
@@ -81,9 +81,7 @@ pub struct List {
     /// Default: `{ "startDate": "desc" }`
     ///
     /// Wire name `order`, type `object`, default `{ "startDate": "desc" }`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Cursor pagination parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html#pagination)
     ///
     /// Wire name `pagination`, type `Pagination` (docs: `object`).
@@ -109,10 +107,10 @@ impl List {
     /// - `filter`: `filter` — Selection criteria [(detailed description)](https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html#filter)
     #[allow(clippy::new_without_default)]
     pub fn new(
-        filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            filter,
+            filter: filter.into(),
             select: ::std::option::Option::None,
             order: ::std::option::Option::None,
             pagination: ::std::option::Option::None,
@@ -137,9 +135,9 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `pagination`: Cursor pagination parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html#pagination)

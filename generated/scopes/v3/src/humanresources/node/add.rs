@@ -998,11 +998,11 @@ pub struct AddResult {
     /// Date and time of creation of the structure element
     ///
     /// Wire name `createdAt`, type `datetime`.
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of the last update of the structure element
     ///
     /// Wire name `updatedAt`, type `datetime`.
-    pub updated_at: ::std::option::Option<::std::string::String>,
+    pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// List of users added to the department or team with roles
     ///
     /// Wire name `members`, type `any[]` (docs: `array`).

@@ -356,11 +356,11 @@ pub struct EditResult {
     /// Date and time of creation of the department or team.
     ///
     /// Wire name `createdAt`, type `datetime`.
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of the last update of the department or team.
     ///
     /// Wire name `updatedAt`, type `datetime`.
-    pub updated_at: ::std::option::Option<::std::string::String>,
+    pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

@@ -49,7 +49,7 @@
 /// use bitrix24::v3::humanresources::node::search::{Search, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Search::new(Type::Department, "Sales").parent_id(1).pagination(bitrix24::serde_json::Map::new());
+/// let request = Search::new(Type::Department, "Sales").parent_id(1).pagination(bitrix24::serde_json::json!({"limit":20}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -82,9 +82,7 @@ pub struct Search {
     /// The method uses `limit` — the number of records per page. Default is `50`, maximum is `200`
     ///
     /// Wire name `pagination`, type `object`, default `50`.
-    pub pagination: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub pagination: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -116,9 +114,9 @@ impl Search {
     #[must_use]
     pub fn pagination(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.pagination = ::std::option::Option::Some(value);
+        self.pagination = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -340,11 +338,11 @@ pub struct SearchResult {
     /// Date and time of department creation
     ///
     /// Wire name `createdAt`, type `datetime`.
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Date and time of the last update of the department
     ///
     /// Wire name `updatedAt`, type `datetime`.
-    pub updated_at: ::std::option::Option<::std::string::String>,
+    pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

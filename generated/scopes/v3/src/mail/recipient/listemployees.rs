@@ -47,7 +47,7 @@
 /// use bitrix24::v3::mail::recipient::listemployees::Listemployees;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Listemployees::new("John").pagination(bitrix24::serde_json::Map::new());
+/// let request = Listemployees::new("John").pagination(bitrix24::serde_json::json!({"page":1,"limit":20,"offset":0}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -68,9 +68,7 @@ pub struct Listemployees {
     /// - `offset` — record offset. If `page` and `limit` are provided, the offset is calculated automatically
     ///
     /// Wire name `pagination`, type `object`.
-    pub pagination: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub pagination: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -90,9 +88,9 @@ impl Listemployees {
     #[must_use]
     pub fn pagination(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.pagination = ::std::option::Option::Some(value);
+        self.pagination = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

@@ -195,7 +195,7 @@ pub struct GetResult {
     /// Date and time of the event
     ///
     /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Importance level of the event
     ///
     /// Wire name `severity`, type `string`.

@@ -48,7 +48,7 @@
 /// use bitrix24::v3::main_::eventlog::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().select(vec!["id".to_owned(), "timestampX".to_owned(), "severity".to_owned()]).filter(vec![bitrix24::serde_json::json!(["timestampX",">=","2026-01-30T00:00:00+02:00"]), bitrix24::serde_json::json!(["timestampX","<","2026-01-31T00:00:00+02:00"])]).order(bitrix24::serde_json::Map::new()).pagination(bitrix24::serde_json::Map::new());
+/// let request = List::new().select(vec!["id".to_owned(), "timestampX".to_owned(), "severity".to_owned()]).filter(vec![bitrix24::serde_json::json!(["timestampX",">=","2026-01-30T00:00:00+02:00"]), bitrix24::serde_json::json!(["timestampX","<","2026-01-31T00:00:00+02:00"])]).order(bitrix24::serde_json::json!({"id":"ASC"})).pagination(bitrix24::serde_json::json!({"page":1,"limit":20,"offset":0}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -95,18 +95,14 @@ pub struct List {
     /// Available fields for sorting are similar to those in `select`.
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Pagination parameters:
     /// - `page` — page number
     /// - `limit` — number of entries per page, default `50`
     /// - `offset` — record offset. If `page` and `limit` are provided, the offset is calculated automatically
     ///
     /// Wire name `pagination`, type `object`.
-    pub pagination: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub pagination: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -152,18 +148,18 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `pagination`: Pagination parameters: - `page` — page number - `limit` — number of entries per page, default `50` - `offset` — record offset. If `page` and `limit` are provided, the offset is calculated automatically
     #[must_use]
     pub fn pagination(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.pagination = ::std::option::Option::Some(value);
+        self.pagination = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -257,7 +253,7 @@ pub struct ListResult {
     /// Date and time of the event
     ///
     /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Importance level of the event
     ///
     /// Wire name `severity`, type `string`.

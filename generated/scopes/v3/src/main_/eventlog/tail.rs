@@ -48,7 +48,7 @@
 /// use bitrix24::v3::main_::eventlog::tail::Tail;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Tail::new().select(vec!["id".to_owned(), "timestampX".to_owned(), "severity".to_owned()]).filter(vec![bitrix24::serde_json::Value::Null]).cursor(bitrix24::serde_json::Map::new());
+/// let request = Tail::new().select(vec!["id".to_owned(), "timestampX".to_owned(), "severity".to_owned()]).filter(vec![bitrix24::serde_json::Value::Null]).cursor(bitrix24::serde_json::json!({"field":"id","value":446313,"order":"ASC"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -94,9 +94,7 @@ pub struct Tail {
     /// - `limit` — record limit, default `50`
     ///
     /// Wire name `cursor`, type `object`.
-    pub cursor: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub cursor: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -141,9 +139,9 @@ impl Tail {
     #[must_use]
     pub fn cursor(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.cursor = ::std::option::Option::Some(value);
+        self.cursor = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -235,7 +233,7 @@ pub struct TailResult {
     /// Date and time of the event
     ///
     /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::std::string::String>,
+    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Importance level of the event
     ///
     /// Wire name `severity`, type `string`.

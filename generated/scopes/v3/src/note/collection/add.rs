@@ -284,7 +284,7 @@ pub struct AddResult {
     /// Date and time of knowledge base creation in UTC
     ///
     /// Wire name `createdAt`, type `datetime`.
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Identifier of the last knowledge base editor
     ///
     /// Wire name `updatedBy`, type `integer`.
@@ -292,7 +292,7 @@ pub struct AddResult {
     /// Date and time of the last knowledge base change in UTC
     ///
     /// Wire name `updatedAt`, type `datetime`.
-    pub updated_at: ::std::option::Option<::std::string::String>,
+    pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

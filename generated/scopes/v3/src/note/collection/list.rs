@@ -402,11 +402,11 @@ pub struct ListResult {
     /// Knowledge base creation date and time in UTC
     ///
     /// Wire name `createdAt`, type `datetime`.
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Knowledge base last modified date and time in UTC
     ///
     /// Wire name `updatedAt`, type `datetime`.
-    pub updated_at: ::std::option::Option<::std::string::String>,
+    pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Next page cursor or `null` if there are no more pages
     ///
     /// Wire name `nextCursor`, type `object`.

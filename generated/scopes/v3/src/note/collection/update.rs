@@ -281,7 +281,7 @@ pub struct UpdateResult {
     /// Knowledge base creation date and time in UTC.
     ///
     /// Wire name `createdAt`, type `datetime`.
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Last knowledge base editor identifier.
     ///
     /// Wire name `updatedBy`, type `integer`.
@@ -289,7 +289,7 @@ pub struct UpdateResult {
     /// Last knowledge base modification date and time in UTC.
     ///
     /// Wire name `updatedAt`, type `datetime`.
-    pub updated_at: ::std::option::Option<::std::string::String>,
+    pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

@@ -67,7 +67,7 @@ pub struct Update {
     /// [Description of all task fields](https://apidocs.bitrix24.com/api-reference/tasks/fields-rest-v3.html)
     ///
     /// Wire name `fields`, type `object`.
-    pub fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -79,11 +79,11 @@ impl Update {
     #[allow(clippy::new_without_default)]
     pub fn new(
         id: i64,
-        fields: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             id,
-            fields,
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

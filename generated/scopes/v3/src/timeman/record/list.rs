@@ -50,7 +50,7 @@
 /// use bitrix24::v3::timeman::record::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(vec![bitrix24::serde_json::json!(["userId",1]), bitrix24::serde_json::json!(["startTime","between",["2026-06-01T00:00:00+02:00","2026-06-30T23:59:59+02:00"]])]).select(vec!["id".to_owned(), "startTime".to_owned(), "endTime".to_owned()]).order(bitrix24::serde_json::Map::new()).pagination(bitrix24::serde_json::Map::new());
+/// let request = List::new(vec![bitrix24::serde_json::json!(["userId",1]), bitrix24::serde_json::json!(["startTime","between",["2026-06-01T00:00:00+02:00","2026-06-30T23:59:59+02:00"]])]).select(vec!["id".to_owned(), "startTime".to_owned(), "endTime".to_owned()]).order(bitrix24::serde_json::json!({"startTime":"DESC"})).pagination(bitrix24::serde_json::json!({"page":1,"limit":50,"offset":0}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -103,18 +103,14 @@ pub struct List {
     /// - `duration` — duration of the work interval in seconds
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Pagination parameters:
     /// - `page` — page number
     /// - `limit` — number of records per page, default is `50`
     /// - `offset` — record offset. If `page` and `limit` are provided, the offset is calculated automatically
     ///
     /// Wire name `pagination`, type `object`, default `50`.
-    pub pagination: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub pagination: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -153,18 +149,18 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `pagination`: Pagination parameters: - `page` — page number - `limit` — number of records per page, default is `50` - `offset` — record offset. If `page` and `limit` are provided, the offset is calculated automatically
     #[must_use]
     pub fn pagination(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.pagination = ::std::option::Option::Some(value);
+        self.pagination = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

@@ -44,7 +44,7 @@
 /// use bitrix24::booking::v1::waitlist::client::set::{Set, Clients};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Set::new(4, vec![Clients::new(1, bitrix24::serde_json::Map::new()), Clients::new(2, bitrix24::serde_json::Map::new())]);
+/// let request = Set::new(4, vec![Clients::new(1, bitrix24::serde_json::json!({"module":"crm","code":"CONTACT"})), Clients::new(2, bitrix24::serde_json::json!({"module":"crm","code":"CONTACT"}))]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -179,7 +179,7 @@ pub struct Clients {
     /// The structure of the object is returned by the method [booking.v1.clienttype.list](https://apidocs.bitrix24.com/api-reference/booking/booking-v1-clienttype-list.html)
     ///
     /// Wire name `type`, type `object`.
-    pub type_: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub type_: ::bitrix24_runtime::JsonObject,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -191,11 +191,11 @@ impl Clients {
     #[allow(clippy::new_without_default)]
     pub fn new(
         id: i64,
-        type_: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        type_: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             id,
-            type_,
+            type_: type_.into(),
             extra: ::serde_json::Map::new(),
         }
     }

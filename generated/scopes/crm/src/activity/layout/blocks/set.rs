@@ -79,7 +79,7 @@ pub struct Set {
     /// Object describing the set of additional content blocks
     ///
     /// Wire name `layout`, type `object` (docs: `RestAppLayoutDto`).
-    pub layout: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub layout: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -95,13 +95,13 @@ impl Set {
         entity_type_id: i64,
         entity_id: i64,
         activity_id: i64,
-        layout: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        layout: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             entity_type_id,
             entity_id,
             activity_id,
-            layout,
+            layout: layout.into(),
             extra: ::serde_json::Map::new(),
         }
     }

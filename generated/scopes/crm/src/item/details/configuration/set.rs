@@ -587,9 +587,7 @@ pub struct SectionElementOptions {
     /// **Default**
     ///
     /// Wire name `Name`, type `object` (docs: `type`).
-    pub name: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// `ADDRESS`
     ///
     /// Default address type identifier. To find possible address types, use [`crm.enum.addresstype`](https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/crm-enum-address-type.html)
@@ -654,9 +652,9 @@ impl SectionElementOptions {
     #[must_use]
     pub fn name(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.name = ::std::option::Option::Some(value);
+        self.name = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `defaultAddressType`: `ADDRESS`

@@ -44,7 +44,7 @@
 /// use bitrix24::crm::item::payment::delivery::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(1040, bitrix24::serde_json::Map::new());
+/// let request = List::new(1040, bitrix24::serde_json::json!({"@id":[1201],">=quantity":1}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -88,7 +88,7 @@ pub struct List {
     /// - `!%=` — NOT LIKE (see description above)
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub filter: ::bitrix24_runtime::JsonObject,
     /// Object for sorting selected delivery items for payment in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     ///
     /// Possible values for `field`:
@@ -101,9 +101,7 @@ pub struct List {
     /// - `desc` — descending order
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -115,11 +113,11 @@ impl List {
     #[allow(clippy::new_without_default)]
     pub fn new(
         payment_id: i64,
-        filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             payment_id,
-            filter,
+            filter: filter.into(),
             order: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -128,9 +126,9 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

@@ -44,7 +44,7 @@
 /// use bitrix24::crm::lead::contact::items::set::Set;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Set::new(1, vec![bitrix24::serde_json::Map::new(), bitrix24::serde_json::Map::new()]);
+/// let request = Set::new(1, vec![bitrix24::JsonObject::from(bitrix24::serde_json::json!({"CONTACT_ID":1010,"SORT":10,"IS_PRIMARY":"Y"})), bitrix24::JsonObject::from(bitrix24::serde_json::json!({"CONTACT_ID":1020,"SORT":20,"IS_PRIMARY":"N"}))]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -64,9 +64,7 @@ pub struct Set {
     /// - **IS_PRIMARY** — primary contact flag
     ///
     /// Wire name `items`, type `object[]` (docs: `object`).
-    pub items: ::std::vec::Vec<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub items: ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -79,9 +77,7 @@ impl Set {
     pub fn new(
         id: i64,
         items: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
+            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         >,
     ) -> Self {
         Self {

@@ -370,9 +370,7 @@ pub struct SectionElement {
     /// Additional options for the field. The set of options depends on the field type.
     ///
     /// Wire name `options`, type `object`.
-    pub options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub options: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -399,9 +397,9 @@ impl SectionElement {
     #[must_use]
     pub fn options(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.options = ::std::option::Option::Some(value);
+        self.options = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

@@ -46,7 +46,7 @@
 /// use bitrix24::crm::requisite::preset::field::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(bitrix24::serde_json::Map::new(), Fields::new("RQ_NAME").field_title("TEST").sort(580).in_short_list(false));
+/// let request = Add::new(bitrix24::serde_json::json!({"ID":27}), Fields::new("RQ_NAME").field_title("TEST").sort(580).in_short_list(false));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -60,7 +60,7 @@ pub struct Add {
     /// Template identifiers can be obtained using the method [crm.requisite.preset.list](https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html)
     ///
     /// Wire name `preset`, type `object`.
-    pub preset: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub preset: ::bitrix24_runtime::JsonObject,
     /// A set of fields — an object of the form `{"field": "value"[, ...]}` for adding the custom field to the template
     ///
     /// Wire name `fields`, type `Fields` (docs: `object`).
@@ -75,11 +75,11 @@ impl Add {
     /// - `fields`: `fields` — A set of fields — an object of the form `{"field": "value"[, ...]}` for adding the custom field to the template
     #[allow(clippy::new_without_default)]
     pub fn new(
-        preset: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        preset: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         fields: Fields,
     ) -> Self {
         Self {
-            preset,
+            preset: preset.into(),
             fields,
             extra: ::serde_json::Map::new(),
         }

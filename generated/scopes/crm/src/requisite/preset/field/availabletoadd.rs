@@ -41,7 +41,7 @@
 /// use bitrix24::crm::requisite::preset::field::availabletoadd::Availabletoadd;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Availabletoadd::new(bitrix24::serde_json::Map::new());
+/// let request = Availabletoadd::new(bitrix24::serde_json::json!({"ID":27}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -57,7 +57,7 @@ pub struct Availabletoadd {
     /// Fields with the prefix `UF_` in the response are custom fields (see [methods](https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/index.html) for working with custom requisite fields)
     ///
     /// Wire name `preset`, type `object`.
-    pub preset: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub preset: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -67,10 +67,10 @@ impl Availabletoadd {
     /// - `preset`: `preset` — An object containing the identifier of the template for which to retrieve the list of available customizable fields.
     #[allow(clippy::new_without_default)]
     pub fn new(
-        preset: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        preset: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            preset,
+            preset: preset.into(),
             extra: ::serde_json::Map::new(),
         }
     }

@@ -47,7 +47,7 @@
 /// use bitrix24::crm::requisite::preset::field::delete::Delete;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Delete::new(27, bitrix24::serde_json::Map::new());
+/// let request = Delete::new(27, bitrix24::serde_json::json!({"ID":1}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -67,7 +67,7 @@ pub struct Delete {
     /// Template identifiers can be obtained using the [crm.requisite.preset.list](https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html) method.
     ///
     /// Wire name `preset`, type `object`.
-    pub preset: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub preset: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -79,11 +79,11 @@ impl Delete {
     #[allow(clippy::new_without_default)]
     pub fn new(
         id: i64,
-        preset: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        preset: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             id,
-            preset,
+            preset: preset.into(),
             extra: ::serde_json::Map::new(),
         }
     }

@@ -45,7 +45,7 @@
 /// use bitrix24::crm::requisite::preset::field::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(bitrix24::serde_json::Map::new());
+/// let request = List::new(bitrix24::serde_json::json!({"ID":27}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -62,7 +62,7 @@
 /// use bitrix24::crm::requisite::preset::field::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let mut rows = std::pin::pin!(client.items(List::new(bitrix24::serde_json::Map::new())));
+/// let mut rows = std::pin::pin!(client.items(List::new(bitrix24::serde_json::json!({"ID":27}))));
 /// while let Some(row) = rows.try_next().await? {
 ///     println!("{row:?}");
 /// }
@@ -75,7 +75,7 @@ pub struct List {
     /// An object containing the identifier value of the template from which the list of customizable fields is extracted (for example, `{"ID": 27}`). Template identifiers can be obtained using the [crm.requisite.preset.list](https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html) method
     ///
     /// Wire name `preset`, type `object`.
-    pub preset: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub preset: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -85,10 +85,10 @@ impl List {
     /// - `preset`: `preset` — An object containing the identifier value of the template from which the list of customizable fields is extracted (for example, `{"ID": 27}`). Template identifiers can be obtained using the [crm.requisite.preset.list](https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html) method
     #[allow(clippy::new_without_default)]
     pub fn new(
-        preset: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        preset: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            preset,
+            preset: preset.into(),
             extra: ::serde_json::Map::new(),
         }
     }

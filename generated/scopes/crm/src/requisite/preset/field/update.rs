@@ -48,7 +48,7 @@
 /// use bitrix24::crm::requisite::preset::field::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(1, bitrix24::serde_json::Map::new(), Fields::new("RQ_NAME").field_title("Name").in_short_list(true));
+/// let request = Update::new(1, bitrix24::serde_json::json!({"ID":27}), Fields::new("RQ_NAME").field_title("Name").in_short_list(true));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -68,7 +68,7 @@ pub struct Update {
     /// Template identifiers can be obtained using the method [crm.requisite.preset.list](https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html)
     ///
     /// Wire name `preset`, type `object`.
-    pub preset: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub preset: ::bitrix24_runtime::JsonObject,
     /// An object with fields and their values that need to be updated. The [crm.requisite.preset.field.fields](https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/fields/crm-requisite-preset-field-fields.html) method allows you to get the description of the fields that can be modified.
     ///
     /// The API requires a value to be specified in the **FIELD_NAME** field. If it does not need to be changed, the current value can be specified.
@@ -87,12 +87,12 @@ impl Update {
     #[allow(clippy::new_without_default)]
     pub fn new(
         id: i64,
-        preset: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        preset: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         fields: Fields,
     ) -> Self {
         Self {
             id,
-            preset,
+            preset: preset.into(),
             fields,
             extra: ::serde_json::Map::new(),
         }

@@ -80,7 +80,7 @@ pub struct Set {
     /// Object describing the set of additional content blocks
     ///
     /// Wire name `layout`, type `object` (docs: `RestAppLayoutDto`).
-    pub layout: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    pub layout: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -96,13 +96,13 @@ impl Set {
         entity_type_id: i64,
         entity_id: i64,
         timeline_id: i64,
-        layout: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        layout: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             entity_type_id,
             entity_id,
             timeline_id,
-            layout,
+            layout: layout.into(),
             extra: ::serde_json::Map::new(),
         }
     }

@@ -236,9 +236,7 @@ pub struct Fields {
     /// The bot can only forward messages from chats where it is a participant. Maximum of 100 messages
     ///
     /// Wire name `forwardIds`, type `object`.
-    pub forward_ids: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub forward_ids: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -324,9 +322,9 @@ impl Fields {
     #[must_use]
     pub fn forward_ids(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.forward_ids = ::std::option::Option::Some(value);
+        self.forward_ids = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

@@ -49,7 +49,7 @@
 /// use bitrix24::imbot::v2::chat::user::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(456, "chat5").bot_token("my_bot_token").order(bitrix24::serde_json::Map::new()).limit(50);
+/// let request = List::new(456, "chat5").bot_token("my_bot_token").order(bitrix24::serde_json::json!({"id":"ASC"})).limit(50);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -79,9 +79,7 @@ pub struct List {
     /// Example: `{"id": "ASC"}`
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Number of records (1–200). Default is `50`
     ///
     /// Wire name `limit`, type `integer`, default `50`.
@@ -121,9 +119,9 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `limit`: Number of records (1–200). Default is `50`

@@ -44,7 +44,7 @@
 /// use bitrix24::tasks::api::scrum::epic::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().order(bitrix24::serde_json::Map::new()).filter(bitrix24::serde_json::Map::new()).select(vec!["ID".to_owned(), "NAME".to_owned(), "DESCRIPTION".to_owned()]).start(0);
+/// let request = List::new().order(bitrix24::serde_json::json!({"ID":"asc","NAME":"desc"})).filter(bitrix24::serde_json::json!({"GROUP_ID":143,">=ID":1,"<=ID":50,"NAME":"%epic%","!=DESCRIPTION":"old epic"})).select(vec!["ID".to_owned(), "NAME".to_owned(), "DESCRIPTION".to_owned()]).start(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -62,9 +62,7 @@ pub struct List {
     /// Possible values for the array elements correspond to the fields in the response of [tasks.api.scrum.epic.add](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-add.html#fields)
     ///
     /// Wire name `order`, type `object` (docs: `array`).
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An array in the format `{'filter_field': 'filter_value' [, ...]}`.
     ///
     /// An additional prefix can be specified for the key to clarify the filter behavior.
@@ -92,9 +90,7 @@ pub struct List {
     /// Possible values for the array elements correspond to the fields in the response of [tasks.api.scrum.epic.add](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-add.html#fields)
     ///
     /// Wire name `filter`, type `object` (docs: `array`).
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An array of record fields that will be returned by the method.
     ///
     /// Possible values for the array elements correspond to the fields in the response of [tasks.api.scrum.epic.add](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-add.html#fields). You can specify only the fields that are necessary.
@@ -135,18 +131,18 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `filter`: An array in the format `{'filter_field': 'filter_value' [, ...]}`.
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `select`: An array of record fields that will be returned by the method.

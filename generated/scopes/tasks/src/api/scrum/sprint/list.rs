@@ -46,7 +46,7 @@
 /// use bitrix24::tasks::api::scrum::sprint::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().filter(bitrix24::serde_json::Map::new());
+/// let request = List::new().filter(bitrix24::serde_json::json!({"GROUP_ID":1,">=DATE_END":"2024-07-19T15:03:01+00:00"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -62,15 +62,11 @@ pub struct List {
     /// - `desc` — descending
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An object of type `{'filterable_field': 'filter_value' [, ...]}`. Available fields are described in the table [below](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-list.html#fields)
     ///
     /// Wire name `filter`, type `object`.
-    pub filter: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An array of record fields that will be returned by the method. You can specify only the fields that are necessary.
     ///
     /// If the array contains the value `"*"`, all available fields will be returned.
@@ -78,9 +74,7 @@ pub struct List {
     /// The default value is an empty array `array()`. In this case, all fields of the main query table will be returned
     ///
     /// Wire name `select`, type `object`.
-    pub select: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub select: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// The page number of the output. Works for https requests
     ///
     /// Wire name `start`, type `integer`.
@@ -104,27 +98,27 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `filter`: An object of type `{'filterable_field': 'filter_value' [, ...]}`. Available fields are described in the table [below](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-list.html#fields)
     #[must_use]
     pub fn filter(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.filter = ::std::option::Option::Some(value);
+        self.filter = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `select`: An array of record fields that will be returned by the method. You can specify only the fields that are necessary.
     #[must_use]
     pub fn select(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.select = ::std::option::Option::Some(value);
+        self.select = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `start`: The page number of the output. Works for https requests

@@ -53,7 +53,7 @@
 /// use bitrix24::v3::tasks::task::result::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new(vec![bitrix24::serde_json::json!(["taskId",51])]).order(bitrix24::serde_json::Map::new()).select(vec!["id".to_owned(), "taskId".to_owned(), "text".to_owned()]).pagination(bitrix24::serde_json::Map::new());
+/// let request = List::new(vec![bitrix24::serde_json::json!(["taskId",51])]).order(bitrix24::serde_json::json!({"createdAt":"DESC"})).select(vec!["id".to_owned(), "taskId".to_owned(), "text".to_owned()]).pagination(bitrix24::serde_json::json!({"limit":10,"offset":0}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -78,9 +78,7 @@ pub struct List {
     /// - `messageId` — chat message identifier
     ///
     /// Wire name `order`, type `object`.
-    pub order: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An array of conditions for filtering the list of results. Be sure to pass the condition for `taskId`.
     ///
     /// Each condition is an array with the field name, operator, and value. For the operator `=`, you can only pass the field name and value.
@@ -137,9 +135,7 @@ pub struct List {
     /// - `offset` — offset from the beginning of the list
     ///
     /// Wire name `pagination`, type `object`.
-    pub pagination: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub pagination: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -165,9 +161,9 @@ impl List {
     #[must_use]
     pub fn order(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.order = ::std::option::Option::Some(value);
+        self.order = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `select`: An array of fields to select.
@@ -187,9 +183,9 @@ impl List {
     #[must_use]
     pub fn pagination(
         mut self,
-        value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.pagination = ::std::option::Option::Some(value);
+        self.pagination = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -376,11 +372,11 @@ pub struct Items {
     /// Result creation date
     ///
     /// Wire name `createdAt`, type `datetime`.
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Result update date
     ///
     /// Wire name `updatedAt`, type `datetime`.
-    pub updated_at: ::std::option::Option<::std::string::String>,
+    pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Result status. Possible values: `open`, `closed`
     ///
     /// Wire name `status`, type `string`.

@@ -351,11 +351,11 @@ pub struct Item {
     /// Result creation date
     ///
     /// Wire name `createdAt`, type `datetime`.
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Result update date
     ///
     /// Wire name `updatedAt`, type `datetime`.
-    pub updated_at: ::std::option::Option<::std::string::String>,
+    pub updated_at: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Result status. Possible values: `open`, `closed`
     ///
     /// Wire name `status`, type `string`.

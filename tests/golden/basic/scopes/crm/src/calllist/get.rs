@@ -147,7 +147,7 @@ pub struct CallList {
     /// Created at
     ///
     /// Wire name `DATE_CREATE`, type `datetime`.
-    pub date_create: ::std::option::Option<::std::string::String>,
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
     /// Whether the list is active
     ///
     /// Wire name `IS_ACTIVE`, type `boolean`.
