@@ -26,11 +26,12 @@ enum Command {
         #[arg(long)]
         docs: PathBuf,
         /// Import only these methods or events (default: every method and event in `spec/`,
-        /// or in `--list`).
+        /// or in `--list`); a REST 3.0 method is `v3.<name>` (`v3.tasks.task.get`).
         #[arg(long = "method", value_name = "NAME")]
         methods: Vec<String>,
         /// A TSV file of `name<TAB>docs path<TAB>how` lines naming the methods to import;
-        /// a name starting with `on` (or `how` = `event`) is an event page.
+        /// a name starting with `on` (or `how` = `event`) is an event page, `how` = `v3` a
+        /// REST 3.0 method page.
         #[arg(long)]
         list: Option<PathBuf>,
         /// Import in memory and fail with a diff when `spec/` differs.
