@@ -634,6 +634,10 @@ fn build(
                 message: n,
             });
         }
+        if let Some(shows) = report::untyped_result(&m) {
+            rep.untyped.0 += 1;
+            rep.untyped.1 += usize::from(shows);
+        }
         let ex = &m.examples;
         for e in ex.request.iter().chain(&ex.response).chain(&ex.error) {
             rep.round_trip.0 += 1;

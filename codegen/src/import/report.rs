@@ -206,6 +206,9 @@ pub struct Report {
     /// Examples written (request, response, error) and how many of them carry
     /// `skip_round_trip`.
     pub round_trip: (usize, usize),
+    /// Methods whose result is untyped ([`untyped_result`]), and how many of them have a
+    /// response example that shows a value.
+    pub untyped: (usize, usize),
     /// Located problems.
     pub diagnostics: Vec<Diagnostic>,
     /// Importer rules that changed what the docs literally say.
@@ -327,6 +330,12 @@ impl fmt::Display for Report {
                 100.0 * (all - skipped) as f64 / all as f64
             }
         )?;
+        let (untyped, shown) = self.untyped;
+        writeln!(
+            f,
+            "untyped results (`any`, or an object without fields): {untyped} of {} methods; {shown} of them have a response example showing a value",
+            self.methods.len()
+        )?;
         writeln!(
             f,
             "examples that contradict the docs' tables (kept, with `skip_round_trip`): {}",
@@ -344,5 +353,76 @@ impl fmt::Display for Report {
             writeln!(f, "  {d}")?;
         }
         Ok(())
+    }
+}
+
+/// Whether the result of `m` is untyped: `any` or `object` (also as a list or nullable),
+/// or one of its own types declared without fields. `Some(true)` when a response example
+/// shows a value for it (not `null`, `[]` or `{}`), so a type could be read from the docs.
+pub fn untyped_result(m: &Method) -> Option<bool> {
+    let base = m
+        .result
+        .ty
+        .trim()
+        .trim_end_matches(" | null")
+        .trim_end_matches("[]")
+        .trim();
+    let fieldless = m
+        .types
+        .iter()
+        .any(|t| t.name == base && t.fields.as_ref().is_some_and(Vec::is_empty));
+    if !(matches!(base, "any" | "object") || fieldless) {
+        return None;
+    }
+    let shows = m.examples.response.iter().any(|e| {
+        serde_json::from_str::<serde_json::Value>(&e.json)
+            .ok()
+            .and_then(|v| v.get("result").cloned())
+            .is_some_and(|r| match r {
+                serde_json::Value::Null => false,
+                serde_json::Value::Array(a) => !a.is_empty(),
+                serde_json::Value::Object(o) => !o.is_empty(),
+                _ => true,
+            })
+    });
+    Some(shows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::untyped_result;
+    use crate::spec::model::Method;
+
+    fn method(result: &str, response: Option<&str>) -> Method {
+        let mut yaml = format!(
+            "method: demo.x.get\nsource: {{path: a.md, commit: '{}'}}\ntitle: t\nsummary: s\nscope: demo\nread_only: true\nresult: {{type: '{result}'}}\ntypes: [{{name: Empty, fields: []}}]\n",
+            "0".repeat(40)
+        );
+        if let Some(r) = response {
+            yaml.push_str(&format!("examples: {{response: [{{json: '{r}'}}]}}\n"));
+        }
+        serde_yaml::from_str(&yaml).unwrap()
+    }
+
+    #[test]
+    fn untyped_results_and_whether_the_docs_show_a_value() {
+        assert_eq!(untyped_result(&method("integer", None)), None);
+        assert_eq!(untyped_result(&method("any", None)), Some(false));
+        assert_eq!(
+            untyped_result(&method("object[]", Some(r#"{"result": []}"#))),
+            Some(false)
+        );
+        assert_eq!(
+            untyped_result(&method("any", Some(r#"{"result": null}"#))),
+            Some(false)
+        );
+        assert_eq!(
+            untyped_result(&method("any | null", Some(r#"{"result": 5}"#))),
+            Some(true)
+        );
+        assert_eq!(
+            untyped_result(&method("Empty", Some(r#"{"result": {"A": 1}}"#))),
+            Some(true)
+        );
     }
 }
