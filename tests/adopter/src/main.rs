@@ -267,7 +267,10 @@ struct Recording {
 }
 
 impl Transport for Recording {
-    fn post(&self, request: HttpRequest) -> BoxFuture<'_, std::result::Result<HttpReply, TransportError>> {
+    fn post(
+        &self,
+        request: HttpRequest,
+    ) -> BoxFuture<'_, std::result::Result<HttpReply, TransportError>> {
         let url = &request.url;
         self.urls
             .lock()
