@@ -70,7 +70,7 @@ pub fn tree(spec: &Spec) -> Node<'_> {
 /// What the methods below a top-level segment are, in words: ``Methods `crm.*` ``, or for
 /// `v3` (the REST 3.0 methods, by [`Method::id`]) ``REST 3.0 methods at `/rest/api/` ``.
 pub fn methods_of(seg: &str) -> String {
-    if format!("{seg}.") == crate::spec::V3_PREFIX {
+    if seg == crate::spec::V3 {
         "REST 3.0 methods at `/rest/api/`".to_owned()
     } else {
         format!("Methods `{seg}.*`")

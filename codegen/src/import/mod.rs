@@ -255,11 +255,7 @@ impl Entry {
     /// The name the spec knows the method by ([`Method::id`]): `v3.` before a REST 3.0
     /// method's name.
     fn id(&self) -> String {
-        if self.rest_v3 {
-            format!("{}{}", crate::spec::V3_PREFIX, self.method)
-        } else {
-            self.method.clone()
-        }
+        crate::spec::method_id(&self.method, self.rest_v3).into_owned()
     }
 }
 

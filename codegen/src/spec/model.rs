@@ -96,18 +96,14 @@ impl Method {
     /// for a REST 3.0 method (`v3.tasks.task.get`, generated as `bitrix24::v3::tasks::...`),
     /// so that a REST 3.0 method and a classic one of the same name stay apart.
     pub fn id(&self) -> std::borrow::Cow<'_, str> {
-        if self.rest_v3 {
-            format!("{V3_PREFIX}{}", self.method).into()
-        } else {
-            self.method.as_str().into()
-        }
+        method_id(&self.method, self.rest_v3)
     }
 
     /// Where the method's file lives under `spec/`: `methods/<first segment>/<name>.yaml`,
     /// or `methods/v3/<name>.yaml` for a REST 3.0 method.
     pub fn file(&self) -> String {
         let folder = if self.rest_v3 {
-            "v3"
+            V3
         } else {
             self.method.split('.').next().unwrap_or(&self.method)
         };
@@ -115,8 +111,18 @@ impl Method {
     }
 }
 
-/// What [`Method::id`] puts before a REST 3.0 method's name.
-pub const V3_PREFIX: &str = "v3.";
+/// The first segment of a REST 3.0 method's id ([`Method::id`]), its folder under
+/// `methods/` and its module (`bitrix24::v3`).
+pub const V3: &str = "v3";
+
+/// The id of the method `name` ([`Method::id`]): `v3.<name>` for a REST 3.0 method.
+pub fn method_id(name: &str, rest_v3: bool) -> std::borrow::Cow<'_, str> {
+    if rest_v3 {
+        format!("{V3}.{name}").into()
+    } else {
+        name.into()
+    }
+}
 
 /// One inbound event: `spec/events/<first scope>/<event>.yaml`.
 ///

@@ -376,6 +376,16 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
         }
     }
 
+    // An authenticated call, at its address: the status, the body, and whether it was a
+    // REST 3.0 replay.
+    let call = |who: &str, method: &str, params: &Value| {
+        if rest_v3 {
+            rest_v3_call(shared, who, method, params, idempotency_key.as_deref())
+        } else {
+            let (status, value) = rest_call(shared, who, method, params, false);
+            (status, value, false)
+        }
+    };
     let (status, value) = match (route, parsed) {
         (Route::Unknown, _) => {
             record.status = Some(404);
@@ -406,18 +416,11 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
                     .then(|| format!("webhook:{}", s.config.user_id))
             };
             match who {
-                Some(who) if rest_v3 => {
-                    let call = V3Call {
-                        who: &who,
-                        method: &method,
-                        params: &params,
-                        key: idempotency_key.as_deref(),
-                    };
-                    let (status, value, replayed) = rest_v3_call(shared, &call);
+                Some(who) => {
+                    let (status, value, replayed) = call(&who, &method, &params);
                     record.replayed = replayed;
                     (status, value)
                 }
-                Some(who) => rest_call(shared, &who, &method, &params, false),
                 None => error_pair(&no_auth()),
             }
         }
@@ -437,19 +440,9 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Answer, Dropp
                     if let Value::Object(m) = &mut params {
                         m.retain(|k, _| !k.eq_ignore_ascii_case("auth"));
                     }
-                    if rest_v3 {
-                        let call = V3Call {
-                            who: &who,
-                            method: &method,
-                            params: &params,
-                            key: idempotency_key.as_deref(),
-                        };
-                        let (status, value, replayed) = rest_v3_call(shared, &call);
-                        record.replayed = replayed;
-                        (status, value)
-                    } else {
-                        rest_call(shared, &who, &method, &params, false)
-                    }
+                    let (status, value, replayed) = call(&who, &method, &params);
+                    record.replayed = replayed;
+                    (status, value)
                 }
                 Err(e) => error_pair(&e),
             }
@@ -490,32 +483,30 @@ fn error_pair(e: &MethodError) -> (u16, Value) {
     )
 }
 
-/// One authenticated REST 3.0 call.
-struct V3Call<'a> {
-    who: &'a str,
-    method: &'a str,
-    params: &'a Value,
-    key: Option<&'a str>,
-}
-
 /// A REST 3.0 call (`/rest/api/`): no `batch`; with an `Idempotency-Key`, a successful
 /// answer is kept and given again (not run again) to a repeat with the same key and the
 /// same parameters, per caller and method; the same key with other parameters is refused.
 /// Returns the status, the body and whether it was a replay.
-fn rest_v3_call(shared: &Shared, call: &V3Call<'_>) -> (u16, Value, bool) {
+fn rest_v3_call(
+    shared: &Shared,
+    who: &str,
+    method: &str,
+    params: &Value,
+    key: Option<&str>,
+) -> (u16, Value, bool) {
     let refused = |status, code: &str, message: &str| {
         let (status, value) = error_pair(&MethodError::new(status, code, message));
         (status, value, false)
     };
-    if call.method == "batch" {
+    if method == "batch" {
         return refused(
             404,
             "ERROR_METHOD_NOT_FOUND",
             "Method not found: batch is not available in REST 3.0",
         );
     }
-    let Some(key) = call.key else {
-        let (status, value) = rest_call(shared, call.who, call.method, call.params, true);
+    let Some(key) = key else {
+        let (status, value) = rest_call(shared, who, method, params, true);
         return (status, value, false);
     };
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x20..0x7f).contains(&b)) {
@@ -525,9 +516,9 @@ fn rest_v3_call(shared: &Shared, call: &V3Call<'_>) -> (u16, Value, bool) {
             "The idempotency key must be 1 to 255 printable ASCII characters",
         );
     }
-    let slot = (call.who.to_owned(), call.method.to_owned(), key.to_owned());
-    if let Some((params, answer)) = shared.lock().replays.get(&slot) {
-        if params == call.params {
+    let slot = (who.to_owned(), method.to_owned(), key.to_owned());
+    if let Some((kept, answer)) = shared.lock().replays.get(&slot) {
+        if kept == params {
             return (200, answer.clone(), true);
         }
         return refused(
@@ -536,12 +527,12 @@ fn rest_v3_call(shared: &Shared, call: &V3Call<'_>) -> (u16, Value, bool) {
             "The idempotency key was already used with a different request body",
         );
     }
-    let (status, value) = rest_call(shared, call.who, call.method, call.params, true);
+    let (status, value) = rest_call(shared, who, method, params, true);
     if status == 200 {
         shared
             .lock()
             .replays
-            .insert(slot, (call.params.clone(), value.clone()));
+            .insert(slot, (params.clone(), value.clone()));
     }
     (status, value, false)
 }

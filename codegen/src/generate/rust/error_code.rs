@@ -44,18 +44,8 @@ pub fn variant_name(code: &str) -> String {
         EMPTY.to_owned()
     } else if code.bytes().all(|b| b.is_ascii_digit()) {
         format!("Code{code}")
-    } else if let Some(rest) = code
-        .get(..V3_CODE_PREFIX.len())
-        .filter(|p| p.eq_ignore_ascii_case(V3_CODE_PREFIX))
-        .and_then(|_| code.get(V3_CODE_PREFIX.len()..))
-        .map(|rest| {
-            let upper = rest.to_ascii_uppercase();
-            let cut = upper.strip_suffix("EXCEPTION").unwrap_or(&upper).len();
-            rest[..cut].trim_end_matches('_')
-        })
-        .filter(|rest| !rest.is_empty())
-    {
-        format!("V3{}", naming::variant(rest))
+    } else if let Some(name) = v3_name(code) {
+        format!("V3{}", naming::variant(name))
     } else {
         naming::variant(code)
     }
@@ -63,6 +53,16 @@ pub fn variant_name(code: &str) -> String {
 
 /// What every REST 3.0 error code starts with.
 const V3_CODE_PREFIX: &str = "BITRIX_REST_V3_EXCEPTION_";
+
+/// What a REST 3.0 code's prefix and `EXCEPTION` suffix enclose (any case), if not empty.
+fn v3_name(code: &str) -> Option<&str> {
+    let upper = code.to_ascii_uppercase();
+    let inner = upper.strip_prefix(V3_CODE_PREFIX)?;
+    let inner = inner.strip_suffix("EXCEPTION").unwrap_or(inner);
+    let len = inner.trim_end_matches('_').len();
+    let start = V3_CODE_PREFIX.len();
+    (len > 0).then(|| &code[start..start + len])
+}
 
 /// One variant: every wire spelling that maps to it and where the docs list it.
 #[derive(Debug, Default)]
