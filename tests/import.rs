@@ -983,3 +983,29 @@ fn a_classic_page_is_not_rest_v3() {
     assert!(!m.rest_v3);
     assert_eq!(m.id(), "demo.things.break");
 }
+
+#[test]
+fn key_families_and_continued_tables() {
+    let (m, d) = run(include_str!("import/families.md"), "demo.widget.add");
+    let fields = param(&m, "fields");
+    assert!(fields.required);
+    let t = ty(&m, &fields.ty);
+    // `UF_CRM_...` and `propertyN` (its description explains `N`) are key families, kept
+    // by prefix; no field has their literal names.
+    assert_eq!(t.key_families, vec!["property", "UF_CRM_"]);
+    let names: Vec<&str> = t.fields.iter().flatten().map(|f| f.name.as_str()).collect();
+    // The table after `**Import**` under the same heading continues the first; a name
+    // both give keeps the first row.
+    assert_eq!(names, vec!["TITLE", "DATE_CREATE"]);
+    assert_eq!(field(t, "TITLE").description, "Title");
+    assert_eq!(field(t, "DATE_CREATE").ty, "datetime");
+    assert!(
+        t.description.contains("`UF_CRM_...`: Custom fields"),
+        "{}",
+        t.description
+    );
+    assert!(
+        !has_diag(&d, "propertyN"),
+        "a family row is not a problem: {d:?}"
+    );
+}

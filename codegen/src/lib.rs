@@ -5,6 +5,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod cross_check;
 pub mod diagnostics;
 pub mod diff;
 pub mod generate;

@@ -568,6 +568,7 @@ mod tests {
                 fields: Some(vec![f("chatId", None), f("chat_id", None)]),
                 values: None,
                 repr: None,
+                key_families: Vec::new(),
             }],
             events: Vec::new(),
         };

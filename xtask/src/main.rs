@@ -50,6 +50,17 @@ enum Command {
         #[arg(long, required = true)]
         docs: Vec<PathBuf>,
     },
+    /// Compare `spec/` with the docs' tables read a second way, apart from the importer
+    /// (parameter names, required marks, error codes); print the agreement and every
+    /// disagreement.
+    CrossCheck {
+        /// A checkout of bitrix24/b24restdocs at the spec's pin (its root).
+        #[arg(long)]
+        docs: PathBuf,
+        /// Fail when fewer rows than this (percent) agree.
+        #[arg(long, default_value_t = 0.0)]
+        min: f64,
+    },
     /// Write the JSON Schema of the spec files to `spec/schema/`.
     Schema {
         /// Fail when the committed schema is stale.
@@ -131,6 +142,9 @@ fn main() -> ExitCode {
             all,
         }),
         Command::ImportSweep { docs } => bitrix24_codegen::import::sweep::run(&docs),
+        Command::CrossCheck { docs, min } => {
+            bitrix24_codegen::cross_check::run_cli(&root, &docs, min)
+        }
         Command::Schema { check } => bitrix24_codegen::schema::run(&root, check),
         Command::Release {
             dry_run,

@@ -207,7 +207,9 @@ fn check(
             let fields = def.fields.as_deref().unwrap_or(&[]);
             match v {
                 Value::Object(m) => {
-                    let known = fields.iter().filter(|f| m.contains_key(&f.name)).count();
+                    let family = |k: &String| def.key_families.iter().any(|p| k.starts_with(p));
+                    let known = fields.iter().filter(|f| m.contains_key(&f.name)).count()
+                        + m.keys().filter(|k| family(k)).count();
                     if known == 0 && fields.len() >= 2 && !m.is_empty() {
                         let keys: Vec<&str> = m.keys().take(5).map(String::as_str).collect();
                         out.push(format!(
@@ -239,6 +241,58 @@ fn check(
 
 /// Result fields the docs star (`*`: required when writing) that the page's own
 /// response example leaves out are not always present: they become optional.
+/// Parameters the docs mark required one by one, while a description says only one of
+/// them is needed ("At least one of the parameters must be specified: `IBLOCK_ID` or
+/// `IBLOCK_CODE`"), are alternatives: none is required, or a request naming one by ID
+/// could not be built. Applies to the parameters and to each object type's fields;
+/// returns notes.
+pub fn alternatives(m: &mut Method) -> Vec<String> {
+    let mut notes = Vec::new();
+    notes.extend(alternatives_in(&mut m.params, "params"));
+    for t in &mut m.types {
+        if let Some(fields) = t.fields.as_mut() {
+            notes.extend(alternatives_in(fields, &t.name));
+        }
+    }
+    notes
+}
+
+fn alternatives_in(fields: &mut [Field], owner: &str) -> Vec<String> {
+    let says_one_of = |d: &str| {
+        let d = d.to_lowercase();
+        d.contains("at least one of")
+            || d.contains("one of the parameters")
+            || d.contains("either `")
+    };
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    for f in fields
+        .iter()
+        .filter(|f| f.required && says_one_of(&f.description))
+    {
+        let named = crate::import::text::code_spans(&f.description);
+        let mut group: Vec<String> = fields
+            .iter()
+            .filter(|g| g.required && g.name != f.name && named.contains(&g.name))
+            .map(|g| g.name.clone())
+            .collect();
+        if !group.is_empty() {
+            group.insert(0, f.name.clone());
+            groups.push(group);
+        }
+    }
+    let mut notes = Vec::new();
+    for group in groups {
+        for f in fields.iter_mut().filter(|f| group.contains(&f.name)) {
+            f.required = false;
+        }
+        notes.push(format!(
+            "{owner}: `{}` are alternatives (the docs: at least one of them): none is required",
+            group.join("`, `")
+        ));
+    }
+    notes
+}
+
 pub fn relax_required(m: &mut Method) -> Vec<String> {
     let mut absent: std::collections::BTreeSet<(String, String)> =
         std::collections::BTreeSet::new();
@@ -568,6 +622,28 @@ mod tests {
     }
 
     #[test]
+    fn parameters_the_docs_call_alternatives_are_not_required() {
+        let req = |name: &str, desc: &str| Field {
+            required: true,
+            description: desc.into(),
+            ..field(name, "string", None)
+        };
+        let mut fields = vec![
+            req("IBLOCK_ID", "Identifier of the information block"),
+            req(
+                "IBLOCK_CODE",
+                "Code.\n\nAt least one of the parameters must be specified: `IBLOCK_ID` or `IBLOCK_CODE`",
+            ),
+            req("FIELDS", "Either way, see `IBLOCK_ID`"),
+        ];
+        let notes = alternatives_in(&mut fields, "params");
+        let required: Vec<bool> = fields.iter().map(|f| f.required).collect();
+        assert_eq!(required, vec![false, false, true]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("`IBLOCK_CODE`, `IBLOCK_ID`"), "{notes:?}");
+    }
+
+    #[test]
     fn lenient_like_the_client() {
         let types = vec![TypeDef {
             name: "Item".into(),
@@ -579,6 +655,7 @@ mod tests {
             ]),
             values: None,
             repr: None,
+            key_families: Vec::new(),
         }];
         let mut out = Vec::new();
         let t = TypeExpr::parse("Item[]").unwrap();

@@ -289,6 +289,30 @@ pub fn classify(path: &str, text: &str) -> Result<Found, String> {
     }
     // Without the name in the H1, only a page with a parameters section is a method page
     // (placement guides call `placement.bind` in their examples).
+    // An H1 that misspells the method (`humanresourses.employee.search`) loses to the one
+    // name every REST URL of the page calls when the file is named after that name too.
+    let file_name = path
+        .rsplit('/')
+        .next()
+        .and_then(|f| f.strip_suffix(".md"))
+        .map(|f| f.replace('-', "."));
+    let from_h1 = match (from_h1, &curl) {
+        (Some(h), Some(c))
+            if !h.eq_ignore_ascii_case(c)
+                && file_name
+                    .as_deref()
+                    .is_some_and(|f| f.eq_ignore_ascii_case(c)) =>
+        {
+            return Ok(Found {
+                name: c.clone(),
+                path: path.to_string(),
+                event: false,
+                rest_v3,
+                by: Source::Curl,
+            });
+        }
+        (h, _) => h,
+    };
     let name = match from_h1 {
         Some(n) => Some((n, Source::H1)),
         None if has_params_heading(text) => curl
@@ -439,6 +463,19 @@ mod tests {
     use super::*;
 
     const SCOPE: &str = "> Scope: [`crm`](x.md)\n>\n> Who can execute the method: any user\n";
+
+    #[test]
+    fn a_misspelt_h1_loses_to_the_examples_and_the_file_name() {
+        let page = format!(
+            "# Find Employees humanresourses.employee.search\n\n{SCOPE}\n```bash\ncurl https://x.bitrix24.com/rest/api/1/t/humanresources.employee.search\n```\n"
+        );
+        let path = "api-reference/departments/employee/humanresources-employee-search.md";
+        let f = classify(path, &page).unwrap();
+        assert_eq!(f.name, "humanresources.employee.search");
+        // Another file name: the H1 stays (a page may document one name and show another).
+        let f = classify("api-reference/departments/employee/search.md", &page).unwrap();
+        assert_eq!(f.name, "humanresourses.employee.search");
+    }
 
     #[test]
     fn method_from_h1_curl_or_summary() {

@@ -58,7 +58,14 @@ pub fn bullets(desc_md: &str) -> Option<Vec<Bullet>> {
             .map(|(_, s)| s)
             .collect();
         let parsed: Option<Vec<Bullet>> = items.iter().map(|s| item(s)).collect();
-        if let Some(values) = parsed {
+        // `` the template `{entityTypeName} #{id}`, where `` + a list of `entityTypeName`,
+        // `id`: the list explains a template's placeholders, it does not give values.
+        let placeholders = parsed.as_ref().is_some_and(|values| {
+            values
+                .iter()
+                .all(|b| desc_md.contains(&format!("{{{}}}", b.value)))
+        });
+        if let Some(values) = parsed.filter(|_| !placeholders) {
             for b in values {
                 if !out.iter().any(|o| o.value == b.value) {
                     out.push(b);
@@ -320,5 +327,13 @@ mod tests {
         let tf = bullets("- `true` — yes\n- `false` — no").unwrap();
         assert!(is_true_false(&tf));
         assert_eq!(boolean_wire(Some(&tf), ""), None);
+    }
+
+    #[test]
+    fn a_list_of_a_templates_placeholders_gives_no_values() {
+        let desc = "By default, the template `{entityTypeName} #{id}`, where\n- `entityTypeName` — entity name\n- `id` — item identifier";
+        assert_eq!(bullets(desc), None);
+        let desc = "Type:\n- `A` — first\n- `B` — second, as in `{A}`";
+        assert_eq!(bullets(desc).map(|b| b.len()), Some(2));
     }
 }

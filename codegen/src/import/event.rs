@@ -206,6 +206,7 @@ pub fn transcribe_event(
                     type_name: None,
                     local: true,
                     section: Section::Other,
+                    tab: None,
                 });
             }
             _ => {}

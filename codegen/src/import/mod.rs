@@ -149,6 +149,7 @@ pub fn finish(mut m: Method) -> (Method, Vec<String>) {
     let mut notes = shapes::fit_shapes(&mut m);
     notes.extend(conform::infer_wires(&mut m));
     notes.extend(conform::relax_required(&mut m));
+    notes.extend(conform::alternatives(&mut m));
     notes.extend(conform::mark_round_trip(&mut m));
     for t in prune_types(&mut m) {
         notes.push(format!("type {t} is referenced by nothing: dropped"));
@@ -570,6 +571,10 @@ fn build(
         let (mut m, mut notes) = finish(m);
         notes.extend(round_trip::settle(&mut m));
         notes.extend(round_trip::settle_requests(&mut m));
+        // A field the rules retyped (`map<string>` for IDs) may leave its type unused.
+        for t in prune_types(&mut m) {
+            notes.push(format!("type {t} is referenced by nothing: dropped"));
+        }
         for n in notes {
             rep.notes.push(Diagnostic {
                 file: e.path.clone().into(),

@@ -97,6 +97,8 @@ pub(super) struct Nested {
     pub(super) local: bool,
     /// The page section it sits in (heading-text matches prefer the same section).
     pub(super) section: Section,
+    /// The tab of `{% list tabs %}` it sits in (`Lead`, `Deal`: one variant each).
+    pub(super) tab: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,9 +322,22 @@ pub(super) struct RowField {
     pub(super) line: usize,
 }
 
-/// `UF_...`, `UF_*`: a row documenting a family of keys, not one field.
-fn is_pattern_name(name: &str) -> bool {
-    name.contains("...") || name.contains('…') || name.contains('*')
+/// The key prefix of a row documenting a family of keys, not one field: `UF_CRM_...`,
+/// `UF_*`, `ufCrm…` (→ `UF_CRM_`, `UF_`, `ufCrm`), and `propertyN` (→ `property`) when
+/// its description explains the `N`. `Some("")` for a family with no prefix (`*`).
+fn family_prefix(name: &str, desc: &str) -> Option<String> {
+    if let Some(cut) = name.find(['*', '…']).or_else(|| name.find("...")) {
+        return Some(name[..cut].to_string());
+    }
+    let stem = name.strip_suffix('N')?;
+    let numbered = stem.ends_with(|c: char| c.is_ascii_lowercase())
+        && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && desc.contains("`N`");
+    numbered.then(|| stem.to_string())
+}
+
+fn is_pattern_row(rf: &RowField) -> bool {
+    family_prefix(&rf.cell.name, &rf.desc).is_some()
 }
 
 /// Rows documenting a family of keys (they go into the type's description).
@@ -330,10 +345,11 @@ pub(super) fn pattern_rows(rows: &[Row]) -> usize {
     data_rows(rows)
         .iter()
         .filter(|r| {
+            let desc = r.cells.get(1).map_or("", String::as_str);
             r.cells
                 .first()
                 .and_then(|c| read_name_cell(c, &BTreeMap::new()))
-                .is_some_and(|c| is_pattern_name(&c.name))
+                .is_some_and(|c| family_prefix(&c.name, desc).is_some())
         })
         .count()
 }
@@ -693,6 +709,7 @@ impl<'a> Page<'a> {
                                 type_name: None,
                                 local: true,
                                 section,
+                                tab: None,
                             });
                         }
                     }
@@ -720,6 +737,30 @@ impl<'a> Page<'a> {
                         )
                     {
                         taken.push(t);
+                    }
+                }
+                // Tabs in the parameters section hold one table per variant (`Lead`,
+                // `Deal`: the fields of `fields` per entity type), under the subsection's
+                // heading.
+                Block::Tabs { tabs, line: _ } if section == Section::Params && sub.is_some() => {
+                    let (heading, _) = sub.clone().unwrap_or_default();
+                    for tab in tabs {
+                        for b in &tab.body {
+                            if let Block::Table(t) = b {
+                                self.nested.push(Nested {
+                                    page: page.clone(),
+                                    defs: defs.clone(),
+                                    heading: heading.clone(),
+                                    anchor: None,
+                                    line: t.line,
+                                    rows: t.rows.clone(),
+                                    type_name: None,
+                                    local: true,
+                                    section,
+                                    tab: Some(text::plain(&tab.title)),
+                                });
+                            }
+                        }
                     }
                 }
                 Block::Tabs { tabs, line: _ } => {
@@ -800,7 +841,7 @@ impl<'a> Page<'a> {
             });
             let mut rows = Vec::new();
             for rf in self.read_rows(data, &page, &defs, "params") {
-                if is_pattern_name(&rf.cell.name) {
+                if is_pattern_row(&rf) {
                     self.diag(
                         &page,
                         rf.line,
@@ -831,7 +872,26 @@ impl<'a> Page<'a> {
         if let Some(r) = example_result.as_ref()
             && is_descriptor_map(r)
         {
-            self.field_descriptions(&mut result, &page);
+            self.field_descriptions(&mut result.ty, &page);
+        } else if let Some(key) = example_result.as_ref().and_then(wrapped_descriptor_map) {
+            // `{"catalog": {"id": {"type": ...}, ...}}`: the field descriptions sit under
+            // one key, the result's only field.
+            let slot = self.types.iter().position(|t| t.name == result.ty);
+            let mut ty = slot
+                .and_then(|s| self.types[s].fields.as_ref())
+                .and_then(|f| f.iter().find(|f| f.name == key))
+                .map(|f| f.ty.clone());
+            if let Some(t) = ty.as_mut() {
+                self.field_descriptions(t, &page);
+            }
+            if let (Some(s), Some(t)) = (slot, ty)
+                && let Some(f) = self.types[s]
+                    .fields
+                    .as_mut()
+                    .and_then(|f| f.iter_mut().find(|f| f.name == key))
+            {
+                f.ty = t;
+            }
         }
 
         // Errors.
@@ -1022,8 +1082,14 @@ impl<'a> Page<'a> {
         let ctx = self.link_ctx(page, defs);
         let mut plain = Vec::new();
         for rf in rows {
-            if is_pattern_name(&rf.cell.name) {
+            if let Some(prefix) = family_prefix(&rf.cell.name, &rf.desc) {
                 notes.push(pattern_note(&rf, &ctx));
+                if let Some(t) = self.types.iter_mut().find(|t| t.name == owner)
+                    && !prefix.is_empty()
+                    && !t.key_families.contains(&prefix)
+                {
+                    t.key_families.push(prefix);
+                }
             } else {
                 plain.push(rf);
             }
@@ -1096,6 +1162,7 @@ impl<'a> Page<'a> {
                     fields: Some(Vec::new()),
                     values: None,
                     repr: None,
+                    key_families: Vec::new(),
                 });
                 (name, self.types.len() - 1)
             }
@@ -1325,12 +1392,14 @@ impl<'a> Page<'a> {
             fields: None,
             values: Some(values),
             repr: Some(repr),
+            key_families: Vec::new(),
         });
         Some(name)
     }
 
-    /// Finds the nested table a row means: by its type link, then by links in its
-    /// description, then by a heading naming the field. Never by position.
+    /// Finds the nested table a row means: by its type link or a link in its description
+    /// to this page, then by a heading naming the field, then by a link in its
+    /// description to another page. Never by position.
     fn resolve_table(
         &mut self,
         cell: &NameCell,
@@ -1345,13 +1414,33 @@ impl<'a> Page<'a> {
         {
             targets.push(t.clone());
         }
+        // Links in the description to another page come after a table on this page that
+        // a heading names for the field: "for multi-fields such as `PHONE`, see
+        // [crm_multifield](../data-types.md#crm_multifield)" does not describe `fields`.
+        let mut foreign: Vec<String> = Vec::new();
         for l in text::links(desc, defs) {
             if l.target.contains('#') && !l.image {
-                targets.push(l.target);
+                if l.target.starts_with('#') {
+                    targets.push(l.target);
+                } else {
+                    foreign.push(l.target);
+                }
             }
         }
+        if let Some(found) = self.table_by_link(&targets, page, owner) {
+            return Some(found);
+        }
+        if let Some(found) = self.table_by_heading(cell, page) {
+            return Some(found);
+        }
+        self.table_by_link(&foreign, page, owner)
+    }
+
+    /// The first fields table one of `targets` (`#anchor`, `other.md#anchor`) points at,
+    /// with the tables continuing it.
+    fn table_by_link(&mut self, targets: &[String], page: &str, owner: &str) -> Option<usize> {
         for t in targets {
-            let Some((target_page, anchor)) = self.follow_link(page, &t) else {
+            let Some((target_page, anchor)) = self.follow_link(page, t) else {
                 continue;
             };
             let anchor = anchor.as_str();
@@ -1361,11 +1450,31 @@ impl<'a> Page<'a> {
                     && is_fields_table(&n.rows)
                     && (owner.is_empty() || n.type_name.as_deref() != Some(owner))
             });
-            if found.is_some() {
-                return found;
+            if let Some(first) = found {
+                // Tables after it under the same heading, without an anchor of their own,
+                // continue it.
+                let head = &self.nested[first];
+                let mut parts = vec![first];
+                parts.extend(
+                    (first + 1..self.nested.len())
+                        .take_while(|&i| {
+                            let n = &self.nested[i];
+                            n.page == head.page && n.heading == head.heading && n.anchor.is_none()
+                        })
+                        .filter(|&i| {
+                            let n = &self.nested[i];
+                            n.type_name.is_none() && is_fields_table(&n.rows)
+                        }),
+                );
+                return self.continued(&parts).or(found);
             }
         }
-        // By heading text naming the field.
+        None
+    }
+
+    /// The table (or tables continuing one another) under a heading naming the field;
+    /// when headings of several tables name it, the one saying "parameter".
+    fn table_by_heading(&mut self, cell: &NameCell, page: &str) -> Option<usize> {
         let want = cell.name.to_lowercase();
         let hits: Vec<usize> = (0..self.nested.len())
             .filter(|&i| {
@@ -1383,10 +1492,112 @@ impl<'a> Page<'a> {
             .copied()
             .filter(|&i| self.nested[i].section == self.section)
             .collect();
-        match (same.as_slice(), hits.as_slice()) {
-            ([one], _) | (_, [one]) => Some(*one),
-            _ => None,
+        // "### Parameter fields" over "### Binding to user fields" for `fields`.
+        let named: Vec<usize> = same
+            .iter()
+            .copied()
+            .filter(|&i| {
+                text::plain(&self.nested[i].heading)
+                    .to_lowercase()
+                    .contains("parameter")
+            })
+            .collect();
+        match (same.as_slice(), hits.as_slice(), named.as_slice()) {
+            ([one], _, _) | (_, [one], _) | (_, _, [one]) => Some(*one),
+            _ => self
+                .continued(&same)
+                .or_else(|| self.continued(&hits))
+                .or_else(|| self.continued(&named)),
         }
+    }
+
+    /// Several tables under one heading naming the field (`### Parameter fields`: the
+    /// common fields, then "for import", then "for type `STRING`"; or one per tab, `Lead`,
+    /// `Deal`, ...), with the same header row, describe one object in parts: the first
+    /// table takes the rows of the others (a name already there keeps its first row),
+    /// which are emptied. Tabs give the union of their fields, each that some tabs lack
+    /// saying which have it. `None` when the tables sit under different headings.
+    fn continued(&mut self, tables: &[usize]) -> Option<usize> {
+        let (&first, rest) = tables.split_first()?;
+        let one_object = !rest.is_empty()
+            && rest.iter().all(|&i| {
+                let (a, b) = (&self.nested[first], &self.nested[i]);
+                a.page == b.page
+                    && a.heading == b.heading
+                    && a.section == b.section
+                    && a.rows.first().map(|r| &r.cells) == b.rows.first().map(|r| &r.cells)
+            });
+        if !one_object {
+            return None;
+        }
+        let name_of = |r: &Row| {
+            r.cells
+                .first()
+                .and_then(|c| read_name_cell(c, &BTreeMap::new()))
+                .map(|c| c.name)
+        };
+        let (page, line, heading) = {
+            let n = &self.nested[first];
+            (n.page.clone(), n.line, n.heading.clone())
+        };
+        let lines: Vec<String> = rest
+            .iter()
+            .map(|&i| self.nested[i].line.to_string())
+            .collect();
+        self.note(
+            &page,
+            line,
+            "types",
+            format!(
+                "the tables at lines {} continue this one under the heading `{heading}`: one object",
+                lines.join(", ")
+            ),
+        );
+        // Per tab (`Lead`, `Deal`), the names its table gives.
+        let mut tabs: Vec<(String, Vec<Option<String>>)> = Vec::new();
+        for &i in tables {
+            if let Some(tab) = &self.nested[i].tab {
+                tabs.push((
+                    tab.clone(),
+                    data_rows(&self.nested[i].rows)
+                        .iter()
+                        .map(name_of)
+                        .collect(),
+                ));
+            }
+        }
+        for &i in rest {
+            let header = self.nested[i].rows.first().cloned();
+            let taken = std::mem::replace(&mut self.nested[i].rows, header.into_iter().collect());
+            for row in data_rows(&taken) {
+                let name = name_of(row);
+                let known = self.nested[first]
+                    .rows
+                    .iter()
+                    .any(|r| name.is_some() && name_of(r) == name);
+                if !known {
+                    self.nested[first].rows.push(row.clone());
+                }
+            }
+        }
+        // The union of the tabs' tables: a row some tabs lack says which have it.
+        if tabs.len() == tables.len() {
+            let skip = usize::from(self.nested[first].rows.first().is_some_and(is_header));
+            for row in self.nested[first].rows.iter_mut().skip(skip) {
+                let name = name_of(row);
+                let with: Vec<&str> = tabs
+                    .iter()
+                    .filter(|(_, names)| names.contains(&name))
+                    .map(|(t, _)| t.as_str())
+                    .collect();
+                if with.len() < tabs.len()
+                    && let Some(desc) = row.cells.get_mut(1)
+                {
+                    desc.push_str(&format!("\n\nOnly for: {}.", with.join(", ")));
+                }
+            }
+        }
+        Some(first)
     }
 
     /// The page and anchor a link (`#anchor`, `other.md#anchor`) on `page` points at;
@@ -1453,6 +1664,7 @@ impl<'a> Page<'a> {
                         type_name: None,
                         local: false,
                         section: Section::Other,
+                        tab: None,
                     });
                 }
                 _ => {}
@@ -1489,6 +1701,7 @@ impl<'a> Page<'a> {
             fields: Some(Vec::new()),
             values: None,
             repr: None,
+            key_families: Vec::new(),
         });
         let page = self.nested[idx].page.clone();
         let defs = self.nested[idx].defs.clone();
@@ -1521,11 +1734,12 @@ impl<'a> Page<'a> {
         name
     }
 
-    /// `*.fields` methods answer a field description per field: the result's documented
-    /// fields (the entity's, with the entity's types) each become a `FieldDescription`,
-    /// the documented type kept in `doc_type`; an undescribed `object` result becomes
+    /// `*.fields` methods answer a field description per field: the documented fields of
+    /// the type `result_ty` names (the entity's, with the entity's types; the result's, or
+    /// that of the one key the descriptions sit under) each become a `FieldDescription`,
+    /// the documented type kept in `doc_type`; an undescribed `object` becomes
     /// `map<FieldDescription>`.
-    fn field_descriptions(&mut self, result: &mut ResultSpec, page: &str) {
+    fn field_descriptions(&mut self, result_ty: &mut String, page: &str) {
         let (file, anchor) = FIELD_DESCRIPTION;
         self.load_foreign(file);
         let Some(idx) = self
@@ -1541,14 +1755,14 @@ impl<'a> Page<'a> {
             );
             return;
         };
-        let target = result.ty.clone();
+        let target = result_ty.clone();
         // The result is typed as the description table itself (`crm_rest_field_description`
         // in the result row): it is a map of them, one per field.
         let is_description_table = self.nested[idx].type_name.as_deref() == Some(target.as_str());
         if target == "object" || is_description_table {
             let name =
                 self.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "");
-            result.ty = format!("map<{name}>");
+            *result_ty = format!("map<{name}>");
             return;
         }
         let Some(slot) = self
@@ -1649,6 +1863,7 @@ impl<'a> Page<'a> {
                 fields: Some(Vec::new()),
                 values: None,
                 repr: None,
+                key_families: Vec::new(),
             });
             let path = format!("types › {name}");
             let mut fields = Vec::new();
@@ -1723,6 +1938,14 @@ fn is_descriptor_map(v: &serde_json::Value) -> bool {
             && o.values()
                 .all(|f| f.get("type").is_some() && f.get("isRequired").is_some())
     })
+}
+
+/// The key of a result that holds field descriptions under one key
+/// (`{"catalog": {"id": {"type": "integer", "isRequired": false}}}`).
+fn wrapped_descriptor_map(v: &serde_json::Value) -> Option<String> {
+    let o = v.as_object()?;
+    let (key, inner) = o.iter().next()?;
+    (o.len() == 1 && is_descriptor_map(inner)).then(|| key.clone())
 }
 
 /// The type of an example's `result` value.

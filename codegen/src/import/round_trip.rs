@@ -5,12 +5,16 @@
 //!
 //! - a key a response example shows but the docs' field table lacks becomes a field of
 //!   that type, typed from the example (the portal sends it; the docs forgot it);
-//! - a custom field (`UF_*`: per portal, kept in `extra()`) or an enum value the docs do
-//!   not list, and an error example whose code neither the page nor the system errors
+//! - a field typed as an object `T` whose example value is an object keyed by IDs
+//!   (`{"973": {...}}`) becomes `map<T>`;
+//! - a key of a family the docs document in one row (`UF_CRM_...`, `propertyN`: see
+//!   [`crate::spec::TypeDef::key_families`]) is documented: it stays in `extra()`;
+//! - any other custom field (`UF_*`: per portal, kept in `extra()`), an enum value the
+//!   docs do not list, and an error example whose code neither the page nor the system errors
 //!   document, cannot round-trip: the example keeps `skip_round_trip` with the reason;
 //! - a request example cannot round-trip when it sends what the typed request cannot send
-//!   back the same: a key inside a parameter object the docs do not list (a per-portal
-//!   property such as `property258`), an enum value they do not list, `""` for an optional
+//!   back the same: a key inside a parameter object the docs do not list (nor one of its
+//!   documented families), an enum value they do not list, `""` for an optional
 //!   field whose type reads `""` as absent, a date not written `YYYY-MM-DD`, or a
 //!   date-time `bitrix24_runtime::DateTime` does not read (`10.10.2024 15:55:30`: see
 //!   [`crate::spec::datetime`]; one it reads it writes back as it was).
@@ -41,6 +45,11 @@ pub fn settle(m: &mut Method) -> Vec<String> {
         };
         let mut found = Found::default();
         walk(&result_ty, r, "$", &mut m.types, &mut found, 0);
+        for (ty, key, map) in &found.keyed {
+            notes.push(format!(
+                "response example {i}: `{ty}.{key}` holds an object keyed by IDs: typed `{map}`"
+            ));
+        }
         for (ty, key) in &found.added {
             notes.push(format!(
                 "response example {i}: `{key}` is not in the docs' table of `{ty}`: added, typed from the example"
@@ -214,6 +223,7 @@ fn sent(ty: &str, v: &Value, at: &str, types: &[TypeDef], found: &mut Sent, dept
                 let here = format!("{at}.{k}");
                 match fields.iter().find(|f| &f.name == k) {
                     Some(f) => sent_field(f, fv, &here, types, found, depth + 1),
+                    None if in_family(def, k) => {}
                     None => found.unknown.push(format!("`{here}`")),
                 }
             }
@@ -249,12 +259,60 @@ pub fn settle_errors(m: &mut Method, codes: &[ErrorDoc]) -> Vec<String> {
     notes
 }
 
+/// `map<T>` (or `map<T> | null`) when a field typed as the object `T` holds, in the
+/// example, an object keyed by IDs (`{"973": {...}, "975": {...}}`): the portal answers
+/// one `T` per ID, so the field is a map of `T`, not one `T` whose keys are IDs. When
+/// `T`'s table has one scalar row and the IDs map to such scalars, the map is of that
+/// scalar.
+fn id_keyed(ty: &str, v: &Value, types: &[TypeDef]) -> Option<String> {
+    let Value::Object(o) = v else {
+        return None;
+    };
+    let (name, nullable) = match TypeExpr::parse(ty).ok()? {
+        TypeExpr::Named(n) => (n, false),
+        TypeExpr::Nullable(inner) => match *inner {
+            TypeExpr::Named(n) => (n, true),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let fields = types.iter().find(|t| t.name == name)?.fields.as_ref()?;
+    let id = |k: &str| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit());
+    if o.is_empty() || !o.keys().all(|k| id(k)) || fields.iter().any(|f| id(&f.name)) {
+        return None;
+    }
+    let item = if o.values().all(Value::is_object) {
+        name
+    } else {
+        // `{"1417": "n5065"}` for a table whose one row is the value: `map<string>`.
+        let [only] = fields.as_slice() else {
+            return None;
+        };
+        let scalar = matches!(TypeExpr::parse(&only.ty), Ok(TypeExpr::Scalar(_)));
+        let fits = o.values().all(|v| scalar_of(v) == only.ty);
+        (scalar && fits).then(|| only.ty.clone())?
+    };
+    Some(if nullable {
+        format!("map<{item}> | null")
+    } else {
+        format!("map<{item}>")
+    })
+}
+
+/// Whether `key` belongs to a key family the docs document for `def` (`UF_CRM_...`):
+/// the typed value keeps it in `extra()` and counts it as documented.
+fn in_family(def: &TypeDef, key: &str) -> bool {
+    def.key_families.iter().any(|p| key.starts_with(p.as_str()))
+}
+
 #[derive(Default)]
 struct Found {
     /// `(type, key)` fields added from the example.
     added: Vec<(String, String)>,
     /// Paths of custom fields.
     custom: Vec<String>,
+    /// `(type, field, new type)`: fields retyped as maps keyed by ID.
+    keyed: Vec<(String, String, String)>,
     /// Paths and values of undocumented enum values.
     values: Vec<String>,
 }
@@ -298,11 +356,16 @@ fn walk(ty: &str, v: &Value, at: &str, types: &mut Vec<TypeDef>, found: &mut Fou
             };
             for (k, fv) in o {
                 let here = format!("{at}.{k}");
-                match fields.iter().find(|f| &f.name == k) {
+                match fields.iter_mut().find(|f| &f.name == k) {
                     Some(f) => {
+                        if let Some(map) = id_keyed(&f.ty, fv, types) {
+                            found.keyed.push((n.clone(), k.clone(), map.clone()));
+                            f.ty = map;
+                        }
                         let fty = f.ty.clone();
                         walk(&fty, fv, &here, types, found, depth + 1);
                     }
+                    None if in_family(&types[slot], k) => {}
                     None if k.starts_with("UF_") => found.custom.push(format!("`{here}`")),
                     None if is_identifier(k) => {
                         fields.push(Field {
@@ -413,5 +476,62 @@ mod tests {
             r[5].as_deref()
                 .is_some_and(|r| r.contains("` 2025-07-14 08:47:19`"))
         );
+    }
+
+    #[test]
+    fn keys_of_a_documented_family_round_trip_and_others_say_why() {
+        let mut m = method(&[
+            r#"{"fields": {"DEADLINE": "2025-07-14 08:47:19", "UF_CRM_7": 1}}"#,
+            r#"{"fields": {"DEADLINE": "2025-07-14 08:47:19", "UF_OTHER": 1}}"#,
+        ]);
+        m.types[0].key_families = vec!["UF_CRM_".into()];
+        settle_requests(&mut m);
+        assert_eq!(m.examples.request[0].skip_round_trip, None);
+        let why = m.examples.request[1].skip_round_trip.as_deref().unwrap();
+        assert!(why.contains("`$.fields.UF_OTHER`"), "{why}");
+    }
+
+    /// A method answering `Item`, whose `files` is the object `File` (one row `ID`, or
+    /// one scalar row `name` when `scalar_row`), with the response example `result`.
+    fn answering(result: &str, scalar_row: bool) -> Method {
+        let file = if scalar_row {
+            "  - name: name\n    type: string\n"
+        } else {
+            "  - name: ID\n    type: integer\n  - name: NAME\n    type: string\n"
+        };
+        let yaml = format!(
+            "method: demo.item.get\nsource:\n  path: p.md\n  commit: c\ntitle: t\nsummary: s\n\
+             scope: demo\nread_only: true\nresult:\n  type: Item\n\
+             types:\n- name: Item\n  fields:\n  - name: files\n    type: File | null\n\
+             - name: File\n  fields:\n{file}\
+             examples:\n  response:\n  - json: '{{\"result\": {result}}}'\n"
+        );
+        serde_yaml::from_str(&yaml).unwrap()
+    }
+
+    #[test]
+    fn an_object_keyed_by_ids_is_a_map() {
+        let mut m = answering(
+            r#"{"files": {"973": {"ID": 973}, "975": {"ID": 975}}}"#,
+            false,
+        );
+        let notes = settle(&mut m);
+        assert_eq!(
+            m.types[0].fields.as_ref().unwrap()[0].ty,
+            "map<File> | null"
+        );
+        assert!(notes[0].contains("keyed by IDs"), "{notes:?}");
+        assert_eq!(m.examples.response[0].skip_round_trip, None);
+        // One scalar row, IDs mapping to such scalars: a map of the scalar.
+        let mut m = answering(r#"{"files": {"1417": "n5065"}}"#, true);
+        settle(&mut m);
+        assert_eq!(
+            m.types[0].fields.as_ref().unwrap()[0].ty,
+            "map<string> | null"
+        );
+        // Keys that are not all IDs stay as they are (an undocumented key is added).
+        let mut m = answering(r#"{"files": {"973": {"ID": 973}, "NAME": "x"}}"#, false);
+        settle(&mut m);
+        assert_eq!(m.types[0].fields.as_ref().unwrap()[0].ty, "File | null");
     }
 }

@@ -157,6 +157,7 @@ fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
         }]),
         values: None,
         repr: None,
+        key_families: Vec::new(),
     });
     notes.push(format!(
         "result: the response example wraps `{}` in the key `{key}`: typed `{name}`",
@@ -304,6 +305,7 @@ fn infer_object(
         fields: Some(Vec::new()),
         values: None,
         repr: None,
+        key_families: Vec::new(),
     });
     let mut fields = Vec::new();
     for (k, vs) in keys {
@@ -525,6 +527,7 @@ mod tests {
             fields: Some(fields),
             values: None,
             repr: None,
+            key_families: Vec::new(),
         }
     }
 

@@ -280,9 +280,12 @@ fn dedent(s: &str, n: usize) -> &str {
     &s[cut..]
 }
 
+/// The fence a line opens or closes. A backtick fence's info string holds no backtick
+/// (CommonMark): "```^[0-9]+$``` ||" is a code span at the start of a line, not a fence.
 fn fence_marker(trimmed: &str) -> Option<&'static str> {
     if trimmed.starts_with("```") {
-        Some("```")
+        let info = trimmed.trim_start_matches('`');
+        (!info.contains('`')).then_some("```")
     } else if trimmed.starts_with("~~~") {
         Some("~~~")
     } else {
@@ -941,6 +944,16 @@ mod tests {
         assert!(t.rows[1].cells[1].contains("x = a | b"));
         assert_eq!(t.rows[2].cells, vec!["**B**", "two"]);
         assert_eq!(t.rows[1].line, 4);
+    }
+
+    #[test]
+    fn a_code_span_at_the_start_of_a_line_is_not_a_fence() {
+        let (t, problems) = table(
+            "#|\n|| **pattern** | Phone:\n```^[0-9]+$``` ||\n|| **multiline** | m ||\n|#",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(t.rows.len(), 2, "{:?}", t.rows);
+        assert_eq!(t.rows[1].cells, vec!["**multiline**", "m"]);
     }
 
     #[test]

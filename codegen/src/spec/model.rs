@@ -268,6 +268,12 @@ pub struct TypeDef {
     /// For enums: whether the values travel as JSON strings or integers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repr: Option<EnumRepr>,
+    /// For objects: the prefixes of key families the docs document in one row
+    /// (`UF_CRM_...` → `UF_CRM_`, `propertyN` → `property`). The portal's keys of such a
+    /// family (per-portal custom fields, properties) stay in `extra()` and count as
+    /// documented.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_families: Vec<String>,
 }
 
 /// Wire representation of enum values.

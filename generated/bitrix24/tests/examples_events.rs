@@ -4,17 +4,17 @@
 //!
 //! Examples not round-tripped, each with the reason from the spec:
 //!
-//! - event `OnImConnectorDialogFinish` delivery example 1: the example contradicts the docs' tables: $.data.CONNECTOR: expected a `Connector` object, found "newcustomconnector"; $.data.DATA: expected object, found an array
-//! - event `OnImConnectorDialogStart` delivery example 1: the example contradicts the docs' tables: $.data.CONNECTOR: expected a `Connector` object, found "newcustomconnector"; $.data.DATA: expected object, found an array
+//! - event `OnImConnectorDialogFinish` delivery example 1: the example contradicts the docs' tables: $.data.CONNECTOR: expected a `Connector` object, found "newcustomconnector"; $.data.DATA: expected a `Data` object, found an array
+//! - event `OnImConnectorDialogStart` delivery example 1: the example contradicts the docs' tables: $.data.CONNECTOR: expected a `Connector` object, found "newcustomconnector"; $.data.DATA: expected a `Data` object, found an array
 //! - event `OnImConnectorLineDelete` delivery example 1: the example contradicts the docs' tables: $.data: expected an object, found 107
 //! - event `OnImConnectorMessageAdd` delivery example 1: the example contradicts the docs' tables: $.data.MESSAGES: expected a `Messages` object, found an array
 //! - event `OnImConnectorMessageDelete` delivery example 1: the example contradicts the docs' tables: $.data.MESSAGES: expected a `Messages` object, found an array
 //! - event `OnImConnectorMessageUpdate` delivery example 1: the example contradicts the docs' tables: $.data.MESSAGES: expected a `Messages` object, found an array
-//! - event `OnOpenLineMessageAdd` delivery example 1: the example contradicts the docs' tables: $.data.DATA: expected object, found an array
-//! - event `OnOpenLineMessageDelete` delivery example 1: the example contradicts the docs' tables: $.data.DATA: expected object, found an array
-//! - event `OnOpenLineMessageUpdate` delivery example 1: the example contradicts the docs' tables: $.data.DATA: expected object, found an array
-//! - event `OnSessionFinish` delivery example 1: the example contradicts the docs' tables: $.data.DATA: expected object, found an array
-//! - event `OnSessionStart` delivery example 1: the example contradicts the docs' tables: $.data.DATA: expected object, found an array
+//! - event `OnOpenLineMessageAdd` delivery example 1: the example contradicts the docs' tables: $.data.DATA: expected a `Data` object, found an array
+//! - event `OnOpenLineMessageDelete` delivery example 1: the example contradicts the docs' tables: $.data.DATA: expected a `Data` object, found an array
+//! - event `OnOpenLineMessageUpdate` delivery example 1: the example contradicts the docs' tables: $.data.DATA: expected a `Data` object, found an array
+//! - event `OnSessionFinish` delivery example 1: the example contradicts the docs' tables: $.data.DATA: expected a `Data` object, found an array
+//! - event `OnSessionStart` delivery example 1: the example contradicts the docs' tables: $.data.DATA: expected a `Data` object, found an array
 //! - event `OnTaskAdd` delivery example 1: the example contradicts the docs' tables: $.data.FIELDS_BEFORE: expected a `FieldsBefore` object, found "undefined"; $.data.IS_ACCESSIBLE_BEFORE: expected a `IsAccessibleBefore` object, found "N"; $.data.IS_ACCESSIBLE_AFTER: expected a `IsAccessibleAfter` object, found "undefined"
 //! - event `OnTaskCommentAdd` delivery example 1: the example contradicts the docs' tables: $.data.FIELDS_BEFORE: expected a `FieldsBefore` object, found "undefined"; $.data.IS_ACCESSIBLE_BEFORE: expected a `IsAccessibleBefore` object, found "undefined"; $.data.IS_ACCESSIBLE_AFTER: expected a `IsAccessibleAfter` object, found "undefined"
 //! - event `OnTaskCommentAdd` delivery example 2: the example contradicts the docs' tables: $.data.FIELDS_BEFORE: expected a `FieldsBefore` object, found "undefined"; $.data.IS_ACCESSIBLE_BEFORE: expected a `IsAccessibleBefore` object, found "undefined"; $.data.IS_ACCESSIBLE_AFTER: expected a `IsAccessibleAfter` object, found "undefined"

@@ -27,9 +27,9 @@
 //! - `im.message.share` request example 1: the example sends values the docs do not list (`chat2941` at `$.DIALOG_ID`)
 //! - `im.notify.get` response example 1: the example contradicts the docs' tables: $.result.users[0].idle: expected datetime, found false; $.result.users[0].mobile_last_date: expected datetime, found false; $.result.users[0].desktop_last_date: expected datetime, found false (and 1 more)
 //! - `im.notify.history.search` response example 1: the example contradicts the docs' tables: $.result.users[0].idle: expected datetime, found false; $.result.users[0].mobile_last_date: expected datetime, found false; $.result.users[0].desktop_last_date: expected datetime, found false (and 1 more)
-//! - `im.recent` request example 1: the example sends values the docs do not list (`chat1489` at `$.DIALOG_ID`)
 //! - `im.recent.hide` request example 1: the example sends values the docs do not list (`chat1489` at `$.DIALOG_ID`)
 //! - `im.recent.list` response example 1: the example contradicts the docs' tables: $.result.items[0].id: expected string, found 547; $.result.items[0].user.idle: expected datetime, found false; $.result.items[0].user.mobile_last_date: expected datetime, found false (and 9 more)
+//! - `im.recent.pin` request example 1: the example sends values the docs do not list (`chat1489` at `$.DIALOG_ID`)
 //! - `im.recent.unread` request example 1: the example sends values the docs do not list (`chat2941` at `$.DIALOG_ID`)
 //! - `im.search.department.list` response example 1: the example contradicts the docs' tables: $.result[0].manager_user_data.idle: expected datetime, found false; $.result[0].manager_user_data.mobile_last_date: expected datetime, found false; $.result[0].manager_user_data.desktop_last_date: expected datetime, found false (and 1 more)
 //! - `im.search.last.get` response example 1: the example contradicts the docs' tables: $.result[1].user.idle: expected datetime, found false; $.result[1].user.mobile_last_date: expected datetime, found false; $.result[1].user.desktop_last_date: expected datetime, found false (and 1 more)
@@ -813,20 +813,6 @@ fn im_notify_system_add_error_1() {
     );
 }
 #[test]
-fn im_recent_response_1() {
-    response::<
-        bitrix24::im::recent::Recent,
-    >(
-        "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1772519500,\n        \"finish\": 1772519500.234567,\n        \"duration\": 0.234567165374756,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-03T09:31:40+01:00\",\n        \"date_finish\": \"2026-03-03T09:31:40+01:00\",\n        \"operating_reset_at\": 1772520100,\n        \"operating\": 0\n    }\n}",
-    );
-}
-#[test]
-fn im_recent_error_1() {
-    error(
-        "{\n    \"error\": \"DIALOG_ID_EMPTY\",\n    \"error_description\": \"Dialog ID can't be empty\"\n}",
-    );
-}
-#[test]
 fn im_recent_get_request_1() {
     request::<
         bitrix24::im::recent::get::Get,
@@ -872,6 +858,20 @@ fn im_recent_list_request_1() {
 fn im_recent_list_error_1() {
     error(
         "{\n    \"error\": \"INVALID_CREDENTIALS\",\n    \"error_description\": \"Invalid request credentials\"\n}",
+    );
+}
+#[test]
+fn im_recent_pin_response_1() {
+    response::<
+        bitrix24::im::recent::pin::Pin,
+    >(
+        "{\n    \"result\": true,\n    \"time\": {\n        \"start\": 1772519500,\n        \"finish\": 1772519500.234567,\n        \"duration\": 0.234567165374756,\n        \"processing\": 0,\n        \"date_start\": \"2026-03-03T09:31:40+01:00\",\n        \"date_finish\": \"2026-03-03T09:31:40+01:00\",\n        \"operating_reset_at\": 1772520100,\n        \"operating\": 0\n    }\n}",
+    );
+}
+#[test]
+fn im_recent_pin_error_1() {
+    error(
+        "{\n    \"error\": \"DIALOG_ID_EMPTY\",\n    \"error_description\": \"Dialog ID can't be empty\"\n}",
     );
 }
 #[test]

@@ -144,6 +144,28 @@ fn v3_humanresources_employee_multidepartment_response_1() {
     );
 }
 #[test]
+fn v3_humanresources_employee_search_request_1() {
+    request::<
+        bitrix24::v3::humanresources::employee::search::Search,
+    >(
+        "{\"name\":\"John\",\"select\":[\"userId\",\"name\",\"workPosition\",\"avatar\",\"url\",\"departments\",\"teams\"]}",
+    );
+}
+#[test]
+fn v3_humanresources_employee_search_response_1() {
+    response::<
+        bitrix24::v3::humanresources::employee::search::Search,
+    >(
+        "{\n    \"result\": {\n        \"items\": [\n            {\n                \"userId\": 7,\n                \"name\": \"John Smith\",\n                \"workPosition\": \"Sales Manager\",\n                \"avatar\": \"https://example.bitrix24.com/upload/main/avatar.jpg\",\n                \"url\": \"/company/personal/user/7/\",\n                \"departments\": [\n                    {\n                        \"id\": 15,\n                        \"name\": \"Sales Department\"\n                    }\n                ],\n                \"teams\": []\n            }\n        ]\n    },\n    \"time\": {\n        \"start\": 1780407400,\n        \"finish\": 1780407400.143201,\n        \"duration\": 0.14320111274719238,\n        \"processing\": 0.11092114448547363,\n        \"date_start\": \"2026-06-02T16:36:40+02:00\",\n        \"date_finish\": \"2026-06-02T16:36:40+02:00\",\n        \"operating_reset_at\": 1780408000,\n        \"operating\": 0\n    }\n}",
+    );
+}
+#[test]
+fn v3_humanresources_employee_search_error_1() {
+    error(
+        "{\n    \"error\": {\n        \"code\": \"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION\",\n        \"message\": \"Error during request object validation\",\n        \"validation\": [\n            {\n                \"message\": \"Parameter \\\"name\\\" is required.\",\n                \"field\": \"name\"\n            }\n        ]\n    }\n}",
+    );
+}
+#[test]
 fn v3_humanresources_employee_subordinates_request_1() {
     request::<
         bitrix24::v3::humanresources::employee::subordinates::Subordinates,
@@ -515,28 +537,6 @@ fn v3_humanresources_node_search_response_1() {
 fn v3_humanresources_node_search_error_1() {
     error(
         "{\n    \"error\": {\n        \"code\": \"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION\",\n        \"message\": \"Error validating the request object\",\n        \"validation\": [\n            {\n                \"message\": \"Required field `name` is not specified\",\n                \"field\": \"name\"\n            }\n        ]\n    }\n}",
-    );
-}
-#[test]
-fn v3_humanresourses_employee_search_request_1() {
-    request::<
-        bitrix24::v3::humanresourses::employee::search::Search,
-    >(
-        "{\"name\":\"John\",\"select\":[\"userId\",\"name\",\"workPosition\",\"avatar\",\"url\",\"departments\",\"teams\"]}",
-    );
-}
-#[test]
-fn v3_humanresourses_employee_search_response_1() {
-    response::<
-        bitrix24::v3::humanresourses::employee::search::Search,
-    >(
-        "{\n    \"result\": {\n        \"items\": [\n            {\n                \"userId\": 7,\n                \"name\": \"John Smith\",\n                \"workPosition\": \"Sales Manager\",\n                \"avatar\": \"https://example.bitrix24.com/upload/main/avatar.jpg\",\n                \"url\": \"/company/personal/user/7/\",\n                \"departments\": [\n                    {\n                        \"id\": 15,\n                        \"name\": \"Sales Department\"\n                    }\n                ],\n                \"teams\": []\n            }\n        ]\n    },\n    \"time\": {\n        \"start\": 1780407400,\n        \"finish\": 1780407400.143201,\n        \"duration\": 0.14320111274719238,\n        \"processing\": 0.11092114448547363,\n        \"date_start\": \"2026-06-02T16:36:40+02:00\",\n        \"date_finish\": \"2026-06-02T16:36:40+02:00\",\n        \"operating_reset_at\": 1780408000,\n        \"operating\": 0\n    }\n}",
-    );
-}
-#[test]
-fn v3_humanresourses_employee_search_error_1() {
-    error(
-        "{\n    \"error\": {\n        \"code\": \"BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION\",\n        \"message\": \"Error during request object validation\",\n        \"validation\": [\n            {\n                \"message\": \"Parameter \\\"name\\\" is required.\",\n                \"field\": \"name\"\n            }\n        ]\n    }\n}",
     );
 }
 #[test]

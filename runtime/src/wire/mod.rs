@@ -32,4 +32,4 @@ pub use enums::{WireEnum, deserialize_enum, serialize_enum};
 pub use lenient::{Lenient, from_value, lenient};
 pub(crate) use object::field_path;
 pub use object::{Fields, Int01, NumberAsString, ObjectWriter, Yn};
-pub use undocumented::{Undocumented, extra_keys};
+pub use undocumented::{Undocumented, extra_keys, extra_keys_outside};

@@ -78,6 +78,23 @@ pub fn extra_keys(extra: &Map<String, Value>, path: &str, out: &mut Vec<String>)
     }
 }
 
+/// For generated structs whose docs document key families in one row (`UF_CRM_...`, a
+/// per-portal custom field; `propertyN`): reports each key of `extra` under `path` that
+/// starts with none of the `families` prefixes. A key of a documented family is
+/// documented, although no field names it.
+pub fn extra_keys_outside(
+    extra: &Map<String, Value>,
+    families: &[&str],
+    path: &str,
+    out: &mut Vec<String>,
+) {
+    for key in extra.keys() {
+        if !families.iter().any(|p| key.starts_with(p)) {
+            out.push(format!("{path}.{key}"));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +116,17 @@ mod tests {
         let mut out = Vec::new();
         extra_keys(&extra, "$.result", &mut out);
         assert_eq!(out, vec!["$.result.UF_CRM_1".to_owned()]);
+    }
+
+    #[test]
+    fn keys_of_documented_families_are_documented() {
+        let mut extra = Map::new();
+        for key in ["UF_CRM_1", "PARENT_ID_153", "UF_OTHER", "PARENT"] {
+            extra.insert(key.into(), Value::Null);
+        }
+        let mut out = Vec::new();
+        extra_keys_outside(&extra, &["UF_CRM_", "PARENT_ID_"], "$", &mut out);
+        // In the map's order (the order the portal wrote them).
+        assert_eq!(out, vec!["$.UF_OTHER".to_owned(), "$.PARENT".to_owned()]);
     }
 }

@@ -75,7 +75,10 @@ fn event_module(spec: &Spec, pkg: &str, e: &Event) -> Result<TokenStream> {
         cx,
         &data,
         &data_doc,
-        &e.data,
+        items::Body {
+            fields: &e.data,
+            key_families: &[],
+        },
         StructKind::Object,
         Uses {
             input: false,

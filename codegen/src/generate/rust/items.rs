@@ -78,7 +78,11 @@ pub fn emit_type(
             } else {
                 ctx.text(&t.description)
             };
-            emit_struct(scope, ctx, &name, &d, fields, StructKind::Object, uses)
+            let body = Body {
+                fields,
+                key_families: &t.key_families,
+            };
+            emit_struct(scope, ctx, &name, &d, body, StructKind::Object, uses)
         }
         (None, Some(_)) => emit_enum(ctx, t),
         _ => bail!(
@@ -110,6 +114,16 @@ fn arg(scope: &TypeScope<'_>, ty: &TypeExpr, sent: bool) -> Result<(TokenStream,
     })
 }
 
+/// What a struct holds: its fields, and the key families its `extra` map keeps as
+/// documented ([`TypeDef::key_families`]).
+#[derive(Clone, Copy)]
+pub struct Body<'a> {
+    /// The fields, in spec order.
+    pub fields: &'a [Field],
+    /// Prefixes of documented key families (`UF_CRM_`).
+    pub key_families: &'a [String],
+}
+
 /// Emits a struct with `new` (required fields), setters (optional fields), and the
 /// map of keys the spec does not list.
 pub fn emit_struct(
@@ -117,10 +131,11 @@ pub fn emit_struct(
     ctx: DocCtx<'_>,
     name: &str,
     struct_doc: &str,
-    fields: &[Field],
+    body: Body<'_>,
     kind: StructKind,
     uses: Uses,
 ) -> Result<TokenStream> {
+    let fields = body.fields;
     let id = ir::ident(name);
     let mut members = Vec::new();
     let mut new_args = Vec::new();
@@ -286,6 +301,12 @@ pub fn emit_struct(
             #[cfg_attr(docsrs, doc(cfg(feature = #DECODE_REQUESTS)))]
         }
     });
+    let extra_visit = if body.key_families.is_empty() {
+        quote!(::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);)
+    } else {
+        let families = body.key_families;
+        quote!(::bitrix24_runtime::wire::extra_keys_outside(&self.extra, &[#(#families),*], path, out);)
+    };
     let many_args = (new_args.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     // The struct's own code reads and writes its deprecated fields.
     let allow_deprecated = fields
@@ -368,7 +389,7 @@ pub fn emit_struct(
         impl ::bitrix24_runtime::wire::Undocumented for #id {
             fn undocumented(&self, path: &str, out: &mut ::std::vec::Vec<::std::string::String>) {
                 #(#visits)*
-                ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+                #extra_visit
             }
         }
     })

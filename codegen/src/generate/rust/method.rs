@@ -51,7 +51,10 @@ pub fn emit(spec: &Spec, pkg: &str, m: &Method) -> Result<(String, TokenStream)>
         ctx,
         &request,
         &docs,
-        &m.params,
+        items::Body {
+            fields: &m.params,
+            key_families: &[],
+        },
         StructKind::Request,
         Uses {
             input: true,

@@ -29,7 +29,7 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `DATA` ([`data`](OnOpenLineMessageAddData::data)) | `object` |  |
+/// | `DATA` ([`data`](OnOpenLineMessageAddData::data)) | `Data` |  |
 ///
 /// # Delivery
 ///
@@ -76,10 +76,8 @@ impl ::bitrix24_runtime::event::Event for OnOpenLineMessageAdd {
 pub struct OnOpenLineMessageAddData {
     /// `DATA`.
     ///
-    /// Wire name `DATA`, type `object`.
-    pub data: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    /// Wire name `DATA`, type `Data`.
+    pub data: ::std::option::Option<Data>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -142,6 +140,655 @@ impl ::serde::Serialize for OnOpenLineMessageAddData {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for OnOpenLineMessageAddData {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.data,
+            &::std::format!("{}{}", path, ".DATA"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Data` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Data {
+    /// An array of objects with message data.
+    ///
+    /// The object structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#chat-params)
+    ///
+    /// Wire name `DATA`, type `DataData[]` (docs: `array`).
+    pub data: ::std::vec::Vec<DataData>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Data {
+    /// Creates the value from its required fields:
+    ///
+    /// - `data`: `DATA` — An array of objects with message data.
+    #[allow(clippy::new_without_default)]
+    pub fn new(
+        data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<DataData>>,
+    ) -> Self {
+        Self {
+            data: data.into_iter().map(::std::convert::Into::into).collect(),
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Data {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            data: f.required("DATA")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Data {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Data {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("DATA", &self.data);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Data {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.data,
+            &::std::format!("{}{}", path, ".DATA"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `DataData` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DataData {
+    /// An object with connector information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#connector)
+    ///
+    /// Wire name `connector`, type `Connector` (docs: `object`).
+    pub connector: Connector,
+    /// An object with chat information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#chat)
+    ///
+    /// Wire name `chat`, type `Chat` (docs: `object`).
+    pub chat: Chat,
+    /// An object with message information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#message)
+    ///
+    /// Wire name `message`, type `Message` (docs: `object`).
+    pub message: Message,
+    /// An array with the tracker code `trackId` to link the message to a CRM object. In the example, it is passed as empty
+    ///
+    /// Wire name `ref`, type `any[]` (docs: `array`).
+    pub ref_: ::std::vec::Vec<::serde_json::Value>,
+    /// An object with additional information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#extra)
+    ///
+    /// Wire name `extra`, type `Extra` (docs: `object`).
+    pub extra_: Extra,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl DataData {
+    /// Creates the value from its required fields:
+    ///
+    /// - `connector`: `connector` — An object with connector information.
+    /// - `chat`: `chat` — An object with chat information.
+    /// - `message`: `message` — An object with message information.
+    /// - `ref_`: `ref` — An array with the tracker code `trackId` to link the message to a CRM object. In the example, it is passed as empty
+    /// - `extra_`: `extra` — An object with additional information.
+    #[allow(clippy::new_without_default)]
+    pub fn new(
+        connector: Connector,
+        chat: Chat,
+        message: Message,
+        ref_: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
+        extra_: Extra,
+    ) -> Self {
+        Self {
+            connector,
+            chat,
+            message,
+            ref_: ref_.into_iter().map(::std::convert::Into::into).collect(),
+            extra_,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for DataData {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            connector: f.required("connector")?,
+            chat: f.required("chat")?,
+            message: f.required("message")?,
+            ref_: f.required("ref")?,
+            extra_: f.required("extra")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DataData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for DataData {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("connector", &self.connector);
+        w.field("chat", &self.chat);
+        w.field("message", &self.message);
+        w.field("ref", &self.ref_);
+        w.field("extra", &self.extra_);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for DataData {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.connector,
+            &::std::format!("{}{}", path, ".connector"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.chat,
+            &::std::format!("{}{}", path, ".chat"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.message,
+            &::std::format!("{}{}", path, ".message"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.extra_,
+            &::std::format!("{}{}", path, ".extra"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Connector` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Connector {
+    /// Connector identifier
+    ///
+    /// Wire name `connector_id`, type `string`.
+    pub connector_id: ::std::string::String,
+    /// Identifier of the open line
+    ///
+    /// Wire name `line_id`, type `integer`.
+    pub line_id: i64,
+    /// Identifier of the chat
+    ///
+    /// Wire name `chat_id`, type `integer`.
+    pub chat_id: i64,
+    /// User ID in the external system
+    ///
+    /// Wire name `user_id`, type `integer`.
+    pub user_id: i64,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Connector {
+    /// Creates the value from its required fields:
+    ///
+    /// - `connector_id`: `connector_id` — Connector identifier
+    /// - `line_id`: `line_id` — Identifier of the open line
+    /// - `chat_id`: `chat_id` — Identifier of the chat
+    /// - `user_id`: `user_id` — User ID in the external system
+    #[allow(clippy::new_without_default)]
+    pub fn new(
+        connector_id: impl ::std::convert::Into<::std::string::String>,
+        line_id: i64,
+        chat_id: i64,
+        user_id: i64,
+    ) -> Self {
+        Self {
+            connector_id: connector_id.into(),
+            line_id,
+            chat_id,
+            user_id,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Connector {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            connector_id: f.required("connector_id")?,
+            line_id: f.required("line_id")?,
+            chat_id: f.required("chat_id")?,
+            user_id: f.required("user_id")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Connector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Connector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("connector_id", &self.connector_id);
+        w.field("line_id", &self.line_id);
+        w.field("chat_id", &self.chat_id);
+        w.field("user_id", &self.user_id);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Connector {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Chat` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Chat {
+    /// Identifier of the chat
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: i64,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Chat {
+    /// Creates the value from its required fields:
+    ///
+    /// - `id`: `id` — Identifier of the chat
+    #[allow(clippy::new_without_default)]
+    pub fn new(id: i64) -> Self {
+        Self {
+            id,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Chat {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.required("id")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Chat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Chat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("id", &self.id);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Chat {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Message` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Message {
+    /// Identifier of the message
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: i64,
+    /// Date and time the message was added
+    ///
+    /// Wire name `date`, type `string`.
+    pub date: ::std::string::String,
+    /// Text of the message
+    ///
+    /// Wire name `text`, type `string`.
+    pub text: ::std::string::String,
+    /// Message files
+    ///
+    /// Wire name `files`, type `any[]` (docs: `array`).
+    pub files: ::std::vec::Vec<::serde_json::Value>,
+    /// Attached data
+    ///
+    /// Wire name `attach`, type `string`.
+    pub attach: ::std::string::String,
+    /// A flag indicating that the message is a system message: `Y` — yes, `N` — no
+    ///
+    /// Wire name `system`, type `string`.
+    pub system: ::std::string::String,
+    /// User identifier
+    ///
+    /// Wire name `user_id`, type `integer`.
+    pub user_id: i64,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Message {
+    /// Creates the value from its required fields:
+    ///
+    /// - `id`: `id` — Identifier of the message
+    /// - `date`: `date` — Date and time the message was added
+    /// - `text`: `text` — Text of the message
+    /// - `files`: `files` — Message files
+    /// - `attach`: `attach` — Attached data
+    /// - `system`: `system` — A flag indicating that the message is a system message: `Y` — yes, `N` — no
+    /// - `user_id`: `user_id` — User identifier
+    #[allow(clippy::new_without_default)]
+    pub fn new(
+        id: i64,
+        date: impl ::std::convert::Into<::std::string::String>,
+        text: impl ::std::convert::Into<::std::string::String>,
+        files: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
+        attach: impl ::std::convert::Into<::std::string::String>,
+        system: impl ::std::convert::Into<::std::string::String>,
+        user_id: i64,
+    ) -> Self {
+        Self {
+            id,
+            date: date.into(),
+            text: text.into(),
+            files: files.into_iter().map(::std::convert::Into::into).collect(),
+            attach: attach.into(),
+            system: system.into(),
+            user_id,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Message {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.required("id")?,
+            date: f.required("date")?,
+            text: f.required("text")?,
+            files: f.required("files")?,
+            attach: f.required("attach")?,
+            system: f.required("system")?,
+            user_id: f.required("user_id")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Message {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Message {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("id", &self.id);
+        w.field("date", &self.date);
+        w.field("text", &self.text);
+        w.field("files", &self.files);
+        w.field("attach", &self.attach);
+        w.field("system", &self.system);
+        w.field("user_id", &self.user_id);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Message {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Extra` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Extra {
+    /// External link for Bitrix24.Network
+    ///
+    /// Wire name `EXTRA_URL`, type `string`.
+    pub extra_url: ::std::string::String,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Extra {
+    /// Creates the value from its required fields:
+    ///
+    /// - `extra_url`: `EXTRA_URL` — External link for Bitrix24.Network
+    #[allow(clippy::new_without_default)]
+    pub fn new(extra_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            extra_url: extra_url.into(),
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Extra {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            extra_url: f.required("EXTRA_URL")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Extra {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Extra {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("EXTRA_URL", &self.extra_url);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Extra {
     fn undocumented(
         &self,
         path: &str,

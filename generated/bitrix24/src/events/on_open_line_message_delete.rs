@@ -31,7 +31,7 @@
 /// |---|---|---|
 /// | `CONNECTOR` ([`connector`](OnOpenLineMessageDeleteData::connector)) | `string` |  |
 /// | `LINE` ([`line`](OnOpenLineMessageDeleteData::line)) | `integer` |  |
-/// | `DATA` ([`data`](OnOpenLineMessageDeleteData::data)) | `object` |  |
+/// | `DATA` ([`data`](OnOpenLineMessageDeleteData::data)) | `Data` |  |
 ///
 /// # Delivery
 ///
@@ -86,10 +86,8 @@ pub struct OnOpenLineMessageDeleteData {
     pub line: ::std::option::Option<i64>,
     /// `DATA`.
     ///
-    /// Wire name `DATA`, type `object`.
-    pub data: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    /// Wire name `DATA`, type `Data`.
+    pub data: ::std::option::Option<Data>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -158,6 +156,483 @@ impl ::serde::Serialize for OnOpenLineMessageDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for OnOpenLineMessageDeleteData {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.data,
+            &::std::format!("{}{}", path, ".DATA"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Data` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Data {
+    /// Connector identifier
+    ///
+    /// Wire name `CONNECTOR`, type `string`.
+    pub connector: ::std::string::String,
+    /// Identifier of the open line
+    ///
+    /// Wire name `LINE`, type `integer`.
+    pub line: i64,
+    /// An array of objects with deleted message data.
+    ///
+    /// The object structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-delete.html#chat-params)
+    ///
+    /// Wire name `DATA`, type `DataData[]` (docs: `array`).
+    pub data: ::std::vec::Vec<DataData>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Data {
+    /// Creates the value from its required fields:
+    ///
+    /// - `connector`: `CONNECTOR` — Connector identifier
+    /// - `line`: `LINE` — Identifier of the open line
+    /// - `data`: `DATA` — An array of objects with deleted message data.
+    #[allow(clippy::new_without_default)]
+    pub fn new(
+        connector: impl ::std::convert::Into<::std::string::String>,
+        line: i64,
+        data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<DataData>>,
+    ) -> Self {
+        Self {
+            connector: connector.into(),
+            line,
+            data: data.into_iter().map(::std::convert::Into::into).collect(),
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Data {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            connector: f.required("CONNECTOR")?,
+            line: f.required("LINE")?,
+            data: f.required("DATA")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Data {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Data {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("CONNECTOR", &self.connector);
+        w.field("LINE", &self.line);
+        w.field("DATA", &self.data);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Data {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.data,
+            &::std::format!("{}{}", path, ".DATA"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `DataData` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DataData {
+    /// An object with information about a deleted message in a chat.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-delete.html#im)
+    ///
+    /// Wire name `im`, type `Im` (docs: `object`).
+    pub im: Im,
+    /// An object with information about a message.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-delete.html#message)
+    ///
+    /// Wire name `message`, type `Message` (docs: `object`).
+    pub message: Message,
+    /// An object with information about a chat.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-delete.html#chat)
+    ///
+    /// Wire name `chat`, type `Chat` (docs: `object`).
+    pub chat: Chat,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl DataData {
+    /// Creates the value from its required fields:
+    ///
+    /// - `im`: `im` — An object with information about a deleted message in a chat.
+    /// - `message`: `message` — An object with information about a message.
+    /// - `chat`: `chat` — An object with information about a chat.
+    #[allow(clippy::new_without_default)]
+    pub fn new(im: Im, message: Message, chat: Chat) -> Self {
+        Self {
+            im,
+            message,
+            chat,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for DataData {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            im: f.required("im")?,
+            message: f.required("message")?,
+            chat: f.required("chat")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DataData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for DataData {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("im", &self.im);
+        w.field("message", &self.message);
+        w.field("chat", &self.chat);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for DataData {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.im,
+            &::std::format!("{}{}", path, ".im"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.message,
+            &::std::format!("{}{}", path, ".message"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.chat,
+            &::std::format!("{}{}", path, ".chat"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Im` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Im {
+    /// Identifier of the chat
+    ///
+    /// Wire name `chat_id`, type `integer`.
+    pub chat_id: i64,
+    /// Identifier of the message
+    ///
+    /// Wire name `message_id`, type `integer`.
+    pub message_id: i64,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Im {
+    /// Creates the value from its required fields:
+    ///
+    /// - `chat_id`: `chat_id` — Identifier of the chat
+    /// - `message_id`: `message_id` — Identifier of the message
+    #[allow(clippy::new_without_default)]
+    pub fn new(chat_id: i64, message_id: i64) -> Self {
+        Self {
+            chat_id,
+            message_id,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Im {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            chat_id: f.required("chat_id")?,
+            message_id: f.required("message_id")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Im {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Im {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("chat_id", &self.chat_id);
+        w.field("message_id", &self.message_id);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Im {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Message` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Message {
+    /// Identifier of the message
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: i64,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Message {
+    /// Creates the value from its required fields:
+    ///
+    /// - `id`: `id` — Identifier of the message
+    #[allow(clippy::new_without_default)]
+    pub fn new(id: i64) -> Self {
+        Self {
+            id,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Message {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.required("id")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Message {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Message {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("id", &self.id);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Message {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Chat` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Chat {
+    /// Identifier of the chat
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: i64,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Chat {
+    /// Creates the value from its required fields:
+    ///
+    /// - `id`: `id` — Identifier of the chat
+    #[allow(clippy::new_without_default)]
+    pub fn new(id: i64) -> Self {
+        Self {
+            id,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Chat {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.required("id")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Chat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Chat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("id", &self.id);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Chat {
     fn undocumented(
         &self,
         path: &str,

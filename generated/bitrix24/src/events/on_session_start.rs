@@ -29,7 +29,7 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `DATA` ([`data`](OnSessionStartData::data)) | `object` |  |
+/// | `DATA` ([`data`](OnSessionStartData::data)) | `Data` |  |
 ///
 /// # Delivery
 ///
@@ -76,10 +76,8 @@ impl ::bitrix24_runtime::event::Event for OnSessionStart {
 pub struct OnSessionStartData {
     /// `DATA`.
     ///
-    /// Wire name `DATA`, type `object`.
-    pub data: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    /// Wire name `DATA`, type `Data`.
+    pub data: ::std::option::Option<Data>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -142,6 +140,610 @@ impl ::serde::Serialize for OnSessionStartData {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for OnSessionStartData {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.data,
+            &::std::format!("{}{}", path, ".DATA"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Data` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Data {
+    /// An array of objects with session data.
+    ///
+    /// The object structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#chat-params)
+    ///
+    /// Wire name `DATA`, type `DataData[]` (docs: `array`).
+    pub data: ::std::vec::Vec<DataData>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Data {
+    /// Creates the value from its required fields:
+    ///
+    /// - `data`: `DATA` — An array of objects with session data.
+    #[allow(clippy::new_without_default)]
+    pub fn new(
+        data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<DataData>>,
+    ) -> Self {
+        Self {
+            data: data.into_iter().map(::std::convert::Into::into).collect(),
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Data {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            data: f.required("DATA")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Data {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Data {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("DATA", &self.data);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Data {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.data,
+            &::std::format!("{}{}", path, ".DATA"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `DataData` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DataData {
+    /// An object with connector information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#connector)
+    ///
+    /// Wire name `connector`, type `Connector` (docs: `object`).
+    pub connector: Connector,
+    /// An object with session information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#session)
+    ///
+    /// Wire name `session`, type `Session` (docs: `object`).
+    pub session: Session,
+    /// An object with chat information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#chat)
+    ///
+    /// Wire name `chat`, type `Chat` (docs: `object`).
+    pub chat: Chat,
+    /// An object with user information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#user)
+    ///
+    /// Wire name `user`, type `User` (docs: `object`).
+    pub user: User,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl DataData {
+    /// Creates the value from its required fields:
+    ///
+    /// - `connector`: `connector` — An object with connector information.
+    /// - `session`: `session` — An object with session information.
+    /// - `chat`: `chat` — An object with chat information.
+    /// - `user`: `user` — An object with user information.
+    #[allow(clippy::new_without_default)]
+    pub fn new(connector: Connector, session: Session, chat: Chat, user: User) -> Self {
+        Self {
+            connector,
+            session,
+            chat,
+            user,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for DataData {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            connector: f.required("connector")?,
+            session: f.required("session")?,
+            chat: f.required("chat")?,
+            user: f.required("user")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DataData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for DataData {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("connector", &self.connector);
+        w.field("session", &self.session);
+        w.field("chat", &self.chat);
+        w.field("user", &self.user);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for DataData {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.connector,
+            &::std::format!("{}{}", path, ".connector"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.session,
+            &::std::format!("{}{}", path, ".session"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.chat,
+            &::std::format!("{}{}", path, ".chat"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.user,
+            &::std::format!("{}{}", path, ".user"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Connector` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Connector {
+    /// Connector identifier
+    ///
+    /// Wire name `connector_id`, type `string`.
+    pub connector_id: ::std::string::String,
+    /// Identifier of the open line
+    ///
+    /// Wire name `line_id`, type `integer`.
+    pub line_id: i64,
+    /// Identifier of the chat
+    ///
+    /// Wire name `chat_id`, type `integer`.
+    pub chat_id: i64,
+    /// User ID in the external system
+    ///
+    /// Wire name `user_id`, type `integer`.
+    pub user_id: i64,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Connector {
+    /// Creates the value from its required fields:
+    ///
+    /// - `connector_id`: `connector_id` — Connector identifier
+    /// - `line_id`: `line_id` — Identifier of the open line
+    /// - `chat_id`: `chat_id` — Identifier of the chat
+    /// - `user_id`: `user_id` — User ID in the external system
+    #[allow(clippy::new_without_default)]
+    pub fn new(
+        connector_id: impl ::std::convert::Into<::std::string::String>,
+        line_id: i64,
+        chat_id: i64,
+        user_id: i64,
+    ) -> Self {
+        Self {
+            connector_id: connector_id.into(),
+            line_id,
+            chat_id,
+            user_id,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Connector {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            connector_id: f.required("connector_id")?,
+            line_id: f.required("line_id")?,
+            chat_id: f.required("chat_id")?,
+            user_id: f.required("user_id")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Connector {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Connector {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("connector_id", &self.connector_id);
+        w.field("line_id", &self.line_id);
+        w.field("chat_id", &self.chat_id);
+        w.field("user_id", &self.user_id);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Connector {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Session` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Session {
+    /// Identifier of the session
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: i64,
+    /// Whether the session is closed: `Y` — yes, `N` — no
+    ///
+    /// Wire name `closed`, type `string`.
+    pub closed: ::std::string::String,
+    /// Previous session identifier
+    ///
+    /// Wire name `parent_id`, type `integer`.
+    pub parent_id: i64,
+    /// Time until automatic session closure, in minutes
+    ///
+    /// Wire name `close_term`, type `integer`.
+    pub close_term: i64,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Session {
+    /// Creates the value from its required fields:
+    ///
+    /// - `id`: `id` — Identifier of the session
+    /// - `closed`: `closed` — Whether the session is closed: `Y` — yes, `N` — no
+    /// - `parent_id`: `parent_id` — Previous session identifier
+    /// - `close_term`: `close_term` — Time until automatic session closure, in minutes
+    #[allow(clippy::new_without_default)]
+    pub fn new(
+        id: i64,
+        closed: impl ::std::convert::Into<::std::string::String>,
+        parent_id: i64,
+        close_term: i64,
+    ) -> Self {
+        Self {
+            id,
+            closed: closed.into(),
+            parent_id,
+            close_term,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Session {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.required("id")?,
+            closed: f.required("closed")?,
+            parent_id: f.required("parent_id")?,
+            close_term: f.required("close_term")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Session {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Session {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("id", &self.id);
+        w.field("closed", &self.closed);
+        w.field("parent_id", &self.parent_id);
+        w.field("close_term", &self.close_term);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Session {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Chat` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Chat {
+    /// Identifier of the chat
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: i64,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Chat {
+    /// Creates the value from its required fields:
+    ///
+    /// - `id`: `id` — Identifier of the chat
+    #[allow(clippy::new_without_default)]
+    pub fn new(id: i64) -> Self {
+        Self {
+            id,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Chat {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.required("id")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Chat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Chat {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("id", &self.id);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Chat {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `User` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct User {
+    /// User ID in the external system
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: i64,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl User {
+    /// Creates the value from its required fields:
+    ///
+    /// - `id`: `id` — User ID in the external system
+    #[allow(clippy::new_without_default)]
+    pub fn new(id: i64) -> Self {
+        Self {
+            id,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for User {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.required("id")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for User {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for User {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("id", &self.id);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for User {
     fn undocumented(
         &self,
         path: &str,

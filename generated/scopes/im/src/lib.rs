@@ -48,10 +48,10 @@
 //! - [`notify::read::List`]: `im.notify.read.list` — Read the list of notifications
 //! - [`notify::schema::Get`]: `im.notify.schema.get` — Get Notification Type Schema
 //! - [`notify::system::Add`]: `im.notify.system.add` — Send System Notification
-//! - [`Recent`]: `im.recent` — Pin a Chat at the Top of the List
 //! - [`recent::Get`]: `im.recent.get` — Get a Shortened List of Recent Chats
 //! - [`recent::Hide`]: `im.recent.hide` — Remove Chat from the Recent List
 //! - [`recent::List`]: `im.recent.list` — Get the List of Chats
+//! - [`recent::Pin`]: `im.recent.pin` — Pin a Chat at the Top of the List
 //! - [`recent::Unread`]: `im.recent.unread` — Set or Remove the "Read" Flag for the Chat
 //! - [`revision::Get`]: `im.revision.get` — Get API Revisions
 //! - [`search::chat::List`]: `im.search.chat.list` — Find Chats
@@ -97,5 +97,3 @@ pub mod user;
 pub mod v2;
 #[doc(inline)]
 pub use notify::Notify;
-#[doc(inline)]
-pub use recent::Recent;

@@ -64,7 +64,7 @@
 /// use bitrix24::imbot::register::{Register, Properties, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Register::new("newbot", "text", "text", "text", Properties::new("NewBot", "text").work_position("Support bot")).type_(Type::B).openline(false).event_handler("https://example.com/bot/events").client_id("**put_your_client_id_here**");
+/// let request = Register::new("newbot", "text", "text", "text", Properties::new().name("NewBot").work_position("Support bot")).type_(Type::B).openline(false).event_handler("https://example.com/bot/events").client_id("**put_your_client_id_here**");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -428,17 +428,17 @@ impl ::bitrix24_runtime::wire::Undocumented for Type {
     }
 }
 /// The `Properties` object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Properties {
     /// The name of the chat-bot. You must provide either `NAME` or `LAST_NAME`
     ///
     /// Wire name `NAME`, type `string`.
-    pub name: ::std::string::String,
+    pub name: ::std::option::Option<::std::string::String>,
     /// The last name of the chat-bot. You must provide either `NAME` or `LAST_NAME`
     ///
     /// Wire name `LAST_NAME`, type `string`.
-    pub last_name: ::std::string::String,
+    pub last_name: ::std::option::Option<::std::string::String>,
     /// The color of the chat-bot for the mobile interface: `RED`, `GREEN`, `MINT`, `LIGHT_BLUE`, `DARK_BLUE`, `PURPLE`, `AQUA`, `PINK`, `LIME`, `BROWN`, `AZURE`, `KHAKI`, `SAND`, `MARENGO`, `GRAY`, `GRAPHITE`
     ///
     /// Wire name `COLOR`, type `string`.
@@ -473,18 +473,12 @@ pub struct Properties {
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Properties {
-    /// Creates the value from its required fields:
-    ///
-    /// - `name`: `NAME` — The name of the chat-bot. You must provide either `NAME` or `LAST_NAME`
-    /// - `last_name`: `LAST_NAME` — The last name of the chat-bot. You must provide either `NAME` or `LAST_NAME`
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        name: impl ::std::convert::Into<::std::string::String>,
-        last_name: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
-            name: name.into(),
-            last_name: last_name.into(),
+            name: ::std::option::Option::None,
+            last_name: ::std::option::Option::None,
             color: ::std::option::Option::None,
             email: ::std::option::Option::None,
             personal_birthday: ::std::option::Option::None,
@@ -494,6 +488,24 @@ impl Properties {
             personal_photo: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `NAME`: The name of the chat-bot. You must provide either `NAME` or `LAST_NAME`
+    #[must_use]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LAST_NAME`: The last name of the chat-bot. You must provide either `NAME` or `LAST_NAME`
+    #[must_use]
+    pub fn last_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_name = ::std::option::Option::Some(value.into());
+        self
     }
     /// Sets `COLOR`: The color of the chat-bot for the mobile interface: `RED`, `GREEN`, `MINT`, `LIGHT_BLUE`, `DARK_BLUE`, `PURPLE`, `AQUA`, `PINK`, `LIME`, `BROWN`, `AZURE`, `KHAKI`, `SAND`, `MARENGO`, `GRAY`, `GRAPHITE`
     #[must_use]
@@ -581,8 +593,8 @@ impl ::bitrix24_runtime::wire::Decode for Properties {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            name: f.required("NAME")?,
-            last_name: f.required("LAST_NAME")?,
+            name: f.optional("NAME")?,
+            last_name: f.optional("LAST_NAME")?,
             color: f.optional("COLOR")?,
             email: f.optional("EMAIL")?,
             personal_birthday: f.optional("PERSONAL_BIRTHDAY")?,
@@ -612,8 +624,8 @@ impl ::serde::Serialize for Properties {
             serializer,
             &self.extra,
         )?;
-        w.field("NAME", &self.name);
-        w.field("LAST_NAME", &self.last_name);
+        w.optional("NAME", self.name.as_ref());
+        w.optional("LAST_NAME", self.last_name.as_ref());
         w.optional("COLOR", self.color.as_ref());
         w.optional("EMAIL", self.email.as_ref());
         w.optional("PERSONAL_BIRTHDAY", self.personal_birthday.as_ref());

@@ -19,8 +19,8 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `IBLOCK_TYPE_ID` ([`iblock_type_id`](Self::iblock_type_id)) | `IblockTypeId` | yes | Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type |
-/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | yes | Identifier of the information block. |
-/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | yes | Symbolic code of the information block. |
+/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | no | Identifier of the information block. |
+/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
 /// | `SOCNET_GROUP_ID` ([`socnet_group_id`](Self::socnet_group_id)) | `integer` | no | Group identifier. It is not necessary to specify this for changing list settings. Use this parameter if you want to move the list to another group. |
 /// | `FIELDS` ([`fields`](Self::fields)) | `Fields[]` | yes | Array of list fields. |
 /// | `MESSAGES` ([`messages`](Self::messages)) | `object` | no | Array of labels for list items and sections. Supported values: |
@@ -50,7 +50,7 @@
 /// use bitrix24::lists::update::{Update, Fields, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(IblockTypeId::Lists, 109, "text", vec![Fields::new("text")]).messages(bitrix24::serde_json::Map::new()).rights(bitrix24::serde_json::json!({"D15":"W"}));
+/// let request = Update::new(IblockTypeId::Lists, vec![Fields::new("text")]).iblock_id(109).messages(bitrix24::serde_json::Map::new()).rights(bitrix24::serde_json::json!({"D15":"W"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -73,7 +73,7 @@ pub struct Update {
     /// The identifier can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method
     ///
     /// Wire name `IBLOCK_ID`, type `integer`.
-    pub iblock_id: i64,
+    pub iblock_id: ::std::option::Option<i64>,
     /// Symbolic code of the information block.
     ///
     /// The code can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method
@@ -81,7 +81,7 @@ pub struct Update {
     /// At least one of the parameters: `IBLOCK_ID` or `IBLOCK_CODE` must be specified.
     ///
     /// Wire name `IBLOCK_CODE`, type `string`.
-    pub iblock_code: ::std::string::String,
+    pub iblock_code: ::std::option::Option<::std::string::String>,
     /// Group identifier. It is not necessary to specify this for changing list settings. Use this parameter if you want to move the list to another group.
     ///
     /// The identifier can be obtained using the [socialnetwork.api.workgroup.list](https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html), [sonet_group.get](https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html), and [sonet_group.user.groups](https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-user-groups.html) methods
@@ -147,26 +147,37 @@ impl Update {
     /// Creates the value from its required fields:
     ///
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
-    /// - `iblock_id`: `IBLOCK_ID` — Identifier of the information block.
-    /// - `iblock_code`: `IBLOCK_CODE` — Symbolic code of the information block.
     /// - `fields`: `FIELDS` — Array of list fields.
     #[allow(clippy::new_without_default)]
     pub fn new(
         iblock_type_id: IblockTypeId,
-        iblock_id: i64,
-        iblock_code: impl ::std::convert::Into<::std::string::String>,
         fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
     ) -> Self {
         Self {
             iblock_type_id,
-            iblock_id,
-            iblock_code: iblock_code.into(),
+            iblock_id: ::std::option::Option::None,
+            iblock_code: ::std::option::Option::None,
             socnet_group_id: ::std::option::Option::None,
             fields: fields.into_iter().map(::std::convert::Into::into).collect(),
             messages: ::std::option::Option::None,
             rights: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `IBLOCK_ID`: Identifier of the information block.
+    #[must_use]
+    pub fn iblock_id(mut self, value: i64) -> Self {
+        self.iblock_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
+    #[must_use]
+    pub fn iblock_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.iblock_code = ::std::option::Option::Some(value.into());
+        self
     }
     /// Sets `SOCNET_GROUP_ID`: Group identifier. It is not necessary to specify this for changing list settings. Use this parameter if you want to move the list to another group.
     #[must_use]
@@ -229,8 +240,8 @@ impl ::bitrix24_runtime::wire::Decode for Update {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             iblock_type_id: f.required("IBLOCK_TYPE_ID")?,
-            iblock_id: f.required("IBLOCK_ID")?,
-            iblock_code: f.required("IBLOCK_CODE")?,
+            iblock_id: f.optional("IBLOCK_ID")?,
+            iblock_code: f.optional("IBLOCK_CODE")?,
             socnet_group_id: f.optional("SOCNET_GROUP_ID")?,
             fields: f.required("FIELDS")?,
             messages: f.optional("MESSAGES")?,
@@ -258,8 +269,8 @@ impl ::serde::Serialize for Update {
             &self.extra,
         )?;
         w.field("IBLOCK_TYPE_ID", &self.iblock_type_id);
-        w.field("IBLOCK_ID", &self.iblock_id);
-        w.field("IBLOCK_CODE", &self.iblock_code);
+        w.optional("IBLOCK_ID", self.iblock_id.as_ref());
+        w.optional("IBLOCK_CODE", self.iblock_code.as_ref());
         w.optional("SOCNET_GROUP_ID", self.socnet_group_id.as_ref());
         w.field("FIELDS", &self.fields);
         w.optional("MESSAGES", self.messages.as_ref());

@@ -210,8 +210,8 @@ pub struct Field {
     pub is_searchable: ::std::option::Option<bool>,
     /// Additional field settings. The set of keys depends on `userTypeId` [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html#settings)
     ///
-    /// Wire name `settings`, type `object`.
-    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// Wire name `settings`, type `Settings` (docs: `object`).
+    pub settings: ::std::option::Option<Settings>,
     /// Label in the edit form. When a string is passed, it is used as a general value; when a `lang_map` is passed, labels can be set by languages
     ///
     /// Wire name `editFormLabel`, type `any` (docs: `string | lang_map`).
@@ -304,11 +304,8 @@ impl Field {
     }
     /// Sets `settings`: Additional field settings. The set of keys depends on `userTypeId` [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html#settings)
     #[must_use]
-    pub fn settings(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.settings = ::std::option::Option::Some(value.into());
+    pub fn settings(mut self, value: Settings) -> Self {
+        self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `editFormLabel`: Label in the edit form. When a string is passed, it is used as a general value; when a `lang_map` is passed, labels can be set by languages
@@ -439,10 +436,641 @@ impl ::bitrix24_runtime::wire::Undocumented for Field {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.settings,
+            &::std::format!("{}{}", path, ".settings"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.enum_,
             &::std::format!("{}{}", path, ".enum"),
             out,
         );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Settings` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Default value
+    ///
+    /// Only for: string, integer, double, boolean, date|datetime, money, url, iblock_section|iblock_element.
+    ///
+    /// Wire name `DEFAULT_VALUE`, type `string`.
+    pub default_value: ::std::option::Option<::std::string::String>,
+    /// Number of rows in the input field, must be greater than 0
+    ///
+    /// Only for: string, url.
+    ///
+    /// Wire name `ROWS`, type `integer`.
+    pub rows: ::std::option::Option<i64>,
+    /// Width of the input field
+    ///
+    /// Only for: string, integer, double, url, file.
+    ///
+    /// Wire name `SIZE`, type `integer`.
+    pub size: ::std::option::Option<i64>,
+    /// Regular expression for validation
+    ///
+    /// Only for: string.
+    ///
+    /// Wire name `REGEXP`, type `string`.
+    pub regexp: ::std::option::Option<::std::string::String>,
+    /// Minimum string length
+    ///
+    /// Only for: string, url.
+    ///
+    /// Wire name `MIN_LENGTH`, type `integer`.
+    pub min_length: ::std::option::Option<i64>,
+    /// Maximum string length
+    ///
+    /// Only for: string, url.
+    ///
+    /// Wire name `MAX_LENGTH`, type `integer`.
+    pub max_length: ::std::option::Option<i64>,
+    /// Minimum value
+    ///
+    /// Only for: integer, double.
+    ///
+    /// Wire name `MIN_VALUE`, type `integer`.
+    pub min_value: ::std::option::Option<i64>,
+    /// Maximum value
+    ///
+    /// Only for: integer, double.
+    ///
+    /// Wire name `MAX_VALUE`, type `integer`.
+    pub max_value: ::std::option::Option<i64>,
+    /// Number precision, must be greater than or equal to 0
+    ///
+    /// Only for: double.
+    ///
+    /// Wire name `PRECISION`, type `integer`.
+    pub precision: ::std::option::Option<i64>,
+    /// Appearance, possible values: `CHECKBOX`, `RADIO`, `DROPDOWN`
+    ///
+    /// Only for: boolean, enumeration, iblock_section|iblock_element.
+    ///
+    /// Wire name `DISPLAY`, type `string`.
+    pub display: ::std::option::Option<::std::string::String>,
+    /// Label for the Yes value
+    ///
+    /// Only for: boolean.
+    ///
+    /// Wire name `LABEL`, type `string`.
+    pub label: ::std::option::Option<::std::string::String>,
+    /// Label for `CHECKBOX` mode
+    ///
+    /// Only for: boolean.
+    ///
+    /// Wire name `LABEL_CHECKBOX`, type `string`.
+    pub label_checkbox: ::std::option::Option<::std::string::String>,
+    /// Use seconds in the `datetime` field
+    ///
+    /// Only for: date|datetime.
+    ///
+    /// Wire name `USE_SECOND`, type `boolean`.
+    pub use_second: ::std::option::Option<bool>,
+    /// Use timezone in the `datetime` field
+    ///
+    /// Only for: date|datetime.
+    ///
+    /// Wire name `USE_TIMEZONE`, type `boolean`.
+    pub use_timezone: ::std::option::Option<bool>,
+    /// Open link in a new window
+    ///
+    /// Only for: url.
+    ///
+    /// Wire name `POPUP`, type `boolean`.
+    pub popup: ::std::option::Option<bool>,
+    /// Show map for the address
+    ///
+    /// Only for: address.
+    ///
+    /// Wire name `SHOW_MAP`, type `boolean`.
+    pub show_map: ::std::option::Option<bool>,
+    /// Width of the preview in the list
+    ///
+    /// Only for: file.
+    ///
+    /// Wire name `LIST_WIDTH`, type `integer`.
+    pub list_width: ::std::option::Option<i64>,
+    /// Height of the preview in the list
+    ///
+    /// Only for: file, enumeration, iblock_section|iblock_element.
+    ///
+    /// Wire name `LIST_HEIGHT`, type `integer`.
+    pub list_height: ::std::option::Option<i64>,
+    /// Maximum file size for display
+    ///
+    /// Only for: file.
+    ///
+    /// Wire name `MAX_SHOW_SIZE`, type `integer`.
+    pub max_show_size: ::std::option::Option<i64>,
+    /// Maximum allowable file size
+    ///
+    /// Only for: file.
+    ///
+    /// Wire name `MAX_ALLOWED_SIZE`, type `integer`.
+    pub max_allowed_size: ::std::option::Option<i64>,
+    /// List of allowed extensions
+    ///
+    /// Only for: file.
+    ///
+    /// Wire name `EXTENSIONS`, type `string[]`.
+    pub extensions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Open file in a new tab
+    ///
+    /// Only for: file.
+    ///
+    /// Wire name `TARGET_BLANK`, type `boolean`.
+    pub target_blank: ::std::option::Option<bool>,
+    /// Label for empty value
+    ///
+    /// Only for: enumeration.
+    ///
+    /// Wire name `CAPTION_NO_VALUE`, type `string`.
+    pub caption_no_value: ::std::option::Option<::std::string::String>,
+    /// Show empty value
+    ///
+    /// Only for: enumeration.
+    ///
+    /// Wire name `SHOW_NO_VALUE`, type `boolean`.
+    pub show_no_value: ::std::option::Option<bool>,
+    /// Identifier of the information block
+    ///
+    /// Only for: iblock_section|iblock_element.
+    ///
+    /// Wire name `IBLOCK_ID`, type `integer`.
+    pub iblock_id: ::std::option::Option<i64>,
+    /// Use only active elements
+    ///
+    /// Only for: iblock_section|iblock_element.
+    ///
+    /// Wire name `ACTIVE_FILTER`, type `boolean`.
+    pub active_filter: ::std::option::Option<bool>,
+    /// Identifier of the CRM reference type. Possible values can be obtained using the [`crm.status.entity.types`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-entity-types.html) method
+    ///
+    /// Only for: crm_status.
+    ///
+    /// Wire name `ENTITY_TYPE`, type `string`.
+    pub entity_type: ::std::option::Option<::std::string::String>,
+    /// Enable binding to leads
+    ///
+    /// Only for: crm.
+    ///
+    /// Wire name `LEAD`, type `boolean`.
+    pub lead: ::std::option::Option<bool>,
+    /// Enable binding to contacts
+    ///
+    /// Only for: crm.
+    ///
+    /// Wire name `CONTACT`, type `boolean`.
+    pub contact: ::std::option::Option<bool>,
+    /// Enable binding to companies
+    ///
+    /// Only for: crm.
+    ///
+    /// Wire name `COMPANY`, type `boolean`.
+    pub company: ::std::option::Option<bool>,
+    /// Enable binding to deals
+    ///
+    /// Only for: crm.
+    ///
+    /// Wire name `DEAL`, type `boolean`.
+    pub deal: ::std::option::Option<bool>,
+    /// Enable binding to estimates
+    ///
+    /// Only for: crm.
+    ///
+    /// Wire name `QUOTE`, type `boolean`.
+    pub quote: ::std::option::Option<bool>,
+    /// Enable binding to orders
+    ///
+    /// Only for: crm.
+    ///
+    /// Wire name `ORDER`, type `boolean`.
+    pub order: ::std::option::Option<bool>,
+    /// Enable binding to invoices
+    ///
+    /// Only for: crm.
+    ///
+    /// Wire name `SMART_INVOICE`, type `boolean`.
+    pub smart_invoice: ::std::option::Option<bool>,
+    /// Enable binding to SPA with a specific `typeId`
+    ///
+    /// Only for: crm.
+    ///
+    /// Wire name `DYNAMIC_`, type `boolean`.
+    pub dynamic: bool,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Settings {
+    /// Creates the value from its required fields:
+    ///
+    /// - `dynamic`: `DYNAMIC_` — Enable binding to SPA with a specific `typeId`
+    #[allow(clippy::new_without_default)]
+    pub fn new(dynamic: bool) -> Self {
+        Self {
+            default_value: ::std::option::Option::None,
+            rows: ::std::option::Option::None,
+            size: ::std::option::Option::None,
+            regexp: ::std::option::Option::None,
+            min_length: ::std::option::Option::None,
+            max_length: ::std::option::Option::None,
+            min_value: ::std::option::Option::None,
+            max_value: ::std::option::Option::None,
+            precision: ::std::option::Option::None,
+            display: ::std::option::Option::None,
+            label: ::std::option::Option::None,
+            label_checkbox: ::std::option::Option::None,
+            use_second: ::std::option::Option::None,
+            use_timezone: ::std::option::Option::None,
+            popup: ::std::option::Option::None,
+            show_map: ::std::option::Option::None,
+            list_width: ::std::option::Option::None,
+            list_height: ::std::option::Option::None,
+            max_show_size: ::std::option::Option::None,
+            max_allowed_size: ::std::option::Option::None,
+            extensions: ::std::option::Option::None,
+            target_blank: ::std::option::Option::None,
+            caption_no_value: ::std::option::Option::None,
+            show_no_value: ::std::option::Option::None,
+            iblock_id: ::std::option::Option::None,
+            active_filter: ::std::option::Option::None,
+            entity_type: ::std::option::Option::None,
+            lead: ::std::option::Option::None,
+            contact: ::std::option::Option::None,
+            company: ::std::option::Option::None,
+            deal: ::std::option::Option::None,
+            quote: ::std::option::Option::None,
+            order: ::std::option::Option::None,
+            smart_invoice: ::std::option::Option::None,
+            dynamic,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `DEFAULT_VALUE`: Default value
+    #[must_use]
+    pub fn default_value(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.default_value = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ROWS`: Number of rows in the input field, must be greater than 0
+    #[must_use]
+    pub fn rows(mut self, value: i64) -> Self {
+        self.rows = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `SIZE`: Width of the input field
+    #[must_use]
+    pub fn size(mut self, value: i64) -> Self {
+        self.size = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `REGEXP`: Regular expression for validation
+    #[must_use]
+    pub fn regexp(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.regexp = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `MIN_LENGTH`: Minimum string length
+    #[must_use]
+    pub fn min_length(mut self, value: i64) -> Self {
+        self.min_length = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `MAX_LENGTH`: Maximum string length
+    #[must_use]
+    pub fn max_length(mut self, value: i64) -> Self {
+        self.max_length = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `MIN_VALUE`: Minimum value
+    #[must_use]
+    pub fn min_value(mut self, value: i64) -> Self {
+        self.min_value = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `MAX_VALUE`: Maximum value
+    #[must_use]
+    pub fn max_value(mut self, value: i64) -> Self {
+        self.max_value = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `PRECISION`: Number precision, must be greater than or equal to 0
+    #[must_use]
+    pub fn precision(mut self, value: i64) -> Self {
+        self.precision = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `DISPLAY`: Appearance, possible values: `CHECKBOX`, `RADIO`, `DROPDOWN`
+    #[must_use]
+    pub fn display(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.display = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LABEL`: Label for the Yes value
+    #[must_use]
+    pub fn label(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.label = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LABEL_CHECKBOX`: Label for `CHECKBOX` mode
+    #[must_use]
+    pub fn label_checkbox(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.label_checkbox = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `USE_SECOND`: Use seconds in the `datetime` field
+    #[must_use]
+    pub fn use_second(mut self, value: bool) -> Self {
+        self.use_second = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `USE_TIMEZONE`: Use timezone in the `datetime` field
+    #[must_use]
+    pub fn use_timezone(mut self, value: bool) -> Self {
+        self.use_timezone = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `POPUP`: Open link in a new window
+    #[must_use]
+    pub fn popup(mut self, value: bool) -> Self {
+        self.popup = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `SHOW_MAP`: Show map for the address
+    #[must_use]
+    pub fn show_map(mut self, value: bool) -> Self {
+        self.show_map = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `LIST_WIDTH`: Width of the preview in the list
+    #[must_use]
+    pub fn list_width(mut self, value: i64) -> Self {
+        self.list_width = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `LIST_HEIGHT`: Height of the preview in the list
+    #[must_use]
+    pub fn list_height(mut self, value: i64) -> Self {
+        self.list_height = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `MAX_SHOW_SIZE`: Maximum file size for display
+    #[must_use]
+    pub fn max_show_size(mut self, value: i64) -> Self {
+        self.max_show_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `MAX_ALLOWED_SIZE`: Maximum allowable file size
+    #[must_use]
+    pub fn max_allowed_size(mut self, value: i64) -> Self {
+        self.max_allowed_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `EXTENSIONS`: List of allowed extensions
+    #[must_use]
+    pub fn extensions(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
+    ) -> Self {
+        self.extensions = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `TARGET_BLANK`: Open file in a new tab
+    #[must_use]
+    pub fn target_blank(mut self, value: bool) -> Self {
+        self.target_blank = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `CAPTION_NO_VALUE`: Label for empty value
+    #[must_use]
+    pub fn caption_no_value(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.caption_no_value = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `SHOW_NO_VALUE`: Show empty value
+    #[must_use]
+    pub fn show_no_value(mut self, value: bool) -> Self {
+        self.show_no_value = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IBLOCK_ID`: Identifier of the information block
+    #[must_use]
+    pub fn iblock_id(mut self, value: i64) -> Self {
+        self.iblock_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ACTIVE_FILTER`: Use only active elements
+    #[must_use]
+    pub fn active_filter(mut self, value: bool) -> Self {
+        self.active_filter = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ENTITY_TYPE`: Identifier of the CRM reference type. Possible values can be obtained using the [`crm.status.entity.types`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-entity-types.html) method
+    #[must_use]
+    pub fn entity_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.entity_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LEAD`: Enable binding to leads
+    #[must_use]
+    pub fn lead(mut self, value: bool) -> Self {
+        self.lead = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `CONTACT`: Enable binding to contacts
+    #[must_use]
+    pub fn contact(mut self, value: bool) -> Self {
+        self.contact = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `COMPANY`: Enable binding to companies
+    #[must_use]
+    pub fn company(mut self, value: bool) -> Self {
+        self.company = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `DEAL`: Enable binding to deals
+    #[must_use]
+    pub fn deal(mut self, value: bool) -> Self {
+        self.deal = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `QUOTE`: Enable binding to estimates
+    #[must_use]
+    pub fn quote(mut self, value: bool) -> Self {
+        self.quote = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ORDER`: Enable binding to orders
+    #[must_use]
+    pub fn order(mut self, value: bool) -> Self {
+        self.order = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `SMART_INVOICE`: Enable binding to invoices
+    #[must_use]
+    pub fn smart_invoice(mut self, value: bool) -> Self {
+        self.smart_invoice = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for Settings {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            default_value: f.optional("DEFAULT_VALUE")?,
+            rows: f.optional("ROWS")?,
+            size: f.optional("SIZE")?,
+            regexp: f.optional("REGEXP")?,
+            min_length: f.optional("MIN_LENGTH")?,
+            max_length: f.optional("MAX_LENGTH")?,
+            min_value: f.optional("MIN_VALUE")?,
+            max_value: f.optional("MAX_VALUE")?,
+            precision: f.optional("PRECISION")?,
+            display: f.optional("DISPLAY")?,
+            label: f.optional("LABEL")?,
+            label_checkbox: f.optional("LABEL_CHECKBOX")?,
+            use_second: f.optional("USE_SECOND")?,
+            use_timezone: f.optional("USE_TIMEZONE")?,
+            popup: f.optional("POPUP")?,
+            show_map: f.optional("SHOW_MAP")?,
+            list_width: f.optional("LIST_WIDTH")?,
+            list_height: f.optional("LIST_HEIGHT")?,
+            max_show_size: f.optional("MAX_SHOW_SIZE")?,
+            max_allowed_size: f.optional("MAX_ALLOWED_SIZE")?,
+            extensions: f.optional("EXTENSIONS")?,
+            target_blank: f.optional("TARGET_BLANK")?,
+            caption_no_value: f.optional("CAPTION_NO_VALUE")?,
+            show_no_value: f.optional("SHOW_NO_VALUE")?,
+            iblock_id: f.optional("IBLOCK_ID")?,
+            active_filter: f.optional("ACTIVE_FILTER")?,
+            entity_type: f.optional("ENTITY_TYPE")?,
+            lead: f.optional("LEAD")?,
+            contact: f.optional("CONTACT")?,
+            company: f.optional("COMPANY")?,
+            deal: f.optional("DEAL")?,
+            quote: f.optional("QUOTE")?,
+            order: f.optional("ORDER")?,
+            smart_invoice: f.optional("SMART_INVOICE")?,
+            dynamic: f.required("DYNAMIC_")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for Settings {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Settings {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("DEFAULT_VALUE", self.default_value.as_ref());
+        w.optional("ROWS", self.rows.as_ref());
+        w.optional("SIZE", self.size.as_ref());
+        w.optional("REGEXP", self.regexp.as_ref());
+        w.optional("MIN_LENGTH", self.min_length.as_ref());
+        w.optional("MAX_LENGTH", self.max_length.as_ref());
+        w.optional("MIN_VALUE", self.min_value.as_ref());
+        w.optional("MAX_VALUE", self.max_value.as_ref());
+        w.optional("PRECISION", self.precision.as_ref());
+        w.optional("DISPLAY", self.display.as_ref());
+        w.optional("LABEL", self.label.as_ref());
+        w.optional("LABEL_CHECKBOX", self.label_checkbox.as_ref());
+        w.optional("USE_SECOND", self.use_second.as_ref());
+        w.optional("USE_TIMEZONE", self.use_timezone.as_ref());
+        w.optional("POPUP", self.popup.as_ref());
+        w.optional("SHOW_MAP", self.show_map.as_ref());
+        w.optional("LIST_WIDTH", self.list_width.as_ref());
+        w.optional("LIST_HEIGHT", self.list_height.as_ref());
+        w.optional("MAX_SHOW_SIZE", self.max_show_size.as_ref());
+        w.optional("MAX_ALLOWED_SIZE", self.max_allowed_size.as_ref());
+        w.optional("EXTENSIONS", self.extensions.as_ref());
+        w.optional("TARGET_BLANK", self.target_blank.as_ref());
+        w.optional("CAPTION_NO_VALUE", self.caption_no_value.as_ref());
+        w.optional("SHOW_NO_VALUE", self.show_no_value.as_ref());
+        w.optional("IBLOCK_ID", self.iblock_id.as_ref());
+        w.optional("ACTIVE_FILTER", self.active_filter.as_ref());
+        w.optional("ENTITY_TYPE", self.entity_type.as_ref());
+        w.optional("LEAD", self.lead.as_ref());
+        w.optional("CONTACT", self.contact.as_ref());
+        w.optional("COMPANY", self.company.as_ref());
+        w.optional("DEAL", self.deal.as_ref());
+        w.optional("QUOTE", self.quote.as_ref());
+        w.optional("ORDER", self.order.as_ref());
+        w.optional("SMART_INVOICE", self.smart_invoice.as_ref());
+        w.field("DYNAMIC_", &self.dynamic);
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for Settings {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -10,6 +10,7 @@
 //! - [`humanresources::employee::field::Get`]: `humanresources.employee.field.get` — Get Employee Field
 //! - [`humanresources::employee::field::List`]: `humanresources.employee.field.list` — Get the list of employee fields
 //! - [`humanresources::employee::Multidepartment`]: `humanresources.employee.multidepartment` — Get Employees in Multiple Departments
+//! - [`humanresources::employee::Search`]: `humanresources.employee.search` — Find Employess
 //! - [`humanresources::employee::Subordinates`]: `humanresources.employee.subordinates` — Get Subordinates of Employee
 //! - [`humanresources::node::Add`]: `humanresources.node.add` — Create Department
 //! - [`humanresources::node::Children`]: `humanresources.node.children` — Get Child Departments
@@ -29,7 +30,6 @@
 //! - [`humanresources::node::member::Set`]: `humanresources.node.member.set` — Update the Composition of Participants in
 //! - [`humanresources::node::Move`]: `humanresources.node.move` — Move Department
 //! - [`humanresources::node::Search`]: `humanresources.node.search` — Find Departments
-//! - [`humanresourses::employee::Search`]: `humanresourses.employee.search` — Find Employess
 //! - [`mail::mailbox::field::Get`]: `mail.mailbox.field.get` — Get mailbox field
 //! - [`mail::mailbox::field::List`]: `mail.mailbox.field.list` — Get a list of mailbox fields
 //! - [`mail::mailbox::Get`]: `mail.mailbox.get` — Get mailbox
@@ -122,7 +122,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 pub mod call;
 pub mod humanresources;
-pub mod humanresourses;
 pub mod mail;
 pub mod main_;
 pub mod note;

@@ -209,36 +209,36 @@ impl ::bitrix24_runtime::wire::Undocumented for GetFieldsResult {
 pub struct CatalogDocument {
     /// Identifier of the inventory document
     ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
+    /// Wire name `id`, type `FieldDescription` (docs: `integer`).
+    pub id: ::std::option::Option<FieldDescription>,
     /// Type of document. Available types can be obtained using the [catalog.enum.getStoreDocumentTypes](https://apidocs.bitrix24.com/api-reference/catalog/enum/catalog-enum-get-store-document-types.html) method
     ///
-    /// Wire name `docType`, type `string`.
-    pub doc_type: ::std::option::Option<::std::string::String>,
+    /// Wire name `docType`, type `FieldDescription` (docs: `string`).
+    pub doc_type: ::std::option::Option<FieldDescription>,
     /// Internal document number. If not provided, it is generated automatically
     ///
-    /// Wire name `docNumber`, type `string`.
-    pub doc_number: ::std::option::Option<::std::string::String>,
+    /// Wire name `docNumber`, type `FieldDescription` (docs: `string`).
+    pub doc_number: ::std::option::Option<FieldDescription>,
     /// Title of the document
     ///
-    /// Wire name `title`, type `string`.
-    pub title: ::std::option::Option<::std::string::String>,
+    /// Wire name `title`, type `FieldDescription` (docs: `string`).
+    pub title: ::std::option::Option<FieldDescription>,
     /// Site code to which the document relates. Default is `s1`
     ///
-    /// Wire name `siteId`, type `string`, default `s1`.
-    pub site_id: ::std::option::Option<::std::string::String>,
+    /// Wire name `siteId`, type `FieldDescription` (docs: `string`), default `s1`.
+    pub site_id: ::std::option::Option<FieldDescription>,
     /// Identifier of the responsible person
     ///
-    /// Wire name `responsibleId`, type `integer`.
-    pub responsible_id: ::std::option::Option<i64>,
+    /// Wire name `responsibleId`, type `FieldDescription` (docs: `integer`).
+    pub responsible_id: ::std::option::Option<FieldDescription>,
     /// Identifier of the user who created the document
     ///
-    /// Wire name `createdBy`, type `integer`.
-    pub created_by: ::std::option::Option<i64>,
+    /// Wire name `createdBy`, type `FieldDescription` (docs: `integer`).
+    pub created_by: ::std::option::Option<FieldDescription>,
     /// Identifier of the user who modified the document
     ///
-    /// Wire name `modifiedBy`, type `integer`.
-    pub modified_by: ::std::option::Option<i64>,
+    /// Wire name `modifiedBy`, type `FieldDescription` (docs: `integer`).
+    pub modified_by: ::std::option::Option<FieldDescription>,
     /// Document status:
     /// - `N` — draft,
     /// - `Y` — approved,
@@ -246,40 +246,40 @@ pub struct CatalogDocument {
     ///
     /// The value is automatically changed when the document is approved or canceled
     ///
-    /// Wire name `status`, type `Status` (docs: `string`).
-    pub status: ::std::option::Option<Status>,
+    /// Wire name `status`, type `FieldDescription` (docs: `string`).
+    pub status: ::std::option::Option<FieldDescription>,
     /// User who changed the document status
     ///
-    /// Wire name `statusBy`, type `integer`.
-    pub status_by: ::std::option::Option<i64>,
+    /// Wire name `statusBy`, type `FieldDescription` (docs: `integer`).
+    pub status_by: ::std::option::Option<FieldDescription>,
     /// Date of status change
     ///
-    /// Wire name `dateStatus`, type `datetime`.
-    pub date_status: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `dateStatus`, type `FieldDescription` (docs: `datetime`).
+    pub date_status: ::std::option::Option<FieldDescription>,
     /// Date of document creation
     ///
-    /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `dateCreate`, type `FieldDescription` (docs: `datetime`).
+    pub date_create: ::std::option::Option<FieldDescription>,
     /// Date of last modification of the document
     ///
-    /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `dateModify`, type `FieldDescription` (docs: `datetime`).
+    pub date_modify: ::std::option::Option<FieldDescription>,
     /// Date of document approval
     ///
-    /// Wire name `dateDocument`, type `datetime`.
-    pub date_document: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `dateDocument`, type `FieldDescription` (docs: `datetime`).
+    pub date_document: ::std::option::Option<FieldDescription>,
     /// Currency of the document
     ///
-    /// Wire name `currency`, type `string`.
-    pub currency: ::std::option::Option<::std::string::String>,
+    /// Wire name `currency`, type `FieldDescription` (docs: `string`).
+    pub currency: ::std::option::Option<FieldDescription>,
     /// Total amount for the products in the document. The value is calculated automatically after approval but can be set manually
     ///
-    /// Wire name `total`, type `double`.
-    pub total: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Wire name `total`, type `FieldDescription` (docs: `double`).
+    pub total: ::std::option::Option<FieldDescription>,
     /// Commentary for the document
     ///
-    /// Wire name `commentary`, type `string`.
-    pub commentary: ::std::option::Option<::std::string::String>,
+    /// Wire name `commentary`, type `FieldDescription` (docs: `string`).
+    pub commentary: ::std::option::Option<FieldDescription>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -396,96 +396,217 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogDocument {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.id,
+            &::std::format!("{}{}", path, ".id"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.doc_type,
+            &::std::format!("{}{}", path, ".docType"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.doc_number,
+            &::std::format!("{}{}", path, ".docNumber"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.title,
+            &::std::format!("{}{}", path, ".title"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.site_id,
+            &::std::format!("{}{}", path, ".siteId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.responsible_id,
+            &::std::format!("{}{}", path, ".responsibleId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.created_by,
+            &::std::format!("{}{}", path, ".createdBy"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.modified_by,
+            &::std::format!("{}{}", path, ".modifiedBy"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.status,
             &::std::format!("{}{}", path, ".status"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.status_by,
+            &::std::format!("{}{}", path, ".statusBy"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.date_status,
+            &::std::format!("{}{}", path, ".dateStatus"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.date_create,
+            &::std::format!("{}{}", path, ".dateCreate"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.date_modify,
+            &::std::format!("{}{}", path, ".dateModify"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.date_document,
+            &::std::format!("{}{}", path, ".dateDocument"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.currency,
+            &::std::format!("{}{}", path, ".currency"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.total,
+            &::std::format!("{}{}", path, ".total"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.commentary,
+            &::std::format!("{}{}", path, ".commentary"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// Values of `Status`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub enum Status {
-    /// `N`: draft
-    N,
-    /// `Y`: approved
-    Y,
-    /// `C`: canceled
-    C,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
+pub struct FieldDescription {
+    /// Type of the field.
+    ///
+    /// Wire name `type`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Is the field required?
+    ///
+    /// Wire name `isRequired`, type `boolean`.
+    pub is_required: ::std::option::Option<bool>,
+    /// Is the field read-only?
+    ///
+    /// Wire name `isReadOnly`, type `boolean`.
+    pub is_read_only: ::std::option::Option<bool>,
+    /// Indicator of whether the field value can only be filled once when creating a new element.
+    ///
+    /// Wire name `isImmutable`, type `boolean`.
+    pub is_immutable: ::std::option::Option<bool>,
+    /// Indicator of whether the field is multiple. If true, values in the field are passed as an array.
+    ///
+    /// Wire name `isMultiple`, type `boolean`.
+    pub is_multiple: ::std::option::Option<bool>,
+    /// Is the field user-defined?
+    ///
+    /// Wire name `isDynamic`, type `boolean`.
+    pub is_dynamic: ::std::option::Option<bool>,
+    /// Name of the field.
+    ///
+    /// Wire name `title`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Name of the field in uppercase.
+    ///
+    /// Wire name `upperName`, type `string`.
+    pub upper_name: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl Status {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::N => "N",
-            Self::Y => "Y",
-            Self::C => "C",
-            Self::Unknown(value) => value.as_str(),
+impl FieldDescription {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            type_: ::std::option::Option::None,
+            is_required: ::std::option::Option::None,
+            is_read_only: ::std::option::Option::None,
+            is_immutable: ::std::option::Option::None,
+            is_multiple: ::std::option::Option::None,
+            is_dynamic: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            upper_name: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
         }
     }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Status {
-    const INTEGER: bool = false;
-    fn as_str(&self) -> &str {
-        Status::as_str(self)
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
     }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "N" => Self::N,
-            "Y" => Self::Y,
-            "C" => Self::C,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Status {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
     }
 }
-impl ::std::str::FromStr for Status {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
+impl ::bitrix24_runtime::wire::Decode for FieldDescription {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            type_: f.optional("type")?,
+            is_required: f.optional("isRequired")?,
+            is_read_only: f.optional("isReadOnly")?,
+            is_immutable: f.optional("isImmutable")?,
+            is_multiple: f.optional("isMultiple")?,
+            is_dynamic: f.optional("isDynamic")?,
+            title: f.optional("title")?,
+            upper_name: f.optional("upperName")?,
+            extra: f.rest(),
+        })
     }
 }
-impl ::serde::Serialize for Status {
+impl<'de> ::serde::Deserialize<'de> for FieldDescription {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for FieldDescription {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("type", self.type_.as_ref());
+        w.optional("isRequired", self.is_required.as_ref());
+        w.optional("isReadOnly", self.is_read_only.as_ref());
+        w.optional("isImmutable", self.is_immutable.as_ref());
+        w.optional("isMultiple", self.is_multiple.as_ref());
+        w.optional("isDynamic", self.is_dynamic.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("upperName", self.upper_name.as_ref());
+        w.end()
     }
 }
-impl<'de> ::serde::Deserialize<'de> for Status {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Status {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Status {
+impl ::bitrix24_runtime::wire::Undocumented for FieldDescription {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -227,6 +227,14 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
     }
 }
 /// As described in [catalog_product](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product).
+///
+/// `propertyN`: Value of the property of the main product, where `N` — identifier of the property. There can be multiple properties.
+///
+/// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
+///
+/// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
+///
+/// `valueId` of all properties of the product can be obtained using the [catalog.product.get](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html) and [catalog.product.list](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html) methods
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CatalogProduct {
@@ -458,29 +466,33 @@ pub struct CatalogProduct {
     ///
     /// Wire name `withoutOrder`, type `boolean` (docs: `string`).
     pub without_order: ::std::option::Option<bool>,
-    /// Value of the property of the main product, where `N` — identifier of the property. There can be multiple properties.
-    ///
-    /// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
-    ///
-    /// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
-    ///
-    /// `valueId` of all properties of the product can be obtained using the [catalog.product.get](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html) and [catalog.product.list](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html) methods
-    ///
-    /// Wire name `propertyN`, type `any` (docs: `object|array`).
-    pub property_n: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property258`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property258: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property259`, type `any[]`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property259: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `propertyN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl CatalogProduct {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -528,9 +540,9 @@ impl CatalogProduct {
             recur_scheme_type: ::std::option::Option::None,
             trial_price_id: ::std::option::Option::None,
             without_order: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             property258: ::std::option::Option::None,
             property259: ::std::option::Option::None,
+            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -552,6 +564,7 @@ impl CatalogProduct {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProduct {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -600,9 +613,9 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProduct {
             recur_scheme_type: f.optional("recurSchemeType")?,
             trial_price_id: f.optional("trialPriceId")?,
             without_order: f.optional("withoutOrder")?,
-            property_n: f.optional("propertyN")?,
             property258: f.optional("property258")?,
             property259: f.optional("property259")?,
+            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -614,6 +627,7 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProduct {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProduct {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -686,12 +700,13 @@ impl ::serde::Serialize for CatalogProduct {
             "withoutOrder",
             self.without_order.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
         );
-        w.optional("propertyN", self.property_n.as_ref());
         w.optional("property258", self.property258.as_ref());
         w.optional("property259", self.property259.as_ref());
+        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProduct {
     fn undocumented(
         &self,
@@ -728,7 +743,12 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProduct {
             &::std::format!("{}{}", path, ".recurSchemeType"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["property"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `PreviewTextType`.

@@ -214,7 +214,26 @@ impl ::bitrix24_runtime::Method for Update {
     const READ_ONLY: bool = false;
     type Output = UpdateResult;
 }
-/// The `Fields` object.
+/// `propertyN`: The value of a product property, where `N` is the property identifier. There can be multiple properties.
+///
+/// The value is specified in the following format:
+/// - `{valueId: valueId, value: value}` — for a single property
+/// - `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]` — for a multiple property
+///   Here `valueId` is the property value identifier, and `value` is the property value.
+///
+/// If the property is empty and does not yet have a `valueId`, only pass `value`.
+///
+/// For a property with `userType = BoolEnum` in `value`, pass:
+/// - `Y` — yes
+/// - `N` — no
+///
+/// If `valueId` is not specified, the existing value will be deleted from the database and replaced with the new one specified in `value`.
+///
+/// If the property is multiple, all existing property values for which `valueId` was not specified will be deleted. An exception is "file" type properties: their values that are not passed in the request are retained, but after a deletion the `valueId` of the remaining values changes.
+///
+/// The `valueId` identifiers of all product properties can be obtained using the [catalog.product.get](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html) and [catalog.product.list](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html) methods.
+///
+/// Changing file fields is described in the article [How to update and delete files](https://apidocs.bitrix24.com/api-reference/files/how-to-update-files.html)
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Fields {
@@ -441,32 +460,17 @@ pub struct Fields {
     ///
     /// Wire name `withoutOrder`, type `boolean` (docs: `string`), default `N`.
     pub without_order: ::std::option::Option<bool>,
-    /// The value of a product property, where `N` is the property identifier. There can be multiple properties.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
-    /// The value is specified in the following format:
-    /// - `{valueId: valueId, value: value}` — for a single property
-    /// - `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]` — for a multiple property
-    ///   Here `valueId` is the property value identifier, and `value` is the property value.
-    ///
-    /// If the property is empty and does not yet have a `valueId`, only pass `value`.
-    ///
-    /// For a property with `userType = BoolEnum` in `value`, pass:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// If `valueId` is not specified, the existing value will be deleted from the database and replaced with the new one specified in `value`.
-    ///
-    /// If the property is multiple, all existing property values for which `valueId` was not specified will be deleted. An exception is "file" type properties: their values that are not passed in the request are retained, but after a deletion the `valueId` of the remaining values changes.
-    ///
-    /// The `valueId` identifiers of all product properties can be obtained using the [catalog.product.get](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html) and [catalog.product.list](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html) methods.
-    ///
-    /// Changing file fields is described in the article [How to update and delete files](https://apidocs.bitrix24.com/api-reference/files/how-to-update-files.html)
-    ///
-    /// Wire name `propertyN`, type `any` (docs: `object | array`).
+    /// Wire name `propertyN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -775,7 +779,10 @@ impl Fields {
         self.without_order = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `propertyN`: The value of a product property, where `N` is the property identifier. There can be multiple properties.
+    /// Sets `propertyN`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
         self.property_n = ::std::option::Option::Some(value);
@@ -801,6 +808,7 @@ impl Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -858,6 +866,7 @@ impl<'de> ::serde::Deserialize<'de> for Fields {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -925,6 +934,7 @@ impl ::serde::Serialize for Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -956,7 +966,12 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
             &::std::format!("{}{}", path, ".recurSchemeType"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["property"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `PreviewTextType`.
@@ -1481,6 +1496,14 @@ impl ::bitrix24_runtime::wire::Undocumented for UpdateResult {
     }
 }
 /// As described in [catalog_product](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product).
+///
+/// `propertyN`: Value of the property of the main product, where `N` — identifier of the property. There can be multiple properties.
+///
+/// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
+///
+/// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
+///
+/// `valueId` of all properties of the product can be obtained using the [catalog.product.get](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html) and [catalog.product.list](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html) methods
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CatalogProduct {
@@ -1712,29 +1735,33 @@ pub struct CatalogProduct {
     ///
     /// Wire name `withoutOrder`, type `boolean` (docs: `string`).
     pub without_order: ::std::option::Option<bool>,
-    /// Value of the property of the main product, where `N` — identifier of the property. There can be multiple properties.
-    ///
-    /// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
-    ///
-    /// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
-    ///
-    /// `valueId` of all properties of the product can be obtained using the [catalog.product.get](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html) and [catalog.product.list](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html) methods
-    ///
-    /// Wire name `propertyN`, type `any` (docs: `object|array`).
-    pub property_n: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property258`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property258: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property259`, type `any[]`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property259: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `propertyN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl CatalogProduct {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -1782,9 +1809,9 @@ impl CatalogProduct {
             recur_scheme_type: ::std::option::Option::None,
             trial_price_id: ::std::option::Option::None,
             without_order: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             property258: ::std::option::Option::None,
             property259: ::std::option::Option::None,
+            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -1806,6 +1833,7 @@ impl CatalogProduct {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProduct {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1854,9 +1882,9 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProduct {
             recur_scheme_type: f.optional("recurSchemeType")?,
             trial_price_id: f.optional("trialPriceId")?,
             without_order: f.optional("withoutOrder")?,
-            property_n: f.optional("propertyN")?,
             property258: f.optional("property258")?,
             property259: f.optional("property259")?,
+            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -1868,6 +1896,7 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProduct {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProduct {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1940,12 +1969,13 @@ impl ::serde::Serialize for CatalogProduct {
             "withoutOrder",
             self.without_order.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
         );
-        w.optional("propertyN", self.property_n.as_ref());
         w.optional("property258", self.property258.as_ref());
         w.optional("property259", self.property259.as_ref());
+        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProduct {
     fn undocumented(
         &self,
@@ -1982,7 +2012,12 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProduct {
             &::std::format!("{}{}", path, ".recurSchemeType"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["property"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `Type`.

@@ -211,35 +211,35 @@ impl ::bitrix24_runtime::wire::Undocumented for GetFieldsResult {
 pub struct CatalogProductImage {
     /// Identifier of the image
     ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
+    /// Wire name `id`, type `FieldDescription` (docs: `integer`).
+    pub id: ::std::option::Option<FieldDescription>,
     /// Name of the image
     ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
+    /// Wire name `name`, type `FieldDescription` (docs: `string`).
+    pub name: ::std::option::Option<FieldDescription>,
     /// Identifier of the product
     ///
-    /// Wire name `productId`, type `integer`.
-    pub product_id: ::std::option::Option<i64>,
+    /// Wire name `productId`, type `FieldDescription` (docs: `integer`).
+    pub product_id: ::std::option::Option<FieldDescription>,
     /// Type of image:
     /// - `DETAIL_PICTURE` — detailed picture, field available in the old product card
     /// - `PREVIEW_PICTURE` — picture for the announcement, field available in the old product card
     /// - `MORE_PHOTO` — picture
     ///
-    /// Wire name `type`, type `Type` (docs: `string`).
-    pub type_: ::std::option::Option<Type>,
+    /// Wire name `type`, type `FieldDescription` (docs: `string`).
+    pub type_: ::std::option::Option<FieldDescription>,
     /// Date of image creation
     ///
-    /// Wire name `createTime`, type `datetime`.
-    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `createTime`, type `FieldDescription` (docs: `datetime`).
+    pub create_time: ::std::option::Option<FieldDescription>,
     /// Download link, signed with the current access token
     ///
-    /// Wire name `downloadUrl`, type `string`.
-    pub download_url: ::std::option::Option<::std::string::String>,
+    /// Wire name `downloadUrl`, type `FieldDescription` (docs: `string`).
+    pub download_url: ::std::option::Option<FieldDescription>,
     /// Link to the image
     ///
-    /// Wire name `detailUrl`, type `string`.
-    pub detail_url: ::std::option::Option<::std::string::String>,
+    /// Wire name `detailUrl`, type `FieldDescription` (docs: `string`).
+    pub detail_url: ::std::option::Option<FieldDescription>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -326,96 +326,167 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProductImage {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.id,
+            &::std::format!("{}{}", path, ".id"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.name,
+            &::std::format!("{}{}", path, ".name"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.product_id,
+            &::std::format!("{}{}", path, ".productId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.type_,
             &::std::format!("{}{}", path, ".type"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.create_time,
+            &::std::format!("{}{}", path, ".createTime"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.download_url,
+            &::std::format!("{}{}", path, ".downloadUrl"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.detail_url,
+            &::std::format!("{}{}", path, ".detailUrl"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// Values of `Type`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub enum Type {
-    /// `DETAIL_PICTURE`: detailed picture, field available in the old product card
-    DetailPicture,
-    /// `PREVIEW_PICTURE`: picture for the announcement, field available in the old product card
-    PreviewPicture,
-    /// `MORE_PHOTO`: picture
-    MorePhoto,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
+pub struct FieldDescription {
+    /// Type of the field.
+    ///
+    /// Wire name `type`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Is the field required?
+    ///
+    /// Wire name `isRequired`, type `boolean`.
+    pub is_required: ::std::option::Option<bool>,
+    /// Is the field read-only?
+    ///
+    /// Wire name `isReadOnly`, type `boolean`.
+    pub is_read_only: ::std::option::Option<bool>,
+    /// Indicator of whether the field value can only be filled once when creating a new element.
+    ///
+    /// Wire name `isImmutable`, type `boolean`.
+    pub is_immutable: ::std::option::Option<bool>,
+    /// Indicator of whether the field is multiple. If true, values in the field are passed as an array.
+    ///
+    /// Wire name `isMultiple`, type `boolean`.
+    pub is_multiple: ::std::option::Option<bool>,
+    /// Is the field user-defined?
+    ///
+    /// Wire name `isDynamic`, type `boolean`.
+    pub is_dynamic: ::std::option::Option<bool>,
+    /// Name of the field.
+    ///
+    /// Wire name `title`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Name of the field in uppercase.
+    ///
+    /// Wire name `upperName`, type `string`.
+    pub upper_name: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl Type {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DetailPicture => "DETAIL_PICTURE",
-            Self::PreviewPicture => "PREVIEW_PICTURE",
-            Self::MorePhoto => "MORE_PHOTO",
-            Self::Unknown(value) => value.as_str(),
+impl FieldDescription {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            type_: ::std::option::Option::None,
+            is_required: ::std::option::Option::None,
+            is_read_only: ::std::option::Option::None,
+            is_immutable: ::std::option::Option::None,
+            is_multiple: ::std::option::Option::None,
+            is_dynamic: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            upper_name: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
         }
     }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Type {
-    const INTEGER: bool = false;
-    fn as_str(&self) -> &str {
-        Type::as_str(self)
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
     }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "DETAIL_PICTURE" => Self::DetailPicture,
-            "PREVIEW_PICTURE" => Self::PreviewPicture,
-            "MORE_PHOTO" => Self::MorePhoto,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Type {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
     }
 }
-impl ::std::str::FromStr for Type {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
+impl ::bitrix24_runtime::wire::Decode for FieldDescription {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            type_: f.optional("type")?,
+            is_required: f.optional("isRequired")?,
+            is_read_only: f.optional("isReadOnly")?,
+            is_immutable: f.optional("isImmutable")?,
+            is_multiple: f.optional("isMultiple")?,
+            is_dynamic: f.optional("isDynamic")?,
+            title: f.optional("title")?,
+            upper_name: f.optional("upperName")?,
+            extra: f.rest(),
+        })
     }
 }
-impl ::serde::Serialize for Type {
+impl<'de> ::serde::Deserialize<'de> for FieldDescription {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for FieldDescription {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("type", self.type_.as_ref());
+        w.optional("isRequired", self.is_required.as_ref());
+        w.optional("isReadOnly", self.is_read_only.as_ref());
+        w.optional("isImmutable", self.is_immutable.as_ref());
+        w.optional("isMultiple", self.is_multiple.as_ref());
+        w.optional("isDynamic", self.is_dynamic.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("upperName", self.upper_name.as_ref());
+        w.end()
     }
 }
-impl<'de> ::serde::Deserialize<'de> for Type {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Type {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Type {
+impl ::bitrix24_runtime::wire::Undocumented for FieldDescription {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

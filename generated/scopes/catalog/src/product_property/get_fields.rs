@@ -208,38 +208,38 @@ impl ::bitrix24_runtime::wire::Undocumented for GetFieldsResult {
 pub struct CatalogProductProperty {
     /// Identifier of the property
     ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
+    /// Wire name `id`, type `FieldDescription` (docs: `integer`).
+    pub id: ::std::option::Option<FieldDescription>,
     /// Date and time of property modification
     ///
-    /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `timestampX`, type `FieldDescription` (docs: `datetime`).
+    pub timestamp_x: ::std::option::Option<FieldDescription>,
     /// Identifier of the trade catalog
     ///
-    /// Wire name `iblockId`, type `integer` (docs: `catalog_catalog.id`).
-    pub iblock_id: ::std::option::Option<i64>,
+    /// Wire name `iblockId`, type `FieldDescription` (docs: `catalog_catalog.id`).
+    pub iblock_id: ::std::option::Option<FieldDescription>,
     /// Name of the property
     ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
+    /// Wire name `name`, type `FieldDescription` (docs: `string`).
+    pub name: ::std::option::Option<FieldDescription>,
     /// Activity indicator. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
-    /// Wire name `active`, type `boolean` (docs: `char`).
-    pub active: ::std::option::Option<bool>,
+    /// Wire name `active`, type `FieldDescription` (docs: `char`).
+    pub active: ::std::option::Option<FieldDescription>,
     /// Sorting index
     ///
-    /// Wire name `sort`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
+    /// Wire name `sort`, type `FieldDescription` (docs: `integer`).
+    pub sort: ::std::option::Option<FieldDescription>,
     /// Symbolic code of the property
     ///
-    /// Wire name `code`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
+    /// Wire name `code`, type `FieldDescription` (docs: `string`).
+    pub code: ::std::option::Option<FieldDescription>,
     /// Default value of the property
     ///
-    /// Wire name `defaultValue`, type `string` (docs: `text`).
-    pub default_value: ::std::option::Option<::std::string::String>,
+    /// Wire name `defaultValue`, type `FieldDescription` (docs: `text`).
+    pub default_value: ::std::option::Option<FieldDescription>,
     /// Basic type of the property. Allowed values:
     /// - `N` — number
     /// - `S` — string
@@ -248,8 +248,8 @@ pub struct CatalogProductProperty {
     /// - `E` — binding to elements
     /// - `G` — binding to sections
     ///
-    /// Wire name `propertyType`, type `PropertyType` (docs: `string`).
-    pub property_type: ::std::option::Option<PropertyType>,
+    /// Wire name `propertyType`, type `FieldDescription` (docs: `string`).
+    pub property_type: ::std::option::Option<FieldDescription>,
     /// User type of the property. The value corresponds to the specified `propertyType`.
     ///
     /// Examples of values:
@@ -268,68 +268,68 @@ pub struct CatalogProductProperty {
     /// - `ECrm` — binding to CRM elements
     /// - `BoolEnum` — checkbox based on a list
     ///
-    /// Wire name `userType`, type `UserType` (docs: `string`).
-    pub user_type: ::std::option::Option<UserType>,
+    /// Wire name `userType`, type `FieldDescription` (docs: `string`).
+    pub user_type: ::std::option::Option<FieldDescription>,
     /// Number of rows in the input field
     ///
-    /// Wire name `rowCount`, type `integer`.
-    pub row_count: ::std::option::Option<i64>,
+    /// Wire name `rowCount`, type `FieldDescription` (docs: `integer`).
+    pub row_count: ::std::option::Option<FieldDescription>,
     /// Number of columns in the input field
     ///
-    /// Wire name `colCount`, type `integer`.
-    pub col_count: ::std::option::Option<i64>,
+    /// Wire name `colCount`, type `FieldDescription` (docs: `integer`).
+    pub col_count: ::std::option::Option<FieldDescription>,
     /// Appearance of the list
     ///
-    /// Wire name `listType`, type `char`.
-    pub list_type: ::std::option::Option<::std::string::String>,
+    /// Wire name `listType`, type `FieldDescription` (docs: `char`).
+    pub list_type: ::std::option::Option<FieldDescription>,
     /// Indicator of multiplicity. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
-    /// Wire name `multiple`, type `boolean` (docs: `char`).
-    pub multiple: ::std::option::Option<bool>,
+    /// Wire name `multiple`, type `FieldDescription` (docs: `char`).
+    pub multiple: ::std::option::Option<FieldDescription>,
     /// External identifier of the property
     ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Wire name `xmlId`, type `FieldDescription` (docs: `string`).
+    pub xml_id: ::std::option::Option<FieldDescription>,
     /// Allowed extensions for the file type property
     ///
-    /// Wire name `fileType`, type `string`.
-    pub file_type: ::std::option::Option<::std::string::String>,
+    /// Wire name `fileType`, type `FieldDescription` (docs: `string`).
+    pub file_type: ::std::option::Option<FieldDescription>,
     /// Number of input fields for multiple values
     ///
-    /// Wire name `multipleCnt`, type `integer`.
-    pub multiple_cnt: ::std::option::Option<i64>,
+    /// Wire name `multipleCnt`, type `FieldDescription` (docs: `integer`).
+    pub multiple_cnt: ::std::option::Option<FieldDescription>,
     /// Identifier of the linked information block.
     ///
     /// Available identifiers can be obtained using the [catalog.catalog.list](https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-list.html) method
     ///
-    /// Wire name `linkIblockId`, type `integer` (docs: `catalog_catalog.id`).
-    pub link_iblock_id: ::std::option::Option<i64>,
+    /// Wire name `linkIblockId`, type `FieldDescription` (docs: `catalog_catalog.id`).
+    pub link_iblock_id: ::std::option::Option<FieldDescription>,
     /// Indicator of storing the description of the value
     ///
-    /// Wire name `withDescription`, type `char`.
-    pub with_description: ::std::option::Option<::std::string::String>,
+    /// Wire name `withDescription`, type `FieldDescription` (docs: `char`).
+    pub with_description: ::std::option::Option<FieldDescription>,
     /// Indicator of participation in search. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
-    /// Wire name `searchable`, type `boolean` (docs: `char`).
-    pub searchable: ::std::option::Option<bool>,
+    /// Wire name `searchable`, type `FieldDescription` (docs: `char`).
+    pub searchable: ::std::option::Option<FieldDescription>,
     /// Indicator of participation in filtering
     ///
-    /// Wire name `filtrable`, type `char`.
-    pub filtrable: ::std::option::Option<::std::string::String>,
+    /// Wire name `filtrable`, type `FieldDescription` (docs: `char`).
+    pub filtrable: ::std::option::Option<FieldDescription>,
     /// Indicator of mandatory status. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
-    /// Wire name `isRequired`, type `boolean` (docs: `char`).
-    pub is_required: ::std::option::Option<bool>,
+    /// Wire name `isRequired`, type `FieldDescription` (docs: `char`).
+    pub is_required: ::std::option::Option<FieldDescription>,
     /// Hint for the field
     ///
-    /// Wire name `hint`, type `string`.
-    pub hint: ::std::option::Option<::std::string::String>,
+    /// Wire name `hint`, type `FieldDescription` (docs: `string`).
+    pub hint: ::std::option::Option<FieldDescription>,
     /// Object with settings for the user type
     ///
     /// Wire name `userTypeSettings`, type `object`.
@@ -443,10 +443,7 @@ impl ::serde::Serialize for CatalogProductProperty {
         w.optional("timestampX", self.timestamp_x.as_ref());
         w.optional("iblockId", self.iblock_id.as_ref());
         w.optional("name", self.name.as_ref());
-        w.optional(
-            "active",
-            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
+        w.optional("active", self.active.as_ref());
         w.optional("sort", self.sort.as_ref());
         w.optional("code", self.code.as_ref());
         w.optional("defaultValue", self.default_value.as_ref());
@@ -455,24 +452,15 @@ impl ::serde::Serialize for CatalogProductProperty {
         w.optional("rowCount", self.row_count.as_ref());
         w.optional("colCount", self.col_count.as_ref());
         w.optional("listType", self.list_type.as_ref());
-        w.optional(
-            "multiple",
-            self.multiple.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
+        w.optional("multiple", self.multiple.as_ref());
         w.optional("xmlId", self.xml_id.as_ref());
         w.optional("fileType", self.file_type.as_ref());
         w.optional("multipleCnt", self.multiple_cnt.as_ref());
         w.optional("linkIblockId", self.link_iblock_id.as_ref());
         w.optional("withDescription", self.with_description.as_ref());
-        w.optional(
-            "searchable",
-            self.searchable.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
+        w.optional("searchable", self.searchable.as_ref());
         w.optional("filtrable", self.filtrable.as_ref());
-        w.optional(
-            "isRequired",
-            self.is_required.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
+        w.optional("isRequired", self.is_required.as_ref());
         w.optional("hint", self.hint.as_ref());
         w.optional("userTypeSettings", self.user_type_settings.as_ref());
         w.end()
@@ -485,6 +473,46 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProductProperty {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.id,
+            &::std::format!("{}{}", path, ".id"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.timestamp_x,
+            &::std::format!("{}{}", path, ".timestampX"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.iblock_id,
+            &::std::format!("{}{}", path, ".iblockId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.name,
+            &::std::format!("{}{}", path, ".name"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.active,
+            &::std::format!("{}{}", path, ".active"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.sort,
+            &::std::format!("{}{}", path, ".sort"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.code,
+            &::std::format!("{}{}", path, ".code"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.default_value,
+            &::std::format!("{}{}", path, ".defaultValue"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.property_type,
             &::std::format!("{}{}", path, ".propertyType"),
             out,
@@ -494,234 +522,198 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProductProperty {
             &::std::format!("{}{}", path, ".userType"),
             out,
         );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.row_count,
+            &::std::format!("{}{}", path, ".rowCount"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.col_count,
+            &::std::format!("{}{}", path, ".colCount"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.list_type,
+            &::std::format!("{}{}", path, ".listType"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.multiple,
+            &::std::format!("{}{}", path, ".multiple"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.xml_id,
+            &::std::format!("{}{}", path, ".xmlId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.file_type,
+            &::std::format!("{}{}", path, ".fileType"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.multiple_cnt,
+            &::std::format!("{}{}", path, ".multipleCnt"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.link_iblock_id,
+            &::std::format!("{}{}", path, ".linkIblockId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.with_description,
+            &::std::format!("{}{}", path, ".withDescription"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.searchable,
+            &::std::format!("{}{}", path, ".searchable"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.filtrable,
+            &::std::format!("{}{}", path, ".filtrable"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.is_required,
+            &::std::format!("{}{}", path, ".isRequired"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.hint,
+            &::std::format!("{}{}", path, ".hint"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// Values of `PropertyType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub enum PropertyType {
-    /// `N`: number
-    N,
-    /// `S`: string
-    S,
-    /// `L`: list
-    L,
-    /// `F`: file
-    F,
-    /// `E`: binding to elements
-    E,
-    /// `G`: binding to sections
-    G,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
+pub struct FieldDescription {
+    /// Type of the field.
+    ///
+    /// Wire name `type`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Is the field required?
+    ///
+    /// Wire name `isRequired`, type `boolean`.
+    pub is_required: ::std::option::Option<bool>,
+    /// Is the field read-only?
+    ///
+    /// Wire name `isReadOnly`, type `boolean`.
+    pub is_read_only: ::std::option::Option<bool>,
+    /// Indicator of whether the field value can only be filled once when creating a new element.
+    ///
+    /// Wire name `isImmutable`, type `boolean`.
+    pub is_immutable: ::std::option::Option<bool>,
+    /// Indicator of whether the field is multiple. If true, values in the field are passed as an array.
+    ///
+    /// Wire name `isMultiple`, type `boolean`.
+    pub is_multiple: ::std::option::Option<bool>,
+    /// Is the field user-defined?
+    ///
+    /// Wire name `isDynamic`, type `boolean`.
+    pub is_dynamic: ::std::option::Option<bool>,
+    /// Name of the field.
+    ///
+    /// Wire name `title`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Name of the field in uppercase.
+    ///
+    /// Wire name `upperName`, type `string`.
+    pub upper_name: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl PropertyType {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::N => "N",
-            Self::S => "S",
-            Self::L => "L",
-            Self::F => "F",
-            Self::E => "E",
-            Self::G => "G",
-            Self::Unknown(value) => value.as_str(),
+impl FieldDescription {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            type_: ::std::option::Option::None,
+            is_required: ::std::option::Option::None,
+            is_read_only: ::std::option::Option::None,
+            is_immutable: ::std::option::Option::None,
+            is_multiple: ::std::option::Option::None,
+            is_dynamic: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            upper_name: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
         }
     }
-}
-impl ::bitrix24_runtime::wire::WireEnum for PropertyType {
-    const INTEGER: bool = false;
-    fn as_str(&self) -> &str {
-        PropertyType::as_str(self)
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
     }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "N" => Self::N,
-            "S" => Self::S,
-            "L" => Self::L,
-            "F" => Self::F,
-            "E" => Self::E,
-            "G" => Self::G,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for PropertyType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
     }
 }
-impl ::std::str::FromStr for PropertyType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
+impl ::bitrix24_runtime::wire::Decode for FieldDescription {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            type_: f.optional("type")?,
+            is_required: f.optional("isRequired")?,
+            is_read_only: f.optional("isReadOnly")?,
+            is_immutable: f.optional("isImmutable")?,
+            is_multiple: f.optional("isMultiple")?,
+            is_dynamic: f.optional("isDynamic")?,
+            title: f.optional("title")?,
+            upper_name: f.optional("upperName")?,
+            extra: f.rest(),
+        })
     }
 }
-impl ::serde::Serialize for PropertyType {
+impl<'de> ::serde::Deserialize<'de> for FieldDescription {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for FieldDescription {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("type", self.type_.as_ref());
+        w.optional("isRequired", self.is_required.as_ref());
+        w.optional("isReadOnly", self.is_read_only.as_ref());
+        w.optional("isImmutable", self.is_immutable.as_ref());
+        w.optional("isMultiple", self.is_multiple.as_ref());
+        w.optional("isDynamic", self.is_dynamic.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("upperName", self.upper_name.as_ref());
+        w.end()
     }
 }
-impl<'de> ::serde::Deserialize<'de> for PropertyType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for PropertyType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for PropertyType {
+impl ::bitrix24_runtime::wire::Undocumented for FieldDescription {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `UserType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UserType {
-    /// `DateTime`: date and time
-    DateTime,
-    /// `Money`: monetary value with currency
-    Money,
-    /// `SKU`: binding to product variations
-    Sku,
-    /// `directory`: binding to directory
-    Directory,
-    /// `employee`: binding to employee
-    Employee,
-    /// `UserID`: binding to user
-    UserId,
-    /// `EList`: selection of an element from a list
-    EList,
-    /// `EAutocomplete`: binding to elements with auto-search
-    EAutocomplete,
-    /// `SectionAuto`: binding to sections with auto-search
-    SectionAuto,
-    /// `HTML`: value in HTML format
-    Html,
-    /// `map_google`: coordinates and address on Google map
-    MapGoogle,
-    /// `DiskFile`: binding to a file from Bitrix24.Drive
-    DiskFile,
-    /// `ECrm`: binding to CRM elements
-    ECrm,
-    /// `BoolEnum`: checkbox based on a list
-    BoolEnum,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl UserType {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DateTime => "DateTime",
-            Self::Money => "Money",
-            Self::Sku => "SKU",
-            Self::Directory => "directory",
-            Self::Employee => "employee",
-            Self::UserId => "UserID",
-            Self::EList => "EList",
-            Self::EAutocomplete => "EAutocomplete",
-            Self::SectionAuto => "SectionAuto",
-            Self::Html => "HTML",
-            Self::MapGoogle => "map_google",
-            Self::DiskFile => "DiskFile",
-            Self::ECrm => "ECrm",
-            Self::BoolEnum => "BoolEnum",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for UserType {
-    const INTEGER: bool = false;
-    fn as_str(&self) -> &str {
-        UserType::as_str(self)
-    }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "DateTime" => Self::DateTime,
-            "Money" => Self::Money,
-            "SKU" => Self::Sku,
-            "directory" => Self::Directory,
-            "employee" => Self::Employee,
-            "UserID" => Self::UserId,
-            "EList" => Self::EList,
-            "EAutocomplete" => Self::EAutocomplete,
-            "SectionAuto" => Self::SectionAuto,
-            "HTML" => Self::Html,
-            "map_google" => Self::MapGoogle,
-            "DiskFile" => Self::DiskFile,
-            "ECrm" => Self::ECrm,
-            "BoolEnum" => Self::BoolEnum,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for UserType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for UserType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for UserType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for UserType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for UserType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

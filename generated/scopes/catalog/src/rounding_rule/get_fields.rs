@@ -211,43 +211,43 @@ impl ::bitrix24_runtime::wire::Undocumented for GetFieldsResult {
 pub struct CatalogRoundingRule {
     /// Identifier of the price rounding rule
     ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
+    /// Wire name `id`, type `FieldDescription` (docs: `integer`).
+    pub id: ::std::option::Option<FieldDescription>,
     /// Price type
     ///
-    /// Wire name `catalogGroupId`, type `integer` (docs: `catalog_price_type.id`).
-    pub catalog_group_id: ::std::option::Option<i64>,
+    /// Wire name `catalogGroupId`, type `FieldDescription` (docs: `catalog_price_type.id`).
+    pub catalog_group_id: ::std::option::Option<FieldDescription>,
     /// Minimum price for rounding
     ///
-    /// Wire name `price`, type `double`.
-    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Wire name `price`, type `FieldDescription` (docs: `double`).
+    pub price: ::std::option::Option<FieldDescription>,
     /// Type of rounding. Possible values:
     /// - `1` — mathematical rounding
     /// - `2` — rounding up (in favor of the store)
     /// - `4` — rounding down (in favor of the customer)
     ///
-    /// Wire name `roundType`, type `RoundType` (docs: `integer`).
-    pub round_type: ::std::option::Option<RoundType>,
+    /// Wire name `roundType`, type `FieldDescription` (docs: `integer`).
+    pub round_type: ::std::option::Option<FieldDescription>,
     /// Rounding precision
     ///
-    /// Wire name `roundPrecision`, type `double`.
-    pub round_precision: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Wire name `roundPrecision`, type `FieldDescription` (docs: `double`).
+    pub round_precision: ::std::option::Option<FieldDescription>,
     /// Created by
     ///
-    /// Wire name `createdBy`, type `integer` (docs: `user.id`).
-    pub created_by: ::std::option::Option<i64>,
+    /// Wire name `createdBy`, type `FieldDescription` (docs: `user.id`).
+    pub created_by: ::std::option::Option<FieldDescription>,
     /// Modified by
     ///
-    /// Wire name `modifiedBy`, type `integer` (docs: `user.id`).
-    pub modified_by: ::std::option::Option<i64>,
+    /// Wire name `modifiedBy`, type `FieldDescription` (docs: `user.id`).
+    pub modified_by: ::std::option::Option<FieldDescription>,
     /// Date of creation
     ///
-    /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `dateCreate`, type `FieldDescription` (docs: `datetime`).
+    pub date_create: ::std::option::Option<FieldDescription>,
     /// Date of modification
     ///
-    /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `dateModify`, type `FieldDescription` (docs: `datetime`).
+    pub date_modify: ::std::option::Option<FieldDescription>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -340,96 +340,177 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogRoundingRule {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.id,
+            &::std::format!("{}{}", path, ".id"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.catalog_group_id,
+            &::std::format!("{}{}", path, ".catalogGroupId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.price,
+            &::std::format!("{}{}", path, ".price"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.round_type,
             &::std::format!("{}{}", path, ".roundType"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.round_precision,
+            &::std::format!("{}{}", path, ".roundPrecision"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.created_by,
+            &::std::format!("{}{}", path, ".createdBy"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.modified_by,
+            &::std::format!("{}{}", path, ".modifiedBy"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.date_create,
+            &::std::format!("{}{}", path, ".dateCreate"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.date_modify,
+            &::std::format!("{}{}", path, ".dateModify"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// Values of `RoundType`.
-///
-/// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub enum RoundType {
-    /// `1`: mathematical rounding
-    MathematicalRounding,
-    /// `2`: rounding up (in favor of the store)
-    RoundingUp,
-    /// `4`: rounding down (in favor of the customer)
-    RoundingDown,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
+pub struct FieldDescription {
+    /// Type of the field.
+    ///
+    /// Wire name `type`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Is the field required?
+    ///
+    /// Wire name `isRequired`, type `boolean`.
+    pub is_required: ::std::option::Option<bool>,
+    /// Is the field read-only?
+    ///
+    /// Wire name `isReadOnly`, type `boolean`.
+    pub is_read_only: ::std::option::Option<bool>,
+    /// Indicator of whether the field value can only be filled once when creating a new element.
+    ///
+    /// Wire name `isImmutable`, type `boolean`.
+    pub is_immutable: ::std::option::Option<bool>,
+    /// Indicator of whether the field is multiple. If true, values in the field are passed as an array.
+    ///
+    /// Wire name `isMultiple`, type `boolean`.
+    pub is_multiple: ::std::option::Option<bool>,
+    /// Is the field user-defined?
+    ///
+    /// Wire name `isDynamic`, type `boolean`.
+    pub is_dynamic: ::std::option::Option<bool>,
+    /// Name of the field.
+    ///
+    /// Wire name `title`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Name of the field in uppercase.
+    ///
+    /// Wire name `upperName`, type `string`.
+    pub upper_name: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl RoundType {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MathematicalRounding => "1",
-            Self::RoundingUp => "2",
-            Self::RoundingDown => "4",
-            Self::Unknown(value) => value.as_str(),
+impl FieldDescription {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            type_: ::std::option::Option::None,
+            is_required: ::std::option::Option::None,
+            is_read_only: ::std::option::Option::None,
+            is_immutable: ::std::option::Option::None,
+            is_multiple: ::std::option::Option::None,
+            is_dynamic: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            upper_name: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
         }
     }
-}
-impl ::bitrix24_runtime::wire::WireEnum for RoundType {
-    const INTEGER: bool = true;
-    fn as_str(&self) -> &str {
-        RoundType::as_str(self)
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
     }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "1" => Self::MathematicalRounding,
-            "2" => Self::RoundingUp,
-            "4" => Self::RoundingDown,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for RoundType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
     }
 }
-impl ::std::str::FromStr for RoundType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
+impl ::bitrix24_runtime::wire::Decode for FieldDescription {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            type_: f.optional("type")?,
+            is_required: f.optional("isRequired")?,
+            is_read_only: f.optional("isReadOnly")?,
+            is_immutable: f.optional("isImmutable")?,
+            is_multiple: f.optional("isMultiple")?,
+            is_dynamic: f.optional("isDynamic")?,
+            title: f.optional("title")?,
+            upper_name: f.optional("upperName")?,
+            extra: f.rest(),
+        })
     }
 }
-impl ::serde::Serialize for RoundType {
+impl<'de> ::serde::Deserialize<'de> for FieldDescription {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for FieldDescription {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("type", self.type_.as_ref());
+        w.optional("isRequired", self.is_required.as_ref());
+        w.optional("isReadOnly", self.is_read_only.as_ref());
+        w.optional("isImmutable", self.is_immutable.as_ref());
+        w.optional("isMultiple", self.is_multiple.as_ref());
+        w.optional("isDynamic", self.is_dynamic.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("upperName", self.upper_name.as_ref());
+        w.end()
     }
 }
-impl<'de> ::serde::Deserialize<'de> for RoundType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for RoundType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for RoundType {
+impl ::bitrix24_runtime::wire::Undocumented for FieldDescription {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

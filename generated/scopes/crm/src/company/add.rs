@@ -21,7 +21,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `fields` ([`fields`](Self::fields)) | `object` | yes | Object format: |
+/// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | Object format: |
 /// | `params` ([`params`](Self::params)) | `object` | no | An object containing a set of additional parameters: |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -46,10 +46,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::crm::company::add::Add;
+/// use bitrix24::crm::company::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(bitrix24::serde_json::Map::new()).params(bitrix24::serde_json::json!({"REGISTER_SONET_EVENT":"Y"}));
+/// let request = Add::new(Fields::new().title("John Doe LLC").company_type("CUSTOMER").industry("MANUFACTURING").employees("EMPLOYEES_2")).params(bitrix24::serde_json::json!({"REGISTER_SONET_EVENT":"Y"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -79,8 +79,8 @@ pub struct Add {
     ///
     /// To find out the list of required fields, execute the method [crm.company.fields](https://apidocs.bitrix24.com/api-reference/crm/companies/crm-company-fields.html).
     ///
-    /// Wire name `fields`, type `object`.
-    pub fields: ::bitrix24_runtime::JsonObject,
+    /// Wire name `fields`, type `Fields` (docs: `object`).
+    pub fields: Fields,
     /// An object containing a set of additional parameters:
     ///
     /// - `REGISTER_SONET_EVENT` — register the company addition event and send a notification to the responsible person
@@ -98,11 +98,9 @@ impl Add {
     ///
     /// - `fields`: `fields` — Object format:
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
+    pub fn new(fields: Fields) -> Self {
         Self {
-            fields: fields.into(),
+            fields,
             params: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -179,6 +177,11 @@ impl ::bitrix24_runtime::wire::Undocumented for Add {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.fields,
+            &::std::format!("{}{}", path, ".fields"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -186,4 +189,651 @@ impl ::bitrix24_runtime::Method for Add {
     const NAME: &'static str = "crm.company.add";
     const READ_ONLY: bool = false;
     type Output = i64;
+}
+/// `UF_...`: Custom fields. For example, `UF_CRM_25534736`.
+///
+/// Depending on the portal settings, companies may have a set of custom fields of specific types.
+///
+/// You can add a custom field to a company using the method [crm.company.userfield.add](https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-add.html)
+///
+/// `PARENT_ID_...`: Relationship fields.
+///
+/// If there are smart processes related to companies on the portal, there is a field for each such smart process that stores the relationship between this smart process and the company. The field itself stores the identifier of the element of that smart process
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Fields {
+    /// Company name
+    ///
+    /// Wire name `TITLE`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Company type.
+    ///
+    /// The list of available types can be obtained using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `{ ENTITY_ID: "COMPANY_TYPE" }`.
+    ///
+    /// Default — the first available company type
+    ///
+    /// Wire name `COMPANY_TYPE`, type `string` (docs: `crm_status`).
+    pub company_type: ::std::option::Option<::std::string::String>,
+    /// Industry.
+    ///
+    /// The list of available values can be obtained using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `{ ENTITY_ID: "INDUSTRY" }`.
+    ///
+    /// Default — the first available industry
+    ///
+    /// Wire name `INDUSTRY`, type `string` (docs: `crm_status`).
+    pub industry: ::std::option::Option<::std::string::String>,
+    /// Number of employees.
+    ///
+    /// The list of available values can be obtained using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `{ ENTITY_ID: "EMPLOYEES" }`.
+    ///
+    /// Default — the first available value
+    ///
+    /// Wire name `EMPLOYEES`, type `string` (docs: `crm_status`).
+    pub employees: ::std::option::Option<::std::string::String>,
+    /// Currency.
+    ///
+    /// The list of available currencies can be obtained using the method [crm.currency.list](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-list.html)
+    ///
+    /// Wire name `CURRENCY_ID`, type `string` (docs: `crm_currency`).
+    pub currency_id: ::std::option::Option<::std::string::String>,
+    /// Annual revenue
+    ///
+    /// Wire name `REVENUE`, type `double`.
+    pub revenue: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Company logo
+    ///
+    /// Wire name `LOGO`, type `file`.
+    pub logo: ::std::option::Option<::bitrix24_runtime::File>,
+    /// Is the company available to everyone? Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Default is `Y`. The default value can be changed in the CRM settings
+    ///
+    /// Wire name `OPENED`, type `boolean` (docs: `char`), default `Y`.
+    pub opened: ::std::option::Option<bool>,
+    /// Identifier of the user responsible for the element.
+    ///
+    /// Default — the identifier of the user calling the method
+    ///
+    /// Wire name `ASSIGNED_BY_ID`, type `integer` (docs: `user`).
+    pub assigned_by_id: ::std::option::Option<i64>,
+    /// Comment
+    ///
+    /// Wire name `COMMENTS`, type `string`.
+    pub comments: ::std::option::Option<::std::string::String>,
+    /// Phone
+    ///
+    /// Wire name `PHONE`, type `object[][]` (docs: `crm_multifield[]`).
+    pub phone: ::std::option::Option<
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
+    >,
+    /// E-mail
+    ///
+    /// Wire name `EMAIL`, type `object[][]` (docs: `crm_multifield[]`).
+    pub email: ::std::option::Option<
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
+    >,
+    /// Website
+    ///
+    /// Wire name `WEB`, type `object[][]` (docs: `crm_multifield[]`).
+    pub web: ::std::option::Option<
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
+    >,
+    /// Messenger
+    ///
+    /// Wire name `IM`, type `object[][]` (docs: `crm_multifield[]`).
+    pub im: ::std::option::Option<
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
+    >,
+    /// Advertising system, e.g., Google Ads
+    ///
+    /// Wire name `UTM_SOURCE`, type `string`.
+    pub utm_source: ::std::option::Option<::std::string::String>,
+    /// Traffic type. Possible values:
+    /// - `CPC` — ads
+    /// - `CPM` — banners
+    ///
+    /// Wire name `UTM_MEDIUM`, type `UtmMedium` (docs: `string`).
+    pub utm_medium: ::std::option::Option<UtmMedium>,
+    /// Advertising campaign designation
+    ///
+    /// Wire name `UTM_CAMPAIGN`, type `string`.
+    pub utm_campaign: ::std::option::Option<::std::string::String>,
+    /// Campaign content. For example, for contextual ads
+    ///
+    /// Wire name `UTM_CONTENT`, type `string`.
+    pub utm_content: ::std::option::Option<::std::string::String>,
+    /// Campaign search term. For example, keywords for contextual advertising
+    ///
+    /// Wire name `UTM_TERM`, type `string`.
+    pub utm_term: ::std::option::Option<::std::string::String>,
+    /// Is the company "my company"? Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `IS_MY_COMPANY`, type `boolean` (docs: `char`).
+    pub is_my_company: ::std::option::Option<bool>,
+    /// Identifier of the external system that is the source of data about this company
+    ///
+    /// Wire name `ORIGINATOR_ID`, type `string`.
+    pub originator_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the company in the external system
+    ///
+    /// Wire name `ORIGIN_ID`, type `string`.
+    pub origin_id: ::std::option::Option<::std::string::String>,
+    /// Version of the data in the external system. Used to protect data from accidental overwriting
+    ///
+    /// Wire name `ORIGIN_VERSION`, type `string`.
+    pub origin_version: ::std::option::Option<::std::string::String>,
+    /// Creation date
+    ///
+    /// Wire name `DATE_CREATE`, type `datetime`.
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Modification date
+    ///
+    /// Wire name `DATE_MODIFY`, type `datetime`.
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Created by
+    ///
+    /// Wire name `CREATED_BY_ID`, type `integer` (docs: `user`).
+    pub created_by_id: ::std::option::Option<i64>,
+    /// Modified by
+    ///
+    /// Wire name `MODIFY_BY_ID`, type `integer` (docs: `user`).
+    pub modify_by_id: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Fields {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            title: ::std::option::Option::None,
+            company_type: ::std::option::Option::None,
+            industry: ::std::option::Option::None,
+            employees: ::std::option::Option::None,
+            currency_id: ::std::option::Option::None,
+            revenue: ::std::option::Option::None,
+            logo: ::std::option::Option::None,
+            opened: ::std::option::Option::None,
+            assigned_by_id: ::std::option::Option::None,
+            comments: ::std::option::Option::None,
+            phone: ::std::option::Option::None,
+            email: ::std::option::Option::None,
+            web: ::std::option::Option::None,
+            im: ::std::option::Option::None,
+            utm_source: ::std::option::Option::None,
+            utm_medium: ::std::option::Option::None,
+            utm_campaign: ::std::option::Option::None,
+            utm_content: ::std::option::Option::None,
+            utm_term: ::std::option::Option::None,
+            is_my_company: ::std::option::Option::None,
+            originator_id: ::std::option::Option::None,
+            origin_id: ::std::option::Option::None,
+            origin_version: ::std::option::Option::None,
+            date_create: ::std::option::Option::None,
+            date_modify: ::std::option::Option::None,
+            created_by_id: ::std::option::Option::None,
+            modify_by_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `TITLE`: Company name
+    #[must_use]
+    pub fn title(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.title = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `COMPANY_TYPE`: Company type.
+    #[must_use]
+    pub fn company_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.company_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `INDUSTRY`: Industry.
+    #[must_use]
+    pub fn industry(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.industry = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `EMPLOYEES`: Number of employees.
+    #[must_use]
+    pub fn employees(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.employees = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `CURRENCY_ID`: Currency.
+    #[must_use]
+    pub fn currency_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.currency_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `REVENUE`: Annual revenue
+    #[must_use]
+    pub fn revenue(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.revenue = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `LOGO`: Company logo
+    #[must_use]
+    pub fn logo(mut self, value: ::bitrix24_runtime::File) -> Self {
+        self.logo = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `OPENED`: Is the company available to everyone? Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn opened(mut self, value: bool) -> Self {
+        self.opened = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ASSIGNED_BY_ID`: Identifier of the user responsible for the element.
+    #[must_use]
+    pub fn assigned_by_id(mut self, value: i64) -> Self {
+        self.assigned_by_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `COMMENTS`: Comment
+    #[must_use]
+    pub fn comments(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.comments = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `PHONE`: Phone
+    #[must_use]
+    pub fn phone(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
+            >,
+        >,
+    ) -> Self {
+        self.phone = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `EMAIL`: E-mail
+    #[must_use]
+    pub fn email(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
+            >,
+        >,
+    ) -> Self {
+        self.email = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `WEB`: Website
+    #[must_use]
+    pub fn web(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
+            >,
+        >,
+    ) -> Self {
+        self.web = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `IM`: Messenger
+    #[must_use]
+    pub fn im(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
+            >,
+        >,
+    ) -> Self {
+        self.im = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `UTM_SOURCE`: Advertising system, e.g., Google Ads
+    #[must_use]
+    pub fn utm_source(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_source = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `UTM_MEDIUM`: Traffic type. Possible values: - `CPC` — ads - `CPM` — banners
+    #[must_use]
+    pub fn utm_medium(mut self, value: UtmMedium) -> Self {
+        self.utm_medium = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `UTM_CAMPAIGN`: Advertising campaign designation
+    #[must_use]
+    pub fn utm_campaign(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_campaign = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `UTM_CONTENT`: Campaign content. For example, for contextual ads
+    #[must_use]
+    pub fn utm_content(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_content = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `UTM_TERM`: Campaign search term. For example, keywords for contextual advertising
+    #[must_use]
+    pub fn utm_term(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_term = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `IS_MY_COMPANY`: Is the company "my company"? Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_my_company(mut self, value: bool) -> Self {
+        self.is_my_company = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ORIGINATOR_ID`: Identifier of the external system that is the source of data about this company
+    #[must_use]
+    pub fn originator_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.originator_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ORIGIN_ID`: Identifier of the company in the external system
+    #[must_use]
+    pub fn origin_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.origin_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ORIGIN_VERSION`: Version of the data in the external system. Used to protect data from accidental overwriting
+    #[must_use]
+    pub fn origin_version(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.origin_version = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DATE_CREATE`: Creation date
+    #[must_use]
+    pub fn date_create(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
+    ) -> Self {
+        self.date_create = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DATE_MODIFY`: Modification date
+    #[must_use]
+    pub fn date_modify(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
+    ) -> Self {
+        self.date_modify = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `CREATED_BY_ID`: Created by
+    #[must_use]
+    pub fn created_by_id(mut self, value: i64) -> Self {
+        self.created_by_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `MODIFY_BY_ID`: Modified by
+    #[must_use]
+    pub fn modify_by_id(mut self, value: i64) -> Self {
+        self.modify_by_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for Fields {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            title: f.optional("TITLE")?,
+            company_type: f.optional("COMPANY_TYPE")?,
+            industry: f.optional("INDUSTRY")?,
+            employees: f.optional("EMPLOYEES")?,
+            currency_id: f.optional("CURRENCY_ID")?,
+            revenue: f.optional("REVENUE")?,
+            logo: f.optional("LOGO")?,
+            opened: f.optional("OPENED")?,
+            assigned_by_id: f.optional("ASSIGNED_BY_ID")?,
+            comments: f.optional("COMMENTS")?,
+            phone: f.optional("PHONE")?,
+            email: f.optional("EMAIL")?,
+            web: f.optional("WEB")?,
+            im: f.optional("IM")?,
+            utm_source: f.optional("UTM_SOURCE")?,
+            utm_medium: f.optional("UTM_MEDIUM")?,
+            utm_campaign: f.optional("UTM_CAMPAIGN")?,
+            utm_content: f.optional("UTM_CONTENT")?,
+            utm_term: f.optional("UTM_TERM")?,
+            is_my_company: f.optional("IS_MY_COMPANY")?,
+            originator_id: f.optional("ORIGINATOR_ID")?,
+            origin_id: f.optional("ORIGIN_ID")?,
+            origin_version: f.optional("ORIGIN_VERSION")?,
+            date_create: f.optional("DATE_CREATE")?,
+            date_modify: f.optional("DATE_MODIFY")?,
+            created_by_id: f.optional("CREATED_BY_ID")?,
+            modify_by_id: f.optional("MODIFY_BY_ID")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for Fields {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Fields {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("TITLE", self.title.as_ref());
+        w.optional("COMPANY_TYPE", self.company_type.as_ref());
+        w.optional("INDUSTRY", self.industry.as_ref());
+        w.optional("EMPLOYEES", self.employees.as_ref());
+        w.optional("CURRENCY_ID", self.currency_id.as_ref());
+        w.optional("REVENUE", self.revenue.as_ref());
+        w.optional("LOGO", self.logo.as_ref());
+        w.optional(
+            "OPENED",
+            self.opened.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("ASSIGNED_BY_ID", self.assigned_by_id.as_ref());
+        w.optional("COMMENTS", self.comments.as_ref());
+        w.optional("PHONE", self.phone.as_ref());
+        w.optional("EMAIL", self.email.as_ref());
+        w.optional("WEB", self.web.as_ref());
+        w.optional("IM", self.im.as_ref());
+        w.optional("UTM_SOURCE", self.utm_source.as_ref());
+        w.optional("UTM_MEDIUM", self.utm_medium.as_ref());
+        w.optional("UTM_CAMPAIGN", self.utm_campaign.as_ref());
+        w.optional("UTM_CONTENT", self.utm_content.as_ref());
+        w.optional("UTM_TERM", self.utm_term.as_ref());
+        w.optional(
+            "IS_MY_COMPANY",
+            self.is_my_company.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("ORIGINATOR_ID", self.originator_id.as_ref());
+        w.optional("ORIGIN_ID", self.origin_id.as_ref());
+        w.optional("ORIGIN_VERSION", self.origin_version.as_ref());
+        w.optional("DATE_CREATE", self.date_create.as_ref());
+        w.optional("DATE_MODIFY", self.date_modify.as_ref());
+        w.optional("CREATED_BY_ID", self.created_by_id.as_ref());
+        w.optional("MODIFY_BY_ID", self.modify_by_id.as_ref());
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for Fields {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.utm_medium,
+            &::std::format!("{}{}", path, ".UTM_MEDIUM"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["UF_", "PARENT_ID_"],
+            path,
+            out,
+        );
+    }
+}
+/// Values of `UtmMedium`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UtmMedium {
+    /// `CPC`: ads
+    Cpc,
+    /// `CPM`: banners
+    Cpm,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl UtmMedium {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Cpc => "CPC",
+            Self::Cpm => "CPM",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for UtmMedium {
+    const INTEGER: bool = false;
+    fn as_str(&self) -> &str {
+        UtmMedium::as_str(self)
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "CPC" => Self::Cpc,
+            "CPM" => Self::Cpm,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for UtmMedium {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for UtmMedium {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for UtmMedium {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UtmMedium {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for UtmMedium {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for UtmMedium {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
 }

@@ -420,15 +420,19 @@ pub struct FieldsResult {
     pub reg_address_loc_addr_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `PARENT_ID_156`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub parent_id_156: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl FieldsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -513,6 +517,7 @@ impl FieldsResult {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for FieldsResult {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -588,6 +593,7 @@ impl<'de> ::serde::Deserialize<'de> for FieldsResult {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for FieldsResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -658,6 +664,7 @@ impl ::serde::Serialize for FieldsResult {
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for FieldsResult {
     fn undocumented(
         &self,
@@ -859,7 +866,12 @@ impl ::bitrix24_runtime::wire::Undocumented for FieldsResult {
             &::std::format!("{}{}", path, ".LINK"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["PARENT_ID_", "UF_"],
+            path,
+            out,
+        );
     }
 }
 /// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).

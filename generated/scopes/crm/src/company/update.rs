@@ -697,7 +697,12 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
             &::std::format!("{}{}", path, ".UTM_MEDIUM"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["PARENT_ID_", "UF_"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `UtmMedium`.

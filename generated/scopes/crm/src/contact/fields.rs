@@ -780,7 +780,12 @@ impl ::bitrix24_runtime::wire::Undocumented for FieldsResult {
             &::std::format!("{}{}", path, ".LINK"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["UF_", "PARENT_ID_"],
+            path,
+            out,
+        );
     }
 }
 /// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).

@@ -338,50 +338,50 @@ pub struct Contact {
             >,
         >,
     >,
-    /// Not in the docs' field table; the response example shows it.
+    /// External source
     ///
-    /// Wire name `ORIGINATOR_ID`, type `any`.
-    pub originator_id: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Wire name `ORIGINATOR_ID`, type `string`.
+    pub originator_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the element in the external source
     ///
-    /// Wire name `ORIGIN_ID`, type `any`.
-    pub origin_id: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Wire name `ORIGIN_ID`, type `string`.
+    pub origin_id: ::std::option::Option<::std::string::String>,
+    /// Version of the original
     ///
-    /// Wire name `ORIGIN_VERSION`, type `any`.
-    pub origin_version: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Wire name `ORIGIN_VERSION`, type `string`.
+    pub origin_version: ::std::option::Option<::std::string::String>,
+    /// Address
     ///
-    /// Wire name `ADDRESS`, type `any`.
-    pub address: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Wire name `ADDRESS`, type `string`.
+    pub address: ::std::option::Option<::std::string::String>,
+    /// Second line of the address
     ///
-    /// Wire name `ADDRESS_2`, type `any`.
-    pub address_2: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Wire name `ADDRESS_2`, type `string`.
+    pub address_2: ::std::option::Option<::std::string::String>,
+    /// City
     ///
-    /// Wire name `ADDRESS_CITY`, type `any`.
-    pub address_city: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Wire name `ADDRESS_CITY`, type `string`.
+    pub address_city: ::std::option::Option<::std::string::String>,
+    /// Postal code
     ///
-    /// Wire name `ADDRESS_POSTAL_CODE`, type `any`.
-    pub address_postal_code: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Wire name `ADDRESS_POSTAL_CODE`, type `string`.
+    pub address_postal_code: ::std::option::Option<::std::string::String>,
+    /// District
     ///
-    /// Wire name `ADDRESS_REGION`, type `any`.
-    pub address_region: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Wire name `ADDRESS_REGION`, type `string`.
+    pub address_region: ::std::option::Option<::std::string::String>,
+    /// Region
     ///
-    /// Wire name `ADDRESS_PROVINCE`, type `any`.
-    pub address_province: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Wire name `ADDRESS_PROVINCE`, type `string`.
+    pub address_province: ::std::option::Option<::std::string::String>,
+    /// Country
     ///
-    /// Wire name `ADDRESS_COUNTRY`, type `any`.
-    pub address_country: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Wire name `ADDRESS_COUNTRY`, type `string`.
+    pub address_country: ::std::option::Option<::std::string::String>,
+    /// Identifier of the location address
     ///
-    /// Wire name `ADDRESS_LOC_ADDR_ID`, type `any`.
-    pub address_loc_addr_id: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `ADDRESS_LOC_ADDR_ID`, type `integer`.
+    pub address_loc_addr_id: ::std::option::Option<i64>,
     /// Not in the docs' field table; the response example shows it.
     ///
     /// Wire name `PARENT_ID_1224`, type `string`.

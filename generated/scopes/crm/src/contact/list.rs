@@ -508,6 +508,50 @@ pub struct Contact {
             >,
         >,
     >,
+    /// External source
+    ///
+    /// Wire name `ORIGINATOR_ID`, type `string`.
+    pub originator_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the element in the external source
+    ///
+    /// Wire name `ORIGIN_ID`, type `string`.
+    pub origin_id: ::std::option::Option<::std::string::String>,
+    /// Version of the original
+    ///
+    /// Wire name `ORIGIN_VERSION`, type `string`.
+    pub origin_version: ::std::option::Option<::std::string::String>,
+    /// Address
+    ///
+    /// Wire name `ADDRESS`, type `string`.
+    pub address: ::std::option::Option<::std::string::String>,
+    /// Second line of the address
+    ///
+    /// Wire name `ADDRESS_2`, type `string`.
+    pub address_2: ::std::option::Option<::std::string::String>,
+    /// City
+    ///
+    /// Wire name `ADDRESS_CITY`, type `string`.
+    pub address_city: ::std::option::Option<::std::string::String>,
+    /// Postal code
+    ///
+    /// Wire name `ADDRESS_POSTAL_CODE`, type `string`.
+    pub address_postal_code: ::std::option::Option<::std::string::String>,
+    /// District
+    ///
+    /// Wire name `ADDRESS_REGION`, type `string`.
+    pub address_region: ::std::option::Option<::std::string::String>,
+    /// Region
+    ///
+    /// Wire name `ADDRESS_PROVINCE`, type `string`.
+    pub address_province: ::std::option::Option<::std::string::String>,
+    /// Country
+    ///
+    /// Wire name `ADDRESS_COUNTRY`, type `string`.
+    pub address_country: ::std::option::Option<::std::string::String>,
+    /// Identifier of the location address
+    ///
+    /// Wire name `ADDRESS_LOC_ADDR_ID`, type `integer`.
+    pub address_loc_addr_id: ::std::option::Option<i64>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -553,6 +597,17 @@ impl Contact {
             web: ::std::option::Option::None,
             im: ::std::option::Option::None,
             link: ::std::option::Option::None,
+            originator_id: ::std::option::Option::None,
+            origin_id: ::std::option::Option::None,
+            origin_version: ::std::option::Option::None,
+            address: ::std::option::Option::None,
+            address_2: ::std::option::Option::None,
+            address_city: ::std::option::Option::None,
+            address_postal_code: ::std::option::Option::None,
+            address_region: ::std::option::Option::None,
+            address_province: ::std::option::Option::None,
+            address_country: ::std::option::Option::None,
+            address_loc_addr_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -617,6 +672,17 @@ impl ::bitrix24_runtime::wire::Decode for Contact {
             web: f.optional("WEB")?,
             im: f.optional("IM")?,
             link: f.optional("LINK")?,
+            originator_id: f.optional("ORIGINATOR_ID")?,
+            origin_id: f.optional("ORIGIN_ID")?,
+            origin_version: f.optional("ORIGIN_VERSION")?,
+            address: f.optional("ADDRESS")?,
+            address_2: f.optional("ADDRESS_2")?,
+            address_city: f.optional("ADDRESS_CITY")?,
+            address_postal_code: f.optional("ADDRESS_POSTAL_CODE")?,
+            address_region: f.optional("ADDRESS_REGION")?,
+            address_province: f.optional("ADDRESS_PROVINCE")?,
+            address_country: f.optional("ADDRESS_COUNTRY")?,
+            address_loc_addr_id: f.optional("ADDRESS_LOC_ADDR_ID")?,
             extra: f.rest(),
         })
     }
@@ -689,6 +755,17 @@ impl ::serde::Serialize for Contact {
         w.optional("WEB", self.web.as_ref());
         w.optional("IM", self.im.as_ref());
         w.optional("LINK", self.link.as_ref());
+        w.optional("ORIGINATOR_ID", self.originator_id.as_ref());
+        w.optional("ORIGIN_ID", self.origin_id.as_ref());
+        w.optional("ORIGIN_VERSION", self.origin_version.as_ref());
+        w.optional("ADDRESS", self.address.as_ref());
+        w.optional("ADDRESS_2", self.address_2.as_ref());
+        w.optional("ADDRESS_CITY", self.address_city.as_ref());
+        w.optional("ADDRESS_POSTAL_CODE", self.address_postal_code.as_ref());
+        w.optional("ADDRESS_REGION", self.address_region.as_ref());
+        w.optional("ADDRESS_PROVINCE", self.address_province.as_ref());
+        w.optional("ADDRESS_COUNTRY", self.address_country.as_ref());
+        w.optional("ADDRESS_LOC_ADDR_ID", self.address_loc_addr_id.as_ref());
         w.end()
     }
 }

@@ -346,6 +346,56 @@ pub struct Fields {
     pub link: ::std::option::Option<
         ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
     >,
+    /// Identifier of the external system that is the source of data about this contact
+    ///
+    /// Wire name `ORIGINATOR_ID`, type `string`.
+    pub originator_id: ::std::option::Option<::std::string::String>,
+    /// Version of the contact data in the external system. Used to protect data from accidental overwriting by the external system.
+    ///
+    /// If the data was imported and not changed in the external system, then such data can be edited in CRM without fear that the next export will lead to overwriting of the data
+    ///
+    /// Wire name `ORIGIN_ID`, type `string`.
+    pub origin_id: ::std::option::Option<::std::string::String>,
+    /// Version of the original
+    ///
+    /// Wire name `ORIGIN_VERSION`, type `string`.
+    pub origin_version: ::std::option::Option<::std::string::String>,
+    /// Address
+    ///
+    /// Wire name `ADDRESS`, type `string`.
+    pub address: ::std::option::Option<::std::string::String>,
+    /// Second line of the address
+    ///
+    /// Wire name `ADDRESS_2`, type `string`.
+    pub address_2: ::std::option::Option<::std::string::String>,
+    /// City
+    ///
+    /// Wire name `ADDRESS_CITY`, type `string`.
+    pub address_city: ::std::option::Option<::std::string::String>,
+    /// Postal code
+    ///
+    /// Wire name `ADDRESS_POSTAL_CODE`, type `string`.
+    pub address_postal_code: ::std::option::Option<::std::string::String>,
+    /// Region
+    ///
+    /// Wire name `ADDRESS_REGION`, type `string`.
+    pub address_region: ::std::option::Option<::std::string::String>,
+    /// Province
+    ///
+    /// Wire name `ADDRESS_PROVINCE`, type `string`.
+    pub address_province: ::std::option::Option<::std::string::String>,
+    /// Country
+    ///
+    /// Wire name `ADDRESS_COUNTRY`, type `string`.
+    pub address_country: ::std::option::Option<::std::string::String>,
+    /// Country code
+    ///
+    /// Wire name `ADDRESS_COUNTRY_CODE`, type `string`.
+    pub address_country_code: ::std::option::Option<::std::string::String>,
+    /// Location address identifier
+    ///
+    /// Wire name `ADDRESS_LOC_ADDR_ID`, type `integer`.
+    pub address_loc_addr_id: ::std::option::Option<i64>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -380,6 +430,18 @@ impl Fields {
             web: ::std::option::Option::None,
             im: ::std::option::Option::None,
             link: ::std::option::Option::None,
+            originator_id: ::std::option::Option::None,
+            origin_id: ::std::option::Option::None,
+            origin_version: ::std::option::Option::None,
+            address: ::std::option::Option::None,
+            address_2: ::std::option::Option::None,
+            address_city: ::std::option::Option::None,
+            address_postal_code: ::std::option::Option::None,
+            address_region: ::std::option::Option::None,
+            address_province: ::std::option::Option::None,
+            address_country: ::std::option::Option::None,
+            address_country_code: ::std::option::Option::None,
+            address_loc_addr_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -628,6 +690,111 @@ impl Fields {
         );
         self
     }
+    /// Sets `ORIGINATOR_ID`: Identifier of the external system that is the source of data about this contact
+    #[must_use]
+    pub fn originator_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.originator_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ORIGIN_ID`: Version of the contact data in the external system. Used to protect data from accidental overwriting by the external system.
+    #[must_use]
+    pub fn origin_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.origin_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ORIGIN_VERSION`: Version of the original
+    #[must_use]
+    pub fn origin_version(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.origin_version = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ADDRESS`: Address
+    #[must_use]
+    pub fn address(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.address = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ADDRESS_2`: Second line of the address
+    #[must_use]
+    pub fn address_2(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.address_2 = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ADDRESS_CITY`: City
+    #[must_use]
+    pub fn address_city(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.address_city = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ADDRESS_POSTAL_CODE`: Postal code
+    #[must_use]
+    pub fn address_postal_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.address_postal_code = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ADDRESS_REGION`: Region
+    #[must_use]
+    pub fn address_region(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.address_region = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ADDRESS_PROVINCE`: Province
+    #[must_use]
+    pub fn address_province(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.address_province = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ADDRESS_COUNTRY`: Country
+    #[must_use]
+    pub fn address_country(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.address_country = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ADDRESS_COUNTRY_CODE`: Country code
+    #[must_use]
+    pub fn address_country_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.address_country_code = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ADDRESS_LOC_ADDR_ID`: Location address identifier
+    #[must_use]
+    pub fn address_loc_addr_id(mut self, value: i64) -> Self {
+        self.address_loc_addr_id = ::std::option::Option::Some(value);
+        self
+    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -680,6 +847,18 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
             web: f.optional("WEB")?,
             im: f.optional("IM")?,
             link: f.optional("LINK")?,
+            originator_id: f.optional("ORIGINATOR_ID")?,
+            origin_id: f.optional("ORIGIN_ID")?,
+            origin_version: f.optional("ORIGIN_VERSION")?,
+            address: f.optional("ADDRESS")?,
+            address_2: f.optional("ADDRESS_2")?,
+            address_city: f.optional("ADDRESS_CITY")?,
+            address_postal_code: f.optional("ADDRESS_POSTAL_CODE")?,
+            address_region: f.optional("ADDRESS_REGION")?,
+            address_province: f.optional("ADDRESS_PROVINCE")?,
+            address_country: f.optional("ADDRESS_COUNTRY")?,
+            address_country_code: f.optional("ADDRESS_COUNTRY_CODE")?,
+            address_loc_addr_id: f.optional("ADDRESS_LOC_ADDR_ID")?,
             extra: f.rest(),
         })
     }
@@ -734,6 +913,18 @@ impl ::serde::Serialize for Fields {
         w.optional("WEB", self.web.as_ref());
         w.optional("IM", self.im.as_ref());
         w.optional("LINK", self.link.as_ref());
+        w.optional("ORIGINATOR_ID", self.originator_id.as_ref());
+        w.optional("ORIGIN_ID", self.origin_id.as_ref());
+        w.optional("ORIGIN_VERSION", self.origin_version.as_ref());
+        w.optional("ADDRESS", self.address.as_ref());
+        w.optional("ADDRESS_2", self.address_2.as_ref());
+        w.optional("ADDRESS_CITY", self.address_city.as_ref());
+        w.optional("ADDRESS_POSTAL_CODE", self.address_postal_code.as_ref());
+        w.optional("ADDRESS_REGION", self.address_region.as_ref());
+        w.optional("ADDRESS_PROVINCE", self.address_province.as_ref());
+        w.optional("ADDRESS_COUNTRY", self.address_country.as_ref());
+        w.optional("ADDRESS_COUNTRY_CODE", self.address_country_code.as_ref());
+        w.optional("ADDRESS_LOC_ADDR_ID", self.address_loc_addr_id.as_ref());
         w.end()
     }
 }
@@ -750,7 +941,12 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
             &::std::format!("{}{}", path, ".UTM_MEDIUM"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["UF_", "PARENT_ID_"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `UtmMedium`.

@@ -229,8 +229,8 @@ pub struct Fields {
     ///
     /// If not all languages are specified, [default localization parameters](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization) will be used for the remaining ones.
     ///
-    /// Wire name `LANG`, type `CrmCurrencyLocalization` (docs: `object`).
-    pub lang: ::std::option::Option<CrmCurrencyLocalization>,
+    /// Wire name `LANG`, type `Lang` (docs: `object`).
+    pub lang: ::std::option::Option<Lang>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -264,7 +264,7 @@ impl Fields {
     }
     /// Sets `LANG`: Currency localization parameters.
     #[must_use]
-    pub fn lang(mut self, value: CrmCurrencyLocalization) -> Self {
+    pub fn lang(mut self, value: Lang) -> Self {
         self.lang = ::std::option::Option::Some(value);
         self
     }
@@ -348,76 +348,51 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// As described in [crm_currency_localization](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// The `Lang` object.
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct CrmCurrencyLocalization {
-    /// Number of decimal places for the fractional part.
+pub struct Lang {
+    /// Number of decimal places in the fractional part.
     ///
-    /// Default value — `2`.
-    ///
-    /// Wire name `DECIMALS`, type `integer`, default `2`.
-    pub decimals: ::std::option::Option<i64>,
+    /// Wire name `DECIMALS`, type `integer`.
+    pub decimals: i64,
     /// Decimal point for output.
     ///
-    /// Default value — `.` (dot symbol).
-    ///
-    /// Wire name `DEC_POINT`, type `string`, default `.`.
+    /// Wire name `DEC_POINT`, type `string`.
     pub dec_point: ::std::option::Option<::std::string::String>,
-    /// Format template. Must contain the symbol # — the value will be substituted in its place.
+    /// Format template.
     ///
-    /// Default value — `#`.
+    /// Wire name `FORMAT_STRING`, type `string`.
+    pub format_string: ::std::option::Option<::std::string::String>,
+    /// Name of the currency in the language for which localization is added.
     ///
-    /// Examples of templates for the amount 1000:
-    /// - `$ #` — $ 1000
-    /// - `# rub.` — 1000 rub.
-    /// - `€ #` — € 1000.
-    ///
-    /// Wire name `FORMAT_STRING`, type `FormatString` (docs: `string`), default `#`.
-    pub format_string: ::std::option::Option<FormatString>,
-    /// Name of the currency.
-    ///
-    /// Default value — [`crm_currency.CURRENCY`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency).
-    ///
-    /// Wire name `FULL_NAME`, type `string`, default `crm_currency.CURRENCY`.
+    /// Wire name `FULL_NAME`, type `string`.
     pub full_name: ::std::option::Option<::std::string::String>,
-    /// Indicator of whether to hide insignificant zeros (`Y`/`N`).
+    /// Indicates whether to hide insignificant zeros.
     ///
-    /// Default value — `N`.
-    ///
-    /// Wire name `HIDE_ZERO`, type `string`, default `N`.
+    /// Wire name `HIDE_ZERO`, type `string`.
     pub hide_zero: ::std::option::Option<::std::string::String>,
     /// Thousands separator.
     ///
-    /// Default value — ` ` (space).
-    ///
-    /// Wire name `THOUSANDS_SEP`, type `string`, default ``.
+    /// Wire name `THOUSANDS_SEP`, type `string`.
     pub thousands_sep: ::std::option::Option<::std::string::String>,
     /// Code for the thousands separator.
     ///
-    /// Default value — `S`.
+    /// Refer to the [crm_currency_localization](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization) documentation for acceptable values.
     ///
-    /// When creating or modifying localization, if a value is specified for the `THOUSANDS_VARIANT` field, the value in `THOUSANDS_SEP` will be ignored and replaced according to the list:
-    /// - `N` — empty, no thousands separator. Example: 12345678
-    /// - `C` — comma. Example: 12,345,678
-    /// - `D` — dot. Example: 12.345.678
-    /// - `S` — space. Example: 12 345 678
-    /// - `B` — non-breaking space. Example: 12 345 678
-    ///   Differs from the previous option in that when line breaks occur, the result is not split into parts.
-    ///
-    /// If a thousands separator is not needed, the `THOUSANDS_VARIANT` field must be explicitly passed with the value `N`. An empty string in the `THOUSANDS_SEP` field is not allowed.
-    ///
-    /// Wire name `THOUSANDS_VARIANT`, type `ThousandsVariant` (docs: `string`), default `S`.
-    pub thousands_variant: ::std::option::Option<ThousandsVariant>,
+    /// Wire name `THOUSANDS_VARIANT`, type `string`.
+    pub thousands_variant: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl CrmCurrencyLocalization {
-    /// Creates the value with no field set.
+impl Lang {
+    /// Creates the value from its required fields:
+    ///
+    /// - `decimals`: `DECIMALS` — Number of decimal places in the fractional part.
     #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
+    pub fn new(decimals: i64) -> Self {
         Self {
-            decimals: ::std::option::Option::None,
+            decimals,
             dec_point: ::std::option::Option::None,
             format_string: ::std::option::Option::None,
             full_name: ::std::option::Option::None,
@@ -426,12 +401,6 @@ impl CrmCurrencyLocalization {
             thousands_variant: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `DECIMALS`: Number of decimal places for the fractional part.
-    #[must_use]
-    pub fn decimals(mut self, value: i64) -> Self {
-        self.decimals = ::std::option::Option::Some(value);
-        self
     }
     /// Sets `DEC_POINT`: Decimal point for output.
     #[must_use]
@@ -442,13 +411,16 @@ impl CrmCurrencyLocalization {
         self.dec_point = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `FORMAT_STRING`: Format template. Must contain the symbol # — the value will be substituted in its place.
+    /// Sets `FORMAT_STRING`: Format template.
     #[must_use]
-    pub fn format_string(mut self, value: FormatString) -> Self {
-        self.format_string = ::std::option::Option::Some(value);
+    pub fn format_string(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.format_string = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `FULL_NAME`: Name of the currency.
+    /// Sets `FULL_NAME`: Name of the currency in the language for which localization is added.
     #[must_use]
     pub fn full_name(
         mut self,
@@ -457,7 +429,7 @@ impl CrmCurrencyLocalization {
         self.full_name = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `HIDE_ZERO`: Indicator of whether to hide insignificant zeros (`Y`/`N`).
+    /// Sets `HIDE_ZERO`: Indicates whether to hide insignificant zeros.
     #[must_use]
     pub fn hide_zero(
         mut self,
@@ -477,8 +449,11 @@ impl CrmCurrencyLocalization {
     }
     /// Sets `THOUSANDS_VARIANT`: Code for the thousands separator.
     #[must_use]
-    pub fn thousands_variant(mut self, value: ThousandsVariant) -> Self {
-        self.thousands_variant = ::std::option::Option::Some(value);
+    pub fn thousands_variant(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.thousands_variant = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -501,13 +476,13 @@ impl CrmCurrencyLocalization {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Decode for CrmCurrencyLocalization {
+impl ::bitrix24_runtime::wire::Decode for Lang {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            decimals: f.optional("DECIMALS")?,
+            decimals: f.required("DECIMALS")?,
             dec_point: f.optional("DEC_POINT")?,
             format_string: f.optional("FORMAT_STRING")?,
             full_name: f.optional("FULL_NAME")?,
@@ -520,14 +495,14 @@ impl ::bitrix24_runtime::wire::Decode for CrmCurrencyLocalization {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl<'de> ::serde::Deserialize<'de> for CrmCurrencyLocalization {
+impl<'de> ::serde::Deserialize<'de> for Lang {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for CrmCurrencyLocalization {
+impl ::serde::Serialize for Lang {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -536,7 +511,7 @@ impl ::serde::Serialize for CrmCurrencyLocalization {
             serializer,
             &self.extra,
         )?;
-        w.optional("DECIMALS", self.decimals.as_ref());
+        w.field("DECIMALS", &self.decimals);
         w.optional("DEC_POINT", self.dec_point.as_ref());
         w.optional("FORMAT_STRING", self.format_string.as_ref());
         w.optional("FULL_NAME", self.full_name.as_ref());
@@ -548,202 +523,12 @@ impl ::serde::Serialize for CrmCurrencyLocalization {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Undocumented for CrmCurrencyLocalization {
+impl ::bitrix24_runtime::wire::Undocumented for Lang {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.format_string,
-            &::std::format!("{}{}", path, ".FORMAT_STRING"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.thousands_variant,
-            &::std::format!("{}{}", path, ".THOUSANDS_VARIANT"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `FormatString`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FormatString {
-    /// `$ #`: $ 1000
-    DollarHash,
-    /// `# rub.`: 1000 rub
-    Rub,
-    /// `€ #`: € 1000
-    EuroHash,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl FormatString {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DollarHash => "$ #",
-            Self::Rub => "# rub.",
-            Self::EuroHash => "€ #",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for FormatString {
-    const INTEGER: bool = false;
-    fn as_str(&self) -> &str {
-        FormatString::as_str(self)
-    }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "$ #" => Self::DollarHash,
-            "# rub." => Self::Rub,
-            "€ #" => Self::EuroHash,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for FormatString {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for FormatString {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for FormatString {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for FormatString {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for FormatString {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for FormatString {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `ThousandsVariant`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ThousandsVariant {
-    /// `N`: empty, no thousands separator. Example: 12345678
-    N,
-    /// `C`: comma. Example: 12,345,678
-    C,
-    /// `D`: dot. Example: 12.345.678
-    D,
-    /// `S`: space. Example: 12 345 678
-    S,
-    /// `B`: non-breaking space. Example: 12 345 678
-    B,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl ThousandsVariant {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::N => "N",
-            Self::C => "C",
-            Self::D => "D",
-            Self::S => "S",
-            Self::B => "B",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for ThousandsVariant {
-    const INTEGER: bool = false;
-    fn as_str(&self) -> &str {
-        ThousandsVariant::as_str(self)
-    }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "N" => Self::N,
-            "C" => Self::C,
-            "D" => Self::D,
-            "S" => Self::S,
-            "B" => Self::B,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for ThousandsVariant {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for ThousandsVariant {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for ThousandsVariant {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ThousandsVariant {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for ThousandsVariant {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for ThousandsVariant {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }

@@ -390,13 +390,17 @@ pub struct Deal {
     ///
     /// Wire name `LAST_ACTIVITY_BY`, type `integer` (docs: `user`).
     pub last_activity_by: ::std::option::Option<i64>,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `PARENT_ID_1220`, type `string`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub parent_id_1220: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Deal {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -468,6 +472,7 @@ impl Deal {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Deal {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -530,6 +535,7 @@ impl<'de> ::serde::Deserialize<'de> for Deal {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Deal {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -612,6 +618,7 @@ impl ::serde::Serialize for Deal {
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Deal {
     fn undocumented(
         &self,
@@ -623,7 +630,12 @@ impl ::bitrix24_runtime::wire::Undocumented for Deal {
             &::std::format!("{}{}", path, ".STAGE_SEMANTIC_ID"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["UF_CRM_", "PARENT_ID_"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `StageSemanticId`.

@@ -784,7 +784,12 @@ impl ::bitrix24_runtime::wire::Undocumented for Deal {
             &::std::format!("{}{}", path, ".STAGE_SEMANTIC_ID"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["UF_CRM_", "PARENT_ID_"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `StageSemanticId`.

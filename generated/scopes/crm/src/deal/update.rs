@@ -806,7 +806,12 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
             &::std::format!("{}{}", path, ".UTM_MEDIUM"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["UF_CRM_", "PARENT_ID_"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `StageId`.

@@ -21,7 +21,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `entityTypeId` ([`entity_type_id`](Self::entity_type_id)) | `integer` | yes | Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) for which the entity needs to be created. |
-/// | `fields` ([`fields`](Self::fields)) | `CrmMultifield` | yes | An object in the following format: |
+/// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | An object in the following format: |
 /// | `useOriginalUfNames` ([`use_original_uf_names`](Self::use_original_uf_names)) | `boolean` | no | Parameter to control the format of custom field names in the request and response. Possible values: |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -50,10 +50,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::crm::item::import::{Import, CrmMultifield};
+/// use bitrix24::crm::item::import::{Import, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Import::new(2, CrmMultifield::new());
+/// let request = Import::new(2, Fields::new().title("New deal (specifically for REST method examples)").source_id("WEB").source_description("There should be an additional description about the source").stage_id("C9:UC_KN8KFI"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -117,8 +117,8 @@ pub struct Import {
     /// - [crm.company.fields](https://apidocs.bitrix24.com/api-reference/crm/companies/crm-company-fields.html)
     /// - [crm.quote.fields](https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-fields.html)
     ///
-    /// Wire name `fields`, type `CrmMultifield` (docs: `object`).
-    pub fields: CrmMultifield,
+    /// Wire name `fields`, type `Fields` (docs: `object`).
+    pub fields: Fields,
     /// Parameter to control the format of custom field names in the request and response.
     /// Possible values:
     ///
@@ -138,7 +138,7 @@ impl Import {
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) for which the entity needs to be created.
     /// - `fields`: `fields` — An object in the following format:
     #[allow(clippy::new_without_default)]
-    pub fn new(entity_type_id: i64, fields: CrmMultifield) -> Self {
+    pub fn new(entity_type_id: i64, fields: Fields) -> Self {
         Self {
             entity_type_id,
             fields,
@@ -242,52 +242,855 @@ impl ::bitrix24_runtime::Method for Import {
     const READ_ONLY: bool = false;
     type Output = ImportResult;
 }
-/// As described in [crm_multifield](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_multifield).
+/// `ufCrm...`: User-defined field.
+///
+///   For information on user-defined fields, see the section [index](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/index.html)
+///
+///   Values of multiple fields are passed as an array.
+///
+///   To upload a file, the value of the user-defined field must be an array where the first element is the file name and the second is the base64 encoded content of the file.
+///
+/// `parentId...`: Parent field. An element of another type of CRM object that is linked to this element.
+///
+///   Each such field has the code `parentId + {parentEntityTypeId}`
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct CrmMultifield {
-    /// Identifier of the multifield value.
+pub struct Fields {
+    /// Name of the entity.
     ///
-    /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Type of the multifield. Can take values `PHONE`, `EMAIL`, `WEB`, `IM`, `LINK`.
+    ///   By default, it is generated using the template `{entityTypeName} #{id}`, where
+    ///   - `entityTypeName` — name of the entity
+    ///   - `id` — identifier of the element
     ///
-    /// Wire name `TYPE_ID`, type `string`.
+    ///   For example, for a lead with `id = 13` — 'Lead #13'
+    ///
+    /// Only for: Lead, Deal, Company, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `title`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// String identifier for the lead's salutation (e.g., `'HNR_RU_1' = 'Mr.'`).
+    ///
+    ///   The list of available salutations can be obtained using [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `{ ENTITY_ID: "HONOFIRIC" }`.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Contact.
+    ///
+    /// Wire name `honorific`, type `string` (docs: `crm_status`), default `null`.
+    pub honorific: ::std::option::Option<::std::string::String>,
+    /// First name.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Contact.
+    ///
+    /// Wire name `name`, type `string`, default `null`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Middle name.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Contact.
+    ///
+    /// Wire name `secondName`, type `string`, default `null`.
+    pub second_name: ::std::option::Option<::std::string::String>,
+    /// Last name.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Contact.
+    ///
+    /// Wire name `lastName`, type `string`, default `null`.
+    pub last_name: ::std::option::Option<::std::string::String>,
+    /// Date of birth.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Contact.
+    ///
+    /// Wire name `birthdate`, type `date`, default `null`.
+    pub birthdate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// Company name.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead.
+    ///
+    /// Wire name `companyTitle`, type `string`, default `null`.
+    pub company_title: ::std::option::Option<::std::string::String>,
+    /// String identifier for the source.
+    ///
+    ///   For example, `'CALL' = 'Call'`.
+    ///
+    ///   The list of available sources can be obtained using [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `{ ENTITY_ID: "SOURCE" }`.
+    ///
+    ///   By default, it takes the value of the first available source
+    ///
+    /// Only for: Lead, Deal, Contact, Invoice, SPA.
+    ///
+    /// Wire name `sourceId`, type `string` (docs: `crm_status`).
+    pub source_id: ::std::option::Option<::std::string::String>,
+    /// Additional information about the source.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Contact, Invoice, SPA.
+    ///
+    /// Wire name `sourceDescription`, type `string` (docs: `text`), default `null`.
+    pub source_description: ::std::option::Option<::std::string::String>,
+    /// String identifier for the stage of the element.
+    ///
+    ///   For example, `'NEW' = 'Unprocessed'`.
+    ///
+    ///   The list of available stages can be obtained using [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `{ ENTITY_ID: "STATUS" }`
+    ///
+    ///   By default, it takes the value of the first available stage
+    ///
+    /// Only for: Lead, Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `stageId`, type `string` (docs: `crm_status`).
+    pub stage_id: ::std::option::Option<::std::string::String>,
+    /// Additional information about the stage.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead.
+    ///
+    /// Wire name `statusDescription`, type `string` (docs: `text`), default `null`.
+    pub status_description: ::std::option::Option<::std::string::String>,
+    /// Position.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Contact.
+    ///
+    /// Wire name `post`, type `string`, default `null`.
+    pub post: ::std::option::Option<::std::string::String>,
+    /// Identifier for the currency of the element.
+    ///
+    ///   By default, it takes the default currency
+    ///
+    /// Only for: Lead, Deal, Company, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `currencyId`, type `string` (docs: `crm_currency`).
+    pub currency_id: ::std::option::Option<::std::string::String>,
+    /// Calculation mode for the amount. Possible values:
+    ///
+    ///   - `Y` — manual
+    ///   - `N` — automatic
+    ///
+    ///   By default — `N`
+    ///
+    /// Only for: Lead, Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `isManualOpportunity`, type `boolean`, default `N`.
+    pub is_manual_opportunity: ::std::option::Option<bool>,
+    /// Amount.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `opportunity`, type `double`, default `null`.
+    pub opportunity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Is the element available to everyone? Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   By default — `Y`. The default value can be changed in the CRM settings
+    ///
+    /// Wire name `opened`, type `boolean`, default `Y`.
+    pub opened: ::std::option::Option<bool>,
+    /// Comment.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Estimate, Invoice.
+    ///
+    /// Wire name `comments`, type `string` (docs: `text`), default `null`.
+    pub comments: ::std::option::Option<::std::string::String>,
+    /// Identifier of the person responsible for the element.
+    ///
+    ///   By default, this is the identifier of the user who calls the method
+    ///
+    /// Wire name `assignedById`, type `integer` (docs: `user`).
+    pub assigned_by_id: ::std::option::Option<i64>,
+    /// Identifier of the company linked to the element.
+    ///
+    ///   The list of companies can be obtained using the [`crm.item.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method with `entityTypeId = 4`.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Contact, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `companyId`, type `integer` (docs: `crm_company`), default `null`.
+    pub company_id: ::std::option::Option<i64>,
+    /// Identifier of the contact linked to the element.
+    ///
+    ///   The list of contacts can be obtained using the [`crm.item.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method with `entityTypeId = 3`.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `contactId`, type `integer` (docs: `crm_contact`), default `null`.
+    pub contact_id: ::std::option::Option<i64>,
+    /// List of identifiers of contacts linked to the element.
+    ///
+    ///   The list of contacts can be obtained using the [`crm.item.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method with `entityTypeId = 3`.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Company, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `contactIds`, type `integer[]` (docs: `crm_contact[]`), default `null`.
+    pub contact_ids: ::std::option::Option<::std::vec::Vec<i64>>,
+    /// External source.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Contact, Company.
+    ///
+    /// Wire name `originatorId`, type `string`, default `null`.
+    pub originator_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the element in the external source.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Contact, Company.
+    ///
+    /// Wire name `originId`, type `string`, default `null`.
+    pub origin_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the CRM Form.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `webformId`, type `integer`, default `null`.
+    pub webform_id: ::std::option::Option<i64>,
+    /// Array of user identifiers who will be observers of the element.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Invoice, SPA.
+    ///
+    /// Wire name `observers`, type `integer[]` (docs: `user[]`), default `null`.
+    pub observers: ::std::option::Option<::std::vec::Vec<i64>>,
+    /// Advertising system. For example: Google-Adwords
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Estimate.
+    ///
+    /// Wire name `utmSource`, type `string`, default `null`.
+    pub utm_source: ::std::option::Option<::std::string::String>,
+    /// Type of traffic. Possible values:
+    ///
+    ///   - CPC — ads
+    ///   - CPM — banners
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Estimate.
+    ///
+    /// Wire name `utmMedium`, type `string`, default `null`.
+    pub utm_medium: ::std::option::Option<::std::string::String>,
+    /// Identifier of the advertising campaign.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Estimate.
+    ///
+    /// Wire name `utmCampaign`, type `string`, default `null`.
+    pub utm_campaign: ::std::option::Option<::std::string::String>,
+    /// Content of the campaign. For example, for contextual ads.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Estimate.
+    ///
+    /// Wire name `utmContent`, type `string`, default `null`.
+    pub utm_content: ::std::option::Option<::std::string::String>,
+    /// Search term for the campaign. For example, keywords for contextual advertising.
+    ///
+    ///   By default equals `null`
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Estimate.
+    ///
+    /// Wire name `utmTerm`, type `string`.
+    pub utm_term: ::std::option::Option<::std::string::String>,
+    /// String identifier for the type of entity.
+    ///
+    ///   For example, for a deal: `'SALE' = 'Sale'`
+    ///
+    ///   The list of available entity types can be obtained using [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `{ ENTITY_ID: "DEAL_TYPE" }`
+    ///
+    ///   By default — the first available entity type
+    ///
+    /// Only for: Deal, Contact, Company.
+    ///
+    /// Wire name `typeId`, type `string` (docs: `crm_status`).
     pub type_id: ::std::option::Option<::std::string::String>,
-    /// String value of the multifield.
+    /// Identifier of the [direction](https://apidocs.bitrix24.com/api-reference/crm/universal/category/index.html) (funnel) of the deal.
     ///
-    /// Wire name `VALUE`, type `string`.
-    pub value: ::std::option::Option<::std::string::String>,
-    /// Type of the multifield value.
-    /// Can take values `WORK`, `MOBILE`, `FAX`, `HOME`, `PAGER`, `MAILING`, `OTHER` for phone,
-    /// `WORK`, `HOME`, `MAILING`, `OTHER` for email,
-    /// `WORK`, `HOME`, `VK`, `LIVEJOURNAL`, `TWITTER`, `OTHER` for website,
-    /// `TELEGRAM`, `VK`, `SKYPE`, `VIBER`, `BITRIX24`, `OPENLINE`, `IMOL`, `ICQ`, `MSN`, `JABBER`, `OTHER` for messenger.
+    ///   By default — `0` (general)
     ///
-    /// Wire name `VALUE_TYPE`, type `string`.
-    pub value_type: ::std::option::Option<::std::string::String>,
+    /// Only for: Deal, SPA.
+    ///
+    /// Wire name `categoryId`, type `integer`, default `0`.
+    pub category_id: ::std::option::Option<i64>,
+    /// Is the deal recurring? Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   By default — `N`
+    ///
+    /// Only for: Deal.
+    ///
+    /// Wire name `isRecurring`, type `boolean`, default `N`.
+    pub is_recurring: ::std::option::Option<bool>,
+    /// Probability %.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Deal.
+    ///
+    /// Wire name `probability`, type `integer`, default `null`.
+    pub probability: ::std::option::Option<i64>,
+    /// Tax amount.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `taxValue`, type `double`, default `null`.
+    pub tax_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Identifier of the estimate that will be linked to the deal
+    ///
+    /// Only for: Deal.
+    ///
+    /// Wire name `quoteId`, type `integer` (docs: `crm_quote`).
+    pub quote_id: ::std::option::Option<i64>,
+    /// Start date of the element.
+    ///
+    ///   By default — creation date
+    ///
+    /// Only for: Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `begindate`, type `date`.
+    pub begindate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// End date of the element.
+    ///
+    ///   By default — creation date + 7 days
+    ///
+    /// Only for: Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `closedate`, type `date`.
+    pub closedate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// Identifier of the lead based on which the element is created.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Deal, Contact, Company, Estimate.
+    ///
+    /// Wire name `leadId`, type `integer` (docs: `crm_lead`), default `null`.
+    pub lead_id: ::std::option::Option<i64>,
+    /// Additional information.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Deal.
+    ///
+    /// Wire name `additionalInfo`, type `string`, default `null`.
+    pub additional_info: ::std::option::Option<::std::string::String>,
+    /// Identifier of the location. Service field.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Deal, Estimate, Invoice.
+    ///
+    /// Wire name `locationId`, type `any` (docs: `location`), default `null`.
+    pub location_id: ::std::option::Option<::serde_json::Value>,
+    /// Photo.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Contact.
+    ///
+    /// Wire name `photo`, type `file`, default `null`.
+    pub photo: ::std::option::Option<::bitrix24_runtime::File>,
+    /// Is the contact included in the export?
+    ///
+    ///   By default — `Y`
+    ///
+    /// Only for: Contact.
+    ///
+    /// Wire name `export`, type `boolean`, default `Y`.
+    pub export: ::std::option::Option<bool>,
+    /// Array of identifiers of companies that will be linked to the element
+    ///
+    /// Only for: Contact.
+    ///
+    /// Wire name `companyIds`, type `integer` (docs: `crm_company`).
+    pub company_ids: ::std::option::Option<i64>,
+    /// Version of the original.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Contact, Company.
+    ///
+    /// Wire name `originVersion`, type `string`, default `null`.
+    pub origin_version: ::std::option::Option<::std::string::String>,
+    /// Logo.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Company.
+    ///
+    /// Wire name `logo`, type `file`, default `null`.
+    pub logo: ::std::option::Option<::bitrix24_runtime::File>,
+    /// Banking details.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Company.
+    ///
+    /// Wire name `bankingDetails`, type `string`, default `null`.
+    pub banking_details: ::std::option::Option<::std::string::String>,
+    /// String identifier for the type of industry.
+    ///
+    ///   For example, `'IT' = 'Information Technology'`.
+    ///
+    ///   The list of available industry types can be obtained using the [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) method with the filter `{ ENTITY_ID: "INDUSTRY"}`.
+    ///
+    ///   By default — the first available industry type
+    ///
+    /// Only for: Company.
+    ///
+    /// Wire name `industry`, type `string` (docs: `crm_status`).
+    pub industry: ::std::option::Option<::std::string::String>,
+    /// String identifier for the number of employees.
+    ///
+    ///   The value is taken from the available list, for example, `'EMPLOYEES_1' = 'less than 50'`.
+    ///
+    ///   The list of available employee counts can be obtained using the [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) method with the filter `{ ENTITY_ID: "EMPLOYEES" }`.
+    ///
+    ///   By default — the first available employee count type
+    ///
+    /// Only for: Company.
+    ///
+    /// Wire name `employees`, type `string` (docs: `crm_status`).
+    pub employees: ::std::option::Option<::std::string::String>,
+    /// Annual revenue.
+    ///
+    ///   By default — `0`
+    ///
+    /// Only for: Company.
+    ///
+    /// Wire name `revenue`, type `double`, default `0`.
+    pub revenue: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Is the company my company?
+    ///
+    ///   By default — `N`
+    ///
+    /// Only for: Company.
+    ///
+    /// Wire name `isMyCompany`, type `boolean`, default `N`.
+    pub is_my_company: ::std::option::Option<bool>,
+    /// Content.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Estimate.
+    ///
+    /// Wire name `content`, type `string` (docs: `text`), default `null`.
+    pub content: ::std::option::Option<::std::string::String>,
+    /// Terms.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Estimate.
+    ///
+    /// Wire name `terms`, type `string` (docs: `text`), default `null`.
+    pub terms: ::std::option::Option<::std::string::String>,
+    /// Identifier of the linked deal.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Estimate.
+    ///
+    /// Wire name `dealId`, type `integer` (docs: `crm_deal`), default `null`.
+    pub deal_id: ::std::option::Option<i64>,
+    /// Identifier of the storage type. Possible values:
+    ///   - `1` — file
+    ///   - `2` — WebDAV
+    ///   - `3` — disk
+    ///
+    ///   By default:
+    ///   1. If the `disk` module is enabled -&gt; Disk
+    ///   2. If the `webdav` module is enabled -&gt; WebDAV
+    ///   3. File
+    ///
+    /// Only for: Estimate.
+    ///
+    /// Wire name `storageTypeId`, type `StorageTypeId` (docs: `integer`).
+    pub storage_type_id: ::std::option::Option<StorageTypeId>,
+    /// Array of files.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Estimate.
+    ///
+    /// Wire name `storageElementIds`, type `integer`, default `null`.
+    pub storage_element_ids: ::std::option::Option<i64>,
+    /// Valid until.
+    ///
+    ///   By default — creation date + 7 days
+    ///
+    /// Only for: Estimate.
+    ///
+    /// Wire name `actualDate`, type `date`.
+    pub actual_date: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// Identifier of my company.
+    ///
+    ///   By default — identifier of the first available "my" company
+    ///
+    /// Only for: Estimate, Invoice, SPA.
+    ///
+    /// Wire name `mycompanyId`, type `integer` (docs: `crm_company`).
+    pub mycompany_id: ::std::option::Option<i64>,
+    /// External code.
+    ///
+    ///   By default — `null`
+    ///
+    /// Only for: Invoice, SPA.
+    ///
+    /// Wire name `xmlId`, type `string`, default `null`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl CrmMultifield {
+impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         Self {
-            id: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            honorific: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            second_name: ::std::option::Option::None,
+            last_name: ::std::option::Option::None,
+            birthdate: ::std::option::Option::None,
+            company_title: ::std::option::Option::None,
+            source_id: ::std::option::Option::None,
+            source_description: ::std::option::Option::None,
+            stage_id: ::std::option::Option::None,
+            status_description: ::std::option::Option::None,
+            post: ::std::option::Option::None,
+            currency_id: ::std::option::Option::None,
+            is_manual_opportunity: ::std::option::Option::None,
+            opportunity: ::std::option::Option::None,
+            opened: ::std::option::Option::None,
+            comments: ::std::option::Option::None,
+            assigned_by_id: ::std::option::Option::None,
+            company_id: ::std::option::Option::None,
+            contact_id: ::std::option::Option::None,
+            contact_ids: ::std::option::Option::None,
+            originator_id: ::std::option::Option::None,
+            origin_id: ::std::option::Option::None,
+            webform_id: ::std::option::Option::None,
+            observers: ::std::option::Option::None,
+            utm_source: ::std::option::Option::None,
+            utm_medium: ::std::option::Option::None,
+            utm_campaign: ::std::option::Option::None,
+            utm_content: ::std::option::Option::None,
+            utm_term: ::std::option::Option::None,
             type_id: ::std::option::Option::None,
-            value: ::std::option::Option::None,
-            value_type: ::std::option::Option::None,
+            category_id: ::std::option::Option::None,
+            is_recurring: ::std::option::Option::None,
+            probability: ::std::option::Option::None,
+            tax_value: ::std::option::Option::None,
+            quote_id: ::std::option::Option::None,
+            begindate: ::std::option::Option::None,
+            closedate: ::std::option::Option::None,
+            lead_id: ::std::option::Option::None,
+            additional_info: ::std::option::Option::None,
+            location_id: ::std::option::Option::None,
+            photo: ::std::option::Option::None,
+            export: ::std::option::Option::None,
+            company_ids: ::std::option::Option::None,
+            origin_version: ::std::option::Option::None,
+            logo: ::std::option::Option::None,
+            banking_details: ::std::option::Option::None,
+            industry: ::std::option::Option::None,
+            employees: ::std::option::Option::None,
+            revenue: ::std::option::Option::None,
+            is_my_company: ::std::option::Option::None,
+            content: ::std::option::Option::None,
+            terms: ::std::option::Option::None,
+            deal_id: ::std::option::Option::None,
+            storage_type_id: ::std::option::Option::None,
+            storage_element_ids: ::std::option::Option::None,
+            actual_date: ::std::option::Option::None,
+            mycompany_id: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `ID`: Identifier of the multifield value.
+    /// Sets `title`: Name of the entity.
     #[must_use]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
+    pub fn title(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.title = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `TYPE_ID`: Type of the multifield. Can take values `PHONE`, `EMAIL`, `WEB`, `IM`, `LINK`.
+    /// Sets `honorific`: String identifier for the lead's salutation (e.g., `'HNR_RU_1' = 'Mr.'`).
+    #[must_use]
+    pub fn honorific(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.honorific = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `name`: First name.
+    #[must_use]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `secondName`: Middle name.
+    #[must_use]
+    pub fn second_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.second_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `lastName`: Last name.
+    #[must_use]
+    pub fn last_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `birthdate`: Date of birth.
+    #[must_use]
+    pub fn birthdate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.birthdate = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `companyTitle`: Company name.
+    #[must_use]
+    pub fn company_title(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.company_title = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `sourceId`: String identifier for the source.
+    #[must_use]
+    pub fn source_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.source_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `sourceDescription`: Additional information about the source.
+    #[must_use]
+    pub fn source_description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.source_description = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `stageId`: String identifier for the stage of the element.
+    #[must_use]
+    pub fn stage_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.stage_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `statusDescription`: Additional information about the stage.
+    #[must_use]
+    pub fn status_description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.status_description = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `post`: Position.
+    #[must_use]
+    pub fn post(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.post = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `currencyId`: Identifier for the currency of the element.
+    #[must_use]
+    pub fn currency_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.currency_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `isManualOpportunity`: Calculation mode for the amount. Possible values:
+    #[must_use]
+    pub fn is_manual_opportunity(mut self, value: bool) -> Self {
+        self.is_manual_opportunity = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `opportunity`: Amount.
+    #[must_use]
+    pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.opportunity = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `opened`: Is the element available to everyone? Possible values:
+    #[must_use]
+    pub fn opened(mut self, value: bool) -> Self {
+        self.opened = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `comments`: Comment.
+    #[must_use]
+    pub fn comments(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.comments = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `assignedById`: Identifier of the person responsible for the element.
+    #[must_use]
+    pub fn assigned_by_id(mut self, value: i64) -> Self {
+        self.assigned_by_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `companyId`: Identifier of the company linked to the element.
+    #[must_use]
+    pub fn company_id(mut self, value: i64) -> Self {
+        self.company_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `contactId`: Identifier of the contact linked to the element.
+    #[must_use]
+    pub fn contact_id(mut self, value: i64) -> Self {
+        self.contact_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `contactIds`: List of identifiers of contacts linked to the element.
+    #[must_use]
+    pub fn contact_ids(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
+    ) -> Self {
+        self.contact_ids = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `originatorId`: External source.
+    #[must_use]
+    pub fn originator_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.originator_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `originId`: Identifier of the element in the external source.
+    #[must_use]
+    pub fn origin_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.origin_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `webformId`: Identifier of the CRM Form.
+    #[must_use]
+    pub fn webform_id(mut self, value: i64) -> Self {
+        self.webform_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `observers`: Array of user identifiers who will be observers of the element.
+    #[must_use]
+    pub fn observers(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
+    ) -> Self {
+        self.observers = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `utmSource`: Advertising system. For example: Google-Adwords
+    #[must_use]
+    pub fn utm_source(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_source = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `utmMedium`: Type of traffic. Possible values:
+    #[must_use]
+    pub fn utm_medium(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_medium = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `utmCampaign`: Identifier of the advertising campaign.
+    #[must_use]
+    pub fn utm_campaign(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_campaign = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `utmContent`: Content of the campaign. For example, for contextual ads.
+    #[must_use]
+    pub fn utm_content(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_content = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `utmTerm`: Search term for the campaign. For example, keywords for contextual advertising.
+    #[must_use]
+    pub fn utm_term(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_term = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `typeId`: String identifier for the type of entity.
     #[must_use]
     pub fn type_id(
         mut self,
@@ -296,22 +1099,196 @@ impl CrmMultifield {
         self.type_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `VALUE`: String value of the multifield.
+    /// Sets `categoryId`: Identifier of the [direction](https://apidocs.bitrix24.com/api-reference/crm/universal/category/index.html) (funnel) of the deal.
     #[must_use]
-    pub fn value(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.value = ::std::option::Option::Some(value.into());
+    pub fn category_id(mut self, value: i64) -> Self {
+        self.category_id = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `VALUE_TYPE`: Type of the multifield value. Can take values `WORK`, `MOBILE`, `FAX`, `HOME`, `PAGER`, `MAILING`, `OTHER` for phone, `WORK`, `HOME`, `MAILING`, `OTHER` for email, `WORK`, `HOME`, `VK`, `LIVEJOURNAL`, `TWITTER`, `OTHER` for website, `TELEGRAM`, `VK`, `SKYPE`, `VIBER`, `BITRIX24`, `OPENLINE`, `IMOL`, `ICQ`, `MSN`, `JABBER`, `OTHER` for messenger.
+    /// Sets `isRecurring`: Is the deal recurring? Possible values:
     #[must_use]
-    pub fn value_type(
+    pub fn is_recurring(mut self, value: bool) -> Self {
+        self.is_recurring = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `probability`: Probability %.
+    #[must_use]
+    pub fn probability(mut self, value: i64) -> Self {
+        self.probability = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `taxValue`: Tax amount.
+    #[must_use]
+    pub fn tax_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.tax_value = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `quoteId`: Identifier of the estimate that will be linked to the deal
+    #[must_use]
+    pub fn quote_id(mut self, value: i64) -> Self {
+        self.quote_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `begindate`: Start date of the element.
+    #[must_use]
+    pub fn begindate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.begindate = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `closedate`: End date of the element.
+    #[must_use]
+    pub fn closedate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.closedate = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `leadId`: Identifier of the lead based on which the element is created.
+    #[must_use]
+    pub fn lead_id(mut self, value: i64) -> Self {
+        self.lead_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `additionalInfo`: Additional information.
+    #[must_use]
+    pub fn additional_info(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.value_type = ::std::option::Option::Some(value.into());
+        self.additional_info = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `locationId`: Identifier of the location. Service field.
+    #[must_use]
+    pub fn location_id(mut self, value: ::serde_json::Value) -> Self {
+        self.location_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `photo`: Photo.
+    #[must_use]
+    pub fn photo(mut self, value: ::bitrix24_runtime::File) -> Self {
+        self.photo = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `export`: Is the contact included in the export?
+    #[must_use]
+    pub fn export(mut self, value: bool) -> Self {
+        self.export = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `companyIds`: Array of identifiers of companies that will be linked to the element
+    #[must_use]
+    pub fn company_ids(mut self, value: i64) -> Self {
+        self.company_ids = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `originVersion`: Version of the original.
+    #[must_use]
+    pub fn origin_version(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.origin_version = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `logo`: Logo.
+    #[must_use]
+    pub fn logo(mut self, value: ::bitrix24_runtime::File) -> Self {
+        self.logo = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `bankingDetails`: Banking details.
+    #[must_use]
+    pub fn banking_details(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.banking_details = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `industry`: String identifier for the type of industry.
+    #[must_use]
+    pub fn industry(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.industry = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `employees`: String identifier for the number of employees.
+    #[must_use]
+    pub fn employees(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.employees = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `revenue`: Annual revenue.
+    #[must_use]
+    pub fn revenue(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.revenue = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isMyCompany`: Is the company my company?
+    #[must_use]
+    pub fn is_my_company(mut self, value: bool) -> Self {
+        self.is_my_company = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `content`: Content.
+    #[must_use]
+    pub fn content(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.content = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `terms`: Terms.
+    #[must_use]
+    pub fn terms(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.terms = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `dealId`: Identifier of the linked deal.
+    #[must_use]
+    pub fn deal_id(mut self, value: i64) -> Self {
+        self.deal_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `storageTypeId`: Identifier of the storage type. Possible values:   - `1` — file   - `2` — WebDAV   - `3` — disk
+    #[must_use]
+    pub fn storage_type_id(mut self, value: StorageTypeId) -> Self {
+        self.storage_type_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `storageElementIds`: Array of files.
+    #[must_use]
+    pub fn storage_element_ids(mut self, value: i64) -> Self {
+        self.storage_element_ids = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `actualDate`: Valid until.
+    #[must_use]
+    pub fn actual_date(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.actual_date = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `mycompanyId`: Identifier of my company.
+    #[must_use]
+    pub fn mycompany_id(mut self, value: i64) -> Self {
+        self.mycompany_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `xmlId`: External code.
+    #[must_use]
+    pub fn xml_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.xml_id = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -334,30 +1311,85 @@ impl CrmMultifield {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Decode for CrmMultifield {
+impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            id: f.optional("ID")?,
-            type_id: f.optional("TYPE_ID")?,
-            value: f.optional("VALUE")?,
-            value_type: f.optional("VALUE_TYPE")?,
+            title: f.optional("title")?,
+            honorific: f.optional("honorific")?,
+            name: f.optional("name")?,
+            second_name: f.optional("secondName")?,
+            last_name: f.optional("lastName")?,
+            birthdate: f.optional("birthdate")?,
+            company_title: f.optional("companyTitle")?,
+            source_id: f.optional("sourceId")?,
+            source_description: f.optional("sourceDescription")?,
+            stage_id: f.optional("stageId")?,
+            status_description: f.optional("statusDescription")?,
+            post: f.optional("post")?,
+            currency_id: f.optional("currencyId")?,
+            is_manual_opportunity: f.optional("isManualOpportunity")?,
+            opportunity: f.optional("opportunity")?,
+            opened: f.optional("opened")?,
+            comments: f.optional("comments")?,
+            assigned_by_id: f.optional("assignedById")?,
+            company_id: f.optional("companyId")?,
+            contact_id: f.optional("contactId")?,
+            contact_ids: f.optional("contactIds")?,
+            originator_id: f.optional("originatorId")?,
+            origin_id: f.optional("originId")?,
+            webform_id: f.optional("webformId")?,
+            observers: f.optional("observers")?,
+            utm_source: f.optional("utmSource")?,
+            utm_medium: f.optional("utmMedium")?,
+            utm_campaign: f.optional("utmCampaign")?,
+            utm_content: f.optional("utmContent")?,
+            utm_term: f.optional("utmTerm")?,
+            type_id: f.optional("typeId")?,
+            category_id: f.optional("categoryId")?,
+            is_recurring: f.optional("isRecurring")?,
+            probability: f.optional("probability")?,
+            tax_value: f.optional("taxValue")?,
+            quote_id: f.optional("quoteId")?,
+            begindate: f.optional("begindate")?,
+            closedate: f.optional("closedate")?,
+            lead_id: f.optional("leadId")?,
+            additional_info: f.optional("additionalInfo")?,
+            location_id: f.optional("locationId")?,
+            photo: f.optional("photo")?,
+            export: f.optional("export")?,
+            company_ids: f.optional("companyIds")?,
+            origin_version: f.optional("originVersion")?,
+            logo: f.optional("logo")?,
+            banking_details: f.optional("bankingDetails")?,
+            industry: f.optional("industry")?,
+            employees: f.optional("employees")?,
+            revenue: f.optional("revenue")?,
+            is_my_company: f.optional("isMyCompany")?,
+            content: f.optional("content")?,
+            terms: f.optional("terms")?,
+            deal_id: f.optional("dealId")?,
+            storage_type_id: f.optional("storageTypeId")?,
+            storage_element_ids: f.optional("storageElementIds")?,
+            actual_date: f.optional("actualDate")?,
+            mycompany_id: f.optional("mycompanyId")?,
+            xml_id: f.optional("xmlId")?,
             extra: f.rest(),
         })
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl<'de> ::serde::Deserialize<'de> for CrmMultifield {
+impl<'de> ::serde::Deserialize<'de> for Fields {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for CrmMultifield {
+impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -366,22 +1398,186 @@ impl ::serde::Serialize for CrmMultifield {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref());
-        w.optional("TYPE_ID", self.type_id.as_ref());
-        w.optional("VALUE", self.value.as_ref());
-        w.optional("VALUE_TYPE", self.value_type.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("honorific", self.honorific.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("secondName", self.second_name.as_ref());
+        w.optional("lastName", self.last_name.as_ref());
+        w.optional("birthdate", self.birthdate.as_ref());
+        w.optional("companyTitle", self.company_title.as_ref());
+        w.optional("sourceId", self.source_id.as_ref());
+        w.optional("sourceDescription", self.source_description.as_ref());
+        w.optional("stageId", self.stage_id.as_ref());
+        w.optional("statusDescription", self.status_description.as_ref());
+        w.optional("post", self.post.as_ref());
+        w.optional("currencyId", self.currency_id.as_ref());
+        w.optional(
+            "isManualOpportunity",
+            self
+                .is_manual_opportunity
+                .as_ref()
+                .map(::bitrix24_runtime::wire::Yn)
+                .as_ref(),
+        );
+        w.optional("opportunity", self.opportunity.as_ref());
+        w.optional(
+            "opened",
+            self.opened.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("comments", self.comments.as_ref());
+        w.optional("assignedById", self.assigned_by_id.as_ref());
+        w.optional("companyId", self.company_id.as_ref());
+        w.optional("contactId", self.contact_id.as_ref());
+        w.optional("contactIds", self.contact_ids.as_ref());
+        w.optional("originatorId", self.originator_id.as_ref());
+        w.optional("originId", self.origin_id.as_ref());
+        w.optional("webformId", self.webform_id.as_ref());
+        w.optional("observers", self.observers.as_ref());
+        w.optional("utmSource", self.utm_source.as_ref());
+        w.optional("utmMedium", self.utm_medium.as_ref());
+        w.optional("utmCampaign", self.utm_campaign.as_ref());
+        w.optional("utmContent", self.utm_content.as_ref());
+        w.optional("utmTerm", self.utm_term.as_ref());
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("categoryId", self.category_id.as_ref());
+        w.optional(
+            "isRecurring",
+            self.is_recurring.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("probability", self.probability.as_ref());
+        w.optional("taxValue", self.tax_value.as_ref());
+        w.optional("quoteId", self.quote_id.as_ref());
+        w.optional("begindate", self.begindate.as_ref());
+        w.optional("closedate", self.closedate.as_ref());
+        w.optional("leadId", self.lead_id.as_ref());
+        w.optional("additionalInfo", self.additional_info.as_ref());
+        w.optional("locationId", self.location_id.as_ref());
+        w.optional("photo", self.photo.as_ref());
+        w.optional("export", self.export.as_ref());
+        w.optional("companyIds", self.company_ids.as_ref());
+        w.optional("originVersion", self.origin_version.as_ref());
+        w.optional("logo", self.logo.as_ref());
+        w.optional("bankingDetails", self.banking_details.as_ref());
+        w.optional("industry", self.industry.as_ref());
+        w.optional("employees", self.employees.as_ref());
+        w.optional("revenue", self.revenue.as_ref());
+        w.optional("isMyCompany", self.is_my_company.as_ref());
+        w.optional("content", self.content.as_ref());
+        w.optional("terms", self.terms.as_ref());
+        w.optional("dealId", self.deal_id.as_ref());
+        w.optional("storageTypeId", self.storage_type_id.as_ref());
+        w.optional("storageElementIds", self.storage_element_ids.as_ref());
+        w.optional("actualDate", self.actual_date.as_ref());
+        w.optional("mycompanyId", self.mycompany_id.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Undocumented for CrmMultifield {
+impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.storage_type_id,
+            &::std::format!("{}{}", path, ".storageTypeId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["ufCrm", "parentId"],
+            path,
+            out,
+        );
+    }
+}
+/// Values of `StorageTypeId`.
+///
+/// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StorageTypeId {
+    /// `1`: file
+    File,
+    /// `2`: WebDAV
+    WebDav,
+    /// `3`: disk
+    Disk,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl StorageTypeId {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::File => "1",
+            Self::WebDav => "2",
+            Self::Disk => "3",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for StorageTypeId {
+    const INTEGER: bool = true;
+    fn as_str(&self) -> &str {
+        StorageTypeId::as_str(self)
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "1" => Self::File,
+            "2" => Self::WebDav,
+            "3" => Self::Disk,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for StorageTypeId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for StorageTypeId {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for StorageTypeId {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StorageTypeId {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for StorageTypeId {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for StorageTypeId {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
     }
 }
 /// The `ImportResult` object.

@@ -29,7 +29,7 @@
 /// |---|---|---|---|
 /// | `entityTypeId` ([`entity_type_id`](Self::entity_type_id)) | `integer` | yes | Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) whose item we want to modify. |
 /// | `id` ([`id`](Self::id)) | `integer` | yes | Identifier of the item we want to modify. |
-/// | `fields` ([`fields`](Self::fields)) | `object` | yes | Object in the format ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ``` where - `field_n` — field name - `value_n` — new field value |
+/// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | Object in the format ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ``` where - `field_n` — field name - `value_n` — new field value |
 /// | `useOriginalUfNames` ([`use_original_uf_names`](Self::use_original_uf_names)) | `boolean` | no | Parameter to control the format of custom field names in the request and response. Possible values: |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -56,10 +56,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::crm::item::update::Update;
+/// use bitrix24::crm::item::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(2, 351, bitrix24::serde_json::Map::new());
+/// let request = Update::new(2, 351, Fields::new().title("REST Deal #1").stage_id("C9:UC_NYL06U").currency_id("USD").is_manual_opportunity(false));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -101,8 +101,8 @@ pub struct Update {
     ///
     /// Only those fields that need to be changed should be passed in `fields`.
     ///
-    /// Wire name `fields`, type `object`.
-    pub fields: ::bitrix24_runtime::JsonObject,
+    /// Wire name `fields`, type `Fields` (docs: `object`).
+    pub fields: Fields,
     /// Parameter to control the format of custom field names in the request and response.
     /// Possible values:
     ///
@@ -123,15 +123,11 @@ impl Update {
     /// - `id`: `id` — Identifier of the item we want to modify.
     /// - `fields`: `fields` — Object in the format ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ``` where - `field_n` — field name - `value_n` — new field value
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        entity_type_id: i64,
-        id: i64,
-        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
+    pub fn new(entity_type_id: i64, id: i64, fields: Fields) -> Self {
         Self {
             entity_type_id,
             id,
-            fields: fields.into(),
+            fields,
             use_original_uf_names: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -221,6 +217,11 @@ impl ::bitrix24_runtime::wire::Undocumented for Update {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.fields,
+            &::std::format!("{}{}", path, ".fields"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -228,6 +229,1276 @@ impl ::bitrix24_runtime::Method for Update {
     const NAME: &'static str = "crm.item.update";
     const READ_ONLY: bool = false;
     type Output = UpdateResult;
+}
+/// `ufCrm...`: Custom field.
+///
+///   Read the [index](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/index.html) section for information about custom fields.
+///
+///   Values for multiple fields are passed as an array.
+///
+///   To upload a file, you must pass an array as the custom field value, where the first item is the filename and the second is the file content encoded in [base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
+///
+/// `parentId...`: Parent field. An item of another CRM object type that is linked to this item.
+///
+///   Each such field has a `parentId + {parentEntityTypeId}` code
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Fields {
+    /// Name of the item
+    ///
+    /// Only for: Lead, Deal, Company, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `title`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// String identifier of the lead request (e.g., `'HNR_DE_1' = 'Mr.'`).
+    ///
+    ///   A list of available requests can be obtained using [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) by applying the `{ ENTITY_ID: "HONOFIRIC" }` filter
+    ///
+    /// Only for: Lead, Contact.
+    ///
+    /// Wire name `honorific`, type `string` (docs: `crm_status`).
+    pub honorific: ::std::option::Option<::std::string::String>,
+    /// First Name
+    ///
+    /// Only for: Lead, Contact.
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Middle Name
+    ///
+    /// Only for: Lead, Contact.
+    ///
+    /// Wire name `secondName`, type `string`.
+    pub second_name: ::std::option::Option<::std::string::String>,
+    /// Last Name
+    ///
+    /// Only for: Lead, Contact.
+    ///
+    /// Wire name `lastName`, type `string`.
+    pub last_name: ::std::option::Option<::std::string::String>,
+    /// Date of birth
+    ///
+    /// Only for: Lead, Contact.
+    ///
+    /// Wire name `birthdate`, type `date`.
+    pub birthdate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// Company name
+    ///
+    /// Only for: Lead.
+    ///
+    /// Wire name `companyTitle`, type `string`.
+    pub company_title: ::std::option::Option<::std::string::String>,
+    /// String identifier of the source.
+    ///
+    ///   For example, `'CALL' = 'Call'`.
+    ///
+    ///   A list of available sources can be obtained using [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) by applying the `{ ENTITY_ID: "SOURCE" }` filter
+    ///
+    /// Only for: Lead, Deal, Contact, Invoice, SPA.
+    ///
+    /// Wire name `sourceId`, type `string` (docs: `crm_status`).
+    pub source_id: ::std::option::Option<::std::string::String>,
+    /// Additional information about the source
+    ///
+    /// Only for: Lead, Deal, Contact, Invoice, SPA.
+    ///
+    /// Wire name `sourceDescription`, type `string` (docs: `text`).
+    pub source_description: ::std::option::Option<::std::string::String>,
+    /// String identifier of the item stage.
+    ///
+    ///   For example, `'NEW' = 'Unprocessed'`.
+    ///
+    ///   A list of available stages can be obtained using [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) by applying the `{ ENTITY_ID: "STATUS" }` filter
+    ///
+    /// Only for: Lead, Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `stageId`, type `string` (docs: `crm_status`).
+    pub stage_id: ::std::option::Option<::std::string::String>,
+    /// Additional information about the stage
+    ///
+    /// Only for: Lead.
+    ///
+    /// Wire name `statusDescription`, type `string` (docs: `text`).
+    pub status_description: ::std::option::Option<::std::string::String>,
+    /// Job Title
+    ///
+    /// Only for: Lead, Contact.
+    ///
+    /// Wire name `post`, type `string`.
+    pub post: ::std::option::Option<::std::string::String>,
+    /// Item currency identifier
+    ///
+    /// Only for: Lead, Deal, Company, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `currencyId`, type `string` (docs: `crm_currency`).
+    pub currency_id: ::std::option::Option<::std::string::String>,
+    /// Amount calculation mode. Possible values:
+    ///
+    ///   - `Y` — manual
+    ///   - `N` — automatic
+    ///
+    /// Only for: Lead, Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `isManualOpportunity`, type `boolean`.
+    pub is_manual_opportunity: ::std::option::Option<bool>,
+    /// Amount
+    ///
+    /// Only for: Lead, Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `opportunity`, type `double`.
+    pub opportunity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Whether the item is available to everyone. Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    /// Wire name `opened`, type `boolean`.
+    pub opened: ::std::option::Option<bool>,
+    /// Comment
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Estimate, Invoice.
+    ///
+    /// Wire name `comments`, type `string` (docs: `text`).
+    pub comments: ::std::option::Option<::std::string::String>,
+    /// Identifier of the person responsible for the item
+    ///
+    /// Wire name `assignedById`, type `integer` (docs: `user`).
+    pub assigned_by_id: ::std::option::Option<i64>,
+    /// Company identifier linked to the item.
+    ///
+    ///   A list of companies can be obtained using the [`crm.item.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method by `entityTypeId = 4`
+    ///
+    /// Only for: Lead, Deal, Contact, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `companyId`, type `integer` (docs: `crm_company`).
+    pub company_id: ::std::option::Option<i64>,
+    /// Contact identifier linked to the item.
+    ///
+    ///   A list of contacts can be obtained using the [`crm.item.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method by `entityTypeId = 3`
+    ///
+    /// Only for: Lead, Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `contactId`, type `integer` (docs: `crm_contact`).
+    pub contact_id: ::std::option::Option<i64>,
+    /// List of contact identifiers linked to the item.
+    ///
+    ///   A list of contacts can be obtained using the [`crm.item.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method by `entityTypeId = 3`
+    ///
+    /// Only for: Lead, Deal, Company, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `contactIds`, type `integer[]` (docs: `crm_contact[]`).
+    pub contact_ids: ::std::option::Option<::std::vec::Vec<i64>>,
+    /// External source
+    ///
+    /// Only for: Lead, Deal, Contact, Company.
+    ///
+    /// Wire name `originatorId`, type `string`.
+    pub originator_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the element in the external source
+    ///
+    /// Only for: Lead, Deal, Contact, Company.
+    ///
+    /// Wire name `originId`, type `string`.
+    pub origin_id: ::std::option::Option<::std::string::String>,
+    /// CRM Form identifier
+    ///
+    /// Only for: Lead, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `webformId`, type `integer`.
+    pub webform_id: ::std::option::Option<i64>,
+    /// Array of user identifiers who will be Observers in the item
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Invoice, SPA.
+    ///
+    /// Wire name `observers`, type `integer[]` (docs: `user[]`).
+    pub observers: ::std::option::Option<::std::vec::Vec<i64>>,
+    /// Ad system. For example: Search Ads, Display Ads, etc.
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Estimate.
+    ///
+    /// Wire name `utmSource`, type `string`.
+    pub utm_source: ::std::option::Option<::std::string::String>,
+    /// Traffic type. Possible values:
+    ///
+    ///   - CPC — ads
+    ///   - CPM — banners
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Estimate.
+    ///
+    /// Wire name `utmMedium`, type `string`.
+    pub utm_medium: ::std::option::Option<::std::string::String>,
+    /// Advertising campaign designation
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Estimate.
+    ///
+    /// Wire name `utmCampaign`, type `string`.
+    pub utm_campaign: ::std::option::Option<::std::string::String>,
+    /// Campaign content. For example, for contextual ads
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Estimate.
+    ///
+    /// Wire name `utmContent`, type `string`.
+    pub utm_content: ::std::option::Option<::std::string::String>,
+    /// Campaign search term. For example, keywords for contextual advertising
+    ///
+    /// Only for: Lead, Deal, Contact, Company, Estimate.
+    ///
+    /// Wire name `utmTerm`, type `string`.
+    pub utm_term: ::std::option::Option<::std::string::String>,
+    /// Array of multipools.
+    ///
+    ///   You can read more about multipools in the [data-types](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_multifield) section.
+    ///
+    ///   Multipool structure:
+    ///
+    ///   - `id` — Unique multipool identifier. If no multipool exists with this id, a new multipool will be created.
+    ///   - `typeId` — Multipool type
+    ///   - `valueType` — Value type
+    ///   - `value` — Value
+    ///
+    ///   Example:
+    ///
+    /// ```bash
+    ///     fm: {
+    ///         "15": {
+    ///             "valueType": "WORK",
+    ///             "value": "+79999999",
+    ///             "typeId": "PHONE"
+    ///         },
+    ///         "16": {
+    ///             "valueType": "WORK",
+    ///             "value": "bitrix@bitrix.com",
+    ///             "typeId": "EMAIL"
+    ///         }
+    ///     }
+    /// ```
+    ///   Default — `null`
+    ///
+    /// Only for: Lead, Contact, Company.
+    ///
+    /// Wire name `fm`, type `object[][]` (docs: `crm_multifield[]`), default `null`.
+    pub fm: ::std::option::Option<
+        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
+    >,
+    /// String identifier of the entity type.
+    ///
+    ///   For example, for a deal: `'SALE' = 'Sale'`
+    ///
+    ///   A list of available entity types can be obtained using [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) by applying the `{ ENTITY_ID: "DEAL_TYPE" }` filter
+    ///
+    /// Only for: Deal, Contact, Company.
+    ///
+    /// Wire name `typeId`, type `string` (docs: `crm_status`).
+    pub type_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the deal [direction](https://apidocs.bitrix24.com/api-reference/crm/universal/category/index.html) (pipeline)
+    ///
+    /// Only for: Deal, SPA.
+    ///
+    /// Wire name `categoryId`, type `integer`.
+    pub category_id: ::std::option::Option<i64>,
+    /// Whether the deal is recurring. Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    /// Only for: Deal.
+    ///
+    /// Wire name `isRecurring`, type `boolean`.
+    pub is_recurring: ::std::option::Option<bool>,
+    /// Probability %
+    ///
+    /// Only for: Deal.
+    ///
+    /// Wire name `probability`, type `integer`.
+    pub probability: ::std::option::Option<i64>,
+    /// Tax amount
+    ///
+    /// Only for: Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `taxValue`, type `double`.
+    pub tax_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Offer identifier that will be linked to the deal
+    ///
+    /// Only for: Deal.
+    ///
+    /// Wire name `quoteId`, type `integer` (docs: `crm_quote`).
+    pub quote_id: ::std::option::Option<i64>,
+    /// Item start date
+    ///
+    /// Only for: Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `begindate`, type `date`.
+    pub begindate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// Item end date
+    ///
+    /// Only for: Deal, Estimate, Invoice, SPA.
+    ///
+    /// Wire name `closedate`, type `date`.
+    pub closedate: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// Lead identifier on the basis of which the item is created
+    ///
+    /// Only for: Deal, Contact, Company, Estimate.
+    ///
+    /// Wire name `leadId`, type `integer` (docs: `crm_lead`).
+    pub lead_id: ::std::option::Option<i64>,
+    /// Additional information
+    ///
+    /// Only for: Deal.
+    ///
+    /// Wire name `additionalInfo`, type `string`.
+    pub additional_info: ::std::option::Option<::std::string::String>,
+    /// Location identifier. Service field
+    ///
+    /// Only for: Deal, Estimate, Invoice.
+    ///
+    /// Wire name `locationId`, type `any` (docs: `location`).
+    pub location_id: ::std::option::Option<::serde_json::Value>,
+    /// Photograph
+    ///
+    /// Only for: Contact.
+    ///
+    /// Wire name `photo`, type `file`.
+    pub photo: ::std::option::Option<::bitrix24_runtime::File>,
+    /// Whether the contact is included in the export
+    ///
+    /// Only for: Contact.
+    ///
+    /// Wire name `export`, type `boolean`.
+    pub export: ::std::option::Option<bool>,
+    /// Array of company identifiers that will be linked to the item
+    ///
+    /// Only for: Contact.
+    ///
+    /// Wire name `companyIds`, type `integer` (docs: `crm_company`).
+    pub company_ids: ::std::option::Option<i64>,
+    /// Original version
+    ///
+    /// Only for: Contact, Company.
+    ///
+    /// Wire name `originVersion`, type `string`.
+    pub origin_version: ::std::option::Option<::std::string::String>,
+    /// Logo
+    ///
+    /// Only for: Company.
+    ///
+    /// Wire name `logo`, type `file`.
+    pub logo: ::std::option::Option<::bitrix24_runtime::File>,
+    /// Banking Details
+    ///
+    /// Only for: Company.
+    ///
+    /// Wire name `bankingDetails`, type `string`.
+    pub banking_details: ::std::option::Option<::std::string::String>,
+    /// String identifier of the industry type.
+    ///
+    ///   For example `'IT' = 'Information Technology'`.
+    ///
+    ///   A list of available industry types can be obtained using the [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) method by applying the `{ ENTITY_ID: "INDUSTRY"}` filter
+    ///
+    /// Only for: Company.
+    ///
+    /// Wire name `industry`, type `string` (docs: `crm_status`).
+    pub industry: ::std::option::Option<::std::string::String>,
+    /// String identifier of the employee count type.
+    ///
+    ///   The value is taken from the list of available values, for example `'EMPLOYEES_1' = 'less than 50'`.
+    ///
+    ///   A list of available employee count types can be obtained using the [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) method by applying the `{ ENTITY_ID: "EMPLOYEES" }` filter
+    ///
+    /// Only for: Company.
+    ///
+    /// Wire name `employees`, type `string` (docs: `crm_status`).
+    pub employees: ::std::option::Option<::std::string::String>,
+    /// Annual revenue
+    ///
+    /// Only for: Company.
+    ///
+    /// Wire name `revenue`, type `double`.
+    pub revenue: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Whether the company is my company
+    ///
+    /// Only for: Company.
+    ///
+    /// Wire name `isMyCompany`, type `boolean`.
+    pub is_my_company: ::std::option::Option<bool>,
+    /// Content
+    ///
+    /// Only for: Estimate.
+    ///
+    /// Wire name `content`, type `string` (docs: `text`).
+    pub content: ::std::option::Option<::std::string::String>,
+    /// Conditions
+    ///
+    /// Only for: Estimate.
+    ///
+    /// Wire name `terms`, type `string` (docs: `text`).
+    pub terms: ::std::option::Option<::std::string::String>,
+    /// Linked deal identifier
+    ///
+    /// Only for: Estimate.
+    ///
+    /// Wire name `dealId`, type `integer` (docs: `crm_deal`).
+    pub deal_id: ::std::option::Option<i64>,
+    /// Storage type identifier. Possible values:
+    ///   - `1` — file
+    ///   - `2` — WebDAV
+    ///   - `3` — Drive
+    ///
+    /// Only for: Estimate.
+    ///
+    /// Wire name `storageTypeId`, type `StorageTypeId` (docs: `integer`).
+    pub storage_type_id: ::std::option::Option<StorageTypeId>,
+    /// Files array
+    ///
+    /// Only for: Estimate.
+    ///
+    /// Wire name `storageElementIds`, type `integer`.
+    pub storage_element_ids: ::std::option::Option<i64>,
+    /// Valid until
+    ///
+    /// Only for: Estimate.
+    ///
+    /// Wire name `actualDate`, type `date`.
+    pub actual_date: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// My company identifier
+    ///
+    /// Only for: Estimate, Invoice, SPA.
+    ///
+    /// Wire name `mycompanyId`, type `integer` (docs: `crm_company`).
+    pub mycompany_id: ::std::option::Option<i64>,
+    /// External code
+    ///
+    /// Only for: Invoice, SPA.
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Fields {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            title: ::std::option::Option::None,
+            honorific: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            second_name: ::std::option::Option::None,
+            last_name: ::std::option::Option::None,
+            birthdate: ::std::option::Option::None,
+            company_title: ::std::option::Option::None,
+            source_id: ::std::option::Option::None,
+            source_description: ::std::option::Option::None,
+            stage_id: ::std::option::Option::None,
+            status_description: ::std::option::Option::None,
+            post: ::std::option::Option::None,
+            currency_id: ::std::option::Option::None,
+            is_manual_opportunity: ::std::option::Option::None,
+            opportunity: ::std::option::Option::None,
+            opened: ::std::option::Option::None,
+            comments: ::std::option::Option::None,
+            assigned_by_id: ::std::option::Option::None,
+            company_id: ::std::option::Option::None,
+            contact_id: ::std::option::Option::None,
+            contact_ids: ::std::option::Option::None,
+            originator_id: ::std::option::Option::None,
+            origin_id: ::std::option::Option::None,
+            webform_id: ::std::option::Option::None,
+            observers: ::std::option::Option::None,
+            utm_source: ::std::option::Option::None,
+            utm_medium: ::std::option::Option::None,
+            utm_campaign: ::std::option::Option::None,
+            utm_content: ::std::option::Option::None,
+            utm_term: ::std::option::Option::None,
+            fm: ::std::option::Option::None,
+            type_id: ::std::option::Option::None,
+            category_id: ::std::option::Option::None,
+            is_recurring: ::std::option::Option::None,
+            probability: ::std::option::Option::None,
+            tax_value: ::std::option::Option::None,
+            quote_id: ::std::option::Option::None,
+            begindate: ::std::option::Option::None,
+            closedate: ::std::option::Option::None,
+            lead_id: ::std::option::Option::None,
+            additional_info: ::std::option::Option::None,
+            location_id: ::std::option::Option::None,
+            photo: ::std::option::Option::None,
+            export: ::std::option::Option::None,
+            company_ids: ::std::option::Option::None,
+            origin_version: ::std::option::Option::None,
+            logo: ::std::option::Option::None,
+            banking_details: ::std::option::Option::None,
+            industry: ::std::option::Option::None,
+            employees: ::std::option::Option::None,
+            revenue: ::std::option::Option::None,
+            is_my_company: ::std::option::Option::None,
+            content: ::std::option::Option::None,
+            terms: ::std::option::Option::None,
+            deal_id: ::std::option::Option::None,
+            storage_type_id: ::std::option::Option::None,
+            storage_element_ids: ::std::option::Option::None,
+            actual_date: ::std::option::Option::None,
+            mycompany_id: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `title`: Name of the item
+    #[must_use]
+    pub fn title(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.title = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `honorific`: String identifier of the lead request (e.g., `'HNR_DE_1' = 'Mr.'`).
+    #[must_use]
+    pub fn honorific(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.honorific = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `name`: First Name
+    #[must_use]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `secondName`: Middle Name
+    #[must_use]
+    pub fn second_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.second_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `lastName`: Last Name
+    #[must_use]
+    pub fn last_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `birthdate`: Date of birth
+    #[must_use]
+    pub fn birthdate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.birthdate = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `companyTitle`: Company name
+    #[must_use]
+    pub fn company_title(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.company_title = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `sourceId`: String identifier of the source.
+    #[must_use]
+    pub fn source_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.source_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `sourceDescription`: Additional information about the source
+    #[must_use]
+    pub fn source_description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.source_description = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `stageId`: String identifier of the item stage.
+    #[must_use]
+    pub fn stage_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.stage_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `statusDescription`: Additional information about the stage
+    #[must_use]
+    pub fn status_description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.status_description = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `post`: Job Title
+    #[must_use]
+    pub fn post(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.post = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `currencyId`: Item currency identifier
+    #[must_use]
+    pub fn currency_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.currency_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `isManualOpportunity`: Amount calculation mode. Possible values:
+    #[must_use]
+    pub fn is_manual_opportunity(mut self, value: bool) -> Self {
+        self.is_manual_opportunity = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `opportunity`: Amount
+    #[must_use]
+    pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.opportunity = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `opened`: Whether the item is available to everyone. Possible values:
+    #[must_use]
+    pub fn opened(mut self, value: bool) -> Self {
+        self.opened = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `comments`: Comment
+    #[must_use]
+    pub fn comments(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.comments = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `assignedById`: Identifier of the person responsible for the item
+    #[must_use]
+    pub fn assigned_by_id(mut self, value: i64) -> Self {
+        self.assigned_by_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `companyId`: Company identifier linked to the item.
+    #[must_use]
+    pub fn company_id(mut self, value: i64) -> Self {
+        self.company_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `contactId`: Contact identifier linked to the item.
+    #[must_use]
+    pub fn contact_id(mut self, value: i64) -> Self {
+        self.contact_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `contactIds`: List of contact identifiers linked to the item.
+    #[must_use]
+    pub fn contact_ids(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
+    ) -> Self {
+        self.contact_ids = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `originatorId`: External source
+    #[must_use]
+    pub fn originator_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.originator_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `originId`: Identifier of the element in the external source
+    #[must_use]
+    pub fn origin_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.origin_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `webformId`: CRM Form identifier
+    #[must_use]
+    pub fn webform_id(mut self, value: i64) -> Self {
+        self.webform_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `observers`: Array of user identifiers who will be Observers in the item
+    #[must_use]
+    pub fn observers(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
+    ) -> Self {
+        self.observers = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `utmSource`: Ad system. For example: Search Ads, Display Ads, etc.
+    #[must_use]
+    pub fn utm_source(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_source = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `utmMedium`: Traffic type. Possible values:
+    #[must_use]
+    pub fn utm_medium(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_medium = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `utmCampaign`: Advertising campaign designation
+    #[must_use]
+    pub fn utm_campaign(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_campaign = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `utmContent`: Campaign content. For example, for contextual ads
+    #[must_use]
+    pub fn utm_content(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_content = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `utmTerm`: Campaign search term. For example, keywords for contextual advertising
+    #[must_use]
+    pub fn utm_term(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.utm_term = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `fm`: Array of multipools.
+    #[must_use]
+    pub fn fm(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<
+                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
+            >,
+        >,
+    ) -> Self {
+        self.fm = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `typeId`: String identifier of the entity type.
+    #[must_use]
+    pub fn type_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.type_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `categoryId`: Identifier of the deal [direction](https://apidocs.bitrix24.com/api-reference/crm/universal/category/index.html) (pipeline)
+    #[must_use]
+    pub fn category_id(mut self, value: i64) -> Self {
+        self.category_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isRecurring`: Whether the deal is recurring. Possible values:
+    #[must_use]
+    pub fn is_recurring(mut self, value: bool) -> Self {
+        self.is_recurring = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `probability`: Probability %
+    #[must_use]
+    pub fn probability(mut self, value: i64) -> Self {
+        self.probability = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `taxValue`: Tax amount
+    #[must_use]
+    pub fn tax_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.tax_value = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `quoteId`: Offer identifier that will be linked to the deal
+    #[must_use]
+    pub fn quote_id(mut self, value: i64) -> Self {
+        self.quote_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `begindate`: Item start date
+    #[must_use]
+    pub fn begindate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.begindate = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `closedate`: Item end date
+    #[must_use]
+    pub fn closedate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.closedate = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `leadId`: Lead identifier on the basis of which the item is created
+    #[must_use]
+    pub fn lead_id(mut self, value: i64) -> Self {
+        self.lead_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `additionalInfo`: Additional information
+    #[must_use]
+    pub fn additional_info(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.additional_info = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `locationId`: Location identifier. Service field
+    #[must_use]
+    pub fn location_id(mut self, value: ::serde_json::Value) -> Self {
+        self.location_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `photo`: Photograph
+    #[must_use]
+    pub fn photo(mut self, value: ::bitrix24_runtime::File) -> Self {
+        self.photo = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `export`: Whether the contact is included in the export
+    #[must_use]
+    pub fn export(mut self, value: bool) -> Self {
+        self.export = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `companyIds`: Array of company identifiers that will be linked to the item
+    #[must_use]
+    pub fn company_ids(mut self, value: i64) -> Self {
+        self.company_ids = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `originVersion`: Original version
+    #[must_use]
+    pub fn origin_version(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.origin_version = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `logo`: Logo
+    #[must_use]
+    pub fn logo(mut self, value: ::bitrix24_runtime::File) -> Self {
+        self.logo = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `bankingDetails`: Banking Details
+    #[must_use]
+    pub fn banking_details(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.banking_details = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `industry`: String identifier of the industry type.
+    #[must_use]
+    pub fn industry(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.industry = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `employees`: String identifier of the employee count type.
+    #[must_use]
+    pub fn employees(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.employees = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `revenue`: Annual revenue
+    #[must_use]
+    pub fn revenue(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.revenue = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isMyCompany`: Whether the company is my company
+    #[must_use]
+    pub fn is_my_company(mut self, value: bool) -> Self {
+        self.is_my_company = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `content`: Content
+    #[must_use]
+    pub fn content(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.content = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `terms`: Conditions
+    #[must_use]
+    pub fn terms(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.terms = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `dealId`: Linked deal identifier
+    #[must_use]
+    pub fn deal_id(mut self, value: i64) -> Self {
+        self.deal_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `storageTypeId`: Storage type identifier. Possible values:   - `1` — file   - `2` — WebDAV   - `3` — Drive
+    #[must_use]
+    pub fn storage_type_id(mut self, value: StorageTypeId) -> Self {
+        self.storage_type_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `storageElementIds`: Files array
+    #[must_use]
+    pub fn storage_element_ids(mut self, value: i64) -> Self {
+        self.storage_element_ids = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `actualDate`: Valid until
+    #[must_use]
+    pub fn actual_date(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
+        self.actual_date = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `mycompanyId`: My company identifier
+    #[must_use]
+    pub fn mycompany_id(mut self, value: i64) -> Self {
+        self.mycompany_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `xmlId`: External code
+    #[must_use]
+    pub fn xml_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.xml_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for Fields {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            title: f.optional("title")?,
+            honorific: f.optional("honorific")?,
+            name: f.optional("name")?,
+            second_name: f.optional("secondName")?,
+            last_name: f.optional("lastName")?,
+            birthdate: f.optional("birthdate")?,
+            company_title: f.optional("companyTitle")?,
+            source_id: f.optional("sourceId")?,
+            source_description: f.optional("sourceDescription")?,
+            stage_id: f.optional("stageId")?,
+            status_description: f.optional("statusDescription")?,
+            post: f.optional("post")?,
+            currency_id: f.optional("currencyId")?,
+            is_manual_opportunity: f.optional("isManualOpportunity")?,
+            opportunity: f.optional("opportunity")?,
+            opened: f.optional("opened")?,
+            comments: f.optional("comments")?,
+            assigned_by_id: f.optional("assignedById")?,
+            company_id: f.optional("companyId")?,
+            contact_id: f.optional("contactId")?,
+            contact_ids: f.optional("contactIds")?,
+            originator_id: f.optional("originatorId")?,
+            origin_id: f.optional("originId")?,
+            webform_id: f.optional("webformId")?,
+            observers: f.optional("observers")?,
+            utm_source: f.optional("utmSource")?,
+            utm_medium: f.optional("utmMedium")?,
+            utm_campaign: f.optional("utmCampaign")?,
+            utm_content: f.optional("utmContent")?,
+            utm_term: f.optional("utmTerm")?,
+            fm: f.optional("fm")?,
+            type_id: f.optional("typeId")?,
+            category_id: f.optional("categoryId")?,
+            is_recurring: f.optional("isRecurring")?,
+            probability: f.optional("probability")?,
+            tax_value: f.optional("taxValue")?,
+            quote_id: f.optional("quoteId")?,
+            begindate: f.optional("begindate")?,
+            closedate: f.optional("closedate")?,
+            lead_id: f.optional("leadId")?,
+            additional_info: f.optional("additionalInfo")?,
+            location_id: f.optional("locationId")?,
+            photo: f.optional("photo")?,
+            export: f.optional("export")?,
+            company_ids: f.optional("companyIds")?,
+            origin_version: f.optional("originVersion")?,
+            logo: f.optional("logo")?,
+            banking_details: f.optional("bankingDetails")?,
+            industry: f.optional("industry")?,
+            employees: f.optional("employees")?,
+            revenue: f.optional("revenue")?,
+            is_my_company: f.optional("isMyCompany")?,
+            content: f.optional("content")?,
+            terms: f.optional("terms")?,
+            deal_id: f.optional("dealId")?,
+            storage_type_id: f.optional("storageTypeId")?,
+            storage_element_ids: f.optional("storageElementIds")?,
+            actual_date: f.optional("actualDate")?,
+            mycompany_id: f.optional("mycompanyId")?,
+            xml_id: f.optional("xmlId")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for Fields {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Fields {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("title", self.title.as_ref());
+        w.optional("honorific", self.honorific.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("secondName", self.second_name.as_ref());
+        w.optional("lastName", self.last_name.as_ref());
+        w.optional("birthdate", self.birthdate.as_ref());
+        w.optional("companyTitle", self.company_title.as_ref());
+        w.optional("sourceId", self.source_id.as_ref());
+        w.optional("sourceDescription", self.source_description.as_ref());
+        w.optional("stageId", self.stage_id.as_ref());
+        w.optional("statusDescription", self.status_description.as_ref());
+        w.optional("post", self.post.as_ref());
+        w.optional("currencyId", self.currency_id.as_ref());
+        w.optional(
+            "isManualOpportunity",
+            self
+                .is_manual_opportunity
+                .as_ref()
+                .map(::bitrix24_runtime::wire::Yn)
+                .as_ref(),
+        );
+        w.optional("opportunity", self.opportunity.as_ref());
+        w.optional(
+            "opened",
+            self.opened.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("comments", self.comments.as_ref());
+        w.optional("assignedById", self.assigned_by_id.as_ref());
+        w.optional("companyId", self.company_id.as_ref());
+        w.optional("contactId", self.contact_id.as_ref());
+        w.optional("contactIds", self.contact_ids.as_ref());
+        w.optional("originatorId", self.originator_id.as_ref());
+        w.optional("originId", self.origin_id.as_ref());
+        w.optional("webformId", self.webform_id.as_ref());
+        w.optional("observers", self.observers.as_ref());
+        w.optional("utmSource", self.utm_source.as_ref());
+        w.optional("utmMedium", self.utm_medium.as_ref());
+        w.optional("utmCampaign", self.utm_campaign.as_ref());
+        w.optional("utmContent", self.utm_content.as_ref());
+        w.optional("utmTerm", self.utm_term.as_ref());
+        w.optional("fm", self.fm.as_ref());
+        w.optional("typeId", self.type_id.as_ref());
+        w.optional("categoryId", self.category_id.as_ref());
+        w.optional(
+            "isRecurring",
+            self.is_recurring.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("probability", self.probability.as_ref());
+        w.optional("taxValue", self.tax_value.as_ref());
+        w.optional("quoteId", self.quote_id.as_ref());
+        w.optional("begindate", self.begindate.as_ref());
+        w.optional("closedate", self.closedate.as_ref());
+        w.optional("leadId", self.lead_id.as_ref());
+        w.optional("additionalInfo", self.additional_info.as_ref());
+        w.optional("locationId", self.location_id.as_ref());
+        w.optional("photo", self.photo.as_ref());
+        w.optional("export", self.export.as_ref());
+        w.optional("companyIds", self.company_ids.as_ref());
+        w.optional("originVersion", self.origin_version.as_ref());
+        w.optional("logo", self.logo.as_ref());
+        w.optional("bankingDetails", self.banking_details.as_ref());
+        w.optional("industry", self.industry.as_ref());
+        w.optional("employees", self.employees.as_ref());
+        w.optional("revenue", self.revenue.as_ref());
+        w.optional("isMyCompany", self.is_my_company.as_ref());
+        w.optional("content", self.content.as_ref());
+        w.optional("terms", self.terms.as_ref());
+        w.optional("dealId", self.deal_id.as_ref());
+        w.optional("storageTypeId", self.storage_type_id.as_ref());
+        w.optional("storageElementIds", self.storage_element_ids.as_ref());
+        w.optional("actualDate", self.actual_date.as_ref());
+        w.optional("mycompanyId", self.mycompany_id.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for Fields {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.storage_type_id,
+            &::std::format!("{}{}", path, ".storageTypeId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["ufCrm", "parentId"],
+            path,
+            out,
+        );
+    }
+}
+/// Values of `StorageTypeId`.
+///
+/// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StorageTypeId {
+    /// `1`: file
+    File,
+    /// `2`: WebDAV
+    WebDav,
+    /// `3`: Drive
+    Drive,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl StorageTypeId {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::File => "1",
+            Self::WebDav => "2",
+            Self::Drive => "3",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for StorageTypeId {
+    const INTEGER: bool = true;
+    fn as_str(&self) -> &str {
+        StorageTypeId::as_str(self)
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "1" => Self::File,
+            "2" => Self::WebDav,
+            "3" => Self::Drive,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for StorageTypeId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for StorageTypeId {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for StorageTypeId {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for StorageTypeId {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for StorageTypeId {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for StorageTypeId {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
 }
 /// The `UpdateResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -869,7 +869,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Lead {
             &::std::format!("{}{}", path, ".LINK"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(&self.extra, &["UF_"], path, out);
     }
 }
 /// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).

@@ -620,7 +620,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Lead {
             &::std::format!("{}{}", path, ".STATUS_SEMANTIC_ID"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(&self.extra, &["UF_"], path, out);
     }
 }
 /// Values of `StatusSemanticId`.

@@ -268,6 +268,22 @@ pub struct Fields {
     ///
     /// Wire name `COMMENTS`, type `string`.
     pub comments: ::std::option::Option<::std::string::String>,
+    /// Creation date
+    ///
+    /// Wire name `DATE_CREATE`, type `datetime`.
+    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Modification date
+    ///
+    /// Wire name `DATE_MODIFY`, type `datetime`.
+    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Created by
+    ///
+    /// Wire name `CREATED_BY_ID`, type `integer` (docs: `user`).
+    pub created_by_id: ::std::option::Option<i64>,
+    /// Modified by
+    ///
+    /// Wire name `MODIFY_BY_ID`, type `integer` (docs: `user`).
+    pub modify_by_id: ::std::option::Option<i64>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -295,6 +311,10 @@ impl Fields {
             client_email: ::std::option::Option::None,
             client_phone: ::std::option::Option::None,
             comments: ::std::option::Option::None,
+            date_create: ::std::option::Option::None,
+            date_modify: ::std::option::Option::None,
+            created_by_id: ::std::option::Option::None,
+            modify_by_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -420,6 +440,36 @@ impl Fields {
         self.comments = ::std::option::Option::Some(value.into());
         self
     }
+    /// Sets `DATE_CREATE`: Creation date
+    #[must_use]
+    pub fn date_create(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
+    ) -> Self {
+        self.date_create = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DATE_MODIFY`: Modification date
+    #[must_use]
+    pub fn date_modify(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
+    ) -> Self {
+        self.date_modify = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `CREATED_BY_ID`: Created by
+    #[must_use]
+    pub fn created_by_id(mut self, value: i64) -> Self {
+        self.created_by_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `MODIFY_BY_ID`: Modified by
+    #[must_use]
+    pub fn modify_by_id(mut self, value: i64) -> Self {
+        self.modify_by_id = ::std::option::Option::Some(value);
+        self
+    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -463,6 +513,10 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
             client_email: f.optional("CLIENT_EMAIL")?,
             client_phone: f.optional("CLIENT_PHONE")?,
             comments: f.optional("COMMENTS")?,
+            date_create: f.optional("DATE_CREATE")?,
+            date_modify: f.optional("DATE_MODIFY")?,
+            created_by_id: f.optional("CREATED_BY_ID")?,
+            modify_by_id: f.optional("MODIFY_BY_ID")?,
             extra: f.rest(),
         })
     }
@@ -505,6 +559,10 @@ impl ::serde::Serialize for Fields {
         w.optional("CLIENT_EMAIL", self.client_email.as_ref());
         w.optional("CLIENT_PHONE", self.client_phone.as_ref());
         w.optional("COMMENTS", self.comments.as_ref());
+        w.optional("DATE_CREATE", self.date_create.as_ref());
+        w.optional("DATE_MODIFY", self.date_modify.as_ref());
+        w.optional("CREATED_BY_ID", self.created_by_id.as_ref());
+        w.optional("MODIFY_BY_ID", self.modify_by_id.as_ref());
         w.end()
     }
 }

@@ -916,7 +916,12 @@ impl ::bitrix24_runtime::wire::Undocumented for Requisite {
             &::std::format!("{}{}", path, ".ENTITY_TYPE_ID"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["UF_CRM_"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `EntityTypeId`.

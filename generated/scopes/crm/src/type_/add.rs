@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `fields` ([`fields`](Self::fields)) | `object` | yes | Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#parametr-fields)) for adding a new SPA |
+/// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#parametr-fields)) for adding a new SPA |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -43,10 +43,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::crm::type_::add::Add;
+/// use bitrix24::crm::type_::add::{Add, BindingToUser, Fields, OneRelationRelation, RelationsRelations};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(bitrix24::serde_json::Map::new());
+/// let request = Add::new(Fields::new("SPA").entity_type_id(2024).relations(RelationsRelations::new().parent(vec![OneRelationRelation::new(1), OneRelationRelation::new(2), OneRelationRelation::new(31)]).child(vec![OneRelationRelation::new(3), OneRelationRelation::new(4)])).is_use_in_userfield_enabled(true).linked_user_fields(BindingToUser::new()));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -57,8 +57,8 @@
 pub struct Add {
     /// Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#parametr-fields)) for adding a new SPA
     ///
-    /// Wire name `fields`, type `object`.
-    pub fields: ::bitrix24_runtime::JsonObject,
+    /// Wire name `fields`, type `Fields` (docs: `object`).
+    pub fields: Fields,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -67,11 +67,9 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#parametr-fields)) for adding a new SPA
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
+    pub fn new(fields: Fields) -> Self {
         Self {
-            fields: fields.into(),
+            fields,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -136,6 +134,11 @@ impl ::bitrix24_runtime::wire::Undocumented for Add {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.fields,
+            &::std::format!("{}{}", path, ".fields"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -143,6 +146,895 @@ impl ::bitrix24_runtime::Method for Add {
     const NAME: &'static str = "crm.type.add";
     const READ_ONLY: bool = false;
     type Output = AddResult;
+}
+/// The `Fields` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Fields {
+    /// **Description**
+    ///
+    /// **Default**
+    ///
+    /// Wire name `Name`, type `object` (docs: `type`).
+    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// Title of the SPA
+    ///
+    /// Wire name `title`, type `string`.
+    pub title: ::std::string::String,
+    /// Identifier of the created SPA. If this field is not provided, it will be generated automatically.
+    ///
+    /// It should be noted that:
+    /// 1. This parameter is unique. It is not possible to create two SPAs with the same `entityTypeId`
+    /// 2. The value of `entityTypeId` must be within one of two ranges:
+    ///   - an even integer that is greater than or equal to 1030
+    ///   - in the range from 128 to 192
+    ///
+    /// Wire name `entityTypeId`, type `integer`.
+    pub entity_type_id: ::std::option::Option<i64>,
+    /// An object containing links to other CRM entities. The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#relations)
+    ///
+    /// Wire name `relations`, type `RelationsRelations` (docs: `object`).
+    pub relations: ::std::option::Option<RelationsRelations>,
+    /// Is the use of the SPA in the user field enabled
+    ///
+    /// `N`
+    ///
+    /// Wire name `isUseInUserfieldEnabled`, type `boolean`.
+    pub is_use_in_userfield_enabled: ::std::option::Option<bool>,
+    /// A set of user fields in which this SPA should be displayed. The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#linkedUserFields)
+    ///
+    /// `{}`
+    ///
+    /// Wire name `linkedUserFields`, type `BindingToUser` (docs: `object`).
+    pub linked_user_fields: ::std::option::Option<BindingToUser>,
+    /// Are Automation rules and triggers enabled
+    ///
+    /// `N`
+    ///
+    /// Wire name `isAutomationEnabled`, type `boolean`.
+    pub is_automation_enabled: ::std::option::Option<bool>,
+    /// Are the **Start Date** and **End Date** fields enabled
+    ///
+    /// `N`
+    ///
+    /// Wire name `isBeginCloseDatesEnabled`, type `boolean`.
+    pub is_begin_close_dates_enabled: ::std::option::Option<bool>,
+    /// Is the business process designer enabled
+    ///
+    /// `N`
+    ///
+    /// Wire name `isBizProcEnabled`, type `boolean`.
+    pub is_biz_proc_enabled: ::std::option::Option<bool>,
+    /// Are custom sales funnels and tunnels enabled
+    ///
+    /// `N`
+    ///
+    /// Wire name `isCategoriesEnabled`, type `boolean`.
+    pub is_categories_enabled: ::std::option::Option<bool>,
+    /// Is the **Client** field enabled. When this option is enabled, the SPA has a preset binding to **Contacts** and **Companies**
+    ///
+    /// `N`
+    ///
+    /// Wire name `isClientEnabled`, type `boolean`.
+    pub is_client_enabled: ::std::option::Option<bool>,
+    /// Is document printing enabled
+    ///
+    /// `N`
+    ///
+    /// Wire name `isDocumentsEnabled`, type `boolean`.
+    pub is_documents_enabled: ::std::option::Option<bool>,
+    /// Is the binding of catalog products enabled
+    ///
+    /// `N`
+    ///
+    /// Wire name `isLinkWithProductsEnabled`, type `boolean`.
+    pub is_link_with_products_enabled: ::std::option::Option<bool>,
+    /// Is the **Your Company Details** field enabled
+    ///
+    /// `N`
+    ///
+    /// Wire name `isMycompanyEnabled`, type `boolean`.
+    pub is_mycompany_enabled: ::std::option::Option<bool>,
+    /// Is the **Observers** field enabled
+    ///
+    /// `N`
+    ///
+    /// Wire name `isObserversEnabled`, type `boolean`.
+    pub is_observers_enabled: ::std::option::Option<bool>,
+    /// Is the use of the recycle bin enabled
+    ///
+    /// `N`
+    ///
+    /// Wire name `isRecyclebinEnabled`, type `boolean`.
+    pub is_recyclebin_enabled: ::std::option::Option<bool>,
+    /// Should new funnels be available to everyone
+    ///
+    /// `Y`
+    ///
+    /// Wire name `isSetOpenPermissions`, type `boolean`.
+    pub is_set_open_permissions: ::std::option::Option<bool>,
+    /// Are the **Source** and **Additional Information about Source** fields enabled
+    ///
+    /// `N`
+    ///
+    /// Wire name `isSourceEnabled`, type `boolean`.
+    pub is_source_enabled: ::std::option::Option<bool>,
+    /// Is the use of custom stages and kanban enabled
+    ///
+    /// `N`
+    ///
+    /// Wire name `isStagesEnabled`, type `boolean`.
+    pub is_stages_enabled: ::std::option::Option<bool>,
+    /// Is the SPA external to the CRM (linked to a digital workplace)
+    ///
+    /// This parameter is deprecated. For working with digital workplaces, use the methods [`crm.automatedsolution.*`](https://apidocs.bitrix24.com/api-reference/crm/automated-solution/index.html)
+    ///
+    /// `-`
+    ///
+    /// Wire name `isExternal`, type `boolean`.
+    pub is_external: ::std::option::Option<bool>,
+    /// Identifier of the digital workplace
+    ///
+    /// This parameter is deprecated. For working with digital workplaces, use the methods [`crm.automatedsolution.*`](https://apidocs.bitrix24.com/api-reference/crm/automated-solution/index.html)
+    ///
+    /// `-`
+    ///
+    /// Wire name `customSectionId`, type `integer`.
+    pub custom_section_id: ::std::option::Option<i64>,
+    /// Array of digital workplaces
+    ///
+    /// This parameter is deprecated. For working with digital workplaces, use the methods [`crm.automatedsolution.*`](https://apidocs.bitrix24.com/api-reference/crm/automated-solution/index.html)
+    ///
+    /// `-`
+    ///
+    /// Wire name `customSections`, type `any[]` (docs: `array`).
+    pub custom_sections: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Fields {
+    /// Creates the value from its required fields:
+    ///
+    /// - `title`: `title` — Title of the SPA
+    #[allow(clippy::new_without_default)]
+    pub fn new(title: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: ::std::option::Option::None,
+            title: title.into(),
+            entity_type_id: ::std::option::Option::None,
+            relations: ::std::option::Option::None,
+            is_use_in_userfield_enabled: ::std::option::Option::None,
+            linked_user_fields: ::std::option::Option::None,
+            is_automation_enabled: ::std::option::Option::None,
+            is_begin_close_dates_enabled: ::std::option::Option::None,
+            is_biz_proc_enabled: ::std::option::Option::None,
+            is_categories_enabled: ::std::option::Option::None,
+            is_client_enabled: ::std::option::Option::None,
+            is_documents_enabled: ::std::option::Option::None,
+            is_link_with_products_enabled: ::std::option::Option::None,
+            is_mycompany_enabled: ::std::option::Option::None,
+            is_observers_enabled: ::std::option::Option::None,
+            is_recyclebin_enabled: ::std::option::Option::None,
+            is_set_open_permissions: ::std::option::Option::None,
+            is_source_enabled: ::std::option::Option::None,
+            is_stages_enabled: ::std::option::Option::None,
+            is_external: ::std::option::Option::None,
+            custom_section_id: ::std::option::Option::None,
+            custom_sections: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `Name`: **Description**
+    #[must_use]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `entityTypeId`: Identifier of the created SPA. If this field is not provided, it will be generated automatically.
+    #[must_use]
+    pub fn entity_type_id(mut self, value: i64) -> Self {
+        self.entity_type_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `relations`: An object containing links to other CRM entities. The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#relations)
+    #[must_use]
+    pub fn relations(mut self, value: RelationsRelations) -> Self {
+        self.relations = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isUseInUserfieldEnabled`: Is the use of the SPA in the user field enabled
+    #[must_use]
+    pub fn is_use_in_userfield_enabled(mut self, value: bool) -> Self {
+        self.is_use_in_userfield_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `linkedUserFields`: A set of user fields in which this SPA should be displayed. The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#linkedUserFields)
+    #[must_use]
+    pub fn linked_user_fields(mut self, value: BindingToUser) -> Self {
+        self.linked_user_fields = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isAutomationEnabled`: Are Automation rules and triggers enabled
+    #[must_use]
+    pub fn is_automation_enabled(mut self, value: bool) -> Self {
+        self.is_automation_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isBeginCloseDatesEnabled`: Are the **Start Date** and **End Date** fields enabled
+    #[must_use]
+    pub fn is_begin_close_dates_enabled(mut self, value: bool) -> Self {
+        self.is_begin_close_dates_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isBizProcEnabled`: Is the business process designer enabled
+    #[must_use]
+    pub fn is_biz_proc_enabled(mut self, value: bool) -> Self {
+        self.is_biz_proc_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isCategoriesEnabled`: Are custom sales funnels and tunnels enabled
+    #[must_use]
+    pub fn is_categories_enabled(mut self, value: bool) -> Self {
+        self.is_categories_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isClientEnabled`: Is the **Client** field enabled. When this option is enabled, the SPA has a preset binding to **Contacts** and **Companies**
+    #[must_use]
+    pub fn is_client_enabled(mut self, value: bool) -> Self {
+        self.is_client_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isDocumentsEnabled`: Is document printing enabled
+    #[must_use]
+    pub fn is_documents_enabled(mut self, value: bool) -> Self {
+        self.is_documents_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isLinkWithProductsEnabled`: Is the binding of catalog products enabled
+    #[must_use]
+    pub fn is_link_with_products_enabled(mut self, value: bool) -> Self {
+        self.is_link_with_products_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isMycompanyEnabled`: Is the **Your Company Details** field enabled
+    #[must_use]
+    pub fn is_mycompany_enabled(mut self, value: bool) -> Self {
+        self.is_mycompany_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isObserversEnabled`: Is the **Observers** field enabled
+    #[must_use]
+    pub fn is_observers_enabled(mut self, value: bool) -> Self {
+        self.is_observers_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isRecyclebinEnabled`: Is the use of the recycle bin enabled
+    #[must_use]
+    pub fn is_recyclebin_enabled(mut self, value: bool) -> Self {
+        self.is_recyclebin_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isSetOpenPermissions`: Should new funnels be available to everyone
+    #[must_use]
+    pub fn is_set_open_permissions(mut self, value: bool) -> Self {
+        self.is_set_open_permissions = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isSourceEnabled`: Are the **Source** and **Additional Information about Source** fields enabled
+    #[must_use]
+    pub fn is_source_enabled(mut self, value: bool) -> Self {
+        self.is_source_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isStagesEnabled`: Is the use of custom stages and kanban enabled
+    #[must_use]
+    pub fn is_stages_enabled(mut self, value: bool) -> Self {
+        self.is_stages_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isExternal`: Is the SPA external to the CRM (linked to a digital workplace)
+    #[must_use]
+    pub fn is_external(mut self, value: bool) -> Self {
+        self.is_external = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `customSectionId`: Identifier of the digital workplace
+    #[must_use]
+    pub fn custom_section_id(mut self, value: i64) -> Self {
+        self.custom_section_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `customSections`: Array of digital workplaces
+    #[must_use]
+    pub fn custom_sections(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.custom_sections = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for Fields {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            name: f.optional("Name")?,
+            title: f.required("title")?,
+            entity_type_id: f.optional("entityTypeId")?,
+            relations: f.optional("relations")?,
+            is_use_in_userfield_enabled: f.optional("isUseInUserfieldEnabled")?,
+            linked_user_fields: f.optional("linkedUserFields")?,
+            is_automation_enabled: f.optional("isAutomationEnabled")?,
+            is_begin_close_dates_enabled: f.optional("isBeginCloseDatesEnabled")?,
+            is_biz_proc_enabled: f.optional("isBizProcEnabled")?,
+            is_categories_enabled: f.optional("isCategoriesEnabled")?,
+            is_client_enabled: f.optional("isClientEnabled")?,
+            is_documents_enabled: f.optional("isDocumentsEnabled")?,
+            is_link_with_products_enabled: f.optional("isLinkWithProductsEnabled")?,
+            is_mycompany_enabled: f.optional("isMycompanyEnabled")?,
+            is_observers_enabled: f.optional("isObserversEnabled")?,
+            is_recyclebin_enabled: f.optional("isRecyclebinEnabled")?,
+            is_set_open_permissions: f.optional("isSetOpenPermissions")?,
+            is_source_enabled: f.optional("isSourceEnabled")?,
+            is_stages_enabled: f.optional("isStagesEnabled")?,
+            is_external: f.optional("isExternal")?,
+            custom_section_id: f.optional("customSectionId")?,
+            custom_sections: f.optional("customSections")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for Fields {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Fields {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("Name", self.name.as_ref());
+        w.field("title", &self.title);
+        w.optional("entityTypeId", self.entity_type_id.as_ref());
+        w.optional("relations", self.relations.as_ref());
+        w.optional(
+            "isUseInUserfieldEnabled",
+            self
+                .is_use_in_userfield_enabled
+                .as_ref()
+                .map(::bitrix24_runtime::wire::Yn)
+                .as_ref(),
+        );
+        w.optional("linkedUserFields", self.linked_user_fields.as_ref());
+        w.optional(
+            "isAutomationEnabled",
+            self
+                .is_automation_enabled
+                .as_ref()
+                .map(::bitrix24_runtime::wire::Yn)
+                .as_ref(),
+        );
+        w.optional(
+            "isBeginCloseDatesEnabled",
+            self
+                .is_begin_close_dates_enabled
+                .as_ref()
+                .map(::bitrix24_runtime::wire::Yn)
+                .as_ref(),
+        );
+        w.optional(
+            "isBizProcEnabled",
+            self.is_biz_proc_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isCategoriesEnabled",
+            self
+                .is_categories_enabled
+                .as_ref()
+                .map(::bitrix24_runtime::wire::Yn)
+                .as_ref(),
+        );
+        w.optional(
+            "isClientEnabled",
+            self.is_client_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isDocumentsEnabled",
+            self.is_documents_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isLinkWithProductsEnabled",
+            self
+                .is_link_with_products_enabled
+                .as_ref()
+                .map(::bitrix24_runtime::wire::Yn)
+                .as_ref(),
+        );
+        w.optional(
+            "isMycompanyEnabled",
+            self.is_mycompany_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isObserversEnabled",
+            self.is_observers_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isRecyclebinEnabled",
+            self
+                .is_recyclebin_enabled
+                .as_ref()
+                .map(::bitrix24_runtime::wire::Yn)
+                .as_ref(),
+        );
+        w.optional(
+            "isSetOpenPermissions",
+            self
+                .is_set_open_permissions
+                .as_ref()
+                .map(::bitrix24_runtime::wire::Yn)
+                .as_ref(),
+        );
+        w.optional(
+            "isSourceEnabled",
+            self.is_source_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isStagesEnabled",
+            self.is_stages_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("isExternal", self.is_external.as_ref());
+        w.optional("customSectionId", self.custom_section_id.as_ref());
+        w.optional("customSections", self.custom_sections.as_ref());
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for Fields {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.relations,
+            &::std::format!("{}{}", path, ".relations"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.linked_user_fields,
+            &::std::format!("{}{}", path, ".linkedUserFields"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `RelationsRelations` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct RelationsRelations {
+    /// CRM elements that will be linked to this SPA
+    ///
+    /// Wire name `parent`, type `OneRelationRelation[]` (docs: `relation[]`).
+    pub parent: ::std::option::Option<::std::vec::Vec<OneRelationRelation>>,
+    /// CRM elements to which this SPA will be linked
+    ///
+    /// Wire name `child`, type `OneRelationRelation[]` (docs: `relation[]`).
+    pub child: ::std::option::Option<::std::vec::Vec<OneRelationRelation>>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl RelationsRelations {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            parent: ::std::option::Option::None,
+            child: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `parent`: CRM elements that will be linked to this SPA
+    #[must_use]
+    pub fn parent(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<OneRelationRelation>,
+        >,
+    ) -> Self {
+        self.parent = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `child`: CRM elements to which this SPA will be linked
+    #[must_use]
+    pub fn child(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<OneRelationRelation>,
+        >,
+    ) -> Self {
+        self.child = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for RelationsRelations {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            parent: f.optional("parent")?,
+            child: f.optional("child")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for RelationsRelations {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for RelationsRelations {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("parent", self.parent.as_ref());
+        w.optional("child", self.child.as_ref());
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for RelationsRelations {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.parent,
+            &::std::format!("{}{}", path, ".parent"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.child,
+            &::std::format!("{}{}", path, ".child"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `OneRelationRelation` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct OneRelationRelation {
+    /// **Description**
+    ///
+    /// **Default**
+    ///
+    /// Wire name `Name`, type `object` (docs: `type`).
+    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/universal/index.html) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) of the CRM object
+    ///
+    /// `-`
+    ///
+    /// Wire name `entityTypeId`, type `integer`.
+    pub entity_type_id: i64,
+    /// Should the linked element be added to the card.
+    ///
+    /// Values `Y` and `N` do not work. You must pass `"true"` or `"false"`
+    ///
+    /// `"false"`
+    ///
+    /// Wire name `isChildrenListEnabled`, type `boolean`.
+    pub is_children_list_enabled: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl OneRelationRelation {
+    /// Creates the value from its required fields:
+    ///
+    /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/universal/index.html) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) of the CRM object
+    #[allow(clippy::new_without_default)]
+    pub fn new(entity_type_id: i64) -> Self {
+        Self {
+            name: ::std::option::Option::None,
+            entity_type_id,
+            is_children_list_enabled: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `Name`: **Description**
+    #[must_use]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `isChildrenListEnabled`: Should the linked element be added to the card.
+    #[must_use]
+    pub fn is_children_list_enabled(mut self, value: bool) -> Self {
+        self.is_children_list_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for OneRelationRelation {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            name: f.optional("Name")?,
+            entity_type_id: f.required("entityTypeId")?,
+            is_children_list_enabled: f.optional("isChildrenListEnabled")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for OneRelationRelation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for OneRelationRelation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("Name", self.name.as_ref());
+        w.field("entityTypeId", &self.entity_type_id);
+        w.optional("isChildrenListEnabled", self.is_children_list_enabled.as_ref());
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for OneRelationRelation {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `BindingToUser` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct BindingToUser {
+    /// **Description**
+    ///
+    /// **Default Value**
+    ///
+    /// Wire name `Name`, type `object` (docs: `type`).
+    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// Calendar event
+    ///
+    /// `"false"`
+    ///
+    /// Wire name `CALENDAR_EVENT`, type `boolean`.
+    pub calendar_event: ::std::option::Option<bool>,
+    /// Tasks
+    ///
+    /// `"false"`
+    ///
+    /// Wire name `TASKS_TASK`, type `boolean`.
+    pub tasks_task: ::std::option::Option<bool>,
+    /// Task templates
+    ///
+    /// `"false"`
+    ///
+    /// Wire name `TASKS_TASK_TEMPLATE`, type `boolean`.
+    pub tasks_task_template: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl BindingToUser {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            name: ::std::option::Option::None,
+            calendar_event: ::std::option::Option::None,
+            tasks_task: ::std::option::Option::None,
+            tasks_task_template: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `Name`: **Description**
+    #[must_use]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `CALENDAR_EVENT`: Calendar event
+    #[must_use]
+    pub fn calendar_event(mut self, value: bool) -> Self {
+        self.calendar_event = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `TASKS_TASK`: Tasks
+    #[must_use]
+    pub fn tasks_task(mut self, value: bool) -> Self {
+        self.tasks_task = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `TASKS_TASK_TEMPLATE`: Task templates
+    #[must_use]
+    pub fn tasks_task_template(mut self, value: bool) -> Self {
+        self.tasks_task_template = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for BindingToUser {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            name: f.optional("Name")?,
+            calendar_event: f.optional("CALENDAR_EVENT")?,
+            tasks_task: f.optional("TASKS_TASK")?,
+            tasks_task_template: f.optional("TASKS_TASK_TEMPLATE")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for BindingToUser {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for BindingToUser {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("Name", self.name.as_ref());
+        w.optional("CALENDAR_EVENT", self.calendar_event.as_ref());
+        w.optional("TASKS_TASK", self.tasks_task.as_ref());
+        w.optional("TASKS_TASK_TEMPLATE", self.tasks_task_template.as_ref());
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for BindingToUser {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }
 /// The `AddResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]

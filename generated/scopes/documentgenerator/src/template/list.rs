@@ -243,8 +243,10 @@ impl ::bitrix24_runtime::Method for List {
 pub struct ListResult {
     /// Object of templates, where the key is `id`, and the value is the template data [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-list.html#template)
     ///
-    /// Wire name `templates`, type `Template` (docs: `object`).
-    pub templates: ::std::option::Option<Template>,
+    /// Wire name `templates`, type `map<Template>` (docs: `object`).
+    pub templates: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, Template>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

@@ -527,12 +527,16 @@ pub struct GetResult {
     pub queue: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     /// Data of queue items. The key of the object is the user ID, the value is the queue [(detailed description)](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html#result-queue-full-item)
     ///
-    /// Wire name `QUEUE_FULL`, type `QueueFull` (docs: `object`).
-    pub queue_full: ::std::option::Option<QueueFull>,
+    /// Wire name `QUEUE_FULL`, type `map<QueueFull>` (docs: `object`).
+    pub queue_full: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, QueueFull>,
+    >,
     /// User fields in the queue. The key of the object is the user ID, the value is the user description [(detailed description)](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-get.html#result-queue-users-fields-item)
     ///
-    /// Wire name `QUEUE_USERS_FIELDS`, type `QueueUsersFields` (docs: `object`).
-    pub queue_users_fields: ::std::option::Option<QueueUsersFields>,
+    /// Wire name `QUEUE_USERS_FIELDS`, type `map<QueueUsersFields>` (docs: `object`).
+    pub queue_users_fields: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, QueueUsersFields>,
+    >,
     /// The status of checking the online status of operators. Possible values:
     /// - `Y` — yes
     /// - `N` — no

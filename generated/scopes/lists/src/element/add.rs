@@ -19,8 +19,8 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `IBLOCK_TYPE_ID` ([`iblock_type_id`](Self::iblock_type_id)) | `IblockTypeId` | yes | Identifier of the information block. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type |
-/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | yes | Identifier of the information block. |
-/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | yes | Symbolic code of the information block. |
+/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | no | Identifier of the information block. |
+/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
 /// | `ELEMENT_CODE` ([`element_code`](Self::element_code)) | `string` | yes | Symbolic code of the element |
 /// | `FIELDS` ([`fields`](Self::fields)) | `Fields[]` | yes | Array of fields. |
 /// | `IBLOCK_SECTION_ID` ([`iblock_section_id`](Self::iblock_section_id)) | `integer` | no | Identifier of the section to which the element is added. |
@@ -52,7 +52,7 @@
 /// use bitrix24::lists::element::add::{Add, Fields, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(IblockTypeId::Lists, 47, "text", "test_element", vec![Fields::new("text")]).list_element_url("#list_id#/element/#section_id#/#element_id#/");
+/// let request = Add::new(IblockTypeId::Lists, "test_element", vec![Fields::new("text")]).iblock_id(47).list_element_url("#list_id#/element/#section_id#/#element_id#/");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -73,7 +73,7 @@ pub struct Add {
     /// The identifier can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method
     ///
     /// Wire name `IBLOCK_ID`, type `integer`.
-    pub iblock_id: i64,
+    pub iblock_id: ::std::option::Option<i64>,
     /// Symbolic code of the information block.
     ///
     /// The code can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method
@@ -81,7 +81,7 @@ pub struct Add {
     /// At least one of the parameters must be specified: `IBLOCK_ID` or `IBLOCK_CODE`
     ///
     /// Wire name `IBLOCK_CODE`, type `string`.
-    pub iblock_code: ::std::string::String,
+    pub iblock_code: ::std::option::Option<::std::string::String>,
     /// Symbolic code of the element
     ///
     /// Wire name `ELEMENT_CODE`, type `string`.
@@ -113,28 +113,39 @@ impl Add {
     /// Creates the value from its required fields:
     ///
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
-    /// - `iblock_id`: `IBLOCK_ID` — Identifier of the information block.
-    /// - `iblock_code`: `IBLOCK_CODE` — Symbolic code of the information block.
     /// - `element_code`: `ELEMENT_CODE` — Symbolic code of the element
     /// - `fields`: `FIELDS` — Array of fields.
     #[allow(clippy::new_without_default)]
     pub fn new(
         iblock_type_id: IblockTypeId,
-        iblock_id: i64,
-        iblock_code: impl ::std::convert::Into<::std::string::String>,
         element_code: impl ::std::convert::Into<::std::string::String>,
         fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
     ) -> Self {
         Self {
             iblock_type_id,
-            iblock_id,
-            iblock_code: iblock_code.into(),
+            iblock_id: ::std::option::Option::None,
+            iblock_code: ::std::option::Option::None,
             element_code: element_code.into(),
             fields: fields.into_iter().map(::std::convert::Into::into).collect(),
             iblock_section_id: ::std::option::Option::None,
             list_element_url: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `IBLOCK_ID`: Identifier of the information block.
+    #[must_use]
+    pub fn iblock_id(mut self, value: i64) -> Self {
+        self.iblock_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
+    #[must_use]
+    pub fn iblock_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.iblock_code = ::std::option::Option::Some(value.into());
+        self
     }
     /// Sets `IBLOCK_SECTION_ID`: Identifier of the section to which the element is added.
     #[must_use]
@@ -188,8 +199,8 @@ impl ::bitrix24_runtime::wire::Decode for Add {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             iblock_type_id: f.required("IBLOCK_TYPE_ID")?,
-            iblock_id: f.required("IBLOCK_ID")?,
-            iblock_code: f.required("IBLOCK_CODE")?,
+            iblock_id: f.optional("IBLOCK_ID")?,
+            iblock_code: f.optional("IBLOCK_CODE")?,
             element_code: f.required("ELEMENT_CODE")?,
             fields: f.required("FIELDS")?,
             iblock_section_id: f.optional("IBLOCK_SECTION_ID")?,
@@ -217,8 +228,8 @@ impl ::serde::Serialize for Add {
             &self.extra,
         )?;
         w.field("IBLOCK_TYPE_ID", &self.iblock_type_id);
-        w.field("IBLOCK_ID", &self.iblock_id);
-        w.field("IBLOCK_CODE", &self.iblock_code);
+        w.optional("IBLOCK_ID", self.iblock_id.as_ref());
+        w.optional("IBLOCK_CODE", self.iblock_code.as_ref());
         w.field("ELEMENT_CODE", &self.element_code);
         w.field("FIELDS", &self.fields);
         w.optional("IBLOCK_SECTION_ID", self.iblock_section_id.as_ref());

@@ -21,8 +21,8 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `IBLOCK_TYPE_ID` ([`iblock_type_id`](Self::iblock_type_id)) | `IblockTypeId` | yes | Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type |
-/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | yes | Identifier of the information block. |
-/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | yes | Symbolic code of the information block. |
+/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | no | Identifier of the information block. |
+/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
 /// | `FIELDS` ([`fields`](Self::fields)) | `Fields[]` | yes | Array of parameters. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -51,7 +51,7 @@
 /// use bitrix24::lists::field::add::{Add, Fields, IblockTypeId, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(IblockTypeId::Lists, 123, "text", vec![Fields::new("text", Type::S)]);
+/// let request = Add::new(IblockTypeId::Lists, vec![Fields::new("text", Type::S)]).iblock_id(123);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -74,7 +74,7 @@ pub struct Add {
     /// The identifier can be obtained using the method [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html)
     ///
     /// Wire name `IBLOCK_ID`, type `integer`.
-    pub iblock_id: i64,
+    pub iblock_id: ::std::option::Option<i64>,
     /// Symbolic code of the information block.
     ///
     /// The code can be obtained using the method [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html)
@@ -82,7 +82,7 @@ pub struct Add {
     /// At least one of the parameters: `IBLOCK_ID` or `IBLOCK_CODE` must be specified.
     ///
     /// Wire name `IBLOCK_CODE`, type `string`.
-    pub iblock_code: ::std::string::String,
+    pub iblock_code: ::std::option::Option<::std::string::String>,
     /// Array of parameters.
     ///
     /// [Detailed description](https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html#parametr-fields)
@@ -96,23 +96,34 @@ impl Add {
     /// Creates the value from its required fields:
     ///
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
-    /// - `iblock_id`: `IBLOCK_ID` — Identifier of the information block.
-    /// - `iblock_code`: `IBLOCK_CODE` — Symbolic code of the information block.
     /// - `fields`: `FIELDS` — Array of parameters.
     #[allow(clippy::new_without_default)]
     pub fn new(
         iblock_type_id: IblockTypeId,
-        iblock_id: i64,
-        iblock_code: impl ::std::convert::Into<::std::string::String>,
         fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
     ) -> Self {
         Self {
             iblock_type_id,
-            iblock_id,
-            iblock_code: iblock_code.into(),
+            iblock_id: ::std::option::Option::None,
+            iblock_code: ::std::option::Option::None,
             fields: fields.into_iter().map(::std::convert::Into::into).collect(),
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `IBLOCK_ID`: Identifier of the information block.
+    #[must_use]
+    pub fn iblock_id(mut self, value: i64) -> Self {
+        self.iblock_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
+    #[must_use]
+    pub fn iblock_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.iblock_code = ::std::option::Option::Some(value.into());
+        self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
@@ -148,8 +159,8 @@ impl ::bitrix24_runtime::wire::Decode for Add {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             iblock_type_id: f.required("IBLOCK_TYPE_ID")?,
-            iblock_id: f.required("IBLOCK_ID")?,
-            iblock_code: f.required("IBLOCK_CODE")?,
+            iblock_id: f.optional("IBLOCK_ID")?,
+            iblock_code: f.optional("IBLOCK_CODE")?,
             fields: f.required("FIELDS")?,
             extra: f.rest(),
         })
@@ -174,8 +185,8 @@ impl ::serde::Serialize for Add {
             &self.extra,
         )?;
         w.field("IBLOCK_TYPE_ID", &self.iblock_type_id);
-        w.field("IBLOCK_ID", &self.iblock_id);
-        w.field("IBLOCK_CODE", &self.iblock_code);
+        w.optional("IBLOCK_ID", self.iblock_id.as_ref());
+        w.optional("IBLOCK_CODE", self.iblock_code.as_ref());
         w.field("FIELDS", &self.fields);
         w.end()
     }

@@ -19,10 +19,10 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `IBLOCK_TYPE_ID` ([`iblock_type_id`](Self::iblock_type_id)) | `IblockTypeId` | yes | Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type |
-/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | yes | Identifier of the information block. |
-/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | yes | Symbolic code of the information block. |
-/// | `SECTION_ID` ([`section_id`](Self::section_id)) | `integer` | yes | Identifier of the section. |
-/// | `SECTION_CODE` ([`section_code`](Self::section_code)) | `string` | yes | Symbolic code of the section. |
+/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | no | Identifier of the information block. |
+/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
+/// | `SECTION_ID` ([`section_id`](Self::section_id)) | `integer` | no | Identifier of the section. |
+/// | `SECTION_CODE` ([`section_code`](Self::section_code)) | `string` | no | Symbolic code of the section. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -48,7 +48,7 @@
 /// use bitrix24::lists::section::delete::{Delete, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Delete::new(IblockTypeId::Lists, 95, "text", 169, "text");
+/// let request = Delete::new(IblockTypeId::Lists).iblock_id(95).section_id(169);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -69,7 +69,7 @@ pub struct Delete {
     /// The identifier can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method
     ///
     /// Wire name `IBLOCK_ID`, type `integer`.
-    pub iblock_id: i64,
+    pub iblock_id: ::std::option::Option<i64>,
     /// Symbolic code of the information block.
     ///
     /// The code can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method
@@ -77,13 +77,13 @@ pub struct Delete {
     /// At least one of the parameters must be specified: `IBLOCK_ID` or `IBLOCK_CODE`
     ///
     /// Wire name `IBLOCK_CODE`, type `string`.
-    pub iblock_code: ::std::string::String,
+    pub iblock_code: ::std::option::Option<::std::string::String>,
     /// Identifier of the section.
     ///
     /// The identifier can be obtained using the [lists.section.get](https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html) method
     ///
     /// Wire name `SECTION_ID`, type `integer`.
-    pub section_id: i64,
+    pub section_id: ::std::option::Option<i64>,
     /// Symbolic code of the section.
     ///
     /// The code can be obtained using the [lists.section.get](https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-get.html)
@@ -91,7 +91,7 @@ pub struct Delete {
     /// At least one of the parameters must be specified: `SECTION_ID` or `SECTION_CODE`
     ///
     /// Wire name `SECTION_CODE`, type `string`.
-    pub section_code: ::std::string::String,
+    pub section_code: ::std::option::Option<::std::string::String>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -99,26 +99,46 @@ impl Delete {
     /// Creates the value from its required fields:
     ///
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
-    /// - `iblock_id`: `IBLOCK_ID` — Identifier of the information block.
-    /// - `iblock_code`: `IBLOCK_CODE` — Symbolic code of the information block.
-    /// - `section_id`: `SECTION_ID` — Identifier of the section.
-    /// - `section_code`: `SECTION_CODE` — Symbolic code of the section.
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        iblock_type_id: IblockTypeId,
-        iblock_id: i64,
-        iblock_code: impl ::std::convert::Into<::std::string::String>,
-        section_id: i64,
-        section_code: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new(iblock_type_id: IblockTypeId) -> Self {
         Self {
             iblock_type_id,
-            iblock_id,
-            iblock_code: iblock_code.into(),
-            section_id,
-            section_code: section_code.into(),
+            iblock_id: ::std::option::Option::None,
+            iblock_code: ::std::option::Option::None,
+            section_id: ::std::option::Option::None,
+            section_code: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `IBLOCK_ID`: Identifier of the information block.
+    #[must_use]
+    pub fn iblock_id(mut self, value: i64) -> Self {
+        self.iblock_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
+    #[must_use]
+    pub fn iblock_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.iblock_code = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `SECTION_ID`: Identifier of the section.
+    #[must_use]
+    pub fn section_id(mut self, value: i64) -> Self {
+        self.section_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `SECTION_CODE`: Symbolic code of the section.
+    #[must_use]
+    pub fn section_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.section_code = ::std::option::Option::Some(value.into());
+        self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
@@ -155,10 +175,10 @@ impl ::bitrix24_runtime::wire::Decode for Delete {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             iblock_type_id: f.required("IBLOCK_TYPE_ID")?,
-            iblock_id: f.required("IBLOCK_ID")?,
-            iblock_code: f.required("IBLOCK_CODE")?,
-            section_id: f.required("SECTION_ID")?,
-            section_code: f.required("SECTION_CODE")?,
+            iblock_id: f.optional("IBLOCK_ID")?,
+            iblock_code: f.optional("IBLOCK_CODE")?,
+            section_id: f.optional("SECTION_ID")?,
+            section_code: f.optional("SECTION_CODE")?,
             extra: f.rest(),
         })
     }
@@ -182,10 +202,10 @@ impl ::serde::Serialize for Delete {
             &self.extra,
         )?;
         w.field("IBLOCK_TYPE_ID", &self.iblock_type_id);
-        w.field("IBLOCK_ID", &self.iblock_id);
-        w.field("IBLOCK_CODE", &self.iblock_code);
-        w.field("SECTION_ID", &self.section_id);
-        w.field("SECTION_CODE", &self.section_code);
+        w.optional("IBLOCK_ID", self.iblock_id.as_ref());
+        w.optional("IBLOCK_CODE", self.iblock_code.as_ref());
+        w.optional("SECTION_ID", self.section_id.as_ref());
+        w.optional("SECTION_CODE", self.section_code.as_ref());
         w.end()
     }
 }

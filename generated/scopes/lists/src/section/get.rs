@@ -20,8 +20,8 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `IBLOCK_TYPE_ID` ([`iblock_type_id`](Self::iblock_type_id)) | `IblockTypeId` | yes | Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type |
-/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | yes | Identifier of the information block. |
-/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | yes | Symbolic code of the information block. |
+/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | no | Identifier of the information block. |
+/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
 /// | `FILTER` ([`filter`](Self::filter)) | `object` | no | Object for filtering sections `{"field_1": "value_1", ... "field_N": "value_N"}`. The filterable field can take the following values: |
 /// | `SELECT` ([`select`](Self::select)) | `string[]` | no | Array with fields to select. Available fields: - `ID` — section identifier - `CODE` — symbolic code of the section - `XML_ID` — external identifier (XML ID) - `EXTERNAL_ID` — external section identifier - `IBLOCK_SECTION_ID` — identifier of the parent section - `TIMESTAMP_X` — time of the last modification - `SORT` — sorting - `NAME` — section name - `ACTIVE` — activity status - `GLOBAL_ACTIVE` — global activity - `PICTURE` — picture (deprecated) - `DESCRIPTION` — description (deprecated) - `DESCRIPTION_TYPE` — description type (deprecated) - `LEFT_MARGIN` — left boundary of the tree - `RIGHT_MARGIN` — right boundary of the tree - `DEPTH_LEVEL` — nesting level - `SEARCHABLE_CONTENT` — searchable content - `SECTION_PAGE_URL` — page URL (deprecated) - `MODIFIED_BY` — identifier of the user who modified the section - `DATE_CREATE` — section creation date - `CREATED_BY` — identifier of the user who created the section - `DETAIL_PICTURE` — detailed picture (deprecated) |
 ///
@@ -51,7 +51,7 @@
 /// use bitrix24::lists::section::get::{Get, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(IblockTypeId::Lists, 95, "text").filter(bitrix24::serde_json::Map::new()).select(vec!["ID".to_owned(), "CODE".to_owned(), "XML_ID".to_owned()]);
+/// let request = Get::new(IblockTypeId::Lists).iblock_id(95).filter(bitrix24::serde_json::Map::new()).select(vec!["ID".to_owned(), "CODE".to_owned(), "XML_ID".to_owned()]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -68,7 +68,7 @@
 /// use bitrix24::lists::section::get::{Get, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let mut rows = std::pin::pin!(client.items(Get::new(IblockTypeId::Lists, 95, "text")));
+/// let mut rows = std::pin::pin!(client.items(Get::new(IblockTypeId::Lists)));
 /// while let Some(row) = rows.try_next().await? {
 ///     println!("{row:?}");
 /// }
@@ -90,7 +90,7 @@ pub struct Get {
     /// The identifier can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method.
     ///
     /// Wire name `IBLOCK_ID`, type `integer`.
-    pub iblock_id: i64,
+    pub iblock_id: ::std::option::Option<i64>,
     /// Symbolic code of the information block.
     ///
     /// The code can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method.
@@ -98,7 +98,7 @@ pub struct Get {
     /// At least one of the parameters: `IBLOCK_ID` or `IBLOCK_CODE` must be specified.
     ///
     /// Wire name `IBLOCK_CODE`, type `string`.
-    pub iblock_code: ::std::string::String,
+    pub iblock_code: ::std::option::Option<::std::string::String>,
     /// Object for filtering sections `{"field_1": "value_1", ... "field_N": "value_N"}`. The filterable field can take the following values:
     ///
     /// - `ID` — section identifier
@@ -170,22 +170,31 @@ impl Get {
     /// Creates the value from its required fields:
     ///
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
-    /// - `iblock_id`: `IBLOCK_ID` — Identifier of the information block.
-    /// - `iblock_code`: `IBLOCK_CODE` — Symbolic code of the information block.
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        iblock_type_id: IblockTypeId,
-        iblock_id: i64,
-        iblock_code: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new(iblock_type_id: IblockTypeId) -> Self {
         Self {
             iblock_type_id,
-            iblock_id,
-            iblock_code: iblock_code.into(),
+            iblock_id: ::std::option::Option::None,
+            iblock_code: ::std::option::Option::None,
             filter: ::std::option::Option::None,
             select: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `IBLOCK_ID`: Identifier of the information block.
+    #[must_use]
+    pub fn iblock_id(mut self, value: i64) -> Self {
+        self.iblock_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
+    #[must_use]
+    pub fn iblock_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.iblock_code = ::std::option::Option::Some(value.into());
+        self
     }
     /// Sets `FILTER`: Object for filtering sections `{"field_1": "value_1", ... "field_N": "value_N"}`. The filterable field can take the following values:
     #[must_use]
@@ -244,8 +253,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             iblock_type_id: f.required("IBLOCK_TYPE_ID")?,
-            iblock_id: f.required("IBLOCK_ID")?,
-            iblock_code: f.required("IBLOCK_CODE")?,
+            iblock_id: f.optional("IBLOCK_ID")?,
+            iblock_code: f.optional("IBLOCK_CODE")?,
             filter: f.optional("FILTER")?,
             select: f.optional("SELECT")?,
             extra: f.rest(),
@@ -271,8 +280,8 @@ impl ::serde::Serialize for Get {
             &self.extra,
         )?;
         w.field("IBLOCK_TYPE_ID", &self.iblock_type_id);
-        w.field("IBLOCK_ID", &self.iblock_id);
-        w.field("IBLOCK_CODE", &self.iblock_code);
+        w.optional("IBLOCK_ID", self.iblock_id.as_ref());
+        w.optional("IBLOCK_CODE", self.iblock_code.as_ref());
         w.optional("FILTER", self.filter.as_ref());
         w.optional("SELECT", self.select.as_ref());
         w.end()

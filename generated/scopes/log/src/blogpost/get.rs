@@ -576,6 +576,6 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(&self.extra, &["UF_"], path, out);
     }
 }

@@ -309,7 +309,12 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["UF_RPA_"],
+            path,
+            out,
+        );
     }
 }
 /// The `result` object: `item` holds the data.

@@ -19,7 +19,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `id` ([`id`](Self::id)) | `integer` | yes | Identifier of the order property |
-/// | `fields` ([`fields`](Self::fields)) | `object` | yes | Field values for creating the order property |
+/// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | Field values for creating the order property |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -51,10 +51,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::sale::property::update::Update;
+/// use bitrix24::sale::property::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(93, bitrix24::serde_json::Map::new());
+/// let request = Update::new(93, Fields::new("Phone (for contacting the courier)").code("PHONE").active(true).util(false).user_props(true));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -69,8 +69,8 @@ pub struct Update {
     pub id: i64,
     /// Field values for creating the order property
     ///
-    /// Wire name `fields`, type `object`.
-    pub fields: ::bitrix24_runtime::JsonObject,
+    /// Wire name `fields`, type `Fields` (docs: `object`).
+    pub fields: Fields,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -80,13 +80,10 @@ impl Update {
     /// - `id`: `id` — Identifier of the order property
     /// - `fields`: `fields` — Field values for creating the order property
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        id: i64,
-        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
+    pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
-            fields: fields.into(),
+            fields,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -153,6 +150,11 @@ impl ::bitrix24_runtime::wire::Undocumented for Update {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.fields,
+            &::std::format!("{}{}", path, ".fields"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -160,6 +162,545 @@ impl ::bitrix24_runtime::Method for Update {
     const NAME: &'static str = "sale.property.update";
     const READ_ONLY: bool = false;
     type Output = UpdateResult;
+}
+/// The `Fields` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Fields {
+    /// Name of the order property
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::string::String,
+    /// Symbolic code of the order property
+    ///
+    /// Wire name `code`, type `string`.
+    pub code: ::std::option::Option<::std::string::String>,
+    /// Indicator of the order property’s activity.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `Y`
+    ///
+    /// Wire name `active`, type `boolean` (docs: `string`), default `Y`.
+    pub active: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is a service property. Service properties are not displayed in the public part.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `util`, type `boolean` (docs: `string`), default `N`.
+    pub util: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is included in the customer profile.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `userProps`, type `boolean` (docs: `string`), default `N`.
+    pub user_props: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is available in the filter on the order list page.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isFiltered`, type `boolean` (docs: `string`), default `N`.
+    pub is_filtered: ::std::option::Option<bool>,
+    /// Sorting
+    ///
+    /// Wire name `sort`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Description of the order property
+    ///
+    /// Wire name `description`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether filling in the order property value is mandatory.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `required`, type `boolean` (docs: `string`), default `N`.
+    pub required: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is multiple. For multiple properties, it is possible to specify several values.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `multiple`, type `boolean` (docs: `string`), default `N`.
+    pub multiple: ::std::option::Option<bool>,
+    /// External identifier of the order property
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Default value of the order property.
+    ///
+    /// For properties of type `file`, you need to provide an object in the format `{"fileData": ["value1", "value2"]}`:
+    /// - `value1` — file name with extension,
+    /// - `value2` — file in [base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) format.
+    ///
+    /// To delete a file, use the object in the format `{"remove": "Y"}`.
+    ///
+    /// For multiple order properties (multiple), it supports passing an array of values.
+    /// To delete a value, you need to pass `null`, or simply not pass the parameter.
+    ///
+    /// Wire name `defaultValue`, type `any`.
+    pub default_value: ::std::option::Option<::serde_json::Value>,
+    /// An object in the format `{"field_1": "value_1", ... "field_N": "value_N"}` for passing additional settings for the order property.
+    ///
+    /// The list of supported keys for this object depends on the type of property. For some property types (e.g., Y/N), additional properties are not provided. The description of the **settings** parameter for different property types is provided in the method description [`sale.property.add`](https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html)
+    ///
+    /// Wire name `settings`, type `object`.
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// Indicator of whether to use the value of this order property as the user profile name.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isProfileName`, type `boolean` (docs: `string`), default `N`.
+    pub is_profile_name: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the payer's name.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isPayer`, type `boolean` (docs: `string`), default `N`.
+    pub is_payer: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as an e-mail (e.g., when registering a new user during checkout).
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isEmail`, type `boolean` (docs: `string`), default `N`.
+    pub is_email: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as a phone number.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isPhone`, type `boolean` (docs: `string`), default `N`.
+    pub is_phone: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as a postal code.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isZip`, type `boolean` (docs: `string`), default `N`.
+    pub is_zip: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as an address.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isAddress`, type `boolean` (docs: `string`), default `N`.
+    pub is_address: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the buyer's location for calculating delivery costs.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isLocation`, type `boolean` (docs: `string`), default `N`.
+    pub is_location: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the buyer's location for determining tax rates.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isLocation4tax`, type `boolean` (docs: `string`), default `N`.
+    pub is_location4tax: ::std::option::Option<bool>,
+    /// Deprecated field. Not used.
+    ///
+    /// Wire name `inputFieldLocation`, type `string`.
+    pub input_field_location: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether to use the value of this order property as the buyer's address from where the order needs to be picked up for calculating delivery costs.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isAddressFrom`, type `boolean` (docs: `string`), default `N`.
+    pub is_address_from: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the buyer's address where the order needs to be delivered for calculating delivery costs.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isAddressTo`, type `boolean` (docs: `string`), default `N`.
+    pub is_address_to: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Fields {
+    /// Creates the value from its required fields:
+    ///
+    /// - `name`: `name` — Name of the order property
+    #[allow(clippy::new_without_default)]
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            name: name.into(),
+            code: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            util: ::std::option::Option::None,
+            user_props: ::std::option::Option::None,
+            is_filtered: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            required: ::std::option::Option::None,
+            multiple: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            default_value: ::std::option::Option::None,
+            settings: ::std::option::Option::None,
+            is_profile_name: ::std::option::Option::None,
+            is_payer: ::std::option::Option::None,
+            is_email: ::std::option::Option::None,
+            is_phone: ::std::option::Option::None,
+            is_zip: ::std::option::Option::None,
+            is_address: ::std::option::Option::None,
+            is_location: ::std::option::Option::None,
+            is_location4tax: ::std::option::Option::None,
+            input_field_location: ::std::option::Option::None,
+            is_address_from: ::std::option::Option::None,
+            is_address_to: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `code`: Symbolic code of the order property
+    #[must_use]
+    pub fn code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.code = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `active`: Indicator of the order property’s activity. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn active(mut self, value: bool) -> Self {
+        self.active = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `util`: Indicator of whether the order property is a service property. Service properties are not displayed in the public part. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn util(mut self, value: bool) -> Self {
+        self.util = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `userProps`: Indicator of whether the order property is included in the customer profile. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn user_props(mut self, value: bool) -> Self {
+        self.user_props = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isFiltered`: Indicator of whether the order property is available in the filter on the order list page. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_filtered(mut self, value: bool) -> Self {
+        self.is_filtered = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `sort`: Sorting
+    #[must_use]
+    pub fn sort(mut self, value: i64) -> Self {
+        self.sort = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `description`: Description of the order property
+    #[must_use]
+    pub fn description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.description = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `required`: Indicator of whether filling in the order property value is mandatory. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn required(mut self, value: bool) -> Self {
+        self.required = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `multiple`: Indicator of whether the order property is multiple. For multiple properties, it is possible to specify several values. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn multiple(mut self, value: bool) -> Self {
+        self.multiple = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `xmlId`: External identifier of the order property
+    #[must_use]
+    pub fn xml_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.xml_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `defaultValue`: Default value of the order property.
+    #[must_use]
+    pub fn default_value(mut self, value: ::serde_json::Value) -> Self {
+        self.default_value = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `settings`: An object in the format `{"field_1": "value_1", ... "field_N": "value_N"}` for passing additional settings for the order property.
+    #[must_use]
+    pub fn settings(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `isProfileName`: Indicator of whether to use the value of this order property as the user profile name. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_profile_name(mut self, value: bool) -> Self {
+        self.is_profile_name = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isPayer`: Indicator of whether to use the value of this order property as the payer's name. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_payer(mut self, value: bool) -> Self {
+        self.is_payer = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isEmail`: Indicator of whether to use the value of this order property as an e-mail (e.g., when registering a new user during checkout). Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_email(mut self, value: bool) -> Self {
+        self.is_email = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isPhone`: Indicator of whether to use the value of this order property as a phone number. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_phone(mut self, value: bool) -> Self {
+        self.is_phone = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isZip`: Indicator of whether to use the value of this order property as a postal code. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_zip(mut self, value: bool) -> Self {
+        self.is_zip = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isAddress`: Indicator of whether to use the value of this order property as an address. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_address(mut self, value: bool) -> Self {
+        self.is_address = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isLocation`: Indicator of whether to use the value of this order property as the buyer's location for calculating delivery costs. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_location(mut self, value: bool) -> Self {
+        self.is_location = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isLocation4tax`: Indicator of whether to use the value of this order property as the buyer's location for determining tax rates. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_location4tax(mut self, value: bool) -> Self {
+        self.is_location4tax = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `inputFieldLocation`: Deprecated field. Not used.
+    #[must_use]
+    pub fn input_field_location(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.input_field_location = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `isAddressFrom`: Indicator of whether to use the value of this order property as the buyer's address from where the order needs to be picked up for calculating delivery costs. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_address_from(mut self, value: bool) -> Self {
+        self.is_address_from = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isAddressTo`: Indicator of whether to use the value of this order property as the buyer's address where the order needs to be delivered for calculating delivery costs. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_address_to(mut self, value: bool) -> Self {
+        self.is_address_to = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for Fields {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            name: f.required("name")?,
+            code: f.optional("code")?,
+            active: f.optional("active")?,
+            util: f.optional("util")?,
+            user_props: f.optional("userProps")?,
+            is_filtered: f.optional("isFiltered")?,
+            sort: f.optional("sort")?,
+            description: f.optional("description")?,
+            required: f.optional("required")?,
+            multiple: f.optional("multiple")?,
+            xml_id: f.optional("xmlId")?,
+            default_value: f.optional("defaultValue")?,
+            settings: f.optional("settings")?,
+            is_profile_name: f.optional("isProfileName")?,
+            is_payer: f.optional("isPayer")?,
+            is_email: f.optional("isEmail")?,
+            is_phone: f.optional("isPhone")?,
+            is_zip: f.optional("isZip")?,
+            is_address: f.optional("isAddress")?,
+            is_location: f.optional("isLocation")?,
+            is_location4tax: f.optional("isLocation4tax")?,
+            input_field_location: f.optional("inputFieldLocation")?,
+            is_address_from: f.optional("isAddressFrom")?,
+            is_address_to: f.optional("isAddressTo")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for Fields {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Fields {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("name", &self.name);
+        w.optional("code", self.code.as_ref());
+        w.optional(
+            "active",
+            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "util",
+            self.util.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "userProps",
+            self.user_props.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isFiltered",
+            self.is_filtered.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("sort", self.sort.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.optional(
+            "required",
+            self.required.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "multiple",
+            self.multiple.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("defaultValue", self.default_value.as_ref());
+        w.optional("settings", self.settings.as_ref());
+        w.optional(
+            "isProfileName",
+            self.is_profile_name.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isPayer",
+            self.is_payer.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isEmail",
+            self.is_email.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isPhone",
+            self.is_phone.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isZip",
+            self.is_zip.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isAddress",
+            self.is_address.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isLocation",
+            self.is_location.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isLocation4tax",
+            self.is_location4tax.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("inputFieldLocation", self.input_field_location.as_ref());
+        w.optional(
+            "isAddressFrom",
+            self.is_address_from.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isAddressTo",
+            self.is_address_to.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for Fields {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }
 /// The `UpdateResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]

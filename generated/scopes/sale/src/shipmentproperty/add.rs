@@ -18,26 +18,42 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `fields` ([`fields`](Self::fields)) | `object` | yes | Field values for creating a shipment property |
+/// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | Field values for creating a shipment property |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
 /// # Result
 ///
-/// `any`: The docs give no result table; the type is unknown (no response example).
+/// `AddResult`: Root element of the response
 ///
 /// # Errors
 ///
-/// [`Client::call`](bitrix24_runtime::Client::call) returns [`Error`](bitrix24_runtime::Error): transport and decoding failures, and API errors whose code `bitrix24::ErrorCode` names. Any method may return the system errors (`QUERY_LIMIT_EXCEEDED`, `expired_token`, ...); the docs list no method-specific errors.
+/// [`Client::call`](bitrix24_runtime::Client::call) returns [`Error`](bitrix24_runtime::Error): transport and decoding failures, and API errors whose code `bitrix24::ErrorCode` names. Any method may return the system errors (`QUERY_LIMIT_EXCEEDED`, `expired_token`, ...); the docs list these for this method:
+///
+/// | Status | Code | Description |
+/// |---|---|---|
+/// | — | `200850000005` | An empty value is specified for the payer type |
+/// | — | `200850000006` | Internal error adding property |
+/// | — | `200850000009` | Error occurs when trying to create a shipment property with the `multiple` parameter set to `Y`, if the `isFiltered` parameter is not provided. Filtering by multiple shipment properties is not supported |
+/// | — | `200850000010` | Error occurs when trying to create a shipment property with the `multiple` parameter set to `Y`, if the `isFiltered` parameter is not equal to `N`. Filtering by multiple shipment properties is not supported |
+/// | — | `200850000011` | Error occurs when trying to create a shipment property of type `LOCATION` with the `isLocation` parameter set to `Y`, if the `multiple` parameter is not specified. Multiplicity is not supported for shipment properties marked with the `isLocation` indicator |
+/// | — | `200850000012` | Error occurs when trying to create a shipment property of type `LOCATION` with the `isLocation` parameter set to `Y`, if the `multiple` parameter is not equal to `N`. Multiplicity is not supported for shipment properties marked with the `isLocation` indicator |
+/// | — | `200850000013` | Error occurs when trying to create a shipment property of type `LOCATION` with the `isLocation4tax` parameter set to `Y`, if the `multiple` parameter is not specified. Multiplicity is not supported for shipment properties marked with the `isLocation4tax` indicator |
+/// | — | `200850000014` | Error occurs when trying to create a shipment property of type `LOCATION` with the `isLocation4tax` parameter set to `Y`, if the `multiple` parameter is not equal to `N`. Multiplicity is not supported for shipment properties marked with the `isLocation4tax` indicator |
+/// | — | `200850000015` | Error occurs when trying to create a shipment property of type `STRING` with the `isProfileName` parameter set to `Y`, if the `required` parameter is not specified. Profile name is required and cannot be empty |
+/// | — | `200850000016` | Error occurs when trying to create a shipment property of type `STRING` with the `isProfileName` parameter set to `Y`, if the `required` parameter is not equal to `Y`. Profile name is required and cannot be empty |
+/// | — | `200040300020` | Insufficient permissions to add shipment property |
+/// | — | `100` | The `fields` parameter is not specified or is empty |
+/// | — | `0` | - Required fields are not provided - Other errors (e.g., fatal errors) |
 ///
 /// # Example
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::sale::shipmentproperty::add::Add;
+/// use bitrix24::sale::shipmentproperty::add::{Add, Fields, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(bitrix24::serde_json::Map::new());
+/// let request = Add::new(Fields::new(1, 1, "text", Type::String));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -48,8 +64,8 @@
 pub struct Add {
     /// Field values for creating a shipment property
     ///
-    /// Wire name `fields`, type `object`.
-    pub fields: ::bitrix24_runtime::JsonObject,
+    /// Wire name `fields`, type `Fields` (docs: `object`).
+    pub fields: Fields,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -58,11 +74,9 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating a shipment property
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
+    pub fn new(fields: Fields) -> Self {
         Self {
-            fields: fields.into(),
+            fields,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -127,11 +141,1070 @@ impl ::bitrix24_runtime::wire::Undocumented for Add {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.fields,
+            &::std::format!("{}{}", path, ".fields"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
 impl ::bitrix24_runtime::Method for Add {
     const NAME: &'static str = "sale.shipmentproperty.add";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Value;
+    type Output = AddResult;
+}
+/// The `Fields` object.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Fields {
+    /// Identifier of the payer type
+    ///
+    /// Wire name `personTypeId`, type `integer` (docs: `sale_person_type.id`).
+    pub person_type_id: i64,
+    /// Identifier of the property group
+    ///
+    /// Wire name `propsGroupId`, type `integer` (docs: `sale_order_property_group.id`).
+    pub props_group_id: i64,
+    /// Name of the shipment property
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::string::String,
+    /// Type of the shipment property.
+    /// Possible values:
+    /// - `STRING`
+    /// - `Y/N`
+    /// - `NUMBER`
+    /// - `ENUM`
+    /// - `FILE`
+    /// - `DATE`
+    /// - `LOCATION`
+    /// - `ADDRESS`
+    ///
+    /// Wire name `type`, type `Type` (docs: `string`).
+    pub type_: Type,
+    /// Symbolic code of the shipment property
+    ///
+    /// Wire name `code`, type `string`.
+    pub code: ::std::option::Option<::std::string::String>,
+    /// Indicator of the activity status of the shipment property.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `Y` (the property is added as active)
+    ///
+    /// Wire name `active`, type `boolean` (docs: `string`), default `Y`.
+    pub active: ::std::option::Option<bool>,
+    /// Indicator of whether the shipment property is a system property. System properties are not displayed in the public part.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `util`, type `boolean` (docs: `string`), default `N`.
+    pub util: ::std::option::Option<bool>,
+    /// Indicator of whether the shipment property is included in the customer profile.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `userProps`, type `boolean` (docs: `string`), default `N`.
+    pub user_props: ::std::option::Option<bool>,
+    /// Indicator of whether the shipment property is available in the filter on the shipment list page.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isFiltered`, type `boolean` (docs: `string`), default `N`.
+    pub is_filtered: ::std::option::Option<bool>,
+    /// Sorting
+    ///
+    /// Wire name `sort`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Description of the shipment property
+    ///
+    /// Wire name `description`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether the value of the shipment property is required.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `required`, type `boolean` (docs: `string`), default `N`.
+    pub required: ::std::option::Option<bool>,
+    /// Indicator of whether the shipment property is multiple. For multiple properties, it is possible to specify several values.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `multiple`, type `boolean` (docs: `string`), default `N`.
+    pub multiple: ::std::option::Option<bool>,
+    /// External identifier of the shipment property
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Default value of the shipment property.
+    /// For multiple shipment properties (multiple), an array of values is supported
+    ///
+    /// Wire name `defaultValue`, type `any`.
+    pub default_value: ::std::option::Option<::serde_json::Value>,
+    /// An object in the format `{"field_1": "value_1", ... "field_N": "value_N"}` for passing additional settings for the shipment property.
+    ///
+    /// The list of supported keys for this object depends on the property type. For some property types (e.g., Y/N), additional properties are not provided. The description of the **settings** parameter for different property types is provided [below](https://apidocs.bitrix24.com/api-reference/sale/shipment-property/sale-shipment-property-add.html#parameter-settings)
+    ///
+    /// Wire name `settings`, type `Settings` (docs: `object`).
+    pub settings: ::std::option::Option<Settings>,
+    /// Indicator of whether the value of this shipment property should be used as the user profile name.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isProfileName`, type `boolean` (docs: `string`), default `N`.
+    pub is_profile_name: ::std::option::Option<bool>,
+    /// Indicator of whether the value of this shipment property should be used as the payer's name.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isPayer`, type `boolean` (docs: `string`), default `N`.
+    pub is_payer: ::std::option::Option<bool>,
+    /// Indicator of whether the value of this shipment property should be used as an e-mail (e.g., when registering a new user during order placement).
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isEmail`, type `boolean` (docs: `string`), default `N`.
+    pub is_email: ::std::option::Option<bool>,
+    /// Indicator of whether the value of this shipment property should be used as a phone number.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isPhone`, type `boolean` (docs: `string`), default `N`.
+    pub is_phone: ::std::option::Option<bool>,
+    /// Indicator of whether the value of this shipment property should be used as a postal code.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isZip`, type `boolean` (docs: `string`), default `N`.
+    pub is_zip: ::std::option::Option<bool>,
+    /// Indicator of whether the value of this shipment property should be used as an address.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isAddress`, type `boolean` (docs: `string`), default `N`.
+    pub is_address: ::std::option::Option<bool>,
+    /// Indicator of whether the value of this shipment property should be used as the customer's location for calculating delivery costs.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isLocation`, type `boolean` (docs: `string`), default `N`.
+    pub is_location: ::std::option::Option<bool>,
+    /// Indicator of whether the value of this shipment property should be used as the customer's location for determining tax rates.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isLocation4tax`, type `boolean` (docs: `string`), default `N`.
+    pub is_location4tax: ::std::option::Option<bool>,
+    /// Deprecated field. Not used
+    ///
+    /// Wire name `inputFieldLocation`, type `string`.
+    pub input_field_location: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether the value of this shipment property should be used as the customer's address from which the order needs to be picked up for calculating delivery costs.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isAddressFrom`, type `boolean` (docs: `string`), default `N`.
+    pub is_address_from: ::std::option::Option<bool>,
+    /// Indicator of whether the value of this shipment property should be used as the customer's address to which the order needs to be delivered for calculating delivery costs.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `isAddressTo`, type `boolean` (docs: `string`), default `N`.
+    pub is_address_to: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Fields {
+    /// Creates the value from its required fields:
+    ///
+    /// - `person_type_id`: `personTypeId` — Identifier of the payer type
+    /// - `props_group_id`: `propsGroupId` — Identifier of the property group
+    /// - `name`: `name` — Name of the shipment property
+    /// - `type_`: `type` — Type of the shipment property. Possible values: - `STRING` - `Y/N` - `NUMBER` - `ENUM` - `FILE` - `DATE` - `LOCATION` - `ADDRESS`
+    #[allow(clippy::new_without_default)]
+    pub fn new(
+        person_type_id: i64,
+        props_group_id: i64,
+        name: impl ::std::convert::Into<::std::string::String>,
+        type_: Type,
+    ) -> Self {
+        Self {
+            person_type_id,
+            props_group_id,
+            name: name.into(),
+            type_,
+            code: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            util: ::std::option::Option::None,
+            user_props: ::std::option::Option::None,
+            is_filtered: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            required: ::std::option::Option::None,
+            multiple: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            default_value: ::std::option::Option::None,
+            settings: ::std::option::Option::None,
+            is_profile_name: ::std::option::Option::None,
+            is_payer: ::std::option::Option::None,
+            is_email: ::std::option::Option::None,
+            is_phone: ::std::option::Option::None,
+            is_zip: ::std::option::Option::None,
+            is_address: ::std::option::Option::None,
+            is_location: ::std::option::Option::None,
+            is_location4tax: ::std::option::Option::None,
+            input_field_location: ::std::option::Option::None,
+            is_address_from: ::std::option::Option::None,
+            is_address_to: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `code`: Symbolic code of the shipment property
+    #[must_use]
+    pub fn code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.code = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `active`: Indicator of the activity status of the shipment property. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn active(mut self, value: bool) -> Self {
+        self.active = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `util`: Indicator of whether the shipment property is a system property. System properties are not displayed in the public part. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn util(mut self, value: bool) -> Self {
+        self.util = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `userProps`: Indicator of whether the shipment property is included in the customer profile. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn user_props(mut self, value: bool) -> Self {
+        self.user_props = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isFiltered`: Indicator of whether the shipment property is available in the filter on the shipment list page. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_filtered(mut self, value: bool) -> Self {
+        self.is_filtered = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `sort`: Sorting
+    #[must_use]
+    pub fn sort(mut self, value: i64) -> Self {
+        self.sort = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `description`: Description of the shipment property
+    #[must_use]
+    pub fn description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.description = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `required`: Indicator of whether the value of the shipment property is required. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn required(mut self, value: bool) -> Self {
+        self.required = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `multiple`: Indicator of whether the shipment property is multiple. For multiple properties, it is possible to specify several values. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn multiple(mut self, value: bool) -> Self {
+        self.multiple = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `xmlId`: External identifier of the shipment property
+    #[must_use]
+    pub fn xml_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.xml_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `defaultValue`: Default value of the shipment property. For multiple shipment properties (multiple), an array of values is supported
+    #[must_use]
+    pub fn default_value(mut self, value: ::serde_json::Value) -> Self {
+        self.default_value = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `settings`: An object in the format `{"field_1": "value_1", ... "field_N": "value_N"}` for passing additional settings for the shipment property.
+    #[must_use]
+    pub fn settings(mut self, value: Settings) -> Self {
+        self.settings = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isProfileName`: Indicator of whether the value of this shipment property should be used as the user profile name. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_profile_name(mut self, value: bool) -> Self {
+        self.is_profile_name = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isPayer`: Indicator of whether the value of this shipment property should be used as the payer's name. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_payer(mut self, value: bool) -> Self {
+        self.is_payer = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isEmail`: Indicator of whether the value of this shipment property should be used as an e-mail (e.g., when registering a new user during order placement). Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_email(mut self, value: bool) -> Self {
+        self.is_email = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isPhone`: Indicator of whether the value of this shipment property should be used as a phone number. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_phone(mut self, value: bool) -> Self {
+        self.is_phone = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isZip`: Indicator of whether the value of this shipment property should be used as a postal code. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_zip(mut self, value: bool) -> Self {
+        self.is_zip = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isAddress`: Indicator of whether the value of this shipment property should be used as an address. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_address(mut self, value: bool) -> Self {
+        self.is_address = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isLocation`: Indicator of whether the value of this shipment property should be used as the customer's location for calculating delivery costs. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_location(mut self, value: bool) -> Self {
+        self.is_location = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isLocation4tax`: Indicator of whether the value of this shipment property should be used as the customer's location for determining tax rates. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_location4tax(mut self, value: bool) -> Self {
+        self.is_location4tax = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `inputFieldLocation`: Deprecated field. Not used
+    #[must_use]
+    pub fn input_field_location(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.input_field_location = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `isAddressFrom`: Indicator of whether the value of this shipment property should be used as the customer's address from which the order needs to be picked up for calculating delivery costs. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_address_from(mut self, value: bool) -> Self {
+        self.is_address_from = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `isAddressTo`: Indicator of whether the value of this shipment property should be used as the customer's address to which the order needs to be delivered for calculating delivery costs. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn is_address_to(mut self, value: bool) -> Self {
+        self.is_address_to = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for Fields {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            person_type_id: f.required("personTypeId")?,
+            props_group_id: f.required("propsGroupId")?,
+            name: f.required("name")?,
+            type_: f.required("type")?,
+            code: f.optional("code")?,
+            active: f.optional("active")?,
+            util: f.optional("util")?,
+            user_props: f.optional("userProps")?,
+            is_filtered: f.optional("isFiltered")?,
+            sort: f.optional("sort")?,
+            description: f.optional("description")?,
+            required: f.optional("required")?,
+            multiple: f.optional("multiple")?,
+            xml_id: f.optional("xmlId")?,
+            default_value: f.optional("defaultValue")?,
+            settings: f.optional("settings")?,
+            is_profile_name: f.optional("isProfileName")?,
+            is_payer: f.optional("isPayer")?,
+            is_email: f.optional("isEmail")?,
+            is_phone: f.optional("isPhone")?,
+            is_zip: f.optional("isZip")?,
+            is_address: f.optional("isAddress")?,
+            is_location: f.optional("isLocation")?,
+            is_location4tax: f.optional("isLocation4tax")?,
+            input_field_location: f.optional("inputFieldLocation")?,
+            is_address_from: f.optional("isAddressFrom")?,
+            is_address_to: f.optional("isAddressTo")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for Fields {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Fields {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("personTypeId", &self.person_type_id);
+        w.field("propsGroupId", &self.props_group_id);
+        w.field("name", &self.name);
+        w.field("type", &self.type_);
+        w.optional("code", self.code.as_ref());
+        w.optional(
+            "active",
+            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "util",
+            self.util.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "userProps",
+            self.user_props.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isFiltered",
+            self.is_filtered.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("sort", self.sort.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.optional(
+            "required",
+            self.required.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "multiple",
+            self.multiple.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("defaultValue", self.default_value.as_ref());
+        w.optional("settings", self.settings.as_ref());
+        w.optional(
+            "isProfileName",
+            self.is_profile_name.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isPayer",
+            self.is_payer.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isEmail",
+            self.is_email.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isPhone",
+            self.is_phone.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isZip",
+            self.is_zip.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isAddress",
+            self.is_address.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isLocation",
+            self.is_location.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isLocation4tax",
+            self.is_location4tax.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("inputFieldLocation", self.input_field_location.as_ref());
+        w.optional(
+            "isAddressFrom",
+            self.is_address_from.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isAddressTo",
+            self.is_address_to.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for Fields {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.type_,
+            &::std::format!("{}{}", path, ".type"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.settings,
+            &::std::format!("{}{}", path, ".settings"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `Type`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `STRING`.
+    String,
+    /// `Y/N`.
+    YN,
+    /// `NUMBER`.
+    Number,
+    /// `ENUM`.
+    Enum,
+    /// `FILE`.
+    File,
+    /// `DATE`.
+    Date,
+    /// `LOCATION`.
+    Location,
+    /// `ADDRESS`.
+    Address,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl Type {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::String => "STRING",
+            Self::YN => "Y/N",
+            Self::Number => "NUMBER",
+            Self::Enum => "ENUM",
+            Self::File => "FILE",
+            Self::Date => "DATE",
+            Self::Location => "LOCATION",
+            Self::Address => "ADDRESS",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for Type {
+    const INTEGER: bool = false;
+    fn as_str(&self) -> &str {
+        Type::as_str(self)
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "STRING" => Self::String,
+            "Y/N" => Self::YN,
+            "NUMBER" => Self::Number,
+            "ENUM" => Self::Enum,
+            "FILE" => Self::File,
+            "DATE" => Self::Date,
+            "LOCATION" => Self::Location,
+            "ADDRESS" => Self::Address,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for Type {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Type {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for Type {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Type {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Type {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Type {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// The `Settings` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Minimum allowable length (number of characters) of the shipment property value
+    ///
+    /// Wire name `minlength`, type `integer`.
+    pub minlength: ::std::option::Option<i64>,
+    /// Maximum allowable length (number of characters) of the shipment property value
+    ///
+    /// Wire name `maxlength`, type `integer`.
+    pub maxlength: ::std::option::Option<i64>,
+    /// Regular expression for validating the shipment property value.
+    /// Examples:
+    /// Regular expression for validating a phone number ```^((8|\+1)[\- ]?)?(\(?\d{3}\)?[\- ]?)?[\d\- ]{7,10}$```
+    /// Regular expression for validating the date format DD/MM/YYYY:
+    /// ```^(0?[1-9]|[12][0-9]|3[01])[\/\-](https://apidocs.bitrix24.com/api-reference/sale/shipment-property/0?[1-9]|1[012])[\/\-]\d{4}$```
+    /// ```
+    ///
+    /// Wire name `pattern`, type `string`.
+    pub pattern: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether to display a multiline input field for the shipment property value. Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `multiline`, type `boolean` (docs: `string`), default `N`.
+    pub multiline: ::std::option::Option<bool>,
+    /// Deprecated parameter. Not used
+    ///
+    /// Wire name `cols`, type `integer`.
+    pub cols: ::std::option::Option<i64>,
+    /// Deprecated parameter. Not used
+    ///
+    /// Wire name `rows`, type `integer`.
+    pub rows: ::std::option::Option<i64>,
+    /// Deprecated parameter. Not used
+    ///
+    /// Wire name `size`, type `integer`.
+    pub size: ::std::option::Option<i64>,
+    /// Minimum allowable value for this shipment property
+    ///
+    /// Wire name `min`, type `integer`.
+    pub min: ::std::option::Option<i64>,
+    /// Maximum allowable value for this shipment property
+    ///
+    /// Wire name `max`, type `integer`.
+    pub max: ::std::option::Option<i64>,
+    /// Step for changing the value. Used in some user interfaces for convenience in changing the shipment property value
+    ///
+    /// Wire name `step`, type `integer`.
+    pub step: ::std::option::Option<i64>,
+    /// Indicator of whether to display the shipment property as a list of checkboxes.
+    /// Value is used in some user interfaces.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `multielement`, type `boolean` (docs: `string`), default `N`.
+    pub multielement: ::std::option::Option<bool>,
+    /// Maximum allowable size of the uploaded file in bytes
+    ///
+    /// Wire name `maxsize`, type `integer`.
+    pub maxsize: ::std::option::Option<i64>,
+    /// List of file extensions that are allowed to be uploaded as the value of this shipment property. Example: png, doc, zip
+    ///
+    /// Wire name `accept`, type `string`.
+    pub accept: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether to add the option to select time when working with the value of this shipment property. Value is used in some user interfaces.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// If not provided, the default value is `N`
+    ///
+    /// Wire name `time`, type `boolean` (docs: `string`), default `N`.
+    pub time: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Settings {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            minlength: ::std::option::Option::None,
+            maxlength: ::std::option::Option::None,
+            pattern: ::std::option::Option::None,
+            multiline: ::std::option::Option::None,
+            cols: ::std::option::Option::None,
+            rows: ::std::option::Option::None,
+            size: ::std::option::Option::None,
+            min: ::std::option::Option::None,
+            max: ::std::option::Option::None,
+            step: ::std::option::Option::None,
+            multielement: ::std::option::Option::None,
+            maxsize: ::std::option::Option::None,
+            accept: ::std::option::Option::None,
+            time: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `minlength`: Minimum allowable length (number of characters) of the shipment property value
+    #[must_use]
+    pub fn minlength(mut self, value: i64) -> Self {
+        self.minlength = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `maxlength`: Maximum allowable length (number of characters) of the shipment property value
+    #[must_use]
+    pub fn maxlength(mut self, value: i64) -> Self {
+        self.maxlength = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `pattern`: Regular expression for validating the shipment property value. Examples: Regular expression for validating a phone number ```^((8\|\+1)[\- ]?)?(\(?\d{3}\)?[\- ]?)?[\d\- ]{7,10}$``` Regular expression for validating the date format DD/MM/YYYY: ```^(0?[1-9]\|[12][0-9]\|3[01])[\/\-](https://apidocs.bitrix24.com/api-reference/sale/shipment-property/0?[1-9]\|1[012])[\/\-]\d{4}$``` ```
+    #[must_use]
+    pub fn pattern(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pattern = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `multiline`: Indicator of whether to display a multiline input field for the shipment property value. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn multiline(mut self, value: bool) -> Self {
+        self.multiline = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `cols`: Deprecated parameter. Not used
+    #[must_use]
+    pub fn cols(mut self, value: i64) -> Self {
+        self.cols = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `rows`: Deprecated parameter. Not used
+    #[must_use]
+    pub fn rows(mut self, value: i64) -> Self {
+        self.rows = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `size`: Deprecated parameter. Not used
+    #[must_use]
+    pub fn size(mut self, value: i64) -> Self {
+        self.size = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `min`: Minimum allowable value for this shipment property
+    #[must_use]
+    pub fn min(mut self, value: i64) -> Self {
+        self.min = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `max`: Maximum allowable value for this shipment property
+    #[must_use]
+    pub fn max(mut self, value: i64) -> Self {
+        self.max = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `step`: Step for changing the value. Used in some user interfaces for convenience in changing the shipment property value
+    #[must_use]
+    pub fn step(mut self, value: i64) -> Self {
+        self.step = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `multielement`: Indicator of whether to display the shipment property as a list of checkboxes. Value is used in some user interfaces. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn multielement(mut self, value: bool) -> Self {
+        self.multielement = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `maxsize`: Maximum allowable size of the uploaded file in bytes
+    #[must_use]
+    pub fn maxsize(mut self, value: i64) -> Self {
+        self.maxsize = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `accept`: List of file extensions that are allowed to be uploaded as the value of this shipment property. Example: png, doc, zip
+    #[must_use]
+    pub fn accept(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.accept = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `time`: Indicator of whether to add the option to select time when working with the value of this shipment property. Value is used in some user interfaces. Possible values: - `Y` — yes - `N` — no
+    #[must_use]
+    pub fn time(mut self, value: bool) -> Self {
+        self.time = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for Settings {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            minlength: f.optional("minlength")?,
+            maxlength: f.optional("maxlength")?,
+            pattern: f.optional("pattern")?,
+            multiline: f.optional("multiline")?,
+            cols: f.optional("cols")?,
+            rows: f.optional("rows")?,
+            size: f.optional("size")?,
+            min: f.optional("min")?,
+            max: f.optional("max")?,
+            step: f.optional("step")?,
+            multielement: f.optional("multielement")?,
+            maxsize: f.optional("maxsize")?,
+            accept: f.optional("accept")?,
+            time: f.optional("time")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for Settings {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Settings {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("minlength", self.minlength.as_ref());
+        w.optional("maxlength", self.maxlength.as_ref());
+        w.optional("pattern", self.pattern.as_ref());
+        w.optional(
+            "multiline",
+            self.multiline.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("cols", self.cols.as_ref());
+        w.optional("rows", self.rows.as_ref());
+        w.optional("size", self.size.as_ref());
+        w.optional("min", self.min.as_ref());
+        w.optional("max", self.max.as_ref());
+        w.optional("step", self.step.as_ref());
+        w.optional(
+            "multielement",
+            self.multielement.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("maxsize", self.maxsize.as_ref());
+        w.optional("accept", self.accept.as_ref());
+        w.optional(
+            "time",
+            self.time.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for Settings {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `AddResult` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct AddResult {
+    /// Object containing information about the added shipment property
+    ///
+    /// Wire name `property`, type `any` (docs: `sale_shipment_property`).
+    pub property: ::std::option::Option<::serde_json::Value>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl AddResult {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            property: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for AddResult {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            property: f.optional("property")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AddResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for AddResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("property", self.property.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for AddResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }

@@ -219,8 +219,10 @@ pub struct GetResult {
     ///
     /// Key — attachment file identifier `ATTACHMENT_ID`
     ///
-    /// Wire name `ATTACHMENTS`, type `Attachments` (docs: `object`).
-    pub attachments: ::std::option::Option<Attachments>,
+    /// Wire name `ATTACHMENTS`, type `map<Attachments>` (docs: `object`).
+    pub attachments: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, Attachments>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

@@ -194,8 +194,10 @@ pub struct GetResult {
     pub post_message: ::std::option::Option<::std::string::String>,
     /// Object containing information about attachments. The key of the object is the attachment ID, and the value is the object with [file description](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get.html#attached-objects)
     ///
-    /// Wire name `ATTACHED_OBJECTS`, type `AttachedObjects` (docs: `object`).
-    pub attached_objects: ::std::option::Option<AttachedObjects>,
+    /// Wire name `ATTACHED_OBJECTS`, type `map<AttachedObjects>` (docs: `object`).
+    pub attached_objects: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, AttachedObjects>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

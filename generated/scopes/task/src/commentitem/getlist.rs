@@ -246,8 +246,10 @@ pub struct GetlistResult {
     pub post_message: ::std::option::Option<::std::string::String>,
     /// An object containing information about attachments. The key of the object is the attachment identifier, and the value is an object with [file description](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-get-list.html#attached-objects).
     ///
-    /// Wire name `ATTACHED_OBJECTS`, type `AttachedObjects` (docs: `object`).
-    pub attached_objects: ::std::option::Option<AttachedObjects>,
+    /// Wire name `ATTACHED_OBJECTS`, type `map<AttachedObjects>` (docs: `object`).
+    pub attached_objects: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, AttachedObjects>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

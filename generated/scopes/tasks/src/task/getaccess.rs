@@ -181,8 +181,10 @@ pub struct GetaccessResult {
     ///
     /// For non-existent users from the `users` parameter, the method will return a response with `false` for all actions.
     ///
-    /// Wire name `allowedActions`, type `Action` (docs: `object`).
-    pub allowed_actions: ::std::option::Option<Action>,
+    /// Wire name `allowedActions`, type `map<Action>` (docs: `object`).
+    pub allowed_actions: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, Action>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -354,6 +356,82 @@ pub struct Action {
     ///
     /// Wire name `favorite`, type `Favorite`.
     pub favorite: ::std::option::Option<Favorite>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `ACCEPT`, type `boolean`.
+    pub accept_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `DECLINE`, type `boolean`.
+    pub decline_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `COMPLETE`, type `boolean`.
+    pub complete_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `APPROVE`, type `boolean`.
+    pub approve_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `DISAPPROVE`, type `boolean`.
+    pub disapprove_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `START`, type `boolean`.
+    pub start_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `PAUSE`, type `boolean`.
+    pub pause_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `DELEGATE`, type `boolean`.
+    pub delegate_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `REMOVE`, type `boolean`.
+    pub remove_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `EDIT`, type `boolean`.
+    pub edit_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `DEFER`, type `boolean`.
+    pub defer_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `RENEW`, type `boolean`.
+    pub renew_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `CREATE`, type `boolean`.
+    pub create_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `CHANGE_DEADLINE`, type `boolean`.
+    pub change_deadline_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `CHECKLIST_ADD_ITEMS`, type `boolean`.
+    pub checklist_add_items_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `ADD_FAVORITE`, type `boolean`.
+    pub add_favorite_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `DELETE_FAVORITE`, type `boolean`.
+    pub delete_favorite_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `RATE`, type `boolean`.
+    pub rate_upper: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `TAKE`, type `boolean`.
+    pub take_upper: ::std::option::Option<bool>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -385,6 +463,25 @@ impl Action {
             elapsedtime: ::std::option::Option::None,
             dayplan: ::std::option::Option::None,
             favorite: ::std::option::Option::None,
+            accept_upper: ::std::option::Option::None,
+            decline_upper: ::std::option::Option::None,
+            complete_upper: ::std::option::Option::None,
+            approve_upper: ::std::option::Option::None,
+            disapprove_upper: ::std::option::Option::None,
+            start_upper: ::std::option::Option::None,
+            pause_upper: ::std::option::Option::None,
+            delegate_upper: ::std::option::Option::None,
+            remove_upper: ::std::option::Option::None,
+            edit_upper: ::std::option::Option::None,
+            defer_upper: ::std::option::Option::None,
+            renew_upper: ::std::option::Option::None,
+            create_upper: ::std::option::Option::None,
+            change_deadline_upper: ::std::option::Option::None,
+            checklist_add_items_upper: ::std::option::Option::None,
+            add_favorite_upper: ::std::option::Option::None,
+            delete_favorite_upper: ::std::option::Option::None,
+            rate_upper: ::std::option::Option::None,
+            take_upper: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -435,6 +532,25 @@ impl ::bitrix24_runtime::wire::Decode for Action {
             elapsedtime: f.optional("elapsedtime")?,
             dayplan: f.optional("dayplan")?,
             favorite: f.optional("favorite")?,
+            accept_upper: f.optional("ACCEPT")?,
+            decline_upper: f.optional("DECLINE")?,
+            complete_upper: f.optional("COMPLETE")?,
+            approve_upper: f.optional("APPROVE")?,
+            disapprove_upper: f.optional("DISAPPROVE")?,
+            start_upper: f.optional("START")?,
+            pause_upper: f.optional("PAUSE")?,
+            delegate_upper: f.optional("DELEGATE")?,
+            remove_upper: f.optional("REMOVE")?,
+            edit_upper: f.optional("EDIT")?,
+            defer_upper: f.optional("DEFER")?,
+            renew_upper: f.optional("RENEW")?,
+            create_upper: f.optional("CREATE")?,
+            change_deadline_upper: f.optional("CHANGE_DEADLINE")?,
+            checklist_add_items_upper: f.optional("CHECKLIST_ADD_ITEMS")?,
+            add_favorite_upper: f.optional("ADD_FAVORITE")?,
+            delete_favorite_upper: f.optional("DELETE_FAVORITE")?,
+            rate_upper: f.optional("RATE")?,
+            take_upper: f.optional("TAKE")?,
             extra: f.rest(),
         })
     }
@@ -478,6 +594,25 @@ impl ::serde::Serialize for Action {
         w.optional("elapsedtime", self.elapsedtime.as_ref());
         w.optional("dayplan", self.dayplan.as_ref());
         w.optional("favorite", self.favorite.as_ref());
+        w.optional("ACCEPT", self.accept_upper.as_ref());
+        w.optional("DECLINE", self.decline_upper.as_ref());
+        w.optional("COMPLETE", self.complete_upper.as_ref());
+        w.optional("APPROVE", self.approve_upper.as_ref());
+        w.optional("DISAPPROVE", self.disapprove_upper.as_ref());
+        w.optional("START", self.start_upper.as_ref());
+        w.optional("PAUSE", self.pause_upper.as_ref());
+        w.optional("DELEGATE", self.delegate_upper.as_ref());
+        w.optional("REMOVE", self.remove_upper.as_ref());
+        w.optional("EDIT", self.edit_upper.as_ref());
+        w.optional("DEFER", self.defer_upper.as_ref());
+        w.optional("RENEW", self.renew_upper.as_ref());
+        w.optional("CREATE", self.create_upper.as_ref());
+        w.optional("CHANGE_DEADLINE", self.change_deadline_upper.as_ref());
+        w.optional("CHECKLIST_ADD_ITEMS", self.checklist_add_items_upper.as_ref());
+        w.optional("ADD_FAVORITE", self.add_favorite_upper.as_ref());
+        w.optional("DELETE_FAVORITE", self.delete_favorite_upper.as_ref());
+        w.optional("RATE", self.rate_upper.as_ref());
+        w.optional("TAKE", self.take_upper.as_ref());
         w.end()
     }
 }

@@ -21,8 +21,8 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `CALL_ID` ([`call_id`](Self::call_id)) | `string` | yes | The identifier of the call from the method [telephony.externalCall.register](https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html) |
-/// | `USER_ID` ([`user_id`](Self::user_id)) | `integer` | yes | The identifier of the user who ends the call. |
-/// | `USER_PHONE_INNER` ([`user_phone_inner`](Self::user_phone_inner)) | `string` | yes | The internal number of the user. |
+/// | `USER_ID` ([`user_id`](Self::user_id)) | `integer` | no | The identifier of the user who ends the call. |
+/// | `USER_PHONE_INNER` ([`user_phone_inner`](Self::user_phone_inner)) | `string` | no | The internal number of the user. |
 /// | `DURATION` ([`duration`](Self::duration)) | `integer` | no | The duration of the call in seconds. |
 /// | `COST` ([`cost`](Self::cost)) | `double` | no | The cost of the call. |
 /// | `COST_CURRENCY` ([`cost_currency`](Self::cost_currency)) | `string` | no | The currency of the call cost. |
@@ -52,10 +52,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::telephony::external_call::finish::{Finish, AddToChat, StatusCode};
+/// use bitrix24::telephony::external_call::finish::{Finish, StatusCode};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Finish::new("externalCall.716f1cb73def9700a23842adf9c4c568.1773130779", 1269, "text").duration(95).status_code(StatusCode::SuccessfulCall).vote(5).add_to_chat(AddToChat::DoNotAdd);
+/// let request = Finish::new("externalCall.716f1cb73def9700a23842adf9c4c568.1773130779").user_id(1269).duration(95).status_code(StatusCode::SuccessfulCall).vote(5);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -75,7 +75,7 @@ pub struct Finish {
     /// The identifier can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method.
     ///
     /// Wire name `USER_ID`, type `integer`.
-    pub user_id: i64,
+    pub user_id: ::std::option::Option<i64>,
     /// The internal number of the user.
     ///
     /// The internal number can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method.
@@ -83,7 +83,7 @@ pub struct Finish {
     /// At least one of the parameters must be specified: `USER_ID` or `USER_PHONE_INNER`
     ///
     /// Wire name `USER_PHONE_INNER`, type `string`.
-    pub user_phone_inner: ::std::string::String,
+    pub user_phone_inner: ::std::option::Option<::std::string::String>,
     /// The duration of the call in seconds.
     ///
     /// Default is `0`
@@ -165,18 +165,12 @@ impl Finish {
     /// Creates the value from its required fields:
     ///
     /// - `call_id`: `CALL_ID` — The identifier of the call from the method [telephony.externalCall.register](https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html)
-    /// - `user_id`: `USER_ID` — The identifier of the user who ends the call.
-    /// - `user_phone_inner`: `USER_PHONE_INNER` — The internal number of the user.
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        call_id: impl ::std::convert::Into<::std::string::String>,
-        user_id: i64,
-        user_phone_inner: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new(call_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             call_id: call_id.into(),
-            user_id,
-            user_phone_inner: user_phone_inner.into(),
+            user_id: ::std::option::Option::None,
+            user_phone_inner: ::std::option::Option::None,
             duration: ::std::option::Option::None,
             cost: ::std::option::Option::None,
             cost_currency: ::std::option::Option::None,
@@ -187,6 +181,21 @@ impl Finish {
             add_to_chat: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `USER_ID`: The identifier of the user who ends the call.
+    #[must_use]
+    pub fn user_id(mut self, value: i64) -> Self {
+        self.user_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `USER_PHONE_INNER`: The internal number of the user.
+    #[must_use]
+    pub fn user_phone_inner(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.user_phone_inner = ::std::option::Option::Some(value.into());
+        self
     }
     /// Sets `DURATION`: The duration of the call in seconds.
     #[must_use]
@@ -286,8 +295,8 @@ impl ::bitrix24_runtime::wire::Decode for Finish {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             call_id: f.required("CALL_ID")?,
-            user_id: f.required("USER_ID")?,
-            user_phone_inner: f.required("USER_PHONE_INNER")?,
+            user_id: f.optional("USER_ID")?,
+            user_phone_inner: f.optional("USER_PHONE_INNER")?,
             duration: f.optional("DURATION")?,
             cost: f.optional("COST")?,
             cost_currency: f.optional("COST_CURRENCY")?,
@@ -319,8 +328,8 @@ impl ::serde::Serialize for Finish {
             &self.extra,
         )?;
         w.field("CALL_ID", &self.call_id);
-        w.field("USER_ID", &self.user_id);
-        w.field("USER_PHONE_INNER", &self.user_phone_inner);
+        w.optional("USER_ID", self.user_id.as_ref());
+        w.optional("USER_PHONE_INNER", self.user_phone_inner.as_ref());
         w.optional("DURATION", self.duration.as_ref());
         w.optional("COST", self.cost.as_ref());
         w.optional("COST_CURRENCY", self.cost_currency.as_ref());

@@ -22,8 +22,8 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `USER_ID` ([`user_id`](Self::user_id)) | `integer` | yes | The identifier of the user for whom the call is registered. |
-/// | `USER_PHONE_INNER` ([`user_phone_inner`](Self::user_phone_inner)) | `string` | yes | The internal number of the user. |
+/// | `USER_ID` ([`user_id`](Self::user_id)) | `integer` | no | The identifier of the user for whom the call is registered. |
+/// | `USER_PHONE_INNER` ([`user_phone_inner`](Self::user_phone_inner)) | `string` | no | The internal number of the user. |
 /// | `PHONE_NUMBER` ([`phone_number`](Self::phone_number)) | `string` | yes | The client's phone number. |
 /// | `TYPE` ([`type_`](Self::type_)) | `Type` | yes | The type of call. |
 /// | `CALL_START_DATE` ([`call_start_date`](Self::call_start_date)) | `string` | no | The date and time the call started in ISO-8601 format with timezone indication, for example, `2026-03-07T10:20:30+03:00`. |
@@ -59,7 +59,7 @@
 /// use bitrix24::telephony::external_call::register::{Register, CrmEntityType, Show, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Register::new(1269, "text", "79062195047", Type::Incoming).crm_entity_type(CrmEntityType::Contact).crm_entity_id(797).show(Show::Show).line_number("3");
+/// let request = Register::new("79062195047", Type::Incoming).user_id(1269).crm_entity_type(CrmEntityType::Contact).crm_entity_id(797).show(Show::Show);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -73,7 +73,7 @@ pub struct Register {
     /// The identifier can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method.
     ///
     /// Wire name `USER_ID`, type `integer`.
-    pub user_id: i64,
+    pub user_id: ::std::option::Option<i64>,
     /// The internal number of the user.
     ///
     /// The internal number can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method.
@@ -81,7 +81,7 @@ pub struct Register {
     /// At least one of the parameters must be specified: `USER_ID` or `USER_PHONE_INNER`.
     ///
     /// Wire name `USER_PHONE_INNER`, type `string`.
-    pub user_phone_inner: ::std::string::String,
+    pub user_phone_inner: ::std::option::Option<::std::string::String>,
     /// The client's phone number.
     ///
     /// Wire name `PHONE_NUMBER`, type `string`.
@@ -187,20 +187,16 @@ pub struct Register {
 impl Register {
     /// Creates the value from its required fields:
     ///
-    /// - `user_id`: `USER_ID` — The identifier of the user for whom the call is registered.
-    /// - `user_phone_inner`: `USER_PHONE_INNER` — The internal number of the user.
     /// - `phone_number`: `PHONE_NUMBER` — The client's phone number.
     /// - `type_`: `TYPE` — The type of call.
     #[allow(clippy::new_without_default)]
     pub fn new(
-        user_id: i64,
-        user_phone_inner: impl ::std::convert::Into<::std::string::String>,
         phone_number: impl ::std::convert::Into<::std::string::String>,
         type_: Type,
     ) -> Self {
         Self {
-            user_id,
-            user_phone_inner: user_phone_inner.into(),
+            user_id: ::std::option::Option::None,
+            user_phone_inner: ::std::option::Option::None,
             phone_number: phone_number.into(),
             type_,
             call_start_date: ::std::option::Option::None,
@@ -215,6 +211,21 @@ impl Register {
             external_call_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `USER_ID`: The identifier of the user for whom the call is registered.
+    #[must_use]
+    pub fn user_id(mut self, value: i64) -> Self {
+        self.user_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `USER_PHONE_INNER`: The internal number of the user.
+    #[must_use]
+    pub fn user_phone_inner(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.user_phone_inner = ::std::option::Option::Some(value.into());
+        self
     }
     /// Sets `CALL_START_DATE`: The date and time the call started in ISO-8601 format with timezone indication, for example, `2026-03-07T10:20:30+03:00`.
     #[must_use]
@@ -331,8 +342,8 @@ impl ::bitrix24_runtime::wire::Decode for Register {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            user_id: f.required("USER_ID")?,
-            user_phone_inner: f.required("USER_PHONE_INNER")?,
+            user_id: f.optional("USER_ID")?,
+            user_phone_inner: f.optional("USER_PHONE_INNER")?,
             phone_number: f.required("PHONE_NUMBER")?,
             type_: f.required("TYPE")?,
             call_start_date: f.optional("CALL_START_DATE")?,
@@ -367,8 +378,8 @@ impl ::serde::Serialize for Register {
             serializer,
             &self.extra,
         )?;
-        w.field("USER_ID", &self.user_id);
-        w.field("USER_PHONE_INNER", &self.user_phone_inner);
+        w.optional("USER_ID", self.user_id.as_ref());
+        w.optional("USER_PHONE_INNER", self.user_phone_inner.as_ref());
         w.field("PHONE_NUMBER", &self.phone_number);
         w.field("TYPE", &self.type_);
         w.optional("CALL_START_DATE", self.call_start_date.as_ref());

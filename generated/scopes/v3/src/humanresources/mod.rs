@@ -6,6 +6,7 @@
 //! - [`employee::field::Get`]: `humanresources.employee.field.get` — Get Employee Field
 //! - [`employee::field::List`]: `humanresources.employee.field.list` — Get the list of employee fields
 //! - [`employee::Multidepartment`]: `humanresources.employee.multidepartment` — Get Employees in Multiple Departments
+//! - [`employee::Search`]: `humanresources.employee.search` — Find Employess
 //! - [`employee::Subordinates`]: `humanresources.employee.subordinates` — Get Subordinates of Employee
 //! - [`node::Add`]: `humanresources.node.add` — Create Department
 //! - [`node::Children`]: `humanresources.node.children` — Get Child Departments

@@ -225,101 +225,109 @@ impl ::bitrix24_runtime::wire::Undocumented for GetFieldsByFilterResult {
     }
 }
 /// As described in [catalog_product_offer](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_offer).
+///
+/// `propertyN`: Value of the property of the product variation, where `N` — identifier of the property. There can be multiple properties.
+///
+/// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
+///
+/// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
+///
+/// `valueId` of all properties of the trade offer can be obtained using the [catalog.product.offer.get](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html) and [catalog.product.offer.list](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html) methods
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CatalogProductOffer {
     /// Identifier of the product variation
     ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
+    /// Wire name `id`, type `FieldDescription` (docs: `integer`).
+    pub id: ::std::option::Option<FieldDescription>,
     /// Identifier of the information block of the trade catalog.
     ///
     /// To obtain existing identifiers of information blocks, you need to use [catalog.catalog.list](https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-list.html)
     ///
-    /// Wire name `iblockId`, type `integer` (docs: `catalog_catalog.id`).
-    pub iblock_id: ::std::option::Option<i64>,
+    /// Wire name `iblockId`, type `FieldDescription` (docs: `catalog_catalog.id`).
+    pub iblock_id: ::std::option::Option<FieldDescription>,
     /// Name of the product variation
     ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
+    /// Wire name `name`, type `FieldDescription` (docs: `string`).
+    pub name: ::std::option::Option<FieldDescription>,
     /// Activity indicator. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
-    /// Wire name `active`, type `boolean` (docs: `string`).
-    pub active: ::std::option::Option<bool>,
+    /// Wire name `active`, type `FieldDescription` (docs: `string`).
+    pub active: ::std::option::Option<FieldDescription>,
     /// Availability for purchase. Read-only. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
-    /// Wire name `available`, type `boolean` (docs: `string`).
-    pub available: ::std::option::Option<bool>,
+    /// Wire name `available`, type `FieldDescription` (docs: `string`).
+    pub available: ::std::option::Option<FieldDescription>,
     /// Symbolic code
     ///
-    /// Wire name `code`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
+    /// Wire name `code`, type `FieldDescription` (docs: `string`).
+    pub code: ::std::option::Option<FieldDescription>,
     /// External code
     ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Wire name `xmlId`, type `FieldDescription` (docs: `string`).
+    pub xml_id: ::std::option::Option<FieldDescription>,
     /// Unique barcodes for each instance. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
-    /// Wire name `barcodeMulti`, type `boolean` (docs: `string`).
-    pub barcode_multi: ::std::option::Option<bool>,
+    /// Wire name `barcodeMulti`, type `FieldDescription` (docs: `string`).
+    pub barcode_multi: ::std::option::Option<FieldDescription>,
     /// Availability of a set. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
-    /// Wire name `bundle`, type `boolean` (docs: `string`).
-    pub bundle: ::std::option::Option<bool>,
+    /// Wire name `bundle`, type `FieldDescription` (docs: `string`).
+    pub bundle: ::std::option::Option<FieldDescription>,
     /// Is purchase of the product variation allowed when it is out of stock? Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
-    /// Wire name `canBuyZero`, type `boolean` (docs: `string`).
-    pub can_buy_zero: ::std::option::Option<bool>,
+    /// Wire name `canBuyZero`, type `FieldDescription` (docs: `string`).
+    pub can_buy_zero: ::std::option::Option<FieldDescription>,
     /// Created by
     ///
-    /// Wire name `createdBy`, type `integer` (docs: `user.id`).
-    pub created_by: ::std::option::Option<i64>,
+    /// Wire name `createdBy`, type `FieldDescription` (docs: `user.id`).
+    pub created_by: ::std::option::Option<FieldDescription>,
     /// Modified by
     ///
-    /// Wire name `modifiedBy`, type `integer` (docs: `user.id`).
-    pub modified_by: ::std::option::Option<i64>,
+    /// Wire name `modifiedBy`, type `FieldDescription` (docs: `user.id`).
+    pub modified_by: ::std::option::Option<FieldDescription>,
     /// Date of activity start
     ///
-    /// Wire name `dateActiveFrom`, type `datetime`.
-    pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `dateActiveFrom`, type `FieldDescription` (docs: `datetime`).
+    pub date_active_from: ::std::option::Option<FieldDescription>,
     /// Date of activity end
     ///
-    /// Wire name `dateActiveTo`, type `datetime`.
-    pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `dateActiveTo`, type `FieldDescription` (docs: `datetime`).
+    pub date_active_to: ::std::option::Option<FieldDescription>,
     /// Date of creation
     ///
-    /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `dateCreate`, type `FieldDescription` (docs: `datetime`).
+    pub date_create: ::std::option::Option<FieldDescription>,
     /// Date of modification. Read-only
     ///
-    /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `timestampX`, type `FieldDescription` (docs: `datetime`).
+    pub timestamp_x: ::std::option::Option<FieldDescription>,
     /// Identifier of the information block section
     ///
-    /// Wire name `iblockSectionId`, type `integer` (docs: `catalog_section.id`).
-    pub iblock_section_id: ::std::option::Option<i64>,
+    /// Wire name `iblockSectionId`, type `FieldDescription` (docs: `catalog_section.id`).
+    pub iblock_section_id: ::std::option::Option<FieldDescription>,
     /// Unit of measurement
     ///
-    /// Wire name `measure`, type `integer` (docs: `catalog_measure.id`).
-    pub measure: ::std::option::Option<i64>,
+    /// Wire name `measure`, type `FieldDescription` (docs: `catalog_measure.id`).
+    pub measure: ::std::option::Option<FieldDescription>,
     /// Description for the announcement
     ///
-    /// Wire name `previewText`, type `string`.
-    pub preview_text: ::std::option::Option<::std::string::String>,
+    /// Wire name `previewText`, type `FieldDescription` (docs: `string`).
+    pub preview_text: ::std::option::Option<FieldDescription>,
     /// Detailed description
     ///
-    /// Wire name `detailText`, type `string`.
-    pub detail_text: ::std::option::Option<::std::string::String>,
+    /// Wire name `detailText`, type `FieldDescription` (docs: `string`).
+    pub detail_text: ::std::option::Option<FieldDescription>,
     /// Picture for the announcement. Object in the format `{fileData: [value1, value2]}`, where `value1` — name of the picture file with extension, `value2` — picture in base64 format.
     ///
     /// To delete the picture, use the object in the format `{remove: ‘Y’}`
@@ -340,96 +348,96 @@ pub struct CatalogProductOffer {
     /// - `text` — text
     /// - `html` — HTML
     ///
-    /// Wire name `previewTextType`, type `PreviewTextType` (docs: `string`).
-    pub preview_text_type: ::std::option::Option<PreviewTextType>,
+    /// Wire name `previewTextType`, type `FieldDescription` (docs: `string`).
+    pub preview_text_type: ::std::option::Option<FieldDescription>,
     /// Type of detailed description. Possible values:
     /// - `text` — text
     /// - `html` — HTML
     ///
-    /// Wire name `detailTextType`, type `DetailTextType` (docs: `string`).
-    pub detail_text_type: ::std::option::Option<DetailTextType>,
+    /// Wire name `detailTextType`, type `FieldDescription` (docs: `string`).
+    pub detail_text_type: ::std::option::Option<FieldDescription>,
     /// Sorting
     ///
-    /// Wire name `sort`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
+    /// Wire name `sort`, type `FieldDescription` (docs: `integer`).
+    pub sort: ::std::option::Option<FieldDescription>,
     /// Permission to subscribe to the product variation. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     /// - `D` — default
     ///
-    /// Wire name `subscribe`, type `Subscribe` (docs: `string`).
-    pub subscribe: ::std::option::Option<Subscribe>,
+    /// Wire name `subscribe`, type `FieldDescription` (docs: `string`).
+    pub subscribe: ::std::option::Option<FieldDescription>,
     /// Identifier of VAT
     ///
-    /// Wire name `vatId`, type `integer` (docs: `catalog_vat.id`).
-    pub vat_id: ::std::option::Option<i64>,
+    /// Wire name `vatId`, type `FieldDescription` (docs: `catalog_vat.id`).
+    pub vat_id: ::std::option::Option<FieldDescription>,
     /// Is VAT included in the price? Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
-    /// Wire name `vatIncluded`, type `boolean` (docs: `string`).
-    pub vat_included: ::std::option::Option<bool>,
+    /// Wire name `vatIncluded`, type `FieldDescription` (docs: `string`).
+    pub vat_included: ::std::option::Option<FieldDescription>,
     /// Height of the product
     ///
-    /// Wire name `height`, type `double`.
-    pub height: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Wire name `height`, type `FieldDescription` (docs: `double`).
+    pub height: ::std::option::Option<FieldDescription>,
     /// Length of the product
     ///
-    /// Wire name `length`, type `double`.
-    pub length: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Wire name `length`, type `FieldDescription` (docs: `double`).
+    pub length: ::std::option::Option<FieldDescription>,
     /// Weight of the product
     ///
-    /// Wire name `weight`, type `double`.
-    pub weight: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Wire name `weight`, type `FieldDescription` (docs: `double`).
+    pub weight: ::std::option::Option<FieldDescription>,
     /// Width of the product
     ///
-    /// Wire name `width`, type `double`.
-    pub width: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Wire name `width`, type `FieldDescription` (docs: `double`).
+    pub width: ::std::option::Option<FieldDescription>,
     /// Quantity accounting mode. Possible values:
     /// - `Y` — enabled
     /// - `N` — disabled
     /// - `D` — default
     ///
-    /// Wire name `quantityTrace`, type `QuantityTrace` (docs: `string`).
-    pub quantity_trace: ::std::option::Option<QuantityTrace>,
+    /// Wire name `quantityTrace`, type `FieldDescription` (docs: `string`).
+    pub quantity_trace: ::std::option::Option<FieldDescription>,
     /// Type of product. Read-only. Possible values:
     /// - `4` — variation
     /// - `5` — variation without product
     ///
-    /// Wire name `type`, type `Type` (docs: `integer`).
-    pub type_: ::std::option::Option<Type>,
+    /// Wire name `type`, type `FieldDescription` (docs: `integer`).
+    pub type_: ::std::option::Option<FieldDescription>,
     /// Currency of the purchasing price.
     ///
     /// The list of currencies can be obtained using the [crm.currency.list](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-list.html) method.
     ///
     /// Not editable when inventory accounting is enabled
     ///
-    /// Wire name `purchasingCurrency`, type `string`.
-    pub purchasing_currency: ::std::option::Option<::std::string::String>,
+    /// Wire name `purchasingCurrency`, type `FieldDescription` (docs: `string`).
+    pub purchasing_currency: ::std::option::Option<FieldDescription>,
     /// Purchasing price.
     ///
     /// Not editable when inventory accounting is enabled
     ///
-    /// Wire name `purchasingPrice`, type `double`.
-    pub purchasing_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Wire name `purchasingPrice`, type `FieldDescription` (docs: `double`).
+    pub purchasing_price: ::std::option::Option<FieldDescription>,
     /// Quantity.
     ///
     /// Not editable when inventory accounting is enabled
     ///
-    /// Wire name `quantity`, type `double`.
-    pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Wire name `quantity`, type `FieldDescription` (docs: `double`).
+    pub quantity: ::std::option::Option<FieldDescription>,
     /// Reserved quantity.
     ///
     /// Not editable when inventory accounting is enabled
     ///
-    /// Wire name `quantityReserved`, type `double`.
-    pub quantity_reserved: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Wire name `quantityReserved`, type `FieldDescription` (docs: `double`).
+    pub quantity_reserved: ::std::option::Option<FieldDescription>,
     /// Length of the payment period.
     ///
     /// Used only in the on-premise version for content sales
     ///
-    /// Wire name `recurSchemeLength`, type `integer`.
-    pub recur_scheme_length: ::std::option::Option<i64>,
+    /// Wire name `recurSchemeLength`, type `FieldDescription` (docs: `integer`).
+    pub recur_scheme_length: ::std::option::Option<FieldDescription>,
     /// Unit of time for the payment period. Possible values:
     /// - `H` — hour
     /// - `D` — day
@@ -441,32 +449,22 @@ pub struct CatalogProductOffer {
     ///
     /// Used only in the on-premise version for content sales
     ///
-    /// Wire name `recurSchemeType`, type `RecurSchemeType` (docs: `string`).
-    pub recur_scheme_type: ::std::option::Option<RecurSchemeType>,
+    /// Wire name `recurSchemeType`, type `FieldDescription` (docs: `string`).
+    pub recur_scheme_type: ::std::option::Option<FieldDescription>,
     /// Product for trial payment.
     ///
     /// Used only in the on-premise version for content sales
     ///
-    /// Wire name `trialPriceId`, type `integer`.
-    pub trial_price_id: ::std::option::Option<i64>,
+    /// Wire name `trialPriceId`, type `FieldDescription` (docs: `integer`).
+    pub trial_price_id: ::std::option::Option<FieldDescription>,
     /// Renewal without placing an order. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
     /// Used only in the on-premise version for content sales
     ///
-    /// Wire name `withoutOrder`, type `boolean` (docs: `string`).
-    pub without_order: ::std::option::Option<bool>,
-    /// Value of the property of the product variation, where `N` — identifier of the property. There can be multiple properties.
-    ///
-    /// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
-    ///
-    /// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
-    ///
-    /// `valueId` of all properties of the trade offer can be obtained using the [catalog.product.offer.get](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html) and [catalog.product.offer.list](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html) methods
-    ///
-    /// Wire name `propertyN`, type `any` (docs: `object|array`).
-    pub property_n: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `withoutOrder`, type `FieldDescription` (docs: `string`).
+    pub without_order: ::std::option::Option<FieldDescription>,
     /// Not in the docs' field table; the response example shows it.
     ///
     /// Wire name `negativeAmountTrace`, type `object`.
@@ -485,21 +483,35 @@ pub struct CatalogProductOffer {
     pub price_type: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property261`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property261: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property262`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property262: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `propertyN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl CatalogProductOffer {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -547,12 +559,12 @@ impl CatalogProductOffer {
             recur_scheme_type: ::std::option::Option::None,
             trial_price_id: ::std::option::Option::None,
             without_order: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             negative_amount_trace: ::std::option::Option::None,
             parent_id: ::std::option::Option::None,
             price_type: ::std::option::Option::None,
             property261: ::std::option::Option::None,
             property262: ::std::option::Option::None,
+            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -574,6 +586,7 @@ impl CatalogProductOffer {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProductOffer {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -622,12 +635,12 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProductOffer {
             recur_scheme_type: f.optional("recurSchemeType")?,
             trial_price_id: f.optional("trialPriceId")?,
             without_order: f.optional("withoutOrder")?,
-            property_n: f.optional("propertyN")?,
             negative_amount_trace: f.optional("negativeAmountTrace")?,
             parent_id: f.optional("parentId")?,
             price_type: f.optional("priceType")?,
             property261: f.optional("property261")?,
             property262: f.optional("property262")?,
+            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -639,6 +652,7 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductOffer {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProductOffer {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -651,28 +665,13 @@ impl ::serde::Serialize for CatalogProductOffer {
         w.optional("id", self.id.as_ref());
         w.optional("iblockId", self.iblock_id.as_ref());
         w.optional("name", self.name.as_ref());
-        w.optional(
-            "active",
-            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional(
-            "available",
-            self.available.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
+        w.optional("active", self.active.as_ref());
+        w.optional("available", self.available.as_ref());
         w.optional("code", self.code.as_ref());
         w.optional("xmlId", self.xml_id.as_ref());
-        w.optional(
-            "barcodeMulti",
-            self.barcode_multi.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional(
-            "bundle",
-            self.bundle.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional(
-            "canBuyZero",
-            self.can_buy_zero.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
+        w.optional("barcodeMulti", self.barcode_multi.as_ref());
+        w.optional("bundle", self.bundle.as_ref());
+        w.optional("canBuyZero", self.can_buy_zero.as_ref());
         w.optional("createdBy", self.created_by.as_ref());
         w.optional("modifiedBy", self.modified_by.as_ref());
         w.optional("dateActiveFrom", self.date_active_from.as_ref());
@@ -690,10 +689,7 @@ impl ::serde::Serialize for CatalogProductOffer {
         w.optional("sort", self.sort.as_ref());
         w.optional("subscribe", self.subscribe.as_ref());
         w.optional("vatId", self.vat_id.as_ref());
-        w.optional(
-            "vatIncluded",
-            self.vat_included.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
+        w.optional("vatIncluded", self.vat_included.as_ref());
         w.optional("height", self.height.as_ref());
         w.optional("length", self.length.as_ref());
         w.optional("weight", self.weight.as_ref());
@@ -707,25 +703,123 @@ impl ::serde::Serialize for CatalogProductOffer {
         w.optional("recurSchemeLength", self.recur_scheme_length.as_ref());
         w.optional("recurSchemeType", self.recur_scheme_type.as_ref());
         w.optional("trialPriceId", self.trial_price_id.as_ref());
-        w.optional(
-            "withoutOrder",
-            self.without_order.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("propertyN", self.property_n.as_ref());
+        w.optional("withoutOrder", self.without_order.as_ref());
         w.optional("negativeAmountTrace", self.negative_amount_trace.as_ref());
         w.optional("parentId", self.parent_id.as_ref());
         w.optional("priceType", self.price_type.as_ref());
         w.optional("property261", self.property261.as_ref());
         w.optional("property262", self.property262.as_ref());
+        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProductOffer {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.id,
+            &::std::format!("{}{}", path, ".id"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.iblock_id,
+            &::std::format!("{}{}", path, ".iblockId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.name,
+            &::std::format!("{}{}", path, ".name"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.active,
+            &::std::format!("{}{}", path, ".active"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.available,
+            &::std::format!("{}{}", path, ".available"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.code,
+            &::std::format!("{}{}", path, ".code"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.xml_id,
+            &::std::format!("{}{}", path, ".xmlId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.barcode_multi,
+            &::std::format!("{}{}", path, ".barcodeMulti"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.bundle,
+            &::std::format!("{}{}", path, ".bundle"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.can_buy_zero,
+            &::std::format!("{}{}", path, ".canBuyZero"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.created_by,
+            &::std::format!("{}{}", path, ".createdBy"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.modified_by,
+            &::std::format!("{}{}", path, ".modifiedBy"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.date_active_from,
+            &::std::format!("{}{}", path, ".dateActiveFrom"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.date_active_to,
+            &::std::format!("{}{}", path, ".dateActiveTo"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.date_create,
+            &::std::format!("{}{}", path, ".dateCreate"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.timestamp_x,
+            &::std::format!("{}{}", path, ".timestampX"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.iblock_section_id,
+            &::std::format!("{}{}", path, ".iblockSectionId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.measure,
+            &::std::format!("{}{}", path, ".measure"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.preview_text,
+            &::std::format!("{}{}", path, ".previewText"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.detail_text,
+            &::std::format!("{}{}", path, ".detailText"),
+            out,
+        );
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.preview_text_type,
             &::std::format!("{}{}", path, ".previewTextType"),
@@ -737,8 +831,43 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProductOffer {
             out,
         );
         ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.sort,
+            &::std::format!("{}{}", path, ".sort"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.subscribe,
             &::std::format!("{}{}", path, ".subscribe"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.vat_id,
+            &::std::format!("{}{}", path, ".vatId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.vat_included,
+            &::std::format!("{}{}", path, ".vatIncluded"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.height,
+            &::std::format!("{}{}", path, ".height"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.length,
+            &::std::format!("{}{}", path, ".length"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.weight,
+            &::std::format!("{}{}", path, ".weight"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.width,
+            &::std::format!("{}{}", path, ".width"),
             out,
         );
         ::bitrix24_runtime::wire::Undocumented::undocumented(
@@ -752,530 +881,184 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProductOffer {
             out,
         );
         ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.purchasing_currency,
+            &::std::format!("{}{}", path, ".purchasingCurrency"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.purchasing_price,
+            &::std::format!("{}{}", path, ".purchasingPrice"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.quantity,
+            &::std::format!("{}{}", path, ".quantity"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.quantity_reserved,
+            &::std::format!("{}{}", path, ".quantityReserved"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.recur_scheme_length,
+            &::std::format!("{}{}", path, ".recurSchemeLength"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.recur_scheme_type,
             &::std::format!("{}{}", path, ".recurSchemeType"),
             out,
         );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.trial_price_id,
+            &::std::format!("{}{}", path, ".trialPriceId"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.without_order,
+            &::std::format!("{}{}", path, ".withoutOrder"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["property"],
+            path,
+            out,
+        );
+    }
+}
+/// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct FieldDescription {
+    /// Type of the field.
+    ///
+    /// Wire name `type`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Is the field required?
+    ///
+    /// Wire name `isRequired`, type `boolean`.
+    pub is_required: ::std::option::Option<bool>,
+    /// Is the field read-only?
+    ///
+    /// Wire name `isReadOnly`, type `boolean`.
+    pub is_read_only: ::std::option::Option<bool>,
+    /// Indicator of whether the field value can only be filled once when creating a new element.
+    ///
+    /// Wire name `isImmutable`, type `boolean`.
+    pub is_immutable: ::std::option::Option<bool>,
+    /// Indicator of whether the field is multiple. If true, values in the field are passed as an array.
+    ///
+    /// Wire name `isMultiple`, type `boolean`.
+    pub is_multiple: ::std::option::Option<bool>,
+    /// Is the field user-defined?
+    ///
+    /// Wire name `isDynamic`, type `boolean`.
+    pub is_dynamic: ::std::option::Option<bool>,
+    /// Name of the field.
+    ///
+    /// Wire name `title`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Name of the field in uppercase.
+    ///
+    /// Wire name `upperName`, type `string`.
+    pub upper_name: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl FieldDescription {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            type_: ::std::option::Option::None,
+            is_required: ::std::option::Option::None,
+            is_read_only: ::std::option::Option::None,
+            is_immutable: ::std::option::Option::None,
+            is_multiple: ::std::option::Option::None,
+            is_dynamic: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            upper_name: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for FieldDescription {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            type_: f.optional("type")?,
+            is_required: f.optional("isRequired")?,
+            is_read_only: f.optional("isReadOnly")?,
+            is_immutable: f.optional("isImmutable")?,
+            is_multiple: f.optional("isMultiple")?,
+            is_dynamic: f.optional("isDynamic")?,
+            title: f.optional("title")?,
+            upper_name: f.optional("upperName")?,
+            name: f.optional("name")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FieldDescription {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for FieldDescription {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("type", self.type_.as_ref());
+        w.optional("isRequired", self.is_required.as_ref());
+        w.optional("isReadOnly", self.is_read_only.as_ref());
+        w.optional("isImmutable", self.is_immutable.as_ref());
+        w.optional("isMultiple", self.is_multiple.as_ref());
+        w.optional("isDynamic", self.is_dynamic.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("upperName", self.upper_name.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for FieldDescription {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `PreviewTextType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PreviewTextType {
-    /// `text`: text
-    Text,
-    /// `html`: HTML
-    Html,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl PreviewTextType {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Html => "html",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
-    const INTEGER: bool = false;
-    fn as_str(&self) -> &str {
-        PreviewTextType::as_str(self)
-    }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "html" => Self::Html,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for PreviewTextType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for PreviewTextType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for PreviewTextType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PreviewTextType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for PreviewTextType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for PreviewTextType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `DetailTextType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DetailTextType {
-    /// `text`: text
-    Text,
-    /// `html`: HTML
-    Html,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl DetailTextType {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Html => "html",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
-    const INTEGER: bool = false;
-    fn as_str(&self) -> &str {
-        DetailTextType::as_str(self)
-    }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "html" => Self::Html,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for DetailTextType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DetailTextType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for DetailTextType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DetailTextType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for DetailTextType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for DetailTextType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `Subscribe`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Subscribe {
-    /// `Y`: yes
-    Y,
-    /// `N`: no
-    N,
-    /// `D`: default
-    D,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl Subscribe {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Y => "Y",
-            Self::N => "N",
-            Self::D => "D",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Subscribe {
-    const INTEGER: bool = false;
-    fn as_str(&self) -> &str {
-        Subscribe::as_str(self)
-    }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "Y" => Self::Y,
-            "N" => Self::N,
-            "D" => Self::D,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Subscribe {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Subscribe {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for Subscribe {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Subscribe {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Subscribe {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Subscribe {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `QuantityTrace`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum QuantityTrace {
-    /// `Y`: enabled
-    Y,
-    /// `N`: disabled
-    N,
-    /// `D`: default
-    D,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl QuantityTrace {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Y => "Y",
-            Self::N => "N",
-            Self::D => "D",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for QuantityTrace {
-    const INTEGER: bool = false;
-    fn as_str(&self) -> &str {
-        QuantityTrace::as_str(self)
-    }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "Y" => Self::Y,
-            "N" => Self::N,
-            "D" => Self::D,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for QuantityTrace {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for QuantityTrace {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for QuantityTrace {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for QuantityTrace {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for QuantityTrace {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for QuantityTrace {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `Type`.
-///
-/// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Type {
-    /// `4`: variation
-    Variation,
-    /// `5`: variation without product
-    VariationWithoutProduct,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl Type {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Variation => "4",
-            Self::VariationWithoutProduct => "5",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Type {
-    const INTEGER: bool = true;
-    fn as_str(&self) -> &str {
-        Type::as_str(self)
-    }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "4" => Self::Variation,
-            "5" => Self::VariationWithoutProduct,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Type {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Type {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for Type {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Type {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Type {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Type {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `RecurSchemeType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RecurSchemeType {
-    /// `H`: hour
-    H,
-    /// `D`: day
-    D,
-    /// `W`: week
-    W,
-    /// `M`: month
-    M,
-    /// `Q`: quarter
-    Q,
-    /// `S`: half-year
-    S,
-    /// `Y`: year
-    Y,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl RecurSchemeType {
-    /// The value as on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::H => "H",
-            Self::D => "D",
-            Self::W => "W",
-            Self::M => "M",
-            Self::Q => "Q",
-            Self::S => "S",
-            Self::Y => "Y",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for RecurSchemeType {
-    const INTEGER: bool = false;
-    fn as_str(&self) -> &str {
-        RecurSchemeType::as_str(self)
-    }
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "H" => Self::H,
-            "D" => Self::D,
-            "W" => Self::W,
-            "M" => Self::M,
-            "Q" => Self::Q,
-            "S" => Self::S,
-            "Y" => Self::Y,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for RecurSchemeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for RecurSchemeType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for RecurSchemeType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RecurSchemeType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for RecurSchemeType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for RecurSchemeType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }

@@ -159,7 +159,13 @@ impl ::bitrix24_runtime::Method for Update {
     const READ_ONLY: bool = false;
     type Output = UpdateResult;
 }
-/// The `Fields` object.
+/// `propertyN`: Value of the property of the product variation, where `N` — property identifier. There can be multiple properties.
+///
+/// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — property value.
+///
+/// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
+///
+/// `valueId` of all properties of the product variation can be obtained using the methods [catalog.product.offer.get ](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html) and [catalog.product.offer.list](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html)
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Fields {
@@ -366,19 +372,17 @@ pub struct Fields {
     ///
     /// Wire name `parentId`, type `object`.
     pub parent_id: ::std::option::Option<::bitrix24_runtime::JsonObject>,
-    /// Value of the property of the product variation, where `N` — property identifier. There can be multiple properties.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
-    /// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — property value.
-    ///
-    /// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
-    ///
-    /// `valueId` of all properties of the product variation can be obtained using the methods [catalog.product.offer.get ](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html) and [catalog.product.offer.list](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html)
-    ///
-    /// Wire name `propertyN`, type `any` (docs: `object | array`).
+    /// Wire name `propertyN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -697,7 +701,10 @@ impl Fields {
         self.parent_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `propertyN`: Value of the property of the product variation, where `N` — property identifier. There can be multiple properties.
+    /// Sets `propertyN`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
         self.property_n = ::std::option::Option::Some(value);
@@ -723,6 +730,7 @@ impl Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -781,6 +789,7 @@ impl<'de> ::serde::Deserialize<'de> for Fields {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -849,6 +858,7 @@ impl ::serde::Serialize for Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -880,7 +890,12 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
             &::std::format!("{}{}", path, ".recurSchemeType"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["property"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `PreviewTextType`.
@@ -1405,6 +1420,14 @@ impl ::bitrix24_runtime::wire::Undocumented for UpdateResult {
     }
 }
 /// As described in [catalog_product_offer](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_offer).
+///
+/// `propertyN`: Value of the property of the product variation, where `N` — identifier of the property. There can be multiple properties.
+///
+/// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
+///
+/// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
+///
+/// `valueId` of all properties of the trade offer can be obtained using the [catalog.product.offer.get](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html) and [catalog.product.offer.list](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html) methods
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CatalogProductOffer {
@@ -1637,35 +1660,39 @@ pub struct CatalogProductOffer {
     ///
     /// Wire name `withoutOrder`, type `boolean` (docs: `string`).
     pub without_order: ::std::option::Option<bool>,
-    /// Value of the property of the product variation, where `N` — identifier of the property. There can be multiple properties.
-    ///
-    /// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
-    ///
-    /// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
-    ///
-    /// `valueId` of all properties of the trade offer can be obtained using the [catalog.product.offer.get](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html) and [catalog.product.offer.list](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html) methods
-    ///
-    /// Wire name `propertyN`, type `any` (docs: `object|array`).
-    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Not in the docs' field table; the response example shows it.
     ///
     /// Wire name `parentId`, type `object`.
     pub parent_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property261`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property261: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property262`, type `any[]`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property262: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `propertyN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl CatalogProductOffer {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -1713,10 +1740,10 @@ impl CatalogProductOffer {
             recur_scheme_type: ::std::option::Option::None,
             trial_price_id: ::std::option::Option::None,
             without_order: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             parent_id: ::std::option::Option::None,
             property261: ::std::option::Option::None,
             property262: ::std::option::Option::None,
+            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -1738,6 +1765,7 @@ impl CatalogProductOffer {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProductOffer {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1786,10 +1814,10 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProductOffer {
             recur_scheme_type: f.optional("recurSchemeType")?,
             trial_price_id: f.optional("trialPriceId")?,
             without_order: f.optional("withoutOrder")?,
-            property_n: f.optional("propertyN")?,
             parent_id: f.optional("parentId")?,
             property261: f.optional("property261")?,
             property262: f.optional("property262")?,
+            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -1801,6 +1829,7 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductOffer {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProductOffer {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1873,13 +1902,14 @@ impl ::serde::Serialize for CatalogProductOffer {
             "withoutOrder",
             self.without_order.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
         );
-        w.optional("propertyN", self.property_n.as_ref());
         w.optional("parentId", self.parent_id.as_ref());
         w.optional("property261", self.property261.as_ref());
         w.optional("property262", self.property262.as_ref());
+        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProductOffer {
     fn undocumented(
         &self,
@@ -1916,7 +1946,12 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProductOffer {
             &::std::format!("{}{}", path, ".recurSchemeType"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["property"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `Type`.

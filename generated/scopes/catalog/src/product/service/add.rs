@@ -148,7 +148,9 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = AddResult;
 }
-/// The `Fields` object.
+/// `propertyN`: Value of the service property, where `N` — property identifier. There can be multiple properties.
+///
+/// When adding a service, the property value can be specified as a string, number, or as an object `{value: value}`. If the property is multiple, an array of values or objects of the form `{value: value}` should be specified
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Fields {
@@ -262,15 +264,17 @@ pub struct Fields {
     ///
     /// Wire name `vatIncluded`, type `boolean` (docs: `string`), default `N`.
     pub vat_included: ::std::option::Option<bool>,
-    /// Value of the service property, where `N` — property identifier. There can be multiple properties.
-    ///
-    /// When adding a service, the property value can be specified as a string, number, or as an object `{value: value}`. If the property is multiple, an array of values or objects of the form `{value: value}` should be specified
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `propertyN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Fields {
     /// Creates the value from its required fields:
     ///
@@ -462,7 +466,10 @@ impl Fields {
         self.vat_included = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `propertyN`: Value of the service property, where `N` — property identifier. There can be multiple properties.
+    /// Sets `propertyN`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
         self.property_n = ::std::option::Option::Some(value);
@@ -488,6 +495,7 @@ impl Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -530,6 +538,7 @@ impl<'de> ::serde::Deserialize<'de> for Fields {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -573,6 +582,7 @@ impl ::serde::Serialize for Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -589,7 +599,12 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
             &::std::format!("{}{}", path, ".detailTextType"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["property"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `PreviewTextType`.
@@ -840,6 +855,14 @@ impl ::bitrix24_runtime::wire::Undocumented for AddResult {
     }
 }
 /// As described in [catalog_product_service](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_service).
+///
+/// `propertyN`: Value of the property of the service, where `N` — identifier of the property. There can be multiple properties.
+///
+/// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
+///
+/// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
+///
+/// `valueId` of all properties of the service can be obtained using the [catalog.product.service.get](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html) and [catalog.product.service.list](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html) methods
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CatalogProductService {
@@ -970,29 +993,33 @@ pub struct CatalogProductService {
     ///
     /// Wire name `type`, type `Type` (docs: `integer`).
     pub type_: ::std::option::Option<Type>,
-    /// Value of the property of the service, where `N` — identifier of the property. There can be multiple properties.
-    ///
-    /// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
-    ///
-    /// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
-    ///
-    /// `valueId` of all properties of the service can be obtained using the [catalog.product.service.get](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html) and [catalog.product.service.list](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html) methods
-    ///
-    /// Wire name `propertyN`, type `any` (docs: `object|array`).
-    pub property_n: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property258`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property258: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property259`, type `any[]`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property259: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `propertyN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl CatalogProductService {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -1024,9 +1051,9 @@ impl CatalogProductService {
             vat_id: ::std::option::Option::None,
             vat_included: ::std::option::Option::None,
             type_: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             property258: ::std::option::Option::None,
             property259: ::std::option::Option::None,
+            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -1048,6 +1075,7 @@ impl CatalogProductService {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProductService {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1080,9 +1108,9 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProductService {
             vat_id: f.optional("vatId")?,
             vat_included: f.optional("vatIncluded")?,
             type_: f.optional("type")?,
-            property_n: f.optional("propertyN")?,
             property258: f.optional("property258")?,
             property259: f.optional("property259")?,
+            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -1094,6 +1122,7 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductService {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProductService {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1141,12 +1170,13 @@ impl ::serde::Serialize for CatalogProductService {
             self.vat_included.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
         );
         w.optional("type", self.type_.as_ref());
-        w.optional("propertyN", self.property_n.as_ref());
         w.optional("property258", self.property258.as_ref());
         w.optional("property259", self.property259.as_ref());
+        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProductService {
     fn undocumented(
         &self,
@@ -1168,7 +1198,12 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProductService {
             &::std::format!("{}{}", path, ".type"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["property"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `Type`.

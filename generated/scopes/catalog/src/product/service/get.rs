@@ -227,6 +227,14 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
     }
 }
 /// As described in [catalog_product_service](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_service).
+///
+/// `propertyN`: Value of the property of the service, where `N` — identifier of the property. There can be multiple properties.
+///
+/// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
+///
+/// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
+///
+/// `valueId` of all properties of the service can be obtained using the [catalog.product.service.get](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html) and [catalog.product.service.list](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html) methods
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CatalogProductService {
@@ -357,29 +365,33 @@ pub struct CatalogProductService {
     ///
     /// Wire name `type`, type `Type` (docs: `integer`).
     pub type_: ::std::option::Option<Type>,
-    /// Value of the property of the service, where `N` — identifier of the property. There can be multiple properties.
-    ///
-    /// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
-    ///
-    /// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
-    ///
-    /// `valueId` of all properties of the service can be obtained using the [catalog.product.service.get](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html) and [catalog.product.service.list](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html) methods
-    ///
-    /// Wire name `propertyN`, type `any` (docs: `object|array`).
-    pub property_n: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property258`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property258: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property259`, type `any[]`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property259: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `propertyN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl CatalogProductService {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -411,9 +423,9 @@ impl CatalogProductService {
             vat_id: ::std::option::Option::None,
             vat_included: ::std::option::Option::None,
             type_: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             property258: ::std::option::Option::None,
             property259: ::std::option::Option::None,
+            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -435,6 +447,7 @@ impl CatalogProductService {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProductService {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -467,9 +480,9 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProductService {
             vat_id: f.optional("vatId")?,
             vat_included: f.optional("vatIncluded")?,
             type_: f.optional("type")?,
-            property_n: f.optional("propertyN")?,
             property258: f.optional("property258")?,
             property259: f.optional("property259")?,
+            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -481,6 +494,7 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductService {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProductService {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -528,12 +542,13 @@ impl ::serde::Serialize for CatalogProductService {
             self.vat_included.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
         );
         w.optional("type", self.type_.as_ref());
-        w.optional("propertyN", self.property_n.as_ref());
         w.optional("property258", self.property258.as_ref());
         w.optional("property259", self.property259.as_ref());
+        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProductService {
     fn undocumented(
         &self,
@@ -555,7 +570,12 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProductService {
             &::std::format!("{}{}", path, ".type"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["property"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `PreviewTextType`.

@@ -378,6 +378,14 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
     }
 }
 /// As described in [catalog_product_service](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_service).
+///
+/// `propertyN`: Value of the property of the service, where `N` — identifier of the property. There can be multiple properties.
+///
+/// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
+///
+/// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
+///
+/// `valueId` of all properties of the service can be obtained using the [catalog.product.service.get](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html) and [catalog.product.service.list](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html) methods
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CatalogProductService {
@@ -508,19 +516,17 @@ pub struct CatalogProductService {
     ///
     /// Wire name `type`, type `Type` (docs: `integer`).
     pub type_: ::std::option::Option<Type>,
-    /// Value of the property of the service, where `N` — identifier of the property. There can be multiple properties.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
-    /// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
-    ///
-    /// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
-    ///
-    /// `valueId` of all properties of the service can be obtained using the [catalog.product.service.get](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html) and [catalog.product.service.list](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html) methods
-    ///
-    /// Wire name `propertyN`, type `any` (docs: `object|array`).
+    /// Wire name `propertyN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl CatalogProductService {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -574,6 +580,7 @@ impl CatalogProductService {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProductService {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -618,6 +625,7 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductService {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProductService {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -669,6 +677,7 @@ impl ::serde::Serialize for CatalogProductService {
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProductService {
     fn undocumented(
         &self,
@@ -690,7 +699,12 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProductService {
             &::std::format!("{}{}", path, ".type"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["property"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `PreviewTextType`.

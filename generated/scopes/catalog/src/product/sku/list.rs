@@ -357,6 +357,14 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
     }
 }
 /// As described in [catalog_product_sku](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_sku).
+///
+/// `propertyN`: Value of the property of the parent product, where `N` — identifier of the property. There can be multiple properties.
+///
+/// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
+///
+/// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
+///
+/// `valueId` of all properties of the parent product can be obtained using the [catalog.product.sku.get](https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get.html) and [catalog.product.sku.list](https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html) methods
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CatalogProductSku {
@@ -561,29 +569,33 @@ pub struct CatalogProductSku {
     ///
     /// Wire name `quantity`, type `double`.
     pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Value of the property of the parent product, where `N` — identifier of the property. There can be multiple properties.
-    ///
-    /// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
-    ///
-    /// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
-    ///
-    /// `valueId` of all properties of the parent product can be obtained using the [catalog.product.sku.get](https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get.html) and [catalog.product.sku.list](https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html) methods
-    ///
-    /// Wire name `propertyN`, type `any` (docs: `object|array`).
-    pub property_n: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property258`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property258: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property259`, type `any[]`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property259: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `propertyN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl CatalogProductSku {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -624,9 +636,9 @@ impl CatalogProductSku {
             purchasing_currency: ::std::option::Option::None,
             purchasing_price: ::std::option::Option::None,
             quantity: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             property258: ::std::option::Option::None,
             property259: ::std::option::Option::None,
+            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -648,6 +660,7 @@ impl CatalogProductSku {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProductSku {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -689,9 +702,9 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProductSku {
             purchasing_currency: f.optional("purchasingCurrency")?,
             purchasing_price: f.optional("purchasingPrice")?,
             quantity: f.optional("quantity")?,
-            property_n: f.optional("propertyN")?,
             property258: f.optional("property258")?,
             property259: f.optional("property259")?,
+            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -703,6 +716,7 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductSku {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProductSku {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -762,12 +776,13 @@ impl ::serde::Serialize for CatalogProductSku {
         w.optional("purchasingCurrency", self.purchasing_currency.as_ref());
         w.optional("purchasingPrice", self.purchasing_price.as_ref());
         w.optional("quantity", self.quantity.as_ref());
-        w.optional("propertyN", self.property_n.as_ref());
         w.optional("property258", self.property258.as_ref());
         w.optional("property259", self.property259.as_ref());
+        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProductSku {
     fn undocumented(
         &self,
@@ -794,7 +809,12 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProductSku {
             &::std::format!("{}{}", path, ".type"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["property"],
+            path,
+            out,
+        );
     }
 }
 /// Values of `PreviewTextType`.

@@ -155,7 +155,9 @@ impl ::bitrix24_runtime::Method for Update {
     const READ_ONLY: bool = false;
     type Output = UpdateResult;
 }
-/// The `Fields` object.
+/// `fieldN`: Value of the user field, where `N` is the identifier of the user field, for example `field287`.
+///
+/// Identifiers and settings for user fields can be obtained using the [userfieldconfig.list](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html) method
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Fields {
@@ -165,15 +167,17 @@ pub struct Fields {
     ///
     /// Wire name `documentType`, type `string`.
     pub document_type: ::std::string::String,
-    /// Value of the user field, where `N` is the identifier of the user field, for example `field287`.
-    ///
-    /// Identifiers and settings for user fields can be obtained using the [userfieldconfig.list](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html) method
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `fieldN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub field_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Fields {
     /// Creates the value from its required fields:
     ///
@@ -186,7 +190,10 @@ impl Fields {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `fieldN`: Value of the user field, where `N` is the identifier of the user field, for example `field287`.
+    /// Sets `fieldN`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     pub fn field_n(mut self, value: ::serde_json::Value) -> Self {
         self.field_n = ::std::option::Option::Some(value);
@@ -212,6 +219,7 @@ impl Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -233,6 +241,7 @@ impl<'de> ::serde::Deserialize<'de> for Fields {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -249,13 +258,14 @@ impl ::serde::Serialize for Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(&self.extra, &["field"], path, out);
     }
 }
 /// The `UpdateResult` object.
@@ -342,6 +352,8 @@ impl ::bitrix24_runtime::wire::Undocumented for UpdateResult {
     }
 }
 /// As described in [catalog_userfield_document](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_userfield_document).
+///
+/// `fieldN`: Value of the custom field of the document, where `N` — identifier of the custom field, for example `field7097`
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CatalogUserfieldDocument {
@@ -353,17 +365,24 @@ pub struct CatalogUserfieldDocument {
     ///
     /// Wire name `documentType`, type `string`.
     pub document_type: ::std::option::Option<::std::string::String>,
-    /// Value of the custom field of the document, where `N` — identifier of the custom field, for example `field7097`
-    ///
-    /// Wire name `fieldN`, type `any`.
-    pub field_n: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `field7097`, type `string`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
     pub field7097: ::std::option::Option<::std::string::String>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `fieldN`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub field_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl CatalogUserfieldDocument {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -371,8 +390,8 @@ impl CatalogUserfieldDocument {
         Self {
             document_id: ::std::option::Option::None,
             document_type: ::std::option::Option::None,
-            field_n: ::std::option::Option::None,
             field7097: ::std::option::Option::None,
+            field_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -394,6 +413,7 @@ impl CatalogUserfieldDocument {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogUserfieldDocument {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -402,8 +422,8 @@ impl ::bitrix24_runtime::wire::Decode for CatalogUserfieldDocument {
         ::std::result::Result::Ok(Self {
             document_id: f.optional("documentId")?,
             document_type: f.optional("documentType")?,
-            field_n: f.optional("fieldN")?,
             field7097: f.optional("field7097")?,
+            field_n: f.optional("fieldN")?,
             extra: f.rest(),
         })
     }
@@ -415,6 +435,7 @@ impl<'de> ::serde::Deserialize<'de> for CatalogUserfieldDocument {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for CatalogUserfieldDocument {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -426,17 +447,18 @@ impl ::serde::Serialize for CatalogUserfieldDocument {
         )?;
         w.optional("documentId", self.document_id.as_ref());
         w.optional("documentType", self.document_type.as_ref());
-        w.optional("fieldN", self.field_n.as_ref());
         w.optional("field7097", self.field7097.as_ref());
+        w.optional("fieldN", self.field_n.as_ref());
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogUserfieldDocument {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(&self.extra, &["field"], path, out);
     }
 }

@@ -43,10 +43,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::crm::lead::userfield::update::{Update, Fields};
+/// use bitrix24::crm::lead::userfield::update::{Update, Fields, Settings};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(536, Fields::new().mandatory(false).show_filter(false).settings(bitrix24::serde_json::json!({"DEFAULT_VALUE":"Hello, World! Default value (changed)","ROWS":10})).sort(2000));
+/// let request = Update::new(536, Fields::new().mandatory(false).show_filter(false).settings(Settings::new().default_value("Hello, World! Default value (changed)").rows(10)).sort(2000));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -198,8 +198,8 @@ pub struct Fields {
     ///
     /// The field only overwrites the values that are passed
     ///
-    /// Wire name `SETTINGS`, type `object`.
-    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// Wire name `SETTINGS`, type `Settings` (docs: `object`).
+    pub settings: ::std::option::Option<Settings>,
     /// List of possible values for the custom field of type `enumeration`, described [below](https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-update.html#uf_enum_element)
     ///
     /// Wire name `LIST`, type `List[]` (docs: `uf_enum_element[]`).
@@ -321,11 +321,8 @@ impl Fields {
     }
     /// Sets `SETTINGS`: Additional parameters for the field. Each field type `USER_TYPE_ID` has its own set of available settings, which are described [below](https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-update.html#settings).
     #[must_use]
-    pub fn settings(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.settings = ::std::option::Option::Some(value.into());
+    pub fn settings(mut self, value: Settings) -> Self {
+        self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST`: List of possible values for the custom field of type `enumeration`, described [below](https://apidocs.bitrix24.com/api-reference/crm/leads/userfield/crm-lead-userfield-update.html#uf_enum_element)
@@ -496,11 +493,423 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.settings,
+            &::std::format!("{}{}", path, ".SETTINGS"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.list,
             &::std::format!("{}{}", path, ".LIST"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Settings` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Default value
+    ///
+    /// Only for: string, integer, double, boolean, date|datetime, iblock_section|iblock_element.
+    ///
+    /// Wire name `DEFAULT_VALUE`, type `string`.
+    pub default_value: ::std::option::Option<::std::string::String>,
+    /// Number of rows in the input field. Must be greater than 0
+    ///
+    /// Only for: string.
+    ///
+    /// Wire name `ROWS`, type `integer`.
+    pub rows: ::std::option::Option<i64>,
+    /// Number precision. Must be greater than or equal to 0
+    ///
+    /// Only for: double.
+    ///
+    /// Wire name `PRECISION`, type `integer`.
+    pub precision: ::std::option::Option<i64>,
+    /// Appearance. Possible values:
+    ///   - `CHECKBOX` — checkbox
+    ///   - `RADIO` — radio buttons
+    ///   - `DROPDOWN` — dropdown list
+    ///
+    /// Only for: boolean, enumeration, iblock_section|iblock_element.
+    ///
+    /// Wire name `DISPLAY`, type `Display` (docs: `string`).
+    pub display: ::std::option::Option<Display>,
+    /// Height of the list. Must be greater than 0.
+    ///
+    ///   Available only when `DISPLAY = LIST` or `DISPLAY = UI`
+    ///
+    /// Only for: enumeration, iblock_section|iblock_element.
+    ///
+    /// Wire name `LIST_HEIGHT`, type `any`.
+    pub list_height: ::std::option::Option<::serde_json::Value>,
+    /// Identifier of the information block type
+    ///
+    /// Only for: iblock_section|iblock_element.
+    ///
+    /// Wire name `IBLOCK_TYPE_ID`, type `string`.
+    pub iblock_type_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the information block
+    ///
+    /// Only for: iblock_section|iblock_element.
+    ///
+    /// Wire name `IBLOCK_ID`, type `string`.
+    pub iblock_id: ::std::option::Option<::std::string::String>,
+    /// Should elements with the active flag be shown? Possible values:
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    /// Only for: iblock_section|iblock_element.
+    ///
+    /// Wire name `ACTIVE_FILTER`, type `boolean`.
+    pub active_filter: ::std::option::Option<bool>,
+    /// Identifier of the reference type.
+    ///
+    ///   Use [`crm.status.entity.types`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-entity-types.html) to find possible values
+    ///
+    /// Only for: crm_status.
+    ///
+    /// Wire name `ENTITY_TYPE`, type `string`.
+    pub entity_type: ::std::option::Option<::std::string::String>,
+    /// Is the binding to [Leads](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html) enabled? Possible values:
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    /// Only for: crm.
+    ///
+    /// Wire name `LEAD`, type `boolean`.
+    pub lead: ::std::option::Option<bool>,
+    /// Is the binding to [Contacts](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) enabled? Possible values:
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    /// Only for: crm.
+    ///
+    /// Wire name `CONTACT`, type `boolean`.
+    pub contact: ::std::option::Option<bool>,
+    /// Is the binding to [Companies](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html) enabled? Possible values:
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    /// Only for: crm.
+    ///
+    /// Wire name `COMPANY`, type `boolean`.
+    pub company: ::std::option::Option<bool>,
+    /// Is the binding to [Deals](https://apidocs.bitrix24.com/api-reference/crm/deals/index.html) enabled? Possible values:
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    /// Only for: crm.
+    ///
+    /// Wire name `DEAL`, type `boolean`.
+    pub deal: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Settings {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            default_value: ::std::option::Option::None,
+            rows: ::std::option::Option::None,
+            precision: ::std::option::Option::None,
+            display: ::std::option::Option::None,
+            list_height: ::std::option::Option::None,
+            iblock_type_id: ::std::option::Option::None,
+            iblock_id: ::std::option::Option::None,
+            active_filter: ::std::option::Option::None,
+            entity_type: ::std::option::Option::None,
+            lead: ::std::option::Option::None,
+            contact: ::std::option::Option::None,
+            company: ::std::option::Option::None,
+            deal: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `DEFAULT_VALUE`: Default value
+    #[must_use]
+    pub fn default_value(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.default_value = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ROWS`: Number of rows in the input field. Must be greater than 0
+    #[must_use]
+    pub fn rows(mut self, value: i64) -> Self {
+        self.rows = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `PRECISION`: Number precision. Must be greater than or equal to 0
+    #[must_use]
+    pub fn precision(mut self, value: i64) -> Self {
+        self.precision = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `DISPLAY`: Appearance. Possible values:   - `CHECKBOX` — checkbox   - `RADIO` — radio buttons   - `DROPDOWN` — dropdown list
+    #[must_use]
+    pub fn display(mut self, value: Display) -> Self {
+        self.display = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `LIST_HEIGHT`: Height of the list. Must be greater than 0.
+    #[must_use]
+    pub fn list_height(mut self, value: ::serde_json::Value) -> Self {
+        self.list_height = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IBLOCK_TYPE_ID`: Identifier of the information block type
+    #[must_use]
+    pub fn iblock_type_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.iblock_type_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `IBLOCK_ID`: Identifier of the information block
+    #[must_use]
+    pub fn iblock_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.iblock_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ACTIVE_FILTER`: Should elements with the active flag be shown? Possible values:   - `Y` — yes   - `N` — no
+    #[must_use]
+    pub fn active_filter(mut self, value: bool) -> Self {
+        self.active_filter = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ENTITY_TYPE`: Identifier of the reference type.
+    #[must_use]
+    pub fn entity_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.entity_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LEAD`: Is the binding to [Leads](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html) enabled? Possible values:   - `Y` — yes   - `N` — no
+    #[must_use]
+    pub fn lead(mut self, value: bool) -> Self {
+        self.lead = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `CONTACT`: Is the binding to [Contacts](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) enabled? Possible values:   - `Y` — yes   - `N` — no
+    #[must_use]
+    pub fn contact(mut self, value: bool) -> Self {
+        self.contact = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `COMPANY`: Is the binding to [Companies](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html) enabled? Possible values:   - `Y` — yes   - `N` — no
+    #[must_use]
+    pub fn company(mut self, value: bool) -> Self {
+        self.company = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `DEAL`: Is the binding to [Deals](https://apidocs.bitrix24.com/api-reference/crm/deals/index.html) enabled? Possible values:   - `Y` — yes   - `N` — no
+    #[must_use]
+    pub fn deal(mut self, value: bool) -> Self {
+        self.deal = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for Settings {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            default_value: f.optional("DEFAULT_VALUE")?,
+            rows: f.optional("ROWS")?,
+            precision: f.optional("PRECISION")?,
+            display: f.optional("DISPLAY")?,
+            list_height: f.optional("LIST_HEIGHT")?,
+            iblock_type_id: f.optional("IBLOCK_TYPE_ID")?,
+            iblock_id: f.optional("IBLOCK_ID")?,
+            active_filter: f.optional("ACTIVE_FILTER")?,
+            entity_type: f.optional("ENTITY_TYPE")?,
+            lead: f.optional("LEAD")?,
+            contact: f.optional("CONTACT")?,
+            company: f.optional("COMPANY")?,
+            deal: f.optional("DEAL")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for Settings {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Settings {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("DEFAULT_VALUE", self.default_value.as_ref());
+        w.optional("ROWS", self.rows.as_ref());
+        w.optional("PRECISION", self.precision.as_ref());
+        w.optional("DISPLAY", self.display.as_ref());
+        w.optional("LIST_HEIGHT", self.list_height.as_ref());
+        w.optional("IBLOCK_TYPE_ID", self.iblock_type_id.as_ref());
+        w.optional("IBLOCK_ID", self.iblock_id.as_ref());
+        w.optional(
+            "ACTIVE_FILTER",
+            self.active_filter.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("ENTITY_TYPE", self.entity_type.as_ref());
+        w.optional(
+            "LEAD",
+            self.lead.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "CONTACT",
+            self.contact.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "COMPANY",
+            self.company.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "DEAL",
+            self.deal.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for Settings {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.display,
+            &::std::format!("{}{}", path, ".DISPLAY"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `Display`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Display {
+    /// `CHECKBOX`: checkbox
+    Checkbox,
+    /// `RADIO`: radio buttons
+    Radio,
+    /// `DROPDOWN`: dropdown list
+    Dropdown,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl Display {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Checkbox => "CHECKBOX",
+            Self::Radio => "RADIO",
+            Self::Dropdown => "DROPDOWN",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for Display {
+    const INTEGER: bool = false;
+    fn as_str(&self) -> &str {
+        Display::as_str(self)
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "CHECKBOX" => Self::Checkbox,
+            "RADIO" => Self::Radio,
+            "DROPDOWN" => Self::Dropdown,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for Display {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Display {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for Display {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Display {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Display {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Display {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
     }
 }
 /// The `List` object.

@@ -55,7 +55,7 @@
 /// use bitrix24::imbot::v2::event::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(456).bot_token("my_bot_token").offset(1000).limit(50).with_user_events(true);
+/// let request = Get::new(456).bot_token("my_bot_token").offset(1000).limit(50);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())

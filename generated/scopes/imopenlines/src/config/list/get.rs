@@ -811,8 +811,10 @@ pub struct GetItem {
     ///
     /// Field is returned when `OPTIONS.QUEUE = "Y"`
     ///
-    /// Wire name `QUEUE_USERS_FIELDS`, type `QueueUsersFields` (docs: `object`).
-    pub queue_users_fields: ::std::option::Option<QueueUsersFields>,
+    /// Wire name `QUEUE_USERS_FIELDS`, type `map<QueueUsersFields>` (docs: `object`).
+    pub queue_users_fields: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, QueueUsersFields>,
+    >,
     /// Ordered list of line queue objects [(detailed description)](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html#config-queue-item-fields).
     ///
     /// Field is returned when `OPTIONS.CONFIG_QUEUE = "Y"`

@@ -204,8 +204,10 @@ pub struct GetResult {
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#message)
     ///
-    /// Wire name `message`, type `Message` (docs: `object`).
-    pub message: ::std::option::Option<Message>,
+    /// Wire name `message`, type `map<Message>` (docs: `object`).
+    pub message: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, Message>,
+    >,
     /// Relationship between the chat and the list of message identifiers.
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#users-message)
@@ -216,8 +218,10 @@ pub struct GetResult {
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#users)
     ///
-    /// Wire name `users`, type `Users` (docs: `object`).
-    pub users: ::std::option::Option<Users>,
+    /// Wire name `users`, type `map<Users>` (docs: `object`).
+    pub users: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, Users>,
+    >,
     /// Open line data.
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#openlines)
@@ -228,8 +232,10 @@ pub struct GetResult {
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#user-in-group)
     ///
-    /// Wire name `userInGroup`, type `UserGroup` (docs: `object`).
-    pub user_in_group: ::std::option::Option<UserGroup>,
+    /// Wire name `userInGroup`, type `map<UserGroup>` (docs: `object`).
+    pub user_in_group: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, UserGroup>,
+    >,
     /// Users not included in the departments from `userInGroup`
     ///
     /// Wire name `woUserInGroup`, type `any[]` (docs: `array`).
@@ -238,14 +244,18 @@ pub struct GetResult {
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#chat)
     ///
-    /// Wire name `chat`, type `Chat` (docs: `object`).
-    pub chat: ::std::option::Option<Chat>,
+    /// Wire name `chat`, type `map<Chat>` (docs: `object`).
+    pub chat: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, Chat>,
+    >,
     /// Flags for blocking the chat by users.
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#user-block-chat)
     ///
-    /// Wire name `userBlockChat`, type `UserBlockChat` (docs: `object`).
-    pub user_block_chat: ::std::option::Option<UserBlockChat>,
+    /// Wire name `userBlockChat`, type `map<UserBlockChat>` (docs: `object`).
+    pub user_block_chat: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, UserBlockChat>,
+    >,
     /// Composition of chat participants or an empty array.
     ///
     /// The structure of the chat participants is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#user-in-chat)
@@ -256,8 +266,10 @@ pub struct GetResult {
     ///
     /// The structure of the files object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#files)
     ///
-    /// Wire name `files`, type `Files` (docs: `object`).
-    pub files: ::std::option::Option<Files>,
+    /// Wire name `files`, type `map<Files>` (docs: `object`).
+    pub files: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, Files>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -431,6 +443,40 @@ pub struct Message {
     ///
     /// Wire name `<messageId>`, type `MessageMessage` (docs: `object`).
     pub message_id: ::std::option::Option<MessageMessage>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `id`, type `string`.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `chatid`, type `string`.
+    pub chatid: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `senderid`, type `string`.
+    pub senderid: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `recipientid`, type `string`.
+    pub recipientid: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `date`, type `string`.
+    pub date: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `text`, type `string`.
+    pub text: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `textlegacy`, type `string`.
+    pub textlegacy: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `params`, type `object`.
+    pub params: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -440,6 +486,14 @@ impl Message {
     pub fn new() -> Self {
         Self {
             message_id: ::std::option::Option::None,
+            id: ::std::option::Option::None,
+            chatid: ::std::option::Option::None,
+            senderid: ::std::option::Option::None,
+            recipientid: ::std::option::Option::None,
+            date: ::std::option::Option::None,
+            text: ::std::option::Option::None,
+            textlegacy: ::std::option::Option::None,
+            params: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -468,6 +522,14 @@ impl ::bitrix24_runtime::wire::Decode for Message {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             message_id: f.optional("<messageId>")?,
+            id: f.optional("id")?,
+            chatid: f.optional("chatid")?,
+            senderid: f.optional("senderid")?,
+            recipientid: f.optional("recipientid")?,
+            date: f.optional("date")?,
+            text: f.optional("text")?,
+            textlegacy: f.optional("textlegacy")?,
+            params: f.optional("params")?,
             extra: f.rest(),
         })
     }
@@ -489,6 +551,14 @@ impl ::serde::Serialize for Message {
             &self.extra,
         )?;
         w.optional("<messageId>", self.message_id.as_ref());
+        w.optional("id", self.id.as_ref());
+        w.optional("chatid", self.chatid.as_ref());
+        w.optional("senderid", self.senderid.as_ref());
+        w.optional("recipientid", self.recipientid.as_ref());
+        w.optional("date", self.date.as_ref());
+        w.optional("text", self.text.as_ref());
+        w.optional("textlegacy", self.textlegacy.as_ref());
+        w.optional("params", self.params.as_ref());
         w.end()
     }
 }
@@ -730,6 +800,122 @@ pub struct Users {
     ///
     /// Wire name `<userId>`, type `User` (docs: `object`).
     pub user_id: ::std::option::Option<User>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `id`, type `string`.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `active`, type `boolean`.
+    pub active: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `firstName`, type `string`.
+    pub first_name: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `lastName`, type `string`.
+    pub last_name: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `workPosition`, type `string`.
+    pub work_position: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `color`, type `string`.
+    pub color: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `avatar`, type `string`.
+    pub avatar: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `avatarId`, type `string`.
+    pub avatar_id: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `birthday`, type `string`.
+    pub birthday: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `gender`, type `string`.
+    pub gender: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `phoneDevice`, type `boolean`.
+    pub phone_device: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `phones`, type `boolean`.
+    pub phones: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `extranet`, type `boolean`.
+    pub extranet: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `network`, type `boolean`.
+    pub network: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `bot`, type `boolean`.
+    pub bot: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `connector`, type `boolean`.
+    pub connector: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `profile`, type `string`.
+    pub profile: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `externalAuthId`, type `string`.
+    pub external_auth_id: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `status`, type `string`.
+    pub status: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `idle`, type `boolean`.
+    pub idle: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `lastActivityDate`, type `string`.
+    pub last_activity_date: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `mobileLastDate`, type `boolean`.
+    pub mobile_last_date: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `desktopLastDate`, type `boolean`.
+    pub desktop_last_date: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `departments`, type `any[]`.
+    pub departments: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `absent`, type `boolean`.
+    pub absent: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `type`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `services`, type `any`.
+    pub services: ::std::option::Option<::serde_json::Value>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `botData`, type `any`.
+    pub bot_data: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -739,6 +925,35 @@ impl Users {
     pub fn new() -> Self {
         Self {
             user_id: ::std::option::Option::None,
+            id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            first_name: ::std::option::Option::None,
+            last_name: ::std::option::Option::None,
+            work_position: ::std::option::Option::None,
+            color: ::std::option::Option::None,
+            avatar: ::std::option::Option::None,
+            avatar_id: ::std::option::Option::None,
+            birthday: ::std::option::Option::None,
+            gender: ::std::option::Option::None,
+            phone_device: ::std::option::Option::None,
+            phones: ::std::option::Option::None,
+            extranet: ::std::option::Option::None,
+            network: ::std::option::Option::None,
+            bot: ::std::option::Option::None,
+            connector: ::std::option::Option::None,
+            profile: ::std::option::Option::None,
+            external_auth_id: ::std::option::Option::None,
+            status: ::std::option::Option::None,
+            idle: ::std::option::Option::None,
+            last_activity_date: ::std::option::Option::None,
+            mobile_last_date: ::std::option::Option::None,
+            desktop_last_date: ::std::option::Option::None,
+            departments: ::std::option::Option::None,
+            absent: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            services: ::std::option::Option::None,
+            bot_data: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -767,6 +982,35 @@ impl ::bitrix24_runtime::wire::Decode for Users {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             user_id: f.optional("<userId>")?,
+            id: f.optional("id")?,
+            name: f.optional("name")?,
+            active: f.optional("active")?,
+            first_name: f.optional("firstName")?,
+            last_name: f.optional("lastName")?,
+            work_position: f.optional("workPosition")?,
+            color: f.optional("color")?,
+            avatar: f.optional("avatar")?,
+            avatar_id: f.optional("avatarId")?,
+            birthday: f.optional("birthday")?,
+            gender: f.optional("gender")?,
+            phone_device: f.optional("phoneDevice")?,
+            phones: f.optional("phones")?,
+            extranet: f.optional("extranet")?,
+            network: f.optional("network")?,
+            bot: f.optional("bot")?,
+            connector: f.optional("connector")?,
+            profile: f.optional("profile")?,
+            external_auth_id: f.optional("externalAuthId")?,
+            status: f.optional("status")?,
+            idle: f.optional("idle")?,
+            last_activity_date: f.optional("lastActivityDate")?,
+            mobile_last_date: f.optional("mobileLastDate")?,
+            desktop_last_date: f.optional("desktopLastDate")?,
+            departments: f.optional("departments")?,
+            absent: f.optional("absent")?,
+            type_: f.optional("type")?,
+            services: f.optional("services")?,
+            bot_data: f.optional("botData")?,
             extra: f.rest(),
         })
     }
@@ -788,6 +1032,35 @@ impl ::serde::Serialize for Users {
             &self.extra,
         )?;
         w.optional("<userId>", self.user_id.as_ref());
+        w.optional("id", self.id.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("active", self.active.as_ref());
+        w.optional("firstName", self.first_name.as_ref());
+        w.optional("lastName", self.last_name.as_ref());
+        w.optional("workPosition", self.work_position.as_ref());
+        w.optional("color", self.color.as_ref());
+        w.optional("avatar", self.avatar.as_ref());
+        w.optional("avatarId", self.avatar_id.as_ref());
+        w.optional("birthday", self.birthday.as_ref());
+        w.optional("gender", self.gender.as_ref());
+        w.optional("phoneDevice", self.phone_device.as_ref());
+        w.optional("phones", self.phones.as_ref());
+        w.optional("extranet", self.extranet.as_ref());
+        w.optional("network", self.network.as_ref());
+        w.optional("bot", self.bot.as_ref());
+        w.optional("connector", self.connector.as_ref());
+        w.optional("profile", self.profile.as_ref());
+        w.optional("externalAuthId", self.external_auth_id.as_ref());
+        w.optional("status", self.status.as_ref());
+        w.optional("idle", self.idle.as_ref());
+        w.optional("lastActivityDate", self.last_activity_date.as_ref());
+        w.optional("mobileLastDate", self.mobile_last_date.as_ref());
+        w.optional("desktopLastDate", self.desktop_last_date.as_ref());
+        w.optional("departments", self.departments.as_ref());
+        w.optional("absent", self.absent.as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional("services", self.services.as_ref());
+        w.optional("botData", self.bot_data.as_ref());
         w.end()
     }
 }
@@ -1078,6 +1351,14 @@ pub struct UserGroup {
     ///
     /// Wire name `<departmentId>`, type `Group` (docs: `object`).
     pub department_id: ::std::option::Option<Group>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `users`, type `any[]`.
+    pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1087,6 +1368,8 @@ impl UserGroup {
     pub fn new() -> Self {
         Self {
             department_id: ::std::option::Option::None,
+            id: ::std::option::Option::None,
+            users: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -1115,6 +1398,8 @@ impl ::bitrix24_runtime::wire::Decode for UserGroup {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             department_id: f.optional("<departmentId>")?,
+            id: f.optional("id")?,
+            users: f.optional("users")?,
             extra: f.rest(),
         })
     }
@@ -1136,6 +1421,8 @@ impl ::serde::Serialize for UserGroup {
             &self.extra,
         )?;
         w.optional("<departmentId>", self.department_id.as_ref());
+        w.optional("id", self.id.as_ref());
+        w.optional("users", self.users.as_ref());
         w.end()
     }
 }
@@ -1248,6 +1535,120 @@ pub struct Chat {
     ///
     /// Wire name `<chatId>`, type `ChatChat` (docs: `object`).
     pub chat_id: ::std::option::Option<ChatChat>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `id`, type `string`.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `parentChatId`, type `integer`.
+    pub parent_chat_id: ::std::option::Option<i64>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `parentMessageId`, type `integer`.
+    pub parent_message_id: ::std::option::Option<i64>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `owner`, type `string`.
+    pub owner: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `color`, type `string`.
+    pub color: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `extranet`, type `boolean`.
+    pub extranet: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `avatar`, type `string`.
+    pub avatar: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `call`, type `string`.
+    pub call: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `callNumber`, type `string`.
+    pub call_number: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `entityType`, type `string`.
+    pub entity_type: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `entityId`, type `string`.
+    pub entity_id: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `entityData1`, type `string`.
+    pub entity_data1: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `entityData2`, type `string`.
+    pub entity_data2: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `entityData3`, type `string`.
+    pub entity_data3: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `messageCount`, type `integer`.
+    pub message_count: ::std::option::Option<i64>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `public`, type `string`.
+    pub public: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `muteList`, type `object`.
+    pub mute_list: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `managerList`, type `any[]`.
+    pub manager_list: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `dateCreate`, type `string`.
+    pub date_create: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `type`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `entityLink`, type `object`.
+    pub entity_link: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `permissions`, type `object`.
+    pub permissions: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `textFieldEnabled`, type `boolean`.
+    pub text_field_enabled: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `backgroundId`, type `any`.
+    pub background_id: ::std::option::Option<::serde_json::Value>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `messageType`, type `string`.
+    pub message_type: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `isNew`, type `boolean`.
+    pub is_new: ::std::option::Option<bool>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1257,6 +1658,33 @@ impl Chat {
     pub fn new() -> Self {
         Self {
             chat_id: ::std::option::Option::None,
+            id: ::std::option::Option::None,
+            parent_chat_id: ::std::option::Option::None,
+            parent_message_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            owner: ::std::option::Option::None,
+            color: ::std::option::Option::None,
+            extranet: ::std::option::Option::None,
+            avatar: ::std::option::Option::None,
+            call: ::std::option::Option::None,
+            call_number: ::std::option::Option::None,
+            entity_type: ::std::option::Option::None,
+            entity_id: ::std::option::Option::None,
+            entity_data1: ::std::option::Option::None,
+            entity_data2: ::std::option::Option::None,
+            entity_data3: ::std::option::Option::None,
+            message_count: ::std::option::Option::None,
+            public: ::std::option::Option::None,
+            mute_list: ::std::option::Option::None,
+            manager_list: ::std::option::Option::None,
+            date_create: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            entity_link: ::std::option::Option::None,
+            permissions: ::std::option::Option::None,
+            text_field_enabled: ::std::option::Option::None,
+            background_id: ::std::option::Option::None,
+            message_type: ::std::option::Option::None,
+            is_new: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -1285,6 +1713,33 @@ impl ::bitrix24_runtime::wire::Decode for Chat {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             chat_id: f.optional("<chatId>")?,
+            id: f.optional("id")?,
+            parent_chat_id: f.optional("parentChatId")?,
+            parent_message_id: f.optional("parentMessageId")?,
+            name: f.optional("name")?,
+            owner: f.optional("owner")?,
+            color: f.optional("color")?,
+            extranet: f.optional("extranet")?,
+            avatar: f.optional("avatar")?,
+            call: f.optional("call")?,
+            call_number: f.optional("callNumber")?,
+            entity_type: f.optional("entityType")?,
+            entity_id: f.optional("entityId")?,
+            entity_data1: f.optional("entityData1")?,
+            entity_data2: f.optional("entityData2")?,
+            entity_data3: f.optional("entityData3")?,
+            message_count: f.optional("messageCount")?,
+            public: f.optional("public")?,
+            mute_list: f.optional("muteList")?,
+            manager_list: f.optional("managerList")?,
+            date_create: f.optional("dateCreate")?,
+            type_: f.optional("type")?,
+            entity_link: f.optional("entityLink")?,
+            permissions: f.optional("permissions")?,
+            text_field_enabled: f.optional("textFieldEnabled")?,
+            background_id: f.optional("backgroundId")?,
+            message_type: f.optional("messageType")?,
+            is_new: f.optional("isNew")?,
             extra: f.rest(),
         })
     }
@@ -1306,6 +1761,33 @@ impl ::serde::Serialize for Chat {
             &self.extra,
         )?;
         w.optional("<chatId>", self.chat_id.as_ref());
+        w.optional("id", self.id.as_ref());
+        w.optional("parentChatId", self.parent_chat_id.as_ref());
+        w.optional("parentMessageId", self.parent_message_id.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("owner", self.owner.as_ref());
+        w.optional("color", self.color.as_ref());
+        w.optional("extranet", self.extranet.as_ref());
+        w.optional("avatar", self.avatar.as_ref());
+        w.optional("call", self.call.as_ref());
+        w.optional("callNumber", self.call_number.as_ref());
+        w.optional("entityType", self.entity_type.as_ref());
+        w.optional("entityId", self.entity_id.as_ref());
+        w.optional("entityData1", self.entity_data1.as_ref());
+        w.optional("entityData2", self.entity_data2.as_ref());
+        w.optional("entityData3", self.entity_data3.as_ref());
+        w.optional("messageCount", self.message_count.as_ref());
+        w.optional("public", self.public.as_ref());
+        w.optional("muteList", self.mute_list.as_ref());
+        w.optional("managerList", self.manager_list.as_ref());
+        w.optional("dateCreate", self.date_create.as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional("entityLink", self.entity_link.as_ref());
+        w.optional("permissions", self.permissions.as_ref());
+        w.optional("textFieldEnabled", self.text_field_enabled.as_ref());
+        w.optional("backgroundId", self.background_id.as_ref());
+        w.optional("messageType", self.message_type.as_ref());
+        w.optional("isNew", self.is_new.as_ref());
         w.end()
     }
 }
@@ -1708,6 +2190,92 @@ pub struct Files {
     ///
     /// Wire name `<fileId>`, type `File` (docs: `object`).
     pub file_id: ::std::option::Option<File>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `chatid`, type `integer`.
+    pub chatid: ::std::option::Option<i64>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `date`, type `string`.
+    pub date: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `type`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `extension`, type `string`.
+    pub extension: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `size`, type `integer`.
+    pub size: ::std::option::Option<i64>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `image`, type `object`.
+    pub image: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `status`, type `string`.
+    pub status: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `progress`, type `integer`.
+    pub progress: ::std::option::Option<i64>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `authorid`, type `integer`.
+    pub authorid: ::std::option::Option<i64>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `authorname`, type `string`.
+    pub authorname: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `urlpreview`, type `string`.
+    pub urlpreview: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `urlshow`, type `string`.
+    pub urlshow: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `urldownload`, type `string`.
+    pub urldownload: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `viewerattrs`, type `object`.
+    pub viewerattrs: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `mediaurl`, type `object`.
+    pub mediaurl: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `istranscribable`, type `boolean`.
+    pub istranscribable: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `isvideonote`, type `boolean`.
+    pub isvideonote: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `isvoicenote`, type `boolean`.
+    pub isvoicenote: ::std::option::Option<bool>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1717,6 +2285,26 @@ impl Files {
     pub fn new() -> Self {
         Self {
             file_id: ::std::option::Option::None,
+            id: ::std::option::Option::None,
+            chatid: ::std::option::Option::None,
+            date: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            extension: ::std::option::Option::None,
+            size: ::std::option::Option::None,
+            image: ::std::option::Option::None,
+            status: ::std::option::Option::None,
+            progress: ::std::option::Option::None,
+            authorid: ::std::option::Option::None,
+            authorname: ::std::option::Option::None,
+            urlpreview: ::std::option::Option::None,
+            urlshow: ::std::option::Option::None,
+            urldownload: ::std::option::Option::None,
+            viewerattrs: ::std::option::Option::None,
+            mediaurl: ::std::option::Option::None,
+            istranscribable: ::std::option::Option::None,
+            isvideonote: ::std::option::Option::None,
+            isvoicenote: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -1745,6 +2333,26 @@ impl ::bitrix24_runtime::wire::Decode for Files {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             file_id: f.optional("<fileId>")?,
+            id: f.optional("id")?,
+            chatid: f.optional("chatid")?,
+            date: f.optional("date")?,
+            type_: f.optional("type")?,
+            name: f.optional("name")?,
+            extension: f.optional("extension")?,
+            size: f.optional("size")?,
+            image: f.optional("image")?,
+            status: f.optional("status")?,
+            progress: f.optional("progress")?,
+            authorid: f.optional("authorid")?,
+            authorname: f.optional("authorname")?,
+            urlpreview: f.optional("urlpreview")?,
+            urlshow: f.optional("urlshow")?,
+            urldownload: f.optional("urldownload")?,
+            viewerattrs: f.optional("viewerattrs")?,
+            mediaurl: f.optional("mediaurl")?,
+            istranscribable: f.optional("istranscribable")?,
+            isvideonote: f.optional("isvideonote")?,
+            isvoicenote: f.optional("isvoicenote")?,
             extra: f.rest(),
         })
     }
@@ -1766,6 +2374,26 @@ impl ::serde::Serialize for Files {
             &self.extra,
         )?;
         w.optional("<fileId>", self.file_id.as_ref());
+        w.optional("id", self.id.as_ref());
+        w.optional("chatid", self.chatid.as_ref());
+        w.optional("date", self.date.as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("extension", self.extension.as_ref());
+        w.optional("size", self.size.as_ref());
+        w.optional("image", self.image.as_ref());
+        w.optional("status", self.status.as_ref());
+        w.optional("progress", self.progress.as_ref());
+        w.optional("authorid", self.authorid.as_ref());
+        w.optional("authorname", self.authorname.as_ref());
+        w.optional("urlpreview", self.urlpreview.as_ref());
+        w.optional("urlshow", self.urlshow.as_ref());
+        w.optional("urldownload", self.urldownload.as_ref());
+        w.optional("viewerattrs", self.viewerattrs.as_ref());
+        w.optional("mediaurl", self.mediaurl.as_ref());
+        w.optional("istranscribable", self.istranscribable.as_ref());
+        w.optional("isvideonote", self.isvideonote.as_ref());
+        w.optional("isvoicenote", self.isvoicenote.as_ref());
         w.end()
     }
 }

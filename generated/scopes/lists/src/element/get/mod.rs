@@ -24,8 +24,8 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `IBLOCK_TYPE_ID` ([`iblock_type_id`](Self::iblock_type_id)) | `IblockTypeId` | yes | Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type |
-/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | yes | Identifier of the information block. |
-/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | yes | Symbolic code of the information block. |
+/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | no | Identifier of the information block. |
+/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
 /// | `ELEMENT_ID` ([`element_id`](Self::element_id)) | `integer` | no | Identifier of the element. |
 /// | `ELEMENT_CODE` ([`element_code`](Self::element_code)) | `string` | no | Symbolic code of the element. |
 /// | `SELECT` ([`select`](Self::select)) | `string[]` | no | An array containing a list of fields to select. If no fields are specified, all available fields are returned by default. |
@@ -60,7 +60,7 @@
 /// use bitrix24::lists::element::get::{Get, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(IblockTypeId::Lists, 47, "text").element_id(6999).select(vec!["ID".to_owned(), "CODE".to_owned(), "NAME".to_owned()]).filter(bitrix24::serde_json::json!({"NAME":"%Test%","<=DATE_CREATE":"2025-12-31",">=DATE_CREATE":"2025-01-01"})).element_order(bitrix24::serde_json::json!({"NAME":"asc"}));
+/// let request = Get::new(IblockTypeId::Lists).iblock_id(47).element_id(6999).select(vec!["ID".to_owned(), "CODE".to_owned(), "NAME".to_owned()]).filter(bitrix24::serde_json::json!({"NAME":"%Test%","<=DATE_CREATE":"2025-12-31",">=DATE_CREATE":"2025-01-01"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -77,7 +77,7 @@
 /// use bitrix24::lists::element::get::{Get, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let mut rows = std::pin::pin!(client.items(Get::new(IblockTypeId::Lists, 47, "text")));
+/// let mut rows = std::pin::pin!(client.items(Get::new(IblockTypeId::Lists)));
 /// while let Some(row) = rows.try_next().await? {
 ///     println!("{row:?}");
 /// }
@@ -99,7 +99,7 @@ pub struct Get {
     /// The identifier can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method
     ///
     /// Wire name `IBLOCK_ID`, type `integer`.
-    pub iblock_id: i64,
+    pub iblock_id: ::std::option::Option<i64>,
     /// Symbolic code of the information block.
     ///
     /// The code can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method
@@ -107,7 +107,7 @@ pub struct Get {
     /// At least one of the parameters must be specified: `IBLOCK_ID` or `IBLOCK_CODE`
     ///
     /// Wire name `IBLOCK_CODE`, type `string`.
-    pub iblock_code: ::std::string::String,
+    pub iblock_code: ::std::option::Option<::std::string::String>,
     /// Identifier of the element.
     ///
     /// The identifier can be obtained using the [lists.element.get](https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html) method
@@ -225,18 +225,12 @@ impl Get {
     /// Creates the value from its required fields:
     ///
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
-    /// - `iblock_id`: `IBLOCK_ID` — Identifier of the information block.
-    /// - `iblock_code`: `IBLOCK_CODE` — Symbolic code of the information block.
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        iblock_type_id: IblockTypeId,
-        iblock_id: i64,
-        iblock_code: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new(iblock_type_id: IblockTypeId) -> Self {
         Self {
             iblock_type_id,
-            iblock_id,
-            iblock_code: iblock_code.into(),
+            iblock_id: ::std::option::Option::None,
+            iblock_code: ::std::option::Option::None,
             element_id: ::std::option::Option::None,
             element_code: ::std::option::Option::None,
             select: ::std::option::Option::None,
@@ -245,6 +239,21 @@ impl Get {
             start: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `IBLOCK_ID`: Identifier of the information block.
+    #[must_use]
+    pub fn iblock_id(mut self, value: i64) -> Self {
+        self.iblock_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
+    #[must_use]
+    pub fn iblock_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.iblock_code = ::std::option::Option::Some(value.into());
+        self
     }
     /// Sets `ELEMENT_ID`: Identifier of the element.
     #[must_use]
@@ -336,8 +345,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             iblock_type_id: f.required("IBLOCK_TYPE_ID")?,
-            iblock_id: f.required("IBLOCK_ID")?,
-            iblock_code: f.required("IBLOCK_CODE")?,
+            iblock_id: f.optional("IBLOCK_ID")?,
+            iblock_code: f.optional("IBLOCK_CODE")?,
             element_id: f.optional("ELEMENT_ID")?,
             element_code: f.optional("ELEMENT_CODE")?,
             select: f.optional("SELECT")?,
@@ -367,8 +376,8 @@ impl ::serde::Serialize for Get {
             &self.extra,
         )?;
         w.field("IBLOCK_TYPE_ID", &self.iblock_type_id);
-        w.field("IBLOCK_ID", &self.iblock_id);
-        w.field("IBLOCK_CODE", &self.iblock_code);
+        w.optional("IBLOCK_ID", self.iblock_id.as_ref());
+        w.optional("IBLOCK_CODE", self.iblock_code.as_ref());
         w.optional("ELEMENT_ID", self.element_id.as_ref());
         w.optional("ELEMENT_CODE", self.element_code.as_ref());
         w.optional("SELECT", self.select.as_ref());

@@ -55,7 +55,7 @@
 /// use bitrix24::sale::delivery::request::sendmessage::{Sendmessage, Addressee, Message, Semantic, Status};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Sendmessage::new(bitrix24::serde_json::json!(225), "4757aca4931a4f029f49c0db4374d13d", Addressee::Manager, Message::new("Your order is on its way", "Estimated delivery price: #MONEY#").status(Status::new("Success", Semantic::Success)).money_values(bitrix24::serde_json::json!({"#MONEY#":351.2})));
+/// let request = Sendmessage::new(bitrix24::serde_json::json!(225), "4757aca4931a4f029f49c0db4374d13d", Addressee::Manager, Message::new().subject("Your order is on its way").body("Estimated delivery price: #MONEY#").status(Status::new("Success", Semantic::Success)).money_values(bitrix24::serde_json::json!({"#MONEY#":351.2})));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -288,7 +288,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Addressee {
     }
 }
 /// The `Message` object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Message {
     /// Subject of the message.
@@ -296,7 +296,7 @@ pub struct Message {
     /// At least one of the following fields must be filled: `SUBJECT`, `BODY`
     ///
     /// Wire name `SUBJECT`, type `string`.
-    pub subject: ::std::string::String,
+    pub subject: ::std::option::Option<::std::string::String>,
     /// Body of the message.
     ///
     /// The body of the message may use macros to replace time and monetary values.
@@ -304,7 +304,7 @@ pub struct Message {
     /// At least one of the following fields must be filled: `SUBJECT`, `BODY`
     ///
     /// Wire name `BODY`, type `string`.
-    pub body: ::std::string::String,
+    pub body: ::std::option::Option<::std::string::String>,
     /// Status of the message (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html#parametr-status))
     ///
     /// Wire name `STATUS`, type `Status` (docs: `object`).
@@ -319,22 +319,34 @@ pub struct Message {
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Message {
-    /// Creates the value from its required fields:
-    ///
-    /// - `subject`: `SUBJECT` — Subject of the message.
-    /// - `body`: `BODY` — Body of the message.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        subject: impl ::std::convert::Into<::std::string::String>,
-        body: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
-            subject: subject.into(),
-            body: body.into(),
+            subject: ::std::option::Option::None,
+            body: ::std::option::Option::None,
             status: ::std::option::Option::None,
             money_values: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `SUBJECT`: Subject of the message.
+    #[must_use]
+    pub fn subject(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.subject = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `BODY`: Body of the message.
+    #[must_use]
+    pub fn body(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body = ::std::option::Option::Some(value.into());
+        self
     }
     /// Sets `STATUS`: Status of the message (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html#parametr-status))
     #[must_use]
@@ -377,8 +389,8 @@ impl ::bitrix24_runtime::wire::Decode for Message {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            subject: f.required("SUBJECT")?,
-            body: f.required("BODY")?,
+            subject: f.optional("SUBJECT")?,
+            body: f.optional("BODY")?,
             status: f.optional("STATUS")?,
             money_values: f.optional("MONEY_VALUES")?,
             extra: f.rest(),
@@ -403,8 +415,8 @@ impl ::serde::Serialize for Message {
             serializer,
             &self.extra,
         )?;
-        w.field("SUBJECT", &self.subject);
-        w.field("BODY", &self.body);
+        w.optional("SUBJECT", self.subject.as_ref());
+        w.optional("BODY", self.body.as_ref());
         w.optional("STATUS", self.status.as_ref());
         w.optional("MONEY_VALUES", self.money_values.as_ref());
         w.end()

@@ -198,8 +198,8 @@ pub struct Params {
     pub mandatory: ::std::option::Option<bool>,
     /// Additional settings for the field type [(detailed description)](https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-add.html#settings)
     ///
-    /// Wire name `SETTINGS`, type `object`.
-    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// Wire name `SETTINGS`, type `Settings` (docs: `object`).
+    pub settings: ::std::option::Option<Settings>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -270,11 +270,8 @@ impl Params {
     }
     /// Sets `SETTINGS`: Additional settings for the field type [(detailed description)](https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-add.html#settings)
     #[must_use]
-    pub fn settings(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.settings = ::std::option::Option::Some(value.into());
+    pub fn settings(mut self, value: Settings) -> Self {
+        self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -368,6 +365,11 @@ impl ::bitrix24_runtime::wire::Undocumented for Params {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.edit_form_label,
             &::std::format!("{}{}", path, ".EDIT_FORM_LABEL"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.settings,
+            &::std::format!("{}{}", path, ".SETTINGS"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
@@ -570,5 +572,222 @@ impl ::bitrix24_runtime::wire::Undocumented for EditFormLabel {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Settings` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Default value
+    ///
+    /// Wire name `DEFAULT_VALUE`, type `string`.
+    pub default_value: ::std::option::Option<::std::string::String>,
+    /// Number of rows in the input field
+    ///
+    /// Only for: string.
+    ///
+    /// Wire name `ROWS`, type `integer`.
+    pub rows: ::std::option::Option<i64>,
+    /// Display option for the value:
+    ///   - `CHECKBOX` — checkbox
+    ///   - `RADIO` — radio buttons
+    ///   - `DROPDOWN` — dropdown list
+    ///
+    /// Only for: boolean.
+    ///
+    /// Wire name `DISPLAY`, type `Display` (docs: `string`).
+    pub display: ::std::option::Option<Display>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Settings {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            default_value: ::std::option::Option::None,
+            rows: ::std::option::Option::None,
+            display: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `DEFAULT_VALUE`: Default value
+    #[must_use]
+    pub fn default_value(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.default_value = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ROWS`: Number of rows in the input field
+    #[must_use]
+    pub fn rows(mut self, value: i64) -> Self {
+        self.rows = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `DISPLAY`: Display option for the value:   - `CHECKBOX` — checkbox   - `RADIO` — radio buttons   - `DROPDOWN` — dropdown list
+    #[must_use]
+    pub fn display(mut self, value: Display) -> Self {
+        self.display = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for Settings {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            default_value: f.optional("DEFAULT_VALUE")?,
+            rows: f.optional("ROWS")?,
+            display: f.optional("DISPLAY")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for Settings {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Settings {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("DEFAULT_VALUE", self.default_value.as_ref());
+        w.optional("ROWS", self.rows.as_ref());
+        w.optional("DISPLAY", self.display.as_ref());
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for Settings {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.display,
+            &::std::format!("{}{}", path, ".DISPLAY"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `Display`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Display {
+    /// `CHECKBOX`: checkbox
+    Checkbox,
+    /// `RADIO`: radio buttons
+    Radio,
+    /// `DROPDOWN`: dropdown list
+    Dropdown,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl Display {
+    /// The value as on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Checkbox => "CHECKBOX",
+            Self::Radio => "RADIO",
+            Self::Dropdown => "DROPDOWN",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for Display {
+    const INTEGER: bool = false;
+    fn as_str(&self) -> &str {
+        Display::as_str(self)
+    }
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "CHECKBOX" => Self::Checkbox,
+            "RADIO" => Self::Radio,
+            "DROPDOWN" => Self::Dropdown,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for Display {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Display {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for Display {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Display {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Display {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Display {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
     }
 }

@@ -191,8 +191,8 @@ pub struct GetfieldsResult {
     pub help_message: ::std::option::Option<::std::string::String>,
     /// List Elements. Multiple
     ///
-    /// Wire name `LIST`, type `any` (docs: `uf_enum_element`).
-    pub list: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `LIST`, type `UfEnumElement` (docs: `uf_enum_element`).
+    pub list: ::std::option::Option<UfEnumElement>,
     /// Additional Settings
     ///
     /// Wire name `SETTINGS`, type `object`.
@@ -315,6 +315,145 @@ impl ::serde::Serialize for GetfieldsResult {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for GetfieldsResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.list,
+            &::std::format!("{}{}", path, ".LIST"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [uf_enum_element Object](https://apidocs.bitrix24.com/api-reference/data-types.html#uf_enum_element).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct UfEnumElement {
+    /// Identifier of the option. It is filled in for existing options and is not passed when adding a new one
+    ///
+    /// Wire name `ID`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Value of the option
+    ///
+    /// Wire name `VALUE`, type `string`.
+    pub value: ::std::option::Option<::std::string::String>,
+    /// Indicates the default value. Takes values `Y` or `N`
+    ///
+    /// Wire name `DEF`, type `boolean` (docs: `char`).
+    pub def: ::std::option::Option<bool>,
+    /// Sorting order
+    ///
+    /// Wire name `SORT`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// External identifier of the option
+    ///
+    /// Wire name `XML_ID`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Indicates the deletion of an existing option. Takes values `Y` or `N`
+    ///
+    /// Wire name `DEL`, type `boolean` (docs: `char`).
+    pub del: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `type`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `title`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `isMultiple`, type `boolean`.
+    pub is_multiple: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl UfEnumElement {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            value: ::std::option::Option::None,
+            def: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            del: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            is_multiple: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for UfEnumElement {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("ID")?,
+            value: f.optional("VALUE")?,
+            def: f.optional("DEF")?,
+            sort: f.optional("SORT")?,
+            xml_id: f.optional("XML_ID")?,
+            del: f.optional("DEL")?,
+            type_: f.optional("type")?,
+            title: f.optional("title")?,
+            is_multiple: f.optional("isMultiple")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UfEnumElement {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for UfEnumElement {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("VALUE", self.value.as_ref());
+        w.optional("DEF", self.def.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("XML_ID", self.xml_id.as_ref());
+        w.optional("DEL", self.del.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("isMultiple", self.is_multiple.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for UfEnumElement {
     fn undocumented(
         &self,
         path: &str,

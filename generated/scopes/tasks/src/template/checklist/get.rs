@@ -301,8 +301,10 @@ pub struct CheckListItem {
     ///
     /// If there is no data, an empty array `[]` is returned
     ///
-    /// Wire name `attachments`, type `Attachments` (docs: `object`).
-    pub attachments: ::std::option::Option<Attachments>,
+    /// Wire name `attachments`, type `map<string>` (docs: `object`).
+    pub attachments: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    >,
     /// Service identifier of the node, if used
     ///
     /// Wire name `nodeId`, type `integer`.
@@ -423,11 +425,6 @@ impl ::bitrix24_runtime::wire::Undocumented for CheckListItem {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.members,
             &::std::format!("{}{}", path, ".members"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.attachments,
-            &::std::format!("{}{}", path, ".attachments"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
@@ -729,83 +726,5 @@ impl ::bitrix24_runtime::wire::Undocumented for PersonalGender {
         if let Self::Unknown(value) = self {
             out.push(::std::format!("{} = {:?}", path, value));
         }
-    }
-}
-/// The `Attachments` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Attachments {
-    /// Identifier of the file on Drive in the format `n<fileId>`, where the key is the identifier of the attachment
-    ///
-    /// Wire name `attachmentId`, type `string`.
-    pub attachment_id: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Attachments {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        Self {
-            attachment_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Attachments {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            attachment_id: f.optional("attachmentId")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Attachments {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Attachments {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("attachmentId", self.attachment_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Attachments {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -246,8 +246,10 @@ pub struct ListResult {
     ///
     /// The set of fields in the response depends on the `select` parameter
     ///
-    /// Wire name `checkListItems`, type `CheckListItem` (docs: `object`).
-    pub check_list_items: ::std::option::Option<CheckListItem>,
+    /// Wire name `checkListItems`, type `map<CheckListItem>` (docs: `object`).
+    pub check_list_items: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, CheckListItem>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

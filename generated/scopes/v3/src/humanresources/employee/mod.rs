@@ -6,14 +6,18 @@
 //! - [`field::Get`]: `humanresources.employee.field.get` — Get Employee Field
 //! - [`field::List`]: `humanresources.employee.field.list` — Get the list of employee fields
 //! - [`Multidepartment`]: `humanresources.employee.multidepartment` — Get Employees in Multiple Departments
+//! - [`Search`]: `humanresources.employee.search` — Find Employess
 //! - [`Subordinates`]: `humanresources.employee.subordinates` — Get Subordinates of Employee
 pub mod count;
 pub mod field;
 pub mod multidepartment;
+pub mod search;
 pub mod subordinates;
 #[doc(inline)]
 pub use count::Count;
 #[doc(inline)]
 pub use multidepartment::Multidepartment;
+#[doc(inline)]
+pub use search::Search;
 #[doc(inline)]
 pub use subordinates::Subordinates;

@@ -19,10 +19,10 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `IBLOCK_TYPE_ID` ([`iblock_type_id`](Self::iblock_type_id)) | `IblockTypeId` | yes | Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type |
-/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | yes | Identifier of the information block. |
-/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | yes | Symbolic code of the information block. |
-/// | `ELEMENT_ID` ([`element_id`](Self::element_id)) | `integer` | yes | Identifier of the element. |
-/// | `ELEMENT_CODE` ([`element_code`](Self::element_code)) | `string` | yes | Symbolic code of the element. |
+/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | no | Identifier of the information block. |
+/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
+/// | `ELEMENT_ID` ([`element_id`](Self::element_id)) | `integer` | no | Identifier of the element. |
+/// | `ELEMENT_CODE` ([`element_code`](Self::element_code)) | `string` | no | Symbolic code of the element. |
 /// | `FIELD_ID` ([`field_id`](Self::field_id)) | `integer` | yes | Identifier of the File or File (Drive) property, without the `PROPERTY_` prefix |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -51,7 +51,7 @@
 /// use bitrix24::lists::element::get::file::url::{Url, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Url::new(IblockTypeId::Lists, 37, "text", 231, "text", 423);
+/// let request = Url::new(IblockTypeId::Lists, 423).iblock_id(37).element_id(231);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -72,7 +72,7 @@ pub struct Url {
     /// The identifier can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method
     ///
     /// Wire name `IBLOCK_ID`, type `integer`.
-    pub iblock_id: i64,
+    pub iblock_id: ::std::option::Option<i64>,
     /// Symbolic code of the information block.
     ///
     /// The code can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method
@@ -80,13 +80,13 @@ pub struct Url {
     /// At least one of the parameters must be specified: `IBLOCK_ID` or `IBLOCK_CODE`
     ///
     /// Wire name `IBLOCK_CODE`, type `string`.
-    pub iblock_code: ::std::string::String,
+    pub iblock_code: ::std::option::Option<::std::string::String>,
     /// Identifier of the element.
     ///
     /// The identifier can be obtained using the [lists.element.get](https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html) method
     ///
     /// Wire name `ELEMENT_ID`, type `integer`.
-    pub element_id: i64,
+    pub element_id: ::std::option::Option<i64>,
     /// Symbolic code of the element.
     ///
     /// The code can be obtained using the [lists.element.get](https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-get.html) method
@@ -94,7 +94,7 @@ pub struct Url {
     /// At least one of the parameters must be specified: `ELEMENT_ID` or `ELEMENT_CODE`
     ///
     /// Wire name `ELEMENT_CODE`, type `string`.
-    pub element_code: ::std::string::String,
+    pub element_code: ::std::option::Option<::std::string::String>,
     /// Identifier of the File or File (Drive) property, without the `PROPERTY_` prefix
     ///
     /// Wire name `FIELD_ID`, type `integer`.
@@ -106,29 +106,48 @@ impl Url {
     /// Creates the value from its required fields:
     ///
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
-    /// - `iblock_id`: `IBLOCK_ID` — Identifier of the information block.
-    /// - `iblock_code`: `IBLOCK_CODE` — Symbolic code of the information block.
-    /// - `element_id`: `ELEMENT_ID` — Identifier of the element.
-    /// - `element_code`: `ELEMENT_CODE` — Symbolic code of the element.
     /// - `field_id`: `FIELD_ID` — Identifier of the File or File (Drive) property, without the `PROPERTY_` prefix
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        iblock_type_id: IblockTypeId,
-        iblock_id: i64,
-        iblock_code: impl ::std::convert::Into<::std::string::String>,
-        element_id: i64,
-        element_code: impl ::std::convert::Into<::std::string::String>,
-        field_id: i64,
-    ) -> Self {
+    pub fn new(iblock_type_id: IblockTypeId, field_id: i64) -> Self {
         Self {
             iblock_type_id,
-            iblock_id,
-            iblock_code: iblock_code.into(),
-            element_id,
-            element_code: element_code.into(),
+            iblock_id: ::std::option::Option::None,
+            iblock_code: ::std::option::Option::None,
+            element_id: ::std::option::Option::None,
+            element_code: ::std::option::Option::None,
             field_id,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `IBLOCK_ID`: Identifier of the information block.
+    #[must_use]
+    pub fn iblock_id(mut self, value: i64) -> Self {
+        self.iblock_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
+    #[must_use]
+    pub fn iblock_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.iblock_code = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `ELEMENT_ID`: Identifier of the element.
+    #[must_use]
+    pub fn element_id(mut self, value: i64) -> Self {
+        self.element_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ELEMENT_CODE`: Symbolic code of the element.
+    #[must_use]
+    pub fn element_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.element_code = ::std::option::Option::Some(value.into());
+        self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
@@ -166,10 +185,10 @@ impl ::bitrix24_runtime::wire::Decode for Url {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             iblock_type_id: f.required("IBLOCK_TYPE_ID")?,
-            iblock_id: f.required("IBLOCK_ID")?,
-            iblock_code: f.required("IBLOCK_CODE")?,
-            element_id: f.required("ELEMENT_ID")?,
-            element_code: f.required("ELEMENT_CODE")?,
+            iblock_id: f.optional("IBLOCK_ID")?,
+            iblock_code: f.optional("IBLOCK_CODE")?,
+            element_id: f.optional("ELEMENT_ID")?,
+            element_code: f.optional("ELEMENT_CODE")?,
             field_id: f.required("FIELD_ID")?,
             extra: f.rest(),
         })
@@ -194,10 +213,10 @@ impl ::serde::Serialize for Url {
             &self.extra,
         )?;
         w.field("IBLOCK_TYPE_ID", &self.iblock_type_id);
-        w.field("IBLOCK_ID", &self.iblock_id);
-        w.field("IBLOCK_CODE", &self.iblock_code);
-        w.field("ELEMENT_ID", &self.element_id);
-        w.field("ELEMENT_CODE", &self.element_code);
+        w.optional("IBLOCK_ID", self.iblock_id.as_ref());
+        w.optional("IBLOCK_CODE", self.iblock_code.as_ref());
+        w.optional("ELEMENT_ID", self.element_id.as_ref());
+        w.optional("ELEMENT_CODE", self.element_code.as_ref());
         w.field("FIELD_ID", &self.field_id);
         w.end()
     }

@@ -18,8 +18,8 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | yes | Information block ID. |
-/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | yes | Symbolic code of the information block. |
+/// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | no | Information block ID. |
+/// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -40,13 +40,13 @@
 /// use bitrix24::lists::get::iblock::type_::id::Id;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Id::new(87, "text");
+/// let request = Id::new().iblock_id(87);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Id {
     /// Information block ID.
@@ -54,7 +54,7 @@ pub struct Id {
     /// The ID can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method
     ///
     /// Wire name `IBLOCK_ID`, type `integer`.
-    pub iblock_id: i64,
+    pub iblock_id: ::std::option::Option<i64>,
     /// Symbolic code of the information block.
     ///
     /// The code can be obtained using the [lists.get](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-get.html) method
@@ -62,25 +62,34 @@ pub struct Id {
     /// At least one of the parameters must be specified: `IBLOCK_ID` or `IBLOCK_CODE`
     ///
     /// Wire name `IBLOCK_CODE`, type `string`.
-    pub iblock_code: ::std::string::String,
+    pub iblock_code: ::std::option::Option<::std::string::String>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Id {
-    /// Creates the value from its required fields:
-    ///
-    /// - `iblock_id`: `IBLOCK_ID` — Information block ID.
-    /// - `iblock_code`: `IBLOCK_CODE` — Symbolic code of the information block.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
-    pub fn new(
-        iblock_id: i64,
-        iblock_code: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
-            iblock_id,
-            iblock_code: iblock_code.into(),
+            iblock_id: ::std::option::Option::None,
+            iblock_code: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `IBLOCK_ID`: Information block ID.
+    #[must_use]
+    pub fn iblock_id(mut self, value: i64) -> Self {
+        self.iblock_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
+    #[must_use]
+    pub fn iblock_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.iblock_code = ::std::option::Option::Some(value.into());
+        self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
@@ -113,8 +122,8 @@ impl ::bitrix24_runtime::wire::Decode for Id {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            iblock_id: f.required("IBLOCK_ID")?,
-            iblock_code: f.required("IBLOCK_CODE")?,
+            iblock_id: f.optional("IBLOCK_ID")?,
+            iblock_code: f.optional("IBLOCK_CODE")?,
             extra: f.rest(),
         })
     }
@@ -137,8 +146,8 @@ impl ::serde::Serialize for Id {
             serializer,
             &self.extra,
         )?;
-        w.field("IBLOCK_ID", &self.iblock_id);
-        w.field("IBLOCK_CODE", &self.iblock_code);
+        w.optional("IBLOCK_ID", self.iblock_id.as_ref());
+        w.optional("IBLOCK_CODE", self.iblock_code.as_ref());
         w.end()
     }
 }
