@@ -1395,8 +1395,8 @@ fn a_whole_api_docs_update_fits_a_pr_comment() {
     assert!(md.contains(" × description changed"), "{md}");
 }
 
-/// However many breaking changes there are, the comment fits: they are listed one per
-/// line as far as they fit, and the rest counted.
+/// However many breaking changes there are, the comment fits: they are counted by rule,
+/// listed one per line as far as they fit, and the rest counted.
 #[test]
 fn a_huge_breaking_diff_is_cut_to_fit() {
     use bitrix24_codegen::diff::render::MAX_MARKDOWN;
@@ -1408,5 +1408,14 @@ fn a_huge_breaking_diff_is_cut_to_fit() {
     assert_eq!(r.summary().methods_removed, 1_600);
     let md = r.markdown();
     assert!(md.len() <= MAX_MARKDOWN, "{} bytes", md.len());
+    // What a reviewer decides on comes first: the breaking changes counted by rule, then
+    // as many as fit one per line.
+    let at = |needle: &str| {
+        md.find(needle)
+            .unwrap_or_else(|| panic!("no `{needle}` in:\n{md}"))
+    };
+    assert!(at("### Breaking") < at("- **1600** × method removed"));
+    assert!(at("- **1600** × method removed") < at("One per line, in report order:"));
+    assert!(at("One per line, in report order:") < at("- `"));
     assert!(md.contains("more breaking changes (`--format json` lists every change)"));
 }
