@@ -59,9 +59,7 @@ impl Group {
     /// Cargo features).
     pub fn package(&self, facade: &str) -> String {
         match self {
-            Group::Method(m) => {
-                naming::scope_package(facade, m.split('.').next().unwrap_or(m))
-            }
+            Group::Method(m) => naming::scope_package(facade, m.split('.').next().unwrap_or(m)),
             Group::SharedType(_) => naming::types_package(facade),
             Group::Event(_) | Group::Crate => facade.to_owned(),
         }

@@ -160,7 +160,11 @@ pub fn parse(output: &str) -> BTreeMap<String, Verdict> {
         if let Some(rest) = t.strip_prefix("Building ")
             && rest.ends_with("(current)")
         {
-            let name = rest.split_whitespace().next().unwrap_or_default().to_owned();
+            let name = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             out.entry(name.clone()).or_default();
             package = Some(name);
             lint = None;
@@ -232,7 +236,10 @@ pub fn agreement(
 
 /// For each package, the module paths inside it (without the crate's own module) of the
 /// methods with a breaking change in `report`.
-pub fn breaking_methods(report: &crate::diff::Report, facade: &str) -> BTreeMap<String, Vec<Vec<String>>> {
+pub fn breaking_methods(
+    report: &crate::diff::Report,
+    facade: &str,
+) -> BTreeMap<String, Vec<Vec<String>>> {
     let mut out: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
     for c in &report.changes {
         if c.class() == Class::Breaking
@@ -262,12 +269,23 @@ pub fn crates(root: &Path, rev: &str) -> Result<Vec<Crate>> {
     let here = std::fs::read_dir(root.join(&cfg.scopes_dir))
         .with_context(|| format!("reading {}", cfg.scopes_dir))?;
     for entry in here {
-        let dir = format!("{}/{}", cfg.scopes_dir, entry?.file_name().to_string_lossy());
+        let dir = format!(
+            "{}/{}",
+            cfg.scopes_dir,
+            entry?.file_name().to_string_lossy()
+        );
         if let Ok(manifest) = std::fs::read_to_string(root.join(&dir).join("Cargo.toml")) {
             scopes.insert(dir, package_name(&manifest));
         }
     }
-    let listed = git(root, &["ls-tree", "--name-only", &format!("{rev}:{}", cfg.scopes_dir)])?;
+    let listed = git(
+        root,
+        &[
+            "ls-tree",
+            "--name-only",
+            &format!("{rev}:{}", cfg.scopes_dir),
+        ],
+    )?;
     for name in listed.lines() {
         let dir = format!("{}/{name}", cfg.scopes_dir);
         if !scopes.contains_key(&dir)
@@ -283,7 +301,11 @@ pub fn crates(root: &Path, rev: &str) -> Result<Vec<Crate>> {
     );
     list.into_iter()
         .map(|(package, dir, run)| {
-            let in_rev = git(root, &["cat-file", "-e", &format!("{rev}:{dir}/Cargo.toml")]).is_ok();
+            let in_rev = git(
+                root,
+                &["cat-file", "-e", &format!("{rev}:{dir}/Cargo.toml")],
+            )
+            .is_ok();
             let here = root.join(&dir).join("Cargo.toml").is_file();
             let since = match (in_rev, here) {
                 (false, _) => Since::New,
@@ -296,7 +318,11 @@ pub fn crates(root: &Path, rev: &str) -> Result<Vec<Crate>> {
                         .status()
                         .context("running `git diff`")?
                         .success();
-                    if same { Since::Unchanged } else { Since::Changed }
+                    if same {
+                        Since::Unchanged
+                    } else {
+                        Since::Changed
+                    }
                 }
             };
             Ok(Crate {
@@ -351,7 +377,9 @@ fn semver_checks(root: &Path, rev: &str, run: Run, packages: &[&str]) -> Result<
         .stdout(writer.try_clone().context("cloning a pipe")?)
         .stderr(writer)
         .spawn()
-        .context("running `cargo semver-checks` (install: cargo install cargo-semver-checks --locked)")?;
+        .context(
+            "running `cargo semver-checks` (install: cargo install cargo-semver-checks --locked)",
+        )?;
     // The command holds the pipe's write ends: drop it so that reading ends with the child.
     drop(cmd);
     let mut text = String::new();
@@ -430,9 +458,8 @@ pub fn report(
     next: Version,
     heading: &str,
 ) -> Outcome {
-    let mut text = format!(
-        "\n{heading}\n\n| crate | spec diff | semver-checks | |\n|---|---|---|---|\n"
-    );
+    let mut text =
+        format!("\n{heading}\n\n| crate | spec diff | semver-checks | |\n|---|---|---|---|\n");
     let mut failures = Vec::new();
     let mut notes = String::new();
     for c in list {
@@ -466,7 +493,11 @@ pub fn report(
                     Vec::new()
                 };
                 for (lint, file) in &unexplained {
-                    let _ = writeln!(notes, "- {}: `{lint}` in {file}: no breaking spec change of its method", c.package);
+                    let _ = writeln!(
+                        notes,
+                        "- {}: `{lint}` in {file}: no breaking spec change of its method",
+                        c.package
+                    );
                 }
                 let required = previous.bump(v.class);
                 let verdict = if required > next {
@@ -502,10 +533,17 @@ pub fn report(
             ),
             (Since::Removed, _) => ("removed, not checked".to_owned(), String::new()),
         };
-        let _ = writeln!(text, "| {} | {diff_text} | {checks} | {verdict} |", c.package);
+        let _ = writeln!(
+            text,
+            "| {} | {diff_text} | {checks} | {verdict} |",
+            c.package
+        );
     }
     if !notes.is_empty() {
-        let _ = write!(text, "\nsemver-checks findings the spec diff does not explain:\n\n{notes}");
+        let _ = write!(
+            text,
+            "\nsemver-checks findings the spec diff does not explain:\n\n{notes}"
+        );
     }
     let failure = (!failures.is_empty()).then(|| failures.join("; "));
     Outcome { text, failure }
@@ -573,16 +611,31 @@ Failed in:\n\
     #[test]
     fn compares_crate_by_crate() {
         use Class::*;
-        assert_eq!(agreement(Some(Breaking), Some(Breaking), 0), Agreement::Agrees);
+        assert_eq!(
+            agreement(Some(Breaking), Some(Breaking), 0),
+            Agreement::Agrees
+        );
         assert_eq!(agreement(Some(DocsOnly), None, 0), Agreement::Agrees);
         // A deprecation is a minor-level finding; the spec diff calls the kept item compatible.
-        assert_eq!(agreement(Some(Compatible), Some(Compatible), 0), Agreement::Agrees);
+        assert_eq!(
+            agreement(Some(Compatible), Some(Compatible), 0),
+            Agreement::Agrees
+        );
         assert_eq!(agreement(None, Some(Compatible), 0), Agreement::Agrees);
-        assert_eq!(agreement(Some(Breaking), None, 0), Agreement::SpecDiffStricter);
-        assert_eq!(agreement(Some(Compatible), Some(Breaking), 0), Agreement::Disagrees);
+        assert_eq!(
+            agreement(Some(Breaking), None, 0),
+            Agreement::SpecDiffStricter
+        );
+        assert_eq!(
+            agreement(Some(Compatible), Some(Breaking), 0),
+            Agreement::Disagrees
+        );
         assert_eq!(agreement(None, Some(Breaking), 0), Agreement::Disagrees);
         // Both break, but not in the same methods.
-        assert_eq!(agreement(Some(Breaking), Some(Breaking), 1), Agreement::Disagrees);
+        assert_eq!(
+            agreement(Some(Breaking), Some(Breaking), 1),
+            Agreement::Disagrees
+        );
     }
 
     #[test]
@@ -590,26 +643,47 @@ Failed in:\n\
         let src = "generated/scopes/crm/src";
         let m = |f: &str| module_of(f, src);
         let v = |p: &[&str]| Some(p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
-        assert_eq!(m("/work/x/generated/scopes/crm/src/deal/add.rs"), v(&["deal", "add"]));
-        assert_eq!(m("/t/git-abc/123/generated/scopes/crm/src/deal/mod.rs"), v(&["deal"]));
+        assert_eq!(
+            m("/work/x/generated/scopes/crm/src/deal/add.rs"),
+            v(&["deal", "add"])
+        );
+        assert_eq!(
+            m("/t/git-abc/123/generated/scopes/crm/src/deal/mod.rs"),
+            v(&["deal"])
+        );
         assert_eq!(m("/work/x/generated/scopes/crm/src/lib.rs"), v(&[]));
         assert_eq!(m("/work/x/generated/scopes/crmx/src/deal.rs"), None);
         let verdict = Verdict {
             class: Some(Class::Breaking),
             lints: BTreeMap::new(),
             items: vec![
-                ("struct_missing".into(), "/a/generated/scopes/crm/src/deal/add.rs".into()),
+                (
+                    "struct_missing".into(),
+                    "/a/generated/scopes/crm/src/deal/add.rs".into(),
+                ),
                 // A removed module: explained by its methods' removal.
-                ("module_missing".into(), "/a/generated/scopes/crm/src/quote/mod.rs".into()),
-                ("inherent_method_missing".into(), "/a/generated/scopes/crm/src/lead/get.rs".into()),
+                (
+                    "module_missing".into(),
+                    "/a/generated/scopes/crm/src/quote/mod.rs".into(),
+                ),
+                (
+                    "inherent_method_missing".into(),
+                    "/a/generated/scopes/crm/src/lead/get.rs".into(),
+                ),
                 // Minor-level: never a disagreement.
-                ("struct_field_marked_deprecated".into(), "/a/generated/scopes/crm/src/item/get.rs".into()),
+                (
+                    "struct_field_marked_deprecated".into(),
+                    "/a/generated/scopes/crm/src/item/get.rs".into(),
+                ),
             ],
         };
         let breaking = vec![v(&["deal", "add"]).unwrap(), v(&["quote", "list"]).unwrap()];
         assert_eq!(
             verdict.unexplained(src, &breaking),
-            vec![("inherent_method_missing".to_owned(), "/a/generated/scopes/crm/src/lead/get.rs".to_owned())]
+            vec![(
+                "inherent_method_missing".to_owned(),
+                "/a/generated/scopes/crm/src/lead/get.rs".to_owned()
+            )]
         );
     }
 
@@ -648,18 +722,50 @@ Failed in:\n\
             ("bitrix24-tasks".to_owned(), breaking),
         ]);
         let methods = BTreeMap::new();
-        let out = report(&list, &spec, &methods, &verdicts, v("0.4.0"), v("0.5.0"), "h");
-        assert!(out.text.contains("| bitrix24-crm | breaking (3) | breaking: struct_missing ×1 | agree |"));
-        assert!(out.text.contains("| bitrix24-tasks | docs-only | breaking: struct_missing ×1 | **DISAGREE** |"));
-        assert!(out.text.contains("| bitrix24 | compatible | no finding | agree |"));
-        assert!(out.text.contains("| bitrix24-new | no change | new since the baseline, not checked |  |"));
-        assert!(out.text.contains("| bitrix24-runtime | (not in the spec) | unchanged, not checked |  |"));
+        let out = report(
+            &list,
+            &spec,
+            &methods,
+            &verdicts,
+            v("0.4.0"),
+            v("0.5.0"),
+            "h",
+        );
+        assert!(
+            out.text
+                .contains("| bitrix24-crm | breaking (3) | breaking: struct_missing ×1 | agree |")
+        );
+        assert!(out.text.contains(
+            "| bitrix24-tasks | docs-only | breaking: struct_missing ×1 | **DISAGREE** |"
+        ));
+        assert!(
+            out.text
+                .contains("| bitrix24 | compatible | no finding | agree |")
+        );
+        assert!(
+            out.text
+                .contains("| bitrix24-new | no change | new since the baseline, not checked |  |")
+        );
+        assert!(
+            out.text
+                .contains("| bitrix24-runtime | (not in the spec) | unchanged, not checked |  |")
+        );
         assert_eq!(
             out.failure.as_deref(),
             Some("bitrix24-tasks: semver-checks finds a break the spec diff does not")
         );
         // A break in a patch release fails whatever the spec diff says.
-        let out = report(&list, &spec, &methods, &verdicts, v("0.4.0"), v("0.4.1"), "h");
-        assert!(out.text.contains("| bitrix24-crm | breaking (3) | breaking: struct_missing ×1 | **needs ≥ 0.5.0** |"));
+        let out = report(
+            &list,
+            &spec,
+            &methods,
+            &verdicts,
+            v("0.4.0"),
+            v("0.4.1"),
+            "h",
+        );
+        assert!(out.text.contains(
+            "| bitrix24-crm | breaking (3) | breaking: struct_missing ×1 | **needs ≥ 0.5.0** |"
+        ));
     }
 }
