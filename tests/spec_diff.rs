@@ -107,6 +107,9 @@ fn methods() {
         &[
             ("crm.gone.get", "", "method_removed", B),
             ("task.x.get", "", "method_removed", B),
+            // Renamed in case only: still a removal in Rust, said so.
+            ("crm.e.getfields", "", "method_removed", B),
+            ("crm.e.getFields", "", "method_added", C),
             ("", "features › task", "feature_removed", B),
             ("", "features › user", "feature_added", C),
             ("", "docs › commit", "docs_pin_changed", D),
@@ -135,10 +138,19 @@ fn methods() {
         ],
     );
     let s = r.summary();
-    assert_eq!((s.breaking, s.compatible, s.docs_only), (3, 11, 13));
+    assert_eq!((s.breaking, s.compatible, s.docs_only), (4, 12, 13));
     assert_eq!(
         (s.methods_touched, s.methods_added, s.methods_removed),
-        (7, 1, 2)
+        (9, 2, 3)
+    );
+    assert_eq!(change(&r, "crm.gone.get", "").rule, RuleId::MethodRemoved);
+    let renamed = change(&r, "crm.e.getfields", "");
+    assert_eq!(renamed.rule, RuleId::MethodRenamedCase);
+    assert_eq!(
+        renamed.reason,
+        "the docs now spell it `crm.e.getFields`: the portal takes either spelling, but the \
+         Rust path moves to `bitrix24::crm::e::GetFields` and `bitrix24::crm::e::Getfields` \
+         disappears"
     );
     assert_eq!(
         change(&r, "crm.a.get", "read_only").rule,
@@ -670,6 +682,8 @@ fn events() {
         &[
             ("onCrmGone", "", "event_removed", B),
             ("onCrmNew", "", "event_added", C),
+            ("ONCRMRENAMED", "", "event_removed", B),
+            ("onCrmRenamed", "", "event_added", C),
             ("onCrmThingAdd", "title", "title_changed", D),
             ("onCrmThingAdd", "bind", "event_bind_changed", D),
             ("onCrmThingAdd", "data › CONTEXT", "field_added", C),
@@ -695,6 +709,19 @@ fn events() {
         "{}",
         added.reason
     );
+    let renamed = r
+        .changes
+        .iter()
+        .find(|c| c.group.event() == Some("ONCRMRENAMED"))
+        .expect("ONCRMRENAMED removed");
+    assert_eq!(renamed.rule, RuleId::EventRenamedCase);
+    assert!(
+        renamed
+            .reason
+            .starts_with("the docs now spell it `onCrmRenamed`: deliveries parse as before"),
+        "{}",
+        renamed.reason
+    );
     let md = r.markdown();
     assert!(
         md.contains("#### event `onCrmThingAdd` — `bitrix24::events::OnCrmThingAdd`"),
@@ -703,7 +730,10 @@ fn events() {
     let json: serde_json::Value = serde_json::from_str(&r.json()).expect("JSON");
     let removed = json["changes"]
         .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["kind"] == "event_removed"))
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c["kind"] == "event_removed" && c["event"] == "onCrmGone")
+        })
         .expect("event_removed in JSON");
     assert_eq!(removed["event"], "onCrmGone");
     assert_eq!(removed["method"], serde_json::Value::Null);

@@ -486,11 +486,15 @@ impl<'a> Differ<'a> {
             let rust = naming::request_path(name);
             match (base.get(name), head.get(name)) {
                 (Some(_), None) => {
-                    self.push(
-                        Draft::new(&group, &[], RuleId::MethodRemoved)
-                            .before(rust.clone())
-                            .var("rust", rust),
-                    );
+                    // The portal matches method names case-insensitively: a head method
+                    // differing only in case is the same method, renamed by the docs.
+                    let draft = match head.keys().find(|h| h.eq_ignore_ascii_case(name)) {
+                        Some(renamed) => Draft::new(&group, &[], RuleId::MethodRenamedCase)
+                            .var("renamed", renamed.clone())
+                            .var("renamed_rust", naming::request_path(renamed)),
+                        None => Draft::new(&group, &[], RuleId::MethodRemoved),
+                    };
+                    self.push(draft.before(rust.clone()).var("rust", rust));
                 }
                 (None, Some(_)) => {
                     self.push(
@@ -526,11 +530,15 @@ impl<'a> Differ<'a> {
             let group = Group::Event(name.to_owned());
             let rust = naming::event_path(name);
             match (base.get(name), head.get(name)) {
-                (Some(_), None) => self.push(
-                    Draft::new(&group, &[], RuleId::EventRemoved)
-                        .before(rust.clone())
-                        .var("rust", rust),
-                ),
+                (Some(_), None) => {
+                    let draft = match head.keys().find(|h| h.eq_ignore_ascii_case(name)) {
+                        Some(renamed) => Draft::new(&group, &[], RuleId::EventRenamedCase)
+                            .var("renamed", (*renamed).to_owned())
+                            .var("renamed_rust", naming::event_path(renamed)),
+                        None => Draft::new(&group, &[], RuleId::EventRemoved),
+                    };
+                    self.push(draft.before(rust.clone()).var("rust", rust));
+                }
                 (None, Some(_)) => self.push(
                     Draft::new(&group, &[], RuleId::EventAdded)
                         .after(rust.clone())
