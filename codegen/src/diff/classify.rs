@@ -317,7 +317,7 @@ rules! {
     MethodRemoved: MethodRemoved, Breaking, "no method of the same name in another case",
         "`{rust}` and the types of its module disappear";
     MethodRenamedCase: MethodRemoved, Breaking, "the head has the name in another case",
-        "the docs now spell it `{renamed}`: the portal takes either spelling, but the Rust path moves to `{renamed_rust}` and `{rust}` disappears";
+        "the docs now spell it `{after}`: the portal takes either spelling, but the Rust path moves to `{rust_after}` and `{rust}` disappears";
     Deprecated: Deprecated, Compatible, "",
         "`{rust}` gets `#[deprecated]`: a warning for callers, not an error (only `-D warnings` builds fail)";
     Undeprecated: Undeprecated, Compatible, "",
@@ -503,7 +503,7 @@ rules! {
     EventRemoved: EventRemoved, Breaking, "no event of the same name in another case",
         "`{rust}`, its data type and its `Event` variant disappear; its deliveries now parse as `Event::Unknown`";
     EventRenamedCase: EventRemoved, Breaking, "the head has the name in another case",
-        "the docs now spell it `{renamed}`: deliveries parse as before, but the type moves to `{renamed_rust}` and `{rust}` and its `Event` variant disappear";
+        "the docs now spell it `{after}`: deliveries parse as before, but the type moves to `{rust_after}` and `{rust}` and its `Event` variant disappear";
     EventBindChanged: EventBindChanged, DocsOnly, "",
         "the methods that bind a handler are only documented (rustdoc links)";
     EventAuthChanged: EventAuthChanged, DocsOnly, "",

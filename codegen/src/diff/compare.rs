@@ -490,8 +490,8 @@ impl<'a> Differ<'a> {
                     // differing only in case is the same method, renamed by the docs.
                     let draft = match head.keys().find(|h| h.eq_ignore_ascii_case(name)) {
                         Some(renamed) => Draft::new(&group, &[], RuleId::MethodRenamedCase)
-                            .var("renamed", renamed.clone())
-                            .var("renamed_rust", naming::request_path(renamed)),
+                            .var("after", renamed.clone())
+                            .var("rust_after", naming::request_path(renamed)),
                         None => Draft::new(&group, &[], RuleId::MethodRemoved),
                     };
                     self.push(draft.before(rust.clone()).var("rust", rust));
@@ -533,8 +533,8 @@ impl<'a> Differ<'a> {
                 (Some(_), None) => {
                     let draft = match head.keys().find(|h| h.eq_ignore_ascii_case(name)) {
                         Some(renamed) => Draft::new(&group, &[], RuleId::EventRenamedCase)
-                            .var("renamed", (*renamed).to_owned())
-                            .var("renamed_rust", naming::event_path(renamed)),
+                            .var("after", (*renamed).to_owned())
+                            .var("rust_after", naming::event_path(renamed)),
                         None => Draft::new(&group, &[], RuleId::EventRemoved),
                     };
                     self.push(draft.before(rust.clone()).var("rust", rust));
