@@ -867,6 +867,86 @@ fn deprecated(text: &str, item: &str) -> bool {
             .is_some_and(|open| before[open..].starts_with("#[deprecated("))
 }
 
+/// A docs update spells a method in another case (`crm.e.getfields` → `crm.e.getFields`
+/// in the `methods` case): the portal takes either spelling, so with the record of the
+/// release before, the generator keeps the old request (sending the old spelling) for
+/// one release, `#[deprecated]`, and spec-diff calls it compatible; the release after
+/// removes it (breaking). A method that is really gone still breaks at once.
+#[test]
+fn methods_the_docs_spell_in_another_case_stay_one_release() {
+    let (b, h) = (
+        load(&side("methods", "base")),
+        load(&side("methods", "head")),
+    );
+    let record = Published::from_spec(&b, None, "0.1.0", "tree");
+    assert!(record.methods.contains(&"crm.e.getfields".to_owned()));
+    let fact = |m: &str, p: &str, k: &'static str, c: Class| (m.to_owned(), p.to_owned(), k, c);
+    let r = Report::with_published("base", &b, "head", &h, Some(&record));
+    let got = facts(&r);
+    assert!(
+        got.contains(&fact("crm.e.getfields", "deprecated", "deprecated", C)),
+        "{got:#?}"
+    );
+    assert!(
+        !got.iter().any(|f| f.0 == "crm.e.getfields" && f.3 == B),
+        "{got:#?}"
+    );
+    assert!(got.contains(&fact("crm.e.getFields", "", "method_added", C)));
+    assert!(got.contains(&fact("crm.gone.get", "", "method_removed", B)));
+    assert_eq!(
+        Report::for_release("base", &b, "head", &h, &record).changes,
+        r.changes
+    );
+
+    let files = generated(&h, &record);
+    let old = file(&files, "src/e/getfields.rs");
+    assert!(
+        old.contains(
+            "#[deprecated(\n    note = \"the Bitrix24 docs now spell this method in another case"
+        ) || old.contains(
+            "#[deprecated(note = \"the Bitrix24 docs now spell this method in another case"
+        ),
+        "{old}"
+    );
+    assert!(old.contains("pub struct Getfields"), "{old}");
+    assert!(
+        old.contains(r#"const NAME: &'static str = "crm.e.getfields";"#),
+        "{old}"
+    );
+    let new = file(&files, "src/e/get_fields.rs");
+    assert!(
+        new.contains("pub struct GetFields") && !new.contains("#[deprecated"),
+        "{new}"
+    );
+
+    // The release records it as kept; the one after drops it, a breaking change.
+    let next = Published::from_spec(&h, Some(&record), "0.1.1", "tree2");
+    assert!(
+        next.methods
+            .contains(&"crm.e.getfields (deprecated)".to_owned())
+    );
+    assert!(next.methods.contains(&"crm.e.getFields".to_owned()));
+    let again = Report::with_published("release 0.1.1", &h, "head", &h, Some(&next));
+    assert!(again.changes.is_empty(), "{:#?}", again.changes);
+    let after = Report::for_release("release 0.1.1", &h, "head", &h, &next);
+    assert_eq!(
+        change(&after, "crm.e.getfields", "").rule,
+        RuleId::MethodRenamedCase
+    );
+    let last = Published::from_spec(&h, Some(&next), "0.2.0", "tree3");
+    assert!(
+        !last
+            .methods
+            .iter()
+            .any(|m| m.starts_with("crm.e.getfields"))
+    );
+    assert!(
+        !generated(&h, &last)
+            .iter()
+            .any(|(p, _)| p.ends_with("src/e/getfields.rs"))
+    );
+}
+
 /// The `fields` case released as 0.1.0 (its record written from the base).
 fn fields_with_record() -> (spec::Spec, spec::Spec, Published) {
     let (b, h) = (load(&side("fields", "base")), load(&side("fields", "head")));

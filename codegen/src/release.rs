@@ -402,8 +402,8 @@ fn init(root: &Path, rev: &str, dry_run: bool) -> Result<()> {
     let version = declared_version(root)?;
     let mut record = Published::from_spec(&side.spec, None, &version.to_string(), &tree);
     // The release the record already describes: keep what it holds beyond the spec
-    // (deprecated `ErrorCode` variants) and add only what it lacks (the fields, for a
-    // record written before they were recorded).
+    // (deprecated `ErrorCode` variants) and add only what it lacks (the fields or the
+    // methods, for a record written before they were recorded).
     if let Some(existing) = Published::load(&root.join(published::PATH))?
         .filter(|p| p.spec == tree && p.version == record.version)
     {
@@ -412,7 +412,16 @@ fn init(root: &Path, rev: &str, dry_run: bool) -> Result<()> {
         } else {
             existing.fields.clone()
         };
-        record = Published { fields, ..existing };
+        let methods = if existing.methods.is_empty() {
+            record.methods
+        } else {
+            existing.methods.clone()
+        };
+        record = Published {
+            fields,
+            methods,
+            ..existing
+        };
     }
     if dry_run {
         print!("{}", record.to_yaml()?);

@@ -13,7 +13,7 @@ use super::{Change, Group};
 use crate::generate::ir::{self, TypeScope};
 use crate::generate::rust::error_code::{self, SYSTEM};
 use crate::naming;
-use crate::published::{Keep, Published, keep_fields};
+use crate::published::{Keep, Published, keep_fields, keep_methods};
 use crate::spec::types::{Scalar, TypeExpr};
 use crate::spec::{ErrorDoc, Event, Example, Field, Method, Spec, TypeDef, WireFormat};
 
@@ -44,8 +44,9 @@ pub fn diff_kept(
     head_keep: Keep,
 ) -> (Vec<Change>, BTreeMap<String, Vec<String>>) {
     let kept = |spec: &Spec, keep: Keep| {
-        let record = published.filter(|p| !p.fields.is_empty())?;
+        let record = published.filter(|p| !p.fields.is_empty() || !p.methods.is_empty())?;
         let mut spec = spec.clone();
+        keep_methods(&mut spec, record, keep);
         keep_fields(&mut spec, record, keep);
         naming::settle(&mut spec);
         Some(spec)
