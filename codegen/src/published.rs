@@ -220,9 +220,12 @@ pub fn keep_methods(spec: &mut Spec, record: &Published, keep: Keep) -> usize {
         kept.push(file);
     }
     let added = kept.len();
-    spec.methods.extend(kept);
-    spec.methods
-        .sort_by(|a, b| a.method.method.cmp(&b.method.method));
+    if added > 0 {
+        spec.methods.extend(kept);
+        // The loader's order (`spec::load`).
+        spec.methods
+            .sort_by(|a, b| a.method.id().cmp(&b.method.id()));
+    }
     added
 }
 
