@@ -1,6 +1,8 @@
 //! `cargo xtask release --semver-checks <rev>`: `cargo semver-checks` on every published
 //! crate whose code changed since `rev` (the last release), each verdict set beside the
-//! spec diff's for the same crate.
+//! spec diff's for the same crate, and each finding in a scope crate matched to its method
+//! by its source file: one in a method without a breaking spec change is a disagreement
+//! (a spec-diff rule or the generator is wrong), which fails the release.
 //!
 //! The generated API lives in the scope crates (`generated/scopes/*`), so they are checked
 //! one by one; the facade holds `ErrorCode`, the events and the Cargo features, the runtime
@@ -281,6 +283,7 @@ pub fn crates(root: &Path, rev: &str) -> Result<Vec<Crate>> {
             scopes.insert(dir, package_name(&manifest));
         }
     }
+    // A baseline from before the scope crates has none: every scope crate is then new.
     let listed = git(
         root,
         &[
@@ -288,7 +291,8 @@ pub fn crates(root: &Path, rev: &str) -> Result<Vec<Crate>> {
             "--name-only",
             &format!("{rev}:{}", cfg.scopes_dir),
         ],
-    )?;
+    )
+    .unwrap_or_default();
     for name in listed.lines() {
         let dir = format!("{}/{name}", cfg.scopes_dir);
         if !scopes.contains_key(&dir)
@@ -404,8 +408,8 @@ pub struct Outcome {
     pub failure: Option<String>,
 }
 
-/// Checks every changed published crate against `rev` and compares crate by crate with the
-/// spec diff of `plan`.
+/// Checks every changed published crate against `rev` and compares with the spec diff of
+/// `plan`, crate by crate and, in the scope crates, method by method.
 ///
 /// # Errors
 /// When git fails, or `cargo semver-checks` fails without a verdict (a build error).
