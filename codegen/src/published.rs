@@ -185,19 +185,28 @@ pub fn keep_methods(spec: &mut Spec, record: &Published, keep: Keep) -> usize {
          spelling); kept from release {} for one release",
         record.version
     );
+    let ids: BTreeMap<String, usize> = spec
+        .methods
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.method.id().into_owned(), i))
+        .collect();
+    let by_lower: BTreeMap<String, usize> = ids
+        .iter()
+        .map(|(id, i)| (id.to_ascii_lowercase(), *i))
+        .collect();
     let mut kept = Vec::new();
     for entry in &record.methods {
         let (id, deprecated) = match entry.strip_suffix(DEPRECATED) {
             Some(id) => (id, true),
             None => (entry.as_str(), false),
         };
-        if (deprecated && keep == Keep::Next) || spec.methods.iter().any(|m| m.method.id() == id) {
+        if (deprecated && keep == Keep::Next) || ids.contains_key(id) {
             continue;
         }
-        let Some(current) = spec
-            .methods
-            .iter()
-            .find(|m| m.method.id().eq_ignore_ascii_case(id))
+        let Some(current) = by_lower
+            .get(&id.to_ascii_lowercase())
+            .map(|i| &spec.methods[*i])
         else {
             continue;
         };
