@@ -107,6 +107,9 @@ fn methods() {
         &[
             ("crm.gone.get", "", "method_removed", B),
             ("task.x.get", "", "method_removed", B),
+            // Renamed in case only: still a removal in Rust, said so.
+            ("crm.e.getfields", "", "method_removed", B),
+            ("crm.e.getFields", "", "method_added", C),
             ("", "features › task", "feature_removed", B),
             ("", "features › user", "feature_added", C),
             ("", "docs › commit", "docs_pin_changed", D),
@@ -135,10 +138,19 @@ fn methods() {
         ],
     );
     let s = r.summary();
-    assert_eq!((s.breaking, s.compatible, s.docs_only), (3, 11, 13));
+    assert_eq!((s.breaking, s.compatible, s.docs_only), (4, 12, 13));
     assert_eq!(
         (s.methods_touched, s.methods_added, s.methods_removed),
-        (7, 1, 2)
+        (9, 2, 3)
+    );
+    assert_eq!(change(&r, "crm.gone.get", "").rule, RuleId::MethodRemoved);
+    let renamed = change(&r, "crm.e.getfields", "");
+    assert_eq!(renamed.rule, RuleId::MethodRenamedCase);
+    assert_eq!(
+        renamed.reason,
+        "the docs now spell it `crm.e.getFields`: the portal takes either spelling, but the \
+         Rust path moves to `bitrix24::crm::e::GetFields` and `bitrix24::crm::e::Getfields` \
+         disappears"
     );
     assert_eq!(
         change(&r, "crm.a.get", "read_only").rule,
@@ -670,6 +682,8 @@ fn events() {
         &[
             ("onCrmGone", "", "event_removed", B),
             ("onCrmNew", "", "event_added", C),
+            ("ONCRMRENAMED", "", "event_removed", B),
+            ("onCrmRenamed", "", "event_added", C),
             ("onCrmThingAdd", "title", "title_changed", D),
             ("onCrmThingAdd", "bind", "event_bind_changed", D),
             ("onCrmThingAdd", "data › CONTEXT", "field_added", C),
@@ -695,6 +709,19 @@ fn events() {
         "{}",
         added.reason
     );
+    let renamed = r
+        .changes
+        .iter()
+        .find(|c| c.group.event() == Some("ONCRMRENAMED"))
+        .expect("ONCRMRENAMED removed");
+    assert_eq!(renamed.rule, RuleId::EventRenamedCase);
+    assert!(
+        renamed
+            .reason
+            .starts_with("the docs now spell it `onCrmRenamed`: deliveries parse as before"),
+        "{}",
+        renamed.reason
+    );
     let md = r.markdown();
     assert!(
         md.contains("#### event `onCrmThingAdd` — `bitrix24::events::OnCrmThingAdd`"),
@@ -703,7 +730,10 @@ fn events() {
     let json: serde_json::Value = serde_json::from_str(&r.json()).expect("JSON");
     let removed = json["changes"]
         .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["kind"] == "event_removed"))
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c["kind"] == "event_removed" && c["event"] == "onCrmGone")
+        })
         .expect("event_removed in JSON");
     assert_eq!(removed["event"], "onCrmGone");
     assert_eq!(removed["method"], serde_json::Value::Null);
@@ -835,6 +865,86 @@ fn deprecated(text: &str, item: &str) -> bool {
         && before
             .rfind("#[")
             .is_some_and(|open| before[open..].starts_with("#[deprecated("))
+}
+
+/// A docs update spells a method in another case (`crm.e.getfields` → `crm.e.getFields`
+/// in the `methods` case): the portal takes either spelling, so with the record of the
+/// release before, the generator keeps the old request (sending the old spelling) for
+/// one release, `#[deprecated]`, and spec-diff calls it compatible; the release after
+/// removes it (breaking). A method that is really gone still breaks at once.
+#[test]
+fn methods_the_docs_spell_in_another_case_stay_one_release() {
+    let (b, h) = (
+        load(&side("methods", "base")),
+        load(&side("methods", "head")),
+    );
+    let record = Published::from_spec(&b, None, "0.1.0", "tree");
+    assert!(record.methods.contains(&"crm.e.getfields".to_owned()));
+    let fact = |m: &str, p: &str, k: &'static str, c: Class| (m.to_owned(), p.to_owned(), k, c);
+    let r = Report::with_published("base", &b, "head", &h, Some(&record));
+    let got = facts(&r);
+    assert!(
+        got.contains(&fact("crm.e.getfields", "deprecated", "deprecated", C)),
+        "{got:#?}"
+    );
+    assert!(
+        !got.iter().any(|f| f.0 == "crm.e.getfields" && f.3 == B),
+        "{got:#?}"
+    );
+    assert!(got.contains(&fact("crm.e.getFields", "", "method_added", C)));
+    assert!(got.contains(&fact("crm.gone.get", "", "method_removed", B)));
+    assert_eq!(
+        Report::for_release("base", &b, "head", &h, &record).changes,
+        r.changes
+    );
+
+    let files = generated(&h, &record);
+    let old = file(&files, "src/e/getfields.rs");
+    assert!(
+        old.contains(
+            "#[deprecated(\n    note = \"the Bitrix24 docs now spell this method in another case"
+        ) || old.contains(
+            "#[deprecated(note = \"the Bitrix24 docs now spell this method in another case"
+        ),
+        "{old}"
+    );
+    assert!(old.contains("pub struct Getfields"), "{old}");
+    assert!(
+        old.contains(r#"const NAME: &'static str = "crm.e.getfields";"#),
+        "{old}"
+    );
+    let new = file(&files, "src/e/get_fields.rs");
+    assert!(
+        new.contains("pub struct GetFields") && !new.contains("#[deprecated"),
+        "{new}"
+    );
+
+    // The release records it as kept; the one after drops it, a breaking change.
+    let next = Published::from_spec(&h, Some(&record), "0.1.1", "tree2");
+    assert!(
+        next.methods
+            .contains(&"crm.e.getfields (deprecated)".to_owned())
+    );
+    assert!(next.methods.contains(&"crm.e.getFields".to_owned()));
+    let again = Report::with_published("release 0.1.1", &h, "head", &h, Some(&next));
+    assert!(again.changes.is_empty(), "{:#?}", again.changes);
+    let after = Report::for_release("release 0.1.1", &h, "head", &h, &next);
+    assert_eq!(
+        change(&after, "crm.e.getfields", "").rule,
+        RuleId::MethodRenamedCase
+    );
+    let last = Published::from_spec(&h, Some(&next), "0.2.0", "tree3");
+    assert!(
+        !last
+            .methods
+            .iter()
+            .any(|m| m.starts_with("crm.e.getfields"))
+    );
+    assert!(
+        !generated(&h, &last)
+            .iter()
+            .any(|(p, _)| p.ends_with("src/e/getfields.rs"))
+    );
 }
 
 /// The `fields` case released as 0.1.0 (its record written from the base).
@@ -1395,8 +1505,8 @@ fn a_whole_api_docs_update_fits_a_pr_comment() {
     assert!(md.contains(" × description changed"), "{md}");
 }
 
-/// However many breaking changes there are, the comment fits: they are listed one per
-/// line as far as they fit, and the rest counted.
+/// However many breaking changes there are, the comment fits: they are counted by rule,
+/// listed one per line as far as they fit, and the rest counted.
 #[test]
 fn a_huge_breaking_diff_is_cut_to_fit() {
     use bitrix24_codegen::diff::render::MAX_MARKDOWN;
@@ -1408,5 +1518,14 @@ fn a_huge_breaking_diff_is_cut_to_fit() {
     assert_eq!(r.summary().methods_removed, 1_600);
     let md = r.markdown();
     assert!(md.len() <= MAX_MARKDOWN, "{} bytes", md.len());
+    // What a reviewer decides on comes first: the breaking changes counted by rule, then
+    // as many as fit one per line.
+    let at = |needle: &str| {
+        md.find(needle)
+            .unwrap_or_else(|| panic!("no `{needle}` in:\n{md}"))
+    };
+    assert!(at("### Breaking") < at("- **1600** × method removed"));
+    assert!(at("- **1600** × method removed") < at("One per line, in report order:"));
+    assert!(at("One per line, in report order:") < at("- `"));
     assert!(md.contains("more breaking changes (`--format json` lists every change)"));
 }

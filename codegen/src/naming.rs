@@ -266,6 +266,19 @@ pub fn top_module(segment: &str) -> String {
     name
 }
 
+/// The package of the crate holding the methods of the first segment `seg` of the crate
+/// family `facade` (`crm` → `bitrix24-crm`, `sonet_group` → `bitrix24-sonet-group`).
+pub fn scope_package(facade: &str, seg: &str) -> String {
+    let name = top_module(seg).trim_end_matches('_').replace('_', "-");
+    format!("{facade}-{name}")
+}
+
+/// The package of the crate holding the shared named types (`spec/types/`) of the crate
+/// family `facade` (`bitrix24-types`).
+pub fn types_package(facade: &str) -> String {
+    format!("{facade}-types")
+}
+
 /// The Cargo feature (and top-level module) of a method: [`top_module`] of its first
 /// segment (`crm.deal.add` → `crm`, `events` → `events_`).
 pub fn feature(method: &str) -> String {

@@ -15,8 +15,9 @@
 //! | docs-only | `0.y.(z+1)` | `x.y.(z+1)` |
 //!
 //! Runtime changes are not in the spec diff: `--semver-checks` runs
-//! `cargo semver-checks` on both crates against a git revision of the last release and
-//! reports whether it agrees.
+//! `cargo semver-checks` on every published crate that changed since a git revision of the
+//! last release (runtime, facade and scope crates) and compares crate by crate
+//! ([`semver_checks`]).
 
 use std::fmt;
 use std::fs;
@@ -27,6 +28,8 @@ use anyhow::{Context, Result, bail};
 
 use crate::diff::{Class, Report, source};
 use crate::published::{self, Published};
+
+pub mod semver_checks;
 
 /// The packages released together, in dependency order.
 pub const PACKAGES: &[&str] = &["bitrix24-runtime", "bitrix24"];
@@ -344,11 +347,19 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
     let head =
         crate::spec::load(&root.join("spec")).map_err(|d| anyhow::anyhow!("invalid spec:\n{d}"))?;
     let entry = plan.changelog_entry(&head.api.docs.commit, &head.api.docs.date);
+    let mut failure = None;
     if let Some(rev) = &opts.semver_checks {
-        semver_checks(root, rev, &plan)?;
+        let checks = semver_checks::run(root, rev, &plan)?;
+        print!("{}", checks.text);
+        failure = checks.failure;
     }
     if opts.dry_run {
         println!("\nCHANGELOG.md entry:\n\n{entry}");
+    }
+    if let Some(failure) = failure {
+        bail!("cargo semver-checks: {failure}");
+    }
+    if opts.dry_run {
         return Ok(());
     }
     if plan.class.is_none() && plan.declared.to_string() == plan.published.version {
@@ -391,8 +402,8 @@ fn init(root: &Path, rev: &str, dry_run: bool) -> Result<()> {
     let version = declared_version(root)?;
     let mut record = Published::from_spec(&side.spec, None, &version.to_string(), &tree);
     // The release the record already describes: keep what it holds beyond the spec
-    // (deprecated `ErrorCode` variants) and add only what it lacks (the fields, for a
-    // record written before they were recorded).
+    // (deprecated `ErrorCode` variants) and add only what it lacks (the fields or the
+    // methods, for a record written before they were recorded).
     if let Some(existing) = Published::load(&root.join(published::PATH))?
         .filter(|p| p.spec == tree && p.version == record.version)
     {
@@ -401,7 +412,16 @@ fn init(root: &Path, rev: &str, dry_run: bool) -> Result<()> {
         } else {
             existing.fields.clone()
         };
-        record = Published { fields, ..existing };
+        let methods = if existing.methods.is_empty() {
+            record.methods
+        } else {
+            existing.methods.clone()
+        };
+        record = Published {
+            fields,
+            methods,
+            ..existing
+        };
     }
     if dry_run {
         print!("{}", record.to_yaml()?);
@@ -438,55 +458,6 @@ fn spec_tree(root: &Path, rev: &str) -> Result<String> {
         }
     }
     source::resolve_tree(root, &format!("{rev}:spec"))
-}
-
-/// Runs `cargo semver-checks check-release` for each package against `rev` and prints
-/// whether its verdict agrees with the spec diff's.
-fn semver_checks(root: &Path, rev: &str, plan: &Plan) -> Result<()> {
-    for p in PACKAGES {
-        let out = Command::new("cargo")
-            .current_dir(root)
-            .args(["semver-checks", "check-release", "--package", p, "--all-features"])
-            .args(["--baseline-rev", rev])
-            .output()
-            .context("running `cargo semver-checks` (install: cargo install cargo-semver-checks --locked)")?;
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let verdict = if text.contains("requires new major version") {
-            Some(Class::Breaking)
-        } else if text.contains("requires new minor version") {
-            Some(Class::Compatible)
-        } else if out.status.success() {
-            None
-        } else {
-            bail!("cargo semver-checks failed for {p}:\n{text}");
-        };
-        // semver-checks' "major" is a breaking change; in 0.x it needs a minor bump, which
-        // `Version::bump` applies the same way.
-        let required = Version::parse(&plan.published.version)?.bump(verdict);
-        let agrees = required <= plan.next();
-        println!(
-            "cargo semver-checks {p} against {rev}: {} → needs ≥ {required}; {}",
-            verdict.map_or("no semver-relevant change".to_owned(), |c| format!(
-                "{c} change"
-            )),
-            if agrees {
-                format!("agrees with {}", plan.next())
-            } else {
-                format!("DISAGREES with {}", plan.next())
-            }
-        );
-        for line in text
-            .lines()
-            .filter(|l| l.contains("FAIL") || l.contains("Summary"))
-        {
-            println!("  {}", line.trim());
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

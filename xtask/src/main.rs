@@ -109,8 +109,10 @@ enum Command {
         /// of this git revision.
         #[arg(long, value_name = "REV")]
         init: Option<String>,
-        /// Also check with `cargo semver-checks` against this git revision of the last
-        /// release (needs cargo-semver-checks installed).
+        /// Also run `cargo semver-checks` against this git revision of the last release on
+        /// every published crate changed since (runtime, facade, scope crates) and compare
+        /// crate by crate with the spec diff; fails when it finds a break the spec diff does
+        /// not, or one the version does not cover (needs cargo-semver-checks installed).
         #[arg(long, value_name = "REV")]
         semver_checks: Option<String>,
     },

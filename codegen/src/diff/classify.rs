@@ -314,8 +314,10 @@ rules! {
     // -- methods ------------------------------------------------------------------------
     MethodAdded: MethodAdded, Compatible, "",
         "a new request type `{rust}` with its module and types";
-    MethodRemoved: MethodRemoved, Breaking, "",
+    MethodRemoved: MethodRemoved, Breaking, "no method of the same name in another case",
         "`{rust}` and the types of its module disappear";
+    MethodRenamedCase: MethodRemoved, Breaking, "the head has the name in another case",
+        "the docs now spell it `{after}`: the portal takes either spelling, but the Rust path moves to `{rust_after}` and `{rust}` disappears";
     Deprecated: Deprecated, Compatible, "",
         "`{rust}` gets `#[deprecated]`: a warning for callers, not an error (only `-D warnings` builds fail)";
     Undeprecated: Undeprecated, Compatible, "",
@@ -498,8 +500,10 @@ rules! {
     // -- events (`bitrix24::events`; their data keys and types use the field and type rules) --
     EventAdded: EventAdded, Compatible, "",
         "a new event `{rust}` with its data type and `Event` variant (`#[non_exhaustive]`); its deliveries parsed as `Event::Unknown` before";
-    EventRemoved: EventRemoved, Breaking, "",
+    EventRemoved: EventRemoved, Breaking, "no event of the same name in another case",
         "`{rust}`, its data type and its `Event` variant disappear; its deliveries now parse as `Event::Unknown`";
+    EventRenamedCase: EventRemoved, Breaking, "the head has the name in another case",
+        "the docs now spell it `{after}`: deliveries parse as before, but the type moves to `{rust_after}` and `{rust}` and its `Event` variant disappear";
     EventBindChanged: EventBindChanged, DocsOnly, "",
         "the methods that bind a handler are only documented (rustdoc links)";
     EventAuthChanged: EventAuthChanged, DocsOnly, "",
@@ -734,6 +738,7 @@ mod tests {
             (RuleId::ErrorRemovedStillDocumented, DocsOnly),
             (RuleId::MethodAdded, Compatible),
             (RuleId::MethodRemoved, Breaking),
+            (RuleId::MethodRenamedCase, Breaking),
             (RuleId::Deprecated, Compatible),
             (RuleId::TypeAdded, Compatible),
             (RuleId::TypeRemoved, Breaking),
@@ -744,6 +749,7 @@ mod tests {
             (RuleId::SourceChanged, DocsOnly),
             (RuleId::EventAdded, Compatible),
             (RuleId::EventRemoved, Breaking),
+            (RuleId::EventRenamedCase, Breaking),
             (RuleId::EventBindChanged, DocsOnly),
         ];
         for (id, class) in expect {

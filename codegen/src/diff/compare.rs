@@ -13,7 +13,7 @@ use super::{Change, Group};
 use crate::generate::ir::{self, TypeScope};
 use crate::generate::rust::error_code::{self, SYSTEM};
 use crate::naming;
-use crate::published::{Keep, Published, keep_fields};
+use crate::published::{Keep, Published, keep_fields, keep_methods};
 use crate::spec::types::{Scalar, TypeExpr};
 use crate::spec::{ErrorDoc, Event, Example, Field, Method, Spec, TypeDef, WireFormat};
 
@@ -44,8 +44,9 @@ pub fn diff_kept(
     head_keep: Keep,
 ) -> (Vec<Change>, BTreeMap<String, Vec<String>>) {
     let kept = |spec: &Spec, keep: Keep| {
-        let record = published.filter(|p| !p.fields.is_empty())?;
+        let record = published.filter(|p| !p.fields.is_empty() || !p.methods.is_empty())?;
         let mut spec = spec.clone();
+        keep_methods(&mut spec, record, keep);
         keep_fields(&mut spec, record, keep);
         naming::settle(&mut spec);
         Some(spec)
@@ -486,11 +487,15 @@ impl<'a> Differ<'a> {
             let rust = naming::request_path(name);
             match (base.get(name), head.get(name)) {
                 (Some(_), None) => {
-                    self.push(
-                        Draft::new(&group, &[], RuleId::MethodRemoved)
-                            .before(rust.clone())
-                            .var("rust", rust),
-                    );
+                    // The portal matches method names case-insensitively: a head method
+                    // differing only in case is the same method, renamed by the docs.
+                    let draft = match head.keys().find(|h| h.eq_ignore_ascii_case(name)) {
+                        Some(renamed) => Draft::new(&group, &[], RuleId::MethodRenamedCase)
+                            .var("after", renamed.clone())
+                            .var("rust_after", naming::request_path(renamed)),
+                        None => Draft::new(&group, &[], RuleId::MethodRemoved),
+                    };
+                    self.push(draft.before(rust.clone()).var("rust", rust));
                 }
                 (None, Some(_)) => {
                     self.push(
@@ -526,11 +531,15 @@ impl<'a> Differ<'a> {
             let group = Group::Event(name.to_owned());
             let rust = naming::event_path(name);
             match (base.get(name), head.get(name)) {
-                (Some(_), None) => self.push(
-                    Draft::new(&group, &[], RuleId::EventRemoved)
-                        .before(rust.clone())
-                        .var("rust", rust),
-                ),
+                (Some(_), None) => {
+                    let draft = match head.keys().find(|h| h.eq_ignore_ascii_case(name)) {
+                        Some(renamed) => Draft::new(&group, &[], RuleId::EventRenamedCase)
+                            .var("after", (*renamed).to_owned())
+                            .var("rust_after", naming::event_path(renamed)),
+                        None => Draft::new(&group, &[], RuleId::EventRemoved),
+                    };
+                    self.push(draft.before(rust.clone()).var("rust", rust));
+                }
                 (None, Some(_)) => self.push(
                     Draft::new(&group, &[], RuleId::EventAdded)
                         .after(rust.clone())

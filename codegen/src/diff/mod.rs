@@ -53,6 +53,18 @@ impl Group {
         }
     }
 
+    /// The package of the crate family `facade` whose public API the group's changes
+    /// touch: a method's scope crate (`crm.deal.add` → `bitrix24-crm`, `v3.*` →
+    /// `bitrix24-v3`), the shared-types crate, or the facade itself (events, `ErrorCode`,
+    /// Cargo features).
+    pub fn package(&self, facade: &str) -> String {
+        match self {
+            Group::Method(m) => naming::scope_package(facade, m.split('.').next().unwrap_or(m)),
+            Group::SharedType(_) => naming::types_package(facade),
+            Group::Event(_) | Group::Crate => facade.to_owned(),
+        }
+    }
+
     /// The Rust path the group is about (`bitrix24::crm::calllist::Add`).
     pub fn rust(&self) -> Option<String> {
         match self {
@@ -202,6 +214,22 @@ impl Report {
         }
         s.methods_touched = touched.len();
         s
+    }
+
+    /// For each package of the crate family `facade` that a change touches
+    /// ([`Group::package`]): its most severe change and how many breaking ones it has.
+    pub fn by_package(&self, facade: &str) -> std::collections::BTreeMap<String, (Class, usize)> {
+        let mut out = std::collections::BTreeMap::new();
+        for c in &self.changes {
+            let entry = out
+                .entry(c.group.package(facade))
+                .or_insert((Class::DocsOnly, 0));
+            entry.0 = entry.0.min(c.class());
+            if c.class() == Class::Breaking {
+                entry.1 += 1;
+            }
+        }
+        out
     }
 
     /// The number of changes at least as severe as `class`.

@@ -5,8 +5,8 @@
 //! severe change is breaking first), one heading per method, shared type or the crate;
 //! within a group breaking changes first, docs-only changes folded into one line, and the
 //! docs-only section inside `<details>`. When that does not fit, compatible and docs-only
-//! changes are counted by rule, and at last breaking changes are listed one per line as
-//! far as they fit.
+//! changes are counted by rule, and at last breaking changes are counted by rule too and
+//! then listed one per line as far as they fit.
 //!
 //! JSON: `{"summary": {...}, "changes": [{"method", "path", "kind", "class", "before",
 //! "after", "reason", "detail"}]}`, changes in the same order; `method` is `null` for
@@ -314,7 +314,8 @@ enum Detail {
     /// Breaking groups in full; compatible changes grouped by rule with example
     /// locations; docs-only changes counted by kind.
     Grouped,
-    /// Breaking changes one line each (as many as fit); the rest counted.
+    /// Breaking changes counted by rule, then one line each (as many as fit); the rest
+    /// counted.
     Counts,
 }
 
@@ -409,7 +410,10 @@ fn body(report: &Report, all: &[(&Group, Vec<&Change>)], detail: Detail, budget:
                 .filter(|c| c.class() == Class::Breaking)
                 .map(|c| format!("- {}", located_line(c)))
                 .collect();
+            // What there is to decide first: the breaking changes counted by rule.
             out.push('\n');
+            out.push_str(&by_rule(report, Class::Breaking, 0));
+            out.push_str("\nOne per line, in report order:\n\n");
             // Leave room for the counted sections after the list.
             let room = budget.saturating_sub(out.len() + 4_000);
             let mut used = 0;

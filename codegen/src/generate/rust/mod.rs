@@ -47,10 +47,7 @@ impl CrateConfig {
     /// Package of the crate holding the methods of the first segment `seg`
     /// (`crm` → `bitrix24-crm`, `sonet_group` → `bitrix24-sonet-group`).
     pub fn scope_package(&self, seg: &str) -> String {
-        let name = naming::top_module(seg)
-            .trim_end_matches('_')
-            .replace('_', "-");
-        format!("{}-{name}", self.package)
+        naming::scope_package(&self.package, seg)
     }
 
     /// Folder of that crate (`generated/scopes/crm`).
@@ -60,7 +57,7 @@ impl CrateConfig {
 
     /// Package of the crate holding the shared named types (`spec/types/`).
     pub fn types_package(&self) -> String {
-        format!("{}-types", self.package)
+        naming::types_package(&self.package)
     }
 
     /// Folder of that crate.
