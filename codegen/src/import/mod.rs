@@ -59,6 +59,7 @@ pub mod report;
 pub mod round_trip;
 pub mod shapes;
 pub mod sweep;
+mod tables;
 pub mod text;
 pub mod yfm;
 

@@ -948,9 +948,8 @@ mod tests {
 
     #[test]
     fn a_code_span_at_the_start_of_a_line_is_not_a_fence() {
-        let (t, problems) = table(
-            "#|\n|| **pattern** | Phone:\n```^[0-9]+$``` ||\n|| **multiline** | m ||\n|#",
-        );
+        let (t, problems) =
+            table("#|\n|| **pattern** | Phone:\n```^[0-9]+$``` ||\n|| **multiline** | m ||\n|#");
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(t.rows.len(), 2, "{:?}", t.rows);
         assert_eq!(t.rows[1].cells, vec!["**multiline**", "m"]);
