@@ -355,8 +355,11 @@ impl Serialize for DateTime {
 }
 
 /// A string in one of the accepted forms, surrounding whitespace ignored; in an
-/// `Option`, `""` is `None` (see [`Decode::EMPTY_STRING_IS_NONE`]).
+/// `Option`, `""` and `false` are `None` (see [`Decode::EMPTY_STRING_IS_NONE`],
+/// [`Decode::FALSE_IS_NONE`]).
 impl Decode for DateTime {
+    const FALSE_IS_NONE: bool = true;
+
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_str(TextVisitor(EXPECTING, parse))
     }

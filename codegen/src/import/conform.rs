@@ -66,6 +66,17 @@ fn check_field(
     if v.is_null() && !f.required {
         return;
     }
+    // The client reads `false` as an absent date or date-time (PHP's "no date") where
+    // the field is an `Option`: optional, or `| null`.
+    let date = |t: &TypeExpr| matches!(t, TypeExpr::Scalar(Scalar::Date | Scalar::Datetime));
+    if v == &Value::Bool(false)
+        && TypeExpr::parse(&f.ty).is_ok_and(|t| match &t {
+            TypeExpr::Nullable(inner) => date(inner),
+            other => date(other) && !f.required,
+        })
+    {
+        return;
+    }
     match TypeExpr::parse(&f.ty) {
         Ok(t) => check(&t, f.wire, v, path, types, out, depth),
         Err(e) => out.push(format!("{path}: type `{}` does not parse: {e}", f.ty)),
@@ -652,6 +663,15 @@ mod tests {
                 field("ID", "integer", None),
                 field("DONE", "boolean", Some(WireFormat::Yn)),
                 field("S", "object", None),
+                field("IDLE", "datetime", None),
+                Field {
+                    required: true,
+                    ..field("AT", "datetime | null", None)
+                },
+                Field {
+                    required: true,
+                    ..field("ON", "datetime", None)
+                },
             ]),
             values: None,
             repr: None,
@@ -662,7 +682,7 @@ mod tests {
         check(
             &t,
             None,
-            &json!([{"ID": "12", "DONE": "Y", "S": [], "X": 1}]),
+            &json!([{"ID": "12", "DONE": "Y", "S": [], "X": 1, "IDLE": false, "AT": false, "ON": "2025-07-14 08:47:19"}]),
             "$",
             &types,
             &mut out,
@@ -672,17 +692,19 @@ mod tests {
         check(
             &t,
             None,
-            &json!([{"ID": "x", "DONE": true}]),
+            &json!([{"ID": "x", "DONE": true, "ON": false}]),
             "$",
             &types,
             &mut out,
             0,
         );
+        // `false` is an absent date-time only where the field is an `Option`.
         assert_eq!(
             out,
             vec![
                 "$[0].ID: expected integer, found \"x\"",
-                "$[0].DONE: expected \"Y\"/\"N\", found true"
+                "$[0].DONE: expected \"Y\"/\"N\", found true",
+                "$[0].ON: expected datetime, found false"
             ]
         );
     }

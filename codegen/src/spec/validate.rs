@@ -1824,8 +1824,9 @@ impl Fit<'_, '_> {
     }
 }
 
-/// Whether `v` decodes as `None` for an optional `ty`: `null`, or `""` unless `ty` is
-/// text or `any` (where `""` is a value).
+/// Whether `v` decodes as `None` for an optional `ty`: `null`, `""` unless `ty` is
+/// text or `any` (where `""` is a value), and `false` for a date or date-time (PHP's "no
+/// date", which the client reads as `None`).
 fn is_none_like(v: &Value, ty: &TypeExpr) -> bool {
     let text = matches!(
         ty,
@@ -1833,7 +1834,8 @@ fn is_none_like(v: &Value, ty: &TypeExpr) -> bool {
             Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime | Scalar::Any
         )
     );
-    v.is_null() || (!text && v.as_str() == Some(""))
+    let date = matches!(ty, TypeExpr::Scalar(Scalar::Date | Scalar::Datetime));
+    v.is_null() || (!text && v.as_str() == Some("")) || (date && v == &Value::Bool(false))
 }
 
 /// Whether `v` decodes as an `i64`: an integral number or a string holding one.
@@ -2364,6 +2366,17 @@ mod tests {
     #[test]
     fn valid_method_has_no_diagnostics() {
         assert_eq!(one(RESULT_INT), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_absent_date_is_null_an_empty_string_or_false() {
+        let dt = TypeExpr::parse("datetime").unwrap();
+        let int = TypeExpr::parse("integer").unwrap();
+        assert!(is_none_like(&Value::Bool(false), &dt));
+        assert!(is_none_like(&Value::Null, &dt));
+        assert!(!is_none_like(&Value::Bool(true), &dt));
+        assert!(!is_none_like(&Value::Bool(false), &int));
+        assert!(is_none_like(&Value::String(String::new()), &int));
     }
 
     #[test]

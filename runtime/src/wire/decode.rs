@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 /// | `String` | a string; a number is converted to its text |
 /// | [`serde_json::Value`] | anything, as is |
 /// | [`serde_json::Map`] | an object, or `[]` (PHP's empty array) as an empty map; a non-empty array is an error (a list the spec mistyped as an object must not pass unnoticed) |
-/// | `Option<T>` | `null` → `None` (but `Some(Value::Null)` for `Option<Value>`, see [`Decode::NULL_IS_VALUE`]); `""` → `None` when [`Decode::EMPTY_STRING_IS_NONE`] (all but `String` and `Value`); otherwise `T` |
+/// | `Option<T>` | `null` → `None` (but `Some(Value::Null)` for `Option<Value>`, see [`Decode::NULL_IS_VALUE`]); `""` → `None` when [`Decode::EMPTY_STRING_IS_NONE`] (all but `String` and `Value`); `false` → `None` for dates and date-times ([`Decode::FALSE_IS_NONE`]); otherwise `T` |
 /// | `Vec<T>` | an array; an object's values in order (PHP arrays with numeric keys) |
 /// | `BTreeMap<String, T>` | an object, or `[]` as an empty map (a non-empty array is an error); keys sort as text |
 /// | `Box<T>` | as `T` |
@@ -48,6 +48,12 @@ pub trait Decode: Sized {
     /// `serde_json::Value` (a spec type `any`), so that `Option<Value>` decodes an explicit
     /// `null` to `Some(Value::Null)` and sends it back, while a missing key stays `None`.
     const NULL_IS_VALUE: bool = false;
+
+    /// Whether `Option<Self>` decodes `false` as `None`: true for dates and date-times,
+    /// which the portal (PHP) writes as `false` when there is none (`"idle": false`, "if
+    /// not set, `false`" in the docs of `im.user.get`); false for every other type, where
+    /// `false` is a value or an error.
+    const FALSE_IS_NONE: bool = false;
 
     /// Decodes `Self` from `d`. Returns `D::Error` when the value has none of the accepted
     /// shapes listed on [`Decode`].
@@ -406,6 +412,9 @@ impl<'de, T: Decode> Visitor<'de> for OptionVisitor<T> {
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<T>, E> {
+        if !v && T::FALSE_IS_NONE {
+            return Ok(None);
+        }
         T::decode(value::BoolDeserializer::<E>::new(v)).map(Some)
     }
 
@@ -462,6 +471,7 @@ impl<T: Decode> Decode for Option<T> {
 
 impl<T: Decode> Decode for Box<T> {
     const EMPTY_STRING_IS_NONE: bool = T::EMPTY_STRING_IS_NONE;
+    const FALSE_IS_NONE: bool = T::FALSE_IS_NONE;
 
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         T::decode(d).map(Box::new)

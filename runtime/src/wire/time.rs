@@ -2,8 +2,9 @@
 //! [`DateTime<FixedOffset>`], and for [`Decimal`] (money stays exact: `"3607999.00"` is
 //! not rounded through `f64`).
 //!
-//! The portal writes an absent date or amount as `""`: an `Option` of these types decodes
-//! it as `None` (see [`Decode::EMPTY_STRING_IS_NONE`]).
+//! The portal writes an absent date or amount as `""`, and an absent date also as
+//! `false`: an `Option` of these types decodes them as `None` (see
+//! [`Decode::EMPTY_STRING_IS_NONE`], [`Decode::FALSE_IS_NONE`]).
 
 use std::fmt;
 
@@ -34,6 +35,8 @@ impl<'de, T, F: FnOnce(&str) -> Option<T>> Visitor<'de> for TextVisitor<F> {
 /// A date `2025-01-31`; a date-time in a date field (`2025-01-31T10:00:00+03:00`, which
 /// the portal sends for some date fields) gives its date, as written (in its own offset).
 impl Decode for NaiveDate {
+    const FALSE_IS_NONE: bool = true;
+
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_str(TextVisitor(
             "a date as `YYYY-MM-DD` (or an RFC 3339 date-time)",
@@ -49,6 +52,8 @@ impl Decode for NaiveDate {
 /// A date-time with its UTC offset, as the portal writes it: RFC 3339
 /// (`2025-01-31T10:00:00+03:00`), or with a `+0300` offset.
 impl Decode for DateTime<FixedOffset> {
+    const FALSE_IS_NONE: bool = true;
+
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_str(TextVisitor(
             "a date-time with an offset, as RFC 3339 (`2025-01-31T10:00:00+03:00`)",
@@ -131,6 +136,16 @@ mod tests {
             decode::<Option<DateTime<FixedOffset>>>(json!("")).unwrap(),
             None
         );
+        // PHP's `false` for "no date": absent in an `Option`, an error otherwise, and
+        // never absent for another type.
+        assert_eq!(decode::<Option<NaiveDate>>(json!(false)).unwrap(), None);
+        assert_eq!(
+            decode::<Option<crate::DateTime>>(json!(false)).unwrap(),
+            None
+        );
+        assert!(decode::<Option<crate::DateTime>>(json!(true)).is_err());
+        assert!(decode::<crate::DateTime>(json!(false)).is_err());
+        assert_eq!(decode::<Option<bool>>(json!(false)).unwrap(), Some(false));
         let e = decode::<NaiveDate>(json!("31.01.2025")).unwrap_err();
         assert!(e.to_string().contains("\"31.01.2025\""), "{e}");
     }
