@@ -1038,7 +1038,7 @@ fn fields_the_published_record_keeps_for_one_release() {
     );
     assert!(!get.contains("pub must:"), "{get}");
     assert!(deprecated(
-        file(&files, "src/events/on_crm_f_add.rs"),
+        file(&files, "_events/src/on_crm_f_add.rs"),
         "pub old_key:"
     ));
     assert!(deprecated(file(&files, "src/types.rs"), "pub zip:"));

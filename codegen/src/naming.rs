@@ -267,10 +267,25 @@ pub fn top_module(segment: &str) -> String {
 }
 
 /// The package of the crate holding the methods of the first segment `seg` of the crate
-/// family `facade` (`crm` → `bitrix24-crm`, `sonet_group` → `bitrix24-sonet-group`).
+/// family `facade` (`crm` → `bitrix24-crm`, `sonet_group` → `bitrix24-sonet-group`). A
+/// segment named like an item of the crate root (`events` → the module `events_`) gets
+/// `-methods` (`bitrix24-events-methods`), so it cannot take the name of the events crate
+/// ([`events_package`]) or the shared-types crate ([`types_package`]).
 pub fn scope_package(facade: &str, seg: &str) -> String {
-    let name = top_module(seg).trim_end_matches('_').replace('_', "-");
-    format!("{facade}-{name}")
+    let module = top_module(seg);
+    let base = module.trim_end_matches('_');
+    let name = base.replace('_', "-");
+    if ROOT_ITEMS.contains(&base) {
+        format!("{facade}-{name}-methods")
+    } else {
+        format!("{facade}-{name}")
+    }
+}
+
+/// The package of the crate holding the inbound events of the crate family `facade`
+/// (`bitrix24-events`, re-exported as `bitrix24::events`).
+pub fn events_package(facade: &str) -> String {
+    format!("{facade}-events")
 }
 
 /// The package of the crate holding the shared named types (`spec/types/`) of the crate

@@ -55,13 +55,14 @@ impl Group {
 
     /// The package of the crate family `facade` whose public API the group's changes
     /// touch: a method's scope crate (`crm.deal.add` → `bitrix24-crm`, `v3.*` →
-    /// `bitrix24-v3`), the shared-types crate, or the facade itself (events, `ErrorCode`,
-    /// Cargo features).
+    /// `bitrix24-v3`), the shared-types crate, the events crate, or the facade itself
+    /// (`ErrorCode`, Cargo features).
     pub fn package(&self, facade: &str) -> String {
         match self {
             Group::Method(m) => naming::scope_package(facade, m.split('.').next().unwrap_or(m)),
             Group::SharedType(_) => naming::types_package(facade),
-            Group::Event(_) | Group::Crate => facade.to_owned(),
+            Group::Event(_) => naming::events_package(facade),
+            Group::Crate => facade.to_owned(),
         }
     }
 

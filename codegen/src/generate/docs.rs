@@ -70,7 +70,7 @@ fn index(spec: &Spec) -> String {
     if !spec.events.is_empty() {
         let _ = writeln!(
             s,
-            "\n## Events\n\n{} inbound events, typed by `bitrix24::events::Event::parse` (no Cargo feature needed).\n\n\
+            "\n## Events\n\n{} inbound events, typed by `bitrix24::events::Event::parse` (feature `events`, on by default).\n\n\
 | Event | Rust path | Scope | Docs commit |\n|---|---|---|---|",
             spec.events.len()
         );

@@ -12,7 +12,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Inbound events (189 documented) are parsed and typed by [`events::Event::parse`]; see [`events`]. They do not depend on a feature.
+//! Inbound events (189 documented) are parsed and typed by `events::Event::parse`; see `events` (feature `events`, on by default; it does not depend on the method features: a handler parses whatever the portal sends).
 //!
 //! # Features
 //!
@@ -74,7 +74,10 @@
 #![allow(deprecated)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 mod error_code;
-pub mod events;
+/// Inbound events (189 documented): the crate `bitrix24-events`.
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+pub use bitrix24_events as events;
 /// Methods `access.*` (1 method): the crate `bitrix24-access`.
 #[cfg(feature = "access")]
 #[cfg_attr(docsrs, doc(cfg(feature = "access")))]

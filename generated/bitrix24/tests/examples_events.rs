@@ -24,6 +24,7 @@
 //! - event `OnTaskUpdate` delivery example 1: the example contradicts the docs' tables: $.data.IS_ACCESSIBLE_BEFORE: expected a `IsAccessibleBefore` object, found "undefined"; $.data.IS_ACCESSIBLE_AFTER: expected a `IsAccessibleAfter` object, found "undefined"
 //! - event `onAppPayment` delivery example 1: the example's `auth` lacks `application_token`, which every real delivery carries (the client refuses one without them)
 //! - event `onOfflineEvent` delivery example 1: the example contradicts the docs' tables: $.data: expected an object, found an array
+#![cfg(feature = "events")]
 #![allow(deprecated)]
 mod common;
 #[allow(unused_imports)]

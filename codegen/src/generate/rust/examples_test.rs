@@ -142,7 +142,9 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
     }
     if !events.tests.is_empty() || !events.skipped.is_empty() {
         let path = format!("{}/tests/examples_events.rs", cfg.dir);
-        files.insert(path.clone(), test_file(&events, "events", quote!(), &path)?);
+        let feature = super::EVENTS_FEATURE;
+        let gate = quote!(#![cfg(feature = #feature)]);
+        files.insert(path.clone(), test_file(&events, "events", gate, &path)?);
     }
     let path = format!("{}/tests/common/mod.rs", cfg.dir);
     files.insert(path.clone(), helpers(spec, &krate, &path)?);
@@ -277,6 +279,7 @@ fn helpers(spec: &Spec, krate: &proc_macro2::Ident, path: &str) -> Result<String
 /// The helpers of event delivery tests (none without events).
 fn delivery_helpers(spec: &Spec, krate: &proc_macro2::Ident) -> Option<TokenStream> {
     (!spec.events.is_empty()).then(|| {
+        let feature = super::EVENTS_FEATURE;
         quote! {
             /// A documented delivery as the form body Bitrix24 sends (`http_build_query`): PHP
             /// bracket notation, keys and values percent-encoded (`[` is `%5B`, a space `+`),
@@ -325,6 +328,7 @@ fn delivery_helpers(spec: &Spec, krate: &proc_macro2::Ident) -> Option<TokenStre
             /// the event name as documented and upper-cased (as portals send it): it must parse
             /// with the example's application token into the expected variant, with nothing
             /// undocumented in `data`, and be rejected with another token.
+            #[cfg(feature = #feature)]
             pub fn delivery(json: &str, expected: fn(&#krate::events::Event) -> bool) {
                 use #krate::events::{Event, EventError, SecretString};
                 let mut value: ::serde_json::Value = ::serde_json::from_str(json).expect("example is JSON");

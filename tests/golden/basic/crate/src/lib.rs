@@ -12,7 +12,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Inbound events (1 documented) are parsed and typed by [`events::Event::parse`]; see [`events`]. They do not depend on a feature.
+//! Inbound events (1 documented) are parsed and typed by `events::Event::parse`; see `events` (feature `events`, on by default; it does not depend on the method features: a handler parses whatever the portal sends).
 //!
 //! # Features
 //!
@@ -29,7 +29,10 @@
 #![allow(deprecated)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 mod error_code;
-pub mod events;
+/// Inbound events (1 documented): the crate `golden-basic-events`.
+#[cfg(feature = "events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "events")))]
+pub use golden_basic_events as events;
 /// Methods `crm.*` (2 methods): the crate `golden-basic-crm`.
 #[cfg(feature = "crm")]
 #[cfg_attr(docsrs, doc(cfg(feature = "crm")))]

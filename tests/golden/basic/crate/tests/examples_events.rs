@@ -5,6 +5,7 @@
 //! Examples not round-tripped, each with the reason from the spec:
 //!
 //! - none
+#![cfg(feature = "events")]
 #![allow(deprecated)]
 mod common;
 #[allow(unused_imports)]

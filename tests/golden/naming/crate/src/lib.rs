@@ -28,10 +28,10 @@
 #![allow(deprecated)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 mod error_code;
-/// Methods `events.*` (1 method): the crate `golden-naming-events`.
+/// Methods `events.*` (1 method): the crate `golden-naming-events-methods`.
 #[cfg(feature = "events_")]
 #[cfg_attr(docsrs, doc(cfg(feature = "events_")))]
-pub use golden_naming_events as events_;
+pub use golden_naming_events_methods as events_;
 /// Methods `sonet_group.*` (1 method): the crate `golden-naming-sonet-group`.
 #[cfg(feature = "sonet_group")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sonet_group")))]

@@ -141,6 +141,7 @@ pub fn form_body(delivery: &::serde_json::Value) -> ::std::string::String {
 /// the event name as documented and upper-cased (as portals send it): it must parse
 /// with the example's application token into the expected variant, with nothing
 /// undocumented in `data`, and be rejected with another token.
+#[cfg(feature = "events")]
 pub fn delivery(json: &str, expected: fn(&golden_basic::events::Event) -> bool) {
     use golden_basic::events::{Event, EventError, SecretString};
     let mut value: ::serde_json::Value = ::serde_json::from_str(json)
