@@ -87,6 +87,7 @@ pub struct CatalogPriceOnAddData {
 impl CatalogPriceOnAddData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
@@ -105,6 +106,7 @@ impl CatalogPriceOnAddData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -172,6 +174,7 @@ impl Fields {
     ///
     /// - `id`: `ID` — Price identifier. You can retrieve all price fields by its identifier using the [catalog.price.get](https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-get.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -190,6 +193,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

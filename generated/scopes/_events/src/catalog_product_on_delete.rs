@@ -94,6 +94,7 @@ impl CatalogProductOnDeleteData {
     ///
     /// - `fields`: `FIELDS` — An object containing information about product fields.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -112,6 +113,7 @@ impl CatalogProductOnDeleteData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -194,6 +196,7 @@ impl Fields {
     /// - `id`: `ID` — Product identifier. You can retrieve all product fields by its identifier using the methods: - [catalog.product.get](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html) — for simple products - [catalog.product.sku.get](https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-get.html) — for parent products - [catalog.product.offer.get](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-get.html) — for variations - [catalog.product.service.get](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-get.html) — for services
     /// - `type_`: `TYPE` — Product type: - `1` — simple product - `3` — parent product with variations - `4` — variation - `5` — variation without a product - `6` — parent product without variations - `7` — service
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value, type_: Type) -> Self {
         Self {
             id,
@@ -213,6 +216,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -289,6 +293,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SimpleProduct => "1",
@@ -303,9 +308,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::SimpleProduct,

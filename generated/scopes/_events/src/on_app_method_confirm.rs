@@ -99,6 +99,7 @@ pub struct OnAppMethodConfirmData {
 impl OnAppMethodConfirmData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             token: ::std::option::Option::None,
@@ -120,6 +121,7 @@ impl OnAppMethodConfirmData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

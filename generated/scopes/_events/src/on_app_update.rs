@@ -96,6 +96,7 @@ pub struct OnAppUpdateData {
 impl OnAppUpdateData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             version: ::std::option::Option::None,
@@ -116,6 +117,7 @@ impl OnAppUpdateData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

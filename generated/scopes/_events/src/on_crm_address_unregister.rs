@@ -96,6 +96,7 @@ impl OnCrmAddressUnregisterData {
     ///
     /// - `fields`: `FIELDS` — An object containing the fields of the address being deleted.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -114,6 +115,7 @@ impl OnCrmAddressUnregisterData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -217,6 +219,7 @@ impl Fields {
     /// - `anchor_id`: `ANCHOR_ID` — Identifier of the main parent object.
     /// - `anchor_type_id`: `ANCHOR_TYPE_ID` — Identifier of the type of the main parent object.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_id: i64,
         entity_type_id: i64,
@@ -245,6 +248,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ pub struct OnCrmProductPropertyUpdateData {
 impl OnCrmProductPropertyUpdateData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extra: ::serde_json::Map::new(),
@@ -88,6 +89,7 @@ impl OnCrmProductPropertyUpdateData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -94,6 +94,7 @@ impl OnCrmRequisiteUserFieldAddData {
     ///
     /// - `fields`: `FIELDS` — An object containing fields of the added custom field of the bank detail.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -112,6 +113,7 @@ impl OnCrmRequisiteUserFieldAddData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -189,6 +191,7 @@ impl Fields {
     /// - `entity_id`: `ENTITY_ID` — Character identifier of the object for which the field was added
     /// - `field_name`: `FIELD_NAME` — Symbolic code of the added custom field
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         entity_id: impl ::std::convert::Into<::std::string::String>,
@@ -213,6 +216,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

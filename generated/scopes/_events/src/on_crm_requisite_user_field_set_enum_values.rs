@@ -94,6 +94,7 @@ impl OnCrmRequisiteUserFieldSetEnumValuesData {
     ///
     /// - `fields`: `FIELDS` — An object containing the fields of the custom field of the payment detail for which the set of values was changed.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -112,6 +113,7 @@ impl OnCrmRequisiteUserFieldSetEnumValuesData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -190,6 +192,7 @@ impl Fields {
     /// - `entity_id`: `ENTITY_ID` — Symbolic identifier of the object to which the custom field belongs
     /// - `field_name`: `FIELD_NAME` — Symbolic code of the custom field for which the set of values was changed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         entity_id: impl ::std::convert::Into<::std::string::String>,
@@ -214,6 +217,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -92,6 +92,7 @@ pub struct OnImConnectorDialogFinishData {
 impl OnImConnectorDialogFinishData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             connector: ::std::option::Option::None,
@@ -112,6 +113,7 @@ impl OnImConnectorDialogFinishData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -203,6 +205,7 @@ impl Connector {
     /// - `chat_id`: `chat_id` — Identifier of the chat
     /// - `user_id`: `user_id` — User ID in the external system
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         connector_id: impl ::std::convert::Into<::std::string::String>,
         line_id: i64,
@@ -229,6 +232,7 @@ impl Connector {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

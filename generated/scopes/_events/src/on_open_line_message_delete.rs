@@ -94,6 +94,7 @@ pub struct OnOpenLineMessageDeleteData {
 impl OnOpenLineMessageDeleteData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             connector: ::std::option::Option::None,
@@ -114,6 +115,7 @@ impl OnOpenLineMessageDeleteData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

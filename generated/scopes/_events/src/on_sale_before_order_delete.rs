@@ -89,6 +89,7 @@ pub struct OnSaleBeforeOrderDeleteData {
 impl OnSaleBeforeOrderDeleteData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
@@ -107,6 +108,7 @@ impl OnSaleBeforeOrderDeleteData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -184,6 +186,7 @@ impl Fields {
     /// - `xml_id`: `XML_ID` — External order identifier
     /// - `action`: `ACTION` — Action. For this event, it has a constant value of `delete`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         xml_id: impl ::std::convert::Into<::std::string::String>,
@@ -208,6 +211,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

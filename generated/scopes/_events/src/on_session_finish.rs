@@ -84,6 +84,7 @@ pub struct OnSessionFinishData {
 impl OnSessionFinishData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             data: ::std::option::Option::None,
@@ -102,6 +103,7 @@ impl OnSessionFinishData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -104,6 +104,7 @@ pub struct OnSignB2eDocumentStatusChangedData {
 impl OnSignB2eDocumentStatusChangedData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document_uid: ::std::option::Option::None,
@@ -125,6 +126,7 @@ impl OnSignB2eDocumentStatusChangedData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

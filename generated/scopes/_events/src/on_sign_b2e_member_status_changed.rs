@@ -110,6 +110,7 @@ pub struct OnSignB2eMemberStatusChangedData {
 impl OnSignB2eMemberStatusChangedData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             member_uid: ::std::option::Option::None,
@@ -132,6 +133,7 @@ impl OnSignB2eMemberStatusChangedData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

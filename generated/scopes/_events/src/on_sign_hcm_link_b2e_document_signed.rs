@@ -93,6 +93,7 @@ pub struct OnSignHcmLinkB2eDocumentSignedData {
 impl OnSignHcmLinkB2eDocumentSignedData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -112,6 +113,7 @@ impl OnSignHcmLinkB2eDocumentSignedData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

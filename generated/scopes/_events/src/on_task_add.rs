@@ -97,6 +97,7 @@ pub struct OnTaskAddData {
 impl OnTaskAddData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields_before: ::std::option::Option::None,
@@ -118,6 +119,7 @@ impl OnTaskAddData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -206,6 +208,7 @@ impl FieldsBefore {
     ///
     /// - `id`: `ID` — Created task identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -224,6 +227,7 @@ impl FieldsBefore {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -286,6 +290,7 @@ impl FieldsAfter {
     ///
     /// - `id`: `ID` — Created task identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -304,6 +309,7 @@ impl FieldsAfter {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -369,6 +375,7 @@ impl IsAccessibleBefore {
     ///
     /// - `is_accessible_before`: `IS_ACCESSIBLE_BEFORE` — Possible values: - `Y` (Yes) — yes - `N` (No) — no - `undefined` — not defined or check was not performed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         is_accessible_before: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -389,6 +396,7 @@ impl IsAccessibleBefore {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -454,6 +462,7 @@ impl IsAccessibleAfter {
     ///
     /// - `is_accessible_after`: `IS_ACCESSIBLE_AFTER` — Possible values: - `Y` (Yes) — yes - `N` (No) — no - `undefined` — not defined or check was not performed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         is_accessible_after: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -474,6 +483,7 @@ impl IsAccessibleAfter {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

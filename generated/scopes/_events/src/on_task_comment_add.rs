@@ -97,6 +97,7 @@ pub struct OnTaskCommentAddData {
 impl OnTaskCommentAddData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields_before: ::std::option::Option::None,
@@ -118,6 +119,7 @@ impl OnTaskCommentAddData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -215,6 +217,7 @@ impl FieldsBefore {
     /// - `id`: `ID` — Identifier of the created comment. `'ID' => 0` is returned when using the [new task detail form](https://apidocs.bitrix24.com/api-reference/tasks/tasks-new.html) with module version `tasks 25.700.0`
     /// - `task_id`: `TASK_ID` — Identifier of the task to which the comment was added
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, task_id: i64) -> Self {
         Self {
             id,
@@ -235,6 +238,7 @@ impl FieldsBefore {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -310,6 +314,7 @@ impl FieldsAfter {
     /// - `id`: `ID` — Identifier of the created comment. `'ID' => 0` is returned when using the [new task detail form](https://apidocs.bitrix24.com/api-reference/tasks/tasks-new.html) with module version `tasks 25.700.0`
     /// - `task_id`: `TASK_ID` — Identifier of the task to which the comment was added
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, task_id: i64) -> Self {
         Self {
             id,
@@ -330,6 +335,7 @@ impl FieldsAfter {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -399,6 +405,7 @@ impl IsAccessibleBefore {
     ///
     /// - `is_accessible_before`: `IS_ACCESSIBLE_BEFORE` — Possible values: - `Y` (Yes) — yes - `N` (No) — no - `undefined` — not defined or check was not performed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         is_accessible_before: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -419,6 +426,7 @@ impl IsAccessibleBefore {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -484,6 +492,7 @@ impl IsAccessibleAfter {
     ///
     /// - `is_accessible_after`: `IS_ACCESSIBLE_AFTER` — Possible values: - `Y` (Yes) — yes - `N` (No) — no - `undefined` — not defined or check was not performed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         is_accessible_after: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -504,6 +513,7 @@ impl IsAccessibleAfter {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

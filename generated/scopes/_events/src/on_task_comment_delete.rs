@@ -97,6 +97,7 @@ pub struct OnTaskCommentDeleteData {
 impl OnTaskCommentDeleteData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields_before: ::std::option::Option::None,
@@ -118,6 +119,7 @@ impl OnTaskCommentDeleteData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -211,6 +213,7 @@ impl FieldsBefore {
     /// - `id`: `ID` — Identifier of the deleted comment
     /// - `task_id`: `TASK_ID` — Identifier of the task to which the comment belonged
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, task_id: i64) -> Self {
         Self {
             id,
@@ -230,6 +233,7 @@ impl FieldsBefore {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -304,6 +308,7 @@ impl FieldsAfter {
     /// - `task_id`: `TASK_ID` — Identifier of the task to which the comment belonged
     /// - `action`: `ACTION` — Action, which in this case will always be `DEL`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         task_id: i64,
@@ -328,6 +333,7 @@ impl FieldsAfter {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -397,6 +403,7 @@ impl IsAccessibleBefore {
     ///
     /// - `is_accessible_before`: `IS_ACCESSIBLE_BEFORE` — Possible values: - `Y` (Yes) — yes - `N` (No) — no - `undefined` — not defined or check was not performed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         is_accessible_before: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -417,6 +424,7 @@ impl IsAccessibleBefore {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -482,6 +490,7 @@ impl IsAccessibleAfter {
     ///
     /// - `is_accessible_after`: `IS_ACCESSIBLE_AFTER` — Possible values: - `Y` (Yes) — yes - `N` (No) — no - `undefined` — not defined or check was not performed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         is_accessible_after: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
@@ -502,6 +511,7 @@ impl IsAccessibleAfter {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

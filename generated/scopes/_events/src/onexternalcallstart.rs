@@ -145,6 +145,7 @@ pub struct OnexternalcallstartData {
 impl OnexternalcallstartData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             phone_number: ::std::option::Option::None,
@@ -172,6 +173,7 @@ impl OnexternalcallstartData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -100,6 +100,7 @@ pub struct OnimbotdeleteData {
 impl OnimbotdeleteData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             bot_id: ::std::option::Option::None,
@@ -119,6 +120,7 @@ impl OnimbotdeleteData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -95,6 +95,7 @@ pub struct OnvoximplantcallstartData {
 impl OnvoximplantcallstartData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             call_id: ::std::option::Option::None,
@@ -114,6 +115,7 @@ impl OnvoximplantcallstartData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -70,6 +70,7 @@ impl Name {
     ///
     /// - `access`: `ACCESS` — List of access codes for which names need to be retrieved.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         access: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<AccessCode>,
@@ -96,6 +97,7 @@ impl Name {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -180,6 +182,7 @@ pub struct AccessCode {
 impl AccessCode {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -190,6 +193,7 @@ impl AccessCode {
     }
     /// Sets `name`: Name of the access code in the Bitrix24 language, for example `All authorized users`
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -199,6 +203,7 @@ impl AccessCode {
     }
     /// Sets `provider`: Name of the access code provider. For the `G` and `AU` codes, it is an empty string
     #[must_use]
+    #[inline]
     pub fn provider(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -208,6 +213,7 @@ impl AccessCode {
     }
     /// Sets `provider_id`: Identifier of the access code provider, for example `other` for the `G2` and `AU` codes
     #[must_use]
+    #[inline]
     pub fn provider_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -227,6 +233,7 @@ impl AccessCode {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -301,6 +308,7 @@ pub struct NameResult {
 impl NameResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             g2: ::std::option::Option::None,
@@ -320,6 +328,7 @@ impl NameResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -400,6 +409,7 @@ pub struct G2 {
 impl G2 {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             provider: ::std::option::Option::None,
@@ -420,6 +430,7 @@ impl G2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -492,6 +503,7 @@ pub struct Au {
 impl Au {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             provider: ::std::option::Option::None,
@@ -512,6 +524,7 @@ impl Au {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -78,6 +78,7 @@ impl Add {
     /// - `name`: `NAME` — Department name
     /// - `parent`: `PARENT` — Identifier of the parent department
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         parent: i64,
@@ -92,12 +93,14 @@ impl Add {
     }
     /// Sets `SORT`: Department sorting field
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `UF_HEAD`: Identifier of the user who will become the head of the department
     #[must_use]
+    #[inline]
     pub fn uf_head(mut self, value: i64) -> Self {
         self.uf_head = ::std::option::Option::Some(value);
         self
@@ -121,6 +124,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -129,6 +129,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             sort: ::std::option::Option::None,
@@ -144,24 +145,28 @@ impl Get {
     }
     /// Sets `sort`: The name of the field to sort by. Sorting works on the following fields: - `ID` — department identifier - `NAME` — department name - `SORT` — sorting order - `PARENT` — parent department identifier - `UF_HEAD` — department head user identifier
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: Sort) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `order`: Sorting direction: - `ASC` — ascending - `DESC` — descending
     #[must_use]
+    #[inline]
     pub fn order(mut self, value: Order) -> Self {
         self.order = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ID`: Filter by department identifier
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NAME`: Filter by department name. The full name of the department should be specified
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -171,24 +176,28 @@ impl Get {
     }
     /// Sets `SORT`: Filter by sorting field
     #[must_use]
+    #[inline]
     pub fn sort_upper(mut self, value: i64) -> Self {
         self.sort_upper = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PARENT`: Filter by parent department identifier
     #[must_use]
+    #[inline]
     pub fn parent(mut self, value: i64) -> Self {
         self.parent = ::std::option::Option::Some(value);
         self
     }
     /// Sets `UF_HEAD`: Filter by department head identifier
     #[must_use]
+    #[inline]
     pub fn uf_head(mut self, value: i64) -> Self {
         self.uf_head = ::std::option::Option::Some(value);
         self
     }
     /// Sets `START`: This parameter is used for pagination control.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -214,6 +223,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -331,6 +341,7 @@ pub enum Sort {
 }
 impl Sort {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Id => "ID",
@@ -344,9 +355,11 @@ impl Sort {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Sort {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Sort::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "ID" => Self::Id,
@@ -419,6 +432,7 @@ pub enum Order {
 }
 impl Order {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Asc => "ASC",
@@ -429,9 +443,11 @@ impl Order {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Order {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Order::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "ASC" => Self::Asc,
@@ -512,6 +528,7 @@ pub struct Department {
 impl Department {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -533,6 +550,7 @@ impl Department {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

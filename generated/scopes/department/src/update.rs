@@ -82,6 +82,7 @@ impl Update {
     ///
     /// - `id`: `ID` — Identifier of the department
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -94,6 +95,7 @@ impl Update {
     }
     /// Sets `NAME`: Name of the department
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -103,18 +105,21 @@ impl Update {
     }
     /// Sets `SORT`: Sorting field of the department
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PARENT`: Identifier of the parent department
     #[must_use]
+    #[inline]
     pub fn parent(mut self, value: i64) -> Self {
         self.parent = ::std::option::Option::Some(value);
         self
     }
     /// Sets `UF_HEAD`: Identifier of the user who will be the head of the department
     #[must_use]
+    #[inline]
     pub fn uf_head(mut self, value: i64) -> Self {
         self.uf_head = ::std::option::Option::Some(value);
         self
@@ -139,6 +144,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

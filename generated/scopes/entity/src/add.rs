@@ -99,6 +99,7 @@ impl Add {
     /// - `entity`: `ENTITY` — Character identifier for the storage. Use this value in other methods of the section after creating the storage.
     /// - `name`: `NAME` — Name of the storage
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity: impl ::std::convert::Into<::std::string::String>,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -112,6 +113,7 @@ impl Add {
     }
     /// Sets `ACCESS`: Access permissions in the format `{"access_code":"permission_level"}`.
     #[must_use]
+    #[inline]
     pub fn access(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -137,6 +139,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ impl Delete {
     ///
     /// - `entity`: `ENTITY` — Identifier of the application's data store. Use the value specified when creating the store.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             entity: entity.into(),
@@ -91,6 +92,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

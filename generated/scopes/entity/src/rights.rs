@@ -90,6 +90,7 @@ impl Rights {
     ///
     /// - `entity`: `ENTITY` — Identifier of the application's data storage. Use the value specified when creating the storage.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             entity: entity.into(),
@@ -99,6 +100,7 @@ impl Rights {
     }
     /// Sets `ACCESS`: A new set of permissions in the format `{"access_code":"access_level"}`.
     #[must_use]
+    #[inline]
     pub fn access(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -123,6 +125,7 @@ impl Rights {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -204,6 +207,7 @@ pub struct RightsResult {
 impl RightsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             u1: ::std::option::Option::None,
@@ -224,6 +228,7 @@ impl RightsResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

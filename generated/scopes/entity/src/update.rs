@@ -108,6 +108,7 @@ impl Update {
     ///
     /// - `entity`: `ENTITY` — Identifier of the application's data storage. Use the value specified when creating the storage.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             entity: entity.into(),
@@ -119,6 +120,7 @@ impl Update {
     }
     /// Sets `NAME`: New name for the storage.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -128,6 +130,7 @@ impl Update {
     }
     /// Sets `ENTITY_NEW`: New identifier for the storage.
     #[must_use]
+    #[inline]
     pub fn entity_new(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -137,6 +140,7 @@ impl Update {
     }
     /// Sets `ACCESS`: New set of access permissions in the format `{"access_code":"permission_level"}`.
     #[must_use]
+    #[inline]
     pub fn access(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -163,6 +167,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -102,6 +102,7 @@ impl Bind {
     /// - `event`: `event` — Event name
     /// - `handler`: `handler` — Link to the event handler
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         event: impl ::std::convert::Into<::std::string::String>,
         handler: impl ::std::convert::Into<::std::string::String>,
@@ -118,12 +119,14 @@ impl Bind {
     }
     /// Sets `auth_type`: Identifier of the user under whom the event handler is authorized. By default, the authorization of the user whose actions triggered the event will be used
     #[must_use]
+    #[inline]
     pub fn auth_type(mut self, value: i64) -> Self {
         self.auth_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `event_type`: Values: ```online\|offline```. By default, `event_type=online`, and the method's behavior remains unchanged. If `event_type=offline` is called, the method works with [offline events](https://apidocs.bitrix24.com/api-reference/events/offline-events.html)
     #[must_use]
+    #[inline]
     pub fn event_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -133,6 +136,7 @@ impl Bind {
     }
     /// Sets `auth_connector`: Source key. This parameter is intended for [offline events](https://apidocs.bitrix24.com/api-reference/events/offline-events.html). It allows excluding false event triggers
     #[must_use]
+    #[inline]
     pub fn auth_connector(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -142,6 +146,7 @@ impl Bind {
     }
     /// Sets `options`: Additional settings for the registered event. The set of fields depends on the event.
     #[must_use]
+    #[inline]
     pub fn options(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -161,6 +166,7 @@ impl Bind {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

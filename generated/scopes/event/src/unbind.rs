@@ -85,6 +85,7 @@ impl Unbind {
     /// - `event`: `event` — Event name
     /// - `handler`: `handler` — Link to the event handler
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         event: impl ::std::convert::Into<::std::string::String>,
         handler: impl ::std::convert::Into<::std::string::String>,
@@ -99,12 +100,14 @@ impl Unbind {
     }
     /// Sets `auth_type`: User identifier under which the event handler is authorized.
     #[must_use]
+    #[inline]
     pub fn auth_type(mut self, value: i64) -> Self {
         self.auth_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `event_type`: Values: ```online\|offline```. By default, `event_type=online`, and the method's behavior remains unchanged. If `event_type=offline` is called, the method works with [offline events](https://apidocs.bitrix24.com/api-reference/events/offline-events.html)
     #[must_use]
+    #[inline]
     pub fn event_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -124,6 +127,7 @@ impl Unbind {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -201,6 +205,7 @@ pub struct UnbindResult {
 impl UnbindResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             count: ::std::option::Option::None,
@@ -219,6 +224,7 @@ impl UnbindResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -66,6 +66,7 @@ impl Get {
     ///
     /// - `code`: `CODE` — Available keys: - `rest_offline_extended` — availability of offline events - `rest_auth_connector` — availability of the `auth_connector` key in events
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(code: Code) -> Self {
         Self {
             code,
@@ -88,6 +89,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -165,6 +167,7 @@ pub enum Code {
 }
 impl Code {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RestOfflineExtended => "rest_offline_extended",
@@ -175,9 +178,11 @@ impl Code {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Code {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Code::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "rest_offline_extended" => Self::RestOfflineExtended,
@@ -246,6 +251,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             value: ::std::option::Option::None,
@@ -264,6 +270,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

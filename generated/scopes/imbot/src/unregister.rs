@@ -78,6 +78,7 @@ impl Unregister {
     ///
     /// - `bot_id`: `BOT_ID` — The identifier of the chat bot. The value must be greater than `0`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(bot_id: i64) -> Self {
         Self {
             bot_id,
@@ -87,6 +88,7 @@ impl Unregister {
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified when registering the chat bot.
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -111,6 +113,7 @@ impl Unregister {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -86,6 +86,7 @@ impl Update {
     /// - `bot_id`: `BOT_ID` — The identifier of the chat-bot. You can obtain the identifier using the [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html) method. The value must be greater than `0`
     /// - `fields`: `FIELDS` — Data for updating the chat-bot. The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(bot_id: i64, fields: Fields) -> Self {
         Self {
             bot_id,
@@ -96,6 +97,7 @@ impl Update {
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified during the registration of the chat-bot
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -121,6 +123,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -231,6 +234,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -246,6 +250,7 @@ impl Fields {
     }
     /// Sets `CODE`: New string code for the bot, unique within Bitrix24
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -255,6 +260,7 @@ impl Fields {
     }
     /// Sets `EVENT_HANDLER`: General URL for the event handler. If provided, its value is copied to `EVENT_MESSAGE_ADD`, `EVENT_MESSAGE_UPDATE`, `EVENT_MESSAGE_DELETE`, `EVENT_WELCOME_MESSAGE`, `EVENT_BOT_DELETE`.
     #[must_use]
+    #[inline]
     pub fn event_handler(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -264,6 +270,7 @@ impl Fields {
     }
     /// Sets `EVENT_MESSAGE_ADD`: URL for the event handler [ONIMBOTMESSAGEADD](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.html)
     #[must_use]
+    #[inline]
     pub fn event_message_add(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -273,6 +280,7 @@ impl Fields {
     }
     /// Sets `EVENT_MESSAGE_UPDATE`: URL for the event handler [ONIMBOTMESSAGEUPDATE](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.html)
     #[must_use]
+    #[inline]
     pub fn event_message_update(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -282,6 +290,7 @@ impl Fields {
     }
     /// Sets `EVENT_MESSAGE_DELETE`: URL for the event handler [ONIMBOTMESSAGEDELETE](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-delete.html)
     #[must_use]
+    #[inline]
     pub fn event_message_delete(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -291,6 +300,7 @@ impl Fields {
     }
     /// Sets `EVENT_WELCOME_MESSAGE`: URL for the event handler [ONIMBOTJOINCHAT](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/chats/events/on-imbot-join-chat.html)
     #[must_use]
+    #[inline]
     pub fn event_welcome_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -300,6 +310,7 @@ impl Fields {
     }
     /// Sets `EVENT_BOT_DELETE`: URL for the event handler [ONIMBOTDELETE](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/events/on-imbot-delete.html)
     #[must_use]
+    #[inline]
     pub fn event_bot_delete(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -309,6 +320,7 @@ impl Fields {
     }
     /// Sets `PROPERTIES`: Properties of the chat-bot profile. The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-update.html#fields-properties)
     #[must_use]
+    #[inline]
     pub fn properties(mut self, value: Properties) -> Self {
         self.properties = ::std::option::Option::Some(value);
         self
@@ -325,6 +337,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -444,6 +457,7 @@ pub struct Properties {
 impl Properties {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -460,6 +474,7 @@ impl Properties {
     }
     /// Sets `NAME`: The name of the chat-bot. If both values `NAME` and `LAST_NAME` are provided, they must not be empty at the same time
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -469,6 +484,7 @@ impl Properties {
     }
     /// Sets `LAST_NAME`: The last name of the chat-bot. If both values `NAME` and `LAST_NAME` are provided, they must not be empty at the same time
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -478,6 +494,7 @@ impl Properties {
     }
     /// Sets `COLOR`: The color of the chat-bot for the mobile interface: `RED`, `GREEN`, `MINT`, `LIGHT_BLUE`, `DARK_BLUE`, `PURPLE`, `AQUA`, `PINK`, `LIME`, `BROWN`, `AZURE`, `KHAKI`, `SAND`, `MARENGO`, `GRAY`, `GRAPHITE`
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -487,6 +504,7 @@ impl Properties {
     }
     /// Sets `EMAIL`: Email for contacting the chat-bot. The bot is created as a user, so the bot's email must not match the email of a real Bitrix24 user. This will help avoid account conflicts
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -496,6 +514,7 @@ impl Properties {
     }
     /// Sets `PERSONAL_BIRTHDAY`: Birthday in the format `YYYY-MM-DD`
     #[must_use]
+    #[inline]
     pub fn personal_birthday(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -505,6 +524,7 @@ impl Properties {
     }
     /// Sets `WORK_POSITION`: Position or description of the chat-bot
     #[must_use]
+    #[inline]
     pub fn work_position(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -514,6 +534,7 @@ impl Properties {
     }
     /// Sets `PERSONAL_WWW`: Link to the website
     #[must_use]
+    #[inline]
     pub fn personal_www(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -523,6 +544,7 @@ impl Properties {
     }
     /// Sets `PERSONAL_GENDER`: Gender, acceptable values: `M` or `F`
     #[must_use]
+    #[inline]
     pub fn personal_gender(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -532,6 +554,7 @@ impl Properties {
     }
     /// Sets `PERSONAL_PHOTO`: Avatar of the chat-bot in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
     #[must_use]
+    #[inline]
     pub fn personal_photo(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.personal_photo = ::std::option::Option::Some(value);
         self
@@ -548,6 +571,7 @@ impl Properties {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

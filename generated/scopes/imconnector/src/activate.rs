@@ -81,6 +81,7 @@ impl Activate {
     /// - `line`: `LINE` — The identifier of the open line.
     /// - `active`: `ACTIVE` — Activation flag. Any non-empty value enables the connector, while an empty value or `0` disables it.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         connector: impl ::std::convert::Into<::std::string::String>,
         line: i64,
@@ -111,6 +112,7 @@ impl Activate {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -140,6 +140,7 @@ impl Register {
     /// - `icon`: `ICON` — Parameters for the main icon.
     /// - `placement_handler`: `PLACEMENT_HANDLER` — URL of the embedding handler for the connector settings. At this address, Bitrix24 opens the settings interface in a slider for the user. Read more about embedding interfaces in the article [Widget Embedding Mechanism](https://apidocs.bitrix24.com/api-reference/widgets/index.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: impl ::std::convert::Into<::std::string::String>,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -164,48 +165,56 @@ impl Register {
     }
     /// Sets `ICON_DISABLED`: Parameters for the inactive state icon.
     #[must_use]
+    #[inline]
     pub fn icon_disabled(mut self, value: IconDisabled) -> Self {
         self.icon_disabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEL_EXTERNAL_MESSAGES`: Allows deleting incoming messages. Default value is `true`
     #[must_use]
+    #[inline]
     pub fn del_external_messages(mut self, value: bool) -> Self {
         self.del_external_messages = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_INTERNAL_MESSAGES`: Allows editing operator messages. Default value is `true`
     #[must_use]
+    #[inline]
     pub fn edit_internal_messages(mut self, value: bool) -> Self {
         self.edit_internal_messages = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEL_INTERNAL_MESSAGES`: Allows deleting operator messages. Default value is `true`
     #[must_use]
+    #[inline]
     pub fn del_internal_messages(mut self, value: bool) -> Self {
         self.del_internal_messages = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NEWSLETTER`: Allows using the channel in CRM newsletters. Default value is `true`
     #[must_use]
+    #[inline]
     pub fn newsletter(mut self, value: bool) -> Self {
         self.newsletter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NEED_SYSTEM_MESSAGES`: Allows sending system messages to the channel. Default value is `true`
     #[must_use]
+    #[inline]
     pub fn need_system_messages(mut self, value: bool) -> Self {
         self.need_system_messages = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NEED_SIGNATURE`: Adds the operator's signature to messages. Default value is `true`
     #[must_use]
+    #[inline]
     pub fn need_signature(mut self, value: bool) -> Self {
         self.need_signature = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CHAT_GROUP`: Connector chat processing mode indicator: `true` — grouping by `chat.id` (group chat), `false` — by `user.id` (one-on-one chat). Default value is `false`.
     #[must_use]
+    #[inline]
     pub fn chat_group(mut self, value: bool) -> Self {
         self.chat_group = ::std::option::Option::Some(value);
         self
@@ -243,6 +252,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -360,6 +370,7 @@ impl Icon {
     ///
     /// - `data_image`: `DATA_IMAGE` — SVG icon in Data URI format: a string with the prefix `data:image/svg+xml,`, followed by the SVG content, usually URL-encoded
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(data_image: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             data_image: data_image.into(),
@@ -371,6 +382,7 @@ impl Icon {
     }
     /// Sets `COLOR`: Background color of the icon. Example: `#69acc0`
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -380,6 +392,7 @@ impl Icon {
     }
     /// Sets `SIZE`: Background size. Example: `90%`
     #[must_use]
+    #[inline]
     pub fn size(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -389,6 +402,7 @@ impl Icon {
     }
     /// Sets `POSITION`: Background position. Example: `center`
     #[must_use]
+    #[inline]
     pub fn position(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -408,6 +422,7 @@ impl Icon {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -492,6 +507,7 @@ pub struct IconDisabled {
 impl IconDisabled {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             data_image: ::std::option::Option::None,
@@ -503,6 +519,7 @@ impl IconDisabled {
     }
     /// Sets `DATA_IMAGE`: SVG icon for the inactive state in Data URI format: a string with the prefix `data:image/svg+xml,`, followed by the SVG content, usually URL-encoded
     #[must_use]
+    #[inline]
     pub fn data_image(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -512,6 +529,7 @@ impl IconDisabled {
     }
     /// Sets `COLOR`: Background color of the inactive icon
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -521,6 +539,7 @@ impl IconDisabled {
     }
     /// Sets `SIZE`: Background size of the inactive icon
     #[must_use]
+    #[inline]
     pub fn size(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -530,6 +549,7 @@ impl IconDisabled {
     }
     /// Sets `POSITION`: Background position of the inactive icon
     #[must_use]
+    #[inline]
     pub fn position(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -549,6 +569,7 @@ impl IconDisabled {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -629,6 +650,7 @@ pub struct RegisterResult {
 impl RegisterResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -649,6 +671,7 @@ impl RegisterResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -70,6 +70,7 @@ impl Status {
     ///
     /// - `connector`: `CONNECTOR` — The string code of the connector specified in the `ID` parameter when calling [imconnector.register](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-register.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(connector: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             connector: connector.into(),
@@ -79,6 +80,7 @@ impl Status {
     }
     /// Sets `LINE`: The identifier of the open line
     #[must_use]
+    #[inline]
     pub fn line(mut self, value: i64) -> Self {
         self.line = ::std::option::Option::Some(value);
         self
@@ -100,6 +102,7 @@ impl Status {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -189,6 +192,7 @@ pub struct StatusResult {
 impl StatusResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             line: ::std::option::Option::None,
@@ -211,6 +215,7 @@ impl StatusResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -137,6 +137,7 @@ impl Add {
     /// - `iblock_code`: `IBLOCK_CODE` — Symbolic code of the information block
     /// - `fields`: `FIELDS` — Array of list fields.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         iblock_type_id: IblockTypeId,
         iblock_code: impl ::std::convert::Into<::std::string::String>,
@@ -154,12 +155,14 @@ impl Add {
     }
     /// Sets `SOCNET_GROUP_ID`: Group identifier. Use this parameter if you want to add the list to a group.
     #[must_use]
+    #[inline]
     pub fn socnet_group_id(mut self, value: i64) -> Self {
         self.socnet_group_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MESSAGES`: Array of labels for list items and sections. Supported values:
     #[must_use]
+    #[inline]
     pub fn messages(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -169,6 +172,7 @@ impl Add {
     }
     /// Sets `RIGHTS`: Access permission settings for the list. An array in key-value format, where the key is the letter code of the user or department with the identifier, and the value is the letter code of the permission.
     #[must_use]
+    #[inline]
     pub fn rights(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -197,6 +201,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -291,6 +296,7 @@ pub enum IblockTypeId {
 }
 impl IblockTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lists => "lists",
@@ -302,9 +308,11 @@ impl IblockTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IblockTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IblockTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lists" => Self::Lists,
@@ -394,6 +402,7 @@ impl Fields {
     ///
     /// - `name`: `NAME` — Name of the list
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -406,6 +415,7 @@ impl Fields {
     }
     /// Sets `DESCRIPTION`: Description of the list
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -415,12 +425,14 @@ impl Fields {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PICTURE`: Picture. An object in the format `{fileData: [value1, value2]}`, where `value1` is the name of the picture file with the extension, and `value2` is the picture in [base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html#how-to-encode-a-file-in-base64) format
     #[must_use]
+    #[inline]
     pub fn picture(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -434,6 +446,7 @@ impl Fields {
     }
     /// Sets `BIZPROC`: Enabling business process support. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn bizproc(mut self, value: bool) -> Self {
         self.bizproc = ::std::option::Option::Some(value);
         self
@@ -450,6 +463,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

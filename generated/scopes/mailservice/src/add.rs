@@ -103,6 +103,7 @@ impl Add {
     ///
     /// - `name`: `NAME` — Name of the mail service
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -118,12 +119,14 @@ impl Add {
     }
     /// Sets `ACTIVE`: Service activity status. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SERVER`: IMAP server address. Stored in lowercase in the database
     #[must_use]
+    #[inline]
     pub fn server(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -133,18 +136,21 @@ impl Add {
     }
     /// Sets `PORT`: IMAP server port
     #[must_use]
+    #[inline]
     pub fn port(mut self, value: i64) -> Self {
         self.port = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ENCRYPTION`: Secure connection status. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn encryption(mut self, value: bool) -> Self {
         self.encryption = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LINK`: Web interface address of the mail service
     #[must_use]
+    #[inline]
     pub fn link(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -154,12 +160,14 @@ impl Add {
     }
     /// Sets `ICON`: Service logo. You can provide a file or an existing file ID
     #[must_use]
+    #[inline]
     pub fn icon(mut self, value: ::serde_json::Value) -> Self {
         self.icon = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sort index. Default value: `100`
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -187,6 +195,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

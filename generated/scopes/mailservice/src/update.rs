@@ -108,6 +108,7 @@ impl Update {
     ///
     /// - `id`: `ID` — Identifier of the mail service.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -124,12 +125,14 @@ impl Update {
     }
     /// Sets `ACTIVE`: Service activity status. Acceptable values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NAME`: Name of the service
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -139,6 +142,7 @@ impl Update {
     }
     /// Sets `SERVER`: IMAP server address. Stored in lowercase in the database.
     #[must_use]
+    #[inline]
     pub fn server(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -148,18 +152,21 @@ impl Update {
     }
     /// Sets `PORT`: IMAP server port
     #[must_use]
+    #[inline]
     pub fn port(mut self, value: i64) -> Self {
         self.port = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ENCRYPTION`: Secure connection status. Acceptable values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn encryption(mut self, value: bool) -> Self {
         self.encryption = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LINK`: Web interface address of the service
     #[must_use]
+    #[inline]
     pub fn link(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -169,12 +176,14 @@ impl Update {
     }
     /// Sets `ICON`: Service logo. You can provide a file or an existing file identifier.
     #[must_use]
+    #[inline]
     pub fn icon(mut self, value: ::serde_json::Value) -> Self {
         self.icon = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sort index
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -203,6 +212,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -75,6 +75,7 @@ pub struct Methods {
 impl Methods {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             full: ::std::option::Option::None,
@@ -84,12 +85,14 @@ impl Methods {
     }
     /// Sets `full`: If the parameter is set to `true`, the method will return a list of all methods
     #[must_use]
+    #[inline]
     pub fn full(mut self, value: bool) -> Self {
         self.full = ::std::option::Option::Some(value);
         self
     }
     /// Sets `scope`: Displays methods included in the specified permission. If the parameter is provided without a value (`methods?scope=&auth=xxxxx`), all common methods will be displayed.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -109,6 +112,7 @@ impl Methods {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -131,6 +131,7 @@ impl Bind {
     /// - `placement`: `PLACEMENT` — Code of the placement
     /// - `handler`: `HANDLER` — URL of the widget handler
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         placement: impl ::std::convert::Into<::std::string::String>,
         handler: impl ::std::convert::Into<::std::string::String>,
@@ -149,6 +150,7 @@ impl Bind {
     }
     /// Sets `TITLE`: Name of the widget in the interface. Depending on the placement, this may be the name of a tab in a form, a menu item, etc.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -158,6 +160,7 @@ impl Bind {
     }
     /// Sets `DESCRIPTION`: Description of the widget in the interface. Not used in practice
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -167,6 +170,7 @@ impl Bind {
     }
     /// Sets `GROUP_NAME`: Allows grouping UI elements for multiple handlers of the same widget type. For example, several dropdown items in the [top button of the CRM card](https://apidocs.bitrix24.com/api-reference/widgets/crm/detail-toolbar.html). Supported only by certain types of widgets
     #[must_use]
+    #[inline]
     pub fn group_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -176,6 +180,7 @@ impl Bind {
     }
     /// Sets `LANG_ALL`: Array of parameters `TITLE`, `DESCRIPTION`, and `GROUP_NAME` for specified languages. Users who have selected one of these languages in the Bitrix24 interface will see localized versions of `TITLE`, `DESCRIPTION`, and `GROUP_NAME`:
     #[must_use]
+    #[inline]
     pub fn lang_all(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -185,6 +190,7 @@ impl Bind {
     }
     /// Sets `OPTIONS`: Additional display parameters for the widget. Specific values depend on the placement. Currently used in widgets for messengers, in the widget [`PAGE_BACKGROUND_WORKER`](https://apidocs.bitrix24.com/api-reference/widgets/universal/background-worker.html), and in the widget [CRM_XXX_DETAIL_ACTIVITY](https://apidocs.bitrix24.com/api-reference/widgets/crm/detail-activity-area.html)
     #[must_use]
+    #[inline]
     pub fn options(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -194,6 +200,7 @@ impl Bind {
     }
     /// Sets `USER_ID`: Identifier of the Bitrix24 user for whom the registered widget will be available. Possible values can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -221,6 +228,7 @@ impl Bind {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -77,6 +77,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -86,6 +87,7 @@ impl List {
     }
     /// Sets `SCOPE`: Limits the list to a specific application scope.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -95,6 +97,7 @@ impl List {
     }
     /// Sets `FULL`: Flag to retrieve the full list of placements.
     #[must_use]
+    #[inline]
     pub fn full(mut self, value: bool) -> Self {
         self.full = ::std::option::Option::Some(value);
         self
@@ -116,6 +119,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -94,6 +94,7 @@ impl Unbind {
     ///
     /// - `placement`: `PLACEMENT` — Code of the placement.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(placement: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             placement: placement.into(),
@@ -104,6 +105,7 @@ impl Unbind {
     }
     /// Sets `HANDLER`: URL of the widget handler.
     #[must_use]
+    #[inline]
     pub fn handler(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -113,6 +115,7 @@ impl Unbind {
     }
     /// Sets `USER_ID`: Identifier of the Bitrix24 user for whom the handler was registered.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -135,6 +138,7 @@ impl Unbind {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -210,6 +214,7 @@ pub struct UnbindResult {
 impl UnbindResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             count: ::std::option::Option::None,
@@ -228,6 +233,7 @@ impl UnbindResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -67,6 +67,7 @@ pub struct Scope {
 impl Scope {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             full: ::std::option::Option::None,
@@ -75,6 +76,7 @@ impl Scope {
     }
     /// Sets `full`: If the parameter is set to `true`, the method will return the complete [list of permissions](https://apidocs.bitrix24.com/api-reference/scopes/permissions.html)
     #[must_use]
+    #[inline]
     pub fn full(mut self, value: bool) -> Self {
         self.full = ::std::option::Option::Some(value);
         self
@@ -91,6 +93,7 @@ impl Scope {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -185,6 +185,7 @@ impl Create {
     ///
     /// - `name`: `NAME` — The name of the group or project
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -208,6 +209,7 @@ impl Create {
     }
     /// Sets `DESCRIPTION`: The description of the group or project
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -217,24 +219,28 @@ impl Create {
     }
     /// Sets `VISIBLE`: The visibility of the group in the list.
     #[must_use]
+    #[inline]
     pub fn visible(mut self, value: bool) -> Self {
         self.visible = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPENED`: Is the group open for free joining.
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSED`: Is the group archived.
     #[must_use]
+    #[inline]
     pub fn closed(mut self, value: bool) -> Self {
         self.closed = ::std::option::Option::Some(value);
         self
     }
     /// Sets `KEYWORDS`: Keywords separated by commas
     #[must_use]
+    #[inline]
     pub fn keywords(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -244,18 +250,21 @@ impl Create {
     }
     /// Sets `INITIATE_PERMS`: Who can invite participants.
     #[must_use]
+    #[inline]
     pub fn initiate_perms(mut self, value: InitiatePerms) -> Self {
         self.initiate_perms = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PROJECT`: Create a project instead of a group.
     #[must_use]
+    #[inline]
     pub fn project(mut self, value: bool) -> Self {
         self.project = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PROJECT_DATE_START`: The project start date in ISO-8601 format
     #[must_use]
+    #[inline]
     pub fn project_date_start(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -265,6 +274,7 @@ impl Create {
     }
     /// Sets `PROJECT_DATE_FINISH`: The project end date in ISO-8601 format
     #[must_use]
+    #[inline]
     pub fn project_date_finish(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -274,30 +284,35 @@ impl Create {
     }
     /// Sets `SCRUM_MASTER_ID`: The identifier of the scrum master if the project is created as scrum.
     #[must_use]
+    #[inline]
     pub fn scrum_master_id(mut self, value: i64) -> Self {
         self.scrum_master_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OWNER_ID`: The identifier of the owner.
     #[must_use]
+    #[inline]
     pub fn owner_id(mut self, value: i64) -> Self {
         self.owner_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IMAGE`: The group's avatar in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html#how-to-encode-a-file-in-base64) format
     #[must_use]
+    #[inline]
     pub fn image(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.image = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IMAGE_FILE_ID`: The file ID from Drive for setting the avatar.
     #[must_use]
+    #[inline]
     pub fn image_file_id(mut self, value: i64) -> Self {
         self.image_file_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SITE_ID`: A list of site IDs to which the group is linked
     #[must_use]
+    #[inline]
     pub fn site_id(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -311,6 +326,7 @@ impl Create {
     }
     /// Sets `SUBJECT_ID`: The identifier of the group's subject
     #[must_use]
+    #[inline]
     pub fn subject_id(mut self, value: i64) -> Self {
         self.subject_id = ::std::option::Option::Some(value);
         self
@@ -346,6 +362,7 @@ impl Create {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -467,6 +484,7 @@ pub enum InitiatePerms {
 }
 impl InitiatePerms {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -478,9 +496,11 @@ impl InitiatePerms {
 }
 impl ::bitrix24_runtime::wire::WireEnum for InitiatePerms {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         InitiatePerms::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "A" => Self::A,

@@ -67,6 +67,7 @@ impl Delete {
     ///
     /// - `group_id`: `GROUP_ID` — Identifier of the group or project to be deleted.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(group_id: i64) -> Self {
         Self {
             group_id,
@@ -89,6 +90,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -140,6 +140,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             order: ::std::option::Option::None,
@@ -152,6 +153,7 @@ impl Get {
     }
     /// Sets `ORDER`: Sorting direction.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -161,6 +163,7 @@ impl Get {
     }
     /// Sets `FILTER`: Object for filtering in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -170,18 +173,21 @@ impl Get {
     }
     /// Sets `GROUP_ID`: Return group or project by identifier.
     #[must_use]
+    #[inline]
     pub fn group_id(mut self, value: i64) -> Self {
         self.group_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_ADMIN`: Disable permission check.
     #[must_use]
+    #[inline]
     pub fn is_admin(mut self, value: IsAdmin) -> Self {
         self.is_admin = ::std::option::Option::Some(value);
         self
     }
     /// Sets `start`: Pagination parameter.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -205,6 +211,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -302,6 +309,7 @@ pub enum IsAdmin {
 }
 impl IsAdmin {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -311,9 +319,11 @@ impl IsAdmin {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IsAdmin {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IsAdmin::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -453,6 +463,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -489,6 +500,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

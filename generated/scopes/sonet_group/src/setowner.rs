@@ -75,6 +75,7 @@ impl Setowner {
     /// - `group_id`: `GROUP_ID` — Identifier of the group or project.
     /// - `user_id`: `USER_ID` — Identifier of the new owner.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(group_id: i64, user_id: i64) -> Self {
         Self {
             group_id,
@@ -99,6 +100,7 @@ impl Setowner {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

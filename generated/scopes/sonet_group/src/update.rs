@@ -159,6 +159,7 @@ impl Update {
     ///
     /// - `group_id`: `GROUP_ID` — Identifier of the group or project.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(group_id: i64) -> Self {
         Self {
             group_id,
@@ -180,6 +181,7 @@ impl Update {
     }
     /// Sets `NAME`: New name.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -189,6 +191,7 @@ impl Update {
     }
     /// Sets `DESCRIPTION`: New description.
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -198,24 +201,28 @@ impl Update {
     }
     /// Sets `VISIBLE`: Visibility of the group in the list.
     #[must_use]
+    #[inline]
     pub fn visible(mut self, value: bool) -> Self {
         self.visible = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPENED`: Is the group open for free joining?
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSED`: Is the group archived?
     #[must_use]
+    #[inline]
     pub fn closed(mut self, value: bool) -> Self {
         self.closed = ::std::option::Option::Some(value);
         self
     }
     /// Sets `KEYWORDS`: Keywords separated by commas.
     #[must_use]
+    #[inline]
     pub fn keywords(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -225,12 +232,14 @@ impl Update {
     }
     /// Sets `INITIATE_PERMS`: Who can invite participants.
     #[must_use]
+    #[inline]
     pub fn initiate_perms(mut self, value: InitiatePerms) -> Self {
         self.initiate_perms = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PROJECT_DATE_START`: Project start date in ISO-8601 format.
     #[must_use]
+    #[inline]
     pub fn project_date_start(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -240,6 +249,7 @@ impl Update {
     }
     /// Sets `PROJECT_DATE_FINISH`: Project end date in ISO-8601 format.
     #[must_use]
+    #[inline]
     pub fn project_date_finish(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -249,24 +259,28 @@ impl Update {
     }
     /// Sets `OWNER_ID`: New owner of the group.
     #[must_use]
+    #[inline]
     pub fn owner_id(mut self, value: i64) -> Self {
         self.owner_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IMAGE`: New group avatar in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html#how-to-encode-a-file-in-base64) format.
     #[must_use]
+    #[inline]
     pub fn image(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.image = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IMAGE_FILE_ID`: File identifier from Drive for setting the avatar.
     #[must_use]
+    #[inline]
     pub fn image_file_id(mut self, value: i64) -> Self {
         self.image_file_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SITE_ID`: List of sites to which the group is linked.
     #[must_use]
+    #[inline]
     pub fn site_id(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -307,6 +321,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -421,6 +436,7 @@ pub enum InitiatePerms {
 }
 impl InitiatePerms {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -432,9 +448,11 @@ impl InitiatePerms {
 }
 impl ::bitrix24_runtime::wire::WireEnum for InitiatePerms {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         InitiatePerms::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "A" => Self::A,

@@ -93,6 +93,7 @@ pub struct Close {
 impl Close {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_id: ::std::option::Option::None,
@@ -105,12 +106,14 @@ impl Close {
     }
     /// Sets `USER_ID`: User identifier.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TIME`: The end time and date of the workday in the [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) (ISO-8601) format, for example, `2025-02-12T15:52:01+00:00`. The date must match the start date of the workday.
     #[must_use]
+    #[inline]
     pub fn time(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -120,6 +123,7 @@ impl Close {
     }
     /// Sets `REPORT`: Reason for changing the workday.
     #[must_use]
+    #[inline]
     pub fn report(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -129,12 +133,14 @@ impl Close {
     }
     /// Sets `LAT`: Geographic latitude of the end of the workday
     #[must_use]
+    #[inline]
     pub fn lat(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.lat = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LON`: Geographic longitude of the end of the workday
     #[must_use]
+    #[inline]
     pub fn lon(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.lon = ::std::option::Option::Some(value);
         self
@@ -159,6 +165,7 @@ impl Close {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -310,6 +317,7 @@ pub struct CloseResult {
 impl CloseResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             status: ::std::option::Option::None,
@@ -341,6 +349,7 @@ impl CloseResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -437,6 +446,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Opened => "OPENED",
@@ -449,9 +459,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "OPENED" => Self::Opened,

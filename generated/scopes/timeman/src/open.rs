@@ -96,6 +96,7 @@ pub struct Open {
 impl Open {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_id: ::std::option::Option::None,
@@ -108,12 +109,14 @@ impl Open {
     }
     /// Sets `USER_ID`: User identifier.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TIME`: The start date and time of the workday in the [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) (ISO-8601) format, for example, `2025-02-12T15:52:01+00:00`. The date must match the current calendar date.
     #[must_use]
+    #[inline]
     pub fn time(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -123,6 +126,7 @@ impl Open {
     }
     /// Sets `REPORT`: Reason for changing the workday.
     #[must_use]
+    #[inline]
     pub fn report(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -132,12 +136,14 @@ impl Open {
     }
     /// Sets `LAT`: Geographic latitude of the start of the workday
     #[must_use]
+    #[inline]
     pub fn lat(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.lat = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LON`: Geographic longitude of the start of the workday
     #[must_use]
+    #[inline]
     pub fn lon(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.lon = ::std::option::Option::Some(value);
         self
@@ -162,6 +168,7 @@ impl Open {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -313,6 +320,7 @@ pub struct OpenResult {
 impl OpenResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             status: ::std::option::Option::None,
@@ -344,6 +352,7 @@ impl OpenResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -440,6 +449,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Opened => "OPENED",
@@ -452,9 +462,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "OPENED" => Self::Opened,

@@ -66,6 +66,7 @@ pub struct Pause {
 impl Pause {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_id: ::std::option::Option::None,
@@ -74,6 +75,7 @@ impl Pause {
     }
     /// Sets `USER_ID`: User identifier.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -94,6 +96,7 @@ impl Pause {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -237,6 +240,7 @@ pub struct PauseResult {
 impl PauseResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             status: ::std::option::Option::None,
@@ -268,6 +272,7 @@ impl PauseResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -364,6 +369,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Opened => "OPENED",
@@ -376,9 +382,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "OPENED" => Self::Opened,

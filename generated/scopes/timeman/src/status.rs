@@ -64,6 +64,7 @@ pub struct Status {
 impl Status {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_id: ::std::option::Option::None,
@@ -72,6 +73,7 @@ impl Status {
     }
     /// Sets `USER_ID`: User identifier.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -92,6 +94,7 @@ impl Status {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -235,6 +238,7 @@ pub struct StatusResult {
 impl StatusResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             status: ::std::option::Option::None,
@@ -266,6 +270,7 @@ impl StatusResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -362,6 +367,7 @@ pub enum StatusResultStatus {
 }
 impl StatusResultStatus {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Opened => "OPENED",
@@ -374,9 +380,11 @@ impl StatusResultStatus {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StatusResultStatus {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         StatusResultStatus::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "OPENED" => Self::Opened,

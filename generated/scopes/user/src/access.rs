@@ -66,6 +66,7 @@ impl Access {
     ///
     /// - `access`: `ACCESS` — List of access codes to check.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         access: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<::serde_json::Value>,
@@ -92,6 +93,7 @@ impl Access {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

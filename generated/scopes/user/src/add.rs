@@ -312,6 +312,7 @@ impl Add {
     ///
     /// - `email`: `EMAIL` — User e-mail
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(email: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             email: email.into(),
@@ -369,6 +370,7 @@ impl Add {
     }
     /// Sets `NAME`: First name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -378,6 +380,7 @@ impl Add {
     }
     /// Sets `LAST_NAME`: Last name
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -387,6 +390,7 @@ impl Add {
     }
     /// Sets `SECOND_NAME`: Middle name
     #[must_use]
+    #[inline]
     pub fn second_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -396,6 +400,7 @@ impl Add {
     }
     /// Sets `PERSONAL_GENDER`: Gender
     #[must_use]
+    #[inline]
     pub fn personal_gender(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -405,6 +410,7 @@ impl Add {
     }
     /// Sets `PERSONAL_PROFESSION`: Profession
     #[must_use]
+    #[inline]
     pub fn personal_profession(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -414,6 +420,7 @@ impl Add {
     }
     /// Sets `PERSONAL_WWW`: Home page
     #[must_use]
+    #[inline]
     pub fn personal_www(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -423,6 +430,7 @@ impl Add {
     }
     /// Sets `PERSONAL_BIRTHDAY`: Date of birth
     #[must_use]
+    #[inline]
     pub fn personal_birthday(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -432,6 +440,7 @@ impl Add {
     }
     /// Sets `PERSONAL_PHOTO`: Photo, pass an array containing the file name and a [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) string
     #[must_use]
+    #[inline]
     pub fn personal_photo(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -445,6 +454,7 @@ impl Add {
     }
     /// Sets `PERSONAL_ICQ`: ICQ
     #[must_use]
+    #[inline]
     pub fn personal_icq(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -454,6 +464,7 @@ impl Add {
     }
     /// Sets `PERSONAL_PHONE`: Personal phone
     #[must_use]
+    #[inline]
     pub fn personal_phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -463,6 +474,7 @@ impl Add {
     }
     /// Sets `PERSONAL_FAX`: Fax
     #[must_use]
+    #[inline]
     pub fn personal_fax(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -472,6 +484,7 @@ impl Add {
     }
     /// Sets `PERSONAL_MOBILE`: Personal mobile
     #[must_use]
+    #[inline]
     pub fn personal_mobile(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -481,6 +494,7 @@ impl Add {
     }
     /// Sets `PERSONAL_PAGER`: Pager
     #[must_use]
+    #[inline]
     pub fn personal_pager(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -490,6 +504,7 @@ impl Add {
     }
     /// Sets `PERSONAL_STREET`: Residential street
     #[must_use]
+    #[inline]
     pub fn personal_street(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -499,6 +514,7 @@ impl Add {
     }
     /// Sets `PERSONAL_CITY`: City of residence
     #[must_use]
+    #[inline]
     pub fn personal_city(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -508,6 +524,7 @@ impl Add {
     }
     /// Sets `PERSONAL_STATE`: Region / province
     #[must_use]
+    #[inline]
     pub fn personal_state(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -517,6 +534,7 @@ impl Add {
     }
     /// Sets `PERSONAL_ZIP`: Postal code
     #[must_use]
+    #[inline]
     pub fn personal_zip(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -526,6 +544,7 @@ impl Add {
     }
     /// Sets `PERSONAL_COUNTRY`: Country
     #[must_use]
+    #[inline]
     pub fn personal_country(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -535,6 +554,7 @@ impl Add {
     }
     /// Sets `PERSONAL_MAILBOX`: P.O. box
     #[must_use]
+    #[inline]
     pub fn personal_mailbox(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -544,6 +564,7 @@ impl Add {
     }
     /// Sets `PERSONAL_NOTES`: Additional notes
     #[must_use]
+    #[inline]
     pub fn personal_notes(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -553,6 +574,7 @@ impl Add {
     }
     /// Sets `WORK_PHONE`: Company phone
     #[must_use]
+    #[inline]
     pub fn work_phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -562,6 +584,7 @@ impl Add {
     }
     /// Sets `WORK_COMPANY`: company
     #[must_use]
+    #[inline]
     pub fn work_company(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -571,6 +594,7 @@ impl Add {
     }
     /// Sets `WORK_POSITION`: Job title
     #[must_use]
+    #[inline]
     pub fn work_position(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -580,6 +604,7 @@ impl Add {
     }
     /// Sets `WORK_DEPARTMENT`: Department
     #[must_use]
+    #[inline]
     pub fn work_department(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -589,6 +614,7 @@ impl Add {
     }
     /// Sets `WORK_WWW`: Company website
     #[must_use]
+    #[inline]
     pub fn work_www(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -598,6 +624,7 @@ impl Add {
     }
     /// Sets `WORK_FAX`: WORK_FAX
     #[must_use]
+    #[inline]
     pub fn work_fax(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -607,6 +634,7 @@ impl Add {
     }
     /// Sets `WORK_PAGER`: WORK_PAGER
     #[must_use]
+    #[inline]
     pub fn work_pager(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -616,6 +644,7 @@ impl Add {
     }
     /// Sets `WORK_STREET`: WORK_STREET
     #[must_use]
+    #[inline]
     pub fn work_street(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -625,6 +654,7 @@ impl Add {
     }
     /// Sets `WORK_MAILBOX`: WORK_MAILBOX
     #[must_use]
+    #[inline]
     pub fn work_mailbox(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -634,6 +664,7 @@ impl Add {
     }
     /// Sets `WORK_CITY`: Work city
     #[must_use]
+    #[inline]
     pub fn work_city(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -643,6 +674,7 @@ impl Add {
     }
     /// Sets `WORK_STATE`: WORK_STATE
     #[must_use]
+    #[inline]
     pub fn work_state(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -652,6 +684,7 @@ impl Add {
     }
     /// Sets `WORK_ZIP`: WORK_ZIP
     #[must_use]
+    #[inline]
     pub fn work_zip(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -661,6 +694,7 @@ impl Add {
     }
     /// Sets `WORK_COUNTRY`: WORK_COUNTRY
     #[must_use]
+    #[inline]
     pub fn work_country(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -670,6 +704,7 @@ impl Add {
     }
     /// Sets `WORK_PROFILE`: WORK_PROFILE
     #[must_use]
+    #[inline]
     pub fn work_profile(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -679,6 +714,7 @@ impl Add {
     }
     /// Sets `WORK_LOGO`: WORK_LOGO
     #[must_use]
+    #[inline]
     pub fn work_logo(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -692,6 +728,7 @@ impl Add {
     }
     /// Sets `WORK_NOTES`: WORK_NOTES
     #[must_use]
+    #[inline]
     pub fn work_notes(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -701,6 +738,7 @@ impl Add {
     }
     /// Sets `UF_SKYPE_LINK`: Skype chat link
     #[must_use]
+    #[inline]
     pub fn uf_skype_link(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -710,6 +748,7 @@ impl Add {
     }
     /// Sets `UF_ZOOM`: Zoom
     #[must_use]
+    #[inline]
     pub fn uf_zoom(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -719,6 +758,7 @@ impl Add {
     }
     /// Sets `UF_DEPARTMENT`: Department
     #[must_use]
+    #[inline]
     pub fn uf_department(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -728,6 +768,7 @@ impl Add {
     }
     /// Sets `UF_INTERESTS`: Interests
     #[must_use]
+    #[inline]
     pub fn uf_interests(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -737,6 +778,7 @@ impl Add {
     }
     /// Sets `UF_SKILLS`: Skills
     #[must_use]
+    #[inline]
     pub fn uf_skills(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -746,6 +788,7 @@ impl Add {
     }
     /// Sets `UF_WEB_SITES`: Other websites
     #[must_use]
+    #[inline]
     pub fn uf_web_sites(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -755,6 +798,7 @@ impl Add {
     }
     /// Sets `UF_XING`: Xing
     #[must_use]
+    #[inline]
     pub fn uf_xing(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -764,6 +808,7 @@ impl Add {
     }
     /// Sets `UF_LINKEDIN`: LinkedIn
     #[must_use]
+    #[inline]
     pub fn uf_linkedin(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -773,6 +818,7 @@ impl Add {
     }
     /// Sets `UF_FACEBOOK`: Facebook**
     #[must_use]
+    #[inline]
     pub fn uf_facebook(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -782,6 +828,7 @@ impl Add {
     }
     /// Sets `UF_TWITTER`: Twitter
     #[must_use]
+    #[inline]
     pub fn uf_twitter(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -791,6 +838,7 @@ impl Add {
     }
     /// Sets `UF_SKYPE`: Skype
     #[must_use]
+    #[inline]
     pub fn uf_skype(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -800,6 +848,7 @@ impl Add {
     }
     /// Sets `UF_DISTRICT`: District
     #[must_use]
+    #[inline]
     pub fn uf_district(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -809,6 +858,7 @@ impl Add {
     }
     /// Sets `UF_PHONE_INNER`: Extension
     #[must_use]
+    #[inline]
     pub fn uf_phone_inner(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -881,6 +931,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -175,6 +175,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             sort: ::std::option::Option::None,
@@ -189,6 +190,7 @@ impl Get {
     }
     /// Sets `sort`: The field by which the results are sorted. Sorting works for all fields from [user.add](https://apidocs.bitrix24.com/api-reference/user/user-add.html)
     #[must_use]
+    #[inline]
     pub fn sort(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -198,12 +200,14 @@ impl Get {
     }
     /// Sets `order`: Sorting direction: - `ASC` — ascending - `DESC` — descending
     #[must_use]
+    #[inline]
     pub fn order(mut self, value: Order) -> Self {
         self.order = ::std::option::Option::Some(value);
         self
     }
     /// Sets `FILTER`: Additionally, you can specify any parameters from [user.add](https://apidocs.bitrix24.com/api-reference/user/user-add.html) to filter by their values. In addition to the main fields, the following additional ones are available: - `UF_DEPARTMENT` — belonging to the company structure; - `UF_PHONE_INNER` — internal telephone number; - `IS_ONLINE` — \[Y\|N\] allows showing only authorized or non-authorized users. - `NAME_SEARCH` — quick search by personal data. - `USER_TYPE` — user type. Can take the following values:   - `employee` — employee,   - `extranet` — extranet user,   - `email` — mail user - `ACTIVE` — when set to *true*, excludes terminated users from the request.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -213,12 +217,14 @@ impl Get {
     }
     /// Sets `ADMIN_MODE`: Key for operation in administrator mode. Used to obtain data about any users
     #[must_use]
+    #[inline]
     pub fn admin_mode(mut self, value: bool) -> Self {
         self.admin_mode = ::std::option::Option::Some(value);
         self
     }
     /// Sets `select`: An array with the names of the fields to return in the response. Without this parameter, the method returns all fields available to the application or webhook scope.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -232,12 +238,14 @@ impl Get {
     }
     /// Sets `IMAGE_RESIZE`: The size of the photo copy in the `PERSONAL_PHOTO` field:
     #[must_use]
+    #[inline]
     pub fn image_resize(mut self, value: ImageResize) -> Self {
         self.image_resize = ::std::option::Option::Some(value);
         self
     }
     /// Sets `start`: The parameter is used to control pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -260,6 +268,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -369,6 +378,7 @@ pub enum Order {
 }
 impl Order {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Asc => "ASC",
@@ -379,9 +389,11 @@ impl Order {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Order {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Order::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "ASC" => Self::Asc,
@@ -453,6 +465,7 @@ pub enum ImageResize {
 }
 impl ImageResize {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Small => "small",
@@ -464,9 +477,11 @@ impl ImageResize {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ImageResize {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ImageResize::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "small" => Self::Small,
@@ -620,6 +635,7 @@ pub struct GetItem {
 impl GetItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -659,6 +675,7 @@ impl GetItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -135,6 +135,7 @@ pub struct Search {
 impl Search {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             filter: ::std::option::Option::None,
@@ -148,12 +149,14 @@ impl Search {
     }
     /// Sets `FILTER`: The array can contain fields in any combination: - `NAME` — first name - `LAST_NAME` — last name - `WORK_POSITION` — position - `UF_DEPARTMENT_NAME` — department name - `USER_TYPE` — user type. It can take the following values:   - `employee` — employee   - `extranet` — extranet user   - `email` — mail user
     #[must_use]
+    #[inline]
     pub fn filter(mut self, value: Filter) -> Self {
         self.filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: The field by which the results are sorted. Sorting works for all fields from [user.add](https://apidocs.bitrix24.com/api-reference/user/user-add.html)
     #[must_use]
+    #[inline]
     pub fn sort(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -163,18 +166,21 @@ impl Search {
     }
     /// Sets `order`: Sorting direction: - `ASC` — ascending - `DESC` — descending
     #[must_use]
+    #[inline]
     pub fn order(mut self, value: Order) -> Self {
         self.order = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ADMIN_MODE`: Key for operation in administrator mode. Used to retrieve data about any users
     #[must_use]
+    #[inline]
     pub fn admin_mode(mut self, value: bool) -> Self {
         self.admin_mode = ::std::option::Option::Some(value);
         self
     }
     /// Sets `select`: An array with the names of the fields to return in the response. Without this parameter, the method returns all fields available to the application or webhook scope.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -188,6 +194,7 @@ impl Search {
     }
     /// Sets `start`: The parameter is used to manage pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -209,6 +216,7 @@ impl Search {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -324,6 +332,7 @@ pub enum Filter {
 }
 impl Filter {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Name => "NAME",
@@ -337,9 +346,11 @@ impl Filter {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Filter {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Filter::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "NAME" => Self::Name,
@@ -412,6 +423,7 @@ pub enum Order {
 }
 impl Order {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Asc => "ASC",
@@ -422,9 +434,11 @@ impl Order {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Order {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Order::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "ASC" => Self::Asc,

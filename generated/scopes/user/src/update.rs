@@ -319,6 +319,7 @@ impl Update {
     ///
     /// - `id`: `ID` — User identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -378,12 +379,14 @@ impl Update {
     }
     /// Sets `ACTIVE`: User activity flag. Possible values: - `Y` — employee is active, - `N` — employee is dismissed
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EMAIL`: User E-mail
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -393,6 +396,7 @@ impl Update {
     }
     /// Sets `NAME`: First name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -402,6 +406,7 @@ impl Update {
     }
     /// Sets `LAST_NAME`: Last name
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -411,6 +416,7 @@ impl Update {
     }
     /// Sets `SECOND_NAME`: Middle name
     #[must_use]
+    #[inline]
     pub fn second_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -420,6 +426,7 @@ impl Update {
     }
     /// Sets `PERSONAL_GENDER`: Gender
     #[must_use]
+    #[inline]
     pub fn personal_gender(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -429,6 +436,7 @@ impl Update {
     }
     /// Sets `PERSONAL_PROFESSION`: Profession
     #[must_use]
+    #[inline]
     pub fn personal_profession(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -438,6 +446,7 @@ impl Update {
     }
     /// Sets `PERSONAL_WWW`: Homepage
     #[must_use]
+    #[inline]
     pub fn personal_www(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -447,6 +456,7 @@ impl Update {
     }
     /// Sets `PERSONAL_BIRTHDAY`: Date of birth
     #[must_use]
+    #[inline]
     pub fn personal_birthday(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -456,6 +466,7 @@ impl Update {
     }
     /// Sets `PERSONAL_PHOTO`: Photo, pass an array containing the file name and a [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) string
     #[must_use]
+    #[inline]
     pub fn personal_photo(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -469,6 +480,7 @@ impl Update {
     }
     /// Sets `PERSONAL_ICQ`: ICQ
     #[must_use]
+    #[inline]
     pub fn personal_icq(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -478,6 +490,7 @@ impl Update {
     }
     /// Sets `PERSONAL_PHONE`: Personal phone
     #[must_use]
+    #[inline]
     pub fn personal_phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -487,6 +500,7 @@ impl Update {
     }
     /// Sets `PERSONAL_FAX`: Fax
     #[must_use]
+    #[inline]
     pub fn personal_fax(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -496,6 +510,7 @@ impl Update {
     }
     /// Sets `PERSONAL_MOBILE`: Personal mobile
     #[must_use]
+    #[inline]
     pub fn personal_mobile(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -505,6 +520,7 @@ impl Update {
     }
     /// Sets `PERSONAL_PAGER`: Pager
     #[must_use]
+    #[inline]
     pub fn personal_pager(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -514,6 +530,7 @@ impl Update {
     }
     /// Sets `PERSONAL_STREET`: Residential street
     #[must_use]
+    #[inline]
     pub fn personal_street(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -523,6 +540,7 @@ impl Update {
     }
     /// Sets `PERSONAL_CITY`: Residential city
     #[must_use]
+    #[inline]
     pub fn personal_city(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -532,6 +550,7 @@ impl Update {
     }
     /// Sets `PERSONAL_STATE`: Region / territory
     #[must_use]
+    #[inline]
     pub fn personal_state(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -541,6 +560,7 @@ impl Update {
     }
     /// Sets `PERSONAL_ZIP`: Postal code
     #[must_use]
+    #[inline]
     pub fn personal_zip(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -550,6 +570,7 @@ impl Update {
     }
     /// Sets `PERSONAL_COUNTRY`: Country
     #[must_use]
+    #[inline]
     pub fn personal_country(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -559,6 +580,7 @@ impl Update {
     }
     /// Sets `PERSONAL_MAILBOX`: P.O. Box
     #[must_use]
+    #[inline]
     pub fn personal_mailbox(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -568,6 +590,7 @@ impl Update {
     }
     /// Sets `PERSONAL_NOTES`: Additional notes
     #[must_use]
+    #[inline]
     pub fn personal_notes(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -577,6 +600,7 @@ impl Update {
     }
     /// Sets `WORK_PHONE`: Company phone
     #[must_use]
+    #[inline]
     pub fn work_phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -586,6 +610,7 @@ impl Update {
     }
     /// Sets `WORK_COMPANY`: Company
     #[must_use]
+    #[inline]
     pub fn work_company(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -595,6 +620,7 @@ impl Update {
     }
     /// Sets `WORK_POSITION`: Job title
     #[must_use]
+    #[inline]
     pub fn work_position(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -604,6 +630,7 @@ impl Update {
     }
     /// Sets `WORK_DEPARTMENT`: Department
     #[must_use]
+    #[inline]
     pub fn work_department(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -613,6 +640,7 @@ impl Update {
     }
     /// Sets `WORK_WWW`: Company website
     #[must_use]
+    #[inline]
     pub fn work_www(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -622,6 +650,7 @@ impl Update {
     }
     /// Sets `WORK_FAX`: WORK_FAX
     #[must_use]
+    #[inline]
     pub fn work_fax(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -631,6 +660,7 @@ impl Update {
     }
     /// Sets `WORK_PAGER`: WORK_PAGER
     #[must_use]
+    #[inline]
     pub fn work_pager(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -640,6 +670,7 @@ impl Update {
     }
     /// Sets `WORK_STREET`: WORK_STREET
     #[must_use]
+    #[inline]
     pub fn work_street(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -649,6 +680,7 @@ impl Update {
     }
     /// Sets `WORK_MAILBOX`: WORK_MAILBOX
     #[must_use]
+    #[inline]
     pub fn work_mailbox(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -658,6 +690,7 @@ impl Update {
     }
     /// Sets `WORK_CITY`: Work city
     #[must_use]
+    #[inline]
     pub fn work_city(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -667,6 +700,7 @@ impl Update {
     }
     /// Sets `WORK_STATE`: WORK_STATE
     #[must_use]
+    #[inline]
     pub fn work_state(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -676,6 +710,7 @@ impl Update {
     }
     /// Sets `WORK_ZIP`: WORK_ZIP
     #[must_use]
+    #[inline]
     pub fn work_zip(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -685,6 +720,7 @@ impl Update {
     }
     /// Sets `WORK_COUNTRY`: WORK_COUNTRY
     #[must_use]
+    #[inline]
     pub fn work_country(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -694,6 +730,7 @@ impl Update {
     }
     /// Sets `WORK_PROFILE`: WORK_PROFILE
     #[must_use]
+    #[inline]
     pub fn work_profile(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -703,6 +740,7 @@ impl Update {
     }
     /// Sets `WORK_LOGO`: WORK_LOGO
     #[must_use]
+    #[inline]
     pub fn work_logo(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -716,6 +754,7 @@ impl Update {
     }
     /// Sets `WORK_NOTES`: WORK_NOTES
     #[must_use]
+    #[inline]
     pub fn work_notes(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -725,6 +764,7 @@ impl Update {
     }
     /// Sets `UF_SKYPE_LINK`: Skype chat link
     #[must_use]
+    #[inline]
     pub fn uf_skype_link(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -734,6 +774,7 @@ impl Update {
     }
     /// Sets `UF_ZOOM`: Zoom
     #[must_use]
+    #[inline]
     pub fn uf_zoom(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -743,6 +784,7 @@ impl Update {
     }
     /// Sets `UF_DEPARTMENT`: Department
     #[must_use]
+    #[inline]
     pub fn uf_department(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -752,6 +794,7 @@ impl Update {
     }
     /// Sets `UF_INTERESTS`: Interests
     #[must_use]
+    #[inline]
     pub fn uf_interests(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -761,6 +804,7 @@ impl Update {
     }
     /// Sets `UF_SKILLS`: Skills
     #[must_use]
+    #[inline]
     pub fn uf_skills(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -770,6 +814,7 @@ impl Update {
     }
     /// Sets `UF_WEB_SITES`: Other websites
     #[must_use]
+    #[inline]
     pub fn uf_web_sites(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -779,6 +824,7 @@ impl Update {
     }
     /// Sets `UF_XING`: Xing
     #[must_use]
+    #[inline]
     pub fn uf_xing(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -788,6 +834,7 @@ impl Update {
     }
     /// Sets `UF_LINKEDIN`: LinkedIn
     #[must_use]
+    #[inline]
     pub fn uf_linkedin(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -797,6 +844,7 @@ impl Update {
     }
     /// Sets `UF_FACEBOOK`: Facebook**
     #[must_use]
+    #[inline]
     pub fn uf_facebook(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -806,6 +854,7 @@ impl Update {
     }
     /// Sets `UF_TWITTER`: Twitter
     #[must_use]
+    #[inline]
     pub fn uf_twitter(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -815,6 +864,7 @@ impl Update {
     }
     /// Sets `UF_SKYPE`: Skype
     #[must_use]
+    #[inline]
     pub fn uf_skype(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -824,6 +874,7 @@ impl Update {
     }
     /// Sets `UF_DISTRICT`: District
     #[must_use]
+    #[inline]
     pub fn uf_district(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -833,6 +884,7 @@ impl Update {
     }
     /// Sets `UF_PHONE_INNER`: Extension number
     #[must_use]
+    #[inline]
     pub fn uf_phone_inner(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -907,6 +959,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -73,6 +73,7 @@ impl Delete {
     /// - `module_id`: `moduleId` — Identifier of the module from which the field is being deleted
     /// - `id`: `id` — Identifier of the user field settings.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         module_id: impl ::std::convert::Into<::std::string::String>,
         id: i64,
@@ -99,6 +100,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

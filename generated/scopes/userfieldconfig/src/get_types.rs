@@ -63,6 +63,7 @@ impl GetTypes {
     ///
     /// - `module_id`: `moduleId` — Identifier of the module for which to retrieve available field types
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(module_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             module_id: module_id.into(),
@@ -85,6 +86,7 @@ impl GetTypes {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -158,6 +160,7 @@ pub struct GetTypesResult {
 impl GetTypesResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             types: ::std::option::Option::None,
@@ -176,6 +179,7 @@ impl GetTypesResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

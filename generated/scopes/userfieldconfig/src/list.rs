@@ -150,6 +150,7 @@ impl List {
     ///
     /// - `module_id`: `moduleId` — The identifier of the module in which the fields are being searched
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(module_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             module_id: module_id.into(),
@@ -162,6 +163,7 @@ impl List {
     }
     /// Sets `select`: Set of fields to return [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html#select)
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -171,6 +173,7 @@ impl List {
     }
     /// Sets `order`: Object format: ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ```
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -180,6 +183,7 @@ impl List {
     }
     /// Sets `filter`: Object format: ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ```
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -189,6 +193,7 @@ impl List {
     }
     /// Sets `start`: Offset for pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -209,6 +214,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -302,6 +308,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
@@ -320,6 +327,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -483,6 +491,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -520,6 +529,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -101,6 +101,7 @@ impl Add {
     /// - `user_type_id`: `USER_TYPE_ID` — String type code
     /// - `handler`: `HANDLER` — Custom type handler address
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         user_type_id: impl ::std::convert::Into<::std::string::String>,
         handler: impl ::std::convert::Into<::std::string::String>,
@@ -117,6 +118,7 @@ impl Add {
     }
     /// Sets `Name`: **Description**
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -126,6 +128,7 @@ impl Add {
     }
     /// Sets `TITLE`: Textual type name. Will be displayed in the custom field settings administrative interface
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -135,6 +138,7 @@ impl Add {
     }
     /// Sets `DESCRIPTION`: Textual type description. Will be displayed in the custom field settings administrative interface
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -144,6 +148,7 @@ impl Add {
     }
     /// Sets `OPTIONS`: Additional settings. Currently, one key is available: `height` — specifies the custom field height in pixels. Any positive value will be applied. Default — `0`. If specified `0`, the standard height for displaying this widget will be used
     #[must_use]
+    #[inline]
     pub fn options(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -172,6 +177,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -73,6 +73,7 @@ impl Delete {
     ///
     /// - `user_type_id`: `USER_TYPE_ID` — String code of the type
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(user_type_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -82,6 +83,7 @@ impl Delete {
     }
     /// Sets `Name`: **Description**
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -106,6 +108,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

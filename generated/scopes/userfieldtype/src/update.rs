@@ -100,6 +100,7 @@ impl Update {
     /// - `handler`: `HANDLER` — Address of the user type handler
     /// - `title`: `TITLE` — Text name of the type. Will be displayed in the administrative interface for user field settings
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         user_type_id: impl ::std::convert::Into<::std::string::String>,
         handler: impl ::std::convert::Into<::std::string::String>,
@@ -117,6 +118,7 @@ impl Update {
     }
     /// Sets `Name`: **Description**
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -126,6 +128,7 @@ impl Update {
     }
     /// Sets `DESCRIPTION`: Text description of the type. Will be displayed in the administrative interface for user field settings
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -135,6 +138,7 @@ impl Update {
     }
     /// Sets `OPTIONS`: Additional settings. Currently, one key is available: `height` — specifies the height of the user field in pixels. Any positive value will apply. Default is `0`. If `0` is specified, the standard height for displaying this widget will be used
     #[must_use]
+    #[inline]
     pub fn options(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -163,6 +167,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -101,6 +101,7 @@ impl Register {
     /// - `category`: `category` — The category of the service.
     /// - `completions_url`: `completions_url` — The URL endpoint of the handler, which must respond with HTTP status `200` during registration verification [(detailed description)](https://apidocs.bitrix24.com/api-reference/ai/ai-engine-register.html#endpoint)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         code: impl ::std::convert::Into<::std::string::String>,
@@ -118,6 +119,7 @@ impl Register {
     }
     /// Sets `settings`: Additional settings for the service [(detailed description)](https://apidocs.bitrix24.com/api-reference/ai/ai-engine-register.html#settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
@@ -134,6 +136,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -228,6 +231,7 @@ pub enum Category {
 }
 impl Category {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -240,9 +244,11 @@ impl Category {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Category {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Category::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -331,6 +337,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             code_alias: ::std::option::Option::None,
@@ -341,6 +348,7 @@ impl Settings {
     }
     /// Sets `code_alias`: The alias of the model.
     #[must_use]
+    #[inline]
     pub fn code_alias(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -350,12 +358,14 @@ impl Settings {
     }
     /// Sets `model_context_type`: The method of calculating context.
     #[must_use]
+    #[inline]
     pub fn model_context_type(mut self, value: ModelContextType) -> Self {
         self.model_context_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `model_context_limit`: The context limit.
     #[must_use]
+    #[inline]
     pub fn model_context_limit(mut self, value: i64) -> Self {
         self.model_context_limit = ::std::option::Option::Some(value);
         self
@@ -372,6 +382,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -448,6 +459,7 @@ pub enum ModelContextType {
 }
 impl ModelContextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Token => "token",
@@ -458,9 +470,11 @@ impl ModelContextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ModelContextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ModelContextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "token" => Self::Token,

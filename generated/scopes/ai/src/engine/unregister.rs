@@ -59,6 +59,7 @@ pub struct Unregister {
 impl Unregister {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -67,6 +68,7 @@ impl Unregister {
     }
     /// Sets `code`: Character code of the service to be removed
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -86,6 +88,7 @@ impl Unregister {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

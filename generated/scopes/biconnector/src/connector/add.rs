@@ -85,6 +85,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An object containing data to create a new connector. The object format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -103,6 +104,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -219,6 +221,7 @@ impl Fields {
     /// - `url_data`: `urlData` — Connector endpoint for retrieving data from the selected table, [(detailed description)](https://apidocs.bitrix24.com/api-reference/biconnector/connector/index.html#urlData)
     /// - `settings`: `settings` — List of connection parameters, [(detailed description)](https://apidocs.bitrix24.com/api-reference/biconnector/connector/index.html#settings)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         title: impl ::std::convert::Into<::std::string::String>,
         logo: impl ::std::convert::Into<::std::string::String>,
@@ -245,6 +248,7 @@ impl Fields {
     }
     /// Sets `description`: Connector description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -254,6 +258,7 @@ impl Fields {
     }
     /// Sets `sort`: Connector sorting parameter. Default value is `100`
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -270,6 +275,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -352,6 +358,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -370,6 +377,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl Get {
     ///
     /// - `id`: `id` — The identifier of the connector, which can be obtained using the methods [biconnector.connector.list](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html) and [biconnector.connector.add](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -82,6 +83,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -263,6 +265,7 @@ pub struct Connector {
 impl Connector {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -294,6 +297,7 @@ impl Connector {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -382,6 +386,7 @@ impl GetResult {
     ///
     /// - `item`: `item` — The root element of the response. Contains information about the connector fields. Field descriptions can be found in the article [Connector: Overview of Methods](https://apidocs.bitrix24.com/api-reference/biconnector/connector/index.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(item: Connector) -> Self {
         Self {
             item,
@@ -400,6 +405,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -93,6 +93,7 @@ impl Update {
     /// - `id`: `id` — Connector identifier, can be obtained using the methods [biconnector.connector.list](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html) and [biconnector.connector.add](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html)
     /// - `fields`: `fields` — An object containing the updated data. The object format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -112,6 +113,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -222,6 +224,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -238,6 +241,7 @@ impl Fields {
     }
     /// Sets `title`: New connector name
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -247,6 +251,7 @@ impl Fields {
     }
     /// Sets `logo`: New connector logo. Can be passed as a link to an image or a base64 formatted string, for example `data:image/svg+xml;base64,PHN2ZyB3...`
     #[must_use]
+    #[inline]
     pub fn logo(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -256,6 +261,7 @@ impl Fields {
     }
     /// Sets `description`: New connector description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -265,6 +271,7 @@ impl Fields {
     }
     /// Sets `urlCheck`: New endpoint for checking the connector's availability, [(detailed description)](https://apidocs.bitrix24.com/api-reference/biconnector/connector/index.html#urlCheck)
     #[must_use]
+    #[inline]
     pub fn url_check(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -274,6 +281,7 @@ impl Fields {
     }
     /// Sets `urlTableList`: New endpoint for obtaining the list of tables, [(detailed description)](https://apidocs.bitrix24.com/api-reference/biconnector/connector/index.html#urlTableList)
     #[must_use]
+    #[inline]
     pub fn url_table_list(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -283,6 +291,7 @@ impl Fields {
     }
     /// Sets `urlTableDescription`: New endpoint for obtaining the description of a specific table, [(detailed description)](https://apidocs.bitrix24.com/api-reference/biconnector/connector/index.html#urlTableDescription)
     #[must_use]
+    #[inline]
     pub fn url_table_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -292,6 +301,7 @@ impl Fields {
     }
     /// Sets `urlData`: New endpoint for obtaining data from the selected table, [(detailed description)](https://apidocs.bitrix24.com/api-reference/biconnector/connector/index.html#urlData)
     #[must_use]
+    #[inline]
     pub fn url_data(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -301,6 +311,7 @@ impl Fields {
     }
     /// Sets `settings`: New list of connection parameters, [(detailed description)](https://apidocs.bitrix24.com/api-reference/biconnector/connector/index.html#settings)
     #[must_use]
+    #[inline]
     pub fn settings(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -314,6 +325,7 @@ impl Fields {
     }
     /// Sets `sort`: New sorting parameter for the connector
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -330,6 +342,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -92,6 +92,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An object containing data to create a new dataset. The object format is:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -110,6 +111,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -212,6 +214,7 @@ impl Fields {
     /// - `source_id`: `sourceId` — The identifier of the source, which can be obtained using the methods [biconnector.source.list](https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html) or [biconnector.source.add](https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html)
     /// - `fields`: `fields` — A list of dataset fields, [(Detailed description)](https://apidocs.bitrix24.com/api-reference/biconnector/dataset/index.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         external_name: impl ::std::convert::Into<::std::string::String>,
@@ -233,6 +236,7 @@ impl Fields {
     }
     /// Sets `description`: Description of the dataset
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -252,6 +256,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -358,6 +363,7 @@ pub struct FieldsFields {
 impl FieldsFields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -371,36 +377,42 @@ impl FieldsFields {
     }
     /// Sets `id`: Field identifier
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: ::serde_json::Value) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `datasetId`: Identifier of the dataset to which the field belongs
     #[must_use]
+    #[inline]
     pub fn dataset_id(mut self, value: ::serde_json::Value) -> Self {
         self.dataset_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `type`: Data type. Available types: `int` — integer `string` — string `double` — float, dot separator `date` — date, format `Y-m-d` `datetime` — date and time, format `Y-m-d H:i:s`
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: ::serde_json::Value) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `name`: Field name. The name must start with a letter, you can use only uppercase Latin letters `A-Z`, numbers and sign `_`. Maximum name length is 32 characters
     #[must_use]
+    #[inline]
     pub fn name(mut self, value: ::serde_json::Value) -> Self {
         self.name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `externalCode`: External code of the field
     #[must_use]
+    #[inline]
     pub fn external_code(mut self, value: ::serde_json::Value) -> Self {
         self.external_code = ::std::option::Option::Some(value);
         self
     }
     /// Sets `visible`: Field visibility flag
     #[must_use]
+    #[inline]
     pub fn visible(mut self, value: ::serde_json::Value) -> Self {
         self.visible = ::std::option::Option::Some(value);
         self
@@ -417,6 +429,7 @@ impl FieldsFields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -493,6 +506,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -511,6 +525,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl Get {
     ///
     /// - `id`: `id` — Identifier of the dataset, which can be obtained using the methods [biconnector.dataset.list](https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html) and [biconnector.dataset.add](https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -82,6 +83,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -197,6 +199,7 @@ pub struct Dataset {
 impl Dataset {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -226,6 +229,7 @@ impl Dataset {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -343,6 +347,7 @@ pub struct Description {
 impl Description {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -366,6 +371,7 @@ impl Description {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -438,6 +444,7 @@ impl GetResult {
     ///
     /// - `item`: `item` — Root element of the response. Contains information about the dataset fields. Field descriptions can be found in the article [Datasets: Overview of Methods](https://apidocs.bitrix24.com/api-reference/biconnector/dataset/index.html#dataset)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(item: Dataset) -> Self {
         Self {
             item,
@@ -456,6 +463,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -93,6 +93,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the dataset, can be obtained using the methods [biconnector.dataset.list](https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html) and [biconnector.dataset.add](https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html)
     /// - `fields`: `fields` — An object containing the updated data. Object format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -112,6 +113,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -190,6 +192,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -198,6 +201,7 @@ impl Fields {
     }
     /// Sets `description`: Description of the dataset
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -217,6 +221,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -85,6 +85,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An object containing data to create a new source. The object format is:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -103,6 +104,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -201,6 +203,7 @@ impl Fields {
     /// - `connector_id`: `connectorId` — Connector identifier, can be obtained using the methods [biconnector.connector.list](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html) or [biconnector.connector.add](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-add.html)
     /// - `settings`: `settings` — A list of parameters for authorization, passed as an object where the key is the `code` of the parameter. Parameters can be obtained using the methods [biconnector.connector.list](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html) or [biconnector.connector.get](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         title: impl ::std::convert::Into<::std::string::String>,
         connector_id: i64,
@@ -217,6 +220,7 @@ impl Fields {
     }
     /// Sets `description`: Source description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -226,6 +230,7 @@ impl Fields {
     }
     /// Sets `active`: Source activity. Default is `true`
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
@@ -242,6 +247,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -316,6 +322,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -334,6 +341,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl Get {
     ///
     /// - `id`: `id` — Identifier of the source, which can be obtained using the methods [biconnector.source.list](https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html) and [biconnector.source.add](https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -82,6 +83,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -203,6 +205,7 @@ pub struct Source {
 impl Source {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -233,6 +236,7 @@ impl Source {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -319,6 +323,7 @@ impl GetResult {
     ///
     /// - `item`: `item` — Root element of the response. Contains information about the source fields. Field descriptions can be found in the article [Sources: Overview of Methods](https://apidocs.bitrix24.com/api-reference/biconnector/source/index.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(item: Source) -> Self {
         Self {
             item,
@@ -337,6 +342,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

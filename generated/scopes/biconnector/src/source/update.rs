@@ -94,6 +94,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the source, can be obtained using the methods [biconnector.source.list](https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-list.html) and [biconnector.source.add](https://apidocs.bitrix24.com/api-reference/biconnector/source/biconnector-source-add.html)
     /// - `fields`: `fields` — Object containing the updated data. Object format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -113,6 +114,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -204,6 +206,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -215,6 +218,7 @@ impl Fields {
     }
     /// Sets `title`: New name of the source
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -224,6 +228,7 @@ impl Fields {
     }
     /// Sets `description`: New description of the source
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -233,12 +238,14 @@ impl Fields {
     }
     /// Sets `active`: Activity status of the source
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `settings`: List of parameters for authorization, passed as an object where the key is the `code` of the parameter. Parameters can be obtained using the methods [biconnector.connector.list](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-list.html) or [biconnector.connector.get](https://apidocs.bitrix24.com/api-reference/biconnector/connector/biconnector-connector-get.html)
     #[must_use]
+    #[inline]
     pub fn settings(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -258,6 +265,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -73,6 +73,7 @@ impl Log {
     /// - `event_token`: `EVENT_TOKEN` — A unique key required to send an event to the business process.
     /// - `log_message`: `LOG_MESSAGE` — Message to be logged
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         event_token: impl ::std::convert::Into<::std::string::String>,
         log_message: impl ::std::convert::Into<::std::string::String>,
@@ -100,6 +101,7 @@ impl Log {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

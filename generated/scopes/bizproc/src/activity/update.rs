@@ -74,6 +74,7 @@ impl Update {
     /// - `code`: `CODE` — Internal identifier of the action
     /// - `fields`: `FIELDS` — Object with [fields](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html#parametr-fields) of the business process action
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         fields: Fields,
@@ -101,6 +102,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -311,6 +313,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             handler: ::std::option::Option::None,
@@ -329,6 +332,7 @@ impl Fields {
     }
     /// Sets `HANDLER`: URL to which the action will send data via the Bitrix24 queue server.
     #[must_use]
+    #[inline]
     pub fn handler(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -338,30 +342,35 @@ impl Fields {
     }
     /// Sets `AUTH_USER_ID`: Identifier of the user whose token will be passed to the application
     #[must_use]
+    #[inline]
     pub fn auth_user_id(mut self, value: i64) -> Self {
         self.auth_user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `USE_SUBSCRIPTION`: Should the action wait for a response from the application. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn use_subscription(mut self, value: bool) -> Self {
         self.use_subscription = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NAME`: Name of the action.
     #[must_use]
+    #[inline]
     pub fn name(mut self, value: ::serde_json::Value) -> Self {
         self.name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DESCRIPTION`: Description of the action.
     #[must_use]
+    #[inline]
     pub fn description(mut self, value: ::serde_json::Value) -> Self {
         self.description = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PROPERTIES`: Object with parameters of the action. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html#property).
     #[must_use]
+    #[inline]
     pub fn properties(
         mut self,
         value: ::std::collections::BTreeMap<::std::string::String, Property>,
@@ -371,6 +380,7 @@ impl Fields {
     }
     /// Sets `RETURN_PROPERTIES`: Object with additional results of the action. Contains objects, each describing a [parameter of the action](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html#property).
     #[must_use]
+    #[inline]
     pub fn return_properties(
         mut self,
         value: ::std::collections::BTreeMap<::std::string::String, Property>,
@@ -380,6 +390,7 @@ impl Fields {
     }
     /// Sets `DOCUMENT_TYPE`: Document type that will determine the data types for the `PROPERTIES` and `RETURN_PROPERTIES` parameters. Consists of three string-type elements: - module identifier - object identifier - document type
     #[must_use]
+    #[inline]
     pub fn document_type(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -393,6 +404,7 @@ impl Fields {
     }
     /// Sets `FILTER`: Object with rules for limiting the action by document type and edition.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -402,12 +414,14 @@ impl Fields {
     }
     /// Sets `USE_PLACEMENT`: Allows opening additional settings for the action in the application slider. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn use_placement(mut self, value: bool) -> Self {
         self.use_placement = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PLACEMENT_HANDLER`: URL of the placement handler on the application side
     #[must_use]
+    #[inline]
     pub fn placement_handler(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -427,6 +441,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -576,6 +591,7 @@ pub struct Property {
 impl Property {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -590,24 +606,28 @@ impl Property {
     }
     /// Sets `Name`: Name of the parameter
     #[must_use]
+    #[inline]
     pub fn name(mut self, value: ::serde_json::Value) -> Self {
         self.name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Description`: Description of the parameter
     #[must_use]
+    #[inline]
     pub fn description(mut self, value: ::serde_json::Value) -> Self {
         self.description = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Type`: Type of the parameter. Basic values:   - `bool` — yes or no   - `date` — date   - `datetime` — date and time   - `double` — number   - `file` — file   - `int` — integer   - `select` — list   - `string` — string   - `text` — text   - `user` — user
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Options`: Array of values for the parameter of type list `'TYPE': select'` like:
     #[must_use]
+    #[inline]
     pub fn options(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -617,18 +637,21 @@ impl Property {
     }
     /// Sets `Required`: Parameter requirement. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn required(mut self, value: bool) -> Self {
         self.required = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Multiple`: Parameter multiplicity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Default`: Default value of the parameter
     #[must_use]
+    #[inline]
     pub fn default_(mut self, value: ::serde_json::Value) -> Self {
         self.default_ = ::std::option::Option::Some(value);
         self
@@ -645,6 +668,7 @@ impl Property {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -751,6 +775,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Bool => "bool",
@@ -769,9 +794,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "bool" => Self::Bool,

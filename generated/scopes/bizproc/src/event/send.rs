@@ -80,6 +80,7 @@ impl Send {
     ///
     /// - `event_token`: `EVENT_TOKEN` — A special token that is sent to the application handler when the action or Automation rule is executed. The value of this token is received by the handler in the input data array.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(event_token: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             event_token: event_token.into(),
@@ -90,6 +91,7 @@ impl Send {
     }
     /// Sets `RETURN_VALUES`: An array of returned values from the action or Automation rule. It specifies the values of properties that were registered as additional results `RETURN_PROPERTIES` by the methods: - [bizproc.robot.add](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-add.html), [bizproc.robot.update](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-robot/bizproc-robot-update.html) - [bizproc.activity.add](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-add.html), [bizproc.activity.update](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-activity/bizproc-activity-update.html)
     #[must_use]
+    #[inline]
     pub fn return_values(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -99,6 +101,7 @@ impl Send {
     }
     /// Sets `LOG_MESSAGE`: Text for the business process log.
     #[must_use]
+    #[inline]
     pub fn log_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -124,6 +127,7 @@ impl Send {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -145,6 +145,7 @@ impl Complete {
     /// - `task_id`: `TASK_ID` — Task identifier.
     /// - `status`: `STATUS` — Target status of the task. Possible values:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(task_id: i64, status: ::serde_json::Value) -> Self {
         Self {
             task_id,
@@ -156,6 +157,7 @@ impl Complete {
     }
     /// Sets `COMMENT`: User comment.
     #[must_use]
+    #[inline]
     pub fn comment(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -165,6 +167,7 @@ impl Complete {
     }
     /// Sets `FIELDS`: An object describing fields for completing tasks with a request for additional information in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where - `field_N` — symbolic identifier of the task field - `value_N` — value of the field
     #[must_use]
+    #[inline]
     pub fn fields(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -191,6 +194,7 @@ impl Complete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

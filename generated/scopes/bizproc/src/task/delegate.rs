@@ -88,6 +88,7 @@ impl Delegate {
     /// - `from_user_id`: `FROM_USER_ID` — Identifier of the user from whom the tasks will be delegated.
     /// - `to_user_id`: `TO_USER_ID` — Identifier of the user to whom the tasks will be delegated.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         task_ids: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
         from_user_id: i64,
@@ -118,6 +119,7 @@ impl Delegate {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

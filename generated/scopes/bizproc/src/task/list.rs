@@ -145,6 +145,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -156,6 +157,7 @@ impl List {
     }
     /// Sets `SELECT`: An array containing a list of [fields](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html#fields) to select.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -169,6 +171,7 @@ impl List {
     }
     /// Sets `FILTER`: An object for filtering the list of tasks in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where - `field_N` — [field](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html#fields) of the task for filtering - `value_N` — value of the field
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -178,6 +181,7 @@ impl List {
     }
     /// Sets `ORDER`: An object for sorting the list of tasks in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where - `field_N` — [field](https://apidocs.bitrix24.com/api-reference/bizproc/bizproc-task/bizproc-task-list.html#fields) of the task for sorting - `value_N` — sorting direction
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -187,6 +191,7 @@ impl List {
     }
     /// Sets `START`: This parameter is used for managing pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -210,6 +215,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -401,6 +407,7 @@ pub struct Task {
 impl Task {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -440,6 +447,7 @@ impl Task {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -569,6 +577,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "0",
@@ -582,9 +591,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::InProgress,
@@ -661,6 +672,7 @@ pub enum UserStatus {
 }
 impl UserStatus {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AwaitingResponse => "0",
@@ -673,9 +685,11 @@ impl UserStatus {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserStatus {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         UserStatus::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::AwaitingResponse,
@@ -751,6 +765,7 @@ pub enum Activity {
 }
 impl Activity {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ApproveActivity => "ApproveActivity",
@@ -765,9 +780,11 @@ impl Activity {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Activity {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Activity::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "ApproveActivity" => Self::ApproveActivity,
@@ -870,6 +887,7 @@ pub struct Parameters {
 impl Parameters {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             comment_label: ::std::option::Option::None,
@@ -894,6 +912,7 @@ impl Parameters {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -984,6 +1003,7 @@ pub enum CommentRequired {
 }
 impl CommentRequired {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -996,9 +1016,11 @@ impl CommentRequired {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CommentRequired {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         CommentRequired::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,
@@ -1142,6 +1164,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1168,6 +1191,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1266,6 +1290,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Bool => "bool",
@@ -1284,9 +1309,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "bool" => Self::Bool,

@@ -104,6 +104,7 @@ impl Start {
     /// - `template_id`: `TEMPLATE_ID` — Identifier of the business process template
     /// - `document_id`: `DOCUMENT_ID` — Identifier of the document to start the business process in the format \[`module`, `object`, `ELEMENT_ID`\].
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         template_id: i64,
         document_id: impl ::std::iter::IntoIterator<
@@ -122,6 +123,7 @@ impl Start {
     }
     /// Sets `PARAMETERS`: Values for the parameters of the business process template.
     #[must_use]
+    #[inline]
     pub fn parameters(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -147,6 +149,7 @@ impl Start {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -72,6 +72,7 @@ impl Terminate {
     ///
     /// - `id`: `ID` — Identifier of the workflow to be stopped.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             id: id.into(),
@@ -81,6 +82,7 @@ impl Terminate {
     }
     /// Sets `STATUS`: Set the status text.
     #[must_use]
+    #[inline]
     pub fn status(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -105,6 +107,7 @@ impl Terminate {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -85,6 +85,7 @@ impl Get {
     /// - `from`: `from` — Start date of the period for determining availability in the format `YYYY-MM-DD`.
     /// - `to`: `to` — End date of the period for determining availability in the format `YYYY-MM-DD`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         users: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<::serde_json::Value>,
@@ -111,6 +112,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -256,6 +258,7 @@ pub struct Event {
 impl Event {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -287,6 +290,7 @@ impl Event {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -386,6 +390,7 @@ pub enum Importance {
 }
 impl Importance {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::High => "high",
@@ -397,9 +402,11 @@ impl Importance {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Importance {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Importance::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "high" => Self::High,
@@ -474,6 +481,7 @@ pub enum EventType {
 }
 impl EventType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Shared => "#shared#",
@@ -486,9 +494,11 @@ impl EventType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EventType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EventType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "#shared#" => Self::Shared,

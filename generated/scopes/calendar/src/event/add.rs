@@ -251,6 +251,7 @@ impl Add {
     /// - `section`: `section` — Calendar identifier.
     /// - `name`: `name` — Event name
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_: Type,
         owner_id: i64,
@@ -290,30 +291,35 @@ impl Add {
     }
     /// Sets `from_ts`: Date and time in timestamp format. Can be used instead of the `from` parameter
     #[must_use]
+    #[inline]
     pub fn from_ts(mut self, value: i64) -> Self {
         self.from_ts = ::std::option::Option::Some(value);
         self
     }
     /// Sets `to_ts`: Date and time in timestamp format. Can be used instead of the `to` parameter
     #[must_use]
+    #[inline]
     pub fn to_ts(mut self, value: i64) -> Self {
         self.to_ts = ::std::option::Option::Some(value);
         self
     }
     /// Sets `auto_detect_section`: Auto-detection mode for the section.
     #[must_use]
+    #[inline]
     pub fn auto_detect_section(mut self, value: bool) -> Self {
         self.auto_detect_section = ::std::option::Option::Some(value);
         self
     }
     /// Sets `skip_time`: Pass the date value without time in the `from` and `to` parameters. Possible values: - `Y` — use only the date - `N` — use date and time
     #[must_use]
+    #[inline]
     pub fn skip_time(mut self, value: bool) -> Self {
         self.skip_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `timezone_from`: Timezone of the event start date and time. Default is the current user's timezone.
     #[must_use]
+    #[inline]
     pub fn timezone_from(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -323,6 +329,7 @@ impl Add {
     }
     /// Sets `timezone_to`: Timezone of the event end date and time. Default value is the current user's timezone.
     #[must_use]
+    #[inline]
     pub fn timezone_to(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -332,6 +339,7 @@ impl Add {
     }
     /// Sets `description`: Event description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -341,6 +349,7 @@ impl Add {
     }
     /// Sets `color`: Background color of the event.
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -350,6 +359,7 @@ impl Add {
     }
     /// Sets `text_color`: Text color of the event.
     #[must_use]
+    #[inline]
     pub fn text_color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -359,36 +369,42 @@ impl Add {
     }
     /// Sets `accessibility`: Availability during the event time: - `busy` — busy - `absent` — absent - `quest` — tentative - `free` — free
     #[must_use]
+    #[inline]
     pub fn accessibility(mut self, value: Accessibility) -> Self {
         self.accessibility = ::std::option::Option::Some(value);
         self
     }
     /// Sets `importance`: Event importance: - `high` — high - `normal` — medium - `low` — low
     #[must_use]
+    #[inline]
     pub fn importance(mut self, value: Importance) -> Self {
         self.importance = ::std::option::Option::Some(value);
         self
     }
     /// Sets `private_event`: Mark indicating that the event is private. Possible values: - `Y` — private - `N` — not private
     #[must_use]
+    #[inline]
     pub fn private_event(mut self, value: bool) -> Self {
         self.private_event = ::std::option::Option::Some(value);
         self
     }
     /// Sets `rrule`: Recurrence of the event in the form of an object according to the iCalendar standard. The structure is described [below](https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html#rrule)
     #[must_use]
+    #[inline]
     pub fn rrule(mut self, value: Rrule) -> Self {
         self.rrule = ::std::option::Option::Some(value);
         self
     }
     /// Sets `is_meeting`: Indicator of a meeting with event participants. Possible values:
     #[must_use]
+    #[inline]
     pub fn is_meeting(mut self, value: bool) -> Self {
         self.is_meeting = ::std::option::Option::Some(value);
         self
     }
     /// Sets `location`: Venue
     #[must_use]
+    #[inline]
     pub fn location(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -398,6 +414,7 @@ impl Add {
     }
     /// Sets `remind`: Array of objects describing reminders for the event. The structure is described [below](https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html#remind)
     #[must_use]
+    #[inline]
     pub fn remind(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Remind>>,
@@ -409,6 +426,7 @@ impl Add {
     }
     /// Sets `attendees`: List of identifiers of event participants.
     #[must_use]
+    #[inline]
     pub fn attendees(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -422,12 +440,14 @@ impl Add {
     }
     /// Sets `meeting`: Object with meeting parameters. The structure is described [below](https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-add.html#meeting)
     #[must_use]
+    #[inline]
     pub fn meeting(mut self, value: Meeting) -> Self {
         self.meeting = ::std::option::Option::Some(value);
         self
     }
     /// Sets `crm_fields`: Array of CRM object identifiers to link to the event. To link objects, list their identifiers with [prefixes](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type):  - `CO_` — company  - `C_` — contact  - `L_` — lead  - `D_` — deal
     #[must_use]
+    #[inline]
     pub fn crm_fields(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -456,6 +476,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -620,6 +641,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::User => "user",
@@ -631,9 +653,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "user" => Self::User,
@@ -708,6 +732,7 @@ pub enum Accessibility {
 }
 impl Accessibility {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Busy => "busy",
@@ -720,9 +745,11 @@ impl Accessibility {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Accessibility {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Accessibility::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "busy" => Self::Busy,
@@ -796,6 +823,7 @@ pub enum Importance {
 }
 impl Importance {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::High => "high",
@@ -807,9 +835,11 @@ impl Importance {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Importance {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Importance::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "high" => Self::High,
@@ -906,6 +936,7 @@ pub struct Rrule {
 impl Rrule {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             freq: ::std::option::Option::None,
@@ -918,24 +949,28 @@ impl Rrule {
     }
     /// Sets `FREQ`: Recurrence frequency - `DAILY` — daily - `WEEKLY` — weekly - `MONTHLY` — monthly - `YEARLY` — yearly
     #[must_use]
+    #[inline]
     pub fn freq(mut self, value: Freq) -> Self {
         self.freq = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COUNT`: Number of recurrences
     #[must_use]
+    #[inline]
     pub fn count(mut self, value: i64) -> Self {
         self.count = ::std::option::Option::Some(value);
         self
     }
     /// Sets `INTERVAL`: Interval between recurrences
     #[must_use]
+    #[inline]
     pub fn interval(mut self, value: i64) -> Self {
         self.interval = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BYDAY`: Days of the week - `SU` — Sunday - `MO` — Monday - `TU` — Tuesday - `WE` — Wednesday - `TH` — Thursday - `FR` — Friday - `SA` — Saturday
     #[must_use]
+    #[inline]
     pub fn byday(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -949,6 +984,7 @@ impl Rrule {
     }
     /// Sets `UNTIL`: End date of recurrences
     #[must_use]
+    #[inline]
     pub fn until(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.until = ::std::option::Option::Some(value);
         self
@@ -965,6 +1001,7 @@ impl Rrule {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1049,6 +1086,7 @@ pub enum Freq {
 }
 impl Freq {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "DAILY",
@@ -1061,9 +1099,11 @@ impl Freq {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Freq {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Freq::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DAILY" => Self::Daily,
@@ -1141,6 +1181,7 @@ pub struct Remind {
 impl Remind {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -1150,12 +1191,14 @@ impl Remind {
     }
     /// Sets `type`: Time type of reminder - `min` — minutes - `hour` – hours - `day` — days
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: RemindType) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `count`: Numerical value of the time interval
     #[must_use]
+    #[inline]
     pub fn count(mut self, value: i64) -> Self {
         self.count = ::std::option::Option::Some(value);
         self
@@ -1172,6 +1215,7 @@ impl Remind {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1248,6 +1292,7 @@ pub enum RemindType {
 }
 impl RemindType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Min => "min",
@@ -1259,9 +1304,11 @@ impl RemindType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RemindType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         RemindType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "min" => Self::Min,
@@ -1343,6 +1390,7 @@ pub struct Meeting {
 impl Meeting {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             notify: ::std::option::Option::None,
@@ -1354,24 +1402,28 @@ impl Meeting {
     }
     /// Sets `notify`: Flag for notification of confirmation or refusal by participants
     #[must_use]
+    #[inline]
     pub fn notify(mut self, value: bool) -> Self {
         self.notify = ::std::option::Option::Some(value);
         self
     }
     /// Sets `reinvite`: Flag for requesting re-confirmation of participation when editing the event
     #[must_use]
+    #[inline]
     pub fn reinvite(mut self, value: bool) -> Self {
         self.reinvite = ::std::option::Option::Some(value);
         self
     }
     /// Sets `allow_invite`: Flag for allowing participants to invite others to the event
     #[must_use]
+    #[inline]
     pub fn allow_invite(mut self, value: bool) -> Self {
         self.allow_invite = ::std::option::Option::Some(value);
         self
     }
     /// Sets `hide_guests`: Flag for hiding the list of participants
     #[must_use]
+    #[inline]
     pub fn hide_guests(mut self, value: bool) -> Self {
         self.hide_guests = ::std::option::Option::Some(value);
         self
@@ -1388,6 +1440,7 @@ impl Meeting {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -65,6 +65,7 @@ impl Getbyid {
     ///
     /// - `id`: `id` — Identifier of the event.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -83,6 +84,7 @@ impl Getbyid {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -396,6 +398,7 @@ pub struct GetbyidResult {
 impl GetbyidResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -470,6 +473,7 @@ impl GetbyidResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -694,6 +698,7 @@ pub enum MeetingStatus {
 }
 impl MeetingStatus {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -706,9 +711,11 @@ impl MeetingStatus {
 }
 impl ::bitrix24_runtime::wire::WireEnum for MeetingStatus {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         MeetingStatus::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -807,6 +814,7 @@ pub struct Meeting {
 impl Meeting {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             host_name: ::std::option::Option::None,
@@ -832,6 +840,7 @@ impl Meeting {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -913,6 +922,7 @@ pub struct Remind {
 impl Remind {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -932,6 +942,7 @@ impl Remind {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1002,6 +1013,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Min => "min",
@@ -1013,9 +1025,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "min" => Self::Min,
@@ -1118,6 +1132,7 @@ pub struct Rrule {
 impl Rrule {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             freq: ::std::option::Option::None,
@@ -1141,6 +1156,7 @@ impl Rrule {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1221,6 +1237,7 @@ pub enum Freq {
 }
 impl Freq {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "DAILY",
@@ -1233,9 +1250,11 @@ impl Freq {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Freq {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Freq::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DAILY" => Self::Daily,
@@ -1310,6 +1329,7 @@ pub struct Relations {
 impl Relations {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             original_recursion_id: ::std::option::Option::None,
@@ -1329,6 +1349,7 @@ impl Relations {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1403,6 +1424,7 @@ pub struct AttendeeList {
 impl AttendeeList {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1423,6 +1445,7 @@ impl AttendeeList {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1496,6 +1519,7 @@ pub struct AttendeesEntityList {
 impl AttendeesEntityList {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_id: ::std::option::Option::None,
@@ -1515,6 +1539,7 @@ impl AttendeesEntityList {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -266,6 +266,7 @@ impl Update {
     /// - `type_`: `type` — Calendar type: - `user` — user calendar - `group` — group calendar - `company_calendar` — company calendar
     /// - `owner_id`: `ownerId` — Calendar owner identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, type_: Type, owner_id: i64) -> Self {
         Self {
             id,
@@ -301,36 +302,42 @@ impl Update {
     }
     /// Sets `from`: Start date and time of the event.
     #[must_use]
+    #[inline]
     pub fn from(mut self, value: ::serde_json::Value) -> Self {
         self.from = ::std::option::Option::Some(value);
         self
     }
     /// Sets `to`: End date of the event.
     #[must_use]
+    #[inline]
     pub fn to(mut self, value: ::serde_json::Value) -> Self {
         self.to = ::std::option::Option::Some(value);
         self
     }
     /// Sets `from_ts`: Date and time in timestamp format. Can be used instead of the `from` parameter.
     #[must_use]
+    #[inline]
     pub fn from_ts(mut self, value: i64) -> Self {
         self.from_ts = ::std::option::Option::Some(value);
         self
     }
     /// Sets `to_ts`: Date and time in timestamp format. Can be used instead of the `to` parameter.
     #[must_use]
+    #[inline]
     pub fn to_ts(mut self, value: i64) -> Self {
         self.to_ts = ::std::option::Option::Some(value);
         self
     }
     /// Sets `section`: Calendar identifier.
     #[must_use]
+    #[inline]
     pub fn section(mut self, value: i64) -> Self {
         self.section = ::std::option::Option::Some(value);
         self
     }
     /// Sets `name`: Event name.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -340,12 +347,14 @@ impl Update {
     }
     /// Sets `skip_time`: Pass the date value without time in the `from` and `to` parameters. Possible values: - `Y` — use only the date - `N` — use date and time
     #[must_use]
+    #[inline]
     pub fn skip_time(mut self, value: bool) -> Self {
         self.skip_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `timezone_from`: Timezone of the start date and time of the event. Default is the current user's timezone.
     #[must_use]
+    #[inline]
     pub fn timezone_from(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -355,6 +364,7 @@ impl Update {
     }
     /// Sets `timezone_to`: Timezone of the end date and time of the event. Default value is the current user's timezone.
     #[must_use]
+    #[inline]
     pub fn timezone_to(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -364,6 +374,7 @@ impl Update {
     }
     /// Sets `description`: Event description.
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -373,6 +384,7 @@ impl Update {
     }
     /// Sets `color`: Background color of the event.
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -382,6 +394,7 @@ impl Update {
     }
     /// Sets `text_color`: Text color of the event.
     #[must_use]
+    #[inline]
     pub fn text_color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -391,30 +404,35 @@ impl Update {
     }
     /// Sets `accessibility`: Availability during the event time: - `busy` — busy - `absent` — absent - `quest` — tentative - `free` — free
     #[must_use]
+    #[inline]
     pub fn accessibility(mut self, value: Accessibility) -> Self {
         self.accessibility = ::std::option::Option::Some(value);
         self
     }
     /// Sets `importance`: Event importance: - `high` — high - `normal` — medium - `low` — low
     #[must_use]
+    #[inline]
     pub fn importance(mut self, value: Importance) -> Self {
         self.importance = ::std::option::Option::Some(value);
         self
     }
     /// Sets `private_event`: Mark indicating that the event is private. Possible values: - `Y` — private - `N` — not private
     #[must_use]
+    #[inline]
     pub fn private_event(mut self, value: bool) -> Self {
         self.private_event = ::std::option::Option::Some(value);
         self
     }
     /// Sets `recurrence_mode`: Parameter for partial editing of a recurring event. Possible values:  - `this` — changes apply only to the current event. Must specify `current_date_from`.  - `next` — changes apply to the current and all following events. Must specify `current_date_from`.  - `all` — changes apply to all events in the recurrence chain.
     #[must_use]
+    #[inline]
     pub fn recurrence_mode(mut self, value: RecurrenceMode) -> Self {
         self.recurrence_mode = ::std::option::Option::Some(value);
         self
     }
     /// Sets `current_date_from`: Date of the current event for partial editing of a recurring event.
     #[must_use]
+    #[inline]
     pub fn current_date_from(
         mut self,
         value: ::bitrix24_runtime::chrono::NaiveDate,
@@ -424,18 +442,21 @@ impl Update {
     }
     /// Sets `rrule`: Recurrence of the event in the form of an object according to the iCalendar standard. The structure is described [below](https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html#rrule).
     #[must_use]
+    #[inline]
     pub fn rrule(mut self, value: Rrule) -> Self {
         self.rrule = ::std::option::Option::Some(value);
         self
     }
     /// Sets `is_meeting`: Indicator of a meeting with event participants. Possible values:
     #[must_use]
+    #[inline]
     pub fn is_meeting(mut self, value: bool) -> Self {
         self.is_meeting = ::std::option::Option::Some(value);
         self
     }
     /// Sets `location`: Location.
     #[must_use]
+    #[inline]
     pub fn location(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -445,6 +466,7 @@ impl Update {
     }
     /// Sets `remind`: Array of objects describing reminders for the event. The structure is described [below](https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html#remind).
     #[must_use]
+    #[inline]
     pub fn remind(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Remind>>,
@@ -456,6 +478,7 @@ impl Update {
     }
     /// Sets `attendees`: List of participant identifiers for the event.
     #[must_use]
+    #[inline]
     pub fn attendees(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -469,18 +492,21 @@ impl Update {
     }
     /// Sets `host`: Event organizer identifier.
     #[must_use]
+    #[inline]
     pub fn host(mut self, value: i64) -> Self {
         self.host = ::std::option::Option::Some(value);
         self
     }
     /// Sets `meeting`: Object with meeting parameters. The structure is described [below](https://apidocs.bitrix24.com/api-reference/calendar/calendar-event/calendar-event-update.html#meeting).
     #[must_use]
+    #[inline]
     pub fn meeting(mut self, value: Meeting) -> Self {
         self.meeting = ::std::option::Option::Some(value);
         self
     }
     /// Sets `crm_fields`: Array of CRM object identifiers to link to the event. To link objects, list their identifiers with [prefixes](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type):  - `CO_` — company  - `C_` — contact  - `L_` — lead  - `D_` — deal.
     #[must_use]
+    #[inline]
     pub fn crm_fields(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -509,6 +535,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -681,6 +708,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::User => "user",
@@ -692,9 +720,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "user" => Self::User,
@@ -769,6 +799,7 @@ pub enum Accessibility {
 }
 impl Accessibility {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Busy => "busy",
@@ -781,9 +812,11 @@ impl Accessibility {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Accessibility {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Accessibility::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "busy" => Self::Busy,
@@ -857,6 +890,7 @@ pub enum Importance {
 }
 impl Importance {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::High => "high",
@@ -868,9 +902,11 @@ impl Importance {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Importance {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Importance::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "high" => Self::High,
@@ -943,6 +979,7 @@ pub enum RecurrenceMode {
 }
 impl RecurrenceMode {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::This => "this",
@@ -954,9 +991,11 @@ impl RecurrenceMode {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RecurrenceMode {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         RecurrenceMode::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "this" => Self::This,
@@ -1053,6 +1092,7 @@ pub struct Rrule {
 impl Rrule {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             freq: ::std::option::Option::None,
@@ -1065,24 +1105,28 @@ impl Rrule {
     }
     /// Sets `FREQ`: Recurrence frequency - `DAILY` — daily - `WEEKLY` — weekly - `MONTHLY` — monthly - `YEARLY` — yearly
     #[must_use]
+    #[inline]
     pub fn freq(mut self, value: Freq) -> Self {
         self.freq = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COUNT`: Number of recurrences.
     #[must_use]
+    #[inline]
     pub fn count(mut self, value: i64) -> Self {
         self.count = ::std::option::Option::Some(value);
         self
     }
     /// Sets `INTERVAL`: Interval between recurrences.
     #[must_use]
+    #[inline]
     pub fn interval(mut self, value: i64) -> Self {
         self.interval = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BYDAY`: Days of the week - `SU` — Sunday - `MO` — Monday - `TU` — Tuesday - `WE` — Wednesday - `TH` — Thursday - `FR` — Friday - `SA` — Saturday.
     #[must_use]
+    #[inline]
     pub fn byday(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -1096,6 +1140,7 @@ impl Rrule {
     }
     /// Sets `UNTIL`: End date of recurrences.
     #[must_use]
+    #[inline]
     pub fn until(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.until = ::std::option::Option::Some(value);
         self
@@ -1112,6 +1157,7 @@ impl Rrule {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1196,6 +1242,7 @@ pub enum Freq {
 }
 impl Freq {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "DAILY",
@@ -1208,9 +1255,11 @@ impl Freq {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Freq {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Freq::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DAILY" => Self::Daily,
@@ -1288,6 +1337,7 @@ pub struct Remind {
 impl Remind {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -1297,12 +1347,14 @@ impl Remind {
     }
     /// Sets `type`: Time type of reminder - `min` — minutes - `hour` – hours - `day` — days.
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: RemindType) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `count`: Numerical value of the time interval.
     #[must_use]
+    #[inline]
     pub fn count(mut self, value: i64) -> Self {
         self.count = ::std::option::Option::Some(value);
         self
@@ -1319,6 +1371,7 @@ impl Remind {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1395,6 +1448,7 @@ pub enum RemindType {
 }
 impl RemindType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Min => "min",
@@ -1406,9 +1460,11 @@ impl RemindType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RemindType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         RemindType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "min" => Self::Min,
@@ -1490,6 +1546,7 @@ pub struct Meeting {
 impl Meeting {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             notify: ::std::option::Option::None,
@@ -1501,24 +1558,28 @@ impl Meeting {
     }
     /// Sets `notify`: Flag for notification of confirmation or refusal from participants.
     #[must_use]
+    #[inline]
     pub fn notify(mut self, value: bool) -> Self {
         self.notify = ::std::option::Option::Some(value);
         self
     }
     /// Sets `reinvite`: Flag for requesting re-confirmation of participation when editing the event.
     #[must_use]
+    #[inline]
     pub fn reinvite(mut self, value: bool) -> Self {
         self.reinvite = ::std::option::Option::Some(value);
         self
     }
     /// Sets `allow_invite`: Flag allowing participants to invite others to the event.
     #[must_use]
+    #[inline]
     pub fn allow_invite(mut self, value: bool) -> Self {
         self.allow_invite = ::std::option::Option::Some(value);
         self
     }
     /// Sets `hide_guests`: Flag for hiding the list of participants.
     #[must_use]
+    #[inline]
     pub fn hide_guests(mut self, value: bool) -> Self {
         self.hide_guests = ::std::option::Option::Some(value);
         self
@@ -1535,6 +1596,7 @@ impl Meeting {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -66,6 +66,7 @@ impl Delete {
     ///
     /// - `resource_id`: `resourceId` — Resource identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(resource_id: ::serde_json::Value) -> Self {
         Self {
             resource_id,
@@ -88,6 +89,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

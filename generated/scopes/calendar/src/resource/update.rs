@@ -73,6 +73,7 @@ impl Update {
     /// - `resource_id`: `resourceId` — Resource identifier.
     /// - `name`: `name` — New name of the resource
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         resource_id: i64,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -99,6 +100,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

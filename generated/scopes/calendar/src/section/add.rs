@@ -105,6 +105,7 @@ impl Add {
     /// - `owner_id`: `ownerId` — Identifier of the calendar owner.
     /// - `name`: `name` — Calendar name
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_: Type,
         owner_id: i64,
@@ -123,6 +124,7 @@ impl Add {
     }
     /// Sets `description`: Calendar description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -132,6 +134,7 @@ impl Add {
     }
     /// Sets `color`: Calendar color
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -141,6 +144,7 @@ impl Add {
     }
     /// Sets `text_color`: Text color in the calendar
     #[must_use]
+    #[inline]
     pub fn text_color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -150,6 +154,7 @@ impl Add {
     }
     /// Sets `export`: Object [export parameters for the calendar](https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-add.html#export)
     #[must_use]
+    #[inline]
     pub fn export(mut self, value: Export) -> Self {
         self.export = ::std::option::Option::Some(value);
         self
@@ -171,6 +176,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -265,6 +271,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::User => "user",
@@ -275,9 +282,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "user" => Self::User,
@@ -355,6 +364,7 @@ pub struct Export {
 impl Export {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             allow: ::std::option::Option::None,
@@ -364,12 +374,14 @@ impl Export {
     }
     /// Sets `ALLOW`: Allow calendar export. Possible values: - `true` — allow - `false` — disallow
     #[must_use]
+    #[inline]
     pub fn allow(mut self, value: bool) -> Self {
         self.allow = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SET`: Period for export. Possible values: - `all` — for the entire period - `3_9` — 3 months before and 9 after - `6_12` — 6 months before and 12 after
     #[must_use]
+    #[inline]
     pub fn set(mut self, value: Set) -> Self {
         self.set = ::std::option::Option::Some(value);
         self
@@ -386,6 +398,7 @@ impl Export {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -462,6 +475,7 @@ pub enum Set {
 }
 impl Set {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "all",
@@ -473,9 +487,11 @@ impl Set {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Set {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Set::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "all" => Self::All,

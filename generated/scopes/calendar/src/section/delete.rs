@@ -82,6 +82,7 @@ impl Delete {
     /// - `owner_id`: `ownerId` — Identifier of the calendar owner
     /// - `id`: `id` — Identifier of the calendar
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_: Type, owner_id: i64, id: i64) -> Self {
         Self {
             type_,
@@ -107,6 +108,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -188,6 +190,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::User => "user",
@@ -198,9 +201,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "user" => Self::User,

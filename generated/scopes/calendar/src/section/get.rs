@@ -79,6 +79,7 @@ impl Get {
     /// - `type_`: `type` — Calendar type: - `user` — user calendar - `group` — group calendar - `company_calendar` — company calendar - `location` — meeting room calendar. Used for booking time in the meeting room calendar through a third-party application - other types, including custom
     /// - `owner_id`: `ownerId` — Identifier of the calendar owner.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_: impl ::std::convert::Into<::std::string::String>,
         owner_id: i64,
@@ -106,6 +107,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -259,6 +261,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -295,6 +298,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -401,6 +405,7 @@ pub struct Export {
 impl Export {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             allow: ::std::option::Option::None,
@@ -419,6 +424,7 @@ impl Export {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -503,6 +509,7 @@ pub struct Perm {
 impl Perm {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             view_time: ::std::option::Option::None,
@@ -527,6 +534,7 @@ impl Perm {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

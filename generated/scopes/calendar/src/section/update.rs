@@ -107,6 +107,7 @@ impl Update {
     /// - `owner_id`: `ownerId` — Identifier of the calendar owner
     /// - `id`: `id` — Identifier of the calendar
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_: Type,
         owner_id: i64,
@@ -126,6 +127,7 @@ impl Update {
     }
     /// Sets `name`: Calendar name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -135,6 +137,7 @@ impl Update {
     }
     /// Sets `description`: Calendar description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -144,6 +147,7 @@ impl Update {
     }
     /// Sets `color`: Calendar color
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -153,6 +157,7 @@ impl Update {
     }
     /// Sets `text_color`: Text color in the calendar
     #[must_use]
+    #[inline]
     pub fn text_color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -162,6 +167,7 @@ impl Update {
     }
     /// Sets `export`: Object [export parameters for the calendar](https://apidocs.bitrix24.com/api-reference/calendar/calendar-section-update.html#export)
     #[must_use]
+    #[inline]
     pub fn export(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Export>>,
@@ -188,6 +194,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -284,6 +291,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::User => "user",
@@ -294,9 +302,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "user" => Self::User,
@@ -372,6 +382,7 @@ pub struct Export {
 impl Export {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             allow: ::std::option::Option::None,
@@ -381,12 +392,14 @@ impl Export {
     }
     /// Sets `ALLOW`: Allow calendar export
     #[must_use]
+    #[inline]
     pub fn allow(mut self, value: bool) -> Self {
         self.allow = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SET`: Period for which to perform the export. Possible values: - `all` — for the entire period - `3_9` — 3 months before and 9 after - `6_12` — 6 months before and 12 after
     #[must_use]
+    #[inline]
     pub fn set(mut self, value: Set) -> Self {
         self.set = ::std::option::Option::Some(value);
         self
@@ -403,6 +416,7 @@ impl Export {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -479,6 +493,7 @@ pub enum Set {
 }
 impl Set {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "all",
@@ -490,9 +505,11 @@ impl Set {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Set {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Set::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "all" => Self::All,

@@ -62,6 +62,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Document fields ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-add.html#fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -80,6 +81,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -207,6 +209,7 @@ impl Fields {
     /// - `currency`: `currency` — Document currency in ISO 4217 format, for example `USD`. The value cannot be changed after creation.
     /// - `responsible_id`: `responsibleId` — Identifier of the responsible person
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         doc_type: DocType,
         currency: impl ::std::convert::Into<::std::string::String>,
@@ -228,6 +231,7 @@ impl Fields {
     }
     /// Sets `siteId`: Site code to which the document relates. Default is `s1`.
     #[must_use]
+    #[inline]
     pub fn site_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -237,6 +241,7 @@ impl Fields {
     }
     /// Sets `dateDocument`: Document date in ISO 8601 format
     #[must_use]
+    #[inline]
     pub fn date_document(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -246,6 +251,7 @@ impl Fields {
     }
     /// Sets `title`: Document title
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -255,6 +261,7 @@ impl Fields {
     }
     /// Sets `commentary`: Document commentary
     #[must_use]
+    #[inline]
     pub fn commentary(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -264,12 +271,14 @@ impl Fields {
     }
     /// Sets `total`: Total amount for the document items. The value is calculated automatically after processing but can be set manually
     #[must_use]
+    #[inline]
     pub fn total(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.total = ::std::option::Option::Some(value);
         self
     }
     /// Sets `docNumber`: Internal document number. If not provided, it is generated automatically
     #[must_use]
+    #[inline]
     pub fn doc_number(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -279,6 +288,7 @@ impl Fields {
     }
     /// Sets `createdBy`: Identifier of the user who created the document. An administrator can specify any value; by default, it is filled with the current user
     #[must_use]
+    #[inline]
     pub fn created_by(mut self, value: i64) -> Self {
         self.created_by = ::std::option::Option::Some(value);
         self
@@ -295,6 +305,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -391,6 +402,7 @@ pub enum DocType {
 }
 impl DocType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -404,9 +416,11 @@ impl DocType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DocType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DocType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "A" => Self::A,
@@ -478,6 +492,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document: ::std::option::Option::None,
@@ -496,6 +511,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -630,6 +646,7 @@ pub struct CatalogDocument {
 impl CatalogDocument {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -664,6 +681,7 @@ impl CatalogDocument {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -764,6 +782,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -775,9 +794,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,

@@ -66,6 +66,7 @@ impl CancelList {
     ///
     /// - `document_ids`: `documentIds` — A list of document identifiers, which can be obtained using the [catalog.document.list](https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-list.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         document_ids: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<i64>,
@@ -95,6 +96,7 @@ impl CancelList {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -68,6 +68,7 @@ impl Update {
     /// - `id`: `id` — Document identifier, can be obtained using the [catalog.document.list](https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-list.html) method
     /// - `fields`: `fields` — Document fields ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-update.html#fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -87,6 +88,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -193,6 +195,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             responsible_id: ::std::option::Option::None,
@@ -208,12 +211,14 @@ impl Fields {
     }
     /// Sets `responsibleId`: Identifier of the responsible person
     #[must_use]
+    #[inline]
     pub fn responsible_id(mut self, value: i64) -> Self {
         self.responsible_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `dateModify`: You can provide your own modification date. Defaults to the current date
     #[must_use]
+    #[inline]
     pub fn date_modify(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -223,6 +228,7 @@ impl Fields {
     }
     /// Sets `dateDocument`: Document date
     #[must_use]
+    #[inline]
     pub fn date_document(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -232,12 +238,14 @@ impl Fields {
     }
     /// Sets `total`: Total amount for the document items. Automatically recalculated after modifying the items
     #[must_use]
+    #[inline]
     pub fn total(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.total = ::std::option::Option::Some(value);
         self
     }
     /// Sets `commentary`: Commentary for the document
     #[must_use]
+    #[inline]
     pub fn commentary(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -247,6 +255,7 @@ impl Fields {
     }
     /// Sets `title`: Document title
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -256,6 +265,7 @@ impl Fields {
     }
     /// Sets `docNumber`: Internal document number
     #[must_use]
+    #[inline]
     pub fn doc_number(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -265,6 +275,7 @@ impl Fields {
     }
     /// Sets `modifiedBy`: Identifier of the user who modified the document. An administrator can specify any value; defaults to the current user
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
@@ -281,6 +292,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -361,6 +373,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document: ::std::option::Option::None,
@@ -379,6 +392,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -513,6 +527,7 @@ pub struct CatalogDocument {
 impl CatalogDocument {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -547,6 +562,7 @@ impl CatalogDocument {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -647,6 +663,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -658,9 +675,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,

@@ -66,6 +66,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating a new measurement unit
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -84,6 +85,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -189,6 +191,7 @@ impl Fields {
     /// - `code`: `code` — Unique code for the measurement unit
     /// - `measure_title`: `measureTitle` — Name of the measurement unit
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: i64,
         measure_title: impl ::std::convert::Into<::std::string::String>,
@@ -205,12 +208,14 @@ impl Fields {
     }
     /// Sets `isDefault`: Indicates whether the current measurement unit is used as the default measurement unit for new products. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_default(mut self, value: bool) -> Self {
         self.is_default = ::std::option::Option::Some(value);
         self
     }
     /// Sets `symbol`: Symbol
     #[must_use]
+    #[inline]
     pub fn symbol(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -220,6 +225,7 @@ impl Fields {
     }
     /// Sets `symbolIntl`: International symbol
     #[must_use]
+    #[inline]
     pub fn symbol_intl(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -229,6 +235,7 @@ impl Fields {
     }
     /// Sets `symbolLetterIntl`: International letter code symbol
     #[must_use]
+    #[inline]
     pub fn symbol_letter_intl(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -248,6 +255,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -327,6 +335,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             measure: ::std::option::Option::None,
@@ -345,6 +354,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -438,6 +448,7 @@ pub struct CatalogMeasure {
 impl CatalogMeasure {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -462,6 +473,7 @@ impl CatalogMeasure {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

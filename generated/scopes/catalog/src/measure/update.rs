@@ -73,6 +73,7 @@ impl Update {
     /// - `id`: `Id` — Identifier of the measurement unit
     /// - `fields`: `fields` — Field values for updating the measurement unit
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -96,6 +97,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -198,6 +200,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -211,18 +214,21 @@ impl Fields {
     }
     /// Sets `code`: Unique code of the measurement unit
     #[must_use]
+    #[inline]
     pub fn code(mut self, value: i64) -> Self {
         self.code = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isDefault`: Whether the current measurement unit is used as the default measurement unit for new products. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_default(mut self, value: bool) -> Self {
         self.is_default = ::std::option::Option::Some(value);
         self
     }
     /// Sets `measureTitle`: Name of the measurement unit
     #[must_use]
+    #[inline]
     pub fn measure_title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -232,6 +238,7 @@ impl Fields {
     }
     /// Sets `symbol`: Conditional designation
     #[must_use]
+    #[inline]
     pub fn symbol(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -241,6 +248,7 @@ impl Fields {
     }
     /// Sets `symbolIntl`: International conditional designation
     #[must_use]
+    #[inline]
     pub fn symbol_intl(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -250,6 +258,7 @@ impl Fields {
     }
     /// Sets `symbolLetterIntl`: International code letter designation
     #[must_use]
+    #[inline]
     pub fn symbol_letter_intl(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -269,6 +278,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -348,6 +358,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             measure: ::std::option::Option::None,
@@ -366,6 +377,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -459,6 +471,7 @@ pub struct CatalogMeasure {
 impl CatalogMeasure {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -483,6 +496,7 @@ impl CatalogMeasure {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

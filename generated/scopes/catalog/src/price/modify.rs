@@ -65,6 +65,7 @@ impl Modify {
     ///
     /// - `fields`: `fields` — Object containing data for modifying prices ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-modify.html#fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -83,6 +84,7 @@ impl Modify {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -161,6 +163,7 @@ impl Fields {
     ///
     /// - `product`: `product` — Product data and its prices ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-modify.html#product))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(product: Product) -> Self {
         Self {
             product,
@@ -179,6 +182,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -257,6 +261,7 @@ impl Product {
     /// - `id`: `id` — Product identifier, can be obtained using the methods [catalog.product.list](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html), [catalog.product.offer.list](https://apidocs.bitrix24.com/api-reference/catalog/product/offer/catalog-product-offer-list.html), [catalog.product.service.list](https://apidocs.bitrix24.com/api-reference/catalog/product/service/catalog-product-service-list.html), [catalog.product.sku.list](https://apidocs.bitrix24.com/api-reference/catalog/product/sku/catalog-product-sku-list.html)
     /// - `prices`: `prices` — Array of product prices ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-modify.html#prices))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         prices: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Prices>>,
@@ -279,6 +284,7 @@ impl Product {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -368,6 +374,7 @@ impl Prices {
     /// - `price`: `price` — Price value
     /// - `currency`: `currency` — Currency identifier, can be obtained using the method [crm.currency.list](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         catalog_group_id: i64,
         price: ::bitrix24_runtime::Decimal,
@@ -383,6 +390,7 @@ impl Prices {
     }
     /// Sets `id`: Price identifier. If specified, the price will be updated. If not specified, a new price will be created. The price whose identifier was not provided will be deleted. Price identifiers can be obtained using the method [catalog.price.list](https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-list.html)
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
@@ -399,6 +407,7 @@ impl Prices {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -471,6 +480,7 @@ pub struct ModifyResult {
 impl ModifyResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             prices: ::std::option::Option::None,
@@ -489,6 +499,7 @@ impl ModifyResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -590,6 +601,7 @@ pub struct CatalogPrice {
 impl CatalogPrice {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -617,6 +629,7 @@ impl CatalogPrice {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

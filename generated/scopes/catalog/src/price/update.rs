@@ -72,6 +72,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the product price
     /// - `fields`: `fields` — Field values for updating the product price ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/price/catalog-price-update.html#fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -91,6 +92,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -176,6 +178,7 @@ impl Fields {
     /// - `price`: `price` — Price value
     /// - `currency`: `currency` — Currency identifier, can be obtained using the method [crm.currency.list](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         price: ::bitrix24_runtime::Decimal,
         currency: impl ::std::convert::Into<::std::string::String>,
@@ -198,6 +201,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -266,6 +270,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             price: ::std::option::Option::None,
@@ -284,6 +289,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -385,6 +391,7 @@ pub struct CatalogPrice {
 impl CatalogPrice {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -412,6 +419,7 @@ impl CatalogPrice {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating a price type binding to a customer group ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/price-type/price-type-group/catalog-price-type-group-add.html#fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -82,6 +83,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -172,6 +174,7 @@ impl Fields {
     /// - `group_id`: `groupId` — Identifier of the customer group
     /// - `access`: `access` — Type of access to the price. Possible values: - `Y` — right to purchase at this price type - `N` — right to view this price type
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(catalog_group_id: i64, group_id: i64, access: bool) -> Self {
         Self {
             catalog_group_id,
@@ -192,6 +195,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -262,6 +266,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             price_type_group: ::std::option::Option::None,
@@ -280,6 +285,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -359,6 +365,7 @@ pub struct CatalogPriceTypeGroup {
 impl CatalogPriceTypeGroup {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -380,6 +387,7 @@ impl CatalogPriceTypeGroup {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ impl Update {
     /// - `id`: `Id` — Identifier of the price type name translation
     /// - `fields`: `fields` — Field values for updating the price type name translation
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -97,6 +98,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -187,6 +189,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             catalog_group_id: ::std::option::Option::None,
@@ -197,12 +200,14 @@ impl Fields {
     }
     /// Sets `catalogGroupId`: Identifier of the price type.
     #[must_use]
+    #[inline]
     pub fn catalog_group_id(mut self, value: i64) -> Self {
         self.catalog_group_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `name`: Translation of the price type name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -212,6 +217,7 @@ impl Fields {
     }
     /// Sets `lang`: Language identifier.
     #[must_use]
+    #[inline]
     pub fn lang(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -231,6 +237,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -301,6 +308,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             price_type_lang: ::std::option::Option::None,
@@ -319,6 +327,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -396,6 +405,7 @@ pub struct CatalogPriceTypeLang {
 impl CatalogPriceTypeLang {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -417,6 +427,7 @@ impl CatalogPriceTypeLang {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -118,6 +118,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values (a detailed description is provided [below](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-add.html#parametr-fields)) for adding a new product as a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -136,6 +137,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -452,6 +454,7 @@ impl Fields {
     /// - `iblock_id`: `iblockId` — Identifier of the trading catalog information block.
     /// - `name`: `name` — Name of the product
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         iblock_id: i64,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -501,12 +504,14 @@ impl Fields {
     }
     /// Sets `active`: Product activity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `code`: Symbolic code
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -516,6 +521,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -525,30 +531,35 @@ impl Fields {
     }
     /// Sets `barcodeMulti`: Use unique barcodes for each instance. Values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn barcode_multi(mut self, value: bool) -> Self {
         self.barcode_multi = ::std::option::Option::Some(value);
         self
     }
     /// Sets `canBuyZero`: Is it possible to buy the product when out of stock: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn can_buy_zero(mut self, value: bool) -> Self {
         self.can_buy_zero = ::std::option::Option::Some(value);
         self
     }
     /// Sets `createdBy`: Created by
     #[must_use]
+    #[inline]
     pub fn created_by(mut self, value: i64) -> Self {
         self.created_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `modifiedBy`: Modified by
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `dateActiveFrom`: Date of activity start
     #[must_use]
+    #[inline]
     pub fn date_active_from(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -558,6 +569,7 @@ impl Fields {
     }
     /// Sets `dateActiveTo`: Date of activity end
     #[must_use]
+    #[inline]
     pub fn date_active_to(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -567,6 +579,7 @@ impl Fields {
     }
     /// Sets `dateCreate`: Create date
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -576,12 +589,14 @@ impl Fields {
     }
     /// Sets `iblockSectionId`: Identifier of the main section of the information block
     #[must_use]
+    #[inline]
     pub fn iblock_section_id(mut self, value: i64) -> Self {
         self.iblock_section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IblockSection`: Array of all sections to which the product is linked
     #[must_use]
+    #[inline]
     pub fn iblock_section(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -595,12 +610,14 @@ impl Fields {
     }
     /// Sets `measure`: Unit of measurement
     #[must_use]
+    #[inline]
     pub fn measure(mut self, value: i64) -> Self {
         self.measure = ::std::option::Option::Some(value);
         self
     }
     /// Sets `previewText`: Description for the announcement
     #[must_use]
+    #[inline]
     pub fn preview_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -610,6 +627,7 @@ impl Fields {
     }
     /// Sets `detailText`: Detailed description
     #[must_use]
+    #[inline]
     pub fn detail_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -619,6 +637,7 @@ impl Fields {
     }
     /// Sets `previewPicture`: Picture for the announcement.
     #[must_use]
+    #[inline]
     pub fn preview_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -628,6 +647,7 @@ impl Fields {
     }
     /// Sets `detailPicture`: Detailed picture.
     #[must_use]
+    #[inline]
     pub fn detail_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -637,72 +657,84 @@ impl Fields {
     }
     /// Sets `previewTextType`: Type of description for the announcement. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn preview_text_type(mut self, value: PreviewTextType) -> Self {
         self.preview_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `detailTextType`: Type of detailed description. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn detail_text_type(mut self, value: DetailTextType) -> Self {
         self.detail_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `subscribe`: Subscription permission for the product. Options: - `Y` — yes - `N` — no - `D` — default
     #[must_use]
+    #[inline]
     pub fn subscribe(mut self, value: Subscribe) -> Self {
         self.subscribe = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatId`: Identifier of VAT
     #[must_use]
+    #[inline]
     pub fn vat_id(mut self, value: i64) -> Self {
         self.vat_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatIncluded`: VAT included in the price: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn vat_included(mut self, value: bool) -> Self {
         self.vat_included = ::std::option::Option::Some(value);
         self
     }
     /// Sets `height`: Height of the product
     #[must_use]
+    #[inline]
     pub fn height(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `length`: Length of the product
     #[must_use]
+    #[inline]
     pub fn length(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `weight`: Weight of the product
     #[must_use]
+    #[inline]
     pub fn weight(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.weight = ::std::option::Option::Some(value);
         self
     }
     /// Sets `width`: Width of the product
     #[must_use]
+    #[inline]
     pub fn width(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.width = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantityTrace`: Quantity accounting mode: - `Y` – enabled - `N` – disabled - `D` – default
     #[must_use]
+    #[inline]
     pub fn quantity_trace(mut self, value: QuantityTrace) -> Self {
         self.quantity_trace = ::std::option::Option::Some(value);
         self
     }
     /// Sets `purchasingCurrency`: Currency of the purchasing price.
     #[must_use]
+    #[inline]
     pub fn purchasing_currency(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -712,42 +744,49 @@ impl Fields {
     }
     /// Sets `purchasingPrice`: Purchasing price.
     #[must_use]
+    #[inline]
     pub fn purchasing_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.purchasing_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantity`: Quantity.
     #[must_use]
+    #[inline]
     pub fn quantity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantityReserved`: Reserved quantity.
     #[must_use]
+    #[inline]
     pub fn quantity_reserved(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity_reserved = ::std::option::Option::Some(value);
         self
     }
     /// Sets `recurSchemeLength`: Length of the payment period.
     #[must_use]
+    #[inline]
     pub fn recur_scheme_length(mut self, value: i64) -> Self {
         self.recur_scheme_length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `recurSchemeType`: Unit of time for the payment period: - `H` — hour - `D` — day - `W` — week - `M` — month - `Q` — quarter - `S` — half-year - `Y` — year
     #[must_use]
+    #[inline]
     pub fn recur_scheme_type(mut self, value: RecurSchemeType) -> Self {
         self.recur_scheme_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `trialPriceId`: Product for trial payment.
     #[must_use]
+    #[inline]
     pub fn trial_price_id(mut self, value: i64) -> Self {
         self.trial_price_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `withoutOrder`: Extension without placing an order. Values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn without_order(mut self, value: bool) -> Self {
         self.without_order = ::std::option::Option::Some(value);
         self
@@ -757,6 +796,7 @@ impl Fields {
         note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
+    #[inline]
     pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
         self.property_n = ::std::option::Option::Some(value);
         self
@@ -773,6 +813,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -964,6 +1005,7 @@ pub enum PreviewTextType {
 }
 impl PreviewTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -974,9 +1016,11 @@ impl PreviewTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PreviewTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -1046,6 +1090,7 @@ pub enum DetailTextType {
 }
 impl DetailTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -1056,9 +1101,11 @@ impl DetailTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DetailTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -1130,6 +1177,7 @@ pub enum Subscribe {
 }
 impl Subscribe {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -1141,9 +1189,11 @@ impl Subscribe {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Subscribe {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Subscribe::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1216,6 +1266,7 @@ pub enum QuantityTrace {
 }
 impl QuantityTrace {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -1227,9 +1278,11 @@ impl QuantityTrace {
 }
 impl ::bitrix24_runtime::wire::WireEnum for QuantityTrace {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         QuantityTrace::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1310,6 +1363,7 @@ pub enum RecurSchemeType {
 }
 impl RecurSchemeType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::H => "H",
@@ -1325,9 +1379,11 @@ impl RecurSchemeType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RecurSchemeType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         RecurSchemeType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "H" => Self::H,
@@ -1401,6 +1457,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             element: ::std::option::Option::None,
@@ -1419,6 +1476,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1740,6 +1798,7 @@ pub struct CatalogProduct {
 impl CatalogProduct {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1802,6 +1861,7 @@ impl CatalogProduct {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -2008,6 +2068,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SimpleProduct => "1",
@@ -2017,9 +2078,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::SimpleProduct,

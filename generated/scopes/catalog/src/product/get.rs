@@ -68,6 +68,7 @@ impl Get {
     ///
     /// - `id`: `id` — Identifier of the product.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -86,6 +87,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -157,6 +159,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product: ::std::option::Option::None,
@@ -175,6 +178,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -496,6 +500,7 @@ pub struct CatalogProduct {
 impl CatalogProduct {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -558,6 +563,7 @@ impl CatalogProduct {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -766,6 +772,7 @@ pub enum PreviewTextType {
 }
 impl PreviewTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -776,9 +783,11 @@ impl PreviewTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PreviewTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -848,6 +857,7 @@ pub enum DetailTextType {
 }
 impl DetailTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -858,9 +868,11 @@ impl DetailTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DetailTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -932,6 +944,7 @@ pub enum Subscribe {
 }
 impl Subscribe {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -943,9 +956,11 @@ impl Subscribe {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Subscribe {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Subscribe::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1018,6 +1033,7 @@ pub enum QuantityTrace {
 }
 impl QuantityTrace {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -1029,9 +1045,11 @@ impl QuantityTrace {
 }
 impl ::bitrix24_runtime::wire::WireEnum for QuantityTrace {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         QuantityTrace::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1100,6 +1118,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SimpleProduct => "1",
@@ -1109,9 +1128,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::SimpleProduct,
@@ -1190,6 +1211,7 @@ pub enum RecurSchemeType {
 }
 impl RecurSchemeType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::H => "H",
@@ -1205,9 +1227,11 @@ impl RecurSchemeType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RecurSchemeType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         RecurSchemeType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "H" => Self::H,

@@ -131,6 +131,7 @@ impl Update {
     /// - `id`: `id` — Product identifier.
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-update.html#parametr-fields)) for updating the product in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -150,6 +151,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -474,6 +476,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -519,6 +522,7 @@ impl Fields {
     }
     /// Sets `name`: Name of the product
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -528,12 +532,14 @@ impl Fields {
     }
     /// Sets `active`: Product activity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `code`: Symbolic code
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -543,6 +549,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -552,30 +559,35 @@ impl Fields {
     }
     /// Sets `barcodeMulti`: Use unique barcodes for each instance. Values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn barcode_multi(mut self, value: bool) -> Self {
         self.barcode_multi = ::std::option::Option::Some(value);
         self
     }
     /// Sets `canBuyZero`: Is it possible to buy the product when out of stock: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn can_buy_zero(mut self, value: bool) -> Self {
         self.can_buy_zero = ::std::option::Option::Some(value);
         self
     }
     /// Sets `createdBy`: Created by
     #[must_use]
+    #[inline]
     pub fn created_by(mut self, value: i64) -> Self {
         self.created_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `modifiedBy`: Modified by
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `dateActiveFrom`: Date of activity start
     #[must_use]
+    #[inline]
     pub fn date_active_from(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -585,6 +597,7 @@ impl Fields {
     }
     /// Sets `dateActiveTo`: Date of activity end
     #[must_use]
+    #[inline]
     pub fn date_active_to(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -594,6 +607,7 @@ impl Fields {
     }
     /// Sets `dateCreate`: Create date
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -603,12 +617,14 @@ impl Fields {
     }
     /// Sets `iblockSectionId`: Identifier of the main section of the information block
     #[must_use]
+    #[inline]
     pub fn iblock_section_id(mut self, value: i64) -> Self {
         self.iblock_section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IblockSection`: Array of all sections to which the product is linked
     #[must_use]
+    #[inline]
     pub fn iblock_section(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -622,12 +638,14 @@ impl Fields {
     }
     /// Sets `measure`: Unit of measurement
     #[must_use]
+    #[inline]
     pub fn measure(mut self, value: i64) -> Self {
         self.measure = ::std::option::Option::Some(value);
         self
     }
     /// Sets `previewText`: Description for the announcement
     #[must_use]
+    #[inline]
     pub fn preview_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -637,6 +655,7 @@ impl Fields {
     }
     /// Sets `detailText`: Detailed description
     #[must_use]
+    #[inline]
     pub fn detail_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -646,6 +665,7 @@ impl Fields {
     }
     /// Sets `previewPicture`: Picture for the announcement.
     #[must_use]
+    #[inline]
     pub fn preview_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -655,6 +675,7 @@ impl Fields {
     }
     /// Sets `detailPicture`: Detailed picture.
     #[must_use]
+    #[inline]
     pub fn detail_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -664,72 +685,84 @@ impl Fields {
     }
     /// Sets `previewTextType`: Type of description for the announcement. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn preview_text_type(mut self, value: PreviewTextType) -> Self {
         self.preview_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `detailTextType`: Type of detailed description. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn detail_text_type(mut self, value: DetailTextType) -> Self {
         self.detail_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `subscribe`: Subscription permission for the product. Options: - `Y` — yes - `N` — no - `D` — default
     #[must_use]
+    #[inline]
     pub fn subscribe(mut self, value: Subscribe) -> Self {
         self.subscribe = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatId`: Identifier of VAT
     #[must_use]
+    #[inline]
     pub fn vat_id(mut self, value: i64) -> Self {
         self.vat_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatIncluded`: VAT included in the price: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn vat_included(mut self, value: bool) -> Self {
         self.vat_included = ::std::option::Option::Some(value);
         self
     }
     /// Sets `height`: Height of the product
     #[must_use]
+    #[inline]
     pub fn height(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `length`: Length of the product
     #[must_use]
+    #[inline]
     pub fn length(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `weight`: Weight of the product
     #[must_use]
+    #[inline]
     pub fn weight(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.weight = ::std::option::Option::Some(value);
         self
     }
     /// Sets `width`: Width of the product
     #[must_use]
+    #[inline]
     pub fn width(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.width = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantityTrace`: Quantity accounting mode: - `Y` – enabled - `N` – disabled - `D` – default
     #[must_use]
+    #[inline]
     pub fn quantity_trace(mut self, value: QuantityTrace) -> Self {
         self.quantity_trace = ::std::option::Option::Some(value);
         self
     }
     /// Sets `purchasingCurrency`: Currency of the purchasing price.
     #[must_use]
+    #[inline]
     pub fn purchasing_currency(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -739,42 +772,49 @@ impl Fields {
     }
     /// Sets `purchasingPrice`: Purchasing price.
     #[must_use]
+    #[inline]
     pub fn purchasing_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.purchasing_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantity`: Quantity.
     #[must_use]
+    #[inline]
     pub fn quantity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantityReserved`: Reserved quantity.
     #[must_use]
+    #[inline]
     pub fn quantity_reserved(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity_reserved = ::std::option::Option::Some(value);
         self
     }
     /// Sets `recurSchemeLength`: Length of the payment period.
     #[must_use]
+    #[inline]
     pub fn recur_scheme_length(mut self, value: i64) -> Self {
         self.recur_scheme_length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `recurSchemeType`: Unit of time for the payment period: - `H` — hour - `D` — day - `W` — week - `M` — month - `Q` — quarter - `S` — half-year - `Y` — year
     #[must_use]
+    #[inline]
     pub fn recur_scheme_type(mut self, value: RecurSchemeType) -> Self {
         self.recur_scheme_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `trialPriceId`: Product for trial payment.
     #[must_use]
+    #[inline]
     pub fn trial_price_id(mut self, value: i64) -> Self {
         self.trial_price_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `withoutOrder`: Extension without placing an order. Values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn without_order(mut self, value: bool) -> Self {
         self.without_order = ::std::option::Option::Some(value);
         self
@@ -784,6 +824,7 @@ impl Fields {
         note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
+    #[inline]
     pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
         self.property_n = ::std::option::Option::Some(value);
         self
@@ -800,6 +841,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -989,6 +1031,7 @@ pub enum PreviewTextType {
 }
 impl PreviewTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -999,9 +1042,11 @@ impl PreviewTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PreviewTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -1071,6 +1116,7 @@ pub enum DetailTextType {
 }
 impl DetailTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -1081,9 +1127,11 @@ impl DetailTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DetailTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -1155,6 +1203,7 @@ pub enum Subscribe {
 }
 impl Subscribe {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -1166,9 +1215,11 @@ impl Subscribe {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Subscribe {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Subscribe::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1241,6 +1292,7 @@ pub enum QuantityTrace {
 }
 impl QuantityTrace {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -1252,9 +1304,11 @@ impl QuantityTrace {
 }
 impl ::bitrix24_runtime::wire::WireEnum for QuantityTrace {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         QuantityTrace::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1335,6 +1389,7 @@ pub enum RecurSchemeType {
 }
 impl RecurSchemeType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::H => "H",
@@ -1350,9 +1405,11 @@ impl RecurSchemeType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RecurSchemeType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         RecurSchemeType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "H" => Self::H,
@@ -1426,6 +1483,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             element: ::std::option::Option::None,
@@ -1444,6 +1502,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1765,6 +1824,7 @@ pub struct CatalogProduct {
 impl CatalogProduct {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1827,6 +1887,7 @@ impl CatalogProduct {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -2033,6 +2094,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SimpleProduct => "1",
@@ -2042,9 +2104,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::SimpleProduct,

@@ -72,6 +72,7 @@ impl Add {
     /// - `fields`: `fields` — Field values for adding an image ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/product-image/catalog-product-image-add.html#fields))
     /// - `file_content`: `fileContent` — An array of two elements: - the first — the file name - the second – the file in [base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) encoding
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         fields: Fields,
         file_content: impl ::std::iter::IntoIterator<
@@ -103,6 +104,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -198,6 +200,7 @@ impl Fields {
     ///
     /// - `product_id`: `productId` — Identifier of the product, parent product, variation, or service.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(product_id: ::serde_json::Value) -> Self {
         Self {
             product_id,
@@ -207,6 +210,7 @@ impl Fields {
     }
     /// Sets `type`: Image type: - `DETAIL_PICTURE` — detailed image, field available in the old product card - `PREVIEW_PICTURE` — preview image, field available in the old product card - `MORE_PHOTO` — image
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
@@ -223,6 +227,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -299,6 +304,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DetailPicture => "DETAIL_PICTURE",
@@ -310,9 +316,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DETAIL_PICTURE" => Self::DetailPicture,
@@ -382,6 +390,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_image: ::std::option::Option::None,
@@ -400,6 +409,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -492,6 +502,7 @@ pub struct CatalogProductImage {
 impl CatalogProductImage {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -516,6 +527,7 @@ impl CatalogProductImage {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -596,6 +608,7 @@ pub enum CatalogProductImageType {
 }
 impl CatalogProductImageType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DetailPicture => "DETAIL_PICTURE",
@@ -607,9 +620,11 @@ impl CatalogProductImageType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CatalogProductImageType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         CatalogProductImageType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DETAIL_PICTURE" => Self::DetailPicture,

@@ -76,6 +76,7 @@ impl Delete {
     /// - `product_id`: `productId` — Identifier of the product, parent product, variation, or service.
     /// - `id`: `id` — Identifier of the image
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(product_id: ::serde_json::Value, id: i64) -> Self {
         Self {
             product_id,
@@ -99,6 +100,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -96,6 +96,7 @@ impl List {
     ///
     /// - `product_id`: `productId` — Identifier of the product, parent product, variation, or service.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(product_id: ::serde_json::Value) -> Self {
         Self {
             product_id,
@@ -105,6 +106,7 @@ impl List {
     }
     /// Sets `select`: An array with a list of fields to select (see fields of the object [catalog_product_image](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_image))
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -132,6 +134,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -217,6 +220,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_images: ::std::option::Option::None,
@@ -235,6 +239,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -327,6 +332,7 @@ pub struct CatalogProductImage {
 impl CatalogProductImage {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -351,6 +357,7 @@ impl CatalogProductImage {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -431,6 +438,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DetailPicture => "DETAIL_PICTURE",
@@ -442,9 +450,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DETAIL_PICTURE" => Self::DetailPicture,

@@ -62,6 +62,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Set of fields for the new property [(detailed description)](https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -80,6 +81,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -285,6 +287,7 @@ impl Fields {
     /// - `name`: `name` — Name of the property
     /// - `property_type`: `propertyType` — Basic type of the property. Allowed values: - `N` — number - `S` — string - `L` — list - `F` — file - `E` — binding to elements - `G` — binding to sections
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         iblock_id: i64,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -318,18 +321,21 @@ impl Fields {
     }
     /// Sets `active`: Activity status. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting index
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `code`: Symbolic code of the property. The property code can consist of Latin letters, numbers, and underscores. The first character cannot be a digit
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -339,6 +345,7 @@ impl Fields {
     }
     /// Sets `defaultValue`: Default value of the property
     #[must_use]
+    #[inline]
     pub fn default_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -348,36 +355,42 @@ impl Fields {
     }
     /// Sets `userType`: Custom property type. The value must correspond to the specified `propertyType`.
     #[must_use]
+    #[inline]
     pub fn user_type(mut self, value: UserType) -> Self {
         self.user_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `rowCount`: Number of rows in the input field
     #[must_use]
+    #[inline]
     pub fn row_count(mut self, value: i64) -> Self {
         self.row_count = ::std::option::Option::Some(value);
         self
     }
     /// Sets `colCount`: Number of columns in the input field
     #[must_use]
+    #[inline]
     pub fn col_count(mut self, value: i64) -> Self {
         self.col_count = ::std::option::Option::Some(value);
         self
     }
     /// Sets `listType`: Appearance of the list. Allowed values: - `L` — dropdown list - `C` — set of checkboxes
     #[must_use]
+    #[inline]
     pub fn list_type(mut self, value: ListType) -> Self {
         self.list_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `multiple`: Indicator of multiple values. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External identifier of the property
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -387,6 +400,7 @@ impl Fields {
     }
     /// Sets `fileType`: List of file extensions for property type `F`
     #[must_use]
+    #[inline]
     pub fn file_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -396,42 +410,49 @@ impl Fields {
     }
     /// Sets `multipleCnt`: Number of fields for entering multiple values
     #[must_use]
+    #[inline]
     pub fn multiple_cnt(mut self, value: i64) -> Self {
         self.multiple_cnt = ::std::option::Option::Some(value);
         self
     }
     /// Sets `linkIblockId`: Identifier of the linked information block.
     #[must_use]
+    #[inline]
     pub fn link_iblock_id(mut self, value: i64) -> Self {
         self.link_iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `withDescription`: Indicator of storing the description of the value. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn with_description(mut self, value: bool) -> Self {
         self.with_description = ::std::option::Option::Some(value);
         self
     }
     /// Sets `searchable`: Indicator of participation in search. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn searchable(mut self, value: bool) -> Self {
         self.searchable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `filtrable`: Indicator of participation in filtering. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn filtrable(mut self, value: bool) -> Self {
         self.filtrable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isRequired`: Indicator of required value. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_required(mut self, value: bool) -> Self {
         self.is_required = ::std::option::Option::Some(value);
         self
     }
     /// Sets `hint`: Hint for the field
     #[must_use]
+    #[inline]
     pub fn hint(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -441,6 +462,7 @@ impl Fields {
     }
     /// Sets `userTypeSettings`: Settings for the custom type. Only scalar values and nested objects from scalar values are supported
     #[must_use]
+    #[inline]
     pub fn user_type_settings(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -460,6 +482,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -610,6 +633,7 @@ pub enum PropertyType {
 }
 impl PropertyType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -624,9 +648,11 @@ impl PropertyType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PropertyType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PropertyType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,
@@ -726,6 +752,7 @@ pub enum UserType {
 }
 impl UserType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DateTime => "DateTime",
@@ -749,9 +776,11 @@ impl UserType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DateTime" => Self::DateTime,
@@ -834,6 +863,7 @@ pub enum ListType {
 }
 impl ListType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::L => "L",
@@ -844,9 +874,11 @@ impl ListType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ListType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ListType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "L" => Self::L,
@@ -915,6 +947,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_property: ::std::option::Option::None,
@@ -933,6 +966,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1124,6 +1158,7 @@ pub struct CatalogProductProperty {
 impl CatalogProductProperty {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1165,6 +1200,7 @@ impl CatalogProductProperty {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1318,6 +1354,7 @@ pub enum CatalogProductPropertyUserType {
 }
 impl CatalogProductPropertyUserType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DateTime => "DateTime",
@@ -1340,9 +1377,11 @@ impl CatalogProductPropertyUserType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CatalogProductPropertyUserType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         CatalogProductPropertyUserType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DateTime" => Self::DateTime,

@@ -65,6 +65,7 @@ impl Get {
     ///
     /// - `id`: `id` — Identifier of the property.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -83,6 +84,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -154,6 +156,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_property: ::std::option::Option::None,
@@ -172,6 +175,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -363,6 +367,7 @@ pub struct CatalogProductProperty {
 impl CatalogProductProperty {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -404,6 +409,7 @@ impl CatalogProductProperty {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -541,6 +547,7 @@ pub enum PropertyType {
 }
 impl PropertyType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -555,9 +562,11 @@ impl PropertyType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PropertyType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PropertyType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,
@@ -655,6 +664,7 @@ pub enum UserType {
 }
 impl UserType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DateTime => "DateTime",
@@ -677,9 +687,11 @@ impl UserType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DateTime" => Self::DateTime,

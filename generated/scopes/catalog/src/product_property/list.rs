@@ -134,6 +134,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -145,6 +146,7 @@ impl List {
     }
     /// Sets `select`: An array containing the list of fields to select (see fields of the object [catalog_product_property](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_property)).
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -158,6 +160,7 @@ impl List {
     }
     /// Sets `filter`: An object for filtering the selected properties in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -167,6 +170,7 @@ impl List {
     }
     /// Sets `order`: An object for sorting the selected properties in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -176,6 +180,7 @@ impl List {
     }
     /// Sets `start`: The parameter is used to control pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -192,6 +197,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -285,6 +291,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_properties: ::std::option::Option::None,
@@ -303,6 +310,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -494,6 +502,7 @@ pub struct CatalogProductProperty {
 impl CatalogProductProperty {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -535,6 +544,7 @@ impl CatalogProductProperty {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -672,6 +682,7 @@ pub enum PropertyType {
 }
 impl PropertyType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -686,9 +697,11 @@ impl PropertyType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PropertyType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PropertyType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,
@@ -786,6 +799,7 @@ pub enum UserType {
 }
 impl UserType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DateTime => "DateTime",
@@ -808,9 +822,11 @@ impl UserType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DateTime" => Self::DateTime,

@@ -72,6 +72,7 @@ impl Update {
     /// - `id`: `id` — Property identifier.
     /// - `fields`: `fields` — Set of fields to update the property [(detailed description)](https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -91,6 +92,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -275,6 +277,7 @@ impl Fields {
     ///
     /// - `iblock_id`: `iblockId` — Identifier of the trade catalog.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(iblock_id: i64) -> Self {
         Self {
             iblock_id,
@@ -304,6 +307,7 @@ impl Fields {
     }
     /// Sets `name`: Property name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -313,6 +317,7 @@ impl Fields {
     }
     /// Sets `propertyType`: Base type of the property. Cannot be changed
     #[must_use]
+    #[inline]
     pub fn property_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -322,18 +327,21 @@ impl Fields {
     }
     /// Sets `active`: Activity status. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sort index
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `code`: Symbolic code of the property. The property code can consist of Latin letters, numbers, and underscores. The first character cannot be a digit
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -343,6 +351,7 @@ impl Fields {
     }
     /// Sets `defaultValue`: Default property value
     #[must_use]
+    #[inline]
     pub fn default_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -352,6 +361,7 @@ impl Fields {
     }
     /// Sets `userType`: User-defined property type. Cannot be changed
     #[must_use]
+    #[inline]
     pub fn user_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -361,30 +371,35 @@ impl Fields {
     }
     /// Sets `rowCount`: Number of input field rows
     #[must_use]
+    #[inline]
     pub fn row_count(mut self, value: i64) -> Self {
         self.row_count = ::std::option::Option::Some(value);
         self
     }
     /// Sets `colCount`: Number of input field columns
     #[must_use]
+    #[inline]
     pub fn col_count(mut self, value: i64) -> Self {
         self.col_count = ::std::option::Option::Some(value);
         self
     }
     /// Sets `listType`: Appearance of the list. Allowed values: - `L` — dropdown list - `C` — set of checkboxes
     #[must_use]
+    #[inline]
     pub fn list_type(mut self, value: ListType) -> Self {
         self.list_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `multiple`: Multiple value indicator. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External identifier of the property
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -394,6 +409,7 @@ impl Fields {
     }
     /// Sets `fileType`: List of file extensions for property type `F`
     #[must_use]
+    #[inline]
     pub fn file_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -403,42 +419,49 @@ impl Fields {
     }
     /// Sets `multipleCnt`: Number of fields for inputting multiple values
     #[must_use]
+    #[inline]
     pub fn multiple_cnt(mut self, value: i64) -> Self {
         self.multiple_cnt = ::std::option::Option::Some(value);
         self
     }
     /// Sets `linkIblockId`: Identifier of the related information block.
     #[must_use]
+    #[inline]
     pub fn link_iblock_id(mut self, value: i64) -> Self {
         self.link_iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `withDescription`: Indicator of storing the value description. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn with_description(mut self, value: bool) -> Self {
         self.with_description = ::std::option::Option::Some(value);
         self
     }
     /// Sets `searchable`: Indicator of participation in search. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn searchable(mut self, value: bool) -> Self {
         self.searchable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `filtrable`: Indicator of participation in filtering. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn filtrable(mut self, value: bool) -> Self {
         self.filtrable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isRequired`: Indicator of required value. Allowed values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_required(mut self, value: bool) -> Self {
         self.is_required = ::std::option::Option::Some(value);
         self
     }
     /// Sets `hint`: Field hint
     #[must_use]
+    #[inline]
     pub fn hint(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -448,6 +471,7 @@ impl Fields {
     }
     /// Sets `userTypeSettings`: Settings for the user-defined type. Only scalar values and nested objects of scalar values are supported.
     #[must_use]
+    #[inline]
     pub fn user_type_settings(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -467,6 +491,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -599,6 +624,7 @@ pub enum ListType {
 }
 impl ListType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::L => "L",
@@ -609,9 +635,11 @@ impl ListType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ListType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ListType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "L" => Self::L,
@@ -680,6 +708,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_property: ::std::option::Option::None,
@@ -698,6 +727,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -889,6 +919,7 @@ pub struct CatalogProductProperty {
 impl CatalogProductProperty {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -930,6 +961,7 @@ impl CatalogProductProperty {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1067,6 +1099,7 @@ pub enum PropertyType {
 }
 impl PropertyType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -1081,9 +1114,11 @@ impl PropertyType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PropertyType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PropertyType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,
@@ -1181,6 +1216,7 @@ pub enum UserType {
 }
 impl UserType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DateTime => "DateTime",
@@ -1203,9 +1239,11 @@ impl UserType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DateTime" => Self::DateTime,

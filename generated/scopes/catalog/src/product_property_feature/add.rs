@@ -62,6 +62,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Set of fields for the new property parameter [(detailed description)](https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -80,6 +81,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -181,6 +183,7 @@ impl Fields {
     /// - `feature_id`: `featureId` — Code of the property parameter.
     /// - `is_enabled`: `isEnabled` — Indicator of the parameter's activity. Acceptable values: - `Y` — enabled - `N` — disabled
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         property_id: i64,
         module_id: impl ::std::convert::Into<::std::string::String>,
@@ -207,6 +210,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -279,6 +283,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_property_feature: ::std::option::Option::None,
@@ -297,6 +302,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -380,6 +386,7 @@ pub struct CatalogProductPropertyFeatures {
 impl CatalogProductPropertyFeatures {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -402,6 +409,7 @@ impl CatalogProductPropertyFeatures {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

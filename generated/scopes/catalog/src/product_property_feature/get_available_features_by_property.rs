@@ -65,6 +65,7 @@ impl GetAvailableFeaturesByProperty {
     ///
     /// - `property_id`: `propertyId` — Identifier of the product property or variation.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(property_id: i64) -> Self {
         Self {
             property_id,
@@ -87,6 +88,7 @@ impl GetAvailableFeaturesByProperty {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -161,6 +163,7 @@ pub struct GetAvailableFeaturesByPropertyResult {
 impl GetAvailableFeaturesByPropertyResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             features: ::std::option::Option::None,
@@ -179,6 +182,7 @@ impl GetAvailableFeaturesByPropertyResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

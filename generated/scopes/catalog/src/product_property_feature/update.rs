@@ -70,6 +70,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the property parameter.
     /// - `fields`: `fields` — Set of fields for the updated property parameter [(detailed description)](https://apidocs.bitrix24.com/api-reference/catalog/product-property-feature/catalog-product-property-feature-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -89,6 +90,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -192,6 +194,7 @@ impl Fields {
     /// - `feature_id`: `featureId` — Code of the property parameter.
     /// - `is_enabled`: `isEnabled` — Indicator of the parameter's activity. Acceptable values: - `Y` — enabled - `N` — disabled
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         property_id: i64,
         module_id: impl ::std::convert::Into<::std::string::String>,
@@ -218,6 +221,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -290,6 +294,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_property_feature: ::std::option::Option::None,
@@ -308,6 +313,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -391,6 +397,7 @@ pub struct CatalogProductPropertyFeatures {
 impl CatalogProductPropertyFeatures {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -413,6 +420,7 @@ impl CatalogProductPropertyFeatures {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

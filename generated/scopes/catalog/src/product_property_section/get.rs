@@ -65,6 +65,7 @@ impl Get {
     ///
     /// - `property_id`: `propertyId` — The identifier of the product property or variation.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(property_id: i64) -> Self {
         Self {
             property_id,
@@ -87,6 +88,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -158,6 +160,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_property_section: ::std::option::Option::None,
@@ -176,6 +179,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -274,6 +278,7 @@ pub struct CatalogProductPropertySection {
 impl CatalogProductPropertySection {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             iblock_id: ::std::option::Option::None,
@@ -298,6 +303,7 @@ impl CatalogProductPropertySection {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -384,6 +390,7 @@ pub enum DisplayType {
 }
 impl DisplayType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::F => "F",
@@ -395,9 +402,11 @@ impl DisplayType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DisplayType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DisplayType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "F" => Self::F,

@@ -142,6 +142,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -153,6 +154,7 @@ impl List {
     }
     /// Sets `select`: An array containing the list of fields to be selected.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -166,6 +168,7 @@ impl List {
     }
     /// Sets `filter`: An object for filtering the selected settings in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -175,6 +178,7 @@ impl List {
     }
     /// Sets `order`: An object for sorting the selected settings in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -184,6 +188,7 @@ impl List {
     }
     /// Sets `start`: The parameter is used to control pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -200,6 +205,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -291,6 +297,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_property_sections: ::std::option::Option::None,
@@ -309,6 +316,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -407,6 +415,7 @@ pub struct CatalogProductPropertySection {
 impl CatalogProductPropertySection {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             iblock_id: ::std::option::Option::None,
@@ -431,6 +440,7 @@ impl CatalogProductPropertySection {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -517,6 +527,7 @@ pub enum DisplayType {
 }
 impl DisplayType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::F => "F",
@@ -528,9 +539,11 @@ impl DisplayType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DisplayType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DisplayType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "F" => Self::F,

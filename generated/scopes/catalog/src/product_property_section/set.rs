@@ -73,6 +73,7 @@ impl Set {
     /// - `property_id`: `propertyId` — Identifier of the product property or variation.
     /// - `fields`: `fields` — Fields for the section settings of the property [(detailed description)](https://apidocs.bitrix24.com/api-reference/catalog/product-property-section/catalog-product-property-section-set.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(property_id: i64, fields: Fields) -> Self {
         Self {
             property_id,
@@ -96,6 +97,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -193,6 +195,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             smart_filter: ::std::option::Option::None,
@@ -204,24 +207,28 @@ impl Fields {
     }
     /// Sets `smartFilter`: Whether to show the property in the smart filter. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn smart_filter(mut self, value: bool) -> Self {
         self.smart_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `displayType`: Type of the property in the smart filter. Possible values: - `F` — checkboxes - `K` — radio buttons - `P` — dropdown list
     #[must_use]
+    #[inline]
     pub fn display_type(mut self, value: DisplayType) -> Self {
         self.display_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `displayExpanded`: Whether to show the property expanded in the filter. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn display_expanded(mut self, value: bool) -> Self {
         self.display_expanded = ::std::option::Option::Some(value);
         self
     }
     /// Sets `filterHint`: Hint in the smart filter for visitors
     #[must_use]
+    #[inline]
     pub fn filter_hint(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -241,6 +248,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -327,6 +335,7 @@ pub enum DisplayType {
 }
 impl DisplayType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::F => "F",
@@ -338,9 +347,11 @@ impl DisplayType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DisplayType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DisplayType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "F" => Self::F,
@@ -410,6 +421,7 @@ pub struct SetResult {
 impl SetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_property_section: ::std::option::Option::None,
@@ -428,6 +440,7 @@ impl SetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -526,6 +539,7 @@ pub struct CatalogProductPropertySection {
 impl CatalogProductPropertySection {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             iblock_id: ::std::option::Option::None,
@@ -550,6 +564,7 @@ impl CatalogProductPropertySection {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

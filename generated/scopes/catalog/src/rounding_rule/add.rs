@@ -64,6 +64,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating a new price rounding rule ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-add.html#fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -82,6 +83,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -178,6 +180,7 @@ impl Fields {
     /// - `round_type`: `roundType` — Rounding type. Possible values: - `1` — mathematical rounding - `2` — rounding up (in favor of the store) - `4` — rounding down (in favor of the customer)
     /// - `round_precision`: `roundPrecision` — Rounding precision
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         catalog_group_id: i64,
         price: ::bitrix24_runtime::Decimal,
@@ -204,6 +207,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -284,6 +288,7 @@ pub enum RoundType {
 }
 impl RoundType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MathematicalRounding => "1",
@@ -295,9 +300,11 @@ impl RoundType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RoundType {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         RoundType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::MathematicalRounding,
@@ -367,6 +374,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             rounding_rule: ::std::option::Option::None,
@@ -385,6 +393,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -485,6 +494,7 @@ pub struct CatalogRoundingRule {
 impl CatalogRoundingRule {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -511,6 +521,7 @@ impl CatalogRoundingRule {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -65,6 +65,7 @@ impl Get {
     ///
     /// - `id`: `id` — Identifier of the price rounding rule
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -83,6 +84,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -154,6 +156,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             rounding_rule: ::std::option::Option::None,
@@ -172,6 +175,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -272,6 +276,7 @@ pub struct CatalogRoundingRule {
 impl CatalogRoundingRule {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -298,6 +303,7 @@ impl CatalogRoundingRule {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -382,6 +388,7 @@ pub enum RoundType {
 }
 impl RoundType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MathematicalRounding => "1",
@@ -393,9 +400,11 @@ impl RoundType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RoundType {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         RoundType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::MathematicalRounding,

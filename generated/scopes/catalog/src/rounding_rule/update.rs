@@ -71,6 +71,7 @@ impl Update {
     /// - `id`: `Id` — Identifier of the price rounding rule
     /// - `fields`: `fields` — Field values for updating the price rounding rule ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/rounding-rule/catalog-rounding-rule-update.html#fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -94,6 +95,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -192,6 +194,7 @@ impl Fields {
     /// - `round_type`: `roundType` — Rounding type. Possible values: - `1` — mathematical rounding - `2` — rounding up (in favor of the store) - `4` — rounding down (in favor of the customer)
     /// - `round_precision`: `roundPrecision` — Rounding precision
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         catalog_group_id: i64,
         price: ::bitrix24_runtime::Decimal,
@@ -218,6 +221,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -298,6 +302,7 @@ pub enum RoundType {
 }
 impl RoundType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MathematicalRounding => "1",
@@ -309,9 +314,11 @@ impl RoundType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RoundType {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         RoundType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::MathematicalRounding,
@@ -381,6 +388,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             rounding_rule: ::std::option::Option::None,
@@ -399,6 +407,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -499,6 +508,7 @@ pub struct CatalogRoundingRule {
 impl CatalogRoundingRule {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -525,6 +535,7 @@ impl CatalogRoundingRule {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

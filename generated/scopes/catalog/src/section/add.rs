@@ -67,6 +67,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating a new catalog section
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -85,6 +86,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -210,6 +212,7 @@ impl Fields {
     /// - `iblock_id`: `iblockId` — Identifier of the information block.
     /// - `name`: `name` — Name of the catalog section
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         iblock_id: i64,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -229,12 +232,14 @@ impl Fields {
     }
     /// Sets `iblockSectionId`: Identifier of the parent section.
     #[must_use]
+    #[inline]
     pub fn iblock_section_id(mut self, value: i64) -> Self {
         self.iblock_section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External identifier.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -244,6 +249,7 @@ impl Fields {
     }
     /// Sets `code`: Code of the catalog section. Must be unique
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -253,18 +259,21 @@ impl Fields {
     }
     /// Sets `sort`: Sorting.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `active`: Indicator of the catalog section's activity: - `Y` — active - `N` — inactive
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `description`: Description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -274,6 +283,7 @@ impl Fields {
     }
     /// Sets `descriptionType`: Type of description. Available types: `text`, `html`
     #[must_use]
+    #[inline]
     pub fn description_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -293,6 +303,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -378,6 +389,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             section: ::std::option::Option::None,
@@ -396,6 +408,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -507,6 +520,7 @@ pub struct CatalogSection {
 impl CatalogSection {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -534,6 +548,7 @@ impl CatalogSection {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

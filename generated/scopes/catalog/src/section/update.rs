@@ -74,6 +74,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the catalog section
     /// - `fields`: `fields` — Field values for updating the catalog section
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -93,6 +94,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -214,6 +216,7 @@ impl Fields {
     /// - `iblock_id`: `iblockId` — Identifier of the information block.
     /// - `name`: `name` — Name of the catalog section
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         iblock_id: i64,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -233,12 +236,14 @@ impl Fields {
     }
     /// Sets `iblockSectionId`: Identifier of the parent section.
     #[must_use]
+    #[inline]
     pub fn iblock_section_id(mut self, value: i64) -> Self {
         self.iblock_section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External identifier.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -248,6 +253,7 @@ impl Fields {
     }
     /// Sets `code`: Code of the catalog section. Must be unique
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -257,18 +263,21 @@ impl Fields {
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `active`: Indicator of the catalog section's activity: - `Y` — active - `N` — inactive
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `description`: Description of the catalog section
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -278,6 +287,7 @@ impl Fields {
     }
     /// Sets `descriptionType`: Type of description. Available types: `text`, `html`
     #[must_use]
+    #[inline]
     pub fn description_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -297,6 +307,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -382,6 +393,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             section: ::std::option::Option::None,
@@ -400,6 +412,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -511,6 +524,7 @@ pub struct CatalogSection {
 impl CatalogSection {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -538,6 +552,7 @@ impl CatalogSection {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for adding the inventory ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-add.html#fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -82,6 +83,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -244,6 +246,7 @@ impl Fields {
     ///
     /// - `address`: `address` — Inventory address
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(address: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             address: address.into(),
@@ -269,6 +272,7 @@ impl Fields {
     }
     /// Sets `title`: Inventory name
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -278,12 +282,14 @@ impl Fields {
     }
     /// Sets `active`: Activity status. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `description`: Description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -293,18 +299,21 @@ impl Fields {
     }
     /// Sets `gpsN`: GPS latitude
     #[must_use]
+    #[inline]
     pub fn gps_n(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.gps_n = ::std::option::Option::Some(value);
         self
     }
     /// Sets `gpsS`: GPS longitude
     #[must_use]
+    #[inline]
     pub fn gps_s(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.gps_s = ::std::option::Option::Some(value);
         self
     }
     /// Sets `imageId`: Image. An object in the format `{fileData: [value1, value2]}`, where: - `value1` – name of the image file with extension - `value2` – image in base64 format
     #[must_use]
+    #[inline]
     pub fn image_id(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -314,6 +323,7 @@ impl Fields {
     }
     /// Sets `dateModify`: Date of modification
     #[must_use]
+    #[inline]
     pub fn date_modify(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -323,6 +333,7 @@ impl Fields {
     }
     /// Sets `dateCreate`: Date of creation
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -332,18 +343,21 @@ impl Fields {
     }
     /// Sets `userId`: Created by
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `modifiedBy`: Modified by
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `phone`: Phone number
     #[must_use]
+    #[inline]
     pub fn phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -353,6 +367,7 @@ impl Fields {
     }
     /// Sets `schedule`: Working hours
     #[must_use]
+    #[inline]
     pub fn schedule(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -362,6 +377,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External code.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -371,12 +387,14 @@ impl Fields {
     }
     /// Sets `sort`: Sorting.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `email`: E-mail
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -386,12 +404,14 @@ impl Fields {
     }
     /// Sets `issuingCenter`: Is it a pickup point? Possible values: - `Y` – yes - `N` – no
     #[must_use]
+    #[inline]
     pub fn issuing_center(mut self, value: bool) -> Self {
         self.issuing_center = ::std::option::Option::Some(value);
         self
     }
     /// Sets `code`: Symbolic code
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -411,6 +431,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -517,6 +538,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             store: ::std::option::Option::None,
@@ -535,6 +557,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -684,6 +707,7 @@ pub struct CatalogStore {
 impl CatalogStore {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -720,6 +744,7 @@ impl CatalogStore {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

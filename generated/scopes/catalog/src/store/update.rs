@@ -73,6 +73,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the warehouse.
     /// - `fields`: `fields` — Field values for updating the warehouse ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-update.html#fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -92,6 +93,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -248,6 +250,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             address: ::std::option::Option::None,
@@ -273,6 +276,7 @@ impl Fields {
     }
     /// Sets `address`: Address of the warehouse
     #[must_use]
+    #[inline]
     pub fn address(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -282,6 +286,7 @@ impl Fields {
     }
     /// Sets `title`: Name of the warehouse
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -291,12 +296,14 @@ impl Fields {
     }
     /// Sets `active`: Activity status. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `description`: Description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -306,18 +313,21 @@ impl Fields {
     }
     /// Sets `gpsN`: GPS latitude
     #[must_use]
+    #[inline]
     pub fn gps_n(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.gps_n = ::std::option::Option::Some(value);
         self
     }
     /// Sets `gpsS`: GPS longitude
     #[must_use]
+    #[inline]
     pub fn gps_s(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.gps_s = ::std::option::Option::Some(value);
         self
     }
     /// Sets `imageId`: Image. An object in the format `{fileData: [value1, value2]}`, where: - `value1` – name of the image file with extension - `value2` – image in base64 format
     #[must_use]
+    #[inline]
     pub fn image_id(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -327,6 +337,7 @@ impl Fields {
     }
     /// Sets `dateModify`: Date of modification
     #[must_use]
+    #[inline]
     pub fn date_modify(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -336,6 +347,7 @@ impl Fields {
     }
     /// Sets `dateCreate`: Date of creation
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -345,18 +357,21 @@ impl Fields {
     }
     /// Sets `userId`: Created by
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `modifiedBy`: Modified by
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `phone`: Phone number
     #[must_use]
+    #[inline]
     pub fn phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -366,6 +381,7 @@ impl Fields {
     }
     /// Sets `schedule`: Working hours
     #[must_use]
+    #[inline]
     pub fn schedule(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -375,6 +391,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External code.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -384,12 +401,14 @@ impl Fields {
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `email`: E-mail
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -399,12 +418,14 @@ impl Fields {
     }
     /// Sets `issuingCenter`: Is it a pickup point? Possible values: - `Y` – yes - `N` – no
     #[must_use]
+    #[inline]
     pub fn issuing_center(mut self, value: bool) -> Self {
         self.issuing_center = ::std::option::Option::Some(value);
         self
     }
     /// Sets `code`: Symbolic code
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -424,6 +445,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -530,6 +552,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             store: ::std::option::Option::None,
@@ -548,6 +571,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -697,6 +721,7 @@ pub struct CatalogStore {
 impl CatalogStore {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -733,6 +758,7 @@ impl CatalogStore {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

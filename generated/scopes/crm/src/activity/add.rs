@@ -104,6 +104,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An array of values for the [activity fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-add.html#fields) in the following structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -122,6 +123,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -322,6 +324,7 @@ impl Fields {
     /// - `communications`: `COMMUNICATIONS` — [Description of communication](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-communication-fields.html)
     /// - `responsible_id`: `RESPONSIBLE_ID` — Identifier of the user responsible for the activity
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         owner_id: i64,
         owner_type_id: i64,
@@ -370,12 +373,14 @@ impl Fields {
     }
     /// Sets `ASSOCIATED_ENTITY_ID`: Identifier of the entity associated with the activity
     #[must_use]
+    #[inline]
     pub fn associated_entity_id(mut self, value: i64) -> Self {
         self.associated_entity_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEADLINE`: Date and time of the activity's deadline. This field is not set directly; the value is taken from START_TIME for calls and meetings and from END_TIME for tasks
     #[must_use]
+    #[inline]
     pub fn deadline(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -385,6 +390,7 @@ impl Fields {
     }
     /// Sets `DESCRIPTION`: Text description of the activity
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -394,18 +400,21 @@ impl Fields {
     }
     /// Sets `DESCRIPTION_TYPE`: Description type
     #[must_use]
+    #[inline]
     pub fn description_type(mut self, value: i64) -> Self {
         self.description_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DIRECTION`: Direction of the activity: incoming/outgoing. Relevant for calls and emails, not used for meetings
     #[must_use]
+    #[inline]
     pub fn direction(mut self, value: i64) -> Self {
         self.direction = ::std::option::Option::Some(value);
         self
     }
     /// Sets `END_TIME`: Activity completion time
     #[must_use]
+    #[inline]
     pub fn end_time(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -415,12 +424,14 @@ impl Fields {
     }
     /// Sets `FILES`: Files added to the activity
     #[must_use]
+    #[inline]
     pub fn files(mut self, value: ::serde_json::Value) -> Self {
         self.files = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LOCATION`: Location
     #[must_use]
+    #[inline]
     pub fn location(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -430,12 +441,14 @@ impl Fields {
     }
     /// Sets `NOTIFY_TYPE`: Type of notification
     #[must_use]
+    #[inline]
     pub fn notify_type(mut self, value: i64) -> Self {
         self.notify_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ORIGINATOR_ID`: Identifier of the data source, used only for linking to an external source
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -445,6 +458,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_ID`: Identifier of the entity in the data source, used only for linking to an external source
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -454,6 +468,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_VERSION`: Original version, used to protect data from accidental overwriting by an external system. If the data was imported and not modified in the external system, such data can be edited in CRM without fear that the next export will lead to data overwriting
     #[must_use]
+    #[inline]
     pub fn origin_version(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -463,12 +478,14 @@ impl Fields {
     }
     /// Sets `PRIORITY`: Priority
     #[must_use]
+    #[inline]
     pub fn priority(mut self, value: i64) -> Self {
         self.priority = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PROVIDER_DATA`: Additional provider data
     #[must_use]
+    #[inline]
     pub fn provider_data(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -478,6 +495,7 @@ impl Fields {
     }
     /// Sets `PROVIDER_GROUP_ID`: Identifier of the provider group
     #[must_use]
+    #[inline]
     pub fn provider_group_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -487,6 +505,7 @@ impl Fields {
     }
     /// Sets `PROVIDER_ID`: Identifier of the provider
     #[must_use]
+    #[inline]
     pub fn provider_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -496,6 +515,7 @@ impl Fields {
     }
     /// Sets `PROVIDER_TYPE_ID`: Identifier of the provider type, status from the directory
     #[must_use]
+    #[inline]
     pub fn provider_type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -505,6 +525,7 @@ impl Fields {
     }
     /// Sets `PROVIDER_PARAMS`: Additional provider parameters
     #[must_use]
+    #[inline]
     pub fn provider_params(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -514,6 +535,7 @@ impl Fields {
     }
     /// Sets `SETTINGS`: Additional settings
     #[must_use]
+    #[inline]
     pub fn settings(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -523,6 +545,7 @@ impl Fields {
     }
     /// Sets `START_TIME`: Time when the activity starts
     #[must_use]
+    #[inline]
     pub fn start_time(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -532,12 +555,14 @@ impl Fields {
     }
     /// Sets `STATUS`: Status of the activity
     #[must_use]
+    #[inline]
     pub fn status(mut self, value: i64) -> Self {
         self.status = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SUBJECT`: Additional description of the activity
     #[must_use]
+    #[inline]
     pub fn subject(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -547,18 +572,21 @@ impl Fields {
     }
     /// Sets `WEBDAV_ELEMENTS`: Added files. Deprecated, kept for compatibility
     #[must_use]
+    #[inline]
     pub fn webdav_elements(mut self, value: ::serde_json::Value) -> Self {
         self.webdav_elements = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_INCOMING_CHANNEL`: Flag indicating whether the activity was created from an incoming channel (`Y`/`N`)
     #[must_use]
+    #[inline]
     pub fn is_incoming_channel(mut self, value: bool) -> Self {
         self.is_incoming_channel = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPLETED`: Whether the activity is completed (`Y`/`N`), as in crm.activity.fields.
     #[must_use]
+    #[inline]
     pub fn completed(mut self, value: bool) -> Self {
         self.completed = ::std::option::Option::Some(value);
         self
@@ -575,6 +603,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl Get {
     ///
     /// - `id`: `id` — The ID of the activity in the timeline, for example `999`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -82,6 +83,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -389,6 +391,7 @@ impl SystemActivity {
     /// - `responsible_id`: `RESPONSIBLE_ID` — Integer ID of the user responsible for the activity
     #[allow(clippy::new_without_default)]
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         id: i64,
         owner_id: i64,
@@ -460,6 +463,7 @@ impl SystemActivity {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

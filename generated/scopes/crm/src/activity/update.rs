@@ -91,6 +91,7 @@ impl Update {
     /// - `id`: `id` — Integer identifier of the activity in the timeline, for example `999`
     /// - `fields`: `fields` — Array of values for [activity fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-update.html#fields) in the following structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -110,6 +111,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -302,6 +304,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             owner_id: ::std::option::Option::None,
@@ -338,30 +341,35 @@ impl Fields {
     }
     /// Sets `OWNER_ID`: Identifier of the CRM object
     #[must_use]
+    #[inline]
     pub fn owner_id(mut self, value: i64) -> Self {
         self.owner_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OWNER_TYPE_ID`: [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type)
     #[must_use]
+    #[inline]
     pub fn owner_type_id(mut self, value: i64) -> Self {
         self.owner_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TYPE_ID`: Type of the activity
     #[must_use]
+    #[inline]
     pub fn type_id(mut self, value: i64) -> Self {
         self.type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ASSOCIATED_ENTITY_ID`: Identifier of the entity associated with the activity
     #[must_use]
+    #[inline]
     pub fn associated_entity_id(mut self, value: i64) -> Self {
         self.associated_entity_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMMUNICATIONS`: [Description of the communication](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-communication-fields.html)
     #[must_use]
+    #[inline]
     pub fn communications(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -375,6 +383,7 @@ impl Fields {
     }
     /// Sets `DEADLINE`: Date and time of the activity deadline. This field is not set directly; the value is taken from START_TIME for calls and meetings, and from END_TIME for tasks
     #[must_use]
+    #[inline]
     pub fn deadline(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -384,6 +393,7 @@ impl Fields {
     }
     /// Sets `DESCRIPTION`: Text description of the activity
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -393,18 +403,21 @@ impl Fields {
     }
     /// Sets `DESCRIPTION_TYPE`: Type of description
     #[must_use]
+    #[inline]
     pub fn description_type(mut self, value: i64) -> Self {
         self.description_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DIRECTION`: Direction of the activity: incoming/outgoing. Relevant for calls and emails, not used for meetings
     #[must_use]
+    #[inline]
     pub fn direction(mut self, value: i64) -> Self {
         self.direction = ::std::option::Option::Some(value);
         self
     }
     /// Sets `END_TIME`: End time of the activity
     #[must_use]
+    #[inline]
     pub fn end_time(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -414,12 +427,14 @@ impl Fields {
     }
     /// Sets `FILES`: Files added to the activity
     #[must_use]
+    #[inline]
     pub fn files(mut self, value: ::serde_json::Value) -> Self {
         self.files = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LOCATION`: Location
     #[must_use]
+    #[inline]
     pub fn location(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -429,12 +444,14 @@ impl Fields {
     }
     /// Sets `NOTIFY_TYPE`: Type of notification
     #[must_use]
+    #[inline]
     pub fn notify_type(mut self, value: i64) -> Self {
         self.notify_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ORIGINATOR_ID`: Identifier of the data source, used only for linking to an external source
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -444,6 +461,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_ID`: Identifier of the entity in the data source, used only for linking to an external source
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -453,6 +471,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_VERSION`: Original version, used to protect data from accidental overwriting by an external system. If the data was imported and not modified in the external system, it can be edited in CRM without fear that the next export will overwrite the data
     #[must_use]
+    #[inline]
     pub fn origin_version(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -462,12 +481,14 @@ impl Fields {
     }
     /// Sets `PRIORITY`: Priority
     #[must_use]
+    #[inline]
     pub fn priority(mut self, value: i64) -> Self {
         self.priority = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PROVIDER_DATA`: Additional provider data
     #[must_use]
+    #[inline]
     pub fn provider_data(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -477,6 +498,7 @@ impl Fields {
     }
     /// Sets `PROVIDER_GROUP_ID`: Identifier of the provider group
     #[must_use]
+    #[inline]
     pub fn provider_group_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -486,6 +508,7 @@ impl Fields {
     }
     /// Sets `PROVIDER_ID`: Identifier of the provider
     #[must_use]
+    #[inline]
     pub fn provider_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -495,6 +518,7 @@ impl Fields {
     }
     /// Sets `PROVIDER_TYPE_ID`: Identifier of the provider type, status from the directory
     #[must_use]
+    #[inline]
     pub fn provider_type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -504,6 +528,7 @@ impl Fields {
     }
     /// Sets `PROVIDER_PARAMS`: Additional provider parameters
     #[must_use]
+    #[inline]
     pub fn provider_params(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -513,12 +538,14 @@ impl Fields {
     }
     /// Sets `RESPONSIBLE_ID`: Identifier of the user responsible for the activity
     #[must_use]
+    #[inline]
     pub fn responsible_id(mut self, value: i64) -> Self {
         self.responsible_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: Additional settings
     #[must_use]
+    #[inline]
     pub fn settings(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -528,6 +555,7 @@ impl Fields {
     }
     /// Sets `START_TIME`: Start time of the activity
     #[must_use]
+    #[inline]
     pub fn start_time(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -537,12 +565,14 @@ impl Fields {
     }
     /// Sets `STATUS`: Status of the activity
     #[must_use]
+    #[inline]
     pub fn status(mut self, value: i64) -> Self {
         self.status = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SUBJECT`: Additional description of the activity
     #[must_use]
+    #[inline]
     pub fn subject(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -552,12 +582,14 @@ impl Fields {
     }
     /// Sets `WEBDAV_ELEMENTS`: Added files. Deprecated, retained for compatibility
     #[must_use]
+    #[inline]
     pub fn webdav_elements(mut self, value: ::serde_json::Value) -> Self {
         self.webdav_elements = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_INCOMING_CHANNEL`: Flag indicating whether the activity was created from an incoming channel (`Y`/`N`)
     #[must_use]
+    #[inline]
     pub fn is_incoming_channel(mut self, value: bool) -> Self {
         self.is_incoming_channel = ::std::option::Option::Some(value);
         self
@@ -574,6 +606,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

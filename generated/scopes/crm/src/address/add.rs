@@ -70,6 +70,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — A set of fields — an object of the form `{"field": "value"[, ...]}` for adding the address
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -88,6 +89,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -228,6 +230,7 @@ impl Fields {
     /// - `entity_type_id`: `ENTITY_TYPE_ID` — Identifier of the parent object's type.
     /// - `entity_id`: `ENTITY_ID` — Identifier of the parent object ([requisite](https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/index.html) or [lead](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_id: i64,
         entity_type_id: i64,
@@ -251,6 +254,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_1`: Street, house, building, structure
     #[must_use]
+    #[inline]
     pub fn address_1(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -260,6 +264,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_2`: Apartment / office
     #[must_use]
+    #[inline]
     pub fn address_2(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -269,6 +274,7 @@ impl Fields {
     }
     /// Sets `CITY`: City
     #[must_use]
+    #[inline]
     pub fn city(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -278,6 +284,7 @@ impl Fields {
     }
     /// Sets `POSTAL_CODE`: Postal code
     #[must_use]
+    #[inline]
     pub fn postal_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -287,6 +294,7 @@ impl Fields {
     }
     /// Sets `REGION`: District
     #[must_use]
+    #[inline]
     pub fn region(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -296,6 +304,7 @@ impl Fields {
     }
     /// Sets `PROVINCE`: State
     #[must_use]
+    #[inline]
     pub fn province(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -305,6 +314,7 @@ impl Fields {
     }
     /// Sets `COUNTRY`: Country
     #[must_use]
+    #[inline]
     pub fn country(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -314,6 +324,7 @@ impl Fields {
     }
     /// Sets `COUNTRY_CODE`: Country code.
     #[must_use]
+    #[inline]
     pub fn country_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -323,6 +334,7 @@ impl Fields {
     }
     /// Sets `LOC_ADDR_ID`: Identifier of the location address.
     #[must_use]
+    #[inline]
     pub fn loc_addr_id(mut self, value: i64) -> Self {
         self.loc_addr_id = ::std::option::Option::Some(value);
         self
@@ -339,6 +351,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

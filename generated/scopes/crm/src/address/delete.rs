@@ -68,6 +68,7 @@ impl Delete {
     ///
     /// - `fields`: `fields` — A set of fields — an object of the form `{"field": "value"[, ...]}` for deleting the address
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -86,6 +87,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -182,6 +184,7 @@ impl Fields {
     /// - `entity_type_id`: `ENTITY_TYPE_ID` — Identifier of the parent object's type.
     /// - `entity_id`: `ENTITY_ID` — Identifier of the parent object ([detail](https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/index.html) or [lead](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_id: i64,
         entity_type_id: i64,
@@ -206,6 +209,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

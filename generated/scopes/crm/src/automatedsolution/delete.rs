@@ -67,6 +67,7 @@ impl Delete {
     ///
     /// - `id`: `id` — Identifier of the digital workplace. It can be obtained from the response of the method [crm.automatedsolution.add](https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-add.html) (`result.automatedSolution.id`), which was called when adding the digital workplace, or [crm.automatedsolution.list](https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-list.html). You can also use the "Digital Workplaces" section on the Bitrix24 account — the `ID` column in the list of digital workplaces
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -85,6 +86,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

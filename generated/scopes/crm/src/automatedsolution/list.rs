@@ -132,6 +132,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             order: ::std::option::Option::None,
@@ -142,6 +143,7 @@ impl List {
     }
     /// Sets `order`: List for sorting in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where the key is the field and the value is `ASC` or `DESC`. Available fields for sorting: - `id` - `title`
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -151,6 +153,7 @@ impl List {
     }
     /// Sets `filter`: Object for filtering selected digital workspaces in the format `{"field_1": "value_1", ... "field_N": "value_N"}`. Available fields for filtering: - `id` - `title`
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -160,6 +163,7 @@ impl List {
     }
     /// Sets `start`: This parameter is used for pagination control.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -176,6 +180,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -267,6 +272,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             automated_solutions: ::std::option::Option::None,
@@ -285,6 +291,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

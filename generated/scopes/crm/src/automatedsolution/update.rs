@@ -76,6 +76,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the digital workplace. It can be obtained from the response of the method [crm.automatedsolution.add](https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-add.html) (result.automatedSolution.id), which was called when adding the digital workplace, or [crm.automatedsolution.list](https://apidocs.bitrix24.com/api-reference/crm/automated-solution/crm-automated-solution-list.html). You can also use the "Digital Workplaces" section in the Bitrix24 account — the `ID` column in the list of digital workplaces
     /// - `fields`: `fields` — Field values (detailed description provided below) for creating a digital workplace in the following structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -95,6 +96,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -183,6 +185,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -192,6 +195,7 @@ impl Fields {
     }
     /// Sets `title`: Title of the digital workplace.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -201,6 +205,7 @@ impl Fields {
     }
     /// Sets `typeIds`: Array of identifiers of SPAs that need to be linked to this workplace.
     #[must_use]
+    #[inline]
     pub fn type_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -222,6 +227,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -292,6 +298,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             automated_solution: ::std::option::Option::None,
@@ -310,6 +317,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -81,6 +81,7 @@ impl Add {
     /// - `entity_type`: `ENTITY_TYPE` — Type of the object: - `CONTACT` — contact, - `COMPANY` — company
     /// - `entities`: `ENTITIES` — Array of numeric identifiers of contacts or companies, which can be obtained using the [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type: EntityType,
         entities: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -94,6 +95,7 @@ impl Add {
     }
     /// Sets `WEBFORM_ID`: `ID` of the CRM form that will be displayed in the call list form. The `ID` can be found in the list of forms in Bitrix24 <https://your-domain.com/crm/webform/>
     #[must_use]
+    #[inline]
     pub fn webform_id(mut self, value: i64) -> Self {
         self.webform_id = ::std::option::Option::Some(value);
         self
@@ -116,6 +118,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -197,6 +200,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Contact => "CONTACT",
@@ -207,9 +211,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CONTACT" => Self::Contact,

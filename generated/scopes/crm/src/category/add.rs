@@ -80,6 +80,7 @@ impl Add {
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/index.html) or [user-defined type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) of the CRM object for which the new funnel will be created
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-add.html#parametr-fields)) for adding a new funnel in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, fields: Fields) -> Self {
         Self {
             entity_type_id,
@@ -103,6 +104,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -216,6 +218,7 @@ impl Fields {
     ///
     /// - `name`: `name` — Name of the funnel. The name can be: - length cannot exceed `255` characters - cannot be empty - cannot consist solely of spaces, tabs, etc.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -226,12 +229,14 @@ impl Fields {
     }
     /// Sets `sort`: Sort index.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isDefault`: Indicates whether the funnel is the default funnel. Can have values: - `Y` — yes, it is - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_default(mut self, value: bool) -> Self {
         self.is_default = ::std::option::Option::Some(value);
         self
@@ -248,6 +253,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -361,6 +367,7 @@ pub struct Category {
 impl Category {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -387,6 +394,7 @@ impl Category {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -468,6 +476,7 @@ impl AddResult {
     ///
     /// - `category`: `category` — Root element of the response. Contains the [`category`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-add.html#category) object with information about the funnel
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(category: Category) -> Self {
         Self {
             category,
@@ -486,6 +495,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -78,6 +78,7 @@ impl Delete {
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/index.html) or [user-defined type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) of the CRM object from which the funnel will be deleted
     /// - `id`: `id` — Identifier of the funnel to be deleted. Can be obtained using the [`crm.category.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html) method or when creating a funnel with the [`crm.category.add`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-add.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, id: i64) -> Self {
         Self {
             entity_type_id,
@@ -101,6 +102,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -63,6 +63,7 @@ impl Fields {
     ///
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/index.html) or [user-defined type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) of CRM objects for which to retrieve information about the funnel fields
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64) -> Self {
         Self {
             entity_type_id,
@@ -85,6 +86,7 @@ impl Fields {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -196,6 +198,7 @@ pub struct FieldsResult {
 impl FieldsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -222,6 +225,7 @@ impl FieldsResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -300,6 +304,7 @@ impl FieldsResult2 {
     ///
     /// - `fields`: `fields` — Object containing a list of available fields in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where `field_N` is the identifier of the [object field](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-fields.html#fields), and `value` is an object of type [crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: FieldsResult) -> Self {
         Self {
             fields,
@@ -318,6 +323,7 @@ impl FieldsResult2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -70,6 +70,7 @@ impl Get {
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/index.html) or [user-defined type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) of the CRM object for which we want to get the funnel
     /// - `id`: `id` — Funnel identifier. Can be obtained using the [`crm.category.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html) method or when creating a funnel using the [`crm.category.add`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-add.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, id: i64) -> Self {
         Self {
             entity_type_id,
@@ -93,6 +94,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -206,6 +208,7 @@ pub struct Category {
 impl Category {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -232,6 +235,7 @@ impl Category {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -313,6 +317,7 @@ impl GetResult {
     ///
     /// - `category`: `category` — Root element of the response. Contains the [`category`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-add.html#category) object
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(category: Category) -> Self {
         Self {
             category,
@@ -331,6 +336,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

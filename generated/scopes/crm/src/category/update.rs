@@ -84,6 +84,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the funnel. It can be obtained using the [`crm.category.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html) method or when creating a funnel with the [`crm.category.add`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-add.html) method
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-update.html#parametr-fields)) for updating the funnel fields in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, id: i64, fields: Fields) -> Self {
         Self {
             entity_type_id,
@@ -108,6 +109,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -213,6 +215,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -223,6 +226,7 @@ impl Fields {
     }
     /// Sets `name`: Name of the funnel. The name can be: - length cannot exceed `255` characters - cannot be empty - cannot consist solely of spaces, tabs, etc.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -232,12 +236,14 @@ impl Fields {
     }
     /// Sets `sort`: Sort index.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isDefault`: Indicates whether the funnel is the default funnel. Can have values: - `Y` — yes, it is - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_default(mut self, value: bool) -> Self {
         self.is_default = ::std::option::Option::Some(value);
         self
@@ -254,6 +260,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -367,6 +374,7 @@ pub struct Category {
 impl Category {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -393,6 +401,7 @@ impl Category {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -474,6 +483,7 @@ impl UpdateResult {
     ///
     /// - `category`: `category` — Root element of the response. Contains the [`category`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-add.html#category) object
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(category: Category) -> Self {
         Self {
             category,
@@ -492,6 +502,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -102,6 +102,7 @@ impl Update {
     /// - `id`: `id` — Company identifier
     /// - `fields`: `fields` — Object format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -112,6 +113,7 @@ impl Update {
     }
     /// Sets `params`: Object containing a set of additional parameters:
     #[must_use]
+    #[inline]
     pub fn params(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -131,6 +133,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -325,6 +328,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -356,6 +360,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Company name
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -365,6 +370,7 @@ impl Fields {
     }
     /// Sets `COMPANY_TYPE`: Company type. Values can be obtained using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with a filter for `ENTITY_ID=COMPANY_TYPE`
     #[must_use]
+    #[inline]
     pub fn company_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -374,12 +380,14 @@ impl Fields {
     }
     /// Sets `LOGO`: Logo
     #[must_use]
+    #[inline]
     pub fn logo(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.logo = ::std::option::Option::Some(value);
         self
     }
     /// Sets `INDUSTRY`: Industry. Values can be obtained using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with a filter for `ENTITY_ID=INDUSTRY`
     #[must_use]
+    #[inline]
     pub fn industry(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -389,6 +397,7 @@ impl Fields {
     }
     /// Sets `EMPLOYEES`: Number of employees. Values can be obtained using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with a filter for `ENTITY_ID=EMPLOYEES`
     #[must_use]
+    #[inline]
     pub fn employees(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -398,6 +407,7 @@ impl Fields {
     }
     /// Sets `CURRENCY_ID`: Currency
     #[must_use]
+    #[inline]
     pub fn currency_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -407,18 +417,21 @@ impl Fields {
     }
     /// Sets `REVENUE`: Annual revenue
     #[must_use]
+    #[inline]
     pub fn revenue(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.revenue = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPENED`: Is the company available to everyone? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMMENTS`: Comment
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -428,18 +441,21 @@ impl Fields {
     }
     /// Sets `ASSIGNED_BY_ID`: Responsible person
     #[must_use]
+    #[inline]
     pub fn assigned_by_id(mut self, value: i64) -> Self {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT_ID`: Contact. Multiple
     #[must_use]
+    #[inline]
     pub fn contact_id(mut self, value: i64) -> Self {
         self.contact_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ORIGINATOR_ID`: Identifier of the data source. Used only for linking to an external source
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -449,6 +465,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_ID`: Identifier of the element in the data source. Used only for linking to an external source
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -458,6 +475,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_VERSION`: Original version. Used to protect data from accidental overwriting by an external system
     #[must_use]
+    #[inline]
     pub fn origin_version(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -467,6 +485,7 @@ impl Fields {
     }
     /// Sets `UTM_SOURCE`: Advertising system. Google Ads, Microsoft Advertising, and others
     #[must_use]
+    #[inline]
     pub fn utm_source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -476,12 +495,14 @@ impl Fields {
     }
     /// Sets `UTM_MEDIUM`: Type of traffic. Possible values: - `CPC` — ads - `CPM` — banners
     #[must_use]
+    #[inline]
     pub fn utm_medium(mut self, value: UtmMedium) -> Self {
         self.utm_medium = ::std::option::Option::Some(value);
         self
     }
     /// Sets `UTM_CAMPAIGN`: Advertising campaign designation
     #[must_use]
+    #[inline]
     pub fn utm_campaign(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -491,6 +512,7 @@ impl Fields {
     }
     /// Sets `UTM_CONTENT`: Content of the campaign. For example, for contextual ads
     #[must_use]
+    #[inline]
     pub fn utm_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -500,6 +522,7 @@ impl Fields {
     }
     /// Sets `UTM_TERM`: Search condition of the campaign. For example, keywords for contextual advertising
     #[must_use]
+    #[inline]
     pub fn utm_term(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -509,6 +532,7 @@ impl Fields {
     }
     /// Sets `PHONE`: Phone. Multiple
     #[must_use]
+    #[inline]
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -524,6 +548,7 @@ impl Fields {
     }
     /// Sets `EMAIL`: E-mail. Multiple
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -539,6 +564,7 @@ impl Fields {
     }
     /// Sets `WEB`: Website. Multiple
     #[must_use]
+    #[inline]
     pub fn web(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -554,6 +580,7 @@ impl Fields {
     }
     /// Sets `IM`: Messenger. Multiple
     #[must_use]
+    #[inline]
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -569,6 +596,7 @@ impl Fields {
     }
     /// Sets `LINK`: LINK. Multiple
     #[must_use]
+    #[inline]
     pub fn link(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -594,6 +622,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -720,6 +749,7 @@ pub enum UtmMedium {
 }
 impl UtmMedium {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cpc => "CPC",
@@ -730,9 +760,11 @@ impl UtmMedium {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UtmMedium {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UtmMedium::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CPC" => Self::Cpc,

@@ -91,6 +91,7 @@ pub struct Add {
 impl Add {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
@@ -100,12 +101,14 @@ impl Add {
     }
     /// Sets `fields`: An object in the following format:
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
     }
     /// Sets `params`: An object containing a set of additional parameters.
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -122,6 +125,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -432,6 +436,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             honorific: ::std::option::Option::None,
@@ -482,6 +487,7 @@ impl Fields {
     }
     /// Sets `HONORIFIC`: Salutation.
     #[must_use]
+    #[inline]
     pub fn honorific(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -491,6 +497,7 @@ impl Fields {
     }
     /// Sets `NAME`: First name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -500,6 +507,7 @@ impl Fields {
     }
     /// Sets `SECOND_NAME`: Middle name
     #[must_use]
+    #[inline]
     pub fn second_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -509,6 +517,7 @@ impl Fields {
     }
     /// Sets `LAST_NAME`: Last name
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -518,18 +527,21 @@ impl Fields {
     }
     /// Sets `PHOTO`: Photograph
     #[must_use]
+    #[inline]
     pub fn photo(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.photo = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BIRTHDATE`: Date of birth
     #[must_use]
+    #[inline]
     pub fn birthdate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.birthdate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TYPE_ID`: Contact type.
     #[must_use]
+    #[inline]
     pub fn type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -539,6 +551,7 @@ impl Fields {
     }
     /// Sets `SOURCE_ID`: Source.
     #[must_use]
+    #[inline]
     pub fn source_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -548,6 +561,7 @@ impl Fields {
     }
     /// Sets `SOURCE_DESCRIPTION`: Additional information about the source
     #[must_use]
+    #[inline]
     pub fn source_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -557,6 +571,7 @@ impl Fields {
     }
     /// Sets `POST`: Position
     #[must_use]
+    #[inline]
     pub fn post(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -566,6 +581,7 @@ impl Fields {
     }
     /// Sets `COMMENTS`: Comment. Supports BB codes
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -575,30 +591,35 @@ impl Fields {
     }
     /// Sets `OPENED`: Is it available to everyone? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EXPORT`: Is the contact included in the export? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn export(mut self, value: bool) -> Self {
         self.export = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ASSIGNED_BY_ID`: Identifier of the user responsible for the item.
     #[must_use]
+    #[inline]
     pub fn assigned_by_id(mut self, value: i64) -> Self {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY_ID`: Identifier of the main company for the contact.
     #[must_use]
+    #[inline]
     pub fn company_id(mut self, value: i64) -> Self {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY_IDS`: Array of identifiers of companies associated with the contact.
     #[must_use]
+    #[inline]
     pub fn company_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -610,6 +631,7 @@ impl Fields {
     }
     /// Sets `UTM_SOURCE`: Advertising system (Google Ads, Microsoft Advertising, etc.)
     #[must_use]
+    #[inline]
     pub fn utm_source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -619,12 +641,14 @@ impl Fields {
     }
     /// Sets `UTM_MEDIUM`: Traffic type. Possible values: - `CPC` — ads - `CPM` — banners
     #[must_use]
+    #[inline]
     pub fn utm_medium(mut self, value: UtmMedium) -> Self {
         self.utm_medium = ::std::option::Option::Some(value);
         self
     }
     /// Sets `UTM_CAMPAIGN`: Advertising campaign designation
     #[must_use]
+    #[inline]
     pub fn utm_campaign(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -634,6 +658,7 @@ impl Fields {
     }
     /// Sets `UTM_CONTENT`: Campaign content. For example, for contextual ads
     #[must_use]
+    #[inline]
     pub fn utm_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -643,6 +668,7 @@ impl Fields {
     }
     /// Sets `UTM_TERM`: Campaign search condition. For example, keywords for contextual advertising
     #[must_use]
+    #[inline]
     pub fn utm_term(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -652,6 +678,7 @@ impl Fields {
     }
     /// Sets `TRACE`: Information for [Sales Intelligence](https://apidocs.bitrix24.com/tutorials/crm/how-to-use-analitycs/use-analitics-for-add-contact.html)
     #[must_use]
+    #[inline]
     pub fn trace(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -661,6 +688,7 @@ impl Fields {
     }
     /// Sets `PHONE`: Phone
     #[must_use]
+    #[inline]
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -676,6 +704,7 @@ impl Fields {
     }
     /// Sets `EMAIL`: E-mail
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -691,6 +720,7 @@ impl Fields {
     }
     /// Sets `WEB`: Website
     #[must_use]
+    #[inline]
     pub fn web(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -706,6 +736,7 @@ impl Fields {
     }
     /// Sets `IM`: Messenger
     #[must_use]
+    #[inline]
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -721,6 +752,7 @@ impl Fields {
     }
     /// Sets `LINK`: Links. Service field
     #[must_use]
+    #[inline]
     pub fn link(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -881,6 +913,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1048,6 +1081,7 @@ pub enum UtmMedium {
 }
 impl UtmMedium {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cpc => "CPC",
@@ -1058,9 +1092,11 @@ impl UtmMedium {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UtmMedium {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UtmMedium::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CPC" => Self::Cpc,
@@ -1142,6 +1178,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             register_sonet_event: ::std::option::Option::None,
@@ -1151,12 +1188,14 @@ impl Params {
     }
     /// Sets `REGISTER_SONET_EVENT`: Should the event of adding a contact be registered in the live feed? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn register_sonet_event(mut self, value: bool) -> Self {
         self.register_sonet_event = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IMPORT`: Is import mode enabled? Possible values: - `Y` — yes
     #[must_use]
+    #[inline]
     pub fn import(mut self, value: bool) -> Self {
         self.import = ::std::option::Option::Some(value);
         self
@@ -1173,6 +1212,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ impl Get {
     ///
     /// - `id`: `id` — Identifier of the contact. Can be obtained using the methods [`crm.contact.list`](https://apidocs.bitrix24.com/api-reference/crm/contacts/crm-contact-list.html) or [`crm.contact.add`](https://apidocs.bitrix24.com/api-reference/crm/contacts/crm-contact-add.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -87,6 +88,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -392,6 +394,7 @@ pub struct Contact {
 impl Contact {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -458,6 +461,7 @@ impl Contact {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -635,6 +639,7 @@ pub enum UtmMedium {
 }
 impl UtmMedium {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cpc => "CPC",
@@ -645,9 +650,11 @@ impl UtmMedium {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UtmMedium {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UtmMedium::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CPC" => Self::Cpc,

@@ -105,6 +105,7 @@ impl Update {
     /// - `id`: `id` — The identifier of the contact to be changed.
     /// - `fields`: `fields` — An object in the following format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -115,6 +116,7 @@ impl Update {
     }
     /// Sets `params`: An object containing a set of additional parameters.
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -131,6 +133,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -402,6 +405,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             honorific: ::std::option::Option::None,
@@ -447,6 +451,7 @@ impl Fields {
     }
     /// Sets `HONORIFIC`: Salutation.
     #[must_use]
+    #[inline]
     pub fn honorific(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -456,6 +461,7 @@ impl Fields {
     }
     /// Sets `NAME`: First name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -465,6 +471,7 @@ impl Fields {
     }
     /// Sets `SECOND_NAME`: Middle name
     #[must_use]
+    #[inline]
     pub fn second_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -474,6 +481,7 @@ impl Fields {
     }
     /// Sets `LAST_NAME`: Last name
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -483,18 +491,21 @@ impl Fields {
     }
     /// Sets `PHOTO`: Photograph
     #[must_use]
+    #[inline]
     pub fn photo(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.photo = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BIRTHDATE`: Date of birth
     #[must_use]
+    #[inline]
     pub fn birthdate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.birthdate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TYPE_ID`: Contact type. The list of available contact types can be obtained using [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `{ ENTITY_ID: "CONTACT_TYPE" }`
     #[must_use]
+    #[inline]
     pub fn type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -504,6 +515,7 @@ impl Fields {
     }
     /// Sets `SOURCE_ID`: Source The list of available source types can be obtained using [`crm.status.list`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) with the filter `{ ENTITY_ID: "SOURCE" }`
     #[must_use]
+    #[inline]
     pub fn source_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -513,6 +525,7 @@ impl Fields {
     }
     /// Sets `SOURCE_DESCRIPTION`: Additional information about the source
     #[must_use]
+    #[inline]
     pub fn source_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -522,6 +535,7 @@ impl Fields {
     }
     /// Sets `POST`: Position
     #[must_use]
+    #[inline]
     pub fn post(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -531,6 +545,7 @@ impl Fields {
     }
     /// Sets `COMMENTS`: Comment. Supports BB codes
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -540,30 +555,35 @@ impl Fields {
     }
     /// Sets `OPENED`: Is it available to everyone? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EXPORT`: Is the contact participating in the export? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn export(mut self, value: bool) -> Self {
         self.export = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ASSIGNED_BY_ID`: Identifier of the user responsible for the item
     #[must_use]
+    #[inline]
     pub fn assigned_by_id(mut self, value: i64) -> Self {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY_ID`: Identifier of the main company for the contact.
     #[must_use]
+    #[inline]
     pub fn company_id(mut self, value: i64) -> Self {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY_IDS`: Array of identifiers of companies to which the contact is linked.
     #[must_use]
+    #[inline]
     pub fn company_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -575,6 +595,7 @@ impl Fields {
     }
     /// Sets `UTM_SOURCE`: Advertising system (Google Ads, Microsoft Advertising, etc.)
     #[must_use]
+    #[inline]
     pub fn utm_source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -584,12 +605,14 @@ impl Fields {
     }
     /// Sets `UTM_MEDIUM`: Traffic type. Possible values: - `CPC` — ads - `CPM` — banners
     #[must_use]
+    #[inline]
     pub fn utm_medium(mut self, value: UtmMedium) -> Self {
         self.utm_medium = ::std::option::Option::Some(value);
         self
     }
     /// Sets `UTM_CAMPAIGN`: Advertising campaign designation
     #[must_use]
+    #[inline]
     pub fn utm_campaign(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -599,6 +622,7 @@ impl Fields {
     }
     /// Sets `UTM_CONTENT`: Content of the campaign. For example, for contextual ads
     #[must_use]
+    #[inline]
     pub fn utm_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -608,6 +632,7 @@ impl Fields {
     }
     /// Sets `UTM_TERM`: Search condition of the campaign. For example, keywords for contextual advertising
     #[must_use]
+    #[inline]
     pub fn utm_term(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -617,6 +642,7 @@ impl Fields {
     }
     /// Sets `PHONE`: Phone
     #[must_use]
+    #[inline]
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -632,6 +658,7 @@ impl Fields {
     }
     /// Sets `EMAIL`: E-mail
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -647,6 +674,7 @@ impl Fields {
     }
     /// Sets `WEB`: Website
     #[must_use]
+    #[inline]
     pub fn web(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -662,6 +690,7 @@ impl Fields {
     }
     /// Sets `IM`: Messenger
     #[must_use]
+    #[inline]
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -677,6 +706,7 @@ impl Fields {
     }
     /// Sets `LINK`: Links. System field
     #[must_use]
+    #[inline]
     pub fn link(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -807,6 +837,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -964,6 +995,7 @@ pub enum UtmMedium {
 }
 impl UtmMedium {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cpc => "CPC",
@@ -974,9 +1006,11 @@ impl UtmMedium {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UtmMedium {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UtmMedium::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CPC" => Self::Cpc,
@@ -1057,6 +1091,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             register_sonet_event: ::std::option::Option::None,
@@ -1066,12 +1101,14 @@ impl Params {
     }
     /// Sets `REGISTER_SONET_EVENT`: Should the update event of the contact be registered in the activity stream? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn register_sonet_event(mut self, value: bool) -> Self {
         self.register_sonet_event = ::std::option::Option::Some(value);
         self
     }
     /// Sets `REGISTER_HISTORY_EVENT`: Should the update of the contact be registered in the history? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn register_history_event(mut self, value: bool) -> Self {
         self.register_history_event = ::std::option::Option::Some(value);
         self
@@ -1088,6 +1125,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

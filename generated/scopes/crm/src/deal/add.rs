@@ -87,6 +87,7 @@ pub struct Add {
 impl Add {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
@@ -96,12 +97,14 @@ impl Add {
     }
     /// Sets `fields`: Object format:
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
     }
     /// Sets `params`: Object containing an additional set of parameters ([detailed description](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-add.html#params))
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -118,6 +121,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -405,6 +409,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -445,6 +450,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Deal title.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -454,6 +460,7 @@ impl Fields {
     }
     /// Sets `TYPE_ID`: String identifier of the deal type.
     #[must_use]
+    #[inline]
     pub fn type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -463,42 +470,49 @@ impl Fields {
     }
     /// Sets `CATEGORY_ID`: Funnel identifier. Must be greater than or equal to 0.
     #[must_use]
+    #[inline]
     pub fn category_id(mut self, value: i64) -> Self {
         self.category_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `STAGE_ID`: Deal stage.
     #[must_use]
+    #[inline]
     pub fn stage_id(mut self, value: StageId) -> Self {
         self.stage_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_RECURRING`: Indicates whether the deal is a template for a recurring deal. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_recurring(mut self, value: bool) -> Self {
         self.is_recurring = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_RETURN_CUSTOMER`: Indicates whether the deal is a repeat. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_return_customer(mut self, value: bool) -> Self {
         self.is_return_customer = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_REPEATED_APPROACH`: Indicates whether the deal is a repeated approach. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_repeated_approach(mut self, value: bool) -> Self {
         self.is_repeated_approach = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PROBABILITY`: Probability, %
     #[must_use]
+    #[inline]
     pub fn probability(mut self, value: i64) -> Self {
         self.probability = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CURRENCY_ID`: Currency.
     #[must_use]
+    #[inline]
     pub fn currency_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -508,36 +522,42 @@ impl Fields {
     }
     /// Sets `OPPORTUNITY`: Amount.
     #[must_use]
+    #[inline]
     pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_MANUAL_OPPORTUNITY`: Indicates whether manual calculation of the amount is enabled. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_manual_opportunity(mut self, value: bool) -> Self {
         self.is_manual_opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TAX_VALUE`: Tax amount.
     #[must_use]
+    #[inline]
     pub fn tax_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.tax_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY_ID`: Identifier of the company associated with the deal.
     #[must_use]
+    #[inline]
     pub fn company_id(mut self, value: i64) -> Self {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT_ID`: Contact. Deprecated
     #[must_use]
+    #[inline]
     pub fn contact_id(mut self, value: i64) -> Self {
         self.contact_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT_IDS`: List of contacts associated with the deal.
     #[must_use]
+    #[inline]
     pub fn contact_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -549,30 +569,35 @@ impl Fields {
     }
     /// Sets `BEGINDATE`: Start date.
     #[must_use]
+    #[inline]
     pub fn begindate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.begindate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSEDATE`: Close date.
     #[must_use]
+    #[inline]
     pub fn closedate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.closedate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPENED`: Is the deal available to everyone? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSED`: Is the deal closed? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn closed(mut self, value: bool) -> Self {
         self.closed = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMMENTS`: Comment. Supports bb-codes
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -582,12 +607,14 @@ impl Fields {
     }
     /// Sets `ASSIGNED_BY_ID`: Responsible person.
     #[must_use]
+    #[inline]
     pub fn assigned_by_id(mut self, value: i64) -> Self {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SOURCE_ID`: String identifier of the source type.
     #[must_use]
+    #[inline]
     pub fn source_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -597,6 +624,7 @@ impl Fields {
     }
     /// Sets `SOURCE_DESCRIPTION`: Additional information about the source
     #[must_use]
+    #[inline]
     pub fn source_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -606,6 +634,7 @@ impl Fields {
     }
     /// Sets `ADDITIONAL_INFO`: Additional information
     #[must_use]
+    #[inline]
     pub fn additional_info(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -615,12 +644,14 @@ impl Fields {
     }
     /// Sets `LOCATION_ID`: Client's location. System field
     #[must_use]
+    #[inline]
     pub fn location_id(mut self, value: ::serde_json::Value) -> Self {
         self.location_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ORIGINATOR_ID`: Identifier of the data source.
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -630,6 +661,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_ID`: Identifier of the element in the data source.
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -639,6 +671,7 @@ impl Fields {
     }
     /// Sets `UTM_SOURCE`: Advertising system (Google-Adwords and others)
     #[must_use]
+    #[inline]
     pub fn utm_source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -648,12 +681,14 @@ impl Fields {
     }
     /// Sets `UTM_MEDIUM`: Traffic type. Possible values: - `CPC` — ads - `CPM` — banners
     #[must_use]
+    #[inline]
     pub fn utm_medium(mut self, value: UtmMedium) -> Self {
         self.utm_medium = ::std::option::Option::Some(value);
         self
     }
     /// Sets `UTM_CAMPAIGN`: Advertising campaign designation
     #[must_use]
+    #[inline]
     pub fn utm_campaign(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -663,6 +698,7 @@ impl Fields {
     }
     /// Sets `UTM_CONTENT`: Campaign content. For example, for contextual ads
     #[must_use]
+    #[inline]
     pub fn utm_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -672,6 +708,7 @@ impl Fields {
     }
     /// Sets `UTM_TERM`: Campaign search term. For example, keywords for contextual advertising
     #[must_use]
+    #[inline]
     pub fn utm_term(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -681,6 +718,7 @@ impl Fields {
     }
     /// Sets `TRACE`: Information for Sales Intelligence — read more in the article [info-to-analitics](https://apidocs.bitrix24.com/tutorials/crm/how-to-use-analitycs/info-to-analitics.html)
     #[must_use]
+    #[inline]
     pub fn trace(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -700,6 +738,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -868,6 +907,7 @@ pub enum StageId {
 }
 impl StageId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EntityIdDealStage => "{ ENTITY_ID: \"DEAL_STAGE\" }",
@@ -880,9 +920,11 @@ impl StageId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StageId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         StageId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "{ ENTITY_ID: \"DEAL_STAGE\" }" => Self::EntityIdDealStage,
@@ -954,6 +996,7 @@ pub enum UtmMedium {
 }
 impl UtmMedium {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cpc => "CPC",
@@ -964,9 +1007,11 @@ impl UtmMedium {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UtmMedium {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UtmMedium::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CPC" => Self::Cpc,
@@ -1039,6 +1084,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             register_sonet_event: ::std::option::Option::None,
@@ -1047,6 +1093,7 @@ impl Params {
     }
     /// Sets `REGISTER_SONET_EVENT`: Should the event of adding a deal be registered in the activity stream? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn register_sonet_event(mut self, value: bool) -> Self {
         self.register_sonet_event = ::std::option::Option::Some(value);
         self
@@ -1063,6 +1110,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

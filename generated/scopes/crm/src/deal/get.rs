@@ -69,6 +69,7 @@ impl Get {
     ///
     /// - `id`: `id` — The identifier of the deal.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -87,6 +88,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -404,6 +406,7 @@ pub struct Deal {
 impl Deal {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -466,6 +469,7 @@ impl Deal {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -655,6 +659,7 @@ pub enum StageSemanticId {
 }
 impl StageSemanticId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::P => "P",
@@ -666,9 +671,11 @@ impl StageSemanticId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StageSemanticId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         StageSemanticId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "P" => Self::P,

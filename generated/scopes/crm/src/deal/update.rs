@@ -102,6 +102,7 @@ impl Update {
     ///
     /// - `id`: `id` — The identifier of the deal.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -112,12 +113,14 @@ impl Update {
     }
     /// Sets `fields`: An object in the following format:
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
     }
     /// Sets `params`: A set of additional parameters ([detailed description](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-update.html#params))
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -134,6 +137,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -387,6 +391,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -425,6 +430,7 @@ impl Fields {
     }
     /// Sets `TITLE`: The title of the deal
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -434,6 +440,7 @@ impl Fields {
     }
     /// Sets `TYPE_ID`: The string identifier of the deal type.
     #[must_use]
+    #[inline]
     pub fn type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -443,36 +450,42 @@ impl Fields {
     }
     /// Sets `STAGE_ID`: The stage of the deal.
     #[must_use]
+    #[inline]
     pub fn stage_id(mut self, value: StageId) -> Self {
         self.stage_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_RECURRING`: Indicates whether the deal is a template for a recurring deal. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_recurring(mut self, value: bool) -> Self {
         self.is_recurring = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_RETURN_CUSTOMER`: Indicates whether the deal is a repeat. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_return_customer(mut self, value: bool) -> Self {
         self.is_return_customer = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_REPEATED_APPROACH`: Indicates whether the deal is a repeated approach. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_repeated_approach(mut self, value: bool) -> Self {
         self.is_repeated_approach = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PROBABILITY`: Probability, %
     #[must_use]
+    #[inline]
     pub fn probability(mut self, value: i64) -> Self {
         self.probability = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CURRENCY_ID`: Currency.
     #[must_use]
+    #[inline]
     pub fn currency_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -482,36 +495,42 @@ impl Fields {
     }
     /// Sets `OPPORTUNITY`: Amount
     #[must_use]
+    #[inline]
     pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_MANUAL_OPPORTUNITY`: Indicates whether manual calculation of the amount is enabled. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_manual_opportunity(mut self, value: bool) -> Self {
         self.is_manual_opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TAX_VALUE`: Tax amount
     #[must_use]
+    #[inline]
     pub fn tax_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.tax_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY_ID`: The identifier of the company associated with the deal.
     #[must_use]
+    #[inline]
     pub fn company_id(mut self, value: i64) -> Self {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT_ID`: Contact. Deprecated
     #[must_use]
+    #[inline]
     pub fn contact_id(mut self, value: i64) -> Self {
         self.contact_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT_IDS`: A list of contacts associated with the deal. The field is completely replaced.
     #[must_use]
+    #[inline]
     pub fn contact_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -523,30 +542,35 @@ impl Fields {
     }
     /// Sets `BEGINDATE`: Start date
     #[must_use]
+    #[inline]
     pub fn begindate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.begindate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSEDATE`: End date
     #[must_use]
+    #[inline]
     pub fn closedate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.closedate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPENED`: Is the deal available to everyone? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSED`: Is the deal closed? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn closed(mut self, value: bool) -> Self {
         self.closed = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMMENTS`: Comment. Supports BB codes
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -556,12 +580,14 @@ impl Fields {
     }
     /// Sets `ASSIGNED_BY_ID`: Responsible person
     #[must_use]
+    #[inline]
     pub fn assigned_by_id(mut self, value: i64) -> Self {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SOURCE_ID`: The string identifier of the source type.
     #[must_use]
+    #[inline]
     pub fn source_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -571,6 +597,7 @@ impl Fields {
     }
     /// Sets `SOURCE_DESCRIPTION`: Additional information about the source
     #[must_use]
+    #[inline]
     pub fn source_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -580,6 +607,7 @@ impl Fields {
     }
     /// Sets `ADDITIONAL_INFO`: Additional information
     #[must_use]
+    #[inline]
     pub fn additional_info(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -589,12 +617,14 @@ impl Fields {
     }
     /// Sets `LOCATION_ID`: Client's location. System field
     #[must_use]
+    #[inline]
     pub fn location_id(mut self, value: ::serde_json::Value) -> Self {
         self.location_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ORIGINATOR_ID`: Identifier of the data source.
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -604,6 +634,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_ID`: Identifier of the element in the data source.
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -613,6 +644,7 @@ impl Fields {
     }
     /// Sets `UTM_SOURCE`: Advertising system (Google-Adwords and others)
     #[must_use]
+    #[inline]
     pub fn utm_source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -622,12 +654,14 @@ impl Fields {
     }
     /// Sets `UTM_MEDIUM`: Type of traffic. Possible values: - `CPC` — ads - `CPM` — banners
     #[must_use]
+    #[inline]
     pub fn utm_medium(mut self, value: UtmMedium) -> Self {
         self.utm_medium = ::std::option::Option::Some(value);
         self
     }
     /// Sets `UTM_CAMPAIGN`: Advertising campaign designation
     #[must_use]
+    #[inline]
     pub fn utm_campaign(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -637,6 +671,7 @@ impl Fields {
     }
     /// Sets `UTM_CONTENT`: Content of the campaign. For example, for contextual ads
     #[must_use]
+    #[inline]
     pub fn utm_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -646,6 +681,7 @@ impl Fields {
     }
     /// Sets `UTM_TERM`: Search term of the campaign. For example, keywords for contextual advertising
     #[must_use]
+    #[inline]
     pub fn utm_term(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -665,6 +701,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -829,6 +866,7 @@ pub enum StageId {
 }
 impl StageId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EntityIdDealStage => "{ ENTITY_ID: \"DEAL_STAGE\" }",
@@ -841,9 +879,11 @@ impl StageId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StageId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         StageId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "{ ENTITY_ID: \"DEAL_STAGE\" }" => Self::EntityIdDealStage,
@@ -915,6 +955,7 @@ pub enum UtmMedium {
 }
 impl UtmMedium {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cpc => "CPC",
@@ -925,9 +966,11 @@ impl UtmMedium {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UtmMedium {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UtmMedium::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CPC" => Self::Cpc,
@@ -1004,6 +1047,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             register_sonet_event: ::std::option::Option::None,
@@ -1013,12 +1057,14 @@ impl Params {
     }
     /// Sets `REGISTER_SONET_EVENT`: Should the event of the deal change be registered in the live feed? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn register_sonet_event(mut self, value: bool) -> Self {
         self.register_sonet_event = ::std::option::Option::Some(value);
         self
     }
     /// Sets `REGISTER_HISTORY_EVENT`: Should a record be created in the history? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn register_history_event(mut self, value: bool) -> Self {
         self.register_history_event = ::std::option::Option::Some(value);
         self
@@ -1035,6 +1081,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -85,6 +85,7 @@ impl Findbycomm {
     /// - `type_`: `type` — Type of communication. Possible values: - `EMAIL` — email address - `PHONE` — phone
     /// - `values`: `values` — Array of emails or phone numbers.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_: Type,
         values: impl ::std::iter::IntoIterator<
@@ -100,6 +101,7 @@ impl Findbycomm {
     }
     /// Sets `entity_type`: Type of object. Possible values: - `LEAD` — lead - `CONTACT` — contact - `COMPANY` — company
     #[must_use]
+    #[inline]
     pub fn entity_type(mut self, value: EntityType) -> Self {
         self.entity_type = ::std::option::Option::Some(value);
         self
@@ -120,6 +122,7 @@ impl Findbycomm {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -206,6 +209,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Email => "EMAIL",
@@ -216,9 +220,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "EMAIL" => Self::Email,
@@ -290,6 +296,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lead => "LEAD",
@@ -301,9 +308,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "LEAD" => Self::Lead,
@@ -381,6 +390,7 @@ pub struct FindbycommResult {
 impl FindbycommResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             lead: ::std::option::Option::None,
@@ -401,6 +411,7 @@ impl FindbycommResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl MergeBatch {
     ///
     /// - `params`: `params` — Object containing the entities to merge [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/duplicates/crm-entity-merge-batch.html#params)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(params: Params) -> Self {
         Self {
             params,
@@ -82,6 +83,7 @@ impl MergeBatch {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -172,6 +174,7 @@ impl Params {
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type). Possible values: - `1` — [lead](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html) - `2` — [deal](https://apidocs.bitrix24.com/api-reference/crm/deals/index.html) - `3` — [contact](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) - `4` — [company](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html) - `7` — [estimate](https://apidocs.bitrix24.com/api-reference/crm/quote/index.html) - `31` — [invoice](https://apidocs.bitrix24.com/api-reference/crm/universal/invoice.html) - `128` — [SPA](https://apidocs.bitrix24.com/api-reference/crm/universal/index.html). The identifier of a specific SPA can be found using the methods [crm.enum.ownertype](https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/crm-enum-owner-type.html) and [crm.type.list](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-list.html)
     /// - `entity_ids`: `entityIds` — Array of identifiers of the entities to be merged. At least two entities are required
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type_id: EntityTypeId,
         entity_ids: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -194,6 +197,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -278,6 +282,7 @@ pub enum EntityTypeId {
 }
 impl EntityTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lead => "1",
@@ -293,9 +298,11 @@ impl EntityTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Lead,
@@ -376,6 +383,7 @@ pub struct MergeBatchResult {
 impl MergeBatchResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             status: ::std::option::Option::None,
@@ -395,6 +403,7 @@ impl MergeBatchResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -465,6 +474,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Success => "SUCCESS",
@@ -476,9 +486,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "SUCCESS" => Self::Success,

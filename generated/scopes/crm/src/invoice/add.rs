@@ -69,6 +69,7 @@ pub struct Add {
 impl Add {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
@@ -77,6 +78,7 @@ impl Add {
     }
     /// Sets `fields`: Field values for creating the invoice.
     #[must_use]
+    #[inline]
     pub fn fields(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -100,6 +102,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

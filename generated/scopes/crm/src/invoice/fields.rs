@@ -53,6 +53,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extra: ::serde_json::Map::new(),
@@ -70,6 +71,7 @@ impl Fields {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -388,6 +390,7 @@ impl FieldsResult {
     /// - `pay_system_id`: `PAY_SYSTEM_ID` — Identifier of the payment form
     /// - `person_type_id`: `PERSON_TYPE_ID` — Payer type identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         account_number: impl ::std::convert::Into<::std::string::String>,
         order_topic: impl ::std::convert::Into<::std::string::String>,
@@ -452,6 +455,7 @@ impl FieldsResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

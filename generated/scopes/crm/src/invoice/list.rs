@@ -71,6 +71,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             filter: ::std::option::Option::None,
@@ -80,12 +81,14 @@ impl List {
     }
     /// Sets `filter`: Record filter. By default, all records are returned without filtering
     #[must_use]
+    #[inline]
     pub fn filter(mut self, value: ::serde_json::Value) -> Self {
         self.filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `order`: Record sorting. Sorting is supported by the same fields as in the filter
     #[must_use]
+    #[inline]
     pub fn order(mut self, value: ::serde_json::Value) -> Self {
         self.order = ::std::option::Option::Some(value);
         self
@@ -102,6 +105,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -96,6 +96,7 @@ impl BatchImport {
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) for which the entity needs to be created.
     /// - `data`: `data` — An array of field values for the entities. It can be viewed as an array where each element contains a set of `fields`, as described in the [crm.item.import](https://apidocs.bitrix24.com/api-reference/crm/universal/import/crm-item-import.html) method.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type_id: i64,
         data: impl ::std::iter::IntoIterator<
@@ -111,6 +112,7 @@ impl BatchImport {
     }
     /// Sets `useOriginalUfNames`: Parameter to control the format of custom field names in the request and response. Possible values:
     #[must_use]
+    #[inline]
     pub fn use_original_uf_names(mut self, value: bool) -> Self {
         self.use_original_uf_names = ::std::option::Option::Some(value);
         self
@@ -132,6 +134,7 @@ impl BatchImport {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -226,6 +229,7 @@ pub struct BatchImportResult {
 impl BatchImportResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -246,6 +250,7 @@ impl BatchImportResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ impl Delete {
     /// - `entity_type_id`: `entityTypeId` — The identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) whose element we want to delete.
     /// - `id`: `id` — The identifier of the item to be deleted.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, id: i64) -> Self {
         Self {
             entity_type_id,
@@ -99,6 +100,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

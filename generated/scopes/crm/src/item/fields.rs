@@ -79,6 +79,7 @@ impl Fields {
     ///
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) whose fields we want to retrieve.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64) -> Self {
         Self {
             entity_type_id,
@@ -88,6 +89,7 @@ impl Fields {
     }
     /// Sets `useOriginalUfNames`: This parameter controls the format of custom field names in the response. Possible values:
     #[must_use]
+    #[inline]
     pub fn use_original_uf_names(mut self, value: bool) -> Self {
         self.use_original_uf_names = ::std::option::Option::Some(value);
         self
@@ -109,6 +111,7 @@ impl Fields {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -206,6 +209,7 @@ pub struct FieldsResult {
 impl FieldsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
@@ -224,6 +228,7 @@ impl FieldsResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -629,6 +634,7 @@ pub struct SingleCrmRestFieldDescription {
 impl SingleCrmRestFieldDescription {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -690,6 +696,7 @@ impl SingleCrmRestFieldDescription {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

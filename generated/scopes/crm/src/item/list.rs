@@ -191,6 +191,7 @@ impl List {
     ///
     /// - `entity_type_id`: `entityTypeId` — [System](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) or [user type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) identifier whose items need to be retrieved.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64) -> Self {
         Self {
             entity_type_id,
@@ -204,6 +205,7 @@ impl List {
     }
     /// Sets `select`: List of fields that must be populated for the items in the selection.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -217,6 +219,7 @@ impl List {
     }
     /// Sets `filter`: Format object: ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ``` where - `field_n` — the field name by which the items selection will be filtered - `value_n` — the filter value
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -226,6 +229,7 @@ impl List {
     }
     /// Sets `order`: Format object: ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ``` where - `field_n` — the name of the field by which the items selection will be sorted - `value_n` — a value of type `string` equal to:   - `ASC` — ascending sorting   - `DESC` — descending sorting
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -235,12 +239,14 @@ impl List {
     }
     /// Sets `start`: This parameter is used to control pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
     }
     /// Sets `useOriginalUfNames`: Parameter to control the format of custom field names in the request and response. Possible values:
     #[must_use]
+    #[inline]
     pub fn use_original_uf_names(mut self, value: bool) -> Self {
         self.use_original_uf_names = ::std::option::Option::Some(value);
         self
@@ -262,6 +268,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -368,6 +375,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -386,6 +394,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -83,6 +83,7 @@ pub struct Add {
 impl Add {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
@@ -92,12 +93,14 @@ impl Add {
     }
     /// Sets `fields`: Object format:
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
     }
     /// Sets `params`: Optional array of options (`"optionName"=>"value"[, ...]`). The list of possible fields is described [below](https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-add.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -114,6 +117,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -393,6 +397,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             address: ::std::option::Option::None,
@@ -441,6 +446,7 @@ impl Fields {
     }
     /// Sets `ADDRESS`: Address
     #[must_use]
+    #[inline]
     pub fn address(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -450,6 +456,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_2`: Second line of the address. In some countries, it is customary to split the address into 2 parts
     #[must_use]
+    #[inline]
     pub fn address_2(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -459,6 +466,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_CITY`: City
     #[must_use]
+    #[inline]
     pub fn address_city(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -468,6 +476,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_COUNTRY`: Country
     #[must_use]
+    #[inline]
     pub fn address_country(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -477,6 +486,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_COUNTRY_CODE`: Country code
     #[must_use]
+    #[inline]
     pub fn address_country_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -486,6 +496,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_POSTAL_CODE`: Postal code
     #[must_use]
+    #[inline]
     pub fn address_postal_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -495,6 +506,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_PROVINCE`: Province
     #[must_use]
+    #[inline]
     pub fn address_province(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -504,6 +516,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_REGION`: Region
     #[must_use]
+    #[inline]
     pub fn address_region(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -513,18 +526,21 @@ impl Fields {
     }
     /// Sets `ASSIGNED_BY_ID`: Responsible person
     #[must_use]
+    #[inline]
     pub fn assigned_by_id(mut self, value: i64) -> Self {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BIRTHDATE`: Birthdate
     #[must_use]
+    #[inline]
     pub fn birthdate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.birthdate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMMENTS`: Comments
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -534,12 +550,14 @@ impl Fields {
     }
     /// Sets `COMPANY_ID`: Link the lead to a company
     #[must_use]
+    #[inline]
     pub fn company_id(mut self, value: i64) -> Self {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY_TITLE`: Company name as specified in the corresponding lead field. To link an existing company, pass its id in the COMPANY_ID field
     #[must_use]
+    #[inline]
     pub fn company_title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -549,12 +567,14 @@ impl Fields {
     }
     /// Sets `CONTACT_ID`: Link the lead to a contact
     #[must_use]
+    #[inline]
     pub fn contact_id(mut self, value: i64) -> Self {
         self.contact_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT_IDS`: List of contacts linked to the lead.
     #[must_use]
+    #[inline]
     pub fn contact_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -566,6 +586,7 @@ impl Fields {
     }
     /// Sets `CURRENCY_ID`: Currency identifier
     #[must_use]
+    #[inline]
     pub fn currency_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -575,6 +596,7 @@ impl Fields {
     }
     /// Sets `EMAIL`: Email address. Multiple
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -588,6 +610,7 @@ impl Fields {
     }
     /// Sets `HONORIFIC`: Salutation
     #[must_use]
+    #[inline]
     pub fn honorific(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -597,6 +620,7 @@ impl Fields {
     }
     /// Sets `IM`: Messenger. Multiple
     #[must_use]
+    #[inline]
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -610,6 +634,7 @@ impl Fields {
     }
     /// Sets `LINK`: User ID linked through Open Channels. Multiple
     #[must_use]
+    #[inline]
     pub fn link(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -623,6 +648,7 @@ impl Fields {
     }
     /// Sets `LAST_NAME`: Last name
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -632,6 +658,7 @@ impl Fields {
     }
     /// Sets `NAME`: First name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -641,6 +668,7 @@ impl Fields {
     }
     /// Sets `SECOND_NAME`: Middle name
     #[must_use]
+    #[inline]
     pub fn second_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -650,24 +678,28 @@ impl Fields {
     }
     /// Sets `OPENED`: Indicator of lead availability for everyone. Acceptable values are `Y` or `N`.
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPPORTUNITY`: Amount
     #[must_use]
+    #[inline]
     pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_MANUAL_OPPORTUNITY`: Indicator of manual calculation mode for the amount. Acceptable values are Y or N
     #[must_use]
+    #[inline]
     pub fn is_manual_opportunity(mut self, value: bool) -> Self {
         self.is_manual_opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ORIGINATOR_ID`: Identifier of the data source.
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -677,6 +709,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_ID`: Identifier of the item in the data source. Used only for linking to an external source
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -686,6 +719,7 @@ impl Fields {
     }
     /// Sets `PHONE`: Phone. Multiple
     #[must_use]
+    #[inline]
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -699,6 +733,7 @@ impl Fields {
     }
     /// Sets `POST`: Position
     #[must_use]
+    #[inline]
     pub fn post(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -708,6 +743,7 @@ impl Fields {
     }
     /// Sets `SOURCE_DESCRIPTION`: Description of the source
     #[must_use]
+    #[inline]
     pub fn source_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -717,6 +753,7 @@ impl Fields {
     }
     /// Sets `SOURCE_ID`: Identifier of the source. Default values:
     #[must_use]
+    #[inline]
     pub fn source_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -726,6 +763,7 @@ impl Fields {
     }
     /// Sets `STATUS_DESCRIPTION`: Additional information about the stage
     #[must_use]
+    #[inline]
     pub fn status_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -735,6 +773,7 @@ impl Fields {
     }
     /// Sets `STATUS_ID`: Identifier of the lead stage. Default stages:
     #[must_use]
+    #[inline]
     pub fn status_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -744,6 +783,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Lead title
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -753,6 +793,7 @@ impl Fields {
     }
     /// Sets `UTM_CAMPAIGN`: Advertising campaign designation
     #[must_use]
+    #[inline]
     pub fn utm_campaign(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -762,6 +803,7 @@ impl Fields {
     }
     /// Sets `UTM_CONTENT`: Content of the campaign. For example, for contextual ads
     #[must_use]
+    #[inline]
     pub fn utm_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -771,6 +813,7 @@ impl Fields {
     }
     /// Sets `UTM_MEDIUM`: Type of traffic. CPC (ads), CPM (banners)
     #[must_use]
+    #[inline]
     pub fn utm_medium(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -780,6 +823,7 @@ impl Fields {
     }
     /// Sets `UTM_SOURCE`: Advertising system. Google Ads, Bing Ads, etc.
     #[must_use]
+    #[inline]
     pub fn utm_source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -789,6 +833,7 @@ impl Fields {
     }
     /// Sets `UTM_TERM`: Search condition of the campaign. For example, keywords for contextual advertising
     #[must_use]
+    #[inline]
     pub fn utm_term(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -798,6 +843,7 @@ impl Fields {
     }
     /// Sets `WEB`: Website. Multiple
     #[must_use]
+    #[inline]
     pub fn web(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -821,6 +867,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -977,6 +1024,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             register_sonet_event: ::std::option::Option::None,
@@ -985,6 +1033,7 @@ impl Params {
     }
     /// Sets `REGISTER_SONET_EVENT`: Flag `Y`/`N` - register the lead addition event. Additionally, a notification will be sent to the responsible person for the lead
     #[must_use]
+    #[inline]
     pub fn register_sonet_event(mut self, value: bool) -> Self {
         self.register_sonet_event = ::std::option::Option::Some(value);
         self
@@ -1001,6 +1050,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ impl Get {
     ///
     /// - `id`: `id` — The identifier of the lead.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -87,6 +88,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -376,6 +378,7 @@ pub struct Lead {
 impl Lead {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -446,6 +449,7 @@ impl Lead {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -640,6 +644,7 @@ pub enum StatusSemanticId {
 }
 impl StatusSemanticId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Failed => "F",
@@ -651,9 +656,11 @@ impl StatusSemanticId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StatusSemanticId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         StatusSemanticId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "F" => Self::Failed,

@@ -148,6 +148,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -159,6 +160,7 @@ impl List {
     }
     /// Sets `select`: An array containing the list of fields to select (see lead fields [crm-lead-fields](https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-fields.html)).
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -172,6 +174,7 @@ impl List {
     }
     /// Sets `filter`: An object for filtering selected leads in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -181,12 +184,14 @@ impl List {
     }
     /// Sets `order`:
     #[must_use]
+    #[inline]
     pub fn order(mut self, value: ::serde_json::Value) -> Self {
         self.order = ::std::option::Option::Some(value);
         self
     }
     /// Sets `start`: This parameter is used to control pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -203,6 +208,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -98,6 +98,7 @@ impl Update {
     ///
     /// - `id`: `id` — The identifier of the lead.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -108,6 +109,7 @@ impl Update {
     }
     /// Sets `fields`: An object in the following format:
     #[must_use]
+    #[inline]
     pub fn fields(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -117,6 +119,7 @@ impl Update {
     }
     /// Sets `params`: An optional set of options. (`"paramName"=>"value"[, ...]`). The list of possible fields is described [below](https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-update.html#params)
     #[must_use]
+    #[inline]
     pub fn params(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -136,6 +139,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

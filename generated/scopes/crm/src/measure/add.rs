@@ -63,6 +63,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — A set of fields — an array in the form `array("field"=>"value"[, ...])`, containing the values of the measurement unit fields.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
     ) -> Self {
@@ -83,6 +84,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -182,6 +184,7 @@ impl Fields {
     /// - `code`: `CODE` — Code
     /// - `measure_title`: `MEASURE_TITLE` — Name of the measurement unit
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: i64,
         measure_title: impl ::std::convert::Into<::std::string::String>,
@@ -198,6 +201,7 @@ impl Fields {
     }
     /// Sets `SYMBOL_RUS`: Symbol
     #[must_use]
+    #[inline]
     pub fn symbol_rus(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -207,6 +211,7 @@ impl Fields {
     }
     /// Sets `SYMBOL_INTL`: International symbol
     #[must_use]
+    #[inline]
     pub fn symbol_intl(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -216,6 +221,7 @@ impl Fields {
     }
     /// Sets `SYMBOL_LETTER_INTL`: International letter code
     #[must_use]
+    #[inline]
     pub fn symbol_letter_intl(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -225,6 +231,7 @@ impl Fields {
     }
     /// Sets `IS_DEFAULT`: Default
     #[must_use]
+    #[inline]
     pub fn is_default(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -244,6 +251,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -68,6 +68,7 @@ impl Update {
     ///
     /// - `id`: `id` — Identifier of the measurement unit
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value) -> Self {
         Self {
             id,
@@ -77,6 +78,7 @@ impl Update {
     }
     /// Sets `fields`: [Set of fields](https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/crm-measure-add.html) — an array in the format `array("field_to_update"=>"value"[, ...])`, where the field to update can take values returned by the method [crm.measure.fields](https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/crm-measure-fields.html).
     #[must_use]
+    #[inline]
     pub fn fields(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -96,6 +98,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

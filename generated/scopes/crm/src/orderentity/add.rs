@@ -65,6 +65,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating the binding
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -83,6 +84,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -177,6 +179,7 @@ impl Fields {
     /// - `owner_type_id`: `ownerTypeId` — Identifier of the [CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type).
     /// - `owner_id`: `ownerId` — Identifier of the CRM object.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(order_id: i64, owner_type_id: i64, owner_id: i64) -> Self {
         Self {
             order_id,
@@ -197,6 +200,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -267,6 +271,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             deal_order: ::std::option::Option::None,
@@ -285,6 +290,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -358,6 +364,7 @@ pub struct CrmOrderentity {
 impl CrmOrderentity {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             owner_id: ::std::option::Option::None,
@@ -378,6 +385,7 @@ impl CrmOrderentity {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -65,6 +65,7 @@ impl DeleteByFilter {
     ///
     /// - `fields`: `fields` — Field values for removing the binding
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -83,6 +84,7 @@ impl DeleteByFilter {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -177,6 +179,7 @@ impl Fields {
     /// - `owner_type_id`: `ownerTypeId` — Identifier of the [CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type).
     /// - `owner_id`: `ownerId` — Identifier of the CRM object.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(order_id: i64, owner_type_id: i64, owner_id: i64) -> Self {
         Self {
             order_id,
@@ -197,6 +200,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

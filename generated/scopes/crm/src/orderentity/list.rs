@@ -140,6 +140,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -151,6 +152,7 @@ impl List {
     }
     /// Sets `select`: An array of fields to select (see fields of the [crm_orderentity](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_orderentity) object).
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -164,6 +166,7 @@ impl List {
     }
     /// Sets `filter`: An object for filtering selected records in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -173,6 +176,7 @@ impl List {
     }
     /// Sets `order`: An object for sorting records in the format `{"field_1": "order_1", ... "field_N": "order_N"}`, where `field_N` is the identifier of the [crm_orderentity](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_orderentity) field.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -182,6 +186,7 @@ impl List {
     }
     /// Sets `start`: This parameter is used for pagination control.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -198,6 +203,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -287,6 +293,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             order_entity: ::std::option::Option::None,
@@ -305,6 +312,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -386,6 +394,7 @@ pub struct CrmOrderentity {
 impl CrmOrderentity {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             owner_id: ::std::option::Option::None,
@@ -408,6 +417,7 @@ impl CrmOrderentity {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ pub struct Update {
 impl Update {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -78,12 +79,14 @@ impl Update {
     }
     /// Sets `id`: Product identifier
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `fields`: [Set of fields](https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-add.html) - an array of the form `array("field_to_update"=>"value"[, ...])`, where "field_to_update" can take values returned by the method [crm.product.fields](https://apidocs.bitrix24.com/api-reference/crm/outdated/products/crm-product-fields.html). It is mandatory to specify `CURRENCY_ID` to set the price.
     #[must_use]
+    #[inline]
     pub fn fields(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -103,6 +106,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -68,6 +68,7 @@ impl Update {
     ///
     /// - `id`: `id` — Identifier of the product section
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -77,6 +78,7 @@ impl Update {
     }
     /// Sets `fields`: [Set of fields](https://apidocs.bitrix24.com/api-reference/crm/outdated/product-section/crm-product-section-add.html) — an array in the form `array("field_to_update"=>"value"[, ...])`, where "field_to_update" can take values returned by the method [crm.productsection.fields](https://apidocs.bitrix24.com/api-reference/crm/outdated/product-section/crm-product-section-fields.html).
     #[must_use]
+    #[inline]
     pub fn fields(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -100,6 +102,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -90,6 +90,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An object containing the fields of the estimate in the following format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -99,6 +100,7 @@ impl Add {
     }
     /// Sets `params`: An object of additional parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-add.html#parameter-params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -115,6 +117,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -292,6 +295,7 @@ impl Fields {
     ///
     /// - `title`: `TITLE` — Subject of the estimate
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(title: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             title: title.into(),
@@ -320,6 +324,7 @@ impl Fields {
     }
     /// Sets `STATUS_ID`: Stage of the estimate
     #[must_use]
+    #[inline]
     pub fn status_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -329,6 +334,7 @@ impl Fields {
     }
     /// Sets `CURRENCY_ID`: Currency of the estimate amount
     #[must_use]
+    #[inline]
     pub fn currency_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -338,24 +344,28 @@ impl Fields {
     }
     /// Sets `OPPORTUNITY`: Amount of the estimate
     #[must_use]
+    #[inline]
     pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ASSIGNED_BY_ID`: Identifier of the responsible person
     #[must_use]
+    #[inline]
     pub fn assigned_by_id(mut self, value: i64) -> Self {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY_ID`: Identifier of the client company
     #[must_use]
+    #[inline]
     pub fn company_id(mut self, value: i64) -> Self {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT_IDS`: Array of identifiers for client contacts
     #[must_use]
+    #[inline]
     pub fn contact_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -367,36 +377,42 @@ impl Fields {
     }
     /// Sets `MYCOMPANY_ID`: Identifier of "your company" for seller requisites
     #[must_use]
+    #[inline]
     pub fn mycompany_id(mut self, value: i64) -> Self {
         self.mycompany_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPENED`: Is the estimate available to everyone? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PERSON_TYPE_ID`: Identifier of the payer type
     #[must_use]
+    #[inline]
     pub fn person_type_id(mut self, value: i64) -> Self {
         self.person_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BEGINDATE`: Date of issue
     #[must_use]
+    #[inline]
     pub fn begindate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.begindate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSEDATE`: Expiration date of the estimate
     #[must_use]
+    #[inline]
     pub fn closedate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.closedate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_TITLE`: Client name, up to `255` characters
     #[must_use]
+    #[inline]
     pub fn client_title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -406,6 +422,7 @@ impl Fields {
     }
     /// Sets `CLIENT_ADDR`: Client address, up to `255` characters
     #[must_use]
+    #[inline]
     pub fn client_addr(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -415,6 +432,7 @@ impl Fields {
     }
     /// Sets `CLIENT_EMAIL`: Client email, up to `255` characters
     #[must_use]
+    #[inline]
     pub fn client_email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -424,6 +442,7 @@ impl Fields {
     }
     /// Sets `CLIENT_PHONE`: Client phone, up to `255` characters
     #[must_use]
+    #[inline]
     pub fn client_phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -433,6 +452,7 @@ impl Fields {
     }
     /// Sets `COMMENTS`: Comment
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -482,6 +502,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -593,6 +614,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             import: ::std::option::Option::None,
@@ -601,6 +623,7 @@ impl Params {
     }
     /// Sets `IMPORT`: Import mode. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn import(mut self, value: bool) -> Self {
         self.import = ::std::option::Option::Some(value);
         self
@@ -617,6 +640,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -101,6 +101,7 @@ impl Update {
     ///
     /// - `id`: `id` — Identifier of the estimate.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -111,12 +112,14 @@ impl Update {
     }
     /// Sets `fields`: Object format:
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
     }
     /// Sets `params`: Object of additional parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/quote/crm-quote-update.html#parameter-params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -133,6 +136,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -294,6 +298,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -318,6 +323,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Subject of the estimate.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -327,6 +333,7 @@ impl Fields {
     }
     /// Sets `STATUS_ID`: Stage of the estimate.
     #[must_use]
+    #[inline]
     pub fn status_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -336,6 +343,7 @@ impl Fields {
     }
     /// Sets `CURRENCY_ID`: Currency of the estimate amount
     #[must_use]
+    #[inline]
     pub fn currency_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -345,24 +353,28 @@ impl Fields {
     }
     /// Sets `OPPORTUNITY`: Amount of the estimate
     #[must_use]
+    #[inline]
     pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ASSIGNED_BY_ID`: Identifier of the responsible person
     #[must_use]
+    #[inline]
     pub fn assigned_by_id(mut self, value: i64) -> Self {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY_ID`: Identifier of the client company
     #[must_use]
+    #[inline]
     pub fn company_id(mut self, value: i64) -> Self {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT_IDS`: Array of identifiers for client contacts.
     #[must_use]
+    #[inline]
     pub fn contact_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -374,36 +386,42 @@ impl Fields {
     }
     /// Sets `MYCOMPANY_ID`: Identifier of "your company" for vendor details
     #[must_use]
+    #[inline]
     pub fn mycompany_id(mut self, value: i64) -> Self {
         self.mycompany_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPENED`: Is the estimate available to everyone? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PERSON_TYPE_ID`: Identifier of the client type
     #[must_use]
+    #[inline]
     pub fn person_type_id(mut self, value: i64) -> Self {
         self.person_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BEGINDATE`: Date of issuance
     #[must_use]
+    #[inline]
     pub fn begindate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.begindate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSEDATE`: Expiration date of the estimate
     #[must_use]
+    #[inline]
     pub fn closedate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.closedate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_TITLE`: Client name, up to `255` characters
     #[must_use]
+    #[inline]
     pub fn client_title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -413,6 +431,7 @@ impl Fields {
     }
     /// Sets `CLIENT_ADDR`: Client address, up to `255` characters
     #[must_use]
+    #[inline]
     pub fn client_addr(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -422,6 +441,7 @@ impl Fields {
     }
     /// Sets `CLIENT_EMAIL`: Client email, up to `255` characters
     #[must_use]
+    #[inline]
     pub fn client_email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -431,6 +451,7 @@ impl Fields {
     }
     /// Sets `CLIENT_PHONE`: Client phone, up to `255` characters
     #[must_use]
+    #[inline]
     pub fn client_phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -440,6 +461,7 @@ impl Fields {
     }
     /// Sets `COMMENTS`: Comment
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -459,6 +481,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -569,6 +592,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             register_history_event: ::std::option::Option::None,
@@ -577,6 +601,7 @@ impl Params {
     }
     /// Sets `REGISTER_HISTORY_EVENT`: Should a record be created in the change history? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn register_history_event(mut self, value: bool) -> Self {
         self.register_history_event = ::std::option::Option::Some(value);
         self
@@ -593,6 +618,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

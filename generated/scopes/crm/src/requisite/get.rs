@@ -65,6 +65,7 @@ impl Get {
     ///
     /// - `id`: `id` — Identifier of the requisite.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -83,6 +84,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -485,6 +487,7 @@ impl Requisite {
     /// - `preset_id`: `PRESET_ID` — Identifier of the requisite template.
     /// - `name`: `NAME` — Name of the requisite
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type_id: EntityTypeId,
         entity_id: i64,
@@ -582,6 +585,7 @@ impl Requisite {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -810,6 +814,7 @@ pub enum EntityTypeId {
 }
 impl EntityTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Contact => "3",
@@ -820,9 +825,11 @@ impl EntityTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "3" => Self::Contact,

@@ -144,6 +144,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -155,6 +156,7 @@ impl List {
     }
     /// Sets `select`: An array containing the list of fields to be selected (see [requisite fields](https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/index.html#fields)).
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -168,6 +170,7 @@ impl List {
     }
     /// Sets `filter`: An object for filtering the selected requisites in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -177,6 +180,7 @@ impl List {
     }
     /// Sets `order`: An object for sorting selected attributes in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -186,6 +190,7 @@ impl List {
     }
     /// Sets `start`: A parameter used to control pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -202,6 +207,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -619,6 +625,7 @@ pub struct Requisite {
 impl Requisite {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -711,6 +718,7 @@ impl Requisite {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -939,6 +947,7 @@ pub enum EntityTypeId {
 }
 impl EntityTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Contact => "3",
@@ -949,9 +958,11 @@ impl EntityTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "3" => Self::Contact,

@@ -76,6 +76,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the requisite, can be obtained using the method [crm.requisite.list](https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-list.html)
     /// - `fields`: `fields` — Set of requisite fields — an object of the form `"field": "value"[, ...]}`, the values of which need to be changed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -98,6 +99,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -134,6 +134,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_type_id: ::std::option::Option::None,
@@ -146,12 +147,14 @@ impl List {
     }
     /// Sets `entityTypeId`: Identifier of the object type. Can take the following values: - `1` — lead, - `2` — deal, - `5` — invoice (old), - `31` - invoice (new), - numeric identifier of a [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html#id), for example `130`
     #[must_use]
+    #[inline]
     pub fn entity_type_id(mut self, value: i64) -> Self {
         self.entity_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `order`: Sorting list, where the key is the field and the value is `ASC` or `DESC`
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -161,6 +164,7 @@ impl List {
     }
     /// Sets `filter`: Filtering list. The filter supports the use of exact values, arrays of values, and modifiers: - `>=` — greater than or equal to - `>` — greater than - `<=` — less than or equal to - `<` — less than - `@` — IN, an array is passed as the value - `!@` — NOT IN, an array is passed as the value - `%` — LIKE, substring search. The `%` symbol in the filter value does not need to be passed. The search looks for the substring in any position of the string - `=%` — LIKE, substring search. The `%` symbol needs to be passed in the value. Examples:  - `"mol%"` — searches for values starting with "mol"  - `"%mol"` — searches for values ending with "mol"  - `"%mol%"` — searches for values where "mol" can be in any position - `%=` — LIKE (similar to `=%`) - `!%` — NOT LIKE, substring search. The `%` symbol in the filter value does not need to be passed. The search goes from both sides - `!=%` — NOT LIKE, substring search. The `%` symbol needs to be passed in the value. Examples:  - `"mol%"` — searches for values not starting with "mol"  - `"%mol"` — searches for values not ending with "mol"  - `"%mol%"` — searches for values where the substring "mol" is not present in any position - `!%=` — NOT LIKE (similar to `!=%`) - `=` — equals, exact match (used by default) - `!=` — not equal - `!` — not equal
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -170,6 +174,7 @@ impl List {
     }
     /// Sets `select`: List of fields to retrieve
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -183,6 +188,7 @@ impl List {
     }
     /// Sets `start`: Offset for pagination. The pagination logic is standard for [list methods](https://apidocs.bitrix24.com/settings/how-to-call-rest-api/list-methods-pecularities.html)
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -203,6 +209,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -324,6 +331,7 @@ pub struct ListItem {
 impl ListItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -348,6 +356,7 @@ impl ListItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -430,6 +439,7 @@ pub enum TypeId {
 }
 impl TypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CreationOfAnElement => "1",
@@ -442,9 +452,11 @@ impl TypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         TypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::CreationOfAnElement,
@@ -517,6 +529,7 @@ impl ListResult {
     ///
     /// - `items`: `items` — Root element of the response, contains an array of [items](https://apidocs.bitrix24.com/api-reference/crm/crm-stage-history-list.html#items). Each object is an array with keys
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         items: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<ListItem>>,
     ) -> Self {
@@ -537,6 +550,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

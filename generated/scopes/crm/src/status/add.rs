@@ -69,6 +69,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Object with fields of the new directory element. The list of available fields is described [below](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -87,6 +88,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -192,6 +194,7 @@ impl Fields {
     /// - `status_id`: `STATUS_ID` — Status value code. The code must be unique within the directory. Length and character restrictions depend on the type of directory
     /// - `name`: `NAME` — Name
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_id: impl ::std::convert::Into<::std::string::String>,
         status_id: impl ::std::convert::Into<::std::string::String>,
@@ -209,12 +212,14 @@ impl Fields {
     }
     /// Sets `SORT`: Sorting. Default is 10
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COLOR`: Hex color code, for example `#39A8EF`. Use for status stages
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -224,6 +229,7 @@ impl Fields {
     }
     /// Sets `SEMANTICS`: Group of stages: - `"S"` — "Success", - `"F"` — "Failure", - `""` — "In Progress".
     #[must_use]
+    #[inline]
     pub fn semantics(mut self, value: Semantics) -> Self {
         self.semantics = ::std::option::Option::Some(value);
         self
@@ -240,6 +246,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -324,6 +331,7 @@ pub enum Semantics {
 }
 impl Semantics {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::S => "\"S\"",
@@ -335,9 +343,11 @@ impl Semantics {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Semantics {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Semantics::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "\"S\"" => Self::S,

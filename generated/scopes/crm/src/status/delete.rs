@@ -75,6 +75,7 @@ impl Delete {
     ///
     /// - `id`: `id` — Identifier of the status element to be deleted. You can obtain a list of identifiers using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -84,6 +85,7 @@ impl Delete {
     }
     /// Sets `params`: Available flags:
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -100,6 +102,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -177,6 +180,7 @@ pub enum Params {
 }
 impl Params {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Forced => "FORCED",
@@ -186,9 +190,11 @@ impl Params {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Params {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Params::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "FORCED" => Self::Forced,

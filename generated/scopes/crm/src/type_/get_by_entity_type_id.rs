@@ -64,6 +64,7 @@ impl GetByEntityTypeId {
     ///
     /// - `entity_type_id`: `entityTypeId` — Identifier of the smart process type.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64) -> Self {
         Self {
             entity_type_id,
@@ -86,6 +87,7 @@ impl GetByEntityTypeId {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -269,6 +271,7 @@ pub struct GetByEntityTypeIdResult {
 impl GetByEntityTypeIdResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -314,6 +317,7 @@ impl GetByEntityTypeIdResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -522,6 +526,7 @@ pub struct Relations {
 impl Relations {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             parent: ::std::option::Option::None,
@@ -541,6 +546,7 @@ impl Relations {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -611,6 +617,7 @@ pub struct LinkedUserFields {
 impl LinkedUserFields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             calendar_event_uf_crm_cal_event: ::std::option::Option::None,
@@ -631,6 +638,7 @@ impl LinkedUserFields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -720,6 +728,7 @@ impl GetByEntityTypeIdResult2 {
     ///
     /// - `type_`: `type` — Root element of the response containing the [`type`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#type) object with information about the smart process
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_: GetByEntityTypeIdResult) -> Self {
         Self {
             type_,
@@ -738,6 +747,7 @@ impl GetByEntityTypeIdResult2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -138,6 +138,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             order: ::std::option::Option::None,
@@ -148,6 +149,7 @@ impl List {
     }
     /// Sets `order`: Object format: `{ field_1: value_1, field_2: value_2, ..., field_n: value_n }`, where * `field_n`: the name of the field by which the smart processes will be sorted * `value_n`: a `string` value, equal to:   * `ASC` — ascending order   * `DESC` — descending order
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -157,6 +159,7 @@ impl List {
     }
     /// Sets `filter`: Object format: `{ field_1: value_1, field_2: value_2, ..., field_n: value_n }`, where * `field_n`: the name of the field by which the smart processes will be filtered * `value_n`: the filter value
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -166,6 +169,7 @@ impl List {
     }
     /// Sets `start`: This parameter is used for pagination control.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -182,6 +186,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -271,6 +276,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             types: ::std::option::Option::None,
@@ -289,6 +295,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -466,6 +473,7 @@ pub struct Types {
 impl Types {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -511,6 +519,7 @@ impl Types {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -719,6 +728,7 @@ pub struct Relations {
 impl Relations {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             parent: ::std::option::Option::None,
@@ -738,6 +748,7 @@ impl Relations {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -808,6 +819,7 @@ pub struct LinkedUserFields {
 impl LinkedUserFields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             calendar_event_uf_crm_cal_event: ::std::option::Option::None,
@@ -828,6 +840,7 @@ impl LinkedUserFields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -70,6 +70,7 @@ impl Update {
     ///
     /// - `id`: `id` — Identifier of the SPA. Can be obtained using the methods: [`crm.type.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-list.html), [`crm.type.add`](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -79,6 +80,7 @@ impl Update {
     }
     /// Sets `fields`: Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-update.html#parametr-fields)) for updating the SPA
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
@@ -95,6 +97,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -255,6 +258,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -282,6 +286,7 @@ impl Fields {
     }
     /// Sets `title`: Title of the SPA
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -291,6 +296,7 @@ impl Fields {
     }
     /// Sets `relations`: An object containing links to other CRM entities. The structure is described by the object [`type.relations`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#typerelations)
     #[must_use]
+    #[inline]
     pub fn relations(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -300,12 +306,14 @@ impl Fields {
     }
     /// Sets `isUseInUserfieldEnabled`: Is the use of the SPA in the user field enabled
     #[must_use]
+    #[inline]
     pub fn is_use_in_userfield_enabled(mut self, value: bool) -> Self {
         self.is_use_in_userfield_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `linkedUserFields`: A set of user fields in which this SPA should be displayed. The structure is described by the object [`type.linkedUserFields`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#typelinkeduserfields)
     #[must_use]
+    #[inline]
     pub fn linked_user_fields(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -315,96 +323,112 @@ impl Fields {
     }
     /// Sets `isAutomationEnabled`: Are automation rules and triggers enabled
     #[must_use]
+    #[inline]
     pub fn is_automation_enabled(mut self, value: bool) -> Self {
         self.is_automation_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isBeginCloseDatesEnabled`: Are the **Start Date** and **End Date** fields enabled
     #[must_use]
+    #[inline]
     pub fn is_begin_close_dates_enabled(mut self, value: bool) -> Self {
         self.is_begin_close_dates_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isBizProcEnabled`: Is the use of the business process designer enabled
     #[must_use]
+    #[inline]
     pub fn is_biz_proc_enabled(mut self, value: bool) -> Self {
         self.is_biz_proc_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isCategoriesEnabled`: Are custom Sales Funnels and sales tunnels enabled
     #[must_use]
+    #[inline]
     pub fn is_categories_enabled(mut self, value: bool) -> Self {
         self.is_categories_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isClientEnabled`: Is the **Client** field enabled. When this option is enabled, the SPA has a preset link to **Contacts** and **Companies**
     #[must_use]
+    #[inline]
     pub fn is_client_enabled(mut self, value: bool) -> Self {
         self.is_client_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isDocumentsEnabled`: Is document printing enabled
     #[must_use]
+    #[inline]
     pub fn is_documents_enabled(mut self, value: bool) -> Self {
         self.is_documents_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isLinkWithProductsEnabled`: Is the link to catalog products enabled
     #[must_use]
+    #[inline]
     pub fn is_link_with_products_enabled(mut self, value: bool) -> Self {
         self.is_link_with_products_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isMycompanyEnabled`: Is the **Your Company Details** field enabled
     #[must_use]
+    #[inline]
     pub fn is_mycompany_enabled(mut self, value: bool) -> Self {
         self.is_mycompany_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isObserversEnabled`: Is the **Observers** field enabled
     #[must_use]
+    #[inline]
     pub fn is_observers_enabled(mut self, value: bool) -> Self {
         self.is_observers_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isRecyclebinEnabled`: Is the use of the recycle bin enabled
     #[must_use]
+    #[inline]
     pub fn is_recyclebin_enabled(mut self, value: bool) -> Self {
         self.is_recyclebin_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isSetOpenPermissions`: Should new funnels be made available to everyone
     #[must_use]
+    #[inline]
     pub fn is_set_open_permissions(mut self, value: bool) -> Self {
         self.is_set_open_permissions = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isSourceEnabled`: Are the **Source** and **Additional Information about Source** fields enabled
     #[must_use]
+    #[inline]
     pub fn is_source_enabled(mut self, value: bool) -> Self {
         self.is_source_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isStagesEnabled`: Is the use of custom stages and Kanban enabled
     #[must_use]
+    #[inline]
     pub fn is_stages_enabled(mut self, value: bool) -> Self {
         self.is_stages_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isExternal`: Is the SPA external to the CRM (linked to a digital workplace)
     #[must_use]
+    #[inline]
     pub fn is_external(mut self, value: bool) -> Self {
         self.is_external = ::std::option::Option::Some(value);
         self
     }
     /// Sets `customSectionId`: Identifier of the digital workplace
     #[must_use]
+    #[inline]
     pub fn custom_section_id(mut self, value: i64) -> Self {
         self.custom_section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `customSections`: Array of digital workplaces
     #[must_use]
+    #[inline]
     pub fn custom_sections(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -428,6 +452,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -568,6 +593,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -586,6 +612,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -763,6 +790,7 @@ pub struct Type {
 impl Type {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -808,6 +836,7 @@ impl Type {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1016,6 +1045,7 @@ pub struct Relations {
 impl Relations {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             parent: ::std::option::Option::None,
@@ -1035,6 +1065,7 @@ impl Relations {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1105,6 +1136,7 @@ pub struct LinkedUserFields {
 impl LinkedUserFields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             calendar_event_uf_crm_cal_event: ::std::option::Option::None,
@@ -1125,6 +1157,7 @@ impl LinkedUserFields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -81,6 +81,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Object format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -99,6 +100,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -195,6 +197,7 @@ impl Fields {
     /// - `name`: `NAME` — Name of the rate
     /// - `rate`: `RATE` — Value of the VAT rate, %
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         rate: ::bitrix24_runtime::Decimal,
@@ -209,12 +212,14 @@ impl Fields {
     }
     /// Sets `ACTIVE`: Activity of the rate: - `Y` — active, - `N` — inactive.
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `C_SORT`: Sorting. Default — 100
     #[must_use]
+    #[inline]
     pub fn c_sort(mut self, value: i64) -> Self {
         self.c_sort = ::std::option::Option::Some(value);
         self
@@ -231,6 +236,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -75,6 +75,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the VAT rate to be updated. You can retrieve the list of rates using the [crm.vat.list](https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-list.html) method
     /// - `fields`: `fields` — Array of fields to update. The list of available fields is described [below](https://apidocs.bitrix24.com/api-reference/crm/outdated/vat/crm-vat-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -94,6 +95,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -189,6 +191,7 @@ impl Fields {
     /// - `name`: `NAME` — Name of the rate
     /// - `rate`: `RATE` — Value of the VAT rate, %
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         rate: ::bitrix24_runtime::Decimal,
@@ -203,12 +206,14 @@ impl Fields {
     }
     /// Sets `ACTIVE`: Activity status of the rate: - `Y` — active, - `N` — inactive.
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `C_SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn c_sort(mut self, value: i64) -> Self {
         self.c_sort = ::std::option::Option::Some(value);
         self
@@ -225,6 +230,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ impl Rename {
     /// - `id`: `id` — File identifier.
     /// - `new_name`: `newName` — New file name.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         new_name: impl ::std::convert::Into<::std::string::String>,
@@ -102,6 +103,7 @@ impl Rename {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -246,6 +248,7 @@ pub struct RenameResult {
 impl RenameResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -281,6 +284,7 @@ impl RenameResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ impl RestoreFromVersion {
     /// - `id`: `id` — Identifier of the file.
     /// - `version_id`: `versionId` — Identifier of the file version.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, version_id: i64) -> Self {
         Self {
             id,
@@ -99,6 +100,7 @@ impl RestoreFromVersion {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -243,6 +245,7 @@ pub struct RestoreFromVersionResult {
 impl RestoreFromVersionResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -278,6 +281,7 @@ impl RestoreFromVersionResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

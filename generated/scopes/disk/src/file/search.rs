@@ -125,6 +125,7 @@ impl Search {
     ///
     /// - `query`: `QUERY` — Text of the search query.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(query: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             query: query.into(),
@@ -136,12 +137,14 @@ impl Search {
     }
     /// Sets `TYPE`: Type of objects in the result:
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: ::serde_json::Value) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `FILTER`: Search scope [(detailed description)](https://apidocs.bitrix24.com/api-reference/disk/file/disk-file-search.html#filter).
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -151,6 +154,7 @@ impl Search {
     }
     /// Sets `start`: Offset for pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -173,6 +177,7 @@ impl Search {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -334,6 +339,7 @@ pub struct SearchItem {
 impl SearchItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -370,6 +376,7 @@ impl SearchItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -75,6 +75,7 @@ impl UploadVersion {
     /// - `id`: `id` — File identifier.
     /// - `file_content`: `fileContent` — An array containing the file name and a string in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         file_content: impl ::std::iter::IntoIterator<
@@ -106,6 +107,7 @@ impl UploadVersion {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -250,6 +252,7 @@ pub struct UploadVersionResult {
 impl UploadVersionResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -285,6 +288,7 @@ impl UploadVersionResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -73,6 +73,7 @@ impl AddSubFolder {
     /// - `id`: `id` — Identifier of the parent folder.
     /// - `data`: `data` — An array with the field `NAME`, where `NAME` is the name of the subfolder
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -95,6 +96,7 @@ impl AddSubFolder {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -227,6 +229,7 @@ pub struct AddSubFolderResult {
 impl AddSubFolderResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -259,6 +262,7 @@ impl AddSubFolderResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -73,6 +73,7 @@ impl CopyTo {
     /// - `id`: `id` — Identifier of the source folder to be copied.
     /// - `target_folder_id`: `targetFolderId` — Identifier of the target folder where the folder is copied
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, target_folder_id: i64) -> Self {
         Self {
             id,
@@ -96,6 +97,7 @@ impl CopyTo {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -228,6 +230,7 @@ pub struct CopyToResult {
 impl CopyToResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -260,6 +263,7 @@ impl CopyToResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

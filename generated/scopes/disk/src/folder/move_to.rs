@@ -76,6 +76,7 @@ impl MoveTo {
     /// - `id`: `id` — Identifier of the source folder to be moved
     /// - `target_folder_id`: `targetFolderId` — Identifier of the target folder to which the folder is moved.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, target_folder_id: i64) -> Self {
         Self {
             id,
@@ -99,6 +100,7 @@ impl MoveTo {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -231,6 +233,7 @@ pub struct MoveToResult {
 impl MoveToResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -263,6 +266,7 @@ impl MoveToResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

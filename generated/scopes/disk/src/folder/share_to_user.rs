@@ -85,6 +85,7 @@ impl ShareToUser {
     /// - `user_id`: `userId` — Identifier of the user to whom access is granted.
     /// - `task_name`: `taskName` — Level of access granted to the user. Possible values:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, user_id: i64, task_name: TaskName) -> Self {
         Self {
             id,
@@ -110,6 +111,7 @@ impl ShareToUser {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -195,6 +197,7 @@ pub enum TaskName {
 }
 impl TaskName {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DiskAccessRead => "disk_access_read",
@@ -207,9 +210,11 @@ impl TaskName {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TaskName {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TaskName::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "disk_access_read" => Self::DiskAccessRead,

@@ -109,6 +109,7 @@ impl UploadFile {
     /// - `id`: `id` — Identifier of the folder where the file needs to be uploaded.
     /// - `data`: `data` — An array with the field `NAME`, where `NAME` is the name of the file.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -124,6 +125,7 @@ impl UploadFile {
     }
     /// Sets `fileContent`: An array containing the file name and a string with [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     #[must_use]
+    #[inline]
     pub fn file_content(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -137,6 +139,7 @@ impl UploadFile {
     }
     /// Sets `rights`: An array of access permissions for the uploaded file in the format `{"TASK_ID": 42, "ACCESS_CODE": "U35"}`, where - `TASK_ID` — access level identifier - `ACCESS_CODE` — access code consisting of the user's or department's letter code and identifier
     #[must_use]
+    #[inline]
     pub fn rights(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -150,6 +153,7 @@ impl UploadFile {
     }
     /// Sets `generateUniqueName`: Generate a unique file name if a file with that name already exists. For example, file (1).docx.
     #[must_use]
+    #[inline]
     pub fn generate_unique_name(mut self, value: bool) -> Self {
         self.generate_unique_name = ::std::option::Option::Some(value);
         self
@@ -171,6 +175,7 @@ impl UploadFile {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -321,6 +326,7 @@ pub struct UploadFileResult {
 impl UploadFileResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -356,6 +362,7 @@ impl UploadFileResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -88,6 +88,7 @@ impl AddFolder {
     /// - `id`: `id` — Identifier of the storage.
     /// - `data`: `data` — Array with the field `NAME`, where `NAME` is the name of the new folder
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -101,6 +102,7 @@ impl AddFolder {
     }
     /// Sets `rights`: Array of access permissions for the folder in the format `{"TASK_ID": 42, "ACCESS_CODE": "U35"}`, where - `TASK_ID` — identifier of the access level - `ACCESS_CODE` — access code consisting of the user's or department's letter code and identifier
     #[must_use]
+    #[inline]
     pub fn rights(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -124,6 +126,7 @@ impl AddFolder {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -258,6 +261,7 @@ pub struct AddFolderResult {
 impl AddFolderResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -290,6 +294,7 @@ impl AddFolderResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ impl Rename {
     /// - `id`: `id` — Identifier of the application storage.
     /// - `new_name`: `newName` — New name for the storage
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         new_name: impl ::std::convert::Into<::std::string::String>,
@@ -100,6 +101,7 @@ impl Rename {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -197,6 +199,7 @@ pub struct RenameResult {
 impl RenameResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -221,6 +224,7 @@ impl RenameResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -107,6 +107,7 @@ impl UploadFile {
     /// - `data`: `data` — An array with the field `NAME`, where `NAME` is the name of the file
     /// - `file_content`: `fileContent` — An array containing the file name and a string with [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -128,6 +129,7 @@ impl UploadFile {
     }
     /// Sets `rights`: An array of access permissions for the uploaded file in the format `{"TASK_ID": 42, "ACCESS_CODE": "U35"}`, where - `TASK_ID` — identifier of the access level - `ACCESS_CODE` — access code consisting of a letter code for the user or department and an identifier
     #[must_use]
+    #[inline]
     pub fn rights(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -141,6 +143,7 @@ impl UploadFile {
     }
     /// Sets `generateUniqueName`: Generate a unique file name if a file with that name already exists. For example, file (1).docx.
     #[must_use]
+    #[inline]
     pub fn generate_unique_name(mut self, value: bool) -> Self {
         self.generate_unique_name = ::std::option::Option::Some(value);
         self
@@ -162,6 +165,7 @@ impl UploadFile {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -312,6 +316,7 @@ pub struct UploadFileResult {
 impl UploadFileResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -347,6 +352,7 @@ impl UploadFileResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

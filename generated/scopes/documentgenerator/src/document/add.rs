@@ -135,6 +135,7 @@ impl Add {
     /// - `template_id`: `templateId` — Template identifier.
     /// - `value`: `value` — External identifier of the object for which the document is being generated.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(template_id: i64, value: Value) -> Self {
         Self {
             template_id,
@@ -148,6 +149,7 @@ impl Add {
     }
     /// Sets `providerClassName`: Data provider class.
     #[must_use]
+    #[inline]
     pub fn provider_class_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -157,18 +159,21 @@ impl Add {
     }
     /// Sets `values`: Field values of the document in the format `{"FieldCode":"Value"}`
     #[must_use]
+    #[inline]
     pub fn values(mut self, value: Values) -> Self {
         self.values = ::std::option::Option::Some(value);
         self
     }
     /// Sets `stampsEnabled`: Seal and signature mode: - `1` — enable - `0` — disable
     #[must_use]
+    #[inline]
     pub fn stamps_enabled(mut self, value: StampsEnabled) -> Self {
         self.stamps_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `fields`: Description of how to interpret and format values from `values` [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html#fields).
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
@@ -191,6 +196,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -293,6 +299,7 @@ pub enum Value {
 }
 impl Value {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ObjectType => "<OBJECT_TYPE>",
@@ -303,9 +310,11 @@ impl Value {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Value {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Value::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "<OBJECT_TYPE>" => Self::ObjectType,
@@ -414,6 +423,7 @@ pub struct Values {
 impl Values {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             creation_method: ::std::option::Option::None,
@@ -432,6 +442,7 @@ impl Values {
     }
     /// Sets `_creationMethod`: Method of document creation
     #[must_use]
+    #[inline]
     pub fn creation_method(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -441,12 +452,14 @@ impl Values {
     }
     /// Sets `stampsEnabled`: Indicator of enabled seals and signatures
     #[must_use]
+    #[inline]
     pub fn stamps_enabled(mut self, value: bool) -> Self {
         self.stamps_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `<field_code>`: Field value from the template by its code
     #[must_use]
+    #[inline]
     pub fn field_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -456,6 +469,7 @@ impl Values {
     }
     /// Sets `productsTableVariant`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn products_table_variant(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -465,6 +479,7 @@ impl Values {
     }
     /// Sets `DocumentNumber`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn document_number(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -474,6 +489,7 @@ impl Values {
     }
     /// Sets `CurrentDate`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn current_date(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -483,6 +499,7 @@ impl Values {
     }
     /// Sets `ClientName`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn client_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -492,6 +509,7 @@ impl Values {
     }
     /// Sets `ClientPhone`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn client_phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -501,6 +519,7 @@ impl Values {
     }
     /// Sets `Total`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn total(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -510,6 +529,7 @@ impl Values {
     }
     /// Sets `Comment`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn comment(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -519,6 +539,7 @@ impl Values {
     }
     /// Sets `UserName`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn user_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -538,6 +559,7 @@ impl Values {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -619,6 +641,7 @@ pub enum StampsEnabled {
 }
 impl StampsEnabled {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Enable => "1",
@@ -629,9 +652,11 @@ impl StampsEnabled {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StampsEnabled {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         StampsEnabled::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Enable,
@@ -726,6 +751,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -737,12 +763,14 @@ impl Fields {
     }
     /// Sets `TYPE`: Field type.
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `FORMAT`: Formatting parameters for the field type.
     #[must_use]
+    #[inline]
     pub fn format(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -752,6 +780,7 @@ impl Fields {
     }
     /// Sets `PROVIDER`: Provider class
     #[must_use]
+    #[inline]
     pub fn provider(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -761,6 +790,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Field title
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -780,6 +810,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -858,6 +889,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Date => "DATE",
@@ -868,9 +900,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DATE" => Self::Date,
@@ -939,6 +973,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document: ::std::option::Option::None,
@@ -957,6 +992,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1090,6 +1126,7 @@ pub struct Document {
 impl Document {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1125,6 +1162,7 @@ impl Document {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ impl Enablepublicurl {
     ///
     /// - `id`: `id` — Document identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -83,6 +84,7 @@ impl Enablepublicurl {
     }
     /// Sets `status`: Status of the public link: - `1` - enable - `0` - disable
     #[must_use]
+    #[inline]
     pub fn status(mut self, value: Status) -> Self {
         self.status = ::std::option::Option::Some(value);
         self
@@ -99,6 +101,7 @@ impl Enablepublicurl {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -178,6 +181,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Enable => "1",
@@ -188,9 +192,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Enable,
@@ -261,6 +267,7 @@ pub struct EnablepublicurlResult {
 impl EnablepublicurlResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             public_url: ::std::option::Option::None,
@@ -279,6 +286,7 @@ impl EnablepublicurlResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -102,6 +102,7 @@ impl Update {
     ///
     /// - `id`: `id` — Document identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -113,18 +114,21 @@ impl Update {
     }
     /// Sets `values`: Field values of the document in the format `{"FieldCode":"Value"}`
     #[must_use]
+    #[inline]
     pub fn values(mut self, value: Values) -> Self {
         self.values = ::std::option::Option::Some(value);
         self
     }
     /// Sets `stampsEnabled`: Stamp and signature mode: - `1` — enable - `0` — disable
     #[must_use]
+    #[inline]
     pub fn stamps_enabled(mut self, value: StampsEnabled) -> Self {
         self.stamps_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `fields`: Description of how to interpret and format values from `values` [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html#fields).
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
@@ -145,6 +149,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -273,6 +278,7 @@ pub struct Values {
 impl Values {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             products_table_variant: ::std::option::Option::None,
@@ -290,6 +296,7 @@ impl Values {
     }
     /// Sets `productsTableVariant`: Variant of the product table display
     #[must_use]
+    #[inline]
     pub fn products_table_variant(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -299,6 +306,7 @@ impl Values {
     }
     /// Sets `_creationMethod`: Method of document creation
     #[must_use]
+    #[inline]
     pub fn creation_method(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -308,12 +316,14 @@ impl Values {
     }
     /// Sets `stampsEnabled`: Indicator of enabled stamps and signatures
     #[must_use]
+    #[inline]
     pub fn stamps_enabled(mut self, value: bool) -> Self {
         self.stamps_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `<field_code>`: Value of the field from the template by its code
     #[must_use]
+    #[inline]
     pub fn field_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -323,6 +333,7 @@ impl Values {
     }
     /// Sets `CurrentDate`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn current_date(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -332,6 +343,7 @@ impl Values {
     }
     /// Sets `ClientName`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn client_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -341,6 +353,7 @@ impl Values {
     }
     /// Sets `ClientPhone`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn client_phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -350,6 +363,7 @@ impl Values {
     }
     /// Sets `Total`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn total(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -359,6 +373,7 @@ impl Values {
     }
     /// Sets `Comment`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn comment(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -368,6 +383,7 @@ impl Values {
     }
     /// Sets `UserName`: Not in the docs' field table; the response example shows it.
     #[must_use]
+    #[inline]
     pub fn user_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -387,6 +403,7 @@ impl Values {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -466,6 +483,7 @@ pub enum StampsEnabled {
 }
 impl StampsEnabled {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Enable => "1",
@@ -476,9 +494,11 @@ impl StampsEnabled {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StampsEnabled {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         StampsEnabled::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Enable,
@@ -573,6 +593,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -584,12 +605,14 @@ impl Fields {
     }
     /// Sets `TYPE`: Field type.
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `FORMAT`: Formatting parameters for the field type.
     #[must_use]
+    #[inline]
     pub fn format(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -599,6 +622,7 @@ impl Fields {
     }
     /// Sets `PROVIDER`: Provider class
     #[must_use]
+    #[inline]
     pub fn provider(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -608,6 +632,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Field title
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -627,6 +652,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -705,6 +731,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Date => "DATE",
@@ -715,9 +742,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DATE" => Self::Date,
@@ -786,6 +815,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document: ::std::option::Option::None,
@@ -804,6 +834,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -977,6 +1008,7 @@ pub struct Document {
 impl Document {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1022,6 +1054,7 @@ impl Document {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1146,6 +1179,7 @@ pub struct PublicUrlView {
 impl PublicUrlView {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             time: ::std::option::Option::None,
@@ -1164,6 +1198,7 @@ impl PublicUrlView {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

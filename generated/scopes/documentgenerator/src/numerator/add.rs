@@ -63,6 +63,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Set of numerator parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -81,6 +82,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -175,6 +177,7 @@ impl Fields {
     /// - `name`: `name` — Name of the numerator
     /// - `template`: `template` — Number template with the placeholder `{NUMBER}`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         template: impl ::std::convert::Into<::std::string::String>,
@@ -188,6 +191,7 @@ impl Fields {
     }
     /// Sets `settings`: Settings for the numerator generators [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html#fields-settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
@@ -204,6 +208,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -281,6 +286,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option::None,
@@ -289,6 +295,7 @@ impl Settings {
     }
     /// Sets `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: Settings for sequential numbering [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-add.html#fields-settings-sequent)
     #[must_use]
+    #[inline]
     pub fn bitrix_main_numerator_generator_sequent_number_generator(
         mut self,
         value: ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator,
@@ -310,6 +317,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -431,6 +439,7 @@ pub struct ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator {
 impl ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             start: ::std::option::Option::None,
@@ -445,24 +454,28 @@ impl ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator {
     }
     /// Sets `start`: Initial counter value.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
     }
     /// Sets `step`: Counter increment step.
     #[must_use]
+    #[inline]
     pub fn step(mut self, value: i64) -> Self {
         self.step = ::std::option::Option::Some(value);
         self
     }
     /// Sets `length`: Minimum length of the number.
     #[must_use]
+    #[inline]
     pub fn length(mut self, value: i64) -> Self {
         self.length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `padString`: Padding character on the left when `length > 0`.
     #[must_use]
+    #[inline]
     pub fn pad_string(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -472,12 +485,14 @@ impl ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator {
     }
     /// Sets `periodicBy`: Counter reset period: - `''` — no reset - `day` — daily - `month` — monthly - `year` — yearly
     #[must_use]
+    #[inline]
     pub fn periodic_by(mut self, value: PeriodicBy) -> Self {
         self.periodic_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `timezone`: Timezone identifier for periodic reset, e.g., `Europe/Berlin`
     #[must_use]
+    #[inline]
     pub fn timezone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -487,6 +502,7 @@ impl ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator {
     }
     /// Sets `isDirectNumeration`: Direct numbering flag.
     #[must_use]
+    #[inline]
     pub fn is_direct_numeration(mut self, value: bool) -> Self {
         self.is_direct_numeration = ::std::option::Option::Some(value);
         self
@@ -503,6 +519,7 @@ impl ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -602,6 +619,7 @@ pub enum PeriodicBy {
 }
 impl PeriodicBy {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -614,9 +632,11 @@ impl PeriodicBy {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PeriodicBy {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PeriodicBy::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -687,6 +707,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             numerator: ::std::option::Option::None,
@@ -705,6 +726,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -786,6 +808,7 @@ pub struct Numerator {
 impl Numerator {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -808,6 +831,7 @@ impl Numerator {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -883,6 +907,7 @@ pub struct NumeratorSettings {
 impl NumeratorSettings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option::None,
@@ -901,6 +926,7 @@ impl NumeratorSettings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -996,6 +1022,7 @@ pub struct BitrixMainNumeratorGeneratorSequentNumberGenerator {
 impl BitrixMainNumeratorGeneratorSequentNumberGenerator {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             start: ::std::option::Option::None,
@@ -1020,6 +1047,7 @@ impl BitrixMainNumeratorGeneratorSequentNumberGenerator {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the numerator.
     /// - `fields`: `fields` — Set of fields to update [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -93,6 +94,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -186,6 +188,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -196,6 +199,7 @@ impl Fields {
     }
     /// Sets `name`: New name of the numerator
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -205,6 +209,7 @@ impl Fields {
     }
     /// Sets `template`: New number template with the placeholder `{NUMBER}`.
     #[must_use]
+    #[inline]
     pub fn template(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -214,6 +219,7 @@ impl Fields {
     }
     /// Sets `settings`: Updated generator settings [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html#fields-settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
@@ -230,6 +236,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -307,6 +314,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option::None,
@@ -315,6 +323,7 @@ impl Settings {
     }
     /// Sets `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: Settings for sequential numbering [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/numerators/document-generator-numerator-update.html#fields-settings-sequent)
     #[must_use]
+    #[inline]
     pub fn bitrix_main_numerator_generator_sequent_number_generator(
         mut self,
         value: ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator,
@@ -336,6 +345,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -449,6 +459,7 @@ pub struct ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator {
 impl ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             start: ::std::option::Option::None,
@@ -463,24 +474,28 @@ impl ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator {
     }
     /// Sets `start`: Initial counter value. Default is `1`
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
     }
     /// Sets `step`: Counter increment step. Default is `1`
     #[must_use]
+    #[inline]
     pub fn step(mut self, value: i64) -> Self {
         self.step = ::std::option::Option::Some(value);
         self
     }
     /// Sets `length`: Minimum length of the number. Default is `0`
     #[must_use]
+    #[inline]
     pub fn length(mut self, value: i64) -> Self {
         self.length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `padString`: Padding character on the left when `length > 0`. Default is `0`
     #[must_use]
+    #[inline]
     pub fn pad_string(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -490,12 +505,14 @@ impl ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator {
     }
     /// Sets `periodicBy`: Counter reset period: - `''` — no reset - `day` — daily - `month` — monthly - `year` — yearly
     #[must_use]
+    #[inline]
     pub fn periodic_by(mut self, value: PeriodicBy) -> Self {
         self.periodic_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `timezone`: Timezone identifier for periodic reset, e.g., `Europe/Berlin`
     #[must_use]
+    #[inline]
     pub fn timezone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -505,6 +522,7 @@ impl ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator {
     }
     /// Sets `isDirectNumeration`: Direct numbering flag.
     #[must_use]
+    #[inline]
     pub fn is_direct_numeration(mut self, value: bool) -> Self {
         self.is_direct_numeration = ::std::option::Option::Some(value);
         self
@@ -521,6 +539,7 @@ impl ParametersBitrixMainNumeratorGeneratorSequentNumberGenerator {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -620,6 +639,7 @@ pub enum PeriodicBy {
 }
 impl PeriodicBy {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -632,9 +652,11 @@ impl PeriodicBy {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PeriodicBy {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PeriodicBy::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -721,6 +743,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -743,6 +766,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -818,6 +842,7 @@ pub struct UpdateResultSettings {
 impl UpdateResultSettings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option::None,
@@ -836,6 +861,7 @@ impl UpdateResultSettings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -931,6 +957,7 @@ pub struct BitrixMainNumeratorGeneratorSequentNumberGenerator {
 impl BitrixMainNumeratorGeneratorSequentNumberGenerator {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             start: ::std::option::Option::None,
@@ -955,6 +982,7 @@ impl BitrixMainNumeratorGeneratorSequentNumberGenerator {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

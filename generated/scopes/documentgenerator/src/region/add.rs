@@ -64,6 +64,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Region parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -82,6 +83,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -201,6 +203,7 @@ impl Fields {
     ///
     /// - `title`: `title` — Region name
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(title: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             title: title.into(),
@@ -214,6 +217,7 @@ impl Fields {
     }
     /// Sets `languageId`: Language identifier for the region, e.g., `de`
     #[must_use]
+    #[inline]
     pub fn language_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -223,6 +227,7 @@ impl Fields {
     }
     /// Sets `formatDate`: Date format
     #[must_use]
+    #[inline]
     pub fn format_date(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -232,6 +237,7 @@ impl Fields {
     }
     /// Sets `formatDatetime`: Date and time format
     #[must_use]
+    #[inline]
     pub fn format_datetime(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -241,12 +247,14 @@ impl Fields {
     }
     /// Sets `formatName`: Full name template, e.g., `#LAST_NAME# #NAME# #SECOND_NAME#`.
     #[must_use]
+    #[inline]
     pub fn format_name(mut self, value: FormatName) -> Self {
         self.format_name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `phrases`: Set of localized phrases for the region in the format `code: text`.
     #[must_use]
+    #[inline]
     pub fn phrases(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -266,6 +274,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -358,6 +367,7 @@ pub enum FormatName {
 }
 impl FormatName {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Title => "#TITLE#",
@@ -373,9 +383,11 @@ impl FormatName {
 }
 impl ::bitrix24_runtime::wire::WireEnum for FormatName {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         FormatName::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "#TITLE#" => Self::Title,
@@ -449,6 +461,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             region: ::std::option::Option::None,
@@ -467,6 +480,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -562,6 +576,7 @@ pub struct Region {
 impl Region {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -586,6 +601,7 @@ impl Region {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the user-defined region.
     /// - `fields`: `fields` — Parameters for updating [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/region/document-generator-region-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -90,6 +91,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -209,6 +211,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -222,6 +225,7 @@ impl Fields {
     }
     /// Sets `title`: New name of the region
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -231,6 +235,7 @@ impl Fields {
     }
     /// Sets `languageId`: Identifier of the region's language, for example `de`
     #[must_use]
+    #[inline]
     pub fn language_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -240,6 +245,7 @@ impl Fields {
     }
     /// Sets `formatDate`: Date format
     #[must_use]
+    #[inline]
     pub fn format_date(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -249,6 +255,7 @@ impl Fields {
     }
     /// Sets `formatDatetime`: Date and time format
     #[must_use]
+    #[inline]
     pub fn format_datetime(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -258,12 +265,14 @@ impl Fields {
     }
     /// Sets `formatName`: Full name template, for example `#LAST_NAME# #NAME# #SECOND_NAME#`.
     #[must_use]
+    #[inline]
     pub fn format_name(mut self, value: FormatName) -> Self {
         self.format_name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `phrases`: Set of region phrases in the format `code: text`.
     #[must_use]
+    #[inline]
     pub fn phrases(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -283,6 +292,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -375,6 +385,7 @@ pub enum FormatName {
 }
 impl FormatName {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Title => "#TITLE#",
@@ -390,9 +401,11 @@ impl FormatName {
 }
 impl ::bitrix24_runtime::wire::WireEnum for FormatName {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         FormatName::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "#TITLE#" => Self::Title,
@@ -466,6 +479,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             region: ::std::option::Option::None,
@@ -484,6 +498,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -579,6 +594,7 @@ pub struct Region {
 impl Region {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -603,6 +619,7 @@ impl Region {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

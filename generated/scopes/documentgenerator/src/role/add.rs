@@ -65,6 +65,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Role fields [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -83,6 +84,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -175,6 +177,7 @@ impl Fields {
     ///
     /// - `name`: `name` — Role name
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -185,6 +188,7 @@ impl Fields {
     }
     /// Sets `code`: Symbolic role code
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -194,6 +198,7 @@ impl Fields {
     }
     /// Sets `permissions`: Role permissions [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html#permissions).
     #[must_use]
+    #[inline]
     pub fn permissions(mut self, value: Permissions) -> Self {
         self.permissions = ::std::option::Option::Some(value);
         self
@@ -210,6 +215,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -293,6 +299,7 @@ pub struct Permissions {
 impl Permissions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             settings: ::std::option::Option::None,
@@ -303,18 +310,21 @@ impl Permissions {
     }
     /// Sets `SETTINGS`: Permissions for settings [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html#permissions-settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TEMPLATES`: Permissions for templates [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html#permissions-templates)
     #[must_use]
+    #[inline]
     pub fn templates(mut self, value: Templates) -> Self {
         self.templates = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DOCUMENTS`: Permissions for documents [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-add.html#permissions-documents)
     #[must_use]
+    #[inline]
     pub fn documents(mut self, value: Documents) -> Self {
         self.documents = ::std::option::Option::Some(value);
         self
@@ -331,6 +341,7 @@ impl Permissions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -418,6 +429,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -426,6 +438,7 @@ impl Settings {
     }
     /// Sets `MODIFY`: Access level to settings. Possible values: - `""` — no access - `X` — full access
     #[must_use]
+    #[inline]
     pub fn modify(mut self, value: Modify) -> Self {
         self.modify = ::std::option::Option::Some(value);
         self
@@ -442,6 +455,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -514,6 +528,7 @@ pub enum Modify {
 }
 impl Modify {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -524,9 +539,11 @@ impl Modify {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Modify {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Modify::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -599,6 +616,7 @@ pub struct Templates {
 impl Templates {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -607,6 +625,7 @@ impl Templates {
     }
     /// Sets `MODIFY`: Access level to templates. Possible values: - `""` — no access - `A` — only own items - `D` — own and department colleagues' items - `X` — full access
     #[must_use]
+    #[inline]
     pub fn modify(mut self, value: TemplatesModify) -> Self {
         self.modify = ::std::option::Option::Some(value);
         self
@@ -623,6 +642,7 @@ impl Templates {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -699,6 +719,7 @@ pub enum TemplatesModify {
 }
 impl TemplatesModify {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -711,9 +732,11 @@ impl TemplatesModify {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplatesModify {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplatesModify::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -792,6 +815,7 @@ pub struct Documents {
 impl Documents {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -801,12 +825,14 @@ impl Documents {
     }
     /// Sets `MODIFY`: Access level for modifying documents. Possible values: - `""` — no access - `X` — full access
     #[must_use]
+    #[inline]
     pub fn modify(mut self, value: Modify) -> Self {
         self.modify = ::std::option::Option::Some(value);
         self
     }
     /// Sets `VIEW`: Access level for viewing documents. Possible values: - `""` — no access - `X` — full access
     #[must_use]
+    #[inline]
     pub fn view(mut self, value: View) -> Self {
         self.view = ::std::option::Option::Some(value);
         self
@@ -823,6 +849,7 @@ impl Documents {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -902,6 +929,7 @@ pub enum View {
 }
 impl View {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -912,9 +940,11 @@ impl View {
 }
 impl ::bitrix24_runtime::wire::WireEnum for View {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         View::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -983,6 +1013,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             role: ::std::option::Option::None,
@@ -1001,6 +1032,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1078,6 +1110,7 @@ pub struct Role {
 impl Role {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1099,6 +1132,7 @@ impl Role {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1178,6 +1212,7 @@ pub struct RolePermissions {
 impl RolePermissions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             settings: ::std::option::Option::None,
@@ -1198,6 +1233,7 @@ impl RolePermissions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1280,6 +1316,7 @@ pub struct RolePermissionsSettings {
 impl RolePermissionsSettings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -1298,6 +1335,7 @@ impl RolePermissionsSettings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1368,6 +1406,7 @@ pub struct RolePermissionsTemplates {
 impl RolePermissionsTemplates {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -1386,6 +1425,7 @@ impl RolePermissionsTemplates {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1461,6 +1501,7 @@ pub struct RolePermissionsDocuments {
 impl RolePermissionsDocuments {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -1480,6 +1521,7 @@ impl RolePermissionsDocuments {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

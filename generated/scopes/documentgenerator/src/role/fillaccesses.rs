@@ -69,6 +69,7 @@ pub struct Fillaccesses {
 impl Fillaccesses {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             accesses: ::std::option::Option::None,
@@ -77,6 +78,7 @@ impl Fillaccesses {
     }
     /// Sets `accesses`: An array of role bindings to access codes [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-fill-accesses.html#accesses)
     #[must_use]
+    #[inline]
     pub fn accesses(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Accesses>>,
@@ -98,6 +100,7 @@ impl Fillaccesses {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -196,6 +199,7 @@ impl Accesses {
     /// - `role_id`: `roleId` — Role identifier.
     /// - `access_code`: `accessCode` — Access code for a user, group, or department.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(role_id: i64, access_code: AccessCode) -> Self {
         Self {
             role_id,
@@ -215,6 +219,7 @@ impl Accesses {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -305,6 +310,7 @@ pub enum AccessCode {
 }
 impl AccessCode {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UId => "U{id}",
@@ -323,9 +329,11 @@ impl AccessCode {
 }
 impl ::bitrix24_runtime::wire::WireEnum for AccessCode {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         AccessCode::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "U{id}" => Self::UId,

@@ -66,6 +66,7 @@ impl Get {
     ///
     /// - `id`: `id` — Role identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -84,6 +85,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -155,6 +157,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             role: ::std::option::Option::None,
@@ -173,6 +176,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -250,6 +254,7 @@ pub struct Role {
 impl Role {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -271,6 +276,7 @@ impl Role {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -350,6 +356,7 @@ pub struct Permissions {
 impl Permissions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             settings: ::std::option::Option::None,
@@ -370,6 +377,7 @@ impl Permissions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -451,6 +459,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -469,6 +478,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -535,6 +545,7 @@ pub enum Modify {
 }
 impl Modify {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -545,9 +556,11 @@ impl Modify {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Modify {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Modify::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -620,6 +633,7 @@ pub struct Templates {
 impl Templates {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -638,6 +652,7 @@ impl Templates {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -708,6 +723,7 @@ pub enum TemplatesModify {
 }
 impl TemplatesModify {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -720,9 +736,11 @@ impl TemplatesModify {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplatesModify {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplatesModify::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -801,6 +819,7 @@ pub struct Documents {
 impl Documents {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -820,6 +839,7 @@ impl Documents {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -893,6 +913,7 @@ pub enum View {
 }
 impl View {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -903,9 +924,11 @@ impl View {
 }
 impl ::bitrix24_runtime::wire::WireEnum for View {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         View::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,

@@ -72,6 +72,7 @@ impl Update {
     /// - `id`: `id` — Role identifier.
     /// - `fields`: `fields` — Set of fields to update [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -91,6 +92,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -183,6 +185,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -193,6 +196,7 @@ impl Fields {
     }
     /// Sets `name`: New role name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -202,6 +206,7 @@ impl Fields {
     }
     /// Sets `code`: New symbolic code for the role
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -211,6 +216,7 @@ impl Fields {
     }
     /// Sets `permissions`: New set of role permissions [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html#permissions).
     #[must_use]
+    #[inline]
     pub fn permissions(mut self, value: Permissions) -> Self {
         self.permissions = ::std::option::Option::Some(value);
         self
@@ -227,6 +233,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -310,6 +317,7 @@ pub struct Permissions {
 impl Permissions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             settings: ::std::option::Option::None,
@@ -320,18 +328,21 @@ impl Permissions {
     }
     /// Sets `SETTINGS`: Permissions for settings [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html#permissions-settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TEMPLATES`: Permissions for templates [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html#permissions-templates)
     #[must_use]
+    #[inline]
     pub fn templates(mut self, value: Templates) -> Self {
         self.templates = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DOCUMENTS`: Permissions for documents [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/role/document-generator-role-update.html#permissions-documents)
     #[must_use]
+    #[inline]
     pub fn documents(mut self, value: Documents) -> Self {
         self.documents = ::std::option::Option::Some(value);
         self
@@ -348,6 +359,7 @@ impl Permissions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -435,6 +447,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -443,6 +456,7 @@ impl Settings {
     }
     /// Sets `MODIFY`: Access level to settings. Possible values: - `""` — no access - `X` — full access
     #[must_use]
+    #[inline]
     pub fn modify(mut self, value: Modify) -> Self {
         self.modify = ::std::option::Option::Some(value);
         self
@@ -459,6 +473,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -531,6 +546,7 @@ pub enum Modify {
 }
 impl Modify {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -541,9 +557,11 @@ impl Modify {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Modify {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Modify::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -616,6 +634,7 @@ pub struct Templates {
 impl Templates {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -624,6 +643,7 @@ impl Templates {
     }
     /// Sets `MODIFY`: Access level to templates. Possible values: - `""` — no access - `A` — only own items - `D` — own and department colleagues' items - `X` — full access
     #[must_use]
+    #[inline]
     pub fn modify(mut self, value: TemplatesModify) -> Self {
         self.modify = ::std::option::Option::Some(value);
         self
@@ -640,6 +660,7 @@ impl Templates {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -716,6 +737,7 @@ pub enum TemplatesModify {
 }
 impl TemplatesModify {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -728,9 +750,11 @@ impl TemplatesModify {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplatesModify {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplatesModify::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -809,6 +833,7 @@ pub struct Documents {
 impl Documents {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -818,12 +843,14 @@ impl Documents {
     }
     /// Sets `MODIFY`: Access level to modify documents. Possible values: - `""` — no access - `X` — full access
     #[must_use]
+    #[inline]
     pub fn modify(mut self, value: Modify) -> Self {
         self.modify = ::std::option::Option::Some(value);
         self
     }
     /// Sets `VIEW`: Access level to view documents. Possible values: - `""` — no access - `X` — full access
     #[must_use]
+    #[inline]
     pub fn view(mut self, value: View) -> Self {
         self.view = ::std::option::Option::Some(value);
         self
@@ -840,6 +867,7 @@ impl Documents {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -919,6 +947,7 @@ pub enum View {
 }
 impl View {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -929,9 +958,11 @@ impl View {
 }
 impl ::bitrix24_runtime::wire::WireEnum for View {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         View::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -1000,6 +1031,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             role: ::std::option::Option::None,
@@ -1018,6 +1050,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1095,6 +1128,7 @@ pub struct Role {
 impl Role {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1116,6 +1150,7 @@ impl Role {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1195,6 +1230,7 @@ pub struct RolePermissions {
 impl RolePermissions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             settings: ::std::option::Option::None,
@@ -1215,6 +1251,7 @@ impl RolePermissions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1297,6 +1334,7 @@ pub struct RolePermissionsSettings {
 impl RolePermissionsSettings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -1315,6 +1353,7 @@ impl RolePermissionsSettings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1385,6 +1424,7 @@ pub struct RolePermissionsTemplates {
 impl RolePermissionsTemplates {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -1403,6 +1443,7 @@ impl RolePermissionsTemplates {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1478,6 +1519,7 @@ pub struct RolePermissionsDocuments {
 impl RolePermissionsDocuments {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             modify: ::std::option::Option::None,
@@ -1497,6 +1539,7 @@ impl RolePermissionsDocuments {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

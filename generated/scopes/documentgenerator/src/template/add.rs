@@ -63,6 +63,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Set of template fields [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -81,6 +82,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -241,6 +243,7 @@ impl Fields {
     /// - `numerator_id`: `numeratorId` — Identifier of the numerator.
     /// - `region`: `region` — Template region, for example, `de`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         file_id: i64,
@@ -264,6 +267,7 @@ impl Fields {
     }
     /// Sets `code`: Symbolic code of the template
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -273,6 +277,7 @@ impl Fields {
     }
     /// Sets `users`: Users who will have access to the template.
     #[must_use]
+    #[inline]
     pub fn users(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -286,18 +291,21 @@ impl Fields {
     }
     /// Sets `active`: Template activity. Possible values: - `Y` — active - `N` — inactive
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `withStamps`: Include stamps and signatures. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn with_stamps(mut self, value: bool) -> Self {
         self.with_stamps = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sort index
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -314,6 +322,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -404,6 +413,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             template: ::std::option::Option::None,
@@ -422,6 +432,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -561,6 +572,7 @@ pub struct Template {
 impl Template {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -594,6 +606,7 @@ impl Template {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

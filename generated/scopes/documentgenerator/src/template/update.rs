@@ -71,6 +71,7 @@ impl Update {
     /// - `id`: `id` — Template identifier.
     /// - `fields`: `fields` — Template fields to update [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/templates/document-generator-template-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -90,6 +91,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -226,6 +228,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -243,6 +246,7 @@ impl Fields {
     }
     /// Sets `name`: Template name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -252,18 +256,21 @@ impl Fields {
     }
     /// Sets `file`: New template file. It can be passed in three ways: - as a base64 string - as an array `["file_name.docx","base64_content"]` - as a file `multipart/form-data`
     #[must_use]
+    #[inline]
     pub fn file(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.file = ::std::option::Option::Some(value);
         self
     }
     /// Sets `numeratorId`: Identifier of the numerator
     #[must_use]
+    #[inline]
     pub fn numerator_id(mut self, value: i64) -> Self {
         self.numerator_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `region`: Template region, for example `de`
     #[must_use]
+    #[inline]
     pub fn region(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -273,6 +280,7 @@ impl Fields {
     }
     /// Sets `code`: Symbolic code of the template
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -282,6 +290,7 @@ impl Fields {
     }
     /// Sets `users`: Users who will have access to the template.
     #[must_use]
+    #[inline]
     pub fn users(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -295,6 +304,7 @@ impl Fields {
     }
     /// Sets `providers`: List of data providers
     #[must_use]
+    #[inline]
     pub fn providers(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -308,18 +318,21 @@ impl Fields {
     }
     /// Sets `active`: Activity status. Possible values: - `Y` — active - `N` — inactive
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `withStamps`: Include stamps and signatures. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn with_stamps(mut self, value: bool) -> Self {
         self.with_stamps = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sort index
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -336,6 +349,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -426,6 +440,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             template: ::std::option::Option::None,
@@ -444,6 +459,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -583,6 +599,7 @@ pub struct Template {
 impl Template {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -616,6 +633,7 @@ impl Template {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -78,6 +78,7 @@ impl Delete {
     /// - `entity`: `ENTITY` — Identifier of the application's data storage. Use the value specified when creating the storage.
     /// - `id`: `ID` — Identifier of the storage item to be deleted.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity: impl ::std::convert::Into<::std::string::String>,
         id: i64,
@@ -105,6 +106,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

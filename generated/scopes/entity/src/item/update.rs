@@ -126,6 +126,7 @@ impl Update {
     /// - `entity`: `ENTITY` — Identifier of the application's data storage. Use the value specified when creating the storage.
     /// - `id`: `ID` — Identifier of the storage item
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity: impl ::std::convert::Into<::std::string::String>,
         id: i64,
@@ -146,6 +147,7 @@ impl Update {
     }
     /// Sets `NAME`: New name of the storage item
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -155,6 +157,7 @@ impl Update {
     }
     /// Sets `PROPERTY_VALUES`: Property values of the item in the format `{"PROPERTY_CODE": value}`.
     #[must_use]
+    #[inline]
     pub fn property_values(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -164,12 +167,14 @@ impl Update {
     }
     /// Sets `SECTION`: Identifier of the storage section
     #[must_use]
+    #[inline]
     pub fn section(mut self, value: i64) -> Self {
         self.section = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DATE_ACTIVE_FROM`: Start date of the item's activity
     #[must_use]
+    #[inline]
     pub fn date_active_from(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -179,6 +184,7 @@ impl Update {
     }
     /// Sets `DATE_ACTIVE_TO`: End date of the item's activity
     #[must_use]
+    #[inline]
     pub fn date_active_to(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -188,18 +194,21 @@ impl Update {
     }
     /// Sets `PREVIEW_PICTURE`: Preview image of the item. File format is described in the article [How to Upload Files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     #[must_use]
+    #[inline]
     pub fn preview_picture(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.preview_picture = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DETAIL_PICTURE`: Detailed image of the item. File format is described in the article [How to Upload Files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     #[must_use]
+    #[inline]
     pub fn detail_picture(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.detail_picture = ::std::option::Option::Some(value);
         self
     }
     /// Sets `UF_`: Custom fields of the item `UF_*`.
     #[must_use]
+    #[inline]
     pub fn uf(mut self, value: ::serde_json::Value) -> Self {
         self.uf = ::std::option::Option::Some(value);
         self
@@ -229,6 +238,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -119,6 +119,7 @@ impl Add {
     /// - `entity`: `ENTITY` — Identifier of the application's data storage. Use the value specified when creating the storage.
     /// - `name`: `NAME` — Name of the section.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity: impl ::std::convert::Into<::std::string::String>,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -139,24 +140,28 @@ impl Add {
     }
     /// Sets `SECTION`: Identifier of the parent section.
     #[must_use]
+    #[inline]
     pub fn section(mut self, value: i64) -> Self {
         self.section = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE`: Section activity flag: - `Y` — section is active - `N` — section is inactive
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Section sorting index.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CODE`: Symbolic code of the section.
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -166,6 +171,7 @@ impl Add {
     }
     /// Sets `DESCRIPTION`: Description of the section.
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -175,18 +181,21 @@ impl Add {
     }
     /// Sets `PICTURE`: Section image. File format — as described in [How to upload files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     #[must_use]
+    #[inline]
     pub fn picture(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.picture = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DETAIL_PICTURE`: Detailed image of the section. File format — as described in [How to upload files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     #[must_use]
+    #[inline]
     pub fn detail_picture(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.detail_picture = ::std::option::Option::Some(value);
         self
     }
     /// Sets `UF_`: Custom fields of the section `UF_*`.
     #[must_use]
+    #[inline]
     pub fn uf(mut self, value: ::serde_json::Value) -> Self {
         self.uf = ::std::option::Option::Some(value);
         self
@@ -216,6 +225,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ impl Delete {
     /// - `entity`: `ENTITY` — Identifier of the application's data storage. Use the value specified when creating the storage.
     /// - `id`: `ID` — Identifier of the section to be deleted.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity: impl ::std::convert::Into<::std::string::String>,
         id: i64,
@@ -103,6 +104,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -157,6 +157,7 @@ impl Get {
     ///
     /// - `entity`: `ENTITY` — Identifier of the application's data storage. Use the value specified when creating the storage.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             entity: entity.into(),
@@ -168,6 +169,7 @@ impl Get {
     }
     /// Sets `SORT`: Object format:
     #[must_use]
+    #[inline]
     pub fn sort(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -177,6 +179,7 @@ impl Get {
     }
     /// Sets `FILTER`: Object format:
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -186,6 +189,7 @@ impl Get {
     }
     /// Sets `start`: Pagination parameter.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -208,6 +212,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -361,6 +366,7 @@ pub struct Section {
 impl Section {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -395,6 +401,7 @@ impl Section {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -125,6 +125,7 @@ impl Update {
     /// - `entity`: `ENTITY` — Identifier of the application's data storage. Use the value specified when creating the storage.
     /// - `id`: `ID` — Identifier of the section to be updated.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity: impl ::std::convert::Into<::std::string::String>,
         id: i64,
@@ -146,6 +147,7 @@ impl Update {
     }
     /// Sets `NAME`: Name of the section.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -155,24 +157,28 @@ impl Update {
     }
     /// Sets `SECTION`: Identifier of the parent section.
     #[must_use]
+    #[inline]
     pub fn section(mut self, value: i64) -> Self {
         self.section = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE`: Active flag for the section: - `Y` — section is active - `N` — section is inactive.
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sorting index of the section.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CODE`: Symbolic code of the section.
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -182,6 +188,7 @@ impl Update {
     }
     /// Sets `DESCRIPTION`: Description of the section.
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -191,18 +198,21 @@ impl Update {
     }
     /// Sets `PICTURE`: Image of the section. File format — see the article [How to upload files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     #[must_use]
+    #[inline]
     pub fn picture(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.picture = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DETAIL_PICTURE`: Detailed image of the section. File format — see the article [How to upload files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     #[must_use]
+    #[inline]
     pub fn detail_picture(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.detail_picture = ::std::option::Option::Some(value);
         self
     }
     /// Sets `UF_`: Custom fields of the section `UF_*`.
     #[must_use]
+    #[inline]
     pub fn uf(mut self, value: ::serde_json::Value) -> Self {
         self.uf = ::std::option::Option::Some(value);
         self
@@ -233,6 +243,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

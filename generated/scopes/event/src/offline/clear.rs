@@ -74,6 +74,7 @@ impl Clear {
     ///
     /// - `process_id`: `process_id` — Identifier of the reserved event package. It is returned by the [event.offline.get](https://apidocs.bitrix24.com/api-reference/events/event-offline-get.html) method when called with the `clear=0` parameter. The [event.offline.list](https://apidocs.bitrix24.com/api-reference/events/event-offline-list.html) method does not return `process_id`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(process_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             process_id: process_id.into(),
@@ -84,6 +85,7 @@ impl Clear {
     }
     /// Sets `id`: Array of identifiers of records to be cleared. By default, all records marked with the provided `process_id` will be cleared
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -97,6 +99,7 @@ impl Clear {
     }
     /// Sets `message_id`: Array of values of the `MESSAGE_ID` field of records to be cleared. Ignored if the `id` parameter is specified. By default, all records marked with the provided `process_id` will be cleared
     #[must_use]
+    #[inline]
     pub fn message_id(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -120,6 +123,7 @@ impl Clear {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

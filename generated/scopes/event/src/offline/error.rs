@@ -69,6 +69,7 @@ impl Error {
     ///
     /// - `process_id`: `process_id` — Identifier of the process that is handling the records
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(process_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             process_id: process_id.into(),
@@ -78,6 +79,7 @@ impl Error {
     }
     /// Sets `message_id`: Array of values for the `MESSAGE_ID` field of the records to be marked as erroneous
     #[must_use]
+    #[inline]
     pub fn message_id(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -101,6 +103,7 @@ impl Error {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

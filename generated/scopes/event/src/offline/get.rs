@@ -74,6 +74,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             filter: ::std::option::Option::None,
@@ -84,6 +85,7 @@ impl Get {
     }
     /// Sets `filter`: Record filter. By default, all records are returned without filtering. Filtering is supported by fields: `ID`, `TIMESTAMP_X`, `EVENT_NAME`, `MESSAGE_ID` with standard operations like `=`, `>`, `<`, `<=`, and so on.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -97,6 +99,7 @@ impl Get {
     }
     /// Sets `order`: Record sorting. Sorting is supported by the same fields as in the filter; an array of the type ```[field=>ASC\|DESC]``` is accepted as input. Default is \[TIMESTAMP_X:ASC\]
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -110,6 +113,7 @@ impl Get {
     }
     /// Sets `limit`: Number of records to select. Default is 50
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
@@ -126,6 +130,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -205,6 +210,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             process_id: ::std::option::Option::None,
@@ -224,6 +230,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -311,6 +318,7 @@ pub struct Events {
 impl Events {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -334,6 +342,7 @@ impl Events {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

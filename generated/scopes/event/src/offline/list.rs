@@ -108,6 +108,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             filter: ::std::option::Option::None,
@@ -119,6 +120,7 @@ impl List {
     }
     /// Sets `filter`: Record filter. By default, all records are returned without filtering. Filtering is supported by fields: `ID`, `TIMESTAMP_X`, `EVENT_NAME`, `MESSAGE_ID`, `PROCESS_ID`, `ERROR` with standard operations like `=`, `>`, `<`, `<=`, etc.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -128,6 +130,7 @@ impl List {
     }
     /// Sets `order`: Record sorting. Sorting is supported by the same fields as in the filter; an array of the type ```[field=>ASC\|DESC]``` is accepted as input. Default —`[ID:ASC]`
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -137,12 +140,14 @@ impl List {
     }
     /// Sets `start`: This parameter is used to control pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
     }
     /// Sets `auth_connector`: Source key. The queue of offline events is divided by sources. Pass the same `auth_connector` value as when subscribing with the [event.bind](https://apidocs.bitrix24.com/api-reference/events/event-bind.html) method; otherwise, the method will return only events without a source. This parameter is available on the Professional plan and above
     #[must_use]
+    #[inline]
     pub fn auth_connector(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -162,6 +167,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -158,6 +158,7 @@ pub struct Add {
 impl Add {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             users: ::std::option::Option::None,
@@ -175,6 +176,7 @@ impl Add {
     }
     /// Sets `USERS`: An array of user IDs to be added to the chat.
     #[must_use]
+    #[inline]
     pub fn users(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -188,12 +190,14 @@ impl Add {
     }
     /// Sets `TYPE`: Type of chat: - `OPEN` — open chat - `CHAT` — closed chat
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TITLE`: Title of the chat.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -203,6 +207,7 @@ impl Add {
     }
     /// Sets `DESCRIPTION`: Description of the chat
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -212,12 +217,14 @@ impl Add {
     }
     /// Sets `COLOR`: Color of the chat. Possible values: - `RED` — red - `GREEN` — green - `MINT` — mint - `LIGHT_BLUE` — light blue - `DARK_BLUE` — dark blue - `PURPLE` — purple - `AQUA` — aqua - `PINK` — pink - `LIME` — lime - `BROWN` — brown - `AZURE` — azure - `KHAKI` — khaki - `SAND` — sand - `MARENGO` — marengo - `GRAY` — gray - `GRAPHITE` — graphite
     #[must_use]
+    #[inline]
     pub fn color(mut self, value: Color) -> Self {
         self.color = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MESSAGE`: The first message in the chat
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -227,6 +234,7 @@ impl Add {
     }
     /// Sets `AVATAR`: Avatar of the chat in base64 string format.
     #[must_use]
+    #[inline]
     pub fn avatar(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -236,18 +244,21 @@ impl Add {
     }
     /// Sets `ENTITY_TYPE`: Type of object to link the chat with external context.
     #[must_use]
+    #[inline]
     pub fn entity_type(mut self, value: EntityType) -> Self {
         self.entity_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ENTITY_ID`: Identifier of the object within `ENTITY_TYPE`.
     #[must_use]
+    #[inline]
     pub fn entity_id(mut self, value: EntityId) -> Self {
         self.entity_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COPILOT_MAIN_ROLE`: Code of the main role for BitrixGPT.
     #[must_use]
+    #[inline]
     pub fn copilot_main_role(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -280,6 +291,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -390,6 +402,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Open => "OPEN",
@@ -400,9 +413,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "OPEN" => Self::Open,
@@ -500,6 +515,7 @@ pub enum Color {
 }
 impl Color {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Red => "RED",
@@ -524,9 +540,11 @@ impl Color {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Color {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Color::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "RED" => Self::Red,
@@ -628,6 +646,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Videoconf => "VIDEOCONF",
@@ -647,9 +666,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "VIDEOCONF" => Self::Videoconf,
@@ -736,6 +757,7 @@ pub enum EntityId {
 }
 impl EntityId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Crm => "CRM",
@@ -750,9 +772,11 @@ impl EntityId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CRM" => Self::Crm,

@@ -95,6 +95,7 @@ impl Get {
     /// - `entity_type`: `ENTITY_TYPE` — The type of object for linking the chat to an external context. Passed as a string.
     /// - `entity_id`: `ENTITY_ID` — Identifier of the object within `ENTITY_TYPE`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type: EntityType,
         entity_id: impl ::std::convert::Into<::std::string::String>,
@@ -122,6 +123,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -221,6 +223,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Videoconf => "VIDEOCONF",
@@ -241,9 +244,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "VIDEOCONF" => Self::Videoconf,
@@ -322,6 +327,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -340,6 +346,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -87,6 +87,7 @@ pub struct Mute {
 impl Mute {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             chat_id: ::std::option::Option::None,
@@ -97,18 +98,21 @@ impl Mute {
     }
     /// Sets `CHAT_ID`: The identifier of the chat. Required if `DIALOG_ID` is not provided.
     #[must_use]
+    #[inline]
     pub fn chat_id(mut self, value: i64) -> Self {
         self.chat_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DIALOG_ID`: The chat identifier in the format:
     #[must_use]
+    #[inline]
     pub fn dialog_id(mut self, value: DialogId) -> Self {
         self.dialog_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MUTE`: Notification control:
     #[must_use]
+    #[inline]
     pub fn mute(mut self, value: bool) -> Self {
         self.mute = ::std::option::Option::Some(value);
         self
@@ -131,6 +135,7 @@ impl Mute {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -217,6 +222,7 @@ pub enum DialogId {
 }
 impl DialogId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChatXxx => "chatXXX",
@@ -228,9 +234,11 @@ impl DialogId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DialogId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DialogId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "chatXXX" => Self::ChatXxx,

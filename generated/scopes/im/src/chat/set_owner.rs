@@ -83,6 +83,7 @@ impl SetOwner {
     /// - `chat_id`: `CHAT_ID` — Identifier of the chat. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided.
     /// - `user_id`: `USER_ID` — Identifier of the new chat owner.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64, user_id: i64) -> Self {
         Self {
             chat_id,
@@ -93,6 +94,7 @@ impl SetOwner {
     }
     /// Sets `DIALOG_ID`: Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`.
     #[must_use]
+    #[inline]
     pub fn dialog_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -118,6 +120,7 @@ impl SetOwner {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

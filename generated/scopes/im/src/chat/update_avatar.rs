@@ -84,6 +84,7 @@ impl UpdateAvatar {
     /// - `chat_id`: `CHAT_ID` — Identifier of the chat. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided.
     /// - `avatar`: `AVATAR` — Image in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) format.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         chat_id: i64,
         avatar: impl ::std::convert::Into<::std::string::String>,
@@ -97,6 +98,7 @@ impl UpdateAvatar {
     }
     /// Sets `DIALOG_ID`: Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`.
     #[must_use]
+    #[inline]
     pub fn dialog_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -122,6 +124,7 @@ impl UpdateAvatar {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -97,6 +97,7 @@ impl UpdateColor {
     /// - `chat_id`: `CHAT_ID` — Identifier of the chat. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided.
     /// - `color`: `COLOR` — Chat color. It is displayed in the mobile application and wherever the chat has no avatar. Possible values: - `RED` — red - `GREEN` — green - `MINT` — mint - `LIGHT_BLUE` — light blue - `DARK_BLUE` — dark blue - `PURPLE` — purple - `AQUA` — aqua - `PINK` — pink - `LIME` — lime - `BROWN` — brown - `AZURE` — azure - `KHAKI` — khaki - `SAND` — sand - `MARENGO` — marengo - `GRAY` — gray - `GRAPHITE` — graphite
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64, color: Color) -> Self {
         Self {
             chat_id,
@@ -107,6 +108,7 @@ impl UpdateColor {
     }
     /// Sets `DIALOG_ID`: Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`.
     #[must_use]
+    #[inline]
     pub fn dialog_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -132,6 +134,7 @@ impl UpdateColor {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -241,6 +244,7 @@ pub enum Color {
 }
 impl Color {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Red => "RED",
@@ -265,9 +269,11 @@ impl Color {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Color {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Color::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "RED" => Self::Red,

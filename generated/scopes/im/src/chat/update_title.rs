@@ -82,6 +82,7 @@ impl UpdateTitle {
     /// - `chat_id`: `CHAT_ID` — Chat identifier. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided.
     /// - `title`: `TITLE` — Chat title.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         chat_id: i64,
         title: impl ::std::convert::Into<::std::string::String>,
@@ -95,6 +96,7 @@ impl UpdateTitle {
     }
     /// Sets `DIALOG_ID`: Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`.
     #[must_use]
+    #[inline]
     pub fn dialog_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -120,6 +122,7 @@ impl UpdateTitle {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

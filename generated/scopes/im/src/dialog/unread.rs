@@ -75,6 +75,7 @@ impl Unread {
     /// - `dialog_id`: `DIALOG_ID` — Identifier of the chat in the format:
     /// - `message_id`: `MESSAGE_ID` — Identifier of the first unread message
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(dialog_id: DialogId, message_id: i64) -> Self {
         Self {
             dialog_id,
@@ -99,6 +100,7 @@ impl Unread {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -180,6 +182,7 @@ pub enum DialogId {
 }
 impl DialogId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChatXxx => "chatXXX",
@@ -191,9 +194,11 @@ impl DialogId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DialogId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DialogId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "chatXXX" => Self::ChatXxx,

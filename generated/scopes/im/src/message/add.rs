@@ -137,6 +137,7 @@ impl Add {
     /// - `dialog_id`: `DIALOG_ID` — Identifier of the chat in the format:
     /// - `message`: `MESSAGE` — The text of the message. Required if `ATTACH` is not provided.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         dialog_id: DialogId,
         message: impl ::std::convert::Into<::std::string::String>,
@@ -155,36 +156,42 @@ impl Add {
     }
     /// Sets `ATTACH`: Attachment with content blocks: images, links, files. Required if `MESSAGE` is not provided.
     #[must_use]
+    #[inline]
     pub fn attach(mut self, value: ::serde_json::Value) -> Self {
         self.attach = ::std::option::Option::Some(value);
         self
     }
     /// Sets `KEYBOARD`: Buttons under the message that the user can interact with.
     #[must_use]
+    #[inline]
     pub fn keyboard(mut self, value: ::serde_json::Value) -> Self {
         self.keyboard = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MENU`: Additional items in the chat's context menu.
     #[must_use]
+    #[inline]
     pub fn menu(mut self, value: ::serde_json::Value) -> Self {
         self.menu = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SYSTEM`: Indicator of a system message.
     #[must_use]
+    #[inline]
     pub fn system(mut self, value: bool) -> Self {
         self.system = ::std::option::Option::Some(value);
         self
     }
     /// Sets `URL_PREVIEW`: Conversion of links into rich links.
     #[must_use]
+    #[inline]
     pub fn url_preview(mut self, value: bool) -> Self {
         self.url_preview = ::std::option::Option::Some(value);
         self
     }
     /// Sets `REPLY_ID`: Identifier of the message to which the reply is sent. The message for the reply must be in the same chat.
     #[must_use]
+    #[inline]
     pub fn reply_id(mut self, value: i64) -> Self {
         self.reply_id = ::std::option::Option::Some(value);
         self
@@ -212,6 +219,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -311,6 +319,7 @@ pub enum DialogId {
 }
 impl DialogId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChatXxx => "chatXXX",
@@ -322,9 +331,11 @@ impl DialogId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DialogId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DialogId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "chatXXX" => Self::ChatXxx,

@@ -88,6 +88,7 @@ impl Command {
     /// - `bot_id`: `BOT_ID` — The identifier of the bot.
     /// - `command`: `COMMAND` — The bot command.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         message_id: i64,
         bot_id: i64,
@@ -103,6 +104,7 @@ impl Command {
     }
     /// Sets `COMMAND_PARAMS`: Command parameter
     #[must_use]
+    #[inline]
     pub fn command_params(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -129,6 +131,7 @@ impl Command {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -77,6 +77,7 @@ impl Like {
     ///
     /// - `message_id`: `MESSAGE_ID` — Identifier of the message.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(message_id: i64) -> Self {
         Self {
             message_id,
@@ -86,6 +87,7 @@ impl Like {
     }
     /// Sets `ACTION`: Action for reacting to the message.
     #[must_use]
+    #[inline]
     pub fn action(mut self, value: Action) -> Self {
         self.action = ::std::option::Option::Some(value);
         self
@@ -107,6 +109,7 @@ impl Like {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -188,6 +191,7 @@ pub enum Action {
 }
 impl Action {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Auto => "auto",
@@ -199,9 +203,11 @@ impl Action {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Action {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Action::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "auto" => Self::Auto,

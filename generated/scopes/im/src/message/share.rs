@@ -91,6 +91,7 @@ impl Share {
     /// - `dialog_id`: `DIALOG_ID` — Identifier of the chat in the format:
     /// - `type_`: `TYPE` — Type of the object being created.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(message_id: i64, dialog_id: DialogId, type_: Type) -> Self {
         Self {
             message_id,
@@ -117,6 +118,7 @@ impl Share {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -205,6 +207,7 @@ pub enum DialogId {
 }
 impl DialogId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChatXxx => "chatXXX",
@@ -216,9 +219,11 @@ impl DialogId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DialogId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DialogId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "chatXXX" => Self::ChatXxx,
@@ -293,6 +298,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Chat => "CHAT",
@@ -305,9 +311,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CHAT" => Self::Chat,

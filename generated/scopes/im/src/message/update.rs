@@ -119,6 +119,7 @@ impl Update {
     ///
     /// - `message_id`: `MESSAGE_ID` — Identifier of the message.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(message_id: i64) -> Self {
         Self {
             message_id,
@@ -133,6 +134,7 @@ impl Update {
     }
     /// Sets `MESSAGE`: New text of the message. If an empty value is provided, the message will be deleted.
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -142,30 +144,35 @@ impl Update {
     }
     /// Sets `ATTACH`: Attachment with content blocks: images, links, files. To remove the attachment, pass `N` or an empty value.
     #[must_use]
+    #[inline]
     pub fn attach(mut self, value: ::serde_json::Value) -> Self {
         self.attach = ::std::option::Option::Some(value);
         self
     }
     /// Sets `KEYBOARD`: Buttons below the message that the user can interact with. To disable button display, pass `N` or an empty value.
     #[must_use]
+    #[inline]
     pub fn keyboard(mut self, value: ::serde_json::Value) -> Self {
         self.keyboard = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MENU`: Additional items in the chat's context menu. To disable the display of additional menu items, pass `N` or an empty value.
     #[must_use]
+    #[inline]
     pub fn menu(mut self, value: ::serde_json::Value) -> Self {
         self.menu = ::std::option::Option::Some(value);
         self
     }
     /// Sets `URL_PREVIEW`: Conversion of links into rich links.
     #[must_use]
+    #[inline]
     pub fn url_preview(mut self, value: bool) -> Self {
         self.url_preview = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_EDITED`: Flag for marking "edited": - `Y` — mark - `N` — do not mark
     #[must_use]
+    #[inline]
     pub fn is_edited(mut self, value: bool) -> Self {
         self.is_edited = ::std::option::Option::Some(value);
         self
@@ -192,6 +199,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -73,6 +73,7 @@ impl Answer {
     /// - `notify_id`: `NOTIFY_ID` — The identifier of the notification that supports a quick response.
     /// - `answer_text`: `ANSWER_TEXT` — The text of the quick response.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         notify_id: i64,
         answer_text: impl ::std::convert::Into<::std::string::String>,
@@ -100,6 +101,7 @@ impl Answer {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -173,6 +175,7 @@ pub struct AnswerResult {
 impl AnswerResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result_message: ::std::option::Option::None,
@@ -191,6 +194,7 @@ impl AnswerResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

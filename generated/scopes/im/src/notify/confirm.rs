@@ -73,6 +73,7 @@ impl Confirm {
     /// - `notify_id`: `NOTIFY_ID` — Identifier of the notification with buttons.
     /// - `notify_value`: `NOTIFY_VALUE` — Value of the selected button.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         notify_id: i64,
         notify_value: impl ::std::convert::Into<::std::string::String>,
@@ -100,6 +101,7 @@ impl Confirm {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -173,6 +175,7 @@ pub struct ConfirmResult {
 impl ConfirmResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result_message: ::std::option::Option::None,
@@ -191,6 +194,7 @@ impl ConfirmResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

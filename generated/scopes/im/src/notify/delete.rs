@@ -84,6 +84,7 @@ pub struct Delete {
 impl Delete {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -95,12 +96,14 @@ impl Delete {
     }
     /// Sets `ID`: Identifier of the notification to be deleted.
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TAG`: Unique tag of the notification within the application. Only notifications from the current application are deleted.
     #[must_use]
+    #[inline]
     pub fn tag(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -110,6 +113,7 @@ impl Delete {
     }
     /// Sets `SUB_TAG`: Additional tag of the notification. Only notifications from the current application are deleted.
     #[must_use]
+    #[inline]
     pub fn sub_tag(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -119,6 +123,7 @@ impl Delete {
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same `CLIENT_ID` that was specified during the chat bot registration
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -145,6 +150,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -92,6 +92,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             last_id: ::std::option::Option::None,
@@ -103,24 +104,28 @@ impl Get {
     }
     /// Sets `LAST_ID`: Identifier of the last notification from the previous page to load the next one. Typically taken from the `id` field of the last element in the `notifications` array in the response of the previous selection step or in the response of [im.notify.history.search](https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-history-search.html)
     #[must_use]
+    #[inline]
     pub fn last_id(mut self, value: i64) -> Self {
         self.last_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LAST_TYPE`: Technical pagination cursor.
     #[must_use]
+    #[inline]
     pub fn last_type(mut self, value: LastType) -> Self {
         self.last_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIMIT`: Number of notifications per page. Default value is `50`. Maximum value is `50`
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONVERT_TEXT`: Convert notification text. Value `Y` enables conversion, any other value disables it
     #[must_use]
+    #[inline]
     pub fn convert_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -147,6 +152,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -230,6 +236,7 @@ pub enum LastType {
 }
 impl LastType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ContinueSelectionFromTheConfirmationsStage => "1",
@@ -240,9 +247,11 @@ impl LastType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for LastType {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         LastType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::ContinueSelectionFromTheConfirmationsStage,
@@ -331,6 +340,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             total_count: ::std::option::Option::None,
@@ -353,6 +363,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -487,6 +498,7 @@ pub struct Notification {
 impl Notification {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -519,6 +531,7 @@ impl Notification {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -717,6 +730,7 @@ pub struct Users {
 impl Users {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -762,6 +776,7 @@ impl Users {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -889,6 +904,7 @@ pub struct Phones {
 impl Phones {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             work_phone: ::std::option::Option::None,
@@ -909,6 +925,7 @@ impl Phones {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -126,6 +126,7 @@ impl Notify {
     /// - `user_id`: `USER_ID` — The identifier of the user receiving the notification.
     /// - `message`: `MESSAGE` — The text of the notification. The method trims whitespace from the ends of the string before sending.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         user_id: i64,
         message: impl ::std::convert::Into<::std::string::String>,
@@ -144,12 +145,14 @@ impl Notify {
     }
     /// Sets `TYPE`: The type of notification.
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MESSAGE_OUT`: The text of the notification for external channels, such as email.
     #[must_use]
+    #[inline]
     pub fn message_out(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -159,6 +162,7 @@ impl Notify {
     }
     /// Sets `TAG`: A unique tag for the notification within the application. When adding a notification with an existing tag, other notifications will be removed. Pass it with `CLIENT_ID` when calling via webhook.
     #[must_use]
+    #[inline]
     pub fn tag(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -168,6 +172,7 @@ impl Notify {
     }
     /// Sets `SUB_TAG`: An additional notification tag without uniqueness checks. Pass it with `CLIENT_ID` when calling via webhook.
     #[must_use]
+    #[inline]
     pub fn sub_tag(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -177,12 +182,14 @@ impl Notify {
     }
     /// Sets `ATTACH`: An attachment for the notification in object format or JSON string. For more details, see the [Attachments](https://apidocs.bitrix24.com/api-reference/chats/messages/attachments.html) section.
     #[must_use]
+    #[inline]
     pub fn attach(mut self, value: ::serde_json::Value) -> Self {
         self.attach = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: The application identifier. The parameter is required only when calling via a webhook: pass it together with `TAG` and `SUB_TAG`
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -213,6 +220,7 @@ impl Notify {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -304,6 +312,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::User => "USER",
@@ -314,9 +323,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "USER" => Self::User,

@@ -99,6 +99,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             skip_openlines: ::std::option::Option::None,
@@ -112,24 +113,28 @@ impl Get {
     }
     /// Sets `SKIP_OPENLINES`: Skip chats from Open Channels.
     #[must_use]
+    #[inline]
     pub fn skip_openlines(mut self, value: bool) -> Self {
         self.skip_openlines = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SKIP_CHAT`: Skip group chats.
     #[must_use]
+    #[inline]
     pub fn skip_chat(mut self, value: bool) -> Self {
         self.skip_chat = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SKIP_DIALOG`: Skip one-on-one dialogs.
     #[must_use]
+    #[inline]
     pub fn skip_dialog(mut self, value: bool) -> Self {
         self.skip_dialog = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LAST_UPDATE`: Retrieve data from the specified date in [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) (ISO-8601) format
     #[must_use]
+    #[inline]
     pub fn last_update(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -139,12 +144,14 @@ impl Get {
     }
     /// Sets `ONLY_OPENLINES`: Select only chats from Open Channels.
     #[must_use]
+    #[inline]
     pub fn only_openlines(mut self, value: bool) -> Self {
         self.only_openlines = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LAST_SYNC_DATE`: Date of the previous retrieval in [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) (ISO-8601) format to load changes that occurred in the list since the specified date.
     #[must_use]
+    #[inline]
     pub fn last_sync_date(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -173,6 +180,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -326,6 +334,7 @@ pub struct GetItem {
 impl GetItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -359,6 +368,7 @@ impl GetItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -473,6 +483,7 @@ pub struct Avatar {
 impl Avatar {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             url: ::std::option::Option::None,
@@ -492,6 +503,7 @@ impl Avatar {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -586,6 +598,7 @@ pub struct Message {
 impl Message {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -612,6 +625,7 @@ impl Message {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -760,6 +774,7 @@ pub struct User {
 impl User {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -796,6 +811,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1000,6 +1016,7 @@ pub struct Chat {
 impl Chat {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1045,6 +1062,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1206,6 +1224,7 @@ pub struct Restrictions {
 impl Restrictions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             avatar: ::std::option::Option::None,
@@ -1232,6 +1251,7 @@ impl Restrictions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1316,6 +1336,7 @@ pub struct EntityLink {
 impl EntityLink {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -1336,6 +1357,7 @@ impl EntityLink {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1420,6 +1442,7 @@ pub struct Permissions {
 impl Permissions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             manage_users_add: ::std::option::Option::None,
@@ -1443,6 +1466,7 @@ impl Permissions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -177,6 +177,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             skip_openlines: ::std::option::Option::None,
@@ -197,24 +198,28 @@ impl List {
     }
     /// Sets `SKIP_OPENLINES`: Skip open channel chats.
     #[must_use]
+    #[inline]
     pub fn skip_openlines(mut self, value: bool) -> Self {
         self.skip_openlines = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SKIP_DIALOG`: Skip one-on-one dialogs.
     #[must_use]
+    #[inline]
     pub fn skip_dialog(mut self, value: bool) -> Self {
         self.skip_dialog = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SKIP_CHAT`: Skip group chats.
     #[must_use]
+    #[inline]
     pub fn skip_chat(mut self, value: bool) -> Self {
         self.skip_chat = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LAST_MESSAGE_DATE`: Date of the last item from the previous selection in [ATOM](https://www.php.net/manual/en/class.datetimeinterface.php#datetimeinterface.constants.atom) (ISO-8601) format
     #[must_use]
+    #[inline]
     pub fn last_message_date(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -224,54 +229,63 @@ impl List {
     }
     /// Sets `UNREAD_ONLY`: Return only dialogs with unread messages.
     #[must_use]
+    #[inline]
     pub fn unread_only(mut self, value: bool) -> Self {
         self.unread_only = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PARSE_TEXT`: Parse the text of the last message.
     #[must_use]
+    #[inline]
     pub fn parse_text(mut self, value: bool) -> Self {
         self.parse_text = ::std::option::Option::Some(value);
         self
     }
     /// Sets `GET_ORIGINAL_TEXT`: Return the original text of the message without transformations.
     #[must_use]
+    #[inline]
     pub fn get_original_text(mut self, value: bool) -> Self {
         self.get_original_text = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SKIP_UNDISTRIBUTED_OPENLINES`: Skip undistributed open channel chats.
     #[must_use]
+    #[inline]
     pub fn skip_undistributed_openlines(mut self, value: bool) -> Self {
         self.skip_undistributed_openlines = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ONLY_COPILOT`: Return only BitrixGPT chats.
     #[must_use]
+    #[inline]
     pub fn only_copilot(mut self, value: bool) -> Self {
         self.only_copilot = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ONLY_CHANNEL`: Return only channels.
     #[must_use]
+    #[inline]
     pub fn only_channel(mut self, value: bool) -> Self {
         self.only_channel = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CAN_MANAGE_MESSAGES`: Return only chats with message management rights.
     #[must_use]
+    #[inline]
     pub fn can_manage_messages(mut self, value: bool) -> Self {
         self.can_manage_messages = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFFSET`: Offset for pagination. Default: `0`
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIMIT`: Number of items per page. Default: `50`. Maximum value: `200`
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
@@ -306,6 +320,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -465,6 +480,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -487,6 +503,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -632,6 +649,7 @@ pub struct Items {
 impl Items {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -666,6 +684,7 @@ impl Items {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -787,6 +806,7 @@ pub struct Avatar {
 impl Avatar {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             url: ::std::option::Option::None,
@@ -806,6 +826,7 @@ impl Avatar {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -900,6 +921,7 @@ pub struct Message {
 impl Message {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -926,6 +948,7 @@ impl Message {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1114,6 +1137,7 @@ pub struct User {
 impl User {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1159,6 +1183,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1377,6 +1402,7 @@ pub struct Chat {
 impl Chat {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1421,6 +1447,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1580,6 +1607,7 @@ pub struct Restrictions {
 impl Restrictions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             avatar: ::std::option::Option::None,
@@ -1606,6 +1634,7 @@ impl Restrictions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1690,6 +1719,7 @@ pub struct EntityLink {
 impl EntityLink {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -1710,6 +1740,7 @@ impl EntityLink {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1794,6 +1825,7 @@ pub struct Permissions {
 impl Permissions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             manage_users_add: ::std::option::Option::None,
@@ -1817,6 +1849,7 @@ impl Permissions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1895,6 +1928,7 @@ pub struct Lines {
 impl Lines {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1915,6 +1949,7 @@ impl Lines {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1997,6 +2032,7 @@ pub struct Copilot {
 impl Copilot {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             chats: ::std::option::Option::None,
@@ -2018,6 +2054,7 @@ impl Copilot {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

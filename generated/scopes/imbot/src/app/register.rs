@@ -175,6 +175,7 @@ pub struct Register {
 impl Register {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -196,84 +197,98 @@ impl Register {
     }
     /// Sets `Name`: **Example**
     #[must_use]
+    #[inline]
     pub fn name(mut self, value: ::serde_json::Value) -> Self {
         self.name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BOT_ID`: `62`
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: ::serde_json::Value) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CODE`: `'echo'`
     #[must_use]
+    #[inline]
     pub fn code(mut self, value: ::serde_json::Value) -> Self {
         self.code = ::std::option::Option::Some(value);
         self
     }
     /// Sets `JS_METHOD`: `'SEND'`
     #[must_use]
+    #[inline]
     pub fn js_method(mut self, value: ::serde_json::Value) -> Self {
         self.js_method = ::std::option::Option::Some(value);
         self
     }
     /// Sets `JS_PARAM`: `'/help'`
     #[must_use]
+    #[inline]
     pub fn js_param(mut self, value: ::serde_json::Value) -> Self {
         self.js_param = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ICON_FILE`: `'/* base64 image */'`
     #[must_use]
+    #[inline]
     pub fn icon_file(mut self, value: ::serde_json::Value) -> Self {
         self.icon_file = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTEXT`: `'BOT'`
     #[must_use]
+    #[inline]
     pub fn context(mut self, value: ::serde_json::Value) -> Self {
         self.context = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EXTRANET_SUPPORT`: `'N'`
     #[must_use]
+    #[inline]
     pub fn extranet_support(mut self, value: ::serde_json::Value) -> Self {
         self.extranet_support = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIVECHAT_SUPPORT`: `'N'`
     #[must_use]
+    #[inline]
     pub fn livechat_support(mut self, value: ::serde_json::Value) -> Self {
         self.livechat_support = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IFRAME_POPUP`: `'N'`
     #[must_use]
+    #[inline]
     pub fn iframe_popup(mut self, value: ::serde_json::Value) -> Self {
         self.iframe_popup = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LANG`: `Array(...)`
     #[must_use]
+    #[inline]
     pub fn lang(mut self, value: ::serde_json::Value) -> Self {
         self.lang = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LANGUAGE_ID (LANG)`: `'en'`
     #[must_use]
+    #[inline]
     pub fn language_id_lang(mut self, value: ::serde_json::Value) -> Self {
         self.language_id_lang = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TITLE (LANG)`: `'Echobot BUTTON'`
     #[must_use]
+    #[inline]
     pub fn title_lang(mut self, value: ::serde_json::Value) -> Self {
         self.title_lang = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DESCRIPTION (LANG)`: `'Send help command'`
     #[must_use]
+    #[inline]
     pub fn description_lang(mut self, value: ::serde_json::Value) -> Self {
         self.description_lang = ::std::option::Option::Some(value);
         self
@@ -307,6 +322,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

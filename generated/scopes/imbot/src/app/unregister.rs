@@ -71,6 +71,7 @@ pub struct Unregister {
 impl Unregister {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -80,12 +81,14 @@ impl Unregister {
     }
     /// Sets `Name`: **Example**
     #[must_use]
+    #[inline]
     pub fn name(mut self, value: ::serde_json::Value) -> Self {
         self.name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `APP_ID`: `13`
     #[must_use]
+    #[inline]
     pub fn app_id(mut self, value: ::serde_json::Value) -> Self {
         self.app_id = ::std::option::Option::Some(value);
         self
@@ -107,6 +110,7 @@ impl Unregister {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

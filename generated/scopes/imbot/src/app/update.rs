@@ -184,6 +184,7 @@ impl Update {
     ///
     /// - `app_id`: `APP_ID` — `13`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(app_id: ::serde_json::Value) -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -209,102 +210,119 @@ impl Update {
     }
     /// Sets `Name`: **Example**
     #[must_use]
+    #[inline]
     pub fn name(mut self, value: ::serde_json::Value) -> Self {
         self.name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IFRAME`: `'https://marta.bitrix.com/iframe/echo.php'`
     #[must_use]
+    #[inline]
     pub fn iframe(mut self, value: ::serde_json::Value) -> Self {
         self.iframe = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IFRAME_WIDTH`: `'350'`
     #[must_use]
+    #[inline]
     pub fn iframe_width(mut self, value: ::serde_json::Value) -> Self {
         self.iframe_width = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IFRAME_HEIGHT`: `'150'`
     #[must_use]
+    #[inline]
     pub fn iframe_height(mut self, value: ::serde_json::Value) -> Self {
         self.iframe_height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `JS_METHOD`: `'SEND'`
     #[must_use]
+    #[inline]
     pub fn js_method(mut self, value: ::serde_json::Value) -> Self {
         self.js_method = ::std::option::Option::Some(value);
         self
     }
     /// Sets `JS_PARAM`: `'/help'`
     #[must_use]
+    #[inline]
     pub fn js_param(mut self, value: ::serde_json::Value) -> Self {
         self.js_param = ::std::option::Option::Some(value);
         self
     }
     /// Sets `HASH`: `'register'`
     #[must_use]
+    #[inline]
     pub fn hash_(mut self, value: ::serde_json::Value) -> Self {
         self.hash_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ICON_FILE`: `'/* base64 image */'`
     #[must_use]
+    #[inline]
     pub fn icon_file(mut self, value: ::serde_json::Value) -> Self {
         self.icon_file = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTEXT`: `'BOT'`
     #[must_use]
+    #[inline]
     pub fn context(mut self, value: ::serde_json::Value) -> Self {
         self.context = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EXTRANET_SUPPORT`: `'N'`
     #[must_use]
+    #[inline]
     pub fn extranet_support(mut self, value: ::serde_json::Value) -> Self {
         self.extranet_support = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIVECHAT_SUPPORT`: `'N'`
     #[must_use]
+    #[inline]
     pub fn livechat_support(mut self, value: ::serde_json::Value) -> Self {
         self.livechat_support = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IFRAME_POPUP`: `'N'`
     #[must_use]
+    #[inline]
     pub fn iframe_popup(mut self, value: ::serde_json::Value) -> Self {
         self.iframe_popup = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LANG`: `Array(...)`
     #[must_use]
+    #[inline]
     pub fn lang(mut self, value: ::serde_json::Value) -> Self {
         self.lang = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LANGUAGE_ID (LANG)`: `'en'`
     #[must_use]
+    #[inline]
     pub fn language_id_lang(mut self, value: ::serde_json::Value) -> Self {
         self.language_id_lang = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TITLE (LANG)`: `'Echobot IFRAME'`
     #[must_use]
+    #[inline]
     pub fn title_lang(mut self, value: ::serde_json::Value) -> Self {
         self.title_lang = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DESCRIPTION (LANG)`: `'Open Echobot IFRAME app'`
     #[must_use]
+    #[inline]
     pub fn description_lang(mut self, value: ::serde_json::Value) -> Self {
         self.description_lang = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COPYRIGHT (LANG)`: `'Bitrix24'`
     #[must_use]
+    #[inline]
     pub fn copyright_lang(mut self, value: ::serde_json::Value) -> Self {
         self.copyright_lang = ::std::option::Option::Some(value);
         self
@@ -342,6 +360,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

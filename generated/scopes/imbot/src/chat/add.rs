@@ -142,6 +142,7 @@ pub struct Add {
 impl Add {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -160,12 +161,14 @@ impl Add {
     }
     /// Sets `TYPE`: Type of chat. Possible values: - `OPEN` — open chat - `CHAT` — closed chat
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TITLE`: Title of the chat
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -175,6 +178,7 @@ impl Add {
     }
     /// Sets `DESCRIPTION`: Description of the chat
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -184,12 +188,14 @@ impl Add {
     }
     /// Sets `COLOR`: Color of the chat for the mobile application. Possible values: - `RED` — red - `GREEN` — green - `MINT` — mint - `LIGHT_BLUE` — light blue - `DARK_BLUE` — dark blue - `PURPLE` — purple - `AQUA` — aqua - `PINK` — pink - `LIME` — lime - `BROWN` — brown - `AZURE` — azure - `KHAKI` — khaki - `SAND` — sand - `MARENGO` — marengo - `GRAY` — gray - `GRAPHITE` — graphite
     #[must_use]
+    #[inline]
     pub fn color(mut self, value: Color) -> Self {
         self.color = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MESSAGE`: Welcome message in the chat
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -199,6 +205,7 @@ impl Add {
     }
     /// Sets `USERS`: Array of chat participants
     #[must_use]
+    #[inline]
     pub fn users(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -212,6 +219,7 @@ impl Add {
     }
     /// Sets `AVATAR`: Avatar of the chat in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) format.
     #[must_use]
+    #[inline]
     pub fn avatar(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -221,6 +229,7 @@ impl Add {
     }
     /// Sets `ENTITY_TYPE`: Type of the object to bind the chat to an external context
     #[must_use]
+    #[inline]
     pub fn entity_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -230,6 +239,7 @@ impl Add {
     }
     /// Sets `ENTITY_ID`: Identifier of the object within `ENTITY_TYPE`.
     #[must_use]
+    #[inline]
     pub fn entity_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -239,12 +249,14 @@ impl Add {
     }
     /// Sets `BOT_ID`: Identifier of the chat bot. You can get the bot identifier using the method [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html).
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified when registering the chat bot
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -278,6 +290,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -380,6 +393,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Open => "OPEN",
@@ -390,9 +404,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "OPEN" => Self::Open,
@@ -490,6 +506,7 @@ pub enum Color {
 }
 impl Color {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Red => "RED",
@@ -514,9 +531,11 @@ impl Color {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Color {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Color::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "RED" => Self::Red,

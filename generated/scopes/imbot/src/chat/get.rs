@@ -80,6 +80,7 @@ impl Get {
     /// - `entity_type`: `ENTITY_TYPE` — Type of the external object.
     /// - `entity_id`: `ENTITY_ID` — Identifier of the external object.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type: impl ::std::convert::Into<::std::string::String>,
         entity_id: impl ::std::convert::Into<::std::string::String>,
@@ -107,6 +108,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -180,6 +182,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -198,6 +201,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -83,6 +83,7 @@ impl SendTyping {
     ///
     /// - `dialog_id`: `DIALOG_ID` — The identifier of the object that will receive the message: user or chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             bot_id: ::std::option::Option::None,
@@ -93,12 +94,14 @@ impl SendTyping {
     }
     /// Sets `BOT_ID`: The identifier of the chat bot. You can obtain the bot ID using the [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html) method.
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified when registering the chat bot
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -124,6 +127,7 @@ impl SendTyping {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

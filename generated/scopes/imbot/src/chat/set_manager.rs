@@ -100,6 +100,7 @@ impl SetManager {
     /// - `chat_id`: `CHAT_ID` — The identifier of the chat.
     /// - `user_id`: `USER_ID` — The identifier of the user for whom the administrator status is being changed.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64, user_id: i64) -> Self {
         Self {
             chat_id,
@@ -112,18 +113,21 @@ impl SetManager {
     }
     /// Sets `IS_MANAGER`: Administrator status. Possible values: - `Y` — assign as administrator - `N` — revoke administrator rights
     #[must_use]
+    #[inline]
     pub fn is_manager(mut self, value: bool) -> Self {
         self.is_manager = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BOT_ID`: The identifier of the chat bot. The bot identifier can be obtained using the method [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html).
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified during the chat bot registration
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -151,6 +155,7 @@ impl SetManager {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -94,6 +94,7 @@ impl SetOwner {
     /// - `chat_id`: `CHAT_ID` — The identifier of the chat.
     /// - `user_id`: `USER_ID` — The identifier of the new chat owner.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64, user_id: i64) -> Self {
         Self {
             chat_id,
@@ -105,12 +106,14 @@ impl SetOwner {
     }
     /// Sets `BOT_ID`: The identifier of the chat bot. You can obtain the bot identifier using the [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html) method.
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: A technical parameter for scenarios without `clientId` in authorization.
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -137,6 +140,7 @@ impl SetOwner {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

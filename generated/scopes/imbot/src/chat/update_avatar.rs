@@ -93,6 +93,7 @@ impl UpdateAvatar {
     /// - `chat_id`: `CHAT_ID` — Identifier of the chat.
     /// - `avatar`: `AVATAR` — Image in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) format.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         chat_id: i64,
         avatar: impl ::std::convert::Into<::std::string::String>,
@@ -107,12 +108,14 @@ impl UpdateAvatar {
     }
     /// Sets `BOT_ID`: Identifier of the chat bot. You can obtain the bot identifier using the method [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html).
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified during the registration of the chat bot
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -139,6 +142,7 @@ impl UpdateAvatar {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

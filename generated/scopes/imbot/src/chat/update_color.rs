@@ -106,6 +106,7 @@ impl UpdateColor {
     /// - `chat_id`: `CHAT_ID` — The identifier of the chat.
     /// - `color`: `COLOR` — The chat color for the mobile application. Possible values: - `RED` — red - `GREEN` — green - `MINT` — mint - `LIGHT_BLUE` — light blue - `DARK_BLUE` — dark blue - `PURPLE` — purple - `AQUA` — aqua - `PINK` — pink - `LIME` — lime - `BROWN` — brown - `AZURE` — azure - `KHAKI` — khaki - `SAND` — sand - `MARENGO` — marengo - `GRAY` — gray - `GRAPHITE` — graphite
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64, color: Color) -> Self {
         Self {
             chat_id,
@@ -117,12 +118,14 @@ impl UpdateColor {
     }
     /// Sets `BOT_ID`: The identifier of the chat bot. You can obtain the bot identifier using the method [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html).
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified during the registration of the chat bot
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -149,6 +152,7 @@ impl UpdateColor {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -260,6 +264,7 @@ pub enum Color {
 }
 impl Color {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Red => "RED",
@@ -284,9 +289,11 @@ impl Color {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Color {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Color::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "RED" => Self::Red,

@@ -91,6 +91,7 @@ impl UpdateTitle {
     /// - `chat_id`: `CHAT_ID` — The identifier of the chat.
     /// - `title`: `TITLE` — The new title of the chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         chat_id: i64,
         title: impl ::std::convert::Into<::std::string::String>,
@@ -105,12 +106,14 @@ impl UpdateTitle {
     }
     /// Sets `BOT_ID`: The identifier of the chatbot. You can obtain the bot ID using the method [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html).
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified when registering the chatbot
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -137,6 +140,7 @@ impl UpdateTitle {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -161,6 +161,7 @@ impl Answer {
     /// - `command`: `COMMAND` — Command text. Required if `COMMAND_ID` is not provided
     /// - `message_id`: `MESSAGE_ID` — Identifier of the message to which the response is sent.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         command_id: i64,
         command: impl ::std::convert::Into<::std::string::String>,
@@ -182,6 +183,7 @@ impl Answer {
     }
     /// Sets `MESSAGE`: Response text
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -191,6 +193,7 @@ impl Answer {
     }
     /// Sets `ATTACH`: Object with an attachment to the message. Minimum format:
     #[must_use]
+    #[inline]
     pub fn attach(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -200,6 +203,7 @@ impl Answer {
     }
     /// Sets `KEYBOARD`: Message keyboard. Minimum format:
     #[must_use]
+    #[inline]
     pub fn keyboard(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -209,6 +213,7 @@ impl Answer {
     }
     /// Sets `MENU`: Context menu of the message. Minimum format:
     #[must_use]
+    #[inline]
     pub fn menu(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -222,18 +227,21 @@ impl Answer {
     }
     /// Sets `SYSTEM`: Message type: - `Y` - system message - `N` - regular message
     #[must_use]
+    #[inline]
     pub fn system(mut self, value: bool) -> Self {
         self.system = ::std::option::Option::Some(value);
         self
     }
     /// Sets `URL_PREVIEW`: Link transformation into rich links: - `Y` - enabled - `N` - disabled
     #[must_use]
+    #[inline]
     pub fn url_preview(mut self, value: bool) -> Self {
         self.url_preview = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified during the registration of the chat bot
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -266,6 +274,7 @@ impl Answer {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

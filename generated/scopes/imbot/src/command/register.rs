@@ -120,6 +120,7 @@ impl Register {
     /// - `event_command_add`: `EVENT_COMMAND_ADD` — The URL of the event handler [ONIMCOMMANDADD](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html) that is triggered when the command is used
     /// - `lang`: `LANG` — An array of localizations for the command. The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-register.html#lang)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         bot_id: i64,
         command: impl ::std::convert::Into<::std::string::String>,
@@ -140,24 +141,28 @@ impl Register {
     }
     /// Sets `COMMON`: Command availability: - `Y` - the command is available in any chats - `N` - the command is only available where the bot is present
     #[must_use]
+    #[inline]
     pub fn common(mut self, value: bool) -> Self {
         self.common = ::std::option::Option::Some(value);
         self
     }
     /// Sets `HIDDEN`: Command visibility: - `Y` - hidden command - `N` - visible command
     #[must_use]
+    #[inline]
     pub fn hidden(mut self, value: bool) -> Self {
         self.hidden = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EXTRANET_SUPPORT`: Command availability for extranet users: - `Y` - available - `N` - not available
     #[must_use]
+    #[inline]
     pub fn extranet_support(mut self, value: bool) -> Self {
         self.extranet_support = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified when registering the chat bot
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -188,6 +193,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -298,6 +304,7 @@ impl Lang {
     /// - `language_id`: `LANGUAGE_ID` — Language identifier, for example `de` or `en`
     /// - `title`: `TITLE` — The name of the command in the selected language
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         language_id: impl ::std::convert::Into<::std::string::String>,
         title: impl ::std::convert::Into<::std::string::String>,
@@ -311,6 +318,7 @@ impl Lang {
     }
     /// Sets `PARAMS`: Parameter hints for the command in the selected language
     #[must_use]
+    #[inline]
     pub fn params(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -330,6 +338,7 @@ impl Lang {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -72,6 +72,7 @@ impl Unregister {
     ///
     /// - `command_id`: `COMMAND_ID` — Identifier of the command to be removed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(command_id: i64) -> Self {
         Self {
             command_id,
@@ -81,6 +82,7 @@ impl Unregister {
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified during the registration of the chat bot
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -105,6 +107,7 @@ impl Unregister {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

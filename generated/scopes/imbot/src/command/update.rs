@@ -79,6 +79,7 @@ impl Update {
     /// - `command_id`: `COMMAND_ID` — Identifier of the command to be updated
     /// - `fields`: `FIELDS` — Object containing fields to update. The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(command_id: i64, fields: Fields) -> Self {
         Self {
             command_id,
@@ -89,6 +90,7 @@ impl Update {
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified during the registration of the chat bot
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -114,6 +116,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -214,6 +217,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             command: ::std::option::Option::None,
@@ -226,6 +230,7 @@ impl Fields {
     }
     /// Sets `COMMAND`: Command text
     #[must_use]
+    #[inline]
     pub fn command(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -235,6 +240,7 @@ impl Fields {
     }
     /// Sets `EVENT_COMMAND_ADD`: URL of the event handler [ONIMCOMMANDADD](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html)
     #[must_use]
+    #[inline]
     pub fn event_command_add(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -244,18 +250,21 @@ impl Fields {
     }
     /// Sets `HIDDEN`: Command visibility: - `Y` - hidden - `N` - visible
     #[must_use]
+    #[inline]
     pub fn hidden(mut self, value: bool) -> Self {
         self.hidden = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EXTRANET_SUPPORT`: Availability for extranet users: - `Y` - available - `N` - not available
     #[must_use]
+    #[inline]
     pub fn extranet_support(mut self, value: bool) -> Self {
         self.extranet_support = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LANG`: Array of command localizations. The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/imbot-command-update.html#fields-lang)
     #[must_use]
+    #[inline]
     pub fn lang(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Lang>>,
@@ -277,6 +286,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -373,6 +383,7 @@ impl Lang {
     /// - `language_id`: `LANGUAGE_ID` — Language identifier, e.g., `de` or `en`
     /// - `title`: `TITLE` — Command title in the selected language
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         language_id: impl ::std::convert::Into<::std::string::String>,
         title: impl ::std::convert::Into<::std::string::String>,
@@ -386,6 +397,7 @@ impl Lang {
     }
     /// Sets `PARAMS`: Parameter hint for the command in the selected language
     #[must_use]
+    #[inline]
     pub fn params(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -405,6 +417,7 @@ impl Lang {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -165,6 +165,7 @@ impl Add {
     ///
     /// - `message`: `MESSAGE` — The text of the message. The method automatically trims spaces and line breaks from the edges of the message text.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             bot_id: ::std::option::Option::None,
@@ -184,12 +185,14 @@ impl Add {
     }
     /// Sets `BOT_ID`: The identifier of the chat bot. You can obtain the bot ID using the method [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html).
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DIALOG_ID`: The identifier of the object that will receive the message: user or chat.
     #[must_use]
+    #[inline]
     pub fn dialog_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -199,54 +202,63 @@ impl Add {
     }
     /// Sets `FROM_USER_ID`: The identifier of the sender for sending in a private dialog. You can obtain the user ID using [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) and [user.search](https://apidocs.bitrix24.com/api-reference/user/user-search.html).
     #[must_use]
+    #[inline]
     pub fn from_user_id(mut self, value: i64) -> Self {
         self.from_user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TO_USER_ID`: The identifier of the recipient for sending in a private dialog. You can obtain the user ID using [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) and [user.search](https://apidocs.bitrix24.com/api-reference/user/user-search.html).
     #[must_use]
+    #[inline]
     pub fn to_user_id(mut self, value: i64) -> Self {
         self.to_user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ATTACH`: An attachment containing content blocks: images, links, files. You can pass: - a JSON string - an object with the root key `BLOCKS` - an array of blocks without wrapping
     #[must_use]
+    #[inline]
     pub fn attach(mut self, value: ::serde_json::Value) -> Self {
         self.attach = ::std::option::Option::Some(value);
         self
     }
     /// Sets `KEYBOARD`: Buttons under the message that the user can interact with.
     #[must_use]
+    #[inline]
     pub fn keyboard(mut self, value: ::serde_json::Value) -> Self {
         self.keyboard = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MENU`: Additional items in the chat's context menu.
     #[must_use]
+    #[inline]
     pub fn menu(mut self, value: ::serde_json::Value) -> Self {
         self.menu = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SYSTEM`: Indicator of a system message.
     #[must_use]
+    #[inline]
     pub fn system(mut self, value: bool) -> Self {
         self.system = ::std::option::Option::Some(value);
         self
     }
     /// Sets `URL_PREVIEW`: Controls the display of links: when enabled, the link is shown as a "rich link" with a card.
     #[must_use]
+    #[inline]
     pub fn url_preview(mut self, value: bool) -> Self {
         self.url_preview = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SKIP_CONNECTOR`: Skip sending the message to external connectors of open channels.
     #[must_use]
+    #[inline]
     pub fn skip_connector(mut self, value: bool) -> Self {
         self.skip_connector = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified when registering the chat bot.
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -281,6 +293,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -91,6 +91,7 @@ impl Delete {
     ///
     /// - `message_id`: `MESSAGE_ID` — The identifier of the message to be deleted. The value must be greater than `0`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(message_id: i64) -> Self {
         Self {
             bot_id: ::std::option::Option::None,
@@ -102,18 +103,21 @@ impl Delete {
     }
     /// Sets `BOT_ID`: The identifier of the chat bot. You can obtain the bot ID using the method [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html).
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPLETE`: Deletion mode.
     #[must_use]
+    #[inline]
     pub fn complete(mut self, value: bool) -> Self {
         self.complete = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified when registering the chat bot.
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -140,6 +144,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -96,6 +96,7 @@ impl Like {
     ///
     /// - `message_id`: `MESSAGE_ID` — The identifier of the message in personal dialogs or group chats where the chat bot is present. The value must be greater than `0`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(message_id: i64) -> Self {
         Self {
             bot_id: ::std::option::Option::None,
@@ -107,18 +108,21 @@ impl Like {
     }
     /// Sets `BOT_ID`: The identifier of the chat bot. You can obtain the bot ID using the method [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html).
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTION`: The action for the message reaction.
     #[must_use]
+    #[inline]
     pub fn action(mut self, value: Action) -> Self {
         self.action = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified when registering the chat bot.
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -145,6 +149,7 @@ impl Like {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -230,6 +235,7 @@ pub enum Action {
 }
 impl Action {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Auto => "auto",
@@ -241,9 +247,11 @@ impl Action {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Action {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Action::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "auto" => Self::Auto,

@@ -143,6 +143,7 @@ impl Update {
     ///
     /// - `message_id`: `MESSAGE_ID` — The identifier of the message to be modified. The value must be greater than `0`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(message_id: i64) -> Self {
         Self {
             bot_id: ::std::option::Option::None,
@@ -159,12 +160,14 @@ impl Update {
     }
     /// Sets `BOT_ID`: The identifier of the chat bot. It can be obtained using the [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html) method.
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MESSAGE`: The new text of the message. If an empty value is provided, the message will be deleted.
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -174,36 +177,42 @@ impl Update {
     }
     /// Sets `ATTACH`: An attachment with content blocks: images, links, files. You can provide: - a JSON string - an object with the root key `BLOCKS` - an array of blocks without wrapping
     #[must_use]
+    #[inline]
     pub fn attach(mut self, value: ::serde_json::Value) -> Self {
         self.attach = ::std::option::Option::Some(value);
         self
     }
     /// Sets `KEYBOARD`: Buttons under the message that the user can interact with.
     #[must_use]
+    #[inline]
     pub fn keyboard(mut self, value: ::serde_json::Value) -> Self {
         self.keyboard = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MENU`: Additional items in the chat's context menu.
     #[must_use]
+    #[inline]
     pub fn menu(mut self, value: ::serde_json::Value) -> Self {
         self.menu = ::std::option::Option::Some(value);
         self
     }
     /// Sets `URL_PREVIEW`: Controls the display of links: when enabled, the link is shown as a "rich link" with a card.
     #[must_use]
+    #[inline]
     pub fn url_preview(mut self, value: bool) -> Self {
         self.url_preview = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SKIP_CONNECTOR`: Skips sending the message to external connectors of open channels when updating `MESSAGE`.
     #[must_use]
+    #[inline]
     pub fn skip_connector(mut self, value: bool) -> Self {
         self.skip_connector = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified when registering the chat bot.
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -235,6 +244,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

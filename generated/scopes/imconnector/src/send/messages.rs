@@ -88,6 +88,7 @@ impl Messages {
     /// - `line`: `LINE` — The ID of the open line.
     /// - `messages`: `MESSAGES` — An array of messages. Each element of the array represents a single message in the object format with three required blocks: `user`, `message`, `chat`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         connector: impl ::std::convert::Into<::std::string::String>,
         line: i64,
@@ -120,6 +121,7 @@ impl Messages {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -214,6 +216,7 @@ pub struct MessagesItem {
 impl MessagesItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user: ::std::option::Option::None,
@@ -224,18 +227,21 @@ impl MessagesItem {
     }
     /// Sets `user`: User data from the external system.
     #[must_use]
+    #[inline]
     pub fn user(mut self, value: User) -> Self {
         self.user = ::std::option::Option::Some(value);
         self
     }
     /// Sets `message`: Message data from the external system.
     #[must_use]
+    #[inline]
     pub fn message(mut self, value: Message) -> Self {
         self.message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `chat`: Chat data from the external system.
     #[must_use]
+    #[inline]
     pub fn chat(mut self, value: Chat) -> Self {
         self.chat = ::std::option::Option::Some(value);
         self
@@ -252,6 +258,7 @@ impl MessagesItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -371,6 +378,7 @@ impl User {
     ///
     /// - `id`: `id` — User ID in the external system. The value is generated on the side of the external system
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             id: id.into(),
@@ -387,6 +395,7 @@ impl User {
     }
     /// Sets `last_name`: User's last name
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -396,6 +405,7 @@ impl User {
     }
     /// Sets `name`: User's first name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -405,6 +415,7 @@ impl User {
     }
     /// Sets `picture`: User's avatar. Pass it as an object with the `url` field, for example, `{"url":"https://example.com/u42.png"}`. The link must be public
     #[must_use]
+    #[inline]
     pub fn picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -414,6 +425,7 @@ impl User {
     }
     /// Sets `url`: Link to the user's profile in the external system
     #[must_use]
+    #[inline]
     pub fn url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -423,6 +435,7 @@ impl User {
     }
     /// Sets `gender`: User's gender. Supported values are `male` and `female`
     #[must_use]
+    #[inline]
     pub fn gender(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -432,6 +445,7 @@ impl User {
     }
     /// Sets `email`: User's email
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -441,6 +455,7 @@ impl User {
     }
     /// Sets `phone`: User's phone
     #[must_use]
+    #[inline]
     pub fn phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -450,6 +465,7 @@ impl User {
     }
     /// Sets `skip_phone_validate`: Disables phone validation before saving in CRM. Acceptable value is `Y`. If validation should be performed, do not pass this parameter
     #[must_use]
+    #[inline]
     pub fn skip_phone_validate(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -469,6 +485,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -575,6 +592,7 @@ pub struct Message {
 impl Message {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -588,6 +606,7 @@ impl Message {
     }
     /// Sets `id`: Message ID in the external system. The value is generated on the side of the external system
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -597,12 +616,14 @@ impl Message {
     }
     /// Sets `date`: Message time in Unix Timestamp in seconds
     #[must_use]
+    #[inline]
     pub fn date(mut self, value: i64) -> Self {
         self.date = ::std::option::Option::Some(value);
         self
     }
     /// Sets `text`: Message text. You must pass either the `text` or `files` element.
     #[must_use]
+    #[inline]
     pub fn text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -612,6 +633,7 @@ impl Message {
     }
     /// Sets `files`: An array of files. Each file is passed as an array of the form `array('url' => 'File link', 'name' => 'File name')`. The `url` link must be accessible from Bitrix24.
     #[must_use]
+    #[inline]
     pub fn files(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -625,6 +647,7 @@ impl Message {
     }
     /// Sets `disable_crm`: Disables the CRM tracker for the message. Acceptable value is `Y`. If the CRM tracker should work, do not pass this parameter
     #[must_use]
+    #[inline]
     pub fn disable_crm(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -634,6 +657,7 @@ impl Message {
     }
     /// Sets `user_id`: The ID of the manager in Bitrix24. If you pass `user_id`, the message will be sent on behalf of this manager
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -650,6 +674,7 @@ impl Message {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -742,6 +767,7 @@ impl Chat {
     ///
     /// - `id`: `id` — Chat or channel ID in the external system.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             id: id.into(),
@@ -752,6 +778,7 @@ impl Chat {
     }
     /// Sets `name`: Chat or channel name.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -761,6 +788,7 @@ impl Chat {
     }
     /// Sets `url`: Link to the chat or channel in the external system.
     #[must_use]
+    #[inline]
     pub fn url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -780,6 +808,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -856,6 +885,7 @@ pub struct MessagesResult {
 impl MessagesResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -875,6 +905,7 @@ impl MessagesResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -944,6 +975,7 @@ pub struct Data {
 impl Data {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -962,6 +994,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1051,6 +1084,7 @@ pub struct Result {
 impl Result {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user: ::std::option::Option::None,
@@ -1075,6 +1109,7 @@ impl Result {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1181,6 +1216,7 @@ pub struct ResultMessage {
 impl ResultMessage {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1202,6 +1238,7 @@ impl ResultMessage {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1276,6 +1313,7 @@ pub struct ResultChat {
 impl ResultChat {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1296,6 +1334,7 @@ impl ResultChat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1364,6 +1403,7 @@ pub struct Extra {
 impl Extra {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             skip_phone_validate: ::std::option::Option::None,
@@ -1383,6 +1423,7 @@ impl Extra {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1449,6 +1490,7 @@ pub struct Session {
 impl Session {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1468,6 +1510,7 @@ impl Session {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

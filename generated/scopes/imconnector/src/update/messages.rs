@@ -87,6 +87,7 @@ impl Messages {
     /// - `line`: `LINE` — Identifier of the open line.
     /// - `messages`: `MESSAGES` — Array of messages to update. Each element of the array is a single message in the object format with three required blocks: `user`, `message`, `chat`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         connector: impl ::std::convert::Into<::std::string::String>,
         line: i64,
@@ -119,6 +120,7 @@ impl Messages {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -213,6 +215,7 @@ pub struct MessagesItem {
 impl MessagesItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user: ::std::option::Option::None,
@@ -223,18 +226,21 @@ impl MessagesItem {
     }
     /// Sets `user`: Data of the user from the external system.
     #[must_use]
+    #[inline]
     pub fn user(mut self, value: User) -> Self {
         self.user = ::std::option::Option::Some(value);
         self
     }
     /// Sets `message`: Data of the message from the external system.
     #[must_use]
+    #[inline]
     pub fn message(mut self, value: Message) -> Self {
         self.message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `chat`: Data of the chat from the external system.
     #[must_use]
+    #[inline]
     pub fn chat(mut self, value: Chat) -> Self {
         self.chat = ::std::option::Option::Some(value);
         self
@@ -251,6 +257,7 @@ impl MessagesItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -370,6 +377,7 @@ impl User {
     ///
     /// - `id`: `id` — User ID in the external system
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             id: id.into(),
@@ -386,6 +394,7 @@ impl User {
     }
     /// Sets `last_name`: User's last name
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -395,6 +404,7 @@ impl User {
     }
     /// Sets `name`: User's first name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -404,6 +414,7 @@ impl User {
     }
     /// Sets `picture`: User's avatar in the object format with a `url` field, for example `{"url":"https://example.com/u42.png"}`
     #[must_use]
+    #[inline]
     pub fn picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -413,6 +424,7 @@ impl User {
     }
     /// Sets `url`: Link to the user's profile in the external system
     #[must_use]
+    #[inline]
     pub fn url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -422,6 +434,7 @@ impl User {
     }
     /// Sets `gender`: User's gender. Supported values are `male` and `female`
     #[must_use]
+    #[inline]
     pub fn gender(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -431,6 +444,7 @@ impl User {
     }
     /// Sets `email`: User's email
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -440,6 +454,7 @@ impl User {
     }
     /// Sets `phone`: User's phone
     #[must_use]
+    #[inline]
     pub fn phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -449,6 +464,7 @@ impl User {
     }
     /// Sets `skip_phone_validate`: Disables phone validation before saving in CRM. Acceptable value is `Y`. If validation should be performed, do not pass this parameter
     #[must_use]
+    #[inline]
     pub fn skip_phone_validate(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -468,6 +484,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -572,6 +589,7 @@ pub struct Message {
 impl Message {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -585,6 +603,7 @@ impl Message {
     }
     /// Sets `id`: ID of the message in the external system that needs to be updated
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -594,12 +613,14 @@ impl Message {
     }
     /// Sets `date`: Message time in Unix Timestamp in seconds
     #[must_use]
+    #[inline]
     pub fn date(mut self, value: i64) -> Self {
         self.date = ::std::option::Option::Some(value);
         self
     }
     /// Sets `text`: New text of the message. Pass either `text` or `files`
     #[must_use]
+    #[inline]
     pub fn text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -609,6 +630,7 @@ impl Message {
     }
     /// Sets `files`: Array of files. Each file is passed as an array like `array('url' => 'File link', 'name' => 'File name')`
     #[must_use]
+    #[inline]
     pub fn files(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -622,6 +644,7 @@ impl Message {
     }
     /// Sets `disable_crm`: Disables the CRM tracker for the message. Acceptable value is `Y`
     #[must_use]
+    #[inline]
     pub fn disable_crm(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -631,6 +654,7 @@ impl Message {
     }
     /// Sets `user_id`: ID of the manager in Bitrix24. If `user_id` is passed, the message will be updated on behalf of this manager
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -647,6 +671,7 @@ impl Message {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -733,6 +758,7 @@ impl Chat {
     ///
     /// - `id`: `id` — ID of the chat or channel in the external system. It is recommended to pass the same value as in `DATA.ID` of the [imconnector.connector.data.set](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-connector-data-set.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             id: id.into(),
@@ -743,6 +769,7 @@ impl Chat {
     }
     /// Sets `name`: Name of the chat or channel. It is recommended to use the value from `DATA.NAME`
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -752,6 +779,7 @@ impl Chat {
     }
     /// Sets `url`: Link to the chat or channel in the external system. It is recommended to use the value from `DATA.URL`
     #[must_use]
+    #[inline]
     pub fn url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -771,6 +799,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -847,6 +876,7 @@ pub struct MessagesResult {
 impl MessagesResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -866,6 +896,7 @@ impl MessagesResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -935,6 +966,7 @@ pub struct Data {
 impl Data {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -953,6 +985,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1038,6 +1071,7 @@ pub struct Result {
 impl Result {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user: ::std::option::Option::None,
@@ -1061,6 +1095,7 @@ impl Result {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1160,6 +1195,7 @@ pub struct ResultMessage {
 impl ResultMessage {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1181,6 +1217,7 @@ impl ResultMessage {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1255,6 +1292,7 @@ pub struct ResultChat {
 impl ResultChat {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1275,6 +1313,7 @@ impl ResultChat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1343,6 +1382,7 @@ pub struct Extra {
 impl Extra {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             skip_phone_validate: ::std::option::Option::None,
@@ -1362,6 +1402,7 @@ impl Extra {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -80,6 +80,7 @@ impl Get {
     ///
     /// - `config_id`: `CONFIG_ID` — The ID of the open line.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(config_id: i64) -> Self {
         Self {
             config_id,
@@ -90,12 +91,14 @@ impl Get {
     }
     /// Sets `WITH_QUEUE`: Return operator queue data. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn with_queue(mut self, value: bool) -> Self {
         self.with_queue = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_OFFLINE`: Return offline operators in the queue. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn show_offline(mut self, value: bool) -> Self {
         self.show_offline = ::std::option::Option::Some(value);
         self
@@ -118,6 +121,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -645,6 +649,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -756,6 +761,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1121,6 +1127,7 @@ pub enum XmlId {
 }
 impl XmlId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -1131,9 +1138,11 @@ impl XmlId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for XmlId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         XmlId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "string" => Self::String,
@@ -1236,6 +1245,7 @@ pub struct QueueFull {
 impl QueueFull {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1261,6 +1271,7 @@ impl QueueFull {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1351,6 +1362,7 @@ pub enum UserName {
 }
 impl UserName {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -1361,9 +1373,11 @@ impl UserName {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserName {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserName::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "string" => Self::String,
@@ -1433,6 +1447,7 @@ pub enum UserWorkPosition {
 }
 impl UserWorkPosition {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -1443,9 +1458,11 @@ impl UserWorkPosition {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserWorkPosition {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserWorkPosition::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "string" => Self::String,
@@ -1515,6 +1532,7 @@ pub enum UserAvatar {
 }
 impl UserAvatar {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -1525,9 +1543,11 @@ impl UserAvatar {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserAvatar {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserAvatar::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "string" => Self::String,
@@ -1614,6 +1634,7 @@ pub struct QueueUsersFields {
 impl QueueUsersFields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_name: ::std::option::Option::None,
@@ -1635,6 +1656,7 @@ impl QueueUsersFields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -72,6 +72,7 @@ impl Update {
     ///
     /// - `config_id`: `CONFIG_ID` — Identifier of the open channel.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(config_id: i64) -> Self {
         Self {
             config_id,
@@ -81,6 +82,7 @@ impl Update {
     }
     /// Sets `PARAMS`: Object with settings for the update. The set of fields corresponds to the [PARAMS](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-add.html#params) parameter of the `imopenlines.config.add` method
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -102,6 +104,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -609,6 +612,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             line_name: ::std::option::Option::None,
@@ -699,6 +703,7 @@ impl Params {
     }
     /// Sets `LINE_NAME`: Name of the open channel
     #[must_use]
+    #[inline]
     pub fn line_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -708,12 +713,14 @@ impl Params {
     }
     /// Sets `ACTIVE`: Channel activity. Possible values: - `Y` — channel is active - `N` — channel is inactive
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `QUEUE`: Queue of operators. An array of objects with fields `ENTITY_TYPE` and `ENTITY_ID`.
     #[must_use]
+    #[inline]
     pub fn queue(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -727,30 +734,35 @@ impl Params {
     }
     /// Sets `QUEUE_TYPE`: Request distribution mode. Possible values: - `evenly` — distribute requests evenly among operators - `strictly` — direct requests strictly in queue order - `all` — direct requests to all operators in the queue
     #[must_use]
+    #[inline]
     pub fn queue_type(mut self, value: QueueType) -> Self {
         self.queue_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `QUEUE_TIME`: Time in seconds before the request is passed to the next operator
     #[must_use]
+    #[inline]
     pub fn queue_time(mut self, value: i64) -> Self {
         self.queue_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NO_ANSWER_TIME`: Time in seconds before the no-answer scenario is triggered
     #[must_use]
+    #[inline]
     pub fn no_answer_time(mut self, value: i64) -> Self {
         self.no_answer_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WELCOME_MESSAGE`: Send a welcome message. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn welcome_message(mut self, value: bool) -> Self {
         self.welcome_message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WELCOME_MESSAGE_TEXT`: Text of the welcome message
     #[must_use]
+    #[inline]
     pub fn welcome_message_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -760,12 +772,14 @@ impl Params {
     }
     /// Sets `WORKTIME_ENABLE`: Consider the channel's working hours. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn worktime_enable(mut self, value: bool) -> Self {
         self.worktime_enable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WORKTIME_FROM`: Start of working hours in `HH:MM` format
     #[must_use]
+    #[inline]
     pub fn worktime_from(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -775,6 +789,7 @@ impl Params {
     }
     /// Sets `WORKTIME_TO`: End of working hours in `HH:MM` format
     #[must_use]
+    #[inline]
     pub fn worktime_to(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -784,6 +799,7 @@ impl Params {
     }
     /// Sets `WORKTIME_TIMEZONE`: Time zone, for example `Europe/Berlin`
     #[must_use]
+    #[inline]
     pub fn worktime_timezone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -793,12 +809,14 @@ impl Params {
     }
     /// Sets `CRM`: Search for the client in CRM. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn crm(mut self, value: bool) -> Self {
         self.crm = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CRM_CREATE`: What to create in CRM for a new client
     #[must_use]
+    #[inline]
     pub fn crm_create(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -808,12 +826,14 @@ impl Params {
     }
     /// Sets `VOTE_MESSAGE`: Request service quality rating. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn vote_message(mut self, value: bool) -> Self {
         self.vote_message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LANGUAGE_ID`: Language of the channel, for example `de`
     #[must_use]
+    #[inline]
     pub fn language_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -823,6 +843,7 @@ impl Params {
     }
     /// Sets `CRM_CREATE_SECOND`: Additional mode for creating a CRM object
     #[must_use]
+    #[inline]
     pub fn crm_create_second(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -832,30 +853,35 @@ impl Params {
     }
     /// Sets `CRM_CREATE_THIRD`: Create a third CRM object. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn crm_create_third(mut self, value: bool) -> Self {
         self.crm_create_third = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CRM_CHAT_TRACKER`: Enable chat tracker for CRM. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn crm_chat_tracker(mut self, value: bool) -> Self {
         self.crm_chat_tracker = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CRM_FORWARD`: Forward the request to the responsible person in CRM. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn crm_forward(mut self, value: bool) -> Self {
         self.crm_forward = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CRM_TRANSFER_CHANGE`: Change the responsible person in CRM when transferring the dialogue. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn crm_transfer_change(mut self, value: bool) -> Self {
         self.crm_transfer_change = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CRM_SOURCE`: Source for the created CRM object
     #[must_use]
+    #[inline]
     pub fn crm_source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -865,90 +891,105 @@ impl Params {
     }
     /// Sets `MAX_CHAT`: Maximum number of simultaneous dialogues for the operator
     #[must_use]
+    #[inline]
     pub fn max_chat(mut self, value: i64) -> Self {
         self.max_chat = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TYPE_MAX_CHAT`: Type of `MAX_CHAT` restriction. Possible values: - `answered` — consider only dialogues where the operator has already responded - `answered_new` — consider dialogues with a response and new dialogues - `closed` — consider closed dialogues
     #[must_use]
+    #[inline]
     pub fn type_max_chat(mut self, value: TypeMaxChat) -> Self {
         self.type_max_chat = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CATEGORY_ENABLE`: Enable categories. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn category_enable(mut self, value: bool) -> Self {
         self.category_enable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CATEGORY_ID`: Identifier of the category
     #[must_use]
+    #[inline]
     pub fn category_id(mut self, value: i64) -> Self {
         self.category_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SESSION_PRIORITY`: Session priority in the queue
     #[must_use]
+    #[inline]
     pub fn session_priority(mut self, value: i64) -> Self {
         self.session_priority = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WELCOME_BOT_ENABLE`: Enable welcome chatbot. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn welcome_bot_enable(mut self, value: bool) -> Self {
         self.welcome_bot_enable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WELCOME_BOT_JOIN`: When to connect the bot. Possible values: - `first` — connect the bot only at the beginning of the dialogue - `always` — connect the bot in every dialogue
     #[must_use]
+    #[inline]
     pub fn welcome_bot_join(mut self, value: WelcomeBotJoin) -> Self {
         self.welcome_bot_join = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WELCOME_BOT_ID`: Identifier of the chatbot
     #[must_use]
+    #[inline]
     pub fn welcome_bot_id(mut self, value: i64) -> Self {
         self.welcome_bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WELCOME_BOT_TIME`: After how many seconds to transfer the dialogue from the bot to the queue
     #[must_use]
+    #[inline]
     pub fn welcome_bot_time(mut self, value: i64) -> Self {
         self.welcome_bot_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WELCOME_BOT_LEFT`: When to disconnect the bot. Possible values: - `queue` — disconnect the bot when transferring to the operators' queue - `close` — disconnect the bot when closing the dialogue
     #[must_use]
+    #[inline]
     pub fn welcome_bot_left(mut self, value: WelcomeBotLeft) -> Self {
         self.welcome_bot_left = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CHECK_AVAILABLE`: Check the availability of the operator during distribution. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn check_available(mut self, value: bool) -> Self {
         self.check_available = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WATCH_TYPING`: Show typing indicator. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn watch_typing(mut self, value: bool) -> Self {
         self.watch_typing = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SEND_WELCOME_EACH_SESSION`: Send a greeting in each session. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn send_welcome_each_session(mut self, value: bool) -> Self {
         self.send_welcome_each_session = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPERATOR_DATA`: Format of operator data. Possible values: - `profile` — show operator profile - `queue` — show operator data from the queue - `hide` — hide operator data
     #[must_use]
+    #[inline]
     pub fn operator_data(mut self, value: OperatorData) -> Self {
         self.operator_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEFAULT_OPERATOR_DATA`: Default operator data. Possible fields: - `NAME` — operator's name - `AVATAR` — link to the operator's avatar - `AVATAR_ID` — identifier of the avatar file
     #[must_use]
+    #[inline]
     pub fn default_operator_data(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -958,24 +999,28 @@ impl Params {
     }
     /// Sets `NO_ANSWER_RULE`: Scenario if the operator did not respond. Possible values: - `none` — do not execute the scenario - `text` — send a text message
     #[must_use]
+    #[inline]
     pub fn no_answer_rule(mut self, value: NoAnswerRule) -> Self {
         self.no_answer_rule = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NO_ANSWER_FORM_ID`: Identifier of the CRM form for the no-answer scenario
     #[must_use]
+    #[inline]
     pub fn no_answer_form_id(mut self, value: i64) -> Self {
         self.no_answer_form_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NO_ANSWER_BOT_ID`: Identifier of the chatbot for the no-answer scenario
     #[must_use]
+    #[inline]
     pub fn no_answer_bot_id(mut self, value: i64) -> Self {
         self.no_answer_bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NO_ANSWER_TEXT`: Text for the no-answer scenario
     #[must_use]
+    #[inline]
     pub fn no_answer_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -985,6 +1030,7 @@ impl Params {
     }
     /// Sets `WORKTIME_DAYOFF`: Days off. Possible values of elements: - `MO` — Monday - `TU` — Tuesday - `WE` — Wednesday - `TH` — Thursday - `FR` — Friday - `SA` — Saturday - `SU` — Sunday
     #[must_use]
+    #[inline]
     pub fn worktime_dayoff(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -998,6 +1044,7 @@ impl Params {
     }
     /// Sets `WORKTIME_HOLIDAYS`: Holidays in string format, listed as `DD.MM,DD.MM`
     #[must_use]
+    #[inline]
     pub fn worktime_holidays(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1007,24 +1054,28 @@ impl Params {
     }
     /// Sets `WORKTIME_DAYOFF_RULE`: Scenario during non-working hours. Possible values: - `none` — do not execute the scenario - `text` — send a text message
     #[must_use]
+    #[inline]
     pub fn worktime_dayoff_rule(mut self, value: WorktimeDayoffRule) -> Self {
         self.worktime_dayoff_rule = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WORKTIME_DAYOFF_FORM_ID`: Identifier of the CRM form for non-working hours
     #[must_use]
+    #[inline]
     pub fn worktime_dayoff_form_id(mut self, value: i64) -> Self {
         self.worktime_dayoff_form_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WORKTIME_DAYOFF_BOT_ID`: Identifier of the chatbot for non-working hours
     #[must_use]
+    #[inline]
     pub fn worktime_dayoff_bot_id(mut self, value: i64) -> Self {
         self.worktime_dayoff_bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WORKTIME_DAYOFF_TEXT`: Text message during non-working hours
     #[must_use]
+    #[inline]
     pub fn worktime_dayoff_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1034,24 +1085,28 @@ impl Params {
     }
     /// Sets `CLOSE_RULE`: Scenario upon closure. Possible values: - `none` — do not execute the scenario - `text` — send a text message
     #[must_use]
+    #[inline]
     pub fn close_rule(mut self, value: CloseRule) -> Self {
         self.close_rule = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSE_FORM_ID`: Identifier of the CRM form upon closure
     #[must_use]
+    #[inline]
     pub fn close_form_id(mut self, value: i64) -> Self {
         self.close_form_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSE_BOT_ID`: Identifier of the chatbot upon closure
     #[must_use]
+    #[inline]
     pub fn close_bot_id(mut self, value: i64) -> Self {
         self.close_bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLOSE_TEXT`: Text message upon closure
     #[must_use]
+    #[inline]
     pub fn close_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1061,24 +1116,28 @@ impl Params {
     }
     /// Sets `VOTE_TIME_LIMIT`: Time limit for voting
     #[must_use]
+    #[inline]
     pub fn vote_time_limit(mut self, value: i64) -> Self {
         self.vote_time_limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `VOTE_CLOSING_DELAY`: Close the session immediately after rating. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn vote_closing_delay(mut self, value: bool) -> Self {
         self.vote_closing_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `VOTE_BEFORE_FINISH`: Request rating before completion. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn vote_before_finish(mut self, value: bool) -> Self {
         self.vote_before_finish = ::std::option::Option::Some(value);
         self
     }
     /// Sets `VOTE_MESSAGE_1_TEXT`: Text for rating request in the widget
     #[must_use]
+    #[inline]
     pub fn vote_message_1_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1088,6 +1147,7 @@ impl Params {
     }
     /// Sets `VOTE_MESSAGE_1_LIKE`: Text after positive rating in the widget
     #[must_use]
+    #[inline]
     pub fn vote_message_1_like(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1097,6 +1157,7 @@ impl Params {
     }
     /// Sets `VOTE_MESSAGE_1_DISLIKE`: Text after negative rating in the widget
     #[must_use]
+    #[inline]
     pub fn vote_message_1_dislike(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1106,6 +1167,7 @@ impl Params {
     }
     /// Sets `VOTE_MESSAGE_2_TEXT`: Text for rating request in external channels
     #[must_use]
+    #[inline]
     pub fn vote_message_2_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1115,6 +1177,7 @@ impl Params {
     }
     /// Sets `VOTE_MESSAGE_2_LIKE`: Text after positive rating in external channels
     #[must_use]
+    #[inline]
     pub fn vote_message_2_like(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1124,6 +1187,7 @@ impl Params {
     }
     /// Sets `VOTE_MESSAGE_2_DISLIKE`: Text after negative rating in external channels
     #[must_use]
+    #[inline]
     pub fn vote_message_2_dislike(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1133,36 +1197,42 @@ impl Params {
     }
     /// Sets `AUTO_CLOSE_RULE`: Auto-closing scenario. Possible values: - `none` — do not execute the scenario - `text` — send a text message
     #[must_use]
+    #[inline]
     pub fn auto_close_rule(mut self, value: AutoCloseRule) -> Self {
         self.auto_close_rule = ::std::option::Option::Some(value);
         self
     }
     /// Sets `FULL_CLOSE_TIME`: Time for full closure after manual closure
     #[must_use]
+    #[inline]
     pub fn full_close_time(mut self, value: i64) -> Self {
         self.full_close_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `AUTO_CLOSE_TIME`: Time until auto-closure
     #[must_use]
+    #[inline]
     pub fn auto_close_time(mut self, value: i64) -> Self {
         self.auto_close_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `AUTO_CLOSE_FORM_ID`: Identifier of the CRM form for auto-closure
     #[must_use]
+    #[inline]
     pub fn auto_close_form_id(mut self, value: i64) -> Self {
         self.auto_close_form_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `AUTO_CLOSE_BOT_ID`: Identifier of the chatbot for auto-closure
     #[must_use]
+    #[inline]
     pub fn auto_close_bot_id(mut self, value: i64) -> Self {
         self.auto_close_bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `AUTO_CLOSE_TEXT`: Text upon auto-closure
     #[must_use]
+    #[inline]
     pub fn auto_close_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1172,36 +1242,42 @@ impl Params {
     }
     /// Sets `AUTO_EXPIRE_TIME`: Lifetime of automatically closed session
     #[must_use]
+    #[inline]
     pub fn auto_expire_time(mut self, value: i64) -> Self {
         self.auto_expire_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TEMPORARY`: Create a temporary channel. Possible values: - `Y` — create a temporary channel - `N` — create a permanent channel
     #[must_use]
+    #[inline]
     pub fn temporary(mut self, value: bool) -> Self {
         self.temporary = ::std::option::Option::Some(value);
         self
     }
     /// Sets `QUICK_ANSWERS_IBLOCK_ID`: Identifier of the quick answers info block
     #[must_use]
+    #[inline]
     pub fn quick_answers_iblock_id(mut self, value: i64) -> Self {
         self.quick_answers_iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `KPI_FIRST_ANSWER_TIME`: Control of the first response time
     #[must_use]
+    #[inline]
     pub fn kpi_first_answer_time(mut self, value: i64) -> Self {
         self.kpi_first_answer_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `KPI_FIRST_ANSWER_ALERT`: Enable notification for the first response. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn kpi_first_answer_alert(mut self, value: bool) -> Self {
         self.kpi_first_answer_alert = ::std::option::Option::Some(value);
         self
     }
     /// Sets `KPI_FIRST_ANSWER_LIST`: List of recipients for the first response notification
     #[must_use]
+    #[inline]
     pub fn kpi_first_answer_list(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -1215,6 +1291,7 @@ impl Params {
     }
     /// Sets `KPI_FIRST_ANSWER_TEXT`: Text of the first response notification
     #[must_use]
+    #[inline]
     pub fn kpi_first_answer_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1224,18 +1301,21 @@ impl Params {
     }
     /// Sets `KPI_FURTHER_ANSWER_TIME`: Control of subsequent response times
     #[must_use]
+    #[inline]
     pub fn kpi_further_answer_time(mut self, value: i64) -> Self {
         self.kpi_further_answer_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `KPI_FURTHER_ANSWER_ALERT`: Enable notification for subsequent responses. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn kpi_further_answer_alert(mut self, value: bool) -> Self {
         self.kpi_further_answer_alert = ::std::option::Option::Some(value);
         self
     }
     /// Sets `KPI_FURTHER_ANSWER_LIST`: List of recipients for subsequent response notifications
     #[must_use]
+    #[inline]
     pub fn kpi_further_answer_list(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -1249,6 +1329,7 @@ impl Params {
     }
     /// Sets `KPI_FURTHER_ANSWER_TEXT`: Text of the subsequent response notification
     #[must_use]
+    #[inline]
     pub fn kpi_further_answer_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1258,36 +1339,42 @@ impl Params {
     }
     /// Sets `KPI_CHECK_OPERATOR_ACTIVITY`: Monitor operator activity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn kpi_check_operator_activity(mut self, value: bool) -> Self {
         self.kpi_check_operator_activity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `USE_WELCOME_FORM`: Use welcome CRM form. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn use_welcome_form(mut self, value: bool) -> Self {
         self.use_welcome_form = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WELCOME_FORM_ID`: Identifier of the welcome CRM form
     #[must_use]
+    #[inline]
     pub fn welcome_form_id(mut self, value: i64) -> Self {
         self.welcome_form_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WELCOME_FORM_DELAY`: Show the form with a delay. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn welcome_form_delay(mut self, value: bool) -> Self {
         self.welcome_form_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONFIRM_CLOSE`: Request confirmation for closure. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn confirm_close(mut self, value: bool) -> Self {
         self.confirm_close = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IGNORE_WELCOME_FORM_RESPONSIBLE`: Ignore the responsible person in the welcome form. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn ignore_welcome_form_responsible(mut self, value: bool) -> Self {
         self.ignore_welcome_form_responsible = ::std::option::Option::Some(value);
         self
@@ -1304,6 +1391,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1672,6 +1760,7 @@ pub enum QueueType {
 }
 impl QueueType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Evenly => "evenly",
@@ -1683,9 +1772,11 @@ impl QueueType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for QueueType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         QueueType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "evenly" => Self::Evenly,
@@ -1758,6 +1849,7 @@ pub enum TypeMaxChat {
 }
 impl TypeMaxChat {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Answered => "answered",
@@ -1769,9 +1861,11 @@ impl TypeMaxChat {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TypeMaxChat {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TypeMaxChat::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "answered" => Self::Answered,
@@ -1842,6 +1936,7 @@ pub enum WelcomeBotJoin {
 }
 impl WelcomeBotJoin {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::First => "first",
@@ -1852,9 +1947,11 @@ impl WelcomeBotJoin {
 }
 impl ::bitrix24_runtime::wire::WireEnum for WelcomeBotJoin {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         WelcomeBotJoin::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "first" => Self::First,
@@ -1924,6 +2021,7 @@ pub enum WelcomeBotLeft {
 }
 impl WelcomeBotLeft {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Queue => "queue",
@@ -1934,9 +2032,11 @@ impl WelcomeBotLeft {
 }
 impl ::bitrix24_runtime::wire::WireEnum for WelcomeBotLeft {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         WelcomeBotLeft::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "queue" => Self::Queue,
@@ -2008,6 +2108,7 @@ pub enum OperatorData {
 }
 impl OperatorData {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Profile => "profile",
@@ -2019,9 +2120,11 @@ impl OperatorData {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OperatorData {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         OperatorData::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "profile" => Self::Profile,
@@ -2092,6 +2195,7 @@ pub enum NoAnswerRule {
 }
 impl NoAnswerRule {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "none",
@@ -2102,9 +2206,11 @@ impl NoAnswerRule {
 }
 impl ::bitrix24_runtime::wire::WireEnum for NoAnswerRule {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         NoAnswerRule::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "none" => Self::None,
@@ -2174,6 +2280,7 @@ pub enum WorktimeDayoffRule {
 }
 impl WorktimeDayoffRule {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "none",
@@ -2184,9 +2291,11 @@ impl WorktimeDayoffRule {
 }
 impl ::bitrix24_runtime::wire::WireEnum for WorktimeDayoffRule {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         WorktimeDayoffRule::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "none" => Self::None,
@@ -2256,6 +2365,7 @@ pub enum CloseRule {
 }
 impl CloseRule {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "none",
@@ -2266,9 +2376,11 @@ impl CloseRule {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CloseRule {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         CloseRule::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "none" => Self::None,
@@ -2338,6 +2450,7 @@ pub enum AutoCloseRule {
 }
 impl AutoCloseRule {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "none",
@@ -2348,9 +2461,11 @@ impl AutoCloseRule {
 }
 impl ::bitrix24_runtime::wire::WireEnum for AutoCloseRule {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         AutoCloseRule::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "none" => Self::None,

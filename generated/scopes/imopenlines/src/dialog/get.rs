@@ -88,6 +88,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             chat_id: ::std::option::Option::None,
@@ -99,12 +100,14 @@ impl Get {
     }
     /// Sets `CHAT_ID`: Identifier of the open line chat.
     #[must_use]
+    #[inline]
     pub fn chat_id(mut self, value: i64) -> Self {
         self.chat_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DIALOG_ID`: Identifier of the dialog in the format `chat<ID>`, where `<ID>` is the identifier of the open line chat.
     #[must_use]
+    #[inline]
     pub fn dialog_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -114,12 +117,14 @@ impl Get {
     }
     /// Sets `SESSION_ID`: Identifier of the session.
     #[must_use]
+    #[inline]
     pub fn session_id(mut self, value: i64) -> Self {
         self.session_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `USER_CODE`: String code of the user for the external system channel.
     #[must_use]
+    #[inline]
     pub fn user_code(mut self, value: UserCode) -> Self {
         self.user_code = ::std::option::Option::Some(value);
         self
@@ -143,6 +148,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -230,6 +236,7 @@ pub enum UserCode {
 }
 impl UserCode {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Connector => "<connector>",
@@ -242,9 +249,11 @@ impl UserCode {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserCode {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserCode::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "<connector>" => Self::Connector,
@@ -467,6 +476,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -522,6 +532,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -718,6 +729,7 @@ pub struct Restrictions {
 impl Restrictions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             avatar: ::std::option::Option::None,
@@ -744,6 +756,7 @@ impl Restrictions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -825,6 +838,7 @@ pub enum EntityId {
 }
 impl EntityId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Connector => "<connector>",
@@ -837,9 +851,11 @@ impl EntityId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "<connector>" => Self::Connector,
@@ -918,6 +934,7 @@ pub struct EntityLink {
 impl EntityLink {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -938,6 +955,7 @@ impl EntityLink {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1022,6 +1040,7 @@ pub struct Permissions {
 impl Permissions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             manage_users_add: ::std::option::Option::None,
@@ -1045,6 +1064,7 @@ impl Permissions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1127,6 +1147,7 @@ pub struct Readed {
 impl Readed {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_id: ::std::option::Option::None,
@@ -1148,6 +1169,7 @@ impl Readed {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1222,6 +1244,7 @@ pub struct LastMessageViews {
 impl LastMessageViews {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             message_id: ::std::option::Option::None,
@@ -1242,6 +1265,7 @@ impl LastMessageViews {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1319,6 +1343,7 @@ pub struct FirstViewer {
 impl FirstViewer {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_id: ::std::option::Option::None,
@@ -1339,6 +1364,7 @@ impl FirstViewer {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ impl Join {
     ///
     /// - `code`: `CODE` — The code of the open channel as a string of 32 characters.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             code: code.into(),
@@ -93,6 +94,7 @@ impl Join {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -91,6 +91,7 @@ impl Transfer {
     ///
     /// - `chat_id`: `CHAT_ID` — Identifier of the open line chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64) -> Self {
         Self {
             chat_id,
@@ -102,18 +103,21 @@ impl Transfer {
     }
     /// Sets `TRANSFER_ID`: Universal parameter for transferring the dialog.
     #[must_use]
+    #[inline]
     pub fn transfer_id(mut self, value: ::serde_json::Value) -> Self {
         self.transfer_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `USER_ID`: Identifier of the operator to whom the dialog should be transferred.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `QUEUE_ID`: Identifier of the line to which the dialog should be transferred.
     #[must_use]
+    #[inline]
     pub fn queue_id(mut self, value: i64) -> Self {
         self.queue_id = ::std::option::Option::Some(value);
         self
@@ -137,6 +141,7 @@ impl Transfer {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -70,6 +70,7 @@ impl Open {
     ///
     /// - `user_code`: `USER_CODE` — String code of the user for the external system channel.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(user_code: UserCode) -> Self {
         Self {
             user_code,
@@ -92,6 +93,7 @@ impl Open {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -173,6 +175,7 @@ pub enum UserCode {
 }
 impl UserCode {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Connector => "<connector>",
@@ -185,9 +188,11 @@ impl UserCode {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserCode {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserCode::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "<connector>" => Self::Connector,
@@ -258,6 +263,7 @@ pub struct OpenResult {
 impl OpenResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             chat_id: ::std::option::Option::None,
@@ -276,6 +282,7 @@ impl OpenResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

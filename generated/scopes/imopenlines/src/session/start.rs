@@ -67,6 +67,7 @@ impl Start {
     ///
     /// - `chat_id`: `CHAT_ID` — The identifier of the open line chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64) -> Self {
         Self {
             chat_id,
@@ -89,6 +90,7 @@ impl Start {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

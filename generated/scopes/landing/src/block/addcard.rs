@@ -122,6 +122,7 @@ impl Addcard {
     /// - `selector`: `selector` — Selector of the card from the [key `cards` of the block manifest](https://apidocs.bitrix24.com/api-reference/landing/block/manifest.html#key-cards)
     /// - `content`: `content` — HTML of the new card.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         lid: i64,
         block: i64,
@@ -140,6 +141,7 @@ impl Addcard {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -149,6 +151,7 @@ impl Addcard {
     }
     /// Sets `preventHistory`: Do not add the action to the page change history.
     #[must_use]
+    #[inline]
     pub fn prevent_history(mut self, value: bool) -> Self {
         self.prevent_history = ::std::option::Option::Some(value);
         self
@@ -169,6 +172,7 @@ impl Addcard {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

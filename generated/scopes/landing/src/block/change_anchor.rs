@@ -106,6 +106,7 @@ impl ChangeAnchor {
     /// - `block`: `block` — Identifier of the block in the draft of the page.
     /// - `data`: `data` — New anchor of the block without the `#` symbol.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         lid: i64,
         block: i64,
@@ -122,6 +123,7 @@ impl ChangeAnchor {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -131,6 +133,7 @@ impl ChangeAnchor {
     }
     /// Sets `preventHistory`: Do not add the change to the page history.
     #[must_use]
+    #[inline]
     pub fn prevent_history(mut self, value: bool) -> Self {
         self.prevent_history = ::std::option::Option::Some(value);
         self
@@ -151,6 +154,7 @@ impl ChangeAnchor {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -101,6 +101,7 @@ impl ChangeNodeName {
     /// - `block`: `block` — Identifier of the block in the draft of the page
     /// - `data`: `data` — Set of changes for block elements [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-change-node-name.html#data)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64, data: Data) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -113,6 +114,7 @@ impl ChangeNodeName {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -122,6 +124,7 @@ impl ChangeNodeName {
     }
     /// Sets `preventHistory`: If `true` is passed, the method will not add the action to the page change history
     #[must_use]
+    #[inline]
     pub fn prevent_history(mut self, value: bool) -> Self {
         self.prevent_history = ::std::option::Option::Some(value);
         self
@@ -142,6 +145,7 @@ impl ChangeNodeName {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -238,6 +242,7 @@ pub struct Data {
 impl Data {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             key: ::std::option::Option::None,
@@ -247,6 +252,7 @@ impl Data {
     }
     /// Sets `Key`: **Description**
     #[must_use]
+    #[inline]
     pub fn key(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -256,6 +262,7 @@ impl Data {
     }
     /// Sets `<selector>`: New name of the HTML tag for the element specified in the key
     #[must_use]
+    #[inline]
     pub fn selector(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -275,6 +282,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

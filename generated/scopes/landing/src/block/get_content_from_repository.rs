@@ -81,6 +81,7 @@ impl GetContentFromRepository {
     ///
     /// - `code`: `code` — The code of the block whose content needs to be retrieved.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             code: code.into(),
@@ -99,6 +100,7 @@ impl GetContentFromRepository {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

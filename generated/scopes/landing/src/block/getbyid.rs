@@ -82,6 +82,7 @@ impl Getbyid {
     ///
     /// - `block`: `block` — Block identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(block: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -92,6 +93,7 @@ impl Getbyid {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -101,6 +103,7 @@ impl Getbyid {
     }
     /// Sets `params`: Additional parameters for reading the block [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-by-id.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -117,6 +120,7 @@ impl Getbyid {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -211,6 +215,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             edit_mode: ::std::option::Option::None,
@@ -221,18 +226,21 @@ impl Params {
     }
     /// Sets `edit_mode`: If set to `true`, the method reads the draft version of the page instead of the published version.
     #[must_use]
+    #[inline]
     pub fn edit_mode(mut self, value: ::serde_json::Value) -> Self {
         self.edit_mode = ::std::option::Option::Some(value);
         self
     }
     /// Sets `deleted`: If set to `true`, the method searches for blocks marked as deleted.
     #[must_use]
+    #[inline]
     pub fn deleted(mut self, value: ::serde_json::Value) -> Self {
         self.deleted = ::std::option::Option::Some(value);
         self
     }
     /// Sets `get_content`: If set to `true`, the `result` additionally returns the fields `content`, `css`, and `js`.
     #[must_use]
+    #[inline]
     pub fn get_content(mut self, value: ::serde_json::Value) -> Self {
         self.get_content = ::std::option::Option::Some(value);
         self
@@ -249,6 +257,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -359,6 +368,7 @@ pub struct GetbyidResult {
 impl GetbyidResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -385,6 +395,7 @@ impl GetbyidResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -520,6 +531,7 @@ pub struct Meta {
 impl Meta {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             lid: ::std::option::Option::None,
@@ -549,6 +561,7 @@ impl Meta {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

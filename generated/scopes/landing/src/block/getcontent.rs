@@ -100,6 +100,7 @@ impl Getcontent {
     /// - `lid`: `lid` — Page identifier.
     /// - `block`: `block` — Block identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -112,6 +113,7 @@ impl Getcontent {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -121,12 +123,14 @@ impl Getcontent {
     }
     /// Sets `editMode`: Mode for obtaining the version of the block.
     #[must_use]
+    #[inline]
     pub fn edit_mode(mut self, value: bool) -> Self {
         self.edit_mode = ::std::option::Option::Some(value);
         self
     }
     /// Sets `params`: Additional parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-content.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -147,6 +151,7 @@ impl Getcontent {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -245,6 +250,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             wrapper_show: ::std::option::Option::None,
@@ -254,12 +260,14 @@ impl Params {
     }
     /// Sets `wrapper_show`: Whether to return the external container of the block `<div class="block-wrapper">` in `result.content`.
     #[must_use]
+    #[inline]
     pub fn wrapper_show(mut self, value: bool) -> Self {
         self.wrapper_show = ::std::option::Option::Some(value);
         self
     }
     /// Sets `force_unactive`: Generate HTML even for inactive blocks.
     #[must_use]
+    #[inline]
     pub fn force_unactive(mut self, value: bool) -> Self {
         self.force_unactive = ::std::option::Option::Some(value);
         self
@@ -276,6 +284,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -436,6 +445,7 @@ pub struct GetcontentResult {
 impl GetcontentResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -470,6 +480,7 @@ impl GetcontentResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

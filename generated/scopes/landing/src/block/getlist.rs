@@ -90,6 +90,7 @@ impl Getlist {
     ///
     /// - `lid`: `lid` — Identifier of the page or an array of page identifiers.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: ::serde_json::Value) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -100,6 +101,7 @@ impl Getlist {
     }
     /// Sets `scope`: Internal scope for landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -109,6 +111,7 @@ impl Getlist {
     }
     /// Sets `params`: Additional parameters for reading the list [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-list.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -125,6 +128,7 @@ impl Getlist {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -226,6 +230,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             edit_mode: ::std::option::Option::None,
@@ -236,18 +241,21 @@ impl Params {
     }
     /// Sets `edit_mode`: If the value is cast to `true`, the method reads the draft version of the page instead of the published version.
     #[must_use]
+    #[inline]
     pub fn edit_mode(mut self, value: ::serde_json::Value) -> Self {
         self.edit_mode = ::std::option::Option::Some(value);
         self
     }
     /// Sets `deleted`: If the value is cast to `true`, the method returns only blocks marked as deleted.
     #[must_use]
+    #[inline]
     pub fn deleted(mut self, value: ::serde_json::Value) -> Self {
         self.deleted = ::std::option::Option::Some(value);
         self
     }
     /// Sets `get_content`: If `true` is passed, the method will add the `content`, `css`, and `js` fields to each result element. By default — `false`.
     #[must_use]
+    #[inline]
     pub fn get_content(mut self, value: ::serde_json::Value) -> Self {
         self.get_content = ::std::option::Option::Some(value);
         self
@@ -264,6 +272,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -377,6 +386,7 @@ pub struct Block {
 impl Block {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -403,6 +413,7 @@ impl Block {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -538,6 +549,7 @@ pub struct Meta {
 impl Meta {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             lid: ::std::option::Option::None,
@@ -567,6 +579,7 @@ impl Meta {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

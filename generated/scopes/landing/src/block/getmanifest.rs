@@ -91,6 +91,7 @@ impl Getmanifest {
     /// - `lid`: `lid` — Page identifier.
     /// - `block`: `block` — Block identifier. The block must belong to the page `lid` in the selected version of the page.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -102,6 +103,7 @@ impl Getmanifest {
     }
     /// Sets `scope`: Internal scope of the landing. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -111,6 +113,7 @@ impl Getmanifest {
     }
     /// Sets `params`: Additional parameters for reading the manifest [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-get-manifest.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -127,6 +130,7 @@ impl Getmanifest {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -211,6 +215,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             edit_mode: ::std::option::Option::None,
@@ -219,6 +224,7 @@ impl Params {
     }
     /// Sets `edit_mode`: If the value is cast to `true`, the method reads the draft of the page instead of the published version. Default is `false`.
     #[must_use]
+    #[inline]
     pub fn edit_mode(mut self, value: ::serde_json::Value) -> Self {
         self.edit_mode = ::std::option::Option::Some(value);
         self
@@ -235,6 +241,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -377,6 +384,7 @@ pub struct GetmanifestResult {
 impl GetmanifestResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             block: ::std::option::Option::None,
@@ -406,6 +414,7 @@ impl GetmanifestResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -514,6 +523,7 @@ pub struct Block {
 impl Block {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -536,6 +546,7 @@ impl Block {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -632,6 +643,7 @@ pub struct Assets {
 impl Assets {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             css: ::std::option::Option::None,
@@ -654,6 +666,7 @@ impl Assets {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

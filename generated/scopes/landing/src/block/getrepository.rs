@@ -83,6 +83,7 @@ pub struct Getrepository {
 impl Getrepository {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             section: ::std::option::Option::None,
@@ -92,6 +93,7 @@ impl Getrepository {
     }
     /// Sets `section`: The code of the repository section, for example `text`.
     #[must_use]
+    #[inline]
     pub fn section(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -101,6 +103,7 @@ impl Getrepository {
     }
     /// Sets `scope`: An additional top-level parameter of the REST call that affects the type of site for which the repository is being collected.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -120,6 +123,7 @@ impl Getrepository {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -231,6 +235,7 @@ pub struct GetrepositoryResult {
 impl GetrepositoryResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -258,6 +263,7 @@ impl GetrepositoryResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -355,6 +361,7 @@ pub struct Meta {
 impl Meta {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             ai_text_placeholder: ::std::option::Option::None,
@@ -374,6 +381,7 @@ impl Meta {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -464,6 +472,7 @@ pub struct Favourite {
 impl Favourite {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -489,6 +498,7 @@ impl Favourite {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -593,6 +603,7 @@ pub struct Text {
 impl Text {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -618,6 +629,7 @@ impl Text {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -701,6 +713,7 @@ pub struct Meta2 {
 impl Meta2 {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             ai_text_placeholder: ::std::option::Option::None,
@@ -720,6 +733,7 @@ impl Meta2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -110,6 +110,7 @@ impl Removecard {
     /// - `block`: `block` — Identifier of the block in the editable version of the page.
     /// - `selector`: `selector` — Selector of the card from the [cards section of the block manifest](https://apidocs.bitrix24.com/api-reference/landing/block/manifest.html#key-cards)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         lid: i64,
         block: i64,
@@ -126,6 +127,7 @@ impl Removecard {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -135,6 +137,7 @@ impl Removecard {
     }
     /// Sets `preventHistory`: Do not add the action to the page change history.
     #[must_use]
+    #[inline]
     pub fn prevent_history(mut self, value: bool) -> Self {
         self.prevent_history = ::std::option::Option::Some(value);
         self
@@ -155,6 +158,7 @@ impl Removecard {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -91,6 +91,7 @@ impl UpdateCards {
     /// - `block`: `block` — Identifier of the block in the draft of the page.
     /// - `data`: `data` — Set of changes for the block cards [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html#data)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64, data: Data) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -102,6 +103,7 @@ impl UpdateCards {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -121,6 +123,7 @@ impl UpdateCards {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -207,6 +210,7 @@ pub struct Data {
 impl Data {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             key: ::std::option::Option::None,
@@ -216,6 +220,7 @@ impl Data {
     }
     /// Sets `Key`: **Description**
     #[must_use]
+    #[inline]
     pub fn key(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -225,6 +230,7 @@ impl Data {
     }
     /// Sets `<card selector from manifest`:
     #[must_use]
+    #[inline]
     pub fn card_selector_from_manifest(
         mut self,
         value: CardSelectorFromManifest,
@@ -244,6 +250,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -324,6 +331,7 @@ pub struct CardSelectorFromManifest {
 impl CardSelectorFromManifest {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             cards: ::std::option::Option::None,
@@ -332,6 +340,7 @@ impl CardSelectorFromManifest {
     }
     /// Sets `cards>`: Card selector from the [cards section of the block manifest](https://apidocs.bitrix24.com/api-reference/landing/block/manifest.html#key-cards).
     #[must_use]
+    #[inline]
     pub fn cards(mut self, value: CardSelectorFromManifestCards) -> Self {
         self.cards = ::std::option::Option::Some(value);
         self
@@ -348,6 +357,7 @@ impl CardSelectorFromManifest {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -423,6 +433,7 @@ pub struct CardSelectorFromManifestCards {
 impl CardSelectorFromManifestCards {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             source: ::std::option::Option::None,
@@ -432,6 +443,7 @@ impl CardSelectorFromManifestCards {
     }
     /// Sets `source`: Defines the final order and number of cards [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html#source)
     #[must_use]
+    #[inline]
     pub fn source(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Source>>,
@@ -443,6 +455,7 @@ impl CardSelectorFromManifestCards {
     }
     /// Sets `values`: Updates nodes within cards after applying `source` [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html#values)
     #[must_use]
+    #[inline]
     pub fn values(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Values>>,
@@ -464,6 +477,7 @@ impl CardSelectorFromManifestCards {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -556,6 +570,7 @@ pub struct Source {
 impl Source {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -565,6 +580,7 @@ impl Source {
     }
     /// Sets `type`: Type of the card source.
     #[must_use]
+    #[inline]
     pub fn type_(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -574,6 +590,7 @@ impl Source {
     }
     /// Sets `value`: Value of the card source.
     #[must_use]
+    #[inline]
     pub fn value(mut self, value: ::serde_json::Value) -> Self {
         self.value = ::std::option::Option::Some(value);
         self
@@ -590,6 +607,7 @@ impl Source {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -668,6 +686,7 @@ pub struct Values {
 impl Values {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             key: ::std::option::Option::None,
@@ -677,6 +696,7 @@ impl Values {
     }
     /// Sets `Key`: **Description**
     #[must_use]
+    #[inline]
     pub fn key(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -686,6 +706,7 @@ impl Values {
     }
     /// Sets `<node selector>@<position>`: Node selector within the card with position indicated by `@`.
     #[must_use]
+    #[inline]
     pub fn node_selector_position(mut self, value: ::serde_json::Value) -> Self {
         self.node_selector_position = ::std::option::Option::Some(value);
         self
@@ -702,6 +723,7 @@ impl Values {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

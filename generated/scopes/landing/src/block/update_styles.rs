@@ -116,6 +116,7 @@ impl UpdateStyles {
     /// - `block`: `block` — Identifier of the block in the version of the page for editing.
     /// - `data`: `data` — Object format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64, data: Selector) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -128,6 +129,7 @@ impl UpdateStyles {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -137,6 +139,7 @@ impl UpdateStyles {
     }
     /// Sets `preventHistory`: If `true` is passed, the method will not add the change to the page history.
     #[must_use]
+    #[inline]
     pub fn prevent_history(mut self, value: bool) -> Self {
         self.prevent_history = ::std::option::Option::Some(value);
         self
@@ -157,6 +160,7 @@ impl UpdateStyles {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -253,6 +257,7 @@ pub struct Selector {
 impl Selector {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             class_list: ::std::option::Option::None,
@@ -263,6 +268,7 @@ impl Selector {
     }
     /// Sets `classList`: List of CSS classes for the element after the update.
     #[must_use]
+    #[inline]
     pub fn class_list(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -276,6 +282,7 @@ impl Selector {
     }
     /// Sets `affect`: List of CSS properties to be removed from the inline styles of all nested elements of the found node. For example, `["text-align", "color"]`
     #[must_use]
+    #[inline]
     pub fn affect(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -289,6 +296,7 @@ impl Selector {
     }
     /// Sets `style`: Set of inline styles for the found element in the format `{ "css-property": "value" }`. The method merges the passed values with the current `style` attribute.
     #[must_use]
+    #[inline]
     pub fn style(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -308,6 +316,7 @@ impl Selector {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

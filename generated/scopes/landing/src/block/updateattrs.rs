@@ -92,6 +92,7 @@ impl Updateattrs {
     /// - `block`: `block` — Identifier of the block in the version of the page for editing.
     /// - `data`: `data` — Set of attributes to update [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-attrs.html#data)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64, data: Data) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -103,6 +104,7 @@ impl Updateattrs {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -122,6 +124,7 @@ impl Updateattrs {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -212,6 +215,7 @@ pub struct Data {
 impl Data {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             key: ::std::option::Option::None,
@@ -221,6 +225,7 @@ impl Data {
     }
     /// Sets `Key`: **Description**
     #[must_use]
+    #[inline]
     pub fn key(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -230,6 +235,7 @@ impl Data {
     }
     /// Sets `<selector>`: The key must match the CSS selector from the block's manifest. The value must be an object of the form `{ '<attribute>': <value> }`.
     #[must_use]
+    #[inline]
     pub fn selector(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -249,6 +255,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -108,6 +108,7 @@ impl Updatecontent {
     /// - `block`: `block` — Identifier of the block in the page draft.
     /// - `content`: `content` — New HTML content of the block.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         lid: i64,
         block: i64,
@@ -125,6 +126,7 @@ impl Updatecontent {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -134,12 +136,14 @@ impl Updatecontent {
     }
     /// Sets `designed`: Marks the block as manually modified.
     #[must_use]
+    #[inline]
     pub fn designed(mut self, value: ::serde_json::Value) -> Self {
         self.designed = ::std::option::Option::Some(value);
         self
     }
     /// Sets `preventHistory`: Do not add the change to the page history. Default is `false`
     #[must_use]
+    #[inline]
     pub fn prevent_history(mut self, value: bool) -> Self {
         self.prevent_history = ::std::option::Option::Some(value);
         self
@@ -160,6 +164,7 @@ impl Updatecontent {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -101,6 +101,7 @@ impl Updatenodes {
     /// - `block`: `block` — Identifier of the block in the version of the page for editing.
     /// - `data`: `data` — Set of changes for the block nodes and component parameters available for editing [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html#data)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64, data: Data) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -114,6 +115,7 @@ impl Updatenodes {
     }
     /// Sets `scope`: Internal scope of the landing. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -123,12 +125,14 @@ impl Updatenodes {
     }
     /// Sets `additional`: Additional save parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html#additional)
     #[must_use]
+    #[inline]
     pub fn additional(mut self, value: Additional) -> Self {
         self.additional = ::std::option::Option::Some(value);
         self
     }
     /// Sets `preventHistory`: If set to `true`, the method will not add the action to the page change history. Default is `false`
     #[must_use]
+    #[inline]
     pub fn prevent_history(mut self, value: bool) -> Self {
         self.prevent_history = ::std::option::Option::Some(value);
         self
@@ -149,6 +153,7 @@ impl Updatenodes {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -254,6 +259,7 @@ pub struct Data {
 impl Data {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             key: ::std::option::Option::None,
@@ -263,6 +269,7 @@ impl Data {
     }
     /// Sets `Key`: **Description**
     #[must_use]
+    #[inline]
     pub fn key(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -272,6 +279,7 @@ impl Data {
     }
     /// Sets `<selector>`: The key must match the selector from the block manifest.
     #[must_use]
+    #[inline]
     pub fn selector(mut self, value: ::serde_json::Value) -> Self {
         self.selector = ::std::option::Option::Some(value);
         self
@@ -288,6 +296,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -358,6 +367,7 @@ pub struct Additional {
 impl Additional {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             append_menu: ::std::option::Option::None,
@@ -366,6 +376,7 @@ impl Additional {
     }
     /// Sets `appendMenu`: Adds new items to the current menu instead of completely replacing it. Works only for blocks that have a `menu` section described in the manifest.
     #[must_use]
+    #[inline]
     pub fn append_menu(mut self, value: bool) -> Self {
         self.append_menu = ::std::option::Option::Some(value);
         self
@@ -382,6 +393,7 @@ impl Additional {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

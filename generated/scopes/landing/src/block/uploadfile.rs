@@ -119,6 +119,7 @@ impl Uploadfile {
     /// - `block`: `block` — Identifier of the block to which the image needs to be attached.
     /// - `picture`: `picture` — Image to upload.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(block: i64, picture: ::serde_json::Value) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -132,6 +133,7 @@ impl Uploadfile {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -141,6 +143,7 @@ impl Uploadfile {
     }
     /// Sets `ext`: File extension for uploading via URL, if it cannot be accurately determined from the address.
     #[must_use]
+    #[inline]
     pub fn ext(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -150,12 +153,14 @@ impl Uploadfile {
     }
     /// Sets `params`: Additional parameters for image processing [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-upload-file.html#params).
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
     }
     /// Sets `temp`: If the value is cast to `true`, the file is marked as temporary.
     #[must_use]
+    #[inline]
     pub fn temp(mut self, value: ::serde_json::Value) -> Self {
         self.temp = ::std::option::Option::Some(value);
         self
@@ -172,6 +177,7 @@ impl Uploadfile {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -277,6 +283,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             width: ::std::option::Option::None,
@@ -287,18 +294,21 @@ impl Params {
     }
     /// Sets `width`: Target width of the image in pixels.
     #[must_use]
+    #[inline]
     pub fn width(mut self, value: i64) -> Self {
         self.width = ::std::option::Option::Some(value);
         self
     }
     /// Sets `height`: Target height of the image in pixels.
     #[must_use]
+    #[inline]
     pub fn height(mut self, value: i64) -> Self {
         self.height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `resize_type`: Resizing mode.
     #[must_use]
+    #[inline]
     pub fn resize_type(mut self, value: i64) -> Self {
         self.resize_type = ::std::option::Option::Some(value);
         self
@@ -315,6 +325,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -391,6 +402,7 @@ pub struct UploadfileResult {
 impl UploadfileResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -410,6 +422,7 @@ impl UploadfileResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -81,6 +81,7 @@ pub struct GetList {
 impl GetList {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             params: ::std::option::Option::None,
@@ -89,6 +90,7 @@ impl GetList {
     }
     /// Sets `params`: Object format:
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -105,6 +107,7 @@ impl GetList {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -269,6 +272,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -282,6 +286,7 @@ impl Params {
     }
     /// Sets `select`: Array format:
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -295,6 +300,7 @@ impl Params {
     }
     /// Sets `filter`: Object format:
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -304,6 +310,7 @@ impl Params {
     }
     /// Sets `order`: Object format:
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -313,6 +320,7 @@ impl Params {
     }
     /// Sets `group`: Array of fields for grouping the result.
     #[must_use]
+    #[inline]
     pub fn group(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Group>>,
@@ -324,12 +332,14 @@ impl Params {
     }
     /// Sets `limit`: Limit on the number of records in the selection
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `offset`: Offset of records in the selection
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
@@ -346,6 +356,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -526,6 +537,7 @@ pub struct Group {
 impl Group {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -553,12 +565,14 @@ impl Group {
     }
     /// Sets `ID`: Identifier of the template
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: ::serde_json::Value) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `XML_ID`: External code of the template
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -568,6 +582,7 @@ impl Group {
     }
     /// Sets `APP_CODE`: Application code
     #[must_use]
+    #[inline]
     pub fn app_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -577,6 +592,7 @@ impl Group {
     }
     /// Sets `ACTIVE`: Activity status (`Y`/`N`)
     #[must_use]
+    #[inline]
     pub fn active(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -586,6 +602,7 @@ impl Group {
     }
     /// Sets `TITLE`: Title of the template
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -595,24 +612,28 @@ impl Group {
     }
     /// Sets `DESCRIPTION`: Description of the template
     #[must_use]
+    #[inline]
     pub fn description(mut self, value: ::serde_json::Value) -> Self {
         self.description = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TYPE`: Type of the template.
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TPL_TYPE`: Type of the wizard.
     #[must_use]
+    #[inline]
     pub fn tpl_type(mut self, value: TplType) -> Self {
         self.tpl_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_IN_LIST`: Indicator of display in the list (`Y`/`N`)
     #[must_use]
+    #[inline]
     pub fn show_in_list(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -622,6 +643,7 @@ impl Group {
     }
     /// Sets `PREVIEW_URL`: Link to preview
     #[must_use]
+    #[inline]
     pub fn preview_url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -631,6 +653,7 @@ impl Group {
     }
     /// Sets `PREVIEW`: Preview 1x
     #[must_use]
+    #[inline]
     pub fn preview(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -640,6 +663,7 @@ impl Group {
     }
     /// Sets `PREVIEW2X`: Preview 2x
     #[must_use]
+    #[inline]
     pub fn preview2x(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -649,6 +673,7 @@ impl Group {
     }
     /// Sets `PREVIEW3X`: Preview 3x
     #[must_use]
+    #[inline]
     pub fn preview3x(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -658,36 +683,42 @@ impl Group {
     }
     /// Sets `MANIFEST`: Manifest of the template.
     #[must_use]
+    #[inline]
     pub fn manifest(mut self, value: ::serde_json::Value) -> Self {
         self.manifest = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LANG`: Localization of the template.
     #[must_use]
+    #[inline]
     pub fn lang(mut self, value: ::serde_json::Value) -> Self {
         self.lang = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SITE_TEMPLATE_ID`: Identifier of the site template of the main module
     #[must_use]
+    #[inline]
     pub fn site_template_id(mut self, value: ::serde_json::Value) -> Self {
         self.site_template_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CREATED_BY_ID`: Identifier of the user who created the template
     #[must_use]
+    #[inline]
     pub fn created_by_id(mut self, value: i64) -> Self {
         self.created_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MODIFIED_BY_ID`: Identifier of the user who modified the template
     #[must_use]
+    #[inline]
     pub fn modified_by_id(mut self, value: i64) -> Self {
         self.modified_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DATE_CREATE`: Creation date.
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -697,6 +728,7 @@ impl Group {
     }
     /// Sets `DATE_MODIFY`: Modification date.
     #[must_use]
+    #[inline]
     pub fn date_modify(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -716,6 +748,7 @@ impl Group {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -831,6 +864,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Page => "page",
@@ -844,9 +878,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "page" => Self::Page,
@@ -919,6 +955,7 @@ pub enum TplType {
 }
 impl TplType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::S => "S",
@@ -929,9 +966,11 @@ impl TplType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TplType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TplType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "S" => Self::S,

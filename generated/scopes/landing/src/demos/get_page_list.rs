@@ -109,6 +109,7 @@ impl GetPageList {
     ///
     /// - `type_`: `type` — Template type.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_: Type) -> Self {
         Self {
             type_,
@@ -118,6 +119,7 @@ impl GetPageList {
     }
     /// Sets `filter`: Object format:
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -141,6 +143,7 @@ impl GetPageList {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -226,6 +229,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Page => "page",
@@ -239,9 +243,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "page" => Self::Page,

@@ -77,6 +77,7 @@ impl Register {
     ///
     /// - `data`: `data` — Template data.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(data: ::serde_json::Value) -> Self {
         Self {
             data,
@@ -86,6 +87,7 @@ impl Register {
     }
     /// Sets `params`: Additional registration parameters [more details](https://apidocs.bitrix24.com/api-reference/landing/demos/landing-demos-register.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -102,6 +104,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -192,6 +195,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             site_template_id: ::std::option::Option::None,
@@ -202,6 +206,7 @@ impl Params {
     }
     /// Sets `site_template_id`: Identifier of the site template of the main module.
     #[must_use]
+    #[inline]
     pub fn site_template_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -211,6 +216,7 @@ impl Params {
     }
     /// Sets `lang`: Localization of the main phrases of the template.
     #[must_use]
+    #[inline]
     pub fn lang(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -220,6 +226,7 @@ impl Params {
     }
     /// Sets `lang_original`: Code of the original language for the `lang` array
     #[must_use]
+    #[inline]
     pub fn lang_original(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -239,6 +246,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -75,6 +75,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Set of fields for the new page or folder [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -84,6 +85,7 @@ impl Add {
     }
     /// Sets `scope`: Internal scope of the landing. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -103,6 +105,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -240,6 +243,7 @@ impl Fields {
     /// - `title`: `TITLE` — Title of the page
     /// - `site_id`: `SITE_ID` — Identifier of the site where the page is created.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         title: impl ::std::convert::Into<::std::string::String>,
         site_id: i64,
@@ -262,6 +266,7 @@ impl Fields {
     }
     /// Sets `CODE`: Symbolic code of the page. It must not contain the character `/` and must not be in the format `<characters>_<number>_<number>`, for example `code_12_34`.
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -271,6 +276,7 @@ impl Fields {
     }
     /// Sets `DESCRIPTION`: Arbitrary description of the page
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -280,6 +286,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External identifier of the page
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -289,6 +296,7 @@ impl Fields {
     }
     /// Sets `SITEMAP`: Flag to include the page in the sitemap. Supported values are `Y` and `N`, default is `N`
     #[must_use]
+    #[inline]
     pub fn sitemap(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -298,6 +306,7 @@ impl Fields {
     }
     /// Sets `FOLDER`: Used if a folder needs to be created instead of a page. Supported values are `Y` and `N`, default is `N`
     #[must_use]
+    #[inline]
     pub fn folder(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -307,18 +316,21 @@ impl Fields {
     }
     /// Sets `FOLDER_ID`: Identifier of the folder where the page should be created. The folder must belong to the same site as `SITE_ID`.
     #[must_use]
+    #[inline]
     pub fn folder_id(mut self, value: i64) -> Self {
         self.folder_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TPL_ID`: Identifier of the page view template.
     #[must_use]
+    #[inline]
     pub fn tpl_id(mut self, value: i64) -> Self {
         self.tpl_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ADDITIONAL_FIELDS`: Additional fields of the page. Available codes and values are described in the article [Additional Page Fields](https://apidocs.bitrix24.com/api-reference/landing/page/additional-fields.html)
     #[must_use]
+    #[inline]
     pub fn additional_fields(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -328,12 +340,14 @@ impl Fields {
     }
     /// Sets `BLOCK_ID`: Used together with `MENU_CODE` to add a link to the menu of the block with the specified identifier after the page is created
     #[must_use]
+    #[inline]
     pub fn block_id(mut self, value: i64) -> Self {
         self.block_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MENU_CODE`: Used together with `BLOCK_ID` to specify the menu code in the block where the link to the created page should be added
     #[must_use]
+    #[inline]
     pub fn menu_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -353,6 +367,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -94,6 +94,7 @@ impl AddByTemplate {
     /// - `site_id`: `siteId` — Identifier of the site where the page needs to be created.
     /// - `code`: `code` — Template code for the page.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         site_id: i64,
         code: impl ::std::convert::Into<::std::string::String>,
@@ -108,6 +109,7 @@ impl AddByTemplate {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -117,6 +119,7 @@ impl AddByTemplate {
     }
     /// Sets `fields`: Additional parameters for creating the page [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-add-by-template.html#fields)
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
@@ -137,6 +140,7 @@ impl AddByTemplate {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -277,6 +281,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -294,6 +299,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Overrides the title of the created page and the SEO titles of the template.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -303,6 +309,7 @@ impl Fields {
     }
     /// Sets `DESCRIPTION`: Overrides the SEO descriptions of the template.
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -312,18 +319,21 @@ impl Fields {
     }
     /// Sets `ID`: Identifier of an existing page or folder in the same site.
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `FOLDER_ID`: Identifier of the folder where the page needs to be created. The folder must belong to the same site as `siteId`, otherwise the method will return an error.
     #[must_use]
+    #[inline]
     pub fn folder_id(mut self, value: i64) -> Self {
         self.folder_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SITE_TYPE`: Type of templates from which the page is created. Site types from the article [Working with Site Types and Scopes](https://apidocs.bitrix24.com/api-reference/landing/types.html) are used.
     #[must_use]
+    #[inline]
     pub fn site_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -333,18 +343,21 @@ impl Fields {
     }
     /// Sets `PREPARE_BLOCKS`: Enables preparation of template blocks when creating the page.
     #[must_use]
+    #[inline]
     pub fn prepare_blocks(mut self, value: bool) -> Self {
         self.prepare_blocks = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PREPARE_BLOCKS_DATA`: Additional data for preparing template blocks when creating the page.
     #[must_use]
+    #[inline]
     pub fn prepare_blocks_data(mut self, value: PrepareBlocksData) -> Self {
         self.prepare_blocks_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ADD_IN_MENU`: Flag for adding the created page to the site menu. Supported values are `Y` and `N`.
     #[must_use]
+    #[inline]
     pub fn add_in_menu(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -354,12 +367,14 @@ impl Fields {
     }
     /// Sets `BLOCK_ID`: Together with `MENU_CODE`, adds a link to the created page in the menu of the block with the specified identifier
     #[must_use]
+    #[inline]
     pub fn block_id(mut self, value: i64) -> Self {
         self.block_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MENU_CODE`: Together with `BLOCK_ID`, specifies the menu code within the block where the link to the created page should be added
     #[must_use]
+    #[inline]
     pub fn menu_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -379,6 +394,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -474,6 +490,7 @@ pub struct PrepareBlocksData {
 impl PrepareBlocksData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             action: ::std::option::Option::None,
@@ -483,6 +500,7 @@ impl PrepareBlocksData {
     }
     /// Sets `ACTION`: What needs to be done with the block. The value `changeComponentParams` is supported
     #[must_use]
+    #[inline]
     pub fn action(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -492,6 +510,7 @@ impl PrepareBlocksData {
     }
     /// Sets `PARAMS`: Component parameters that need to be substituted into the block when creating the page.
     #[must_use]
+    #[inline]
     pub fn params(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -511,6 +530,7 @@ impl PrepareBlocksData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

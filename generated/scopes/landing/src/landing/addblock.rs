@@ -89,6 +89,7 @@ impl Addblock {
     /// - `lid`: `lid` — Page identifier.
     /// - `fields`: `fields` — Set of parameters for the new block [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-add-block.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, fields: Fields) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -100,6 +101,7 @@ impl Addblock {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -109,6 +111,7 @@ impl Addblock {
     }
     /// Sets `preventHistory`: If `true`, the method does not add the action to the page change history. Default is `false`
     #[must_use]
+    #[inline]
     pub fn prevent_history(mut self, value: bool) -> Self {
         self.prevent_history = ::std::option::Option::Some(value);
         self
@@ -129,6 +132,7 @@ impl Addblock {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -248,6 +252,7 @@ impl Fields {
     ///
     /// - `code`: `CODE` — Symbolic code of the block from the repository.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             code: code.into(),
@@ -260,12 +265,14 @@ impl Fields {
     }
     /// Sets `AFTER_ID`: Identifier of the block after which the new block should be inserted.
     #[must_use]
+    #[inline]
     pub fn after_id(mut self, value: i64) -> Self {
         self.after_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE`: Flag indicating the activity of the new block. Possible values:
     #[must_use]
+    #[inline]
     pub fn active(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -275,6 +282,7 @@ impl Fields {
     }
     /// Sets `CONTENT`: HTML content of the block. Allows replacing the standard content of the block with your own HTML code. The block code must still be available in the repository for the current type of page and `scope`. Before saving, the value is cleaned and validated
     #[must_use]
+    #[inline]
     pub fn content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -284,6 +292,7 @@ impl Fields {
     }
     /// Sets `RETURN_CONTENT`: If `Y` is passed, after adding the block, the method will return not only its identifier but also the block data [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-add-block.html#result-content). For any other value, the method will return only the block identifier
     #[must_use]
+    #[inline]
     pub fn return_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -303,6 +312,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

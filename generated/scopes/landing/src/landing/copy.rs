@@ -96,6 +96,7 @@ impl Copy {
     ///
     /// - `lid`: `lid` — Identifier of the source page.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -108,6 +109,7 @@ impl Copy {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -117,18 +119,21 @@ impl Copy {
     }
     /// Sets `toSiteId`: Identifier of the target site. If this parameter is not provided or set to `0`, the copy will be created in the same site where the source page is located.
     #[must_use]
+    #[inline]
     pub fn to_site_id(mut self, value: i64) -> Self {
         self.to_site_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `toFolderId`: Identifier of the target folder. If this parameter is provided, the copy is created in the specified folder. The folder must belong to the target site `toSiteId`.
     #[must_use]
+    #[inline]
     pub fn to_folder_id(mut self, value: i64) -> Self {
         self.to_folder_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `skipSystem`: Flag for copying the system attribute of the page. Default is `false`.
     #[must_use]
+    #[inline]
     pub fn skip_system(mut self, value: bool) -> Self {
         self.skip_system = ::std::option::Option::Some(value);
         self
@@ -151,6 +156,7 @@ impl Copy {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -89,6 +89,7 @@ impl Copyblock {
     /// - `lid`: `lid` — Identifier of the page to which the block should be copied.
     /// - `block`: `block` — Identifier of the source block.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -100,6 +101,7 @@ impl Copyblock {
     }
     /// Sets `scope`: Internal scope of the landing. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -109,6 +111,7 @@ impl Copyblock {
     }
     /// Sets `params`: Additional copy parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-copy-block.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -125,6 +128,7 @@ impl Copyblock {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -213,6 +217,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             after_id: ::std::option::Option::None,
@@ -222,12 +227,14 @@ impl Params {
     }
     /// Sets `AFTER_ID`: Identifier of the block on the page `lid`, after which the copy should be inserted.
     #[must_use]
+    #[inline]
     pub fn after_id(mut self, value: i64) -> Self {
         self.after_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `RETURN_CONTENT`: If you pass `Y`, the method will return an object with a success indicator and data of the created copy of the block [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-copy-block.html#result-content). For any other value, the method will return only the identifier of the created copy of the block
     #[must_use]
+    #[inline]
     pub fn return_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -247,6 +254,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ impl Delete {
     ///
     /// - `lid`: `lid` — Page identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -85,6 +86,7 @@ impl Delete {
     }
     /// Sets `scope`: Internal scope of the landing pages. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -104,6 +106,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

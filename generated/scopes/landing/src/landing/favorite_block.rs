@@ -92,6 +92,7 @@ impl FavoriteBlock {
     /// - `lid`: `lid` — Identifier of the page.
     /// - `block`: `block` — Identifier of the block.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -103,6 +104,7 @@ impl FavoriteBlock {
     }
     /// Sets `scope`: Internal scope of the landing. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -112,6 +114,7 @@ impl FavoriteBlock {
     }
     /// Sets `meta`: Parameters of the saved block [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-favorite-block.html#meta).
     #[must_use]
+    #[inline]
     pub fn meta(mut self, value: Meta) -> Self {
         self.meta = ::std::option::Option::Some(value);
         self
@@ -128,6 +131,7 @@ impl FavoriteBlock {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -234,6 +238,7 @@ pub struct Meta {
 impl Meta {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -245,6 +250,7 @@ impl Meta {
     }
     /// Sets `name`: Name of the saved block copy in the block list.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -254,18 +260,21 @@ impl Meta {
     }
     /// Sets `section`: Section or list of sections where the saved block will be displayed. If the parameter is not provided, the block will be shown in the same sections as the original block.
     #[must_use]
+    #[inline]
     pub fn section(mut self, value: ::serde_json::Value) -> Self {
         self.section = ::std::option::Option::Some(value);
         self
     }
     /// Sets `preview`: Identifier of the preview image file.
     #[must_use]
+    #[inline]
     pub fn preview(mut self, value: i64) -> Self {
         self.preview = ::std::option::Option::Some(value);
         self
     }
     /// Sets `tpl_code`: Template code of the page to which the saved block should be linked.
     #[must_use]
+    #[inline]
     pub fn tpl_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -285,6 +294,7 @@ impl Meta {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ pub struct GetList {
 impl GetList {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -80,6 +81,7 @@ impl GetList {
     }
     /// Sets `scope`: Internal scope of the landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -89,6 +91,7 @@ impl GetList {
     }
     /// Sets `params`: Parameters for selecting pages [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-get-list.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -105,6 +108,7 @@ impl GetList {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -221,6 +225,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -237,6 +242,7 @@ impl Params {
     }
     /// Sets `select`: List of fields to select from [Page Object Fields](https://apidocs.bitrix24.com/api-reference/landing/page/fields.html). If the parameter is not passed or is equal to `null`, `["*"]` is used.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -250,6 +256,7 @@ impl Params {
     }
     /// Sets `filter`: Filter by fields from [Page Object Fields](https://apidocs.bitrix24.com/api-reference/landing/page/fields.html). If the parameter is not passed or is in an incorrect format, the selection is performed without custom conditions. Keys with `.` and `CHECK_PERMISSIONS` are ignored.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -259,6 +266,7 @@ impl Params {
     }
     /// Sets `order`: Sorting in the format `{"FIELD": "ASC"}` or `{"FIELD": "DESC"}`. If the parameter is not passed, no special sorting is applied.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -268,6 +276,7 @@ impl Params {
     }
     /// Sets `group`: Grouping in ORM format. The method does not have a default value.
     #[must_use]
+    #[inline]
     pub fn group(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -281,30 +290,35 @@ impl Params {
     }
     /// Sets `limit`: Limit on the number of rows in the selection at the ORM level. The method does not set its own default limit.
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `offset`: Offset for the selection at the ORM level.
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
     }
     /// Sets `get_preview`: If the value evaluates to `true`, each result element includes a `PREVIEW` field with a link to the page preview.
     #[must_use]
+    #[inline]
     pub fn get_preview(mut self, value: ::serde_json::Value) -> Self {
         self.get_preview = ::std::option::Option::Some(value);
         self
     }
     /// Sets `get_urls`: If the value evaluates to `true`, each result element includes a `PUBLIC_URL` field with the public address of the page.
     #[must_use]
+    #[inline]
     pub fn get_urls(mut self, value: ::serde_json::Value) -> Self {
         self.get_urls = ::std::option::Option::Some(value);
         self
     }
     /// Sets `check_area`: If the value evaluates to `true`, each result element includes an `IS_AREA` field indicating whether the page is an included area.
     #[must_use]
+    #[inline]
     pub fn check_area(mut self, value: ::serde_json::Value) -> Self {
         self.check_area = ::std::option::Option::Some(value);
         self
@@ -321,6 +335,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -435,6 +450,7 @@ pub struct Page {
 impl Page {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             field: ::std::option::Option::None,
@@ -461,6 +477,7 @@ impl Page {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -75,6 +75,7 @@ impl Getadditionalfields {
     ///
     /// - `lid`: `lid` — Identifier of the page.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -84,6 +85,7 @@ impl Getadditionalfields {
     }
     /// Sets `scope`: Internal scope of the landing. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -103,6 +105,7 @@ impl Getadditionalfields {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -218,6 +221,7 @@ pub struct GetadditionalfieldsResult {
 impl GetadditionalfieldsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fonts_code: ::std::option::Option::None,
@@ -246,6 +250,7 @@ impl GetadditionalfieldsResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -84,6 +84,7 @@ impl Hideblock {
     /// - `lid`: `lid` — Identifier of the page.
     /// - `block`: `block` — Identifier of the block.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -94,6 +95,7 @@ impl Hideblock {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -113,6 +115,7 @@ impl Hideblock {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -85,6 +85,7 @@ impl MarkDelete {
     ///
     /// - `lid`: `lid` — Identifier of the page.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -95,6 +96,7 @@ impl MarkDelete {
     }
     /// Sets `scope`: Internal scope of the landing pages. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -104,6 +106,7 @@ impl MarkDelete {
     }
     /// Sets `mark`: Indicator for marking the page as deleted. Default is `true`.
     #[must_use]
+    #[inline]
     pub fn mark(mut self, value: bool) -> Self {
         self.mark = ::std::option::Option::Some(value);
         self
@@ -120,6 +123,7 @@ impl MarkDelete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

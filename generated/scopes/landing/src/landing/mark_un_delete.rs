@@ -67,6 +67,7 @@ impl MarkUnDelete {
     ///
     /// - `lid`: `lid` — Page identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64) -> Self {
         Self {
             lid,
@@ -85,6 +86,7 @@ impl MarkUnDelete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -99,6 +99,7 @@ impl Markdeletedblock {
     /// - `lid`: `lid` — Identifier of the page.
     /// - `block`: `block` — Identifier of the block.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -111,6 +112,7 @@ impl Markdeletedblock {
     }
     /// Sets `scope`: Internal scope of the landing. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -120,12 +122,14 @@ impl Markdeletedblock {
     }
     /// Sets `mark`: Indicator for marking the block as deleted. Default is `true`.
     #[must_use]
+    #[inline]
     pub fn mark(mut self, value: bool) -> Self {
         self.mark = ::std::option::Option::Some(value);
         self
     }
     /// Sets `preventHistory`: If `true`, the method does not add the action to the page change history. Default is `false`
     #[must_use]
+    #[inline]
     pub fn prevent_history(mut self, value: bool) -> Self {
         self.prevent_history = ::std::option::Option::Some(value);
         self
@@ -146,6 +150,7 @@ impl Markdeletedblock {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -96,6 +96,7 @@ impl Markundeletedblock {
     /// - `lid`: `lid` — Identifier of the page.
     /// - `block`: `block` — Identifier of the block.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -107,6 +108,7 @@ impl Markundeletedblock {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -116,6 +118,7 @@ impl Markundeletedblock {
     }
     /// Sets `preventHistory`: If `true`, the method does not add the action to the page change history.
     #[must_use]
+    #[inline]
     pub fn prevent_history(mut self, value: bool) -> Self {
         self.prevent_history = ::std::option::Option::Some(value);
         self
@@ -136,6 +139,7 @@ impl Markundeletedblock {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -97,6 +97,7 @@ impl Move {
     ///
     /// - `lid`: `lid` — Identifier of the page to be moved.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -108,6 +109,7 @@ impl Move {
     }
     /// Sets `scope`: Internal scope of the landing pages. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -117,12 +119,14 @@ impl Move {
     }
     /// Sets `toSiteId`: Identifier of the destination site.
     #[must_use]
+    #[inline]
     pub fn to_site_id(mut self, value: i64) -> Self {
         self.to_site_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `toFolderId`: Identifier of the destination folder in the target site.
     #[must_use]
+    #[inline]
     pub fn to_folder_id(mut self, value: i64) -> Self {
         self.to_folder_id = ::std::option::Option::Some(value);
         self
@@ -144,6 +148,7 @@ impl Move {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

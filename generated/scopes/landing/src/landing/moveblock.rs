@@ -91,6 +91,7 @@ impl Moveblock {
     /// - `lid`: `lid` — Identifier of the page to which the block needs to be moved.
     /// - `block`: `block` — Identifier of the block.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, block: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -102,6 +103,7 @@ impl Moveblock {
     }
     /// Sets `scope`: Internal scope of the landing. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -111,6 +113,7 @@ impl Moveblock {
     }
     /// Sets `params`: Additional parameters for the move [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-move-block.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -127,6 +130,7 @@ impl Moveblock {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -215,6 +219,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             after_id: ::std::option::Option::None,
@@ -224,12 +229,14 @@ impl Params {
     }
     /// Sets `AFTER_ID`: Identifier of the block on the page `lid`, after which the moved block should be placed.
     #[must_use]
+    #[inline]
     pub fn after_id(mut self, value: i64) -> Self {
         self.after_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `RETURN_CONTENT`: If set to `Y`, the method will return an object with a success flag and data of the moved block [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/block-methods/landing-landing-move-block.html#result-content). For any other value, the method will return only the identifier of the moved block.
     #[must_use]
+    #[inline]
     pub fn return_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -249,6 +256,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -321,6 +329,7 @@ pub struct MoveblockResult {
 impl MoveblockResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -340,6 +349,7 @@ impl MoveblockResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -467,6 +477,7 @@ pub struct Content2 {
 impl Content2 {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -500,6 +511,7 @@ impl Content2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -611,6 +623,7 @@ pub struct Manifest {
 impl Manifest {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             block: ::std::option::Option::None,
@@ -633,6 +646,7 @@ impl Manifest {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -714,6 +728,7 @@ pub struct Block {
 impl Block {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -734,6 +749,7 @@ impl Block {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -82,6 +82,7 @@ impl RemoveEntities {
     /// - `lid`: `lid` — Page identifier.
     /// - `data`: `data` — Set of objects to be deleted [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-remove-entities.html#data).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, data: Data) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -92,6 +93,7 @@ impl RemoveEntities {
     }
     /// Sets `scope`: Internal scope of the landing. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -111,6 +113,7 @@ impl RemoveEntities {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -201,6 +204,7 @@ pub struct Data {
 impl Data {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             blocks: ::std::option::Option::None,
@@ -210,6 +214,7 @@ impl Data {
     }
     /// Sets `blocks`: Identifiers of the page blocks to be completely removed.
     #[must_use]
+    #[inline]
     pub fn blocks(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -221,6 +226,7 @@ impl Data {
     }
     /// Sets `images`: Pairs of block and image identifiers for deleting file bindings. The content of the block remains unchanged — use this when the image has already been removed from the block and you need to clear the remaining service record. [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-remove-entities.html#images).
     #[must_use]
+    #[inline]
     pub fn images(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Images>>,
@@ -242,6 +248,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -324,6 +331,7 @@ impl Images {
     /// - `block`: `block` — Identifier of the block associated with the image file binding
     /// - `image`: `image` — Internal identifier of the image file binding (`FILE_ID`) associated with the block `block`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(block: i64, image: i64) -> Self {
         Self {
             block,
@@ -343,6 +351,7 @@ impl Images {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -84,6 +84,7 @@ impl ResolveIdByPublicUrl {
     /// - `landing_url`: `landingUrl` — Relative public URL of the page within the site `siteId`, for example `/catalog/sale/`.
     /// - `site_id`: `siteId` — The ID of the site within which to find the page.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         landing_url: impl ::std::convert::Into<::std::string::String>,
         site_id: i64,
@@ -97,6 +98,7 @@ impl ResolveIdByPublicUrl {
     }
     /// Sets `scope`: Internal scope of the landing pages. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -121,6 +123,7 @@ impl ResolveIdByPublicUrl {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

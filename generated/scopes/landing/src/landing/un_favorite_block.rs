@@ -71,6 +71,7 @@ impl UnFavoriteBlock {
     ///
     /// - `block_id`: `blockId` — Identifier of the saved copy of the block.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(block_id: i64) -> Self {
         Self {
             block_id,
@@ -93,6 +94,7 @@ impl UnFavoriteBlock {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -79,6 +79,7 @@ impl Update {
     /// - `lid`: `lid` — The identifier of the page to be updated.
     /// - `fields`: `fields` — A set of fields for the page to be updated [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/methods/landing-landing-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(lid: i64, fields: Fields) -> Self {
         Self {
             lid,
@@ -98,6 +99,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -239,6 +241,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -258,6 +261,7 @@ impl Fields {
     }
     /// Sets `TITLE`: The title of the page.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -267,6 +271,7 @@ impl Fields {
     }
     /// Sets `CODE`: The symbolic code of the page. The code cannot contain the character `/` and must not be in the format `<letters, digits or _>_<number>_<number>`, for example `code_12_34`.
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -276,6 +281,7 @@ impl Fields {
     }
     /// Sets `DESCRIPTION`: A free-form description of the page.
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -285,6 +291,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: The external identifier of the page.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -294,12 +301,14 @@ impl Fields {
     }
     /// Sets `SITE_ID`: The identifier of the site to which the page should be linked. If the parameter is not passed, the current site of the page is used.
     #[must_use]
+    #[inline]
     pub fn site_id(mut self, value: i64) -> Self {
         self.site_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SITEMAP`: A flag to include the page in the sitemap. Supported values are `Y` and `N`. Any other value will be saved as `N`.
     #[must_use]
+    #[inline]
     pub fn sitemap(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -309,6 +318,7 @@ impl Fields {
     }
     /// Sets `FOLDER`: A folder indicator. Supported values are `Y` and `N`. Any other value will be saved as `N`.
     #[must_use]
+    #[inline]
     pub fn folder(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -318,18 +328,21 @@ impl Fields {
     }
     /// Sets `FOLDER_ID`: The identifier of the folder in which to place the page. The folder must be within the current site of the page. If `0` is passed, the page will be moved to the root of the site.
     #[must_use]
+    #[inline]
     pub fn folder_id(mut self, value: i64) -> Self {
         self.folder_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TPL_ID`: The identifier of the page view template.
     #[must_use]
+    #[inline]
     pub fn tpl_id(mut self, value: i64) -> Self {
         self.tpl_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DELETED`: Manages the state of the page in the trash. When this field is passed, the page becomes inactive.
     #[must_use]
+    #[inline]
     pub fn deleted(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -339,6 +352,7 @@ impl Fields {
     }
     /// Sets `DATE_PUBLIC`: The date and time of the page publication.
     #[must_use]
+    #[inline]
     pub fn date_public(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -348,6 +362,7 @@ impl Fields {
     }
     /// Sets `ADDITIONAL_FIELDS`: Additional fields of the page. Available codes and values are described in the article [Additional Page Fields](https://apidocs.bitrix24.com/api-reference/landing/page/additional-fields.html).
     #[must_use]
+    #[inline]
     pub fn additional_fields(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -367,6 +382,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

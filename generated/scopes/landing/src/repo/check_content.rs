@@ -72,6 +72,7 @@ impl CheckContent {
     ///
     /// - `content`: `content` — Content to be checked
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(content: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             content: content.into(),
@@ -81,6 +82,7 @@ impl CheckContent {
     }
     /// Sets `splitter`: A delimiter that marks dangerous fragments in `content`.
     #[must_use]
+    #[inline]
     pub fn splitter(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -100,6 +102,7 @@ impl CheckContent {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -177,6 +180,7 @@ pub struct CheckContentResult {
 impl CheckContentResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             is_bad: ::std::option::Option::None,
@@ -196,6 +200,7 @@ impl CheckContentResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

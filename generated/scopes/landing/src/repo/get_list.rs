@@ -79,6 +79,7 @@ pub struct GetList {
 impl GetList {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             params: ::std::option::Option::None,
@@ -87,6 +88,7 @@ impl GetList {
     }
     /// Sets `params`: Object format:
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -103,6 +105,7 @@ impl GetList {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -267,6 +270,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -280,6 +284,7 @@ impl Params {
     }
     /// Sets `select`: Array format:
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -293,6 +298,7 @@ impl Params {
     }
     /// Sets `filter`: Object format:
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -302,6 +308,7 @@ impl Params {
     }
     /// Sets `order`: Object format:
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -311,6 +318,7 @@ impl Params {
     }
     /// Sets `group`: Array of fields for grouping the result.
     #[must_use]
+    #[inline]
     pub fn group(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Group>>,
@@ -322,12 +330,14 @@ impl Params {
     }
     /// Sets `limit`: Limit of records
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `offset`: Offset of records
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
@@ -344,6 +354,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -485,6 +496,7 @@ pub struct Group {
 impl Group {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -507,6 +519,7 @@ impl Group {
     }
     /// Sets `ID`: Identifier of the block
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -516,6 +529,7 @@ impl Group {
     }
     /// Sets `XML_ID`: External code of the block
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -525,12 +539,14 @@ impl Group {
     }
     /// Sets `APP_CODE`: Application code
     #[must_use]
+    #[inline]
     pub fn app_code(mut self, value: ::serde_json::Value) -> Self {
         self.app_code = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE`: Activity status (`Y`/`N`)
     #[must_use]
+    #[inline]
     pub fn active(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -540,6 +556,7 @@ impl Group {
     }
     /// Sets `NAME`: Name of the block
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -549,6 +566,7 @@ impl Group {
     }
     /// Sets `DESCRIPTION`: Description of the block
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -558,6 +576,7 @@ impl Group {
     }
     /// Sets `SECTIONS`: Sections of the block
     #[must_use]
+    #[inline]
     pub fn sections(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -567,12 +586,14 @@ impl Group {
     }
     /// Sets `SITE_TEMPLATE_ID`: Identifier of the site template
     #[must_use]
+    #[inline]
     pub fn site_template_id(mut self, value: ::serde_json::Value) -> Self {
         self.site_template_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PREVIEW`: Link to preview
     #[must_use]
+    #[inline]
     pub fn preview(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -582,12 +603,14 @@ impl Group {
     }
     /// Sets `MANIFEST`: Manifest of the block.
     #[must_use]
+    #[inline]
     pub fn manifest(mut self, value: ::serde_json::Value) -> Self {
         self.manifest = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTENT`: HTML of the block
     #[must_use]
+    #[inline]
     pub fn content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -597,6 +620,7 @@ impl Group {
     }
     /// Sets `CREATED_BY_ID`: Identifier of the author
     #[must_use]
+    #[inline]
     pub fn created_by_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -606,6 +630,7 @@ impl Group {
     }
     /// Sets `MODIFIED_BY_ID`: Identifier of the user who modified the record
     #[must_use]
+    #[inline]
     pub fn modified_by_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -615,6 +640,7 @@ impl Group {
     }
     /// Sets `DATE_CREATE`: Creation date in the format `DD.MM.YYYY HH:MI:SS`
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -624,6 +650,7 @@ impl Group {
     }
     /// Sets `DATE_MODIFY`: Modification date in the format `DD.MM.YYYY HH:MI:SS`
     #[must_use]
+    #[inline]
     pub fn date_modify(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -643,6 +670,7 @@ impl Group {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

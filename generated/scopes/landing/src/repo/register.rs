@@ -87,6 +87,7 @@ impl Register {
     /// - `code`: `code` — Unique block code
     /// - `fields`: `fields` — Block fields [more details](https://apidocs.bitrix24.com/api-reference/landing/user-blocks/landing-repo-register.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         fields: Fields,
@@ -100,6 +101,7 @@ impl Register {
     }
     /// Sets `manifest`: Block manifest.
     #[must_use]
+    #[inline]
     pub fn manifest(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -119,6 +121,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -232,6 +235,7 @@ impl Fields {
     /// - `sections`: `SECTIONS` — Block categories as a comma-separated string, e.g., `cover,about`
     /// - `preview`: `PREVIEW` — Block preview URL
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         content: impl ::std::convert::Into<::std::string::String>,
@@ -252,6 +256,7 @@ impl Fields {
     }
     /// Sets `DESCRIPTION`: Block description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -261,6 +266,7 @@ impl Fields {
     }
     /// Sets `ACTIVE`: Block activity (`Y`/`N`)
     #[must_use]
+    #[inline]
     pub fn active(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -270,6 +276,7 @@ impl Fields {
     }
     /// Sets `SITE_TEMPLATE_ID`: Binding of the block to the site template
     #[must_use]
+    #[inline]
     pub fn site_template_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -279,6 +286,7 @@ impl Fields {
     }
     /// Sets `RESET`: If `Y` is passed, the method registers updates for blocks added to pages with the code `repo_<ID>`
     #[must_use]
+    #[inline]
     pub fn reset(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -298,6 +306,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -82,6 +82,7 @@ impl Unbind {
     ///
     /// - `code`: `code` — Code of the embedding placement.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             code: code.into(),
@@ -91,6 +92,7 @@ impl Unbind {
     }
     /// Sets `handler`: Path of the embedding placement handler.
     #[must_use]
+    #[inline]
     pub fn handler(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -110,6 +112,7 @@ impl Unbind {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -60,6 +60,7 @@ pub struct Debug {
 impl Debug {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             enable: ::std::option::Option::None,
@@ -68,6 +69,7 @@ impl Debug {
     }
     /// Sets `enable`: Debug mode activation flag
     #[must_use]
+    #[inline]
     pub fn enable(mut self, value: bool) -> Self {
         self.enable = ::std::option::Option::Some(value);
         self
@@ -84,6 +86,7 @@ impl Debug {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -58,6 +58,7 @@ impl Getlist {
     ///
     /// - `params`: `params` — Array of fields to retrieve the list of widgets
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(params: Params) -> Self {
         Self {
             params,
@@ -76,6 +77,7 @@ impl Getlist {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -202,6 +204,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -213,6 +216,7 @@ impl Params {
     }
     /// Sets `select`: Array [with the list of fields](https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html#anchor-field) to be selected.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -226,6 +230,7 @@ impl Params {
     }
     /// Sets `filter`: Object for filtering the selected records in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -235,6 +240,7 @@ impl Params {
     }
     /// Sets `group`: Array for grouping widgets. Grouping can be done [by fields](https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-get-list.html#anchor-field) of the widget
     #[must_use]
+    #[inline]
     pub fn group(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Group>>,
@@ -246,6 +252,7 @@ impl Params {
     }
     /// Sets `order`: Object for sorting the selected records in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -265,6 +272,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -405,6 +413,7 @@ pub struct Group {
 impl Group {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -428,12 +437,14 @@ impl Group {
     }
     /// Sets `ID`: Widget identifier
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `XML_ID`: Unique record code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -443,6 +454,7 @@ impl Group {
     }
     /// Sets `APP_CODE`: Code of the current application
     #[must_use]
+    #[inline]
     pub fn app_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -452,12 +464,14 @@ impl Group {
     }
     /// Sets `ACTIVE`: Widget activity. Accepts values:
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NAME`: Widget name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -467,6 +481,7 @@ impl Group {
     }
     /// Sets `DESCRIPTION`: Widget description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -476,6 +491,7 @@ impl Group {
     }
     /// Sets `SECTIONS`: Code of the [section](https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-register.html#anchor-fields) where the widget will be added
     #[must_use]
+    #[inline]
     pub fn sections(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -485,6 +501,7 @@ impl Group {
     }
     /// Sets `PREVIEW`: URL of the widget cover image for the widget selection slider
     #[must_use]
+    #[inline]
     pub fn preview(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -494,12 +511,14 @@ impl Group {
     }
     /// Sets `WIDGET_PARAMS`: [Parameters](https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-register.html#anchor-widget-params) for the Vue template engine
     #[must_use]
+    #[inline]
     pub fn widget_params(mut self, value: WidgetParams) -> Self {
         self.widget_params = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTENT`: Widget markup using Vue constructs
     #[must_use]
+    #[inline]
     pub fn content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -509,6 +528,7 @@ impl Group {
     }
     /// Sets `MANIFEST`: Widget manifest
     #[must_use]
+    #[inline]
     pub fn manifest(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -518,30 +538,35 @@ impl Group {
     }
     /// Sets `CREATED_BY_ID`: Identifier of the user who created the record
     #[must_use]
+    #[inline]
     pub fn created_by_id(mut self, value: i64) -> Self {
         self.created_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MODIFIED_BY_ID`: Identifier of the user who modified the record
     #[must_use]
+    #[inline]
     pub fn modified_by_id(mut self, value: i64) -> Self {
         self.modified_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DATE_CREATE`: Creation date
     #[must_use]
+    #[inline]
     pub fn date_create(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.date_create = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DATE_MODIFY`: Modification date
     #[must_use]
+    #[inline]
     pub fn date_modify(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.date_modify = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SITE_TEMPLATE_ID`: Binding of the widget to a specific site template. **Only for on-premise Bitrix24!**
     #[must_use]
+    #[inline]
     pub fn site_template_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -561,6 +586,7 @@ impl Group {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -685,6 +711,7 @@ impl WidgetParams {
     /// - `handler`: `handler` — Address of the [external handler](https://apidocs.bitrix24.com/api-reference/vibe/index.html#anchor-handler) to which requests will be sent.
     /// - `demo_data`: `demoData` — Demo data for the widget that will be used to showcase the widget in the Vibe templates in [Bitrix24 Marketplace](https://apidocs.bitrix24.com/market/index.html).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         root_node: impl ::std::convert::Into<::std::string::String>,
         handler: impl ::std::convert::Into<::std::string::String>,
@@ -701,6 +728,7 @@ impl WidgetParams {
     }
     /// Sets `lang`: Array of language phrases used in constructs `{{$Bitrix.Loc.getMessage('W_EMPTY')}}`
     #[must_use]
+    #[inline]
     pub fn lang(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -710,6 +738,7 @@ impl WidgetParams {
     }
     /// Sets `style`: Address of styles for the widget. Styles can also be set inline in the markup via the binding `:style="{borderBottom: '1px solid red'}"`
     #[must_use]
+    #[inline]
     pub fn style(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -729,6 +758,7 @@ impl WidgetParams {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

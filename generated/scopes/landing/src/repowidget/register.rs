@@ -71,6 +71,7 @@ impl Register {
     /// - `code`: `code` — Unique code for the widget. It is highly recommended to use a unique prefix for your widgets to avoid the risk of code conflicts with widgets from other developers
     /// - `fields`: `fields` — Field values for creating the widget
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         fields: Fields,
@@ -93,6 +94,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -223,6 +225,7 @@ impl Fields {
     /// - `sections`: `SECTIONS` — Code of the section where the widget will be added. List of available sections:
     /// - `widget_params`: `WIDGET_PARAMS` — [Parameters](https://apidocs.bitrix24.com/api-reference/vibe/landing-repowidget-register.html#anchor-widget-params) for the Vue templater. Without them, the method returns the `REQUIRED_FIELD_NO_EXISTS` error
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         preview: impl ::std::convert::Into<::std::string::String>,
@@ -244,6 +247,7 @@ impl Fields {
     }
     /// Sets `DESCRIPTION`: Widget description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -253,12 +257,14 @@ impl Fields {
     }
     /// Sets `ACTIVE`: Widget activity. Accepts values:
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SITE_TEMPLATE_ID`: Binding the widget to a specific site template. **Only for on-premise Bitrix24!**
     #[must_use]
+    #[inline]
     pub fn site_template_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -278,6 +284,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -396,6 +403,7 @@ pub enum Sections {
 }
 impl Sections {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::WidgetsCompanyLife => "widgets_company_life",
@@ -418,9 +426,11 @@ impl Sections {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Sections {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Sections::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "widgets_company_life" => Self::WidgetsCompanyLife,
@@ -527,6 +537,7 @@ impl WidgetParams {
     /// - `handler`: `handler` — Address of the [external handler](https://apidocs.bitrix24.com/api-reference/vibe/index.html#anchor-handler) to which requests will be sent.
     /// - `demo_data`: `demoData` — Demo data for the widget that will be used to showcase the widget in the Vibe templates in [Bitrix24 Marketplace](https://apidocs.bitrix24.com/market/index.html).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         root_node: impl ::std::convert::Into<::std::string::String>,
         handler: impl ::std::convert::Into<::std::string::String>,
@@ -543,6 +554,7 @@ impl WidgetParams {
     }
     /// Sets `lang`: Array of language phrases used in constructs `{{$Bitrix.Loc.getMessage('W_EMPTY')}}`
     #[must_use]
+    #[inline]
     pub fn lang(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -552,6 +564,7 @@ impl WidgetParams {
     }
     /// Sets `style`: Address of styles for the widget. Styles can also be set inline in the markup via the binding `:style="{borderBottom: '1px solid red'}"`
     #[must_use]
+    #[inline]
     pub fn style(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -571,6 +584,7 @@ impl WidgetParams {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -58,6 +58,7 @@ impl Unregister {
     ///
     /// - `code`: `code` — Unique code of the widget to be removed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             code: code.into(),
@@ -76,6 +77,7 @@ impl Unregister {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -87,6 +87,7 @@ impl Enable {
     ///
     /// - `mode`: `mode` — Access model mode. You can check the current model using the [landing.role.isEnabled](https://apidocs.bitrix24.com/api-reference/landing/rights/landing-role-is-enabled.html) method.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(mode: ::serde_json::Value) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -96,6 +97,7 @@ impl Enable {
     }
     /// Sets `scope`: The section the call is made from. This parameter is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -115,6 +117,7 @@ impl Enable {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -82,6 +82,7 @@ impl GetRights {
     ///
     /// - `id`: `id` — Role identifier. You can obtain the identifier using the [landing.role.getList](https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-get-list.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -91,6 +92,7 @@ impl GetRights {
     }
     /// Sets `scope`: The section the role belongs to. This parameter is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -110,6 +112,7 @@ impl GetRights {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -193,6 +196,7 @@ pub struct GetRightsItem {
 impl GetRightsItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             _0: ::std::option::Option::None,
@@ -212,6 +216,7 @@ impl GetRightsItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -113,6 +113,7 @@ impl SetAccessCodes {
     ///
     /// - `id`: `id` — Role identifier. You can obtain the identifier using the method [landing.role.getList](https://apidocs.bitrix24.com/api-reference/landing/rights/role-model/landing-role-get-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -123,6 +124,7 @@ impl SetAccessCodes {
     }
     /// Sets `scope`: The section the role belongs to. This parameter is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -132,6 +134,7 @@ impl SetAccessCodes {
     }
     /// Sets `codes`: The final list of access codes for the role.
     #[must_use]
+    #[inline]
     pub fn codes(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -155,6 +158,7 @@ impl SetAccessCodes {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

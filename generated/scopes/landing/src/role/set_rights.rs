@@ -127,6 +127,7 @@ impl SetRights {
     /// - `id`: `id` — The identifier of the role for which permissions need to be updated.
     /// - `rights`: `rights` — An object in the following format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, rights: ::serde_json::Value) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -138,6 +139,7 @@ impl SetRights {
     }
     /// Sets `scope`: The section the role belongs to. This parameter is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -147,6 +149,7 @@ impl SetRights {
     }
     /// Sets `additional`: Additional capabilities of the role.
     #[must_use]
+    #[inline]
     pub fn additional(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -170,6 +173,7 @@ impl SetRights {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -78,6 +78,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Set of fields for the new site [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -87,6 +88,7 @@ impl Add {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name. For `GROUP`, `KNOWLEDGE`, and `MAINPAGE`, the value of `scope` must match the value of `fields.TYPE` [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-add.html#type-scope)
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -106,6 +108,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -219,6 +222,7 @@ impl Fields {
     /// - `title`: `TITLE` — Title of the site, up to `255` characters
     /// - `code`: `CODE` — Symbolic code of the site. If an empty string is passed, the code will be generated from the `TITLE` field. For codes that consist only of digits, a prefix `site` will be automatically added.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         title: impl ::std::convert::Into<::std::string::String>,
         code: impl ::std::convert::Into<::std::string::String>,
@@ -236,6 +240,7 @@ impl Fields {
     }
     /// Sets `TYPE`: Type of the site. Default is `PAGE`. Supported types are `PAGE`, `STORE`, `SMN`, `KNOWLEDGE`, `GROUP`, `MAINPAGE`.
     #[must_use]
+    #[inline]
     pub fn type_(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -245,12 +250,14 @@ impl Fields {
     }
     /// Sets `DOMAIN_ID`: Domain of the site. The value depends on the platform.
     #[must_use]
+    #[inline]
     pub fn domain_id(mut self, value: ::serde_json::Value) -> Self {
         self.domain_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DESCRIPTION`: Description of the site, up to `255` characters
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -260,6 +267,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External identifier, up to `255` characters
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -269,6 +277,7 @@ impl Fields {
     }
     /// Sets `ADDITIONAL_FIELDS`: Additional fields of the site, stored separately after creation
     #[must_use]
+    #[inline]
     pub fn additional_fields(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -288,6 +297,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -80,6 +80,7 @@ impl AddFolder {
     /// - `site_id`: `siteId` — Identifier of the site where the folder needs to be created.
     /// - `fields`: `fields` — Set of fields for the folder being created [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-add-folder.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(site_id: i64, fields: Fields) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -90,6 +91,7 @@ impl AddFolder {
     }
     /// Sets `scope`: Internal scope of the landing pages. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -113,6 +115,7 @@ impl AddFolder {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -209,6 +212,7 @@ impl Fields {
     ///
     /// - `title`: `TITLE` — Title of the folder, maximum length `255` characters
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(title: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             title: title.into(),
@@ -220,6 +224,7 @@ impl Fields {
     }
     /// Sets `CODE`: Symbolic code of the folder for the URL, maximum length `255` characters. If not provided or empty, the code is generated from `TITLE` using transliteration.
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -229,12 +234,14 @@ impl Fields {
     }
     /// Sets `PARENT_ID`: Identifier of the parent folder. If the value is `0`, `null`, or empty, the folder is created at the root of the site
     #[must_use]
+    #[inline]
     pub fn parent_id(mut self, value: i64) -> Self {
         self.parent_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE`: Flag indicating the folder's activity `Y/N`, default is `N`
     #[must_use]
+    #[inline]
     pub fn active(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -254,6 +261,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -86,6 +86,7 @@ impl BindingToGroup {
     /// - `id`: `id` — Identifier of the Knowledge Base site.
     /// - `group_id`: `groupId` — Identifier of the Social Network group.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, group_id: i64) -> Self {
         Self {
             id,
@@ -109,6 +110,7 @@ impl BindingToGroup {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

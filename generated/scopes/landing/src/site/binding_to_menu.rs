@@ -79,6 +79,7 @@ impl BindingToMenu {
     /// - `id`: `id` — Identifier of the Knowledge Base site.
     /// - `menu_code`: `menuCode` — Menu code.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         menu_code: impl ::std::convert::Into<::std::string::String>,
@@ -105,6 +106,7 @@ impl BindingToMenu {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

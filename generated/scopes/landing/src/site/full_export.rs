@@ -73,6 +73,7 @@ impl FullExport {
     ///
     /// - `id`: `id` — Site identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -82,6 +83,7 @@ impl FullExport {
     }
     /// Sets `params`: Additional export parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-full-export.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -98,6 +100,7 @@ impl FullExport {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -218,6 +221,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             edit_mode: ::std::option::Option::None,
@@ -235,6 +239,7 @@ impl Params {
     }
     /// Sets `edit_mode`: Hook export mode. When set to `Y`, edit mode is enabled. The default is standard mode
     #[must_use]
+    #[inline]
     pub fn edit_mode(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -244,6 +249,7 @@ impl Params {
     }
     /// Sets `scope`: Internal scope of the landings. It is not related to the REST scope `landing` or `landing_cloud` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -253,6 +259,7 @@ impl Params {
     }
     /// Sets `hooks_disable`: Codes of additional fields to be excluded from `ADDITIONAL_FIELDS` at the site and page level.
     #[must_use]
+    #[inline]
     pub fn hooks_disable(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -266,6 +273,7 @@ impl Params {
     }
     /// Sets `code`: Code of the exported site. If not provided, the current site code is used without leading or trailing `/`.
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -275,6 +283,7 @@ impl Params {
     }
     /// Sets `name`: Name of the site in the export. If not provided, the current site name is used
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -284,6 +293,7 @@ impl Params {
     }
     /// Sets `description`: Description of the site in the export. If not provided, the current site description is used
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -293,6 +303,7 @@ impl Params {
     }
     /// Sets `preview`: URL of the main preview image. Defaults to an empty string
     #[must_use]
+    #[inline]
     pub fn preview(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -302,6 +313,7 @@ impl Params {
     }
     /// Sets `preview2x`: URL of the enlarged preview image. Defaults to an empty string
     #[must_use]
+    #[inline]
     pub fn preview2x(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -311,6 +323,7 @@ impl Params {
     }
     /// Sets `preview3x`: URL of the retina preview. Defaults to an empty string
     #[must_use]
+    #[inline]
     pub fn preview3x(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -320,6 +333,7 @@ impl Params {
     }
     /// Sets `preview_url`: URL of the template preview. Defaults to an empty string
     #[must_use]
+    #[inline]
     pub fn preview_url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -339,6 +353,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -487,6 +502,7 @@ pub struct FullExportResult {
 impl FullExportResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             charset: ::std::option::Option::None,
@@ -521,6 +537,7 @@ impl FullExportResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -635,6 +652,7 @@ pub struct Fields2 {
 impl Fields2 {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             additional_fields: ::std::option::Option::None,
@@ -656,6 +674,7 @@ impl Fields2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -739,6 +758,7 @@ pub struct AdditionalFields {
 impl AdditionalFields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             cookies_use: ::std::option::Option::None,
@@ -760,6 +780,7 @@ impl AdditionalFields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -826,6 +847,7 @@ pub struct Items2 {
 impl Items2 {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             myfirstsite2026: ::std::option::Option::None,
@@ -844,6 +866,7 @@ impl Items2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -963,6 +986,7 @@ pub struct Myfirstsite2026 {
 impl Myfirstsite2026 {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             old_id: ::std::option::Option::None,
@@ -994,6 +1018,7 @@ impl Myfirstsite2026 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1093,6 +1118,7 @@ pub struct Fields3 {
 impl Fields3 {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -1113,6 +1139,7 @@ impl Fields3 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1190,6 +1217,7 @@ pub struct AdditionalFields2 {
 impl AdditionalFields2 {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             b24button_use: ::std::option::Option::None,
@@ -1210,6 +1238,7 @@ impl AdditionalFields2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

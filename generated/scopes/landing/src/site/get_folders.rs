@@ -79,6 +79,7 @@ impl GetFolders {
     ///
     /// - `site_id`: `siteId` — Identifier of the site for which folders are requested.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(site_id: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -89,6 +90,7 @@ impl GetFolders {
     }
     /// Sets `scope`: Internal scope of the landing pages. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -98,6 +100,7 @@ impl GetFolders {
     }
     /// Sets `filter`: Filter by folder fields [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-folders.html#filter)
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -121,6 +124,7 @@ impl GetFolders {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -240,6 +244,7 @@ pub struct Folder {
 impl Folder {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -269,6 +274,7 @@ impl Folder {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -65,6 +65,7 @@ pub struct GetGroupBindings {
 impl GetGroupBindings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             group_id: ::std::option::Option::None,
@@ -73,6 +74,7 @@ impl GetGroupBindings {
     }
     /// Sets `groupId`: The identifier of the group for filtering.
     #[must_use]
+    #[inline]
     pub fn group_id(mut self, value: ::serde_json::Value) -> Self {
         self.group_id = ::std::option::Option::Some(value);
         self
@@ -93,6 +95,7 @@ impl GetGroupBindings {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -182,6 +185,7 @@ pub struct GetGroupBindingsItem {
 impl GetGroupBindingsItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_id: ::std::option::Option::None,
@@ -204,6 +208,7 @@ impl GetGroupBindingsItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -276,6 +281,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::S => "S",
@@ -285,9 +291,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "S" => Self::S,

@@ -71,6 +71,7 @@ pub struct GetList {
 impl GetList {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -80,6 +81,7 @@ impl GetList {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -89,6 +91,7 @@ impl GetList {
     }
     /// Sets `params`: Parameters for selecting sites [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-get-list.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -105,6 +108,7 @@ impl GetList {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -207,6 +211,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -220,6 +225,7 @@ impl Params {
     }
     /// Sets `select`: List of fields to select from [basic site fields](https://apidocs.bitrix24.com/api-reference/landing/site/base-fields.html). If the parameter is not passed or is not an array, `["*"]` is used. The method always adds `ID` and `TYPE` to the selection.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -233,6 +239,7 @@ impl Params {
     }
     /// Sets `filter`: Filter by fields from [basic site fields](https://apidocs.bitrix24.com/api-reference/landing/site/base-fields.html). If the parameter is not passed or is not an array, an empty filter `{}` is used.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -242,6 +249,7 @@ impl Params {
     }
     /// Sets `order`: Sorting in the format `{"FIELD": "ASC DESC"}`. If the parameter is not passed, no special sorting is applied.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -251,6 +259,7 @@ impl Params {
     }
     /// Sets `group`: Grouping in ORM format. If not an array, the parameter is converted to an empty array. When filtering by access rights, `ID` is added to the grouping.
     #[must_use]
+    #[inline]
     pub fn group(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -264,12 +273,14 @@ impl Params {
     }
     /// Sets `limit`: Limit on the number of rows in the selection at the ORM level. By default, it is not set.
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `offset`: Offset for the selection at the ORM level. If the parameter is not passed, the default ORM behavior is applied.
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
@@ -286,6 +297,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -400,6 +412,7 @@ pub struct Site {
 impl Site {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -427,6 +440,7 @@ impl Site {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -67,6 +67,7 @@ pub struct GetMenuBindings {
 impl GetMenuBindings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             menu_code: ::std::option::Option::None,
@@ -75,6 +76,7 @@ impl GetMenuBindings {
     }
     /// Sets `menuCode`: Menu code for filtering.
     #[must_use]
+    #[inline]
     pub fn menu_code(mut self, value: ::serde_json::Value) -> Self {
         self.menu_code = ::std::option::Option::Some(value);
         self
@@ -95,6 +97,7 @@ impl GetMenuBindings {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -185,6 +188,7 @@ pub struct GetMenuBindingsItem {
 impl GetMenuBindingsItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_id: ::std::option::Option::None,
@@ -207,6 +211,7 @@ impl GetMenuBindingsItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -281,6 +286,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::S => "S",
@@ -291,9 +297,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "S" => Self::S,

@@ -80,6 +80,7 @@ impl GetPublicUrl {
     ///
     /// - `id`: `id` — Identifier of the site or an array of site identifiers. If a single identifier is provided, the `result` will return a URL string.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -89,6 +90,7 @@ impl GetPublicUrl {
     }
     /// Sets `scope`: Internal scope of the landing pages. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -108,6 +110,7 @@ impl GetPublicUrl {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -84,6 +84,7 @@ impl MarkDelete {
     ///
     /// - `id`: `id` — Identifier of the site.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -94,6 +95,7 @@ impl MarkDelete {
     }
     /// Sets `scope`: Internal scope of landings. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -103,6 +105,7 @@ impl MarkDelete {
     }
     /// Sets `mark`: Indicator for marking the site as deleted. Default is `true`.
     #[must_use]
+    #[inline]
     pub fn mark(mut self, value: bool) -> Self {
         self.mark = ::std::option::Option::Some(value);
         self
@@ -119,6 +122,7 @@ impl MarkDelete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -86,6 +86,7 @@ impl MarkFolderDelete {
     ///
     /// - `id`: `id` — Identifier of the folder.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -96,6 +97,7 @@ impl MarkFolderDelete {
     }
     /// Sets `scope`: Internal scope of the landing pages. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -105,6 +107,7 @@ impl MarkFolderDelete {
     }
     /// Sets `mark`: Indicator for marking the folder as deleted. Default is `true`.
     #[must_use]
+    #[inline]
     pub fn mark(mut self, value: bool) -> Self {
         self.mark = ::std::option::Option::Some(value);
         self
@@ -121,6 +124,7 @@ impl MarkFolderDelete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -81,6 +81,7 @@ impl PublicationFolder {
     ///
     /// - `folder_id`: `folderId` — Identifier of the folder.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(folder_id: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -91,6 +92,7 @@ impl PublicationFolder {
     }
     /// Sets `scope`: Internal scope of the landing pages. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -100,6 +102,7 @@ impl PublicationFolder {
     }
     /// Sets `mark`: Publication flag. `true` (default) publishes the folder, `false` unpublishes the folder.
     #[must_use]
+    #[inline]
     pub fn mark(mut self, value: bool) -> Self {
         self.mark = ::std::option::Option::Some(value);
         self
@@ -120,6 +123,7 @@ impl PublicationFolder {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

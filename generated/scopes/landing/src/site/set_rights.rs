@@ -98,6 +98,7 @@ impl SetRights {
     ///
     /// - `id`: `id` — Site identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value) -> Self {
         Self {
             id,
@@ -107,6 +108,7 @@ impl SetRights {
     }
     /// Sets `rights`: Object format:
     #[must_use]
+    #[inline]
     pub fn rights(mut self, value: ::serde_json::Value) -> Self {
         self.rights = ::std::option::Option::Some(value);
         self
@@ -123,6 +125,7 @@ impl SetRights {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

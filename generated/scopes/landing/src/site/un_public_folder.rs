@@ -74,6 +74,7 @@ impl UnPublicFolder {
     ///
     /// - `folder_id`: `folderId` — Identifier of the folder.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(folder_id: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -83,6 +84,7 @@ impl UnPublicFolder {
     }
     /// Sets `scope`: Internal scope of the landing pages. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -106,6 +108,7 @@ impl UnPublicFolder {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -88,6 +88,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the site.
     /// - `fields`: `fields` — Set of fields to update the site [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -98,6 +99,7 @@ impl Update {
     }
     /// Sets `scope`: Internal scope of the landing. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -117,6 +119,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -237,6 +240,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -253,6 +257,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Title of the site, up to `255` characters
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -262,6 +267,7 @@ impl Fields {
     }
     /// Sets `CODE`: Symbolic code of the site. If an empty string is passed, the code is generated from `TITLE` or from the string `site`.
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -271,6 +277,7 @@ impl Fields {
     }
     /// Sets `TYPE`: Type of the site. Supported types are `PAGE`, `STORE`, `SMN`, `KNOWLEDGE`, `GROUP`, `MAINPAGE`.
     #[must_use]
+    #[inline]
     pub fn type_(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -280,12 +287,14 @@ impl Fields {
     }
     /// Sets `DOMAIN_ID`: Domain of the site. Usually, the domain name is passed. For sites of types `PAGE`, `STORE`, `SMN`, if the parameter is not passed or an empty string is provided, the parameter value is ignored. For `GROUP`, `KNOWLEDGE`, and `MAINPAGE`, the parameter is usually not passed.
     #[must_use]
+    #[inline]
     pub fn domain_id(mut self, value: ::serde_json::Value) -> Self {
         self.domain_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DESCRIPTION`: Description of the site, up to `255` characters
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -295,6 +304,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External identifier of the site
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -304,18 +314,21 @@ impl Fields {
     }
     /// Sets `LANDING_ID_INDEX`: Identifier of the site page that will be the main one
     #[must_use]
+    #[inline]
     pub fn landing_id_index(mut self, value: i64) -> Self {
         self.landing_id_index = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LANDING_ID_404`: Identifier of the 404 error page
     #[must_use]
+    #[inline]
     pub fn landing_id_404(mut self, value: i64) -> Self {
         self.landing_id_404 = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LANDING_ID_503`: Identifier of the 503 error page
     #[must_use]
+    #[inline]
     pub fn landing_id_503(mut self, value: i64) -> Self {
         self.landing_id_503 = ::std::option::Option::Some(value);
         self
@@ -332,6 +345,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

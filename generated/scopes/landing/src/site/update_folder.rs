@@ -88,6 +88,7 @@ impl UpdateFolder {
     /// - `folder_id`: `folderId` — Identifier of the folder to be updated.
     /// - `fields`: `fields` — Set of fields to update the folder [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/site/landing-site-update-folder.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(site_id: i64, folder_id: i64, fields: Fields) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -99,6 +100,7 @@ impl UpdateFolder {
     }
     /// Sets `scope`: Internal scope of the landing. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -123,6 +125,7 @@ impl UpdateFolder {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -225,6 +228,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -237,6 +241,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Title of the folder
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -246,6 +251,7 @@ impl Fields {
     }
     /// Sets `CODE`: Symbolic code of the folder for the URL. The code cannot contain the character `/`.
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -255,18 +261,21 @@ impl Fields {
     }
     /// Sets `PARENT_ID`: Identifier of the parent folder.
     #[must_use]
+    #[inline]
     pub fn parent_id(mut self, value: i64) -> Self {
         self.parent_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `INDEX_ID`: Identifier of the index page of the folder
     #[must_use]
+    #[inline]
     pub fn index_id(mut self, value: i64) -> Self {
         self.index_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE`: Active flag for the folder `Y/N`
     #[must_use]
+    #[inline]
     pub fn active(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -286,6 +295,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -78,6 +78,7 @@ impl DeleteForLanding {
     ///
     /// - `id`: `id` — The identifier of the page for which all special bindings need to be removed.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -87,6 +88,7 @@ impl DeleteForLanding {
     }
     /// Sets `scope`: Internal scope of the landing pages. It is not related to the REST scope `landing` in the method name.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -106,6 +108,7 @@ impl DeleteForLanding {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

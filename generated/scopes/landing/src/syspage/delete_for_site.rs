@@ -71,6 +71,7 @@ impl DeleteForSite {
     ///
     /// - `id`: `id` — The identifier of the site for which all bindings of special pages need to be deleted.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -89,6 +90,7 @@ impl DeleteForSite {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -104,6 +104,7 @@ impl GetSpecialPage {
     /// - `site_id`: `siteId` — The site identifier.
     /// - `type_`: `type` — The code of the special page that the method looks for in the site's bindings.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(site_id: i64, type_: Type) -> Self {
         Self {
             site_id,
@@ -114,6 +115,7 @@ impl GetSpecialPage {
     }
     /// Sets `additional`: Additional URL parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/page/special-pages/landing-syspage-get-special-page.html#additional).
     #[must_use]
+    #[inline]
     pub fn additional(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -138,6 +140,7 @@ impl GetSpecialPage {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -231,6 +234,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Mainpage => "mainpage",
@@ -247,9 +251,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "mainpage" => Self::Mainpage,

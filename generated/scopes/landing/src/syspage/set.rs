@@ -100,6 +100,7 @@ impl Set {
     /// - `id`: `id` — Site identifier.
     /// - `type_`: `type` — Code for the special page.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, type_: Type) -> Self {
         Self {
             id,
@@ -110,6 +111,7 @@ impl Set {
     }
     /// Sets `lid`: Identifier of the page to be set as special for the site.
     #[must_use]
+    #[inline]
     pub fn lid(mut self, value: i64) -> Self {
         self.lid = ::std::option::Option::Some(value);
         self
@@ -130,6 +132,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -223,6 +226,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Mainpage => "mainpage",
@@ -239,9 +243,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "mainpage" => Self::Mainpage,

@@ -81,6 +81,7 @@ pub struct Getlist {
 impl Getlist {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             params: ::std::option::Option::None,
@@ -89,6 +90,7 @@ impl Getlist {
     }
     /// Sets `params`: An object containing the selection parameters for view templates in the following format:
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -105,6 +107,7 @@ impl Getlist {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -215,6 +218,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -228,6 +232,7 @@ impl Params {
     }
     /// Sets `select`: A list of fields from the [fields of the View Template object](https://apidocs.bitrix24.com/api-reference/landing/template/fields.html).
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -241,6 +246,7 @@ impl Params {
     }
     /// Sets `filter`: A filter for fields from the [fields of the View Template object](https://apidocs.bitrix24.com/api-reference/landing/template/fields.html).
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -250,6 +256,7 @@ impl Params {
     }
     /// Sets `order`: Sorting in the format `{"FIELD": "ASC"}` or `{"FIELD": "DESC"}`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -259,6 +266,7 @@ impl Params {
     }
     /// Sets `group`: An array of field names for grouping, such as `["ACTIVE"]` or `["ACTIVE", "SORT"]`.
     #[must_use]
+    #[inline]
     pub fn group(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -272,12 +280,14 @@ impl Params {
     }
     /// Sets `limit`: The maximum number of items in the response.
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `offset`: The offset from the start of the selection. Use together with `limit` for pagination
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
@@ -294,6 +304,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -396,6 +407,7 @@ pub struct Template {
 impl Template {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             field: ::std::option::Option::None,
@@ -420,6 +432,7 @@ impl Template {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -81,6 +81,7 @@ impl SetLandingRef {
     ///
     /// - `id`: `id` — Identifier of the page.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -90,6 +91,7 @@ impl SetLandingRef {
     }
     /// Sets `data`: Set of bindings for the included areas of the page. [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-set-landing-ref.html#data)
     #[must_use]
+    #[inline]
     pub fn data(mut self, value: ::serde_json::Value) -> Self {
         self.data = ::std::option::Option::Some(value);
         self
@@ -106,6 +108,7 @@ impl SetLandingRef {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -77,6 +77,7 @@ impl SetSiteRef {
     ///
     /// - `id`: `id` — Site identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -86,6 +87,7 @@ impl SetSiteRef {
     }
     /// Sets `data`: A set of bindings for the included areas of the site [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/template/landing-template-set-site-ref.html#data).
     #[must_use]
+    #[inline]
     pub fn data(mut self, value: ::serde_json::Value) -> Self {
         self.data = ::std::option::Option::Some(value);
         self
@@ -102,6 +104,7 @@ impl SetSiteRef {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -116,6 +116,7 @@ impl Add {
     /// - `element_code`: `ELEMENT_CODE` — Symbolic code of the element
     /// - `fields`: `FIELDS` — Array of fields.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         iblock_type_id: IblockTypeId,
         element_code: impl ::std::convert::Into<::std::string::String>,
@@ -149,12 +150,14 @@ impl Add {
     }
     /// Sets `IBLOCK_SECTION_ID`: Identifier of the section to which the element is added.
     #[must_use]
+    #[inline]
     pub fn iblock_section_id(mut self, value: i64) -> Self {
         self.iblock_section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_ELEMENT_URL`: Template address to the list elements.
     #[must_use]
+    #[inline]
     pub fn list_element_url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -184,6 +187,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -280,6 +284,7 @@ pub enum IblockTypeId {
 }
 impl IblockTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lists => "lists",
@@ -291,9 +296,11 @@ impl IblockTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IblockTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IblockTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lists" => Self::Lists,
@@ -375,6 +382,7 @@ impl Fields {
     ///
     /// - `name`: `NAME` — Name of the element
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -384,6 +392,7 @@ impl Fields {
     }
     /// Sets `PROPERTY_PropertyId`: Custom properties.
     #[must_use]
+    #[inline]
     pub fn property_property_id(mut self, value: ::serde_json::Value) -> Self {
         self.property_property_id = ::std::option::Option::Some(value);
         self
@@ -400,6 +409,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

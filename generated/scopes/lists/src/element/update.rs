@@ -112,6 +112,7 @@ impl Update {
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
     /// - `fields`: `FIELDS` — Array of fields.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         iblock_type_id: IblockTypeId,
         fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
@@ -177,6 +178,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -271,6 +273,7 @@ pub enum IblockTypeId {
 }
 impl IblockTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lists => "lists",
@@ -282,9 +285,11 @@ impl IblockTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IblockTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IblockTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lists" => Self::Lists,
@@ -368,6 +373,7 @@ impl Fields {
     ///
     /// - `name`: `NAME` — Name of the element
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -377,6 +383,7 @@ impl Fields {
     }
     /// Sets `PROPERTY_PropertyId`: Custom properties.
     #[must_use]
+    #[inline]
     pub fn property_property_id(mut self, value: ::serde_json::Value) -> Self {
         self.property_property_id = ::std::option::Option::Some(value);
         self
@@ -393,6 +400,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -98,6 +98,7 @@ impl Add {
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
     /// - `fields`: `FIELDS` — Array of parameters.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         iblock_type_id: IblockTypeId,
         fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
@@ -144,6 +145,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -234,6 +236,7 @@ pub enum IblockTypeId {
 }
 impl IblockTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lists => "lists",
@@ -245,9 +248,11 @@ impl IblockTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IblockTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IblockTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lists" => Self::Lists,
@@ -446,6 +451,7 @@ impl Fields {
     /// - `name`: `NAME` — Field name
     /// - `type_`: `TYPE` — Field type. Once created, the field type cannot be changed.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         type_: Type,
@@ -471,30 +477,35 @@ impl Fields {
     }
     /// Sets `IS_REQUIRED`: Field required flag. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_required(mut self, value: bool) -> Self {
         self.is_required = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MULTIPLE`: Field multiplicity flag. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEFAULT_VALUE`: Default value. If the `ADD_READ_ONLY_FIELD` setting is enabled in `SETTINGS`, this parameter becomes required
     #[must_use]
+    #[inline]
     pub fn default_value(mut self, value: ::serde_json::Value) -> Self {
         self.default_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST`: Values for the List type field. An array in the format `{'ID': { 'VALUE': 'Value_1', 'SORT': 10, 'DEF': 'N' }}`, where `'ID'` — temporary identifier, `VALUE` — displayed text, `SORT` — sorting order, `DEF` — default value indicator.
     #[must_use]
+    #[inline]
     pub fn list(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -508,6 +519,7 @@ impl Fields {
     }
     /// Sets `LIST_TEXT_VALUES`: An alternative way to specify values for the List type field. A string where values are separated by the newline character `\n`
     #[must_use]
+    #[inline]
     pub fn list_text_values(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -517,6 +529,7 @@ impl Fields {
     }
     /// Sets `LIST_DEF`: Default value for the List type field. The array accepts a temporary identifier from `LIST`
     #[must_use]
+    #[inline]
     pub fn list_def(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -530,6 +543,7 @@ impl Fields {
     }
     /// Sets `CODE`: Symbolic code of the field. Required for custom fields. Not used for system fields
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -539,6 +553,7 @@ impl Fields {
     }
     /// Sets `SETTINGS`: Display and behavior settings.
     #[must_use]
+    #[inline]
     pub fn settings(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -552,6 +567,7 @@ impl Fields {
     }
     /// Sets `USER_TYPE_SETTINGS`: Array of settings for custom fields. The structure depends on the field type:
     #[must_use]
+    #[inline]
     pub fn user_type_settings(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -565,18 +581,21 @@ impl Fields {
     }
     /// Sets `ROW_COUNT`: Height of the field.
     #[must_use]
+    #[inline]
     pub fn row_count(mut self, value: i64) -> Self {
         self.row_count = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COL_COUNT`: Width of the field.
     #[must_use]
+    #[inline]
     pub fn col_count(mut self, value: i64) -> Self {
         self.col_count = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LINK_IBLOCK_ID`: Identifier of the related list. Required for types Binding to sections, Binding to elements, and Binding to elements as a list
     #[must_use]
+    #[inline]
     pub fn link_iblock_id(mut self, value: i64) -> Self {
         self.link_iblock_id = ::std::option::Option::Some(value);
         self
@@ -593,6 +612,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -747,6 +767,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::S => "S",
@@ -781,9 +802,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "S" => Self::S,

@@ -106,6 +106,7 @@ impl Add {
     /// - `section_code`: `SECTION_CODE` — Symbolic code of the section
     /// - `fields`: `FIELDS` — Array of fields.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         iblock_type_id: IblockTypeId,
         section_code: impl ::std::convert::Into<::std::string::String>,
@@ -138,6 +139,7 @@ impl Add {
     }
     /// Sets `IBLOCK_SECTION_ID`: Identifier of the parent section.
     #[must_use]
+    #[inline]
     pub fn iblock_section_id(mut self, value: i64) -> Self {
         self.iblock_section_id = ::std::option::Option::Some(value);
         self
@@ -163,6 +165,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -257,6 +260,7 @@ pub enum IblockTypeId {
 }
 impl IblockTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lists => "lists",
@@ -268,9 +272,11 @@ impl IblockTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IblockTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IblockTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lists" => Self::Lists,
@@ -398,6 +404,7 @@ impl Fields {
     ///
     /// - `name`: `NAME` — Name of the section
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -415,6 +422,7 @@ impl Fields {
     }
     /// Sets `EXTERNAL_ID`: External identifier of the section
     #[must_use]
+    #[inline]
     pub fn external_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -424,6 +432,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External identifier (XML ID)
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -433,18 +442,21 @@ impl Fields {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE`: Activity status. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PICTURE`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn picture(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -458,6 +470,7 @@ impl Fields {
     }
     /// Sets `DESCRIPTION`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -467,12 +480,14 @@ impl Fields {
     }
     /// Sets `DESCRIPTION_TYPE`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn description_type(mut self, value: DescriptionType) -> Self {
         self.description_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DETAIL_PICTURE`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn detail_picture(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -486,6 +501,7 @@ impl Fields {
     }
     /// Sets `SECTION_PROPERTY`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn section_property(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -509,6 +525,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -602,6 +619,7 @@ pub enum DescriptionType {
 }
 impl DescriptionType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -612,9 +630,11 @@ impl DescriptionType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DescriptionType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DescriptionType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,

@@ -108,6 +108,7 @@ impl Update {
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
     /// - `fields`: `FIELDS` — Array of fields.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         iblock_type_id: IblockTypeId,
         fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
@@ -173,6 +174,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -267,6 +269,7 @@ pub enum IblockTypeId {
 }
 impl IblockTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lists => "lists",
@@ -278,9 +281,11 @@ impl IblockTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IblockTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IblockTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lists" => Self::Lists,
@@ -408,6 +413,7 @@ impl Fields {
     ///
     /// - `name`: `NAME` — Name of the section
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -425,6 +431,7 @@ impl Fields {
     }
     /// Sets `EXTERNAL_ID`: External identifier of the section
     #[must_use]
+    #[inline]
     pub fn external_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -434,6 +441,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External identifier (XML ID)
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -443,18 +451,21 @@ impl Fields {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE`: Activity status. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PICTURE`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn picture(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -468,6 +479,7 @@ impl Fields {
     }
     /// Sets `DESCRIPTION`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -477,12 +489,14 @@ impl Fields {
     }
     /// Sets `DESCRIPTION_TYPE`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn description_type(mut self, value: DescriptionType) -> Self {
         self.description_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DETAIL_PICTURE`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn detail_picture(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -496,6 +510,7 @@ impl Fields {
     }
     /// Sets `SECTION_PROPERTY`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn section_property(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -519,6 +534,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -612,6 +628,7 @@ pub enum DescriptionType {
 }
 impl DescriptionType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -622,9 +639,11 @@ impl DescriptionType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DescriptionType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DescriptionType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,

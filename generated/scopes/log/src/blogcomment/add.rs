@@ -87,6 +87,7 @@ impl Add {
     /// - `post_id`: `POST_ID` — Identifier of the News Feed message.
     /// - `text`: `TEXT` — The text of the comment. It is considered during duplication checks and is saved in the `POST_TEXT` field
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         post_id: i64,
         text: impl ::std::convert::Into<::std::string::String>,
@@ -101,6 +102,7 @@ impl Add {
     }
     /// Sets `FILES`: An array of files described according to the [file handling rules](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html). Files will be uploaded to the user's Drive and linked to the comment
     #[must_use]
+    #[inline]
     pub fn files(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -114,6 +116,7 @@ impl Add {
     }
     /// Sets `USER_ID`: Identifier of the user on behalf of whom the comment is published. Available only to administrators. By default, the current user initiating the method call is used.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -137,6 +140,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ impl Delete {
     ///
     /// - `comment_id`: `COMMENT_ID` — The identifier of the comment. The value must be greater than `0`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(comment_id: i64) -> Self {
         Self {
             comment_id,
@@ -83,6 +84,7 @@ impl Delete {
     }
     /// Sets `USER_ID`: The identifier of the user performing the deletion. Available only to administrators. By default, the current user who initiated the call is used.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -104,6 +106,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -150,6 +150,7 @@ impl Add {
     ///
     /// - `post_message`: `POST_MESSAGE` — Message text
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(post_message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             post_message: post_message.into(),
@@ -169,6 +170,7 @@ impl Add {
     }
     /// Sets `POST_TITLE`: Message title
     #[must_use]
+    #[inline]
     pub fn post_title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -178,6 +180,7 @@ impl Add {
     }
     /// Sets `DEST`: List of recipients who will have permission to view the message.
     #[must_use]
+    #[inline]
     pub fn dest(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -191,6 +194,7 @@ impl Add {
     }
     /// Sets `SPERM`: Deprecated equivalent of `DEST`
     #[must_use]
+    #[inline]
     pub fn sperm(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -204,6 +208,7 @@ impl Add {
     }
     /// Sets `FILES`: Array of files in the format described in [working with files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     #[must_use]
+    #[inline]
     pub fn files(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -217,12 +222,14 @@ impl Add {
     }
     /// Sets `IMPORTANT`: Indicator of an important message.
     #[must_use]
+    #[inline]
     pub fn important(mut self, value: bool) -> Self {
         self.important = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IMPORTANT_DATE_END`: Date and time in ISO 8601 format until which the message will be considered important
     #[must_use]
+    #[inline]
     pub fn important_date_end(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -232,6 +239,7 @@ impl Add {
     }
     /// Sets `SITE_ID`: Site identifier.
     #[must_use]
+    #[inline]
     pub fn site_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -241,12 +249,14 @@ impl Add {
     }
     /// Sets `USER_ID`: Identifier of the user on behalf of whom the message is published. Available only to administrators.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TAGS`: Message tags
     #[must_use]
+    #[inline]
     pub fn tags(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -256,6 +266,7 @@ impl Add {
     }
     /// Sets `BACKGROUND_CODE`: Background code of the message
     #[must_use]
+    #[inline]
     pub fn background_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -265,6 +276,7 @@ impl Add {
     }
     /// Sets `PARSE_PREVIEW`: Automatic addition of a link preview from the message text.
     #[must_use]
+    #[inline]
     pub fn parse_preview(mut self, value: bool) -> Self {
         self.parse_preview = ::std::option::Option::Some(value);
         self
@@ -296,6 +308,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -66,6 +66,7 @@ impl Delete {
     ///
     /// - `post_id`: `POST_ID` — Identifier of the message.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(post_id: i64) -> Self {
         Self {
             post_id,
@@ -88,6 +89,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -131,6 +131,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             post_id: ::std::option::Option::None,
@@ -146,12 +147,14 @@ impl Get {
     }
     /// Sets `POST_ID`: Filter by message ID.
     #[must_use]
+    #[inline]
     pub fn post_id(mut self, value: i64) -> Self {
         self.post_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LOG_RIGHTS`: Filter by recipients who have the right to view the message.
     #[must_use]
+    #[inline]
     pub fn log_rights(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -165,6 +168,7 @@ impl Get {
     }
     /// Sets `LOG_DATE_FROM`: Lower boundary of the post publication period in ISO 8601 format. If `LOG_DATE_FROM` and `LOG_DATE_TO` are specified, the `LOG_DATE_FROM` value must not be later than `LOG_DATE_TO`
     #[must_use]
+    #[inline]
     pub fn log_date_from(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -174,6 +178,7 @@ impl Get {
     }
     /// Sets `LOG_DATE_TO`: Upper boundary of the post publication period in ISO 8601 format. If the value is not specified, the upper boundary of the period is not applied
     #[must_use]
+    #[inline]
     pub fn log_date_to(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -183,24 +188,28 @@ impl Get {
     }
     /// Sets `FIRST_ID`: News Feed entry identifier for cursor-based forward navigation. The method returns posts with identifiers greater than the specified value. If `FIRST_ID` and `LAST_ID` are passed, `FIRST_ID` is applied
     #[must_use]
+    #[inline]
     pub fn first_id(mut self, value: i64) -> Self {
         self.first_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LAST_ID`: News Feed entry identifier for cursor-based backward navigation. The method returns posts with identifiers less than the specified value
     #[must_use]
+    #[inline]
     pub fn last_id(mut self, value: i64) -> Self {
         self.last_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIMIT`: Page size in cursor mode. A non-positive or non-numeric value is replaced with the default value. The maximum value is `200`
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `start`: This parameter is used for pagination control.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -227,6 +236,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -440,6 +450,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -483,6 +494,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

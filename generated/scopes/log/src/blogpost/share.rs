@@ -90,6 +90,7 @@ impl Share {
     /// - `post_id`: `POST_ID` — Identifier of the message.
     /// - `dest`: `DEST` — List of new recipients who will be granted access to view the message.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         post_id: i64,
         dest: impl ::std::iter::IntoIterator<
@@ -105,6 +106,7 @@ impl Share {
     }
     /// Sets `USER_ID`: Identifier of the user on behalf of whom the message is edited. Available only to administrators.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -127,6 +129,7 @@ impl Share {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

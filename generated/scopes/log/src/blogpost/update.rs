@@ -133,6 +133,7 @@ impl Update {
     ///
     /// - `post_id`: `POST_ID` — Identifier of the message.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(post_id: i64) -> Self {
         Self {
             post_id,
@@ -150,6 +151,7 @@ impl Update {
     }
     /// Sets `POST_MESSAGE`: New text of the message.
     #[must_use]
+    #[inline]
     pub fn post_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -159,6 +161,7 @@ impl Update {
     }
     /// Sets `POST_TITLE`: New title of the message.
     #[must_use]
+    #[inline]
     pub fn post_title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -168,6 +171,7 @@ impl Update {
     }
     /// Sets `DEST`: New list of recipients who will have the right to view the message.
     #[must_use]
+    #[inline]
     pub fn dest(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -181,6 +185,7 @@ impl Update {
     }
     /// Sets `SPERM`: Deprecated equivalent of `DEST`.
     #[must_use]
+    #[inline]
     pub fn sperm(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -194,6 +199,7 @@ impl Update {
     }
     /// Sets `FILES`: Array of files in the format described in [working with files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html).
     #[must_use]
+    #[inline]
     pub fn files(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -203,12 +209,14 @@ impl Update {
     }
     /// Sets `IMPORTANT`: Indicator of an important message.
     #[must_use]
+    #[inline]
     pub fn important(mut self, value: bool) -> Self {
         self.important = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IMPORTANT_DATE_END`: Date and time in ISO 8601 format until which the message will be considered important.
     #[must_use]
+    #[inline]
     pub fn important_date_end(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -218,6 +226,7 @@ impl Update {
     }
     /// Sets `SITE_ID`: Identifier of the site.
     #[must_use]
+    #[inline]
     pub fn site_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -227,6 +236,7 @@ impl Update {
     }
     /// Sets `USER_ID`: Identifier of the user on behalf of whom the message is edited. Available only to administrators.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -256,6 +266,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -116,6 +116,7 @@ impl Add {
     /// - `handler`: `HANDLER` — Application handler URL that is called when sending a message.
     /// - `name`: `NAME` — Provider name.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         type_: impl ::std::convert::Into<::std::string::String>,
@@ -133,6 +134,7 @@ impl Add {
     }
     /// Sets `DESCRIPTION`: Provider description.
     #[must_use]
+    #[inline]
     pub fn description(mut self, value: ::serde_json::Value) -> Self {
         self.description = ::std::option::Option::Some(value);
         self
@@ -157,6 +159,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -105,6 +105,7 @@ impl Update {
     ///
     /// - `code`: `CODE` — The code of the provider to be updated.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             code: code.into(),
@@ -116,6 +117,7 @@ impl Update {
     }
     /// Sets `HANDLER`: New application handler URL.
     #[must_use]
+    #[inline]
     pub fn handler(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -125,12 +127,14 @@ impl Update {
     }
     /// Sets `NAME`: New name of the provider.
     #[must_use]
+    #[inline]
     pub fn name(mut self, value: ::serde_json::Value) -> Self {
         self.name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DESCRIPTION`: New description of the provider.
     #[must_use]
+    #[inline]
     pub fn description(mut self, value: ::serde_json::Value) -> Self {
         self.description = ::std::option::Option::Some(value);
         self
@@ -154,6 +158,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

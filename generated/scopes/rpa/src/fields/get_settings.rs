@@ -68,6 +68,7 @@ impl GetSettings {
     ///
     /// - `type_id`: `typeId` — Identifier of the process
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_id: i64) -> Self {
         Self {
             type_id,
@@ -77,6 +78,7 @@ impl GetSettings {
     }
     /// Sets `stageId`: Identifier of the stage.
     #[must_use]
+    #[inline]
     pub fn stage_id(mut self, value: i64) -> Self {
         self.stage_id = ::std::option::Option::Some(value);
         self
@@ -98,6 +100,7 @@ impl GetSettings {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -171,6 +174,7 @@ pub struct GetSettingsResult {
 impl GetSettingsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
@@ -189,6 +193,7 @@ impl GetSettingsResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -258,6 +263,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             kanban: ::std::option::Option::None,
@@ -277,6 +283,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -353,6 +360,7 @@ pub struct Kanban {
 impl Kanban {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -372,6 +380,7 @@ impl Kanban {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -434,6 +443,7 @@ pub struct Create {
 impl Create {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             uf_rpa_1_name: ::std::option::Option::None,
@@ -452,6 +462,7 @@ impl Create {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

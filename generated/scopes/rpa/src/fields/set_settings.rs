@@ -76,6 +76,7 @@ impl SetSettings {
     /// - `type_id`: `typeId` — Identifier of the process
     /// - `fields`: `fields` — Array with field visibility settings.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_id: i64,
         fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -89,6 +90,7 @@ impl SetSettings {
     }
     /// Sets `stageId`: Identifier of the stage.
     #[must_use]
+    #[inline]
     pub fn stage_id(mut self, value: i64) -> Self {
         self.stage_id = ::std::option::Option::Some(value);
         self
@@ -110,6 +112,7 @@ impl SetSettings {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -82,6 +82,7 @@ impl SetVisibilitySettings {
     /// - `visibility`: `visibility` — Identifier of the visibility for which the settings are being changed
     /// - `fields`: `fields` — Array of fields for which the settings need to be changed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_id: i64,
         visibility: impl ::std::convert::Into<::std::string::String>,
@@ -99,6 +100,7 @@ impl SetVisibilitySettings {
     }
     /// Sets `stageId`: Identifier of the stage.
     #[must_use]
+    #[inline]
     pub fn stage_id(mut self, value: i64) -> Self {
         self.stage_id = ::std::option::Option::Some(value);
         self
@@ -120,6 +122,7 @@ impl SetVisibilitySettings {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

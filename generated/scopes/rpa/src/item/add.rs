@@ -70,6 +70,7 @@ impl Add {
     ///
     /// - `type_id`: `typeId` — Identifier of the process
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_id: i64) -> Self {
         Self {
             type_id,
@@ -79,6 +80,7 @@ impl Add {
     }
     /// Sets `fields`: Values of the custom fields of the element. All other fields will be ignored
     #[must_use]
+    #[inline]
     pub fn fields(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -106,6 +108,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -67,6 +67,7 @@ impl Delete {
     /// - `type_id`: `typeId` — Process identifier
     /// - `id`: `id` — Element identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_id: i64, id: i64) -> Self {
         Self {
             type_id,
@@ -90,6 +91,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ impl Update {
     ///
     /// - `fields`: `fields` — Object containing values for custom [fields](https://apidocs.bitrix24.com/api-reference/outdated/rpa/item/rpa-item-update.html#fields) of the element
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
@@ -83,12 +84,14 @@ impl Update {
     }
     /// Sets `typeId`: Process identifier
     #[must_use]
+    #[inline]
     pub fn type_id(mut self, value: i64) -> Self {
         self.type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `id`: Element identifier
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
@@ -109,6 +112,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -61,6 +61,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An object with [fields](https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-add.html#fields) of the stage
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
@@ -81,6 +82,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -93,6 +93,7 @@ impl ListForType {
     ///
     /// - `type_id`: `typeId` — Identifier of the process
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_id: i64) -> Self {
         Self {
             type_id,
@@ -102,6 +103,7 @@ impl ListForType {
     }
     /// Sets `start`: This parameter is used for managing pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -122,6 +124,7 @@ impl ListForType {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -207,6 +210,7 @@ pub struct ListForTypeResult {
 impl ListForTypeResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             stages: ::std::option::Option::None,
@@ -225,6 +229,7 @@ impl ListForTypeResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -326,6 +331,7 @@ pub struct Stages {
 impl Stages {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -353,6 +359,7 @@ impl Stages {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ pub struct Update {
 impl Update {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -73,12 +74,14 @@ impl Update {
     }
     /// Sets `id`: Identifier of the stage
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `fields`: Object with [fields](https://apidocs.bitrix24.com/api-reference/outdated/rpa/stage/rpa-stage-update.html#fields) of the stage
     #[must_use]
+    #[inline]
     pub fn fields(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -102,6 +105,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ pub struct AddUser {
 impl AddUser {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_id: ::std::option::Option::None,
@@ -85,18 +86,21 @@ impl AddUser {
     }
     /// Sets `typeId`: Process identifier
     #[must_use]
+    #[inline]
     pub fn type_id(mut self, value: i64) -> Self {
         self.type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `stageId`: Stage identifier
     #[must_use]
+    #[inline]
     pub fn stage_id(mut self, value: i64) -> Self {
         self.stage_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Automation rule name`: Name of the Automation rule
     #[must_use]
+    #[inline]
     pub fn automation_rule_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -106,6 +110,7 @@ impl AddUser {
     }
     /// Sets `userValue`: String with user in the format `First Last [user ID]`
     #[must_use]
+    #[inline]
     pub fn user_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -132,6 +137,7 @@ impl AddUser {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ pub struct Delete {
 impl Delete {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_id: ::std::option::Option::None,
@@ -79,18 +80,21 @@ impl Delete {
     }
     /// Sets `typeId`: Identifier of the process
     #[must_use]
+    #[inline]
     pub fn type_id(mut self, value: i64) -> Self {
         self.type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `stageId`: Identifier of the stage
     #[must_use]
+    #[inline]
     pub fn stage_id(mut self, value: i64) -> Self {
         self.stage_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `robotName`: Name of the Automation rule
     #[must_use]
+    #[inline]
     pub fn robot_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -116,6 +120,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -98,6 +98,7 @@ pub struct ListForItem {
 impl ListForItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_id: ::std::option::Option::None,
@@ -108,18 +109,21 @@ impl ListForItem {
     }
     /// Sets `typeId`: Identifier of the process
     #[must_use]
+    #[inline]
     pub fn type_id(mut self, value: i64) -> Self {
         self.type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `itemId`: Identifier of the element
     #[must_use]
+    #[inline]
     pub fn item_id(mut self, value: i64) -> Self {
         self.item_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `start`: This parameter is used for pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -141,6 +145,7 @@ impl ListForItem {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -274,6 +279,7 @@ pub struct ListForItemResult {
 impl ListForItemResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -303,6 +309,7 @@ impl ListForItemResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -423,6 +430,7 @@ pub struct Data {
 impl Data {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -447,6 +455,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -521,6 +530,7 @@ impl ListForItemResult2 {
     ///
     /// - `timeline`: `timeline` —
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         timeline: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<ListForItemResult>,
@@ -543,6 +553,7 @@ impl ListForItemResult2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -66,6 +66,7 @@ pub struct UpdateIsFixed {
 impl UpdateIsFixed {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -75,12 +76,14 @@ impl UpdateIsFixed {
     }
     /// Sets `id`: Identifier of the record
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isFixed`: Attachment flag of the record. Possible values: - `Y` — the record will be attached - `N` — the record will not be attached
     #[must_use]
+    #[inline]
     pub fn is_fixed(mut self, value: bool) -> Self {
         self.is_fixed = ::std::option::Option::Some(value);
         self
@@ -101,6 +104,7 @@ impl UpdateIsFixed {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -177,6 +181,7 @@ pub struct UpdateIsFixedResult {
 impl UpdateIsFixedResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             timeline: ::std::option::Option::None,
@@ -195,6 +200,7 @@ impl UpdateIsFixedResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -260,6 +266,7 @@ pub struct Timeline {
 impl Timeline {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -278,6 +285,7 @@ impl Timeline {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

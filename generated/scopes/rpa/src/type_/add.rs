@@ -61,6 +61,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — A list of process fields. The list of possible fields is described [below](https://apidocs.bitrix24.com/api-reference/outdated/rpa/type/rpa-type-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
     ) -> Self {
@@ -81,6 +82,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -171,6 +173,7 @@ impl Fields {
     ///
     /// - `title`: `title` — The name of the process
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(title: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             title: title.into(),
@@ -182,6 +185,7 @@ impl Fields {
     }
     /// Sets `image`: The image of the process from the list
     #[must_use]
+    #[inline]
     pub fn image(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -191,6 +195,7 @@ impl Fields {
     }
     /// Sets `settings`: A list of arbitrary settings for the process
     #[must_use]
+    #[inline]
     pub fn settings(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -204,6 +209,7 @@ impl Fields {
     }
     /// Sets `permissions`: A list of objects. Each object describes access permissions for this process
     #[must_use]
+    #[inline]
     pub fn permissions(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -227,6 +233,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -70,6 +70,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating an item (position) in the cart of the order
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -88,6 +89,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -272,6 +274,7 @@ impl Fields {
     /// - `product_xml_id`: `productXmlId` — External code of the product
     #[allow(clippy::new_without_default)]
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         order_id: i64,
         productid: i64,
@@ -314,36 +317,42 @@ impl Fields {
     }
     /// Sets `sort`: Position in the list of order items
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `price`: Price including markups and discounts (see the `customPrice` field below).
     #[must_use]
+    #[inline]
     pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `basePrice`: Original price excluding markups and discounts (see the `customPrice` field below).
     #[must_use]
+    #[inline]
     pub fn base_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.base_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `discountPrice`: Amount of the final discount or markup (see the `customPrice` field below).
     #[must_use]
+    #[inline]
     pub fn discount_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.discount_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `customPrice`: Is the price specified manually. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn custom_price(mut self, value: bool) -> Self {
         self.custom_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External code of the cart item
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -363,6 +372,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -470,6 +480,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             basket_item: ::std::option::Option::None,
@@ -488,6 +499,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

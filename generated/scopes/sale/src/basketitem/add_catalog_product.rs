@@ -71,6 +71,7 @@ impl AddCatalogProduct {
     ///
     /// - `fields`: `fields` — Field values for creating an item (position) in the order cart
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -89,6 +90,7 @@ impl AddCatalogProduct {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -225,6 +227,7 @@ impl Fields {
     /// - `quantity`: `quantity` — Quantity of the product
     /// - `name`: `name` — Name of the product
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         order_id: i64,
         productid: i64,
@@ -249,36 +252,42 @@ impl Fields {
     }
     /// Sets `sort`: Position in the order item list
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `price`: Price considering markups and discounts (see the `customPrice` field below). If not specified, it will be calculated based on catalog data.
     #[must_use]
+    #[inline]
     pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `basePrice`: Original price without considering markups and discounts (see the `customPrice` field below). If not specified, it will be calculated based on catalog data.
     #[must_use]
+    #[inline]
     pub fn base_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.base_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `discountPrice`: Amount of the final discount or markup (see the `customPrice` field below). If not specified, it will be calculated based on catalog data.
     #[must_use]
+    #[inline]
     pub fn discount_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.discount_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `customPrice`: Is the price specified manually: - `Y` — price is set manually - `N` — price is obtained from the product catalog
     #[must_use]
+    #[inline]
     pub fn custom_price(mut self, value: bool) -> Self {
         self.custom_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External code of the cart position
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -298,6 +307,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -387,6 +397,7 @@ pub struct AddCatalogProductResult {
 impl AddCatalogProductResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             basket_item: ::std::option::Option::None,
@@ -405,6 +416,7 @@ impl AddCatalogProductResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

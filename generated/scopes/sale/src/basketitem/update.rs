@@ -76,6 +76,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the order item
     /// - `fields`: `fields` — Values of the fields to be modified
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -95,6 +96,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -237,6 +239,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             sort: ::std::option::Option::None,
@@ -260,36 +263,42 @@ impl Fields {
     }
     /// Sets `sort`: Position in the list of order items
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `price`: Price including markups and discounts
     #[must_use]
+    #[inline]
     pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `basePrice`: Original price excluding markups and discounts
     #[must_use]
+    #[inline]
     pub fn base_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.base_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `discountPrice`: Amount of the final discount or markup
     #[must_use]
+    #[inline]
     pub fn discount_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.discount_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantity`: Quantity of the product
     #[must_use]
+    #[inline]
     pub fn quantity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External code of the basket item
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -299,6 +308,7 @@ impl Fields {
     }
     /// Sets `name`: Name of the product
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -308,12 +318,14 @@ impl Fields {
     }
     /// Sets `weight`: Weight of the product
     #[must_use]
+    #[inline]
     pub fn weight(mut self, value: i64) -> Self {
         self.weight = ::std::option::Option::Some(value);
         self
     }
     /// Sets `dimensions`: Dimensions of the product (serialized array)
     #[must_use]
+    #[inline]
     pub fn dimensions(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -323,12 +335,14 @@ impl Fields {
     }
     /// Sets `measureCode`: Code of the product's unit of measure
     #[must_use]
+    #[inline]
     pub fn measure_code(mut self, value: i64) -> Self {
         self.measure_code = ::std::option::Option::Some(value);
         self
     }
     /// Sets `measureName`: Name of the unit of measure
     #[must_use]
+    #[inline]
     pub fn measure_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -338,24 +352,28 @@ impl Fields {
     }
     /// Sets `canBuy`: Availability flag of the product. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn can_buy(mut self, value: bool) -> Self {
         self.can_buy = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatRate`: Tax rate as a fraction of one: `0.1` means 10 %. To specify the "No VAT" rate, an empty string should be passed
     #[must_use]
+    #[inline]
     pub fn vat_rate(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.vat_rate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatIncluded`: Flag indicating whether VAT or tax is included in the product price. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn vat_included(mut self, value: bool) -> Self {
         self.vat_included = ::std::option::Option::Some(value);
         self
     }
     /// Sets `catalogXmlId`: External code of the product catalog
     #[must_use]
+    #[inline]
     pub fn catalog_xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -365,6 +383,7 @@ impl Fields {
     }
     /// Sets `productXmlId`: External code of the product
     #[must_use]
+    #[inline]
     pub fn product_xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -384,6 +403,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -486,6 +506,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             basket_item: ::std::option::Option::None,
@@ -504,6 +525,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -77,6 +77,7 @@ impl UpdateCatalogProduct {
     /// - `id`: `id` — Identifier of the basket item. Can be obtained using the methods [sale.basketitem.addCatalogProduct](https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-add-catalog-product.html) and [sale.basketitem.list](https://apidocs.bitrix24.com/api-reference/sale/basket-item/sale-basket-item-list.html)
     /// - `fields`: `fields` — Object with modifiable fields
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -96,6 +97,7 @@ impl UpdateCatalogProduct {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -184,6 +186,7 @@ impl Fields {
     ///
     /// - `quantity`: `quantity` — Quantity of the product
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(quantity: ::bitrix24_runtime::Decimal) -> Self {
         Self {
             sort: ::std::option::Option::None,
@@ -194,12 +197,14 @@ impl Fields {
     }
     /// Sets `sort`: Position in the order item list
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External code of the basket item
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -219,6 +224,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -289,6 +295,7 @@ pub struct UpdateCatalogProductResult {
 impl UpdateCatalogProductResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             basket_item: ::std::option::Option::None,
@@ -307,6 +314,7 @@ impl UpdateCatalogProductResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

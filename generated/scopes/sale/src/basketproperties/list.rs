@@ -133,6 +133,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -144,6 +145,7 @@ impl List {
     }
     /// Sets `select`: An array containing the list of fields to be selected (see fields of the object [`sale_basket_item_property`](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_basket_item_property)).
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -157,6 +159,7 @@ impl List {
     }
     /// Sets `filter`: An object for filtering the selected catalog sections in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -166,6 +169,7 @@ impl List {
     }
     /// Sets `order`: An object for sorting the selected groups of properties in the format `{"field_1": "order_1", ... "field_N": "order_N"}`. Possible values for `field` correspond to the fields of the object [`sale_basket_item_property`](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_basket_item_property).
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -175,6 +179,7 @@ impl List {
     }
     /// Sets `start`: This parameter is used to manage pagination. The page size of results is always static - 50 records. To select the second page of results, you need to pass the value - 50. To select the third page of results, the value - 100, and so on. The formula for calculating the start parameter value: start = (N-1) * 50, where N is the desired page number
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -191,6 +196,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -284,6 +290,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             basket_properties: ::std::option::Option::None,
@@ -302,6 +309,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -391,6 +399,7 @@ pub struct SaleBasketItemProperty {
 impl SaleBasketItemProperty {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -415,6 +424,7 @@ impl SaleBasketItemProperty {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -66,6 +66,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating correspondence to a natural or legal person
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -84,6 +85,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -171,6 +173,7 @@ impl Fields {
     /// - `person_type_id`: `personTypeId` — Identifier for the payer type.
     /// - `domain`: `domain` — Value corresponding to the payer type: natural or legal person. - `I` — natural person - `E` — legal person
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(person_type_id: i64, domain: Domain) -> Self {
         Self {
             person_type_id,
@@ -190,6 +193,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -264,6 +268,7 @@ pub enum Domain {
 }
 impl Domain {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::I => "I",
@@ -274,9 +279,11 @@ impl Domain {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Domain {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Domain::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "I" => Self::I,
@@ -351,6 +358,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             business_value_person_domain: ::std::option::Option::None,
@@ -370,6 +378,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

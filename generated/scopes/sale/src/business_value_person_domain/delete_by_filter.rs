@@ -67,6 +67,7 @@ impl DeleteByFilter {
     ///
     /// - `fields`: `fields` — Field values for deleting the correspondence with a natural or legal person
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -85,6 +86,7 @@ impl DeleteByFilter {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -172,6 +174,7 @@ impl Fields {
     /// - `person_type_id`: `personTypeId` — ID of the payer type. Unique parameter.
     /// - `domain`: `domain` — Value corresponding to the payer type: natural person or legal entity. - `I` — natural person - `E` — legal entity
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(person_type_id: i64, domain: Domain) -> Self {
         Self {
             person_type_id,
@@ -191,6 +194,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -265,6 +269,7 @@ pub enum Domain {
 }
 impl Domain {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::I => "I",
@@ -275,9 +280,11 @@ impl Domain {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Domain {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Domain::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "I" => Self::I,

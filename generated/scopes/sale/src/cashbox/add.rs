@@ -134,6 +134,7 @@ impl Add {
     /// - `rest_code`: `REST_CODE` — REST handler code for the cash register. Specified when adding the handler in the method [sale.cashbox.handler.add](https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html) in the `CODE` parameter
     /// - `email`: `EMAIL` — Email address to which notifications will be sent in case of errors during receipt printing
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         rest_code: ::serde_json::Value,
@@ -155,18 +156,21 @@ impl Add {
     }
     /// Sets `OFD`: OFD handler code. Available OFD handlers: - `bx_firstofd` — First OFD - `bx_platformaofd` — OFD Platform - `bx_yarusofd` — YARUS OFD - `bx_taxcomofd` — Taxcom OFD - `bx_ofdruofd` — OFD.RU - `bx_tenzorofd` — Tensor OFD - `bx_conturofd` — Kontur OFD
     #[must_use]
+    #[inline]
     pub fn ofd(mut self, value: Ofd) -> Self {
         self.ofd = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFD_SETTINGS`: OFD settings (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-add.html#ofd_settings)).
     #[must_use]
+    #[inline]
     pub fn ofd_settings(mut self, value: OfdSettings) -> Self {
         self.ofd_settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NUMBER_KKM`: External identifier of the cash register.
     #[must_use]
+    #[inline]
     pub fn number_kkm(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -176,24 +180,28 @@ impl Add {
     }
     /// Sets `ACTIVE`: Activity status of the cash register. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sorting. Default `100`
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `USE_OFFLINE`: Whether the cash register is used offline. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn use_offline(mut self, value: bool) -> Self {
         self.use_offline = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: Cash register settings according to the settings structure passed in the `CONFIG` key of the `SETTINGS` field of the method [sale.cashbox.handler.add](https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html).
     #[must_use]
+    #[inline]
     pub fn settings(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -226,6 +234,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -342,6 +351,7 @@ pub enum Ofd {
 }
 impl Ofd {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BxFirstofd => "bx_firstofd",
@@ -357,9 +367,11 @@ impl Ofd {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Ofd {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Ofd::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "bx_firstofd" => Self::BxFirstofd,
@@ -455,6 +467,7 @@ pub struct OfdSettings {
 impl OfdSettings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             settings_for_all_of_ds: ::std::option::Option::None,
@@ -468,12 +481,14 @@ impl OfdSettings {
     }
     /// Sets `Settings for all OFDs`:
     #[must_use]
+    #[inline]
     pub fn settings_for_all_of_ds(mut self, value: ::serde_json::Value) -> Self {
         self.settings_for_all_of_ds = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFD_MODE`: Settings related to the OFD operation mode. The `IS_TEST` parameter is passed ([`string`](https://apidocs.bitrix24.com/api-reference/data-types.html) with values `Y/N`) — OFD operation mode: - `Y` — test mode - `N` — working mode
     #[must_use]
+    #[inline]
     pub fn ofd_mode(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -483,6 +498,7 @@ impl OfdSettings {
     }
     /// Sets `Additional settings for OFD`:
     #[must_use]
+    #[inline]
     pub fn additional_settings_for_ofd(
         mut self,
         value: AdditionalSettingsForOfd,
@@ -492,6 +508,7 @@ impl OfdSettings {
     }
     /// Sets `SELLER_INFO`: Settings for the "Seller Information" section. The required parameter `INN` ([`string`](https://apidocs.bitrix24.com/api-reference/data-types.html)) — seller's INN is passed
     #[must_use]
+    #[inline]
     pub fn seller_info(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -501,6 +518,7 @@ impl OfdSettings {
     }
     /// Sets `Additional settings for YARUS OFD`:
     #[must_use]
+    #[inline]
     pub fn additional_settings_for_yarus_ofd(
         mut self,
         value: ::serde_json::Value,
@@ -510,6 +528,7 @@ impl OfdSettings {
     }
     /// Sets `AUTH`: Authorization settings. The `INN` parameter is passed ([`string`](https://apidocs.bitrix24.com/api-reference/data-types.html)) — security key
     #[must_use]
+    #[inline]
     pub fn auth(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -529,6 +548,7 @@ impl OfdSettings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -617,6 +637,7 @@ pub struct AdditionalSettingsForOfd {
 impl AdditionalSettingsForOfd {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             ru: ::std::option::Option::None,
@@ -625,6 +646,7 @@ impl AdditionalSettingsForOfd {
     }
     /// Sets `RU`:
     #[must_use]
+    #[inline]
     pub fn ru(mut self, value: ::serde_json::Value) -> Self {
         self.ru = ::std::option::Option::Some(value);
         self
@@ -641,6 +663,7 @@ impl AdditionalSettingsForOfd {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ impl Update {
     /// - `id`: `ID` — Identifier of the cash register being updated
     /// - `fields`: `FIELDS` — Values of the fields to be updated (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html#fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value, fields: Fields) -> Self {
         Self {
             id,
@@ -95,6 +96,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -218,6 +220,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -234,6 +237,7 @@ impl Fields {
     }
     /// Sets `NAME`: Name of the cash register
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -243,6 +247,7 @@ impl Fields {
     }
     /// Sets `EMAIL`: Email address to which notifications will be sent in case of errors during receipt printing
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -252,18 +257,21 @@ impl Fields {
     }
     /// Sets `OFD`: OFD handler code. Available OFD handlers: - `bx_firstofd` — First OFD - `bx_platformaofd` — OFD Platform - `bx_yarusofd` — YARUS OFD - `bx_taxcomofd` — Taxcom OFD - `bx_ofdruofd` — OFD.RU - `bx_tenzorofd` — Tensor OFD - `bx_conturofd` — Contour OFD
     #[must_use]
+    #[inline]
     pub fn ofd(mut self, value: Ofd) -> Self {
         self.ofd = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFD_SETTINGS`: OFD settings (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-update.html#ofd_settings))
     #[must_use]
+    #[inline]
     pub fn ofd_settings(mut self, value: OfdSettings) -> Self {
         self.ofd_settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NUMBER_KKM`: External identifier of the cash register
     #[must_use]
+    #[inline]
     pub fn number_kkm(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -273,24 +281,28 @@ impl Fields {
     }
     /// Sets `ACTIVE`: Activity status of the cash register. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: ::serde_json::Value) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `USE_OFFLINE`: Whether the cash register is used offline. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn use_offline(mut self, value: bool) -> Self {
         self.use_offline = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: Cash register settings according to the structure of settings passed in the `CONFIG` key of the `SETTINGS` field of the [sale.cashbox.handler.add](https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html) method
     #[must_use]
+    #[inline]
     pub fn settings(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -310,6 +322,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -416,6 +429,7 @@ pub enum Ofd {
 }
 impl Ofd {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BxFirstofd => "bx_firstofd",
@@ -431,9 +445,11 @@ impl Ofd {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Ofd {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Ofd::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "bx_firstofd" => Self::BxFirstofd,
@@ -529,6 +545,7 @@ pub struct OfdSettings {
 impl OfdSettings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             settings_for_all_of_ds: ::std::option::Option::None,
@@ -542,12 +559,14 @@ impl OfdSettings {
     }
     /// Sets `Settings for all OFDs`:
     #[must_use]
+    #[inline]
     pub fn settings_for_all_of_ds(mut self, value: ::serde_json::Value) -> Self {
         self.settings_for_all_of_ds = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFD_MODE`: Settings related to the OFD operation mode. The `IS_TEST` parameter ([`string`](https://apidocs.bitrix24.com/api-reference/data-types.html) with values `Y/N`) is passed — OFD operation mode: - `Y` — test mode - `N` — working mode
     #[must_use]
+    #[inline]
     pub fn ofd_mode(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -557,6 +576,7 @@ impl OfdSettings {
     }
     /// Sets `Additional settings for OFD`:
     #[must_use]
+    #[inline]
     pub fn additional_settings_for_ofd(
         mut self,
         value: AdditionalSettingsForOfd,
@@ -566,6 +586,7 @@ impl OfdSettings {
     }
     /// Sets `SELLER_INFO`: Settings for the "Seller Information" section. The required parameter `INN` ([`string`](https://apidocs.bitrix24.com/api-reference/data-types.html)) is passed — seller's INN
     #[must_use]
+    #[inline]
     pub fn seller_info(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -575,6 +596,7 @@ impl OfdSettings {
     }
     /// Sets `Additional settings for YARUS OFD`:
     #[must_use]
+    #[inline]
     pub fn additional_settings_for_yarus_ofd(
         mut self,
         value: ::serde_json::Value,
@@ -584,6 +606,7 @@ impl OfdSettings {
     }
     /// Sets `AUTH`: Authorization settings. The `INN` parameter ([`string`](https://apidocs.bitrix24.com/api-reference/data-types.html)) is passed — security key
     #[must_use]
+    #[inline]
     pub fn auth(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -603,6 +626,7 @@ impl OfdSettings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -691,6 +715,7 @@ pub struct AdditionalSettingsForOfd {
 impl AdditionalSettingsForOfd {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             ru: ::std::option::Option::None,
@@ -699,6 +724,7 @@ impl AdditionalSettingsForOfd {
     }
     /// Sets `RU`:
     #[must_use]
+    #[inline]
     pub fn ru(mut self, value: ::serde_json::Value) -> Self {
         self.ru = ::std::option::Option::Some(value);
         self
@@ -715,6 +741,7 @@ impl AdditionalSettingsForOfd {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -110,6 +110,7 @@ impl Add {
     /// - `name`: `NAME` — Name of the delivery service
     /// - `currency`: `CURRENCY` — Symbolic code of the delivery service currency
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         rest_code: impl ::std::convert::Into<::std::string::String>,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -129,6 +130,7 @@ impl Add {
     }
     /// Sets `DESCRIPTION`: Description of the delivery service
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -138,18 +140,21 @@ impl Add {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE`: Indicator of the delivery service's activity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONFIG`: Values of the delivery service settings (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-add.html#parameter-config)). The structure of the settings (code, name, data type) is defined when creating or updating the delivery service handler using the methods: - [sale.delivery.handler.add](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html) - [sale.delivery.handler.update](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html)
     #[must_use]
+    #[inline]
     pub fn config(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Config>>,
@@ -161,6 +166,7 @@ impl Add {
     }
     /// Sets `LOGOTYPE`: Logo of the delivery service (base64-encoded string)
     #[must_use]
+    #[inline]
     pub fn logotype(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -191,6 +197,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -291,6 +298,7 @@ impl Config {
     /// - `code`: `CODE` — Symbolic code of the setting
     /// - `value`: `VALUE` — Value of the setting
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         value: ::serde_json::Value,
@@ -313,6 +321,7 @@ impl Config {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -385,6 +394,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             parent: ::std::option::Option::None,
@@ -404,6 +414,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

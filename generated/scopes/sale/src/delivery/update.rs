@@ -99,6 +99,7 @@ impl Update {
     ///
     /// - `id`: `ID` — Identifier of the delivery service. You can obtain the identifiers of delivery services using the [`sale.delivery.getlist`](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value) -> Self {
         Self {
             id,
@@ -113,6 +114,7 @@ impl Update {
     }
     /// Sets `NAME`: Name of the delivery service
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -122,12 +124,14 @@ impl Update {
     }
     /// Sets `CURRENCY`: Currency symbol code of the delivery service
     #[must_use]
+    #[inline]
     pub fn currency(mut self, value: ::serde_json::Value) -> Self {
         self.currency = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DESCRIPTION`: Description of the delivery service
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -137,18 +141,21 @@ impl Update {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE`: Indicator of the delivery service's activity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LOGOTYPE`: Logo of the delivery service (base64-encoded string)
     #[must_use]
+    #[inline]
     pub fn logotype(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -178,6 +185,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating an order
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -82,6 +83,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -309,6 +311,7 @@ impl Fields {
     /// - `person_type_id`: `personTypeId` — Identifier of the payer type
     /// - `currency`: `currency` — Currency. The list of currencies can be obtained via the method [crm.currency.list](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         lid: impl ::std::convert::Into<::std::string::String>,
         person_type_id: i64,
@@ -349,30 +352,35 @@ impl Fields {
     }
     /// Sets `price`: Price
     #[must_use]
+    #[inline]
     pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `discountValue`: Discount value
     #[must_use]
+    #[inline]
     pub fn discount_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.discount_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `statusId`: Identifier of the order status
     #[must_use]
+    #[inline]
     pub fn status_id(mut self, value: i64) -> Self {
         self.status_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `empStatusId`: Identifier of the user who changed the order status
     #[must_use]
+    #[inline]
     pub fn emp_status_id(mut self, value: i64) -> Self {
         self.emp_status_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `dateInsert`: Order creation date
     #[must_use]
+    #[inline]
     pub fn date_insert(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -382,18 +390,21 @@ impl Fields {
     }
     /// Sets `marked`: Marking flag. Indicates whether the shipment is marked as problematic. The value `Y` is set automatically if an error occurred during saving.
     #[must_use]
+    #[inline]
     pub fn marked(mut self, value: bool) -> Self {
         self.marked = ::std::option::Option::Some(value);
         self
     }
     /// Sets `empMarkedId`: Identifier of the user who set the marking
     #[must_use]
+    #[inline]
     pub fn emp_marked_id(mut self, value: i64) -> Self {
         self.emp_marked_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `reasonMarked`: Reason for marking the order
     #[must_use]
+    #[inline]
     pub fn reason_marked(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -403,6 +414,7 @@ impl Fields {
     }
     /// Sets `userDescription`: Customer's comment on the order
     #[must_use]
+    #[inline]
     pub fn user_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -412,6 +424,7 @@ impl Fields {
     }
     /// Sets `additionalInfo`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn additional_info(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -421,6 +434,7 @@ impl Fields {
     }
     /// Sets `comments`: Manager's comment on the order
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -430,42 +444,49 @@ impl Fields {
     }
     /// Sets `responsibleId`: Identifier of the user responsible for the order
     #[must_use]
+    #[inline]
     pub fn responsible_id(mut self, value: i64) -> Self {
         self.responsible_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `recurringId`: Identifier for subscription renewal
     #[must_use]
+    #[inline]
     pub fn recurring_id(mut self, value: i64) -> Self {
         self.recurring_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `lockedBy`: Relevant only for on-premise.
     #[must_use]
+    #[inline]
     pub fn locked_by(mut self, value: i64) -> Self {
         self.locked_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `recountFlag`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn recount_flag(mut self, value: bool) -> Self {
         self.recount_flag = ::std::option::Option::Some(value);
         self
     }
     /// Sets `affiliateId`: Relevant only for on-premise.
     #[must_use]
+    #[inline]
     pub fn affiliate_id(mut self, value: i64) -> Self {
         self.affiliate_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `updated1c`: Updated via QuickBooks and other similar platforms.
     #[must_use]
+    #[inline]
     pub fn updated1c(mut self, value: bool) -> Self {
         self.updated1c = ::std::option::Option::Some(value);
         self
     }
     /// Sets `orderTopic`: Deprecated.
     #[must_use]
+    #[inline]
     pub fn order_topic(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -475,6 +496,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External identifier
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -484,6 +506,7 @@ impl Fields {
     }
     /// Sets `id1c`: Identifier in QuickBooks and other similar platforms
     #[must_use]
+    #[inline]
     pub fn id1c(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -493,6 +516,7 @@ impl Fields {
     }
     /// Sets `version1c`: Version in QuickBooks and other similar platforms
     #[must_use]
+    #[inline]
     pub fn version1c(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -502,24 +526,28 @@ impl Fields {
     }
     /// Sets `externalOrder`: Whether the order is from an external system.
     #[must_use]
+    #[inline]
     pub fn external_order(mut self, value: bool) -> Self {
         self.external_order = ::std::option::Option::Some(value);
         self
     }
     /// Sets `canceled`: Whether the order was canceled.
     #[must_use]
+    #[inline]
     pub fn canceled(mut self, value: bool) -> Self {
         self.canceled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `empCanceledId`: Identifier of the user who canceled the order
     #[must_use]
+    #[inline]
     pub fn emp_canceled_id(mut self, value: i64) -> Self {
         self.emp_canceled_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `reasonCanceled`: Reason for cancellation
     #[must_use]
+    #[inline]
     pub fn reason_canceled(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -529,6 +557,7 @@ impl Fields {
     }
     /// Sets `userId`: Identifier of the client
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -545,6 +574,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -682,6 +712,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             order: ::std::option::Option::None,
@@ -700,6 +731,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

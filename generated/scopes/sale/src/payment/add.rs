@@ -105,6 +105,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-add.html#parameter-fields)) for creating a payment in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -123,6 +124,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -378,6 +380,7 @@ impl Fields {
     /// - `order_id`: `orderId` — Order identifier
     /// - `pay_system_id`: `paySystemId` — Payment system identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(order_id: i64, pay_system_id: i64) -> Self {
         Self {
             order_id,
@@ -421,12 +424,14 @@ impl Fields {
     }
     /// Sets `paid`: Payment status:
     #[must_use]
+    #[inline]
     pub fn paid(mut self, value: bool) -> Self {
         self.paid = ::std::option::Option::Some(value);
         self
     }
     /// Sets `datePaid`: Payment date
     #[must_use]
+    #[inline]
     pub fn date_paid(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -436,18 +441,21 @@ impl Fields {
     }
     /// Sets `empPaidId`: Identifier of the user who made the payment
     #[must_use]
+    #[inline]
     pub fn emp_paid_id(mut self, value: i64) -> Self {
         self.emp_paid_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `psStatus`: Payment system status flag — whether the payment was successful. Options:
     #[must_use]
+    #[inline]
     pub fn ps_status(mut self, value: bool) -> Self {
         self.ps_status = ::std::option::Option::Some(value);
         self
     }
     /// Sets `psStatusCode`: Payment system status code
     #[must_use]
+    #[inline]
     pub fn ps_status_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -457,6 +465,7 @@ impl Fields {
     }
     /// Sets `psStatusDescription`: Description of the payment system's result
     #[must_use]
+    #[inline]
     pub fn ps_status_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -466,6 +475,7 @@ impl Fields {
     }
     /// Sets `psStatusMessage`: Message from the payment system
     #[must_use]
+    #[inline]
     pub fn ps_status_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -475,12 +485,14 @@ impl Fields {
     }
     /// Sets `psSum`: Payment system amount
     #[must_use]
+    #[inline]
     pub fn ps_sum(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.ps_sum = ::std::option::Option::Some(value);
         self
     }
     /// Sets `psCurrency`: Payment system currency
     #[must_use]
+    #[inline]
     pub fn ps_currency(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -490,6 +502,7 @@ impl Fields {
     }
     /// Sets `psResponseDate`: Payment system response date
     #[must_use]
+    #[inline]
     pub fn ps_response_date(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -499,6 +512,7 @@ impl Fields {
     }
     /// Sets `payVoucherNum`: Payment document number
     #[must_use]
+    #[inline]
     pub fn pay_voucher_num(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -508,6 +522,7 @@ impl Fields {
     }
     /// Sets `payVoucherDate`: Payment document date
     #[must_use]
+    #[inline]
     pub fn pay_voucher_date(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -517,6 +532,7 @@ impl Fields {
     }
     /// Sets `datePayBefore`: Deprecated. Date by which the invoice must be paid
     #[must_use]
+    #[inline]
     pub fn date_pay_before(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -526,6 +542,7 @@ impl Fields {
     }
     /// Sets `dateBill`: Invoice date
     #[must_use]
+    #[inline]
     pub fn date_bill(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -535,6 +552,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External identifier
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -544,18 +562,21 @@ impl Fields {
     }
     /// Sets `sum`: Payment amount
     #[must_use]
+    #[inline]
     pub fn sum(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.sum = ::std::option::Option::Some(value);
         self
     }
     /// Sets `companyId`: Identifier of the company that will receive the payment
     #[must_use]
+    #[inline]
     pub fn company_id(mut self, value: i64) -> Self {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `payReturnNum`: Return document number
     #[must_use]
+    #[inline]
     pub fn pay_return_num(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -565,12 +586,14 @@ impl Fields {
     }
     /// Sets `priceCod`: Relevant only for on-premise version Cost of payment upon delivery. Used for cash on delivery
     #[must_use]
+    #[inline]
     pub fn price_cod(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price_cod = ::std::option::Option::Some(value);
         self
     }
     /// Sets `payReturnDate`: Return document date
     #[must_use]
+    #[inline]
     pub fn pay_return_date(
         mut self,
         value: ::bitrix24_runtime::chrono::NaiveDate,
@@ -580,12 +603,14 @@ impl Fields {
     }
     /// Sets `empReturnId`: Identifier of the user who processed the return
     #[must_use]
+    #[inline]
     pub fn emp_return_id(mut self, value: i64) -> Self {
         self.emp_return_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `payReturnComment`: Return comment
     #[must_use]
+    #[inline]
     pub fn pay_return_comment(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -595,24 +620,28 @@ impl Fields {
     }
     /// Sets `responsibleId`: Identifier of the user responsible for the payment
     #[must_use]
+    #[inline]
     pub fn responsible_id(mut self, value: i64) -> Self {
         self.responsible_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `empResponsibleId`: Identifier of the user who assigned the responsible person
     #[must_use]
+    #[inline]
     pub fn emp_responsible_id(mut self, value: i64) -> Self {
         self.emp_responsible_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isReturn`: Was the return processed:
     #[must_use]
+    #[inline]
     pub fn is_return(mut self, value: bool) -> Self {
         self.is_return = ::std::option::Option::Some(value);
         self
     }
     /// Sets `comments`: Payment comments
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -622,12 +651,14 @@ impl Fields {
     }
     /// Sets `updated1c`: Payment updated via QuickBooks and other similar platforms:
     #[must_use]
+    #[inline]
     pub fn updated1c(mut self, value: bool) -> Self {
         self.updated1c = ::std::option::Option::Some(value);
         self
     }
     /// Sets `id1c`: Identifier in QuickBooks and other similar platforms
     #[must_use]
+    #[inline]
     pub fn id1c(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -637,6 +668,7 @@ impl Fields {
     }
     /// Sets `version1c`: Payment document version from QuickBooks and other similar platforms
     #[must_use]
+    #[inline]
     pub fn version1c(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -646,12 +678,14 @@ impl Fields {
     }
     /// Sets `externalPayment`: Relevant only for on-premise version External payment or not. Used for import from QuickBooks and other similar platforms via XML
     #[must_use]
+    #[inline]
     pub fn external_payment(mut self, value: ExternalPayment) -> Self {
         self.external_payment = ::std::option::Option::Some(value);
         self
     }
     /// Sets `psInvoiceId`: Payment identifier in the payment system
     #[must_use]
+    #[inline]
     pub fn ps_invoice_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -661,12 +695,14 @@ impl Fields {
     }
     /// Sets `marked`: Marking flag. Indicates whether the payment is marked as problematic:
     #[must_use]
+    #[inline]
     pub fn marked(mut self, value: bool) -> Self {
         self.marked = ::std::option::Option::Some(value);
         self
     }
     /// Sets `reasonMarked`: Reason for marking
     #[must_use]
+    #[inline]
     pub fn reason_marked(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -676,6 +712,7 @@ impl Fields {
     }
     /// Sets `empMarkedId`: Identifier of the user who marked the payment
     #[must_use]
+    #[inline]
     pub fn emp_marked_id(mut self, value: i64) -> Self {
         self.emp_marked_id = ::std::option::Option::Some(value);
         self
@@ -692,6 +729,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -851,6 +889,7 @@ pub enum ExternalPayment {
 }
 impl ExternalPayment {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -862,9 +901,11 @@ impl ExternalPayment {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ExternalPayment {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ExternalPayment::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -934,6 +975,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             payment: ::std::option::Option::None,
@@ -952,6 +994,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

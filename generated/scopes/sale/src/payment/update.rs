@@ -111,6 +111,7 @@ impl Update {
     /// - `id`: `id` — Payment identifier
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-update.html#parametr-fields)) for creating a payment in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -133,6 +134,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -206,6 +208,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             payment: ::std::option::Option::None,
@@ -224,6 +227,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the binding of the cart item to the payment
     /// - `fields`: `fields` — Field values for updating the binding of the cart item to the payment
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -90,6 +91,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -174,6 +176,7 @@ impl Fields {
     ///
     /// - `quantity`: `quantity` — Quantity of the product
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(quantity: ::bitrix24_runtime::Decimal) -> Self {
         Self {
             quantity,
@@ -183,6 +186,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External identifier of the record
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -202,6 +206,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -270,6 +275,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             payment_item_basket: ::std::option::Option::None,
@@ -288,6 +294,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -130,6 +130,7 @@ impl Add {
     /// - `person_type_id`: `PERSON_TYPE_ID` — Identifier of the payer type
     /// - `bx_rest_handler`: `BX_REST_HANDLER` — Code of the REST handler specified when adding the handler using the [sale.paysystem.handler.add](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         person_type_id: i64,
@@ -151,6 +152,7 @@ impl Add {
     }
     /// Sets `DESCRIPTION`: Description of the payment system
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -160,12 +162,14 @@ impl Add {
     }
     /// Sets `ACTIVE`: Indicator of the payment system's activity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: List of handler settings values in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where `field` is the name of the setting and `value` is an object containing keys [TYPE](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-add.html#possible-values-of-key-type) and [VALUE](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-add.html#possible-values-of-key-value) (see description below).
     #[must_use]
+    #[inline]
     pub fn settings(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -175,12 +179,14 @@ impl Add {
     }
     /// Sets `ENTITY_REGISTRY_TYPE`: Binding of the payment system: - `ORDER` — value for store orders, deals, smart processes - `CRM_INVOICE` — value for CRM invoices - `CRM_QUOTE` — value for CRM estimates
     #[must_use]
+    #[inline]
     pub fn entity_registry_type(mut self, value: EntityRegistryType) -> Self {
         self.entity_registry_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LOGOTYPE`: Logo of the payment system (image in Base64 format)
     #[must_use]
+    #[inline]
     pub fn logotype(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -190,12 +196,14 @@ impl Add {
     }
     /// Sets `NEW_WINDOW`: Flag for the "Open in new window" setting. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn new_window(mut self, value: bool) -> Self {
         self.new_window = ::std::option::Option::Some(value);
         self
     }
     /// Sets `XML_ID`: External identifier of the payment system. Can be used as an additional parameter for filtering in [sale.paysystem.list](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-list.html)
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -228,6 +236,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -331,6 +340,7 @@ pub enum EntityRegistryType {
 }
 impl EntityRegistryType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Order => "ORDER",
@@ -342,9 +352,11 @@ impl EntityRegistryType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityRegistryType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityRegistryType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "ORDER" => Self::Order,

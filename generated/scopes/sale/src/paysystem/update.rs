@@ -71,6 +71,7 @@ impl Update {
     ///
     /// - `id`: `ID` — Identifier of the payment system
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value) -> Self {
         Self {
             id,
@@ -80,6 +81,7 @@ impl Update {
     }
     /// Sets `FIELDS`: Object containing new field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html#parametr-fields))
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
@@ -101,6 +103,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -211,6 +214,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -226,6 +230,7 @@ impl Fields {
     }
     /// Sets `NAME`: Name of the payment system
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -235,6 +240,7 @@ impl Fields {
     }
     /// Sets `DESCRIPTION`: Description of the payment system
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -244,12 +250,14 @@ impl Fields {
     }
     /// Sets `PERSON_TYPE_ID`: Identifier of the payer type
     #[must_use]
+    #[inline]
     pub fn person_type_id(mut self, value: i64) -> Self {
         self.person_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BX_REST_HANDLER`: Code of the REST handler specified when adding the handler using the [sale.paysystem.handler.add](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html) method
     #[must_use]
+    #[inline]
     pub fn bx_rest_handler(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -259,12 +267,14 @@ impl Fields {
     }
     /// Sets `ACTIVE`: Indicator of the payment system's activity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LOGOTYPE`: Logo of the payment system (image in Base64 format)
     #[must_use]
+    #[inline]
     pub fn logotype(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -274,12 +284,14 @@ impl Fields {
     }
     /// Sets `NEW_WINDOW`: Flag for the "Open in new window" setting. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn new_window(mut self, value: bool) -> Self {
         self.new_window = ::std::option::Option::Some(value);
         self
     }
     /// Sets `XML_ID`: External identifier of the payment system
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -299,6 +311,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/person-type/sale-person-type-add.html#parameter-fields)) for creating a new payer type in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -94,6 +95,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -190,6 +192,7 @@ impl Fields {
     ///
     /// - `name`: `name` — Name of the payer type
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -202,6 +205,7 @@ impl Fields {
     }
     /// Sets `code`: Code of the payer type. Must be unique
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -211,6 +215,7 @@ impl Fields {
     }
     /// Sets `sort`: Sorting. Default value is `150`
     #[must_use]
+    #[inline]
     pub fn sort(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -220,6 +225,7 @@ impl Fields {
     }
     /// Sets `active`: Active flag. Can take values `Y` / `N`. Default is set to `Y`
     #[must_use]
+    #[inline]
     pub fn active(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -229,6 +235,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External identifier.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -248,6 +255,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -322,6 +330,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             person_type: ::std::option::Option::None,
@@ -340,6 +349,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -66,6 +66,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating a property binding
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -84,6 +85,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -176,6 +178,7 @@ impl Fields {
     /// - `entity_type`: `entityType` — Type of the object: - `P` — payment system - `D` — delivery - `L` — landing - `T` — trading platform
     /// - `property_id`: `propertyId` — Identifier of the property
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_id: i64, entity_type: EntityType, property_id: i64) -> Self {
         Self {
             entity_id,
@@ -196,6 +199,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -276,6 +280,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::P => "P",
@@ -288,9 +293,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "P" => Self::P,
@@ -361,6 +368,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             property_relation: ::std::option::Option::None,
@@ -379,6 +387,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -65,6 +65,7 @@ impl DeleteByFilter {
     ///
     /// - `fields`: `fields` — Field values for removing the property relation
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -83,6 +84,7 @@ impl DeleteByFilter {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -175,6 +177,7 @@ impl Fields {
     /// - `entity_type`: `entityType` — Entity type: - `P` — payment system - `D` — delivery - `L` — landing - `T` — trading platform
     /// - `property_id`: `propertyId` — Property identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_id: i64, entity_type: EntityType, property_id: i64) -> Self {
         Self {
             entity_id,
@@ -195,6 +198,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -275,6 +279,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::P => "P",
@@ -287,9 +292,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "P" => Self::P,

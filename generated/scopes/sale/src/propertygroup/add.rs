@@ -65,6 +65,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating a property group
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -83,6 +84,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -170,6 +172,7 @@ impl Fields {
     /// - `person_type_id`: `personTypeId` — Identifier of the payer type
     /// - `name`: `name` — Name of the property group
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         person_type_id: i64,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -183,6 +186,7 @@ impl Fields {
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -199,6 +203,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -269,6 +274,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             property_group: ::std::option::Option::None,
@@ -287,6 +293,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

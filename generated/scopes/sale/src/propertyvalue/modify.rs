@@ -79,6 +79,7 @@ impl Modify {
     ///
     /// - `fields`: `fields` — The root element that transmits the request parameters in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -97,6 +98,7 @@ impl Modify {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -183,6 +185,7 @@ impl Fields {
     ///
     /// - `order`: `order` — An object containing the order ID and property values in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         order: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
@@ -203,6 +206,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -269,6 +273,7 @@ pub struct ModifyResult {
 impl ModifyResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             property_values: ::std::option::Option::None,
@@ -287,6 +292,7 @@ impl ModifyResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -383,6 +389,7 @@ impl PropertyValues {
     /// - `order_props_id`: `orderPropsId` — Order property identifier
     /// - `value`: `value` — Order property value.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(order_props_id: i64, value: ::serde_json::Value) -> Self {
         Self {
             order_props_id,
@@ -406,6 +413,7 @@ impl PropertyValues {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -72,6 +72,7 @@ impl Update {
     /// - `id`: `id` — Shipment identifier
     /// - `fields`: `fields` — Field values for updating the shipment
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -91,6 +92,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -241,6 +243,7 @@ impl Fields {
     /// - `deducted`: `deducted` — Indicator of whether the shipment has been shipped. Possible values: - `Y` – yes (shipped) - `N` – no (not shipped)
     /// - `delivery_id`: `deliveryId` — Delivery service identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         allow_delivery: bool,
         deducted: bool,
@@ -265,12 +268,14 @@ impl Fields {
     }
     /// Sets `statusId`: Delivery status identifier.
     #[must_use]
+    #[inline]
     pub fn status_id(mut self, value: ::serde_json::Value) -> Self {
         self.status_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `deliveryDocDate`: Shipment document date
     #[must_use]
+    #[inline]
     pub fn delivery_doc_date(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -280,6 +285,7 @@ impl Fields {
     }
     /// Sets `deliveryDocNum`: Shipment document number
     #[must_use]
+    #[inline]
     pub fn delivery_doc_num(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -289,6 +295,7 @@ impl Fields {
     }
     /// Sets `trackingNumber`: Shipment identifier
     #[must_use]
+    #[inline]
     pub fn tracking_number(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -298,18 +305,21 @@ impl Fields {
     }
     /// Sets `basePriceDelivery`: Base delivery cost (without discounts / surcharges).
     #[must_use]
+    #[inline]
     pub fn base_price_delivery(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.base_price_delivery = ::std::option::Option::Some(value);
         self
     }
     /// Sets `priceDelivery`: Delivery cost.
     #[must_use]
+    #[inline]
     pub fn price_delivery(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price_delivery = ::std::option::Option::Some(value);
         self
     }
     /// Sets `comments`: Manager's comment
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -319,18 +329,21 @@ impl Fields {
     }
     /// Sets `companyId`: Company identifier from the "Online Store" module.
     #[must_use]
+    #[inline]
     pub fn company_id(mut self, value: i64) -> Self {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `responsibleId`: Identifier of the user responsible for the shipment
     #[must_use]
+    #[inline]
     pub fn responsible_id(mut self, value: i64) -> Self {
         self.responsible_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External shipment identifier.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -350,6 +363,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -440,6 +454,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             shipment: ::std::option::Option::None,
@@ -458,6 +473,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -67,6 +67,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating an item in the shipment table part
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -85,6 +86,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -179,6 +181,7 @@ impl Fields {
     /// - `basket_id`: `basketId` — Basket identifier
     /// - `quantity`: `quantity` — Quantity of the product
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         order_delivery_id: i64,
         basket_id: i64,
@@ -194,6 +197,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External identifier.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -213,6 +217,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -285,6 +290,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             shipment_item: ::std::option::Option::None,
@@ -303,6 +309,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

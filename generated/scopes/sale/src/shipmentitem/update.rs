@@ -71,6 +71,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the shipment table part item
     /// - `fields`: `fields` — Field values for updating the shipment table part item
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -90,6 +91,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -176,6 +178,7 @@ impl Fields {
     ///
     /// - `quantity`: `quantity` — Quantity of the product
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(quantity: ::bitrix24_runtime::Decimal) -> Self {
         Self {
             quantity,
@@ -185,6 +188,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External identifier.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -204,6 +208,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -272,6 +277,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             shipment_item: ::std::option::Option::None,
@@ -290,6 +296,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -72,6 +72,7 @@ impl Getfieldsbytype {
     ///
     /// - `type_`: `type` — Shipment property type Possible values: `STRING` `Y/N` `NUMBER` `ENUM` `FILE` `DATE` `LOCATION` `ADDRESS`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             type_: type_.into(),
@@ -94,6 +95,7 @@ impl Getfieldsbytype {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

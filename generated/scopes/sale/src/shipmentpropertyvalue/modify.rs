@@ -67,6 +67,7 @@ impl Modify {
     ///
     /// - `fields`: `fields` — The root element that carries the request parameters
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -85,6 +86,7 @@ impl Modify {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -163,6 +165,7 @@ impl Fields {
     ///
     /// - `shipment`: `shipment` — The object containing the shipment ID and shipment property values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-modify.html#shipment))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(shipment: Shipment) -> Self {
         Self {
             shipment,
@@ -181,6 +184,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -259,6 +263,7 @@ impl Shipment {
     /// - `id`: `id` — Shipment ID
     /// - `property_values`: `propertyValues` — An array of objects containing the shipment property ID and property value (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-modify.html#propertyvalues))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         property_values: impl ::std::iter::IntoIterator<
@@ -286,6 +291,7 @@ impl Shipment {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -366,6 +372,7 @@ impl PropertyValues {
     /// - `shipment_props_id`: `shipmentPropsId` — Shipment property ID
     /// - `value`: `value` — Property value
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         shipment_props_id: i64,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -388,6 +395,7 @@ impl PropertyValues {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -458,6 +466,7 @@ pub struct ModifyResult {
 impl ModifyResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             property_values: ::std::option::Option::None,
@@ -476,6 +485,7 @@ impl ModifyResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -565,6 +575,7 @@ pub struct SaleShipmentPropertyValue {
 impl SaleShipmentPropertyValue {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -589,6 +600,7 @@ impl SaleShipmentPropertyValue {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -75,6 +75,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-add.html#parametr-fields)) for adding status localization in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -93,6 +94,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -208,6 +210,7 @@ impl Fields {
     /// - `lid`: `lid` — Language identifier. Current possible values are listed below:
     /// - `name`: `name` — Name of the status for the created localization
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         status_id: i64,
         lid: ::serde_json::Value,
@@ -223,6 +226,7 @@ impl Fields {
     }
     /// Sets `description`: Description of the status for the created localization
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -242,6 +246,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -314,6 +319,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             status_lang: ::std::option::Option::None,
@@ -332,6 +338,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ impl DeleteByFilter {
     ///
     /// - `fields`: `fields` — Values of the filter fields (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-delete-by-filter.html#parametr-fields)) for deleting the localization record in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -92,6 +93,7 @@ impl DeleteByFilter {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -203,6 +205,7 @@ impl Fields {
     /// - `lid`: `lid` — Language identifier. Current possible values are listed below:
     /// - `name`: `name` — To ensure the method works correctly, please provide any non-empty value for this parameter
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         status_id: i64,
         lid: ::serde_json::Value,
@@ -227,6 +230,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -117,6 +117,7 @@ impl Access {
     /// - `feature`: `FEATURE` — Symbolic code of the group functionality.
     /// - `operation`: `OPERATION` — Symbolic code of the operation within the functionality.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         group_id: i64,
         feature: Feature,
@@ -147,6 +148,7 @@ impl Access {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -234,6 +236,7 @@ pub enum Feature {
 }
 impl Feature {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Photo => "photo",
@@ -247,9 +250,11 @@ impl Feature {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Feature {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Feature::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "photo" => Self::Photo,

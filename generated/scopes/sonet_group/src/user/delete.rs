@@ -77,6 +77,7 @@ impl Delete {
     /// - `group_id`: `GROUP_ID` — Identifier of the workgroup or project.
     /// - `user_id`: `USER_ID` — Identifier of the participant.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(group_id: i64, user_id: ::serde_json::Value) -> Self {
         Self {
             group_id,
@@ -101,6 +102,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

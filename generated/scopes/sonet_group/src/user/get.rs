@@ -65,6 +65,7 @@ impl Get {
     ///
     /// - `id`: `ID` — Identifier of the workgroup or project.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -87,6 +88,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -168,6 +170,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_id: ::std::option::Option::None,
@@ -187,6 +190,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -257,6 +261,7 @@ pub enum Role {
 }
 impl Role {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -268,9 +273,11 @@ impl Role {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Role {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Role::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "A" => Self::A,

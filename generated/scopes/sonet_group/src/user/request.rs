@@ -71,6 +71,7 @@ impl Request {
     ///
     /// - `group_id`: `GROUP_ID` — Identifier of the workgroup or project.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(group_id: i64) -> Self {
         Self {
             group_id,
@@ -80,6 +81,7 @@ impl Request {
     }
     /// Sets `MESSAGE`: Text of the request to join.
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -104,6 +106,7 @@ impl Request {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

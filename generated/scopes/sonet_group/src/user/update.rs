@@ -90,6 +90,7 @@ impl Update {
     /// - `user_id`: `USER_ID` — Identifier of the participant.
     /// - `role`: `ROLE` — Code of the new participant role.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(group_id: i64, user_id: ::serde_json::Value, role: Role) -> Self {
         Self {
             group_id,
@@ -116,6 +117,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -197,6 +199,7 @@ pub enum Role {
 }
 impl Role {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::E => "E",
@@ -207,9 +210,11 @@ impl Role {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Role {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Role::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "E" => Self::E,

@@ -72,6 +72,7 @@ impl Add {
     /// - `taskid`: `TASKID` — Task identifier.
     /// - `fields`: `FIELDS` — Object with [checklist item fields](https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64, fields: Fields) -> Self {
         Self {
             taskid,
@@ -96,6 +97,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -212,6 +214,7 @@ impl Fields {
     ///
     /// - `title`: `TITLE` — Text of the checklist item.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(title: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             title: title.into(),
@@ -225,24 +228,28 @@ impl Fields {
     }
     /// Sets `SORT_INDEX`: Sort index. The lower the value, the higher the item in the list or sublist
     #[must_use]
+    #[inline]
     pub fn sort_index(mut self, value: i64) -> Self {
         self.sort_index = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_COMPLETE`: Status of the item. Possible values: - `Y` — completed - `N` — not completed
     #[must_use]
+    #[inline]
     pub fn is_complete(mut self, value: bool) -> Self {
         self.is_complete = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_IMPORTANT`: Mark indicating that the item is important. Possible values: - `Y` — important - `N` — normal
     #[must_use]
+    #[inline]
     pub fn is_important(mut self, value: bool) -> Self {
         self.is_important = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MEMBERS`: Object describing the participants of the checklist item. Key — user identifier, value — object with the participant type parameter `TYPE`. Possible participant type values: - `'TYPE': 'A'` — Participant - `'TYPE': 'U'` — Observer
     #[must_use]
+    #[inline]
     pub fn members(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -252,6 +259,7 @@ impl Fields {
     }
     /// Sets `PARENT_ID`: Identifier of the parent item. Use for nested checklists.
     #[must_use]
+    #[inline]
     pub fn parent_id(mut self, value: i64) -> Self {
         self.parent_id = ::std::option::Option::Some(value);
         self
@@ -268,6 +276,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ impl Delete {
     /// - `taskid`: `TASKID` — Task identifier.
     /// - `itemid`: `ITEMID` — Checklist item identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64, itemid: i64) -> Self {
         Self {
             taskid,
@@ -98,6 +99,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

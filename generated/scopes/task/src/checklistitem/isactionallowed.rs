@@ -85,6 +85,7 @@ impl Isactionallowed {
     /// - `itemid`: `ITEMID` — Checklist item identifier.
     /// - `actionid`: `ACTIONID` — Identifier of the action being checked: - `1` — add item `ACTION_ADD` - `2` — modify item `ACTION_MODIFY` - `3` — remove item `ACTION_REMOVE` - `4` — mark as completed `ACTION_TOGGLE` - `5` — reorder item `ACTION_REORDER`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64, itemid: i64, actionid: Actionid) -> Self {
         Self {
             taskid,
@@ -111,6 +112,7 @@ impl Isactionallowed {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -198,6 +200,7 @@ pub enum Actionid {
 }
 impl Actionid {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AddItemActionadd => "1",
@@ -211,9 +214,11 @@ impl Actionid {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Actionid {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Actionid::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::AddItemActionadd,

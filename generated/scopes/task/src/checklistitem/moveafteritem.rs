@@ -85,6 +85,7 @@ impl Moveafteritem {
     /// - `itemid`: `ITEMID` — Identifier of the checklist item being moved.
     /// - `afteritemid`: `AFTERITEMID` — Identifier of the checklist item after which the moving item should be placed.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64, itemid: i64, afteritemid: i64) -> Self {
         Self {
             taskid,
@@ -111,6 +112,7 @@ impl Moveafteritem {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -80,6 +80,7 @@ impl Update {
     /// - `itemid`: `ITEMID` — Checklist item identifier.
     /// - `fields`: `FIELDS` — Object with [checklist item fields](https://apidocs.bitrix24.com/api-reference/tasks/checklist-item/task-checklist-item-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64, itemid: i64, fields: Fields) -> Self {
         Self {
             taskid,
@@ -106,6 +107,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -224,6 +226,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -237,6 +240,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Text of the checklist item.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -246,24 +250,28 @@ impl Fields {
     }
     /// Sets `SORT_INDEX`: Sort index. The lower the value, the higher the item in the list or sublist.
     #[must_use]
+    #[inline]
     pub fn sort_index(mut self, value: i64) -> Self {
         self.sort_index = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_COMPLETE`: Status of the item. Possible values: - `Y` — completed - `N` — not completed
     #[must_use]
+    #[inline]
     pub fn is_complete(mut self, value: bool) -> Self {
         self.is_complete = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_IMPORTANT`: Mark indicating that the item is important. Possible values: - `Y` — important - `N` — regular.
     #[must_use]
+    #[inline]
     pub fn is_important(mut self, value: bool) -> Self {
         self.is_important = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MEMBERS`: Object describing the participants of the checklist item. Key — user identifier, value — object with the participant type parameter `TYPE`. Possible participant type values: - `'TYPE': 'A'` — participant - `'TYPE': 'U'` — observer
     #[must_use]
+    #[inline]
     pub fn members(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -273,6 +281,7 @@ impl Fields {
     }
     /// Sets `PARENT_ID`: Identifier of the parent item. Use for nested checklists.
     #[must_use]
+    #[inline]
     pub fn parent_id(mut self, value: i64) -> Self {
         self.parent_id = ::std::option::Option::Some(value);
         self
@@ -289,6 +298,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

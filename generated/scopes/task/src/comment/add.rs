@@ -64,6 +64,7 @@ pub struct Add {
 impl Add {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             taskid: ::std::option::Option::None,
@@ -73,12 +74,14 @@ impl Add {
     }
     /// Sets `TASKID`: Task identifier
     #[must_use]
+    #[inline]
     pub fn taskid(mut self, value: ::serde_json::Value) -> Self {
         self.taskid = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMMENTTEXT`: Comment
     #[must_use]
+    #[inline]
     pub fn commenttext(mut self, value: ::serde_json::Value) -> Self {
         self.commenttext = ::std::option::Option::Some(value);
         self
@@ -100,6 +103,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

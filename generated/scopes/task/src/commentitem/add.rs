@@ -75,6 +75,7 @@ impl Add {
     /// - `taskid`: `TASKID` — Task identifier.
     /// - `fields`: `FIELDS` — Object with [comment fields](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64, fields: Fields) -> Self {
         Self {
             taskid,
@@ -99,6 +100,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -199,6 +201,7 @@ impl Fields {
     ///
     /// - `post_message`: `POST_MESSAGE` — Message text
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(post_message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             post_message: post_message.into(),
@@ -210,12 +213,14 @@ impl Fields {
     }
     /// Sets `AUTHOR_ID`: Identifier of the user on whose behalf the comment should be created.
     #[must_use]
+    #[inline]
     pub fn author_id(mut self, value: i64) -> Self {
         self.author_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `POST_DATE`: Message date
     #[must_use]
+    #[inline]
     pub fn post_date(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -225,6 +230,7 @@ impl Fields {
     }
     /// Sets `UF_FORUM_MESSAGE_DOC`: Array with identifiers of files from Drive. Prefix each identifier with `n`, for example, `['n123', 'n456', ... ]`.
     #[must_use]
+    #[inline]
     pub fn uf_forum_message_doc(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -248,6 +254,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

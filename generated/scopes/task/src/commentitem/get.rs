@@ -77,6 +77,7 @@ impl Get {
     /// - `taskid`: `TASKID` — Task ID.
     /// - `itemid`: `ITEMID` — Comment ID.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64, itemid: i64) -> Self {
         Self {
             taskid,
@@ -101,6 +102,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -204,6 +206,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             post_message_html: ::std::option::Option::None,
@@ -229,6 +232,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -328,6 +332,7 @@ pub struct AttachedObjects {
 impl AttachedObjects {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             attachment_id: ::std::option::Option::None,
@@ -351,6 +356,7 @@ impl AttachedObjects {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -107,6 +107,7 @@ impl Getlist {
     ///
     /// - `taskid`: `TASKID` — Task identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64) -> Self {
         Self {
             taskid,
@@ -117,6 +118,7 @@ impl Getlist {
     }
     /// Sets `ORDER`: An object for sorting the result in the form `{"field": "sort value", ... }`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -126,6 +128,7 @@ impl Getlist {
     }
     /// Sets `FILTER`: An object for filtering the result in the form `{"field": "filter value", ... }`. The value of the filtered field can be a single value or an array of values.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -151,6 +154,7 @@ impl Getlist {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -256,6 +260,7 @@ pub struct GetlistResult {
 impl GetlistResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             post_message_html: ::std::option::Option::None,
@@ -281,6 +286,7 @@ impl GetlistResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -380,6 +386,7 @@ pub struct AttachedObjects {
 impl AttachedObjects {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             attachment_id: ::std::option::Option::None,
@@ -403,6 +410,7 @@ impl AttachedObjects {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -85,6 +85,7 @@ impl Isactionallowed {
     /// - `itemid`: `ITEMID` — Comment identifier.
     /// - `actionid`: `ACTIONID` — Identifier of the action being checked: - `1` — add comment - `2` — update comment - `3` — delete comment
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64, itemid: i64, actionid: Actionid) -> Self {
         Self {
             taskid,
@@ -111,6 +112,7 @@ impl Isactionallowed {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -194,6 +196,7 @@ pub enum Actionid {
 }
 impl Actionid {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AddComment => "1",
@@ -205,9 +208,11 @@ impl Actionid {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Actionid {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Actionid::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::AddComment,

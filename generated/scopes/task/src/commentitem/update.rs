@@ -79,6 +79,7 @@ impl Update {
     /// - `itemid`: `ITEMID` — Comment identifier.
     /// - `fields`: `FIELDS` — Object with [comment fields](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/task-comment-item-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64, itemid: i64, fields: Fields) -> Self {
         Self {
             taskid,
@@ -105,6 +106,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -197,6 +199,7 @@ impl Fields {
     ///
     /// - `post_message`: `POST_MESSAGE` — Message text
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(post_message: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             post_message: post_message.into(),
@@ -206,6 +209,7 @@ impl Fields {
     }
     /// Sets `UF_FORUM_MESSAGE_DOC`: Array with file identifiers from Drive. Prefix each identifier with `n`, for example, `['n123', 'n456', ... ]`.
     #[must_use]
+    #[inline]
     pub fn uf_forum_message_doc(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -229,6 +233,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

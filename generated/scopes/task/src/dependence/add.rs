@@ -79,6 +79,7 @@ impl Add {
     /// - `task_id_to`: `taskIdTo` — Identifier of the task for which the dependency is created
     /// - `link_type`: `linkType` — Type of dependency: - `0` — start-start link - `1` — start-finish link - `2` — finish-start link - `3` — finish-finish link
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(task_id_from: i64, task_id_to: i64, link_type: LinkType) -> Self {
         Self {
             task_id_from,
@@ -105,6 +106,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -190,6 +192,7 @@ pub enum LinkType {
 }
 impl LinkType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::StartStartLink => "0",
@@ -202,9 +205,11 @@ impl LinkType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for LinkType {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         LinkType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::StartStartLink,

@@ -69,6 +69,7 @@ impl Delete {
     /// - `task_id_from`: `taskIdFrom` — The identifier of the task from which the dependency is removed. The task identifier is returned by the [method for creating a new task](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add.html)
     /// - `task_id_to`: `taskIdTo` — The identifier of the task for which the dependency is removed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(task_id_from: i64, task_id_to: i64) -> Self {
         Self {
             task_id_from,
@@ -93,6 +94,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

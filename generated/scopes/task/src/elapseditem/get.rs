@@ -75,6 +75,7 @@ impl Get {
     /// - `taskid`: `TASKID` — Task ID.
     /// - `itemid`: `ITEMID` — Time entry ID.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64, itemid: i64) -> Self {
         Self {
             taskid,
@@ -99,6 +100,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -108,6 +108,7 @@ pub struct Getlist {
 impl Getlist {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             taskid: ::std::option::Option::None,
@@ -120,12 +121,14 @@ impl Getlist {
     }
     /// Sets `TASKID`: Task identifier.
     #[must_use]
+    #[inline]
     pub fn taskid(mut self, value: i64) -> Self {
         self.taskid = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ORDER`: Object for sorting the result (detailed description provided below)
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -135,6 +138,7 @@ impl Getlist {
     }
     /// Sets `FILTER`: Object for filtering the result (detailed description provided below)
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -144,6 +148,7 @@ impl Getlist {
     }
     /// Sets `SELECT`: Array of fields of records that will be returned by the method. You can specify only the fields you need. If the array contains the value `"*"`, all available fields will be returned.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -157,6 +162,7 @@ impl Getlist {
     }
     /// Sets `PARAMS`: Object for call options. The element is an object `NAV_PARAMS` of the form `{'call option': 'value' [, ...]}` (detailed description provided below) in structure
     #[must_use]
+    #[inline]
     pub fn params(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -184,6 +190,7 @@ impl Getlist {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -313,6 +320,7 @@ pub struct GetlistItem {
 impl GetlistItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -340,6 +348,7 @@ impl GetlistItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

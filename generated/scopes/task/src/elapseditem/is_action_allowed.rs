@@ -79,6 +79,7 @@ impl IsActionAllowed {
     /// - `itemid`: `ITEMID` — Identifier of the time spent record.
     /// - `actionid`: `ACTIONID` — Action identifier: - **1** — add a new record (`ACTION_ELAPSED_TIME_ADD`) - **2** — modify a record (`ACTION_ELAPSED_TIME_MODIFY`) - **3** — delete a record (`ACTION_ELAPSED_TIME_REMOVE`)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64, itemid: i64, actionid: i64) -> Self {
         Self {
             taskid,
@@ -105,6 +106,7 @@ impl IsActionAllowed {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -91,6 +91,7 @@ impl Update {
     /// - `itemid`: `ITEMID` — Time entry identifier.
     /// - `arfields`: `ARFIELDS` — An object containing user records, time, and comments (detailed description provided below) in the following structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(taskid: i64, itemid: i64, arfields: Arfields) -> Self {
         Self {
             taskid,
@@ -117,6 +118,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -208,6 +210,7 @@ impl Arfields {
     /// - `seconds`: `SECONDS` — Amount of time spent in seconds
     /// - `comment_text`: `COMMENT_TEXT` — Comment text
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         seconds: i64,
         comment_text: impl ::std::convert::Into<::std::string::String>,
@@ -221,6 +224,7 @@ impl Arfields {
     }
     /// Sets `USER_ID`: User identifier
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -237,6 +241,7 @@ impl Arfields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

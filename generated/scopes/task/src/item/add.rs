@@ -59,6 +59,7 @@ pub struct Add {
 impl Add {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             taskdata: ::std::option::Option::None,
@@ -67,6 +68,7 @@ impl Add {
     }
     /// Sets `TASKDATA`: An array of data fields for the task (`TITLE`, `DESCRIPTION`, etc.)
     #[must_use]
+    #[inline]
     pub fn taskdata(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -94,6 +96,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

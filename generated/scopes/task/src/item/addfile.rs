@@ -69,6 +69,7 @@ pub struct Addfile {
 impl Addfile {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             task_id: ::std::option::Option::None,
@@ -79,12 +80,14 @@ impl Addfile {
     }
     /// Sets `TASK_ID`: Task identifier
     #[must_use]
+    #[inline]
     pub fn task_id(mut self, value: ::serde_json::Value) -> Self {
         self.task_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NAME`: File name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -94,6 +97,7 @@ impl Addfile {
     }
     /// Sets `CONTENT`: File content in `base64` format
     #[must_use]
+    #[inline]
     pub fn content(mut self, value: ::serde_json::Value) -> Self {
         self.content = ::std::option::Option::Some(value);
         self
@@ -116,6 +120,7 @@ impl Addfile {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ pub struct Deletefile {
 impl Deletefile {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             auth: ::std::option::Option::None,
@@ -79,18 +80,21 @@ impl Deletefile {
     }
     /// Sets `auth`: Authorization token
     #[must_use]
+    #[inline]
     pub fn auth(mut self, value: ::serde_json::Value) -> Self {
         self.auth = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TASK_ID`: Task identifier
     #[must_use]
+    #[inline]
     pub fn task_id(mut self, value: ::serde_json::Value) -> Self {
         self.task_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ATTACHMENT_ID`: Identifier of the attached file
     #[must_use]
+    #[inline]
     pub fn attachment_id(mut self, value: ::serde_json::Value) -> Self {
         self.attachment_id = ::std::option::Option::Some(value);
         self
@@ -112,6 +116,7 @@ impl Deletefile {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

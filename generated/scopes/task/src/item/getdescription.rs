@@ -67,6 +67,7 @@ pub struct Getdescription {
 impl Getdescription {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             taskid: ::std::option::Option::None,
@@ -76,12 +77,14 @@ impl Getdescription {
     }
     /// Sets `TASKID`: Task identifier
     #[must_use]
+    #[inline]
     pub fn taskid(mut self, value: ::serde_json::Value) -> Self {
         self.taskid = ::std::option::Option::Some(value);
         self
     }
     /// Sets `FORMAT`: Acceptable values: - `1` (corresponds to PHP constant `CTaskItem::DESCR_FORMAT_RAW`) — the description will be returned in the format it is stored in the database (HTML or BB-code), no sanitization will be performed - `2` (corresponds to PHP constant `CTaskItem::DESCR_FORMAT_HTML`) — the description will be returned in HTML format, sanitized beforehand (if enabled in task module settings) - `3` (corresponds to PHP constant `CTaskItem::DESCR_FORMAT_PLAIN_TEXT`) — the description will be returned as plain text (without HTML tags)
     #[must_use]
+    #[inline]
     pub fn format(mut self, value: ::serde_json::Value) -> Self {
         self.format = ::std::option::Option::Some(value);
         self
@@ -103,6 +106,7 @@ impl Getdescription {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ pub struct Isactionallowed {
 impl Isactionallowed {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             taskid: ::std::option::Option::None,
@@ -73,12 +74,14 @@ impl Isactionallowed {
     }
     /// Sets `TASKID`: Task identifier
     #[must_use]
+    #[inline]
     pub fn taskid(mut self, value: ::serde_json::Value) -> Self {
         self.taskid = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIONID`: Identifier of the action being checked (see the constants of the method [task.item.getallowedactions](https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-get-allowed-actions.html))
     #[must_use]
+    #[inline]
     pub fn actionid(mut self, value: ::serde_json::Value) -> Self {
         self.actionid = ::std::option::Option::Some(value);
         self
@@ -100,6 +103,7 @@ impl Isactionallowed {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

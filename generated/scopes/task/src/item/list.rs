@@ -139,6 +139,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             order: ::std::option::Option::None,
@@ -150,6 +151,7 @@ impl List {
     }
     /// Sets `ORDER`: An array of the form `{'sorting_field': 'sorting_direction' [, ...]}` for sorting the result. The sorting field can take the following values: - `TITLE` — task title - `DATE_START` — start date - `DEADLINE` — deadline - `STATUS` — status - `PRIORITY` — priority - `MARK` — rating - `CREATED_BY` — Creator - `RESPONSIBLE_ID` — Participant - `GROUP_ID` — working group
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -159,6 +161,7 @@ impl List {
     }
     /// Sets `FILTER`: An array of the form `{'filter_field': 'filter_value' [, ...]}`. The filter field can take the following values: - `ID` — task ID - `PARENT_ID` — parent task ID - `GROUP_ID` — working group ID - `CREATED_BY` — Creator - `STATUS_CHANGED_BY` — user who last changed the task status - `PRIORITY` — priority - `FORUM_TOPIC_ID` — forum topic ID - `RESPONSIBLE_ID` — Participant - `TITLE` — task title (can be searched using the pattern `[%_]`) - `TAG` — tag - `REAL_STATUS` — task status. Constants reflecting task statuses:   - `STATE_NEW` = 1   - `STATE_PENDING` = 2   - `STATE_IN_PROGRESS` = 3   - `STATE_SUPPOSEDLY_COMPLETED` = 4   - `STATE_COMPLETED` = 5   - `STATE_DEFERRED` = 6   - `STATE_DECLINED` = 7 - `STATUS` — status for sorting. Similar to `REAL_STATUS`, but has two additional meta-statuses:   - `-2` — unread task   - `-1` — overdue task - `MARK` — rating - `SITE_ID` — site ID - `ADD_IN_REPORT` — task in report (Y\|N) - `DATE_START` — start date - `DEADLINE` — deadline - `CREATED_DATE` — creation date - `CLOSED_DATE` — completion date - `CHANGED_DATE` — last modification date - `ACCOMPLICE` — co-participant ID - `AUDITOR` — auditor ID - `DEPENDS_ON` — previous task ID - `ONLY_ROOT_TASKS` — only tasks that are not sub-tasks (root tasks), as well as sub-tasks of the parent task to which the current user does not have access (Y\|N)
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -168,6 +171,7 @@ impl List {
     }
     /// Sets `PARAMS`: An array for call options. The element is an array `NAV_PARAMS` of the form `{'call_option': 'value' [, ...]}`, containing the following options: - `nPageSize` — number of items per page. To limit the load on pagination, a limit of 50 tasks is imposed. - `iNumPage` — page number in pagination.
     #[must_use]
+    #[inline]
     pub fn params(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -181,6 +185,7 @@ impl List {
     }
     /// Sets `SELECT`: An array of record fields that will be returned by the method. If the array contains the value `"*"`, all available fields will be returned.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -211,6 +216,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -59,6 +59,7 @@ pub struct Renew {
 impl Renew {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             taskid: ::std::option::Option::None,
@@ -67,6 +68,7 @@ impl Renew {
     }
     /// Sets `TASKID`: Task identifier
     #[must_use]
+    #[inline]
     pub fn taskid(mut self, value: ::serde_json::Value) -> Self {
         self.taskid = ::std::option::Option::Some(value);
         self
@@ -87,6 +89,7 @@ impl Renew {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

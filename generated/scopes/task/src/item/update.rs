@@ -66,6 +66,7 @@ pub struct Update {
 impl Update {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             taskid: ::std::option::Option::None,
@@ -75,12 +76,14 @@ impl Update {
     }
     /// Sets `TASKID`: Task identifier.
     #[must_use]
+    #[inline]
     pub fn taskid(mut self, value: ::serde_json::Value) -> Self {
         self.taskid = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TASKDATA`: List of fields with new values.
     #[must_use]
+    #[inline]
     pub fn taskdata(mut self, value: ::serde_json::Value) -> Self {
         self.taskdata = ::std::option::Option::Some(value);
         self
@@ -102,6 +105,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

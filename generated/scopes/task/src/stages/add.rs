@@ -68,6 +68,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-add.html#parametr-fields)) for adding a new stage
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -77,6 +78,7 @@ impl Add {
     }
     /// Sets `isAdmin`: If set to `true`, permission checks will not occur, provided the requester is an administrator of the account
     #[must_use]
+    #[inline]
     pub fn is_admin(mut self, value: bool) -> Self {
         self.is_admin = ::std::option::Option::Some(value);
         self
@@ -97,6 +99,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -197,6 +200,7 @@ impl Fields {
     ///
     /// - `title`: `TITLE` — Stage title
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(title: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             title: title.into(),
@@ -208,6 +212,7 @@ impl Fields {
     }
     /// Sets `COLOR`: Stage color in RGB format
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -217,12 +222,14 @@ impl Fields {
     }
     /// Sets `AFTER_ID`: Identifier of the stage after which the new stage should be added.
     #[must_use]
+    #[inline]
     pub fn after_id(mut self, value: i64) -> Self {
         self.after_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ENTITY_ID`: Object identifier.
     #[must_use]
+    #[inline]
     pub fn entity_id(mut self, value: i64) -> Self {
         self.entity_id = ::std::option::Option::Some(value);
         self
@@ -239,6 +246,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -70,6 +70,7 @@ impl Canmovetask {
     /// - `entity_id`: `entityId` — `ID` of the object
     /// - `entity_type`: `entityType` — Type of the object: - `U` — user - `G` — group
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_id: i64, entity_type: EntityType) -> Self {
         Self {
             entity_id,
@@ -94,6 +95,7 @@ impl Canmovetask {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -173,6 +175,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::U => "U",
@@ -183,9 +186,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "U" => Self::U,

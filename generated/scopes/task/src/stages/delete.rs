@@ -72,6 +72,7 @@ impl Delete {
     ///
     /// - `id`: `id` — Identifier of the stage to be deleted
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -81,6 +82,7 @@ impl Delete {
     }
     /// Sets `isAdmin`: If set to `true`, permission checks will be skipped, provided the requester is an administrator of the account
     #[must_use]
+    #[inline]
     pub fn is_admin(mut self, value: bool) -> Self {
         self.is_admin = ::std::option::Option::Some(value);
         self
@@ -101,6 +103,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

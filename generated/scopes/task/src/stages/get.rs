@@ -71,6 +71,7 @@ impl Get {
     ///
     /// - `entity_id`: `entityId` — Identifier of the object.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_id: i64) -> Self {
         Self {
             entity_id,
@@ -80,6 +81,7 @@ impl Get {
     }
     /// Sets `isAdmin`: If set to `true`, permission checks will not occur, provided that the requester is an administrator of the account.
     #[must_use]
+    #[inline]
     pub fn is_admin(mut self, value: bool) -> Self {
         self.is_admin = ::std::option::Option::Some(value);
         self
@@ -101,6 +103,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -216,6 +219,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -243,6 +247,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

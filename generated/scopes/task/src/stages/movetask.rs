@@ -84,6 +84,7 @@ impl Movetask {
     /// - `id`: `id` — Task identifier
     /// - `stage_id`: `stageId` — `ID` of the stage to which the task should be moved
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, stage_id: i64) -> Self {
         Self {
             id,
@@ -95,12 +96,14 @@ impl Movetask {
     }
     /// Sets `before`: `ID` of the task before which the task should be placed in the stage
     #[must_use]
+    #[inline]
     pub fn before(mut self, value: i64) -> Self {
         self.before = ::std::option::Option::Some(value);
         self
     }
     /// Sets `after`: `ID` of the task after which the task should be placed in the stage
     #[must_use]
+    #[inline]
     pub fn after(mut self, value: i64) -> Self {
         self.after = ::std::option::Option::Some(value);
         self
@@ -121,6 +124,7 @@ impl Movetask {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

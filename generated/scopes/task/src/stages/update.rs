@@ -76,6 +76,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the stage
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-update.html#parametr-fields)) for updating the Kanban stage or "My Plan"
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
@@ -89,6 +90,7 @@ impl Update {
     }
     /// Sets `isAdmin`: If set to `true`, permission checks will not occur, provided the requester is an administrator of the account
     #[must_use]
+    #[inline]
     pub fn is_admin(mut self, value: bool) -> Self {
         self.is_admin = ::std::option::Option::Some(value);
         self
@@ -109,6 +111,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -199,6 +202,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -209,6 +213,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Title of the stage
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -218,6 +223,7 @@ impl Fields {
     }
     /// Sets `COLOR`: Color of the stage in RGB format
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -227,6 +233,7 @@ impl Fields {
     }
     /// Sets `AFTER_ID`: Identifier of the stage after which the new stage should be added.
     #[must_use]
+    #[inline]
     pub fn after_id(mut self, value: i64) -> Self {
         self.after_id = ::std::option::Option::Some(value);
         self
@@ -243,6 +250,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -75,6 +75,7 @@ impl Delegate {
     /// - `task_id`: `taskId` — Task identifier.
     /// - `user_id`: `userId` — Identifier of the user to whom the task is delegated.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(task_id: i64, user_id: i64) -> Self {
         Self {
             task_id,
@@ -99,6 +100,7 @@ impl Delegate {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -180,6 +182,7 @@ pub struct DelegateResult {
 impl DelegateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             task: ::std::option::Option::None,
@@ -199,6 +202,7 @@ impl DelegateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

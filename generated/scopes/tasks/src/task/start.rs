@@ -64,6 +64,7 @@ impl Start {
     ///
     /// - `task_id`: `taskId` — Task identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(task_id: i64) -> Self {
         Self {
             task_id,
@@ -86,6 +87,7 @@ impl Start {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -165,6 +167,7 @@ pub struct StartResult {
 impl StartResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             task: ::std::option::Option::None,
@@ -184,6 +187,7 @@ impl StartResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

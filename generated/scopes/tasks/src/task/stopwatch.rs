@@ -65,6 +65,7 @@ impl Stopwatch {
     ///
     /// - `task_id`: `taskId` — Task identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(task_id: i64) -> Self {
         Self {
             task_id,
@@ -87,6 +88,7 @@ impl Stopwatch {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -166,6 +168,7 @@ pub struct StopwatchResult {
 impl StopwatchResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             task: ::std::option::Option::None,
@@ -185,6 +188,7 @@ impl StopwatchResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

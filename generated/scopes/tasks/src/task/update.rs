@@ -90,6 +90,7 @@ impl Update {
     /// - `task_id`: `taskId` — Task identifier.
     /// - `fields`: `fields` — Values of [task fields](https://apidocs.bitrix24.com/api-reference/tasks/fields.html). At least one field must be provided in the parameter; otherwise, the method will return an error.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         task_id: i64,
         fields: impl ::std::iter::IntoIterator<
@@ -118,6 +119,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -193,6 +195,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             task: ::std::option::Option::None,
@@ -211,6 +214,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

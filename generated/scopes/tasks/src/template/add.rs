@@ -70,6 +70,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Fields of the new task template [(detailed description)](https://apidocs.bitrix24.com/api-reference/tasks/template/fields.html).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
@@ -90,6 +91,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

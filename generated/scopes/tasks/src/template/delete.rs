@@ -66,6 +66,7 @@ impl Delete {
     ///
     /// - `template_id`: `templateId` — Identifier of the task template.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(template_id: i64) -> Self {
         Self {
             template_id,
@@ -88,6 +89,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ impl Update {
     /// - `template_id`: `templateId` — The identifier of the task template.
     /// - `fields`: `fields` — The fields of the template that need to be changed.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         template_id: i64,
         fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -102,6 +103,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -82,6 +82,7 @@ impl AttachTranscription {
     /// - `call_id`: `CALL_ID` — Identifier of the call from the method [telephony.externalCall.register](https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html)
     /// - `messages`: `MESSAGES` — Array of [transcription utterances](https://apidocs.bitrix24.com/api-reference/telephony/telephony-call-attach-transcription.html#messages)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         call_id: impl ::std::convert::Into<::std::string::String>,
         messages: impl ::std::iter::IntoIterator<
@@ -98,12 +99,14 @@ impl AttachTranscription {
     }
     /// Sets `COST`: Cost of the transcription.
     #[must_use]
+    #[inline]
     pub fn cost(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.cost = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COST_CURRENCY`: Currency of the transcription cost. Used only with `COST`.
     #[must_use]
+    #[inline]
     pub fn cost_currency(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -130,6 +133,7 @@ impl AttachTranscription {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -237,6 +241,7 @@ impl Messages {
     /// - `stop_time`: `STOP_TIME` — End time of the utterance in seconds from the beginning of the call.
     /// - `message`: `MESSAGE` — Text of the utterance
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         side: Side,
         start_time: i64,
@@ -263,6 +268,7 @@ impl Messages {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -341,6 +347,7 @@ pub enum Side {
 }
 impl Side {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::User => "User",
@@ -351,9 +358,11 @@ impl Side {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Side {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Side::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "User" => Self::User,
@@ -422,6 +431,7 @@ pub struct AttachTranscriptionResult {
 impl AttachTranscriptionResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             transcript_id: ::std::option::Option::None,
@@ -440,6 +450,7 @@ impl AttachTranscriptionResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -90,6 +90,7 @@ impl AttachRecord {
     ///
     /// - `call_id`: `CALL_ID` — The identifier of the call from the method [telephony.externalCall.register](https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(call_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             call_id: call_id.into(),
@@ -101,6 +102,7 @@ impl AttachRecord {
     }
     /// Sets `RECORD_URL`: The URL of the record on an external server. If this parameter is provided, Bitrix24 will download the file from the link.
     #[must_use]
+    #[inline]
     pub fn record_url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -110,12 +112,14 @@ impl AttachRecord {
     }
     /// Sets `FILENAME`: The name of the record file.
     #[must_use]
+    #[inline]
     pub fn filename(mut self, value: Filename) -> Self {
         self.filename = ::std::option::Option::Some(value);
         self
     }
     /// Sets `FILE_CONTENT`: The file in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) encoding.
     #[must_use]
+    #[inline]
     pub fn file_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -142,6 +146,7 @@ impl AttachRecord {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -225,6 +230,7 @@ pub enum Filename {
 }
 impl Filename {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Wav => "wav",
@@ -235,9 +241,11 @@ impl Filename {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Filename {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Filename::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "wav" => Self::Wav,
@@ -314,6 +322,7 @@ pub struct AttachRecordResult {
 impl AttachRecordResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             file_id: ::std::option::Option::None,
@@ -334,6 +343,7 @@ impl AttachRecordResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -190,6 +190,7 @@ impl Register {
     /// - `phone_number`: `PHONE_NUMBER` — The client's phone number.
     /// - `type_`: `TYPE` — The type of call.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         phone_number: impl ::std::convert::Into<::std::string::String>,
         type_: Type,
@@ -229,6 +230,7 @@ impl Register {
     }
     /// Sets `CALL_START_DATE`: The date and time the call started in ISO-8601 format with timezone indication, for example, `2026-03-07T10:20:30+03:00`.
     #[must_use]
+    #[inline]
     pub fn call_start_date(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -238,12 +240,14 @@ impl Register {
     }
     /// Sets `CRM_CREATE`: Automatic creation of a CRM object if no suitable object is found by the number.
     #[must_use]
+    #[inline]
     pub fn crm_create(mut self, value: CrmCreate) -> Self {
         self.crm_create = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CRM_SOURCE`: The identifier of the CRM source (the value of the `STATUS_ID` field).
     #[must_use]
+    #[inline]
     pub fn crm_source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -253,36 +257,42 @@ impl Register {
     }
     /// Sets `CRM_ENTITY_TYPE`: The type of CRM object to associate with the call.
     #[must_use]
+    #[inline]
     pub fn crm_entity_type(mut self, value: CrmEntityType) -> Self {
         self.crm_entity_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CRM_ENTITY_ID`: The identifier of the CRM object from `CRM_ENTITY_TYPE`.
     #[must_use]
+    #[inline]
     pub fn crm_entity_id(mut self, value: i64) -> Self {
         self.crm_entity_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW`: Show the call detail form after registration.
     #[must_use]
+    #[inline]
     pub fn show(mut self, value: Show) -> Self {
         self.show = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ADD_TO_CHAT`: Add a message about the call to the employee's chat.
     #[must_use]
+    #[inline]
     pub fn add_to_chat(mut self, value: AddToChat) -> Self {
         self.add_to_chat = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CALL_LIST_ID`: The identifier of the [call list](https://apidocs.bitrix24.com/api-reference/crm/call-list/index.html) to which the call is linked.
     #[must_use]
+    #[inline]
     pub fn call_list_id(mut self, value: i64) -> Self {
         self.call_list_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LINE_NUMBER`: The number of the external line.
     #[must_use]
+    #[inline]
     pub fn line_number(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -292,6 +302,7 @@ impl Register {
     }
     /// Sets `EXTERNAL_CALL_ID`: The external identifier of the call on the side of the PBX/integration.
     #[must_use]
+    #[inline]
     pub fn external_call_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -328,6 +339,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -457,6 +469,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Outgoing => "1",
@@ -470,9 +483,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Outgoing,
@@ -545,6 +560,7 @@ pub enum CrmCreate {
 }
 impl CrmCreate {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DoNotCreate => "0",
@@ -555,9 +571,11 @@ impl CrmCreate {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CrmCreate {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         CrmCreate::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::DoNotCreate,
@@ -629,6 +647,7 @@ pub enum CrmEntityType {
 }
 impl CrmEntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Contact => "CONTACT",
@@ -640,9 +659,11 @@ impl CrmEntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CrmEntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         CrmEntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CONTACT" => Self::Contact,
@@ -713,6 +734,7 @@ pub enum Show {
 }
 impl Show {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DoNotShow => "0",
@@ -723,9 +745,11 @@ impl Show {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Show {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Show::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::DoNotShow,
@@ -795,6 +819,7 @@ pub enum AddToChat {
 }
 impl AddToChat {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DoNotAdd => "0",
@@ -805,9 +830,11 @@ impl AddToChat {
 }
 impl ::bitrix24_runtime::wire::WireEnum for AddToChat {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         AddToChat::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::DoNotAdd,
@@ -896,6 +923,7 @@ pub struct RegisterResult {
 impl RegisterResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             call_id: ::std::option::Option::None,
@@ -919,6 +947,7 @@ impl RegisterResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -998,6 +1027,7 @@ pub struct CrmCreatedEntities {
 impl CrmCreatedEntities {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_type: ::std::option::Option::None,
@@ -1017,6 +1047,7 @@ impl CrmCreatedEntities {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

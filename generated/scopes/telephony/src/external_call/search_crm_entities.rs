@@ -62,6 +62,7 @@ impl SearchCrmEntities {
     ///
     /// - `phone_number`: `PHONE_NUMBER` — The client's phone number
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(phone_number: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             phone_number: phone_number.into(),
@@ -84,6 +85,7 @@ impl SearchCrmEntities {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -176,6 +178,7 @@ pub struct SearchCrmEntitiesResult {
 impl SearchCrmEntitiesResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             crm_entity_type: ::std::option::Option::None,
@@ -198,6 +201,7 @@ impl SearchCrmEntitiesResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -279,6 +283,7 @@ pub enum CrmEntityType {
 }
 impl CrmEntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Contact => "CONTACT",
@@ -290,9 +295,11 @@ impl CrmEntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CrmEntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         CrmEntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CONTACT" => Self::Contact,
@@ -390,6 +397,7 @@ pub struct AssignedBy {
 impl AssignedBy {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -413,6 +421,7 @@ impl AssignedBy {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -497,6 +506,7 @@ pub enum TimemanStatus {
 }
 impl TimemanStatus {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Opened => "OPENED",
@@ -511,9 +521,11 @@ impl TimemanStatus {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TimemanStatus {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TimemanStatus::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "OPENED" => Self::Opened,

@@ -67,6 +67,7 @@ impl Show {
     ///
     /// - `call_id`: `CALL_ID` — Identifier of the call from the method [telephony.externalCall.register](https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(call_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             call_id: call_id.into(),
@@ -76,6 +77,7 @@ impl Show {
     }
     /// Sets `USER_ID`: Identifier of the user or an array of user identifiers.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: ::serde_json::Value) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -97,6 +99,7 @@ impl Show {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

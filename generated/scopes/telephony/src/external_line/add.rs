@@ -82,6 +82,7 @@ impl Add {
     ///
     /// - `number`: `NUMBER` — External line number
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(number: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             number: number.into(),
@@ -92,6 +93,7 @@ impl Add {
     }
     /// Sets `NAME`: Name of the external line
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -101,6 +103,7 @@ impl Add {
     }
     /// Sets `CRM_AUTO_CREATE`: Auto-creation of a CRM object for outgoing calls.
     #[must_use]
+    #[inline]
     pub fn crm_auto_create(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -126,6 +129,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -201,6 +205,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -219,6 +224,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

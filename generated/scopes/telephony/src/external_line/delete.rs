@@ -67,6 +67,7 @@ impl Delete {
     ///
     /// - `number`: `NUMBER` — The number of the external line.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(number: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             number: number.into(),
@@ -89,6 +90,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -68,6 +68,7 @@ pub struct Check {
 impl Check {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             ip: ::std::option::Option::None,
@@ -76,6 +77,7 @@ impl Check {
     }
     /// Sets `IP`: The IP address to check. For example, `10.10.255.25`.
     #[must_use]
+    #[inline]
     pub fn ip(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -99,6 +101,7 @@ impl Check {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -178,6 +181,7 @@ pub struct CheckResult {
 impl CheckResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             ip: ::std::option::Option::None,
@@ -198,6 +202,7 @@ impl CheckResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -83,6 +83,7 @@ impl Set {
     ///
     /// - `ranges`: `RANGES` — Network address ranges in the form of a list of objects. Each object contains a description of the [network address range](https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-set.html#ip_range).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(ranges: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             ranges: ranges.into(),
@@ -105,6 +106,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -184,6 +186,7 @@ pub struct SetResult {
 impl SetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             error_range: ::std::option::Option::None,
@@ -204,6 +207,7 @@ impl SetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -277,6 +281,7 @@ pub struct Range {
 impl Range {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             ip_range: ::std::option::Option::None,
@@ -296,6 +301,7 @@ impl Range {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -60,6 +60,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -68,6 +69,7 @@ impl Get {
     }
     /// Sets `id`: Identifier of the schedule.
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
@@ -84,6 +86,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -254,6 +257,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -290,6 +294,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -424,6 +429,7 @@ pub enum ScheduleType {
 }
 impl ScheduleType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Fixed => "FIXED",
@@ -435,9 +441,11 @@ impl ScheduleType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ScheduleType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ScheduleType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "FIXED" => Self::Fixed,
@@ -512,6 +520,7 @@ pub enum ReportPeriod {
 }
 impl ReportPeriod {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Month => "MONTH",
@@ -524,9 +533,11 @@ impl ReportPeriod {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ReportPeriod {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ReportPeriod::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "MONTH" => Self::Month,
@@ -606,6 +617,7 @@ pub struct ReportPeriodOptions {
 impl ReportPeriodOptions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             start_week_day: ::std::option::Option::None,
@@ -624,6 +636,7 @@ impl ReportPeriodOptions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -700,6 +713,7 @@ pub enum StartWeekDay {
 }
 impl StartWeekDay {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Monday => "0",
@@ -715,9 +729,11 @@ impl StartWeekDay {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StartWeekDay {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         StartWeekDay::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::Monday,
@@ -793,6 +809,7 @@ pub struct AllowedDevices {
 impl AllowedDevices {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             browser: ::std::option::Option::None,
@@ -811,6 +828,7 @@ impl AllowedDevices {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -901,6 +919,7 @@ pub struct Shifts {
 impl Shifts {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -926,6 +945,7 @@ impl Shifts {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1020,6 +1040,7 @@ pub struct Calendar {
 impl Calendar {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1042,6 +1063,7 @@ impl Calendar {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1196,6 +1218,7 @@ pub struct ScheduleViolationRules {
 impl ScheduleViolationRules {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1231,6 +1254,7 @@ impl ScheduleViolationRules {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1364,6 +1388,7 @@ pub struct UsersToNotify {
 impl UsersToNotify {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fixed_start_end: ::std::option::Option::None,
@@ -1387,6 +1412,7 @@ impl UsersToNotify {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -66,6 +66,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             option: ::std::option::Option::None,
@@ -74,6 +75,7 @@ impl Get {
     }
     /// Sets `option`: One of the keys saved by the [user.option.set](https://apidocs.bitrix24.com/api-reference/common/settings/user-option-set.html) method.
     #[must_use]
+    #[inline]
     pub fn option(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -93,6 +95,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -168,6 +171,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             data: ::std::option::Option::None,
@@ -187,6 +191,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

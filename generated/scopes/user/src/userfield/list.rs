@@ -131,6 +131,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             order: ::std::option::Option::None,
@@ -140,12 +141,14 @@ impl List {
     }
     /// Sets `order`: Sorting of selected custom fields in `{"field_1": "order_1", ... "field_N": "order_N"}` format.
     #[must_use]
+    #[inline]
     pub fn order(mut self, value: ::serde_json::Value) -> Self {
         self.order = ::std::option::Option::Some(value);
         self
     }
     /// Sets `filter`: Filter of selected custom fields in `{"field_1": "value_1", ... "field_N": "value_N"}` format.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -165,6 +168,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

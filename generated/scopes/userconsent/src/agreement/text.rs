@@ -76,6 +76,7 @@ impl Text {
     ///
     /// - `id`: `id` — Identifier of the agreement.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -85,6 +86,7 @@ impl Text {
     }
     /// Sets `replace`: Array of replacements for text substitution. Available keys:
     #[must_use]
+    #[inline]
     pub fn replace(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -104,6 +106,7 @@ impl Text {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -181,6 +184,7 @@ pub struct TextResult {
 impl TextResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             label: ::std::option::Option::None,
@@ -200,6 +204,7 @@ impl TextResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -92,6 +92,7 @@ impl Add {
     /// - `agreement_id`: `AGREEMENT_ID` — Agreement identifier.
     /// - `ip`: `IP` — User's IP address
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         agreement_id: i64,
         ip: impl ::std::convert::Into<::std::string::String>,
@@ -108,12 +109,14 @@ impl Add {
     }
     /// Sets `USER_ID`: User identifier.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `URL`: URL of the page where consent was obtained
     #[must_use]
+    #[inline]
     pub fn url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -123,6 +126,7 @@ impl Add {
     }
     /// Sets `ORIGIN_ID`: Identifier of the source, for example, `my_contact_form`
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -132,6 +136,7 @@ impl Add {
     }
     /// Sets `ORIGINATOR_ID`: Identifier of the element in the source, for example, e-mail
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -160,6 +165,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -53,6 +53,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extra: ::serde_json::Map::new(),
@@ -70,6 +71,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -198,6 +200,7 @@ pub struct ResponseAttach {
 impl ResponseAttach {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -231,6 +234,7 @@ impl ResponseAttach {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -323,6 +327,7 @@ impl GetResult {
     ///
     /// - `attach`: `attach` — Root element of the response. Contains the `attach` object with information about the attached vote, structure described [below](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html#attach)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(attach: ResponseAttach) -> Self {
         Self {
             attach,
@@ -341,6 +346,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ pub struct GetAnswerVoted {
 impl GetAnswerVoted {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extra: ::serde_json::Map::new(),
@@ -91,6 +92,7 @@ impl GetAnswerVoted {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -179,6 +181,7 @@ pub struct ResponseResult {
 impl ResponseResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -200,6 +203,7 @@ impl ResponseResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -268,6 +272,7 @@ impl GetAnswerVotedResult {
     ///
     /// - `items`: `items` — The root element of the response. Contains an array of data about the users who voted, the structure is described [below](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getAnswerVoted.html#result)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         items: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<ResponseResult>,
@@ -290,6 +295,7 @@ impl GetAnswerVotedResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -78,6 +78,7 @@ impl GetMany {
     /// - `entity_type`: `entityType` — Object type, possible values: - `Bitrix\\Vote\\Attachment\\ImMessageConnector` for chat poll, - `Bitrix\\Vote\\Attachment\\BlogPostConnector` for feed poll
     /// - `entity_id`: `entityId` — Array of entity identifiers, possible values: - `id` of the chat message with the poll, can be obtained using the method [vote.Integration.Im.send](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html), - `id` of the post with the poll in the feed, can be obtained using the method [log.blogpost.get](https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         module_id: impl ::std::convert::Into<::std::string::String>,
         entity_type: impl ::std::convert::Into<::std::string::String>,
@@ -108,6 +109,7 @@ impl GetMany {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -247,6 +249,7 @@ pub struct ResponseResult {
 impl ResponseResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -280,6 +283,7 @@ impl ResponseResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -372,6 +376,7 @@ impl GetManyResult {
     ///
     /// - `items`: `items` — Root element of the response. Contains information about the requested votes, structure described [below](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html#result)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         items: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<ResponseResult>,
@@ -394,6 +399,7 @@ impl GetManyResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

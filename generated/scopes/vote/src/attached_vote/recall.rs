@@ -53,6 +53,7 @@ pub struct Recall {
 impl Recall {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extra: ::serde_json::Map::new(),
@@ -70,6 +71,7 @@ impl Recall {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -196,6 +198,7 @@ pub struct ResponseAttach {
 impl ResponseAttach {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -229,6 +232,7 @@ impl ResponseAttach {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -321,6 +325,7 @@ impl RecallResult {
     ///
     /// - `attach`: `attach` — The root element of the response. Contains the `attach` object with information about the voting, structure described [below](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.recall.html#attach)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(attach: ResponseAttach) -> Self {
         Self {
             attach,
@@ -339,6 +344,7 @@ impl RecallResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

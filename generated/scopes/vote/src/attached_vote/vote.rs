@@ -54,6 +54,7 @@ pub struct Vote {
 impl Vote {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extra: ::serde_json::Map::new(),
@@ -71,6 +72,7 @@ impl Vote {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -199,6 +201,7 @@ pub struct ResponseAttach {
 impl ResponseAttach {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -232,6 +235,7 @@ impl ResponseAttach {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -324,6 +328,7 @@ impl VoteResult {
     ///
     /// - `attach`: `attach` — Root element of the response. Contains the `attach` object with information about the voting, structure described [below](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.vote.html#attach)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(attach: ResponseAttach) -> Self {
         Self {
             attach,
@@ -342,6 +347,7 @@ impl VoteResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -77,6 +77,7 @@ impl Startwithsound {
     /// - `to_number`: `TO_NUMBER` — The number to which the call should be made.
     /// - `url`: `URL` — Link to the MP3 file that should be played during the call.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         from_line: impl ::std::convert::Into<::std::string::String>,
         to_number: impl ::std::convert::Into<::std::string::String>,
@@ -107,6 +108,7 @@ impl Startwithsound {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -188,6 +190,7 @@ pub struct StartwithsoundResult {
 impl StartwithsoundResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -207,6 +210,7 @@ impl StartwithsoundResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

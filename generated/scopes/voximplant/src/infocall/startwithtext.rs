@@ -86,6 +86,7 @@ impl Startwithtext {
     /// - `to_number`: `TO_NUMBER` — The number to which the call should be made.
     /// - `text_to_pronounce`: `TEXT_TO_PRONOUNCE` — The text that will be spoken to the recipient.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         from_line: impl ::std::convert::Into<::std::string::String>,
         to_number: impl ::std::convert::Into<::std::string::String>,
@@ -101,6 +102,7 @@ impl Startwithtext {
     }
     /// Sets `VOICE`: Identifier of the voice for speech synthesis.
     #[must_use]
+    #[inline]
     pub fn voice(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -127,6 +129,7 @@ impl Startwithtext {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -210,6 +213,7 @@ pub struct StartwithtextResult {
 impl StartwithtextResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -229,6 +233,7 @@ impl StartwithtextResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

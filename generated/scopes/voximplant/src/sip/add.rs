@@ -104,6 +104,7 @@ impl Add {
     /// - `server`: `SERVER` — Address of the SIP registration server
     /// - `login`: `LOGIN` — Login for connecting to the server
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         server: impl ::std::convert::Into<::std::string::String>,
         login: impl ::std::convert::Into<::std::string::String>,
@@ -119,6 +120,7 @@ impl Add {
     }
     /// Sets `PASSWORD`: Password for connecting to the server. Maximum length — 100 characters.
     #[must_use]
+    #[inline]
     pub fn password(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -128,12 +130,14 @@ impl Add {
     }
     /// Sets `TYPE`: Type of PBX.
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TITLE`: Name of the connection.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -161,6 +165,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -246,6 +251,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cloud => "cloud",
@@ -256,9 +262,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "cloud" => Self::Cloud,
@@ -404,6 +412,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -438,6 +447,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -136,6 +136,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             filter: ::std::option::Option::None,
@@ -147,6 +148,7 @@ impl Get {
     }
     /// Sets `FILTER`: Object for filtering in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -156,6 +158,7 @@ impl Get {
     }
     /// Sets `SORT`: Sorting field.
     #[must_use]
+    #[inline]
     pub fn sort(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -165,12 +168,14 @@ impl Get {
     }
     /// Sets `ORDER`: Sorting direction.
     #[must_use]
+    #[inline]
     pub fn order(mut self, value: Order) -> Self {
         self.order = ::std::option::Option::Some(value);
         self
     }
     /// Sets `start`: Pagination parameter.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -193,6 +198,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -289,6 +295,7 @@ pub enum Order {
 }
 impl Order {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Asc => "ASC",
@@ -299,9 +306,11 @@ impl Order {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Order {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Order::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "ASC" => Self::Asc,
@@ -430,6 +439,7 @@ pub struct GetItem {
 impl GetItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -463,6 +473,7 @@ impl GetItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

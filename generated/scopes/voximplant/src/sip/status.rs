@@ -65,6 +65,7 @@ impl Status {
     ///
     /// - `reg_id`: `REG_ID` — Identifier of the SIP registration.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(reg_id: i64) -> Self {
         Self {
             reg_id,
@@ -87,6 +88,7 @@ impl Status {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -181,6 +183,7 @@ pub struct StatusResult {
 impl StatusResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             reg_id: ::std::option::Option::None,
@@ -203,6 +206,7 @@ impl StatusResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -281,6 +285,7 @@ pub enum StatusResultStatusResult {
 }
 impl StatusResultStatusResult {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Success => "success",
@@ -293,9 +298,11 @@ impl StatusResultStatusResult {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StatusResultStatusResult {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         StatusResultStatusResult::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "success" => Self::Success,

@@ -89,6 +89,7 @@ impl Update {
     ///
     /// - `config_id`: `CONFIG_ID` — Identifier of the SIP line configuration.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(config_id: i64) -> Self {
         Self {
             config_id,
@@ -101,6 +102,7 @@ impl Update {
     }
     /// Sets `TITLE`: New name for the connection.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -110,6 +112,7 @@ impl Update {
     }
     /// Sets `SERVER`: New SIP registration server address.
     #[must_use]
+    #[inline]
     pub fn server(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -119,6 +122,7 @@ impl Update {
     }
     /// Sets `LOGIN`: New login for connecting to the server.
     #[must_use]
+    #[inline]
     pub fn login(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -128,6 +132,7 @@ impl Update {
     }
     /// Sets `PASSWORD`: New password for connecting to the server. Maximum length is 100 characters.
     #[must_use]
+    #[inline]
     pub fn password(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -155,6 +160,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -67,6 +67,7 @@ impl ActivatePhone {
     ///
     /// - `user_id`: `USER_ID` — User identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(user_id: i64) -> Self {
         Self {
             user_id,
@@ -89,6 +90,7 @@ impl ActivatePhone {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

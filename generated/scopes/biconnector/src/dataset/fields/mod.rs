@@ -53,6 +53,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extra: ::serde_json::Map::new(),
@@ -70,6 +71,7 @@ impl Fields {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -154,6 +156,7 @@ pub struct FieldsResult {
 impl FieldsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -177,6 +180,7 @@ impl FieldsResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -249,6 +253,7 @@ impl FieldsResult2 {
     ///
     /// - `fields`: `fields` — Response root element. Contains an `fields` array with dataset field descriptions. The structure of the array element is described in the article [Connector: methods overview](https://apidocs.bitrix24.com/api-reference/biconnector/connector/index.html#description)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         fields: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<FieldsResult>,
@@ -271,6 +276,7 @@ impl FieldsResult2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -112,6 +112,7 @@ impl Update {
     ///
     /// - `id`: `id` — Identifier of the dataset, can be obtained using the methods [biconnector.dataset.list](https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-list.html) or [biconnector.dataset.add](https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-add.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -123,6 +124,7 @@ impl Update {
     }
     /// Sets `add`: Object containing an array of fields to be added with the following structure:
     #[must_use]
+    #[inline]
     pub fn add(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -136,6 +138,7 @@ impl Update {
     }
     /// Sets `update`: Object containing an array of fields to be updated with the following structure:
     #[must_use]
+    #[inline]
     pub fn update(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -149,6 +152,7 @@ impl Update {
     }
     /// Sets `delete`: Object containing an array of field identifiers for deletion. Field identifiers can be obtained using the method [biconnector.dataset.get](https://apidocs.bitrix24.com/api-reference/biconnector/dataset/biconnector-dataset-get.html)
     #[must_use]
+    #[inline]
     pub fn delete(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -170,6 +174,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -116,6 +116,7 @@ impl Add {
     /// - `name`: `NAME` — Template name
     /// - `template_data`: `TEMPLATE_DATA` — Content of the business process template file in `.bpt` format.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         document_type: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<::std::string::String>,
@@ -137,6 +138,7 @@ impl Add {
     }
     /// Sets `DESCRIPTION`: Template description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -146,6 +148,7 @@ impl Add {
     }
     /// Sets `AUTO_EXECUTE`: Auto-execution settings for the template. Can have the value:
     #[must_use]
+    #[inline]
     pub fn auto_execute(mut self, value: AutoExecute) -> Self {
         self.auto_execute = ::std::option::Option::Some(value);
         self
@@ -170,6 +173,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -259,6 +263,7 @@ pub enum AutoExecute {
 }
 impl AutoExecute {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::NoAutoExecution => "0",
@@ -271,9 +276,11 @@ impl AutoExecute {
 }
 impl ::bitrix24_runtime::wire::WireEnum for AutoExecute {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         AutoExecute::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::NoAutoExecution,

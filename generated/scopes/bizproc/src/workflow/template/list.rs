@@ -134,6 +134,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -145,6 +146,7 @@ impl List {
     }
     /// Sets `SELECT`: The array contains a list of [fields](https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html#fields) to select.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -158,6 +160,7 @@ impl List {
     }
     /// Sets `FILTER`: An object for filtering the list of business process templates in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where - `field_N` — [field](https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html#fields) of the template for filtering - `value_N` — field value
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -167,6 +170,7 @@ impl List {
     }
     /// Sets `ORDER`: An object for sorting the list of launched business processes in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where - `field_N` — [field](https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-list.html#fields) of the template for sorting - `value_N` — sorting direction
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -176,6 +180,7 @@ impl List {
     }
     /// Sets `start`: This parameter is used for managing pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -198,6 +203,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -385,6 +391,7 @@ pub struct Template {
 impl Template {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -416,6 +423,7 @@ impl Template {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -523,6 +531,7 @@ pub enum ModuleId {
 }
 impl ModuleId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Crm => "crm",
@@ -534,9 +543,11 @@ impl ModuleId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ModuleId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ModuleId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "crm" => Self::Crm,
@@ -623,6 +634,7 @@ pub enum Entity {
 }
 impl Entity {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CCrmDocumentLead => "CCrmDocumentLead",
@@ -649,9 +661,11 @@ impl Entity {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Entity {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Entity::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CCrmDocumentLead" => Self::CCrmDocumentLead,
@@ -741,6 +755,7 @@ pub enum AutoExecute {
 }
 impl AutoExecute {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::NoAutoExecute => "0",
@@ -753,9 +768,11 @@ impl AutoExecute {
 }
 impl ::bitrix24_runtime::wire::WireEnum for AutoExecute {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         AutoExecute::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::NoAutoExecute,

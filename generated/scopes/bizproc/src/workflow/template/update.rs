@@ -75,6 +75,7 @@ impl Update {
     /// - `id`: `ID` — Identifier of the template to be updated
     /// - `fields`: `FIELDS` — Object with [fields](https://apidocs.bitrix24.com/api-reference/bizproc/template/bizproc-workflow-template-update.html#parametr-fields) of the business process template.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -99,6 +100,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -198,6 +200,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -209,6 +212,7 @@ impl Fields {
     }
     /// Sets `NAME`: Name of the template
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -218,6 +222,7 @@ impl Fields {
     }
     /// Sets `DESCRIPTION`: Description of the template
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -227,12 +232,14 @@ impl Fields {
     }
     /// Sets `TEMPLATE_DATA`: Content of the file with the business process template in `.bpt` format.
     #[must_use]
+    #[inline]
     pub fn template_data(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.template_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets `AUTO_EXECUTE`: Auto-execution settings for the template. Can have the following values:
     #[must_use]
+    #[inline]
     pub fn auto_execute(mut self, value: AutoExecute) -> Self {
         self.auto_execute = ::std::option::Option::Some(value);
         self
@@ -249,6 +256,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -331,6 +339,7 @@ pub enum AutoExecute {
 }
 impl AutoExecute {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::NoAutoExecution => "0",
@@ -343,9 +352,11 @@ impl AutoExecute {
 }
 impl ::bitrix24_runtime::wire::WireEnum for AutoExecute {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         AutoExecute::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::NoAutoExecution,

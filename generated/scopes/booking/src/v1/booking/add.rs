@@ -65,6 +65,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An object containing field values for creating a booking [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -83,6 +84,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -177,6 +179,7 @@ impl Fields {
     /// - `resource_ids`: `resourceIds` — An array of resource IDs for the booking. Resource IDs can be obtained using the method [booking.v1.resource.list](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html)
     /// - `date_period`: `datePeriod` — An object containing the booking time [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html#datePeriod)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         resource_ids: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<::serde_json::Value>,
@@ -196,6 +199,7 @@ impl Fields {
     }
     /// Sets `name`: The name of the booking. Default value is an empty string
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -205,6 +209,7 @@ impl Fields {
     }
     /// Sets `description`: The description of the booking. Default value is an empty string
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -224,6 +229,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -308,6 +314,7 @@ impl DatePeriod {
     /// - `from`: `from` — The start time of the booking in the format `{"timestamp": "1723446900", "timezone": "Europe/Berlin"}`
     /// - `to`: `to` — The end time of the booking in the format `{"timestamp": "1723447800", "timezone": "Europe/Berlin"}`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         from: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         to: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -330,6 +337,7 @@ impl DatePeriod {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

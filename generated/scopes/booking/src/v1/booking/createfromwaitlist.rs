@@ -71,6 +71,7 @@ impl Createfromwaitlist {
     ///
     /// - `wait_list_id`: `waitListId` — Identifier of the entry in the waitlist. Can be obtained using the methods [booking.v1.waitlist.add](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-add.html) and [booking.v1.waitlist.list](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(wait_list_id: i64) -> Self {
         Self {
             wait_list_id,
@@ -80,6 +81,7 @@ impl Createfromwaitlist {
     }
     /// Sets `fields`: Object containing field values for creating a booking [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-createfromwaitlist.html#fields)
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
@@ -100,6 +102,7 @@ impl Createfromwaitlist {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -196,6 +199,7 @@ impl Fields {
     /// - `resource_ids`: `resourceIds` — Array of resource identifiers for the booking. Resource IDs can be obtained using the method [booking.v1.resource.list](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html)
     /// - `date_period`: `datePeriod` — Object containing the booking time [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-createfromwaitlist.html#datePeriod)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         resource_ids: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<::serde_json::Value>,
@@ -215,6 +219,7 @@ impl Fields {
     }
     /// Sets `name`: Name of the booking. Default value is an empty string
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -224,6 +229,7 @@ impl Fields {
     }
     /// Sets `description`: Description of the booking. Default value is an empty string
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -243,6 +249,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -327,6 +334,7 @@ impl DatePeriod {
     /// - `from`: `from` — Start time of the booking in the format `{"timestamp": "1723446900", "timezone": "Europe/Berlin"}`
     /// - `to`: `to` — End time of the booking in the format `{"timestamp": "1723447800", "timezone": "Europe/Berlin"}`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         from: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         to: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -349,6 +357,7 @@ impl DatePeriod {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -63,6 +63,7 @@ impl Get {
     ///
     /// - `id`: `id` — Booking identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -81,6 +82,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -170,6 +172,7 @@ pub struct Booking {
 impl Booking {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             date_period: ::std::option::Option::None,
@@ -192,6 +195,7 @@ impl Booking {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -262,6 +266,7 @@ impl GetResult {
     ///
     /// - `booking`: `booking` — Root element of the response. Contains information about the booking fields. The structure is described [below](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-get.html#booking)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(booking: Booking) -> Self {
         Self {
             booking,
@@ -280,6 +285,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

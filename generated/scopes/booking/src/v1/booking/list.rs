@@ -74,6 +74,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             filter: ::std::option::Option::None,
@@ -83,6 +84,7 @@ impl List {
     }
     /// Sets `FILTER`: Object for filtering the list of bookings, description of available fields [below](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html#filter)
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -92,6 +94,7 @@ impl List {
     }
     /// Sets `ORDER`: Object for sorting the list of bookings. The sorting direction can take the following values: - `asc` — ascending - `desc` — descending
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -116,6 +119,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -207,6 +211,7 @@ pub struct Booking {
 impl Booking {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             date_period: ::std::option::Option::None,
@@ -229,6 +234,7 @@ impl Booking {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -301,6 +307,7 @@ impl ListResult {
     ///
     /// - `booking`: `booking` — Root element of the response.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         booking: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<Booking>,
@@ -323,6 +330,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -72,6 +72,7 @@ impl Update {
     /// - `id`: `id` — Booking identifier
     /// - `fields`: `fields` — Object containing field values for updating the booking [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -91,6 +92,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -182,6 +184,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             resource_ids: ::std::option::Option::None,
@@ -193,6 +196,7 @@ impl Fields {
     }
     /// Sets `resourceIds`: Array of resource identifiers. Resource IDs can be obtained using the method [booking.v1.resource.list](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html)
     #[must_use]
+    #[inline]
     pub fn resource_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -206,6 +210,7 @@ impl Fields {
     }
     /// Sets `name`: Booking name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -215,6 +220,7 @@ impl Fields {
     }
     /// Sets `description`: Booking description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -224,6 +230,7 @@ impl Fields {
     }
     /// Sets `datePeriod`: Object containing the booking time [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-update.html#datePeriod)
     #[must_use]
+    #[inline]
     pub fn date_period(mut self, value: DatePeriod) -> Self {
         self.date_period = ::std::option::Option::Some(value);
         self
@@ -240,6 +247,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -324,6 +332,7 @@ impl DatePeriod {
     /// - `from`: `from` — Start time of the booking in the format `{"timestamp": "1723446900", "timezone": "Europe/Berlin"}`
     /// - `to`: `to` — End time of the booking in the format `{"timestamp": "1723447800", "timezone": "Europe/Berlin"}`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         from: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         to: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -346,6 +355,7 @@ impl DatePeriod {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

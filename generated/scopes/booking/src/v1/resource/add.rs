@@ -66,6 +66,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An object containing field values for creating a resource [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -84,6 +85,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -307,6 +309,7 @@ impl Fields {
     /// - `name`: `name` — The name of the resource
     /// - `type_id`: `typeId` — The identifier of the resource type.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         type_id: i64,
@@ -339,6 +342,7 @@ impl Fields {
     }
     /// Sets `description`: The description of the resource.
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -348,30 +352,35 @@ impl Fields {
     }
     /// Sets `isMain`: How to display the resource. Possible values: - `Y` — in the schedule columns - `N` — when resources overlap
     #[must_use]
+    #[inline]
     pub fn is_main(mut self, value: bool) -> Self {
         self.is_main = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isInfoNotificationOn`: Message to the client about the booking. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_info_notification_on(mut self, value: bool) -> Self {
         self.is_info_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeInfo`: The type of the booking notification message template. Possible values: - `inanimate` — template for booking equipment and rooms - `animate` — template for booking specialists
     #[must_use]
+    #[inline]
     pub fn template_type_info(mut self, value: TemplateTypeInfo) -> Self {
         self.template_type_info = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isConfirmationNotificationOn`: Automatic confirmation of the booking. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_confirmation_notification_on(mut self, value: bool) -> Self {
         self.is_confirmation_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeConfirmation`: The type of the confirmation message template. Possible values: - `inanimate` — template for booking equipment and rooms - `animate` — template for booking specialists
     #[must_use]
+    #[inline]
     pub fn template_type_confirmation(
         mut self,
         value: TemplateTypeConfirmation,
@@ -381,12 +390,14 @@ impl Fields {
     }
     /// Sets `isReminderNotificationOn`: Reminder about the booking. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_reminder_notification_on(mut self, value: bool) -> Self {
         self.is_reminder_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeReminder`: The type of the reminder message template. Possible values: `base`
     #[must_use]
+    #[inline]
     pub fn template_type_reminder(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -396,72 +407,84 @@ impl Fields {
     }
     /// Sets `isFeedbackNotificationOn`: Feedback request. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_feedback_notification_on(mut self, value: bool) -> Self {
         self.is_feedback_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeFeedback`: The type of the feedback request message template. Possible values: - `inanimate` — template for booking equipment and rooms - `animate` — template for booking specialists
     #[must_use]
+    #[inline]
     pub fn template_type_feedback(mut self, value: TemplateTypeFeedback) -> Self {
         self.template_type_feedback = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isDelayedNotificationOn`: Reminder when the client is late. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_delayed_notification_on(mut self, value: bool) -> Self {
         self.is_delayed_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeDelayed`: The type of the delay message template. Possible values: - `inanimate` — template for booking equipment and rooms - `animate` — template for booking specialists
     #[must_use]
+    #[inline]
     pub fn template_type_delayed(mut self, value: TemplateTypeDelayed) -> Self {
         self.template_type_delayed = ::std::option::Option::Some(value);
         self
     }
     /// Sets `infoDelay`: The delay after which the client receives a booking message. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn info_delay(mut self, value: i64) -> Self {
         self.info_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `reminderDelay`: The time before the booking when the client receives a reminder. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn reminder_delay(mut self, value: i64) -> Self {
         self.reminder_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `delayedDelay`: The time after which to send the client a message about being late. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn delayed_delay(mut self, value: i64) -> Self {
         self.delayed_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `delayedCounterDelay`: The time after which to enable the counter in the calendar. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn delayed_counter_delay(mut self, value: i64) -> Self {
         self.delayed_counter_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `confirmationDelay`: The time before the booking when the client receives the first confirmation message. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn confirmation_delay(mut self, value: i64) -> Self {
         self.confirmation_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `confirmationRepetitions`: The number of messages sent to the client for booking confirmation, excluding the first.
     #[must_use]
+    #[inline]
     pub fn confirmation_repetitions(mut self, value: i64) -> Self {
         self.confirmation_repetitions = ::std::option::Option::Some(value);
         self
     }
     /// Sets `confirmationRepetitionsInterval`: The interval between confirmation messages. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn confirmation_repetitions_interval(mut self, value: i64) -> Self {
         self.confirmation_repetitions_interval = ::std::option::Option::Some(value);
         self
     }
     /// Sets `confirmationCounterDelay`: The time before the booking after which the counter for unconfirmed bookings lights up. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn confirmation_counter_delay(mut self, value: i64) -> Self {
         self.confirmation_counter_delay = ::std::option::Option::Some(value);
         self
@@ -478,6 +501,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -649,6 +673,7 @@ pub enum TemplateTypeInfo {
 }
 impl TemplateTypeInfo {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -659,9 +684,11 @@ impl TemplateTypeInfo {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeInfo {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeInfo::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -731,6 +758,7 @@ pub enum TemplateTypeConfirmation {
 }
 impl TemplateTypeConfirmation {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -741,9 +769,11 @@ impl TemplateTypeConfirmation {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeConfirmation {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeConfirmation::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -813,6 +843,7 @@ pub enum TemplateTypeFeedback {
 }
 impl TemplateTypeFeedback {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -823,9 +854,11 @@ impl TemplateTypeFeedback {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeFeedback {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeFeedback::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -895,6 +928,7 @@ pub enum TemplateTypeDelayed {
 }
 impl TemplateTypeDelayed {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -905,9 +939,11 @@ impl TemplateTypeDelayed {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeDelayed {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeDelayed::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -976,6 +1012,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -994,6 +1031,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

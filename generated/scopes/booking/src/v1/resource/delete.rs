@@ -64,6 +64,7 @@ impl Delete {
     ///
     /// - `id`: `id` — Resource identifier. Can be obtained from the methods [booking.v1.resource.add](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-add.html) and [booking.v1.resource.list](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -82,6 +83,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl Get {
     ///
     /// - `id`: `id` — Resource identifier. Can be obtained from the methods [booking.v1.resource.add](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-add.html) and [booking.v1.resource.list](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -82,6 +83,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -290,6 +292,7 @@ pub struct Resource {
 impl Resource {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             confirmation_counter_delay: ::std::option::Option::None,
@@ -336,6 +339,7 @@ impl Resource {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -530,6 +534,7 @@ pub enum TemplateTypeConfirmation {
 }
 impl TemplateTypeConfirmation {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -540,9 +545,11 @@ impl TemplateTypeConfirmation {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeConfirmation {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeConfirmation::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -612,6 +619,7 @@ pub enum TemplateTypeDelayed {
 }
 impl TemplateTypeDelayed {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -622,9 +630,11 @@ impl TemplateTypeDelayed {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeDelayed {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeDelayed::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -694,6 +704,7 @@ pub enum TemplateTypeFeedback {
 }
 impl TemplateTypeFeedback {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -704,9 +715,11 @@ impl TemplateTypeFeedback {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeFeedback {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeFeedback::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -776,6 +789,7 @@ pub enum TemplateTypeInfo {
 }
 impl TemplateTypeInfo {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -786,9 +800,11 @@ impl TemplateTypeInfo {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeInfo {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeInfo::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -859,6 +875,7 @@ impl GetResult {
     ///
     /// - `resource`: `resource` — Root element of the response. Contains information about the resource fields. The structure is described [below](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-get.html#resource)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(resource: Resource) -> Self {
         Self {
             resource,
@@ -877,6 +894,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -77,6 +77,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             filter: ::std::option::Option::None,
@@ -86,6 +87,7 @@ impl List {
     }
     /// Sets `FILTER`: Object for filtering the list of resources in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where - `field_N` — [field](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html#filter) of the resource for filtering - `value_N` — value of the field
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -95,6 +97,7 @@ impl List {
     }
     /// Sets `ORDER`: Object for sorting the list of resources in the format `{"field_1": "value_1", ... "field_N": "value_N"}`, where - `field_N` — [field](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html#order) of the resource for sorting - `value_N` — sorting direction
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -119,6 +122,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -329,6 +333,7 @@ pub struct Resource {
 impl Resource {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             confirmation_counter_delay: ::std::option::Option::None,
@@ -375,6 +380,7 @@ impl Resource {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -569,6 +575,7 @@ pub enum TemplateTypeConfirmation {
 }
 impl TemplateTypeConfirmation {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -579,9 +586,11 @@ impl TemplateTypeConfirmation {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeConfirmation {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeConfirmation::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -651,6 +660,7 @@ pub enum TemplateTypeDelayed {
 }
 impl TemplateTypeDelayed {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -661,9 +671,11 @@ impl TemplateTypeDelayed {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeDelayed {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeDelayed::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -733,6 +745,7 @@ pub enum TemplateTypeFeedback {
 }
 impl TemplateTypeFeedback {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -743,9 +756,11 @@ impl TemplateTypeFeedback {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeFeedback {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeFeedback::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -815,6 +830,7 @@ pub enum TemplateTypeInfo {
 }
 impl TemplateTypeInfo {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -825,9 +841,11 @@ impl TemplateTypeInfo {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeInfo {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeInfo::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -900,6 +918,7 @@ impl ListResult {
     ///
     /// - `resource`: `resource` — Root element of the response.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         resource: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<Resource>,
@@ -922,6 +941,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -65,6 +65,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An object containing field values for creating a resource type [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -83,6 +84,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -290,6 +292,7 @@ impl Fields {
     /// - `name`: `name` — The name of the resource type
     /// - `code`: `code` — A unique code for the resource type
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         code: impl ::std::convert::Into<::std::string::String>,
@@ -320,24 +323,28 @@ impl Fields {
     }
     /// Sets `isInfoNotificationOn`: Message to the client about the booking. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_info_notification_on(mut self, value: bool) -> Self {
         self.is_info_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeInfo`: The type of message template for the booking. Possible values: - `inanimate` — template for booking equipment and rooms - `animate` — template for booking specialists
     #[must_use]
+    #[inline]
     pub fn template_type_info(mut self, value: TemplateTypeInfo) -> Self {
         self.template_type_info = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isConfirmationNotificationOn`: Automatic confirmation of the booking. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_confirmation_notification_on(mut self, value: bool) -> Self {
         self.is_confirmation_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeConfirmation`: The type of message template for booking confirmation. Possible values: - `inanimate` — template for booking equipment and rooms - `animate` — template for booking specialists
     #[must_use]
+    #[inline]
     pub fn template_type_confirmation(
         mut self,
         value: TemplateTypeConfirmation,
@@ -347,12 +354,14 @@ impl Fields {
     }
     /// Sets `isReminderNotificationOn`: Reminder about the booking. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_reminder_notification_on(mut self, value: bool) -> Self {
         self.is_reminder_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeReminder`: The type of message template for reminders. Possible values: `base`
     #[must_use]
+    #[inline]
     pub fn template_type_reminder(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -362,72 +371,84 @@ impl Fields {
     }
     /// Sets `isFeedbackNotificationOn`: Request for feedback. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_feedback_notification_on(mut self, value: bool) -> Self {
         self.is_feedback_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeFeedback`: The type of message template for feedback requests. Possible values: - `inanimate` — template for booking equipment and rooms - `animate` — template for booking specialists
     #[must_use]
+    #[inline]
     pub fn template_type_feedback(mut self, value: TemplateTypeFeedback) -> Self {
         self.template_type_feedback = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isDelayedNotificationOn`: Reminder when the client is late. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_delayed_notification_on(mut self, value: bool) -> Self {
         self.is_delayed_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeDelayed`: The type of message template for delays. Possible values: - `inanimate` — template for booking equipment and rooms - `animate` — template for booking specialists
     #[must_use]
+    #[inline]
     pub fn template_type_delayed(mut self, value: TemplateTypeDelayed) -> Self {
         self.template_type_delayed = ::std::option::Option::Some(value);
         self
     }
     /// Sets `infoDelay`: Delay after which the client receives a booking message. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn info_delay(mut self, value: i64) -> Self {
         self.info_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `reminderDelay`: Time before the booking when the client receives a reminder. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn reminder_delay(mut self, value: i64) -> Self {
         self.reminder_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `delayedDelay`: Time after which to send a message about the delay to the client. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn delayed_delay(mut self, value: i64) -> Self {
         self.delayed_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `delayedCounterDelay`: Time after which to enable the counter in the calendar. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn delayed_counter_delay(mut self, value: i64) -> Self {
         self.delayed_counter_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `confirmationDelay`: Time before the booking when the client receives the first confirmation message. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn confirmation_delay(mut self, value: i64) -> Self {
         self.confirmation_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `confirmationRepetitions`: The number of messages sent to the client for booking confirmation, excluding the first.
     #[must_use]
+    #[inline]
     pub fn confirmation_repetitions(mut self, value: i64) -> Self {
         self.confirmation_repetitions = ::std::option::Option::Some(value);
         self
     }
     /// Sets `confirmationRepetitionsInterval`: Interval between confirmation messages. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn confirmation_repetitions_interval(mut self, value: i64) -> Self {
         self.confirmation_repetitions_interval = ::std::option::Option::Some(value);
         self
     }
     /// Sets `confirmationCounterDelay`: Time before the booking after which the counter for unconfirmed bookings lights up. Specified in seconds.
     #[must_use]
+    #[inline]
     pub fn confirmation_counter_delay(mut self, value: i64) -> Self {
         self.confirmation_counter_delay = ::std::option::Option::Some(value);
         self
@@ -444,6 +465,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -608,6 +630,7 @@ pub enum TemplateTypeInfo {
 }
 impl TemplateTypeInfo {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -618,9 +641,11 @@ impl TemplateTypeInfo {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeInfo {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeInfo::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -690,6 +715,7 @@ pub enum TemplateTypeConfirmation {
 }
 impl TemplateTypeConfirmation {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -700,9 +726,11 @@ impl TemplateTypeConfirmation {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeConfirmation {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeConfirmation::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -772,6 +800,7 @@ pub enum TemplateTypeFeedback {
 }
 impl TemplateTypeFeedback {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -782,9 +811,11 @@ impl TemplateTypeFeedback {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeFeedback {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeFeedback::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -854,6 +885,7 @@ pub enum TemplateTypeDelayed {
 }
 impl TemplateTypeDelayed {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -864,9 +896,11 @@ impl TemplateTypeDelayed {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeDelayed {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeDelayed::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -935,6 +969,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -953,6 +988,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

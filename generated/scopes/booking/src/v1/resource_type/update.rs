@@ -72,6 +72,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the resource type. Can be obtained from the methods [booking.v1.resourceType.add](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-add.html) and [booking.v1.resourceType.list](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-list.html)
     /// - `fields`: `fields` — An object containing field values to update the resource type [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -91,6 +92,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -263,6 +265,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -290,6 +293,7 @@ impl Fields {
     }
     /// Sets `name`: Name of the resource type
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -299,6 +303,7 @@ impl Fields {
     }
     /// Sets `code`: Code of the resource type
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -308,24 +313,28 @@ impl Fields {
     }
     /// Sets `isInfoNotificationOn`: Message to the client about the booking. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_info_notification_on(mut self, value: bool) -> Self {
         self.is_info_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeInfo`: Type of the booking message template. Possible values: - `inanimate` — template for booking equipment and rooms - `animate` — template for booking specialists
     #[must_use]
+    #[inline]
     pub fn template_type_info(mut self, value: TemplateTypeInfo) -> Self {
         self.template_type_info = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isConfirmationNotificationOn`: Automatic booking confirmation. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_confirmation_notification_on(mut self, value: bool) -> Self {
         self.is_confirmation_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeConfirmation`: Type of the confirmation message template. Possible values: - `inanimate` — template for booking equipment and rooms - `animate` — template for booking specialists
     #[must_use]
+    #[inline]
     pub fn template_type_confirmation(
         mut self,
         value: TemplateTypeConfirmation,
@@ -335,12 +344,14 @@ impl Fields {
     }
     /// Sets `isReminderNotificationOn`: Reminder about the booking. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_reminder_notification_on(mut self, value: bool) -> Self {
         self.is_reminder_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeReminder`: Type of the reminder message template. Possible values: `base`
     #[must_use]
+    #[inline]
     pub fn template_type_reminder(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -350,72 +361,84 @@ impl Fields {
     }
     /// Sets `isFeedbackNotificationOn`: Request for feedback. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_feedback_notification_on(mut self, value: bool) -> Self {
         self.is_feedback_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeFeedback`: Type of the feedback request message template. Possible values: - `inanimate` — template for booking equipment and rooms - `animate` — template for booking specialists
     #[must_use]
+    #[inline]
     pub fn template_type_feedback(mut self, value: TemplateTypeFeedback) -> Self {
         self.template_type_feedback = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isDelayedNotificationOn`: Reminder when the client is late. Possible values: - `Y` — enabled - `N` — disabled
     #[must_use]
+    #[inline]
     pub fn is_delayed_notification_on(mut self, value: bool) -> Self {
         self.is_delayed_notification_on = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateTypeDelayed`: Type of the delay message template. Possible values: - `inanimate` — template for booking equipment and rooms - `animate` — template for booking specialists
     #[must_use]
+    #[inline]
     pub fn template_type_delayed(mut self, value: TemplateTypeDelayed) -> Self {
         self.template_type_delayed = ::std::option::Option::Some(value);
         self
     }
     /// Sets `infoDelay`: Delay after which the client receives a booking message. Specified in seconds
     #[must_use]
+    #[inline]
     pub fn info_delay(mut self, value: i64) -> Self {
         self.info_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `reminderDelay`: Time before the booking when the client receives a reminder. Specified in seconds
     #[must_use]
+    #[inline]
     pub fn reminder_delay(mut self, value: i64) -> Self {
         self.reminder_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `delayedDelay`: Time after which to send a delay message to the client. Specified in seconds
     #[must_use]
+    #[inline]
     pub fn delayed_delay(mut self, value: i64) -> Self {
         self.delayed_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `delayedCounterDelay`: Time after which to enable the counter in the calendar. Specified in seconds
     #[must_use]
+    #[inline]
     pub fn delayed_counter_delay(mut self, value: i64) -> Self {
         self.delayed_counter_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `confirmationDelay`: Time before the booking when the client receives the first confirmation message. Specified in seconds
     #[must_use]
+    #[inline]
     pub fn confirmation_delay(mut self, value: i64) -> Self {
         self.confirmation_delay = ::std::option::Option::Some(value);
         self
     }
     /// Sets `confirmationRepetitions`: Number of messages sent to the client for booking confirmation, excluding the first one
     #[must_use]
+    #[inline]
     pub fn confirmation_repetitions(mut self, value: i64) -> Self {
         self.confirmation_repetitions = ::std::option::Option::Some(value);
         self
     }
     /// Sets `confirmationRepetitionsInterval`: Interval between booking confirmation messages. Specified in seconds
     #[must_use]
+    #[inline]
     pub fn confirmation_repetitions_interval(mut self, value: i64) -> Self {
         self.confirmation_repetitions_interval = ::std::option::Option::Some(value);
         self
     }
     /// Sets `confirmationCounterDelay`: Time before the booking after which the counter for unconfirmed bookings lights up. Specified in seconds
     #[must_use]
+    #[inline]
     pub fn confirmation_counter_delay(mut self, value: i64) -> Self {
         self.confirmation_counter_delay = ::std::option::Option::Some(value);
         self
@@ -432,6 +455,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -596,6 +620,7 @@ pub enum TemplateTypeInfo {
 }
 impl TemplateTypeInfo {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -606,9 +631,11 @@ impl TemplateTypeInfo {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeInfo {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeInfo::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -678,6 +705,7 @@ pub enum TemplateTypeConfirmation {
 }
 impl TemplateTypeConfirmation {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -688,9 +716,11 @@ impl TemplateTypeConfirmation {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeConfirmation {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeConfirmation::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -760,6 +790,7 @@ pub enum TemplateTypeFeedback {
 }
 impl TemplateTypeFeedback {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -770,9 +801,11 @@ impl TemplateTypeFeedback {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeFeedback {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeFeedback::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,
@@ -842,6 +875,7 @@ pub enum TemplateTypeDelayed {
 }
 impl TemplateTypeDelayed {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inanimate => "inanimate",
@@ -852,9 +886,11 @@ impl TemplateTypeDelayed {
 }
 impl ::bitrix24_runtime::wire::WireEnum for TemplateTypeDelayed {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         TemplateTypeDelayed::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "inanimate" => Self::Inanimate,

@@ -62,6 +62,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An object containing field values for creating an entry in the waitlist [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -80,6 +81,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -159,6 +161,7 @@ impl Fields {
     ///
     /// - `note`: `note` — Note for the waitlist entry. Default value — an empty string
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(note: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             note: note.into(),
@@ -177,6 +180,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -63,6 +63,7 @@ impl Get {
     ///
     /// - `id`: `id` — Identifier of the waitlist record. Can be obtained from the methods [booking.v1.waitlist.add](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-add.html) and [booking.v1.waitlist.list](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -81,6 +82,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -156,6 +158,7 @@ pub struct WaitlistRecord {
 impl WaitlistRecord {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -175,6 +178,7 @@ impl WaitlistRecord {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -239,6 +243,7 @@ impl GetResult {
     ///
     /// - `wait_list`: `waitList` — Root element of the response. Contains information about the fields of the waitlist record. The structure is described [below](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-get.html#waitList)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(wait_list: WaitlistRecord) -> Self {
         Self {
             wait_list,
@@ -257,6 +262,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -62,6 +62,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             filter: ::std::option::Option::None,
@@ -70,6 +71,7 @@ impl List {
     }
     /// Sets `filter`: An object for filtering waitlist records. Pass the `createdWithin` object inside the filter to filter by creation date, [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html#createdWithin)
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -89,6 +91,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -164,6 +167,7 @@ pub struct RecordWaitlist {
 impl RecordWaitlist {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -183,6 +187,7 @@ impl RecordWaitlist {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -247,6 +252,7 @@ impl ListResult {
     ///
     /// - `wait_list`: `waitList` — Root element of the response. Contains an array of records in the waitlist. The structure is described [below](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html#waitList)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         wait_list: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<RecordWaitlist>,
@@ -269,6 +275,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the waitlist record
     /// - `fields`: `fields` — Object containing field values to update the waitlist record [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -88,6 +89,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -168,6 +170,7 @@ impl Fields {
     ///
     /// - `note`: `note` — Note for the waitlist record
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(note: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             note: note.into(),
@@ -186,6 +189,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

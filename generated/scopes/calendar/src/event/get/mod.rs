@@ -97,6 +97,7 @@ impl Get {
     /// - `type_`: `type` — Calendar type: - `user` — user calendar - `group` — group calendar - `company_calendar` — company calendar
     /// - `owner_id`: `ownerId` — Identifier of the calendar owner.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_: Type, owner_id: i64) -> Self {
         Self {
             type_,
@@ -109,18 +110,21 @@ impl Get {
     }
     /// Sets `from`: Start date for the selection.
     #[must_use]
+    #[inline]
     pub fn from(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.from = ::std::option::Option::Some(value);
         self
     }
     /// Sets `to`: End date for the selection.
     #[must_use]
+    #[inline]
     pub fn to(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.to = ::std::option::Option::Some(value);
         self
     }
     /// Sets `section`: Array of calendar identifiers
     #[must_use]
+    #[inline]
     pub fn section(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -149,6 +153,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -236,6 +241,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::User => "user",
@@ -247,9 +253,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "user" => Self::User,
@@ -561,6 +569,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -635,6 +644,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -859,6 +869,7 @@ pub enum MeetingStatus {
 }
 impl MeetingStatus {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -871,9 +882,11 @@ impl MeetingStatus {
 }
 impl ::bitrix24_runtime::wire::WireEnum for MeetingStatus {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         MeetingStatus::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -972,6 +985,7 @@ pub struct Meeting {
 impl Meeting {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             host_name: ::std::option::Option::None,
@@ -997,6 +1011,7 @@ impl Meeting {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1078,6 +1093,7 @@ pub struct Remind {
 impl Remind {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -1097,6 +1113,7 @@ impl Remind {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1167,6 +1184,7 @@ pub enum RemindType {
 }
 impl RemindType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Min => "min",
@@ -1178,9 +1196,11 @@ impl RemindType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RemindType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         RemindType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "min" => Self::Min,
@@ -1283,6 +1303,7 @@ pub struct Rrule {
 impl Rrule {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             freq: ::std::option::Option::None,
@@ -1306,6 +1327,7 @@ impl Rrule {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1386,6 +1408,7 @@ pub enum Freq {
 }
 impl Freq {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "DAILY",
@@ -1398,9 +1421,11 @@ impl Freq {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Freq {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Freq::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DAILY" => Self::Daily,
@@ -1475,6 +1500,7 @@ pub struct Relations {
 impl Relations {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             original_recursion_id: ::std::option::Option::None,
@@ -1494,6 +1520,7 @@ impl Relations {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1568,6 +1595,7 @@ pub struct AttendeeList {
 impl AttendeeList {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1588,6 +1616,7 @@ impl AttendeeList {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1661,6 +1690,7 @@ pub struct AttendeesEntityList {
 impl AttendeesEntityList {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_id: ::std::option::Option::None,
@@ -1680,6 +1710,7 @@ impl AttendeesEntityList {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -90,6 +90,7 @@ pub struct Nearest {
 impl Nearest {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -103,36 +104,42 @@ impl Nearest {
     }
     /// Sets `type`: Calendar type: - `user` — user calendar - `group` — group calendar - `company_calendar` — company calendar
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ownerId`: Identifier of the calendar owner.
     #[must_use]
+    #[inline]
     pub fn owner_id(mut self, value: i64) -> Self {
         self.owner_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `days`: Number of days to retrieve. Default is `60`
     #[must_use]
+    #[inline]
     pub fn days(mut self, value: i64) -> Self {
         self.days = ::std::option::Option::Some(value);
         self
     }
     /// Sets `forCurrentUser`: Output the list of events for the current user. Default is `true`
     #[must_use]
+    #[inline]
     pub fn for_current_user(mut self, value: bool) -> Self {
         self.for_current_user = ::std::option::Option::Some(value);
         self
     }
     /// Sets `maxEventsCount`: Maximum number of events to display
     #[must_use]
+    #[inline]
     pub fn max_events_count(mut self, value: i64) -> Self {
         self.max_events_count = ::std::option::Option::Some(value);
         self
     }
     /// Sets `detailUrl`: URL link to the calendar
     #[must_use]
+    #[inline]
     pub fn detail_url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -160,6 +167,7 @@ impl Nearest {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -249,6 +257,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::User => "user",
@@ -260,9 +269,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "user" => Self::User,
@@ -574,6 +585,7 @@ pub struct NearestResult {
 impl NearestResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -648,6 +660,7 @@ impl NearestResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -872,6 +885,7 @@ pub enum MeetingStatus {
 }
 impl MeetingStatus {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -884,9 +898,11 @@ impl MeetingStatus {
 }
 impl ::bitrix24_runtime::wire::WireEnum for MeetingStatus {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         MeetingStatus::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -985,6 +1001,7 @@ pub struct Meeting {
 impl Meeting {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             host_name: ::std::option::Option::None,
@@ -1010,6 +1027,7 @@ impl Meeting {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1091,6 +1109,7 @@ pub struct Remind {
 impl Remind {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -1110,6 +1129,7 @@ impl Remind {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1180,6 +1200,7 @@ pub enum RemindType {
 }
 impl RemindType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Min => "min",
@@ -1191,9 +1212,11 @@ impl RemindType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RemindType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         RemindType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "min" => Self::Min,
@@ -1296,6 +1319,7 @@ pub struct Rrule {
 impl Rrule {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             freq: ::std::option::Option::None,
@@ -1319,6 +1343,7 @@ impl Rrule {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1399,6 +1424,7 @@ pub enum Freq {
 }
 impl Freq {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "DAILY",
@@ -1411,9 +1437,11 @@ impl Freq {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Freq {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Freq::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DAILY" => Self::Daily,
@@ -1488,6 +1516,7 @@ pub struct Relations {
 impl Relations {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             original_recursion_id: ::std::option::Option::None,
@@ -1507,6 +1536,7 @@ impl Relations {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1581,6 +1611,7 @@ pub struct AttendeeList {
 impl AttendeeList {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1601,6 +1632,7 @@ impl AttendeeList {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1674,6 +1706,7 @@ pub struct AttendeesEntityList {
 impl AttendeesEntityList {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_id: ::std::option::Option::None,
@@ -1693,6 +1726,7 @@ impl AttendeesEntityList {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

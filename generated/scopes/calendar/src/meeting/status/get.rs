@@ -68,6 +68,7 @@ impl Get {
     ///
     /// - `event_id`: `eventId` — Event identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(event_id: i64) -> Self {
         Self {
             event_id,
@@ -90,6 +91,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -164,6 +166,7 @@ pub enum Result {
 }
 impl Result {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -175,9 +178,11 @@ impl Result {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Result {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Result::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,

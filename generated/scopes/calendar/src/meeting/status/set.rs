@@ -77,6 +77,7 @@ impl Set {
     /// - `event_id`: `eventId` — Event identifier.
     /// - `status`: `status` — Participation status in the event. Possible values: - `Y` — accepted - `N` — declined - `Q` — invited, but not yet responded
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(event_id: i64, status: Status) -> Self {
         Self {
             event_id,
@@ -100,6 +101,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -181,6 +183,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -192,9 +195,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,

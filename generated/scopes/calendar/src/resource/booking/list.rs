@@ -63,6 +63,7 @@ impl List {
     ///
     /// - `filter`: `filter` — Filter fields
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
@@ -83,6 +84,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -274,6 +276,7 @@ pub struct Booking {
 impl Booking {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -321,6 +324,7 @@ impl Booking {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -62,6 +62,7 @@ impl Set {
     ///
     /// - `settings`: `settings` — An object with values for user [calendar settings](https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html#settings)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(settings: Settings) -> Self {
         Self {
             settings,
@@ -80,6 +81,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -238,6 +240,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             view: ::std::option::Option::None,
@@ -261,12 +264,14 @@ impl Settings {
     }
     /// Sets `view`: Default view for the calendar. Possible values: - `day` — day - `week` — week - `month` — month - `list` — list
     #[must_use]
+    #[inline]
     pub fn view(mut self, value: View) -> Self {
         self.view = ::std::option::Option::Some(value);
         self
     }
     /// Sets `meetSection`: Calendar for invitations
     #[must_use]
+    #[inline]
     pub fn meet_section(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -276,6 +281,7 @@ impl Settings {
     }
     /// Sets `crmSection`: Calendar for CRM
     #[must_use]
+    #[inline]
     pub fn crm_section(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -285,48 +291,56 @@ impl Settings {
     }
     /// Sets `showDeclined`: Show events that the user declined to participate in
     #[must_use]
+    #[inline]
     pub fn show_declined(mut self, value: bool) -> Self {
         self.show_declined = ::std::option::Option::Some(value);
         self
     }
     /// Sets `denyBusyInvitation`: Prevent inviting to an event if the time is busy
     #[must_use]
+    #[inline]
     pub fn deny_busy_invitation(mut self, value: bool) -> Self {
         self.deny_busy_invitation = ::std::option::Option::Some(value);
         self
     }
     /// Sets `collapseOffHours`: Hide non-working hours in the calendar in weekly and daily views. Possible values: - `Y` — hide - `N` — do not hide
     #[must_use]
+    #[inline]
     pub fn collapse_off_hours(mut self, value: bool) -> Self {
         self.collapse_off_hours = ::std::option::Option::Some(value);
         self
     }
     /// Sets `showWeekNumbers`: Show week numbers. Possible values: - `Y` — show - `N` — do not show
     #[must_use]
+    #[inline]
     pub fn show_week_numbers(mut self, value: bool) -> Self {
         self.show_week_numbers = ::std::option::Option::Some(value);
         self
     }
     /// Sets `showTasks`: Display tasks in the calendar. Possible values: - `Y` — display - `N` — do not display
     #[must_use]
+    #[inline]
     pub fn show_tasks(mut self, value: bool) -> Self {
         self.show_tasks = ::std::option::Option::Some(value);
         self
     }
     /// Sets `syncTasks`: Synchronize task calendar. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn sync_tasks(mut self, value: bool) -> Self {
         self.sync_tasks = ::std::option::Option::Some(value);
         self
     }
     /// Sets `showCompletedTasks`: Display completed tasks. Possible values: - `Y` — display - `N` — do not display
     #[must_use]
+    #[inline]
     pub fn show_completed_tasks(mut self, value: bool) -> Self {
         self.show_completed_tasks = ::std::option::Option::Some(value);
         self
     }
     /// Sets `lastUsedSection`: Identifier of the calendar used when creating events if the calendar identifier is not provided in the parameters.
     #[must_use]
+    #[inline]
     pub fn last_used_section(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -336,6 +350,7 @@ impl Settings {
     }
     /// Sets `sendFromEmail`: E-mail for sending mail invitations
     #[must_use]
+    #[inline]
     pub fn send_from_email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -345,6 +360,7 @@ impl Settings {
     }
     /// Sets `defaultSections`: Settings for preset calendars.
     #[must_use]
+    #[inline]
     pub fn default_sections(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -354,6 +370,7 @@ impl Settings {
     }
     /// Sets `syncPeriodPast`: Number of months for synchronization in the past period
     #[must_use]
+    #[inline]
     pub fn sync_period_past(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -363,6 +380,7 @@ impl Settings {
     }
     /// Sets `syncPeriodFuture`: Number of months for synchronization in the future period
     #[must_use]
+    #[inline]
     pub fn sync_period_future(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -372,6 +390,7 @@ impl Settings {
     }
     /// Sets `defaultReminders`: An object with standard [event reminder settings](https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html#defaultReminders)
     #[must_use]
+    #[inline]
     pub fn default_reminders(mut self, value: DefaultReminders) -> Self {
         self.default_reminders = ::std::option::Option::Some(value);
         self
@@ -388,6 +407,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -514,6 +534,7 @@ pub enum View {
 }
 impl View {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -526,9 +547,11 @@ impl View {
 }
 impl ::bitrix24_runtime::wire::WireEnum for View {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         View::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,
@@ -603,6 +626,7 @@ pub struct DefaultReminders {
 impl DefaultReminders {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             full_day: ::std::option::Option::None,
@@ -612,6 +636,7 @@ impl DefaultReminders {
     }
     /// Sets `fullDay`: Array of [standard reminder settings](https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html#reminder-settings) for all-day events
     #[must_use]
+    #[inline]
     pub fn full_day(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -625,6 +650,7 @@ impl DefaultReminders {
     }
     /// Sets `withTime`: Array of [standard reminder settings](https://apidocs.bitrix24.com/api-reference/calendar/calendar-user-settings-set.html#reminder-settings) for timed events
     #[must_use]
+    #[inline]
     pub fn with_time(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -648,6 +674,7 @@ impl DefaultReminders {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -733,6 +760,7 @@ pub struct ReminderSettings {
 impl ReminderSettings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -742,12 +770,14 @@ impl ReminderSettings {
     }
     /// Sets `type`: Time type of reminder. Possible values: - `min` — minutes - `hour` — hours - `day` — days
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `count`: Numeric value of the time interval
     #[must_use]
+    #[inline]
     pub fn count(mut self, value: i64) -> Self {
         self.count = ::std::option::Option::Some(value);
         self
@@ -764,6 +794,7 @@ impl ReminderSettings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -840,6 +871,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Min => "min",
@@ -851,9 +883,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "min" => Self::Min,

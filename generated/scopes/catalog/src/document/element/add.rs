@@ -64,6 +64,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Fields of the added product ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-add.html#fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -82,6 +83,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -181,6 +183,7 @@ impl Fields {
     /// - `doc_id`: `docId` — Identifier of the inventory document, can be obtained using the [catalog.document.list](https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-list.html) method. The document must have a status of `N` — not processed
     /// - `element_id`: `elementId` — Identifier of the catalog product. The value can be obtained using the [catalog.product.*](https://apidocs.bitrix24.com/api-reference/catalog/product/index.html) methods
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(doc_id: i64, element_id: i64) -> Self {
         Self {
             doc_id,
@@ -194,24 +197,28 @@ impl Fields {
     }
     /// Sets `storeFrom`: Identifier of the source warehouse, can be obtained using the [catalog.store.list](https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-list.html) method. Used for outgoing documents
     #[must_use]
+    #[inline]
     pub fn store_from(mut self, value: i64) -> Self {
         self.store_from = ::std::option::Option::Some(value);
         self
     }
     /// Sets `storeTo`: Identifier of the receiving warehouse, can be obtained using the [catalog.store.list](https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-list.html) method. Used for incoming and transfer documents
     #[must_use]
+    #[inline]
     pub fn store_to(mut self, value: i64) -> Self {
         self.store_to = ::std::option::Option::Some(value);
         self
     }
     /// Sets `amount`: Quantity of the product. The value is specified in the units of the document
     #[must_use]
+    #[inline]
     pub fn amount(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.amount = ::std::option::Option::Some(value);
         self
     }
     /// Sets `purchasingPrice`: Purchase price in the document's currency
     #[must_use]
+    #[inline]
     pub fn purchasing_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.purchasing_price = ::std::option::Option::Some(value);
         self
@@ -228,6 +235,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -304,6 +312,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document_element: ::std::option::Option::None,
@@ -322,6 +331,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -411,6 +421,7 @@ pub struct CatalogDocumentElement {
 impl CatalogDocumentElement {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -435,6 +446,7 @@ impl CatalogDocumentElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl Delete {
     ///
     /// - `id`: `id` — Identifier of the item record in the document, can be obtained using the [catalog.document.element.list](https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-list.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -82,6 +83,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

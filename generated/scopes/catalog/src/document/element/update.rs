@@ -70,6 +70,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the document product, can be obtained using the [catalog.document.element.list](https://apidocs.bitrix24.com/api-reference/catalog/document/document-element/catalog-document-element-list.html) method
     /// - `fields`: `fields` — Fields to be modified (detailed description below)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -89,6 +90,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -179,6 +181,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             store_from: ::std::option::Option::None,
@@ -190,24 +193,28 @@ impl Fields {
     }
     /// Sets `storeFrom`: Identifier of the source warehouse, can be obtained using the [catalog.store.list](https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-list.html) method. Use for outgoing documents. If the parameter is not provided, the current value will be retained
     #[must_use]
+    #[inline]
     pub fn store_from(mut self, value: i64) -> Self {
         self.store_from = ::std::option::Option::Some(value);
         self
     }
     /// Sets `storeTo`: Identifier of the destination warehouse, can be obtained using the [catalog.store.list](https://apidocs.bitrix24.com/api-reference/catalog/store/catalog-store-list.html) method. Suitable for incoming and transfer documents. If the parameter is not provided, the current value will be retained
     #[must_use]
+    #[inline]
     pub fn store_to(mut self, value: i64) -> Self {
         self.store_to = ::std::option::Option::Some(value);
         self
     }
     /// Sets `amount`: Quantity of the product in the document's accounting units. If the parameter is not provided, the current value will be retained
     #[must_use]
+    #[inline]
     pub fn amount(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.amount = ::std::option::Option::Some(value);
         self
     }
     /// Sets `purchasingPrice`: Purchase price in the document's currency. If the parameter is not provided, the current value will be retained
     #[must_use]
+    #[inline]
     pub fn purchasing_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.purchasing_price = ::std::option::Option::Some(value);
         self
@@ -224,6 +231,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -296,6 +304,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document_element: ::std::option::Option::None,
@@ -314,6 +323,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -403,6 +413,7 @@ pub struct CatalogDocumentElement {
 impl CatalogDocumentElement {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -427,6 +438,7 @@ impl CatalogDocumentElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

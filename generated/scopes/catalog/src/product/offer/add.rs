@@ -68,6 +68,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for adding the product variation
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -86,6 +87,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -402,6 +404,7 @@ impl Fields {
     /// - `iblock_id`: `iblockId` — Identifier of the information block of the trade catalog for variations.
     /// - `name`: `name` — Name of the product variation
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         iblock_id: i64,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -452,12 +455,14 @@ impl Fields {
     }
     /// Sets `active`: Activity status. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `code`: Symbolic code
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -467,6 +472,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -476,30 +482,35 @@ impl Fields {
     }
     /// Sets `barcodeMulti`: Unique barcodes for each instance. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn barcode_multi(mut self, value: bool) -> Self {
         self.barcode_multi = ::std::option::Option::Some(value);
         self
     }
     /// Sets `canBuyZero`: Is the purchase of the product variation allowed when it is out of stock? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn can_buy_zero(mut self, value: bool) -> Self {
         self.can_buy_zero = ::std::option::Option::Some(value);
         self
     }
     /// Sets `createdBy`: Created by
     #[must_use]
+    #[inline]
     pub fn created_by(mut self, value: i64) -> Self {
         self.created_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `modifiedBy`: Modified by
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `dateActiveFrom`: Start date of activity
     #[must_use]
+    #[inline]
     pub fn date_active_from(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -509,6 +520,7 @@ impl Fields {
     }
     /// Sets `dateActiveTo`: End date of activity
     #[must_use]
+    #[inline]
     pub fn date_active_to(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -518,6 +530,7 @@ impl Fields {
     }
     /// Sets `dateCreate`: Creation date
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -527,12 +540,14 @@ impl Fields {
     }
     /// Sets `iblockSectionId`: Identifier of the main section of the information block
     #[must_use]
+    #[inline]
     pub fn iblock_section_id(mut self, value: i64) -> Self {
         self.iblock_section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IblockSection`: Array with all sections to which the product variation is linked
     #[must_use]
+    #[inline]
     pub fn iblock_section(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -546,12 +561,14 @@ impl Fields {
     }
     /// Sets `measure`: Unit of measurement
     #[must_use]
+    #[inline]
     pub fn measure(mut self, value: i64) -> Self {
         self.measure = ::std::option::Option::Some(value);
         self
     }
     /// Sets `previewText`: Description for the announcement
     #[must_use]
+    #[inline]
     pub fn preview_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -561,6 +578,7 @@ impl Fields {
     }
     /// Sets `detailText`: Detailed description
     #[must_use]
+    #[inline]
     pub fn detail_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -570,6 +588,7 @@ impl Fields {
     }
     /// Sets `previewPicture`: Picture for the announcement. Object in the format `{fileData: [value1, value2]}`, where `value1` — name of the picture file with extension, `value2` — picture in base64 format.
     #[must_use]
+    #[inline]
     pub fn preview_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -579,6 +598,7 @@ impl Fields {
     }
     /// Sets `detailPicture`: Detailed picture. Object in the format `{fileData: [value1, value2]}`, where `value1` — name of the picture file with extension, `value2` — picture in base64 format.
     #[must_use]
+    #[inline]
     pub fn detail_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -588,72 +608,84 @@ impl Fields {
     }
     /// Sets `previewTextType`: Type of description for the announcement. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn preview_text_type(mut self, value: PreviewTextType) -> Self {
         self.preview_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `detailTextType`: Type of detailed description. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn detail_text_type(mut self, value: DetailTextType) -> Self {
         self.detail_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `subscribe`: Subscription permission for the product variation. Possible values: - `Y` — yes - `N` — no - `D` — default
     #[must_use]
+    #[inline]
     pub fn subscribe(mut self, value: Subscribe) -> Self {
         self.subscribe = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatId`: VAT identifier
     #[must_use]
+    #[inline]
     pub fn vat_id(mut self, value: i64) -> Self {
         self.vat_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatIncluded`: Is VAT included in the price? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn vat_included(mut self, value: bool) -> Self {
         self.vat_included = ::std::option::Option::Some(value);
         self
     }
     /// Sets `height`: Height of the product variation
     #[must_use]
+    #[inline]
     pub fn height(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `length`: Length of the product variation
     #[must_use]
+    #[inline]
     pub fn length(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `weight`: Weight of the product variation
     #[must_use]
+    #[inline]
     pub fn weight(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.weight = ::std::option::Option::Some(value);
         self
     }
     /// Sets `width`: Width of the product variation
     #[must_use]
+    #[inline]
     pub fn width(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.width = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantityTrace`: Quantity accounting mode. Possible values: - `Y` — enabled - `N` — disabled - `D` — default
     #[must_use]
+    #[inline]
     pub fn quantity_trace(mut self, value: QuantityTrace) -> Self {
         self.quantity_trace = ::std::option::Option::Some(value);
         self
     }
     /// Sets `purchasingCurrency`: Currency of the purchasing price.
     #[must_use]
+    #[inline]
     pub fn purchasing_currency(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -663,48 +695,56 @@ impl Fields {
     }
     /// Sets `purchasingPrice`: Purchasing price.
     #[must_use]
+    #[inline]
     pub fn purchasing_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.purchasing_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantity`: Quantity.
     #[must_use]
+    #[inline]
     pub fn quantity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantityReserved`: Reserved quantity.
     #[must_use]
+    #[inline]
     pub fn quantity_reserved(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity_reserved = ::std::option::Option::Some(value);
         self
     }
     /// Sets `recurSchemeLength`: Length of the payment period.
     #[must_use]
+    #[inline]
     pub fn recur_scheme_length(mut self, value: i64) -> Self {
         self.recur_scheme_length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `recurSchemeType`: Time unit of the payment period. Possible values: - `H` — hour - `D` — day - `W` — week - `M` — month - `Q` — quarter - `S` — half-year - `Y` — year
     #[must_use]
+    #[inline]
     pub fn recur_scheme_type(mut self, value: RecurSchemeType) -> Self {
         self.recur_scheme_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `trialPriceId`: Product for trial payment.
     #[must_use]
+    #[inline]
     pub fn trial_price_id(mut self, value: i64) -> Self {
         self.trial_price_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `withoutOrder`: Renewal without placing an order. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn without_order(mut self, value: bool) -> Self {
         self.without_order = ::std::option::Option::Some(value);
         self
     }
     /// Sets `parentId`: Identifier of the parent product.
     #[must_use]
+    #[inline]
     pub fn parent_id(mut self, value: i64) -> Self {
         self.parent_id = ::std::option::Option::Some(value);
         self
@@ -714,6 +754,7 @@ impl Fields {
         note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
+    #[inline]
     pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
         self.property_n = ::std::option::Option::Some(value);
         self
@@ -730,6 +771,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -923,6 +965,7 @@ pub enum PreviewTextType {
 }
 impl PreviewTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -933,9 +976,11 @@ impl PreviewTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PreviewTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -1005,6 +1050,7 @@ pub enum DetailTextType {
 }
 impl DetailTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -1015,9 +1061,11 @@ impl DetailTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DetailTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -1089,6 +1137,7 @@ pub enum Subscribe {
 }
 impl Subscribe {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -1100,9 +1149,11 @@ impl Subscribe {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Subscribe {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Subscribe::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1175,6 +1226,7 @@ pub enum QuantityTrace {
 }
 impl QuantityTrace {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -1186,9 +1238,11 @@ impl QuantityTrace {
 }
 impl ::bitrix24_runtime::wire::WireEnum for QuantityTrace {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         QuantityTrace::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1269,6 +1323,7 @@ pub enum RecurSchemeType {
 }
 impl RecurSchemeType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::H => "H",
@@ -1284,9 +1339,11 @@ impl RecurSchemeType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RecurSchemeType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         RecurSchemeType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "H" => Self::H,
@@ -1360,6 +1417,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             offer: ::std::option::Option::None,
@@ -1378,6 +1436,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1706,6 +1765,7 @@ pub struct CatalogProductOffer {
 impl CatalogProductOffer {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1769,6 +1829,7 @@ impl CatalogProductOffer {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1979,6 +2040,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Variation => "4",
@@ -1989,9 +2051,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "4" => Self::Variation,

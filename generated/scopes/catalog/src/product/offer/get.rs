@@ -68,6 +68,7 @@ impl Get {
     ///
     /// - `id`: `id` — Identifier of the product variation.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -86,6 +87,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -157,6 +159,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             offer: ::std::option::Option::None,
@@ -175,6 +178,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -503,6 +507,7 @@ pub struct CatalogProductOffer {
 impl CatalogProductOffer {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -566,6 +571,7 @@ impl CatalogProductOffer {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -776,6 +782,7 @@ pub enum PreviewTextType {
 }
 impl PreviewTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -786,9 +793,11 @@ impl PreviewTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PreviewTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -858,6 +867,7 @@ pub enum DetailTextType {
 }
 impl DetailTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -868,9 +878,11 @@ impl DetailTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DetailTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -942,6 +954,7 @@ pub enum Subscribe {
 }
 impl Subscribe {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -953,9 +966,11 @@ impl Subscribe {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Subscribe {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Subscribe::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1028,6 +1043,7 @@ pub enum QuantityTrace {
 }
 impl QuantityTrace {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -1039,9 +1055,11 @@ impl QuantityTrace {
 }
 impl ::bitrix24_runtime::wire::WireEnum for QuantityTrace {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         QuantityTrace::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1112,6 +1130,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Variation => "4",
@@ -1122,9 +1141,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "4" => Self::Variation,
@@ -1204,6 +1225,7 @@ pub enum RecurSchemeType {
 }
 impl RecurSchemeType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::H => "H",
@@ -1219,9 +1241,11 @@ impl RecurSchemeType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RecurSchemeType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         RecurSchemeType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "H" => Self::H,

@@ -76,6 +76,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the product variation.
     /// - `fields`: `fields` — Values of the fields to update the product variation
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -95,6 +96,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -386,6 +388,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -432,6 +435,7 @@ impl Fields {
     }
     /// Sets `name`: Name of the product variation
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -441,12 +445,14 @@ impl Fields {
     }
     /// Sets `active`: Activity status. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `code`: Symbolic code
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -456,6 +462,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -465,30 +472,35 @@ impl Fields {
     }
     /// Sets `barcodeMulti`: Unique barcodes for each instance. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn barcode_multi(mut self, value: bool) -> Self {
         self.barcode_multi = ::std::option::Option::Some(value);
         self
     }
     /// Sets `canBuyZero`: Is the purchase of the product variation allowed when it is out of stock? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn can_buy_zero(mut self, value: bool) -> Self {
         self.can_buy_zero = ::std::option::Option::Some(value);
         self
     }
     /// Sets `createdBy`: Created by
     #[must_use]
+    #[inline]
     pub fn created_by(mut self, value: i64) -> Self {
         self.created_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `modifiedBy`: Modified by
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `dateActiveFrom`: Start date of activity
     #[must_use]
+    #[inline]
     pub fn date_active_from(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -498,6 +510,7 @@ impl Fields {
     }
     /// Sets `dateActiveTo`: End date of activity
     #[must_use]
+    #[inline]
     pub fn date_active_to(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -507,6 +520,7 @@ impl Fields {
     }
     /// Sets `dateCreate`: Creation date
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -516,12 +530,14 @@ impl Fields {
     }
     /// Sets `iblockSectionId`: Identifier of the main section of the information block
     #[must_use]
+    #[inline]
     pub fn iblock_section_id(mut self, value: i64) -> Self {
         self.iblock_section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IblockSection`: Array of all sections to which the variation is linked
     #[must_use]
+    #[inline]
     pub fn iblock_section(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -535,12 +551,14 @@ impl Fields {
     }
     /// Sets `measure`: Unit of measurement
     #[must_use]
+    #[inline]
     pub fn measure(mut self, value: i64) -> Self {
         self.measure = ::std::option::Option::Some(value);
         self
     }
     /// Sets `previewText`: Description for the announcement
     #[must_use]
+    #[inline]
     pub fn preview_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -550,6 +568,7 @@ impl Fields {
     }
     /// Sets `detailText`: Detailed description
     #[must_use]
+    #[inline]
     pub fn detail_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -559,6 +578,7 @@ impl Fields {
     }
     /// Sets `previewPicture`: Picture for the announcement. Object in the format `{fileData: [value1, value2]}`, where `value1` — file name of the picture with extension, `value2` — picture in base64 format.
     #[must_use]
+    #[inline]
     pub fn preview_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -568,6 +588,7 @@ impl Fields {
     }
     /// Sets `detailPicture`: Detailed picture. Object in the format `{fileData: [value1, value2]}`, where `value1` — file name of the picture with extension, `value2` — picture in base64 format.
     #[must_use]
+    #[inline]
     pub fn detail_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -577,72 +598,84 @@ impl Fields {
     }
     /// Sets `previewTextType`: Type of description for the announcement. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn preview_text_type(mut self, value: PreviewTextType) -> Self {
         self.preview_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `detailTextType`: Type of detailed description. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn detail_text_type(mut self, value: DetailTextType) -> Self {
         self.detail_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `subscribe`: Subscription permission for the product variation. Possible values: - `Y` — yes - `N` — no - `D` — default
     #[must_use]
+    #[inline]
     pub fn subscribe(mut self, value: Subscribe) -> Self {
         self.subscribe = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatId`: VAT identifier
     #[must_use]
+    #[inline]
     pub fn vat_id(mut self, value: i64) -> Self {
         self.vat_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatIncluded`: Is VAT included in the price? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn vat_included(mut self, value: bool) -> Self {
         self.vat_included = ::std::option::Option::Some(value);
         self
     }
     /// Sets `height`: Height of the product variation
     #[must_use]
+    #[inline]
     pub fn height(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `length`: Length of the product variation
     #[must_use]
+    #[inline]
     pub fn length(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `weight`: Weight of the product variation
     #[must_use]
+    #[inline]
     pub fn weight(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.weight = ::std::option::Option::Some(value);
         self
     }
     /// Sets `width`: Width of the product variation
     #[must_use]
+    #[inline]
     pub fn width(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.width = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantityTrace`: Quantity accounting mode. Possible values: - `Y` — enabled - `N` — disabled - `D` — default
     #[must_use]
+    #[inline]
     pub fn quantity_trace(mut self, value: QuantityTrace) -> Self {
         self.quantity_trace = ::std::option::Option::Some(value);
         self
     }
     /// Sets `purchasingCurrency`: Currency of the purchasing price.
     #[must_use]
+    #[inline]
     pub fn purchasing_currency(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -652,48 +685,56 @@ impl Fields {
     }
     /// Sets `purchasingPrice`: Purchasing price.
     #[must_use]
+    #[inline]
     pub fn purchasing_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.purchasing_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantity`: Quantity.
     #[must_use]
+    #[inline]
     pub fn quantity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantityReserved`: Reserved quantity.
     #[must_use]
+    #[inline]
     pub fn quantity_reserved(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity_reserved = ::std::option::Option::Some(value);
         self
     }
     /// Sets `recurSchemeLength`: Length of the payment period.
     #[must_use]
+    #[inline]
     pub fn recur_scheme_length(mut self, value: i64) -> Self {
         self.recur_scheme_length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `recurSchemeType`: Time unit of the payment period. Possible values: - `H` — hour - `D` — day - `W` — week - `M` — month - `Q` — quarter - `S` — half-year - `Y` — year
     #[must_use]
+    #[inline]
     pub fn recur_scheme_type(mut self, value: RecurSchemeType) -> Self {
         self.recur_scheme_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `trialPriceId`: Product for trial payment.
     #[must_use]
+    #[inline]
     pub fn trial_price_id(mut self, value: i64) -> Self {
         self.trial_price_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `withoutOrder`: Renewal without placing an order. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn without_order(mut self, value: bool) -> Self {
         self.without_order = ::std::option::Option::Some(value);
         self
     }
     /// Sets `parentId`: Identifier of the parent product. The value is specified in the format `{value: value, valueId: valueId}`, where `value` — identifier of the parent product, and `valueId` — identifier of the property value.
     #[must_use]
+    #[inline]
     pub fn parent_id(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -706,6 +747,7 @@ impl Fields {
         note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
+    #[inline]
     pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
         self.property_n = ::std::option::Option::Some(value);
         self
@@ -722,6 +764,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -913,6 +956,7 @@ pub enum PreviewTextType {
 }
 impl PreviewTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -923,9 +967,11 @@ impl PreviewTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PreviewTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -995,6 +1041,7 @@ pub enum DetailTextType {
 }
 impl DetailTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -1005,9 +1052,11 @@ impl DetailTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DetailTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -1079,6 +1128,7 @@ pub enum Subscribe {
 }
 impl Subscribe {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -1090,9 +1140,11 @@ impl Subscribe {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Subscribe {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Subscribe::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1165,6 +1217,7 @@ pub enum QuantityTrace {
 }
 impl QuantityTrace {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -1176,9 +1229,11 @@ impl QuantityTrace {
 }
 impl ::bitrix24_runtime::wire::WireEnum for QuantityTrace {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         QuantityTrace::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1259,6 +1314,7 @@ pub enum RecurSchemeType {
 }
 impl RecurSchemeType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::H => "H",
@@ -1274,9 +1330,11 @@ impl RecurSchemeType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for RecurSchemeType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         RecurSchemeType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "H" => Self::H,
@@ -1350,6 +1408,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             offer: ::std::option::Option::None,
@@ -1368,6 +1427,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1696,6 +1756,7 @@ pub struct CatalogProductOffer {
 impl CatalogProductOffer {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1759,6 +1820,7 @@ impl CatalogProductOffer {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1969,6 +2031,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Variation => "4",
@@ -1979,9 +2042,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "4" => Self::Variation,

@@ -68,6 +68,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for adding the service
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -86,6 +87,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -281,6 +283,7 @@ impl Fields {
     /// - `iblock_id`: `iblockId` — Identifier of the trade catalog information block.
     /// - `name`: `name` — Name of the service
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         iblock_id: i64,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -314,12 +317,14 @@ impl Fields {
     }
     /// Sets `active`: Activity status. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `code`: Symbolic code
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -329,6 +334,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -338,18 +344,21 @@ impl Fields {
     }
     /// Sets `createdBy`: Created by
     #[must_use]
+    #[inline]
     pub fn created_by(mut self, value: i64) -> Self {
         self.created_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `modifiedBy`: Modified by
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `dateActiveFrom`: Start date of activity
     #[must_use]
+    #[inline]
     pub fn date_active_from(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -359,6 +368,7 @@ impl Fields {
     }
     /// Sets `dateActiveTo`: End date of activity
     #[must_use]
+    #[inline]
     pub fn date_active_to(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -368,6 +378,7 @@ impl Fields {
     }
     /// Sets `dateCreate`: Creation date
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -377,12 +388,14 @@ impl Fields {
     }
     /// Sets `iblockSectionId`: Identifier of the main section of the information block
     #[must_use]
+    #[inline]
     pub fn iblock_section_id(mut self, value: i64) -> Self {
         self.iblock_section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IblockSection`: Array of all sections to which the service is linked
     #[must_use]
+    #[inline]
     pub fn iblock_section(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -396,12 +409,14 @@ impl Fields {
     }
     /// Sets `measure`: Unit of measurement
     #[must_use]
+    #[inline]
     pub fn measure(mut self, value: i64) -> Self {
         self.measure = ::std::option::Option::Some(value);
         self
     }
     /// Sets `previewText`: Description for the announcement
     #[must_use]
+    #[inline]
     pub fn preview_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -411,6 +426,7 @@ impl Fields {
     }
     /// Sets `detailText`: Detailed description
     #[must_use]
+    #[inline]
     pub fn detail_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -420,6 +436,7 @@ impl Fields {
     }
     /// Sets `previewPicture`: Picture for the announcement. Object in the format `{fileData: [value1, value2]}`, where `value1` — name of the picture file with extension, `value2` — picture in base64 format.
     #[must_use]
+    #[inline]
     pub fn preview_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -429,6 +446,7 @@ impl Fields {
     }
     /// Sets `detailPicture`: Detailed picture. Object in the format `{fileData: [value1, value2]}`, where `value1` — name of the picture file with extension, `value2` — picture in base64 format.
     #[must_use]
+    #[inline]
     pub fn detail_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -438,30 +456,35 @@ impl Fields {
     }
     /// Sets `previewTextType`: Type of description for the announcement. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn preview_text_type(mut self, value: PreviewTextType) -> Self {
         self.preview_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `detailTextType`: Type of detailed description. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn detail_text_type(mut self, value: DetailTextType) -> Self {
         self.detail_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatId`: VAT identifier
     #[must_use]
+    #[inline]
     pub fn vat_id(mut self, value: i64) -> Self {
         self.vat_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatIncluded`: Is VAT included in the price. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn vat_included(mut self, value: bool) -> Self {
         self.vat_included = ::std::option::Option::Some(value);
         self
@@ -471,6 +494,7 @@ impl Fields {
         note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
+    #[inline]
     pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
         self.property_n = ::std::option::Option::Some(value);
         self
@@ -487,6 +511,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -622,6 +647,7 @@ pub enum PreviewTextType {
 }
 impl PreviewTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -632,9 +658,11 @@ impl PreviewTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PreviewTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -704,6 +732,7 @@ pub enum DetailTextType {
 }
 impl DetailTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -714,9 +743,11 @@ impl DetailTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DetailTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -785,6 +816,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             service: ::std::option::Option::None,
@@ -803,6 +835,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1023,6 +1056,7 @@ pub struct CatalogProductService {
 impl CatalogProductService {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1069,6 +1103,7 @@ impl CatalogProductService {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1219,6 +1254,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Service => "7",
@@ -1228,9 +1264,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "7" => Self::Service,

@@ -63,6 +63,7 @@ impl Download {
     ///
     /// - `fields`: `fields` — Field values for downloading service files
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -81,6 +82,7 @@ impl Download {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -178,6 +180,7 @@ impl Fields {
     /// - `product_id`: `productId` — Identifier of the service.
     /// - `field_name`: `fieldName` — Name of the field (property or field of the information block element) where the file is stored. Possible values: - `DETAIL_PICTURE` — detailed image, field available in the old product card - `PREVIEW_PICTURE` — preview image, field available in the old product card - `PROPERTY_N` — property, where `N` is the property identifier or code
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(file_id: i64, product_id: i64, field_name: FieldName) -> Self {
         Self {
             file_id,
@@ -198,6 +201,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -276,6 +280,7 @@ pub enum FieldName {
 }
 impl FieldName {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DetailPicture => "DETAIL_PICTURE",
@@ -287,9 +292,11 @@ impl FieldName {
 }
 impl ::bitrix24_runtime::wire::WireEnum for FieldName {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         FieldName::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DETAIL_PICTURE" => Self::DetailPicture,

@@ -159,6 +159,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -170,6 +171,7 @@ impl List {
     }
     /// Sets `select`: An array containing a list of fields that must be selected (see the fields of the [catalog_product_service](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_service) object).
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -183,6 +185,7 @@ impl List {
     }
     /// Sets `filter`: An object for filtering selected services in `{"field_1": "value_1", ... "field_N": "value_N"}` format.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -192,6 +195,7 @@ impl List {
     }
     /// Sets `order`: An object for sorting selected services in `{"field_1": "order_1", ... "field_N": "order_N"}` format.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -201,6 +205,7 @@ impl List {
     }
     /// Sets `start`: The parameter is used to control pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -217,6 +222,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -308,6 +314,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             services: ::std::option::Option::None,
@@ -326,6 +333,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -530,6 +538,7 @@ pub struct CatalogProductService {
 impl CatalogProductService {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -574,6 +583,7 @@ impl CatalogProductService {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -722,6 +732,7 @@ pub enum PreviewTextType {
 }
 impl PreviewTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -732,9 +743,11 @@ impl PreviewTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PreviewTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -804,6 +817,7 @@ pub enum DetailTextType {
 }
 impl DetailTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -814,9 +828,11 @@ impl DetailTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DetailTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -884,6 +900,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Service => "7",
@@ -893,9 +910,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "7" => Self::Service,

@@ -76,6 +76,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the service.
     /// - `fields`: `fields` — Field values for updating the service
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -95,6 +96,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -279,6 +281,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -308,6 +311,7 @@ impl Fields {
     }
     /// Sets `name`: Name of the service
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -317,12 +321,14 @@ impl Fields {
     }
     /// Sets `active`: Active status. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `code`: Symbolic code
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -332,6 +338,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -341,18 +348,21 @@ impl Fields {
     }
     /// Sets `createdBy`: Created by
     #[must_use]
+    #[inline]
     pub fn created_by(mut self, value: i64) -> Self {
         self.created_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `modifiedBy`: Modified by
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `dateActiveFrom`: Start date of activity
     #[must_use]
+    #[inline]
     pub fn date_active_from(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -362,6 +372,7 @@ impl Fields {
     }
     /// Sets `dateActiveTo`: End date of activity
     #[must_use]
+    #[inline]
     pub fn date_active_to(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -371,6 +382,7 @@ impl Fields {
     }
     /// Sets `dateCreate`: Creation date
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -380,12 +392,14 @@ impl Fields {
     }
     /// Sets `iblockSectionId`: Identifier of the main section of the information block
     #[must_use]
+    #[inline]
     pub fn iblock_section_id(mut self, value: i64) -> Self {
         self.iblock_section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IblockSection`: Array of all sections to which the service is linked
     #[must_use]
+    #[inline]
     pub fn iblock_section(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -399,12 +413,14 @@ impl Fields {
     }
     /// Sets `measure`: Unit of measurement
     #[must_use]
+    #[inline]
     pub fn measure(mut self, value: i64) -> Self {
         self.measure = ::std::option::Option::Some(value);
         self
     }
     /// Sets `previewText`: Description for the announcement
     #[must_use]
+    #[inline]
     pub fn preview_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -414,6 +430,7 @@ impl Fields {
     }
     /// Sets `detailText`: Detailed description
     #[must_use]
+    #[inline]
     pub fn detail_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -423,6 +440,7 @@ impl Fields {
     }
     /// Sets `previewPicture`: Picture for the announcement. Object in the format `{fileData: [value1, value2]}`, where `value1` — file name of the picture with extension, `value2` — picture in base64 format.
     #[must_use]
+    #[inline]
     pub fn preview_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -432,6 +450,7 @@ impl Fields {
     }
     /// Sets `detailPicture`: Detailed picture. Object in the format `{fileData: [value1, value2]}`, where `value1` — file name of the picture with extension, `value2` — picture in base64 format.
     #[must_use]
+    #[inline]
     pub fn detail_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -441,30 +460,35 @@ impl Fields {
     }
     /// Sets `previewTextType`: Type of description for the announcement. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn preview_text_type(mut self, value: PreviewTextType) -> Self {
         self.preview_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `detailTextType`: Type of detailed description. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn detail_text_type(mut self, value: DetailTextType) -> Self {
         self.detail_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatId`: VAT identifier
     #[must_use]
+    #[inline]
     pub fn vat_id(mut self, value: i64) -> Self {
         self.vat_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatIncluded`: Whether VAT is included in the price. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn vat_included(mut self, value: bool) -> Self {
         self.vat_included = ::std::option::Option::Some(value);
         self
@@ -474,6 +498,7 @@ impl Fields {
         note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
+    #[inline]
     pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
         self.property_n = ::std::option::Option::Some(value);
         self
@@ -490,6 +515,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -623,6 +649,7 @@ pub enum PreviewTextType {
 }
 impl PreviewTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -633,9 +660,11 @@ impl PreviewTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PreviewTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -705,6 +734,7 @@ pub enum DetailTextType {
 }
 impl DetailTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -715,9 +745,11 @@ impl DetailTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DetailTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -786,6 +818,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             service: ::std::option::Option::None,
@@ -804,6 +837,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1024,6 +1058,7 @@ pub struct CatalogProductService {
 impl CatalogProductService {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1070,6 +1105,7 @@ impl CatalogProductService {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1220,6 +1256,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Service => "7",
@@ -1229,9 +1266,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "7" => Self::Service,

@@ -138,6 +138,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -149,6 +150,7 @@ impl List {
     }
     /// Sets `select`: An array of fields to be selected (see the fields of the [catalog_product_sku](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_sku) object).
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -162,6 +164,7 @@ impl List {
     }
     /// Sets `filter`: An object for filtering the selected parent products in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -171,6 +174,7 @@ impl List {
     }
     /// Sets `order`: An object for sorting the selected parent products in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -180,6 +184,7 @@ impl List {
     }
     /// Sets `start`: This parameter is used to manage pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -196,6 +201,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -287,6 +293,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             units: ::std::option::Option::None,
@@ -305,6 +312,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -599,6 +607,7 @@ pub struct CatalogProductSku {
 impl CatalogProductSku {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -654,6 +663,7 @@ impl CatalogProductSku {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -832,6 +842,7 @@ pub enum PreviewTextType {
 }
 impl PreviewTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -842,9 +853,11 @@ impl PreviewTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PreviewTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -914,6 +927,7 @@ pub enum DetailTextType {
 }
 impl DetailTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -924,9 +938,11 @@ impl DetailTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DetailTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -998,6 +1014,7 @@ pub enum Subscribe {
 }
 impl Subscribe {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -1009,9 +1026,11 @@ impl Subscribe {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Subscribe {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Subscribe::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1082,6 +1101,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ParentProductWithVariations => "3",
@@ -1092,9 +1112,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "3" => Self::ParentProductWithVariations,

@@ -76,6 +76,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the main product.
     /// - `fields`: `fields` — Values of the fields to update the main product
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -95,6 +96,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -364,6 +366,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -402,6 +405,7 @@ impl Fields {
     }
     /// Sets `name`: Name of the main product
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -411,12 +415,14 @@ impl Fields {
     }
     /// Sets `active`: Activity status. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `code`: Symbolic code
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -426,6 +432,7 @@ impl Fields {
     }
     /// Sets `xmlId`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -435,24 +442,28 @@ impl Fields {
     }
     /// Sets `canBuyZero`: Is the purchase of the main product allowed when it is out of stock? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn can_buy_zero(mut self, value: bool) -> Self {
         self.can_buy_zero = ::std::option::Option::Some(value);
         self
     }
     /// Sets `createdBy`: Created by
     #[must_use]
+    #[inline]
     pub fn created_by(mut self, value: i64) -> Self {
         self.created_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `modifiedBy`: Modified by
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `dateActiveFrom`: Start date of activity
     #[must_use]
+    #[inline]
     pub fn date_active_from(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -462,6 +473,7 @@ impl Fields {
     }
     /// Sets `dateActiveTo`: End date of activity
     #[must_use]
+    #[inline]
     pub fn date_active_to(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -471,6 +483,7 @@ impl Fields {
     }
     /// Sets `dateCreate`: Creation date
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -480,12 +493,14 @@ impl Fields {
     }
     /// Sets `iblockSectionId`: Identifier of the main section of the information block
     #[must_use]
+    #[inline]
     pub fn iblock_section_id(mut self, value: i64) -> Self {
         self.iblock_section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IblockSection`: Array of all sections to which the main product is linked
     #[must_use]
+    #[inline]
     pub fn iblock_section(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -499,12 +514,14 @@ impl Fields {
     }
     /// Sets `measure`: Unit of measurement.
     #[must_use]
+    #[inline]
     pub fn measure(mut self, value: i64) -> Self {
         self.measure = ::std::option::Option::Some(value);
         self
     }
     /// Sets `previewText`: Description for the announcement
     #[must_use]
+    #[inline]
     pub fn preview_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -514,6 +531,7 @@ impl Fields {
     }
     /// Sets `detailText`: Detailed description
     #[must_use]
+    #[inline]
     pub fn detail_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -523,6 +541,7 @@ impl Fields {
     }
     /// Sets `previewPicture`: Picture for the announcement. Object in the format `{fileData: [value1, value2]}`, where `value1` — name of the picture file with extension, `value2` — picture in base64 format.
     #[must_use]
+    #[inline]
     pub fn preview_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -532,6 +551,7 @@ impl Fields {
     }
     /// Sets `detailPicture`: Detailed picture. Object in the format `{fileData: [value1, value2]}`, where `value1` — name of the picture file with extension, `value2` — picture in base64 format.
     #[must_use]
+    #[inline]
     pub fn detail_picture(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -541,66 +561,77 @@ impl Fields {
     }
     /// Sets `previewTextType`: Type of description for the announcement. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn preview_text_type(mut self, value: PreviewTextType) -> Self {
         self.preview_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `detailTextType`: Type of detailed description. Possible values: - `text` — text - `html` — HTML
     #[must_use]
+    #[inline]
     pub fn detail_text_type(mut self, value: DetailTextType) -> Self {
         self.detail_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `subscribe`: Subscription permission for the main product. Possible values: - `Y` — yes - `N` — no - `D` — default
     #[must_use]
+    #[inline]
     pub fn subscribe(mut self, value: Subscribe) -> Self {
         self.subscribe = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatId`: VAT identifier.
     #[must_use]
+    #[inline]
     pub fn vat_id(mut self, value: i64) -> Self {
         self.vat_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `vatIncluded`: Is VAT included in the price? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn vat_included(mut self, value: bool) -> Self {
         self.vat_included = ::std::option::Option::Some(value);
         self
     }
     /// Sets `height`: Height of the main product.
     #[must_use]
+    #[inline]
     pub fn height(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `length`: Length of the main product.
     #[must_use]
+    #[inline]
     pub fn length(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `weight`: Weight of the main product.
     #[must_use]
+    #[inline]
     pub fn weight(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.weight = ::std::option::Option::Some(value);
         self
     }
     /// Sets `width`: Width of the main product.
     #[must_use]
+    #[inline]
     pub fn width(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.width = ::std::option::Option::Some(value);
         self
     }
     /// Sets `purchasingCurrency`: Currency of the purchasing price.
     #[must_use]
+    #[inline]
     pub fn purchasing_currency(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -610,12 +641,14 @@ impl Fields {
     }
     /// Sets `purchasingPrice`: Purchasing price.
     #[must_use]
+    #[inline]
     pub fn purchasing_price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.purchasing_price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantity`: Quantity.
     #[must_use]
+    #[inline]
     pub fn quantity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity = ::std::option::Option::Some(value);
         self
@@ -625,6 +658,7 @@ impl Fields {
         note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
+    #[inline]
     pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
         self.property_n = ::std::option::Option::Some(value);
         self
@@ -641,6 +675,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -800,6 +835,7 @@ pub enum PreviewTextType {
 }
 impl PreviewTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -810,9 +846,11 @@ impl PreviewTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PreviewTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -882,6 +920,7 @@ pub enum DetailTextType {
 }
 impl DetailTextType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -892,9 +931,11 @@ impl DetailTextType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DetailTextType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "text" => Self::Text,
@@ -966,6 +1007,7 @@ pub enum Subscribe {
 }
 impl Subscribe {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -977,9 +1019,11 @@ impl Subscribe {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Subscribe {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Subscribe::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -1049,6 +1093,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             sku: ::std::option::Option::None,
@@ -1067,6 +1112,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1361,6 +1407,7 @@ pub struct CatalogProductSku {
 impl CatalogProductSku {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1416,6 +1463,7 @@ impl CatalogProductSku {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1594,6 +1642,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ParentProductWithVariations => "3",
@@ -1604,9 +1653,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "3" => Self::ParentProductWithVariations,

@@ -137,6 +137,7 @@ impl List {
     /// - `select`: `select` — An array containing the list of fields to select (see the fields of the [catalog_userfield_document](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_userfield_document) object).
     /// - `filter`: `filter` — An object for filtering the selected records in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         select: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<::std::string::String>,
@@ -153,6 +154,7 @@ impl List {
     }
     /// Sets `order`: A sorting object in the format `{"field_1": "order_1", ..., "field_N": "order_N"}`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -162,6 +164,7 @@ impl List {
     }
     /// Sets `start`: This parameter is used to manage pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -178,6 +181,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -267,6 +271,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             documents: ::std::option::Option::None,
@@ -285,6 +290,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -371,6 +377,7 @@ pub struct CatalogUserfieldDocument {
 impl CatalogUserfieldDocument {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document_id: ::std::option::Option::None,
@@ -392,6 +399,7 @@ impl CatalogUserfieldDocument {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

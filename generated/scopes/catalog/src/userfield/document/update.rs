@@ -68,6 +68,7 @@ impl Update {
     /// - `document_id`: `documentId` — Identifier of the inventory accounting document. The identifier can be obtained using the [catalog.document.list](https://apidocs.bitrix24.com/api-reference/catalog/document/catalog-document-list.html) method
     /// - `fields`: `fields` — Fields to be updated ([detailed description](https://apidocs.bitrix24.com/api-reference/catalog/userfield-document/catalog-userfield-document-update.html#fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(document_id: i64, fields: Fields) -> Self {
         Self {
             document_id,
@@ -91,6 +92,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -183,6 +185,7 @@ impl Fields {
     ///
     /// - `document_type`: `documentType` — Type of the inventory accounting document.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(document_type: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             document_type: document_type.into(),
@@ -195,6 +198,7 @@ impl Fields {
         note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
+    #[inline]
     pub fn field_n(mut self, value: ::serde_json::Value) -> Self {
         self.field_n = ::std::option::Option::Some(value);
         self
@@ -211,6 +215,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -282,6 +287,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document: ::std::option::Option::None,
@@ -300,6 +306,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -386,6 +393,7 @@ pub struct CatalogUserfieldDocument {
 impl CatalogUserfieldDocument {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document_id: ::std::option::Option::None,
@@ -407,6 +415,7 @@ impl CatalogUserfieldDocument {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -79,6 +79,7 @@ impl Delete {
     /// - `entity_type_id`: `entityTypeId` — [Integer identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) to which the deal connection is being removed, for example `2` for a deal
     /// - `entity_id`: `entityId` — Integer identifier of the CRM object to which the deal connection is being removed, for example `1`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(activity_id: i64, entity_type_id: i64, entity_id: i64) -> Self {
         Self {
             activity_id,
@@ -105,6 +106,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -93,6 +93,7 @@ impl Move {
     /// - `target_entity_type_id`: `targetEntityTypeId` — [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) to which the deal should be linked, for example, `2` for a deal
     /// - `target_entity_id`: `targetEntityId` — The identifier of the CRM entity to which the deal should be linked, for example, `100`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         activity_id: i64,
         source_entity_type_id: i64,
@@ -129,6 +130,7 @@ impl Move {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ impl GetTranscript {
     ///
     /// - `activity_id`: `activityId` — Call type activity identifier, for example `12345`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(activity_id: i64) -> Self {
         Self {
             activity_id,
@@ -91,6 +92,7 @@ impl GetTranscript {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -162,6 +164,7 @@ pub struct GetTranscriptResult {
 impl GetTranscriptResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             transcription: ::std::option::Option::None,
@@ -180,6 +183,7 @@ impl GetTranscriptResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -108,6 +108,7 @@ impl Add {
     /// - `fields`: `fields` — Associative array of values for the [activity fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-add.html#parametr-fields) in the following structure: ```json fields: {     "typeId": 'value',     "completed": 'value',     "deadline": 'value',     "pingOffsets": 'value',     "isIncomingChannel": 'value',     "responsibleId": 'value',     "badgeCode": 'value',     "originatorId": 'value',     "originId": 'value', } ```
     /// - `layout`: `layout` — [Special structure associative array](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/structure/layout.html#primer) describing the appearance of the activity in the timeline
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         owner_type_id: i64,
         owner_id: i64,
@@ -139,6 +140,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -253,6 +255,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_id: ::std::option::Option::None,
@@ -269,6 +272,7 @@ impl Fields {
     }
     /// Sets `typeId`: Configurable activity type. If no value is specified, it is set to the default value `CONFIGURABLE`. If specified, the value must match one of the types created by the [crm.activity.type.add](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html) method with the field `IS_CONFIGURABLE_TYPE` equal to `Y` in the context of the same application
     #[must_use]
+    #[inline]
     pub fn type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -278,12 +282,14 @@ impl Fields {
     }
     /// Sets `completed`: Flag indicating whether the activity is closed. You can use `Y/N`, `1/0`, `true/false` to set the value
     #[must_use]
+    #[inline]
     pub fn completed(mut self, value: bool) -> Self {
         self.completed = ::std::option::Option::Some(value);
         self
     }
     /// Sets `deadline`: Deadline for the activity
     #[must_use]
+    #[inline]
     pub fn deadline(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -293,6 +299,7 @@ impl Fields {
     }
     /// Sets `pingOffsets`: Array of offsets in minutes relative to the deadline, determining when to create ping records for this activity
     #[must_use]
+    #[inline]
     pub fn ping_offsets(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -304,18 +311,21 @@ impl Fields {
     }
     /// Sets `isIncomingChannel`: Flag indicating whether the activity was created from an incoming channel. You can use `Y/N`, `1/0`, `true/false` to set the value
     #[must_use]
+    #[inline]
     pub fn is_incoming_channel(mut self, value: bool) -> Self {
         self.is_incoming_channel = ::std::option::Option::Some(value);
         self
     }
     /// Sets `responsibleId`: Responsible person for the activity
     #[must_use]
+    #[inline]
     pub fn responsible_id(mut self, value: i64) -> Self {
         self.responsible_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `badgeCode`: Code of the [badge on the kanban](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-list.html) corresponding to the activity
     #[must_use]
+    #[inline]
     pub fn badge_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -325,6 +335,7 @@ impl Fields {
     }
     /// Sets `originatorId`: Identifier of the data source
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -334,6 +345,7 @@ impl Fields {
     }
     /// Sets `originId`: Identifier of the element in the data source
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -353,6 +365,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -442,6 +455,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             activity: ::std::option::Option::None,
@@ -461,6 +475,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -533,6 +548,7 @@ pub struct Activity {
 impl Activity {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -551,6 +567,7 @@ impl Activity {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -635,6 +652,7 @@ pub struct Time {
 impl Time {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             start: ::std::option::Option::None,
@@ -659,6 +677,7 @@ impl Time {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

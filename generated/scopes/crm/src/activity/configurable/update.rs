@@ -104,6 +104,7 @@ impl Update {
     /// - `fields`: `fields` — Associative array of values for [activity fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-add.html#parametr-fields) in the following structure:
     /// - `layout`: `layout` — [A special structure associative array](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/structure/layout.html#primer) describing the appearance of the activity in the timeline
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         fields: Fields,
@@ -128,6 +129,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -240,6 +242,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_id: ::std::option::Option::None,
@@ -256,6 +259,7 @@ impl Fields {
     }
     /// Sets `typeId`: Configurable activity type. If no value is specified, it is set to the default value `CONFIGURABLE`. If specified, the value must match one of the types created by the [crm.activity.type.add](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/types/crm-activity-type-add.html) method with the field `IS_CONFIGURABLE_TYPE` equal to `Y` in the context of the same application
     #[must_use]
+    #[inline]
     pub fn type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -265,12 +269,14 @@ impl Fields {
     }
     /// Sets `completed`: Flag indicating whether the activity is closed. You can use `Y/N`, `1/0`, `true/false` to set the value
     #[must_use]
+    #[inline]
     pub fn completed(mut self, value: bool) -> Self {
         self.completed = ::std::option::Option::Some(value);
         self
     }
     /// Sets `deadline`: Deadline for the activity
     #[must_use]
+    #[inline]
     pub fn deadline(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -280,6 +286,7 @@ impl Fields {
     }
     /// Sets `pingOffsets`: Array of offsets in minutes relative to the deadline, determining when to create ping records for this activity
     #[must_use]
+    #[inline]
     pub fn ping_offsets(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -291,18 +298,21 @@ impl Fields {
     }
     /// Sets `isIncomingChannel`: Flag indicating whether the activity was created from an incoming channel. You can use `Y/N`, `1/0`, `true/false` to set the value
     #[must_use]
+    #[inline]
     pub fn is_incoming_channel(mut self, value: bool) -> Self {
         self.is_incoming_channel = ::std::option::Option::Some(value);
         self
     }
     /// Sets `responsibleId`: Responsible person for the activity
     #[must_use]
+    #[inline]
     pub fn responsible_id(mut self, value: i64) -> Self {
         self.responsible_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `badgeCode`: Code of the [badge on the kanban](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/badges/crm-activity-badge-list.html) corresponding to the activity
     #[must_use]
+    #[inline]
     pub fn badge_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -312,6 +322,7 @@ impl Fields {
     }
     /// Sets `originatorId`: Identifier of the data source
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -321,6 +332,7 @@ impl Fields {
     }
     /// Sets `originId`: Identifier of the element in the data source
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -340,6 +352,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -429,6 +442,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             activity: ::std::option::Option::None,
@@ -448,6 +462,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -520,6 +535,7 @@ pub struct Activity {
 impl Activity {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -538,6 +554,7 @@ impl Activity {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -622,6 +639,7 @@ pub struct Time {
 impl Time {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             start: ::std::option::Option::None,
@@ -646,6 +664,7 @@ impl Time {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -108,6 +108,7 @@ impl Add {
     /// - `owner_id`: `ownerId` — Identifier of the CRM object to which the activity is linked, for example, `1`
     /// - `deadline`: `deadline` — Deadline for the activity, for example `2025-02-03T15:00:00`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         owner_type_id: i64,
         owner_id: i64,
@@ -128,6 +129,7 @@ impl Add {
     }
     /// Sets `title`: Title of the activity, default is an empty string
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -137,6 +139,7 @@ impl Add {
     }
     /// Sets `description`: Description of the activity, default is an empty string
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -146,18 +149,21 @@ impl Add {
     }
     /// Sets `responsibleId`: Identifier of the user responsible for the activity, for example `1`
     #[must_use]
+    #[inline]
     pub fn responsible_id(mut self, value: i64) -> Self {
         self.responsible_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `parentActivityId`: Identifier of the activity in the timeline with which the created activity can be linked, for example `888`
     #[must_use]
+    #[inline]
     pub fn parent_activity_id(mut self, value: i64) -> Self {
         self.parent_activity_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `pingOffsets`: An array containing integer values in minutes that allow you to set reminder times for the activity. For example, `[0, 15]` means that 2 reminders will be created, one 15 minutes before the deadline and one at the moment the deadline occurs. Default is an empty array, with no reminders
     #[must_use]
+    #[inline]
     pub fn ping_offsets(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -169,6 +175,7 @@ impl Add {
     }
     /// Sets `colorId`: Identifier of the activity color in the timeline, for example `1`. There are 8 colors available, values from 1 to 7 and a default color if none is specified:
     #[must_use]
+    #[inline]
     pub fn color_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -197,6 +204,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -284,6 +292,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -302,6 +311,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

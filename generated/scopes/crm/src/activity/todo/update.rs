@@ -116,6 +116,7 @@ impl Update {
     /// - `owner_id`: `ownerId` — The identifier of the CRM entity to which the deal is linked, for example, `1`
     /// - `deadline`: `deadline` — Deadline for the activity, for example `2025-02-03T15:00:00`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         owner_type_id: i64,
@@ -138,6 +139,7 @@ impl Update {
     }
     /// Sets `title`: Title of the deal
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -147,6 +149,7 @@ impl Update {
     }
     /// Sets `description`: Description of the deal
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -156,18 +159,21 @@ impl Update {
     }
     /// Sets `responsibleId`: Identifier of the user responsible for the activity, for example `1`
     #[must_use]
+    #[inline]
     pub fn responsible_id(mut self, value: i64) -> Self {
         self.responsible_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `parentActivityId`: Identifier of the deal in the timeline that can be linked to the updated deal, for example `888`
     #[must_use]
+    #[inline]
     pub fn parent_activity_id(mut self, value: i64) -> Self {
         self.parent_activity_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `pingOffsets`: An array containing integer values in minutes that allow you to set reminder times for the deal. For example, `[0, 15]` means that 2 reminders will be created, which will come 15 minutes before the deadline and at the moment when the deadline occurs. By default, an empty array, with no reminders
     #[must_use]
+    #[inline]
     pub fn ping_offsets(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -179,6 +185,7 @@ impl Update {
     }
     /// Sets `colorId`: Activity color identifier in the timeline, for example `1`. 8 colors are available for selection, values from 1 to 7, and a default color if nothing is specified
     #[must_use]
+    #[inline]
     pub fn color_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -207,6 +214,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -296,6 +304,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -314,6 +323,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

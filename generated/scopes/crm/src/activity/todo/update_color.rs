@@ -85,6 +85,7 @@ impl UpdateColor {
     /// - `owner_id`: `ownerId` — Identifier of the CRM object to which the deal is linked, for example, `1`
     /// - `color_id`: `colorId` — Identifier of the deal's color in the timeline, for example `1`. There are 8 available colors, values from 1 to 7 and the default color if none is specified:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         owner_type_id: i64,
@@ -117,6 +118,7 @@ impl UpdateColor {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -194,6 +196,7 @@ pub struct UpdateColorResult {
 impl UpdateColorResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -212,6 +215,7 @@ impl UpdateColorResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -85,6 +85,7 @@ impl UpdateDeadline {
     /// - `owner_id`: `ownerId` — Identifier of the CRM object to which the activity is linked, for example, `1`
     /// - `value`: `value` — New deadline for the activity
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         owner_type_id: i64,
@@ -116,6 +117,7 @@ impl UpdateDeadline {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -193,6 +195,7 @@ pub struct UpdateDeadlineResult {
 impl UpdateDeadlineResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -211,6 +214,7 @@ impl UpdateDeadlineResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -84,6 +84,7 @@ impl UpdateDescription {
     /// - `owner_id`: `ownerId` — Identifier of the CRM object to which the activity is linked, for example `1`
     /// - `value`: `value` — New description of the activity
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         owner_type_id: i64,
@@ -115,6 +116,7 @@ impl UpdateDescription {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -192,6 +194,7 @@ pub struct UpdateDescriptionResult {
 impl UpdateDescriptionResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -210,6 +213,7 @@ impl UpdateDescriptionResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -85,6 +85,7 @@ impl UpdateResponsibleUser {
     /// - `owner_id`: `ownerId` — Identifier of the CRM object to which the activity is linked, for example `1`
     /// - `responsible_id`: `responsibleId` — Identifier of the user who will become responsible for the activity, for example `1`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, owner_type_id: i64, owner_id: i64, responsible_id: i64) -> Self {
         Self {
             id,
@@ -112,6 +113,7 @@ impl UpdateResponsibleUser {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -189,6 +191,7 @@ pub struct UpdateResponsibleUserResult {
 impl UpdateResponsibleUserResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -207,6 +210,7 @@ impl UpdateResponsibleUserResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

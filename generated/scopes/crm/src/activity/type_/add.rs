@@ -79,6 +79,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for adding a new custom activity type in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -97,6 +98,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -187,6 +189,7 @@ impl Fields {
     ///
     /// - `type_id`: `TYPE_ID` — String value of the deal type, for example `1C`. When creating a case, this field `PROVIDER_TYPE_ID`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             type_id: type_id.into(),
@@ -198,6 +201,7 @@ impl Fields {
     }
     /// Sets `NAME`: Name of the deal type, for example `Case 1c` for a deal. By default, an empty string
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -207,12 +211,14 @@ impl Fields {
     }
     /// Sets `ICON_FILE`: Icon file for the activity type, described according to [rules](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
     #[must_use]
+    #[inline]
     pub fn icon_file(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.icon_file = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_CONFIGURABLE_TYPE`: Default value is `N`. Value `Y` indicates that the type will be used for [configurable activities](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/configurable/crm-activity-configurable-add.html)
     #[must_use]
+    #[inline]
     pub fn is_configurable_type(mut self, value: bool) -> Self {
         self.is_configurable_type = ::std::option::Option::Some(value);
         self
@@ -229,6 +235,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

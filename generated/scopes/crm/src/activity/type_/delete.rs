@@ -67,6 +67,7 @@ impl Delete {
     ///
     /// - `type_id`: `TYPE_ID` — String value of the case type, for example `1C`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             type_id: type_id.into(),
@@ -89,6 +90,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ impl Add {
     /// - `code`: `CODE` — Internal unique (within the application) identifier of the trigger. Must match the pattern `[a-z0-9\.\-_]`.
     /// - `name`: `NAME` — Name of the trigger
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -103,6 +104,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -84,6 +84,7 @@ impl Execute {
     /// - `owner_type_id`: `OWNER_TYPE_ID` — Type of the CRM object according to the [crm.enum.ownertype](https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/crm-enum-owner-type.html) reference (For example, `1` — lead)
     /// - `owner_id`: `OWNER_ID` — Identifier of the entity
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         owner_type_id: i64,
@@ -114,6 +115,7 @@ impl Execute {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

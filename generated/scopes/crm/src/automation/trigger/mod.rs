@@ -84,6 +84,7 @@ impl Trigger {
     ///
     /// - `target`: `target` — Target object for automation, specified in the form of [`TYPENAME_ID`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) (for example, `LEAD_25`)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(target: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             target: target.into(),
@@ -93,6 +94,7 @@ impl Trigger {
     }
     /// Sets `code`: Unique symbolic code of the trigger configured in Automation for a specific status/stage of the document. The `code` parameter can be obtained from the trigger settings
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -112,6 +114,7 @@ impl Trigger {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ impl Get {
     ///
     /// - `list_id`: `LIST_ID` — Identifier of the call list, which can be obtained using the methods [crm.calllist.add](https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-add.html) and [crm.calllist.list](https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(list_id: i64) -> Self {
         Self {
             list_id,
@@ -80,6 +81,7 @@ impl Get {
     }
     /// Sets `FILTER`: Filter by the call status of the item: `{ STATUS: "status_code" }`. You can get the status code values using the method [crm.calllist.statuslist](https://apidocs.bitrix24.com/api-reference/crm/call-list/crm-calllist-statuslist.html)
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -104,6 +106,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -185,6 +188,7 @@ pub struct GetItem {
 impl GetItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -205,6 +209,7 @@ impl GetItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

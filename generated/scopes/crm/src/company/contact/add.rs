@@ -91,6 +91,7 @@ impl Add {
     /// - `id`: `id` — Identifier of the company.
     /// - `fields`: `fields` — Object in the following format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -110,6 +111,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -208,6 +210,7 @@ impl Fields {
     ///
     /// - `contact_id`: `CONTACT_ID` — Identifier of the contact to be linked to the company.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(contact_id: i64) -> Self {
         Self {
             contact_id,
@@ -218,12 +221,14 @@ impl Fields {
     }
     /// Sets `IS_PRIMARY`: Indicates whether the link is primary. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_primary(mut self, value: bool) -> Self {
         self.is_primary = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sort index.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -240,6 +245,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

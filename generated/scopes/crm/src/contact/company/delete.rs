@@ -78,6 +78,7 @@ impl Delete {
     /// - `id`: `id` — Identifier of the contact.
     /// - `fields`: `fields` — An object containing information about which company needs to be removed from the bindings.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -97,6 +98,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -177,6 +179,7 @@ impl Fields {
     ///
     /// - `company_id`: `COMPANY_ID` — Identifier of the company that needs to be removed from the bindings
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(company_id: i64) -> Self {
         Self {
             company_id,
@@ -195,6 +198,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -78,6 +78,7 @@ impl Delete {
     /// - `id`: `id` — Currency identifier.
     /// - `lids`: `lids` — Array of language identifiers for which localizations need to be deleted
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: impl ::std::convert::Into<::std::string::String>,
         lids: impl ::std::iter::IntoIterator<
@@ -102,6 +103,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -65,6 +65,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -73,6 +74,7 @@ impl Get {
     }
     /// Sets `id`: Currency identifier.
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -92,6 +94,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -228,6 +231,7 @@ pub struct CrmCurrencyLocalization {
 impl CrmCurrencyLocalization {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             decimals: ::std::option::Option::None,
@@ -254,6 +258,7 @@ impl CrmCurrencyLocalization {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -343,6 +348,7 @@ pub enum FormatString {
 }
 impl FormatString {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DollarHash => "$ #",
@@ -354,9 +360,11 @@ impl FormatString {
 }
 impl ::bitrix24_runtime::wire::WireEnum for FormatString {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         FormatString::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "$ #" => Self::DollarHash,
@@ -433,6 +441,7 @@ pub enum ThousandsVariant {
 }
 impl ThousandsVariant {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -446,9 +455,11 @@ impl ThousandsVariant {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ThousandsVariant {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ThousandsVariant::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,

@@ -81,6 +81,7 @@ impl Set {
     /// - `id`: `id` — Currency identifier.
     /// - `localizations`: `localizations` — Currency localization parameters. An object in the format `{"lang_1": "value_1", ... "lang_N": "value_N"}`, where `lang_N` is the language identifier for which to add/change the localization, and `value` is an object of type [crm_currency_localization](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: impl ::std::convert::Into<::std::string::String>,
         localizations: CrmCurrencyLocalization,
@@ -103,6 +104,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -234,6 +236,7 @@ pub struct CrmCurrencyLocalization {
 impl CrmCurrencyLocalization {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             decimals: ::std::option::Option::None,
@@ -248,12 +251,14 @@ impl CrmCurrencyLocalization {
     }
     /// Sets `DECIMALS`: Number of decimal places for the fractional part.
     #[must_use]
+    #[inline]
     pub fn decimals(mut self, value: i64) -> Self {
         self.decimals = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEC_POINT`: Decimal point for output.
     #[must_use]
+    #[inline]
     pub fn dec_point(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -263,12 +268,14 @@ impl CrmCurrencyLocalization {
     }
     /// Sets `FORMAT_STRING`: Format template. Must contain the symbol # — the value will be substituted in its place.
     #[must_use]
+    #[inline]
     pub fn format_string(mut self, value: FormatString) -> Self {
         self.format_string = ::std::option::Option::Some(value);
         self
     }
     /// Sets `FULL_NAME`: Name of the currency.
     #[must_use]
+    #[inline]
     pub fn full_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -278,6 +285,7 @@ impl CrmCurrencyLocalization {
     }
     /// Sets `HIDE_ZERO`: Indicator of whether to hide insignificant zeros (`Y`/`N`).
     #[must_use]
+    #[inline]
     pub fn hide_zero(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -287,6 +295,7 @@ impl CrmCurrencyLocalization {
     }
     /// Sets `THOUSANDS_SEP`: Thousands separator.
     #[must_use]
+    #[inline]
     pub fn thousands_sep(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -296,6 +305,7 @@ impl CrmCurrencyLocalization {
     }
     /// Sets `THOUSANDS_VARIANT`: Code for the thousands separator.
     #[must_use]
+    #[inline]
     pub fn thousands_variant(mut self, value: ThousandsVariant) -> Self {
         self.thousands_variant = ::std::option::Option::Some(value);
         self
@@ -312,6 +322,7 @@ impl CrmCurrencyLocalization {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -403,6 +414,7 @@ pub enum FormatString {
 }
 impl FormatString {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DollarHash => "$ #",
@@ -414,9 +426,11 @@ impl FormatString {
 }
 impl ::bitrix24_runtime::wire::WireEnum for FormatString {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         FormatString::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "$ #" => Self::DollarHash,
@@ -493,6 +507,7 @@ pub enum ThousandsVariant {
 }
 impl ThousandsVariant {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -506,9 +521,11 @@ impl ThousandsVariant {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ThousandsVariant {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ThousandsVariant::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,

@@ -81,6 +81,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Object format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -99,6 +100,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -214,6 +216,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             deal_id: ::std::option::Option::None,
@@ -229,18 +232,21 @@ impl Fields {
     }
     /// Sets `DEAL_ID`: Identifier of the deal based on which the recurring deal template is created.
     #[must_use]
+    #[inline]
     pub fn deal_id(mut self, value: i64) -> Self {
         self.deal_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE`: Activity flag of the setting. Possible values: - `Y` — active - `N` — inactive
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CATEGORY_ID`: ID of the funnel for new deals created from the template.
     #[must_use]
+    #[inline]
     pub fn category_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -250,6 +256,7 @@ impl Fields {
     }
     /// Sets `IS_LIMIT`: Limit on creating new deals: `N` — no limits `D` — limit by date (`LIMIT_DATE`) `T` — limit by quantity (`LIMIT_REPEAT`)
     #[must_use]
+    #[inline]
     pub fn is_limit(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -259,24 +266,28 @@ impl Fields {
     }
     /// Sets `LIMIT_REPEAT`: Maximum number of deals that can be created from the template. Used when `IS_LIMIT = T`
     #[must_use]
+    #[inline]
     pub fn limit_repeat(mut self, value: i64) -> Self {
         self.limit_repeat = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIMIT_DATE`: End date for generating deals from the template in the format `YYYY-MM-DD`. Used when `IS_LIMIT = D`
     #[must_use]
+    #[inline]
     pub fn limit_date(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.limit_date = ::std::option::Option::Some(value);
         self
     }
     /// Sets `START_DATE`: Start date for calculating the next run in the format `YYYY-MM-DD`
     #[must_use]
+    #[inline]
     pub fn start_date(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.start_date = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PARAMS`: Frequency parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/crm-deal-recurring-add.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -293,6 +304,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -419,6 +431,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             mode: ::std::option::Option::None,
@@ -435,6 +448,7 @@ impl Params {
     }
     /// Sets `MODE`: Repetition mode: `single` — single `multiple` — multiple
     #[must_use]
+    #[inline]
     pub fn mode(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -444,6 +458,7 @@ impl Params {
     }
     /// Sets `MULTIPLE_TYPE`: Type of period for `MODE = multiple`: `day`, `week`, `month`, `year`
     #[must_use]
+    #[inline]
     pub fn multiple_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -453,12 +468,14 @@ impl Params {
     }
     /// Sets `MULTIPLE_INTERVAL`: Repetition interval for `MODE = multiple`
     #[must_use]
+    #[inline]
     pub fn multiple_interval(mut self, value: i64) -> Self {
         self.multiple_interval = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SINGLE_BEFORE_START_DATE_TYPE`: Offset type for `MODE = single`: `day`, `week`, `month`, `year`
     #[must_use]
+    #[inline]
     pub fn single_before_start_date_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -468,12 +485,14 @@ impl Params {
     }
     /// Sets `SINGLE_BEFORE_START_DATE_VALUE`: Offset value for `MODE = single`
     #[must_use]
+    #[inline]
     pub fn single_before_start_date_value(mut self, value: i64) -> Self {
         self.single_before_start_date_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFFSET_BEGINDATE_TYPE`: Offset type for the start date of the created deal: `day`, `week`, `month`, `year`
     #[must_use]
+    #[inline]
     pub fn offset_begindate_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -483,12 +502,14 @@ impl Params {
     }
     /// Sets `OFFSET_BEGINDATE_VALUE`: Offset value for the start date of the created deal
     #[must_use]
+    #[inline]
     pub fn offset_begindate_value(mut self, value: i64) -> Self {
         self.offset_begindate_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFFSET_CLOSEDATE_TYPE`: Offset type for the end date of the created deal: `day`, `week`, `month`, `year`
     #[must_use]
+    #[inline]
     pub fn offset_closedate_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -498,6 +519,7 @@ impl Params {
     }
     /// Sets `OFFSET_CLOSEDATE_VALUE`: Offset value for the end date of the created deal
     #[must_use]
+    #[inline]
     pub fn offset_closedate_value(mut self, value: i64) -> Self {
         self.offset_closedate_value = ::std::option::Option::Some(value);
         self
@@ -514,6 +536,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

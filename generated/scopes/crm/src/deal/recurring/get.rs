@@ -67,6 +67,7 @@ impl Get {
     ///
     /// - `id`: `id` — Identifier of the recurring deal template settings.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -85,6 +86,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -215,6 +217,7 @@ pub struct RecurringDeal {
 impl RecurringDeal {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -245,6 +248,7 @@ impl RecurringDeal {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -345,6 +349,7 @@ pub enum IsLimit {
 }
 impl IsLimit {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -356,9 +361,11 @@ impl IsLimit {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IsLimit {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IsLimit::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,
@@ -480,6 +487,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             mode: ::std::option::Option::None,
@@ -506,6 +514,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -615,6 +624,7 @@ pub enum Mode {
 }
 impl Mode {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Single => "single",
@@ -625,9 +635,11 @@ impl Mode {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Mode {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Mode::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "single" => Self::Single,
@@ -701,6 +713,7 @@ pub enum MultipleType {
 }
 impl MultipleType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -713,9 +726,11 @@ impl MultipleType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for MultipleType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         MultipleType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,
@@ -791,6 +806,7 @@ pub enum SingleBeforeStartDateType {
 }
 impl SingleBeforeStartDateType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -803,9 +819,11 @@ impl SingleBeforeStartDateType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for SingleBeforeStartDateType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         SingleBeforeStartDateType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,
@@ -881,6 +899,7 @@ pub enum OffsetBegindateType {
 }
 impl OffsetBegindateType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -893,9 +912,11 @@ impl OffsetBegindateType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OffsetBegindateType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         OffsetBegindateType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,
@@ -971,6 +992,7 @@ pub enum OffsetClosedateType {
 }
 impl OffsetClosedateType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -983,9 +1005,11 @@ impl OffsetClosedateType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OffsetClosedateType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         OffsetClosedateType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,

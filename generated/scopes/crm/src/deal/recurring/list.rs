@@ -151,6 +151,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             order: ::std::option::Option::None,
@@ -161,6 +162,7 @@ impl List {
     }
     /// Sets `order`: Object format:
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -170,6 +172,7 @@ impl List {
     }
     /// Sets `filter`: Filter object format:
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -179,6 +182,7 @@ impl List {
     }
     /// Sets `start`: Pagination parameter.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -195,6 +199,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -359,6 +364,7 @@ pub struct RecurringDeal {
 impl RecurringDeal {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id_upper: ::std::option::Option::None,
@@ -393,6 +399,7 @@ impl RecurringDeal {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -501,6 +508,7 @@ pub enum IsLimit {
 }
 impl IsLimit {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -512,9 +520,11 @@ impl IsLimit {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IsLimit {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IsLimit::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,
@@ -636,6 +646,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             mode: ::std::option::Option::None,
@@ -662,6 +673,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -771,6 +783,7 @@ pub enum Mode {
 }
 impl Mode {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Single => "single",
@@ -781,9 +794,11 @@ impl Mode {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Mode {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Mode::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "single" => Self::Single,
@@ -857,6 +872,7 @@ pub enum MultipleType {
 }
 impl MultipleType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -869,9 +885,11 @@ impl MultipleType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for MultipleType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         MultipleType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,
@@ -947,6 +965,7 @@ pub enum SingleBeforeStartDateType {
 }
 impl SingleBeforeStartDateType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -959,9 +978,11 @@ impl SingleBeforeStartDateType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for SingleBeforeStartDateType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         SingleBeforeStartDateType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,
@@ -1037,6 +1058,7 @@ pub enum OffsetBegindateType {
 }
 impl OffsetBegindateType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -1049,9 +1071,11 @@ impl OffsetBegindateType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OffsetBegindateType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         OffsetBegindateType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,
@@ -1127,6 +1151,7 @@ pub enum OffsetClosedateType {
 }
 impl OffsetClosedateType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -1139,9 +1164,11 @@ impl OffsetClosedateType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OffsetClosedateType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         OffsetClosedateType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,

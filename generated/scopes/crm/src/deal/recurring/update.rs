@@ -88,6 +88,7 @@ impl Update {
     ///
     /// - `id`: `id` — The identifier of the recurring deal template setting.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -97,6 +98,7 @@ impl Update {
     }
     /// Sets `fields`: An object in the following format:
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
@@ -113,6 +115,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -222,6 +225,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             active: ::std::option::Option::None,
@@ -236,12 +240,14 @@ impl Fields {
     }
     /// Sets `ACTIVE`: The active flag for the setting. Possible values: - `Y` — active - `N` — inactive
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CATEGORY_ID`: The ID of the funnel for new deals created from the template.
     #[must_use]
+    #[inline]
     pub fn category_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -251,30 +257,35 @@ impl Fields {
     }
     /// Sets `IS_LIMIT`: Limit on creating new deals: - `N` — no limits - `D` — date limit (`LIMIT_DATE`) - `T` — quantity limit (`LIMIT_REPEAT`)
     #[must_use]
+    #[inline]
     pub fn is_limit(mut self, value: IsLimit) -> Self {
         self.is_limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIMIT_REPEAT`: The maximum number of deals that can be created from the template. Used when `IS_LIMIT = T`
     #[must_use]
+    #[inline]
     pub fn limit_repeat(mut self, value: i64) -> Self {
         self.limit_repeat = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIMIT_DATE`: The end date for generating deals from the template in the format `YYYY-MM-DD`. Used when `IS_LIMIT = D`
     #[must_use]
+    #[inline]
     pub fn limit_date(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.limit_date = ::std::option::Option::Some(value);
         self
     }
     /// Sets `START_DATE`: The start date for calculating the next run in the format `YYYY-MM-DD`
     #[must_use]
+    #[inline]
     pub fn start_date(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.start_date = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PARAMS`: Recurrence parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/deals/recurring-deals/crm-deal-recurring-update.html#params-fields)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
@@ -291,6 +302,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -385,6 +397,7 @@ pub enum IsLimit {
 }
 impl IsLimit {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -396,9 +409,11 @@ impl IsLimit {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IsLimit {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IsLimit::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,
@@ -518,6 +533,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             mode: ::std::option::Option::None,
@@ -534,24 +550,28 @@ impl Params {
     }
     /// Sets `MODE`: The recurrence mode: - `single` — single - `multiple` — multiple
     #[must_use]
+    #[inline]
     pub fn mode(mut self, value: Mode) -> Self {
         self.mode = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MULTIPLE_TYPE`: The period type for `MODE = multiple`: - `day` - `week` - `month` - `year`
     #[must_use]
+    #[inline]
     pub fn multiple_type(mut self, value: MultipleType) -> Self {
         self.multiple_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MULTIPLE_INTERVAL`: The recurrence interval for `MODE = multiple`
     #[must_use]
+    #[inline]
     pub fn multiple_interval(mut self, value: i64) -> Self {
         self.multiple_interval = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SINGLE_BEFORE_START_DATE_TYPE`: The offset type for `MODE = single`: - `day` - `week` - `month` - `year`
     #[must_use]
+    #[inline]
     pub fn single_before_start_date_type(
         mut self,
         value: SingleBeforeStartDateType,
@@ -561,30 +581,35 @@ impl Params {
     }
     /// Sets `SINGLE_BEFORE_START_DATE_VALUE`: The offset value for `MODE = single`
     #[must_use]
+    #[inline]
     pub fn single_before_start_date_value(mut self, value: i64) -> Self {
         self.single_before_start_date_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFFSET_BEGINDATE_TYPE`: The offset type for the start date of the created deal: - `day` - `week` - `month` - `year`
     #[must_use]
+    #[inline]
     pub fn offset_begindate_type(mut self, value: OffsetBegindateType) -> Self {
         self.offset_begindate_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFFSET_BEGINDATE_VALUE`: The offset value for the start date of the created deal
     #[must_use]
+    #[inline]
     pub fn offset_begindate_value(mut self, value: i64) -> Self {
         self.offset_begindate_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFFSET_CLOSEDATE_TYPE`: The offset type for the completion date of the created deal: - `day` - `week` - `month` - `year`
     #[must_use]
+    #[inline]
     pub fn offset_closedate_type(mut self, value: OffsetClosedateType) -> Self {
         self.offset_closedate_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFFSET_CLOSEDATE_VALUE`: The offset value for the completion date of the created deal
     #[must_use]
+    #[inline]
     pub fn offset_closedate_value(mut self, value: i64) -> Self {
         self.offset_closedate_value = ::std::option::Option::Some(value);
         self
@@ -601,6 +626,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -716,6 +742,7 @@ pub enum Mode {
 }
 impl Mode {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Single => "single",
@@ -726,9 +753,11 @@ impl Mode {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Mode {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Mode::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "single" => Self::Single,
@@ -802,6 +831,7 @@ pub enum MultipleType {
 }
 impl MultipleType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -814,9 +844,11 @@ impl MultipleType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for MultipleType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         MultipleType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,
@@ -892,6 +924,7 @@ pub enum SingleBeforeStartDateType {
 }
 impl SingleBeforeStartDateType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -904,9 +937,11 @@ impl SingleBeforeStartDateType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for SingleBeforeStartDateType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         SingleBeforeStartDateType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,
@@ -982,6 +1017,7 @@ pub enum OffsetBegindateType {
 }
 impl OffsetBegindateType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -994,9 +1030,11 @@ impl OffsetBegindateType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OffsetBegindateType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         OffsetBegindateType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,
@@ -1072,6 +1110,7 @@ pub enum OffsetClosedateType {
 }
 impl OffsetClosedateType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Day => "day",
@@ -1084,9 +1123,11 @@ impl OffsetClosedateType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OffsetClosedateType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         OffsetClosedateType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "day" => Self::Day,

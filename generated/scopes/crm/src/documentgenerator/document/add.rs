@@ -152,6 +152,7 @@ impl Add {
     /// - `entity_type_id`: `entityTypeId` — Identifier of the CRM object type for which the document is created.
     /// - `entity_id`: `entityId` — Identifier of the CRM object based on which the document is created
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(template_id: i64, entity_type_id: EntityTypeId, entity_id: i64) -> Self {
         Self {
             template_id,
@@ -165,6 +166,7 @@ impl Add {
     }
     /// Sets `values`: Object with the values of the document fields.
     #[must_use]
+    #[inline]
     pub fn values(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -174,12 +176,14 @@ impl Add {
     }
     /// Sets `stampsEnabled`: Include stamp and signature: - `1` — include - `0` — do not include
     #[must_use]
+    #[inline]
     pub fn stamps_enabled(mut self, value: StampsEnabled) -> Self {
         self.stamps_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `fields`: Additional descriptions of document fields for generation.
     #[must_use]
+    #[inline]
     pub fn fields(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -206,6 +210,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -308,6 +313,7 @@ pub enum EntityTypeId {
 }
 impl EntityTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lead => "1",
@@ -323,9 +329,11 @@ impl EntityTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Lead,
@@ -400,6 +408,7 @@ pub enum StampsEnabled {
 }
 impl StampsEnabled {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Include => "1",
@@ -410,9 +419,11 @@ impl StampsEnabled {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StampsEnabled {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         StampsEnabled::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Include,
@@ -481,6 +492,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document: ::std::option::Option::None,
@@ -499,6 +511,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -676,6 +689,7 @@ pub struct Document {
 impl Document {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -721,6 +735,7 @@ impl Document {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

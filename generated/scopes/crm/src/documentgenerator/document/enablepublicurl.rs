@@ -78,6 +78,7 @@ impl Enablepublicurl {
     ///
     /// - `id`: `id` — Document identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -87,6 +88,7 @@ impl Enablepublicurl {
     }
     /// Sets `status`: Public link mode:
     #[must_use]
+    #[inline]
     pub fn status(mut self, value: Status) -> Self {
         self.status = ::std::option::Option::Some(value);
         self
@@ -103,6 +105,7 @@ impl Enablepublicurl {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -182,6 +185,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Enable => "1",
@@ -192,9 +196,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Enable,
@@ -263,6 +269,7 @@ pub struct EnablepublicurlResult {
 impl EnablepublicurlResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             public_url: ::std::option::Option::None,
@@ -281,6 +288,7 @@ impl EnablepublicurlResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -90,6 +90,7 @@ impl Getfields {
     ///
     /// - `id`: `id` — Document identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -99,6 +100,7 @@ impl Getfields {
     }
     /// Sets `values`: Object format:
     #[must_use]
+    #[inline]
     pub fn values(mut self, value: Values) -> Self {
         self.values = ::std::option::Option::Some(value);
         self
@@ -115,6 +117,7 @@ impl Getfields {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -221,6 +224,7 @@ pub struct Values {
 impl Values {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document_number: ::std::option::Option::None,
@@ -236,6 +240,7 @@ impl Values {
     }
     /// Sets `DocumentNumber`: Document number
     #[must_use]
+    #[inline]
     pub fn document_number(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -245,6 +250,7 @@ impl Values {
     }
     /// Sets `DocumentCreateTime`: Generation date
     #[must_use]
+    #[inline]
     pub fn document_create_time(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -254,6 +260,7 @@ impl Values {
     }
     /// Sets `DocumentTitle`: Document name
     #[must_use]
+    #[inline]
     pub fn document_title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -263,6 +270,7 @@ impl Values {
     }
     /// Sets `ClientPhone`: Client phone
     #[must_use]
+    #[inline]
     pub fn client_phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -272,6 +280,7 @@ impl Values {
     }
     /// Sets `ClientEmail`: Client email
     #[must_use]
+    #[inline]
     pub fn client_email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -281,18 +290,21 @@ impl Values {
     }
     /// Sets `ProductsProductName`: Product name
     #[must_use]
+    #[inline]
     pub fn products_product_name(mut self, value: ::serde_json::Value) -> Self {
         self.products_product_name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ProductsProductQuantity`: Quantity
     #[must_use]
+    #[inline]
     pub fn products_product_quantity(mut self, value: ::serde_json::Value) -> Self {
         self.products_product_quantity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TotalSum`: Total amount
     #[must_use]
+    #[inline]
     pub fn total_sum(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -312,6 +324,7 @@ impl Values {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -392,6 +405,7 @@ pub struct GetfieldsResult {
 impl GetfieldsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document_fields: ::std::option::Option::None,
@@ -410,6 +424,7 @@ impl GetfieldsResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -533,6 +548,7 @@ pub struct DocumentField {
 impl DocumentField {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -563,6 +579,7 @@ impl DocumentField {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

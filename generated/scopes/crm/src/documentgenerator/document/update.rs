@@ -95,6 +95,7 @@ impl Update {
     ///
     /// - `id`: `id` — Document identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -105,6 +106,7 @@ impl Update {
     }
     /// Sets `values`: An object containing the field values of the document.
     #[must_use]
+    #[inline]
     pub fn values(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -114,6 +116,7 @@ impl Update {
     }
     /// Sets `stampsEnabled`: Include stamp and signature: - `1` — include - `0` — do not include
     #[must_use]
+    #[inline]
     pub fn stamps_enabled(mut self, value: StampsEnabled) -> Self {
         self.stamps_enabled = ::std::option::Option::Some(value);
         self
@@ -134,6 +137,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -215,6 +219,7 @@ pub enum StampsEnabled {
 }
 impl StampsEnabled {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Include => "1",
@@ -225,9 +230,11 @@ impl StampsEnabled {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StampsEnabled {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         StampsEnabled::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Include,
@@ -296,6 +303,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document: ::std::option::Option::None,
@@ -314,6 +322,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -491,6 +500,7 @@ pub struct Document {
 impl Document {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -536,6 +546,7 @@ impl Document {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

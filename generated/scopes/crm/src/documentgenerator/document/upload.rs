@@ -65,6 +65,7 @@ impl Upload {
     ///
     /// - `fields`: `fields` — Object with document upload parameters [(more details)](https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-upload.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -83,6 +84,7 @@ impl Upload {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -209,6 +211,7 @@ impl Fields {
     /// - `title`: `title` — Document name
     /// - `number`: `number` — Document number
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type_id: EntityTypeId,
         entity_id: i64,
@@ -231,6 +234,7 @@ impl Fields {
     }
     /// Sets `pdfContent`: Content of the PDF file in base64 format.
     #[must_use]
+    #[inline]
     pub fn pdf_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -240,6 +244,7 @@ impl Fields {
     }
     /// Sets `imageContent`: Content of the image in base64 format.
     #[must_use]
+    #[inline]
     pub fn image_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -259,6 +264,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -351,6 +357,7 @@ pub enum EntityTypeId {
 }
 impl EntityTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lead => "1",
@@ -364,9 +371,11 @@ impl EntityTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Lead,
@@ -438,6 +447,7 @@ pub struct UploadResult {
 impl UploadResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             document: ::std::option::Option::None,
@@ -456,6 +466,7 @@ impl UploadResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -639,6 +650,7 @@ pub struct Document {
 impl Document {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -686,6 +698,7 @@ impl Document {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

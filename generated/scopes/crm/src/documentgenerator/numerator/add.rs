@@ -79,6 +79,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An object with numerator parameters in the following format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -97,6 +98,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -184,6 +186,7 @@ impl Fields {
     /// - `name`: `name` — The name of the numerator
     /// - `template`: `template` — The number template, for example `{NUMBER}`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         template: impl ::std::convert::Into<::std::string::String>,
@@ -197,6 +200,7 @@ impl Fields {
     }
     /// Sets `settings`: Generator settings. Parameter descriptions are [below](https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-add.html#parameter-settings).
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
@@ -213,6 +217,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -290,6 +295,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option::None,
@@ -298,6 +304,7 @@ impl Settings {
     }
     /// Sets `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: Settings for sequential numbering. Parameter descriptions are [below](https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-add.html#parameter-sequent-settings)
     #[must_use]
+    #[inline]
     pub fn bitrix_main_numerator_generator_sequent_number_generator(
         mut self,
         value: Parameters,
@@ -319,6 +326,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -424,6 +432,7 @@ pub struct Parameters {
 impl Parameters {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             start: ::std::option::Option::None,
@@ -438,24 +447,28 @@ impl Parameters {
     }
     /// Sets `start`: The initial value of the counter. Default is `1`
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
     }
     /// Sets `step`: The increment step of the counter. Default is `1`
     #[must_use]
+    #[inline]
     pub fn step(mut self, value: i64) -> Self {
         self.step = ::std::option::Option::Some(value);
         self
     }
     /// Sets `length`: The minimum length of the number. Default is `0`
     #[must_use]
+    #[inline]
     pub fn length(mut self, value: i64) -> Self {
         self.length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `padString`: The left padding character when `length > 0`. Default is `'0'`
     #[must_use]
+    #[inline]
     pub fn pad_string(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -465,12 +478,14 @@ impl Parameters {
     }
     /// Sets `periodicBy`: The reset period for the counter: - `''` — no reset - `day` — daily - `month` — monthly - `year` — yearly
     #[must_use]
+    #[inline]
     pub fn periodic_by(mut self, value: PeriodicBy) -> Self {
         self.periodic_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `timezone`: The timezone identifier for periodic reset, for example `Europe/Berlin`
     #[must_use]
+    #[inline]
     pub fn timezone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -480,6 +495,7 @@ impl Parameters {
     }
     /// Sets `isDirectNumeration`: Indicator of direct numbering. Default is `false`
     #[must_use]
+    #[inline]
     pub fn is_direct_numeration(mut self, value: bool) -> Self {
         self.is_direct_numeration = ::std::option::Option::Some(value);
         self
@@ -496,6 +512,7 @@ impl Parameters {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -584,6 +601,7 @@ pub enum PeriodicBy {
 }
 impl PeriodicBy {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -596,9 +614,11 @@ impl PeriodicBy {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PeriodicBy {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PeriodicBy::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -685,6 +705,7 @@ pub struct Numerator {
 impl Numerator {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -707,6 +728,7 @@ impl Numerator {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -810,6 +832,7 @@ pub struct NumeratorSettings {
 impl NumeratorSettings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             start: ::std::option::Option::None,
@@ -835,6 +858,7 @@ impl NumeratorSettings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -915,6 +939,7 @@ impl AddResult {
     ///
     /// - `numerator`: `numerator` — The root element of the response. Contains the [`numerator`](https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-add.html#numerator) object
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(numerator: Numerator) -> Self {
         Self {
             numerator,
@@ -933,6 +958,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

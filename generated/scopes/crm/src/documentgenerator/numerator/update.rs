@@ -85,6 +85,7 @@ impl Update {
     /// - `id`: `id` — The identifier of the numerator
     /// - `fields`: `fields` — Object with fields to update in the format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -104,6 +105,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -190,6 +192,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -200,6 +203,7 @@ impl Fields {
     }
     /// Sets `name`: The name of the numerator
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -209,6 +213,7 @@ impl Fields {
     }
     /// Sets `template`: The number template, for example `{NUMBER}`
     #[must_use]
+    #[inline]
     pub fn template(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -218,6 +223,7 @@ impl Fields {
     }
     /// Sets `settings`: Generator settings. Description of parameters is [below](https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-update.html#parameter-settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
@@ -234,6 +240,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -311,6 +318,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             bitrix_main_numerator_generator_sequent_number_generator: ::std::option::Option::None,
@@ -319,6 +327,7 @@ impl Settings {
     }
     /// Sets `Bitrix_Main_Numerator_Generator_SequentNumberGenerator`: Settings for sequential numbering. Parameter descriptions are [below](https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-update.html#parameter-sequent-settings)
     #[must_use]
+    #[inline]
     pub fn bitrix_main_numerator_generator_sequent_number_generator(
         mut self,
         value: Parameters,
@@ -340,6 +349,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -445,6 +455,7 @@ pub struct Parameters {
 impl Parameters {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             start: ::std::option::Option::None,
@@ -459,24 +470,28 @@ impl Parameters {
     }
     /// Sets `start`: The initial value of the counter. Default is `1`
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
     }
     /// Sets `step`: The increment step of the counter. Default is `1`
     #[must_use]
+    #[inline]
     pub fn step(mut self, value: i64) -> Self {
         self.step = ::std::option::Option::Some(value);
         self
     }
     /// Sets `length`: The minimum length of the number. Default is `0`
     #[must_use]
+    #[inline]
     pub fn length(mut self, value: i64) -> Self {
         self.length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `padString`: The left padding character when `length > 0`. Default is `'0'`
     #[must_use]
+    #[inline]
     pub fn pad_string(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -486,12 +501,14 @@ impl Parameters {
     }
     /// Sets `periodicBy`: The reset period for the counter: - `''` — no reset - `day` — daily - `month` — monthly - `year` — yearly
     #[must_use]
+    #[inline]
     pub fn periodic_by(mut self, value: PeriodicBy) -> Self {
         self.periodic_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `timezone`: Timezone identifier for periodic reset, for example `Europe/Berlin`
     #[must_use]
+    #[inline]
     pub fn timezone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -501,6 +518,7 @@ impl Parameters {
     }
     /// Sets `isDirectNumeration`: Indicator of direct numbering. Default is `false`
     #[must_use]
+    #[inline]
     pub fn is_direct_numeration(mut self, value: bool) -> Self {
         self.is_direct_numeration = ::std::option::Option::Some(value);
         self
@@ -517,6 +535,7 @@ impl Parameters {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -605,6 +624,7 @@ pub enum PeriodicBy {
 }
 impl PeriodicBy {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -617,9 +637,11 @@ impl PeriodicBy {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PeriodicBy {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PeriodicBy::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -706,6 +728,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -728,6 +751,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -831,6 +855,7 @@ pub struct UpdateResultSettings {
 impl UpdateResultSettings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             start: ::std::option::Option::None,
@@ -856,6 +881,7 @@ impl UpdateResultSettings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -65,6 +65,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Object with template parameters [(more details)](https://apidocs.bitrix24.com/api-reference/crm/document-generator/templates/crm-document-generator-template-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -83,6 +84,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -229,6 +231,7 @@ impl Fields {
     /// - `region`: `region` — Template region, for example `ru`
     /// - `entity_type_id`: `entityTypeId` — Array of CRM object identifiers for which the template is available.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         file: ::bitrix24_runtime::File,
@@ -256,6 +259,7 @@ impl Fields {
     }
     /// Sets `users`: Array of access permission codes, for example `["UA"]`
     #[must_use]
+    #[inline]
     pub fn users(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -269,18 +273,21 @@ impl Fields {
     }
     /// Sets `active`: Template activity: `Y` or `N`. Default is `Y`
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `withStamps`: Include stamp and signature: `Y` or `N`. Default is `N`
     #[must_use]
+    #[inline]
     pub fn with_stamps(mut self, value: bool) -> Self {
         self.with_stamps = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting index
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -297,6 +304,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -447,6 +455,7 @@ pub struct Template {
 impl Template {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -480,6 +489,7 @@ impl Template {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -581,6 +591,7 @@ impl AddResult {
     ///
     /// - `template`: `template` — Root element of the response. Contains the object [`template`](https://apidocs.bitrix24.com/api-reference/crm/document-generator/templates/crm-document-generator-template-add.html#template)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(template: Template) -> Self {
         Self {
             template,
@@ -599,6 +610,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

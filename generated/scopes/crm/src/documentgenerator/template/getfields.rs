@@ -102,6 +102,7 @@ impl Getfields {
     /// - `id`: `id` — Identifier of the template
     /// - `entity_type_id`: `entityTypeId` — Identifier of the CRM object type. Needed to select the data provider
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, entity_type_id: i64) -> Self {
         Self {
             id,
@@ -113,12 +114,14 @@ impl Getfields {
     }
     /// Sets `entityId`: Identifier of the CRM object whose data will be used to compute field values
     #[must_use]
+    #[inline]
     pub fn entity_id(mut self, value: i64) -> Self {
         self.entity_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `values`: Object format:
     #[must_use]
+    #[inline]
     pub fn values(mut self, value: Values) -> Self {
         self.values = ::std::option::Option::Some(value);
         self
@@ -140,6 +143,7 @@ impl Getfields {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -342,6 +346,7 @@ pub struct Values {
 impl Values {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             my_company_requisite_rq_company_name: ::std::option::Option::None,
@@ -379,6 +384,7 @@ impl Values {
     }
     /// Sets `MyCompanyRequisiteRqCompanyName`: Short name of the organization
     #[must_use]
+    #[inline]
     pub fn my_company_requisite_rq_company_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -390,6 +396,7 @@ impl Values {
     }
     /// Sets `MyCompanyRequisiteRegisteredAddressText`: Full address
     #[must_use]
+    #[inline]
     pub fn my_company_requisite_registered_address_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -401,6 +408,7 @@ impl Values {
     }
     /// Sets `MyCompanyPhone`: Phone
     #[must_use]
+    #[inline]
     pub fn my_company_phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -410,6 +418,7 @@ impl Values {
     }
     /// Sets `MyCompanyEmail`: E-mail
     #[must_use]
+    #[inline]
     pub fn my_company_email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -419,6 +428,7 @@ impl Values {
     }
     /// Sets `MyCompanyWeb`: Website
     #[must_use]
+    #[inline]
     pub fn my_company_web(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -428,12 +438,14 @@ impl Values {
     }
     /// Sets `MyCompanyUfLogo`: Logo
     #[must_use]
+    #[inline]
     pub fn my_company_uf_logo(mut self, value: ::serde_json::Value) -> Self {
         self.my_company_uf_logo = ::std::option::Option::Some(value);
         self
     }
     /// Sets `RequisiteRqCompanyName`: Short name of the organization
     #[must_use]
+    #[inline]
     pub fn requisite_rq_company_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -443,6 +455,7 @@ impl Values {
     }
     /// Sets `RequisiteRegisteredAddressText`: Full address
     #[must_use]
+    #[inline]
     pub fn requisite_registered_address_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -454,6 +467,7 @@ impl Values {
     }
     /// Sets `ClientPhone`: Phone
     #[must_use]
+    #[inline]
     pub fn client_phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -463,6 +477,7 @@ impl Values {
     }
     /// Sets `ClientEmail`: Email
     #[must_use]
+    #[inline]
     pub fn client_email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -472,6 +487,7 @@ impl Values {
     }
     /// Sets `ClientWeb`: Website
     #[must_use]
+    #[inline]
     pub fn client_web(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -481,6 +497,7 @@ impl Values {
     }
     /// Sets `DocumentNumber`: Number
     #[must_use]
+    #[inline]
     pub fn document_number(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -490,6 +507,7 @@ impl Values {
     }
     /// Sets `DocumentCreateTime`: Generation date
     #[must_use]
+    #[inline]
     pub fn document_create_time(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -499,6 +517,7 @@ impl Values {
     }
     /// Sets `ProductsIndex`: Current number
     #[must_use]
+    #[inline]
     pub fn products_index(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -508,36 +527,42 @@ impl Values {
     }
     /// Sets `ProductsProductName`: Name
     #[must_use]
+    #[inline]
     pub fn products_product_name(mut self, value: ::serde_json::Value) -> Self {
         self.products_product_name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ProductsProductQuantity`: Quantity
     #[must_use]
+    #[inline]
     pub fn products_product_quantity(mut self, value: ::serde_json::Value) -> Self {
         self.products_product_quantity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ProductsProductMeasureName`: Units of measure
     #[must_use]
+    #[inline]
     pub fn products_product_measure_name(mut self, value: ::serde_json::Value) -> Self {
         self.products_product_measure_name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ProductsProductPriceRaw`: Original price
     #[must_use]
+    #[inline]
     pub fn products_product_price_raw(mut self, value: ::serde_json::Value) -> Self {
         self.products_product_price_raw = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ProductsProductPriceRawSum`: Total original price
     #[must_use]
+    #[inline]
     pub fn products_product_price_raw_sum(mut self, value: ::serde_json::Value) -> Self {
         self.products_product_price_raw_sum = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TotalRaw`: Total original prices
     #[must_use]
+    #[inline]
     pub fn total_raw(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -547,24 +572,28 @@ impl Values {
     }
     /// Sets `TaxesTaxTitle`: Heading
     #[must_use]
+    #[inline]
     pub fn taxes_tax_title(mut self, value: ::serde_json::Value) -> Self {
         self.taxes_tax_title = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TaxesTaxRate`: Rate
     #[must_use]
+    #[inline]
     pub fn taxes_tax_rate(mut self, value: ::serde_json::Value) -> Self {
         self.taxes_tax_rate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TaxesTaxValue`: Amount
     #[must_use]
+    #[inline]
     pub fn taxes_tax_value(mut self, value: ::serde_json::Value) -> Self {
         self.taxes_tax_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TotalSum`: Total amount
     #[must_use]
+    #[inline]
     pub fn total_sum(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -574,6 +603,7 @@ impl Values {
     }
     /// Sets `MyCompanyAssignedName`: First Name
     #[must_use]
+    #[inline]
     pub fn my_company_assigned_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -583,6 +613,7 @@ impl Values {
     }
     /// Sets `MyCompanyAssignedLastName`: Last Name
     #[must_use]
+    #[inline]
     pub fn my_company_assigned_last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -592,6 +623,7 @@ impl Values {
     }
     /// Sets `MyCompanyAssignedPersonalPhone`: Phone
     #[must_use]
+    #[inline]
     pub fn my_company_assigned_personal_phone(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -603,6 +635,7 @@ impl Values {
     }
     /// Sets `MyCompanyAssignedEmail`: E-Mail
     #[must_use]
+    #[inline]
     pub fn my_company_assigned_email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -612,6 +645,7 @@ impl Values {
     }
     /// Sets `DocumentTitle`: Document name
     #[must_use]
+    #[inline]
     pub fn document_title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -621,6 +655,7 @@ impl Values {
     }
     /// Sets `MY_COMPANY`: My company
     #[must_use]
+    #[inline]
     pub fn my_company(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -644,6 +679,7 @@ impl Values {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -823,6 +859,7 @@ pub struct TemplateField {
 impl TemplateField {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -848,6 +885,7 @@ impl TemplateField {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -72,6 +72,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the template
     /// - `fields`: `fields` — Object with template fields to update [(more details)](https://apidocs.bitrix24.com/api-reference/crm/document-generator/templates/crm-document-generator-template-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -91,6 +92,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -231,6 +233,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -247,6 +250,7 @@ impl Fields {
     }
     /// Sets `name`: Template name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -256,18 +260,21 @@ impl Fields {
     }
     /// Sets `file`: Template file in the format `["file_name.docx", "base64_content"]`. Can be sent in `base64` or `multipart/form-data`. More details: [How to Upload Files](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
     #[must_use]
+    #[inline]
     pub fn file(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.file = ::std::option::Option::Some(value);
         self
     }
     /// Sets `numeratorId`: Identifier of the numerator. A list of available numerators can be obtained using the method [crm.documentgenerator.numerator.list](https://apidocs.bitrix24.com/api-reference/crm/document-generator/numerator/crm-document-generator-numerator-list.html)
     #[must_use]
+    #[inline]
     pub fn numerator_id(mut self, value: i64) -> Self {
         self.numerator_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `region`: Template region, for example `ru`
     #[must_use]
+    #[inline]
     pub fn region(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -277,6 +284,7 @@ impl Fields {
     }
     /// Sets `entityTypeId`: Array of CRM object identifiers for which the template is available.
     #[must_use]
+    #[inline]
     pub fn entity_type_id(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -290,6 +298,7 @@ impl Fields {
     }
     /// Sets `users`: Array of access permission codes, for example `["UA"]`.
     #[must_use]
+    #[inline]
     pub fn users(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -303,18 +312,21 @@ impl Fields {
     }
     /// Sets `active`: Template activity: `Y` or `N`
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `withStamps`: Include stamp and signature: `Y` or `N`
     #[must_use]
+    #[inline]
     pub fn with_stamps(mut self, value: bool) -> Self {
         self.with_stamps = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting index
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -331,6 +343,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -481,6 +494,7 @@ pub struct Template {
 impl Template {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -514,6 +528,7 @@ impl Template {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -615,6 +630,7 @@ impl UpdateResult {
     ///
     /// - `template`: `template` — Root element of the response. Contains the object [`template`](https://apidocs.bitrix24.com/api-reference/crm/document-generator/templates/crm-document-generator-template-update.html#template)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(template: Template) -> Self {
         Self {
             template,
@@ -633,6 +649,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

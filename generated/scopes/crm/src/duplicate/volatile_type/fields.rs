@@ -65,6 +65,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_type_id: ::std::option::Option::None,
@@ -73,6 +74,7 @@ impl Fields {
     }
     /// Sets `entityTypeId`: Identifier for the object type. Possible values: - `1` — [lead](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html) - `3` — [contact](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) - `4` — [company](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html)
     #[must_use]
+    #[inline]
     pub fn entity_type_id(mut self, value: EntityTypeId) -> Self {
         self.entity_type_id = ::std::option::Option::Some(value);
         self
@@ -93,6 +95,7 @@ impl Fields {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -172,6 +175,7 @@ pub enum EntityTypeId {
 }
 impl EntityTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lead => "1",
@@ -183,9 +187,11 @@ impl EntityTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Lead,
@@ -263,6 +269,7 @@ pub struct FieldsItem {
 impl FieldsItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_type_id: ::std::option::Option::None,
@@ -283,6 +290,7 @@ impl FieldsItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

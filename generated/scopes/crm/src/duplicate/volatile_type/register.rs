@@ -73,6 +73,7 @@ impl Register {
     /// - `entity_type_id`: `entityTypeId` — Identifier for the object type. Possible values: - `1` — [lead](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html) - `3` — [contact](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) - `4` — [company](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html)
     /// - `field_code`: `fieldCode` — The code of the field to be added to the duplicate search. For example, `TITLE`, `RQ.EN.NAME`, `UF_CRM_1750854801`. You can get a list of available fields using the method [crm.duplicate.volatileType.fields](https://apidocs.bitrix24.com/api-reference/crm/duplicates/volatile-type/crm-duplicate-volatile-type-fields.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type_id: EntityTypeId,
         field_code: impl ::std::convert::Into<::std::string::String>,
@@ -100,6 +101,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -181,6 +183,7 @@ pub enum EntityTypeId {
 }
 impl EntityTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lead => "1",
@@ -192,9 +195,11 @@ impl EntityTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Lead,
@@ -264,6 +269,7 @@ pub struct RegisterResult {
 impl RegisterResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -282,6 +288,7 @@ impl RegisterResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -61,6 +61,7 @@ pub struct Add {
 impl Add {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
@@ -69,6 +70,7 @@ impl Add {
     }
     /// Sets `fields`: Field values for creating the recurring invoice configuration. The required field is `INVOICE_ID` \[ID of the invoice with the parameter `IS_RECURRING=Y`\].
     #[must_use]
+    #[inline]
     pub fn fields(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -92,6 +94,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -65,6 +65,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — A set of fields — an array in the form `array("field"=>"value"[, ...])`, containing the values of the invoice status fields.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         fields: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<::serde_json::Value>,
@@ -87,6 +88,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the invoice status
     /// - `fields`: `fields` — Set of fields — an array in the form `array("field_to_update"=>"value"[, ...])`, where "field_to_update" can take values returned by the method [crm.invoice.status.fields](https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice-status-old/crm-invoice-status-fields.html).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         fields: impl ::std::iter::IntoIterator<
@@ -95,6 +96,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -72,6 +72,7 @@ pub struct Add {
 impl Add {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             fields: ::std::option::Option::None,
@@ -81,12 +82,14 @@ impl Add {
     }
     /// Sets `fields`: A set of fields - an array of the form `array("field"=>"value"[, ...])`, containing the description of the custom field. A complete description of the fields can be obtained by calling the method [crm.userfield.fields](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-fields.html).
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: ::serde_json::Value) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST`: Contains a set of list values for custom fields of type List. This is specified when creating/updating the field. Each value is an array with the following fields: - **VALUE** - the value of the list item. This field is required when creating a new item. - **SORT** - sorting order. - **DEF** - if set to Y, the list item is the default value. For multiple fields, multiple DEF=Y values are allowed. For non-multiple fields, the first one will be considered default. - **XML_ID** - external code of the value. This parameter is only considered when updating existing list item values. - **ID** - identifier of the value. If specified, it is considered an update of an existing list item value, not the creation of a new one. This is only relevant when calling the `*.userfield.update` methods. - **DEL** - if set to Y, the existing list item will be deleted. This is applied if the ID parameter is filled.
     #[must_use]
+    #[inline]
     pub fn list(mut self, value: ::serde_json::Value) -> Self {
         self.list = ::std::option::Option::Some(value);
         self
@@ -107,6 +110,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

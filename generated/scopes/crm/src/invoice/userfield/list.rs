@@ -64,6 +64,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             order: ::std::option::Option::None,
@@ -73,12 +74,14 @@ impl List {
     }
     /// Sets `order`: Sorting fields
     #[must_use]
+    #[inline]
     pub fn order(mut self, value: ::serde_json::Value) -> Self {
         self.order = ::std::option::Option::Some(value);
         self
     }
     /// Sets `filter`: Filtering fields
     #[must_use]
+    #[inline]
     pub fn filter(mut self, value: ::serde_json::Value) -> Self {
         self.filter = ::std::option::Option::Some(value);
         self
@@ -95,6 +98,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -75,6 +75,7 @@ pub struct Update {
 impl Update {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -85,18 +86,21 @@ impl Update {
     }
     /// Sets `id`: Identifier of the custom field
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: ::serde_json::Value) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `fields`: Set of fields - an array in the form `array("updatable field"=>"value"[, ...])`, where "updatable field" can take values returned by the method [crm.userfield.fields](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-fields.html)
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: ::serde_json::Value) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST`: Contains a set of list values for custom fields of type List. This is specified when creating/updating the field. Each value is an array with the following fields: - **VALUE** - value of the list item. This field is required when creating a new item - **SORT** - sorting - **DEF** - if set to Y, the list item is the default value. For multiple fields, multiple DEF=Y are allowed. For non-multiple fields, the first one will be considered default - **XML_ID** - external code of the value. This parameter is only considered when updating already existing list item values - **ID** - identifier of the value. If specified, it is considered an update of an existing list item value, not the creation of a new one. This is only relevant when calling the `*.userfield.update` methods - **DEL** - if set to Y, the existing list item will be deleted. This is applied if the ID parameter is filled
     #[must_use]
+    #[inline]
     pub fn list(mut self, value: ::serde_json::Value) -> Self {
         self.list = ::std::option::Option::Some(value);
         self
@@ -117,6 +121,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

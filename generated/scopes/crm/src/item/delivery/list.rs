@@ -80,6 +80,7 @@ impl List {
     /// - `entity_id`: `entityId` — Identifier of the CRM object
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_id: i64, entity_type_id: i64) -> Self {
         Self {
             entity_id,
@@ -91,6 +92,7 @@ impl List {
     }
     /// Sets `filter`: Additional filter for cases when you need to get not all deliveries of the CRM object, but based on a more specific filter. The format of the `filter` parameter corresponds to what is described in the [`sale.shipment.list`](https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html) method
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -100,6 +102,7 @@ impl List {
     }
     /// Sets `order`: The format of the `order` parameter corresponds to what is described in the [`sale.shipment.list`](https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-list.html) method
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -124,6 +127,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -232,6 +236,7 @@ pub struct SaleOrderShipmentCrmSimple {
 impl SaleOrderShipmentCrmSimple {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -257,6 +262,7 @@ impl SaleOrderShipmentCrmSimple {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

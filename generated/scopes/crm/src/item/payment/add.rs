@@ -69,6 +69,7 @@ impl Add {
     /// - `entity_id`: `entityId` — Identifier of the CRM object.
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_id: i64, entity_type_id: i64) -> Self {
         Self {
             entity_id,
@@ -93,6 +94,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ impl Update {
     /// - `id`: `id` — Payment identifier
     /// - `fields`: `fields` — Field values for updating the payment
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -88,6 +89,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -174,6 +176,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             paid: ::std::option::Option::None,
@@ -183,12 +186,14 @@ impl Fields {
     }
     /// Sets `paid`: Payment status.
     #[must_use]
+    #[inline]
     pub fn paid(mut self, value: bool) -> Self {
         self.paid = ::std::option::Option::Some(value);
         self
     }
     /// Sets `paySystemId`: Payment system identifier
     #[must_use]
+    #[inline]
     pub fn pay_system_id(mut self, value: i64) -> Self {
         self.pay_system_id = ::std::option::Option::Some(value);
         self
@@ -205,6 +210,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -70,6 +70,7 @@ impl GetAvailableForPayment {
     /// - `owner_id`: `ownerId` — Identifier of the CRM object.
     /// - `owner_type`: `ownerType` — Identifier of the [CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type). Pass the [Short symbolic code of the type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         owner_id: i64,
         owner_type: impl ::std::convert::Into<::std::string::String>,
@@ -97,6 +98,7 @@ impl GetAvailableForPayment {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -170,6 +172,7 @@ pub struct GetAvailableForPaymentResult {
 impl GetAvailableForPaymentResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_rows: ::std::option::Option::None,
@@ -188,6 +191,7 @@ impl GetAvailableForPaymentResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

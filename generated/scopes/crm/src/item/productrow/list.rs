@@ -141,6 +141,7 @@ impl List {
     ///
     /// - `filter`: `filter` — Object for filtering selected records in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
@@ -153,6 +154,7 @@ impl List {
     }
     /// Sets `order`: Object for sorting selected elements of the shipment table in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -162,6 +164,7 @@ impl List {
     }
     /// Sets `start`: This parameter is used for pagination control.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -178,6 +181,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -265,6 +269,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_rows: ::std::option::Option::None,
@@ -283,6 +288,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

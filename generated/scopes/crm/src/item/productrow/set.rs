@@ -78,6 +78,7 @@ impl Set {
     /// - `owner_type`: `ownerType` — Identifier of the [CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type). Pass the [Short symbolic code of the type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type)
     /// - `product_rows`: `productRows` — Array of objects containing information about the product rows to be saved in the object
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         owner_id: i64,
         owner_type: impl ::std::convert::Into<::std::string::String>,
@@ -113,6 +114,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -241,6 +243,7 @@ pub struct ProductRows {
 impl ProductRows {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_id: ::std::option::Option::None,
@@ -259,12 +262,14 @@ impl ProductRows {
     }
     /// Sets `productId`: Identifier of the product from the catalog.
     #[must_use]
+    #[inline]
     pub fn product_id(mut self, value: i64) -> Self {
         self.product_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `productName`: Product name in the product position. If not provided and a **productId** is provided, the product name from the product catalog is used.
     #[must_use]
+    #[inline]
     pub fn product_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -274,54 +279,63 @@ impl ProductRows {
     }
     /// Sets `price`: Price per unit of the product row, including discounts and taxes.
     #[must_use]
+    #[inline]
     pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantity`: Quantity of the product. Default is 1
     #[must_use]
+    #[inline]
     pub fn quantity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `discountTypeId`: Type of discount. Possible values: - `1` — absolute value - `2` — percentage value   Default is 2
     #[must_use]
+    #[inline]
     pub fn discount_type_id(mut self, value: DiscountTypeId) -> Self {
         self.discount_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `discountRate`: The discount value in percentage (if using the percentage discount type)
     #[must_use]
+    #[inline]
     pub fn discount_rate(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.discount_rate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `discountSum`: The absolute value of the discount (if using the absolute discount type)
     #[must_use]
+    #[inline]
     pub fn discount_sum(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.discount_sum = ::std::option::Option::Some(value);
         self
     }
     /// Sets `taxRate`: Tax rate in percentage.
     #[must_use]
+    #[inline]
     pub fn tax_rate(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.tax_rate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `taxIncluded`: Indicator of whether the tax is included in the price. Possible values: - `Y` – tax included - `N` – tax not included   Default is N
     #[must_use]
+    #[inline]
     pub fn tax_included(mut self, value: bool) -> Self {
         self.tax_included = ::std::option::Option::Some(value);
         self
     }
     /// Sets `measureCode`: Unit of measurement code. If not provided and a **productId** is provided, the unit of measurement from the product catalog is used.
     #[must_use]
+    #[inline]
     pub fn measure_code(mut self, value: i64) -> Self {
         self.measure_code = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -338,6 +352,7 @@ impl ProductRows {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -433,6 +448,7 @@ pub enum DiscountTypeId {
 }
 impl DiscountTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AbsoluteValue => "1",
@@ -443,9 +459,11 @@ impl DiscountTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DiscountTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         DiscountTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::AbsoluteValue,
@@ -514,6 +532,7 @@ pub struct SetResult {
 impl SetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_row: ::std::option::Option::None,
@@ -532,6 +551,7 @@ impl SetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

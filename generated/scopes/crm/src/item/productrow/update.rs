@@ -73,6 +73,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the product row.
     /// - `fields`: `fields` — Object containing field values for updating the product row of the CRM object
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -92,6 +93,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -216,6 +218,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_id: ::std::option::Option::None,
@@ -234,12 +237,14 @@ impl Fields {
     }
     /// Sets `productId`: Identifier of the product from the catalog.
     #[must_use]
+    #[inline]
     pub fn product_id(mut self, value: i64) -> Self {
         self.product_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `productName`: Name of the product in the product row.
     #[must_use]
+    #[inline]
     pub fn product_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -249,54 +254,63 @@ impl Fields {
     }
     /// Sets `price`: Price per unit of the product row, including discounts and taxes.
     #[must_use]
+    #[inline]
     pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quantity`: Quantity of the product
     #[must_use]
+    #[inline]
     pub fn quantity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `discountTypeId`: Type of discount. Possible values: - `1` — absolute value - `2` — percentage value
     #[must_use]
+    #[inline]
     pub fn discount_type_id(mut self, value: DiscountTypeId) -> Self {
         self.discount_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `discountRate`: The discount value in percentage (if using the percentage discount type)
     #[must_use]
+    #[inline]
     pub fn discount_rate(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.discount_rate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `discountSum`: The absolute value of the discount (if using the absolute discount type)
     #[must_use]
+    #[inline]
     pub fn discount_sum(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.discount_sum = ::std::option::Option::Some(value);
         self
     }
     /// Sets `taxRate`: Tax rate in percentage.
     #[must_use]
+    #[inline]
     pub fn tax_rate(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.tax_rate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `taxIncluded`: Indicator of whether tax is included in the price. Possible values: - `Y` – tax included - `N` – tax not included
     #[must_use]
+    #[inline]
     pub fn tax_included(mut self, value: bool) -> Self {
         self.tax_included = ::std::option::Option::Some(value);
         self
     }
     /// Sets `measureCode`: Code of the unit of measurement
     #[must_use]
+    #[inline]
     pub fn measure_code(mut self, value: i64) -> Self {
         self.measure_code = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -313,6 +327,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -408,6 +423,7 @@ pub enum DiscountTypeId {
 }
 impl DiscountTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AbsoluteValue => "1",
@@ -418,9 +434,11 @@ impl DiscountTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DiscountTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         DiscountTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::AbsoluteValue,
@@ -489,6 +507,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_row: ::std::option::Option::None,
@@ -507,6 +526,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -79,6 +79,7 @@ impl Add {
     /// - `id`: `id` — The identifier of the lead to which the contact should be added. The lead identifier can be obtained using the [get lead list method](https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-list.html)
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/leads/management-communication/crm-lead-contact-add.html#parametr-fields)) for adding a contact to the lead in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -98,6 +99,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -191,6 +193,7 @@ impl Fields {
     ///
     /// - `contact_id`: `CONTACT_ID` — The identifier of the contact
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(contact_id: i64) -> Self {
         Self {
             contact_id,
@@ -201,12 +204,14 @@ impl Fields {
     }
     /// Sets `SORT`: Sort index. Defaults to `10`
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_PRIMARY`: Primary contact flag
     #[must_use]
+    #[inline]
     pub fn is_primary(mut self, value: bool) -> Self {
         self.is_primary = ::std::option::Option::Some(value);
         self
@@ -223,6 +228,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

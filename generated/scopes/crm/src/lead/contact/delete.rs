@@ -77,6 +77,7 @@ impl Delete {
     /// - `id`: `id` — Identifier of the lead from which to remove the contact binding. The lead identifier can be obtained using the [get lead list](https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-list.html) method.
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/leads/management-communication/crm-lead-contact-delete.html#parametr-fields)) for adding a contact to the lead in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -96,6 +97,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -176,6 +178,7 @@ impl Fields {
     ///
     /// - `contact_id`: `CONTACT_ID` — Identifier of the contact
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(contact_id: i64) -> Self {
         Self {
             contact_id,
@@ -194,6 +197,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

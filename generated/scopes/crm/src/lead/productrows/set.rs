@@ -93,6 +93,7 @@ impl Set {
     ///
     /// - `id`: `id` — Lead identifier. Can be obtained using the method to retrieve the list of leads: [`crm.lead.list`](https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-list.html) or when creating a lead: [`crm.lead.add`](https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-add.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -102,6 +103,7 @@ impl Set {
     }
     /// Sets `rows`: Product rows
     #[must_use]
+    #[inline]
     pub fn rows(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -125,6 +127,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -288,6 +291,7 @@ pub struct AvailableProductRows {
 impl AvailableProductRows {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_id: ::std::option::Option::None,
@@ -310,12 +314,14 @@ impl AvailableProductRows {
     }
     /// Sets `PRODUCT_ID`: Identifier of the product in the catalog. You can get the list of products using the method [`catalog.product.list`](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html) `0` if not from the catalog
     #[must_use]
+    #[inline]
     pub fn product_id(mut self, value: i64) -> Self {
         self.product_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRODUCT_NAME`: Name of the product row. If `PRODUCT_ID` is provided, the name will be taken from the product
     #[must_use]
+    #[inline]
     pub fn product_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -325,72 +331,84 @@ impl AvailableProductRows {
     }
     /// Sets `PRICE`: Final cost of the product per unit
     #[must_use]
+    #[inline]
     pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRICE_EXCLUSIVE`: Cost per unit considering discounts, excluding taxes
     #[must_use]
+    #[inline]
     pub fn price_exclusive(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price_exclusive = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRICE_NETTO`: Cost per unit excluding discounts and taxes
     #[must_use]
+    #[inline]
     pub fn price_netto(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price_netto = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRICE_BRUTTO`: Cost per unit excluding discounts but including taxes
     #[must_use]
+    #[inline]
     pub fn price_brutto(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price_brutto = ::std::option::Option::Some(value);
         self
     }
     /// Sets `QUANTITY`: Quantity of the product
     #[must_use]
+    #[inline]
     pub fn quantity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISCOUNT_TYPE_ID`: Discount type Possible types: - `1` - Absolute - `2` - Percentage
     #[must_use]
+    #[inline]
     pub fn discount_type_id(mut self, value: DiscountTypeId) -> Self {
         self.discount_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISCOUNT_RATE`: Discount value in percentage (if percentage discount type is used)
     #[must_use]
+    #[inline]
     pub fn discount_rate(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.discount_rate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISCOUNT_SUM`: Absolute discount value (if absolute discount type is used)
     #[must_use]
+    #[inline]
     pub fn discount_sum(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.discount_sum = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TAX_RATE`: Tax rate in percentage
     #[must_use]
+    #[inline]
     pub fn tax_rate(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.tax_rate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TAX_INCLUDED`: Indicator of whether tax is included in the price Possible values: - `Y` – tax included - `N` – tax not included
     #[must_use]
+    #[inline]
     pub fn tax_included(mut self, value: bool) -> Self {
         self.tax_included = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MEASURE_CODE`: Unit of measure code
     #[must_use]
+    #[inline]
     pub fn measure_code(mut self, value: i64) -> Self {
         self.measure_code = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MEASURE_NAME`: Text representation of the unit of measure (e.g., pcs, kg, m, l, etc.)
     #[must_use]
+    #[inline]
     pub fn measure_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -400,6 +418,7 @@ impl AvailableProductRows {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -416,6 +435,7 @@ impl AvailableProductRows {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -519,6 +539,7 @@ pub enum DiscountTypeId {
 }
 impl DiscountTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Absolute => "1",
@@ -529,9 +550,11 @@ impl DiscountTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DiscountTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         DiscountTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Absolute,

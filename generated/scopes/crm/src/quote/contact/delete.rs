@@ -77,6 +77,7 @@ impl Delete {
     /// - `id`: `id` — Identifier of the estimate
     /// - `fields`: `fields` — Object with information about which contact to remove from the links [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/quote/contacts/crm-quote-contact-delete.html#parameter-fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -96,6 +97,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -178,6 +180,7 @@ impl Fields {
     ///
     /// - `contact_id`: `CONTACT_ID` — Identifier of the contact to be removed from the links
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(contact_id: i64) -> Self {
         Self {
             contact_id,
@@ -196,6 +199,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -95,6 +95,7 @@ impl Set {
     ///
     /// - `id`: `id` — Identifier of the estimate.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -104,6 +105,7 @@ impl Set {
     }
     /// Sets `rows`: Array of product rows.
     #[must_use]
+    #[inline]
     pub fn rows(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -127,6 +129,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -261,6 +264,7 @@ pub struct AvailableProductRows {
 impl AvailableProductRows {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             product_id: ::std::option::Option::None,
@@ -281,12 +285,14 @@ impl AvailableProductRows {
     }
     /// Sets `PRODUCT_ID`: Identifier of the product in the catalog.
     #[must_use]
+    #[inline]
     pub fn product_id(mut self, value: i64) -> Self {
         self.product_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRODUCT_NAME`: Name of the product row
     #[must_use]
+    #[inline]
     pub fn product_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -296,6 +302,7 @@ impl AvailableProductRows {
     }
     /// Sets `PRODUCT_DESCRIPTION`: Description of the product row
     #[must_use]
+    #[inline]
     pub fn product_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -305,54 +312,63 @@ impl AvailableProductRows {
     }
     /// Sets `PRICE`: Final cost of the product per unit
     #[must_use]
+    #[inline]
     pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `QUANTITY`: Number of product units
     #[must_use]
+    #[inline]
     pub fn quantity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.quantity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISCOUNT_TYPE_ID`: Type of discount: - `1` — absolute - `2` — percentage
     #[must_use]
+    #[inline]
     pub fn discount_type_id(mut self, value: DiscountTypeId) -> Self {
         self.discount_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISCOUNT_RATE`: Discount value in percentage
     #[must_use]
+    #[inline]
     pub fn discount_rate(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.discount_rate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISCOUNT_SUM`: Absolute discount value
     #[must_use]
+    #[inline]
     pub fn discount_sum(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.discount_sum = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TAX_RATE`: Tax rate in percentage
     #[must_use]
+    #[inline]
     pub fn tax_rate(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.tax_rate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TAX_INCLUDED`: Is tax included in the price: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn tax_included(mut self, value: bool) -> Self {
         self.tax_included = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MEASURE_CODE`: Unit of measure code
     #[must_use]
+    #[inline]
     pub fn measure_code(mut self, value: i64) -> Self {
         self.measure_code = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MEASURE_NAME`: Text representation of the unit of measure
     #[must_use]
+    #[inline]
     pub fn measure_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -362,6 +378,7 @@ impl AvailableProductRows {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -378,6 +395,7 @@ impl AvailableProductRows {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -477,6 +495,7 @@ pub enum DiscountTypeId {
 }
 impl DiscountTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Absolute => "1",
@@ -487,9 +506,11 @@ impl DiscountTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DiscountTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         DiscountTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Absolute,

@@ -63,6 +63,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — A set of fields — an object of the form `{"field": "value"[, ...]}` for adding a bank detail
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -81,6 +82,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -276,6 +278,7 @@ impl Fields {
     /// - `entity_id`: `ENTITY_ID` — Parent object identifier. Currently, it can only be an attribute identifier. Attribute identifiers can be obtained using the [`crm.requisite.list`](https://apidocs.bitrix24.com/api-reference/crm/requisites/universal/crm-requisite-list.html) method.
     /// - `name`: `NAME` — Name of the bank details
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_id: i64,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -314,12 +317,14 @@ impl Fields {
     }
     /// Sets `COUNTRY_ID`: Identifier of the country corresponding to the set of bank details fields (see method [crm.requisite.preset.countries](https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-countries.html) for available values).
     #[must_use]
+    #[inline]
     pub fn country_id(mut self, value: i64) -> Self {
         self.country_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CODE`: Symbolic code of the requisite
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -329,6 +334,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External key. Used for exchange operations. Identifier of the object in the external information base.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -338,18 +344,21 @@ impl Fields {
     }
     /// Sets `ACTIVE`: Activity indicator. Uses values `Y` or `N`.
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `RQ_BANK_NAME`: Name of the bank
     #[must_use]
+    #[inline]
     pub fn rq_bank_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -359,6 +368,7 @@ impl Fields {
     }
     /// Sets `RQ_BANK_ADDR`: Address of the bank
     #[must_use]
+    #[inline]
     pub fn rq_bank_addr(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -368,6 +378,7 @@ impl Fields {
     }
     /// Sets `RQ_BANK_CODE`: Bank Code (for country BR)
     #[must_use]
+    #[inline]
     pub fn rq_bank_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -377,6 +388,7 @@ impl Fields {
     }
     /// Sets `RQ_BANK_ROUTE_NUM`: Bank Routing Number
     #[must_use]
+    #[inline]
     pub fn rq_bank_route_num(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -386,6 +398,7 @@ impl Fields {
     }
     /// Sets `RQ_BIK`: BIK
     #[must_use]
+    #[inline]
     pub fn rq_bik(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -395,6 +408,7 @@ impl Fields {
     }
     /// Sets `RQ_CODEB`: Bank Code (for country FR)
     #[must_use]
+    #[inline]
     pub fn rq_codeb(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -404,6 +418,7 @@ impl Fields {
     }
     /// Sets `RQ_CODEG`: Branch Code (for country FR)
     #[must_use]
+    #[inline]
     pub fn rq_codeg(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -413,6 +428,7 @@ impl Fields {
     }
     /// Sets `RQ_RIB`: RIB Key (for country FR)
     #[must_use]
+    #[inline]
     pub fn rq_rib(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -422,6 +438,7 @@ impl Fields {
     }
     /// Sets `RQ_MFO`: MFO
     #[must_use]
+    #[inline]
     pub fn rq_mfo(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -431,6 +448,7 @@ impl Fields {
     }
     /// Sets `RQ_ACC_NAME`: Bank Account Holder Name
     #[must_use]
+    #[inline]
     pub fn rq_acc_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -440,6 +458,7 @@ impl Fields {
     }
     /// Sets `RQ_ACC_NUM`: Bank Account Number
     #[must_use]
+    #[inline]
     pub fn rq_acc_num(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -449,6 +468,7 @@ impl Fields {
     }
     /// Sets `RQ_ACC_TYPE`: Account Type (for country BR)
     #[must_use]
+    #[inline]
     pub fn rq_acc_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -458,6 +478,7 @@ impl Fields {
     }
     /// Sets `RQ_AGENCY_NAME`: Agency (for country BR)
     #[must_use]
+    #[inline]
     pub fn rq_agency_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -467,6 +488,7 @@ impl Fields {
     }
     /// Sets `RQ_IIK`: IIK
     #[must_use]
+    #[inline]
     pub fn rq_iik(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -476,6 +498,7 @@ impl Fields {
     }
     /// Sets `RQ_ACC_CURRENCY`: Currency of the account
     #[must_use]
+    #[inline]
     pub fn rq_acc_currency(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -485,6 +508,7 @@ impl Fields {
     }
     /// Sets `RQ_COR_ACC_NUM`: Correspondent account
     #[must_use]
+    #[inline]
     pub fn rq_cor_acc_num(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -494,6 +518,7 @@ impl Fields {
     }
     /// Sets `RQ_IBAN`: IBAN
     #[must_use]
+    #[inline]
     pub fn rq_iban(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -503,6 +528,7 @@ impl Fields {
     }
     /// Sets `RQ_SWIFT`: SWIFT
     #[must_use]
+    #[inline]
     pub fn rq_swift(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -512,6 +538,7 @@ impl Fields {
     }
     /// Sets `RQ_BIC`: BIC
     #[must_use]
+    #[inline]
     pub fn rq_bic(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -521,6 +548,7 @@ impl Fields {
     }
     /// Sets `COMMENTS`: Comment
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -530,6 +558,7 @@ impl Fields {
     }
     /// Sets `ORIGINATOR_ID`: Identifier of the external information base. The purpose of the field may change by the final developer
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -549,6 +578,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the bank details.
     /// - `fields`: `fields` — Set of bank detail fields — an object of the form `{"field": "value"[, ...]}`, the values of which need to be changed.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -93,6 +94,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -277,6 +279,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -310,6 +313,7 @@ impl Fields {
     }
     /// Sets `NAME`: Name of the bank details
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -319,6 +323,7 @@ impl Fields {
     }
     /// Sets `CODE`: Symbolic code of the requisite
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -328,6 +333,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External key. Used for exchange operations. Identifier of the object in the external information base.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -337,18 +343,21 @@ impl Fields {
     }
     /// Sets `ACTIVE`: Activity indicator. Uses values `Y` or `N`.
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `RQ_BANK_NAME`: Name of the bank
     #[must_use]
+    #[inline]
     pub fn rq_bank_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -358,6 +367,7 @@ impl Fields {
     }
     /// Sets `RQ_BANK_ADDR`: Address of the bank
     #[must_use]
+    #[inline]
     pub fn rq_bank_addr(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -367,6 +377,7 @@ impl Fields {
     }
     /// Sets `RQ_BANK_CODE`: Bank Code (for country BR)
     #[must_use]
+    #[inline]
     pub fn rq_bank_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -376,6 +387,7 @@ impl Fields {
     }
     /// Sets `RQ_BANK_ROUTE_NUM`: Bank Routing Number
     #[must_use]
+    #[inline]
     pub fn rq_bank_route_num(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -385,6 +397,7 @@ impl Fields {
     }
     /// Sets `RQ_BIK`: BIK
     #[must_use]
+    #[inline]
     pub fn rq_bik(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -394,6 +407,7 @@ impl Fields {
     }
     /// Sets `RQ_CODEB`: Bank Code (for country FR)
     #[must_use]
+    #[inline]
     pub fn rq_codeb(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -403,6 +417,7 @@ impl Fields {
     }
     /// Sets `RQ_CODEG`: Branch Code (for country FR)
     #[must_use]
+    #[inline]
     pub fn rq_codeg(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -412,6 +427,7 @@ impl Fields {
     }
     /// Sets `RQ_RIB`: RIB Key (for country FR)
     #[must_use]
+    #[inline]
     pub fn rq_rib(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -421,6 +437,7 @@ impl Fields {
     }
     /// Sets `RQ_MFO`: MFO
     #[must_use]
+    #[inline]
     pub fn rq_mfo(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -430,6 +447,7 @@ impl Fields {
     }
     /// Sets `RQ_ACC_NAME`: Bank Account Holder Name
     #[must_use]
+    #[inline]
     pub fn rq_acc_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -439,6 +457,7 @@ impl Fields {
     }
     /// Sets `RQ_ACC_NUM`: Bank Account Number
     #[must_use]
+    #[inline]
     pub fn rq_acc_num(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -448,6 +467,7 @@ impl Fields {
     }
     /// Sets `RQ_ACC_TYPE`: Account Type (for country BR)
     #[must_use]
+    #[inline]
     pub fn rq_acc_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -457,6 +477,7 @@ impl Fields {
     }
     /// Sets `RQ_AGENCY_NAME`: Agency (for country BR)
     #[must_use]
+    #[inline]
     pub fn rq_agency_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -466,6 +487,7 @@ impl Fields {
     }
     /// Sets `RQ_IIK`: IIK
     #[must_use]
+    #[inline]
     pub fn rq_iik(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -475,6 +497,7 @@ impl Fields {
     }
     /// Sets `RQ_ACC_CURRENCY`: Currency of the account
     #[must_use]
+    #[inline]
     pub fn rq_acc_currency(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -484,6 +507,7 @@ impl Fields {
     }
     /// Sets `RQ_COR_ACC_NUM`: Correspondent account
     #[must_use]
+    #[inline]
     pub fn rq_cor_acc_num(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -493,6 +517,7 @@ impl Fields {
     }
     /// Sets `RQ_IBAN`: IBAN
     #[must_use]
+    #[inline]
     pub fn rq_iban(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -502,6 +527,7 @@ impl Fields {
     }
     /// Sets `RQ_SWIFT`: SWIFT
     #[must_use]
+    #[inline]
     pub fn rq_swift(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -511,6 +537,7 @@ impl Fields {
     }
     /// Sets `RQ_BIC`: BIC
     #[must_use]
+    #[inline]
     pub fn rq_bic(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -520,6 +547,7 @@ impl Fields {
     }
     /// Sets `COMMENTS`: Comment
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -529,6 +557,7 @@ impl Fields {
     }
     /// Sets `ORIGINATOR_ID`: Identifier of the external information base. The purpose of the field may change by the final developer
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -548,6 +577,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

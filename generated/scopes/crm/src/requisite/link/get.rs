@@ -82,6 +82,7 @@ impl Get {
     /// - `entity_type_id`: `entityTypeId` — Identifier of the object type to which the link belongs.
     /// - `entity_id`: `entityId` — Identifier of the object to which the link belongs.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, entity_id: i64) -> Self {
         Self {
             entity_type_id,
@@ -106,6 +107,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -199,6 +201,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_type_id: ::std::option::Option::None,
@@ -222,6 +225,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

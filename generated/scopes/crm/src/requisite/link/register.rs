@@ -79,6 +79,7 @@ impl Register {
     ///
     /// - `fields`: `fields` — A set of fields for the requisite link — an object of the form `{"field": "value"[, ...]}`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -97,6 +98,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -219,6 +221,7 @@ impl Fields {
     /// - `mc_requisite_id`: `MC_REQUISITE_ID` — Identifier of my company's requisite selected for the object.
     /// - `mc_bank_detail_id`: `MC_BANK_DETAIL_ID` — Identifier of my company's bank requisite selected for the object.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type_id: i64,
         entity_id: i64,
@@ -249,6 +252,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -83,6 +83,7 @@ impl Unregister {
     /// - `entity_type_id`: `entityTypeId` — Identifier of the object type to which the link belongs.
     /// - `entity_id`: `entityId` — Identifier of the object to which the link belongs.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, entity_id: i64) -> Self {
         Self {
             entity_type_id,
@@ -107,6 +108,7 @@ impl Unregister {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -63,6 +63,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — A set of fields — an object of the form `{"field": "value"[, ...]}` for adding the template
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -81,6 +82,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -189,6 +191,7 @@ impl Fields {
     /// - `country_id`: `COUNTRY_ID` — Identifier of the country corresponding to the set of fields in the requisites template (for available values, see the method [crm.requisite.preset.countries](https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-countries.html))
     /// - `name`: `NAME` — Name of the template
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type_id: i64,
         country_id: i64,
@@ -206,6 +209,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External key. Used for exchange operations. Identifier of the external information base object.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -215,12 +219,14 @@ impl Fields {
     }
     /// Sets `ACTIVE`: Activity status. Values `Y` or `N` are used. Determines the availability of the template in the selection list when adding requisites
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -237,6 +243,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the requisite template to be updated. Can be obtained using the method [`crm.requisite.preset.list`](https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html)
     /// - `fields`: `fields` — Set of template fields — an object of the form `{"field": "value"[, ...]}`, the values of which need to be changed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
@@ -93,6 +94,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -191,6 +193,7 @@ impl Fields {
     ///
     /// - `name`: `NAME` — Name of the template
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -202,6 +205,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External key. Used for exchange operations. Identifier of the external information base object.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -211,12 +215,14 @@ impl Fields {
     }
     /// Sets `ACTIVE`: Activity status. Values `Y` or `N` are used. Determines the availability of the template in the selection list when adding requisites
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -233,6 +239,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

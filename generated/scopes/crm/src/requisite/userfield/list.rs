@@ -117,6 +117,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             order: ::std::option::Option::None,
@@ -126,6 +127,7 @@ impl List {
     }
     /// Sets `order`: Object for sorting the selected custom fields in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -135,6 +137,7 @@ impl List {
     }
     /// Sets `filter`: Object for filtering the selected requisites in the format `{"field_1": "value_1", ... "field_N": "value_N"}`. This method's filter only supports simple value comparisons.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -154,6 +157,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -334,6 +338,7 @@ impl CustomRequisite {
     /// - `field_name`: `FIELD_NAME` — Symbolic code. For requisites, it always starts with the prefix `UF_CRM_`
     /// - `user_type_id`: `USER_TYPE_ID` — Data type ([`string`](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-types.html), [`boolean`](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-types.html), [`double`](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-types.html), or [`datetime`](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-types.html))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         field_name: impl ::std::convert::Into<::std::string::String>,
         user_type_id: impl ::std::convert::Into<::std::string::String>,
@@ -373,6 +378,7 @@ impl CustomRequisite {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -499,6 +505,7 @@ pub enum ShowFilter {
 }
 impl ShowFilter {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -511,9 +518,11 @@ impl ShowFilter {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ShowFilter {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ShowFilter::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,

@@ -64,6 +64,7 @@ impl Items {
     ///
     /// - `entity_id`: `entityId` — Type of directory, for example `DEAL_STAGE`, `SOURCE`. You can get the list of types using the method [crm.status.entity.types](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-entity-types.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             entity_id: entity_id.into(),
@@ -86,6 +87,7 @@ impl Items {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -165,6 +167,7 @@ pub struct ItemsItem {
 impl ItemsItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -185,6 +188,7 @@ impl ItemsItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

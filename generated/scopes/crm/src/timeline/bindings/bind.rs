@@ -73,6 +73,7 @@ impl Bind {
     ///
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/timeline/bindings/crm-timeline-bindings-bind.html#parametr-fields)) for adding a binding of a timeline record to a CRM entity in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -91,6 +92,7 @@ impl Bind {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -184,6 +186,7 @@ impl Fields {
     /// - `entity_id`: `ENTITY_ID` — Identifier of the CRM item to which the timeline record is linked
     /// - `entity_type`: `ENTITY_TYPE` — Type of the CRM item to which the timeline record is linked. Possible values: - `lead` — lead - `deal` — deal - `contact` — contact - `company` — company - `order` — order
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(owner_id: i64, entity_id: i64, entity_type: EntityType) -> Self {
         Self {
             owner_id,
@@ -204,6 +207,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -286,6 +290,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lead => "lead",
@@ -299,9 +304,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lead" => Self::Lead,

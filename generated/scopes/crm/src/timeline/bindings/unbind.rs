@@ -74,6 +74,7 @@ impl Unbind {
     ///
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/timeline/bindings/crm-timeline-bindings-unbind.html#parametr-fields)) for unbinding the timeline record from the CRM entity in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -92,6 +93,7 @@ impl Unbind {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -185,6 +187,7 @@ impl Fields {
     /// - `entity_id`: `ENTITY_ID` — Identifier of the CRM item to which the timeline record is attached
     /// - `entity_type`: `ENTITY_TYPE` — Type of the CRM item to which the timeline record is attached. Possible values: - `lead` — lead - `deal` — deal - `contact` — contact - `company` — company - `order` — order
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(owner_id: i64, entity_id: i64, entity_type: EntityType) -> Self {
         Self {
             owner_id,
@@ -205,6 +208,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -287,6 +291,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lead => "lead",
@@ -300,9 +305,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lead" => Self::Lead,

@@ -90,6 +90,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-add.html#parametr-fields)) for adding a new activity of type "Comment" in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -108,6 +109,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -202,6 +204,7 @@ impl Fields {
     /// - `entity_type`: `ENTITY_TYPE` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/index.html) or [user-defined type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) of the CRM object to which the comment is attached. For example: `lead`, `deal`, `contact`, `company`, `order`, `dynamic_1046`
     /// - `comment`: `COMMENT` — The text of the comment
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_id: i64,
         entity_type: impl ::std::convert::Into<::std::string::String>,
@@ -217,6 +220,7 @@ impl Fields {
     }
     /// Sets `FILES`: List of files. An array of values described according to the [rules](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
     #[must_use]
+    #[inline]
     pub fn files(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.files = ::std::option::Option::Some(value);
         self
@@ -233,6 +237,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

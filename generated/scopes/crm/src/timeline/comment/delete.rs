@@ -76,6 +76,7 @@ impl Delete {
     ///
     /// - `id`: `id` — Integer identifier of the "Comment" type deal (e.g., `1`). Identifiers can be obtained using the [`crm.timeline.comment.list`](https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -86,12 +87,14 @@ impl Delete {
     }
     /// Sets `ownerTypeId`: [Integer identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) to which the comment is linked (e.g., `2` for a deal)
     #[must_use]
+    #[inline]
     pub fn owner_type_id(mut self, value: i64) -> Self {
         self.owner_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ownerId`: Integer identifier of the CRM object to which the comment is linked (e.g., `1`). A list of identifiers can be obtained using the [`crm.timeline.bindings.list`](https://apidocs.bitrix24.com/api-reference/crm/timeline/bindings/crm-timeline-bindings-list.html) method (field `ENTITY_ID`)
     #[must_use]
+    #[inline]
     pub fn owner_id(mut self, value: i64) -> Self {
         self.owner_id = ::std::option::Option::Some(value);
         self
@@ -113,6 +116,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -101,6 +101,7 @@ impl Update {
     /// - `id`: `id` — Integer identifier of the "Comment" type deal (e.g., `1`). Identifiers can be obtained using the [`crm.timeline.comment.list`](https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-list.html) method
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-update.html#parametr-fields)) for updating the "Comment" type deal in the following structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -112,12 +113,14 @@ impl Update {
     }
     /// Sets `ownerTypeId`: [Integer identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) to which the comment is linked (e.g., `2` for a deal)
     #[must_use]
+    #[inline]
     pub fn owner_type_id(mut self, value: i64) -> Self {
         self.owner_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ownerId`: Integer identifier of the CRM object to which the comment is attached (e.g., `1`). You can obtain a list of identifiers using the [`crm.timeline.bindings.list`](https://apidocs.bitrix24.com/api-reference/crm/timeline/bindings/crm-timeline-bindings-list.html) method (field `ENTITY_ID`)
     #[must_use]
+    #[inline]
     pub fn owner_id(mut self, value: i64) -> Self {
         self.owner_id = ::std::option::Option::Some(value);
         self
@@ -139,6 +142,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -225,6 +229,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             comment: ::std::option::Option::None,
@@ -234,6 +239,7 @@ impl Fields {
     }
     /// Sets `COMMENT`: The text of the comment
     #[must_use]
+    #[inline]
     pub fn comment(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -243,6 +249,7 @@ impl Fields {
     }
     /// Sets `FILES`: List of files. An array of values described according to the [rules](https://apidocs.bitrix24.com/api-reference/files/how-to-update-files.html)
     #[must_use]
+    #[inline]
     pub fn files(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.files = ::std::option::Option::Some(value);
         self
@@ -259,6 +266,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

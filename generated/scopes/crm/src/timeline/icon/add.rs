@@ -80,6 +80,7 @@ impl Add {
     /// - `code`: `code` — Icon code (for example, `info`)
     /// - `file_content`: `fileContent` — Encoded `base64` content of the icon file.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         file_content: impl ::std::convert::Into<::std::string::String>,
@@ -106,6 +107,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -193,6 +195,7 @@ pub struct Icon {
 impl Icon {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -213,6 +216,7 @@ impl Icon {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -281,6 +285,7 @@ impl AddResult {
     ///
     /// - `icon`: `icon` — Root element of the response.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(icon: Icon) -> Self {
         Self {
             icon,
@@ -299,6 +304,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -79,6 +79,7 @@ impl Pin {
     /// - `owner_type_id`: `ownerTypeId` — [Identifier of the CRM object type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) to which the item is linked, for example `2` for a deal
     /// - `owner_id`: `ownerId` — Identifier of the CRM element to which the item is linked, for example `10`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, owner_type_id: i64, owner_id: i64) -> Self {
         Self {
             id,
@@ -104,6 +105,7 @@ impl Pin {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -116,6 +116,7 @@ impl List {
     /// - `entity_type_id`: `entityTypeId` — [Identifier of the entity type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) for which to retrieve the list of log entries (e.g., `1` — lead)
     /// - `entity_id`: `entityId` — Identifier of the entity item for which to retrieve the list of log entries (e.g., `1`)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, entity_id: i64) -> Self {
         Self {
             entity_type_id,
@@ -127,6 +128,7 @@ impl List {
     }
     /// Sets `order`: List for sorting, where the key is the field and the value is `asc` or `desc`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -136,6 +138,7 @@ impl List {
     }
     /// Sets `start`: This parameter is used to manage pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -157,6 +160,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -268,6 +272,7 @@ pub struct LogMessage {
 impl LogMessage {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -291,6 +296,7 @@ impl LogMessage {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -80,6 +80,7 @@ impl Add {
     /// - `code`: `code` — Logo code (e.g., `info`)
     /// - `file_content`: `fileContent` — Encoded `base64` content of the logo file.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         file_content: impl ::std::convert::Into<::std::string::String>,
@@ -106,6 +107,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -191,6 +193,7 @@ pub struct Logo {
 impl Logo {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -211,6 +214,7 @@ impl Logo {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -279,6 +283,7 @@ impl AddResult {
     ///
     /// - `logo`: `logo` — Root element of the response.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(logo: Logo) -> Self {
         Self {
             logo,
@@ -297,6 +302,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

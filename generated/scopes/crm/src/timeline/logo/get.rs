@@ -68,6 +68,7 @@ impl Get {
     ///
     /// - `code`: `code` — Logo code (for example, `info`).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(code: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             code: code.into(),
@@ -86,6 +87,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -169,6 +171,7 @@ pub struct Logo {
 impl Logo {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -189,6 +192,7 @@ impl Logo {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -257,6 +261,7 @@ impl GetResult {
     ///
     /// - `logo`: `logo` — Root element of the response.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(logo: Logo) -> Self {
         Self {
             logo,
@@ -275,6 +280,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

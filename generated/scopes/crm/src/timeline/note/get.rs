@@ -86,6 +86,7 @@ impl Get {
     /// - `item_type`: `itemType` — Type of the record to which the note should be applied:
     /// - `item_id`: `itemId` — Identifier of the record to which the note should be applied. If `itemType=1`, this is the identifier of the timeline history record. If `itemType=2`, this is the identifier of the deal
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         owner_type_id: i64,
         owner_id: i64,
@@ -119,6 +120,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -202,6 +204,7 @@ pub enum ItemType {
 }
 impl ItemType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::HistoryRecord => "1",
@@ -212,9 +215,11 @@ impl ItemType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ItemType {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         ItemType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::HistoryRecord,
@@ -299,6 +304,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             text: ::std::option::Option::None,
@@ -321,6 +327,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -92,6 +92,7 @@ impl Save {
     /// - `item_id`: `itemId` — Identifier of the record to which the note should be applied. If `itemType=1`, this is the identifier of the timeline history record. If `itemType=2`, this is the identifier of the deal
     /// - `text`: `text` — Note text
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         owner_type_id: i64,
         owner_id: i64,
@@ -127,6 +128,7 @@ impl Save {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -212,6 +214,7 @@ pub enum ItemType {
 }
 impl ItemType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::HistoryRecord => "1",
@@ -222,9 +225,11 @@ impl ItemType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ItemType {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         ItemType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::HistoryRecord,

@@ -79,6 +79,7 @@ impl Add {
     ///
     /// - `trace`: `TRACE` — JSON string containing trace data.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(trace: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             trace: trace.into(),
@@ -88,6 +89,7 @@ impl Add {
     }
     /// Sets `ENTITIES`: Array of objects to be linked with the trace [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/tracking/crm-tracking-trace-add.html#entities)
     #[must_use]
+    #[inline]
     pub fn entities(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Entities>>,
@@ -114,6 +116,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -211,6 +214,7 @@ impl Entities {
     /// - `type_`: `TYPE` — CRM object type.
     /// - `id`: `ID` — CRM object identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_: Type, id: i64) -> Self {
         Self {
             type_,
@@ -230,6 +234,7 @@ impl Entities {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -310,6 +315,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Company => "COMPANY",
@@ -323,9 +329,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "COMPANY" => Self::Company,

@@ -97,6 +97,7 @@ impl Add {
     /// - `entity`: `ENTITY` — Identifier of the application's data storage. Use the value specified when creating the storage.
     /// - `property`: `PROPERTY` — Code of the new property.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity: impl ::std::convert::Into<::std::string::String>,
         property: impl ::std::convert::Into<::std::string::String>,
@@ -112,6 +113,7 @@ impl Add {
     }
     /// Sets `NAME`: Name of the property
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -121,12 +123,14 @@ impl Add {
     }
     /// Sets `TYPE`: Type of the property: - `S` — string - `N` — number - `F` — file
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sorting index of the property
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -151,6 +155,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -238,6 +243,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::S => "S",
@@ -249,9 +255,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "S" => Self::S,

@@ -78,6 +78,7 @@ impl Get {
     ///
     /// - `entity`: `ENTITY` — Identifier of the application's data storage. Use the value specified when creating the storage.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             entity: entity.into(),
@@ -87,6 +88,7 @@ impl Get {
     }
     /// Sets `PROPERTY`: Property code.
     #[must_use]
+    #[inline]
     pub fn property(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -111,6 +113,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -196,6 +199,7 @@ pub struct GetItem {
 impl GetItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             property: ::std::option::Option::None,
@@ -217,6 +221,7 @@ impl GetItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -105,6 +105,7 @@ impl Update {
     /// - `entity`: `ENTITY` — Identifier of the application's data storage. Use the value specified when creating the storage.
     /// - `property`: `PROPERTY` — Code of the existing property to be modified.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity: impl ::std::convert::Into<::std::string::String>,
         property: impl ::std::convert::Into<::std::string::String>,
@@ -121,6 +122,7 @@ impl Update {
     }
     /// Sets `PROPERTY_NEW`: New property code.
     #[must_use]
+    #[inline]
     pub fn property_new(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -130,6 +132,7 @@ impl Update {
     }
     /// Sets `NAME`: New property name.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -139,12 +142,14 @@ impl Update {
     }
     /// Sets `TYPE`: New property type: - `S` — string - `N` — number
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Property sort index.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -170,6 +175,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -257,6 +263,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::S => "S",
@@ -267,9 +274,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "S" => Self::S,

@@ -67,6 +67,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Company data from the HR system [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -85,6 +86,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -184,6 +186,7 @@ impl Fields {
     /// - `title`: `title` — Company name
     /// - `fields`: `fields` — List of HR system fields [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-add.html#field)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         company: impl ::std::convert::Into<::std::string::String>,
         crm_company_id: i64,
@@ -203,6 +206,7 @@ impl Fields {
     }
     /// Sets `data`: Additional company data
     #[must_use]
+    #[inline]
     pub fn data(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -222,6 +226,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -344,6 +349,7 @@ impl FieldsFields {
     /// - `field`: `field` — Field code in the HR system
     /// - `title`: `title` — Field name
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         field: impl ::std::convert::Into<::std::string::String>,
         title: impl ::std::convert::Into<::std::string::String>,
@@ -359,18 +365,21 @@ impl FieldsFields {
     }
     /// Sets `type`: Field type. If no value is passed, the method saves the field with the internal `UNKNOWN` type.
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `entityType`: Type of object the field belongs to. If no value is passed, the method saves the field with the internal `UNKNOWN` type.
     #[must_use]
+    #[inline]
     pub fn entity_type(mut self, value: EntityType) -> Self {
         self.entity_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ttl`: Field value storage time in seconds.
     #[must_use]
+    #[inline]
     pub fn ttl(mut self, value: i64) -> Self {
         self.ttl = ::std::option::Option::Some(value);
         self
@@ -387,6 +396,7 @@ impl FieldsFields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -494,6 +504,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "STRING",
@@ -515,9 +526,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "STRING" => Self::String,
@@ -600,6 +613,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Employee => "EMPLOYEE",
@@ -611,9 +625,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "EMPLOYEE" => Self::Employee,

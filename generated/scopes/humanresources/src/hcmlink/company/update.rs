@@ -74,6 +74,7 @@ impl Update {
     /// - `id`: `id` — HCM Link company ID.
     /// - `fields`: `fields` — New company data from the HR system [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -93,6 +94,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -194,6 +196,7 @@ impl Fields {
     /// - `title`: `title` — Company name
     /// - `fields`: `fields` — New list of HR system fields [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-company-update.html#field)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         company: impl ::std::convert::Into<::std::string::String>,
         crm_company_id: i64,
@@ -213,6 +216,7 @@ impl Fields {
     }
     /// Sets `data`: Additional company data
     #[must_use]
+    #[inline]
     pub fn data(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -232,6 +236,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -354,6 +359,7 @@ impl FieldsFields {
     /// - `field`: `field` — Field code in the HR system
     /// - `title`: `title` — Field name
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         field: impl ::std::convert::Into<::std::string::String>,
         title: impl ::std::convert::Into<::std::string::String>,
@@ -369,18 +375,21 @@ impl FieldsFields {
     }
     /// Sets `type`: Field type. If no value is provided, the method will save the field with the internal type `UNKNOWN`.
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `entityType`: Object type to which the field belongs. If no value is provided, the method will save the field with the internal type `UNKNOWN`.
     #[must_use]
+    #[inline]
     pub fn entity_type(mut self, value: EntityType) -> Self {
         self.entity_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ttl`: Field value retention time in seconds.
     #[must_use]
+    #[inline]
     pub fn ttl(mut self, value: i64) -> Self {
         self.ttl = ::std::option::Option::Some(value);
         self
@@ -397,6 +406,7 @@ impl FieldsFields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -504,6 +514,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "STRING",
@@ -525,9 +536,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "STRING" => Self::String,
@@ -610,6 +623,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Employee => "EMPLOYEE",
@@ -621,9 +635,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "EMPLOYEE" => Self::Employee,

@@ -87,6 +87,7 @@ impl List {
     ///
     /// - `company`: `company` — Company code in the HR system.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(company: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             company: company.into(),
@@ -98,18 +99,21 @@ impl List {
     }
     /// Sets `limit`: Number of records per page.
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `offset`: Offset for page navigation.
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
     }
     /// Sets `updatedAt`: Modification date in ISO 8601 format. If passed, the method returns records changed after this date
     #[must_use]
+    #[inline]
     pub fn updated_at(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -133,6 +137,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -238,6 +243,7 @@ pub struct ListItem {
 impl ListItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -263,6 +269,7 @@ impl ListItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -356,6 +363,7 @@ pub struct Employees {
 impl Employees {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -377,6 +385,7 @@ impl Employees {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

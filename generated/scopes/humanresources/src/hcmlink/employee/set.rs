@@ -82,6 +82,7 @@ impl Set {
     /// - `company`: `company` — Company code in the HR system.
     /// - `data`: `data` — List of employees from the HR system [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html#data)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         company: impl ::std::convert::Into<::std::string::String>,
         data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Data>>,
@@ -95,6 +96,7 @@ impl Set {
     }
     /// Sets `job`: Data for updating the synchronization job [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html#job).
     #[must_use]
+    #[inline]
     pub fn job(mut self, value: Job) -> Self {
         self.job = ::std::option::Option::Some(value);
         self
@@ -111,6 +113,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -214,6 +217,7 @@ impl Data {
     /// - `person`: `person` — Individual code in the HR system
     /// - `data`: `data` — Employee data [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html#employee-data). The object must contain at least one field with a non-empty value
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         employee: impl ::std::convert::Into<::std::string::String>,
         person: impl ::std::convert::Into<::std::string::String>,
@@ -229,6 +233,7 @@ impl Data {
     }
     /// Sets `userId`: Bitrix24 user ID.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -245,6 +250,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -330,6 +336,7 @@ pub struct DataData {
 impl DataData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             first_name: ::std::option::Option::None,
@@ -340,6 +347,7 @@ impl DataData {
     }
     /// Sets `firstName`: First name
     #[must_use]
+    #[inline]
     pub fn first_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -349,6 +357,7 @@ impl DataData {
     }
     /// Sets `lastName`: Last name
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -358,6 +367,7 @@ impl DataData {
     }
     /// Sets `patronymicName`: Middle name
     #[must_use]
+    #[inline]
     pub fn patronymic_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -377,6 +387,7 @@ impl DataData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -456,6 +467,7 @@ impl Job {
     /// - `id`: `id` — Synchronization job ID.
     /// - `fields`: `fields` — New synchronization job data [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-employee-set.html#job-fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: JobJob) -> Self {
         Self {
             id,
@@ -475,6 +487,7 @@ impl Job {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -568,6 +581,7 @@ impl JobJob {
     ///
     /// - `status`: `status` — New job status.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(status: Status) -> Self {
         Self {
             status,
@@ -579,18 +593,21 @@ impl JobJob {
     }
     /// Sets `total`: Total number of items in the job
     #[must_use]
+    #[inline]
     pub fn total(mut self, value: i64) -> Self {
         self.total = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sent`: Number of processed items
     #[must_use]
+    #[inline]
     pub fn sent(mut self, value: i64) -> Self {
         self.sent = ::std::option::Option::Some(value);
         self
     }
     /// Sets `data`: Additional job data
     #[must_use]
+    #[inline]
     pub fn data(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -610,6 +627,7 @@ impl JobJob {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -690,6 +708,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "IN_PROGRESS",
@@ -701,9 +720,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "IN_PROGRESS" => Self::InProgress,
@@ -782,6 +803,7 @@ pub struct SetResult {
 impl SetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             status: ::std::option::Option::None,
@@ -801,6 +823,7 @@ impl SetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -869,6 +892,7 @@ pub enum SetResultStatus {
 }
 impl SetResultStatus {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ok => "ok",
@@ -879,9 +903,11 @@ impl SetResultStatus {
 }
 impl ::bitrix24_runtime::wire::WireEnum for SetResultStatus {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         SetResultStatus::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "ok" => Self::Ok,

@@ -74,6 +74,7 @@ impl Update {
     /// - `id`: `id` — Synchronization job ID.
     /// - `fields`: `fields` — Job data [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-job-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -93,6 +94,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -191,6 +193,7 @@ impl Fields {
     ///
     /// - `status`: `status` — New job status.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(status: Status) -> Self {
         Self {
             status,
@@ -202,18 +205,21 @@ impl Fields {
     }
     /// Sets `total`: Total number of items in the job
     #[must_use]
+    #[inline]
     pub fn total(mut self, value: i64) -> Self {
         self.total = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sent`: Number of processed items
     #[must_use]
+    #[inline]
     pub fn sent(mut self, value: i64) -> Self {
         self.sent = ::std::option::Option::Some(value);
         self
     }
     /// Sets `data`: Additional job data
     #[must_use]
+    #[inline]
     pub fn data(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -233,6 +239,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -313,6 +320,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "IN_PROGRESS",
@@ -324,9 +332,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "IN_PROGRESS" => Self::InProgress,

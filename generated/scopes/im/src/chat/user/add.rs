@@ -83,6 +83,7 @@ impl Add {
     /// - `chat_id`: `CHAT_ID` — Identifier of the chat.
     /// - `users`: `USERS` — Array of user identifiers to be added to the chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         chat_id: i64,
         users: impl ::std::iter::IntoIterator<
@@ -98,6 +99,7 @@ impl Add {
     }
     /// Sets `HIDE_HISTORY`: Hide chat history for added users: - `Y` — hide - `N` — do not hide
     #[must_use]
+    #[inline]
     pub fn hide_history(mut self, value: bool) -> Self {
         self.hide_history = ::std::option::Option::Some(value);
         self
@@ -120,6 +122,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

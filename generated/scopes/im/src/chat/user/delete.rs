@@ -76,6 +76,7 @@ impl Delete {
     /// - `chat_id`: `CHAT_ID` — Identifier of the chat.
     /// - `user_id`: `USER_ID` — Identifier of the user to be excluded from the chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64, user_id: i64) -> Self {
         Self {
             chat_id,
@@ -100,6 +101,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -99,6 +99,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_data: ::std::option::Option::None,
@@ -109,18 +110,21 @@ impl List {
     }
     /// Sets `USER_DATA`: Return detailed user data.
     #[must_use]
+    #[inline]
     pub fn user_data(mut self, value: bool) -> Self {
         self.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFFSET`: Offset for user selection. Default is `0`
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIMIT`: Number of items in the selection. Default is `10`. Maximum value is `50`
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
@@ -143,6 +147,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -343,6 +348,7 @@ pub struct User {
 impl User {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -388,6 +394,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -511,6 +518,7 @@ pub struct Phones {
 impl Phones {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             personal_mobile: ::std::option::Option::None,
@@ -530,6 +538,7 @@ impl Phones {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

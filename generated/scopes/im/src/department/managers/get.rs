@@ -78,6 +78,7 @@ impl Get {
     ///
     /// - `id`: `ID` — An array of department identifiers. You can pass a string with a JSON array of identifiers.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<::serde_json::Value>,
@@ -91,6 +92,7 @@ impl Get {
     }
     /// Sets `USER_DATA`: Return detailed user data.
     #[must_use]
+    #[inline]
     pub fn user_data(mut self, value: bool) -> Self {
         self.user_data = ::std::option::Option::Some(value);
         self
@@ -112,6 +114,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -298,6 +301,7 @@ pub struct User {
 impl User {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -343,6 +347,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -466,6 +471,7 @@ pub struct Phones {
 impl Phones {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             personal_mobile: ::std::option::Option::None,
@@ -485,6 +491,7 @@ impl Phones {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -110,6 +110,7 @@ impl Search {
     ///
     /// - `chat_id`: `CHAT_ID` — Identifier of the chat in which the search is performed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64) -> Self {
         Self {
             chat_id,
@@ -125,6 +126,7 @@ impl Search {
     }
     /// Sets `SEARCH_MESSAGE`: Search string for the message text.
     #[must_use]
+    #[inline]
     pub fn search_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -134,6 +136,7 @@ impl Search {
     }
     /// Sets `DATE_FROM`: Start of the search period in ISO 8601 format (RFC3339)
     #[must_use]
+    #[inline]
     pub fn date_from(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -143,6 +146,7 @@ impl Search {
     }
     /// Sets `DATE_TO`: End of the search period in ISO 8601 format (RFC3339)
     #[must_use]
+    #[inline]
     pub fn date_to(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -152,6 +156,7 @@ impl Search {
     }
     /// Sets `DATE`: Search for messages on a specific date in ISO 8601 format (RFC3339).
     #[must_use]
+    #[inline]
     pub fn date(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -161,6 +166,7 @@ impl Search {
     }
     /// Sets `ORDER`: Sorting parameters.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -170,12 +176,14 @@ impl Search {
     }
     /// Sets `LIMIT`: Number of messages returned.
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LAST_ID`: Identifier of the last message from the previous selection for pagination
     #[must_use]
+    #[inline]
     pub fn last_id(mut self, value: i64) -> Self {
         self.last_id = ::std::option::Option::Some(value);
         self
@@ -203,6 +211,7 @@ impl Search {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -328,6 +337,7 @@ pub struct SearchResult {
 impl SearchResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             messages: ::std::option::Option::None,
@@ -354,6 +364,7 @@ impl SearchResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -514,6 +525,7 @@ pub struct Message {
 impl Message {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -547,6 +559,7 @@ impl Message {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -749,6 +762,7 @@ pub struct User {
 impl User {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -794,6 +808,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -924,6 +939,7 @@ pub struct Reactions {
 impl Reactions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             message_id: ::std::option::Option::None,
@@ -945,6 +961,7 @@ impl Reactions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -79,6 +79,7 @@ impl Read {
     ///
     /// - `dialog_id`: `DIALOG_ID` — Identifier of the chat in the format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(dialog_id: DialogId) -> Self {
         Self {
             dialog_id,
@@ -88,6 +89,7 @@ impl Read {
     }
     /// Sets `MESSAGE_ID`: Identifier of the last read message. If not provided, the method sets the read flag for all unread messages
     #[must_use]
+    #[inline]
     pub fn message_id(mut self, value: i64) -> Self {
         self.message_id = ::std::option::Option::Some(value);
         self
@@ -109,6 +111,7 @@ impl Read {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -190,6 +193,7 @@ pub enum DialogId {
 }
 impl DialogId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChatXxx => "chatXXX",
@@ -201,9 +205,11 @@ impl DialogId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DialogId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DialogId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "chatXXX" => Self::ChatXxx,
@@ -285,6 +291,7 @@ pub struct ReadResult {
 impl ReadResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             dialog_id: ::std::option::Option::None,
@@ -306,6 +313,7 @@ impl ReadResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -123,6 +123,7 @@ impl List {
     ///
     /// - `dialog_id`: `DIALOG_ID` — Identifier of the chat in the format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(dialog_id: DialogId) -> Self {
         Self {
             dialog_id,
@@ -136,12 +137,14 @@ impl List {
     }
     /// Sets `SKIP_EXTERNAL`: Exclude system users: - `Y` — exclude - `N` — do not exclude
     #[must_use]
+    #[inline]
     pub fn skip_external(mut self, value: bool) -> Self {
         self.skip_external = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SKIP_EXTERNAL_EXCEPT_TYPES`: A list of types of system users to keep in the selection, separated by commas.
     #[must_use]
+    #[inline]
     pub fn skip_external_except_types(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -151,18 +154,21 @@ impl List {
     }
     /// Sets `LIMIT`: Number of items per page. Default: `50`. Maximum value: `200`
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LAST_ID`: Identifier of the last user from the selection `LIMIT`.
     #[must_use]
+    #[inline]
     pub fn last_id(mut self, value: i64) -> Self {
         self.last_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFFSET`: Offset for pagination. Default: `0`
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
@@ -190,6 +196,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -297,6 +304,7 @@ pub enum DialogId {
 }
 impl DialogId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChatXxx => "chatXXX",
@@ -308,9 +316,11 @@ impl DialogId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DialogId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DialogId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "chatXXX" => Self::ChatXxx,
@@ -490,6 +500,7 @@ pub struct ListItem {
 impl ListItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -535,6 +546,7 @@ impl ListItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -662,6 +674,7 @@ pub struct Phones {
 impl Phones {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             work_phone: ::std::option::Option::None,
@@ -682,6 +695,7 @@ impl Phones {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -133,6 +133,7 @@ impl Commit {
     /// - `file_id`: `FILE_ID` — Identifier of the file on Drive. An array can be passed.
     /// - `upload_id`: `UPLOAD_ID` — Identifier of the file on Drive. An array can be passed.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64, dialog_id: DialogId, file_id: i64, upload_id: i64) -> Self {
         Self {
             chat_id,
@@ -147,6 +148,7 @@ impl Commit {
     }
     /// Sets `MESSAGE`: Text message with the file
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -156,12 +158,14 @@ impl Commit {
     }
     /// Sets `SILENT_MODE`: Parameter for Open Channels chat
     #[must_use]
+    #[inline]
     pub fn silent_mode(mut self, value: bool) -> Self {
         self.silent_mode = ::std::option::Option::Some(value);
         self
     }
     /// Sets `AS_FILE`: Send as a file. Only for `UPLOAD_ID`.
     #[must_use]
+    #[inline]
     pub fn as_file(mut self, value: bool) -> Self {
         self.as_file = ::std::option::Option::Some(value);
         self
@@ -188,6 +192,7 @@ impl Commit {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -285,6 +290,7 @@ pub enum DialogId {
 }
 impl DialogId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChatXxx => "chatXXX",
@@ -296,9 +302,11 @@ impl DialogId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DialogId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DialogId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "chatXXX" => Self::ChatXxx,
@@ -380,6 +388,7 @@ pub struct CommitResult {
 impl CommitResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             files: ::std::option::Option::None,
@@ -401,6 +410,7 @@ impl CommitResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -483,6 +493,7 @@ pub struct Files {
 impl Files {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             upload_id: ::std::option::Option::None,
@@ -502,6 +513,7 @@ impl Files {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -647,6 +659,7 @@ pub struct FilesUploadId {
 impl FilesUploadId {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -684,6 +697,7 @@ impl FilesUploadId {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -801,6 +815,7 @@ pub struct Image {
 impl Image {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             height: ::std::option::Option::None,
@@ -820,6 +835,7 @@ impl Image {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -914,6 +930,7 @@ pub struct ViewerAttrs {
 impl ViewerAttrs {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             viewer: ::std::option::Option::None,
@@ -940,6 +957,7 @@ impl ViewerAttrs {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1016,6 +1034,7 @@ pub struct MediaUrl {
 impl MediaUrl {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             preview: ::std::option::Option::None,
@@ -1034,6 +1053,7 @@ impl MediaUrl {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1099,6 +1119,7 @@ pub struct MediaUrlPreview {
 impl MediaUrlPreview {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             _250: ::std::option::Option::None,
@@ -1117,6 +1138,7 @@ impl MediaUrlPreview {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1183,6 +1205,7 @@ pub struct FileModels {
 impl FileModels {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             upload_id: ::std::option::Option::None,
@@ -1202,6 +1225,7 @@ impl FileModels {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1353,6 +1377,7 @@ pub struct FileModelsUploadId {
 impl FileModelsUploadId {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1391,6 +1416,7 @@ impl FileModelsUploadId {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1504,6 +1530,7 @@ pub struct Links {
 impl Links {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             download: ::std::option::Option::None,
@@ -1524,6 +1551,7 @@ impl Links {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

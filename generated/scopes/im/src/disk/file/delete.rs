@@ -79,6 +79,7 @@ impl Delete {
     /// - `chat_id`: `CHAT_ID` — Identifier of the chat
     /// - `file_id`: `FILE_ID` — Identifier of the file
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64, file_id: i64) -> Self {
         Self {
             chat_id,
@@ -103,6 +104,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -115,6 +115,7 @@ pub struct Search {
 impl Search {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             search_text: ::std::option::Option::None,
@@ -133,6 +134,7 @@ impl Search {
     }
     /// Sets `SEARCH_TEXT`: Search text. If `SEARCH_TYPE` and `SEARCH_DATE` are not specified, the string length must be at least `3` characters
     #[must_use]
+    #[inline]
     pub fn search_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -142,6 +144,7 @@ impl Search {
     }
     /// Sets `SEARCH_TYPE`: Filter by notification type in the format `MODULE` or ```MODULE\|EVENT```. Ready values can be obtained using the method [im.notify.schema.get](https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-schema-get.html)
     #[must_use]
+    #[inline]
     pub fn search_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -151,6 +154,7 @@ impl Search {
     }
     /// Sets `SEARCH_TYPES`: Array of filters by notification types in the format `MODULE` or ```MODULE\|EVENT```
     #[must_use]
+    #[inline]
     pub fn search_types(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -164,6 +168,7 @@ impl Search {
     }
     /// Sets `SEARCH_DATE`: Date filter in ISO 8601 format (RFC3339)
     #[must_use]
+    #[inline]
     pub fn search_date(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -173,6 +178,7 @@ impl Search {
     }
     /// Sets `SEARCH_DATE_FROM`: Start of the date range in ISO 8601 format (RFC3339). Used together with `SEARCH_DATE_TO`
     #[must_use]
+    #[inline]
     pub fn search_date_from(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -182,6 +188,7 @@ impl Search {
     }
     /// Sets `SEARCH_DATE_TO`: End of the date range in ISO 8601 format (RFC3339). Used together with `SEARCH_DATE_FROM`
     #[must_use]
+    #[inline]
     pub fn search_date_to(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -191,6 +198,7 @@ impl Search {
     }
     /// Sets `SEARCH_AUTHORS`: Array of notification author identifiers for filtering
     #[must_use]
+    #[inline]
     pub fn search_authors(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -204,18 +212,21 @@ impl Search {
     }
     /// Sets `LAST_ID`: Identifier of the last notification from the previous page to load the next one. Usually taken from the `id` field of the last element in the `notifications` array in the response of the previous search step or in the response of [im.notify.get](https://apidocs.bitrix24.com/api-reference/chats/notifications/im-notify-get.html)
     #[must_use]
+    #[inline]
     pub fn last_id(mut self, value: i64) -> Self {
         self.last_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIMIT`: Number of notifications per page. Default value is `50`. Maximum value is `50`
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONVERT_TEXT`: Convert notification text. Value `Y` enables conversion, any other value disables it
     #[must_use]
+    #[inline]
     pub fn convert_text(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -225,6 +236,7 @@ impl Search {
     }
     /// Sets `GROUP_TAG`: Group tag for notifications for additional filtering
     #[must_use]
+    #[inline]
     pub fn group_tag(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -258,6 +270,7 @@ impl Search {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -365,6 +378,7 @@ pub struct SearchResult {
 impl SearchResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             chat_id: ::std::option::Option::None,
@@ -386,6 +400,7 @@ impl SearchResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -518,6 +533,7 @@ pub struct Notification {
 impl Notification {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -550,6 +566,7 @@ impl Notification {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -748,6 +765,7 @@ pub struct User {
 impl User {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -793,6 +811,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -920,6 +939,7 @@ pub struct Phones {
 impl Phones {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             work_phone: ::std::option::Option::None,
@@ -940,6 +960,7 @@ impl Phones {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -101,6 +101,7 @@ impl Add {
     /// - `user_id`: `USER_ID` — Identifier of the user receiving the notification.
     /// - `message`: `MESSAGE` — The text of the notification. The method trims whitespace from the edges of the string before sending. Supports BB codes — see more in the [Message Formatting](https://apidocs.bitrix24.com/api-reference/chats/messages/formatting.html) section
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         user_id: i64,
         message: impl ::std::convert::Into<::std::string::String>,
@@ -118,6 +119,7 @@ impl Add {
     }
     /// Sets `MESSAGE_OUT`: The text of the notification for external channels, such as email. If not provided, an empty value is sent
     #[must_use]
+    #[inline]
     pub fn message_out(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -127,6 +129,7 @@ impl Add {
     }
     /// Sets `TAG`: A unique tag for the notification within the application. When adding a notification with an existing tag, other notifications will be removed. Pass with `CLIENT_ID` when calling via webhook
     #[must_use]
+    #[inline]
     pub fn tag(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -136,6 +139,7 @@ impl Add {
     }
     /// Sets `SUB_TAG`: An additional tag for the notification without uniqueness checks. Pass with `CLIENT_ID` when calling via webhook
     #[must_use]
+    #[inline]
     pub fn sub_tag(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -145,12 +149,14 @@ impl Add {
     }
     /// Sets `ATTACH`: Attachment for the notification in object format or JSON string. See more in the [Attachments](https://apidocs.bitrix24.com/api-reference/chats/messages/attachments.html) section
     #[must_use]
+    #[inline]
     pub fn attach(mut self, value: ::serde_json::Value) -> Self {
         self.attach = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: The application identifier. The parameter is required only when calling via a webhook: pass it together with `TAG` and `SUB_TAG`
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -180,6 +186,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

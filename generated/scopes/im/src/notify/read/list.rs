@@ -73,6 +73,7 @@ impl List {
     ///
     /// - `ids`: `IDS` — An array of notification identifiers. If any value in the array is `<= 0`, processing stops at that element
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         ids: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<::serde_json::Value>,
@@ -86,6 +87,7 @@ impl List {
     }
     /// Sets `ACTION`: Action on the notifications: - `Y` — mark as read - `N` — mark as unread
     #[must_use]
+    #[inline]
     pub fn action(mut self, value: bool) -> Self {
         self.action = ::std::option::Option::Some(value);
         self
@@ -107,6 +109,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -75,6 +75,7 @@ pub struct Read {
 impl Read {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -85,18 +86,21 @@ impl Read {
     }
     /// Sets `ID`: The identifier of the notification. When `ID >= 0`, the status is changed; if `ID` is absent, the method will return `true` without any changes
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTION`: Action on the notifications: - `Y` — mark as read - `N` — mark as unread
     #[must_use]
+    #[inline]
     pub fn action(mut self, value: bool) -> Self {
         self.action = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ONLY_CURRENT`: The value `Y` changes only the notification with the specified `ID`. Any other value changes notifications whose identifiers are equal to or greater than this `ID`
     #[must_use]
+    #[inline]
     pub fn only_current(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -122,6 +126,7 @@ impl Read {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

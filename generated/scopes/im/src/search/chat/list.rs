@@ -100,6 +100,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             find: ::std::option::Option::None,
@@ -111,6 +112,7 @@ impl List {
     }
     /// Sets `FIND`: Search phrase for querying indexed chat data. The minimum number of characters for a search is `2`
     #[must_use]
+    #[inline]
     pub fn find(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -120,6 +122,7 @@ impl List {
     }
     /// Sets `FIND_LINES`: Search phrase for finding chats among Open Channels. The minimum number of characters for a search is `2`
     #[must_use]
+    #[inline]
     pub fn find_lines(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -129,12 +132,14 @@ impl List {
     }
     /// Sets `OFFSET`: Offset for the chat sample. Default is `0`
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIMIT`: Number of items in the sample. Default is `10`. Maximum value is `50`
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
@@ -158,6 +163,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -387,6 +393,7 @@ pub struct Chat {
 impl Chat {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -438,6 +445,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -619,6 +627,7 @@ pub struct Restrictions {
 impl Restrictions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             avatar: ::std::option::Option::None,
@@ -647,6 +656,7 @@ impl Restrictions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -735,6 +745,7 @@ pub struct EntityLink {
 impl EntityLink {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -755,6 +766,7 @@ impl EntityLink {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -839,6 +851,7 @@ pub struct Permissions {
 impl Permissions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             manage_users_add: ::std::option::Option::None,
@@ -862,6 +875,7 @@ impl Permissions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -108,6 +108,7 @@ impl List {
     ///
     /// - `find`: `FIND` — Search phrase for finding the beginning of words in the full name of the department (field [full_name](https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-get.html#department)).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(find: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             find: find.into(),
@@ -119,18 +120,21 @@ impl List {
     }
     /// Sets `USER_DATA`: Return the manager's data in the field [manager_user_data](https://apidocs.bitrix24.com/api-reference/chats/search/im-search-department-list.html#manager_user_data).
     #[must_use]
+    #[inline]
     pub fn user_data(mut self, value: bool) -> Self {
         self.user_data = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFFSET`: Offset for the department selection. Default is `0`
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIMIT`: Number of items in the selection. Default is `10`. Maximum value is `50`
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
@@ -154,6 +158,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -264,6 +269,7 @@ pub struct Department {
 impl Department {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -286,6 +292,7 @@ impl Department {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -469,6 +476,7 @@ pub struct ManagerUser {
 impl ManagerUser {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -514,6 +522,7 @@ impl ManagerUser {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -641,6 +650,7 @@ pub struct Phones {
 impl Phones {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             work_phone: ::std::option::Option::None,
@@ -661,6 +671,7 @@ impl Phones {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

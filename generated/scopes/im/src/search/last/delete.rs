@@ -69,6 +69,7 @@ impl Delete {
     ///
     /// - `dialog_id`: `DIALOG_ID` — Identifier for the message object: user or chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             dialog_id: dialog_id.into(),
@@ -91,6 +92,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

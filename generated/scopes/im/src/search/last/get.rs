@@ -89,6 +89,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             skip_openlines: ::std::option::Option::None,
@@ -99,18 +100,21 @@ impl Get {
     }
     /// Sets `SKIP_OPENLINES`: Skip Open Channels chats.
     #[must_use]
+    #[inline]
     pub fn skip_openlines(mut self, value: bool) -> Self {
         self.skip_openlines = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SKIP_CHAT`: Skip group chats.
     #[must_use]
+    #[inline]
     pub fn skip_chat(mut self, value: bool) -> Self {
         self.skip_chat = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SKIP_DIALOG`: Skip personal dialogs.
     #[must_use]
+    #[inline]
     pub fn skip_dialog(mut self, value: bool) -> Self {
         self.skip_dialog = ::std::option::Option::Some(value);
         self
@@ -133,6 +137,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -243,6 +248,7 @@ pub struct SearchHistory {
 impl SearchHistory {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -266,6 +272,7 @@ impl SearchHistory {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -355,6 +362,7 @@ pub struct Avatar {
 impl Avatar {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             url: ::std::option::Option::None,
@@ -374,6 +382,7 @@ impl Avatar {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -546,6 +555,7 @@ pub struct User {
 impl User {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -591,6 +601,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -718,6 +729,7 @@ pub struct Phones {
 impl Phones {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             work_phone: ::std::option::Option::None,
@@ -738,6 +750,7 @@ impl Phones {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -860,6 +873,7 @@ pub struct Chat {
 impl Chat {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -892,6 +906,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -87,6 +87,7 @@ impl List {
     ///
     /// - `find`: `FIND` — Search phrase. The minimum number of characters for the search is `2`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(find: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             find: find.into(),
@@ -98,18 +99,21 @@ impl List {
     }
     /// Sets `BUSINESS`: Search only among business users.
     #[must_use]
+    #[inline]
     pub fn business(mut self, value: bool) -> Self {
         self.business = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OFFSET`: Offset for the user selection. Default is `0`
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIMIT`: Number of items in the selection. Default is `10`. Maximum value is `50`
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
@@ -133,6 +137,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -295,6 +300,7 @@ pub struct User {
 impl User {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -333,6 +339,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -446,6 +453,7 @@ pub struct Phones {
 impl Phones {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             work_phone: ::std::option::Option::None,
@@ -466,6 +474,7 @@ impl Phones {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -534,6 +543,7 @@ impl ListResult {
     ///
     /// - `_103`: `103` — Found users. The key of each element equals the user identifier. If nothing is found, the method returns an empty array.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(_103: User) -> Self {
         Self {
             _103,
@@ -552,6 +562,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -80,6 +80,7 @@ impl Get {
     ///
     /// - `id`: `ID` — An array of user identifiers or a JSON string containing an array.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value) -> Self {
         Self {
             id,
@@ -90,6 +91,7 @@ impl Get {
     }
     /// Sets `AVATAR_HR`: Parameter to request the `avatar_hr` field with the high-resolution avatar URL. Acceptable values: `Y` or `N`, default is `N`.
     #[must_use]
+    #[inline]
     pub fn avatar_hr(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -99,6 +101,7 @@ impl Get {
     }
     /// Sets `RESULT_TYPE`: Format of the `result`. The value `array` will return a standard array of user objects, any other value will return an object with user identifier keys
     #[must_use]
+    #[inline]
     pub fn result_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -124,6 +127,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -307,6 +311,7 @@ pub struct GetItem {
 impl GetItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -352,6 +357,7 @@ impl GetItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -479,6 +485,7 @@ pub struct Phones2 {
 impl Phones2 {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             work_phone: ::std::option::Option::None,
@@ -499,6 +506,7 @@ impl Phones2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -70,6 +70,7 @@ impl Set {
     ///
     /// - `status`: `STATUS` — The new status of the user. The value is case-sensitive and must be provided in lowercase.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(status: Status) -> Self {
         Self {
             status,
@@ -92,6 +93,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -173,6 +175,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Online => "online",
@@ -185,9 +188,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "online" => Self::Online,

@@ -69,6 +69,7 @@ impl Download {
     /// - `dialog_id`: `dialogId` — ID of the dialog. For group chats — `chat{chatId}`, for personal chats — `{userId}`
     /// - `file_id`: `fileId` — ID of the file on Drive. Can be obtained from the response of the method [im.v2.File.upload](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         dialog_id: impl ::std::convert::Into<::std::string::String>,
         file_id: i64,
@@ -96,6 +97,7 @@ impl Download {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -169,6 +171,7 @@ pub struct DownloadResult {
 impl DownloadResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             download_url: ::std::option::Option::None,
@@ -187,6 +190,7 @@ impl DownloadResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

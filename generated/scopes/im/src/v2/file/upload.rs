@@ -75,6 +75,7 @@ impl Upload {
     /// - `dialog_id`: `dialogId` — ID of the dialog. For group chats — `chat{chatId}`, for personal chats — `{userId}`
     /// - `fields`: `fields` — Object with file and message parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/im.v2/files/file-upload.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         dialog_id: impl ::std::convert::Into<::std::string::String>,
         fields: Fields,
@@ -101,6 +102,7 @@ impl Upload {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -190,6 +192,7 @@ impl Fields {
     /// - `name`: `name` — File name with extension
     /// - `content`: `content` — File content in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) encoding. Maximum size — 100 MB
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         content: impl ::std::convert::Into<::std::string::String>,
@@ -203,6 +206,7 @@ impl Fields {
     }
     /// Sets `message`: Text of the message sent along with the file
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -222,6 +226,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -304,6 +309,7 @@ pub struct UploadResult {
 impl UploadResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             dialog_id: ::std::option::Option::None,
@@ -325,6 +331,7 @@ impl UploadResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -100,6 +100,7 @@ impl Add {
     /// - `chat_id`: `CHAT_ID` — Identifier of the chat.
     /// - `users`: `USERS` — Array of user identifiers to be added.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         chat_id: i64,
         users: impl ::std::iter::IntoIterator<
@@ -117,18 +118,21 @@ impl Add {
     }
     /// Sets `HIDE_HISTORY`: Hide chat history for added users: - `Y` — hide - `N` — do not hide
     #[must_use]
+    #[inline]
     pub fn hide_history(mut self, value: bool) -> Self {
         self.hide_history = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BOT_ID`: Identifier of the chat bot. You can obtain the bot's identifier using the method [imbot.bot.list](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html).
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Pass the same CLIENT_ID that was specified when registering the chat bot
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -156,6 +160,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             bot_id: ::std::option::Option::None,
@@ -86,12 +87,14 @@ impl Get {
     }
     /// Sets `botId`: Bot ID. Required if `code` is not specified
     #[must_use]
+    #[inline]
     pub fn bot_id(mut self, value: i64) -> Self {
         self.bot_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `code`: Bot code. Required if `botId` is not specified
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -101,6 +104,7 @@ impl Get {
     }
     /// Sets `botToken`: Unique bot authorization token. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -125,6 +129,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -204,6 +209,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             bot: ::std::option::Option::None,
@@ -223,6 +229,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -342,6 +349,7 @@ pub struct Bot {
 impl Bot {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -373,6 +381,7 @@ impl Bot {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -75,6 +75,7 @@ impl Register {
     ///
     /// - `fields`: `fields` — Object with bot parameters. Parameter descriptions — [below](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -93,6 +94,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -222,6 +224,7 @@ impl Fields {
     /// - `code`: `code` — Unique code of the bot within the application
     /// - `properties`: `properties` — Properties of the bot's profile. Parameter descriptions — [below](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html#properties)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         properties: Properties,
@@ -242,6 +245,7 @@ impl Fields {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for authorization via webhook, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -251,6 +255,7 @@ impl Fields {
     }
     /// Sets `type`: Type of the bot. Description of types and their behavior — [Bot Types](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/index.html#bot-types).
     #[must_use]
+    #[inline]
     pub fn type_(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -260,12 +265,14 @@ impl Fields {
     }
     /// Sets `eventMode`: Event delivery mode.
     #[must_use]
+    #[inline]
     pub fn event_mode(mut self, value: EventMode) -> Self {
         self.event_mode = ::std::option::Option::Some(value);
         self
     }
     /// Sets `webhookUrl`: URL of the bot's event handler. Required when `eventMode = webhook`
     #[must_use]
+    #[inline]
     pub fn webhook_url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -275,24 +282,28 @@ impl Fields {
     }
     /// Sets `isHidden`: Hidden bot. Allowed values: `true`, `false`. Default `false`
     #[must_use]
+    #[inline]
     pub fn is_hidden(mut self, value: bool) -> Self {
         self.is_hidden = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isReactionsEnabled`: Enable support for reactions. Allowed values: `true`, `false`. Default `true`
     #[must_use]
+    #[inline]
     pub fn is_reactions_enabled(mut self, value: bool) -> Self {
         self.is_reactions_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isSupportOpenline`: Enable support for Open Channels. Allowed values: `true`, `false`. Default `false`
     #[must_use]
+    #[inline]
     pub fn is_support_openline(mut self, value: bool) -> Self {
         self.is_support_openline = ::std::option::Option::Some(value);
         self
     }
     /// Sets `backgroundId`: Background of the bot's chat. Default `null` — uses the background from user settings. Available values — in [backgrounds table](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html#backgrounds). Invalid values are normalized to `null`
     #[must_use]
+    #[inline]
     pub fn background_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -312,6 +323,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -431,6 +443,7 @@ impl Properties {
     ///
     /// - `name`: `name` — Name of the bot. Displayed in the chat list and dialog header
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -444,6 +457,7 @@ impl Properties {
     }
     /// Sets `lastName`: Last name of the bot
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -453,6 +467,7 @@ impl Properties {
     }
     /// Sets `workPosition`: Position of the bot (displayed in the profile)
     #[must_use]
+    #[inline]
     pub fn work_position(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -462,6 +477,7 @@ impl Properties {
     }
     /// Sets `color`: Avatar color, [available colors](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html#available-colors). If not specified — assigned automatically
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -471,6 +487,7 @@ impl Properties {
     }
     /// Sets `gender`: Gender. Allowed values: `M`, `F`
     #[must_use]
+    #[inline]
     pub fn gender(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -480,6 +497,7 @@ impl Properties {
     }
     /// Sets `avatar`: Avatar. Pass a Base64 string without the prefix `data:*/*;base64,`.
     #[must_use]
+    #[inline]
     pub fn avatar(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.avatar = ::std::option::Option::Some(value);
         self
@@ -496,6 +514,7 @@ impl Properties {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -573,6 +592,7 @@ pub enum EventMode {
 }
 impl EventMode {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Fetch => "fetch",
@@ -583,9 +603,11 @@ impl EventMode {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EventMode {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EventMode::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "fetch" => Self::Fetch,
@@ -658,6 +680,7 @@ pub struct RegisterResult {
 impl RegisterResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             bot: ::std::option::Option::None,
@@ -677,6 +700,7 @@ impl RegisterResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -796,6 +820,7 @@ pub struct Bot {
 impl Bot {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -827,6 +852,7 @@ impl Bot {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

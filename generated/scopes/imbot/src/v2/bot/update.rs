@@ -83,6 +83,7 @@ impl Update {
     /// - `bot_id`: `botId` — Bot ID
     /// - `fields`: `fields` — Fields to be updated. The structure of the object is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(bot_id: i64, fields: Fields) -> Self {
         Self {
             bot_id,
@@ -93,6 +94,7 @@ impl Update {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -117,6 +119,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -227,6 +230,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             properties: ::std::option::Option::None,
@@ -242,30 +246,35 @@ impl Fields {
     }
     /// Sets `properties`: Properties of the bot's profile. Parameter descriptions are [below](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.html#properties)
     #[must_use]
+    #[inline]
     pub fn properties(mut self, value: Properties) -> Self {
         self.properties = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isHidden`: Hidden bot. Acceptable values: `true`, `false`
     #[must_use]
+    #[inline]
     pub fn is_hidden(mut self, value: bool) -> Self {
         self.is_hidden = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isReactionsEnabled`: Support for reactions. Acceptable values: `true`, `false`
     #[must_use]
+    #[inline]
     pub fn is_reactions_enabled(mut self, value: bool) -> Self {
         self.is_reactions_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isSupportOpenline`: Support for Open Channels. Acceptable values: `true`, `false`
     #[must_use]
+    #[inline]
     pub fn is_support_openline(mut self, value: bool) -> Self {
         self.is_support_openline = ::std::option::Option::Some(value);
         self
     }
     /// Sets `backgroundId`: Background of the bot's chat. Pass `null` to reset to the user's background. Available values are in the [backgrounds table](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.html#backgrounds). An invalid value is normalized to `null`
     #[must_use]
+    #[inline]
     pub fn background_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -275,6 +284,7 @@ impl Fields {
     }
     /// Sets `eventMode`: Event delivery mode: `fetch` or `webhook`
     #[must_use]
+    #[inline]
     pub fn event_mode(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -284,6 +294,7 @@ impl Fields {
     }
     /// Sets `webhookUrl`: URL of the event handler (applies when `eventMode = webhook`)
     #[must_use]
+    #[inline]
     pub fn webhook_url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -293,6 +304,7 @@ impl Fields {
     }
     /// Sets `botToken`: New `botToken` for token rotation. Request authorization is performed with the **old** token passed at the top level in the `botToken` parameter. An empty string or a string of spaces is ignored. Maximum length is 40 characters.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -312,6 +324,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -420,6 +433,7 @@ pub struct Properties {
 impl Properties {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -433,6 +447,7 @@ impl Properties {
     }
     /// Sets `name`: Bot's name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -442,6 +457,7 @@ impl Properties {
     }
     /// Sets `lastName`: Bot's last name
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -451,6 +467,7 @@ impl Properties {
     }
     /// Sets `workPosition`: Bot's position (displayed in the profile)
     #[must_use]
+    #[inline]
     pub fn work_position(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -460,6 +477,7 @@ impl Properties {
     }
     /// Sets `color`: Avatar color, [available colors](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html#available-colors). If specified incorrectly, it is ignored
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -469,6 +487,7 @@ impl Properties {
     }
     /// Sets `gender`: Gender. Acceptable values: `M`, `F`
     #[must_use]
+    #[inline]
     pub fn gender(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -478,6 +497,7 @@ impl Properties {
     }
     /// Sets `avatar`: Avatar. Pass a Base64 string without the prefix `data:*/*;base64,`.
     #[must_use]
+    #[inline]
     pub fn avatar(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.avatar = ::std::option::Option::Some(value);
         self
@@ -494,6 +514,7 @@ impl Properties {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -574,6 +595,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             bot: ::std::option::Option::None,
@@ -593,6 +615,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -712,6 +735,7 @@ pub struct Bot {
 impl Bot {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -743,6 +767,7 @@ impl Bot {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -77,6 +77,7 @@ impl Add {
     ///
     /// - `bot_id`: `botId` — Bot ID
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(bot_id: i64) -> Self {
         Self {
             bot_id,
@@ -87,6 +88,7 @@ impl Add {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -96,6 +98,7 @@ impl Add {
     }
     /// Sets `fields`: Properties of the chat being created. The structure of the object is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html#fields)
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
@@ -117,6 +120,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -223,6 +227,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -237,6 +242,7 @@ impl Fields {
     }
     /// Sets `title`: Chat title
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -246,6 +252,7 @@ impl Fields {
     }
     /// Sets `description`: Chat description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -255,6 +262,7 @@ impl Fields {
     }
     /// Sets `color`: Chat color — [available colors](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.html#available-colors).
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -264,12 +272,14 @@ impl Fields {
     }
     /// Sets `avatar`: Chat avatar in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) format
     #[must_use]
+    #[inline]
     pub fn avatar(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.avatar = ::std::option::Option::Some(value);
         self
     }
     /// Sets `userIds`: Array of participant IDs
     #[must_use]
+    #[inline]
     pub fn user_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -281,12 +291,14 @@ impl Fields {
     }
     /// Sets `ownerId`: ID of the chat owner. If not specified, the bot becomes the owner
     #[must_use]
+    #[inline]
     pub fn owner_id(mut self, value: i64) -> Self {
         self.owner_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `message`: First message in the chat
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -306,6 +318,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -388,6 +401,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             chat: ::std::option::Option::None,
@@ -407,6 +421,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -618,6 +633,7 @@ pub struct Chat {
 impl Chat {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -671,6 +687,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

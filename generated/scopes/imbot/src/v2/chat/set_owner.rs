@@ -85,6 +85,7 @@ impl SetOwner {
     /// - `dialog_id`: `dialogId` — Dialog ID. For group chats — `chat{chatId}`
     /// - `user_id`: `userId` — ID of the new chat owner
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         bot_id: i64,
         dialog_id: impl ::std::convert::Into<::std::string::String>,
@@ -100,6 +101,7 @@ impl SetOwner {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -126,6 +128,7 @@ impl SetOwner {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -203,6 +206,7 @@ pub struct SetOwnerResult {
 impl SetOwnerResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -221,6 +225,7 @@ impl SetOwnerResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -98,6 +98,7 @@ impl Answer {
     /// - `message_id`: `messageId` — Message ID with the command
     /// - `dialog_id`: `dialogId` — Dialog ID. For group chats — `chat{chatId}`, for personal chats — `{userId}`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         bot_id: i64,
         command_id: i64,
@@ -116,6 +117,7 @@ impl Answer {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -125,6 +127,7 @@ impl Answer {
     }
     /// Sets `fields`: Fields of the response message. The structure of the object is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-answer.html#fields)
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
@@ -149,6 +152,7 @@ impl Answer {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -251,6 +255,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             message: ::std::option::Option::None,
@@ -263,6 +268,7 @@ impl Fields {
     }
     /// Sets `message`: Response text. Maximum length — 20,000 characters
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -272,6 +278,7 @@ impl Fields {
     }
     /// Sets `attach`: Attachments. More details: [How to use attachments](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/attachments/index.html)
     #[must_use]
+    #[inline]
     pub fn attach(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -285,6 +292,7 @@ impl Fields {
     }
     /// Sets `keyboard`: Keyboard. More details: [Working with keyboards](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/message-keyboards.html)
     #[must_use]
+    #[inline]
     pub fn keyboard(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -298,12 +306,14 @@ impl Fields {
     }
     /// Sets `system`: System message. Allowed values: `true`, `false`. Default is `false`
     #[must_use]
+    #[inline]
     pub fn system(mut self, value: bool) -> Self {
         self.system = ::std::option::Option::Some(value);
         self
     }
     /// Sets `urlPreview`: Show link previews. Allowed values: `true`, `false`. Default is `true`
     #[must_use]
+    #[inline]
     pub fn url_preview(mut self, value: bool) -> Self {
         self.url_preview = ::std::option::Option::Some(value);
         self
@@ -320,6 +330,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -394,6 +405,7 @@ pub struct AnswerResult {
 impl AnswerResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -412,6 +424,7 @@ impl AnswerResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

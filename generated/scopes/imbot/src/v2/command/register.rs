@@ -86,6 +86,7 @@ impl Register {
     /// - `bot_id`: `botId` — Bot ID
     /// - `fields`: `fields` — Object with command parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-register.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(bot_id: i64, fields: Fields) -> Self {
         Self {
             bot_id,
@@ -96,6 +97,7 @@ impl Register {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -120,6 +122,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -224,6 +227,7 @@ impl Fields {
     ///
     /// - `command`: `command` — Command without the `/` symbol. For example: `help`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(command: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             command: command.into(),
@@ -237,6 +241,7 @@ impl Fields {
     }
     /// Sets `title`: Title of the command in different languages. An object `{langCode: text}`, where `langCode` is the two-letter language code in lowercase: `en`, `de`, etc.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -246,6 +251,7 @@ impl Fields {
     }
     /// Sets `params`: Description of command parameters in different languages. An object `{langCode: text}`, similar to `title`. Displayed as a hint next to the command
     #[must_use]
+    #[inline]
     pub fn params(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -255,18 +261,21 @@ impl Fields {
     }
     /// Sets `common`: Common command. Acceptable values: `true`, `false`. Default is `false`. For more details, see [Common and Local Commands](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-register.html#common-types)
     #[must_use]
+    #[inline]
     pub fn common(mut self, value: bool) -> Self {
         self.common = ::std::option::Option::Some(value);
         self
     }
     /// Sets `hidden`: Hidden command. Acceptable values: `true`, `false`. Default is `false`
     #[must_use]
+    #[inline]
     pub fn hidden(mut self, value: bool) -> Self {
         self.hidden = ::std::option::Option::Some(value);
         self
     }
     /// Sets `extranetSupport`: Extranet support. Acceptable values: `true`, `false`. Default is `false`
     #[must_use]
+    #[inline]
     pub fn extranet_support(mut self, value: bool) -> Self {
         self.extranet_support = ::std::option::Option::Some(value);
         self
@@ -283,6 +292,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -359,6 +369,7 @@ pub struct RegisterResult {
 impl RegisterResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             command: ::std::option::Option::None,
@@ -377,6 +388,7 @@ impl RegisterResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -478,6 +490,7 @@ pub struct Command {
 impl Command {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -505,6 +518,7 @@ impl Command {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

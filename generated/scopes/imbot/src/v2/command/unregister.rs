@@ -79,6 +79,7 @@ impl Unregister {
     /// - `bot_id`: `botId` — Bot ID
     /// - `command_id`: `commandId` — Command ID
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(bot_id: i64, command_id: i64) -> Self {
         Self {
             bot_id,
@@ -89,6 +90,7 @@ impl Unregister {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -114,6 +116,7 @@ impl Unregister {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -189,6 +192,7 @@ pub struct UnregisterResult {
 impl UnregisterResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -207,6 +211,7 @@ impl UnregisterResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -88,6 +88,7 @@ impl Update {
     /// - `command_id`: `commandId` — Command ID
     /// - `fields`: `fields` — Fields of the command to be updated. The structure of the object is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(bot_id: i64, command_id: i64, fields: Fields) -> Self {
         Self {
             bot_id,
@@ -99,6 +100,7 @@ impl Update {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -124,6 +126,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -232,6 +235,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             command: ::std::option::Option::None,
@@ -245,6 +249,7 @@ impl Fields {
     }
     /// Sets `command`: New command (without `/`)
     #[must_use]
+    #[inline]
     pub fn command(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -254,6 +259,7 @@ impl Fields {
     }
     /// Sets `title`: Command title in different languages:
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -263,6 +269,7 @@ impl Fields {
     }
     /// Sets `params`: Description of parameters in different languages. Similar to `title`, applies only to those languages provided in `title`
     #[must_use]
+    #[inline]
     pub fn params(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -272,18 +279,21 @@ impl Fields {
     }
     /// Sets `common`: Common command. Allowed values: `true`, `false`
     #[must_use]
+    #[inline]
     pub fn common(mut self, value: bool) -> Self {
         self.common = ::std::option::Option::Some(value);
         self
     }
     /// Sets `hidden`: Hidden command. Allowed values: `true`, `false`
     #[must_use]
+    #[inline]
     pub fn hidden(mut self, value: bool) -> Self {
         self.hidden = ::std::option::Option::Some(value);
         self
     }
     /// Sets `extranetSupport`: Extranet support. Allowed values: `true`, `false`
     #[must_use]
+    #[inline]
     pub fn extranet_support(mut self, value: bool) -> Self {
         self.extranet_support = ::std::option::Option::Some(value);
         self
@@ -300,6 +310,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -376,6 +387,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             command: ::std::option::Option::None,
@@ -394,6 +406,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -495,6 +508,7 @@ pub struct Command {
 impl Command {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -522,6 +536,7 @@ impl Command {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

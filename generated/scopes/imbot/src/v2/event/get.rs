@@ -94,6 +94,7 @@ impl Get {
     ///
     /// - `bot_id`: `botId` — Bot ID
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(bot_id: i64) -> Self {
         Self {
             bot_id,
@@ -106,6 +107,7 @@ impl Get {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -115,18 +117,21 @@ impl Get {
     }
     /// Sets `offset`: Confirms all events with IDs less than the specified value. Not passed on the first call
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
     }
     /// Sets `limit`: Maximum number of events returned (1–1000). Default is `100`
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `withUserEvents`: Include user events (`ONIMV2*`) in the response along with bot events. Default is `false`. More details — [below](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.html#combined-fetch)
     #[must_use]
+    #[inline]
     pub fn with_user_events(mut self, value: bool) -> Self {
         self.with_user_events = ::std::option::Option::Some(value);
         self
@@ -149,6 +154,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -236,6 +242,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             events: ::std::option::Option::None,
@@ -256,6 +263,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -339,6 +347,7 @@ pub struct Events {
 impl Events {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             event_id: ::std::option::Option::None,
@@ -360,6 +369,7 @@ impl Events {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -80,6 +80,7 @@ impl Download {
     /// - `bot_id`: `botId` — Bot ID
     /// - `file_id`: `fileId` — File ID on Drive. Can be obtained from the response of the method [imbot.v2.File.upload](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(bot_id: i64, file_id: i64) -> Self {
         Self {
             bot_id,
@@ -90,6 +91,7 @@ impl Download {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -115,6 +117,7 @@ impl Download {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -190,6 +193,7 @@ pub struct DownloadResult {
 impl DownloadResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             download_url: ::std::option::Option::None,
@@ -208,6 +212,7 @@ impl DownloadResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -81,6 +81,7 @@ impl Set {
     /// - `line`: `LINE` — Identifier of the open line.
     /// - `data`: `DATA` — Object containing the channel settings in the external system. The method does not support setting or modifying a single field separately: settings are written and overwritten through this object as a whole.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         connector: impl ::std::convert::Into<::std::string::String>,
         line: i64,
@@ -111,6 +112,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -205,6 +207,7 @@ pub struct Data {
 impl Data {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -216,6 +219,7 @@ impl Data {
     }
     /// Sets `ID`: Identifier of the channel in the external system, for example `channel-123`.
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -225,6 +229,7 @@ impl Data {
     }
     /// Sets `URL`: Full link to the chat or channel in the external system
     #[must_use]
+    #[inline]
     pub fn url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -234,6 +239,7 @@ impl Data {
     }
     /// Sets `URL_IM`: Full link to the chat in the operator interface format. If there is no separate link for the operator, use the value of `URL`
     #[must_use]
+    #[inline]
     pub fn url_im(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -243,6 +249,7 @@ impl Data {
     }
     /// Sets `NAME`: Name of the channel for display in the interface
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -262,6 +269,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

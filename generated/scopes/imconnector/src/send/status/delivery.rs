@@ -86,6 +86,7 @@ impl Delivery {
     /// - `line`: `LINE` — Identifier of the open line.
     /// - `messages`: `MESSAGES` — Array of delivery statuses. Each element of the array is an object with blocks `im`, `message`, `chat`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         connector: impl ::std::convert::Into<::std::string::String>,
         line: i64,
@@ -118,6 +119,7 @@ impl Delivery {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -206,6 +208,7 @@ pub struct Messages {
 impl Messages {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             im: ::std::option::Option::None,
@@ -216,18 +219,21 @@ impl Messages {
     }
     /// Sets `im`: Internal identifiers of the message in Bitrix24 [(detailed description)](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-delivery.html#messages-im)
     #[must_use]
+    #[inline]
     pub fn im(mut self, value: Im) -> Self {
         self.im = ::std::option::Option::Some(value);
         self
     }
     /// Sets `message`: Message data in the external system [(detailed description)](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-delivery.html#messages-message)
     #[must_use]
+    #[inline]
     pub fn message(mut self, value: Message) -> Self {
         self.message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `chat`: Chat data in the external system [(detailed description)](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-delivery.html#messages-chat)
     #[must_use]
+    #[inline]
     pub fn chat(mut self, value: Chat) -> Self {
         self.chat = ::std::option::Option::Some(value);
         self
@@ -244,6 +250,7 @@ impl Messages {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -333,6 +340,7 @@ pub struct Im {
 impl Im {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             chat_id: ::std::option::Option::None,
@@ -342,12 +350,14 @@ impl Im {
     }
     /// Sets `chat_id`: Identifier of the open line chat in Bitrix24 for the outgoing message
     #[must_use]
+    #[inline]
     pub fn chat_id(mut self, value: i64) -> Self {
         self.chat_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `message_id`: Identifier of the message in Bitrix24 for which the delivery status needs to be set
     #[must_use]
+    #[inline]
     pub fn message_id(mut self, value: i64) -> Self {
         self.message_id = ::std::option::Option::Some(value);
         self
@@ -364,6 +374,7 @@ impl Im {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -436,6 +447,7 @@ pub struct Message {
 impl Message {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -445,6 +457,7 @@ impl Message {
     }
     /// Sets `id`: Array of external message identifiers for which the delivery status is being sent. Even for a single message, pass an array, e.g., `["ext-msg-1007"]`
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -458,6 +471,7 @@ impl Message {
     }
     /// Sets `date`: Delivery time of the message in Unix Timestamp in seconds
     #[must_use]
+    #[inline]
     pub fn date(mut self, value: i64) -> Self {
         self.date = ::std::option::Option::Some(value);
         self
@@ -474,6 +488,7 @@ impl Message {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -542,6 +557,7 @@ pub struct Chat {
 impl Chat {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -550,6 +566,7 @@ impl Chat {
     }
     /// Sets `id`: Identifier of the chat or channel in the external system. It is recommended to pass the same value as in `chat.id` of the method [imconnector.send.messages](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html)
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -569,6 +586,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -639,6 +657,7 @@ pub struct DeliveryResult {
 impl DeliveryResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -658,6 +677,7 @@ impl DeliveryResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -84,6 +84,7 @@ impl Reading {
     /// - `line`: `LINE` — Identifier of the open line.
     /// - `messages`: `MESSAGES` — Array of read statuses. Each element of the array is an object with blocks `im`, `message`, `chat`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         connector: impl ::std::convert::Into<::std::string::String>,
         line: i64,
@@ -116,6 +117,7 @@ impl Reading {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -204,6 +206,7 @@ pub struct Messages {
 impl Messages {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             im: ::std::option::Option::None,
@@ -214,18 +217,21 @@ impl Messages {
     }
     /// Sets `im`: Internal message identifiers in Bitrix24 [(detailed description)](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-reading.html#messages-im)
     #[must_use]
+    #[inline]
     pub fn im(mut self, value: Im) -> Self {
         self.im = ::std::option::Option::Some(value);
         self
     }
     /// Sets `message`: Message data in the external system [(detailed description)](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-reading.html#messages-message)
     #[must_use]
+    #[inline]
     pub fn message(mut self, value: Message) -> Self {
         self.message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `chat`: Chat data in the external system [(detailed description)](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-status-reading.html#messages-chat)
     #[must_use]
+    #[inline]
     pub fn chat(mut self, value: Chat) -> Self {
         self.chat = ::std::option::Option::Some(value);
         self
@@ -242,6 +248,7 @@ impl Messages {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -331,6 +338,7 @@ pub struct Im {
 impl Im {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             chat_id: ::std::option::Option::None,
@@ -340,12 +348,14 @@ impl Im {
     }
     /// Sets `chat_id`: Identifier of the open line chat in Bitrix24 for the outgoing message
     #[must_use]
+    #[inline]
     pub fn chat_id(mut self, value: i64) -> Self {
         self.chat_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `message_id`: Identifier of the message in Bitrix24 for which the "read" status needs to be set
     #[must_use]
+    #[inline]
     pub fn message_id(mut self, value: i64) -> Self {
         self.message_id = ::std::option::Option::Some(value);
         self
@@ -362,6 +372,7 @@ impl Im {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -430,6 +441,7 @@ pub struct Message {
 impl Message {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -438,6 +450,7 @@ impl Message {
     }
     /// Sets `id`: Array of external message identifiers for which the read status is being sent. Even for a single message, an array should be sent, for example, `["ext-msg-1007"]`
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -461,6 +474,7 @@ impl Message {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -527,6 +541,7 @@ pub struct Chat {
 impl Chat {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -535,6 +550,7 @@ impl Chat {
     }
     /// Sets `id`: Identifier of the chat or channel in the external system. It is recommended to send the same value as in `chat.id` of the method [imconnector.send.messages](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/imconnector-send-messages.html)
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -554,6 +570,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -624,6 +641,7 @@ pub struct ReadingResult {
 impl ReadingResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -643,6 +661,7 @@ impl ReadingResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

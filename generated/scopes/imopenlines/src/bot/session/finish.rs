@@ -75,6 +75,7 @@ impl Finish {
     ///
     /// - `chat_id`: `CHAT_ID` — Identifier of the chat whose dialog needs to be finished.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64) -> Self {
         Self {
             chat_id,
@@ -84,6 +85,7 @@ impl Finish {
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks.
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -108,6 +110,7 @@ impl Finish {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -66,6 +66,7 @@ impl Operator {
     ///
     /// - `chat_id`: `CHAT_ID` — The identifier of the chat to be passed to the free operator.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64) -> Self {
         Self {
             chat_id,
@@ -88,6 +89,7 @@ impl Operator {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -115,6 +115,7 @@ impl Transfer {
     ///
     /// - `chat_id`: `CHAT_ID` — The identifier of the chat whose dialogue needs to be transferred.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64) -> Self {
         Self {
             chat_id,
@@ -128,30 +129,35 @@ impl Transfer {
     }
     /// Sets `USER_ID`: The identifier of the employee to whom the dialogue should be transferred.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `QUEUE_ID`: The identifier of the queue to which the dialogue should be transferred.
     #[must_use]
+    #[inline]
     pub fn queue_id(mut self, value: i64) -> Self {
         self.queue_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TRANSFER_ID`: Universal transfer destination parameter.
     #[must_use]
+    #[inline]
     pub fn transfer_id(mut self, value: ::serde_json::Value) -> Self {
         self.transfer_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LEAVE`: Flag indicating the presence of the chat bot in the dialogue after the transfer.
     #[must_use]
+    #[inline]
     pub fn leave(mut self, value: bool) -> Self {
         self.leave = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CLIENT_ID`: This parameter is mandatory only for webhooks.
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -180,6 +186,7 @@ impl Transfer {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -65,6 +65,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             params: ::std::option::Option::None,
@@ -74,12 +75,14 @@ impl Get {
     }
     /// Sets `PARAMS`: Selection parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPTIONS`: Additional options [(detailed description)](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html#options)
     #[must_use]
+    #[inline]
     pub fn options(mut self, value: Options) -> Self {
         self.options = ::std::option::Option::Some(value);
         self
@@ -101,6 +104,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -211,6 +215,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -223,6 +228,7 @@ impl Params {
     }
     /// Sets `select`: An array containing the [list of fields](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/imopenlines-config-list-get.html#result) to be selected.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -236,6 +242,7 @@ impl Params {
     }
     /// Sets `order`: An object for sorting the list of open channels in the format `{"field_1": "value_1", ... "field_N": "value_N"}`
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -245,6 +252,7 @@ impl Params {
     }
     /// Sets `filter`: An object for filtering the list of open channels in the format `{"field_1": "value_1", ... "field_N": "value_N"}`
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -254,12 +262,14 @@ impl Params {
     }
     /// Sets `limit`: The number of items per page. Default: `50`. Maximum value: `200`
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `offset`: Offset for pagination. Default: `0`
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
@@ -276,6 +286,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -362,6 +373,7 @@ pub struct Options {
 impl Options {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             queue: ::std::option::Option::None,
@@ -372,18 +384,21 @@ impl Options {
     }
     /// Sets `QUEUE`: Return the operator queue. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn queue(mut self, value: bool) -> Self {
         self.queue = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONFIG_QUEUE`: Return the line queue. Each queue element contains `ENTITY_TYPE` and `ENTITY_ID`. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn config_queue(mut self, value: bool) -> Self {
         self.config_queue = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CHECK_PERMISSION`: Check access to lines by the specified action from the open channels permission map
     #[must_use]
+    #[inline]
     pub fn check_permission(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -403,6 +418,7 @@ impl Options {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -923,6 +939,7 @@ pub struct GetItem {
 impl GetItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1033,6 +1050,7 @@ impl GetItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1393,6 +1411,7 @@ pub enum XmlId {
 }
 impl XmlId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -1403,9 +1422,11 @@ impl XmlId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for XmlId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         XmlId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "string" => Self::String,
@@ -1492,6 +1513,7 @@ pub struct QueueUsersFields {
 impl QueueUsersFields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_name: ::std::option::Option::None,
@@ -1513,6 +1535,7 @@ impl QueueUsersFields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1595,6 +1618,7 @@ pub enum UserName {
 }
 impl UserName {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -1605,9 +1629,11 @@ impl UserName {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserName {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserName::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "string" => Self::String,
@@ -1677,6 +1703,7 @@ pub enum UserWorkPosition {
 }
 impl UserWorkPosition {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -1687,9 +1714,11 @@ impl UserWorkPosition {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserWorkPosition {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserWorkPosition::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "string" => Self::String,
@@ -1759,6 +1788,7 @@ pub enum UserAvatar {
 }
 impl UserAvatar {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -1769,9 +1799,11 @@ impl UserAvatar {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserAvatar {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserAvatar::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "string" => Self::String,
@@ -1844,6 +1876,7 @@ pub struct ConfigQueue {
 impl ConfigQueue {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_id: ::std::option::Option::None,
@@ -1863,6 +1896,7 @@ impl ConfigQueue {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -86,6 +86,7 @@ impl Get {
     /// - `crm_entity_type`: `CRM_ENTITY_TYPE` — Type of the CRM object. Possible values: - `lead` — lead - `deal` — deal - `company` — company - `contact` — contact
     /// - `crm_entity`: `CRM_ENTITY` — Identifier of the CRM object.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(crm_entity_type: CrmEntityType, crm_entity: i64) -> Self {
         Self {
             crm_entity_type,
@@ -96,6 +97,7 @@ impl Get {
     }
     /// Sets `ACTIVE_ONLY`: Flag to return only active chats. Possible values: - `Y` — return only active chats - `N` — return all chats
     #[must_use]
+    #[inline]
     pub fn active_only(mut self, value: bool) -> Self {
         self.active_only = ::std::option::Option::Some(value);
         self
@@ -118,6 +120,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -206,6 +209,7 @@ pub enum CrmEntityType {
 }
 impl CrmEntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lead => "lead",
@@ -218,9 +222,11 @@ impl CrmEntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CrmEntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         CrmEntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lead" => Self::Lead,
@@ -299,6 +305,7 @@ pub struct GetItem {
 impl GetItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             chat_id: ::std::option::Option::None,
@@ -319,6 +326,7 @@ impl GetItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

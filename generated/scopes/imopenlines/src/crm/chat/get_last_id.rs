@@ -75,6 +75,7 @@ impl GetLastId {
     /// - `crm_entity_type`: `CRM_ENTITY_TYPE` — Type of the CRM object. Possible values: - `lead` — lead - `deal` — deal - `company` — company - `contact` — contact
     /// - `crm_entity`: `CRM_ENTITY` — Identifier of the CRM object.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(crm_entity_type: CrmEntityType, crm_entity: i64) -> Self {
         Self {
             crm_entity_type,
@@ -99,6 +100,7 @@ impl GetLastId {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -182,6 +184,7 @@ pub enum CrmEntityType {
 }
 impl CrmEntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lead => "lead",
@@ -194,9 +197,11 @@ impl CrmEntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CrmEntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         CrmEntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lead" => Self::Lead,

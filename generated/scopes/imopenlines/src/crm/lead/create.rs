@@ -68,6 +68,7 @@ impl Create {
     ///
     /// - `chat_id`: `CHAT_ID` — Identifier of the Open Channels chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64) -> Self {
         Self {
             chat_id,
@@ -90,6 +91,7 @@ impl Create {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

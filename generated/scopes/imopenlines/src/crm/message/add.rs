@@ -101,6 +101,7 @@ impl Add {
     /// - `chat_id`: `CHAT_ID` — Identifier of the open channel chat linked to the CRM entity.
     /// - `message`: `MESSAGE` — The text of the message that will be displayed in the chat
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         crm_entity_type: impl ::std::convert::Into<::std::string::String>,
         crm_entity: i64,
@@ -137,6 +138,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -75,6 +75,7 @@ impl Save {
     /// - `chat_id`: `CHAT_ID` — Identifier of the open line chat from which the message needs to be saved.
     /// - `message_id`: `MESSAGE_ID` — Identifier of the message to be added to quick answers.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64, message_id: i64) -> Self {
         Self {
             chat_id,
@@ -99,6 +100,7 @@ impl Save {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

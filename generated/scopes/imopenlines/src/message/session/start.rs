@@ -75,6 +75,7 @@ impl Start {
     /// - `chat_id`: `CHAT_ID` — Identifier of the open line chat.
     /// - `message_id`: `MESSAGE_ID` — Identifier of the message within the chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64, message_id: i64) -> Self {
         Self {
             chat_id,
@@ -99,6 +100,7 @@ impl Start {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

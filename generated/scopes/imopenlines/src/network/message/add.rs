@@ -112,6 +112,7 @@ impl Add {
     /// - `user_id`: `USER_ID` — Identifier of the message recipient, for example `2`
     /// - `message`: `MESSAGE` — Text of the message.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         user_id: i64,
@@ -129,6 +130,7 @@ impl Add {
     }
     /// Sets `ATTACH`: Attachment.
     #[must_use]
+    #[inline]
     pub fn attach(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -138,6 +140,7 @@ impl Add {
     }
     /// Sets `KEYBOARD`: Keyboard.
     #[must_use]
+    #[inline]
     pub fn keyboard(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -147,6 +150,7 @@ impl Add {
     }
     /// Sets `URL_PREVIEW`: Link preview. Enabled `Y` by default.
     #[must_use]
+    #[inline]
     pub fn url_preview(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -175,6 +179,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ impl Vote {
     ///
     /// - `session_id`: `SESSION_ID` — Session identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(session_id: i64) -> Self {
         Self {
             session_id,
@@ -86,12 +87,14 @@ impl Vote {
     }
     /// Sets `RATING`: Manager's rating. Pass a value from `1` to `5`
     #[must_use]
+    #[inline]
     pub fn rating(mut self, value: i64) -> Self {
         self.rating = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMMENT`: Manager's comment on the rating
     #[must_use]
+    #[inline]
     pub fn comment(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -117,6 +120,7 @@ impl Vote {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -77,6 +77,7 @@ impl Pin {
     ///
     /// - `chat_id`: `CHAT_ID` — Identifier of the open line chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64) -> Self {
         Self {
             chat_id,
@@ -86,6 +87,7 @@ impl Pin {
     }
     /// Sets `ACTIVATE`: Pinning flag: - `Y` — pin - `N` — unpin
     #[must_use]
+    #[inline]
     pub fn activate(mut self, value: bool) -> Self {
         self.activate = ::std::option::Option::Some(value);
         self
@@ -107,6 +109,7 @@ impl Pin {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -77,6 +77,7 @@ impl Silent {
     ///
     /// - `chat_id`: `CHAT_ID` — Identifier of the open line chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64) -> Self {
         Self {
             chat_id,
@@ -86,6 +87,7 @@ impl Silent {
     }
     /// Sets `ACTIVATE`: Activation flag. `Y` — enable silent mode, any other value disables it. By default, the mode is off
     #[must_use]
+    #[inline]
     pub fn activate(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -110,6 +112,7 @@ impl Silent {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

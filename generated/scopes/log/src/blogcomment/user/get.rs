@@ -75,6 +75,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_id: ::std::option::Option::None,
@@ -86,24 +87,28 @@ impl Get {
     }
     /// Sets `USER_ID`: The identifier of the user whose comments need to be retrieved. If the identifier is not specified, the method will return comments from the current user.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `FIRST_ID`: The method will return comments with identifiers greater than the specified value.
     #[must_use]
+    #[inline]
     pub fn first_id(mut self, value: i64) -> Self {
         self.first_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LAST_ID`: The method will return comments with identifiers less than the specified value.
     #[must_use]
+    #[inline]
     pub fn last_id(mut self, value: i64) -> Self {
         self.last_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIMIT`: The number of records in the response. The acceptable value is from `1` to `100`. By default, `100` comments are returned.
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
@@ -127,6 +132,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -214,6 +220,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             comments: ::std::option::Option::None,
@@ -233,6 +240,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

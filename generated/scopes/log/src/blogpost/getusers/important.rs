@@ -66,6 +66,7 @@ impl Important {
     ///
     /// - `post_id`: `POST_ID` — The identifier of the important message in the News Feed.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(post_id: i64) -> Self {
         Self {
             post_id,
@@ -88,6 +89,7 @@ impl Important {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

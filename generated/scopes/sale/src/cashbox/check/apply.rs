@@ -100,6 +100,7 @@ impl Apply {
     ///
     /// - `uuid`: `UUID` — UUID of the receipt
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(uuid: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             uuid: uuid.into(),
@@ -115,6 +116,7 @@ impl Apply {
     }
     /// Sets `PRINT_END_TIME`: Time when the receipt printing ended
     #[must_use]
+    #[inline]
     pub fn print_end_time(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -124,6 +126,7 @@ impl Apply {
     }
     /// Sets `REG_NUMBER_KKT`: Registration number of the cash register
     #[must_use]
+    #[inline]
     pub fn reg_number_kkt(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -133,6 +136,7 @@ impl Apply {
     }
     /// Sets `FISCAL_DOC_ATTR`: Fiscal attribute of the document
     #[must_use]
+    #[inline]
     pub fn fiscal_doc_attr(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -142,6 +146,7 @@ impl Apply {
     }
     /// Sets `FISCAL_DOC_NUMBER`: Fiscal document number
     #[must_use]
+    #[inline]
     pub fn fiscal_doc_number(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -151,6 +156,7 @@ impl Apply {
     }
     /// Sets `FISCAL_RECEIPT_NUMBER`: Fiscal receipt number
     #[must_use]
+    #[inline]
     pub fn fiscal_receipt_number(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -160,6 +166,7 @@ impl Apply {
     }
     /// Sets `FN_NUMBER`: Fiscal storage number
     #[must_use]
+    #[inline]
     pub fn fn_number(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -169,6 +176,7 @@ impl Apply {
     }
     /// Sets `SHIFT_NUMBER`: Shift number
     #[must_use]
+    #[inline]
     pub fn shift_number(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -201,6 +209,7 @@ impl Apply {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

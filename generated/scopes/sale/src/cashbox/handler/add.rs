@@ -91,6 +91,7 @@ impl Add {
     /// - `name`: `NAME` — Name of the REST handler
     /// - `settings`: `SETTINGS` — Handler settings (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html#settings))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -107,12 +108,14 @@ impl Add {
     }
     /// Sets `SORT`: Sorting. Default value: `100`
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SUPPORTS_FFD105`: Indicates whether the cashbox supports fiscal data format version 1.05. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn supports_ffd105(mut self, value: bool) -> Self {
         self.supports_ffd105 = ::std::option::Option::Some(value);
         self
@@ -137,6 +140,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -244,6 +248,7 @@ impl Settings {
     /// - `check_url`: `CHECK_URL` — Address for checking the status of the receipt
     /// - `config`: `CONFIG` — Structure of settings (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html#settingsconfig)), which the user can set and modify on the cashbox editing page, as well as when adding or updating the cashbox via REST.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         print_url: impl ::std::convert::Into<::std::string::String>,
         check_url: impl ::std::convert::Into<::std::string::String>,
@@ -259,6 +264,7 @@ impl Settings {
     }
     /// Sets `HTTP_VERSION`: Version of the HTTP protocol used for requests. Possible values: `1.0`, `1.1`.
     #[must_use]
+    #[inline]
     pub fn http_version(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -278,6 +284,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -364,6 +371,7 @@ impl SettingsConfig {
     /// - `label`: `LABEL` — Section header
     /// - `items`: `ITEMS` — List of settings in the section (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/cashbox/sale-cashbox-handler-add.html#settingsconfigitems)).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         label: impl ::std::convert::Into<::std::string::String>,
         items: SettingsConfigSectionCode,
@@ -386,6 +394,7 @@ impl SettingsConfig {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -523,6 +532,7 @@ impl SettingsConfigSectionCode {
     /// - `required`: `REQUIRED` — Indicates whether the setting is required. Possible values:
     /// - `options`: `OPTIONS` — List of possible values for the property. Used for `ENUM` type.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_: Type,
         label: impl ::std::convert::Into<::std::string::String>,
@@ -543,24 +553,28 @@ impl SettingsConfigSectionCode {
     }
     /// Sets `DISABLED`: Indicates whether editing of the setting is disabled. Possible values:
     #[must_use]
+    #[inline]
     pub fn disabled(mut self, value: bool) -> Self {
         self.disabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MULTIPLE`: Indicates whether the setting is multiple. Possible values:
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MULTILINE`: Indicates whether the field is multiline. Used for `STRING` type. Possible values:
     #[must_use]
+    #[inline]
     pub fn multiline(mut self, value: bool) -> Self {
         self.multiline = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TIME`: Indicates whether time selection is possible. Used for `DATE` type. Possible values:
     #[must_use]
+    #[inline]
     pub fn time(mut self, value: bool) -> Self {
         self.time = ::std::option::Option::Some(value);
         self
@@ -577,6 +591,7 @@ impl SettingsConfigSectionCode {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -681,6 +696,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "STRING",
@@ -694,9 +710,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "STRING" => Self::String,

@@ -73,6 +73,7 @@ impl Update {
     /// - `id`: `ID` — Identifier of the handler being updated
     /// - `fields`: `FIELDS` — Values of the fields to be updated.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: ::serde_json::Value,
         fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -100,6 +101,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

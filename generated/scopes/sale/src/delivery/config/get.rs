@@ -67,6 +67,7 @@ impl Get {
     ///
     /// - `id`: `ID` — Identifier of the delivery service.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value) -> Self {
         Self {
             id,
@@ -89,6 +90,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -164,6 +166,7 @@ pub struct KeyResult {
 impl KeyResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -183,6 +186,7 @@ impl KeyResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -73,6 +73,7 @@ impl Update {
     ///
     /// - `id`: `ID` — Identifier of the delivery service.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value) -> Self {
         Self {
             id,
@@ -82,6 +83,7 @@ impl Update {
     }
     /// Sets `CONFIG`: Values of the delivery service settings (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-config-update.html#parameter-config)). The structure of the settings (code, name, data type) is defined when creating or updating the delivery service handler using the methods: - [sale.delivery.handler.add](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html) - [sale.delivery.handler.update](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html)
     #[must_use]
+    #[inline]
     pub fn config(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Config>>,
@@ -108,6 +110,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -193,6 +196,7 @@ impl Config {
     /// - `code`: `CODE` — Symbolic code of the setting
     /// - `value`: `VALUE` — Value of the setting
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         value: ::serde_json::Value,
@@ -215,6 +219,7 @@ impl Config {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -95,6 +95,7 @@ impl Add {
     /// - `settings`: `SETTINGS` — Object containing information about the settings of the delivery service handler (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html#parametr-settings))
     /// - `profiles`: `PROFILES` — Array containing a list of delivery profile objects (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html#parametr-profiles)).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         code: impl ::std::convert::Into<::std::string::String>,
@@ -115,12 +116,14 @@ impl Add {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DESCRIPTION`: Description of the delivery service handler
     #[must_use]
+    #[inline]
     pub fn description(mut self, value: i64) -> Self {
         self.description = ::std::option::Option::Some(value);
         self
@@ -146,6 +149,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -273,6 +277,7 @@ impl Settings {
     ///
     /// - `calculate_url`: `CALCULATE_URL` — URL for calculating delivery cost.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(calculate_url: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             calculate_url: calculate_url.into(),
@@ -285,6 +290,7 @@ impl Settings {
     }
     /// Sets `CREATE_DELIVERY_REQUEST_URL`: URL for creating a delivery order.
     #[must_use]
+    #[inline]
     pub fn create_delivery_request_url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -294,6 +300,7 @@ impl Settings {
     }
     /// Sets `CANCEL_DELIVERY_REQUEST_URL`: URL for canceling a delivery order.
     #[must_use]
+    #[inline]
     pub fn cancel_delivery_request_url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -303,12 +310,14 @@ impl Settings {
     }
     /// Sets `HAS_CALLBACK_TRACKING_SUPPORT`: Indicator of whether the delivery service will send notifications about the status of the delivery order (see method [`sale.delivery.request.sendmessage`](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html)).
     #[must_use]
+    #[inline]
     pub fn has_callback_tracking_support(mut self, value: bool) -> Self {
         self.has_callback_tracking_support = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONFIG`: Array of objects with available settings for the delivery service created using this handler (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html#parametr-config))
     #[must_use]
+    #[inline]
     pub fn config(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Config>>,
@@ -330,6 +339,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -456,6 +466,7 @@ impl Config {
     /// - `code`: `CODE` — Symbolic code of the setting
     /// - `name`: `NAME` — Name of the setting
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_: Type,
         code: impl ::std::convert::Into<::std::string::String>,
@@ -471,6 +482,7 @@ impl Config {
     }
     /// Sets `OPTIONS`: List of options for selection. Object in the format `key=value`. Where key is the option code, and value is the option.
     #[must_use]
+    #[inline]
     pub fn options(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -490,6 +502,7 @@ impl Config {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -576,6 +589,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "STRING",
@@ -590,9 +604,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "STRING" => Self::String,
@@ -676,6 +692,7 @@ impl Profiles {
     /// - `name`: `NAME` — Name of the delivery service handler profile
     /// - `code`: `CODE` — Symbolic code of the delivery service handler profile
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         code: impl ::std::convert::Into<::std::string::String>,
@@ -689,6 +706,7 @@ impl Profiles {
     }
     /// Sets `DESCRIPTION`: Description of the delivery service handler profile
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -708,6 +726,7 @@ impl Profiles {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -99,6 +99,7 @@ impl Update {
     ///
     /// - `id`: `ID` — Identifier of the delivery service handler. You can obtain the identifiers of delivery service handlers using the [`sale.delivery.handler.list`](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html) method.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value) -> Self {
         Self {
             id,
@@ -113,6 +114,7 @@ impl Update {
     }
     /// Sets `NAME`: Name of the delivery service handler
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -122,6 +124,7 @@ impl Update {
     }
     /// Sets `CODE`: Symbolic code of the delivery service handler
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -131,12 +134,14 @@ impl Update {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DESCRIPTION`: Description of the delivery service handler
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -146,12 +151,14 @@ impl Update {
     }
     /// Sets `SETTINGS`: An object containing information about the settings of the delivery service handler (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html#parametr-settings))
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PROFILES`: An array containing a list of delivery profile objects (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html#parametr-profiles)).
     #[must_use]
+    #[inline]
     pub fn profiles(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Profiles>>,
@@ -183,6 +190,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -312,6 +320,7 @@ impl Settings {
     ///
     /// - `calculate_url`: `CALCULATE_URL` — URL for calculating delivery cost.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(calculate_url: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             calculate_url: calculate_url.into(),
@@ -324,6 +333,7 @@ impl Settings {
     }
     /// Sets `CREATE_DELIVERY_REQUEST_URL`: URL for creating a delivery order.
     #[must_use]
+    #[inline]
     pub fn create_delivery_request_url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -333,6 +343,7 @@ impl Settings {
     }
     /// Sets `CANCEL_DELIVERY_REQUEST_URL`: URL for canceling a delivery order.
     #[must_use]
+    #[inline]
     pub fn cancel_delivery_request_url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -342,12 +353,14 @@ impl Settings {
     }
     /// Sets `HAS_CALLBACK_TRACKING_SUPPORT`: Indicator of whether the delivery service will send notifications about the status of the delivery order (see method [`sale.delivery.request.sendmessage`](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html)).
     #[must_use]
+    #[inline]
     pub fn has_callback_tracking_support(mut self, value: bool) -> Self {
         self.has_callback_tracking_support = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONFIG`: An array of objects with available settings for the delivery service created using this handler (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html#parametr-config))
     #[must_use]
+    #[inline]
     pub fn config(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Config>>,
@@ -369,6 +382,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -495,6 +509,7 @@ impl Config {
     /// - `code`: `CODE` — Symbolic code of the setting
     /// - `name`: `NAME` — Name of the setting
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_: Type,
         code: impl ::std::convert::Into<::std::string::String>,
@@ -510,6 +525,7 @@ impl Config {
     }
     /// Sets `OPTIONS`: List of options for selection. An object in the format `key=value`. Where the key is the option code, and the value is the option.
     #[must_use]
+    #[inline]
     pub fn options(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -529,6 +545,7 @@ impl Config {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -615,6 +632,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "STRING",
@@ -629,9 +647,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "STRING" => Self::String,
@@ -715,6 +735,7 @@ impl Profiles {
     /// - `name`: `NAME` — Name of the delivery service handler profile
     /// - `code`: `CODE` — Symbolic code of the delivery service handler profile
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         code: impl ::std::convert::Into<::std::string::String>,
@@ -728,6 +749,7 @@ impl Profiles {
     }
     /// Sets `DESCRIPTION`: Description of the delivery service handler profile
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -747,6 +769,7 @@ impl Profiles {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -77,6 +77,7 @@ impl Delete {
     /// - `delivery_id`: `DELIVERY_ID` — Identifier of the delivery service to which the delivery request belongs.
     /// - `request_id`: `REQUEST_ID` — Identifier of the delivery request.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         delivery_id: ::serde_json::Value,
         request_id: impl ::std::convert::Into<::std::string::String>,
@@ -104,6 +105,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

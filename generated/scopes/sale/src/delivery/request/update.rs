@@ -121,6 +121,7 @@ impl Update {
     /// - `delivery_id`: `DELIVERY_ID` — Identifier of the delivery service to which the delivery request belongs.
     /// - `request_id`: `REQUEST_ID` — Identifier of the delivery request.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         delivery_id: ::serde_json::Value,
         request_id: impl ::std::convert::Into<::std::string::String>,
@@ -137,18 +138,21 @@ impl Update {
     }
     /// Sets `FINALIZE`: Indicator of the need to finalize the delivery request.
     #[must_use]
+    #[inline]
     pub fn finalize(mut self, value: bool) -> Self {
         self.finalize = ::std::option::Option::Some(value);
         self
     }
     /// Sets `STATUS`: Status of the delivery request (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html#parametr-status))
     #[must_use]
+    #[inline]
     pub fn status(mut self, value: Status) -> Self {
         self.status = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PROPERTIES`: Properties of the delivery request (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html#parametr-properties))
     #[must_use]
+    #[inline]
     pub fn properties(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -162,6 +166,7 @@ impl Update {
     }
     /// Sets `OVERWRITE_PROPERTIES`: Indicator of the need to completely overwrite the property values of the request during the update.
     #[must_use]
+    #[inline]
     pub fn overwrite_properties(mut self, value: bool) -> Self {
         self.overwrite_properties = ::std::option::Option::Some(value);
         self
@@ -187,6 +192,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -295,6 +301,7 @@ impl Status {
     /// - `text`: `TEXT` — Text name of the delivery request status
     /// - `semantic`: `SEMANTIC` — Semantic value of the status.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         text: impl ::std::convert::Into<::std::string::String>,
         semantic: Semantic,
@@ -317,6 +324,7 @@ impl Status {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -391,6 +399,7 @@ pub enum Semantic {
 }
 impl Semantic {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Process => "process",
@@ -401,9 +410,11 @@ impl Semantic {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Semantic {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Semantic::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "process" => Self::Process,
@@ -486,6 +497,7 @@ impl Properties {
     /// - `name`: `NAME` — Name of the property
     /// - `value`: `VALUE` — Value of the property
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -499,6 +511,7 @@ impl Properties {
     }
     /// Sets `TAGS`: List of tags.
     #[must_use]
+    #[inline]
     pub fn tags(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -522,6 +535,7 @@ impl Properties {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -82,6 +82,7 @@ impl Add {
     /// - `code`: `CODE` — Code of the REST handler. Must be unique among all handlers
     /// - `settings`: `SETTINGS` — Handler settings (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html#parametr-settings))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         code: impl ::std::convert::Into<::std::string::String>,
@@ -97,6 +98,7 @@ impl Add {
     }
     /// Sets `SORT`: Sorting order. Default is `100`
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -120,6 +122,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -232,6 +235,7 @@ impl Settings {
     ///
     /// - `codes`: `CODES` — List of handler parameters. Keys are parameter codes (`string`), values are parameter descriptions (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html#parametr-codes)).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(codes: Codes) -> Self {
         Self {
             codes,
@@ -245,6 +249,7 @@ impl Settings {
     }
     /// Sets `FORM_DATA`: Form settings when using the operating mode in [form](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html#form)
     #[must_use]
+    #[inline]
     pub fn form_data(
         mut self,
         value: ParametersPassedWhenAddingHandlerFormData,
@@ -254,6 +259,7 @@ impl Settings {
     }
     /// Sets `CHECKOUT_DATA`: Settings for the [Checkout](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html#checkout) mode (creating an order on the service side and redirecting the buyer to this page for payment)
     #[must_use]
+    #[inline]
     pub fn checkout_data(
         mut self,
         value: ParametersPassedWhenAddingHandlerCheckoutData,
@@ -263,6 +269,7 @@ impl Settings {
     }
     /// Sets `IFRAME_DATA`: Settings for the page displayed in the [iframe](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html#iframe) on the seller's site on the payment page
     #[must_use]
+    #[inline]
     pub fn iframe_data(
         mut self,
         value: ParametersPassedWhenAddingHandlerIframeData,
@@ -272,12 +279,14 @@ impl Settings {
     }
     /// Sets `CLIENT_TYPE`: Type of buyers that the handler can work with. Available values: - `b2c` — individuals - `b2b` — legal entities
     #[must_use]
+    #[inline]
     pub fn client_type(mut self, value: ClientType) -> Self {
         self.client_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CURRENCY`: List of currencies supported by the payment system. Default is empty
     #[must_use]
+    #[inline]
     pub fn currency(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -301,6 +310,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -425,6 +435,7 @@ pub struct Codes {
 impl Codes {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -438,6 +449,7 @@ impl Codes {
     }
     /// Sets `NAME`: Name of the parameter
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -447,6 +459,7 @@ impl Codes {
     }
     /// Sets `DESCRIPTION`: Description of the parameter
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -456,12 +469,14 @@ impl Codes {
     }
     /// Sets `SORT`: Sorting order
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `GROUP`: Code of the group to which the parameter belongs
     #[must_use]
+    #[inline]
     pub fn group(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -471,12 +486,14 @@ impl Codes {
     }
     /// Sets `DEFAULT`: Description of the default value (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html#parametr-default))
     #[must_use]
+    #[inline]
     pub fn default_(mut self, value: Default) -> Self {
         self.default_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `INPUT`: Object describing the input field. The structure of the object contains the `TYPE` parameter — the type of the field. Supported fields: - `STRING` — string - `Y/N` — checkbox - `ENUM` — list
     #[must_use]
+    #[inline]
     pub fn input(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -496,6 +513,7 @@ impl Codes {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -581,6 +599,7 @@ pub struct Default {
 impl Default {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             provider_key: ::std::option::Option::None,
@@ -590,6 +609,7 @@ impl Default {
     }
     /// Sets `PROVIDER_KEY`: Key of the provider from which the default value will be taken. Possible key values are listed [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html#vozmozhnye-znacheniya-klyucha-provider_key)
     #[must_use]
+    #[inline]
     pub fn provider_key(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -599,6 +619,7 @@ impl Default {
     }
     /// Sets `PROVIDER_VALUE`: Code of the value that will be taken from the provider. Possible key values are listed [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html#vozmozhnye-znacheniya-klyucha-provider_value)
     #[must_use]
+    #[inline]
     pub fn provider_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -618,6 +639,7 @@ impl Default {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -706,6 +728,7 @@ impl ParametersPassedWhenAddingHandlerFormData {
     ///
     /// - `action_uri`: `ACTION_URI` — URL to which the form is sent
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(action_uri: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             action_uri: action_uri.into(),
@@ -717,6 +740,7 @@ impl ParametersPassedWhenAddingHandlerFormData {
     }
     /// Sets `METHOD`: HTTP method used when submitting the form. Default is empty, in which case the GET method is used
     #[must_use]
+    #[inline]
     pub fn method(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -726,12 +750,14 @@ impl ParametersPassedWhenAddingHandlerFormData {
     }
     /// Sets `FIELDS`: Description of form fields (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html#parametr-fields))
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PARAMS`: Description of form fields. This parameter is deprecated; it is recommended to use the `FIELDS` parameter.
     #[must_use]
+    #[inline]
     pub fn params(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -751,6 +777,7 @@ impl ParametersPassedWhenAddingHandlerFormData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -841,6 +868,7 @@ impl Fields {
     ///
     /// - `code`: `CODE` — If the value of the `CODE` key is of type `string`, this value will be used to find a match between form fields and handler parameters (`CODES`). The name and value will be obtained from the handler parameters.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(code: ::serde_json::Value) -> Self {
         Self {
             code,
@@ -850,6 +878,7 @@ impl Fields {
     }
     /// Sets `VISIBLE`: Whether the field is displayed in the form for input. Available values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn visible(mut self, value: bool) -> Self {
         self.visible = ::std::option::Option::Some(value);
         self
@@ -866,6 +895,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -943,6 +973,7 @@ impl ParametersPassedWhenAddingHandlerCheckoutData {
     ///
     /// - `action_uri`: `ACTION_URI` — URL to which the request for payment creation is sent
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(action_uri: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             action_uri: action_uri.into(),
@@ -952,6 +983,7 @@ impl ParametersPassedWhenAddingHandlerCheckoutData {
     }
     /// Sets `FIELDS`: Description of fields sent to `ACTION_URI`. The format is similar to the `FIELDS` field in the form operating mode (`FORM_DATA`)
     #[must_use]
+    #[inline]
     pub fn fields(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -971,6 +1003,7 @@ impl ParametersPassedWhenAddingHandlerCheckoutData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1046,6 +1079,7 @@ impl ParametersPassedWhenAddingHandlerIframeData {
     ///
     /// - `action_uri`: `ACTION_URI` — URL of the page that will be displayed in the iframe
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(action_uri: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             action_uri: action_uri.into(),
@@ -1055,6 +1089,7 @@ impl ParametersPassedWhenAddingHandlerIframeData {
     }
     /// Sets `FIELDS`: Description of fields sent to the `iframe`. The format is similar to the `FIELDS` field in the form operating mode (`FORM_DATA`)
     #[must_use]
+    #[inline]
     pub fn fields(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -1074,6 +1109,7 @@ impl ParametersPassedWhenAddingHandlerIframeData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1144,6 +1180,7 @@ pub enum ClientType {
 }
 impl ClientType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::B2c => "b2c",
@@ -1154,9 +1191,11 @@ impl ClientType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ClientType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ClientType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "b2c" => Self::B2c,

@@ -82,6 +82,7 @@ impl Invoice {
     ///
     /// - `invoice_id`: `INVOICE_ID` — Identifier of the legacy invoice. The service [crm.invoice.*](https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/index.html) is used to retrieve invoice information.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(invoice_id: i64) -> Self {
         Self {
             invoice_id,
@@ -92,12 +93,14 @@ impl Invoice {
     }
     /// Sets `PAY_SYSTEM_ID`: Identifier of the payment system
     #[must_use]
+    #[inline]
     pub fn pay_system_id(mut self, value: ::serde_json::Value) -> Self {
         self.pay_system_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BX_REST_HANDLER`: Symbolic identifier of the REST handler for the payment system.
     #[must_use]
+    #[inline]
     pub fn bx_rest_handler(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -123,6 +126,7 @@ impl Invoice {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -72,6 +72,7 @@ impl Payment {
     /// - `payment_id`: `PAYMENT_ID` — Payment identifier
     /// - `pay_system_id`: `PAY_SYSTEM_ID` — Payment system identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(payment_id: i64, pay_system_id: ::serde_json::Value) -> Self {
         Self {
             payment_id,
@@ -96,6 +97,7 @@ impl Payment {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

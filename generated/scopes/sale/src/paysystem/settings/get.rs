@@ -76,6 +76,7 @@ impl Get {
     /// - `id`: `ID` — Identifier of the payment system for which settings are to be retrieved
     /// - `person_type_id`: `PERSON_TYPE_ID` — Identifier of the payer type for which settings are to be retrieved. To get default settings, pass `0`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value, person_type_id: i64) -> Self {
         Self {
             id,
@@ -100,6 +101,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -181,6 +183,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             rest_service_id_iframe: ::std::option::Option::None,
@@ -201,6 +204,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

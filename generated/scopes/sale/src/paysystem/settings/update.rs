@@ -75,6 +75,7 @@ impl Update {
     /// - `id`: `ID` — Identifier of the payment system for which settings need to be retrieved
     /// - `settings`: `SETTINGS` — Settings to be updated. The keys are the names of the settings, and the values are objects whose structure is described [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html#parametr-settings)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value, settings: Settings) -> Self {
         Self {
             id,
@@ -85,6 +86,7 @@ impl Update {
     }
     /// Sets `PERSON_TYPE_ID`: Identifier of the payer type for which settings need to be retrieved
     #[must_use]
+    #[inline]
     pub fn person_type_id(mut self, value: i64) -> Self {
         self.person_type_id = ::std::option::Option::Some(value);
         self
@@ -107,6 +109,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -191,6 +194,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -200,6 +204,7 @@ impl Settings {
     }
     /// Sets `TYPE`: Source of the parameter value
     #[must_use]
+    #[inline]
     pub fn type_(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -209,6 +214,7 @@ impl Settings {
     }
     /// Sets `VALUE`: Parameter code at the source or parameter value (for `TYPE="VALUE"`)
     #[must_use]
+    #[inline]
     pub fn value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -228,6 +234,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

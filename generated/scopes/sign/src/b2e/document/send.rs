@@ -75,6 +75,7 @@ impl Send {
     ///
     /// - `fields`: `fields` — Parameters for sending the document for signing [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -84,6 +85,7 @@ impl Send {
     }
     /// Sets `language`: Language for localizing statuses in the response.
     #[must_use]
+    #[inline]
     pub fn language(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -103,6 +105,7 @@ impl Send {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -217,6 +220,7 @@ impl Fields {
     /// - `region_document_type`: `regionDocumentType` — Document type for the region [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html#region-document-type)
     /// - `external_settings`: `externalSettings` — External parameters of the document [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/sign-b2e-document-send.html#external-settings)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         company: Company,
         members: impl ::std::iter::IntoIterator<
@@ -242,6 +246,7 @@ impl Fields {
     }
     /// Sets `language`: Language of the document
     #[must_use]
+    #[inline]
     pub fn language(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -261,6 +266,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -375,6 +381,7 @@ impl Company {
     /// - `uuid`: `uuid` — UUID of the company in HCM Link.
     /// - `crm_id`: `crmId` — Identifier of the company in CRM, connected in the integration as "my company"
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         uuid: impl ::std::convert::Into<::std::string::String>,
         crm_id: i64,
@@ -397,6 +404,7 @@ impl Company {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -490,6 +498,7 @@ impl Members {
     /// - `user_id`: `userId` — User identifier in Bitrix24
     /// - `role`: `role` — Role of the participant. Possible values: - `signer` — signer, - `assignee` — company representative, - `reviewer` — approver, - `editor` — editor
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         employee_code: impl ::std::convert::Into<::std::string::String>,
         employee_id: i64,
@@ -516,6 +525,7 @@ impl Members {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -598,6 +608,7 @@ pub enum Role {
 }
 impl Role {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Signer => "signer",
@@ -610,9 +621,11 @@ impl Role {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Role {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Role::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "signer" => Self::Signer,
@@ -707,6 +720,7 @@ impl Responsible {
     /// - `employee_id`: `employeeId` — Employee identifier in HCM Link.
     /// - `user_id`: `userId` — User identifier in Bitrix24
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         employee_code: impl ::std::convert::Into<::std::string::String>,
         employee_id: i64,
@@ -722,6 +736,7 @@ impl Responsible {
     }
     /// Sets `role`: Role of the participant. Possible values: - `signer` — signer, - `assignee` — company representative, default value - `reviewer` — approver, - `editor` — editor
     #[must_use]
+    #[inline]
     pub fn role(mut self, value: ResponsibleRole) -> Self {
         self.role = ::std::option::Option::Some(value);
         self
@@ -738,6 +753,7 @@ impl Responsible {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -820,6 +836,7 @@ pub enum ResponsibleRole {
 }
 impl ResponsibleRole {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Signer => "signer",
@@ -832,9 +849,11 @@ impl ResponsibleRole {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ResponsibleRole {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ResponsibleRole::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "signer" => Self::Signer,
@@ -917,6 +936,7 @@ impl Files {
     /// - `file_type`: `fileType` — MIME type of the file. Supported `application/pdf`
     /// - `file_content`: `fileContent` — Content of the file, encoded in Base64
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         file_name: impl ::std::convert::Into<::std::string::String>,
         file_type: impl ::std::convert::Into<::std::string::String>,
@@ -941,6 +961,7 @@ impl Files {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1018,6 +1039,7 @@ impl ExternalSettings {
     /// - `external_id`: `externalId` — External identifier. Maximum length — 255 characters
     /// - `external_date_create`: `externalDateCreate` — Creation date of the external document in ISO 8601 format
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         external_id: impl ::std::convert::Into<::std::string::String>,
         external_date_create: impl ::std::convert::Into<::std::string::String>,
@@ -1040,6 +1062,7 @@ impl ExternalSettings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1116,6 +1139,7 @@ pub struct SendResult {
 impl SendResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             uid: ::std::option::Option::None,
@@ -1136,6 +1160,7 @@ impl SendResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1214,6 +1239,7 @@ pub struct State {
 impl State {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -1233,6 +1259,7 @@ impl State {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1311,6 +1338,7 @@ pub struct Members2 {
 impl Members2 {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             uid: ::std::option::Option::None,
@@ -1333,6 +1361,7 @@ impl Members2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1419,6 +1448,7 @@ pub struct User {
 impl User {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             employee_code: ::std::option::Option::None,
@@ -1439,6 +1469,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1507,6 +1538,7 @@ pub struct State2 {
 impl State2 {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -1526,6 +1558,7 @@ impl State2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

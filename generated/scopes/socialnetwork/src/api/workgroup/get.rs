@@ -65,6 +65,7 @@ impl Get {
     ///
     /// - `params`: `params` — Request parameters for retrieving the group. More details [below](https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html#params)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(params: Params) -> Self {
         Self {
             params,
@@ -83,6 +84,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -169,6 +171,7 @@ impl Params {
     ///
     /// - `group_id`: `groupId` — Group identifier. The value for this field can be obtained using the method [sonet_group.get](https://apidocs.bitrix24.com/api-reference/sonet-group/sonet-group-get.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(group_id: i64) -> Self {
         Self {
             group_id,
@@ -179,6 +182,7 @@ impl Params {
     }
     /// Sets `select`: List of additional fields to retrieve, returned in `result`. More details [below](https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-get.html#paramsselect)
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -192,6 +196,7 @@ impl Params {
     }
     /// Sets `mode`: Request mode. Can only take the value `mobile`, which allows retrieving additional data in the array `result[ADDITIONAL_DATA]`
     #[must_use]
+    #[inline]
     pub fn mode(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -211,6 +216,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -522,6 +528,7 @@ pub struct KeyResult {
 impl KeyResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -594,6 +601,7 @@ impl KeyResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -868,6 +876,7 @@ pub enum AvatarType {
 }
 impl AvatarType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Folder => "folder",
@@ -882,9 +891,11 @@ impl AvatarType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for AvatarType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         AvatarType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "folder" => Self::Folder,
@@ -960,6 +971,7 @@ pub enum ScrumTaskResponsible {
 }
 impl ScrumTaskResponsible {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -971,9 +983,11 @@ impl ScrumTaskResponsible {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ScrumTaskResponsible {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ScrumTaskResponsible::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "A" => Self::A,
@@ -1055,6 +1069,7 @@ pub struct AvatarTypes {
 impl AvatarTypes {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             sort: ::std::option::Option::None,
@@ -1076,6 +1091,7 @@ impl AvatarTypes {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1155,6 +1171,7 @@ pub struct AvatarData {
 impl AvatarData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -1174,6 +1191,7 @@ impl AvatarData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1247,6 +1265,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Icon => "icon",
@@ -1257,9 +1276,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "icon" => Self::Icon,
@@ -1339,6 +1360,7 @@ pub enum Id {
 }
 impl Id {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Folder => "folder",
@@ -1354,9 +1376,11 @@ impl Id {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Id {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Id::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "folder" => Self::Folder,
@@ -1438,6 +1462,7 @@ pub struct OwnerData {
 impl OwnerData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1458,6 +1483,7 @@ impl OwnerData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1526,6 +1552,7 @@ pub struct SubjectData {
 impl SubjectData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1545,6 +1572,7 @@ impl SubjectData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1635,6 +1663,7 @@ pub struct Actions {
 impl Actions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             edit: ::std::option::Option::None,
@@ -1660,6 +1689,7 @@ impl Actions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1750,6 +1780,7 @@ pub struct UserData {
 impl UserData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             role: ::std::option::Option::None,
@@ -1770,6 +1801,7 @@ impl UserData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1837,6 +1869,7 @@ pub enum PrivacyCode {
 }
 impl PrivacyCode {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Open => "open",
@@ -1848,9 +1881,11 @@ impl PrivacyCode {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PrivacyCode {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PrivacyCode::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "open" => Self::Open,
@@ -1952,6 +1987,7 @@ pub struct ListOfMembers {
 impl ListOfMembers {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1978,6 +2014,7 @@ impl ListOfMembers {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -2070,6 +2107,7 @@ pub struct Features {
 impl Features {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             feature_name: ::std::option::Option::None,
@@ -2092,6 +2130,7 @@ impl Features {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -2168,6 +2207,7 @@ pub struct ListOfMembersAwaitingInvite {
 impl ListOfMembersAwaitingInvite {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -2188,6 +2228,7 @@ impl ListOfMembersAwaitingInvite {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -2264,6 +2305,7 @@ pub struct GroupMembersList {
 impl GroupMembersList {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -2285,6 +2327,7 @@ impl GroupMembersList {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -2355,6 +2398,7 @@ pub struct Counters {
 impl Counters {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             workgroup_requests_out: ::std::option::Option::None,
@@ -2374,6 +2418,7 @@ impl Counters {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -2448,6 +2493,7 @@ pub struct AdditionalData {
 impl AdditionalData {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             role: ::std::option::Option::None,
@@ -2467,6 +2513,7 @@ impl AdditionalData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -2546,6 +2593,7 @@ pub enum Role {
 }
 impl Role {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -2559,9 +2607,11 @@ impl Role {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Role {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Role::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "A" => Self::A,
@@ -2636,6 +2686,7 @@ pub enum InitiatedByType {
 }
 impl InitiatedByType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::U => "U",
@@ -2647,9 +2698,11 @@ impl InitiatedByType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for InitiatedByType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         InitiatedByType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "U" => Self::U,

@@ -140,6 +140,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             filter: ::std::option::Option::None,
@@ -152,6 +153,7 @@ impl List {
     }
     /// Sets `filter`: An object for filtering in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -161,6 +163,7 @@ impl List {
     }
     /// Sets `select`: An array containing the list of fields to select.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -174,6 +177,7 @@ impl List {
     }
     /// Sets `order`: A sorting object in the format `{"field_1": "order_1", ..., "field_N": "order_N"}`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -183,12 +187,14 @@ impl List {
     }
     /// Sets `params`: Additional [request parameters](https://apidocs.bitrix24.com/api-reference/sonet-group/socialnetwork-api-workgroup-list.html#params)
     #[must_use]
+    #[inline]
     pub fn params(mut self, value: Params) -> Self {
         self.params = ::std::option::Option::Some(value);
         self
     }
     /// Sets `start`: Pagination parameter.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -205,6 +211,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -346,6 +353,7 @@ pub struct Params {
 impl Params {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             is_admin: ::std::option::Option::None,
@@ -359,12 +367,14 @@ impl Params {
     }
     /// Sets `IS_ADMIN`: Disable permission check.
     #[must_use]
+    #[inline]
     pub fn is_admin(mut self, value: IsAdmin) -> Self {
         self.is_admin = ::std::option::Option::Some(value);
         self
     }
     /// Sets `siteId`: Identifier of the site to be used in the automatic filter `SITE_ID` for regular users.
     #[must_use]
+    #[inline]
     pub fn site_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -374,12 +384,14 @@ impl Params {
     }
     /// Sets `mode`: Response mode.
     #[must_use]
+    #[inline]
     pub fn mode(mut self, value: Mode) -> Self {
         self.mode = ::std::option::Option::Some(value);
         self
     }
     /// Sets `features`: List of group tool codes to consider when forming `additionalData` in `mobile` mode
     #[must_use]
+    #[inline]
     pub fn features(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -393,6 +405,7 @@ impl Params {
     }
     /// Sets `mandatoryFeatures`: List of tool codes that should always be included in `additionalData` in `mobile` mode
     #[must_use]
+    #[inline]
     pub fn mandatory_features(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -406,6 +419,7 @@ impl Params {
     }
     /// Sets `shouldSelectDialogId`: Whether to add a field with the chat identifier `dialogId` to the list item.
     #[must_use]
+    #[inline]
     pub fn should_select_dialog_id(mut self, value: bool) -> Self {
         self.should_select_dialog_id = ::std::option::Option::Some(value);
         self
@@ -422,6 +436,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -514,6 +529,7 @@ pub enum IsAdmin {
 }
 impl IsAdmin {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -523,9 +539,11 @@ impl IsAdmin {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IsAdmin {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IsAdmin::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Y" => Self::Y,
@@ -598,6 +616,7 @@ pub enum Mode {
 }
 impl Mode {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Mobile => "mobile",
@@ -610,9 +629,11 @@ impl Mode {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Mode {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Mode::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "mobile" => Self::Mobile,
@@ -689,6 +710,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             workgroups: ::std::option::Option::None,
@@ -707,6 +729,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

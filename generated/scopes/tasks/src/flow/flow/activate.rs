@@ -64,6 +64,7 @@ impl Activate {
     ///
     /// - `flow_id`: `flowId` — The identifier of the flow to be activated or deactivated.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(flow_id: i64) -> Self {
         Self {
             flow_id,
@@ -86,6 +87,7 @@ impl Activate {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

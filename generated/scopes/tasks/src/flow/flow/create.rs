@@ -64,6 +64,7 @@ impl Create {
     ///
     /// - `flow_data`: `flowData` — Field values for creating the flow (detailed description below)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(flow_data: FlowData) -> Self {
         Self {
             flow_data,
@@ -86,6 +87,7 @@ impl Create {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -284,6 +286,7 @@ impl FlowData {
     /// - `distribution_type`: `distributionType` — Type of distribution: - `manually` — manual distribution - `queue` — distribution by queue - `himself` — self-distribution
     /// - `responsible_list`: `responsibleList` — IDs of employees who will receive tasks.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         planned_completion_time: i64,
@@ -317,6 +320,7 @@ impl FlowData {
     }
     /// Sets `description`: Description of the flow
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -326,24 +330,28 @@ impl FlowData {
     }
     /// Sets `groupId`: The ID of the group to which the flow will be linked.
     #[must_use]
+    #[inline]
     pub fn group_id(mut self, value: i64) -> Self {
         self.group_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ownerId`: The ID of the flow administrator.
     #[must_use]
+    #[inline]
     pub fn owner_id(mut self, value: i64) -> Self {
         self.owner_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateId`: The ID of the template that users will use to add tasks to the flow
     #[must_use]
+    #[inline]
     pub fn template_id(mut self, value: i64) -> Self {
         self.template_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `taskCreators`: List of users who can add tasks to the flow in the `{"<entity-type>": "<entity-id>"}` format. For example
     #[must_use]
+    #[inline]
     pub fn task_creators(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -357,42 +365,49 @@ impl FlowData {
     }
     /// Sets `matchWorkTime`: Skip weekends and holidays when calculating the task deadline.
     #[must_use]
+    #[inline]
     pub fn match_work_time(mut self, value: i64) -> Self {
         self.match_work_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `responsibleCanChangeDeadline`: Can the responsible person change the task deadline.
     #[must_use]
+    #[inline]
     pub fn responsible_can_change_deadline(mut self, value: i64) -> Self {
         self.responsible_can_change_deadline = ::std::option::Option::Some(value);
         self
     }
     /// Sets `notifyAtHalfTime`: Notify the performer at half the task deadline.
     #[must_use]
+    #[inline]
     pub fn notify_at_half_time(mut self, value: i64) -> Self {
         self.notify_at_half_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `taskControl`: Send the completed task to the creator for review.
     #[must_use]
+    #[inline]
     pub fn task_control(mut self, value: i64) -> Self {
         self.task_control = ::std::option::Option::Some(value);
         self
     }
     /// Sets `notifyOnQueueOverflow`: Notify the flow administrator when the number of tasks in the queue exceeds this parameter.
     #[must_use]
+    #[inline]
     pub fn notify_on_queue_overflow(mut self, value: i64) -> Self {
         self.notify_on_queue_overflow = ::std::option::Option::Some(value);
         self
     }
     /// Sets `notifyOnTasksInProgressOverflow`: Notify the flow administrator when the number of tasks in progress exceeds this parameter.
     #[must_use]
+    #[inline]
     pub fn notify_on_tasks_in_progress_overflow(mut self, value: i64) -> Self {
         self.notify_on_tasks_in_progress_overflow = ::std::option::Option::Some(value);
         self
     }
     /// Sets `notifyWhenEfficiencyDecreases`: Notify the flow administrator when efficiency drops below this parameter.
     #[must_use]
+    #[inline]
     pub fn notify_when_efficiency_decreases(mut self, value: i64) -> Self {
         self.notify_when_efficiency_decreases = ::std::option::Option::Some(value);
         self
@@ -409,6 +424,7 @@ impl FlowData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -524,6 +540,7 @@ pub enum DistributionType {
 }
 impl DistributionType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Manually => "manually",
@@ -535,9 +552,11 @@ impl DistributionType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DistributionType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DistributionType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "manually" => Self::Manually,
@@ -705,6 +724,7 @@ pub struct CreateResult {
 impl CreateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -746,6 +766,7 @@ impl CreateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

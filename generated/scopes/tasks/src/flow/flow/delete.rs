@@ -62,6 +62,7 @@ impl Delete {
     ///
     /// - `flow_data`: `flowData` — Object containing data for deleting the flow
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(flow_data: FlowData) -> Self {
         Self {
             flow_data,
@@ -84,6 +85,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -164,6 +166,7 @@ impl FlowData {
     ///
     /// - `id`: `id` — Identifier of the flow to be deleted.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -182,6 +185,7 @@ impl FlowData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -248,6 +252,7 @@ pub struct DeleteResult {
 impl DeleteResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             deleted: ::std::option::Option::None,
@@ -266,6 +271,7 @@ impl DeleteResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

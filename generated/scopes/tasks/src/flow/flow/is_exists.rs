@@ -75,6 +75,7 @@ impl IsExists {
     /// - `flow_data`: `flowData` — Object containing data to check for flow existence
     /// - `name`: `name` — The name of the flow to check
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         flow_data: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -88,6 +89,7 @@ impl IsExists {
     }
     /// Sets `id`: Identifier of the flow to exclude from the check (optional).
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
@@ -108,6 +110,7 @@ impl IsExists {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -183,6 +186,7 @@ pub struct IsExistsResult {
 impl IsExistsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             exists: ::std::option::Option::None,
@@ -201,6 +205,7 @@ impl IsExistsResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -62,6 +62,7 @@ impl Update {
     ///
     /// - `flow_data`: `flowData` — Field values to modify the flow (detailed description below)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(flow_data: FlowData) -> Self {
         Self {
             flow_data,
@@ -84,6 +85,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -288,6 +290,7 @@ impl FlowData {
     /// - `distribution_type`: `distributionType` — Type of distribution: - `manually` — manual distribution - `queue` — distribution by queue - `himself` — self-distribution
     /// - `responsible_list`: `responsibleList` — IDs of employees who will receive tasks.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         planned_completion_time: i64,
@@ -322,6 +325,7 @@ impl FlowData {
     }
     /// Sets `name`: Name of the flow. Must be unique for each flow.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -331,6 +335,7 @@ impl FlowData {
     }
     /// Sets `description`: Description of the flow
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -340,24 +345,28 @@ impl FlowData {
     }
     /// Sets `groupId`: Identifier of the group to which the flow will be linked.
     #[must_use]
+    #[inline]
     pub fn group_id(mut self, value: i64) -> Self {
         self.group_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ownerId`: Identifier of the flow administrator.
     #[must_use]
+    #[inline]
     pub fn owner_id(mut self, value: i64) -> Self {
         self.owner_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateId`: The ID of the template that users will use to add tasks to the flow
     #[must_use]
+    #[inline]
     pub fn template_id(mut self, value: i64) -> Self {
         self.template_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `taskCreators`: List of users who can add tasks to the flow in the `{"<entity-type>": "<entity-id>"}` format. For example
     #[must_use]
+    #[inline]
     pub fn task_creators(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -371,42 +380,49 @@ impl FlowData {
     }
     /// Sets `matchWorkTime`: Skip weekends and holidays when calculating the task deadline.
     #[must_use]
+    #[inline]
     pub fn match_work_time(mut self, value: i64) -> Self {
         self.match_work_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `responsibleCanChangeDeadline`: Can the responsible person change the task deadline.
     #[must_use]
+    #[inline]
     pub fn responsible_can_change_deadline(mut self, value: i64) -> Self {
         self.responsible_can_change_deadline = ::std::option::Option::Some(value);
         self
     }
     /// Sets `notifyAtHalfTime`: Notify the performer at half the task deadline.
     #[must_use]
+    #[inline]
     pub fn notify_at_half_time(mut self, value: i64) -> Self {
         self.notify_at_half_time = ::std::option::Option::Some(value);
         self
     }
     /// Sets `taskControl`: Send the completed task to the Creator for review.
     #[must_use]
+    #[inline]
     pub fn task_control(mut self, value: i64) -> Self {
         self.task_control = ::std::option::Option::Some(value);
         self
     }
     /// Sets `notifyOnQueueOverflow`: Notify the flow administrator when the number of tasks in the queue exceeds this parameter.
     #[must_use]
+    #[inline]
     pub fn notify_on_queue_overflow(mut self, value: i64) -> Self {
         self.notify_on_queue_overflow = ::std::option::Option::Some(value);
         self
     }
     /// Sets `notifyOnTasksInProgressOverflow`: Notify the flow administrator when the number of tasks in progress exceeds this parameter.
     #[must_use]
+    #[inline]
     pub fn notify_on_tasks_in_progress_overflow(mut self, value: i64) -> Self {
         self.notify_on_tasks_in_progress_overflow = ::std::option::Option::Some(value);
         self
     }
     /// Sets `notifyWhenEfficiencyDecreases`: Notify the flow administrator when efficiency falls below this parameter.
     #[must_use]
+    #[inline]
     pub fn notify_when_efficiency_decreases(mut self, value: i64) -> Self {
         self.notify_when_efficiency_decreases = ::std::option::Option::Some(value);
         self
@@ -423,6 +439,7 @@ impl FlowData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -540,6 +557,7 @@ pub enum DistributionType {
 }
 impl DistributionType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Manually => "manually",
@@ -551,9 +569,11 @@ impl DistributionType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DistributionType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DistributionType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "manually" => Self::Manually,
@@ -721,6 +741,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -762,6 +783,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -93,6 +93,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_id: ::std::option::Option::None,
@@ -103,18 +104,21 @@ impl Get {
     }
     /// Sets `userId`: The identifier of the user for whom to retrieve counters.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `groupId`: The identifier of the group for which to retrieve task counters.
     #[must_use]
+    #[inline]
     pub fn group_id(mut self, value: i64) -> Self {
         self.group_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `type`: The role for which to retrieve counters. Possible roles: - `view_all` — all roles - `view_role_responsible` — responsible - `view_role_accomplice` — accomplice - `view_role_auditor` — auditor - `view_role_originator` — originator
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
@@ -137,6 +141,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -224,6 +229,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ViewAll => "view_all",
@@ -237,9 +243,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "view_all" => Self::ViewAll,
@@ -327,6 +335,7 @@ pub struct Counter {
 impl Counter {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             counter: ::std::option::Option::None,
@@ -348,6 +357,7 @@ impl Counter {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -66,6 +66,7 @@ impl Add {
     ///
     /// - `task_id`: `taskId` — Task identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(task_id: i64) -> Self {
         Self {
             task_id,
@@ -88,6 +89,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

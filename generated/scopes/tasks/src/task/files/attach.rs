@@ -82,6 +82,7 @@ impl Attach {
     /// - `task_id`: `taskId` — The identifier of the task to which the file needs to be attached.
     /// - `file_id`: `fileId` — The identifier of the file on Drive.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(task_id: i64, file_id: i64) -> Self {
         Self {
             task_id,
@@ -106,6 +107,7 @@ impl Attach {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -181,6 +183,7 @@ pub struct AttachResult {
 impl AttachResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             attachment_id: ::std::option::Option::None,
@@ -199,6 +202,7 @@ impl AttachResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

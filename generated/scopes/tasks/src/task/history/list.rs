@@ -84,6 +84,7 @@ impl List {
     ///
     /// - `task_id`: `taskId` — The identifier of the task for which the history needs to be retrieved.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(task_id: i64) -> Self {
         Self {
             task_id,
@@ -94,6 +95,7 @@ impl List {
     }
     /// Sets `filter`: Filter by event type in the format `{FIELD: 'EVENT'}`. A list of possible values for `FIELD` is described [below](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-history-list.html#lists)
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -103,6 +105,7 @@ impl List {
     }
     /// Sets `order`: An object for sorting the result in the form `{"field": "sort value", ... }`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -126,6 +129,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -265,6 +269,7 @@ pub struct Lists {
 impl Lists {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -287,6 +292,7 @@ impl Lists {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -444,6 +450,7 @@ pub enum Field {
 }
 impl Field {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Title => "TITLE",
@@ -493,9 +500,11 @@ impl Field {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Field {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Field::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "TITLE" => Self::Title,
@@ -619,6 +628,7 @@ pub struct User {
 impl User {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -641,6 +651,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -713,6 +724,7 @@ impl ListResult {
     ///
     /// - `list`: `list` — The root element of the response. Contains an array `list`, which includes objects with [event descriptions](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-history-list.html#lists) for the task.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         list: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Lists>>,
     ) -> Self {
@@ -733,6 +745,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ impl AddFromComment {
     ///
     /// - `comment_id`: `commentId` — The identifier of the comment to be pinned as a result.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(comment_id: i64) -> Self {
         Self {
             comment_id,
@@ -91,6 +92,7 @@ impl AddFromComment {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -206,6 +208,7 @@ pub struct AddFromCommentResult {
 impl AddFromCommentResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -233,6 +236,7 @@ impl AddFromCommentResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -317,6 +321,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ResultIsOpen => "0",
@@ -327,9 +332,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::ResultIsOpen,

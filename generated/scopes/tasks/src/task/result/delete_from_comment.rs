@@ -69,6 +69,7 @@ impl DeleteFromComment {
     ///
     /// - `comment_id`: `commentId` — The identifier of the comment for which the result needs to be unpinned.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(comment_id: i64) -> Self {
         Self {
             comment_id,
@@ -91,6 +92,7 @@ impl DeleteFromComment {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ impl Add {
     /// - `template_id`: `templateId` — Identifier of the task template.
     /// - `fields`: `fields` — Fields of the created checklist item [(detailed description)](https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(template_id: i64, fields: Fields) -> Self {
         Self {
             template_id,
@@ -94,6 +95,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -211,6 +213,7 @@ impl Fields {
     /// - `title`: `TITLE` — Text of the checklist item
     /// - `parent_id`: `PARENT_ID` — Identifier of the parent item.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         title: impl ::std::convert::Into<::std::string::String>,
         parent_id: i64,
@@ -227,24 +230,28 @@ impl Fields {
     }
     /// Sets `SORT_INDEX`: Sort index. The lower the value, the higher the item in the list or sublist
     #[must_use]
+    #[inline]
     pub fn sort_index(mut self, value: i64) -> Self {
         self.sort_index = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_COMPLETE`: Status of the item. Possible values: - `Y` — completed - `N` — not completed
     #[must_use]
+    #[inline]
     pub fn is_complete(mut self, value: bool) -> Self {
         self.is_complete = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_IMPORTANT`: Mark indicating that the item is important. Possible values: - `Y` — important - `N` — ordinary
     #[must_use]
+    #[inline]
     pub fn is_important(mut self, value: bool) -> Self {
         self.is_important = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MEMBERS`: Object describing the participants of the checklist item. Key — user identifier, value — object with the participant type parameter `TYPE`. Possible participant type values: - `'TYPE': 'A'` — Participant - `'TYPE': 'U'` — Observer
     #[must_use]
+    #[inline]
     pub fn members(mut self, value: Members) -> Self {
         self.members = ::std::option::Option::Some(value);
         self
@@ -261,6 +268,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -376,6 +384,7 @@ pub struct Members {
 impl Members {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -390,6 +399,7 @@ impl Members {
     }
     /// Sets `id`: Identifier of the user
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -399,12 +409,14 @@ impl Members {
     }
     /// Sets `type`: Role of the user in the checklist item. Possible values: - `A` — Participant - `U` — Observer
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `name`: User's name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -414,6 +426,7 @@ impl Members {
     }
     /// Sets `personalPhoto`: Identifier of the user's avatar file on Drive
     #[must_use]
+    #[inline]
     pub fn personal_photo(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -423,12 +436,14 @@ impl Members {
     }
     /// Sets `personalGender`: Gender of the user. Possible values: - `M` — Male - `F` — Female
     #[must_use]
+    #[inline]
     pub fn personal_gender(mut self, value: PersonalGender) -> Self {
         self.personal_gender = ::std::option::Option::Some(value);
         self
     }
     /// Sets `image`: Link to the user's avatar
     #[must_use]
+    #[inline]
     pub fn image(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -438,6 +453,7 @@ impl Members {
     }
     /// Sets `isCollaber`: Indicator that the user is an external participant
     #[must_use]
+    #[inline]
     pub fn is_collaber(mut self, value: bool) -> Self {
         self.is_collaber = ::std::option::Option::Some(value);
         self
@@ -454,6 +470,7 @@ impl Members {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -537,6 +554,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -547,9 +565,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "A" => Self::A,
@@ -619,6 +639,7 @@ pub enum PersonalGender {
 }
 impl PersonalGender {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::M => "M",
@@ -629,9 +650,11 @@ impl PersonalGender {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PersonalGender {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PersonalGender::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "M" => Self::M,
@@ -700,6 +723,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             check_list_item: ::std::option::Option::None,
@@ -718,6 +742,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -843,6 +868,7 @@ pub struct CheckListItem {
 impl CheckListItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -875,6 +901,7 @@ impl CheckListItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -973,6 +1000,7 @@ pub struct Attachments {
 impl Attachments {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             attachment_id: ::std::option::Option::None,
@@ -991,6 +1019,7 @@ impl Attachments {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

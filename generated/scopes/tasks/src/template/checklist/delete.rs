@@ -73,6 +73,7 @@ impl Delete {
     /// - `template_id`: `templateId` — Identifier of the task template.
     /// - `check_list_item_id`: `checkListItemId` — Identifier of the checklist item.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(template_id: i64, check_list_item_id: i64) -> Self {
         Self {
             template_id,
@@ -97,6 +98,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

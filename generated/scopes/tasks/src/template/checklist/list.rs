@@ -119,6 +119,7 @@ impl List {
     ///
     /// - `template_id`: `templateId` — Identifier of the task template.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(template_id: i64) -> Self {
         Self {
             template_id,
@@ -130,6 +131,7 @@ impl List {
     }
     /// Sets `filter`: Filter for selecting checklist items in the form `{ "field": "value", ... }`.
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -139,6 +141,7 @@ impl List {
     }
     /// Sets `select`: List of fields to select.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -152,6 +155,7 @@ impl List {
     }
     /// Sets `order`: Object for sorting the result in the form `{ "field": "sort value", ... }`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -175,6 +179,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -256,6 +261,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             check_list_items: ::std::option::Option::None,
@@ -274,6 +280,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -399,6 +406,7 @@ pub struct CheckListItem {
 impl CheckListItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -431,6 +439,7 @@ impl CheckListItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -557,6 +566,7 @@ pub struct Members {
 impl Members {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -581,6 +591,7 @@ impl Members {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -664,6 +675,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -674,9 +686,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "A" => Self::A,
@@ -746,6 +760,7 @@ pub enum PersonalGender {
 }
 impl PersonalGender {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::M => "M",
@@ -756,9 +771,11 @@ impl PersonalGender {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PersonalGender {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PersonalGender::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "M" => Self::M,
@@ -827,6 +844,7 @@ pub struct Attachments {
 impl Attachments {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             attachment_id: ::std::option::Option::None,
@@ -845,6 +863,7 @@ impl Attachments {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

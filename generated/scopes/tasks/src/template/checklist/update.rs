@@ -79,6 +79,7 @@ impl Update {
     /// - `check_list_item_id`: `checkListItemId` — Identifier of the checklist item.
     /// - `fields`: `fields` — Fields to update the checklist item [(detailed description)](https://apidocs.bitrix24.com/api-reference/tasks/template/checklist/tasks-template-checklist-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(template_id: i64, check_list_item_id: i64, fields: Fields) -> Self {
         Self {
             template_id,
@@ -104,6 +105,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -220,6 +222,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -233,6 +236,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Text of the checklist item.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -242,30 +246,35 @@ impl Fields {
     }
     /// Sets `PARENT_ID`: Identifier of the parent item. Use for nested checklists.
     #[must_use]
+    #[inline]
     pub fn parent_id(mut self, value: i64) -> Self {
         self.parent_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT_INDEX`: Sort index. The lower the value, the higher the item in the list or sublist.
     #[must_use]
+    #[inline]
     pub fn sort_index(mut self, value: i64) -> Self {
         self.sort_index = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_COMPLETE`: Completion status of the item. Possible values: - `Y` — completed - `N` — not completed
     #[must_use]
+    #[inline]
     pub fn is_complete(mut self, value: bool) -> Self {
         self.is_complete = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_IMPORTANT`: Mark indicating that the item is important. Possible values: - `Y` — important - `N` — ordinary
     #[must_use]
+    #[inline]
     pub fn is_important(mut self, value: bool) -> Self {
         self.is_important = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MEMBERS`: Object describing the participants of the checklist item. Key — user identifier, value — object with the participant type parameter `TYPE`. Possible participant type values: - `'TYPE': 'A'` — Participant - `'TYPE': 'U'` — Observer
     #[must_use]
+    #[inline]
     pub fn members(mut self, value: Members) -> Self {
         self.members = ::std::option::Option::Some(value);
         self
@@ -282,6 +291,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -397,6 +407,7 @@ pub struct Members {
 impl Members {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -411,6 +422,7 @@ impl Members {
     }
     /// Sets `id`: Identifier of the user
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -420,12 +432,14 @@ impl Members {
     }
     /// Sets `type`: Role of the user in the checklist item. Possible values: - `A` — Participant - `U` — Observer
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `name`: User's name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -435,6 +449,7 @@ impl Members {
     }
     /// Sets `personalPhoto`: Identifier of the user's avatar file on Drive
     #[must_use]
+    #[inline]
     pub fn personal_photo(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -444,12 +459,14 @@ impl Members {
     }
     /// Sets `personalGender`: Gender of the user. Possible values: - `M` — Male - `F` — Female
     #[must_use]
+    #[inline]
     pub fn personal_gender(mut self, value: PersonalGender) -> Self {
         self.personal_gender = ::std::option::Option::Some(value);
         self
     }
     /// Sets `image`: Link to the user's avatar
     #[must_use]
+    #[inline]
     pub fn image(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -459,6 +476,7 @@ impl Members {
     }
     /// Sets `isCollaber`: Indicator that the user is an external participant
     #[must_use]
+    #[inline]
     pub fn is_collaber(mut self, value: bool) -> Self {
         self.is_collaber = ::std::option::Option::Some(value);
         self
@@ -475,6 +493,7 @@ impl Members {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -558,6 +577,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -568,9 +588,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "A" => Self::A,
@@ -640,6 +662,7 @@ pub enum PersonalGender {
 }
 impl PersonalGender {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::M => "M",
@@ -650,9 +673,11 @@ impl PersonalGender {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PersonalGender {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PersonalGender::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "M" => Self::M,
@@ -721,6 +746,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             check_list_item: ::std::option::Option::None,
@@ -739,6 +765,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -864,6 +891,7 @@ pub struct CheckListItem {
 impl CheckListItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -896,6 +924,7 @@ impl CheckListItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -994,6 +1023,7 @@ pub struct Attachments {
 impl Attachments {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             attachment_id: ::std::option::Option::None,
@@ -1012,6 +1042,7 @@ impl Attachments {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

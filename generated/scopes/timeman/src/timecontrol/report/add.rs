@@ -98,6 +98,7 @@ impl Add {
     /// - `report_id`: `REPORT_ID` — Identifier of the absence record.
     /// - `text`: `TEXT` — Report text
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         report_id: i64,
         text: impl ::std::convert::Into<::std::string::String>,
@@ -113,18 +114,21 @@ impl Add {
     }
     /// Sets `USER_ID`: User identifier. Can only be specified by an administrator.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TYPE`: Report type: - `WORK` — work-related - `PRIVATE` — personal
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CALENDAR`: Add event to calendar: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn calendar(mut self, value: bool) -> Self {
         self.calendar = ::std::option::Option::Some(value);
         self
@@ -149,6 +153,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -237,6 +242,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Work => "WORK",
@@ -247,9 +253,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "WORK" => Self::Work,

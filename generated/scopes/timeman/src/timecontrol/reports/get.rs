@@ -93,6 +93,7 @@ impl Get {
     /// - `month`: `MONTH` — Month number
     /// - `year`: `YEAR` — Year
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(user_id: i64, month: i64, year: i64) -> Self {
         Self {
             user_id,
@@ -105,12 +106,14 @@ impl Get {
     }
     /// Sets `IDLE_MINUTES`: Maximum time of absence at the workplace that is not counted as absence.
     #[must_use]
+    #[inline]
     pub fn idle_minutes(mut self, value: i64) -> Self {
         self.idle_minutes = ::std::option::Option::Some(value);
         self
     }
     /// Sets `WORKDAY_HOURS`: Duration of the workday in hours.
     #[must_use]
+    #[inline]
     pub fn workday_hours(mut self, value: i64) -> Self {
         self.workday_hours = ::std::option::Option::Some(value);
         self
@@ -135,6 +138,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -242,6 +246,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             report: ::std::option::Option::None,
@@ -266,6 +271,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -401,6 +407,7 @@ pub struct Days {
 impl Days {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             index: ::std::option::Option::None,
@@ -430,6 +437,7 @@ impl Days {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -616,6 +624,7 @@ pub struct Reports {
 impl Reports {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -650,6 +659,7 @@ impl Reports {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -777,6 +787,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Idle => "IDLE",
@@ -794,9 +805,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "IDLE" => Self::Idle,
@@ -875,6 +888,7 @@ pub enum ReportType {
 }
 impl ReportType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Work => "work",
@@ -886,9 +900,11 @@ impl ReportType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ReportType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ReportType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "work" => Self::Work,
@@ -969,6 +985,7 @@ pub enum SourceStart {
 }
 impl SourceStart {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OnlineEvent => "ONLINE_EVENT",
@@ -984,9 +1001,11 @@ impl SourceStart {
 }
 impl ::bitrix24_runtime::wire::WireEnum for SourceStart {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         SourceStart::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "ONLINE_EVENT" => Self::OnlineEvent,
@@ -1071,6 +1090,7 @@ pub enum SourceFinish {
 }
 impl SourceFinish {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OnlineEvent => "ONLINE_EVENT",
@@ -1086,9 +1106,11 @@ impl SourceFinish {
 }
 impl ::bitrix24_runtime::wire::WireEnum for SourceFinish {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         SourceFinish::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "ONLINE_EVENT" => Self::OnlineEvent,
@@ -1196,6 +1218,7 @@ pub struct User {
 impl User {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1222,6 +1245,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -52,6 +52,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extra: ::serde_json::Map::new(),
@@ -69,6 +70,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -190,6 +192,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             active: ::std::option::Option::None,
@@ -218,6 +221,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -316,6 +320,7 @@ pub enum ReportRequestType {
 }
 impl ReportRequestType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "all",
@@ -327,9 +332,11 @@ impl ReportRequestType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ReportRequestType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ReportRequestType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "all" => Self::All,
@@ -402,6 +409,7 @@ pub enum ReportSimpleType {
 }
 impl ReportSimpleType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "all",
@@ -413,9 +421,11 @@ impl ReportSimpleType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ReportSimpleType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ReportSimpleType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "all" => Self::All,
@@ -488,6 +498,7 @@ pub enum ReportFullType {
 }
 impl ReportFullType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "all",
@@ -499,9 +510,11 @@ impl ReportFullType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ReportFullType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ReportFullType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "all" => Self::All,

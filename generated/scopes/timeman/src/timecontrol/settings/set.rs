@@ -133,6 +133,7 @@ pub struct Set {
 impl Set {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             active: ::std::option::Option::None,
@@ -151,42 +152,49 @@ impl Set {
     }
     /// Sets `ACTIVE`: Activate the time control module. Possible values: - `true` or `1` — enable the module - `0` — disable the module. The option `'ACTIVE': false` does not disable the module
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MINIMUM_IDLE_FOR_REPORT`: Minimum idle time in minutes after which a report is required
     #[must_use]
+    #[inline]
     pub fn minimum_idle_for_report(mut self, value: i64) -> Self {
         self.minimum_idle_for_report = ::std::option::Option::Some(value);
         self
     }
     /// Sets `REGISTER_OFFLINE`: Register offline status
     #[must_use]
+    #[inline]
     pub fn register_offline(mut self, value: bool) -> Self {
         self.register_offline = ::std::option::Option::Some(value);
         self
     }
     /// Sets `REGISTER_IDLE`: Register idle status
     #[must_use]
+    #[inline]
     pub fn register_idle(mut self, value: bool) -> Self {
         self.register_idle = ::std::option::Option::Some(value);
         self
     }
     /// Sets `REGISTER_DESKTOP`: Register desktop application status
     #[must_use]
+    #[inline]
     pub fn register_desktop(mut self, value: bool) -> Self {
         self.register_desktop = ::std::option::Option::Some(value);
         self
     }
     /// Sets `REPORT_REQUEST_TYPE`: Type of report requests. Possible values: - `all` — for everyone - `user` — for specific users - `none` — for no one
     #[must_use]
+    #[inline]
     pub fn report_request_type(mut self, value: ReportRequestType) -> Self {
         self.report_request_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `REPORT_REQUEST_USERS`: Array of user IDs for whom report requests are required.
     #[must_use]
+    #[inline]
     pub fn report_request_users(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -200,12 +208,14 @@ impl Set {
     }
     /// Sets `REPORT_SIMPLE_TYPE`: Type of simple report. Possible values: - `all` — for everyone - `user` — for specific users - `none` — for no one
     #[must_use]
+    #[inline]
     pub fn report_simple_type(mut self, value: ReportSimpleType) -> Self {
         self.report_simple_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `REPORT_SIMPLE_USERS`: Array of user IDs with access to the simple report.
     #[must_use]
+    #[inline]
     pub fn report_simple_users(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -219,12 +229,14 @@ impl Set {
     }
     /// Sets `REPORT_FULL_TYPE`: Type of full report. Possible values: - `all` — for everyone - `user` — for specific users - `none` — for no one
     #[must_use]
+    #[inline]
     pub fn report_full_type(mut self, value: ReportFullType) -> Self {
         self.report_full_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `REPORT_FULL_USERS`: Array of user IDs with access to the full report.
     #[must_use]
+    #[inline]
     pub fn report_full_users(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -264,6 +276,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -373,6 +386,7 @@ pub enum ReportRequestType {
 }
 impl ReportRequestType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "all",
@@ -384,9 +398,11 @@ impl ReportRequestType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ReportRequestType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ReportRequestType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "all" => Self::All,
@@ -459,6 +475,7 @@ pub enum ReportSimpleType {
 }
 impl ReportSimpleType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "all",
@@ -470,9 +487,11 @@ impl ReportSimpleType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ReportSimpleType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ReportSimpleType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "all" => Self::All,
@@ -545,6 +564,7 @@ pub enum ReportFullType {
 }
 impl ReportFullType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "all",
@@ -556,9 +576,11 @@ impl ReportFullType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ReportFullType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ReportFullType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "all" => Self::All,

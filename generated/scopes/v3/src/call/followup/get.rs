@@ -95,6 +95,7 @@ impl Get {
     ///
     /// - `call_id`: `callId` — Call identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(call_id: i64) -> Self {
         Self {
             call_id,
@@ -105,6 +106,7 @@ impl Get {
     }
     /// Sets `select`: A list of fields and nested paths to be returned in the response.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -118,6 +120,7 @@ impl Get {
     }
     /// Sets `mentionFormat`: Format for user mentions in AI text fields.
     #[must_use]
+    #[inline]
     pub fn mention_format(mut self, value: MentionFormat) -> Self {
         self.mention_format = ::std::option::Option::Some(value);
         self
@@ -139,6 +142,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -223,6 +227,7 @@ pub enum MentionFormat {
 }
 impl MentionFormat {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Bb => "bb",
@@ -234,9 +239,11 @@ impl MentionFormat {
 }
 impl ::bitrix24_runtime::wire::WireEnum for MentionFormat {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         MentionFormat::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "bb" => Self::Bb,
@@ -308,6 +315,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -326,6 +334,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -106,6 +106,7 @@ impl List {
     ///
     /// - `filter`: `filter` — Selection criteria [(detailed description)](https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html#filter)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
@@ -120,6 +121,7 @@ impl List {
     }
     /// Sets `select`: List of fields and nested paths to be returned in the list items.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -133,6 +135,7 @@ impl List {
     }
     /// Sets `order`: Sorting parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html#order).
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -142,12 +145,14 @@ impl List {
     }
     /// Sets `pagination`: Cursor pagination parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html#pagination)
     #[must_use]
+    #[inline]
     pub fn pagination(mut self, value: Pagination) -> Self {
         self.pagination = ::std::option::Option::Some(value);
         self
     }
     /// Sets `mentionFormat`: Format of user mentions in text AI fields.
     #[must_use]
+    #[inline]
     pub fn mention_format(mut self, value: MentionFormat) -> Self {
         self.mention_format = ::std::option::Option::Some(value);
         self
@@ -168,6 +173,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -264,6 +270,7 @@ pub struct Pagination {
 impl Pagination {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             limit: ::std::option::Option::None,
@@ -273,12 +280,14 @@ impl Pagination {
     }
     /// Sets `limit`: Page size.
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `afterCursor`: Next page cursor. Pass the `afterCursor` value in its entirety from the previous response in the same format it was received [(detailed description)](https://apidocs.bitrix24.com/api-reference/telephony/follow-up/call-followup-list.html#aftercursor)
     #[must_use]
+    #[inline]
     pub fn after_cursor(mut self, value: PaginationAfterCursor) -> Self {
         self.after_cursor = ::std::option::Option::Some(value);
         self
@@ -295,6 +304,7 @@ impl Pagination {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -375,6 +385,7 @@ impl PaginationAfterCursor {
     /// - `start_date`: `startDate` — Start date of the last item of the previous page
     /// - `id`: `id` — Identifier of the last item of the previous page
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         start_date: impl ::std::convert::Into<::std::string::String>,
         id: i64,
@@ -397,6 +408,7 @@ impl PaginationAfterCursor {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -468,6 +480,7 @@ pub enum MentionFormat {
 }
 impl MentionFormat {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Bb => "bb",
@@ -479,9 +492,11 @@ impl MentionFormat {
 }
 impl ::bitrix24_runtime::wire::WireEnum for MentionFormat {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         MentionFormat::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "bb" => Self::Bb,
@@ -565,6 +580,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -585,6 +601,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

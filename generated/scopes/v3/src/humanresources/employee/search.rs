@@ -90,6 +90,7 @@ impl Search {
     ///
     /// - `name`: `name` — Search string for the employee's name
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -100,12 +101,14 @@ impl Search {
     }
     /// Sets `nodeId`: Identifier of the department or team to limit the search.
     #[must_use]
+    #[inline]
     pub fn node_id(mut self, value: i64) -> Self {
         self.node_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `select`: List of employee fields to return.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -133,6 +136,7 @@ impl Search {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -209,6 +213,7 @@ pub struct SearchResult {
 impl SearchResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -227,6 +232,7 @@ impl SearchResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -188,6 +188,7 @@ impl Add {
     /// - `name`: `name` — The name of the department or team
     /// - `parent_id`: `parentId` — The identifier of the parent department or team.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_: Type,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -213,6 +214,7 @@ impl Add {
     }
     /// Sets `description`: Description of the department or team
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -222,30 +224,35 @@ impl Add {
     }
     /// Sets `colorName`: The color of the team.
     #[must_use]
+    #[inline]
     pub fn color_name(mut self, value: ColorName) -> Self {
         self.color_name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `userIds`: Users to be added to the department or team. [Description of the object structure](https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html#userids)
     #[must_use]
+    #[inline]
     pub fn user_ids(mut self, value: UserIds) -> Self {
         self.user_ids = ::std::option::Option::Some(value);
         self
     }
     /// Sets `moveUsersToNode`: Determines whether to transfer users from `userIds` to the new department.
     #[must_use]
+    #[inline]
     pub fn move_users_to_node(mut self, value: bool) -> Self {
         self.move_users_to_node = ::std::option::Option::Some(value);
         self
     }
     /// Sets `createChat`: Determines whether to create a new chat for the department.
     #[must_use]
+    #[inline]
     pub fn create_chat(mut self, value: bool) -> Self {
         self.create_chat = ::std::option::Option::Some(value);
         self
     }
     /// Sets `bindingChatIds`: An array of identifiers of existing chats to be linked to the department.
     #[must_use]
+    #[inline]
     pub fn binding_chat_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -259,12 +266,14 @@ impl Add {
     }
     /// Sets `createChannel`: Determines whether to create a new channel for the department.
     #[must_use]
+    #[inline]
     pub fn create_channel(mut self, value: bool) -> Self {
         self.create_channel = ::std::option::Option::Some(value);
         self
     }
     /// Sets `bindingChannelIds`: An array of identifiers of existing channels to be linked to the department.
     #[must_use]
+    #[inline]
     pub fn binding_channel_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -278,12 +287,14 @@ impl Add {
     }
     /// Sets `createCollab`: Determines whether to create a new collaboration for the department if collaborations are available in the plan.
     #[must_use]
+    #[inline]
     pub fn create_collab(mut self, value: bool) -> Self {
         self.create_collab = ::std::option::Option::Some(value);
         self
     }
     /// Sets `bindingCollabIds`: An array of identifiers of existing collaborations to be linked to the department.
     #[must_use]
+    #[inline]
     pub fn binding_collab_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -297,6 +308,7 @@ impl Add {
     }
     /// Sets `settings`: Additional settings for the department or team. [Description of the object structure](https://apidocs.bitrix24.com/api-reference/departments/node/humanresources-node-add.html#settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
@@ -327,6 +339,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -446,6 +459,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Department => "DEPARTMENT",
@@ -456,9 +470,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DEPARTMENT" => Self::Department,
@@ -536,6 +552,7 @@ pub enum ColorName {
 }
 impl ColorName {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Blue => "blue",
@@ -550,9 +567,11 @@ impl ColorName {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ColorName {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ColorName::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "blue" => Self::Blue,
@@ -649,6 +668,7 @@ pub struct UserIds {
 impl UserIds {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             member_head: ::std::option::Option::None,
@@ -662,6 +682,7 @@ impl UserIds {
     }
     /// Sets `MEMBER_HEAD`: Identifiers of department heads
     #[must_use]
+    #[inline]
     pub fn member_head(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -675,6 +696,7 @@ impl UserIds {
     }
     /// Sets `MEMBER_DEPUTY_HEAD`: Identifiers of deputy heads of the department
     #[must_use]
+    #[inline]
     pub fn member_deputy_head(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -688,6 +710,7 @@ impl UserIds {
     }
     /// Sets `MEMBER_EMPLOYEE`: Identifiers of department employees
     #[must_use]
+    #[inline]
     pub fn member_employee(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -701,6 +724,7 @@ impl UserIds {
     }
     /// Sets `MEMBER_TEAM_HEAD`: Identifiers of team leaders
     #[must_use]
+    #[inline]
     pub fn member_team_head(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -714,6 +738,7 @@ impl UserIds {
     }
     /// Sets `MEMBER_TEAM_DEPUTY_HEAD`: Identifiers of deputy team leaders
     #[must_use]
+    #[inline]
     pub fn member_team_deputy_head(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -727,6 +752,7 @@ impl UserIds {
     }
     /// Sets `MEMBER_TEAM_EMPLOYEE`: Identifiers of team members
     #[must_use]
+    #[inline]
     pub fn member_team_employee(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -750,6 +776,7 @@ impl UserIds {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -852,6 +879,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             business_proc_authority: ::std::option::Option::None,
@@ -861,6 +889,7 @@ impl Settings {
     }
     /// Sets `BUSINESS_PROC_AUTHORITY`: Roles allowed to work with the department or team workflows.
     #[must_use]
+    #[inline]
     pub fn business_proc_authority(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -874,6 +903,7 @@ impl Settings {
     }
     /// Sets `REPORTS_AUTHORITY`: Roles allowed to work with the department or team reports.
     #[must_use]
+    #[inline]
     pub fn reports_authority(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -897,6 +927,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1033,6 +1064,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1068,6 +1100,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -93,6 +93,7 @@ impl Edit {
     ///
     /// - `id`: `id` — Identifier of the department or team.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -104,6 +105,7 @@ impl Edit {
     }
     /// Sets `name`: New name of the department or team.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -113,6 +115,7 @@ impl Edit {
     }
     /// Sets `description`: New description of the department or team.
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -122,6 +125,7 @@ impl Edit {
     }
     /// Sets `colorName`: New color of the team.
     #[must_use]
+    #[inline]
     pub fn color_name(mut self, value: ColorName) -> Self {
         self.color_name = ::std::option::Option::Some(value);
         self
@@ -142,6 +146,7 @@ impl Edit {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -234,6 +239,7 @@ pub enum ColorName {
 }
 impl ColorName {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Blue => "blue",
@@ -248,9 +254,11 @@ impl ColorName {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ColorName {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ColorName::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "blue" => Self::Blue,
@@ -367,6 +375,7 @@ pub struct EditResult {
 impl EditResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -396,6 +405,7 @@ impl EditResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

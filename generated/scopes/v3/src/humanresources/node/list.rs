@@ -103,6 +103,7 @@ impl List {
     ///
     /// - `type_`: `type` — Type of the structure element.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_: Type) -> Self {
         Self {
             type_,
@@ -113,6 +114,7 @@ impl List {
     }
     /// Sets `select`: List of fields for the department or team to return.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -126,6 +128,7 @@ impl List {
     }
     /// Sets `pagination`: Pagination parameters: - `page` — page number - `limit` — number of records per page, default is `50`, maximum is `200` - `offset` — record offset
     #[must_use]
+    #[inline]
     pub fn pagination(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -149,6 +152,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -231,6 +235,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Department => "DEPARTMENT",
@@ -241,9 +246,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DEPARTMENT" => Self::Department,
@@ -312,6 +319,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -330,6 +338,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

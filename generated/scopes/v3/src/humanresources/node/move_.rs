@@ -77,6 +77,7 @@ impl Move {
     /// - `id`: `id` — Identifier of the department or team to be moved.
     /// - `parent_id`: `parentId` — Identifier of the new parent department.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, parent_id: i64) -> Self {
         Self {
             id,
@@ -100,6 +101,7 @@ impl Move {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -218,6 +220,7 @@ pub struct MoveResult {
 impl MoveResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -247,6 +250,7 @@ impl MoveResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

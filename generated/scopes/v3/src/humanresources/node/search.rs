@@ -92,6 +92,7 @@ impl Search {
     /// - `type_`: `type` — Type of the structure element.
     /// - `name`: `name` — Search string for part of the department or team name
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         type_: Type,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -106,12 +107,14 @@ impl Search {
     }
     /// Sets `parentId`: Identifier of the parent department to limit the search.
     #[must_use]
+    #[inline]
     pub fn parent_id(mut self, value: i64) -> Self {
         self.parent_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `pagination`: Pagination parameter.
     #[must_use]
+    #[inline]
     pub fn pagination(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -136,6 +139,7 @@ impl Search {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -220,6 +224,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Department => "DEPARTMENT",
@@ -230,9 +235,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "DEPARTMENT" => Self::Department,
@@ -349,6 +356,7 @@ pub struct SearchResult {
 impl SearchResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -379,6 +387,7 @@ impl SearchResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

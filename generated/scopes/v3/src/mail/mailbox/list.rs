@@ -77,6 +77,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -87,6 +88,7 @@ impl List {
     }
     /// Sets `name`: Mailbox name fragment for filtering
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -96,6 +98,7 @@ impl List {
     }
     /// Sets `email`: Email fragment for filtering
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -105,6 +108,7 @@ impl List {
     }
     /// Sets `pagination`: Pagination parameters: - `page` — page number - `limit` — number of records per page, default `25`, maximum `100` - `offset` — record offset. If `page` and `limit` are provided, the offset is calculated automatically
     #[must_use]
+    #[inline]
     pub fn pagination(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -124,6 +128,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -216,6 +221,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -238,6 +244,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

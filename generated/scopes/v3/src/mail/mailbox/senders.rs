@@ -67,6 +67,7 @@ pub struct Senders {
 impl Senders {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             pagination: ::std::option::Option::None,
@@ -75,6 +76,7 @@ impl Senders {
     }
     /// Sets `pagination`: Pagination parameters: - `page` — page number - `limit` — number of records per page, default `25`, maximum `100` - `offset` — record offset. If `page` and `limit` are provided, the offset is calculated automatically
     #[must_use]
+    #[inline]
     pub fn pagination(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -94,6 +96,7 @@ impl Senders {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -178,6 +181,7 @@ pub struct SendersResult {
 impl SendersResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -199,6 +203,7 @@ impl SendersResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

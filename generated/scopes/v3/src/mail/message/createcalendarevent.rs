@@ -92,6 +92,7 @@ impl Createcalendarevent {
     /// - `date_from`: `dateFrom` — Event start date and time in `Y-m-d H:i:s` format, for example `2026-04-15 10:00:00`
     /// - `date_to`: `dateTo` — Event end date and time in `Y-m-d H:i:s` format, for example `2026-04-15 11:00:00`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         message_id: i64,
         date_from: impl ::std::convert::Into<::std::string::String>,
@@ -108,6 +109,7 @@ impl Createcalendarevent {
     }
     /// Sets `name`: Event name.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -117,6 +119,7 @@ impl Createcalendarevent {
     }
     /// Sets `description`: Event description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -142,6 +145,7 @@ impl Createcalendarevent {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -230,6 +234,7 @@ pub struct CreatecalendareventResult {
 impl CreatecalendareventResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -250,6 +255,7 @@ impl CreatecalendareventResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

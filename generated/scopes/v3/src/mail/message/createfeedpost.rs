@@ -75,6 +75,7 @@ impl Createfeedpost {
     ///
     /// - `message_id`: `messageId` — E-mail identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(message_id: i64) -> Self {
         Self {
             message_id,
@@ -84,6 +85,7 @@ impl Createfeedpost {
     }
     /// Sets `title`: Message subject.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -107,6 +109,7 @@ impl Createfeedpost {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -189,6 +192,7 @@ pub struct CreatefeedpostResult {
 impl CreatefeedpostResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -209,6 +213,7 @@ impl CreatefeedpostResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

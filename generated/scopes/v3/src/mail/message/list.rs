@@ -115,6 +115,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             mailbox_id: ::std::option::Option::None,
@@ -130,12 +131,14 @@ impl List {
     }
     /// Sets `mailboxId`: Mailbox identifier.
     #[must_use]
+    #[inline]
     pub fn mailbox_id(mut self, value: i64) -> Self {
         self.mailbox_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `searchQuery`: A string for searching e-mails by content and e-mail metadata
     #[must_use]
+    #[inline]
     pub fn search_query(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -145,6 +148,7 @@ impl List {
     }
     /// Sets `dateFrom`: The start of the e-mail selection period in ISO 8601 format, for example `2026-01-01T00:00:00+03:00`
     #[must_use]
+    #[inline]
     pub fn date_from(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -154,6 +158,7 @@ impl List {
     }
     /// Sets `dateTo`: The end of the e-mail selection period in ISO 8601 format, for example `2026-01-31T23:59:59+03:00`
     #[must_use]
+    #[inline]
     pub fn date_to(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -163,18 +168,21 @@ impl List {
     }
     /// Sets `isSeen`: Filter by e-mail read status.
     #[must_use]
+    #[inline]
     pub fn is_seen(mut self, value: bool) -> Self {
         self.is_seen = ::std::option::Option::Some(value);
         self
     }
     /// Sets `hasAttachments`: Filter by attachment presence.
     #[must_use]
+    #[inline]
     pub fn has_attachments(mut self, value: bool) -> Self {
         self.has_attachments = ::std::option::Option::Some(value);
         self
     }
     /// Sets `folder`: Mail folder name or path
     #[must_use]
+    #[inline]
     pub fn folder(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -184,6 +192,7 @@ impl List {
     }
     /// Sets `pagination`: Pagination parameters: - `page` — page number - `limit` — number of records per page, default `25`, maximum `200` - `offset` — record offset. If `page` and `limit` are provided, the offset is calculated automatically
     #[must_use]
+    #[inline]
     pub fn pagination(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -212,6 +221,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -350,6 +360,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -381,6 +392,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -87,6 +87,7 @@ impl Movetofolder {
     /// - `message_ids`: `messageIds` — An array of email IDs.
     /// - `action`: `action` — Action for emails:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         message_ids: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<::serde_json::Value>,
@@ -105,6 +106,7 @@ impl Movetofolder {
     }
     /// Sets `folder`: The name or path of an existing folder in this mailbox.
     #[must_use]
+    #[inline]
     pub fn folder(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -128,6 +130,7 @@ impl Movetofolder {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -212,6 +215,7 @@ pub enum Action {
 }
 impl Action {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Move => "move",
@@ -223,9 +227,11 @@ impl Action {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Action {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Action::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "move" => Self::Move,
@@ -303,6 +309,7 @@ pub struct MovetofolderResult {
 impl MovetofolderResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -323,6 +330,7 @@ impl MovetofolderResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

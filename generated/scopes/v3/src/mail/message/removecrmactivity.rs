@@ -68,6 +68,7 @@ impl Removecrmactivity {
     ///
     /// - `message_id`: `messageId` — E-mail identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(message_id: i64) -> Self {
         Self {
             message_id,
@@ -90,6 +91,7 @@ impl Removecrmactivity {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -104,6 +104,7 @@ impl Reply {
     /// - `subject`: `subject` — E-mail subject
     /// - `body`: `body` — E-mail text: plain text or basic HTML
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         reply_to_message_id: i64,
         from: impl ::std::convert::Into<::std::string::String>,
@@ -126,6 +127,7 @@ impl Reply {
     }
     /// Sets `cc`: An array of CC recipient e-mail addresses
     #[must_use]
+    #[inline]
     pub fn cc(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -139,6 +141,7 @@ impl Reply {
     }
     /// Sets `bcc`: An array of BCC recipient e-mail addresses
     #[must_use]
+    #[inline]
     pub fn bcc(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -166,6 +169,7 @@ impl Reply {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -254,6 +258,7 @@ pub struct ReplyResult {
 impl ReplyResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -273,6 +278,7 @@ impl ReplyResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

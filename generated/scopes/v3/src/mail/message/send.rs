@@ -96,6 +96,7 @@ impl Send {
     /// - `subject`: `subject` — E-mail subject
     /// - `body`: `body` — E-mail body: plain text or basic HTML
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         from: impl ::std::convert::Into<::std::string::String>,
         to: impl ::std::iter::IntoIterator<
@@ -116,6 +117,7 @@ impl Send {
     }
     /// Sets `cc`: Array of CC recipient e-mail addresses
     #[must_use]
+    #[inline]
     pub fn cc(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -129,6 +131,7 @@ impl Send {
     }
     /// Sets `bcc`: Array of BCC recipient e-mail addresses
     #[must_use]
+    #[inline]
     pub fn bcc(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -152,6 +155,7 @@ impl Send {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -238,6 +242,7 @@ pub struct SendResult {
 impl SendResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -257,6 +262,7 @@ impl SendResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ impl Thread {
     ///
     /// - `id`: `id` — The identifier of any e-mail from the thread.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -85,6 +86,7 @@ impl Thread {
     }
     /// Sets `limit`: Maximum number of e-mails in the response.
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
@@ -101,6 +103,7 @@ impl Thread {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -205,6 +208,7 @@ pub struct ThreadResult {
 impl ThreadResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -230,6 +234,7 @@ impl ThreadResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ pub struct Listcontacts {
 impl Listcontacts {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             query: ::std::option::Option::None,
@@ -83,6 +84,7 @@ impl Listcontacts {
     }
     /// Sets `query`: Search string by contact name or email.
     #[must_use]
+    #[inline]
     pub fn query(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -92,6 +94,7 @@ impl Listcontacts {
     }
     /// Sets `pagination`: Pagination parameters: - `page` — page number - `limit` — number of records per page, default is `50`, maximum `200` - `offset` — record offset. If `page` and `limit` are provided, the offset is calculated automatically
     #[must_use]
+    #[inline]
     pub fn pagination(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -111,6 +114,7 @@ impl Listcontacts {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -197,6 +201,7 @@ pub struct ListcontactsResult {
 impl ListcontactsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -218,6 +223,7 @@ impl ListcontactsResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -77,6 +77,7 @@ impl Listemployees {
     ///
     /// - `query`: `query` — Search string by employee name or email.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(query: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             query: query.into(),
@@ -86,6 +87,7 @@ impl Listemployees {
     }
     /// Sets `pagination`: Pagination parameters: - `page` — page number - `limit` — number of records per page, default `50`, maximum `200` - `offset` — record offset. If `page` and `limit` are provided, the offset is calculated automatically
     #[must_use]
+    #[inline]
     pub fn pagination(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -105,6 +107,7 @@ impl Listemployees {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -191,6 +194,7 @@ pub struct ListemployeesResult {
 impl ListemployeesResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -212,6 +216,7 @@ impl ListemployeesResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

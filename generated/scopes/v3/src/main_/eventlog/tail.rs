@@ -101,6 +101,7 @@ pub struct Tail {
 impl Tail {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -111,6 +112,7 @@ impl Tail {
     }
     /// Sets `select`: List of fields to return in the response.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -124,6 +126,7 @@ impl Tail {
     }
     /// Sets `filter`: Conditions for filtering records in the format: - `["field", "operator", value]` - `["field", value]`, default operator `=`
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -137,6 +140,7 @@ impl Tail {
     }
     /// Sets `cursor`: Reference point for retrieving new records:
     #[must_use]
+    #[inline]
     pub fn cursor(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -156,6 +160,7 @@ impl Tail {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -284,6 +289,7 @@ pub struct TailResult {
 impl TailResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -315,6 +321,7 @@ impl TailResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

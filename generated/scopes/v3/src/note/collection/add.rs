@@ -67,6 +67,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Object with the fields of the new knowledge base. [Object structure description](https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -85,6 +86,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -172,6 +174,7 @@ impl Fields {
     ///
     /// - `name`: `name` — Knowledge base name.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -181,6 +184,7 @@ impl Fields {
     }
     /// Sets `position`: Knowledge base position in the general list.
     #[must_use]
+    #[inline]
     pub fn position(mut self, value: i64) -> Self {
         self.position = ::std::option::Option::Some(value);
         self
@@ -197,6 +201,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -299,6 +304,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -325,6 +331,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

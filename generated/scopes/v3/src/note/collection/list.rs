@@ -63,6 +63,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             pagination: ::std::option::Option::None,
@@ -71,6 +72,7 @@ impl List {
     }
     /// Sets `pagination`: Pagination object. [Object structure description](https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html#pagination)
     #[must_use]
+    #[inline]
     pub fn pagination(mut self, value: Pagination) -> Self {
         self.pagination = ::std::option::Option::Some(value);
         self
@@ -87,6 +89,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -172,6 +175,7 @@ pub struct Pagination {
 impl Pagination {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             limit: ::std::option::Option::None,
@@ -181,12 +185,14 @@ impl Pagination {
     }
     /// Sets `limit`: Page size.
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `afterCursor`: Next page cursor. Pass the `nextCursor` value from the previous response. [Object structure description](https://apidocs.bitrix24.com/api-reference/note/collection/note-collection-list.html#aftercursor)
     #[must_use]
+    #[inline]
     pub fn after_cursor(mut self, value: AfterCursor) -> Self {
         self.after_cursor = ::std::option::Option::Some(value);
         self
@@ -203,6 +209,7 @@ impl Pagination {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -287,6 +294,7 @@ impl AfterCursor {
     /// - `position`: `position` — The `position` field value of the last knowledge base from the previous page.
     /// - `id`: `id` — The identifier of the last knowledge base from the previous page.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(position: i64, id: i64) -> Self {
         Self {
             position,
@@ -306,6 +314,7 @@ impl AfterCursor {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -419,6 +428,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -446,6 +456,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -534,6 +545,7 @@ pub enum PolicyLevel {
 }
 impl PolicyLevel {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "none",
@@ -546,9 +558,11 @@ impl PolicyLevel {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PolicyLevel {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PolicyLevel::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "none" => Self::None,

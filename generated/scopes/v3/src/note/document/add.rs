@@ -70,6 +70,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Object with the fields of the new document. [Object structure description](https://apidocs.bitrix24.com/api-reference/note/document/note-document-add.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -88,6 +89,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -190,6 +192,7 @@ impl Fields {
     /// - `collection_id`: `collectionId` — Knowledge base identifier.
     /// - `title`: `title` — Document title.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         collection_id: i64,
         title: impl ::std::convert::Into<::std::string::String>,
@@ -204,12 +207,14 @@ impl Fields {
     }
     /// Sets `parentId`: Parent document identifier.
     #[must_use]
+    #[inline]
     pub fn parent_id(mut self, value: i64) -> Self {
         self.parent_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `markdown`: Initial document content in Markdown.
     #[must_use]
+    #[inline]
     pub fn markdown(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -229,6 +234,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -343,6 +349,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -371,6 +378,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

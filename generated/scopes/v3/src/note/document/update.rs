@@ -93,6 +93,7 @@ impl Update {
     /// - `id`: `id` — Document identifier.
     /// - `fields`: `fields` — An object with the fields that need to be changed. [Object structure description](https://apidocs.bitrix24.com/api-reference/note/document/note-document-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -103,6 +104,7 @@ impl Update {
     }
     /// Sets `overwrite`: Determines whether to force overwrite the document content if it has unsaved changes from a collaborative editor.
     #[must_use]
+    #[inline]
     pub fn overwrite(mut self, value: bool) -> Self {
         self.overwrite = ::std::option::Option::Some(value);
         self
@@ -119,6 +121,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -220,6 +223,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -229,6 +233,7 @@ impl Fields {
     }
     /// Sets `title`: New document title.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -238,6 +243,7 @@ impl Fields {
     }
     /// Sets `markdown`: New document content in Markdown.
     #[must_use]
+    #[inline]
     pub fn markdown(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -257,6 +263,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -367,6 +374,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -395,6 +403,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

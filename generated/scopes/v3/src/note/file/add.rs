@@ -89,6 +89,7 @@ impl Add {
     /// - `file_name`: `fileName` — File name with extension.
     /// - `file_content`: `fileContent` — Binary file content in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) encoding.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         document_id: i64,
         file_name: impl ::std::convert::Into<::std::string::String>,
@@ -119,6 +120,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -227,6 +229,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -252,6 +255,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ impl Get {
     /// - `id`: `id` — File identifier.
     /// - `document_id`: `documentId` — Document identifier to which the file is attached.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, document_id: i64) -> Self {
         Self {
             id,
@@ -99,6 +100,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -215,6 +217,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -240,6 +243,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -322,6 +326,7 @@ pub enum AssetType {
 }
 impl AssetType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Image => "image",
@@ -333,9 +338,11 @@ impl AssetType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for AssetType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         AssetType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "image" => Self::Image,

@@ -65,6 +65,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Task fields. To create a task, fill in the [required fields](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-add-rest-v3.html#fields); without them, the creation operation will not be executed.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -83,6 +84,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -174,6 +176,7 @@ impl Fields {
     /// - `creator_id`: `creatorId` — Creator's identifier. You can obtain the employee identifier using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method.
     /// - `responsible_id`: `responsibleId` — Executor's identifier. You can obtain the employee identifier using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         title: impl ::std::convert::Into<::std::string::String>,
         creator_id: i64,
@@ -198,6 +201,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -270,6 +274,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -288,6 +293,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

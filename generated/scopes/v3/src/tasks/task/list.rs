@@ -107,6 +107,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             select: ::std::option::Option::None,
@@ -118,6 +119,7 @@ impl List {
     }
     /// Sets `select`: List of fields to be returned in the response. If `select` is not specified, the method returns only the `id` of the task.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -131,6 +133,7 @@ impl List {
     }
     /// Sets `filter`: Task filtering conditions in the format: - `["field", "operator", value]` - `["field", value]`, default operator `=`
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -144,6 +147,7 @@ impl List {
     }
     /// Sets `order`: Sorting of results in the `{ "field": "value" }` format.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -153,6 +157,7 @@ impl List {
     }
     /// Sets `pagination`: Pagination parameters: - `page` — page number - `limit` — number of tasks per page, default `50`, maximum `1000` - `offset` — task offset. If `page` and `limit` are provided, the offset is calculated automatically
     #[must_use]
+    #[inline]
     pub fn pagination(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -172,6 +177,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -250,6 +256,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -268,6 +275,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -77,6 +77,7 @@ impl Update {
     /// - `id`: `id` — Task identifier.
     /// - `fields`: `fields` — Values of the task fields to be updated. [Description of all task fields](https://apidocs.bitrix24.com/api-reference/tasks/fields-rest-v3.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -99,6 +100,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

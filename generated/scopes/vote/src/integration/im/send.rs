@@ -74,6 +74,7 @@ impl Send {
     /// - `chat_id`: `chatId` — The identifier of the chat to which the vote is sent. It can be obtained using the methods [im.chat.add](https://apidocs.bitrix24.com/api-reference/chats/im-chat-add.html), [im.chat.get](https://apidocs.bitrix24.com/api-reference/chats/im-chat-get.html), [im.recent.get](https://apidocs.bitrix24.com/api-reference/chats/im-recent-get.html), [im.recent.list](https://apidocs.bitrix24.com/api-reference/chats/im-recent-list.html)
     /// - `im_message_vote_data`: `IM_MESSAGE_VOTE_DATA` — Vote data containing the question and answer options. The structure is described [below](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html#MESSAGE)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64, im_message_vote_data: ImMessageVoteData) -> Self {
         Self {
             chat_id,
@@ -84,6 +85,7 @@ impl Send {
     }
     /// Sets `templateId`: A unique identifier for the request, with no format requirements. The purpose of the identifier is to prevent duplication. If the request is sent again due to a network failure with the same `templateId`, the server will recognize this and create the vote only once
     #[must_use]
+    #[inline]
     pub fn template_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -109,6 +111,7 @@ impl Send {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -207,6 +210,7 @@ impl ImMessageVoteData {
     ///
     /// - `questions`: `QUESTIONS` — An array of vote questions, the structure is described [below](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html#QUESTIONS). Maximum 1 question
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         questions: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<QuestionQuestions>,
@@ -221,12 +225,14 @@ impl ImMessageVoteData {
     }
     /// Sets `ANONYMITY`: Anonymity of the vote. Possible values: - `0` — non-anonymous vote, - `1` — anonymous vote.
     #[must_use]
+    #[inline]
     pub fn anonymity(mut self, value: Anonymity) -> Self {
         self.anonymity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPTIONS`: Allow re-voting. Possible values: - `0` — no, - `1` — yes.
     #[must_use]
+    #[inline]
     pub fn options(mut self, value: Options) -> Self {
         self.options = ::std::option::Option::Some(value);
         self
@@ -243,6 +249,7 @@ impl ImMessageVoteData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -340,6 +347,7 @@ pub struct QuestionQuestions {
 impl QuestionQuestions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             question: ::std::option::Option::None,
@@ -350,6 +358,7 @@ impl QuestionQuestions {
     }
     /// Sets `QUESTION`: The text of the question
     #[must_use]
+    #[inline]
     pub fn question(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -359,12 +368,14 @@ impl QuestionQuestions {
     }
     /// Sets `FIELD_TYPE`: The type of field for the answer. Possible values: - `0` — radio buttons, one answer option, - `1` — checkboxes, multiple choice.
     #[must_use]
+    #[inline]
     pub fn field_type(mut self, value: FieldType) -> Self {
         self.field_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ANSWERS`: An array of answer options, the structure is described [below](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html#ANSWERS). Minimum 2 options, maximum 10
     #[must_use]
+    #[inline]
     pub fn answers(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -388,6 +399,7 @@ impl QuestionQuestions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -469,6 +481,7 @@ pub enum FieldType {
 }
 impl FieldType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RadioButtons => "0",
@@ -479,9 +492,11 @@ impl FieldType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for FieldType {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         FieldType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::RadioButtons,
@@ -550,6 +565,7 @@ pub struct AnswerAnswers {
 impl AnswerAnswers {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             message: ::std::option::Option::None,
@@ -558,6 +574,7 @@ impl AnswerAnswers {
     }
     /// Sets `MESSAGE`: The text of the answer option
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -577,6 +594,7 @@ impl AnswerAnswers {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -644,6 +662,7 @@ pub enum Anonymity {
 }
 impl Anonymity {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::NonAnonymousVote => "0",
@@ -654,9 +673,11 @@ impl Anonymity {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Anonymity {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Anonymity::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::NonAnonymousVote,
@@ -726,6 +747,7 @@ pub enum Options {
 }
 impl Options {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::No => "0",
@@ -736,9 +758,11 @@ impl Options {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Options {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Options::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::No,
@@ -811,6 +835,7 @@ pub struct ResponseResult {
 impl ResponseResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             message_id: ::std::option::Option::None,
@@ -830,6 +855,7 @@ impl ResponseResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

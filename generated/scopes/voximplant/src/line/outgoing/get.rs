@@ -58,6 +58,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extra: ::serde_json::Map::new(),
@@ -75,6 +76,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -142,6 +144,7 @@ pub enum Result {
 }
 impl Result {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Xxx => "XXX",
@@ -153,9 +156,11 @@ impl Result {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Result {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Result::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "XXX" => Self::Xxx,

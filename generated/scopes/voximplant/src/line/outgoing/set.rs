@@ -67,6 +67,7 @@ impl Set {
     ///
     /// - `line_id`: `LINE_ID` — Line identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(line_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             line_id: line_id.into(),
@@ -89,6 +90,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl List {
     ///
     /// - `booking_id`: `bookingId` — Booking identifier. Can be obtained using the methods [booking.v1.booking.add](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html) and [booking.v1.booking.list](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(booking_id: i64) -> Self {
         Self {
             booking_id,
@@ -86,6 +87,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -168,6 +170,7 @@ pub struct Client {
 impl Client {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -187,6 +190,7 @@ impl Client {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -251,6 +255,7 @@ impl ListResult {
     ///
     /// - `booking_client`: `bookingClient` — Root element of the response. Contains an array of objects with client information. The structure is described [below](https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-list.html#bookingClient)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         booking_client: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<Client>,
@@ -276,6 +281,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ impl Set {
     /// - `booking_id`: `bookingId` — Booking identifier. Can be obtained using the methods [booking.v1.booking.add](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html) and [booking.v1.booking.list](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html)
     /// - `clients`: `clients` — An array of objects containing information about clients [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/booking/client/booking-v1-booking-client-set.html#clients)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         booking_id: i64,
         clients: impl ::std::iter::IntoIterator<
@@ -99,6 +100,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -189,6 +191,7 @@ impl Clients {
     /// - `id`: `id` — Client identifier, can be obtained using the method [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) for contacts and companies
     /// - `type_`: `type` — Client type in the format `{"module": "crm", "code": "CONTACT"}`. Possible values for `code`: - `CONTACT` — [CRM contact](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) - `COMPANY` — [CRM company](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         type_: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -211,6 +214,7 @@ impl Clients {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

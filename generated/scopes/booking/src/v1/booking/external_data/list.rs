@@ -64,6 +64,7 @@ impl List {
     ///
     /// - `booking_id`: `bookingId` — Booking identifier. Can be obtained using the methods [booking.v1.booking.add](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html) and [booking.v1.booking.list](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(booking_id: i64) -> Self {
         Self {
             booking_id,
@@ -86,6 +87,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -165,6 +167,7 @@ pub struct Connections {
 impl Connections {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_type_id: ::std::option::Option::None,
@@ -185,6 +188,7 @@ impl Connections {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -251,6 +255,7 @@ impl ListResult {
     ///
     /// - `external_data`: `externalData` — Root element of the response. Contains an array of objects with information about connections. The structure is described [below](https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-list.html#externalData)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         external_data: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<Connections>,
@@ -276,6 +281,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ impl Set {
     /// - `booking_id`: `bookingId` — Booking identifier. Can be obtained using the methods [booking.v1.booking.add](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html) and [booking.v1.booking.list](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html)
     /// - `external_data`: `externalData` — Array of objects containing items for binding [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/booking/external-data/booking-v1-booking-externaldata-set.html#externalData)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         booking_id: i64,
         external_data: impl ::std::iter::IntoIterator<
@@ -103,6 +104,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -193,6 +195,7 @@ impl ExternalData {
     /// - `entity_type_id`: `entityTypeId` — Object type ID, for example `DEAL`
     /// - `value`: `value` — Item ID, for example `1`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         module_id: impl ::std::convert::Into<::std::string::String>,
         entity_type_id: impl ::std::convert::Into<::std::string::String>,
@@ -217,6 +220,7 @@ impl ExternalData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl Unset {
     ///
     /// - `booking_id`: `bookingId` — Booking identifier. Can be obtained using the methods [booking.v1.booking.add](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html) and [booking.v1.booking.list](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(booking_id: i64) -> Self {
         Self {
             booking_id,
@@ -86,6 +87,7 @@ impl Unset {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

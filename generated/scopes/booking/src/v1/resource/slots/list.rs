@@ -66,6 +66,7 @@ impl List {
     ///
     /// - `resource_id`: `resourceId` — Resource identifier. Can be obtained using the methods [booking.v1.resource.add](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-add.html) and [booking.v1.resource.list](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(resource_id: i64) -> Self {
         Self {
             resource_id,
@@ -88,6 +89,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -186,6 +188,7 @@ pub struct Slot {
 impl Slot {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -209,6 +212,7 @@ impl Slot {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -283,6 +287,7 @@ impl ListResult {
     ///
     /// - `slots`: `slots` — Root element of the response.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         slots: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Slot>>,
     ) -> Self {
@@ -303,6 +308,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

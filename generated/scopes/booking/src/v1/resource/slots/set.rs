@@ -71,6 +71,7 @@ impl Set {
     /// - `resource_id`: `resourceId` — Resource identifier. Can be obtained using the methods [booking.v1.resource.add](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-add.html) and [booking.v1.resource.list](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-list.html)
     /// - `slots`: `slots` — An array of objects containing field values for setting time slots [(detailed description)](https://apidocs.bitrix24.com/api-reference/booking/resource/slots/booking-v1-resource-slots-set.html#slots)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         resource_id: i64,
         slots: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Slots>>,
@@ -97,6 +98,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -204,6 +206,7 @@ impl Slots {
     /// - `week_days`: `weekDays` — An array of available weekdays for the slot. Possible values: - `"Mon"` — Monday - `"Tue"` — Tuesday - `"Wed"` — Wednesday - `"Thu"` — Thursday - `"Fri"` — Friday - `"Sat"` — Saturday - `"Sun"` — Sunday
     /// - `slot_size`: `slotSize` — Duration of the slot in minutes
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         from: i64,
         to: i64,
@@ -234,6 +237,7 @@ impl Slots {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

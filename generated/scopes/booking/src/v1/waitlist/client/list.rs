@@ -64,6 +64,7 @@ impl List {
     ///
     /// - `wait_list_id`: `waitListId` — Identifier of the entry in the waitlist. Can be obtained using the methods [booking.v1.waitlist.add](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-add.html) and [booking.v1.waitlist.list](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(wait_list_id: i64) -> Self {
         Self {
             wait_list_id,
@@ -86,6 +87,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -168,6 +170,7 @@ pub struct Client {
 impl Client {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -187,6 +190,7 @@ impl Client {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -251,6 +255,7 @@ impl ListResult {
     ///
     /// - `wait_list_client`: `waitListClient` — Root element of the response. Contains an array of objects with client information. The structure is described [below](https://apidocs.bitrix24.com/api-reference/booking/waitlist/client/booking-v1-waitlist-client-list.html#waitListClient)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         wait_list_client: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<Client>,
@@ -276,6 +281,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

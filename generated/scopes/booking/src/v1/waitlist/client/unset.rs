@@ -64,6 +64,7 @@ impl Unset {
     ///
     /// - `wait_list_id`: `waitListId` — Identifier of the waitlist entry. Can be obtained using the methods [booking.v1.waitlist.add](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-add.html) and [booking.v1.waitlist.list](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(wait_list_id: i64) -> Self {
         Self {
             wait_list_id,
@@ -86,6 +87,7 @@ impl Unset {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

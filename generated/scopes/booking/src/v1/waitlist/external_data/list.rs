@@ -64,6 +64,7 @@ impl List {
     ///
     /// - `wait_list_id`: `waitListId` — Identifier of the waitlist entry. Can be obtained using the methods [booking.v1.waitlist.add](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-add.html) and [booking.v1.waitlist.list](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(wait_list_id: i64) -> Self {
         Self {
             wait_list_id,
@@ -86,6 +87,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -165,6 +167,7 @@ pub struct Links {
 impl Links {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_type_id: ::std::option::Option::None,
@@ -185,6 +188,7 @@ impl Links {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -251,6 +255,7 @@ impl ListResult {
     ///
     /// - `external_data`: `externalData` — Root element of the response. Contains an array of objects with information about the links. The structure is described [below](https://apidocs.bitrix24.com/api-reference/booking/waitlist/external-data/booking-v1-waitlist-externaldata-list.html#externalData)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         external_data: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<Links>,
@@ -276,6 +281,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

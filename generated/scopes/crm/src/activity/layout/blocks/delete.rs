@@ -79,6 +79,7 @@ impl Delete {
     /// - `entity_id`: `entityId` — Identifier of the CRM object to which the activity is linked
     /// - `activity_id`: `activityId` — Identifier of the activity
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, entity_id: i64, activity_id: i64) -> Self {
         Self {
             entity_type_id,
@@ -105,6 +106,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -180,6 +182,7 @@ pub struct DeleteResult {
 impl DeleteResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -198,6 +201,7 @@ impl DeleteResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

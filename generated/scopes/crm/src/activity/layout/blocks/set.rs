@@ -91,6 +91,7 @@ impl Set {
     /// - `activity_id`: `activityId` — Identifier of the activity
     /// - `layout`: `layout` — Object describing the set of additional content blocks
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type_id: i64,
         entity_id: i64,
@@ -123,6 +124,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -200,6 +202,7 @@ pub struct SetResult {
 impl SetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -218,6 +221,7 @@ impl SetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

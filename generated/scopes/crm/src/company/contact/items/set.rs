@@ -73,6 +73,7 @@ impl Set {
     /// - `id`: `id` — Identifier of the company.
     /// - `items`: `items` — A set of objects that describe the associated contacts for the company. The structure of an individual binding object is detailed [below](https://apidocs.bitrix24.com/api-reference/crm/companies/contacts/crm-company-contact-items-set.html#company_contact_binding)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         items: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Binding>>,
@@ -95,6 +96,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -195,6 +197,7 @@ impl Binding {
     ///
     /// - `contact_id`: `CONTACT_ID` — Identifier of the contact to be linked to the company.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(contact_id: i64) -> Self {
         Self {
             contact_id,
@@ -205,12 +208,14 @@ impl Binding {
     }
     /// Sets `IS_PRIMARY`: Indicates whether the binding is primary. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_primary(mut self, value: bool) -> Self {
         self.is_primary = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sort index.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -227,6 +232,7 @@ impl Binding {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -80,6 +80,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -89,12 +90,14 @@ impl Get {
     }
     /// Sets `scope`: The scope of the settings.
     #[must_use]
+    #[inline]
     pub fn scope(mut self, value: Scope) -> Self {
         self.scope = ::std::option::Option::Some(value);
         self
     }
     /// Sets `userId`: User identifier, which can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -115,6 +118,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -194,6 +198,7 @@ pub enum Scope {
 }
 impl Scope {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::P => "P",
@@ -204,9 +209,11 @@ impl Scope {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Scope {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Scope::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "P" => Self::P,
@@ -287,6 +294,7 @@ pub struct Section {
 impl Section {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -308,6 +316,7 @@ impl Section {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -393,6 +402,7 @@ pub struct SectionElement {
 impl SectionElement {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -413,6 +423,7 @@ impl SectionElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -499,6 +510,7 @@ pub struct SectionElementOptions {
 impl SectionElementOptions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_address_type: ::std::option::Option::None,
@@ -518,6 +530,7 @@ impl SectionElementOptions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -78,6 +78,7 @@ pub struct Reset {
 impl Reset {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             scope: ::std::option::Option::None,
@@ -87,12 +88,14 @@ impl Reset {
     }
     /// Sets `scope`: The scope of the settings.
     #[must_use]
+    #[inline]
     pub fn scope(mut self, value: Scope) -> Self {
         self.scope = ::std::option::Option::Some(value);
         self
     }
     /// Sets `userId`: The user identifier, which can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method. Required only when resetting personal settings.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -113,6 +116,7 @@ impl Reset {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -192,6 +196,7 @@ pub enum Scope {
 }
 impl Scope {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::P => "P",
@@ -202,9 +207,11 @@ impl Scope {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Scope {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Scope::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "P" => Self::P,

@@ -92,6 +92,7 @@ impl Set {
     ///
     /// - `data`: `data` — The list of `section` describes the configuration of field sections in the company card.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Section>>,
     ) -> Self {
@@ -104,12 +105,14 @@ impl Set {
     }
     /// Sets `scope`: The scope of the settings.
     #[must_use]
+    #[inline]
     pub fn scope(mut self, value: Scope) -> Self {
         self.scope = ::std::option::Option::Some(value);
         self
     }
     /// Sets `userId`: The user identifier, which can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) method. Required only when setting personal settings.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -130,6 +133,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -216,6 +220,7 @@ pub enum Scope {
 }
 impl Scope {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::P => "P",
@@ -226,9 +231,11 @@ impl Scope {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Scope {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Scope::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "P" => Self::P,
@@ -319,6 +326,7 @@ impl Section {
     /// - `title`: `title` — Title of the section.
     /// - `type_`: `type` — Type of the section.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         title: impl ::std::convert::Into<::std::string::String>,
@@ -334,6 +342,7 @@ impl Section {
     }
     /// Sets `elements`: The array `section_element` describes the configuration of fields in the section.
     #[must_use]
+    #[inline]
     pub fn elements(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -357,6 +366,7 @@ impl Section {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -450,6 +460,7 @@ impl SectionElement {
     ///
     /// - `name`: `name` — Field identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -460,12 +471,14 @@ impl SectionElement {
     }
     /// Sets `optionFlags`: Should the field always be displayed: - `1` — yes - `0` — no
     #[must_use]
+    #[inline]
     pub fn option_flags(mut self, value: OptionFlags) -> Self {
         self.option_flags = ::std::option::Option::Some(value);
         self
     }
     /// Sets `options`: Additional [list of options](https://apidocs.bitrix24.com/api-reference/crm/companies/custom-form/crm-company-details-configuration-set.html#options) for the field
     #[must_use]
+    #[inline]
     pub fn options(mut self, value: SectionElementOptions) -> Self {
         self.options = ::std::option::Option::Some(value);
         self
@@ -482,6 +495,7 @@ impl SectionElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -563,6 +577,7 @@ pub enum OptionFlags {
 }
 impl OptionFlags {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Yes => "1",
@@ -573,9 +588,11 @@ impl OptionFlags {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OptionFlags {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         OptionFlags::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Yes,
@@ -658,6 +675,7 @@ pub struct SectionElementOptions {
 impl SectionElementOptions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_address_type: ::std::option::Option::None,
@@ -667,12 +685,14 @@ impl SectionElementOptions {
     }
     /// Sets `defaultAddressType`: `ADDRESS`
     #[must_use]
+    #[inline]
     pub fn default_address_type(mut self, value: i64) -> Self {
         self.default_address_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `defaultCountry`: `PHONE` `CLIENT` `COMPANY` `CONTACT` `MYCOMPANY_ID`
     #[must_use]
+    #[inline]
     pub fn default_country(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -692,6 +712,7 @@ impl SectionElementOptions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

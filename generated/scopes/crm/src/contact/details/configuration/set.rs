@@ -94,6 +94,7 @@ impl Set {
     ///
     /// - `data`: `data` — The list of `section` describes the configuration of field sections in the item card.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Section>>,
     ) -> Self {
@@ -106,6 +107,7 @@ impl Set {
     }
     /// Sets `scope`: The scope of the settings.
     #[must_use]
+    #[inline]
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -115,6 +117,7 @@ impl Set {
     }
     /// Sets `userId`: User identifier. Required only when setting personal settings.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
@@ -135,6 +138,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -237,6 +241,7 @@ impl Section {
     /// - `title`: `title` — Title of the section.
     /// - `type_`: `type` — Type of the section.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         title: impl ::std::convert::Into<::std::string::String>,
@@ -252,6 +257,7 @@ impl Section {
     }
     /// Sets `elements`: The array `section_element` describes the configuration of fields in the section.
     #[must_use]
+    #[inline]
     pub fn elements(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -275,6 +281,7 @@ impl Section {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -368,6 +375,7 @@ impl SectionElement {
     ///
     /// - `name`: `name` — Field identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -378,12 +386,14 @@ impl SectionElement {
     }
     /// Sets `optionFlags`: Should the field always be displayed: - `1` — yes - `0` — no
     #[must_use]
+    #[inline]
     pub fn option_flags(mut self, value: OptionFlags) -> Self {
         self.option_flags = ::std::option::Option::Some(value);
         self
     }
     /// Sets `options`: Additional [list of options](https://apidocs.bitrix24.com/api-reference/crm/contacts/custom-form/crm-contact-details-configuration-set.html#options) for the field
     #[must_use]
+    #[inline]
     pub fn options(mut self, value: SectionElementOptions) -> Self {
         self.options = ::std::option::Option::Some(value);
         self
@@ -400,6 +410,7 @@ impl SectionElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -481,6 +492,7 @@ pub enum OptionFlags {
 }
 impl OptionFlags {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Yes => "1",
@@ -491,9 +503,11 @@ impl OptionFlags {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OptionFlags {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         OptionFlags::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Yes,
@@ -600,6 +614,7 @@ pub struct SectionElementOptions {
 impl SectionElementOptions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_address_type: ::std::option::Option::None,
@@ -611,12 +626,14 @@ impl SectionElementOptions {
     }
     /// Sets `defaultAddressType`: `ADDRESS`
     #[must_use]
+    #[inline]
     pub fn default_address_type(mut self, value: i64) -> Self {
         self.default_address_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `defaultCountry`: `PHONE` `CLIENT` `COMPANY` `CONTACT` `MYCOMPANY_ID`
     #[must_use]
+    #[inline]
     pub fn default_country(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -626,12 +643,14 @@ impl SectionElementOptions {
     }
     /// Sets `isPayButtonVisible`: `OPPORTUNITY_WITH_CURRENCY`
     #[must_use]
+    #[inline]
     pub fn is_pay_button_visible(mut self, value: bool) -> Self {
         self.is_pay_button_visible = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isPaymentDocumentsVisible`: `OPPORTUNITY_WITH_CURRENCY`
     #[must_use]
+    #[inline]
     pub fn is_payment_documents_visible(mut self, value: bool) -> Self {
         self.is_payment_documents_visible = ::std::option::Option::Some(value);
         self
@@ -648,6 +667,7 @@ impl SectionElementOptions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

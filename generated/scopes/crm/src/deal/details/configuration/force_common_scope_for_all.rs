@@ -65,6 +65,7 @@ pub struct ForceCommonScopeForAll {
 impl ForceCommonScopeForAll {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extras: ::std::option::Option::None,
@@ -73,6 +74,7 @@ impl ForceCommonScopeForAll {
     }
     /// Sets `extras`: Additional parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/deals/custom-form/crm-deal-details-configuration-force-common-scope-for-all.html#parameter-extras)
     #[must_use]
+    #[inline]
     pub fn extras(mut self, value: Extras) -> Self {
         self.extras = ::std::option::Option::Some(value);
         self
@@ -89,6 +91,7 @@ impl ForceCommonScopeForAll {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -167,6 +170,7 @@ pub struct Extras {
 impl Extras {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             deal_category_id: ::std::option::Option::None,
@@ -175,6 +179,7 @@ impl Extras {
     }
     /// Sets `dealCategoryId`: Identifier of the Sales Funnel. Can be obtained using [crm.category.list](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html)
     #[must_use]
+    #[inline]
     pub fn deal_category_id(mut self, value: i64) -> Self {
         self.deal_category_id = ::std::option::Option::Some(value);
         self
@@ -191,6 +196,7 @@ impl Extras {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -97,6 +97,7 @@ impl Set {
     ///
     /// - `data`: `data` — A list of `section` describing the configuration of the deal card sections. The structure of `section` is described below
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Section>>,
     ) -> Self {
@@ -110,18 +111,21 @@ impl Set {
     }
     /// Sets `scope`: The scope of the settings.
     #[must_use]
+    #[inline]
     pub fn scope(mut self, value: Scope) -> Self {
         self.scope = ::std::option::Option::Some(value);
         self
     }
     /// Sets `userId`: User identifier. Required only when setting personal settings for another user.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `extras`: Additional parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/deals/custom-form/crm-deal-details-configuration-set.html#parameter-extras)
     #[must_use]
+    #[inline]
     pub fn extras(mut self, value: Extras) -> Self {
         self.extras = ::std::option::Option::Some(value);
         self
@@ -142,6 +146,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -235,6 +240,7 @@ pub enum Scope {
 }
 impl Scope {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::P => "P",
@@ -245,9 +251,11 @@ impl Scope {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Scope {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Scope::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "P" => Self::P,
@@ -334,6 +342,7 @@ impl Section {
     /// - `title`: `title` — Title of the section
     /// - `type_`: `type` — Type of the section
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         title: impl ::std::convert::Into<::std::string::String>,
@@ -349,6 +358,7 @@ impl Section {
     }
     /// Sets `elements`: List of fields displayed in the card with additional settings
     #[must_use]
+    #[inline]
     pub fn elements(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -372,6 +382,7 @@ impl Section {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -463,6 +474,7 @@ impl SectionSection {
     ///
     /// - `name`: `name` — Field identifier. A list of available fields can be found using [`crm.deal.fields`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-fields.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -473,12 +485,14 @@ impl SectionSection {
     }
     /// Sets `optionFlags`: Whether to always show the field: - `1` — yes - `0` — no
     #[must_use]
+    #[inline]
     pub fn option_flags(mut self, value: OptionFlags) -> Self {
         self.option_flags = ::std::option::Option::Some(value);
         self
     }
     /// Sets `options`: Additional options for the field. The composition depends on the field
     #[must_use]
+    #[inline]
     pub fn options(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -498,6 +512,7 @@ impl SectionSection {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -574,6 +589,7 @@ pub enum OptionFlags {
 }
 impl OptionFlags {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Yes => "1",
@@ -584,9 +600,11 @@ impl OptionFlags {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OptionFlags {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         OptionFlags::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Yes,
@@ -657,6 +675,7 @@ pub struct Extras {
 impl Extras {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             deal_category_id: ::std::option::Option::None,
@@ -665,6 +684,7 @@ impl Extras {
     }
     /// Sets `dealCategoryId`: Identifier of the deal funnel. Can be obtained using [crm.category.list](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html)
     #[must_use]
+    #[inline]
     pub fn deal_category_id(mut self, value: i64) -> Self {
         self.deal_category_id = ::std::option::Option::Some(value);
         self
@@ -681,6 +701,7 @@ impl Extras {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

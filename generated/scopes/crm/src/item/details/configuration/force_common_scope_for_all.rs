@@ -76,6 +76,7 @@ impl ForceCommonScopeForAll {
     ///
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/index.html) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) of CRM entities
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64) -> Self {
         Self {
             entity_type_id,
@@ -85,6 +86,7 @@ impl ForceCommonScopeForAll {
     }
     /// Sets `extras`: Additional parameters. Possible values and their structure are described [below](https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-forceCommonScopeForAll.html#extras)
     #[must_use]
+    #[inline]
     pub fn extras(mut self, value: Extras) -> Self {
         self.extras = ::std::option::Option::Some(value);
         self
@@ -105,6 +107,7 @@ impl ForceCommonScopeForAll {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -211,6 +214,7 @@ pub struct Extras {
 impl Extras {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             crm_object: ::std::option::Option::None,
@@ -222,24 +226,28 @@ impl Extras {
     }
     /// Sets `CRM Object`: **Name**
     #[must_use]
+    #[inline]
     pub fn crm_object(mut self, value: ::serde_json::Value) -> Self {
         self.crm_object = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SPA`: `categoryId`
     #[must_use]
+    #[inline]
     pub fn spa(mut self, value: ::serde_json::Value) -> Self {
         self.spa = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Deal`: `dealCategoryId`
     #[must_use]
+    #[inline]
     pub fn deal(mut self, value: ::serde_json::Value) -> Self {
         self.deal = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Lead`: `leadCustomerType`
     #[must_use]
+    #[inline]
     pub fn lead(mut self, value: ::serde_json::Value) -> Self {
         self.lead = ::std::option::Option::Some(value);
         self
@@ -256,6 +264,7 @@ impl Extras {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -94,6 +94,7 @@ impl Get {
     ///
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/index.html) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) of CRM entities
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64) -> Self {
         Self {
             entity_type_id,
@@ -105,18 +106,21 @@ impl Get {
     }
     /// Sets `userId`: Identifier of the user whose configuration you want to retrieve.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `scope`: Scope of the settings. Acceptable values: - `'P'` — personal settings - `'C'` — shared settings
     #[must_use]
+    #[inline]
     pub fn scope(mut self, value: Scope) -> Self {
         self.scope = ::std::option::Option::Some(value);
         self
     }
     /// Sets `extras`: Additional parameters. Possible values and their structure are described [below](https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-get.html#extras)
     #[must_use]
+    #[inline]
     pub fn extras(mut self, value: Extras) -> Self {
         self.extras = ::std::option::Option::Some(value);
         self
@@ -138,6 +142,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -226,6 +231,7 @@ pub enum Scope {
 }
 impl Scope {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::P => "'P'",
@@ -236,9 +242,11 @@ impl Scope {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Scope {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Scope::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "'P'" => Self::P,
@@ -335,6 +343,7 @@ pub struct Extras {
 impl Extras {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             crm_object: ::std::option::Option::None,
@@ -346,24 +355,28 @@ impl Extras {
     }
     /// Sets `CRM Object`: **Name**
     #[must_use]
+    #[inline]
     pub fn crm_object(mut self, value: ::serde_json::Value) -> Self {
         self.crm_object = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SPA`: `categoryId`
     #[must_use]
+    #[inline]
     pub fn spa(mut self, value: ::serde_json::Value) -> Self {
         self.spa = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Deal`: `dealCategoryId`
     #[must_use]
+    #[inline]
     pub fn deal(mut self, value: ::serde_json::Value) -> Self {
         self.deal = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Lead`: `leadCustomerType`
     #[must_use]
+    #[inline]
     pub fn lead(mut self, value: ::serde_json::Value) -> Self {
         self.lead = ::std::option::Option::Some(value);
         self
@@ -380,6 +393,7 @@ impl Extras {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -464,6 +478,7 @@ pub struct GetItem {
 impl GetItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -485,6 +500,7 @@ impl GetItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -564,6 +580,7 @@ pub struct Elements {
 impl Elements {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -584,6 +601,7 @@ impl Elements {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -653,6 +671,7 @@ pub struct Options {
 impl Options {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_country: ::std::option::Option::None,
@@ -671,6 +690,7 @@ impl Options {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

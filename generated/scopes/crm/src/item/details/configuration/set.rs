@@ -107,6 +107,7 @@ impl Set {
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/index.html) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) of CRM entities
     /// - `data`: `data` — List of `section` describing the configuration of field sections in the item card. The structure of `section` is described below
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type_id: i64,
         data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Section>>,
@@ -122,18 +123,21 @@ impl Set {
     }
     /// Sets `userId`: Identifier of the user for whom you want to set the configuration.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `scope`: Scope of the settings. Acceptable values: - `'P'` — personal settings - `'C'` — shared settings
     #[must_use]
+    #[inline]
     pub fn scope(mut self, value: Scope) -> Self {
         self.scope = ::std::option::Option::Some(value);
         self
     }
     /// Sets `extras`: Additional parameters. Possible values and their structure are described [below](https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-set.html#extras)
     #[must_use]
+    #[inline]
     pub fn extras(mut self, value: Extras) -> Self {
         self.extras = ::std::option::Option::Some(value);
         self
@@ -155,6 +159,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -267,6 +272,7 @@ impl Section {
     /// - `title`: `title` — Title of the section. Displayed in the item card
     /// - `type_`: `type` — Type of the section.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         title: impl ::std::convert::Into<::std::string::String>,
@@ -282,6 +288,7 @@ impl Section {
     }
     /// Sets `elements`: Array of `section_element`, describing the configuration of fields in the section
     #[must_use]
+    #[inline]
     pub fn elements(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -305,6 +312,7 @@ impl Section {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -396,6 +404,7 @@ impl SectionElement {
     ///
     /// - `name`: `name` — Field identifier. A list of available fields can be obtained using [`crm.item.fields`](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-fields.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -406,12 +415,14 @@ impl SectionElement {
     }
     /// Sets `optionFlags`: Should the field always be displayed: - `1` — yes - `0` — no
     #[must_use]
+    #[inline]
     pub fn option_flags(mut self, value: OptionFlags) -> Self {
         self.option_flags = ::std::option::Option::Some(value);
         self
     }
     /// Sets `options`: Additional [list of options](https://apidocs.bitrix24.com/api-reference/crm/universal/item-details-configuration/crm-item-details-configuration-set.html#section_elementoptions) for the field
     #[must_use]
+    #[inline]
     pub fn options(mut self, value: SectionElementOptions) -> Self {
         self.options = ::std::option::Option::Some(value);
         self
@@ -428,6 +439,7 @@ impl SectionElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -509,6 +521,7 @@ pub enum OptionFlags {
 }
 impl OptionFlags {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Yes => "1",
@@ -519,9 +532,11 @@ impl OptionFlags {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OptionFlags {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         OptionFlags::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Yes,
@@ -638,6 +653,7 @@ pub struct SectionElementOptions {
 impl SectionElementOptions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -650,6 +666,7 @@ impl SectionElementOptions {
     }
     /// Sets `Name`: **Fields where the option is available**
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -659,12 +676,14 @@ impl SectionElementOptions {
     }
     /// Sets `defaultAddressType`: `ADDRESS`
     #[must_use]
+    #[inline]
     pub fn default_address_type(mut self, value: i64) -> Self {
         self.default_address_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `defaultCountry`: `PHONE` `CLIENT` `COMPANY` `CONTACT` `MYCOMPANY_ID`
     #[must_use]
+    #[inline]
     pub fn default_country(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -674,12 +693,14 @@ impl SectionElementOptions {
     }
     /// Sets `isPayButtonVisible`: `OPPORTUNITY_WITH_CURRENCY`
     #[must_use]
+    #[inline]
     pub fn is_pay_button_visible(mut self, value: bool) -> Self {
         self.is_pay_button_visible = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isPaymentDocumentsVisible`: `OPPORTUNITY_WITH_CURRENCY`
     #[must_use]
+    #[inline]
     pub fn is_payment_documents_visible(mut self, value: bool) -> Self {
         self.is_payment_documents_visible = ::std::option::Option::Some(value);
         self
@@ -696,6 +717,7 @@ impl SectionElementOptions {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -774,6 +796,7 @@ pub enum Scope {
 }
 impl Scope {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::P => "'P'",
@@ -784,9 +807,11 @@ impl Scope {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Scope {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Scope::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "'P'" => Self::P,
@@ -883,6 +908,7 @@ pub struct Extras {
 impl Extras {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             crm_object: ::std::option::Option::None,
@@ -894,24 +920,28 @@ impl Extras {
     }
     /// Sets `CRM Object`: **Name**
     #[must_use]
+    #[inline]
     pub fn crm_object(mut self, value: ::serde_json::Value) -> Self {
         self.crm_object = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SPA`: `categoryId`
     #[must_use]
+    #[inline]
     pub fn spa(mut self, value: ::serde_json::Value) -> Self {
         self.spa = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Deal`: `dealCategoryId`
     #[must_use]
+    #[inline]
     pub fn deal(mut self, value: ::serde_json::Value) -> Self {
         self.deal = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Lead`: `leadCustomerType`
     #[must_use]
+    #[inline]
     pub fn lead(mut self, value: ::serde_json::Value) -> Self {
         self.lead = ::std::option::Option::Some(value);
         self
@@ -928,6 +958,7 @@ impl Extras {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -71,6 +71,7 @@ impl Add {
     /// - `payment_id`: `paymentId` — Identifier of the payment. Can be obtained using the method [`sale.payment.list`](https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html)
     /// - `delivery_id`: `deliveryId` — Identifier of the delivery. Can be obtained using the method [`crm.item.delivery.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-list.html) (key id)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(payment_id: i64, delivery_id: i64) -> Self {
         Self {
             payment_id,
@@ -95,6 +96,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

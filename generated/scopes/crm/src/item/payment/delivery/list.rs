@@ -111,6 +111,7 @@ impl List {
     /// - `payment_id`: `paymentId` — Identifier of the payment. Can be obtained using the method [`sale.payment.list`](https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html)
     /// - `filter`: `filter` — Object for filtering selected delivery items in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         payment_id: i64,
         filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -124,6 +125,7 @@ impl List {
     }
     /// Sets `order`: Object for sorting selected delivery items for payment in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
     #[must_use]
+    #[inline]
     pub fn order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -147,6 +149,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -234,6 +237,7 @@ pub struct KeyResultCrmItemPaymentDelivery {
 impl KeyResultCrmItemPaymentDelivery {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -255,6 +259,7 @@ impl KeyResultCrmItemPaymentDelivery {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -72,6 +72,7 @@ impl SetDelivery {
     /// - `id`: `id` — Identifier of the delivery item in the payment. Can be obtained using the method [`crm.item.payment.delivery.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/payment/delivery-in-payment/crm-item-payment-delivery-list.html)
     /// - `delivery_id`: `deliveryId` — Identifier of the delivery.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, delivery_id: i64) -> Self {
         Self {
             id,
@@ -95,6 +96,7 @@ impl SetDelivery {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

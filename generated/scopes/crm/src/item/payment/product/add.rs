@@ -77,6 +77,7 @@ impl Add {
     /// - `row_id`: `rowId` — Product item identifier in the CRM object. Can be obtained using [`crm.item.productrow.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/product-rows/crm-item-productrow-list.html)
     /// - `quantity`: `quantity` — Product quantity
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         payment_id: i64,
         row_id: i64,
@@ -106,6 +107,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ impl SetQuantity {
     /// - `id`: `id` — Identifier of the product item in the payment
     /// - `quantity`: `quantity` — Quantity of the product
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, quantity: ::bitrix24_runtime::Decimal) -> Self {
         Self {
             id,
@@ -88,6 +89,7 @@ impl SetQuantity {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ impl Set {
     /// - `id`: `id` — Identifier of the lead. The lead identifier can be obtained using the [get lead list method](https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-list.html)
     /// - `items`: `items` — A set of contacts represented as an array of objects with the following fields:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         items: impl ::std::iter::IntoIterator<
@@ -98,6 +99,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -65,6 +65,7 @@ pub struct ForceCommonScopeForAll {
 impl ForceCommonScopeForAll {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extras: ::std::option::Option::None,
@@ -73,6 +74,7 @@ impl ForceCommonScopeForAll {
     }
     /// Sets `extras`: Additional parameters for selecting the lead type. The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/leads/custom-form/crm-lead-details-configuration-force-common-scope-for-all.html#extras)
     #[must_use]
+    #[inline]
     pub fn extras(mut self, value: Extras) -> Self {
         self.extras = ::std::option::Option::Some(value);
         self
@@ -89,6 +91,7 @@ impl ForceCommonScopeForAll {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -167,6 +170,7 @@ pub struct Extras {
 impl Extras {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             lead_customer_type: ::std::option::Option::None,
@@ -175,6 +179,7 @@ impl Extras {
     }
     /// Sets `leadCustomerType`: Lead type. Possible values: - `1` - simple lead - `2` - repeat lead
     #[must_use]
+    #[inline]
     pub fn lead_customer_type(mut self, value: LeadCustomerType) -> Self {
         self.lead_customer_type = ::std::option::Option::Some(value);
         self
@@ -191,6 +196,7 @@ impl Extras {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -263,6 +269,7 @@ pub enum LeadCustomerType {
 }
 impl LeadCustomerType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SimpleLead => "1",
@@ -273,9 +280,11 @@ impl LeadCustomerType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for LeadCustomerType {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         LeadCustomerType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::SimpleLead,

@@ -83,6 +83,7 @@ pub struct Reset {
 impl Reset {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             user_id: ::std::option::Option::None,
@@ -93,18 +94,21 @@ impl Reset {
     }
     /// Sets `userId`: The identifier of the user for whom the personal configuration needs to be reset.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `scope`: The scope of the settings. Possible values: - `'P'` - personal settings - `'C'` - general settings
     #[must_use]
+    #[inline]
     pub fn scope(mut self, value: Scope) -> Self {
         self.scope = ::std::option::Option::Some(value);
         self
     }
     /// Sets `extras`: Additional parameters for selecting the type of lead. The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/leads/custom-form/crm-lead-details-configuration-reset.html#extras)
     #[must_use]
+    #[inline]
     pub fn extras(mut self, value: Extras) -> Self {
         self.extras = ::std::option::Option::Some(value);
         self
@@ -125,6 +129,7 @@ impl Reset {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -211,6 +216,7 @@ pub enum Scope {
 }
 impl Scope {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::P => "'P'",
@@ -221,9 +227,11 @@ impl Scope {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Scope {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Scope::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "'P'" => Self::P,
@@ -292,6 +300,7 @@ pub struct Extras {
 impl Extras {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             lead: ::std::option::Option::None,
@@ -300,6 +309,7 @@ impl Extras {
     }
     /// Sets `lead`:
     #[must_use]
+    #[inline]
     pub fn lead(mut self, value: Lead) -> Self {
         self.lead = ::std::option::Option::Some(value);
         self
@@ -316,6 +326,7 @@ impl Extras {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -387,6 +398,7 @@ pub struct Lead {
 impl Lead {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             customer: ::std::option::Option::None,
@@ -395,6 +407,7 @@ impl Lead {
     }
     /// Sets `customer`:
     #[must_use]
+    #[inline]
     pub fn customer(mut self, value: Customer) -> Self {
         self.customer = ::std::option::Option::Some(value);
         self
@@ -411,6 +424,7 @@ impl Lead {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -484,6 +498,7 @@ pub struct Customer {
 impl Customer {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -492,6 +507,7 @@ impl Customer {
     }
     /// Sets `type`: The type of lead. Possible values: - `1` - simple lead - `2` - repeat lead
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
@@ -508,6 +524,7 @@ impl Customer {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -580,6 +597,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SimpleLead => "1",
@@ -590,9 +608,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::SimpleLead,

@@ -97,6 +97,7 @@ impl Set {
     ///
     /// - `data`: `data` — A list of sections in the card. Each section contains a set of fields that will be displayed in the lead card.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Section>>,
     ) -> Self {
@@ -110,18 +111,21 @@ impl Set {
     }
     /// Sets `userId`: The identifier of the user for whom to save the personal configuration.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `scope`: The scope of the settings. Possible values: - `'P'` - personal settings - `'C'` - shared settings
     #[must_use]
+    #[inline]
     pub fn scope(mut self, value: Scope) -> Self {
         self.scope = ::std::option::Option::Some(value);
         self
     }
     /// Sets `extras`: Additional parameters for selecting the lead type. The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/leads/custom-form/crm-lead-details-configuration-set.html#extras)
     #[must_use]
+    #[inline]
     pub fn extras(mut self, value: Extras) -> Self {
         self.extras = ::std::option::Option::Some(value);
         self
@@ -142,6 +146,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -250,6 +255,7 @@ impl Section {
     /// - `title`: `title` — Title of the section.
     /// - `type_`: `type` — Type of the section. Only the value `'section'` is supported.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         title: impl ::std::convert::Into<::std::string::String>,
@@ -265,6 +271,7 @@ impl Section {
     }
     /// Sets `elements`: A list of fields displayed in the section.
     #[must_use]
+    #[inline]
     pub fn elements(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -288,6 +295,7 @@ impl Section {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -379,6 +387,7 @@ impl SectionElement {
     ///
     /// - `name`: `name` — Identifier of the lead field. A list of available fields can be obtained using the [crm.lead.fields](https://apidocs.bitrix24.com/api-reference/crm/leads/crm-lead-fields.html) method.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -389,12 +398,14 @@ impl SectionElement {
     }
     /// Sets `optionFlags`: Whether to always show the field: - `1` - yes - `0` - no
     #[must_use]
+    #[inline]
     pub fn option_flags(mut self, value: OptionFlags) -> Self {
         self.option_flags = ::std::option::Option::Some(value);
         self
     }
     /// Sets `options`: Additional options for the field. The set of options depends on the field type.
     #[must_use]
+    #[inline]
     pub fn options(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -414,6 +425,7 @@ impl SectionElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -490,6 +502,7 @@ pub enum OptionFlags {
 }
 impl OptionFlags {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Yes => "1",
@@ -500,9 +513,11 @@ impl OptionFlags {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OptionFlags {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         OptionFlags::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Yes,
@@ -572,6 +587,7 @@ pub enum Scope {
 }
 impl Scope {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::P => "'P'",
@@ -582,9 +598,11 @@ impl Scope {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Scope {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Scope::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "'P'" => Self::P,
@@ -655,6 +673,7 @@ pub struct Extras {
 impl Extras {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             lead_customer_type: ::std::option::Option::None,
@@ -663,6 +682,7 @@ impl Extras {
     }
     /// Sets `leadCustomerType`: Type of lead. Possible values: - `1` - simple lead - `2` - repeat lead
     #[must_use]
+    #[inline]
     pub fn lead_customer_type(mut self, value: LeadCustomerType) -> Self {
         self.lead_customer_type = ::std::option::Option::Some(value);
         self
@@ -679,6 +699,7 @@ impl Extras {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -751,6 +772,7 @@ pub enum LeadCustomerType {
 }
 impl LeadCustomerType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SimpleLead => "1",
@@ -761,9 +783,11 @@ impl LeadCustomerType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for LeadCustomerType {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         LeadCustomerType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::SimpleLead,

@@ -64,6 +64,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             property_type: ::std::option::Option::None,
@@ -73,12 +74,14 @@ impl Fields {
     }
     /// Sets `propertyType`: Property type
     #[must_use]
+    #[inline]
     pub fn property_type(mut self, value: ::serde_json::Value) -> Self {
         self.property_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `userType`: Custom property type
     #[must_use]
+    #[inline]
     pub fn user_type(mut self, value: ::serde_json::Value) -> Self {
         self.user_type = ::std::option::Option::Some(value);
         self
@@ -100,6 +103,7 @@ impl Fields {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

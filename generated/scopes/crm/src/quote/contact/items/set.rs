@@ -77,6 +77,7 @@ impl Set {
     /// - `id`: `id` — Identifier of the estimate
     /// - `items`: `items` — Set of objects that describe the contacts linked to the estimate [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/quote/contacts/crm-quote-contact-items-set.html#quote_contact_binding)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         items: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Link>>,
@@ -99,6 +100,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -197,6 +199,7 @@ impl Link {
     ///
     /// - `contact_id`: `CONTACT_ID` — Identifier of the contact to be linked to the estimate
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(contact_id: i64) -> Self {
         Self {
             contact_id,
@@ -207,12 +210,14 @@ impl Link {
     }
     /// Sets `IS_PRIMARY`: Indicates whether the link is primary. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_primary(mut self, value: bool) -> Self {
         self.is_primary = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sort index
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -229,6 +234,7 @@ impl Link {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

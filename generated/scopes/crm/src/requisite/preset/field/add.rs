@@ -74,6 +74,7 @@ impl Add {
     /// - `preset`: `preset` — An object containing the identifier of the template to which the custom field is added (e.g., `{"ID": 27}`).
     /// - `fields`: `fields` — A set of fields — an object of the form `{"field": "value"[, ...]}` for adding the custom field to the template
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         preset: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
         fields: Fields,
@@ -96,6 +97,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -190,6 +192,7 @@ impl Fields {
     ///
     /// - `field_name`: `FIELD_NAME` — The name of the field.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(field_name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             field_name: field_name.into(),
@@ -201,6 +204,7 @@ impl Fields {
     }
     /// Sets `FIELD_TITLE`: An alternative name for the field in the requisite.
     #[must_use]
+    #[inline]
     pub fn field_title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -210,12 +214,14 @@ impl Fields {
     }
     /// Sets `SORT`: Sorting. The order in the list of template fields
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IN_SHORT_LIST`: Show in the short list. Deprecated field, currently not used. Retained for backward compatibility. Can take values `Y` or `N`
     #[must_use]
+    #[inline]
     pub fn in_short_list(mut self, value: bool) -> Self {
         self.in_short_list = ::std::option::Option::Some(value);
         self
@@ -232,6 +238,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -66,6 +66,7 @@ impl Availabletoadd {
     ///
     /// - `preset`: `preset` — An object containing the identifier of the template for which to retrieve the list of available customizable fields.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         preset: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
@@ -86,6 +87,7 @@ impl Availabletoadd {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

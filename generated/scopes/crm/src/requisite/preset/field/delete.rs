@@ -77,6 +77,7 @@ impl Delete {
     /// - `id`: `id` — Identifier of the custom field to be deleted.
     /// - `preset`: `preset` — An object containing the identifier of the template from which the custom field is being deleted (for example, `{"ID": 27}`).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         preset: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -99,6 +100,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ impl Get {
     /// - `id`: `id` — Identifier of the custom field.
     /// - `preset`: `preset` — An object containing the identifier of the template from which the information about the custom field is extracted (for example, `{"ID": 27}`).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         preset: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -96,6 +97,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -185,6 +187,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -207,6 +210,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

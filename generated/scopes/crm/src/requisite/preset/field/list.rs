@@ -84,6 +84,7 @@ impl List {
     ///
     /// - `preset`: `preset` — An object containing the identifier value of the template from which the list of customizable fields is extracted (for example, `{"ID": 27}`). Template identifiers can be obtained using the [crm.requisite.preset.list](https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         preset: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
@@ -104,6 +105,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -205,6 +207,7 @@ pub struct Describing {
 impl Describing {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -227,6 +230,7 @@ impl Describing {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -79,6 +79,7 @@ impl Get {
     /// - `entity_id`: `entityId` — Identifier of the CRM object associated with the timeline record
     /// - `timeline_id`: `timelineId` — Identifier of the timeline record
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, entity_id: i64, timeline_id: i64) -> Self {
         Self {
             entity_type_id,
@@ -105,6 +106,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -182,6 +184,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             layout: ::std::option::Option::None,
@@ -200,6 +203,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

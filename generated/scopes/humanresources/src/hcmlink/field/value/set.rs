@@ -84,6 +84,7 @@ impl Set {
     /// - `company`: `company` — Company code in the HR system or CRM company ID.
     /// - `data`: `data` — List of field values [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html#data)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         company: impl ::std::convert::Into<::std::string::String>,
         data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Data>>,
@@ -97,6 +98,7 @@ impl Set {
     }
     /// Sets `job`: Data for updating the synchronization job [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html#job).
     #[must_use]
+    #[inline]
     pub fn job(mut self, value: Job) -> Self {
         self.job = ::std::option::Option::Some(value);
         self
@@ -113,6 +115,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -214,6 +217,7 @@ impl Data {
     /// - `employee`: `employee` — Employee code in the HR system.
     /// - `value`: `value` — Field value
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         field: impl ::std::convert::Into<::std::string::String>,
         employee: impl ::std::convert::Into<::std::string::String>,
@@ -238,6 +242,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -317,6 +322,7 @@ impl Job {
     /// - `id`: `id` — Synchronization task identifier.
     /// - `fields`: `fields` — New synchronization task data [(detailed description)](https://apidocs.bitrix24.com/api-reference/sign/hcm-link/humanresources-hcmlink-field-value-set.html#job-fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: JobJob) -> Self {
         Self {
             id,
@@ -336,6 +342,7 @@ impl Job {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -429,6 +436,7 @@ impl JobJob {
     ///
     /// - `status`: `status` — New task status.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(status: Status) -> Self {
         Self {
             status,
@@ -440,18 +448,21 @@ impl JobJob {
     }
     /// Sets `total`: Total number of items in the task
     #[must_use]
+    #[inline]
     pub fn total(mut self, value: i64) -> Self {
         self.total = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sent`: Number of processed items
     #[must_use]
+    #[inline]
     pub fn sent(mut self, value: i64) -> Self {
         self.sent = ::std::option::Option::Some(value);
         self
     }
     /// Sets `data`: Additional task data
     #[must_use]
+    #[inline]
     pub fn data(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -471,6 +482,7 @@ impl JobJob {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -551,6 +563,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "IN_PROGRESS",
@@ -562,9 +575,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "IN_PROGRESS" => Self::InProgress,
@@ -643,6 +658,7 @@ pub struct SetResult {
 impl SetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             status: ::std::option::Option::None,
@@ -662,6 +678,7 @@ impl SetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -730,6 +747,7 @@ pub enum SetResultStatus {
 }
 impl SetResultStatus {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ok => "ok",
@@ -740,9 +758,11 @@ impl SetResultStatus {
 }
 impl ::bitrix24_runtime::wire::WireEnum for SetResultStatus {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         SetResultStatus::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "ok" => Self::Ok,

@@ -62,6 +62,7 @@ pub struct Start {
 impl Start {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             ago: ::std::option::Option::None,
@@ -70,6 +71,7 @@ impl Start {
     }
     /// Sets `AGO`: How many minutes ago to set the "Away" status. If the parameter is not provided, `10` is used. The minimum value is `1`
     #[must_use]
+    #[inline]
     pub fn ago(mut self, value: i64) -> Self {
         self.ago = ::std::option::Option::Some(value);
         self
@@ -90,6 +92,7 @@ impl Start {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

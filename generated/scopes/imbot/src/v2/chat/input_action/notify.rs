@@ -89,6 +89,7 @@ impl Notify {
     /// - `bot_id`: `botId` — Bot ID
     /// - `dialog_id`: `dialogId` — Dialog ID. For group chats — `chat{chatId}`, for personal chats — `{userId}`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         bot_id: i64,
         dialog_id: impl ::std::convert::Into<::std::string::String>,
@@ -104,6 +105,7 @@ impl Notify {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -113,6 +115,7 @@ impl Notify {
     }
     /// Sets `statusMessageCode`: Status code of the action. A list of available codes is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-input-action-notify.html#status-codes). If not specified, the standard "typing" indicator is displayed
     #[must_use]
+    #[inline]
     pub fn status_message_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -122,6 +125,7 @@ impl Notify {
     }
     /// Sets `duration`: Duration of the indicator display in seconds (1–600). Default is determined by the server
     #[must_use]
+    #[inline]
     pub fn duration(mut self, value: i64) -> Self {
         self.duration = ::std::option::Option::Some(value);
         self
@@ -145,6 +149,7 @@ impl Notify {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -224,6 +229,7 @@ pub struct NotifyResult {
 impl NotifyResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -242,6 +248,7 @@ impl NotifyResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -86,6 +86,7 @@ impl Delete {
     /// - `dialog_id`: `dialogId` — Dialog ID. For group chats — `chat{chatId}`
     /// - `user_ids`: `userIds` — Array of user IDs to remove the manager role
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         bot_id: i64,
         dialog_id: impl ::std::convert::Into<::std::string::String>,
@@ -101,6 +102,7 @@ impl Delete {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -127,6 +129,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -204,6 +207,7 @@ pub struct DeleteResult {
 impl DeleteResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -222,6 +226,7 @@ impl DeleteResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

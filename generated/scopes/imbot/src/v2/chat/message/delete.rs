@@ -86,6 +86,7 @@ impl Delete {
     /// - `bot_id`: `botId` — Bot ID
     /// - `message_id`: `messageId` — ID of the message to be deleted
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(bot_id: i64, message_id: i64) -> Self {
         Self {
             bot_id,
@@ -97,6 +98,7 @@ impl Delete {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -106,6 +108,7 @@ impl Delete {
     }
     /// Sets `complete`: Complete deletion from the database. Allowed values: `true`, `false`. Default is `false` (soft delete)
     #[must_use]
+    #[inline]
     pub fn complete(mut self, value: bool) -> Self {
         self.complete = ::std::option::Option::Some(value);
         self
@@ -128,6 +131,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -205,6 +209,7 @@ pub struct DeleteResult {
 impl DeleteResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -223,6 +228,7 @@ impl DeleteResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -88,6 +88,7 @@ impl GetContext {
     /// - `bot_id`: `botId` — Bot ID
     /// - `message_id`: `messageId` — ID of the central message
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(bot_id: i64, message_id: i64) -> Self {
         Self {
             bot_id,
@@ -99,6 +100,7 @@ impl GetContext {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -108,6 +110,7 @@ impl GetContext {
     }
     /// Sets `range`: Number of messages on each side of the central one (1–50). Default is `50`
     #[must_use]
+    #[inline]
     pub fn range(mut self, value: i64) -> Self {
         self.range = ::std::option::Option::Some(value);
         self
@@ -130,6 +133,7 @@ impl GetContext {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -219,6 +223,7 @@ pub struct GetContextResult {
 impl GetContextResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             messages: ::std::option::Option::None,
@@ -240,6 +245,7 @@ impl GetContextResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -349,6 +355,7 @@ pub struct Message {
 impl Message {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -376,6 +383,7 @@ impl Message {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

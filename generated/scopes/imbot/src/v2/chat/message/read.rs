@@ -87,6 +87,7 @@ impl Read {
     /// - `bot_id`: `botId` — Bot ID
     /// - `dialog_id`: `dialogId` — Dialog ID. For group chats — `chat{chatId}`, for personal chats — `{userId}`. More details — [Format of dialogId](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/index.html#dialog-id)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         bot_id: i64,
         dialog_id: impl ::std::convert::Into<::std::string::String>,
@@ -101,6 +102,7 @@ impl Read {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -110,6 +112,7 @@ impl Read {
     }
     /// Sets `messageId`: Read all messages up to and including this one. If not specified — reads all messages in the chat
     #[must_use]
+    #[inline]
     pub fn message_id(mut self, value: i64) -> Self {
         self.message_id = ::std::option::Option::Some(value);
         self
@@ -133,6 +136,7 @@ impl Read {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -222,6 +226,7 @@ pub struct ReadResult {
 impl ReadResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             chat_id: ::std::option::Option::None,
@@ -243,6 +248,7 @@ impl ReadResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

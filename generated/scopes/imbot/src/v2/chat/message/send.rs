@@ -86,6 +86,7 @@ impl Send {
     /// - `bot_id`: `botId` — Bot ID
     /// - `dialog_id`: `dialogId` — Dialog ID. For group chats — `chat{chatId}`, for personal chats — `{userId}`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         bot_id: i64,
         dialog_id: impl ::std::convert::Into<::std::string::String>,
@@ -100,6 +101,7 @@ impl Send {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -109,6 +111,7 @@ impl Send {
     }
     /// Sets `fields`: Message content. The structure of the object is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-send.html#fields)
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
@@ -131,6 +134,7 @@ impl Send {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -243,6 +247,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             message: ::std::option::Option::None,
@@ -258,6 +263,7 @@ impl Fields {
     }
     /// Sets `message`: Message text. Maximum length — 20,000 characters. If exceeded, the text is truncated with ` (...)` added
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -267,6 +273,7 @@ impl Fields {
     }
     /// Sets `attach`: Attachments. More details: [How to use attachments](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/attachments/index.html)
     #[must_use]
+    #[inline]
     pub fn attach(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -280,6 +287,7 @@ impl Fields {
     }
     /// Sets `keyboard`: Keyboard with buttons. More details: [Working with keyboards](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/message-keyboards.html)
     #[must_use]
+    #[inline]
     pub fn keyboard(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -293,24 +301,28 @@ impl Fields {
     }
     /// Sets `system`: System message. Allowed values: `true`, `false`. Default is `false`
     #[must_use]
+    #[inline]
     pub fn system(mut self, value: bool) -> Self {
         self.system = ::std::option::Option::Some(value);
         self
     }
     /// Sets `urlPreview`: Show link previews. Allowed values: `true`, `false`. Default is `true`
     #[must_use]
+    #[inline]
     pub fn url_preview(mut self, value: bool) -> Self {
         self.url_preview = ::std::option::Option::Some(value);
         self
     }
     /// Sets `replyId`: ID of the message the bot is replying to
     #[must_use]
+    #[inline]
     pub fn reply_id(mut self, value: i64) -> Self {
         self.reply_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `templateId`: UUID of the message template
     #[must_use]
+    #[inline]
     pub fn template_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -320,6 +332,7 @@ impl Fields {
     }
     /// Sets `forwardIds`: Messages to forward. Format: `{uuid: messageId}`, where `uuid` is an arbitrary UUID string as the key, `messageId` is the ID of the original message. In the response, `uuidMap` will return `{uuid: newMessageId}`.
     #[must_use]
+    #[inline]
     pub fn forward_ids(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -339,6 +352,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -425,6 +439,7 @@ pub struct SendResult {
 impl SendResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -444,6 +459,7 @@ impl SendResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -87,6 +87,7 @@ impl Update {
     /// - `message_id`: `messageId` — ID of the message to be updated
     /// - `fields`: `fields` — Fields of the message to be updated. The structure of the object is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-update.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(bot_id: i64, message_id: i64, fields: Fields) -> Self {
         Self {
             bot_id,
@@ -98,6 +99,7 @@ impl Update {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -123,6 +125,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -217,6 +220,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             message: ::std::option::Option::None,
@@ -228,6 +232,7 @@ impl Fields {
     }
     /// Sets `message`: New text of the message. Maximum length—20,000 characters
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -237,6 +242,7 @@ impl Fields {
     }
     /// Sets `attach`: New attachments. More details: [How to use attachments](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/attachments/index.html)
     #[must_use]
+    #[inline]
     pub fn attach(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -250,6 +256,7 @@ impl Fields {
     }
     /// Sets `keyboard`: New keyboard. More details: [Working with keyboards](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/message-keyboards.html). To remove the keyboard, pass `"N"`
     #[must_use]
+    #[inline]
     pub fn keyboard(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -263,6 +270,7 @@ impl Fields {
     }
     /// Sets `urlPreview`: Show link previews. Acceptable values: `Y`, `N`. Default is `Y`
     #[must_use]
+    #[inline]
     pub fn url_preview(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -282,6 +290,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -354,6 +363,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -372,6 +382,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -86,6 +86,7 @@ impl Enabled {
     /// - `bot_id`: `botId` — Bot ID
     /// - `dialog_id`: `dialogId` — Dialogue ID. For group chats — `chat{chatId}`, for personal chats — `{userId}`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         bot_id: i64,
         dialog_id: impl ::std::convert::Into<::std::string::String>,
@@ -100,6 +101,7 @@ impl Enabled {
     }
     /// Sets `botToken`: Unique authorization token for the bot. Required for webhook authorization, not needed for OAuth.
     #[must_use]
+    #[inline]
     pub fn bot_token(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -109,6 +111,7 @@ impl Enabled {
     }
     /// Sets `enabled`: Control the input field: `true` — enable, `false` — disable. Default is `true`
     #[must_use]
+    #[inline]
     pub fn enabled(mut self, value: bool) -> Self {
         self.enabled = ::std::option::Option::Some(value);
         self
@@ -131,6 +134,7 @@ impl Enabled {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -208,6 +212,7 @@ pub struct EnabledResult {
 impl EnabledResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -226,6 +231,7 @@ impl EnabledResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

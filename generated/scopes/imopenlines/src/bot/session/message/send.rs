@@ -81,6 +81,7 @@ impl Send {
     ///
     /// - `chat_id`: `CHAT_ID` — The identifier of the chat to which the method sends the message.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64) -> Self {
         Self {
             chat_id,
@@ -91,12 +92,14 @@ impl Send {
     }
     /// Sets `NAME`: The code for the auto-response type.
     #[must_use]
+    #[inline]
     pub fn name(mut self, value: Name) -> Self {
         self.name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MESSAGE`: The message text for the `NAME=DEFAULT` mode. By default, an empty string is used.
     #[must_use]
+    #[inline]
     pub fn message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -122,6 +125,7 @@ impl Send {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -203,6 +207,7 @@ pub enum Name {
 }
 impl Name {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Welcome => "WELCOME",
@@ -213,9 +218,11 @@ impl Name {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Name {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Name::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "WELCOME" => Self::Welcome,

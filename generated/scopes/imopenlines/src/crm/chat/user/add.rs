@@ -98,6 +98,7 @@ impl Add {
     /// - `crm_entity`: `CRM_ENTITY` — Identifier of the CRM object.
     /// - `user_id`: `USER_ID` — Identifier of the user or bot to be added to the chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(crm_entity_type: CrmEntityType, crm_entity: i64, user_id: i64) -> Self {
         Self {
             crm_entity_type,
@@ -109,6 +110,7 @@ impl Add {
     }
     /// Sets `CHAT_ID`: Identifier of the chat.
     #[must_use]
+    #[inline]
     pub fn chat_id(mut self, value: i64) -> Self {
         self.chat_id = ::std::option::Option::Some(value);
         self
@@ -132,6 +134,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -219,6 +222,7 @@ pub enum CrmEntityType {
 }
 impl CrmEntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lead => "lead",
@@ -231,9 +235,11 @@ impl CrmEntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CrmEntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         CrmEntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lead" => Self::Lead,

@@ -101,6 +101,7 @@ impl Delete {
     /// - `crm_entity`: `CRM_ENTITY` — Identifier of the CRM object.
     /// - `user_id`: `USER_ID` — Identifier of the user or bot to be removed from the chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(crm_entity_type: CrmEntityType, crm_entity: i64, user_id: i64) -> Self {
         Self {
             crm_entity_type,
@@ -112,6 +113,7 @@ impl Delete {
     }
     /// Sets `CHAT_ID`: Identifier of the chat.
     #[must_use]
+    #[inline]
     pub fn chat_id(mut self, value: i64) -> Self {
         self.chat_id = ::std::option::Option::Some(value);
         self
@@ -135,6 +137,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -222,6 +225,7 @@ pub enum CrmEntityType {
 }
 impl CrmEntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lead => "lead",
@@ -234,9 +238,11 @@ impl CrmEntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CrmEntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         CrmEntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lead" => Self::Lead,

@@ -121,6 +121,7 @@ impl Add {
     /// - `name`: `NAME` — Name of the service
     /// - `items`: `ITEMS` — List of available options for selection (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-add.html#parametr-items)).
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         delivery_id: ::serde_json::Value,
         type_: Type,
@@ -142,12 +143,14 @@ impl Add {
     }
     /// Sets `ACTIVE`: Indicator of service activity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CODE`: Symbolic code of the service
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -157,12 +160,14 @@ impl Add {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DESCRIPTION`: Description of the service
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -172,6 +177,7 @@ impl Add {
     }
     /// Sets `PRICE`: Cost of the service in the currency of the delivery service.
     #[must_use]
+    #[inline]
     pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price = ::std::option::Option::Some(value);
         self
@@ -200,6 +206,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -303,6 +310,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Enum => "enum",
@@ -314,9 +322,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "enum" => Self::Enum,
@@ -397,6 +407,7 @@ impl Items {
     /// - `title`: `TITLE` — Name of the list option
     /// - `code`: `CODE` — Symbolic code of the list option
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         title: impl ::std::convert::Into<::std::string::String>,
         code: impl ::std::convert::Into<::std::string::String>,
@@ -410,6 +421,7 @@ impl Items {
     }
     /// Sets `PRICE`: Cost of the service when selecting this option in the currency of the delivery service
     #[must_use]
+    #[inline]
     pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price = ::std::option::Option::Some(value);
         self
@@ -426,6 +438,7 @@ impl Items {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -108,6 +108,7 @@ impl Update {
     ///
     /// - `id`: `ID` — Identifier of the service.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: ::serde_json::Value) -> Self {
         Self {
             id,
@@ -123,6 +124,7 @@ impl Update {
     }
     /// Sets `NAME`: Name of the service
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -132,12 +134,14 @@ impl Update {
     }
     /// Sets `ACTIVE`: Indicator of the service's activity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CODE`: Symbolic code of the service
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -147,12 +151,14 @@ impl Update {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DESCRIPTION`: Description of the service
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -162,12 +168,14 @@ impl Update {
     }
     /// Sets `PRICE`: Cost of the service in the delivery service's currency.
     #[must_use]
+    #[inline]
     pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ITEMS`: List of available options for selection (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-update.html#parametr-items)).
     #[must_use]
+    #[inline]
     pub fn items(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Items>>,
@@ -200,6 +208,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -304,6 +313,7 @@ impl Items {
     /// - `title`: `TITLE` — Name of the list option
     /// - `code`: `CODE` — Symbolic code of the list option
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         title: impl ::std::convert::Into<::std::string::String>,
         code: impl ::std::convert::Into<::std::string::String>,
@@ -317,6 +327,7 @@ impl Items {
     }
     /// Sets `PRICE`: Cost of the service when selecting this option in the delivery service's currency
     #[must_use]
+    #[inline]
     pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.price = ::std::option::Option::Some(value);
         self
@@ -333,6 +344,7 @@ impl Items {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -80,6 +80,7 @@ impl Get {
     ///
     /// - `invoice_id`: `INVOICE_ID` — Identifier of the legacy invoice. The service [crm.invoice.*](https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/index.html) is used to retrieve information about invoices.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(invoice_id: i64) -> Self {
         Self {
             invoice_id,
@@ -90,12 +91,14 @@ impl Get {
     }
     /// Sets `PAY_SYSTEM_ID`: Identifier of the payment system
     #[must_use]
+    #[inline]
     pub fn pay_system_id(mut self, value: ::serde_json::Value) -> Self {
         self.pay_system_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BX_REST_HANDLER`: Symbolic identifier of the payment system handler
     #[must_use]
+    #[inline]
     pub fn bx_rest_handler(mut self, value: ::serde_json::Value) -> Self {
         self.bx_rest_handler = ::std::option::Option::Some(value);
         self
@@ -118,6 +121,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -201,6 +205,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             rest_service_id_iframe: ::std::option::Option::None,
@@ -221,6 +226,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

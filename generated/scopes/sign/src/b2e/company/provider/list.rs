@@ -102,6 +102,7 @@ impl List {
     /// - `company_uuid`: `companyUuid` — UUID of the company in HCM Link.
     /// - `company_crm_id`: `companyCrmId` — Identifier of the company in CRM, connected in the integration as "my company".
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         company_uuid: impl ::std::convert::Into<::std::string::String>,
         company_crm_id: i64,
@@ -117,6 +118,7 @@ impl List {
     }
     /// Sets `language`: Language for localizing provider names.
     #[must_use]
+    #[inline]
     pub fn language(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -126,12 +128,14 @@ impl List {
     }
     /// Sets `limit`: Number of records per page.
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
     }
     /// Sets `offset`: Parameter for managing pagination.
     #[must_use]
+    #[inline]
     pub fn offset(mut self, value: i64) -> Self {
         self.offset = ::std::option::Option::Some(value);
         self
@@ -153,6 +157,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -248,6 +253,7 @@ pub struct ListItem {
 impl ListItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: ::std::option::Option::None,
@@ -270,6 +276,7 @@ impl ListItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -72,6 +72,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An object containing records about the group and user (detailed description provided below) in the following structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -90,6 +91,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -179,6 +181,7 @@ impl Fields {
     /// - `group_id`: `groupId` — The identifier of the group for which the backlog is created.
     /// - `created_by`: `createdBy` — The identifier of the user who will create the backlog
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(group_id: i64, created_by: i64) -> Self {
         Self {
             group_id,
@@ -189,6 +192,7 @@ impl Fields {
     }
     /// Sets `modifiedBy`: The identifier of the user who will modify the backlog
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
@@ -205,6 +209,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -287,6 +292,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -308,6 +314,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -79,6 +79,7 @@ impl Update {
     /// - `id`: `id` — Backlog identifier.
     /// - `fields`: `fields` — An object containing records about the group and user (detailed description provided below) in the following structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -98,6 +99,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -186,6 +188,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             group_id: ::std::option::Option::None,
@@ -196,18 +199,21 @@ impl Fields {
     }
     /// Sets `groupId`: Identifier of the group to which the backlog belongs.
     #[must_use]
+    #[inline]
     pub fn group_id(mut self, value: i64) -> Self {
         self.group_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `createdBy`: Identifier of the user who will create the backlog
     #[must_use]
+    #[inline]
     pub fn created_by(mut self, value: i64) -> Self {
         self.created_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `modifiedBy`: Identifier of the user who will modify the backlog
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
@@ -224,6 +230,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -306,6 +313,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -327,6 +335,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

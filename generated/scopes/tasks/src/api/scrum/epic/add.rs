@@ -77,6 +77,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-add.html#parametr-fields)) for adding a new epic in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -95,6 +96,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -200,6 +202,7 @@ impl Fields {
     /// - `name`: `name` — Epic name
     /// - `group_id`: `groupId` — Identifier of the group (scrum) to which the epic belongs
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         group_id: i64,
@@ -217,6 +220,7 @@ impl Fields {
     }
     /// Sets `description`: Epic description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -226,6 +230,7 @@ impl Fields {
     }
     /// Sets `color`: Epic color
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -235,6 +240,7 @@ impl Fields {
     }
     /// Sets `files`: Array of files associated with the epic.
     #[must_use]
+    #[inline]
     pub fn files(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -248,12 +254,14 @@ impl Fields {
     }
     /// Sets `createdBy`: Created by
     #[must_use]
+    #[inline]
     pub fn created_by(mut self, value: i64) -> Self {
         self.created_by = ::std::option::Option::Some(value);
         self
     }
     /// Sets `modifiedBy`: Modified by
     #[must_use]
+    #[inline]
     pub fn modified_by(mut self, value: i64) -> Self {
         self.modified_by = ::std::option::Option::Some(value);
         self
@@ -270,6 +278,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -372,6 +381,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -396,6 +406,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

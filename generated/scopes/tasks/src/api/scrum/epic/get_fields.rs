@@ -48,6 +48,7 @@ pub struct GetFields {
 impl GetFields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extra: ::serde_json::Map::new(),
@@ -65,6 +66,7 @@ impl GetFields {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -155,6 +157,7 @@ pub struct GetFieldsResult {
 impl GetFieldsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -179,6 +182,7 @@ impl GetFieldsResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -253,6 +257,7 @@ impl GetFieldsResult2 {
     ///
     /// - `fields`: `fields` —
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: GetFieldsResult) -> Self {
         Self {
             fields,
@@ -271,6 +276,7 @@ impl GetFieldsResult2 {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

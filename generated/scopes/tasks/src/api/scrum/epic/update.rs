@@ -86,6 +86,7 @@ impl Update {
     /// - `id`: `id` — Epic identifier.
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/epic/tasks-api-scrum-epic-update.html#parametr-fields)) for adding a new epic in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
@@ -108,6 +109,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -209,6 +211,7 @@ impl Fields {
     /// - `name`: `name` — Epic name
     /// - `group_id`: `groupId` — Group identifier (Scrum) to which the epic belongs
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         name: impl ::std::convert::Into<::std::string::String>,
         group_id: i64,
@@ -224,6 +227,7 @@ impl Fields {
     }
     /// Sets `description`: Epic description
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -233,6 +237,7 @@ impl Fields {
     }
     /// Sets `color`: Epic color
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -242,6 +247,7 @@ impl Fields {
     }
     /// Sets `files`: Array of files associated with the epic.
     #[must_use]
+    #[inline]
     pub fn files(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -265,6 +271,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -363,6 +370,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -387,6 +395,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

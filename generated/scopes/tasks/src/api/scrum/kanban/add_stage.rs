@@ -66,6 +66,7 @@ impl AddStage {
     ///
     /// - `fields`: `fields` — Fields corresponding to the available list of fields [tasks.api.scrum.kanban.getFields](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html) (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-add-stage.html#parametr-fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -84,6 +85,7 @@ impl AddStage {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -179,6 +181,7 @@ impl Fields {
     /// - `sprint_id`: `sprintId` — Sprint identifier. You can obtain the identifier using the method [tasks.api.scrum.sprint.list](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-list.html)
     /// - `name`: `name` — Name of the Kanban stage
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         sprint_id: i64,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -194,6 +197,7 @@ impl Fields {
     }
     /// Sets `type`: Type of the Kanban stage. Possible values: `NEW`, `WORK`, `FINISH`
     #[must_use]
+    #[inline]
     pub fn type_(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -203,12 +207,14 @@ impl Fields {
     }
     /// Sets `sort`: Sort order. The field value must be a multiple of `100`
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `color`: Color of the Kanban stage
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -228,6 +234,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ impl AddTask {
     /// - `task_id`: `taskId` — Identifier of the task. You can obtain the identifier using the method [tasks.task.list](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html)
     /// - `stage_id`: `stageId` — Identifier of the stage. You can obtain the identifier using the method [tasks.api.scrum.kanban.getStages](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-stages.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(sprint_id: i64, task_id: i64, stage_id: i64) -> Self {
         Self {
             sprint_id,
@@ -100,6 +101,7 @@ impl AddTask {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -64,6 +64,7 @@ impl DeleteStage {
     ///
     /// - `stage_id`: `stageId` — Identifier of the stage. You can obtain the identifier using the method [tasks.api.scrum.kanban.getStages](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-stages.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(stage_id: i64) -> Self {
         Self {
             stage_id,
@@ -86,6 +87,7 @@ impl DeleteStage {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -68,6 +68,7 @@ impl DeleteTask {
     /// - `sprint_id`: `sprintId` — Sprint identifier. You can obtain the identifier using the [tasks.api.scrum.sprint.list](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-list.html) method
     /// - `task_id`: `taskId` — Task identifier. You can obtain the identifier using the [tasks.task.list](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-list.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(sprint_id: i64, task_id: i64) -> Self {
         Self {
             sprint_id,
@@ -92,6 +93,7 @@ impl DeleteTask {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -62,6 +62,7 @@ impl GetStages {
     ///
     /// - `sprint_id`: `sprintId` — The identifier of the sprint. You can obtain the identifier using the method [tasks.api.scrum.sprint.list](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-list.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(sprint_id: i64) -> Self {
         Self {
             sprint_id,
@@ -84,6 +85,7 @@ impl GetStages {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -178,6 +180,7 @@ impl GetStagesItem {
     /// - `id`: `id` — The identifier of the stage
     /// - `name`: `name` — The name of the Kanban stage
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             id,
@@ -201,6 +204,7 @@ impl GetStagesItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

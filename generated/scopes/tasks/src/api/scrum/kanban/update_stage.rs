@@ -68,6 +68,7 @@ impl UpdateStage {
     /// - `stage_id`: `stageId` — Identifier of the stage. You can obtain the identifier using the method [tasks.api.scrum.kanban.getStages](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-stages.html)
     /// - `fields`: `fields` — Fields corresponding to the available list of fields [tasks.api.scrum.kanban.getFields](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-get-fields.html) (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/kanban/tasks-api-scrum-kanban-update-stage.html#parametr-fields))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(stage_id: i64, fields: Fields) -> Self {
         Self {
             stage_id,
@@ -91,6 +92,7 @@ impl UpdateStage {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -185,6 +187,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             sprint_id: ::std::option::Option::None,
@@ -197,12 +200,14 @@ impl Fields {
     }
     /// Sets `sprintId`: Identifier of the sprint. You can obtain the identifier using the method [tasks.api.scrum.sprint.list](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/sprint/tasks-api-scrum-sprint-list.html)
     #[must_use]
+    #[inline]
     pub fn sprint_id(mut self, value: i64) -> Self {
         self.sprint_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `name`: Name of the kanban stage
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -212,6 +217,7 @@ impl Fields {
     }
     /// Sets `type`: Type of the kanban stage. Possible values: `NEW`, `WORK`, `FINISH`
     #[must_use]
+    #[inline]
     pub fn type_(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -221,12 +227,14 @@ impl Fields {
     }
     /// Sets `sort`: Sort order. The value of the field must be a multiple of `100`
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `color`: Color of the kanban stage
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -246,6 +254,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

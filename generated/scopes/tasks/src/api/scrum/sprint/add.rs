@@ -63,6 +63,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Object containing sprint data
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -81,6 +82,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -182,6 +184,7 @@ impl Fields {
     /// - `group_id`: `groupId` — Identifier of the group (Scrum) to which the sprint belongs.
     /// - `name`: `name` — Name of the sprint
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         group_id: i64,
         name: impl ::std::convert::Into<::std::string::String>,
@@ -198,12 +201,14 @@ impl Fields {
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `dateStart`: Start date of the sprint. Available formats: `ISO 8601`, `timestamp`
     #[must_use]
+    #[inline]
     pub fn date_start(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -213,6 +218,7 @@ impl Fields {
     }
     /// Sets `dateEnd`: End date of the sprint. Available formats: `ISO 8601`, `timestamp`
     #[must_use]
+    #[inline]
     pub fn date_end(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -222,6 +228,7 @@ impl Fields {
     }
     /// Sets `status`: Status of the sprint. Available values: `active`, `planned`, `completed`
     #[must_use]
+    #[inline]
     pub fn status(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -241,6 +248,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -357,6 +365,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -385,6 +394,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the sprint
     /// - `fields`: `fields` — Object containing sprint data
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -88,6 +89,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -188,6 +190,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             group_id: ::std::option::Option::None,
@@ -201,12 +204,14 @@ impl Fields {
     }
     /// Sets `groupId`: Identifier of the group (Scrum) to which the sprint belongs.
     #[must_use]
+    #[inline]
     pub fn group_id(mut self, value: i64) -> Self {
         self.group_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `name`: Name of the sprint
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -216,12 +221,14 @@ impl Fields {
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `dateStart`: Start date of the sprint. Available formats: `ISO 8601`, `timestamp`
     #[must_use]
+    #[inline]
     pub fn date_start(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -231,6 +238,7 @@ impl Fields {
     }
     /// Sets `dateEnd`: End date of the sprint. Available formats: `ISO 8601`, `timestamp`
     #[must_use]
+    #[inline]
     pub fn date_end(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -240,6 +248,7 @@ impl Fields {
     }
     /// Sets `status`: Status of the sprint. Available values: `active`, `planned`, `completed`
     #[must_use]
+    #[inline]
     pub fn status(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -259,6 +268,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -375,6 +385,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -403,6 +414,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -86,6 +86,7 @@ impl Update {
     /// - `id`: `id` — Task identifier
     /// - `fields`: `fields` — An object containing records about the Scrum task (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sonet-group/scrum/task/tasks-api-scrum-task-update.html#parametr-fields)) in the following structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -105,6 +106,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -199,6 +201,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             entity_id: ::std::option::Option::None,
@@ -210,12 +213,14 @@ impl Fields {
     }
     /// Sets `entityId`: Identifier of the backlog or sprint.
     #[must_use]
+    #[inline]
     pub fn entity_id(mut self, value: i64) -> Self {
         self.entity_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `storyPoints`: Story Points — a relative estimate of the task's complexity.
     #[must_use]
+    #[inline]
     pub fn story_points(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -225,12 +230,14 @@ impl Fields {
     }
     /// Sets `epicId`: Epic identifier
     #[must_use]
+    #[inline]
     pub fn epic_id(mut self, value: i64) -> Self {
         self.epic_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
@@ -247,6 +254,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -333,6 +341,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             status: ::std::option::Option::None,
@@ -353,6 +362,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -423,6 +433,7 @@ pub enum Status {
 }
 impl Status {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Success => "success",
@@ -433,9 +444,11 @@ impl Status {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Status {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Status::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "success" => Self::Success,

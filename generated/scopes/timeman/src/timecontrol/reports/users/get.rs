@@ -63,6 +63,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             department_id: ::std::option::Option::None,
@@ -71,6 +72,7 @@ impl Get {
     }
     /// Sets `DEPARTMENT_ID`: The identifier of the department. This parameter should only be specified by a manager or administrator.
     #[must_use]
+    #[inline]
     pub fn department_id(mut self, value: i64) -> Self {
         self.department_id = ::std::option::Option::Some(value);
         self
@@ -91,6 +93,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -192,6 +195,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -217,6 +221,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

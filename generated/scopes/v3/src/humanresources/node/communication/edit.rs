@@ -119,6 +119,7 @@ impl Edit {
     /// - `node_id`: `nodeId` — Identifier of the department or team.
     /// - `communication_type`: `communicationType` — Type of communication.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(node_id: i64, communication_type: CommunicationType) -> Self {
         Self {
             node_id,
@@ -132,12 +133,14 @@ impl Edit {
     }
     /// Sets `createDefault`: Creates a default communication for the department or team.
     #[must_use]
+    #[inline]
     pub fn create_default(mut self, value: bool) -> Self {
         self.create_default = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ids`: Identifiers of communications to be bound.
     #[must_use]
+    #[inline]
     pub fn ids(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -151,6 +154,7 @@ impl Edit {
     }
     /// Sets `removeIds`: Identifiers of communications to be unbound.
     #[must_use]
+    #[inline]
     pub fn remove_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -164,6 +168,7 @@ impl Edit {
     }
     /// Sets `withChildren`: Applies the change to child departments and teams.
     #[must_use]
+    #[inline]
     pub fn with_children(mut self, value: bool) -> Self {
         self.with_children = ::std::option::Option::Some(value);
         self
@@ -188,6 +193,7 @@ impl Edit {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -278,6 +284,7 @@ pub enum CommunicationType {
 }
 impl CommunicationType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Chat => "CHAT",
@@ -289,9 +296,11 @@ impl CommunicationType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CommunicationType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         CommunicationType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CHAT" => Self::Chat,
@@ -361,6 +370,7 @@ pub struct EditResult {
 impl EditResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -379,6 +389,7 @@ impl EditResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -96,6 +96,7 @@ impl Add {
     /// - `user_ids`: `userIds` — An array of user identifiers to be added to the department or team. If a user is already part of this department or team, the method will update their role.
     /// - `role`: `role` — The role to be assigned to all users in `userIds`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         node_id: i64,
         user_ids: impl ::std::iter::IntoIterator<
@@ -127,6 +128,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -217,6 +219,7 @@ pub enum Role {
 }
 impl Role {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MemberHead => "MEMBER_HEAD",
@@ -231,9 +234,11 @@ impl Role {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Role {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Role::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "MEMBER_HEAD" => Self::MemberHead,
@@ -306,6 +311,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -324,6 +330,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

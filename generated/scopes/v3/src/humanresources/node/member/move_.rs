@@ -97,6 +97,7 @@ impl Move {
     /// - `node_id`: `nodeId` — Identifier of the target department or team.
     /// - `user_ids`: `userIds` — Array of user identifiers to be transferred.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         node_id: i64,
         user_ids: impl ::std::iter::IntoIterator<
@@ -112,6 +113,7 @@ impl Move {
     }
     /// Sets `role`: Role to be assigned to the transferred participants.
     #[must_use]
+    #[inline]
     pub fn role(mut self, value: Role) -> Self {
         self.role = ::std::option::Option::Some(value);
         self
@@ -133,6 +135,7 @@ impl Move {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -223,6 +226,7 @@ pub enum Role {
 }
 impl Role {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MemberHead => "MEMBER_HEAD",
@@ -237,9 +241,11 @@ impl Role {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Role {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Role::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "MEMBER_HEAD" => Self::MemberHead,
@@ -312,6 +318,7 @@ pub struct MoveResult {
 impl MoveResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -330,6 +337,7 @@ impl MoveResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -78,6 +78,7 @@ impl Remove {
     /// - `node_id`: `nodeId` — Identifier of the department or team.
     /// - `user_ids`: `userIds` — Array of user identifiers to be removed.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         node_id: i64,
         user_ids: impl ::std::iter::IntoIterator<
@@ -107,6 +108,7 @@ impl Remove {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -193,6 +195,7 @@ pub struct RemoveResult {
 impl RemoveResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             removed: ::std::option::Option::None,
@@ -214,6 +217,7 @@ impl RemoveResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

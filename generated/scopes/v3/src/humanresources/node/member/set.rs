@@ -80,6 +80,7 @@ impl Set {
     /// - `node_id`: `nodeId` — Identifier of the department or team.
     /// - `user_ids`: `userIds` — An object containing lists of user identifiers in the format `{"User_Role": [User_Identifier]}`. [Description of the object structure](https://apidocs.bitrix24.com/api-reference/departments/node-member/humanresources-node-member-set.html#userids)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(node_id: i64, user_ids: UserIds) -> Self {
         Self {
             node_id,
@@ -104,6 +105,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -207,6 +209,7 @@ pub struct UserIds {
 impl UserIds {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             member_head: ::std::option::Option::None,
@@ -220,6 +223,7 @@ impl UserIds {
     }
     /// Sets `MEMBER_HEAD`: Identifiers of department heads.
     #[must_use]
+    #[inline]
     pub fn member_head(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -233,6 +237,7 @@ impl UserIds {
     }
     /// Sets `MEMBER_DEPUTY_HEAD`: Identifiers of deputy department heads.
     #[must_use]
+    #[inline]
     pub fn member_deputy_head(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -246,6 +251,7 @@ impl UserIds {
     }
     /// Sets `MEMBER_EMPLOYEE`: Identifiers of department employees.
     #[must_use]
+    #[inline]
     pub fn member_employee(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -259,6 +265,7 @@ impl UserIds {
     }
     /// Sets `MEMBER_TEAM_HEAD`: Identifiers of team leaders.
     #[must_use]
+    #[inline]
     pub fn member_team_head(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -272,6 +279,7 @@ impl UserIds {
     }
     /// Sets `MEMBER_TEAM_DEPUTY_HEAD`: Identifiers of deputy team leaders.
     #[must_use]
+    #[inline]
     pub fn member_team_deputy_head(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -285,6 +293,7 @@ impl UserIds {
     }
     /// Sets `MEMBER_TEAM_EMPLOYEE`: Identifiers of team participants.
     #[must_use]
+    #[inline]
     pub fn member_team_employee(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -308,6 +317,7 @@ impl UserIds {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -384,6 +394,7 @@ pub struct SetResult {
 impl SetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             success: ::std::option::Option::None,
@@ -402,6 +413,7 @@ impl SetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

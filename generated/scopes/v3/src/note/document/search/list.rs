@@ -79,6 +79,7 @@ impl List {
     ///
     /// - `query`: `query` — Search query.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(query: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             query: query.into(),
@@ -88,6 +89,7 @@ impl List {
     }
     /// Sets `pagination`: Pagination object. [Object structure description](https://apidocs.bitrix24.com/api-reference/note/document/note-document-search-list.html#pagination)
     #[must_use]
+    #[inline]
     pub fn pagination(mut self, value: Pagination) -> Self {
         self.pagination = ::std::option::Option::Some(value);
         self
@@ -104,6 +106,7 @@ impl List {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -187,6 +190,7 @@ pub struct Pagination {
 impl Pagination {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             limit: ::std::option::Option::None,
@@ -195,6 +199,7 @@ impl Pagination {
     }
     /// Sets `limit`: Page size.
     #[must_use]
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.limit = ::std::option::Option::Some(value);
         self
@@ -211,6 +216,7 @@ impl Pagination {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -310,6 +316,7 @@ pub struct ListResult {
 impl ListResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             items: ::std::option::Option::None,
@@ -335,6 +342,7 @@ impl ListResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

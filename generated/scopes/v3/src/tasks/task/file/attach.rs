@@ -85,6 +85,7 @@ impl Attach {
     /// - `task_id`: `taskId` — The identifier of the task to which files need to be attached.
     /// - `file_ids`: `fileIds` — An array of file identifiers from Drive.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         task_id: i64,
         file_ids: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -112,6 +113,7 @@ impl Attach {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -99,6 +99,7 @@ impl Get {
     ///
     /// - `name`: `name` — The name of the field whose description is to be retrieved.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: Name) -> Self {
         Self {
             name,
@@ -108,6 +109,7 @@ impl Get {
     }
     /// Sets `select`: List of description fields to return in the response.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -131,6 +133,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -223,6 +226,7 @@ pub enum Name {
 }
 impl Name {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Id => "id",
@@ -239,9 +243,11 @@ impl Name {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Name {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Name::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "id" => Self::Id,
@@ -318,6 +324,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -336,6 +343,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

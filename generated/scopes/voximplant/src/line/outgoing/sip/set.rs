@@ -67,6 +67,7 @@ impl Set {
     ///
     /// - `config_id`: `CONFIG_ID` — Identifier of the SIP line configuration.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(config_id: i64) -> Self {
         Self {
             config_id,
@@ -89,6 +90,7 @@ impl Set {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -92,6 +92,7 @@ impl Add {
     /// - `entity_type`: `ENTITY_TYPE` — Type of the object
     /// - `entities`: `ENTITIES` — Array of `ID` of contacts or companies, which can be obtained using the [crm.item.list](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-list.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_type: EntityType,
         entities: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -107,6 +108,7 @@ impl Add {
     }
     /// Sets `WEBFORM_ID`: `ID` of the CRM form that will be displayed in the call list form. The `ID` can be found in the list of forms in Bitrix24 <https://your-domain.com/crm/webform/>
     #[must_use]
+    #[inline]
     pub fn webform_id(mut self, value: i64) -> Self {
         self.webform_id = ::std::option::Option::Some(value);
         self
@@ -116,6 +118,7 @@ impl Add {
         note = "no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
+    #[inline]
     pub fn comment(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -128,6 +131,7 @@ impl Add {
         note = "no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
+    #[inline]
     pub fn is_urgent(mut self, value: bool) -> Self {
         self.is_urgent = ::std::option::Option::Some(value);
         self
@@ -152,6 +156,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -243,6 +248,7 @@ pub enum EntityType {
 }
 impl EntityType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Contact => "CONTACT",
@@ -253,9 +259,11 @@ impl EntityType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for EntityType {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         EntityType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CONTACT" => Self::Contact,

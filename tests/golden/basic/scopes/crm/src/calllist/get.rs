@@ -57,6 +57,7 @@ impl Get {
     ///
     /// - `id`: `ID` — Identifier of the call list
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -79,6 +80,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -183,6 +185,7 @@ impl CallList {
     ///
     /// - `id`: `ID` — Identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -207,6 +210,7 @@ impl CallList {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -306,6 +310,7 @@ impl Item {
     ///
     /// - `element_id`: `ELEMENT_ID` — ID of the contact or company
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(element_id: i64) -> Self {
         Self {
             element_id,
@@ -325,6 +330,7 @@ impl Item {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -388,6 +394,7 @@ pub enum OwnerType {
 }
 impl OwnerType {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Contact => "3",
@@ -398,9 +405,11 @@ impl OwnerType {
 }
 impl ::bitrix24_runtime::wire::WireEnum for OwnerType {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         OwnerType::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "3" => Self::Contact,

@@ -89,6 +89,7 @@ pub struct Get {
 impl Get {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             chat_id_camel: ::std::option::Option::None,
@@ -103,18 +104,21 @@ impl Get {
     }
     /// Sets `chatId`: Collides with `chat_id`: named `chat_id_camel` by rule
     #[must_use]
+    #[inline]
     pub fn chat_id_camel(mut self, value: i64) -> Self {
         self.chat_id_camel = ::std::option::Option::Some(value);
         self
     }
     /// Sets `chat_id`: Keeps `chat_id`, its own spelling
     #[must_use]
+    #[inline]
     pub fn chat_id(mut self, value: i64) -> Self {
         self.chat_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Collides with `sort`: named `sort_upper` by rule
     #[must_use]
+    #[inline]
     pub fn sort_upper(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -124,6 +128,7 @@ impl Get {
     }
     /// Sets `sort`: Keeps `sort`
     #[must_use]
+    #[inline]
     pub fn sort(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -133,6 +138,7 @@ impl Get {
     }
     /// Sets `type`: Collides with `type_` (its escape): named `type_2` by rule
     #[must_use]
+    #[inline]
     pub fn type_2(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -142,6 +148,7 @@ impl Get {
     }
     /// Sets `type_`: Keeps `type_`
     #[must_use]
+    #[inline]
     pub fn type_(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -151,6 +158,7 @@ impl Get {
     }
     /// Sets `OP`: Comparison operators, values without letters
     #[must_use]
+    #[inline]
     pub fn op(mut self, value: Operator) -> Self {
         self.op = ::std::option::Option::Some(value);
         self
@@ -174,6 +182,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -275,6 +284,7 @@ pub enum Operator {
 }
 impl Operator {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Empty => "",
@@ -291,9 +301,11 @@ impl Operator {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Operator {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Operator::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "" => Self::Empty,
@@ -372,6 +384,7 @@ pub struct Group {
 impl Group {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: ::std::option::Option::None,
@@ -391,6 +404,7 @@ impl Group {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -94,6 +94,7 @@ impl Fn {
     ///
     /// - `type_`: `type` — A field named `type`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(type_: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             type_: type_.into(),
@@ -109,30 +110,35 @@ impl Fn {
     }
     /// Sets `self`: A field named `self` of a type named `Self`
     #[must_use]
+    #[inline]
     pub fn self_(mut self, value: Self_) -> Self {
         self.self_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `fn`: Sent as 1/0
     #[must_use]
+    #[inline]
     pub fn fn_(mut self, value: bool) -> Self {
         self.fn_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `NEW`: Converts to `new`, which the constructor uses
     #[must_use]
+    #[inline]
     pub fn new_(mut self, value: i64) -> Self {
         self.new_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `Default`: Converts to `default`, which `Default::default` uses
     #[must_use]
+    #[inline]
     pub fn default_(mut self, value: ::serde_json::Value) -> Self {
         self.default_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `extra`: Converts to `extra`, which the unknown-keys map uses
     #[must_use]
+    #[inline]
     pub fn extra_(
         mut self,
         value: ::std::collections::BTreeMap<::std::string::String, Option>,
@@ -142,12 +148,14 @@ impl Fn {
     }
     /// Sets `ID`: Converts to `id`
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `id`: Also converts to `id`; `rust_name` resolves the collision
     #[must_use]
+    #[inline]
     pub fn id_lower(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -177,6 +185,7 @@ impl Fn {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -283,6 +292,7 @@ pub enum Self_ {
 }
 impl Self_ {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown_ => "Unknown",
@@ -295,9 +305,11 @@ impl Self_ {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Self_ {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Self_::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "Unknown" => Self::Unknown_,
@@ -368,6 +380,7 @@ pub struct Option {
 impl Option {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             some: ::std::option::Option::None,
@@ -376,6 +389,7 @@ impl Option {
     }
     /// Sets `Some`: A field named `Some`
     #[must_use]
+    #[inline]
     pub fn some(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -395,6 +409,7 @@ impl Option {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -471,6 +486,7 @@ impl Result {
     ///
     /// - `ok`: `Ok` — Y/N flag
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(ok: bool) -> Self {
         Self {
             ok,
@@ -491,6 +507,7 @@ impl Result {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -566,6 +583,7 @@ pub enum String {
 }
 impl String {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Zero => "0",
@@ -576,9 +594,11 @@ impl String {
 }
 impl ::bitrix24_runtime::wire::WireEnum for String {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         String::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::Zero,
@@ -643,6 +663,7 @@ pub struct Vec {
 impl Vec {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             extra: ::serde_json::Map::new(),
@@ -660,6 +681,7 @@ impl Vec {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

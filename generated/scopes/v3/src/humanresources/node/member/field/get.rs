@@ -96,6 +96,7 @@ impl Get {
     ///
     /// - `name`: `name` — The name of the field whose description needs to be obtained.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: Name) -> Self {
         Self {
             name,
@@ -105,6 +106,7 @@ impl Get {
     }
     /// Sets `select`: List of description fields to return in the response.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -128,6 +130,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -216,6 +219,7 @@ pub enum Name {
 }
 impl Name {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UserId => "userId",
@@ -230,9 +234,11 @@ impl Name {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Name {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Name::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "userId" => Self::UserId,
@@ -307,6 +313,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -325,6 +332,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

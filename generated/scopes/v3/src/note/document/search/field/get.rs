@@ -97,6 +97,7 @@ impl Get {
     ///
     /// - `name`: `name` — The name of the field whose description needs to be retrieved.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: Name) -> Self {
         Self {
             name,
@@ -106,6 +107,7 @@ impl Get {
     }
     /// Sets `select`: A list of description fields that need to be returned in the response.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -129,6 +131,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -217,6 +220,7 @@ pub enum Name {
 }
 impl Name {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DocumentId => "documentId",
@@ -231,9 +235,11 @@ impl Name {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Name {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Name::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "documentId" => Self::DocumentId,
@@ -308,6 +314,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -326,6 +333,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

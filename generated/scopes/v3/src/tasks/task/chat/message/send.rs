@@ -68,6 +68,7 @@ impl Send {
     ///
     /// - `fields`: `fields` — An object with [message parameters](https://apidocs.bitrix24.com/api-reference/tasks/tasks-task-chat-message-send.html#fields)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -86,6 +87,7 @@ impl Send {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -172,6 +174,7 @@ impl Fields {
     /// - `task_id`: `taskId` — The identifier of the task to which the message should be sent.
     /// - `text`: `text` — The message text
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         task_id: i64,
         text: impl ::std::convert::Into<::std::string::String>,
@@ -194,6 +197,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -262,6 +266,7 @@ pub struct SendResult {
 impl SendResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             result: ::std::option::Option::None,
@@ -280,6 +285,7 @@ impl SendResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
