@@ -3,15 +3,19 @@
 # `/usr/bin/time -v` (CPU = user + system seconds of cargo and every rustc; peak RSS = the
 # largest single process, in practice the biggest rustc), plus generated lines per method.
 #
-#   benches/build-cost.sh            # all scenarios (about 10 minutes on 2 cores)
-#   benches/build-cost.sh --quick    # skip the aws-lc-rs and native-tls app builds
+#   benches/build-cost.sh                      # all scenarios, one run each (about 10 minutes on 2 cores)
+#   benches/build-cost.sh --quick              # skip the aws-lc-rs and native-tls app builds
+#   benches/build-cost.sh --quick --runs 3     # each figure the median of 3 runs
 #
 # Scenarios:
 #   crate, all scopes      `cargo build -p bitrix24` (default features: the facade and every
 #                          scope crate under generated/scopes), dependencies prebuilt
 #   crate, biggest scope   the same with `--no-default-features --features <scope>,rustls-ring`
 #   app (<scope>, <tls>)   a new binary crate depending on `bitrix24` (one scope, one TLS
-#                          backend) by path, built from nothing: every dependency included
+#                          backend, no events) by path, built from nothing: every dependency
+#                          included
+#   rustdoc, biggest scope `cargo doc --no-deps --all-features` of that scope's crate (its
+#                          dependencies' metadata prebuilt): what docs.rs does per crate
 #
 # Everything builds under target/build-cost (override: BUILD_COST_DIR), never in the
 # workspace's own target/. CARGO_INCREMENTAL=0, as in CI, for stable figures. CPU seconds
@@ -21,7 +25,15 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 out=${BUILD_COST_DIR:-$root/target/build-cost}
 quick=false
-[ "${1:-}" = "--quick" ] && quick=true
+runs=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=true ;;
+    --runs) runs=$2; shift ;;
+    *) echo "usage: $0 [--quick] [--runs N]" >&2; exit 2 ;;
+  esac
+  shift
+done
 mkdir -p "$out"
 export CARGO_INCREMENTAL=0
 export CARGO_TERM_QUIET=true
@@ -34,31 +46,44 @@ else
 fi
 
 rows=()
-# measure <label> <command...>: runs the command, appends a table row.
+# median <numbers...>: the median (the lower middle value for an even count).
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
+}
+# measure <label> <prepare> <command...>: runs `prepare` (eval'd: the cleaning step) and
+# then the command, $runs times; appends a table row of the medians.
 measure() {
-  local label=$1
-  shift
-  local log=$out/last.log
-  if $have_time; then
-    /usr/bin/time -v -o "$out/time.txt" "$@" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
-    local user sys wall rss
-    user=$(awk -F': ' '/User time/ {print $2}' "$out/time.txt")
-    sys=$(awk -F': ' '/System time/ {print $2}' "$out/time.txt")
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$out/time.txt")
-    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time.txt")
-    local cpu wall_s
-    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.1f", u + s}')
-    wall_s=$(echo "$wall" | awk -F: '{ if (NF == 3) printf "%.1f", $1*3600 + $2*60 + $3; else printf "%.1f", $1*60 + $2 }')
-    rows+=("| $label | $cpu | $wall_s | $((rss / 1024)) |")
-  else
-    local start end t0 t1
-    t0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
-    start=$(date +%s.%N)
-    "$@" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
-    end=$(date +%s.%N)
-    t1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
-    rows+=("| $label | $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) / 100}') | $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}') | n/a |")
-  fi
+  local label=$1 prepare=$2
+  shift 2
+  local log=$out/last.log cpus=() walls=() rsss=()
+  for _ in $(seq "$runs"); do
+    eval "$prepare"
+    if $have_time; then
+      /usr/bin/time -v -o "$out/time.txt" "$@" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+      local user sys wall rss
+      user=$(awk -F': ' '/User time/ {print $2}' "$out/time.txt")
+      sys=$(awk -F': ' '/System time/ {print $2}' "$out/time.txt")
+      wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$out/time.txt")
+      rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out/time.txt")
+      cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.1f", u + s}')")
+      walls+=("$(echo "$wall" | awk -F: '{ if (NF == 3) printf "%.1f", $1*3600 + $2*60 + $3; else printf "%.1f", $1*60 + $2 }')")
+      rsss+=("$((rss / 1024))")
+    else
+      local start end t0 t1
+      t0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
+      start=$(date +%s.%N)
+      "$@" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+      end=$(date +%s.%N)
+      t1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
+      cpus+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", (b - a) / 100}')")
+      walls+=("$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}')")
+      rsss+=(0)
+    fi
+    echo "  $label: ${cpus[-1]} s CPU, ${walls[-1]} s wall, ${rsss[-1]} MB" >&2
+  done
+  local rss_cell=n/a
+  $have_time && rss_cell=$(median "${rsss[@]}")
+  rows+=("| $label | $(median "${cpus[@]}") | $(median "${walls[@]}") | $rss_cell |")
   echo "${rows[-1]}" >&2
 }
 
@@ -79,11 +104,17 @@ done
 ws=$out/workspace
 cargo build -p bitrix24 --target-dir "$ws"
 cargo build -p bitrix24 --no-default-features --features "$feature,rustls-ring" --target-dir "$ws"
-"${clean_generated[@]}"
-measure "crate, all scopes ($methods methods)" cargo build -p bitrix24 --target-dir "$ws"
-"${clean_generated[@]}"
-measure "crate, \`$feature\` only ($scope_methods methods)" \
+measure "crate, all scopes ($methods methods)" '"${clean_generated[@]}"' \
+  cargo build -p bitrix24 --target-dir "$ws"
+measure "crate, \`$feature\` only, through the facade ($scope_methods methods)" '"${clean_generated[@]}"' \
   cargo build -p bitrix24 --no-default-features --features "$feature,rustls-ring" --target-dir "$ws"
+# The scope crate alone (without the facade's `ErrorCode`).
+measure "crate \`bitrix24-$feature\` alone ($scope_methods methods)" '"${clean_generated[@]}"' \
+  cargo build -p "bitrix24-$feature" --target-dir "$ws"
+# Rustdoc of the biggest crate with all its features, as docs.rs builds it.
+cargo doc -p "bitrix24-$feature" --no-deps --all-features --target-dir "$ws"
+measure "rustdoc \`bitrix24-$feature\`, all features" 'cargo clean -p "bitrix24-$feature" --target-dir "$ws"' \
+  cargo doc -p "bitrix24-$feature" --no-deps --all-features --target-dir "$ws"
 
 # A new app using one scope, built from nothing (the workspace's Cargo.lock pins versions).
 app=$out/app
@@ -114,14 +145,13 @@ tokio = { version = "1", features = ["macros", "rt"] }
 
 [workspace]
 EOF
-  rm -rf "$out/app-target"
-  measure "app: \`$feature\` + \`$tls\`, clean, all dependencies" \
+  measure "app: \`$feature\` + \`$tls\`, clean, all dependencies" 'rm -rf "$out/app-target"' \
     cargo build --manifest-path "$app/Cargo.toml" --target-dir "$out/app-target"
 done
 
 echo
 echo "Generated: $files files, $lines lines of Rust for $methods methods ($((lines / methods)) lines per method)."
-echo "$(nproc) cores, $(rustc --version); CARGO_INCREMENTAL=0; $(date -u +%Y-%m-%d)."
+echo "$(nproc) cores, $(rustc --version); CARGO_INCREMENTAL=0; CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-default}; median of $runs run(s); $(date -u +%Y-%m-%d)."
 echo
 echo "| build (debug) | CPU s | wall s | peak RSS MB |"
 echo "|---|---:|---:|---:|"
