@@ -104,6 +104,8 @@ done
 ws=$out/workspace
 cargo build -p bitrix24 --target-dir "$ws"
 cargo build -p bitrix24 --no-default-features --features "$feature,rustls-ring" --target-dir "$ws"
+# Alone, the scope crate builds the runtime with other features (no TLS backend).
+cargo build -p "bitrix24-$feature" --target-dir "$ws"
 measure "crate, all scopes ($methods methods)" '"${clean_generated[@]}"' \
   cargo build -p bitrix24 --target-dir "$ws"
 measure "crate, \`$feature\` only, through the facade ($scope_methods methods)" '"${clean_generated[@]}"' \

@@ -163,9 +163,9 @@ pub(crate) fn format_file(tokens: TokenStream, what: &str) -> Result<String> {
     ))
 }
 
-/// Emits the crate family into `files`: the facade (`cfg.dir`: `ErrorCode`, events,
-/// re-exports), one crate per first method-name segment under `cfg.scopes_dir`, and the
-/// shared-types crate when the spec has shared types.
+/// Emits the crate family into `files`: the facade (`cfg.dir`: `ErrorCode`, re-exports),
+/// one crate per first method-name segment under `cfg.scopes_dir`, the events crate when
+/// the spec has events and the shared-types crate when it has shared types.
 pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
     let root = ir::tree(spec);
     if root
