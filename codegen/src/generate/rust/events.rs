@@ -63,7 +63,10 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
         files.insert(path.clone(), format_file(tokens, &path)?);
     }
     let path = format!("{dir}/src/lib.rs");
-    files.insert(path.clone(), format_file(events_mod(spec, cfg, &pkg)?, &path)?);
+    files.insert(
+        path.clone(),
+        format_file(events_mod(spec, cfg, &pkg)?, &path)?,
+    );
     Ok(())
 }
 
