@@ -313,6 +313,7 @@ impl Data {
     /// - `line`: `LINE` — Identifier of the open line
     /// - `data`: `DATA` — An array of objects with dialogue data.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         connector: impl ::std::convert::Into<::std::string::String>,
         line: impl ::std::convert::Into<::std::string::String>,
@@ -337,6 +338,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -431,6 +433,7 @@ impl DataData {
     /// - `chat`: `chat` — An object with chat information.
     /// - `user`: `user` — An object with user information.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(connector: Connector, session: Session, chat: Chat, user: User) -> Self {
         Self {
             connector,
@@ -452,6 +455,7 @@ impl DataData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -555,6 +559,7 @@ impl Session {
     /// - `parent_id`: `parent_id` — Previous session identifier
     /// - `close_term`: `close_term` — Number of minutes until session closure
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         closed: impl ::std::convert::Into<::std::string::String>,
@@ -581,6 +586,7 @@ impl Session {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -649,6 +655,7 @@ impl Chat {
     ///
     /// - `id`: `id` — Identifier of the chat
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -667,6 +674,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -729,6 +737,7 @@ impl User {
     ///
     /// - `id`: `id` — User ID in the external system
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -747,6 +756,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

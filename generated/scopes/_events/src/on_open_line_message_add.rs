@@ -173,6 +173,7 @@ impl Data {
     ///
     /// - `data`: `DATA` — An array of objects with message data.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<DataData>>,
     ) -> Self {
@@ -193,6 +194,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -288,6 +290,7 @@ impl DataData {
     /// - `ref_`: `ref` — An array with the tracker code `trackId` to link the message to a CRM object. In the example, it is passed as empty
     /// - `extra_`: `extra` — An object with additional information.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         connector: Connector,
         chat: Chat,
@@ -318,6 +321,7 @@ impl DataData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -423,6 +427,7 @@ impl Connector {
     /// - `chat_id`: `chat_id` — Identifier of the chat
     /// - `user_id`: `user_id` — User ID in the external system
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         connector_id: impl ::std::convert::Into<::std::string::String>,
         line_id: i64,
@@ -449,6 +454,7 @@ impl Connector {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -517,6 +523,7 @@ impl Chat {
     ///
     /// - `id`: `id` — Identifier of the chat
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -535,6 +542,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -627,6 +635,7 @@ impl Message {
     /// - `system`: `system` — A flag indicating that the message is a system message: `Y` — yes, `N` — no
     /// - `user_id`: `user_id` — User identifier
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         date: impl ::std::convert::Into<::std::string::String>,
@@ -661,6 +670,7 @@ impl Message {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -735,6 +745,7 @@ impl Extra {
     ///
     /// - `extra_url`: `EXTRA_URL` — External link for Bitrix24.Network
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(extra_url: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             extra_url: extra_url.into(),
@@ -753,6 +764,7 @@ impl Extra {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

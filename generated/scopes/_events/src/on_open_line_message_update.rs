@@ -199,6 +199,7 @@ impl Data {
     /// - `line`: `LINE` — Identifier of the open line
     /// - `data`: `DATA` — An array of objects with data from the modified message.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         connector: impl ::std::convert::Into<::std::string::String>,
         line: i64,
@@ -223,6 +224,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -310,6 +312,7 @@ impl DataData {
     /// - `message`: `message` — An object with information about the message.
     /// - `chat`: `chat` — An object with information about the chat.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(im: Im, message: Message, chat: Chat) -> Self {
         Self {
             im,
@@ -330,6 +333,7 @@ impl DataData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -416,6 +420,7 @@ impl Im {
     /// - `chat_id`: `chat_id` — Identifier of the chat
     /// - `message_id`: `message_id` — Identifier of the message
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(chat_id: i64, message_id: i64) -> Self {
         Self {
             chat_id,
@@ -435,6 +440,7 @@ impl Im {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -499,6 +505,7 @@ impl Message {
     ///
     /// - `id`: `id` — Identifier of the message
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -517,6 +524,7 @@ impl Message {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -579,6 +587,7 @@ impl Chat {
     ///
     /// - `id`: `id` — Identifier of the chat
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -597,6 +606,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -173,6 +173,7 @@ impl Data {
     ///
     /// - `data`: `DATA` — An array of objects with session data.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<DataData>>,
     ) -> Self {
@@ -193,6 +194,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -283,6 +285,7 @@ impl DataData {
     /// - `chat`: `chat` — An object with chat information.
     /// - `user`: `user` — An object with user information.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(connector: Connector, session: Session, chat: Chat, user: User) -> Self {
         Self {
             connector,
@@ -304,6 +307,7 @@ impl DataData {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -407,6 +411,7 @@ impl Connector {
     /// - `chat_id`: `chat_id` — Identifier of the chat
     /// - `user_id`: `user_id` — User ID in the external system
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         connector_id: impl ::std::convert::Into<::std::string::String>,
         line_id: i64,
@@ -433,6 +438,7 @@ impl Connector {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -516,6 +522,7 @@ impl Session {
     /// - `parent_id`: `parent_id` — Previous session identifier
     /// - `close_term`: `close_term` — Time until automatic session closure, in minutes
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         id: i64,
         closed: impl ::std::convert::Into<::std::string::String>,
@@ -542,6 +549,7 @@ impl Session {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -610,6 +618,7 @@ impl Chat {
     ///
     /// - `id`: `id` — Identifier of the chat
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -628,6 +637,7 @@ impl Chat {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -690,6 +700,7 @@ impl User {
     ///
     /// - `id`: `id` — User ID in the external system
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -708,6 +719,7 @@ impl User {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -149,6 +149,7 @@ impl Register {
     /// - `event_bot_delete`: `EVENT_BOT_DELETE` — URL for the event handler [ONIMBOTDELETE](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/events/on-imbot-delete.html)
     /// - `properties`: `PROPERTIES` — Properties of the chat-bot profile. The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-register.html#properties)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         code: impl ::std::convert::Into<::std::string::String>,
         event_message_add: impl ::std::convert::Into<::std::string::String>,
@@ -173,18 +174,21 @@ impl Register {
     }
     /// Sets `TYPE`: The type of the bot.
     #[must_use]
+    #[inline]
     pub fn type_(mut self, value: Type) -> Self {
         self.type_ = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPENLINE`: Operation mode with Open Channels.
     #[must_use]
+    #[inline]
     pub fn openline(mut self, value: bool) -> Self {
         self.openline = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EVENT_HANDLER`: General URL for the event handler. If provided, its value is copied to `EVENT_MESSAGE_ADD`, `EVENT_MESSAGE_UPDATE`, `EVENT_MESSAGE_DELETE`, `EVENT_WELCOME_MESSAGE`, `EVENT_BOT_DELETE`.
     #[must_use]
+    #[inline]
     pub fn event_handler(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -194,6 +198,7 @@ impl Register {
     }
     /// Sets `EVENT_MESSAGE_UPDATE`: URL for the event handler [ONIMBOTMESSAGEUPDATE](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.html).
     #[must_use]
+    #[inline]
     pub fn event_message_update(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -203,6 +208,7 @@ impl Register {
     }
     /// Sets `EVENT_MESSAGE_DELETE`: URL for the event handler [ONIMBOTMESSAGEDELETE](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-delete.html).
     #[must_use]
+    #[inline]
     pub fn event_message_delete(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -212,6 +218,7 @@ impl Register {
     }
     /// Sets `CLIENT_ID`: This parameter is required only for webhooks. Provide a unique CLIENT_ID — this key will be linked to the chat-bot and will be needed for all subsequent calls to imbot* via webhook
     #[must_use]
+    #[inline]
     pub fn client_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -247,6 +254,7 @@ impl Register {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -356,6 +364,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::B => "B",
@@ -368,9 +377,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "B" => Self::B,
@@ -475,6 +486,7 @@ pub struct Properties {
 impl Properties {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -491,6 +503,7 @@ impl Properties {
     }
     /// Sets `NAME`: The name of the chat-bot. You must provide either `NAME` or `LAST_NAME`
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -500,6 +513,7 @@ impl Properties {
     }
     /// Sets `LAST_NAME`: The last name of the chat-bot. You must provide either `NAME` or `LAST_NAME`
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -509,6 +523,7 @@ impl Properties {
     }
     /// Sets `COLOR`: The color of the chat-bot for the mobile interface: `RED`, `GREEN`, `MINT`, `LIGHT_BLUE`, `DARK_BLUE`, `PURPLE`, `AQUA`, `PINK`, `LIME`, `BROWN`, `AZURE`, `KHAKI`, `SAND`, `MARENGO`, `GRAY`, `GRAPHITE`
     #[must_use]
+    #[inline]
     pub fn color(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -518,6 +533,7 @@ impl Properties {
     }
     /// Sets `EMAIL`: Email for contacting the chat-bot. The bot is created as a user, so the bot's email must not match the email of a real Bitrix24 user. This will help avoid account conflicts
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -527,6 +543,7 @@ impl Properties {
     }
     /// Sets `PERSONAL_BIRTHDAY`: Birthday in the format `YYYY-MM-DD`
     #[must_use]
+    #[inline]
     pub fn personal_birthday(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -536,6 +553,7 @@ impl Properties {
     }
     /// Sets `WORK_POSITION`: Position or description of the chat-bot
     #[must_use]
+    #[inline]
     pub fn work_position(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -545,6 +563,7 @@ impl Properties {
     }
     /// Sets `PERSONAL_WWW`: Website link
     #[must_use]
+    #[inline]
     pub fn personal_www(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -554,6 +573,7 @@ impl Properties {
     }
     /// Sets `PERSONAL_GENDER`: Gender, allowed values: `M` or `F`
     #[must_use]
+    #[inline]
     pub fn personal_gender(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -563,6 +583,7 @@ impl Properties {
     }
     /// Sets `PERSONAL_PHOTO`: Avatar of the chat-bot in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
     #[must_use]
+    #[inline]
     pub fn personal_photo(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.personal_photo = ::std::option::Option::Some(value);
         self
@@ -579,6 +600,7 @@ impl Properties {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

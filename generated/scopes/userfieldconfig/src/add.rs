@@ -74,6 +74,7 @@ impl Add {
     /// - `module_id`: `moduleId` — Module identifier where the field is created
     /// - `field`: `field` — Object with custom field settings [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html#field)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         module_id: impl ::std::convert::Into<::std::string::String>,
         field: Field,
@@ -100,6 +101,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -234,6 +236,7 @@ impl Field {
     /// - `field_name`: `fieldName` — Field code in the format `UF_{OBJECT_IDENTIFIER}_{POSTFIX}`. The code must be unique within the object. Allowed characters are `A-Z`, `0-9`, `_`. Maximum length of the code is 50 characters
     /// - `user_type_id`: `userTypeId` — Identifier of the field type. The list of available types is returned by the [userfieldconfig.getTypes](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-get-types.html) method
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_id: impl ::std::convert::Into<::std::string::String>,
         field_name: impl ::std::convert::Into<::std::string::String>,
@@ -259,6 +262,7 @@ impl Field {
     }
     /// Sets `xmlId`: External identifier of the field
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -268,60 +272,70 @@ impl Field {
     }
     /// Sets `sort`: Sort index. Default is `100`
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `multiple`: Whether the field is multiple. Possible values: `Y` or `N`. Default is `N`
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `mandatory`: Whether the field is mandatory. Possible values: `Y` or `N`. Default is `N`
     #[must_use]
+    #[inline]
     pub fn mandatory(mut self, value: bool) -> Self {
         self.mandatory = ::std::option::Option::Some(value);
         self
     }
     /// Sets `showFilter`: Whether to show the field in the filter. Possible values: `Y` or `N`. Default is `N`
     #[must_use]
+    #[inline]
     pub fn show_filter(mut self, value: bool) -> Self {
         self.show_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `editInList`: Whether to allow editing the value in the list. Possible values: `Y` or `N`
     #[must_use]
+    #[inline]
     pub fn edit_in_list(mut self, value: bool) -> Self {
         self.edit_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isSearchable`: Whether the field values participate in the search. Possible values: `Y` or `N`
     #[must_use]
+    #[inline]
     pub fn is_searchable(mut self, value: bool) -> Self {
         self.is_searchable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `settings`: Additional field settings. The set of keys depends on `userTypeId` [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html#settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `editFormLabel`: Label in the edit form. When a string is passed, it is used as a general value; when a `lang_map` is passed, labels can be set by languages
     #[must_use]
+    #[inline]
     pub fn edit_form_label(mut self, value: ::serde_json::Value) -> Self {
         self.edit_form_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `helpMessage`: Help text. When a string is passed, it is used as a general value; when a `lang_map` is passed, help texts can be set by languages
     #[must_use]
+    #[inline]
     pub fn help_message(mut self, value: ::serde_json::Value) -> Self {
         self.help_message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `enum`: Value options for fields of type `enumeration`
     #[must_use]
+    #[inline]
     pub fn enum_(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -345,6 +359,7 @@ impl Field {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -670,6 +685,7 @@ impl Settings {
     ///
     /// - `dynamic`: `DYNAMIC_` — Enable binding to SPA with a specific `typeId`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(dynamic: bool) -> Self {
         Self {
             default_value: ::std::option::Option::None,
@@ -712,6 +728,7 @@ impl Settings {
     }
     /// Sets `DEFAULT_VALUE`: Default value
     #[must_use]
+    #[inline]
     pub fn default_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -721,18 +738,21 @@ impl Settings {
     }
     /// Sets `ROWS`: Number of rows in the input field, must be greater than 0
     #[must_use]
+    #[inline]
     pub fn rows(mut self, value: i64) -> Self {
         self.rows = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SIZE`: Width of the input field
     #[must_use]
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.size = ::std::option::Option::Some(value);
         self
     }
     /// Sets `REGEXP`: Regular expression for validation
     #[must_use]
+    #[inline]
     pub fn regexp(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -742,36 +762,42 @@ impl Settings {
     }
     /// Sets `MIN_LENGTH`: Minimum string length
     #[must_use]
+    #[inline]
     pub fn min_length(mut self, value: i64) -> Self {
         self.min_length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MAX_LENGTH`: Maximum string length
     #[must_use]
+    #[inline]
     pub fn max_length(mut self, value: i64) -> Self {
         self.max_length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MIN_VALUE`: Minimum value
     #[must_use]
+    #[inline]
     pub fn min_value(mut self, value: i64) -> Self {
         self.min_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MAX_VALUE`: Maximum value
     #[must_use]
+    #[inline]
     pub fn max_value(mut self, value: i64) -> Self {
         self.max_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRECISION`: Number precision, must be greater than or equal to 0
     #[must_use]
+    #[inline]
     pub fn precision(mut self, value: i64) -> Self {
         self.precision = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISPLAY`: Appearance, possible values: `CHECKBOX`, `RADIO`, `DROPDOWN`
     #[must_use]
+    #[inline]
     pub fn display(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -781,6 +807,7 @@ impl Settings {
     }
     /// Sets `LABEL`: Label for the Yes value
     #[must_use]
+    #[inline]
     pub fn label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -790,6 +817,7 @@ impl Settings {
     }
     /// Sets `LABEL_CHECKBOX`: Label for `CHECKBOX` mode
     #[must_use]
+    #[inline]
     pub fn label_checkbox(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -799,54 +827,63 @@ impl Settings {
     }
     /// Sets `USE_SECOND`: Use seconds in the `datetime` field
     #[must_use]
+    #[inline]
     pub fn use_second(mut self, value: bool) -> Self {
         self.use_second = ::std::option::Option::Some(value);
         self
     }
     /// Sets `USE_TIMEZONE`: Use timezone in the `datetime` field
     #[must_use]
+    #[inline]
     pub fn use_timezone(mut self, value: bool) -> Self {
         self.use_timezone = ::std::option::Option::Some(value);
         self
     }
     /// Sets `POPUP`: Open link in a new window
     #[must_use]
+    #[inline]
     pub fn popup(mut self, value: bool) -> Self {
         self.popup = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_MAP`: Show map for the address
     #[must_use]
+    #[inline]
     pub fn show_map(mut self, value: bool) -> Self {
         self.show_map = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_WIDTH`: Width of the preview in the list
     #[must_use]
+    #[inline]
     pub fn list_width(mut self, value: i64) -> Self {
         self.list_width = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_HEIGHT`: Height of the preview in the list
     #[must_use]
+    #[inline]
     pub fn list_height(mut self, value: i64) -> Self {
         self.list_height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MAX_SHOW_SIZE`: Maximum file size for display
     #[must_use]
+    #[inline]
     pub fn max_show_size(mut self, value: i64) -> Self {
         self.max_show_size = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MAX_ALLOWED_SIZE`: Maximum allowable file size
     #[must_use]
+    #[inline]
     pub fn max_allowed_size(mut self, value: i64) -> Self {
         self.max_allowed_size = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EXTENSIONS`: List of allowed extensions
     #[must_use]
+    #[inline]
     pub fn extensions(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -860,12 +897,14 @@ impl Settings {
     }
     /// Sets `TARGET_BLANK`: Open file in a new tab
     #[must_use]
+    #[inline]
     pub fn target_blank(mut self, value: bool) -> Self {
         self.target_blank = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CAPTION_NO_VALUE`: Label for empty value
     #[must_use]
+    #[inline]
     pub fn caption_no_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -875,24 +914,28 @@ impl Settings {
     }
     /// Sets `SHOW_NO_VALUE`: Show empty value
     #[must_use]
+    #[inline]
     pub fn show_no_value(mut self, value: bool) -> Self {
         self.show_no_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_ID`: Identifier of the information block
     #[must_use]
+    #[inline]
     pub fn iblock_id(mut self, value: i64) -> Self {
         self.iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE_FILTER`: Use only active elements
     #[must_use]
+    #[inline]
     pub fn active_filter(mut self, value: bool) -> Self {
         self.active_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ENTITY_TYPE`: Identifier of the CRM reference type. Possible values can be obtained using the [`crm.status.entity.types`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-entity-types.html) method
     #[must_use]
+    #[inline]
     pub fn entity_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -902,42 +945,49 @@ impl Settings {
     }
     /// Sets `LEAD`: Enable binding to leads
     #[must_use]
+    #[inline]
     pub fn lead(mut self, value: bool) -> Self {
         self.lead = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT`: Enable binding to contacts
     #[must_use]
+    #[inline]
     pub fn contact(mut self, value: bool) -> Self {
         self.contact = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY`: Enable binding to companies
     #[must_use]
+    #[inline]
     pub fn company(mut self, value: bool) -> Self {
         self.company = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEAL`: Enable binding to deals
     #[must_use]
+    #[inline]
     pub fn deal(mut self, value: bool) -> Self {
         self.deal = ::std::option::Option::Some(value);
         self
     }
     /// Sets `QUOTE`: Enable binding to estimates
     #[must_use]
+    #[inline]
     pub fn quote(mut self, value: bool) -> Self {
         self.quote = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ORDER`: Enable binding to orders
     #[must_use]
+    #[inline]
     pub fn order(mut self, value: bool) -> Self {
         self.order = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SMART_INVOICE`: Enable binding to invoices
     #[must_use]
+    #[inline]
     pub fn smart_invoice(mut self, value: bool) -> Self {
         self.smart_invoice = ::std::option::Option::Some(value);
         self
@@ -954,6 +1004,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1102,6 +1153,7 @@ impl UfEnumElement {
     ///
     /// - `value`: `value` — Value of the list option
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(value: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             value: value.into(),
@@ -1113,18 +1165,21 @@ impl UfEnumElement {
     }
     /// Sets `def`: Default value flag (`Y`/`N`)
     #[must_use]
+    #[inline]
     pub fn def(mut self, value: bool) -> Self {
         self.def = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sort index of the option
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External identifier of the option
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1144,6 +1199,7 @@ impl UfEnumElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1216,6 +1272,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             field: ::std::option::Option::None,
@@ -1234,6 +1291,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1391,6 +1449,7 @@ pub struct AddResultField {
 impl AddResultField {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1428,6 +1487,7 @@ impl AddResultField {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -76,6 +76,7 @@ impl Update {
     /// - `module_id`: `moduleId` — Identifier of the module where the field is located
     /// - `id`: `id` — Identifier of the user field settings
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         module_id: impl ::std::convert::Into<::std::string::String>,
         id: i64,
@@ -89,6 +90,7 @@ impl Update {
     }
     /// Sets `field`: Object with new field settings [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html#field)
     #[must_use]
+    #[inline]
     pub fn field(mut self, value: Field) -> Self {
         self.field = ::std::option::Option::Some(value);
         self
@@ -109,6 +111,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -233,6 +236,7 @@ pub struct Field {
 impl Field {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             xml_id: ::std::option::Option::None,
@@ -250,6 +254,7 @@ impl Field {
     }
     /// Sets `xmlId`: External identifier of the field
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -259,30 +264,35 @@ impl Field {
     }
     /// Sets `sort`: Sort index
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `mandatory`: Mandatory field flag (`Y`/`N`)
     #[must_use]
+    #[inline]
     pub fn mandatory(mut self, value: bool) -> Self {
         self.mandatory = ::std::option::Option::Some(value);
         self
     }
     /// Sets `showFilter`: Show field in filter flag (`Y`/`N`)
     #[must_use]
+    #[inline]
     pub fn show_filter(mut self, value: bool) -> Self {
         self.show_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isSearchable`: Field participation in search flag (`Y`/`N`)
     #[must_use]
+    #[inline]
     pub fn is_searchable(mut self, value: bool) -> Self {
         self.is_searchable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `editFormLabel`: Labels in the edit form by languages
     #[must_use]
+    #[inline]
     pub fn edit_form_label(
         mut self,
         value: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
@@ -292,6 +302,7 @@ impl Field {
     }
     /// Sets `helpMessage`: Help text by languages
     #[must_use]
+    #[inline]
     pub fn help_message(
         mut self,
         value: ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
@@ -301,12 +312,14 @@ impl Field {
     }
     /// Sets `settings`: Additional field settings. The set of keys depends on the field type [(detailed description)](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html#settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `enum`: List of value options for the `enumeration` field type.
     #[must_use]
+    #[inline]
     pub fn enum_(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -320,6 +333,7 @@ impl Field {
     }
     /// Sets `userTypeId`: Field type.
     #[must_use]
+    #[inline]
     pub fn user_type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -339,6 +353,7 @@ impl Field {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -650,6 +665,7 @@ impl Settings {
     ///
     /// - `dynamic`: `DYNAMIC_` — Enable binding to SPA with a specific `typeId`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(dynamic: bool) -> Self {
         Self {
             default_value: ::std::option::Option::None,
@@ -692,6 +708,7 @@ impl Settings {
     }
     /// Sets `DEFAULT_VALUE`: Default value
     #[must_use]
+    #[inline]
     pub fn default_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -701,18 +718,21 @@ impl Settings {
     }
     /// Sets `ROWS`: Number of rows in the input field, must be greater than 0
     #[must_use]
+    #[inline]
     pub fn rows(mut self, value: i64) -> Self {
         self.rows = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SIZE`: Width of the input field
     #[must_use]
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.size = ::std::option::Option::Some(value);
         self
     }
     /// Sets `REGEXP`: Regular expression for validation
     #[must_use]
+    #[inline]
     pub fn regexp(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -722,36 +742,42 @@ impl Settings {
     }
     /// Sets `MIN_LENGTH`: Minimum string length
     #[must_use]
+    #[inline]
     pub fn min_length(mut self, value: i64) -> Self {
         self.min_length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MAX_LENGTH`: Maximum string length
     #[must_use]
+    #[inline]
     pub fn max_length(mut self, value: i64) -> Self {
         self.max_length = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MIN_VALUE`: Minimum value
     #[must_use]
+    #[inline]
     pub fn min_value(mut self, value: i64) -> Self {
         self.min_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MAX_VALUE`: Maximum value
     #[must_use]
+    #[inline]
     pub fn max_value(mut self, value: i64) -> Self {
         self.max_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRECISION`: Number precision, must be greater than or equal to 0
     #[must_use]
+    #[inline]
     pub fn precision(mut self, value: i64) -> Self {
         self.precision = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISPLAY`: Appearance, possible values: `CHECKBOX`, `RADIO`, `DROPDOWN`
     #[must_use]
+    #[inline]
     pub fn display(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -761,6 +787,7 @@ impl Settings {
     }
     /// Sets `LABEL`: Label for the Yes value
     #[must_use]
+    #[inline]
     pub fn label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -770,6 +797,7 @@ impl Settings {
     }
     /// Sets `LABEL_CHECKBOX`: Label for `CHECKBOX` mode
     #[must_use]
+    #[inline]
     pub fn label_checkbox(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -779,54 +807,63 @@ impl Settings {
     }
     /// Sets `USE_SECOND`: Use seconds in the `datetime` field
     #[must_use]
+    #[inline]
     pub fn use_second(mut self, value: bool) -> Self {
         self.use_second = ::std::option::Option::Some(value);
         self
     }
     /// Sets `USE_TIMEZONE`: Use timezone in the `datetime` field
     #[must_use]
+    #[inline]
     pub fn use_timezone(mut self, value: bool) -> Self {
         self.use_timezone = ::std::option::Option::Some(value);
         self
     }
     /// Sets `POPUP`: Open link in a new window
     #[must_use]
+    #[inline]
     pub fn popup(mut self, value: bool) -> Self {
         self.popup = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_MAP`: Show map for the address
     #[must_use]
+    #[inline]
     pub fn show_map(mut self, value: bool) -> Self {
         self.show_map = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_WIDTH`: Width of the preview in the list
     #[must_use]
+    #[inline]
     pub fn list_width(mut self, value: i64) -> Self {
         self.list_width = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_HEIGHT`: Height of the preview in the list
     #[must_use]
+    #[inline]
     pub fn list_height(mut self, value: i64) -> Self {
         self.list_height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MAX_SHOW_SIZE`: Maximum file size for display
     #[must_use]
+    #[inline]
     pub fn max_show_size(mut self, value: i64) -> Self {
         self.max_show_size = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MAX_ALLOWED_SIZE`: Maximum allowed file size
     #[must_use]
+    #[inline]
     pub fn max_allowed_size(mut self, value: i64) -> Self {
         self.max_allowed_size = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EXTENSIONS`: List of allowed extensions
     #[must_use]
+    #[inline]
     pub fn extensions(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -840,12 +877,14 @@ impl Settings {
     }
     /// Sets `TARGET_BLANK`: Open file in a new tab
     #[must_use]
+    #[inline]
     pub fn target_blank(mut self, value: bool) -> Self {
         self.target_blank = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CAPTION_NO_VALUE`: Label for empty value
     #[must_use]
+    #[inline]
     pub fn caption_no_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -855,24 +894,28 @@ impl Settings {
     }
     /// Sets `SHOW_NO_VALUE`: Show empty value
     #[must_use]
+    #[inline]
     pub fn show_no_value(mut self, value: bool) -> Self {
         self.show_no_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_ID`: Identifier of the information block
     #[must_use]
+    #[inline]
     pub fn iblock_id(mut self, value: i64) -> Self {
         self.iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ACTIVE_FILTER`: Use only active elements
     #[must_use]
+    #[inline]
     pub fn active_filter(mut self, value: bool) -> Self {
         self.active_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ENTITY_TYPE`: Identifier of the CRM reference type. Possible values can be obtained using the method [`crm.status.entity.types`](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-entity-types.html)
     #[must_use]
+    #[inline]
     pub fn entity_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -882,42 +925,49 @@ impl Settings {
     }
     /// Sets `LEAD`: Enable binding to leads
     #[must_use]
+    #[inline]
     pub fn lead(mut self, value: bool) -> Self {
         self.lead = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT`: Enable binding to contacts
     #[must_use]
+    #[inline]
     pub fn contact(mut self, value: bool) -> Self {
         self.contact = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY`: Enable binding to companies
     #[must_use]
+    #[inline]
     pub fn company(mut self, value: bool) -> Self {
         self.company = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEAL`: Enable binding to deals
     #[must_use]
+    #[inline]
     pub fn deal(mut self, value: bool) -> Self {
         self.deal = ::std::option::Option::Some(value);
         self
     }
     /// Sets `QUOTE`: Enable binding to estimates
     #[must_use]
+    #[inline]
     pub fn quote(mut self, value: bool) -> Self {
         self.quote = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ORDER`: Enable binding to orders
     #[must_use]
+    #[inline]
     pub fn order(mut self, value: bool) -> Self {
         self.order = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SMART_INVOICE`: Enable binding to invoices
     #[must_use]
+    #[inline]
     pub fn smart_invoice(mut self, value: bool) -> Self {
         self.smart_invoice = ::std::option::Option::Some(value);
         self
@@ -934,6 +984,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1088,6 +1139,7 @@ pub struct UfEnumElement {
 impl UfEnumElement {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1101,12 +1153,14 @@ impl UfEnumElement {
     }
     /// Sets `id`: Identifier of the existing option. Used for updating or deleting
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `value`: Value of the option
     #[must_use]
+    #[inline]
     pub fn value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1116,18 +1170,21 @@ impl UfEnumElement {
     }
     /// Sets `def`: Default value flag (`Y`/`N`)
     #[must_use]
+    #[inline]
     pub fn def(mut self, value: bool) -> Self {
         self.def = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sort index
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External identifier of the option
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1137,6 +1194,7 @@ impl UfEnumElement {
     }
     /// Sets `del`: Flag for deleting the existing option (`Y`/`N`)
     #[must_use]
+    #[inline]
     pub fn del(mut self, value: bool) -> Self {
         self.del = ::std::option::Option::Some(value);
         self
@@ -1153,6 +1211,7 @@ impl UfEnumElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1229,6 +1288,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             field: ::std::option::Option::None,
@@ -1247,6 +1307,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1408,6 +1469,7 @@ pub struct UpdateResultField {
 impl UpdateResultField {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1445,6 +1507,7 @@ impl UpdateResultField {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

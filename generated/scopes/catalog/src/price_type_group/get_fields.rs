@@ -371,6 +371,7 @@ pub struct FieldDescription {
 impl FieldDescription {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -396,6 +397,7 @@ impl FieldDescription {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -98,6 +98,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Object format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -107,6 +108,7 @@ impl Add {
     }
     /// Sets `params`: An object containing a set of additional parameters:
     #[must_use]
+    #[inline]
     pub fn params(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -126,6 +128,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -348,6 +351,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -382,6 +386,7 @@ impl Fields {
     }
     /// Sets `TITLE`: Company name
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -391,6 +396,7 @@ impl Fields {
     }
     /// Sets `COMPANY_TYPE`: Company type.
     #[must_use]
+    #[inline]
     pub fn company_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -400,6 +406,7 @@ impl Fields {
     }
     /// Sets `INDUSTRY`: Industry.
     #[must_use]
+    #[inline]
     pub fn industry(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -409,6 +416,7 @@ impl Fields {
     }
     /// Sets `EMPLOYEES`: Number of employees.
     #[must_use]
+    #[inline]
     pub fn employees(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -418,6 +426,7 @@ impl Fields {
     }
     /// Sets `CURRENCY_ID`: Currency.
     #[must_use]
+    #[inline]
     pub fn currency_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -427,30 +436,35 @@ impl Fields {
     }
     /// Sets `REVENUE`: Annual revenue
     #[must_use]
+    #[inline]
     pub fn revenue(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.revenue = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LOGO`: Company logo
     #[must_use]
+    #[inline]
     pub fn logo(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.logo = ::std::option::Option::Some(value);
         self
     }
     /// Sets `OPENED`: Is the company available to everyone? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ASSIGNED_BY_ID`: Identifier of the user responsible for the element.
     #[must_use]
+    #[inline]
     pub fn assigned_by_id(mut self, value: i64) -> Self {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMMENTS`: Comment
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -460,6 +474,7 @@ impl Fields {
     }
     /// Sets `PHONE`: Phone
     #[must_use]
+    #[inline]
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -475,6 +490,7 @@ impl Fields {
     }
     /// Sets `EMAIL`: E-mail
     #[must_use]
+    #[inline]
     pub fn email(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -490,6 +506,7 @@ impl Fields {
     }
     /// Sets `WEB`: Website
     #[must_use]
+    #[inline]
     pub fn web(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -505,6 +522,7 @@ impl Fields {
     }
     /// Sets `IM`: Messenger
     #[must_use]
+    #[inline]
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -520,6 +538,7 @@ impl Fields {
     }
     /// Sets `UTM_SOURCE`: Advertising system, e.g., Google Ads
     #[must_use]
+    #[inline]
     pub fn utm_source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -529,12 +548,14 @@ impl Fields {
     }
     /// Sets `UTM_MEDIUM`: Traffic type. Possible values: - `CPC` — ads - `CPM` — banners
     #[must_use]
+    #[inline]
     pub fn utm_medium(mut self, value: UtmMedium) -> Self {
         self.utm_medium = ::std::option::Option::Some(value);
         self
     }
     /// Sets `UTM_CAMPAIGN`: Advertising campaign designation
     #[must_use]
+    #[inline]
     pub fn utm_campaign(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -544,6 +565,7 @@ impl Fields {
     }
     /// Sets `UTM_CONTENT`: Campaign content. For example, for contextual ads
     #[must_use]
+    #[inline]
     pub fn utm_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -553,6 +575,7 @@ impl Fields {
     }
     /// Sets `UTM_TERM`: Campaign search term. For example, keywords for contextual advertising
     #[must_use]
+    #[inline]
     pub fn utm_term(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -562,12 +585,14 @@ impl Fields {
     }
     /// Sets `IS_MY_COMPANY`: Is the company "my company"? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_my_company(mut self, value: bool) -> Self {
         self.is_my_company = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ORIGINATOR_ID`: Identifier of the external system that is the source of data about this company
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -577,6 +602,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_ID`: Identifier of the company in the external system
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -586,6 +612,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_VERSION`: Version of the data in the external system. Used to protect data from accidental overwriting
     #[must_use]
+    #[inline]
     pub fn origin_version(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -595,6 +622,7 @@ impl Fields {
     }
     /// Sets `DATE_CREATE`: Creation date
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -604,6 +632,7 @@ impl Fields {
     }
     /// Sets `DATE_MODIFY`: Modification date
     #[must_use]
+    #[inline]
     pub fn date_modify(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -613,12 +642,14 @@ impl Fields {
     }
     /// Sets `CREATED_BY_ID`: Created by
     #[must_use]
+    #[inline]
     pub fn created_by_id(mut self, value: i64) -> Self {
         self.created_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MODIFY_BY_ID`: Modified by
     #[must_use]
+    #[inline]
     pub fn modify_by_id(mut self, value: i64) -> Self {
         self.modify_by_id = ::std::option::Option::Some(value);
         self
@@ -635,6 +666,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -770,6 +802,7 @@ pub enum UtmMedium {
 }
 impl UtmMedium {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cpc => "CPC",
@@ -780,9 +813,11 @@ impl UtmMedium {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UtmMedium {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UtmMedium::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CPC" => Self::Cpc,

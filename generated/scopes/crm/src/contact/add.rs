@@ -768,6 +768,7 @@ impl Fields {
     }
     /// Sets `ORIGINATOR_ID`: Identifier of the external system that is the source of data about this contact
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -777,6 +778,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_ID`: Version of the contact data in the external system. Used to protect data from accidental overwriting by the external system.
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -786,6 +788,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_VERSION`: Original version
     #[must_use]
+    #[inline]
     pub fn origin_version(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -795,6 +798,7 @@ impl Fields {
     }
     /// Sets `DATE_CREATE`: Creation date.
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -804,6 +808,7 @@ impl Fields {
     }
     /// Sets `DATE_MODIFY`: Modification date.
     #[must_use]
+    #[inline]
     pub fn date_modify(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -813,18 +818,21 @@ impl Fields {
     }
     /// Sets `CREATED_BY_ID`: Created by.
     #[must_use]
+    #[inline]
     pub fn created_by_id(mut self, value: i64) -> Self {
         self.created_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MODIFY_BY_ID`: Modified by. Available when `IMPORT = Y` is passed in `params`
     #[must_use]
+    #[inline]
     pub fn modify_by_id(mut self, value: i64) -> Self {
         self.modify_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ADDRESS`: Address
     #[must_use]
+    #[inline]
     pub fn address(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -834,6 +842,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_2`: Second line of the address
     #[must_use]
+    #[inline]
     pub fn address_2(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -843,6 +852,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_CITY`: City
     #[must_use]
+    #[inline]
     pub fn address_city(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -852,6 +862,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_POSTAL_CODE`: Postal code
     #[must_use]
+    #[inline]
     pub fn address_postal_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -861,6 +872,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_REGION`: Region
     #[must_use]
+    #[inline]
     pub fn address_region(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -870,6 +882,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_PROVINCE`: Province
     #[must_use]
+    #[inline]
     pub fn address_province(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -879,6 +892,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_COUNTRY`: Country
     #[must_use]
+    #[inline]
     pub fn address_country(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -888,6 +902,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_COUNTRY_CODE`: Country code
     #[must_use]
+    #[inline]
     pub fn address_country_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -897,6 +912,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_LOC_ADDR_ID`: Location address identifier
     #[must_use]
+    #[inline]
     pub fn address_loc_addr_id(mut self, value: i64) -> Self {
         self.address_loc_addr_id = ::std::option::Option::Some(value);
         self

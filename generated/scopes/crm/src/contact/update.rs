@@ -722,6 +722,7 @@ impl Fields {
     }
     /// Sets `ORIGINATOR_ID`: Identifier of the external system that is the source of data about this contact
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -731,6 +732,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_ID`: Version of the contact data in the external system. Used to protect data from accidental overwriting by the external system.
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -740,6 +742,7 @@ impl Fields {
     }
     /// Sets `ORIGIN_VERSION`: Version of the original
     #[must_use]
+    #[inline]
     pub fn origin_version(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -749,6 +752,7 @@ impl Fields {
     }
     /// Sets `ADDRESS`: Address
     #[must_use]
+    #[inline]
     pub fn address(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -758,6 +762,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_2`: Second line of the address
     #[must_use]
+    #[inline]
     pub fn address_2(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -767,6 +772,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_CITY`: City
     #[must_use]
+    #[inline]
     pub fn address_city(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -776,6 +782,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_POSTAL_CODE`: Postal code
     #[must_use]
+    #[inline]
     pub fn address_postal_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -785,6 +792,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_REGION`: Region
     #[must_use]
+    #[inline]
     pub fn address_region(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -794,6 +802,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_PROVINCE`: Province
     #[must_use]
+    #[inline]
     pub fn address_province(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -803,6 +812,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_COUNTRY`: Country
     #[must_use]
+    #[inline]
     pub fn address_country(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -812,6 +822,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_COUNTRY_CODE`: Country code
     #[must_use]
+    #[inline]
     pub fn address_country_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -821,6 +832,7 @@ impl Fields {
     }
     /// Sets `ADDRESS_LOC_ADDR_ID`: Location address identifier
     #[must_use]
+    #[inline]
     pub fn address_loc_addr_id(mut self, value: i64) -> Self {
         self.address_loc_addr_id = ::std::option::Option::Some(value);
         self

@@ -77,6 +77,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-add.html#parametr-fields)) for adding a new currency in the form of a structure:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -95,6 +96,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -211,6 +213,7 @@ impl Fields {
     /// - `amount_cnt`: `AMOUNT_CNT` — Denomination. Typically, `1` or a multiple of `10` is used as the denomination.
     /// - `amount`: `AMOUNT` — Exchange rate relative to the base currency.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         currency: impl ::std::convert::Into<::std::string::String>,
         amount_cnt: i64,
@@ -228,18 +231,21 @@ impl Fields {
     }
     /// Sets `BASE`: Indicates whether the currency is base.
     #[must_use]
+    #[inline]
     pub fn base(mut self, value: bool) -> Self {
         self.base = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Position in the currency list.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LANG`: Currency localization parameters.
     #[must_use]
+    #[inline]
     pub fn lang(mut self, value: Lang) -> Self {
         self.lang = ::std::option::Option::Some(value);
         self
@@ -256,6 +262,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -368,6 +375,7 @@ impl Lang {
     ///
     /// - `decimals`: `DECIMALS` — Number of decimal places in the fractional part.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(decimals: i64) -> Self {
         Self {
             decimals,
@@ -382,6 +390,7 @@ impl Lang {
     }
     /// Sets `DEC_POINT`: Decimal point for output.
     #[must_use]
+    #[inline]
     pub fn dec_point(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -391,6 +400,7 @@ impl Lang {
     }
     /// Sets `FORMAT_STRING`: Format template.
     #[must_use]
+    #[inline]
     pub fn format_string(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -400,6 +410,7 @@ impl Lang {
     }
     /// Sets `FULL_NAME`: Name of the currency in the language for which localization is added.
     #[must_use]
+    #[inline]
     pub fn full_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -409,6 +420,7 @@ impl Lang {
     }
     /// Sets `HIDE_ZERO`: Indicates whether to hide insignificant zeros.
     #[must_use]
+    #[inline]
     pub fn hide_zero(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -418,6 +430,7 @@ impl Lang {
     }
     /// Sets `THOUSANDS_SEP`: Thousands separator.
     #[must_use]
+    #[inline]
     pub fn thousands_sep(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -427,6 +440,7 @@ impl Lang {
     }
     /// Sets `THOUSANDS_VARIANT`: Code for the thousands separator.
     #[must_use]
+    #[inline]
     pub fn thousands_variant(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -446,6 +460,7 @@ impl Lang {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

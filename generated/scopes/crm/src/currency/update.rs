@@ -91,6 +91,7 @@ pub struct Update {
 impl Update {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -100,6 +101,7 @@ impl Update {
     }
     /// Sets `ID`: Currency identifier.
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -109,6 +111,7 @@ impl Update {
     }
     /// Sets `fields`: Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-update.html#parametr-fields)) for updating the currency in the following structure:
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
@@ -129,6 +132,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -240,6 +244,7 @@ impl Fields {
     /// - `amount_cnt`: `AMOUNT_CNT` — Denomination. Typically, `1` or a multiple of `10` is used as the denomination.
     /// - `amount`: `AMOUNT` — Exchange rate relative to the base currency.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(amount_cnt: i64, amount: ::bitrix24_runtime::Decimal) -> Self {
         Self {
             sort: ::std::option::Option::None,
@@ -252,18 +257,21 @@ impl Fields {
     }
     /// Sets `SORT`: Position in the currency list.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `BASE`: Indicates whether the currency is a base currency.
     #[must_use]
+    #[inline]
     pub fn base(mut self, value: bool) -> Self {
         self.base = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LANG`: Currency localization parameters.
     #[must_use]
+    #[inline]
     pub fn lang(mut self, value: Lang) -> Self {
         self.lang = ::std::option::Option::Some(value);
         self
@@ -280,6 +288,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -390,6 +399,7 @@ impl Lang {
     ///
     /// - `decimals`: `DECIMALS` — Number of decimal places in the fractional part.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(decimals: i64) -> Self {
         Self {
             decimals,
@@ -404,6 +414,7 @@ impl Lang {
     }
     /// Sets `DEC_POINT`: Decimal point for output.
     #[must_use]
+    #[inline]
     pub fn dec_point(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -413,6 +424,7 @@ impl Lang {
     }
     /// Sets `FORMAT_STRING`: Format template.
     #[must_use]
+    #[inline]
     pub fn format_string(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -422,6 +434,7 @@ impl Lang {
     }
     /// Sets `FULL_NAME`: Name of the currency in the language for which localization is added.
     #[must_use]
+    #[inline]
     pub fn full_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -431,6 +444,7 @@ impl Lang {
     }
     /// Sets `HIDE_ZERO`: Indicates whether to hide insignificant zeros.
     #[must_use]
+    #[inline]
     pub fn hide_zero(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -440,6 +454,7 @@ impl Lang {
     }
     /// Sets `THOUSANDS_SEP`: Thousands separator.
     #[must_use]
+    #[inline]
     pub fn thousands_sep(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -449,6 +464,7 @@ impl Lang {
     }
     /// Sets `THOUSANDS_VARIANT`: Code for the thousands separator.
     #[must_use]
+    #[inline]
     pub fn thousands_variant(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -468,6 +484,7 @@ impl Lang {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -122,6 +122,7 @@ impl Add {
     /// - `entity_type_id`: `entityTypeId` — [System](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) identifier of the item we want to create.
     /// - `fields`: `fields` — Format object.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, fields: Fields) -> Self {
         Self {
             entity_type_id,
@@ -132,6 +133,7 @@ impl Add {
     }
     /// Sets `useOriginalUfNames`: Parameter to control the format of custom field names in the request and response. Possible values:
     #[must_use]
+    #[inline]
     pub fn use_original_uf_names(mut self, value: bool) -> Self {
         self.use_original_uf_names = ::std::option::Option::Some(value);
         self
@@ -153,6 +155,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -794,6 +797,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -861,6 +865,7 @@ impl Fields {
     }
     /// Sets `title`: Item name.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -870,6 +875,7 @@ impl Fields {
     }
     /// Sets `honorific`: String identifier of the lead inquiry (for example `'HNR_DE_1' = 'Mr.'`).
     #[must_use]
+    #[inline]
     pub fn honorific(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -879,6 +885,7 @@ impl Fields {
     }
     /// Sets `name`: First Name.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -888,6 +895,7 @@ impl Fields {
     }
     /// Sets `secondName`: Middle Name.
     #[must_use]
+    #[inline]
     pub fn second_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -897,6 +905,7 @@ impl Fields {
     }
     /// Sets `lastName`: Last Name.
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -906,12 +915,14 @@ impl Fields {
     }
     /// Sets `birthdate`: Date of birth.
     #[must_use]
+    #[inline]
     pub fn birthdate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.birthdate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `companyTitle`: Company name.
     #[must_use]
+    #[inline]
     pub fn company_title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -921,6 +932,7 @@ impl Fields {
     }
     /// Sets `sourceId`: String identifier of the source.
     #[must_use]
+    #[inline]
     pub fn source_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -930,6 +942,7 @@ impl Fields {
     }
     /// Sets `sourceDescription`: Additional information about the source.
     #[must_use]
+    #[inline]
     pub fn source_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -939,6 +952,7 @@ impl Fields {
     }
     /// Sets `stageId`: String identifier of the item stage.
     #[must_use]
+    #[inline]
     pub fn stage_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -948,6 +962,7 @@ impl Fields {
     }
     /// Sets `statusDescription`: Additional information about the stage.
     #[must_use]
+    #[inline]
     pub fn status_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -957,6 +972,7 @@ impl Fields {
     }
     /// Sets `post`: Job title.
     #[must_use]
+    #[inline]
     pub fn post(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -966,6 +982,7 @@ impl Fields {
     }
     /// Sets `currencyId`: Item currency identifier.
     #[must_use]
+    #[inline]
     pub fn currency_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -975,24 +992,28 @@ impl Fields {
     }
     /// Sets `isManualOpportunity`: Amount calculation mode. Possible values:
     #[must_use]
+    #[inline]
     pub fn is_manual_opportunity(mut self, value: bool) -> Self {
         self.is_manual_opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `opportunity`: Amount.
     #[must_use]
+    #[inline]
     pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `opened`: Whether the item is available to everyone. Possible values:
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `comments`: Comment.
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1002,24 +1023,28 @@ impl Fields {
     }
     /// Sets `assignedById`: Identifier of the person responsible for the item.
     #[must_use]
+    #[inline]
     pub fn assigned_by_id(mut self, value: i64) -> Self {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `companyId`: Company identifier linked to the item.
     #[must_use]
+    #[inline]
     pub fn company_id(mut self, value: i64) -> Self {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `contactId`: Contact identifier linked to the item.
     #[must_use]
+    #[inline]
     pub fn contact_id(mut self, value: i64) -> Self {
         self.contact_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `contactIds`: List of contact identifiers linked to the item.
     #[must_use]
+    #[inline]
     pub fn contact_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -1031,6 +1056,7 @@ impl Fields {
     }
     /// Sets `originatorId`: External source.
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1040,6 +1066,7 @@ impl Fields {
     }
     /// Sets `originId`: Item identifier in the external source.
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1049,12 +1076,14 @@ impl Fields {
     }
     /// Sets `webformId`: CRM Form identifier.
     #[must_use]
+    #[inline]
     pub fn webform_id(mut self, value: i64) -> Self {
         self.webform_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `observers`: Array of user identifiers who will be Observers in the item.
     #[must_use]
+    #[inline]
     pub fn observers(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -1066,6 +1095,7 @@ impl Fields {
     }
     /// Sets `utmSource`: Ad system. For example: Search Ads, Display Ads, etc.
     #[must_use]
+    #[inline]
     pub fn utm_source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1075,6 +1105,7 @@ impl Fields {
     }
     /// Sets `utmMedium`: Traffic type. Possible values:
     #[must_use]
+    #[inline]
     pub fn utm_medium(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1084,6 +1115,7 @@ impl Fields {
     }
     /// Sets `utmCampaign`: Advertising campaign designation.
     #[must_use]
+    #[inline]
     pub fn utm_campaign(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1093,6 +1125,7 @@ impl Fields {
     }
     /// Sets `utmContent`: Campaign contents. For example, for contextual ads.
     #[must_use]
+    #[inline]
     pub fn utm_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1102,6 +1135,7 @@ impl Fields {
     }
     /// Sets `utmTerm`: Campaign search condition. For example, contextual advertising keywords.
     #[must_use]
+    #[inline]
     pub fn utm_term(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1111,6 +1145,7 @@ impl Fields {
     }
     /// Sets `fm`: Multi-field array.
     #[must_use]
+    #[inline]
     pub fn fm(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -1126,6 +1161,7 @@ impl Fields {
     }
     /// Sets `typeId`: String identifier of the entity type.
     #[must_use]
+    #[inline]
     pub fn type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1135,54 +1171,63 @@ impl Fields {
     }
     /// Sets `categoryId`: Identifier of the deal [direction](https://apidocs.bitrix24.com/api-reference/crm/universal/category/index.html) (pipeline).
     #[must_use]
+    #[inline]
     pub fn category_id(mut self, value: i64) -> Self {
         self.category_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isRecurring`: Whether the deal is recurring. Possible values:
     #[must_use]
+    #[inline]
     pub fn is_recurring(mut self, value: bool) -> Self {
         self.is_recurring = ::std::option::Option::Some(value);
         self
     }
     /// Sets `probability`: Probability %.
     #[must_use]
+    #[inline]
     pub fn probability(mut self, value: i64) -> Self {
         self.probability = ::std::option::Option::Some(value);
         self
     }
     /// Sets `taxValue`: Tax amount.
     #[must_use]
+    #[inline]
     pub fn tax_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.tax_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quoteId`: Estimate identifier that will be linked to the deal
     #[must_use]
+    #[inline]
     pub fn quote_id(mut self, value: i64) -> Self {
         self.quote_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `begindate`: Item start date.
     #[must_use]
+    #[inline]
     pub fn begindate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.begindate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `closedate`: Item end date.
     #[must_use]
+    #[inline]
     pub fn closedate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.closedate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `leadId`: Lead identifier, based on which the item is created.
     #[must_use]
+    #[inline]
     pub fn lead_id(mut self, value: i64) -> Self {
         self.lead_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `additionalInfo`: Additional information.
     #[must_use]
+    #[inline]
     pub fn additional_info(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1192,30 +1237,35 @@ impl Fields {
     }
     /// Sets `locationId`: Location identifier. Service field.
     #[must_use]
+    #[inline]
     pub fn location_id(mut self, value: ::serde_json::Value) -> Self {
         self.location_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `photo`: Photograph.
     #[must_use]
+    #[inline]
     pub fn photo(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.photo = ::std::option::Option::Some(value);
         self
     }
     /// Sets `export`: Whether the contact is included in the export.
     #[must_use]
+    #[inline]
     pub fn export(mut self, value: bool) -> Self {
         self.export = ::std::option::Option::Some(value);
         self
     }
     /// Sets `companyIds`: An array of company identifiers that will be linked to the item
     #[must_use]
+    #[inline]
     pub fn company_ids(mut self, value: i64) -> Self {
         self.company_ids = ::std::option::Option::Some(value);
         self
     }
     /// Sets `originVersion`: Original version.
     #[must_use]
+    #[inline]
     pub fn origin_version(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1225,12 +1275,14 @@ impl Fields {
     }
     /// Sets `logo`: Logo.
     #[must_use]
+    #[inline]
     pub fn logo(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.logo = ::std::option::Option::Some(value);
         self
     }
     /// Sets `bankingDetails`: Bank Company details.
     #[must_use]
+    #[inline]
     pub fn banking_details(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1240,6 +1292,7 @@ impl Fields {
     }
     /// Sets `industry`: String identifier of the industry type.
     #[must_use]
+    #[inline]
     pub fn industry(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1249,6 +1302,7 @@ impl Fields {
     }
     /// Sets `employees`: String identifier of the employee count type.
     #[must_use]
+    #[inline]
     pub fn employees(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1258,18 +1312,21 @@ impl Fields {
     }
     /// Sets `revenue`: Annual turnover.
     #[must_use]
+    #[inline]
     pub fn revenue(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.revenue = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isMyCompany`: Whether the company is my company.
     #[must_use]
+    #[inline]
     pub fn is_my_company(mut self, value: bool) -> Self {
         self.is_my_company = ::std::option::Option::Some(value);
         self
     }
     /// Sets `content`: Content.
     #[must_use]
+    #[inline]
     pub fn content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1279,6 +1336,7 @@ impl Fields {
     }
     /// Sets `terms`: Terms.
     #[must_use]
+    #[inline]
     pub fn terms(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1288,36 +1346,42 @@ impl Fields {
     }
     /// Sets `dealId`: Identifier of the linked deal.
     #[must_use]
+    #[inline]
     pub fn deal_id(mut self, value: i64) -> Self {
         self.deal_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `storageTypeId`: Storage type identifier. Possible values:   - `1` — file   - `2` — WebDAV   - `3` — Drive
     #[must_use]
+    #[inline]
     pub fn storage_type_id(mut self, value: StorageTypeId) -> Self {
         self.storage_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `storageElementIds`: File array.
     #[must_use]
+    #[inline]
     pub fn storage_element_ids(mut self, value: i64) -> Self {
         self.storage_element_ids = ::std::option::Option::Some(value);
         self
     }
     /// Sets `actualDate`: Valid until.
     #[must_use]
+    #[inline]
     pub fn actual_date(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.actual_date = ::std::option::Option::Some(value);
         self
     }
     /// Sets `mycompanyId`: My company identifier.
     #[must_use]
+    #[inline]
     pub fn mycompany_id(mut self, value: i64) -> Self {
         self.mycompany_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External code.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1337,6 +1401,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1547,6 +1612,7 @@ pub enum StorageTypeId {
 }
 impl StorageTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::File => "1",
@@ -1558,9 +1624,11 @@ impl StorageTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StorageTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         StorageTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::File,
@@ -1632,6 +1700,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -1650,6 +1719,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -138,6 +138,7 @@ impl Import {
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) for which the entity needs to be created.
     /// - `fields`: `fields` — An object in the following format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, fields: Fields) -> Self {
         Self {
             entity_type_id,
@@ -148,6 +149,7 @@ impl Import {
     }
     /// Sets `useOriginalUfNames`: Parameter to control the format of custom field names in the request and response. Possible values:
     #[must_use]
+    #[inline]
     pub fn use_original_uf_names(mut self, value: bool) -> Self {
         self.use_original_uf_names = ::std::option::Option::Some(value);
         self
@@ -169,6 +171,7 @@ impl Import {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -776,6 +779,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -842,6 +846,7 @@ impl Fields {
     }
     /// Sets `title`: Name of the entity.
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -851,6 +856,7 @@ impl Fields {
     }
     /// Sets `honorific`: String identifier for the lead's salutation (e.g., `'HNR_RU_1' = 'Mr.'`).
     #[must_use]
+    #[inline]
     pub fn honorific(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -860,6 +866,7 @@ impl Fields {
     }
     /// Sets `name`: First name.
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -869,6 +876,7 @@ impl Fields {
     }
     /// Sets `secondName`: Middle name.
     #[must_use]
+    #[inline]
     pub fn second_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -878,6 +886,7 @@ impl Fields {
     }
     /// Sets `lastName`: Last name.
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -887,12 +896,14 @@ impl Fields {
     }
     /// Sets `birthdate`: Date of birth.
     #[must_use]
+    #[inline]
     pub fn birthdate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.birthdate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `companyTitle`: Company name.
     #[must_use]
+    #[inline]
     pub fn company_title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -902,6 +913,7 @@ impl Fields {
     }
     /// Sets `sourceId`: String identifier for the source.
     #[must_use]
+    #[inline]
     pub fn source_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -911,6 +923,7 @@ impl Fields {
     }
     /// Sets `sourceDescription`: Additional information about the source.
     #[must_use]
+    #[inline]
     pub fn source_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -920,6 +933,7 @@ impl Fields {
     }
     /// Sets `stageId`: String identifier for the stage of the element.
     #[must_use]
+    #[inline]
     pub fn stage_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -929,6 +943,7 @@ impl Fields {
     }
     /// Sets `statusDescription`: Additional information about the stage.
     #[must_use]
+    #[inline]
     pub fn status_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -938,6 +953,7 @@ impl Fields {
     }
     /// Sets `post`: Position.
     #[must_use]
+    #[inline]
     pub fn post(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -947,6 +963,7 @@ impl Fields {
     }
     /// Sets `currencyId`: Identifier for the currency of the element.
     #[must_use]
+    #[inline]
     pub fn currency_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -956,24 +973,28 @@ impl Fields {
     }
     /// Sets `isManualOpportunity`: Calculation mode for the amount. Possible values:
     #[must_use]
+    #[inline]
     pub fn is_manual_opportunity(mut self, value: bool) -> Self {
         self.is_manual_opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `opportunity`: Amount.
     #[must_use]
+    #[inline]
     pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `opened`: Is the element available to everyone? Possible values:
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `comments`: Comment.
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -983,24 +1004,28 @@ impl Fields {
     }
     /// Sets `assignedById`: Identifier of the person responsible for the element.
     #[must_use]
+    #[inline]
     pub fn assigned_by_id(mut self, value: i64) -> Self {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `companyId`: Identifier of the company linked to the element.
     #[must_use]
+    #[inline]
     pub fn company_id(mut self, value: i64) -> Self {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `contactId`: Identifier of the contact linked to the element.
     #[must_use]
+    #[inline]
     pub fn contact_id(mut self, value: i64) -> Self {
         self.contact_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `contactIds`: List of identifiers of contacts linked to the element.
     #[must_use]
+    #[inline]
     pub fn contact_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -1012,6 +1037,7 @@ impl Fields {
     }
     /// Sets `originatorId`: External source.
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1021,6 +1047,7 @@ impl Fields {
     }
     /// Sets `originId`: Identifier of the element in the external source.
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1030,12 +1057,14 @@ impl Fields {
     }
     /// Sets `webformId`: Identifier of the CRM Form.
     #[must_use]
+    #[inline]
     pub fn webform_id(mut self, value: i64) -> Self {
         self.webform_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `observers`: Array of user identifiers who will be observers of the element.
     #[must_use]
+    #[inline]
     pub fn observers(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -1047,6 +1076,7 @@ impl Fields {
     }
     /// Sets `utmSource`: Advertising system. For example: Google-Adwords
     #[must_use]
+    #[inline]
     pub fn utm_source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1056,6 +1086,7 @@ impl Fields {
     }
     /// Sets `utmMedium`: Type of traffic. Possible values:
     #[must_use]
+    #[inline]
     pub fn utm_medium(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1065,6 +1096,7 @@ impl Fields {
     }
     /// Sets `utmCampaign`: Identifier of the advertising campaign.
     #[must_use]
+    #[inline]
     pub fn utm_campaign(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1074,6 +1106,7 @@ impl Fields {
     }
     /// Sets `utmContent`: Content of the campaign. For example, for contextual ads.
     #[must_use]
+    #[inline]
     pub fn utm_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1083,6 +1116,7 @@ impl Fields {
     }
     /// Sets `utmTerm`: Search term for the campaign. For example, keywords for contextual advertising.
     #[must_use]
+    #[inline]
     pub fn utm_term(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1092,6 +1126,7 @@ impl Fields {
     }
     /// Sets `typeId`: String identifier for the type of entity.
     #[must_use]
+    #[inline]
     pub fn type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1101,54 +1136,63 @@ impl Fields {
     }
     /// Sets `categoryId`: Identifier of the [direction](https://apidocs.bitrix24.com/api-reference/crm/universal/category/index.html) (funnel) of the deal.
     #[must_use]
+    #[inline]
     pub fn category_id(mut self, value: i64) -> Self {
         self.category_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isRecurring`: Is the deal recurring? Possible values:
     #[must_use]
+    #[inline]
     pub fn is_recurring(mut self, value: bool) -> Self {
         self.is_recurring = ::std::option::Option::Some(value);
         self
     }
     /// Sets `probability`: Probability %.
     #[must_use]
+    #[inline]
     pub fn probability(mut self, value: i64) -> Self {
         self.probability = ::std::option::Option::Some(value);
         self
     }
     /// Sets `taxValue`: Tax amount.
     #[must_use]
+    #[inline]
     pub fn tax_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.tax_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quoteId`: Identifier of the estimate that will be linked to the deal
     #[must_use]
+    #[inline]
     pub fn quote_id(mut self, value: i64) -> Self {
         self.quote_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `begindate`: Start date of the element.
     #[must_use]
+    #[inline]
     pub fn begindate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.begindate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `closedate`: End date of the element.
     #[must_use]
+    #[inline]
     pub fn closedate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.closedate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `leadId`: Identifier of the lead based on which the element is created.
     #[must_use]
+    #[inline]
     pub fn lead_id(mut self, value: i64) -> Self {
         self.lead_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `additionalInfo`: Additional information.
     #[must_use]
+    #[inline]
     pub fn additional_info(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1158,30 +1202,35 @@ impl Fields {
     }
     /// Sets `locationId`: Identifier of the location. Service field.
     #[must_use]
+    #[inline]
     pub fn location_id(mut self, value: ::serde_json::Value) -> Self {
         self.location_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `photo`: Photo.
     #[must_use]
+    #[inline]
     pub fn photo(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.photo = ::std::option::Option::Some(value);
         self
     }
     /// Sets `export`: Is the contact included in the export?
     #[must_use]
+    #[inline]
     pub fn export(mut self, value: bool) -> Self {
         self.export = ::std::option::Option::Some(value);
         self
     }
     /// Sets `companyIds`: Array of identifiers of companies that will be linked to the element
     #[must_use]
+    #[inline]
     pub fn company_ids(mut self, value: i64) -> Self {
         self.company_ids = ::std::option::Option::Some(value);
         self
     }
     /// Sets `originVersion`: Version of the original.
     #[must_use]
+    #[inline]
     pub fn origin_version(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1191,12 +1240,14 @@ impl Fields {
     }
     /// Sets `logo`: Logo.
     #[must_use]
+    #[inline]
     pub fn logo(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.logo = ::std::option::Option::Some(value);
         self
     }
     /// Sets `bankingDetails`: Banking details.
     #[must_use]
+    #[inline]
     pub fn banking_details(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1206,6 +1257,7 @@ impl Fields {
     }
     /// Sets `industry`: String identifier for the type of industry.
     #[must_use]
+    #[inline]
     pub fn industry(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1215,6 +1267,7 @@ impl Fields {
     }
     /// Sets `employees`: String identifier for the number of employees.
     #[must_use]
+    #[inline]
     pub fn employees(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1224,18 +1277,21 @@ impl Fields {
     }
     /// Sets `revenue`: Annual revenue.
     #[must_use]
+    #[inline]
     pub fn revenue(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.revenue = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isMyCompany`: Is the company my company?
     #[must_use]
+    #[inline]
     pub fn is_my_company(mut self, value: bool) -> Self {
         self.is_my_company = ::std::option::Option::Some(value);
         self
     }
     /// Sets `content`: Content.
     #[must_use]
+    #[inline]
     pub fn content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1245,6 +1301,7 @@ impl Fields {
     }
     /// Sets `terms`: Terms.
     #[must_use]
+    #[inline]
     pub fn terms(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1254,36 +1311,42 @@ impl Fields {
     }
     /// Sets `dealId`: Identifier of the linked deal.
     #[must_use]
+    #[inline]
     pub fn deal_id(mut self, value: i64) -> Self {
         self.deal_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `storageTypeId`: Identifier of the storage type. Possible values:   - `1` — file   - `2` — WebDAV   - `3` — disk
     #[must_use]
+    #[inline]
     pub fn storage_type_id(mut self, value: StorageTypeId) -> Self {
         self.storage_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `storageElementIds`: Array of files.
     #[must_use]
+    #[inline]
     pub fn storage_element_ids(mut self, value: i64) -> Self {
         self.storage_element_ids = ::std::option::Option::Some(value);
         self
     }
     /// Sets `actualDate`: Valid until.
     #[must_use]
+    #[inline]
     pub fn actual_date(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.actual_date = ::std::option::Option::Some(value);
         self
     }
     /// Sets `mycompanyId`: Identifier of my company.
     #[must_use]
+    #[inline]
     pub fn mycompany_id(mut self, value: i64) -> Self {
         self.mycompany_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External code.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1303,6 +1366,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1511,6 +1575,7 @@ pub enum StorageTypeId {
 }
 impl StorageTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::File => "1",
@@ -1522,9 +1587,11 @@ impl StorageTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StorageTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         StorageTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::File,
@@ -1602,6 +1669,7 @@ pub struct ImportResult {
 impl ImportResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -1621,6 +1689,7 @@ impl ImportResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -123,6 +123,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the item we want to modify.
     /// - `fields`: `fields` — Object in the format ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ``` where - `field_n` — field name - `value_n` — new field value
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64, id: i64, fields: Fields) -> Self {
         Self {
             entity_type_id,
@@ -134,6 +135,7 @@ impl Update {
     }
     /// Sets `useOriginalUfNames`: Parameter to control the format of custom field names in the request and response. Possible values:
     #[must_use]
+    #[inline]
     pub fn use_original_uf_names(mut self, value: bool) -> Self {
         self.use_original_uf_names = ::std::option::Option::Some(value);
         self
@@ -155,6 +157,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -678,6 +681,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             title: ::std::option::Option::None,
@@ -745,6 +749,7 @@ impl Fields {
     }
     /// Sets `title`: Name of the item
     #[must_use]
+    #[inline]
     pub fn title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -754,6 +759,7 @@ impl Fields {
     }
     /// Sets `honorific`: String identifier of the lead request (e.g., `'HNR_DE_1' = 'Mr.'`).
     #[must_use]
+    #[inline]
     pub fn honorific(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -763,6 +769,7 @@ impl Fields {
     }
     /// Sets `name`: First Name
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -772,6 +779,7 @@ impl Fields {
     }
     /// Sets `secondName`: Middle Name
     #[must_use]
+    #[inline]
     pub fn second_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -781,6 +789,7 @@ impl Fields {
     }
     /// Sets `lastName`: Last Name
     #[must_use]
+    #[inline]
     pub fn last_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -790,12 +799,14 @@ impl Fields {
     }
     /// Sets `birthdate`: Date of birth
     #[must_use]
+    #[inline]
     pub fn birthdate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.birthdate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `companyTitle`: Company name
     #[must_use]
+    #[inline]
     pub fn company_title(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -805,6 +816,7 @@ impl Fields {
     }
     /// Sets `sourceId`: String identifier of the source.
     #[must_use]
+    #[inline]
     pub fn source_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -814,6 +826,7 @@ impl Fields {
     }
     /// Sets `sourceDescription`: Additional information about the source
     #[must_use]
+    #[inline]
     pub fn source_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -823,6 +836,7 @@ impl Fields {
     }
     /// Sets `stageId`: String identifier of the item stage.
     #[must_use]
+    #[inline]
     pub fn stage_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -832,6 +846,7 @@ impl Fields {
     }
     /// Sets `statusDescription`: Additional information about the stage
     #[must_use]
+    #[inline]
     pub fn status_description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -841,6 +856,7 @@ impl Fields {
     }
     /// Sets `post`: Job Title
     #[must_use]
+    #[inline]
     pub fn post(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -850,6 +866,7 @@ impl Fields {
     }
     /// Sets `currencyId`: Item currency identifier
     #[must_use]
+    #[inline]
     pub fn currency_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -859,24 +876,28 @@ impl Fields {
     }
     /// Sets `isManualOpportunity`: Amount calculation mode. Possible values:
     #[must_use]
+    #[inline]
     pub fn is_manual_opportunity(mut self, value: bool) -> Self {
         self.is_manual_opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `opportunity`: Amount
     #[must_use]
+    #[inline]
     pub fn opportunity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.opportunity = ::std::option::Option::Some(value);
         self
     }
     /// Sets `opened`: Whether the item is available to everyone. Possible values:
     #[must_use]
+    #[inline]
     pub fn opened(mut self, value: bool) -> Self {
         self.opened = ::std::option::Option::Some(value);
         self
     }
     /// Sets `comments`: Comment
     #[must_use]
+    #[inline]
     pub fn comments(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -886,24 +907,28 @@ impl Fields {
     }
     /// Sets `assignedById`: Identifier of the person responsible for the item
     #[must_use]
+    #[inline]
     pub fn assigned_by_id(mut self, value: i64) -> Self {
         self.assigned_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `companyId`: Company identifier linked to the item.
     #[must_use]
+    #[inline]
     pub fn company_id(mut self, value: i64) -> Self {
         self.company_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `contactId`: Contact identifier linked to the item.
     #[must_use]
+    #[inline]
     pub fn contact_id(mut self, value: i64) -> Self {
         self.contact_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `contactIds`: List of contact identifiers linked to the item.
     #[must_use]
+    #[inline]
     pub fn contact_ids(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -915,6 +940,7 @@ impl Fields {
     }
     /// Sets `originatorId`: External source
     #[must_use]
+    #[inline]
     pub fn originator_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -924,6 +950,7 @@ impl Fields {
     }
     /// Sets `originId`: Identifier of the element in the external source
     #[must_use]
+    #[inline]
     pub fn origin_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -933,12 +960,14 @@ impl Fields {
     }
     /// Sets `webformId`: CRM Form identifier
     #[must_use]
+    #[inline]
     pub fn webform_id(mut self, value: i64) -> Self {
         self.webform_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `observers`: Array of user identifiers who will be Observers in the item
     #[must_use]
+    #[inline]
     pub fn observers(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
@@ -950,6 +979,7 @@ impl Fields {
     }
     /// Sets `utmSource`: Ad system. For example: Search Ads, Display Ads, etc.
     #[must_use]
+    #[inline]
     pub fn utm_source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -959,6 +989,7 @@ impl Fields {
     }
     /// Sets `utmMedium`: Traffic type. Possible values:
     #[must_use]
+    #[inline]
     pub fn utm_medium(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -968,6 +999,7 @@ impl Fields {
     }
     /// Sets `utmCampaign`: Advertising campaign designation
     #[must_use]
+    #[inline]
     pub fn utm_campaign(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -977,6 +1009,7 @@ impl Fields {
     }
     /// Sets `utmContent`: Campaign content. For example, for contextual ads
     #[must_use]
+    #[inline]
     pub fn utm_content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -986,6 +1019,7 @@ impl Fields {
     }
     /// Sets `utmTerm`: Campaign search term. For example, keywords for contextual advertising
     #[must_use]
+    #[inline]
     pub fn utm_term(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -995,6 +1029,7 @@ impl Fields {
     }
     /// Sets `fm`: Array of multipools.
     #[must_use]
+    #[inline]
     pub fn fm(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -1010,6 +1045,7 @@ impl Fields {
     }
     /// Sets `typeId`: String identifier of the entity type.
     #[must_use]
+    #[inline]
     pub fn type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1019,54 +1055,63 @@ impl Fields {
     }
     /// Sets `categoryId`: Identifier of the deal [direction](https://apidocs.bitrix24.com/api-reference/crm/universal/category/index.html) (pipeline)
     #[must_use]
+    #[inline]
     pub fn category_id(mut self, value: i64) -> Self {
         self.category_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isRecurring`: Whether the deal is recurring. Possible values:
     #[must_use]
+    #[inline]
     pub fn is_recurring(mut self, value: bool) -> Self {
         self.is_recurring = ::std::option::Option::Some(value);
         self
     }
     /// Sets `probability`: Probability %
     #[must_use]
+    #[inline]
     pub fn probability(mut self, value: i64) -> Self {
         self.probability = ::std::option::Option::Some(value);
         self
     }
     /// Sets `taxValue`: Tax amount
     #[must_use]
+    #[inline]
     pub fn tax_value(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.tax_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `quoteId`: Offer identifier that will be linked to the deal
     #[must_use]
+    #[inline]
     pub fn quote_id(mut self, value: i64) -> Self {
         self.quote_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `begindate`: Item start date
     #[must_use]
+    #[inline]
     pub fn begindate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.begindate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `closedate`: Item end date
     #[must_use]
+    #[inline]
     pub fn closedate(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.closedate = ::std::option::Option::Some(value);
         self
     }
     /// Sets `leadId`: Lead identifier on the basis of which the item is created
     #[must_use]
+    #[inline]
     pub fn lead_id(mut self, value: i64) -> Self {
         self.lead_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `additionalInfo`: Additional information
     #[must_use]
+    #[inline]
     pub fn additional_info(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1076,30 +1121,35 @@ impl Fields {
     }
     /// Sets `locationId`: Location identifier. Service field
     #[must_use]
+    #[inline]
     pub fn location_id(mut self, value: ::serde_json::Value) -> Self {
         self.location_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `photo`: Photograph
     #[must_use]
+    #[inline]
     pub fn photo(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.photo = ::std::option::Option::Some(value);
         self
     }
     /// Sets `export`: Whether the contact is included in the export
     #[must_use]
+    #[inline]
     pub fn export(mut self, value: bool) -> Self {
         self.export = ::std::option::Option::Some(value);
         self
     }
     /// Sets `companyIds`: Array of company identifiers that will be linked to the item
     #[must_use]
+    #[inline]
     pub fn company_ids(mut self, value: i64) -> Self {
         self.company_ids = ::std::option::Option::Some(value);
         self
     }
     /// Sets `originVersion`: Original version
     #[must_use]
+    #[inline]
     pub fn origin_version(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1109,12 +1159,14 @@ impl Fields {
     }
     /// Sets `logo`: Logo
     #[must_use]
+    #[inline]
     pub fn logo(mut self, value: ::bitrix24_runtime::File) -> Self {
         self.logo = ::std::option::Option::Some(value);
         self
     }
     /// Sets `bankingDetails`: Banking Details
     #[must_use]
+    #[inline]
     pub fn banking_details(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1124,6 +1176,7 @@ impl Fields {
     }
     /// Sets `industry`: String identifier of the industry type.
     #[must_use]
+    #[inline]
     pub fn industry(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1133,6 +1186,7 @@ impl Fields {
     }
     /// Sets `employees`: String identifier of the employee count type.
     #[must_use]
+    #[inline]
     pub fn employees(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1142,18 +1196,21 @@ impl Fields {
     }
     /// Sets `revenue`: Annual revenue
     #[must_use]
+    #[inline]
     pub fn revenue(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.revenue = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isMyCompany`: Whether the company is my company
     #[must_use]
+    #[inline]
     pub fn is_my_company(mut self, value: bool) -> Self {
         self.is_my_company = ::std::option::Option::Some(value);
         self
     }
     /// Sets `content`: Content
     #[must_use]
+    #[inline]
     pub fn content(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1163,6 +1220,7 @@ impl Fields {
     }
     /// Sets `terms`: Conditions
     #[must_use]
+    #[inline]
     pub fn terms(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1172,36 +1230,42 @@ impl Fields {
     }
     /// Sets `dealId`: Linked deal identifier
     #[must_use]
+    #[inline]
     pub fn deal_id(mut self, value: i64) -> Self {
         self.deal_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `storageTypeId`: Storage type identifier. Possible values:   - `1` — file   - `2` — WebDAV   - `3` — Drive
     #[must_use]
+    #[inline]
     pub fn storage_type_id(mut self, value: StorageTypeId) -> Self {
         self.storage_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `storageElementIds`: Files array
     #[must_use]
+    #[inline]
     pub fn storage_element_ids(mut self, value: i64) -> Self {
         self.storage_element_ids = ::std::option::Option::Some(value);
         self
     }
     /// Sets `actualDate`: Valid until
     #[must_use]
+    #[inline]
     pub fn actual_date(mut self, value: ::bitrix24_runtime::chrono::NaiveDate) -> Self {
         self.actual_date = ::std::option::Option::Some(value);
         self
     }
     /// Sets `mycompanyId`: My company identifier
     #[must_use]
+    #[inline]
     pub fn mycompany_id(mut self, value: i64) -> Self {
         self.mycompany_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1221,6 +1285,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1431,6 +1496,7 @@ pub enum StorageTypeId {
 }
 impl StorageTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::File => "1",
@@ -1442,9 +1508,11 @@ impl StorageTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StorageTypeId {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         StorageTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::File,
@@ -1516,6 +1584,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             item: ::std::option::Option::None,
@@ -1534,6 +1603,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

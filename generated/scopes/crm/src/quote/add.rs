@@ -462,6 +462,7 @@ impl Fields {
     }
     /// Sets `DATE_CREATE`: Creation date
     #[must_use]
+    #[inline]
     pub fn date_create(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -471,6 +472,7 @@ impl Fields {
     }
     /// Sets `DATE_MODIFY`: Modification date
     #[must_use]
+    #[inline]
     pub fn date_modify(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
@@ -480,12 +482,14 @@ impl Fields {
     }
     /// Sets `CREATED_BY_ID`: Created by
     #[must_use]
+    #[inline]
     pub fn created_by_id(mut self, value: i64) -> Self {
         self.created_by_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MODIFY_BY_ID`: Modified by
     #[must_use]
+    #[inline]
     pub fn modify_by_id(mut self, value: i64) -> Self {
         self.modify_by_id = ::std::option::Option::Some(value);
         self

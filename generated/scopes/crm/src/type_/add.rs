@@ -67,6 +67,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#parametr-fields)) for adding a new SPA
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -85,6 +86,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -297,6 +299,7 @@ impl Fields {
     ///
     /// - `title`: `title` — Title of the SPA
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(title: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -326,6 +329,7 @@ impl Fields {
     }
     /// Sets `Name`: **Description**
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -335,120 +339,140 @@ impl Fields {
     }
     /// Sets `entityTypeId`: Identifier of the created SPA. If this field is not provided, it will be generated automatically.
     #[must_use]
+    #[inline]
     pub fn entity_type_id(mut self, value: i64) -> Self {
         self.entity_type_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `relations`: An object containing links to other CRM entities. The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#relations)
     #[must_use]
+    #[inline]
     pub fn relations(mut self, value: RelationsRelations) -> Self {
         self.relations = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isUseInUserfieldEnabled`: Is the use of the SPA in the user field enabled
     #[must_use]
+    #[inline]
     pub fn is_use_in_userfield_enabled(mut self, value: bool) -> Self {
         self.is_use_in_userfield_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `linkedUserFields`: A set of user fields in which this SPA should be displayed. The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/crm-type-add.html#linkedUserFields)
     #[must_use]
+    #[inline]
     pub fn linked_user_fields(mut self, value: BindingToUser) -> Self {
         self.linked_user_fields = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isAutomationEnabled`: Are Automation rules and triggers enabled
     #[must_use]
+    #[inline]
     pub fn is_automation_enabled(mut self, value: bool) -> Self {
         self.is_automation_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isBeginCloseDatesEnabled`: Are the **Start Date** and **End Date** fields enabled
     #[must_use]
+    #[inline]
     pub fn is_begin_close_dates_enabled(mut self, value: bool) -> Self {
         self.is_begin_close_dates_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isBizProcEnabled`: Is the business process designer enabled
     #[must_use]
+    #[inline]
     pub fn is_biz_proc_enabled(mut self, value: bool) -> Self {
         self.is_biz_proc_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isCategoriesEnabled`: Are custom sales funnels and tunnels enabled
     #[must_use]
+    #[inline]
     pub fn is_categories_enabled(mut self, value: bool) -> Self {
         self.is_categories_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isClientEnabled`: Is the **Client** field enabled. When this option is enabled, the SPA has a preset binding to **Contacts** and **Companies**
     #[must_use]
+    #[inline]
     pub fn is_client_enabled(mut self, value: bool) -> Self {
         self.is_client_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isDocumentsEnabled`: Is document printing enabled
     #[must_use]
+    #[inline]
     pub fn is_documents_enabled(mut self, value: bool) -> Self {
         self.is_documents_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isLinkWithProductsEnabled`: Is the binding of catalog products enabled
     #[must_use]
+    #[inline]
     pub fn is_link_with_products_enabled(mut self, value: bool) -> Self {
         self.is_link_with_products_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isMycompanyEnabled`: Is the **Your Company Details** field enabled
     #[must_use]
+    #[inline]
     pub fn is_mycompany_enabled(mut self, value: bool) -> Self {
         self.is_mycompany_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isObserversEnabled`: Is the **Observers** field enabled
     #[must_use]
+    #[inline]
     pub fn is_observers_enabled(mut self, value: bool) -> Self {
         self.is_observers_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isRecyclebinEnabled`: Is the use of the recycle bin enabled
     #[must_use]
+    #[inline]
     pub fn is_recyclebin_enabled(mut self, value: bool) -> Self {
         self.is_recyclebin_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isSetOpenPermissions`: Should new funnels be available to everyone
     #[must_use]
+    #[inline]
     pub fn is_set_open_permissions(mut self, value: bool) -> Self {
         self.is_set_open_permissions = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isSourceEnabled`: Are the **Source** and **Additional Information about Source** fields enabled
     #[must_use]
+    #[inline]
     pub fn is_source_enabled(mut self, value: bool) -> Self {
         self.is_source_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isStagesEnabled`: Is the use of custom stages and kanban enabled
     #[must_use]
+    #[inline]
     pub fn is_stages_enabled(mut self, value: bool) -> Self {
         self.is_stages_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isExternal`: Is the SPA external to the CRM (linked to a digital workplace)
     #[must_use]
+    #[inline]
     pub fn is_external(mut self, value: bool) -> Self {
         self.is_external = ::std::option::Option::Some(value);
         self
     }
     /// Sets `customSectionId`: Identifier of the digital workplace
     #[must_use]
+    #[inline]
     pub fn custom_section_id(mut self, value: i64) -> Self {
         self.custom_section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `customSections`: Array of digital workplaces
     #[must_use]
+    #[inline]
     pub fn custom_sections(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -472,6 +496,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -664,6 +689,7 @@ pub struct RelationsRelations {
 impl RelationsRelations {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             parent: ::std::option::Option::None,
@@ -673,6 +699,7 @@ impl RelationsRelations {
     }
     /// Sets `parent`: CRM elements that will be linked to this SPA
     #[must_use]
+    #[inline]
     pub fn parent(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -686,6 +713,7 @@ impl RelationsRelations {
     }
     /// Sets `child`: CRM elements to which this SPA will be linked
     #[must_use]
+    #[inline]
     pub fn child(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -709,6 +737,7 @@ impl RelationsRelations {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -805,6 +834,7 @@ impl OneRelationRelation {
     ///
     /// - `entity_type_id`: `entityTypeId` — Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/universal/index.html) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) of the CRM object
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(entity_type_id: i64) -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -815,6 +845,7 @@ impl OneRelationRelation {
     }
     /// Sets `Name`: **Description**
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -824,6 +855,7 @@ impl OneRelationRelation {
     }
     /// Sets `isChildrenListEnabled`: Should the linked element be added to the card.
     #[must_use]
+    #[inline]
     pub fn is_children_list_enabled(mut self, value: bool) -> Self {
         self.is_children_list_enabled = ::std::option::Option::Some(value);
         self
@@ -840,6 +872,7 @@ impl OneRelationRelation {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -930,6 +963,7 @@ pub struct BindingToUser {
 impl BindingToUser {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
@@ -941,6 +975,7 @@ impl BindingToUser {
     }
     /// Sets `Name`: **Description**
     #[must_use]
+    #[inline]
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -950,18 +985,21 @@ impl BindingToUser {
     }
     /// Sets `CALENDAR_EVENT`: Calendar event
     #[must_use]
+    #[inline]
     pub fn calendar_event(mut self, value: bool) -> Self {
         self.calendar_event = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TASKS_TASK`: Tasks
     #[must_use]
+    #[inline]
     pub fn tasks_task(mut self, value: bool) -> Self {
         self.tasks_task = ::std::option::Option::Some(value);
         self
     }
     /// Sets `TASKS_TASK_TEMPLATE`: Task templates
     #[must_use]
+    #[inline]
     pub fn tasks_task_template(mut self, value: bool) -> Self {
         self.tasks_task_template = ::std::option::Option::Some(value);
         self
@@ -978,6 +1016,7 @@ impl BindingToUser {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1050,6 +1089,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -1068,6 +1108,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1245,6 +1286,7 @@ pub struct Type {
 impl Type {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -1290,6 +1332,7 @@ impl Type {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1498,6 +1541,7 @@ pub struct Relations {
 impl Relations {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             parent: ::std::option::Option::None,
@@ -1517,6 +1561,7 @@ impl Relations {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1587,6 +1632,7 @@ pub struct LinkedUserFields {
 impl LinkedUserFields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             calendar_event_uf_crm_cal_event: ::std::option::Option::None,
@@ -1607,6 +1653,7 @@ impl LinkedUserFields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -79,6 +79,7 @@ impl Pin {
     ///
     /// - `dialog_id`: `DIALOG_ID` — Identifier of the chat in the format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(dialog_id: DialogId) -> Self {
         Self {
             dialog_id,
@@ -88,6 +89,7 @@ impl Pin {
     }
     /// Sets `PIN`: Pin or unpin the conversation:
     #[must_use]
+    #[inline]
     pub fn pin(mut self, value: bool) -> Self {
         self.pin = ::std::option::Option::Some(value);
         self
@@ -109,6 +111,7 @@ impl Pin {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -190,6 +193,7 @@ pub enum DialogId {
 }
 impl DialogId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChatXxx => "chatXXX",
@@ -201,9 +205,11 @@ impl DialogId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for DialogId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         DialogId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "chatXXX" => Self::ChatXxx,

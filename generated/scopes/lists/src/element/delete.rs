@@ -101,6 +101,7 @@ impl Delete {
     ///
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(iblock_type_id: IblockTypeId) -> Self {
         Self {
             iblock_type_id,
@@ -113,12 +114,14 @@ impl Delete {
     }
     /// Sets `IBLOCK_ID`: Identifier of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_id(mut self, value: i64) -> Self {
         self.iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -128,12 +131,14 @@ impl Delete {
     }
     /// Sets `ELEMENT_ID`: Identifier of the element.
     #[must_use]
+    #[inline]
     pub fn element_id(mut self, value: i64) -> Self {
         self.element_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ELEMENT_CODE`: Symbolic code of the element.
     #[must_use]
+    #[inline]
     pub fn element_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -161,6 +166,7 @@ impl Delete {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -248,6 +254,7 @@ pub enum IblockTypeId {
 }
 impl IblockTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lists => "lists",
@@ -259,9 +266,11 @@ impl IblockTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IblockTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IblockTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lists" => Self::Lists,

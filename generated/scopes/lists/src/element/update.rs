@@ -129,12 +129,14 @@ impl Update {
     }
     /// Sets `IBLOCK_ID`: Identifier of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_id(mut self, value: i64) -> Self {
         self.iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -144,12 +146,14 @@ impl Update {
     }
     /// Sets `ELEMENT_ID`: Identifier of the element.
     #[must_use]
+    #[inline]
     pub fn element_id(mut self, value: i64) -> Self {
         self.element_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ELEMENT_CODE`: Symbolic code of the element.
     #[must_use]
+    #[inline]
     pub fn element_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,

@@ -108,12 +108,14 @@ impl Delete {
     }
     /// Sets `IBLOCK_ID`: Identifier of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_id(mut self, value: i64) -> Self {
         self.iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,

@@ -171,6 +171,7 @@ impl Get {
     ///
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(iblock_type_id: IblockTypeId) -> Self {
         Self {
             iblock_type_id,
@@ -183,12 +184,14 @@ impl Get {
     }
     /// Sets `IBLOCK_ID`: Identifier of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_id(mut self, value: i64) -> Self {
         self.iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -198,6 +201,7 @@ impl Get {
     }
     /// Sets `FILTER`: Object for filtering sections `{"field_1": "value_1", ... "field_N": "value_N"}`. The filterable field can take the following values:
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -207,6 +211,7 @@ impl Get {
     }
     /// Sets `SELECT`: Array with fields to select. Available fields: - `ID` — section identifier - `CODE` — symbolic code of the section - `XML_ID` — external identifier (XML ID) - `EXTERNAL_ID` — external section identifier - `IBLOCK_SECTION_ID` — identifier of the parent section - `TIMESTAMP_X` — time of the last modification - `SORT` — sorting - `NAME` — section name - `ACTIVE` — activity status - `GLOBAL_ACTIVE` — global activity - `PICTURE` — picture (deprecated) - `DESCRIPTION` — description (deprecated) - `DESCRIPTION_TYPE` — description type (deprecated) - `LEFT_MARGIN` — left boundary of the tree - `RIGHT_MARGIN` — right boundary of the tree - `DEPTH_LEVEL` — nesting level - `SEARCHABLE_CONTENT` — searchable content - `SECTION_PAGE_URL` — page URL (deprecated) - `MODIFIED_BY` — identifier of the user who modified the section - `DATE_CREATE` — section creation date - `CREATED_BY` — identifier of the user who created the section - `DETAIL_PICTURE` — detailed picture (deprecated)
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -238,6 +243,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -337,6 +343,7 @@ pub enum IblockTypeId {
 }
 impl IblockTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lists => "lists",
@@ -348,9 +355,11 @@ impl IblockTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IblockTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IblockTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lists" => Self::Lists,
@@ -484,6 +493,7 @@ pub struct GetItem {
 impl GetItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -518,6 +528,7 @@ impl GetItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -125,12 +125,14 @@ impl Update {
     }
     /// Sets `IBLOCK_ID`: Identifier of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_id(mut self, value: i64) -> Self {
         self.iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -140,12 +142,14 @@ impl Update {
     }
     /// Sets `SECTION_ID`: Identifier of the section.
     #[must_use]
+    #[inline]
     pub fn section_id(mut self, value: i64) -> Self {
         self.section_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SECTION_CODE`: Symbolic code of the section.
     #[must_use]
+    #[inline]
     pub fn section_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,

@@ -74,6 +74,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for creating an order property
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -92,6 +93,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -374,6 +376,7 @@ impl Fields {
     /// - `name`: `name` — Name of the order property
     /// - `type_`: `type` — Type of the order property. Possible values: - `STRING` - `Y/N` - `NUMBER` - `ENUM` - `FILE` - `DATE` - `LOCATION` - `ADDRESS`
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         person_type_id: i64,
         props_group_id: i64,
@@ -413,6 +416,7 @@ impl Fields {
     }
     /// Sets `code`: Symbolic code of the order property
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -422,36 +426,42 @@ impl Fields {
     }
     /// Sets `active`: Indicator of the order property’s activity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `util`: Indicator of whether the order property is a system property. System properties are not displayed in the public part. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn util(mut self, value: bool) -> Self {
         self.util = ::std::option::Option::Some(value);
         self
     }
     /// Sets `userProps`: Indicator of whether the order property is included in the customer profile. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn user_props(mut self, value: bool) -> Self {
         self.user_props = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isFiltered`: Indicator of whether the order property is available in the filter on the order list page. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_filtered(mut self, value: bool) -> Self {
         self.is_filtered = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `description`: Description of the order property
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -461,18 +471,21 @@ impl Fields {
     }
     /// Sets `required`: Indicator of whether the order property value is required. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn required(mut self, value: bool) -> Self {
         self.required = ::std::option::Option::Some(value);
         self
     }
     /// Sets `multiple`: Indicator of whether the order property is multiple. For multiple properties, several values can be specified. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External identifier of the order property
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -482,66 +495,77 @@ impl Fields {
     }
     /// Sets `defaultValue`: Default value of the order property.
     #[must_use]
+    #[inline]
     pub fn default_value(mut self, value: ::serde_json::Value) -> Self {
         self.default_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `settings`: An object in the format `{"field_1": "value_1", ... "field_N": "value_N"}` for passing additional settings for the order property.
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isProfileName`: Indicator of whether to use the value of this order property as the user profile name. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_profile_name(mut self, value: bool) -> Self {
         self.is_profile_name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isPayer`: Indicator of whether to use the value of this order property as the payer's name. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_payer(mut self, value: bool) -> Self {
         self.is_payer = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isEmail`: Indicator of whether to use the value of this order property as an e-mail (e.g., when registering a new user during order placement). Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_email(mut self, value: bool) -> Self {
         self.is_email = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isPhone`: Indicator of whether to use the value of this order property as a phone number. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_phone(mut self, value: bool) -> Self {
         self.is_phone = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isZip`: Indicator of whether to use the value of this order property as a postal code. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_zip(mut self, value: bool) -> Self {
         self.is_zip = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isAddress`: Indicator of whether to use the value of this order property as an address. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_address(mut self, value: bool) -> Self {
         self.is_address = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isLocation`: Indicator of whether to use the value of this order property as the buyer's location for calculating shipping costs. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_location(mut self, value: bool) -> Self {
         self.is_location = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isLocation4tax`: Indicator of whether to use the value of this order property as the buyer's location for determining tax rates. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_location4tax(mut self, value: bool) -> Self {
         self.is_location4tax = ::std::option::Option::Some(value);
         self
     }
     /// Sets `inputFieldLocation`: Deprecated field. Not used
     #[must_use]
+    #[inline]
     pub fn input_field_location(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -551,12 +575,14 @@ impl Fields {
     }
     /// Sets `isAddressFrom`: Indicator of whether to use the value of this order property as the buyer's address from which the order needs to be picked up for calculating shipping costs. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_address_from(mut self, value: bool) -> Self {
         self.is_address_from = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isAddressTo`: Indicator of whether to use the value of this order property as the buyer's address to which the order needs to be delivered for calculating shipping costs. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_address_to(mut self, value: bool) -> Self {
         self.is_address_to = ::std::option::Option::Some(value);
         self
@@ -573,6 +599,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -762,6 +789,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "STRING",
@@ -778,9 +806,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "STRING" => Self::String,
@@ -927,6 +957,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             minlength: ::std::option::Option::None,
@@ -948,18 +979,21 @@ impl Settings {
     }
     /// Sets `minlength`: Minimum allowable length (number of characters) of the order property value
     #[must_use]
+    #[inline]
     pub fn minlength(mut self, value: i64) -> Self {
         self.minlength = ::std::option::Option::Some(value);
         self
     }
     /// Sets `maxlength`: Maximum allowable length (number of characters) of the order property value
     #[must_use]
+    #[inline]
     pub fn maxlength(mut self, value: i64) -> Self {
         self.maxlength = ::std::option::Option::Some(value);
         self
     }
     /// Sets `pattern`: Regular expression for validating the order property value. Examples: Regular expression for validating a phone number ```^((8\|\+1)[\- ]?)?(\(?\d{3}\)?[\- ]?)?[\d\- ]{7,10}$``` Regular expression for validating date format DD/MM/YYYY: ```^(0?[1-9]\|[12][0-9]\|3[01])[\/\-](https://apidocs.bitrix24.com/api-reference/sale/property/0?[1-9]\|1[012])[\/\-]\d{4}$``` ```
     #[must_use]
+    #[inline]
     pub fn pattern(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -969,60 +1003,70 @@ impl Settings {
     }
     /// Sets `multiline`: Indicator of whether to display a multiline input field for the property value. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multiline(mut self, value: bool) -> Self {
         self.multiline = ::std::option::Option::Some(value);
         self
     }
     /// Sets `cols`: Deprecated parameter. Not used
     #[must_use]
+    #[inline]
     pub fn cols(mut self, value: i64) -> Self {
         self.cols = ::std::option::Option::Some(value);
         self
     }
     /// Sets `rows`: Deprecated parameter. Not used
     #[must_use]
+    #[inline]
     pub fn rows(mut self, value: i64) -> Self {
         self.rows = ::std::option::Option::Some(value);
         self
     }
     /// Sets `size`: Deprecated parameter. Not used
     #[must_use]
+    #[inline]
     pub fn size(mut self, value: i64) -> Self {
         self.size = ::std::option::Option::Some(value);
         self
     }
     /// Sets `min`: Minimum allowable value for this order property
     #[must_use]
+    #[inline]
     pub fn min(mut self, value: i64) -> Self {
         self.min = ::std::option::Option::Some(value);
         self
     }
     /// Sets `max`: Maximum allowable value for this order property
     #[must_use]
+    #[inline]
     pub fn max(mut self, value: i64) -> Self {
         self.max = ::std::option::Option::Some(value);
         self
     }
     /// Sets `step`: Step for changing the value. Used in some user interfaces for convenience in changing the order property value
     #[must_use]
+    #[inline]
     pub fn step(mut self, value: i64) -> Self {
         self.step = ::std::option::Option::Some(value);
         self
     }
     /// Sets `multielement`: Indicator of whether to display the order property as a list of checkboxes. Value is used in some user interfaces. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multielement(mut self, value: bool) -> Self {
         self.multielement = ::std::option::Option::Some(value);
         self
     }
     /// Sets `maxsize`: Maximum allowable size of the uploaded file in bytes
     #[must_use]
+    #[inline]
     pub fn maxsize(mut self, value: i64) -> Self {
         self.maxsize = ::std::option::Option::Some(value);
         self
     }
     /// Sets `accept`: List of file extensions that are allowed to be uploaded for this order property value. Example: png, doc, zip
     #[must_use]
+    #[inline]
     pub fn accept(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1032,6 +1076,7 @@ impl Settings {
     }
     /// Sets `time`: Indicator of whether to add the option to select time when working with the value of this order property. Value is used in some user interfaces. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn time(mut self, value: bool) -> Self {
         self.time = ::std::option::Option::Some(value);
         self
@@ -1048,6 +1093,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -1149,6 +1195,7 @@ pub struct AddResult {
 impl AddResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             property: ::std::option::Option::None,
@@ -1167,6 +1214,7 @@ impl AddResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -80,6 +80,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the shipment property
     /// - `fields`: `fields` — Field values for updating the shipment property
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -99,6 +100,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -354,6 +356,7 @@ impl Fields {
     ///
     /// - `name`: `name` — Name of the shipment property
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             name: name.into(),
@@ -385,6 +388,7 @@ impl Fields {
     }
     /// Sets `code`: Symbolic code of the shipment property
     #[must_use]
+    #[inline]
     pub fn code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -394,36 +398,42 @@ impl Fields {
     }
     /// Sets `active`: Indicator of whether the shipment property is active. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn active(mut self, value: bool) -> Self {
         self.active = ::std::option::Option::Some(value);
         self
     }
     /// Sets `util`: Indicator of whether the shipment property is a system property. System properties are not displayed in the public part. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn util(mut self, value: bool) -> Self {
         self.util = ::std::option::Option::Some(value);
         self
     }
     /// Sets `userProps`: Indicator of whether the shipment property is included in the customer profile. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn user_props(mut self, value: bool) -> Self {
         self.user_props = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isFiltered`: Indicator of whether the shipment property is available in the filter on the shipment list page. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_filtered(mut self, value: bool) -> Self {
         self.is_filtered = ::std::option::Option::Some(value);
         self
     }
     /// Sets `sort`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `description`: Description of the shipment property
     #[must_use]
+    #[inline]
     pub fn description(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -433,18 +443,21 @@ impl Fields {
     }
     /// Sets `required`: Indicator of whether filling in the shipment property value is mandatory. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn required(mut self, value: bool) -> Self {
         self.required = ::std::option::Option::Some(value);
         self
     }
     /// Sets `multiple`: Indicator of whether the order property is multiple. For multiple properties, it is possible to specify several values. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `xmlId`: External identifier of the shipment property
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -454,12 +467,14 @@ impl Fields {
     }
     /// Sets `defaultValue`: Default value of the shipment property. For multiple shipment properties (multiple), an array of values is supported
     #[must_use]
+    #[inline]
     pub fn default_value(mut self, value: ::serde_json::Value) -> Self {
         self.default_value = ::std::option::Option::Some(value);
         self
     }
     /// Sets `settings`: An object in the format {"field_1": "value_1", ... "field_N": "value_N"} for passing additional settings for the shipment property.
     #[must_use]
+    #[inline]
     pub fn settings(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -469,54 +484,63 @@ impl Fields {
     }
     /// Sets `isProfileName`: Indicator of whether the value of this shipment property should be used as the user's profile name. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_profile_name(mut self, value: bool) -> Self {
         self.is_profile_name = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isPayer`: Indicator of whether the value of this shipment property should be used as the payer's name. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_payer(mut self, value: bool) -> Self {
         self.is_payer = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isEmail`: Indicator of whether the value of this shipment property should be used as an e-mail (e.g., when registering a new user during order placement). Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_email(mut self, value: bool) -> Self {
         self.is_email = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isPhone`: Indicator of whether the value of this shipment property should be used as a phone number. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_phone(mut self, value: bool) -> Self {
         self.is_phone = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isZip`: Indicator of whether the value of this shipment property should be used as a postal code. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_zip(mut self, value: bool) -> Self {
         self.is_zip = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isAddress`: Indicator of whether the value of this shipment property should be used as an address. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_address(mut self, value: bool) -> Self {
         self.is_address = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isLocation`: Indicator of whether the value of this shipment property should be used as the customer's location for calculating delivery costs. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_location(mut self, value: bool) -> Self {
         self.is_location = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isLocation4tax`: Indicator of whether the value of this shipment property should be used as the customer's location for determining tax rates. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_location4tax(mut self, value: bool) -> Self {
         self.is_location4tax = ::std::option::Option::Some(value);
         self
     }
     /// Sets `inputFieldLocation`: Deprecated field. Not used
     #[must_use]
+    #[inline]
     pub fn input_field_location(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -526,12 +550,14 @@ impl Fields {
     }
     /// Sets `isAddressFrom`: Indicator of whether the value of this shipment property should be used as the customer's address from which the order needs to be picked up for calculating delivery costs. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_address_from(mut self, value: bool) -> Self {
         self.is_address_from = ::std::option::Option::Some(value);
         self
     }
     /// Sets `isAddressTo`: Indicator of whether the value of this shipment property should be used as the customer's address to which the order needs to be delivered for calculating delivery costs. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_address_to(mut self, value: bool) -> Self {
         self.is_address_to = ::std::option::Option::Some(value);
         self
@@ -548,6 +574,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -708,6 +735,7 @@ pub struct UpdateResult {
 impl UpdateResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             property: ::std::option::Option::None,
@@ -726,6 +754,7 @@ impl UpdateResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -166,6 +166,7 @@ impl Finish {
     ///
     /// - `call_id`: `CALL_ID` — The identifier of the call from the method [telephony.externalCall.register](https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(call_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             call_id: call_id.into(),
@@ -184,12 +185,14 @@ impl Finish {
     }
     /// Sets `USER_ID`: The identifier of the user who ends the call.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `USER_PHONE_INNER`: The internal number of the user.
     #[must_use]
+    #[inline]
     pub fn user_phone_inner(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -199,18 +202,21 @@ impl Finish {
     }
     /// Sets `DURATION`: The duration of the call in seconds.
     #[must_use]
+    #[inline]
     pub fn duration(mut self, value: i64) -> Self {
         self.duration = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COST`: The cost of the call.
     #[must_use]
+    #[inline]
     pub fn cost(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
         self.cost = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COST_CURRENCY`: The currency of the call cost.
     #[must_use]
+    #[inline]
     pub fn cost_currency(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -220,12 +226,14 @@ impl Finish {
     }
     /// Sets `STATUS_CODE`: The result code of the call.
     #[must_use]
+    #[inline]
     pub fn status_code(mut self, value: StatusCode) -> Self {
         self.status_code = ::std::option::Option::Some(value);
         self
     }
     /// Sets `FAILED_REASON`: Text reason for the failed call.
     #[must_use]
+    #[inline]
     pub fn failed_reason(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -235,6 +243,7 @@ impl Finish {
     }
     /// Sets `RECORD_URL`: URL of the call recording.
     #[must_use]
+    #[inline]
     pub fn record_url(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -244,12 +253,14 @@ impl Finish {
     }
     /// Sets `VOTE`: Rating of the call.
     #[must_use]
+    #[inline]
     pub fn vote(mut self, value: i64) -> Self {
         self.vote = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ADD_TO_CHAT`: Add a message about the call to the employee's chat.
     #[must_use]
+    #[inline]
     pub fn add_to_chat(mut self, value: AddToChat) -> Self {
         self.add_to_chat = ::std::option::Option::Some(value);
         self
@@ -280,6 +291,7 @@ impl Finish {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -404,6 +416,7 @@ pub enum StatusCode {
 }
 impl StatusCode {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SuccessfulCall => "200",
@@ -425,9 +438,11 @@ impl StatusCode {
 }
 impl ::bitrix24_runtime::wire::WireEnum for StatusCode {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         StatusCode::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "200" => Self::SuccessfulCall,
@@ -508,6 +523,7 @@ pub enum AddToChat {
 }
 impl AddToChat {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DoNotAdd => "0",
@@ -518,9 +534,11 @@ impl AddToChat {
 }
 impl ::bitrix24_runtime::wire::WireEnum for AddToChat {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         AddToChat::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "0" => Self::DoNotAdd,
@@ -701,6 +719,7 @@ pub struct FinishResult {
 impl FinishResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -740,6 +759,7 @@ impl FinishResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -864,6 +884,7 @@ pub enum Incoming {
 }
 impl Incoming {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Outgoing => "1",
@@ -877,9 +898,11 @@ impl Incoming {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Incoming {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Incoming::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::Outgoing,
@@ -952,6 +975,7 @@ pub enum CallStatus {
 }
 impl CallStatus {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SuccessfulConversation => "1",
@@ -962,9 +986,11 @@ impl CallStatus {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CallStatus {
     const INTEGER: bool = true;
+    #[inline]
     fn as_str(&self) -> &str {
         CallStatus::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "1" => Self::SuccessfulConversation,
@@ -1056,6 +1082,7 @@ pub enum CallFailedCode {
 }
 impl CallFailedCode {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SuccessfulCall => "200",
@@ -1077,9 +1104,11 @@ impl CallFailedCode {
 }
 impl ::bitrix24_runtime::wire::WireEnum for CallFailedCode {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         CallFailedCode::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "200" => Self::SuccessfulCall,

@@ -215,12 +215,14 @@ impl Register {
     }
     /// Sets `USER_ID`: The identifier of the user for whom the call is registered.
     #[must_use]
+    #[inline]
     pub fn user_id(mut self, value: i64) -> Self {
         self.user_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `USER_PHONE_INNER`: The internal number of the user.
     #[must_use]
+    #[inline]
     pub fn user_phone_inner(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,

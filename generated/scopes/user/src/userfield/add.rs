@@ -65,6 +65,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Field values for adding a new custom field
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -83,6 +84,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -249,6 +251,7 @@ impl Fields {
     /// - `field_name`: `FIELD_NAME` — Field name (code). Bitrix24 converts it to uppercase and supplements it with the `UF_USR_` prefix:
     /// - `user_type_id`: `USER_TYPE_ID` — Custom field type. Possible values: - `string` — string - `integer` — integer - `double` — number - `date` — date - `datetime` — date with time - `boolean` — Yes / No - `file` — file - `enumeration` — list - `url` — link - `address` — Google Maps address - `money` — money - `iblock_section` — Link to infoblock section - `iblock_element` — Link to infoblock item - `employee` — Link to user - `crm` — Link to CRM item - `crm_status` — Link to CRM directory
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         field_name: impl ::std::convert::Into<::std::string::String>,
         user_type_id: UserTypeId,
@@ -274,6 +277,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -283,42 +287,49 @@ impl Fields {
     }
     /// Sets `SORT`: Sort order
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MULTIPLE`: Whether the field is multiple. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MANDATORY`: Whether the custom field is required. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn mandatory(mut self, value: bool) -> Self {
         self.mandatory = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_FILTER`: Whether to show the field in the list filter. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn show_filter(mut self, value: bool) -> Self {
         self.show_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_IN_LIST`: Whether to show the field in the list. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn show_in_list(mut self, value: bool) -> Self {
         self.show_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: An object in `{"field_1": "value_1", ... "field_N": "value_N"}` format to pass additional custom field settings. Settings are described [below](https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-add.html#settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_FORM_LABEL`: Label in the editing form. You can pass a string or an object with labels by language in `{"de": "...", "en": "..."}` format. If a string is passed, the value will be set for all languages
     #[must_use]
+    #[inline]
     pub fn edit_form_label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -328,6 +339,7 @@ impl Fields {
     }
     /// Sets `LIST_COLUMN_LABEL`: Column header in the list. You can pass a string or an object with labels by language in `{"de": "...", "en": "..."}` format. If a string is passed, the value will be set for all languages
     #[must_use]
+    #[inline]
     pub fn list_column_label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -337,6 +349,7 @@ impl Fields {
     }
     /// Sets `LIST_FILTER_LABEL`: Filter header in the list. You can pass a string or an object with labels by language in `{"de": "...", "en": "..."}` format. If a string is passed, the value will be set for all languages
     #[must_use]
+    #[inline]
     pub fn list_filter_label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -346,6 +359,7 @@ impl Fields {
     }
     /// Sets `ERROR_MESSAGE`: Error message for invalid input. You can pass a string or an object with texts by language in `{"de": "...", "en": "..."}` format. If a string is passed, the value will be set for all languages
     #[must_use]
+    #[inline]
     pub fn error_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -355,6 +369,7 @@ impl Fields {
     }
     /// Sets `HELP_MESSAGE`: Tooltip text for the field. You can pass a string or an object with texts by language in `{"de": "...", "en": "..."}` format. If a string is passed, the value will be set for all languages
     #[must_use]
+    #[inline]
     pub fn help_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -364,6 +379,7 @@ impl Fields {
     }
     /// Sets `LABEL`: Default custom field name.
     #[must_use]
+    #[inline]
     pub fn label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -383,6 +399,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -528,6 +545,7 @@ pub enum UserTypeId {
 }
 impl UserTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -552,9 +570,11 @@ impl UserTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "string" => Self::String,
@@ -754,6 +774,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_value: ::std::option::Option::None,
@@ -774,6 +795,7 @@ impl Settings {
     }
     /// Sets `DEFAULT_VALUE`: Default value.
     #[must_use]
+    #[inline]
     pub fn default_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -783,30 +805,35 @@ impl Settings {
     }
     /// Sets `ROWS`: Number of lines in the input field. Must be greater than 0.
     #[must_use]
+    #[inline]
     pub fn rows(mut self, value: i64) -> Self {
         self.rows = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRECISION`: Number precision. Must be greater than or equal to 0.
     #[must_use]
+    #[inline]
     pub fn precision(mut self, value: i64) -> Self {
         self.precision = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISPLAY`: Appearance. Possible values:   - `CHECKBOX` — checkbox   - `RADIO` — radio buttons   - `DROPDOWN` — dropdown list
     #[must_use]
+    #[inline]
     pub fn display(mut self, value: Display) -> Self {
         self.display = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_HEIGHT`: List height. Must be greater than 0.
     #[must_use]
+    #[inline]
     pub fn list_height(mut self, value: ::serde_json::Value) -> Self {
         self.list_height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_TYPE_ID`: Infoblock type identifier.
     #[must_use]
+    #[inline]
     pub fn iblock_type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -816,6 +843,7 @@ impl Settings {
     }
     /// Sets `IBLOCK_ID`: Information block identifier.
     #[must_use]
+    #[inline]
     pub fn iblock_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -825,12 +853,14 @@ impl Settings {
     }
     /// Sets `ACTIVE_FILTER`: Whether to show items with the activity flag enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn active_filter(mut self, value: bool) -> Self {
         self.active_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ENTITY_TYPE`: Directory type identifier.
     #[must_use]
+    #[inline]
     pub fn entity_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -840,24 +870,28 @@ impl Settings {
     }
     /// Sets `LEAD`: Whether binding to [Leads](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn lead(mut self, value: bool) -> Self {
         self.lead = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT`: Whether binding to [Contacts](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn contact(mut self, value: bool) -> Self {
         self.contact = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY`: Whether binding to [Companies](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn company(mut self, value: bool) -> Self {
         self.company = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEAL`: Whether binding to [Deals](https://apidocs.bitrix24.com/api-reference/crm/deals/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn deal(mut self, value: bool) -> Self {
         self.deal = ::std::option::Option::Some(value);
         self
@@ -874,6 +908,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -987,6 +1022,7 @@ pub enum Display {
 }
 impl Display {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Checkbox => "CHECKBOX",
@@ -998,9 +1034,11 @@ impl Display {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Display {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Display::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CHECKBOX" => Self::Checkbox,

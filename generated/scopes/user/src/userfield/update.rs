@@ -70,6 +70,7 @@ impl Update {
     ///
     /// - `id`: `id` — Custom field identifier.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64) -> Self {
         Self {
             id,
@@ -79,6 +80,7 @@ impl Update {
     }
     /// Sets `fields`: Field values for updating the custom field
     #[must_use]
+    #[inline]
     pub fn fields(mut self, value: Fields) -> Self {
         self.fields = ::std::option::Option::Some(value);
         self
@@ -95,6 +97,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -225,6 +228,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             xml_id: ::std::option::Option::None,
@@ -244,6 +248,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -253,36 +258,42 @@ impl Fields {
     }
     /// Sets `SORT`: Sort order
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MANDATORY`: Whether the custom field is mandatory. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn mandatory(mut self, value: bool) -> Self {
         self.mandatory = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_FILTER`: Whether to show the field in the list filter. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn show_filter(mut self, value: bool) -> Self {
         self.show_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_IN_LIST`: Whether to show the field in the list. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn show_in_list(mut self, value: bool) -> Self {
         self.show_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: An object in `{"field_1": "value_1", ... "field_N": "value_N"}` format to pass additional custom field settings. Settings are described [below](https://apidocs.bitrix24.com/api-reference/user/userfields/user-userfield-update.html#settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_FORM_LABEL`: Caption in the edit form. You can pass a string or an object with language-specific captions in `{"de": "...", "en": "..."}` format. If a string is passed, the value will be applied to all languages
     #[must_use]
+    #[inline]
     pub fn edit_form_label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -292,6 +303,7 @@ impl Fields {
     }
     /// Sets `LIST_COLUMN_LABEL`: Column header in the list. You can pass a string or an object with language-specific captions in `{"de": "...", "en": "..."}` format. If a string is passed, the value will be applied to all languages
     #[must_use]
+    #[inline]
     pub fn list_column_label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -301,6 +313,7 @@ impl Fields {
     }
     /// Sets `LIST_FILTER_LABEL`: Filter header in the list. You can pass a string or an object with language-specific captions in `{"de": "...", "en": "..."}` format. If a string is passed, the value will be applied to all languages
     #[must_use]
+    #[inline]
     pub fn list_filter_label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -310,6 +323,7 @@ impl Fields {
     }
     /// Sets `ERROR_MESSAGE`: Error message for invalid input. You can pass a string or an object with language-specific texts in `{"de": "...", "en": "..."}` format. If a string is passed, the value will be applied to all languages
     #[must_use]
+    #[inline]
     pub fn error_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -319,6 +333,7 @@ impl Fields {
     }
     /// Sets `HELP_MESSAGE`: Tooltip text for the field. You can pass a string or an object with language-specific texts in `{"de": "...", "en": "..."}` format. If a string is passed, the value will be applied to all languages
     #[must_use]
+    #[inline]
     pub fn help_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -328,6 +343,7 @@ impl Fields {
     }
     /// Sets `LABEL`: Default custom field name.
     #[must_use]
+    #[inline]
     pub fn label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -347,6 +363,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -566,6 +583,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_value: ::std::option::Option::None,
@@ -586,6 +604,7 @@ impl Settings {
     }
     /// Sets `DEFAULT_VALUE`: Default value.
     #[must_use]
+    #[inline]
     pub fn default_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -595,30 +614,35 @@ impl Settings {
     }
     /// Sets `ROWS`: Number of lines in the input field. Must be greater than 0.
     #[must_use]
+    #[inline]
     pub fn rows(mut self, value: i64) -> Self {
         self.rows = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRECISION`: Number precision. Must be greater than or equal to 0.
     #[must_use]
+    #[inline]
     pub fn precision(mut self, value: i64) -> Self {
         self.precision = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISPLAY`: Appearance. Possible values:   - `CHECKBOX` — checkbox   - `RADIO` — radio buttons   - `DROPDOWN` — dropdown list
     #[must_use]
+    #[inline]
     pub fn display(mut self, value: Display) -> Self {
         self.display = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_HEIGHT`: List height. Must be greater than 0.
     #[must_use]
+    #[inline]
     pub fn list_height(mut self, value: ::serde_json::Value) -> Self {
         self.list_height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_TYPE_ID`: Iblock type identifier.
     #[must_use]
+    #[inline]
     pub fn iblock_type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -628,6 +652,7 @@ impl Settings {
     }
     /// Sets `IBLOCK_ID`: Information block identifier.
     #[must_use]
+    #[inline]
     pub fn iblock_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -637,12 +662,14 @@ impl Settings {
     }
     /// Sets `ACTIVE_FILTER`: Whether to show items with the activity flag enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn active_filter(mut self, value: bool) -> Self {
         self.active_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ENTITY_TYPE`: Directory type identifier.
     #[must_use]
+    #[inline]
     pub fn entity_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -652,24 +679,28 @@ impl Settings {
     }
     /// Sets `LEAD`: Whether binding to [Leads](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn lead(mut self, value: bool) -> Self {
         self.lead = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT`: Whether binding to [Contacts](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn contact(mut self, value: bool) -> Self {
         self.contact = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY`: Whether binding to [Companies](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn company(mut self, value: bool) -> Self {
         self.company = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEAL`: Whether binding to [Deals](https://apidocs.bitrix24.com/api-reference/crm/deals/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn deal(mut self, value: bool) -> Self {
         self.deal = ::std::option::Option::Some(value);
         self
@@ -686,6 +717,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -799,6 +831,7 @@ pub enum Display {
 }
 impl Display {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Checkbox => "CHECKBOX",
@@ -810,9 +843,11 @@ impl Display {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Display {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Display::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CHECKBOX" => Self::Checkbox,

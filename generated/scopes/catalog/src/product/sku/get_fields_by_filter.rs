@@ -64,6 +64,7 @@ impl GetFieldsByFilter {
     ///
     /// - `filter`: `filter` — Filter to retrieve all fields of the parent product
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         filter: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
@@ -84,6 +85,7 @@ impl GetFieldsByFilter {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -155,6 +157,7 @@ pub struct GetFieldsByFilterResult {
 impl GetFieldsByFilterResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             sku: ::std::option::Option::None,
@@ -173,6 +176,7 @@ impl GetFieldsByFilterResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -475,6 +479,7 @@ pub struct CatalogProductSku {
 impl CatalogProductSku {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -531,6 +536,7 @@ impl CatalogProductSku {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -872,6 +878,7 @@ pub struct FieldDescription {
 impl FieldDescription {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
@@ -898,6 +905,7 @@ impl FieldDescription {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

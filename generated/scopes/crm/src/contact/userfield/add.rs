@@ -85,6 +85,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — An object in the following format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -103,6 +104,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -346,6 +348,7 @@ impl Fields {
     /// - `user_type_id`: `USER_TYPE_ID` — Data type of the custom field. Possible values: - `string` — string - `integer` — integer - `double` — number - `boolean` — yes/no - `datetime` — date/time - `date` — date - `money` — money - `url` — link - `address` — address - `enumeration` — list - `file` — file - `employee` — link to employee - `crm_status` — link to CRM directory - `iblock_section` — link to information block sections - `iblock_element` — link to information block elements - `crm` — link to CRM elements - [custom field types](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/userfield-type.html)
     /// - `field_name`: `FIELD_NAME` — Field code. Unique within contacts.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         user_type_id: impl ::std::convert::Into<::std::string::String>,
         field_name: impl ::std::convert::Into<::std::string::String>,
@@ -374,6 +377,7 @@ impl Fields {
     }
     /// Sets `LABEL`: Default name of the custom field.
     #[must_use]
+    #[inline]
     pub fn label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -383,6 +387,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -392,60 +397,70 @@ impl Fields {
     }
     /// Sets `LIST_FILTER_LABEL`: Filter label in the list.
     #[must_use]
+    #[inline]
     pub fn list_filter_label(mut self, value: ::serde_json::Value) -> Self {
         self.list_filter_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_COLUMN_LABEL`: Header in the list.
     #[must_use]
+    #[inline]
     pub fn list_column_label(mut self, value: ::serde_json::Value) -> Self {
         self.list_column_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_FORM_LABEL`: Label in the edit form.
     #[must_use]
+    #[inline]
     pub fn edit_form_label(mut self, value: ::serde_json::Value) -> Self {
         self.edit_form_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ERROR_MESSAGE`: Error message.
     #[must_use]
+    #[inline]
     pub fn error_message(mut self, value: ::serde_json::Value) -> Self {
         self.error_message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `HELP_MESSAGE`: Help.
     #[must_use]
+    #[inline]
     pub fn help_message(mut self, value: ::serde_json::Value) -> Self {
         self.help_message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MULTIPLE`: Is the field multiple. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MANDATORY`: Is the field mandatory. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn mandatory(mut self, value: bool) -> Self {
         self.mandatory = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_FILTER`: Show the field in the filter. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn show_filter(mut self, value: bool) -> Self {
         self.show_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: Additional field parameters. Each field type (`USER_TYPE_ID`) has its own set of available settings, which are described [below](https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-add.html#settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST`: List of possible values for the custom field of type `enumeration`. For custom fields of other types, this parameter is meaningless.
     #[must_use]
+    #[inline]
     pub fn list(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -459,24 +474,28 @@ impl Fields {
     }
     /// Sets `SORT`: Sort index. Must be greater than zero.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_IN_LIST`: Show the custom field in the list.
     #[must_use]
+    #[inline]
     pub fn show_in_list(mut self, value: bool) -> Self {
         self.show_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_IN_LIST`: Allow user editing. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn edit_in_list(mut self, value: bool) -> Self {
         self.edit_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_SEARCHABLE`: Are the field values included in the search.
     #[must_use]
+    #[inline]
     pub fn is_searchable(mut self, value: bool) -> Self {
         self.is_searchable = ::std::option::Option::Some(value);
         self
@@ -493,6 +512,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -738,6 +758,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_value: ::std::option::Option::None,
@@ -758,6 +779,7 @@ impl Settings {
     }
     /// Sets `DEFAULT_VALUE`: Default value.
     #[must_use]
+    #[inline]
     pub fn default_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -767,30 +789,35 @@ impl Settings {
     }
     /// Sets `ROWS`: Number of rows in the input field. Must be greater than 0.
     #[must_use]
+    #[inline]
     pub fn rows(mut self, value: i64) -> Self {
         self.rows = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRECISION`: Number precision. Must be greater than or equal to 0.
     #[must_use]
+    #[inline]
     pub fn precision(mut self, value: i64) -> Self {
         self.precision = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISPLAY`: Appearance. Possible values:   - `CHECKBOX` — checkbox   - `RADIO` — radio buttons   - `DROPDOWN` — dropdown list
     #[must_use]
+    #[inline]
     pub fn display(mut self, value: Display) -> Self {
         self.display = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_HEIGHT`: List height. Must be greater than 0.
     #[must_use]
+    #[inline]
     pub fn list_height(mut self, value: ::serde_json::Value) -> Self {
         self.list_height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_TYPE_ID`: Information block type identifier.
     #[must_use]
+    #[inline]
     pub fn iblock_type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -800,6 +827,7 @@ impl Settings {
     }
     /// Sets `IBLOCK_ID`: Information block identifier.
     #[must_use]
+    #[inline]
     pub fn iblock_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -809,12 +837,14 @@ impl Settings {
     }
     /// Sets `ACTIVE_FILTER`: Whether to show items with the activity flag enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn active_filter(mut self, value: bool) -> Self {
         self.active_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ENTITY_TYPE`: Dictionary type identifier.
     #[must_use]
+    #[inline]
     pub fn entity_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -824,24 +854,28 @@ impl Settings {
     }
     /// Sets `LEAD`: Whether binding to [Leads](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn lead(mut self, value: bool) -> Self {
         self.lead = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT`: Whether binding to [Contacts](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn contact(mut self, value: bool) -> Self {
         self.contact = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY`: Whether binding to [Companies](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn company(mut self, value: bool) -> Self {
         self.company = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEAL`: Is the link to [Deals](https://apidocs.bitrix24.com/api-reference/crm/deals/index.html) enabled? Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn deal(mut self, value: bool) -> Self {
         self.deal = ::std::option::Option::Some(value);
         self
@@ -858,6 +892,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -971,6 +1006,7 @@ pub enum Display {
 }
 impl Display {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Checkbox => "CHECKBOX",
@@ -982,9 +1018,11 @@ impl Display {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Display {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Display::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CHECKBOX" => Self::Checkbox,
@@ -1076,6 +1114,7 @@ pub struct UfEnumElement {
 impl UfEnumElement {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             value: ::std::option::Option::None,
@@ -1087,6 +1126,7 @@ impl UfEnumElement {
     }
     /// Sets `VALUE`: Value of the list element.
     #[must_use]
+    #[inline]
     pub fn value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1096,18 +1136,21 @@ impl UfEnumElement {
     }
     /// Sets `SORT`: Sort index. Must be greater than or equal to 0.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEF`: Is the list element the default value. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn def(mut self, value: bool) -> Self {
         self.def = ::std::option::Option::Some(value);
         self
     }
     /// Sets `XML_ID`: External code of the value. Must be unique within the elements of the user field list
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1127,6 +1170,7 @@ impl UfEnumElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

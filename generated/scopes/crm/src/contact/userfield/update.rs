@@ -93,6 +93,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the custom field.
     /// - `fields`: `fields` — Object format:
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -112,6 +113,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -292,6 +294,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             mandatory: ::std::option::Option::None,
@@ -313,18 +316,21 @@ impl Fields {
     }
     /// Sets `MANDATORY`: Is the field mandatory? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn mandatory(mut self, value: bool) -> Self {
         self.mandatory = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_FILTER`: Should the field be shown in the filter? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn show_filter(mut self, value: bool) -> Self {
         self.show_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `XML_ID`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -334,12 +340,14 @@ impl Fields {
     }
     /// Sets `SETTINGS`: Additional field parameters. Each field type (`USER_TYPE_ID`) has its own set of available settings, which are described [below](https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-update.html#settings).
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST`: List of possible values for the custom field of type `enumeration`. For custom fields of other types, this parameter is meaningless
     #[must_use]
+    #[inline]
     pub fn list(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -353,54 +361,63 @@ impl Fields {
     }
     /// Sets `SORT`: Sort index. Must be greater than zero
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_IN_LIST`: Should the user field be shown in the list?
     #[must_use]
+    #[inline]
     pub fn show_in_list(mut self, value: bool) -> Self {
         self.show_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_IN_LIST`: Allow user editing? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn edit_in_list(mut self, value: bool) -> Self {
         self.edit_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_SEARCHABLE`: Are the field values searchable?
     #[must_use]
+    #[inline]
     pub fn is_searchable(mut self, value: bool) -> Self {
         self.is_searchable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_FILTER_LABEL`: Filter label in the list.
     #[must_use]
+    #[inline]
     pub fn list_filter_label(mut self, value: ::serde_json::Value) -> Self {
         self.list_filter_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_COLUMN_LABEL`: Header in the list.
     #[must_use]
+    #[inline]
     pub fn list_column_label(mut self, value: ::serde_json::Value) -> Self {
         self.list_column_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_FORM_LABEL`: Label in the edit form.
     #[must_use]
+    #[inline]
     pub fn edit_form_label(mut self, value: ::serde_json::Value) -> Self {
         self.edit_form_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ERROR_MESSAGE`: Error message.
     #[must_use]
+    #[inline]
     pub fn error_message(mut self, value: ::serde_json::Value) -> Self {
         self.error_message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `HELP_MESSAGE`: Help message.
     #[must_use]
+    #[inline]
     pub fn help_message(mut self, value: ::serde_json::Value) -> Self {
         self.help_message = ::std::option::Option::Some(value);
         self
@@ -417,6 +434,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -629,6 +647,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_value: ::std::option::Option::None,
@@ -649,6 +668,7 @@ impl Settings {
     }
     /// Sets `DEFAULT_VALUE`: Default value
     #[must_use]
+    #[inline]
     pub fn default_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -658,30 +678,35 @@ impl Settings {
     }
     /// Sets `ROWS`: Number of rows in the input field. Must be greater than 0 and less than 50.
     #[must_use]
+    #[inline]
     pub fn rows(mut self, value: i64) -> Self {
         self.rows = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRECISION`: Number precision. Must be greater than or equal to 0.
     #[must_use]
+    #[inline]
     pub fn precision(mut self, value: i64) -> Self {
         self.precision = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISPLAY`: Appearance. Possible values:   - `CHECKBOX` — checkbox   - `RADIO` — radio buttons   - `DROPDOWN` — dropdown list
     #[must_use]
+    #[inline]
     pub fn display(mut self, value: Display) -> Self {
         self.display = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_HEIGHT`: List height. Must be greater than 0
     #[must_use]
+    #[inline]
     pub fn list_height(mut self, value: ::serde_json::Value) -> Self {
         self.list_height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_TYPE_ID`: Infoblock type identifier
     #[must_use]
+    #[inline]
     pub fn iblock_type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -691,6 +716,7 @@ impl Settings {
     }
     /// Sets `IBLOCK_ID`: Infoblock identifier
     #[must_use]
+    #[inline]
     pub fn iblock_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -700,12 +726,14 @@ impl Settings {
     }
     /// Sets `ACTIVE_FILTER`: Whether to show items with the activity flag enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn active_filter(mut self, value: bool) -> Self {
         self.active_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ENTITY_TYPE`: Dictionary type identifier.
     #[must_use]
+    #[inline]
     pub fn entity_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -715,24 +743,28 @@ impl Settings {
     }
     /// Sets `LEAD`: Whether binding to [Leads](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn lead(mut self, value: bool) -> Self {
         self.lead = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT`: Whether binding to [Contacts](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn contact(mut self, value: bool) -> Self {
         self.contact = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY`: Whether binding to [Companies](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn company(mut self, value: bool) -> Self {
         self.company = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEAL`: Whether binding to [Deals](https://apidocs.bitrix24.com/api-reference/crm/deals/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn deal(mut self, value: bool) -> Self {
         self.deal = ::std::option::Option::Some(value);
         self
@@ -749,6 +781,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -862,6 +895,7 @@ pub enum Display {
 }
 impl Display {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Checkbox => "CHECKBOX",
@@ -873,9 +907,11 @@ impl Display {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Display {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Display::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CHECKBOX" => Self::Checkbox,
@@ -977,6 +1013,7 @@ pub struct UfEnumElement {
 impl UfEnumElement {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -990,6 +1027,7 @@ impl UfEnumElement {
     }
     /// Sets `ID`: Identifier of the list item. When passing this parameter, the corresponding list item will be changed; otherwise, a new list item will be added.
     #[must_use]
+    #[inline]
     pub fn id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -999,12 +1037,14 @@ impl UfEnumElement {
     }
     /// Sets `DEL`: Flag necessary for deleting a list item. Makes sense only when passing `ID`.
     #[must_use]
+    #[inline]
     pub fn del(mut self, value: bool) -> Self {
         self.del = ::std::option::Option::Some(value);
         self
     }
     /// Sets `VALUE`: Value of the list element
     #[must_use]
+    #[inline]
     pub fn value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1014,18 +1054,21 @@ impl UfEnumElement {
     }
     /// Sets `SORT`: Sort index. Must be greater than or equal to 0
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEF`: Is the list item the default value? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn def(mut self, value: bool) -> Self {
         self.def = ::std::option::Option::Some(value);
         self
     }
     /// Sets `XML_ID`: External code of the value. Must be unique within the elements of the user field list
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1045,6 +1088,7 @@ impl UfEnumElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

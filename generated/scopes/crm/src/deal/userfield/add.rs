@@ -79,6 +79,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — Object format: ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ```
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -97,6 +98,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -328,6 +330,7 @@ impl Fields {
     /// - `user_type_id`: `USER_TYPE_ID` — Data type of the custom field. Possible values: - `string` — string - `integer` — integer - `double` — number - `boolean` — yes/no - `datetime` — date/time - `date` — date - `money` — money - `url` — link - `address` — address - `enumeration` — list - `file` — file - `employee` — link to employee - `crm_status` — link to CRM directory - `iblock_section` — link to information block sections - `iblock_element` — link to information block elements - `crm` — link to CRM elements - [custom field types](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/userfield-type.html)
     /// - `field_name`: `FIELD_NAME` — Field code. Unique within deals.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         user_type_id: impl ::std::convert::Into<::std::string::String>,
         field_name: impl ::std::convert::Into<::std::string::String>,
@@ -356,6 +359,7 @@ impl Fields {
     }
     /// Sets `LABEL`: Default name of the custom field.
     #[must_use]
+    #[inline]
     pub fn label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -365,6 +369,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -374,60 +379,70 @@ impl Fields {
     }
     /// Sets `LIST_FILTER_LABEL`: Filter label in the list.
     #[must_use]
+    #[inline]
     pub fn list_filter_label(mut self, value: ::serde_json::Value) -> Self {
         self.list_filter_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_COLUMN_LABEL`: Header in the list.
     #[must_use]
+    #[inline]
     pub fn list_column_label(mut self, value: ::serde_json::Value) -> Self {
         self.list_column_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_FORM_LABEL`: Label in the edit form.
     #[must_use]
+    #[inline]
     pub fn edit_form_label(mut self, value: ::serde_json::Value) -> Self {
         self.edit_form_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ERROR_MESSAGE`: Error message
     #[must_use]
+    #[inline]
     pub fn error_message(mut self, value: ::serde_json::Value) -> Self {
         self.error_message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `HELP_MESSAGE`: Help
     #[must_use]
+    #[inline]
     pub fn help_message(mut self, value: ::serde_json::Value) -> Self {
         self.help_message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MULTIPLE`: Is the field multiple. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MANDATORY`: Is the field mandatory. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn mandatory(mut self, value: bool) -> Self {
         self.mandatory = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_FILTER`: Show the field in the filter. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn show_filter(mut self, value: bool) -> Self {
         self.show_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: Additional field parameters. Each `USER_TYPE_ID` field type has its own set of available settings, described [below](https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-add.html#settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST`: List of possible values for the custom field of type `enumeration`, described [below](https://apidocs.bitrix24.com/api-reference/crm/deals/user-defined-fields/crm-deal-userfield-add.html#uf_enum_element)
     #[must_use]
+    #[inline]
     pub fn list(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<List>>,
@@ -439,24 +454,28 @@ impl Fields {
     }
     /// Sets `SORT`: Sort index. Must be greater than zero.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_IN_LIST`: Show the custom field in the list.
     #[must_use]
+    #[inline]
     pub fn show_in_list(mut self, value: bool) -> Self {
         self.show_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_IN_LIST`: Allow user editing. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn edit_in_list(mut self, value: bool) -> Self {
         self.edit_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_SEARCHABLE`: Are the field values included in the search.
     #[must_use]
+    #[inline]
     pub fn is_searchable(mut self, value: bool) -> Self {
         self.is_searchable = ::std::option::Option::Some(value);
         self
@@ -473,6 +492,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -718,6 +738,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_value: ::std::option::Option::None,
@@ -738,6 +759,7 @@ impl Settings {
     }
     /// Sets `DEFAULT_VALUE`: Default value.
     #[must_use]
+    #[inline]
     pub fn default_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -747,30 +769,35 @@ impl Settings {
     }
     /// Sets `ROWS`: Number of rows in the input field. Must be greater than 0.
     #[must_use]
+    #[inline]
     pub fn rows(mut self, value: i64) -> Self {
         self.rows = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRECISION`: Number precision. Must be greater than or equal to 0.
     #[must_use]
+    #[inline]
     pub fn precision(mut self, value: i64) -> Self {
         self.precision = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISPLAY`: Appearance. Possible values:   - `CHECKBOX` — checkbox   - `RADIO` — radio buttons   - `DROPDOWN` — dropdown list
     #[must_use]
+    #[inline]
     pub fn display(mut self, value: Display) -> Self {
         self.display = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_HEIGHT`: List height. Must be greater than 0.
     #[must_use]
+    #[inline]
     pub fn list_height(mut self, value: ::serde_json::Value) -> Self {
         self.list_height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_TYPE_ID`: Information block type identifier.
     #[must_use]
+    #[inline]
     pub fn iblock_type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -780,6 +807,7 @@ impl Settings {
     }
     /// Sets `IBLOCK_ID`: Information block identifier.
     #[must_use]
+    #[inline]
     pub fn iblock_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -789,12 +817,14 @@ impl Settings {
     }
     /// Sets `ACTIVE_FILTER`: Whether to show items with the activity flag enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn active_filter(mut self, value: bool) -> Self {
         self.active_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ENTITY_TYPE`: Dictionary type identifier.
     #[must_use]
+    #[inline]
     pub fn entity_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -804,24 +834,28 @@ impl Settings {
     }
     /// Sets `LEAD`: Whether binding to [Leads](https://apidocs.bitrix24.com/api-reference/crm/leads/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn lead(mut self, value: bool) -> Self {
         self.lead = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT`: Whether binding to [Contacts](https://apidocs.bitrix24.com/api-reference/crm/deals/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn contact(mut self, value: bool) -> Self {
         self.contact = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY`: Whether binding to [Companies](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn company(mut self, value: bool) -> Self {
         self.company = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEAL`: Is the link to [Deals](https://apidocs.bitrix24.com/api-reference/crm/deals/index.html) enabled? Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn deal(mut self, value: bool) -> Self {
         self.deal = ::std::option::Option::Some(value);
         self
@@ -838,6 +872,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -951,6 +986,7 @@ pub enum Display {
 }
 impl Display {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Checkbox => "CHECKBOX",
@@ -962,9 +998,11 @@ impl Display {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Display {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Display::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CHECKBOX" => Self::Checkbox,
@@ -1056,6 +1094,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             value: ::std::option::Option::None,
@@ -1067,6 +1106,7 @@ impl List {
     }
     /// Sets `VALUE`: Value of the list element.
     #[must_use]
+    #[inline]
     pub fn value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1076,18 +1116,21 @@ impl List {
     }
     /// Sets `SORT`: Sort index. Must be greater than or equal to 0.
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEF`: Is the list item a default value? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn def(mut self, value: bool) -> Self {
         self.def = ::std::option::Option::Some(value);
         self
     }
     /// Sets `XML_ID`: External code of the value. Must be unique within the elements of the user field list
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1107,6 +1150,7 @@ impl List {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -91,6 +91,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the custom field.
     /// - `fields`: `fields` — Object format: ```text {     field_1: value_1,     field_2: value_2,     ...,     field_n: value_n, } ```
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -110,6 +111,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -279,6 +281,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             mandatory: ::std::option::Option::None,
@@ -300,18 +303,21 @@ impl Fields {
     }
     /// Sets `MANDATORY`: Is the field mandatory? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn mandatory(mut self, value: bool) -> Self {
         self.mandatory = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_FILTER`: Should the field be shown in the filter? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn show_filter(mut self, value: bool) -> Self {
         self.show_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `XML_ID`: External code
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -321,12 +327,14 @@ impl Fields {
     }
     /// Sets `SETTINGS`: Additional field parameters. Each field type `USER_TYPE_ID` has its own pool of available settings, which are described [below](https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-update.html#settings).
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST`: List of possible values for the user field of type `enumeration`, description [below](https://apidocs.bitrix24.com/api-reference/crm/quote/user-field/crm-quote-user-field-update.html#uf_enum_element)
     #[must_use]
+    #[inline]
     pub fn list(
         mut self,
         value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<List>>,
@@ -338,54 +346,63 @@ impl Fields {
     }
     /// Sets `SORT`: Sort index. Must be greater than zero
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_IN_LIST`: Should the user field be shown in the list?
     #[must_use]
+    #[inline]
     pub fn show_in_list(mut self, value: bool) -> Self {
         self.show_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_IN_LIST`: Allow user editing? Possible values: - `Y` — yes - `N` — no   The value `N` is not supported by all field types within `crm`
     #[must_use]
+    #[inline]
     pub fn edit_in_list(mut self, value: bool) -> Self {
         self.edit_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_SEARCHABLE`: Are the field values searchable?
     #[must_use]
+    #[inline]
     pub fn is_searchable(mut self, value: bool) -> Self {
         self.is_searchable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_FILTER_LABEL`: Filter label in the list.
     #[must_use]
+    #[inline]
     pub fn list_filter_label(mut self, value: ::serde_json::Value) -> Self {
         self.list_filter_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_COLUMN_LABEL`: Header in the list.
     #[must_use]
+    #[inline]
     pub fn list_column_label(mut self, value: ::serde_json::Value) -> Self {
         self.list_column_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_FORM_LABEL`: Label in the edit form.
     #[must_use]
+    #[inline]
     pub fn edit_form_label(mut self, value: ::serde_json::Value) -> Self {
         self.edit_form_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ERROR_MESSAGE`: Error message
     #[must_use]
+    #[inline]
     pub fn error_message(mut self, value: ::serde_json::Value) -> Self {
         self.error_message = ::std::option::Option::Some(value);
         self
     }
     /// Sets `HELP_MESSAGE`: Help
     #[must_use]
+    #[inline]
     pub fn help_message(mut self, value: ::serde_json::Value) -> Self {
         self.help_message = ::std::option::Option::Some(value);
         self
@@ -402,6 +419,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -610,6 +628,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_value: ::std::option::Option::None,
@@ -630,6 +649,7 @@ impl Settings {
     }
     /// Sets `DEFAULT_VALUE`: Default value
     #[must_use]
+    #[inline]
     pub fn default_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -639,30 +659,35 @@ impl Settings {
     }
     /// Sets `ROWS`: Number of lines in the input field. Must be greater than 0
     #[must_use]
+    #[inline]
     pub fn rows(mut self, value: i64) -> Self {
         self.rows = ::std::option::Option::Some(value);
         self
     }
     /// Sets `PRECISION`: Number precision. Must be greater than or equal to 0
     #[must_use]
+    #[inline]
     pub fn precision(mut self, value: i64) -> Self {
         self.precision = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISPLAY`: Appearance. Possible values:   - `CHECKBOX` — checkbox   - `RADIO` — radio buttons   - `DROPDOWN` — dropdown list
     #[must_use]
+    #[inline]
     pub fn display(mut self, value: Display) -> Self {
         self.display = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LIST_HEIGHT`: List height. Must be greater than 0.
     #[must_use]
+    #[inline]
     pub fn list_height(mut self, value: ::serde_json::Value) -> Self {
         self.list_height = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_TYPE_ID`: Iblock type identifier
     #[must_use]
+    #[inline]
     pub fn iblock_type_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -672,6 +697,7 @@ impl Settings {
     }
     /// Sets `IBLOCK_ID`: Iblock identifier
     #[must_use]
+    #[inline]
     pub fn iblock_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -681,12 +707,14 @@ impl Settings {
     }
     /// Sets `ACTIVE_FILTER`: Whether to show items with the activity flag enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn active_filter(mut self, value: bool) -> Self {
         self.active_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ENTITY_TYPE`: Directory type identifier.
     #[must_use]
+    #[inline]
     pub fn entity_type(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -696,24 +724,28 @@ impl Settings {
     }
     /// Sets `LEAD`: Whether binding to [Leads](https://apidocs.bitrix24.com/api-reference/crm/quote/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn lead(mut self, value: bool) -> Self {
         self.lead = ::std::option::Option::Some(value);
         self
     }
     /// Sets `CONTACT`: Whether binding to [Contacts](https://apidocs.bitrix24.com/api-reference/crm/contacts/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn contact(mut self, value: bool) -> Self {
         self.contact = ::std::option::Option::Some(value);
         self
     }
     /// Sets `COMPANY`: Whether binding to [Companies](https://apidocs.bitrix24.com/api-reference/crm/companies/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn company(mut self, value: bool) -> Self {
         self.company = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEAL`: Whether binding to [Deals](https://apidocs.bitrix24.com/api-reference/crm/deals/index.html) is enabled. Possible values:   - `Y` — yes   - `N` — no
     #[must_use]
+    #[inline]
     pub fn deal(mut self, value: bool) -> Self {
         self.deal = ::std::option::Option::Some(value);
         self
@@ -730,6 +762,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -843,6 +876,7 @@ pub enum Display {
 }
 impl Display {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Checkbox => "CHECKBOX",
@@ -854,9 +888,11 @@ impl Display {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Display {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Display::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CHECKBOX" => Self::Checkbox,
@@ -944,6 +980,7 @@ pub struct List {
 impl List {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             value: ::std::option::Option::None,
@@ -955,6 +992,7 @@ impl List {
     }
     /// Sets `VALUE`: Value of the list element.
     #[must_use]
+    #[inline]
     pub fn value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -964,18 +1002,21 @@ impl List {
     }
     /// Sets `SORT`: Sort index. Must be greater than or equal to 0
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DEF`: Is the list element the default value? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn def(mut self, value: bool) -> Self {
         self.def = ::std::option::Option::Some(value);
         self
     }
     /// Sets `XML_ID`: External code of the value. Must be unique within the elements of the user field list
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -995,6 +1036,7 @@ impl List {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -69,6 +69,7 @@ impl Add {
     ///
     /// - `fields`: `fields` — A set of fields — an object of the form `{"field": "value"[, ...]}` for adding a custom requisite field
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(fields: Fields) -> Self {
         Self {
             fields,
@@ -87,6 +88,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -263,6 +265,7 @@ impl Fields {
     /// - `field_name`: `FIELD_NAME` — Symbolic code. For requisites, it always starts with the prefix `UF_CRM_`
     /// - `user_type_id`: `USER_TYPE_ID` — Data type ([`string`](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-types.html), [`boolean`](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-types.html), [`double`](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-types.html), or [`datetime`](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-types.html))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         entity_id: impl ::std::convert::Into<::std::string::String>,
         field_name: impl ::std::convert::Into<::std::string::String>,
@@ -292,6 +295,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External key. Used for exchange operations. Identifier of the object in the external information base.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -301,48 +305,56 @@ impl Fields {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MULTIPLE`: Multiplicity indicator. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MANDATORY`: Mandatory indicator. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn mandatory(mut self, value: bool) -> Self {
         self.mandatory = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_FILTER`: Show in the list filter. Possible values: - `N` — do not show - `I` — exact match - `E` — mask - `S` — substring
     #[must_use]
+    #[inline]
     pub fn show_filter(mut self, value: ShowFilter) -> Self {
         self.show_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_IN_LIST`: Show in the list. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn show_in_list(mut self, value: bool) -> Self {
         self.show_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_IN_LIST`: Allow user editing. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn edit_in_list(mut self, value: bool) -> Self {
         self.edit_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_SEARCHABLE`: Are field values included in the search. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_searchable(mut self, value: bool) -> Self {
         self.is_searchable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_FORM_LABEL`: Label in the edit form
     #[must_use]
+    #[inline]
     pub fn edit_form_label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -352,6 +364,7 @@ impl Fields {
     }
     /// Sets `LIST_COLUMN_LABEL`: Header in the list
     #[must_use]
+    #[inline]
     pub fn list_column_label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -361,6 +374,7 @@ impl Fields {
     }
     /// Sets `LIST_FILTER_LABEL`: Filter label in the list
     #[must_use]
+    #[inline]
     pub fn list_filter_label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -370,6 +384,7 @@ impl Fields {
     }
     /// Sets `ERROR_MESSAGE`: Error message
     #[must_use]
+    #[inline]
     pub fn error_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -379,6 +394,7 @@ impl Fields {
     }
     /// Sets `HELP_MESSAGE`: Help
     #[must_use]
+    #[inline]
     pub fn help_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -388,12 +404,14 @@ impl Fields {
     }
     /// Sets `LIST`: List elements. For detailed information, see the section [crm-userfield-enumeration-fields](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-enumeration-fields.html)
     #[must_use]
+    #[inline]
     pub fn list(mut self, value: UfEnumElement) -> Self {
         self.list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: Additional settings (dependent on type). For detailed information, see the section [crm-userfield-settings-fields](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-settings-fields.html)
     #[must_use]
+    #[inline]
     pub fn settings(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -413,6 +431,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -543,6 +562,7 @@ pub enum ShowFilter {
 }
 impl ShowFilter {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -555,9 +575,11 @@ impl ShowFilter {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ShowFilter {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ShowFilter::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,
@@ -648,6 +670,7 @@ pub struct UfEnumElement {
 impl UfEnumElement {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -661,12 +684,14 @@ impl UfEnumElement {
     }
     /// Sets `ID`: Identifier of the option. It is filled in for existing options and is not passed when adding a new one
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `VALUE`: Value of the option
     #[must_use]
+    #[inline]
     pub fn value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -676,18 +701,21 @@ impl UfEnumElement {
     }
     /// Sets `DEF`: Indicates the default value. Takes values `Y` or `N`
     #[must_use]
+    #[inline]
     pub fn def(mut self, value: bool) -> Self {
         self.def = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sorting order
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `XML_ID`: External identifier of the option
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -697,6 +725,7 @@ impl UfEnumElement {
     }
     /// Sets `DEL`: Indicates the deletion of an existing option. Takes values `Y` or `N`
     #[must_use]
+    #[inline]
     pub fn del(mut self, value: bool) -> Self {
         self.del = ::std::option::Option::Some(value);
         self
@@ -713,6 +742,7 @@ impl UfEnumElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -74,6 +74,7 @@ impl Update {
     /// - `id`: `id` — Identifier of the user field. Can be obtained using the method [crm.requisite.userfield.list](https://apidocs.bitrix24.com/api-reference/crm/requisites/user-fields/crm-requisite-userfield-list.html)
     /// - `fields`: `fields` — Set of fields — an object of the form `{"field": "value"[, ...]}`, the values of which need to be changed
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
@@ -93,6 +94,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -243,6 +245,7 @@ pub struct Fields {
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             xml_id: ::std::option::Option::None,
@@ -265,6 +268,7 @@ impl Fields {
     }
     /// Sets `XML_ID`: External key. Used for exchange operations. Identifier of the object in the external information base.
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -274,48 +278,56 @@ impl Fields {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MULTIPLE`: Indicator of multiplicity. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MANDATORY`: Indicator of mandatory status. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn mandatory(mut self, value: bool) -> Self {
         self.mandatory = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_FILTER`: Show in the list filter. Possible values: - `N` — do not show - `I` — exact match - `E` — mask - `S` — substring
     #[must_use]
+    #[inline]
     pub fn show_filter(mut self, value: ShowFilter) -> Self {
         self.show_filter = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SHOW_IN_LIST`: Whether to show in the list. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn show_in_list(mut self, value: bool) -> Self {
         self.show_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_IN_LIST`: Allow user editing? Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn edit_in_list(mut self, value: bool) -> Self {
         self.edit_in_list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IS_SEARCHABLE`: Whether the field values participate in search. Possible values: - `Y` — yes - `N` — no
     #[must_use]
+    #[inline]
     pub fn is_searchable(mut self, value: bool) -> Self {
         self.is_searchable = ::std::option::Option::Some(value);
         self
     }
     /// Sets `EDIT_FORM_LABEL`: Label in the edit form
     #[must_use]
+    #[inline]
     pub fn edit_form_label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -325,6 +337,7 @@ impl Fields {
     }
     /// Sets `LIST_COLUMN_LABEL`: Header in the list
     #[must_use]
+    #[inline]
     pub fn list_column_label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -334,6 +347,7 @@ impl Fields {
     }
     /// Sets `LIST_FILTER_LABEL`: Filter label in the list
     #[must_use]
+    #[inline]
     pub fn list_filter_label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -343,6 +357,7 @@ impl Fields {
     }
     /// Sets `ERROR_MESSAGE`: Error message
     #[must_use]
+    #[inline]
     pub fn error_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -352,6 +367,7 @@ impl Fields {
     }
     /// Sets `HELP_MESSAGE`: Help
     #[must_use]
+    #[inline]
     pub fn help_message(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -361,12 +377,14 @@ impl Fields {
     }
     /// Sets `LIST`: List elements. For detailed information, see the section [crm-userfield-enumeration-fields](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-enumeration-fields.html)
     #[must_use]
+    #[inline]
     pub fn list(mut self, value: UfEnumElement) -> Self {
         self.list = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: Additional settings (dependent on type). For detailed information, see the section [crm-userfield-settings-fields](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-settings-fields.html)
     #[must_use]
+    #[inline]
     pub fn settings(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -386,6 +404,7 @@ impl Fields {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -510,6 +529,7 @@ pub enum ShowFilter {
 }
 impl ShowFilter {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::N => "N",
@@ -522,9 +542,11 @@ impl ShowFilter {
 }
 impl ::bitrix24_runtime::wire::WireEnum for ShowFilter {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         ShowFilter::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "N" => Self::N,
@@ -615,6 +637,7 @@ pub struct UfEnumElement {
 impl UfEnumElement {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -628,12 +651,14 @@ impl UfEnumElement {
     }
     /// Sets `ID`: Identifier of the option. It is filled in for existing options and is not passed when adding a new one
     #[must_use]
+    #[inline]
     pub fn id(mut self, value: i64) -> Self {
         self.id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `VALUE`: Value of the option
     #[must_use]
+    #[inline]
     pub fn value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -643,18 +668,21 @@ impl UfEnumElement {
     }
     /// Sets `DEF`: Indicates the default value. Takes values `Y` or `N`
     #[must_use]
+    #[inline]
     pub fn def(mut self, value: bool) -> Self {
         self.def = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SORT`: Sorting order
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `XML_ID`: External identifier of the option
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -664,6 +692,7 @@ impl UfEnumElement {
     }
     /// Sets `DEL`: Indicates the deletion of an existing option. Takes values `Y` or `N`
     #[must_use]
+    #[inline]
     pub fn del(mut self, value: bool) -> Self {
         self.del = ::std::option::Option::Some(value);
         self
@@ -680,6 +709,7 @@ impl UfEnumElement {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

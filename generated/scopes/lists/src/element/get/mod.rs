@@ -226,6 +226,7 @@ impl Get {
     ///
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(iblock_type_id: IblockTypeId) -> Self {
         Self {
             iblock_type_id,
@@ -242,12 +243,14 @@ impl Get {
     }
     /// Sets `IBLOCK_ID`: Identifier of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_id(mut self, value: i64) -> Self {
         self.iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -257,12 +260,14 @@ impl Get {
     }
     /// Sets `ELEMENT_ID`: Identifier of the element.
     #[must_use]
+    #[inline]
     pub fn element_id(mut self, value: i64) -> Self {
         self.element_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ELEMENT_CODE`: Symbolic code of the element.
     #[must_use]
+    #[inline]
     pub fn element_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -272,6 +277,7 @@ impl Get {
     }
     /// Sets `SELECT`: An array containing a list of fields to select. If no fields are specified, all available fields are returned by default.
     #[must_use]
+    #[inline]
     pub fn select(
         mut self,
         value: impl ::std::iter::IntoIterator<
@@ -285,6 +291,7 @@ impl Get {
     }
     /// Sets `FILTER`: An object for filtering element fields in the format `{"field_1": "value_1", ... "field_N": "value_N"}`. The filterable field can take the following values:
     #[must_use]
+    #[inline]
     pub fn filter(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -294,6 +301,7 @@ impl Get {
     }
     /// Sets `ELEMENT_ORDER`: An object for sorting element fields in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
     #[must_use]
+    #[inline]
     pub fn element_order(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -303,6 +311,7 @@ impl Get {
     }
     /// Sets `start`: This parameter is used to manage pagination.
     #[must_use]
+    #[inline]
     pub fn start(mut self, value: i64) -> Self {
         self.start = ::std::option::Option::Some(value);
         self
@@ -330,6 +339,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -437,6 +447,7 @@ pub enum IblockTypeId {
 }
 impl IblockTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lists => "lists",
@@ -448,9 +459,11 @@ impl IblockTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IblockTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IblockTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lists" => Self::Lists,
@@ -548,6 +561,7 @@ pub struct GetItem {
 impl GetItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -572,6 +586,7 @@ impl GetItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {

@@ -92,6 +92,7 @@ impl Get {
     ///
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(iblock_type_id: IblockTypeId) -> Self {
         Self {
             iblock_type_id,
@@ -103,12 +104,14 @@ impl Get {
     }
     /// Sets `IBLOCK_ID`: Identifier of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_id(mut self, value: i64) -> Self {
         self.iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -118,6 +121,7 @@ impl Get {
     }
     /// Sets `FIELD_ID`: Field identifier. For a custom field, it appears as `PROPERTY_PropertyId`. For a system field, it is its symbolic code.
     #[must_use]
+    #[inline]
     pub fn field_id(mut self, value: i64) -> Self {
         self.field_id = ::std::option::Option::Some(value);
         self
@@ -141,6 +145,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -226,6 +231,7 @@ pub enum IblockTypeId {
 }
 impl IblockTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lists => "lists",
@@ -237,9 +243,11 @@ impl IblockTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IblockTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IblockTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lists" => Self::Lists,

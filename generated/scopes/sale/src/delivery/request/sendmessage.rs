@@ -99,6 +99,7 @@ impl Sendmessage {
     /// - `addressee`: `ADDRESSEE` — Recipient of the message.
     /// - `message`: `MESSAGE` — Message (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html#parametr-message))
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         delivery_id: ::serde_json::Value,
         request_id: impl ::std::convert::Into<::std::string::String>,
@@ -132,6 +133,7 @@ impl Sendmessage {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -220,6 +222,7 @@ pub enum Addressee {
 }
 impl Addressee {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Manager => "MANAGER",
@@ -230,9 +233,11 @@ impl Addressee {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Addressee {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Addressee::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "MANAGER" => Self::Manager,
@@ -321,6 +326,7 @@ pub struct Message {
 impl Message {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             subject: ::std::option::Option::None,
@@ -332,6 +338,7 @@ impl Message {
     }
     /// Sets `SUBJECT`: Subject of the message.
     #[must_use]
+    #[inline]
     pub fn subject(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -341,6 +348,7 @@ impl Message {
     }
     /// Sets `BODY`: Body of the message.
     #[must_use]
+    #[inline]
     pub fn body(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -350,12 +358,14 @@ impl Message {
     }
     /// Sets `STATUS`: Status of the message (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html#parametr-status))
     #[must_use]
+    #[inline]
     pub fn status(mut self, value: Status) -> Self {
         self.status = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MONEY_VALUES`: Object in the format `key => value`.
     #[must_use]
+    #[inline]
     pub fn money_values(
         mut self,
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
@@ -375,6 +385,7 @@ impl Message {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -464,6 +475,7 @@ impl Status {
     /// - `message`: `MESSAGE` — Text name of the message status
     /// - `semantic`: `SEMANTIC` — Value of the status semantics.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         message: impl ::std::convert::Into<::std::string::String>,
         semantic: Semantic,
@@ -486,6 +498,7 @@ impl Status {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -562,6 +575,7 @@ pub enum Semantic {
 }
 impl Semantic {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Success => "success",
@@ -573,9 +587,11 @@ impl Semantic {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Semantic {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Semantic::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "success" => Self::Success,

@@ -64,6 +64,7 @@ impl Add {
     ///
     /// - `params`: `PARAMS` — Set of parameters for the created field [(detailed description)](https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-add.html#params)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(params: Params) -> Self {
         Self {
             params,
@@ -86,6 +87,7 @@ impl Add {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -209,6 +211,7 @@ impl Params {
     /// - `user_type_id`: `USER_TYPE_ID` — Data type of the custom field.
     /// - `field_name`: `FIELD_NAME` — Code of the custom field
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         user_type_id: UserTypeId,
         field_name: impl ::std::convert::Into<::std::string::String>,
@@ -228,6 +231,7 @@ impl Params {
     }
     /// Sets `XML_ID`: External identifier
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -237,12 +241,14 @@ impl Params {
     }
     /// Sets `EDIT_FORM_LABEL`: Label in the edit form [(detailed description)](https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-add.html#edit_form_label)
     #[must_use]
+    #[inline]
     pub fn edit_form_label(mut self, value: EditFormLabel) -> Self {
         self.edit_form_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LABEL`: Name of the custom field
     #[must_use]
+    #[inline]
     pub fn label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -252,24 +258,28 @@ impl Params {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MULTIPLE`: Multiple value. Possible values: - `Y` — multiple - `N` — single
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MANDATORY`: Mandatory value. Possible values: - `Y` — mandatory - `N` — optional
     #[must_use]
+    #[inline]
     pub fn mandatory(mut self, value: bool) -> Self {
         self.mandatory = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: Additional settings for the field type [(detailed description)](https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-add.html#settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
@@ -286,6 +296,7 @@ impl Params {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -394,6 +405,7 @@ pub enum UserTypeId {
 }
 impl UserTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -406,9 +418,11 @@ impl UserTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for UserTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         UserTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "string" => Self::String,
@@ -483,6 +497,7 @@ pub struct EditFormLabel {
 impl EditFormLabel {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             de: ::std::option::Option::None,
@@ -492,6 +507,7 @@ impl EditFormLabel {
     }
     /// Sets `de`: Label in German
     #[must_use]
+    #[inline]
     pub fn de(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -501,6 +517,7 @@ impl EditFormLabel {
     }
     /// Sets `en`: Label in English
     #[must_use]
+    #[inline]
     pub fn en(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -520,6 +537,7 @@ impl EditFormLabel {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -603,6 +621,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_value: ::std::option::Option::None,
@@ -613,6 +632,7 @@ impl Settings {
     }
     /// Sets `DEFAULT_VALUE`: Default value
     #[must_use]
+    #[inline]
     pub fn default_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -622,12 +642,14 @@ impl Settings {
     }
     /// Sets `ROWS`: Number of rows in the input field
     #[must_use]
+    #[inline]
     pub fn rows(mut self, value: i64) -> Self {
         self.rows = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISPLAY`: Display option for the value:   - `CHECKBOX` — checkbox   - `RADIO` — radio buttons   - `DROPDOWN` — dropdown list
     #[must_use]
+    #[inline]
     pub fn display(mut self, value: Display) -> Self {
         self.display = ::std::option::Option::Some(value);
         self
@@ -644,6 +666,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -722,6 +745,7 @@ pub enum Display {
 }
 impl Display {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Checkbox => "CHECKBOX",
@@ -733,9 +757,11 @@ impl Display {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Display {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Display::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CHECKBOX" => Self::Checkbox,

@@ -71,6 +71,7 @@ impl Update {
     /// - `id`: `ID` — Identifier of the user field.
     /// - `data`: `DATA` — Set of parameters to be updated for the field [(detailed description)](https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-update.html#data)
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(id: i64, data: Data) -> Self {
         Self {
             id,
@@ -95,6 +96,7 @@ impl Update {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -203,6 +205,7 @@ pub struct Data {
 impl Data {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             xml_id: ::std::option::Option::None,
@@ -217,6 +220,7 @@ impl Data {
     }
     /// Sets `XML_ID`: External identifier
     #[must_use]
+    #[inline]
     pub fn xml_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -226,12 +230,14 @@ impl Data {
     }
     /// Sets `EDIT_FORM_LABEL`: Label in the edit form [(detailed description)](https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-update.html#edit_form_label)
     #[must_use]
+    #[inline]
     pub fn edit_form_label(mut self, value: EditFormLabel) -> Self {
         self.edit_form_label = ::std::option::Option::Some(value);
         self
     }
     /// Sets `LABEL`: Name of the user field
     #[must_use]
+    #[inline]
     pub fn label(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -241,24 +247,28 @@ impl Data {
     }
     /// Sets `SORT`: Sorting
     #[must_use]
+    #[inline]
     pub fn sort(mut self, value: i64) -> Self {
         self.sort = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MULTIPLE`: Multiple value. Possible values: - `Y` — multiple - `N` — single
     #[must_use]
+    #[inline]
     pub fn multiple(mut self, value: bool) -> Self {
         self.multiple = ::std::option::Option::Some(value);
         self
     }
     /// Sets `MANDATORY`: Mandatory value. Possible values: - `Y` — mandatory - `N` — optional
     #[must_use]
+    #[inline]
     pub fn mandatory(mut self, value: bool) -> Self {
         self.mandatory = ::std::option::Option::Some(value);
         self
     }
     /// Sets `SETTINGS`: Additional settings for the field type [(detailed description)](https://apidocs.bitrix24.com/api-reference/tasks/user-field/task-item-user-field-update.html#settings)
     #[must_use]
+    #[inline]
     pub fn settings(mut self, value: Settings) -> Self {
         self.settings = ::std::option::Option::Some(value);
         self
@@ -275,6 +285,7 @@ impl Data {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -373,6 +384,7 @@ pub struct EditFormLabel {
 impl EditFormLabel {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             ru: ::std::option::Option::None,
@@ -382,6 +394,7 @@ impl EditFormLabel {
     }
     /// Sets `ru`: Label in Russian
     #[must_use]
+    #[inline]
     pub fn ru(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -391,6 +404,7 @@ impl EditFormLabel {
     }
     /// Sets `en`: Label in English
     #[must_use]
+    #[inline]
     pub fn en(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -410,6 +424,7 @@ impl EditFormLabel {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -493,6 +508,7 @@ pub struct Settings {
 impl Settings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_value: ::std::option::Option::None,
@@ -503,6 +519,7 @@ impl Settings {
     }
     /// Sets `DEFAULT_VALUE`: Default value
     #[must_use]
+    #[inline]
     pub fn default_value(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -512,12 +529,14 @@ impl Settings {
     }
     /// Sets `ROWS`: Number of rows in the input field
     #[must_use]
+    #[inline]
     pub fn rows(mut self, value: i64) -> Self {
         self.rows = ::std::option::Option::Some(value);
         self
     }
     /// Sets `DISPLAY`: Display option for the value:   - `CHECKBOX` — checkbox   - `RADIO` — radio buttons   - `DROPDOWN` — dropdown list
     #[must_use]
+    #[inline]
     pub fn display(mut self, value: Display) -> Self {
         self.display = ::std::option::Option::Some(value);
         self
@@ -534,6 +553,7 @@ impl Settings {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -612,6 +632,7 @@ pub enum Display {
 }
 impl Display {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Checkbox => "CHECKBOX",
@@ -623,9 +644,11 @@ impl Display {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Display {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Display::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "CHECKBOX" => Self::Checkbox,

@@ -89,6 +89,7 @@ impl AddAttachmentsFromDisk {
     /// - `check_list_item_id`: `checkListItemId` — Identifier of the checklist item.
     /// - `files_ids`: `filesIds` — An array of file identifiers from Drive. Prefix each identifier with `n`, for example, `["n5065", "n5067"]`.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(
         template_id: i64,
         check_list_item_id: i64,
@@ -121,6 +122,7 @@ impl AddAttachmentsFromDisk {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -196,6 +198,7 @@ pub struct AddAttachmentsFromDiskResult {
 impl AddAttachmentsFromDiskResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             check_list_item: ::std::option::Option::None,
@@ -214,6 +217,7 @@ impl AddAttachmentsFromDiskResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -341,6 +345,7 @@ pub struct CheckListItem {
 impl CheckListItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -373,6 +378,7 @@ impl CheckListItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -494,6 +500,7 @@ pub struct Members {
 impl Members {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -518,6 +525,7 @@ impl Members {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -601,6 +609,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -611,9 +620,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "A" => Self::A,
@@ -683,6 +694,7 @@ pub enum PersonalGender {
 }
 impl PersonalGender {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::M => "M",
@@ -693,9 +705,11 @@ impl PersonalGender {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PersonalGender {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PersonalGender::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "M" => Self::M,

@@ -73,6 +73,7 @@ impl Get {
     /// - `template_id`: `templateId` — Identifier of the task template.
     /// - `check_list_item_id`: `checkListItemId` — Identifier of the checklist item in the template.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(template_id: i64, check_list_item_id: i64) -> Self {
         Self {
             template_id,
@@ -97,6 +98,7 @@ impl Get {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -174,6 +176,7 @@ pub struct GetResult {
 impl GetResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             check_list_item: ::std::option::Option::None,
@@ -192,6 +195,7 @@ impl GetResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -319,6 +323,7 @@ pub struct CheckListItem {
 impl CheckListItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -351,6 +356,7 @@ impl CheckListItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -472,6 +478,7 @@ pub struct Members {
 impl Members {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -496,6 +503,7 @@ impl Members {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -579,6 +587,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -589,9 +598,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "A" => Self::A,
@@ -661,6 +672,7 @@ pub enum PersonalGender {
 }
 impl PersonalGender {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::M => "M",
@@ -671,9 +683,11 @@ impl PersonalGender {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PersonalGender {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PersonalGender::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "M" => Self::M,

@@ -81,6 +81,7 @@ impl MoveBefore {
     /// - `check_list_item_id`: `checkListItemId` — The identifier of the item to be moved.
     /// - `before_item_id`: `beforeItemId` — The identifier of the item before which the element should be placed.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(template_id: i64, check_list_item_id: i64, before_item_id: i64) -> Self {
         Self {
             template_id,
@@ -107,6 +108,7 @@ impl MoveBefore {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -182,6 +184,7 @@ pub struct MoveBeforeResult {
 impl MoveBeforeResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             check_list_item: ::std::option::Option::None,
@@ -200,6 +203,7 @@ impl MoveBeforeResult {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -327,6 +331,7 @@ pub struct CheckListItem {
 impl CheckListItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -359,6 +364,7 @@ impl CheckListItem {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -480,6 +486,7 @@ pub struct Members {
 impl Members {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
@@ -504,6 +511,7 @@ impl Members {
         self
     }
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -587,6 +595,7 @@ pub enum Type {
 }
 impl Type {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -597,9 +606,11 @@ impl Type {
 }
 impl ::bitrix24_runtime::wire::WireEnum for Type {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         Type::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "A" => Self::A,
@@ -669,6 +680,7 @@ pub enum PersonalGender {
 }
 impl PersonalGender {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::M => "M",
@@ -679,9 +691,11 @@ impl PersonalGender {
 }
 impl ::bitrix24_runtime::wire::WireEnum for PersonalGender {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         PersonalGender::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "M" => Self::M,

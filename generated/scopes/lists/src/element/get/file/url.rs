@@ -108,6 +108,7 @@ impl Url {
     /// - `iblock_type_id`: `IBLOCK_TYPE_ID` — Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type
     /// - `field_id`: `FIELD_ID` — Identifier of the File or File (Drive) property, without the `PROPERTY_` prefix
     #[allow(clippy::new_without_default)]
+    #[inline]
     pub fn new(iblock_type_id: IblockTypeId, field_id: i64) -> Self {
         Self {
             iblock_type_id,
@@ -121,12 +122,14 @@ impl Url {
     }
     /// Sets `IBLOCK_ID`: Identifier of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_id(mut self, value: i64) -> Self {
         self.iblock_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `IBLOCK_CODE`: Symbolic code of the information block.
     #[must_use]
+    #[inline]
     pub fn iblock_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -136,12 +139,14 @@ impl Url {
     }
     /// Sets `ELEMENT_ID`: Identifier of the element.
     #[must_use]
+    #[inline]
     pub fn element_id(mut self, value: i64) -> Self {
         self.element_id = ::std::option::Option::Some(value);
         self
     }
     /// Sets `ELEMENT_CODE`: Symbolic code of the element.
     #[must_use]
+    #[inline]
     pub fn element_code(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -170,6 +175,7 @@ impl Url {
         self
     }
     /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
     pub fn extra(
         &self,
     ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
@@ -259,6 +265,7 @@ pub enum IblockTypeId {
 }
 impl IblockTypeId {
     /// The value as on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lists => "lists",
@@ -270,9 +277,11 @@ impl IblockTypeId {
 }
 impl ::bitrix24_runtime::wire::WireEnum for IblockTypeId {
     const INTEGER: bool = false;
+    #[inline]
     fn as_str(&self) -> &str {
         IblockTypeId::as_str(self)
     }
+    #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
             "lists" => Self::Lists,
