@@ -851,12 +851,16 @@ fn file<'f>(files: &'f [(String, String)], suffix: &str) -> &'f str {
 }
 
 /// Whether `text` declares `item` (e.g. `pub comment:`) right after a `#[deprecated(...)]`
-/// (a setter has `#[must_use]` in between).
+/// (a setter has `#[must_use]` and `#[inline]` in between).
 fn deprecated(text: &str, item: &str) -> bool {
     let Some(at) = text.find(item) else {
         panic!("no `{item}` in:\n{text}");
     };
     let before = text[..at].trim_end();
+    let before = before
+        .strip_suffix("#[inline]")
+        .unwrap_or(before)
+        .trim_end();
     let before = before
         .strip_suffix("#[must_use]")
         .unwrap_or(before)
