@@ -480,29 +480,29 @@ pub struct CatalogProduct {
     pub price_type: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property258`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub property258: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property259`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub property259: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `propertyN`, type `any`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).

@@ -422,11 +422,11 @@ pub struct FieldsResult {
     pub reg_address_loc_addr_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `PARENT_ID_156`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub parent_id_156: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,

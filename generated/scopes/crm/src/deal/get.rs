@@ -392,11 +392,11 @@ pub struct Deal {
     ///
     /// Wire name `LAST_ACTIVITY_BY`, type `integer` (docs: `user`).
     pub last_activity_by: ::std::option::Option<i64>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `PARENT_ID_1220`, type `string`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub parent_id_1220: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).

@@ -330,299 +330,299 @@ pub struct SingleCrmRestFieldDescription {
     ///
     /// Wire name `statusType`, type `string`.
     pub status_type: ::std::option::Option<::std::string::String>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `assignedById`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub assigned_by_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `begindate`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub begindate: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `categoryId`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub category_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `closedate`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub closedate: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `companyId`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub company_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `contactId`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub contact_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `contactIds`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub contact_ids: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `contacts`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub contacts: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `createdBy`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub created_by: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `createdTime`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub created_time: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `currencyId`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub currency_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `id`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `isManualOpportunity`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub is_manual_opportunity: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `lastActivityBy`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub last_activity_by: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `lastActivityTime`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub last_activity_time: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `movedBy`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub moved_by: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `movedTime`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub moved_time: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `mycompanyId`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub mycompany_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `observers`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub observers: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `opened`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub opened: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `opportunity`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub opportunity: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `parentId1`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub parent_id1: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `parentId1248`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub parent_id1248: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `parentId2`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub parent_id2: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `previousStageId`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub previous_stage_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `sourceDescription`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub source_description: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `sourceId`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub source_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `stageId`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub stage_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `taxValue`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub tax_value: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `updatedBy`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub updated_by: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `updatedTime`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub updated_time: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `webformId`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub webform_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `xmlId`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub xml_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,

@@ -374,11 +374,11 @@ pub struct Fields {
     ///
     /// Wire name `parentId`, type `object`.
     pub parent_id: ::std::option::Option<::bitrix24_runtime::JsonObject>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `propertyN`, type `any`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
@@ -742,9 +742,9 @@ impl Fields {
         self.parent_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `propertyN`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// Sets `propertyN`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
     #[inline]
@@ -1726,27 +1726,27 @@ pub struct CatalogProductOffer {
     pub parent_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property261`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub property261: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `property262`, type `any[]`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub property262: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `propertyN`, type `any`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.4.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
     )]
     pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
