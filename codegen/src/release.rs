@@ -290,6 +290,24 @@ pub fn insert_entry(changelog: &str, entry: &str) -> String {
     }
 }
 
+/// The changes the next release makes: none while the spec is as released (a field kept
+/// deprecated by the last release waits for the next one, whatever brings it), else the
+/// spec's changes plus the removal of what the last release kept deprecated
+/// ([`Report::for_release`]).
+pub fn release_report(
+    base_label: &str,
+    base: &crate::spec::Spec,
+    head_label: &str,
+    head: &crate::spec::Spec,
+    published: &Published,
+) -> Report {
+    let docs = Report::with_published(base_label, base, head_label, head, Some(published));
+    if docs.changes.is_empty() {
+        return docs;
+    }
+    Report::for_release(base_label, base, head_label, head, published)
+}
+
 /// Builds the plan for the workspace at `root` (its record, `spec/` and manifest).
 ///
 /// # Errors
@@ -304,7 +322,7 @@ pub fn plan(root: &Path) -> Result<Plan> {
     let base = source::load_side(root, Some(&published.spec), "base")
         .context("loading the released spec (the record's `spec` tree)")?;
     let head = source::load_side(root, None, "head")?;
-    let report = Report::for_release(
+    let report = release_report(
         &format!("release {}", published.version),
         &base.spec,
         &head.label,
