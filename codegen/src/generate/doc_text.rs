@@ -50,23 +50,57 @@ pub fn page_url(base: &str, page: &str) -> String {
     absolute_link(base, page, "")
 }
 
-/// Rewrites `](target)` links to absolute URLs.
+/// Rewrites `](target)` links to absolute URLs, outside code spans and fences (a
+/// regular expression in a code span, `` `[\/\-](0?[1-9])` ``, is not a link).
 pub fn markdown(text: &str, base: &str, page: &str) -> String {
+    let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("](") {
-        out.push_str(&rest[..i + 2]);
-        rest = &rest[i + 2..];
-        match rest.find(')') {
-            Some(end) if !rest[..end].contains(char::is_whitespace) => {
-                out.push_str(&absolute_link(base, page, &rest[..end]));
-                rest = &rest[end..];
+    let (mut i, mut last, mut code_run) = (0, 0, 0usize);
+    while i < b.len() {
+        if b[i] == b'`' {
+            let run = b[i..].iter().take_while(|&&c| c == b'`').count();
+            if code_run == run {
+                code_run = 0;
+            } else if code_run == 0 && closes(&b[i + run..], run) {
+                code_run = run;
             }
-            _ => {}
+            i += run;
+            continue;
+        }
+        if code_run == 0 && b[i] == b']' && b.get(i + 1) == Some(&b'(') {
+            let rest = &text[i + 2..];
+            if let Some(end) = rest.find(')')
+                && !rest[..end].contains(char::is_whitespace)
+            {
+                out.push_str(&text[last..i + 2]);
+                out.push_str(&absolute_link(base, page, &rest[..end]));
+                last = i + 2 + end;
+                i = last;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// Whether `rest` holds a run of exactly `n` backticks (which closes a code span opened
+/// by one; an unmatched run is literal text).
+fn closes(rest: &[u8], n: usize) -> bool {
+    let mut i = 0;
+    while i < rest.len() {
+        if rest[i] == b'`' {
+            let run = rest[i..].iter().take_while(|&&c| c == b'`').count();
+            if run == n {
+                return true;
+            }
+            i += run;
+        } else {
+            i += 1;
         }
     }
-    out.push_str(rest);
-    out
+    false
 }
 
 /// Markdown safe for rustdoc: absolute links, code fences tagged `text` unless they name
@@ -89,7 +123,10 @@ pub fn rustdoc(text: &str, base: &str, page: &str) -> String {
             }
             continue;
         }
-        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+        // A backtick fence's info string holds no backtick (CommonMark): a line starting
+        // with a code span (```` ```^[0-9]+$``` ````) is text.
+        let code_span = trimmed.starts_with("```") && trimmed.trim_start_matches('`').contains('`');
+        if !code_span && (trimmed.starts_with("```") || trimmed.starts_with("~~~")) {
             let marker: String = trimmed
                 .chars()
                 .take_while(|c| *c == '`' || *c == '~')
@@ -272,6 +309,23 @@ mod tests {
 
     const BASE: &str = "https://apidocs.bitrix24.com/";
     const PAGE: &str = "api-reference/crm/call-list/crm-calllist-add.md";
+
+    #[test]
+    fn code_spans_are_not_links_nor_fences() {
+        let md =
+            "Date:\n```^(0?[1-9])[\\/\\-](0?[1-9]|1[012])$```\nsee [x](a.md) and `one` [y](b.md)";
+        let out = rustdoc(md, "https://h/", "api-reference/p.md");
+        assert!(out.contains("[\\/\\-](0?[1-9]|1[012])"), "{out}");
+        assert!(out.contains("(https://h/api-reference/a.html)"), "{out}");
+        assert!(out.contains("(https://h/api-reference/b.html)"), "{out}");
+        assert!(
+            !out.contains("```text"),
+            "a code span opened a fence: {out}"
+        );
+        // An unmatched backtick is text: links after it are still rewritten.
+        let out = markdown("a ` b [z](c.md)", "https://h/", "api-reference/p.md");
+        assert_eq!(out, "a ` b [z](https://h/api-reference/c.html)");
+    }
 
     #[test]
     fn links_become_absolute() {

@@ -887,8 +887,7 @@ pub struct Settings {
     /// Examples:
     /// Regular expression for validating a phone number ```^((8|\+1)[\- ]?)?(\(?\d{3}\)?[\- ]?)?[\d\- ]{7,10}$```
     /// Regular expression for validating date format DD/MM/YYYY:
-    /// ```^(0?[1-9]|[12][0-9]|3[01])[\/\-](https://apidocs.bitrix24.com/api-reference/sale/property/0?[1-9]|1[012])[\/\-]\d{4}$```
-    /// ```
+    /// ```^(0?[1-9]|[12][0-9]|3[01])[\/\-](0?[1-9]|1[012])[\/\-]\d{4}$```
     ///
     /// Wire name `pattern`, type `string`.
     pub pattern: ::std::option::Option<::std::string::String>,
@@ -991,7 +990,7 @@ impl Settings {
         self.maxlength = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `pattern`: Regular expression for validating the order property value. Examples: Regular expression for validating a phone number ```^((8\|\+1)[\- ]?)?(\(?\d{3}\)?[\- ]?)?[\d\- ]{7,10}$``` Regular expression for validating date format DD/MM/YYYY: ```^(0?[1-9]\|[12][0-9]\|3[01])[\/\-](https://apidocs.bitrix24.com/api-reference/sale/property/0?[1-9]\|1[012])[\/\-]\d{4}$``` ```
+    /// Sets `pattern`: Regular expression for validating the order property value. Examples: Regular expression for validating a phone number ```^((8\|\+1)[\- ]?)?(\(?\d{3}\)?[\- ]?)?[\d\- ]{7,10}$``` Regular expression for validating date format DD/MM/YYYY: ```^(0?[1-9]\|[12][0-9]\|3[01])[\/\-](0?[1-9]\|1[012])[\/\-]\d{4}$```
     #[must_use]
     #[inline]
     pub fn pattern(
