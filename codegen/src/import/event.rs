@@ -167,8 +167,20 @@ pub fn transcribe_event(
                     intro.push(text::clean_md(t, &ctx));
                 }
             }
-            Block::Note { title, body, .. } if part == Part::Intro => {
-                let body = text::clean_md(&page::note_text(body), &ctx);
+            Block::Note {
+                title, body, line, ..
+            } if part == Part::Intro => {
+                let raw = page::note_text(body);
+                if page::is_site_tip(&raw) {
+                    p.note(
+                        &page,
+                        *line,
+                        "description",
+                        "the site-wide AI-tools tip note is not event documentation: dropped",
+                    );
+                    continue;
+                }
+                let body = text::clean_md(&raw, &ctx);
                 let t = title.trim();
                 if !body.is_empty() {
                     intro.push(if t.is_empty() {

@@ -315,6 +315,12 @@ pub(super) struct Page<'a> {
     pub(super) section: Section,
 }
 
+/// The site-wide tip pointing AI assistants at the docs' MCP server (a note on every page
+/// since 2026): navigation, not a fact about the method or event.
+pub(super) fn is_site_tip(note_md: &str) -> bool {
+    note_md.contains("ai-tools/")
+}
+
 /// A row read as a field, before it becomes a [`Field`].
 pub(super) struct RowField {
     pub(super) cell: NameCell,
@@ -633,10 +639,7 @@ impl<'a> Page<'a> {
                                         && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
                                 });
                             deprecated = Some(Deprecation { note, replacement });
-                        } else if body_md.contains("ai-tools/") {
-                            // The site-wide tip pointing AI assistants at the docs' MCP
-                            // server (on every page since 2026): navigation, not a fact
-                            // about the method.
+                        } else if is_site_tip(&body_md) {
                             self.note(
                                 &page,
                                 *line,

@@ -5,8 +5,6 @@
 //! The event is [`CatalogMeasureOnAdd`]; its `data` is [`CatalogMeasureOnAddData`]; the other items are the types they use.
 /// **`CATALOG.MEASURE.ON.ADD`**: Event on Adding a Measurement Unit
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `CATALOG.MEASURE.ON.ADD` event is triggered when a unit of measurement is added.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

@@ -5,8 +5,6 @@
 //! The event is [`CatalogPriceTypeOnDelete`]; its `data` is [`CatalogPriceTypeOnDeleteData`]; the other items are the types they use.
 /// **`CATALOG.PRICE.TYPE.ON.DELETE`**: Event on Deletion of Price Type
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `CATALOG.PRICE.TYPE.ON.DELETE` event is triggered when a price type is deleted.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

@@ -5,8 +5,6 @@
 //! The event is [`CatalogRoundingOnUpdate`]; its `data` is [`CatalogRoundingOnUpdateData`]; the other items are the types they use.
 /// **`CATALOG.ROUNDING.ON.UPDATE`**: Event on Price Rounding Rule Update
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `CATALOG.ROUNDING.ON.UPDATE` event is triggered when a price rounding rule is updated.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

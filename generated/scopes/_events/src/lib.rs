@@ -6,195 +6,195 @@
 //!
 //! | Event | Rust | Scope | Summary |
 //! |---|---|---|---|
-//! | `CATALOG.MEASURE.ON.ADD` | [`CatalogMeasureOnAdd`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.MEASURE.ON.DELETE` | [`CatalogMeasureOnDelete`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.MEASURE.ON.UPDATE` | [`CatalogMeasureOnUpdate`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.PRICE.ON.ADD` | [`CatalogPriceOnAdd`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.PRICE.ON.DELETE` | [`CatalogPriceOnDelete`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.PRICE.ON.UPDATE` | [`CatalogPriceOnUpdate`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.PRICE.TYPE.ON.ADD` | [`CatalogPriceTypeOnAdd`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.PRICE.TYPE.ON.DELETE` | [`CatalogPriceTypeOnDelete`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.PRICE.TYPE.ON.UPDATE` | [`CatalogPriceTypeOnUpdate`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.PRODUCT.ON.ADD` | [`CatalogProductOnAdd`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.PRODUCT.ON.DELETE` | [`CatalogProductOnDelete`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.PRODUCT.ON.UPDATE` | [`CatalogProductOnUpdate`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.ROUNDING.ON.ADD` | [`CatalogRoundingOnAdd`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.ROUNDING.ON.DELETE` | [`CatalogRoundingOnDelete`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `CATALOG.ROUNDING.ON.UPDATE` | [`CatalogRoundingOnUpdate`] | `catalog` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `ONBOOKINGUPDATE` | [`Onbookingupdate`] | `booking` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `ONEXTERNALCALLBACKSTART` | [`Onexternalcallbackstart`] | `telephony` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `ONEXTERNALCALLSTART` | [`Onexternalcallstart`] | `telephony` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `ONIMBOTDELETE` | [`Onimbotdelete`] | `imbot` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `ONIMBOTJOINCHAT` | [`Onimbotjoinchat`] | `imbot` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `ONIMBOTMESSAGEADD` | [`Onimbotmessageadd`] | `imbot` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `ONIMBOTMESSAGEDELETE` | [`Onimbotmessagedelete`] | `imbot` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `ONIMBOTMESSAGEUPDATE` | [`Onimbotmessageupdate`] | `imbot` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `ONIMCOMMANDADD` | [`Onimcommandadd`] | `imbot` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `ONVOXIMPLANTCALLEND` | [`Onvoximplantcallend`] | `telephony` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `ONVOXIMPLANTCALLINIT` | [`Onvoximplantcallinit`] | `telephony` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `ONVOXIMPLANTCALLSTART` | [`Onvoximplantcallstart`] | `telephony` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnAppInstall` | [`OnAppInstall`] | `basic` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnAppUpdate` | [`OnAppUpdate`] | `basic` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnCalendarEntryAdd` | [`OnCalendarEntryAdd`] | `calendar` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnCalendarEntryDelete` | [`OnCalendarEntryDelete`] | `calendar` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnCalendarEntryUpdate` | [`OnCalendarEntryUpdate`] | `calendar` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnCalendarSectionAdd` | [`OnCalendarSectionAdd`] | `calendar` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnCalendarSectionDelete` | [`OnCalendarSectionDelete`] | `calendar` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnCalendarSectionUpdate` | [`OnCalendarSectionUpdate`] | `calendar` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnImConnectorDialogFinish` | [`OnImConnectorDialogFinish`] | `imconnector` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnImConnectorDialogStart` | [`OnImConnectorDialogStart`] | `imconnector` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnImConnectorLineDelete` | [`OnImConnectorLineDelete`] | `imconnector` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnImConnectorMessageAdd` | [`OnImConnectorMessageAdd`] | `imconnector` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnImConnectorMessageDelete` | [`OnImConnectorMessageDelete`] | `imconnector` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnImConnectorMessageUpdate` | [`OnImConnectorMessageUpdate`] | `imconnector` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnImConnectorStatusDelete` | [`OnImConnectorStatusDelete`] | `imconnector` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnLiveFeedPostAdd` | [`OnLiveFeedPostAdd`] | `log` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnLiveFeedPostDelete` | [`OnLiveFeedPostDelete`] | `log` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnLiveFeedPostUpdate` | [`OnLiveFeedPostUpdate`] | `log` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnOpenLineMessageAdd` | [`OnOpenLineMessageAdd`] | `imopenlines` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnOpenLineMessageDelete` | [`OnOpenLineMessageDelete`] | `imopenlines` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnOpenLineMessageUpdate` | [`OnOpenLineMessageUpdate`] | `imopenlines` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnOrderDeleted` | [`OnOrderDeleted`] | `sale` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnOrderEntitySaved` | [`OnOrderEntitySaved`] | `sale` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnPaymentDeleted` | [`OnPaymentDeleted`] | `sale` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnPaymentEntitySaved` | [`OnPaymentEntitySaved`] | `sale` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnPropertyValueDeleted` | [`OnPropertyValueDeleted`] | `sale` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnPropertyValueEntitySaved` | [`OnPropertyValueEntitySaved`] | `sale` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnSaleBeforeOrderDelete` | [`OnSaleBeforeOrderDelete`] | `sale` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnSaleOrderSaved` | [`OnSaleOrderSaved`] | `sale` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnSessionFinish` | [`OnSessionFinish`] | `imopenlines` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnSessionStart` | [`OnSessionStart`] | `imopenlines` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnShipmentDeleted` | [`OnShipmentDeleted`] | `sale` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnShipmentEntitySaved` | [`OnShipmentEntitySaved`] | `sale` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnSignB2eDocumentStatusChanged` | [`OnSignB2eDocumentStatusChanged`] | `sign.b2e` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnSignB2eMemberStatusChanged` | [`OnSignB2eMemberStatusChanged`] | `sign.b2e` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnSignHcmLinkB2eDocumentSigned` | [`OnSignHcmLinkB2eDocumentSigned`] | `sign.b2e` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnTaskAdd` | [`OnTaskAdd`] | `task` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnTaskCommentAdd` | [`OnTaskCommentAdd`] | `task` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnTaskCommentDelete` | [`OnTaskCommentDelete`] | `task` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnTaskCommentUpdate` | [`OnTaskCommentUpdate`] | `task` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnTaskDelete` | [`OnTaskDelete`] | `task` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `OnTaskUpdate` | [`OnTaskUpdate`] | `task` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onAppMethodConfirm` | [`OnAppMethodConfirm`] | `basic` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onAppPayment` | [`OnAppPayment`] | `basic` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onAppUninstall` | [`OnAppUninstall`] | `basic` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onBookingAdd` | [`OnBookingAdd`] | `booking` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onBookingDelete` | [`OnBookingDelete`] | `booking` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onBookingResourceAdd` | [`OnBookingResourceAdd`] | `booking` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onBookingResourceDelete` | [`OnBookingResourceDelete`] | `booking` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onBookingResourceTypeAdd` | [`OnBookingResourceTypeAdd`] | `booking` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onBookingResourceTypeDelete` | [`OnBookingResourceTypeDelete`] | `booking` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onBookingResourceTypeUpdate` | [`OnBookingResourceTypeUpdate`] | `booking` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onBookingResourceUpdate` | [`OnBookingResourceUpdate`] | `booking` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onBookingWaitListItemAdd` | [`OnBookingWaitListItemAdd`] | `booking` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onBookingWaitListItemDelete` | [`OnBookingWaitListItemDelete`] | `booking` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onBookingWaitListItemUpdate` | [`OnBookingWaitListItemUpdate`] | `booking` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmActivityAdd` | [`OnCrmActivityAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmActivityDelete` | [`OnCrmActivityDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmActivityUpdate` | [`OnCrmActivityUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmAddressRegister` | [`OnCrmAddressRegister`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmAddressUnregister` | [`OnCrmAddressUnregister`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmBankDetailAdd` | [`OnCrmBankDetailAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmBankDetailDelete` | [`OnCrmBankDetailDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmBankDetailUpdate` | [`OnCrmBankDetailUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmCompanyAdd` | [`OnCrmCompanyAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmCompanyDelete` | [`OnCrmCompanyDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmCompanyUpdate` | [`OnCrmCompanyUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmCompanyUserFieldAdd` | [`OnCrmCompanyUserFieldAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmCompanyUserFieldDelete` | [`OnCrmCompanyUserFieldDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmCompanyUserFieldSetEnumValues` | [`OnCrmCompanyUserFieldSetEnumValues`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmCompanyUserFieldUpdate` | [`OnCrmCompanyUserFieldUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmContactAdd` | [`OnCrmContactAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmContactDelete` | [`OnCrmContactDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmContactUpdate` | [`OnCrmContactUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmContactUserFieldAdd` | [`OnCrmContactUserFieldAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmContactUserFieldDelete` | [`OnCrmContactUserFieldDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmContactUserFieldSetEnumValues` | [`OnCrmContactUserFieldSetEnumValues`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmContactUserFieldUpdate` | [`OnCrmContactUserFieldUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmCurrencyAdd` | [`OnCrmCurrencyAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmCurrencyDelete` | [`OnCrmCurrencyDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmCurrencyUpdate` | [`OnCrmCurrencyUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDealAdd` | [`OnCrmDealAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDealDelete` | [`OnCrmDealDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDealMoveToCategory` | [`OnCrmDealMoveToCategory`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDealRecurringAdd` | [`OnCrmDealRecurringAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDealRecurringDelete` | [`OnCrmDealRecurringDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDealRecurringExpose` | [`OnCrmDealRecurringExpose`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDealRecurringUpdate` | [`OnCrmDealRecurringUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDealUpdate` | [`OnCrmDealUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDealUserFieldAdd` | [`OnCrmDealUserFieldAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDealUserFieldDelete` | [`OnCrmDealUserFieldDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDealUserFieldSetEnumValues` | [`OnCrmDealUserFieldSetEnumValues`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDealUserFieldUpdate` | [`OnCrmDealUserFieldUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDocumentGeneratorDocumentAdd` | [`OnCrmDocumentGeneratorDocumentAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDocumentGeneratorDocumentDelete` | [`OnCrmDocumentGeneratorDocumentDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDocumentGeneratorDocumentUpdate` | [`OnCrmDocumentGeneratorDocumentUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDynamicItemAdd` | [`OnCrmDynamicItemAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDynamicItemDelete` | [`OnCrmDynamicItemDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmDynamicItemUpdate` | [`OnCrmDynamicItemUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmInvoiceAdd` | [`OnCrmInvoiceAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmInvoiceDelete` | [`OnCrmInvoiceDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmInvoiceRecurringAdd` | [`OnCrmInvoiceRecurringAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmInvoiceRecurringDelete` | [`OnCrmInvoiceRecurringDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmInvoiceRecurringExpose` | [`OnCrmInvoiceRecurringExpose`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmInvoiceRecurringUpdate` | [`OnCrmInvoiceRecurringUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmInvoiceSetStatus` | [`OnCrmInvoiceSetStatus`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmInvoiceUpdate` | [`OnCrmInvoiceUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmInvoiceUserFieldAdd` | [`OnCrmInvoiceUserFieldAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmInvoiceUserFieldDelete` | [`OnCrmInvoiceUserFieldDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmInvoiceUserFieldSetEnumValues` | [`OnCrmInvoiceUserFieldSetEnumValues`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmInvoiceUserFieldUpdate` | [`OnCrmInvoiceUserFieldUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmLeadAdd` | [`OnCrmLeadAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmLeadDelete` | [`OnCrmLeadDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmLeadUpdate` | [`OnCrmLeadUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmLeadUserFieldAdd` | [`OnCrmLeadUserFieldAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmLeadUserFieldDelete` | [`OnCrmLeadUserFieldDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmLeadUserFieldSetEnumValues` | [`OnCrmLeadUserFieldSetEnumValues`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmLeadUserFieldUpdate` | [`OnCrmLeadUserFieldUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmMeasureAdd` | [`OnCrmMeasureAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmMeasureDelete` | [`OnCrmMeasureDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmMeasureUpdate` | [`OnCrmMeasureUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmProductAdd` | [`OnCrmProductAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmProductDelete` | [`OnCrmProductDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmProductPropertyAdd` | [`OnCrmProductPropertyAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmProductPropertyDelete` | [`OnCrmProductPropertyDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmProductPropertyUpdate` | [`OnCrmProductPropertyUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmProductSectionAdd` | [`OnCrmProductSectionAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmProductSectionDelete` | [`OnCrmProductSectionDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmProductSectionUpdate` | [`OnCrmProductSectionUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmProductUpdate` | [`OnCrmProductUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmQuoteAdd` | [`OnCrmQuoteAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmQuoteDelete` | [`OnCrmQuoteDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmQuoteUpdate` | [`OnCrmQuoteUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmQuoteUserFieldAdd` | [`OnCrmQuoteUserFieldAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmQuoteUserFieldDelete` | [`OnCrmQuoteUserFieldDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmQuoteUserFieldSetEnumValues` | [`OnCrmQuoteUserFieldSetEnumValues`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmQuoteUserFieldUpdate` | [`OnCrmQuoteUserFieldUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmRequisiteAdd` | [`OnCrmRequisiteAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmRequisiteDelete` | [`OnCrmRequisiteDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmRequisiteUpdate` | [`OnCrmRequisiteUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmRequisiteUserFieldAdd` | [`OnCrmRequisiteUserFieldAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmRequisiteUserFieldDelete` | [`OnCrmRequisiteUserFieldDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmRequisiteUserFieldSetEnumValues` | [`OnCrmRequisiteUserFieldSetEnumValues`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmRequisiteUserFieldUpdate` | [`OnCrmRequisiteUserFieldUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmTimelineCommentAdd` | [`OnCrmTimelineCommentAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmTimelineCommentDelete` | [`OnCrmTimelineCommentDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmTimelineCommentUpdate` | [`OnCrmTimelineCommentUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmTypeAdd` | [`OnCrmTypeAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmTypeDelete` | [`OnCrmTypeDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmTypeUpdate` | [`OnCrmTypeUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmTypeUserFieldAdd` | [`OnCrmTypeUserFieldAdd`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmTypeUserFieldDelete` | [`OnCrmTypeUserFieldDelete`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmTypeUserFieldSetEnumValues` | [`OnCrmTypeUserFieldSetEnumValues`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onCrmTypeUserFieldUpdate` | [`OnCrmTypeUserFieldUpdate`] | `crm` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onOfflineEvent` | [`OnOfflineEvent`] | — (the docs name none) | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onSonetGroupAdd` | [`OnSonetGroupAdd`] | `sonet` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onSonetGroupDelete` | [`OnSonetGroupDelete`] | `sonet` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onSonetGroupSubjectAdd` | [`OnSonetGroupSubjectAdd`] | `sonet` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onSonetGroupSubjectDelete` | [`OnSonetGroupSubjectDelete`] | `sonet` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onSonetGroupSubjectUpdate` | [`OnSonetGroupSubjectUpdate`] | `sonet` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onSonetGroupUpdate` | [`OnSonetGroupUpdate`] | `sonet` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
-//! | `onUserAdd` | [`OnUserAdd`] | `user` | If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation. |
+//! | `CATALOG.MEASURE.ON.ADD` | [`CatalogMeasureOnAdd`] | `catalog` | The `CATALOG.MEASURE.ON.ADD` event is triggered when a unit of measurement is added. |
+//! | `CATALOG.MEASURE.ON.DELETE` | [`CatalogMeasureOnDelete`] | `catalog` | The `CATALOG.MEASURE.ON.DELETE` event is triggered when a unit of measurement is deleted. |
+//! | `CATALOG.MEASURE.ON.UPDATE` | [`CatalogMeasureOnUpdate`] | `catalog` | The `CATALOG.MEASURE.ON.UPDATE` event is triggered when a unit of measurement is updated. |
+//! | `CATALOG.PRICE.ON.ADD` | [`CatalogPriceOnAdd`] | `catalog` | The `CATALOG.PRICE.ON.ADD` event is triggered when a price is added. |
+//! | `CATALOG.PRICE.ON.DELETE` | [`CatalogPriceOnDelete`] | `catalog` | The `CATALOG.PRICE.ON.DELETE` event is triggered when a price is deleted. |
+//! | `CATALOG.PRICE.ON.UPDATE` | [`CatalogPriceOnUpdate`] | `catalog` | The `CATALOG.PRICE.ON.UPDATE` event is triggered when a price is updated. |
+//! | `CATALOG.PRICE.TYPE.ON.ADD` | [`CatalogPriceTypeOnAdd`] | `catalog` | The `CATALOG.PRICE.TYPE.ON.ADD` event is triggered when a price type is added. |
+//! | `CATALOG.PRICE.TYPE.ON.DELETE` | [`CatalogPriceTypeOnDelete`] | `catalog` | The `CATALOG.PRICE.TYPE.ON.DELETE` event is triggered when a price type is deleted. |
+//! | `CATALOG.PRICE.TYPE.ON.UPDATE` | [`CatalogPriceTypeOnUpdate`] | `catalog` | The `CATALOG.PRICE.TYPE.ON.UPDATE` event is triggered when a price type is updated. |
+//! | `CATALOG.PRODUCT.ON.ADD` | [`CatalogProductOnAdd`] | `catalog` | The `CATALOG.PRODUCT.ON.ADD` event is triggered when a product is added. |
+//! | `CATALOG.PRODUCT.ON.DELETE` | [`CatalogProductOnDelete`] | `catalog` | The `CATALOG.PRODUCT.ON.DELETE` event is triggered when a product is deleted. |
+//! | `CATALOG.PRODUCT.ON.UPDATE` | [`CatalogProductOnUpdate`] | `catalog` | The `CATALOG.PRODUCT.ON.UPDATE` event is triggered when a product is updated. |
+//! | `CATALOG.ROUNDING.ON.ADD` | [`CatalogRoundingOnAdd`] | `catalog` | The `CATALOG.ROUNDING.ON.ADD` event is triggered when a price rounding rule is added. |
+//! | `CATALOG.ROUNDING.ON.DELETE` | [`CatalogRoundingOnDelete`] | `catalog` | The `CATALOG.ROUNDING.ON.DELETE` event is triggered when a price rounding rule is deleted. |
+//! | `CATALOG.ROUNDING.ON.UPDATE` | [`CatalogRoundingOnUpdate`] | `catalog` | The `CATALOG.ROUNDING.ON.UPDATE` event is triggered when a price rounding rule is updated. |
+//! | `ONBOOKINGUPDATE` | [`Onbookingupdate`] | `booking` | The `ONBOOKINGUPDATE` event will trigger when a booking is updated manually or via the [booking.v1.booking.update](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-update.html) method. |
+//! | `ONEXTERNALCALLBACKSTART` | [`Onexternalcallbackstart`] | `telephony` | The event `ONEXTERNALCALLBACKSTART` is triggered when a visitor fills out the CRM callback form. Your application must be selected as the callback line in the form settings. |
+//! | `ONEXTERNALCALLSTART` | [`Onexternalcallstart`] | `telephony` | The `ONEXTERNALCALLSTART` event is triggered when a user clicks on a phone number in CRM entities to make an outgoing call through the selected telephony application. |
+//! | `ONIMBOTDELETE` | [`Onimbotdelete`] | `imbot` | **DEPRECATED** |
+//! | `ONIMBOTJOINCHAT` | [`Onimbotjoinchat`] | `imbot` | **DEPRECATED** |
+//! | `ONIMBOTMESSAGEADD` | [`Onimbotmessageadd`] | `imbot` | **DEPRECATED** |
+//! | `ONIMBOTMESSAGEDELETE` | [`Onimbotmessagedelete`] | `imbot` | **DEPRECATED** |
+//! | `ONIMBOTMESSAGEUPDATE` | [`Onimbotmessageupdate`] | `imbot` | **DEPRECATED** |
+//! | `ONIMCOMMANDADD` | [`Onimcommandadd`] | `imbot` | **DEPRECATED** |
+//! | `ONVOXIMPLANTCALLEND` | [`Onvoximplantcallend`] | `telephony` | The event `ONVOXIMPLANTCALLEND` is triggered when a call ends and information about the call is recorded in the history. |
+//! | `ONVOXIMPLANTCALLINIT` | [`Onvoximplantcallinit`] | `telephony` | The `ONVOXIMPLANTCALLINIT` event is triggered when a call is initialized: either when an incoming call is received or when an outgoing call is initiated. |
+//! | `ONVOXIMPLANTCALLSTART` | [`Onvoximplantcallstart`] | `telephony` | The event `ONVOXIMPLANTCALLSTART` is triggered at the beginning of a conversation: when the operator answers an incoming call or the subscriber answers an outgoing call. |
+//! | `OnAppInstall` | [`OnAppInstall`] | `basic` | The `ONAPPINSTALL` event is triggered immediately after the successful installation of an application on Bitrix24. The `application_token` is passed to the handler, which is important to save. For more details, refer to the article [safe-event-handlers](https://apidocs.bitrix24.com/api-reference/events/safe-event-handlers.html). |
+//! | `OnAppUpdate` | [`OnAppUpdate`] | `basic` | The `ONAPPUPDATE` event is triggered after a new version of the application is installed in Bitrix24. This event transmits information about the current and previous versions of the application, as well as the updated `application_token`. For more details, refer to the article [safe-event-handlers](https://apidocs.bitrix24.com/api-reference/events/safe-event-handlers.html). |
+//! | `OnCalendarEntryAdd` | [`OnCalendarEntryAdd`] | `calendar` | The `ONCALENDARENTRYADD` event is triggered when a calendar event is added. |
+//! | `OnCalendarEntryDelete` | [`OnCalendarEntryDelete`] | `calendar` | The `ONCALENDARENTRYDELETE` event is triggered when a calendar event is deleted. |
+//! | `OnCalendarEntryUpdate` | [`OnCalendarEntryUpdate`] | `calendar` | The `ONCALENDARENTRYUPDATE` event is triggered when a calendar event is modified. |
+//! | `OnCalendarSectionAdd` | [`OnCalendarSectionAdd`] | `calendar` | The `ONCALENDARSECTIONADD` event is triggered when a calendar section or resource is added. |
+//! | `OnCalendarSectionDelete` | [`OnCalendarSectionDelete`] | `calendar` | The `ONCALENDARSECTIONDELETE` event is triggered when a section or resource is deleted. |
+//! | `OnCalendarSectionUpdate` | [`OnCalendarSectionUpdate`] | `calendar` | The `ONCALENDARSECTIONUPDATE` event is triggered when a section or resource is changed. |
+//! | `OnImConnectorDialogFinish` | [`OnImConnectorDialogFinish`] | `imconnector` | The `OnImConnectorDialogFinish` event is triggered when a conversation in an Open Channel is closed. |
+//! | `OnImConnectorDialogStart` | [`OnImConnectorDialogStart`] | `imconnector` | The `OnImConnectorDialogStart` event is triggered when a conversation is created in an Open Channel. |
+//! | `OnImConnectorLineDelete` | [`OnImConnectorLineDelete`] | `imconnector` | The `OnImConnectorLineDelete` event is triggered when an open line is deleted. |
+//! | `OnImConnectorMessageAdd` | [`OnImConnectorMessageAdd`] | `imconnector` | The `OnImConnectorMessageAdd` event is triggered when a message is sent from an open line in Bitrix24 to an external system channel via a custom connector. |
+//! | `OnImConnectorMessageDelete` | [`OnImConnectorMessageDelete`] | `imconnector` | The `OnImConnectorMessageDelete` event is triggered when a message is deleted in an open line of Bitrix24, and the deletion is sent to an external system channel via a custom connector. |
+//! | `OnImConnectorMessageUpdate` | [`OnImConnectorMessageUpdate`] | `imconnector` | The `OnImConnectorMessageUpdate` event is triggered when a message is modified in an open line of Bitrix24, and the change is sent to the external system channel via a custom connector. |
+//! | `OnImConnectorStatusDelete` | [`OnImConnectorStatusDelete`] | `imconnector` | The `OnImConnectorStatusDelete` event is triggered when a client disables the connector of an external channel on a specific open channel. |
+//! | `OnLiveFeedPostAdd` | [`OnLiveFeedPostAdd`] | `log` | The `ONLIVEFEEDPOSTADD` event is triggered when a message is added to the Feed. |
+//! | `OnLiveFeedPostDelete` | [`OnLiveFeedPostDelete`] | `log` | The `ONLIVEFEEDPOSTDELETE` event is triggered when a message is deleted from the Feed. |
+//! | `OnLiveFeedPostUpdate` | [`OnLiveFeedPostUpdate`] | `log` | The `ONLIVEFEEDPOSTUPDATE` event is triggered when a message in the Feed is changed. |
+//! | `OnOpenLineMessageAdd` | [`OnOpenLineMessageAdd`] | `imopenlines` | The `OnOpenLineMessageAdd` event is triggered when a message is added to the open line chat. |
+//! | `OnOpenLineMessageDelete` | [`OnOpenLineMessageDelete`] | `imopenlines` | The `OnOpenLineMessageDelete` event triggers when a message is deleted in an open line chat. |
+//! | `OnOpenLineMessageUpdate` | [`OnOpenLineMessageUpdate`] | `imopenlines` | The `OnOpenLineMessageUpdate` event is triggered when a message in the open line chat is modified. |
+//! | `OnOrderDeleted` | [`OnOrderDeleted`] | `sale` | The `OnOrderDeleted` event is triggered when an order is directly deleted from the database. |
+//! | `OnOrderEntitySaved` | [`OnOrderEntitySaved`] | `sale` | The `OnOrderEntitySaved` event occurs immediately after the order is saved. |
+//! | `OnPaymentDeleted` | [`OnPaymentDeleted`] | `sale` | The `OnPaymentDeleted` event occurs when a payment is directly deleted from the database. |
+//! | `OnPaymentEntitySaved` | [`OnPaymentEntitySaved`] | `sale` | The event `OnPaymentEntitySaved` occurs immediately after the payment is saved. |
+//! | `OnPropertyValueDeleted` | [`OnPropertyValueDeleted`] | `sale` | The `OnPropertyValueDeleted` event is triggered when an order property value is deleted. |
+//! | `OnPropertyValueEntitySaved` | [`OnPropertyValueEntitySaved`] | `sale` | The event `OnPropertyValueEntitySaved` occurs immediately after the value of the order property is saved. |
+//! | `OnSaleBeforeOrderDelete` | [`OnSaleBeforeOrderDelete`] | `sale` | The event `OnSaleBeforeOrderDelete` is triggered before an order is deleted. |
+//! | `OnSaleOrderSaved` | [`OnSaleOrderSaved`] | `sale` | The `OnSaleOrderSaved` event occurs at the end of the order saving process, when the order and all related entities have already been saved. |
+//! | `OnSessionFinish` | [`OnSessionFinish`] | `imopenlines` | The `OnSessionFinish` event is triggered when an Open Channel session is closed. |
+//! | `OnSessionStart` | [`OnSessionStart`] | `imopenlines` | The `OnSessionStart` event is triggered when an Open Channel session is created. |
+//! | `OnShipmentDeleted` | [`OnShipmentDeleted`] | `sale` | The `OnShipmentDeleted` event occurs when a shipment is directly deleted from the database. |
+//! | `OnShipmentEntitySaved` | [`OnShipmentEntitySaved`] | `sale` | The `OnShipmentEntitySaved` event occurs immediately after the shipment is saved. |
+//! | `OnSignB2eDocumentStatusChanged` | [`OnSignB2eDocumentStatusChanged`] | `sign.b2e` | The `ONSIGNB2EDOCUMENTSTATUSCHANGED` event is triggered when a document status changes. |
+//! | `OnSignB2eMemberStatusChanged` | [`OnSignB2eMemberStatusChanged`] | `sign.b2e` | The event `ONSIGNB2EMEMBERSTATUSCHANGED` is triggered when the status of a signing participant changes. |
+//! | `OnSignHcmLinkB2eDocumentSigned` | [`OnSignHcmLinkB2eDocumentSigned`] | `sign.b2e` | The `ONSIGNHCMLINKB2EDOCUMENTSIGNED` event is triggered after an e-Signature for HR document linked to HCM Link is signed. |
+//! | `OnTaskAdd` | [`OnTaskAdd`] | `task` | The `ONTASKADD` event is triggered after a task is created. |
+//! | `OnTaskCommentAdd` | [`OnTaskCommentAdd`] | `task` | The `ONTASKCOMMENTADD` event is triggered after a new comment is added to a task. |
+//! | `OnTaskCommentDelete` | [`OnTaskCommentDelete`] | `task` | The `ONTASKCOMMENTDELETE` event is triggered after a comment is deleted in a task. |
+//! | `OnTaskCommentUpdate` | [`OnTaskCommentUpdate`] | `task` | The `ONTASKCOMMENTUPDATE` event is triggered after a comment in a task is changed. |
+//! | `OnTaskDelete` | [`OnTaskDelete`] | `task` | The `ONTASKDELETE` event is triggered after a task is deleted. |
+//! | `OnTaskUpdate` | [`OnTaskUpdate`] | `task` | The `ONTASKUPDATE` event is triggered after a task is updated. |
+//! | `onAppMethodConfirm` | [`OnAppMethodConfirm`] | `basic` | The `ONAPPMETHODCONFIRM` event is triggered upon receiving the [decision of the Bitrix24 administrator](https://apidocs.bitrix24.com/api-reference/scopes/confirmation.html) regarding the use of methods. |
+//! | `onAppPayment` | [`OnAppPayment`] | `basic` | The `ONAPPPAYMENT` event is triggered when an application is paid for. |
+//! | `onAppUninstall` | [`OnAppUninstall`] | `basic` | The `ONAPPUNINSTALL` event is triggered when an application is uninstalled. |
+//! | `onBookingAdd` | [`OnBookingAdd`] | `booking` | The `ONBOOKINGADD` event will trigger when a new booking is created manually or through the methods [booking.v1.booking.add](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html), [booking.v1.booking.createfromwaitlist](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-createfromwaitlist.html). |
+//! | `onBookingDelete` | [`OnBookingDelete`] | `booking` | The `ONBOOKINGDELETE` event will trigger when a booking is deleted manually or via the [booking.v1.booking.delete](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-delete.html) method. |
+//! | `onBookingResourceAdd` | [`OnBookingResourceAdd`] | `booking` | The `ONBOOKINGRESOURCEADD` event will trigger when a new resource is created either manually or via the [booking.v1.resource.add](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-add.html) method. |
+//! | `onBookingResourceDelete` | [`OnBookingResourceDelete`] | `booking` | The event `ONBOOKINGRESOURCEDELETE` will trigger when a resource is deleted manually or via the [booking.v1.resource.delete](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-delete.html) method. |
+//! | `onBookingResourceTypeAdd` | [`OnBookingResourceTypeAdd`] | `booking` | The event `ONBOOKINGRESOURCETYPEADD` will trigger when a new resource type is created either manually or via the [booking.v1.resourceType.add](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-add.html) method. |
+//! | `onBookingResourceTypeDelete` | [`OnBookingResourceTypeDelete`] | `booking` | The event `ONBOOKINGRESOURCETYPEDELETE` will trigger when a resource type is deleted using the method [booking.v1.resourceType.delete](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-delete.html). |
+//! | `onBookingResourceTypeUpdate` | [`OnBookingResourceTypeUpdate`] | `booking` | The event `ONBOOKINGRESOURCETYPEUPDATE` will trigger when the resource type is updated using the [booking.v1.resourceType.update](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-update.html) method. |
+//! | `onBookingResourceUpdate` | [`OnBookingResourceUpdate`] | `booking` | The event `ONBOOKINGRESOURCEUPDATE` will trigger when a resource is updated manually or via the [booking.v1.resource.update](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-update.html) method. |
+//! | `onBookingWaitListItemAdd` | [`OnBookingWaitListItemAdd`] | `booking` | The event `ONBOOKINGWAITLISTITEMADD` will trigger when a new record is created in the waitlist either manually or through the methods [booking.v1.waitlist.add](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-add.html), [booking.v1.waitlist.createfrombooking](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-createfrombooking.html). |
+//! | `onBookingWaitListItemDelete` | [`OnBookingWaitListItemDelete`] | `booking` | The event `ONBOOKINGWAITLISTITEMDELETE` will trigger when a record is deleted from the waitlist either manually or via the [booking.v1.waitlist.delete](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-delete.html) method. |
+//! | `onBookingWaitListItemUpdate` | [`OnBookingWaitListItemUpdate`] | `booking` | The event `ONBOOKINGWAITLISTITEMUPDATE` will trigger when a record in the waitlist is updated manually or via the [booking.v1.waitlist.update](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-update.html) method. |
+//! | `onCrmActivityAdd` | [`OnCrmActivityAdd`] | `crm` | The `onCrmActivityAdd` event is triggered when a new deal is added to the CRM timeline. |
+//! | `onCrmActivityDelete` | [`OnCrmActivityDelete`] | `crm` | The `onCrmActivityDelete` event is triggered when a deal is deleted in the CRM timeline. |
+//! | `onCrmActivityUpdate` | [`OnCrmActivityUpdate`] | `crm` | The `onCrmActivityUpdate` event is triggered when an activity is updated in the CRM timeline. |
+//! | `onCrmAddressRegister` | [`OnCrmAddressRegister`] | `crm` | The `onCrmAddressRegister` event is triggered when an address is registered. |
+//! | `onCrmAddressUnregister` | [`OnCrmAddressUnregister`] | `crm` | The event `onCrmAddressUnregister` is triggered when an address is deleted. |
+//! | `onCrmBankDetailAdd` | [`OnCrmBankDetailAdd`] | `crm` | The event `onCrmBankDetailAdd` is triggered when a bank detail is added. |
+//! | `onCrmBankDetailDelete` | [`OnCrmBankDetailDelete`] | `crm` | The event `onCrmBankDetailDelete` is triggered when a bank detail is deleted. |
+//! | `onCrmBankDetailUpdate` | [`OnCrmBankDetailUpdate`] | `crm` | The event `onCrmBankDetailUpdate` is triggered when a bank detail is updated. |
+//! | `onCrmCompanyAdd` | [`OnCrmCompanyAdd`] | `crm` | The event `ONCRMCOMPANYADD` will trigger when a company is created. |
+//! | `onCrmCompanyDelete` | [`OnCrmCompanyDelete`] | `crm` | The event `ONCRMCOMPANYDELETE` will trigger upon the deletion of a company. |
+//! | `onCrmCompanyUpdate` | [`OnCrmCompanyUpdate`] | `crm` | The event `ONCRMCOMPANYUPDATE` will trigger when a company is updated. |
+//! | `onCrmCompanyUserFieldAdd` | [`OnCrmCompanyUserFieldAdd`] | `crm` | The event `ONCRMCOMPANYUSERFIELDADD` will trigger when a new custom field is added for companies. |
+//! | `onCrmCompanyUserFieldDelete` | [`OnCrmCompanyUserFieldDelete`] | `crm` | The event `ONCRMCOMPANYUSERFIELDDELETE` will trigger when a custom field for companies is deleted. |
+//! | `onCrmCompanyUserFieldSetEnumValues` | [`OnCrmCompanyUserFieldSetEnumValues`] | `crm` | The event `ONCRMCOMPANYUSERFIELDSETENUMVALUES` will trigger when setting list values for a company's custom field. |
+//! | `onCrmCompanyUserFieldUpdate` | [`OnCrmCompanyUserFieldUpdate`] | `crm` | The event `ONCRMCOMPANYUSERFIELDUPDATE` will trigger when a custom field for companies is updated. |
+//! | `onCrmContactAdd` | [`OnCrmContactAdd`] | `crm` | The event `ONCRMCONTACTADD` will trigger when a contact is created. |
+//! | `onCrmContactDelete` | [`OnCrmContactDelete`] | `crm` | The `ONCRMCONTACTDELETE` event will trigger when a contact is deleted. |
+//! | `onCrmContactUpdate` | [`OnCrmContactUpdate`] | `crm` | The `ONCRMCONTACTUPDATE` event will trigger when a contact is updated. |
+//! | `onCrmContactUserFieldAdd` | [`OnCrmContactUserFieldAdd`] | `crm` | The event `onCrmContactUserFieldAdd` is triggered when a custom field is added to a contact. |
+//! | `onCrmContactUserFieldDelete` | [`OnCrmContactUserFieldDelete`] | `crm` | The event `onCrmContactUserFieldDelete` is triggered when a custom field is deleted from a contact. |
+//! | `onCrmContactUserFieldSetEnumValues` | [`OnCrmContactUserFieldSetEnumValues`] | `crm` | The event `onCrmContactUserFieldSetEnumValues` is triggered when the set of values for a custom list-type field on contacts is changed. |
+//! | `onCrmContactUserFieldUpdate` | [`OnCrmContactUserFieldUpdate`] | `crm` | The event `onCrmContactUserFieldUpdate` is triggered when a custom field is changed for contacts. |
+//! | `onCrmCurrencyAdd` | [`OnCrmCurrencyAdd`] | `crm` | The event `ONCRMCURRENCYADD` will trigger when a new currency is added. |
+//! | `onCrmCurrencyDelete` | [`OnCrmCurrencyDelete`] | `crm` | The event `ONCRMCURRENCYDELETE` will trigger when a currency is deleted. |
+//! | `onCrmCurrencyUpdate` | [`OnCrmCurrencyUpdate`] | `crm` | The event `ONCRMCURRENCYUPDATE` will trigger when the currency is updated. |
+//! | `onCrmDealAdd` | [`OnCrmDealAdd`] | `crm` | The event `ONCRMDEALADD` will trigger when a deal is created. |
+//! | `onCrmDealDelete` | [`OnCrmDealDelete`] | `crm` | The event `ONCRMDEALDELETE` will trigger upon the deletion of a deal. |
+//! | `onCrmDealMoveToCategory` | [`OnCrmDealMoveToCategory`] | `crm` | The event `ONCRMDEALMOVETOCATEGORY` will trigger when the deal's Sales Funnel changes. |
+//! | `onCrmDealRecurringAdd` | [`OnCrmDealRecurringAdd`] | `crm` | The event `ONCRMDEALRECURRINGADD` will trigger when a new template for a recurring deal is created. |
+//! | `onCrmDealRecurringDelete` | [`OnCrmDealRecurringDelete`] | `crm` | The event `ONCRMDEALRECURRINGDELETE` will trigger when a recurring deal template is deleted. |
+//! | `onCrmDealRecurringExpose` | [`OnCrmDealRecurringExpose`] | `crm` | The event `ONCRMDEALRECURRINGEXPOSE` will trigger when a new deal is created from a recurring deal template. |
+//! | `onCrmDealRecurringUpdate` | [`OnCrmDealRecurringUpdate`] | `crm` | The event `ONCRMDEALRECURRINGUPDATE` will trigger when the template of a recurring deal is updated. |
+//! | `onCrmDealUpdate` | [`OnCrmDealUpdate`] | `crm` | The event `ONCRMDEALUPDATE` will trigger when a deal is updated. |
+//! | `onCrmDealUserFieldAdd` | [`OnCrmDealUserFieldAdd`] | `crm` | The `onCrmDealUserFieldAdd` event will trigger when a custom field is added. |
+//! | `onCrmDealUserFieldDelete` | [`OnCrmDealUserFieldDelete`] | `crm` | The `onCrmDealUserFieldDelete` event will trigger when a custom field is deleted. |
+//! | `onCrmDealUserFieldSetEnumValues` | [`OnCrmDealUserFieldSetEnumValues`] | `crm` | The event `onCrmDealUserFieldSetEnumValues` will trigger when the set of values for a custom list-type field is changed. |
+//! | `onCrmDealUserFieldUpdate` | [`OnCrmDealUserFieldUpdate`] | `crm` | The `onCrmDealUserFieldUpdate` event triggers when a user field is changed. |
+//! | `onCrmDocumentGeneratorDocumentAdd` | [`OnCrmDocumentGeneratorDocumentAdd`] | `crm` | The event `ONCRMDOCUMENTGENERATORDOCUMENTADD` will trigger upon the creation of a new document: from a template with the method [crm.documentgenerator.document.add](https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-add.html) and when a ready file is uploaded with the method [crm.documentgenerator.document.upload](https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-upload.html). |
+//! | `onCrmDocumentGeneratorDocumentDelete` | [`OnCrmDocumentGeneratorDocumentDelete`] | `crm` | The event `ONCRMDOCUMENTGENERATORDOCUMENTDELETE` will be triggered upon the deletion of a document. |
+//! | `onCrmDocumentGeneratorDocumentUpdate` | [`OnCrmDocumentGeneratorDocumentUpdate`] | `crm` | The event `ONCRMDOCUMENTGENERATORDOCUMENTUPDATE` will trigger when an existing document is updated. |
+//! | `onCrmDynamicItemAdd` | [`OnCrmDynamicItemAdd`] | `crm` | The `ONCRMDYNAMICITEMADD` event is triggered when an item of any [custom object type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) is added to the CRM. |
+//! | `onCrmDynamicItemDelete` | [`OnCrmDynamicItemDelete`] | `crm` | The `ONCRMDYNAMICITEMDELETE` event is triggered when an item of any [custom object type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) is deleted in the CRM. |
+//! | `onCrmDynamicItemUpdate` | [`OnCrmDynamicItemUpdate`] | `crm` | The `ONCRMDYNAMICITEMUPDATE` event is triggered when an item of any [custom object type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) in the CRM is changed. |
+//! | `onCrmInvoiceAdd` | [`OnCrmInvoiceAdd`] | `crm` | The event is triggered when an invoice is created. |
+//! | `onCrmInvoiceDelete` | [`OnCrmInvoiceDelete`] | `crm` | This event is triggered when an invoice is deleted. |
+//! | `onCrmInvoiceRecurringAdd` | [`OnCrmInvoiceRecurringAdd`] | `crm` | This event is triggered when a new recurring invoice is created. |
+//! | `onCrmInvoiceRecurringDelete` | [`OnCrmInvoiceRecurringDelete`] | `crm` | This event is triggered when a recurring invoice is deleted. |
+//! | `onCrmInvoiceRecurringExpose` | [`OnCrmInvoiceRecurringExpose`] | `crm` | The event is triggered when a new invoice is issued from a recurring invoice. |
+//! | `onCrmInvoiceRecurringUpdate` | [`OnCrmInvoiceRecurringUpdate`] | `crm` | The event is triggered when a recurring invoice is updated. |
+//! | `onCrmInvoiceSetStatus` | [`OnCrmInvoiceSetStatus`] | `crm` | This event is triggered when the status of an invoice is changed. |
+//! | `onCrmInvoiceUpdate` | [`OnCrmInvoiceUpdate`] | `crm` | The event is triggered when an invoice is updated. |
+//! | `onCrmInvoiceUserFieldAdd` | [`OnCrmInvoiceUserFieldAdd`] | `crm` | The event is triggered when a custom field is added. |
+//! | `onCrmInvoiceUserFieldDelete` | [`OnCrmInvoiceUserFieldDelete`] | `crm` | The event is triggered when a custom field is deleted. |
+//! | `onCrmInvoiceUserFieldSetEnumValues` | [`OnCrmInvoiceUserFieldSetEnumValues`] | `crm` | The event is triggered when the set of values for a custom list field is changed. |
+//! | `onCrmInvoiceUserFieldUpdate` | [`OnCrmInvoiceUserFieldUpdate`] | `crm` | The event is triggered when a custom field is updated. |
+//! | `onCrmLeadAdd` | [`OnCrmLeadAdd`] | `crm` | The `ONCRMLEADADD` event will trigger when a new lead is created. |
+//! | `onCrmLeadDelete` | [`OnCrmLeadDelete`] | `crm` | The `ONCRMLEADDELETE` event is triggered when a lead is deleted. |
+//! | `onCrmLeadUpdate` | [`OnCrmLeadUpdate`] | `crm` | The `ONCRMLEADUPDATE` event will trigger when a lead is updated. |
+//! | `onCrmLeadUserFieldAdd` | [`OnCrmLeadUserFieldAdd`] | `crm` | The event `ONCRMLEADUSERFIELDADD` will trigger when a new custom field is added for leads. |
+//! | `onCrmLeadUserFieldDelete` | [`OnCrmLeadUserFieldDelete`] | `crm` | The event `ONCRMLEADUSERFIELDDELETE` will trigger when a custom field for leads is deleted. |
+//! | `onCrmLeadUserFieldSetEnumValues` | [`OnCrmLeadUserFieldSetEnumValues`] | `crm` | The event `ONCRMLEADUSERFIELDSETENUMVALUES` will trigger when setting list values for custom fields of leads. |
+//! | `onCrmLeadUserFieldUpdate` | [`OnCrmLeadUserFieldUpdate`] | `crm` | The event `ONCRMLEADUSERFIELDUPDATE` will trigger when a custom field for leads is updated. |
+//! | `onCrmMeasureAdd` | [`OnCrmMeasureAdd`] | `crm` | The event `onCrmMeasureAdd` is triggered after a new unit of measurement is added to the account. |
+//! | `onCrmMeasureDelete` | [`OnCrmMeasureDelete`] | `crm` | The event `onCrmMeasureDelete` is triggered after a unit of measurement is deleted from the account. |
+//! | `onCrmMeasureUpdate` | [`OnCrmMeasureUpdate`] | `crm` | The event `onCrmMeasureUpdate` is triggered after the unit of measurement is changed on the account. |
+//! | `onCrmProductAdd` | [`OnCrmProductAdd`] | `crm` | **Event development has been halted** |
+//! | `onCrmProductDelete` | [`OnCrmProductDelete`] | `crm` | **Event development has been halted** |
+//! | `onCrmProductPropertyAdd` | [`OnCrmProductPropertyAdd`] | `crm` | This event is triggered when a product property is added. |
+//! | `onCrmProductPropertyDelete` | [`OnCrmProductPropertyDelete`] | `crm` | The event is triggered when a product property is deleted. |
+//! | `onCrmProductPropertyUpdate` | [`OnCrmProductPropertyUpdate`] | `crm` | This event is triggered when a product property is changed. |
+//! | `onCrmProductSectionAdd` | [`OnCrmProductSectionAdd`] | `crm` | The event `onCrmProductSectionAdd` is triggered after a section is added. |
+//! | `onCrmProductSectionDelete` | [`OnCrmProductSectionDelete`] | `crm` | The event `onCrmProductSectionDelete` is triggered after a section is deleted. |
+//! | `onCrmProductSectionUpdate` | [`OnCrmProductSectionUpdate`] | `crm` | The event `onCrmProductSectionUpdate` is triggered after the section is modified. |
+//! | `onCrmProductUpdate` | [`OnCrmProductUpdate`] | `crm` | **Event development has been halted** |
+//! | `onCrmQuoteAdd` | [`OnCrmQuoteAdd`] | `crm` | The event `ONCRMQUOTEADD` will trigger when an estimate is added. |
+//! | `onCrmQuoteDelete` | [`OnCrmQuoteDelete`] | `crm` | The event `ONCRMQUOTEDELETE` will trigger upon the deletion of an estimate. |
+//! | `onCrmQuoteUpdate` | [`OnCrmQuoteUpdate`] | `crm` | The event `ONCRMQUOTEUPDATE` will trigger when an estimate is updated. |
+//! | `onCrmQuoteUserFieldAdd` | [`OnCrmQuoteUserFieldAdd`] | `crm` | The event `ONCRMQUOTEUSERFIELDADD` will trigger when a new custom field is added for estimates. |
+//! | `onCrmQuoteUserFieldDelete` | [`OnCrmQuoteUserFieldDelete`] | `crm` | The event `ONCRMQUOTEUSERFIELDDELETE` will trigger when a custom field for estimates is deleted. |
+//! | `onCrmQuoteUserFieldSetEnumValues` | [`OnCrmQuoteUserFieldSetEnumValues`] | `crm` | The event `ONCRMQUOTEUSERFIELDSETENUMVALUES` will trigger when setting list values for the custom field of quotes. |
+//! | `onCrmQuoteUserFieldUpdate` | [`OnCrmQuoteUserFieldUpdate`] | `crm` | The event `ONCRMQUOTEUSERFIELDUPDATE` will trigger when a custom field is updated for estimates. |
+//! | `onCrmRequisiteAdd` | [`OnCrmRequisiteAdd`] | `crm` | The event `onCrmRequisiteAdd` is triggered when a requisite is added. |
+//! | `onCrmRequisiteDelete` | [`OnCrmRequisiteDelete`] | `crm` | The `onCrmRequisiteDelete` event is triggered when a requisite is deleted. |
+//! | `onCrmRequisiteUpdate` | [`OnCrmRequisiteUpdate`] | `crm` | The event `onCrmRequisiteUpdate` is triggered when a requisite is updated. |
+//! | `onCrmRequisiteUserFieldAdd` | [`OnCrmRequisiteUserFieldAdd`] | `crm` | The event `onCrmRequisiteUserFieldAdd` is triggered when a custom field of a requisite is added. |
+//! | `onCrmRequisiteUserFieldDelete` | [`OnCrmRequisiteUserFieldDelete`] | `crm` | The event `onCrmRequisiteUserFieldDelete` is triggered when a custom requisites field is deleted. |
+//! | `onCrmRequisiteUserFieldSetEnumValues` | [`OnCrmRequisiteUserFieldSetEnumValues`] | `crm` | The event `onCrmRequisiteUserFieldSetEnumValues` is triggered when the set of values for a custom list-type field is changed. |
+//! | `onCrmRequisiteUserFieldUpdate` | [`OnCrmRequisiteUserFieldUpdate`] | `crm` | The event `onCrmRequisiteUserFieldUpdate` is triggered when a user field of the requisite is changed. |
+//! | `onCrmTimelineCommentAdd` | [`OnCrmTimelineCommentAdd`] | `crm` | The `onCrmTimelineCommentAdd` event is triggered when a "Comment" type activity is added to the CRM timeline. |
+//! | `onCrmTimelineCommentDelete` | [`OnCrmTimelineCommentDelete`] | `crm` | The `onCrmTimelineCommentDelete` event is triggered when a "Comment" type activity is deleted from the CRM timeline. |
+//! | `onCrmTimelineCommentUpdate` | [`OnCrmTimelineCommentUpdate`] | `crm` | The `onCrmTimelineCommentUpdate` event is triggered when a "Comment" type activity is updated in the CRM timeline. |
+//! | `onCrmTypeAdd` | [`OnCrmTypeAdd`] | `crm` | The `ONCRMTYPEADD` event is triggered when a [custom CRM type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) is added. |
+//! | `onCrmTypeDelete` | [`OnCrmTypeDelete`] | `crm` | The `ONCRMTYPEDELETE` event is triggered when a [custom CRM type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) is deleted. |
+//! | `onCrmTypeUpdate` | [`OnCrmTypeUpdate`] | `crm` | The `ONCRMTYPEUPDATE` event is triggered when a [custom CRM type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) is updated. |
+//! | `onCrmTypeUserFieldAdd` | [`OnCrmTypeUserFieldAdd`] | `crm` | The event `ONCRMTYPEUSERFIELDADD` will trigger when a custom field is added for a smart process, a new invoice, or a document for signing. The event arrives both when the field is added in the interface and when the [userfieldconfig.add](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html) method is called. |
+//! | `onCrmTypeUserFieldDelete` | [`OnCrmTypeUserFieldDelete`] | `crm` | The event `ONCRMTYPEUSERFIELDDELETE` will trigger when a custom field of a smart process, a new invoice, or a document for signing is deleted. The event arrives both when the field is deleted in the interface and when the [userfieldconfig.delete](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-delete.html) method is called. |
+//! | `onCrmTypeUserFieldSetEnumValues` | [`OnCrmTypeUserFieldSetEnumValues`] | `crm` | The event `ONCRMTYPEUSERFIELDSETENUMVALUES` will trigger when the set of values of a custom field of the list type `enumeration` is set or changed for a smart process, a new invoice, or a document for signing. |
+//! | `onCrmTypeUserFieldUpdate` | [`OnCrmTypeUserFieldUpdate`] | `crm` | The event `ONCRMTYPEUSERFIELDUPDATE` will trigger when the settings of a custom field of a smart process, a new invoice, or a document for signing are changed. The event arrives both when the field is changed in the interface and when the [userfieldconfig.update](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html) method is called. |
+//! | `onOfflineEvent` | [`OnOfflineEvent`] | — (the docs name none) | The `onOfflineEvent` event notifies about the occurrence of new offline events at certain intervals. |
+//! | `onSonetGroupAdd` | [`OnSonetGroupAdd`] | `sonet` | The `ONSONETGROUPADD` event is triggered when a Workgroup or Project is created. |
+//! | `onSonetGroupDelete` | [`OnSonetGroupDelete`] | `sonet` | The `ONSONETGROUPDELETE` event is triggered when a workgroup or project is deleted. |
+//! | `onSonetGroupSubjectAdd` | [`OnSonetGroupSubjectAdd`] | `sonet` | The event `onSonetGroupSubjectAdd` is triggered after a workgroup/project topic is created. |
+//! | `onSonetGroupSubjectDelete` | [`OnSonetGroupSubjectDelete`] | `sonet` | The event `onSonetGroupSubjectDelete` is triggered before a workgroup topic is deleted. |
+//! | `onSonetGroupSubjectUpdate` | [`OnSonetGroupSubjectUpdate`] | `sonet` | The event `onSonetGroupSubjectUpdate` is triggered after the subject of a workgroup/project is changed. |
+//! | `onSonetGroupUpdate` | [`OnSonetGroupUpdate`] | `sonet` | The `ONSONETGROUPUPDATE` event is triggered when a Workgroup or Project is modified. |
+//! | `onUserAdd` | [`OnUserAdd`] | `user` | The `ONUSERADD` event is triggered when a user is added to Bitrix24. The event occurs not after the invitation, but after the user logs into Bitrix24 and completes the registration. |
 //!
 //! The events are the crate `bitrix24-events`, re-exported by `bitrix24` as `bitrix24::events` behind its feature `events` (on by default); they do not depend on the method features: events parse whichever method features are on.
 //!
@@ -993,585 +993,585 @@ pub use ::bitrix24_runtime::event::Event as TypedEvent;
 #[non_exhaustive]
 #[allow(clippy::large_enum_variant)]
 pub enum Event {
-    /// `CATALOG.MEASURE.ON.ADD`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogMeasureOnAdd`]).
+    /// `CATALOG.MEASURE.ON.ADD`: The `CATALOG.MEASURE.ON.ADD` event is triggered when a unit of measurement is added (see [`CatalogMeasureOnAdd`]).
     CatalogMeasureOnAdd(::bitrix24_runtime::event::Delivery<CatalogMeasureOnAddData>),
-    /// `CATALOG.MEASURE.ON.DELETE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogMeasureOnDelete`]).
+    /// `CATALOG.MEASURE.ON.DELETE`: The `CATALOG.MEASURE.ON.DELETE` event is triggered when a unit of measurement is deleted (see [`CatalogMeasureOnDelete`]).
     CatalogMeasureOnDelete(
         ::bitrix24_runtime::event::Delivery<CatalogMeasureOnDeleteData>,
     ),
-    /// `CATALOG.MEASURE.ON.UPDATE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogMeasureOnUpdate`]).
+    /// `CATALOG.MEASURE.ON.UPDATE`: The `CATALOG.MEASURE.ON.UPDATE` event is triggered when a unit of measurement is updated (see [`CatalogMeasureOnUpdate`]).
     CatalogMeasureOnUpdate(
         ::bitrix24_runtime::event::Delivery<CatalogMeasureOnUpdateData>,
     ),
-    /// `CATALOG.PRICE.ON.ADD`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogPriceOnAdd`]).
+    /// `CATALOG.PRICE.ON.ADD`: The `CATALOG.PRICE.ON.ADD` event is triggered when a price is added (see [`CatalogPriceOnAdd`]).
     CatalogPriceOnAdd(::bitrix24_runtime::event::Delivery<CatalogPriceOnAddData>),
-    /// `CATALOG.PRICE.ON.DELETE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogPriceOnDelete`]).
+    /// `CATALOG.PRICE.ON.DELETE`: The `CATALOG.PRICE.ON.DELETE` event is triggered when a price is deleted (see [`CatalogPriceOnDelete`]).
     CatalogPriceOnDelete(::bitrix24_runtime::event::Delivery<CatalogPriceOnDeleteData>),
-    /// `CATALOG.PRICE.ON.UPDATE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogPriceOnUpdate`]).
+    /// `CATALOG.PRICE.ON.UPDATE`: The `CATALOG.PRICE.ON.UPDATE` event is triggered when a price is updated (see [`CatalogPriceOnUpdate`]).
     CatalogPriceOnUpdate(::bitrix24_runtime::event::Delivery<CatalogPriceOnUpdateData>),
-    /// `CATALOG.PRICE.TYPE.ON.ADD`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogPriceTypeOnAdd`]).
+    /// `CATALOG.PRICE.TYPE.ON.ADD`: The `CATALOG.PRICE.TYPE.ON.ADD` event is triggered when a price type is added (see [`CatalogPriceTypeOnAdd`]).
     CatalogPriceTypeOnAdd(
         ::bitrix24_runtime::event::Delivery<CatalogPriceTypeOnAddData>,
     ),
-    /// `CATALOG.PRICE.TYPE.ON.DELETE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogPriceTypeOnDelete`]).
+    /// `CATALOG.PRICE.TYPE.ON.DELETE`: The `CATALOG.PRICE.TYPE.ON.DELETE` event is triggered when a price type is deleted (see [`CatalogPriceTypeOnDelete`]).
     CatalogPriceTypeOnDelete(
         ::bitrix24_runtime::event::Delivery<CatalogPriceTypeOnDeleteData>,
     ),
-    /// `CATALOG.PRICE.TYPE.ON.UPDATE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogPriceTypeOnUpdate`]).
+    /// `CATALOG.PRICE.TYPE.ON.UPDATE`: The `CATALOG.PRICE.TYPE.ON.UPDATE` event is triggered when a price type is updated (see [`CatalogPriceTypeOnUpdate`]).
     CatalogPriceTypeOnUpdate(
         ::bitrix24_runtime::event::Delivery<CatalogPriceTypeOnUpdateData>,
     ),
-    /// `CATALOG.PRODUCT.ON.ADD`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogProductOnAdd`]).
+    /// `CATALOG.PRODUCT.ON.ADD`: The `CATALOG.PRODUCT.ON.ADD` event is triggered when a product is added (see [`CatalogProductOnAdd`]).
     CatalogProductOnAdd(::bitrix24_runtime::event::Delivery<CatalogProductOnAddData>),
-    /// `CATALOG.PRODUCT.ON.DELETE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogProductOnDelete`]).
+    /// `CATALOG.PRODUCT.ON.DELETE`: The `CATALOG.PRODUCT.ON.DELETE` event is triggered when a product is deleted (see [`CatalogProductOnDelete`]).
     CatalogProductOnDelete(
         ::bitrix24_runtime::event::Delivery<CatalogProductOnDeleteData>,
     ),
-    /// `CATALOG.PRODUCT.ON.UPDATE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogProductOnUpdate`]).
+    /// `CATALOG.PRODUCT.ON.UPDATE`: The `CATALOG.PRODUCT.ON.UPDATE` event is triggered when a product is updated (see [`CatalogProductOnUpdate`]).
     CatalogProductOnUpdate(
         ::bitrix24_runtime::event::Delivery<CatalogProductOnUpdateData>,
     ),
-    /// `CATALOG.ROUNDING.ON.ADD`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogRoundingOnAdd`]).
+    /// `CATALOG.ROUNDING.ON.ADD`: The `CATALOG.ROUNDING.ON.ADD` event is triggered when a price rounding rule is added (see [`CatalogRoundingOnAdd`]).
     CatalogRoundingOnAdd(::bitrix24_runtime::event::Delivery<CatalogRoundingOnAddData>),
-    /// `CATALOG.ROUNDING.ON.DELETE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogRoundingOnDelete`]).
+    /// `CATALOG.ROUNDING.ON.DELETE`: The `CATALOG.ROUNDING.ON.DELETE` event is triggered when a price rounding rule is deleted (see [`CatalogRoundingOnDelete`]).
     CatalogRoundingOnDelete(
         ::bitrix24_runtime::event::Delivery<CatalogRoundingOnDeleteData>,
     ),
-    /// `CATALOG.ROUNDING.ON.UPDATE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`CatalogRoundingOnUpdate`]).
+    /// `CATALOG.ROUNDING.ON.UPDATE`: The `CATALOG.ROUNDING.ON.UPDATE` event is triggered when a price rounding rule is updated (see [`CatalogRoundingOnUpdate`]).
     CatalogRoundingOnUpdate(
         ::bitrix24_runtime::event::Delivery<CatalogRoundingOnUpdateData>,
     ),
-    /// `ONBOOKINGUPDATE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`Onbookingupdate`]).
+    /// `ONBOOKINGUPDATE`: The `ONBOOKINGUPDATE` event will trigger when a booking is updated manually or via the [booking.v1.booking.update](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-update.html) method (see [`Onbookingupdate`]).
     Onbookingupdate(::bitrix24_runtime::event::Delivery<OnbookingupdateData>),
-    /// `ONEXTERNALCALLBACKSTART`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`Onexternalcallbackstart`]).
+    /// `ONEXTERNALCALLBACKSTART`: The event `ONEXTERNALCALLBACKSTART` is triggered when a visitor fills out the CRM callback form. Your application must be selected as the callback line in the form settings (see [`Onexternalcallbackstart`]).
     Onexternalcallbackstart(
         ::bitrix24_runtime::event::Delivery<OnexternalcallbackstartData>,
     ),
-    /// `ONEXTERNALCALLSTART`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`Onexternalcallstart`]).
+    /// `ONEXTERNALCALLSTART`: The `ONEXTERNALCALLSTART` event is triggered when a user clicks on a phone number in CRM entities to make an outgoing call through the selected telephony application (see [`Onexternalcallstart`]).
     Onexternalcallstart(::bitrix24_runtime::event::Delivery<OnexternalcallstartData>),
-    /// `ONIMBOTDELETE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`Onimbotdelete`]).
+    /// `ONIMBOTDELETE`: **DEPRECATED** (see [`Onimbotdelete`]).
     Onimbotdelete(::bitrix24_runtime::event::Delivery<OnimbotdeleteData>),
-    /// `ONIMBOTJOINCHAT`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`Onimbotjoinchat`]).
+    /// `ONIMBOTJOINCHAT`: **DEPRECATED** (see [`Onimbotjoinchat`]).
     Onimbotjoinchat(::bitrix24_runtime::event::Delivery<OnimbotjoinchatData>),
-    /// `ONIMBOTMESSAGEADD`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`Onimbotmessageadd`]).
+    /// `ONIMBOTMESSAGEADD`: **DEPRECATED** (see [`Onimbotmessageadd`]).
     Onimbotmessageadd(::bitrix24_runtime::event::Delivery<OnimbotmessageaddData>),
-    /// `ONIMBOTMESSAGEDELETE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`Onimbotmessagedelete`]).
+    /// `ONIMBOTMESSAGEDELETE`: **DEPRECATED** (see [`Onimbotmessagedelete`]).
     Onimbotmessagedelete(::bitrix24_runtime::event::Delivery<OnimbotmessagedeleteData>),
-    /// `ONIMBOTMESSAGEUPDATE`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`Onimbotmessageupdate`]).
+    /// `ONIMBOTMESSAGEUPDATE`: **DEPRECATED** (see [`Onimbotmessageupdate`]).
     Onimbotmessageupdate(::bitrix24_runtime::event::Delivery<OnimbotmessageupdateData>),
-    /// `ONIMCOMMANDADD`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`Onimcommandadd`]).
+    /// `ONIMCOMMANDADD`: **DEPRECATED** (see [`Onimcommandadd`]).
     Onimcommandadd(::bitrix24_runtime::event::Delivery<OnimcommandaddData>),
-    /// `ONVOXIMPLANTCALLEND`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`Onvoximplantcallend`]).
+    /// `ONVOXIMPLANTCALLEND`: The event `ONVOXIMPLANTCALLEND` is triggered when a call ends and information about the call is recorded in the history (see [`Onvoximplantcallend`]).
     Onvoximplantcallend(::bitrix24_runtime::event::Delivery<OnvoximplantcallendData>),
-    /// `ONVOXIMPLANTCALLINIT`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`Onvoximplantcallinit`]).
+    /// `ONVOXIMPLANTCALLINIT`: The `ONVOXIMPLANTCALLINIT` event is triggered when a call is initialized: either when an incoming call is received or when an outgoing call is initiated (see [`Onvoximplantcallinit`]).
     Onvoximplantcallinit(::bitrix24_runtime::event::Delivery<OnvoximplantcallinitData>),
-    /// `ONVOXIMPLANTCALLSTART`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`Onvoximplantcallstart`]).
+    /// `ONVOXIMPLANTCALLSTART`: The event `ONVOXIMPLANTCALLSTART` is triggered at the beginning of a conversation: when the operator answers an incoming call or the subscriber answers an outgoing call (see [`Onvoximplantcallstart`]).
     Onvoximplantcallstart(
         ::bitrix24_runtime::event::Delivery<OnvoximplantcallstartData>,
     ),
-    /// `OnAppInstall`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnAppInstall`]).
+    /// `OnAppInstall`: The `ONAPPINSTALL` event is triggered immediately after the successful installation of an application on Bitrix24. The `application_token` is passed to the handler, which is important to save. For more details, refer to the article [safe-event-handlers](https://apidocs.bitrix24.com/api-reference/events/safe-event-handlers.html) (see [`OnAppInstall`]).
     OnAppInstall(::bitrix24_runtime::event::Delivery<OnAppInstallData>),
-    /// `OnAppUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnAppUpdate`]).
+    /// `OnAppUpdate`: The `ONAPPUPDATE` event is triggered after a new version of the application is installed in Bitrix24. This event transmits information about the current and previous versions of the application, as well as the updated `application_token`. For more details, refer to the article [safe-event-handlers](https://apidocs.bitrix24.com/api-reference/events/safe-event-handlers.html) (see [`OnAppUpdate`]).
     OnAppUpdate(::bitrix24_runtime::event::Delivery<OnAppUpdateData>),
-    /// `OnCalendarEntryAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCalendarEntryAdd`]).
+    /// `OnCalendarEntryAdd`: The `ONCALENDARENTRYADD` event is triggered when a calendar event is added (see [`OnCalendarEntryAdd`]).
     OnCalendarEntryAdd(::bitrix24_runtime::event::Delivery<OnCalendarEntryAddData>),
-    /// `OnCalendarEntryDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCalendarEntryDelete`]).
+    /// `OnCalendarEntryDelete`: The `ONCALENDARENTRYDELETE` event is triggered when a calendar event is deleted (see [`OnCalendarEntryDelete`]).
     OnCalendarEntryDelete(
         ::bitrix24_runtime::event::Delivery<OnCalendarEntryDeleteData>,
     ),
-    /// `OnCalendarEntryUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCalendarEntryUpdate`]).
+    /// `OnCalendarEntryUpdate`: The `ONCALENDARENTRYUPDATE` event is triggered when a calendar event is modified (see [`OnCalendarEntryUpdate`]).
     OnCalendarEntryUpdate(
         ::bitrix24_runtime::event::Delivery<OnCalendarEntryUpdateData>,
     ),
-    /// `OnCalendarSectionAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCalendarSectionAdd`]).
+    /// `OnCalendarSectionAdd`: The `ONCALENDARSECTIONADD` event is triggered when a calendar section or resource is added (see [`OnCalendarSectionAdd`]).
     OnCalendarSectionAdd(::bitrix24_runtime::event::Delivery<OnCalendarSectionAddData>),
-    /// `OnCalendarSectionDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCalendarSectionDelete`]).
+    /// `OnCalendarSectionDelete`: The `ONCALENDARSECTIONDELETE` event is triggered when a section or resource is deleted (see [`OnCalendarSectionDelete`]).
     OnCalendarSectionDelete(
         ::bitrix24_runtime::event::Delivery<OnCalendarSectionDeleteData>,
     ),
-    /// `OnCalendarSectionUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCalendarSectionUpdate`]).
+    /// `OnCalendarSectionUpdate`: The `ONCALENDARSECTIONUPDATE` event is triggered when a section or resource is changed (see [`OnCalendarSectionUpdate`]).
     OnCalendarSectionUpdate(
         ::bitrix24_runtime::event::Delivery<OnCalendarSectionUpdateData>,
     ),
-    /// `OnImConnectorDialogFinish`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnImConnectorDialogFinish`]).
+    /// `OnImConnectorDialogFinish`: The `OnImConnectorDialogFinish` event is triggered when a conversation in an Open Channel is closed (see [`OnImConnectorDialogFinish`]).
     OnImConnectorDialogFinish(
         ::bitrix24_runtime::event::Delivery<OnImConnectorDialogFinishData>,
     ),
-    /// `OnImConnectorDialogStart`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnImConnectorDialogStart`]).
+    /// `OnImConnectorDialogStart`: The `OnImConnectorDialogStart` event is triggered when a conversation is created in an Open Channel (see [`OnImConnectorDialogStart`]).
     OnImConnectorDialogStart(
         ::bitrix24_runtime::event::Delivery<OnImConnectorDialogStartData>,
     ),
-    /// `OnImConnectorLineDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnImConnectorLineDelete`]).
+    /// `OnImConnectorLineDelete`: The `OnImConnectorLineDelete` event is triggered when an open line is deleted (see [`OnImConnectorLineDelete`]).
     OnImConnectorLineDelete(
         ::bitrix24_runtime::event::Delivery<OnImConnectorLineDeleteData>,
     ),
-    /// `OnImConnectorMessageAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnImConnectorMessageAdd`]).
+    /// `OnImConnectorMessageAdd`: The `OnImConnectorMessageAdd` event is triggered when a message is sent from an open line in Bitrix24 to an external system channel via a custom connector (see [`OnImConnectorMessageAdd`]).
     OnImConnectorMessageAdd(
         ::bitrix24_runtime::event::Delivery<OnImConnectorMessageAddData>,
     ),
-    /// `OnImConnectorMessageDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnImConnectorMessageDelete`]).
+    /// `OnImConnectorMessageDelete`: The `OnImConnectorMessageDelete` event is triggered when a message is deleted in an open line of Bitrix24, and the deletion is sent to an external system channel via a custom connector (see [`OnImConnectorMessageDelete`]).
     OnImConnectorMessageDelete(
         ::bitrix24_runtime::event::Delivery<OnImConnectorMessageDeleteData>,
     ),
-    /// `OnImConnectorMessageUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnImConnectorMessageUpdate`]).
+    /// `OnImConnectorMessageUpdate`: The `OnImConnectorMessageUpdate` event is triggered when a message is modified in an open line of Bitrix24, and the change is sent to the external system channel via a custom connector (see [`OnImConnectorMessageUpdate`]).
     OnImConnectorMessageUpdate(
         ::bitrix24_runtime::event::Delivery<OnImConnectorMessageUpdateData>,
     ),
-    /// `OnImConnectorStatusDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnImConnectorStatusDelete`]).
+    /// `OnImConnectorStatusDelete`: The `OnImConnectorStatusDelete` event is triggered when a client disables the connector of an external channel on a specific open channel (see [`OnImConnectorStatusDelete`]).
     OnImConnectorStatusDelete(
         ::bitrix24_runtime::event::Delivery<OnImConnectorStatusDeleteData>,
     ),
-    /// `OnLiveFeedPostAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnLiveFeedPostAdd`]).
+    /// `OnLiveFeedPostAdd`: The `ONLIVEFEEDPOSTADD` event is triggered when a message is added to the Feed (see [`OnLiveFeedPostAdd`]).
     OnLiveFeedPostAdd(::bitrix24_runtime::event::Delivery<OnLiveFeedPostAddData>),
-    /// `OnLiveFeedPostDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnLiveFeedPostDelete`]).
+    /// `OnLiveFeedPostDelete`: The `ONLIVEFEEDPOSTDELETE` event is triggered when a message is deleted from the Feed (see [`OnLiveFeedPostDelete`]).
     OnLiveFeedPostDelete(::bitrix24_runtime::event::Delivery<OnLiveFeedPostDeleteData>),
-    /// `OnLiveFeedPostUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnLiveFeedPostUpdate`]).
+    /// `OnLiveFeedPostUpdate`: The `ONLIVEFEEDPOSTUPDATE` event is triggered when a message in the Feed is changed (see [`OnLiveFeedPostUpdate`]).
     OnLiveFeedPostUpdate(::bitrix24_runtime::event::Delivery<OnLiveFeedPostUpdateData>),
-    /// `OnOpenLineMessageAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnOpenLineMessageAdd`]).
+    /// `OnOpenLineMessageAdd`: The `OnOpenLineMessageAdd` event is triggered when a message is added to the open line chat (see [`OnOpenLineMessageAdd`]).
     OnOpenLineMessageAdd(::bitrix24_runtime::event::Delivery<OnOpenLineMessageAddData>),
-    /// `OnOpenLineMessageDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnOpenLineMessageDelete`]).
+    /// `OnOpenLineMessageDelete`: The `OnOpenLineMessageDelete` event triggers when a message is deleted in an open line chat (see [`OnOpenLineMessageDelete`]).
     OnOpenLineMessageDelete(
         ::bitrix24_runtime::event::Delivery<OnOpenLineMessageDeleteData>,
     ),
-    /// `OnOpenLineMessageUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnOpenLineMessageUpdate`]).
+    /// `OnOpenLineMessageUpdate`: The `OnOpenLineMessageUpdate` event is triggered when a message in the open line chat is modified (see [`OnOpenLineMessageUpdate`]).
     OnOpenLineMessageUpdate(
         ::bitrix24_runtime::event::Delivery<OnOpenLineMessageUpdateData>,
     ),
-    /// `OnOrderDeleted`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnOrderDeleted`]).
+    /// `OnOrderDeleted`: The `OnOrderDeleted` event is triggered when an order is directly deleted from the database (see [`OnOrderDeleted`]).
     OnOrderDeleted(::bitrix24_runtime::event::Delivery<OnOrderDeletedData>),
-    /// `OnOrderEntitySaved`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnOrderEntitySaved`]).
+    /// `OnOrderEntitySaved`: The `OnOrderEntitySaved` event occurs immediately after the order is saved (see [`OnOrderEntitySaved`]).
     OnOrderEntitySaved(::bitrix24_runtime::event::Delivery<OnOrderEntitySavedData>),
-    /// `OnPaymentDeleted`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnPaymentDeleted`]).
+    /// `OnPaymentDeleted`: The `OnPaymentDeleted` event occurs when a payment is directly deleted from the database (see [`OnPaymentDeleted`]).
     OnPaymentDeleted(::bitrix24_runtime::event::Delivery<OnPaymentDeletedData>),
-    /// `OnPaymentEntitySaved`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnPaymentEntitySaved`]).
+    /// `OnPaymentEntitySaved`: The event `OnPaymentEntitySaved` occurs immediately after the payment is saved (see [`OnPaymentEntitySaved`]).
     OnPaymentEntitySaved(::bitrix24_runtime::event::Delivery<OnPaymentEntitySavedData>),
-    /// `OnPropertyValueDeleted`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnPropertyValueDeleted`]).
+    /// `OnPropertyValueDeleted`: The `OnPropertyValueDeleted` event is triggered when an order property value is deleted (see [`OnPropertyValueDeleted`]).
     OnPropertyValueDeleted(
         ::bitrix24_runtime::event::Delivery<OnPropertyValueDeletedData>,
     ),
-    /// `OnPropertyValueEntitySaved`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnPropertyValueEntitySaved`]).
+    /// `OnPropertyValueEntitySaved`: The event `OnPropertyValueEntitySaved` occurs immediately after the value of the order property is saved (see [`OnPropertyValueEntitySaved`]).
     OnPropertyValueEntitySaved(
         ::bitrix24_runtime::event::Delivery<OnPropertyValueEntitySavedData>,
     ),
-    /// `OnSaleBeforeOrderDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSaleBeforeOrderDelete`]).
+    /// `OnSaleBeforeOrderDelete`: The event `OnSaleBeforeOrderDelete` is triggered before an order is deleted (see [`OnSaleBeforeOrderDelete`]).
     OnSaleBeforeOrderDelete(
         ::bitrix24_runtime::event::Delivery<OnSaleBeforeOrderDeleteData>,
     ),
-    /// `OnSaleOrderSaved`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSaleOrderSaved`]).
+    /// `OnSaleOrderSaved`: The `OnSaleOrderSaved` event occurs at the end of the order saving process, when the order and all related entities have already been saved (see [`OnSaleOrderSaved`]).
     OnSaleOrderSaved(::bitrix24_runtime::event::Delivery<OnSaleOrderSavedData>),
-    /// `OnSessionFinish`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSessionFinish`]).
+    /// `OnSessionFinish`: The `OnSessionFinish` event is triggered when an Open Channel session is closed (see [`OnSessionFinish`]).
     OnSessionFinish(::bitrix24_runtime::event::Delivery<OnSessionFinishData>),
-    /// `OnSessionStart`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSessionStart`]).
+    /// `OnSessionStart`: The `OnSessionStart` event is triggered when an Open Channel session is created (see [`OnSessionStart`]).
     OnSessionStart(::bitrix24_runtime::event::Delivery<OnSessionStartData>),
-    /// `OnShipmentDeleted`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnShipmentDeleted`]).
+    /// `OnShipmentDeleted`: The `OnShipmentDeleted` event occurs when a shipment is directly deleted from the database (see [`OnShipmentDeleted`]).
     OnShipmentDeleted(::bitrix24_runtime::event::Delivery<OnShipmentDeletedData>),
-    /// `OnShipmentEntitySaved`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnShipmentEntitySaved`]).
+    /// `OnShipmentEntitySaved`: The `OnShipmentEntitySaved` event occurs immediately after the shipment is saved (see [`OnShipmentEntitySaved`]).
     OnShipmentEntitySaved(
         ::bitrix24_runtime::event::Delivery<OnShipmentEntitySavedData>,
     ),
-    /// `OnSignB2eDocumentStatusChanged`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSignB2eDocumentStatusChanged`]).
+    /// `OnSignB2eDocumentStatusChanged`: The `ONSIGNB2EDOCUMENTSTATUSCHANGED` event is triggered when a document status changes (see [`OnSignB2eDocumentStatusChanged`]).
     OnSignB2eDocumentStatusChanged(
         ::bitrix24_runtime::event::Delivery<OnSignB2eDocumentStatusChangedData>,
     ),
-    /// `OnSignB2eMemberStatusChanged`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSignB2eMemberStatusChanged`]).
+    /// `OnSignB2eMemberStatusChanged`: The event `ONSIGNB2EMEMBERSTATUSCHANGED` is triggered when the status of a signing participant changes (see [`OnSignB2eMemberStatusChanged`]).
     OnSignB2eMemberStatusChanged(
         ::bitrix24_runtime::event::Delivery<OnSignB2eMemberStatusChangedData>,
     ),
-    /// `OnSignHcmLinkB2eDocumentSigned`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSignHcmLinkB2eDocumentSigned`]).
+    /// `OnSignHcmLinkB2eDocumentSigned`: The `ONSIGNHCMLINKB2EDOCUMENTSIGNED` event is triggered after an e-Signature for HR document linked to HCM Link is signed (see [`OnSignHcmLinkB2eDocumentSigned`]).
     OnSignHcmLinkB2eDocumentSigned(
         ::bitrix24_runtime::event::Delivery<OnSignHcmLinkB2eDocumentSignedData>,
     ),
-    /// `OnTaskAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnTaskAdd`]).
+    /// `OnTaskAdd`: The `ONTASKADD` event is triggered after a task is created (see [`OnTaskAdd`]).
     OnTaskAdd(::bitrix24_runtime::event::Delivery<OnTaskAddData>),
-    /// `OnTaskCommentAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnTaskCommentAdd`]).
+    /// `OnTaskCommentAdd`: The `ONTASKCOMMENTADD` event is triggered after a new comment is added to a task (see [`OnTaskCommentAdd`]).
     OnTaskCommentAdd(::bitrix24_runtime::event::Delivery<OnTaskCommentAddData>),
-    /// `OnTaskCommentDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnTaskCommentDelete`]).
+    /// `OnTaskCommentDelete`: The `ONTASKCOMMENTDELETE` event is triggered after a comment is deleted in a task (see [`OnTaskCommentDelete`]).
     OnTaskCommentDelete(::bitrix24_runtime::event::Delivery<OnTaskCommentDeleteData>),
-    /// `OnTaskCommentUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnTaskCommentUpdate`]).
+    /// `OnTaskCommentUpdate`: The `ONTASKCOMMENTUPDATE` event is triggered after a comment in a task is changed (see [`OnTaskCommentUpdate`]).
     OnTaskCommentUpdate(::bitrix24_runtime::event::Delivery<OnTaskCommentUpdateData>),
-    /// `OnTaskDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnTaskDelete`]).
+    /// `OnTaskDelete`: The `ONTASKDELETE` event is triggered after a task is deleted (see [`OnTaskDelete`]).
     OnTaskDelete(::bitrix24_runtime::event::Delivery<OnTaskDeleteData>),
-    /// `OnTaskUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnTaskUpdate`]).
+    /// `OnTaskUpdate`: The `ONTASKUPDATE` event is triggered after a task is updated (see [`OnTaskUpdate`]).
     OnTaskUpdate(::bitrix24_runtime::event::Delivery<OnTaskUpdateData>),
-    /// `onAppMethodConfirm`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnAppMethodConfirm`]).
+    /// `onAppMethodConfirm`: The `ONAPPMETHODCONFIRM` event is triggered upon receiving the [decision of the Bitrix24 administrator](https://apidocs.bitrix24.com/api-reference/scopes/confirmation.html) regarding the use of methods (see [`OnAppMethodConfirm`]).
     OnAppMethodConfirm(::bitrix24_runtime::event::Delivery<OnAppMethodConfirmData>),
-    /// `onAppPayment`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnAppPayment`]).
+    /// `onAppPayment`: The `ONAPPPAYMENT` event is triggered when an application is paid for (see [`OnAppPayment`]).
     OnAppPayment(::bitrix24_runtime::event::Delivery<OnAppPaymentData>),
-    /// `onAppUninstall`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnAppUninstall`]).
+    /// `onAppUninstall`: The `ONAPPUNINSTALL` event is triggered when an application is uninstalled (see [`OnAppUninstall`]).
     OnAppUninstall(::bitrix24_runtime::event::Delivery<OnAppUninstallData>),
-    /// `onBookingAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnBookingAdd`]).
+    /// `onBookingAdd`: The `ONBOOKINGADD` event will trigger when a new booking is created manually or through the methods [booking.v1.booking.add](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html), [booking.v1.booking.createfromwaitlist](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-createfromwaitlist.html) (see [`OnBookingAdd`]).
     OnBookingAdd(::bitrix24_runtime::event::Delivery<OnBookingAddData>),
-    /// `onBookingDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnBookingDelete`]).
+    /// `onBookingDelete`: The `ONBOOKINGDELETE` event will trigger when a booking is deleted manually or via the [booking.v1.booking.delete](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-delete.html) method (see [`OnBookingDelete`]).
     OnBookingDelete(::bitrix24_runtime::event::Delivery<OnBookingDeleteData>),
-    /// `onBookingResourceAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnBookingResourceAdd`]).
+    /// `onBookingResourceAdd`: The `ONBOOKINGRESOURCEADD` event will trigger when a new resource is created either manually or via the [booking.v1.resource.add](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-add.html) method (see [`OnBookingResourceAdd`]).
     OnBookingResourceAdd(::bitrix24_runtime::event::Delivery<OnBookingResourceAddData>),
-    /// `onBookingResourceDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnBookingResourceDelete`]).
+    /// `onBookingResourceDelete`: The event `ONBOOKINGRESOURCEDELETE` will trigger when a resource is deleted manually or via the [booking.v1.resource.delete](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-delete.html) method (see [`OnBookingResourceDelete`]).
     OnBookingResourceDelete(
         ::bitrix24_runtime::event::Delivery<OnBookingResourceDeleteData>,
     ),
-    /// `onBookingResourceTypeAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnBookingResourceTypeAdd`]).
+    /// `onBookingResourceTypeAdd`: The event `ONBOOKINGRESOURCETYPEADD` will trigger when a new resource type is created either manually or via the [booking.v1.resourceType.add](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-add.html) method (see [`OnBookingResourceTypeAdd`]).
     OnBookingResourceTypeAdd(
         ::bitrix24_runtime::event::Delivery<OnBookingResourceTypeAddData>,
     ),
-    /// `onBookingResourceTypeDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnBookingResourceTypeDelete`]).
+    /// `onBookingResourceTypeDelete`: The event `ONBOOKINGRESOURCETYPEDELETE` will trigger when a resource type is deleted using the method [booking.v1.resourceType.delete](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-delete.html) (see [`OnBookingResourceTypeDelete`]).
     OnBookingResourceTypeDelete(
         ::bitrix24_runtime::event::Delivery<OnBookingResourceTypeDeleteData>,
     ),
-    /// `onBookingResourceTypeUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnBookingResourceTypeUpdate`]).
+    /// `onBookingResourceTypeUpdate`: The event `ONBOOKINGRESOURCETYPEUPDATE` will trigger when the resource type is updated using the [booking.v1.resourceType.update](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-update.html) method (see [`OnBookingResourceTypeUpdate`]).
     OnBookingResourceTypeUpdate(
         ::bitrix24_runtime::event::Delivery<OnBookingResourceTypeUpdateData>,
     ),
-    /// `onBookingResourceUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnBookingResourceUpdate`]).
+    /// `onBookingResourceUpdate`: The event `ONBOOKINGRESOURCEUPDATE` will trigger when a resource is updated manually or via the [booking.v1.resource.update](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-update.html) method (see [`OnBookingResourceUpdate`]).
     OnBookingResourceUpdate(
         ::bitrix24_runtime::event::Delivery<OnBookingResourceUpdateData>,
     ),
-    /// `onBookingWaitListItemAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnBookingWaitListItemAdd`]).
+    /// `onBookingWaitListItemAdd`: The event `ONBOOKINGWAITLISTITEMADD` will trigger when a new record is created in the waitlist either manually or through the methods [booking.v1.waitlist.add](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-add.html), [booking.v1.waitlist.createfrombooking](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-createfrombooking.html) (see [`OnBookingWaitListItemAdd`]).
     OnBookingWaitListItemAdd(
         ::bitrix24_runtime::event::Delivery<OnBookingWaitListItemAddData>,
     ),
-    /// `onBookingWaitListItemDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnBookingWaitListItemDelete`]).
+    /// `onBookingWaitListItemDelete`: The event `ONBOOKINGWAITLISTITEMDELETE` will trigger when a record is deleted from the waitlist either manually or via the [booking.v1.waitlist.delete](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-delete.html) method (see [`OnBookingWaitListItemDelete`]).
     OnBookingWaitListItemDelete(
         ::bitrix24_runtime::event::Delivery<OnBookingWaitListItemDeleteData>,
     ),
-    /// `onBookingWaitListItemUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnBookingWaitListItemUpdate`]).
+    /// `onBookingWaitListItemUpdate`: The event `ONBOOKINGWAITLISTITEMUPDATE` will trigger when a record in the waitlist is updated manually or via the [booking.v1.waitlist.update](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-update.html) method (see [`OnBookingWaitListItemUpdate`]).
     OnBookingWaitListItemUpdate(
         ::bitrix24_runtime::event::Delivery<OnBookingWaitListItemUpdateData>,
     ),
-    /// `onCrmActivityAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmActivityAdd`]).
+    /// `onCrmActivityAdd`: The `onCrmActivityAdd` event is triggered when a new deal is added to the CRM timeline (see [`OnCrmActivityAdd`]).
     OnCrmActivityAdd(::bitrix24_runtime::event::Delivery<OnCrmActivityAddData>),
-    /// `onCrmActivityDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmActivityDelete`]).
+    /// `onCrmActivityDelete`: The `onCrmActivityDelete` event is triggered when a deal is deleted in the CRM timeline (see [`OnCrmActivityDelete`]).
     OnCrmActivityDelete(::bitrix24_runtime::event::Delivery<OnCrmActivityDeleteData>),
-    /// `onCrmActivityUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmActivityUpdate`]).
+    /// `onCrmActivityUpdate`: The `onCrmActivityUpdate` event is triggered when an activity is updated in the CRM timeline (see [`OnCrmActivityUpdate`]).
     OnCrmActivityUpdate(::bitrix24_runtime::event::Delivery<OnCrmActivityUpdateData>),
-    /// `onCrmAddressRegister`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmAddressRegister`]).
+    /// `onCrmAddressRegister`: The `onCrmAddressRegister` event is triggered when an address is registered (see [`OnCrmAddressRegister`]).
     OnCrmAddressRegister(::bitrix24_runtime::event::Delivery<OnCrmAddressRegisterData>),
-    /// `onCrmAddressUnregister`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmAddressUnregister`]).
+    /// `onCrmAddressUnregister`: The event `onCrmAddressUnregister` is triggered when an address is deleted (see [`OnCrmAddressUnregister`]).
     OnCrmAddressUnregister(
         ::bitrix24_runtime::event::Delivery<OnCrmAddressUnregisterData>,
     ),
-    /// `onCrmBankDetailAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmBankDetailAdd`]).
+    /// `onCrmBankDetailAdd`: The event `onCrmBankDetailAdd` is triggered when a bank detail is added (see [`OnCrmBankDetailAdd`]).
     OnCrmBankDetailAdd(::bitrix24_runtime::event::Delivery<OnCrmBankDetailAddData>),
-    /// `onCrmBankDetailDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmBankDetailDelete`]).
+    /// `onCrmBankDetailDelete`: The event `onCrmBankDetailDelete` is triggered when a bank detail is deleted (see [`OnCrmBankDetailDelete`]).
     OnCrmBankDetailDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmBankDetailDeleteData>,
     ),
-    /// `onCrmBankDetailUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmBankDetailUpdate`]).
+    /// `onCrmBankDetailUpdate`: The event `onCrmBankDetailUpdate` is triggered when a bank detail is updated (see [`OnCrmBankDetailUpdate`]).
     OnCrmBankDetailUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmBankDetailUpdateData>,
     ),
-    /// `onCrmCompanyAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmCompanyAdd`]).
+    /// `onCrmCompanyAdd`: The event `ONCRMCOMPANYADD` will trigger when a company is created (see [`OnCrmCompanyAdd`]).
     OnCrmCompanyAdd(::bitrix24_runtime::event::Delivery<OnCrmCompanyAddData>),
-    /// `onCrmCompanyDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmCompanyDelete`]).
+    /// `onCrmCompanyDelete`: The event `ONCRMCOMPANYDELETE` will trigger upon the deletion of a company (see [`OnCrmCompanyDelete`]).
     OnCrmCompanyDelete(::bitrix24_runtime::event::Delivery<OnCrmCompanyDeleteData>),
-    /// `onCrmCompanyUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmCompanyUpdate`]).
+    /// `onCrmCompanyUpdate`: The event `ONCRMCOMPANYUPDATE` will trigger when a company is updated (see [`OnCrmCompanyUpdate`]).
     OnCrmCompanyUpdate(::bitrix24_runtime::event::Delivery<OnCrmCompanyUpdateData>),
-    /// `onCrmCompanyUserFieldAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmCompanyUserFieldAdd`]).
+    /// `onCrmCompanyUserFieldAdd`: The event `ONCRMCOMPANYUSERFIELDADD` will trigger when a new custom field is added for companies (see [`OnCrmCompanyUserFieldAdd`]).
     OnCrmCompanyUserFieldAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmCompanyUserFieldAddData>,
     ),
-    /// `onCrmCompanyUserFieldDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmCompanyUserFieldDelete`]).
+    /// `onCrmCompanyUserFieldDelete`: The event `ONCRMCOMPANYUSERFIELDDELETE` will trigger when a custom field for companies is deleted (see [`OnCrmCompanyUserFieldDelete`]).
     OnCrmCompanyUserFieldDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmCompanyUserFieldDeleteData>,
     ),
-    /// `onCrmCompanyUserFieldSetEnumValues`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmCompanyUserFieldSetEnumValues`]).
+    /// `onCrmCompanyUserFieldSetEnumValues`: The event `ONCRMCOMPANYUSERFIELDSETENUMVALUES` will trigger when setting list values for a company's custom field (see [`OnCrmCompanyUserFieldSetEnumValues`]).
     OnCrmCompanyUserFieldSetEnumValues(
         ::bitrix24_runtime::event::Delivery<OnCrmCompanyUserFieldSetEnumValuesData>,
     ),
-    /// `onCrmCompanyUserFieldUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmCompanyUserFieldUpdate`]).
+    /// `onCrmCompanyUserFieldUpdate`: The event `ONCRMCOMPANYUSERFIELDUPDATE` will trigger when a custom field for companies is updated (see [`OnCrmCompanyUserFieldUpdate`]).
     OnCrmCompanyUserFieldUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmCompanyUserFieldUpdateData>,
     ),
-    /// `onCrmContactAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmContactAdd`]).
+    /// `onCrmContactAdd`: The event `ONCRMCONTACTADD` will trigger when a contact is created (see [`OnCrmContactAdd`]).
     OnCrmContactAdd(::bitrix24_runtime::event::Delivery<OnCrmContactAddData>),
-    /// `onCrmContactDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmContactDelete`]).
+    /// `onCrmContactDelete`: The `ONCRMCONTACTDELETE` event will trigger when a contact is deleted (see [`OnCrmContactDelete`]).
     OnCrmContactDelete(::bitrix24_runtime::event::Delivery<OnCrmContactDeleteData>),
-    /// `onCrmContactUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmContactUpdate`]).
+    /// `onCrmContactUpdate`: The `ONCRMCONTACTUPDATE` event will trigger when a contact is updated (see [`OnCrmContactUpdate`]).
     OnCrmContactUpdate(::bitrix24_runtime::event::Delivery<OnCrmContactUpdateData>),
-    /// `onCrmContactUserFieldAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmContactUserFieldAdd`]).
+    /// `onCrmContactUserFieldAdd`: The event `onCrmContactUserFieldAdd` is triggered when a custom field is added to a contact (see [`OnCrmContactUserFieldAdd`]).
     OnCrmContactUserFieldAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmContactUserFieldAddData>,
     ),
-    /// `onCrmContactUserFieldDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmContactUserFieldDelete`]).
+    /// `onCrmContactUserFieldDelete`: The event `onCrmContactUserFieldDelete` is triggered when a custom field is deleted from a contact (see [`OnCrmContactUserFieldDelete`]).
     OnCrmContactUserFieldDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmContactUserFieldDeleteData>,
     ),
-    /// `onCrmContactUserFieldSetEnumValues`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmContactUserFieldSetEnumValues`]).
+    /// `onCrmContactUserFieldSetEnumValues`: The event `onCrmContactUserFieldSetEnumValues` is triggered when the set of values for a custom list-type field on contacts is changed (see [`OnCrmContactUserFieldSetEnumValues`]).
     OnCrmContactUserFieldSetEnumValues(
         ::bitrix24_runtime::event::Delivery<OnCrmContactUserFieldSetEnumValuesData>,
     ),
-    /// `onCrmContactUserFieldUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmContactUserFieldUpdate`]).
+    /// `onCrmContactUserFieldUpdate`: The event `onCrmContactUserFieldUpdate` is triggered when a custom field is changed for contacts (see [`OnCrmContactUserFieldUpdate`]).
     OnCrmContactUserFieldUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmContactUserFieldUpdateData>,
     ),
-    /// `onCrmCurrencyAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmCurrencyAdd`]).
+    /// `onCrmCurrencyAdd`: The event `ONCRMCURRENCYADD` will trigger when a new currency is added (see [`OnCrmCurrencyAdd`]).
     OnCrmCurrencyAdd(::bitrix24_runtime::event::Delivery<OnCrmCurrencyAddData>),
-    /// `onCrmCurrencyDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmCurrencyDelete`]).
+    /// `onCrmCurrencyDelete`: The event `ONCRMCURRENCYDELETE` will trigger when a currency is deleted (see [`OnCrmCurrencyDelete`]).
     OnCrmCurrencyDelete(::bitrix24_runtime::event::Delivery<OnCrmCurrencyDeleteData>),
-    /// `onCrmCurrencyUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmCurrencyUpdate`]).
+    /// `onCrmCurrencyUpdate`: The event `ONCRMCURRENCYUPDATE` will trigger when the currency is updated (see [`OnCrmCurrencyUpdate`]).
     OnCrmCurrencyUpdate(::bitrix24_runtime::event::Delivery<OnCrmCurrencyUpdateData>),
-    /// `onCrmDealAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDealAdd`]).
+    /// `onCrmDealAdd`: The event `ONCRMDEALADD` will trigger when a deal is created (see [`OnCrmDealAdd`]).
     OnCrmDealAdd(::bitrix24_runtime::event::Delivery<OnCrmDealAddData>),
-    /// `onCrmDealDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDealDelete`]).
+    /// `onCrmDealDelete`: The event `ONCRMDEALDELETE` will trigger upon the deletion of a deal (see [`OnCrmDealDelete`]).
     OnCrmDealDelete(::bitrix24_runtime::event::Delivery<OnCrmDealDeleteData>),
-    /// `onCrmDealMoveToCategory`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDealMoveToCategory`]).
+    /// `onCrmDealMoveToCategory`: The event `ONCRMDEALMOVETOCATEGORY` will trigger when the deal's Sales Funnel changes (see [`OnCrmDealMoveToCategory`]).
     OnCrmDealMoveToCategory(
         ::bitrix24_runtime::event::Delivery<OnCrmDealMoveToCategoryData>,
     ),
-    /// `onCrmDealRecurringAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDealRecurringAdd`]).
+    /// `onCrmDealRecurringAdd`: The event `ONCRMDEALRECURRINGADD` will trigger when a new template for a recurring deal is created (see [`OnCrmDealRecurringAdd`]).
     OnCrmDealRecurringAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmDealRecurringAddData>,
     ),
-    /// `onCrmDealRecurringDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDealRecurringDelete`]).
+    /// `onCrmDealRecurringDelete`: The event `ONCRMDEALRECURRINGDELETE` will trigger when a recurring deal template is deleted (see [`OnCrmDealRecurringDelete`]).
     OnCrmDealRecurringDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmDealRecurringDeleteData>,
     ),
-    /// `onCrmDealRecurringExpose`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDealRecurringExpose`]).
+    /// `onCrmDealRecurringExpose`: The event `ONCRMDEALRECURRINGEXPOSE` will trigger when a new deal is created from a recurring deal template (see [`OnCrmDealRecurringExpose`]).
     OnCrmDealRecurringExpose(
         ::bitrix24_runtime::event::Delivery<OnCrmDealRecurringExposeData>,
     ),
-    /// `onCrmDealRecurringUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDealRecurringUpdate`]).
+    /// `onCrmDealRecurringUpdate`: The event `ONCRMDEALRECURRINGUPDATE` will trigger when the template of a recurring deal is updated (see [`OnCrmDealRecurringUpdate`]).
     OnCrmDealRecurringUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmDealRecurringUpdateData>,
     ),
-    /// `onCrmDealUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDealUpdate`]).
+    /// `onCrmDealUpdate`: The event `ONCRMDEALUPDATE` will trigger when a deal is updated (see [`OnCrmDealUpdate`]).
     OnCrmDealUpdate(::bitrix24_runtime::event::Delivery<OnCrmDealUpdateData>),
-    /// `onCrmDealUserFieldAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDealUserFieldAdd`]).
+    /// `onCrmDealUserFieldAdd`: The `onCrmDealUserFieldAdd` event will trigger when a custom field is added (see [`OnCrmDealUserFieldAdd`]).
     OnCrmDealUserFieldAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmDealUserFieldAddData>,
     ),
-    /// `onCrmDealUserFieldDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDealUserFieldDelete`]).
+    /// `onCrmDealUserFieldDelete`: The `onCrmDealUserFieldDelete` event will trigger when a custom field is deleted (see [`OnCrmDealUserFieldDelete`]).
     OnCrmDealUserFieldDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmDealUserFieldDeleteData>,
     ),
-    /// `onCrmDealUserFieldSetEnumValues`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDealUserFieldSetEnumValues`]).
+    /// `onCrmDealUserFieldSetEnumValues`: The event `onCrmDealUserFieldSetEnumValues` will trigger when the set of values for a custom list-type field is changed (see [`OnCrmDealUserFieldSetEnumValues`]).
     OnCrmDealUserFieldSetEnumValues(
         ::bitrix24_runtime::event::Delivery<OnCrmDealUserFieldSetEnumValuesData>,
     ),
-    /// `onCrmDealUserFieldUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDealUserFieldUpdate`]).
+    /// `onCrmDealUserFieldUpdate`: The `onCrmDealUserFieldUpdate` event triggers when a user field is changed (see [`OnCrmDealUserFieldUpdate`]).
     OnCrmDealUserFieldUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmDealUserFieldUpdateData>,
     ),
-    /// `onCrmDocumentGeneratorDocumentAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDocumentGeneratorDocumentAdd`]).
+    /// `onCrmDocumentGeneratorDocumentAdd`: The event `ONCRMDOCUMENTGENERATORDOCUMENTADD` will trigger upon the creation of a new document: from a template with the method [crm.documentgenerator.document.add](https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-add.html) and when a ready file is uploaded with the method [crm.documentgenerator.document.upload](https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-upload.html) (see [`OnCrmDocumentGeneratorDocumentAdd`]).
     OnCrmDocumentGeneratorDocumentAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmDocumentGeneratorDocumentAddData>,
     ),
-    /// `onCrmDocumentGeneratorDocumentDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDocumentGeneratorDocumentDelete`]).
+    /// `onCrmDocumentGeneratorDocumentDelete`: The event `ONCRMDOCUMENTGENERATORDOCUMENTDELETE` will be triggered upon the deletion of a document (see [`OnCrmDocumentGeneratorDocumentDelete`]).
     OnCrmDocumentGeneratorDocumentDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmDocumentGeneratorDocumentDeleteData>,
     ),
-    /// `onCrmDocumentGeneratorDocumentUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDocumentGeneratorDocumentUpdate`]).
+    /// `onCrmDocumentGeneratorDocumentUpdate`: The event `ONCRMDOCUMENTGENERATORDOCUMENTUPDATE` will trigger when an existing document is updated (see [`OnCrmDocumentGeneratorDocumentUpdate`]).
     OnCrmDocumentGeneratorDocumentUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmDocumentGeneratorDocumentUpdateData>,
     ),
-    /// `onCrmDynamicItemAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDynamicItemAdd`]).
+    /// `onCrmDynamicItemAdd`: The `ONCRMDYNAMICITEMADD` event is triggered when an item of any [custom object type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) is added to the CRM (see [`OnCrmDynamicItemAdd`]).
     OnCrmDynamicItemAdd(::bitrix24_runtime::event::Delivery<OnCrmDynamicItemAddData>),
-    /// `onCrmDynamicItemDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDynamicItemDelete`]).
+    /// `onCrmDynamicItemDelete`: The `ONCRMDYNAMICITEMDELETE` event is triggered when an item of any [custom object type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) is deleted in the CRM (see [`OnCrmDynamicItemDelete`]).
     OnCrmDynamicItemDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmDynamicItemDeleteData>,
     ),
-    /// `onCrmDynamicItemUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmDynamicItemUpdate`]).
+    /// `onCrmDynamicItemUpdate`: The `ONCRMDYNAMICITEMUPDATE` event is triggered when an item of any [custom object type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) in the CRM is changed (see [`OnCrmDynamicItemUpdate`]).
     OnCrmDynamicItemUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmDynamicItemUpdateData>,
     ),
-    /// `onCrmInvoiceAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmInvoiceAdd`]).
+    /// `onCrmInvoiceAdd`: The event is triggered when an invoice is created (see [`OnCrmInvoiceAdd`]).
     OnCrmInvoiceAdd(::bitrix24_runtime::event::Delivery<OnCrmInvoiceAddData>),
-    /// `onCrmInvoiceDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmInvoiceDelete`]).
+    /// `onCrmInvoiceDelete`: This event is triggered when an invoice is deleted (see [`OnCrmInvoiceDelete`]).
     OnCrmInvoiceDelete(::bitrix24_runtime::event::Delivery<OnCrmInvoiceDeleteData>),
-    /// `onCrmInvoiceRecurringAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmInvoiceRecurringAdd`]).
+    /// `onCrmInvoiceRecurringAdd`: This event is triggered when a new recurring invoice is created (see [`OnCrmInvoiceRecurringAdd`]).
     OnCrmInvoiceRecurringAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmInvoiceRecurringAddData>,
     ),
-    /// `onCrmInvoiceRecurringDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmInvoiceRecurringDelete`]).
+    /// `onCrmInvoiceRecurringDelete`: This event is triggered when a recurring invoice is deleted (see [`OnCrmInvoiceRecurringDelete`]).
     OnCrmInvoiceRecurringDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmInvoiceRecurringDeleteData>,
     ),
-    /// `onCrmInvoiceRecurringExpose`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmInvoiceRecurringExpose`]).
+    /// `onCrmInvoiceRecurringExpose`: The event is triggered when a new invoice is issued from a recurring invoice (see [`OnCrmInvoiceRecurringExpose`]).
     OnCrmInvoiceRecurringExpose(
         ::bitrix24_runtime::event::Delivery<OnCrmInvoiceRecurringExposeData>,
     ),
-    /// `onCrmInvoiceRecurringUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmInvoiceRecurringUpdate`]).
+    /// `onCrmInvoiceRecurringUpdate`: The event is triggered when a recurring invoice is updated (see [`OnCrmInvoiceRecurringUpdate`]).
     OnCrmInvoiceRecurringUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmInvoiceRecurringUpdateData>,
     ),
-    /// `onCrmInvoiceSetStatus`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmInvoiceSetStatus`]).
+    /// `onCrmInvoiceSetStatus`: This event is triggered when the status of an invoice is changed (see [`OnCrmInvoiceSetStatus`]).
     OnCrmInvoiceSetStatus(
         ::bitrix24_runtime::event::Delivery<OnCrmInvoiceSetStatusData>,
     ),
-    /// `onCrmInvoiceUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmInvoiceUpdate`]).
+    /// `onCrmInvoiceUpdate`: The event is triggered when an invoice is updated (see [`OnCrmInvoiceUpdate`]).
     OnCrmInvoiceUpdate(::bitrix24_runtime::event::Delivery<OnCrmInvoiceUpdateData>),
-    /// `onCrmInvoiceUserFieldAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmInvoiceUserFieldAdd`]).
+    /// `onCrmInvoiceUserFieldAdd`: The event is triggered when a custom field is added (see [`OnCrmInvoiceUserFieldAdd`]).
     OnCrmInvoiceUserFieldAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmInvoiceUserFieldAddData>,
     ),
-    /// `onCrmInvoiceUserFieldDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmInvoiceUserFieldDelete`]).
+    /// `onCrmInvoiceUserFieldDelete`: The event is triggered when a custom field is deleted (see [`OnCrmInvoiceUserFieldDelete`]).
     OnCrmInvoiceUserFieldDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmInvoiceUserFieldDeleteData>,
     ),
-    /// `onCrmInvoiceUserFieldSetEnumValues`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmInvoiceUserFieldSetEnumValues`]).
+    /// `onCrmInvoiceUserFieldSetEnumValues`: The event is triggered when the set of values for a custom list field is changed (see [`OnCrmInvoiceUserFieldSetEnumValues`]).
     OnCrmInvoiceUserFieldSetEnumValues(
         ::bitrix24_runtime::event::Delivery<OnCrmInvoiceUserFieldSetEnumValuesData>,
     ),
-    /// `onCrmInvoiceUserFieldUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmInvoiceUserFieldUpdate`]).
+    /// `onCrmInvoiceUserFieldUpdate`: The event is triggered when a custom field is updated (see [`OnCrmInvoiceUserFieldUpdate`]).
     OnCrmInvoiceUserFieldUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmInvoiceUserFieldUpdateData>,
     ),
-    /// `onCrmLeadAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmLeadAdd`]).
+    /// `onCrmLeadAdd`: The `ONCRMLEADADD` event will trigger when a new lead is created (see [`OnCrmLeadAdd`]).
     OnCrmLeadAdd(::bitrix24_runtime::event::Delivery<OnCrmLeadAddData>),
-    /// `onCrmLeadDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmLeadDelete`]).
+    /// `onCrmLeadDelete`: The `ONCRMLEADDELETE` event is triggered when a lead is deleted (see [`OnCrmLeadDelete`]).
     OnCrmLeadDelete(::bitrix24_runtime::event::Delivery<OnCrmLeadDeleteData>),
-    /// `onCrmLeadUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmLeadUpdate`]).
+    /// `onCrmLeadUpdate`: The `ONCRMLEADUPDATE` event will trigger when a lead is updated (see [`OnCrmLeadUpdate`]).
     OnCrmLeadUpdate(::bitrix24_runtime::event::Delivery<OnCrmLeadUpdateData>),
-    /// `onCrmLeadUserFieldAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmLeadUserFieldAdd`]).
+    /// `onCrmLeadUserFieldAdd`: The event `ONCRMLEADUSERFIELDADD` will trigger when a new custom field is added for leads (see [`OnCrmLeadUserFieldAdd`]).
     OnCrmLeadUserFieldAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmLeadUserFieldAddData>,
     ),
-    /// `onCrmLeadUserFieldDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmLeadUserFieldDelete`]).
+    /// `onCrmLeadUserFieldDelete`: The event `ONCRMLEADUSERFIELDDELETE` will trigger when a custom field for leads is deleted (see [`OnCrmLeadUserFieldDelete`]).
     OnCrmLeadUserFieldDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmLeadUserFieldDeleteData>,
     ),
-    /// `onCrmLeadUserFieldSetEnumValues`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmLeadUserFieldSetEnumValues`]).
+    /// `onCrmLeadUserFieldSetEnumValues`: The event `ONCRMLEADUSERFIELDSETENUMVALUES` will trigger when setting list values for custom fields of leads (see [`OnCrmLeadUserFieldSetEnumValues`]).
     OnCrmLeadUserFieldSetEnumValues(
         ::bitrix24_runtime::event::Delivery<OnCrmLeadUserFieldSetEnumValuesData>,
     ),
-    /// `onCrmLeadUserFieldUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmLeadUserFieldUpdate`]).
+    /// `onCrmLeadUserFieldUpdate`: The event `ONCRMLEADUSERFIELDUPDATE` will trigger when a custom field for leads is updated (see [`OnCrmLeadUserFieldUpdate`]).
     OnCrmLeadUserFieldUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmLeadUserFieldUpdateData>,
     ),
-    /// `onCrmMeasureAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmMeasureAdd`]).
+    /// `onCrmMeasureAdd`: The event `onCrmMeasureAdd` is triggered after a new unit of measurement is added to the account (see [`OnCrmMeasureAdd`]).
     OnCrmMeasureAdd(::bitrix24_runtime::event::Delivery<OnCrmMeasureAddData>),
-    /// `onCrmMeasureDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmMeasureDelete`]).
+    /// `onCrmMeasureDelete`: The event `onCrmMeasureDelete` is triggered after a unit of measurement is deleted from the account (see [`OnCrmMeasureDelete`]).
     OnCrmMeasureDelete(::bitrix24_runtime::event::Delivery<OnCrmMeasureDeleteData>),
-    /// `onCrmMeasureUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmMeasureUpdate`]).
+    /// `onCrmMeasureUpdate`: The event `onCrmMeasureUpdate` is triggered after the unit of measurement is changed on the account (see [`OnCrmMeasureUpdate`]).
     OnCrmMeasureUpdate(::bitrix24_runtime::event::Delivery<OnCrmMeasureUpdateData>),
-    /// `onCrmProductAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmProductAdd`]).
+    /// `onCrmProductAdd`: **Event development has been halted** (see [`OnCrmProductAdd`]).
     OnCrmProductAdd(::bitrix24_runtime::event::Delivery<OnCrmProductAddData>),
-    /// `onCrmProductDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmProductDelete`]).
+    /// `onCrmProductDelete`: **Event development has been halted** (see [`OnCrmProductDelete`]).
     OnCrmProductDelete(::bitrix24_runtime::event::Delivery<OnCrmProductDeleteData>),
-    /// `onCrmProductPropertyAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmProductPropertyAdd`]).
+    /// `onCrmProductPropertyAdd`: This event is triggered when a product property is added (see [`OnCrmProductPropertyAdd`]).
     OnCrmProductPropertyAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmProductPropertyAddData>,
     ),
-    /// `onCrmProductPropertyDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmProductPropertyDelete`]).
+    /// `onCrmProductPropertyDelete`: The event is triggered when a product property is deleted (see [`OnCrmProductPropertyDelete`]).
     OnCrmProductPropertyDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmProductPropertyDeleteData>,
     ),
-    /// `onCrmProductPropertyUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmProductPropertyUpdate`]).
+    /// `onCrmProductPropertyUpdate`: This event is triggered when a product property is changed (see [`OnCrmProductPropertyUpdate`]).
     OnCrmProductPropertyUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmProductPropertyUpdateData>,
     ),
-    /// `onCrmProductSectionAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmProductSectionAdd`]).
+    /// `onCrmProductSectionAdd`: The event `onCrmProductSectionAdd` is triggered after a section is added (see [`OnCrmProductSectionAdd`]).
     OnCrmProductSectionAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmProductSectionAddData>,
     ),
-    /// `onCrmProductSectionDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmProductSectionDelete`]).
+    /// `onCrmProductSectionDelete`: The event `onCrmProductSectionDelete` is triggered after a section is deleted (see [`OnCrmProductSectionDelete`]).
     OnCrmProductSectionDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmProductSectionDeleteData>,
     ),
-    /// `onCrmProductSectionUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmProductSectionUpdate`]).
+    /// `onCrmProductSectionUpdate`: The event `onCrmProductSectionUpdate` is triggered after the section is modified (see [`OnCrmProductSectionUpdate`]).
     OnCrmProductSectionUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmProductSectionUpdateData>,
     ),
-    /// `onCrmProductUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmProductUpdate`]).
+    /// `onCrmProductUpdate`: **Event development has been halted** (see [`OnCrmProductUpdate`]).
     OnCrmProductUpdate(::bitrix24_runtime::event::Delivery<OnCrmProductUpdateData>),
-    /// `onCrmQuoteAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmQuoteAdd`]).
+    /// `onCrmQuoteAdd`: The event `ONCRMQUOTEADD` will trigger when an estimate is added (see [`OnCrmQuoteAdd`]).
     OnCrmQuoteAdd(::bitrix24_runtime::event::Delivery<OnCrmQuoteAddData>),
-    /// `onCrmQuoteDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmQuoteDelete`]).
+    /// `onCrmQuoteDelete`: The event `ONCRMQUOTEDELETE` will trigger upon the deletion of an estimate (see [`OnCrmQuoteDelete`]).
     OnCrmQuoteDelete(::bitrix24_runtime::event::Delivery<OnCrmQuoteDeleteData>),
-    /// `onCrmQuoteUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmQuoteUpdate`]).
+    /// `onCrmQuoteUpdate`: The event `ONCRMQUOTEUPDATE` will trigger when an estimate is updated (see [`OnCrmQuoteUpdate`]).
     OnCrmQuoteUpdate(::bitrix24_runtime::event::Delivery<OnCrmQuoteUpdateData>),
-    /// `onCrmQuoteUserFieldAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmQuoteUserFieldAdd`]).
+    /// `onCrmQuoteUserFieldAdd`: The event `ONCRMQUOTEUSERFIELDADD` will trigger when a new custom field is added for estimates (see [`OnCrmQuoteUserFieldAdd`]).
     OnCrmQuoteUserFieldAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmQuoteUserFieldAddData>,
     ),
-    /// `onCrmQuoteUserFieldDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmQuoteUserFieldDelete`]).
+    /// `onCrmQuoteUserFieldDelete`: The event `ONCRMQUOTEUSERFIELDDELETE` will trigger when a custom field for estimates is deleted (see [`OnCrmQuoteUserFieldDelete`]).
     OnCrmQuoteUserFieldDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmQuoteUserFieldDeleteData>,
     ),
-    /// `onCrmQuoteUserFieldSetEnumValues`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmQuoteUserFieldSetEnumValues`]).
+    /// `onCrmQuoteUserFieldSetEnumValues`: The event `ONCRMQUOTEUSERFIELDSETENUMVALUES` will trigger when setting list values for the custom field of quotes (see [`OnCrmQuoteUserFieldSetEnumValues`]).
     OnCrmQuoteUserFieldSetEnumValues(
         ::bitrix24_runtime::event::Delivery<OnCrmQuoteUserFieldSetEnumValuesData>,
     ),
-    /// `onCrmQuoteUserFieldUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmQuoteUserFieldUpdate`]).
+    /// `onCrmQuoteUserFieldUpdate`: The event `ONCRMQUOTEUSERFIELDUPDATE` will trigger when a custom field is updated for estimates (see [`OnCrmQuoteUserFieldUpdate`]).
     OnCrmQuoteUserFieldUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmQuoteUserFieldUpdateData>,
     ),
-    /// `onCrmRequisiteAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmRequisiteAdd`]).
+    /// `onCrmRequisiteAdd`: The event `onCrmRequisiteAdd` is triggered when a requisite is added (see [`OnCrmRequisiteAdd`]).
     OnCrmRequisiteAdd(::bitrix24_runtime::event::Delivery<OnCrmRequisiteAddData>),
-    /// `onCrmRequisiteDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmRequisiteDelete`]).
+    /// `onCrmRequisiteDelete`: The `onCrmRequisiteDelete` event is triggered when a requisite is deleted (see [`OnCrmRequisiteDelete`]).
     OnCrmRequisiteDelete(::bitrix24_runtime::event::Delivery<OnCrmRequisiteDeleteData>),
-    /// `onCrmRequisiteUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmRequisiteUpdate`]).
+    /// `onCrmRequisiteUpdate`: The event `onCrmRequisiteUpdate` is triggered when a requisite is updated (see [`OnCrmRequisiteUpdate`]).
     OnCrmRequisiteUpdate(::bitrix24_runtime::event::Delivery<OnCrmRequisiteUpdateData>),
-    /// `onCrmRequisiteUserFieldAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmRequisiteUserFieldAdd`]).
+    /// `onCrmRequisiteUserFieldAdd`: The event `onCrmRequisiteUserFieldAdd` is triggered when a custom field of a requisite is added (see [`OnCrmRequisiteUserFieldAdd`]).
     OnCrmRequisiteUserFieldAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmRequisiteUserFieldAddData>,
     ),
-    /// `onCrmRequisiteUserFieldDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmRequisiteUserFieldDelete`]).
+    /// `onCrmRequisiteUserFieldDelete`: The event `onCrmRequisiteUserFieldDelete` is triggered when a custom requisites field is deleted (see [`OnCrmRequisiteUserFieldDelete`]).
     OnCrmRequisiteUserFieldDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmRequisiteUserFieldDeleteData>,
     ),
-    /// `onCrmRequisiteUserFieldSetEnumValues`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmRequisiteUserFieldSetEnumValues`]).
+    /// `onCrmRequisiteUserFieldSetEnumValues`: The event `onCrmRequisiteUserFieldSetEnumValues` is triggered when the set of values for a custom list-type field is changed (see [`OnCrmRequisiteUserFieldSetEnumValues`]).
     OnCrmRequisiteUserFieldSetEnumValues(
         ::bitrix24_runtime::event::Delivery<OnCrmRequisiteUserFieldSetEnumValuesData>,
     ),
-    /// `onCrmRequisiteUserFieldUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmRequisiteUserFieldUpdate`]).
+    /// `onCrmRequisiteUserFieldUpdate`: The event `onCrmRequisiteUserFieldUpdate` is triggered when a user field of the requisite is changed (see [`OnCrmRequisiteUserFieldUpdate`]).
     OnCrmRequisiteUserFieldUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmRequisiteUserFieldUpdateData>,
     ),
-    /// `onCrmTimelineCommentAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmTimelineCommentAdd`]).
+    /// `onCrmTimelineCommentAdd`: The `onCrmTimelineCommentAdd` event is triggered when a "Comment" type activity is added to the CRM timeline (see [`OnCrmTimelineCommentAdd`]).
     OnCrmTimelineCommentAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmTimelineCommentAddData>,
     ),
-    /// `onCrmTimelineCommentDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmTimelineCommentDelete`]).
+    /// `onCrmTimelineCommentDelete`: The `onCrmTimelineCommentDelete` event is triggered when a "Comment" type activity is deleted from the CRM timeline (see [`OnCrmTimelineCommentDelete`]).
     OnCrmTimelineCommentDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmTimelineCommentDeleteData>,
     ),
-    /// `onCrmTimelineCommentUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmTimelineCommentUpdate`]).
+    /// `onCrmTimelineCommentUpdate`: The `onCrmTimelineCommentUpdate` event is triggered when a "Comment" type activity is updated in the CRM timeline (see [`OnCrmTimelineCommentUpdate`]).
     OnCrmTimelineCommentUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmTimelineCommentUpdateData>,
     ),
-    /// `onCrmTypeAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmTypeAdd`]).
+    /// `onCrmTypeAdd`: The `ONCRMTYPEADD` event is triggered when a [custom CRM type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) is added (see [`OnCrmTypeAdd`]).
     OnCrmTypeAdd(::bitrix24_runtime::event::Delivery<OnCrmTypeAddData>),
-    /// `onCrmTypeDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmTypeDelete`]).
+    /// `onCrmTypeDelete`: The `ONCRMTYPEDELETE` event is triggered when a [custom CRM type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) is deleted (see [`OnCrmTypeDelete`]).
     OnCrmTypeDelete(::bitrix24_runtime::event::Delivery<OnCrmTypeDeleteData>),
-    /// `onCrmTypeUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmTypeUpdate`]).
+    /// `onCrmTypeUpdate`: The `ONCRMTYPEUPDATE` event is triggered when a [custom CRM type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) is updated (see [`OnCrmTypeUpdate`]).
     OnCrmTypeUpdate(::bitrix24_runtime::event::Delivery<OnCrmTypeUpdateData>),
-    /// `onCrmTypeUserFieldAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmTypeUserFieldAdd`]).
+    /// `onCrmTypeUserFieldAdd`: The event `ONCRMTYPEUSERFIELDADD` will trigger when a custom field is added for a smart process, a new invoice, or a document for signing. The event arrives both when the field is added in the interface and when the [userfieldconfig.add](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html) method is called (see [`OnCrmTypeUserFieldAdd`]).
     OnCrmTypeUserFieldAdd(
         ::bitrix24_runtime::event::Delivery<OnCrmTypeUserFieldAddData>,
     ),
-    /// `onCrmTypeUserFieldDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmTypeUserFieldDelete`]).
+    /// `onCrmTypeUserFieldDelete`: The event `ONCRMTYPEUSERFIELDDELETE` will trigger when a custom field of a smart process, a new invoice, or a document for signing is deleted. The event arrives both when the field is deleted in the interface and when the [userfieldconfig.delete](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-delete.html) method is called (see [`OnCrmTypeUserFieldDelete`]).
     OnCrmTypeUserFieldDelete(
         ::bitrix24_runtime::event::Delivery<OnCrmTypeUserFieldDeleteData>,
     ),
-    /// `onCrmTypeUserFieldSetEnumValues`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmTypeUserFieldSetEnumValues`]).
+    /// `onCrmTypeUserFieldSetEnumValues`: The event `ONCRMTYPEUSERFIELDSETENUMVALUES` will trigger when the set of values of a custom field of the list type `enumeration` is set or changed for a smart process, a new invoice, or a document for signing (see [`OnCrmTypeUserFieldSetEnumValues`]).
     OnCrmTypeUserFieldSetEnumValues(
         ::bitrix24_runtime::event::Delivery<OnCrmTypeUserFieldSetEnumValuesData>,
     ),
-    /// `onCrmTypeUserFieldUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnCrmTypeUserFieldUpdate`]).
+    /// `onCrmTypeUserFieldUpdate`: The event `ONCRMTYPEUSERFIELDUPDATE` will trigger when the settings of a custom field of a smart process, a new invoice, or a document for signing are changed. The event arrives both when the field is changed in the interface and when the [userfieldconfig.update](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html) method is called (see [`OnCrmTypeUserFieldUpdate`]).
     OnCrmTypeUserFieldUpdate(
         ::bitrix24_runtime::event::Delivery<OnCrmTypeUserFieldUpdateData>,
     ),
-    /// `onOfflineEvent`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnOfflineEvent`]).
+    /// `onOfflineEvent`: The `onOfflineEvent` event notifies about the occurrence of new offline events at certain intervals (see [`OnOfflineEvent`]).
     OnOfflineEvent(::bitrix24_runtime::event::Delivery<OnOfflineEventData>),
-    /// `onSonetGroupAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSonetGroupAdd`]).
+    /// `onSonetGroupAdd`: The `ONSONETGROUPADD` event is triggered when a Workgroup or Project is created (see [`OnSonetGroupAdd`]).
     OnSonetGroupAdd(::bitrix24_runtime::event::Delivery<OnSonetGroupAddData>),
-    /// `onSonetGroupDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSonetGroupDelete`]).
+    /// `onSonetGroupDelete`: The `ONSONETGROUPDELETE` event is triggered when a workgroup or project is deleted (see [`OnSonetGroupDelete`]).
     OnSonetGroupDelete(::bitrix24_runtime::event::Delivery<OnSonetGroupDeleteData>),
-    /// `onSonetGroupSubjectAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSonetGroupSubjectAdd`]).
+    /// `onSonetGroupSubjectAdd`: The event `onSonetGroupSubjectAdd` is triggered after a workgroup/project topic is created (see [`OnSonetGroupSubjectAdd`]).
     OnSonetGroupSubjectAdd(
         ::bitrix24_runtime::event::Delivery<OnSonetGroupSubjectAddData>,
     ),
-    /// `onSonetGroupSubjectDelete`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSonetGroupSubjectDelete`]).
+    /// `onSonetGroupSubjectDelete`: The event `onSonetGroupSubjectDelete` is triggered before a workgroup topic is deleted (see [`OnSonetGroupSubjectDelete`]).
     OnSonetGroupSubjectDelete(
         ::bitrix24_runtime::event::Delivery<OnSonetGroupSubjectDeleteData>,
     ),
-    /// `onSonetGroupSubjectUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSonetGroupSubjectUpdate`]).
+    /// `onSonetGroupSubjectUpdate`: The event `onSonetGroupSubjectUpdate` is triggered after the subject of a workgroup/project is changed (see [`OnSonetGroupSubjectUpdate`]).
     OnSonetGroupSubjectUpdate(
         ::bitrix24_runtime::event::Delivery<OnSonetGroupSubjectUpdateData>,
     ),
-    /// `onSonetGroupUpdate`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnSonetGroupUpdate`]).
+    /// `onSonetGroupUpdate`: The `ONSONETGROUPUPDATE` event is triggered when a Workgroup or Project is modified (see [`OnSonetGroupUpdate`]).
     OnSonetGroupUpdate(::bitrix24_runtime::event::Delivery<OnSonetGroupUpdateData>),
-    /// `onUserAdd`: If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation (see [`OnUserAdd`]).
+    /// `onUserAdd`: The `ONUSERADD` event is triggered when a user is added to Bitrix24. The event occurs not after the invitation, but after the user logs into Bitrix24 and completes the registration (see [`OnUserAdd`]).
     OnUserAdd(::bitrix24_runtime::event::Delivery<OnUserAddData>),
     /// An event this crate does not document; `data` as the form carried it (a tree of
     /// strings).

@@ -5,8 +5,6 @@
 //! The event is [`OnAppInstall`]; its `data` is [`OnAppInstallData`]; the other items are the types they use.
 /// **`OnAppInstall`**: Event After Successful Application Installation
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `ONAPPINSTALL` event is triggered immediately after the successful installation of an application on Bitrix24. The `application_token` is passed to the handler, which is important to save. For more details, refer to the article [safe-event-handlers](https://apidocs.bitrix24.com/api-reference/events/safe-event-handlers.html).
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

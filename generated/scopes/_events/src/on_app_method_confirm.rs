@@ -5,8 +5,6 @@
 //! The event is [`OnAppMethodConfirm`]; its `data` is [`OnAppMethodConfirmData`]; the other items are the types they use.
 /// **`onAppMethodConfirm`**: Event on Receiving Permission for Using Methods
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `ONAPPMETHODCONFIRM` event is triggered upon receiving the [decision of the Bitrix24 administrator](https://apidocs.bitrix24.com/api-reference/scopes/confirmation.html) regarding the use of methods.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

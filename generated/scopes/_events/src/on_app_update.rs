@@ -5,8 +5,6 @@
 //! The event is [`OnAppUpdate`]; its `data` is [`OnAppUpdateData`]; the other items are the types they use.
 /// **`OnAppUpdate`**: Event After Application Update
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `ONAPPUPDATE` event is triggered after a new version of the application is installed in Bitrix24. This event transmits information about the current and previous versions of the application, as well as the updated `application_token`. For more details, refer to the article [safe-event-handlers](https://apidocs.bitrix24.com/api-reference/events/safe-event-handlers.html).
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnBookingAdd`]; its `data` is [`OnBookingAddData`]; the other items are the types they use.
 /// **`onBookingAdd`**: Event on Booking Creation
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `ONBOOKINGADD` event will trigger when a new booking is created manually or through the methods [booking.v1.booking.add](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-add.html), [booking.v1.booking.createfromwaitlist](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-createfromwaitlist.html).
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

@@ -5,8 +5,6 @@
 //! The event is [`OnBookingResourceAdd`]; its `data` is [`OnBookingResourceAddData`]; the other items are the types they use.
 /// **`onBookingResourceAdd`**: Event When Creating a Resource
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `ONBOOKINGRESOURCEADD` event will trigger when a new resource is created either manually or via the [booking.v1.resource.add](https://apidocs.bitrix24.com/api-reference/booking/resource/booking-v1-resource-add.html) method.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

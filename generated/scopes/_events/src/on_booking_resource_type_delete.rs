@@ -5,8 +5,6 @@
 //! The event is [`OnBookingResourceTypeDelete`]; its `data` is [`OnBookingResourceTypeDeleteData`]; the other items are the types they use.
 /// **`onBookingResourceTypeDelete`**: Event onDeleting Resource Type
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONBOOKINGRESOURCETYPEDELETE` will trigger when a resource type is deleted using the method [booking.v1.resourceType.delete](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-delete.html).
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

@@ -5,8 +5,6 @@
 //! The event is [`OnBookingResourceTypeUpdate`]; its `data` is [`OnBookingResourceTypeUpdateData`]; the other items are the types they use.
 /// **`onBookingResourceTypeUpdate`**: Event on Updating Resource Type
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONBOOKINGRESOURCETYPEUPDATE` will trigger when the resource type is updated using the [booking.v1.resourceType.update](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-update.html) method.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

@@ -5,8 +5,6 @@
 //! The event is [`OnBookingWaitListItemAdd`]; its `data` is [`OnBookingWaitListItemAddData`]; the other items are the types they use.
 /// **`onBookingWaitListItemAdd`**: Event When Creating a Record in the Waitlist
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONBOOKINGWAITLISTITEMADD` will trigger when a new record is created in the waitlist either manually or through the methods [booking.v1.waitlist.add](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-add.html), [booking.v1.waitlist.createfrombooking](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-createfrombooking.html).
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

@@ -5,8 +5,6 @@
 //! The event is [`OnBookingWaitListItemDelete`]; its `data` is [`OnBookingWaitListItemDeleteData`]; the other items are the types they use.
 /// **`onBookingWaitListItemDelete`**: Event onDeletingRecordFromWaitList
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONBOOKINGWAITLISTITEMDELETE` will trigger when a record is deleted from the waitlist either manually or via the [booking.v1.waitlist.delete](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-delete.html) method.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

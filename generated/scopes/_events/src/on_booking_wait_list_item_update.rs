@@ -5,8 +5,6 @@
 //! The event is [`OnBookingWaitListItemUpdate`]; its `data` is [`OnBookingWaitListItemUpdateData`]; the other items are the types they use.
 /// **`onBookingWaitListItemUpdate`**: Event on Updating a Record in the Waitlist
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONBOOKINGWAITLISTITEMUPDATE` will trigger when a record in the waitlist is updated manually or via the [booking.v1.waitlist.update](https://apidocs.bitrix24.com/api-reference/booking/waitlist/booking-v1-waitlist-update.html) method.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

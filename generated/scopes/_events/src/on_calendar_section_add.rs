@@ -5,8 +5,6 @@
 //! The event is [`OnCalendarSectionAdd`]; its `data` is [`OnCalendarSectionAddData`]; the other items are the types they use.
 /// **`OnCalendarSectionAdd`**: Event When Adding a Calendar Section or Resource
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `ONCALENDARSECTIONADD` event is triggered when a calendar section or resource is added.
 ///
 /// Technically, a resource is a calendar section. Each resource is placed in a special type of calendar, and a separate section is created for it. Events `OnCalendarSection*` are triggered when resources are added, updated, or deleted.

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmCompanyUserFieldAdd`]; its `data` is [`OnCrmCompanyUserFieldAddData`]; the other items are the types they use.
 /// **`onCrmCompanyUserFieldAdd`**: When Adding a Custom Field
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMCOMPANYUSERFIELDADD` will trigger when a new custom field is added for companies.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmCompanyUserFieldUpdate`]; its `data` is [`OnCrmCompanyUserFieldUpdateData`]; the other items are the types they use.
 /// **`onCrmCompanyUserFieldUpdate`**: When Updating a Custom Field
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMCOMPANYUSERFIELDUPDATE` will trigger when a custom field for companies is updated.
 ///
 /// | | |

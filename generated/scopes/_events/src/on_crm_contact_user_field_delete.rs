@@ -5,8 +5,6 @@
 //! The event is [`OnCrmContactUserFieldDelete`]; its `data` is [`OnCrmContactUserFieldDeleteData`]; the other items are the types they use.
 /// **`onCrmContactUserFieldDelete`**: Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `onCrmContactUserFieldDelete` is triggered when a custom field is deleted from a contact.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmContactUserFieldSetEnumValues`]; its `data` is [`OnCrmContactUserFieldSetEnumValuesData`]; the other items are the types they use.
 /// **`onCrmContactUserFieldSetEnumValues`**: Event on Changing the Set of Values for a Custom List-type Field
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `onCrmContactUserFieldSetEnumValues` is triggered when the set of values for a custom list-type field on contacts is changed.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmDealAdd`]; its `data` is [`OnCrmDealAddData`]; the other items are the types they use.
 /// **`onCrmDealAdd`**: Event When Creating a Deal
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMDEALADD` will trigger when a deal is created.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmDealDelete`]; its `data` is [`OnCrmDealDeleteData`]; the other items are the types they use.
 /// **`onCrmDealDelete`**: Event on Deal Deletion
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMDEALDELETE` will trigger upon the deletion of a deal.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmDealMoveToCategory`]; its `data` is [`OnCrmDealMoveToCategoryData`]; the other items are the types they use.
 /// **`onCrmDealMoveToCategory`**: Event on Changing the Deal's Sales Funnel
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMDEALMOVETOCATEGORY` will trigger when the deal's Sales Funnel changes.
 ///
 /// Currently, you can only subscribe to the event from the [application](https://apidocs.bitrix24.com/settings/app-installation/index.html).

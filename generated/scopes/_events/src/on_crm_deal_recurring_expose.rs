@@ -5,8 +5,6 @@
 //! The event is [`OnCrmDealRecurringExpose`]; its `data` is [`OnCrmDealRecurringExposeData`]; the other items are the types they use.
 /// **`onCrmDealRecurringExpose`**: Event When Creating a New Deal from a Recurring Deal Template
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMDEALRECURRINGEXPOSE` will trigger when a new deal is created from a recurring deal template.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmDealUserFieldAdd`]; its `data` is [`OnCrmDealUserFieldAddData`]; the other items are the types they use.
 /// **`onCrmDealUserFieldAdd`**: Event When Adding a Custom Field
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `onCrmDealUserFieldAdd` event will trigger when a custom field is added.
 ///
 /// The event refers to the configuration of a custom field, rather than the value of this field in a specific deal.

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmDealUserFieldSetEnumValues`]; its `data` is [`OnCrmDealUserFieldSetEnumValuesData`]; the other items are the types they use.
 /// **`onCrmDealUserFieldSetEnumValues`**: Event on Changing the Set of Values for a Custom List-type Field
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `onCrmDealUserFieldSetEnumValues` will trigger when the set of values for a custom list-type field is changed.
 ///
 /// The event refers to the set of values in the list-type field configuration, rather than the value selected for this field in a specific deal.

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmDealUserFieldUpdate`]; its `data` is [`OnCrmDealUserFieldUpdateData`]; the other items are the types they use.
 /// **`onCrmDealUserFieldUpdate`**: Event on User Field Change
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `onCrmDealUserFieldUpdate` event triggers when a user field is changed.
 ///
 /// The event refers to the configuration of a custom field rather than the value of this field in a specific deal.

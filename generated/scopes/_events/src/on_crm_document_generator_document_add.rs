@@ -5,8 +5,6 @@
 //! The event is [`OnCrmDocumentGeneratorDocumentAdd`]; its `data` is [`OnCrmDocumentGeneratorDocumentAddData`]; the other items are the types they use.
 /// **`onCrmDocumentGeneratorDocumentAdd`**: Event of Document Creation
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMDOCUMENTGENERATORDOCUMENTADD` will trigger upon the creation of a new document: from a template with the method [crm.documentgenerator.document.add](https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-add.html) and when a ready file is uploaded with the method [crm.documentgenerator.document.upload](https://apidocs.bitrix24.com/api-reference/crm/document-generator/documents/crm-document-generator-document-upload.html).
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

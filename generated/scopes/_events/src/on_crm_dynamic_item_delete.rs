@@ -5,8 +5,6 @@
 //! The event is [`OnCrmDynamicItemDelete`]; its `data` is [`OnCrmDynamicItemDeleteData`]; the other items are the types they use.
 /// **`onCrmDynamicItemDelete`**: Event for Deleting a Custom CRM Object
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `ONCRMDYNAMICITEMDELETE` event is triggered when an item of any [custom object type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) is deleted in the CRM.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

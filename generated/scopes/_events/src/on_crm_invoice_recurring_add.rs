@@ -5,8 +5,6 @@
 //! The event is [`OnCrmInvoiceRecurringAdd`]; its `data` is [`OnCrmInvoiceRecurringAddData`]; the other items are the types they use.
 /// **`onCrmInvoiceRecurringAdd`**: Event for Adding a New Recurring Invoice
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// This event is triggered when a new recurring invoice is created.
 ///
 /// | | |

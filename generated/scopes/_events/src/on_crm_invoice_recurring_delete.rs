@@ -5,8 +5,6 @@
 //! The event is [`OnCrmInvoiceRecurringDelete`]; its `data` is [`OnCrmInvoiceRecurringDeleteData`]; the other items are the types they use.
 /// **`onCrmInvoiceRecurringDelete`**: Event for Deleting Recurring Invoice
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// This event is triggered when a recurring invoice is deleted.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmInvoiceRecurringUpdate`]; its `data` is [`OnCrmInvoiceRecurringUpdateData`]; the other items are the types they use.
 /// **`onCrmInvoiceRecurringUpdate`**: Event on Update Recurring Invoice
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event is triggered when a recurring invoice is updated.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmInvoiceSetStatus`]; its `data` is [`OnCrmInvoiceSetStatusData`]; the other items are the types they use.
 /// **`onCrmInvoiceSetStatus`**: Event for Invoice Status Change
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// This event is triggered when the status of an invoice is changed.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmInvoiceUserFieldSetEnumValues`]; its `data` is [`OnCrmInvoiceUserFieldSetEnumValuesData`]; the other items are the types they use.
 /// **`onCrmInvoiceUserFieldSetEnumValues`**: Event for Changing Values of Custom List Field
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event is triggered when the set of values for a custom list field is changed.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmLeadUserFieldSetEnumValues`]; its `data` is [`OnCrmLeadUserFieldSetEnumValuesData`]; the other items are the types they use.
 /// **`onCrmLeadUserFieldSetEnumValues`**: When Setting List Values for the Custom Field
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMLEADUSERFIELDSETENUMVALUES` will trigger when setting list values for custom fields of leads.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmMeasureAdd`]; its `data` is [`OnCrmMeasureAddData`]; the other items are the types they use.
 /// **`onCrmMeasureAdd`**: Event for Adding a New Unit of Measurement
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `onCrmMeasureAdd` is triggered after a new unit of measurement is added to the account.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmMeasureDelete`]; its `data` is [`OnCrmMeasureDeleteData`]; the other items are the types they use.
 /// **`onCrmMeasureDelete`**: Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `onCrmMeasureDelete` is triggered after a unit of measurement is deleted from the account.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmMeasureUpdate`]; its `data` is [`OnCrmMeasureUpdateData`]; the other items are the types they use.
 /// **`onCrmMeasureUpdate`**: Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `onCrmMeasureUpdate` is triggered after the unit of measurement is changed on the account.
 ///
 /// | | |

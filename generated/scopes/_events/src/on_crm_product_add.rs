@@ -5,8 +5,6 @@
 //! The event is [`OnCrmProductAdd`]; its `data` is [`OnCrmProductAddData`]; the other items are the types they use.
 /// **`onCrmProductAdd`**: Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// **Event development has been halted**
 ///
 /// The event `onCrmProductAdd` is still operational, but it has a more relevant counterpart [CATALOG.PRODUCT.ON.ADD](https://apidocs.bitrix24.com/api-reference/catalog/product/events/catalog-product-on-add.html).

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmProductDelete`]; its `data` is [`OnCrmProductDeleteData`]; the other items are the types they use.
 /// **`onCrmProductDelete`**: Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// **Event development has been halted**
 ///
 /// The event `onCrmProductDelete` is still operational, but there is a more relevant alternative [CATALOG.PRODUCT.ON.DELETE](https://apidocs.bitrix24.com/api-reference/catalog/product/events/catalog-product-on-delete.html).

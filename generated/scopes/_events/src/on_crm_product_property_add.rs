@@ -5,8 +5,6 @@
 //! The event is [`OnCrmProductPropertyAdd`]; its `data` is [`OnCrmProductPropertyAddData`]; the other items are the types they use.
 /// **`onCrmProductPropertyAdd`**: Event for Adding Product Property
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// This event is triggered when a product property is added.
 ///
 /// | | |

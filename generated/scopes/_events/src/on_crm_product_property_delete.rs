@@ -5,8 +5,6 @@
 //! The event is [`OnCrmProductPropertyDelete`]; its `data` is [`OnCrmProductPropertyDeleteData`]; the other items are the types they use.
 /// **`onCrmProductPropertyDelete`**: Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event is triggered when a product property is deleted.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmProductSectionAdd`]; its `data` is [`OnCrmProductSectionAddData`]; the other items are the types they use.
 /// **`onCrmProductSectionAdd`**: Event for Adding a New Product Section
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `onCrmProductSectionAdd` is triggered after a section is added.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmProductUpdate`]; its `data` is [`OnCrmProductUpdateData`]; the other items are the types they use.
 /// **`onCrmProductUpdate`**: Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// **Event development has been halted**
 ///
 /// The event `onCrmProductUpdate` is still operational, but there is a more relevant alternative [CATALOG.PRODUCT.ON.UPDATE](https://apidocs.bitrix24.com/api-reference/catalog/product/events/catalog-product-on-update.html).

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmQuoteAdd`]; its `data` is [`OnCrmQuoteAddData`]; the other items are the types they use.
 /// **`onCrmQuoteAdd`**: Event When Adding an Estimate
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMQUOTEADD` will trigger when an estimate is added.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

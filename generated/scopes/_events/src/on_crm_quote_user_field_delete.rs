@@ -5,8 +5,6 @@
 //! The event is [`OnCrmQuoteUserFieldDelete`]; its `data` is [`OnCrmQuoteUserFieldDeleteData`]; the other items are the types they use.
 /// **`onCrmQuoteUserFieldDelete`**: When Deleting a Custom Field
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMQUOTEUSERFIELDDELETE` will trigger when a custom field for estimates is deleted.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnCrmTypeDelete`]; its `data` is [`OnCrmTypeDeleteData`]; the other items are the types they use.
 /// **`onCrmTypeDelete`**: Event on Deleting Custom CRM Type
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `ONCRMTYPEDELETE` event is triggered when a [custom CRM type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) is deleted.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

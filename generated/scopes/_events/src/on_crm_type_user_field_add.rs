@@ -5,8 +5,6 @@
 //! The event is [`OnCrmTypeUserFieldAdd`]; its `data` is [`OnCrmTypeUserFieldAddData`]; the other items are the types they use.
 /// **`onCrmTypeUserFieldAdd`**: When Adding a Custom Field of a Smart Process, New Invoice, or Document
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMTYPEUSERFIELDADD` will trigger when a custom field is added for a smart process, a new invoice, or a document for signing. The event arrives both when the field is added in the interface and when the [userfieldconfig.add](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html) method is called.
 ///
 /// If a field of the list type `enumeration` is added together with a set of values, the handler receives two events: `onCrmTypeUserFieldAdd` and [onCrmTypeUserFieldSetEnumValues](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/events/on-crm-type-user-field-set-enum-values.html). All cases are covered in the [Which Events Arrive Together](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/events/index.html#pairs) section.

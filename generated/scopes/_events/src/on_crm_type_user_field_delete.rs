@@ -5,8 +5,6 @@
 //! The event is [`OnCrmTypeUserFieldDelete`]; its `data` is [`OnCrmTypeUserFieldDeleteData`]; the other items are the types they use.
 /// **`onCrmTypeUserFieldDelete`**: When Deleting a Custom Field of a Smart Process, New Invoice, or Document
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMTYPEUSERFIELDDELETE` will trigger when a custom field of a smart process, a new invoice, or a document for signing is deleted. The event arrives both when the field is deleted in the interface and when the [userfieldconfig.delete](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-delete.html) method is called.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

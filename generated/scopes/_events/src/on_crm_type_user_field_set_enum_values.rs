@@ -5,8 +5,6 @@
 //! The event is [`OnCrmTypeUserFieldSetEnumValues`]; its `data` is [`OnCrmTypeUserFieldSetEnumValuesData`]; the other items are the types they use.
 /// **`onCrmTypeUserFieldSetEnumValues`**: When Changing the Set of Values of a Custom Field of a Smart Process, New Invoice, or Document
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMTYPEUSERFIELDSETENUMVALUES` will trigger when the set of values of a custom field of the list type `enumeration` is set or changed for a smart process, a new invoice, or a document for signing.
 ///
 /// The event arrives both when the list of values is edited in the interface and when the [userfieldconfig.add](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-add.html) and [userfieldconfig.update](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html) methods are called.

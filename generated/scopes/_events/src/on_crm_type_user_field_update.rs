@@ -5,8 +5,6 @@
 //! The event is [`OnCrmTypeUserFieldUpdate`]; its `data` is [`OnCrmTypeUserFieldUpdateData`]; the other items are the types they use.
 /// **`onCrmTypeUserFieldUpdate`**: When Updating a Custom Field of a Smart Process, New Invoice, or Document
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONCRMTYPEUSERFIELDUPDATE` will trigger when the settings of a custom field of a smart process, a new invoice, or a document for signing are changed. The event arrives both when the field is changed in the interface and when the [userfieldconfig.update](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-update.html) method is called.
 ///
 /// If the set of values of a field of the list type `enumeration` also changes, the handler receives two events: `onCrmTypeUserFieldUpdate` and [onCrmTypeUserFieldSetEnumValues](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/events/on-crm-type-user-field-set-enum-values.html). When only the set of values changes, a single `onCrmTypeUserFieldSetEnumValues` event arrives. All cases are covered in the [Which Events Arrive Together](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/events/index.html#pairs) section.

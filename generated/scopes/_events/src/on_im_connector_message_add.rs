@@ -5,8 +5,6 @@
 //! The event is [`OnImConnectorMessageAdd`]; its `data` is [`OnImConnectorMessageAddData`]; the other items are the types they use.
 /// **`OnImConnectorMessageAdd`**: Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `OnImConnectorMessageAdd` event is triggered when a message is sent from an open line in Bitrix24 to an external system channel via a custom connector.
 ///
 /// The event does not trigger:

@@ -5,8 +5,6 @@
 //! The event is [`OnImConnectorMessageUpdate`]; its `data` is [`OnImConnectorMessageUpdateData`]; the other items are the types they use.
 /// **`OnImConnectorMessageUpdate`**: Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `OnImConnectorMessageUpdate` event is triggered when a message is modified in an open line of Bitrix24, and the change is sent to the external system channel via a custom connector.
 ///
 /// The event does not trigger:

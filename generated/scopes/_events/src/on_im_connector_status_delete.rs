@@ -5,8 +5,6 @@
 //! The event is [`OnImConnectorStatusDelete`]; its `data` is [`OnImConnectorStatusDeleteData`]; the other items are the types they use.
 /// **`OnImConnectorStatusDelete`**: Event for Disabling Open Channels
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `OnImConnectorStatusDelete` event is triggered when a client disables the connector of an external channel on a specific open channel.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

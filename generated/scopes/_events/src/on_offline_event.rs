@@ -5,8 +5,6 @@
 //! The event is [`OnOfflineEvent`]; its `data` is [`OnOfflineEventData`]; the other items are the types they use.
 /// **`onOfflineEvent`**: Queue Change Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `onOfflineEvent` event notifies about the occurrence of new offline events at certain intervals.
 ///
 /// The application can subscribe to two types of events.

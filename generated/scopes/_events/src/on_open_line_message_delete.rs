@@ -5,8 +5,6 @@
 //! The event is [`OnOpenLineMessageDelete`]; its `data` is [`OnOpenLineMessageDeleteData`]; the other items are the types they use.
 /// **`OnOpenLineMessageDelete`**: Chat Message Deletion Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `OnOpenLineMessageDelete` event triggers when a message is deleted in an open line chat.
 ///
 /// [Subscribe](https://apidocs.bitrix24.com/api-reference/events/event-bind.html) to the event can only be done through the application. Only those events intended for the [connector](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/index.html) added by the application can be received in the handler.

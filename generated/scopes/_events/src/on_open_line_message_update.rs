@@ -5,8 +5,6 @@
 //! The event is [`OnOpenLineMessageUpdate`]; its `data` is [`OnOpenLineMessageUpdateData`]; the other items are the types they use.
 /// **`OnOpenLineMessageUpdate`**: When a Chat Message Is Modified
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `OnOpenLineMessageUpdate` event is triggered when a message in the open line chat is modified.
 ///
 /// [Subscribe](https://apidocs.bitrix24.com/api-reference/events/event-bind.html) to the event can only be done through the application. Only those events intended for the [connector](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/index.html) added by the application can be received in the handler.

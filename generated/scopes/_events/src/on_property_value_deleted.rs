@@ -5,8 +5,6 @@
 //! The event is [`OnPropertyValueDeleted`]; its `data` is [`OnPropertyValueDeletedData`]; the other items are the types they use.
 /// **`OnPropertyValueDeleted`**: When Deleting an Order Property from the Database
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `OnPropertyValueDeleted` event is triggered when an order property value is deleted.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

@@ -5,8 +5,6 @@
 //! The event is [`OnSaleOrderSaved`]; its `data` is [`OnSaleOrderSavedData`]; the other items are the types they use.
 /// **`OnSaleOrderSaved`**: At the End of Order Saving
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `OnSaleOrderSaved` event occurs at the end of the order saving process, when the order and all related entities have already been saved.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

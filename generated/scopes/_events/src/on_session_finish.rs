@@ -5,8 +5,6 @@
 //! The event is [`OnSessionFinish`]; its `data` is [`OnSessionFinishData`]; the other items are the types they use.
 /// **`OnSessionFinish`**: On Session Close for Open Channel
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `OnSessionFinish` event is triggered when an Open Channel session is closed.
 ///
 /// [Subscribing](https://apidocs.bitrix24.com/api-reference/events/event-bind.html) to the event can only be done through the application. Only those events intended for the [connector](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/index.html) added by the application can be received in the handler.

@@ -5,8 +5,6 @@
 //! The event is [`OnSessionStart`]; its `data` is [`OnSessionStartData`]; the other items are the types they use.
 /// **`OnSessionStart`**: When Creating an Open Channel Session
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `OnSessionStart` event is triggered when an Open Channel session is created.
 ///
 /// [Subscribing](https://apidocs.bitrix24.com/api-reference/events/event-bind.html) to the event can only be done through the application. Only those events intended for the [connector](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/index.html) added by the application can be received in the handler.

@@ -5,8 +5,6 @@
 //! The event is [`OnSignB2eMemberStatusChanged`]; its `data` is [`OnSignB2eMemberStatusChangedData`]; the other items are the types they use.
 /// **`OnSignB2eMemberStatusChanged`**: Event on Participant Status Change
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONSIGNB2EMEMBERSTATUSCHANGED` is triggered when the status of a signing participant changes.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

@@ -5,8 +5,6 @@
 //! The event is [`OnSignHcmLinkB2eDocumentSigned`]; its `data` is [`OnSignHcmLinkB2eDocumentSignedData`]; the other items are the types they use.
 /// **`OnSignHcmLinkB2eDocumentSigned`**: Event When an HCM Link Document Is Signed
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `ONSIGNHCMLINKB2EDOCUMENTSIGNED` event is triggered after an e-Signature for HR document linked to HCM Link is signed.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

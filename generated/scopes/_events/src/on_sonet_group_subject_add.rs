@@ -5,8 +5,6 @@
 //! The event is [`OnSonetGroupSubjectAdd`]; its `data` is [`OnSonetGroupSubjectAddData`]; the other items are the types they use.
 /// **`onSonetGroupSubjectAdd`**: Event on creating a workgroup topic
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `onSonetGroupSubjectAdd` is triggered after a workgroup/project topic is created.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`OnSonetGroupSubjectUpdate`]; its `data` is [`OnSonetGroupSubjectUpdateData`]; the other items are the types they use.
 /// **`onSonetGroupSubjectUpdate`**: Event for Changing Workgroup Subject
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `onSonetGroupSubjectUpdate` is triggered after the subject of a workgroup/project is changed.
 ///
 /// | | |

@@ -5,8 +5,6 @@
 //! The event is [`Onbookingupdate`]; its `data` is [`OnbookingupdateData`]; the other items are the types they use.
 /// **`ONBOOKINGUPDATE`**: Event on Booking Update
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `ONBOOKINGUPDATE` event will trigger when a booking is updated manually or via the [booking.v1.booking.update](https://apidocs.bitrix24.com/api-reference/booking/booking/booking-v1-booking-update.html) method.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

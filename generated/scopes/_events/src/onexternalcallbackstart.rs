@@ -5,8 +5,6 @@
 //! The event is [`Onexternalcallbackstart`]; its `data` is [`OnexternalcallbackstartData`]; the other items are the types they use.
 /// **`ONEXTERNALCALLBACKSTART`**: Callback Request Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONEXTERNALCALLBACKSTART` is triggered when a visitor fills out the CRM callback form. Your application must be selected as the callback line in the form settings.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

@@ -5,8 +5,6 @@
 //! The event is [`Onexternalcallstart`]; its `data` is [`OnexternalcallstartData`]; the other items are the types they use.
 /// **`ONEXTERNALCALLSTART`**: Event of Outgoing Call Start
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `ONEXTERNALCALLSTART` event is triggered when a user clicks on a phone number in CRM entities to make an outgoing call through the selected telephony application.
 ///
 /// To trigger the event, specify the application in the Default Number for Outgoing Calls field in the telephony settings or select it as the default application in the user settings.

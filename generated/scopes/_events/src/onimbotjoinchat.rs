@@ -5,8 +5,6 @@
 //! The event is [`Onimbotjoinchat`]; its `data` is [`OnimbotjoinchatData`]; the other items are the types they use.
 /// **`ONIMBOTJOINCHAT`**: Event When Adding a Bot to a Chat
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// **DEPRECATED**
 ///
 /// Development of this event has been halted. Please use [ONIMBOTV2JOINCHAT](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2joinchat).

@@ -5,8 +5,6 @@
 //! The event is [`Onimbotmessageadd`]; its `data` is [`OnimbotmessageaddData`]; the other items are the types they use.
 /// **`ONIMBOTMESSAGEADD`**: Event on Message Sent
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// **DEPRECATED**
 ///
 /// Development of this event has been halted. Please use [ONIMBOTV2MESSAGEADD](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2messageadd).

@@ -5,8 +5,6 @@
 //! The event is [`Onimcommandadd`]; its `data` is [`OnimcommandaddData`]; the other items are the types they use.
 /// **`ONIMCOMMANDADD`**: Event Triggered by Chat Bot Command
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// **DEPRECATED**
 ///
 /// The development of this event has been halted. Please use [ONIMBOTV2COMMANDADD](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.html#onimbotv2commandadd).

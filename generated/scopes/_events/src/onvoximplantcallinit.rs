@@ -5,8 +5,6 @@
 //! The event is [`Onvoximplantcallinit`]; its `data` is [`OnvoximplantcallinitData`]; the other items are the types they use.
 /// **`ONVOXIMPLANTCALLINIT`**: Call Initialization Event
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The `ONVOXIMPLANTCALLINIT` event is triggered when a call is initialized: either when an incoming call is received or when an outgoing call is initiated.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)

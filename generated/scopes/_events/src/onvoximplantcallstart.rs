@@ -5,8 +5,6 @@
 //! The event is [`Onvoximplantcallstart`]; its `data` is [`OnvoximplantcallstartData`]; the other items are the types they use.
 /// **`ONVOXIMPLANTCALLSTART`**: Event of Call Start
 ///
-/// If you are developing integrations for Bitrix24 using AI tools (Codex, Claude Code, Cursor), connect to the [MCP server](https://apidocs.bitrix24.com/ai-tools/mcp.html) so that the assistant can utilize the official REST documentation.
-///
 /// The event `ONVOXIMPLANTCALLSTART` is triggered at the beginning of a conversation: when the operator answers an incoming call or the subscriber answers an outgoing call.
 ///
 /// Events will not be sent to the application until the installation is complete. [Check the application installation](https://apidocs.bitrix24.com/settings/app-installation/installation-finish.html)
