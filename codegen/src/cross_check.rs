@@ -359,20 +359,17 @@ fn locate<'a>(m: &'a Method, path: &str) -> Option<Found<'a>> {
         Some(b) => (b, "..."),
         None => (path, ""),
     };
-    let segments: Vec<String> = body
+    let mut segments: Vec<String> = body
         .split('.')
         .map(|p| p.trim_end_matches("[]").to_string())
         .collect();
-    let last = segments.len() - 1;
-    let mut parts = segments
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| if i == last { p + ellipsis } else { p })
-        .peekable();
+    if let Some(last) = segments.last_mut() {
+        last.push_str(ellipsis);
+    }
+    let mut parts = segments.iter().map(String::as_str).peekable();
     let first = parts.next()?;
     let mut field = m.params.iter().find(|p| p.name == first)?;
     while let Some(part) = parts.next() {
-        let part = part.as_str();
         let ty = named(&field.ty)?;
         let def: &TypeDef = m.types.iter().find(|t| t.name == ty)?;
         match def.fields.as_ref()?.iter().find(|f| f.name == part) {

@@ -66,21 +66,21 @@ fn check_field(
     if v.is_null() && !f.required {
         return;
     }
+    let t = match TypeExpr::parse(&f.ty) {
+        Ok(t) => t,
+        Err(e) => return out.push(format!("{path}: type `{}` does not parse: {e}", f.ty)),
+    };
     // The client reads `false` as an absent date or date-time (PHP's "no date") where
     // the field is an `Option`: optional, or `| null`.
     let date = |t: &TypeExpr| matches!(t, TypeExpr::Scalar(Scalar::Date | Scalar::Datetime));
-    if v == &Value::Bool(false)
-        && TypeExpr::parse(&f.ty).is_ok_and(|t| match &t {
-            TypeExpr::Nullable(inner) => date(inner),
-            other => date(other) && !f.required,
-        })
-    {
+    let absent_date = match &t {
+        TypeExpr::Nullable(inner) => date(inner),
+        other => date(other) && !f.required,
+    };
+    if absent_date && v == &Value::Bool(false) {
         return;
     }
-    match TypeExpr::parse(&f.ty) {
-        Ok(t) => check(&t, f.wire, v, path, types, out, depth),
-        Err(e) => out.push(format!("{path}: type `{}` does not parse: {e}", f.ty)),
-    }
+    check(&t, f.wire, v, path, types, out, depth);
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -218,9 +218,8 @@ fn check(
             let fields = def.fields.as_deref().unwrap_or(&[]);
             match v {
                 Value::Object(m) => {
-                    let family = |k: &String| def.key_families.iter().any(|p| k.starts_with(p));
                     let known = fields.iter().filter(|f| m.contains_key(&f.name)).count()
-                        + m.keys().filter(|k| family(k)).count();
+                        + m.keys().filter(|k| def.in_family(k)).count();
                     if known == 0 && fields.len() >= 2 && !m.is_empty() {
                         let keys: Vec<&str> = m.keys().take(5).map(String::as_str).collect();
                         out.push(format!(
@@ -250,8 +249,6 @@ fn check(
     }
 }
 
-/// Result fields the docs star (`*`: required when writing) that the page's own
-/// response example leaves out are not always present: they become optional.
 /// Parameters the docs mark required one by one, while a description says only one of
 /// them is needed ("At least one of the parameters must be specified: `IBLOCK_ID` or
 /// `IBLOCK_CODE`"), are alternatives: none is required, or a request naming one by ID
@@ -304,6 +301,8 @@ fn alternatives_in(fields: &mut [Field], owner: &str) -> Vec<String> {
     notes
 }
 
+/// Result fields the docs star (`*`: required when writing) that the page's own
+/// response example leaves out are not always present: they become optional.
 pub fn relax_required(m: &mut Method) -> Vec<String> {
     let mut absent: std::collections::BTreeSet<(String, String)> =
         std::collections::BTreeSet::new();

@@ -145,13 +145,18 @@ fn patch_only(method: &Method, patches: &[Patch]) -> (Method, Vec<patch::Outcome
 }
 
 /// What every imported method goes through after patching: booleans get the wire
-/// format the examples show, unreferenced types are pruned. Returns notes.
+/// format the examples show, the round-trip rules ([`round_trip`]) settle which
+/// examples round-trip, unreferenced types are pruned. Returns notes.
 pub fn finish(mut m: Method) -> (Method, Vec<String>) {
     let mut notes = shapes::fit_shapes(&mut m);
     notes.extend(conform::infer_wires(&mut m));
     notes.extend(conform::relax_required(&mut m));
     notes.extend(conform::alternatives(&mut m));
     notes.extend(conform::mark_round_trip(&mut m));
+    notes.extend(round_trip::settle(&mut m));
+    notes.extend(round_trip::settle_requests(&mut m));
+    // After the round-trip rules: one may retype a field (`map<string>` for IDs) and
+    // leave its type unused.
     for t in prune_types(&mut m) {
         notes.push(format!("type {t} is referenced by nothing: dropped"));
     }
@@ -569,13 +574,7 @@ fn build(
             Some(pf) => patch_only(&imported, &pf.patches),
             None => (imported.clone(), Vec::new()),
         };
-        let (mut m, mut notes) = finish(m);
-        notes.extend(round_trip::settle(&mut m));
-        notes.extend(round_trip::settle_requests(&mut m));
-        // A field the rules retyped (`map<string>` for IDs) may leave its type unused.
-        for t in prune_types(&mut m) {
-            notes.push(format!("type {t} is referenced by nothing: dropped"));
-        }
+        let (mut m, notes) = finish(m);
         for n in notes {
             rep.notes.push(Diagnostic {
                 file: e.path.clone().into(),

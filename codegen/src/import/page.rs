@@ -342,10 +342,6 @@ fn family_prefix(name: &str, desc: &str) -> Option<String> {
     numbered.then(|| stem.to_string())
 }
 
-fn is_pattern_row(rf: &RowField) -> bool {
-    family_prefix(&rf.cell.name, &rf.desc).is_some()
-}
-
 /// Rows documenting a family of keys (they go into the type's description).
 pub(super) fn pattern_rows(rows: &[Row]) -> usize {
     data_rows(rows)
@@ -844,7 +840,7 @@ impl<'a> Page<'a> {
             });
             let mut rows = Vec::new();
             for rf in self.read_rows(data, &page, &defs, "params") {
-                if is_pattern_row(&rf) {
+                if family_prefix(&rf.cell.name, &rf.desc).is_some() {
                     self.diag(
                         &page,
                         rf.line,
@@ -879,21 +875,20 @@ impl<'a> Page<'a> {
         } else if let Some(key) = example_result.as_ref().and_then(wrapped_descriptor_map) {
             // `{"catalog": {"id": {"type": ...}, ...}}`: the field descriptions sit under
             // one key, the result's only field.
-            let slot = self.types.iter().position(|t| t.name == result.ty);
-            let mut ty = slot
-                .and_then(|s| self.types[s].fields.as_ref())
-                .and_then(|f| f.iter().find(|f| f.name == key))
-                .map(|f| f.ty.clone());
-            if let Some(t) = ty.as_mut() {
-                self.field_descriptions(t, &page);
-            }
-            if let (Some(s), Some(t)) = (slot, ty)
-                && let Some(f) = self.types[s]
-                    .fields
-                    .as_mut()
-                    .and_then(|f| f.iter_mut().find(|f| f.name == key))
-            {
-                f.ty = t;
+            let at = self
+                .types
+                .iter()
+                .position(|t| t.name == result.ty)
+                .and_then(|s| {
+                    let fields = self.types[s].fields.as_ref()?;
+                    let i = fields.iter().position(|f| f.name == key)?;
+                    Some((s, i, fields[i].ty.clone()))
+                });
+            if let Some((s, i, mut ty)) = at {
+                self.field_descriptions(&mut ty, &page);
+                if let Some(f) = self.types[s].fields.as_mut().and_then(|f| f.get_mut(i)) {
+                    f.ty = ty;
+                }
             }
         }
 

@@ -223,7 +223,7 @@ fn sent(ty: &str, v: &Value, at: &str, types: &[TypeDef], found: &mut Sent, dept
                 let here = format!("{at}.{k}");
                 match fields.iter().find(|f| &f.name == k) {
                     Some(f) => sent_field(f, fv, &here, types, found, depth + 1),
-                    None if in_family(def, k) => {}
+                    None if def.in_family(k) => {}
                     None => found.unknown.push(format!("`{here}`")),
                 }
             }
@@ -299,12 +299,6 @@ fn id_keyed(ty: &str, v: &Value, types: &[TypeDef]) -> Option<String> {
     })
 }
 
-/// Whether `key` belongs to a key family the docs document for `def` (`UF_CRM_...`):
-/// the typed value keeps it in `extra()` and counts it as documented.
-fn in_family(def: &TypeDef, key: &str) -> bool {
-    def.key_families.iter().any(|p| key.starts_with(p.as_str()))
-}
-
 #[derive(Default)]
 struct Found {
     /// `(type, key)` fields added from the example.
@@ -365,7 +359,7 @@ fn walk(ty: &str, v: &Value, at: &str, types: &mut Vec<TypeDef>, found: &mut Fou
                         let fty = f.ty.clone();
                         walk(&fty, fv, &here, types, found, depth + 1);
                     }
-                    None if in_family(&types[slot], k) => {}
+                    None if types[slot].in_family(k) => {}
                     None if k.starts_with("UF_") => found.custom.push(format!("`{here}`")),
                     None if is_identifier(k) => {
                         fields.push(Field {

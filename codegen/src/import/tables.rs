@@ -39,13 +39,9 @@ impl Page<'_> {
                 }
             }
         }
-        if let Some(found) = self.table_by_link(&targets, page, owner) {
-            return Some(found);
-        }
-        if let Some(found) = self.table_by_heading(cell, page) {
-            return Some(found);
-        }
-        self.table_by_link(&foreign, page, owner)
+        self.table_by_link(&targets, page, owner)
+            .or_else(|| self.table_by_heading(cell, page))
+            .or_else(|| self.table_by_link(&foreign, page, owner))
     }
 
     /// The first fields table one of `targets` (`#anchor`, `other.md#anchor`) points at,

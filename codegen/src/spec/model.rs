@@ -276,6 +276,16 @@ pub struct TypeDef {
     pub key_families: Vec<String>,
 }
 
+impl TypeDef {
+    /// Whether `key` belongs to one of the type's [`key_families`](Self::key_families)
+    /// (`UF_CRM_1720697698689` to `UF_CRM_`): kept in `extra()`, and documented.
+    pub fn in_family(&self, key: &str) -> bool {
+        self.key_families
+            .iter()
+            .any(|p| key.starts_with(p.as_str()))
+    }
+}
+
 /// Wire representation of enum values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
