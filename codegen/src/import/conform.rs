@@ -1,7 +1,10 @@
 //! Would a documented example decode into the spec's types? A lenient structural check
-//! mirroring how the client decodes: integers and doubles also as numeric strings,
-//! objects and maps also as `[]` (PHP's empty array), absent or `null` optional
-//! fields, unknown keys kept; booleans follow the field's wire format.
+//! mirroring how the client decodes (`bitrix24_runtime::wire::Decode`): integers and
+//! doubles also as numeric strings, text also as a number, objects and maps also as `[]`
+//! (PHP's empty array), absent or `null` optional fields, unknown keys kept; booleans
+//! follow the field's wire format. What decodes but would not encode back to the same
+//! JSON (an optional field's `""`, a list written as an object's values) passes in
+//! responses and deliveries, which are only decoded, not in requests.
 
 use serde_json::Value;
 
@@ -10,77 +13,239 @@ use crate::spec::types::{Scalar, TypeExpr};
 
 /// Problems found, each with its JSON path (`$.result[0].ID`).
 pub fn check_result(method: &Method, types: &[TypeDef], result: &Value) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut c = Checker::decoding(types);
     match TypeExpr::parse(&method.result.ty) {
-        Ok(t) => check(&t, None, result, "$.result", types, &mut out, 0),
-        Err(e) => out.push(format!(
+        Ok(t) => c.check(&t, None, result, "$.result", 0),
+        Err(e) => c.out.push(format!(
             "result type `{}` does not parse: {e}",
             method.result.ty
         )),
     }
-    out
+    c.out
 }
 
-/// Checks a request example against the parameters.
+/// Checks a request example against the parameters: it must decode and encode again to
+/// the same JSON, so an optional field's `""` (which decodes as absent) does not pass.
 pub fn check_request(method: &Method, types: &[TypeDef], req: &Value) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut c = Checker {
+        decode_only: false,
+        ..Checker::decoding(types)
+    };
     let Some(obj) = req.as_object() else {
-        out.push("request example is not an object".into());
-        return out;
+        c.out.push("request example is not an object".into());
+        return c.out;
     };
     for (k, v) in obj {
         if let Some(f) = method.params.iter().find(|p| &p.name == k) {
-            check_field(f, v, &format!("$.{k}"), types, &mut out, 0);
+            c.field(f, v, &format!("$.{k}"), 0);
         }
     }
-    out
+    c.out
 }
 
 /// Checks a delivery example's `data` against an event's documented keys.
 pub fn check_event_data(data_fields: &[Field], types: &[TypeDef], data: &Value) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut c = Checker::decoding(types);
     match data {
         Value::Object(o) => {
             for (k, v) in o {
                 if let Some(f) = data_fields.iter().find(|p| &p.name == k) {
-                    check_field(f, v, &format!("$.data.{k}"), types, &mut out, 0);
+                    c.field(f, v, &format!("$.data.{k}"), 0);
                 }
             }
         }
-        other => out.push(format!(
+        other => c.out.push(format!(
             "$.data: expected an object, found {}",
             short(other)
         )),
     }
-    out
+    c.out
 }
 
-fn check_field(
-    f: &Field,
-    v: &Value,
-    path: &str,
-    types: &[TypeDef],
-    out: &mut Vec<String>,
-    depth: usize,
-) {
-    if v.is_null() && !f.required {
-        return;
+/// The check of one example: the types it resolves names in and the problems found.
+struct Checker<'t> {
+    types: &'t [TypeDef],
+    /// The example is only decoded (a response, a delivery), not encoded again (a request).
+    decode_only: bool,
+    out: Vec<String>,
+}
+
+impl<'t> Checker<'t> {
+    fn decoding(types: &'t [TypeDef]) -> Self {
+        Checker {
+            types,
+            decode_only: true,
+            out: Vec::new(),
+        }
     }
-    let t = match TypeExpr::parse(&f.ty) {
-        Ok(t) => t,
-        Err(e) => return out.push(format!("{path}: type `{}` does not parse: {e}", f.ty)),
-    };
-    // The client reads `false` as an absent date or date-time (PHP's "no date") where
-    // the field is an `Option`: optional, or `| null`.
-    let date = |t: &TypeExpr| matches!(t, TypeExpr::Scalar(Scalar::Date | Scalar::Datetime));
-    let absent_date = match &t {
-        TypeExpr::Nullable(inner) => date(inner),
-        other => date(other) && !f.required,
-    };
-    if absent_date && v == &Value::Bool(false) {
-        return;
+
+    fn field(&mut self, f: &Field, v: &Value, path: &str, depth: usize) {
+        if v.is_null() && !f.required {
+            return;
+        }
+        let t = match TypeExpr::parse(&f.ty) {
+            Ok(t) => t,
+            Err(e) => {
+                return self
+                    .out
+                    .push(format!("{path}: type `{}` does not parse: {e}", f.ty));
+            }
+        };
+        // Where the field is an `Option` (optional, or `| null`), the client reads `false`
+        // as an absent date or date-time (PHP's "no date"), and `""` as absent for any
+        // type but text (which the decoded example then lacks).
+        let (option, inner) = match &t {
+            TypeExpr::Nullable(inner) => (true, inner.as_ref()),
+            other => (!f.required, other),
+        };
+        let date = matches!(inner, TypeExpr::Scalar(Scalar::Date | Scalar::Datetime));
+        let text = matches!(
+            inner,
+            TypeExpr::Scalar(Scalar::String | Scalar::Char | Scalar::Any)
+        );
+        if option
+            && ((date && v == &Value::Bool(false))
+                || (self.decode_only && !text && v.as_str() == Some("")))
+        {
+            return;
+        }
+        self.check(&t, f.wire, v, path, depth);
     }
-    check(&t, f.wire, v, path, types, out, depth);
+    fn check(
+        &mut self,
+        t: &TypeExpr,
+        wire: Option<WireFormat>,
+        v: &Value,
+        path: &str,
+        depth: usize,
+    ) {
+        if depth > 32 {
+            return;
+        }
+        let bad = |out: &mut Vec<String>, want: &str| {
+            out.push(format!("{path}: expected {want}, found {}", short(v)))
+        };
+        match t {
+            TypeExpr::Nullable(inner) => {
+                if !v.is_null() {
+                    self.check(inner, wire, v, path, depth + 1);
+                }
+            }
+            TypeExpr::Array(inner) => match v {
+                Value::Array(a) => {
+                    for (i, item) in a.iter().enumerate() {
+                        self.check(inner, wire, item, &format!("{path}[{i}]"), depth + 1);
+                    }
+                }
+                // The client reads a list from an object's values (a PHP array with
+                // numeric keys); encoded again it is an array, so a request does not
+                // round-trip. Other keys (field names) would be lost: a map, not a list.
+                Value::Object(o)
+                    if self.decode_only && o.keys().all(|k| numeric_string(k, true)) =>
+                {
+                    for (k, item) in o {
+                        self.check(inner, wire, item, &format!("{path}.{k}"), depth + 1);
+                    }
+                }
+                _ => bad(&mut self.out, "an array"),
+            },
+            TypeExpr::Map(inner) => match v {
+                Value::Object(m) => {
+                    for (k, item) in m {
+                        self.check(inner, wire, item, &format!("{path}.{k}"), depth + 1);
+                    }
+                }
+                Value::Array(a) if a.is_empty() => {}
+                _ => bad(&mut self.out, "an object"),
+            },
+            TypeExpr::Scalar(s) => match (s, v) {
+                (Scalar::Any, _) => {}
+                // A file travels as `[name, base64]` (what the validator and the client accept).
+                (Scalar::File, Value::Array(a))
+                    if a.len() == 2 && a.iter().all(Value::is_string) => {}
+                (Scalar::File, _) => bad(&mut self.out, "a file (`[name, base64]`)"),
+                // The client reads a number as its text (`"ID": 118` where the docs say
+                // `string`): the portal writes IDs either way.
+                (Scalar::String | Scalar::Char, Value::String(_) | Value::Number(_)) => {}
+                // `bitrix24_runtime::DateTime` reads RFC 3339 and the portal's local form
+                // (`2025-07-14 08:47:19`), or `""` (absent); `10.10.2024 15:55:30` does not
+                // decode.
+                (Scalar::Datetime, Value::String(s))
+                    if s.is_empty() || crate::spec::datetime::decodes(s) => {}
+                // The client reads `2025-01-31`, or an RFC 3339 date-time (its date), or `""`
+                // (absent); `31.01.2025` (a portal's locale format) does not decode.
+                (Scalar::Date, Value::String(s)) if date_decodes(s) => {}
+                (Scalar::Integer | Scalar::Timestamp, Value::Number(n))
+                    if n.is_i64() || n.is_u64() => {}
+                (Scalar::Integer | Scalar::Timestamp, Value::String(s))
+                    if numeric_string(s, true) => {}
+                (Scalar::Double, Value::Number(_)) => {}
+                (Scalar::Double, Value::String(s)) if numeric_string(s, false) => {}
+                (Scalar::Boolean, _) => match (wire, v) {
+                    (None, Value::Bool(_)) => {}
+                    (Some(WireFormat::Yn), Value::String(s)) if s == "Y" || s == "N" => {}
+                    (Some(WireFormat::Int01), Value::Number(n))
+                        if n.as_u64().is_some_and(|n| n <= 1) => {}
+                    (Some(WireFormat::Int01), Value::String(s)) if s == "0" || s == "1" => {}
+                    (None, _) => bad(&mut self.out, "true/false (no wire format)"),
+                    (Some(WireFormat::Yn), _) => bad(&mut self.out, "\"Y\"/\"N\""),
+                    (Some(WireFormat::Int01), _) => bad(&mut self.out, "0/1"),
+                    (Some(WireFormat::String), _) => {}
+                },
+                (Scalar::Object, Value::Object(_)) => {}
+                (Scalar::Object, Value::Array(a)) if a.is_empty() => {}
+                (s, _) => bad(&mut self.out, s.as_str()),
+            },
+            TypeExpr::Named(n) => {
+                let Some(def) = self.types.iter().find(|t| &t.name == n) else {
+                    self.out.push(format!("{path}: unknown type `{n}`"));
+                    return;
+                };
+                if let Some(values) = &def.values {
+                    let integer = matches!(def.repr, Some(crate::spec::model::EnumRepr::Integer));
+                    let ok = match v {
+                        Value::String(s) => !integer || numeric_string(s, true),
+                        Value::Number(n) => integer && (n.is_i64() || n.is_u64()),
+                        _ => false,
+                    };
+                    if !ok && !values.is_empty() {
+                        bad(
+                            &mut self.out,
+                            if integer {
+                                "an integer enum value"
+                            } else {
+                                "a string enum value"
+                            },
+                        );
+                    }
+                    return;
+                }
+                let fields = def.fields.as_deref().unwrap_or(&[]);
+                match v {
+                    Value::Object(m) => {
+                        let known = fields.iter().filter(|f| m.contains_key(&f.name)).count()
+                            + m.keys().filter(|k| def.in_family(k)).count();
+                        if known == 0 && fields.len() >= 2 && !m.is_empty() {
+                            let keys: Vec<&str> = m.keys().take(5).map(String::as_str).collect();
+                            self.out.push(format!(
+                                "{path}: none of the fields of `{n}` is present (keys: {})",
+                                keys.join(", ")
+                            ));
+                            return;
+                        }
+                        for f in fields {
+                            if let Some(fv) = m.get(&f.name) {
+                                self.field(f, fv, &format!("{path}.{}", f.name), depth + 1);
+                            }
+                        }
+                    }
+                    // The generated structs refuse `[]` (as the validator does): the
+                    // example cannot round-trip.
+                    _ => bad(&mut self.out, &format!("a `{n}` object")),
+                }
+            }
+        }
+    }
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -100,152 +265,6 @@ fn numeric_string(s: &str, integer: bool) -> bool {
         !t.is_empty() && t.chars().all(|c| c.is_ascii_digit())
     } else {
         s.parse::<f64>().is_ok()
-    }
-}
-
-fn check(
-    t: &TypeExpr,
-    wire: Option<WireFormat>,
-    v: &Value,
-    path: &str,
-    types: &[TypeDef],
-    out: &mut Vec<String>,
-    depth: usize,
-) {
-    if depth > 32 {
-        return;
-    }
-    let bad = |out: &mut Vec<String>, want: &str| {
-        out.push(format!("{path}: expected {want}, found {}", short(v)))
-    };
-    match t {
-        TypeExpr::Nullable(inner) => {
-            if !v.is_null() {
-                check(inner, wire, v, path, types, out, depth + 1);
-            }
-        }
-        TypeExpr::Array(inner) => match v {
-            Value::Array(a) => {
-                for (i, item) in a.iter().enumerate() {
-                    check(
-                        inner,
-                        wire,
-                        item,
-                        &format!("{path}[{i}]"),
-                        types,
-                        out,
-                        depth + 1,
-                    );
-                }
-            }
-            _ => bad(out, "an array"),
-        },
-        TypeExpr::Map(inner) => match v {
-            Value::Object(m) => {
-                for (k, item) in m {
-                    check(
-                        inner,
-                        wire,
-                        item,
-                        &format!("{path}.{k}"),
-                        types,
-                        out,
-                        depth + 1,
-                    );
-                }
-            }
-            Value::Array(a) if a.is_empty() => {}
-            _ => bad(out, "an object"),
-        },
-        TypeExpr::Scalar(s) => match (s, v) {
-            (Scalar::Any, _) => {}
-            // A file travels as `[name, base64]` (what the validator and the client accept).
-            (Scalar::File, Value::Array(a)) if a.len() == 2 && a.iter().all(Value::is_string) => {}
-            (Scalar::File, _) => bad(out, "a file (`[name, base64]`)"),
-            (Scalar::String | Scalar::Char, Value::String(_)) => {}
-            // `bitrix24_runtime::DateTime` reads RFC 3339 and the portal's local form
-            // (`2025-07-14 08:47:19`), or `""` (absent); `10.10.2024 15:55:30` does not
-            // decode.
-            (Scalar::Datetime, Value::String(s))
-                if s.is_empty() || crate::spec::datetime::decodes(s) => {}
-            // The client reads `2025-01-31`, or an RFC 3339 date-time (its date), or `""`
-            // (absent); `31.01.2025` (a portal's locale format) does not decode.
-            (Scalar::Date, Value::String(s)) if date_decodes(s) => {}
-            (Scalar::Integer | Scalar::Timestamp, Value::Number(n)) if n.is_i64() || n.is_u64() => {
-            }
-            (Scalar::Integer | Scalar::Timestamp, Value::String(s)) if numeric_string(s, true) => {}
-            (Scalar::Double, Value::Number(_)) => {}
-            (Scalar::Double, Value::String(s)) if numeric_string(s, false) => {}
-            (Scalar::Boolean, _) => match (wire, v) {
-                (None, Value::Bool(_)) => {}
-                (Some(WireFormat::Yn), Value::String(s)) if s == "Y" || s == "N" => {}
-                (Some(WireFormat::Int01), Value::Number(n))
-                    if n.as_u64().is_some_and(|n| n <= 1) => {}
-                (Some(WireFormat::Int01), Value::String(s)) if s == "0" || s == "1" => {}
-                (None, _) => bad(out, "true/false (no wire format)"),
-                (Some(WireFormat::Yn), _) => bad(out, "\"Y\"/\"N\""),
-                (Some(WireFormat::Int01), _) => bad(out, "0/1"),
-                (Some(WireFormat::String), _) => {}
-            },
-            (Scalar::Object, Value::Object(_)) => {}
-            (Scalar::Object, Value::Array(a)) if a.is_empty() => {}
-            (s, _) => bad(out, s.as_str()),
-        },
-        TypeExpr::Named(n) => {
-            let Some(def) = types.iter().find(|t| &t.name == n) else {
-                out.push(format!("{path}: unknown type `{n}`"));
-                return;
-            };
-            if let Some(values) = &def.values {
-                let integer = matches!(def.repr, Some(crate::spec::model::EnumRepr::Integer));
-                let ok = match v {
-                    Value::String(s) => !integer || numeric_string(s, true),
-                    Value::Number(n) => integer && (n.is_i64() || n.is_u64()),
-                    _ => false,
-                };
-                if !ok && !values.is_empty() {
-                    bad(
-                        out,
-                        if integer {
-                            "an integer enum value"
-                        } else {
-                            "a string enum value"
-                        },
-                    );
-                }
-                return;
-            }
-            let fields = def.fields.as_deref().unwrap_or(&[]);
-            match v {
-                Value::Object(m) => {
-                    let known = fields.iter().filter(|f| m.contains_key(&f.name)).count()
-                        + m.keys().filter(|k| def.in_family(k)).count();
-                    if known == 0 && fields.len() >= 2 && !m.is_empty() {
-                        let keys: Vec<&str> = m.keys().take(5).map(String::as_str).collect();
-                        out.push(format!(
-                            "{path}: none of the fields of `{n}` is present (keys: {})",
-                            keys.join(", ")
-                        ));
-                        return;
-                    }
-                    for f in fields {
-                        if let Some(fv) = m.get(&f.name) {
-                            check_field(
-                                f,
-                                fv,
-                                &format!("{path}.{}", f.name),
-                                types,
-                                out,
-                                depth + 1,
-                            );
-                        }
-                    }
-                }
-                // The generated structs refuse `[]` (as the validator does): the
-                // example cannot round-trip.
-                _ => bad(out, &format!("a `{n}` object")),
-            }
-        }
     }
 }
 
@@ -676,27 +695,24 @@ mod tests {
             repr: None,
             key_families: Vec::new(),
         }];
-        let mut out = Vec::new();
         let t = TypeExpr::parse("Item[]").unwrap();
-        check(
+        let mut c = Checker::decoding(&types);
+        c.check(
             &t,
             None,
             &json!([{"ID": "12", "DONE": "Y", "S": [], "X": 1, "IDLE": false, "AT": false, "ON": "2025-07-14 08:47:19"}]),
             "$",
-            &types,
-            &mut out,
             0,
         );
-        assert!(out.is_empty(), "{out:?}");
-        check(
+        assert!(c.out.is_empty(), "{:?}", c.out);
+        c.check(
             &t,
             None,
             &json!([{"ID": "x", "DONE": true, "ON": false}]),
             "$",
-            &types,
-            &mut out,
             0,
         );
+        let out = c.out;
         // `false` is an absent date-time only where the field is an `Option`.
         assert_eq!(
             out,
@@ -704,6 +720,42 @@ mod tests {
                 "$[0].ID: expected integer, found \"x\"",
                 "$[0].DONE: expected \"Y\"/\"N\", found true",
                 "$[0].ON: expected datetime, found false"
+            ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod absent_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn method() -> Method {
+        let mut m: Method = serde_yaml::from_str(
+            "method: x.y.get\nsource: {path: a.md, commit: c}\ntitle: T\nsummary: S\nscope: x\nread_only: true\nresult: {type: Item}\ntypes:\n- name: Item\n  fields:\n  - {name: ID, type: string}\n  - {name: LOCKED_BY, type: integer}\n  - {name: TAGS, type: \"string[]\"}\n",
+        )
+        .unwrap();
+        m.params = m.types[0].fields.clone().unwrap();
+        m
+    }
+
+    #[test]
+    fn numbers_are_text_and_empty_strings_absent_as_the_client_decodes() {
+        let m = method();
+        let v = json!({"ID": 118, "LOCKED_BY": "", "TAGS": {"0": "x", "1": 2}});
+        assert_eq!(check_result(&m, &m.types, &v), Vec::<String>::new());
+        // Keys that are not indexes would be lost in a list.
+        assert_eq!(
+            check_result(&m, &m.types, &json!({"TAGS": {"a": "x"}})),
+            ["$.result.TAGS: expected an array, found an object"]
+        );
+        // A request is encoded again: the absent `LOCKED_BY` would not be sent as `""`,
+        // nor the list as an object.
+        assert_eq!(
+            check_request(&m, &m.types, &v),
+            [
+                "$.LOCKED_BY: expected integer, found \"\"",
+                "$.TAGS: expected an array, found an object"
             ]
         );
     }
@@ -735,7 +787,6 @@ mod datetime_tests {
     #[test]
     fn date_times_in_forms_the_client_does_not_read_contradict_the_tables() {
         let t = TypeExpr::parse("(datetime | null)[]").unwrap();
-        let mut out = Vec::new();
         let v = json!([
             "2025-07-14T08:47:19+02:00",
             "2025-07-14 08:47:19",
@@ -745,9 +796,10 @@ mod datetime_tests {
             "07/14/2025 08:47:19 pm",
             1_752_472_572
         ]);
-        check(&t, None, &v, "$", &[], &mut out, 0);
+        let mut c = Checker::decoding(&[]);
+        c.check(&t, None, &v, "$", 0);
         assert_eq!(
-            out,
+            c.out,
             [
                 "$[4]: expected datetime, found \"10.10.2024 15:55:30\"",
                 "$[5]: expected datetime, found \"07/14/2025 08:47:19 pm\"",

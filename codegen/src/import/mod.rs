@@ -18,7 +18,12 @@
 //! - nested tables are found by the row's type link, then links in its description
 //!   (`(#anchor)`, also `other.md#anchor`), then a heading naming the field, preferring
 //!   the same page section; never by position. `select`/`filter`/`order`/`sort` never
-//!   take a table (their links point at field lists);
+//!   take a table (their links point at field lists). A type link to a `data-types.md`
+//!   page without an anchor (`` [`sale_order`](../data-types.md) ``) means the heading
+//!   there named like the entity (`#sale_order`), as other pages write it;
+//! - `entity.field` tokens (`sale_status.id`) take the type of that row of the entity's
+//!   table; so does a row named for an ID whose token names the entity itself (`statusId`
+//!   typed `sale_status`: the examples send `"DN"`, the status's `id`);
 //! - `object` described as "array of objects" → `T[]`; "contains objects, each
 //!   describing" → `map<T>`; `array` described as "associative array" → an object;
 //!   `select` typed `array` → `string[]`;
@@ -31,8 +36,10 @@
 //!   of nested objects (`[]`: a list of them), never literal keys; in an event's delivery
 //!   table `data.KEY` rows are the keys of `data`;
 //! - the required mark is `*` after the bold name, or the superscript `^*^`;
-//! - `*.fields` methods whose example answers field descriptions: each documented field
-//!   is typed `FieldDescription` (`crm/data-types.md#crm_rest_field_description`);
+//! - `*.fields` methods whose example answers field descriptions (objects with `type` and
+//!   `isRequired`, or with keys of `crm_rest_field_description` only), also under one
+//!   key (`{"fields": {...}}`): each documented field is typed `FieldDescription`
+//!   (`crm/data-types.md#crm_rest_field_description`);
 //! - results' starred fields absent from the response example are optional;
 //! - errors: one entry per `(status, code)` (repeats merged, messages listed); an empty
 //!   code (`"error": ""`, written `Empty string` in the docs) stays empty and is told

@@ -230,6 +230,27 @@ pub fn read_name_cell(cell: &str, defs: &BTreeMap<String, String>) -> Option<Nam
     })
 }
 
+impl NameCell {
+    /// Where the type link points at a table: the link when it has an anchor; a link to a
+    /// `data-types.md` page without one (`` [`sale_order`](../data-types.md) ``) means the
+    /// heading there named like the entity the token names (`sale_order`, `sale_order[]`,
+    /// `sale_order.id`), as other pages link it (`../data-types.md#sale_order`).
+    pub fn table_link(&self) -> Option<String> {
+        let target = self.type_target.as_deref()?;
+        if target.contains('#') {
+            return Some(target.to_string());
+        }
+        let token = self.token.as_deref()?;
+        let entity = token.strip_suffix("[]").unwrap_or(token);
+        let entity = entity.split_once('.').map_or(entity, |(e, _)| e);
+        let word = !entity.is_empty()
+            && entity
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        (word && target.ends_with("data-types.md")).then(|| format!("{target}#{entity}"))
+    }
+}
+
 fn is_query_param(name: &str) -> bool {
     matches!(
         name.to_lowercase().as_str(),
@@ -889,6 +910,10 @@ impl<'a> Page<'a> {
                 if let Some(f) = self.types[s].fields.as_mut().and_then(|f| f.get_mut(i)) {
                     f.ty = ty;
                 }
+            } else {
+                // The table lists the entity's fields and the key is not one of them: the
+                // wrapper is modelled later (`round_trip::settle`), around this type.
+                self.field_descriptions(&mut result.ty, &page);
             }
         }
 
@@ -1335,14 +1360,24 @@ impl<'a> Page<'a> {
             Some(b) => (b, true),
             None => (token, false),
         };
-        let (entity, field) = base.split_once('.')?;
+        // A row named for an ID whose type names the entity itself (`statusId`
+        // [`sale_status`]) holds the entity's `id`, as its examples show (`"DN"`).
+        let names_id = {
+            let n = &cell.name;
+            n.len() > 2 && (n.ends_with("Id") || n.ends_with("ID") || n.ends_with("_id"))
+        };
+        let (entity, field) = match base.split_once('.') {
+            Some(pair) => pair,
+            None if names_id => (base, "id"),
+            None => return None,
+        };
         let word =
             |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !word(entity) || !word(field) || doc_types::map(base).known {
+        if !word(entity) || !word(field) {
             return None;
         }
-        let target = cell.type_target.as_deref().filter(|t| t.contains('#'))?;
-        let (target_page, anchor) = self.follow_link(page, target)?;
+        let target = cell.table_link()?;
+        let (target_page, anchor) = self.follow_link(page, &target)?;
         let n = self
             .nested
             .iter()
@@ -1552,8 +1587,9 @@ impl<'a> Page<'a> {
         };
         let target = result_ty.clone();
         // The result is typed as the description table itself (`crm_rest_field_description`
-        // in the result row): it is a map of them, one per field.
-        let is_description_table = self.nested[idx].type_name.as_deref() == Some(target.as_str());
+        // in the result row), or a list of them: it is a map of them, one per field.
+        let is_description_table = self.nested[idx].type_name.as_deref()
+            == Some(target.strip_suffix("[]").unwrap_or(&target));
         if target == "object" || is_description_table {
             let name =
                 self.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "");
@@ -1726,13 +1762,28 @@ impl<'a> Page<'a> {
     }
 }
 
-/// `{"ID": {"type": "integer", "isRequired": false, ...}, ...}`
+/// `{"ID": {"type": "integer", "isRequired": false, ...}, ...}`: every value describes a
+/// field, with `isRequired` or with keys of `crm_rest_field_description` only
+/// (`{"type": "int", "title": "ID", "isReadOnly": true}`, `{"type": "string"}`).
 fn is_descriptor_map(v: &serde_json::Value) -> bool {
-    v.as_object().is_some_and(|o| {
-        !o.is_empty()
-            && o.values()
-                .all(|f| f.get("type").is_some() && f.get("isRequired").is_some())
-    })
+    const KEYS: [&str; 8] = [
+        "type",
+        "isRequired",
+        "isReadOnly",
+        "isImmutable",
+        "isMultiple",
+        "isDynamic",
+        "title",
+        "upperName",
+    ];
+    let describes = |f: &serde_json::Value| {
+        f.get("type").is_some_and(serde_json::Value::is_string)
+            && (f.get("isRequired").is_some()
+                || f.as_object()
+                    .is_some_and(|o| o.keys().all(|k| KEYS.contains(&k.as_str()))))
+    };
+    v.as_object()
+        .is_some_and(|o| !o.is_empty() && o.values().all(describes))
 }
 
 /// The key of a result that holds field descriptions under one key
@@ -1896,6 +1947,48 @@ fn fix_request_examples(m: &mut Method, stats: &mut Stats) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_descriptions_are_told_from_values() {
+        use serde_json::json;
+        assert!(is_descriptor_map(
+            &json!({"ID": {"type": "integer", "isRequired": false, "items": []}})
+        ));
+        assert!(is_descriptor_map(
+            &json!({"ID": {"type": "int", "title": "ID", "isReadOnly": true}, "X": {"type": "string"}})
+        ));
+        // An entity whose fields happen to include `type`.
+        assert!(!is_descriptor_map(
+            &json!({"1": {"type": "call", "title": "Call", "id": 1}})
+        ));
+        assert!(!is_descriptor_map(&json!({"ID": {"type": 5}})));
+        assert_eq!(
+            wrapped_descriptor_map(&json!({"fields": {"groupId": {"type": "integer"}}})).as_deref(),
+            Some("fields")
+        );
+    }
+
+    #[test]
+    fn data_types_links_without_an_anchor_name_the_entity_heading() {
+        let cell = |token: &str, target: &str| NameCell {
+            name: "order".into(),
+            required: false,
+            token: Some(token.into()),
+            type_target: Some(target.into()),
+        };
+        let link = |token: &str, target: &str| cell(token, target).table_link();
+        assert_eq!(
+            link("sale_order[]", "../data-types.md").as_deref(),
+            Some("../data-types.md#sale_order")
+        );
+        assert_eq!(
+            link("sale_status.id", "../data-types.md").as_deref(),
+            Some("../data-types.md#sale_status")
+        );
+        assert_eq!(link("x", "a.md#b").as_deref(), Some("a.md#b"));
+        assert_eq!(link("sale_order", "../other.md"), None);
+        assert_eq!(link("string | null", "../data-types.md"), None);
+    }
 
     #[test]
     fn name_cells() {

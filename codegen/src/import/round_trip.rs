@@ -328,6 +328,17 @@ fn walk(ty: &str, v: &Value, at: &str, types: &mut Vec<TypeDef>, found: &mut Fou
                 walk(&inner, item, &format!("{at}[{i}]"), types, found, depth + 1);
             }
         }
+        // A list also arrives as an object's values (a PHP array with numeric keys), as
+        // the client reads it.
+        (TypeExpr::Array(inner), Value::Object(o))
+            if o.keys()
+                .all(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            let inner = inner.to_string();
+            for (k, item) in o {
+                walk(&inner, item, &format!("{at}.{k}"), types, found, depth + 1);
+            }
+        }
         (TypeExpr::Map(inner), Value::Object(o)) => {
             let inner = inner.to_string();
             for (k, item) in o {

@@ -21,10 +21,8 @@ impl Page<'_> {
         owner: &str,
     ) -> Option<usize> {
         let mut targets: Vec<String> = Vec::new();
-        if let Some(t) = &cell.type_target
-            && t.contains('#')
-        {
-            targets.push(t.clone());
+        if let Some(t) = cell.table_link() {
+            targets.push(t);
         }
         // Links in the description to another page come after a table on this page that
         // a heading names for the field: "for multi-fields such as `PHONE`, see

@@ -7,11 +7,11 @@
 //! - `im.chat.add` request example 1: the example sends values the docs do not list (`DEAL|1663` at `$.ENTITY_ID`)
 //! - `im.department.colleagues.list` response example 1: the example contradicts the docs' tables: $.result[0]: expected a `User` object, found 9; $.result[1]: expected a `User` object, found 547; $.result[2]: expected a `User` object, found 408 (and 2 more)
 //! - `im.department.colleagues.list` response example 2: the example contradicts the docs' tables: $.result[0].phones: expected a `Phones` object, found false
-//! - `im.department.employees.get` response example 1: the example contradicts the docs' tables: $.result: expected an array, found an object
-//! - `im.department.employees.get` response example 2: the example contradicts the docs' tables: $.result: expected an array, found an object
+//! - `im.department.employees.get` response example 1: the example contradicts the docs' tables: $.result.7: expected a `User` object, found an array; $.result.3: expected a `User` object, found an array
+//! - `im.department.employees.get` response example 2: the example contradicts the docs' tables: $.result.7: expected a `User` object, found an array; $.result.3: expected a `User` object, found an array
 //! - `im.department.get` response example 2: the example contradicts the docs' tables: $.result[0].manager_user_data.phones: expected a `Phones` object, found false
-//! - `im.department.managers.get` response example 1: the example contradicts the docs' tables: $.result: expected an array, found an object
-//! - `im.department.managers.get` response example 2: the example contradicts the docs' tables: $.result: expected an array, found an object
+//! - `im.department.managers.get` response example 1: the example contradicts the docs' tables: $.result.3: expected a `User` object, found an array; $.result.7: expected a `User` object, found an array
+//! - `im.department.managers.get` response example 2: the example contradicts the docs' tables: $.result.3: expected a `User` object, found an array; $.result.7: expected a `User` object, found an array
 //! - `im.dialog.get` request example 1: the example sends values the docs do not list (`chat1435` at `$.DIALOG_ID`)
 //! - `im.dialog.messages.get` request example 1: the example sends values the docs do not list (`chat1489` at `$.DIALOG_ID`)
 //! - `im.dialog.messages.get` response example 1: the example contradicts the docs' tables: $.result.messages[1].params: expected a `Params` object, found an array; $.result.users[0].phones: expected object, found false; $.result.users[1].phones: expected object, found false
@@ -25,7 +25,7 @@
 //! - `im.message.add` request example 1: the example sends values the docs do not list (`chat2941` at `$.DIALOG_ID`)
 //! - `im.message.share` request example 1: the example sends values the docs do not list (`chat2941` at `$.DIALOG_ID`)
 //! - `im.recent.hide` request example 1: the example sends values the docs do not list (`chat1489` at `$.DIALOG_ID`)
-//! - `im.recent.list` response example 1: the example contradicts the docs' tables: $.result.items[0].id: expected string, found 547; $.result.items[0].user.phones: expected object, found false; $.result.items[1].user.phones: expected object, found false (and 1 more)
+//! - `im.recent.list` response example 1: the example contradicts the docs' tables: $.result.items[0].user.phones: expected object, found false; $.result.items[1].user.phones: expected object, found false
 //! - `im.recent.pin` request example 1: the example sends values the docs do not list (`chat1489` at `$.DIALOG_ID`)
 //! - `im.recent.unread` request example 1: the example sends values the docs do not list (`chat2941` at `$.DIALOG_ID`)
 //! - `im.v2.File.upload` response example 1: the example contradicts the docs' tables: $.result.file: expected a file (`[name, base64]`), found an object

@@ -13,7 +13,7 @@
 //! - `landing.landing.moveblock` response example 2: the example contradicts the docs' tables: $.result: expected a `MoveblockResult` object, found 26723
 //! - `landing.repo.getList` request example 1: the example contradicts the docs' tables: $.params.group[0]: expected a `Group` object, found "ACTIVE"
 //! - `landing.repowidget.getlist` response example 1: the example contradicts the docs' tables: $.result[0].DATE_CREATE: expected date, found "10.10.2024 15:55:30"; $.result[0].DATE_MODIFY: expected date, found "16.10.2024 16:12:57"
-//! - `landing.role.getRights` response example 1: the example contradicts the docs' tables: $.result: expected an array, found an object
+//! - `landing.role.getRights` response example 1: the example contradicts the docs' tables: $.result.0: expected a `GetRightsItem` object, found an array; $.result.5: expected a `GetRightsItem` object, found an array
 #![cfg(feature = "landing")]
 #![allow(deprecated)]
 mod common;

@@ -162,8 +162,8 @@ impl ::bitrix24_runtime::wire::Undocumented for OnShipmentDeletedData {
 pub struct Fields {
     /// Identifier of the shipment. To retrieve all fields of the shipment by identifier, use the method [sale.shipment.get](https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html)
     ///
-    /// Wire name `ID`, type `integer` (docs: `sale_order_shipment.id`).
-    pub id: i64,
+    /// Wire name `ID`, type `string` (docs: `sale_order_shipment.id`).
+    pub id: ::std::string::String,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -173,9 +173,9 @@ impl Fields {
     /// - `id`: `ID` — Identifier of the shipment. To retrieve all fields of the shipment by identifier, use the method [sale.shipment.get](https://apidocs.bitrix24.com/api-reference/sale/shipment/sale-shipment-get.html)
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: i64) -> Self {
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            id,
+            id: id.into(),
             extra: ::serde_json::Map::new(),
         }
     }

@@ -263,20 +263,20 @@ pub struct Fields {
     pub currency_id: ::std::option::Option<::std::string::String>,
     /// Email address. Multiple
     ///
-    /// Wire name `EMAIL`, type `object[]` (docs: `crm_multifield`).
-    pub email: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
+    /// Wire name `EMAIL`, type `CrmMultifield[]` (docs: `crm_multifield`).
+    pub email: ::std::option::Option<::std::vec::Vec<CrmMultifield>>,
     /// Salutation
     ///
     /// Wire name `HONORIFIC`, type `string` (docs: `crm_status`).
     pub honorific: ::std::option::Option<::std::string::String>,
     /// Messenger. Multiple
     ///
-    /// Wire name `IM`, type `object[]` (docs: `crm_multifield`).
-    pub im: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
+    /// Wire name `IM`, type `CrmMultifield[]` (docs: `crm_multifield`).
+    pub im: ::std::option::Option<::std::vec::Vec<CrmMultifield>>,
     /// User ID linked through Open Channels. Multiple
     ///
-    /// Wire name `LINK`, type `object[]` (docs: `crm_multifield`).
-    pub link: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
+    /// Wire name `LINK`, type `CrmMultifield[]` (docs: `crm_multifield`).
+    pub link: ::std::option::Option<::std::vec::Vec<CrmMultifield>>,
     /// Last name
     ///
     /// Wire name `LAST_NAME`, type `string`.
@@ -313,8 +313,8 @@ pub struct Fields {
     pub origin_id: ::std::option::Option<::std::string::String>,
     /// Phone. Multiple
     ///
-    /// Wire name `PHONE`, type `object[]` (docs: `crm_multifield`).
-    pub phone: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
+    /// Wire name `PHONE`, type `CrmMultifield[]` (docs: `crm_multifield`).
+    pub phone: ::std::option::Option<::std::vec::Vec<CrmMultifield>>,
     /// Position
     ///
     /// Wire name `POST`, type `string`.
@@ -389,8 +389,8 @@ pub struct Fields {
     pub utm_term: ::std::option::Option<::std::string::String>,
     /// Website. Multiple
     ///
-    /// Wire name `WEB`, type `object[]` (docs: `crm_multifield`).
-    pub web: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
+    /// Wire name `WEB`, type `CrmMultifield[]` (docs: `crm_multifield`).
+    pub web: ::std::option::Option<::std::vec::Vec<CrmMultifield>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -600,7 +600,7 @@ impl Fields {
     pub fn email(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+            Item = impl ::std::convert::Into<CrmMultifield>,
         >,
     ) -> Self {
         self.email = ::std::option::Option::Some(
@@ -624,7 +624,7 @@ impl Fields {
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+            Item = impl ::std::convert::Into<CrmMultifield>,
         >,
     ) -> Self {
         self.im = ::std::option::Option::Some(
@@ -638,7 +638,7 @@ impl Fields {
     pub fn link(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+            Item = impl ::std::convert::Into<CrmMultifield>,
         >,
     ) -> Self {
         self.link = ::std::option::Option::Some(
@@ -723,7 +723,7 @@ impl Fields {
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+            Item = impl ::std::convert::Into<CrmMultifield>,
         >,
     ) -> Self {
         self.phone = ::std::option::Option::Some(
@@ -847,7 +847,7 @@ impl Fields {
     pub fn web(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+            Item = impl ::std::convert::Into<CrmMultifield>,
         >,
     ) -> Self {
         self.web = ::std::option::Option::Some(
@@ -1007,7 +1007,180 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.email,
+            &::std::format!("{}{}", path, ".EMAIL"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.im,
+            &::std::format!("{}{}", path, ".IM"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.link,
+            &::std::format!("{}{}", path, ".LINK"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.phone,
+            &::std::format!("{}{}", path, ".PHONE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.web,
+            &::std::format!("{}{}", path, ".WEB"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys_outside(&self.extra, &["UF_"], path, out);
+    }
+}
+/// As described in [crm_multifield](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_multifield).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct CrmMultifield {
+    /// Identifier of the multifield value.
+    ///
+    /// Wire name `ID`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Type of the multifield. Can take values `PHONE`, `EMAIL`, `WEB`, `IM`, `LINK`.
+    ///
+    /// Wire name `TYPE_ID`, type `string`.
+    pub type_id: ::std::option::Option<::std::string::String>,
+    /// String value of the multifield.
+    ///
+    /// Wire name `VALUE`, type `string`.
+    pub value: ::std::option::Option<::std::string::String>,
+    /// Type of the multifield value.
+    /// Can take values `WORK`, `MOBILE`, `FAX`, `HOME`, `PAGER`, `MAILING`, `OTHER` for phone,
+    /// `WORK`, `HOME`, `MAILING`, `OTHER` for email,
+    /// `WORK`, `HOME`, `VK`, `LIVEJOURNAL`, `TWITTER`, `OTHER` for website,
+    /// `TELEGRAM`, `VK`, `SKYPE`, `VIBER`, `BITRIX24`, `OPENLINE`, `IMOL`, `ICQ`, `MSN`, `JABBER`, `OTHER` for messenger.
+    ///
+    /// Wire name `VALUE_TYPE`, type `string`.
+    pub value_type: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl CrmMultifield {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            type_id: ::std::option::Option::None,
+            value: ::std::option::Option::None,
+            value_type: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `ID`: Identifier of the multifield value.
+    #[must_use]
+    #[inline]
+    pub fn id(mut self, value: i64) -> Self {
+        self.id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `TYPE_ID`: Type of the multifield. Can take values `PHONE`, `EMAIL`, `WEB`, `IM`, `LINK`.
+    #[must_use]
+    #[inline]
+    pub fn type_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.type_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `VALUE`: String value of the multifield.
+    #[must_use]
+    #[inline]
+    pub fn value(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.value = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `VALUE_TYPE`: Type of the multifield value. Can take values `WORK`, `MOBILE`, `FAX`, `HOME`, `PAGER`, `MAILING`, `OTHER` for phone, `WORK`, `HOME`, `MAILING`, `OTHER` for email, `WORK`, `HOME`, `VK`, `LIVEJOURNAL`, `TWITTER`, `OTHER` for website, `TELEGRAM`, `VK`, `SKYPE`, `VIBER`, `BITRIX24`, `OPENLINE`, `IMOL`, `ICQ`, `MSN`, `JABBER`, `OTHER` for messenger.
+    #[must_use]
+    #[inline]
+    pub fn value_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.value_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for CrmMultifield {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("ID")?,
+            type_id: f.optional("TYPE_ID")?,
+            value: f.optional("VALUE")?,
+            value_type: f.optional("VALUE_TYPE")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for CrmMultifield {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for CrmMultifield {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("TYPE_ID", self.type_id.as_ref());
+        w.optional("VALUE", self.value.as_ref());
+        w.optional("VALUE_TYPE", self.value_type.as_ref());
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for CrmMultifield {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
 /// The `Params` object.

@@ -23,7 +23,7 @@
 ///
 /// # Result
 ///
-/// `SingleCrmRestFieldDescription[]`: Object with the description of the fields of the estimate in the format [crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description)
+/// `map<SingleCrmRestFieldDescription>`: Object with the description of the fields of the estimate in the format [crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description)
 ///
 /// # Errors
 ///
@@ -118,7 +118,10 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
 impl ::bitrix24_runtime::Method for Fields {
     const NAME: &'static str = "crm.quote.fields";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<SingleCrmRestFieldDescription>;
+    type Output = ::std::collections::BTreeMap<
+        ::std::string::String,
+        SingleCrmRestFieldDescription,
+    >;
 }
 /// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -156,6 +159,32 @@ pub struct SingleCrmRestFieldDescription {
     ///
     /// Wire name `upperName`, type `string`.
     pub upper_name: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `statusType`, type `string`.
+    pub status_type: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `isDeprecated`, type `boolean`.
+    pub is_deprecated: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `listLabel`, type `string`.
+    pub list_label: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `formLabel`, type `string`.
+    pub form_label: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `filterLabel`, type `string`.
+    pub filter_label: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `settings`, type `object`.
+    pub settings: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -173,6 +202,12 @@ impl SingleCrmRestFieldDescription {
             is_dynamic: ::std::option::Option::None,
             title: ::std::option::Option::None,
             upper_name: ::std::option::Option::None,
+            status_type: ::std::option::Option::None,
+            is_deprecated: ::std::option::Option::None,
+            list_label: ::std::option::Option::None,
+            form_label: ::std::option::Option::None,
+            filter_label: ::std::option::Option::None,
+            settings: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -209,6 +244,12 @@ impl ::bitrix24_runtime::wire::Decode for SingleCrmRestFieldDescription {
             is_dynamic: f.optional("isDynamic")?,
             title: f.optional("title")?,
             upper_name: f.optional("upperName")?,
+            status_type: f.optional("statusType")?,
+            is_deprecated: f.optional("isDeprecated")?,
+            list_label: f.optional("listLabel")?,
+            form_label: f.optional("formLabel")?,
+            filter_label: f.optional("filterLabel")?,
+            settings: f.optional("settings")?,
             extra: f.rest(),
         })
     }
@@ -237,6 +278,12 @@ impl ::serde::Serialize for SingleCrmRestFieldDescription {
         w.optional("isDynamic", self.is_dynamic.as_ref());
         w.optional("title", self.title.as_ref());
         w.optional("upperName", self.upper_name.as_ref());
+        w.optional("statusType", self.status_type.as_ref());
+        w.optional("isDeprecated", self.is_deprecated.as_ref());
+        w.optional("listLabel", self.list_label.as_ref());
+        w.optional("formLabel", self.form_label.as_ref());
+        w.optional("filterLabel", self.filter_label.as_ref());
+        w.optional("settings", self.settings.as_ref());
         w.end()
     }
 }

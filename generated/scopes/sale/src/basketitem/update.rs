@@ -498,8 +498,8 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
 pub struct UpdateResult {
     /// Object containing data of the updated basket item
     ///
-    /// Wire name `basketItem`, type `any` (docs: `sale_basket_item`).
-    pub basket_item: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `basketItem`, type `SaleBasketItem` (docs: `sale_basket_item`).
+    pub basket_item: ::std::option::Option<SaleBasketItem>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -564,6 +564,662 @@ impl ::serde::Serialize for UpdateResult {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for UpdateResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.basket_item,
+            &::std::format!("{}{}", path, ".basketItem"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_basket_item](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_basket_item).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleBasketItem {
+    /// Identifier of the basket item
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the order
+    ///
+    /// Wire name `orderId`, type `integer` (docs: `sale_order.id`).
+    pub order_id: ::std::option::Option<i64>,
+    /// Position in the list of order items
+    ///
+    /// Wire name `sort`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Identifier of the product. For products not available on the site, it is zero
+    ///
+    /// Wire name `productId`, type `integer`.
+    pub product_id: ::std::option::Option<i64>,
+    /// Price of the product including discounts and markups
+    ///
+    /// Wire name `price`, type `double`.
+    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Whether the price is specified manually:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `customPrice`, type `boolean` (docs: `string`).
+    pub custom_price: ::std::option::Option<bool>,
+    /// Currency of the price. Must match the currency of the order. The list of currencies can be obtained using the method [crm.currency.list](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-list.html), detailed information about the currency can be obtained using the method [crm.currency.get](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html)
+    ///
+    /// Wire name `currency`, type `string`.
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// Quantity
+    ///
+    /// Wire name `quantity`, type `double`.
+    pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// External code of the basket item.
+    /// If not specified, it will be generated automatically.
+    /// Used for synchronization with external systems (e.g., 1C)
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Date of adding the basket item
+    ///
+    /// Wire name `dateInsert`, type `datetime`.
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Date of updating the basket item
+    ///
+    /// Wire name `dateUpdate`, type `datetime`.
+    pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Properties of the basket item
+    ///
+    /// Wire name `properties`, type `SaleBasketItemProperty[]` (docs: `sale_basket_item_property[]`).
+    pub properties: ::std::option::Option<::std::vec::Vec<SaleBasketItemProperty>>,
+    /// Name of the product
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Price of the product without discounts and markups
+    ///
+    /// The rule must always be followed: `basePrice = price + discountPrice`
+    ///
+    /// Wire name `basePrice`, type `double`.
+    pub base_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Amount of the final discount/markup. For markup, the value is negative
+    ///
+    /// Wire name `discountPrice`, type `double`.
+    pub discount_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Weight in grams.
+    /// For on-premise versions, the unit of weight change is specified in the settings of the e-commerce module (sale)
+    ///
+    /// Wire name `weight`, type `double`.
+    pub weight: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Dimensions of the product in millimeters.
+    ///
+    /// The field is either empty or contains a serialized array with keys:
+    /// - `WIDTH` — width
+    /// - `HEIGHT` — height
+    /// - `LENGTH` — length
+    ///
+    /// Wire name `dimensions`, type `Dimensions` (docs: `string`).
+    pub dimensions: ::std::option::Option<Dimensions>,
+    /// Unit of measure code
+    ///
+    /// Wire name `measureCode`, type `string`.
+    pub measure_code: ::std::option::Option<::std::string::String>,
+    /// Name of the unit of measure
+    ///
+    /// Wire name `measureName`, type `string`.
+    pub measure_name: ::std::option::Option<::std::string::String>,
+    /// Is the product available for purchase:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `canBuy`, type `boolean` (docs: `string`).
+    pub can_buy: ::std::option::Option<bool>,
+    /// Tax rate as a fraction of one: `0.1` means 10 %. Can be equal to `null` (“No VAT” — in case VAT rates are used)
+    ///
+    /// Wire name `vatRate`, type `double`.
+    pub vat_rate: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Is the tax included in the price:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `vatIncluded`, type `boolean` (docs: `string`).
+    pub vat_included: ::std::option::Option<bool>,
+    /// Field available only when inventory accounting is enabled. Is the barcode unique:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Makes sense only for enabled inventory accounting. It is strongly not recommended to fill this field manually for catalog products
+    ///
+    /// Wire name `barcodeMulti`, type `boolean` (docs: `string`).
+    pub barcode_multi: ::std::option::Option<bool>,
+    /// Type of the item. Does not correspond to the type of product in the catalog. Possible values:
+    /// - `1` — set
+    /// - `2` — service
+    /// - `null` — any other
+    ///
+    /// It is strongly not recommended to set this manually
+    ///
+    /// Wire name `type`, type `integer`.
+    pub type_: ::std::option::Option<i64>,
+    /// External identifier of the catalog.
+    ///
+    /// Used for synchronization with external systems (e.g., 1C)
+    ///
+    /// Wire name `catalogXmlId`, type `string`.
+    pub catalog_xml_id: ::std::option::Option<::std::string::String>,
+    /// External identifier of the product.
+    ///
+    /// Used for synchronization with external systems (e.g., 1C)
+    ///
+    /// Wire name `productXmlId`, type `string`.
+    pub product_xml_id: ::std::option::Option<::std::string::String>,
+    /// Reservations of the basket item
+    ///
+    /// Wire name `reservations`, type `SaleBasketItemReservation[]` (docs: `sale_basket_item_reservation[]`).
+    pub reservations: ::std::option::Option<::std::vec::Vec<SaleBasketItemReservation>>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleBasketItem {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            order_id: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            product_id: ::std::option::Option::None,
+            price: ::std::option::Option::None,
+            custom_price: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            quantity: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            date_insert: ::std::option::Option::None,
+            date_update: ::std::option::Option::None,
+            properties: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            base_price: ::std::option::Option::None,
+            discount_price: ::std::option::Option::None,
+            weight: ::std::option::Option::None,
+            dimensions: ::std::option::Option::None,
+            measure_code: ::std::option::Option::None,
+            measure_name: ::std::option::Option::None,
+            can_buy: ::std::option::Option::None,
+            vat_rate: ::std::option::Option::None,
+            vat_included: ::std::option::Option::None,
+            barcode_multi: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            catalog_xml_id: ::std::option::Option::None,
+            product_xml_id: ::std::option::Option::None,
+            reservations: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleBasketItem {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            order_id: f.optional("orderId")?,
+            sort: f.optional("sort")?,
+            product_id: f.optional("productId")?,
+            price: f.optional("price")?,
+            custom_price: f.optional("customPrice")?,
+            currency: f.optional("currency")?,
+            quantity: f.optional("quantity")?,
+            xml_id: f.optional("xmlId")?,
+            date_insert: f.optional("dateInsert")?,
+            date_update: f.optional("dateUpdate")?,
+            properties: f.optional("properties")?,
+            name: f.optional("name")?,
+            base_price: f.optional("basePrice")?,
+            discount_price: f.optional("discountPrice")?,
+            weight: f.optional("weight")?,
+            dimensions: f.optional("dimensions")?,
+            measure_code: f.optional("measureCode")?,
+            measure_name: f.optional("measureName")?,
+            can_buy: f.optional("canBuy")?,
+            vat_rate: f.optional("vatRate")?,
+            vat_included: f.optional("vatIncluded")?,
+            barcode_multi: f.optional("barcodeMulti")?,
+            type_: f.optional("type")?,
+            catalog_xml_id: f.optional("catalogXmlId")?,
+            product_xml_id: f.optional("productXmlId")?,
+            reservations: f.optional("reservations")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleBasketItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleBasketItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("orderId", self.order_id.as_ref());
+        w.optional("sort", self.sort.as_ref());
+        w.optional("productId", self.product_id.as_ref());
+        w.optional("price", self.price.as_ref());
+        w.optional(
+            "customPrice",
+            self.custom_price.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("currency", self.currency.as_ref());
+        w.optional("quantity", self.quantity.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("dateInsert", self.date_insert.as_ref());
+        w.optional("dateUpdate", self.date_update.as_ref());
+        w.optional("properties", self.properties.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("basePrice", self.base_price.as_ref());
+        w.optional("discountPrice", self.discount_price.as_ref());
+        w.optional("weight", self.weight.as_ref());
+        w.optional("dimensions", self.dimensions.as_ref());
+        w.optional("measureCode", self.measure_code.as_ref());
+        w.optional("measureName", self.measure_name.as_ref());
+        w.optional(
+            "canBuy",
+            self.can_buy.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("vatRate", self.vat_rate.as_ref());
+        w.optional(
+            "vatIncluded",
+            self.vat_included.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "barcodeMulti",
+            self.barcode_multi.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("type", self.type_.as_ref());
+        w.optional("catalogXmlId", self.catalog_xml_id.as_ref());
+        w.optional("productXmlId", self.product_xml_id.as_ref());
+        w.optional("reservations", self.reservations.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleBasketItem {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.properties,
+            &::std::format!("{}{}", path, ".properties"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.dimensions,
+            &::std::format!("{}{}", path, ".dimensions"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.reservations,
+            &::std::format!("{}{}", path, ".reservations"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_basket_item_property](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_basket_item_property).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleBasketItemProperty {
+    /// Identifier of the basket item property
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the basket item
+    ///
+    /// Wire name `basketId`, type `integer` (docs: `sale_basket_item.id`).
+    pub basket_id: ::std::option::Option<i64>,
+    /// Name of the property
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Value of the property
+    ///
+    /// Wire name `value`, type `string`.
+    pub value: ::std::option::Option<::std::string::String>,
+    /// Code of the property
+    ///
+    /// Wire name `code`, type `string`.
+    pub code: ::std::option::Option<::std::string::String>,
+    /// Sorting order
+    ///
+    /// Wire name `sort`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// External identifier
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleBasketItemProperty {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            basket_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            value: ::std::option::Option::None,
+            code: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleBasketItemProperty {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            basket_id: f.optional("basketId")?,
+            name: f.optional("name")?,
+            value: f.optional("value")?,
+            code: f.optional("code")?,
+            sort: f.optional("sort")?,
+            xml_id: f.optional("xmlId")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleBasketItemProperty {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleBasketItemProperty {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("basketId", self.basket_id.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("value", self.value.as_ref());
+        w.optional("code", self.code.as_ref());
+        w.optional("sort", self.sort.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleBasketItemProperty {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `Dimensions`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dimensions {
+    /// `WIDTH`: width
+    Width,
+    /// `HEIGHT`: height
+    Height,
+    /// `LENGTH`: length
+    Length,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl Dimensions {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Width => "WIDTH",
+            Self::Height => "HEIGHT",
+            Self::Length => "LENGTH",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for Dimensions {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        Dimensions::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "WIDTH" => Self::Width,
+            "HEIGHT" => Self::Height,
+            "LENGTH" => Self::Length,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for Dimensions {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Dimensions {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for Dimensions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Dimensions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Dimensions {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Dimensions {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// As described in [sale_basket_item_reservation](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_basket_item_reservation).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleBasketItemReservation {
+    /// Identifier of the reservation
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the basket item reservation
+    ///
+    /// Wire name `basketId`, type `integer` (docs: `sale_basket_item.id`).
+    pub basket_id: ::std::option::Option<i64>,
+    /// Identifier of the warehouse
+    ///
+    /// Wire name `storeId`, type `integer`.
+    pub store_id: ::std::option::Option<i64>,
+    /// Quantity
+    ///
+    /// Wire name `quantity`, type `double`.
+    pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Date of reservation
+    ///
+    /// Wire name `dateReserve`, type `datetime`.
+    pub date_reserve: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Date of reservation end
+    ///
+    /// Wire name `dateReserveEnd`, type `datetime`.
+    pub date_reserve_end: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Identifier of the user who added the reservation
+    ///
+    /// Wire name `reservedBy`, type `integer` (docs: `user.id`).
+    pub reserved_by: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleBasketItemReservation {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            basket_id: ::std::option::Option::None,
+            store_id: ::std::option::Option::None,
+            quantity: ::std::option::Option::None,
+            date_reserve: ::std::option::Option::None,
+            date_reserve_end: ::std::option::Option::None,
+            reserved_by: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleBasketItemReservation {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            basket_id: f.optional("basketId")?,
+            store_id: f.optional("storeId")?,
+            quantity: f.optional("quantity")?,
+            date_reserve: f.optional("dateReserve")?,
+            date_reserve_end: f.optional("dateReserveEnd")?,
+            reserved_by: f.optional("reservedBy")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleBasketItemReservation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleBasketItemReservation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("basketId", self.basket_id.as_ref());
+        w.optional("storeId", self.store_id.as_ref());
+        w.optional("quantity", self.quantity.as_ref());
+        w.optional("dateReserve", self.date_reserve.as_ref());
+        w.optional("dateReserveEnd", self.date_reserve_end.as_ref());
+        w.optional("reservedBy", self.reserved_by.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleBasketItemReservation {
     fn undocumented(
         &self,
         path: &str,

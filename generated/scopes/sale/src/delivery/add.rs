@@ -20,7 +20,7 @@
 /// |---|---|---|---|
 /// | `REST_CODE` ([`rest_code`](Self::rest_code)) | `string` | yes | Symbolic code of the delivery service handler (see the `CODE` field of the [`sale_delivery_handler`](https://apidocs.bitrix24.com/api-reference/sale/data-types.html) object). |
 /// | `NAME` ([`name`](Self::name)) | `string` | yes | Name of the delivery service |
-/// | `CURRENCY` ([`currency`](Self::currency)) | `any` | yes | Symbolic code of the delivery service currency |
+/// | `CURRENCY` ([`currency`](Self::currency)) | `string` | yes | Symbolic code of the delivery service currency |
 /// | `DESCRIPTION` ([`description`](Self::description)) | `string` | no | Description of the delivery service |
 /// | `SORT` ([`sort`](Self::sort)) | `integer` | no | Sorting |
 /// | `ACTIVE` ([`active`](Self::active)) | `boolean` | no | Indicator of the delivery service's activity. Possible values: - `Y` — yes - `N` — no |
@@ -51,7 +51,7 @@
 /// use bitrix24::sale::delivery::add::{Add, Config};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new("uber", "Uber Taxi", bitrix24::serde_json::json!("USD")).description("Uber Taxi Description").sort(500).active(true).config(vec![Config::new("SETTING_1", bitrix24::serde_json::json!("SETTING_1 string value")), Config::new("SETTING_2", bitrix24::serde_json::json!("Y")), Config::new("SETTING_3", bitrix24::serde_json::json!(199.99))]);
+/// let request = Add::new("uber", "Uber Taxi", "USD").description("Uber Taxi Description").sort(500).active(true).config(vec![Config::new("SETTING_1", bitrix24::serde_json::json!("SETTING_1 string value")), Config::new("SETTING_2", bitrix24::serde_json::json!("Y")), Config::new("SETTING_3", bitrix24::serde_json::json!(199.99))]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -70,8 +70,8 @@ pub struct Add {
     pub name: ::std::string::String,
     /// Symbolic code of the delivery service currency
     ///
-    /// Wire name `CURRENCY`, type `any` (docs: `crm_currency.CURRENCY`).
-    pub currency: ::serde_json::Value,
+    /// Wire name `CURRENCY`, type `string` (docs: `crm_currency.CURRENCY`).
+    pub currency: ::std::string::String,
     /// Description of the delivery service
     ///
     /// Wire name `DESCRIPTION`, type `string`.
@@ -114,12 +114,12 @@ impl Add {
     pub fn new(
         rest_code: impl ::std::convert::Into<::std::string::String>,
         name: impl ::std::convert::Into<::std::string::String>,
-        currency: ::serde_json::Value,
+        currency: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
             rest_code: rest_code.into(),
             name: name.into(),
-            currency,
+            currency: currency.into(),
             description: ::std::option::Option::None,
             sort: ::std::option::Option::None,
             active: ::std::option::Option::None,
@@ -382,12 +382,12 @@ impl ::bitrix24_runtime::wire::Undocumented for Config {
 pub struct AddResult {
     /// Object containing information about the added delivery service
     ///
-    /// Wire name `parent`, type `any` (docs: `sale_delivery_service`).
-    pub parent: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `parent`, type `SaleDeliveryService` (docs: `sale_delivery_service`).
+    pub parent: ::std::option::Option<SaleDeliveryService>,
     /// Array of objects with information about the added child delivery services (delivery profiles)
     ///
-    /// Wire name `profiles`, type `any[]` (docs: `sale_delivery_service[]`).
-    pub profiles: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `profiles`, type `SaleDeliveryService[]` (docs: `sale_delivery_service[]`).
+    pub profiles: ::std::option::Option<::std::vec::Vec<SaleDeliveryService>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -455,6 +455,154 @@ impl ::serde::Serialize for AddResult {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for AddResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.parent,
+            &::std::format!("{}{}", path, ".parent"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.profiles,
+            &::std::format!("{}{}", path, ".profiles"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_delivery_service](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_delivery_service).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleDeliveryService {
+    /// Identifier of the delivery service.
+    ///
+    /// Identifiers of delivery services can be obtained using the method [sale.delivery.getlist](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html)
+    ///
+    /// Wire name `ID`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the parent delivery service.
+    ///
+    /// Identifiers of delivery services can be obtained using the method [sale.delivery.getlist](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html)
+    ///
+    /// Wire name `PARENT_ID`, type `integer`.
+    pub parent_id: ::std::option::Option<i64>,
+    /// Name of the delivery service
+    ///
+    /// Wire name `NAME`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Character code of the currency of the delivery service
+    ///
+    /// Wire name `CURRENCY`, type `string`.
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// Description of the delivery service
+    ///
+    /// Wire name `DESCRIPTION`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
+    /// Sorting
+    ///
+    /// Wire name `SORT`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Indicator of the activity of the delivery service.
+    ///
+    /// Possible values:
+    ///
+    /// `Y` — active
+    /// `N` — inactive
+    ///
+    /// Wire name `ACTIVE`, type `string`.
+    pub active: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `LOGOTYPE`, type `integer`.
+    pub logotype: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleDeliveryService {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            parent_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            logotype: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleDeliveryService {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("ID")?,
+            parent_id: f.optional("PARENT_ID")?,
+            name: f.optional("NAME")?,
+            currency: f.optional("CURRENCY")?,
+            description: f.optional("DESCRIPTION")?,
+            sort: f.optional("SORT")?,
+            active: f.optional("ACTIVE")?,
+            logotype: f.optional("LOGOTYPE")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleDeliveryService {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleDeliveryService {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("PARENT_ID", self.parent_id.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("CURRENCY", self.currency.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("ACTIVE", self.active.as_ref());
+        w.optional("LOGOTYPE", self.logotype.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleDeliveryService {
     fn undocumented(
         &self,
         path: &str,

@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `ID` ([`id`](Self::id)) | `any` | yes | Identifier of the delivery service |
+/// | `ID` ([`id`](Self::id)) | `integer` | yes | Identifier of the delivery service |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -44,7 +44,7 @@
 /// use bitrix24::sale::delivery::delete::Delete;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Delete::new(bitrix24::serde_json::json!(196));
+/// let request = Delete::new(196);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -55,8 +55,8 @@
 pub struct Delete {
     /// Identifier of the delivery service
     ///
-    /// Wire name `ID`, type `any` (docs: `sale_delivery_service.ID`).
-    pub id: ::serde_json::Value,
+    /// Wire name `ID`, type `integer` (docs: `sale_delivery_service.ID`).
+    pub id: i64,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -66,7 +66,7 @@ impl Delete {
     /// - `id`: `ID` — Identifier of the delivery service
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: ::serde_json::Value) -> Self {
+    pub fn new(id: i64) -> Self {
         Self {
             id,
             extra: ::serde_json::Map::new(),

@@ -26,7 +26,7 @@
 ///
 /// # Result
 ///
-/// `GetlistItem[]`: An array of objects containing information about the selected delivery services
+/// `SaleDeliveryService[]`: An array of objects containing information about the selected delivery services
 ///
 /// # Errors
 ///
@@ -224,56 +224,65 @@ impl ::bitrix24_runtime::wire::Undocumented for Getlist {
 impl ::bitrix24_runtime::Method for Getlist {
     const NAME: &'static str = "sale.delivery.getlist";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<GetlistItem>;
+    type Output = ::std::vec::Vec<SaleDeliveryService>;
 }
-/// Fields read from the response example (the docs give no field table).
+/// As described in [sale_delivery_service](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_delivery_service).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct GetlistItem {
-    /// `NAME`.
+pub struct SaleDeliveryService {
+    /// Identifier of the delivery service.
     ///
-    /// Wire name `NAME`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// `ACTIVE`.
-    ///
-    /// Wire name `ACTIVE`, type `string`.
-    pub active: ::std::option::Option<::std::string::String>,
-    /// `DESCRIPTION`.
-    ///
-    /// Wire name `DESCRIPTION`, type `string`.
-    pub description: ::std::option::Option<::std::string::String>,
-    /// `CURRENCY`.
-    ///
-    /// Wire name `CURRENCY`, type `string`.
-    pub currency: ::std::option::Option<::std::string::String>,
-    /// `ID`.
+    /// Identifiers of delivery services can be obtained using the method [sale.delivery.getlist](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html)
     ///
     /// Wire name `ID`, type `integer`.
     pub id: ::std::option::Option<i64>,
-    /// `PARENT_ID`.
+    /// Identifier of the parent delivery service.
+    ///
+    /// Identifiers of delivery services can be obtained using the method [sale.delivery.getlist](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html)
     ///
     /// Wire name `PARENT_ID`, type `integer`.
     pub parent_id: ::std::option::Option<i64>,
-    /// `SORT`.
+    /// Name of the delivery service
+    ///
+    /// Wire name `NAME`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Character code of the currency of the delivery service
+    ///
+    /// Wire name `CURRENCY`, type `string`.
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// Description of the delivery service
+    ///
+    /// Wire name `DESCRIPTION`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
+    /// Sorting
     ///
     /// Wire name `SORT`, type `integer`.
     pub sort: ::std::option::Option<i64>,
+    /// Indicator of the activity of the delivery service.
+    ///
+    /// Possible values:
+    ///
+    /// `Y` — active
+    /// `N` — inactive
+    ///
+    /// Wire name `ACTIVE`, type `string`.
+    pub active: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl GetlistItem {
+impl SaleDeliveryService {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
-            name: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            description: ::std::option::Option::None,
-            currency: ::std::option::Option::None,
             id: ::std::option::Option::None,
             parent_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            description: ::std::option::Option::None,
             sort: ::std::option::Option::None,
+            active: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -296,31 +305,31 @@ impl GetlistItem {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for GetlistItem {
+impl ::bitrix24_runtime::wire::Decode for SaleDeliveryService {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            name: f.optional("NAME")?,
-            active: f.optional("ACTIVE")?,
-            description: f.optional("DESCRIPTION")?,
-            currency: f.optional("CURRENCY")?,
             id: f.optional("ID")?,
             parent_id: f.optional("PARENT_ID")?,
+            name: f.optional("NAME")?,
+            currency: f.optional("CURRENCY")?,
+            description: f.optional("DESCRIPTION")?,
             sort: f.optional("SORT")?,
+            active: f.optional("ACTIVE")?,
             extra: f.rest(),
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for GetlistItem {
+impl<'de> ::serde::Deserialize<'de> for SaleDeliveryService {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for GetlistItem {
+impl ::serde::Serialize for SaleDeliveryService {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -329,17 +338,17 @@ impl ::serde::Serialize for GetlistItem {
             serializer,
             &self.extra,
         )?;
-        w.optional("NAME", self.name.as_ref());
-        w.optional("ACTIVE", self.active.as_ref());
-        w.optional("DESCRIPTION", self.description.as_ref());
-        w.optional("CURRENCY", self.currency.as_ref());
         w.optional("ID", self.id.as_ref());
         w.optional("PARENT_ID", self.parent_id.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("CURRENCY", self.currency.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
         w.optional("SORT", self.sort.as_ref());
+        w.optional("ACTIVE", self.active.as_ref());
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for GetlistItem {
+impl ::bitrix24_runtime::wire::Undocumented for SaleDeliveryService {
     fn undocumented(
         &self,
         path: &str,

@@ -18,9 +18,9 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `ID` ([`id`](Self::id)) | `any` | yes | Identifier of the delivery service. You can obtain the identifiers of delivery services using the [`sale.delivery.getlist`](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method. |
+/// | `ID` ([`id`](Self::id)) | `integer` | yes | Identifier of the delivery service. You can obtain the identifiers of delivery services using the [`sale.delivery.getlist`](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method. |
 /// | `NAME` ([`name`](Self::name)) | `string` | no | Name of the delivery service |
-/// | `CURRENCY` ([`currency`](Self::currency)) | `any` | no | Currency symbol code of the delivery service |
+/// | `CURRENCY` ([`currency`](Self::currency)) | `string` | no | Currency symbol code of the delivery service |
 /// | `DESCRIPTION` ([`description`](Self::description)) | `string` | no | Description of the delivery service |
 /// | `SORT` ([`sort`](Self::sort)) | `integer` | no | Sorting |
 /// | `ACTIVE` ([`active`](Self::active)) | `boolean` | no | Indicator of the delivery service's activity. Possible values: - `Y` — yes - `N` — no |
@@ -50,7 +50,7 @@
 /// use bitrix24::sale::delivery::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(bitrix24::serde_json::json!(196));
+/// let request = Update::new(196);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -62,16 +62,16 @@ pub struct Update {
     /// Identifier of the delivery service.
     /// You can obtain the identifiers of delivery services using the [`sale.delivery.getlist`](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method.
     ///
-    /// Wire name `ID`, type `any` (docs: `sale_delivery_service.ID`).
-    pub id: ::serde_json::Value,
+    /// Wire name `ID`, type `integer` (docs: `sale_delivery_service.ID`).
+    pub id: i64,
     /// Name of the delivery service
     ///
     /// Wire name `NAME`, type `string`.
     pub name: ::std::option::Option<::std::string::String>,
     /// Currency symbol code of the delivery service
     ///
-    /// Wire name `CURRENCY`, type `any` (docs: `crm_currency.CURRENCY`).
-    pub currency: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `CURRENCY`, type `string` (docs: `crm_currency.CURRENCY`).
+    pub currency: ::std::option::Option<::std::string::String>,
     /// Description of the delivery service
     ///
     /// Wire name `DESCRIPTION`, type `string`.
@@ -100,7 +100,7 @@ impl Update {
     /// - `id`: `ID` — Identifier of the delivery service. You can obtain the identifiers of delivery services using the [`sale.delivery.getlist`](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: ::serde_json::Value) -> Self {
+    pub fn new(id: i64) -> Self {
         Self {
             id,
             name: ::std::option::Option::None,
@@ -125,8 +125,11 @@ impl Update {
     /// Sets `CURRENCY`: Currency symbol code of the delivery service
     #[must_use]
     #[inline]
-    pub fn currency(mut self, value: ::serde_json::Value) -> Self {
-        self.currency = ::std::option::Option::Some(value);
+    pub fn currency(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.currency = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `DESCRIPTION`: Description of the delivery service

@@ -172,8 +172,8 @@ pub struct Fields {
     pub discount_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Identifier of the order status
     ///
-    /// Wire name `statusId`, type `integer` (docs: `sale_status.id`).
-    pub status_id: ::std::option::Option<i64>,
+    /// Wire name `statusId`, type `string` (docs: `sale_status.id`).
+    pub status_id: ::std::option::Option<::std::string::String>,
     /// Identifier of the user who changed the order status
     ///
     /// Wire name `empStatusId`, type `integer` (docs: `user.id`).
@@ -367,8 +367,11 @@ impl Fields {
     /// Sets `statusId`: Identifier of the order status
     #[must_use]
     #[inline]
-    pub fn status_id(mut self, value: i64) -> Self {
-        self.status_id = ::std::option::Option::Some(value);
+    pub fn status_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.status_id = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `empStatusId`: Identifier of the user who changed the order status

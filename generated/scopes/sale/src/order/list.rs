@@ -273,7 +273,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = ::serde_json::Value;
+    type Item = SaleOrder;
     const ITEMS: &'static str = "orders";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -292,8 +292,8 @@ impl ::bitrix24_runtime::ListMethod for List {
 pub struct ListResult {
     /// An array of objects containing information about the selected orders
     ///
-    /// Wire name `orders`, type `any[]` (docs: `sale_order[]`).
-    pub orders: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `orders`, type `SaleOrder[]` (docs: `sale_order[]`).
+    pub orders: ::std::option::Option<::std::vec::Vec<SaleOrder>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -358,6 +358,2939 @@ impl ::serde::Serialize for ListResult {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for ListResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.orders,
+            &::std::format!("{}{}", path, ".orders"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrder {
+    /// Identifier of the order
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the site where this payer type will be used. Has a constant value of `s1`
+    ///
+    /// Wire name `lid`, type `string`.
+    pub lid: ::std::option::Option<::std::string::String>,
+    /// Date of order creation
+    ///
+    /// Wire name `dateInsert`, type `datetime`.
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Date of order update
+    ///
+    /// Wire name `dateUpdate`, type `datetime`.
+    pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Identifier of the payer type
+    ///
+    /// Wire name `personTypeId`, type `integer` (docs: `sale_person_type.id`).
+    pub person_type_id: ::std::option::Option<i64>,
+    /// External identifier of the payer type
+    ///
+    /// Wire name `personTypeXmlId`, type `string`.
+    pub person_type_xml_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the status
+    ///
+    /// Wire name `statusId`, type `string` (docs: `sale_status.id`).
+    pub status_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the user who changed the order status
+    ///
+    /// Wire name `empStatusId`, type `integer` (docs: `user.id`).
+    pub emp_status_id: ::std::option::Option<i64>,
+    /// Date of changing the status
+    ///
+    /// Wire name `dateStatus`, type `datetime`.
+    pub date_status: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Flag of marking. Indicator of whether the shipment is marked as problematic. The value `Y` is automatically set if an error occurred during saving.
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `marked`, type `boolean` (docs: `string`).
+    pub marked: ::std::option::Option<bool>,
+    /// Date of marking the order
+    ///
+    /// Wire name `dateMarked`, type `datetime`.
+    pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Identifier of the user who set the marking
+    ///
+    /// Wire name `empMarkedId`, type `integer` (docs: `user.id`).
+    pub emp_marked_id: ::std::option::Option<i64>,
+    /// Reason for marking the order
+    ///
+    /// Wire name `reasonMarked`, type `string`.
+    pub reason_marked: ::std::option::Option<::std::string::String>,
+    /// Price
+    ///
+    /// Wire name `price`, type `double`.
+    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Value of the discount
+    ///
+    /// Wire name `discountValue`, type `double`.
+    pub discount_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Tax rate on the order
+    ///
+    /// Wire name `taxValue`, type `double`.
+    pub tax_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Customer's comment on the order
+    ///
+    /// Wire name `userDescription`, type `string`.
+    pub user_description: ::std::option::Option<::std::string::String>,
+    /// Deprecated. Additional information
+    ///
+    /// Wire name `additionalInfo`, type `string`.
+    pub additional_info: ::std::option::Option<::std::string::String>,
+    /// Manager's comment on the order
+    ///
+    /// Wire name `comments`, type `string`.
+    pub comments: ::std::option::Option<::std::string::String>,
+    /// Identifier of the user responsible for the order
+    ///
+    /// Wire name `responsibleId`, type `integer` (docs: `user.id`).
+    pub responsible_id: ::std::option::Option<i64>,
+    /// Identifier of the subscription renewal
+    ///
+    /// Wire name `recurringId`, type `integer`.
+    pub recurring_id: ::std::option::Option<i64>,
+    /// Relevant only for the on-premise version.
+    ///
+    /// Identifier of the user who locked the order. The order is locked in the admin panel when the user opens the detail form of the order
+    ///
+    /// Wire name `lockedBy`, type `integer` (docs: `user.id`).
+    pub locked_by: ::std::option::Option<i64>,
+    /// Date of locking
+    ///
+    /// Wire name `dateLock`, type `datetime`.
+    pub date_lock: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Deprecated. Recount flag:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `recountFlag`, type `boolean` (docs: `string`).
+    pub recount_flag: ::std::option::Option<bool>,
+    /// Relevant only for the on-premise version. Identifier of the affiliate
+    ///
+    /// Wire name `affiliateId`, type `integer`.
+    pub affiliate_id: ::std::option::Option<i64>,
+    /// Whether the order was updated through 1C:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `updated1c`, type `boolean` (docs: `string`).
+    pub updated1c: ::std::option::Option<bool>,
+    /// Deprecated. Order topic
+    ///
+    /// Wire name `orderTopic`, type `string`.
+    pub order_topic: ::std::option::Option<::std::string::String>,
+    /// External identifier
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// External identifier of the status
+    ///
+    /// Wire name `statusXmlId`, type `string`.
+    pub status_xml_id: ::std::option::Option<::std::string::String>,
+    /// Identifier in 1C
+    ///
+    /// Wire name `id1c`, type `string`.
+    pub id1c: ::std::option::Option<::std::string::String>,
+    /// Document version
+    ///
+    /// Wire name `version`, type `integer`.
+    pub version: ::std::option::Option<i64>,
+    /// Version in 1C
+    ///
+    /// Wire name `version1c`, type `string`.
+    pub version1c: ::std::option::Option<::std::string::String>,
+    /// Whether the order is from an external system or not
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `externalOrder`, type `boolean` (docs: `string`).
+    pub external_order: ::std::option::Option<bool>,
+    /// Whether the order was canceled:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `canceled`, type `boolean` (docs: `string`).
+    pub canceled: ::std::option::Option<bool>,
+    /// Date of cancellation
+    ///
+    /// Wire name `dateCanceled`, type `datetime`.
+    pub date_canceled: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Identifier of the user who canceled the order
+    ///
+    /// Wire name `empCanceledId`, type `integer` (docs: `user.id`).
+    pub emp_canceled_id: ::std::option::Option<i64>,
+    /// Reason for cancellation
+    ///
+    /// Wire name `reasonCanceled`, type `string`.
+    pub reason_canceled: ::std::option::Option<::std::string::String>,
+    /// Identifier of the client
+    ///
+    /// Wire name `userId`, type `integer` (docs: `user.id`).
+    pub user_id: ::std::option::Option<i64>,
+    /// Currency. The list of currencies can be obtained through the method [crm.currency.list](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-list.html)
+    ///
+    /// Wire name `currency`, type `string`.
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// Order number
+    ///
+    /// Wire name `accountNumber`, type `string`.
+    pub account_number: ::std::option::Option<::std::string::String>,
+    /// Whether the order is paid:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `payed`, type `boolean` (docs: `string`).
+    pub payed: ::std::option::Option<bool>,
+    /// Deprecated. Whether the order is shipped:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `deducted`, type `boolean` (docs: `string`).
+    pub deducted: ::std::option::Option<bool>,
+    /// Items in the order basket
+    ///
+    /// Wire name `basketItems`, type `SaleBasketItem[]` (docs: `sale_basket_item[]`).
+    pub basket_items: ::std::option::Option<::std::vec::Vec<SaleBasketItem>>,
+    /// Array of objects containing information about the bindings of the order to clients from the CRM module
+    ///
+    /// Wire name `clients`, type `SaleOrderCrmClient[]` (docs: `sale_order_crm_client[]`).
+    pub clients: ::std::option::Option<::std::vec::Vec<SaleOrderCrmClient>>,
+    /// Payments of the order
+    ///
+    /// Wire name `payments`, type `SaleOrderPayment[]` (docs: `sale_order_payment[]`).
+    pub payments: ::std::option::Option<::std::vec::Vec<SaleOrderPayment>>,
+    /// Shipments of the order
+    ///
+    /// Wire name `shipments`, type `SaleOrderShipment[]` (docs: `sale_order_shipment[]`).
+    pub shipments: ::std::option::Option<::std::vec::Vec<SaleOrderShipment>>,
+    /// Properties of the order
+    ///
+    /// Wire name `propertyValues`, type `SaleOrderProperty[]` (docs: `sale_order_property[]`).
+    pub property_values: ::std::option::Option<::std::vec::Vec<SaleOrderProperty>>,
+    /// Links of requisites to the order. The list of links to requisites with CRM entities can be obtained through the method [crm.requisite.link.list](https://apidocs.bitrix24.com/api-reference/crm/requisites/links/crm-requisite-link-list.html), where for the order [entity_type_id = 14](https://apidocs.bitrix24.com/api-reference/crm/data-types.html)
+    ///
+    /// Wire name `requisiteLink`, type `any`.
+    pub requisite_link: ::std::option::Option<::serde_json::Value>,
+    /// Trading platforms of the order
+    ///
+    /// Wire name `tradeBindings`, type `SaleOrderTradeBinding[]` (docs: `sale_order_trade_binding[]`).
+    pub trade_bindings: ::std::option::Option<::std::vec::Vec<SaleOrderTradeBinding>>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `companyId`, type `any`.
+    pub company_id: ::std::option::Option<::serde_json::Value>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrder {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            lid: ::std::option::Option::None,
+            date_insert: ::std::option::Option::None,
+            date_update: ::std::option::Option::None,
+            person_type_id: ::std::option::Option::None,
+            person_type_xml_id: ::std::option::Option::None,
+            status_id: ::std::option::Option::None,
+            emp_status_id: ::std::option::Option::None,
+            date_status: ::std::option::Option::None,
+            marked: ::std::option::Option::None,
+            date_marked: ::std::option::Option::None,
+            emp_marked_id: ::std::option::Option::None,
+            reason_marked: ::std::option::Option::None,
+            price: ::std::option::Option::None,
+            discount_value: ::std::option::Option::None,
+            tax_value: ::std::option::Option::None,
+            user_description: ::std::option::Option::None,
+            additional_info: ::std::option::Option::None,
+            comments: ::std::option::Option::None,
+            responsible_id: ::std::option::Option::None,
+            recurring_id: ::std::option::Option::None,
+            locked_by: ::std::option::Option::None,
+            date_lock: ::std::option::Option::None,
+            recount_flag: ::std::option::Option::None,
+            affiliate_id: ::std::option::Option::None,
+            updated1c: ::std::option::Option::None,
+            order_topic: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            status_xml_id: ::std::option::Option::None,
+            id1c: ::std::option::Option::None,
+            version: ::std::option::Option::None,
+            version1c: ::std::option::Option::None,
+            external_order: ::std::option::Option::None,
+            canceled: ::std::option::Option::None,
+            date_canceled: ::std::option::Option::None,
+            emp_canceled_id: ::std::option::Option::None,
+            reason_canceled: ::std::option::Option::None,
+            user_id: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            account_number: ::std::option::Option::None,
+            payed: ::std::option::Option::None,
+            deducted: ::std::option::Option::None,
+            basket_items: ::std::option::Option::None,
+            clients: ::std::option::Option::None,
+            payments: ::std::option::Option::None,
+            shipments: ::std::option::Option::None,
+            property_values: ::std::option::Option::None,
+            requisite_link: ::std::option::Option::None,
+            trade_bindings: ::std::option::Option::None,
+            company_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrder {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            lid: f.optional("lid")?,
+            date_insert: f.optional("dateInsert")?,
+            date_update: f.optional("dateUpdate")?,
+            person_type_id: f.optional("personTypeId")?,
+            person_type_xml_id: f.optional("personTypeXmlId")?,
+            status_id: f.optional("statusId")?,
+            emp_status_id: f.optional("empStatusId")?,
+            date_status: f.optional("dateStatus")?,
+            marked: f.optional("marked")?,
+            date_marked: f.optional("dateMarked")?,
+            emp_marked_id: f.optional("empMarkedId")?,
+            reason_marked: f.optional("reasonMarked")?,
+            price: f.optional("price")?,
+            discount_value: f.optional("discountValue")?,
+            tax_value: f.optional("taxValue")?,
+            user_description: f.optional("userDescription")?,
+            additional_info: f.optional("additionalInfo")?,
+            comments: f.optional("comments")?,
+            responsible_id: f.optional("responsibleId")?,
+            recurring_id: f.optional("recurringId")?,
+            locked_by: f.optional("lockedBy")?,
+            date_lock: f.optional("dateLock")?,
+            recount_flag: f.optional("recountFlag")?,
+            affiliate_id: f.optional("affiliateId")?,
+            updated1c: f.optional("updated1c")?,
+            order_topic: f.optional("orderTopic")?,
+            xml_id: f.optional("xmlId")?,
+            status_xml_id: f.optional("statusXmlId")?,
+            id1c: f.optional("id1c")?,
+            version: f.optional("version")?,
+            version1c: f.optional("version1c")?,
+            external_order: f.optional("externalOrder")?,
+            canceled: f.optional("canceled")?,
+            date_canceled: f.optional("dateCanceled")?,
+            emp_canceled_id: f.optional("empCanceledId")?,
+            reason_canceled: f.optional("reasonCanceled")?,
+            user_id: f.optional("userId")?,
+            currency: f.optional("currency")?,
+            account_number: f.optional("accountNumber")?,
+            payed: f.optional("payed")?,
+            deducted: f.optional("deducted")?,
+            basket_items: f.optional("basketItems")?,
+            clients: f.optional("clients")?,
+            payments: f.optional("payments")?,
+            shipments: f.optional("shipments")?,
+            property_values: f.optional("propertyValues")?,
+            requisite_link: f.optional("requisiteLink")?,
+            trade_bindings: f.optional("tradeBindings")?,
+            company_id: f.optional("companyId")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrder {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrder {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("lid", self.lid.as_ref());
+        w.optional("dateInsert", self.date_insert.as_ref());
+        w.optional("dateUpdate", self.date_update.as_ref());
+        w.optional("personTypeId", self.person_type_id.as_ref());
+        w.optional("personTypeXmlId", self.person_type_xml_id.as_ref());
+        w.optional("statusId", self.status_id.as_ref());
+        w.optional("empStatusId", self.emp_status_id.as_ref());
+        w.optional("dateStatus", self.date_status.as_ref());
+        w.optional(
+            "marked",
+            self.marked.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("dateMarked", self.date_marked.as_ref());
+        w.optional("empMarkedId", self.emp_marked_id.as_ref());
+        w.optional("reasonMarked", self.reason_marked.as_ref());
+        w.optional("price", self.price.as_ref());
+        w.optional("discountValue", self.discount_value.as_ref());
+        w.optional("taxValue", self.tax_value.as_ref());
+        w.optional("userDescription", self.user_description.as_ref());
+        w.optional("additionalInfo", self.additional_info.as_ref());
+        w.optional("comments", self.comments.as_ref());
+        w.optional("responsibleId", self.responsible_id.as_ref());
+        w.optional("recurringId", self.recurring_id.as_ref());
+        w.optional("lockedBy", self.locked_by.as_ref());
+        w.optional("dateLock", self.date_lock.as_ref());
+        w.optional(
+            "recountFlag",
+            self.recount_flag.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("affiliateId", self.affiliate_id.as_ref());
+        w.optional(
+            "updated1c",
+            self.updated1c.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("orderTopic", self.order_topic.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("statusXmlId", self.status_xml_id.as_ref());
+        w.optional("id1c", self.id1c.as_ref());
+        w.optional("version", self.version.as_ref());
+        w.optional("version1c", self.version1c.as_ref());
+        w.optional(
+            "externalOrder",
+            self.external_order.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "canceled",
+            self.canceled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("dateCanceled", self.date_canceled.as_ref());
+        w.optional("empCanceledId", self.emp_canceled_id.as_ref());
+        w.optional("reasonCanceled", self.reason_canceled.as_ref());
+        w.optional("userId", self.user_id.as_ref());
+        w.optional("currency", self.currency.as_ref());
+        w.optional("accountNumber", self.account_number.as_ref());
+        w.optional(
+            "payed",
+            self.payed.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "deducted",
+            self.deducted.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("basketItems", self.basket_items.as_ref());
+        w.optional("clients", self.clients.as_ref());
+        w.optional("payments", self.payments.as_ref());
+        w.optional("shipments", self.shipments.as_ref());
+        w.optional("propertyValues", self.property_values.as_ref());
+        w.optional("requisiteLink", self.requisite_link.as_ref());
+        w.optional("tradeBindings", self.trade_bindings.as_ref());
+        w.optional("companyId", self.company_id.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrder {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.basket_items,
+            &::std::format!("{}{}", path, ".basketItems"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.clients,
+            &::std::format!("{}{}", path, ".clients"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.payments,
+            &::std::format!("{}{}", path, ".payments"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.shipments,
+            &::std::format!("{}{}", path, ".shipments"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.property_values,
+            &::std::format!("{}{}", path, ".propertyValues"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.trade_bindings,
+            &::std::format!("{}{}", path, ".tradeBindings"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_basket_item](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_basket_item).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleBasketItem {
+    /// Identifier of the basket item
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the order
+    ///
+    /// Wire name `orderId`, type `integer` (docs: `sale_order.id`).
+    pub order_id: ::std::option::Option<i64>,
+    /// Position in the list of order items
+    ///
+    /// Wire name `sort`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Identifier of the product. For products not available on the site, it is zero
+    ///
+    /// Wire name `productId`, type `integer`.
+    pub product_id: ::std::option::Option<i64>,
+    /// Price of the product including discounts and markups
+    ///
+    /// Wire name `price`, type `double`.
+    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Whether the price is specified manually:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `customPrice`, type `boolean` (docs: `string`).
+    pub custom_price: ::std::option::Option<bool>,
+    /// Currency of the price. Must match the currency of the order. The list of currencies can be obtained using the method [crm.currency.list](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-list.html), detailed information about the currency can be obtained using the method [crm.currency.get](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-get.html)
+    ///
+    /// Wire name `currency`, type `string`.
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// Quantity
+    ///
+    /// Wire name `quantity`, type `double`.
+    pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// External code of the basket item.
+    /// If not specified, it will be generated automatically.
+    /// Used for synchronization with external systems (e.g., 1C)
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Date of adding the basket item
+    ///
+    /// Wire name `dateInsert`, type `datetime`.
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Date of updating the basket item
+    ///
+    /// Wire name `dateUpdate`, type `datetime`.
+    pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Properties of the basket item
+    ///
+    /// Wire name `properties`, type `SaleBasketItemProperty[]` (docs: `sale_basket_item_property[]`).
+    pub properties: ::std::option::Option<::std::vec::Vec<SaleBasketItemProperty>>,
+    /// Name of the product
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Price of the product without discounts and markups
+    ///
+    /// The rule must always be followed: `basePrice = price + discountPrice`
+    ///
+    /// Wire name `basePrice`, type `double`.
+    pub base_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Amount of the final discount/markup. For markup, the value is negative
+    ///
+    /// Wire name `discountPrice`, type `double`.
+    pub discount_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Weight in grams.
+    /// For on-premise versions, the unit of weight change is specified in the settings of the e-commerce module (sale)
+    ///
+    /// Wire name `weight`, type `double`.
+    pub weight: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Dimensions of the product in millimeters.
+    ///
+    /// The field is either empty or contains a serialized array with keys:
+    /// - `WIDTH` — width
+    /// - `HEIGHT` — height
+    /// - `LENGTH` — length
+    ///
+    /// Wire name `dimensions`, type `Dimensions` (docs: `string`).
+    pub dimensions: ::std::option::Option<Dimensions>,
+    /// Unit of measure code
+    ///
+    /// Wire name `measureCode`, type `string`.
+    pub measure_code: ::std::option::Option<::std::string::String>,
+    /// Name of the unit of measure
+    ///
+    /// Wire name `measureName`, type `string`.
+    pub measure_name: ::std::option::Option<::std::string::String>,
+    /// Is the product available for purchase:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `canBuy`, type `boolean` (docs: `string`).
+    pub can_buy: ::std::option::Option<bool>,
+    /// Tax rate as a fraction of one: `0.1` means 10 %. Can be equal to `null` (“No VAT” — in case VAT rates are used)
+    ///
+    /// Wire name `vatRate`, type `double`.
+    pub vat_rate: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Is the tax included in the price:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `vatIncluded`, type `boolean` (docs: `string`).
+    pub vat_included: ::std::option::Option<bool>,
+    /// Field available only when inventory accounting is enabled. Is the barcode unique:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Makes sense only for enabled inventory accounting. It is strongly not recommended to fill this field manually for catalog products
+    ///
+    /// Wire name `barcodeMulti`, type `boolean` (docs: `string`).
+    pub barcode_multi: ::std::option::Option<bool>,
+    /// Type of the item. Does not correspond to the type of product in the catalog. Possible values:
+    /// - `1` — set
+    /// - `2` — service
+    /// - `null` — any other
+    ///
+    /// It is strongly not recommended to set this manually
+    ///
+    /// Wire name `type`, type `integer`.
+    pub type_: ::std::option::Option<i64>,
+    /// External identifier of the catalog.
+    ///
+    /// Used for synchronization with external systems (e.g., 1C)
+    ///
+    /// Wire name `catalogXmlId`, type `string`.
+    pub catalog_xml_id: ::std::option::Option<::std::string::String>,
+    /// External identifier of the product.
+    ///
+    /// Used for synchronization with external systems (e.g., 1C)
+    ///
+    /// Wire name `productXmlId`, type `string`.
+    pub product_xml_id: ::std::option::Option<::std::string::String>,
+    /// Reservations of the basket item
+    ///
+    /// Wire name `reservations`, type `SaleBasketItemReservation[]` (docs: `sale_basket_item_reservation[]`).
+    pub reservations: ::std::option::Option<::std::vec::Vec<SaleBasketItemReservation>>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleBasketItem {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            order_id: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            product_id: ::std::option::Option::None,
+            price: ::std::option::Option::None,
+            custom_price: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            quantity: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            date_insert: ::std::option::Option::None,
+            date_update: ::std::option::Option::None,
+            properties: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            base_price: ::std::option::Option::None,
+            discount_price: ::std::option::Option::None,
+            weight: ::std::option::Option::None,
+            dimensions: ::std::option::Option::None,
+            measure_code: ::std::option::Option::None,
+            measure_name: ::std::option::Option::None,
+            can_buy: ::std::option::Option::None,
+            vat_rate: ::std::option::Option::None,
+            vat_included: ::std::option::Option::None,
+            barcode_multi: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            catalog_xml_id: ::std::option::Option::None,
+            product_xml_id: ::std::option::Option::None,
+            reservations: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleBasketItem {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            order_id: f.optional("orderId")?,
+            sort: f.optional("sort")?,
+            product_id: f.optional("productId")?,
+            price: f.optional("price")?,
+            custom_price: f.optional("customPrice")?,
+            currency: f.optional("currency")?,
+            quantity: f.optional("quantity")?,
+            xml_id: f.optional("xmlId")?,
+            date_insert: f.optional("dateInsert")?,
+            date_update: f.optional("dateUpdate")?,
+            properties: f.optional("properties")?,
+            name: f.optional("name")?,
+            base_price: f.optional("basePrice")?,
+            discount_price: f.optional("discountPrice")?,
+            weight: f.optional("weight")?,
+            dimensions: f.optional("dimensions")?,
+            measure_code: f.optional("measureCode")?,
+            measure_name: f.optional("measureName")?,
+            can_buy: f.optional("canBuy")?,
+            vat_rate: f.optional("vatRate")?,
+            vat_included: f.optional("vatIncluded")?,
+            barcode_multi: f.optional("barcodeMulti")?,
+            type_: f.optional("type")?,
+            catalog_xml_id: f.optional("catalogXmlId")?,
+            product_xml_id: f.optional("productXmlId")?,
+            reservations: f.optional("reservations")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleBasketItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleBasketItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("orderId", self.order_id.as_ref());
+        w.optional("sort", self.sort.as_ref());
+        w.optional("productId", self.product_id.as_ref());
+        w.optional("price", self.price.as_ref());
+        w.optional(
+            "customPrice",
+            self.custom_price.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("currency", self.currency.as_ref());
+        w.optional("quantity", self.quantity.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("dateInsert", self.date_insert.as_ref());
+        w.optional("dateUpdate", self.date_update.as_ref());
+        w.optional("properties", self.properties.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("basePrice", self.base_price.as_ref());
+        w.optional("discountPrice", self.discount_price.as_ref());
+        w.optional("weight", self.weight.as_ref());
+        w.optional("dimensions", self.dimensions.as_ref());
+        w.optional("measureCode", self.measure_code.as_ref());
+        w.optional("measureName", self.measure_name.as_ref());
+        w.optional(
+            "canBuy",
+            self.can_buy.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("vatRate", self.vat_rate.as_ref());
+        w.optional(
+            "vatIncluded",
+            self.vat_included.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "barcodeMulti",
+            self.barcode_multi.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("type", self.type_.as_ref());
+        w.optional("catalogXmlId", self.catalog_xml_id.as_ref());
+        w.optional("productXmlId", self.product_xml_id.as_ref());
+        w.optional("reservations", self.reservations.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleBasketItem {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.properties,
+            &::std::format!("{}{}", path, ".properties"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.dimensions,
+            &::std::format!("{}{}", path, ".dimensions"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.reservations,
+            &::std::format!("{}{}", path, ".reservations"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_basket_item_property](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_basket_item_property).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleBasketItemProperty {
+    /// Identifier of the basket item property
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the basket item
+    ///
+    /// Wire name `basketId`, type `integer` (docs: `sale_basket_item.id`).
+    pub basket_id: ::std::option::Option<i64>,
+    /// Name of the property
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Value of the property
+    ///
+    /// Wire name `value`, type `string`.
+    pub value: ::std::option::Option<::std::string::String>,
+    /// Code of the property
+    ///
+    /// Wire name `code`, type `string`.
+    pub code: ::std::option::Option<::std::string::String>,
+    /// Sorting order
+    ///
+    /// Wire name `sort`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// External identifier
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleBasketItemProperty {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            basket_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            value: ::std::option::Option::None,
+            code: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleBasketItemProperty {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            basket_id: f.optional("basketId")?,
+            name: f.optional("name")?,
+            value: f.optional("value")?,
+            code: f.optional("code")?,
+            sort: f.optional("sort")?,
+            xml_id: f.optional("xmlId")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleBasketItemProperty {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleBasketItemProperty {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("basketId", self.basket_id.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("value", self.value.as_ref());
+        w.optional("code", self.code.as_ref());
+        w.optional("sort", self.sort.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleBasketItemProperty {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `Dimensions`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dimensions {
+    /// `WIDTH`: width
+    Width,
+    /// `HEIGHT`: height
+    Height,
+    /// `LENGTH`: length
+    Length,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl Dimensions {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Width => "WIDTH",
+            Self::Height => "HEIGHT",
+            Self::Length => "LENGTH",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for Dimensions {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        Dimensions::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "WIDTH" => Self::Width,
+            "HEIGHT" => Self::Height,
+            "LENGTH" => Self::Length,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for Dimensions {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Dimensions {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for Dimensions {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Dimensions {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Dimensions {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Dimensions {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// As described in [sale_basket_item_reservation](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_basket_item_reservation).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleBasketItemReservation {
+    /// Identifier of the reservation
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the basket item reservation
+    ///
+    /// Wire name `basketId`, type `integer` (docs: `sale_basket_item.id`).
+    pub basket_id: ::std::option::Option<i64>,
+    /// Identifier of the warehouse
+    ///
+    /// Wire name `storeId`, type `integer`.
+    pub store_id: ::std::option::Option<i64>,
+    /// Quantity
+    ///
+    /// Wire name `quantity`, type `double`.
+    pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Date of reservation
+    ///
+    /// Wire name `dateReserve`, type `datetime`.
+    pub date_reserve: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Date of reservation end
+    ///
+    /// Wire name `dateReserveEnd`, type `datetime`.
+    pub date_reserve_end: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Identifier of the user who added the reservation
+    ///
+    /// Wire name `reservedBy`, type `integer` (docs: `user.id`).
+    pub reserved_by: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleBasketItemReservation {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            basket_id: ::std::option::Option::None,
+            store_id: ::std::option::Option::None,
+            quantity: ::std::option::Option::None,
+            date_reserve: ::std::option::Option::None,
+            date_reserve_end: ::std::option::Option::None,
+            reserved_by: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleBasketItemReservation {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            basket_id: f.optional("basketId")?,
+            store_id: f.optional("storeId")?,
+            quantity: f.optional("quantity")?,
+            date_reserve: f.optional("dateReserve")?,
+            date_reserve_end: f.optional("dateReserveEnd")?,
+            reserved_by: f.optional("reservedBy")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleBasketItemReservation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleBasketItemReservation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("basketId", self.basket_id.as_ref());
+        w.optional("storeId", self.store_id.as_ref());
+        w.optional("quantity", self.quantity.as_ref());
+        w.optional("dateReserve", self.date_reserve.as_ref());
+        w.optional("dateReserveEnd", self.date_reserve_end.as_ref());
+        w.optional("reservedBy", self.reserved_by.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleBasketItemReservation {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order_crm_client](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_crm_client).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrderCrmClient {
+    /// Identifier of the binding
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the CRM object
+    ///
+    /// Wire name `entityId`, type `integer`.
+    pub entity_id: ::std::option::Option<i64>,
+    /// Identifier of the [`CRM object type`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#object_type)
+    ///
+    /// Wire name `entityTypeId`, type `integer`.
+    pub entity_type_id: ::std::option::Option<i64>,
+    /// Indicator of whether the client is primary.
+    ///
+    /// Possible values:
+    /// - `Y` - yes
+    /// - `N` - no
+    ///
+    /// Wire name `isPrimary`, type `boolean` (docs: `string`).
+    pub is_primary: ::std::option::Option<bool>,
+    /// Identifier of the order
+    ///
+    /// Wire name `orderId`, type `integer` (docs: `sale_order.id`).
+    pub order_id: ::std::option::Option<i64>,
+    /// Deprecated
+    ///
+    /// Wire name `roleId`, type `integer`.
+    pub role_id: ::std::option::Option<i64>,
+    /// Sorting
+    ///
+    /// Wire name `sort`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrderCrmClient {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            entity_id: ::std::option::Option::None,
+            entity_type_id: ::std::option::Option::None,
+            is_primary: ::std::option::Option::None,
+            order_id: ::std::option::Option::None,
+            role_id: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrderCrmClient {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            entity_id: f.optional("entityId")?,
+            entity_type_id: f.optional("entityTypeId")?,
+            is_primary: f.optional("isPrimary")?,
+            order_id: f.optional("orderId")?,
+            role_id: f.optional("roleId")?,
+            sort: f.optional("sort")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrderCrmClient {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrderCrmClient {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("entityId", self.entity_id.as_ref());
+        w.optional("entityTypeId", self.entity_type_id.as_ref());
+        w.optional(
+            "isPrimary",
+            self.is_primary.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("orderId", self.order_id.as_ref());
+        w.optional("roleId", self.role_id.as_ref());
+        w.optional("sort", self.sort.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderCrmClient {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order_payment](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_payment).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrderPayment {
+    /// Identifier of the payment
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the order
+    ///
+    /// Wire name `orderId`, type `integer` (docs: `sale_order.id`).
+    pub order_id: ::std::option::Option<i64>,
+    /// External identifier of the payment system
+    ///
+    /// Wire name `paySystemXmlId`, type `string`.
+    pub pay_system_xml_id: ::std::option::Option<::std::string::String>,
+    /// Whether the payment system is cash:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `paySystemIsCash`, type `boolean` (docs: `string`).
+    pub pay_system_is_cash: ::std::option::Option<bool>,
+    /// System number of the payment
+    ///
+    /// Wire name `accountNumber`, type `string`.
+    pub account_number: ::std::option::Option<::std::string::String>,
+    /// Whether the payment has been made:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `paid`, type `boolean` (docs: `string`).
+    pub paid: ::std::option::Option<bool>,
+    /// Date of payment
+    ///
+    /// Wire name `datePaid`, type `datetime`.
+    pub date_paid: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// User who made the payment
+    ///
+    /// Wire name `empPaidId`, type `integer` (docs: `user.id`).
+    pub emp_paid_id: ::std::option::Option<i64>,
+    /// Identifier of the payment system
+    ///
+    /// Wire name `paySystemId`, type `string` (docs: `sale_paysystem.id`).
+    pub pay_system_id: ::std::option::Option<::std::string::String>,
+    /// Status of the payment system transaction — whether the order has been successfully paid (for payment systems that allow automatic retrieval of data on orders processed through them):
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `psStatus`, type `boolean` (docs: `string`).
+    pub ps_status: ::std::option::Option<bool>,
+    /// Code of the payment system transaction status
+    ///
+    /// Wire name `psStatusCode`, type `string`.
+    pub ps_status_code: ::std::option::Option<::std::string::String>,
+    /// Description of the payment system transaction status
+    ///
+    /// Wire name `psStatusDescription`, type `string`.
+    pub ps_status_description: ::std::option::Option<::std::string::String>,
+    /// Message of the payment system transaction status
+    ///
+    /// Wire name `psStatusMessage`, type `string`.
+    pub ps_status_message: ::std::option::Option<::std::string::String>,
+    /// Amount of the payment system transaction
+    ///
+    /// Wire name `psSum`, type `double`.
+    pub ps_sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Currency of the payment system
+    ///
+    /// Wire name `psCurrency`, type `string`.
+    pub ps_currency: ::std::option::Option<::std::string::String>,
+    /// Date of the payment system response
+    ///
+    /// Wire name `psResponseDate`, type `datetime`.
+    pub ps_response_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Number of the payment document
+    ///
+    /// Wire name `payVoucherNum`, type `string`.
+    pub pay_voucher_num: ::std::option::Option<::std::string::String>,
+    /// Date of the payment document
+    ///
+    /// Wire name `payVoucherDate`, type `date`.
+    pub pay_voucher_date: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// Date by which the invoice must be paid (not used in the store)
+    ///
+    /// Wire name `datePayBefore`, type `datetime`.
+    pub date_pay_before: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Date of invoice issuance
+    ///
+    /// Wire name `dateBill`, type `datetime`.
+    pub date_bill: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// External identifier
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Amount of the payment
+    ///
+    /// Wire name `sum`, type `double`.
+    pub sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Currency of the payment
+    ///
+    /// Wire name `currency`, type `string`.
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// Name of the payment system
+    ///
+    /// Wire name `paySystemName`, type `string`.
+    pub pay_system_name: ::std::option::Option<::std::string::String>,
+    /// Identifier of the company that will receive the payment
+    ///
+    /// Wire name `companyId`, type `integer`.
+    pub company_id: ::std::option::Option<i64>,
+    /// Number of the return document
+    ///
+    /// Wire name `payReturnNum`, type `string`.
+    pub pay_return_num: ::std::option::Option<::std::string::String>,
+    /// Cost of payment upon delivery (used, for example, for cash on delivery)
+    ///
+    /// Wire name `priceCod`, type `double`.
+    pub price_cod: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Date of the return document
+    ///
+    /// Wire name `payReturnDate`, type `date`.
+    pub pay_return_date: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// Identifier of the user who performed the return
+    ///
+    /// Wire name `empReturnId`, type `integer` (docs: `user.id`).
+    pub emp_return_id: ::std::option::Option<i64>,
+    /// Comment on the return
+    ///
+    /// Wire name `payReturnComment`, type `string`.
+    pub pay_return_comment: ::std::option::Option<::std::string::String>,
+    /// Identifier of the user responsible for the payment
+    ///
+    /// Wire name `responsibleId`, type `integer` (docs: `user.id`).
+    pub responsible_id: ::std::option::Option<i64>,
+    /// Identifier of the user who appointed the responsible person
+    ///
+    /// Wire name `empResponsibleId`, type `integer` (docs: `user.id`).
+    pub emp_responsible_id: ::std::option::Option<i64>,
+    /// Date of appointing the responsible person
+    ///
+    /// Wire name `dateResponsibleId`, type `datetime`.
+    pub date_responsible_id: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Whether a return was made:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `isReturn`, type `boolean` (docs: `string`).
+    pub is_return: ::std::option::Option<bool>,
+    /// Comments on the payment
+    ///
+    /// Wire name `comments`, type `string`.
+    pub comments: ::std::option::Option<::std::string::String>,
+    /// Whether the payment was updated through 1C:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `updated1c`, type `boolean` (docs: `string`).
+    pub updated1c: ::std::option::Option<bool>,
+    /// Identifier in 1C
+    ///
+    /// Wire name `id1c`, type `string`.
+    pub id1c: ::std::option::Option<::std::string::String>,
+    /// Version of the payment document from 1C
+    ///
+    /// Wire name `version1c`, type `string`.
+    pub version1c: ::std::option::Option<::std::string::String>,
+    /// Whether the payment is external:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `externalPayment`, type `boolean` (docs: `string`).
+    pub external_payment: ::std::option::Option<bool>,
+    /// Identifier of the payment in the payment system
+    ///
+    /// Wire name `psInvoiceId`, type `string`.
+    pub ps_invoice_id: ::std::option::Option<::std::string::String>,
+    /// Flag of marking. Indicator of whether the payment is marked as problematic:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `marked`, type `boolean` (docs: `string`).
+    pub marked: ::std::option::Option<bool>,
+    /// Reason for marking
+    ///
+    /// Wire name `reasonMarked`, type `string`.
+    pub reason_marked: ::std::option::Option<::std::string::String>,
+    /// Date of marking the order
+    ///
+    /// Wire name `dateMarked`, type `datetime`.
+    pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Identifier of the user who marked the payment
+    ///
+    /// Wire name `empMarkedId`, type `integer` (docs: `user.id`).
+    pub emp_marked_id: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrderPayment {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            order_id: ::std::option::Option::None,
+            pay_system_xml_id: ::std::option::Option::None,
+            pay_system_is_cash: ::std::option::Option::None,
+            account_number: ::std::option::Option::None,
+            paid: ::std::option::Option::None,
+            date_paid: ::std::option::Option::None,
+            emp_paid_id: ::std::option::Option::None,
+            pay_system_id: ::std::option::Option::None,
+            ps_status: ::std::option::Option::None,
+            ps_status_code: ::std::option::Option::None,
+            ps_status_description: ::std::option::Option::None,
+            ps_status_message: ::std::option::Option::None,
+            ps_sum: ::std::option::Option::None,
+            ps_currency: ::std::option::Option::None,
+            ps_response_date: ::std::option::Option::None,
+            pay_voucher_num: ::std::option::Option::None,
+            pay_voucher_date: ::std::option::Option::None,
+            date_pay_before: ::std::option::Option::None,
+            date_bill: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            sum: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            pay_system_name: ::std::option::Option::None,
+            company_id: ::std::option::Option::None,
+            pay_return_num: ::std::option::Option::None,
+            price_cod: ::std::option::Option::None,
+            pay_return_date: ::std::option::Option::None,
+            emp_return_id: ::std::option::Option::None,
+            pay_return_comment: ::std::option::Option::None,
+            responsible_id: ::std::option::Option::None,
+            emp_responsible_id: ::std::option::Option::None,
+            date_responsible_id: ::std::option::Option::None,
+            is_return: ::std::option::Option::None,
+            comments: ::std::option::Option::None,
+            updated1c: ::std::option::Option::None,
+            id1c: ::std::option::Option::None,
+            version1c: ::std::option::Option::None,
+            external_payment: ::std::option::Option::None,
+            ps_invoice_id: ::std::option::Option::None,
+            marked: ::std::option::Option::None,
+            reason_marked: ::std::option::Option::None,
+            date_marked: ::std::option::Option::None,
+            emp_marked_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrderPayment {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            order_id: f.optional("orderId")?,
+            pay_system_xml_id: f.optional("paySystemXmlId")?,
+            pay_system_is_cash: f.optional("paySystemIsCash")?,
+            account_number: f.optional("accountNumber")?,
+            paid: f.optional("paid")?,
+            date_paid: f.optional("datePaid")?,
+            emp_paid_id: f.optional("empPaidId")?,
+            pay_system_id: f.optional("paySystemId")?,
+            ps_status: f.optional("psStatus")?,
+            ps_status_code: f.optional("psStatusCode")?,
+            ps_status_description: f.optional("psStatusDescription")?,
+            ps_status_message: f.optional("psStatusMessage")?,
+            ps_sum: f.optional("psSum")?,
+            ps_currency: f.optional("psCurrency")?,
+            ps_response_date: f.optional("psResponseDate")?,
+            pay_voucher_num: f.optional("payVoucherNum")?,
+            pay_voucher_date: f.optional("payVoucherDate")?,
+            date_pay_before: f.optional("datePayBefore")?,
+            date_bill: f.optional("dateBill")?,
+            xml_id: f.optional("xmlId")?,
+            sum: f.optional("sum")?,
+            currency: f.optional("currency")?,
+            pay_system_name: f.optional("paySystemName")?,
+            company_id: f.optional("companyId")?,
+            pay_return_num: f.optional("payReturnNum")?,
+            price_cod: f.optional("priceCod")?,
+            pay_return_date: f.optional("payReturnDate")?,
+            emp_return_id: f.optional("empReturnId")?,
+            pay_return_comment: f.optional("payReturnComment")?,
+            responsible_id: f.optional("responsibleId")?,
+            emp_responsible_id: f.optional("empResponsibleId")?,
+            date_responsible_id: f.optional("dateResponsibleId")?,
+            is_return: f.optional("isReturn")?,
+            comments: f.optional("comments")?,
+            updated1c: f.optional("updated1c")?,
+            id1c: f.optional("id1c")?,
+            version1c: f.optional("version1c")?,
+            external_payment: f.optional("externalPayment")?,
+            ps_invoice_id: f.optional("psInvoiceId")?,
+            marked: f.optional("marked")?,
+            reason_marked: f.optional("reasonMarked")?,
+            date_marked: f.optional("dateMarked")?,
+            emp_marked_id: f.optional("empMarkedId")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrderPayment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrderPayment {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("orderId", self.order_id.as_ref());
+        w.optional("paySystemXmlId", self.pay_system_xml_id.as_ref());
+        w.optional(
+            "paySystemIsCash",
+            self.pay_system_is_cash.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("accountNumber", self.account_number.as_ref());
+        w.optional(
+            "paid",
+            self.paid.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("datePaid", self.date_paid.as_ref());
+        w.optional("empPaidId", self.emp_paid_id.as_ref());
+        w.optional("paySystemId", self.pay_system_id.as_ref());
+        w.optional(
+            "psStatus",
+            self.ps_status.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("psStatusCode", self.ps_status_code.as_ref());
+        w.optional("psStatusDescription", self.ps_status_description.as_ref());
+        w.optional("psStatusMessage", self.ps_status_message.as_ref());
+        w.optional("psSum", self.ps_sum.as_ref());
+        w.optional("psCurrency", self.ps_currency.as_ref());
+        w.optional("psResponseDate", self.ps_response_date.as_ref());
+        w.optional("payVoucherNum", self.pay_voucher_num.as_ref());
+        w.optional("payVoucherDate", self.pay_voucher_date.as_ref());
+        w.optional("datePayBefore", self.date_pay_before.as_ref());
+        w.optional("dateBill", self.date_bill.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("sum", self.sum.as_ref());
+        w.optional("currency", self.currency.as_ref());
+        w.optional("paySystemName", self.pay_system_name.as_ref());
+        w.optional("companyId", self.company_id.as_ref());
+        w.optional("payReturnNum", self.pay_return_num.as_ref());
+        w.optional("priceCod", self.price_cod.as_ref());
+        w.optional("payReturnDate", self.pay_return_date.as_ref());
+        w.optional("empReturnId", self.emp_return_id.as_ref());
+        w.optional("payReturnComment", self.pay_return_comment.as_ref());
+        w.optional("responsibleId", self.responsible_id.as_ref());
+        w.optional("empResponsibleId", self.emp_responsible_id.as_ref());
+        w.optional("dateResponsibleId", self.date_responsible_id.as_ref());
+        w.optional(
+            "isReturn",
+            self.is_return.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("comments", self.comments.as_ref());
+        w.optional(
+            "updated1c",
+            self.updated1c.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("id1c", self.id1c.as_ref());
+        w.optional("version1c", self.version1c.as_ref());
+        w.optional(
+            "externalPayment",
+            self.external_payment.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("psInvoiceId", self.ps_invoice_id.as_ref());
+        w.optional(
+            "marked",
+            self.marked.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("reasonMarked", self.reason_marked.as_ref());
+        w.optional("dateMarked", self.date_marked.as_ref());
+        w.optional("empMarkedId", self.emp_marked_id.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderPayment {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order_shipment](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_shipment).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrderShipment {
+    /// Identifier of the shipment
+    ///
+    /// Wire name `id`, type `string`.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// Date of creating the shipment
+    ///
+    /// Wire name `dateInsert`, type `datetime`.
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Identifier of the order
+    ///
+    /// Wire name `orderId`, type `integer` (docs: `sale_order.id`).
+    pub order_id: ::std::option::Option<i64>,
+    /// System number of the shipment
+    ///
+    /// Wire name `accountNumber`, type `string`.
+    pub account_number: ::std::option::Option<::std::string::String>,
+    /// Indicator of delivery permission.
+    ///
+    /// Possible values:
+    /// - `Y` — yes (delivery allowed)
+    /// - `N` — no (delivery not allowed)
+    ///
+    /// Wire name `allowDelivery`, type `boolean` (docs: `string`).
+    pub allow_delivery: ::std::option::Option<bool>,
+    /// Date of changing the delivery permission flag
+    ///
+    /// Wire name `dateAllowDelivery`, type `datetime`.
+    pub date_allow_delivery: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// User who changed the delivery permission flag
+    ///
+    /// Wire name `empAllowDeliveryId`, type `integer` (docs: `user.id`).
+    pub emp_allow_delivery_id: ::std::option::Option<i64>,
+    /// Indicator of whether the shipment has been shipped.
+    ///
+    /// Possible values:
+    /// - `Y` — yes (shipped)
+    /// - `N` — no (not shipped)
+    ///
+    /// Wire name `deducted`, type `boolean` (docs: `string`).
+    pub deducted: ::std::option::Option<bool>,
+    /// Date of changing the shipment shipped flag
+    ///
+    /// Wire name `dateDeducted`, type `datetime`.
+    pub date_deducted: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// User who changed the shipped flag
+    ///
+    /// Wire name `empDeductedId`, type `integer` (docs: `user.id`).
+    pub emp_deducted_id: ::std::option::Option<i64>,
+    /// Deprecated property
+    ///
+    /// Wire name `reasonUndoDeducted`, type `string`.
+    pub reason_undo_deducted: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether the shipment is system-generated.
+    ///
+    /// The value is always `N`. System shipments are not visible through REST and are not intended for direct interaction.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `system`, type `boolean` (docs: `string`).
+    pub system: ::std::option::Option<bool>,
+    /// Identifier of the delivery service
+    ///
+    /// Wire name `deliveryId`, type `integer` (docs: `sale_delivery_service.id`).
+    pub delivery_id: ::std::option::Option<i64>,
+    /// Name of the delivery service
+    ///
+    /// Wire name `deliveryName`, type `string`.
+    pub delivery_name: ::std::option::Option<::std::string::String>,
+    /// External identifier of the delivery service
+    ///
+    /// Wire name `deliveryXmlId`, type `string`.
+    pub delivery_xml_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the delivery status
+    ///
+    /// Wire name `statusId`, type `string` (docs: `sale_status.id`).
+    pub status_id: ::std::option::Option<::std::string::String>,
+    /// External identifier of the delivery status
+    ///
+    /// Wire name `statusXmlId`, type `string`.
+    pub status_xml_id: ::std::option::Option<::std::string::String>,
+    /// Deprecated. Use the shipment status.
+    ///
+    /// Indicator of whether the shipment is canceled.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `canceled`, type `boolean` (docs: `string`).
+    pub canceled: ::std::option::Option<bool>,
+    /// Deprecated.
+    ///
+    /// Date and time of shipment cancellation
+    ///
+    /// Wire name `dateCanceled`, type `datetime`.
+    pub date_canceled: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Deprecated.
+    ///
+    /// User who changed the canceled flag of the shipment (`canceled`)
+    ///
+    /// Wire name `empCanceledId`, type `integer` (docs: `user.id`).
+    pub emp_canceled_id: ::std::option::Option<i64>,
+    /// Flag of marking. Indicator of whether the shipment is marked as problematic.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `marked`, type `boolean` (docs: `string`).
+    pub marked: ::std::option::Option<bool>,
+    /// Date of changing the marking flag
+    ///
+    /// Wire name `dateMarked`, type `datetime`.
+    pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Reason for marking the shipment
+    ///
+    /// Wire name `reasonMarked`, type `string`.
+    pub reason_marked: ::std::option::Option<::std::string::String>,
+    /// User who set the marking flag to `Y`
+    ///
+    /// Wire name `empMarkedId`, type `integer` (docs: `user.id`).
+    pub emp_marked_id: ::std::option::Option<i64>,
+    /// Date of the shipment document
+    ///
+    /// Wire name `deliveryDocDate`, type `datetime`.
+    pub delivery_doc_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Number of the shipment document
+    ///
+    /// Wire name `deliveryDocNum`, type `string`.
+    pub delivery_doc_num: ::std::option::Option<::std::string::String>,
+    /// Identifier of the shipment
+    ///
+    /// Wire name `trackingNumber`, type `string`.
+    pub tracking_number: ::std::option::Option<::std::string::String>,
+    /// Description of the shipment status
+    ///
+    /// Wire name `trackingDescription`, type `string`.
+    pub tracking_description: ::std::option::Option<::std::string::String>,
+    /// Time of the last status check
+    ///
+    /// Wire name `trackingLastCheck`, type `datetime`.
+    pub tracking_last_check: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Status of the shipment
+    ///
+    /// Wire name `trackingStatus`, type `string`.
+    pub tracking_status: ::std::option::Option<::std::string::String>,
+    /// Currency of the shipment
+    ///
+    /// Wire name `currency`, type `string`.
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// Indicator of custom delivery cost.
+    ///
+    /// For example, if the delivery service automatically calculated the cost at 500 dollars, but the manager manually set the cost at 200 dollars, then the custom delivery cost indicator will be automatically set to `Y`.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `customPriceDelivery`, type `boolean` (docs: `string`).
+    pub custom_price_delivery: ::std::option::Option<bool>,
+    /// Base delivery cost (without discounts/markups).
+    ///
+    /// Wire name `basePriceDelivery`, type `double`.
+    pub base_price_delivery: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Delivery cost
+    ///
+    /// Wire name `priceDelivery`, type `double`.
+    pub price_delivery: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Discount on delivery
+    ///
+    /// Wire name `discountPrice`, type `double`.
+    pub discount_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Manager's comment
+    ///
+    /// Wire name `comments`, type `string`.
+    pub comments: ::std::option::Option<::std::string::String>,
+    /// Identifier of the company from the e-commerce module. Not used in the cloud version
+    ///
+    /// Wire name `companyId`, type `integer`.
+    pub company_id: ::std::option::Option<i64>,
+    /// Identifier of the user responsible for the shipment
+    ///
+    /// Wire name `responsibleId`, type `integer` (docs: `user.id`).
+    pub responsible_id: ::std::option::Option<i64>,
+    /// Date of changing the responsible person for the shipment
+    ///
+    /// Wire name `dateResponsibleId`, type `datetime`.
+    pub date_responsible_id: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// User who assigned the responsible person
+    ///
+    /// Wire name `empResponsibleId`, type `integer` (docs: `user.id`).
+    pub emp_responsible_id: ::std::option::Option<i64>,
+    /// External identifier of the shipment.
+    ///
+    /// Can be used to synchronize the shipment with an external system
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether the shipment was uploaded from an external system (e.g., 1C)
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `externalDelivery`, type `boolean` (docs: `string`).
+    pub external_delivery: ::std::option::Option<bool>,
+    /// Identifier of the shipment in 1C
+    ///
+    /// Wire name `id1c`, type `string`.
+    pub id1c: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether this shipment has been synchronized (updated) with 1C
+    ///
+    /// Wire name `updated1c`, type `string`.
+    pub updated1c: ::std::option::Option<::std::string::String>,
+    /// Version of 1C (if the shipment was updated from 1C)
+    ///
+    /// Wire name `version1c`, type `string`.
+    pub version1c: ::std::option::Option<::std::string::String>,
+    /// Array containing the shipment line items
+    ///
+    /// Wire name `shipmentItems`, type `SaleOrderShipmentItem[]` (docs: `sale_order_shipment_item[]`).
+    pub shipment_items: ::std::option::Option<::std::vec::Vec<SaleOrderShipmentItem>>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrderShipment {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            date_insert: ::std::option::Option::None,
+            order_id: ::std::option::Option::None,
+            account_number: ::std::option::Option::None,
+            allow_delivery: ::std::option::Option::None,
+            date_allow_delivery: ::std::option::Option::None,
+            emp_allow_delivery_id: ::std::option::Option::None,
+            deducted: ::std::option::Option::None,
+            date_deducted: ::std::option::Option::None,
+            emp_deducted_id: ::std::option::Option::None,
+            reason_undo_deducted: ::std::option::Option::None,
+            system: ::std::option::Option::None,
+            delivery_id: ::std::option::Option::None,
+            delivery_name: ::std::option::Option::None,
+            delivery_xml_id: ::std::option::Option::None,
+            status_id: ::std::option::Option::None,
+            status_xml_id: ::std::option::Option::None,
+            canceled: ::std::option::Option::None,
+            date_canceled: ::std::option::Option::None,
+            emp_canceled_id: ::std::option::Option::None,
+            marked: ::std::option::Option::None,
+            date_marked: ::std::option::Option::None,
+            reason_marked: ::std::option::Option::None,
+            emp_marked_id: ::std::option::Option::None,
+            delivery_doc_date: ::std::option::Option::None,
+            delivery_doc_num: ::std::option::Option::None,
+            tracking_number: ::std::option::Option::None,
+            tracking_description: ::std::option::Option::None,
+            tracking_last_check: ::std::option::Option::None,
+            tracking_status: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            custom_price_delivery: ::std::option::Option::None,
+            base_price_delivery: ::std::option::Option::None,
+            price_delivery: ::std::option::Option::None,
+            discount_price: ::std::option::Option::None,
+            comments: ::std::option::Option::None,
+            company_id: ::std::option::Option::None,
+            responsible_id: ::std::option::Option::None,
+            date_responsible_id: ::std::option::Option::None,
+            emp_responsible_id: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            external_delivery: ::std::option::Option::None,
+            id1c: ::std::option::Option::None,
+            updated1c: ::std::option::Option::None,
+            version1c: ::std::option::Option::None,
+            shipment_items: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrderShipment {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            date_insert: f.optional("dateInsert")?,
+            order_id: f.optional("orderId")?,
+            account_number: f.optional("accountNumber")?,
+            allow_delivery: f.optional("allowDelivery")?,
+            date_allow_delivery: f.optional("dateAllowDelivery")?,
+            emp_allow_delivery_id: f.optional("empAllowDeliveryId")?,
+            deducted: f.optional("deducted")?,
+            date_deducted: f.optional("dateDeducted")?,
+            emp_deducted_id: f.optional("empDeductedId")?,
+            reason_undo_deducted: f.optional("reasonUndoDeducted")?,
+            system: f.optional("system")?,
+            delivery_id: f.optional("deliveryId")?,
+            delivery_name: f.optional("deliveryName")?,
+            delivery_xml_id: f.optional("deliveryXmlId")?,
+            status_id: f.optional("statusId")?,
+            status_xml_id: f.optional("statusXmlId")?,
+            canceled: f.optional("canceled")?,
+            date_canceled: f.optional("dateCanceled")?,
+            emp_canceled_id: f.optional("empCanceledId")?,
+            marked: f.optional("marked")?,
+            date_marked: f.optional("dateMarked")?,
+            reason_marked: f.optional("reasonMarked")?,
+            emp_marked_id: f.optional("empMarkedId")?,
+            delivery_doc_date: f.optional("deliveryDocDate")?,
+            delivery_doc_num: f.optional("deliveryDocNum")?,
+            tracking_number: f.optional("trackingNumber")?,
+            tracking_description: f.optional("trackingDescription")?,
+            tracking_last_check: f.optional("trackingLastCheck")?,
+            tracking_status: f.optional("trackingStatus")?,
+            currency: f.optional("currency")?,
+            custom_price_delivery: f.optional("customPriceDelivery")?,
+            base_price_delivery: f.optional("basePriceDelivery")?,
+            price_delivery: f.optional("priceDelivery")?,
+            discount_price: f.optional("discountPrice")?,
+            comments: f.optional("comments")?,
+            company_id: f.optional("companyId")?,
+            responsible_id: f.optional("responsibleId")?,
+            date_responsible_id: f.optional("dateResponsibleId")?,
+            emp_responsible_id: f.optional("empResponsibleId")?,
+            xml_id: f.optional("xmlId")?,
+            external_delivery: f.optional("externalDelivery")?,
+            id1c: f.optional("id1c")?,
+            updated1c: f.optional("updated1c")?,
+            version1c: f.optional("version1c")?,
+            shipment_items: f.optional("shipmentItems")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrderShipment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrderShipment {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("dateInsert", self.date_insert.as_ref());
+        w.optional("orderId", self.order_id.as_ref());
+        w.optional("accountNumber", self.account_number.as_ref());
+        w.optional(
+            "allowDelivery",
+            self.allow_delivery.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("dateAllowDelivery", self.date_allow_delivery.as_ref());
+        w.optional("empAllowDeliveryId", self.emp_allow_delivery_id.as_ref());
+        w.optional(
+            "deducted",
+            self.deducted.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("dateDeducted", self.date_deducted.as_ref());
+        w.optional("empDeductedId", self.emp_deducted_id.as_ref());
+        w.optional("reasonUndoDeducted", self.reason_undo_deducted.as_ref());
+        w.optional(
+            "system",
+            self.system.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("deliveryId", self.delivery_id.as_ref());
+        w.optional("deliveryName", self.delivery_name.as_ref());
+        w.optional("deliveryXmlId", self.delivery_xml_id.as_ref());
+        w.optional("statusId", self.status_id.as_ref());
+        w.optional("statusXmlId", self.status_xml_id.as_ref());
+        w.optional(
+            "canceled",
+            self.canceled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("dateCanceled", self.date_canceled.as_ref());
+        w.optional("empCanceledId", self.emp_canceled_id.as_ref());
+        w.optional(
+            "marked",
+            self.marked.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("dateMarked", self.date_marked.as_ref());
+        w.optional("reasonMarked", self.reason_marked.as_ref());
+        w.optional("empMarkedId", self.emp_marked_id.as_ref());
+        w.optional("deliveryDocDate", self.delivery_doc_date.as_ref());
+        w.optional("deliveryDocNum", self.delivery_doc_num.as_ref());
+        w.optional("trackingNumber", self.tracking_number.as_ref());
+        w.optional("trackingDescription", self.tracking_description.as_ref());
+        w.optional("trackingLastCheck", self.tracking_last_check.as_ref());
+        w.optional("trackingStatus", self.tracking_status.as_ref());
+        w.optional("currency", self.currency.as_ref());
+        w.optional(
+            "customPriceDelivery",
+            self
+                .custom_price_delivery
+                .as_ref()
+                .map(::bitrix24_runtime::wire::Yn)
+                .as_ref(),
+        );
+        w.optional("basePriceDelivery", self.base_price_delivery.as_ref());
+        w.optional("priceDelivery", self.price_delivery.as_ref());
+        w.optional("discountPrice", self.discount_price.as_ref());
+        w.optional("comments", self.comments.as_ref());
+        w.optional("companyId", self.company_id.as_ref());
+        w.optional("responsibleId", self.responsible_id.as_ref());
+        w.optional("dateResponsibleId", self.date_responsible_id.as_ref());
+        w.optional("empResponsibleId", self.emp_responsible_id.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional(
+            "externalDelivery",
+            self.external_delivery.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("id1c", self.id1c.as_ref());
+        w.optional("updated1c", self.updated1c.as_ref());
+        w.optional("version1c", self.version1c.as_ref());
+        w.optional("shipmentItems", self.shipment_items.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderShipment {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.shipment_items,
+            &::std::format!("{}{}", path, ".shipmentItems"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order_shipment_item](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_shipment_item).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrderShipmentItem {
+    /// Identifier of the shipment line item
+    ///
+    /// Wire name `id`, type `string`.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the shipment
+    ///
+    /// Wire name `orderDeliveryId`, type `string` (docs: `sale_order_shipment.id`).
+    pub order_delivery_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the basket
+    ///
+    /// Wire name `basketId`, type `integer` (docs: `sale_basket_item.id`).
+    pub basket_id: ::std::option::Option<i64>,
+    /// Quantity of the product
+    ///
+    /// Wire name `quantity`, type `double`.
+    pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Reserved quantity of the product
+    ///
+    /// Wire name `reservedQuantity`, type `double`.
+    pub reserved_quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// External identifier.
+    ///
+    /// Can be used to synchronize the current product position of the delivery with a similar position in an external system
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Date of adding the shipment line item
+    ///
+    /// Wire name `dateInsert`, type `datetime`.
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrderShipmentItem {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            order_delivery_id: ::std::option::Option::None,
+            basket_id: ::std::option::Option::None,
+            quantity: ::std::option::Option::None,
+            reserved_quantity: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            date_insert: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrderShipmentItem {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            order_delivery_id: f.optional("orderDeliveryId")?,
+            basket_id: f.optional("basketId")?,
+            quantity: f.optional("quantity")?,
+            reserved_quantity: f.optional("reservedQuantity")?,
+            xml_id: f.optional("xmlId")?,
+            date_insert: f.optional("dateInsert")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrderShipmentItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrderShipmentItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("orderDeliveryId", self.order_delivery_id.as_ref());
+        w.optional("basketId", self.basket_id.as_ref());
+        w.optional("quantity", self.quantity.as_ref());
+        w.optional("reservedQuantity", self.reserved_quantity.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("dateInsert", self.date_insert.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderShipmentItem {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order_property](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_property).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrderProperty {
+    /// Identifier of the order property
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the payer type
+    ///
+    /// Wire name `personTypeId`, type `integer` (docs: `sale_person_type.id`).
+    pub person_type_id: ::std::option::Option<i64>,
+    /// Identifier of the property group
+    ///
+    /// Wire name `propsGroupId`, type `integer` (docs: `sale_order_property_group.id`).
+    pub props_group_id: ::std::option::Option<i64>,
+    /// Name of the order property
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Type of the order property.
+    ///
+    /// Possible values:
+    /// - `STRING`
+    /// - `Y/N`
+    /// - `NUMBER`
+    /// - `ENUM`
+    /// - `FILE`
+    /// - `DATE`
+    /// - `LOCATION`
+    /// - `ADDRESS`
+    ///
+    /// Wire name `type`, type `Type` (docs: `string`).
+    pub type_: ::std::option::Option<Type>,
+    /// Character code of the order property
+    ///
+    /// Wire name `code`, type `string`.
+    pub code: ::std::option::Option<::std::string::String>,
+    /// Indicator of the order property's activity.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `active`, type `boolean` (docs: `string`).
+    pub active: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is a service property. Service properties are not displayed in the public part.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `util`, type `boolean` (docs: `string`).
+    pub util: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is included in the customer profile.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `userProps`, type `boolean` (docs: `string`).
+    pub user_props: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is available in the filter on the order list page.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `isFiltered`, type `boolean` (docs: `string`).
+    pub is_filtered: ::std::option::Option<bool>,
+    /// Sorting
+    ///
+    /// Wire name `sort`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Description of the order property
+    ///
+    /// Wire name `description`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether filling in the order property value is mandatory.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `required`, type `boolean` (docs: `string`).
+    pub required: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is multiple. For multiple properties, it is possible to specify multiple values.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `multiple`, type `boolean` (docs: `string`).
+    pub multiple: ::std::option::Option<bool>,
+    /// External identifier of the order property
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Default value of the order property.
+    ///
+    /// For multiple order properties (`multiple`), an array of values is supported
+    ///
+    /// Wire name `defaultValue`, type `any` (docs: `string | number | string[] | number[]`).
+    pub default_value: ::std::option::Option<::serde_json::Value>,
+    /// See the description of the `settings` parameter of the method [sale.property.add](https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html)
+    ///
+    /// Wire name `settings`, type `object`.
+    pub settings: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Indicator of whether to use the value of this order property as the user's profile name.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isProfileName`, type `boolean` (docs: `string`).
+    pub is_profile_name: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the payer's name.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isPayer`, type `boolean` (docs: `string`).
+    pub is_payer: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as an e-mail (e.g., when registering a new user during order placement).
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isEmail`, type `boolean` (docs: `string`).
+    pub is_email: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as a phone number.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isPhone`, type `boolean` (docs: `string`).
+    pub is_phone: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as a postal code.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isZip`, type `boolean` (docs: `string`).
+    pub is_zip: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as an address.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isAddress`, type `boolean` (docs: `string`).
+    pub is_address: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the buyer's location for calculating delivery costs.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `LOCATION`
+    ///
+    /// Wire name `isLocation`, type `boolean` (docs: `string`).
+    pub is_location: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the buyer's location for determining tax rates.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `LOCATION`
+    ///
+    /// Wire name `isLocation4tax`, type `boolean` (docs: `string`).
+    pub is_location4tax: ::std::option::Option<bool>,
+    /// Deprecated field. Not used.
+    ///
+    /// Relevant only for order properties of type `LOCATION`
+    ///
+    /// Wire name `inputFieldLocation`, type `string`.
+    pub input_field_location: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether to use the value of this order property as the buyer's address from where the order needs to be picked up for calculating delivery costs.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `ADDRESS`
+    ///
+    /// Wire name `isAddressFrom`, type `boolean` (docs: `string`).
+    pub is_address_from: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the buyer's address to which the order needs to be delivered for calculating delivery costs.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `ADDRESS`
+    ///
+    /// Wire name `isAddressTo`, type `boolean` (docs: `string`).
+    pub is_address_to: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrderProperty {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            person_type_id: ::std::option::Option::None,
+            props_group_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            code: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            util: ::std::option::Option::None,
+            user_props: ::std::option::Option::None,
+            is_filtered: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            required: ::std::option::Option::None,
+            multiple: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            default_value: ::std::option::Option::None,
+            settings: ::std::option::Option::None,
+            is_profile_name: ::std::option::Option::None,
+            is_payer: ::std::option::Option::None,
+            is_email: ::std::option::Option::None,
+            is_phone: ::std::option::Option::None,
+            is_zip: ::std::option::Option::None,
+            is_address: ::std::option::Option::None,
+            is_location: ::std::option::Option::None,
+            is_location4tax: ::std::option::Option::None,
+            input_field_location: ::std::option::Option::None,
+            is_address_from: ::std::option::Option::None,
+            is_address_to: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrderProperty {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            person_type_id: f.optional("personTypeId")?,
+            props_group_id: f.optional("propsGroupId")?,
+            name: f.optional("name")?,
+            type_: f.optional("type")?,
+            code: f.optional("code")?,
+            active: f.optional("active")?,
+            util: f.optional("util")?,
+            user_props: f.optional("userProps")?,
+            is_filtered: f.optional("isFiltered")?,
+            sort: f.optional("sort")?,
+            description: f.optional("description")?,
+            required: f.optional("required")?,
+            multiple: f.optional("multiple")?,
+            xml_id: f.optional("xmlId")?,
+            default_value: f.optional("defaultValue")?,
+            settings: f.optional("settings")?,
+            is_profile_name: f.optional("isProfileName")?,
+            is_payer: f.optional("isPayer")?,
+            is_email: f.optional("isEmail")?,
+            is_phone: f.optional("isPhone")?,
+            is_zip: f.optional("isZip")?,
+            is_address: f.optional("isAddress")?,
+            is_location: f.optional("isLocation")?,
+            is_location4tax: f.optional("isLocation4tax")?,
+            input_field_location: f.optional("inputFieldLocation")?,
+            is_address_from: f.optional("isAddressFrom")?,
+            is_address_to: f.optional("isAddressTo")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrderProperty {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrderProperty {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("personTypeId", self.person_type_id.as_ref());
+        w.optional("propsGroupId", self.props_group_id.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional("code", self.code.as_ref());
+        w.optional(
+            "active",
+            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "util",
+            self.util.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "userProps",
+            self.user_props.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isFiltered",
+            self.is_filtered.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("sort", self.sort.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.optional(
+            "required",
+            self.required.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "multiple",
+            self.multiple.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("defaultValue", self.default_value.as_ref());
+        w.optional("settings", self.settings.as_ref());
+        w.optional(
+            "isProfileName",
+            self.is_profile_name.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isPayer",
+            self.is_payer.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isEmail",
+            self.is_email.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isPhone",
+            self.is_phone.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isZip",
+            self.is_zip.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isAddress",
+            self.is_address.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isLocation",
+            self.is_location.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isLocation4tax",
+            self.is_location4tax.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("inputFieldLocation", self.input_field_location.as_ref());
+        w.optional(
+            "isAddressFrom",
+            self.is_address_from.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isAddressTo",
+            self.is_address_to.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderProperty {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.type_,
+            &::std::format!("{}{}", path, ".type"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `Type`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `STRING`.
+    String,
+    /// `Y/N`.
+    YN,
+    /// `NUMBER`.
+    Number,
+    /// `ENUM`.
+    Enum,
+    /// `FILE`.
+    File,
+    /// `DATE`.
+    Date,
+    /// `LOCATION`.
+    Location,
+    /// `ADDRESS`.
+    Address,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl Type {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::String => "STRING",
+            Self::YN => "Y/N",
+            Self::Number => "NUMBER",
+            Self::Enum => "ENUM",
+            Self::File => "FILE",
+            Self::Date => "DATE",
+            Self::Location => "LOCATION",
+            Self::Address => "ADDRESS",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for Type {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        Type::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "STRING" => Self::String,
+            "Y/N" => Self::YN,
+            "NUMBER" => Self::Number,
+            "ENUM" => Self::Enum,
+            "FILE" => Self::File,
+            "DATE" => Self::Date,
+            "LOCATION" => Self::Location,
+            "ADDRESS" => Self::Address,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for Type {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Type {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for Type {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Type {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Type {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Type {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// As described in [sale_order_trade_binding](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_trade_binding).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrderTradeBinding {
+    /// Identifier of the binding
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// External identifier of the binding
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Order number in the external system
+    ///
+    /// Wire name `externalOrderId`, type `string`.
+    pub external_order_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the order
+    ///
+    /// Wire name `orderId`, type `integer` (docs: `sale_order.id`).
+    pub order_id: ::std::option::Option<i64>,
+    /// Identifier of the trading platform
+    ///
+    /// Wire name `tradingPlatformId`, type `integer` (docs: `sale_order_trade_platform.id`).
+    pub trading_platform_id: ::std::option::Option<i64>,
+    /// External identifier of the trading platform
+    ///
+    /// Wire name `tradingPlatformXmlId`, type `string`.
+    pub trading_platform_xml_id: ::std::option::Option<::std::string::String>,
+    /// Parameters in serialized form
+    ///
+    /// Wire name `params`, type `string`.
+    pub params: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrderTradeBinding {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            external_order_id: ::std::option::Option::None,
+            order_id: ::std::option::Option::None,
+            trading_platform_id: ::std::option::Option::None,
+            trading_platform_xml_id: ::std::option::Option::None,
+            params: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrderTradeBinding {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            xml_id: f.optional("xmlId")?,
+            external_order_id: f.optional("externalOrderId")?,
+            order_id: f.optional("orderId")?,
+            trading_platform_id: f.optional("tradingPlatformId")?,
+            trading_platform_xml_id: f.optional("tradingPlatformXmlId")?,
+            params: f.optional("params")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrderTradeBinding {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrderTradeBinding {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("externalOrderId", self.external_order_id.as_ref());
+        w.optional("orderId", self.order_id.as_ref());
+        w.optional("tradingPlatformId", self.trading_platform_id.as_ref());
+        w.optional("tradingPlatformXmlId", self.trading_platform_xml_id.as_ref());
+        w.optional("params", self.params.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderTradeBinding {
     fn undocumented(
         &self,
         path: &str,

@@ -43,7 +43,7 @@
 /// use bitrix24::sale::payment::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new(200, 1).paid(true).date_paid("2024-04-10T10:00:00".parse::<bitrix24::DateTime>().expect("a date-time")).emp_paid_id(1).ps_status(true));
+/// let request = Add::new(Fields::new(200, "text").paid(true).date_paid("2024-04-10T10:00:00".parse::<bitrix24::DateTime>().expect("a date-time")).emp_paid_id(1).ps_status(true));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -197,8 +197,8 @@ pub struct Fields {
     pub order_id: i64,
     /// Payment system identifier
     ///
-    /// Wire name `paySystemId`, type `integer` (docs: `sale_paysystem.id`).
-    pub pay_system_id: i64,
+    /// Wire name `paySystemId`, type `string` (docs: `sale_paysystem.id`).
+    pub pay_system_id: ::std::string::String,
     /// Payment status:
     ///
     /// - `Y` — yes
@@ -381,10 +381,13 @@ impl Fields {
     /// - `pay_system_id`: `paySystemId` — Payment system identifier
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(order_id: i64, pay_system_id: i64) -> Self {
+    pub fn new(
+        order_id: i64,
+        pay_system_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
             order_id,
-            pay_system_id,
+            pay_system_id: pay_system_id.into(),
             paid: ::std::option::Option::None,
             date_paid: ::std::option::Option::None,
             emp_paid_id: ::std::option::Option::None,
@@ -967,8 +970,8 @@ impl ::bitrix24_runtime::wire::Undocumented for ExternalPayment {
 pub struct AddResult {
     /// Object with information about the added payment
     ///
-    /// Wire name `payment`, type `any` (docs: `sale_order_payment`).
-    pub payment: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `payment`, type `SaleOrderPayment` (docs: `sale_order_payment`).
+    pub payment: ::std::option::Option<SaleOrderPayment>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1033,6 +1036,427 @@ impl ::serde::Serialize for AddResult {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for AddResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.payment,
+            &::std::format!("{}{}", path, ".payment"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order_payment](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_payment).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrderPayment {
+    /// Identifier of the payment
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the order
+    ///
+    /// Wire name `orderId`, type `integer` (docs: `sale_order.id`).
+    pub order_id: ::std::option::Option<i64>,
+    /// External identifier of the payment system
+    ///
+    /// Wire name `paySystemXmlId`, type `string`.
+    pub pay_system_xml_id: ::std::option::Option<::std::string::String>,
+    /// Whether the payment system is cash:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `paySystemIsCash`, type `boolean` (docs: `string`).
+    pub pay_system_is_cash: ::std::option::Option<bool>,
+    /// System number of the payment
+    ///
+    /// Wire name `accountNumber`, type `string`.
+    pub account_number: ::std::option::Option<::std::string::String>,
+    /// Whether the payment has been made:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `paid`, type `boolean` (docs: `string`).
+    pub paid: ::std::option::Option<bool>,
+    /// Date of payment
+    ///
+    /// Wire name `datePaid`, type `datetime`.
+    pub date_paid: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// User who made the payment
+    ///
+    /// Wire name `empPaidId`, type `integer` (docs: `user.id`).
+    pub emp_paid_id: ::std::option::Option<i64>,
+    /// Identifier of the payment system
+    ///
+    /// Wire name `paySystemId`, type `string` (docs: `sale_paysystem.id`).
+    pub pay_system_id: ::std::option::Option<::std::string::String>,
+    /// Status of the payment system transaction — whether the order has been successfully paid (for payment systems that allow automatic retrieval of data on orders processed through them):
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `psStatus`, type `boolean` (docs: `string`).
+    pub ps_status: ::std::option::Option<bool>,
+    /// Code of the payment system transaction status
+    ///
+    /// Wire name `psStatusCode`, type `string`.
+    pub ps_status_code: ::std::option::Option<::std::string::String>,
+    /// Description of the payment system transaction status
+    ///
+    /// Wire name `psStatusDescription`, type `string`.
+    pub ps_status_description: ::std::option::Option<::std::string::String>,
+    /// Message of the payment system transaction status
+    ///
+    /// Wire name `psStatusMessage`, type `string`.
+    pub ps_status_message: ::std::option::Option<::std::string::String>,
+    /// Amount of the payment system transaction
+    ///
+    /// Wire name `psSum`, type `double`.
+    pub ps_sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Currency of the payment system
+    ///
+    /// Wire name `psCurrency`, type `string`.
+    pub ps_currency: ::std::option::Option<::std::string::String>,
+    /// Date of the payment system response
+    ///
+    /// Wire name `psResponseDate`, type `datetime`.
+    pub ps_response_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Number of the payment document
+    ///
+    /// Wire name `payVoucherNum`, type `string`.
+    pub pay_voucher_num: ::std::option::Option<::std::string::String>,
+    /// Date of the payment document
+    ///
+    /// Wire name `payVoucherDate`, type `date`.
+    pub pay_voucher_date: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// Date by which the invoice must be paid (not used in the store)
+    ///
+    /// Wire name `datePayBefore`, type `datetime`.
+    pub date_pay_before: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Date of invoice issuance
+    ///
+    /// Wire name `dateBill`, type `datetime`.
+    pub date_bill: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// External identifier
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Amount of the payment
+    ///
+    /// Wire name `sum`, type `double`.
+    pub sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Currency of the payment
+    ///
+    /// Wire name `currency`, type `string`.
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// Name of the payment system
+    ///
+    /// Wire name `paySystemName`, type `string`.
+    pub pay_system_name: ::std::option::Option<::std::string::String>,
+    /// Identifier of the company that will receive the payment
+    ///
+    /// Wire name `companyId`, type `integer`.
+    pub company_id: ::std::option::Option<i64>,
+    /// Number of the return document
+    ///
+    /// Wire name `payReturnNum`, type `string`.
+    pub pay_return_num: ::std::option::Option<::std::string::String>,
+    /// Cost of payment upon delivery (used, for example, for cash on delivery)
+    ///
+    /// Wire name `priceCod`, type `double`.
+    pub price_cod: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Date of the return document
+    ///
+    /// Wire name `payReturnDate`, type `date`.
+    pub pay_return_date: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// Identifier of the user who performed the return
+    ///
+    /// Wire name `empReturnId`, type `integer` (docs: `user.id`).
+    pub emp_return_id: ::std::option::Option<i64>,
+    /// Comment on the return
+    ///
+    /// Wire name `payReturnComment`, type `string`.
+    pub pay_return_comment: ::std::option::Option<::std::string::String>,
+    /// Identifier of the user responsible for the payment
+    ///
+    /// Wire name `responsibleId`, type `integer` (docs: `user.id`).
+    pub responsible_id: ::std::option::Option<i64>,
+    /// Identifier of the user who appointed the responsible person
+    ///
+    /// Wire name `empResponsibleId`, type `integer` (docs: `user.id`).
+    pub emp_responsible_id: ::std::option::Option<i64>,
+    /// Date of appointing the responsible person
+    ///
+    /// Wire name `dateResponsibleId`, type `datetime`.
+    pub date_responsible_id: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Whether a return was made:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `isReturn`, type `boolean` (docs: `string`).
+    pub is_return: ::std::option::Option<bool>,
+    /// Comments on the payment
+    ///
+    /// Wire name `comments`, type `string`.
+    pub comments: ::std::option::Option<::std::string::String>,
+    /// Whether the payment was updated through 1C:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `updated1c`, type `boolean` (docs: `string`).
+    pub updated1c: ::std::option::Option<bool>,
+    /// Identifier in 1C
+    ///
+    /// Wire name `id1c`, type `string`.
+    pub id1c: ::std::option::Option<::std::string::String>,
+    /// Version of the payment document from 1C
+    ///
+    /// Wire name `version1c`, type `string`.
+    pub version1c: ::std::option::Option<::std::string::String>,
+    /// Whether the payment is external:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `externalPayment`, type `boolean` (docs: `string`).
+    pub external_payment: ::std::option::Option<bool>,
+    /// Identifier of the payment in the payment system
+    ///
+    /// Wire name `psInvoiceId`, type `string`.
+    pub ps_invoice_id: ::std::option::Option<::std::string::String>,
+    /// Flag of marking. Indicator of whether the payment is marked as problematic:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `marked`, type `boolean` (docs: `string`).
+    pub marked: ::std::option::Option<bool>,
+    /// Reason for marking
+    ///
+    /// Wire name `reasonMarked`, type `string`.
+    pub reason_marked: ::std::option::Option<::std::string::String>,
+    /// Date of marking the order
+    ///
+    /// Wire name `dateMarked`, type `datetime`.
+    pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Identifier of the user who marked the payment
+    ///
+    /// Wire name `empMarkedId`, type `integer` (docs: `user.id`).
+    pub emp_marked_id: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrderPayment {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            order_id: ::std::option::Option::None,
+            pay_system_xml_id: ::std::option::Option::None,
+            pay_system_is_cash: ::std::option::Option::None,
+            account_number: ::std::option::Option::None,
+            paid: ::std::option::Option::None,
+            date_paid: ::std::option::Option::None,
+            emp_paid_id: ::std::option::Option::None,
+            pay_system_id: ::std::option::Option::None,
+            ps_status: ::std::option::Option::None,
+            ps_status_code: ::std::option::Option::None,
+            ps_status_description: ::std::option::Option::None,
+            ps_status_message: ::std::option::Option::None,
+            ps_sum: ::std::option::Option::None,
+            ps_currency: ::std::option::Option::None,
+            ps_response_date: ::std::option::Option::None,
+            pay_voucher_num: ::std::option::Option::None,
+            pay_voucher_date: ::std::option::Option::None,
+            date_pay_before: ::std::option::Option::None,
+            date_bill: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            sum: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            pay_system_name: ::std::option::Option::None,
+            company_id: ::std::option::Option::None,
+            pay_return_num: ::std::option::Option::None,
+            price_cod: ::std::option::Option::None,
+            pay_return_date: ::std::option::Option::None,
+            emp_return_id: ::std::option::Option::None,
+            pay_return_comment: ::std::option::Option::None,
+            responsible_id: ::std::option::Option::None,
+            emp_responsible_id: ::std::option::Option::None,
+            date_responsible_id: ::std::option::Option::None,
+            is_return: ::std::option::Option::None,
+            comments: ::std::option::Option::None,
+            updated1c: ::std::option::Option::None,
+            id1c: ::std::option::Option::None,
+            version1c: ::std::option::Option::None,
+            external_payment: ::std::option::Option::None,
+            ps_invoice_id: ::std::option::Option::None,
+            marked: ::std::option::Option::None,
+            reason_marked: ::std::option::Option::None,
+            date_marked: ::std::option::Option::None,
+            emp_marked_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrderPayment {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            order_id: f.optional("orderId")?,
+            pay_system_xml_id: f.optional("paySystemXmlId")?,
+            pay_system_is_cash: f.optional("paySystemIsCash")?,
+            account_number: f.optional("accountNumber")?,
+            paid: f.optional("paid")?,
+            date_paid: f.optional("datePaid")?,
+            emp_paid_id: f.optional("empPaidId")?,
+            pay_system_id: f.optional("paySystemId")?,
+            ps_status: f.optional("psStatus")?,
+            ps_status_code: f.optional("psStatusCode")?,
+            ps_status_description: f.optional("psStatusDescription")?,
+            ps_status_message: f.optional("psStatusMessage")?,
+            ps_sum: f.optional("psSum")?,
+            ps_currency: f.optional("psCurrency")?,
+            ps_response_date: f.optional("psResponseDate")?,
+            pay_voucher_num: f.optional("payVoucherNum")?,
+            pay_voucher_date: f.optional("payVoucherDate")?,
+            date_pay_before: f.optional("datePayBefore")?,
+            date_bill: f.optional("dateBill")?,
+            xml_id: f.optional("xmlId")?,
+            sum: f.optional("sum")?,
+            currency: f.optional("currency")?,
+            pay_system_name: f.optional("paySystemName")?,
+            company_id: f.optional("companyId")?,
+            pay_return_num: f.optional("payReturnNum")?,
+            price_cod: f.optional("priceCod")?,
+            pay_return_date: f.optional("payReturnDate")?,
+            emp_return_id: f.optional("empReturnId")?,
+            pay_return_comment: f.optional("payReturnComment")?,
+            responsible_id: f.optional("responsibleId")?,
+            emp_responsible_id: f.optional("empResponsibleId")?,
+            date_responsible_id: f.optional("dateResponsibleId")?,
+            is_return: f.optional("isReturn")?,
+            comments: f.optional("comments")?,
+            updated1c: f.optional("updated1c")?,
+            id1c: f.optional("id1c")?,
+            version1c: f.optional("version1c")?,
+            external_payment: f.optional("externalPayment")?,
+            ps_invoice_id: f.optional("psInvoiceId")?,
+            marked: f.optional("marked")?,
+            reason_marked: f.optional("reasonMarked")?,
+            date_marked: f.optional("dateMarked")?,
+            emp_marked_id: f.optional("empMarkedId")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrderPayment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrderPayment {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("orderId", self.order_id.as_ref());
+        w.optional("paySystemXmlId", self.pay_system_xml_id.as_ref());
+        w.optional(
+            "paySystemIsCash",
+            self.pay_system_is_cash.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("accountNumber", self.account_number.as_ref());
+        w.optional(
+            "paid",
+            self.paid.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("datePaid", self.date_paid.as_ref());
+        w.optional("empPaidId", self.emp_paid_id.as_ref());
+        w.optional("paySystemId", self.pay_system_id.as_ref());
+        w.optional(
+            "psStatus",
+            self.ps_status.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("psStatusCode", self.ps_status_code.as_ref());
+        w.optional("psStatusDescription", self.ps_status_description.as_ref());
+        w.optional("psStatusMessage", self.ps_status_message.as_ref());
+        w.optional("psSum", self.ps_sum.as_ref());
+        w.optional("psCurrency", self.ps_currency.as_ref());
+        w.optional("psResponseDate", self.ps_response_date.as_ref());
+        w.optional("payVoucherNum", self.pay_voucher_num.as_ref());
+        w.optional("payVoucherDate", self.pay_voucher_date.as_ref());
+        w.optional("datePayBefore", self.date_pay_before.as_ref());
+        w.optional("dateBill", self.date_bill.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("sum", self.sum.as_ref());
+        w.optional("currency", self.currency.as_ref());
+        w.optional("paySystemName", self.pay_system_name.as_ref());
+        w.optional("companyId", self.company_id.as_ref());
+        w.optional("payReturnNum", self.pay_return_num.as_ref());
+        w.optional("priceCod", self.price_cod.as_ref());
+        w.optional("payReturnDate", self.pay_return_date.as_ref());
+        w.optional("empReturnId", self.emp_return_id.as_ref());
+        w.optional("payReturnComment", self.pay_return_comment.as_ref());
+        w.optional("responsibleId", self.responsible_id.as_ref());
+        w.optional("empResponsibleId", self.emp_responsible_id.as_ref());
+        w.optional("dateResponsibleId", self.date_responsible_id.as_ref());
+        w.optional(
+            "isReturn",
+            self.is_return.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("comments", self.comments.as_ref());
+        w.optional(
+            "updated1c",
+            self.updated1c.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("id1c", self.id1c.as_ref());
+        w.optional("version1c", self.version1c.as_ref());
+        w.optional(
+            "externalPayment",
+            self.external_payment.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("psInvoiceId", self.ps_invoice_id.as_ref());
+        w.optional(
+            "marked",
+            self.marked.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("reasonMarked", self.reason_marked.as_ref());
+        w.optional("dateMarked", self.date_marked.as_ref());
+        w.optional("empMarkedId", self.emp_marked_id.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderPayment {
     fn undocumented(
         &self,
         path: &str,

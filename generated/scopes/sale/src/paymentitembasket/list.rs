@@ -12,7 +12,7 @@
 /// | Scope | `sale` |
 /// | Who may call | administrator |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
-/// | Paged | 50 items a page, by `start` |
+/// | Paged | 50 items a page, by `start`; ID field `id` |
 /// | Official docs | <https://apidocs.bitrix24.com/api-reference/sale/payment-item-basket/sale-payment-item-basket-list.html> (commit `5988ed13`) |
 ///
 /// # Parameters
@@ -57,7 +57,7 @@
 ///
 /// # Streaming the rows
 ///
-/// `List` is a [`ListMethod`](bitrix24_runtime::ListMethod) (50 rows a page): [`Client::pages`](bitrix24_runtime::Client::pages) streams its pages (following `next`), [`Client::items`](bitrix24_runtime::Client::items) its rows. It cannot be exported by ID cursor (no ID field, filter or order parameter).
+/// `List` is a [`ListMethod`](bitrix24_runtime::ListMethod) (50 rows a page): [`Client::pages`](bitrix24_runtime::Client::pages) streams its pages (following `next`), [`Client::items`](bitrix24_runtime::Client::items) its rows. For a whole table, [`Client::export`](bitrix24_runtime::Client::export) streams the rows by ID cursor (ordered by `id`, filtered `>id`, no row count: every row present throughout is delivered exactly once) and [`Client::export_batched`](bitrix24_runtime::Client::export_batched) chains 50 such pages per `batch` request (up to 2,500 rows a request); both replace the request's order.
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
@@ -65,7 +65,7 @@
 /// use bitrix24::sale::paymentitembasket::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let mut rows = std::pin::pin!(client.items(List::new()));
+/// let mut rows = std::pin::pin!(client.export(List::new()));
 /// while let Some(row) = rows.try_next().await? {
 ///     println!("{row:?}");
 /// }
@@ -264,11 +264,13 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = ::serde_json::Value;
+    type Item = SalePaymentItemBasket;
     const ITEMS: &'static str = "paymentItemBasket";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
-    const ID_FIELD: ::std::option::Option<&'static str> = ::std::option::Option::None;
+    const ID_FIELD: ::std::option::Option<&'static str> = ::std::option::Option::Some(
+        "id",
+    );
     const FILTER: &'static str = "filter";
     const ORDER: ::bitrix24_runtime::ListOrder = ::bitrix24_runtime::ListOrder::Map(
         "order",
@@ -281,8 +283,10 @@ impl ::bitrix24_runtime::ListMethod for List {
 pub struct ListResult {
     /// Array of objects with information about the selected bindings of basket items to payments
     ///
-    /// Wire name `paymentItemBasket`, type `any[]` (docs: `sale_payment_item_basket[]`).
-    pub payment_item_basket: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `paymentItemBasket`, type `SalePaymentItemBasket[]` (docs: `sale_payment_item_basket[]`).
+    pub payment_item_basket: ::std::option::Option<
+        ::std::vec::Vec<SalePaymentItemBasket>,
+    >,
     /// Not in the docs' field table; the response example shows it.
     ///
     /// Wire name `paymentItemsBasket`, type `any[]`.
@@ -356,6 +360,126 @@ impl ::serde::Serialize for ListResult {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for ListResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.payment_item_basket,
+            &::std::format!("{}{}", path, ".paymentItemBasket"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_payment_item_basket](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_payment_item_basket).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SalePaymentItemBasket {
+    /// Identifier of the basket item binding to the payment
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the payment
+    ///
+    /// Wire name `paymentId`, type `integer` (docs: `sale_order_payment.id`).
+    pub payment_id: ::std::option::Option<i64>,
+    /// Identifier of the basket item
+    ///
+    /// Wire name `basketId`, type `integer` (docs: `sale_basket_item.id`).
+    pub basket_id: ::std::option::Option<i64>,
+    /// Quantity of the product
+    ///
+    /// Wire name `quantity`, type `double`.
+    pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// External identifier of the record
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Date of adding the basket item binding to the payment
+    ///
+    /// Wire name `dateInsert`, type `datetime`.
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SalePaymentItemBasket {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            payment_id: ::std::option::Option::None,
+            basket_id: ::std::option::Option::None,
+            quantity: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            date_insert: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SalePaymentItemBasket {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            payment_id: f.optional("paymentId")?,
+            basket_id: f.optional("basketId")?,
+            quantity: f.optional("quantity")?,
+            xml_id: f.optional("xmlId")?,
+            date_insert: f.optional("dateInsert")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SalePaymentItemBasket {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SalePaymentItemBasket {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("paymentId", self.payment_id.as_ref());
+        w.optional("basketId", self.basket_id.as_ref());
+        w.optional("quantity", self.quantity.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("dateInsert", self.date_insert.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SalePaymentItemBasket {
     fn undocumented(
         &self,
         path: &str,

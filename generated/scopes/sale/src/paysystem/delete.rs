@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `ID` ([`id`](Self::id)) | `any` | yes | Identifier of the payment system |
+/// | `ID` ([`id`](Self::id)) | `string` | yes | Identifier of the payment system |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -43,7 +43,7 @@
 /// use bitrix24::sale::paysystem::delete::Delete;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Delete::new(bitrix24::serde_json::json!(1));
+/// let request = Delete::new("text");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -54,8 +54,8 @@
 pub struct Delete {
     /// Identifier of the payment system
     ///
-    /// Wire name `ID`, type `any` (docs: `sale_paysystem.ID`).
-    pub id: ::serde_json::Value,
+    /// Wire name `ID`, type `string` (docs: `sale_paysystem.ID`).
+    pub id: ::std::string::String,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -65,9 +65,9 @@ impl Delete {
     /// - `id`: `ID` — Identifier of the payment system
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: ::serde_json::Value) -> Self {
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            id,
+            id: id.into(),
             extra: ::serde_json::Map::new(),
         }
     }

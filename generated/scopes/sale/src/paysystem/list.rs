@@ -26,7 +26,7 @@
 ///
 /// # Result
 ///
-/// `ListItem[]`: An array of objects containing information about the selected payment systems
+/// `SalePaysystem[]`: An array of objects containing information about the selected payment systems
 ///
 /// # Errors
 ///
@@ -225,146 +225,166 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "sale.paysystem.list";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<ListItem>;
+    type Output = ::std::vec::Vec<SalePaysystem>;
 }
-/// Fields read from the response example (the docs give no field table).
+/// As described in [sale_paysystem](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_paysystem).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct ListItem {
-    /// `NAME`.
+pub struct SalePaysystem {
+    /// Identifier of the payment system
+    ///
+    /// Wire name `ID`, type `string`.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// Name of the payment system
     ///
     /// Wire name `NAME`, type `string`.
     pub name: ::std::option::Option<::std::string::String>,
-    /// `PSA_NAME`.
-    ///
-    /// Wire name `PSA_NAME`, type `string`.
-    pub psa_name: ::std::option::Option<::std::string::String>,
-    /// `DESCRIPTION`.
+    /// Description of the payment system
     ///
     /// Wire name `DESCRIPTION`, type `string`.
     pub description: ::std::option::Option<::std::string::String>,
-    /// `ACTION_FILE`.
-    ///
-    /// Wire name `ACTION_FILE`, type `string`.
-    pub action_file: ::std::option::Option<::std::string::String>,
-    /// `RESULT_FILE`.
-    ///
-    /// Wire name `RESULT_FILE`, type `any`.
-    pub result_file: ::std::option::Option<::serde_json::Value>,
-    /// `NEW_WINDOW`.
-    ///
-    /// Wire name `NEW_WINDOW`, type `string`.
-    pub new_window: ::std::option::Option<::std::string::String>,
-    /// `PS_MODE`.
-    ///
-    /// Wire name `PS_MODE`, type `string`.
-    pub ps_mode: ::std::option::Option<::std::string::String>,
-    /// `HAVE_PAYMENT`.
-    ///
-    /// Wire name `HAVE_PAYMENT`, type `string`.
-    pub have_payment: ::std::option::Option<::std::string::String>,
-    /// `HAVE_ACTION`.
-    ///
-    /// Wire name `HAVE_ACTION`, type `string`.
-    pub have_action: ::std::option::Option<::std::string::String>,
-    /// `HAVE_RESULT`.
-    ///
-    /// Wire name `HAVE_RESULT`, type `string`.
-    pub have_result: ::std::option::Option<::std::string::String>,
-    /// `HAVE_PREPAY`.
-    ///
-    /// Wire name `HAVE_PREPAY`, type `string`.
-    pub have_prepay: ::std::option::Option<::std::string::String>,
-    /// `HAVE_PRICE`.
-    ///
-    /// Wire name `HAVE_PRICE`, type `string`.
-    pub have_price: ::std::option::Option<::std::string::String>,
-    /// `HAVE_RESULT_RECEIVE`.
-    ///
-    /// Wire name `HAVE_RESULT_RECEIVE`, type `string`.
-    pub have_result_receive: ::std::option::Option<::std::string::String>,
-    /// `ENCODING`.
-    ///
-    /// Wire name `ENCODING`, type `string`.
-    pub encoding: ::std::option::Option<::std::string::String>,
-    /// `ACTIVE`.
-    ///
-    /// Wire name `ACTIVE`, type `string`.
-    pub active: ::std::option::Option<::std::string::String>,
-    /// `ALLOW_EDIT_PAYMENT`.
-    ///
-    /// Wire name `ALLOW_EDIT_PAYMENT`, type `string`.
-    pub allow_edit_payment: ::std::option::Option<::std::string::String>,
-    /// `IS_CASH`.
-    ///
-    /// Wire name `IS_CASH`, type `string`.
-    pub is_cash: ::std::option::Option<::std::string::String>,
-    /// `AUTO_CHANGE_1C`.
-    ///
-    /// Wire name `AUTO_CHANGE_1C`, type `string`.
-    pub auto_change_1c: ::std::option::Option<::std::string::String>,
-    /// `CAN_PRINT_CHECK`.
-    ///
-    /// Wire name `CAN_PRINT_CHECK`, type `string`.
-    pub can_print_check: ::std::option::Option<::std::string::String>,
-    /// `ENTITY_REGISTRY_TYPE`.
-    ///
-    /// Wire name `ENTITY_REGISTRY_TYPE`, type `string`.
-    pub entity_registry_type: ::std::option::Option<::std::string::String>,
-    /// `XML_ID`.
+    /// Character code
     ///
     /// Wire name `XML_ID`, type `string`.
     pub xml_id: ::std::option::Option<::std::string::String>,
-    /// `ID`.
+    /// Identifier of the payer type
     ///
-    /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// `PERSON_TYPE_ID`.
-    ///
-    /// Wire name `PERSON_TYPE_ID`, type `integer`.
+    /// Wire name `PERSON_TYPE_ID`, type `integer` (docs: `sale_person_type.id`).
     pub person_type_id: ::std::option::Option<i64>,
-    /// `SORT`.
+    /// For REST payment systems, this is the code of the REST handler specified when adding the handler using the method [sale.paysystem.handler.add](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-add.html).
     ///
-    /// Wire name `SORT`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// `TARIFF`.
+    /// For system payment systems, this is the code of the system payment system handler
     ///
-    /// Wire name `TARIFF`, type `any`.
-    pub tariff: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `ACTION_FILE`, type `string`.
+    pub action_file: ::std::option::Option<::std::string::String>,
+    /// Is the payment system active. Available values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `ACTIVE`, type `boolean` (docs: `string`).
+    pub active: ::std::option::Option<bool>,
+    /// Binding of the payment system:
+    /// - `ORDER` — value for store orders, deals, smart processes
+    /// - `CRM_INVOICE` — value for CRM invoices
+    /// - `CRM_QUOTE` — value for CRM estimates
+    ///
+    /// Wire name `ENTITY_REGISTRY_TYPE`, type `EntityRegistryType` (docs: `string`).
+    pub entity_registry_type: ::std::option::Option<EntityRegistryType>,
+    /// Flag for the setting "Open in a new window". Available values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `NEW_WINDOW`, type `boolean` (docs: `string`).
+    pub new_window: ::std::option::Option<bool>,
+    /// Flag for the setting "Allow automatic payment recalculation". Available values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `ALLOW_EDIT_PAYMENT`, type `boolean` (docs: `string`).
+    pub allow_edit_payment: ::std::option::Option<bool>,
+    /// Flag for the setting "Allow automatic payment change when importing from 1C". Available values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `AUTO_CHANGE_1C`, type `boolean` (docs: `string`).
+    pub auto_change_1c: ::std::option::Option<bool>,
+    /// Flag for the setting "Allow printing checks". Available values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `CAN_PRINT_CHECK`, type `boolean` (docs: `string`).
+    pub can_print_check: ::std::option::Option<bool>,
+    /// Setting "Encoding". Available values: `windows-1251`, `utf-8`, `iso-8859-1`.
+    ///
+    /// Not used for REST handlers
+    ///
+    /// Wire name `ENCODING`, type `string`.
+    pub encoding: ::std::option::Option<::std::string::String>,
+    /// Type of payment. Possible values:
+    /// - `N` — cashless
+    /// - `Y` — cash
+    /// - `A` — acquiring operation
+    ///
+    /// Wire name `IS_CASH`, type `IsCash` (docs: `string`).
+    pub is_cash: ::std::option::Option<IsCash>,
+    /// Title of the payment system
+    ///
+    /// Wire name `PSA_NAME`, type `string`.
+    pub psa_name: ::std::option::Option<::std::string::String>,
+    /// Operating mode of the payment system for handlers that support multiple operating modes
+    ///
+    /// Wire name `PS_MODE`, type `string`.
+    pub ps_mode: ::std::option::Option<::std::string::String>,
+    /// Sorting
+    ///
+    /// Wire name `SORT`, type `string`.
+    pub sort: ::std::option::Option<::std::string::String>,
+    /// Not used
+    ///
+    /// Wire name `TARIFF`, type `string`.
+    pub tariff: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `RESULT_FILE`, type `any`.
+    pub result_file: ::std::option::Option<::serde_json::Value>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `HAVE_PAYMENT`, type `string`.
+    pub have_payment: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `HAVE_ACTION`, type `string`.
+    pub have_action: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `HAVE_RESULT`, type `string`.
+    pub have_result: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `HAVE_PREPAY`, type `string`.
+    pub have_prepay: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `HAVE_PRICE`, type `string`.
+    pub have_price: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `HAVE_RESULT_RECEIVE`, type `string`.
+    pub have_result_receive: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl ListItem {
+impl SalePaysystem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
+            id: ::std::option::Option::None,
             name: ::std::option::Option::None,
-            psa_name: ::std::option::Option::None,
             description: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            person_type_id: ::std::option::Option::None,
             action_file: ::std::option::Option::None,
-            result_file: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            entity_registry_type: ::std::option::Option::None,
             new_window: ::std::option::Option::None,
+            allow_edit_payment: ::std::option::Option::None,
+            auto_change_1c: ::std::option::Option::None,
+            can_print_check: ::std::option::Option::None,
+            encoding: ::std::option::Option::None,
+            is_cash: ::std::option::Option::None,
+            psa_name: ::std::option::Option::None,
             ps_mode: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            tariff: ::std::option::Option::None,
+            result_file: ::std::option::Option::None,
             have_payment: ::std::option::Option::None,
             have_action: ::std::option::Option::None,
             have_result: ::std::option::Option::None,
             have_prepay: ::std::option::Option::None,
             have_price: ::std::option::Option::None,
             have_result_receive: ::std::option::Option::None,
-            encoding: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            allow_edit_payment: ::std::option::Option::None,
-            is_cash: ::std::option::Option::None,
-            auto_change_1c: ::std::option::Option::None,
-            can_print_check: ::std::option::Option::None,
-            entity_registry_type: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            id: ::std::option::Option::None,
-            person_type_id: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            tariff: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -387,49 +407,49 @@ impl ListItem {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for ListItem {
+impl ::bitrix24_runtime::wire::Decode for SalePaysystem {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
+            id: f.optional("ID")?,
             name: f.optional("NAME")?,
-            psa_name: f.optional("PSA_NAME")?,
             description: f.optional("DESCRIPTION")?,
+            xml_id: f.optional("XML_ID")?,
+            person_type_id: f.optional("PERSON_TYPE_ID")?,
             action_file: f.optional("ACTION_FILE")?,
-            result_file: f.optional("RESULT_FILE")?,
+            active: f.optional("ACTIVE")?,
+            entity_registry_type: f.optional("ENTITY_REGISTRY_TYPE")?,
             new_window: f.optional("NEW_WINDOW")?,
+            allow_edit_payment: f.optional("ALLOW_EDIT_PAYMENT")?,
+            auto_change_1c: f.optional("AUTO_CHANGE_1C")?,
+            can_print_check: f.optional("CAN_PRINT_CHECK")?,
+            encoding: f.optional("ENCODING")?,
+            is_cash: f.optional("IS_CASH")?,
+            psa_name: f.optional("PSA_NAME")?,
             ps_mode: f.optional("PS_MODE")?,
+            sort: f.optional("SORT")?,
+            tariff: f.optional("TARIFF")?,
+            result_file: f.optional("RESULT_FILE")?,
             have_payment: f.optional("HAVE_PAYMENT")?,
             have_action: f.optional("HAVE_ACTION")?,
             have_result: f.optional("HAVE_RESULT")?,
             have_prepay: f.optional("HAVE_PREPAY")?,
             have_price: f.optional("HAVE_PRICE")?,
             have_result_receive: f.optional("HAVE_RESULT_RECEIVE")?,
-            encoding: f.optional("ENCODING")?,
-            active: f.optional("ACTIVE")?,
-            allow_edit_payment: f.optional("ALLOW_EDIT_PAYMENT")?,
-            is_cash: f.optional("IS_CASH")?,
-            auto_change_1c: f.optional("AUTO_CHANGE_1C")?,
-            can_print_check: f.optional("CAN_PRINT_CHECK")?,
-            entity_registry_type: f.optional("ENTITY_REGISTRY_TYPE")?,
-            xml_id: f.optional("XML_ID")?,
-            id: f.optional("ID")?,
-            person_type_id: f.optional("PERSON_TYPE_ID")?,
-            sort: f.optional("SORT")?,
-            tariff: f.optional("TARIFF")?,
             extra: f.rest(),
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for ListItem {
+impl<'de> ::serde::Deserialize<'de> for SalePaysystem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for ListItem {
+impl ::serde::Serialize for SalePaysystem {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -438,40 +458,243 @@ impl ::serde::Serialize for ListItem {
             serializer,
             &self.extra,
         )?;
+        w.optional("ID", self.id.as_ref());
         w.optional("NAME", self.name.as_ref());
-        w.optional("PSA_NAME", self.psa_name.as_ref());
         w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("XML_ID", self.xml_id.as_ref());
+        w.optional("PERSON_TYPE_ID", self.person_type_id.as_ref());
         w.optional("ACTION_FILE", self.action_file.as_ref());
-        w.optional("RESULT_FILE", self.result_file.as_ref());
-        w.optional("NEW_WINDOW", self.new_window.as_ref());
+        w.optional(
+            "ACTIVE",
+            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("ENTITY_REGISTRY_TYPE", self.entity_registry_type.as_ref());
+        w.optional(
+            "NEW_WINDOW",
+            self.new_window.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "ALLOW_EDIT_PAYMENT",
+            self.allow_edit_payment.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "AUTO_CHANGE_1C",
+            self.auto_change_1c.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "CAN_PRINT_CHECK",
+            self.can_print_check.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("ENCODING", self.encoding.as_ref());
+        w.optional("IS_CASH", self.is_cash.as_ref());
+        w.optional("PSA_NAME", self.psa_name.as_ref());
         w.optional("PS_MODE", self.ps_mode.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("TARIFF", self.tariff.as_ref());
+        w.optional("RESULT_FILE", self.result_file.as_ref());
         w.optional("HAVE_PAYMENT", self.have_payment.as_ref());
         w.optional("HAVE_ACTION", self.have_action.as_ref());
         w.optional("HAVE_RESULT", self.have_result.as_ref());
         w.optional("HAVE_PREPAY", self.have_prepay.as_ref());
         w.optional("HAVE_PRICE", self.have_price.as_ref());
         w.optional("HAVE_RESULT_RECEIVE", self.have_result_receive.as_ref());
-        w.optional("ENCODING", self.encoding.as_ref());
-        w.optional("ACTIVE", self.active.as_ref());
-        w.optional("ALLOW_EDIT_PAYMENT", self.allow_edit_payment.as_ref());
-        w.optional("IS_CASH", self.is_cash.as_ref());
-        w.optional("AUTO_CHANGE_1C", self.auto_change_1c.as_ref());
-        w.optional("CAN_PRINT_CHECK", self.can_print_check.as_ref());
-        w.optional("ENTITY_REGISTRY_TYPE", self.entity_registry_type.as_ref());
-        w.optional("XML_ID", self.xml_id.as_ref());
-        w.optional("ID", self.id.as_ref());
-        w.optional("PERSON_TYPE_ID", self.person_type_id.as_ref());
-        w.optional("SORT", self.sort.as_ref());
-        w.optional("TARIFF", self.tariff.as_ref());
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for ListItem {
+impl ::bitrix24_runtime::wire::Undocumented for SalePaysystem {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.entity_registry_type,
+            &::std::format!("{}{}", path, ".ENTITY_REGISTRY_TYPE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.is_cash,
+            &::std::format!("{}{}", path, ".IS_CASH"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `EntityRegistryType`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EntityRegistryType {
+    /// `ORDER`: value for store orders, deals, smart processes
+    Order,
+    /// `CRM_INVOICE`: value for CRM invoices
+    CrmInvoice,
+    /// `CRM_QUOTE`: value for CRM estimates
+    CrmQuote,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl EntityRegistryType {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Order => "ORDER",
+            Self::CrmInvoice => "CRM_INVOICE",
+            Self::CrmQuote => "CRM_QUOTE",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for EntityRegistryType {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        EntityRegistryType::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "ORDER" => Self::Order,
+            "CRM_INVOICE" => Self::CrmInvoice,
+            "CRM_QUOTE" => Self::CrmQuote,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for EntityRegistryType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for EntityRegistryType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for EntityRegistryType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for EntityRegistryType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for EntityRegistryType {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for EntityRegistryType {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// Values of `IsCash`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IsCash {
+    /// `N`: cashless
+    N,
+    /// `Y`: cash
+    Y,
+    /// `A`: acquiring operation
+    A,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl IsCash {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::N => "N",
+            Self::Y => "Y",
+            Self::A => "A",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for IsCash {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        IsCash::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "N" => Self::N,
+            "Y" => Self::Y,
+            "A" => Self::A,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for IsCash {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for IsCash {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for IsCash {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IsCash {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for IsCash {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for IsCash {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
     }
 }

@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `ID` ([`id`](Self::id)) | `any` | yes | Identifier of the payment system |
+/// | `ID` ([`id`](Self::id)) | `string` | yes | Identifier of the payment system |
 /// | `FIELDS` ([`fields`](Self::fields)) | `Fields` | no | Object containing new field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html#parametr-fields)) |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -46,7 +46,7 @@
 /// use bitrix24::sale::paysystem::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(bitrix24::serde_json::json!(12)).fields(Fields::new().name("New Payment System Name").description("New Payment System Description").person_type_id(1).bx_rest_handler("resthandlercode"));
+/// let request = Update::new("text").fields(Fields::new().name("New Payment System Name").description("New Payment System Description").person_type_id(1).bx_rest_handler("resthandlercode"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -57,8 +57,8 @@
 pub struct Update {
     /// Identifier of the payment system
     ///
-    /// Wire name `ID`, type `any` (docs: `sale_paysystem.ID`).
-    pub id: ::serde_json::Value,
+    /// Wire name `ID`, type `string` (docs: `sale_paysystem.ID`).
+    pub id: ::std::string::String,
     /// Object containing new field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-update.html#parametr-fields))
     ///
     /// Wire name `FIELDS`, type `Fields` (docs: `object`).
@@ -72,9 +72,9 @@ impl Update {
     /// - `id`: `ID` — Identifier of the payment system
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: ::serde_json::Value) -> Self {
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            id,
+            id: id.into(),
             fields: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }

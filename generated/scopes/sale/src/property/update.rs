@@ -735,8 +735,8 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
 pub struct UpdateResult {
     /// Object containing information about the updated order property
     ///
-    /// Wire name `property`, type `any` (docs: `sale_order_property`).
-    pub property: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `property`, type `SaleOrderProperty` (docs: `sale_order_property`).
+    pub property: ::std::option::Option<SaleOrderProperty>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -806,6 +806,542 @@ impl ::bitrix24_runtime::wire::Undocumented for UpdateResult {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.property,
+            &::std::format!("{}{}", path, ".property"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order_property](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_property).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrderProperty {
+    /// Identifier of the order property
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the payer type
+    ///
+    /// Wire name `personTypeId`, type `integer` (docs: `sale_person_type.id`).
+    pub person_type_id: ::std::option::Option<i64>,
+    /// Identifier of the property group
+    ///
+    /// Wire name `propsGroupId`, type `integer` (docs: `sale_order_property_group.id`).
+    pub props_group_id: ::std::option::Option<i64>,
+    /// Name of the order property
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Type of the order property.
+    ///
+    /// Possible values:
+    /// - `STRING`
+    /// - `Y/N`
+    /// - `NUMBER`
+    /// - `ENUM`
+    /// - `FILE`
+    /// - `DATE`
+    /// - `LOCATION`
+    /// - `ADDRESS`
+    ///
+    /// Wire name `type`, type `Type` (docs: `string`).
+    pub type_: ::std::option::Option<Type>,
+    /// Character code of the order property
+    ///
+    /// Wire name `code`, type `string`.
+    pub code: ::std::option::Option<::std::string::String>,
+    /// Indicator of the order property's activity.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `active`, type `boolean` (docs: `string`).
+    pub active: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is a service property. Service properties are not displayed in the public part.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `util`, type `boolean` (docs: `string`).
+    pub util: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is included in the customer profile.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `userProps`, type `boolean` (docs: `string`).
+    pub user_props: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is available in the filter on the order list page.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `isFiltered`, type `boolean` (docs: `string`).
+    pub is_filtered: ::std::option::Option<bool>,
+    /// Sorting
+    ///
+    /// Wire name `sort`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Description of the order property
+    ///
+    /// Wire name `description`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether filling in the order property value is mandatory.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `required`, type `boolean` (docs: `string`).
+    pub required: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is multiple. For multiple properties, it is possible to specify multiple values.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `multiple`, type `boolean` (docs: `string`).
+    pub multiple: ::std::option::Option<bool>,
+    /// External identifier of the order property
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Default value of the order property.
+    ///
+    /// For multiple order properties (`multiple`), an array of values is supported
+    ///
+    /// Wire name `defaultValue`, type `any` (docs: `string | number | string[] | number[]`).
+    pub default_value: ::std::option::Option<::serde_json::Value>,
+    /// See the description of the `settings` parameter of the method [sale.property.add](https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html)
+    ///
+    /// Wire name `settings`, type `object`.
+    pub settings: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Indicator of whether to use the value of this order property as the user's profile name.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isProfileName`, type `boolean` (docs: `string`).
+    pub is_profile_name: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the payer's name.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isPayer`, type `boolean` (docs: `string`).
+    pub is_payer: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as an e-mail (e.g., when registering a new user during order placement).
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isEmail`, type `boolean` (docs: `string`).
+    pub is_email: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as a phone number.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isPhone`, type `boolean` (docs: `string`).
+    pub is_phone: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as a postal code.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isZip`, type `boolean` (docs: `string`).
+    pub is_zip: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as an address.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isAddress`, type `boolean` (docs: `string`).
+    pub is_address: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the buyer's location for calculating delivery costs.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `LOCATION`
+    ///
+    /// Wire name `isLocation`, type `boolean` (docs: `string`).
+    pub is_location: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the buyer's location for determining tax rates.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `LOCATION`
+    ///
+    /// Wire name `isLocation4tax`, type `boolean` (docs: `string`).
+    pub is_location4tax: ::std::option::Option<bool>,
+    /// Deprecated field. Not used.
+    ///
+    /// Relevant only for order properties of type `LOCATION`
+    ///
+    /// Wire name `inputFieldLocation`, type `string`.
+    pub input_field_location: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether to use the value of this order property as the buyer's address from where the order needs to be picked up for calculating delivery costs.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `ADDRESS`
+    ///
+    /// Wire name `isAddressFrom`, type `boolean` (docs: `string`).
+    pub is_address_from: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the buyer's address to which the order needs to be delivered for calculating delivery costs.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `ADDRESS`
+    ///
+    /// Wire name `isAddressTo`, type `boolean` (docs: `string`).
+    pub is_address_to: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrderProperty {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            person_type_id: ::std::option::Option::None,
+            props_group_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            code: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            util: ::std::option::Option::None,
+            user_props: ::std::option::Option::None,
+            is_filtered: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            required: ::std::option::Option::None,
+            multiple: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            default_value: ::std::option::Option::None,
+            settings: ::std::option::Option::None,
+            is_profile_name: ::std::option::Option::None,
+            is_payer: ::std::option::Option::None,
+            is_email: ::std::option::Option::None,
+            is_phone: ::std::option::Option::None,
+            is_zip: ::std::option::Option::None,
+            is_address: ::std::option::Option::None,
+            is_location: ::std::option::Option::None,
+            is_location4tax: ::std::option::Option::None,
+            input_field_location: ::std::option::Option::None,
+            is_address_from: ::std::option::Option::None,
+            is_address_to: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrderProperty {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            person_type_id: f.optional("personTypeId")?,
+            props_group_id: f.optional("propsGroupId")?,
+            name: f.optional("name")?,
+            type_: f.optional("type")?,
+            code: f.optional("code")?,
+            active: f.optional("active")?,
+            util: f.optional("util")?,
+            user_props: f.optional("userProps")?,
+            is_filtered: f.optional("isFiltered")?,
+            sort: f.optional("sort")?,
+            description: f.optional("description")?,
+            required: f.optional("required")?,
+            multiple: f.optional("multiple")?,
+            xml_id: f.optional("xmlId")?,
+            default_value: f.optional("defaultValue")?,
+            settings: f.optional("settings")?,
+            is_profile_name: f.optional("isProfileName")?,
+            is_payer: f.optional("isPayer")?,
+            is_email: f.optional("isEmail")?,
+            is_phone: f.optional("isPhone")?,
+            is_zip: f.optional("isZip")?,
+            is_address: f.optional("isAddress")?,
+            is_location: f.optional("isLocation")?,
+            is_location4tax: f.optional("isLocation4tax")?,
+            input_field_location: f.optional("inputFieldLocation")?,
+            is_address_from: f.optional("isAddressFrom")?,
+            is_address_to: f.optional("isAddressTo")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrderProperty {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrderProperty {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("personTypeId", self.person_type_id.as_ref());
+        w.optional("propsGroupId", self.props_group_id.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional("code", self.code.as_ref());
+        w.optional(
+            "active",
+            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "util",
+            self.util.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "userProps",
+            self.user_props.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isFiltered",
+            self.is_filtered.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("sort", self.sort.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.optional(
+            "required",
+            self.required.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "multiple",
+            self.multiple.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("defaultValue", self.default_value.as_ref());
+        w.optional("settings", self.settings.as_ref());
+        w.optional(
+            "isProfileName",
+            self.is_profile_name.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isPayer",
+            self.is_payer.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isEmail",
+            self.is_email.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isPhone",
+            self.is_phone.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isZip",
+            self.is_zip.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isAddress",
+            self.is_address.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isLocation",
+            self.is_location.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isLocation4tax",
+            self.is_location4tax.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("inputFieldLocation", self.input_field_location.as_ref());
+        w.optional(
+            "isAddressFrom",
+            self.is_address_from.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isAddressTo",
+            self.is_address_to.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderProperty {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.type_,
+            &::std::format!("{}{}", path, ".type"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `Type`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `STRING`.
+    String,
+    /// `Y/N`.
+    YN,
+    /// `NUMBER`.
+    Number,
+    /// `ENUM`.
+    Enum,
+    /// `FILE`.
+    File,
+    /// `DATE`.
+    Date,
+    /// `LOCATION`.
+    Location,
+    /// `ADDRESS`.
+    Address,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl Type {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::String => "STRING",
+            Self::YN => "Y/N",
+            Self::Number => "NUMBER",
+            Self::Enum => "ENUM",
+            Self::File => "FILE",
+            Self::Date => "DATE",
+            Self::Location => "LOCATION",
+            Self::Address => "ADDRESS",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for Type {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        Type::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "STRING" => Self::String,
+            "Y/N" => Self::YN,
+            "NUMBER" => Self::Number,
+            "ENUM" => Self::Enum,
+            "FILE" => Self::File,
+            "DATE" => Self::Date,
+            "LOCATION" => Self::Location,
+            "ADDRESS" => Self::Address,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for Type {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Type {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for Type {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Type {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Type {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Type {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
     }
 }

@@ -360,8 +360,8 @@ impl ::bitrix24_runtime::wire::Undocumented for EntityType {
 pub struct AddResult {
     /// Object containing information about the created binding
     ///
-    /// Wire name `propertyRelation`, type `any` (docs: `sale_order_property_relation`).
-    pub property_relation: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `propertyRelation`, type `SaleOrderPropertyRelation` (docs: `sale_order_property_relation`).
+    pub property_relation: ::std::option::Option<SaleOrderPropertyRelation>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -431,6 +431,115 @@ impl ::bitrix24_runtime::wire::Undocumented for AddResult {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.property_relation,
+            &::std::format!("{}{}", path, ".propertyRelation"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order_property_relation](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_property_relation).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrderPropertyRelation {
+    /// Identifier of the entity
+    ///
+    /// Wire name `entityId`, type `integer`.
+    pub entity_id: ::std::option::Option<i64>,
+    /// Type of the entity:
+    ///
+    /// - `P` — payment system
+    /// - `D` — delivery
+    /// - `L` — landing
+    /// - `T` — trading platform
+    ///
+    /// Wire name `entityType`, type `EntityType` (docs: `string`).
+    pub entity_type: ::std::option::Option<EntityType>,
+    /// Identifier of the property
+    ///
+    /// Wire name `propertyId`, type `integer` (docs: `sale_order_property.id`).
+    pub property_id: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrderPropertyRelation {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            entity_id: ::std::option::Option::None,
+            entity_type: ::std::option::Option::None,
+            property_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrderPropertyRelation {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            entity_id: f.optional("entityId")?,
+            entity_type: f.optional("entityType")?,
+            property_id: f.optional("propertyId")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrderPropertyRelation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrderPropertyRelation {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("entityId", self.entity_id.as_ref());
+        w.optional("entityType", self.entity_type.as_ref());
+        w.optional("propertyId", self.property_id.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderPropertyRelation {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.entity_type,
+            &::std::format!("{}{}", path, ".entityType"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

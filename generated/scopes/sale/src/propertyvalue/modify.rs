@@ -265,8 +265,8 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
 pub struct ModifyResult {
     /// An array of objects containing information about the order property values
     ///
-    /// Wire name `propertyValues`, type `PropertyValues[]` (docs: `sale_order_property_value[]`).
-    pub property_values: ::std::option::Option<::std::vec::Vec<PropertyValues>>,
+    /// Wire name `propertyValues`, type `SaleOrderPropertyValue[]` (docs: `sale_order_property_value[]`).
+    pub property_values: ::std::option::Option<::std::vec::Vec<SaleOrderPropertyValue>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -344,59 +344,53 @@ impl ::bitrix24_runtime::wire::Undocumented for ModifyResult {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// The `PropertyValues` object.
-#[derive(Debug, Clone, PartialEq)]
+/// As described in [sale_order_property_value](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_property_value).
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct PropertyValues {
-    /// Order property identifier
-    ///
-    /// Wire name `orderPropsId`, type `integer` (docs: `sale_order_property.id`).
-    pub order_props_id: i64,
-    /// Order property value.
-    ///
-    /// For multiple order properties, an array of values can be transmitted.
-    ///
-    /// For properties of type `file`, an object in the format `{"fileData": ["value1", "value2"]}` should be provided:
-    /// - `value1` — file name with extension,
-    /// - `value2` — file in [base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) format.
-    ///
-    /// To delete a file, use an object in the format `{"remove": "Y"}`
-    ///
-    /// Wire name `value`, type `any`.
-    pub value: ::serde_json::Value,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `code`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
+pub struct SaleOrderPropertyValue {
+    /// Identifier of the property value
     ///
     /// Wire name `id`, type `integer`.
     pub id: ::std::option::Option<i64>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Name of the property
     ///
     /// Wire name `name`, type `string`.
     pub name: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Identifier of the order
     ///
-    /// Wire name `orderPropsXmlId`, type `any`.
-    pub order_props_xml_id: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `orderId`, type `integer` (docs: `sale_order.id`).
+    pub order_id: ::std::option::Option<i64>,
+    /// Character code of the property
+    ///
+    /// Wire name `code`, type `string`.
+    pub code: ::std::option::Option<::std::string::String>,
+    /// Value of the property
+    ///
+    /// Wire name `value`, type `any` (docs: `string | sale_order_property_value_file_value`).
+    pub value: ::std::option::Option<::serde_json::Value>,
+    /// Identifier of the property
+    ///
+    /// Wire name `orderPropsId`, type `integer` (docs: `sale_order_property.id`).
+    pub order_props_id: ::std::option::Option<i64>,
+    /// External identifier of the order property
+    ///
+    /// Wire name `orderPropsXmlId`, type `string`.
+    pub order_props_xml_id: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl PropertyValues {
-    /// Creates the value from its required fields:
-    ///
-    /// - `order_props_id`: `orderPropsId` — Order property identifier
-    /// - `value`: `value` — Order property value.
+impl SaleOrderPropertyValue {
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(order_props_id: i64, value: ::serde_json::Value) -> Self {
+    pub fn new() -> Self {
         Self {
-            order_props_id,
-            value,
-            code: ::std::option::Option::None,
             id: ::std::option::Option::None,
             name: ::std::option::Option::None,
+            order_id: ::std::option::Option::None,
+            code: ::std::option::Option::None,
+            value: ::std::option::Option::None,
+            order_props_id: ::std::option::Option::None,
             order_props_xml_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -420,30 +414,31 @@ impl PropertyValues {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for PropertyValues {
+impl ::bitrix24_runtime::wire::Decode for SaleOrderPropertyValue {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            order_props_id: f.required("orderPropsId")?,
-            value: f.required("value")?,
-            code: f.optional("code")?,
             id: f.optional("id")?,
             name: f.optional("name")?,
+            order_id: f.optional("orderId")?,
+            code: f.optional("code")?,
+            value: f.optional("value")?,
+            order_props_id: f.optional("orderPropsId")?,
             order_props_xml_id: f.optional("orderPropsXmlId")?,
             extra: f.rest(),
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for PropertyValues {
+impl<'de> ::serde::Deserialize<'de> for SaleOrderPropertyValue {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for PropertyValues {
+impl ::serde::Serialize for SaleOrderPropertyValue {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -452,16 +447,17 @@ impl ::serde::Serialize for PropertyValues {
             serializer,
             &self.extra,
         )?;
-        w.field("orderPropsId", &self.order_props_id);
-        w.field("value", &self.value);
-        w.optional("code", self.code.as_ref());
         w.optional("id", self.id.as_ref());
         w.optional("name", self.name.as_ref());
+        w.optional("orderId", self.order_id.as_ref());
+        w.optional("code", self.code.as_ref());
+        w.optional("value", self.value.as_ref());
+        w.optional("orderPropsId", self.order_props_id.as_ref());
         w.optional("orderPropsXmlId", self.order_props_xml_id.as_ref());
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for PropertyValues {
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderPropertyValue {
     fn undocumented(
         &self,
         path: &str,

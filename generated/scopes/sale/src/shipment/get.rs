@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `id` ([`id`](Self::id)) | `integer` | yes | Shipment identifier |
+/// | `id` ([`id`](Self::id)) | `string` | yes | Shipment identifier |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -44,7 +44,7 @@
 /// use bitrix24::sale::shipment::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(2465);
+/// let request = Get::new("text");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -55,8 +55,8 @@
 pub struct Get {
     /// Shipment identifier
     ///
-    /// Wire name `id`, type `integer` (docs: `sale_order_shipment.id`).
-    pub id: i64,
+    /// Wire name `id`, type `string` (docs: `sale_order_shipment.id`).
+    pub id: ::std::string::String,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -66,9 +66,9 @@ impl Get {
     /// - `id`: `id` — Shipment identifier
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: i64) -> Self {
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            id,
+            id: id.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -148,8 +148,8 @@ impl ::bitrix24_runtime::Method for Get {
 pub struct GetResult {
     /// Shipment information
     ///
-    /// Wire name `property`, type `any` (docs: `sale_order_shipment`).
-    pub property: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `property`, type `SaleOrderShipment` (docs: `sale_order_shipment`).
+    pub property: ::std::option::Option<SaleOrderShipment>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -214,6 +214,600 @@ impl ::serde::Serialize for GetResult {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for GetResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.property,
+            &::std::format!("{}{}", path, ".property"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order_shipment](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_shipment).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrderShipment {
+    /// Identifier of the shipment
+    ///
+    /// Wire name `id`, type `string`.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// Date of creating the shipment
+    ///
+    /// Wire name `dateInsert`, type `datetime`.
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Identifier of the order
+    ///
+    /// Wire name `orderId`, type `integer` (docs: `sale_order.id`).
+    pub order_id: ::std::option::Option<i64>,
+    /// System number of the shipment
+    ///
+    /// Wire name `accountNumber`, type `string`.
+    pub account_number: ::std::option::Option<::std::string::String>,
+    /// Indicator of delivery permission.
+    ///
+    /// Possible values:
+    /// - `Y` — yes (delivery allowed)
+    /// - `N` — no (delivery not allowed)
+    ///
+    /// Wire name `allowDelivery`, type `boolean` (docs: `string`).
+    pub allow_delivery: ::std::option::Option<bool>,
+    /// Date of changing the delivery permission flag
+    ///
+    /// Wire name `dateAllowDelivery`, type `datetime`.
+    pub date_allow_delivery: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// User who changed the delivery permission flag
+    ///
+    /// Wire name `empAllowDeliveryId`, type `integer` (docs: `user.id`).
+    pub emp_allow_delivery_id: ::std::option::Option<i64>,
+    /// Indicator of whether the shipment has been shipped.
+    ///
+    /// Possible values:
+    /// - `Y` — yes (shipped)
+    /// - `N` — no (not shipped)
+    ///
+    /// Wire name `deducted`, type `boolean` (docs: `string`).
+    pub deducted: ::std::option::Option<bool>,
+    /// Date of changing the shipment shipped flag
+    ///
+    /// Wire name `dateDeducted`, type `datetime`.
+    pub date_deducted: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// User who changed the shipped flag
+    ///
+    /// Wire name `empDeductedId`, type `integer` (docs: `user.id`).
+    pub emp_deducted_id: ::std::option::Option<i64>,
+    /// Deprecated property
+    ///
+    /// Wire name `reasonUndoDeducted`, type `string`.
+    pub reason_undo_deducted: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether the shipment is system-generated.
+    ///
+    /// The value is always `N`. System shipments are not visible through REST and are not intended for direct interaction.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `system`, type `boolean` (docs: `string`).
+    pub system: ::std::option::Option<bool>,
+    /// Identifier of the delivery service
+    ///
+    /// Wire name `deliveryId`, type `integer` (docs: `sale_delivery_service.id`).
+    pub delivery_id: ::std::option::Option<i64>,
+    /// Name of the delivery service
+    ///
+    /// Wire name `deliveryName`, type `string`.
+    pub delivery_name: ::std::option::Option<::std::string::String>,
+    /// External identifier of the delivery service
+    ///
+    /// Wire name `deliveryXmlId`, type `string`.
+    pub delivery_xml_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the delivery status
+    ///
+    /// Wire name `statusId`, type `string` (docs: `sale_status.id`).
+    pub status_id: ::std::option::Option<::std::string::String>,
+    /// External identifier of the delivery status
+    ///
+    /// Wire name `statusXmlId`, type `string`.
+    pub status_xml_id: ::std::option::Option<::std::string::String>,
+    /// Deprecated. Use the shipment status.
+    ///
+    /// Indicator of whether the shipment is canceled.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `canceled`, type `boolean` (docs: `string`).
+    pub canceled: ::std::option::Option<bool>,
+    /// Deprecated.
+    ///
+    /// Date and time of shipment cancellation
+    ///
+    /// Wire name `dateCanceled`, type `datetime`.
+    pub date_canceled: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Deprecated.
+    ///
+    /// User who changed the canceled flag of the shipment (`canceled`)
+    ///
+    /// Wire name `empCanceledId`, type `integer` (docs: `user.id`).
+    pub emp_canceled_id: ::std::option::Option<i64>,
+    /// Flag of marking. Indicator of whether the shipment is marked as problematic.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `marked`, type `boolean` (docs: `string`).
+    pub marked: ::std::option::Option<bool>,
+    /// Date of changing the marking flag
+    ///
+    /// Wire name `dateMarked`, type `datetime`.
+    pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Reason for marking the shipment
+    ///
+    /// Wire name `reasonMarked`, type `string`.
+    pub reason_marked: ::std::option::Option<::std::string::String>,
+    /// User who set the marking flag to `Y`
+    ///
+    /// Wire name `empMarkedId`, type `integer` (docs: `user.id`).
+    pub emp_marked_id: ::std::option::Option<i64>,
+    /// Date of the shipment document
+    ///
+    /// Wire name `deliveryDocDate`, type `datetime`.
+    pub delivery_doc_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Number of the shipment document
+    ///
+    /// Wire name `deliveryDocNum`, type `string`.
+    pub delivery_doc_num: ::std::option::Option<::std::string::String>,
+    /// Identifier of the shipment
+    ///
+    /// Wire name `trackingNumber`, type `string`.
+    pub tracking_number: ::std::option::Option<::std::string::String>,
+    /// Description of the shipment status
+    ///
+    /// Wire name `trackingDescription`, type `string`.
+    pub tracking_description: ::std::option::Option<::std::string::String>,
+    /// Time of the last status check
+    ///
+    /// Wire name `trackingLastCheck`, type `datetime`.
+    pub tracking_last_check: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Status of the shipment
+    ///
+    /// Wire name `trackingStatus`, type `string`.
+    pub tracking_status: ::std::option::Option<::std::string::String>,
+    /// Currency of the shipment
+    ///
+    /// Wire name `currency`, type `string`.
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// Indicator of custom delivery cost.
+    ///
+    /// For example, if the delivery service automatically calculated the cost at 500 dollars, but the manager manually set the cost at 200 dollars, then the custom delivery cost indicator will be automatically set to `Y`.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `customPriceDelivery`, type `boolean` (docs: `string`).
+    pub custom_price_delivery: ::std::option::Option<bool>,
+    /// Base delivery cost (without discounts/markups).
+    ///
+    /// Wire name `basePriceDelivery`, type `double`.
+    pub base_price_delivery: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Delivery cost
+    ///
+    /// Wire name `priceDelivery`, type `double`.
+    pub price_delivery: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Discount on delivery
+    ///
+    /// Wire name `discountPrice`, type `double`.
+    pub discount_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Manager's comment
+    ///
+    /// Wire name `comments`, type `string`.
+    pub comments: ::std::option::Option<::std::string::String>,
+    /// Identifier of the company from the e-commerce module. Not used in the cloud version
+    ///
+    /// Wire name `companyId`, type `integer`.
+    pub company_id: ::std::option::Option<i64>,
+    /// Identifier of the user responsible for the shipment
+    ///
+    /// Wire name `responsibleId`, type `integer` (docs: `user.id`).
+    pub responsible_id: ::std::option::Option<i64>,
+    /// Date of changing the responsible person for the shipment
+    ///
+    /// Wire name `dateResponsibleId`, type `datetime`.
+    pub date_responsible_id: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// User who assigned the responsible person
+    ///
+    /// Wire name `empResponsibleId`, type `integer` (docs: `user.id`).
+    pub emp_responsible_id: ::std::option::Option<i64>,
+    /// External identifier of the shipment.
+    ///
+    /// Can be used to synchronize the shipment with an external system
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether the shipment was uploaded from an external system (e.g., 1C)
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `externalDelivery`, type `boolean` (docs: `string`).
+    pub external_delivery: ::std::option::Option<bool>,
+    /// Identifier of the shipment in 1C
+    ///
+    /// Wire name `id1c`, type `string`.
+    pub id1c: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether this shipment has been synchronized (updated) with 1C
+    ///
+    /// Wire name `updated1c`, type `string`.
+    pub updated1c: ::std::option::Option<::std::string::String>,
+    /// Version of 1C (if the shipment was updated from 1C)
+    ///
+    /// Wire name `version1c`, type `string`.
+    pub version1c: ::std::option::Option<::std::string::String>,
+    /// Array containing the shipment line items
+    ///
+    /// Wire name `shipmentItems`, type `SaleOrderShipmentItem[]` (docs: `sale_order_shipment_item[]`).
+    pub shipment_items: ::std::option::Option<::std::vec::Vec<SaleOrderShipmentItem>>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrderShipment {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            date_insert: ::std::option::Option::None,
+            order_id: ::std::option::Option::None,
+            account_number: ::std::option::Option::None,
+            allow_delivery: ::std::option::Option::None,
+            date_allow_delivery: ::std::option::Option::None,
+            emp_allow_delivery_id: ::std::option::Option::None,
+            deducted: ::std::option::Option::None,
+            date_deducted: ::std::option::Option::None,
+            emp_deducted_id: ::std::option::Option::None,
+            reason_undo_deducted: ::std::option::Option::None,
+            system: ::std::option::Option::None,
+            delivery_id: ::std::option::Option::None,
+            delivery_name: ::std::option::Option::None,
+            delivery_xml_id: ::std::option::Option::None,
+            status_id: ::std::option::Option::None,
+            status_xml_id: ::std::option::Option::None,
+            canceled: ::std::option::Option::None,
+            date_canceled: ::std::option::Option::None,
+            emp_canceled_id: ::std::option::Option::None,
+            marked: ::std::option::Option::None,
+            date_marked: ::std::option::Option::None,
+            reason_marked: ::std::option::Option::None,
+            emp_marked_id: ::std::option::Option::None,
+            delivery_doc_date: ::std::option::Option::None,
+            delivery_doc_num: ::std::option::Option::None,
+            tracking_number: ::std::option::Option::None,
+            tracking_description: ::std::option::Option::None,
+            tracking_last_check: ::std::option::Option::None,
+            tracking_status: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            custom_price_delivery: ::std::option::Option::None,
+            base_price_delivery: ::std::option::Option::None,
+            price_delivery: ::std::option::Option::None,
+            discount_price: ::std::option::Option::None,
+            comments: ::std::option::Option::None,
+            company_id: ::std::option::Option::None,
+            responsible_id: ::std::option::Option::None,
+            date_responsible_id: ::std::option::Option::None,
+            emp_responsible_id: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            external_delivery: ::std::option::Option::None,
+            id1c: ::std::option::Option::None,
+            updated1c: ::std::option::Option::None,
+            version1c: ::std::option::Option::None,
+            shipment_items: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrderShipment {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            date_insert: f.optional("dateInsert")?,
+            order_id: f.optional("orderId")?,
+            account_number: f.optional("accountNumber")?,
+            allow_delivery: f.optional("allowDelivery")?,
+            date_allow_delivery: f.optional("dateAllowDelivery")?,
+            emp_allow_delivery_id: f.optional("empAllowDeliveryId")?,
+            deducted: f.optional("deducted")?,
+            date_deducted: f.optional("dateDeducted")?,
+            emp_deducted_id: f.optional("empDeductedId")?,
+            reason_undo_deducted: f.optional("reasonUndoDeducted")?,
+            system: f.optional("system")?,
+            delivery_id: f.optional("deliveryId")?,
+            delivery_name: f.optional("deliveryName")?,
+            delivery_xml_id: f.optional("deliveryXmlId")?,
+            status_id: f.optional("statusId")?,
+            status_xml_id: f.optional("statusXmlId")?,
+            canceled: f.optional("canceled")?,
+            date_canceled: f.optional("dateCanceled")?,
+            emp_canceled_id: f.optional("empCanceledId")?,
+            marked: f.optional("marked")?,
+            date_marked: f.optional("dateMarked")?,
+            reason_marked: f.optional("reasonMarked")?,
+            emp_marked_id: f.optional("empMarkedId")?,
+            delivery_doc_date: f.optional("deliveryDocDate")?,
+            delivery_doc_num: f.optional("deliveryDocNum")?,
+            tracking_number: f.optional("trackingNumber")?,
+            tracking_description: f.optional("trackingDescription")?,
+            tracking_last_check: f.optional("trackingLastCheck")?,
+            tracking_status: f.optional("trackingStatus")?,
+            currency: f.optional("currency")?,
+            custom_price_delivery: f.optional("customPriceDelivery")?,
+            base_price_delivery: f.optional("basePriceDelivery")?,
+            price_delivery: f.optional("priceDelivery")?,
+            discount_price: f.optional("discountPrice")?,
+            comments: f.optional("comments")?,
+            company_id: f.optional("companyId")?,
+            responsible_id: f.optional("responsibleId")?,
+            date_responsible_id: f.optional("dateResponsibleId")?,
+            emp_responsible_id: f.optional("empResponsibleId")?,
+            xml_id: f.optional("xmlId")?,
+            external_delivery: f.optional("externalDelivery")?,
+            id1c: f.optional("id1c")?,
+            updated1c: f.optional("updated1c")?,
+            version1c: f.optional("version1c")?,
+            shipment_items: f.optional("shipmentItems")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrderShipment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrderShipment {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("dateInsert", self.date_insert.as_ref());
+        w.optional("orderId", self.order_id.as_ref());
+        w.optional("accountNumber", self.account_number.as_ref());
+        w.optional(
+            "allowDelivery",
+            self.allow_delivery.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("dateAllowDelivery", self.date_allow_delivery.as_ref());
+        w.optional("empAllowDeliveryId", self.emp_allow_delivery_id.as_ref());
+        w.optional(
+            "deducted",
+            self.deducted.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("dateDeducted", self.date_deducted.as_ref());
+        w.optional("empDeductedId", self.emp_deducted_id.as_ref());
+        w.optional("reasonUndoDeducted", self.reason_undo_deducted.as_ref());
+        w.optional(
+            "system",
+            self.system.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("deliveryId", self.delivery_id.as_ref());
+        w.optional("deliveryName", self.delivery_name.as_ref());
+        w.optional("deliveryXmlId", self.delivery_xml_id.as_ref());
+        w.optional("statusId", self.status_id.as_ref());
+        w.optional("statusXmlId", self.status_xml_id.as_ref());
+        w.optional(
+            "canceled",
+            self.canceled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("dateCanceled", self.date_canceled.as_ref());
+        w.optional("empCanceledId", self.emp_canceled_id.as_ref());
+        w.optional(
+            "marked",
+            self.marked.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("dateMarked", self.date_marked.as_ref());
+        w.optional("reasonMarked", self.reason_marked.as_ref());
+        w.optional("empMarkedId", self.emp_marked_id.as_ref());
+        w.optional("deliveryDocDate", self.delivery_doc_date.as_ref());
+        w.optional("deliveryDocNum", self.delivery_doc_num.as_ref());
+        w.optional("trackingNumber", self.tracking_number.as_ref());
+        w.optional("trackingDescription", self.tracking_description.as_ref());
+        w.optional("trackingLastCheck", self.tracking_last_check.as_ref());
+        w.optional("trackingStatus", self.tracking_status.as_ref());
+        w.optional("currency", self.currency.as_ref());
+        w.optional(
+            "customPriceDelivery",
+            self
+                .custom_price_delivery
+                .as_ref()
+                .map(::bitrix24_runtime::wire::Yn)
+                .as_ref(),
+        );
+        w.optional("basePriceDelivery", self.base_price_delivery.as_ref());
+        w.optional("priceDelivery", self.price_delivery.as_ref());
+        w.optional("discountPrice", self.discount_price.as_ref());
+        w.optional("comments", self.comments.as_ref());
+        w.optional("companyId", self.company_id.as_ref());
+        w.optional("responsibleId", self.responsible_id.as_ref());
+        w.optional("dateResponsibleId", self.date_responsible_id.as_ref());
+        w.optional("empResponsibleId", self.emp_responsible_id.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional(
+            "externalDelivery",
+            self.external_delivery.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("id1c", self.id1c.as_ref());
+        w.optional("updated1c", self.updated1c.as_ref());
+        w.optional("version1c", self.version1c.as_ref());
+        w.optional("shipmentItems", self.shipment_items.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderShipment {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.shipment_items,
+            &::std::format!("{}{}", path, ".shipmentItems"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order_shipment_item](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_shipment_item).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrderShipmentItem {
+    /// Identifier of the shipment line item
+    ///
+    /// Wire name `id`, type `string`.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the shipment
+    ///
+    /// Wire name `orderDeliveryId`, type `string` (docs: `sale_order_shipment.id`).
+    pub order_delivery_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the basket
+    ///
+    /// Wire name `basketId`, type `integer` (docs: `sale_basket_item.id`).
+    pub basket_id: ::std::option::Option<i64>,
+    /// Quantity of the product
+    ///
+    /// Wire name `quantity`, type `double`.
+    pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Reserved quantity of the product
+    ///
+    /// Wire name `reservedQuantity`, type `double`.
+    pub reserved_quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// External identifier.
+    ///
+    /// Can be used to synchronize the current product position of the delivery with a similar position in an external system
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Date of adding the shipment line item
+    ///
+    /// Wire name `dateInsert`, type `datetime`.
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrderShipmentItem {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            order_delivery_id: ::std::option::Option::None,
+            basket_id: ::std::option::Option::None,
+            quantity: ::std::option::Option::None,
+            reserved_quantity: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            date_insert: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrderShipmentItem {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            order_delivery_id: f.optional("orderDeliveryId")?,
+            basket_id: f.optional("basketId")?,
+            quantity: f.optional("quantity")?,
+            reserved_quantity: f.optional("reservedQuantity")?,
+            xml_id: f.optional("xmlId")?,
+            date_insert: f.optional("dateInsert")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrderShipmentItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrderShipmentItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("orderDeliveryId", self.order_delivery_id.as_ref());
+        w.optional("basketId", self.basket_id.as_ref());
+        w.optional("quantity", self.quantity.as_ref());
+        w.optional("reservedQuantity", self.reserved_quantity.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("dateInsert", self.date_insert.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderShipmentItem {
     fn undocumented(
         &self,
         path: &str,

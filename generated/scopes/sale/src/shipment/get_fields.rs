@@ -289,8 +289,8 @@ pub struct SaleOrderShipment {
     pub delivery_xml_id: ::std::option::Option<::std::string::String>,
     /// Identifier of the delivery status
     ///
-    /// Wire name `statusId`, type `integer` (docs: `sale_status.id`).
-    pub status_id: ::std::option::Option<i64>,
+    /// Wire name `statusId`, type `string` (docs: `sale_status.id`).
+    pub status_id: ::std::option::Option<::std::string::String>,
     /// External identifier of the delivery status
     ///
     /// Wire name `statusXmlId`, type `string`.
@@ -684,8 +684,8 @@ pub struct SaleOrderShipmentItem {
     pub id: ::std::option::Option<::std::string::String>,
     /// Identifier of the shipment
     ///
-    /// Wire name `orderDeliveryId`, type `integer` (docs: `sale_order_shipment.id`).
-    pub order_delivery_id: ::std::option::Option<i64>,
+    /// Wire name `orderDeliveryId`, type `string` (docs: `sale_order_shipment.id`).
+    pub order_delivery_id: ::std::option::Option<::std::string::String>,
     /// Identifier of the basket
     ///
     /// Wire name `basketId`, type `integer` (docs: `sale_basket_item.id`).

@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `id` ([`id`](Self::id)) | `integer` | yes | Identifier of the shipment table item |
+/// | `id` ([`id`](Self::id)) | `string` | yes | Identifier of the shipment table item |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -44,7 +44,7 @@
 /// use bitrix24::sale::shipmentitem::delete::Delete;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Delete::new(1);
+/// let request = Delete::new("text");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -55,8 +55,8 @@
 pub struct Delete {
     /// Identifier of the shipment table item
     ///
-    /// Wire name `id`, type `integer` (docs: `sale_order_shipment_item.id`).
-    pub id: i64,
+    /// Wire name `id`, type `string` (docs: `sale_order_shipment_item.id`).
+    pub id: ::std::string::String,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -66,9 +66,9 @@ impl Delete {
     /// - `id`: `id` — Identifier of the shipment table item
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: i64) -> Self {
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            id,
+            id: id.into(),
             extra: ::serde_json::Map::new(),
         }
     }

@@ -378,8 +378,8 @@ pub struct SaleShipmentPropertyValue {
     pub name: ::std::option::Option<::std::string::String>,
     /// Identifier of the shipment
     ///
-    /// Wire name `shipmentId`, type `integer` (docs: `sale_order_shipment.id`).
-    pub shipment_id: ::std::option::Option<i64>,
+    /// Wire name `shipmentId`, type `string` (docs: `sale_order_shipment.id`).
+    pub shipment_id: ::std::option::Option<::std::string::String>,
     /// Character code of the property
     ///
     /// Wire name `code`, type `string`.

@@ -46,7 +46,7 @@
 /// use bitrix24::sale::shipmentpropertyvalue::modify::{Modify, Fields, PropertyValues, Shipment};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Modify::new(Fields::new(Shipment::new(4120, vec![PropertyValues::new(105, "Comments value"), PropertyValues::new(106, "Description value")])));
+/// let request = Modify::new(Fields::new(Shipment::new("text", vec![PropertyValues::new(105, "Comments value"), PropertyValues::new(106, "Description value")])));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -248,8 +248,8 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
 pub struct Shipment {
     /// Shipment ID
     ///
-    /// Wire name `id`, type `integer` (docs: `sale_order_shipment.id`).
-    pub id: i64,
+    /// Wire name `id`, type `string` (docs: `sale_order_shipment.id`).
+    pub id: ::std::string::String,
     /// An array of objects containing the shipment property ID and property value (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/shipment-property-value/sale-shipment-property-value-modify.html#propertyvalues))
     ///
     /// Wire name `propertyValues`, type `PropertyValues[]` (docs: `object[]`).
@@ -265,13 +265,13 @@ impl Shipment {
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new(
-        id: i64,
+        id: impl ::std::convert::Into<::std::string::String>,
         property_values: impl ::std::iter::IntoIterator<
             Item = impl ::std::convert::Into<PropertyValues>,
         >,
     ) -> Self {
         Self {
-            id,
+            id: id.into(),
             property_values: property_values
                 .into_iter()
                 .map(::std::convert::Into::into)
@@ -551,8 +551,8 @@ pub struct SaleShipmentPropertyValue {
     pub name: ::std::option::Option<::std::string::String>,
     /// Identifier of the shipment
     ///
-    /// Wire name `shipmentId`, type `integer` (docs: `sale_order_shipment.id`).
-    pub shipment_id: ::std::option::Option<i64>,
+    /// Wire name `shipmentId`, type `string` (docs: `sale_order_shipment.id`).
+    pub shipment_id: ::std::option::Option<::std::string::String>,
     /// Character code of the property
     ///
     /// Wire name `code`, type `string`.

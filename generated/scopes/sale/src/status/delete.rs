@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `id` ([`id`](Self::id)) | `integer` | yes | Status identifier |
+/// | `id` ([`id`](Self::id)) | `string` | yes | Status identifier |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -45,7 +45,7 @@
 /// use bitrix24::sale::status::delete::Delete;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Delete::new(1);
+/// let request = Delete::new("MS");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -56,8 +56,8 @@
 pub struct Delete {
     /// Status identifier
     ///
-    /// Wire name `id`, type `integer` (docs: `sale_status.id`).
-    pub id: i64,
+    /// Wire name `id`, type `string` (docs: `sale_status.id`).
+    pub id: ::std::string::String,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -67,9 +67,9 @@ impl Delete {
     /// - `id`: `id` — Status identifier
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: i64) -> Self {
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            id,
+            id: id.into(),
             extra: ::serde_json::Map::new(),
         }
     }

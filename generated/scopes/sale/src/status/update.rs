@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `id` ([`id`](Self::id)) | `integer` | yes | Symbolic identifier of the status |
+/// | `id` ([`id`](Self::id)) | `string` | yes | Symbolic identifier of the status |
 /// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | Field values for updating the status |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -49,7 +49,7 @@
 /// use bitrix24::sale::status::update::{Update, Fields, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(1, Fields::new(Type::D).notify(false).sort(100).color("#00FF00").xml_id("updatedXmlId"));
+/// let request = Update::new("MS", Fields::new(Type::D).notify(false).sort(100).color("#00FF00").xml_id("updatedXmlId"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -60,8 +60,8 @@
 pub struct Update {
     /// Symbolic identifier of the status
     ///
-    /// Wire name `id`, type `integer` (docs: `sale_status.id`).
-    pub id: i64,
+    /// Wire name `id`, type `string` (docs: `sale_status.id`).
+    pub id: ::std::string::String,
     /// Field values for updating the status
     ///
     /// Wire name `fields`, type `Fields` (docs: `object`).
@@ -76,9 +76,12 @@ impl Update {
     /// - `fields`: `fields` — Field values for updating the status
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: i64, fields: Fields) -> Self {
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        fields: Fields,
+    ) -> Self {
         Self {
-            id,
+            id: id.into(),
             fields,
             extra: ::serde_json::Map::new(),
         }
@@ -417,8 +420,8 @@ impl ::bitrix24_runtime::wire::Undocumented for Type {
 pub struct UpdateResult {
     /// Object with information about the updated status
     ///
-    /// Wire name `status`, type `any` (docs: `sale_status`).
-    pub status: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `status`, type `SaleStatus` (docs: `sale_status`).
+    pub status: ::std::option::Option<SaleStatus>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -488,6 +491,138 @@ impl ::bitrix24_runtime::wire::Undocumented for UpdateResult {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.status,
+            &::std::format!("{}{}", path, ".status"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_status](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_status).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleStatus {
+    /// Character identifier of the status
+    ///
+    /// Wire name `id`, type `string`.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// Type of status:
+    /// - `O` — order status
+    /// - `D` — delivery status
+    ///
+    /// Wire name `type`, type `Type` (docs: `string`).
+    pub type_: ::std::option::Option<Type>,
+    /// Indicator of the need to send an email notification to the user when the entity (order or delivery) transitions to this status:
+    /// - `Y` — notify
+    /// - `N` — do not notify
+    ///
+    /// Wire name `notify`, type `boolean` (docs: `string`).
+    pub notify: ::std::option::Option<bool>,
+    /// HEX color code of the status (e.g., `#FF0000`)
+    ///
+    /// Wire name `color`, type `string`.
+    pub color: ::std::option::Option<::std::string::String>,
+    /// Sorting
+    ///
+    /// Wire name `sort`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// External identifier of the status
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleStatus {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            notify: ::std::option::Option::None,
+            color: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleStatus {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            type_: f.optional("type")?,
+            notify: f.optional("notify")?,
+            color: f.optional("color")?,
+            sort: f.optional("sort")?,
+            xml_id: f.optional("xmlId")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleStatus {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional(
+            "notify",
+            self.notify.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("color", self.color.as_ref());
+        w.optional("sort", self.sort.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleStatus {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.type_,
+            &::std::format!("{}{}", path, ".type"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

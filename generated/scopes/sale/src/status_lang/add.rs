@@ -45,7 +45,7 @@
 /// use bitrix24::sale::status_lang::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new(1, bitrix24::serde_json::json!("de"), "Returned by Customer").description("The customer returned the product due to a defect"));
+/// let request = Add::new(Fields::new("RD", "de", "Returned by Customer").description("The customer returned the product due to a defect"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -163,8 +163,8 @@ impl ::bitrix24_runtime::Method for Add {
 pub struct Fields {
     /// Symbolic identifier of the status
     ///
-    /// Wire name `statusId`, type `integer` (docs: `sale_status.id`).
-    pub status_id: i64,
+    /// Wire name `statusId`, type `string` (docs: `sale_status.id`).
+    pub status_id: ::std::string::String,
     /// Language identifier. Current possible values are listed below:
     ///
     /// - ar — Arabic
@@ -190,8 +190,8 @@ pub struct Fields {
     ///
     /// The list of available languages can be obtained using the method [sale.statusLang.getListLangs](https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-list-langs.html)
     ///
-    /// Wire name `lid`, type `any` (docs: `sale_lang.lid`).
-    pub lid: ::serde_json::Value,
+    /// Wire name `lid`, type `string` (docs: `sale_lang.lid`).
+    pub lid: ::std::string::String,
     /// Name of the status for the created localization
     ///
     /// Wire name `name`, type `string`.
@@ -212,13 +212,13 @@ impl Fields {
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new(
-        status_id: i64,
-        lid: ::serde_json::Value,
+        status_id: impl ::std::convert::Into<::std::string::String>,
+        lid: impl ::std::convert::Into<::std::string::String>,
         name: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            status_id,
-            lid,
+            status_id: status_id.into(),
+            lid: lid.into(),
             name: name.into(),
             description: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
@@ -311,8 +311,8 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
 pub struct AddResult {
     /// Object containing information about the added status localization
     ///
-    /// Wire name `statusLang`, type `any` (docs: `sale_status_lang`).
-    pub status_lang: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `statusLang`, type `SaleStatusLang` (docs: `sale_status_lang`).
+    pub status_lang: ::std::option::Option<SaleStatusLang>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -377,6 +377,112 @@ impl ::serde::Serialize for AddResult {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for AddResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.status_lang,
+            &::std::format!("{}{}", path, ".statusLang"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_status_lang](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_status_lang).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleStatusLang {
+    /// Character identifier of the status
+    ///
+    /// Wire name `statusId`, type `string` (docs: `sale_status.id`).
+    pub status_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the language
+    ///
+    /// Wire name `lid`, type `string` (docs: `sale_lang.lid`).
+    pub lid: ::std::option::Option<::std::string::String>,
+    /// Name of the status
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Description of the status
+    ///
+    /// Wire name `description`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleStatusLang {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            status_id: ::std::option::Option::None,
+            lid: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleStatusLang {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            status_id: f.optional("statusId")?,
+            lid: f.optional("lid")?,
+            name: f.optional("name")?,
+            description: f.optional("description")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleStatusLang {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleStatusLang {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("statusId", self.status_id.as_ref());
+        w.optional("lid", self.lid.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleStatusLang {
     fn undocumented(
         &self,
         path: &str,

@@ -45,7 +45,7 @@
 /// use bitrix24::sale::status_lang::delete_by_filter::{DeleteByFilter, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = DeleteByFilter::new(Fields::new(1, bitrix24::serde_json::json!("la"), "-"));
+/// let request = DeleteByFilter::new(Fields::new("RD", "la", "-"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -162,8 +162,8 @@ impl ::bitrix24_runtime::Method for DeleteByFilter {
 pub struct Fields {
     /// Symbolic identifier of the status
     ///
-    /// Wire name `statusId`, type `integer` (docs: `sale_status.id`).
-    pub status_id: i64,
+    /// Wire name `statusId`, type `string` (docs: `sale_status.id`).
+    pub status_id: ::std::string::String,
     /// Language identifier. Current possible values are listed below:
     ///
     /// - ar — Arabic
@@ -189,8 +189,8 @@ pub struct Fields {
     ///
     /// The list of available languages can be obtained using the method [sale.statusLang.getListLangs](https://apidocs.bitrix24.com/api-reference/sale/status-lang/sale-status-lang-get-list-langs.html)
     ///
-    /// Wire name `lid`, type `any` (docs: `sale_lang.lid`).
-    pub lid: ::serde_json::Value,
+    /// Wire name `lid`, type `string` (docs: `sale_lang.lid`).
+    pub lid: ::std::string::String,
     /// To ensure the method works correctly, please provide any non-empty value for this parameter
     ///
     /// Wire name `name`, type `string`.
@@ -207,13 +207,13 @@ impl Fields {
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new(
-        status_id: i64,
-        lid: ::serde_json::Value,
+        status_id: impl ::std::convert::Into<::std::string::String>,
+        lid: impl ::std::convert::Into<::std::string::String>,
         name: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            status_id,
-            lid,
+            status_id: status_id.into(),
+            lid: lid.into(),
             name: name.into(),
             extra: ::serde_json::Map::new(),
         }

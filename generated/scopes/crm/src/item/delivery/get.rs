@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `id` ([`id`](Self::id)) | `integer` | yes | Delivery identifier |
+/// | `id` ([`id`](Self::id)) | `string` | yes | Delivery identifier |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -42,7 +42,7 @@
 /// use bitrix24::crm::item::delivery::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(4077);
+/// let request = Get::new("text");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -53,8 +53,8 @@
 pub struct Get {
     /// Delivery identifier
     ///
-    /// Wire name `id`, type `integer` (docs: `sale_order_shipment.id`).
-    pub id: i64,
+    /// Wire name `id`, type `string` (docs: `sale_order_shipment.id`).
+    pub id: ::std::string::String,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -64,9 +64,9 @@ impl Get {
     /// - `id`: `id` — Delivery identifier
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: i64) -> Self {
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            id,
+            id: id.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -146,8 +146,8 @@ impl ::bitrix24_runtime::Method for Get {
 pub struct SaleOrderShipmentCrmSimple {
     /// Delivery identifier
     ///
-    /// Wire name `id`, type `integer` (docs: `sale_order_shipment.id`).
-    pub id: ::std::option::Option<i64>,
+    /// Wire name `id`, type `string` (docs: `sale_order_shipment.id`).
+    pub id: ::std::option::Option<::std::string::String>,
     /// System delivery number
     ///
     /// Wire name `accountNumber`, type `string`.

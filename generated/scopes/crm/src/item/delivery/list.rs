@@ -197,8 +197,8 @@ impl ::bitrix24_runtime::Method for List {
 pub struct SaleOrderShipmentCrmSimple {
     /// Delivery identifier
     ///
-    /// Wire name `id`, type `integer` (docs: `sale_order_shipment.id`).
-    pub id: ::std::option::Option<i64>,
+    /// Wire name `id`, type `string` (docs: `sale_order_shipment.id`).
+    pub id: ::std::option::Option<::std::string::String>,
     /// System delivery number
     ///
     /// Wire name `accountNumber`, type `string`.

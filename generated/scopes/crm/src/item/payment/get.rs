@@ -170,8 +170,8 @@ pub struct KeyResult {
     pub emp_paid_id: ::std::option::Option<i64>,
     /// Payment system identifier
     ///
-    /// Wire name `paySystemId`, type `integer` (docs: `sale_paysystem.id`).
-    pub pay_system_id: ::std::option::Option<i64>,
+    /// Wire name `paySystemId`, type `string` (docs: `sale_paysystem.id`).
+    pub pay_system_id: ::std::option::Option<::std::string::String>,
     /// Payment amount
     ///
     /// Wire name `sum`, type `double`.

@@ -43,7 +43,7 @@
 /// use bitrix24::crm::item::payment::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(1036, Fields::new().paid(true).pay_system_id(110));
+/// let request = Update::new(1036, Fields::new().paid(true).pay_system_id("text"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -168,8 +168,8 @@ pub struct Fields {
     pub paid: ::std::option::Option<bool>,
     /// Payment system identifier
     ///
-    /// Wire name `paySystemId`, type `integer` (docs: `sale_paysystem.id`).
-    pub pay_system_id: ::std::option::Option<i64>,
+    /// Wire name `paySystemId`, type `string` (docs: `sale_paysystem.id`).
+    pub pay_system_id: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -194,8 +194,11 @@ impl Fields {
     /// Sets `paySystemId`: Payment system identifier
     #[must_use]
     #[inline]
-    pub fn pay_system_id(mut self, value: i64) -> Self {
-        self.pay_system_id = ::std::option::Option::Some(value);
+    pub fn pay_system_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pay_system_id = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `ID` ([`id`](Self::id)) | `any` | yes | Identifier of the delivery service. |
+/// | `ID` ([`id`](Self::id)) | `integer` | yes | Identifier of the delivery service. |
 /// | `CONFIG` ([`config`](Self::config)) | `Config[]` | no | Values of the delivery service settings (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-config-update.html#parameter-config)). The structure of the settings (code, name, data type) is defined when creating or updating the delivery service handler using the methods: - [sale.delivery.handler.add](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html) - [sale.delivery.handler.update](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-update.html) |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -45,7 +45,7 @@
 /// use bitrix24::sale::delivery::config::update::{Update, Config};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(bitrix24::serde_json::json!(196)).config(vec![Config::new("SETTING_1", bitrix24::serde_json::json!("New SETTING_1 string value")), Config::new("SETTING_2", bitrix24::serde_json::json!("N")), Config::new("SETTING_3", bitrix24::serde_json::json!(999.99))]);
+/// let request = Update::new(196).config(vec![Config::new("SETTING_1", bitrix24::serde_json::json!("New SETTING_1 string value")), Config::new("SETTING_2", bitrix24::serde_json::json!("N")), Config::new("SETTING_3", bitrix24::serde_json::json!(999.99))]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -56,8 +56,8 @@
 pub struct Update {
     /// Identifier of the delivery service.
     ///
-    /// Wire name `ID`, type `any` (docs: `sale_delivery_service.ID`).
-    pub id: ::serde_json::Value,
+    /// Wire name `ID`, type `integer` (docs: `sale_delivery_service.ID`).
+    pub id: i64,
     /// Values of the delivery service settings (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-config-update.html#parameter-config)).
     /// The structure of the settings (code, name, data type) is defined when creating or updating the delivery service handler using the methods:
     /// - [sale.delivery.handler.add](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html)
@@ -74,7 +74,7 @@ impl Update {
     /// - `id`: `ID` — Identifier of the delivery service.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: ::serde_json::Value) -> Self {
+    pub fn new(id: i64) -> Self {
         Self {
             id,
             config: ::std::option::Option::None,

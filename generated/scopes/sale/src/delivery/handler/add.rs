@@ -29,7 +29,7 @@
 ///
 /// # Result
 ///
-/// `any`: Identifier of the delivery service handler
+/// `integer`: Identifier of the delivery service handler
 ///
 /// # Errors
 ///
@@ -225,7 +225,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Add {
 impl ::bitrix24_runtime::Method for Add {
     const NAME: &'static str = "sale.delivery.handler.add";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Value;
+    type Output = i64;
 }
 /// The `Settings` object.
 #[derive(Debug, Clone, PartialEq)]

@@ -22,7 +22,7 @@
 ///
 /// # Result
 ///
-/// `ListItem[]`: Array of objects with information about the selected delivery service handlers
+/// `SaleDeliveryHandler[]`: Array of objects with information about the selected delivery service handlers
 ///
 /// # Errors
 ///
@@ -121,44 +121,46 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "sale.delivery.handler.list";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<ListItem>;
+    type Output = ::std::vec::Vec<SaleDeliveryHandler>;
 }
-/// Fields read from the response example (the docs give no field table).
+/// As described in [sale_delivery_handler](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_delivery_handler).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct ListItem {
-    /// `ID`.
+pub struct SaleDeliveryHandler {
+    /// Identifier of the delivery service handler.
     ///
-    /// Wire name `ID`, type `string`.
-    pub id: ::std::option::Option<::std::string::String>,
-    /// `NAME`.
+    /// Identifiers of delivery service handlers can be obtained using the method [sale.delivery.handler.list](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html)
+    ///
+    /// Wire name `ID`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Name of the delivery service handler
     ///
     /// Wire name `NAME`, type `string`.
     pub name: ::std::option::Option<::std::string::String>,
-    /// `CODE`.
+    /// Character code of the delivery service handler
     ///
     /// Wire name `CODE`, type `string`.
     pub code: ::std::option::Option<::std::string::String>,
-    /// `SORT`.
+    /// Sorting
     ///
-    /// Wire name `SORT`, type `string`.
-    pub sort: ::std::option::Option<::std::string::String>,
-    /// `DESCRIPTION`.
+    /// Wire name `SORT`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Description of the delivery service handler
     ///
     /// Wire name `DESCRIPTION`, type `string`.
     pub description: ::std::option::Option<::std::string::String>,
-    /// `SETTINGS`.
+    /// Object containing information about the delivery service settings
     ///
-    /// Wire name `SETTINGS`, type `Settings`.
-    pub settings: ::std::option::Option<Settings>,
-    /// `PROFILES`.
+    /// Wire name `SETTINGS`, type `SaleDeliveryHandlerSettings` (docs: `sale_delivery_handler_settings`).
+    pub settings: ::std::option::Option<SaleDeliveryHandlerSettings>,
+    /// Array containing the list of delivery profiles
     ///
-    /// Wire name `PROFILES`, type `Profiles[]`.
-    pub profiles: ::std::option::Option<::std::vec::Vec<Profiles>>,
+    /// Wire name `PROFILES`, type `SaleDeliveryHandlerProfile[]` (docs: `sale_delivery_handler_profile[]`).
+    pub profiles: ::std::option::Option<::std::vec::Vec<SaleDeliveryHandlerProfile>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl ListItem {
+impl SaleDeliveryHandler {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
@@ -193,7 +195,7 @@ impl ListItem {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for ListItem {
+impl ::bitrix24_runtime::wire::Decode for SaleDeliveryHandler {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -210,14 +212,14 @@ impl ::bitrix24_runtime::wire::Decode for ListItem {
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for ListItem {
+impl<'de> ::serde::Deserialize<'de> for SaleDeliveryHandler {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for ListItem {
+impl ::serde::Serialize for SaleDeliveryHandler {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -236,7 +238,7 @@ impl ::serde::Serialize for ListItem {
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for ListItem {
+impl ::bitrix24_runtime::wire::Undocumented for SaleDeliveryHandler {
     fn undocumented(
         &self,
         path: &str,
@@ -255,34 +257,55 @@ impl ::bitrix24_runtime::wire::Undocumented for ListItem {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// Fields read from the response example (the docs give no field table).
+/// As described in [sale_delivery_handler_settings](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_delivery_handler_settings).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct Settings {
-    /// `CALCULATE_URL`.
+pub struct SaleDeliveryHandlerSettings {
+    /// URL for calculating delivery costs.
+    ///
+    /// Data about the parcel (what to deliver, where, and how) is sent to this URL, and the cost of delivery needs to be calculated in response.
+    ///
+    /// The request and response format is detailed in the documentation for the webhook [Delivery Cost Calculation](https://apidocs.bitrix24.com/api-reference/sale/delivery/webhooks/calculate.html)
     ///
     /// Wire name `CALCULATE_URL`, type `string`.
     pub calculate_url: ::std::option::Option<::std::string::String>,
-    /// `CREATE_DELIVERY_REQUEST_URL`.
+    /// URL for creating a delivery order.
+    ///
+    /// Data about the parcel (what to deliver, where, and how) is sent to this URL, and an order needs to be placed with the delivery service.
+    ///
+    /// The request and response format is detailed in the documentation for the webhook [Creating a Delivery Order](https://apidocs.bitrix24.com/api-reference/sale/delivery/webhooks/create-delivery-request.html)
     ///
     /// Wire name `CREATE_DELIVERY_REQUEST_URL`, type `string`.
     pub create_delivery_request_url: ::std::option::Option<::std::string::String>,
-    /// `CANCEL_DELIVERY_REQUEST_URL`.
+    /// URL for canceling a delivery order.
+    ///
+    /// Data about the parcel (what to deliver, where, and how) is sent to this URL, and the order needs to be canceled with the delivery service.
+    ///
+    /// The request and response format is detailed in the documentation for the webhook [Canceling a Delivery Order](https://apidocs.bitrix24.com/api-reference/sale/delivery/webhooks/cancel-delivery-request.html)
     ///
     /// Wire name `CANCEL_DELIVERY_REQUEST_URL`, type `string`.
     pub cancel_delivery_request_url: ::std::option::Option<::std::string::String>,
-    /// `HAS_CALLBACK_TRACKING_SUPPORT`.
+    /// Indicator of whether the delivery service will send notifications about the status of the delivery order (see the method [sale.delivery.request.sendmessage](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html)).
+    ///
+    /// If event support is indicated, then in the manager's interface when ordering delivery, a CRM activity will be created for the delivery, into which changes related to the current delivery status can be transmitted.
+    ///
+    /// Possible values:
+    ///
+    /// `Y` — support exists
+    /// `N` — no support
     ///
     /// Wire name `HAS_CALLBACK_TRACKING_SUPPORT`, type `string`.
     pub has_callback_tracking_support: ::std::option::Option<::std::string::String>,
-    /// `CONFIG`.
+    /// Array of objects with available settings for the delivery service created using this handler
     ///
-    /// Wire name `CONFIG`, type `Config[]`.
-    pub config: ::std::option::Option<::std::vec::Vec<Config>>,
+    /// Wire name `CONFIG`, type `SaleDeliveryHandlerSettingsConfigItem[]` (docs: `sale_delivery_handler_settings_config_item[]`).
+    pub config: ::std::option::Option<
+        ::std::vec::Vec<SaleDeliveryHandlerSettingsConfigItem>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl Settings {
+impl SaleDeliveryHandlerSettings {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
@@ -315,7 +338,7 @@ impl Settings {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for Settings {
+impl ::bitrix24_runtime::wire::Decode for SaleDeliveryHandlerSettings {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -330,14 +353,14 @@ impl ::bitrix24_runtime::wire::Decode for Settings {
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for Settings {
+impl<'de> ::serde::Deserialize<'de> for SaleDeliveryHandlerSettings {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for Settings {
+impl ::serde::Serialize for SaleDeliveryHandlerSettings {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -363,7 +386,7 @@ impl ::serde::Serialize for Settings {
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for Settings {
+impl ::bitrix24_runtime::wire::Undocumented for SaleDeliveryHandlerSettings {
     fn undocumented(
         &self,
         path: &str,
@@ -377,38 +400,61 @@ impl ::bitrix24_runtime::wire::Undocumented for Settings {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// Fields read from the response example (the docs give no field table).
+/// As described in [sale_delivery_handler_settings_config_item](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_delivery_handler_settings_config_item).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct Config {
-    /// `TYPE`.
+pub struct SaleDeliveryHandlerSettingsConfigItem {
+    /// Type of the setting field.
+    ///
+    /// Possible values:
+    ///
+    /// `STRING` — string
+    /// `Y/N` — checkbox (yes / no)
+    /// `NUMBER` — number
+    /// `ENUM` — list
+    /// `DATE` — date
+    /// `LOCATION` — location
     ///
     /// Wire name `TYPE`, type `string`.
     pub type_: ::std::option::Option<::std::string::String>,
-    /// `NAME`.
-    ///
-    /// Wire name `NAME`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// `CODE`.
+    /// Character code of the setting
     ///
     /// Wire name `CODE`, type `string`.
     pub code: ::std::option::Option<::std::string::String>,
-    /// `OPTIONS`.
+    /// Name of the setting
     ///
-    /// Wire name `OPTIONS`, type `Options`.
-    pub options: ::std::option::Option<Options>,
+    /// Wire name `NAME`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// List of options for selection. An object in the format `key=value`. Where `key` is the option code, and `value` is the options.
+    ///
+    /// Example:
+    ///
+    /// ```text
+    /// {
+    ///     "Option1Code": "Option1Value",
+    ///     "Option2Code": "Option2Value",
+    ///     "Option3Code": "Option3Value"
+    /// }
+    /// ```
+    ///
+    /// The parameter is relevant only for settings of type `ENUM`
+    ///
+    /// Wire name `OPTIONS`, type `object`.
+    pub options: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl Config {
+impl SaleDeliveryHandlerSettingsConfigItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
             type_: ::std::option::Option::None,
-            name: ::std::option::Option::None,
             code: ::std::option::Option::None,
+            name: ::std::option::Option::None,
             options: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -432,28 +478,28 @@ impl Config {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for Config {
+impl ::bitrix24_runtime::wire::Decode for SaleDeliveryHandlerSettingsConfigItem {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             type_: f.optional("TYPE")?,
-            name: f.optional("NAME")?,
             code: f.optional("CODE")?,
+            name: f.optional("NAME")?,
             options: f.optional("OPTIONS")?,
             extra: f.rest(),
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for Config {
+impl<'de> ::serde::Deserialize<'de> for SaleDeliveryHandlerSettingsConfigItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for Config {
+impl ::serde::Serialize for SaleDeliveryHandlerSettingsConfigItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -463,126 +509,13 @@ impl ::serde::Serialize for Config {
             &self.extra,
         )?;
         w.optional("TYPE", self.type_.as_ref());
-        w.optional("NAME", self.name.as_ref());
         w.optional("CODE", self.code.as_ref());
+        w.optional("NAME", self.name.as_ref());
         w.optional("OPTIONS", self.options.as_ref());
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for Config {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.options,
-            &::std::format!("{}{}", path, ".OPTIONS"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Fields read from the response example (the docs give no field table).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Options {
-    /// `Option1Code`.
-    ///
-    /// Wire name `Option1Code`, type `string`.
-    pub option1_code: ::std::option::Option<::std::string::String>,
-    /// `Option2Code`.
-    ///
-    /// Wire name `Option2Code`, type `string`.
-    pub option2_code: ::std::option::Option<::std::string::String>,
-    /// `Option3Code`.
-    ///
-    /// Wire name `Option3Code`, type `string`.
-    pub option3_code: ::std::option::Option<::std::string::String>,
-    /// `Option4Code`.
-    ///
-    /// Wire name `Option4Code`, type `string`.
-    pub option4_code: ::std::option::Option<::std::string::String>,
-    /// `Option5Code`.
-    ///
-    /// Wire name `Option5Code`, type `string`.
-    pub option5_code: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Options {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            option1_code: ::std::option::Option::None,
-            option2_code: ::std::option::Option::None,
-            option3_code: ::std::option::Option::None,
-            option4_code: ::std::option::Option::None,
-            option5_code: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Options {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            option1_code: f.optional("Option1Code")?,
-            option2_code: f.optional("Option2Code")?,
-            option3_code: f.optional("Option3Code")?,
-            option4_code: f.optional("Option4Code")?,
-            option5_code: f.optional("Option5Code")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Options {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Options {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("Option1Code", self.option1_code.as_ref());
-        w.optional("Option2Code", self.option2_code.as_ref());
-        w.optional("Option3Code", self.option3_code.as_ref());
-        w.optional("Option4Code", self.option4_code.as_ref());
-        w.optional("Option5Code", self.option5_code.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Options {
+impl ::bitrix24_runtime::wire::Undocumented for SaleDeliveryHandlerSettingsConfigItem {
     fn undocumented(
         &self,
         path: &str,
@@ -591,34 +524,34 @@ impl ::bitrix24_runtime::wire::Undocumented for Options {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// Fields read from the response example (the docs give no field table).
+/// As described in [sale_delivery_handler_profile](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_delivery_handler_profile).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct Profiles {
-    /// `NAME`.
+pub struct SaleDeliveryHandlerProfile {
+    /// Name of the delivery service handler profile
     ///
     /// Wire name `NAME`, type `string`.
     pub name: ::std::option::Option<::std::string::String>,
-    /// `DESCRIPTION`.
-    ///
-    /// Wire name `DESCRIPTION`, type `string`.
-    pub description: ::std::option::Option<::std::string::String>,
-    /// `CODE`.
+    /// Character code of the delivery service handler profile
     ///
     /// Wire name `CODE`, type `string`.
     pub code: ::std::option::Option<::std::string::String>,
+    /// Description of the delivery service handler profile
+    ///
+    /// Wire name `DESCRIPTION`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl Profiles {
+impl SaleDeliveryHandlerProfile {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
             name: ::std::option::Option::None,
-            description: ::std::option::Option::None,
             code: ::std::option::Option::None,
+            description: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -641,27 +574,27 @@ impl Profiles {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for Profiles {
+impl ::bitrix24_runtime::wire::Decode for SaleDeliveryHandlerProfile {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             name: f.optional("NAME")?,
-            description: f.optional("DESCRIPTION")?,
             code: f.optional("CODE")?,
+            description: f.optional("DESCRIPTION")?,
             extra: f.rest(),
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for Profiles {
+impl<'de> ::serde::Deserialize<'de> for SaleDeliveryHandlerProfile {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for Profiles {
+impl ::serde::Serialize for SaleDeliveryHandlerProfile {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -671,12 +604,12 @@ impl ::serde::Serialize for Profiles {
             &self.extra,
         )?;
         w.optional("NAME", self.name.as_ref());
-        w.optional("DESCRIPTION", self.description.as_ref());
         w.optional("CODE", self.code.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for Profiles {
+impl ::bitrix24_runtime::wire::Undocumented for SaleDeliveryHandlerProfile {
     fn undocumented(
         &self,
         path: &str,

@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `ID` ([`id`](Self::id)) | `any` | yes | Identifier of the delivery service handler. You can obtain the identifiers of delivery service handlers using the [`sale.delivery.handler.list`](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html) method. |
+/// | `ID` ([`id`](Self::id)) | `integer` | yes | Identifier of the delivery service handler. You can obtain the identifiers of delivery service handlers using the [`sale.delivery.handler.list`](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html) method. |
 /// | `NAME` ([`name`](Self::name)) | `string` | no | Name of the delivery service handler |
 /// | `CODE` ([`code`](Self::code)) | `string` | no | Symbolic code of the delivery service handler |
 /// | `SORT` ([`sort`](Self::sort)) | `integer` | no | Sorting |
@@ -51,7 +51,7 @@
 /// use bitrix24::sale::delivery::handler::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(bitrix24::serde_json::json!(14)).name("New Uber").code("uber").sort(300).description("New Uber Description");
+/// let request = Update::new(14).name("New Uber").code("uber").sort(300).description("New Uber Description");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -63,8 +63,8 @@ pub struct Update {
     /// Identifier of the delivery service handler.
     /// You can obtain the identifiers of delivery service handlers using the [`sale.delivery.handler.list`](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html) method.
     ///
-    /// Wire name `ID`, type `any` (docs: `sale_delivery_handler.ID`).
-    pub id: ::serde_json::Value,
+    /// Wire name `ID`, type `integer` (docs: `sale_delivery_handler.ID`).
+    pub id: i64,
     /// Name of the delivery service handler
     ///
     /// Wire name `NAME`, type `string`.
@@ -100,7 +100,7 @@ impl Update {
     /// - `id`: `ID` — Identifier of the delivery service handler. You can obtain the identifiers of delivery service handlers using the [`sale.delivery.handler.list`](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-list.html) method.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: ::serde_json::Value) -> Self {
+    pub fn new(id: i64) -> Self {
         Self {
             id,
             name: ::std::option::Option::None,

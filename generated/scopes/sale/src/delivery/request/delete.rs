@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `DELIVERY_ID` ([`delivery_id`](Self::delivery_id)) | `any` | yes | Identifier of the delivery service to which the delivery request belongs. |
+/// | `DELIVERY_ID` ([`delivery_id`](Self::delivery_id)) | `integer` | yes | Identifier of the delivery service to which the delivery request belongs. |
 /// | `REQUEST_ID` ([`request_id`](Self::request_id)) | `string` | yes | Identifier of the delivery request. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -47,7 +47,7 @@
 /// use bitrix24::sale::delivery::request::delete::Delete;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Delete::new(bitrix24::serde_json::json!(225), "4757aca4931a4f029f49c0db4374d13d");
+/// let request = Delete::new(225, "4757aca4931a4f029f49c0db4374d13d");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -60,8 +60,8 @@ pub struct Delete {
     ///
     /// You can obtain the identifiers of `sale_delivery_service.ID` for delivery services using the [sale.delivery.getlist](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method.
     ///
-    /// Wire name `DELIVERY_ID`, type `any` (docs: `sale_delivery_service.ID`).
-    pub delivery_id: ::serde_json::Value,
+    /// Wire name `DELIVERY_ID`, type `integer` (docs: `sale_delivery_service.ID`).
+    pub delivery_id: i64,
     /// Identifier of the delivery request.
     ///
     /// The identifier is assigned by the external system in response to the webhook for creating a delivery order (more details in the webhook description [Creating a Delivery Order](https://apidocs.bitrix24.com/api-reference/sale/delivery/webhooks/create-delivery-request.html)).
@@ -79,7 +79,7 @@ impl Delete {
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new(
-        delivery_id: ::serde_json::Value,
+        delivery_id: i64,
         request_id: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {

@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `DELIVERY_ID` ([`delivery_id`](Self::delivery_id)) | `any` | yes | Identifier of the delivery service related to the delivery request. |
+/// | `DELIVERY_ID` ([`delivery_id`](Self::delivery_id)) | `integer` | yes | Identifier of the delivery service related to the delivery request. |
 /// | `REQUEST_ID` ([`request_id`](Self::request_id)) | `string` | yes | Identifier of the delivery request. |
 /// | `ADDRESSEE` ([`addressee`](Self::addressee)) | `Addressee` | yes | Recipient of the message. |
 /// | `MESSAGE` ([`message`](Self::message)) | `Message` | yes | Message (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-send-message.html#parametr-message)) |
@@ -55,7 +55,7 @@
 /// use bitrix24::sale::delivery::request::sendmessage::{Sendmessage, Addressee, Message, Semantic, Status};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Sendmessage::new(bitrix24::serde_json::json!(225), "4757aca4931a4f029f49c0db4374d13d", Addressee::Manager, Message::new().subject("Your order is on its way").body("Estimated delivery price: #MONEY#").status(Status::new("Success", Semantic::Success)).money_values(bitrix24::serde_json::json!({"#MONEY#":351.2})));
+/// let request = Sendmessage::new(225, "4757aca4931a4f029f49c0db4374d13d", Addressee::Manager, Message::new().subject("Your order is on its way").body("Estimated delivery price: #MONEY#").status(Status::new("Success", Semantic::Success)).money_values(bitrix24::serde_json::json!({"#MONEY#":351.2})));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -68,8 +68,8 @@ pub struct Sendmessage {
     ///
     /// You can obtain the identifiers of `sale_delivery_service.ID` for delivery services using the [sale.delivery.getlist](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method.
     ///
-    /// Wire name `DELIVERY_ID`, type `any` (docs: `sale_delivery_service.ID`).
-    pub delivery_id: ::serde_json::Value,
+    /// Wire name `DELIVERY_ID`, type `integer` (docs: `sale_delivery_service.ID`).
+    pub delivery_id: i64,
     /// Identifier of the delivery request.
     ///
     /// The identifier is assigned by the external system in response to the webhook for creating a delivery order (more details in the webhook description [Creating a Delivery Order](https://apidocs.bitrix24.com/api-reference/sale/delivery/webhooks/create-delivery-request.html)).
@@ -101,7 +101,7 @@ impl Sendmessage {
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new(
-        delivery_id: ::serde_json::Value,
+        delivery_id: i64,
         request_id: impl ::std::convert::Into<::std::string::String>,
         addressee: Addressee,
         message: Message,

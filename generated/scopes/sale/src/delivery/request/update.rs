@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `DELIVERY_ID` ([`delivery_id`](Self::delivery_id)) | `any` | yes | Identifier of the delivery service to which the delivery request belongs. |
+/// | `DELIVERY_ID` ([`delivery_id`](Self::delivery_id)) | `integer` | yes | Identifier of the delivery service to which the delivery request belongs. |
 /// | `REQUEST_ID` ([`request_id`](Self::request_id)) | `string` | yes | Identifier of the delivery request. |
 /// | `FINALIZE` ([`finalize`](Self::finalize)) | `boolean` | no | Indicator of the need to finalize the delivery request. |
 /// | `STATUS` ([`status`](Self::status)) | `Status` | no | Status of the delivery request (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery-request/sale-delivery-request-update.html#parametr-status)) |
@@ -61,7 +61,7 @@
 /// use bitrix24::sale::delivery::request::update::{Update, Properties, Semantic, Status};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(bitrix24::serde_json::json!(225), "4757aca4931a4f029f49c0db4374d13d").status(Status::new("Performer found", Semantic::Process)).properties(vec![Properties::new("Car", "Gray Skoda Octavia, a777zn"), Properties::new("Driver", "John Smith"), Properties::new("Phone Number", "+11111111111").tags(vec!["phone".to_owned()])]);
+/// let request = Update::new(225, "4757aca4931a4f029f49c0db4374d13d").status(Status::new("Performer found", Semantic::Process)).properties(vec![Properties::new("Car", "Gray Skoda Octavia, a777zn"), Properties::new("Driver", "John Smith"), Properties::new("Phone Number", "+11111111111").tags(vec!["phone".to_owned()])]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -74,8 +74,8 @@ pub struct Update {
     ///
     /// You can obtain the identifiers of `sale_delivery_service.ID` for delivery services using the [sale.delivery.getlist](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method.
     ///
-    /// Wire name `DELIVERY_ID`, type `any` (docs: `sale_delivery_service.ID`).
-    pub delivery_id: ::serde_json::Value,
+    /// Wire name `DELIVERY_ID`, type `integer` (docs: `sale_delivery_service.ID`).
+    pub delivery_id: i64,
     /// Identifier of the delivery request.
     ///
     /// The identifier is assigned by the external system in response to the webhook for creating a delivery order (more details in the webhook description [Creating a Delivery Order](https://apidocs.bitrix24.com/api-reference/sale/delivery/webhooks/create-delivery-request.html)).
@@ -123,7 +123,7 @@ impl Update {
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new(
-        delivery_id: ::serde_json::Value,
+        delivery_id: i64,
         request_id: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {

@@ -47,7 +47,7 @@
 /// use bitrix24::sale::paysystem::handler::add::{Add, ClientType, Codes, Fields, ParametersPassedWhenAddingHandlerFormData, Settings};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new("Handler.Rest FORM", "resthandlerform", Settings::new(Codes::new()).form_data(ParametersPassedWhenAddingHandlerFormData::new("http://example.com/payment_form.php").method("POST").fields(Fields::new(bitrix24::serde_json::Value::Null))).client_type(ClientType::B2c).currency(vec![bitrix24::serde_json::json!("USD")])).sort(100);
+/// let request = Add::new("Handler.Rest FORM", "resthandlerform", Settings::new(Codes::new()).form_data(ParametersPassedWhenAddingHandlerFormData::new("http://example.com/payment_form.php").method("POST").fields(Fields::new(bitrix24::serde_json::Value::Null))).client_type(ClientType::B2c).currency(vec!["USD".to_owned()])).sort(100);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -225,8 +225,8 @@ pub struct Settings {
     pub client_type: ::std::option::Option<ClientType>,
     /// List of currencies supported by the payment system. Default is empty
     ///
-    /// Wire name `CURRENCY`, type `any[]` (docs: `crm_currency.CURRENCY[]`).
-    pub currency: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `CURRENCY`, type `string[]` (docs: `crm_currency.CURRENCY[]`).
+    pub currency: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -290,7 +290,7 @@ impl Settings {
     pub fn currency(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
+            Item = impl ::std::convert::Into<::std::string::String>,
         >,
     ) -> Self {
         self.currency = ::std::option::Option::Some(

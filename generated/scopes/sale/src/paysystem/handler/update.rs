@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `ID` ([`id`](Self::id)) | `any` | yes | Identifier of the REST handler |
+/// | `ID` ([`id`](Self::id)) | `string` | yes | Identifier of the REST handler |
 /// | `FIELDS` ([`fields`](Self::fields)) | `Fields` | yes | Set of values for updating (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html#parametr-fields)) |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -46,7 +46,7 @@
 /// use bitrix24::sale::paysystem::handler::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(bitrix24::serde_json::json!(3), Fields::new().name("New Handler Name").code("newresthandlercode").settings(bitrix24::serde_json::Map::new()).sort(200));
+/// let request = Update::new("text", Fields::new().name("New Handler Name").code("newresthandlercode").settings(bitrix24::serde_json::Map::new()).sort(200));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -57,8 +57,8 @@
 pub struct Update {
     /// Identifier of the REST handler
     ///
-    /// Wire name `ID`, type `any` (docs: `sale_paysystem_handler.ID`).
-    pub id: ::serde_json::Value,
+    /// Wire name `ID`, type `string` (docs: `sale_paysystem_handler.ID`).
+    pub id: ::std::string::String,
     /// Set of values for updating (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html#parametr-fields))
     ///
     /// Wire name `FIELDS`, type `Fields` (docs: `object`).
@@ -73,9 +73,12 @@ impl Update {
     /// - `fields`: `FIELDS` — Set of values for updating (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-handler-update.html#parametr-fields))
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: ::serde_json::Value, fields: Fields) -> Self {
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        fields: Fields,
+    ) -> Self {
         Self {
-            id,
+            id: id.into(),
             fields,
             extra: ::serde_json::Map::new(),
         }

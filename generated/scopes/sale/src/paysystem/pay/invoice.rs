@@ -19,7 +19,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `INVOICE_ID` ([`invoice_id`](Self::invoice_id)) | `integer` | yes | Identifier of the legacy invoice. The service [crm.invoice.*](https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/index.html) is used to retrieve invoice information. |
-/// | `PAY_SYSTEM_ID` ([`pay_system_id`](Self::pay_system_id)) | `any` | no | Identifier of the payment system |
+/// | `PAY_SYSTEM_ID` ([`pay_system_id`](Self::pay_system_id)) | `string` | no | Identifier of the payment system |
 /// | `BX_REST_HANDLER` ([`bx_rest_handler`](Self::bx_rest_handler)) | `string` | no | Symbolic identifier of the REST handler for the payment system. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -47,7 +47,7 @@
 /// use bitrix24::sale::paysystem::pay::invoice::Invoice;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Invoice::new(2).pay_system_id(bitrix24::serde_json::json!(31));
+/// let request = Invoice::new(2).pay_system_id("text");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -62,8 +62,8 @@ pub struct Invoice {
     pub invoice_id: i64,
     /// Identifier of the payment system
     ///
-    /// Wire name `PAY_SYSTEM_ID`, type `any` (docs: `sale_paysystem.ID`).
-    pub pay_system_id: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `PAY_SYSTEM_ID`, type `string` (docs: `sale_paysystem.ID`).
+    pub pay_system_id: ::std::option::Option<::std::string::String>,
     /// Symbolic identifier of the REST handler for the payment system.
     ///
     /// You must provide either the `PAY_SYSTEM_ID` parameter or the `BX_REST_HANDLER`:
@@ -94,8 +94,11 @@ impl Invoice {
     /// Sets `PAY_SYSTEM_ID`: Identifier of the payment system
     #[must_use]
     #[inline]
-    pub fn pay_system_id(mut self, value: ::serde_json::Value) -> Self {
-        self.pay_system_id = ::std::option::Option::Some(value);
+    pub fn pay_system_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pay_system_id = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `BX_REST_HANDLER`: Symbolic identifier of the REST handler for the payment system.

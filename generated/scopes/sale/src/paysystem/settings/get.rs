@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `ID` ([`id`](Self::id)) | `any` | yes | Identifier of the payment system for which settings are to be retrieved |
+/// | `ID` ([`id`](Self::id)) | `string` | yes | Identifier of the payment system for which settings are to be retrieved |
 /// | `PERSON_TYPE_ID` ([`person_type_id`](Self::person_type_id)) | `integer` | yes | Identifier of the payer type for which settings are to be retrieved. To get default settings, pass `0` |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -50,7 +50,7 @@
 /// use bitrix24::sale::paysystem::settings::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(bitrix24::serde_json::json!(11), 1);
+/// let request = Get::new("text", 1);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -61,8 +61,8 @@
 pub struct Get {
     /// Identifier of the payment system for which settings are to be retrieved
     ///
-    /// Wire name `ID`, type `any` (docs: `sale_paysystem.ID`).
-    pub id: ::serde_json::Value,
+    /// Wire name `ID`, type `string` (docs: `sale_paysystem.ID`).
+    pub id: ::std::string::String,
     /// Identifier of the payer type for which settings are to be retrieved. To get default settings, pass `0`
     ///
     /// Wire name `PERSON_TYPE_ID`, type `integer` (docs: `sale_person_type.id`).
@@ -77,9 +77,12 @@ impl Get {
     /// - `person_type_id`: `PERSON_TYPE_ID` — Identifier of the payer type for which settings are to be retrieved. To get default settings, pass `0`
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: ::serde_json::Value, person_type_id: i64) -> Self {
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        person_type_id: i64,
+    ) -> Self {
         Self {
-            id,
+            id: id.into(),
             person_type_id,
             extra: ::serde_json::Map::new(),
         }

@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `ID` ([`id`](Self::id)) | `any` | yes | Identifier of the payment system for which settings need to be retrieved |
+/// | `ID` ([`id`](Self::id)) | `string` | yes | Identifier of the payment system for which settings need to be retrieved |
 /// | `PERSON_TYPE_ID` ([`person_type_id`](Self::person_type_id)) | `integer` | no | Identifier of the payer type for which settings need to be retrieved |
 /// | `SETTINGS` ([`settings`](Self::settings)) | `Settings` | yes | Settings to be updated. The keys are the names of the settings, and the values are objects whose structure is described [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html#parametr-settings) |
 ///
@@ -45,7 +45,7 @@
 /// use bitrix24::sale::paysystem::settings::update::{Update, Settings};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(bitrix24::serde_json::json!(11), Settings::new()).person_type_id(1);
+/// let request = Update::new("text", Settings::new()).person_type_id(1);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -56,8 +56,8 @@
 pub struct Update {
     /// Identifier of the payment system for which settings need to be retrieved
     ///
-    /// Wire name `ID`, type `any` (docs: `sale_paysystem.ID`).
-    pub id: ::serde_json::Value,
+    /// Wire name `ID`, type `string` (docs: `sale_paysystem.ID`).
+    pub id: ::std::string::String,
     /// Identifier of the payer type for which settings need to be retrieved
     ///
     /// Wire name `PERSON_TYPE_ID`, type `integer` (docs: `sale_person_type.id`).
@@ -76,9 +76,12 @@ impl Update {
     /// - `settings`: `SETTINGS` — Settings to be updated. The keys are the names of the settings, and the values are objects whose structure is described [below](https://apidocs.bitrix24.com/api-reference/pay-system/sale-pay-system-settings-update.html#parametr-settings)
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: ::serde_json::Value, settings: Settings) -> Self {
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        settings: Settings,
+    ) -> Self {
         Self {
-            id,
+            id: id.into(),
             person_type_id: ::std::option::Option::None,
             settings,
             extra: ::serde_json::Map::new(),

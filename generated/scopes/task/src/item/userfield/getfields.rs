@@ -125,76 +125,76 @@ impl ::bitrix24_runtime::Method for Getfields {
 pub struct GetfieldsResult {
     /// Identifier. Read-only
     ///
-    /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
+    /// Wire name `ID`, type `FieldDescription` (docs: `integer`).
+    pub id: ::std::option::Option<FieldDescription>,
     /// Entity
     ///
-    /// Wire name `ENTITY_ID`, type `string`.
-    pub entity_id: ::std::option::Option<::std::string::String>,
+    /// Wire name `ENTITY_ID`, type `FieldDescription` (docs: `string`).
+    pub entity_id: ::std::option::Option<FieldDescription>,
     /// Code. Immutable
     ///
-    /// Wire name `FIELD_NAME`, type `string`.
-    pub field_name: ::std::option::Option<::std::string::String>,
+    /// Wire name `FIELD_NAME`, type `FieldDescription` (docs: `string`).
+    pub field_name: ::std::option::Option<FieldDescription>,
     /// Data Type. Immutable
     ///
-    /// Wire name `USER_TYPE_ID`, type `string`.
-    pub user_type_id: ::std::option::Option<::std::string::String>,
+    /// Wire name `USER_TYPE_ID`, type `FieldDescription` (docs: `string`).
+    pub user_type_id: ::std::option::Option<FieldDescription>,
     /// External Identifier
     ///
-    /// Wire name `XML_ID`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Wire name `XML_ID`, type `FieldDescription` (docs: `string`).
+    pub xml_id: ::std::option::Option<FieldDescription>,
     /// Sort Order
     ///
-    /// Wire name `SORT`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
+    /// Wire name `SORT`, type `FieldDescription` (docs: `integer`).
+    pub sort: ::std::option::Option<FieldDescription>,
     /// Multiple
     ///
-    /// Wire name `MULTIPLE`, type `char`.
-    pub multiple: ::std::option::Option<::std::string::String>,
+    /// Wire name `MULTIPLE`, type `FieldDescription` (docs: `char`).
+    pub multiple: ::std::option::Option<FieldDescription>,
     /// Mandatory
     ///
-    /// Wire name `MANDATORY`, type `char`.
-    pub mandatory: ::std::option::Option<::std::string::String>,
+    /// Wire name `MANDATORY`, type `FieldDescription` (docs: `char`).
+    pub mandatory: ::std::option::Option<FieldDescription>,
     /// Show in List Filter
     ///
-    /// Wire name `SHOW_FILTER`, type `char`.
-    pub show_filter: ::std::option::Option<::std::string::String>,
+    /// Wire name `SHOW_FILTER`, type `FieldDescription` (docs: `char`).
+    pub show_filter: ::std::option::Option<FieldDescription>,
     /// Show in List
     ///
-    /// Wire name `SHOW_IN_LIST`, type `char`.
-    pub show_in_list: ::std::option::Option<::std::string::String>,
+    /// Wire name `SHOW_IN_LIST`, type `FieldDescription` (docs: `char`).
+    pub show_in_list: ::std::option::Option<FieldDescription>,
     /// Allow User Editing
     ///
-    /// Wire name `EDIT_IN_LIST`, type `char`.
-    pub edit_in_list: ::std::option::Option<::std::string::String>,
+    /// Wire name `EDIT_IN_LIST`, type `FieldDescription` (docs: `char`).
+    pub edit_in_list: ::std::option::Option<FieldDescription>,
     /// Field Values are Searchable
     ///
-    /// Wire name `IS_SEARCHABLE`, type `char`.
-    pub is_searchable: ::std::option::Option<::std::string::String>,
+    /// Wire name `IS_SEARCHABLE`, type `FieldDescription` (docs: `char`).
+    pub is_searchable: ::std::option::Option<FieldDescription>,
     /// Edit Form Label
     ///
-    /// Wire name `EDIT_FORM_LABEL`, type `string`.
-    pub edit_form_label: ::std::option::Option<::std::string::String>,
+    /// Wire name `EDIT_FORM_LABEL`, type `FieldDescription` (docs: `string`).
+    pub edit_form_label: ::std::option::Option<FieldDescription>,
     /// List Column Header
     ///
-    /// Wire name `LIST_COLUMN_LABEL`, type `string`.
-    pub list_column_label: ::std::option::Option<::std::string::String>,
+    /// Wire name `LIST_COLUMN_LABEL`, type `FieldDescription` (docs: `string`).
+    pub list_column_label: ::std::option::Option<FieldDescription>,
     /// List Filter Label
     ///
-    /// Wire name `LIST_FILTER_LABEL`, type `string`.
-    pub list_filter_label: ::std::option::Option<::std::string::String>,
+    /// Wire name `LIST_FILTER_LABEL`, type `FieldDescription` (docs: `string`).
+    pub list_filter_label: ::std::option::Option<FieldDescription>,
     /// Error Message
     ///
-    /// Wire name `ERROR_MESSAGE`, type `string`.
-    pub error_message: ::std::option::Option<::std::string::String>,
+    /// Wire name `ERROR_MESSAGE`, type `FieldDescription` (docs: `string`).
+    pub error_message: ::std::option::Option<FieldDescription>,
     /// Help Message
     ///
-    /// Wire name `HELP_MESSAGE`, type `string`.
-    pub help_message: ::std::option::Option<::std::string::String>,
+    /// Wire name `HELP_MESSAGE`, type `FieldDescription` (docs: `string`).
+    pub help_message: ::std::option::Option<FieldDescription>,
     /// List Elements. Multiple
     ///
-    /// Wire name `LIST`, type `UfEnumElement` (docs: `uf_enum_element`).
-    pub list: ::std::option::Option<UfEnumElement>,
+    /// Wire name `LIST`, type `FieldDescription` (docs: `uf_enum_element`).
+    pub list: ::std::option::Option<FieldDescription>,
     /// Additional Settings
     ///
     /// Wire name `SETTINGS`, type `object`.
@@ -325,6 +325,91 @@ impl ::bitrix24_runtime::wire::Undocumented for GetfieldsResult {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.id,
+            &::std::format!("{}{}", path, ".ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.entity_id,
+            &::std::format!("{}{}", path, ".ENTITY_ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.field_name,
+            &::std::format!("{}{}", path, ".FIELD_NAME"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.user_type_id,
+            &::std::format!("{}{}", path, ".USER_TYPE_ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.xml_id,
+            &::std::format!("{}{}", path, ".XML_ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.sort,
+            &::std::format!("{}{}", path, ".SORT"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.multiple,
+            &::std::format!("{}{}", path, ".MULTIPLE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.mandatory,
+            &::std::format!("{}{}", path, ".MANDATORY"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.show_filter,
+            &::std::format!("{}{}", path, ".SHOW_FILTER"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.show_in_list,
+            &::std::format!("{}{}", path, ".SHOW_IN_LIST"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.edit_in_list,
+            &::std::format!("{}{}", path, ".EDIT_IN_LIST"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.is_searchable,
+            &::std::format!("{}{}", path, ".IS_SEARCHABLE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.edit_form_label,
+            &::std::format!("{}{}", path, ".EDIT_FORM_LABEL"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.list_column_label,
+            &::std::format!("{}{}", path, ".LIST_COLUMN_LABEL"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.list_filter_label,
+            &::std::format!("{}{}", path, ".LIST_FILTER_LABEL"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.error_message,
+            &::std::format!("{}{}", path, ".ERROR_MESSAGE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.help_message,
+            &::std::format!("{}{}", path, ".HELP_MESSAGE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.list,
             &::std::format!("{}{}", path, ".LIST"),
             out,
@@ -332,64 +417,59 @@ impl ::bitrix24_runtime::wire::Undocumented for GetfieldsResult {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// As described in [uf_enum_element Object](https://apidocs.bitrix24.com/api-reference/data-types.html#uf_enum_element).
+/// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct UfEnumElement {
-    /// Identifier of the option. It is filled in for existing options and is not passed when adding a new one
-    ///
-    /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Value of the option
-    ///
-    /// Wire name `VALUE`, type `string`.
-    pub value: ::std::option::Option<::std::string::String>,
-    /// Indicates the default value. Takes values `Y` or `N`
-    ///
-    /// Wire name `DEF`, type `boolean` (docs: `char`).
-    pub def: ::std::option::Option<bool>,
-    /// Sorting order
-    ///
-    /// Wire name `SORT`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// External identifier of the option
-    ///
-    /// Wire name `XML_ID`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Indicates the deletion of an existing option. Takes values `Y` or `N`
-    ///
-    /// Wire name `DEL`, type `boolean` (docs: `char`).
-    pub del: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
+pub struct FieldDescription {
+    /// Type of the field.
     ///
     /// Wire name `type`, type `string`.
     pub type_: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Is the field required?
     ///
-    /// Wire name `title`, type `string`.
-    pub title: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
+    /// Wire name `isRequired`, type `boolean`.
+    pub is_required: ::std::option::Option<bool>,
+    /// Is the field read-only?
+    ///
+    /// Wire name `isReadOnly`, type `boolean`.
+    pub is_read_only: ::std::option::Option<bool>,
+    /// Indicator of whether the field value can only be filled once when creating a new element.
+    ///
+    /// Wire name `isImmutable`, type `boolean`.
+    pub is_immutable: ::std::option::Option<bool>,
+    /// Indicator of whether the field is multiple. If true, values in the field are passed as an array.
     ///
     /// Wire name `isMultiple`, type `boolean`.
     pub is_multiple: ::std::option::Option<bool>,
+    /// Is the field user-defined?
+    ///
+    /// Wire name `isDynamic`, type `boolean`.
+    pub is_dynamic: ::std::option::Option<bool>,
+    /// Name of the field.
+    ///
+    /// Wire name `title`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Name of the field in uppercase.
+    ///
+    /// Wire name `upperName`, type `string`.
+    pub upper_name: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl UfEnumElement {
+impl FieldDescription {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
-            id: ::std::option::Option::None,
-            value: ::std::option::Option::None,
-            def: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            del: ::std::option::Option::None,
             type_: ::std::option::Option::None,
-            title: ::std::option::Option::None,
+            is_required: ::std::option::Option::None,
+            is_read_only: ::std::option::Option::None,
+            is_immutable: ::std::option::Option::None,
             is_multiple: ::std::option::Option::None,
+            is_dynamic: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            upper_name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -412,33 +492,32 @@ impl UfEnumElement {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for UfEnumElement {
+impl ::bitrix24_runtime::wire::Decode for FieldDescription {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            id: f.optional("ID")?,
-            value: f.optional("VALUE")?,
-            def: f.optional("DEF")?,
-            sort: f.optional("SORT")?,
-            xml_id: f.optional("XML_ID")?,
-            del: f.optional("DEL")?,
             type_: f.optional("type")?,
-            title: f.optional("title")?,
+            is_required: f.optional("isRequired")?,
+            is_read_only: f.optional("isReadOnly")?,
+            is_immutable: f.optional("isImmutable")?,
             is_multiple: f.optional("isMultiple")?,
+            is_dynamic: f.optional("isDynamic")?,
+            title: f.optional("title")?,
+            upper_name: f.optional("upperName")?,
             extra: f.rest(),
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for UfEnumElement {
+impl<'de> ::serde::Deserialize<'de> for FieldDescription {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for UfEnumElement {
+impl ::serde::Serialize for FieldDescription {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -447,19 +526,18 @@ impl ::serde::Serialize for UfEnumElement {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref());
-        w.optional("VALUE", self.value.as_ref());
-        w.optional("DEF", self.def.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref());
-        w.optional("SORT", self.sort.as_ref());
-        w.optional("XML_ID", self.xml_id.as_ref());
-        w.optional("DEL", self.del.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref());
         w.optional("type", self.type_.as_ref());
-        w.optional("title", self.title.as_ref());
+        w.optional("isRequired", self.is_required.as_ref());
+        w.optional("isReadOnly", self.is_read_only.as_ref());
+        w.optional("isImmutable", self.is_immutable.as_ref());
         w.optional("isMultiple", self.is_multiple.as_ref());
+        w.optional("isDynamic", self.is_dynamic.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("upperName", self.upper_name.as_ref());
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for UfEnumElement {
+impl ::bitrix24_runtime::wire::Undocumented for FieldDescription {
     fn undocumented(
         &self,
         path: &str,

@@ -19,7 +19,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `paymentId` ([`payment_id`](Self::payment_id)) | `integer` | yes | Identifier of the payment. Can be obtained using the method [`sale.payment.list`](https://apidocs.bitrix24.com/api-reference/sale/payment/sale-payment-list.html) |
-/// | `deliveryId` ([`delivery_id`](Self::delivery_id)) | `integer` | yes | Identifier of the delivery. Can be obtained using the method [`crm.item.delivery.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-list.html) (key id) |
+/// | `deliveryId` ([`delivery_id`](Self::delivery_id)) | `string` | yes | Identifier of the delivery. Can be obtained using the method [`crm.item.delivery.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-list.html) (key id) |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -43,7 +43,7 @@
 /// use bitrix24::crm::item::payment::delivery::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(1039, 4072);
+/// let request = Add::new(1039, "text");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -60,8 +60,8 @@ pub struct Add {
     /// Identifier of the delivery.
     /// Can be obtained using the method [`crm.item.delivery.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-list.html) (key id)
     ///
-    /// Wire name `deliveryId`, type `integer` (docs: `sale_order_shipment.id`).
-    pub delivery_id: i64,
+    /// Wire name `deliveryId`, type `string` (docs: `sale_order_shipment.id`).
+    pub delivery_id: ::std::string::String,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -72,10 +72,13 @@ impl Add {
     /// - `delivery_id`: `deliveryId` — Identifier of the delivery. Can be obtained using the method [`crm.item.delivery.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-list.html) (key id)
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(payment_id: i64, delivery_id: i64) -> Self {
+    pub fn new(
+        payment_id: i64,
+        delivery_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
             payment_id,
-            delivery_id,
+            delivery_id: delivery_id.into(),
             extra: ::serde_json::Map::new(),
         }
     }

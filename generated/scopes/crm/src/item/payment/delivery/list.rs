@@ -229,8 +229,8 @@ pub struct KeyResultCrmItemPaymentDelivery {
     pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Delivery identifier
     ///
-    /// Wire name `deliveryId`, type `integer` (docs: `sale_order_shipment.id`).
-    pub delivery_id: ::std::option::Option<i64>,
+    /// Wire name `deliveryId`, type `string` (docs: `sale_order_shipment.id`).
+    pub delivery_id: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }

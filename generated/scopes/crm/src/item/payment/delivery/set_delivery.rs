@@ -19,7 +19,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `id` ([`id`](Self::id)) | `integer` | yes | Identifier of the delivery item in the payment. Can be obtained using the method [`crm.item.payment.delivery.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/payment/delivery-in-payment/crm-item-payment-delivery-list.html) |
-/// | `deliveryId` ([`delivery_id`](Self::delivery_id)) | `integer` | yes | Identifier of the delivery. |
+/// | `deliveryId` ([`delivery_id`](Self::delivery_id)) | `string` | yes | Identifier of the delivery. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -43,7 +43,7 @@
 /// use bitrix24::crm::item::payment::delivery::set_delivery::SetDelivery;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = SetDelivery::new(1201, 4073);
+/// let request = SetDelivery::new(1201, "text");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -61,8 +61,8 @@ pub struct SetDelivery {
     ///
     /// This can be obtained using the [`crm.item.delivery.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/delivery/crm-item-delivery-list.html) method (key id)
     ///
-    /// Wire name `deliveryId`, type `integer` (docs: `sale_order_shipment.id`).
-    pub delivery_id: i64,
+    /// Wire name `deliveryId`, type `string` (docs: `sale_order_shipment.id`).
+    pub delivery_id: ::std::string::String,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -73,10 +73,13 @@ impl SetDelivery {
     /// - `delivery_id`: `deliveryId` — Identifier of the delivery.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: i64, delivery_id: i64) -> Self {
+    pub fn new(
+        id: i64,
+        delivery_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
             id,
-            delivery_id,
+            delivery_id: delivery_id.into(),
             extra: ::serde_json::Map::new(),
         }
     }

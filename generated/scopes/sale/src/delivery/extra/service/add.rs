@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `DELIVERY_ID` ([`delivery_id`](Self::delivery_id)) | `any` | yes | Identifier of the delivery service to which the created service will be linked. |
+/// | `DELIVERY_ID` ([`delivery_id`](Self::delivery_id)) | `integer` | yes | Identifier of the delivery service to which the created service will be linked. |
 /// | `TYPE` ([`type_`](Self::type_)) | `Type` | yes | Type of service. Possible values: - `enum` — list (selecting an option from a pre-defined list) - `checkbox` — single service (e.g., door delivery) - `quantity` — quantitative service (e.g., required number of movers) |
 /// | `NAME` ([`name`](Self::name)) | `string` | yes | Name of the service |
 /// | `ACTIVE` ([`active`](Self::active)) | `boolean` | no | Indicator of service activity. Possible values: - `Y` — yes - `N` — no |
@@ -52,7 +52,7 @@
 /// use bitrix24::sale::delivery::extra::service::add::{Add, Items, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(bitrix24::serde_json::json!(197), Type::Checkbox, "Door Delivery", vec![Items::new("text", "text")]).active(true).code("door_delivery").sort(100).description("Door Delivery Description");
+/// let request = Add::new(197, Type::Checkbox, "Door Delivery", vec![Items::new("text", "text")]).active(true).code("door_delivery").sort(100).description("Door Delivery Description");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -65,8 +65,8 @@ pub struct Add {
     ///
     /// You can obtain the identifiers of delivery services using the [sale.delivery.getlist](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method.
     ///
-    /// Wire name `DELIVERY_ID`, type `any` (docs: `sale_delivery_service.ID`).
-    pub delivery_id: ::serde_json::Value,
+    /// Wire name `DELIVERY_ID`, type `integer` (docs: `sale_delivery_service.ID`).
+    pub delivery_id: i64,
     /// Type of service. Possible values:
     /// - `enum` — list (selecting an option from a pre-defined list)
     /// - `checkbox` — single service (e.g., door delivery)
@@ -123,7 +123,7 @@ impl Add {
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new(
-        delivery_id: ::serde_json::Value,
+        delivery_id: i64,
         type_: Type,
         name: impl ::std::convert::Into<::std::string::String>,
         items: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Items>>,

@@ -18,13 +18,13 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `DELIVERY_ID` ([`delivery_id`](Self::delivery_id)) | `any` | yes | Identifier of the delivery service |
+/// | `DELIVERY_ID` ([`delivery_id`](Self::delivery_id)) | `integer` | yes | Identifier of the delivery service |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
 /// # Result
 ///
-/// `GetItem[]`: List of all services of the delivery service
+/// `SaleDeliveryExtraService[]`: List of all services of the delivery service
 ///
 /// # Errors
 ///
@@ -43,7 +43,7 @@
 /// use bitrix24::sale::delivery::extra::service::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(bitrix24::serde_json::json!(198));
+/// let request = Get::new(198);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -54,8 +54,8 @@
 pub struct Get {
     /// Identifier of the delivery service
     ///
-    /// Wire name `DELIVERY_ID`, type `any` (docs: `sale_delivery_service.ID`).
-    pub delivery_id: ::serde_json::Value,
+    /// Wire name `DELIVERY_ID`, type `integer` (docs: `sale_delivery_service.ID`).
+    pub delivery_id: i64,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -65,7 +65,7 @@ impl Get {
     /// - `delivery_id`: `DELIVERY_ID` — Identifier of the delivery service
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(delivery_id: ::serde_json::Value) -> Self {
+    pub fn new(delivery_id: i64) -> Self {
         Self {
             delivery_id,
             extra: ::serde_json::Map::new(),
@@ -143,64 +143,78 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "sale.delivery.extra.service.get";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<GetItem>;
+    type Output = ::std::vec::Vec<SaleDeliveryExtraService>;
 }
-/// Fields read from the response example (the docs give no field table).
+/// As described in [sale_delivery_extra_service](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_delivery_extra_service).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct GetItem {
-    /// `ID`.
+pub struct SaleDeliveryExtraService {
+    /// Identifier of the additional delivery service.
     ///
-    /// Wire name `ID`, type `string`.
-    pub id: ::std::option::Option<::std::string::String>,
-    /// `CODE`.
+    /// Identifiers of delivery services can be obtained using the method [sale.delivery.extra.service.get](https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-get.html)
     ///
-    /// Wire name `CODE`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
-    /// `NAME`.
+    /// Wire name `ID`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Type of the service.
     ///
-    /// Wire name `NAME`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// `DESCRIPTION`.
+    /// Possible values:
     ///
-    /// Wire name `DESCRIPTION`, type `string`.
-    pub description: ::std::option::Option<::std::string::String>,
-    /// `ACTIVE`.
-    ///
-    /// Wire name `ACTIVE`, type `string`.
-    pub active: ::std::option::Option<::std::string::String>,
-    /// `SORT`.
-    ///
-    /// Wire name `SORT`, type `string`.
-    pub sort: ::std::option::Option<::std::string::String>,
-    /// `TYPE`.
+    /// `enum` — list (selecting an option from a pre-formed list)
+    /// `checkbox` — single service (e.g., delivery to the door)
+    /// `quantity` — quantitative service (e.g., required number of loaders)
     ///
     /// Wire name `TYPE`, type `string`.
     pub type_: ::std::option::Option<::std::string::String>,
-    /// `PRICE`.
+    /// Name of the service
+    ///
+    /// Wire name `NAME`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Indicator of the activity of the service.
+    ///
+    /// Possible values:
+    /// `Y` — active
+    /// `N` — inactive
+    ///
+    /// Wire name `ACTIVE`, type `string`.
+    pub active: ::std::option::Option<::std::string::String>,
+    /// Character code of the service
+    ///
+    /// Wire name `CODE`, type `string`.
+    pub code: ::std::option::Option<::std::string::String>,
+    /// Sorting
+    ///
+    /// Wire name `SORT`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Description of the service
+    ///
+    /// Wire name `DESCRIPTION`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
+    /// Field relevant only for services of type **single service** (`checkbox`) and **quantitative service** (`quantity`)
     ///
     /// Wire name `PRICE`, type `double`.
     pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// `ITEMS`.
+    /// List of options available for selection.
     ///
-    /// Wire name `ITEMS`, type `Items[]`.
-    pub items: ::std::option::Option<::std::vec::Vec<Items>>,
+    /// Field relevant only for services of type **list** (`enum`)
+    ///
+    /// Wire name `ITEMS`, type `SaleDeliveryExtraServiceEnumItem[]` (docs: `sale_delivery_extra_service_enum_item[]`).
+    pub items: ::std::option::Option<::std::vec::Vec<SaleDeliveryExtraServiceEnumItem>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl GetItem {
+impl SaleDeliveryExtraService {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
             id: ::std::option::Option::None,
-            code: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            description: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
             type_: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            code: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            description: ::std::option::Option::None,
             price: ::std::option::Option::None,
             items: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
@@ -225,33 +239,33 @@ impl GetItem {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for GetItem {
+impl ::bitrix24_runtime::wire::Decode for SaleDeliveryExtraService {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             id: f.optional("ID")?,
-            code: f.optional("CODE")?,
-            name: f.optional("NAME")?,
-            description: f.optional("DESCRIPTION")?,
-            active: f.optional("ACTIVE")?,
-            sort: f.optional("SORT")?,
             type_: f.optional("TYPE")?,
+            name: f.optional("NAME")?,
+            active: f.optional("ACTIVE")?,
+            code: f.optional("CODE")?,
+            sort: f.optional("SORT")?,
+            description: f.optional("DESCRIPTION")?,
             price: f.optional("PRICE")?,
             items: f.optional("ITEMS")?,
             extra: f.rest(),
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for GetItem {
+impl<'de> ::serde::Deserialize<'de> for SaleDeliveryExtraService {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for GetItem {
+impl ::serde::Serialize for SaleDeliveryExtraService {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -261,18 +275,18 @@ impl ::serde::Serialize for GetItem {
             &self.extra,
         )?;
         w.optional("ID", self.id.as_ref());
-        w.optional("CODE", self.code.as_ref());
-        w.optional("NAME", self.name.as_ref());
-        w.optional("DESCRIPTION", self.description.as_ref());
-        w.optional("ACTIVE", self.active.as_ref());
-        w.optional("SORT", self.sort.as_ref());
         w.optional("TYPE", self.type_.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("ACTIVE", self.active.as_ref());
+        w.optional("CODE", self.code.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
         w.optional("PRICE", self.price.as_ref());
         w.optional("ITEMS", self.items.as_ref());
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for GetItem {
+impl ::bitrix24_runtime::wire::Undocumented for SaleDeliveryExtraService {
     fn undocumented(
         &self,
         path: &str,
@@ -286,26 +300,26 @@ impl ::bitrix24_runtime::wire::Undocumented for GetItem {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// Fields read from the response example (the docs give no field table).
+/// As described in [sale_delivery_extra_service_enum_item](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_delivery_extra_service_enum_item).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct Items {
-    /// `TITLE`.
+pub struct SaleDeliveryExtraServiceEnumItem {
+    /// Name of the option in the list
     ///
     /// Wire name `TITLE`, type `string`.
     pub title: ::std::option::Option<::std::string::String>,
-    /// `CODE`.
+    /// Character code of the option in the list
     ///
-    /// Wire name `CODE`, type `any`.
-    pub code: ::std::option::Option<::serde_json::Value>,
-    /// `PRICE`.
+    /// Wire name `CODE`, type `string`.
+    pub code: ::std::option::Option<::std::string::String>,
+    /// Cost of the service when selecting this option in the currency of the delivery service
     ///
-    /// Wire name `PRICE`, type `string`.
-    pub price: ::std::option::Option<::std::string::String>,
+    /// Wire name `PRICE`, type `double`.
+    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl Items {
+impl SaleDeliveryExtraServiceEnumItem {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
@@ -336,7 +350,7 @@ impl Items {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for Items {
+impl ::bitrix24_runtime::wire::Decode for SaleDeliveryExtraServiceEnumItem {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -349,14 +363,14 @@ impl ::bitrix24_runtime::wire::Decode for Items {
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for Items {
+impl<'de> ::serde::Deserialize<'de> for SaleDeliveryExtraServiceEnumItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for Items {
+impl ::serde::Serialize for SaleDeliveryExtraServiceEnumItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -371,7 +385,7 @@ impl ::serde::Serialize for Items {
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for Items {
+impl ::bitrix24_runtime::wire::Undocumented for SaleDeliveryExtraServiceEnumItem {
     fn undocumented(
         &self,
         path: &str,

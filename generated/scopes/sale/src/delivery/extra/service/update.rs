@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `ID` ([`id`](Self::id)) | `any` | yes | Identifier of the service. |
+/// | `ID` ([`id`](Self::id)) | `integer` | yes | Identifier of the service. |
 /// | `NAME` ([`name`](Self::name)) | `string` | no | Name of the service |
 /// | `ACTIVE` ([`active`](Self::active)) | `boolean` | no | Indicator of the service's activity. Possible values: - `Y` — yes - `N` — no |
 /// | `CODE` ([`code`](Self::code)) | `string` | no | Symbolic code of the service |
@@ -51,7 +51,7 @@
 /// use bitrix24::sale::delivery::extra::service::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(bitrix24::serde_json::json!(128)).name("Door Delivery New Name").active(false).code("door_delivery").sort(200);
+/// let request = Update::new(128).name("Door Delivery New Name").active(false).code("door_delivery").sort(200);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -64,8 +64,8 @@ pub struct Update {
     ///
     /// You can obtain the identifiers of delivery services using the [sale.delivery.extra.service.get](https://apidocs.bitrix24.com/api-reference/sale/delivery/extra-service/sale-delivery-extra-service-get.html) method.
     ///
-    /// Wire name `ID`, type `any` (docs: `sale_delivery_extra_service.ID`).
-    pub id: ::serde_json::Value,
+    /// Wire name `ID`, type `integer` (docs: `sale_delivery_extra_service.ID`).
+    pub id: i64,
     /// Name of the service
     ///
     /// Wire name `NAME`, type `string`.
@@ -109,7 +109,7 @@ impl Update {
     /// - `id`: `ID` — Identifier of the service.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: ::serde_json::Value) -> Self {
+    pub fn new(id: i64) -> Self {
         Self {
             id,
             name: ::std::option::Option::None,

@@ -19,8 +19,8 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `INVOICE_ID` ([`invoice_id`](Self::invoice_id)) | `integer` | yes | Identifier of the legacy invoice. The service [crm.invoice.*](https://apidocs.bitrix24.com/api-reference/crm/outdated/invoice/index.html) is used to retrieve information about invoices. |
-/// | `PAY_SYSTEM_ID` ([`pay_system_id`](Self::pay_system_id)) | `any` | no | Identifier of the payment system |
-/// | `BX_REST_HANDLER` ([`bx_rest_handler`](Self::bx_rest_handler)) | `any` | no | Symbolic identifier of the payment system handler |
+/// | `PAY_SYSTEM_ID` ([`pay_system_id`](Self::pay_system_id)) | `string` | no | Identifier of the payment system |
+/// | `BX_REST_HANDLER` ([`bx_rest_handler`](Self::bx_rest_handler)) | `string` | no | Symbolic identifier of the payment system handler |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -51,7 +51,7 @@
 /// use bitrix24::sale::paysystem::settings::invoice::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(10).pay_system_id(bitrix24::serde_json::json!(11));
+/// let request = Get::new(10).pay_system_id("text");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -66,12 +66,12 @@ pub struct Get {
     pub invoice_id: i64,
     /// Identifier of the payment system
     ///
-    /// Wire name `PAY_SYSTEM_ID`, type `any` (docs: `sale_paysystem.ID`).
-    pub pay_system_id: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `PAY_SYSTEM_ID`, type `string` (docs: `sale_paysystem.ID`).
+    pub pay_system_id: ::std::option::Option<::std::string::String>,
     /// Symbolic identifier of the payment system handler
     ///
-    /// Wire name `BX_REST_HANDLER`, type `any` (docs: `sale_paysystem.ACTION_FILE`).
-    pub bx_rest_handler: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `BX_REST_HANDLER`, type `string` (docs: `sale_paysystem.ACTION_FILE`).
+    pub bx_rest_handler: ::std::option::Option<::std::string::String>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -92,15 +92,21 @@ impl Get {
     /// Sets `PAY_SYSTEM_ID`: Identifier of the payment system
     #[must_use]
     #[inline]
-    pub fn pay_system_id(mut self, value: ::serde_json::Value) -> Self {
-        self.pay_system_id = ::std::option::Option::Some(value);
+    pub fn pay_system_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pay_system_id = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `BX_REST_HANDLER`: Symbolic identifier of the payment system handler
     #[must_use]
     #[inline]
-    pub fn bx_rest_handler(mut self, value: ::serde_json::Value) -> Self {
-        self.bx_rest_handler = ::std::option::Option::Some(value);
+    pub fn bx_rest_handler(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.bx_rest_handler = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.

@@ -19,7 +19,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `PAYMENT_ID` ([`payment_id`](Self::payment_id)) | `integer` | yes | Payment identifier |
-/// | `PAY_SYSTEM_ID` ([`pay_system_id`](Self::pay_system_id)) | `any` | yes | Payment system identifier |
+/// | `PAY_SYSTEM_ID` ([`pay_system_id`](Self::pay_system_id)) | `string` | yes | Payment system identifier |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -50,7 +50,7 @@
 /// use bitrix24::sale::paysystem::settings::payment::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(10, bitrix24::serde_json::json!(11));
+/// let request = Get::new(10, "text");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -65,8 +65,8 @@ pub struct Get {
     pub payment_id: i64,
     /// Payment system identifier
     ///
-    /// Wire name `PAY_SYSTEM_ID`, type `any` (docs: `sale_paysystem.ID`).
-    pub pay_system_id: ::serde_json::Value,
+    /// Wire name `PAY_SYSTEM_ID`, type `string` (docs: `sale_paysystem.ID`).
+    pub pay_system_id: ::std::string::String,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -77,10 +77,13 @@ impl Get {
     /// - `pay_system_id`: `PAY_SYSTEM_ID` — Payment system identifier
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(payment_id: i64, pay_system_id: ::serde_json::Value) -> Self {
+    pub fn new(
+        payment_id: i64,
+        pay_system_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
             payment_id,
-            pay_system_id,
+            pay_system_id: pay_system_id.into(),
             extra: ::serde_json::Map::new(),
         }
     }
