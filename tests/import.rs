@@ -21,6 +21,7 @@ fn includes(path: &str) -> Option<String> {
         "_includes/system-errors.md" => Some(include_str!("import/system-errors.md").into()),
         "_includes/extra.md" => Some("Included paragraph from a shared file.".into()),
         "_includes/auth-params-in-events.md" => Some(include_str!("import/auth-params.md").into()),
+        "api-reference/data-types.md" => Some(include_str!("import/data-types.md").into()),
         _ => None,
     }
 }
@@ -1008,4 +1009,61 @@ fn key_families_and_continued_tables() {
         !has_diag(&d, "propertyN"),
         "a family row is not a problem: {d:?}"
     );
+}
+
+/// `entity.md` read as `demo.item.get`, with `example` as its response example, through
+/// the importer's rules, and the shared types of `data-types.md` applied.
+fn shared_item(example: &str) -> (Method, import::shared::Sharing) {
+    let text = include_str!("import/entity.md").replace(
+        r#"{"result": {"item": {"id": 5, "type": "A", "tags": [{"code": "red"}]}}}"#,
+        example,
+    );
+    let t = page::transcribe(
+        &text,
+        "api-reference/demo/entity.md",
+        "demo.item.get",
+        &includes,
+        COMMIT,
+    );
+    let entities = t.entities.clone();
+    let (mut m, _) = import::finish(t.method);
+    let mut sharing =
+        import::shared::Sharing::new(&["api-reference/data-types.md".to_owned()], &includes);
+    sharing.apply(&mut m, &entities);
+    (m, sharing)
+}
+
+#[test]
+fn entity_tables_of_data_types_pages_are_shared_types() {
+    let (m, sharing) =
+        shared_item(r#"{"result": {"item": {"id": 5, "type": "A", "tags": [{"code": "red"}]}}}"#);
+    // `[demo_item](../data-types.md)` (no anchor) is the table under `### demo_item`; the
+    // method's copy is exactly the shared definition, so the method names that.
+    assert_eq!(names(&m), ["GetResult"]);
+    assert_eq!(field(ty(&m, "GetResult"), "item").ty, "DemoItem");
+    // `demo_item.id` is that row's type.
+    assert_eq!(param(&m, "id").ty, "integer");
+    // `demo_other` defines `Type` too, differently: each entity's own is renamed after it.
+    let shared: Vec<&str> = sharing.used.keys().map(String::as_str).collect();
+    assert_eq!(shared, ["DemoItem", "DemoItemType", "DemoTag"]);
+    let item = &sharing.used["DemoItem"];
+    assert_eq!(field(item, "type").ty, "DemoItemType");
+    assert_eq!(field(item, "tags").ty, "DemoTag[]");
+}
+
+#[test]
+fn a_copy_its_example_extends_stays_the_methods_own() {
+    let (m, sharing) =
+        shared_item(r#"{"result": {"item": {"id": 5, "type": "A", "tags": [], "color": "red"}}}"#);
+    // `color` is added to the method's `DemoItem`: no longer the shared definition.
+    assert!(
+        field(ty(&m, "DemoItem"), "color")
+            .description
+            .contains("response example")
+    );
+    assert!(names(&m).contains(&"Type"), "{:?}", names(&m));
+    // Its `tags` table is still exactly `demo_tag`: that one is shared.
+    let shared: Vec<&str> = sharing.used.keys().map(String::as_str).collect();
+    assert_eq!(shared, ["DemoTag"]);
+    assert!(!names(&m).contains(&"DemoTag"), "{:?}", names(&m));
 }

@@ -577,6 +577,49 @@ fn types() {
     snapshot("types_markdown", &r.markdown());
 }
 
+/// A method's own type that became a shared one (`spec/types`) keeps its Rust path (the
+/// method module re-exports it): no change for the method, a shared type added.
+#[test]
+fn a_type_moved_to_the_shared_types_is_the_same_type() {
+    let base = load(&side("types", "base"));
+    let mut head = base.clone();
+    let m = &mut head
+        .methods
+        .iter_mut()
+        .find(|m| m.method.method == "crm.t.get")
+        .expect("crm.t.get")
+        .method;
+    let at = m
+        .types
+        .iter()
+        .position(|t| t.name == "Stage")
+        .expect("Stage");
+    let stage = m.types.remove(at);
+    head.types.push(stage);
+    head.types.sort_by(|a, b| a.name.cmp(&b.name));
+    let got = facts(&Report::new("base", &base, "head", &head));
+    assert_eq!(
+        got,
+        BTreeSet::from([(String::new(), "types › Stage".to_owned(), "type_added", C)]),
+        "{got:#?}"
+    );
+    // A change made on the way is reported against the shared type.
+    let mut changed = head.clone();
+    let stage = changed
+        .types
+        .iter_mut()
+        .find(|t| t.name == "Stage")
+        .expect("Stage");
+    stage.values.as_mut().expect("an enum").pop();
+    let got = facts(&Report::new("base", &base, "head", &changed));
+    assert!(
+        got.iter().any(|(m, p, _, c)| m == "crm.t.get"
+            && p.starts_with("types › Stage › values")
+            && *c == B),
+        "{got:#?}"
+    );
+}
+
 #[test]
 fn errors() {
     let r = expect(
@@ -1048,7 +1091,8 @@ fn fields_the_published_record_keeps_for_one_release() {
         file(&files, "_events/src/on_crm_f_add.rs"),
         "pub old_key:"
     ));
-    assert!(deprecated(file(&files, "src/types.rs"), "pub zip:"));
+    // `Address` is used by `crm.*` methods alone: it lives in that scope's crate.
+    assert!(deprecated(file(&files, "crm/src/types.rs"), "pub zip:"));
 
     // The release records them as deprecated: its code still has them, and a diff against
     // the release sees nothing.
@@ -1083,7 +1127,7 @@ fn fields_the_published_record_keeps_for_one_release() {
     assert!(!last.fields.methods["crm.f.add"]["params"].contains_key("COMMENT"));
     let files = generated(&h, &last);
     assert!(!file(&files, "src/f/add.rs").contains("comment"));
-    assert!(!file(&files, "src/types.rs").contains("pub zip:"));
+    assert!(!file(&files, "crm/src/types.rs").contains("pub zip:"));
 
     // Listed again by the docs while kept: no longer deprecated, compatible.
     let back = Report::with_published("release 0.1.1", &h, "head", &b, Some(&next));

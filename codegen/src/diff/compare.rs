@@ -312,6 +312,9 @@ fn path(prefix: &[String], more: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The Rust path of the shared types (`spec/types`).
+const SHARED_PREFIX: &str = "bitrix24::types::";
+
 /// A Rust type from the generator, without the fully qualified prefixes.
 fn pretty(tokens: &proc_macro2::TokenStream) -> String {
     let s: String = tokens
@@ -352,6 +355,13 @@ fn member(scope: &TypeScope<'_>, f: &Field, required: bool, sent: bool) -> Optio
 fn rust_of(scope: &TypeScope<'_>, ty: &str) -> Option<String> {
     let t = TypeExpr::parse(ty).ok()?;
     scope.rust(&t).ok().map(|t| pretty(&t))
+}
+
+/// Whether two rendered Rust types are one type: a shared type is re-exported where a
+/// method's own type of that name was, so `types::X` and `X` are the same.
+fn same_rust(a: &Option<String>, b: &Option<String>) -> bool {
+    let path_free = |r: &Option<String>| r.as_ref().map(|r| r.replace("types::", ""));
+    path_free(a) == path_free(b)
 }
 
 fn opt(s: &Option<String>) -> String {
@@ -828,8 +838,8 @@ impl<'a> Differ<'a> {
             rust_of(&bs.scope, &b.result.ty),
             rust_of(&hs.scope, &h.result.ty),
         );
-        if bt != ht || br != hr {
-            let rule = if br == hr {
+        if bt != ht || !same_rust(&br, &hr) {
+            let rule = if same_rust(&br, &hr) {
                 RuleId::ResultTypeSameRust
             } else {
                 RuleId::ResultTypeChanged
@@ -1032,8 +1042,9 @@ impl<'a> Differ<'a> {
             member(&bs.scope, b, h.required, sent),
             member(&hs.scope, h, h.required, sent),
         );
-        if bt != ht || br != hr {
-            let rule = match (subject, br == hr, h.required) {
+        let same_rust = same_rust(&br, &hr);
+        if bt != ht || !same_rust {
+            let rule = match (subject, same_rust, h.required) {
                 (Subject::Param, true, _) => RuleId::ParamTypeSameRust,
                 (Subject::Param, false, true) => RuleId::ParamTypeArgument,
                 (Subject::Param, false, false) => RuleId::ParamTypeSetter,
@@ -1195,8 +1206,16 @@ impl<'a> Differ<'a> {
     ) {
         let bmap: BTreeMap<&str, &TypeDef> = base.iter().map(|t| (t.name.as_str(), t)).collect();
         let hmap: BTreeMap<&str, &TypeDef> = head.iter().map(|t| (t.name.as_str(), t)).collect();
+        // A method's or event's own type that became a shared one (`spec/types`), or back,
+        // keeps its path (the module re-exports the shared type): compared as one type.
+        let own = rust_prefix != SHARED_PREFIX;
+        let shared = |spec: &'a Spec, name: &str| spec.types.iter().find(|s| own && s.name == name);
         for t in base.iter().filter(|t| !hmap.contains_key(t.name.as_str())) {
             let rust = format!("{rust_prefix}{}", naming::type_name(&t.name));
+            if let Some(s) = shared(self.head, &t.name) {
+                self.type_def(g, &path(prefix, &[&t.name]), &rust, t, s, bs, hs);
+                continue;
+            }
             self.push(
                 Draft::new(g, &path(prefix, &[&t.name]), RuleId::TypeRemoved)
                     .before(type_kind(t).to_owned())
@@ -1206,7 +1225,11 @@ impl<'a> Differ<'a> {
         for t in head {
             let rust = format!("{rust_prefix}{}", naming::type_name(&t.name));
             let at = path(prefix, &[&t.name]);
-            let Some(old) = bmap.get(t.name.as_str()) else {
+            let Some(old) = bmap
+                .get(t.name.as_str())
+                .copied()
+                .or_else(|| shared(self.base, &t.name))
+            else {
                 self.push(
                     Draft::new(g, &at, RuleId::TypeAdded)
                         .after(type_kind(t).to_owned())
@@ -1540,7 +1563,7 @@ impl<'a> Differ<'a> {
                 .filter(|t| t.name == name)
                 .cloned()
                 .collect();
-            self.types(&g, &["types".into()], "bitrix24::types::", &b, &h, &bs, &hs);
+            self.types(&g, &["types".into()], SHARED_PREFIX, &b, &h, &bs, &hs);
         }
     }
 

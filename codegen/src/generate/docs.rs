@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use super::Files;
 use super::doc_text::{self, table_cell};
+use super::ir::{self, TypeScope};
 use crate::naming;
 use crate::spec::{Event, Field, Method, Spec, TypeDef};
 
@@ -226,6 +227,14 @@ fn page(spec: &Spec, m: &Method) -> String {
     );
     for t in &m.types {
         type_section(&mut s, t, &md);
+    }
+    // The shared types it uses (`spec/types`), so that the page describes every field.
+    let scope = TypeScope::new(spec, Some(m));
+    let tys = ir::type_exprs(&m.params, &[m.result.ty.as_str()], &m.types);
+    for n in scope.shared_closure(&tys) {
+        if let Some(t) = scope.get(&n) {
+            type_section(&mut s, t, &md);
+        }
     }
     let _ = writeln!(s, "## Errors\n");
     if m.errors.is_empty() {

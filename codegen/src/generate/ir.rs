@@ -77,6 +77,22 @@ pub fn methods_of(seg: &str) -> String {
     }
 }
 
+/// Every type expression of a method or event: its parameters or `data`, the `result`
+/// types given, and its own types' fields.
+pub fn type_exprs(fields: &[Field], more: &[&str], own: &[TypeDef]) -> Vec<TypeExpr> {
+    fields
+        .iter()
+        .map(|f| f.ty.as_str())
+        .chain(more.iter().copied())
+        .chain(
+            own.iter()
+                .flat_map(|t| t.fields.iter().flatten())
+                .map(|f| f.ty.as_str()),
+        )
+        .filter_map(|t| TypeExpr::parse(t).ok())
+        .collect()
+}
+
 /// A Rust identifier (names are pre-escaped by [`naming`]).
 pub fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
@@ -154,6 +170,15 @@ impl<'a> TypeScope<'a> {
             }
         }
         seen
+    }
+
+    /// The shared types (`spec/types`) that `tys` reach, all the way down (not the
+    /// scope's own types, which shadow shared ones of the same name).
+    pub fn shared_closure(&self, tys: &[TypeExpr]) -> BTreeSet<String> {
+        self.named_closure(tys)
+            .into_iter()
+            .filter(|n| !self.is_local(n) && self.shared.contains_key(n.as_str()))
+            .collect()
     }
 
     /// The Rust path of a named type.

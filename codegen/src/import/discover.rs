@@ -111,6 +111,30 @@ impl Discovery {
     }
 }
 
+/// The docs paths of the `data-types.md` pages under `docs/api-reference` (the entity
+/// tables [`super::shared`] reads), sorted; none when the folder cannot be read.
+pub fn data_types_pages(docs: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![docs.join("api-reference")];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for p in rd.flatten().map(|e| e.path()) {
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(rel) = p.strip_prefix(docs) {
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                if super::page::is_data_types_page(&rel) {
+                    out.push(rel);
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Reads every page under `docs/api-reference`.
 pub fn discover(docs: &Path) -> std::io::Result<Discovery> {
     let root = docs.join("api-reference");

@@ -13,6 +13,8 @@
 //! - [`round_trip`]: keys examples show that tables lack are added; examples that
 //!   cannot round-trip (custom fields, unlisted values or codes) say why
 //! - [`discover`]: which pages of a docs tree are method or event pages (`--all`)
+//! - [`shared`]: the entity tables of `data-types.md` pages as the shared types of
+//!   `spec/types/`, which methods use where their copy is the same
 //!
 //! Rules beyond the literal docs (each reported as a note when it fires):
 //! - nested tables are found by the row's type link, then links in its description
@@ -65,6 +67,7 @@ pub mod patch;
 pub mod report;
 pub mod round_trip;
 pub mod shapes;
+pub mod shared;
 pub mod sweep;
 mod tables;
 pub mod text;
@@ -104,6 +107,8 @@ pub const METHOD_HEADER: &str = "# yaml-language-server: $schema=../../schema/me
 pub const EVENT_HEADER: &str = "# yaml-language-server: $schema=../../schema/event.schema.json\n";
 /// First line of `api.yaml`.
 pub const API_HEADER: &str = "# yaml-language-server: $schema=schema/api.schema.json\n";
+/// First line of a shared type file.
+pub const TYPE_HEADER: &str = "# yaml-language-server: $schema=../schema/type.schema.json\n";
 
 /// Transcribes one page (pure; what the tests use). Unreferenced types are pruned.
 pub fn transcribe(
@@ -437,6 +442,16 @@ pub fn event_yaml(e: &Event) -> anyhow::Result<String> {
     Ok(format!("{EVENT_HEADER}{}", serde_yaml::to_string(e)?))
 }
 
+/// `spec/types/<Name>.yaml`, relative to the root.
+pub fn type_file(t: &TypeDef) -> PathBuf {
+    PathBuf::from("spec/types").join(format!("{}.yaml", t.name))
+}
+
+/// The text of a shared type file.
+pub fn type_yaml(t: &TypeDef) -> anyhow::Result<String> {
+    Ok(format!("{TYPE_HEADER}{}", serde_yaml::to_string(t)?))
+}
+
 /// The text of a method file.
 pub fn method_yaml(m: &Method) -> anyhow::Result<String> {
     Ok(format!("{METHOD_HEADER}{}", serde_yaml::to_string(m)?))
@@ -562,7 +577,7 @@ fn build(
         rep.events.push(report::EventLine::new(&t.event));
         files.insert(event_file(&t.event), event_yaml(&t.event)?);
     }
-    let mut done: Vec<(String, Method)> = Vec::new();
+    let mut done: Vec<(String, Method, BTreeMap<String, page::EntityTable>)> = Vec::new();
     for e in entries.iter().filter(|e| !e.event) {
         let id = e.id();
         let Some(page_text) = read(&e.path) else {
@@ -611,17 +626,17 @@ fn build(
             method: id.clone(),
             counts: report::counts(&m),
         });
-        done.push((e.path.clone(), m));
+        done.push((e.path.clone(), m, t.entities));
     }
     // Error examples need every code the generated `ErrorCode` will know: the system
     // errors, the imported methods' and those of the spec's other methods.
     let mut codes: Vec<ErrorDoc> = api.system_errors.clone();
-    for (_, m) in &done {
+    for (_, m, _) in &done {
         codes.extend(m.errors.iter().cloned());
     }
     let imported: BTreeSet<PathBuf> = done
         .iter()
-        .map(|(_, m)| o.root.join(method_file(m)))
+        .map(|(_, m, _)| o.root.join(method_file(m)))
         .collect();
     for p in spec_method_files(&o.root) {
         if imported.contains(&p) {
@@ -633,8 +648,11 @@ fn build(
             codes.extend(m.errors);
         }
     }
-    for (path, mut m) in done {
-        for n in round_trip::settle_errors(&mut m, &codes) {
+    let mut sharing = shared::Sharing::new(&discover::data_types_pages(&o.docs), &read);
+    for (path, mut m, entities) in done {
+        let mut notes = round_trip::settle_errors(&mut m, &codes);
+        notes.extend(sharing.apply(&mut m, &entities));
+        for n in notes {
             rep.notes.push(Diagnostic {
                 file: path.clone().into(),
                 line: None,
@@ -652,6 +670,9 @@ fn build(
             rep.round_trip.1 += usize::from(e.skip_round_trip.is_some());
         }
         files.insert(method_file(&m), method_yaml(&m)?);
+    }
+    for t in sharing.used.values() {
+        files.insert(type_file(t), type_yaml(t)?);
     }
     // Patch files without a method.
     if let Ok(rd) = std::fs::read_dir(o.root.join("spec/patches")) {
@@ -876,6 +897,7 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
         for p in spec_method_files(&o.root)
             .into_iter()
             .chain(spec_event_files(&o.root))
+            .chain(spec_files(&o.root, "spec/types"))
         {
             let rel = p.strip_prefix(&o.root).unwrap_or(&p).to_path_buf();
             if !files.contains_key(&rel) {

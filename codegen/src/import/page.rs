@@ -80,6 +80,66 @@ pub struct Transcription {
     pub examples: Stats,
     /// Docs type tokens the table does not know.
     pub unmapped: BTreeSet<String>,
+    /// The method's types read from an entity table of a `data-types.md` page, by name
+    /// (candidates for the shared types: [`super::shared`]).
+    pub entities: BTreeMap<String, EntityTable>,
+}
+
+/// An entity table: a fields table under an anchored heading of a `data-types.md` page.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EntityTable {
+    /// Docs path of the page (`api-reference/sale/data-types.md`).
+    pub page: String,
+    /// The heading's anchor (`sale_order`).
+    pub anchor: String,
+}
+
+/// Whether `path` is a page of data types and object structures.
+pub fn is_data_types_page(path: &str) -> bool {
+    path == "data-types.md" || path.ends_with("/data-types.md")
+}
+
+/// Every entity table of the `data-types.md` page at `path`, each read on its own (as a
+/// method page reads the one it links): the entity's type first, then the types it uses.
+pub fn entity_tables(
+    path: &str,
+    includes: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(EntityTable, Vec<TypeDef>)> {
+    let mut probe = Page::new("", path, includes);
+    probe.load_foreign(path);
+    let anchors: Vec<String> = probe
+        .nested
+        .iter()
+        .filter(|n| is_fields_table(&n.rows))
+        .filter_map(|n| n.anchor.clone())
+        .collect();
+    let mut out = Vec::new();
+    for anchor in anchors {
+        let mut p = Page::new("", path, includes);
+        p.load_foreign(path);
+        let Some(idx) = p.table_at(path, &anchor) else {
+            continue;
+        };
+        let name = if (path, anchor.as_str()) == FIELD_DESCRIPTION {
+            p.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "")
+        } else {
+            p.type_for_table(idx, &naming::type_name(&anchor), "")
+        };
+        let mut types = std::mem::take(&mut p.types);
+        let Some(at) = types.iter().position(|t| t.name == name) else {
+            continue;
+        };
+        let root = types.remove(at);
+        types.insert(0, root);
+        out.push((
+            EntityTable {
+                page: path.to_string(),
+                anchor,
+            },
+            types,
+        ));
+    }
+    out
 }
 
 /// A table that may become a named object type.
@@ -306,6 +366,7 @@ pub fn transcribe(
 ) -> Transcription {
     let mut p = Page::new(method, page_path, includes);
     let m = p.run(page_text, commit);
+    let entities = p.entity_types();
     Transcription {
         method: m,
         diagnostics: p.diags,
@@ -313,6 +374,7 @@ pub fn transcribe(
         tables: p.tables,
         examples: p.stats,
         unmapped: p.unmapped,
+        entities,
     }
 }
 
@@ -476,6 +538,21 @@ impl<'a> Page<'a> {
             stats: Stats::default(),
             section: Section::Params,
         }
+    }
+
+    /// The types read from an entity table of a `data-types.md` page, by name.
+    fn entity_types(&self) -> BTreeMap<String, EntityTable> {
+        self.nested
+            .iter()
+            .filter(|n| !n.local && is_data_types_page(&n.page))
+            .filter_map(|n| {
+                let table = EntityTable {
+                    page: n.page.clone(),
+                    anchor: n.anchor.clone()?,
+                };
+                Some((n.type_name.clone()?, table))
+            })
+            .collect()
     }
 
     pub(super) fn diag(&mut self, file: &str, line: usize, path: &str, message: impl Into<String>) {
@@ -1294,7 +1371,8 @@ impl<'a> Page<'a> {
         }
         let linkable = matches!(ty.as_str(), "object" | "object[]" | "any[]" | "any")
             && !token.as_deref().is_some_and(|t| t.contains('|'))
-            && !is_query_param(&cell.name);
+            // In a result, `order` is an order (`sale.order.get`), not a sort order.
+            && !(is_query_param(&cell.name) && self.section != Section::Returned);
         if linkable && let Some(idx) = self.resolve_table(&cell, &desc, page, defs, owner) {
             let fb = fallback
                 .map(str::to_string)

@@ -42,6 +42,11 @@ impl Page<'_> {
             .or_else(|| self.table_by_link(&foreign, page, owner))
     }
 
+    /// The fields table under `anchor` on `page` (loaded), with the tables continuing it.
+    pub(super) fn table_at(&mut self, page: &str, anchor: &str) -> Option<usize> {
+        self.table_by_link(&[format!("#{anchor}")], page, "")
+    }
+
     /// The first fields table one of `targets` (`#anchor`, `other.md#anchor`) points at,
     /// with the tables continuing it.
     fn table_by_link(&mut self, targets: &[String], page: &str, owner: &str) -> Option<usize> {

@@ -111,6 +111,17 @@ impl TypeExpr {
         }
     }
 
+    /// The expression with every named type replaced by `f(name)`.
+    pub fn map_named(&self, f: &impl Fn(&str) -> String) -> TypeExpr {
+        match self {
+            TypeExpr::Scalar(s) => TypeExpr::Scalar(*s),
+            TypeExpr::Named(n) => TypeExpr::Named(f(n)),
+            TypeExpr::Array(t) => TypeExpr::Array(Box::new(t.map_named(f))),
+            TypeExpr::Map(t) => TypeExpr::Map(Box::new(t.map_named(f))),
+            TypeExpr::Nullable(t) => TypeExpr::Nullable(Box::new(t.map_named(f))),
+        }
+    }
+
     /// How deep the type nests: 1 for a scalar or a name, plus one per array, map and
     /// `| null` around it.
     pub fn depth(&self) -> usize {

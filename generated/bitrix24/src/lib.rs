@@ -74,6 +74,8 @@
 #![allow(deprecated)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 mod error_code;
+/// Named types shared by several methods.
+pub use bitrix24_types::types;
 /// Inbound events (189 documented): the crate `bitrix24-events`.
 #[cfg(feature = "events")]
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]

@@ -165,14 +165,12 @@ impl Ctx<'_> {
         })
     }
 
+    /// A type by its name in the method's module: its own types, and the shared ones the
+    /// module re-exports.
     fn type_path(&mut self, name: &str) -> String {
         let rust = naming::type_name(name);
-        if self.scope.is_local(name) {
-            self.uses.insert(rust.clone());
-            rust
-        } else {
-            format!("{}::types::{rust}", self.pkg)
-        }
+        self.uses.insert(rust.clone());
+        rust
     }
 
     fn named(

@@ -195,11 +195,12 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
         error_code::emit(spec, cfg.published.as_ref(), &naming::module(&cfg.package))?,
     );
     examples_test::emit(spec, cfg, files)?;
+    let homes = scope_crate::type_homes(spec, &root);
     if !spec.types.is_empty() {
-        scope_crate::emit_types(spec, cfg, files)?;
+        scope_crate::emit_types(spec, cfg, &homes, files)?;
     }
     for (seg, node) in &root.children {
-        scope_crate::emit(spec, cfg, seg, node, files)?;
+        scope_crate::emit(spec, cfg, seg, node, &homes, files)?;
     }
     events::emit(spec, cfg, files)?;
     examples::emit(cfg, files);

@@ -3,7 +3,7 @@
 //! of the shared named types. Splitting the API this way lets cargo build the scopes in
 //! parallel and keeps each rustc small (see "Build cost" in `ARCHITECTURE.md`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result};
 use quote::quote;
@@ -15,7 +15,7 @@ use super::{
 };
 use crate::generate::Files;
 use crate::naming;
-use crate::spec::Spec;
+use crate::spec::{Method, Spec, TypeDef};
 
 /// Emits the crate of the methods `seg.*`.
 pub fn emit(
@@ -23,6 +23,7 @@ pub fn emit(
     cfg: &CrateConfig,
     seg: &str,
     node: &Node<'_>,
+    homes: &Homes,
     files: &mut Files,
 ) -> Result<()> {
     let dir = cfg.scope_dir(seg);
@@ -66,7 +67,79 @@ pub fn emit(
             include_str!("../../../../LICENSE").to_owned(),
         );
     }
-    emit_node(spec, cfg, &dir, node, files)
+    let own: Vec<&TypeDef> = spec
+        .types
+        .iter()
+        .filter(|t| homes.get(&t.name).and_then(Option::as_deref) == Some(seg))
+        .collect();
+    if !own.is_empty() {
+        let krate = crate_ident(&cfg.types_package());
+        let docs = inner_doc(&format!(
+            "Named types the docs define once for several `{seg}.*` methods (an entity of a \
+             data-types page), and, re-exported, those shared by several scopes \
+             (`{}::types`).",
+            naming::module(&cfg.package)
+        ));
+        let scope = TypeScope::new(spec, None);
+        let items = own
+            .iter()
+            .map(|t| items::emit_type(spec, &scope, t, None, items::Uses::BOTH))
+            .collect::<Result<Vec<_>>>()?;
+        let path = format!("{dir}/src/types.rs");
+        let tokens = quote! {
+            #docs
+            #[doc(no_inline)]
+            pub use #krate::types::*;
+            #(#items)*
+        };
+        files.insert(path.clone(), format_file(tokens, &path)?);
+    }
+    emit_node(spec, cfg, &dir, node, !own.is_empty(), files)
+}
+
+/// Where each shared type is emitted: `Some(seg)` in the crate of the one scope whose
+/// methods use it (`bitrix24::sale::types::SaleOrder`), `None` in the types crate (used
+/// by several scopes, by events, or by nothing: `bitrix24::types::FieldDescription`).
+pub type Homes = BTreeMap<String, Option<String>>;
+
+/// [`Homes`] of the spec's shared types.
+pub fn type_homes(spec: &Spec, root: &Node<'_>) -> Homes {
+    // Scopes reaching each shared type; "" for events.
+    let mut users: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for (seg, node) in &root.children {
+        let mut methods = Vec::new();
+        methods_below(node, &mut methods);
+        for m in methods {
+            let scope = TypeScope::new(spec, Some(m));
+            let tys = ir::type_exprs(&m.params, &[m.result.ty.as_str()], &m.types);
+            for n in scope.shared_closure(&tys) {
+                users.entry(n).or_default().insert(seg.as_str());
+            }
+        }
+    }
+    for e in spec.events.iter().map(|e| &e.event) {
+        let scope = TypeScope::with_types(spec, &e.types);
+        for n in scope.shared_closure(&ir::type_exprs(&e.data, &[], &e.types)) {
+            users.entry(n).or_default().insert("");
+        }
+    }
+    spec.types
+        .iter()
+        .map(|t| {
+            let home = match users.get(&t.name) {
+                Some(s) if s.len() == 1 && !s.contains("") => s.first().map(|s| (*s).to_owned()),
+                _ => None,
+            };
+            (t.name.clone(), home)
+        })
+        .collect()
+}
+
+fn methods_below<'a>(node: &Node<'a>, out: &mut Vec<&'a Method>) {
+    out.extend(node.method);
+    for child in node.children.values() {
+        methods_below(child, out);
+    }
 }
 
 /// The crate's README: what it is and that users depend on the facade instead.
@@ -86,7 +159,7 @@ depend on that instead, with its feature `{feature}` (on by default), and write 
 }
 
 /// Emits the crate of the shared named types (`bitrix24::types`).
-pub fn emit_types(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
+pub fn emit_types(spec: &Spec, cfg: &CrateConfig, homes: &Homes, files: &mut Files) -> Result<()> {
     let dir = cfg.types_dir();
     let package = cfg.types_package();
     let mut toml = manifest_head(
@@ -122,12 +195,17 @@ pub fn emit_types(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<(
     let lib = quote! {
         #docs
         #![allow(deprecated)]
+        /// The types, each as one page's `data-types.md` table defines it.
         pub mod types;
     };
     files.insert(format!("{dir}/src/lib.rs"), format_file(lib, "lib.rs")?);
     let scope = TypeScope::new(spec, None);
     let mut items = Vec::new();
-    for t in &spec.types {
+    for t in spec
+        .types
+        .iter()
+        .filter(|t| homes.get(&t.name).is_none_or(Option::is_none))
+    {
         items.push(items::emit_type(spec, &scope, t, None, items::Uses::BOTH)?);
     }
     let path = format!("{dir}/src/types.rs");
@@ -142,6 +220,7 @@ fn emit_node(
     cfg: &CrateConfig,
     dir: &str,
     node: &Node<'_>,
+    own_types: bool,
     files: &mut Files,
 ) -> Result<()> {
     let is_root = node.segments.len() == 1;
@@ -185,14 +264,18 @@ fn emit_node(
     }
     let docs = inner_doc(&module_doc);
     let attrs = is_root.then(|| {
-        let types = (!spec.types.is_empty()).then(|| {
-            let krate = crate_ident(&cfg.types_package());
-            quote! {
-                /// Named types shared by several scopes.
-                #[doc(no_inline)]
-                pub use #krate::types;
-            }
-        });
+        let types = if own_types {
+            Some(quote! { pub mod types; })
+        } else {
+            (!spec.types.is_empty()).then(|| {
+                let krate = crate_ident(&cfg.types_package());
+                quote! {
+                    /// Named types shared by several scopes.
+                    #[doc(no_inline)]
+                    pub use #krate::types;
+                }
+            })
+        };
         // Names mirror the API, not Rust habits: modules mirror method names
         // (`tasks.flow.flow.*` nests `flow` in `flow`), fields and setters mirror
         // parameters (a key `39` is `_39`, a parameter `add` has the setter `add`), enum
@@ -216,7 +299,7 @@ fn emit_node(
         format_file(quote!(#docs #attrs #(#body)*), &path)?,
     );
     for child in node.children.values() {
-        emit_node(spec, cfg, dir, child, files)?;
+        emit_node(spec, cfg, dir, child, own_types, files)?;
     }
     Ok(())
 }

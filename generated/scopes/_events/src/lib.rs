@@ -247,6 +247,8 @@
 //! ```
 #![allow(deprecated)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#[allow(unused_imports)]
+use bitrix24_types::types;
 pub mod catalog_measure_on_add;
 #[doc(inline)]
 pub use catalog_measure_on_add::{CatalogMeasureOnAdd, CatalogMeasureOnAddData};

@@ -163,6 +163,7 @@
     clippy::enum_variant_names
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+pub mod types;
 pub mod catalog;
 pub mod document;
 pub mod documentcontractor;

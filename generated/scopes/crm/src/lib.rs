@@ -442,6 +442,7 @@
     clippy::enum_variant_names
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+pub mod types;
 pub mod activity;
 pub mod address;
 pub mod automatedsolution;

@@ -14,6 +14,9 @@
     clippy::enum_variant_names
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+/// Named types shared by several scopes.
+#[doc(no_inline)]
+pub use bitrix24_types::types;
 #[deprecated(note = "Development of this method has been halted")]
 /// **`methods`**: Get a List of Available Methods
 ///

@@ -18,6 +18,9 @@
     clippy::enum_variant_names
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+/// Named types shared by several scopes.
+#[doc(no_inline)]
+pub use bitrix24_types::types;
 pub mod bind;
 pub mod get;
 pub mod list;

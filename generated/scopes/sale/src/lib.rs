@@ -168,6 +168,7 @@
     clippy::enum_variant_names
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+pub mod types;
 pub mod basketitem;
 pub mod basketproperties;
 pub mod business_value_person_domain;

@@ -14,6 +14,9 @@
     clippy::enum_variant_names
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+/// Named types shared by several scopes.
+#[doc(no_inline)]
+pub use bitrix24_types::types;
 /// **`scope`**: Get a List of Available Permissions Scope
 ///
 /// The `scope` method returns a list of permissions.

@@ -24,5 +24,8 @@
     clippy::enum_variant_names
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+/// Named types shared by several scopes.
+#[doc(no_inline)]
+pub use bitrix24_types::types;
 pub mod attached_vote;
 pub mod integration;

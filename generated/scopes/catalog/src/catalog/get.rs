@@ -142,6 +142,8 @@ impl ::bitrix24_runtime::Method for Get {
     const READ_ONLY: bool = true;
     type Output = GetResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogCatalog;
 /// The `GetResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -149,7 +151,7 @@ pub struct GetResult {
     /// Object with information about the trade catalog
     ///
     /// Wire name `catalog`, type `CatalogCatalog` (docs: `catalog_catalog`).
-    pub catalog: ::std::option::Option<CatalogCatalog>,
+    pub catalog: ::std::option::Option<crate::types::CatalogCatalog>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -224,155 +226,6 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
             &::std::format!("{}{}", path, ".catalog"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_catalog](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_catalog).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogCatalog {
-    /// Identifier of the trade catalog
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the information block of the trade catalog
-    ///
-    /// Wire name `iblockId`, type `integer`.
-    pub iblock_id: ::std::option::Option<i64>,
-    /// Type of the information block of the trade catalog. For CRM trade catalogs, it has a constant value of `CRM_PRODUCT_CATALOG`
-    ///
-    /// Wire name `iblockTypeId`, type `string`.
-    pub iblock_type_id: ::std::option::Option<::std::string::String>,
-    /// Site identifier. Has a constant value of `s1`
-    ///
-    /// Wire name `lid`, type `string`.
-    pub lid: ::std::option::Option<::std::string::String>,
-    /// Name of the trade catalog
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Identifier of the parent information block of the trade catalog. Filled only for trade catalogs of variations.
-    ///
-    /// To obtain existing identifiers of information blocks, you need to use [catalog.catalog.list](https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-list.html)
-    ///
-    /// Wire name `productIblockId`, type `integer`.
-    pub product_iblock_id: ::std::option::Option<i64>,
-    /// Identifier of the property that stores the identifier of the parent product. Filled only for trade catalogs of variations.
-    ///
-    /// To obtain existing identifiers of properties, you need to use [catalog.productProperty.list](https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-list.html)
-    ///
-    /// Wire name `skuPropertyId`, type `integer`.
-    pub sku_property_id: ::std::option::Option<i64>,
-    /// Is content sold? Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// This parameter is used only in the on-premise version
-    ///
-    /// Wire name `subscription`, type `boolean` (docs: `string`).
-    pub subscription: ::std::option::Option<bool>,
-    /// Identifier of VAT.
-    ///
-    /// To obtain existing identifiers of VAT, you need to use [catalog.vat.list](https://apidocs.bitrix24.com/api-reference/catalog/vat/catalog-vat-list.html)
-    ///
-    /// Wire name `vatId`, type `integer` (docs: `catalog_vat.id`).
-    pub vat_id: ::std::option::Option<i64>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogCatalog {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            iblock_id: ::std::option::Option::None,
-            iblock_type_id: ::std::option::Option::None,
-            lid: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            product_iblock_id: ::std::option::Option::None,
-            sku_property_id: ::std::option::Option::None,
-            subscription: ::std::option::Option::None,
-            vat_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogCatalog {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            iblock_id: f.optional("iblockId")?,
-            iblock_type_id: f.optional("iblockTypeId")?,
-            lid: f.optional("lid")?,
-            name: f.optional("name")?,
-            product_iblock_id: f.optional("productIblockId")?,
-            sku_property_id: f.optional("skuPropertyId")?,
-            subscription: f.optional("subscription")?,
-            vat_id: f.optional("vatId")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogCatalog {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogCatalog {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("iblockId", self.iblock_id.as_ref());
-        w.optional("iblockTypeId", self.iblock_type_id.as_ref());
-        w.optional("lid", self.lid.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("productIblockId", self.product_iblock_id.as_ref());
-        w.optional("skuPropertyId", self.sku_property_id.as_ref());
-        w.optional(
-            "subscription",
-            self.subscription.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("vatId", self.vat_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogCatalog {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -269,7 +269,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = CatalogDocument;
+    type Item = crate::types::CatalogDocument;
     const ITEMS: &'static str = "documents";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -282,6 +282,10 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogDocument;
+#[doc(no_inline)]
+pub use crate::types::Status;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -289,7 +293,7 @@ pub struct ListResult {
     /// A list of documents, the response structure depends on the `select` parameter
     ///
     /// Wire name `documents`, type `CatalogDocument[]` (docs: `catalog_document[]`).
-    pub documents: ::std::option::Option<::std::vec::Vec<CatalogDocument>>,
+    pub documents: ::std::option::Option<::std::vec::Vec<crate::types::CatalogDocument>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -365,296 +369,5 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_document](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_document).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogDocument {
-    /// Identifier of the inventory document
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Type of document. Available types can be obtained using the [catalog.enum.getStoreDocumentTypes](https://apidocs.bitrix24.com/api-reference/catalog/enum/catalog-enum-get-store-document-types.html) method
-    ///
-    /// Wire name `docType`, type `string`.
-    pub doc_type: ::std::option::Option<::std::string::String>,
-    /// Internal document number. If not provided, it is generated automatically
-    ///
-    /// Wire name `docNumber`, type `string`.
-    pub doc_number: ::std::option::Option<::std::string::String>,
-    /// Title of the document
-    ///
-    /// Wire name `title`, type `string`.
-    pub title: ::std::option::Option<::std::string::String>,
-    /// Site code to which the document relates. Default is `s1`
-    ///
-    /// Wire name `siteId`, type `string`, default `s1`.
-    pub site_id: ::std::option::Option<::std::string::String>,
-    /// Identifier of the responsible person
-    ///
-    /// Wire name `responsibleId`, type `integer`.
-    pub responsible_id: ::std::option::Option<i64>,
-    /// Identifier of the user who created the document
-    ///
-    /// Wire name `createdBy`, type `integer`.
-    pub created_by: ::std::option::Option<i64>,
-    /// Identifier of the user who modified the document
-    ///
-    /// Wire name `modifiedBy`, type `integer`.
-    pub modified_by: ::std::option::Option<i64>,
-    /// Document status:
-    /// - `N` — draft,
-    /// - `Y` — approved,
-    /// - `C` — canceled.
-    ///
-    /// The value is automatically changed when the document is approved or canceled
-    ///
-    /// Wire name `status`, type `Status` (docs: `string`).
-    pub status: ::std::option::Option<Status>,
-    /// User who changed the document status
-    ///
-    /// Wire name `statusBy`, type `integer`.
-    pub status_by: ::std::option::Option<i64>,
-    /// Date of status change
-    ///
-    /// Wire name `dateStatus`, type `datetime`.
-    pub date_status: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Date of document creation
-    ///
-    /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Date of last modification of the document
-    ///
-    /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Date of document approval
-    ///
-    /// Wire name `dateDocument`, type `datetime`.
-    pub date_document: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Currency of the document
-    ///
-    /// Wire name `currency`, type `string`.
-    pub currency: ::std::option::Option<::std::string::String>,
-    /// Total amount for the products in the document. The value is calculated automatically after approval but can be set manually
-    ///
-    /// Wire name `total`, type `double`.
-    pub total: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Commentary for the document
-    ///
-    /// Wire name `commentary`, type `string`.
-    pub commentary: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogDocument {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            doc_type: ::std::option::Option::None,
-            doc_number: ::std::option::Option::None,
-            title: ::std::option::Option::None,
-            site_id: ::std::option::Option::None,
-            responsible_id: ::std::option::Option::None,
-            created_by: ::std::option::Option::None,
-            modified_by: ::std::option::Option::None,
-            status: ::std::option::Option::None,
-            status_by: ::std::option::Option::None,
-            date_status: ::std::option::Option::None,
-            date_create: ::std::option::Option::None,
-            date_modify: ::std::option::Option::None,
-            date_document: ::std::option::Option::None,
-            currency: ::std::option::Option::None,
-            total: ::std::option::Option::None,
-            commentary: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogDocument {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            doc_type: f.optional("docType")?,
-            doc_number: f.optional("docNumber")?,
-            title: f.optional("title")?,
-            site_id: f.optional("siteId")?,
-            responsible_id: f.optional("responsibleId")?,
-            created_by: f.optional("createdBy")?,
-            modified_by: f.optional("modifiedBy")?,
-            status: f.optional("status")?,
-            status_by: f.optional("statusBy")?,
-            date_status: f.optional("dateStatus")?,
-            date_create: f.optional("dateCreate")?,
-            date_modify: f.optional("dateModify")?,
-            date_document: f.optional("dateDocument")?,
-            currency: f.optional("currency")?,
-            total: f.optional("total")?,
-            commentary: f.optional("commentary")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogDocument {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogDocument {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("docType", self.doc_type.as_ref());
-        w.optional("docNumber", self.doc_number.as_ref());
-        w.optional("title", self.title.as_ref());
-        w.optional("siteId", self.site_id.as_ref());
-        w.optional("responsibleId", self.responsible_id.as_ref());
-        w.optional("createdBy", self.created_by.as_ref());
-        w.optional("modifiedBy", self.modified_by.as_ref());
-        w.optional("status", self.status.as_ref());
-        w.optional("statusBy", self.status_by.as_ref());
-        w.optional("dateStatus", self.date_status.as_ref());
-        w.optional("dateCreate", self.date_create.as_ref());
-        w.optional("dateModify", self.date_modify.as_ref());
-        w.optional("dateDocument", self.date_document.as_ref());
-        w.optional("currency", self.currency.as_ref());
-        w.optional("total", self.total.as_ref());
-        w.optional("commentary", self.commentary.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogDocument {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.status,
-            &::std::format!("{}{}", path, ".status"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `Status`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Status {
-    /// `N`: draft
-    N,
-    /// `Y`: approved
-    Y,
-    /// `C`: canceled
-    C,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl Status {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::N => "N",
-            Self::Y => "Y",
-            Self::C => "C",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Status {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        Status::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "N" => Self::N,
-            "Y" => Self::Y,
-            "C" => Self::C,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Status {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Status {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for Status {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Status {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Status {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Status {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }

@@ -269,7 +269,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = CatalogDocumentcontractor;
+    type Item = crate::types::CatalogDocumentcontractor;
     const ITEMS: &'static str = "documentContractor";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -282,6 +282,8 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogDocumentcontractor;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -290,7 +292,7 @@ pub struct ListResult {
     ///
     /// Wire name `documentContractor`, type `CatalogDocumentcontractor[]` (docs: `catalog_documentContractor[]`).
     pub document_contractor: ::std::option::Option<
-        ::std::vec::Vec<CatalogDocumentcontractor>,
+        ::std::vec::Vec<crate::types::CatalogDocumentcontractor>,
     >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -366,109 +368,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             &::std::format!("{}{}", path, ".documentContractor"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_documentcontractor](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_documentcontractor).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogDocumentcontractor {
-    /// Identifier of the supplier binding to the inventory document
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the inventory document to which the supplier is bound
-    ///
-    /// Wire name `documentId`, type `integer` (docs: `catalog_document.id`).
-    pub document_id: ::std::option::Option<i64>,
-    /// Identifier of the CRM object type:
-    /// `3` — contact
-    /// `4` — company
-    ///
-    /// Wire name `entityTypeId`, type `integer`.
-    pub entity_type_id: ::std::option::Option<i64>,
-    /// Identifier of the supplier: contact or company
-    ///
-    /// Wire name `entityId`, type `integer`.
-    pub entity_id: ::std::option::Option<i64>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogDocumentcontractor {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            document_id: ::std::option::Option::None,
-            entity_type_id: ::std::option::Option::None,
-            entity_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogDocumentcontractor {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            document_id: f.optional("documentId")?,
-            entity_type_id: f.optional("entityTypeId")?,
-            entity_id: f.optional("entityId")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogDocumentcontractor {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogDocumentcontractor {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("documentId", self.document_id.as_ref());
-        w.optional("entityTypeId", self.entity_type_id.as_ref());
-        w.optional("entityId", self.entity_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogDocumentcontractor {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -267,7 +267,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = CatalogExtra;
+    type Item = crate::types::CatalogExtra;
     const ITEMS: &'static str = "extras";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -280,6 +280,8 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogExtra;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -287,7 +289,7 @@ pub struct ListResult {
     /// Array of objects with information about the selected markups
     ///
     /// Wire name `extras`, type `CatalogExtra[]` (docs: `catalog_extra[]`).
-    pub extras: ::std::option::Option<::std::vec::Vec<CatalogExtra>>,
+    pub extras: ::std::option::Option<::std::vec::Vec<crate::types::CatalogExtra>>,
     /// Not in the docs' field table; the response example shows it.
     ///
     /// Wire name `total`, type `integer`.
@@ -378,100 +380,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             &::std::format!("{}{}", path, ".extras"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_extra](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_extra).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogExtra {
-    /// Identifier of the markup
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Name of the markup
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Amount of the markup
-    ///
-    /// Wire name `percentage`, type `double`.
-    pub percentage: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogExtra {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            percentage: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogExtra {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            name: f.optional("name")?,
-            percentage: f.optional("percentage")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogExtra {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogExtra {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("percentage", self.percentage.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogExtra {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

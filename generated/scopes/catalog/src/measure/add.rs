@@ -148,6 +148,8 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = AddResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogMeasure;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -328,7 +330,7 @@ pub struct AddResult {
     /// Object containing information about the created measurement unit
     ///
     /// Wire name `measure`, type `CatalogMeasure` (docs: `catalog_measure`).
-    pub measure: ::std::option::Option<CatalogMeasure>,
+    pub measure: ::std::option::Option<crate::types::CatalogMeasure>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -403,135 +405,6 @@ impl ::bitrix24_runtime::wire::Undocumented for AddResult {
             &::std::format!("{}{}", path, ".measure"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_measure](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_measure).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogMeasure {
-    /// Identifier of the unit of measurement
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Code of the unit of measurement
-    ///
-    /// Wire name `code`, type `integer`.
-    pub code: ::std::option::Option<i64>,
-    /// Is the current unit of measurement used as the default unit for new products? Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Only one unit of measurement from the entire directory can take the value `Y`
-    ///
-    /// Wire name `isDefault`, type `boolean` (docs: `string`).
-    pub is_default: ::std::option::Option<bool>,
-    /// Title of the unit of measurement
-    ///
-    /// Wire name `measureTitle`, type `string`.
-    pub measure_title: ::std::option::Option<::std::string::String>,
-    /// Conditional designation
-    ///
-    /// Wire name `symbol`, type `string`.
-    pub symbol: ::std::option::Option<::std::string::String>,
-    /// International conditional designation
-    ///
-    /// Wire name `symbolIntl`, type `string`.
-    pub symbol_intl: ::std::option::Option<::std::string::String>,
-    /// International code letter designation
-    ///
-    /// Wire name `symbolLetterIntl`, type `string`.
-    pub symbol_letter_intl: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogMeasure {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            code: ::std::option::Option::None,
-            is_default: ::std::option::Option::None,
-            measure_title: ::std::option::Option::None,
-            symbol: ::std::option::Option::None,
-            symbol_intl: ::std::option::Option::None,
-            symbol_letter_intl: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogMeasure {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            code: f.optional("code")?,
-            is_default: f.optional("isDefault")?,
-            measure_title: f.optional("measureTitle")?,
-            symbol: f.optional("symbol")?,
-            symbol_intl: f.optional("symbolIntl")?,
-            symbol_letter_intl: f.optional("symbolLetterIntl")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogMeasure {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogMeasure {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("code", self.code.as_ref());
-        w.optional(
-            "isDefault",
-            self.is_default.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("measureTitle", self.measure_title.as_ref());
-        w.optional("symbol", self.symbol.as_ref());
-        w.optional("symbolIntl", self.symbol_intl.as_ref());
-        w.optional("symbolLetterIntl", self.symbol_letter_intl.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogMeasure {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

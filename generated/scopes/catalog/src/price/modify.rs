@@ -147,6 +147,8 @@ impl ::bitrix24_runtime::Method for Modify {
     const READ_ONLY: bool = false;
     type Output = ModifyResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogPrice;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -473,7 +475,7 @@ pub struct ModifyResult {
     /// Array of objects containing product price information
     ///
     /// Wire name `prices`, type `CatalogPrice[]` (docs: `catalog_price[]`).
-    pub prices: ::std::option::Option<::std::vec::Vec<CatalogPrice>>,
+    pub prices: ::std::option::Option<::std::vec::Vec<crate::types::CatalogPrice>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -548,149 +550,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ModifyResult {
             &::std::format!("{}{}", path, ".prices"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_price](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_price).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogPrice {
-    /// Identifier of the price
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the product
-    ///
-    /// Wire name `productId`, type `integer` (docs: `catalog_product.id`).
-    pub product_id: ::std::option::Option<i64>,
-    /// Identifier of the price type
-    ///
-    /// Wire name `catalogGroupId`, type `integer` (docs: `catalog_price_type.id`).
-    pub catalog_group_id: ::std::option::Option<i64>,
-    /// Value of the price
-    ///
-    /// Wire name `price`, type `double`.
-    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Value of the base price
-    ///
-    /// Wire name `priceScale`, type `double`.
-    pub price_scale: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Currency of the price
-    ///
-    /// Wire name `currency`, type `string`.
-    pub currency: ::std::option::Option<::std::string::String>,
-    /// Minimum quantity for applying the price. Deprecated parameter
-    ///
-    /// Wire name `quantityFrom`, type `double`.
-    pub quantity_from: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Maximum quantity for applying the price. Deprecated parameter
-    ///
-    /// Wire name `quantityTo`, type `double`.
-    pub quantity_to: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Identifier of the markup. Deprecated parameter
-    ///
-    /// Wire name `extraId`, type `integer` (docs: `catalog_extra.id`).
-    pub extra_id: ::std::option::Option<i64>,
-    /// Date of modification
-    ///
-    /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogPrice {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            product_id: ::std::option::Option::None,
-            catalog_group_id: ::std::option::Option::None,
-            price: ::std::option::Option::None,
-            price_scale: ::std::option::Option::None,
-            currency: ::std::option::Option::None,
-            quantity_from: ::std::option::Option::None,
-            quantity_to: ::std::option::Option::None,
-            extra_id: ::std::option::Option::None,
-            timestamp_x: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogPrice {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            product_id: f.optional("productId")?,
-            catalog_group_id: f.optional("catalogGroupId")?,
-            price: f.optional("price")?,
-            price_scale: f.optional("priceScale")?,
-            currency: f.optional("currency")?,
-            quantity_from: f.optional("quantityFrom")?,
-            quantity_to: f.optional("quantityTo")?,
-            extra_id: f.optional("extraId")?,
-            timestamp_x: f.optional("timestampX")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogPrice {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogPrice {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("productId", self.product_id.as_ref());
-        w.optional("catalogGroupId", self.catalog_group_id.as_ref());
-        w.optional("price", self.price.as_ref());
-        w.optional("priceScale", self.price_scale.as_ref());
-        w.optional("currency", self.currency.as_ref());
-        w.optional("quantityFrom", self.quantity_from.as_ref());
-        w.optional("quantityTo", self.quantity_to.as_ref());
-        w.optional("extraId", self.extra_id.as_ref());
-        w.optional("timestampX", self.timestamp_x.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogPrice {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -267,7 +267,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = CatalogPriceType;
+    type Item = crate::types::CatalogPriceType;
     const ITEMS: &'static str = "priceTypes";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -280,6 +280,8 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogPriceType;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -287,7 +289,9 @@ pub struct ListResult {
     /// Array of objects with information about the selected price types
     ///
     /// Wire name `priceTypes`, type `CatalogPriceType[]` (docs: `catalog_price_type[]`).
-    pub price_types: ::std::option::Option<::std::vec::Vec<CatalogPriceType>>,
+    pub price_types: ::std::option::Option<
+        ::std::vec::Vec<crate::types::CatalogPriceType>,
+    >,
     /// Not in the docs' field table; the response example shows it.
     ///
     /// Wire name `total`, type `integer`.
@@ -378,149 +382,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             &::std::format!("{}{}", path, ".priceTypes"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_price_type](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_price_type).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogPriceType {
-    /// Identifier of the price type
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Code of the price type
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Is the price type basic? Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `base`, type `boolean` (docs: `string`).
-    pub base: ::std::option::Option<bool>,
-    /// Sorting
-    ///
-    /// Wire name `sort`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// External code.
-    ///
-    /// Can be used to synchronize the current price type with a similar position in an external system
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Date of modification
-    ///
-    /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Created by
-    ///
-    /// Wire name `createdBy`, type `integer` (docs: `user.id`).
-    pub created_by: ::std::option::Option<i64>,
-    /// Modified by
-    ///
-    /// Wire name `modifiedBy`, type `integer` (docs: `user.id`).
-    pub modified_by: ::std::option::Option<i64>,
-    /// Date of creation
-    ///
-    /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogPriceType {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            base: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            timestamp_x: ::std::option::Option::None,
-            created_by: ::std::option::Option::None,
-            modified_by: ::std::option::Option::None,
-            date_create: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogPriceType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            name: f.optional("name")?,
-            base: f.optional("base")?,
-            sort: f.optional("sort")?,
-            xml_id: f.optional("xmlId")?,
-            timestamp_x: f.optional("timestampX")?,
-            created_by: f.optional("createdBy")?,
-            modified_by: f.optional("modifiedBy")?,
-            date_create: f.optional("dateCreate")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogPriceType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogPriceType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional(
-            "base",
-            self.base.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("sort", self.sort.as_ref());
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.optional("timestampX", self.timestamp_x.as_ref());
-        w.optional("createdBy", self.created_by.as_ref());
-        w.optional("modifiedBy", self.modified_by.as_ref());
-        w.optional("dateCreate", self.date_create.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogPriceType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -146,6 +146,8 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = AddResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogPriceTypeGroup;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -259,7 +261,7 @@ pub struct AddResult {
     /// Object containing information about the created price type binding to the customer group
     ///
     /// Wire name `priceTypeGroup`, type `CatalogPriceTypeGroup` (docs: `catalog_price_type_group`).
-    pub price_type_group: ::std::option::Option<CatalogPriceTypeGroup>,
+    pub price_type_group: ::std::option::Option<crate::types::CatalogPriceTypeGroup>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -334,112 +336,6 @@ impl ::bitrix24_runtime::wire::Undocumented for AddResult {
             &::std::format!("{}{}", path, ".priceTypeGroup"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_price_type_group](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_price_type_group).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogPriceTypeGroup {
-    /// Identifier of the binding of the price type to the customer group
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the price type
-    ///
-    /// Wire name `catalogGroupId`, type `integer` (docs: `catalog_price_type.id`).
-    pub catalog_group_id: ::std::option::Option<i64>,
-    /// Identifier of the customer group
-    ///
-    /// Wire name `groupId`, type `integer`.
-    pub group_id: ::std::option::Option<i64>,
-    /// Type of access. Possible values:
-    /// - `Y` — right to purchase at this price type
-    /// - `N` — right to view this price type
-    ///
-    /// Wire name `access`, type `boolean` (docs: `char`).
-    pub access: ::std::option::Option<bool>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogPriceTypeGroup {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            catalog_group_id: ::std::option::Option::None,
-            group_id: ::std::option::Option::None,
-            access: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogPriceTypeGroup {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            catalog_group_id: f.optional("catalogGroupId")?,
-            group_id: f.optional("groupId")?,
-            access: f.optional("access")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogPriceTypeGroup {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogPriceTypeGroup {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("catalogGroupId", self.catalog_group_id.as_ref());
-        w.optional("groupId", self.group_id.as_ref());
-        w.optional(
-            "access",
-            self.access.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogPriceTypeGroup {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -142,6 +142,8 @@ impl ::bitrix24_runtime::Method for Get {
     const READ_ONLY: bool = true;
     type Output = GetResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogPriceTypeLang;
 /// The `GetResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -149,7 +151,7 @@ pub struct GetResult {
     /// Object with information about the translation of the price type name with the specified identifier
     ///
     /// Wire name `priceTypeLang`, type `CatalogPriceTypeLang` (docs: `catalog_price_type_lang`).
-    pub price_type_lang: ::std::option::Option<CatalogPriceTypeLang>,
+    pub price_type_lang: ::std::option::Option<crate::types::CatalogPriceTypeLang>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -224,107 +226,6 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
             &::std::format!("{}{}", path, ".priceTypeLang"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_price_type_lang](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_price_type_lang).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogPriceTypeLang {
-    /// Identifier of the translation of the price type name
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the price type
-    ///
-    /// Wire name `catalogGroupId`, type `integer` (docs: `catalog_price_type.id`).
-    pub catalog_group_id: ::std::option::Option<i64>,
-    /// Translation of the price type name
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Identifier of the language
-    ///
-    /// Wire name `lang`, type `string` (docs: `catalog_language.lid`).
-    pub lang: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogPriceTypeLang {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            catalog_group_id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            lang: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogPriceTypeLang {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            catalog_group_id: f.optional("catalogGroupId")?,
-            name: f.optional("name")?,
-            lang: f.optional("lang")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogPriceTypeLang {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogPriceTypeLang {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("catalogGroupId", self.catalog_group_id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("lang", self.lang.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogPriceTypeLang {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

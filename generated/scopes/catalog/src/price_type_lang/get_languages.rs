@@ -144,7 +144,7 @@ impl ::bitrix24_runtime::Method for GetLanguages {
     type Output = GetLanguagesResult;
 }
 impl ::bitrix24_runtime::ListMethod for GetLanguages {
-    type Item = CatalogLanguage;
+    type Item = crate::types::CatalogLanguage;
     const ITEMS: &'static str = "languages";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -153,6 +153,8 @@ impl ::bitrix24_runtime::ListMethod for GetLanguages {
     const ORDER: ::bitrix24_runtime::ListOrder = ::bitrix24_runtime::ListOrder::None;
     const SELECT: &'static str = "";
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogLanguage;
 /// The `GetLanguagesResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -160,7 +162,7 @@ pub struct GetLanguagesResult {
     /// Array of objects containing information about available languages for translation
     ///
     /// Wire name `languages`, type `CatalogLanguage[]` (docs: `catalog_language[]`).
-    pub languages: ::std::option::Option<::std::vec::Vec<CatalogLanguage>>,
+    pub languages: ::std::option::Option<::std::vec::Vec<crate::types::CatalogLanguage>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -235,105 +237,6 @@ impl ::bitrix24_runtime::wire::Undocumented for GetLanguagesResult {
             &::std::format!("{}{}", path, ".languages"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_language](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_language).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogLanguage {
-    /// Identifier of the language
-    ///
-    /// Wire name `lid`, type `string`.
-    pub lid: ::std::option::Option<::std::string::String>,
-    /// Name of the language
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Activity indicator. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `active`, type `boolean` (docs: `string`).
-    pub active: ::std::option::Option<bool>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogLanguage {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            lid: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogLanguage {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            lid: f.optional("lid")?,
-            name: f.optional("name")?,
-            active: f.optional("active")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogLanguage {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogLanguage {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("lid", self.lid.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional(
-            "active",
-            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogLanguage {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

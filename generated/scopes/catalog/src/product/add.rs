@@ -200,6 +200,20 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = AddResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogProduct;
+#[doc(no_inline)]
+pub use crate::types::CatalogProductType;
+#[doc(no_inline)]
+pub use crate::types::DetailTextType;
+#[doc(no_inline)]
+pub use crate::types::PreviewTextType;
+#[doc(no_inline)]
+pub use crate::types::QuantityTrace;
+#[doc(no_inline)]
+pub use crate::types::RecurSchemeType;
+#[doc(no_inline)]
+pub use crate::types::Subscribe;
 /// `propertyN`: Value of the product property, where `N` — property identifier. There can be multiple properties.
 ///
 /// When adding a product, the property value can be specified as a string, number, or as an object `{value: value}`. If the property is multiple, an array of values or objects of the form `{value: value}` is specified.
@@ -313,7 +327,7 @@ pub struct Fields {
     /// Default value is set to `text`
     ///
     /// Wire name `previewTextType`, type `PreviewTextType` (docs: `string`), default `text`.
-    pub preview_text_type: ::std::option::Option<PreviewTextType>,
+    pub preview_text_type: ::std::option::Option<crate::types::PreviewTextType>,
     /// Type of detailed description. Possible values:
     /// - `text` — text
     /// - `html` — HTML
@@ -321,7 +335,7 @@ pub struct Fields {
     /// Default value is set to `text`
     ///
     /// Wire name `detailTextType`, type `DetailTextType` (docs: `string`), default `text`.
-    pub detail_text_type: ::std::option::Option<DetailTextType>,
+    pub detail_text_type: ::std::option::Option<crate::types::DetailTextType>,
     /// Sorting
     ///
     /// Wire name `sort`, type `integer`.
@@ -334,7 +348,7 @@ pub struct Fields {
     /// Default value is set to `D`
     ///
     /// Wire name `subscribe`, type `Subscribe` (docs: `string`), default `D`.
-    pub subscribe: ::std::option::Option<Subscribe>,
+    pub subscribe: ::std::option::Option<crate::types::Subscribe>,
     /// Identifier of VAT
     ///
     /// Wire name `vatId`, type `integer` (docs: `catalog_vat.id`).
@@ -371,7 +385,7 @@ pub struct Fields {
     /// Default value is set to `D`
     ///
     /// Wire name `quantityTrace`, type `QuantityTrace` (docs: `string`), default `D`.
-    pub quantity_trace: ::std::option::Option<QuantityTrace>,
+    pub quantity_trace: ::std::option::Option<crate::types::QuantityTrace>,
     /// Currency of the purchasing price.
     ///
     /// The list of currencies can be obtained using the [crm.currency.list](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-list.html) method.
@@ -420,7 +434,7 @@ pub struct Fields {
     /// Used only in [on-premise](https://apidocs.bitrix24.com/settings/cloud-and-on-premise/index.html) for content sales
     ///
     /// Wire name `recurSchemeType`, type `RecurSchemeType` (docs: `string`), default `D`.
-    pub recur_scheme_type: ::std::option::Option<RecurSchemeType>,
+    pub recur_scheme_type: ::std::option::Option<crate::types::RecurSchemeType>,
     /// Product for trial payment.
     ///
     /// Used only in [on-premise](https://apidocs.bitrix24.com/settings/cloud-and-on-premise/index.html) for content sales
@@ -658,14 +672,14 @@ impl Fields {
     /// Sets `previewTextType`: Type of description for the announcement. Possible values: - `text` — text - `html` — HTML
     #[must_use]
     #[inline]
-    pub fn preview_text_type(mut self, value: PreviewTextType) -> Self {
+    pub fn preview_text_type(mut self, value: crate::types::PreviewTextType) -> Self {
         self.preview_text_type = ::std::option::Option::Some(value);
         self
     }
     /// Sets `detailTextType`: Type of detailed description. Possible values: - `text` — text - `html` — HTML
     #[must_use]
     #[inline]
-    pub fn detail_text_type(mut self, value: DetailTextType) -> Self {
+    pub fn detail_text_type(mut self, value: crate::types::DetailTextType) -> Self {
         self.detail_text_type = ::std::option::Option::Some(value);
         self
     }
@@ -679,7 +693,7 @@ impl Fields {
     /// Sets `subscribe`: Subscription permission for the product. Options: - `Y` — yes - `N` — no - `D` — default
     #[must_use]
     #[inline]
-    pub fn subscribe(mut self, value: Subscribe) -> Self {
+    pub fn subscribe(mut self, value: crate::types::Subscribe) -> Self {
         self.subscribe = ::std::option::Option::Some(value);
         self
     }
@@ -728,7 +742,7 @@ impl Fields {
     /// Sets `quantityTrace`: Quantity accounting mode: - `Y` – enabled - `N` – disabled - `D` – default
     #[must_use]
     #[inline]
-    pub fn quantity_trace(mut self, value: QuantityTrace) -> Self {
+    pub fn quantity_trace(mut self, value: crate::types::QuantityTrace) -> Self {
         self.quantity_trace = ::std::option::Option::Some(value);
         self
     }
@@ -773,7 +787,7 @@ impl Fields {
     /// Sets `recurSchemeType`: Unit of time for the payment period: - `H` — hour - `D` — day - `W` — week - `M` — month - `Q` — quarter - `S` — half-year - `Y` — year
     #[must_use]
     #[inline]
-    pub fn recur_scheme_type(mut self, value: RecurSchemeType) -> Self {
+    pub fn recur_scheme_type(mut self, value: crate::types::RecurSchemeType) -> Self {
         self.recur_scheme_type = ::std::option::Option::Some(value);
         self
     }
@@ -990,459 +1004,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         );
     }
 }
-/// Values of `PreviewTextType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PreviewTextType {
-    /// `text`: text
-    Text,
-    /// `html`: HTML
-    Html,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl PreviewTextType {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Html => "html",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for PreviewTextType {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        PreviewTextType::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "html" => Self::Html,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for PreviewTextType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for PreviewTextType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for PreviewTextType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PreviewTextType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for PreviewTextType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for PreviewTextType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `DetailTextType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DetailTextType {
-    /// `text`: text
-    Text,
-    /// `html`: HTML
-    Html,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl DetailTextType {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Text => "text",
-            Self::Html => "html",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for DetailTextType {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        DetailTextType::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "text" => Self::Text,
-            "html" => Self::Html,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for DetailTextType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DetailTextType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for DetailTextType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DetailTextType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for DetailTextType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for DetailTextType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `Subscribe`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Subscribe {
-    /// `Y`: yes
-    Y,
-    /// `N`: no
-    N,
-    /// `D`: default
-    D,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl Subscribe {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Y => "Y",
-            Self::N => "N",
-            Self::D => "D",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Subscribe {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        Subscribe::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "Y" => Self::Y,
-            "N" => Self::N,
-            "D" => Self::D,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Subscribe {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Subscribe {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for Subscribe {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Subscribe {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Subscribe {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Subscribe {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `QuantityTrace`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum QuantityTrace {
-    /// `Y`: enabled
-    Y,
-    /// `N`: disabled
-    N,
-    /// `D`: default
-    D,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl QuantityTrace {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Y => "Y",
-            Self::N => "N",
-            Self::D => "D",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for QuantityTrace {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        QuantityTrace::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "Y" => Self::Y,
-            "N" => Self::N,
-            "D" => Self::D,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for QuantityTrace {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for QuantityTrace {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for QuantityTrace {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for QuantityTrace {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for QuantityTrace {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for QuantityTrace {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `RecurSchemeType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RecurSchemeType {
-    /// `H`: hour
-    H,
-    /// `D`: day
-    D,
-    /// `W`: week
-    W,
-    /// `M`: month
-    M,
-    /// `Q`: quarter
-    Q,
-    /// `S`: half-year
-    S,
-    /// `Y`: year
-    Y,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl RecurSchemeType {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::H => "H",
-            Self::D => "D",
-            Self::W => "W",
-            Self::M => "M",
-            Self::Q => "Q",
-            Self::S => "S",
-            Self::Y => "Y",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for RecurSchemeType {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        RecurSchemeType::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "H" => Self::H,
-            "D" => Self::D,
-            "W" => Self::W,
-            "M" => Self::M,
-            "Q" => Self::Q,
-            "S" => Self::S,
-            "Y" => Self::Y,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for RecurSchemeType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for RecurSchemeType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for RecurSchemeType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RecurSchemeType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for RecurSchemeType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for RecurSchemeType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
 /// The `AddResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -1450,7 +1011,7 @@ pub struct AddResult {
     /// Object with information about the added product
     ///
     /// Wire name `element`, type `CatalogProduct` (docs: `catalog_product`).
-    pub element: ::std::option::Option<CatalogProduct>,
+    pub element: ::std::option::Option<crate::types::CatalogProduct>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1526,613 +1087,5 @@ impl ::bitrix24_runtime::wire::Undocumented for AddResult {
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_product](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product).
-///
-/// `propertyN`: Value of the property of the main product, where `N` — identifier of the property. There can be multiple properties.
-///
-/// The value is specified in the format `{valueId: valueId, value: value}` or in the format `[{valueId: valueId1, value: value1}, ..., {valueId: valueIdN, value: valueN}]`, if the property is multiple. Here `valueId` — identifier of the property value, and `value` — value of the property.
-///
-/// If `valueId` is not specified, the existing value will be removed from the database and replaced with the new one specified in `value`. If the property is multiple, all existing values of the property for which `valueId` was not specified will be removed. An exception is "file" type properties: their values that are not passed in the request are retained, but after a removal the `valueId` of the remaining values changes.
-///
-/// `valueId` of all properties of the product can be obtained using the [catalog.product.get](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-get.html) and [catalog.product.list](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html) methods
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogProduct {
-    /// Identifier of the product
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the information block of the trade catalog.
-    ///
-    /// To obtain existing identifiers of information blocks, you need to use [catalog.catalog.list](https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-list.html)
-    ///
-    /// Wire name `iblockId`, type `integer` (docs: `catalog_catalog.id`).
-    pub iblock_id: ::std::option::Option<i64>,
-    /// Name of the product
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Activity indicator. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `active`, type `boolean` (docs: `string`).
-    pub active: ::std::option::Option<bool>,
-    /// Availability for purchase. Read-only. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `available`, type `boolean` (docs: `string`).
-    pub available: ::std::option::Option<bool>,
-    /// Symbolic code
-    ///
-    /// Wire name `code`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
-    /// External code
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Unique barcodes for each instance. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `barcodeMulti`, type `boolean` (docs: `string`).
-    pub barcode_multi: ::std::option::Option<bool>,
-    /// Availability of a set. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `bundle`, type `boolean` (docs: `string`).
-    pub bundle: ::std::option::Option<bool>,
-    /// Is purchase of the product allowed when it is out of stock? Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `canBuyZero`, type `boolean` (docs: `string`).
-    pub can_buy_zero: ::std::option::Option<bool>,
-    /// Created by
-    ///
-    /// Wire name `createdBy`, type `integer` (docs: `user.id`).
-    pub created_by: ::std::option::Option<i64>,
-    /// Modified by
-    ///
-    /// Wire name `modifiedBy`, type `integer` (docs: `user.id`).
-    pub modified_by: ::std::option::Option<i64>,
-    /// Date of activity start
-    ///
-    /// Wire name `dateActiveFrom`, type `datetime`.
-    pub date_active_from: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Date of activity end
-    ///
-    /// Wire name `dateActiveTo`, type `datetime`.
-    pub date_active_to: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Date of creation
-    ///
-    /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Date of modification. Read-only
-    ///
-    /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Identifier of the information block section
-    ///
-    /// Wire name `iblockSectionId`, type `integer` (docs: `catalog_section.id`).
-    pub iblock_section_id: ::std::option::Option<i64>,
-    /// Unit of measurement
-    ///
-    /// Wire name `measure`, type `integer` (docs: `catalog_measure.id`).
-    pub measure: ::std::option::Option<i64>,
-    /// Description for the announcement
-    ///
-    /// Wire name `previewText`, type `string`.
-    pub preview_text: ::std::option::Option<::std::string::String>,
-    /// Detailed description
-    ///
-    /// Wire name `detailText`, type `string`.
-    pub detail_text: ::std::option::Option<::std::string::String>,
-    /// Picture for the announcement. Object in the format `{fileData: [value1, value2]}`, where `value1` — name of the picture file with extension, `value2` — picture in base64 format.
-    ///
-    /// To delete the picture, use the object in the format `{remove: ‘Y’}`
-    ///
-    /// Wire name `previewPicture`, type `object`.
-    pub preview_picture: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Detailed picture. Object in the format `{fileData: [value1, value2]}`, where `value1` — name of the picture file with extension, `value2` — picture in base64 format.
-    ///
-    /// To delete the picture, use the object in the format `{remove: ‘Y’}`
-    ///
-    /// Wire name `detailPicture`, type `object`.
-    pub detail_picture: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Type of description for the announcement. Possible values:
-    /// - `text` — text
-    /// - `html` — HTML
-    ///
-    /// Wire name `previewTextType`, type `PreviewTextType` (docs: `string`).
-    pub preview_text_type: ::std::option::Option<PreviewTextType>,
-    /// Type of detailed description. Possible values:
-    /// - `text` — text
-    /// - `html` — HTML
-    ///
-    /// Wire name `detailTextType`, type `DetailTextType` (docs: `string`).
-    pub detail_text_type: ::std::option::Option<DetailTextType>,
-    /// Sorting
-    ///
-    /// Wire name `sort`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// Permission to subscribe to the product. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    /// - `D` — default
-    ///
-    /// Wire name `subscribe`, type `Subscribe` (docs: `string`).
-    pub subscribe: ::std::option::Option<Subscribe>,
-    /// Identifier of VAT
-    ///
-    /// Wire name `vatId`, type `integer` (docs: `catalog_vat.id`).
-    pub vat_id: ::std::option::Option<i64>,
-    /// Is VAT included in the price? Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `vatIncluded`, type `boolean` (docs: `string`).
-    pub vat_included: ::std::option::Option<bool>,
-    /// Height of the product
-    ///
-    /// Wire name `height`, type `double`.
-    pub height: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Length of the product
-    ///
-    /// Wire name `length`, type `double`.
-    pub length: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Weight of the product
-    ///
-    /// Wire name `weight`, type `double`.
-    pub weight: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Width of the product
-    ///
-    /// Wire name `width`, type `double`.
-    pub width: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Quantity accounting mode. Possible values:
-    /// - `Y` — enabled
-    /// - `N` — disabled
-    /// - `D` — default
-    ///
-    /// Wire name `quantityTrace`, type `QuantityTrace` (docs: `string`).
-    pub quantity_trace: ::std::option::Option<QuantityTrace>,
-    /// Type of product. Read-only. Possible values:
-    /// - `1` — simple product
-    ///
-    /// Wire name `type`, type `Type` (docs: `integer`).
-    pub type_: ::std::option::Option<Type>,
-    /// Currency of the purchasing price.
-    ///
-    /// The list of currencies can be obtained using the [crm.currency.list](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-list.html) method.
-    ///
-    /// Not editable when inventory accounting is enabled
-    ///
-    /// Wire name `purchasingCurrency`, type `string`.
-    pub purchasing_currency: ::std::option::Option<::std::string::String>,
-    /// Purchasing price.
-    ///
-    /// Not editable when inventory accounting is enabled
-    ///
-    /// Wire name `purchasingPrice`, type `double`.
-    pub purchasing_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Quantity.
-    ///
-    /// Not editable when inventory accounting is enabled
-    ///
-    /// Wire name `quantity`, type `double`.
-    pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Reserved quantity.
-    ///
-    /// Not editable when inventory accounting is enabled
-    ///
-    /// Wire name `quantityReserved`, type `double`.
-    pub quantity_reserved: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Length of the payment period.
-    ///
-    /// Used only in the on-premise version for content sales
-    ///
-    /// Wire name `recurSchemeLength`, type `integer`.
-    pub recur_scheme_length: ::std::option::Option<i64>,
-    /// Unit of time for the payment period. Possible values:
-    /// - `H` — hour
-    /// - `D` — day
-    /// - `W` — week
-    /// - `M` — month
-    /// - `Q` — quarter
-    /// - `S` — half-year
-    /// - `Y` — year
-    ///
-    /// Used only in the on-premise version for content sales
-    ///
-    /// Wire name `recurSchemeType`, type `RecurSchemeType` (docs: `string`).
-    pub recur_scheme_type: ::std::option::Option<RecurSchemeType>,
-    /// Product for trial payment.
-    ///
-    /// Used only in the on-premise version for content sales
-    ///
-    /// Wire name `trialPriceId`, type `integer`.
-    pub trial_price_id: ::std::option::Option<i64>,
-    /// Renewal without placing an order. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Used only in the on-premise version for content sales
-    ///
-    /// Wire name `withoutOrder`, type `boolean` (docs: `string`).
-    pub without_order: ::std::option::Option<bool>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property258`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property258: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property259`, type `any[]`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property259: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `propertyN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property_n: ::std::option::Option<::serde_json::Value>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-#[allow(deprecated)]
-impl CatalogProduct {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            iblock_id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            available: ::std::option::Option::None,
-            code: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            barcode_multi: ::std::option::Option::None,
-            bundle: ::std::option::Option::None,
-            can_buy_zero: ::std::option::Option::None,
-            created_by: ::std::option::Option::None,
-            modified_by: ::std::option::Option::None,
-            date_active_from: ::std::option::Option::None,
-            date_active_to: ::std::option::Option::None,
-            date_create: ::std::option::Option::None,
-            timestamp_x: ::std::option::Option::None,
-            iblock_section_id: ::std::option::Option::None,
-            measure: ::std::option::Option::None,
-            preview_text: ::std::option::Option::None,
-            detail_text: ::std::option::Option::None,
-            preview_picture: ::std::option::Option::None,
-            detail_picture: ::std::option::Option::None,
-            preview_text_type: ::std::option::Option::None,
-            detail_text_type: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            subscribe: ::std::option::Option::None,
-            vat_id: ::std::option::Option::None,
-            vat_included: ::std::option::Option::None,
-            height: ::std::option::Option::None,
-            length: ::std::option::Option::None,
-            weight: ::std::option::Option::None,
-            width: ::std::option::Option::None,
-            quantity_trace: ::std::option::Option::None,
-            type_: ::std::option::Option::None,
-            purchasing_currency: ::std::option::Option::None,
-            purchasing_price: ::std::option::Option::None,
-            quantity: ::std::option::Option::None,
-            quantity_reserved: ::std::option::Option::None,
-            recur_scheme_length: ::std::option::Option::None,
-            recur_scheme_type: ::std::option::Option::None,
-            trial_price_id: ::std::option::Option::None,
-            without_order: ::std::option::Option::None,
-            property258: ::std::option::Option::None,
-            property259: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-#[allow(deprecated)]
-impl ::bitrix24_runtime::wire::Decode for CatalogProduct {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            iblock_id: f.optional("iblockId")?,
-            name: f.optional("name")?,
-            active: f.optional("active")?,
-            available: f.optional("available")?,
-            code: f.optional("code")?,
-            xml_id: f.optional("xmlId")?,
-            barcode_multi: f.optional("barcodeMulti")?,
-            bundle: f.optional("bundle")?,
-            can_buy_zero: f.optional("canBuyZero")?,
-            created_by: f.optional("createdBy")?,
-            modified_by: f.optional("modifiedBy")?,
-            date_active_from: f.optional("dateActiveFrom")?,
-            date_active_to: f.optional("dateActiveTo")?,
-            date_create: f.optional("dateCreate")?,
-            timestamp_x: f.optional("timestampX")?,
-            iblock_section_id: f.optional("iblockSectionId")?,
-            measure: f.optional("measure")?,
-            preview_text: f.optional("previewText")?,
-            detail_text: f.optional("detailText")?,
-            preview_picture: f.optional("previewPicture")?,
-            detail_picture: f.optional("detailPicture")?,
-            preview_text_type: f.optional("previewTextType")?,
-            detail_text_type: f.optional("detailTextType")?,
-            sort: f.optional("sort")?,
-            subscribe: f.optional("subscribe")?,
-            vat_id: f.optional("vatId")?,
-            vat_included: f.optional("vatIncluded")?,
-            height: f.optional("height")?,
-            length: f.optional("length")?,
-            weight: f.optional("weight")?,
-            width: f.optional("width")?,
-            quantity_trace: f.optional("quantityTrace")?,
-            type_: f.optional("type")?,
-            purchasing_currency: f.optional("purchasingCurrency")?,
-            purchasing_price: f.optional("purchasingPrice")?,
-            quantity: f.optional("quantity")?,
-            quantity_reserved: f.optional("quantityReserved")?,
-            recur_scheme_length: f.optional("recurSchemeLength")?,
-            recur_scheme_type: f.optional("recurSchemeType")?,
-            trial_price_id: f.optional("trialPriceId")?,
-            without_order: f.optional("withoutOrder")?,
-            property258: f.optional("property258")?,
-            property259: f.optional("property259")?,
-            property_n: f.optional("propertyN")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogProduct {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-#[allow(deprecated)]
-impl ::serde::Serialize for CatalogProduct {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("iblockId", self.iblock_id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional(
-            "active",
-            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional(
-            "available",
-            self.available.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("code", self.code.as_ref());
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.optional(
-            "barcodeMulti",
-            self.barcode_multi.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional(
-            "bundle",
-            self.bundle.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional(
-            "canBuyZero",
-            self.can_buy_zero.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("createdBy", self.created_by.as_ref());
-        w.optional("modifiedBy", self.modified_by.as_ref());
-        w.optional("dateActiveFrom", self.date_active_from.as_ref());
-        w.optional("dateActiveTo", self.date_active_to.as_ref());
-        w.optional("dateCreate", self.date_create.as_ref());
-        w.optional("timestampX", self.timestamp_x.as_ref());
-        w.optional("iblockSectionId", self.iblock_section_id.as_ref());
-        w.optional("measure", self.measure.as_ref());
-        w.optional("previewText", self.preview_text.as_ref());
-        w.optional("detailText", self.detail_text.as_ref());
-        w.optional("previewPicture", self.preview_picture.as_ref());
-        w.optional("detailPicture", self.detail_picture.as_ref());
-        w.optional("previewTextType", self.preview_text_type.as_ref());
-        w.optional("detailTextType", self.detail_text_type.as_ref());
-        w.optional("sort", self.sort.as_ref());
-        w.optional("subscribe", self.subscribe.as_ref());
-        w.optional("vatId", self.vat_id.as_ref());
-        w.optional(
-            "vatIncluded",
-            self.vat_included.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("height", self.height.as_ref());
-        w.optional("length", self.length.as_ref());
-        w.optional("weight", self.weight.as_ref());
-        w.optional("width", self.width.as_ref());
-        w.optional("quantityTrace", self.quantity_trace.as_ref());
-        w.optional("type", self.type_.as_ref());
-        w.optional("purchasingCurrency", self.purchasing_currency.as_ref());
-        w.optional("purchasingPrice", self.purchasing_price.as_ref());
-        w.optional("quantity", self.quantity.as_ref());
-        w.optional("quantityReserved", self.quantity_reserved.as_ref());
-        w.optional("recurSchemeLength", self.recur_scheme_length.as_ref());
-        w.optional("recurSchemeType", self.recur_scheme_type.as_ref());
-        w.optional("trialPriceId", self.trial_price_id.as_ref());
-        w.optional(
-            "withoutOrder",
-            self.without_order.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("property258", self.property258.as_ref());
-        w.optional("property259", self.property259.as_ref());
-        w.optional("propertyN", self.property_n.as_ref());
-        w.end()
-    }
-}
-#[allow(deprecated)]
-impl ::bitrix24_runtime::wire::Undocumented for CatalogProduct {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.preview_text_type,
-            &::std::format!("{}{}", path, ".previewTextType"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.detail_text_type,
-            &::std::format!("{}{}", path, ".detailTextType"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.subscribe,
-            &::std::format!("{}{}", path, ".subscribe"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.quantity_trace,
-            &::std::format!("{}{}", path, ".quantityTrace"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.type_,
-            &::std::format!("{}{}", path, ".type"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.recur_scheme_type,
-            &::std::format!("{}{}", path, ".recurSchemeType"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys_outside(
-            &self.extra,
-            &["property"],
-            path,
-            out,
-        );
-    }
-}
-/// Values of `Type`.
-///
-/// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Type {
-    /// `1`: simple product
-    SimpleProduct,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl Type {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SimpleProduct => "1",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Type {
-    const INTEGER: bool = true;
-    #[inline]
-    fn as_str(&self) -> &str {
-        Type::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "1" => Self::SimpleProduct,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Type {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Type {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for Type {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Type {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Type {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Type {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }

@@ -160,6 +160,10 @@ impl ::bitrix24_runtime::Method for Get {
     const READ_ONLY: bool = true;
     type Output = GetResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogProductImage;
+#[doc(no_inline)]
+pub use crate::types::CatalogProductImageType;
 /// The `GetResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -167,7 +171,7 @@ pub struct GetResult {
     /// Object containing information about the image
     ///
     /// Wire name `productImage`, type `CatalogProductImage` (docs: `catalog_product_image`).
-    pub product_image: ::std::option::Option<CatalogProductImage>,
+    pub product_image: ::std::option::Option<crate::types::CatalogProductImage>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -243,224 +247,5 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_product_image](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_image).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogProductImage {
-    /// Identifier of the image
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Name of the image
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Identifier of the product
-    ///
-    /// Wire name `productId`, type `integer`.
-    pub product_id: ::std::option::Option<i64>,
-    /// Type of image:
-    /// - `DETAIL_PICTURE` — detailed picture, field available in the old product card
-    /// - `PREVIEW_PICTURE` — picture for the announcement, field available in the old product card
-    /// - `MORE_PHOTO` — picture
-    ///
-    /// Wire name `type`, type `Type` (docs: `string`).
-    pub type_: ::std::option::Option<Type>,
-    /// Date of image creation
-    ///
-    /// Wire name `createTime`, type `datetime`.
-    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Download link, signed with the current access token
-    ///
-    /// Wire name `downloadUrl`, type `string`.
-    pub download_url: ::std::option::Option<::std::string::String>,
-    /// Link to the image
-    ///
-    /// Wire name `detailUrl`, type `string`.
-    pub detail_url: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogProductImage {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            product_id: ::std::option::Option::None,
-            type_: ::std::option::Option::None,
-            create_time: ::std::option::Option::None,
-            download_url: ::std::option::Option::None,
-            detail_url: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogProductImage {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            name: f.optional("name")?,
-            product_id: f.optional("productId")?,
-            type_: f.optional("type")?,
-            create_time: f.optional("createTime")?,
-            download_url: f.optional("downloadUrl")?,
-            detail_url: f.optional("detailUrl")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogProductImage {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogProductImage {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("productId", self.product_id.as_ref());
-        w.optional("type", self.type_.as_ref());
-        w.optional("createTime", self.create_time.as_ref());
-        w.optional("downloadUrl", self.download_url.as_ref());
-        w.optional("detailUrl", self.detail_url.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogProductImage {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.type_,
-            &::std::format!("{}{}", path, ".type"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `Type`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Type {
-    /// `DETAIL_PICTURE`: detailed picture, field available in the old product card
-    DetailPicture,
-    /// `PREVIEW_PICTURE`: picture for the announcement, field available in the old product card
-    PreviewPicture,
-    /// `MORE_PHOTO`: picture
-    MorePhoto,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl Type {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DetailPicture => "DETAIL_PICTURE",
-            Self::PreviewPicture => "PREVIEW_PICTURE",
-            Self::MorePhoto => "MORE_PHOTO",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Type {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        Type::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "DETAIL_PICTURE" => Self::DetailPicture,
-            "PREVIEW_PICTURE" => Self::PreviewPicture,
-            "MORE_PHOTO" => Self::MorePhoto,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Type {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Type {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for Type {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Type {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Type {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Type {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }

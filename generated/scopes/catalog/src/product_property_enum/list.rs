@@ -262,7 +262,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = CatalogProductPropertyEnum;
+    type Item = crate::types::CatalogProductPropertyEnum;
     const ITEMS: &'static str = "productPropertyEnums";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -275,6 +275,8 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogProductPropertyEnum;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -283,7 +285,7 @@ pub struct ListResult {
     ///
     /// Wire name `productPropertyEnums`, type `CatalogProductPropertyEnum[]` (docs: `catalog_product_property_enum[]`).
     pub product_property_enums: ::std::option::Option<
-        ::std::vec::Vec<CatalogProductPropertyEnum>,
+        ::std::vec::Vec<crate::types::CatalogProductPropertyEnum>,
     >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -359,123 +361,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             &::std::format!("{}{}", path, ".productPropertyEnums"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_product_property_enum](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_property_enum).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogProductPropertyEnum {
-    /// Identifier of the value of the list property
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the product property or variation
-    ///
-    /// Wire name `propertyId`, type `integer` (docs: `catalog_product_property.id`).
-    pub property_id: ::std::option::Option<i64>,
-    /// Value of the list element
-    ///
-    /// Wire name `value`, type `string`.
-    pub value: ::std::option::Option<::std::string::String>,
-    /// External identifier of the value of the list
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Indicator of the default value. Possible values:
-    /// - `Y` — default
-    /// - `N` — not default
-    ///
-    /// Wire name `def`, type `boolean` (docs: `char`).
-    pub def: ::std::option::Option<bool>,
-    /// Sorting index
-    ///
-    /// Wire name `sort`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogProductPropertyEnum {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            property_id: ::std::option::Option::None,
-            value: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            def: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogProductPropertyEnum {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            property_id: f.optional("propertyId")?,
-            value: f.optional("value")?,
-            xml_id: f.optional("xmlId")?,
-            def: f.optional("def")?,
-            sort: f.optional("sort")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogProductPropertyEnum {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogProductPropertyEnum {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("propertyId", self.property_id.as_ref());
-        w.optional("value", self.value.as_ref());
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.optional("def", self.def.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref());
-        w.optional("sort", self.sort.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogProductPropertyEnum {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -142,6 +142,8 @@ impl ::bitrix24_runtime::Method for Get {
     const READ_ONLY: bool = true;
     type Output = GetResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogProductPropertyFeatures;
 /// The `GetResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -149,7 +151,9 @@ pub struct GetResult {
     /// Object of the property parameter
     ///
     /// Wire name `productPropertyFeature`, type `CatalogProductPropertyFeatures` (docs: `catalog_product_property_features`).
-    pub product_property_feature: ::std::option::Option<CatalogProductPropertyFeatures>,
+    pub product_property_feature: ::std::option::Option<
+        crate::types::CatalogProductPropertyFeatures,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -224,119 +228,6 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
             &::std::format!("{}{}", path, ".productPropertyFeature"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_product_property_features](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_property_features).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogProductPropertyFeatures {
-    /// Identifier of the property feature
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the product property or variation
-    ///
-    /// Wire name `propertyId`, type `integer` (docs: `catalog_product_property.id`).
-    pub property_id: ::std::option::Option<i64>,
-    /// Identifier of the module to which the property feature belongs
-    ///
-    /// Wire name `moduleId`, type `string`.
-    pub module_id: ::std::option::Option<::std::string::String>,
-    /// Code of the property feature
-    ///
-    /// Wire name `featureId`, type `string`.
-    pub feature_id: ::std::option::Option<::std::string::String>,
-    /// Indicator of the activity of the property feature. Possible values:
-    /// - `Y` — enabled
-    /// - `N` — disabled
-    ///
-    /// Wire name `isEnabled`, type `boolean` (docs: `char`).
-    pub is_enabled: ::std::option::Option<bool>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogProductPropertyFeatures {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            property_id: ::std::option::Option::None,
-            module_id: ::std::option::Option::None,
-            feature_id: ::std::option::Option::None,
-            is_enabled: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogProductPropertyFeatures {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            property_id: f.optional("propertyId")?,
-            module_id: f.optional("moduleId")?,
-            feature_id: f.optional("featureId")?,
-            is_enabled: f.optional("isEnabled")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogProductPropertyFeatures {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogProductPropertyFeatures {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("propertyId", self.property_id.as_ref());
-        w.optional("moduleId", self.module_id.as_ref());
-        w.optional("featureId", self.feature_id.as_ref());
-        w.optional(
-            "isEnabled",
-            self.is_enabled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogProductPropertyFeatures {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

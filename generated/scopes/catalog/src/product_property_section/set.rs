@@ -162,6 +162,10 @@ impl ::bitrix24_runtime::Method for Set {
     const READ_ONLY: bool = false;
     type Output = SetResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogProductPropertySection;
+#[doc(no_inline)]
+pub use crate::types::DisplayType;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -178,7 +182,7 @@ pub struct Fields {
     /// - `P` — dropdown list
     ///
     /// Wire name `displayType`, type `DisplayType` (docs: `char`).
-    pub display_type: ::std::option::Option<DisplayType>,
+    pub display_type: ::std::option::Option<crate::types::DisplayType>,
     /// Whether to show the property expanded in the filter. Possible values:
     /// - `Y` — yes
     /// - `N` — no
@@ -215,7 +219,7 @@ impl Fields {
     /// Sets `displayType`: Type of the property in the smart filter. Possible values: - `F` — checkboxes - `K` — radio buttons - `P` — dropdown list
     #[must_use]
     #[inline]
-    pub fn display_type(mut self, value: DisplayType) -> Self {
+    pub fn display_type(mut self, value: crate::types::DisplayType) -> Self {
         self.display_type = ::std::option::Option::Some(value);
         self
     }
@@ -318,95 +322,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// Values of `DisplayType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DisplayType {
-    /// `F`: checkboxes
-    F,
-    /// `K`: radio buttons
-    K,
-    /// `P`: dropdown list
-    P,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl DisplayType {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::F => "F",
-            Self::K => "K",
-            Self::P => "P",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for DisplayType {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        DisplayType::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "F" => Self::F,
-            "K" => Self::K,
-            "P" => Self::P,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for DisplayType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DisplayType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for DisplayType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DisplayType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for DisplayType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for DisplayType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
 /// The `SetResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -414,7 +329,9 @@ pub struct SetResult {
     /// Object of section settings for the property
     ///
     /// Wire name `productPropertySection`, type `CatalogProductPropertySection` (docs: `catalog_product_property_section`).
-    pub product_property_section: ::std::option::Option<CatalogProductPropertySection>,
+    pub product_property_section: ::std::option::Option<
+        crate::types::CatalogProductPropertySection,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -487,148 +404,6 @@ impl ::bitrix24_runtime::wire::Undocumented for SetResult {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.product_property_section,
             &::std::format!("{}{}", path, ".productPropertySection"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_product_property_section](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_property_section).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogProductPropertySection {
-    /// Identifier of the trade catalog
-    ///
-    /// Wire name `iblockId`, type `integer` (docs: `catalog_catalog.id`).
-    pub iblock_id: ::std::option::Option<i64>,
-    /// Identifier of the product property or variation
-    ///
-    /// Wire name `propertyId`, type `integer` (docs: `catalog_product_property.id`).
-    pub property_id: ::std::option::Option<i64>,
-    /// Identifier of the catalog section.
-    ///
-    /// For general section settings, the value `0` is returned
-    ///
-    /// Wire name `sectionId`, type `integer`.
-    pub section_id: ::std::option::Option<i64>,
-    /// Show the property in the smart filter. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `smartFilter`, type `boolean` (docs: `char`).
-    pub smart_filter: ::std::option::Option<bool>,
-    /// Appearance of the property in the smart filter. Possible values:
-    /// - `F` — checkboxes
-    /// - `K` — radio buttons
-    /// - `P` — dropdown list
-    ///
-    /// Wire name `displayType`, type `DisplayType` (docs: `char`).
-    pub display_type: ::std::option::Option<DisplayType>,
-    /// Show the property expanded in the filter. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `displayExpanded`, type `boolean` (docs: `char`).
-    pub display_expanded: ::std::option::Option<bool>,
-    /// Hint in the smart filter for visitors
-    ///
-    /// Wire name `filterHint`, type `string`.
-    pub filter_hint: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogProductPropertySection {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            iblock_id: ::std::option::Option::None,
-            property_id: ::std::option::Option::None,
-            section_id: ::std::option::Option::None,
-            smart_filter: ::std::option::Option::None,
-            display_type: ::std::option::Option::None,
-            display_expanded: ::std::option::Option::None,
-            filter_hint: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogProductPropertySection {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            iblock_id: f.optional("iblockId")?,
-            property_id: f.optional("propertyId")?,
-            section_id: f.optional("sectionId")?,
-            smart_filter: f.optional("smartFilter")?,
-            display_type: f.optional("displayType")?,
-            display_expanded: f.optional("displayExpanded")?,
-            filter_hint: f.optional("filterHint")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogProductPropertySection {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogProductPropertySection {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("iblockId", self.iblock_id.as_ref());
-        w.optional("propertyId", self.property_id.as_ref());
-        w.optional("sectionId", self.section_id.as_ref());
-        w.optional(
-            "smartFilter",
-            self.smart_filter.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("displayType", self.display_type.as_ref());
-        w.optional(
-            "displayExpanded",
-            self.display_expanded.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("filterHint", self.filter_hint.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogProductPropertySection {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.display_type,
-            &::std::format!("{}{}", path, ".displayType"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);

@@ -264,7 +264,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = CatalogRatio;
+    type Item = crate::types::CatalogRatio;
     const ITEMS: &'static str = "ratios";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -277,6 +277,8 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogRatio;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -284,7 +286,7 @@ pub struct ListResult {
     /// An array of objects with information about the selected measurement unit ratios
     ///
     /// Wire name `ratios`, type `CatalogRatio[]` (docs: `catalog_ratio[]`).
-    pub ratios: ::std::option::Option<::std::vec::Vec<CatalogRatio>>,
+    pub ratios: ::std::option::Option<::std::vec::Vec<crate::types::CatalogRatio>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -359,112 +361,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             &::std::format!("{}{}", path, ".ratios"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_ratio](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_ratio).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogRatio {
-    /// Identifier of the unit of measurement ratio
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the product
-    ///
-    /// Wire name `productId`, type `integer`.
-    pub product_id: ::std::option::Option<i64>,
-    /// Ratio of the unit of measurement
-    ///
-    /// Wire name `ratio`, type `double`.
-    pub ratio: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Is this unit of measurement ratio the default ratio? Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `isDefault`, type `boolean` (docs: `string`).
-    pub is_default: ::std::option::Option<bool>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogRatio {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            product_id: ::std::option::Option::None,
-            ratio: ::std::option::Option::None,
-            is_default: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogRatio {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            product_id: f.optional("productId")?,
-            ratio: f.optional("ratio")?,
-            is_default: f.optional("isDefault")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogRatio {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogRatio {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("productId", self.product_id.as_ref());
-        w.optional("ratio", self.ratio.as_ref());
-        w.optional(
-            "isDefault",
-            self.is_default.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogRatio {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -146,6 +146,10 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = AddResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogRoundingRule;
+#[doc(no_inline)]
+pub use crate::types::RoundType;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -164,7 +168,7 @@ pub struct Fields {
     /// - `4` — rounding down (in favor of the customer)
     ///
     /// Wire name `roundType`, type `RoundType` (docs: `integer`).
-    pub round_type: RoundType,
+    pub round_type: crate::types::RoundType,
     /// Rounding precision
     ///
     /// Wire name `roundPrecision`, type `double`.
@@ -184,7 +188,7 @@ impl Fields {
     pub fn new(
         catalog_group_id: i64,
         price: ::bitrix24_runtime::Decimal,
-        round_type: RoundType,
+        round_type: crate::types::RoundType,
         round_precision: ::bitrix24_runtime::Decimal,
     ) -> Self {
         Self {
@@ -271,95 +275,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// Values of `RoundType`.
-///
-/// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RoundType {
-    /// `1`: mathematical rounding
-    MathematicalRounding,
-    /// `2`: rounding up (in favor of the store)
-    RoundingUp,
-    /// `4`: rounding down (in favor of the customer)
-    RoundingDown,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl RoundType {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MathematicalRounding => "1",
-            Self::RoundingUp => "2",
-            Self::RoundingDown => "4",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for RoundType {
-    const INTEGER: bool = true;
-    #[inline]
-    fn as_str(&self) -> &str {
-        RoundType::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "1" => Self::MathematicalRounding,
-            "2" => Self::RoundingUp,
-            "4" => Self::RoundingDown,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for RoundType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for RoundType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for RoundType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for RoundType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for RoundType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for RoundType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
 /// The `AddResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -367,7 +282,7 @@ pub struct AddResult {
     /// Object with information about the created price rounding rule
     ///
     /// Wire name `roundingRule`, type `CatalogRoundingRule` (docs: `catalog_rounding_rule`).
-    pub rounding_rule: ::std::option::Option<CatalogRoundingRule>,
+    pub rounding_rule: ::std::option::Option<crate::types::CatalogRoundingRule>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -440,150 +355,6 @@ impl ::bitrix24_runtime::wire::Undocumented for AddResult {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.rounding_rule,
             &::std::format!("{}{}", path, ".roundingRule"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_rounding_rule](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_rounding_rule).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogRoundingRule {
-    /// Identifier of the price rounding rule
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Price type
-    ///
-    /// Wire name `catalogGroupId`, type `integer` (docs: `catalog_price_type.id`).
-    pub catalog_group_id: ::std::option::Option<i64>,
-    /// Minimum price for rounding
-    ///
-    /// Wire name `price`, type `double`.
-    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Type of rounding. Possible values:
-    /// - `1` — mathematical rounding
-    /// - `2` — rounding up (in favor of the store)
-    /// - `4` — rounding down (in favor of the customer)
-    ///
-    /// Wire name `roundType`, type `RoundType` (docs: `integer`).
-    pub round_type: ::std::option::Option<RoundType>,
-    /// Rounding precision
-    ///
-    /// Wire name `roundPrecision`, type `double`.
-    pub round_precision: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Created by
-    ///
-    /// Wire name `createdBy`, type `integer` (docs: `user.id`).
-    pub created_by: ::std::option::Option<i64>,
-    /// Modified by
-    ///
-    /// Wire name `modifiedBy`, type `integer` (docs: `user.id`).
-    pub modified_by: ::std::option::Option<i64>,
-    /// Date of creation
-    ///
-    /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Date of modification
-    ///
-    /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogRoundingRule {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            catalog_group_id: ::std::option::Option::None,
-            price: ::std::option::Option::None,
-            round_type: ::std::option::Option::None,
-            round_precision: ::std::option::Option::None,
-            created_by: ::std::option::Option::None,
-            modified_by: ::std::option::Option::None,
-            date_create: ::std::option::Option::None,
-            date_modify: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogRoundingRule {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            catalog_group_id: f.optional("catalogGroupId")?,
-            price: f.optional("price")?,
-            round_type: f.optional("roundType")?,
-            round_precision: f.optional("roundPrecision")?,
-            created_by: f.optional("createdBy")?,
-            modified_by: f.optional("modifiedBy")?,
-            date_create: f.optional("dateCreate")?,
-            date_modify: f.optional("dateModify")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogRoundingRule {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogRoundingRule {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("catalogGroupId", self.catalog_group_id.as_ref());
-        w.optional("price", self.price.as_ref());
-        w.optional("roundType", self.round_type.as_ref());
-        w.optional("roundPrecision", self.round_precision.as_ref());
-        w.optional("createdBy", self.created_by.as_ref());
-        w.optional("modifiedBy", self.modified_by.as_ref());
-        w.optional("dateCreate", self.date_create.as_ref());
-        w.optional("dateModify", self.date_modify.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogRoundingRule {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.round_type,
-            &::std::format!("{}{}", path, ".roundType"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);

@@ -149,6 +149,8 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = AddResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogSection;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -382,7 +384,7 @@ pub struct AddResult {
     /// Object containing information about the added catalog section
     ///
     /// Wire name `section`, type `CatalogSection` (docs: `catalog_section`).
-    pub section: ::std::option::Option<CatalogSection>,
+    pub section: ::std::option::Option<crate::types::CatalogSection>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -457,162 +459,6 @@ impl ::bitrix24_runtime::wire::Undocumented for AddResult {
             &::std::format!("{}{}", path, ".section"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_section](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_section).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogSection {
-    /// Identifier of the catalog section
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the information block.
-    ///
-    /// To obtain existing identifiers, you need to use [catalog.catalog.list](https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-list.html)
-    ///
-    /// Wire name `iblockId`, type `integer` (docs: `catalog_catalog.id`).
-    pub iblock_id: ::std::option::Option<i64>,
-    /// Identifier of the parent section.
-    ///
-    /// To obtain existing identifiers, you need to use [catalog.section.list](https://apidocs.bitrix24.com/api-reference/catalog/section/catalog-section-list.html).
-    ///
-    /// By default, the top level is selected
-    ///
-    /// Wire name `iblockSectionId`, type `integer` (docs: `catalog_section.id`).
-    pub iblock_section_id: ::std::option::Option<i64>,
-    /// Name of the catalog section
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// External identifier.
-    ///
-    /// Can be used to synchronize the current catalog section with a similar position in an external system
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Code of the catalog section
-    ///
-    /// Wire name `code`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
-    /// Sorting
-    ///
-    /// Wire name `sort`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// Indicator of the activity of the catalog section:
-    /// - `Y` — active
-    /// - `N` — inactive
-    ///
-    /// Wire name `active`, type `boolean` (docs: `string`).
-    pub active: ::std::option::Option<bool>,
-    /// Description
-    ///
-    /// Wire name `description`, type `string`.
-    pub description: ::std::option::Option<::std::string::String>,
-    /// Type of description. Available types: `text`, `html`
-    ///
-    /// Wire name `descriptionType`, type `string`.
-    pub description_type: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogSection {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            iblock_id: ::std::option::Option::None,
-            iblock_section_id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            code: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            description: ::std::option::Option::None,
-            description_type: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogSection {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            iblock_id: f.optional("iblockId")?,
-            iblock_section_id: f.optional("iblockSectionId")?,
-            name: f.optional("name")?,
-            xml_id: f.optional("xmlId")?,
-            code: f.optional("code")?,
-            sort: f.optional("sort")?,
-            active: f.optional("active")?,
-            description: f.optional("description")?,
-            description_type: f.optional("descriptionType")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogSection {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogSection {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("iblockId", self.iblock_id.as_ref());
-        w.optional("iblockSectionId", self.iblock_section_id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.optional("code", self.code.as_ref());
-        w.optional("sort", self.sort.as_ref());
-        w.optional(
-            "active",
-            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("description", self.description.as_ref());
-        w.optional("descriptionType", self.description_type.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogSection {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

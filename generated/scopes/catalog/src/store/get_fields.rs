@@ -124,6 +124,8 @@ impl ::bitrix24_runtime::Method for GetFields {
     const READ_ONLY: bool = true;
     type Output = GetFieldsResult;
 }
+#[doc(no_inline)]
+pub use crate::types::FieldDescription;
 /// The `GetFieldsResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -216,33 +218,33 @@ pub struct CatalogStore {
     /// Identifier of the warehouse
     ///
     /// Wire name `id`, type `FieldDescription` (docs: `integer`).
-    pub id: ::std::option::Option<FieldDescription>,
+    pub id: ::std::option::Option<crate::types::FieldDescription>,
     /// Address of the warehouse
     ///
     /// Wire name `address`, type `FieldDescription` (docs: `string`).
-    pub address: ::std::option::Option<FieldDescription>,
+    pub address: ::std::option::Option<crate::types::FieldDescription>,
     /// Name of the warehouse
     ///
     /// Wire name `title`, type `FieldDescription` (docs: `string`).
-    pub title: ::std::option::Option<FieldDescription>,
+    pub title: ::std::option::Option<crate::types::FieldDescription>,
     /// Activity. Possible values:
     /// - `Y` — yes
     /// - `N` — no
     ///
     /// Wire name `active`, type `FieldDescription` (docs: `string`).
-    pub active: ::std::option::Option<FieldDescription>,
+    pub active: ::std::option::Option<crate::types::FieldDescription>,
     /// Description
     ///
     /// Wire name `description`, type `FieldDescription` (docs: `string`).
-    pub description: ::std::option::Option<FieldDescription>,
+    pub description: ::std::option::Option<crate::types::FieldDescription>,
     /// GPS latitude
     ///
     /// Wire name `gpsN`, type `FieldDescription` (docs: `double`).
-    pub gps_n: ::std::option::Option<FieldDescription>,
+    pub gps_n: ::std::option::Option<crate::types::FieldDescription>,
     /// GPS longitude
     ///
     /// Wire name `gpsS`, type `FieldDescription` (docs: `double`).
-    pub gps_s: ::std::option::Option<FieldDescription>,
+    pub gps_s: ::std::option::Option<crate::types::FieldDescription>,
     /// Image. Object in the format `{fileData: [value1, value2]}`, where:
     /// - `value1` – name of the picture file with extension
     /// - `value2` – picture in base64 format
@@ -256,51 +258,51 @@ pub struct CatalogStore {
     /// Date of modification
     ///
     /// Wire name `dateModify`, type `FieldDescription` (docs: `datetime`).
-    pub date_modify: ::std::option::Option<FieldDescription>,
+    pub date_modify: ::std::option::Option<crate::types::FieldDescription>,
     /// Date of creation
     ///
     /// Wire name `dateCreate`, type `FieldDescription` (docs: `datetime`).
-    pub date_create: ::std::option::Option<FieldDescription>,
+    pub date_create: ::std::option::Option<crate::types::FieldDescription>,
     /// Created by
     ///
     /// Wire name `userId`, type `FieldDescription` (docs: `user.id`).
-    pub user_id: ::std::option::Option<FieldDescription>,
+    pub user_id: ::std::option::Option<crate::types::FieldDescription>,
     /// Modified by
     ///
     /// Wire name `modifiedBy`, type `FieldDescription` (docs: `user.id`).
-    pub modified_by: ::std::option::Option<FieldDescription>,
+    pub modified_by: ::std::option::Option<crate::types::FieldDescription>,
     /// Phone
     ///
     /// Wire name `phone`, type `FieldDescription` (docs: `string`).
-    pub phone: ::std::option::Option<FieldDescription>,
+    pub phone: ::std::option::Option<crate::types::FieldDescription>,
     /// Working hours
     ///
     /// Wire name `schedule`, type `FieldDescription` (docs: `string`).
-    pub schedule: ::std::option::Option<FieldDescription>,
+    pub schedule: ::std::option::Option<crate::types::FieldDescription>,
     /// External code.
     ///
     /// Can be used to synchronize the current warehouse with a similar position in an external system
     ///
     /// Wire name `xmlId`, type `FieldDescription` (docs: `string`).
-    pub xml_id: ::std::option::Option<FieldDescription>,
+    pub xml_id: ::std::option::Option<crate::types::FieldDescription>,
     /// Sorting
     ///
     /// Wire name `sort`, type `FieldDescription` (docs: `integer`).
-    pub sort: ::std::option::Option<FieldDescription>,
+    pub sort: ::std::option::Option<crate::types::FieldDescription>,
     /// E-mail
     ///
     /// Wire name `email`, type `FieldDescription` (docs: `string`).
-    pub email: ::std::option::Option<FieldDescription>,
+    pub email: ::std::option::Option<crate::types::FieldDescription>,
     /// Is it a pickup point? Possible values:
     /// - `Y` – yes
     /// - `N` – no
     ///
     /// Wire name `issuingCenter`, type `FieldDescription` (docs: `string`).
-    pub issuing_center: ::std::option::Option<FieldDescription>,
+    pub issuing_center: ::std::option::Option<crate::types::FieldDescription>,
     /// Symbolic code
     ///
     /// Wire name `code`, type `FieldDescription` (docs: `string`).
-    pub code: ::std::option::Option<FieldDescription>,
+    pub code: ::std::option::Option<crate::types::FieldDescription>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -514,135 +516,6 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogStore {
             &::std::format!("{}{}", path, ".code"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct FieldDescription {
-    /// Type of the field.
-    ///
-    /// Wire name `type`, type `string`.
-    pub type_: ::std::option::Option<::std::string::String>,
-    /// Is the field required?
-    ///
-    /// Wire name `isRequired`, type `boolean`.
-    pub is_required: ::std::option::Option<bool>,
-    /// Is the field read-only?
-    ///
-    /// Wire name `isReadOnly`, type `boolean`.
-    pub is_read_only: ::std::option::Option<bool>,
-    /// Indicator of whether the field value can only be filled once when creating a new element.
-    ///
-    /// Wire name `isImmutable`, type `boolean`.
-    pub is_immutable: ::std::option::Option<bool>,
-    /// Indicator of whether the field is multiple. If true, values in the field are passed as an array.
-    ///
-    /// Wire name `isMultiple`, type `boolean`.
-    pub is_multiple: ::std::option::Option<bool>,
-    /// Is the field user-defined?
-    ///
-    /// Wire name `isDynamic`, type `boolean`.
-    pub is_dynamic: ::std::option::Option<bool>,
-    /// Name of the field.
-    ///
-    /// Wire name `title`, type `string`.
-    pub title: ::std::option::Option<::std::string::String>,
-    /// Name of the field in uppercase.
-    ///
-    /// Wire name `upperName`, type `string`.
-    pub upper_name: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl FieldDescription {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            type_: ::std::option::Option::None,
-            is_required: ::std::option::Option::None,
-            is_read_only: ::std::option::Option::None,
-            is_immutable: ::std::option::Option::None,
-            is_multiple: ::std::option::Option::None,
-            is_dynamic: ::std::option::Option::None,
-            title: ::std::option::Option::None,
-            upper_name: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for FieldDescription {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            type_: f.optional("type")?,
-            is_required: f.optional("isRequired")?,
-            is_read_only: f.optional("isReadOnly")?,
-            is_immutable: f.optional("isImmutable")?,
-            is_multiple: f.optional("isMultiple")?,
-            is_dynamic: f.optional("isDynamic")?,
-            title: f.optional("title")?,
-            upper_name: f.optional("upperName")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for FieldDescription {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for FieldDescription {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("type", self.type_.as_ref());
-        w.optional("isRequired", self.is_required.as_ref());
-        w.optional("isReadOnly", self.is_read_only.as_ref());
-        w.optional("isImmutable", self.is_immutable.as_ref());
-        w.optional("isMultiple", self.is_multiple.as_ref());
-        w.optional("isDynamic", self.is_dynamic.as_ref());
-        w.optional("title", self.title.as_ref());
-        w.optional("upperName", self.upper_name.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for FieldDescription {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -265,7 +265,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = CatalogStore;
+    type Item = crate::types::CatalogStore;
     const ITEMS: &'static str = "stores";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -278,6 +278,8 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogStore;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -285,7 +287,7 @@ pub struct ListResult {
     /// An array of objects with information about the selected inventories
     ///
     /// Wire name `stores`, type `CatalogStore[]` (docs: `catalog_store[]`).
-    pub stores: ::std::option::Option<::std::vec::Vec<CatalogStore>>,
+    pub stores: ::std::option::Option<::std::vec::Vec<crate::types::CatalogStore>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -360,230 +362,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             &::std::format!("{}{}", path, ".stores"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_store](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_store).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogStore {
-    /// Identifier of the warehouse
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Address of the warehouse
-    ///
-    /// Wire name `address`, type `string`.
-    pub address: ::std::option::Option<::std::string::String>,
-    /// Name of the warehouse
-    ///
-    /// Wire name `title`, type `string`.
-    pub title: ::std::option::Option<::std::string::String>,
-    /// Activity. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `active`, type `boolean` (docs: `string`).
-    pub active: ::std::option::Option<bool>,
-    /// Description
-    ///
-    /// Wire name `description`, type `string`.
-    pub description: ::std::option::Option<::std::string::String>,
-    /// GPS latitude
-    ///
-    /// Wire name `gpsN`, type `double`.
-    pub gps_n: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// GPS longitude
-    ///
-    /// Wire name `gpsS`, type `double`.
-    pub gps_s: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Image. Object in the format `{fileData: [value1, value2]}`, where:
-    /// - `value1` – name of the picture file with extension
-    /// - `value2` – picture in base64 format
-    ///
-    /// To delete the picture, use the object in the format `{remove: ‘Y’}`
-    ///
-    /// Wire name `imageId`, type `object`.
-    pub image_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Date of modification
-    ///
-    /// Wire name `dateModify`, type `datetime`.
-    pub date_modify: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Date of creation
-    ///
-    /// Wire name `dateCreate`, type `datetime`.
-    pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Created by
-    ///
-    /// Wire name `userId`, type `integer` (docs: `user.id`).
-    pub user_id: ::std::option::Option<i64>,
-    /// Modified by
-    ///
-    /// Wire name `modifiedBy`, type `integer` (docs: `user.id`).
-    pub modified_by: ::std::option::Option<i64>,
-    /// Phone
-    ///
-    /// Wire name `phone`, type `string`.
-    pub phone: ::std::option::Option<::std::string::String>,
-    /// Working hours
-    ///
-    /// Wire name `schedule`, type `string`.
-    pub schedule: ::std::option::Option<::std::string::String>,
-    /// External code.
-    ///
-    /// Can be used to synchronize the current warehouse with a similar position in an external system
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Sorting
-    ///
-    /// Wire name `sort`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// E-mail
-    ///
-    /// Wire name `email`, type `string`.
-    pub email: ::std::option::Option<::std::string::String>,
-    /// Is it a pickup point? Possible values:
-    /// - `Y` – yes
-    /// - `N` – no
-    ///
-    /// Wire name `issuingCenter`, type `boolean` (docs: `string`).
-    pub issuing_center: ::std::option::Option<bool>,
-    /// Symbolic code
-    ///
-    /// Wire name `code`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogStore {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            address: ::std::option::Option::None,
-            title: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            description: ::std::option::Option::None,
-            gps_n: ::std::option::Option::None,
-            gps_s: ::std::option::Option::None,
-            image_id: ::std::option::Option::None,
-            date_modify: ::std::option::Option::None,
-            date_create: ::std::option::Option::None,
-            user_id: ::std::option::Option::None,
-            modified_by: ::std::option::Option::None,
-            phone: ::std::option::Option::None,
-            schedule: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            email: ::std::option::Option::None,
-            issuing_center: ::std::option::Option::None,
-            code: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogStore {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            address: f.optional("address")?,
-            title: f.optional("title")?,
-            active: f.optional("active")?,
-            description: f.optional("description")?,
-            gps_n: f.optional("gpsN")?,
-            gps_s: f.optional("gpsS")?,
-            image_id: f.optional("imageId")?,
-            date_modify: f.optional("dateModify")?,
-            date_create: f.optional("dateCreate")?,
-            user_id: f.optional("userId")?,
-            modified_by: f.optional("modifiedBy")?,
-            phone: f.optional("phone")?,
-            schedule: f.optional("schedule")?,
-            xml_id: f.optional("xmlId")?,
-            sort: f.optional("sort")?,
-            email: f.optional("email")?,
-            issuing_center: f.optional("issuingCenter")?,
-            code: f.optional("code")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogStore {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogStore {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("address", self.address.as_ref());
-        w.optional("title", self.title.as_ref());
-        w.optional(
-            "active",
-            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("description", self.description.as_ref());
-        w.optional("gpsN", self.gps_n.as_ref());
-        w.optional("gpsS", self.gps_s.as_ref());
-        w.optional("imageId", self.image_id.as_ref());
-        w.optional("dateModify", self.date_modify.as_ref());
-        w.optional("dateCreate", self.date_create.as_ref());
-        w.optional("userId", self.user_id.as_ref());
-        w.optional("modifiedBy", self.modified_by.as_ref());
-        w.optional("phone", self.phone.as_ref());
-        w.optional("schedule", self.schedule.as_ref());
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.optional("sort", self.sort.as_ref());
-        w.optional("email", self.email.as_ref());
-        w.optional(
-            "issuingCenter",
-            self.issuing_center.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("code", self.code.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogStore {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -142,6 +142,8 @@ impl ::bitrix24_runtime::Method for Get {
     const READ_ONLY: bool = true;
     type Output = GetResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogStoreproduct;
 /// The `GetResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -149,7 +151,7 @@ pub struct GetResult {
     /// Object containing information about product inventory by warehouses with the specified ID
     ///
     /// Wire name `storeProduct`, type `CatalogStoreproduct` (docs: `catalog_storeproduct`).
-    pub store_product: ::std::option::Option<CatalogStoreproduct>,
+    pub store_product: ::std::option::Option<crate::types::CatalogStoreproduct>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -224,114 +226,6 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
             &::std::format!("{}{}", path, ".storeProduct"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_storeproduct](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_storeproduct).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogStoreproduct {
-    /// Identifier of the stock record
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the product
-    ///
-    /// Wire name `productId`, type `integer` (docs: `catalog_product.id`).
-    pub product_id: ::std::option::Option<i64>,
-    /// Identifier of the warehouse
-    ///
-    /// Wire name `storeId`, type `integer` (docs: `catalog_store.id`).
-    pub store_id: ::std::option::Option<i64>,
-    /// Available quantity of the product
-    ///
-    /// Wire name `amount`, type `double`.
-    pub amount: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Quantity of the product in reserve
-    ///
-    /// Wire name `quantityReserved`, type `double`.
-    pub quantity_reserved: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogStoreproduct {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            product_id: ::std::option::Option::None,
-            store_id: ::std::option::Option::None,
-            amount: ::std::option::Option::None,
-            quantity_reserved: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogStoreproduct {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            product_id: f.optional("productId")?,
-            store_id: f.optional("storeId")?,
-            amount: f.optional("amount")?,
-            quantity_reserved: f.optional("quantityReserved")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogStoreproduct {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogStoreproduct {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("productId", self.product_id.as_ref());
-        w.optional("storeId", self.store_id.as_ref());
-        w.optional("amount", self.amount.as_ref());
-        w.optional("quantityReserved", self.quantity_reserved.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogStoreproduct {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -146,6 +146,8 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = AddResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogVat;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -289,7 +291,7 @@ pub struct AddResult {
     /// Object containing information about the created VAT rate
     ///
     /// Wire name `vat`, type `CatalogVat` (docs: `catalog_vat`).
-    pub vat: ::std::option::Option<CatalogVat>,
+    pub vat: ::std::option::Option<crate::types::CatalogVat>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -364,126 +366,6 @@ impl ::bitrix24_runtime::wire::Undocumented for AddResult {
             &::std::format!("{}{}", path, ".vat"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_vat](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_vat).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogVat {
-    /// Identifier of the VAT rate
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Name of the VAT rate
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Indicator of the activity of the VAT rate. Possible values:
-    /// - `Y` — active
-    /// - `N` — inactive
-    ///
-    /// Wire name `active`, type `boolean` (docs: `string`).
-    pub active: ::std::option::Option<bool>,
-    /// Amount of the VAT rate
-    ///
-    /// Wire name `rate`, type `double`.
-    pub rate: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Sorting
-    ///
-    /// Wire name `sort`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// Time of the last modification
-    ///
-    /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogVat {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            rate: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            timestamp_x: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogVat {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            name: f.optional("name")?,
-            active: f.optional("active")?,
-            rate: f.optional("rate")?,
-            sort: f.optional("sort")?,
-            timestamp_x: f.optional("timestampX")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogVat {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogVat {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional(
-            "active",
-            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("rate", self.rate.as_ref());
-        w.optional("sort", self.sort.as_ref());
-        w.optional("timestampX", self.timestamp_x.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogVat {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

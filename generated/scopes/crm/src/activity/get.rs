@@ -141,6 +141,10 @@ impl ::bitrix24_runtime::Method for Get {
     const READ_ONLY: bool = true;
     type Output = SystemActivity;
 }
+#[doc(no_inline)]
+pub use crate::types::CrmActivityBinding;
+#[doc(no_inline)]
+pub use crate::types::Diskfile;
 /// As described in [Overview of System Activity Fields](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-fields.html#all-fields).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -188,7 +192,9 @@ pub struct SystemActivity {
     /// Multiple, read-only
     ///
     /// Wire name `BINDINGS`, type `CrmActivityBinding[]` (docs: `crm_activity_binding`).
-    pub bindings: ::std::option::Option<::std::vec::Vec<CrmActivityBinding>>,
+    pub bindings: ::std::option::Option<
+        ::std::vec::Vec<crate::types::CrmActivityBinding>,
+    >,
     /// [Description of communication](https://apidocs.bitrix24.com/api-reference/crm/timeline/activities/activity-base/crm-activity-communication-fields.html)
     ///
     /// Multiple, required
@@ -240,7 +246,7 @@ pub struct SystemActivity {
     /// Multiple
     ///
     /// Wire name `FILES`, type `Diskfile` (docs: `diskfile`).
-    pub files: ::std::option::Option<Diskfile>,
+    pub files: ::std::option::Option<crate::types::Diskfile>,
     /// Date of the last update
     ///
     /// Read-only
@@ -368,7 +374,7 @@ pub struct SystemActivity {
     /// Multiple. Deprecated, kept for compatibility
     ///
     /// Wire name `WEBDAV_ELEMENTS`, type `Diskfile` (docs: `diskfile`).
-    pub webdav_elements: ::std::option::Option<Diskfile>,
+    pub webdav_elements: ::std::option::Option<crate::types::Diskfile>,
     /// Flag indicating whether the activity was created from an incoming channel (`Y`/`N`)
     ///
     /// Wire name `IS_INCOMING_CHANNEL`, type `boolean` (docs: `char`).
@@ -611,222 +617,6 @@ impl ::bitrix24_runtime::wire::Undocumented for SystemActivity {
             &::std::format!("{}{}", path, ".WEBDAV_ELEMENTS"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [crm_activity_binding](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_activity_binding).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CrmActivityBinding {
-    /// Type of the CRM object to which the activity is bound.
-    ///
-    /// Wire name `OWNER_TYPE_ID`, type `any` (docs: `crm_enum_ownertype`).
-    pub owner_type_id: ::std::option::Option<::serde_json::Value>,
-    /// Identifier of the CRM element to which the activity is bound.
-    ///
-    /// Wire name `OWNER_ID`, type `integer`.
-    pub owner_id: ::std::option::Option<i64>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CrmActivityBinding {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            owner_type_id: ::std::option::Option::None,
-            owner_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CrmActivityBinding {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            owner_type_id: f.optional("OWNER_TYPE_ID")?,
-            owner_id: f.optional("OWNER_ID")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CrmActivityBinding {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CrmActivityBinding {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("OWNER_TYPE_ID", self.owner_type_id.as_ref());
-        w.optional("OWNER_ID", self.owner_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CrmActivityBinding {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [diskfile](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#diskfile).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Diskfile {
-    /// Identifier of the file on Drive.
-    ///
-    /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the file in the file storage.
-    ///
-    /// Wire name `FILE_ID`, type `integer`.
-    pub file_id: ::std::option::Option<i64>,
-    /// Name of the file.
-    ///
-    /// Wire name `NAME`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Size of the file in a readable form. For example, `43 Kb`.
-    ///
-    /// Wire name `SIZE`, type `string`.
-    pub size: ::std::option::Option<::std::string::String>,
-    /// Size of the file in bytes.
-    ///
-    /// Wire name `BYTES`, type `integer`.
-    pub bytes: ::std::option::Option<i64>,
-    /// Is the file available for reading by the current user?
-    ///
-    /// Wire name `CAN_READ`, type `boolean`.
-    pub can_read: ::std::option::Option<bool>,
-    /// Address for viewing or downloading the file.
-    ///
-    /// Wire name `VIEW_URL`, type `string`.
-    pub view_url: ::std::option::Option<::std::string::String>,
-    /// Address of the preview. It is filled in only for images and videos; in other cases, it is an empty string.
-    ///
-    /// Wire name `PREVIEW_URL`, type `string`.
-    pub preview_url: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Diskfile {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            file_id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            size: ::std::option::Option::None,
-            bytes: ::std::option::Option::None,
-            can_read: ::std::option::Option::None,
-            view_url: ::std::option::Option::None,
-            preview_url: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Diskfile {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("ID")?,
-            file_id: f.optional("FILE_ID")?,
-            name: f.optional("NAME")?,
-            size: f.optional("SIZE")?,
-            bytes: f.optional("BYTES")?,
-            can_read: f.optional("CAN_READ")?,
-            view_url: f.optional("VIEW_URL")?,
-            preview_url: f.optional("PREVIEW_URL")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Diskfile {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Diskfile {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("ID", self.id.as_ref());
-        w.optional("FILE_ID", self.file_id.as_ref());
-        w.optional("NAME", self.name.as_ref());
-        w.optional("SIZE", self.size.as_ref());
-        w.optional("BYTES", self.bytes.as_ref());
-        w.optional("CAN_READ", self.can_read.as_ref());
-        w.optional("VIEW_URL", self.view_url.as_ref());
-        w.optional("PREVIEW_URL", self.preview_url.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Diskfile {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

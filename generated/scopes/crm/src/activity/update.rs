@@ -176,6 +176,8 @@ impl ::bitrix24_runtime::Method for Update {
     const READ_ONLY: bool = false;
     type Output = bool;
 }
+#[doc(no_inline)]
+pub use crate::types::Diskfile;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -225,7 +227,7 @@ pub struct Fields {
     /// Files added to the activity
     ///
     /// Wire name `FILES`, type `Diskfile` (docs: `diskfile`).
-    pub files: ::std::option::Option<Diskfile>,
+    pub files: ::std::option::Option<crate::types::Diskfile>,
     /// Location
     ///
     /// Wire name `LOCATION`, type `string`.
@@ -293,7 +295,7 @@ pub struct Fields {
     /// Added files. Deprecated, retained for compatibility
     ///
     /// Wire name `WEBDAV_ELEMENTS`, type `Diskfile` (docs: `diskfile`).
-    pub webdav_elements: ::std::option::Option<Diskfile>,
+    pub webdav_elements: ::std::option::Option<crate::types::Diskfile>,
     /// Flag indicating whether the activity was created from an incoming channel (`Y`/`N`)
     ///
     /// Wire name `IS_INCOMING_CHANNEL`, type `boolean` (docs: `char`).
@@ -428,7 +430,7 @@ impl Fields {
     /// Sets `FILES`: Files added to the activity
     #[must_use]
     #[inline]
-    pub fn files(mut self, value: Diskfile) -> Self {
+    pub fn files(mut self, value: crate::types::Diskfile) -> Self {
         self.files = ::std::option::Option::Some(value);
         self
     }
@@ -583,7 +585,7 @@ impl Fields {
     /// Sets `WEBDAV_ELEMENTS`: Added files. Deprecated, retained for compatibility
     #[must_use]
     #[inline]
-    pub fn webdav_elements(mut self, value: Diskfile) -> Self {
+    pub fn webdav_elements(mut self, value: crate::types::Diskfile) -> Self {
         self.webdav_elements = ::std::option::Option::Some(value);
         self
     }
@@ -725,209 +727,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
             &::std::format!("{}{}", path, ".WEBDAV_ELEMENTS"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [diskfile](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#diskfile).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Diskfile {
-    /// Identifier of the file on Drive.
-    ///
-    /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the file in the file storage.
-    ///
-    /// Wire name `FILE_ID`, type `integer`.
-    pub file_id: ::std::option::Option<i64>,
-    /// Name of the file.
-    ///
-    /// Wire name `NAME`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Size of the file in a readable form. For example, `43 Kb`.
-    ///
-    /// Wire name `SIZE`, type `string`.
-    pub size: ::std::option::Option<::std::string::String>,
-    /// Size of the file in bytes.
-    ///
-    /// Wire name `BYTES`, type `integer`.
-    pub bytes: ::std::option::Option<i64>,
-    /// Is the file available for reading by the current user?
-    ///
-    /// Wire name `CAN_READ`, type `boolean`.
-    pub can_read: ::std::option::Option<bool>,
-    /// Address for viewing or downloading the file.
-    ///
-    /// Wire name `VIEW_URL`, type `string`.
-    pub view_url: ::std::option::Option<::std::string::String>,
-    /// Address of the preview. It is filled in only for images and videos; in other cases, it is an empty string.
-    ///
-    /// Wire name `PREVIEW_URL`, type `string`.
-    pub preview_url: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Diskfile {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            file_id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            size: ::std::option::Option::None,
-            bytes: ::std::option::Option::None,
-            can_read: ::std::option::Option::None,
-            view_url: ::std::option::Option::None,
-            preview_url: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets `ID`: Identifier of the file on Drive.
-    #[must_use]
-    #[inline]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `FILE_ID`: Identifier of the file in the file storage.
-    #[must_use]
-    #[inline]
-    pub fn file_id(mut self, value: i64) -> Self {
-        self.file_id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `NAME`: Name of the file.
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `SIZE`: Size of the file in a readable form. For example, `43 Kb`.
-    #[must_use]
-    #[inline]
-    pub fn size(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.size = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `BYTES`: Size of the file in bytes.
-    #[must_use]
-    #[inline]
-    pub fn bytes(mut self, value: i64) -> Self {
-        self.bytes = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `CAN_READ`: Is the file available for reading by the current user?
-    #[must_use]
-    #[inline]
-    pub fn can_read(mut self, value: bool) -> Self {
-        self.can_read = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `VIEW_URL`: Address for viewing or downloading the file.
-    #[must_use]
-    #[inline]
-    pub fn view_url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.view_url = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `PREVIEW_URL`: Address of the preview. It is filled in only for images and videos; in other cases, it is an empty string.
-    #[must_use]
-    #[inline]
-    pub fn preview_url(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.preview_url = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Decode for Diskfile {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("ID")?,
-            file_id: f.optional("FILE_ID")?,
-            name: f.optional("NAME")?,
-            size: f.optional("SIZE")?,
-            bytes: f.optional("BYTES")?,
-            can_read: f.optional("CAN_READ")?,
-            view_url: f.optional("VIEW_URL")?,
-            preview_url: f.optional("PREVIEW_URL")?,
-            extra: f.rest(),
-        })
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl<'de> ::serde::Deserialize<'de> for Diskfile {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Diskfile {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("ID", self.id.as_ref());
-        w.optional("FILE_ID", self.file_id.as_ref());
-        w.optional("NAME", self.name.as_ref());
-        w.optional("SIZE", self.size.as_ref());
-        w.optional("BYTES", self.bytes.as_ref());
-        w.optional("CAN_READ", self.can_read.as_ref());
-        w.optional("VIEW_URL", self.view_url.as_ref());
-        w.optional("PREVIEW_URL", self.preview_url.as_ref());
-        w.end()
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Undocumented for Diskfile {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

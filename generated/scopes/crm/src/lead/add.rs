@@ -187,6 +187,8 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = i64;
 }
+#[doc(no_inline)]
+pub use crate::types::CrmMultifield;
 /// `UF_...`: Custom fields. For example, `UF_CRM_25534736`.
 ///
 /// Depending on the portal settings, leads may have a set of custom fields of defined types.
@@ -264,7 +266,7 @@ pub struct Fields {
     /// Email address. Multiple
     ///
     /// Wire name `EMAIL`, type `CrmMultifield[]` (docs: `crm_multifield`).
-    pub email: ::std::option::Option<::std::vec::Vec<CrmMultifield>>,
+    pub email: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Salutation
     ///
     /// Wire name `HONORIFIC`, type `string` (docs: `crm_status`).
@@ -272,11 +274,11 @@ pub struct Fields {
     /// Messenger. Multiple
     ///
     /// Wire name `IM`, type `CrmMultifield[]` (docs: `crm_multifield`).
-    pub im: ::std::option::Option<::std::vec::Vec<CrmMultifield>>,
+    pub im: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// User ID linked through Open Channels. Multiple
     ///
     /// Wire name `LINK`, type `CrmMultifield[]` (docs: `crm_multifield`).
-    pub link: ::std::option::Option<::std::vec::Vec<CrmMultifield>>,
+    pub link: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Last name
     ///
     /// Wire name `LAST_NAME`, type `string`.
@@ -314,7 +316,7 @@ pub struct Fields {
     /// Phone. Multiple
     ///
     /// Wire name `PHONE`, type `CrmMultifield[]` (docs: `crm_multifield`).
-    pub phone: ::std::option::Option<::std::vec::Vec<CrmMultifield>>,
+    pub phone: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Position
     ///
     /// Wire name `POST`, type `string`.
@@ -390,7 +392,7 @@ pub struct Fields {
     /// Website. Multiple
     ///
     /// Wire name `WEB`, type `CrmMultifield[]` (docs: `crm_multifield`).
-    pub web: ::std::option::Option<::std::vec::Vec<CrmMultifield>>,
+    pub web: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -600,7 +602,7 @@ impl Fields {
     pub fn email(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<CrmMultifield>,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.email = ::std::option::Option::Some(
@@ -624,7 +626,7 @@ impl Fields {
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<CrmMultifield>,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.im = ::std::option::Option::Some(
@@ -638,7 +640,7 @@ impl Fields {
     pub fn link(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<CrmMultifield>,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.link = ::std::option::Option::Some(
@@ -723,7 +725,7 @@ impl Fields {
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<CrmMultifield>,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.phone = ::std::option::Option::Some(
@@ -847,7 +849,7 @@ impl Fields {
     pub fn web(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<CrmMultifield>,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.web = ::std::option::Option::Some(
@@ -1033,154 +1035,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
             out,
         );
         ::bitrix24_runtime::wire::extra_keys_outside(&self.extra, &["UF_"], path, out);
-    }
-}
-/// As described in [crm_multifield](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_multifield).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CrmMultifield {
-    /// Identifier of the multifield value.
-    ///
-    /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Type of the multifield. Can take values `PHONE`, `EMAIL`, `WEB`, `IM`, `LINK`.
-    ///
-    /// Wire name `TYPE_ID`, type `string`.
-    pub type_id: ::std::option::Option<::std::string::String>,
-    /// String value of the multifield.
-    ///
-    /// Wire name `VALUE`, type `string`.
-    pub value: ::std::option::Option<::std::string::String>,
-    /// Type of the multifield value.
-    /// Can take values `WORK`, `MOBILE`, `FAX`, `HOME`, `PAGER`, `MAILING`, `OTHER` for phone,
-    /// `WORK`, `HOME`, `MAILING`, `OTHER` for email,
-    /// `WORK`, `HOME`, `VK`, `LIVEJOURNAL`, `TWITTER`, `OTHER` for website,
-    /// `TELEGRAM`, `VK`, `SKYPE`, `VIBER`, `BITRIX24`, `OPENLINE`, `IMOL`, `ICQ`, `MSN`, `JABBER`, `OTHER` for messenger.
-    ///
-    /// Wire name `VALUE_TYPE`, type `string`.
-    pub value_type: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CrmMultifield {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            type_id: ::std::option::Option::None,
-            value: ::std::option::Option::None,
-            value_type: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets `ID`: Identifier of the multifield value.
-    #[must_use]
-    #[inline]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `TYPE_ID`: Type of the multifield. Can take values `PHONE`, `EMAIL`, `WEB`, `IM`, `LINK`.
-    #[must_use]
-    #[inline]
-    pub fn type_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.type_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `VALUE`: String value of the multifield.
-    #[must_use]
-    #[inline]
-    pub fn value(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.value = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `VALUE_TYPE`: Type of the multifield value. Can take values `WORK`, `MOBILE`, `FAX`, `HOME`, `PAGER`, `MAILING`, `OTHER` for phone, `WORK`, `HOME`, `MAILING`, `OTHER` for email, `WORK`, `HOME`, `VK`, `LIVEJOURNAL`, `TWITTER`, `OTHER` for website, `TELEGRAM`, `VK`, `SKYPE`, `VIBER`, `BITRIX24`, `OPENLINE`, `IMOL`, `ICQ`, `MSN`, `JABBER`, `OTHER` for messenger.
-    #[must_use]
-    #[inline]
-    pub fn value_type(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.value_type = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Decode for CrmMultifield {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("ID")?,
-            type_id: f.optional("TYPE_ID")?,
-            value: f.optional("VALUE")?,
-            value_type: f.optional("VALUE_TYPE")?,
-            extra: f.rest(),
-        })
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl<'de> ::serde::Deserialize<'de> for CrmMultifield {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CrmMultifield {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("ID", self.id.as_ref());
-        w.optional("TYPE_ID", self.type_id.as_ref());
-        w.optional("VALUE", self.value.as_ref());
-        w.optional("VALUE_TYPE", self.value_type.as_ref());
-        w.end()
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Undocumented for CrmMultifield {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
 /// The `Params` object.

@@ -146,6 +146,8 @@ impl ::bitrix24_runtime::Method for Get {
     const READ_ONLY: bool = true;
     type Output = Lead;
 }
+#[doc(no_inline)]
+pub use crate::types::CrmMultifield;
 /// `UF_...`: Custom fields. For example, `UF_CRM_25534736`.
 ///
 /// Depending on the portal settings, leads may have a set of custom fields of specific types.
@@ -363,11 +365,11 @@ pub struct Lead {
     /// Array of phone numbers
     ///
     /// Wire name `PHONE`, type `CrmMultifield[]` (docs: `crm_multifield`).
-    pub phone: ::std::option::Option<::std::vec::Vec<CrmMultifield>>,
+    pub phone: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Array of messengers
     ///
     /// Wire name `IM`, type `CrmMultifield[]` (docs: `crm_multifield`).
-    pub im: ::std::option::Option<::std::vec::Vec<CrmMultifield>>,
+    pub im: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -631,111 +633,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Lead {
             out,
         );
         ::bitrix24_runtime::wire::extra_keys_outside(&self.extra, &["UF_"], path, out);
-    }
-}
-/// As described in [crm_multifield](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_multifield).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CrmMultifield {
-    /// Identifier of the multifield value.
-    ///
-    /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Type of the multifield. Can take values `PHONE`, `EMAIL`, `WEB`, `IM`, `LINK`.
-    ///
-    /// Wire name `TYPE_ID`, type `string`.
-    pub type_id: ::std::option::Option<::std::string::String>,
-    /// String value of the multifield.
-    ///
-    /// Wire name `VALUE`, type `string`.
-    pub value: ::std::option::Option<::std::string::String>,
-    /// Type of the multifield value.
-    /// Can take values `WORK`, `MOBILE`, `FAX`, `HOME`, `PAGER`, `MAILING`, `OTHER` for phone,
-    /// `WORK`, `HOME`, `MAILING`, `OTHER` for email,
-    /// `WORK`, `HOME`, `VK`, `LIVEJOURNAL`, `TWITTER`, `OTHER` for website,
-    /// `TELEGRAM`, `VK`, `SKYPE`, `VIBER`, `BITRIX24`, `OPENLINE`, `IMOL`, `ICQ`, `MSN`, `JABBER`, `OTHER` for messenger.
-    ///
-    /// Wire name `VALUE_TYPE`, type `string`.
-    pub value_type: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CrmMultifield {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            type_id: ::std::option::Option::None,
-            value: ::std::option::Option::None,
-            value_type: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CrmMultifield {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("ID")?,
-            type_id: f.optional("TYPE_ID")?,
-            value: f.optional("VALUE")?,
-            value_type: f.optional("VALUE_TYPE")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CrmMultifield {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CrmMultifield {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("ID", self.id.as_ref());
-        w.optional("TYPE_ID", self.type_id.as_ref());
-        w.optional("VALUE", self.value.as_ref());
-        w.optional("VALUE_TYPE", self.value_type.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CrmMultifield {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
 /// Values of `StatusSemanticId`.

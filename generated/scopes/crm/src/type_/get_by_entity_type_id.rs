@@ -145,6 +145,8 @@ impl ::bitrix24_runtime::Method for GetByEntityTypeId {
     const READ_ONLY: bool = true;
     type Output = GetByEntityTypeIdResult2;
 }
+#[doc(no_inline)]
+pub use crate::types::Relations;
 /// As described in [type](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#type).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -248,7 +250,7 @@ pub struct GetByEntityTypeIdResult {
     /// Object containing relationships to other CRM entities.
     ///
     /// Wire name `relations`, type `Relations` (docs: `object`).
-    pub relations: ::std::option::Option<Relations>,
+    pub relations: ::std::option::Option<crate::types::Relations>,
     /// Set of fields in which this SPA should be displayed.
     ///
     /// Wire name `linkedUserFields`, type `LinkedUserFields` (docs: `object`).
@@ -501,97 +503,6 @@ impl ::bitrix24_runtime::wire::Undocumented for GetByEntityTypeIdResult {
             &::std::format!("{}{}", path, ".linkedUserFields"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [type.relations](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#type.relations).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Relations {
-    /// CRM elements that will be linked to this SPA.
-    ///
-    /// Wire name `parent`, type `object[]` (docs: `relation[]`).
-    pub parent: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    >,
-    /// CRM elements to which this SPA will be linked.
-    ///
-    /// Wire name `child`, type `object[]` (docs: `relation[]`).
-    pub child: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    >,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Relations {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            parent: ::std::option::Option::None,
-            child: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Relations {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            parent: f.optional("parent")?,
-            child: f.optional("child")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Relations {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Relations {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("parent", self.parent.as_ref());
-        w.optional("child", self.child.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Relations {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -262,6 +262,10 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "";
 }
+#[doc(no_inline)]
+pub use crate::types::LinkedUserFields;
+#[doc(no_inline)]
+pub use crate::types::Relations;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -450,11 +454,11 @@ pub struct Types {
     /// Object containing relationships to other CRM entities.
     ///
     /// Wire name `relations`, type `Relations` (docs: `object`).
-    pub relations: ::std::option::Option<Relations>,
+    pub relations: ::std::option::Option<crate::types::Relations>,
     /// Set of fields in which this SPA should be displayed.
     ///
     /// Wire name `linkedUserFields`, type `LinkedUserFields` (docs: `object`).
-    pub linked_user_fields: ::std::option::Option<LinkedUserFields>,
+    pub linked_user_fields: ::std::option::Option<crate::types::LinkedUserFields>,
     /// List of all digital workplaces.
     ///
     /// This parameter is deprecated. For working with digital workplaces, use the methods [`crm.automatedsolution.*`](https://apidocs.bitrix24.com/api-reference/crm/automated-solution/index.html).
@@ -703,199 +707,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Types {
             &::std::format!("{}{}", path, ".linkedUserFields"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [type.relations](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#type.relations).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Relations {
-    /// CRM elements that will be linked to this SPA.
-    ///
-    /// Wire name `parent`, type `object[]` (docs: `relation[]`).
-    pub parent: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    >,
-    /// CRM elements to which this SPA will be linked.
-    ///
-    /// Wire name `child`, type `object[]` (docs: `relation[]`).
-    pub child: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-    >,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Relations {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            parent: ::std::option::Option::None,
-            child: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Relations {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            parent: f.optional("parent")?,
-            child: f.optional("child")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Relations {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Relations {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("parent", self.parent.as_ref());
-        w.optional("child", self.child.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Relations {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [type.linkedUserFields](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#type.linkeduserfields).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct LinkedUserFields {
-    /// Calendar event.
-    ///
-    /// Wire name `CALENDAR_EVENT|UF_CRM_CAL_EVENT`, type `boolean`.
-    pub calendar_event_uf_crm_cal_event: ::std::option::Option<bool>,
-    /// Tasks.
-    ///
-    /// Wire name `TASKS_TASK|UF_CRM_TASK`, type `boolean`.
-    pub tasks_task_uf_crm_task: ::std::option::Option<bool>,
-    /// Task templates.
-    ///
-    /// Wire name `TASKS_TASK_TEMPLATE|UF_CRM_TASK`, type `boolean`.
-    pub tasks_task_template_uf_crm_task: ::std::option::Option<bool>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl LinkedUserFields {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            calendar_event_uf_crm_cal_event: ::std::option::Option::None,
-            tasks_task_uf_crm_task: ::std::option::Option::None,
-            tasks_task_template_uf_crm_task: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for LinkedUserFields {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            calendar_event_uf_crm_cal_event: f
-                .optional("CALENDAR_EVENT|UF_CRM_CAL_EVENT")?,
-            tasks_task_uf_crm_task: f.optional("TASKS_TASK|UF_CRM_TASK")?,
-            tasks_task_template_uf_crm_task: f
-                .optional("TASKS_TASK_TEMPLATE|UF_CRM_TASK")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for LinkedUserFields {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for LinkedUserFields {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional(
-            "CALENDAR_EVENT|UF_CRM_CAL_EVENT",
-            self.calendar_event_uf_crm_cal_event.as_ref(),
-        );
-        w.optional("TASKS_TASK|UF_CRM_TASK", self.tasks_task_uf_crm_task.as_ref());
-        w.optional(
-            "TASKS_TASK_TEMPLATE|UF_CRM_TASK",
-            self.tasks_task_template_uf_crm_task.as_ref(),
-        );
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for LinkedUserFields {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -162,6 +162,10 @@ impl ::bitrix24_runtime::Method for UpdateCatalogProduct {
     const READ_ONLY: bool = false;
     type Output = UpdateCatalogProductResult;
 }
+#[doc(no_inline)]
+pub use crate::types::SaleBasketItemProperty;
+#[doc(no_inline)]
+pub use crate::types::SaleBasketItemReservation;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -421,7 +425,9 @@ pub struct SaleBasketItem {
     /// Properties of the basket item
     ///
     /// Wire name `properties`, type `SaleBasketItemProperty[]` (docs: `sale_basket_item_property[]`).
-    pub properties: ::std::option::Option<::std::vec::Vec<SaleBasketItemProperty>>,
+    pub properties: ::std::option::Option<
+        ::std::vec::Vec<crate::types::SaleBasketItemProperty>,
+    >,
     /// Name of the product
     ///
     /// Wire name `name`, type `string`.
@@ -506,7 +512,9 @@ pub struct SaleBasketItem {
     /// Reservations of the basket item
     ///
     /// Wire name `reservations`, type `SaleBasketItemReservation[]` (docs: `sale_basket_item_reservation[]`).
-    pub reservations: ::std::option::Option<::std::vec::Vec<SaleBasketItemReservation>>,
+    pub reservations: ::std::option::Option<
+        ::std::vec::Vec<crate::types::SaleBasketItemReservation>,
+    >,
     /// Not in the docs' field table; the response example shows it.
     ///
     /// Wire name `productid`, type `integer`.
@@ -691,128 +699,6 @@ impl ::bitrix24_runtime::wire::Undocumented for SaleBasketItem {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// As described in [sale_basket_item_property](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_basket_item_property).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SaleBasketItemProperty {
-    /// Identifier of the basket item property
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the basket item
-    ///
-    /// Wire name `basketId`, type `integer` (docs: `sale_basket_item.id`).
-    pub basket_id: ::std::option::Option<i64>,
-    /// Name of the property
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Value of the property
-    ///
-    /// Wire name `value`, type `string`.
-    pub value: ::std::option::Option<::std::string::String>,
-    /// Code of the property
-    ///
-    /// Wire name `code`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
-    /// Sorting order
-    ///
-    /// Wire name `sort`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// External identifier
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SaleBasketItemProperty {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            basket_id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            value: ::std::option::Option::None,
-            code: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SaleBasketItemProperty {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            basket_id: f.optional("basketId")?,
-            name: f.optional("name")?,
-            value: f.optional("value")?,
-            code: f.optional("code")?,
-            sort: f.optional("sort")?,
-            xml_id: f.optional("xmlId")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SaleBasketItemProperty {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SaleBasketItemProperty {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("basketId", self.basket_id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("value", self.value.as_ref());
-        w.optional("code", self.code.as_ref());
-        w.optional("sort", self.sort.as_ref());
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SaleBasketItemProperty {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
 /// Values of `Dimensions`.
 ///
 /// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
@@ -900,127 +786,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Dimensions {
         if let Self::Unknown(value) = self {
             out.push(::std::format!("{} = {:?}", path, value));
         }
-    }
-}
-/// As described in [sale_basket_item_reservation](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_basket_item_reservation).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SaleBasketItemReservation {
-    /// Identifier of the reservation
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the basket item reservation
-    ///
-    /// Wire name `basketId`, type `integer` (docs: `sale_basket_item.id`).
-    pub basket_id: ::std::option::Option<i64>,
-    /// Identifier of the warehouse
-    ///
-    /// Wire name `storeId`, type `integer`.
-    pub store_id: ::std::option::Option<i64>,
-    /// Quantity
-    ///
-    /// Wire name `quantity`, type `double`.
-    pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Date of reservation
-    ///
-    /// Wire name `dateReserve`, type `datetime`.
-    pub date_reserve: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Date of reservation end
-    ///
-    /// Wire name `dateReserveEnd`, type `datetime`.
-    pub date_reserve_end: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Identifier of the user who added the reservation
-    ///
-    /// Wire name `reservedBy`, type `integer` (docs: `user.id`).
-    pub reserved_by: ::std::option::Option<i64>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SaleBasketItemReservation {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            basket_id: ::std::option::Option::None,
-            store_id: ::std::option::Option::None,
-            quantity: ::std::option::Option::None,
-            date_reserve: ::std::option::Option::None,
-            date_reserve_end: ::std::option::Option::None,
-            reserved_by: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SaleBasketItemReservation {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            basket_id: f.optional("basketId")?,
-            store_id: f.optional("storeId")?,
-            quantity: f.optional("quantity")?,
-            date_reserve: f.optional("dateReserve")?,
-            date_reserve_end: f.optional("dateReserveEnd")?,
-            reserved_by: f.optional("reservedBy")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SaleBasketItemReservation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SaleBasketItemReservation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("basketId", self.basket_id.as_ref());
-        w.optional("storeId", self.store_id.as_ref());
-        w.optional("quantity", self.quantity.as_ref());
-        w.optional("dateReserve", self.date_reserve.as_ref());
-        w.optional("dateReserveEnd", self.date_reserve_end.as_ref());
-        w.optional("reservedBy", self.reserved_by.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SaleBasketItemReservation {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -160,6 +160,8 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = AddResult;
 }
+#[doc(no_inline)]
+pub use crate::types::SaleBasketItemProperty;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -318,7 +320,7 @@ pub struct AddResult {
     /// Object with data of the created property of the basket item (position)
     ///
     /// Wire name `basketProperty`, type `SaleBasketItemProperty` (docs: `sale_basket_item_property`).
-    pub basket_property: ::std::option::Option<SaleBasketItemProperty>,
+    pub basket_property: ::std::option::Option<crate::types::SaleBasketItemProperty>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -393,128 +395,6 @@ impl ::bitrix24_runtime::wire::Undocumented for AddResult {
             &::std::format!("{}{}", path, ".basketProperty"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [sale_basket_item_property](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_basket_item_property).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SaleBasketItemProperty {
-    /// Identifier of the basket item property
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the basket item
-    ///
-    /// Wire name `basketId`, type `integer` (docs: `sale_basket_item.id`).
-    pub basket_id: ::std::option::Option<i64>,
-    /// Name of the property
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Value of the property
-    ///
-    /// Wire name `value`, type `string`.
-    pub value: ::std::option::Option<::std::string::String>,
-    /// Code of the property
-    ///
-    /// Wire name `code`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
-    /// Sorting order
-    ///
-    /// Wire name `sort`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// External identifier
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SaleBasketItemProperty {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            basket_id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            value: ::std::option::Option::None,
-            code: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SaleBasketItemProperty {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            basket_id: f.optional("basketId")?,
-            name: f.optional("name")?,
-            value: f.optional("value")?,
-            code: f.optional("code")?,
-            sort: f.optional("sort")?,
-            xml_id: f.optional("xmlId")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SaleBasketItemProperty {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SaleBasketItemProperty {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("basketId", self.basket_id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("value", self.value.as_ref());
-        w.optional("code", self.code.as_ref());
-        w.optional("sort", self.sort.as_ref());
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SaleBasketItemProperty {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -261,7 +261,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = SaleBusinessValuePersonDomain;
+    type Item = crate::types::SaleBusinessValuePersonDomain;
     const ITEMS: &'static str = "businessValuePersonDomains";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -272,6 +272,10 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::Domain;
+#[doc(no_inline)]
+pub use crate::types::SaleBusinessValuePersonDomain;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -280,7 +284,7 @@ pub struct ListResult {
     ///
     /// Wire name `businessValuePersonDomains`, type `SaleBusinessValuePersonDomain[]` (docs: `sale_business_value_person_domain[]`).
     pub business_value_person_domains: ::std::option::Option<
-        ::std::vec::Vec<SaleBusinessValuePersonDomain>,
+        ::std::vec::Vec<crate::types::SaleBusinessValuePersonDomain>,
     >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -360,187 +364,5 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [sale_business_value_person_domain](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_business_value_person_domain).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SaleBusinessValuePersonDomain {
-    /// Identifier of the payer type
-    ///
-    /// Wire name `personTypeId`, type `integer` (docs: `sale_person_type.id`).
-    pub person_type_id: ::std::option::Option<i64>,
-    /// Value corresponding to the payer type: individual or legal entity.
-    ///
-    /// - `I` — individual
-    /// - `E` — legal entity
-    ///
-    /// This option is needed for the operation of the business meanings mechanism
-    ///
-    /// Wire name `domain`, type `Domain` (docs: `string`).
-    pub domain: ::std::option::Option<Domain>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SaleBusinessValuePersonDomain {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            person_type_id: ::std::option::Option::None,
-            domain: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SaleBusinessValuePersonDomain {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            person_type_id: f.optional("personTypeId")?,
-            domain: f.optional("domain")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SaleBusinessValuePersonDomain {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SaleBusinessValuePersonDomain {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("personTypeId", self.person_type_id.as_ref());
-        w.optional("domain", self.domain.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SaleBusinessValuePersonDomain {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.domain,
-            &::std::format!("{}{}", path, ".domain"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `Domain`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Domain {
-    /// `I`: individual
-    I,
-    /// `E`: legal entity
-    E,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl Domain {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::I => "I",
-            Self::E => "E",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Domain {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        Domain::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "I" => Self::I,
-            "E" => Self::E,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Domain {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Domain {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for Domain {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Domain {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Domain {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Domain {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }

@@ -124,16 +124,16 @@ impl ::bitrix24_runtime::Method for GetFields {
     const READ_ONLY: bool = true;
     type Output = GetFieldsResult;
 }
+#[doc(no_inline)]
+pub use crate::types::FieldDescription;
 /// The `GetFieldsResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetFieldsResult {
     /// Object in the format `{"field_1": "value_1", ... "field_N": "value_N"}`. Where `field` is the identifier of the [sale_order](https://apidocs.bitrix24.com/api-reference/sale/data-types.html) object, and `value` is an object of type [rest_field_description](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#rest_field_description)
     ///
-    /// Wire name `order`, type `map<FieldDescription>`.
-    pub order: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, FieldDescription>,
-    >,
+    /// Wire name `order`, type `RestFieldDescription` (docs: `object`).
+    pub order: ::std::option::Option<RestFieldDescription>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -211,59 +211,355 @@ impl ::bitrix24_runtime::wire::Undocumented for GetFieldsResult {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).
+/// As described in [rest_field_description](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#rest_field_description).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct FieldDescription {
-    /// Type of the field.
+pub struct RestFieldDescription {
+    /// Indicator of the possibility of changing the field value after creation.
     ///
-    /// Wire name `type`, type `string`.
-    pub type_: ::std::option::Option<::std::string::String>,
-    /// Is the field required?
+    /// If this indicator is set for the field, then when creating the entity, a value for the field can be specified, but it cannot be changed during updates
     ///
-    /// Wire name `isRequired`, type `boolean`.
-    pub is_required: ::std::option::Option<bool>,
-    /// Is the field read-only?
+    /// Wire name `isImmutable`, type `FieldDescription` (docs: `boolean`).
+    pub is_immutable: ::std::option::Option<crate::types::FieldDescription>,
+    /// Read-only indicator.
     ///
-    /// Wire name `isReadOnly`, type `boolean`.
-    pub is_read_only: ::std::option::Option<bool>,
-    /// Indicator of whether the field value can only be filled once when creating a new element.
+    /// If this indicator is set for the field, then in the operations of adding and updating the entity, the value of the field does not need to be passed. The value is generated automatically and is intended for read-only access
     ///
-    /// Wire name `isImmutable`, type `boolean`.
-    pub is_immutable: ::std::option::Option<bool>,
-    /// Indicator of whether the field is multiple. If true, values in the field are passed as an array.
+    /// Wire name `isReadOnly`, type `FieldDescription` (docs: `boolean`).
+    pub is_read_only: ::std::option::Option<crate::types::FieldDescription>,
+    /// Indicator of whether the field is mandatory for add or update operations
     ///
-    /// Wire name `isMultiple`, type `boolean`.
-    pub is_multiple: ::std::option::Option<bool>,
-    /// Is the field user-defined?
+    /// Wire name `isRequired`, type `FieldDescription` (docs: `boolean`).
+    pub is_required: ::std::option::Option<crate::types::FieldDescription>,
+    /// Data type of the field values. Possible values:
+    /// - `integer`
+    /// - `double`
+    /// - `string`
+    /// - `char`
+    /// - `list`
+    /// - `text`
+    /// - `file`
+    /// - `date`
+    /// - `datetime`
+    /// - `datatype`
+    /// - `productproperty`
     ///
-    /// Wire name `isDynamic`, type `boolean`.
-    pub is_dynamic: ::std::option::Option<bool>,
-    /// Name of the field.
+    /// Wire name `type`, type `FieldDescription` (docs: `string`).
+    pub type_: ::std::option::Option<crate::types::FieldDescription>,
+    /// Not in the docs' field table; the response example shows it.
     ///
-    /// Wire name `title`, type `string`.
-    pub title: ::std::option::Option<::std::string::String>,
-    /// Name of the field in uppercase.
+    /// Wire name `accountNumber`, type `object`.
+    pub account_number: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
     ///
-    /// Wire name `upperName`, type `string`.
-    pub upper_name: ::std::option::Option<::std::string::String>,
+    /// Wire name `additionalInfo`, type `object`.
+    pub additional_info: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `affiliateId`, type `object`.
+    pub affiliate_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `canceled`, type `object`.
+    pub canceled: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `comments`, type `object`.
+    pub comments: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `companyId`, type `object`.
+    pub company_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `currency`, type `object`.
+    pub currency: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `dateCanceled`, type `object`.
+    pub date_canceled: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `dateInsert`, type `object`.
+    pub date_insert: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `dateLock`, type `object`.
+    pub date_lock: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `dateMarked`, type `object`.
+    pub date_marked: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `dateStatus`, type `object`.
+    pub date_status: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `dateUpdate`, type `object`.
+    pub date_update: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `deducted`, type `object`.
+    pub deducted: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `discountValue`, type `object`.
+    pub discount_value: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `empCanceledId`, type `object`.
+    pub emp_canceled_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `empMarkedId`, type `object`.
+    pub emp_marked_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `empStatusId`, type `object`.
+    pub emp_status_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `externalOrder`, type `object`.
+    pub external_order: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `id`, type `object`.
+    pub id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `id1c`, type `object`.
+    pub id1c: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `lid`, type `object`.
+    pub lid: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `lockedBy`, type `object`.
+    pub locked_by: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `marked`, type `object`.
+    pub marked: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `orderTopic`, type `object`.
+    pub order_topic: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `payed`, type `object`.
+    pub payed: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `personTypeId`, type `object`.
+    pub person_type_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `personTypeXmlId`, type `object`.
+    pub person_type_xml_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `price`, type `object`.
+    pub price: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `reasonCanceled`, type `object`.
+    pub reason_canceled: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `reasonMarked`, type `object`.
+    pub reason_marked: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `recountFlag`, type `object`.
+    pub recount_flag: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `recurringId`, type `object`.
+    pub recurring_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `responsibleId`, type `object`.
+    pub responsible_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `statusId`, type `object`.
+    pub status_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `statusXmlId`, type `object`.
+    pub status_xml_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `taxValue`, type `object`.
+    pub tax_value: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `updated1c`, type `object`.
+    pub updated1c: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `userDescription`, type `object`.
+    pub user_description: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `userId`, type `object`.
+    pub user_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `version`, type `object`.
+    pub version: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `version1c`, type `object`.
+    pub version1c: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `xmlId`, type `object`.
+    pub xml_id: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl FieldDescription {
+impl RestFieldDescription {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
-            type_: ::std::option::Option::None,
-            is_required: ::std::option::Option::None,
-            is_read_only: ::std::option::Option::None,
             is_immutable: ::std::option::Option::None,
-            is_multiple: ::std::option::Option::None,
-            is_dynamic: ::std::option::Option::None,
-            title: ::std::option::Option::None,
-            upper_name: ::std::option::Option::None,
+            is_read_only: ::std::option::Option::None,
+            is_required: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            account_number: ::std::option::Option::None,
+            additional_info: ::std::option::Option::None,
+            affiliate_id: ::std::option::Option::None,
+            canceled: ::std::option::Option::None,
+            comments: ::std::option::Option::None,
+            company_id: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            date_canceled: ::std::option::Option::None,
+            date_insert: ::std::option::Option::None,
+            date_lock: ::std::option::Option::None,
+            date_marked: ::std::option::Option::None,
+            date_status: ::std::option::Option::None,
+            date_update: ::std::option::Option::None,
+            deducted: ::std::option::Option::None,
+            discount_value: ::std::option::Option::None,
+            emp_canceled_id: ::std::option::Option::None,
+            emp_marked_id: ::std::option::Option::None,
+            emp_status_id: ::std::option::Option::None,
+            external_order: ::std::option::Option::None,
+            id: ::std::option::Option::None,
+            id1c: ::std::option::Option::None,
+            lid: ::std::option::Option::None,
+            locked_by: ::std::option::Option::None,
+            marked: ::std::option::Option::None,
+            order_topic: ::std::option::Option::None,
+            payed: ::std::option::Option::None,
+            person_type_id: ::std::option::Option::None,
+            person_type_xml_id: ::std::option::Option::None,
+            price: ::std::option::Option::None,
+            reason_canceled: ::std::option::Option::None,
+            reason_marked: ::std::option::Option::None,
+            recount_flag: ::std::option::Option::None,
+            recurring_id: ::std::option::Option::None,
+            responsible_id: ::std::option::Option::None,
+            status_id: ::std::option::Option::None,
+            status_xml_id: ::std::option::Option::None,
+            tax_value: ::std::option::Option::None,
+            updated1c: ::std::option::Option::None,
+            user_description: ::std::option::Option::None,
+            user_id: ::std::option::Option::None,
+            version: ::std::option::Option::None,
+            version1c: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -286,32 +582,71 @@ impl FieldDescription {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for FieldDescription {
+impl ::bitrix24_runtime::wire::Decode for RestFieldDescription {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            type_: f.optional("type")?,
-            is_required: f.optional("isRequired")?,
-            is_read_only: f.optional("isReadOnly")?,
             is_immutable: f.optional("isImmutable")?,
-            is_multiple: f.optional("isMultiple")?,
-            is_dynamic: f.optional("isDynamic")?,
-            title: f.optional("title")?,
-            upper_name: f.optional("upperName")?,
+            is_read_only: f.optional("isReadOnly")?,
+            is_required: f.optional("isRequired")?,
+            type_: f.optional("type")?,
+            account_number: f.optional("accountNumber")?,
+            additional_info: f.optional("additionalInfo")?,
+            affiliate_id: f.optional("affiliateId")?,
+            canceled: f.optional("canceled")?,
+            comments: f.optional("comments")?,
+            company_id: f.optional("companyId")?,
+            currency: f.optional("currency")?,
+            date_canceled: f.optional("dateCanceled")?,
+            date_insert: f.optional("dateInsert")?,
+            date_lock: f.optional("dateLock")?,
+            date_marked: f.optional("dateMarked")?,
+            date_status: f.optional("dateStatus")?,
+            date_update: f.optional("dateUpdate")?,
+            deducted: f.optional("deducted")?,
+            discount_value: f.optional("discountValue")?,
+            emp_canceled_id: f.optional("empCanceledId")?,
+            emp_marked_id: f.optional("empMarkedId")?,
+            emp_status_id: f.optional("empStatusId")?,
+            external_order: f.optional("externalOrder")?,
+            id: f.optional("id")?,
+            id1c: f.optional("id1c")?,
+            lid: f.optional("lid")?,
+            locked_by: f.optional("lockedBy")?,
+            marked: f.optional("marked")?,
+            order_topic: f.optional("orderTopic")?,
+            payed: f.optional("payed")?,
+            person_type_id: f.optional("personTypeId")?,
+            person_type_xml_id: f.optional("personTypeXmlId")?,
+            price: f.optional("price")?,
+            reason_canceled: f.optional("reasonCanceled")?,
+            reason_marked: f.optional("reasonMarked")?,
+            recount_flag: f.optional("recountFlag")?,
+            recurring_id: f.optional("recurringId")?,
+            responsible_id: f.optional("responsibleId")?,
+            status_id: f.optional("statusId")?,
+            status_xml_id: f.optional("statusXmlId")?,
+            tax_value: f.optional("taxValue")?,
+            updated1c: f.optional("updated1c")?,
+            user_description: f.optional("userDescription")?,
+            user_id: f.optional("userId")?,
+            version: f.optional("version")?,
+            version1c: f.optional("version1c")?,
+            xml_id: f.optional("xmlId")?,
             extra: f.rest(),
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for FieldDescription {
+impl<'de> ::serde::Deserialize<'de> for RestFieldDescription {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for FieldDescription {
+impl ::serde::Serialize for RestFieldDescription {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -320,23 +655,82 @@ impl ::serde::Serialize for FieldDescription {
             serializer,
             &self.extra,
         )?;
-        w.optional("type", self.type_.as_ref());
-        w.optional("isRequired", self.is_required.as_ref());
-        w.optional("isReadOnly", self.is_read_only.as_ref());
         w.optional("isImmutable", self.is_immutable.as_ref());
-        w.optional("isMultiple", self.is_multiple.as_ref());
-        w.optional("isDynamic", self.is_dynamic.as_ref());
-        w.optional("title", self.title.as_ref());
-        w.optional("upperName", self.upper_name.as_ref());
+        w.optional("isReadOnly", self.is_read_only.as_ref());
+        w.optional("isRequired", self.is_required.as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional("accountNumber", self.account_number.as_ref());
+        w.optional("additionalInfo", self.additional_info.as_ref());
+        w.optional("affiliateId", self.affiliate_id.as_ref());
+        w.optional("canceled", self.canceled.as_ref());
+        w.optional("comments", self.comments.as_ref());
+        w.optional("companyId", self.company_id.as_ref());
+        w.optional("currency", self.currency.as_ref());
+        w.optional("dateCanceled", self.date_canceled.as_ref());
+        w.optional("dateInsert", self.date_insert.as_ref());
+        w.optional("dateLock", self.date_lock.as_ref());
+        w.optional("dateMarked", self.date_marked.as_ref());
+        w.optional("dateStatus", self.date_status.as_ref());
+        w.optional("dateUpdate", self.date_update.as_ref());
+        w.optional("deducted", self.deducted.as_ref());
+        w.optional("discountValue", self.discount_value.as_ref());
+        w.optional("empCanceledId", self.emp_canceled_id.as_ref());
+        w.optional("empMarkedId", self.emp_marked_id.as_ref());
+        w.optional("empStatusId", self.emp_status_id.as_ref());
+        w.optional("externalOrder", self.external_order.as_ref());
+        w.optional("id", self.id.as_ref());
+        w.optional("id1c", self.id1c.as_ref());
+        w.optional("lid", self.lid.as_ref());
+        w.optional("lockedBy", self.locked_by.as_ref());
+        w.optional("marked", self.marked.as_ref());
+        w.optional("orderTopic", self.order_topic.as_ref());
+        w.optional("payed", self.payed.as_ref());
+        w.optional("personTypeId", self.person_type_id.as_ref());
+        w.optional("personTypeXmlId", self.person_type_xml_id.as_ref());
+        w.optional("price", self.price.as_ref());
+        w.optional("reasonCanceled", self.reason_canceled.as_ref());
+        w.optional("reasonMarked", self.reason_marked.as_ref());
+        w.optional("recountFlag", self.recount_flag.as_ref());
+        w.optional("recurringId", self.recurring_id.as_ref());
+        w.optional("responsibleId", self.responsible_id.as_ref());
+        w.optional("statusId", self.status_id.as_ref());
+        w.optional("statusXmlId", self.status_xml_id.as_ref());
+        w.optional("taxValue", self.tax_value.as_ref());
+        w.optional("updated1c", self.updated1c.as_ref());
+        w.optional("userDescription", self.user_description.as_ref());
+        w.optional("userId", self.user_id.as_ref());
+        w.optional("version", self.version.as_ref());
+        w.optional("version1c", self.version1c.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for FieldDescription {
+impl ::bitrix24_runtime::wire::Undocumented for RestFieldDescription {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.is_immutable,
+            &::std::format!("{}{}", path, ".isImmutable"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.is_read_only,
+            &::std::format!("{}{}", path, ".isReadOnly"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.is_required,
+            &::std::format!("{}{}", path, ".isRequired"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.type_,
+            &::std::format!("{}{}", path, ".type"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -154,14 +154,32 @@ impl ::bitrix24_runtime::Method for Update {
     const READ_ONLY: bool = false;
     type Output = UpdateResult;
 }
+#[doc(no_inline)]
+pub use crate::types::Dimensions;
+#[doc(no_inline)]
+pub use crate::types::SaleBasketItem;
+#[doc(no_inline)]
+pub use crate::types::SaleBasketItemProperty;
+#[doc(no_inline)]
+pub use crate::types::SaleBasketItemReservation;
+#[doc(no_inline)]
+pub use crate::types::SaleOrderCrmClient;
+#[doc(no_inline)]
+pub use crate::types::SaleOrderPayment;
+#[doc(no_inline)]
+pub use crate::types::SaleOrderShipment;
+#[doc(no_inline)]
+pub use crate::types::SaleOrderShipmentItem;
+#[doc(no_inline)]
+pub use crate::types::SaleOrderTradeBinding;
 /// The `UpdateResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct UpdateResult {
     /// Object containing information about the updated order
     ///
-    /// Wire name `order`, type `any` (docs: `sale_order`).
-    pub order: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `order`, type `SaleOrder` (docs: `sale_order`).
+    pub order: ::std::option::Option<SaleOrder>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -231,6 +249,1040 @@ impl ::bitrix24_runtime::wire::Undocumented for UpdateResult {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.order,
+            &::std::format!("{}{}", path, ".order"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrder {
+    /// Identifier of the order
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the site where this payer type will be used. Has a constant value of `s1`
+    ///
+    /// Wire name `lid`, type `string`.
+    pub lid: ::std::option::Option<::std::string::String>,
+    /// Date of order creation
+    ///
+    /// Wire name `dateInsert`, type `datetime`.
+    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Date of order update
+    ///
+    /// Wire name `dateUpdate`, type `datetime`.
+    pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Identifier of the payer type
+    ///
+    /// Wire name `personTypeId`, type `integer` (docs: `sale_person_type.id`).
+    pub person_type_id: ::std::option::Option<i64>,
+    /// External identifier of the payer type
+    ///
+    /// Wire name `personTypeXmlId`, type `string`.
+    pub person_type_xml_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the status
+    ///
+    /// Wire name `statusId`, type `string` (docs: `sale_status.id`).
+    pub status_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the user who changed the order status
+    ///
+    /// Wire name `empStatusId`, type `integer` (docs: `user.id`).
+    pub emp_status_id: ::std::option::Option<i64>,
+    /// Date of changing the status
+    ///
+    /// Wire name `dateStatus`, type `datetime`.
+    pub date_status: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Flag of marking. Indicator of whether the shipment is marked as problematic. The value `Y` is automatically set if an error occurred during saving.
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `marked`, type `boolean` (docs: `string`).
+    pub marked: ::std::option::Option<bool>,
+    /// Date of marking the order
+    ///
+    /// Wire name `dateMarked`, type `datetime`.
+    pub date_marked: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Identifier of the user who set the marking
+    ///
+    /// Wire name `empMarkedId`, type `integer` (docs: `user.id`).
+    pub emp_marked_id: ::std::option::Option<i64>,
+    /// Reason for marking the order
+    ///
+    /// Wire name `reasonMarked`, type `string`.
+    pub reason_marked: ::std::option::Option<::std::string::String>,
+    /// Price
+    ///
+    /// Wire name `price`, type `double`.
+    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Value of the discount
+    ///
+    /// Wire name `discountValue`, type `double`.
+    pub discount_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Tax rate on the order
+    ///
+    /// Wire name `taxValue`, type `double`.
+    pub tax_value: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Customer's comment on the order
+    ///
+    /// Wire name `userDescription`, type `string`.
+    pub user_description: ::std::option::Option<::std::string::String>,
+    /// Deprecated. Additional information
+    ///
+    /// Wire name `additionalInfo`, type `string`.
+    pub additional_info: ::std::option::Option<::std::string::String>,
+    /// Manager's comment on the order
+    ///
+    /// Wire name `comments`, type `string`.
+    pub comments: ::std::option::Option<::std::string::String>,
+    /// Identifier of the user responsible for the order
+    ///
+    /// Wire name `responsibleId`, type `integer` (docs: `user.id`).
+    pub responsible_id: ::std::option::Option<i64>,
+    /// Identifier of the subscription renewal
+    ///
+    /// Wire name `recurringId`, type `integer`.
+    pub recurring_id: ::std::option::Option<i64>,
+    /// Relevant only for the on-premise version.
+    ///
+    /// Identifier of the user who locked the order. The order is locked in the admin panel when the user opens the detail form of the order
+    ///
+    /// Wire name `lockedBy`, type `integer` (docs: `user.id`).
+    pub locked_by: ::std::option::Option<i64>,
+    /// Date of locking
+    ///
+    /// Wire name `dateLock`, type `datetime`.
+    pub date_lock: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Deprecated. Recount flag:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `recountFlag`, type `boolean` (docs: `string`).
+    pub recount_flag: ::std::option::Option<bool>,
+    /// Relevant only for the on-premise version. Identifier of the affiliate
+    ///
+    /// Wire name `affiliateId`, type `integer`.
+    pub affiliate_id: ::std::option::Option<i64>,
+    /// Whether the order was updated through 1C:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `updated1c`, type `boolean` (docs: `string`).
+    pub updated1c: ::std::option::Option<bool>,
+    /// Deprecated. Order topic
+    ///
+    /// Wire name `orderTopic`, type `string`.
+    pub order_topic: ::std::option::Option<::std::string::String>,
+    /// External identifier
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// External identifier of the status
+    ///
+    /// Wire name `statusXmlId`, type `string`.
+    pub status_xml_id: ::std::option::Option<::std::string::String>,
+    /// Identifier in 1C
+    ///
+    /// Wire name `id1c`, type `string`.
+    pub id1c: ::std::option::Option<::std::string::String>,
+    /// Document version
+    ///
+    /// Wire name `version`, type `integer`.
+    pub version: ::std::option::Option<i64>,
+    /// Version in 1C
+    ///
+    /// Wire name `version1c`, type `string`.
+    pub version1c: ::std::option::Option<::std::string::String>,
+    /// Whether the order is from an external system or not
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `externalOrder`, type `boolean` (docs: `string`).
+    pub external_order: ::std::option::Option<bool>,
+    /// Whether the order was canceled:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `canceled`, type `boolean` (docs: `string`).
+    pub canceled: ::std::option::Option<bool>,
+    /// Date of cancellation
+    ///
+    /// Wire name `dateCanceled`, type `datetime`.
+    pub date_canceled: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Identifier of the user who canceled the order
+    ///
+    /// Wire name `empCanceledId`, type `integer` (docs: `user.id`).
+    pub emp_canceled_id: ::std::option::Option<i64>,
+    /// Reason for cancellation
+    ///
+    /// Wire name `reasonCanceled`, type `string`.
+    pub reason_canceled: ::std::option::Option<::std::string::String>,
+    /// Identifier of the client
+    ///
+    /// Wire name `userId`, type `integer` (docs: `user.id`).
+    pub user_id: ::std::option::Option<i64>,
+    /// Currency. The list of currencies can be obtained through the method [crm.currency.list](https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-list.html)
+    ///
+    /// Wire name `currency`, type `string`.
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// Order number
+    ///
+    /// Wire name `accountNumber`, type `string`.
+    pub account_number: ::std::option::Option<::std::string::String>,
+    /// Whether the order is paid:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `payed`, type `boolean` (docs: `string`).
+    pub payed: ::std::option::Option<bool>,
+    /// Deprecated. Whether the order is shipped:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `deducted`, type `boolean` (docs: `string`).
+    pub deducted: ::std::option::Option<bool>,
+    /// Items in the order basket
+    ///
+    /// Wire name `basketItems`, type `SaleBasketItem[]` (docs: `sale_basket_item[]`).
+    pub basket_items: ::std::option::Option<
+        ::std::vec::Vec<crate::types::SaleBasketItem>,
+    >,
+    /// Array of objects containing information about the bindings of the order to clients from the CRM module
+    ///
+    /// Wire name `clients`, type `SaleOrderCrmClient[]` (docs: `sale_order_crm_client[]`).
+    pub clients: ::std::option::Option<
+        ::std::vec::Vec<crate::types::SaleOrderCrmClient>,
+    >,
+    /// Payments of the order
+    ///
+    /// Wire name `payments`, type `SaleOrderPayment[]` (docs: `sale_order_payment[]`).
+    pub payments: ::std::option::Option<::std::vec::Vec<crate::types::SaleOrderPayment>>,
+    /// Shipments of the order
+    ///
+    /// Wire name `shipments`, type `SaleOrderShipment[]` (docs: `sale_order_shipment[]`).
+    pub shipments: ::std::option::Option<
+        ::std::vec::Vec<crate::types::SaleOrderShipment>,
+    >,
+    /// Properties of the order
+    ///
+    /// Wire name `propertyValues`, type `SaleOrderProperty[]` (docs: `sale_order_property[]`).
+    pub property_values: ::std::option::Option<::std::vec::Vec<SaleOrderProperty>>,
+    /// Links of requisites to the order. The list of links to requisites with CRM entities can be obtained through the method [crm.requisite.link.list](https://apidocs.bitrix24.com/api-reference/crm/requisites/links/crm-requisite-link-list.html), where for the order [entity_type_id = 14](https://apidocs.bitrix24.com/api-reference/crm/data-types.html)
+    ///
+    /// Wire name `requisiteLink`, type `any`.
+    pub requisite_link: ::std::option::Option<::serde_json::Value>,
+    /// Trading platforms of the order
+    ///
+    /// Wire name `tradeBindings`, type `SaleOrderTradeBinding[]` (docs: `sale_order_trade_binding[]`).
+    pub trade_bindings: ::std::option::Option<
+        ::std::vec::Vec<crate::types::SaleOrderTradeBinding>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `companyId`, type `integer`.
+    pub company_id: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrder {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            lid: ::std::option::Option::None,
+            date_insert: ::std::option::Option::None,
+            date_update: ::std::option::Option::None,
+            person_type_id: ::std::option::Option::None,
+            person_type_xml_id: ::std::option::Option::None,
+            status_id: ::std::option::Option::None,
+            emp_status_id: ::std::option::Option::None,
+            date_status: ::std::option::Option::None,
+            marked: ::std::option::Option::None,
+            date_marked: ::std::option::Option::None,
+            emp_marked_id: ::std::option::Option::None,
+            reason_marked: ::std::option::Option::None,
+            price: ::std::option::Option::None,
+            discount_value: ::std::option::Option::None,
+            tax_value: ::std::option::Option::None,
+            user_description: ::std::option::Option::None,
+            additional_info: ::std::option::Option::None,
+            comments: ::std::option::Option::None,
+            responsible_id: ::std::option::Option::None,
+            recurring_id: ::std::option::Option::None,
+            locked_by: ::std::option::Option::None,
+            date_lock: ::std::option::Option::None,
+            recount_flag: ::std::option::Option::None,
+            affiliate_id: ::std::option::Option::None,
+            updated1c: ::std::option::Option::None,
+            order_topic: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            status_xml_id: ::std::option::Option::None,
+            id1c: ::std::option::Option::None,
+            version: ::std::option::Option::None,
+            version1c: ::std::option::Option::None,
+            external_order: ::std::option::Option::None,
+            canceled: ::std::option::Option::None,
+            date_canceled: ::std::option::Option::None,
+            emp_canceled_id: ::std::option::Option::None,
+            reason_canceled: ::std::option::Option::None,
+            user_id: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            account_number: ::std::option::Option::None,
+            payed: ::std::option::Option::None,
+            deducted: ::std::option::Option::None,
+            basket_items: ::std::option::Option::None,
+            clients: ::std::option::Option::None,
+            payments: ::std::option::Option::None,
+            shipments: ::std::option::Option::None,
+            property_values: ::std::option::Option::None,
+            requisite_link: ::std::option::Option::None,
+            trade_bindings: ::std::option::Option::None,
+            company_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrder {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            lid: f.optional("lid")?,
+            date_insert: f.optional("dateInsert")?,
+            date_update: f.optional("dateUpdate")?,
+            person_type_id: f.optional("personTypeId")?,
+            person_type_xml_id: f.optional("personTypeXmlId")?,
+            status_id: f.optional("statusId")?,
+            emp_status_id: f.optional("empStatusId")?,
+            date_status: f.optional("dateStatus")?,
+            marked: f.optional("marked")?,
+            date_marked: f.optional("dateMarked")?,
+            emp_marked_id: f.optional("empMarkedId")?,
+            reason_marked: f.optional("reasonMarked")?,
+            price: f.optional("price")?,
+            discount_value: f.optional("discountValue")?,
+            tax_value: f.optional("taxValue")?,
+            user_description: f.optional("userDescription")?,
+            additional_info: f.optional("additionalInfo")?,
+            comments: f.optional("comments")?,
+            responsible_id: f.optional("responsibleId")?,
+            recurring_id: f.optional("recurringId")?,
+            locked_by: f.optional("lockedBy")?,
+            date_lock: f.optional("dateLock")?,
+            recount_flag: f.optional("recountFlag")?,
+            affiliate_id: f.optional("affiliateId")?,
+            updated1c: f.optional("updated1c")?,
+            order_topic: f.optional("orderTopic")?,
+            xml_id: f.optional("xmlId")?,
+            status_xml_id: f.optional("statusXmlId")?,
+            id1c: f.optional("id1c")?,
+            version: f.optional("version")?,
+            version1c: f.optional("version1c")?,
+            external_order: f.optional("externalOrder")?,
+            canceled: f.optional("canceled")?,
+            date_canceled: f.optional("dateCanceled")?,
+            emp_canceled_id: f.optional("empCanceledId")?,
+            reason_canceled: f.optional("reasonCanceled")?,
+            user_id: f.optional("userId")?,
+            currency: f.optional("currency")?,
+            account_number: f.optional("accountNumber")?,
+            payed: f.optional("payed")?,
+            deducted: f.optional("deducted")?,
+            basket_items: f.optional("basketItems")?,
+            clients: f.optional("clients")?,
+            payments: f.optional("payments")?,
+            shipments: f.optional("shipments")?,
+            property_values: f.optional("propertyValues")?,
+            requisite_link: f.optional("requisiteLink")?,
+            trade_bindings: f.optional("tradeBindings")?,
+            company_id: f.optional("companyId")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrder {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrder {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("lid", self.lid.as_ref());
+        w.optional("dateInsert", self.date_insert.as_ref());
+        w.optional("dateUpdate", self.date_update.as_ref());
+        w.optional("personTypeId", self.person_type_id.as_ref());
+        w.optional("personTypeXmlId", self.person_type_xml_id.as_ref());
+        w.optional("statusId", self.status_id.as_ref());
+        w.optional("empStatusId", self.emp_status_id.as_ref());
+        w.optional("dateStatus", self.date_status.as_ref());
+        w.optional(
+            "marked",
+            self.marked.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("dateMarked", self.date_marked.as_ref());
+        w.optional("empMarkedId", self.emp_marked_id.as_ref());
+        w.optional("reasonMarked", self.reason_marked.as_ref());
+        w.optional("price", self.price.as_ref());
+        w.optional("discountValue", self.discount_value.as_ref());
+        w.optional("taxValue", self.tax_value.as_ref());
+        w.optional("userDescription", self.user_description.as_ref());
+        w.optional("additionalInfo", self.additional_info.as_ref());
+        w.optional("comments", self.comments.as_ref());
+        w.optional("responsibleId", self.responsible_id.as_ref());
+        w.optional("recurringId", self.recurring_id.as_ref());
+        w.optional("lockedBy", self.locked_by.as_ref());
+        w.optional("dateLock", self.date_lock.as_ref());
+        w.optional(
+            "recountFlag",
+            self.recount_flag.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("affiliateId", self.affiliate_id.as_ref());
+        w.optional(
+            "updated1c",
+            self.updated1c.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("orderTopic", self.order_topic.as_ref());
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("statusXmlId", self.status_xml_id.as_ref());
+        w.optional("id1c", self.id1c.as_ref());
+        w.optional("version", self.version.as_ref());
+        w.optional("version1c", self.version1c.as_ref());
+        w.optional(
+            "externalOrder",
+            self.external_order.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "canceled",
+            self.canceled.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("dateCanceled", self.date_canceled.as_ref());
+        w.optional("empCanceledId", self.emp_canceled_id.as_ref());
+        w.optional("reasonCanceled", self.reason_canceled.as_ref());
+        w.optional("userId", self.user_id.as_ref());
+        w.optional("currency", self.currency.as_ref());
+        w.optional("accountNumber", self.account_number.as_ref());
+        w.optional(
+            "payed",
+            self.payed.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "deducted",
+            self.deducted.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("basketItems", self.basket_items.as_ref());
+        w.optional("clients", self.clients.as_ref());
+        w.optional("payments", self.payments.as_ref());
+        w.optional("shipments", self.shipments.as_ref());
+        w.optional("propertyValues", self.property_values.as_ref());
+        w.optional("requisiteLink", self.requisite_link.as_ref());
+        w.optional("tradeBindings", self.trade_bindings.as_ref());
+        w.optional("companyId", self.company_id.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrder {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.basket_items,
+            &::std::format!("{}{}", path, ".basketItems"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.clients,
+            &::std::format!("{}{}", path, ".clients"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.payments,
+            &::std::format!("{}{}", path, ".payments"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.shipments,
+            &::std::format!("{}{}", path, ".shipments"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.property_values,
+            &::std::format!("{}{}", path, ".propertyValues"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.trade_bindings,
+            &::std::format!("{}{}", path, ".tradeBindings"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [sale_order_property](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_property).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct SaleOrderProperty {
+    /// Identifier of the order property
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the payer type
+    ///
+    /// Wire name `personTypeId`, type `integer` (docs: `sale_person_type.id`).
+    pub person_type_id: ::std::option::Option<i64>,
+    /// Identifier of the property group
+    ///
+    /// Wire name `propsGroupId`, type `integer` (docs: `sale_order_property_group.id`).
+    pub props_group_id: ::std::option::Option<i64>,
+    /// Name of the order property
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Type of the order property.
+    ///
+    /// Possible values:
+    /// - `STRING`
+    /// - `Y/N`
+    /// - `NUMBER`
+    /// - `ENUM`
+    /// - `FILE`
+    /// - `DATE`
+    /// - `LOCATION`
+    /// - `ADDRESS`
+    ///
+    /// Wire name `type`, type `Type` (docs: `string`).
+    pub type_: ::std::option::Option<Type>,
+    /// Character code of the order property
+    ///
+    /// Wire name `code`, type `string`.
+    pub code: ::std::option::Option<::std::string::String>,
+    /// Indicator of the order property's activity.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `active`, type `boolean` (docs: `string`).
+    pub active: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is a service property. Service properties are not displayed in the public part.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `util`, type `boolean` (docs: `string`).
+    pub util: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is included in the customer profile.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `userProps`, type `boolean` (docs: `string`).
+    pub user_props: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is available in the filter on the order list page.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `isFiltered`, type `boolean` (docs: `string`).
+    pub is_filtered: ::std::option::Option<bool>,
+    /// Sorting
+    ///
+    /// Wire name `sort`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Description of the order property
+    ///
+    /// Wire name `description`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether filling in the order property value is mandatory.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `required`, type `boolean` (docs: `string`).
+    pub required: ::std::option::Option<bool>,
+    /// Indicator of whether the order property is multiple. For multiple properties, it is possible to specify multiple values.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `multiple`, type `boolean` (docs: `string`).
+    pub multiple: ::std::option::Option<bool>,
+    /// External identifier of the order property
+    ///
+    /// Wire name `xmlId`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
+    /// Default value of the order property.
+    ///
+    /// For multiple order properties (`multiple`), an array of values is supported
+    ///
+    /// Wire name `defaultValue`, type `any` (docs: `string | number | string[] | number[]`).
+    pub default_value: ::std::option::Option<::serde_json::Value>,
+    /// See the description of the `settings` parameter of the method [sale.property.add](https://apidocs.bitrix24.com/api-reference/sale/property/sale-property-add.html)
+    ///
+    /// Wire name `settings`, type `object`.
+    pub settings: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Indicator of whether to use the value of this order property as the user's profile name.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isProfileName`, type `boolean` (docs: `string`).
+    pub is_profile_name: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the payer's name.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isPayer`, type `boolean` (docs: `string`).
+    pub is_payer: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as an e-mail (e.g., when registering a new user during order placement).
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isEmail`, type `boolean` (docs: `string`).
+    pub is_email: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as a phone number.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isPhone`, type `boolean` (docs: `string`).
+    pub is_phone: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as a postal code.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isZip`, type `boolean` (docs: `string`).
+    pub is_zip: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as an address.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `STRING`
+    ///
+    /// Wire name `isAddress`, type `boolean` (docs: `string`).
+    pub is_address: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the buyer's location for calculating delivery costs.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `LOCATION`
+    ///
+    /// Wire name `isLocation`, type `boolean` (docs: `string`).
+    pub is_location: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the buyer's location for determining tax rates.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `LOCATION`
+    ///
+    /// Wire name `isLocation4tax`, type `boolean` (docs: `string`).
+    pub is_location4tax: ::std::option::Option<bool>,
+    /// Deprecated field. Not used.
+    ///
+    /// Relevant only for order properties of type `LOCATION`
+    ///
+    /// Wire name `inputFieldLocation`, type `string`.
+    pub input_field_location: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether to use the value of this order property as the buyer's address from where the order needs to be picked up for calculating delivery costs.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `ADDRESS`
+    ///
+    /// Wire name `isAddressFrom`, type `boolean` (docs: `string`).
+    pub is_address_from: ::std::option::Option<bool>,
+    /// Indicator of whether to use the value of this order property as the buyer's address to which the order needs to be delivered for calculating delivery costs.
+    ///
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Relevant only for order properties of type `ADDRESS`
+    ///
+    /// Wire name `isAddressTo`, type `boolean` (docs: `string`).
+    pub is_address_to: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl SaleOrderProperty {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            person_type_id: ::std::option::Option::None,
+            props_group_id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            code: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            util: ::std::option::Option::None,
+            user_props: ::std::option::Option::None,
+            is_filtered: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            required: ::std::option::Option::None,
+            multiple: ::std::option::Option::None,
+            xml_id: ::std::option::Option::None,
+            default_value: ::std::option::Option::None,
+            settings: ::std::option::Option::None,
+            is_profile_name: ::std::option::Option::None,
+            is_payer: ::std::option::Option::None,
+            is_email: ::std::option::Option::None,
+            is_phone: ::std::option::Option::None,
+            is_zip: ::std::option::Option::None,
+            is_address: ::std::option::Option::None,
+            is_location: ::std::option::Option::None,
+            is_location4tax: ::std::option::Option::None,
+            input_field_location: ::std::option::Option::None,
+            is_address_from: ::std::option::Option::None,
+            is_address_to: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for SaleOrderProperty {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            person_type_id: f.optional("personTypeId")?,
+            props_group_id: f.optional("propsGroupId")?,
+            name: f.optional("name")?,
+            type_: f.optional("type")?,
+            code: f.optional("code")?,
+            active: f.optional("active")?,
+            util: f.optional("util")?,
+            user_props: f.optional("userProps")?,
+            is_filtered: f.optional("isFiltered")?,
+            sort: f.optional("sort")?,
+            description: f.optional("description")?,
+            required: f.optional("required")?,
+            multiple: f.optional("multiple")?,
+            xml_id: f.optional("xmlId")?,
+            default_value: f.optional("defaultValue")?,
+            settings: f.optional("settings")?,
+            is_profile_name: f.optional("isProfileName")?,
+            is_payer: f.optional("isPayer")?,
+            is_email: f.optional("isEmail")?,
+            is_phone: f.optional("isPhone")?,
+            is_zip: f.optional("isZip")?,
+            is_address: f.optional("isAddress")?,
+            is_location: f.optional("isLocation")?,
+            is_location4tax: f.optional("isLocation4tax")?,
+            input_field_location: f.optional("inputFieldLocation")?,
+            is_address_from: f.optional("isAddressFrom")?,
+            is_address_to: f.optional("isAddressTo")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SaleOrderProperty {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for SaleOrderProperty {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("personTypeId", self.person_type_id.as_ref());
+        w.optional("propsGroupId", self.props_group_id.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional("code", self.code.as_ref());
+        w.optional(
+            "active",
+            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "util",
+            self.util.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "userProps",
+            self.user_props.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isFiltered",
+            self.is_filtered.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("sort", self.sort.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.optional(
+            "required",
+            self.required.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "multiple",
+            self.multiple.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("xmlId", self.xml_id.as_ref());
+        w.optional("defaultValue", self.default_value.as_ref());
+        w.optional("settings", self.settings.as_ref());
+        w.optional(
+            "isProfileName",
+            self.is_profile_name.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isPayer",
+            self.is_payer.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isEmail",
+            self.is_email.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isPhone",
+            self.is_phone.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isZip",
+            self.is_zip.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isAddress",
+            self.is_address.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isLocation",
+            self.is_location.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isLocation4tax",
+            self.is_location4tax.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("inputFieldLocation", self.input_field_location.as_ref());
+        w.optional(
+            "isAddressFrom",
+            self.is_address_from.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional(
+            "isAddressTo",
+            self.is_address_to.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for SaleOrderProperty {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.type_,
+            &::std::format!("{}{}", path, ".type"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `Type`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Type {
+    /// `STRING`.
+    String,
+    /// `Y/N`.
+    YN,
+    /// `NUMBER`.
+    Number,
+    /// `ENUM`.
+    Enum,
+    /// `FILE`.
+    File,
+    /// `DATE`.
+    Date,
+    /// `LOCATION`.
+    Location,
+    /// `ADDRESS`.
+    Address,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl Type {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::String => "STRING",
+            Self::YN => "Y/N",
+            Self::Number => "NUMBER",
+            Self::Enum => "ENUM",
+            Self::File => "FILE",
+            Self::Date => "DATE",
+            Self::Location => "LOCATION",
+            Self::Address => "ADDRESS",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for Type {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        Type::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "STRING" => Self::String,
+            "Y/N" => Self::YN,
+            "NUMBER" => Self::Number,
+            "ENUM" => Self::Enum,
+            "FILE" => Self::File,
+            "DATE" => Self::Date,
+            "LOCATION" => Self::Location,
+            "ADDRESS" => Self::Address,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for Type {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for Type {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for Type {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Type {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Type {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Type {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
     }
 }

@@ -162,6 +162,8 @@ impl ::bitrix24_runtime::Method for Update {
     const READ_ONLY: bool = false;
     type Output = UpdateResult;
 }
+#[doc(no_inline)]
+pub use crate::types::SalePaymentItemShipment;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -265,7 +267,9 @@ pub struct UpdateResult {
     /// Object with information about the updated payment binding to the shipment
     ///
     /// Wire name `paymentItemShipment`, type `SalePaymentItemShipment` (docs: `sale_payment_item_shipment`).
-    pub payment_item_shipment: ::std::option::Option<SalePaymentItemShipment>,
+    pub payment_item_shipment: ::std::option::Option<
+        crate::types::SalePaymentItemShipment,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -340,114 +344,6 @@ impl ::bitrix24_runtime::wire::Undocumented for UpdateResult {
             &::std::format!("{}{}", path, ".paymentItemShipment"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [sale_payment_item_shipment](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_payment_item_shipment).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SalePaymentItemShipment {
-    /// Identifier of the shipment payment item
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the shipment
-    ///
-    /// Wire name `shipmentId`, type `string` (docs: `sale_order_shipment.id`).
-    pub shipment_id: ::std::option::Option<::std::string::String>,
-    /// Identifier of the payment
-    ///
-    /// Wire name `paymentId`, type `integer` (docs: `sale_order_payment.id`).
-    pub payment_id: ::std::option::Option<i64>,
-    /// External identifier of the record
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Date of adding the payment binding to the shipment
-    ///
-    /// Wire name `dateInsert`, type `datetime`.
-    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SalePaymentItemShipment {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            shipment_id: ::std::option::Option::None,
-            payment_id: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            date_insert: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SalePaymentItemShipment {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            shipment_id: f.optional("shipmentId")?,
-            payment_id: f.optional("paymentId")?,
-            xml_id: f.optional("xmlId")?,
-            date_insert: f.optional("dateInsert")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SalePaymentItemShipment {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SalePaymentItemShipment {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("shipmentId", self.shipment_id.as_ref());
-        w.optional("paymentId", self.payment_id.as_ref());
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.optional("dateInsert", self.date_insert.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SalePaymentItemShipment {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -167,6 +167,8 @@ impl ::bitrix24_runtime::Method for Update {
     const READ_ONLY: bool = false;
     type Output = UpdateResult;
 }
+#[doc(no_inline)]
+pub use crate::types::SalePersonType;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -332,7 +334,7 @@ pub struct UpdateResult {
     /// Object with information about the updated payer type
     ///
     /// Wire name `personType`, type `SalePersonType` (docs: `sale_person_type`).
-    pub person_type: ::std::option::Option<SalePersonType>,
+    pub person_type: ::std::option::Option<crate::types::SalePersonType>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -407,128 +409,6 @@ impl ::bitrix24_runtime::wire::Undocumented for UpdateResult {
             &::std::format!("{}{}", path, ".personType"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [sale_person_type](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_person_type).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SalePersonType {
-    /// Identifier of the payer type
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Name of the payer type
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Code of the payer type
-    ///
-    /// Wire name `code`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
-    /// Sorting
-    ///
-    /// Wire name `sort`, type `string`.
-    pub sort: ::std::option::Option<::std::string::String>,
-    /// Indicator of the activity of the payer type:
-    /// - `Y` — active
-    /// - `N` — inactive
-    ///
-    /// Wire name `active`, type `boolean` (docs: `string`).
-    pub active: ::std::option::Option<bool>,
-    /// External identifier.
-    ///
-    /// Can be used to synchronize the current payer type with a similar position in an external system
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SalePersonType {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            code: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SalePersonType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            name: f.optional("name")?,
-            code: f.optional("code")?,
-            sort: f.optional("sort")?,
-            active: f.optional("active")?,
-            xml_id: f.optional("xmlId")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SalePersonType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SalePersonType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("code", self.code.as_ref());
-        w.optional("sort", self.sort.as_ref());
-        w.optional(
-            "active",
-            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SalePersonType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -148,6 +148,10 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = AddResult;
 }
+#[doc(no_inline)]
+pub use crate::types::EntityType;
+#[doc(no_inline)]
+pub use crate::types::SaleOrderPropertyRelation;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -163,7 +167,7 @@ pub struct Fields {
     /// - `T` — trading platform
     ///
     /// Wire name `entityType`, type `EntityType` (docs: `string`).
-    pub entity_type: EntityType,
+    pub entity_type: crate::types::EntityType,
     /// Identifier of the property
     ///
     /// Wire name `propertyId`, type `integer` (docs: `sale_order_property.id`).
@@ -179,7 +183,11 @@ impl Fields {
     /// - `property_id`: `propertyId` — Identifier of the property
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(entity_id: i64, entity_type: EntityType, property_id: i64) -> Self {
+    pub fn new(
+        entity_id: i64,
+        entity_type: crate::types::EntityType,
+        property_id: i64,
+    ) -> Self {
         Self {
             entity_id,
             entity_type,
@@ -261,99 +269,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// Values of `EntityType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EntityType {
-    /// `P`: payment system
-    P,
-    /// `D`: delivery
-    D,
-    /// `L`: landing
-    L,
-    /// `T`: trading platform
-    T,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl EntityType {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::P => "P",
-            Self::D => "D",
-            Self::L => "L",
-            Self::T => "T",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for EntityType {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        EntityType::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "P" => Self::P,
-            "D" => Self::D,
-            "L" => Self::L,
-            "T" => Self::T,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for EntityType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for EntityType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for EntityType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EntityType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for EntityType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for EntityType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
 /// The `AddResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -361,7 +276,9 @@ pub struct AddResult {
     /// Object containing information about the created binding
     ///
     /// Wire name `propertyRelation`, type `SaleOrderPropertyRelation` (docs: `sale_order_property_relation`).
-    pub property_relation: ::std::option::Option<SaleOrderPropertyRelation>,
+    pub property_relation: ::std::option::Option<
+        crate::types::SaleOrderPropertyRelation,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -434,110 +351,6 @@ impl ::bitrix24_runtime::wire::Undocumented for AddResult {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.property_relation,
             &::std::format!("{}{}", path, ".propertyRelation"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [sale_order_property_relation](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_property_relation).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SaleOrderPropertyRelation {
-    /// Identifier of the entity
-    ///
-    /// Wire name `entityId`, type `integer`.
-    pub entity_id: ::std::option::Option<i64>,
-    /// Type of the entity:
-    ///
-    /// - `P` — payment system
-    /// - `D` — delivery
-    /// - `L` — landing
-    /// - `T` — trading platform
-    ///
-    /// Wire name `entityType`, type `EntityType` (docs: `string`).
-    pub entity_type: ::std::option::Option<EntityType>,
-    /// Identifier of the property
-    ///
-    /// Wire name `propertyId`, type `integer` (docs: `sale_order_property.id`).
-    pub property_id: ::std::option::Option<i64>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SaleOrderPropertyRelation {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            entity_id: ::std::option::Option::None,
-            entity_type: ::std::option::Option::None,
-            property_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SaleOrderPropertyRelation {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            entity_id: f.optional("entityId")?,
-            entity_type: f.optional("entityType")?,
-            property_id: f.optional("propertyId")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SaleOrderPropertyRelation {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SaleOrderPropertyRelation {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("entityId", self.entity_id.as_ref());
-        w.optional("entityType", self.entity_type.as_ref());
-        w.optional("propertyId", self.property_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SaleOrderPropertyRelation {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.entity_type,
-            &::std::format!("{}{}", path, ".entityType"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);

@@ -230,7 +230,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = SaleOrderPropertyGroup;
+    type Item = crate::types::SaleOrderPropertyGroup;
     const ITEMS: &'static str = "propertyGroups";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -243,6 +243,8 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::SaleOrderPropertyGroup;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -250,7 +252,9 @@ pub struct ListResult {
     /// Array of objects containing information about the selected property groups
     ///
     /// Wire name `propertyGroups`, type `SaleOrderPropertyGroup[]` (docs: `sale_order_property_group[]`).
-    pub property_groups: ::std::option::Option<::std::vec::Vec<SaleOrderPropertyGroup>>,
+    pub property_groups: ::std::option::Option<
+        ::std::vec::Vec<crate::types::SaleOrderPropertyGroup>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -325,107 +329,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             &::std::format!("{}{}", path, ".propertyGroups"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [sale_order_property_group](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_property_group).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SaleOrderPropertyGroup {
-    /// Identifier of the property group
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Name of the property group
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Identifier of the payer type
-    ///
-    /// Wire name `personTypeId`, type `integer` (docs: `sale_person_type.id`).
-    pub person_type_id: ::std::option::Option<i64>,
-    /// Sorting
-    ///
-    /// Wire name `sort`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SaleOrderPropertyGroup {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            person_type_id: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SaleOrderPropertyGroup {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            name: f.optional("name")?,
-            person_type_id: f.optional("personTypeId")?,
-            sort: f.optional("sort")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SaleOrderPropertyGroup {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SaleOrderPropertyGroup {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("personTypeId", self.person_type_id.as_ref());
-        w.optional("sort", self.sort.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SaleOrderPropertyGroup {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -264,7 +264,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = SaleOrderPropertyValue;
+    type Item = crate::types::SaleOrderPropertyValue;
     const ITEMS: &'static str = "propertyValues";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -277,6 +277,8 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::SaleOrderPropertyValue;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -284,7 +286,9 @@ pub struct ListResult {
     /// An array of objects with information about the selected property values
     ///
     /// Wire name `propertyValues`, type `SaleOrderPropertyValue[]` (docs: `sale_order_property_value[]`).
-    pub property_values: ::std::option::Option<::std::vec::Vec<SaleOrderPropertyValue>>,
+    pub property_values: ::std::option::Option<
+        ::std::vec::Vec<crate::types::SaleOrderPropertyValue>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -359,128 +363,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             &::std::format!("{}{}", path, ".propertyValues"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [sale_order_property_value](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_property_value).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SaleOrderPropertyValue {
-    /// Identifier of the property value
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Name of the property
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Identifier of the order
-    ///
-    /// Wire name `orderId`, type `integer` (docs: `sale_order.id`).
-    pub order_id: ::std::option::Option<i64>,
-    /// Character code of the property
-    ///
-    /// Wire name `code`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
-    /// Value of the property
-    ///
-    /// Wire name `value`, type `any` (docs: `string | sale_order_property_value_file_value`).
-    pub value: ::std::option::Option<::serde_json::Value>,
-    /// Identifier of the property
-    ///
-    /// Wire name `orderPropsId`, type `integer` (docs: `sale_order_property.id`).
-    pub order_props_id: ::std::option::Option<i64>,
-    /// External identifier of the order property
-    ///
-    /// Wire name `orderPropsXmlId`, type `string`.
-    pub order_props_xml_id: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SaleOrderPropertyValue {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            order_id: ::std::option::Option::None,
-            code: ::std::option::Option::None,
-            value: ::std::option::Option::None,
-            order_props_id: ::std::option::Option::None,
-            order_props_xml_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SaleOrderPropertyValue {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            name: f.optional("name")?,
-            order_id: f.optional("orderId")?,
-            code: f.optional("code")?,
-            value: f.optional("value")?,
-            order_props_id: f.optional("orderPropsId")?,
-            order_props_xml_id: f.optional("orderPropsXmlId")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SaleOrderPropertyValue {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SaleOrderPropertyValue {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("orderId", self.order_id.as_ref());
-        w.optional("code", self.code.as_ref());
-        w.optional("value", self.value.as_ref());
-        w.optional("orderPropsId", self.order_props_id.as_ref());
-        w.optional("orderPropsXmlId", self.order_props_xml_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SaleOrderPropertyValue {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

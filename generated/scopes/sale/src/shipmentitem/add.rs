@@ -149,6 +149,8 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = AddResult;
 }
+#[doc(no_inline)]
+pub use crate::types::SaleOrderShipmentItem;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -283,7 +285,7 @@ pub struct AddResult {
     /// Object with information about the added item in the shipment table part
     ///
     /// Wire name `shipmentItem`, type `SaleOrderShipmentItem` (docs: `sale_order_shipment_item`).
-    pub shipment_item: ::std::option::Option<SaleOrderShipmentItem>,
+    pub shipment_item: ::std::option::Option<crate::types::SaleOrderShipmentItem>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -358,130 +360,6 @@ impl ::bitrix24_runtime::wire::Undocumented for AddResult {
             &::std::format!("{}{}", path, ".shipmentItem"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [sale_order_shipment_item](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_shipment_item).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SaleOrderShipmentItem {
-    /// Identifier of the shipment line item
-    ///
-    /// Wire name `id`, type `string`.
-    pub id: ::std::option::Option<::std::string::String>,
-    /// Identifier of the shipment
-    ///
-    /// Wire name `orderDeliveryId`, type `string` (docs: `sale_order_shipment.id`).
-    pub order_delivery_id: ::std::option::Option<::std::string::String>,
-    /// Identifier of the basket
-    ///
-    /// Wire name `basketId`, type `integer` (docs: `sale_basket_item.id`).
-    pub basket_id: ::std::option::Option<i64>,
-    /// Quantity of the product
-    ///
-    /// Wire name `quantity`, type `double`.
-    pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Reserved quantity of the product
-    ///
-    /// Wire name `reservedQuantity`, type `double`.
-    pub reserved_quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// External identifier.
-    ///
-    /// Can be used to synchronize the current product position of the delivery with a similar position in an external system
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Date of adding the shipment line item
-    ///
-    /// Wire name `dateInsert`, type `datetime`.
-    pub date_insert: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SaleOrderShipmentItem {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            order_delivery_id: ::std::option::Option::None,
-            basket_id: ::std::option::Option::None,
-            quantity: ::std::option::Option::None,
-            reserved_quantity: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            date_insert: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SaleOrderShipmentItem {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            order_delivery_id: f.optional("orderDeliveryId")?,
-            basket_id: f.optional("basketId")?,
-            quantity: f.optional("quantity")?,
-            reserved_quantity: f.optional("reservedQuantity")?,
-            xml_id: f.optional("xmlId")?,
-            date_insert: f.optional("dateInsert")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SaleOrderShipmentItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SaleOrderShipmentItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("orderDeliveryId", self.order_delivery_id.as_ref());
-        w.optional("basketId", self.basket_id.as_ref());
-        w.optional("quantity", self.quantity.as_ref());
-        w.optional("reservedQuantity", self.reserved_quantity.as_ref());
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.optional("dateInsert", self.date_insert.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SaleOrderShipmentItem {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

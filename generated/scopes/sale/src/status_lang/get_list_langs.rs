@@ -146,7 +146,7 @@ impl ::bitrix24_runtime::Method for GetListLangs {
     type Output = GetListLangsResult;
 }
 impl ::bitrix24_runtime::ListMethod for GetListLangs {
-    type Item = SaleLang;
+    type Item = crate::types::SaleLang;
     const ITEMS: &'static str = "langs";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -155,6 +155,8 @@ impl ::bitrix24_runtime::ListMethod for GetListLangs {
     const ORDER: ::bitrix24_runtime::ListOrder = ::bitrix24_runtime::ListOrder::None;
     const SELECT: &'static str = "";
 }
+#[doc(no_inline)]
+pub use crate::types::SaleLang;
 /// The `GetListLangsResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -162,7 +164,7 @@ pub struct GetListLangsResult {
     /// Array of objects with information about selected languages
     ///
     /// Wire name `langs`, type `SaleLang[]` (docs: `sale_lang[]`).
-    pub langs: ::std::option::Option<::std::vec::Vec<SaleLang>>,
+    pub langs: ::std::option::Option<::std::vec::Vec<crate::types::SaleLang>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -237,105 +239,6 @@ impl ::bitrix24_runtime::wire::Undocumented for GetListLangsResult {
             &::std::format!("{}{}", path, ".langs"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [sale_lang](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_lang).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SaleLang {
-    /// Indicator of the language's activity
-    /// - `Y` — active
-    /// - `N` — inactive
-    ///
-    /// Wire name `active`, type `boolean` (docs: `string`).
-    pub active: ::std::option::Option<bool>,
-    /// Character identifier of the language
-    ///
-    /// Wire name `lid`, type `string`.
-    pub lid: ::std::option::Option<::std::string::String>,
-    /// Name of the language
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SaleLang {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            active: ::std::option::Option::None,
-            lid: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SaleLang {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            active: f.optional("active")?,
-            lid: f.optional("lid")?,
-            name: f.optional("name")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SaleLang {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SaleLang {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional(
-            "active",
-            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("lid", self.lid.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SaleLang {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

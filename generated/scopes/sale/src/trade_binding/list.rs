@@ -262,7 +262,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = SaleOrderTradeBinding;
+    type Item = crate::types::SaleOrderTradeBinding;
     const ITEMS: &'static str = "tradeBindings";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -275,6 +275,8 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::SaleOrderTradeBinding;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -282,7 +284,9 @@ pub struct ListResult {
     /// An array of objects with information about the selected orders
     ///
     /// Wire name `tradeBindings`, type `SaleOrderTradeBinding[]` (docs: `sale_order_trade_binding[]`).
-    pub trade_bindings: ::std::option::Option<::std::vec::Vec<SaleOrderTradeBinding>>,
+    pub trade_bindings: ::std::option::Option<
+        ::std::vec::Vec<crate::types::SaleOrderTradeBinding>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -357,128 +361,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             &::std::format!("{}{}", path, ".tradeBindings"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [sale_order_trade_binding](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_trade_binding).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SaleOrderTradeBinding {
-    /// Identifier of the binding
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// External identifier of the binding
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Order number in the external system
-    ///
-    /// Wire name `externalOrderId`, type `string`.
-    pub external_order_id: ::std::option::Option<::std::string::String>,
-    /// Identifier of the order
-    ///
-    /// Wire name `orderId`, type `integer` (docs: `sale_order.id`).
-    pub order_id: ::std::option::Option<i64>,
-    /// Identifier of the trading platform
-    ///
-    /// Wire name `tradingPlatformId`, type `integer` (docs: `sale_order_trade_platform.id`).
-    pub trading_platform_id: ::std::option::Option<i64>,
-    /// External identifier of the trading platform
-    ///
-    /// Wire name `tradingPlatformXmlId`, type `string`.
-    pub trading_platform_xml_id: ::std::option::Option<::std::string::String>,
-    /// Parameters in serialized form
-    ///
-    /// Wire name `params`, type `string`.
-    pub params: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SaleOrderTradeBinding {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            external_order_id: ::std::option::Option::None,
-            order_id: ::std::option::Option::None,
-            trading_platform_id: ::std::option::Option::None,
-            trading_platform_xml_id: ::std::option::Option::None,
-            params: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SaleOrderTradeBinding {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            xml_id: f.optional("xmlId")?,
-            external_order_id: f.optional("externalOrderId")?,
-            order_id: f.optional("orderId")?,
-            trading_platform_id: f.optional("tradingPlatformId")?,
-            trading_platform_xml_id: f.optional("tradingPlatformXmlId")?,
-            params: f.optional("params")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SaleOrderTradeBinding {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SaleOrderTradeBinding {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.optional("externalOrderId", self.external_order_id.as_ref());
-        w.optional("orderId", self.order_id.as_ref());
-        w.optional("tradingPlatformId", self.trading_platform_id.as_ref());
-        w.optional("tradingPlatformXmlId", self.trading_platform_xml_id.as_ref());
-        w.optional("params", self.params.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SaleOrderTradeBinding {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

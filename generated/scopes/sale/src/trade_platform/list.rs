@@ -256,7 +256,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = SaleOrderTradePlatform;
+    type Item = crate::types::SaleOrderTradePlatform;
     const ITEMS: &'static str = "tradePlatforms";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -269,6 +269,8 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::SaleOrderTradePlatform;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -276,7 +278,9 @@ pub struct ListResult {
     /// An array of objects containing information about order sources
     ///
     /// Wire name `tradePlatforms`, type `SaleOrderTradePlatform[]` (docs: `sale_order_trade_platform[]`).
-    pub trade_platforms: ::std::option::Option<::std::vec::Vec<SaleOrderTradePlatform>>,
+    pub trade_platforms: ::std::option::Option<
+        ::std::vec::Vec<crate::types::SaleOrderTradePlatform>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -351,151 +355,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             &::std::format!("{}{}", path, ".tradePlatforms"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [sale_order_trade_platform](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_trade_platform).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SaleOrderTradePlatform {
-    /// Identifier of the trading platform
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Code of the trading platform
-    ///
-    /// Wire name `code`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
-    /// Is the trading platform active
-    ///
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `active`, type `boolean` (docs: `string`).
-    pub active: ::std::option::Option<bool>,
-    /// Name of the trading platform
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Description of the trading platform
-    ///
-    /// Wire name `description`, type `string`.
-    pub description: ::std::option::Option<::std::string::String>,
-    /// Settings of the trading platform in serialized form
-    ///
-    /// Wire name `settings`, type `string`.
-    pub settings: ::std::option::Option<::std::string::String>,
-    /// Class for processing the tab in the catalog section settings
-    ///
-    /// Wire name `catalogSectionTabClassName`, type `string`.
-    pub catalog_section_tab_class_name: ::std::option::Option<::std::string::String>,
-    /// Class of the trading platform
-    ///
-    /// Wire name `class`, type `string`.
-    pub class: ::std::option::Option<::std::string::String>,
-    /// External identifier
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SaleOrderTradePlatform {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            code: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            description: ::std::option::Option::None,
-            settings: ::std::option::Option::None,
-            catalog_section_tab_class_name: ::std::option::Option::None,
-            class: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SaleOrderTradePlatform {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            code: f.optional("code")?,
-            active: f.optional("active")?,
-            name: f.optional("name")?,
-            description: f.optional("description")?,
-            settings: f.optional("settings")?,
-            catalog_section_tab_class_name: f.optional("catalogSectionTabClassName")?,
-            class: f.optional("class")?,
-            xml_id: f.optional("xmlId")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SaleOrderTradePlatform {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SaleOrderTradePlatform {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("code", self.code.as_ref());
-        w.optional(
-            "active",
-            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("name", self.name.as_ref());
-        w.optional("description", self.description.as_ref());
-        w.optional("settings", self.settings.as_ref());
-        w.optional(
-            "catalogSectionTabClassName",
-            self.catalog_section_tab_class_name.as_ref(),
-        );
-        w.optional("class", self.class.as_ref());
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SaleOrderTradePlatform {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

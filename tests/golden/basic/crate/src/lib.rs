@@ -29,6 +29,8 @@
 #![allow(deprecated)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 mod error_code;
+/// Named types shared by several methods.
+pub use golden_basic_types::types;
 /// Inbound events (1 documented): the crate `golden-basic-events`.
 #[cfg(feature = "events")]
 #[cfg_attr(docsrs, doc(cfg(feature = "events")))]

@@ -18,7 +18,9 @@ fn v3_crm_calllist_get_request_1() {
 fn v3_crm_calllist_get_response_1() {
     response::<
         golden_basic::v3::crm::calllist::get::Get,
-    >("{\"result\": {\"item\": {\"id\": 7, \"title\": \"Calls\"}}}");
+    >(
+        "{\"result\": {\"item\": {\"id\": 7, \"title\": \"Calls\", \"entityTypeId\": 4}}}",
+    );
 }
 #[test]
 fn v3_crm_calllist_get_error_1() {

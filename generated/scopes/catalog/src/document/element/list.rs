@@ -252,7 +252,7 @@ impl ::bitrix24_runtime::Method for List {
     type Output = ListResult;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = CatalogDocumentElement;
+    type Item = crate::types::CatalogDocumentElement;
     const ITEMS: &'static str = "documentElements";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -265,6 +265,8 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogDocumentElement;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -273,7 +275,7 @@ pub struct ListResult {
     ///
     /// Wire name `documentElements`, type `CatalogDocumentElement[]` (docs: `catalog_document_element[]`).
     pub document_elements: ::std::option::Option<
-        ::std::vec::Vec<CatalogDocumentElement>,
+        ::std::vec::Vec<crate::types::CatalogDocumentElement>,
     >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -349,128 +351,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ListResult {
             &::std::format!("{}{}", path, ".documentElements"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_document_element](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_document_element).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogDocumentElement {
-    /// Identifier of the product in the inventory document
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Identifier of the inventory document
-    ///
-    /// Wire name `docId`, type `integer` (docs: `catalog_document.id`).
-    pub doc_id: ::std::option::Option<i64>,
-    /// Identifier of the catalog product
-    ///
-    /// Wire name `elementId`, type `integer` (docs: `catalog_product.id`).
-    pub element_id: ::std::option::Option<i64>,
-    /// Identifier of the source warehouse. Used for documents where write-off is required
-    ///
-    /// Wire name `storeFrom`, type `integer` (docs: `catalog_store.id`).
-    pub store_from: ::std::option::Option<i64>,
-    /// Identifier of the recipient warehouse. Used for incoming and transfer documents
-    ///
-    /// Wire name `storeTo`, type `integer` (docs: `catalog_store.id`).
-    pub store_to: ::std::option::Option<i64>,
-    /// Quantity of the product
-    ///
-    /// Wire name `amount`, type `double`.
-    pub amount: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Purchasing price
-    ///
-    /// Wire name `purchasingPrice`, type `double`.
-    pub purchasing_price: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogDocumentElement {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            doc_id: ::std::option::Option::None,
-            element_id: ::std::option::Option::None,
-            store_from: ::std::option::Option::None,
-            store_to: ::std::option::Option::None,
-            amount: ::std::option::Option::None,
-            purchasing_price: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogDocumentElement {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            doc_id: f.optional("docId")?,
-            element_id: f.optional("elementId")?,
-            store_from: f.optional("storeFrom")?,
-            store_to: f.optional("storeTo")?,
-            amount: f.optional("amount")?,
-            purchasing_price: f.optional("purchasingPrice")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogDocumentElement {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogDocumentElement {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("docId", self.doc_id.as_ref());
-        w.optional("elementId", self.element_id.as_ref());
-        w.optional("storeFrom", self.store_from.as_ref());
-        w.optional("storeTo", self.store_to.as_ref());
-        w.optional("amount", self.amount.as_ref());
-        w.optional("purchasingPrice", self.purchasing_price.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogDocumentElement {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -157,6 +157,8 @@ impl ::bitrix24_runtime::Method for Update {
     const READ_ONLY: bool = false;
     type Output = UpdateResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogUserfieldDocument;
 /// `fieldN`: Value of the user field, where `N` is the identifier of the user field, for example `field287`.
 ///
 /// Identifiers and settings for user fields can be obtained using the [userfieldconfig.list](https://apidocs.bitrix24.com/api-reference/crm/universal/userfieldconfig/userfieldconfig-list.html) method
@@ -280,7 +282,7 @@ pub struct UpdateResult {
     /// Object with updated values of the document's user fields
     ///
     /// Wire name `document`, type `CatalogUserfieldDocument` (docs: `catalog_userfield_document`).
-    pub document: ::std::option::Option<CatalogUserfieldDocument>,
+    pub document: ::std::option::Option<crate::types::CatalogUserfieldDocument>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -356,118 +358,5 @@ impl ::bitrix24_runtime::wire::Undocumented for UpdateResult {
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_userfield_document](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_userfield_document).
-///
-/// `fieldN`: Value of the custom field of the document, where `N` — identifier of the custom field, for example `field7097`
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogUserfieldDocument {
-    /// Identifier of the inventory document
-    ///
-    /// Wire name `documentId`, type `integer` (docs: `catalog_document.id`).
-    pub document_id: ::std::option::Option<i64>,
-    /// Type of inventory document
-    ///
-    /// Wire name `documentType`, type `string`.
-    pub document_type: ::std::option::Option<::std::string::String>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `field7097`, type `string`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub field7097: ::std::option::Option<::std::string::String>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `fieldN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub field_n: ::std::option::Option<::serde_json::Value>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-#[allow(deprecated)]
-impl CatalogUserfieldDocument {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            document_id: ::std::option::Option::None,
-            document_type: ::std::option::Option::None,
-            field7097: ::std::option::Option::None,
-            field_n: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-#[allow(deprecated)]
-impl ::bitrix24_runtime::wire::Decode for CatalogUserfieldDocument {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            document_id: f.optional("documentId")?,
-            document_type: f.optional("documentType")?,
-            field7097: f.optional("field7097")?,
-            field_n: f.optional("fieldN")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogUserfieldDocument {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-#[allow(deprecated)]
-impl ::serde::Serialize for CatalogUserfieldDocument {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("documentId", self.document_id.as_ref());
-        w.optional("documentType", self.document_type.as_ref());
-        w.optional("field7097", self.field7097.as_ref());
-        w.optional("fieldN", self.field_n.as_ref());
-        w.end()
-    }
-}
-#[allow(deprecated)]
-impl ::bitrix24_runtime::wire::Undocumented for CatalogUserfieldDocument {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys_outside(&self.extra, &["field"], path, out);
     }
 }

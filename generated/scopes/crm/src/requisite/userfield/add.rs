@@ -151,6 +151,8 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = i64;
 }
+#[doc(no_inline)]
+pub use crate::types::UfEnumElement;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -250,7 +252,7 @@ pub struct Fields {
     /// List elements. For detailed information, see the section [crm-userfield-enumeration-fields](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-enumeration-fields.html)
     ///
     /// Wire name `LIST`, type `UfEnumElement` (docs: `uf_enum_element`).
-    pub list: ::std::option::Option<UfEnumElement>,
+    pub list: ::std::option::Option<crate::types::UfEnumElement>,
     /// Additional settings (dependent on type). For detailed information, see the section [crm-userfield-settings-fields](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-settings-fields.html)
     ///
     /// Wire name `SETTINGS`, type `object`.
@@ -405,7 +407,7 @@ impl Fields {
     /// Sets `LIST`: List elements. For detailed information, see the section [crm-userfield-enumeration-fields](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/crm-userfield-enumeration-fields.html)
     #[must_use]
     #[inline]
-    pub fn list(mut self, value: UfEnumElement) -> Self {
+    pub fn list(mut self, value: crate::types::UfEnumElement) -> Self {
         self.list = ::std::option::Option::Some(value);
         self
     }
@@ -634,174 +636,5 @@ impl ::bitrix24_runtime::wire::Undocumented for ShowFilter {
         if let Self::Unknown(value) = self {
             out.push(::std::format!("{} = {:?}", path, value));
         }
-    }
-}
-/// As described in [uf_enum_element Object](https://apidocs.bitrix24.com/api-reference/data-types.html#uf_enum_element).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct UfEnumElement {
-    /// Identifier of the option. It is filled in for existing options and is not passed when adding a new one
-    ///
-    /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Value of the option
-    ///
-    /// Wire name `VALUE`, type `string`.
-    pub value: ::std::option::Option<::std::string::String>,
-    /// Indicates the default value. Takes values `Y` or `N`
-    ///
-    /// Wire name `DEF`, type `boolean` (docs: `char`).
-    pub def: ::std::option::Option<bool>,
-    /// Sorting order
-    ///
-    /// Wire name `SORT`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// External identifier of the option
-    ///
-    /// Wire name `XML_ID`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Indicates the deletion of an existing option. Takes values `Y` or `N`
-    ///
-    /// Wire name `DEL`, type `boolean` (docs: `char`).
-    pub del: ::std::option::Option<bool>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl UfEnumElement {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            value: ::std::option::Option::None,
-            def: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            del: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets `ID`: Identifier of the option. It is filled in for existing options and is not passed when adding a new one
-    #[must_use]
-    #[inline]
-    pub fn id(mut self, value: i64) -> Self {
-        self.id = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `VALUE`: Value of the option
-    #[must_use]
-    #[inline]
-    pub fn value(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.value = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DEF`: Indicates the default value. Takes values `Y` or `N`
-    #[must_use]
-    #[inline]
-    pub fn def(mut self, value: bool) -> Self {
-        self.def = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `SORT`: Sorting order
-    #[must_use]
-    #[inline]
-    pub fn sort(mut self, value: i64) -> Self {
-        self.sort = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `XML_ID`: External identifier of the option
-    #[must_use]
-    #[inline]
-    pub fn xml_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.xml_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `DEL`: Indicates the deletion of an existing option. Takes values `Y` or `N`
-    #[must_use]
-    #[inline]
-    pub fn del(mut self, value: bool) -> Self {
-        self.del = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Decode for UfEnumElement {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("ID")?,
-            value: f.optional("VALUE")?,
-            def: f.optional("DEF")?,
-            sort: f.optional("SORT")?,
-            xml_id: f.optional("XML_ID")?,
-            del: f.optional("DEL")?,
-            extra: f.rest(),
-        })
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl<'de> ::serde::Deserialize<'de> for UfEnumElement {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for UfEnumElement {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("ID", self.id.as_ref());
-        w.optional("VALUE", self.value.as_ref());
-        w.optional("DEF", self.def.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref());
-        w.optional("SORT", self.sort.as_ref());
-        w.optional("XML_ID", self.xml_id.as_ref());
-        w.optional("DEL", self.del.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref());
-        w.end()
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Undocumented for UfEnumElement {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

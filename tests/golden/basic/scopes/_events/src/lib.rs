@@ -45,6 +45,8 @@
 //! ```
 #![allow(deprecated)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#[allow(unused_imports)]
+use golden_basic_types::types;
 pub mod on_crm_activity_add;
 #[doc(inline)]
 pub use on_crm_activity_add::{OnCrmActivityAdd, OnCrmActivityAddData};

@@ -16,4 +16,5 @@
     clippy::enum_variant_names
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+pub mod types;
 pub mod calllist;

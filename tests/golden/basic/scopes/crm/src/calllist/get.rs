@@ -138,6 +138,10 @@ impl ::bitrix24_runtime::Method for Get {
     const READ_ONLY: bool = true;
     type Output = CallList;
 }
+#[doc(no_inline)]
+pub use crate::types::Item;
+#[doc(no_inline)]
+pub use crate::types::OwnerType;
 /// A call list.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -157,18 +161,18 @@ pub struct CallList {
     /// Type of the entities in the list
     ///
     /// Wire name `ENTITY_TYPE_ID`, type `OwnerType`.
-    pub entity_type_id: ::std::option::Option<OwnerType>,
+    pub entity_type_id: ::std::option::Option<crate::types::OwnerType>,
     /// Entries
     ///
     /// Wire name `ITEMS`, type `Item[]`.
-    pub items: ::std::option::Option<::std::vec::Vec<Item>>,
+    pub items: ::std::option::Option<::std::vec::Vec<crate::types::Item>>,
     /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `OWNER_TYPE`, type `OwnerType`.
     #[deprecated(
         note = "no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it)"
     )]
-    pub owner_type: ::std::option::Option<OwnerType>,
+    pub owner_type: ::std::option::Option<crate::types::OwnerType>,
     /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.0.1 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `TITLE`, type `string`.
@@ -288,179 +292,5 @@ impl ::bitrix24_runtime::wire::Undocumented for CallList {
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// One entry of a call list.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Item {
-    /// ID of the contact or company
-    ///
-    /// Wire name `ELEMENT_ID`, type `integer`.
-    pub element_id: i64,
-    /// Call status
-    ///
-    /// Wire name `STATUS`, type `string | null`.
-    pub status: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Item {
-    /// Creates the value from its required fields:
-    ///
-    /// - `element_id`: `ELEMENT_ID` — ID of the contact or company
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new(element_id: i64) -> Self {
-        Self {
-            element_id,
-            status: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Item {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            element_id: f.required("ELEMENT_ID")?,
-            status: f.optional("STATUS")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Item {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Item {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.field("ELEMENT_ID", &self.element_id);
-        w.optional("STATUS", self.status.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Item {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// CRM object type
-///
-/// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OwnerType {
-    /// `3`: contact
-    Contact,
-    /// `4`: company
-    Company,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl OwnerType {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "3",
-            Self::Company => "4",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for OwnerType {
-    const INTEGER: bool = true;
-    #[inline]
-    fn as_str(&self) -> &str {
-        OwnerType::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "3" => Self::Contact,
-            "4" => Self::Company,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for OwnerType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for OwnerType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for OwnerType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for OwnerType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for OwnerType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for OwnerType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }

@@ -140,6 +140,8 @@ impl ::bitrix24_runtime::Method for Get {
     const REST_V3: bool = true;
     type Output = GetResult;
 }
+#[doc(no_inline)]
+pub use crate::types::OwnerType;
 /// What `result` holds.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -237,6 +239,10 @@ pub struct Item {
     ///
     /// Wire name `title`, type `string`.
     pub title: ::std::option::Option<::std::string::String>,
+    /// Type of the entities in the list
+    ///
+    /// Wire name `entityTypeId`, type `OwnerType`.
+    pub entity_type_id: ::std::option::Option<crate::types::OwnerType>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -250,6 +256,7 @@ impl Item {
         Self {
             id,
             title: ::std::option::Option::None,
+            entity_type_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -280,6 +287,7 @@ impl ::bitrix24_runtime::wire::Decode for Item {
         ::std::result::Result::Ok(Self {
             id: f.required("id")?,
             title: f.optional("title")?,
+            entity_type_id: f.optional("entityTypeId")?,
             extra: f.rest(),
         })
     }
@@ -302,6 +310,7 @@ impl ::serde::Serialize for Item {
         )?;
         w.field("id", &self.id);
         w.optional("title", self.title.as_ref());
+        w.optional("entityTypeId", self.entity_type_id.as_ref());
         w.end()
     }
 }
@@ -311,6 +320,11 @@ impl ::bitrix24_runtime::wire::Undocumented for Item {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.entity_type_id,
+            &::std::format!("{}{}", path, ".entityTypeId"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

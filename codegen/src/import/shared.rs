@@ -1,0 +1,202 @@
+//! Types shared across pages (`spec/types/`): each entity table of a `data-types.md` page
+//! (`sale_order`, `catalog_product`, `crm_rest_field_description`, ...) is one named type,
+//! read from that page alone, so every method that uses the entity uses one Rust type.
+//!
+//! A method page copies the table it links (`[sale_order](../data-types.md#sale_order)`)
+//! into its own types, with the types the table uses; where that copy is exactly the
+//! shared definition, the method drops it and names the shared type. A copy the method's
+//! own rules changed (a field its response example adds, field descriptions in place of
+//! values, another name because the method already used one) stays the method's own, and
+//! its name shadows the shared one in that method only.
+//!
+//! Which entities are shared, and under which names, depends on the docs tree alone,
+//! never on which methods are imported. A type name that two entity tables define
+//! differently (the enum `Type` of `catalog_product`'s and of `sale_order`'s `type`
+//! field) is contested: each entity's own is renamed after it (`CatalogProductType`,
+//! `SaleOrderType`). An entity whose own name is contested is not shared.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::spec::model::{Method, TypeDef};
+use crate::spec::types::TypeExpr;
+
+use super::page::{self, EntityTable};
+
+/// The shared definitions of a docs tree, and those the imported methods use.
+#[derive(Debug)]
+pub struct Sharing {
+    /// The entity tables that can be shared.
+    entities: BTreeMap<EntityTable, Entity>,
+    /// The shared types the methods use, by name.
+    pub used: BTreeMap<String, TypeDef>,
+}
+
+/// One entity table's types (the entity's first).
+#[derive(Debug)]
+struct Entity {
+    /// As a method page reads them.
+    read: Vec<TypeDef>,
+    /// As shared: contested names renamed after the entity.
+    shared: Vec<TypeDef>,
+    /// Contested name → its name in `shared`.
+    renamed: BTreeMap<String, String>,
+}
+
+impl Sharing {
+    /// Reads every entity table of the given `data-types.md` pages (docs paths).
+    pub fn new(pages: &[String], read: &dyn Fn(&str) -> Option<String>) -> Sharing {
+        let tables: Vec<(EntityTable, Vec<TypeDef>)> = pages
+            .iter()
+            .flat_map(|p| page::entity_tables(p, read))
+            .collect();
+        let contested = contested_names(tables.iter().flat_map(|(_, t)| t));
+        let mut entities = BTreeMap::new();
+        for (table, types) in tables {
+            let Some(root) = types.first().map(|t| t.name.clone()) else {
+                continue;
+            };
+            if contested.contains(&root) {
+                continue;
+            }
+            let renamed: BTreeMap<String, String> = types
+                .iter()
+                .filter(|t| contested.contains(&t.name))
+                .map(|t| (t.name.clone(), format!("{root}{}", t.name)))
+                .collect();
+            let shared = types.iter().map(|t| rename(t, &renamed)).collect();
+            entities.insert(
+                table,
+                Entity {
+                    read: types,
+                    shared,
+                    renamed,
+                },
+            );
+        }
+        // A renamed type may meet another entity's type of that name: neither is shared.
+        let clash = contested_names(entities.values().flat_map(|e| &e.shared));
+        entities.retain(|_, e| e.shared.iter().all(|t| !clash.contains(&t.name)));
+        Sharing {
+            entities,
+            used: BTreeMap::new(),
+        }
+    }
+
+    /// Replaces the method's copies of entity tables (`origins`: its type names read from
+    /// a `data-types.md` table) that are exactly the shared definitions by the shared
+    /// types; returns a note per entity shared.
+    pub fn apply(
+        &mut self,
+        m: &mut Method,
+        origins: &BTreeMap<String, EntityTable>,
+    ) -> Vec<String> {
+        let mut notes = Vec::new();
+        for (name, table) in origins {
+            let Some(entity) = self.entities.get(table) else {
+                continue;
+            };
+            if entity.read.first().map(|t| &t.name) != Some(name) {
+                continue;
+            }
+            let copy: Vec<TypeDef> = closure(&m.types, [name.clone()])
+                .into_iter()
+                .cloned()
+                .collect();
+            let same =
+                copy.len() == entity.read.len() && entity.read.iter().all(|r| copy.contains(r));
+            if !same {
+                continue;
+            }
+            m.types.retain(|t| !copy.contains(t));
+            // A renamed type the method still uses elsewhere stays the method's own.
+            loop {
+                let mut roots: Vec<String> = Vec::new();
+                let mut push = |ty: &str| {
+                    if let Ok(t) = TypeExpr::parse(ty) {
+                        t.for_each_named(&mut |n| roots.push(n.to_owned()));
+                    }
+                };
+                for f in &m.params {
+                    push(&f.ty);
+                }
+                push(&m.result.ty);
+                for f in m.types.iter().flat_map(|t| t.fields.iter().flatten()) {
+                    push(&f.ty);
+                }
+                let back: Vec<TypeDef> = copy
+                    .iter()
+                    .filter(|t| entity.renamed.contains_key(&t.name) && roots.contains(&t.name))
+                    .filter(|t| !m.types.iter().any(|l| l.name == t.name))
+                    .cloned()
+                    .collect();
+                if back.is_empty() {
+                    break;
+                }
+                m.types.extend(back);
+            }
+            for t in &entity.shared {
+                self.used.insert(t.name.clone(), t.clone());
+            }
+            notes.push(format!(
+                "`{name}` is the shared type of `{}#{}` (spec/types)",
+                table.page, table.anchor
+            ));
+        }
+        notes
+    }
+}
+
+/// The names that `types` define more than once, differently.
+fn contested_names<'t>(types: impl Iterator<Item = &'t TypeDef>) -> BTreeSet<String> {
+    let mut defs: BTreeMap<&str, &TypeDef> = BTreeMap::new();
+    let mut out = BTreeSet::new();
+    for t in types {
+        match defs.get(t.name.as_str()) {
+            Some(d) if *d != t => {
+                out.insert(t.name.clone());
+            }
+            Some(_) => {}
+            None => {
+                defs.insert(&t.name, t);
+            }
+        }
+    }
+    out
+}
+
+/// `t` with the names in `renamed` replaced, in its name and its fields' types.
+fn rename(t: &TypeDef, renamed: &BTreeMap<String, String>) -> TypeDef {
+    let mut t = t.clone();
+    if let Some(n) = renamed.get(&t.name) {
+        t.name = n.clone();
+    }
+    for f in t.fields.iter_mut().flatten() {
+        if let Ok(ty) = TypeExpr::parse(&f.ty) {
+            f.ty = ty
+                .map_named(&|n| renamed.get(n).cloned().unwrap_or_else(|| n.to_owned()))
+                .to_string();
+        }
+    }
+    t
+}
+
+/// The types of `types` that `roots` name, all the way down.
+fn closure(types: &[TypeDef], roots: impl IntoIterator<Item = String>) -> Vec<&TypeDef> {
+    let mut out: Vec<&TypeDef> = Vec::new();
+    let mut todo: Vec<String> = roots.into_iter().collect();
+    while let Some(n) = todo.pop() {
+        if out.iter().any(|t| t.name == n) {
+            continue;
+        }
+        let Some(t) = types.iter().find(|t| t.name == n) else {
+            continue;
+        };
+        out.push(t);
+        for f in t.fields.iter().flatten() {
+            if let Ok(ty) = TypeExpr::parse(&f.ty) {
+                ty.for_each_named(&mut |n| todo.push(n.to_owned()));
+            }
+        }
+    }
+    out
+}
