@@ -185,6 +185,13 @@ pub struct Deprecation {
     /// The method to use instead, when the docs name one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replacement: Option<String>,
+    /// Set by `cargo xtask import`, never by hand: the docs commit that no longer has the
+    /// method's page. The last release (`release/published.yaml`) lists the method, so the
+    /// importer kept this file (its last transcription) for the generator to emit the
+    /// method one more release, `#[deprecated]`; `cargo xtask release` deletes it when the
+    /// release it was kept for is past.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped: Option<String>,
 }
 
 /// Facts about a list method (paged by `start`, 50 items a page).
