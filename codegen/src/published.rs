@@ -204,10 +204,13 @@ pub fn apply(spec: &mut Spec, record: Option<&Published>, keep: Keep) {
 /// Whether `record` lists the method `id` for `keep`: any entry for [`Keep::All`], a
 /// current one (not ` (deprecated)`) for [`Keep::Next`].
 fn lists_method(record: &Published, id: &str, keep: Keep) -> bool {
-    record.methods.iter().any(|entry| match entry.strip_suffix(DEPRECATED) {
-        Some(kept) => keep == Keep::All && kept == id,
-        None => entry == id,
-    })
+    record
+        .methods
+        .iter()
+        .any(|entry| match entry.strip_suffix(DEPRECATED) {
+            Some(kept) => keep == Keep::All && kept == id,
+            None => entry == id,
+        })
 }
 
 /// The `#[deprecated]` note of a method whose page the docs at `commit` no longer have,
@@ -225,13 +228,12 @@ pub fn dropped_note(commit: &str, version: &str) -> String {
 /// (a release past the one that kept them, or no record at all). Returns how many stay.
 pub fn keep_dropped(spec: &mut Spec, record: Option<&Published>, keep: Keep) -> usize {
     spec.methods.retain(|m| {
-        let m = &m.method;
-        m.deprecated.as_ref().is_none_or(|d| d.dropped.is_none())
-            || record.is_some_and(|r| lists_method(r, &m.id(), keep))
+        m.method.dropped().is_none()
+            || record.is_some_and(|r| lists_method(r, &m.method.id(), keep))
     });
     spec.methods
         .iter()
-        .filter(|m| m.method.deprecated.as_ref().is_some_and(|d| d.dropped.is_some()))
+        .filter(|m| m.method.dropped().is_some())
         .count()
 }
 
@@ -321,7 +323,9 @@ fn stable_variants(types: &mut [TypeDef], recorded: &BTreeMap<String, StructFiel
                 .map(|(v, b)| b.clone().unwrap_or_else(|| variant_of(v)))
                 .collect();
             let clashing: Vec<usize> = (0..finals.len())
-                .filter(|&i| back[i].is_some() && finals.iter().filter(|f| **f == finals[i]).count() > 1)
+                .filter(|&i| {
+                    back[i].is_some() && finals.iter().filter(|f| **f == finals[i]).count() > 1
+                })
                 .collect();
             if clashing.is_empty() {
                 break;
@@ -552,8 +556,7 @@ fn methods_of(view: &Spec, documented: &std::collections::BTreeSet<String>) -> V
         .iter()
         .map(|m| {
             let id = m.method.id().into_owned();
-            let dropped = m.method.deprecated.as_ref().is_some_and(|d| d.dropped.is_some());
-            if dropped || !documented.contains(&id) {
+            if m.method.dropped().is_some() || !documented.contains(&id) {
                 format!("{id}{DEPRECATED}")
             } else {
                 id
@@ -566,7 +569,11 @@ fn methods_of(view: &Spec, documented: &std::collections::BTreeSet<String>) -> V
 
 /// [`Published::events`] of `view`: the spelling each event's Rust names come from.
 fn events_of(view: &Spec) -> Vec<String> {
-    let mut names: Vec<String> = view.events.iter().map(|e| e.rust_stem().to_owned()).collect();
+    let mut names: Vec<String> = view
+        .events
+        .iter()
+        .map(|e| e.rust_stem().to_owned())
+        .collect();
     names.sort();
     names
 }
@@ -663,7 +670,11 @@ impl Published {
         // What the next release generates (what `previous` already kept is gone).
         let mut view = spec.clone();
         apply(&mut view, previous, Keep::Next);
-        let documented = spec.methods.iter().map(|m| m.method.id().into_owned()).collect();
+        let documented = spec
+            .methods
+            .iter()
+            .map(|m| m.method.id().into_owned())
+            .collect();
         let error_codes = error_code::variants_with(&view, previous)
             .into_iter()
             .map(|(name, v)| {
@@ -725,8 +736,20 @@ mod tests {
                 "crm.deal.add".into(),
                 "disk.folder.getchildren (deprecated)".into(),
             ],
+            events: vec!["ONAPPINSTALL".into()],
             fields: PublishedFields::default(),
+            enums: PublishedFields::default(),
         };
+        p.enums.methods.insert(
+            "crm.timeline.note.get".into(),
+            BTreeMap::from([(
+                "ItemType".into(),
+                BTreeMap::from([
+                    ("1".into(), "HistoryRecord".into()),
+                    ("2".into(), "Activity".into()),
+                ]),
+            )]),
+        );
         p.error_codes.insert(
             "IncorrectEntityType".into(),
             PublishedCode {
@@ -760,6 +783,41 @@ mod tests {
         let old = "version: 0.1.0\nspec: t\nerror_codes: {}\n";
         let old: Published = serde_yaml::from_str(old).unwrap();
         assert!(old.fields.is_empty() && old.methods.is_empty());
+        assert!(old.events.is_empty() && old.enums.is_empty());
+    }
+
+    /// A recorded variant comes back unless another value now has it.
+    #[test]
+    fn enum_variants_keep_their_recorded_names() {
+        let value = |v: &str, name: &str| crate::spec::model::EnumValue {
+            value: v.into(),
+            name: Some(name.into()),
+            description: String::new(),
+        };
+        let mut types = vec![TypeDef {
+            values: Some(vec![
+                value("1", "HistoryRecordEntry"),
+                value("2", "Deal"),
+                value("3", "DealInvoice"),
+                value("4", "HistoryRecord"),
+            ]),
+            ..serde_yaml::from_str("name: ItemType").unwrap()
+        }];
+        let recorded = BTreeMap::from([(
+            "ItemType".to_owned(),
+            StructFields::from([
+                ("1".into(), "HistoryRecord".into()),
+                ("2".into(), "Activity".into()),
+                ("3".into(), "Deal".into()),
+            ]),
+        )]);
+        assert_eq!(stable_variants(&mut types, &recorded), 2);
+        let names: Vec<String> = types[0].values.iter().flatten().map(variant_of).collect();
+        // `1` stays `HistoryRecordEntry`: `4` is `HistoryRecord` now.
+        assert_eq!(
+            names,
+            ["HistoryRecordEntry", "Activity", "Deal", "HistoryRecord"]
+        );
     }
 
     #[test]

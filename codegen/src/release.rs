@@ -485,7 +485,7 @@ pub fn past_dropped(spec: &crate::spec::Spec, record: &Published) -> Vec<std::pa
         .collect();
     spec.methods
         .iter()
-        .filter(|m| m.method.deprecated.as_ref().is_some_and(|d| d.dropped.is_some()))
+        .filter(|m| m.method.dropped().is_some())
         .filter(|m| !listed.contains(m.method.id().as_ref()))
         .map(|m| m.path.clone())
         .collect()

@@ -424,11 +424,6 @@ fn shift(b: &TypeExpr, a: &TypeExpr, out: &mut Vec<TypeShift>) {
     }
 }
 
-/// Whether the docs dropped `m`'s page and the record keeps it ([`crate::published::keep_dropped`]).
-fn is_dropped(m: &Method) -> bool {
-    m.deprecated.as_ref().is_some_and(|d| d.dropped.is_some())
-}
-
 fn type_kind(t: &TypeDef) -> &'static str {
     if t.values.is_some() { "enum" } else { "object" }
 }
@@ -495,7 +490,7 @@ impl<'a> Differ<'a> {
                         Some(renamed) => Draft::new(&group, &[], RuleId::MethodRenamedCase)
                             .var("after", renamed.clone())
                             .var("rust_after", naming::request_path(renamed)),
-                        None if is_dropped(b) => {
+                        None if b.dropped().is_some() => {
                             Draft::new(&group, &[], RuleId::MethodRemovedAfterDeprecation)
                         }
                         None => Draft::new(&group, &[], RuleId::MethodRemoved),
@@ -666,7 +661,7 @@ impl<'a> Differ<'a> {
     fn method(&mut self, g: &Group, b: &'a Method, h: &'a Method) {
         let rust = naming::request_path(&h.id());
         match (&b.deprecated, &h.deprecated) {
-            (_, Some(d)) if is_dropped(h) && !is_dropped(b) => self.push(
+            (_, Some(d)) if h.dropped().is_some() && b.dropped().is_none() => self.push(
                 Draft::new(g, &["deprecated".into()], RuleId::MethodDroppedKept)
                     .after(d.note.clone())
                     .var("rust", rust.clone()),

@@ -62,7 +62,7 @@ pub fn keep(
             .with_context(|| format!("reading {}", path.display()))?;
         let mut m = super::parse_method_yaml(&text)
             .with_context(|| format!("reading {}", path.display()))?;
-        let text = if m.deprecated.as_ref().is_some_and(|d| d.dropped.is_some()) {
+        let text = if m.dropped().is_some() {
             text
         } else {
             m.deprecated = Some(Deprecation {
@@ -111,5 +111,73 @@ mod tests {
         );
         assert_eq!(id("spec/events/crm/onCrmDealAdd.yaml"), None);
         assert_eq!(id("spec/api.yaml"), None);
+    }
+
+    const OLD: &str = "method: crm.s.old\nsource:\n  path: api-reference/crm/crm-s-old.md\n  commit: 229f6887c3ba3d34a66e1cbf6a46b10a26768c51\ntitle: Old\nsummary: Calls `crm.s.old`.\nscope: crm\nread_only: true\nresult:\n  type: integer\n";
+
+    /// A method file the import no longer produces stays while the record lists the
+    /// method (marked dropped once, then kept as it is), and not otherwise; a method the
+    /// docs now spell in another case is not dropped.
+    #[test]
+    fn keeps_the_files_of_methods_the_record_lists() {
+        let dir = crate::diff::source::TempDir::new().unwrap();
+        let root = dir.path();
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("spec/methods/crm/crm.s.old.yaml", OLD);
+        write(
+            "spec/methods/crm/crm.s.gone.yaml",
+            &OLD.replace("crm.s.old", "crm.s.gone"),
+        );
+        write(
+            "spec/methods/crm/crm.s.getfields.yaml",
+            &OLD.replace("crm.s.old", "crm.s.getfields"),
+        );
+        let commit = "5988ed130d13802764a555edbfe12d0fc81e7d7a";
+        let imported = || {
+            BTreeMap::from([(
+                PathBuf::from("spec/methods/crm/crm.s.getFields.yaml"),
+                "new".to_owned(),
+            )])
+        };
+
+        // No record: nothing is kept.
+        let mut files = imported();
+        assert!(keep(root, commit, &mut files).unwrap().is_empty());
+
+        let record = Published {
+            version: "0.1.0".into(),
+            methods: vec!["crm.s.getfields".into(), "crm.s.old".into()],
+            ..Published::default()
+        };
+        write(published::PATH, &record.to_yaml().unwrap());
+        let mut files = imported();
+        assert_eq!(keep(root, commit, &mut files).unwrap(), ["crm.s.old"]);
+        let kept = &files[Path::new("spec/methods/crm/crm.s.old.yaml")];
+        let m = super::super::parse_method_yaml(kept).unwrap();
+        let d = m.deprecated.expect("deprecated");
+        assert_eq!(d.dropped.as_deref(), Some(commit));
+        assert_eq!(
+            d.note,
+            "dropped from the Bitrix24 docs at 5988ed13; kept from release 0.1.0 for one release"
+        );
+        assert_eq!(m.source.commit, "229f6887c3ba3d34a66e1cbf6a46b10a26768c51");
+
+        // Written, then imported again after the next release (which lists it as kept):
+        // the file stays exactly as it is.
+        write("spec/methods/crm/crm.s.old.yaml", kept);
+        let record = Published {
+            version: "0.1.1".into(),
+            methods: vec!["crm.s.old (deprecated)".into()],
+            ..Published::default()
+        };
+        write(published::PATH, &record.to_yaml().unwrap());
+        let again = kept.clone();
+        let mut files = imported();
+        assert_eq!(keep(root, "abc", &mut files).unwrap(), ["crm.s.old"]);
+        assert_eq!(files[Path::new("spec/methods/crm/crm.s.old.yaml")], again);
     }
 }

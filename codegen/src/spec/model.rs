@@ -99,6 +99,12 @@ impl Method {
         method_id(&self.method, self.rest_v3)
     }
 
+    /// The docs commit that dropped the method's page, for a method whose file the importer
+    /// kept from the last release ([`Deprecation::dropped`]).
+    pub fn dropped(&self) -> Option<&str> {
+        self.deprecated.as_ref()?.dropped.as_deref()
+    }
+
     /// Where the method's file lives under `spec/`: `methods/<first segment>/<name>.yaml`,
     /// or `methods/v3/<name>.yaml` for a REST 3.0 method.
     pub fn file(&self) -> String {
