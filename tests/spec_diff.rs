@@ -979,6 +979,7 @@ fn fields_the_published_record_keeps_for_one_release() {
             "types › Item › fields › OLD_CODE",
             "field_removed",
         ),
+        ("crm.f.get", "types › Item › fields › Name", "field_removed"),
         ("onCrmFAdd", "data › OLD_KEY", "field_removed"),
         ("", "types › Address › fields › ZIP", "field_removed"),
     ];
@@ -1041,6 +1042,9 @@ fn fields_the_published_record_keeps_for_one_release() {
     assert!(add.contains("::bitrix24_runtime::wire::Yn"), "{add}");
     let get = file(&files, "src/f/get.rs");
     assert!(deprecated(get, "pub old_code:"), "{get}");
+    // `Name` was `name_camel` beside `name`, and stays so.
+    assert!(deprecated(get, "pub name_camel:"), "{get}");
+    assert!(!deprecated(get, "pub name:"), "{get}");
     assert!(
         get.contains(r#"old_code: f.optional("OLD_CODE")?"#),
         "{get}"

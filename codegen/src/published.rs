@@ -507,11 +507,14 @@ fn missing(
         if keep == Keep::Next && p.deprecated {
             continue;
         }
+        // Still there: under its wire name, or renamed on the wire with the same Rust name
+        // (`Name` → `NAME`). A field of that Rust name the record lists itself is another
+        // field (`name` beside the dropped `Name`, which was `name_camel`).
         let rust = crate::naming::field(wire);
-        if list
-            .iter()
-            .any(|f| f.name == *wire || crate::naming::field_of(f) == rust)
-        {
+        if list.iter().any(|f| {
+            f.name == *wire
+                || (crate::naming::field_of(f) == rust && !recorded.contains_key(&f.name))
+        }) {
             continue;
         }
         if TypeExpr::parse(&p.ty).map_or(true, |ty| scope.rust(&ty).is_err()) {
