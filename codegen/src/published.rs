@@ -23,7 +23,13 @@
 //!
 //! And it lists every method id: a method the docs now spell in another case (the portal
 //! matches method names case-insensitively) is generated again under the recorded name for
-//! one release, `#[deprecated]` ([`keep_methods`]), the same way.
+//! one release, `#[deprecated]` ([`keep_methods`]), the same way; so is a method whose page
+//! the docs dropped, from the file `cargo xtask import` kept for it ([`keep_dropped`]).
+//!
+//! Names stay for good: the record lists every event as spelled for its Rust names, and
+//! the variants of the enums with a variant named from a description, so an event the docs
+//! spell in another case and a value whose description they reword keep their Rust names
+//! ([`stable_names`]). [`apply`] is the one view of a spec with the record.
 
 use std::collections::BTreeMap;
 use std::fs;
