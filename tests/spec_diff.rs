@@ -7,7 +7,9 @@
 //! enums), `errors` (per-method and system errors against the whole spec's `ErrorCode`),
 //! `events` (events added, removed, and their data keys, types, `bind` and `api.yaml`'s
 //! `event_auth`), `fields` (optional fields the docs drop, which the published record
-//! keeps for one release), `invalid` (a side that does not validate). Every rule of
+//! keeps for one release), `stable` (Rust names the docs change without the API changing,
+//! and a method the docs drop, which the published record keeps), `invalid` (a side that
+//! does not validate). Every rule of
 //! `bitrix24_codegen::diff::classify::RULES` is exercised by at least one case.
 
 use std::collections::BTreeSet;
@@ -1020,6 +1022,7 @@ fn fields_the_published_record_keeps_for_one_release() {
             "types › Item › fields › OLD_CODE",
             "field_removed",
         ),
+        ("crm.f.get", "types › Item › fields › Name", "field_removed"),
         ("onCrmFAdd", "data › OLD_KEY", "field_removed"),
         ("", "types › Address › fields › ZIP", "field_removed"),
     ];
@@ -1082,6 +1085,9 @@ fn fields_the_published_record_keeps_for_one_release() {
     assert!(add.contains("::bitrix24_runtime::wire::Yn"), "{add}");
     let get = file(&files, "src/f/get.rs");
     assert!(deprecated(get, "pub old_code:"), "{get}");
+    // `Name` was `name_camel` beside `name`, and stays so.
+    assert!(deprecated(get, "pub name_camel:"), "{get}");
+    assert!(!deprecated(get, "pub name:"), "{get}");
     assert!(
         get.contains(r#"old_code: f.optional("OLD_CODE")?"#),
         "{get}"
@@ -1143,6 +1149,154 @@ fn fields_the_published_record_keeps_for_one_release() {
     );
 }
 
+/// The `stable` case released as 0.1.0 (its record written from the base).
+fn stable_with_record() -> (spec::Spec, spec::Spec, Published) {
+    let (b, h) = (load(&side("stable", "base")), load(&side("stable", "head")));
+    let record = Published::from_spec(&b, None, "0.1.0", "tree");
+    (b, h, record)
+}
+
+/// A docs update that changes Rust names without changing the API: an event spelled in
+/// another case (`ONCRMSTABLE` → `onCrmStable`), enum values named from reworded
+/// descriptions (`2` was `activity`, now `deal`), and a method whose page is gone
+/// (`crm.s.old`, whose file `cargo xtask import` kept, marked `dropped`). Without a record
+/// each breaks; with the record of the release before, the event and the values keep
+/// their recorded Rust names for good, and the method stays one release, deprecated.
+#[test]
+fn names_and_methods_the_published_record_keeps() {
+    let (b, h, record) = stable_with_record();
+    assert_eq!(record.events, ["ONCRMSTABLE"]);
+    assert_eq!(
+        record.enums.methods["crm.s.get"]["ItemType"]
+            .iter()
+            .map(|(v, n)| (v.as_str(), n.as_str()))
+            .collect::<Vec<_>>(),
+        [("1", "HistoryRecord"), ("2", "Activity"), ("3", "Deal")]
+    );
+    let fact = |m: &str, p: &str, k: &'static str, c: Class| (m.to_owned(), p.to_owned(), k, c);
+    let breaking =
+        |r: &Report| -> BTreeSet<Fact> { facts(r).into_iter().filter(|f| f.3 == B).collect() };
+
+    // Without the record: the docs' names, so everything breaks (`Activity` is gone and
+    // `Deal` now travels as `2`).
+    let plain = Report::new("base", &b, "head", &h);
+    let want: BTreeSet<Fact> = [
+        fact(
+            "crm.s.get",
+            "types › ItemType › values › 1",
+            "enum_variant_renamed",
+            B,
+        ),
+        fact(
+            "crm.s.get",
+            "types › ItemType › values › 2",
+            "enum_value_removed",
+            B,
+        ),
+        fact("crm.s.old", "", "method_removed", B),
+        fact("ONCRMSTABLE", "", "event_removed", B),
+    ]
+    .into();
+    assert_eq!(breaking(&plain), want);
+
+    // With it: nothing breaks.
+    let r = Report::with_published("base", &b, "head", &h, Some(&record));
+    assert_eq!(breaking(&r), BTreeSet::new(), "{:#?}", r.changes);
+    let got = facts(&r);
+    for f in [
+        fact("ONCRMSTABLE", "event", "event_renamed", C),
+        fact("crm.s.old", "deprecated", "deprecated", C),
+        fact(
+            "crm.s.get",
+            "types › ItemType › values › 2 › description",
+            "enum_value_description_changed",
+            D,
+        ),
+    ] {
+        assert!(got.contains(&f), "missing {f:?} in {got:#?}");
+    }
+    assert!(!got.iter().any(|f| f.0 == "onCrmStable"), "{got:#?}");
+    let renamed = r
+        .changes
+        .iter()
+        .find(|c| c.kind() == Kind::EventRenamed)
+        .expect("event renamed");
+    assert_eq!(renamed.rule, RuleId::EventRenamedCaseKept);
+    assert!(
+        renamed.reason.starts_with(
+            "the docs now spell it `onCrmStable`: `bitrix24::events::Oncrmstable` and its `Event` variant keep their names"
+        ),
+        "{}",
+        renamed.reason
+    );
+    assert_eq!(
+        change(&r, "crm.s.old", "deprecated").rule,
+        RuleId::MethodDroppedKept
+    );
+    assert_eq!(
+        Report::for_release("base", &b, "head", &h, &record).changes,
+        r.changes
+    );
+
+    // The generator agrees: the recorded names, the dropped method deprecated and callable.
+    let files = generated(&h, &record);
+    let event = file(&files, "_events/src/oncrmstable.rs");
+    assert!(event.contains("pub struct Oncrmstable;"), "{event}");
+    assert!(
+        event.contains(r#"const NAME: &'static str = "onCrmStable";"#),
+        "{event}"
+    );
+    assert!(
+        file(&files, "_events/src/lib.rs")
+            .contains("Oncrmstable(::bitrix24_runtime::event::Delivery<OncrmstableData>)")
+    );
+    assert!(!files.iter().any(|(p, _)| p.ends_with("on_crm_stable.rs")));
+    let get = file(&files, "src/s/get.rs");
+    for variant in ["HistoryRecord,", "Activity,", "Deal,"] {
+        assert!(get.contains(variant), "{variant} in {get}");
+    }
+    assert!(!get.contains("DealInvoice"), "{get}");
+    let old = file(&files, "src/s/old.rs");
+    assert!(
+        old.contains(
+            "#[deprecated(\n    note = \"dropped from the Bitrix24 docs at 5988ed13; kept from release 0.1.0 for one release\"\n)]"
+        ) && old.contains("pub struct Old"),
+        "{old}"
+    );
+
+    // The release records the names it used (so they stay) and the method as kept; a
+    // diff against it sees nothing.
+    let next = Published::from_spec(&h, Some(&record), "0.1.1", "tree2");
+    assert_eq!(next.events, ["ONCRMSTABLE"]);
+    assert_eq!(next.enums, record.enums);
+    assert!(next.methods.contains(&"crm.s.old (deprecated)".to_owned()));
+    let again = Report::with_published("release 0.1.1", &h, "head", &h, Some(&next));
+    assert!(again.changes.is_empty(), "{:#?}", again.changes);
+    assert!(bitrix24_codegen::release::past_dropped(&h, &next).is_empty());
+
+    // The release after removes the method (breaking) but keeps the names; then the
+    // method's file goes (`cargo xtask release` deletes it) and no record lists it.
+    let after = Report::for_release("release 0.1.1", &h, "head", &h, &next);
+    assert_eq!(
+        breaking(&after),
+        [fact("crm.s.old", "", "method_removed", B)].into()
+    );
+    assert_eq!(
+        change(&after, "crm.s.old", "").rule,
+        RuleId::MethodRemovedAfterDeprecation
+    );
+    let last = Published::from_spec(&h, Some(&next), "0.2.0", "tree3");
+    assert!(!last.methods.iter().any(|m| m.starts_with("crm.s.old")));
+    assert_eq!(last.events, ["ONCRMSTABLE"]);
+    assert_eq!(
+        bitrix24_codegen::release::past_dropped(&h, &last),
+        [Path::new("methods/crm/crm.s.old.yaml")]
+    );
+    let files = generated(&h, &last);
+    assert!(!files.iter().any(|(p, _)| p.ends_with("src/s/old.rs")));
+    assert!(file(&files, "_events/src/lib.rs").contains("Oncrmstable("));
+}
+
 #[test]
 fn every_rule_and_kind_is_exercised() {
     let mut rules = BTreeSet::new();
@@ -1150,14 +1304,15 @@ fn every_rule_and_kind_is_exercised() {
         rules.extend(report(case).changes.iter().map(|c| c.rule));
     }
     rules.extend(errors_with_record().0.changes.iter().map(|c| c.rule));
-    let (b, h, record) = fields_with_record();
-    let next = Published::from_spec(&h, Some(&record), "0.1.1", "tree2");
-    for r in [
-        Report::with_published("base", &b, "head", &h, Some(&record)),
-        Report::for_release("release", &h, "head", &h, &next),
-        Report::with_published("release", &h, "head", &b, Some(&next)),
-    ] {
-        rules.extend(r.changes.iter().map(|c| c.rule));
+    for (b, h, record) in [fields_with_record(), stable_with_record()] {
+        let next = Published::from_spec(&h, Some(&record), "0.1.1", "tree2");
+        for r in [
+            Report::with_published("base", &b, "head", &h, Some(&record)),
+            Report::for_release("release", &h, "head", &h, &next),
+            Report::with_published("release", &h, "head", &b, Some(&next)),
+        ] {
+            rules.extend(r.changes.iter().map(|c| c.rule));
+        }
     }
     let missing: Vec<RuleId> = RULES
         .iter()

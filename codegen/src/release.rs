@@ -401,6 +401,14 @@ pub fn run(root: &Path, opts: &Options) -> Result<()> {
         &tree,
     );
     write_record(root, &record)?;
+    for file in past_dropped(&head, &record) {
+        let path = root.join("spec").join(&file);
+        fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        println!(
+            "deleted spec/{} (dropped from the docs; the release it was kept for is past)",
+            file.display()
+        );
+    }
     crate::generate::run(root, false)?;
     println!(
         "release {}: Cargo.toml, CHANGELOG.md, {} and generated/ updated; review, commit, then \
@@ -420,8 +428,8 @@ fn init(root: &Path, rev: &str, dry_run: bool) -> Result<()> {
     let version = declared_version(root)?;
     let mut record = Published::from_spec(&side.spec, None, &version.to_string(), &tree);
     // The release the record already describes: keep what it holds beyond the spec
-    // (deprecated `ErrorCode` variants) and add only what it lacks (the fields or the
-    // methods, for a record written before they were recorded).
+    // (deprecated `ErrorCode` variants) and add only what it lacks (the fields, methods,
+    // events or enums, for a record written before they were recorded).
     if let Some(existing) = Published::load(&root.join(published::PATH))?
         .filter(|p| p.spec == tree && p.version == record.version)
     {
@@ -435,9 +443,21 @@ fn init(root: &Path, rev: &str, dry_run: bool) -> Result<()> {
         } else {
             existing.methods.clone()
         };
+        let events = if existing.events.is_empty() {
+            record.events
+        } else {
+            existing.events.clone()
+        };
+        let enums = if existing.enums.is_empty() {
+            record.enums
+        } else {
+            existing.enums.clone()
+        };
         record = Published {
             fields,
             methods,
+            events,
+            enums,
             ..existing
         };
     }
@@ -452,6 +472,23 @@ fn init(root: &Path, rev: &str, dry_run: bool) -> Result<()> {
         tree.get(..10).unwrap_or(&tree)
     );
     Ok(())
+}
+
+/// The spec files (relative to `spec/`) of the methods the docs dropped that `record` no
+/// longer lists: kept for the release before, removed by this one, so `cargo xtask import`
+/// (which keeps such a file only while the record lists its method) stays in step.
+pub fn past_dropped(spec: &crate::spec::Spec, record: &Published) -> Vec<std::path::PathBuf> {
+    let listed: std::collections::BTreeSet<&str> = record
+        .methods
+        .iter()
+        .map(|m| m.strip_suffix(published::DEPRECATED).unwrap_or(m))
+        .collect();
+    spec.methods
+        .iter()
+        .filter(|m| m.method.dropped().is_some())
+        .filter(|m| !listed.contains(m.method.id().as_ref()))
+        .map(|m| m.path.clone())
+        .collect()
 }
 
 fn write_record(root: &Path, record: &Published) -> Result<()> {

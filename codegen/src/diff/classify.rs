@@ -242,6 +242,8 @@ kinds! {
     EventAdded => "event_added",
     /// An event file disappeared.
     EventRemoved => "event_removed",
+    /// An event's name changed case, its Rust names did not.
+    EventRenamed => "event_renamed",
     /// A method that binds a handler to an event appeared or disappeared.
     EventBindChanged => "event_bind_changed",
     /// `api.yaml`'s `event_auth` (the `auth` keys of deliveries) changed.
@@ -318,7 +320,11 @@ rules! {
         "`{rust}` and the types of its module disappear";
     MethodRenamedCase: MethodRemoved, Breaking, "the head has the name in another case",
         "the docs now spell it `{after}`: the portal takes either spelling, but the Rust path moves to `{rust_after}` and `{rust}` disappears";
-    Deprecated: Deprecated, Compatible, "",
+    MethodRemovedAfterDeprecation: MethodRemoved, Breaking, "its page was dropped from the docs; kept as deprecated by the last release",
+        "`{rust}` and the types of its module, `#[deprecated]` since the last release, are removed";
+    MethodDroppedKept: Deprecated, Compatible, "the docs dropped its page; the published record keeps it",
+        "the docs no longer have it: `{rust}` stays for one release as `#[deprecated]` (a warning, not an error), still callable";
+    Deprecated: Deprecated, Compatible, "the docs mark it deprecated",
         "`{rust}` gets `#[deprecated]`: a warning for callers, not an error (only `-D warnings` builds fail)";
     Undeprecated: Undeprecated, Compatible, "",
         "`#[deprecated]` is removed from `{rust}`";
@@ -504,6 +510,8 @@ rules! {
         "`{rust}`, its data type and its `Event` variant disappear; its deliveries now parse as `Event::Unknown`";
     EventRenamedCase: EventRemoved, Breaking, "the head has the name in another case",
         "the docs now spell it `{after}`: deliveries parse as before, but the type moves to `{rust_after}` and `{rust}` and its `Event` variant disappear";
+    EventRenamedCaseKept: EventRenamed, Compatible, "the published record keeps its Rust names",
+        "the docs now spell it `{after}`: `{rust}` and its `Event` variant keep their names (the portal matches event names ignoring case); only `NAME` and the docs change";
     EventBindChanged: EventBindChanged, DocsOnly, "",
         "the methods that bind a handler are only documented (rustdoc links)";
     EventAuthChanged: EventAuthChanged, DocsOnly, "",
@@ -750,6 +758,9 @@ mod tests {
             (RuleId::EventAdded, Compatible),
             (RuleId::EventRemoved, Breaking),
             (RuleId::EventRenamedCase, Breaking),
+            (RuleId::EventRenamedCaseKept, Compatible),
+            (RuleId::MethodDroppedKept, Compatible),
+            (RuleId::MethodRemovedAfterDeprecation, Breaking),
             (RuleId::EventBindChanged, DocsOnly),
         ];
         for (id, class) in expect {

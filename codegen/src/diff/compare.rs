@@ -13,7 +13,7 @@ use super::{Change, Group};
 use crate::generate::ir::{self, TypeScope};
 use crate::generate::rust::error_code::{self, SYSTEM};
 use crate::naming;
-use crate::published::{Keep, Published, keep_fields, keep_methods};
+use crate::published::{Keep, Published, apply};
 use crate::spec::types::{Scalar, TypeExpr};
 use crate::spec::{ErrorDoc, Event, Example, Field, Method, Spec, TypeDef, WireFormat};
 
@@ -43,17 +43,14 @@ pub fn diff_kept(
     published: Option<&Published>,
     head_keep: Keep,
 ) -> (Vec<Change>, BTreeMap<String, Vec<String>>) {
+    // Both sides as the generator emits them with the record ([`apply`]).
     let kept = |spec: &Spec, keep: Keep| {
-        let record = published.filter(|p| !p.fields.is_empty() || !p.methods.is_empty())?;
         let mut spec = spec.clone();
-        keep_methods(&mut spec, record, keep);
-        keep_fields(&mut spec, record, keep);
+        apply(&mut spec, published, keep);
         naming::settle(&mut spec);
-        Some(spec)
+        spec
     };
-    let (kept_base, kept_head) = (kept(base, Keep::All), kept(head, head_keep));
-    let base = kept_base.as_ref().unwrap_or(base);
-    let head = kept_head.as_ref().unwrap_or(head);
+    let (base, head) = (&kept(base, Keep::All), &kept(head, head_keep));
     let mut d = Differ::new(base, head, published);
     d.run();
     let mut users = BTreeMap::new();
@@ -496,13 +493,16 @@ impl<'a> Differ<'a> {
             let group = Group::Method(name.to_owned());
             let rust = naming::request_path(name);
             match (base.get(name), head.get(name)) {
-                (Some(_), None) => {
+                (Some(b), None) => {
                     // The portal matches method names case-insensitively: a head method
                     // differing only in case is the same method, renamed by the docs.
                     let draft = match head.keys().find(|h| h.eq_ignore_ascii_case(name)) {
                         Some(renamed) => Draft::new(&group, &[], RuleId::MethodRenamedCase)
                             .var("after", renamed.clone())
                             .var("rust_after", naming::request_path(renamed)),
+                        None if b.dropped().is_some() => {
+                            Draft::new(&group, &[], RuleId::MethodRemovedAfterDeprecation)
+                        }
                         None => Draft::new(&group, &[], RuleId::MethodRemoved),
                     };
                     self.push(draft.before(rust.clone()).var("rust", rust));
@@ -523,19 +523,17 @@ impl<'a> Differ<'a> {
         self.crate_wide();
     }
 
+    /// Events by the spelling of their Rust names ([`crate::spec::EventFile::rust_stem`]),
+    /// so an event the docs spell in another case that keeps its recorded Rust names is
+    /// the same event.
     fn events(&mut self) {
-        let base: BTreeMap<&str, &Event> = self
-            .base
-            .events
-            .iter()
-            .map(|e| (e.event.event.as_str(), &e.event))
-            .collect();
-        let head: BTreeMap<&str, &Event> = self
-            .head
-            .events
-            .iter()
-            .map(|e| (e.event.event.as_str(), &e.event))
-            .collect();
+        let by_stem = |spec: &'a Spec| -> BTreeMap<&'a str, &'a Event> {
+            spec.events
+                .iter()
+                .map(|e| (e.rust_stem(), &e.event))
+                .collect()
+        };
+        let (base, head) = (by_stem(self.base), by_stem(self.head));
         let names: BTreeSet<&str> = base.keys().chain(head.keys()).copied().collect();
         for name in names {
             let group = Group::Event(name.to_owned());
@@ -555,7 +553,17 @@ impl<'a> Differ<'a> {
                         .after(rust.clone())
                         .var("rust", rust),
                 ),
-                (Some(b), Some(h)) => self.event(&group, b, h),
+                (Some(b), Some(h)) => {
+                    if b.event != h.event {
+                        self.push(
+                            Draft::new(&group, &["event".into()], RuleId::EventRenamedCaseKept)
+                                .before(b.event.clone())
+                                .after(h.event.clone())
+                                .var("rust", rust),
+                        );
+                    }
+                    self.event(&group, b, h);
+                }
                 (None, None) => {}
             }
         }
@@ -636,7 +644,7 @@ impl<'a> Differ<'a> {
         let hs = Side {
             scope: TypeScope::with_types(self.head, &h.types),
         };
-        let holder = naming::event_data(&h.event);
+        let holder = naming::event_data(g.event().unwrap_or(&h.event));
         self.fields(
             g,
             &["data".into()],
@@ -647,7 +655,7 @@ impl<'a> Differ<'a> {
             &bs,
             &hs,
         );
-        let module = naming::event_module(&h.event);
+        let module = naming::event_module(g.event().unwrap_or(&h.event));
         self.types(
             g,
             &["types".into()],
@@ -663,6 +671,11 @@ impl<'a> Differ<'a> {
     fn method(&mut self, g: &Group, b: &'a Method, h: &'a Method) {
         let rust = naming::request_path(&h.id());
         match (&b.deprecated, &h.deprecated) {
+            (_, Some(d)) if h.dropped().is_some() && b.dropped().is_none() => self.push(
+                Draft::new(g, &["deprecated".into()], RuleId::MethodDroppedKept)
+                    .after(d.note.clone())
+                    .var("rust", rust.clone()),
+            ),
             (None, Some(d)) => self.push(
                 Draft::new(g, &["deprecated".into()], RuleId::Deprecated)
                     .after(d.note.clone())

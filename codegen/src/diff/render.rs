@@ -180,6 +180,7 @@ pub fn describe(c: &Change) -> (String, String) {
             )
         }
         ParamRenamed | FieldRenamed => format!("wire name {}", from_to(c)),
+        EventRenamed => format!("name {}", from_to(c)),
         ParamRequiredChanged | FieldRequiredChanged => {
             if c.after.as_deref() == Some("true") {
                 "optional → required".into()

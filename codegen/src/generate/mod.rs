@@ -42,17 +42,17 @@ pub fn main_crate(root: &Path) -> Result<CrateConfig> {
     })
 }
 
-/// Everything generated from `spec`, keyed by path relative to the workspace root.
-/// Methods the docs now spell in another case and optional fields the published record
-/// lists and the spec dropped are kept, deprecated ([`crate::published::keep_methods`],
-/// [`crate::published::keep_fields`]); fields whose Rust names collide are named by rule
-/// ([`naming::settle`]).
+/// Everything generated from `spec`, keyed by path relative to the workspace root, with
+/// the published record applied ([`crate::published::apply`]: what the docs dropped or
+/// renamed without the API changing is kept, deprecated, or keeps its Rust name); fields
+/// whose Rust names collide are named by rule ([`naming::settle`]).
 pub fn generate(spec: &Spec, cfg: &CrateConfig, docs_dir: Option<&str>) -> Result<Files> {
     let mut spec = spec.clone();
-    if let Some(record) = &cfg.published {
-        crate::published::keep_methods(&mut spec, record, crate::published::Keep::All);
-        crate::published::keep_fields(&mut spec, record, crate::published::Keep::All);
-    }
+    crate::published::apply(
+        &mut spec,
+        cfg.published.as_ref(),
+        crate::published::Keep::All,
+    );
     naming::settle(&mut spec);
     let spec = &spec;
     let mut files = Files::default();

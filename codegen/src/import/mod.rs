@@ -54,6 +54,7 @@
 pub mod conform;
 pub mod discover;
 pub mod doc_types;
+pub mod dropped;
 pub mod enums;
 pub mod errors;
 pub mod event;
@@ -889,11 +890,20 @@ pub fn run(o: &Options) -> anyhow::Result<()> {
     if entries.is_empty() {
         bail!("no methods to import (spec/methods and spec/events are empty: give --list)");
     }
-    let (files, rep) = build(o, &entries)?;
+    let (mut files, rep) = build(o, &entries)?;
 
-    // Method files no longer produced (only a full list says so).
+    // Method files no longer produced (only a full list says so), but for those of
+    // methods the last release lists (kept one release, deprecated).
     let mut stale_files = Vec::new();
     if from_list {
+        let kept = dropped::keep(&o.root, &docs_pin(&o.docs)?.commit, &mut files)?;
+        if !kept.is_empty() {
+            println!(
+                "kept {} method files the docs dropped (the last release lists them; deprecated for one release): {}",
+                kept.len(),
+                kept.join(", ")
+            );
+        }
         for p in spec_method_files(&o.root)
             .into_iter()
             .chain(spec_event_files(&o.root))

@@ -732,7 +732,11 @@ impl<'a> Page<'a> {
                                         && t.contains('.')
                                         && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
                                 });
-                            deprecated = Some(Deprecation { note, replacement });
+                            deprecated = Some(Deprecation {
+                                note,
+                                replacement,
+                                dropped: None,
+                            });
                         } else if is_site_tip(&body_md) {
                             self.note(
                                 &page,

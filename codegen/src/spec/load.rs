@@ -74,6 +74,7 @@ pub fn load(dir: &Path) -> Result<Spec, Diagnostics> {
         .map(|l| EventFile {
             path: l.path,
             event: l.value,
+            rust_name: None,
         })
         .collect();
     events.sort_by(|a, b| a.event.event.cmp(&b.event.event));

@@ -51,6 +51,19 @@ pub struct EventFile {
     pub path: PathBuf,
     /// The event.
     pub event: Event,
+    /// The spelling its Rust names come from when it is not the documented one: the
+    /// spelling of the last release, which `release/published.yaml` records, for an event
+    /// the docs now spell in another case ([`crate::published::apply`]). Never in a spec
+    /// file.
+    pub rust_name: Option<String>,
+}
+
+impl EventFile {
+    /// The spelling the event's Rust names (marker type, `...Data`, module, `Event`
+    /// variant) come from: [`rust_name`](Self::rust_name), else the documented name.
+    pub fn rust_stem(&self) -> &str {
+        self.rust_name.as_deref().unwrap_or(&self.event.event)
+    }
 }
 
 /// One method and the file it came from.

@@ -99,6 +99,12 @@ impl Method {
         method_id(&self.method, self.rest_v3)
     }
 
+    /// The docs commit that dropped the method's page, for a method whose file the importer
+    /// kept from the last release ([`Deprecation::dropped`]).
+    pub fn dropped(&self) -> Option<&str> {
+        self.deprecated.as_ref()?.dropped.as_deref()
+    }
+
     /// Where the method's file lives under `spec/`: `methods/<first segment>/<name>.yaml`,
     /// or `methods/v3/<name>.yaml` for a REST 3.0 method.
     pub fn file(&self) -> String {
@@ -185,6 +191,13 @@ pub struct Deprecation {
     /// The method to use instead, when the docs name one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replacement: Option<String>,
+    /// Set by `cargo xtask import`, never by hand: the docs commit that no longer has the
+    /// method's page. The last release (`release/published.yaml`) lists the method, so the
+    /// importer kept this file (its last transcription) for the generator to emit the
+    /// method one more release, `#[deprecated]`; `cargo xtask release` deletes it when the
+    /// release it was kept for is past.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropped: Option<String>,
 }
 
 /// Facts about a list method (paged by `start`, 50 items a page).

@@ -57,9 +57,9 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
     }
     for ef in &spec.events {
         let e = &ef.event;
-        let path = format!("{dir}/src/{}.rs", naming::event_module(&e.event));
-        let tokens =
-            event_module(spec, cfg, &pkg, e).with_context(|| format!("event `{}`", e.event))?;
+        let path = format!("{dir}/src/{}.rs", naming::event_module(ef.rust_stem()));
+        let tokens = event_module(spec, cfg, &pkg, e, ef.rust_stem())
+            .with_context(|| format!("event `{}`", e.event))?;
         files.insert(path.clone(), format_file(tokens, &path)?);
     }
     let path = format!("{dir}/src/lib.rs");
@@ -139,13 +139,20 @@ fn ctx<'a>(spec: &'a Spec, e: &'a Event) -> DocCtx<'a> {
     }
 }
 
-/// One event's module: marker, `Event` impl, data struct, named types.
-fn event_module(spec: &Spec, cfg: &CrateConfig, pkg: &str, e: &Event) -> Result<TokenStream> {
+/// One event's module: marker, `Event` impl, data struct, named types; `stem` is the
+/// spelling its Rust names come from ([`crate::spec::EventFile::rust_stem`]).
+fn event_module(
+    spec: &Spec,
+    cfg: &CrateConfig,
+    pkg: &str,
+    e: &Event,
+    stem: &str,
+) -> Result<TokenStream> {
     let scope = TypeScope::with_types(spec, &e.types);
     let cx = ctx(spec, e);
-    let marker = naming::event_type(&e.event);
-    let data = naming::event_data(&e.event);
-    let (before, bind, after) = marker_doc(spec, cfg, pkg, e, cx);
+    let marker = naming::event_type(stem);
+    let data = naming::event_data(stem);
+    let (before, bind, after) = marker_doc(spec, cfg, pkg, e, stem, cx);
     let (before, after) = (doc(&before), doc(&after));
     let data_doc = format!(
         "The `data` of {} deliveries{}\n\nDecoded leniently from the form's strings (`\"999\"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).",
@@ -232,10 +239,11 @@ fn marker_doc(
     cfg: &CrateConfig,
     pkg: &str,
     e: &Event,
+    stem: &str,
     cx: DocCtx<'_>,
 ) -> (String, TokenStream, String) {
     let url = doc_text::page_url(&spec.api.docs.base_url, &e.source.path);
-    let data = naming::event_data(&e.event);
+    let data = naming::event_data(stem);
     let mut s = format!(
         "**`{}`**: {}\n\n{}\n",
         e.event,
@@ -265,7 +273,7 @@ fn marker_doc(
 `auth[application_token]` against the token saved at installation, in constant time, before reading anything else; \
 the portal and tokens are in [`Auth`](crate::Auth).\n",
     );
-    let marker = naming::event_type(&e.event);
+    let marker = naming::event_type(stem);
     after.push_str(&format!(
         "\n# Example\n\n{}",
         doc_example(
@@ -464,10 +472,11 @@ fn events_mod(spec: &Spec, cfg: &CrateConfig, pkg: &str) -> Result<TokenStream> 
     let mut rows = String::new();
     for ef in &spec.events {
         let e = &ef.event;
-        let m = ir::ident(&naming::event_module(&e.event));
-        let marker = ir::ident(&naming::event_type(&e.event));
-        let data = ir::ident(&naming::event_data(&e.event));
-        let variant = ir::ident(&naming::event_variant(&e.event));
+        let stem = ef.rust_stem();
+        let m = ir::ident(&naming::event_module(stem));
+        let marker = ir::ident(&naming::event_type(stem));
+        let data = ir::ident(&naming::event_data(stem));
+        let variant = ir::ident(&naming::event_variant(stem));
         mods.push(quote! {
             pub mod #m;
             #[doc(inline)]
@@ -478,7 +487,7 @@ fn events_mod(spec: &Spec, cfg: &CrateConfig, pkg: &str) -> Result<TokenStream> 
             "`{}`: {} (see [`{}`]).",
             e.event,
             table_cell(&cx.text(&e.summary)).trim_end_matches('.'),
-            naming::event_type(&e.event)
+            naming::event_type(stem)
         ));
         variants.push(quote! {
             #vdoc
@@ -498,12 +507,12 @@ fn events_mod(spec: &Spec, cfg: &CrateConfig, pkg: &str) -> Result<TokenStream> 
         rows.push_str(&format!(
             "| `{}` | [`{}`] | {} | {} |\n",
             e.event,
-            naming::event_type(&e.event),
+            naming::event_type(stem),
             scope_cell(&e.scope),
             table_cell(&cx.text(&e.summary))
         ));
     }
-    let all_names: Vec<&str> = spec.events.iter().map(|e| e.event.event.as_str()).collect();
+    let all_names: Vec<&str> = spec.events.iter().map(|e| e.rust_stem()).collect();
     let auth = auth_table(spec);
     let example = enum_example(spec, pkg);
     let module_doc = inner_doc(&format!(
@@ -699,13 +708,13 @@ pub(crate) fn full_cell(text: &str) -> String {
 
 /// A runnable example matching on [`Event`] with the first event's documented delivery.
 fn enum_example(spec: &Spec, pkg: &str) -> String {
-    let Some(first) = spec.events.first().map(|e| &e.event) else {
+    let Some(first) = spec.events.first() else {
         return String::new();
     };
-    let variant = naming::event_variant(&first.event);
+    let variant = naming::event_variant(first.rust_stem());
     doc_example(
         pkg,
-        first,
+        &first.event,
         "self, Event, SecretString",
         &format!(
             "match Event::parse(body.as_bytes(), &token)? {{\n    \

@@ -104,7 +104,7 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
     let mut events = TestFile::default();
     for ef in &spec.events {
         let e = &ef.event;
-        let variant = ir::ident(&naming::event_variant(&e.event));
+        let variant = ir::ident(&naming::event_variant(ef.rust_stem()));
         for (i, ex) in e.examples.iter().enumerate() {
             if let Some(reason) = &ex.skip_round_trip {
                 events.skipped.push_str(&format!(
@@ -118,7 +118,7 @@ pub fn emit(spec: &Spec, cfg: &CrateConfig, files: &mut Files) -> Result<()> {
             let json = &ex.json;
             let name = ir::ident(&names.unique(format!(
                 "delivery_{}_{}",
-                naming::event_module(&e.event),
+                naming::event_module(ef.rust_stem()),
                 i + 1
             )));
             events.tests.push(quote! {
