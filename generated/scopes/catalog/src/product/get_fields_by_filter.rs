@@ -480,35 +480,9 @@ pub struct CatalogProduct {
     pub price_type: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property258`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property258: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property259`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property259: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `propertyN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl CatalogProduct {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -559,9 +533,6 @@ impl CatalogProduct {
             without_order: ::std::option::Option::None,
             negative_amount_trace: ::std::option::Option::None,
             price_type: ::std::option::Option::None,
-            property258: ::std::option::Option::None,
-            property259: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -584,7 +555,6 @@ impl CatalogProduct {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProduct {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -635,9 +605,6 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProduct {
             without_order: f.optional("withoutOrder")?,
             negative_amount_trace: f.optional("negativeAmountTrace")?,
             price_type: f.optional("priceType")?,
-            property258: f.optional("property258")?,
-            property259: f.optional("property259")?,
-            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -649,7 +616,6 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProduct {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProduct {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -703,13 +669,9 @@ impl ::serde::Serialize for CatalogProduct {
         w.optional("withoutOrder", self.without_order.as_ref());
         w.optional("negativeAmountTrace", self.negative_amount_trace.as_ref());
         w.optional("priceType", self.price_type.as_ref());
-        w.optional("property258", self.property258.as_ref());
-        w.optional("property259", self.property259.as_ref());
-        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProduct {
     fn undocumented(
         &self,

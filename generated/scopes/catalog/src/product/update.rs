@@ -476,17 +476,9 @@ pub struct Fields {
     ///
     /// Wire name `withoutOrder`, type `boolean` (docs: `string`), default `N`.
     pub without_order: ::std::option::Option<bool>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `propertyN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -530,7 +522,6 @@ impl Fields {
             recur_scheme_type: ::std::option::Option::None,
             trial_price_id: ::std::option::Option::None,
             without_order: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -833,16 +824,6 @@ impl Fields {
         self.without_order = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `propertyN`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
-        self.property_n = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -864,7 +845,6 @@ impl Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -908,7 +888,6 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
             recur_scheme_type: f.optional("recurSchemeType")?,
             trial_price_id: f.optional("trialPriceId")?,
             without_order: f.optional("withoutOrder")?,
-            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -922,7 +901,6 @@ impl<'de> ::serde::Deserialize<'de> for Fields {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -984,13 +962,11 @@ impl ::serde::Serialize for Fields {
             "withoutOrder",
             self.without_order.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
         );
-        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,

@@ -422,19 +422,9 @@ pub struct FieldsResult {
     pub reg_address_loc_addr_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `PARENT_ID_156`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub parent_id_156: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl FieldsResult {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -498,7 +488,6 @@ impl FieldsResult {
             reg_address_country: ::std::option::Option::None,
             reg_address_country_code: ::std::option::Option::None,
             reg_address_loc_addr_id: ::std::option::Option::None,
-            parent_id_156: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -521,7 +510,6 @@ impl FieldsResult {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for FieldsResult {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -585,7 +573,6 @@ impl ::bitrix24_runtime::wire::Decode for FieldsResult {
             reg_address_country: f.optional("REG_ADDRESS_COUNTRY")?,
             reg_address_country_code: f.optional("REG_ADDRESS_COUNTRY_CODE")?,
             reg_address_loc_addr_id: f.optional("REG_ADDRESS_LOC_ADDR_ID")?,
-            parent_id_156: f.optional("PARENT_ID_156")?,
             extra: f.rest(),
         })
     }
@@ -597,7 +584,6 @@ impl<'de> ::serde::Deserialize<'de> for FieldsResult {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for FieldsResult {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -664,11 +650,9 @@ impl ::serde::Serialize for FieldsResult {
         w.optional("REG_ADDRESS_COUNTRY", self.reg_address_country.as_ref());
         w.optional("REG_ADDRESS_COUNTRY_CODE", self.reg_address_country_code.as_ref());
         w.optional("REG_ADDRESS_LOC_ADDR_ID", self.reg_address_loc_addr_id.as_ref());
-        w.optional("PARENT_ID_156", self.parent_id_156.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for FieldsResult {
     fn undocumented(
         &self,

@@ -392,17 +392,9 @@ pub struct Deal {
     ///
     /// Wire name `LAST_ACTIVITY_BY`, type `integer` (docs: `user`).
     pub last_activity_by: ::std::option::Option<i64>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `PARENT_ID_1220`, type `string`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub parent_id_1220: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Deal {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -453,7 +445,6 @@ impl Deal {
             utm_term: ::std::option::Option::None,
             last_activity_time: ::std::option::Option::None,
             last_activity_by: ::std::option::Option::None,
-            parent_id_1220: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -476,7 +467,6 @@ impl Deal {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Deal {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -527,7 +517,6 @@ impl ::bitrix24_runtime::wire::Decode for Deal {
             utm_term: f.optional("UTM_TERM")?,
             last_activity_time: f.optional("LAST_ACTIVITY_TIME")?,
             last_activity_by: f.optional("LAST_ACTIVITY_BY")?,
-            parent_id_1220: f.optional("PARENT_ID_1220")?,
             extra: f.rest(),
         })
     }
@@ -539,7 +528,6 @@ impl<'de> ::serde::Deserialize<'de> for Deal {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Deal {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -618,11 +606,9 @@ impl ::serde::Serialize for Deal {
         w.optional("UTM_TERM", self.utm_term.as_ref());
         w.optional("LAST_ACTIVITY_TIME", self.last_activity_time.as_ref());
         w.optional("LAST_ACTIVITY_BY", self.last_activity_by.as_ref());
-        w.optional("PARENT_ID_1220", self.parent_id_1220.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Deal {
     fn undocumented(
         &self,

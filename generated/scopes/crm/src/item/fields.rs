@@ -330,307 +330,9 @@ pub struct SingleCrmRestFieldDescription {
     ///
     /// Wire name `statusType`, type `string`.
     pub status_type: ::std::option::Option<::std::string::String>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `assignedById`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub assigned_by_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `begindate`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub begindate: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `categoryId`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub category_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `closedate`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub closedate: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `companyId`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub company_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `contactId`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub contact_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `contactIds`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub contact_ids: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `contacts`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub contacts: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `createdBy`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub created_by: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `createdTime`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub created_time: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `currencyId`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub currency_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `id`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isManualOpportunity`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_manual_opportunity: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `lastActivityBy`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub last_activity_by: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `lastActivityTime`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub last_activity_time: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `movedBy`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub moved_by: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `movedTime`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub moved_time: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `mycompanyId`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub mycompany_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `observers`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub observers: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `opened`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub opened: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `opportunity`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub opportunity: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `parentId1`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub parent_id1: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `parentId1248`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub parent_id1248: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `parentId2`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub parent_id2: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `previousStageId`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub previous_stage_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `sourceDescription`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub source_description: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `sourceId`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub source_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `stageId`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub stage_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `taxValue`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub tax_value: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `updatedBy`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub updated_by: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `updatedTime`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub updated_time: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `webformId`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub webform_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `xmlId`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub xml_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl SingleCrmRestFieldDescription {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -648,39 +350,6 @@ impl SingleCrmRestFieldDescription {
             settings: ::std::option::Option::None,
             is_deprecated: ::std::option::Option::None,
             status_type: ::std::option::Option::None,
-            assigned_by_id: ::std::option::Option::None,
-            begindate: ::std::option::Option::None,
-            category_id: ::std::option::Option::None,
-            closedate: ::std::option::Option::None,
-            company_id: ::std::option::Option::None,
-            contact_id: ::std::option::Option::None,
-            contact_ids: ::std::option::Option::None,
-            contacts: ::std::option::Option::None,
-            created_by: ::std::option::Option::None,
-            created_time: ::std::option::Option::None,
-            currency_id: ::std::option::Option::None,
-            id: ::std::option::Option::None,
-            is_manual_opportunity: ::std::option::Option::None,
-            last_activity_by: ::std::option::Option::None,
-            last_activity_time: ::std::option::Option::None,
-            moved_by: ::std::option::Option::None,
-            moved_time: ::std::option::Option::None,
-            mycompany_id: ::std::option::Option::None,
-            observers: ::std::option::Option::None,
-            opened: ::std::option::Option::None,
-            opportunity: ::std::option::Option::None,
-            parent_id1: ::std::option::Option::None,
-            parent_id1248: ::std::option::Option::None,
-            parent_id2: ::std::option::Option::None,
-            previous_stage_id: ::std::option::Option::None,
-            source_description: ::std::option::Option::None,
-            source_id: ::std::option::Option::None,
-            stage_id: ::std::option::Option::None,
-            tax_value: ::std::option::Option::None,
-            updated_by: ::std::option::Option::None,
-            updated_time: ::std::option::Option::None,
-            webform_id: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -703,7 +372,6 @@ impl SingleCrmRestFieldDescription {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for SingleCrmRestFieldDescription {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -721,39 +389,6 @@ impl ::bitrix24_runtime::wire::Decode for SingleCrmRestFieldDescription {
             settings: f.optional("settings")?,
             is_deprecated: f.optional("isDeprecated")?,
             status_type: f.optional("statusType")?,
-            assigned_by_id: f.optional("assignedById")?,
-            begindate: f.optional("begindate")?,
-            category_id: f.optional("categoryId")?,
-            closedate: f.optional("closedate")?,
-            company_id: f.optional("companyId")?,
-            contact_id: f.optional("contactId")?,
-            contact_ids: f.optional("contactIds")?,
-            contacts: f.optional("contacts")?,
-            created_by: f.optional("createdBy")?,
-            created_time: f.optional("createdTime")?,
-            currency_id: f.optional("currencyId")?,
-            id: f.optional("id")?,
-            is_manual_opportunity: f.optional("isManualOpportunity")?,
-            last_activity_by: f.optional("lastActivityBy")?,
-            last_activity_time: f.optional("lastActivityTime")?,
-            moved_by: f.optional("movedBy")?,
-            moved_time: f.optional("movedTime")?,
-            mycompany_id: f.optional("mycompanyId")?,
-            observers: f.optional("observers")?,
-            opened: f.optional("opened")?,
-            opportunity: f.optional("opportunity")?,
-            parent_id1: f.optional("parentId1")?,
-            parent_id1248: f.optional("parentId1248")?,
-            parent_id2: f.optional("parentId2")?,
-            previous_stage_id: f.optional("previousStageId")?,
-            source_description: f.optional("sourceDescription")?,
-            source_id: f.optional("sourceId")?,
-            stage_id: f.optional("stageId")?,
-            tax_value: f.optional("taxValue")?,
-            updated_by: f.optional("updatedBy")?,
-            updated_time: f.optional("updatedTime")?,
-            webform_id: f.optional("webformId")?,
-            xml_id: f.optional("xmlId")?,
             extra: f.rest(),
         })
     }
@@ -765,7 +400,6 @@ impl<'de> ::serde::Deserialize<'de> for SingleCrmRestFieldDescription {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for SingleCrmRestFieldDescription {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -786,43 +420,9 @@ impl ::serde::Serialize for SingleCrmRestFieldDescription {
         w.optional("settings", self.settings.as_ref());
         w.optional("isDeprecated", self.is_deprecated.as_ref());
         w.optional("statusType", self.status_type.as_ref());
-        w.optional("assignedById", self.assigned_by_id.as_ref());
-        w.optional("begindate", self.begindate.as_ref());
-        w.optional("categoryId", self.category_id.as_ref());
-        w.optional("closedate", self.closedate.as_ref());
-        w.optional("companyId", self.company_id.as_ref());
-        w.optional("contactId", self.contact_id.as_ref());
-        w.optional("contactIds", self.contact_ids.as_ref());
-        w.optional("contacts", self.contacts.as_ref());
-        w.optional("createdBy", self.created_by.as_ref());
-        w.optional("createdTime", self.created_time.as_ref());
-        w.optional("currencyId", self.currency_id.as_ref());
-        w.optional("id", self.id.as_ref());
-        w.optional("isManualOpportunity", self.is_manual_opportunity.as_ref());
-        w.optional("lastActivityBy", self.last_activity_by.as_ref());
-        w.optional("lastActivityTime", self.last_activity_time.as_ref());
-        w.optional("movedBy", self.moved_by.as_ref());
-        w.optional("movedTime", self.moved_time.as_ref());
-        w.optional("mycompanyId", self.mycompany_id.as_ref());
-        w.optional("observers", self.observers.as_ref());
-        w.optional("opened", self.opened.as_ref());
-        w.optional("opportunity", self.opportunity.as_ref());
-        w.optional("parentId1", self.parent_id1.as_ref());
-        w.optional("parentId1248", self.parent_id1248.as_ref());
-        w.optional("parentId2", self.parent_id2.as_ref());
-        w.optional("previousStageId", self.previous_stage_id.as_ref());
-        w.optional("sourceDescription", self.source_description.as_ref());
-        w.optional("sourceId", self.source_id.as_ref());
-        w.optional("stageId", self.stage_id.as_ref());
-        w.optional("taxValue", self.tax_value.as_ref());
-        w.optional("updatedBy", self.updated_by.as_ref());
-        w.optional("updatedTime", self.updated_time.as_ref());
-        w.optional("webformId", self.webform_id.as_ref());
-        w.optional("xmlId", self.xml_id.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for SingleCrmRestFieldDescription {
     fn undocumented(
         &self,

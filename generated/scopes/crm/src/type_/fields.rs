@@ -259,208 +259,9 @@ pub struct SingleCrmRestFieldDescription {
     ///
     /// Wire name `upperName`, type `string`.
     pub upper_name: ::std::option::Option<::std::string::String>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `code`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub code: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `createdBy`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub created_by: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `createdTime`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub created_time: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `customSectionId`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub custom_section_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `entityTypeId`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub entity_type_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `id`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isAutomationEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_automation_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isBeginCloseDatesEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_begin_close_dates_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isBizProcEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_biz_proc_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isCategoriesEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_categories_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isClientEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_client_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isDocumentsEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_documents_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isLinkWithProductsEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_link_with_products_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isMycompanyEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_mycompany_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isObserversEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_observers_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isRecyclebinEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_recyclebin_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isSetOpenPermissions`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_set_open_permissions: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isSourceEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_source_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isStagesEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_stages_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `isUseInUserfieldEnabled`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub is_use_in_userfield_enabled: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `updatedBy`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub updated_by: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `updatedTime`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub updated_time: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl SingleCrmRestFieldDescription {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -475,28 +276,6 @@ impl SingleCrmRestFieldDescription {
             is_dynamic: ::std::option::Option::None,
             title: ::std::option::Option::None,
             upper_name: ::std::option::Option::None,
-            code: ::std::option::Option::None,
-            created_by: ::std::option::Option::None,
-            created_time: ::std::option::Option::None,
-            custom_section_id: ::std::option::Option::None,
-            entity_type_id: ::std::option::Option::None,
-            id: ::std::option::Option::None,
-            is_automation_enabled: ::std::option::Option::None,
-            is_begin_close_dates_enabled: ::std::option::Option::None,
-            is_biz_proc_enabled: ::std::option::Option::None,
-            is_categories_enabled: ::std::option::Option::None,
-            is_client_enabled: ::std::option::Option::None,
-            is_documents_enabled: ::std::option::Option::None,
-            is_link_with_products_enabled: ::std::option::Option::None,
-            is_mycompany_enabled: ::std::option::Option::None,
-            is_observers_enabled: ::std::option::Option::None,
-            is_recyclebin_enabled: ::std::option::Option::None,
-            is_set_open_permissions: ::std::option::Option::None,
-            is_source_enabled: ::std::option::Option::None,
-            is_stages_enabled: ::std::option::Option::None,
-            is_use_in_userfield_enabled: ::std::option::Option::None,
-            updated_by: ::std::option::Option::None,
-            updated_time: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -519,7 +298,6 @@ impl SingleCrmRestFieldDescription {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for SingleCrmRestFieldDescription {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -534,28 +312,6 @@ impl ::bitrix24_runtime::wire::Decode for SingleCrmRestFieldDescription {
             is_dynamic: f.optional("isDynamic")?,
             title: f.optional("title")?,
             upper_name: f.optional("upperName")?,
-            code: f.optional("code")?,
-            created_by: f.optional("createdBy")?,
-            created_time: f.optional("createdTime")?,
-            custom_section_id: f.optional("customSectionId")?,
-            entity_type_id: f.optional("entityTypeId")?,
-            id: f.optional("id")?,
-            is_automation_enabled: f.optional("isAutomationEnabled")?,
-            is_begin_close_dates_enabled: f.optional("isBeginCloseDatesEnabled")?,
-            is_biz_proc_enabled: f.optional("isBizProcEnabled")?,
-            is_categories_enabled: f.optional("isCategoriesEnabled")?,
-            is_client_enabled: f.optional("isClientEnabled")?,
-            is_documents_enabled: f.optional("isDocumentsEnabled")?,
-            is_link_with_products_enabled: f.optional("isLinkWithProductsEnabled")?,
-            is_mycompany_enabled: f.optional("isMycompanyEnabled")?,
-            is_observers_enabled: f.optional("isObserversEnabled")?,
-            is_recyclebin_enabled: f.optional("isRecyclebinEnabled")?,
-            is_set_open_permissions: f.optional("isSetOpenPermissions")?,
-            is_source_enabled: f.optional("isSourceEnabled")?,
-            is_stages_enabled: f.optional("isStagesEnabled")?,
-            is_use_in_userfield_enabled: f.optional("isUseInUserfieldEnabled")?,
-            updated_by: f.optional("updatedBy")?,
-            updated_time: f.optional("updatedTime")?,
             extra: f.rest(),
         })
     }
@@ -567,7 +323,6 @@ impl<'de> ::serde::Deserialize<'de> for SingleCrmRestFieldDescription {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for SingleCrmRestFieldDescription {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -585,38 +340,9 @@ impl ::serde::Serialize for SingleCrmRestFieldDescription {
         w.optional("isDynamic", self.is_dynamic.as_ref());
         w.optional("title", self.title.as_ref());
         w.optional("upperName", self.upper_name.as_ref());
-        w.optional("code", self.code.as_ref());
-        w.optional("createdBy", self.created_by.as_ref());
-        w.optional("createdTime", self.created_time.as_ref());
-        w.optional("customSectionId", self.custom_section_id.as_ref());
-        w.optional("entityTypeId", self.entity_type_id.as_ref());
-        w.optional("id", self.id.as_ref());
-        w.optional("isAutomationEnabled", self.is_automation_enabled.as_ref());
-        w.optional(
-            "isBeginCloseDatesEnabled",
-            self.is_begin_close_dates_enabled.as_ref(),
-        );
-        w.optional("isBizProcEnabled", self.is_biz_proc_enabled.as_ref());
-        w.optional("isCategoriesEnabled", self.is_categories_enabled.as_ref());
-        w.optional("isClientEnabled", self.is_client_enabled.as_ref());
-        w.optional("isDocumentsEnabled", self.is_documents_enabled.as_ref());
-        w.optional(
-            "isLinkWithProductsEnabled",
-            self.is_link_with_products_enabled.as_ref(),
-        );
-        w.optional("isMycompanyEnabled", self.is_mycompany_enabled.as_ref());
-        w.optional("isObserversEnabled", self.is_observers_enabled.as_ref());
-        w.optional("isRecyclebinEnabled", self.is_recyclebin_enabled.as_ref());
-        w.optional("isSetOpenPermissions", self.is_set_open_permissions.as_ref());
-        w.optional("isSourceEnabled", self.is_source_enabled.as_ref());
-        w.optional("isStagesEnabled", self.is_stages_enabled.as_ref());
-        w.optional("isUseInUserfieldEnabled", self.is_use_in_userfield_enabled.as_ref());
-        w.optional("updatedBy", self.updated_by.as_ref());
-        w.optional("updatedTime", self.updated_time.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for SingleCrmRestFieldDescription {
     fn undocumented(
         &self,

@@ -387,17 +387,9 @@ pub struct Fields {
     ///
     /// Wire name `parentId`, type `integer`.
     pub parent_id: ::std::option::Option<i64>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `propertyN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Fields {
     /// Creates the value from its required fields:
     ///
@@ -449,7 +441,6 @@ impl Fields {
             trial_price_id: ::std::option::Option::None,
             without_order: ::std::option::Option::None,
             parent_id: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -749,16 +740,6 @@ impl Fields {
         self.parent_id = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `propertyN`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
-        self.property_n = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -780,7 +761,6 @@ impl Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -826,7 +806,6 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
             trial_price_id: f.optional("trialPriceId")?,
             without_order: f.optional("withoutOrder")?,
             parent_id: f.optional("parentId")?,
-            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -840,7 +819,6 @@ impl<'de> ::serde::Deserialize<'de> for Fields {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -904,13 +882,11 @@ impl ::serde::Serialize for Fields {
             self.without_order.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
         );
         w.optional("parentId", self.parent_id.as_ref());
-        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -1735,33 +1711,9 @@ pub struct CatalogProductOffer {
     pub parent_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property261`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property261: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property262`, type `any[]`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property262: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `propertyN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl CatalogProductOffer {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -1811,9 +1763,6 @@ impl CatalogProductOffer {
             trial_price_id: ::std::option::Option::None,
             without_order: ::std::option::Option::None,
             parent_id: ::std::option::Option::None,
-            property261: ::std::option::Option::None,
-            property262: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -1836,7 +1785,6 @@ impl CatalogProductOffer {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProductOffer {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -1886,9 +1834,6 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProductOffer {
             trial_price_id: f.optional("trialPriceId")?,
             without_order: f.optional("withoutOrder")?,
             parent_id: f.optional("parentId")?,
-            property261: f.optional("property261")?,
-            property262: f.optional("property262")?,
-            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -1900,7 +1845,6 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductOffer {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProductOffer {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1974,13 +1918,9 @@ impl ::serde::Serialize for CatalogProductOffer {
             self.without_order.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
         );
         w.optional("parentId", self.parent_id.as_ref());
-        w.optional("property261", self.property261.as_ref());
-        w.optional("property262", self.property262.as_ref());
-        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProductOffer {
     fn undocumented(
         &self,

@@ -477,33 +477,9 @@ pub struct CatalogProductOffer {
     pub parent_id: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property261`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property261: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property262`, type `any[]`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property262: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `propertyN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl CatalogProductOffer {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -553,9 +529,6 @@ impl CatalogProductOffer {
             trial_price_id: ::std::option::Option::None,
             without_order: ::std::option::Option::None,
             parent_id: ::std::option::Option::None,
-            property261: ::std::option::Option::None,
-            property262: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -578,7 +551,6 @@ impl CatalogProductOffer {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProductOffer {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -628,9 +600,6 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProductOffer {
             trial_price_id: f.optional("trialPriceId")?,
             without_order: f.optional("withoutOrder")?,
             parent_id: f.optional("parentId")?,
-            property261: f.optional("property261")?,
-            property262: f.optional("property262")?,
-            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -642,7 +611,6 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductOffer {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProductOffer {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -716,13 +684,9 @@ impl ::serde::Serialize for CatalogProductOffer {
             self.without_order.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
         );
         w.optional("parentId", self.parent_id.as_ref());
-        w.optional("property261", self.property261.as_ref());
-        w.optional("property262", self.property262.as_ref());
-        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProductOffer {
     fn undocumented(
         &self,

@@ -487,35 +487,9 @@ pub struct CatalogProductOffer {
     pub price_type: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property261`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property261: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property262`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property262: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `propertyN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl CatalogProductOffer {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -567,9 +541,6 @@ impl CatalogProductOffer {
             negative_amount_trace: ::std::option::Option::None,
             parent_id: ::std::option::Option::None,
             price_type: ::std::option::Option::None,
-            property261: ::std::option::Option::None,
-            property262: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -592,7 +563,6 @@ impl CatalogProductOffer {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProductOffer {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -644,9 +614,6 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProductOffer {
             negative_amount_trace: f.optional("negativeAmountTrace")?,
             parent_id: f.optional("parentId")?,
             price_type: f.optional("priceType")?,
-            property261: f.optional("property261")?,
-            property262: f.optional("property262")?,
-            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -658,7 +625,6 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductOffer {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProductOffer {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -713,13 +679,9 @@ impl ::serde::Serialize for CatalogProductOffer {
         w.optional("negativeAmountTrace", self.negative_amount_trace.as_ref());
         w.optional("parentId", self.parent_id.as_ref());
         w.optional("priceType", self.price_type.as_ref());
-        w.optional("property261", self.property261.as_ref());
-        w.optional("property262", self.property262.as_ref());
-        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProductOffer {
     fn undocumented(
         &self,

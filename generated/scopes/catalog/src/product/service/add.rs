@@ -274,17 +274,9 @@ pub struct Fields {
     ///
     /// Wire name `vatIncluded`, type `boolean` (docs: `string`), default `N`.
     pub vat_included: ::std::option::Option<bool>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `propertyN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Fields {
     /// Creates the value from its required fields:
     ///
@@ -319,7 +311,6 @@ impl Fields {
             sort: ::std::option::Option::None,
             vat_id: ::std::option::Option::None,
             vat_included: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -497,16 +488,6 @@ impl Fields {
         self.vat_included = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `propertyN`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
-        self.property_n = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -528,7 +509,6 @@ impl Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -557,7 +537,6 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
             sort: f.optional("sort")?,
             vat_id: f.optional("vatId")?,
             vat_included: f.optional("vatIncluded")?,
-            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -571,7 +550,6 @@ impl<'de> ::serde::Deserialize<'de> for Fields {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -609,13 +587,11 @@ impl ::serde::Serialize for Fields {
             "vatIncluded",
             self.vat_included.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
         );
-        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,

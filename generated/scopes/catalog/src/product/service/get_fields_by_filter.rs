@@ -373,35 +373,9 @@ pub struct CatalogProductService {
     pub price_type: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property258`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property258: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property259`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property259: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `propertyN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl CatalogProductService {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -435,9 +409,6 @@ impl CatalogProductService {
             vat_included: ::std::option::Option::None,
             type_: ::std::option::Option::None,
             price_type: ::std::option::Option::None,
-            property258: ::std::option::Option::None,
-            property259: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -460,7 +431,6 @@ impl CatalogProductService {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProductService {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -494,9 +464,6 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProductService {
             vat_included: f.optional("vatIncluded")?,
             type_: f.optional("type")?,
             price_type: f.optional("priceType")?,
-            property258: f.optional("property258")?,
-            property259: f.optional("property259")?,
-            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -508,7 +475,6 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductService {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProductService {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -545,13 +511,9 @@ impl ::serde::Serialize for CatalogProductService {
         w.optional("vatIncluded", self.vat_included.as_ref());
         w.optional("type", self.type_.as_ref());
         w.optional("priceType", self.price_type.as_ref());
-        w.optional("property258", self.property258.as_ref());
-        w.optional("property259", self.property259.as_ref());
-        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProductService {
     fn undocumented(
         &self,

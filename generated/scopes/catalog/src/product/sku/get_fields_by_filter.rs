@@ -447,35 +447,9 @@ pub struct CatalogProductSku {
     pub price_type: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property258`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property258: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `property259`, type `object`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property259: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `propertyN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl CatalogProductSku {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -518,9 +492,6 @@ impl CatalogProductSku {
             purchasing_price: ::std::option::Option::None,
             quantity: ::std::option::Option::None,
             price_type: ::std::option::Option::None,
-            property258: ::std::option::Option::None,
-            property259: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -543,7 +514,6 @@ impl CatalogProductSku {
         &self.extra
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for CatalogProductSku {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -586,9 +556,6 @@ impl ::bitrix24_runtime::wire::Decode for CatalogProductSku {
             purchasing_price: f.optional("purchasingPrice")?,
             quantity: f.optional("quantity")?,
             price_type: f.optional("priceType")?,
-            property258: f.optional("property258")?,
-            property259: f.optional("property259")?,
-            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -600,7 +567,6 @@ impl<'de> ::serde::Deserialize<'de> for CatalogProductSku {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for CatalogProductSku {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -646,13 +612,9 @@ impl ::serde::Serialize for CatalogProductSku {
         w.optional("purchasingPrice", self.purchasing_price.as_ref());
         w.optional("quantity", self.quantity.as_ref());
         w.optional("priceType", self.price_type.as_ref());
-        w.optional("property258", self.property258.as_ref());
-        w.optional("property259", self.property259.as_ref());
-        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for CatalogProductSku {
     fn undocumented(
         &self,

@@ -362,17 +362,9 @@ pub struct Fields {
     ///
     /// Wire name `quantity`, type `double`.
     pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `propertyN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub property_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Fields {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -409,7 +401,6 @@ impl Fields {
             purchasing_currency: ::std::option::Option::None,
             purchasing_price: ::std::option::Option::None,
             quantity: ::std::option::Option::None,
-            property_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -663,16 +654,6 @@ impl Fields {
         self.quantity = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `propertyN`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn property_n(mut self, value: ::serde_json::Value) -> Self {
-        self.property_n = ::std::option::Option::Some(value);
-        self
-    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -694,7 +675,6 @@ impl Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -731,7 +711,6 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
             purchasing_currency: f.optional("purchasingCurrency")?,
             purchasing_price: f.optional("purchasingPrice")?,
             quantity: f.optional("quantity")?,
-            property_n: f.optional("propertyN")?,
             extra: f.rest(),
         })
     }
@@ -745,7 +724,6 @@ impl<'de> ::serde::Deserialize<'de> for Fields {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -794,13 +772,11 @@ impl ::serde::Serialize for Fields {
         w.optional("purchasingCurrency", self.purchasing_currency.as_ref());
         w.optional("purchasingPrice", self.purchasing_price.as_ref());
         w.optional("quantity", self.quantity.as_ref());
-        w.optional("propertyN", self.property_n.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,

@@ -171,17 +171,9 @@ pub struct Fields {
     ///
     /// Wire name `documentType`, type `string`.
     pub document_type: ::std::string::String,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    ///
-    /// Wire name `fieldN`, type `any`.
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    pub field_n: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-#[allow(deprecated)]
 impl Fields {
     /// Creates the value from its required fields:
     ///
@@ -191,19 +183,8 @@ impl Fields {
     pub fn new(document_type: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
             document_type: document_type.into(),
-            field_n: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `fieldN`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it).
-    #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.5.0 for one release (still decoded when the portal sends it)"
-    )]
-    #[must_use]
-    #[inline]
-    pub fn field_n(mut self, value: ::serde_json::Value) -> Self {
-        self.field_n = ::std::option::Option::Some(value);
-        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -226,7 +207,6 @@ impl Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -234,7 +214,6 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             document_type: f.required("documentType")?,
-            field_n: f.optional("fieldN")?,
             extra: f.rest(),
         })
     }
@@ -248,7 +227,6 @@ impl<'de> ::serde::Deserialize<'de> for Fields {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-#[allow(deprecated)]
 impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -259,13 +237,11 @@ impl ::serde::Serialize for Fields {
             &self.extra,
         )?;
         w.field("documentType", &self.document_type);
-        w.optional("fieldN", self.field_n.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
