@@ -250,7 +250,9 @@ pub fn keep_dropped(spec: &mut Spec, record: Option<&Published>, keep: Keep) -> 
 ///   ignoring case) keeps the names made from the recorded spelling (marker type,
 ///   `...Data`, module, `Event` variant: [`crate::spec::EventFile::rust_name`]);
 /// - an enum value the record lists keeps its recorded variant when the spec now names it
-///   otherwise (its `name` comes from its description, which the docs reworded).
+///   otherwise (its `name` comes from its description, which the docs reworded);
+/// - a method's object type keeps its recorded name when the importer names it otherwise
+///   with the same fields ([`stable_type_names`]).
 ///
 /// A recorded name that would collide with another in the same place is not given back
 /// (that change stays breaking). Returns how many names it gave back.
@@ -282,6 +284,11 @@ pub fn stable_names(spec: &mut Spec, record: &Published) -> usize {
         ef.rust_name = Some((*old).clone());
         given += 1;
     }
+    for m in &mut spec.methods {
+        if let Some(rec) = record.fields.methods.get(m.method.id().as_ref()) {
+            given += stable_type_names(&mut m.method, rec);
+        }
+    }
     let enums = &record.enums;
     if enums.is_empty() {
         return given;
@@ -297,6 +304,79 @@ pub fn stable_names(spec: &mut Spec, record: &Published) -> usize {
         }
     }
     given + stable_variants(&mut spec.types, &enums.types)
+}
+
+/// Gives back the recorded name of a method's object type that the importer now names
+/// otherwise although its fields are the same (`FieldsResult` → `FieldsResult2` when the
+/// page gained another table named like it): a type the record lists and `m` lacks takes
+/// its name back from the one new type whose optional fields are recorded alike (at least
+/// one; the types they name compared under the names given back so far). Returns how many.
+fn stable_type_names(m: &mut crate::spec::Method, rec: &BTreeMap<String, StructFields>) -> usize {
+    let mut given = 0;
+    loop {
+        let have: std::collections::BTreeSet<&str> =
+            m.types.iter().map(|t| t.name.as_str()).collect();
+        let missing: Vec<&String> = rec
+            .iter()
+            .filter(|(name, fields)| {
+                name.as_str() != PARAMS && !fields.is_empty() && !have.contains(name.as_str())
+            })
+            .map(|(name, _)| name)
+            .collect();
+        let new: Vec<(&str, StructFields)> = m
+            .types
+            .iter()
+            .filter(|t| !rec.contains_key(&t.name))
+            .filter_map(|t| Some((t.name.as_str(), record_struct(t.fields.as_deref()?))))
+            .collect();
+        // Pairs that match one to one.
+        let pair = missing.iter().find_map(|r| {
+            let hits: Vec<&str> = new
+                .iter()
+                .filter(|(_, f)| f == &rec[*r])
+                .map(|(n, _)| *n)
+                .collect();
+            let [hit] = hits.as_slice() else {
+                return None;
+            };
+            let rivals = missing.iter().filter(|o| rec[**o] == rec[*r]).count();
+            (rivals == 1).then(|| ((*r).clone(), (*hit).to_owned()))
+        });
+        let Some((was, now)) = pair else {
+            return given;
+        };
+        rename_type(m, &now, &was);
+        given += 1;
+    }
+}
+
+/// Renames the type `from` of `m` to `to`, and every use of it.
+fn rename_type(m: &mut crate::spec::Method, from: &str, to: &str) {
+    let map = |ty: &mut String| {
+        if let Ok(t) = TypeExpr::parse(ty) {
+            *ty = t
+                .map_named(&|n| {
+                    if n == from {
+                        to.to_owned()
+                    } else {
+                        n.to_owned()
+                    }
+                })
+                .to_string();
+        }
+    };
+    map(&mut m.result.ty);
+    for f in &mut m.params {
+        map(&mut f.ty);
+    }
+    for t in &mut m.types {
+        if t.name == from {
+            t.name = to.to_owned();
+        }
+        for f in t.fields.iter_mut().flatten() {
+            map(&mut f.ty);
+        }
+    }
 }
 
 /// The Rust variant of an enum value.
@@ -793,6 +873,43 @@ mod tests {
         let old: Published = serde_yaml::from_str(old).unwrap();
         assert!(old.fields.is_empty() && old.methods.is_empty());
         assert!(old.events.is_empty() && old.enums.is_empty());
+    }
+
+    /// A type the importer names otherwise with the same fields takes its recorded name
+    /// back, and so do the types it names; an ambiguous or changed one does not.
+    #[test]
+    fn object_types_keep_their_recorded_names() {
+        let mut m: crate::spec::Method = serde_yaml::from_str(
+            "method: crm.x.fields\nsource: {path: a.md, commit: c}\ntitle: T\nsummary: S\n\
+             scope: crm\nread_only: true\nresult: {type: FieldsResult2}\ntypes:\n\
+             - name: FieldsResult2\n  fields:\n  - {name: fields, type: Item2}\n\
+             - name: Item2\n  fields:\n  - {name: ID, type: integer}\n  - {name: NAME, type: string}\n\
+             - name: Other\n  fields:\n  - {name: CODE, type: string}\n",
+        )
+        .unwrap();
+        let rec = BTreeMap::from([
+            (
+                "FieldsResult".to_owned(),
+                BTreeMap::from([("fields".to_owned(), "Item".to_owned())]),
+            ),
+            (
+                "Item".to_owned(),
+                BTreeMap::from([
+                    ("ID".to_owned(), "integer".to_owned()),
+                    ("NAME".to_owned(), "string".to_owned()),
+                ]),
+            ),
+            // Recorded with other fields: not `Other`'s old name.
+            (
+                "Gone".to_owned(),
+                BTreeMap::from([("CODE".to_owned(), "integer".to_owned())]),
+            ),
+        ]);
+        assert_eq!(stable_type_names(&mut m, &rec), 2);
+        let names: Vec<&str> = m.types.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["FieldsResult", "Item", "Other"]);
+        assert_eq!(m.result.ty, "FieldsResult");
+        assert_eq!(m.types[0].fields.as_ref().unwrap()[0].ty, "Item");
     }
 
     /// A recorded variant comes back unless another value now has it.

@@ -75,8 +75,8 @@ pub fn emit(
     if !own.is_empty() {
         let krate = crate_ident(&cfg.types_package());
         let docs = inner_doc(&format!(
-            "Named types the docs define once for several `{seg}.*` methods (an entity of a \
-             data-types page), and, re-exported, those shared by several scopes \
+            "Named types `{seg}.*` methods share (`spec/types`: an entity of a docs \
+             `data-types.md` page is one type), and, re-exported, those several scopes share \
              (`{}::types`).",
             naming::module(&cfg.package)
         ));
@@ -195,7 +195,7 @@ pub fn emit_types(spec: &Spec, cfg: &CrateConfig, homes: &Homes, files: &mut Fil
     let lib = quote! {
         #docs
         #![allow(deprecated)]
-        /// The types, each as one page's `data-types.md` table defines it.
+        /// The named types several scopes (or events) share.
         pub mod types;
     };
     files.insert(format!("{dir}/src/lib.rs"), format_file(lib, "lib.rs")?);

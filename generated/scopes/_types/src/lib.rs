@@ -2,5 +2,5 @@
 
 //! Named types shared by several methods, re-exported as `bitrix24::types`.
 #![allow(deprecated)]
-/// The types, each as one page's `data-types.md` table defines it.
+/// The named types several scopes (or events) share.
 pub mod types;
