@@ -308,9 +308,10 @@ pub fn stable_names(spec: &mut Spec, record: &Published) -> usize {
 
 /// Gives back the recorded name of a method's object type that the importer now names
 /// otherwise although its fields are the same (`FieldsResult` → `FieldsResult2` when the
-/// page gained another table named like it): a type the record lists and `m` lacks takes
-/// its name back from the one new type whose optional fields are recorded alike (at least
-/// one; the types they name compared under the names given back so far). Returns how many.
+/// page gained another table named like it, or the method's name its case): a type the
+/// record lists and `m` lacks takes its name back from the one new type with the same
+/// optional fields (by wire name, at least one; their types may have changed, which the
+/// diff reports per field). Returns how many.
 fn stable_type_names(m: &mut crate::spec::Method, rec: &BTreeMap<String, StructFields>) -> usize {
     let mut given = 0;
     loop {
@@ -323,23 +324,27 @@ fn stable_type_names(m: &mut crate::spec::Method, rec: &BTreeMap<String, StructF
             })
             .map(|(name, _)| name)
             .collect();
-        let new: Vec<(&str, StructFields)> = m
+        // A struct is known by the wire names of its optional fields (their types may
+        // change with the docs: that is a field's change, reported as such).
+        let keys = |f: &StructFields| f.keys().cloned().collect::<Vec<String>>();
+        let new: Vec<(&str, Vec<String>)> = m
             .types
             .iter()
             .filter(|t| !rec.contains_key(&t.name))
-            .filter_map(|t| Some((t.name.as_str(), record_struct(t.fields.as_deref()?))))
+            .filter_map(|t| Some((t.name.as_str(), keys(&record_struct(t.fields.as_deref()?)))))
             .collect();
         // Pairs that match one to one.
         let pair = missing.iter().find_map(|r| {
+            let want = keys(&rec[*r]);
             let hits: Vec<&str> = new
                 .iter()
-                .filter(|(_, f)| f == &rec[*r])
+                .filter(|(_, k)| *k == want)
                 .map(|(n, _)| *n)
                 .collect();
             let [hit] = hits.as_slice() else {
                 return None;
             };
-            let rivals = missing.iter().filter(|o| rec[**o] == rec[*r]).count();
+            let rivals = missing.iter().filter(|o| keys(&rec[**o]) == want).count();
             (rivals == 1).then(|| ((*r).clone(), (*hit).to_owned()))
         });
         let Some((was, now)) = pair else {
@@ -894,15 +899,16 @@ mod tests {
             ),
             (
                 "Item".to_owned(),
+                // `ID` was text: the type changed, the struct is the same.
                 BTreeMap::from([
-                    ("ID".to_owned(), "integer".to_owned()),
+                    ("ID".to_owned(), "string".to_owned()),
                     ("NAME".to_owned(), "string".to_owned()),
                 ]),
             ),
             // Recorded with other fields: not `Other`'s old name.
             (
                 "Gone".to_owned(),
-                BTreeMap::from([("CODE".to_owned(), "integer".to_owned())]),
+                BTreeMap::from([("KEY".to_owned(), "string".to_owned())]),
             ),
         ]);
         assert_eq!(stable_type_names(&mut m, &rec), 2);
