@@ -125,7 +125,7 @@ pub fn data_types_pages(docs: &Path) -> Vec<String> {
                 stack.push(p);
             } else if let Ok(rel) = p.strip_prefix(docs) {
                 let rel = rel.to_string_lossy().replace('\\', "/");
-                if super::page::is_data_types_page(&rel) {
+                if super::shared::is_data_types_page(&rel) {
                     out.push(rel);
                 }
             }

@@ -578,7 +578,7 @@ fn build(
         rep.events.push(report::EventLine::new(&t.event));
         files.insert(event_file(&t.event), event_yaml(&t.event)?);
     }
-    let mut done: Vec<(String, Method, BTreeMap<String, page::EntityTable>)> = Vec::new();
+    let mut done: Vec<(String, Method, BTreeMap<String, shared::EntityTable>)> = Vec::new();
     for e in entries.iter().filter(|e| !e.event) {
         let id = e.id();
         let Some(page_text) = read(&e.path) else {

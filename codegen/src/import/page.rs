@@ -16,6 +16,7 @@ use super::errors;
 use super::examples::{self, Kind, Stats, Taken};
 use super::facts;
 use super::names::{self, Names};
+use super::shared::{EntityTable, is_data_types_page};
 use super::text::{self, LinkCtx};
 use super::yfm::{self, Block, Row};
 
@@ -83,63 +84,6 @@ pub struct Transcription {
     /// The method's types read from an entity table of a `data-types.md` page, by name
     /// (candidates for the shared types: [`super::shared`]).
     pub entities: BTreeMap<String, EntityTable>,
-}
-
-/// An entity table: a fields table under an anchored heading of a `data-types.md` page.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct EntityTable {
-    /// Docs path of the page (`api-reference/sale/data-types.md`).
-    pub page: String,
-    /// The heading's anchor (`sale_order`).
-    pub anchor: String,
-}
-
-/// Whether `path` is a page of data types and object structures.
-pub fn is_data_types_page(path: &str) -> bool {
-    path == "data-types.md" || path.ends_with("/data-types.md")
-}
-
-/// Every entity table of the `data-types.md` page at `path`, each read on its own (as a
-/// method page reads the one it links): the entity's type first, then the types it uses.
-pub fn entity_tables(
-    path: &str,
-    includes: &dyn Fn(&str) -> Option<String>,
-) -> Vec<(EntityTable, Vec<TypeDef>)> {
-    let mut probe = Page::new("", path, includes);
-    probe.load_foreign(path);
-    let anchors: Vec<String> = probe
-        .nested
-        .iter()
-        .filter(|n| is_fields_table(&n.rows))
-        .filter_map(|n| n.anchor.clone())
-        .collect();
-    let mut out = Vec::new();
-    for anchor in anchors {
-        let mut p = Page::new("", path, includes);
-        p.load_foreign(path);
-        let Some(idx) = p.table_at(path, &anchor) else {
-            continue;
-        };
-        let name = if (path, anchor.as_str()) == FIELD_DESCRIPTION {
-            p.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "")
-        } else {
-            p.type_for_table(idx, &naming::type_name(&anchor), "")
-        };
-        let mut types = std::mem::take(&mut p.types);
-        let Some(at) = types.iter().position(|t| t.name == name) else {
-            continue;
-        };
-        let root = types.remove(at);
-        types.insert(0, root);
-        out.push((
-            EntityTable {
-                page: path.to_string(),
-                anchor,
-            },
-            types,
-        ));
-    }
-    out
 }
 
 /// A table that may become a named object type.
@@ -307,7 +251,7 @@ impl NameCell {
             && entity
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        (word && target.ends_with("data-types.md")).then(|| format!("{target}#{entity}"))
+        (word && is_data_types_page(target)).then(|| format!("{target}#{entity}"))
     }
 }
 
@@ -1528,7 +1472,7 @@ impl<'a> Page<'a> {
     }
 
     /// Loads the nested tables of another docs page (for `other.md#anchor` links).
-    fn load_foreign(&mut self, target: &str) {
+    pub(super) fn load_foreign(&mut self, target: &str) {
         if !self.loaded.insert(target.to_string()) {
             return;
         }
@@ -1585,11 +1529,11 @@ impl<'a> Page<'a> {
     }
 
     /// The named type of a nested table, created on first use.
-    fn type_for_table(&mut self, idx: usize, fallback: &str, owner: &str) -> String {
+    pub(super) fn type_for_table(&mut self, idx: usize, fallback: &str, owner: &str) -> String {
         self.type_for_table_named(idx, None, fallback, owner)
     }
 
-    fn type_for_table_named(
+    pub(super) fn type_for_table_named(
         &mut self,
         idx: usize,
         name: Option<&str>,

@@ -17,10 +17,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::naming;
 use crate::spec::model::{Method, TypeDef};
 use crate::spec::types::TypeExpr;
 
-use super::page::{self, EntityTable};
+use super::page::{self, Page};
 
 /// The shared definitions of a docs tree, and those the imported methods use.
 #[derive(Debug)]
@@ -45,10 +46,8 @@ struct Entity {
 impl Sharing {
     /// Reads every entity table of the given `data-types.md` pages (docs paths).
     pub fn new(pages: &[String], read: &dyn Fn(&str) -> Option<String>) -> Sharing {
-        let tables: Vec<(EntityTable, Vec<TypeDef>)> = pages
-            .iter()
-            .flat_map(|p| page::entity_tables(p, read))
-            .collect();
+        let tables: Vec<(EntityTable, Vec<TypeDef>)> =
+            pages.iter().flat_map(|p| entity_tables(p, read)).collect();
         let contested = contested_names(tables.iter().flat_map(|(_, t)| t));
         let mut entities = BTreeMap::new();
         for (table, types) in tables {
@@ -144,6 +143,63 @@ impl Sharing {
         }
         notes
     }
+}
+
+/// An entity table: a fields table under an anchored heading of a `data-types.md` page.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EntityTable {
+    /// Docs path of the page (`api-reference/sale/data-types.md`).
+    pub page: String,
+    /// The heading's anchor (`sale_order`).
+    pub anchor: String,
+}
+
+/// Whether `path` is a page of data types and object structures.
+pub fn is_data_types_page(path: &str) -> bool {
+    path == "data-types.md" || path.ends_with("/data-types.md")
+}
+
+/// Every entity table of the `data-types.md` page at `path`, each read on its own (as a
+/// method page reads the one it links): the entity's type first, then the types it uses.
+pub fn entity_tables(
+    path: &str,
+    includes: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(EntityTable, Vec<TypeDef>)> {
+    let mut probe = Page::new("", path, includes);
+    probe.load_foreign(path);
+    let anchors: Vec<String> = probe
+        .nested
+        .iter()
+        .filter(|n| page::is_fields_table(&n.rows))
+        .filter_map(|n| n.anchor.clone())
+        .collect();
+    let mut out = Vec::new();
+    for anchor in anchors {
+        let mut p = Page::new("", path, includes);
+        p.load_foreign(path);
+        let Some(idx) = p.table_at(path, &anchor) else {
+            continue;
+        };
+        let name = if (path, anchor.as_str()) == page::FIELD_DESCRIPTION {
+            p.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "")
+        } else {
+            p.type_for_table(idx, &naming::type_name(&anchor), "")
+        };
+        let mut types = std::mem::take(&mut p.types);
+        let Some(at) = types.iter().position(|t| t.name == name) else {
+            continue;
+        };
+        let root = types.remove(at);
+        types.insert(0, root);
+        out.push((
+            EntityTable {
+                page: path.to_string(),
+                anchor,
+            },
+            types,
+        ));
+    }
+    out
 }
 
 /// The names that `types` define more than once, differently.
