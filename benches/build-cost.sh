@@ -16,6 +16,9 @@
 #                          included
 #   rustdoc, biggest scope `cargo doc --no-deps --all-features` of that scope's crate (its
 #                          dependencies' metadata prebuilt): what docs.rs does per crate
+#   stack alone            an app on the runtime's HTTP, TLS, async and serde stack
+#                          (reqwest, rustls with ring, Tokio, serde) without any bitrix24
+#                          crate: the floor under the app figures
 #
 # Everything builds under target/build-cost (override: BUILD_COST_DIR), never in the
 # workspace's own target/. CARGO_INCREMENTAL=0, as in CI, for stable figures. CPU seconds
@@ -150,6 +153,47 @@ EOF
   measure "app: \`$feature\` + \`$tls\`, clean, all dependencies" 'rm -rf "$out/app-target"' \
     cargo build --manifest-path "$app/Cargo.toml" --target-dir "$out/app-target"
 done
+
+# The floor under any app: the HTTP, TLS, async and serde stack the runtime is built on
+# (as `rustls-ring` configures it), in an app without any bitrix24 crate.
+stack=$out/stack
+mkdir -p "$stack/src"
+cp Cargo.lock "$stack/Cargo.lock"
+cat >"$stack/Cargo.toml" <<EOF
+[package]
+name = "build-cost-stack"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+reqwest = { version = "0.13", default-features = false, features = ["rustls-no-provider"] }
+rustls = { version = "0.23", default-features = false, features = ["std", "tls12", "ring"] }
+rustls-platform-verifier = "0.7"
+tokio = { version = "1", features = ["macros", "rt", "time", "sync"] }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+
+[workspace]
+EOF
+cat >"$stack/src/main.rs" <<'EOF'
+#[derive(serde::Deserialize)]
+struct Reply {
+    result: serde_json::Value,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder().build()?;
+    let body = client.get("https://example.com").send().await?.text().await?;
+    let reply: Reply = serde_json::from_str(&body)?;
+    println!("{}", reply.result);
+    Ok(())
+}
+EOF
+measure "the dependency stack alone (no bitrix24 crate), clean" 'rm -rf "$out/stack-target"' \
+  cargo build --manifest-path "$stack/Cargo.toml" --target-dir "$out/stack-target"
 
 echo
 echo "Generated: $files files, $lines lines of Rust for $methods methods ($((lines / methods)) lines per method)."
