@@ -252,7 +252,7 @@ pub fn keep_dropped(spec: &mut Spec, record: Option<&Published>, keep: Keep) -> 
 /// - an enum value the record lists keeps its recorded variant when the spec now names it
 ///   otherwise (its `name` comes from its description, which the docs reworded);
 /// - a method's object type keeps its recorded name when the importer names it otherwise
-///   with the same fields ([`stable_type_names`]).
+///   with the same fields (`stable_type_names`).
 ///
 /// A recorded name that would collide with another in the same place is not given back
 /// (that change stays breaking). Returns how many names it gave back.
