@@ -1014,12 +1014,15 @@ fn key_families_and_continued_tables() {
 /// `entity.md` read as `demo.item.get`, with `example` as its response example, through
 /// the importer's rules, and the shared types of `data-types.md` applied.
 fn shared_item(example: &str) -> (Method, import::shared::Sharing) {
-    let text = include_str!("import/entity.md").replace(
+    shared_item_from(&include_str!("import/entity.md").replace(
         r#"{"result": {"item": {"id": 5, "type": "A", "tags": [{"code": "red"}]}}}"#,
         example,
-    );
+    ))
+}
+
+fn shared_item_from(text: &str) -> (Method, import::shared::Sharing) {
     let t = page::transcribe(
-        &text,
+        text,
         "api-reference/demo/entity.md",
         "demo.item.get",
         &includes,
@@ -1066,4 +1069,20 @@ fn a_copy_its_example_extends_stays_the_methods_own() {
     let shared: Vec<&str> = sharing.used.keys().map(String::as_str).collect();
     assert_eq!(shared, ["DemoTag"]);
     assert!(!names(&m).contains(&"DemoTag"), "{:?}", names(&m));
+}
+
+#[test]
+fn a_renamed_type_the_method_uses_elsewhere_stays_its_own() {
+    // A `type` parameter with the values of `demo_item.type`: the page reuses its enum.
+    let text = include_str!("import/entity.md").replace(
+        "[`demo_item.id`](../data-types.md) | Identifier of the item ||",
+        "[`demo_item.id`](../data-types.md) | Identifier of the item ||\n\
+         || **type**\n[`string`](../data-types.md) | Kind:\n- `A` — the first kind\n- `B` — the second kind ||",
+    );
+    let (m, sharing) = shared_item_from(&text);
+    // `DemoItem` is shared (with `DemoItemType`); the parameter keeps the page's `Type`.
+    assert_eq!(field(ty(&m, "GetResult"), "item").ty, "DemoItem");
+    assert_eq!(param(&m, "type").ty, "Type");
+    assert_eq!(names(&m), ["Type", "GetResult"]);
+    assert!(sharing.used.contains_key("DemoItemType"));
 }

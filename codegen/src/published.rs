@@ -357,19 +357,14 @@ fn stable_type_names(m: &mut crate::spec::Method, rec: &BTreeMap<String, StructF
 
 /// Renames the type `from` of `m` to `to`, and every use of it.
 fn rename_type(m: &mut crate::spec::Method, from: &str, to: &str) {
-    let map = |ty: &mut String| {
-        if let Ok(t) = TypeExpr::parse(ty) {
-            *ty = t
-                .map_named(&|n| {
-                    if n == from {
-                        to.to_owned()
-                    } else {
-                        n.to_owned()
-                    }
-                })
-                .to_string();
+    let rename = |n: &str| {
+        if n == from {
+            to.to_owned()
+        } else {
+            n.to_owned()
         }
     };
+    let map = |ty: &mut String| *ty = TypeExpr::map_named_text(ty, &rename);
     map(&mut m.result.ty);
     for f in &mut m.params {
         map(&mut f.ty);

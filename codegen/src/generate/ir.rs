@@ -24,7 +24,16 @@ pub struct Node<'a> {
     pub children: BTreeMap<String, Node<'a>>,
 }
 
-impl Node<'_> {
+impl<'a> Node<'a> {
+    /// The methods of this module and of every module below it.
+    pub fn methods(&self) -> Vec<&'a Method> {
+        let mut out: Vec<&'a Method> = self.method.into_iter().collect();
+        for child in self.children.values() {
+            out.extend(child.methods());
+        }
+        out
+    }
+
     /// The dotted name of this node, e.g. `crm.calllist`.
     pub fn dotted(&self) -> String {
         self.segments.join(".")

@@ -199,6 +199,19 @@ pub fn prune_types(m: &mut Method) -> Vec<String> {
 /// Drops the `types` that no type expression of `roots` reaches (transitively); returns
 /// their names.
 fn prune(types: &mut Vec<TypeDef>, roots: &[&str]) -> Vec<String> {
+    let live = reachable(types, roots);
+    let dropped: Vec<String> = types
+        .iter()
+        .filter(|t| !live.contains(&t.name))
+        .map(|t| t.name.clone())
+        .collect();
+    types.retain(|t| live.contains(&t.name));
+    dropped
+}
+
+/// The names the type expressions `roots` reach through `types`' fields (transitively),
+/// named types `types` lacks included.
+pub(crate) fn reachable(types: &[TypeDef], roots: &[&str]) -> BTreeSet<String> {
     let mut live = BTreeSet::new();
     for r in roots {
         refs_of(r, &mut live);
@@ -211,17 +224,10 @@ fn prune(types: &mut Vec<TypeDef>, roots: &[&str]) -> Vec<String> {
             }
         }
         if next == live {
-            break;
+            return live;
         }
         live = next;
     }
-    let dropped: Vec<String> = types
-        .iter()
-        .filter(|t| !live.contains(&t.name))
-        .map(|t| t.name.clone())
-        .collect();
-    types.retain(|t| live.contains(&t.name));
-    dropped
 }
 
 /// The service-wide errors of `_includes/system-errors.md`.

@@ -97,42 +97,23 @@ impl Sharing {
             if entity.read.first().map(|t| &t.name) != Some(name) {
                 continue;
             }
-            let copy: Vec<TypeDef> = closure(&m.types, [name.clone()])
-                .into_iter()
-                .cloned()
+            let reached = super::reachable(&m.types, &[name.as_str()]);
+            let copy: Vec<&TypeDef> = m
+                .types
+                .iter()
+                .filter(|t| reached.contains(&t.name))
                 .collect();
             let same =
-                copy.len() == entity.read.len() && entity.read.iter().all(|r| copy.contains(r));
+                copy.len() == entity.read.len() && entity.read.iter().all(|r| copy.contains(&r));
             if !same {
                 continue;
             }
-            m.types.retain(|t| !copy.contains(t));
-            // A renamed type the method still uses elsewhere stays the method's own.
-            loop {
-                let mut roots: Vec<String> = Vec::new();
-                let mut push = |ty: &str| {
-                    if let Ok(t) = TypeExpr::parse(ty) {
-                        t.for_each_named(&mut |n| roots.push(n.to_owned()));
-                    }
-                };
-                for f in &m.params {
-                    push(&f.ty);
-                }
-                push(&m.result.ty);
-                for f in m.types.iter().flat_map(|t| t.fields.iter().flatten()) {
-                    push(&f.ty);
-                }
-                let back: Vec<TypeDef> = copy
-                    .iter()
-                    .filter(|t| entity.renamed.contains_key(&t.name) && roots.contains(&t.name))
-                    .filter(|t| !m.types.iter().any(|l| l.name == t.name))
-                    .cloned()
-                    .collect();
-                if back.is_empty() {
-                    break;
-                }
-                m.types.extend(back);
-            }
+            // The copy's types are the shared ones now, but a renamed one (`Type`, shared
+            // as `CatalogProductType`) stays the method's own where the method uses it
+            // elsewhere: pruning drops it otherwise.
+            m.types
+                .retain(|t| !reached.contains(&t.name) || entity.renamed.contains_key(&t.name));
+            super::prune_types(m);
             for t in &entity.shared {
                 self.used.insert(t.name.clone(), t.clone());
             }
@@ -175,8 +156,11 @@ pub fn entity_tables(
         .collect();
     let mut out = Vec::new();
     for anchor in anchors {
+        // Each table on a fresh page (names claimed as a method page claims them), the
+        // page's tables parsed once.
         let mut p = Page::new("", path, includes);
-        p.load_foreign(path);
+        p.nested = probe.nested.clone();
+        p.loaded = probe.loaded.clone();
         let Some(idx) = p.table_at(path, &anchor) else {
             continue;
         };
@@ -227,32 +211,9 @@ fn rename(t: &TypeDef, renamed: &BTreeMap<String, String>) -> TypeDef {
         t.name = n.clone();
     }
     for f in t.fields.iter_mut().flatten() {
-        if let Ok(ty) = TypeExpr::parse(&f.ty) {
-            f.ty = ty
-                .map_named(&|n| renamed.get(n).cloned().unwrap_or_else(|| n.to_owned()))
-                .to_string();
-        }
+        f.ty = TypeExpr::map_named_text(&f.ty, &|n| {
+            renamed.get(n).cloned().unwrap_or_else(|| n.to_owned())
+        });
     }
     t
-}
-
-/// The types of `types` that `roots` name, all the way down.
-fn closure(types: &[TypeDef], roots: impl IntoIterator<Item = String>) -> Vec<&TypeDef> {
-    let mut out: Vec<&TypeDef> = Vec::new();
-    let mut todo: Vec<String> = roots.into_iter().collect();
-    while let Some(n) = todo.pop() {
-        if out.iter().any(|t| t.name == n) {
-            continue;
-        }
-        let Some(t) = types.iter().find(|t| t.name == n) else {
-            continue;
-        };
-        out.push(t);
-        for f in t.fields.iter().flatten() {
-            if let Ok(ty) = TypeExpr::parse(&f.ty) {
-                ty.for_each_named(&mut |n| todo.push(n.to_owned()));
-            }
-        }
-    }
-    out
 }

@@ -122,6 +122,15 @@ impl TypeExpr {
         }
     }
 
+    /// The type expression text `ty` with every named type replaced by `f(name)`; text
+    /// that does not parse is returned as it is (the validator reports it).
+    pub fn map_named_text(ty: &str, f: &impl Fn(&str) -> String) -> String {
+        match TypeExpr::parse(ty) {
+            Ok(t) => t.map_named(f).to_string(),
+            Err(_) => ty.to_owned(),
+        }
+    }
+
     /// How deep the type nests: 1 for a scalar or a name, plus one per array, map and
     /// `| null` around it.
     pub fn depth(&self) -> usize {

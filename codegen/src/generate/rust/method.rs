@@ -47,11 +47,10 @@ pub fn emit(spec: &Spec, pkg: &str, m: &Method) -> Result<(String, TokenStream)>
     }
     // The shared types the method uses keep a path in its module too, as when they were
     // its own (`crm::deal::get::CrmMultifield`).
-    let request_ident = naming::type_name(&request);
     let reexports = sent
         .union(&received)
         .filter(|n| !scope.is_local(n) && scope.get(n).is_some())
-        .filter(|n| naming::type_name(n) != request_ident)
+        .filter(|n| naming::type_name(n) != request)
         .map(|n| {
             let id = ir::ident(&naming::type_name(n));
             quote!(#[doc(no_inline)] pub use crate::types::#id;)

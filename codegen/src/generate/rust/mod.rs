@@ -613,5 +613,5 @@ Documentation: <https://docs.rs/{pkg}>. The runtime (HTTP, auth, limits) is \
 }
 
 fn count_methods(node: &Node<'_>) -> usize {
-    usize::from(node.method.is_some()) + node.children.values().map(count_methods).sum::<usize>()
+    node.methods().len()
 }

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::generate::Files;
 use crate::naming;
-use crate::spec::{Method, Spec, TypeDef};
+use crate::spec::{Spec, TypeDef};
 
 /// Emits the crate of the methods `seg.*`.
 pub fn emit(
@@ -107,9 +107,7 @@ pub fn type_homes(spec: &Spec, root: &Node<'_>) -> Homes {
     // Scopes reaching each shared type; "" for events.
     let mut users: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     for (seg, node) in &root.children {
-        let mut methods = Vec::new();
-        methods_below(node, &mut methods);
-        for m in methods {
+        for m in node.methods() {
             let scope = TypeScope::new(spec, Some(m));
             let tys = ir::type_exprs(&m.params, &[m.result.ty.as_str()], &m.types);
             for n in scope.shared_closure(&tys) {
@@ -133,13 +131,6 @@ pub fn type_homes(spec: &Spec, root: &Node<'_>) -> Homes {
             (t.name.clone(), home)
         })
         .collect()
-}
-
-fn methods_below<'a>(node: &Node<'a>, out: &mut Vec<&'a Method>) {
-    out.extend(node.method);
-    for child in node.children.values() {
-        methods_below(child, out);
-    }
 }
 
 /// The crate's README: what it is and that users depend on the facade instead.
