@@ -531,6 +531,61 @@ fn json_repair_of_comments_placeholders_quotes_and_keys() {
     }
 }
 
+// ---------------------------------------------------------------- where parameters are
+
+#[test]
+fn a_table_before_any_heading_is_the_parameters_when_the_example_sends_its_rows() {
+    let (m, d) = run(include_str!("import/params-intro.md"), "demo.rows.set");
+    assert_eq!(
+        m.params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        ["DIALOG_ID", "SCOPE", "FIELDS"],
+        "{d:?}"
+    );
+    assert!(param(&m, "DIALOG_ID").required);
+    // `chatXXX`, `XXX`: formats of an open set, not values.
+    assert_eq!(param(&m, "DIALOG_ID").ty, "string");
+    // `'P'`, `'C'`: the values without their quotes.
+    let scope = ty(&m, &param(&m, "SCOPE").ty);
+    let values: Vec<&str> = scope
+        .values
+        .iter()
+        .flatten()
+        .map(|v| v.value.as_str())
+        .collect();
+    assert_eq!(values, ["P", "C"]);
+    // A documented `array` with a field table, sent as one object of those fields.
+    assert_eq!(param(&m, "FIELDS").ty, "Fields");
+    assert!(
+        m.examples
+            .request
+            .iter()
+            .all(|e| e.skip_round_trip.is_none()),
+        "{:?}",
+        m.examples.request
+    );
+}
+
+#[test]
+fn a_table_before_any_heading_that_the_example_does_not_send_is_not_the_parameters() {
+    let page = include_str!("import/params-intro.md").replace("\"SCOPE\":\"C\",", "\"OTHER\":1,");
+    let (m, _) = run(&page, "demo.rows.set");
+    assert!(m.params.is_empty(), "{:?}", m.params);
+}
+
+#[test]
+fn numbered_ways_to_call_merge_their_parameters() {
+    let (m, d) = run(include_str!("import/params-ways.md"), "demo.poll.get");
+    assert_eq!(
+        m.params
+            .iter()
+            .map(|p| (p.name.as_str(), p.required))
+            .collect::<Vec<_>>(),
+        [("pollId", false), ("answerId", true), ("messageId", false)],
+        "{d:?}"
+    );
+    assert_eq!(m.examples.request[0].skip_round_trip, None);
+}
+
 // ---------------------------------------------------------------- robustness
 
 #[test]

@@ -239,8 +239,12 @@ impl<'t> Checker<'t> {
                             }
                         }
                     }
-                    // The generated structs refuse `[]` (as the validator does): the
-                    // example cannot round-trip.
+                    // `[]` is PHP's empty object: the client decodes it as a struct with
+                    // no field set, but a request encodes it again as `{}`.
+                    Value::Array(a)
+                        if a.is_empty()
+                            && self.decode_only
+                            && !fields.iter().any(|f| f.required) => {}
                     _ => bad(&mut self.out, &format!("a `{n}` object")),
                 }
             }
@@ -271,8 +275,9 @@ fn numeric_string(s: &str, integer: bool) -> bool {
 /// Parameters the docs mark required one by one, while a description says only one of
 /// them is needed ("At least one of the parameters must be specified: `IBLOCK_ID` or
 /// `IBLOCK_CODE`"), are alternatives: none is required, or a request naming one by ID
-/// could not be built. Applies to the parameters and to each object type's fields;
-/// returns notes.
+/// could not be built. So is one the docs require only under a condition ("Required if
+/// `DIALOG_ID` is not provided"). Applies to the parameters and to each object type's
+/// fields; returns notes.
 pub fn alternatives(m: &mut Method) -> Vec<String> {
     let mut notes = Vec::new();
     notes.extend(alternatives_in(&mut m.params, "params"));
@@ -308,6 +313,18 @@ fn alternatives_in(fields: &mut [Field], owner: &str) -> Vec<String> {
         }
     }
     let mut notes = Vec::new();
+    // "Required if `DIALOG_ID` is not provided": required under a condition, which the
+    // type cannot state; a request meeting it otherwise could not be built.
+    for f in fields.iter_mut().filter(|f| f.required) {
+        let d = f.description.to_lowercase();
+        if d.contains("required if ") || d.contains("mandatory if ") {
+            f.required = false;
+            notes.push(format!(
+                "{owner}: `{}` is required only under a condition the docs state: not required",
+                f.name
+            ));
+        }
+    }
     for group in groups {
         for f in fields.iter_mut().filter(|f| group.contains(&f.name)) {
             f.required = false;
@@ -664,12 +681,17 @@ mod tests {
                 "Code.\n\nAt least one of the parameters must be specified: `IBLOCK_ID` or `IBLOCK_CODE`",
             ),
             req("FIELDS", "Either way, see `IBLOCK_ID`"),
+            req("CHAT_ID", "Chat. Required if `DIALOG_ID` is not provided"),
         ];
         let notes = alternatives_in(&mut fields, "params");
         let required: Vec<bool> = fields.iter().map(|f| f.required).collect();
-        assert_eq!(required, vec![false, false, true]);
-        assert_eq!(notes.len(), 1, "{notes:?}");
-        assert!(notes[0].contains("`IBLOCK_CODE`, `IBLOCK_ID`"), "{notes:?}");
+        assert_eq!(required, vec![false, false, true, false]);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(
+            notes[0].contains("`CHAT_ID` is required only under a condition"),
+            "{notes:?}"
+        );
+        assert!(notes[1].contains("`IBLOCK_CODE`, `IBLOCK_ID`"), "{notes:?}");
     }
 
     #[test]
@@ -744,6 +766,12 @@ mod absent_tests {
         let m = method();
         let v = json!({"ID": 118, "LOCKED_BY": "", "TAGS": {"0": "x", "1": 2}});
         assert_eq!(check_result(&m, &m.types, &v), Vec::<String>::new());
+        // `[]` is PHP's empty object, as the client reads it; a list is not.
+        assert_eq!(check_result(&m, &m.types, &json!([])), Vec::<String>::new());
+        assert_eq!(
+            check_result(&m, &m.types, &json!([{"ID": 1}])),
+            ["$.result: expected a `Item` object, found an array"]
+        );
         // Keys that are not indexes would be lost in a list.
         assert_eq!(
             check_result(&m, &m.types, &json!({"TAGS": {"a": "x"}})),

@@ -65,7 +65,13 @@ pub fn bullets(desc_md: &str) -> Option<Vec<Bullet>> {
                 .iter()
                 .all(|b| desc_md.contains(&format!("{{{}}}", b.value)))
         });
-        if let Some(values) = parsed.filter(|_| !placeholders) {
+        // `chatXXX`, `U{id}`, `<connector>`, `#NAME#`, `PROPERTY_N`: the list shows formats
+        // of an open set of values; `string` / `null`: whether a value is set. Neither lists
+        // the values themselves.
+        let formats = parsed.as_ref().is_some_and(|values| {
+            values.iter().any(|b| is_format(&b.value)) || is_presence(values)
+        });
+        if let Some(values) = parsed.filter(|_| !placeholders && !formats) {
             for b in values {
                 if !out.iter().any(|o| o.value == b.value) {
                     out.push(b);
@@ -76,6 +82,40 @@ pub fn bullets(desc_md: &str) -> Option<Vec<Bullet>> {
     (!out.is_empty()).then_some(out)
 }
 
+/// Whether a listed value is a format with a placeholder (`chatXXX`, `U{id}`, `<LINE_ID>`,
+/// `#NAME#`, `PROPERTY_N`) rather than a value.
+fn is_format(value: &str) -> bool {
+    let between = |open: char, close: char| {
+        value
+            .find(open)
+            .is_some_and(|i| value[i + open.len_utf8()..].contains(close))
+    };
+    value.contains("XXX")
+        || between('{', '}')
+        || between('<', '>')
+        || is_macro(value)
+        || value.ends_with("_N")
+}
+
+/// A Bitrix template macro, `#LAST_NAME#` (upper case: `#shared#` is a value).
+fn is_macro(value: &str) -> bool {
+    value.len() > 2
+        && value.starts_with('#')
+        && value.ends_with('#')
+        && value[1..value.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Whether the list tells only whether a value is set (`string` — set, `null` — not set).
+fn is_presence(values: &[Bullet]) -> bool {
+    const TYPES: [&str; 7] = [
+        "null", "string", "integer", "number", "boolean", "object", "array",
+    ];
+    values.iter().any(|b| b.value == "null")
+        && values.iter().all(|b| TYPES.contains(&b.value.as_str()))
+}
+
 /// `` `VALUE` — description `` → the bullet.
 fn item(s: &str) -> Option<Bullet> {
     let rest = s.strip_prefix('`')?;
@@ -84,9 +124,13 @@ fn item(s: &str) -> Option<Bullet> {
     if value.is_empty() || value.contains('\n') {
         return None;
     }
-    // `""` (or `''`) in a value list is the empty string written as a literal.
-    if value == "\"\"" || value == "''" {
-        value.clear();
+    // `""` (or `''`) in a value list is the empty string written as a literal, and `'P'`
+    // the value `P` in quotes.
+    for quote in ['"', '\''] {
+        if value.len() >= 2 && value.starts_with(quote) && value.ends_with(quote) {
+            value = value[1..value.len() - 1].to_string();
+            break;
+        }
     }
     let after = rest[close + 1..].trim_start_matches([',', '.', ';']).trim();
     let description = if after.is_empty() {
@@ -327,6 +371,31 @@ mod tests {
         let tf = bullets("- `true` — yes\n- `false` — no").unwrap();
         assert!(is_true_false(&tf));
         assert_eq!(boolean_wire(Some(&tf), ""), None);
+    }
+
+    #[test]
+    fn formats_and_presence_lists_give_no_values() {
+        let desc = "Chat:\n- `chatXXX` — chat\n- `sgXXX` — group chat\n- `XXX` — user";
+        assert_eq!(bullets(desc), None);
+        for list in [
+            "- `U{id}` — user\n- `AU` — all users",
+            "- `<connector>` — connector\n- `<LINE_ID>` — line",
+            "- `#NAME#` — name\n- `#LAST_NAME#` — last name",
+            "- `DETAIL_PICTURE` — picture\n- `PROPERTY_N` — property N",
+            "- `string` — the name is set\n- `null` — not set",
+        ] {
+            assert_eq!(bullets(list), None, "{list}");
+        }
+        assert_eq!(
+            bullets("- `#shared#` — slots\n- `#collab#` — collab").map(|b| b.len()),
+            Some(2)
+        );
+        // User field types are values; quoted values lose their quotes.
+        let types = bullets("- `string` — string\n- `integer` — integer").unwrap();
+        assert_eq!(types.len(), 2);
+        let quoted = bullets("- `'P'` — personal\n- `'C'` — common\n- `\"\"` — none").unwrap();
+        let values: Vec<&str> = quoted.iter().map(|b| b.value.as_str()).collect();
+        assert_eq!(values, ["P", "C", ""]);
     }
 
     #[test]

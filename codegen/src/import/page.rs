@@ -552,6 +552,11 @@ impl<'a> Page<'a> {
         let mut intro_paras: Vec<(bool, String)> = Vec::new();
         let mut deprecated = None;
         let mut param_table: Option<(Vec<Row>, usize)> = None;
+        // The first table before any heading: the parameters on pages without that section.
+        let mut intro_table: Option<(Vec<Row>, usize)> = None;
+        // `### 1. By the attached poll ID`, `### 2. By the poll element`: one parameter table
+        // per way to call the method.
+        let mut variant_tables: Vec<(Vec<Row>, usize)> = Vec::new();
         let mut result_table: Option<(Vec<Row>, usize)> = None;
         let mut error_tables: Vec<(Vec<Row>, usize)> = Vec::new();
         let mut taken: Vec<Taken> = Vec::new();
@@ -715,6 +720,12 @@ impl<'a> Page<'a> {
                         Section::Params if sub.is_none() && param_table.is_none() => {
                             param_table = Some((t.rows.clone(), t.line));
                         }
+                        Section::Params
+                            if param_table.is_none()
+                                && sub.as_ref().is_some_and(|(h, _)| is_numbered(h)) =>
+                        {
+                            variant_tables.push((t.rows.clone(), t.line));
+                        }
                         Section::Response | Section::Returned
                             if result_table.is_none()
                                 && !result_table_sub_seen
@@ -739,6 +750,13 @@ impl<'a> Page<'a> {
                             error_tables.push((t.rows.clone(), t.line));
                         }
                         _ => {
+                            if section == Section::Intro
+                                && heading_ctx.is_none()
+                                && intro_table.is_none()
+                                && t.rows.first().is_some_and(is_header)
+                            {
+                                intro_table = Some((t.rows.clone(), t.line));
+                            }
                             let (heading, anchor) = heading_ctx.unwrap_or_default();
                             // An anchor binds to the first table after its heading.
                             if let Some((_, a)) = sub.as_mut() {
@@ -874,10 +892,31 @@ impl<'a> Page<'a> {
             .and_then(|v| v.get("result"))
             .cloned();
 
+        // A table before any heading, on a page without a parameters section, holds the
+        // parameters when the request example sends only its rows (it may describe the
+        // result's fields instead).
+        if param_table.is_none()
+            && let Some((rows, line)) = intro_table
+            && sends_only_rows(ex.request.first(), &rows, &defs)
+        {
+            self.nested.retain(|n| !(n.line == line && n.page == page));
+            self.note(
+                &page,
+                line,
+                "params",
+                "the table before the first heading lists what the request example sends: the parameters",
+            );
+            param_table = Some((rows, line));
+        }
+
         // Parameters.
         self.section = Section::Params;
-        let mut params = Vec::new();
-        if let Some((rows, line)) = &param_table {
+        let tables = match &param_table {
+            Some(t) => std::slice::from_ref(t),
+            None => &variant_tables[..],
+        };
+        let mut variants: Vec<Vec<Field>> = Vec::new();
+        for (rows, line) in tables {
             let data = data_rows(rows);
             self.tables.push(TableCount {
                 kind: TableKind::Params,
@@ -901,8 +940,20 @@ impl<'a> Page<'a> {
                 rows.push(rf);
             }
             let mut ignored = Vec::new();
-            params = self.fields_of_rows(rows, &page, &defs, "", "params", &mut ignored);
+            variants.push(self.fields_of_rows(rows, &page, &defs, "", "params", &mut ignored));
         }
+        if variants.len() > 1 {
+            self.note(
+                &page,
+                tables[0].1,
+                "params",
+                format!(
+                    "{} ways to call the method, one table each: their parameters, required where every way requires them",
+                    variants.len()
+                ),
+            );
+        }
+        let params = merge_variants(variants);
 
         // Result.
         self.section = Section::Returned;
@@ -1286,6 +1337,7 @@ impl<'a> Page<'a> {
             .token
             .as_deref()
             .and_then(|t| self.referenced_field(t, &cell, page));
+        let was_referenced = referenced.is_some();
         let (mut ty, token) = match &cell.token {
             Some(t) if referenced.is_some() => (referenced.unwrap_or_default(), Some(t.clone())),
             Some(t) => {
@@ -1321,7 +1373,17 @@ impl<'a> Page<'a> {
             && !token.as_deref().is_some_and(|t| t.contains('|'))
             // In a result, `order` is an order (`sale.order.get`), not a sort order.
             && !(is_query_param(&cell.name) && self.section != Section::Returned);
-        if linkable && let Some(idx) = self.resolve_table(&cell, &desc, page, defs, owner) {
+        // A generic docs type (`User[]`: users' IDs) whose link points at an entity's table
+        // elsewhere than a data-types page (`entities.md#user`): the table describes it.
+        let entity = !was_referenced
+            && matches!(ty.trim_end_matches("[]"), "integer" | "string")
+            && cell.type_target.as_deref().is_some_and(|t| {
+                let (path, anchor) = t.split_once('#').unwrap_or((t, ""));
+                !anchor.is_empty() && !path.is_empty() && !super::shared::is_data_types_page(path)
+            });
+        if (linkable || entity)
+            && let Some(idx) = self.resolve_table(&cell, &desc, page, defs, owner)
+        {
             let fb = fallback
                 .map(str::to_string)
                 .unwrap_or_else(|| naming::type_name(&cell.name));
@@ -1847,6 +1909,60 @@ pub(super) fn note_text(blocks: &[Block]) -> String {
         }
     }
     out.join("\n\n")
+}
+
+/// Whether a heading numbers a way to call the method (`1. By the attached poll ID`).
+fn is_numbered(heading: &str) -> bool {
+    // The raw text: as Markdown on its own, `1. By ...` would read as a list item.
+    let t = heading.trim();
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && t[digits..].starts_with(". ")
+}
+
+/// The parameters of several ways to call a method: each once, in first-seen order,
+/// required only where every way requires it.
+fn merge_variants(variants: Vec<Vec<Field>>) -> Vec<Field> {
+    let n = variants.len();
+    let mut merged: Vec<Field> = Vec::new();
+    for v in &variants {
+        for f in v {
+            if merged.iter().any(|m| m.name == f.name) {
+                continue;
+            }
+            let everywhere = variants
+                .iter()
+                .filter(|w| w.iter().any(|g| g.name == f.name && g.required))
+                .count()
+                == n;
+            merged.push(Field {
+                required: f.required && everywhere,
+                ..f.clone()
+            });
+        }
+    }
+    merged
+}
+
+/// Whether the request example is an object whose keys (but `auth`) are all rows of the
+/// table, and there is at least one.
+fn sends_only_rows(
+    example: Option<&crate::spec::model::Example>,
+    rows: &[Row],
+    defs: &BTreeMap<String, String>,
+) -> bool {
+    let Some(serde_json::Value::Object(o)) =
+        example.and_then(|e| serde_json::from_str::<serde_json::Value>(&e.json).ok())
+    else {
+        return false;
+    };
+    let names: Vec<String> = data_rows(rows)
+        .iter()
+        .filter_map(|r| r.cells.first())
+        .filter_map(|c| read_name_cell(c, defs))
+        .map(|c| c.name)
+        .collect();
+    let mut keys = o.keys().filter(|k| *k != "auth").peekable();
+    keys.peek().is_some() && keys.all(|k| names.contains(k))
 }
 
 /// Rows after the header (a first row of bold labels).

@@ -92,6 +92,20 @@ fn overlap(types: &[TypeDef], name: &str, o: &serde_json::Map<String, Value>) ->
     fields_of(types, name).map_or(0, |f| f.iter().filter(|f| o.contains_key(&f.name)).count())
 }
 
+/// Whether `o` is one object of the named type's fields: at least half its keys are fields
+/// of the type, none is an index (`{"0": {...}}` is a list written as an object).
+fn object_of_fields(
+    types: &[TypeDef],
+    item: &TypeExpr,
+    o: &serde_json::Map<String, Value>,
+) -> bool {
+    let TypeExpr::Named(n) = item else {
+        return false;
+    };
+    let known = overlap(types, n, o);
+    known > 0 && known * 2 >= o.len() && !o.keys().any(|k| k.parse::<u64>().is_ok())
+}
+
 /// A result typed `T` or `T[]` whose example wraps it in one key the table does not name.
 fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
     let Ok(t) = TypeExpr::parse(&m.result.ty) else {
@@ -437,6 +451,15 @@ fn fit_type(
             ));
             *ty = "object".into();
         }
+        // `array` with a field table, an object of those fields in the example: an
+        // associative array described by the table, one object.
+        (TypeExpr::Array(inner), Value::Object(o)) if object_of_fields(types, inner, o) => {
+            let n = inner.to_string();
+            notes.push(format!(
+                "{at}: documented `array` of `{n}`, the example has one object of its fields (an associative array): typed `{n}`"
+            ));
+            *ty = n;
+        }
         // An object type whose example is a list of such objects.
         (TypeExpr::Named(n), Value::Array(a))
             if fields_of(types, n).is_some_and(|f| !f.is_empty())
@@ -574,6 +597,27 @@ mod tests {
                 error: Vec::new(),
             },
         }
+    }
+
+    #[test]
+    fn an_array_of_a_field_table_sent_as_one_object_is_that_object() {
+        let section = object(
+            "Section",
+            vec![field("NAME", "string"), field("SORT", "integer")],
+        );
+        let mut m = method(
+            vec![field("FIELDS", "Section[]"), field("ROWS", "Section[]")],
+            "boolean",
+            vec![section],
+            r#"{"FIELDS": {"NAME": "Docs", "SORT": 600}, "ROWS": {"0": {"NAME": "A"}}}"#,
+            r#"{"result": true}"#,
+        );
+        let notes = fit_shapes(&mut m);
+        assert_eq!(m.params[0].ty, "Section", "{notes:?}");
+        assert_eq!(
+            m.params[1].ty, "Section[]",
+            "index keys: a list written as an object"
+        );
     }
 
     #[test]

@@ -1703,7 +1703,7 @@ fn describe(v: &Value) -> String {
 /// | `any` | anything |
 /// | `T \| null`, optional fields | `null`; `""` too unless `T` is text or `any` |
 /// | enums | any string or integer (unlisted values are kept as unknown) |
-/// | named objects | an object; known fields checked, unknown keys kept; required non-nullable fields must be present |
+/// | named objects | an object, or `[]` (an empty one); known fields checked, unknown keys kept; required non-nullable fields must be present |
 ///
 /// Dates and date-times are checked more loosely than the runtime reads them
 /// (`NaiveDate`, `DateTime`, [`super::datetime`]): the importer marks the examples whose
@@ -1772,11 +1772,16 @@ impl Fit<'_, '_> {
                 ))
             };
         }
-        let Value::Object(o) = v else {
-            return Err(format!(
-                "{path}: expected {ty} (an object), found {}",
-                describe(v)
-            ));
+        let empty = serde_json::Map::new();
+        let o = match v {
+            Value::Object(o) => o,
+            Value::Array(a) if a.is_empty() => &empty,
+            _ => {
+                return Err(format!(
+                    "{path}: expected {ty} (an object), found {}",
+                    describe(v)
+                ));
+            }
         };
         Self::members(self, o, info.typed_fields(), &ty.to_string(), path)
     }
@@ -2901,9 +2906,20 @@ mod tests {
         assert!(e.contains("found 1.5"), "{e}");
         let e = fit("Page", r#""x""#, types).unwrap_err();
         assert!(e.contains("expected Page (an object)"), "{e}");
-        // Generated structs do not decode from `[]`.
+        // Generated structs decode `[]` (PHP's empty object) as an empty one: their
+        // required fields are missing; a non-empty list is not an object.
         let e = fit("Page", "[]", types).unwrap_err();
-        assert!(e.contains("expected Page (an object), found []"), "{e}");
+        assert_eq!(e, "$.result: missing the required field `items` of Page");
+        assert_eq!(
+            fit(
+                "Kind2",
+                "[]",
+                "- name: Kind2\n  fields:\n  - name: A\n    type: string\n"
+            ),
+            Ok(())
+        );
+        let e = fit("Page", r#"[{"items": []}]"#, types).unwrap_err();
+        assert!(e.contains("expected Page (an object), found"), "{e}");
         // Recursive types terminate with the JSON.
         let tree = "- name: Node\n  fields:\n  - name: children\n    type: Node[]\n";
         assert_eq!(

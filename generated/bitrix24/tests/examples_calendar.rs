@@ -4,7 +4,7 @@
 //!
 //! Examples not round-tripped, each with the reason from the spec:
 //!
-//! - `calendar.accessibility.get` response example 1: the example contradicts the docs' tables: $.result.1: expected a `Event` object, found an array; $.result.2: expected a `Event` object, found an array; $.result.34: expected a `Event` object, found an array
+//! - `calendar.accessibility.get` response example 1: the example contradicts the docs' tables: $.result.1: expected a `Event` object, found an array; $.result.2: expected a `Event` object, found an array
 //! - `calendar.event.add` request example 2: the example contradicts the docs' tables: $.ownerId: expected integer, found ""
 //! - `calendar.event.get` request example 2: the example contradicts the docs' tables: $.ownerId: expected integer, found ""
 //! - `calendar.event.get` response example 1: the example contradicts the docs' tables: $.result[0].DATE_FROM: expected datetime, found "12/11/2024 05:59:00 pm"; $.result[0].DATE_TO: expected datetime, found "12/11/2024 06:59:00 pm"; $.result[0].DATE_CREATE: expected datetime, found "12/05/2024 01:48:41 pm" (and 5 more)

@@ -18,7 +18,7 @@
 //! - `task.items.getlist` request example 2: the example sends `select`, which the page does not document as parameters
 //! - `task.logitem.list` request example 1: the example sends `taskId`, which the page does not document as parameters
 //! - `task.stages.get` response example 1: the example shows custom fields (`$.5`, `$.6`), which are per portal and stay in `extra()`
-//! - `task.stages.update` request example 1: the example contradicts the docs' tables: $.fields: expected an array, found an object
+//! - `task.stages.update` request example 1: the example sends keys the docs do not list (`$.fields.SORT`: per-portal fields or undocumented ones)
 #![cfg(feature = "task")]
 #![allow(deprecated)]
 mod common;

@@ -21,7 +21,7 @@
 /// | `IBLOCK_TYPE_ID` ([`iblock_type_id`](Self::iblock_type_id)) | `IblockTypeId` | yes | Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type |
 /// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | yes | Symbolic code of the information block |
 /// | `SOCNET_GROUP_ID` ([`socnet_group_id`](Self::socnet_group_id)) | `integer` | no | Group identifier. Use this parameter if you want to add the list to a group. |
-/// | `FIELDS` ([`fields`](Self::fields)) | `Fields[]` | yes | Array of list fields. |
+/// | `FIELDS` ([`fields`](Self::fields)) | `Fields` | yes | Array of list fields. |
 /// | `MESSAGES` ([`messages`](Self::messages)) | `object` | no | Array of labels for list items and sections. Supported values: |
 /// | `RIGHTS` ([`rights`](Self::rights)) | `object` | no | Access permission settings for the list. An array in key-value format, where the key is the letter code of the user or department with the identifier, and the value is the letter code of the permission. |
 ///
@@ -49,7 +49,7 @@
 /// use bitrix24::lists::add::{Add, Fields, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(IblockTypeId::Lists, "my_custom_list", vec![Fields::new("text")]).messages(bitrix24::serde_json::Map::new()).rights(bitrix24::serde_json::json!({"U1271":"X"}));
+/// let request = Add::new(IblockTypeId::Lists, "my_custom_list", Fields::new("My new list").description("List for tracking tasks in the project").sort(500).bizproc(true)).messages(bitrix24::serde_json::Map::new()).rights(bitrix24::serde_json::json!({"U1271":"X"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -79,8 +79,8 @@ pub struct Add {
     ///
     /// [Detailed description](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-add.html#parametr-fields)
     ///
-    /// Wire name `FIELDS`, type `Fields[]` (docs: `array`).
-    pub fields: ::std::vec::Vec<Fields>,
+    /// Wire name `FIELDS`, type `Fields` (docs: `array`).
+    pub fields: Fields,
     /// Array of labels for list items and sections. Supported values:
     ///
     /// - `ELEMENTS_NAME` — name of the items
@@ -141,13 +141,13 @@ impl Add {
     pub fn new(
         iblock_type_id: IblockTypeId,
         iblock_code: impl ::std::convert::Into<::std::string::String>,
-        fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
+        fields: Fields,
     ) -> Self {
         Self {
             iblock_type_id,
             iblock_code: iblock_code.into(),
             socnet_group_id: ::std::option::Option::None,
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields,
             messages: ::std::option::Option::None,
             rights: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),

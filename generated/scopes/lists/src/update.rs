@@ -22,7 +22,7 @@
 /// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | no | Identifier of the information block. |
 /// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
 /// | `SOCNET_GROUP_ID` ([`socnet_group_id`](Self::socnet_group_id)) | `integer` | no | Group identifier. It is not necessary to specify this for changing list settings. Use this parameter if you want to move the list to another group. |
-/// | `FIELDS` ([`fields`](Self::fields)) | `Fields[]` | yes | Array of list fields. |
+/// | `FIELDS` ([`fields`](Self::fields)) | `Fields` | yes | Array of list fields. |
 /// | `MESSAGES` ([`messages`](Self::messages)) | `object` | no | Array of labels for list items and sections. Supported values: |
 /// | `RIGHTS` ([`rights`](Self::rights)) | `object` | no | Access permission settings for the list. An array in key-value format, where the key is the letter code of the user or department with the identifier, and the value is the letter code of the permission. |
 ///
@@ -50,7 +50,7 @@
 /// use bitrix24::lists::update::{Update, Fields, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(IblockTypeId::Lists, vec![Fields::new("text")]).iblock_id(109).messages(bitrix24::serde_json::Map::new()).rights(bitrix24::serde_json::json!({"D15":"W"}));
+/// let request = Update::new(IblockTypeId::Lists, Fields::new("Updated Task List").description("Updated description: list for managing daily tasks").sort(600).bizproc(false)).iblock_id(109).messages(bitrix24::serde_json::Map::new()).rights(bitrix24::serde_json::json!({"D15":"W"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -92,8 +92,8 @@ pub struct Update {
     ///
     /// [Detailed description](https://apidocs.bitrix24.com/api-reference/lists/lists/lists-update.html#parametr-fields)
     ///
-    /// Wire name `FIELDS`, type `Fields[]` (docs: `array`).
-    pub fields: ::std::vec::Vec<Fields>,
+    /// Wire name `FIELDS`, type `Fields` (docs: `array`).
+    pub fields: Fields,
     /// Array of labels for list items and sections. Supported values:
     ///
     /// - `ELEMENTS_NAME` — name of the items
@@ -150,16 +150,13 @@ impl Update {
     /// - `fields`: `FIELDS` — Array of list fields.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        iblock_type_id: IblockTypeId,
-        fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
-    ) -> Self {
+    pub fn new(iblock_type_id: IblockTypeId, fields: Fields) -> Self {
         Self {
             iblock_type_id,
             iblock_id: ::std::option::Option::None,
             iblock_code: ::std::option::Option::None,
             socnet_group_id: ::std::option::Option::None,
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields,
             messages: ::std::option::Option::None,
             rights: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),

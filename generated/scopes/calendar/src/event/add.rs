@@ -24,7 +24,7 @@
 /// | `to` ([`to`](Self::to)) | `any` | yes | End date of the event. |
 /// | `from_ts` ([`from_ts`](Self::from_ts)) | `integer` | no | Date and time in timestamp format. Can be used instead of the `from` parameter |
 /// | `to_ts` ([`to_ts`](Self::to_ts)) | `integer` | no | Date and time in timestamp format. Can be used instead of the `to` parameter |
-/// | `section` ([`section`](Self::section)) | `integer` | yes | Calendar identifier. |
+/// | `section` ([`section`](Self::section)) | `integer` | no | Calendar identifier. |
 /// | `auto_detect_section` ([`auto_detect_section`](Self::auto_detect_section)) | `boolean` | no | Auto-detection mode for the section. |
 /// | `name` ([`name`](Self::name)) | `string` | yes | Event name |
 /// | `skip_time` ([`skip_time`](Self::skip_time)) | `boolean` | no | Pass the date value without time in the `from` and `to` parameters. Possible values: - `Y` — use only the date - `N` — use date and time |
@@ -75,7 +75,7 @@
 /// use bitrix24::calendar::event::add::{Add, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Type::User, 2, bitrix24::serde_json::json!("2024-06-14"), bitrix24::serde_json::json!("2024-06-14"), 5, "New Event Name").skip_time(true).description("Description for event").color("#9cbe1c").text_color("#283033");
+/// let request = Add::new(Type::User, 2, bitrix24::serde_json::json!("2024-06-14"), bitrix24::serde_json::json!("2024-06-14"), "New Event Name").section(5).skip_time(true).description("Description for event").color("#9cbe1c");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -122,7 +122,7 @@ pub struct Add {
     /// This parameter is required if `auto_detect_section` is passed and not equal to `Y`
     ///
     /// Wire name `section`, type `integer`.
-    pub section: i64,
+    pub section: ::std::option::Option<i64>,
     /// Auto-detection mode for the section.
     ///
     /// Possible values:
@@ -248,7 +248,6 @@ impl Add {
     /// - `owner_id`: `ownerId` — Identifier of the calendar owner.
     /// - `from`: `from` — Start date and time of the event.
     /// - `to`: `to` — End date of the event.
-    /// - `section`: `section` — Calendar identifier.
     /// - `name`: `name` — Event name
     #[allow(clippy::new_without_default)]
     #[inline]
@@ -257,7 +256,6 @@ impl Add {
         owner_id: i64,
         from: ::serde_json::Value,
         to: ::serde_json::Value,
-        section: i64,
         name: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
@@ -267,7 +265,7 @@ impl Add {
             to,
             from_ts: ::std::option::Option::None,
             to_ts: ::std::option::Option::None,
-            section,
+            section: ::std::option::Option::None,
             auto_detect_section: ::std::option::Option::None,
             name: name.into(),
             skip_time: ::std::option::Option::None,
@@ -301,6 +299,13 @@ impl Add {
     #[inline]
     pub fn to_ts(mut self, value: i64) -> Self {
         self.to_ts = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `section`: Calendar identifier.
+    #[must_use]
+    #[inline]
+    pub fn section(mut self, value: i64) -> Self {
+        self.section = ::std::option::Option::Some(value);
         self
     }
     /// Sets `auto_detect_section`: Auto-detection mode for the section.
@@ -497,7 +502,7 @@ impl ::bitrix24_runtime::wire::Decode for Add {
             to: f.required("to")?,
             from_ts: f.optional("from_ts")?,
             to_ts: f.optional("to_ts")?,
-            section: f.required("section")?,
+            section: f.optional("section")?,
             auto_detect_section: f.optional("auto_detect_section")?,
             name: f.required("name")?,
             skip_time: f.optional("skip_time")?,
@@ -544,7 +549,7 @@ impl ::serde::Serialize for Add {
         w.field("to", &self.to);
         w.optional("from_ts", self.from_ts.as_ref());
         w.optional("to_ts", self.to_ts.as_ref());
-        w.field("section", &self.section);
+        w.optional("section", self.section.as_ref());
         w.optional(
             "auto_detect_section",
             self.auto_detect_section.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),

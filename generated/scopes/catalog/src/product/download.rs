@@ -39,10 +39,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::catalog::product::download::{Download, FieldName, Fields};
+/// use bitrix24::catalog::product::download::{Download, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Download::new(Fields::new(6439, 1243, FieldName::DetailPicture));
+/// let request = Download::new(Fields::new(6439, 1243, "detailPicture"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -169,8 +169,8 @@ pub struct Fields {
     ///
     /// To obtain existing identifiers or property codes for products, use [catalog.productProperty.list](https://apidocs.bitrix24.com/api-reference/catalog/product-property/catalog-product-property-list.html)
     ///
-    /// Wire name `fieldName`, type `FieldName` (docs: `string`).
-    pub field_name: FieldName,
+    /// Wire name `fieldName`, type `string`.
+    pub field_name: ::std::string::String,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -182,11 +182,15 @@ impl Fields {
     /// - `field_name`: `fieldName` — Name of the field (property or field of the information block element) where the file is stored.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(file_id: i64, product_id: i64, field_name: FieldName) -> Self {
+    pub fn new(
+        file_id: i64,
+        product_id: i64,
+        field_name: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
             file_id,
             product_id,
-            field_name,
+            field_name: field_name.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -256,100 +260,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.field_name,
-            &::std::format!("{}{}", path, ".fieldName"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `FieldName`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FieldName {
-    /// `DETAIL_PICTURE`: detailed image, field available in the old product card
-    DetailPicture,
-    /// `PREVIEW_PICTURE`: preview image, field available in the old product card
-    PreviewPicture,
-    /// `PROPERTY_N`: property, where N is the property identifier or property code
-    PropertyN,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl FieldName {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DetailPicture => "DETAIL_PICTURE",
-            Self::PreviewPicture => "PREVIEW_PICTURE",
-            Self::PropertyN => "PROPERTY_N",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for FieldName {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        FieldName::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "DETAIL_PICTURE" => Self::DetailPicture,
-            "PREVIEW_PICTURE" => Self::PreviewPicture,
-            "PROPERTY_N" => Self::PropertyN,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for FieldName {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for FieldName {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for FieldName {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for FieldName {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for FieldName {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for FieldName {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }

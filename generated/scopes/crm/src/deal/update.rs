@@ -49,10 +49,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::crm::deal::update::{Update, Fields, Params, StageId};
+/// use bitrix24::crm::deal::update::{Update, Fields, Params};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(123).fields(Fields::new().title("New Deal Title!").type_id("GOODS").stage_id(StageId::EntityIdDealStage).is_return_customer(true)).params(Params::new().register_sonet_event(false).register_history_event(false));
+/// let request = Update::new(123).fields(Fields::new().title("New Deal Title!").type_id("GOODS").stage_id("WON").is_return_customer(true)).params(Params::new().register_sonet_event(false).register_history_event(false));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -245,8 +245,8 @@ pub struct Fields {
     ///
     /// If you need to change the Sales Funnel of the deal, use the method [crm.item.update](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-update.html), with the `entityTypeId` of the deal being `2`.
     ///
-    /// Wire name `STAGE_ID`, type `StageId` (docs: `crm_status`).
-    pub stage_id: ::std::option::Option<StageId>,
+    /// Wire name `STAGE_ID`, type `string` (docs: `crm_status`).
+    pub stage_id: ::std::option::Option<::std::string::String>,
     /// Indicates whether the deal is a template for a recurring deal. Possible values:
     /// - `Y` — yes
     /// - `N` — no
@@ -451,8 +451,11 @@ impl Fields {
     /// Sets `STAGE_ID`: The stage of the deal.
     #[must_use]
     #[inline]
-    pub fn stage_id(mut self, value: StageId) -> Self {
-        self.stage_id = ::std::option::Option::Some(value);
+    pub fn stage_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.stage_id = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `IS_RECURRING`: Indicates whether the deal is a template for a recurring deal. Possible values: - `Y` — yes - `N` — no
@@ -834,11 +837,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.stage_id,
-            &::std::format!("{}{}", path, ".STAGE_ID"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.utm_medium,
             &::std::format!("{}{}", path, ".UTM_MEDIUM"),
             out,
@@ -849,95 +847,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
             path,
             out,
         );
-    }
-}
-/// Values of `StageId`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum StageId {
-    /// `{ ENTITY_ID: "DEAL_STAGE" }`: if the deal is in the general Sales Funnel
-    EntityIdDealStage,
-    /// `{ ENTITY_ID: "DEAL_STAGE_{categoryId}" }`: if the deal is not in the general Sales Funnel, where categoryId is the identifier of the Sales Funnel and equals the CATEGORY_ID of the deal
-    EntityIdDealStageCategoryId,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl StageId {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EntityIdDealStage => "{ ENTITY_ID: \"DEAL_STAGE\" }",
-            Self::EntityIdDealStageCategoryId => {
-                "{ ENTITY_ID: \"DEAL_STAGE_{categoryId}\" }"
-            }
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for StageId {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        StageId::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "{ ENTITY_ID: \"DEAL_STAGE\" }" => Self::EntityIdDealStage,
-            "{ ENTITY_ID: \"DEAL_STAGE_{categoryId}\" }" => {
-                Self::EntityIdDealStageCategoryId
-            }
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for StageId {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for StageId {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for StageId {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for StageId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for StageId {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for StageId {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }
 /// Values of `UtmMedium`.

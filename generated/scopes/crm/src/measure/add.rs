@@ -21,7 +21,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `fields` ([`fields`](Self::fields)) | `Fields[]` | yes | A set of fields — an array in the form `array("field"=>"value"[, ...])`, containing the values of the measurement unit fields. |
+/// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | A set of fields — an array in the form `array("field"=>"value"[, ...])`, containing the values of the measurement unit fields. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -40,7 +40,7 @@
 /// use bitrix24::crm::measure::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(vec![Fields::new(1, "text")]);
+/// let request = Add::new(Fields::new(212, "Watt").symbol_rus("W").symbol_intl("W").symbol_letter_intl("WTT").is_default("N"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -53,8 +53,8 @@ pub struct Add {
     ///
     /// To find out the required format of the fields, execute the method [crm.measure.fields](https://apidocs.bitrix24.com/api-reference/crm/outdated/measure/crm-measure-fields.html) and check the format of the incoming values for these fields.
     ///
-    /// Wire name `fields`, type `Fields[]` (docs: `array`).
-    pub fields: ::std::vec::Vec<Fields>,
+    /// Wire name `fields`, type `Fields` (docs: `array`).
+    pub fields: Fields,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -64,11 +64,9 @@ impl Add {
     /// - `fields`: `fields` — A set of fields — an array in the form `array("field"=>"value"[, ...])`, containing the values of the measurement unit fields.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
-    ) -> Self {
+    pub fn new(fields: Fields) -> Self {
         Self {
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields,
             extra: ::serde_json::Map::new(),
         }
     }

@@ -19,7 +19,12 @@
 ///
 /// # Parameters
 ///
-/// None.
+/// | Name | Type | Required | Description |
+/// |---|---|---|---|
+/// | `order` ([`order`](Self::order)) | `any` | no | Sorting fields |
+/// | `filter` ([`filter`](Self::filter)) | `any` | no | Filter fields |
+///
+/// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
 /// # Result
 ///
@@ -36,7 +41,7 @@
 /// use bitrix24::crm::paysystem::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new();
+/// let request = List::new().order(bitrix24::serde_json::json!({"SORT":"ASC"})).filter(bitrix24::serde_json::json!({"%NAME":"Estimate"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -45,6 +50,14 @@
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct List {
+    /// Sorting fields
+    ///
+    /// Wire name `order`, type `any`.
+    pub order: ::std::option::Option<::serde_json::Value>,
+    /// Filter fields
+    ///
+    /// Wire name `filter`, type `any`.
+    pub filter: ::std::option::Option<::serde_json::Value>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -54,8 +67,24 @@ impl List {
     #[inline]
     pub fn new() -> Self {
         Self {
+            order: ::std::option::Option::None,
+            filter: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `order`: Sorting fields
+    #[must_use]
+    #[inline]
+    pub fn order(mut self, value: ::serde_json::Value) -> Self {
+        self.order = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `filter`: Filter fields
+    #[must_use]
+    #[inline]
+    pub fn filter(mut self, value: ::serde_json::Value) -> Self {
+        self.filter = ::std::option::Option::Some(value);
+        self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
@@ -82,8 +111,12 @@ impl ::bitrix24_runtime::wire::Decode for List {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self { extra: f.rest() })
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            order: f.optional("order")?,
+            filter: f.optional("filter")?,
+            extra: f.rest(),
+        })
     }
 }
 #[cfg(feature = "decode-requests")]
@@ -100,7 +133,12 @@ impl ::serde::Serialize for List {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        let w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("order", self.order.as_ref());
+        w.optional("filter", self.filter.as_ref());
         w.end()
     }
 }

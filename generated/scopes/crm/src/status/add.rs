@@ -320,9 +320,9 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Semantics {
-    /// `"S"`: "Success"
+    /// `S`: "Success"
     S,
-    /// `"F"`: "Failure"
+    /// `F`: "Failure"
     F,
     /// ``: "In Progress"
     Empty,
@@ -334,8 +334,8 @@ impl Semantics {
     #[inline]
     pub fn as_str(&self) -> &str {
         match self {
-            Self::S => "\"S\"",
-            Self::F => "\"F\"",
+            Self::S => "S",
+            Self::F => "F",
             Self::Empty => "",
             Self::Unknown(value) => value.as_str(),
         }
@@ -350,8 +350,8 @@ impl ::bitrix24_runtime::wire::WireEnum for Semantics {
     #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
-            "\"S\"" => Self::S,
-            "\"F\"" => Self::F,
+            "S" => Self::S,
+            "F" => Self::F,
             "" => Self::Empty,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }

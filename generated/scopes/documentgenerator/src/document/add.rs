@@ -20,7 +20,7 @@
 /// |---|---|---|---|
 /// | `templateId` ([`template_id`](Self::template_id)) | `integer` | yes | Template identifier. |
 /// | `providerClassName` ([`provider_class_name`](Self::provider_class_name)) | `string` | no | Data provider class. |
-/// | `value` ([`value`](Self::value)) | `Value` | yes | External identifier of the object for which the document is being generated. |
+/// | `value` ([`value`](Self::value)) | `string` | yes | External identifier of the object for which the document is being generated. |
 /// | `values` ([`values`](Self::values)) | `Values` | no | Field values of the document in the format `{"FieldCode":"Value"}` |
 /// | `stampsEnabled` ([`stamps_enabled`](Self::stamps_enabled)) | `StampsEnabled` | no | Seal and signature mode: - `1` — enable - `0` — disable |
 /// | `fields` ([`fields`](Self::fields)) | `Fields` | no | Description of how to interpret and format values from `values` [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-add.html#fields). |
@@ -45,10 +45,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::documentgenerator::document::add::{Add, Fields, StampsEnabled, Value, Values};
+/// use bitrix24::documentgenerator::document::add::{Add, Fields, StampsEnabled, Values};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(53, Value::ObjectType).values(Values::new().document_number("SC-2026-001").current_date("2026-03-18T00:00:00+01:00").client_name("ABC Corp").client_phone("+1 999 123-45-67")).stamps_enabled(StampsEnabled::Enable).fields(Fields::new());
+/// let request = Add::new(53, "SUPPLY_CONTRACT_2026_015").values(Values::new().document_number("SC-2026-001").current_date("2026-03-18T00:00:00+01:00").client_name("ABC Corp").client_phone("+1 999 123-45-67")).stamps_enabled(StampsEnabled::Enable).fields(Fields::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -90,8 +90,8 @@ pub struct Add {
     /// - supply contract — `SUPPLY_CONTRACT_2026_015`
     /// - external system record — `ERP_DOC_A-7741`
     ///
-    /// Wire name `value`, type `Value` (docs: `string`).
-    pub value: Value,
+    /// Wire name `value`, type `string`.
+    pub value: ::std::string::String,
     /// Field values of the document in the format `{"FieldCode":"Value"}`
     ///
     /// Wire name `values`, type `Values` (docs: `object`).
@@ -136,11 +136,14 @@ impl Add {
     /// - `value`: `value` — External identifier of the object for which the document is being generated.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(template_id: i64, value: Value) -> Self {
+    pub fn new(
+        template_id: i64,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
             template_id,
             provider_class_name: ::std::option::Option::None,
-            value,
+            value: value.into(),
             values: ::std::option::Option::None,
             stamps_enabled: ::std::option::Option::None,
             fields: ::std::option::Option::None,
@@ -257,11 +260,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Add {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.value,
-            &::std::format!("{}{}", path, ".value"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.values,
             &::std::format!("{}{}", path, ".values"),
             out,
@@ -283,91 +281,6 @@ impl ::bitrix24_runtime::Method for Add {
     const NAME: &'static str = "documentgenerator.document.add";
     const READ_ONLY: bool = false;
     type Output = AddResult;
-}
-/// Values of `Value`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Value {
-    /// `<OBJECT_TYPE>`: string code of the object type in uppercase
-    ObjectType,
-    /// `<ID>`: numeric or string identifier of the object in the external system
-    Id,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl Value {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ObjectType => "<OBJECT_TYPE>",
-            Self::Id => "<ID>",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Value {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        Value::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "<OBJECT_TYPE>" => Self::ObjectType,
-            "<ID>" => Self::Id,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Value {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Value {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for Value {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Value {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Value {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Value {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
 }
 /// The `Values` object.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -190,8 +190,8 @@ pub struct Fields {
     ///
     /// - [What are modifiers in document templates](https://helpdesk.bitrix24.com/open/25799327/)
     ///
-    /// Wire name `formatName`, type `FormatName` (docs: `string`).
-    pub format_name: ::std::option::Option<FormatName>,
+    /// Wire name `formatName`, type `string`.
+    pub format_name: ::std::option::Option<::std::string::String>,
     /// Set of region phrases in the format `code: text`.
     ///
     /// The keys of the object are strings and can be defined arbitrarily depending on the template. The values of the keys are also strings.
@@ -266,8 +266,11 @@ impl Fields {
     /// Sets `formatName`: Full name template, for example `#LAST_NAME# #NAME# #SECOND_NAME#`.
     #[must_use]
     #[inline]
-    pub fn format_name(mut self, value: FormatName) -> Self {
-        self.format_name = ::std::option::Option::Some(value);
+    pub fn format_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.format_name = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `phrases`: Set of region phrases in the format `code: text`.
@@ -352,117 +355,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.format_name,
-            &::std::format!("{}{}", path, ".formatName"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `FormatName`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FormatName {
-    /// `#TITLE#`: salutation
-    Title,
-    /// `#NAME#`: first name
-    Name,
-    /// `#LAST_NAME#`: last name
-    LastName,
-    /// `#SECOND_NAME#`: middle name
-    SecondName,
-    /// `#NAME_SHORT#`: first letter of the first name with a dot
-    NameShort,
-    /// `#LAST_NAME_SHORT#`: first letter of the last name with a dot
-    LastNameShort,
-    /// `#SECOND_NAME_SHORT#`: first letter of the middle name with a dot
-    SecondNameShort,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl FormatName {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Title => "#TITLE#",
-            Self::Name => "#NAME#",
-            Self::LastName => "#LAST_NAME#",
-            Self::SecondName => "#SECOND_NAME#",
-            Self::NameShort => "#NAME_SHORT#",
-            Self::LastNameShort => "#LAST_NAME_SHORT#",
-            Self::SecondNameShort => "#SECOND_NAME_SHORT#",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for FormatName {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        FormatName::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "#TITLE#" => Self::Title,
-            "#NAME#" => Self::Name,
-            "#LAST_NAME#" => Self::LastName,
-            "#SECOND_NAME#" => Self::SecondName,
-            "#NAME_SHORT#" => Self::NameShort,
-            "#LAST_NAME_SHORT#" => Self::LastNameShort,
-            "#SECOND_NAME_SHORT#" => Self::SecondNameShort,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for FormatName {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for FormatName {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for FormatName {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for FormatName {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for FormatName {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for FormatName {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }
 /// The `UpdateResult` object.

@@ -47,10 +47,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::documentgenerator::role::fillaccesses::{Fillaccesses, AccessCode, Accesses};
+/// use bitrix24::documentgenerator::role::fillaccesses::{Fillaccesses, Accesses};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Fillaccesses::new().accesses(vec![Accesses::new(9, AccessCode::UId), Accesses::new(9, AccessCode::UId), Accesses::new(9, AccessCode::Ua)]);
+/// let request = Fillaccesses::new().accesses(vec![Accesses::new(9, "U1"), Accesses::new(9, "D1"), Accesses::new(9, "UA")]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -188,8 +188,8 @@ pub struct Accesses {
     /// - `SG{id}_E` — moderators of the workgroup or project
     /// - `SG{id}_K` — all members of the workgroup or project
     ///
-    /// Wire name `accessCode`, type `AccessCode` (docs: `string`).
-    pub access_code: AccessCode,
+    /// Wire name `accessCode`, type `string`.
+    pub access_code: ::std::string::String,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -200,10 +200,13 @@ impl Accesses {
     /// - `access_code`: `accessCode` — Access code for a user, group, or department.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(role_id: i64, access_code: AccessCode) -> Self {
+    pub fn new(
+        role_id: i64,
+        access_code: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
             role_id,
-            access_code,
+            access_code: access_code.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -271,128 +274,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Accesses {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.access_code,
-            &::std::format!("{}{}", path, ".accessCode"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `AccessCode`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AccessCode {
-    /// `U{id}`: user
-    UId,
-    /// `G{id}`: user group
-    GId,
-    /// `AU`: all authorized users
-    Au,
-    /// `UA`: all users
-    Ua,
-    /// `D{id}`: department
-    DId,
-    /// `DR{id}`: department with sub-departments
-    DrId,
-    /// `SG{id}`: workgroup or project
-    SgId,
-    /// `SG{id}_A`: owner of the workgroup or project
-    SgIdA,
-    /// `SG{id}_E`: moderators of the workgroup or project
-    SgIdE,
-    /// `SG{id}_K`: all members of the workgroup or project
-    SgIdK,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl AccessCode {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UId => "U{id}",
-            Self::GId => "G{id}",
-            Self::Au => "AU",
-            Self::Ua => "UA",
-            Self::DId => "D{id}",
-            Self::DrId => "DR{id}",
-            Self::SgId => "SG{id}",
-            Self::SgIdA => "SG{id}_A",
-            Self::SgIdE => "SG{id}_E",
-            Self::SgIdK => "SG{id}_K",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for AccessCode {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        AccessCode::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "U{id}" => Self::UId,
-            "G{id}" => Self::GId,
-            "AU" => Self::Au,
-            "UA" => Self::Ua,
-            "D{id}" => Self::DId,
-            "DR{id}" => Self::DrId,
-            "SG{id}" => Self::SgId,
-            "SG{id}_A" => Self::SgIdA,
-            "SG{id}_E" => Self::SgIdE,
-            "SG{id}_K" => Self::SgIdK,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for AccessCode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for AccessCode {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for AccessCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AccessCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for AccessCode {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for AccessCode {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }

@@ -19,7 +19,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | no | The identifier of the chat. Required if `DIALOG_ID` is not provided. |
-/// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `DialogId` | no | The chat identifier in the format: |
+/// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `string` | no | The chat identifier in the format: |
 /// | `MUTE` ([`mute`](Self::mute)) | `boolean` | no | Notification control: |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -70,8 +70,8 @@ pub struct Mute {
     ///
     /// The chat identifier can be obtained using the [im.chat.get](https://apidocs.bitrix24.com/api-reference/chats/im-chat-get.html) method. The user identifier can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) and [user.search](https://apidocs.bitrix24.com/api-reference/user/user-search.html) methods
     ///
-    /// Wire name `DIALOG_ID`, type `DialogId` (docs: `string`).
-    pub dialog_id: ::std::option::Option<DialogId>,
+    /// Wire name `DIALOG_ID`, type `string`.
+    pub dialog_id: ::std::option::Option<::std::string::String>,
     /// Notification control:
     ///
     /// - `Y` — disable notifications
@@ -106,8 +106,11 @@ impl Mute {
     /// Sets `DIALOG_ID`: The chat identifier in the format:
     #[must_use]
     #[inline]
-    pub fn dialog_id(mut self, value: DialogId) -> Self {
-        self.dialog_id = ::std::option::Option::Some(value);
+    pub fn dialog_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.dialog_id = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `MUTE`: Notification control:
@@ -192,11 +195,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Mute {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.dialog_id,
-            &::std::format!("{}{}", path, ".DIALOG_ID"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -204,93 +202,4 @@ impl ::bitrix24_runtime::Method for Mute {
     const NAME: &'static str = "im.chat.mute";
     const READ_ONLY: bool = false;
     type Output = bool;
-}
-/// Values of `DialogId`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DialogId {
-    /// `chatXXX`: chat
-    ChatXxx,
-    /// `sgXXX`: group or project chat
-    SgXxx,
-    /// `XXX`: user identifier for personal chat
-    Xxx,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl DialogId {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ChatXxx => "chatXXX",
-            Self::SgXxx => "sgXXX",
-            Self::Xxx => "XXX",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for DialogId {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        DialogId::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chatXXX" => Self::ChatXxx,
-            "sgXXX" => Self::SgXxx,
-            "XXX" => Self::Xxx,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for DialogId {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DialogId {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for DialogId {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DialogId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for DialogId {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for DialogId {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
 }

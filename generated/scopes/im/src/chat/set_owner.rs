@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | yes | Identifier of the chat. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided. |
+/// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | no | Identifier of the chat. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided. |
 /// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `string` | no | Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`. |
 /// | `USER_ID` ([`user_id`](Self::user_id)) | `integer` | yes | Identifier of the new chat owner. |
 ///
@@ -47,7 +47,7 @@
 /// use bitrix24::im::chat::set_owner::SetOwner;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = SetOwner::new(2935, 1271);
+/// let request = SetOwner::new(1271).chat_id(2935);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -61,7 +61,7 @@ pub struct SetOwner {
     /// The chat identifier can be obtained using the [im.chat.get](https://apidocs.bitrix24.com/api-reference/chats/im-chat-get.html) method.
     ///
     /// Wire name `CHAT_ID`, type `integer`.
-    pub chat_id: i64,
+    pub chat_id: ::std::option::Option<i64>,
     /// Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`.
     ///
     /// The method works only with group chats: for a private dialog it returns the `DIALOG_ID_EMPTY` error
@@ -80,17 +80,23 @@ pub struct SetOwner {
 impl SetOwner {
     /// Creates the value from its required fields:
     ///
-    /// - `chat_id`: `CHAT_ID` — Identifier of the chat. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided.
     /// - `user_id`: `USER_ID` — Identifier of the new chat owner.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(chat_id: i64, user_id: i64) -> Self {
+    pub fn new(user_id: i64) -> Self {
         Self {
-            chat_id,
+            chat_id: ::std::option::Option::None,
             dialog_id: ::std::option::Option::None,
             user_id,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `CHAT_ID`: Identifier of the chat. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided.
+    #[must_use]
+    #[inline]
+    pub fn chat_id(mut self, value: i64) -> Self {
+        self.chat_id = ::std::option::Option::Some(value);
+        self
     }
     /// Sets `DIALOG_ID`: Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`.
     #[must_use]
@@ -135,7 +141,7 @@ impl ::bitrix24_runtime::wire::Decode for SetOwner {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            chat_id: f.required("CHAT_ID")?,
+            chat_id: f.optional("CHAT_ID")?,
             dialog_id: f.optional("DIALOG_ID")?,
             user_id: f.required("USER_ID")?,
             extra: f.rest(),
@@ -160,7 +166,7 @@ impl ::serde::Serialize for SetOwner {
             serializer,
             &self.extra,
         )?;
-        w.field("CHAT_ID", &self.chat_id);
+        w.optional("CHAT_ID", self.chat_id.as_ref());
         w.optional("DIALOG_ID", self.dialog_id.as_ref());
         w.field("USER_ID", &self.user_id);
         w.end()

@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | yes | Identifier of the chat. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided. |
+/// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | no | Identifier of the chat. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided. |
 /// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `string` | no | Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`. |
 /// | `AVATAR` ([`avatar`](Self::avatar)) | `string` | yes | Image in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) format. |
 ///
@@ -48,7 +48,7 @@
 /// use bitrix24::im::chat::update_avatar::UpdateAvatar;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = UpdateAvatar::new(2935, "/9j/4QAYRXhpZgAAS...CgCgCgCgP/9k=");
+/// let request = UpdateAvatar::new("/9j/4QAYRXhpZgAAS...CgCgCgCgP/9k=").chat_id(2935);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -62,7 +62,7 @@ pub struct UpdateAvatar {
     /// The chat identifier can be obtained using the [im.chat.get](https://apidocs.bitrix24.com/api-reference/chats/im-chat-get.html) method
     ///
     /// Wire name `CHAT_ID`, type `integer`.
-    pub chat_id: i64,
+    pub chat_id: ::std::option::Option<i64>,
     /// Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`.
     ///
     /// The method works only with group chats: for a private dialog it returns the `DIALOG_ID_EMPTY` error
@@ -81,20 +81,23 @@ pub struct UpdateAvatar {
 impl UpdateAvatar {
     /// Creates the value from its required fields:
     ///
-    /// - `chat_id`: `CHAT_ID` — Identifier of the chat. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided.
     /// - `avatar`: `AVATAR` — Image in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) format.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        chat_id: i64,
-        avatar: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new(avatar: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            chat_id,
+            chat_id: ::std::option::Option::None,
             dialog_id: ::std::option::Option::None,
             avatar: avatar.into(),
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `CHAT_ID`: Identifier of the chat. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided.
+    #[must_use]
+    #[inline]
+    pub fn chat_id(mut self, value: i64) -> Self {
+        self.chat_id = ::std::option::Option::Some(value);
+        self
     }
     /// Sets `DIALOG_ID`: Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`.
     #[must_use]
@@ -139,7 +142,7 @@ impl ::bitrix24_runtime::wire::Decode for UpdateAvatar {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            chat_id: f.required("CHAT_ID")?,
+            chat_id: f.optional("CHAT_ID")?,
             dialog_id: f.optional("DIALOG_ID")?,
             avatar: f.required("AVATAR")?,
             extra: f.rest(),
@@ -164,7 +167,7 @@ impl ::serde::Serialize for UpdateAvatar {
             serializer,
             &self.extra,
         )?;
-        w.field("CHAT_ID", &self.chat_id);
+        w.optional("CHAT_ID", self.chat_id.as_ref());
         w.optional("DIALOG_ID", self.dialog_id.as_ref());
         w.field("AVATAR", &self.avatar);
         w.end()

@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | yes | Chat identifier. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided. |
+/// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | no | Chat identifier. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided. |
 /// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `string` | no | Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`. |
 /// | `TITLE` ([`title`](Self::title)) | `string` | yes | Chat title. |
 ///
@@ -46,7 +46,7 @@
 /// use bitrix24::im::chat::update_title::UpdateTitle;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = UpdateTitle::new(2935, "Project Chat");
+/// let request = UpdateTitle::new("Project Chat").chat_id(2935);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -60,7 +60,7 @@ pub struct UpdateTitle {
     /// The chat identifier can be obtained using the [im.chat.get](https://apidocs.bitrix24.com/api-reference/chats/im-chat-get.html) method.
     ///
     /// Wire name `CHAT_ID`, type `integer`.
-    pub chat_id: i64,
+    pub chat_id: ::std::option::Option<i64>,
     /// Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`.
     ///
     /// The method works only with group chats: for a private dialog it returns the `DIALOG_ID_EMPTY` error
@@ -79,20 +79,23 @@ pub struct UpdateTitle {
 impl UpdateTitle {
     /// Creates the value from its required fields:
     ///
-    /// - `chat_id`: `CHAT_ID` — Chat identifier. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided.
     /// - `title`: `TITLE` — Chat title.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        chat_id: i64,
-        title: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new(title: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            chat_id,
+            chat_id: ::std::option::Option::None,
             dialog_id: ::std::option::Option::None,
             title: title.into(),
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `CHAT_ID`: Chat identifier. Pass a number without the `chat` prefix. Required if `DIALOG_ID` is not provided.
+    #[must_use]
+    #[inline]
+    pub fn chat_id(mut self, value: i64) -> Self {
+        self.chat_id = ::std::option::Option::Some(value);
+        self
     }
     /// Sets `DIALOG_ID`: Identifier of the dialog in the format `chatXXX`, where `XXX` is the chat identifier. Can be provided instead of `CHAT_ID`.
     #[must_use]
@@ -137,7 +140,7 @@ impl ::bitrix24_runtime::wire::Decode for UpdateTitle {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            chat_id: f.required("CHAT_ID")?,
+            chat_id: f.optional("CHAT_ID")?,
             dialog_id: f.optional("DIALOG_ID")?,
             title: f.required("TITLE")?,
             extra: f.rest(),
@@ -162,7 +165,7 @@ impl ::serde::Serialize for UpdateTitle {
             serializer,
             &self.extra,
         )?;
-        w.field("CHAT_ID", &self.chat_id);
+        w.optional("CHAT_ID", self.chat_id.as_ref());
         w.optional("DIALOG_ID", self.dialog_id.as_ref());
         w.field("TITLE", &self.title);
         w.end()

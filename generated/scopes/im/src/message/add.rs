@@ -18,8 +18,8 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `DialogId` | yes | Identifier of the chat in the format: |
-/// | `MESSAGE` ([`message`](Self::message)) | `string` | yes | The text of the message. Required if `ATTACH` is not provided. |
+/// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `string` | yes | Identifier of the chat in the format: |
+/// | `MESSAGE` ([`message`](Self::message)) | `string` | no | The text of the message. Required if `ATTACH` is not provided. |
 /// | `ATTACH` ([`attach`](Self::attach)) | `any` | no | Attachment with content blocks: images, links, files. Required if `MESSAGE` is not provided. |
 /// | `KEYBOARD` ([`keyboard`](Self::keyboard)) | `any` | no | Buttons under the message that the user can interact with. |
 /// | `MENU` ([`menu`](Self::menu)) | `any` | no | Additional items in the chat's context menu. |
@@ -56,10 +56,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::im::message::add::{Add, DialogId};
+/// use bitrix24::im::message::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(DialogId::ChatXxx, "Message text").system(false).url_preview(true).reply_id(34237);
+/// let request = Add::new("chat2941").message("Message text").system(false).url_preview(true).reply_id(34237);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -76,14 +76,14 @@ pub struct Add {
     ///
     /// The chat identifier can be obtained using the [im.chat.get](https://apidocs.bitrix24.com/api-reference/chats/im-chat-get.html) method. The user identifier can be obtained using the [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) and [user.search](https://apidocs.bitrix24.com/api-reference/user/user-search.html) methods
     ///
-    /// Wire name `DIALOG_ID`, type `DialogId` (docs: `string`).
-    pub dialog_id: DialogId,
+    /// Wire name `DIALOG_ID`, type `string`.
+    pub dialog_id: ::std::string::String,
     /// The text of the message. Required if `ATTACH` is not provided.
     ///
     /// [Formatting](https://apidocs.bitrix24.com/api-reference/chats/messages/formatting.html) is supported
     ///
     /// Wire name `MESSAGE`, type `string`.
-    pub message: ::std::string::String,
+    pub message: ::std::option::Option<::std::string::String>,
     /// Attachment with content blocks: images, links, files. Required if `MESSAGE` is not provided.
     ///
     /// Read more in the [Attachments](https://apidocs.bitrix24.com/api-reference/chats/messages/attachments.html) section
@@ -135,16 +135,12 @@ impl Add {
     /// Creates the value from its required fields:
     ///
     /// - `dialog_id`: `DIALOG_ID` — Identifier of the chat in the format:
-    /// - `message`: `MESSAGE` — The text of the message. Required if `ATTACH` is not provided.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        dialog_id: DialogId,
-        message: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            dialog_id,
-            message: message.into(),
+            dialog_id: dialog_id.into(),
+            message: ::std::option::Option::None,
             attach: ::std::option::Option::None,
             keyboard: ::std::option::Option::None,
             menu: ::std::option::Option::None,
@@ -153,6 +149,16 @@ impl Add {
             reply_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `MESSAGE`: The text of the message. Required if `ATTACH` is not provided.
+    #[must_use]
+    #[inline]
+    pub fn message(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.message = ::std::option::Option::Some(value.into());
+        self
     }
     /// Sets `ATTACH`: Attachment with content blocks: images, links, files. Required if `MESSAGE` is not provided.
     #[must_use]
@@ -235,7 +241,7 @@ impl ::bitrix24_runtime::wire::Decode for Add {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
             dialog_id: f.required("DIALOG_ID")?,
-            message: f.required("MESSAGE")?,
+            message: f.optional("MESSAGE")?,
             attach: f.optional("ATTACH")?,
             keyboard: f.optional("KEYBOARD")?,
             menu: f.optional("MENU")?,
@@ -265,7 +271,7 @@ impl ::serde::Serialize for Add {
             &self.extra,
         )?;
         w.field("DIALOG_ID", &self.dialog_id);
-        w.field("MESSAGE", &self.message);
+        w.optional("MESSAGE", self.message.as_ref());
         w.optional("ATTACH", self.attach.as_ref());
         w.optional("KEYBOARD", self.keyboard.as_ref());
         w.optional("MENU", self.menu.as_ref());
@@ -289,11 +295,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Add {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.dialog_id,
-            &::std::format!("{}{}", path, ".DIALOG_ID"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -301,93 +302,4 @@ impl ::bitrix24_runtime::Method for Add {
     const NAME: &'static str = "im.message.add";
     const READ_ONLY: bool = false;
     type Output = i64;
-}
-/// Values of `DialogId`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DialogId {
-    /// `chatXXX`: chat
-    ChatXxx,
-    /// `sgXXX`: group or project chat
-    SgXxx,
-    /// `XXX`: identifier of the personal chat user
-    Xxx,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl DialogId {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ChatXxx => "chatXXX",
-            Self::SgXxx => "sgXXX",
-            Self::Xxx => "XXX",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for DialogId {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        DialogId::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chatXXX" => Self::ChatXxx,
-            "sgXXX" => Self::SgXxx,
-            "XXX" => Self::Xxx,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for DialogId {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DialogId {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for DialogId {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DialogId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for DialogId {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for DialogId {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
 }

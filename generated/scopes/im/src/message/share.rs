@@ -19,7 +19,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `MESSAGE_ID` ([`message_id`](Self::message_id)) | `integer` | yes | Identifier of the message. |
-/// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `DialogId` | yes | Identifier of the chat in the format: |
+/// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `string` | yes | Identifier of the chat in the format: |
 /// | `TYPE` ([`type_`](Self::type_)) | `Type` | yes | Type of the object being created. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -43,10 +43,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::im::message::share::{Share, DialogId, Type};
+/// use bitrix24::im::message::share::{Share, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Share::new(34261, DialogId::ChatXxx, Type::Task);
+/// let request = Share::new(34261, "chat2941", Type::Task);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -69,8 +69,8 @@ pub struct Share {
     ///
     /// The chat identifier can be obtained using the method [im.chat.get](https://apidocs.bitrix24.com/api-reference/chats/im-chat-get.html). The user identifier can be obtained using the methods [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) and [user.search](https://apidocs.bitrix24.com/api-reference/user/user-search.html)
     ///
-    /// Wire name `DIALOG_ID`, type `DialogId` (docs: `string`).
-    pub dialog_id: DialogId,
+    /// Wire name `DIALOG_ID`, type `string`.
+    pub dialog_id: ::std::string::String,
     /// Type of the object being created.
     ///
     /// Allowed values:
@@ -92,10 +92,14 @@ impl Share {
     /// - `type_`: `TYPE` — Type of the object being created.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(message_id: i64, dialog_id: DialogId, type_: Type) -> Self {
+    pub fn new(
+        message_id: i64,
+        dialog_id: impl ::std::convert::Into<::std::string::String>,
+        type_: Type,
+    ) -> Self {
         Self {
             message_id,
-            dialog_id,
+            dialog_id: dialog_id.into(),
             type_,
             extra: ::serde_json::Map::new(),
         }
@@ -173,11 +177,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Share {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.dialog_id,
-            &::std::format!("{}{}", path, ".DIALOG_ID"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.type_,
             &::std::format!("{}{}", path, ".TYPE"),
             out,
@@ -189,95 +188,6 @@ impl ::bitrix24_runtime::Method for Share {
     const NAME: &'static str = "im.message.share";
     const READ_ONLY: bool = false;
     type Output = bool;
-}
-/// Values of `DialogId`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DialogId {
-    /// `chatXXX`: chat
-    ChatXxx,
-    /// `sgXXX`: group or project chat
-    SgXxx,
-    /// `XXX`: identifier of the user in a personal chat
-    Xxx,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl DialogId {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ChatXxx => "chatXXX",
-            Self::SgXxx => "sgXXX",
-            Self::Xxx => "XXX",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for DialogId {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        DialogId::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chatXXX" => Self::ChatXxx,
-            "sgXXX" => Self::SgXxx,
-            "XXX" => Self::Xxx,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for DialogId {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DialogId {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for DialogId {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DialogId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for DialogId {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for DialogId {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
 }
 /// Values of `Type`.
 ///

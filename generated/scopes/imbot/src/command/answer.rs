@@ -21,8 +21,8 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `COMMAND_ID` ([`command_id`](Self::command_id)) | `integer` | yes | Command identifier. Required if `COMMAND` is not provided |
-/// | `COMMAND` ([`command`](Self::command)) | `string` | yes | Command text. Required if `COMMAND_ID` is not provided |
+/// | `COMMAND_ID` ([`command_id`](Self::command_id)) | `integer` | no | Command identifier. Required if `COMMAND` is not provided |
+/// | `COMMAND` ([`command`](Self::command)) | `string` | no | Command text. Required if `COMMAND_ID` is not provided |
 /// | `MESSAGE_ID` ([`message_id`](Self::message_id)) | `integer` | yes | Identifier of the message to which the response is sent. |
 /// | `MESSAGE` ([`message`](Self::message)) | `string` | no | Response text |
 /// | `ATTACH` ([`attach`](Self::attach)) | `object` | no | Object with an attachment to the message. Minimum format: |
@@ -62,7 +62,7 @@
 /// use bitrix24::imbot::command::answer::Answer;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Answer::new(99, "text", 33871).message("Accepted. Executing command.").attach(bitrix24::serde_json::Map::new()).keyboard(bitrix24::serde_json::json!({"BUTTONS":[{"TEXT":"Repeat","COMMAND":"echo repeat"}]})).menu(vec![bitrix24::JsonObject::from(bitrix24::serde_json::json!({"TEXT":"bitrix24","LINK":"https://bitrix24.com"}))]);
+/// let request = Answer::new(33871).command_id(99).message("Accepted. Executing command.").attach(bitrix24::serde_json::Map::new()).keyboard(bitrix24::serde_json::json!({"BUTTONS":[{"TEXT":"Repeat","COMMAND":"echo repeat"}]}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -74,11 +74,11 @@ pub struct Answer {
     /// Command identifier. Required if `COMMAND` is not provided
     ///
     /// Wire name `COMMAND_ID`, type `integer`.
-    pub command_id: i64,
+    pub command_id: ::std::option::Option<i64>,
     /// Command text. Required if `COMMAND_ID` is not provided
     ///
     /// Wire name `COMMAND`, type `string`.
-    pub command: ::std::string::String,
+    pub command: ::std::option::Option<::std::string::String>,
     /// Identifier of the message to which the response is sent.
     ///
     /// The identifier can be obtained from the incoming event [ONIMCOMMANDADD](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html)
@@ -157,19 +157,13 @@ pub struct Answer {
 impl Answer {
     /// Creates the value from its required fields:
     ///
-    /// - `command_id`: `COMMAND_ID` — Command identifier. Required if `COMMAND` is not provided
-    /// - `command`: `COMMAND` — Command text. Required if `COMMAND_ID` is not provided
     /// - `message_id`: `MESSAGE_ID` — Identifier of the message to which the response is sent.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        command_id: i64,
-        command: impl ::std::convert::Into<::std::string::String>,
-        message_id: i64,
-    ) -> Self {
+    pub fn new(message_id: i64) -> Self {
         Self {
-            command_id,
-            command: command.into(),
+            command_id: ::std::option::Option::None,
+            command: ::std::option::Option::None,
             message_id,
             message: ::std::option::Option::None,
             attach: ::std::option::Option::None,
@@ -180,6 +174,23 @@ impl Answer {
             client_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `COMMAND_ID`: Command identifier. Required if `COMMAND` is not provided
+    #[must_use]
+    #[inline]
+    pub fn command_id(mut self, value: i64) -> Self {
+        self.command_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `COMMAND`: Command text. Required if `COMMAND_ID` is not provided
+    #[must_use]
+    #[inline]
+    pub fn command(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.command = ::std::option::Option::Some(value.into());
+        self
     }
     /// Sets `MESSAGE`: Response text
     #[must_use]
@@ -289,8 +300,8 @@ impl ::bitrix24_runtime::wire::Decode for Answer {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            command_id: f.required("COMMAND_ID")?,
-            command: f.required("COMMAND")?,
+            command_id: f.optional("COMMAND_ID")?,
+            command: f.optional("COMMAND")?,
             message_id: f.required("MESSAGE_ID")?,
             message: f.optional("MESSAGE")?,
             attach: f.optional("ATTACH")?,
@@ -321,8 +332,8 @@ impl ::serde::Serialize for Answer {
             serializer,
             &self.extra,
         )?;
-        w.field("COMMAND_ID", &self.command_id);
-        w.field("COMMAND", &self.command);
+        w.optional("COMMAND_ID", self.command_id.as_ref());
+        w.optional("COMMAND", self.command.as_ref());
         w.field("MESSAGE_ID", &self.message_id);
         w.optional("MESSAGE", self.message.as_ref());
         w.optional("ATTACH", self.attach.as_ref());

@@ -499,8 +499,8 @@ pub struct GetResult {
     /// - `string` — external ID is set
     /// - `null` — external ID is not set
     ///
-    /// Wire name `XML_ID`, type `XmlId` (docs: `string`).
-    pub xml_id: ::std::option::Option<XmlId>,
+    /// Wire name `XML_ID`, type `string`.
+    pub xml_id: ::std::option::Option<::std::string::String>,
     /// The language of the line
     ///
     /// Wire name `LANGUAGE_ID`, type `string`.
@@ -1095,11 +1095,6 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.xml_id,
-            &::std::format!("{}{}", path, ".XML_ID"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.queue_full,
             &::std::format!("{}{}", path, ".QUEUE_FULL"),
             out,
@@ -1110,91 +1105,6 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `XmlId`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum XmlId {
-    /// `string`: external ID is set
-    String,
-    /// `null`: external ID is not set
-    Null,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl XmlId {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::String => "string",
-            Self::Null => "null",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for XmlId {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        XmlId::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "string" => Self::String,
-            "null" => Self::Null,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for XmlId {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for XmlId {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for XmlId {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for XmlId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for XmlId {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for XmlId {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }
 /// The `QueueFull` object.
@@ -1221,20 +1131,20 @@ pub struct QueueFull {
     /// - `string` — user name is set
     /// - `null` — user name is not set
     ///
-    /// Wire name `USER_NAME`, type `UserName` (docs: `string`).
-    pub user_name: ::std::option::Option<UserName>,
+    /// Wire name `USER_NAME`, type `string`.
+    pub user_name: ::std::option::Option<::std::string::String>,
     /// User position. Possible values:
     /// - `string` — position is set
     /// - `null` — position is not set
     ///
-    /// Wire name `USER_WORK_POSITION`, type `UserWorkPosition` (docs: `string`).
-    pub user_work_position: ::std::option::Option<UserWorkPosition>,
+    /// Wire name `USER_WORK_POSITION`, type `string`.
+    pub user_work_position: ::std::option::Option<::std::string::String>,
     /// Link to avatar. Possible values:
     /// - `string` — link to avatar is set
     /// - `null` — avatar is not set
     ///
-    /// Wire name `USER_AVATAR`, type `UserAvatar` (docs: `string`).
-    pub user_avatar: ::std::option::Option<UserAvatar>,
+    /// Wire name `USER_AVATAR`, type `string`.
+    pub user_avatar: ::std::option::Option<::std::string::String>,
     /// Avatar file ID
     ///
     /// Wire name `USER_AVATAR_ID`, type `string`.
@@ -1329,277 +1239,7 @@ impl ::bitrix24_runtime::wire::Undocumented for QueueFull {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_name,
-            &::std::format!("{}{}", path, ".USER_NAME"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_work_position,
-            &::std::format!("{}{}", path, ".USER_WORK_POSITION"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_avatar,
-            &::std::format!("{}{}", path, ".USER_AVATAR"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `UserName`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UserName {
-    /// `string`: user name is set
-    String,
-    /// `null`: user name is not set
-    Null,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl UserName {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::String => "string",
-            Self::Null => "null",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for UserName {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        UserName::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "string" => Self::String,
-            "null" => Self::Null,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for UserName {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for UserName {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for UserName {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserName {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for UserName {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for UserName {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `UserWorkPosition`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UserWorkPosition {
-    /// `string`: position is set
-    String,
-    /// `null`: position is not set
-    Null,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl UserWorkPosition {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::String => "string",
-            Self::Null => "null",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for UserWorkPosition {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        UserWorkPosition::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "string" => Self::String,
-            "null" => Self::Null,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for UserWorkPosition {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for UserWorkPosition {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for UserWorkPosition {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserWorkPosition {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for UserWorkPosition {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for UserWorkPosition {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `UserAvatar`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UserAvatar {
-    /// `string`: link to avatar is set
-    String,
-    /// `null`: avatar is not set
-    Null,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl UserAvatar {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::String => "string",
-            Self::Null => "null",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for UserAvatar {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        UserAvatar::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "string" => Self::String,
-            "null" => Self::Null,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for UserAvatar {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for UserAvatar {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for UserAvatar {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserAvatar {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for UserAvatar {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for UserAvatar {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }
 /// The `QueueUsersFields` object.
@@ -1610,20 +1250,20 @@ pub struct QueueUsersFields {
     /// - `string` — user name is set
     /// - `null` — user name is not set
     ///
-    /// Wire name `USER_NAME`, type `UserName` (docs: `string`).
-    pub user_name: ::std::option::Option<UserName>,
+    /// Wire name `USER_NAME`, type `string`.
+    pub user_name: ::std::option::Option<::std::string::String>,
     /// User position. Possible values:
     /// - `string` — position is set
     /// - `null` — position is not set
     ///
-    /// Wire name `USER_WORK_POSITION`, type `UserWorkPosition` (docs: `string`).
-    pub user_work_position: ::std::option::Option<UserWorkPosition>,
+    /// Wire name `USER_WORK_POSITION`, type `string`.
+    pub user_work_position: ::std::option::Option<::std::string::String>,
     /// Link to avatar. Possible values:
     /// - `string` — link to avatar is set
     /// - `null` — avatar is not set
     ///
-    /// Wire name `USER_AVATAR`, type `UserAvatar` (docs: `string`).
-    pub user_avatar: ::std::option::Option<UserAvatar>,
+    /// Wire name `USER_AVATAR`, type `string`.
+    pub user_avatar: ::std::option::Option<::std::string::String>,
     /// Avatar file ID
     ///
     /// Wire name `USER_AVATAR_ID`, type `string`.
@@ -1706,21 +1346,6 @@ impl ::bitrix24_runtime::wire::Undocumented for QueueUsersFields {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_name,
-            &::std::format!("{}{}", path, ".USER_NAME"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_work_position,
-            &::std::format!("{}{}", path, ".USER_WORK_POSITION"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_avatar,
-            &::std::format!("{}{}", path, ".USER_AVATAR"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -21,7 +21,7 @@
 /// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | no | Identifier of the open line chat. |
 /// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `string` | no | Identifier of the dialog in the format `chat<ID>`, where `<ID>` is the identifier of the open line chat. |
 /// | `SESSION_ID` ([`session_id`](Self::session_id)) | `integer` | no | Identifier of the session. |
-/// | `USER_CODE` ([`user_code`](Self::user_code)) | `UserCode` | no | String code of the user for the external system channel. |
+/// | `USER_CODE` ([`user_code`](Self::user_code)) | `string` | no | String code of the user for the external system channel. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -42,10 +42,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::imopenlines::dialog::get::{Get, UserCode};
+/// use bitrix24::imopenlines::dialog::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new().user_code(UserCode::Connector);
+/// let request = Get::new().user_code("livechat|1|1373|211");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -80,8 +80,8 @@ pub struct Get {
     ///
     /// The value can be obtained using the [imopenlines.session.history.get](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html) method from `result.chat.<chatId>.entityId`.
     ///
-    /// Wire name `USER_CODE`, type `UserCode` (docs: `string`).
-    pub user_code: ::std::option::Option<UserCode>,
+    /// Wire name `USER_CODE`, type `string`.
+    pub user_code: ::std::option::Option<::std::string::String>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -125,8 +125,11 @@ impl Get {
     /// Sets `USER_CODE`: String code of the user for the external system channel.
     #[must_use]
     #[inline]
-    pub fn user_code(mut self, value: UserCode) -> Self {
-        self.user_code = ::std::option::Option::Some(value);
+    pub fn user_code(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.user_code = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -204,11 +207,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_code,
-            &::std::format!("{}{}", path, ".USER_CODE"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -216,99 +214,6 @@ impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "imopenlines.dialog.get";
     const READ_ONLY: bool = true;
     type Output = GetResult;
-}
-/// Values of `UserCode`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UserCode {
-    /// `<connector>`: identifier of the connector: livechat, telegram, and others
-    Connector,
-    /// `<LINE_ID>`: identifier of the open line
-    LineId,
-    /// `<CONNECTOR_CHAT_ID>`: identifier of the chat in the channel
-    ConnectorChatId,
-    /// `<CONNECTOR_USER_ID>`: identifier of the user in the channel
-    ConnectorUserId,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl UserCode {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Connector => "<connector>",
-            Self::LineId => "<LINE_ID>",
-            Self::ConnectorChatId => "<CONNECTOR_CHAT_ID>",
-            Self::ConnectorUserId => "<CONNECTOR_USER_ID>",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for UserCode {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        UserCode::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "<connector>" => Self::Connector,
-            "<LINE_ID>" => Self::LineId,
-            "<CONNECTOR_CHAT_ID>" => Self::ConnectorChatId,
-            "<CONNECTOR_USER_ID>" => Self::ConnectorUserId,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for UserCode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for UserCode {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for UserCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for UserCode {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for UserCode {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
 }
 /// The `GetResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -404,8 +309,8 @@ pub struct GetResult {
     /// - `<CONNECTOR_CHAT_ID>` — identifier of the chat in the channel
     /// - `<CONNECTOR_USER_ID>` — identifier of the user in the channel
     ///
-    /// Wire name `entity_id`, type `EntityId` (docs: `string`).
-    pub entity_id: ::std::option::Option<EntityId>,
+    /// Wire name `entity_id`, type `string`.
+    pub entity_id: ::std::option::Option<::std::string::String>,
     /// String with session data of the open line
     ///
     /// Wire name `entity_data_1`, type `string`.
@@ -656,11 +561,6 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
             out,
         );
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.entity_id,
-            &::std::format!("{}{}", path, ".entity_id"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.entity_link,
             &::std::format!("{}{}", path, ".entity_link"),
             out,
@@ -817,99 +717,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Restrictions {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `EntityId`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EntityId {
-    /// `<connector>`: identifier of the connector: livechat, telegram, and others
-    Connector,
-    /// `<LINE_ID>`: identifier of the open line
-    LineId,
-    /// `<CONNECTOR_CHAT_ID>`: identifier of the chat in the channel
-    ConnectorChatId,
-    /// `<CONNECTOR_USER_ID>`: identifier of the user in the channel
-    ConnectorUserId,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl EntityId {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Connector => "<connector>",
-            Self::LineId => "<LINE_ID>",
-            Self::ConnectorChatId => "<CONNECTOR_CHAT_ID>",
-            Self::ConnectorUserId => "<CONNECTOR_USER_ID>",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for EntityId {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        EntityId::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "<connector>" => Self::Connector,
-            "<LINE_ID>" => Self::LineId,
-            "<CONNECTOR_CHAT_ID>" => Self::ConnectorChatId,
-            "<CONNECTOR_USER_ID>" => Self::ConnectorUserId,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for EntityId {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for EntityId {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for EntityId {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EntityId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for EntityId {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for EntityId {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }
 /// The `EntityLink` object.

@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `USER_CODE` ([`user_code`](Self::user_code)) | `UserCode` | yes | String code of the user for the external system channel. |
+/// | `USER_CODE` ([`user_code`](Self::user_code)) | `string` | yes | String code of the user for the external system channel. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -38,10 +38,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::imopenlines::session::open::{Open, UserCode};
+/// use bitrix24::imopenlines::session::open::Open;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Open::new(UserCode::Connector);
+/// let request = Open::new("livechat|22|1761|587");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -60,8 +60,8 @@ pub struct Open {
     ///
     /// The value can be obtained using the method [imopenlines.dialog.get](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-dialog-get.html) from the `entity_id` field or the method [imopenlines.session.history.get](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html) from `result.chat.<chatId>.entityId`
     ///
-    /// Wire name `USER_CODE`, type `UserCode` (docs: `string`).
-    pub user_code: UserCode,
+    /// Wire name `USER_CODE`, type `string`.
+    pub user_code: ::std::string::String,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -71,9 +71,9 @@ impl Open {
     /// - `user_code`: `USER_CODE` — String code of the user for the external system channel.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(user_code: UserCode) -> Self {
+    pub fn new(user_code: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            user_code,
+            user_code: user_code.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -143,11 +143,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Open {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_code,
-            &::std::format!("{}{}", path, ".USER_CODE"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -155,99 +150,6 @@ impl ::bitrix24_runtime::Method for Open {
     const NAME: &'static str = "imopenlines.session.open";
     const READ_ONLY: bool = false;
     type Output = OpenResult;
-}
-/// Values of `UserCode`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UserCode {
-    /// `<connector>`: connector identifier: livechat, telegram, and others
-    Connector,
-    /// `<LINE_ID>`: identifier of the open line
-    LineId,
-    /// `<CONNECTOR_CHAT_ID>`: chat identifier in the channel
-    ConnectorChatId,
-    /// `<CONNECTOR_USER_ID>`: user identifier in the channel
-    ConnectorUserId,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl UserCode {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Connector => "<connector>",
-            Self::LineId => "<LINE_ID>",
-            Self::ConnectorChatId => "<CONNECTOR_CHAT_ID>",
-            Self::ConnectorUserId => "<CONNECTOR_USER_ID>",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for UserCode {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        UserCode::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "<connector>" => Self::Connector,
-            "<LINE_ID>" => Self::LineId,
-            "<CONNECTOR_CHAT_ID>" => Self::ConnectorChatId,
-            "<CONNECTOR_USER_ID>" => Self::ConnectorUserId,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for UserCode {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for UserCode {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for UserCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for UserCode {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for UserCode {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
 }
 /// The `OpenResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -25,7 +25,7 @@
 /// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
 /// | `ELEMENT_ID` ([`element_id`](Self::element_id)) | `integer` | no | Identifier of the element. |
 /// | `ELEMENT_CODE` ([`element_code`](Self::element_code)) | `string` | no | Symbolic code of the element. |
-/// | `FIELDS` ([`fields`](Self::fields)) | `Fields[]` | yes | Array of fields. |
+/// | `FIELDS` ([`fields`](Self::fields)) | `Fields` | yes | Array of fields. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -53,7 +53,7 @@
 /// use bitrix24::lists::element::update::{Update, Fields, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(IblockTypeId::Lists, vec![Fields::new("text")]).iblock_id(47).element_id(6999);
+/// let request = Update::new(IblockTypeId::Lists, Fields::new("Test Element (updated)")).iblock_id(47).element_id(6999);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -101,8 +101,8 @@ pub struct Update {
     ///
     /// [Detailed description](https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-update.html#parametr-fields)
     ///
-    /// Wire name `FIELDS`, type `Fields[]` (docs: `array`).
-    pub fields: ::std::vec::Vec<Fields>,
+    /// Wire name `FIELDS`, type `Fields` (docs: `array`).
+    pub fields: Fields,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -113,17 +113,14 @@ impl Update {
     /// - `fields`: `FIELDS` — Array of fields.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        iblock_type_id: IblockTypeId,
-        fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
-    ) -> Self {
+    pub fn new(iblock_type_id: IblockTypeId, fields: Fields) -> Self {
         Self {
             iblock_type_id,
             iblock_id: ::std::option::Option::None,
             iblock_code: ::std::option::Option::None,
             element_id: ::std::option::Option::None,
             element_code: ::std::option::Option::None,
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields,
             extra: ::serde_json::Map::new(),
         }
     }

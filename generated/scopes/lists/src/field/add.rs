@@ -23,7 +23,7 @@
 /// | `IBLOCK_TYPE_ID` ([`iblock_type_id`](Self::iblock_type_id)) | `IblockTypeId` | yes | Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type |
 /// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | no | Identifier of the information block. |
 /// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
-/// | `FIELDS` ([`fields`](Self::fields)) | `Fields[]` | yes | Array of parameters. |
+/// | `FIELDS` ([`fields`](Self::fields)) | `Fields` | yes | Array of parameters. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -51,7 +51,7 @@
 /// use bitrix24::lists::field::add::{Add, Fields, IblockTypeId, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(IblockTypeId::Lists, vec![Fields::new("text", Type::S)]).iblock_id(123);
+/// let request = Add::new(IblockTypeId::Lists, Fields::new("Project", Type::L).is_required(true).multiple(false).sort(10).list(bitrix24::serde_json::json!({"10":{"VALUE":"Planning","SORT":10,"DEF":"Y"},"20":{"VALUE":"In Development","SORT":20,"DEF":"N"}}))).iblock_id(123);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -87,8 +87,8 @@ pub struct Add {
     ///
     /// [Detailed description](https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-add.html#parametr-fields)
     ///
-    /// Wire name `FIELDS`, type `Fields[]` (docs: `array`).
-    pub fields: ::std::vec::Vec<Fields>,
+    /// Wire name `FIELDS`, type `Fields` (docs: `array`).
+    pub fields: Fields,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -99,15 +99,12 @@ impl Add {
     /// - `fields`: `FIELDS` — Array of parameters.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        iblock_type_id: IblockTypeId,
-        fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
-    ) -> Self {
+    pub fn new(iblock_type_id: IblockTypeId, fields: Fields) -> Self {
         Self {
             iblock_type_id,
             iblock_id: ::std::option::Option::None,
             iblock_code: ::std::option::Option::None,
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -386,8 +383,8 @@ pub struct Fields {
     ///
     /// After creating the field, the system will replace temporary identifiers with permanent ones
     ///
-    /// Wire name `LIST`, type `any[]` (docs: `array`).
-    pub list: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `LIST`, type `object` (docs: `array`).
+    pub list: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An alternative way to specify values for the List type field. A string where values are separated by the newline character `\n`
     ///
     /// When creating a List type field, you can use either `LIST`, `LIST_TEXT_VALUES`, or both parameters together. In this case, the values from the string will be added to those already present in the array.
@@ -415,8 +412,8 @@ pub struct Fields {
     ///
     /// Default: `SHOW_ADD_FORM` — `Y`, `SHOW_EDIT_FORM` — `Y`, `ADD_READ_ONLY_FIELD` — `N`, `EDIT_READ_ONLY_FIELD` — `N`, `SHOW_FIELD_PREVIEW` — `N`
     ///
-    /// Wire name `SETTINGS`, type `any[]` (docs: `array`), default `SHOW_ADD_FORM`.
-    pub settings: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `SETTINGS`, type `object` (docs: `array`), default `SHOW_ADD_FORM`.
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Array of settings for custom fields. The structure depends on the field type:
     ///
     /// - HTML/Text — array in the format `{'height': 200}`, where `height` — height of the editor window
@@ -510,13 +507,9 @@ impl Fields {
     #[inline]
     pub fn list(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.list = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.list = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `LIST_TEXT_VALUES`: An alternative way to specify values for the List type field. A string where values are separated by the newline character `\n`
@@ -558,13 +551,9 @@ impl Fields {
     #[inline]
     pub fn settings(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `USER_TYPE_SETTINGS`: Array of settings for custom fields. The structure depends on the field type:

@@ -23,7 +23,7 @@
 /// | `IBLOCK_TYPE_ID` ([`iblock_type_id`](Self::iblock_type_id)) | `IblockTypeId` | yes | Identifier of the information block type. Possible values: - `lists` — list information block type - `bitrix_processes` — processes information block type - `lists_socnet` — group lists information block type |
 /// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | no | Identifier of the information block. |
 /// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
-/// | `FIELDS` ([`fields`](Self::fields)) | `Fields[]` | yes | Array of parameters. |
+/// | `FIELDS` ([`fields`](Self::fields)) | `Fields` | yes | Array of parameters. |
 /// | `FIELD_ID` ([`field_id`](Self::field_id)) | `string` | yes | Identifier of the field. For a custom field, it appears as `PROPERTY_PropertyId`. For a system field, it is its symbolic code. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -50,7 +50,7 @@
 /// use bitrix24::lists::field::update::{Update, Fields, IblockTypeId, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(IblockTypeId::Lists, vec![Fields::new("text", Type::S)], "PROPERTY_1151").iblock_id(123);
+/// let request = Update::new(IblockTypeId::Lists, Fields::new("Task Status", Type::L).is_required(false).multiple(false).sort(50).list(bitrix24::serde_json::Map::new()), "PROPERTY_1151").iblock_id(123);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -86,8 +86,8 @@ pub struct Update {
     ///
     /// [Detailed description](https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-update.html#parametr-fields)
     ///
-    /// Wire name `FIELDS`, type `Fields[]` (docs: `array`).
-    pub fields: ::std::vec::Vec<Fields>,
+    /// Wire name `FIELDS`, type `Fields` (docs: `array`).
+    pub fields: Fields,
     /// Identifier of the field. For a custom field, it appears as `PROPERTY_PropertyId`. For a system field, it is its symbolic code.
     ///
     /// The identifier can be obtained using the [lists.field.get](https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html) method.
@@ -107,14 +107,14 @@ impl Update {
     #[inline]
     pub fn new(
         iblock_type_id: IblockTypeId,
-        fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
+        fields: Fields,
         field_id: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
             iblock_type_id,
             iblock_id: ::std::option::Option::None,
             iblock_code: ::std::option::Option::None,
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields,
             field_id: field_id.into(),
             extra: ::serde_json::Map::new(),
         }
@@ -391,8 +391,8 @@ pub struct Fields {
     ///
     /// The identifier can be obtained using the [lists.field.get](https://apidocs.bitrix24.com/api-reference/lists/fields/lists-field-get.html) method.
     ///
-    /// Wire name `LIST`, type `any[]` (docs: `array`).
-    pub list: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `LIST`, type `object` (docs: `array`).
+    pub list: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An alternative way to specify values for the List type field. A string where values are separated by the newline character `\n`.
     ///
     /// When updating a List type field, you can use either `LIST`, `LIST_TEXT_VALUES`, or both parameters together. In this case, the values from the string will be added to those already in the array.
@@ -418,8 +418,8 @@ pub struct Fields {
     ///
     /// To enable a setting, use `Y`, to disable it — `N`.
     ///
-    /// Wire name `SETTINGS`, type `any[]` (docs: `array`).
-    pub settings: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `SETTINGS`, type `object` (docs: `array`).
+    pub settings: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Array of settings for custom fields. The structure depends on the field type:
     ///
     /// - HTML/text — array in the format `{'height': 200}`, where `height` — height of the editor window
@@ -507,13 +507,9 @@ impl Fields {
     #[inline]
     pub fn list(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.list = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.list = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `LIST_TEXT_VALUES`: An alternative way to specify values for the List type field. A string where values are separated by the newline character `\n`.
@@ -555,13 +551,9 @@ impl Fields {
     #[inline]
     pub fn settings(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.settings = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.settings = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `USER_TYPE_SETTINGS`: Array of settings for custom fields. The structure depends on the field type:

@@ -23,7 +23,7 @@
 /// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
 /// | `IBLOCK_SECTION_ID` ([`iblock_section_id`](Self::iblock_section_id)) | `integer` | no | Identifier of the parent section. |
 /// | `SECTION_CODE` ([`section_code`](Self::section_code)) | `string` | yes | Symbolic code of the section |
-/// | `FIELDS` ([`fields`](Self::fields)) | `Fields[]` | yes | Array of fields. |
+/// | `FIELDS` ([`fields`](Self::fields)) | `Fields` | yes | Array of fields. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -48,7 +48,7 @@
 /// use bitrix24::lists::section::add::{Add, Fields, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(IblockTypeId::Lists, "marketing_documents", vec![Fields::new("text")]).iblock_id(95).iblock_section_id(0);
+/// let request = Add::new(IblockTypeId::Lists, "marketing_documents", Fields::new("Marketing Department Documents").external_id("ext_marketing_docs_001").xml_id("xml_marketing_docs_001").sort(500).active(true)).iblock_id(95).iblock_section_id(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -94,8 +94,8 @@ pub struct Add {
     ///
     /// [Detailed description](https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-add.html#parametr-fields)
     ///
-    /// Wire name `FIELDS`, type `Fields[]` (docs: `array`).
-    pub fields: ::std::vec::Vec<Fields>,
+    /// Wire name `FIELDS`, type `Fields` (docs: `array`).
+    pub fields: Fields,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -110,7 +110,7 @@ impl Add {
     pub fn new(
         iblock_type_id: IblockTypeId,
         section_code: impl ::std::convert::Into<::std::string::String>,
-        fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
+        fields: Fields,
     ) -> Self {
         Self {
             iblock_type_id,
@@ -118,7 +118,7 @@ impl Add {
             iblock_code: ::std::option::Option::None,
             iblock_section_id: ::std::option::Option::None,
             section_code: section_code.into(),
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields,
             extra: ::serde_json::Map::new(),
         }
     }

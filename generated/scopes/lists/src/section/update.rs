@@ -23,7 +23,7 @@
 /// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
 /// | `SECTION_ID` ([`section_id`](Self::section_id)) | `integer` | no | Identifier of the section. |
 /// | `SECTION_CODE` ([`section_code`](Self::section_code)) | `string` | no | Symbolic code of the section. |
-/// | `FIELDS` ([`fields`](Self::fields)) | `Fields[]` | yes | Array of fields. |
+/// | `FIELDS` ([`fields`](Self::fields)) | `Fields` | yes | Array of fields. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -49,7 +49,7 @@
 /// use bitrix24::lists::section::update::{Update, Fields, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(IblockTypeId::Lists, vec![Fields::new("text")]).iblock_id(95).section_id(169);
+/// let request = Update::new(IblockTypeId::Lists, Fields::new("Updated Marketing Documents").external_id("ext_marketing_docs_002").xml_id("xml_marketing_docs_002").sort(600).active(true)).iblock_id(95).section_id(169);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -97,8 +97,8 @@ pub struct Update {
     ///
     /// [Detailed description](https://apidocs.bitrix24.com/api-reference/lists/sections/lists-section-update.html#parametr-fields)
     ///
-    /// Wire name `FIELDS`, type `Fields[]` (docs: `array`).
-    pub fields: ::std::vec::Vec<Fields>,
+    /// Wire name `FIELDS`, type `Fields` (docs: `array`).
+    pub fields: Fields,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -109,17 +109,14 @@ impl Update {
     /// - `fields`: `FIELDS` — Array of fields.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        iblock_type_id: IblockTypeId,
-        fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
-    ) -> Self {
+    pub fn new(iblock_type_id: IblockTypeId, fields: Fields) -> Self {
         Self {
             iblock_type_id,
             iblock_id: ::std::option::Option::None,
             iblock_code: ::std::option::Option::None,
             section_id: ::std::option::Option::None,
             section_code: ::std::option::Option::None,
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields,
             extra: ::serde_json::Map::new(),
         }
     }

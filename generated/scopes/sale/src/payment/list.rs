@@ -17,7 +17,14 @@
 ///
 /// # Parameters
 ///
-/// None.
+/// | Name | Type | Required | Description |
+/// |---|---|---|---|
+/// | `select` ([`select`](Self::select)) | `string[]` | no | An array containing the list of fields to select. |
+/// | `filter` ([`filter`](Self::filter)) | `object` | no | An object for filtering the selected payments in the format `{"field_1": "value_1", ... "field_N": "value_N"}`. |
+/// | `order` ([`order`](Self::order)) | `object` | no | An object for sorting the selected payments in the format `{"field_1": "order_1", ... "field_N": "order_N"}`. |
+/// | `start` ([`start`](Self::start)) | `integer` | no | This parameter is used to manage pagination. |
+///
+/// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
 /// # Result
 ///
@@ -41,7 +48,7 @@
 /// use bitrix24::sale::payment::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new();
+/// let request = List::new().select(vec!["paySystemXmlId".to_owned(), "paySystemIsCash".to_owned(), "accountNumber".to_owned()]).filter(bitrix24::serde_json::json!({"<id":10,"@personTypeId":[3,4],"payed":"N"})).order(bitrix24::serde_json::json!({"id":"desc"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -50,7 +57,7 @@
 ///
 /// # Streaming the rows
 ///
-/// `List` is a [`ListMethod`](bitrix24_runtime::ListMethod) (50 rows a page): [`Client::pages`](bitrix24_runtime::Client::pages) streams its pages (following `next`), [`Client::items`](bitrix24_runtime::Client::items) its rows. It cannot be exported by ID cursor (no ID field, filter or order parameter).
+/// `List` is a [`ListMethod`](bitrix24_runtime::ListMethod) (50 rows a page): [`Client::pages`](bitrix24_runtime::Client::pages) streams its pages (following `next`), [`Client::items`](bitrix24_runtime::Client::items) its rows. For a whole table, [`Client::export`](bitrix24_runtime::Client::export) streams the rows by ID cursor (ordered by `id`, filtered `>id`, no row count: every row present throughout is delivered exactly once) and [`Client::export_batched`](bitrix24_runtime::Client::export_batched) chains 50 such pages per `batch` request (up to 2,500 rows a request); both replace the request's order.
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
@@ -58,7 +65,7 @@
 /// use bitrix24::sale::payment::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let mut rows = std::pin::pin!(client.items(List::new()));
+/// let mut rows = std::pin::pin!(client.export(List::new()));
 /// while let Some(row) = rows.try_next().await? {
 ///     println!("{row:?}");
 /// }
@@ -68,6 +75,63 @@
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct List {
+    /// An array containing the list of fields to select.
+    ///
+    /// If not provided or an empty array is passed, all available payment fields will be selected.
+    ///
+    /// Possible values for the array elements correspond to the fields of the [sale_order_payment](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_payment) object.
+    ///
+    /// Wire name `select`, type `string[]` (docs: `array`).
+    pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// An object for filtering the selected payments in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
+    ///
+    /// Possible values for `field` correspond to the fields of the [sale_order_payment](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_payment) object.
+    ///
+    /// An additional prefix can be specified for the key to clarify the filter behavior. Possible prefix values:
+    /// - `=` — equals (works with arrays as well)
+    /// - `%` — LIKE, substring search. The % symbol in the filter value does not need to be passed. The search looks for the substring in any position of the string.
+    /// - `>` — greater than
+    /// - `<` — less than
+    /// - `!=` — not equal
+    /// - `!%` — NOT LIKE, substring search. The % symbol in the filter value does not need to be passed. The search goes from both sides.
+    /// - `>=` — greater than or equal to
+    /// - `<=` — less than or equal to
+    /// - `=%` — LIKE, substring search. The % symbol needs to be passed in the value. Examples:
+    ///   - `"mol%"` — searching for values starting with "mol"
+    ///   - `"%mol"` — searching for values ending with "mol"
+    ///   - `"%mol%"` — searching for values where "mol" can be in any position
+    /// - `%=` — LIKE (see description above)
+    /// - `!=%` — NOT LIKE, substring search. The % symbol needs to be passed in the value. Examples:
+    ///   - `"mol%"` — searching for values not starting with "mol"
+    ///   - `"%mol"` — searching for values not ending with "mol"
+    ///   - `"%mol%"` — searching for values where the substring "mol" is not present in any position
+    /// - `!%=` — NOT LIKE (see description above)
+    ///
+    /// Wire name `filter`, type `object`.
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// An object for sorting the selected payments in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
+    ///
+    /// Possible values for `field` correspond to the fields of the [sale_order_payment](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_payment) object.
+    ///
+    /// Possible values for order:
+    ///
+    /// - `asc` — in ascending order
+    /// - `desc` — in descending order
+    ///
+    /// Wire name `order`, type `object`.
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// This parameter is used to manage pagination.
+    ///
+    /// The page size of results is always static: 50 records.
+    ///
+    /// To select the second page of results, the value `50` must be passed. To select the third page of results, the value is `100`, and so on.
+    ///
+    /// The formula for calculating the `start` parameter value:
+    ///
+    /// `start = (N-1) * 50`, where `N` — the number of the desired page
+    ///
+    /// Wire name `start`, type `integer`.
+    pub start: ::std::option::Option<i64>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -77,8 +141,53 @@ impl List {
     #[inline]
     pub fn new() -> Self {
         Self {
+            select: ::std::option::Option::None,
+            filter: ::std::option::Option::None,
+            order: ::std::option::Option::None,
+            start: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `select`: An array containing the list of fields to select.
+    #[must_use]
+    #[inline]
+    pub fn select(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
+    ) -> Self {
+        self.select = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `filter`: An object for filtering the selected payments in the format `{"field_1": "value_1", ... "field_N": "value_N"}`.
+    #[must_use]
+    #[inline]
+    pub fn filter(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.filter = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `order`: An object for sorting the selected payments in the format `{"field_1": "order_1", ... "field_N": "order_N"}`.
+    #[must_use]
+    #[inline]
+    pub fn order(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.order = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `start`: This parameter is used to manage pagination.
+    #[must_use]
+    #[inline]
+    pub fn start(mut self, value: i64) -> Self {
+        self.start = ::std::option::Option::Some(value);
+        self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
@@ -105,8 +214,14 @@ impl ::bitrix24_runtime::wire::Decode for List {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self { extra: f.rest() })
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            select: f.optional("select")?,
+            filter: f.optional("filter")?,
+            order: f.optional("order")?,
+            start: f.optional("start")?,
+            extra: f.rest(),
+        })
     }
 }
 #[cfg(feature = "decode-requests")]
@@ -123,7 +238,14 @@ impl ::serde::Serialize for List {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        let w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("select", self.select.as_ref());
+        w.optional("filter", self.filter.as_ref());
+        w.optional("order", self.order.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
@@ -151,9 +273,11 @@ impl ::bitrix24_runtime::ListMethod for List {
     const ID_FIELD: ::std::option::Option<&'static str> = ::std::option::Option::Some(
         "id",
     );
-    const FILTER: &'static str = "";
-    const ORDER: ::bitrix24_runtime::ListOrder = ::bitrix24_runtime::ListOrder::None;
-    const SELECT: &'static str = "";
+    const FILTER: &'static str = "filter";
+    const ORDER: ::bitrix24_runtime::ListOrder = ::bitrix24_runtime::ListOrder::Map(
+        "order",
+    );
+    const SELECT: &'static str = "select";
 }
 #[doc(no_inline)]
 pub use crate::types::SaleOrderPayment;

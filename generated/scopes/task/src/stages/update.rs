@@ -21,7 +21,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `id` ([`id`](Self::id)) | `integer` | yes | Identifier of the stage |
-/// | `fields` ([`fields`](Self::fields)) | `Fields[]` | yes | Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-update.html#parametr-fields)) for updating the Kanban stage or "My Plan" |
+/// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-update.html#parametr-fields)) for updating the Kanban stage or "My Plan" |
 /// | `isAdmin` ([`is_admin`](Self::is_admin)) | `boolean` | no | If set to `true`, permission checks will not occur, provided the requester is an administrator of the account |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -46,7 +46,7 @@
 /// use bitrix24::task::stages::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(5, vec![Fields::new()]);
+/// let request = Update::new(5, Fields::new().title("New Stage").color("FF5733"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -61,8 +61,8 @@ pub struct Update {
     pub id: i64,
     /// Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-update.html#parametr-fields)) for updating the Kanban stage or "My Plan"
     ///
-    /// Wire name `fields`, type `Fields[]` (docs: `array`).
-    pub fields: ::std::vec::Vec<Fields>,
+    /// Wire name `fields`, type `Fields` (docs: `array`).
+    pub fields: Fields,
     /// If set to `true`, permission checks will not occur, provided the requester is an administrator of the account
     ///
     /// Wire name `isAdmin`, type `boolean`.
@@ -77,13 +77,10 @@ impl Update {
     /// - `fields`: `fields` — Field values (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/stages/task-stages-update.html#parametr-fields)) for updating the Kanban stage or "My Plan"
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        id: i64,
-        fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
-    ) -> Self {
+    pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields,
             is_admin: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }

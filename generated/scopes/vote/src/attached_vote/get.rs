@@ -16,7 +16,15 @@
 ///
 /// # Parameters
 ///
-/// None.
+/// | Name | Type | Required | Description |
+/// |---|---|---|---|
+/// | `attachId` ([`attach_id`](Self::attach_id)) | `integer` | no | ID of the attached vote, can be equal to `voteId` from the results of [vote.Integration.Im.send](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html) |
+/// | `moduleId` ([`module_id`](Self::module_id)) | `string` | no | Module ID, possible values: - `Im` for a poll in chat, - `blog` for a poll in the feed |
+/// | `entityType` ([`entity_type`](Self::entity_type)) | `string` | no | Object type, possible values: - `Bitrix\\Vote\\Attachment\\ImMessageConnector` for a poll in chat, - `Bitrix\\Vote\\Attachment\\BlogPostConnector` for a poll in the feed |
+/// | `entityId` ([`entity_id`](Self::entity_id)) | `integer` | no | Element ID, possible values: - `id` of the chat message with the poll, can be obtained using the method [vote.Integration.Im.send](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html), - `id` of the post with the poll in the feed, can be obtained using the method [log.blogpost.get](https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html) |
+/// | `signedAttachId` ([`signed_attach_id`](Self::signed_attach_id)) | `string` | no | Signed attachment ID, can be obtained using the method [vote.AttachedVote.get](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html), response parameter `signedAttachId` |
+///
+/// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
 /// # Result
 ///
@@ -38,7 +46,7 @@
 /// use bitrix24::vote::attached_vote::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new();
+/// let request = Get::new().module_id("im").entity_type("Bitrix\\Vote\\Attachment\\ImMessageConnector").entity_id(32221);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -47,6 +55,32 @@
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Get {
+    /// ID of the attached vote, can be equal to `voteId` from the results of [vote.Integration.Im.send](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html)
+    ///
+    /// Wire name `attachId`, type `integer`.
+    pub attach_id: ::std::option::Option<i64>,
+    /// Module ID, possible values:
+    /// - `Im` for a poll in chat,
+    /// - `blog` for a poll in the feed
+    ///
+    /// Wire name `moduleId`, type `string`.
+    pub module_id: ::std::option::Option<::std::string::String>,
+    /// Object type, possible values:
+    /// - `Bitrix\\Vote\\Attachment\\ImMessageConnector` for a poll in chat,
+    /// - `Bitrix\\Vote\\Attachment\\BlogPostConnector` for a poll in the feed
+    ///
+    /// Wire name `entityType`, type `string`.
+    pub entity_type: ::std::option::Option<::std::string::String>,
+    /// Element ID, possible values:
+    /// - `id` of the chat message with the poll, can be obtained using the method [vote.Integration.Im.send](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html),
+    /// - `id` of the post with the poll in the feed, can be obtained using the method [log.blogpost.get](https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html)
+    ///
+    /// Wire name `entityId`, type `integer`.
+    pub entity_id: ::std::option::Option<i64>,
+    /// Signed attachment ID, can be obtained using the method [vote.AttachedVote.get](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html), response parameter `signedAttachId`
+    ///
+    /// Wire name `signedAttachId`, type `string`.
+    pub signed_attach_id: ::std::option::Option<::std::string::String>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -56,8 +90,57 @@ impl Get {
     #[inline]
     pub fn new() -> Self {
         Self {
+            attach_id: ::std::option::Option::None,
+            module_id: ::std::option::Option::None,
+            entity_type: ::std::option::Option::None,
+            entity_id: ::std::option::Option::None,
+            signed_attach_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `attachId`: ID of the attached vote, can be equal to `voteId` from the results of [vote.Integration.Im.send](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html)
+    #[must_use]
+    #[inline]
+    pub fn attach_id(mut self, value: i64) -> Self {
+        self.attach_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `moduleId`: Module ID, possible values: - `Im` for a poll in chat, - `blog` for a poll in the feed
+    #[must_use]
+    #[inline]
+    pub fn module_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.module_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `entityType`: Object type, possible values: - `Bitrix\\Vote\\Attachment\\ImMessageConnector` for a poll in chat, - `Bitrix\\Vote\\Attachment\\BlogPostConnector` for a poll in the feed
+    #[must_use]
+    #[inline]
+    pub fn entity_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.entity_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `entityId`: Element ID, possible values: - `id` of the chat message with the poll, can be obtained using the method [vote.Integration.Im.send](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html), - `id` of the post with the poll in the feed, can be obtained using the method [log.blogpost.get](https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html)
+    #[must_use]
+    #[inline]
+    pub fn entity_id(mut self, value: i64) -> Self {
+        self.entity_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `signedAttachId`: Signed attachment ID, can be obtained using the method [vote.AttachedVote.get](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html), response parameter `signedAttachId`
+    #[must_use]
+    #[inline]
+    pub fn signed_attach_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.signed_attach_id = ::std::option::Option::Some(value.into());
+        self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
@@ -67,6 +150,14 @@ impl Get {
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
         let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "attach_id" => ::std::string::String::from("attachId"),
+            "module_id" => ::std::string::String::from("moduleId"),
+            "entity_type" => ::std::string::String::from("entityType"),
+            "entity_id" => ::std::string::String::from("entityId"),
+            "signed_attach_id" => ::std::string::String::from("signedAttachId"),
+            _ => name,
+        };
         self.extra.insert(name, value.into());
         self
     }
@@ -84,8 +175,15 @@ impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self { extra: f.rest() })
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            attach_id: f.optional("attachId")?,
+            module_id: f.optional("moduleId")?,
+            entity_type: f.optional("entityType")?,
+            entity_id: f.optional("entityId")?,
+            signed_attach_id: f.optional("signedAttachId")?,
+            extra: f.rest(),
+        })
     }
 }
 #[cfg(feature = "decode-requests")]
@@ -102,7 +200,15 @@ impl ::serde::Serialize for Get {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        let w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("attachId", self.attach_id.as_ref());
+        w.optional("moduleId", self.module_id.as_ref());
+        w.optional("entityType", self.entity_type.as_ref());
+        w.optional("entityId", self.entity_id.as_ref());
+        w.optional("signedAttachId", self.signed_attach_id.as_ref());
         w.end()
     }
 }

@@ -16,7 +16,17 @@
 ///
 /// # Parameters
 ///
-/// None.
+/// | Name | Type | Required | Description |
+/// |---|---|---|---|
+/// | `attachId` ([`attach_id`](Self::attach_id)) | `integer` | no | The ID of the attached vote, which can be obtained using the methods [vote.AttachedVote.get](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html) or [vote.AttachedVote.getMany](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html) |
+/// | `pageSize` ([`page_size`](Self::page_size)) | `integer` | no | The number of records per page for the list of voters. Default value: `10` |
+/// | `userForMobileFormat` ([`user_for_mobile_format`](Self::user_for_mobile_format)) | `boolean` | no | User data format for mobile devices. Default value: `false` |
+/// | `moduleId` ([`module_id`](Self::module_id)) | `string` | no | The module ID, possible values: - `Im` for chat poll, - `blog` for feed poll |
+/// | `entityType` ([`entity_type`](Self::entity_type)) | `string` | no | The object type, possible values: - `Bitrix\\Vote\\Attachment\\ImMessageConnector` for chat poll, - `Bitrix\\Vote\\Attachment\\BlogPostConnector` for feed poll |
+/// | `entityId` ([`entity_id`](Self::entity_id)) | `integer` | no | The element ID, possible values: - `id` of the chat message with the poll, which can be obtained using the method [vote.Integration.Im.send](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html), - `id` of the post with the poll in the feed, which can be obtained using the method [log.blogpost.get](https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html) |
+/// | `signedAttachId` ([`signed_attach_id`](Self::signed_attach_id)) | `string` | no | The signed ID of the attachment, which can be obtained using the method [vote.AttachedVote.get](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html), response parameter `signedAttachId` |
+///
+/// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
 /// # Result
 ///
@@ -47,6 +57,42 @@
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct GetWithVoted {
+    /// The ID of the attached vote, which can be obtained using the methods [vote.AttachedVote.get](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html) or [vote.AttachedVote.getMany](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html)
+    ///
+    /// Wire name `attachId`, type `integer`.
+    pub attach_id: ::std::option::Option<i64>,
+    /// The number of records per page for the list of voters.
+    /// Default value: `10`
+    ///
+    /// Wire name `pageSize`, type `integer`, default `10`.
+    pub page_size: ::std::option::Option<i64>,
+    /// User data format for mobile devices.
+    /// Default value: `false`
+    ///
+    /// Wire name `userForMobileFormat`, type `boolean`, default `false`.
+    pub user_for_mobile_format: ::std::option::Option<bool>,
+    /// The module ID, possible values:
+    /// - `Im` for chat poll,
+    /// - `blog` for feed poll
+    ///
+    /// Wire name `moduleId`, type `string`.
+    pub module_id: ::std::option::Option<::std::string::String>,
+    /// The object type, possible values:
+    /// - `Bitrix\\Vote\\Attachment\\ImMessageConnector` for chat poll,
+    /// - `Bitrix\\Vote\\Attachment\\BlogPostConnector` for feed poll
+    ///
+    /// Wire name `entityType`, type `string`.
+    pub entity_type: ::std::option::Option<::std::string::String>,
+    /// The element ID, possible values:
+    /// - `id` of the chat message with the poll, which can be obtained using the method [vote.Integration.Im.send](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html),
+    /// - `id` of the post with the poll in the feed, which can be obtained using the method [log.blogpost.get](https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html)
+    ///
+    /// Wire name `entityId`, type `integer`.
+    pub entity_id: ::std::option::Option<i64>,
+    /// The signed ID of the attachment, which can be obtained using the method [vote.AttachedVote.get](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html), response parameter `signedAttachId`
+    ///
+    /// Wire name `signedAttachId`, type `string`.
+    pub signed_attach_id: ::std::option::Option<::std::string::String>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -56,8 +102,73 @@ impl GetWithVoted {
     #[inline]
     pub fn new() -> Self {
         Self {
+            attach_id: ::std::option::Option::None,
+            page_size: ::std::option::Option::None,
+            user_for_mobile_format: ::std::option::Option::None,
+            module_id: ::std::option::Option::None,
+            entity_type: ::std::option::Option::None,
+            entity_id: ::std::option::Option::None,
+            signed_attach_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `attachId`: The ID of the attached vote, which can be obtained using the methods [vote.AttachedVote.get](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html) or [vote.AttachedVote.getMany](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getMany.html)
+    #[must_use]
+    #[inline]
+    pub fn attach_id(mut self, value: i64) -> Self {
+        self.attach_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `pageSize`: The number of records per page for the list of voters. Default value: `10`
+    #[must_use]
+    #[inline]
+    pub fn page_size(mut self, value: i64) -> Self {
+        self.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `userForMobileFormat`: User data format for mobile devices. Default value: `false`
+    #[must_use]
+    #[inline]
+    pub fn user_for_mobile_format(mut self, value: bool) -> Self {
+        self.user_for_mobile_format = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `moduleId`: The module ID, possible values: - `Im` for chat poll, - `blog` for feed poll
+    #[must_use]
+    #[inline]
+    pub fn module_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.module_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `entityType`: The object type, possible values: - `Bitrix\\Vote\\Attachment\\ImMessageConnector` for chat poll, - `Bitrix\\Vote\\Attachment\\BlogPostConnector` for feed poll
+    #[must_use]
+    #[inline]
+    pub fn entity_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.entity_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `entityId`: The element ID, possible values: - `id` of the chat message with the poll, which can be obtained using the method [vote.Integration.Im.send](https://apidocs.bitrix24.com/api-reference/vote/vote.integration.im.send.html), - `id` of the post with the poll in the feed, which can be obtained using the method [log.blogpost.get](https://apidocs.bitrix24.com/api-reference/log/log-blogpost-get.html)
+    #[must_use]
+    #[inline]
+    pub fn entity_id(mut self, value: i64) -> Self {
+        self.entity_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `signedAttachId`: The signed ID of the attachment, which can be obtained using the method [vote.AttachedVote.get](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.get.html), response parameter `signedAttachId`
+    #[must_use]
+    #[inline]
+    pub fn signed_attach_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.signed_attach_id = ::std::option::Option::Some(value.into());
+        self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
@@ -67,6 +178,18 @@ impl GetWithVoted {
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
         let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "attach_id" => ::std::string::String::from("attachId"),
+            "page_size" => ::std::string::String::from("pageSize"),
+            "user_for_mobile_format" => {
+                ::std::string::String::from("userForMobileFormat")
+            }
+            "module_id" => ::std::string::String::from("moduleId"),
+            "entity_type" => ::std::string::String::from("entityType"),
+            "entity_id" => ::std::string::String::from("entityId"),
+            "signed_attach_id" => ::std::string::String::from("signedAttachId"),
+            _ => name,
+        };
         self.extra.insert(name, value.into());
         self
     }
@@ -84,8 +207,17 @@ impl ::bitrix24_runtime::wire::Decode for GetWithVoted {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self { extra: f.rest() })
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            attach_id: f.optional("attachId")?,
+            page_size: f.optional("pageSize")?,
+            user_for_mobile_format: f.optional("userForMobileFormat")?,
+            module_id: f.optional("moduleId")?,
+            entity_type: f.optional("entityType")?,
+            entity_id: f.optional("entityId")?,
+            signed_attach_id: f.optional("signedAttachId")?,
+            extra: f.rest(),
+        })
     }
 }
 #[cfg(feature = "decode-requests")]
@@ -102,7 +234,17 @@ impl ::serde::Serialize for GetWithVoted {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        let w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("attachId", self.attach_id.as_ref());
+        w.optional("pageSize", self.page_size.as_ref());
+        w.optional("userForMobileFormat", self.user_for_mobile_format.as_ref());
+        w.optional("moduleId", self.module_id.as_ref());
+        w.optional("entityType", self.entity_type.as_ref());
+        w.optional("entityId", self.entity_id.as_ref());
+        w.optional("signedAttachId", self.signed_attach_id.as_ref());
         w.end()
     }
 }

@@ -332,7 +332,7 @@ pub struct Template {
     /// drive:
     /// - `STORAGE_XXX` — drive storage, where XXX — identifier of the storage
     ///
-    /// Wire name `DOCUMENT_TYPE`, type `string` (docs: `string`).
+    /// Wire name `DOCUMENT_TYPE`, type `string`.
     pub document_type: ::std::option::Option<::std::string::String>,
     /// Auto-execute flag. Can take values:
     ///

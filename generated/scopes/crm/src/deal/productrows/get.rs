@@ -19,7 +19,11 @@
 ///
 /// # Parameters
 ///
-/// None.
+/// | Name | Type | Required | Description |
+/// |---|---|---|---|
+/// | `id` ([`id`](Self::id)) | `integer` | yes | The identifier of the deal. It can be obtained using the method for retrieving the list of deals: [`crm.deal.list`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-list.html) or when creating a deal: [`crm.deal.add`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-add.html) |
+///
+/// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
 /// # Result
 ///
@@ -42,24 +46,31 @@
 /// use bitrix24::crm::deal::productrows::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new();
+/// let request = Get::new(5);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Get {
+    /// The identifier of the deal. It can be obtained using the method for retrieving the list of deals: [`crm.deal.list`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-list.html) or when creating a deal: [`crm.deal.add`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-add.html)
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: i64,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Get {
-    /// Creates the value with no field set.
+    /// Creates the value from its required fields:
+    ///
+    /// - `id`: `id` — The identifier of the deal. It can be obtained using the method for retrieving the list of deals: [`crm.deal.list`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-list.html) or when creating a deal: [`crm.deal.add`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-add.html)
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new() -> Self {
+    pub fn new(id: i64) -> Self {
         Self {
+            id,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -88,8 +99,11 @@ impl ::bitrix24_runtime::wire::Decode for Get {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self { extra: f.rest() })
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.required("id")?,
+            extra: f.rest(),
+        })
     }
 }
 #[cfg(feature = "decode-requests")]
@@ -106,7 +120,11 @@ impl ::serde::Serialize for Get {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        let w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("id", &self.id);
         w.end()
     }
 }

@@ -21,7 +21,12 @@
 ///
 /// # Parameters
 ///
-/// None.
+/// | Name | Type | Required | Description |
+/// |---|---|---|---|
+/// | `id` ([`id`](Self::id)) | `integer` | yes | Identifier of the deal. Can be obtained using the method to retrieve the list of deals: [`crm.deal.list`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-list.html) or when creating a deal: [`crm.deal.add`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-add.html) |
+/// | `rows` ([`rows`](Self::rows)) | `AvailableProductRows[]` | no | Product rows |
+///
+/// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
 /// # Result
 ///
@@ -44,29 +49,70 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::crm::deal::productrows::set::Set;
+/// use bitrix24::crm::deal::productrows::set::{Set, AvailableProductRows, DiscountTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Set::new();
+/// let request = Set::new(5).rows(vec![AvailableProductRows::new().product_id(456).price("1000".parse::<bitrix24::Decimal>().expect("an amount")).quantity("10".parse::<bitrix24::Decimal>().expect("an amount")).discount_type_id(DiscountTypeId::Absolute), AvailableProductRows::new().product_name("Product #2").price("500".parse::<bitrix24::Decimal>().expect("an amount")).quantity("5".parse::<bitrix24::Decimal>().expect("an amount")).discount_type_id(DiscountTypeId::Percentage)]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Set {
+    /// Identifier of the deal. Can be obtained using the method to retrieve the list of deals: [`crm.deal.list`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-list.html) or when creating a deal: [`crm.deal.add`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-add.html)
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: i64,
+    /// Product rows
+    ///
+    /// An array of objects in the following format:
+    /// ```text
+    /// {
+    ///     field_1: value_1,
+    ///     field_2: value_2,
+    ///     ...,
+    ///     field_n: value_n,
+    /// }
+    /// ```
+    /// where
+    /// - `field_n` — name of the product row field
+    /// - `value_n` — value of this field
+    ///
+    /// The list of available fields is described [below](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-productrows-set.html#parameter-rows)
+    ///
+    /// Wire name `rows`, type `AvailableProductRows[]` (docs: `object[]`).
+    pub rows: ::std::option::Option<::std::vec::Vec<AvailableProductRows>>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Set {
-    /// Creates the value with no field set.
+    /// Creates the value from its required fields:
+    ///
+    /// - `id`: `id` — Identifier of the deal. Can be obtained using the method to retrieve the list of deals: [`crm.deal.list`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-list.html) or when creating a deal: [`crm.deal.add`](https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-add.html)
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new() -> Self {
+    pub fn new(id: i64) -> Self {
         Self {
+            id,
+            rows: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `rows`: Product rows
+    #[must_use]
+    #[inline]
+    pub fn rows(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<AvailableProductRows>,
+        >,
+    ) -> Self {
+        self.rows = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
@@ -93,8 +139,12 @@ impl ::bitrix24_runtime::wire::Decode for Set {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self { extra: f.rest() })
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.required("id")?,
+            rows: f.optional("rows")?,
+            extra: f.rest(),
+        })
     }
 }
 #[cfg(feature = "decode-requests")]
@@ -111,7 +161,12 @@ impl ::serde::Serialize for Set {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        let w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("id", &self.id);
+        w.optional("rows", self.rows.as_ref());
         w.end()
     }
 }
@@ -123,6 +178,11 @@ impl ::bitrix24_runtime::wire::Undocumented for Set {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.rows,
+            &::std::format!("{}{}", path, ".rows"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -130,4 +190,421 @@ impl ::bitrix24_runtime::Method for Set {
     const NAME: &'static str = "crm.deal.productrows.set";
     const READ_ONLY: bool = false;
     type Output = bool;
+}
+/// The `AvailableProductRows` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct AvailableProductRows {
+    /// Identifier of the product in the catalog. The list of products can be obtained using the method [`catalog.product.list`](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html)
+    /// `0` if not from the catalog
+    ///
+    /// Default - `0`
+    ///
+    /// Wire name `PRODUCT_ID`, type `integer`, default `0`.
+    pub product_id: ::std::option::Option<i64>,
+    /// Name of the product row. If `PRODUCT_ID` is provided, the name will be taken from the product
+    ///
+    /// If neither `PRODUCT_ID` nor `PRODUCT_NAME` is provided, `PRODUCT_NAME` will be equal to `[{id}]`, where `{id}` is the identifier of the created product row
+    ///
+    /// Wire name `PRODUCT_NAME`, type `string`.
+    pub product_name: ::std::option::Option<::std::string::String>,
+    /// Final cost of the product per unit
+    ///
+    /// Default - `0.0`
+    ///
+    /// Wire name `PRICE`, type `double`, default `0.0`.
+    pub price: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Cost per unit considering discounts, excluding taxes
+    ///
+    /// Wire name `PRICE_EXCLUSIVE`, type `double`.
+    pub price_exclusive: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Cost per unit excluding discounts and taxes
+    ///
+    /// Wire name `PRICE_NETTO`, type `double`.
+    pub price_netto: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Cost per unit excluding discounts but including taxes
+    ///
+    /// Wire name `PRICE_BRUTTO`, type `double`.
+    pub price_brutto: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Quantity of product units
+    ///
+    /// Default - `1.0`
+    ///
+    /// Wire name `QUANTITY`, type `double`, default `1.0`.
+    pub quantity: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Type of discount
+    /// Possible types:
+    /// - `1` - Absolute
+    /// - `2` - Percentage
+    ///
+    /// Default - `2`
+    ///
+    /// Wire name `DISCOUNT_TYPE_ID`, type `DiscountTypeId` (docs: `integer`), default `2`.
+    pub discount_type_id: ::std::option::Option<DiscountTypeId>,
+    /// Discount value in percentage (if percentage discount type is used)
+    ///
+    /// Default - `0.0`
+    ///
+    /// Wire name `DISCOUNT_RATE`, type `double`, default `0.0`.
+    pub discount_rate: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Absolute discount value (if absolute discount type is used)
+    ///
+    /// Default - `0.0`
+    ///
+    /// Wire name `DISCOUNT_SUM`, type `double`, default `0.0`.
+    pub discount_sum: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Tax rate in percentage
+    ///
+    /// Wire name `TAX_RATE`, type `double`.
+    pub tax_rate: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Indicator of whether tax is included in the price
+    /// Possible values:
+    /// - `Y` – tax included
+    /// - `N` – tax not included
+    ///
+    /// Default - `N`
+    ///
+    /// Wire name `TAX_INCLUDED`, type `boolean` (docs: `char`), default `N`.
+    pub tax_included: ::std::option::Option<bool>,
+    /// Unit of measure code
+    ///
+    /// If `PRODUCT_ID` is provided, the default value will be taken from the product, otherwise `0`
+    ///
+    /// Wire name `MEASURE_CODE`, type `integer` (docs: `catalog_measure.code`).
+    pub measure_code: ::std::option::Option<i64>,
+    /// Text representation of the unit of measure (e.g., pcs, kg, m, l, etc.)
+    ///
+    /// If `PRODUCT_ID` is provided, the default value will be taken from the product, otherwise `""`
+    ///
+    /// Wire name `MEASURE_NAME`, type `string`.
+    pub measure_name: ::std::option::Option<::std::string::String>,
+    /// Sorting
+    ///
+    /// Default - `0`
+    ///
+    /// Wire name `SORT`, type `integer`, default `0`.
+    pub sort: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl AvailableProductRows {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            product_id: ::std::option::Option::None,
+            product_name: ::std::option::Option::None,
+            price: ::std::option::Option::None,
+            price_exclusive: ::std::option::Option::None,
+            price_netto: ::std::option::Option::None,
+            price_brutto: ::std::option::Option::None,
+            quantity: ::std::option::Option::None,
+            discount_type_id: ::std::option::Option::None,
+            discount_rate: ::std::option::Option::None,
+            discount_sum: ::std::option::Option::None,
+            tax_rate: ::std::option::Option::None,
+            tax_included: ::std::option::Option::None,
+            measure_code: ::std::option::Option::None,
+            measure_name: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `PRODUCT_ID`: Identifier of the product in the catalog. The list of products can be obtained using the method [`catalog.product.list`](https://apidocs.bitrix24.com/api-reference/catalog/product/catalog-product-list.html) `0` if not from the catalog
+    #[must_use]
+    #[inline]
+    pub fn product_id(mut self, value: i64) -> Self {
+        self.product_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `PRODUCT_NAME`: Name of the product row. If `PRODUCT_ID` is provided, the name will be taken from the product
+    #[must_use]
+    #[inline]
+    pub fn product_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.product_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `PRICE`: Final cost of the product per unit
+    #[must_use]
+    #[inline]
+    pub fn price(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.price = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `PRICE_EXCLUSIVE`: Cost per unit considering discounts, excluding taxes
+    #[must_use]
+    #[inline]
+    pub fn price_exclusive(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.price_exclusive = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `PRICE_NETTO`: Cost per unit excluding discounts and taxes
+    #[must_use]
+    #[inline]
+    pub fn price_netto(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.price_netto = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `PRICE_BRUTTO`: Cost per unit excluding discounts but including taxes
+    #[must_use]
+    #[inline]
+    pub fn price_brutto(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.price_brutto = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `QUANTITY`: Quantity of product units
+    #[must_use]
+    #[inline]
+    pub fn quantity(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.quantity = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `DISCOUNT_TYPE_ID`: Type of discount Possible types: - `1` - Absolute - `2` - Percentage
+    #[must_use]
+    #[inline]
+    pub fn discount_type_id(mut self, value: DiscountTypeId) -> Self {
+        self.discount_type_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `DISCOUNT_RATE`: Discount value in percentage (if percentage discount type is used)
+    #[must_use]
+    #[inline]
+    pub fn discount_rate(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.discount_rate = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `DISCOUNT_SUM`: Absolute discount value (if absolute discount type is used)
+    #[must_use]
+    #[inline]
+    pub fn discount_sum(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.discount_sum = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `TAX_RATE`: Tax rate in percentage
+    #[must_use]
+    #[inline]
+    pub fn tax_rate(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.tax_rate = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `TAX_INCLUDED`: Indicator of whether tax is included in the price Possible values: - `Y` – tax included - `N` – tax not included
+    #[must_use]
+    #[inline]
+    pub fn tax_included(mut self, value: bool) -> Self {
+        self.tax_included = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `MEASURE_CODE`: Unit of measure code
+    #[must_use]
+    #[inline]
+    pub fn measure_code(mut self, value: i64) -> Self {
+        self.measure_code = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `MEASURE_NAME`: Text representation of the unit of measure (e.g., pcs, kg, m, l, etc.)
+    #[must_use]
+    #[inline]
+    pub fn measure_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.measure_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `SORT`: Sorting
+    #[must_use]
+    #[inline]
+    pub fn sort(mut self, value: i64) -> Self {
+        self.sort = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Decode for AvailableProductRows {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            product_id: f.optional("PRODUCT_ID")?,
+            product_name: f.optional("PRODUCT_NAME")?,
+            price: f.optional("PRICE")?,
+            price_exclusive: f.optional("PRICE_EXCLUSIVE")?,
+            price_netto: f.optional("PRICE_NETTO")?,
+            price_brutto: f.optional("PRICE_BRUTTO")?,
+            quantity: f.optional("QUANTITY")?,
+            discount_type_id: f.optional("DISCOUNT_TYPE_ID")?,
+            discount_rate: f.optional("DISCOUNT_RATE")?,
+            discount_sum: f.optional("DISCOUNT_SUM")?,
+            tax_rate: f.optional("TAX_RATE")?,
+            tax_included: f.optional("TAX_INCLUDED")?,
+            measure_code: f.optional("MEASURE_CODE")?,
+            measure_name: f.optional("MEASURE_NAME")?,
+            sort: f.optional("SORT")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for AvailableProductRows {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for AvailableProductRows {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("PRODUCT_ID", self.product_id.as_ref());
+        w.optional("PRODUCT_NAME", self.product_name.as_ref());
+        w.optional("PRICE", self.price.as_ref());
+        w.optional("PRICE_EXCLUSIVE", self.price_exclusive.as_ref());
+        w.optional("PRICE_NETTO", self.price_netto.as_ref());
+        w.optional("PRICE_BRUTTO", self.price_brutto.as_ref());
+        w.optional("QUANTITY", self.quantity.as_ref());
+        w.optional("DISCOUNT_TYPE_ID", self.discount_type_id.as_ref());
+        w.optional("DISCOUNT_RATE", self.discount_rate.as_ref());
+        w.optional("DISCOUNT_SUM", self.discount_sum.as_ref());
+        w.optional("TAX_RATE", self.tax_rate.as_ref());
+        w.optional(
+            "TAX_INCLUDED",
+            self.tax_included.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("MEASURE_CODE", self.measure_code.as_ref());
+        w.optional("MEASURE_NAME", self.measure_name.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl ::bitrix24_runtime::wire::Undocumented for AvailableProductRows {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.discount_type_id,
+            &::std::format!("{}{}", path, ".DISCOUNT_TYPE_ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `DiscountTypeId`.
+///
+/// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DiscountTypeId {
+    /// `1`: Absolute
+    Absolute,
+    /// `2`: Percentage
+    Percentage,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl DiscountTypeId {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Absolute => "1",
+            Self::Percentage => "2",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for DiscountTypeId {
+    const INTEGER: bool = true;
+    #[inline]
+    fn as_str(&self) -> &str {
+        DiscountTypeId::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "1" => Self::Absolute,
+            "2" => Self::Percentage,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for DiscountTypeId {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for DiscountTypeId {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for DiscountTypeId {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiscountTypeId {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for DiscountTypeId {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for DiscountTypeId {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
 }

@@ -19,7 +19,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `id` ([`id`](Self::id)) | `integer` | yes | Identifier of the requisite template to be updated. Can be obtained using the method [`crm.requisite.preset.list`](https://apidocs.bitrix24.com/api-reference/crm/requisites/presets/crm-requisite-preset-list.html) |
-/// | `fields` ([`fields`](Self::fields)) | `Fields[]` | yes | Set of template fields — an object of the form `{"field": "value"[, ...]}`, the values of which need to be changed |
+/// | `fields` ([`fields`](Self::fields)) | `Fields` | yes | Set of template fields — an object of the form `{"field": "value"[, ...]}`, the values of which need to be changed |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -45,7 +45,7 @@
 /// use bitrix24::crm::requisite::preset::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(347, vec![Fields::new("text")]);
+/// let request = Update::new(347, Fields::new("Smith LLC (archive)").active(false));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -60,8 +60,8 @@ pub struct Update {
     pub id: i64,
     /// Set of template fields — an object of the form `{"field": "value"[, ...]}`, the values of which need to be changed
     ///
-    /// Wire name `fields`, type `Fields[]` (docs: `array`).
-    pub fields: ::std::vec::Vec<Fields>,
+    /// Wire name `fields`, type `Fields` (docs: `array`).
+    pub fields: Fields,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -72,13 +72,10 @@ impl Update {
     /// - `fields`: `fields` — Set of template fields — an object of the form `{"field": "value"[, ...]}`, the values of which need to be changed
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        id: i64,
-        fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
-    ) -> Self {
+    pub fn new(id: i64, fields: Fields) -> Self {
         Self {
             id,
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields,
             extra: ::serde_json::Map::new(),
         }
     }

@@ -20,7 +20,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `DialogId` | yes | Identifier of the chat in the format: |
+/// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `string` | yes | Identifier of the chat in the format: |
 /// | `LAST_ID` ([`last_id`](Self::last_id)) | `integer` | no | Message identifier relative to which older messages should be loaded. The method will return messages with an identifier smaller than the specified one. |
 /// | `FIRST_ID` ([`first_id`](Self::first_id)) | `integer` | no | Message identifier relative to which newer messages should be loaded. The method will return messages with an identifier larger than the specified one. |
 /// | `LIMIT` ([`limit`](Self::limit)) | `integer` | no | Limit on the number of messages in the response. If `LAST_ID` and `FIRST_ID` are not provided — the method will return the latest messages of the dialogue, taking into account `LIMIT`. |
@@ -46,10 +46,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::im::dialog::messages::get::{Get, DialogId};
+/// use bitrix24::im::dialog::messages::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(DialogId::ChatXxx).first_id(84869).limit(10);
+/// let request = Get::new("chat1489").first_id(84869).limit(10);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -66,8 +66,8 @@ pub struct Get {
     ///
     /// The chat identifier can be obtained using the method [im.chat.get](https://apidocs.bitrix24.com/api-reference/chats/im-chat-get.html). The user identifier can be obtained using the methods [user.get](https://apidocs.bitrix24.com/api-reference/user/user-get.html) and [user.search](https://apidocs.bitrix24.com/api-reference/user/user-search.html)
     ///
-    /// Wire name `DIALOG_ID`, type `DialogId` (docs: `string`).
-    pub dialog_id: DialogId,
+    /// Wire name `DIALOG_ID`, type `string`.
+    pub dialog_id: ::std::string::String,
     /// Message identifier relative to which older messages should be loaded. The method will return messages with an identifier smaller than the specified one.
     ///
     /// To sequentially load history backwards, first request the latest messages without `LAST_ID` and `FIRST_ID`. Then pass to `LAST_ID` the minimum `id` from the received `messages` array
@@ -97,9 +97,9 @@ impl Get {
     /// - `dialog_id`: `DIALOG_ID` — Identifier of the chat in the format:
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(dialog_id: DialogId) -> Self {
+    pub fn new(dialog_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            dialog_id,
+            dialog_id: dialog_id.into(),
             last_id: ::std::option::Option::None,
             first_id: ::std::option::Option::None,
             limit: ::std::option::Option::None,
@@ -202,11 +202,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.dialog_id,
-            &::std::format!("{}{}", path, ".DIALOG_ID"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -214,95 +209,6 @@ impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "im.dialog.messages.get";
     const READ_ONLY: bool = true;
     type Output = GetResult;
-}
-/// Values of `DialogId`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DialogId {
-    /// `chatXXX`: chat
-    ChatXxx,
-    /// `sgXXX`: group or project chat
-    SgXxx,
-    /// `XXX`: user identifier for personal chat
-    Xxx,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl DialogId {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ChatXxx => "chatXXX",
-            Self::SgXxx => "sgXXX",
-            Self::Xxx => "XXX",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for DialogId {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        DialogId::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chatXXX" => Self::ChatXxx,
-            "sgXXX" => Self::SgXxx,
-            "XXX" => Self::Xxx,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for DialogId {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DialogId {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for DialogId {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DialogId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for DialogId {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for DialogId {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
 }
 /// The `GetResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -31,10 +31,10 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | yes | Identifier of the chat. |
-/// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `DialogId` | yes | Identifier of the dialog in the format: - `chatXXX` — chat - `sgXXX` — group or project chat - `XXX` — user identifier for personal chat |
-/// | `FILE_ID` ([`file_id`](Self::file_id)) | `integer` | yes | Identifier of the file on Drive. An array can be passed. |
-/// | `UPLOAD_ID` ([`upload_id`](Self::upload_id)) | `integer` | yes | Identifier of the file on Drive. An array can be passed. |
+/// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | no | Identifier of the chat. |
+/// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `string` | no | Identifier of the dialog in the format: - `chatXXX` — chat - `sgXXX` — group or project chat - `XXX` — user identifier for personal chat |
+/// | `FILE_ID` ([`file_id`](Self::file_id)) | `integer` | no | Identifier of the file on Drive. An array can be passed. |
+/// | `UPLOAD_ID` ([`upload_id`](Self::upload_id)) | `integer` | no | Identifier of the file on Drive. An array can be passed. |
 /// | `MESSAGE` ([`message`](Self::message)) | `string` | no | Text message with the file |
 /// | `SILENT_MODE` ([`silent_mode`](Self::silent_mode)) | `boolean` | no | Parameter for Open Channels chat |
 /// | `AS_FILE` ([`as_file`](Self::as_file)) | `boolean` | no | Send as a file. Only for `UPLOAD_ID`. |
@@ -61,16 +61,16 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::im::disk::file::commit::{Commit, DialogId};
+/// use bitrix24::im::disk::file::commit::Commit;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Commit::new(1489, DialogId::ChatXxx, 1, 1).message("Project documents");
+/// let request = Commit::new().chat_id(1489).file_id(1).message("Project documents");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Commit {
     /// Identifier of the chat.
@@ -78,7 +78,7 @@ pub struct Commit {
     /// Required if `DIALOG_ID` is not provided
     ///
     /// Wire name `CHAT_ID`, type `integer`.
-    pub chat_id: i64,
+    pub chat_id: ::std::option::Option<i64>,
     /// Identifier of the dialog in the format:
     /// - `chatXXX` — chat
     /// - `sgXXX` — group or project chat
@@ -86,14 +86,14 @@ pub struct Commit {
     ///
     /// Required if `CHAT_ID` is not provided
     ///
-    /// Wire name `DIALOG_ID`, type `DialogId` (docs: `string`).
-    pub dialog_id: DialogId,
+    /// Wire name `DIALOG_ID`, type `string`.
+    pub dialog_id: ::std::option::Option<::std::string::String>,
     /// Identifier of the file on Drive. An array can be passed.
     ///
     /// Required if `UPLOAD_ID` is not provided
     ///
     /// Wire name `FILE_ID`, type `integer`.
-    pub file_id: i64,
+    pub file_id: ::std::option::Option<i64>,
     /// Identifier of the file on Drive. An array can be passed.
     ///
     /// Supports an additional parameter `AS_FILE`, which allows sending the image without compression, as a file.
@@ -101,7 +101,7 @@ pub struct Commit {
     /// Required if `FILE_ID` is not provided
     ///
     /// Wire name `UPLOAD_ID`, type `integer`.
-    pub upload_id: i64,
+    pub upload_id: ::std::option::Option<i64>,
     /// Text message with the file
     ///
     /// Wire name `MESSAGE`, type `string`.
@@ -126,25 +126,51 @@ pub struct Commit {
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Commit {
-    /// Creates the value from its required fields:
-    ///
-    /// - `chat_id`: `CHAT_ID` — Identifier of the chat.
-    /// - `dialog_id`: `DIALOG_ID` — Identifier of the dialog in the format: - `chatXXX` — chat - `sgXXX` — group or project chat - `XXX` — user identifier for personal chat
-    /// - `file_id`: `FILE_ID` — Identifier of the file on Drive. An array can be passed.
-    /// - `upload_id`: `UPLOAD_ID` — Identifier of the file on Drive. An array can be passed.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(chat_id: i64, dialog_id: DialogId, file_id: i64, upload_id: i64) -> Self {
+    pub fn new() -> Self {
         Self {
-            chat_id,
-            dialog_id,
-            file_id,
-            upload_id,
+            chat_id: ::std::option::Option::None,
+            dialog_id: ::std::option::Option::None,
+            file_id: ::std::option::Option::None,
+            upload_id: ::std::option::Option::None,
             message: ::std::option::Option::None,
             silent_mode: ::std::option::Option::None,
             as_file: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `CHAT_ID`: Identifier of the chat.
+    #[must_use]
+    #[inline]
+    pub fn chat_id(mut self, value: i64) -> Self {
+        self.chat_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `DIALOG_ID`: Identifier of the dialog in the format: - `chatXXX` — chat - `sgXXX` — group or project chat - `XXX` — user identifier for personal chat
+    #[must_use]
+    #[inline]
+    pub fn dialog_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.dialog_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `FILE_ID`: Identifier of the file on Drive. An array can be passed.
+    #[must_use]
+    #[inline]
+    pub fn file_id(mut self, value: i64) -> Self {
+        self.file_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `UPLOAD_ID`: Identifier of the file on Drive. An array can be passed.
+    #[must_use]
+    #[inline]
+    pub fn upload_id(mut self, value: i64) -> Self {
+        self.upload_id = ::std::option::Option::Some(value);
+        self
     }
     /// Sets `MESSAGE`: Text message with the file
     #[must_use]
@@ -207,10 +233,10 @@ impl ::bitrix24_runtime::wire::Decode for Commit {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            chat_id: f.required("CHAT_ID")?,
-            dialog_id: f.required("DIALOG_ID")?,
-            file_id: f.required("FILE_ID")?,
-            upload_id: f.required("UPLOAD_ID")?,
+            chat_id: f.optional("CHAT_ID")?,
+            dialog_id: f.optional("DIALOG_ID")?,
+            file_id: f.optional("FILE_ID")?,
+            upload_id: f.optional("UPLOAD_ID")?,
             message: f.optional("MESSAGE")?,
             silent_mode: f.optional("SILENT_MODE")?,
             as_file: f.optional("AS_FILE")?,
@@ -236,10 +262,10 @@ impl ::serde::Serialize for Commit {
             serializer,
             &self.extra,
         )?;
-        w.field("CHAT_ID", &self.chat_id);
-        w.field("DIALOG_ID", &self.dialog_id);
-        w.field("FILE_ID", &self.file_id);
-        w.field("UPLOAD_ID", &self.upload_id);
+        w.optional("CHAT_ID", self.chat_id.as_ref());
+        w.optional("DIALOG_ID", self.dialog_id.as_ref());
+        w.optional("FILE_ID", self.file_id.as_ref());
+        w.optional("UPLOAD_ID", self.upload_id.as_ref());
         w.optional("MESSAGE", self.message.as_ref());
         w.optional(
             "SILENT_MODE",
@@ -260,11 +286,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Commit {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.dialog_id,
-            &::std::format!("{}{}", path, ".DIALOG_ID"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -272,95 +293,6 @@ impl ::bitrix24_runtime::Method for Commit {
     const NAME: &'static str = "im.disk.file.commit";
     const READ_ONLY: bool = false;
     type Output = CommitResult;
-}
-/// Values of `DialogId`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DialogId {
-    /// `chatXXX`: chat
-    ChatXxx,
-    /// `sgXXX`: group or project chat
-    SgXxx,
-    /// `XXX`: user identifier for personal chat
-    Xxx,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl DialogId {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ChatXxx => "chatXXX",
-            Self::SgXxx => "sgXXX",
-            Self::Xxx => "XXX",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for DialogId {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        DialogId::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "chatXXX" => Self::ChatXxx,
-            "sgXXX" => Self::SgXxx,
-            "XXX" => Self::Xxx,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for DialogId {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for DialogId {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for DialogId {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DialogId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for DialogId {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for DialogId {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
 }
 /// The `CommitResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]

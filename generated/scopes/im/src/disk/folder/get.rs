@@ -25,8 +25,8 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | yes | Identifier of the chat. Required if `DIALOG_ID` is not provided |
-/// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `string` | yes | Identifier of the dialog in the format `chatXXX`, where `XXX` is the identifier. Required if `CHAT_ID` is not provided |
+/// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | no | Identifier of the chat. Required if `DIALOG_ID` is not provided |
+/// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `string` | no | Identifier of the dialog in the format `chatXXX`, where `XXX` is the identifier. Required if `CHAT_ID` is not provided |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -51,42 +51,53 @@
 /// use bitrix24::im::disk::folder::get::Get;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Get::new(1, "chat1489");
+/// let request = Get::new().dialog_id("chat1489");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Get {
     /// Identifier of the chat. Required if `DIALOG_ID` is not provided
     ///
     /// Wire name `CHAT_ID`, type `integer`.
-    pub chat_id: i64,
+    pub chat_id: ::std::option::Option<i64>,
     /// Identifier of the dialog in the format `chatXXX`, where `XXX` is the identifier. Required if `CHAT_ID` is not provided
     ///
     /// Wire name `DIALOG_ID`, type `string`.
-    pub dialog_id: ::std::string::String,
+    pub dialog_id: ::std::option::Option<::std::string::String>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Get {
-    /// Creates the value from its required fields:
-    ///
-    /// - `chat_id`: `CHAT_ID` — Identifier of the chat. Required if `DIALOG_ID` is not provided
-    /// - `dialog_id`: `DIALOG_ID` — Identifier of the dialog in the format `chatXXX`, where `XXX` is the identifier. Required if `CHAT_ID` is not provided
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        chat_id: i64,
-        dialog_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
-            chat_id,
-            dialog_id: dialog_id.into(),
+            chat_id: ::std::option::Option::None,
+            dialog_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `CHAT_ID`: Identifier of the chat. Required if `DIALOG_ID` is not provided
+    #[must_use]
+    #[inline]
+    pub fn chat_id(mut self, value: i64) -> Self {
+        self.chat_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `DIALOG_ID`: Identifier of the dialog in the format `chatXXX`, where `XXX` is the identifier. Required if `CHAT_ID` is not provided
+    #[must_use]
+    #[inline]
+    pub fn dialog_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.dialog_id = ::std::option::Option::Some(value.into());
+        self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
@@ -120,8 +131,8 @@ impl ::bitrix24_runtime::wire::Decode for Get {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            chat_id: f.required("CHAT_ID")?,
-            dialog_id: f.required("DIALOG_ID")?,
+            chat_id: f.optional("CHAT_ID")?,
+            dialog_id: f.optional("DIALOG_ID")?,
             extra: f.rest(),
         })
     }
@@ -144,8 +155,8 @@ impl ::serde::Serialize for Get {
             serializer,
             &self.extra,
         )?;
-        w.field("CHAT_ID", &self.chat_id);
-        w.field("DIALOG_ID", &self.dialog_id);
+        w.optional("CHAT_ID", self.chat_id.as_ref());
+        w.optional("DIALOG_ID", self.dialog_id.as_ref());
         w.end()
     }
 }

@@ -44,7 +44,7 @@
 /// use bitrix24::v3::note::collection::list::{List, AfterCursor, Pagination};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new().pagination(Pagination::new().limit(50).after_cursor(AfterCursor::new(100, 42)));
+/// let request = List::new().pagination(Pagination::new().limit(50).after_cursor(AfterCursor::new().position(100).id(42)));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -270,7 +270,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Pagination {
     }
 }
 /// The `AfterCursor` object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct AfterCursor {
     /// The `position` field value of the last knowledge base from the previous page.
@@ -278,29 +278,40 @@ pub struct AfterCursor {
     /// Required if `afterCursor` is specified
     ///
     /// Wire name `position`, type `integer`.
-    pub position: i64,
+    pub position: ::std::option::Option<i64>,
     /// The identifier of the last knowledge base from the previous page.
     ///
     /// Required if `afterCursor` is specified
     ///
     /// Wire name `id`, type `integer`.
-    pub id: i64,
+    pub id: ::std::option::Option<i64>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl AfterCursor {
-    /// Creates the value from its required fields:
-    ///
-    /// - `position`: `position` — The `position` field value of the last knowledge base from the previous page.
-    /// - `id`: `id` — The identifier of the last knowledge base from the previous page.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(position: i64, id: i64) -> Self {
+    pub fn new() -> Self {
         Self {
-            position,
-            id,
+            position: ::std::option::Option::None,
+            id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `position`: The `position` field value of the last knowledge base from the previous page.
+    #[must_use]
+    #[inline]
+    pub fn position(mut self, value: i64) -> Self {
+        self.position = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `id`: The identifier of the last knowledge base from the previous page.
+    #[must_use]
+    #[inline]
+    pub fn id(mut self, value: i64) -> Self {
+        self.id = ::std::option::Option::Some(value);
+        self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
@@ -329,8 +340,8 @@ impl ::bitrix24_runtime::wire::Decode for AfterCursor {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            position: f.required("position")?,
-            id: f.required("id")?,
+            position: f.optional("position")?,
+            id: f.optional("id")?,
             extra: f.rest(),
         })
     }
@@ -353,8 +364,8 @@ impl ::serde::Serialize for AfterCursor {
             serializer,
             &self.extra,
         )?;
-        w.field("position", &self.position);
-        w.field("id", &self.id);
+        w.optional("position", self.position.as_ref());
+        w.optional("id", self.id.as_ref());
         w.end()
     }
 }

@@ -53,7 +53,7 @@
 /// use bitrix24::crm::item::details::configuration::reset::{Reset, Extras, Scope};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Reset::new(2).user_id(1).scope(Scope::P).extras(Extras::new());
+/// let request = Reset::new(2).user_id(1).scope(Scope::C).extras(Extras::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -222,9 +222,9 @@ impl ::bitrix24_runtime::Method for Reset {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Scope {
-    /// `'P'`: personal settings
+    /// `P`: personal settings
     P,
-    /// `'C'`: shared settings
+    /// `C`: shared settings
     C,
     /// A value not documented when this crate was generated, kept as received.
     Unknown(::std::string::String),
@@ -234,8 +234,8 @@ impl Scope {
     #[inline]
     pub fn as_str(&self) -> &str {
         match self {
-            Self::P => "'P'",
-            Self::C => "'C'",
+            Self::P => "P",
+            Self::C => "C",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -249,8 +249,8 @@ impl ::bitrix24_runtime::wire::WireEnum for Scope {
     #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
-            "'P'" => Self::P,
-            "'C'" => Self::C,
+            "P" => Self::P,
+            "C" => Self::C,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }

@@ -787,9 +787,9 @@ impl ::bitrix24_runtime::wire::Undocumented for SectionElementOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Scope {
-    /// `'P'`: personal settings
+    /// `P`: personal settings
     P,
-    /// `'C'`: shared settings
+    /// `C`: shared settings
     C,
     /// A value not documented when this crate was generated, kept as received.
     Unknown(::std::string::String),
@@ -799,8 +799,8 @@ impl Scope {
     #[inline]
     pub fn as_str(&self) -> &str {
         match self {
-            Self::P => "'P'",
-            Self::C => "'C'",
+            Self::P => "P",
+            Self::C => "C",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -814,8 +814,8 @@ impl ::bitrix24_runtime::wire::WireEnum for Scope {
     #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
-            "'P'" => Self::P,
-            "'C'" => Self::C,
+            "P" => Self::P,
+            "C" => Self::C,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }

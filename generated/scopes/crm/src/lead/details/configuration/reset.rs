@@ -48,7 +48,7 @@
 /// use bitrix24::crm::lead::details::configuration::reset::{Reset, Scope};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Reset::new().scope(Scope::P);
+/// let request = Reset::new().scope(Scope::C);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -207,9 +207,9 @@ impl ::bitrix24_runtime::Method for Reset {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Scope {
-    /// `'P'`: personal settings
+    /// `P`: personal settings
     P,
-    /// `'C'`: general settings
+    /// `C`: general settings
     C,
     /// A value not documented when this crate was generated, kept as received.
     Unknown(::std::string::String),
@@ -219,8 +219,8 @@ impl Scope {
     #[inline]
     pub fn as_str(&self) -> &str {
         match self {
-            Self::P => "'P'",
-            Self::C => "'C'",
+            Self::P => "P",
+            Self::C => "C",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -234,8 +234,8 @@ impl ::bitrix24_runtime::wire::WireEnum for Scope {
     #[inline]
     fn from_wire(value: &str) -> Self {
         match value {
-            "'P'" => Self::P,
-            "'C'" => Self::C,
+            "P" => Self::P,
+            "C" => Self::C,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }

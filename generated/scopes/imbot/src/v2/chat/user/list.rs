@@ -28,7 +28,7 @@
 ///
 /// # Result
 ///
-/// `integer[]`: Array of chat participants. Description of object fields — [User](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/entities.html#user)
+/// `User[]`: Array of chat participants. Description of object fields — [User](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/entities.html#user)
 ///
 /// # Errors
 ///
@@ -216,5 +216,253 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "imbot.v2.Chat.User.list";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<i64>;
+    type Output = ::std::vec::Vec<User>;
+}
+/// As described in [User](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/entities.html#user).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct User {
+    /// Unique identifier of the user
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Is the user active in the system?
+    ///
+    /// Wire name `active`, type `boolean`.
+    pub active: ::std::option::Option<bool>,
+    /// Full name
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// First name
+    ///
+    /// Wire name `firstName`, type `string`.
+    pub first_name: ::std::option::Option<::std::string::String>,
+    /// Last name
+    ///
+    /// Wire name `lastName`, type `string`.
+    pub last_name: ::std::option::Option<::std::string::String>,
+    /// Job title
+    ///
+    /// Wire name `workPosition`, type `string`.
+    pub work_position: ::std::option::Option<::std::string::String>,
+    /// Avatar placeholder color in HEX format, e.g., `#df532d`
+    ///
+    /// Wire name `color`, type `string`.
+    pub color: ::std::option::Option<::std::string::String>,
+    /// Avatar URL. An empty string if no avatar is set
+    ///
+    /// Wire name `avatar`, type `string`.
+    pub avatar: ::std::option::Option<::std::string::String>,
+    /// Gender: `M` — male, `F` — female
+    ///
+    /// Wire name `gender`, type `string`.
+    pub gender: ::std::option::Option<::std::string::String>,
+    /// Date of birth. An empty string if not specified
+    ///
+    /// Wire name `birthday`, type `string`.
+    pub birthday: ::std::option::Option<::std::string::String>,
+    /// Is the user an extranet user?
+    ///
+    /// Wire name `extranet`, type `boolean`.
+    pub extranet: ::std::option::Option<bool>,
+    /// Is the user a bot?
+    ///
+    /// Wire name `bot`, type `boolean`.
+    pub bot: ::std::option::Option<bool>,
+    /// Is the user a connector for Open Channels?
+    ///
+    /// Wire name `connector`, type `boolean`.
+    pub connector: ::std::option::Option<bool>,
+    /// Type of external authorization: `default`, `bot`, `email`, `replica`, and others
+    ///
+    /// Wire name `externalAuthId`, type `string`.
+    pub external_auth_id: ::std::option::Option<::std::string::String>,
+    /// Status: `online`, `dnd`
+    ///
+    /// Wire name `status`, type `string`.
+    pub status: ::std::option::Option<::std::string::String>,
+    /// Time of inactivity in ISO 8601 format, or `false`
+    ///
+    /// Wire name `idle`, type `any` (docs: `string | boolean`).
+    pub idle: ::std::option::Option<::serde_json::Value>,
+    /// Date of last activity in ISO 8601 format, or `false`
+    ///
+    /// Wire name `lastActivityDate`, type `any` (docs: `string | boolean`).
+    pub last_activity_date: ::std::option::Option<::serde_json::Value>,
+    /// Date of last mobile login in ISO 8601 format, or `false`
+    ///
+    /// Wire name `mobileLastDate`, type `any` (docs: `string | boolean`).
+    pub mobile_last_date: ::std::option::Option<::serde_json::Value>,
+    /// Date of last desktop login in ISO 8601 format, or `false`
+    ///
+    /// Wire name `desktopLastDate`, type `any` (docs: `string | boolean`).
+    pub desktop_last_date: ::std::option::Option<::serde_json::Value>,
+    /// Date of absence start in ISO 8601 format, or `false`
+    ///
+    /// Wire name `absent`, type `any` (docs: `string | boolean`).
+    pub absent: ::std::option::Option<::serde_json::Value>,
+    /// Array of department IDs
+    ///
+    /// Wire name `departments`, type `integer[]`.
+    pub departments: ::std::option::Option<::std::vec::Vec<i64>>,
+    /// Object with phone numbers (`personalPhone`, `workPhone`, etc.) or `false`
+    ///
+    /// Wire name `phones`, type `any` (docs: `object | boolean`).
+    pub phones: ::std::option::Option<::serde_json::Value>,
+    /// Type: `employee`, `extranet`, `email`, `collaber`, `bot`
+    ///
+    /// Wire name `type`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Personal website
+    ///
+    /// Wire name `website`, type `string`.
+    pub website: ::std::option::Option<::std::string::String>,
+    /// Email
+    ///
+    /// Wire name `email`, type `string`.
+    pub email: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl User {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            first_name: ::std::option::Option::None,
+            last_name: ::std::option::Option::None,
+            work_position: ::std::option::Option::None,
+            color: ::std::option::Option::None,
+            avatar: ::std::option::Option::None,
+            gender: ::std::option::Option::None,
+            birthday: ::std::option::Option::None,
+            extranet: ::std::option::Option::None,
+            bot: ::std::option::Option::None,
+            connector: ::std::option::Option::None,
+            external_auth_id: ::std::option::Option::None,
+            status: ::std::option::Option::None,
+            idle: ::std::option::Option::None,
+            last_activity_date: ::std::option::Option::None,
+            mobile_last_date: ::std::option::Option::None,
+            desktop_last_date: ::std::option::Option::None,
+            absent: ::std::option::Option::None,
+            departments: ::std::option::Option::None,
+            phones: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            website: ::std::option::Option::None,
+            email: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for User {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            active: f.optional("active")?,
+            name: f.optional("name")?,
+            first_name: f.optional("firstName")?,
+            last_name: f.optional("lastName")?,
+            work_position: f.optional("workPosition")?,
+            color: f.optional("color")?,
+            avatar: f.optional("avatar")?,
+            gender: f.optional("gender")?,
+            birthday: f.optional("birthday")?,
+            extranet: f.optional("extranet")?,
+            bot: f.optional("bot")?,
+            connector: f.optional("connector")?,
+            external_auth_id: f.optional("externalAuthId")?,
+            status: f.optional("status")?,
+            idle: f.optional("idle")?,
+            last_activity_date: f.optional("lastActivityDate")?,
+            mobile_last_date: f.optional("mobileLastDate")?,
+            desktop_last_date: f.optional("desktopLastDate")?,
+            absent: f.optional("absent")?,
+            departments: f.optional("departments")?,
+            phones: f.optional("phones")?,
+            type_: f.optional("type")?,
+            website: f.optional("website")?,
+            email: f.optional("email")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for User {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for User {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("active", self.active.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("firstName", self.first_name.as_ref());
+        w.optional("lastName", self.last_name.as_ref());
+        w.optional("workPosition", self.work_position.as_ref());
+        w.optional("color", self.color.as_ref());
+        w.optional("avatar", self.avatar.as_ref());
+        w.optional("gender", self.gender.as_ref());
+        w.optional("birthday", self.birthday.as_ref());
+        w.optional("extranet", self.extranet.as_ref());
+        w.optional("bot", self.bot.as_ref());
+        w.optional("connector", self.connector.as_ref());
+        w.optional("externalAuthId", self.external_auth_id.as_ref());
+        w.optional("status", self.status.as_ref());
+        w.optional("idle", self.idle.as_ref());
+        w.optional("lastActivityDate", self.last_activity_date.as_ref());
+        w.optional("mobileLastDate", self.mobile_last_date.as_ref());
+        w.optional("desktopLastDate", self.desktop_last_date.as_ref());
+        w.optional("absent", self.absent.as_ref());
+        w.optional("departments", self.departments.as_ref());
+        w.optional("phones", self.phones.as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional("website", self.website.as_ref());
+        w.optional("email", self.email.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for User {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }

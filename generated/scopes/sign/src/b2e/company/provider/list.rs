@@ -20,8 +20,8 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `companyUuid` ([`company_uuid`](Self::company_uuid)) | `string` | yes | UUID of the company in HCM Link. |
-/// | `companyCrmId` ([`company_crm_id`](Self::company_crm_id)) | `integer` | yes | Identifier of the company in CRM, connected in the integration as "my company". |
+/// | `companyUuid` ([`company_uuid`](Self::company_uuid)) | `string` | no | UUID of the company in HCM Link. |
+/// | `companyCrmId` ([`company_crm_id`](Self::company_crm_id)) | `integer` | no | Identifier of the company in CRM, connected in the integration as "my company". |
 /// | `language` ([`language`](Self::language)) | `string` | no | Language for localizing provider names. |
 /// | `limit` ([`limit`](Self::limit)) | `integer` | no | Number of records per page. |
 /// | `offset` ([`offset`](Self::offset)) | `integer` | no | Parameter for managing pagination. |
@@ -50,13 +50,13 @@
 /// use bitrix24::sign::b2e::company::provider::list::List;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = List::new("text", 12).limit(2).offset(0);
+/// let request = List::new().company_crm_id(12).limit(2).offset(0);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct List {
     /// UUID of the company in HCM Link.
@@ -66,13 +66,13 @@ pub struct List {
     /// Requires additional scope [`humanresources.hcmlink`](https://apidocs.bitrix24.com/api-reference/scopes/permissions.html)
     ///
     /// Wire name `companyUuid`, type `string`.
-    pub company_uuid: ::std::string::String,
+    pub company_uuid: ::std::option::Option<::std::string::String>,
     /// Identifier of the company in CRM, connected in the integration as "my company".
     ///
     /// Required if the `companyUuid` parameter is not provided
     ///
     /// Wire name `companyCrmId`, type `integer`.
-    pub company_crm_id: i64,
+    pub company_crm_id: ::std::option::Option<i64>,
     /// Language for localizing provider names.
     ///
     /// Defaults to `en`
@@ -97,24 +97,35 @@ pub struct List {
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl List {
-    /// Creates the value from its required fields:
-    ///
-    /// - `company_uuid`: `companyUuid` — UUID of the company in HCM Link.
-    /// - `company_crm_id`: `companyCrmId` — Identifier of the company in CRM, connected in the integration as "my company".
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        company_uuid: impl ::std::convert::Into<::std::string::String>,
-        company_crm_id: i64,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
-            company_uuid: company_uuid.into(),
-            company_crm_id,
+            company_uuid: ::std::option::Option::None,
+            company_crm_id: ::std::option::Option::None,
             language: ::std::option::Option::None,
             limit: ::std::option::Option::None,
             offset: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `companyUuid`: UUID of the company in HCM Link.
+    #[must_use]
+    #[inline]
+    pub fn company_uuid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.company_uuid = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `companyCrmId`: Identifier of the company in CRM, connected in the integration as "my company".
+    #[must_use]
+    #[inline]
+    pub fn company_crm_id(mut self, value: i64) -> Self {
+        self.company_crm_id = ::std::option::Option::Some(value);
+        self
     }
     /// Sets `language`: Language for localizing provider names.
     #[must_use]
@@ -172,8 +183,8 @@ impl ::bitrix24_runtime::wire::Decode for List {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            company_uuid: f.required("companyUuid")?,
-            company_crm_id: f.required("companyCrmId")?,
+            company_uuid: f.optional("companyUuid")?,
+            company_crm_id: f.optional("companyCrmId")?,
             language: f.optional("language")?,
             limit: f.optional("limit")?,
             offset: f.optional("offset")?,
@@ -199,8 +210,8 @@ impl ::serde::Serialize for List {
             serializer,
             &self.extra,
         )?;
-        w.field("companyUuid", &self.company_uuid);
-        w.field("companyCrmId", &self.company_crm_id);
+        w.optional("companyUuid", self.company_uuid.as_ref());
+        w.optional("companyCrmId", self.company_crm_id.as_ref());
         w.optional("language", self.language.as_ref());
         w.optional("limit", self.limit.as_ref());
         w.optional("offset", self.offset.as_ref());
