@@ -298,7 +298,7 @@ fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder
 fn tls_backend(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, TransportError> {
     use rustls_platform_verifier::BuilderVerifierExt as _;
     install_default_provider();
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let provider = std::sync::Arc::new(ring_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_platform_verifier())
@@ -325,8 +325,21 @@ pub(crate) fn install_default_provider() {
     ))]
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Err only when another thread installed one first: either default serves.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = ring_provider().install_default();
     }
+}
+
+/// rustls' `ring` provider. rustls 0.23.48 deprecates it for lacking post-quantum key
+/// exchange, which only `aws-lc-rs` offers: `ring` stays the cheap default (see
+/// ARCHITECTURE.md, build cost), and the `rustls-aws-lc-rs` feature is the choice for
+/// post-quantum TLS.
+#[cfg(all(
+    feature = "rustls-ring",
+    not(any(feature = "native-tls", feature = "rustls-aws-lc-rs"))
+))]
+#[allow(deprecated)]
+fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
 }
 
 /// No TLS feature: plain `http` only (bring a [`Transport`] for `https`).
