@@ -13,7 +13,7 @@
 #   crate, biggest scope   the same with `--no-default-features --features <scope>,rustls-ring`
 #   app (<scope>, <tls>)   a new binary crate depending on `bitrix24` (one scope, one TLS
 #                          backend, no events) by path, built from nothing: every dependency
-#                          included
+#                          included; the biggest scope, and the smallest with `rustls-ring`
 #   rustdoc, biggest scope `cargo doc --no-deps --all-features` of that scope's crate (its
 #                          dependencies' metadata prebuilt): what docs.rs does per crate
 #   stack alone            an app on the runtime's HTTP, TLS, async and serde stack
@@ -90,8 +90,10 @@ measure() {
   echo "${rows[-1]}" >&2
 }
 
-# The scope with the most methods, and the method count.
-biggest=$(for d in spec/methods/*/; do echo "$(find "$d" -name '*.yaml' | wc -l) $(basename "$d")"; done | sort -rn | head -1 | cut -d' ' -f2)
+# The scope with the most methods, and the method count; the one with the fewest.
+by_size=$(for d in spec/methods/*/; do echo "$(find "$d" -name '*.yaml' | wc -l) $(basename "$d")"; done | sort -rn)
+biggest=$(echo "$by_size" | head -1 | cut -d' ' -f2)
+smallest=$(echo "$by_size" | tail -1 | cut -d' ' -f2)
 feature=$(echo "$biggest" | tr '[:upper:]' '[:lower:]')
 methods=$(find spec/methods -name '*.yaml' | wc -l)
 scope_methods=$(find "spec/methods/$biggest" -name '*.yaml' | wc -l)
@@ -134,9 +136,12 @@ async fn main() -> Result<(), bitrix24::Error> {
     Ok(())
 }
 EOF
-backends=(rustls-ring)
-$quick || backends+=(rustls-aws-lc-rs native-tls)
-for tls in "${backends[@]}"; do
+# (scope, TLS backend) pairs: the biggest scope with each backend, then the smallest scope.
+apps=("$feature rustls-ring")
+$quick || apps+=("$feature rustls-aws-lc-rs" "$feature native-tls")
+apps+=("$(echo "$smallest" | tr '[:upper:]' '[:lower:]') rustls-ring")
+for pair in "${apps[@]}"; do
+  read -r scope tls <<<"$pair"
   cat >"$app/Cargo.toml" <<EOF
 [package]
 name = "build-cost-app"
@@ -145,12 +150,12 @@ edition = "2024"
 publish = false
 
 [dependencies]
-bitrix24 = { path = "$root/generated/bitrix24", default-features = false, features = ["$feature", "$tls"] }
+bitrix24 = { path = "$root/generated/bitrix24", default-features = false, features = ["$scope", "$tls"] }
 tokio = { version = "1", features = ["macros", "rt"] }
 
 [workspace]
 EOF
-  measure "app: \`$feature\` + \`$tls\`, clean, all dependencies" 'rm -rf "$out/app-target"' \
+  measure "app: \`$scope\` + \`$tls\`, clean, all dependencies" 'rm -rf "$out/app-target"' \
     cargo build --manifest-path "$app/Cargo.toml" --target-dir "$out/app-target"
 done
 

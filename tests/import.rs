@@ -974,6 +974,36 @@ fn event_delivery_rows_named_data_dot_key_type_the_data_keys() {
 }
 
 #[test]
+fn the_table_of_data_itself_gives_its_keys_and_placeholder_tables_are_maps() {
+    let t = event(include_str!("import/event-data.md"), "OnDemoSessionStart");
+    let data: Vec<(&str, &str, bool)> = t
+        .event
+        .data
+        .iter()
+        .map(|f| (f.name.as_str(), f.ty.as_str(), f.required))
+        .collect();
+    // `### Parameter data`: the table of `data`, not of its key `DATA`. Required in the
+    // docs, but an empty list leaves no key in a form body.
+    assert_eq!(data[0], ("DATA", "Data[]", false), "{data:?}");
+    let element = t
+        .event
+        .types
+        .iter()
+        .find(|x| x.name == "Data")
+        .expect("Data");
+    let id = &element.fields.as_ref().unwrap()[0];
+    assert_eq!((id.name.as_str(), id.required), ("ID", true));
+    // `{BOT_ID}`: the bots are keyed by their ID.
+    assert_eq!(data[1].0, "BOT");
+    assert!(data[1].1.starts_with("map<"), "{data:?}");
+    // The delivery example decodes into these types.
+    let delivery: serde_json::Value = serde_json::from_str(&t.event.examples[0].json).unwrap();
+    let problems =
+        import::conform::check_event_data(&t.event.data, &t.event.types, &delivery["data"]);
+    assert_eq!(problems, Vec::<String>::new());
+}
+
+#[test]
 fn a_field_reference_type_is_the_type_of_that_field() {
     // `demo_measure.code`: the type of the `code` row of the linked `demo_measure` table,
     // not the whole object.

@@ -99,12 +99,22 @@ impl<'t> Checker<'t> {
             other => (!f.required, other),
         };
         let date = matches!(inner, TypeExpr::Scalar(Scalar::Date | Scalar::Datetime));
+        // An object's `false` is PHP's "none" too, which a request would not send again.
+        let object = self.decode_only
+            && match inner {
+                TypeExpr::Scalar(Scalar::Object) | TypeExpr::Map(_) => true,
+                TypeExpr::Named(n) => self
+                    .types
+                    .iter()
+                    .any(|t| &t.name == n && t.fields.is_some()),
+                _ => false,
+            };
         let text = matches!(
             inner,
             TypeExpr::Scalar(Scalar::String | Scalar::Char | Scalar::Any)
         );
         if option
-            && ((date && v == &Value::Bool(false))
+            && (((date || object) && v == &Value::Bool(false))
                 || (self.decode_only && !text && v.as_str() == Some("")))
         {
             return;
@@ -766,6 +776,11 @@ mod absent_tests {
         let m = method();
         let v = json!({"ID": 118, "LOCKED_BY": "", "TAGS": {"0": "x", "1": 2}});
         assert_eq!(check_result(&m, &m.types, &v), Vec::<String>::new());
+        // An optional list's `false` is not PHP's "none" (only objects' and dates' are).
+        assert_eq!(
+            check_result(&m, &m.types, &json!({"TAGS": false})),
+            ["$.result.TAGS: expected an array, found false"]
+        );
         // `[]` is PHP's empty object, as the client reads it; a list is not.
         assert_eq!(check_result(&m, &m.types, &json!([])), Vec::<String>::new());
         assert_eq!(

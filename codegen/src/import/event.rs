@@ -298,6 +298,22 @@ pub fn transcribe_event(
             keys.push((m, None));
         }
     }
+    // `### Parameter data {#data}`: the table of `data` itself, whose rows are its keys
+    // (typed from their row, like `data.KEY` rows), not the table of a key `DATA`.
+    if let Some(i) = p.nested.iter().position(|n| {
+        n.type_name.is_none()
+            && (n.anchor.as_deref() == Some("data")
+                || text::plain(&n.heading)
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|w| w == "data"))
+    }) {
+        let n = p.nested.remove(i);
+        let rows = page::data_rows(&n.rows).to_vec();
+        for mut rf in p.read_rows(&rows, &page, &defs, "data") {
+            rf.cell.name = format!("data.{}", rf.cell.name);
+            data_rows.push(rf);
+        }
+    }
     // Keys the delivery table documents as `data.KEY` rows: typed from their row.
     let mut documented: Vec<RowField> = Vec::new();
     for mut rf in data_rows {
@@ -402,6 +418,12 @@ pub fn transcribe_event(
         types: std::mem::take(&mut p.types),
         examples: deliveries,
     };
+    for n in super::keyed::placeholder_maps(e.data.iter_mut().map(|f| &mut f.ty), &mut e.types) {
+        p.note(&page, 0, "types", n);
+    }
+    for n in empty_lists_vanish(&mut e) {
+        p.note(&page, 0, "types", n);
+    }
     for t in prune_event_types(&mut e) {
         p.note(
             &page,
@@ -418,6 +440,40 @@ pub fn transcribe_event(
         examples: p.stats,
         unmapped: p.unmapped,
     }
+}
+
+/// A delivery is a form body (PHP's `http_build_query`), where an empty array or object
+/// leaves no key: a list, map or object the docs mark required may be absent, so it is
+/// not required. Returns notes.
+fn empty_lists_vanish(e: &mut Event) -> Vec<String> {
+    let structs: BTreeSet<String> = e
+        .types
+        .iter()
+        .filter(|t| t.fields.is_some())
+        .map(|t| t.name.clone())
+        .collect();
+    let container = |ty: &str| match crate::spec::types::TypeExpr::parse(ty) {
+        Ok(crate::spec::types::TypeExpr::Array(_) | crate::spec::types::TypeExpr::Map(_)) => true,
+        Ok(crate::spec::types::TypeExpr::Scalar(crate::spec::types::Scalar::Object)) => true,
+        Ok(crate::spec::types::TypeExpr::Named(n)) => structs.contains(&n),
+        _ => false,
+    };
+    let mut notes = Vec::new();
+    let owners = std::iter::once(("data", &mut e.data)).chain(
+        e.types
+            .iter_mut()
+            .filter_map(|t| Some((t.name.as_str(), t.fields.as_mut()?))),
+    );
+    for (owner, fields) in owners {
+        for f in fields.iter_mut().filter(|f| f.required && container(&f.ty)) {
+            f.required = false;
+            notes.push(format!(
+                "{owner} › {}: an empty list or object leaves no key in the delivery's form body: not required",
+                f.name
+            ));
+        }
+    }
+    notes
 }
 
 /// Whether a heading names `key` (`Parameter FIELDS` names `FIELDS`), ignoring case.

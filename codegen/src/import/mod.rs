@@ -9,7 +9,8 @@
 //! - [`enums`], [`errors`], [`examples`], [`json_repair`], [`names`], [`facts`]
 //! - [`patch`]: curation patches; [`conform`]: do examples decode; [`report`]
 //! - [`shapes`]: shapes the tables leave open, read from the examples (associative
-//!   arrays, lists of objects, wrapper keys)
+//!   arrays, lists of objects, wrapper keys); [`keyed`]: a table of one placeholder key
+//!   (`<siteId>`, `{BOT_ID}`) is a map
 //! - [`round_trip`]: keys examples show that tables lack are added; examples that
 //!   cannot round-trip (custom fields, unlisted values or codes) say why
 //! - [`discover`]: which pages of a docs tree are method or event pages (`--all`)
@@ -62,6 +63,7 @@ pub mod examples;
 pub mod facts;
 mod include;
 pub mod json_repair;
+pub mod keyed;
 pub mod names;
 pub mod page;
 pub mod patch;
@@ -161,7 +163,13 @@ fn patch_only(method: &Method, patches: &[Patch]) -> (Method, Vec<patch::Outcome
 /// format the examples show, the round-trip rules ([`round_trip`]) settle which
 /// examples round-trip, unreferenced types are pruned. Returns notes.
 pub fn finish(mut m: Method) -> (Method, Vec<String>) {
-    let mut notes = shapes::fit_shapes(&mut m);
+    let roots = m
+        .params
+        .iter_mut()
+        .map(|p| &mut p.ty)
+        .chain(std::iter::once(&mut m.result.ty));
+    let mut notes = keyed::placeholder_maps(roots, &mut m.types);
+    notes.extend(shapes::fit_shapes(&mut m));
     notes.extend(conform::infer_wires(&mut m));
     notes.extend(conform::relax_required(&mut m));
     notes.extend(conform::alternatives(&mut m));
@@ -581,6 +589,10 @@ fn build(
             rep.completeness.push((e.method.clone(), c));
         }
         event_conformance(&mut t.event, &mut rep);
+        for e in &t.event.examples {
+            rep.round_trip.0 += 1;
+            rep.round_trip.1 += usize::from(e.skip_round_trip.is_some());
+        }
         rep.events.push(report::EventLine::new(&t.event));
         files.insert(event_file(&t.event), event_yaml(&t.event)?);
     }
@@ -769,16 +781,20 @@ fn event_conformance(e: &mut Event, rep: &mut report::Report) {
                     .is_none_or(str::is_empty)
             })
             .collect();
-        if !missing.is_empty() {
-            ex.skip_round_trip = Some(format!(
-                "the example's `auth` lacks `{}`, which every real delivery carries (the client refuses one without them)",
-                missing.join("`, `")
-            ));
-            continue;
-        }
         if let Some(data) = v.get("data") {
             let problems = conform::check_event_data(&e.data, &e.types, data);
             mark(ex, "delivery example", &problems, &e.event, rep);
+        }
+        if !missing.is_empty() {
+            let auth = format!(
+                "{} `{}`, which every real delivery carries (the client refuses one without them)",
+                crate::spec::validate::AUTH_LACKING,
+                missing.join("`, `")
+            );
+            ex.skip_round_trip = Some(match ex.skip_round_trip.take() {
+                Some(data) => format!("{data}; {auth}"),
+                None => auth,
+            });
         }
     }
 }

@@ -203,8 +203,8 @@ pub struct Report {
     pub completeness: Vec<(String, String)>,
     /// Examples that would not decode into the spec's types.
     pub conformance: Vec<(String, String)>,
-    /// Examples written (request, response, error) and how many of them carry
-    /// `skip_round_trip`.
+    /// Examples written (request, response, error, and event deliveries) and how many of
+    /// them carry `skip_round_trip`.
     pub round_trip: (usize, usize),
     /// Methods whose result is untyped ([`untyped_result`]), and how many of them have a
     /// response example that shows a value.

@@ -5,8 +5,8 @@
 //!
 //! - a key a response example shows but the docs' field table lacks becomes a field of
 //!   that type, typed from the example (the portal sends it; the docs forgot it);
-//! - a field typed as an object `T` whose example value is an object keyed by IDs
-//!   (`{"973": {...}}`) becomes `map<T>`;
+//! - a field (or the result) typed as an object `T` whose example value is an object
+//!   keyed by IDs (`{"973": {...}}`) becomes `map<T>`;
 //! - a key of a family the docs document in one row (`UF_CRM_...`, `propertyN`: see
 //!   [`crate::spec::TypeDef::key_families`]) is documented: it stays in `extra()`;
 //! - any other custom field (`UF_*`: per portal, kept in `extra()`), an enum value the
@@ -32,6 +32,24 @@ const MAX_DEPTH: usize = 24;
 /// Applies the rules to the response examples of `m`; returns notes.
 pub fn settle(m: &mut Method) -> Vec<String> {
     let mut notes = Vec::new();
+    // The result itself keyed by IDs (`task.stages.get`: `{"5": {...}, "6": {...}}`).
+    let first = m
+        .examples
+        .response
+        .iter()
+        .find(|e| e.skip_round_trip.is_none())
+        .and_then(|e| serde_json::from_str::<Value>(&e.json).ok());
+    if let Some(map) = first
+        .as_ref()
+        .and_then(|v| v.get("result"))
+        .and_then(|r| id_keyed(&m.result.ty, r, &m.types))
+    {
+        notes.push(format!(
+            "result: the response example holds `{}` objects keyed by IDs: typed `{map}`",
+            m.result.ty
+        ));
+        m.result.ty = map;
+    }
     let result_ty = m.result.ty.clone();
     for i in 0..m.examples.response.len() {
         if m.examples.response[i].skip_round_trip.is_some() {
@@ -538,5 +556,10 @@ mod tests {
         let mut m = answering(r#"{"files": {"973": {"ID": 973}, "NAME": "x"}}"#, false);
         settle(&mut m);
         assert_eq!(m.types[0].fields.as_ref().unwrap()[0].ty, "File | null");
+        // The result itself.
+        let mut m = answering(r#"{"5": {"files": null}, "6": {"files": null}}"#, false);
+        let notes = settle(&mut m);
+        assert_eq!(m.result.ty, "map<Item>", "{notes:?}");
+        assert_eq!(m.examples.response[0].skip_round_trip, None);
     }
 }

@@ -106,7 +106,8 @@ fn object_of_fields(
     known > 0 && known * 2 >= o.len() && !o.keys().any(|k| k.parse::<u64>().is_ok())
 }
 
-/// A result typed `T` or `T[]` whose example wraps it in one key the table does not name.
+/// A result typed `T` or `T[]` (or a scalar: `boolean`, `integer`, ...) whose example
+/// wraps it in one key the table does not name (`{"item": {...}}`, `{"result": true}`).
 fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
     let Ok(t) = TypeExpr::parse(&m.result.ty) else {
         return;
@@ -114,6 +115,23 @@ fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
     let Value::Object(o) = r else {
         return;
     };
+    if let TypeExpr::Scalar(s) = &t {
+        let [(key, value)] = o.iter().collect::<Vec<_>>()[..] else {
+            return;
+        };
+        let fits = match s {
+            Scalar::Boolean => value.is_boolean(),
+            Scalar::Integer => value.is_i64() || value.is_u64(),
+            Scalar::Double => value.is_number(),
+            Scalar::String | Scalar::Char => value.is_string(),
+            _ => false,
+        };
+        if fits {
+            let ty = m.result.ty.clone();
+            wrap_result(m, key, ty, notes);
+        }
+        return;
+    }
     let (inner, list) = match &t {
         TypeExpr::Named(n) => (n.clone(), false),
         TypeExpr::Array(i) => match &**i {
@@ -126,9 +144,13 @@ fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
     {
         return;
     }
+    // An ID key (`{"5": {...}}`) is one entry of a map, not a wrapper.
     let [(key, value)] = o.iter().collect::<Vec<_>>()[..] else {
         return;
     };
+    if key.parse::<u64>().is_ok() {
+        return;
+    }
     let fits = match value {
         Value::Object(w) => overlap(&m.types, &inner, w) > 0,
         Value::Array(a) => a
@@ -141,6 +163,12 @@ fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
         return;
     }
     let list = list || value.is_array();
+    let ty = if list { format!("{inner}[]") } else { inner };
+    wrap_result(m, key, ty, notes);
+}
+
+/// Types the result as an object whose one field `key` holds what the result was typed.
+fn wrap_result(m: &mut Method, key: &str, ty: String, notes: &mut Vec<String>) {
     let base = format!(
         "{}Result",
         naming::type_name(m.method.rsplit('.').next().unwrap_or("Response"))
@@ -155,13 +183,9 @@ fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
         name: name.clone(),
         description: format!("The `result` object: `{key}` holds the data."),
         fields: Some(vec![Field {
-            name: key.clone(),
+            name: key.to_owned(),
             rust_name: None,
-            ty: if list {
-                format!("{inner}[]")
-            } else {
-                inner.clone()
-            },
+            ty,
             doc_type: None,
             required: true,
             description: m.result.description.clone(),
@@ -596,6 +620,38 @@ mod tests {
                 response: vec![ex(resp)],
                 error: Vec::new(),
             },
+        }
+    }
+
+    #[test]
+    fn a_scalar_result_wrapped_in_one_key_is_an_object_of_it() {
+        let mut m = method(
+            vec![],
+            "boolean",
+            vec![],
+            r#"{}"#,
+            r#"{"result": {"result": true}}"#,
+        );
+        let notes = fit_shapes(&mut m);
+        let w = m
+            .types
+            .iter()
+            .find(|t| t.name == m.result.ty)
+            .expect("wrapper");
+        let f = &w.fields.as_ref().unwrap()[0];
+        assert_eq!(
+            (f.name.as_str(), f.ty.as_str()),
+            ("result", "boolean"),
+            "{notes:?}"
+        );
+        // Two keys, or a value of another type: no wrapper.
+        for resp in [
+            r#"{"result": {"a": true, "b": true}}"#,
+            r#"{"result": {"result": 5}}"#,
+        ] {
+            let mut m = method(vec![], "boolean", vec![], r#"{}"#, resp);
+            fit_shapes(&mut m);
+            assert_eq!(m.result.ty, "boolean", "{resp}");
         }
     }
 

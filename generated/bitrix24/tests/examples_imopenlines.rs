@@ -4,7 +4,7 @@
 //!
 //! Examples not round-tripped, each with the reason from the spec:
 //!
-//! - `imopenlines.session.history.get` response example 1: the example shows custom fields (`$.userBlockChat.1763.103`, `$.userBlockChat.1763.587`, `$.userInChat.1763`), which are per portal and stay in `extra()`
+//! - `imopenlines.session.history.get` response example 1: the example contradicts the docs' tables: $.result.files.5437.mediaurl: expected string, found an object
 #![cfg(feature = "imopenlines")]
 #![allow(deprecated)]
 mod common;

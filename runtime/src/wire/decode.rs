@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 /// | `String` | a string; a number is converted to its text |
 /// | [`serde_json::Value`] | anything, as is |
 /// | [`serde_json::Map`] | an object, or `[]` (PHP's empty array) as an empty map; a non-empty array is an error (a list the spec mistyped as an object must not pass unnoticed) |
-/// | `Option<T>` | `null` → `None` (but `Some(Value::Null)` for `Option<Value>`, see [`Decode::NULL_IS_VALUE`]); `""` → `None` when [`Decode::EMPTY_STRING_IS_NONE`] (all but `String` and `Value`); `false` → `None` for dates and date-times ([`Decode::FALSE_IS_NONE`]); otherwise `T` |
+/// | `Option<T>` | `null` → `None` (but `Some(Value::Null)` for `Option<Value>`, see [`Decode::NULL_IS_VALUE`]); `""` → `None` when [`Decode::EMPTY_STRING_IS_NONE`] (all but `String` and `Value`); `false` → `None` for dates, date-times, objects and maps ([`Decode::FALSE_IS_NONE`]); otherwise `T` |
 /// | `Vec<T>` | an array; an object's values in order (PHP arrays with numeric keys) |
 /// | `BTreeMap<String, T>` | an object, or `[]` as an empty map (a non-empty array is an error); keys sort as text |
 /// | `Box<T>` | as `T` |
@@ -49,10 +49,11 @@ pub trait Decode: Sized {
     /// `null` to `Some(Value::Null)` and sends it back, while a missing key stays `None`.
     const NULL_IS_VALUE: bool = false;
 
-    /// Whether `Option<Self>` decodes `false` as `None`: true for dates and date-times,
-    /// which the portal (PHP) writes as `false` when there is none (`"idle": false`, "if
-    /// not set, `false`" in the docs of `im.user.get`); false for every other type, where
-    /// `false` is a value or an error.
+    /// Whether `Option<Self>` decodes `false` as `None`: true for dates, date-times,
+    /// objects (generated structs, [`serde_json::Map`]) and maps, which the portal (PHP)
+    /// writes as `false` when there is none (`"idle": false`, "if not set, `false`" in the
+    /// docs of `im.user.get`; `"phones": false`, "can be `false`" in `im.dialog.users.list`);
+    /// false for every other type, where `false` is a value or an error.
     const FALSE_IS_NONE: bool = false;
 
     /// Decodes `Self` from `d`. Returns `D::Error` when the value has none of the accepted
@@ -336,12 +337,16 @@ impl<'de, V: Decode, M: FillMap<V>> Visitor<'de> for MapVisitor<V, M> {
 }
 
 impl Decode for Map<String, Value> {
+    const FALSE_IS_NONE: bool = true;
+
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(MapVisitor::<Value, Self>(PhantomData))
     }
 }
 
 impl<T: Decode> Decode for BTreeMap<String, T> {
+    const FALSE_IS_NONE: bool = true;
+
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(MapVisitor::<T, Self>(PhantomData))
     }

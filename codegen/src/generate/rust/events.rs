@@ -409,15 +409,45 @@ fn percent(s: &str) -> String {
     out
 }
 
-/// A runnable example parsing the first documented delivery (or a minimal one) of `e`:
-/// `imports` are the names used from `events`, `parse` the code after `body` and `token`.
+/// A runnable example parsing the first documented delivery of `e` that round-trips,
+/// else the first whose only fault is missing `auth` keys (completed here), else a minimal
+/// one (compiled, not run, where the event has required data keys it lacks): `imports`
+/// are the names used from `events`, `parse` the code after `body` and `token`.
 fn doc_example(pkg: &str, e: &Event, imports: &str, parse: &str) -> String {
+    let fallback = "51856fefc120afa4b628cc82d3935cce";
+    let parsed = |x: &crate::spec::model::Example| serde_json::from_str::<Value>(&x.json).ok();
     let json = e
         .examples
         .iter()
         .find(|x| x.skip_round_trip.is_none())
-        .and_then(|x| serde_json::from_str::<Value>(&x.json).ok());
-    let fallback = "51856fefc120afa4b628cc82d3935cce";
+        .and_then(parsed)
+        .or_else(|| {
+            let x = e.examples.iter().find(|x| {
+                x.skip_round_trip
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with(crate::spec::validate::AUTH_LACKING))
+            })?;
+            let mut v = parsed(x)?;
+            let auth = v.get_mut("auth")?.as_object_mut()?;
+            for key in crate::spec::validate::DELIVERY_AUTH {
+                if auth
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+                {
+                    let value = match key {
+                        "application_token" => fallback,
+                        "domain" => "example.bitrix24.com",
+                        "client_endpoint" => "https://example.bitrix24.com/rest/",
+                        "server_endpoint" => "https://oauth.bitrix.info/rest/",
+                        _ => "a223c6b3710f85df22e9377d6c4f7553",
+                    };
+                    auth.insert(key.to_owned(), Value::from(value));
+                }
+            }
+            Some(v)
+        });
+    let runs = json.is_some() || !e.data.iter().any(|f| f.required);
     let (pairs, token) = match &json {
         Some(v) => form_pairs(v),
         None => (
@@ -449,13 +479,14 @@ fn doc_example(pkg: &str, e: &Event, imports: &str, parse: &str) -> String {
         })
         .collect();
     format!(
-        "```\nuse {pkg}::events::{{{imports}}};\n\n\
+        "```{}\nuse {pkg}::events::{{{imports}}};\n\n\
 // The token the portal sent to the application at installation (`ONAPPINSTALL`).\n\
 let token = SecretString::from({token:?});\n\
 // The documented delivery, as the handler receives it.\n\
 let body = concat!(\n{}\n);\n\
 {parse}\
 # Ok::<(), events::EventError>(())\n```\n",
+        if runs { "" } else { "no_run" },
         lines.join("\n")
     )
 }

@@ -365,6 +365,8 @@ pub fn emit_struct(
         #decode_gate
         #allow_deprecated
         impl ::bitrix24_runtime::wire::Decode for #id {
+            const FALSE_IS_NONE: bool = true;
+
             fn decode<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let #mut_ f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
                 ::std::result::Result::Ok(Self {

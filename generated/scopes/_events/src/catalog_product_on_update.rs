@@ -75,7 +75,7 @@ impl ::bitrix24_runtime::event::Event for CatalogProductOnUpdate {
 /// Contains a single key `FIELDS`
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct CatalogProductOnUpdateData {
     /// An object containing information about the product fields.
@@ -83,19 +83,17 @@ pub struct CatalogProductOnUpdateData {
     /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/catalog/product/events/catalog-product-on-update.html#fields)
     ///
     /// Wire name `FIELDS`, type `Fields` (docs: `object`).
-    pub fields: Fields,
+    pub fields: ::std::option::Option<Fields>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl CatalogProductOnUpdateData {
-    /// Creates the value from its required fields:
-    ///
-    /// - `fields`: `FIELDS` — An object containing information about the product fields.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(fields: Fields) -> Self {
+    pub fn new() -> Self {
         Self {
-            fields,
+            fields: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -119,12 +117,13 @@ impl CatalogProductOnUpdateData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogProductOnUpdateData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            fields: f.required("FIELDS")?,
+            fields: f.optional("FIELDS")?,
             extra: f.rest(),
         })
     }
@@ -145,7 +144,7 @@ impl ::serde::Serialize for CatalogProductOnUpdateData {
             serializer,
             &self.extra,
         )?;
-        w.field("FIELDS", &self.fields);
+        w.optional("FIELDS", self.fields.as_ref());
         w.end()
     }
 }
@@ -222,6 +221,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

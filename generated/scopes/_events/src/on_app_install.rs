@@ -25,10 +25,10 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `VERSION` ([`version`](OnAppInstallData::version)) | `string` |  |
-/// | `ACTIVE` ([`active`](OnAppInstallData::active)) | `string` |  |
-/// | `INSTALLED` ([`installed`](OnAppInstallData::installed)) | `string` |  |
-/// | `LANGUAGE_ID` ([`language_id`](OnAppInstallData::language_id)) | `string` |  |
+/// | `VERSION` ([`version`](OnAppInstallData::version)) | `string` | Version of the installed application |
+/// | `ACTIVE` ([`active`](OnAppInstallData::active)) | `string` | Application activity status. |
+/// | `INSTALLED` ([`installed`](OnAppInstallData::installed)) | `string` | Whether the application is ready for use. |
+/// | `LANGUAGE_ID` ([`language_id`](OnAppInstallData::language_id)) | `string` | Installed language: `ru`, `en` and others |
 ///
 /// # Delivery
 ///
@@ -77,38 +77,56 @@ impl ::bitrix24_runtime::event::Event for OnAppInstall {
 /// The `data` of [`OnAppInstall`] deliveries.
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OnAppInstallData {
-    /// `VERSION`.
+    /// Version of the installed application
     ///
     /// Wire name `VERSION`, type `string`.
-    pub version: ::std::option::Option<::std::string::String>,
-    /// `ACTIVE`.
+    pub version: ::std::string::String,
+    /// Application activity status.
+    ///
+    /// Possible values:
+    /// `Y` — active
+    /// `N` — inactive
     ///
     /// Wire name `ACTIVE`, type `string`.
-    pub active: ::std::option::Option<::std::string::String>,
-    /// `INSTALLED`.
+    pub active: ::std::string::String,
+    /// Whether the application is ready for use.
+    ///
+    /// Possible values:
+    /// `Y` — ready
+    /// `N` — not fully installed
     ///
     /// Wire name `INSTALLED`, type `string`.
-    pub installed: ::std::option::Option<::std::string::String>,
-    /// `LANGUAGE_ID`.
+    pub installed: ::std::string::String,
+    /// Installed language: `ru`, `en` and others
     ///
     /// Wire name `LANGUAGE_ID`, type `string`.
-    pub language_id: ::std::option::Option<::std::string::String>,
+    pub language_id: ::std::string::String,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnAppInstallData {
-    /// Creates the value with no field set.
+    /// Creates the value from its required fields:
+    ///
+    /// - `version`: `VERSION` — Version of the installed application
+    /// - `active`: `ACTIVE` — Application activity status.
+    /// - `installed`: `INSTALLED` — Whether the application is ready for use.
+    /// - `language_id`: `LANGUAGE_ID` — Installed language: `ru`, `en` and others
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new() -> Self {
+    pub fn new(
+        version: impl ::std::convert::Into<::std::string::String>,
+        active: impl ::std::convert::Into<::std::string::String>,
+        installed: impl ::std::convert::Into<::std::string::String>,
+        language_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
-            version: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            installed: ::std::option::Option::None,
-            language_id: ::std::option::Option::None,
+            version: version.into(),
+            active: active.into(),
+            installed: installed.into(),
+            language_id: language_id.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -132,15 +150,16 @@ impl OnAppInstallData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnAppInstallData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            version: f.optional("VERSION")?,
-            active: f.optional("ACTIVE")?,
-            installed: f.optional("INSTALLED")?,
-            language_id: f.optional("LANGUAGE_ID")?,
+            version: f.required("VERSION")?,
+            active: f.required("ACTIVE")?,
+            installed: f.required("INSTALLED")?,
+            language_id: f.required("LANGUAGE_ID")?,
             extra: f.rest(),
         })
     }
@@ -161,10 +180,10 @@ impl ::serde::Serialize for OnAppInstallData {
             serializer,
             &self.extra,
         )?;
-        w.optional("VERSION", self.version.as_ref());
-        w.optional("ACTIVE", self.active.as_ref());
-        w.optional("INSTALLED", self.installed.as_ref());
-        w.optional("LANGUAGE_ID", self.language_id.as_ref());
+        w.field("VERSION", &self.version);
+        w.field("ACTIVE", &self.active);
+        w.field("INSTALLED", &self.installed);
+        w.field("LANGUAGE_ID", &self.language_id);
         w.end()
     }
 }

@@ -25,10 +25,10 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `TOKEN` ([`token`](OnAppMethodConfirmData::token)) | `string` |  |
-/// | `METHOD` ([`method`](OnAppMethodConfirmData::method)) | `string` |  |
-/// | `CONFIRMED` ([`confirmed`](OnAppMethodConfirmData::confirmed)) | `string` |  |
-/// | `LANGUAGE_ID` ([`language_id`](OnAppMethodConfirmData::language_id)) | `string` |  |
+/// | `TOKEN` ([`token`](OnAppMethodConfirmData::token)) | `string` | Authorization token with which permission was requested |
+/// | `METHOD` ([`method`](OnAppMethodConfirmData::method)) | `string` | API method for which permission was requested |
+/// | `CONFIRMED` ([`confirmed`](OnAppMethodConfirmData::confirmed)) | `string` | Permission result: `0` — denied, `1` — granted |
+/// | `LANGUAGE_ID` ([`language_id`](OnAppMethodConfirmData::language_id)) | `string` | Set language: `ru`, `en` and others |
 ///
 /// # Delivery
 ///
@@ -72,38 +72,48 @@ impl ::bitrix24_runtime::event::Event for OnAppMethodConfirm {
 /// The `data` of [`onAppMethodConfirm`](OnAppMethodConfirm) deliveries.
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OnAppMethodConfirmData {
-    /// `TOKEN`.
+    /// Authorization token with which permission was requested
     ///
     /// Wire name `TOKEN`, type `string`.
-    pub token: ::std::option::Option<::std::string::String>,
-    /// `METHOD`.
+    pub token: ::std::string::String,
+    /// API method for which permission was requested
     ///
     /// Wire name `METHOD`, type `string`.
-    pub method: ::std::option::Option<::std::string::String>,
-    /// `CONFIRMED`.
+    pub method: ::std::string::String,
+    /// Permission result: `0` — denied, `1` — granted
     ///
     /// Wire name `CONFIRMED`, type `string`.
-    pub confirmed: ::std::option::Option<::std::string::String>,
-    /// `LANGUAGE_ID`.
+    pub confirmed: ::std::string::String,
+    /// Set language: `ru`, `en` and others
     ///
     /// Wire name `LANGUAGE_ID`, type `string`.
-    pub language_id: ::std::option::Option<::std::string::String>,
+    pub language_id: ::std::string::String,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnAppMethodConfirmData {
-    /// Creates the value with no field set.
+    /// Creates the value from its required fields:
+    ///
+    /// - `token`: `TOKEN` — Authorization token with which permission was requested
+    /// - `method`: `METHOD` — API method for which permission was requested
+    /// - `confirmed`: `CONFIRMED` — Permission result: `0` — denied, `1` — granted
+    /// - `language_id`: `LANGUAGE_ID` — Set language: `ru`, `en` and others
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new() -> Self {
+    pub fn new(
+        token: impl ::std::convert::Into<::std::string::String>,
+        method: impl ::std::convert::Into<::std::string::String>,
+        confirmed: impl ::std::convert::Into<::std::string::String>,
+        language_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
-            token: ::std::option::Option::None,
-            method: ::std::option::Option::None,
-            confirmed: ::std::option::Option::None,
-            language_id: ::std::option::Option::None,
+            token: token.into(),
+            method: method.into(),
+            confirmed: confirmed.into(),
+            language_id: language_id.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -127,15 +137,16 @@ impl OnAppMethodConfirmData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnAppMethodConfirmData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            token: f.optional("TOKEN")?,
-            method: f.optional("METHOD")?,
-            confirmed: f.optional("CONFIRMED")?,
-            language_id: f.optional("LANGUAGE_ID")?,
+            token: f.required("TOKEN")?,
+            method: f.required("METHOD")?,
+            confirmed: f.required("CONFIRMED")?,
+            language_id: f.required("LANGUAGE_ID")?,
             extra: f.rest(),
         })
     }
@@ -156,10 +167,10 @@ impl ::serde::Serialize for OnAppMethodConfirmData {
             serializer,
             &self.extra,
         )?;
-        w.optional("TOKEN", self.token.as_ref());
-        w.optional("METHOD", self.method.as_ref());
-        w.optional("CONFIRMED", self.confirmed.as_ref());
-        w.optional("LANGUAGE_ID", self.language_id.as_ref());
+        w.field("TOKEN", &self.token);
+        w.field("METHOD", &self.method);
+        w.field("CONFIRMED", &self.confirmed);
+        w.field("LANGUAGE_ID", &self.language_id);
         w.end()
     }
 }

@@ -25,12 +25,12 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `CODE` ([`code`](OnAppPaymentData::code)) | `string` |  |
-/// | `VERSION` ([`version`](OnAppPaymentData::version)) | `integer` |  |
-/// | `STATUS` ([`status`](OnAppPaymentData::status)) | `string` |  |
-/// | `PAYMENT_EXPIRED` ([`payment_expired`](OnAppPaymentData::payment_expired)) | `string` |  |
-/// | `DAYS` ([`days`](OnAppPaymentData::days)) | `integer` |  |
-/// | `LANGUAGE_ID` ([`language_id`](OnAppPaymentData::language_id)) | `string` |  |
+/// | `CODE` ([`code`](OnAppPaymentData::code)) | `string` | Application code |
+/// | `VERSION` ([`version`](OnAppPaymentData::version)) | `integer` | Installed application version |
+/// | `STATUS` ([`status`](OnAppPaymentData::status)) | `string` | Application status. Possible values: - `F` (Free) — free - `D` (Demo) — demo version - `T` (Trial) — trial version, time-limited - `P` (Paid) — paid application |
+/// | `PAYMENT_EXPIRED` ([`payment_expired`](OnAppPaymentData::payment_expired)) | `string` | \[Y\|N\] Flag indicating whether the paid period or trial period has expired |
+/// | `DAYS` ([`days`](OnAppPaymentData::days)) | `integer` | Number of days remaining until the end of the paid period or trial period |
+/// | `LANGUAGE_ID` ([`language_id`](OnAppPaymentData::language_id)) | `string` | Set language: `ru`, `en` and others |
 ///
 /// # Delivery
 ///
@@ -46,10 +46,16 @@
 /// // The documented delivery, as the handler receives it.
 /// let body = concat!(
 ///     "event=ONAPPPAYMENT",
+///     "&data%5BCODE%5D=bitrix.gds_company",
+///     "&data%5BVERSION%5D=1",
+///     "&data%5BSTATUS%5D=S",
+///     "&data%5BPAYMENT_EXPIRED%5D=N",
+///     "&data%5BDAYS%5D=28",
+///     "&data%5BLANGUAGE_ID%5D=de",
 ///     "&ts=1466439714",
-///     "&auth%5Bdomain%5D=example.bitrix24.com",
-///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fexample.bitrix24.com%2Frest%2F",
+///     "&auth%5Bdomain%5D=some-domain.bitrix24.com",
 ///     "&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F",
+///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F",
 ///     "&auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553",
 ///     "&auth%5Bapplication_token%5D=51856fefc120afa4b628cc82d3935cce",
 /// );
@@ -70,48 +76,66 @@ impl ::bitrix24_runtime::event::Event for OnAppPayment {
 /// The `data` of [`onAppPayment`](OnAppPayment) deliveries.
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OnAppPaymentData {
-    /// `CODE`.
+    /// Application code
     ///
     /// Wire name `CODE`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
-    /// `VERSION`.
+    pub code: ::std::string::String,
+    /// Installed application version
     ///
     /// Wire name `VERSION`, type `integer`.
-    pub version: ::std::option::Option<i64>,
-    /// `STATUS`.
+    pub version: i64,
+    /// Application status. Possible values:
+    /// - `F` (Free) — free
+    /// - `D` (Demo) — demo version
+    /// - `T` (Trial) — trial version, time-limited
+    /// - `P` (Paid) — paid application
     ///
     /// Wire name `STATUS`, type `string`.
-    pub status: ::std::option::Option<::std::string::String>,
-    /// `PAYMENT_EXPIRED`.
+    pub status: ::std::string::String,
+    /// \[Y|N\] Flag indicating whether the paid period or trial period has expired
     ///
     /// Wire name `PAYMENT_EXPIRED`, type `string`.
-    pub payment_expired: ::std::option::Option<::std::string::String>,
-    /// `DAYS`.
+    pub payment_expired: ::std::string::String,
+    /// Number of days remaining until the end of the paid period or trial period
     ///
     /// Wire name `DAYS`, type `integer`.
-    pub days: ::std::option::Option<i64>,
-    /// `LANGUAGE_ID`.
+    pub days: i64,
+    /// Set language: `ru`, `en` and others
     ///
     /// Wire name `LANGUAGE_ID`, type `string`.
-    pub language_id: ::std::option::Option<::std::string::String>,
+    pub language_id: ::std::string::String,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnAppPaymentData {
-    /// Creates the value with no field set.
+    /// Creates the value from its required fields:
+    ///
+    /// - `code`: `CODE` — Application code
+    /// - `version`: `VERSION` — Installed application version
+    /// - `status`: `STATUS` — Application status. Possible values: - `F` (Free) — free - `D` (Demo) — demo version - `T` (Trial) — trial version, time-limited - `P` (Paid) — paid application
+    /// - `payment_expired`: `PAYMENT_EXPIRED` — \[Y\|N\] Flag indicating whether the paid period or trial period has expired
+    /// - `days`: `DAYS` — Number of days remaining until the end of the paid period or trial period
+    /// - `language_id`: `LANGUAGE_ID` — Set language: `ru`, `en` and others
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new() -> Self {
+    pub fn new(
+        code: impl ::std::convert::Into<::std::string::String>,
+        version: i64,
+        status: impl ::std::convert::Into<::std::string::String>,
+        payment_expired: impl ::std::convert::Into<::std::string::String>,
+        days: i64,
+        language_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
-            code: ::std::option::Option::None,
-            version: ::std::option::Option::None,
-            status: ::std::option::Option::None,
-            payment_expired: ::std::option::Option::None,
-            days: ::std::option::Option::None,
-            language_id: ::std::option::Option::None,
+            code: code.into(),
+            version,
+            status: status.into(),
+            payment_expired: payment_expired.into(),
+            days,
+            language_id: language_id.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -135,17 +159,18 @@ impl OnAppPaymentData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnAppPaymentData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            code: f.optional("CODE")?,
-            version: f.optional("VERSION")?,
-            status: f.optional("STATUS")?,
-            payment_expired: f.optional("PAYMENT_EXPIRED")?,
-            days: f.optional("DAYS")?,
-            language_id: f.optional("LANGUAGE_ID")?,
+            code: f.required("CODE")?,
+            version: f.required("VERSION")?,
+            status: f.required("STATUS")?,
+            payment_expired: f.required("PAYMENT_EXPIRED")?,
+            days: f.required("DAYS")?,
+            language_id: f.required("LANGUAGE_ID")?,
             extra: f.rest(),
         })
     }
@@ -166,12 +191,12 @@ impl ::serde::Serialize for OnAppPaymentData {
             serializer,
             &self.extra,
         )?;
-        w.optional("CODE", self.code.as_ref());
-        w.optional("VERSION", self.version.as_ref());
-        w.optional("STATUS", self.status.as_ref());
-        w.optional("PAYMENT_EXPIRED", self.payment_expired.as_ref());
-        w.optional("DAYS", self.days.as_ref());
-        w.optional("LANGUAGE_ID", self.language_id.as_ref());
+        w.field("CODE", &self.code);
+        w.field("VERSION", &self.version);
+        w.field("STATUS", &self.status);
+        w.field("PAYMENT_EXPIRED", &self.payment_expired);
+        w.field("DAYS", &self.days);
+        w.field("LANGUAGE_ID", &self.language_id);
         w.end()
     }
 }

@@ -25,8 +25,8 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `LANGUAGE_ID` ([`language_id`](OnAppUninstallData::language_id)) | `string` |  |
-/// | `CLEAN` ([`clean`](OnAppUninstallData::clean)) | `integer` |  |
+/// | `LANGUAGE_ID` ([`language_id`](OnAppUninstallData::language_id)) | `string` | Set language: `ru`, `en` and others |
+/// | `CLEAN` ([`clean`](OnAppUninstallData::clean)) | `integer` | Value of the "Clear application data" option set by the user during uninstallation. Values: `1` or `0` |
 ///
 /// # Delivery
 ///
@@ -68,28 +68,34 @@ impl ::bitrix24_runtime::event::Event for OnAppUninstall {
 /// The `data` of [`onAppUninstall`](OnAppUninstall) deliveries.
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OnAppUninstallData {
-    /// `LANGUAGE_ID`.
+    /// Set language: `ru`, `en` and others
     ///
     /// Wire name `LANGUAGE_ID`, type `string`.
-    pub language_id: ::std::option::Option<::std::string::String>,
-    /// `CLEAN`.
+    pub language_id: ::std::string::String,
+    /// Value of the "Clear application data" option set by the user during uninstallation. Values: `1` or `0`
     ///
     /// Wire name `CLEAN`, type `integer`.
-    pub clean: ::std::option::Option<i64>,
+    pub clean: i64,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnAppUninstallData {
-    /// Creates the value with no field set.
+    /// Creates the value from its required fields:
+    ///
+    /// - `language_id`: `LANGUAGE_ID` — Set language: `ru`, `en` and others
+    /// - `clean`: `CLEAN` — Value of the "Clear application data" option set by the user during uninstallation. Values: `1` or `0`
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new() -> Self {
+    pub fn new(
+        language_id: impl ::std::convert::Into<::std::string::String>,
+        clean: i64,
+    ) -> Self {
         Self {
-            language_id: ::std::option::Option::None,
-            clean: ::std::option::Option::None,
+            language_id: language_id.into(),
+            clean,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -113,13 +119,14 @@ impl OnAppUninstallData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnAppUninstallData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            language_id: f.optional("LANGUAGE_ID")?,
-            clean: f.optional("CLEAN")?,
+            language_id: f.required("LANGUAGE_ID")?,
+            clean: f.required("CLEAN")?,
             extra: f.rest(),
         })
     }
@@ -140,8 +147,8 @@ impl ::serde::Serialize for OnAppUninstallData {
             serializer,
             &self.extra,
         )?;
-        w.optional("LANGUAGE_ID", self.language_id.as_ref());
-        w.optional("CLEAN", self.clean.as_ref());
+        w.field("LANGUAGE_ID", &self.language_id);
+        w.field("CLEAN", &self.clean);
         w.end()
     }
 }

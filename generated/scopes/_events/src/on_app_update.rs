@@ -23,9 +23,9 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `VERSION` ([`version`](OnAppUpdateData::version)) | `string` |  |
-/// | `PREVIOUS_VERSION` ([`previous_version`](OnAppUpdateData::previous_version)) | `string` |  |
-/// | `LANGUAGE_ID` ([`language_id`](OnAppUpdateData::language_id)) | `string` |  |
+/// | `VERSION` ([`version`](OnAppUpdateData::version)) | `string` | Current installed version of the application |
+/// | `PREVIOUS_VERSION` ([`previous_version`](OnAppUpdateData::previous_version)) | `string` | Previous version before the update |
+/// | `LANGUAGE_ID` ([`language_id`](OnAppUpdateData::language_id)) | `string` | Set language: `ru`, `en` and others |
 ///
 /// # Delivery
 ///
@@ -73,33 +73,41 @@ impl ::bitrix24_runtime::event::Event for OnAppUpdate {
 /// The `data` of [`OnAppUpdate`] deliveries.
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OnAppUpdateData {
-    /// `VERSION`.
+    /// Current installed version of the application
     ///
     /// Wire name `VERSION`, type `string`.
-    pub version: ::std::option::Option<::std::string::String>,
-    /// `PREVIOUS_VERSION`.
+    pub version: ::std::string::String,
+    /// Previous version before the update
     ///
     /// Wire name `PREVIOUS_VERSION`, type `string`.
-    pub previous_version: ::std::option::Option<::std::string::String>,
-    /// `LANGUAGE_ID`.
+    pub previous_version: ::std::string::String,
+    /// Set language: `ru`, `en` and others
     ///
     /// Wire name `LANGUAGE_ID`, type `string`.
-    pub language_id: ::std::option::Option<::std::string::String>,
+    pub language_id: ::std::string::String,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnAppUpdateData {
-    /// Creates the value with no field set.
+    /// Creates the value from its required fields:
+    ///
+    /// - `version`: `VERSION` — Current installed version of the application
+    /// - `previous_version`: `PREVIOUS_VERSION` — Previous version before the update
+    /// - `language_id`: `LANGUAGE_ID` — Set language: `ru`, `en` and others
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new() -> Self {
+    pub fn new(
+        version: impl ::std::convert::Into<::std::string::String>,
+        previous_version: impl ::std::convert::Into<::std::string::String>,
+        language_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
-            version: ::std::option::Option::None,
-            previous_version: ::std::option::Option::None,
-            language_id: ::std::option::Option::None,
+            version: version.into(),
+            previous_version: previous_version.into(),
+            language_id: language_id.into(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -123,14 +131,15 @@ impl OnAppUpdateData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnAppUpdateData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            version: f.optional("VERSION")?,
-            previous_version: f.optional("PREVIOUS_VERSION")?,
-            language_id: f.optional("LANGUAGE_ID")?,
+            version: f.required("VERSION")?,
+            previous_version: f.required("PREVIOUS_VERSION")?,
+            language_id: f.required("LANGUAGE_ID")?,
             extra: f.rest(),
         })
     }
@@ -151,9 +160,9 @@ impl ::serde::Serialize for OnAppUpdateData {
             serializer,
             &self.extra,
         )?;
-        w.optional("VERSION", self.version.as_ref());
-        w.optional("PREVIOUS_VERSION", self.previous_version.as_ref());
-        w.optional("LANGUAGE_ID", self.language_id.as_ref());
+        w.field("VERSION", &self.version);
+        w.field("PREVIOUS_VERSION", &self.previous_version);
+        w.field("LANGUAGE_ID", &self.language_id);
         w.end()
     }
 }

@@ -114,6 +114,7 @@ impl OnBookingDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnBookingDeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -116,6 +116,7 @@ impl OnCalendarSectionAddData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCalendarSectionAddData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

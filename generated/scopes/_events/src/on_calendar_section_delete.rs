@@ -116,6 +116,7 @@ impl OnCalendarSectionDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCalendarSectionDeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -77,7 +77,7 @@ impl ::bitrix24_runtime::event::Event for OnCrmAddressRegister {
 /// Contains a single key `FIELDS`
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnCrmAddressRegisterData {
     /// An object containing the registered address fields.
@@ -85,19 +85,17 @@ pub struct OnCrmAddressRegisterData {
     /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-address-register.html#fields)
     ///
     /// Wire name `FIELDS`, type `Fields` (docs: `object`).
-    pub fields: Fields,
+    pub fields: ::std::option::Option<Fields>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnCrmAddressRegisterData {
-    /// Creates the value from its required fields:
-    ///
-    /// - `fields`: `FIELDS` — An object containing the registered address fields.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(fields: Fields) -> Self {
+    pub fn new() -> Self {
         Self {
-            fields,
+            fields: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -121,12 +119,13 @@ impl OnCrmAddressRegisterData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmAddressRegisterData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            fields: f.required("FIELDS")?,
+            fields: f.optional("FIELDS")?,
             extra: f.rest(),
         })
     }
@@ -147,7 +146,7 @@ impl ::serde::Serialize for OnCrmAddressRegisterData {
             serializer,
             &self.extra,
         )?;
-        w.field("FIELDS", &self.fields);
+        w.optional("FIELDS", self.fields.as_ref());
         w.end()
     }
 }
@@ -254,6 +253,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -114,6 +114,7 @@ impl OnCrmDealAddData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmDealAddData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -199,6 +200,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -118,6 +118,7 @@ impl OnCrmDocumentGeneratorDocumentDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmDocumentGeneratorDocumentDeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -214,6 +215,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

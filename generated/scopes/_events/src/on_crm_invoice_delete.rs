@@ -95,6 +95,7 @@ impl OnCrmInvoiceDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmInvoiceDeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -95,6 +95,7 @@ impl OnCrmInvoiceRecurringUpdateData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmInvoiceRecurringUpdateData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -95,6 +95,7 @@ impl OnCrmInvoiceUserFieldUpdateData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmInvoiceUserFieldUpdateData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

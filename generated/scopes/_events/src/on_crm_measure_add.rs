@@ -96,6 +96,7 @@ impl OnCrmMeasureAddData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmMeasureAddData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

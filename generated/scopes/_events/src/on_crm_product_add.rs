@@ -99,6 +99,7 @@ impl OnCrmProductAddData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmProductAddData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

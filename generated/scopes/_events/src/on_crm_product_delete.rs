@@ -99,6 +99,7 @@ impl OnCrmProductDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmProductDeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -95,6 +95,7 @@ impl OnCrmProductPropertyDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmProductPropertyDeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

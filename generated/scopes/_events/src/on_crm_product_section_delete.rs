@@ -96,6 +96,7 @@ impl OnCrmProductSectionDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmProductSectionDeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -116,6 +116,7 @@ impl OnCrmQuoteUserFieldDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmQuoteUserFieldDeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -211,6 +212,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

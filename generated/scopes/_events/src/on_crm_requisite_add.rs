@@ -73,7 +73,7 @@ impl ::bitrix24_runtime::event::Event for OnCrmRequisiteAdd {
 /// Contains a single key `FIELDS`
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnCrmRequisiteAddData {
     /// An object containing the fields of the added requisite.
@@ -81,19 +81,17 @@ pub struct OnCrmRequisiteAddData {
     /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-requisite-add.html#fields)
     ///
     /// Wire name `FIELDS`, type `Fields` (docs: `object`).
-    pub fields: Fields,
+    pub fields: ::std::option::Option<Fields>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnCrmRequisiteAddData {
-    /// Creates the value from its required fields:
-    ///
-    /// - `fields`: `FIELDS` — An object containing the fields of the added requisite.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(fields: Fields) -> Self {
+    pub fn new() -> Self {
         Self {
-            fields,
+            fields: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -117,12 +115,13 @@ impl OnCrmRequisiteAddData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmRequisiteAddData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            fields: f.required("FIELDS")?,
+            fields: f.optional("FIELDS")?,
             extra: f.rest(),
         })
     }
@@ -143,7 +142,7 @@ impl ::serde::Serialize for OnCrmRequisiteAddData {
             serializer,
             &self.extra,
         )?;
-        w.field("FIELDS", &self.fields);
+        w.optional("FIELDS", self.fields.as_ref());
         w.end()
     }
 }
@@ -206,6 +205,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -75,7 +75,7 @@ impl ::bitrix24_runtime::event::Event for OnCrmRequisiteUserFieldAdd {
 /// Contains a single key `FIELDS`
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnCrmRequisiteUserFieldAddData {
     /// An object containing fields of the added custom field of the bank detail.
@@ -83,19 +83,17 @@ pub struct OnCrmRequisiteUserFieldAddData {
     /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-requisite-user-field-add.html#fields)
     ///
     /// Wire name `FIELDS`, type `Fields` (docs: `object`).
-    pub fields: Fields,
+    pub fields: ::std::option::Option<Fields>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnCrmRequisiteUserFieldAddData {
-    /// Creates the value from its required fields:
-    ///
-    /// - `fields`: `FIELDS` — An object containing fields of the added custom field of the bank detail.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(fields: Fields) -> Self {
+    pub fn new() -> Self {
         Self {
-            fields,
+            fields: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -119,12 +117,13 @@ impl OnCrmRequisiteUserFieldAddData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmRequisiteUserFieldAddData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            fields: f.required("FIELDS")?,
+            fields: f.optional("FIELDS")?,
             extra: f.rest(),
         })
     }
@@ -145,7 +144,7 @@ impl ::serde::Serialize for OnCrmRequisiteUserFieldAddData {
             serializer,
             &self.extra,
         )?;
-        w.field("FIELDS", &self.fields);
+        w.optional("FIELDS", self.fields.as_ref());
         w.end()
     }
 }
@@ -222,6 +221,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -75,7 +75,7 @@ impl ::bitrix24_runtime::event::Event for OnCrmRequisiteUserFieldSetEnumValues {
 /// Contains a single key `FIELDS`
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnCrmRequisiteUserFieldSetEnumValuesData {
     /// An object containing the fields of the custom field of the payment detail for which the set of values was changed.
@@ -83,19 +83,17 @@ pub struct OnCrmRequisiteUserFieldSetEnumValuesData {
     /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/requisites/events/on-crm-requisite-user-field-set-enum-values.html#fields)
     ///
     /// Wire name `FIELDS`, type `Fields` (docs: `object`).
-    pub fields: Fields,
+    pub fields: ::std::option::Option<Fields>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnCrmRequisiteUserFieldSetEnumValuesData {
-    /// Creates the value from its required fields:
-    ///
-    /// - `fields`: `FIELDS` — An object containing the fields of the custom field of the payment detail for which the set of values was changed.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(fields: Fields) -> Self {
+    pub fn new() -> Self {
         Self {
-            fields,
+            fields: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -119,12 +117,13 @@ impl OnCrmRequisiteUserFieldSetEnumValuesData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmRequisiteUserFieldSetEnumValuesData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            fields: f.required("FIELDS")?,
+            fields: f.optional("FIELDS")?,
             extra: f.rest(),
         })
     }
@@ -145,7 +144,7 @@ impl ::serde::Serialize for OnCrmRequisiteUserFieldSetEnumValuesData {
             serializer,
             &self.extra,
         )?;
-        w.field("FIELDS", &self.fields);
+        w.optional("FIELDS", self.fields.as_ref());
         w.end()
     }
 }
@@ -223,6 +222,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

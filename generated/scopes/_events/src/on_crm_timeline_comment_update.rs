@@ -25,7 +25,7 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `ID` ([`id`](OnCrmTimelineCommentUpdateData::id)) | `integer` |  |
+/// | `ID` ([`id`](OnCrmTimelineCommentUpdateData::id)) | `integer` | Identifier of the updated comment |
 ///
 /// # Delivery
 ///
@@ -73,23 +73,25 @@ impl ::bitrix24_runtime::event::Event for OnCrmTimelineCommentUpdate {
 /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/events/on-Crm-Timeline-Comment-Update.html#data)
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OnCrmTimelineCommentUpdateData {
-    /// `ID`.
+    /// Identifier of the updated comment
     ///
     /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
+    pub id: i64,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnCrmTimelineCommentUpdateData {
-    /// Creates the value with no field set.
+    /// Creates the value from its required fields:
+    ///
+    /// - `id`: `ID` — Identifier of the updated comment
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new() -> Self {
+    pub fn new(id: i64) -> Self {
         Self {
-            id: ::std::option::Option::None,
+            id,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -113,12 +115,13 @@ impl OnCrmTimelineCommentUpdateData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmTimelineCommentUpdateData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            id: f.optional("ID")?,
+            id: f.required("ID")?,
             extra: f.rest(),
         })
     }
@@ -139,7 +142,7 @@ impl ::serde::Serialize for OnCrmTimelineCommentUpdateData {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref());
+        w.field("ID", &self.id);
         w.end()
     }
 }

@@ -128,6 +128,7 @@ impl OnCrmTypeUserFieldSetEnumValuesData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmTypeUserFieldSetEnumValuesData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -229,6 +230,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -120,6 +120,7 @@ impl OnCrmTypeUserFieldUpdateData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnCrmTypeUserFieldUpdateData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -221,6 +222,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -25,9 +25,9 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `CONNECTOR` ([`connector`](OnImConnectorDialogStartData::connector)) | `Connector` |  |
-/// | `LINE` ([`line`](OnImConnectorDialogStartData::line)) | `string` |  |
-/// | `DATA` ([`data`](OnImConnectorDialogStartData::data)) | `Data` |  |
+/// | `CONNECTOR` ([`connector`](OnImConnectorDialogStartData::connector)) | `string` | Connector identifier |
+/// | `LINE` ([`line`](OnImConnectorDialogStartData::line)) | `string` | Identifier of the open line |
+/// | `DATA` ([`data`](OnImConnectorDialogStartData::data)) | `Data[]` | An array of objects with dialogue data. |
 ///
 /// # Delivery
 ///
@@ -43,11 +43,29 @@
 /// // The documented delivery, as the handler receives it.
 /// let body = concat!(
 ///     "event=ONIMCONNECTORDIALOGSTART",
-///     "&ts=1466439714",
-///     "&auth%5Bdomain%5D=example.bitrix24.com",
-///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fexample.bitrix24.com%2Frest%2F",
+///     "&eventId=1",
+///     "&data%5BCONNECTOR%5D=newcustomconnector",
+///     "&data%5BLINE%5D=105",
+///     "&data%5BDATA%5D%5B0%5D%5Bconnector%5D%5Bconnector_id%5D=newcustomconnector",
+///     "&data%5BDATA%5D%5B0%5D%5Bconnector%5D%5Bline_id%5D=105",
+///     "&data%5BDATA%5D%5B0%5D%5Bconnector%5D%5Bchat_id%5D=8",
+///     "&data%5BDATA%5D%5B0%5D%5Bconnector%5D%5Buser_id%5D=0",
+///     "&data%5BDATA%5D%5B0%5D%5Bsession%5D%5Bid%5D=3282",
+///     "&data%5BDATA%5D%5B0%5D%5Bsession%5D%5Bclosed%5D=N",
+///     "&data%5BDATA%5D%5B0%5D%5Bsession%5D%5Bparent_id%5D=0",
+///     "&data%5BDATA%5D%5B0%5D%5Bsession%5D%5Bclose_term%5D=10",
+///     "&data%5BDATA%5D%5B0%5D%5Bchat%5D%5Bid%5D=8",
+///     "&data%5BDATA%5D%5B0%5D%5Buser%5D%5Bid%5D=0",
+///     "&ts=1714649632",
+///     "&auth%5Baccess_token%5D=s6p6eclrvim6da22ft9ch94ekreb52lv",
+///     "&auth%5Bexpires_in%5D=3600",
+///     "&auth%5Bscope%5D=imconnector",
+///     "&auth%5Bdomain%5D=some-domain.bitrix24.com",
 ///     "&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F",
+///     "&auth%5Bstatus%5D=F",
+///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F",
 ///     "&auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553",
+///     "&auth%5Brefresh_token%5D=4s386p3q0tr8dy89xvmt96234v3dljg8",
 ///     "&auth%5Bapplication_token%5D=51856fefc120afa4b628cc82d3935cce",
 /// );
 /// let delivery = events::parse::<OnImConnectorDialogStart>(body.as_bytes(), &token)?;
@@ -69,32 +87,40 @@ impl ::bitrix24_runtime::event::Event for OnImConnectorDialogStart {
 /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html#data)
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OnImConnectorDialogStartData {
-    /// `CONNECTOR`.
+    /// Connector identifier
     ///
-    /// Wire name `CONNECTOR`, type `Connector`.
-    pub connector: ::std::option::Option<Connector>,
-    /// `LINE`.
+    /// Wire name `CONNECTOR`, type `string`.
+    pub connector: ::std::string::String,
+    /// Identifier of the open line
     ///
     /// Wire name `LINE`, type `string`.
-    pub line: ::std::option::Option<::std::string::String>,
-    /// `DATA`.
+    pub line: ::std::string::String,
+    /// An array of objects with dialogue data.
     ///
-    /// Wire name `DATA`, type `Data`.
-    pub data: ::std::option::Option<Data>,
+    /// The object structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html#dialog-params)
+    ///
+    /// Wire name `DATA`, type `Data[]` (docs: `array`).
+    pub data: ::std::option::Option<::std::vec::Vec<Data>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnImConnectorDialogStartData {
-    /// Creates the value with no field set.
+    /// Creates the value from its required fields:
+    ///
+    /// - `connector`: `CONNECTOR` — Connector identifier
+    /// - `line`: `LINE` — Identifier of the open line
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new() -> Self {
+    pub fn new(
+        connector: impl ::std::convert::Into<::std::string::String>,
+        line: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
-            connector: ::std::option::Option::None,
-            line: ::std::option::Option::None,
+            connector: connector.into(),
+            line: line.into(),
             data: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -119,13 +145,14 @@ impl OnImConnectorDialogStartData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnImConnectorDialogStartData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            connector: f.optional("CONNECTOR")?,
-            line: f.optional("LINE")?,
+            connector: f.required("CONNECTOR")?,
+            line: f.required("LINE")?,
             data: f.optional("DATA")?,
             extra: f.rest(),
         })
@@ -147,8 +174,8 @@ impl ::serde::Serialize for OnImConnectorDialogStartData {
             serializer,
             &self.extra,
         )?;
-        w.optional("CONNECTOR", self.connector.as_ref());
-        w.optional("LINE", self.line.as_ref());
+        w.field("CONNECTOR", &self.connector);
+        w.field("LINE", &self.line);
         w.optional("DATA", self.data.as_ref());
         w.end()
     }
@@ -160,13 +187,138 @@ impl ::bitrix24_runtime::wire::Undocumented for OnImConnectorDialogStartData {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.data,
+            &::std::format!("{}{}", path, ".DATA"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Data` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Data {
+    /// An object with connector information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html#connector)
+    ///
+    /// Wire name `connector`, type `Connector` (docs: `object`).
+    pub connector: ::std::option::Option<Connector>,
+    /// An object with session information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html#session)
+    ///
+    /// Wire name `session`, type `Session` (docs: `object`).
+    pub session: ::std::option::Option<Session>,
+    /// An object with chat information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html#chat)
+    ///
+    /// Wire name `chat`, type `Chat` (docs: `object`).
+    pub chat: ::std::option::Option<Chat>,
+    /// An object with user information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html#user)
+    ///
+    /// Wire name `user`, type `User` (docs: `object`).
+    pub user: ::std::option::Option<User>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Data {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            connector: ::std::option::Option::None,
+            session: ::std::option::Option::None,
+            chat: ::std::option::Option::None,
+            user: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Data {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            connector: f.optional("connector")?,
+            session: f.optional("session")?,
+            chat: f.optional("chat")?,
+            user: f.optional("user")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Data {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Data {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("connector", self.connector.as_ref());
+        w.optional("session", self.session.as_ref());
+        w.optional("chat", self.chat.as_ref());
+        w.optional("user", self.user.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Data {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.connector,
-            &::std::format!("{}{}", path, ".CONNECTOR"),
+            &::std::format!("{}{}", path, ".connector"),
             out,
         );
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.data,
-            &::std::format!("{}{}", path, ".DATA"),
+            &self.session,
+            &::std::format!("{}{}", path, ".session"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.chat,
+            &::std::format!("{}{}", path, ".chat"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.user,
+            &::std::format!("{}{}", path, ".user"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
@@ -238,6 +390,7 @@ impl Connector {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Connector {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -280,249 +433,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Connector {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `Data` object.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Data {
-    /// Connector identifier
-    ///
-    /// Wire name `CONNECTOR`, type `string`.
-    pub connector: ::std::string::String,
-    /// Identifier of the open line
-    ///
-    /// Wire name `LINE`, type `string`.
-    pub line: ::std::string::String,
-    /// An array of objects with dialogue data.
-    ///
-    /// The object structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html#dialog-params)
-    ///
-    /// Wire name `DATA`, type `DataData[]` (docs: `array`).
-    pub data: ::std::vec::Vec<DataData>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Data {
-    /// Creates the value from its required fields:
-    ///
-    /// - `connector`: `CONNECTOR` — Connector identifier
-    /// - `line`: `LINE` — Identifier of the open line
-    /// - `data`: `DATA` — An array of objects with dialogue data.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new(
-        connector: impl ::std::convert::Into<::std::string::String>,
-        line: impl ::std::convert::Into<::std::string::String>,
-        data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<DataData>>,
-    ) -> Self {
-        Self {
-            connector: connector.into(),
-            line: line.into(),
-            data: data.into_iter().map(::std::convert::Into::into).collect(),
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Data {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            connector: f.required("CONNECTOR")?,
-            line: f.required("LINE")?,
-            data: f.required("DATA")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Data {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Data {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.field("CONNECTOR", &self.connector);
-        w.field("LINE", &self.line);
-        w.field("DATA", &self.data);
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Data {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.data,
-            &::std::format!("{}{}", path, ".DATA"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `DataData` object.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct DataData {
-    /// An object with connector information.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html#connector)
-    ///
-    /// Wire name `connector`, type `Connector` (docs: `object`).
-    pub connector: Connector,
-    /// An object with session information.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html#session)
-    ///
-    /// Wire name `session`, type `Session` (docs: `object`).
-    pub session: Session,
-    /// An object with chat information.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html#chat)
-    ///
-    /// Wire name `chat`, type `Chat` (docs: `object`).
-    pub chat: Chat,
-    /// An object with user information.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-dialog-start.html#user)
-    ///
-    /// Wire name `user`, type `User` (docs: `object`).
-    pub user: User,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl DataData {
-    /// Creates the value from its required fields:
-    ///
-    /// - `connector`: `connector` — An object with connector information.
-    /// - `session`: `session` — An object with session information.
-    /// - `chat`: `chat` — An object with chat information.
-    /// - `user`: `user` — An object with user information.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new(connector: Connector, session: Session, chat: Chat, user: User) -> Self {
-        Self {
-            connector,
-            session,
-            chat,
-            user,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for DataData {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            connector: f.required("connector")?,
-            session: f.required("session")?,
-            chat: f.required("chat")?,
-            user: f.required("user")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DataData {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for DataData {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.field("connector", &self.connector);
-        w.field("session", &self.session);
-        w.field("chat", &self.chat);
-        w.field("user", &self.user);
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for DataData {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.connector,
-            &::std::format!("{}{}", path, ".connector"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.session,
-            &::std::format!("{}{}", path, ".session"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.chat,
-            &::std::format!("{}{}", path, ".chat"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user,
-            &::std::format!("{}{}", path, ".user"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -592,6 +502,7 @@ impl Session {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Session {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -680,6 +591,7 @@ impl Chat {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Chat {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -762,6 +674,7 @@ impl User {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for User {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

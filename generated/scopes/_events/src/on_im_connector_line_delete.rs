@@ -98,6 +98,7 @@ impl OnImConnectorLineDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnImConnectorLineDeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

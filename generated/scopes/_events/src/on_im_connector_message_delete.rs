@@ -29,9 +29,9 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `CONNECTOR` ([`connector`](OnImConnectorMessageDeleteData::connector)) | `string` |  |
-/// | `LINE` ([`line`](OnImConnectorMessageDeleteData::line)) | `integer` |  |
-/// | `MESSAGES` ([`messages`](OnImConnectorMessageDeleteData::messages)) | `Messages` |  |
+/// | `CONNECTOR` ([`connector`](OnImConnectorMessageDeleteData::connector)) | `string` | Connector identifier |
+/// | `LINE` ([`line`](OnImConnectorMessageDeleteData::line)) | `integer` | Identifier of the open line |
+/// | `MESSAGES` ([`messages`](OnImConnectorMessageDeleteData::messages)) | `Messages[]` | An array of messages that were deleted in Bitrix24 and sent for deletion to an external channel. |
 ///
 /// # Delivery
 ///
@@ -43,16 +43,29 @@
 /// use bitrix24::events::{self, OnImConnectorMessageDelete, SecretString};
 ///
 /// // The token the portal sent to the application at installation (`ONAPPINSTALL`).
-/// let token = SecretString::from("51856fefc120afa4b628cc82d3935cce");
+/// let token = SecretString::from("831c76b092f9f135d9b6b36c3a720757");
 /// // The documented delivery, as the handler receives it.
 /// let body = concat!(
 ///     "event=ONIMCONNECTORMESSAGEDELETE",
-///     "&ts=1466439714",
-///     "&auth%5Bdomain%5D=example.bitrix24.com",
-///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fexample.bitrix24.com%2Frest%2F",
+///     "&event_handler_id=559",
+///     "&data%5BCONNECTOR%5D=myconnector",
+///     "&data%5BLINE%5D=107",
+///     "&data%5BMESSAGES%5D%5B0%5D%5Bim%5D%5Bchat_id%5D=1807",
+///     "&data%5BMESSAGES%5D%5B0%5D%5Bim%5D%5Bmessage_id%5D=86501",
+///     "&data%5BMESSAGES%5D%5B0%5D%5Bmessage%5D%5Bid%5D=ext-msg-005",
+///     "&data%5BMESSAGES%5D%5B0%5D%5Bchat%5D%5Bid%5D=channel-123",
+///     "&ts=1773760577",
+///     "&auth%5Baccess_token%5D=5b00844001b0007cd181977d455de630432",
+///     "&auth%5Bexpires%5D=1773764178",
+///     "&auth%5Bexpires_in%5D=3600",
+///     "&auth%5Bscope%5D=imconnector%2C+imopenlines",
+///     "&auth%5Bdomain%5D=some-domain.bitrix24.com",
 ///     "&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F",
-///     "&auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553",
-///     "&auth%5Bapplication_token%5D=51856fefc120afa4b628cc82d3935cce",
+///     "&auth%5Bstatus%5D=F",
+///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F",
+///     "&auth%5Bmember_id%5D=bac1cd5c8940947a75e0d71b1a84e348",
+///     "&auth%5Buser_id%5D=27",
+///     "&auth%5Bapplication_token%5D=831c76b092f9f135d9b6b36c3a720757",
 /// );
 /// let delivery = events::parse::<OnImConnectorMessageDelete>(body.as_bytes(), &token)?;
 /// println!("{} at {} from {}: {:?}", delivery.event, delivery.ts, delivery.auth.domain, delivery.data);
@@ -76,18 +89,20 @@ impl ::bitrix24_runtime::event::Event for OnImConnectorMessageDelete {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnImConnectorMessageDeleteData {
-    /// `CONNECTOR`.
+    /// Connector identifier
     ///
     /// Wire name `CONNECTOR`, type `string`.
     pub connector: ::std::option::Option<::std::string::String>,
-    /// `LINE`.
+    /// Identifier of the open line
     ///
     /// Wire name `LINE`, type `integer`.
     pub line: ::std::option::Option<i64>,
-    /// `MESSAGES`.
+    /// An array of messages that were deleted in Bitrix24 and sent for deletion to an external channel.
     ///
-    /// Wire name `MESSAGES`, type `Messages`.
-    pub messages: ::std::option::Option<Messages>,
+    /// The array element structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-message-delete.html#messages-item)
+    ///
+    /// Wire name `MESSAGES`, type `Messages[]` (docs: `object[]`).
+    pub messages: ::std::option::Option<::std::vec::Vec<Messages>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -123,6 +138,7 @@ impl OnImConnectorMessageDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnImConnectorMessageDeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -228,6 +244,7 @@ impl Messages {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Messages {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -332,6 +349,7 @@ impl Im {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Im {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -414,6 +432,7 @@ impl Message {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Message {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -494,6 +513,7 @@ impl Chat {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Chat {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -31,9 +31,9 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `CONNECTOR` ([`connector`](OnImConnectorMessageUpdateData::connector)) | `string` |  |
-/// | `LINE` ([`line`](OnImConnectorMessageUpdateData::line)) | `integer` |  |
-/// | `MESSAGES` ([`messages`](OnImConnectorMessageUpdateData::messages)) | `Messages` |  |
+/// | `CONNECTOR` ([`connector`](OnImConnectorMessageUpdateData::connector)) | `string` | Connector identifier |
+/// | `LINE` ([`line`](OnImConnectorMessageUpdateData::line)) | `integer` | Identifier of the open line |
+/// | `MESSAGES` ([`messages`](OnImConnectorMessageUpdateData::messages)) | `Messages[]` | An array of messages that were changed in Bitrix24 and sent to the external system channel. |
 ///
 /// # Delivery
 ///
@@ -45,16 +45,30 @@
 /// use bitrix24::events::{self, OnImConnectorMessageUpdate, SecretString};
 ///
 /// // The token the portal sent to the application at installation (`ONAPPINSTALL`).
-/// let token = SecretString::from("51856fefc120afa4b628cc82d3935cce");
+/// let token = SecretString::from("831c76b092f9f135d9b6b36c3a720757");
 /// // The documented delivery, as the handler receives it.
 /// let body = concat!(
 ///     "event=ONIMCONNECTORMESSAGEUPDATE",
-///     "&ts=1466439714",
-///     "&auth%5Bdomain%5D=example.bitrix24.com",
-///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fexample.bitrix24.com%2Frest%2F",
+///     "&event_handler_id=557",
+///     "&data%5BCONNECTOR%5D=myconnector",
+///     "&data%5BLINE%5D=107",
+///     "&data%5BMESSAGES%5D%5B0%5D%5Bim%5D%5Bchat_id%5D=1807",
+///     "&data%5BMESSAGES%5D%5B0%5D%5Bim%5D%5Bmessage_id%5D=86501",
+///     "&data%5BMESSAGES%5D%5B0%5D%5Bmessage%5D%5Bid%5D%5B0%5D=ext-msg-005",
+///     "&data%5BMESSAGES%5D%5B0%5D%5Bmessage%5D%5Btext%5D=%5Bb%5DKlaus+Weber%3A%5B%2Fb%5D%5Bbr%5D+What+questions+do+you+have%3F",
+///     "&data%5BMESSAGES%5D%5B0%5D%5Bchat%5D%5Bid%5D=channel-123",
+///     "&ts=1773760030",
+///     "&auth%5Baccess_token%5D=2e7cb0071b04400007eb2a255d2a542d6d0ca03ceb",
+///     "&auth%5Bexpires%5D=1773763630",
+///     "&auth%5Bexpires_in%5D=3600",
+///     "&auth%5Bscope%5D=imconnector%2C+imopenlines",
+///     "&auth%5Bdomain%5D=some-domain.bitrix24.com",
 ///     "&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F",
-///     "&auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553",
-///     "&auth%5Bapplication_token%5D=51856fefc120afa4b628cc82d3935cce",
+///     "&auth%5Bstatus%5D=F",
+///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F",
+///     "&auth%5Bmember_id%5D=bac1cd5c8940947a75e0d71b1a84e348",
+///     "&auth%5Buser_id%5D=27",
+///     "&auth%5Bapplication_token%5D=831c76b092f9f135d9b6b36c3a720757",
 /// );
 /// let delivery = events::parse::<OnImConnectorMessageUpdate>(body.as_bytes(), &token)?;
 /// println!("{} at {} from {}: {:?}", delivery.event, delivery.ts, delivery.auth.domain, delivery.data);
@@ -78,18 +92,20 @@ impl ::bitrix24_runtime::event::Event for OnImConnectorMessageUpdate {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnImConnectorMessageUpdateData {
-    /// `CONNECTOR`.
+    /// Connector identifier
     ///
     /// Wire name `CONNECTOR`, type `string`.
     pub connector: ::std::option::Option<::std::string::String>,
-    /// `LINE`.
+    /// Identifier of the open line
     ///
     /// Wire name `LINE`, type `integer`.
     pub line: ::std::option::Option<i64>,
-    /// `MESSAGES`.
+    /// An array of messages that were changed in Bitrix24 and sent to the external system channel.
     ///
-    /// Wire name `MESSAGES`, type `Messages`.
-    pub messages: ::std::option::Option<Messages>,
+    /// The array element structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/imconnector/events/on-im-connector-message-update.html#messages-item)
+    ///
+    /// Wire name `MESSAGES`, type `Messages[]` (docs: `object[]`).
+    pub messages: ::std::option::Option<::std::vec::Vec<Messages>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -125,6 +141,7 @@ impl OnImConnectorMessageUpdateData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnImConnectorMessageUpdateData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -230,6 +247,7 @@ impl Messages {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Messages {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -334,6 +352,7 @@ impl Im {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Im {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -421,6 +440,7 @@ impl Message {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Message {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -503,6 +523,7 @@ impl Chat {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Chat {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -25,8 +25,8 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `connector` ([`connector`](OnImConnectorStatusDeleteData::connector)) | `string` |  |
-/// | `line` ([`line`](OnImConnectorStatusDeleteData::line)) | `integer` |  |
+/// | `connector` ([`connector`](OnImConnectorStatusDeleteData::connector)) | `string` | Identifier of the disabled connector |
+/// | `line` ([`line`](OnImConnectorStatusDeleteData::line)) | `integer` | Identifier of the open channel for which the connector was disabled |
 ///
 /// # Delivery
 ///
@@ -80,11 +80,11 @@ impl ::bitrix24_runtime::event::Event for OnImConnectorStatusDelete {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnImConnectorStatusDeleteData {
-    /// `connector`.
+    /// Identifier of the disabled connector
     ///
     /// Wire name `connector`, type `string`.
     pub connector: ::std::option::Option<::std::string::String>,
-    /// `line`.
+    /// Identifier of the open channel for which the connector was disabled
     ///
     /// Wire name `line`, type `integer`.
     pub line: ::std::option::Option<i64>,
@@ -122,6 +122,7 @@ impl OnImConnectorStatusDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnImConnectorStatusDeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

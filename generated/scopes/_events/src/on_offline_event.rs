@@ -105,6 +105,7 @@ impl OnOfflineEventData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnOfflineEventData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -27,7 +27,7 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `DATA` ([`data`](OnOpenLineMessageAddData::data)) | `Data` |  |
+/// | `DATA` ([`data`](OnOpenLineMessageAddData::data)) | `Data[]` | An array of objects with message data. |
 ///
 /// # Delivery
 ///
@@ -43,11 +43,29 @@
 /// // The documented delivery, as the handler receives it.
 /// let body = concat!(
 ///     "event=ONOPENLINEMESSAGEADD",
-///     "&ts=1466439714",
-///     "&auth%5Bdomain%5D=example.bitrix24.com",
-///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fexample.bitrix24.com%2Frest%2F",
+///     "&eventId=1",
+///     "&data%5BDATA%5D%5B0%5D%5Bconnector%5D%5Bconnector_id%5D=livechat",
+///     "&data%5BDATA%5D%5B0%5D%5Bconnector%5D%5Bline_id%5D=128",
+///     "&data%5BDATA%5D%5B0%5D%5Bconnector%5D%5Bchat_id%5D=10587",
+///     "&data%5BDATA%5D%5B0%5D%5Bconnector%5D%5Buser_id%5D=1985",
+///     "&data%5BDATA%5D%5B0%5D%5Bchat%5D%5Bid%5D=10585",
+///     "&data%5BDATA%5D%5B0%5D%5Bmessage%5D%5Bid%5D=80964",
+///     "&data%5BDATA%5D%5B0%5D%5Bmessage%5D%5Bdate%5D=",
+///     "&data%5BDATA%5D%5B0%5D%5Bmessage%5D%5Btext%5D=hello",
+///     "&data%5BDATA%5D%5B0%5D%5Bmessage%5D%5Battach%5D=",
+///     "&data%5BDATA%5D%5B0%5D%5Bmessage%5D%5Bsystem%5D=N",
+///     "&data%5BDATA%5D%5B0%5D%5Bmessage%5D%5Buser_id%5D=1985",
+///     "&data%5BDATA%5D%5B0%5D%5Bextra%5D%5BEXTRA_URL%5D=",
+///     "&ts=1714649632",
+///     "&auth%5Baccess_token%5D=s6p6eclrvim6da22ft9ch94ekreb52lv",
+///     "&auth%5Bexpires_in%5D=3600",
+///     "&auth%5Bscope%5D=imopenlines",
+///     "&auth%5Bdomain%5D=some-domain.bitrix24.com",
 ///     "&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F",
+///     "&auth%5Bstatus%5D=F",
+///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F",
 ///     "&auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553",
+///     "&auth%5Brefresh_token%5D=4s386p3q0tr8dy89xvmt96234v3dljg8",
 ///     "&auth%5Bapplication_token%5D=51856fefc120afa4b628cc82d3935cce",
 /// );
 /// let delivery = events::parse::<OnOpenLineMessageAdd>(body.as_bytes(), &token)?;
@@ -72,10 +90,12 @@ impl ::bitrix24_runtime::event::Event for OnOpenLineMessageAdd {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnOpenLineMessageAddData {
-    /// `DATA`.
+    /// An array of objects with message data.
     ///
-    /// Wire name `DATA`, type `Data`.
-    pub data: ::std::option::Option<Data>,
+    /// The object structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#chat-params)
+    ///
+    /// Wire name `DATA`, type `Data[]` (docs: `array`).
+    pub data: ::std::option::Option<::std::vec::Vec<Data>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -109,6 +129,7 @@ impl OnOpenLineMessageAddData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnOpenLineMessageAddData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -154,29 +175,51 @@ impl ::bitrix24_runtime::wire::Undocumented for OnOpenLineMessageAddData {
     }
 }
 /// The `Data` object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Data {
-    /// An array of objects with message data.
+    /// An object with connector information.
     ///
-    /// The object structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#chat-params)
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#connector)
     ///
-    /// Wire name `DATA`, type `DataData[]` (docs: `array`).
-    pub data: ::std::vec::Vec<DataData>,
+    /// Wire name `connector`, type `Connector` (docs: `object`).
+    pub connector: ::std::option::Option<Connector>,
+    /// An object with chat information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#chat)
+    ///
+    /// Wire name `chat`, type `Chat` (docs: `object`).
+    pub chat: ::std::option::Option<Chat>,
+    /// An object with message information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#message)
+    ///
+    /// Wire name `message`, type `Message` (docs: `object`).
+    pub message: ::std::option::Option<Message>,
+    /// An array with the tracker code `trackId` to link the message to a CRM object. In the example, it is passed as empty
+    ///
+    /// Wire name `ref`, type `any[]` (docs: `array`).
+    pub ref_: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// An object with additional information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#extra)
+    ///
+    /// Wire name `extra`, type `Extra` (docs: `object`).
+    pub extra_: ::std::option::Option<Extra>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Data {
-    /// Creates the value from its required fields:
-    ///
-    /// - `data`: `DATA` — An array of objects with message data.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<DataData>>,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
-            data: data.into_iter().map(::std::convert::Into::into).collect(),
+            connector: ::std::option::Option::None,
+            chat: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            ref_: ::std::option::Option::None,
+            extra_: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -200,12 +243,17 @@ impl Data {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Data {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            data: f.required("DATA")?,
+            connector: f.optional("connector")?,
+            chat: f.optional("chat")?,
+            message: f.optional("message")?,
+            ref_: f.optional("ref")?,
+            extra_: f.optional("extra")?,
             extra: f.rest(),
         })
     }
@@ -226,146 +274,15 @@ impl ::serde::Serialize for Data {
             serializer,
             &self.extra,
         )?;
-        w.field("DATA", &self.data);
+        w.optional("connector", self.connector.as_ref());
+        w.optional("chat", self.chat.as_ref());
+        w.optional("message", self.message.as_ref());
+        w.optional("ref", self.ref_.as_ref());
+        w.optional("extra", self.extra_.as_ref());
         w.end()
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for Data {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.data,
-            &::std::format!("{}{}", path, ".DATA"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `DataData` object.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct DataData {
-    /// An object with connector information.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#connector)
-    ///
-    /// Wire name `connector`, type `Connector` (docs: `object`).
-    pub connector: Connector,
-    /// An object with chat information.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#chat)
-    ///
-    /// Wire name `chat`, type `Chat` (docs: `object`).
-    pub chat: Chat,
-    /// An object with message information.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#message)
-    ///
-    /// Wire name `message`, type `Message` (docs: `object`).
-    pub message: Message,
-    /// An array with the tracker code `trackId` to link the message to a CRM object. In the example, it is passed as empty
-    ///
-    /// Wire name `ref`, type `any[]` (docs: `array`).
-    pub ref_: ::std::vec::Vec<::serde_json::Value>,
-    /// An object with additional information.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-add.html#extra)
-    ///
-    /// Wire name `extra`, type `Extra` (docs: `object`).
-    pub extra_: Extra,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl DataData {
-    /// Creates the value from its required fields:
-    ///
-    /// - `connector`: `connector` — An object with connector information.
-    /// - `chat`: `chat` — An object with chat information.
-    /// - `message`: `message` — An object with message information.
-    /// - `ref_`: `ref` — An array with the tracker code `trackId` to link the message to a CRM object. In the example, it is passed as empty
-    /// - `extra_`: `extra` — An object with additional information.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new(
-        connector: Connector,
-        chat: Chat,
-        message: Message,
-        ref_: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
-        extra_: Extra,
-    ) -> Self {
-        Self {
-            connector,
-            chat,
-            message,
-            ref_: ref_.into_iter().map(::std::convert::Into::into).collect(),
-            extra_,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for DataData {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            connector: f.required("connector")?,
-            chat: f.required("chat")?,
-            message: f.required("message")?,
-            ref_: f.required("ref")?,
-            extra_: f.required("extra")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DataData {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for DataData {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.field("connector", &self.connector);
-        w.field("chat", &self.chat);
-        w.field("message", &self.message);
-        w.field("ref", &self.ref_);
-        w.field("extra", &self.extra_);
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for DataData {
     fn undocumented(
         &self,
         path: &str,
@@ -460,6 +377,7 @@ impl Connector {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Connector {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -548,6 +466,7 @@ impl Chat {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Chat {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -606,7 +525,7 @@ pub struct Message {
     /// Message files
     ///
     /// Wire name `files`, type `any[]` (docs: `array`).
-    pub files: ::std::vec::Vec<::serde_json::Value>,
+    pub files: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     /// Attached data
     ///
     /// Wire name `attach`, type `string`.
@@ -628,7 +547,6 @@ impl Message {
     /// - `id`: `id` — Identifier of the message
     /// - `date`: `date` — Date and time the message was added
     /// - `text`: `text` — Text of the message
-    /// - `files`: `files` — Message files
     /// - `attach`: `attach` — Attached data
     /// - `system`: `system` — A flag indicating that the message is a system message: `Y` — yes, `N` — no
     /// - `user_id`: `user_id` — User identifier
@@ -638,9 +556,6 @@ impl Message {
         id: i64,
         date: impl ::std::convert::Into<::std::string::String>,
         text: impl ::std::convert::Into<::std::string::String>,
-        files: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
         attach: impl ::std::convert::Into<::std::string::String>,
         system: impl ::std::convert::Into<::std::string::String>,
         user_id: i64,
@@ -649,7 +564,7 @@ impl Message {
             id,
             date: date.into(),
             text: text.into(),
-            files: files.into_iter().map(::std::convert::Into::into).collect(),
+            files: ::std::option::Option::None,
             attach: attach.into(),
             system: system.into(),
             user_id,
@@ -676,6 +591,7 @@ impl Message {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Message {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -684,7 +600,7 @@ impl ::bitrix24_runtime::wire::Decode for Message {
             id: f.required("id")?,
             date: f.required("date")?,
             text: f.required("text")?,
-            files: f.required("files")?,
+            files: f.optional("files")?,
             attach: f.required("attach")?,
             system: f.required("system")?,
             user_id: f.required("user_id")?,
@@ -711,7 +627,7 @@ impl ::serde::Serialize for Message {
         w.field("id", &self.id);
         w.field("date", &self.date);
         w.field("text", &self.text);
-        w.field("files", &self.files);
+        w.optional("files", self.files.as_ref());
         w.field("attach", &self.attach);
         w.field("system", &self.system);
         w.field("user_id", &self.user_id);
@@ -770,6 +686,7 @@ impl Extra {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Extra {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -27,9 +27,9 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `CONNECTOR` ([`connector`](OnOpenLineMessageUpdateData::connector)) | `string` |  |
-/// | `LINE` ([`line`](OnOpenLineMessageUpdateData::line)) | `integer` |  |
-/// | `DATA` ([`data`](OnOpenLineMessageUpdateData::data)) | `Data` |  |
+/// | `CONNECTOR` ([`connector`](OnOpenLineMessageUpdateData::connector)) | `string` | Connector identifier |
+/// | `LINE` ([`line`](OnOpenLineMessageUpdateData::line)) | `integer` | Identifier of the open line |
+/// | `DATA` ([`data`](OnOpenLineMessageUpdateData::data)) | `Data[]` | An array of objects with data from the modified message. |
 ///
 /// # Delivery
 ///
@@ -45,11 +45,23 @@
 /// // The documented delivery, as the handler receives it.
 /// let body = concat!(
 ///     "event=ONOPENLINEMESSAGEUPDATE",
-///     "&ts=1466439714",
-///     "&auth%5Bdomain%5D=example.bitrix24.com",
-///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fexample.bitrix24.com%2Frest%2F",
+///     "&eventId=1",
+///     "&data%5BCONNECTOR%5D=livechat",
+///     "&data%5BLINE%5D=128",
+///     "&data%5BDATA%5D%5B0%5D%5Bim%5D%5Bchat_id%5D=1024",
+///     "&data%5BDATA%5D%5B0%5D%5Bim%5D%5Bmessage_id%5D=2056",
+///     "&data%5BDATA%5D%5B0%5D%5Bmessage%5D%5Bid%5D=2056",
+///     "&data%5BDATA%5D%5B0%5D%5Bchat%5D%5Bid%5D=1024",
+///     "&ts=1714649632",
+///     "&auth%5Baccess_token%5D=s6p6eclrvim6da22ft9ch94ekreb52lv",
+///     "&auth%5Bexpires_in%5D=3600",
+///     "&auth%5Bscope%5D=imopenlines",
+///     "&auth%5Bdomain%5D=some-domain.bitrix24.com",
 ///     "&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F",
+///     "&auth%5Bstatus%5D=F",
+///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F",
 ///     "&auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553",
+///     "&auth%5Brefresh_token%5D=4s386p3q0tr8dy89xvmt96234v3dljg8",
 ///     "&auth%5Bapplication_token%5D=51856fefc120afa4b628cc82d3935cce",
 /// );
 /// let delivery = events::parse::<OnOpenLineMessageUpdate>(body.as_bytes(), &token)?;
@@ -71,32 +83,40 @@ impl ::bitrix24_runtime::event::Event for OnOpenLineMessageUpdate {
 /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-update.html#data)
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OnOpenLineMessageUpdateData {
-    /// `CONNECTOR`.
+    /// Connector identifier
     ///
     /// Wire name `CONNECTOR`, type `string`.
-    pub connector: ::std::option::Option<::std::string::String>,
-    /// `LINE`.
+    pub connector: ::std::string::String,
+    /// Identifier of the open line
     ///
     /// Wire name `LINE`, type `integer`.
-    pub line: ::std::option::Option<i64>,
-    /// `DATA`.
+    pub line: i64,
+    /// An array of objects with data from the modified message.
     ///
-    /// Wire name `DATA`, type `Data`.
-    pub data: ::std::option::Option<Data>,
+    /// The object structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-update.html#chat-params)
+    ///
+    /// Wire name `DATA`, type `Data[]` (docs: `array`).
+    pub data: ::std::option::Option<::std::vec::Vec<Data>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnOpenLineMessageUpdateData {
-    /// Creates the value with no field set.
+    /// Creates the value from its required fields:
+    ///
+    /// - `connector`: `CONNECTOR` — Connector identifier
+    /// - `line`: `LINE` — Identifier of the open line
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new() -> Self {
+    pub fn new(
+        connector: impl ::std::convert::Into<::std::string::String>,
+        line: i64,
+    ) -> Self {
         Self {
-            connector: ::std::option::Option::None,
-            line: ::std::option::Option::None,
+            connector: connector.into(),
+            line,
             data: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
@@ -121,13 +141,14 @@ impl OnOpenLineMessageUpdateData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnOpenLineMessageUpdateData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            connector: f.optional("CONNECTOR")?,
-            line: f.optional("LINE")?,
+            connector: f.required("CONNECTOR")?,
+            line: f.required("LINE")?,
             data: f.optional("DATA")?,
             extra: f.rest(),
         })
@@ -149,8 +170,8 @@ impl ::serde::Serialize for OnOpenLineMessageUpdateData {
             serializer,
             &self.extra,
         )?;
-        w.optional("CONNECTOR", self.connector.as_ref());
-        w.optional("LINE", self.line.as_ref());
+        w.field("CONNECTOR", &self.connector);
+        w.field("LINE", &self.line);
         w.optional("DATA", self.data.as_ref());
         w.end()
     }
@@ -170,43 +191,39 @@ impl ::bitrix24_runtime::wire::Undocumented for OnOpenLineMessageUpdateData {
     }
 }
 /// The `Data` object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Data {
-    /// Connector identifier
+    /// An object with information about the modified message in the chat.
     ///
-    /// Wire name `CONNECTOR`, type `string`.
-    pub connector: ::std::string::String,
-    /// Identifier of the open line
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-update.html#im)
     ///
-    /// Wire name `LINE`, type `integer`.
-    pub line: i64,
-    /// An array of objects with data from the modified message.
+    /// Wire name `im`, type `Im` (docs: `object`).
+    pub im: ::std::option::Option<Im>,
+    /// An object with information about the message.
     ///
-    /// The object structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-update.html#chat-params)
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-update.html#message)
     ///
-    /// Wire name `DATA`, type `DataData[]` (docs: `array`).
-    pub data: ::std::vec::Vec<DataData>,
+    /// Wire name `message`, type `Message` (docs: `object`).
+    pub message: ::std::option::Option<Message>,
+    /// An object with information about the chat.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-update.html#chat)
+    ///
+    /// Wire name `chat`, type `Chat` (docs: `object`).
+    pub chat: ::std::option::Option<Chat>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Data {
-    /// Creates the value from its required fields:
-    ///
-    /// - `connector`: `CONNECTOR` — Connector identifier
-    /// - `line`: `LINE` — Identifier of the open line
-    /// - `data`: `DATA` — An array of objects with data from the modified message.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        connector: impl ::std::convert::Into<::std::string::String>,
-        line: i64,
-        data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<DataData>>,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
-            connector: connector.into(),
-            line,
-            data: data.into_iter().map(::std::convert::Into::into).collect(),
+            im: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            chat: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -230,14 +247,15 @@ impl Data {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Data {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            connector: f.required("CONNECTOR")?,
-            line: f.required("LINE")?,
-            data: f.required("DATA")?,
+            im: f.optional("im")?,
+            message: f.optional("message")?,
+            chat: f.optional("chat")?,
             extra: f.rest(),
         })
     }
@@ -258,122 +276,13 @@ impl ::serde::Serialize for Data {
             serializer,
             &self.extra,
         )?;
-        w.field("CONNECTOR", &self.connector);
-        w.field("LINE", &self.line);
-        w.field("DATA", &self.data);
+        w.optional("im", self.im.as_ref());
+        w.optional("message", self.message.as_ref());
+        w.optional("chat", self.chat.as_ref());
         w.end()
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for Data {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.data,
-            &::std::format!("{}{}", path, ".DATA"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `DataData` object.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct DataData {
-    /// An object with information about the modified message in the chat.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-update.html#im)
-    ///
-    /// Wire name `im`, type `Im` (docs: `object`).
-    pub im: Im,
-    /// An object with information about the message.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-update.html#message)
-    ///
-    /// Wire name `message`, type `Message` (docs: `object`).
-    pub message: Message,
-    /// An object with information about the chat.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-open-line-message-update.html#chat)
-    ///
-    /// Wire name `chat`, type `Chat` (docs: `object`).
-    pub chat: Chat,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl DataData {
-    /// Creates the value from its required fields:
-    ///
-    /// - `im`: `im` — An object with information about the modified message in the chat.
-    /// - `message`: `message` — An object with information about the message.
-    /// - `chat`: `chat` — An object with information about the chat.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new(im: Im, message: Message, chat: Chat) -> Self {
-        Self {
-            im,
-            message,
-            chat,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for DataData {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            im: f.required("im")?,
-            message: f.required("message")?,
-            chat: f.required("chat")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DataData {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for DataData {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.field("im", &self.im);
-        w.field("message", &self.message);
-        w.field("chat", &self.chat);
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for DataData {
     fn undocumented(
         &self,
         path: &str,
@@ -446,6 +355,7 @@ impl Im {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Im {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -530,6 +440,7 @@ impl Message {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Message {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -612,6 +523,7 @@ impl Chat {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Chat {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

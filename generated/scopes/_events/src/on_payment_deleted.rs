@@ -25,7 +25,7 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `FIELDS` ([`fields`](OnPaymentDeletedData::fields)) | `Fields` |  |
+/// | `FIELDS` ([`fields`](OnPaymentDeletedData::fields)) | `Fields` | An object with property `ID`, containing the payment identifier. |
 ///
 /// # Delivery
 ///
@@ -75,9 +75,11 @@ impl ::bitrix24_runtime::event::Event for OnPaymentDeleted {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnPaymentDeletedData {
-    /// `FIELDS`.
+    /// An object with property `ID`, containing the payment identifier.
     ///
-    /// Wire name `FIELDS`, type `Fields`.
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/sale/events/on-payment-deleted.html#fields)
+    ///
+    /// Wire name `FIELDS`, type `Fields` (docs: `object`).
     pub fields: ::std::option::Option<Fields>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -112,6 +114,7 @@ impl OnPaymentDeletedData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnPaymentDeletedData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -199,6 +202,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -25,7 +25,7 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `FIELDS` ([`fields`](OnSaleOrderSavedData::fields)) | `Fields` |  |
+/// | `FIELDS` ([`fields`](OnSaleOrderSavedData::fields)) | `Fields` | An object with order properties. |
 ///
 /// # Delivery
 ///
@@ -77,9 +77,11 @@ impl ::bitrix24_runtime::event::Event for OnSaleOrderSaved {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnSaleOrderSavedData {
-    /// `FIELDS`.
+    /// An object with order properties.
     ///
-    /// Wire name `FIELDS`, type `Fields`.
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/sale/events/on-sale-order-saved.html#fields)
+    ///
+    /// Wire name `FIELDS`, type `Fields` (docs: `object`).
     pub fields: ::std::option::Option<Fields>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -114,6 +116,7 @@ impl OnSaleOrderSavedData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnSaleOrderSavedData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -217,6 +220,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -27,7 +27,7 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `DATA` ([`data`](OnSessionStartData::data)) | `Data` |  |
+/// | `DATA` ([`data`](OnSessionStartData::data)) | `Data[]` | An array of objects with session data. |
 ///
 /// # Delivery
 ///
@@ -43,11 +43,27 @@
 /// // The documented delivery, as the handler receives it.
 /// let body = concat!(
 ///     "event=ONSESSIONSTART",
-///     "&ts=1466439714",
-///     "&auth%5Bdomain%5D=example.bitrix24.com",
-///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fexample.bitrix24.com%2Frest%2F",
+///     "&eventId=1",
+///     "&data%5BDATA%5D%5B0%5D%5Bconnector%5D%5Bconnector_id%5D=livechat",
+///     "&data%5BDATA%5D%5B0%5D%5Bconnector%5D%5Bline_id%5D=128",
+///     "&data%5BDATA%5D%5B0%5D%5Bconnector%5D%5Bchat_id%5D=10585",
+///     "&data%5BDATA%5D%5B0%5D%5Bconnector%5D%5Buser_id%5D=1984",
+///     "&data%5BDATA%5D%5B0%5D%5Bsession%5D%5Bid%5D=42",
+///     "&data%5BDATA%5D%5B0%5D%5Bsession%5D%5Bclosed%5D=N",
+///     "&data%5BDATA%5D%5B0%5D%5Bsession%5D%5Bparent_id%5D=0",
+///     "&data%5BDATA%5D%5B0%5D%5Bsession%5D%5Bclose_term%5D=60",
+///     "&data%5BDATA%5D%5B0%5D%5Bchat%5D%5Bid%5D=10585",
+///     "&data%5BDATA%5D%5B0%5D%5Buser%5D%5Bid%5D=1984",
+///     "&ts=1714649632",
+///     "&auth%5Baccess_token%5D=s6p6eclrvim6da22ft9ch94ekreb52lv",
+///     "&auth%5Bexpires_in%5D=3600",
+///     "&auth%5Bscope%5D=imopenlines",
+///     "&auth%5Bdomain%5D=some-domain.bitrix24.com",
 ///     "&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F",
+///     "&auth%5Bstatus%5D=F",
+///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F",
 ///     "&auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553",
+///     "&auth%5Brefresh_token%5D=4s386p3q0tr8dy89xvmt96234v3dljg8",
 ///     "&auth%5Bapplication_token%5D=51856fefc120afa4b628cc82d3935cce",
 /// );
 /// let delivery = events::parse::<OnSessionStart>(body.as_bytes(), &token)?;
@@ -72,10 +88,12 @@ impl ::bitrix24_runtime::event::Event for OnSessionStart {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnSessionStartData {
-    /// `DATA`.
+    /// An array of objects with session data.
     ///
-    /// Wire name `DATA`, type `Data`.
-    pub data: ::std::option::Option<Data>,
+    /// The object structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#chat-params)
+    ///
+    /// Wire name `DATA`, type `Data[]` (docs: `array`).
+    pub data: ::std::option::Option<::std::vec::Vec<Data>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -109,6 +127,7 @@ impl OnSessionStartData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnSessionStartData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -154,29 +173,46 @@ impl ::bitrix24_runtime::wire::Undocumented for OnSessionStartData {
     }
 }
 /// The `Data` object.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Data {
-    /// An array of objects with session data.
+    /// An object with connector information.
     ///
-    /// The object structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#chat-params)
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#connector)
     ///
-    /// Wire name `DATA`, type `DataData[]` (docs: `array`).
-    pub data: ::std::vec::Vec<DataData>,
+    /// Wire name `connector`, type `Connector` (docs: `object`).
+    pub connector: ::std::option::Option<Connector>,
+    /// An object with session information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#session)
+    ///
+    /// Wire name `session`, type `Session` (docs: `object`).
+    pub session: ::std::option::Option<Session>,
+    /// An object with chat information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#chat)
+    ///
+    /// Wire name `chat`, type `Chat` (docs: `object`).
+    pub chat: ::std::option::Option<Chat>,
+    /// An object with user information.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#user)
+    ///
+    /// Wire name `user`, type `User` (docs: `object`).
+    pub user: ::std::option::Option<User>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl Data {
-    /// Creates the value from its required fields:
-    ///
-    /// - `data`: `DATA` — An array of objects with session data.
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(
-        data: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<DataData>>,
-    ) -> Self {
+    pub fn new() -> Self {
         Self {
-            data: data.into_iter().map(::std::convert::Into::into).collect(),
+            connector: ::std::option::Option::None,
+            session: ::std::option::Option::None,
+            chat: ::std::option::Option::None,
+            user: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -200,12 +236,16 @@ impl Data {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Data {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            data: f.required("DATA")?,
+            connector: f.optional("connector")?,
+            session: f.optional("session")?,
+            chat: f.optional("chat")?,
+            user: f.optional("user")?,
             extra: f.rest(),
         })
     }
@@ -226,130 +266,14 @@ impl ::serde::Serialize for Data {
             serializer,
             &self.extra,
         )?;
-        w.field("DATA", &self.data);
+        w.optional("connector", self.connector.as_ref());
+        w.optional("session", self.session.as_ref());
+        w.optional("chat", self.chat.as_ref());
+        w.optional("user", self.user.as_ref());
         w.end()
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for Data {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.data,
-            &::std::format!("{}{}", path, ".DATA"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `DataData` object.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct DataData {
-    /// An object with connector information.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#connector)
-    ///
-    /// Wire name `connector`, type `Connector` (docs: `object`).
-    pub connector: Connector,
-    /// An object with session information.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#session)
-    ///
-    /// Wire name `session`, type `Session` (docs: `object`).
-    pub session: Session,
-    /// An object with chat information.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#chat)
-    ///
-    /// Wire name `chat`, type `Chat` (docs: `object`).
-    pub chat: Chat,
-    /// An object with user information.
-    ///
-    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/events/on-session-start.html#user)
-    ///
-    /// Wire name `user`, type `User` (docs: `object`).
-    pub user: User,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl DataData {
-    /// Creates the value from its required fields:
-    ///
-    /// - `connector`: `connector` — An object with connector information.
-    /// - `session`: `session` — An object with session information.
-    /// - `chat`: `chat` — An object with chat information.
-    /// - `user`: `user` — An object with user information.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new(connector: Connector, session: Session, chat: Chat, user: User) -> Self {
-        Self {
-            connector,
-            session,
-            chat,
-            user,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for DataData {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            connector: f.required("connector")?,
-            session: f.required("session")?,
-            chat: f.required("chat")?,
-            user: f.required("user")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DataData {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for DataData {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.field("connector", &self.connector);
-        w.field("session", &self.session);
-        w.field("chat", &self.chat);
-        w.field("user", &self.user);
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for DataData {
     fn undocumented(
         &self,
         path: &str,
@@ -444,6 +368,7 @@ impl Connector {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Connector {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -555,6 +480,7 @@ impl Session {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Session {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -643,6 +569,7 @@ impl Chat {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Chat {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -725,6 +652,7 @@ impl User {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for User {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

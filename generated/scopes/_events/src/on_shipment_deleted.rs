@@ -25,7 +25,7 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `FIELDS` ([`fields`](OnShipmentDeletedData::fields)) | `Fields` |  |
+/// | `FIELDS` ([`fields`](OnShipmentDeletedData::fields)) | `Fields` | An object with property `ID`, containing the shipment identifier. |
 ///
 /// # Delivery
 ///
@@ -75,9 +75,11 @@ impl ::bitrix24_runtime::event::Event for OnShipmentDeleted {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnShipmentDeletedData {
-    /// `FIELDS`.
+    /// An object with property `ID`, containing the shipment identifier.
     ///
-    /// Wire name `FIELDS`, type `Fields`.
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/sale/events/on-shipment-deleted.html#fields)
+    ///
+    /// Wire name `FIELDS`, type `Fields` (docs: `object`).
     pub fields: ::std::option::Option<Fields>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -112,6 +114,7 @@ impl OnShipmentDeletedData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnShipmentDeletedData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -199,6 +202,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -132,6 +132,7 @@ impl OnSignB2eDocumentStatusChangedData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnSignB2eDocumentStatusChangedData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -139,6 +139,7 @@ impl OnSignB2eMemberStatusChangedData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnSignB2eMemberStatusChangedData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

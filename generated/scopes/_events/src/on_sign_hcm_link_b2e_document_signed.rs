@@ -119,6 +119,7 @@ impl OnSignHcmLinkB2eDocumentSignedData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnSignHcmLinkB2eDocumentSignedData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

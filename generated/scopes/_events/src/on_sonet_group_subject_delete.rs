@@ -96,6 +96,7 @@ impl OnSonetGroupSubjectDeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnSonetGroupSubjectDeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

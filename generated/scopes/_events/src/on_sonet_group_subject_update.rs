@@ -96,6 +96,7 @@ impl OnSonetGroupSubjectUpdateData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnSonetGroupSubjectUpdateData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -25,10 +25,10 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `FIELDS_BEFORE` ([`fields_before`](OnTaskCommentAddData::fields_before)) | `FieldsBefore` |  |
-/// | `FIELDS_AFTER` ([`fields_after`](OnTaskCommentAddData::fields_after)) | `FieldsAfter` |  |
-/// | `IS_ACCESSIBLE_BEFORE` ([`is_accessible_before`](OnTaskCommentAddData::is_accessible_before)) | `IsAccessibleBefore` |  |
-/// | `IS_ACCESSIBLE_AFTER` ([`is_accessible_after`](OnTaskCommentAddData::is_accessible_after)) | `IsAccessibleAfter` |  |
+/// | `FIELDS_BEFORE` ([`fields_before`](OnTaskCommentAddData::fields_before)) | `any` | Fields of the comment and task before the event (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#fields_before)). If no task fields are available, this field will contain the value `undefined` |
+/// | `FIELDS_AFTER` ([`fields_after`](OnTaskCommentAddData::fields_after)) | `any` | Fields of the comment and task after the event (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#fields_after)). If no task fields are available, this field will contain the value `undefined` |
+/// | `IS_ACCESSIBLE_BEFORE` ([`is_accessible_before`](OnTaskCommentAddData::is_accessible_before)) | `string` | Whether the task was accessible for reading before the event (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#is_accessible_before)) |
+/// | `IS_ACCESSIBLE_AFTER` ([`is_accessible_after`](OnTaskCommentAddData::is_accessible_after)) | `string` | Whether the task became accessible for reading after the event (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#is_accessible_after)) |
 ///
 /// # Delivery
 ///
@@ -44,11 +44,21 @@
 /// // The documented delivery, as the handler receives it.
 /// let body = concat!(
 ///     "event=ONTASKCOMMENTADD",
+///     "&data%5BFIELDS_BEFORE%5D=undefined",
+///     "&data%5BFIELDS_AFTER%5D%5BID%5D=123",
+///     "&data%5BFIELDS_AFTER%5D%5BTASK_ID%5D=555",
+///     "&data%5BIS_ACCESSIBLE_BEFORE%5D=undefined",
+///     "&data%5BIS_ACCESSIBLE_AFTER%5D=undefined",
 ///     "&ts=1466439714",
-///     "&auth%5Bdomain%5D=example.bitrix24.com",
-///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fexample.bitrix24.com%2Frest%2F",
+///     "&auth%5Baccess_token%5D=s6p6eclrvim6da22ft9ch94ekreb52lv",
+///     "&auth%5Bexpires_in%5D=3600",
+///     "&auth%5Bscope%5D=task",
+///     "&auth%5Bdomain%5D=some-domain.bitrix24.com",
 ///     "&auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F",
+///     "&auth%5Bstatus%5D=F",
+///     "&auth%5Bclient_endpoint%5D=https%3A%2F%2Fsome-domain.bitrix24.com%2Frest%2F",
 ///     "&auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553",
+///     "&auth%5Brefresh_token%5D=4s386p3q0tr8dy89xvmt96234v3dljg8",
 ///     "&auth%5Bapplication_token%5D=51856fefc120afa4b628cc82d3935cce",
 /// );
 /// let delivery = events::parse::<OnTaskCommentAdd>(body.as_bytes(), &token)?;
@@ -70,431 +80,47 @@ impl ::bitrix24_runtime::event::Event for OnTaskCommentAdd {
 /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#data)
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OnTaskCommentAddData {
-    /// `FIELDS_BEFORE`.
+    /// Fields of the comment and task before the event (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#fields_before)). If no task fields are available, this field will contain the value `undefined`
     ///
-    /// Wire name `FIELDS_BEFORE`, type `FieldsBefore`.
-    pub fields_before: ::std::option::Option<FieldsBefore>,
-    /// `FIELDS_AFTER`.
+    /// Wire name `FIELDS_BEFORE`, type `any` (docs: `undefined | object`).
+    pub fields_before: ::serde_json::Value,
+    /// Fields of the comment and task after the event (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#fields_after)). If no task fields are available, this field will contain the value `undefined`
     ///
-    /// Wire name `FIELDS_AFTER`, type `FieldsAfter`.
-    pub fields_after: ::std::option::Option<FieldsAfter>,
-    /// `IS_ACCESSIBLE_BEFORE`.
-    ///
-    /// Wire name `IS_ACCESSIBLE_BEFORE`, type `IsAccessibleBefore`.
-    pub is_accessible_before: ::std::option::Option<IsAccessibleBefore>,
-    /// `IS_ACCESSIBLE_AFTER`.
-    ///
-    /// Wire name `IS_ACCESSIBLE_AFTER`, type `IsAccessibleAfter`.
-    pub is_accessible_after: ::std::option::Option<IsAccessibleAfter>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl OnTaskCommentAddData {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            fields_before: ::std::option::Option::None,
-            fields_after: ::std::option::Option::None,
-            is_accessible_before: ::std::option::Option::None,
-            is_accessible_after: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for OnTaskCommentAddData {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            fields_before: f.optional("FIELDS_BEFORE")?,
-            fields_after: f.optional("FIELDS_AFTER")?,
-            is_accessible_before: f.optional("IS_ACCESSIBLE_BEFORE")?,
-            is_accessible_after: f.optional("IS_ACCESSIBLE_AFTER")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for OnTaskCommentAddData {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for OnTaskCommentAddData {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("FIELDS_BEFORE", self.fields_before.as_ref());
-        w.optional("FIELDS_AFTER", self.fields_after.as_ref());
-        w.optional("IS_ACCESSIBLE_BEFORE", self.is_accessible_before.as_ref());
-        w.optional("IS_ACCESSIBLE_AFTER", self.is_accessible_after.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for OnTaskCommentAddData {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.fields_before,
-            &::std::format!("{}{}", path, ".FIELDS_BEFORE"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.fields_after,
-            &::std::format!("{}{}", path, ".FIELDS_AFTER"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.is_accessible_before,
-            &::std::format!("{}{}", path, ".IS_ACCESSIBLE_BEFORE"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.is_accessible_after,
-            &::std::format!("{}{}", path, ".IS_ACCESSIBLE_AFTER"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `FieldsBefore` object.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct FieldsBefore {
-    /// Identifier of the created comment. `'ID' => 0` is returned when using the [new task detail form](https://apidocs.bitrix24.com/api-reference/tasks/tasks-new.html) with module version `tasks 25.700.0`
-    ///
-    /// Wire name `ID`, type `integer`.
-    pub id: i64,
-    /// Identifier of the task to which the comment was added
-    ///
-    /// Wire name `TASK_ID`, type `integer`.
-    pub task_id: i64,
-    /// Identifier of the sent message in the task chat, returned when using the [new task detail form](https://apidocs.bitrix24.com/api-reference/tasks/tasks-new.html) with module version `tasks 25.700.0`
-    ///
-    /// Wire name `MESSAGE_ID`, type `integer`.
-    pub message_id: ::std::option::Option<i64>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl FieldsBefore {
-    /// Creates the value from its required fields:
-    ///
-    /// - `id`: `ID` — Identifier of the created comment. `'ID' => 0` is returned when using the [new task detail form](https://apidocs.bitrix24.com/api-reference/tasks/tasks-new.html) with module version `tasks 25.700.0`
-    /// - `task_id`: `TASK_ID` — Identifier of the task to which the comment was added
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new(id: i64, task_id: i64) -> Self {
-        Self {
-            id,
-            task_id,
-            message_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for FieldsBefore {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.required("ID")?,
-            task_id: f.required("TASK_ID")?,
-            message_id: f.optional("MESSAGE_ID")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for FieldsBefore {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for FieldsBefore {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.field("ID", &self.id);
-        w.field("TASK_ID", &self.task_id);
-        w.optional("MESSAGE_ID", self.message_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for FieldsBefore {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `FieldsAfter` object.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct FieldsAfter {
-    /// Identifier of the created comment. `'ID' => 0` is returned when using the [new task detail form](https://apidocs.bitrix24.com/api-reference/tasks/tasks-new.html) with module version `tasks 25.700.0`
-    ///
-    /// Wire name `ID`, type `integer`.
-    pub id: i64,
-    /// Identifier of the task to which the comment was added
-    ///
-    /// Wire name `TASK_ID`, type `integer`.
-    pub task_id: i64,
-    /// Identifier of the sent message in the task chat, returned when using the [new task detail form](https://apidocs.bitrix24.com/api-reference/tasks/tasks-new.html) with module version `tasks 25.700.0`
-    ///
-    /// Wire name `MESSAGE_ID`, type `integer`.
-    pub message_id: ::std::option::Option<i64>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl FieldsAfter {
-    /// Creates the value from its required fields:
-    ///
-    /// - `id`: `ID` — Identifier of the created comment. `'ID' => 0` is returned when using the [new task detail form](https://apidocs.bitrix24.com/api-reference/tasks/tasks-new.html) with module version `tasks 25.700.0`
-    /// - `task_id`: `TASK_ID` — Identifier of the task to which the comment was added
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new(id: i64, task_id: i64) -> Self {
-        Self {
-            id,
-            task_id,
-            message_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for FieldsAfter {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.required("ID")?,
-            task_id: f.required("TASK_ID")?,
-            message_id: f.optional("MESSAGE_ID")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for FieldsAfter {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for FieldsAfter {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.field("ID", &self.id);
-        w.field("TASK_ID", &self.task_id);
-        w.optional("MESSAGE_ID", self.message_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for FieldsAfter {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `IsAccessibleBefore` object.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct IsAccessibleBefore {
-    /// Possible values:
-    /// - `Y` (Yes) — yes
-    /// - `N` (No) — no
-    /// - `undefined` — not defined or check was not performed
+    /// Wire name `FIELDS_AFTER`, type `any` (docs: `undefined | object`).
+    pub fields_after: ::serde_json::Value,
+    /// Whether the task was accessible for reading before the event (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#is_accessible_before))
     ///
     /// Wire name `IS_ACCESSIBLE_BEFORE`, type `string`.
     pub is_accessible_before: ::std::string::String,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl IsAccessibleBefore {
-    /// Creates the value from its required fields:
-    ///
-    /// - `is_accessible_before`: `IS_ACCESSIBLE_BEFORE` — Possible values: - `Y` (Yes) — yes - `N` (No) — no - `undefined` — not defined or check was not performed
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new(
-        is_accessible_before: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        Self {
-            is_accessible_before: is_accessible_before.into(),
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for IsAccessibleBefore {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            is_accessible_before: f.required("IS_ACCESSIBLE_BEFORE")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for IsAccessibleBefore {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for IsAccessibleBefore {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.field("IS_ACCESSIBLE_BEFORE", &self.is_accessible_before);
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for IsAccessibleBefore {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `IsAccessibleAfter` object.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct IsAccessibleAfter {
-    /// Possible values:
-    /// - `Y` (Yes) — yes
-    /// - `N` (No) — no
-    /// - `undefined` — not defined or check was not performed
+    /// Whether the task became accessible for reading after the event (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#is_accessible_after))
     ///
     /// Wire name `IS_ACCESSIBLE_AFTER`, type `string`.
     pub is_accessible_after: ::std::string::String,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl IsAccessibleAfter {
+impl OnTaskCommentAddData {
     /// Creates the value from its required fields:
     ///
-    /// - `is_accessible_after`: `IS_ACCESSIBLE_AFTER` — Possible values: - `Y` (Yes) — yes - `N` (No) — no - `undefined` — not defined or check was not performed
+    /// - `fields_before`: `FIELDS_BEFORE` — Fields of the comment and task before the event (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#fields_before)). If no task fields are available, this field will contain the value `undefined`
+    /// - `fields_after`: `FIELDS_AFTER` — Fields of the comment and task after the event (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#fields_after)). If no task fields are available, this field will contain the value `undefined`
+    /// - `is_accessible_before`: `IS_ACCESSIBLE_BEFORE` — Whether the task was accessible for reading before the event (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#is_accessible_before))
+    /// - `is_accessible_after`: `IS_ACCESSIBLE_AFTER` — Whether the task became accessible for reading after the event (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/tasks/comment-item/events-comment/on-task-comment-add.html#is_accessible_after))
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new(
+        fields_before: ::serde_json::Value,
+        fields_after: ::serde_json::Value,
+        is_accessible_before: impl ::std::convert::Into<::std::string::String>,
         is_accessible_after: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
+            fields_before,
+            fields_after,
+            is_accessible_before: is_accessible_before.into(),
             is_accessible_after: is_accessible_after.into(),
             extra: ::serde_json::Map::new(),
         }
@@ -518,25 +144,29 @@ impl IsAccessibleAfter {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for IsAccessibleAfter {
+impl ::bitrix24_runtime::wire::Decode for OnTaskCommentAddData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
+            fields_before: f.required("FIELDS_BEFORE")?,
+            fields_after: f.required("FIELDS_AFTER")?,
+            is_accessible_before: f.required("IS_ACCESSIBLE_BEFORE")?,
             is_accessible_after: f.required("IS_ACCESSIBLE_AFTER")?,
             extra: f.rest(),
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for IsAccessibleAfter {
+impl<'de> ::serde::Deserialize<'de> for OnTaskCommentAddData {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for IsAccessibleAfter {
+impl ::serde::Serialize for OnTaskCommentAddData {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -545,11 +175,14 @@ impl ::serde::Serialize for IsAccessibleAfter {
             serializer,
             &self.extra,
         )?;
+        w.field("FIELDS_BEFORE", &self.fields_before);
+        w.field("FIELDS_AFTER", &self.fields_after);
+        w.field("IS_ACCESSIBLE_BEFORE", &self.is_accessible_before);
         w.field("IS_ACCESSIBLE_AFTER", &self.is_accessible_after);
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for IsAccessibleAfter {
+impl ::bitrix24_runtime::wire::Undocumented for OnTaskCommentAddData {
     fn undocumented(
         &self,
         path: &str,

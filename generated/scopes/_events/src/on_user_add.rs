@@ -25,17 +25,17 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `ID` ([`id`](OnUserAddData::id)) | `integer` |  |
-/// | `ACTIVE` ([`active`](OnUserAddData::active)) | `string` |  |
-/// | `EMAIL` ([`email`](OnUserAddData::email)) | `string` |  |
-/// | `NAME` ([`name`](OnUserAddData::name)) | `string` |  |
-/// | `LAST_NAME` ([`last_name`](OnUserAddData::last_name)) | `string` |  |
-/// | `PERSONAL_GENDER` ([`personal_gender`](OnUserAddData::personal_gender)) | `string` |  |
-/// | `PERSONAL_BIRTHDAY` ([`personal_birthday`](OnUserAddData::personal_birthday)) | `string` |  |
-/// | `UF_DEPARTMENT` ([`uf_department`](OnUserAddData::uf_department)) | `any[]` |  |
-/// | `DATE_REGISTER` ([`date_register`](OnUserAddData::date_register)) | `string` |  |
-/// | `WORK_POSITION` ([`work_position`](OnUserAddData::work_position)) | `string` |  |
-/// | `UF_EMPLOYMENT_DATE` ([`uf_employment_date`](OnUserAddData::uf_employment_date)) | `string` |  |
+/// | `ID` ([`id`](OnUserAddData::id)) | `integer` | User identifier |
+/// | `ACTIVE` ([`active`](OnUserAddData::active)) | `boolean` | Active flag. |
+/// | `EMAIL` ([`email`](OnUserAddData::email)) | `string` | User's email |
+/// | `NAME` ([`name`](OnUserAddData::name)) | `string` | User's first name |
+/// | `LAST_NAME` ([`last_name`](OnUserAddData::last_name)) | `string` | User's last name |
+/// | `PERSONAL_GENDER` ([`personal_gender`](OnUserAddData::personal_gender)) | `string` | Gender: `M` — male, `F` — female |
+/// | `PERSONAL_BIRTHDAY` ([`personal_birthday`](OnUserAddData::personal_birthday)) | `string` | Date of birth in `YYYY-MM-DD` format |
+/// | `UF_DEPARTMENT` ([`uf_department`](OnUserAddData::uf_department)) | `any` | Array of department `ID `s. May be absent for Extranet users |
+/// | `DATE_REGISTER` ([`date_register`](OnUserAddData::date_register)) | `string` | Registration date in `ISO 8601` format |
+/// | `WORK_POSITION` ([`work_position`](OnUserAddData::work_position)) | `string` | Position of the user |
+/// | `UF_EMPLOYMENT_DATE` ([`uf_employment_date`](OnUserAddData::uf_employment_date)) | `string` | Employment date in `YYYY-MM-DD` format |
 ///
 /// # Delivery
 ///
@@ -91,50 +91,54 @@ impl ::bitrix24_runtime::event::Event for OnUserAdd {
 /// The `data` of [`onUserAdd`](OnUserAdd) deliveries.
 ///
 /// Decoded leniently from the form's strings (`"999"` is an integer); keys the spec does not list are kept in [`extra`](Self::extra).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OnUserAddData {
-    /// `ID`.
+    /// User identifier
     ///
     /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// `ACTIVE`.
+    pub id: i64,
+    /// Active flag.
     ///
-    /// Wire name `ACTIVE`, type `string`.
-    pub active: ::std::option::Option<::std::string::String>,
-    /// `EMAIL`.
+    /// Possible values:
+    /// - `Y` — yes
+    /// - `N` — no
+    ///
+    /// Wire name `ACTIVE`, type `boolean` (docs: `string`).
+    pub active: bool,
+    /// User's email
     ///
     /// Wire name `EMAIL`, type `string`.
     pub email: ::std::option::Option<::std::string::String>,
-    /// `NAME`.
+    /// User's first name
     ///
     /// Wire name `NAME`, type `string`.
     pub name: ::std::option::Option<::std::string::String>,
-    /// `LAST_NAME`.
+    /// User's last name
     ///
     /// Wire name `LAST_NAME`, type `string`.
     pub last_name: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_GENDER`.
+    /// Gender: `M` — male, `F` — female
     ///
     /// Wire name `PERSONAL_GENDER`, type `string`.
     pub personal_gender: ::std::option::Option<::std::string::String>,
-    /// `PERSONAL_BIRTHDAY`.
+    /// Date of birth in `YYYY-MM-DD` format
     ///
     /// Wire name `PERSONAL_BIRTHDAY`, type `string`.
     pub personal_birthday: ::std::option::Option<::std::string::String>,
-    /// `UF_DEPARTMENT`.
+    /// Array of department `ID `s. May be absent for Extranet users
     ///
-    /// Wire name `UF_DEPARTMENT`, type `any[]`.
-    pub uf_department: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-    /// `DATE_REGISTER`.
+    /// Wire name `UF_DEPARTMENT`, type `any` (docs: `array | null`).
+    pub uf_department: ::std::option::Option<::serde_json::Value>,
+    /// Registration date in `ISO 8601` format
     ///
     /// Wire name `DATE_REGISTER`, type `string`.
-    pub date_register: ::std::option::Option<::std::string::String>,
-    /// `WORK_POSITION`.
+    pub date_register: ::std::string::String,
+    /// Position of the user
     ///
     /// Wire name `WORK_POSITION`, type `string`.
     pub work_position: ::std::option::Option<::std::string::String>,
-    /// `UF_EMPLOYMENT_DATE`.
+    /// Employment date in `YYYY-MM-DD` format
     ///
     /// Wire name `UF_EMPLOYMENT_DATE`, type `string`.
     pub uf_employment_date: ::std::option::Option<::std::string::String>,
@@ -142,20 +146,28 @@ pub struct OnUserAddData {
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 impl OnUserAddData {
-    /// Creates the value with no field set.
+    /// Creates the value from its required fields:
+    ///
+    /// - `id`: `ID` — User identifier
+    /// - `active`: `ACTIVE` — Active flag.
+    /// - `date_register`: `DATE_REGISTER` — Registration date in `ISO 8601` format
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new() -> Self {
+    pub fn new(
+        id: i64,
+        active: bool,
+        date_register: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         Self {
-            id: ::std::option::Option::None,
-            active: ::std::option::Option::None,
+            id,
+            active,
             email: ::std::option::Option::None,
             name: ::std::option::Option::None,
             last_name: ::std::option::Option::None,
             personal_gender: ::std::option::Option::None,
             personal_birthday: ::std::option::Option::None,
             uf_department: ::std::option::Option::None,
-            date_register: ::std::option::Option::None,
+            date_register: date_register.into(),
             work_position: ::std::option::Option::None,
             uf_employment_date: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
@@ -181,20 +193,21 @@ impl OnUserAddData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnUserAddData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            id: f.optional("ID")?,
-            active: f.optional("ACTIVE")?,
+            id: f.required("ID")?,
+            active: f.required("ACTIVE")?,
             email: f.optional("EMAIL")?,
             name: f.optional("NAME")?,
             last_name: f.optional("LAST_NAME")?,
             personal_gender: f.optional("PERSONAL_GENDER")?,
             personal_birthday: f.optional("PERSONAL_BIRTHDAY")?,
             uf_department: f.optional("UF_DEPARTMENT")?,
-            date_register: f.optional("DATE_REGISTER")?,
+            date_register: f.required("DATE_REGISTER")?,
             work_position: f.optional("WORK_POSITION")?,
             uf_employment_date: f.optional("UF_EMPLOYMENT_DATE")?,
             extra: f.rest(),
@@ -217,15 +230,15 @@ impl ::serde::Serialize for OnUserAddData {
             serializer,
             &self.extra,
         )?;
-        w.optional("ID", self.id.as_ref());
-        w.optional("ACTIVE", self.active.as_ref());
+        w.field("ID", &self.id);
+        w.field("ACTIVE", &::bitrix24_runtime::wire::Yn(&self.active));
         w.optional("EMAIL", self.email.as_ref());
         w.optional("NAME", self.name.as_ref());
         w.optional("LAST_NAME", self.last_name.as_ref());
         w.optional("PERSONAL_GENDER", self.personal_gender.as_ref());
         w.optional("PERSONAL_BIRTHDAY", self.personal_birthday.as_ref());
         w.optional("UF_DEPARTMENT", self.uf_department.as_ref());
-        w.optional("DATE_REGISTER", self.date_register.as_ref());
+        w.field("DATE_REGISTER", &self.date_register);
         w.optional("WORK_POSITION", self.work_position.as_ref());
         w.optional("UF_EMPLOYMENT_DATE", self.uf_employment_date.as_ref());
         w.end()

@@ -25,12 +25,12 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `PHONE_NUMBER` ([`phone_number`](OnexternalcallbackstartData::phone_number)) | `string` |  |
-/// | `TEXT` ([`text`](OnexternalcallbackstartData::text)) | `string` |  |
-/// | `VOICE` ([`voice`](OnexternalcallbackstartData::voice)) | `string` |  |
-/// | `CRM_ENTITY_TYPE` ([`crm_entity_type`](OnexternalcallbackstartData::crm_entity_type)) | `string` |  |
-/// | `CRM_ENTITY_ID` ([`crm_entity_id`](OnexternalcallbackstartData::crm_entity_id)) | `string` |  |
-/// | `LINE_NUMBER` ([`line_number`](OnexternalcallbackstartData::line_number)) | `string` |  |
+/// | `PHONE_NUMBER` ([`phone_number`](OnexternalcallbackstartData::phone_number)) | `string` | The phone number to call back |
+/// | `TEXT` ([`text`](OnexternalcallbackstartData::text)) | `string` | The text that should be spoken to the responsible party before the call begins |
+/// | `VOICE` ([`voice`](OnexternalcallbackstartData::voice)) | `string` | Voice identifier for speech synthesis |
+/// | `CRM_ENTITY_TYPE` ([`crm_entity_type`](OnexternalcallbackstartData::crm_entity_type)) | `string` | Type of the related CRM object |
+/// | `CRM_ENTITY_ID` ([`crm_entity_id`](OnexternalcallbackstartData::crm_entity_id)) | `integer` | Identifier of the CRM object, the type of which is specified in `CRM_ENTITY_TYPE` |
+/// | `LINE_NUMBER` ([`line_number`](OnexternalcallbackstartData::line_number)) | `string` | The number of the external line through which the callback was requested |
 ///
 /// # Delivery
 ///
@@ -87,27 +87,27 @@ impl ::bitrix24_runtime::event::Event for Onexternalcallbackstart {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnexternalcallbackstartData {
-    /// `PHONE_NUMBER`.
+    /// The phone number to call back
     ///
     /// Wire name `PHONE_NUMBER`, type `string`.
     pub phone_number: ::std::option::Option<::std::string::String>,
-    /// `TEXT`.
+    /// The text that should be spoken to the responsible party before the call begins
     ///
     /// Wire name `TEXT`, type `string`.
     pub text: ::std::option::Option<::std::string::String>,
-    /// `VOICE`.
+    /// Voice identifier for speech synthesis
     ///
     /// Wire name `VOICE`, type `string`.
     pub voice: ::std::option::Option<::std::string::String>,
-    /// `CRM_ENTITY_TYPE`.
+    /// Type of the related CRM object
     ///
     /// Wire name `CRM_ENTITY_TYPE`, type `string`.
     pub crm_entity_type: ::std::option::Option<::std::string::String>,
-    /// `CRM_ENTITY_ID`.
+    /// Identifier of the CRM object, the type of which is specified in `CRM_ENTITY_TYPE`
     ///
-    /// Wire name `CRM_ENTITY_ID`, type `string`.
-    pub crm_entity_id: ::std::option::Option<::std::string::String>,
-    /// `LINE_NUMBER`.
+    /// Wire name `CRM_ENTITY_ID`, type `integer`.
+    pub crm_entity_id: ::std::option::Option<i64>,
+    /// The number of the external line through which the callback was requested
     ///
     /// Wire name `LINE_NUMBER`, type `string`.
     pub line_number: ::std::option::Option<::std::string::String>,
@@ -149,6 +149,7 @@ impl OnexternalcallbackstartData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnexternalcallbackstartData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -27,16 +27,16 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `PHONE_NUMBER` ([`phone_number`](OnexternalcallstartData::phone_number)) | `string` |  |
-/// | `PHONE_NUMBER_INTERNATIONAL` ([`phone_number_international`](OnexternalcallstartData::phone_number_international)) | `string` |  |
-/// | `EXTENSION` ([`extension`](OnexternalcallstartData::extension)) | `string` |  |
-/// | `USER_ID` ([`user_id`](OnexternalcallstartData::user_id)) | `string` |  |
-/// | `CALL_LIST_ID` ([`call_list_id`](OnexternalcallstartData::call_list_id)) | `string` |  |
-/// | `LINE_NUMBER` ([`line_number`](OnexternalcallstartData::line_number)) | `string` |  |
-/// | `IS_MOBILE` ([`is_mobile`](OnexternalcallstartData::is_mobile)) | `string` |  |
-/// | `CALL_ID` ([`call_id`](OnexternalcallstartData::call_id)) | `string` |  |
-/// | `CRM_ENTITY_TYPE` ([`crm_entity_type`](OnexternalcallstartData::crm_entity_type)) | `string` |  |
-/// | `CRM_ENTITY_ID` ([`crm_entity_id`](OnexternalcallstartData::crm_entity_id)) | `string` |  |
+/// | `PHONE_NUMBER` ([`phone_number`](OnexternalcallstartData::phone_number)) | `string` | The phone number from which the user initiated the outgoing call |
+/// | `PHONE_NUMBER_INTERNATIONAL` ([`phone_number_international`](OnexternalcallstartData::phone_number_international)) | `string` | The phone number in international format |
+/// | `EXTENSION` ([`extension`](OnexternalcallstartData::extension)) | `string` | Extension number |
+/// | `USER_ID` ([`user_id`](OnexternalcallstartData::user_id)) | `integer` | Identifier of the user for whom the external call needs to be registered |
+/// | `CALL_LIST_ID` ([`call_list_id`](OnexternalcallstartData::call_list_id)) | `integer` | Identifier of the call list if the call was initiated from a call list |
+/// | `LINE_NUMBER` ([`line_number`](OnexternalcallstartData::line_number)) | `string` | Number of the external line through which the call was requested |
+/// | `IS_MOBILE` ([`is_mobile`](OnexternalcallstartData::is_mobile)) | `IsMobile` | Flag indicating that the call was initiated from a mobile application. |
+/// | `CALL_ID` ([`call_id`](OnexternalcallstartData::call_id)) | `string` | Identifier of the call created when registering the external call |
+/// | `CRM_ENTITY_TYPE` ([`crm_entity_type`](OnexternalcallstartData::crm_entity_type)) | `string` | Type of the CRM entity from which the call was initiated |
+/// | `CRM_ENTITY_ID` ([`crm_entity_id`](OnexternalcallstartData::crm_entity_id)) | `integer` | Identifier of the CRM object, the type of which is specified in `CRM_ENTITY_TYPE` |
 ///
 /// # Delivery
 ///
@@ -97,46 +97,50 @@ impl ::bitrix24_runtime::event::Event for Onexternalcallstart {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnexternalcallstartData {
-    /// `PHONE_NUMBER`.
+    /// The phone number from which the user initiated the outgoing call
     ///
     /// Wire name `PHONE_NUMBER`, type `string`.
     pub phone_number: ::std::option::Option<::std::string::String>,
-    /// `PHONE_NUMBER_INTERNATIONAL`.
+    /// The phone number in international format
     ///
     /// Wire name `PHONE_NUMBER_INTERNATIONAL`, type `string`.
     pub phone_number_international: ::std::option::Option<::std::string::String>,
-    /// `EXTENSION`.
+    /// Extension number
     ///
     /// Wire name `EXTENSION`, type `string`.
     pub extension: ::std::option::Option<::std::string::String>,
-    /// `USER_ID`.
+    /// Identifier of the user for whom the external call needs to be registered
     ///
-    /// Wire name `USER_ID`, type `string`.
-    pub user_id: ::std::option::Option<::std::string::String>,
-    /// `CALL_LIST_ID`.
+    /// Wire name `USER_ID`, type `integer`.
+    pub user_id: ::std::option::Option<i64>,
+    /// Identifier of the call list if the call was initiated from a call list
     ///
-    /// Wire name `CALL_LIST_ID`, type `string`.
-    pub call_list_id: ::std::option::Option<::std::string::String>,
-    /// `LINE_NUMBER`.
+    /// Wire name `CALL_LIST_ID`, type `integer`.
+    pub call_list_id: ::std::option::Option<i64>,
+    /// Number of the external line through which the call was requested
     ///
     /// Wire name `LINE_NUMBER`, type `string`.
     pub line_number: ::std::option::Option<::std::string::String>,
-    /// `IS_MOBILE`.
+    /// Flag indicating that the call was initiated from a mobile application.
     ///
-    /// Wire name `IS_MOBILE`, type `string`.
-    pub is_mobile: ::std::option::Option<::std::string::String>,
-    /// `CALL_ID`.
+    /// Possible values:
+    /// - `0` - the call was not initiated from a mobile application
+    /// - `1` - the call was initiated from a mobile application
+    ///
+    /// Wire name `IS_MOBILE`, type `IsMobile` (docs: `string`).
+    pub is_mobile: ::std::option::Option<IsMobile>,
+    /// Identifier of the call created when registering the external call
     ///
     /// Wire name `CALL_ID`, type `string`.
     pub call_id: ::std::option::Option<::std::string::String>,
-    /// `CRM_ENTITY_TYPE`.
+    /// Type of the CRM entity from which the call was initiated
     ///
     /// Wire name `CRM_ENTITY_TYPE`, type `string`.
     pub crm_entity_type: ::std::option::Option<::std::string::String>,
-    /// `CRM_ENTITY_ID`.
+    /// Identifier of the CRM object, the type of which is specified in `CRM_ENTITY_TYPE`
     ///
-    /// Wire name `CRM_ENTITY_ID`, type `string`.
-    pub crm_entity_id: ::std::option::Option<::std::string::String>,
+    /// Wire name `CRM_ENTITY_ID`, type `integer`.
+    pub crm_entity_id: ::std::option::Option<i64>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -179,6 +183,7 @@ impl OnexternalcallstartData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnexternalcallstartData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -236,6 +241,96 @@ impl ::bitrix24_runtime::wire::Undocumented for OnexternalcallstartData {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.is_mobile,
+            &::std::format!("{}{}", path, ".IS_MOBILE"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `IsMobile`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IsMobile {
+    /// `0`: the call was not initiated from a mobile application
+    TheCallWasNotInitiatedFrom,
+    /// `1`: the call was initiated from a mobile application
+    TheCallWasInitiatedFromA,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl IsMobile {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TheCallWasNotInitiatedFrom => "0",
+            Self::TheCallWasInitiatedFromA => "1",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for IsMobile {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        IsMobile::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "0" => Self::TheCallWasNotInitiatedFrom,
+            "1" => Self::TheCallWasInitiatedFromA,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for IsMobile {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for IsMobile {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for IsMobile {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IsMobile {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for IsMobile {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for IsMobile {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
     }
 }

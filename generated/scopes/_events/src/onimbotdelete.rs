@@ -29,8 +29,8 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `BOT_ID` ([`bot_id`](OnimbotdeleteData::bot_id)) | `string` |  |
-/// | `BOT_CODE` ([`bot_code`](OnimbotdeleteData::bot_code)) | `string` |  |
+/// | `BOT_ID` ([`bot_id`](OnimbotdeleteData::bot_id)) | `integer` | Identifier of the deleted chat-bot |
+/// | `BOT_CODE` ([`bot_code`](OnimbotdeleteData::bot_code)) | `string` | Symbolic code of the deleted chat-bot |
 ///
 /// # Delivery
 ///
@@ -84,11 +84,11 @@ impl ::bitrix24_runtime::event::Event for Onimbotdelete {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnimbotdeleteData {
-    /// `BOT_ID`.
+    /// Identifier of the deleted chat-bot
     ///
-    /// Wire name `BOT_ID`, type `string`.
-    pub bot_id: ::std::option::Option<::std::string::String>,
-    /// `BOT_CODE`.
+    /// Wire name `BOT_ID`, type `integer`.
+    pub bot_id: ::std::option::Option<i64>,
+    /// Symbolic code of the deleted chat-bot
     ///
     /// Wire name `BOT_CODE`, type `string`.
     pub bot_code: ::std::option::Option<::std::string::String>,
@@ -126,6 +126,7 @@ impl OnimbotdeleteData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnimbotdeleteData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

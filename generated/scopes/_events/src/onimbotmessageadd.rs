@@ -27,7 +27,11 @@
 ///
 /// # Data
 ///
-/// The docs list no keys of `data`.
+/// | Key | Type | Description |
+/// |---|---|---|
+/// | `BOT` ([`bot`](OnimbotmessageaddData::bot)) | `map<BotId>` | Set of authorization parameters for the bots to which the message is intended. The object key is the bot identifier `BOT_ID`. |
+/// | `PARAMS` ([`params`](OnimbotmessageaddData::params)) | `Params` | Message parameters. |
+/// | `USER` ([`user`](OnimbotmessageaddData::user)) | `User` | Data of the message author. May be an empty object if `ID = 0`. |
 ///
 /// # Delivery
 ///
@@ -72,6 +76,26 @@ impl ::bitrix24_runtime::event::Event for Onimbotmessageadd {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnimbotmessageaddData {
+    /// Set of authorization parameters for the bots to which the message is intended. The object key is the bot identifier `BOT_ID`.
+    ///
+    /// Structure described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.html#bot)
+    ///
+    /// Wire name `BOT`, type `map<BotId>` (docs: `object`).
+    pub bot: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, BotId>,
+    >,
+    /// Message parameters.
+    ///
+    /// Structure described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.html#params)
+    ///
+    /// Wire name `PARAMS`, type `Params` (docs: `object`).
+    pub params: ::std::option::Option<Params>,
+    /// Data of the message author. May be an empty object if `ID = 0`.
+    ///
+    /// Structure described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.html#user)
+    ///
+    /// Wire name `USER`, type `User` (docs: `object`).
+    pub user: ::std::option::Option<User>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -81,6 +105,9 @@ impl OnimbotmessageaddData {
     #[inline]
     pub fn new() -> Self {
         Self {
+            bot: ::std::option::Option::None,
+            params: ::std::option::Option::None,
+            user: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -104,11 +131,17 @@ impl OnimbotmessageaddData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnimbotmessageaddData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self { extra: f.rest() })
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            bot: f.optional("BOT")?,
+            params: f.optional("PARAMS")?,
+            user: f.optional("USER")?,
+            extra: f.rest(),
+        })
     }
 }
 impl<'de> ::serde::Deserialize<'de> for OnimbotmessageaddData {
@@ -123,11 +156,1030 @@ impl ::serde::Serialize for OnimbotmessageaddData {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        let w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("BOT", self.bot.as_ref());
+        w.optional("PARAMS", self.params.as_ref());
+        w.optional("USER", self.user.as_ref());
         w.end()
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for OnimbotmessageaddData {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.bot,
+            &::std::format!("{}{}", path, ".BOT"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.params,
+            &::std::format!("{}{}", path, ".PARAMS"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.user,
+            &::std::format!("{}{}", path, ".USER"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `BotId` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct BotId {
+    /// OAuth authorization token for the bot
+    ///
+    /// Wire name `access_token`, type `string`.
+    pub access_token: ::std::option::Option<::std::string::String>,
+    /// Moment of token expiration
+    ///
+    /// Wire name `expires`, type `timestamp`.
+    pub expires: ::std::option::Option<i64>,
+    /// Token lifetime in seconds
+    ///
+    /// Wire name `expires_in`, type `integer`.
+    pub expires_in: ::std::option::Option<i64>,
+    /// Scope within which the event occurred
+    ///
+    /// Wire name `scope`, type `string`.
+    pub scope: ::std::option::Option<::std::string::String>,
+    /// Bitrix24 address where the event occurred
+    ///
+    /// Wire name `domain`, type `string`.
+    pub domain: ::std::option::Option<::std::string::String>,
+    /// OAuth server address for REST requests
+    ///
+    /// Wire name `server_endpoint`, type `string`.
+    pub server_endpoint: ::std::option::Option<::std::string::String>,
+    /// Application status indicator on the account
+    ///
+    /// Wire name `status`, type `string`.
+    pub status: ::std::option::Option<::std::string::String>,
+    /// Common path for REST API method calls for Bitrix24 where the event occurred
+    ///
+    /// Wire name `client_endpoint`, type `string`.
+    pub client_endpoint: ::std::option::Option<::std::string::String>,
+    /// Unique Bitrix24 identifier
+    ///
+    /// Wire name `member_id`, type `string`.
+    pub member_id: ::std::option::Option<::std::string::String>,
+    /// OAuth token for extending bot authorization
+    ///
+    /// Wire name `refresh_token`, type `string`.
+    pub refresh_token: ::std::option::Option<::std::string::String>,
+    /// Bot user identifier
+    ///
+    /// Wire name `user_id`, type `integer`.
+    pub user_id: ::std::option::Option<i64>,
+    /// Application identifier issued during registration
+    ///
+    /// Wire name `client_id`, type `string`.
+    pub client_id: ::std::option::Option<::std::string::String>,
+    /// Application token
+    ///
+    /// Wire name `application_token`, type `string`.
+    pub application_token: ::std::option::Option<::std::string::String>,
+    /// Bot authorization parameters in `auth` format.
+    ///
+    /// Structure described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.html#auth)
+    ///
+    /// Wire name `AUTH`, type `object`.
+    pub auth: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Bot identifier
+    ///
+    /// Wire name `BOT_ID`, type `integer`.
+    pub bot_id: ::std::option::Option<i64>,
+    /// Bot character code
+    ///
+    /// Wire name `BOT_CODE`, type `string`.
+    pub bot_code: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl BotId {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            access_token: ::std::option::Option::None,
+            expires: ::std::option::Option::None,
+            expires_in: ::std::option::Option::None,
+            scope: ::std::option::Option::None,
+            domain: ::std::option::Option::None,
+            server_endpoint: ::std::option::Option::None,
+            status: ::std::option::Option::None,
+            client_endpoint: ::std::option::Option::None,
+            member_id: ::std::option::Option::None,
+            refresh_token: ::std::option::Option::None,
+            user_id: ::std::option::Option::None,
+            client_id: ::std::option::Option::None,
+            application_token: ::std::option::Option::None,
+            auth: ::std::option::Option::None,
+            bot_id: ::std::option::Option::None,
+            bot_code: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for BotId {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            access_token: f.optional("access_token")?,
+            expires: f.optional("expires")?,
+            expires_in: f.optional("expires_in")?,
+            scope: f.optional("scope")?,
+            domain: f.optional("domain")?,
+            server_endpoint: f.optional("server_endpoint")?,
+            status: f.optional("status")?,
+            client_endpoint: f.optional("client_endpoint")?,
+            member_id: f.optional("member_id")?,
+            refresh_token: f.optional("refresh_token")?,
+            user_id: f.optional("user_id")?,
+            client_id: f.optional("client_id")?,
+            application_token: f.optional("application_token")?,
+            auth: f.optional("AUTH")?,
+            bot_id: f.optional("BOT_ID")?,
+            bot_code: f.optional("BOT_CODE")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BotId {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for BotId {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("access_token", self.access_token.as_ref());
+        w.optional("expires", self.expires.as_ref());
+        w.optional("expires_in", self.expires_in.as_ref());
+        w.optional("scope", self.scope.as_ref());
+        w.optional("domain", self.domain.as_ref());
+        w.optional("server_endpoint", self.server_endpoint.as_ref());
+        w.optional("status", self.status.as_ref());
+        w.optional("client_endpoint", self.client_endpoint.as_ref());
+        w.optional("member_id", self.member_id.as_ref());
+        w.optional("refresh_token", self.refresh_token.as_ref());
+        w.optional("user_id", self.user_id.as_ref());
+        w.optional("client_id", self.client_id.as_ref());
+        w.optional("application_token", self.application_token.as_ref());
+        w.optional("AUTH", self.auth.as_ref());
+        w.optional("BOT_ID", self.bot_id.as_ref());
+        w.optional("BOT_CODE", self.bot_code.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for BotId {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Params` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Params {
+    /// Message text
+    ///
+    /// Wire name `MESSAGE`, type `string`.
+    pub message: ::std::option::Option<::std::string::String>,
+    /// Message template identifier
+    ///
+    /// Wire name `TEMPLATE_ID`, type `string`.
+    pub template_id: ::std::option::Option<::std::string::String>,
+    /// Type of message.
+    ///
+    /// Possible values:
+    /// - `P` — private, personal chat
+    /// - `C` — group chat
+    /// - `O` — open chat
+    /// - `L` — open line
+    /// - `S` — system/notify
+    /// - `N` — channel
+    /// - `J` — open channel
+    /// - `T` — comment thread
+    /// - `A` — copilot chat
+    /// - `B` — collab
+    /// - `X` — external chat
+    ///
+    /// Wire name `MESSAGE_TYPE`, type `MessageType` (docs: `string`).
+    pub message_type: ::std::option::Option<MessageType>,
+    /// Identifier of the message sender
+    ///
+    /// Wire name `FROM_USER_ID`, type `integer`.
+    pub from_user_id: ::std::option::Option<i64>,
+    /// Identifier of the dialogue
+    ///
+    /// Wire name `DIALOG_ID`, type `string`.
+    pub dialog_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the chat
+    ///
+    /// Wire name `TO_CHAT_ID`, type `integer`.
+    pub to_chat_id: ::std::option::Option<i64>,
+    /// Identifier of the message author
+    ///
+    /// Wire name `AUTHOR_ID`, type `integer`.
+    pub author_id: ::std::option::Option<i64>,
+    /// Indicator of a system message: `Y` or `N`
+    ///
+    /// Wire name `SYSTEM`, type `string`.
+    pub system: ::std::option::Option<::std::string::String>,
+    /// Identifier of the message recipient
+    ///
+    /// Wire name `TO_USER_ID`, type `integer`.
+    pub to_user_id: ::std::option::Option<i64>,
+    /// Identifier of the chat. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_ID`, type `integer`.
+    pub chat_id: ::std::option::Option<i64>,
+    /// Title of the chat. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_TITLE`, type `string`.
+    pub chat_title: ::std::option::Option<::std::string::String>,
+    /// Identifier of the chat owner. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_AUTHOR_ID`, type `integer`.
+    pub chat_author_id: ::std::option::Option<i64>,
+    /// Type of chat.
+    ///
+    /// Possible values:
+    /// - `P` — private, personal chat
+    /// - `C` — group chat
+    /// - `O` — open chat
+    /// - `L` — open line
+    /// - `S` — system/notify
+    /// - `N` — channel
+    /// - `J` — open channel
+    /// - `T` — comment thread
+    /// - `A` — copilot chat
+    /// - `B` — collab
+    /// - `X` — external chat
+    ///
+    /// Wire name `CHAT_TYPE`, type `ChatType` (docs: `string`).
+    pub chat_type: ::std::option::Option<ChatType>,
+    /// Identifier of the chat avatar. `0` — avatar not set. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_AVATAR`, type `string`.
+    pub chat_avatar: ::std::option::Option<::std::string::String>,
+    /// Chat color scheme. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_COLOR`, type `string`.
+    pub chat_color: ::std::option::Option<::std::string::String>,
+    /// Type of the object to which the chat is attached. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_ENTITY_TYPE`, type `string`.
+    pub chat_entity_type: ::std::option::Option<::std::string::String>,
+    /// Identifier of the object to which the chat is attached. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_ENTITY_ID`, type `string`.
+    pub chat_entity_id: ::std::option::Option<::std::string::String>,
+    /// Additional data of the chat object — field 1. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_ENTITY_DATA_1`, type `string`.
+    pub chat_entity_data_1: ::std::option::Option<::std::string::String>,
+    /// Additional data of the chat object — field 2. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_ENTITY_DATA_2`, type `string`.
+    pub chat_entity_data_2: ::std::option::Option<::std::string::String>,
+    /// Additional data of the chat object — field 3. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_ENTITY_DATA_3`, type `string`.
+    pub chat_entity_data_3: ::std::option::Option<::std::string::String>,
+    /// Indicator of an extranet chat: `Y` or `N`. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_EXTRANET`, type `string`.
+    pub chat_extranet: ::std::option::Option<::std::string::String>,
+    /// Identifier of the previous message in the chat. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_PREV_MESSAGE_ID`, type `integer`.
+    pub chat_prev_message_id: ::std::option::Option<i64>,
+    /// Current user's rights to send messages in the chat. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_CAN_POST`, type `string`.
+    pub chat_can_post: ::std::option::Option<::std::string::String>,
+    /// Identifier of the user's connection record with the chat, system parameter
+    ///
+    /// Wire name `RID`, type `integer`.
+    pub rid: ::std::option::Option<i64>,
+    /// Indicator of manager role: `Y` or `N`
+    ///
+    /// Wire name `IS_MANAGER`, type `string`.
+    pub is_manager: ::std::option::Option<::std::string::String>,
+    /// Indicator of sending a push notification: `Y` or `N`
+    ///
+    /// Wire name `PUSH`, type `string`.
+    pub push: ::std::option::Option<::std::string::String>,
+    /// Indicator of an important push notification: `Y` or `N`
+    ///
+    /// Wire name `PUSH_IMPORTANT`, type `string`.
+    pub push_important: ::std::option::Option<::std::string::String>,
+    /// Indicator of excluding the author from the Recent Chats list: `Y` or `N`
+    ///
+    /// Wire name `RECENT_SKIP_AUTHOR`, type `string`.
+    pub recent_skip_author: ::std::option::Option<::std::string::String>,
+    /// Indicator of message formatting conversion: `Y` or `N`
+    ///
+    /// Wire name `CONVERT`, type `string`.
+    pub convert: ::std::option::Option<::std::string::String>,
+    /// Skip processing commands in the message: `Y` or `N`
+    ///
+    /// Wire name `SKIP_COMMAND`, type `string`.
+    pub skip_command: ::std::option::Option<::std::string::String>,
+    /// Do not increment unread counters: `Y` or `N`
+    ///
+    /// Wire name `SKIP_COUNTER_INCREMENTS`, type `string`.
+    pub skip_counter_increments: ::std::option::Option<::std::string::String>,
+    /// Send message to connector without notification: `Y` or `N`
+    ///
+    /// Wire name `SILENT_CONNECTOR`, type `string`.
+    pub silent_connector: ::std::option::Option<::std::string::String>,
+    /// Do not send message to external connectors: `Y` or `N`
+    ///
+    /// Wire name `SKIP_CONNECTOR`, type `string`.
+    pub skip_connector: ::std::option::Option<::std::string::String>,
+    /// Indicator of an important message for the connector: `Y` or `N`
+    ///
+    /// Wire name `IMPORTANT_CONNECTOR`, type `string`.
+    pub important_connector: ::std::option::Option<::std::string::String>,
+    /// Do not create an open line session: `Y` or `N`
+    ///
+    /// Wire name `NO_SESSION_OL`, type `string`.
+    pub no_session_ol: ::std::option::Option<::std::string::String>,
+    /// System value of the user's relation with the chat
+    ///
+    /// Wire name `FAKE_RELATION`, type `integer`.
+    pub fake_relation: ::std::option::Option<i64>,
+    /// Do not index links from the message: `Y` or `N`
+    ///
+    /// Wire name `SKIP_URL_INDEX`, type `string`.
+    pub skip_url_index: ::std::option::Option<::std::string::String>,
+    /// Command input context
+    ///
+    /// Wire name `COMMAND_CONTEXT`, type `string`.
+    pub command_context: ::std::option::Option<::std::string::String>,
+    /// Number of participants in the chat. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `CHAT_USER_COUNT`, type `integer`.
+    pub chat_user_count: ::std::option::Option<i64>,
+    /// User mentions in the message. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Structure described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.html#mentioned-list)
+    ///
+    /// Wire name `MENTIONED_LIST`, type `map<integer>` (docs: `object`).
+    pub mentioned_list: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, i64>,
+    >,
+    /// Platform from which the message was sent
+    ///
+    /// Wire name `PLATFORM_CONTEXT`, type `string`.
+    pub platform_context: ::std::option::Option<::std::string::String>,
+    /// Original message text with BB code. This parameter depends on the chat type and is absent in personal dialogue
+    ///
+    /// Wire name `MESSAGE_ORIGINAL`, type `string`.
+    pub message_original: ::std::option::Option<::std::string::String>,
+    /// Message identifier
+    ///
+    /// Wire name `MESSAGE_ID`, type `integer`.
+    pub message_id: ::std::option::Option<i64>,
+    /// Default Bitrix24 language
+    ///
+    /// Wire name `LANGUAGE`, type `string`.
+    pub language: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Params {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            message: ::std::option::Option::None,
+            template_id: ::std::option::Option::None,
+            message_type: ::std::option::Option::None,
+            from_user_id: ::std::option::Option::None,
+            dialog_id: ::std::option::Option::None,
+            to_chat_id: ::std::option::Option::None,
+            author_id: ::std::option::Option::None,
+            system: ::std::option::Option::None,
+            to_user_id: ::std::option::Option::None,
+            chat_id: ::std::option::Option::None,
+            chat_title: ::std::option::Option::None,
+            chat_author_id: ::std::option::Option::None,
+            chat_type: ::std::option::Option::None,
+            chat_avatar: ::std::option::Option::None,
+            chat_color: ::std::option::Option::None,
+            chat_entity_type: ::std::option::Option::None,
+            chat_entity_id: ::std::option::Option::None,
+            chat_entity_data_1: ::std::option::Option::None,
+            chat_entity_data_2: ::std::option::Option::None,
+            chat_entity_data_3: ::std::option::Option::None,
+            chat_extranet: ::std::option::Option::None,
+            chat_prev_message_id: ::std::option::Option::None,
+            chat_can_post: ::std::option::Option::None,
+            rid: ::std::option::Option::None,
+            is_manager: ::std::option::Option::None,
+            push: ::std::option::Option::None,
+            push_important: ::std::option::Option::None,
+            recent_skip_author: ::std::option::Option::None,
+            convert: ::std::option::Option::None,
+            skip_command: ::std::option::Option::None,
+            skip_counter_increments: ::std::option::Option::None,
+            silent_connector: ::std::option::Option::None,
+            skip_connector: ::std::option::Option::None,
+            important_connector: ::std::option::Option::None,
+            no_session_ol: ::std::option::Option::None,
+            fake_relation: ::std::option::Option::None,
+            skip_url_index: ::std::option::Option::None,
+            command_context: ::std::option::Option::None,
+            chat_user_count: ::std::option::Option::None,
+            mentioned_list: ::std::option::Option::None,
+            platform_context: ::std::option::Option::None,
+            message_original: ::std::option::Option::None,
+            message_id: ::std::option::Option::None,
+            language: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Params {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            message: f.optional("MESSAGE")?,
+            template_id: f.optional("TEMPLATE_ID")?,
+            message_type: f.optional("MESSAGE_TYPE")?,
+            from_user_id: f.optional("FROM_USER_ID")?,
+            dialog_id: f.optional("DIALOG_ID")?,
+            to_chat_id: f.optional("TO_CHAT_ID")?,
+            author_id: f.optional("AUTHOR_ID")?,
+            system: f.optional("SYSTEM")?,
+            to_user_id: f.optional("TO_USER_ID")?,
+            chat_id: f.optional("CHAT_ID")?,
+            chat_title: f.optional("CHAT_TITLE")?,
+            chat_author_id: f.optional("CHAT_AUTHOR_ID")?,
+            chat_type: f.optional("CHAT_TYPE")?,
+            chat_avatar: f.optional("CHAT_AVATAR")?,
+            chat_color: f.optional("CHAT_COLOR")?,
+            chat_entity_type: f.optional("CHAT_ENTITY_TYPE")?,
+            chat_entity_id: f.optional("CHAT_ENTITY_ID")?,
+            chat_entity_data_1: f.optional("CHAT_ENTITY_DATA_1")?,
+            chat_entity_data_2: f.optional("CHAT_ENTITY_DATA_2")?,
+            chat_entity_data_3: f.optional("CHAT_ENTITY_DATA_3")?,
+            chat_extranet: f.optional("CHAT_EXTRANET")?,
+            chat_prev_message_id: f.optional("CHAT_PREV_MESSAGE_ID")?,
+            chat_can_post: f.optional("CHAT_CAN_POST")?,
+            rid: f.optional("RID")?,
+            is_manager: f.optional("IS_MANAGER")?,
+            push: f.optional("PUSH")?,
+            push_important: f.optional("PUSH_IMPORTANT")?,
+            recent_skip_author: f.optional("RECENT_SKIP_AUTHOR")?,
+            convert: f.optional("CONVERT")?,
+            skip_command: f.optional("SKIP_COMMAND")?,
+            skip_counter_increments: f.optional("SKIP_COUNTER_INCREMENTS")?,
+            silent_connector: f.optional("SILENT_CONNECTOR")?,
+            skip_connector: f.optional("SKIP_CONNECTOR")?,
+            important_connector: f.optional("IMPORTANT_CONNECTOR")?,
+            no_session_ol: f.optional("NO_SESSION_OL")?,
+            fake_relation: f.optional("FAKE_RELATION")?,
+            skip_url_index: f.optional("SKIP_URL_INDEX")?,
+            command_context: f.optional("COMMAND_CONTEXT")?,
+            chat_user_count: f.optional("CHAT_USER_COUNT")?,
+            mentioned_list: f.optional("MENTIONED_LIST")?,
+            platform_context: f.optional("PLATFORM_CONTEXT")?,
+            message_original: f.optional("MESSAGE_ORIGINAL")?,
+            message_id: f.optional("MESSAGE_ID")?,
+            language: f.optional("LANGUAGE")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Params {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Params {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("MESSAGE", self.message.as_ref());
+        w.optional("TEMPLATE_ID", self.template_id.as_ref());
+        w.optional("MESSAGE_TYPE", self.message_type.as_ref());
+        w.optional("FROM_USER_ID", self.from_user_id.as_ref());
+        w.optional("DIALOG_ID", self.dialog_id.as_ref());
+        w.optional("TO_CHAT_ID", self.to_chat_id.as_ref());
+        w.optional("AUTHOR_ID", self.author_id.as_ref());
+        w.optional("SYSTEM", self.system.as_ref());
+        w.optional("TO_USER_ID", self.to_user_id.as_ref());
+        w.optional("CHAT_ID", self.chat_id.as_ref());
+        w.optional("CHAT_TITLE", self.chat_title.as_ref());
+        w.optional("CHAT_AUTHOR_ID", self.chat_author_id.as_ref());
+        w.optional("CHAT_TYPE", self.chat_type.as_ref());
+        w.optional("CHAT_AVATAR", self.chat_avatar.as_ref());
+        w.optional("CHAT_COLOR", self.chat_color.as_ref());
+        w.optional("CHAT_ENTITY_TYPE", self.chat_entity_type.as_ref());
+        w.optional("CHAT_ENTITY_ID", self.chat_entity_id.as_ref());
+        w.optional("CHAT_ENTITY_DATA_1", self.chat_entity_data_1.as_ref());
+        w.optional("CHAT_ENTITY_DATA_2", self.chat_entity_data_2.as_ref());
+        w.optional("CHAT_ENTITY_DATA_3", self.chat_entity_data_3.as_ref());
+        w.optional("CHAT_EXTRANET", self.chat_extranet.as_ref());
+        w.optional("CHAT_PREV_MESSAGE_ID", self.chat_prev_message_id.as_ref());
+        w.optional("CHAT_CAN_POST", self.chat_can_post.as_ref());
+        w.optional("RID", self.rid.as_ref());
+        w.optional("IS_MANAGER", self.is_manager.as_ref());
+        w.optional("PUSH", self.push.as_ref());
+        w.optional("PUSH_IMPORTANT", self.push_important.as_ref());
+        w.optional("RECENT_SKIP_AUTHOR", self.recent_skip_author.as_ref());
+        w.optional("CONVERT", self.convert.as_ref());
+        w.optional("SKIP_COMMAND", self.skip_command.as_ref());
+        w.optional("SKIP_COUNTER_INCREMENTS", self.skip_counter_increments.as_ref());
+        w.optional("SILENT_CONNECTOR", self.silent_connector.as_ref());
+        w.optional("SKIP_CONNECTOR", self.skip_connector.as_ref());
+        w.optional("IMPORTANT_CONNECTOR", self.important_connector.as_ref());
+        w.optional("NO_SESSION_OL", self.no_session_ol.as_ref());
+        w.optional("FAKE_RELATION", self.fake_relation.as_ref());
+        w.optional("SKIP_URL_INDEX", self.skip_url_index.as_ref());
+        w.optional("COMMAND_CONTEXT", self.command_context.as_ref());
+        w.optional("CHAT_USER_COUNT", self.chat_user_count.as_ref());
+        w.optional("MENTIONED_LIST", self.mentioned_list.as_ref());
+        w.optional("PLATFORM_CONTEXT", self.platform_context.as_ref());
+        w.optional("MESSAGE_ORIGINAL", self.message_original.as_ref());
+        w.optional("MESSAGE_ID", self.message_id.as_ref());
+        w.optional("LANGUAGE", self.language.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Params {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.message_type,
+            &::std::format!("{}{}", path, ".MESSAGE_TYPE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.chat_type,
+            &::std::format!("{}{}", path, ".CHAT_TYPE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `MessageType`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MessageType {
+    /// `P`: private, personal chat
+    P,
+    /// `C`: group chat
+    C,
+    /// `O`: open chat
+    O,
+    /// `L`: open line
+    L,
+    /// `S`: system/notify
+    S,
+    /// `N`: channel
+    N,
+    /// `J`: open channel
+    J,
+    /// `T`: comment thread
+    T,
+    /// `A`: copilot chat
+    A,
+    /// `B`: collab
+    B,
+    /// `X`: external chat
+    X,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl MessageType {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::P => "P",
+            Self::C => "C",
+            Self::O => "O",
+            Self::L => "L",
+            Self::S => "S",
+            Self::N => "N",
+            Self::J => "J",
+            Self::T => "T",
+            Self::A => "A",
+            Self::B => "B",
+            Self::X => "X",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for MessageType {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        MessageType::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "P" => Self::P,
+            "C" => Self::C,
+            "O" => Self::O,
+            "L" => Self::L,
+            "S" => Self::S,
+            "N" => Self::N,
+            "J" => Self::J,
+            "T" => Self::T,
+            "A" => Self::A,
+            "B" => Self::B,
+            "X" => Self::X,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for MessageType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for MessageType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for MessageType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MessageType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for MessageType {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for MessageType {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// Values of `ChatType`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChatType {
+    /// `P`: private, personal chat
+    P,
+    /// `C`: group chat
+    C,
+    /// `O`: open chat
+    O,
+    /// `L`: open line
+    L,
+    /// `S`: system/notify
+    S,
+    /// `N`: channel
+    N,
+    /// `J`: open channel
+    J,
+    /// `T`: comment thread
+    T,
+    /// `A`: copilot chat
+    A,
+    /// `B`: collab
+    B,
+    /// `X`: external chat
+    X,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl ChatType {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::P => "P",
+            Self::C => "C",
+            Self::O => "O",
+            Self::L => "L",
+            Self::S => "S",
+            Self::N => "N",
+            Self::J => "J",
+            Self::T => "T",
+            Self::A => "A",
+            Self::B => "B",
+            Self::X => "X",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for ChatType {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        ChatType::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "P" => Self::P,
+            "C" => Self::C,
+            "O" => Self::O,
+            "L" => Self::L,
+            "S" => Self::S,
+            "N" => Self::N,
+            "J" => Self::J,
+            "T" => Self::T,
+            "A" => Self::A,
+            "B" => Self::B,
+            "X" => Self::X,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for ChatType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ChatType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for ChatType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ChatType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for ChatType {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for ChatType {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// The `User` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct User {
+    /// User identifier
+    ///
+    /// Wire name `ID`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// User's full name
+    ///
+    /// Wire name `NAME`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// User's first name
+    ///
+    /// Wire name `FIRST_NAME`, type `string`.
+    pub first_name: ::std::option::Option<::std::string::String>,
+    /// User's last name
+    ///
+    /// Wire name `LAST_NAME`, type `string`.
+    pub last_name: ::std::option::Option<::std::string::String>,
+    /// User's job title
+    ///
+    /// Wire name `WORK_POSITION`, type `string`.
+    pub work_position: ::std::option::Option<::std::string::String>,
+    /// User's gender: `M` or `F`
+    ///
+    /// Wire name `GENDER`, type `string`.
+    pub gender: ::std::option::Option<::std::string::String>,
+    /// Indicator of a bot user: `Y` or `N`
+    ///
+    /// Wire name `IS_BOT`, type `string`.
+    pub is_bot: ::std::option::Option<::std::string::String>,
+    /// Indicator of a connector user: `Y` or `N`
+    ///
+    /// Wire name `IS_CONNECTOR`, type `string`.
+    pub is_connector: ::std::option::Option<::std::string::String>,
+    /// Indicator of an external network user: `Y` or `N`
+    ///
+    /// Wire name `IS_NETWORK`, type `string`.
+    pub is_network: ::std::option::Option<::std::string::String>,
+    /// Indicator of an extranet user: `Y` or `N`
+    ///
+    /// Wire name `IS_EXTRANET`, type `string`.
+    pub is_extranet: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl User {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            first_name: ::std::option::Option::None,
+            last_name: ::std::option::Option::None,
+            work_position: ::std::option::Option::None,
+            gender: ::std::option::Option::None,
+            is_bot: ::std::option::Option::None,
+            is_connector: ::std::option::Option::None,
+            is_network: ::std::option::Option::None,
+            is_extranet: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for User {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("ID")?,
+            name: f.optional("NAME")?,
+            first_name: f.optional("FIRST_NAME")?,
+            last_name: f.optional("LAST_NAME")?,
+            work_position: f.optional("WORK_POSITION")?,
+            gender: f.optional("GENDER")?,
+            is_bot: f.optional("IS_BOT")?,
+            is_connector: f.optional("IS_CONNECTOR")?,
+            is_network: f.optional("IS_NETWORK")?,
+            is_extranet: f.optional("IS_EXTRANET")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for User {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for User {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("FIRST_NAME", self.first_name.as_ref());
+        w.optional("LAST_NAME", self.last_name.as_ref());
+        w.optional("WORK_POSITION", self.work_position.as_ref());
+        w.optional("GENDER", self.gender.as_ref());
+        w.optional("IS_BOT", self.is_bot.as_ref());
+        w.optional("IS_CONNECTOR", self.is_connector.as_ref());
+        w.optional("IS_NETWORK", self.is_network.as_ref());
+        w.optional("IS_EXTRANET", self.is_extranet.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for User {
     fn undocumented(
         &self,
         path: &str,

@@ -29,7 +29,11 @@
 ///
 /// # Data
 ///
-/// The docs list no keys of `data`.
+/// | Key | Type | Description |
+/// |---|---|---|
+/// | `BOT` ([`bot`](OnimbotmessageupdateData::bot)) | `map<BotId>` | Set of authorization parameters for the bots to which the event is addressed. The object key is the bot identifier `BOT_ID`. |
+/// | `PARAMS` ([`params`](OnimbotmessageupdateData::params)) | `Params` | Parameters of the updated message. |
+/// | `USER` ([`user`](OnimbotmessageupdateData::user)) | `User` | Data of the message author. May be absent or empty. |
 ///
 /// # Delivery
 ///
@@ -74,6 +78,26 @@ impl ::bitrix24_runtime::event::Event for Onimbotmessageupdate {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnimbotmessageupdateData {
+    /// Set of authorization parameters for the bots to which the event is addressed. The object key is the bot identifier `BOT_ID`.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.html#bot)
+    ///
+    /// Wire name `BOT`, type `map<BotId>` (docs: `object`).
+    pub bot: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, BotId>,
+    >,
+    /// Parameters of the updated message.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.html#params)
+    ///
+    /// Wire name `PARAMS`, type `Params` (docs: `object`).
+    pub params: ::std::option::Option<Params>,
+    /// Data of the message author. May be absent or empty.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.html#user)
+    ///
+    /// Wire name `USER`, type `User` (docs: `object`).
+    pub user: ::std::option::Option<User>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -83,6 +107,9 @@ impl OnimbotmessageupdateData {
     #[inline]
     pub fn new() -> Self {
         Self {
+            bot: ::std::option::Option::None,
+            params: ::std::option::Option::None,
+            user: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -106,11 +133,17 @@ impl OnimbotmessageupdateData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnimbotmessageupdateData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self { extra: f.rest() })
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            bot: f.optional("BOT")?,
+            params: f.optional("PARAMS")?,
+            user: f.optional("USER")?,
+            extra: f.rest(),
+        })
     }
 }
 impl<'de> ::serde::Deserialize<'de> for OnimbotmessageupdateData {
@@ -125,11 +158,875 @@ impl ::serde::Serialize for OnimbotmessageupdateData {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        let w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("BOT", self.bot.as_ref());
+        w.optional("PARAMS", self.params.as_ref());
+        w.optional("USER", self.user.as_ref());
         w.end()
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for OnimbotmessageupdateData {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.bot,
+            &::std::format!("{}{}", path, ".BOT"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.params,
+            &::std::format!("{}{}", path, ".PARAMS"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.user,
+            &::std::format!("{}{}", path, ".USER"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `BotId` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct BotId {
+    /// OAuth authorization token for the bot
+    ///
+    /// Wire name `access_token`, type `string`.
+    pub access_token: ::std::option::Option<::std::string::String>,
+    /// Moment when the token expires
+    ///
+    /// Wire name `expires`, type `timestamp`.
+    pub expires: ::std::option::Option<i64>,
+    /// Token lifetime in seconds
+    ///
+    /// Wire name `expires_in`, type `integer`.
+    pub expires_in: ::std::option::Option<i64>,
+    /// Scope within which the event occurred
+    ///
+    /// Wire name `scope`, type `string`.
+    pub scope: ::std::option::Option<::std::string::String>,
+    /// Bitrix24 address where the event occurred
+    ///
+    /// Wire name `domain`, type `string`.
+    pub domain: ::std::option::Option<::std::string::String>,
+    /// Address of the OAuth server for REST requests
+    ///
+    /// Wire name `server_endpoint`, type `string`.
+    pub server_endpoint: ::std::option::Option<::std::string::String>,
+    /// Application status indicator on the account
+    ///
+    /// Wire name `status`, type `string`.
+    pub status: ::std::option::Option<::std::string::String>,
+    /// General path for REST API method calls for the account where the event occurred
+    ///
+    /// Wire name `client_endpoint`, type `string`.
+    pub client_endpoint: ::std::option::Option<::std::string::String>,
+    /// Unique identifier of Bitrix24
+    ///
+    /// Wire name `member_id`, type `string`.
+    pub member_id: ::std::option::Option<::std::string::String>,
+    /// OAuth token for extending bot authorization
+    ///
+    /// Wire name `refresh_token`, type `string`.
+    pub refresh_token: ::std::option::Option<::std::string::String>,
+    /// Identifier of the bot user
+    ///
+    /// Wire name `user_id`, type `integer`.
+    pub user_id: ::std::option::Option<i64>,
+    /// Application identifier issued upon registration
+    ///
+    /// Wire name `client_id`, type `string`.
+    pub client_id: ::std::option::Option<::std::string::String>,
+    /// Application token
+    ///
+    /// Wire name `application_token`, type `string`.
+    pub application_token: ::std::option::Option<::std::string::String>,
+    /// Bot authorization parameters in `auth` format.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.html#auth)
+    ///
+    /// Wire name `AUTH`, type `object`.
+    pub auth: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Identifier of the bot
+    ///
+    /// Wire name `BOT_ID`, type `integer`.
+    pub bot_id: ::std::option::Option<i64>,
+    /// Character code of the bot
+    ///
+    /// Wire name `BOT_CODE`, type `string`.
+    pub bot_code: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl BotId {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            access_token: ::std::option::Option::None,
+            expires: ::std::option::Option::None,
+            expires_in: ::std::option::Option::None,
+            scope: ::std::option::Option::None,
+            domain: ::std::option::Option::None,
+            server_endpoint: ::std::option::Option::None,
+            status: ::std::option::Option::None,
+            client_endpoint: ::std::option::Option::None,
+            member_id: ::std::option::Option::None,
+            refresh_token: ::std::option::Option::None,
+            user_id: ::std::option::Option::None,
+            client_id: ::std::option::Option::None,
+            application_token: ::std::option::Option::None,
+            auth: ::std::option::Option::None,
+            bot_id: ::std::option::Option::None,
+            bot_code: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for BotId {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            access_token: f.optional("access_token")?,
+            expires: f.optional("expires")?,
+            expires_in: f.optional("expires_in")?,
+            scope: f.optional("scope")?,
+            domain: f.optional("domain")?,
+            server_endpoint: f.optional("server_endpoint")?,
+            status: f.optional("status")?,
+            client_endpoint: f.optional("client_endpoint")?,
+            member_id: f.optional("member_id")?,
+            refresh_token: f.optional("refresh_token")?,
+            user_id: f.optional("user_id")?,
+            client_id: f.optional("client_id")?,
+            application_token: f.optional("application_token")?,
+            auth: f.optional("AUTH")?,
+            bot_id: f.optional("BOT_ID")?,
+            bot_code: f.optional("BOT_CODE")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BotId {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for BotId {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("access_token", self.access_token.as_ref());
+        w.optional("expires", self.expires.as_ref());
+        w.optional("expires_in", self.expires_in.as_ref());
+        w.optional("scope", self.scope.as_ref());
+        w.optional("domain", self.domain.as_ref());
+        w.optional("server_endpoint", self.server_endpoint.as_ref());
+        w.optional("status", self.status.as_ref());
+        w.optional("client_endpoint", self.client_endpoint.as_ref());
+        w.optional("member_id", self.member_id.as_ref());
+        w.optional("refresh_token", self.refresh_token.as_ref());
+        w.optional("user_id", self.user_id.as_ref());
+        w.optional("client_id", self.client_id.as_ref());
+        w.optional("application_token", self.application_token.as_ref());
+        w.optional("AUTH", self.auth.as_ref());
+        w.optional("BOT_ID", self.bot_id.as_ref());
+        w.optional("BOT_CODE", self.bot_code.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for BotId {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Params` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Params {
+    /// Identifier of the message
+    ///
+    /// Wire name `ID`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Identifier of the chat
+    ///
+    /// Wire name `CHAT_ID`, type `integer`.
+    pub chat_id: ::std::option::Option<i64>,
+    /// Identifier of the message author
+    ///
+    /// Wire name `AUTHOR_ID`, type `integer`.
+    pub author_id: ::std::option::Option<i64>,
+    /// Text of the message after the update.
+    ///
+    /// In a group chat, the text is transmitted without BB-code mentions of the bot
+    ///
+    /// Wire name `MESSAGE`, type `string`.
+    pub message: ::std::option::Option<::std::string::String>,
+    /// Type of message
+    ///
+    /// Possible values:
+    /// - `P` — private, personal chat
+    /// - `C` — group chat
+    /// - `O` — open chat
+    /// - `L` — open line
+    /// - `S` — system/notify
+    /// - `N` — channel
+    /// - `J` — open channel
+    /// - `T` — comment thread
+    /// - `A` — copilot chat
+    /// - `B` — collab
+    /// - `X` — external chat
+    ///
+    /// Wire name `MESSAGE_TYPE`, type `MessageType` (docs: `string`).
+    pub message_type: ::std::option::Option<MessageType>,
+    /// Identifier of the chat owner
+    ///
+    /// Wire name `CHAT_AUTHOR_ID`, type `integer`.
+    pub chat_author_id: ::std::option::Option<i64>,
+    /// Type of the object to which the chat is linked
+    ///
+    /// Wire name `CHAT_ENTITY_TYPE`, type `string`.
+    pub chat_entity_type: ::std::option::Option<::std::string::String>,
+    /// Identifier of the object to which the chat is linked
+    ///
+    /// Wire name `CHAT_ENTITY_ID`, type `string`.
+    pub chat_entity_id: ::std::option::Option<::std::string::String>,
+    /// Additional data of the chat object — field 1
+    ///
+    /// Wire name `CHAT_ENTITY_DATA_1`, type `string`.
+    pub chat_entity_data_1: ::std::option::Option<::std::string::String>,
+    /// Additional data of the chat object — field 2
+    ///
+    /// Wire name `CHAT_ENTITY_DATA_2`, type `string`.
+    pub chat_entity_data_2: ::std::option::Option<::std::string::String>,
+    /// Additional data of the chat object — field 3
+    ///
+    /// Wire name `CHAT_ENTITY_DATA_3`, type `string`.
+    pub chat_entity_data_3: ::std::option::Option<::std::string::String>,
+    /// Identifier of the message sender. This field is filled for personal chats
+    ///
+    /// Wire name `FROM_USER_ID`, type `integer`.
+    pub from_user_id: ::std::option::Option<i64>,
+    /// Identifier of the recipient.
+    ///
+    /// In a personal chat, this is the identifier of the bot; in a group chat, it is the identifier of the user or bot to whom the message is addressed.
+    ///
+    /// The value `0` means all participants in the chat
+    ///
+    /// Wire name `TO_USER_ID`, type `integer`.
+    pub to_user_id: ::std::option::Option<i64>,
+    /// Number of participants in the chat
+    ///
+    /// Wire name `CHAT_USER_COUNT`, type `integer`.
+    pub chat_user_count: ::std::option::Option<i64>,
+    /// Mentions of users in the message. This parameter depends on the chat type and is absent in personal chats.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.html#mentioned-list)
+    ///
+    /// Wire name `MENTIONED_LIST`, type `map<integer>` (docs: `object`).
+    pub mentioned_list: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, i64>,
+    >,
+    /// Platform from which the message was sent
+    ///
+    /// Wire name `PLATFORM_CONTEXT`, type `string`.
+    pub platform_context: ::std::option::Option<::std::string::String>,
+    /// Original text of the message with BB-code mentions. This parameter depends on the chat type and is absent in personal chats
+    ///
+    /// Wire name `MESSAGE_ORIGINAL`, type `string`.
+    pub message_original: ::std::option::Option<::std::string::String>,
+    /// Identifier of the dialog
+    ///
+    /// Wire name `DIALOG_ID`, type `string`.
+    pub dialog_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the message. Duplicates the `ID` field
+    ///
+    /// Wire name `MESSAGE_ID`, type `integer`.
+    pub message_id: ::std::option::Option<i64>,
+    /// Type of chat.
+    ///
+    /// Possible values:
+    /// - `P` — private, personal chat
+    /// - `C` — group chat
+    /// - `O` — open chat
+    /// - `L` — open line
+    /// - `S` — system/notify
+    /// - `N` — channel
+    /// - `J` — open channel
+    /// - `T` — comment thread
+    /// - `A` — copilot chat
+    /// - `B` — collab
+    /// - `X` — external chat
+    ///
+    /// Wire name `CHAT_TYPE`, type `ChatType` (docs: `string`).
+    pub chat_type: ::std::option::Option<ChatType>,
+    /// Default language of Bitrix24
+    ///
+    /// Wire name `LANGUAGE`, type `string`.
+    pub language: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Params {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            chat_id: ::std::option::Option::None,
+            author_id: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            message_type: ::std::option::Option::None,
+            chat_author_id: ::std::option::Option::None,
+            chat_entity_type: ::std::option::Option::None,
+            chat_entity_id: ::std::option::Option::None,
+            chat_entity_data_1: ::std::option::Option::None,
+            chat_entity_data_2: ::std::option::Option::None,
+            chat_entity_data_3: ::std::option::Option::None,
+            from_user_id: ::std::option::Option::None,
+            to_user_id: ::std::option::Option::None,
+            chat_user_count: ::std::option::Option::None,
+            mentioned_list: ::std::option::Option::None,
+            platform_context: ::std::option::Option::None,
+            message_original: ::std::option::Option::None,
+            dialog_id: ::std::option::Option::None,
+            message_id: ::std::option::Option::None,
+            chat_type: ::std::option::Option::None,
+            language: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Params {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("ID")?,
+            chat_id: f.optional("CHAT_ID")?,
+            author_id: f.optional("AUTHOR_ID")?,
+            message: f.optional("MESSAGE")?,
+            message_type: f.optional("MESSAGE_TYPE")?,
+            chat_author_id: f.optional("CHAT_AUTHOR_ID")?,
+            chat_entity_type: f.optional("CHAT_ENTITY_TYPE")?,
+            chat_entity_id: f.optional("CHAT_ENTITY_ID")?,
+            chat_entity_data_1: f.optional("CHAT_ENTITY_DATA_1")?,
+            chat_entity_data_2: f.optional("CHAT_ENTITY_DATA_2")?,
+            chat_entity_data_3: f.optional("CHAT_ENTITY_DATA_3")?,
+            from_user_id: f.optional("FROM_USER_ID")?,
+            to_user_id: f.optional("TO_USER_ID")?,
+            chat_user_count: f.optional("CHAT_USER_COUNT")?,
+            mentioned_list: f.optional("MENTIONED_LIST")?,
+            platform_context: f.optional("PLATFORM_CONTEXT")?,
+            message_original: f.optional("MESSAGE_ORIGINAL")?,
+            dialog_id: f.optional("DIALOG_ID")?,
+            message_id: f.optional("MESSAGE_ID")?,
+            chat_type: f.optional("CHAT_TYPE")?,
+            language: f.optional("LANGUAGE")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Params {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Params {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("CHAT_ID", self.chat_id.as_ref());
+        w.optional("AUTHOR_ID", self.author_id.as_ref());
+        w.optional("MESSAGE", self.message.as_ref());
+        w.optional("MESSAGE_TYPE", self.message_type.as_ref());
+        w.optional("CHAT_AUTHOR_ID", self.chat_author_id.as_ref());
+        w.optional("CHAT_ENTITY_TYPE", self.chat_entity_type.as_ref());
+        w.optional("CHAT_ENTITY_ID", self.chat_entity_id.as_ref());
+        w.optional("CHAT_ENTITY_DATA_1", self.chat_entity_data_1.as_ref());
+        w.optional("CHAT_ENTITY_DATA_2", self.chat_entity_data_2.as_ref());
+        w.optional("CHAT_ENTITY_DATA_3", self.chat_entity_data_3.as_ref());
+        w.optional("FROM_USER_ID", self.from_user_id.as_ref());
+        w.optional("TO_USER_ID", self.to_user_id.as_ref());
+        w.optional("CHAT_USER_COUNT", self.chat_user_count.as_ref());
+        w.optional("MENTIONED_LIST", self.mentioned_list.as_ref());
+        w.optional("PLATFORM_CONTEXT", self.platform_context.as_ref());
+        w.optional("MESSAGE_ORIGINAL", self.message_original.as_ref());
+        w.optional("DIALOG_ID", self.dialog_id.as_ref());
+        w.optional("MESSAGE_ID", self.message_id.as_ref());
+        w.optional("CHAT_TYPE", self.chat_type.as_ref());
+        w.optional("LANGUAGE", self.language.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Params {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.message_type,
+            &::std::format!("{}{}", path, ".MESSAGE_TYPE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.chat_type,
+            &::std::format!("{}{}", path, ".CHAT_TYPE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `MessageType`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MessageType {
+    /// `P`: private, personal chat
+    P,
+    /// `C`: group chat
+    C,
+    /// `O`: open chat
+    O,
+    /// `L`: open line
+    L,
+    /// `S`: system/notify
+    S,
+    /// `N`: channel
+    N,
+    /// `J`: open channel
+    J,
+    /// `T`: comment thread
+    T,
+    /// `A`: copilot chat
+    A,
+    /// `B`: collab
+    B,
+    /// `X`: external chat
+    X,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl MessageType {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::P => "P",
+            Self::C => "C",
+            Self::O => "O",
+            Self::L => "L",
+            Self::S => "S",
+            Self::N => "N",
+            Self::J => "J",
+            Self::T => "T",
+            Self::A => "A",
+            Self::B => "B",
+            Self::X => "X",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for MessageType {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        MessageType::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "P" => Self::P,
+            "C" => Self::C,
+            "O" => Self::O,
+            "L" => Self::L,
+            "S" => Self::S,
+            "N" => Self::N,
+            "J" => Self::J,
+            "T" => Self::T,
+            "A" => Self::A,
+            "B" => Self::B,
+            "X" => Self::X,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for MessageType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for MessageType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for MessageType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MessageType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for MessageType {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for MessageType {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// Values of `ChatType`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChatType {
+    /// `P`: private, personal chat
+    P,
+    /// `C`: group chat
+    C,
+    /// `O`: open chat
+    O,
+    /// `L`: open line
+    L,
+    /// `S`: system/notify
+    S,
+    /// `N`: channel
+    N,
+    /// `J`: open channel
+    J,
+    /// `T`: comment thread
+    T,
+    /// `A`: copilot chat
+    A,
+    /// `B`: collab
+    B,
+    /// `X`: external chat
+    X,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl ChatType {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::P => "P",
+            Self::C => "C",
+            Self::O => "O",
+            Self::L => "L",
+            Self::S => "S",
+            Self::N => "N",
+            Self::J => "J",
+            Self::T => "T",
+            Self::A => "A",
+            Self::B => "B",
+            Self::X => "X",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for ChatType {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        ChatType::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "P" => Self::P,
+            "C" => Self::C,
+            "O" => Self::O,
+            "L" => Self::L,
+            "S" => Self::S,
+            "N" => Self::N,
+            "J" => Self::J,
+            "T" => Self::T,
+            "A" => Self::A,
+            "B" => Self::B,
+            "X" => Self::X,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for ChatType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ChatType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for ChatType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ChatType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for ChatType {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for ChatType {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// The `User` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct User {
+    /// Identifier of the user
+    ///
+    /// Wire name `ID`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// Full name of the user
+    ///
+    /// Wire name `NAME`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// First name of the user
+    ///
+    /// Wire name `FIRST_NAME`, type `string`.
+    pub first_name: ::std::option::Option<::std::string::String>,
+    /// Last name of the user
+    ///
+    /// Wire name `LAST_NAME`, type `string`.
+    pub last_name: ::std::option::Option<::std::string::String>,
+    /// Position of the user
+    ///
+    /// Wire name `WORK_POSITION`, type `string`.
+    pub work_position: ::std::option::Option<::std::string::String>,
+    /// Gender of the user: `M` or `F`
+    ///
+    /// Wire name `GENDER`, type `string`.
+    pub gender: ::std::option::Option<::std::string::String>,
+    /// Indicator of a bot user: `Y` or `N`
+    ///
+    /// Wire name `IS_BOT`, type `string`.
+    pub is_bot: ::std::option::Option<::std::string::String>,
+    /// Indicator of a connector user: `Y` or `N`
+    ///
+    /// Wire name `IS_CONNECTOR`, type `string`.
+    pub is_connector: ::std::option::Option<::std::string::String>,
+    /// Indicator of an external network user: `Y` or `N`
+    ///
+    /// Wire name `IS_NETWORK`, type `string`.
+    pub is_network: ::std::option::Option<::std::string::String>,
+    /// Indicator of an extranet user: `Y` or `N`
+    ///
+    /// Wire name `IS_EXTRANET`, type `string`.
+    pub is_extranet: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl User {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            first_name: ::std::option::Option::None,
+            last_name: ::std::option::Option::None,
+            work_position: ::std::option::Option::None,
+            gender: ::std::option::Option::None,
+            is_bot: ::std::option::Option::None,
+            is_connector: ::std::option::Option::None,
+            is_network: ::std::option::Option::None,
+            is_extranet: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for User {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("ID")?,
+            name: f.optional("NAME")?,
+            first_name: f.optional("FIRST_NAME")?,
+            last_name: f.optional("LAST_NAME")?,
+            work_position: f.optional("WORK_POSITION")?,
+            gender: f.optional("GENDER")?,
+            is_bot: f.optional("IS_BOT")?,
+            is_connector: f.optional("IS_CONNECTOR")?,
+            is_network: f.optional("IS_NETWORK")?,
+            is_extranet: f.optional("IS_EXTRANET")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for User {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for User {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("FIRST_NAME", self.first_name.as_ref());
+        w.optional("LAST_NAME", self.last_name.as_ref());
+        w.optional("WORK_POSITION", self.work_position.as_ref());
+        w.optional("GENDER", self.gender.as_ref());
+        w.optional("IS_BOT", self.is_bot.as_ref());
+        w.optional("IS_CONNECTOR", self.is_connector.as_ref());
+        w.optional("IS_NETWORK", self.is_network.as_ref());
+        w.optional("IS_EXTRANET", self.is_extranet.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for User {
     fn undocumented(
         &self,
         path: &str,

@@ -27,7 +27,11 @@
 ///
 /// # Data
 ///
-/// The docs list no keys of `data`.
+/// | Key | Type | Description |
+/// |---|---|---|
+/// | `COMMAND` ([`command`](OnimcommandaddData::command)) | `map<CommandId>` | Set of invoked commands of the chat bot. |
+/// | `PARAMS` ([`params`](OnimcommandaddData::params)) | `Params` | Parameters of the message in which the command was invoked. |
+/// | `USER` ([`user`](OnimcommandaddData::user)) | `User` | Data of the message author. It may be an empty object if `FROM_USER_ID = 0`. |
 ///
 /// # Delivery
 ///
@@ -72,6 +76,26 @@ impl ::bitrix24_runtime::event::Event for Onimcommandadd {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnimcommandaddData {
+    /// Set of invoked commands of the chat bot.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html#command)
+    ///
+    /// Wire name `COMMAND`, type `map<CommandId>` (docs: `object`).
+    pub command: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, CommandId>,
+    >,
+    /// Parameters of the message in which the command was invoked.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html#params)
+    ///
+    /// Wire name `PARAMS`, type `Params` (docs: `object`).
+    pub params: ::std::option::Option<Params>,
+    /// Data of the message author. It may be an empty object if `FROM_USER_ID = 0`.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html#user)
+    ///
+    /// Wire name `USER`, type `User` (docs: `object`).
+    pub user: ::std::option::Option<User>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -81,6 +105,9 @@ impl OnimcommandaddData {
     #[inline]
     pub fn new() -> Self {
         Self {
+            command: ::std::option::Option::None,
+            params: ::std::option::Option::None,
+            user: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -104,11 +131,17 @@ impl OnimcommandaddData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnimcommandaddData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self { extra: f.rest() })
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            command: f.optional("COMMAND")?,
+            params: f.optional("PARAMS")?,
+            user: f.optional("USER")?,
+            extra: f.rest(),
+        })
     }
 }
 impl<'de> ::serde::Deserialize<'de> for OnimcommandaddData {
@@ -123,11 +156,1124 @@ impl ::serde::Serialize for OnimcommandaddData {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        let w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("COMMAND", self.command.as_ref());
+        w.optional("PARAMS", self.params.as_ref());
+        w.optional("USER", self.user.as_ref());
         w.end()
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for OnimcommandaddData {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.command,
+            &::std::format!("{}{}", path, ".COMMAND"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.params,
+            &::std::format!("{}{}", path, ".PARAMS"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.user,
+            &::std::format!("{}{}", path, ".USER"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `CommandId` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct CommandId {
+    /// OAuth authorization token of the bot
+    ///
+    /// Wire name `access_token`, type `string`.
+    pub access_token: ::std::option::Option<::std::string::String>,
+    /// Moment of token expiration
+    ///
+    /// Wire name `expires`, type `timestamp`.
+    pub expires: ::std::option::Option<i64>,
+    /// Token lifetime in seconds
+    ///
+    /// Wire name `expires_in`, type `integer`.
+    pub expires_in: ::std::option::Option<i64>,
+    /// Scope within which the event occurred
+    ///
+    /// Wire name `scope`, type `string`.
+    pub scope: ::std::option::Option<::std::string::String>,
+    /// Bitrix24 address where the event occurred
+    ///
+    /// Wire name `domain`, type `string`.
+    pub domain: ::std::option::Option<::std::string::String>,
+    /// Address of the OAuth server for REST requests
+    ///
+    /// Wire name `server_endpoint`, type `string`.
+    pub server_endpoint: ::std::option::Option<::std::string::String>,
+    /// Application state indicator on the account
+    ///
+    /// Wire name `status`, type `string`.
+    pub status: ::std::option::Option<::std::string::String>,
+    /// Base path for calling the REST API on the current account
+    ///
+    /// Wire name `client_endpoint`, type `string`.
+    pub client_endpoint: ::std::option::Option<::std::string::String>,
+    /// Unique identifier of Bitrix24
+    ///
+    /// Wire name `member_id`, type `string`.
+    pub member_id: ::std::option::Option<::std::string::String>,
+    /// OAuth token for renewing bot authorization
+    ///
+    /// Wire name `refresh_token`, type `string`.
+    pub refresh_token: ::std::option::Option<::std::string::String>,
+    /// Identifier of the bot user
+    ///
+    /// Wire name `user_id`, type `integer`.
+    pub user_id: ::std::option::Option<i64>,
+    /// Application identifier issued upon registration
+    ///
+    /// Wire name `client_id`, type `string`.
+    pub client_id: ::std::option::Option<::std::string::String>,
+    /// Application token
+    ///
+    /// Wire name `application_token`, type `string`.
+    pub application_token: ::std::option::Option<::std::string::String>,
+    /// Bot authorization parameters in `auth` format.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html#auth)
+    ///
+    /// Wire name `AUTH`, type `object`.
+    pub auth: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Bot identifier
+    ///
+    /// Wire name `BOT_ID`, type `integer`.
+    pub bot_id: ::std::option::Option<i64>,
+    /// Character code of the bot
+    ///
+    /// Wire name `BOT_CODE`, type `string`.
+    pub bot_code: ::std::option::Option<::std::string::String>,
+    /// Character code of the invoked command
+    ///
+    /// Wire name `COMMAND`, type `string`.
+    pub command: ::std::option::Option<::std::string::String>,
+    /// Identifier of the invoked command
+    ///
+    /// Wire name `COMMAND_ID`, type `integer`.
+    pub command_id: ::std::option::Option<i64>,
+    /// Parameters with which the command was invoked
+    ///
+    /// Wire name `COMMAND_PARAMS`, type `string`.
+    pub command_params: ::std::option::Option<::std::string::String>,
+    /// Context of the command invocation.
+    ///
+    /// Possible values:
+    /// - `TEXTAREA` — command entered manually
+    /// - `KEYBOARD` — command invoked by a keyboard button
+    ///
+    /// Wire name `COMMAND_CONTEXT`, type `CommandContext` (docs: `string`).
+    pub command_context: ::std::option::Option<CommandContext>,
+    /// Identifier of the message to which a response is required
+    ///
+    /// Wire name `MESSAGE_ID`, type `integer`.
+    pub message_id: ::std::option::Option<i64>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl CommandId {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            access_token: ::std::option::Option::None,
+            expires: ::std::option::Option::None,
+            expires_in: ::std::option::Option::None,
+            scope: ::std::option::Option::None,
+            domain: ::std::option::Option::None,
+            server_endpoint: ::std::option::Option::None,
+            status: ::std::option::Option::None,
+            client_endpoint: ::std::option::Option::None,
+            member_id: ::std::option::Option::None,
+            refresh_token: ::std::option::Option::None,
+            user_id: ::std::option::Option::None,
+            client_id: ::std::option::Option::None,
+            application_token: ::std::option::Option::None,
+            auth: ::std::option::Option::None,
+            bot_id: ::std::option::Option::None,
+            bot_code: ::std::option::Option::None,
+            command: ::std::option::Option::None,
+            command_id: ::std::option::Option::None,
+            command_params: ::std::option::Option::None,
+            command_context: ::std::option::Option::None,
+            message_id: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for CommandId {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            access_token: f.optional("access_token")?,
+            expires: f.optional("expires")?,
+            expires_in: f.optional("expires_in")?,
+            scope: f.optional("scope")?,
+            domain: f.optional("domain")?,
+            server_endpoint: f.optional("server_endpoint")?,
+            status: f.optional("status")?,
+            client_endpoint: f.optional("client_endpoint")?,
+            member_id: f.optional("member_id")?,
+            refresh_token: f.optional("refresh_token")?,
+            user_id: f.optional("user_id")?,
+            client_id: f.optional("client_id")?,
+            application_token: f.optional("application_token")?,
+            auth: f.optional("AUTH")?,
+            bot_id: f.optional("BOT_ID")?,
+            bot_code: f.optional("BOT_CODE")?,
+            command: f.optional("COMMAND")?,
+            command_id: f.optional("COMMAND_ID")?,
+            command_params: f.optional("COMMAND_PARAMS")?,
+            command_context: f.optional("COMMAND_CONTEXT")?,
+            message_id: f.optional("MESSAGE_ID")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CommandId {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for CommandId {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("access_token", self.access_token.as_ref());
+        w.optional("expires", self.expires.as_ref());
+        w.optional("expires_in", self.expires_in.as_ref());
+        w.optional("scope", self.scope.as_ref());
+        w.optional("domain", self.domain.as_ref());
+        w.optional("server_endpoint", self.server_endpoint.as_ref());
+        w.optional("status", self.status.as_ref());
+        w.optional("client_endpoint", self.client_endpoint.as_ref());
+        w.optional("member_id", self.member_id.as_ref());
+        w.optional("refresh_token", self.refresh_token.as_ref());
+        w.optional("user_id", self.user_id.as_ref());
+        w.optional("client_id", self.client_id.as_ref());
+        w.optional("application_token", self.application_token.as_ref());
+        w.optional("AUTH", self.auth.as_ref());
+        w.optional("BOT_ID", self.bot_id.as_ref());
+        w.optional("BOT_CODE", self.bot_code.as_ref());
+        w.optional("COMMAND", self.command.as_ref());
+        w.optional("COMMAND_ID", self.command_id.as_ref());
+        w.optional("COMMAND_PARAMS", self.command_params.as_ref());
+        w.optional("COMMAND_CONTEXT", self.command_context.as_ref());
+        w.optional("MESSAGE_ID", self.message_id.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for CommandId {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.command_context,
+            &::std::format!("{}{}", path, ".COMMAND_CONTEXT"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `CommandContext`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CommandContext {
+    /// `TEXTAREA`: command entered manually
+    Textarea,
+    /// `KEYBOARD`: command invoked by a keyboard button
+    Keyboard,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl CommandContext {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Textarea => "TEXTAREA",
+            Self::Keyboard => "KEYBOARD",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for CommandContext {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        CommandContext::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "TEXTAREA" => Self::Textarea,
+            "KEYBOARD" => Self::Keyboard,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for CommandContext {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for CommandContext {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for CommandContext {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CommandContext {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for CommandContext {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for CommandContext {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// The `Params` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Params {
+    /// Text of the message with the command
+    ///
+    /// Wire name `MESSAGE`, type `string`.
+    pub message: ::std::option::Option<::std::string::String>,
+    /// Identifier of the message template
+    ///
+    /// Wire name `TEMPLATE_ID`, type `string`.
+    pub template_id: ::std::option::Option<::std::string::String>,
+    /// Type of message.
+    ///
+    /// Possible values:
+    /// - `P` — private, personal chat
+    /// - `C` — group chat
+    /// - `O` — open chat
+    /// - `L` — open line
+    /// - `S` — system/notify
+    /// - `N` — channel
+    /// - `J` — open channel
+    /// - `T` — comment thread
+    /// - `A` — copilot chat
+    /// - `B` — collab
+    /// - `X` — external chat
+    ///
+    /// Wire name `MESSAGE_TYPE`, type `MessageType` (docs: `string`).
+    pub message_type: ::std::option::Option<MessageType>,
+    /// Identifier of the message sender
+    ///
+    /// Wire name `FROM_USER_ID`, type `integer`.
+    pub from_user_id: ::std::option::Option<i64>,
+    /// Identifier of the dialog
+    ///
+    /// Wire name `DIALOG_ID`, type `string`.
+    pub dialog_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the chat
+    ///
+    /// Wire name `TO_CHAT_ID`, type `integer`.
+    pub to_chat_id: ::std::option::Option<i64>,
+    /// Identifier of the message author
+    ///
+    /// Wire name `AUTHOR_ID`, type `integer`.
+    pub author_id: ::std::option::Option<i64>,
+    /// Indicator of a system message: `Y` or `N`
+    ///
+    /// Wire name `SYSTEM`, type `string`.
+    pub system: ::std::option::Option<::std::string::String>,
+    /// Identifier of the interlocutor in a personal chat. This parameter is available only for personal chats
+    ///
+    /// Wire name `TO_USER_ID`, type `integer`.
+    pub to_user_id: ::std::option::Option<i64>,
+    /// Skip user check: `Y` or `N`
+    ///
+    /// Wire name `SKIP_USER_CHECK`, type `string`.
+    pub skip_user_check: ::std::option::Option<::std::string::String>,
+    /// Indicator of sending a push notification: `Y` or `N`
+    ///
+    /// Wire name `PUSH`, type `string`.
+    pub push: ::std::option::Option<::std::string::String>,
+    /// Indicator of an important push notification: `Y` or `N`
+    ///
+    /// Wire name `PUSH_IMPORTANT`, type `string`.
+    pub push_important: ::std::option::Option<::std::string::String>,
+    /// Add message to the Recent Chats list: `Y` or `N`
+    ///
+    /// Wire name `RECENT_ADD`, type `string`.
+    pub recent_add: ::std::option::Option<::std::string::String>,
+    /// Exclude author from updating the Recent Chats list: `Y` or `N`
+    ///
+    /// Wire name `RECENT_SKIP_AUTHOR`, type `string`.
+    pub recent_skip_author: ::std::option::Option<::std::string::String>,
+    /// Indicator of message formatting conversion: `Y` or `N`
+    ///
+    /// Wire name `CONVERT`, type `string`.
+    pub convert: ::std::option::Option<::std::string::String>,
+    /// Skip command processing in the message: `Y` or `N`
+    ///
+    /// Wire name `SKIP_COMMAND`, type `string`.
+    pub skip_command: ::std::option::Option<::std::string::String>,
+    /// Do not increment unread message counters: `Y` or `N`
+    ///
+    /// Wire name `SKIP_COUNTER_INCREMENTS`, type `string`.
+    pub skip_counter_increments: ::std::option::Option<::std::string::String>,
+    /// Send message to external connector without notification: `Y` or `N`
+    ///
+    /// Wire name `SILENT_CONNECTOR`, type `string`.
+    pub silent_connector: ::std::option::Option<::std::string::String>,
+    /// Do not send message to external connectors: `Y` or `N`
+    ///
+    /// Wire name `SKIP_CONNECTOR`, type `string`.
+    pub skip_connector: ::std::option::Option<::std::string::String>,
+    /// Indicator of an important message for the connector: `Y` or `N`
+    ///
+    /// Wire name `IMPORTANT_CONNECTOR`, type `string`.
+    pub important_connector: ::std::option::Option<::std::string::String>,
+    /// Do not create an Open Line session: `Y` or `N`
+    ///
+    /// Wire name `NO_SESSION_OL`, type `string`.
+    pub no_session_ol: ::std::option::Option<::std::string::String>,
+    /// System value of the user's relation to the chat
+    ///
+    /// Wire name `FAKE_RELATION`, type `integer`.
+    pub fake_relation: ::std::option::Option<i64>,
+    /// Do not index links from the message: `Y` or `N`
+    ///
+    /// Wire name `SKIP_URL_INDEX`, type `string`.
+    pub skip_url_index: ::std::option::Option<::std::string::String>,
+    /// Identifier of the message
+    ///
+    /// Wire name `MESSAGE_ID`, type `integer`.
+    pub message_id: ::std::option::Option<i64>,
+    /// Type of chat.
+    ///
+    /// Possible values:
+    /// - `P` — private, personal chat
+    /// - `C` — group chat
+    /// - `O` — open chat
+    /// - `L` — open line
+    /// - `S` — system/notify
+    /// - `N` — channel
+    /// - `J` — open channel
+    /// - `T` — comment thread
+    /// - `A` — copilot chat
+    /// - `B` — collab
+    /// - `X` — external chat
+    ///
+    /// Wire name `CHAT_TYPE`, type `ChatType` (docs: `string`).
+    pub chat_type: ::std::option::Option<ChatType>,
+    /// Default language of Bitrix24
+    ///
+    /// Wire name `LANGUAGE`, type `string`.
+    pub language: ::std::option::Option<::std::string::String>,
+    /// Identifier of the chat. This parameter is available only for group chats
+    ///
+    /// Wire name `CHAT_ID`, type `integer`.
+    pub chat_id: ::std::option::Option<i64>,
+    /// Identifier of the parent chat. This parameter is available only for group chats
+    ///
+    /// Wire name `CHAT_PARENT_ID`, type `integer`.
+    pub chat_parent_id: ::std::option::Option<i64>,
+    /// Identifier of the parent message. This parameter is available only for group chats
+    ///
+    /// Wire name `CHAT_PARENT_MID`, type `integer`.
+    pub chat_parent_mid: ::std::option::Option<i64>,
+    /// Title of the chat. This parameter is available only for group chats
+    ///
+    /// Wire name `CHAT_TITLE`, type `string`.
+    pub chat_title: ::std::option::Option<::std::string::String>,
+    /// Identifier of the chat owner. This parameter is available only for group chats
+    ///
+    /// Wire name `CHAT_AUTHOR_ID`, type `integer`.
+    pub chat_author_id: ::std::option::Option<i64>,
+    /// Identifier of the chat avatar. `0` means no avatar set. This parameter depends on the chat type and is absent in personal dialogs
+    ///
+    /// Wire name `CHAT_AVATAR`, type `string`.
+    pub chat_avatar: ::std::option::Option<::std::string::String>,
+    /// Color scheme of the chat. This parameter depends on the chat type and is absent in personal dialogs
+    ///
+    /// Wire name `CHAT_COLOR`, type `string`.
+    pub chat_color: ::std::option::Option<::std::string::String>,
+    /// Type of the object to which the chat is linked. This parameter depends on the chat type and is absent in personal dialogs
+    ///
+    /// Wire name `CHAT_ENTITY_TYPE`, type `string`.
+    pub chat_entity_type: ::std::option::Option<::std::string::String>,
+    /// Identifier of the object to which the chat is linked. This parameter depends on the chat type and is absent in personal dialogs
+    ///
+    /// Wire name `CHAT_ENTITY_ID`, type `string`.
+    pub chat_entity_id: ::std::option::Option<::std::string::String>,
+    /// Additional data of the chat object — field 1. This parameter depends on the chat type and is absent in personal dialogs
+    ///
+    /// Wire name `CHAT_ENTITY_DATA_1`, type `string`.
+    pub chat_entity_data_1: ::std::option::Option<::std::string::String>,
+    /// Additional data of the chat object — field 2. This parameter depends on the chat type and is absent in personal dialogs
+    ///
+    /// Wire name `CHAT_ENTITY_DATA_2`, type `string`.
+    pub chat_entity_data_2: ::std::option::Option<::std::string::String>,
+    /// Additional data of the chat object — field 3. This parameter depends on the chat type and is absent in personal dialogs
+    ///
+    /// Wire name `CHAT_ENTITY_DATA_3`, type `string`.
+    pub chat_entity_data_3: ::std::option::Option<::std::string::String>,
+    /// Indicator of an extranet chat: `Y` or `N`. This parameter depends on the chat type and is absent in personal dialogs
+    ///
+    /// Wire name `CHAT_EXTRANET`, type `string`.
+    pub chat_extranet: ::std::option::Option<::std::string::String>,
+    /// Identifier of the previous message in the chat. This parameter depends on the chat type and is absent in personal dialogs
+    ///
+    /// Wire name `CHAT_PREV_MESSAGE_ID`, type `integer`.
+    pub chat_prev_message_id: ::std::option::Option<i64>,
+    /// Permission of the current user to send messages in the chat. This parameter depends on the chat type and is absent in personal dialogs
+    ///
+    /// Wire name `CHAT_CAN_POST`, type `string`.
+    pub chat_can_post: ::std::option::Option<::std::string::String>,
+    /// Identifier of the record of the user's relation to the chat. This parameter depends on the chat type and is absent in personal dialogs
+    ///
+    /// Wire name `RID`, type `integer`.
+    pub rid: ::std::option::Option<i64>,
+    /// Indicator of the manager role: `Y` or `N`. This parameter is available only for group chats
+    ///
+    /// Wire name `IS_MANAGER`, type `string`.
+    pub is_manager: ::std::option::Option<::std::string::String>,
+    /// List of bots present in the chat. This parameter is available only for group chats.
+    ///
+    /// The structure is described [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/commands/events/on-im-command-add.html#bot-in-chat)
+    ///
+    /// Wire name `BOT_IN_CHAT`, type `map<integer>` (docs: `object`).
+    pub bot_in_chat: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, i64>,
+    >,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Params {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            message: ::std::option::Option::None,
+            template_id: ::std::option::Option::None,
+            message_type: ::std::option::Option::None,
+            from_user_id: ::std::option::Option::None,
+            dialog_id: ::std::option::Option::None,
+            to_chat_id: ::std::option::Option::None,
+            author_id: ::std::option::Option::None,
+            system: ::std::option::Option::None,
+            to_user_id: ::std::option::Option::None,
+            skip_user_check: ::std::option::Option::None,
+            push: ::std::option::Option::None,
+            push_important: ::std::option::Option::None,
+            recent_add: ::std::option::Option::None,
+            recent_skip_author: ::std::option::Option::None,
+            convert: ::std::option::Option::None,
+            skip_command: ::std::option::Option::None,
+            skip_counter_increments: ::std::option::Option::None,
+            silent_connector: ::std::option::Option::None,
+            skip_connector: ::std::option::Option::None,
+            important_connector: ::std::option::Option::None,
+            no_session_ol: ::std::option::Option::None,
+            fake_relation: ::std::option::Option::None,
+            skip_url_index: ::std::option::Option::None,
+            message_id: ::std::option::Option::None,
+            chat_type: ::std::option::Option::None,
+            language: ::std::option::Option::None,
+            chat_id: ::std::option::Option::None,
+            chat_parent_id: ::std::option::Option::None,
+            chat_parent_mid: ::std::option::Option::None,
+            chat_title: ::std::option::Option::None,
+            chat_author_id: ::std::option::Option::None,
+            chat_avatar: ::std::option::Option::None,
+            chat_color: ::std::option::Option::None,
+            chat_entity_type: ::std::option::Option::None,
+            chat_entity_id: ::std::option::Option::None,
+            chat_entity_data_1: ::std::option::Option::None,
+            chat_entity_data_2: ::std::option::Option::None,
+            chat_entity_data_3: ::std::option::Option::None,
+            chat_extranet: ::std::option::Option::None,
+            chat_prev_message_id: ::std::option::Option::None,
+            chat_can_post: ::std::option::Option::None,
+            rid: ::std::option::Option::None,
+            is_manager: ::std::option::Option::None,
+            bot_in_chat: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Params {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            message: f.optional("MESSAGE")?,
+            template_id: f.optional("TEMPLATE_ID")?,
+            message_type: f.optional("MESSAGE_TYPE")?,
+            from_user_id: f.optional("FROM_USER_ID")?,
+            dialog_id: f.optional("DIALOG_ID")?,
+            to_chat_id: f.optional("TO_CHAT_ID")?,
+            author_id: f.optional("AUTHOR_ID")?,
+            system: f.optional("SYSTEM")?,
+            to_user_id: f.optional("TO_USER_ID")?,
+            skip_user_check: f.optional("SKIP_USER_CHECK")?,
+            push: f.optional("PUSH")?,
+            push_important: f.optional("PUSH_IMPORTANT")?,
+            recent_add: f.optional("RECENT_ADD")?,
+            recent_skip_author: f.optional("RECENT_SKIP_AUTHOR")?,
+            convert: f.optional("CONVERT")?,
+            skip_command: f.optional("SKIP_COMMAND")?,
+            skip_counter_increments: f.optional("SKIP_COUNTER_INCREMENTS")?,
+            silent_connector: f.optional("SILENT_CONNECTOR")?,
+            skip_connector: f.optional("SKIP_CONNECTOR")?,
+            important_connector: f.optional("IMPORTANT_CONNECTOR")?,
+            no_session_ol: f.optional("NO_SESSION_OL")?,
+            fake_relation: f.optional("FAKE_RELATION")?,
+            skip_url_index: f.optional("SKIP_URL_INDEX")?,
+            message_id: f.optional("MESSAGE_ID")?,
+            chat_type: f.optional("CHAT_TYPE")?,
+            language: f.optional("LANGUAGE")?,
+            chat_id: f.optional("CHAT_ID")?,
+            chat_parent_id: f.optional("CHAT_PARENT_ID")?,
+            chat_parent_mid: f.optional("CHAT_PARENT_MID")?,
+            chat_title: f.optional("CHAT_TITLE")?,
+            chat_author_id: f.optional("CHAT_AUTHOR_ID")?,
+            chat_avatar: f.optional("CHAT_AVATAR")?,
+            chat_color: f.optional("CHAT_COLOR")?,
+            chat_entity_type: f.optional("CHAT_ENTITY_TYPE")?,
+            chat_entity_id: f.optional("CHAT_ENTITY_ID")?,
+            chat_entity_data_1: f.optional("CHAT_ENTITY_DATA_1")?,
+            chat_entity_data_2: f.optional("CHAT_ENTITY_DATA_2")?,
+            chat_entity_data_3: f.optional("CHAT_ENTITY_DATA_3")?,
+            chat_extranet: f.optional("CHAT_EXTRANET")?,
+            chat_prev_message_id: f.optional("CHAT_PREV_MESSAGE_ID")?,
+            chat_can_post: f.optional("CHAT_CAN_POST")?,
+            rid: f.optional("RID")?,
+            is_manager: f.optional("IS_MANAGER")?,
+            bot_in_chat: f.optional("BOT_IN_CHAT")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Params {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Params {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("MESSAGE", self.message.as_ref());
+        w.optional("TEMPLATE_ID", self.template_id.as_ref());
+        w.optional("MESSAGE_TYPE", self.message_type.as_ref());
+        w.optional("FROM_USER_ID", self.from_user_id.as_ref());
+        w.optional("DIALOG_ID", self.dialog_id.as_ref());
+        w.optional("TO_CHAT_ID", self.to_chat_id.as_ref());
+        w.optional("AUTHOR_ID", self.author_id.as_ref());
+        w.optional("SYSTEM", self.system.as_ref());
+        w.optional("TO_USER_ID", self.to_user_id.as_ref());
+        w.optional("SKIP_USER_CHECK", self.skip_user_check.as_ref());
+        w.optional("PUSH", self.push.as_ref());
+        w.optional("PUSH_IMPORTANT", self.push_important.as_ref());
+        w.optional("RECENT_ADD", self.recent_add.as_ref());
+        w.optional("RECENT_SKIP_AUTHOR", self.recent_skip_author.as_ref());
+        w.optional("CONVERT", self.convert.as_ref());
+        w.optional("SKIP_COMMAND", self.skip_command.as_ref());
+        w.optional("SKIP_COUNTER_INCREMENTS", self.skip_counter_increments.as_ref());
+        w.optional("SILENT_CONNECTOR", self.silent_connector.as_ref());
+        w.optional("SKIP_CONNECTOR", self.skip_connector.as_ref());
+        w.optional("IMPORTANT_CONNECTOR", self.important_connector.as_ref());
+        w.optional("NO_SESSION_OL", self.no_session_ol.as_ref());
+        w.optional("FAKE_RELATION", self.fake_relation.as_ref());
+        w.optional("SKIP_URL_INDEX", self.skip_url_index.as_ref());
+        w.optional("MESSAGE_ID", self.message_id.as_ref());
+        w.optional("CHAT_TYPE", self.chat_type.as_ref());
+        w.optional("LANGUAGE", self.language.as_ref());
+        w.optional("CHAT_ID", self.chat_id.as_ref());
+        w.optional("CHAT_PARENT_ID", self.chat_parent_id.as_ref());
+        w.optional("CHAT_PARENT_MID", self.chat_parent_mid.as_ref());
+        w.optional("CHAT_TITLE", self.chat_title.as_ref());
+        w.optional("CHAT_AUTHOR_ID", self.chat_author_id.as_ref());
+        w.optional("CHAT_AVATAR", self.chat_avatar.as_ref());
+        w.optional("CHAT_COLOR", self.chat_color.as_ref());
+        w.optional("CHAT_ENTITY_TYPE", self.chat_entity_type.as_ref());
+        w.optional("CHAT_ENTITY_ID", self.chat_entity_id.as_ref());
+        w.optional("CHAT_ENTITY_DATA_1", self.chat_entity_data_1.as_ref());
+        w.optional("CHAT_ENTITY_DATA_2", self.chat_entity_data_2.as_ref());
+        w.optional("CHAT_ENTITY_DATA_3", self.chat_entity_data_3.as_ref());
+        w.optional("CHAT_EXTRANET", self.chat_extranet.as_ref());
+        w.optional("CHAT_PREV_MESSAGE_ID", self.chat_prev_message_id.as_ref());
+        w.optional("CHAT_CAN_POST", self.chat_can_post.as_ref());
+        w.optional("RID", self.rid.as_ref());
+        w.optional("IS_MANAGER", self.is_manager.as_ref());
+        w.optional("BOT_IN_CHAT", self.bot_in_chat.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Params {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.message_type,
+            &::std::format!("{}{}", path, ".MESSAGE_TYPE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.chat_type,
+            &::std::format!("{}{}", path, ".CHAT_TYPE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `MessageType`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MessageType {
+    /// `P`: private, personal chat
+    P,
+    /// `C`: group chat
+    C,
+    /// `O`: open chat
+    O,
+    /// `L`: open line
+    L,
+    /// `S`: system/notify
+    S,
+    /// `N`: channel
+    N,
+    /// `J`: open channel
+    J,
+    /// `T`: comment thread
+    T,
+    /// `A`: copilot chat
+    A,
+    /// `B`: collab
+    B,
+    /// `X`: external chat
+    X,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl MessageType {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::P => "P",
+            Self::C => "C",
+            Self::O => "O",
+            Self::L => "L",
+            Self::S => "S",
+            Self::N => "N",
+            Self::J => "J",
+            Self::T => "T",
+            Self::A => "A",
+            Self::B => "B",
+            Self::X => "X",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for MessageType {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        MessageType::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "P" => Self::P,
+            "C" => Self::C,
+            "O" => Self::O,
+            "L" => Self::L,
+            "S" => Self::S,
+            "N" => Self::N,
+            "J" => Self::J,
+            "T" => Self::T,
+            "A" => Self::A,
+            "B" => Self::B,
+            "X" => Self::X,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for MessageType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for MessageType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for MessageType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for MessageType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for MessageType {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for MessageType {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// Values of `ChatType`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChatType {
+    /// `P`: private, personal chat
+    P,
+    /// `C`: group chat
+    C,
+    /// `O`: open chat
+    O,
+    /// `L`: open line
+    L,
+    /// `S`: system/notify
+    S,
+    /// `N`: channel
+    N,
+    /// `J`: open channel
+    J,
+    /// `T`: comment thread
+    T,
+    /// `A`: copilot chat
+    A,
+    /// `B`: collab
+    B,
+    /// `X`: external chat
+    X,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl ChatType {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::P => "P",
+            Self::C => "C",
+            Self::O => "O",
+            Self::L => "L",
+            Self::S => "S",
+            Self::N => "N",
+            Self::J => "J",
+            Self::T => "T",
+            Self::A => "A",
+            Self::B => "B",
+            Self::X => "X",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for ChatType {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        ChatType::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "P" => Self::P,
+            "C" => Self::C,
+            "O" => Self::O,
+            "L" => Self::L,
+            "S" => Self::S,
+            "N" => Self::N,
+            "J" => Self::J,
+            "T" => Self::T,
+            "A" => Self::A,
+            "B" => Self::B,
+            "X" => Self::X,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for ChatType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ChatType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for ChatType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ChatType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for ChatType {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for ChatType {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// The `User` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct User {
+    /// Identifier of the user
+    ///
+    /// Wire name `ID`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// User's full name
+    ///
+    /// Wire name `NAME`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// User's first name
+    ///
+    /// Wire name `FIRST_NAME`, type `string`.
+    pub first_name: ::std::option::Option<::std::string::String>,
+    /// User's last name
+    ///
+    /// Wire name `LAST_NAME`, type `string`.
+    pub last_name: ::std::option::Option<::std::string::String>,
+    /// User's gender: `M` or `F`
+    ///
+    /// Wire name `GENDER`, type `string`.
+    pub gender: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl User {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            first_name: ::std::option::Option::None,
+            last_name: ::std::option::Option::None,
+            gender: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for User {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("ID")?,
+            name: f.optional("NAME")?,
+            first_name: f.optional("FIRST_NAME")?,
+            last_name: f.optional("LAST_NAME")?,
+            gender: f.optional("GENDER")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for User {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for User {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("ID", self.id.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("FIRST_NAME", self.first_name.as_ref());
+        w.optional("LAST_NAME", self.last_name.as_ref());
+        w.optional("GENDER", self.gender.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for User {
     fn undocumented(
         &self,
         path: &str,

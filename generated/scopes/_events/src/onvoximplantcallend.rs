@@ -25,18 +25,18 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `CALL_ID` ([`call_id`](OnvoximplantcallendData::call_id)) | `string` |  |
-/// | `CALL_TYPE` ([`call_type`](OnvoximplantcallendData::call_type)) | `string` |  |
-/// | `PHONE_NUMBER` ([`phone_number`](OnvoximplantcallendData::phone_number)) | `string` |  |
-/// | `PORTAL_NUMBER` ([`portal_number`](OnvoximplantcallendData::portal_number)) | `string` |  |
-/// | `PORTAL_USER_ID` ([`portal_user_id`](OnvoximplantcallendData::portal_user_id)) | `string` |  |
-/// | `CALL_DURATION` ([`call_duration`](OnvoximplantcallendData::call_duration)) | `string` |  |
-/// | `CALL_START_DATE` ([`call_start_date`](OnvoximplantcallendData::call_start_date)) | `string` |  |
-/// | `COST` ([`cost`](OnvoximplantcallendData::cost)) | `string` |  |
-/// | `COST_CURRENCY` ([`cost_currency`](OnvoximplantcallendData::cost_currency)) | `string` |  |
-/// | `CALL_FAILED_CODE` ([`call_failed_code`](OnvoximplantcallendData::call_failed_code)) | `string` |  |
-/// | `CALL_FAILED_REASON` ([`call_failed_reason`](OnvoximplantcallendData::call_failed_reason)) | `string` |  |
-/// | `CRM_ACTIVITY_ID` ([`crm_activity_id`](OnvoximplantcallendData::crm_activity_id)) | `string` |  |
+/// | `CALL_ID` ([`call_id`](OnvoximplantcallendData::call_id)) | `string` | Identifier of the call |
+/// | `CALL_TYPE` ([`call_type`](OnvoximplantcallendData::call_type)) | `CallType` | Type of the call. |
+/// | `PHONE_NUMBER` ([`phone_number`](OnvoximplantcallendData::phone_number)) | `string` | Phone number of the subscriber for an incoming call or the number the operator is calling for an outgoing call |
+/// | `PORTAL_NUMBER` ([`portal_number`](OnvoximplantcallendData::portal_number)) | `string` | Number that received the incoming call or the number from which the outgoing call was made |
+/// | `PORTAL_USER_ID` ([`portal_user_id`](OnvoximplantcallendData::portal_user_id)) | `integer` | Identifier of the operator associated with the call |
+/// | `CALL_DURATION` ([`call_duration`](OnvoximplantcallendData::call_duration)) | `integer` | Duration of the call in seconds |
+/// | `CALL_START_DATE` ([`call_start_date`](OnvoximplantcallendData::call_start_date)) | `datetime` | Date and time the call started in ISO-8601 |
+/// | `COST` ([`cost`](OnvoximplantcallendData::cost)) | `double` | Cost of the call |
+/// | `COST_CURRENCY` ([`cost_currency`](OnvoximplantcallendData::cost_currency)) | `string` | Currency of the call |
+/// | `CALL_FAILED_CODE` ([`call_failed_code`](OnvoximplantcallendData::call_failed_code)) | `CallFailedCode` | Call completion code. |
+/// | `CALL_FAILED_REASON` ([`call_failed_reason`](OnvoximplantcallendData::call_failed_reason)) | `string` | Text description of the call completion code |
+/// | `CRM_ACTIVITY_ID` ([`crm_activity_id`](OnvoximplantcallendData::crm_activity_id)) | `integer` | Identifier of the CRM activity associated with the call |
 ///
 /// # Delivery
 ///
@@ -99,54 +99,78 @@ impl ::bitrix24_runtime::event::Event for Onvoximplantcallend {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnvoximplantcallendData {
-    /// `CALL_ID`.
+    /// Identifier of the call
     ///
     /// Wire name `CALL_ID`, type `string`.
     pub call_id: ::std::option::Option<::std::string::String>,
-    /// `CALL_TYPE`.
+    /// Type of the call.
     ///
-    /// Wire name `CALL_TYPE`, type `string`.
-    pub call_type: ::std::option::Option<::std::string::String>,
-    /// `PHONE_NUMBER`.
+    /// Possible values:
+    ///
+    /// - `1` — outgoing
+    /// - `2` — incoming
+    /// - `3` — incoming with redirection
+    /// - `4` — callback
+    /// - `5` — informational call
+    ///
+    /// Wire name `CALL_TYPE`, type `CallType` (docs: `integer`).
+    pub call_type: ::std::option::Option<CallType>,
+    /// Phone number of the subscriber for an incoming call or the number the operator is calling for an outgoing call
     ///
     /// Wire name `PHONE_NUMBER`, type `string`.
     pub phone_number: ::std::option::Option<::std::string::String>,
-    /// `PORTAL_NUMBER`.
+    /// Number that received the incoming call or the number from which the outgoing call was made
     ///
     /// Wire name `PORTAL_NUMBER`, type `string`.
     pub portal_number: ::std::option::Option<::std::string::String>,
-    /// `PORTAL_USER_ID`.
+    /// Identifier of the operator associated with the call
     ///
-    /// Wire name `PORTAL_USER_ID`, type `string`.
-    pub portal_user_id: ::std::option::Option<::std::string::String>,
-    /// `CALL_DURATION`.
+    /// Wire name `PORTAL_USER_ID`, type `integer`.
+    pub portal_user_id: ::std::option::Option<i64>,
+    /// Duration of the call in seconds
     ///
-    /// Wire name `CALL_DURATION`, type `string`.
-    pub call_duration: ::std::option::Option<::std::string::String>,
-    /// `CALL_START_DATE`.
+    /// Wire name `CALL_DURATION`, type `integer`.
+    pub call_duration: ::std::option::Option<i64>,
+    /// Date and time the call started in ISO-8601
     ///
-    /// Wire name `CALL_START_DATE`, type `string`.
-    pub call_start_date: ::std::option::Option<::std::string::String>,
-    /// `COST`.
+    /// Wire name `CALL_START_DATE`, type `datetime`.
+    pub call_start_date: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Cost of the call
     ///
-    /// Wire name `COST`, type `string`.
-    pub cost: ::std::option::Option<::std::string::String>,
-    /// `COST_CURRENCY`.
+    /// Wire name `COST`, type `double`.
+    pub cost: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Currency of the call
     ///
     /// Wire name `COST_CURRENCY`, type `string`.
     pub cost_currency: ::std::option::Option<::std::string::String>,
-    /// `CALL_FAILED_CODE`.
+    /// Call completion code.
     ///
-    /// Wire name `CALL_FAILED_CODE`, type `string`.
-    pub call_failed_code: ::std::option::Option<::std::string::String>,
-    /// `CALL_FAILED_REASON`.
+    /// Possible values:
+    ///
+    /// - `200` — successful call
+    /// - `304` — missed call
+    /// - `603` — declined
+    /// - `603-S` — call canceled
+    /// - `403` — forbidden
+    /// - `404` — invalid number
+    /// - `486` — busy
+    /// - `484` — direction unavailable
+    /// - `503` — direction unavailable
+    /// - `480` — temporarily unavailable
+    /// - `402` — insufficient funds
+    /// - `423` — blocked
+    /// - `OTHER` — undefined
+    ///
+    /// Wire name `CALL_FAILED_CODE`, type `CallFailedCode` (docs: `string`).
+    pub call_failed_code: ::std::option::Option<CallFailedCode>,
+    /// Text description of the call completion code
     ///
     /// Wire name `CALL_FAILED_REASON`, type `string`.
     pub call_failed_reason: ::std::option::Option<::std::string::String>,
-    /// `CRM_ACTIVITY_ID`.
+    /// Identifier of the CRM activity associated with the call
     ///
-    /// Wire name `CRM_ACTIVITY_ID`, type `string`.
-    pub crm_activity_id: ::std::option::Option<::std::string::String>,
+    /// Wire name `CRM_ACTIVITY_ID`, type `integer`.
+    pub crm_activity_id: ::std::option::Option<i64>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -191,6 +215,7 @@ impl OnvoximplantcallendData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnvoximplantcallendData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -249,6 +274,242 @@ impl ::bitrix24_runtime::wire::Undocumented for OnvoximplantcallendData {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.call_type,
+            &::std::format!("{}{}", path, ".CALL_TYPE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.call_failed_code,
+            &::std::format!("{}{}", path, ".CALL_FAILED_CODE"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `CallType`.
+///
+/// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallType {
+    /// `1`: outgoing
+    Outgoing,
+    /// `2`: incoming
+    Incoming,
+    /// `3`: incoming with redirection
+    IncomingWithRedirection,
+    /// `4`: callback
+    Callback,
+    /// `5`: informational call
+    InformationalCall,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl CallType {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Outgoing => "1",
+            Self::Incoming => "2",
+            Self::IncomingWithRedirection => "3",
+            Self::Callback => "4",
+            Self::InformationalCall => "5",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for CallType {
+    const INTEGER: bool = true;
+    #[inline]
+    fn as_str(&self) -> &str {
+        CallType::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "1" => Self::Outgoing,
+            "2" => Self::Incoming,
+            "3" => Self::IncomingWithRedirection,
+            "4" => Self::Callback,
+            "5" => Self::InformationalCall,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for CallType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for CallType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for CallType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CallType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for CallType {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for CallType {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// Values of `CallFailedCode`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallFailedCode {
+    /// `200`: successful call
+    SuccessfulCall,
+    /// `304`: missed call
+    MissedCall,
+    /// `603`: declined
+    Declined,
+    /// `603-S`: call canceled
+    CallCanceled,
+    /// `403`: forbidden
+    Forbidden,
+    /// `404`: invalid number
+    InvalidNumber,
+    /// `486`: busy
+    Busy,
+    /// `484`: direction unavailable
+    DirectionUnavailable,
+    /// `503`: direction unavailable
+    DirectionUnavailable2,
+    /// `480`: temporarily unavailable
+    TemporarilyUnavailable,
+    /// `402`: insufficient funds
+    InsufficientFunds,
+    /// `423`: blocked
+    Blocked,
+    /// `OTHER`: undefined
+    Other,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl CallFailedCode {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SuccessfulCall => "200",
+            Self::MissedCall => "304",
+            Self::Declined => "603",
+            Self::CallCanceled => "603-S",
+            Self::Forbidden => "403",
+            Self::InvalidNumber => "404",
+            Self::Busy => "486",
+            Self::DirectionUnavailable => "484",
+            Self::DirectionUnavailable2 => "503",
+            Self::TemporarilyUnavailable => "480",
+            Self::InsufficientFunds => "402",
+            Self::Blocked => "423",
+            Self::Other => "OTHER",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for CallFailedCode {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        CallFailedCode::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "200" => Self::SuccessfulCall,
+            "304" => Self::MissedCall,
+            "603" => Self::Declined,
+            "603-S" => Self::CallCanceled,
+            "403" => Self::Forbidden,
+            "404" => Self::InvalidNumber,
+            "486" => Self::Busy,
+            "484" => Self::DirectionUnavailable,
+            "503" => Self::DirectionUnavailable2,
+            "480" => Self::TemporarilyUnavailable,
+            "402" => Self::InsufficientFunds,
+            "423" => Self::Blocked,
+            "OTHER" => Self::Other,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for CallFailedCode {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for CallFailedCode {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for CallFailedCode {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CallFailedCode {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for CallFailedCode {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for CallFailedCode {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
     }
 }

@@ -23,7 +23,14 @@
 ///
 /// # Data
 ///
-/// The docs list no keys of `data`.
+/// | Key | Type | Description |
+/// |---|---|---|
+/// | `CALL_ID` ([`call_id`](OnvoximplantcallinitData::call_id)) | `string` | Identifier of the call |
+/// | `CALL_TYPE` ([`call_type`](OnvoximplantcallinitData::call_type)) | `CallType` | Type of the call. |
+/// | `ACCOUNT_SEARCH_ID` ([`account_search_id`](OnvoximplantcallinitData::account_search_id)) | `string` | Identifier of the line. |
+/// | `PHONE_NUMBER` ([`phone_number`](OnvoximplantcallinitData::phone_number)) | `string` | The number the operator is calling for an outgoing call, or the number the subscriber is calling for an incoming call. |
+/// | `CALLER_ID` ([`caller_id`](OnvoximplantcallinitData::caller_id)) | `string` | Identifier of the line for an outgoing call or the client's phone number for an incoming call |
+/// | `REST_APP_ID` ([`rest_app_id`](OnvoximplantcallinitData::rest_app_id)) | `integer` | Identifier of the application associated with the call. |
 ///
 /// # Delivery
 ///
@@ -68,6 +75,50 @@ impl ::bitrix24_runtime::event::Event for Onvoximplantcallinit {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnvoximplantcallinitData {
+    /// Identifier of the call
+    ///
+    /// Wire name `CALL_ID`, type `string`.
+    pub call_id: ::std::option::Option<::std::string::String>,
+    /// Type of the call.
+    ///
+    /// Possible values:
+    ///
+    /// - `1` — outgoing
+    /// - `2` — incoming
+    /// - `3` — incoming with redirection
+    /// - `4` — callback
+    /// - `5` — informational call
+    ///
+    /// Wire name `CALL_TYPE`, type `CallType` (docs: `integer`).
+    pub call_type: ::std::option::Option<CallType>,
+    /// Identifier of the line.
+    ///
+    /// Possible values:
+    ///
+    /// - `XXX` — for rented numbers
+    /// - `regXXX` — for cloud PBXs
+    /// - `sipXXX` — for office PBXs
+    ///
+    /// This field is returned when using rented numbers or SIP
+    ///
+    /// Wire name `ACCOUNT_SEARCH_ID`, type `string`.
+    pub account_search_id: ::std::option::Option<::std::string::String>,
+    /// The number the operator is calling for an outgoing call, or the number the subscriber is calling for an incoming call.
+    ///
+    /// This field is returned when using rented numbers or SIP
+    ///
+    /// Wire name `PHONE_NUMBER`, type `string`.
+    pub phone_number: ::std::option::Option<::std::string::String>,
+    /// Identifier of the line for an outgoing call or the client's phone number for an incoming call
+    ///
+    /// Wire name `CALLER_ID`, type `string`.
+    pub caller_id: ::std::option::Option<::std::string::String>,
+    /// Identifier of the application associated with the call.
+    ///
+    /// This field is returned when using the telephony application
+    ///
+    /// Wire name `REST_APP_ID`, type `integer`.
+    pub rest_app_id: ::std::option::Option<i64>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -77,6 +128,12 @@ impl OnvoximplantcallinitData {
     #[inline]
     pub fn new() -> Self {
         Self {
+            call_id: ::std::option::Option::None,
+            call_type: ::std::option::Option::None,
+            account_search_id: ::std::option::Option::None,
+            phone_number: ::std::option::Option::None,
+            caller_id: ::std::option::Option::None,
+            rest_app_id: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -100,11 +157,20 @@ impl OnvoximplantcallinitData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnvoximplantcallinitData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self { extra: f.rest() })
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            call_id: f.optional("CALL_ID")?,
+            call_type: f.optional("CALL_TYPE")?,
+            account_search_id: f.optional("ACCOUNT_SEARCH_ID")?,
+            phone_number: f.optional("PHONE_NUMBER")?,
+            caller_id: f.optional("CALLER_ID")?,
+            rest_app_id: f.optional("REST_APP_ID")?,
+            extra: f.rest(),
+        })
     }
 }
 impl<'de> ::serde::Deserialize<'de> for OnvoximplantcallinitData {
@@ -119,7 +185,16 @@ impl ::serde::Serialize for OnvoximplantcallinitData {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        let w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("CALL_ID", self.call_id.as_ref());
+        w.optional("CALL_TYPE", self.call_type.as_ref());
+        w.optional("ACCOUNT_SEARCH_ID", self.account_search_id.as_ref());
+        w.optional("PHONE_NUMBER", self.phone_number.as_ref());
+        w.optional("CALLER_ID", self.caller_id.as_ref());
+        w.optional("REST_APP_ID", self.rest_app_id.as_ref());
         w.end()
     }
 }
@@ -129,6 +204,108 @@ impl ::bitrix24_runtime::wire::Undocumented for OnvoximplantcallinitData {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.call_type,
+            &::std::format!("{}{}", path, ".CALL_TYPE"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `CallType`.
+///
+/// Travels as a JSON integer; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallType {
+    /// `1`: outgoing
+    Outgoing,
+    /// `2`: incoming
+    Incoming,
+    /// `3`: incoming with redirection
+    IncomingWithRedirection,
+    /// `4`: callback
+    Callback,
+    /// `5`: informational call
+    InformationalCall,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl CallType {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Outgoing => "1",
+            Self::Incoming => "2",
+            Self::IncomingWithRedirection => "3",
+            Self::Callback => "4",
+            Self::InformationalCall => "5",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for CallType {
+    const INTEGER: bool = true;
+    #[inline]
+    fn as_str(&self) -> &str {
+        CallType::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "1" => Self::Outgoing,
+            "2" => Self::Incoming,
+            "3" => Self::IncomingWithRedirection,
+            "4" => Self::Callback,
+            "5" => Self::InformationalCall,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for CallType {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for CallType {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for CallType {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CallType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for CallType {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for CallType {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
     }
 }

@@ -25,8 +25,8 @@
 ///
 /// | Key | Type | Description |
 /// |---|---|---|
-/// | `CALL_ID` ([`call_id`](OnvoximplantcallstartData::call_id)) | `string` |  |
-/// | `USER_ID` ([`user_id`](OnvoximplantcallstartData::user_id)) | `string` |  |
+/// | `CALL_ID` ([`call_id`](OnvoximplantcallstartData::call_id)) | `string` | Identifier of the call |
+/// | `USER_ID` ([`user_id`](OnvoximplantcallstartData::user_id)) | `integer` | Identifier of the user who answered the call |
 ///
 /// # Delivery
 ///
@@ -79,14 +79,14 @@ impl ::bitrix24_runtime::event::Event for Onvoximplantcallstart {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct OnvoximplantcallstartData {
-    /// `CALL_ID`.
+    /// Identifier of the call
     ///
     /// Wire name `CALL_ID`, type `string`.
     pub call_id: ::std::option::Option<::std::string::String>,
-    /// `USER_ID`.
+    /// Identifier of the user who answered the call
     ///
-    /// Wire name `USER_ID`, type `string`.
-    pub user_id: ::std::option::Option<::std::string::String>,
+    /// Wire name `USER_ID`, type `integer`.
+    pub user_id: ::std::option::Option<i64>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -121,6 +121,7 @@ impl OnvoximplantcallstartData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OnvoximplantcallstartData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

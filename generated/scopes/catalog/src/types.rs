@@ -166,6 +166,7 @@ impl CatalogCatalog {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogCatalog {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -499,6 +500,7 @@ impl CatalogDocument {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogDocument {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -695,6 +697,7 @@ impl CatalogDocumentElement {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogDocumentElement {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -832,6 +835,7 @@ impl CatalogDocumentcontractor {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogDocumentcontractor {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -940,6 +944,7 @@ impl CatalogEnum {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogEnum {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1056,6 +1061,7 @@ impl CatalogExtra {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogExtra {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1179,6 +1185,7 @@ impl CatalogLanguage {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogLanguage {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1361,6 +1368,7 @@ impl CatalogMeasure {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogMeasure {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1577,6 +1585,7 @@ impl CatalogPrice {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogPrice {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1794,6 +1803,7 @@ impl CatalogPriceType {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogPriceType {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1938,6 +1948,7 @@ impl CatalogPriceTypeGroup {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogPriceTypeGroup {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2076,6 +2087,7 @@ impl CatalogPriceTypeLang {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogPriceTypeLang {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2761,6 +2773,7 @@ impl CatalogProduct {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogProduct {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3073,6 +3086,7 @@ impl CatalogProductImage {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogProductImage {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3607,6 +3621,7 @@ impl CatalogProductProperty {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogProductProperty {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3830,6 +3845,7 @@ impl CatalogProductPropertyEnum {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogProductPropertyEnum {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3983,6 +3999,7 @@ impl CatalogProductPropertyFeatures {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogProductPropertyFeatures {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4165,6 +4182,7 @@ impl CatalogProductPropertySection {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogProductPropertySection {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4635,6 +4653,7 @@ impl CatalogProductService {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogProductService {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5394,6 +5413,7 @@ impl CatalogProductSku {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogProductSku {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5793,6 +5813,7 @@ impl CatalogRatio {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogRatio {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5994,6 +6015,7 @@ impl CatalogRoundingRule {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogRoundingRule {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6235,6 +6257,7 @@ impl CatalogSection {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogSection {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6602,6 +6625,7 @@ impl CatalogStore {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogStore {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6779,6 +6803,7 @@ impl CatalogStoreproduct {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogStoreproduct {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6891,6 +6916,7 @@ impl CatalogUserfieldDocument {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogUserfieldDocument {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -7048,6 +7074,7 @@ impl CatalogVat {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogVat {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

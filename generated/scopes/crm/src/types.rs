@@ -63,6 +63,7 @@ impl CrmActivityBinding {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CrmActivityBinding {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -265,6 +266,7 @@ impl CrmCurrencyLocalization {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CrmCurrencyLocalization {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -667,6 +669,7 @@ impl CrmItemProductRow {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CrmItemProductRow {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -965,6 +968,7 @@ impl CrmMultifield {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CrmMultifield {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1239,6 +1243,7 @@ impl Diskfile {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Diskfile {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1453,6 +1458,7 @@ impl LinkedUserFields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for LinkedUserFields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1578,6 +1584,7 @@ impl Relations {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Relations {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1830,6 +1837,7 @@ impl UfEnumElement {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for UfEnumElement {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

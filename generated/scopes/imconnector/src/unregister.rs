@@ -26,7 +26,7 @@
 ///
 /// # Result
 ///
-/// `boolean`: `true` if the connector registration has been removed
+/// `UnregisterResult`: `true` if the connector registration has been removed
 ///
 /// # Errors
 ///
@@ -99,6 +99,7 @@ impl Unregister {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Unregister {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -145,5 +146,102 @@ impl ::bitrix24_runtime::wire::Undocumented for Unregister {
 impl ::bitrix24_runtime::Method for Unregister {
     const NAME: &'static str = "imconnector.unregister";
     const READ_ONLY: bool = false;
-    type Output = bool;
+    type Output = UnregisterResult;
+}
+/// The `result` object: `result` holds the data.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UnregisterResult {
+    /// `true` if the connector registration has been removed
+    ///
+    /// Wire name `result`, type `boolean`.
+    pub result: bool,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `error`, type `string`.
+    pub error: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `error_description`, type `string`.
+    pub error_description: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl UnregisterResult {
+    /// Creates the value from its required fields:
+    ///
+    /// - `result`: `result` — `true` if the connector registration has been removed
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new(result: bool) -> Self {
+        Self {
+            result,
+            error: ::std::option::Option::None,
+            error_description: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for UnregisterResult {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            result: f.required("result")?,
+            error: f.optional("error")?,
+            error_description: f.optional("error_description")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UnregisterResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for UnregisterResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("result", &self.result);
+        w.optional("error", self.error.as_ref());
+        w.optional("error_description", self.error_description.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for UnregisterResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }

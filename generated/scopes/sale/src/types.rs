@@ -704,6 +704,7 @@ impl SaleBasketItem {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleBasketItem {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -954,6 +955,7 @@ impl SaleBasketItemProperty {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleBasketItemProperty {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1131,6 +1133,7 @@ impl SaleBasketItemReservation {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleBasketItemReservation {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1247,6 +1250,7 @@ impl SaleBusinessValuePersonDomain {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleBusinessValuePersonDomain {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1477,6 +1481,7 @@ impl SaleDeliveryExtraService {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleDeliveryExtraService {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1615,6 +1620,7 @@ impl SaleDeliveryExtraServiceEnumItem {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleDeliveryExtraServiceEnumItem {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1798,6 +1804,7 @@ impl SaleDeliveryHandler {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleDeliveryHandler {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1940,6 +1947,7 @@ impl SaleDeliveryHandlerProfile {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleDeliveryHandlerProfile {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2121,6 +2129,7 @@ impl SaleDeliveryHandlerSettings {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleDeliveryHandlerSettings {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2299,6 +2308,7 @@ impl SaleDeliveryHandlerSettingsConfigItem {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleDeliveryHandlerSettingsConfigItem {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2485,6 +2495,7 @@ impl SaleDeliveryService {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleDeliveryService {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2616,6 +2627,7 @@ impl SaleLang {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleLang {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2786,6 +2798,7 @@ impl SaleOrderCrmClient {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleOrderCrmClient {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3496,6 +3509,7 @@ impl SaleOrderPayment {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleOrderPayment {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3729,6 +3743,7 @@ impl SaleOrderPropertyGroup {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleOrderPropertyGroup {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3851,6 +3866,7 @@ impl SaleOrderPropertyRelation {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleOrderPropertyRelation {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4028,6 +4044,7 @@ impl SaleOrderPropertyValue {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleOrderPropertyValue {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4196,6 +4213,7 @@ impl SaleOrderPropertyVariant {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleOrderPropertyVariant {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4960,6 +4978,7 @@ impl SaleOrderShipment {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleOrderShipment {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5253,6 +5272,7 @@ impl SaleOrderShipmentItem {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleOrderShipmentItem {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5436,6 +5456,7 @@ impl SaleOrderTradeBinding {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleOrderTradeBinding {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5655,6 +5676,7 @@ impl SaleOrderTradePlatform {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleOrderTradePlatform {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5830,6 +5852,7 @@ impl SalePaymentItemBasket {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SalePaymentItemBasket {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5984,6 +6007,7 @@ impl SalePaymentItemShipment {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SalePaymentItemShipment {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6142,6 +6166,7 @@ impl SalePaysystemHandler {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SalePaysystemHandler {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6313,6 +6338,7 @@ impl SalePersonType {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SalePersonType {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6497,6 +6523,7 @@ impl SaleShipmentPropertyValue {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleShipmentPropertyValue {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6669,6 +6696,7 @@ impl SaleStatus {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleStatus {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6822,6 +6850,7 @@ impl SaleStatusLang {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleStatusLang {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -94,6 +94,7 @@ impl Getbyid {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Getbyid {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -481,6 +482,7 @@ impl GetbyidResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetbyidResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -848,6 +850,7 @@ impl Meeting {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Meeting {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -950,6 +953,7 @@ impl Remind {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Remind {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1164,6 +1168,7 @@ impl Rrule {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Rrule {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1357,6 +1362,7 @@ impl Relations {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Relations {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1453,6 +1459,7 @@ impl AttendeeList {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AttendeeList {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1547,6 +1554,7 @@ impl AttendeesEntityList {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AttendeesEntityList {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

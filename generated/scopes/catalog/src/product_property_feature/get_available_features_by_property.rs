@@ -98,6 +98,7 @@ impl GetAvailableFeaturesByProperty {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for GetAvailableFeaturesByProperty {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -190,6 +191,7 @@ impl GetAvailableFeaturesByPropertyResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetAvailableFeaturesByPropertyResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

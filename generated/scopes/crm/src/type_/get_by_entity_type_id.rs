@@ -97,6 +97,7 @@ impl GetByEntityTypeId {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for GetByEntityTypeId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -327,6 +328,7 @@ impl GetByEntityTypeIdResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetByEntityTypeIdResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -557,6 +559,7 @@ impl LinkedUserFields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for LinkedUserFields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -666,6 +669,7 @@ impl GetByEntityTypeIdResult2 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetByEntityTypeIdResult2 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -101,6 +101,7 @@ impl Get {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -375,6 +376,7 @@ impl GetResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -604,6 +606,7 @@ impl Restrictions {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Restrictions {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -714,6 +717,7 @@ impl EntityLink {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for EntityLink {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -823,6 +827,7 @@ impl Permissions {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Permissions {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -928,6 +933,7 @@ impl ReadedList {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ReadedList {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1024,6 +1030,7 @@ impl LastMessageViews {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for LastMessageViews {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -330,6 +330,7 @@ impl List {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for List {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -511,6 +512,7 @@ impl ListResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ListResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -692,6 +694,7 @@ impl Items {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Items {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -834,6 +837,7 @@ impl Avatar {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Avatar {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -956,6 +960,7 @@ impl Message {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Message {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1191,6 +1196,7 @@ impl User {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for User {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1455,6 +1461,7 @@ impl Chat {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Chat {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1642,6 +1649,7 @@ impl Restrictions {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Restrictions {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1748,6 +1756,7 @@ impl EntityLink {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for EntityLink {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1857,6 +1866,7 @@ impl Permissions {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Permissions {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1957,6 +1967,7 @@ impl Lines {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Lines {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2062,6 +2073,7 @@ impl Copilot {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Copilot {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

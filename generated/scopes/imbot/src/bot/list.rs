@@ -25,7 +25,7 @@
 ///
 /// # Result
 ///
-/// `ListResult`: An object where the top-level key is `BOT_ID`, and the value contains the bot data. The structure of the element is described in detail [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html#bot-item)
+/// `map<BotId>`: An object where the top-level key is `BOT_ID`, and the value contains the bot data. The structure of the element is described in detail [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html#bot-item)
 ///
 /// # Errors
 ///
@@ -85,6 +85,7 @@ impl List {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for List {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -124,7 +125,7 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "imbot.bot.list";
     const READ_ONLY: bool = true;
-    type Output = ListResult;
+    type Output = ::std::collections::BTreeMap<::std::string::String, BotId>;
 }
 /// The `BotId` object.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -182,6 +183,7 @@ impl BotId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for BotId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -224,93 +226,6 @@ impl ::bitrix24_runtime::wire::Undocumented for BotId {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `result` object: `39` holds the data.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct ListResult {
-    /// An object where the top-level key is `BOT_ID`, and the value contains the bot data. The structure of the element is described in detail [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html#bot-item)
-    ///
-    /// Wire name `39`, type `BotId`.
-    pub _39: BotId,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl ListResult {
-    /// Creates the value from its required fields:
-    ///
-    /// - `_39`: `39` — An object where the top-level key is `BOT_ID`, and the value contains the bot data. The structure of the element is described in detail [below](https://apidocs.bitrix24.com/api-reference/chat-bots/outdated/bots/imbot-bot-list.html#bot-item)
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new(_39: BotId) -> Self {
-        Self {
-            _39,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for ListResult {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            _39: f.required("39")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for ListResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.field("39", &self._39);
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for ListResult {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self._39,
-            &::std::format!("{}{}", path, ".39"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

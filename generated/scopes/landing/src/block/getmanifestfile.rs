@@ -104,6 +104,7 @@ impl Getmanifestfile {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Getmanifestfile {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -217,6 +218,7 @@ impl GetmanifestfileResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetmanifestfileResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -330,6 +332,7 @@ impl Block {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Block {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -421,6 +424,7 @@ impl Style {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Style {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -513,6 +517,7 @@ impl Block2 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Block2 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -605,6 +610,7 @@ impl Additional {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Additional {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -687,6 +693,7 @@ impl Assets {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Assets {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -133,6 +133,7 @@ impl Getrepository {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Getrepository {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -271,6 +272,7 @@ impl GetrepositoryResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetrepositoryResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -389,6 +391,7 @@ impl Meta {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Meta {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -506,6 +509,7 @@ impl Favourite {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Favourite {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -637,6 +641,7 @@ impl Text {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Text {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -741,6 +746,7 @@ impl Meta2 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Meta2 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

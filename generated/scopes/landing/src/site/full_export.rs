@@ -110,6 +110,7 @@ impl FullExport {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for FullExport {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -363,6 +364,7 @@ impl Params {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Params {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -545,6 +547,7 @@ impl FullExportResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for FullExportResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -682,6 +685,7 @@ impl Fields2 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields2 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -788,6 +792,7 @@ impl AdditionalFields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AdditionalFields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -874,6 +879,7 @@ impl Items2 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Items2 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1026,6 +1032,7 @@ impl Myfirstsite2026 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Myfirstsite2026 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1147,6 +1154,7 @@ impl Fields3 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields3 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1246,6 +1254,7 @@ impl AdditionalFields2 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AdditionalFields2 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

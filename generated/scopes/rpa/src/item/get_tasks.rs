@@ -112,6 +112,7 @@ impl GetTasks {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for GetTasks {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -203,6 +204,7 @@ impl GetTasksResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetTasksResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -320,6 +322,7 @@ impl Tasks {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Tasks {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -452,6 +455,7 @@ impl Data {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Data {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -556,6 +560,7 @@ impl Controls {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Controls {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -666,6 +671,7 @@ impl Buttons {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Buttons {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -761,6 +767,7 @@ impl Users {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Users {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -114,6 +114,7 @@ impl UpdateIsFixed {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for UpdateIsFixed {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -208,6 +209,7 @@ impl UpdateIsFixedResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for UpdateIsFixedResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -293,6 +295,7 @@ impl Timeline {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Timeline {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

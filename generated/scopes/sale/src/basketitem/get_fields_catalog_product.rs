@@ -85,6 +85,7 @@ impl GetFieldsCatalogProduct {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for GetFieldsCatalogProduct {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -169,6 +170,7 @@ impl GetFieldsCatalogProductResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetFieldsCatalogProductResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -305,6 +307,7 @@ impl RestFieldDescription {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for RestFieldDescription {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

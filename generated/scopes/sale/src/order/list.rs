@@ -218,6 +218,7 @@ impl List {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for List {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -345,6 +346,7 @@ impl ListResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ListResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -699,6 +701,7 @@ impl SaleOrder {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleOrder {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1163,6 +1166,7 @@ impl SaleOrderProperty {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SaleOrderProperty {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -25,7 +25,7 @@
 ///
 /// # Result
 ///
-/// `GetResult`: An object containing data about the Kanban / My Plan stages, with stage IDs as keys.
+/// `map<GetResult>`: An object containing data about the Kanban / My Plan stages, with stage IDs as keys.
 ///
 /// # Errors
 ///
@@ -113,6 +113,7 @@ impl Get {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -161,7 +162,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "task.stages.get";
     const READ_ONLY: bool = true;
-    type Output = GetResult;
+    type Output = ::std::collections::BTreeMap<::std::string::String, GetResult>;
 }
 /// The `GetResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -255,6 +256,7 @@ impl GetResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

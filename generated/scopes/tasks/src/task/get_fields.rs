@@ -76,6 +76,7 @@ impl GetFields {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for GetFields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -158,6 +159,7 @@ impl GetFieldsResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetFieldsResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -563,6 +565,7 @@ impl Fields {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Fields {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1106,6 +1109,7 @@ impl Id {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Id {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1200,6 +1204,7 @@ impl ParentId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ParentId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1294,6 +1299,7 @@ impl Title {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Title {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1383,6 +1389,7 @@ impl Description {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Description {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1480,6 +1487,7 @@ impl Mark {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Mark {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1576,6 +1584,7 @@ impl Values {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1675,6 +1684,7 @@ impl Priority {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Priority {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1778,6 +1788,7 @@ impl Status {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Status {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1879,6 +1890,7 @@ impl Multitask {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Multitask {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1975,6 +1987,7 @@ impl Values2 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values2 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2072,6 +2085,7 @@ impl NotViewed {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for NotViewed {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2168,6 +2182,7 @@ impl Values3 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values3 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2265,6 +2280,7 @@ impl Replicate {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Replicate {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2361,6 +2377,7 @@ impl Values4 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values4 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2453,6 +2470,7 @@ impl GroupId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GroupId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2547,6 +2565,7 @@ impl StageId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for StageId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2641,6 +2660,7 @@ impl SprintId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SprintId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2735,6 +2755,7 @@ impl BacklogId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for BacklogId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2829,6 +2850,7 @@ impl CreatedBy {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CreatedBy {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2918,6 +2940,7 @@ impl CreatedDate {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CreatedDate {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3010,6 +3033,7 @@ impl ResponsibleId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ResponsibleId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3099,6 +3123,7 @@ impl Accomplices {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Accomplices {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3186,6 +3211,7 @@ impl Auditors {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Auditors {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3273,6 +3299,7 @@ impl ChangedBy {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ChangedBy {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3360,6 +3387,7 @@ impl ChangedDate {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ChangedDate {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3447,6 +3475,7 @@ impl StatusChangedBy {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for StatusChangedBy {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3534,6 +3563,7 @@ impl StatusChangedDate {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for StatusChangedDate {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3626,6 +3656,7 @@ impl ClosedBy {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ClosedBy {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3720,6 +3751,7 @@ impl ClosedDate {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ClosedDate {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3814,6 +3846,7 @@ impl ActivityDate {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ActivityDate {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -3908,6 +3941,7 @@ impl DateStart {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for DateStart {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4002,6 +4036,7 @@ impl Deadline {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Deadline {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4096,6 +4131,7 @@ impl StartDatePlan {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for StartDatePlan {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4190,6 +4226,7 @@ impl EndDatePlan {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for EndDatePlan {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4284,6 +4321,7 @@ impl Guid {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Guid {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4378,6 +4416,7 @@ impl XmlId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for XmlId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4472,6 +4511,7 @@ impl CommentsCount {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CommentsCount {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4566,6 +4606,7 @@ impl ServiceCommentsCount {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ServiceCommentsCount {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4660,6 +4701,7 @@ impl NewCommentsCount {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for NewCommentsCount {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4759,6 +4801,7 @@ impl AllowChangeDeadline {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AllowChangeDeadline {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4855,6 +4898,7 @@ impl Values5 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values5 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -4952,6 +4996,7 @@ impl AllowTimeTracking {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AllowTimeTracking {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5048,6 +5093,7 @@ impl Values6 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values6 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5145,6 +5191,7 @@ impl TaskControl {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for TaskControl {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5241,6 +5288,7 @@ impl Values7 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values7 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5338,6 +5386,7 @@ impl AddInReport {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AddInReport {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5434,6 +5483,7 @@ impl Values8 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values8 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5531,6 +5581,7 @@ impl ForkedByTemplateId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ForkedByTemplateId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5627,6 +5678,7 @@ impl Values9 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values9 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5714,6 +5766,7 @@ impl TimeEstimate {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for TimeEstimate {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5801,6 +5854,7 @@ impl TimeSpentInLogs {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for TimeSpentInLogs {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5888,6 +5942,7 @@ impl MatchWorkTime {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for MatchWorkTime {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -5975,6 +6030,7 @@ impl ForumTopicId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ForumTopicId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6062,6 +6118,7 @@ impl ForumId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ForumId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6149,6 +6206,7 @@ impl SiteId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SiteId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6246,6 +6304,7 @@ impl Subordinate {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Subordinate {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6342,6 +6401,7 @@ impl Values10 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values10 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6439,6 +6499,7 @@ impl Favorite {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Favorite {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6535,6 +6596,7 @@ impl Values11 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values11 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6627,6 +6689,7 @@ impl ExchangeModified {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ExchangeModified {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6721,6 +6784,7 @@ impl ExchangeId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ExchangeId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6815,6 +6879,7 @@ impl OutlookVersion {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OutlookVersion {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6904,6 +6969,7 @@ impl ViewedDate {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ViewedDate {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -6991,6 +7057,7 @@ impl Sorting {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Sorting {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -7078,6 +7145,7 @@ impl DurationPlan {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for DurationPlan {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -7165,6 +7233,7 @@ impl DurationFact {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for DurationFact {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -7252,6 +7321,7 @@ impl Checklist {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Checklist {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -7349,6 +7419,7 @@ impl DurationType {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for DurationType {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -7450,6 +7521,7 @@ impl IsMuted {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for IsMuted {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -7546,6 +7618,7 @@ impl Values12 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values12 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -7643,6 +7716,7 @@ impl IsPinned {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for IsPinned {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -7739,6 +7813,7 @@ impl Values13 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values13 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -7836,6 +7911,7 @@ impl IsPinnedInGroup {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for IsPinnedInGroup {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -7932,6 +8008,7 @@ impl Values14 {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Values14 {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -8024,6 +8101,7 @@ impl FlowId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for FlowId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -8113,6 +8191,7 @@ impl UfCrmTask {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for UfCrmTask {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -8200,6 +8279,7 @@ impl UfTaskWebdavFiles {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for UfTaskWebdavFiles {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -8287,6 +8367,7 @@ impl UfMailMessage {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for UfMailMessage {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -8374,6 +8455,7 @@ impl UfNewTasksField {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for UfNewTasksField {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

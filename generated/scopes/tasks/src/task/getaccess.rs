@@ -124,6 +124,7 @@ impl Getaccess {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Getaccess {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -221,6 +222,7 @@ impl GetaccessResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetaccessResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -511,6 +513,7 @@ impl Action {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Action {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -703,6 +706,7 @@ impl Edit {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Edit {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -790,6 +794,7 @@ impl Checklist {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Checklist {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -872,6 +877,7 @@ impl Elapsedtime {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Elapsedtime {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -952,6 +958,7 @@ impl Dayplan {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Dayplan {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1037,6 +1044,7 @@ impl Timer {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Timer {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1122,6 +1130,7 @@ impl Favorite {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Favorite {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -95,6 +95,7 @@ impl SearchCrmEntities {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for SearchCrmEntities {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -209,6 +210,7 @@ impl SearchCrmEntitiesResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SearchCrmEntitiesResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -429,6 +431,7 @@ impl AssignedBy {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AssignedBy {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -96,6 +96,7 @@ impl Get {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -302,6 +303,7 @@ impl GetResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -644,6 +646,7 @@ impl ReportPeriodOptions {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ReportPeriodOptions {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -836,6 +839,7 @@ impl AllowedDevices {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AllowedDevices {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -953,6 +957,7 @@ impl Shifts {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Shifts {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1071,6 +1076,7 @@ impl Calendar {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Calendar {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1262,6 +1268,7 @@ impl ScheduleViolationRules {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ScheduleViolationRules {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1420,6 +1427,7 @@ impl UsersToNotify {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for UsersToNotify {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

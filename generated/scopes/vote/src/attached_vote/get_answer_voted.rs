@@ -235,6 +235,7 @@ impl GetAnswerVoted {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for GetAnswerVoted {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -365,6 +366,7 @@ impl ResponseResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ResponseResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -457,6 +459,7 @@ impl GetAnswerVotedResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetAnswerVotedResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -204,6 +204,7 @@ impl GetWithVoted {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for GetWithVoted {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -310,6 +311,7 @@ impl ResponseResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ResponseResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -481,6 +483,7 @@ impl ResponseAttach {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ResponseAttach {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -606,6 +609,7 @@ impl ResponseVoted {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ResponseVoted {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

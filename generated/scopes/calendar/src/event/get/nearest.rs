@@ -177,6 +177,7 @@ impl Nearest {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Nearest {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -668,6 +669,7 @@ impl NearestResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for NearestResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1035,6 +1037,7 @@ impl Meeting {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Meeting {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1137,6 +1140,7 @@ impl Remind {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Remind {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1351,6 +1355,7 @@ impl Rrule {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Rrule {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1544,6 +1549,7 @@ impl Relations {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Relations {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1640,6 +1646,7 @@ impl AttendeeList {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AttendeeList {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1734,6 +1741,7 @@ impl AttendeesEntityList {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AttendeesEntityList {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

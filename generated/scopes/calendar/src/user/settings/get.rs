@@ -78,6 +78,7 @@ impl Get {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -284,6 +285,7 @@ impl GetResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -527,6 +529,7 @@ impl DefaultReminders {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for DefaultReminders {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -627,6 +630,7 @@ impl ReminderSettings {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ReminderSettings {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

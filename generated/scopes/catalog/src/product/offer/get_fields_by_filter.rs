@@ -95,6 +95,7 @@ impl GetFieldsByFilter {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for GetFieldsByFilter {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -184,6 +185,7 @@ impl GetFieldsByFilterResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetFieldsByFilterResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -564,6 +566,7 @@ impl CatalogProductOffer {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogProductOffer {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -977,6 +980,7 @@ impl FieldDescription {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for FieldDescription {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -95,6 +95,7 @@ impl GetFieldsByFilter {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for GetFieldsByFilter {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -184,6 +185,7 @@ impl GetFieldsByFilterResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetFieldsByFilterResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -515,6 +517,7 @@ impl CatalogProductSku {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CatalogProductSku {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -875,6 +878,7 @@ impl FieldDescription {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for FieldDescription {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

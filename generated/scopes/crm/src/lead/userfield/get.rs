@@ -95,6 +95,7 @@ impl Get {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -269,6 +270,7 @@ impl GetResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -438,6 +440,7 @@ impl Settings {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Settings {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -628,6 +631,7 @@ impl EditFormLabel {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for EditFormLabel {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -848,6 +852,7 @@ impl ListColumnLabel {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ListColumnLabel {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1068,6 +1073,7 @@ impl ListFilterLabel {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ListFilterLabel {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1288,6 +1294,7 @@ impl ErrorMessage {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ErrorMessage {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1508,6 +1515,7 @@ impl HelpMessage {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for HelpMessage {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -228,6 +228,7 @@ impl Commit {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Commit {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -300,16 +301,20 @@ impl ::bitrix24_runtime::Method for Commit {
 pub struct CommitResult {
     /// Data of added files [(detailed description)](https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html#files-item)
     ///
-    /// Wire name `FILES`, type `Files` (docs: `object`).
-    pub files: ::std::option::Option<Files>,
+    /// Wire name `FILES`, type `map<FilesUploadId>` (docs: `object`).
+    pub files: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, FilesUploadId>,
+    >,
     /// Array of file identifiers on Drive
     ///
     /// Wire name `DISK_ID`, type `any[]` (docs: `array`).
     pub disk_id: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     /// Models of added files on Drive [(detailed description)](https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html#file-models-item)
     ///
-    /// Wire name `FILE_MODELS`, type `FileModels` (docs: `object`).
-    pub file_models: ::std::option::Option<FileModels>,
+    /// Wire name `FILE_MODELS`, type `map<FileModelsUploadId>` (docs: `object`).
+    pub file_models: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, FileModelsUploadId>,
+    >,
     /// Identifier of the message with files
     ///
     /// Wire name `MESSAGE_ID`, type `integer`.
@@ -350,6 +355,7 @@ impl CommitResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CommitResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -400,100 +406,6 @@ impl ::bitrix24_runtime::wire::Undocumented for CommitResult {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.file_models,
             &::std::format!("{}{}", path, ".FILE_MODELS"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `Files` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Files {
-    /// File object, where `id` — identifier of the upload file [(detailed description)](https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html#files-upload-item)
-    ///
-    /// Wire name `upload{id}`, type `FilesUploadId` (docs: `object`).
-    pub upload_id: ::std::option::Option<FilesUploadId>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `upload5249`, type `object`.
-    pub upload5249: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Files {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            upload_id: ::std::option::Option::None,
-            upload5249: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Files {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            upload_id: f.optional("upload{id}")?,
-            upload5249: f.optional("upload5249")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Files {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Files {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("upload{id}", self.upload_id.as_ref());
-        w.optional("upload5249", self.upload5249.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Files {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.upload_id,
-            &::std::format!("{}{}", path, ".upload{id}"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
@@ -637,6 +549,7 @@ impl FilesUploadId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for FilesUploadId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -775,6 +688,7 @@ impl Image {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Image {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -897,6 +811,7 @@ impl ViewerAttrs {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ViewerAttrs {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -993,6 +908,7 @@ impl MediaUrl {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for MediaUrl {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1078,6 +994,7 @@ impl MediaUrlPreview {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for MediaUrlPreview {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1114,100 +1031,6 @@ impl ::bitrix24_runtime::wire::Undocumented for MediaUrlPreview {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `FileModels` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct FileModels {
-    /// File model object, where `id` — identifier of the upload file [(detailed description)](https://apidocs.bitrix24.com/api-reference/chats/files/im-disk-file-commit.html#file-models-upload-item)
-    ///
-    /// Wire name `upload{id}`, type `FileModelsUploadId` (docs: `object`).
-    pub upload_id: ::std::option::Option<FileModelsUploadId>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `upload5249`, type `object`.
-    pub upload5249: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl FileModels {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            upload_id: ::std::option::Option::None,
-            upload5249: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for FileModels {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            upload_id: f.optional("upload{id}")?,
-            upload5249: f.optional("upload5249")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for FileModels {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for FileModels {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("upload{id}", self.upload_id.as_ref());
-        w.optional("upload5249", self.upload5249.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for FileModels {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.upload_id,
-            &::std::format!("{}{}", path, ".upload{id}"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -1356,6 +1179,7 @@ impl FileModelsUploadId {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for FileModelsUploadId {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1491,6 +1315,7 @@ impl Links {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Links {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

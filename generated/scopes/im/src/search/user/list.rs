@@ -12,6 +12,7 @@
 /// | Scope | `im` |
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
+/// | Paged | 50 items a page, by `start` |
 /// | Official docs | <https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html> (commit `5988ed13`) |
 ///
 /// # Parameters
@@ -27,7 +28,7 @@
 ///
 /// # Result
 ///
-/// `ListResult`: Found users. The key of each element equals the user identifier. If nothing is found, the method returns an empty array.
+/// `map<User>`: Found users. The key of each element equals the user identifier. If nothing is found, the method returns an empty array.
 ///
 /// The structure of the user object is described in detail [below](https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html#user-object)
 ///
@@ -51,6 +52,24 @@
 /// let request = List::new("John").business(false).offset(0).limit(10);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Streaming the rows
+///
+/// `List` is a [`ListMethod`](bitrix24_runtime::ListMethod) (50 rows a page): [`Client::pages`](bitrix24_runtime::Client::pages) streams its pages (following `next`), [`Client::items`](bitrix24_runtime::Client::items) its rows. It cannot be exported by ID cursor (no ID field, filter or order parameter).
+///
+/// ```no_run
+/// # async fn example() -> Result<(), bitrix24::Error> {
+/// use bitrix24::futures_util::TryStreamExt;
+/// use bitrix24::im::search::user::list::List;
+///
+/// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
+/// let mut rows = std::pin::pin!(client.items(List::new("John")));
+/// while let Some(row) = rows.try_next().await? {
+///     println!("{row:?}");
+/// }
 /// # Ok(())
 /// # }
 /// ```
@@ -147,6 +166,7 @@ impl List {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for List {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -202,7 +222,17 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "im.search.user.list";
     const READ_ONLY: bool = true;
-    type Output = ListResult;
+    type Output = ::std::collections::BTreeMap<::std::string::String, User>;
+}
+impl ::bitrix24_runtime::ListMethod for List {
+    type Item = ::serde_json::Value;
+    const ITEMS: &'static str = "departments";
+    const PAGE_SIZE: u32 = 50;
+    const START: &'static str = "start";
+    const ID_FIELD: ::std::option::Option<&'static str> = ::std::option::Option::None;
+    const FILTER: &'static str = "";
+    const ORDER: ::bitrix24_runtime::ListOrder = ::bitrix24_runtime::ListOrder::None;
+    const SELECT: &'static str = "";
 }
 /// The `User` object.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -347,6 +377,7 @@ impl User {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for User {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -482,6 +513,7 @@ impl Phones {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Phones {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -522,95 +554,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Phones {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `result` object: `103` holds the data.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct ListResult {
-    /// Found users. The key of each element equals the user identifier. If nothing is found, the method returns an empty array.
-    ///
-    /// The structure of the user object is described in detail [below](https://apidocs.bitrix24.com/api-reference/chats/search/im-search-user-list.html#user-object)
-    ///
-    /// Wire name `103`, type `User`.
-    pub _103: User,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl ListResult {
-    /// Creates the value from its required fields:
-    ///
-    /// - `_103`: `103` — Found users. The key of each element equals the user identifier. If nothing is found, the method returns an empty array.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new(_103: User) -> Self {
-        Self {
-            _103,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for ListResult {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            _103: f.required("103")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ListResult {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for ListResult {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.field("103", &self._103);
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for ListResult {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self._103,
-            &::std::format!("{}{}", path, ".103"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }

@@ -122,6 +122,7 @@ impl Get {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -208,23 +209,28 @@ pub struct GetResult {
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#message)
     ///
-    /// Wire name `message`, type `map<Message>` (docs: `object`).
+    /// Wire name `message`, type `map<MessageMessage>` (docs: `object`).
     pub message: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, Message>,
+        ::std::collections::BTreeMap<::std::string::String, MessageMessage>,
     >,
     /// Relationship between the chat and the list of message identifiers.
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#users-message)
     ///
-    /// Wire name `usersMessage`, type `UsersMessage` (docs: `object`).
-    pub users_message: ::std::option::Option<UsersMessage>,
+    /// Wire name `usersMessage`, type `map<any[]>` (docs: `object`).
+    pub users_message: ::std::option::Option<
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::vec::Vec<::serde_json::Value>,
+        >,
+    >,
     /// Object of chat participants, where the key is the user identifier.
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#users)
     ///
-    /// Wire name `users`, type `map<Users>` (docs: `object`).
+    /// Wire name `users`, type `map<User>` (docs: `object`).
     pub users: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, Users>,
+        ::std::collections::BTreeMap<::std::string::String, User>,
     >,
     /// Open line data.
     ///
@@ -236,9 +242,9 @@ pub struct GetResult {
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#user-in-group)
     ///
-    /// Wire name `userInGroup`, type `map<UserGroup>` (docs: `object`).
+    /// Wire name `userInGroup`, type `map<Group>` (docs: `object`).
     pub user_in_group: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, UserGroup>,
+        ::std::collections::BTreeMap<::std::string::String, Group>,
     >,
     /// Users not included in the departments from `userInGroup`
     ///
@@ -248,31 +254,39 @@ pub struct GetResult {
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#chat)
     ///
-    /// Wire name `chat`, type `map<Chat>` (docs: `object`).
+    /// Wire name `chat`, type `map<ChatChat>` (docs: `object`).
     pub chat: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, Chat>,
+        ::std::collections::BTreeMap<::std::string::String, ChatChat>,
     >,
     /// Flags for blocking the chat by users.
     ///
     /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#user-block-chat)
     ///
-    /// Wire name `userBlockChat`, type `map<UserBlockChat>` (docs: `object`).
+    /// Wire name `userBlockChat`, type `map<object>` (docs: `object`).
     pub user_block_chat: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, UserBlockChat>,
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
     >,
     /// Composition of chat participants or an empty array.
     ///
     /// The structure of the chat participants is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#user-in-chat)
     ///
-    /// Wire name `userInChat`, type `UserChat` (docs: `object`).
-    pub user_in_chat: ::std::option::Option<UserChat>,
+    /// Wire name `userInChat`, type `map<any[]>` (docs: `object`).
+    pub user_in_chat: ::std::option::Option<
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::vec::Vec<::serde_json::Value>,
+        >,
+    >,
     /// Files associated with messages, or an empty array.
     ///
     /// The structure of the files object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#files)
     ///
-    /// Wire name `files`, type `map<Files>` (docs: `object`).
+    /// Wire name `files`, type `map<File>` (docs: `object`).
     pub files: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, Files>,
+        ::std::collections::BTreeMap<::std::string::String, File>,
     >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -323,6 +337,7 @@ impl GetResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GetResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -397,11 +412,6 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
             out,
         );
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.users_message,
-            &::std::format!("{}{}", path, ".usersMessage"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.users,
             &::std::format!("{}{}", path, ".users"),
             out,
@@ -422,163 +432,8 @@ impl ::bitrix24_runtime::wire::Undocumented for GetResult {
             out,
         );
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_block_chat,
-            &::std::format!("{}{}", path, ".userBlockChat"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_in_chat,
-            &::std::format!("{}{}", path, ".userInChat"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.files,
             &::std::format!("{}{}", path, ".files"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `Message` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Message {
-    /// Message object.
-    ///
-    /// The structure of the message object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#message-item)
-    ///
-    /// Wire name `<messageId>`, type `MessageMessage` (docs: `object`).
-    pub message_id: ::std::option::Option<MessageMessage>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `id`, type `string`.
-    pub id: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `chatid`, type `string`.
-    pub chatid: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `senderid`, type `string`.
-    pub senderid: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `recipientid`, type `string`.
-    pub recipientid: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `date`, type `string`.
-    pub date: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `text`, type `string`.
-    pub text: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `textlegacy`, type `string`.
-    pub textlegacy: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `params`, type `object`.
-    pub params: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Message {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            message_id: ::std::option::Option::None,
-            id: ::std::option::Option::None,
-            chatid: ::std::option::Option::None,
-            senderid: ::std::option::Option::None,
-            recipientid: ::std::option::Option::None,
-            date: ::std::option::Option::None,
-            text: ::std::option::Option::None,
-            textlegacy: ::std::option::Option::None,
-            params: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Message {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            message_id: f.optional("<messageId>")?,
-            id: f.optional("id")?,
-            chatid: f.optional("chatid")?,
-            senderid: f.optional("senderid")?,
-            recipientid: f.optional("recipientid")?,
-            date: f.optional("date")?,
-            text: f.optional("text")?,
-            textlegacy: f.optional("textlegacy")?,
-            params: f.optional("params")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Message {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Message {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("<messageId>", self.message_id.as_ref());
-        w.optional("id", self.id.as_ref());
-        w.optional("chatid", self.chatid.as_ref());
-        w.optional("senderid", self.senderid.as_ref());
-        w.optional("recipientid", self.recipientid.as_ref());
-        w.optional("date", self.date.as_ref());
-        w.optional("text", self.text.as_ref());
-        w.optional("textlegacy", self.textlegacy.as_ref());
-        w.optional("params", self.params.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Message {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.message_id,
-            &::std::format!("{}{}", path, ".<messageId>"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
@@ -662,6 +517,7 @@ impl MessageMessage {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for MessageMessage {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -712,383 +568,6 @@ impl ::bitrix24_runtime::wire::Undocumented for MessageMessage {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `UsersMessage` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct UsersMessage {
-    /// Array of message identifiers related to the chat
-    ///
-    /// Wire name `chat<chatId>`, type `any[]` (docs: `array`).
-    pub chat_chat_id: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `chat1763`, type `any[]`.
-    pub chat1763: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl UsersMessage {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            chat_chat_id: ::std::option::Option::None,
-            chat1763: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for UsersMessage {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            chat_chat_id: f.optional("chat<chatId>")?,
-            chat1763: f.optional("chat1763")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UsersMessage {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for UsersMessage {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("chat<chatId>", self.chat_chat_id.as_ref());
-        w.optional("chat1763", self.chat1763.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for UsersMessage {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `Users` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Users {
-    /// User data.
-    ///
-    /// The structure of the user object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#user-item)
-    ///
-    /// Wire name `<userId>`, type `User` (docs: `object`).
-    pub user_id: ::std::option::Option<User>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `id`, type `string`.
-    pub id: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `active`, type `boolean`.
-    pub active: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `firstName`, type `string`.
-    pub first_name: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `lastName`, type `string`.
-    pub last_name: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `workPosition`, type `string`.
-    pub work_position: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `color`, type `string`.
-    pub color: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `avatar`, type `string`.
-    pub avatar: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `avatarId`, type `string`.
-    pub avatar_id: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `birthday`, type `string`.
-    pub birthday: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `gender`, type `string`.
-    pub gender: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `phoneDevice`, type `boolean`.
-    pub phone_device: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `phones`, type `boolean`.
-    pub phones: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `extranet`, type `boolean`.
-    pub extranet: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `network`, type `boolean`.
-    pub network: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `bot`, type `boolean`.
-    pub bot: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `connector`, type `boolean`.
-    pub connector: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `profile`, type `string`.
-    pub profile: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `externalAuthId`, type `string`.
-    pub external_auth_id: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `status`, type `string`.
-    pub status: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `idle`, type `boolean`.
-    pub idle: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `lastActivityDate`, type `string`.
-    pub last_activity_date: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `mobileLastDate`, type `boolean`.
-    pub mobile_last_date: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `desktopLastDate`, type `boolean`.
-    pub desktop_last_date: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `departments`, type `any[]`.
-    pub departments: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `absent`, type `boolean`.
-    pub absent: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `type`, type `string`.
-    pub type_: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `services`, type `any`.
-    pub services: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `botData`, type `any`.
-    pub bot_data: ::std::option::Option<::serde_json::Value>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Users {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            user_id: ::std::option::Option::None,
-            id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            first_name: ::std::option::Option::None,
-            last_name: ::std::option::Option::None,
-            work_position: ::std::option::Option::None,
-            color: ::std::option::Option::None,
-            avatar: ::std::option::Option::None,
-            avatar_id: ::std::option::Option::None,
-            birthday: ::std::option::Option::None,
-            gender: ::std::option::Option::None,
-            phone_device: ::std::option::Option::None,
-            phones: ::std::option::Option::None,
-            extranet: ::std::option::Option::None,
-            network: ::std::option::Option::None,
-            bot: ::std::option::Option::None,
-            connector: ::std::option::Option::None,
-            profile: ::std::option::Option::None,
-            external_auth_id: ::std::option::Option::None,
-            status: ::std::option::Option::None,
-            idle: ::std::option::Option::None,
-            last_activity_date: ::std::option::Option::None,
-            mobile_last_date: ::std::option::Option::None,
-            desktop_last_date: ::std::option::Option::None,
-            departments: ::std::option::Option::None,
-            absent: ::std::option::Option::None,
-            type_: ::std::option::Option::None,
-            services: ::std::option::Option::None,
-            bot_data: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Users {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            user_id: f.optional("<userId>")?,
-            id: f.optional("id")?,
-            name: f.optional("name")?,
-            active: f.optional("active")?,
-            first_name: f.optional("firstName")?,
-            last_name: f.optional("lastName")?,
-            work_position: f.optional("workPosition")?,
-            color: f.optional("color")?,
-            avatar: f.optional("avatar")?,
-            avatar_id: f.optional("avatarId")?,
-            birthday: f.optional("birthday")?,
-            gender: f.optional("gender")?,
-            phone_device: f.optional("phoneDevice")?,
-            phones: f.optional("phones")?,
-            extranet: f.optional("extranet")?,
-            network: f.optional("network")?,
-            bot: f.optional("bot")?,
-            connector: f.optional("connector")?,
-            profile: f.optional("profile")?,
-            external_auth_id: f.optional("externalAuthId")?,
-            status: f.optional("status")?,
-            idle: f.optional("idle")?,
-            last_activity_date: f.optional("lastActivityDate")?,
-            mobile_last_date: f.optional("mobileLastDate")?,
-            desktop_last_date: f.optional("desktopLastDate")?,
-            departments: f.optional("departments")?,
-            absent: f.optional("absent")?,
-            type_: f.optional("type")?,
-            services: f.optional("services")?,
-            bot_data: f.optional("botData")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Users {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Users {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("<userId>", self.user_id.as_ref());
-        w.optional("id", self.id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("active", self.active.as_ref());
-        w.optional("firstName", self.first_name.as_ref());
-        w.optional("lastName", self.last_name.as_ref());
-        w.optional("workPosition", self.work_position.as_ref());
-        w.optional("color", self.color.as_ref());
-        w.optional("avatar", self.avatar.as_ref());
-        w.optional("avatarId", self.avatar_id.as_ref());
-        w.optional("birthday", self.birthday.as_ref());
-        w.optional("gender", self.gender.as_ref());
-        w.optional("phoneDevice", self.phone_device.as_ref());
-        w.optional("phones", self.phones.as_ref());
-        w.optional("extranet", self.extranet.as_ref());
-        w.optional("network", self.network.as_ref());
-        w.optional("bot", self.bot.as_ref());
-        w.optional("connector", self.connector.as_ref());
-        w.optional("profile", self.profile.as_ref());
-        w.optional("externalAuthId", self.external_auth_id.as_ref());
-        w.optional("status", self.status.as_ref());
-        w.optional("idle", self.idle.as_ref());
-        w.optional("lastActivityDate", self.last_activity_date.as_ref());
-        w.optional("mobileLastDate", self.mobile_last_date.as_ref());
-        w.optional("desktopLastDate", self.desktop_last_date.as_ref());
-        w.optional("departments", self.departments.as_ref());
-        w.optional("absent", self.absent.as_ref());
-        w.optional("type", self.type_.as_ref());
-        w.optional("services", self.services.as_ref());
-        w.optional("botData", self.bot_data.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Users {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_id,
-            &::std::format!("{}{}", path, ".<userId>"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -1160,6 +639,58 @@ pub struct User {
     ///
     /// Wire name `type`, type `string`.
     pub type_: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `active`, type `boolean`.
+    pub active: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `color`, type `string`.
+    pub color: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `birthday`, type `string`.
+    pub birthday: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `phoneDevice`, type `boolean`.
+    pub phone_device: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `phones`, type `boolean`.
+    pub phones: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `network`, type `boolean`.
+    pub network: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `bot`, type `boolean`.
+    pub bot: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `idle`, type `boolean`.
+    pub idle: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `mobileLastDate`, type `boolean`.
+    pub mobile_last_date: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `desktopLastDate`, type `boolean`.
+    pub desktop_last_date: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `absent`, type `boolean`.
+    pub absent: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `services`, type `any`.
+    pub services: ::std::option::Option<::serde_json::Value>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `botData`, type `any`.
+    pub bot_data: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1185,6 +716,19 @@ impl User {
             last_activity_date: ::std::option::Option::None,
             departments: ::std::option::Option::None,
             type_: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            color: ::std::option::Option::None,
+            birthday: ::std::option::Option::None,
+            phone_device: ::std::option::Option::None,
+            phones: ::std::option::Option::None,
+            network: ::std::option::Option::None,
+            bot: ::std::option::Option::None,
+            idle: ::std::option::Option::None,
+            mobile_last_date: ::std::option::Option::None,
+            desktop_last_date: ::std::option::Option::None,
+            absent: ::std::option::Option::None,
+            services: ::std::option::Option::None,
+            bot_data: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -1208,6 +752,7 @@ impl User {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for User {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1229,6 +774,19 @@ impl ::bitrix24_runtime::wire::Decode for User {
             last_activity_date: f.optional("lastActivityDate")?,
             departments: f.optional("departments")?,
             type_: f.optional("type")?,
+            active: f.optional("active")?,
+            color: f.optional("color")?,
+            birthday: f.optional("birthday")?,
+            phone_device: f.optional("phoneDevice")?,
+            phones: f.optional("phones")?,
+            network: f.optional("network")?,
+            bot: f.optional("bot")?,
+            idle: f.optional("idle")?,
+            mobile_last_date: f.optional("mobileLastDate")?,
+            desktop_last_date: f.optional("desktopLastDate")?,
+            absent: f.optional("absent")?,
+            services: f.optional("services")?,
+            bot_data: f.optional("botData")?,
             extra: f.rest(),
         })
     }
@@ -1265,6 +823,19 @@ impl ::serde::Serialize for User {
         w.optional("lastActivityDate", self.last_activity_date.as_ref());
         w.optional("departments", self.departments.as_ref());
         w.optional("type", self.type_.as_ref());
+        w.optional("active", self.active.as_ref());
+        w.optional("color", self.color.as_ref());
+        w.optional("birthday", self.birthday.as_ref());
+        w.optional("phoneDevice", self.phone_device.as_ref());
+        w.optional("phones", self.phones.as_ref());
+        w.optional("network", self.network.as_ref());
+        w.optional("bot", self.bot.as_ref());
+        w.optional("idle", self.idle.as_ref());
+        w.optional("mobileLastDate", self.mobile_last_date.as_ref());
+        w.optional("desktopLastDate", self.desktop_last_date.as_ref());
+        w.optional("absent", self.absent.as_ref());
+        w.optional("services", self.services.as_ref());
+        w.optional("botData", self.bot_data.as_ref());
         w.end()
     }
 }
@@ -1320,6 +891,7 @@ impl OpenLines {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OpenLines {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1356,107 +928,6 @@ impl ::bitrix24_runtime::wire::Undocumented for OpenLines {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `UserGroup` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct UserGroup {
-    /// Department data.
-    ///
-    /// The structure of the department object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#group-item)
-    ///
-    /// Wire name `<departmentId>`, type `Group` (docs: `object`).
-    pub department_id: ::std::option::Option<Group>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `users`, type `any[]`.
-    pub users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl UserGroup {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            department_id: ::std::option::Option::None,
-            id: ::std::option::Option::None,
-            users: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for UserGroup {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            department_id: f.optional("<departmentId>")?,
-            id: f.optional("id")?,
-            users: f.optional("users")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserGroup {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for UserGroup {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("<departmentId>", self.department_id.as_ref());
-        w.optional("id", self.id.as_ref());
-        w.optional("users", self.users.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for UserGroup {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.department_id,
-            &::std::format!("{}{}", path, ".<departmentId>"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -1506,6 +977,7 @@ impl Group {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Group {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1544,288 +1016,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Group {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `Chat` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Chat {
-    /// Chat data.
-    ///
-    /// The structure of the department object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#chat-item)
-    ///
-    /// Wire name `<chatId>`, type `ChatChat` (docs: `object`).
-    pub chat_id: ::std::option::Option<ChatChat>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `id`, type `string`.
-    pub id: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `parentChatId`, type `integer`.
-    pub parent_chat_id: ::std::option::Option<i64>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `parentMessageId`, type `integer`.
-    pub parent_message_id: ::std::option::Option<i64>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `owner`, type `string`.
-    pub owner: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `color`, type `string`.
-    pub color: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `extranet`, type `boolean`.
-    pub extranet: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `avatar`, type `string`.
-    pub avatar: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `call`, type `string`.
-    pub call: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `callNumber`, type `string`.
-    pub call_number: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `entityType`, type `string`.
-    pub entity_type: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `entityId`, type `string`.
-    pub entity_id: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `entityData1`, type `string`.
-    pub entity_data1: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `entityData2`, type `string`.
-    pub entity_data2: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `entityData3`, type `string`.
-    pub entity_data3: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `messageCount`, type `integer`.
-    pub message_count: ::std::option::Option<i64>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `public`, type `string`.
-    pub public: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `muteList`, type `object`.
-    pub mute_list: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `managerList`, type `any[]`.
-    pub manager_list: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `dateCreate`, type `string`.
-    pub date_create: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `type`, type `string`.
-    pub type_: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `entityLink`, type `object`.
-    pub entity_link: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `permissions`, type `object`.
-    pub permissions: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `textFieldEnabled`, type `boolean`.
-    pub text_field_enabled: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `backgroundId`, type `any`.
-    pub background_id: ::std::option::Option<::serde_json::Value>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `messageType`, type `string`.
-    pub message_type: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `isNew`, type `boolean`.
-    pub is_new: ::std::option::Option<bool>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Chat {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            chat_id: ::std::option::Option::None,
-            id: ::std::option::Option::None,
-            parent_chat_id: ::std::option::Option::None,
-            parent_message_id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            owner: ::std::option::Option::None,
-            color: ::std::option::Option::None,
-            extranet: ::std::option::Option::None,
-            avatar: ::std::option::Option::None,
-            call: ::std::option::Option::None,
-            call_number: ::std::option::Option::None,
-            entity_type: ::std::option::Option::None,
-            entity_id: ::std::option::Option::None,
-            entity_data1: ::std::option::Option::None,
-            entity_data2: ::std::option::Option::None,
-            entity_data3: ::std::option::Option::None,
-            message_count: ::std::option::Option::None,
-            public: ::std::option::Option::None,
-            mute_list: ::std::option::Option::None,
-            manager_list: ::std::option::Option::None,
-            date_create: ::std::option::Option::None,
-            type_: ::std::option::Option::None,
-            entity_link: ::std::option::Option::None,
-            permissions: ::std::option::Option::None,
-            text_field_enabled: ::std::option::Option::None,
-            background_id: ::std::option::Option::None,
-            message_type: ::std::option::Option::None,
-            is_new: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Chat {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            chat_id: f.optional("<chatId>")?,
-            id: f.optional("id")?,
-            parent_chat_id: f.optional("parentChatId")?,
-            parent_message_id: f.optional("parentMessageId")?,
-            name: f.optional("name")?,
-            owner: f.optional("owner")?,
-            color: f.optional("color")?,
-            extranet: f.optional("extranet")?,
-            avatar: f.optional("avatar")?,
-            call: f.optional("call")?,
-            call_number: f.optional("callNumber")?,
-            entity_type: f.optional("entityType")?,
-            entity_id: f.optional("entityId")?,
-            entity_data1: f.optional("entityData1")?,
-            entity_data2: f.optional("entityData2")?,
-            entity_data3: f.optional("entityData3")?,
-            message_count: f.optional("messageCount")?,
-            public: f.optional("public")?,
-            mute_list: f.optional("muteList")?,
-            manager_list: f.optional("managerList")?,
-            date_create: f.optional("dateCreate")?,
-            type_: f.optional("type")?,
-            entity_link: f.optional("entityLink")?,
-            permissions: f.optional("permissions")?,
-            text_field_enabled: f.optional("textFieldEnabled")?,
-            background_id: f.optional("backgroundId")?,
-            message_type: f.optional("messageType")?,
-            is_new: f.optional("isNew")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Chat {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Chat {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("<chatId>", self.chat_id.as_ref());
-        w.optional("id", self.id.as_ref());
-        w.optional("parentChatId", self.parent_chat_id.as_ref());
-        w.optional("parentMessageId", self.parent_message_id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("owner", self.owner.as_ref());
-        w.optional("color", self.color.as_ref());
-        w.optional("extranet", self.extranet.as_ref());
-        w.optional("avatar", self.avatar.as_ref());
-        w.optional("call", self.call.as_ref());
-        w.optional("callNumber", self.call_number.as_ref());
-        w.optional("entityType", self.entity_type.as_ref());
-        w.optional("entityId", self.entity_id.as_ref());
-        w.optional("entityData1", self.entity_data1.as_ref());
-        w.optional("entityData2", self.entity_data2.as_ref());
-        w.optional("entityData3", self.entity_data3.as_ref());
-        w.optional("messageCount", self.message_count.as_ref());
-        w.optional("public", self.public.as_ref());
-        w.optional("muteList", self.mute_list.as_ref());
-        w.optional("managerList", self.manager_list.as_ref());
-        w.optional("dateCreate", self.date_create.as_ref());
-        w.optional("type", self.type_.as_ref());
-        w.optional("entityLink", self.entity_link.as_ref());
-        w.optional("permissions", self.permissions.as_ref());
-        w.optional("textFieldEnabled", self.text_field_enabled.as_ref());
-        w.optional("backgroundId", self.background_id.as_ref());
-        w.optional("messageType", self.message_type.as_ref());
-        w.optional("isNew", self.is_new.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Chat {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.chat_id,
-            &::std::format!("{}{}", path, ".<chatId>"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -1919,6 +1109,34 @@ pub struct ChatChat {
     ///
     /// Wire name `isNew`, type `boolean`.
     pub is_new: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `parentChatId`, type `integer`.
+    pub parent_chat_id: ::std::option::Option<i64>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `parentMessageId`, type `integer`.
+    pub parent_message_id: ::std::option::Option<i64>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `color`, type `string`.
+    pub color: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `extranet`, type `boolean`.
+    pub extranet: ::std::option::Option<bool>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `avatar`, type `string`.
+    pub avatar: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `call`, type `string`.
+    pub call: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `callNumber`, type `string`.
+    pub call_number: ::std::option::Option<::std::string::String>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1948,6 +1166,13 @@ impl ChatChat {
             background_id: ::std::option::Option::None,
             message_type: ::std::option::Option::None,
             is_new: ::std::option::Option::None,
+            parent_chat_id: ::std::option::Option::None,
+            parent_message_id: ::std::option::Option::None,
+            color: ::std::option::Option::None,
+            extranet: ::std::option::Option::None,
+            avatar: ::std::option::Option::None,
+            call: ::std::option::Option::None,
+            call_number: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -1971,6 +1196,7 @@ impl ChatChat {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ChatChat {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1996,6 +1222,13 @@ impl ::bitrix24_runtime::wire::Decode for ChatChat {
             background_id: f.optional("backgroundId")?,
             message_type: f.optional("messageType")?,
             is_new: f.optional("isNew")?,
+            parent_chat_id: f.optional("parentChatId")?,
+            parent_message_id: f.optional("parentMessageId")?,
+            color: f.optional("color")?,
+            extranet: f.optional("extranet")?,
+            avatar: f.optional("avatar")?,
+            call: f.optional("call")?,
+            call_number: f.optional("callNumber")?,
             extra: f.rest(),
         })
     }
@@ -2036,6 +1269,13 @@ impl ::serde::Serialize for ChatChat {
         w.optional("backgroundId", self.background_id.as_ref());
         w.optional("messageType", self.message_type.as_ref());
         w.optional("isNew", self.is_new.as_ref());
+        w.optional("parentChatId", self.parent_chat_id.as_ref());
+        w.optional("parentMessageId", self.parent_message_id.as_ref());
+        w.optional("color", self.color.as_ref());
+        w.optional("extranet", self.extranet.as_ref());
+        w.optional("avatar", self.avatar.as_ref());
+        w.optional("call", self.call.as_ref());
+        w.optional("callNumber", self.call_number.as_ref());
         w.end()
     }
 }
@@ -2045,401 +1285,6 @@ impl ::bitrix24_runtime::wire::Undocumented for ChatChat {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `UserBlockChat` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct UserBlockChat {
-    /// Object with flags for blocking users in the chat: key — user identifier, value — `true` or `false`
-    ///
-    /// Wire name `<chatId>`, type `object`.
-    pub chat_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl UserBlockChat {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            chat_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for UserBlockChat {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            chat_id: f.optional("<chatId>")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserBlockChat {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for UserBlockChat {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("<chatId>", self.chat_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for UserBlockChat {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `UserChat` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct UserChat {
-    /// Array of user identifiers that are in the chat
-    ///
-    /// Wire name `<chatId>`, type `any[]` (docs: `array`).
-    pub chat_id: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl UserChat {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            chat_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for UserChat {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            chat_id: f.optional("<chatId>")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserChat {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for UserChat {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("<chatId>", self.chat_id.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for UserChat {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `Files` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Files {
-    /// File data.
-    ///
-    /// The structure of the object is described in detail [below](https://apidocs.bitrix24.com/api-reference/imopenlines/openlines/sessions/imopenlines-session-history-get.html#file-item)
-    ///
-    /// Wire name `<fileId>`, type `File` (docs: `object`).
-    pub file_id: ::std::option::Option<File>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `chatid`, type `integer`.
-    pub chatid: ::std::option::Option<i64>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `date`, type `string`.
-    pub date: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `type`, type `string`.
-    pub type_: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `extension`, type `string`.
-    pub extension: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `size`, type `integer`.
-    pub size: ::std::option::Option<i64>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `image`, type `object`.
-    pub image: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `status`, type `string`.
-    pub status: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `progress`, type `integer`.
-    pub progress: ::std::option::Option<i64>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `authorid`, type `integer`.
-    pub authorid: ::std::option::Option<i64>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `authorname`, type `string`.
-    pub authorname: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `urlpreview`, type `string`.
-    pub urlpreview: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `urlshow`, type `string`.
-    pub urlshow: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `urldownload`, type `string`.
-    pub urldownload: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `viewerattrs`, type `object`.
-    pub viewerattrs: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `mediaurl`, type `object`.
-    pub mediaurl: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `istranscribable`, type `boolean`.
-    pub istranscribable: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `isvideonote`, type `boolean`.
-    pub isvideonote: ::std::option::Option<bool>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `isvoicenote`, type `boolean`.
-    pub isvoicenote: ::std::option::Option<bool>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Files {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            file_id: ::std::option::Option::None,
-            id: ::std::option::Option::None,
-            chatid: ::std::option::Option::None,
-            date: ::std::option::Option::None,
-            type_: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            extension: ::std::option::Option::None,
-            size: ::std::option::Option::None,
-            image: ::std::option::Option::None,
-            status: ::std::option::Option::None,
-            progress: ::std::option::Option::None,
-            authorid: ::std::option::Option::None,
-            authorname: ::std::option::Option::None,
-            urlpreview: ::std::option::Option::None,
-            urlshow: ::std::option::Option::None,
-            urldownload: ::std::option::Option::None,
-            viewerattrs: ::std::option::Option::None,
-            mediaurl: ::std::option::Option::None,
-            istranscribable: ::std::option::Option::None,
-            isvideonote: ::std::option::Option::None,
-            isvoicenote: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Files {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            file_id: f.optional("<fileId>")?,
-            id: f.optional("id")?,
-            chatid: f.optional("chatid")?,
-            date: f.optional("date")?,
-            type_: f.optional("type")?,
-            name: f.optional("name")?,
-            extension: f.optional("extension")?,
-            size: f.optional("size")?,
-            image: f.optional("image")?,
-            status: f.optional("status")?,
-            progress: f.optional("progress")?,
-            authorid: f.optional("authorid")?,
-            authorname: f.optional("authorname")?,
-            urlpreview: f.optional("urlpreview")?,
-            urlshow: f.optional("urlshow")?,
-            urldownload: f.optional("urldownload")?,
-            viewerattrs: f.optional("viewerattrs")?,
-            mediaurl: f.optional("mediaurl")?,
-            istranscribable: f.optional("istranscribable")?,
-            isvideonote: f.optional("isvideonote")?,
-            isvoicenote: f.optional("isvoicenote")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Files {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Files {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("<fileId>", self.file_id.as_ref());
-        w.optional("id", self.id.as_ref());
-        w.optional("chatid", self.chatid.as_ref());
-        w.optional("date", self.date.as_ref());
-        w.optional("type", self.type_.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional("extension", self.extension.as_ref());
-        w.optional("size", self.size.as_ref());
-        w.optional("image", self.image.as_ref());
-        w.optional("status", self.status.as_ref());
-        w.optional("progress", self.progress.as_ref());
-        w.optional("authorid", self.authorid.as_ref());
-        w.optional("authorname", self.authorname.as_ref());
-        w.optional("urlpreview", self.urlpreview.as_ref());
-        w.optional("urlshow", self.urlshow.as_ref());
-        w.optional("urldownload", self.urldownload.as_ref());
-        w.optional("viewerattrs", self.viewerattrs.as_ref());
-        w.optional("mediaurl", self.mediaurl.as_ref());
-        w.optional("istranscribable", self.istranscribable.as_ref());
-        w.optional("isvideonote", self.isvideonote.as_ref());
-        w.optional("isvoicenote", self.isvoicenote.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Files {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.file_id,
-            &::std::format!("{}{}", path, ".<fileId>"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -2583,6 +1428,7 @@ impl File {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for File {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -94,6 +94,7 @@ impl Get {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Get {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -226,6 +227,7 @@ impl Params {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Params {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -609,6 +611,7 @@ impl KeyResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for KeyResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1099,6 +1102,7 @@ impl AvatarTypes {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AvatarTypes {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1199,6 +1203,7 @@ impl AvatarData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AvatarData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1491,6 +1496,7 @@ impl OwnerData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for OwnerData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1580,6 +1586,7 @@ impl SubjectData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for SubjectData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1697,6 +1704,7 @@ impl Actions {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Actions {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1809,6 +1817,7 @@ impl UserData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for UserData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2022,6 +2031,7 @@ impl ListOfMembers {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ListOfMembers {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2138,6 +2148,7 @@ impl Features {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Features {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2236,6 +2247,7 @@ impl ListOfMembersAwaitingInvite {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ListOfMembersAwaitingInvite {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2335,6 +2347,7 @@ impl GroupMembersList {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for GroupMembersList {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2426,6 +2439,7 @@ impl Counters {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Counters {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2521,6 +2535,7 @@ impl AdditionalData {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AdditionalData {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

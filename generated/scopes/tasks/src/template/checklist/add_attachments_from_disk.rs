@@ -132,6 +132,7 @@ impl AddAttachmentsFromDisk {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for AddAttachmentsFromDisk {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -225,6 +226,7 @@ impl AddAttachmentsFromDiskResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AddAttachmentsFromDiskResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -386,6 +388,7 @@ impl CheckListItem {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CheckListItem {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -533,6 +536,7 @@ impl Members {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Members {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

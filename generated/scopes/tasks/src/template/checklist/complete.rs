@@ -108,6 +108,7 @@ impl Complete {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Complete {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -199,6 +200,7 @@ impl CompleteResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CompleteResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -358,6 +360,7 @@ impl CheckListItem {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for CheckListItem {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -510,6 +513,7 @@ impl Members {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Members {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -782,6 +786,7 @@ impl Attachments {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Attachments {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

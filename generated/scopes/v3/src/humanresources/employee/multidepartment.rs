@@ -85,6 +85,7 @@ impl Multidepartment {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Multidepartment {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -173,6 +174,7 @@ impl MultidepartmentResult {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for MultidepartmentResult {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -275,6 +277,7 @@ impl Employees {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Employees {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -371,6 +374,7 @@ impl Departments {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Departments {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

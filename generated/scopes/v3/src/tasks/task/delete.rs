@@ -29,7 +29,7 @@
 ///
 /// # Result
 ///
-/// `boolean`: Root element of the response.
+/// `DeleteResult`: Root element of the response.
 ///
 /// Contains an object with the key `result` and the value `true` if the task was successfully deleted
 ///
@@ -101,6 +101,7 @@ impl Delete {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Decode for Delete {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -148,5 +149,90 @@ impl ::bitrix24_runtime::Method for Delete {
     const NAME: &'static str = "tasks.task.delete";
     const READ_ONLY: bool = false;
     const REST_V3: bool = true;
-    type Output = bool;
+    type Output = DeleteResult;
+}
+/// The `result` object: `result` holds the data.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DeleteResult {
+    /// Root element of the response.
+    ///
+    /// Contains an object with the key `result` and the value `true` if the task was successfully deleted
+    ///
+    /// Wire name `result`, type `boolean`.
+    pub result: bool,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl DeleteResult {
+    /// Creates the value from its required fields:
+    ///
+    /// - `result`: `result` — Root element of the response.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new(result: bool) -> Self {
+        Self {
+            result,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for DeleteResult {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            result: f.required("result")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DeleteResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for DeleteResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("result", &self.result);
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for DeleteResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }

@@ -61,6 +61,7 @@ impl Item {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Item {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -167,6 +167,7 @@ impl Add {
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 #[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Add {
+    const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

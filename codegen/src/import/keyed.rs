@@ -1,0 +1,109 @@
+//! Tables keyed by a placeholder: a table whose only row is named `<siteId>`, `{BOT_ID}`
+//! (also written `/{BOT_ID/}`), `chat<chatId>` or `<node selector>@<position>` documents
+//! the values of an object keyed by IDs or selectors, not a field: the object is a
+//! `map<T>` of that row's type. A placeholder row beside named rows is left as it is.
+
+use crate::spec::model::TypeDef;
+use crate::spec::types::TypeExpr;
+
+/// How many nested placeholder tables are followed (`{ID}` → `<selector>` → ...).
+const MAX_NESTING: usize = 8;
+
+/// Whether a row's name is a placeholder for keys rather than a key.
+pub fn is_placeholder_key(name: &str) -> bool {
+    let between = |open: char, close: char| {
+        name.find(open)
+            .is_some_and(|i| name[i + open.len_utf8()..].contains(close))
+    };
+    between('<', '>') || between('{', '}')
+}
+
+/// Rewrites every use of an object type keyed by a placeholder, in `roots` (parameter,
+/// result or data types) and in the fields of `types`, as `map<T>`; returns notes. The
+/// replaced types are left unused, for pruning.
+pub fn placeholder_maps<'a>(
+    roots: impl IntoIterator<Item = &'a mut String>,
+    types: &mut [TypeDef],
+) -> Vec<String> {
+    let keyed: Vec<(String, String)> = types
+        .iter()
+        .filter_map(|t| match t.fields.as_deref() {
+            Some([only]) if is_placeholder_key(&only.name) => {
+                Some((t.name.clone(), format!("map<{}>", only.ty)))
+            }
+            _ => None,
+        })
+        .collect();
+    if keyed.is_empty() {
+        return Vec::new();
+    }
+    let rewrite = |ty: &mut String| {
+        for _ in 0..MAX_NESTING {
+            let next = TypeExpr::map_named_text(ty, &|n| {
+                keyed
+                    .iter()
+                    .find(|(k, _)| k == n)
+                    .map_or_else(|| n.to_string(), |(_, map)| map.clone())
+            });
+            if next == *ty {
+                break;
+            }
+            *ty = next;
+        }
+    };
+    for ty in roots {
+        rewrite(ty);
+    }
+    for t in types.iter_mut() {
+        for f in t.fields.iter_mut().flatten() {
+            rewrite(&mut f.ty);
+        }
+    }
+    keyed
+        .iter()
+        .map(|(name, map)| {
+            format!("type {name} documents one placeholder key: its uses are `{map}`")
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::model::Field;
+
+    fn object(name: &str, fields: &[(&str, &str)]) -> TypeDef {
+        let mut t: TypeDef = serde_yaml::from_str(&format!("name: {name}\nfields: []\n")).unwrap();
+        t.fields = Some(
+            fields
+                .iter()
+                .map(|(n, ty)| {
+                    serde_yaml::from_str::<Field>(&format!("{{name: '{n}', type: '{ty}'}}"))
+                        .unwrap()
+                })
+                .collect(),
+        );
+        t
+    }
+
+    #[test]
+    fn a_table_of_one_placeholder_row_is_a_map() {
+        let mut types = vec![
+            object("Bot", &[("/{BOT_ID/}", "BotItem")]),
+            object("BotItem", &[("access_token", "string")]),
+            object("Rights", &[("<siteId>", "Selectors[]")]),
+            object("Selectors", &[("<selector>", "string")]),
+            object("Chat", &[("id", "integer"), ("chat<chatId>", "string")]),
+        ];
+        let mut data = "Bot".to_string();
+        let mut result = "Rights | null".to_string();
+        let notes = placeholder_maps([&mut data, &mut result], &mut types);
+        assert_eq!(data, "map<BotItem>");
+        assert_eq!(result, "map<map<string>[]> | null");
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        // Beside a named row, a placeholder row stays (a family of keys).
+        assert_eq!(types[4].fields.as_ref().unwrap().len(), 2);
+        assert!(!is_placeholder_key("access_token"));
+        assert!(is_placeholder_key("<node selector>@<position>"));
+    }
+}
