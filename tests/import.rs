@@ -22,6 +22,7 @@ fn includes(path: &str) -> Option<String> {
         "_includes/extra.md" => Some("Included paragraph from a shared file.".into()),
         "_includes/auth-params-in-events.md" => Some(include_str!("import/auth-params.md").into()),
         "api-reference/data-types.md" => Some(include_str!("import/data-types.md").into()),
+        "api-reference/entities.md" => Some(include_str!("import/entities.md").into()),
         _ => None,
     }
 }
@@ -1001,6 +1002,18 @@ fn the_table_of_data_itself_gives_its_keys_and_placeholder_tables_are_maps() {
     let problems =
         import::conform::check_event_data(&t.event.data, &t.event.types, &delivery["data"]);
     assert_eq!(problems, Vec::<String>::new());
+}
+
+#[test]
+fn a_generic_type_linked_to_an_entity_table_elsewhere_is_that_entity() {
+    let (m, d) = run(include_str!("import/entity-link.md"), "demo.bot.list");
+    let result = ty(&m, &m.result.ty);
+    // `User[]` linked to `entities.md#user`: the users, not their IDs.
+    let users = field(result, "users");
+    assert_eq!(users.ty, "User[]", "{d:?}");
+    assert_eq!(field(ty(&m, "User"), "name").ty, "string");
+    // `user[]` linked to the data-types page: IDs, as everywhere.
+    assert_eq!(field(result, "owners").ty, "integer[]");
 }
 
 #[test]

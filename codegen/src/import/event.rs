@@ -13,12 +13,17 @@
 //! - the keys of `data` are those of the delivery example's `data`, then the code spans of
 //!   the `data` row that a `### ...` table heading names; each takes the table whose
 //!   heading names it (never by position); a key without a table is `any`;
+//! - a `### Parameter data` table documents `data` itself: its rows are the keys of `data`
+//!   (with their types, required marks and descriptions), not a key spelled `DATA`;
+//! - a list, map or object in the data is not required: a delivery is a form body, where
+//!   an empty one leaves no key;
 //! - `bind`: `event.bind` (the page links it; every REST event is bound with it).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostics::Diagnostic;
 use crate::spec::model::{Event, Example, Field, Source};
+use crate::spec::types::{Scalar, TypeExpr};
 
 use super::doc_types;
 use super::examples::Stats;
@@ -303,9 +308,7 @@ pub fn transcribe_event(
     if let Some(i) = p.nested.iter().position(|n| {
         n.type_name.is_none()
             && (n.anchor.as_deref() == Some("data")
-                || text::plain(&n.heading)
-                    .split(|c: char| !c.is_alphanumeric() && c != '_')
-                    .any(|w| w == "data"))
+                || text::plain(&n.heading).split_whitespace().last() == Some("data"))
     }) {
         let n = p.nested.remove(i);
         let rows = page::data_rows(&n.rows).to_vec();
@@ -452,10 +455,9 @@ fn empty_lists_vanish(e: &mut Event) -> Vec<String> {
         .filter(|t| t.fields.is_some())
         .map(|t| t.name.clone())
         .collect();
-    let container = |ty: &str| match crate::spec::types::TypeExpr::parse(ty) {
-        Ok(crate::spec::types::TypeExpr::Array(_) | crate::spec::types::TypeExpr::Map(_)) => true,
-        Ok(crate::spec::types::TypeExpr::Scalar(crate::spec::types::Scalar::Object)) => true,
-        Ok(crate::spec::types::TypeExpr::Named(n)) => structs.contains(&n),
+    let container = |ty: &str| match TypeExpr::parse(ty) {
+        Ok(TypeExpr::Array(_) | TypeExpr::Map(_) | TypeExpr::Scalar(Scalar::Object)) => true,
+        Ok(TypeExpr::Named(n)) => structs.contains(&n),
         _ => false,
     };
     let mut notes = Vec::new();
