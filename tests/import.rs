@@ -574,6 +574,30 @@ fn a_table_before_any_heading_that_the_example_does_not_send_is_not_the_paramete
 }
 
 #[test]
+fn a_parameters_section_referring_to_list_methods_gives_the_list_parameters() {
+    let (m, d) = run(
+        include_str!("import/params-list.md"),
+        "demo.sprocket.kind.list",
+    );
+    let params: Vec<(&str, &str, bool)> = m
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.ty.as_str(), p.required))
+        .collect();
+    assert_eq!(
+        params,
+        [
+            ("select", "string[]", false),
+            ("filter", "object", false),
+            ("order", "object", false),
+            ("start", "integer", false)
+        ],
+        "{d:?}"
+    );
+    assert!(param(&m, "order").description.contains("list methods"));
+}
+
+#[test]
 fn numbered_ways_to_call_merge_their_parameters() {
     let (m, d) = run(include_str!("import/params-ways.md"), "demo.poll.get");
     assert_eq!(

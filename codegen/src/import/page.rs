@@ -557,6 +557,9 @@ impl<'a> Page<'a> {
         // `### 1. By the attached poll ID`, `### 2. By the poll element`: one parameter table
         // per way to call the method.
         let mut variant_tables: Vec<(Vec<Row>, usize)> = Vec::new();
+        // "See the description of [list methods](...)" as the whole parameters section: the
+        // standard parameters of a list method.
+        let mut list_methods_note: Option<String> = None;
         let mut result_table: Option<(Vec<Row>, usize)> = None;
         let mut error_tables: Vec<(Vec<Row>, usize)> = Vec::new();
         let mut taken: Vec<Taken> = Vec::new();
@@ -636,6 +639,15 @@ impl<'a> Page<'a> {
                     label = is_label.then(|| t.to_string());
                     if section == Section::Errors {
                         error_code = errors::code_line(t);
+                    }
+                    if section == Section::Params
+                        && sub.is_none()
+                        && text::links(t, &defs).iter().any(|l| {
+                            l.target.contains("list-methods-pecularities")
+                                || text::plain(&l.text).eq_ignore_ascii_case("list methods")
+                        })
+                    {
+                        list_methods_note = Some(text::clean_md(t, &ctx));
                     }
                 }
                 Block::Note {
@@ -953,7 +965,18 @@ impl<'a> Page<'a> {
                 ),
             );
         }
-        let params = merge_variants(variants);
+        let mut params = merge_variants(variants);
+        if params.is_empty()
+            && let Some(note) = list_methods_note
+        {
+            self.note(
+                &page,
+                0,
+                "params",
+                "the parameters section refers to the list methods' description: the standard list parameters",
+            );
+            params = list_method_params(&note);
+        }
 
         // Result.
         self.section = Section::Returned;
@@ -1909,6 +1932,30 @@ pub(super) fn note_text(blocks: &[Block]) -> String {
         }
     }
     out.join("\n\n")
+}
+
+/// The parameters every list method takes (`select`, `filter`, `order`, `start`), for a
+/// page whose parameters section only refers to the list methods' description (`note`).
+fn list_method_params(note: &str) -> Vec<Field> {
+    [
+        ("select", "string[]", "The fields to return; `*` and `UF_*` select all fields or all custom fields"),
+        ("filter", "object", "The filter: field names, optionally with an operator prefix (`>=`, `%`, `!`, ...), and their values"),
+        ("order", "object", "The sort order: field names and `ASC` or `DESC`, in order of priority"),
+        ("start", "integer", "The offset of the page: `next` of the previous answer"),
+    ]
+    .into_iter()
+    .map(|(name, ty, what)| Field {
+        name: name.to_owned(),
+        rust_name: None,
+        ty: ty.to_owned(),
+        doc_type: None,
+        required: false,
+        description: format!("{what}.\n\n{note}"),
+        default: None,
+        wire: None,
+        kept: None,
+    })
+    .collect()
 }
 
 /// Whether a heading numbers a way to call the method (`1. By the attached poll ID`).

@@ -32,7 +32,13 @@ pub fn fit_shapes(m: &mut Method) -> Vec<String> {
         fit_result(m, &r, &mut notes);
         let mut ty = m.result.ty.clone();
         fit_type(&mut ty, &r, "result", &mut m.types, &mut notes, 0);
+        // "A list of objects" the example shows as one object: its fields, read from the
+        // example (an associative `array` may be keyed by IDs: it stays an object).
+        let to_object = ty == "object" && m.result.ty == "object[]";
         m.result.ty = ty;
+        if to_object {
+            infer_result(m, &r, &mut notes);
+        }
         if m.list.is_some() {
             m.list = Some(super::facts::list_facts(m, Some(&r)));
         }
@@ -466,12 +472,16 @@ fn fit_type(
         return;
     };
     match (&t, v) {
-        // `array` in the docs, an object in the example: an associative array.
+        // `array` in the docs (or "a list of objects" in a description), an object of
+        // named keys in the example: an associative array, one object.
         (TypeExpr::Array(inner), Value::Object(o))
-            if !o.is_empty() && matches!(**inner, TypeExpr::Scalar(Scalar::Any)) =>
+            if !o.is_empty()
+                && (matches!(**inner, TypeExpr::Scalar(Scalar::Any))
+                    || (matches!(**inner, TypeExpr::Scalar(Scalar::Object))
+                        && !o.keys().any(|k| k.parse::<u64>().is_ok()))) =>
         {
             notes.push(format!(
-                "{at}: documented `array`, the example has an object (an associative array): typed `object`"
+                "{at}: documented as a list, the example has an object (an associative array): typed `object`"
             ));
             *ty = "object".into();
         }
@@ -624,6 +634,34 @@ mod tests {
     }
 
     #[test]
+    fn a_list_result_shown_as_one_object_gets_the_fields_of_the_example() {
+        let mut m = method(
+            vec![],
+            "object[]",
+            vec![],
+            r#"{}"#,
+            r#"{"result": {"resource": [{"code": "x", "id": 1}]}}"#,
+        );
+        let notes = fit_shapes(&mut m);
+        let r = m
+            .types
+            .iter()
+            .find(|t| t.name == m.result.ty)
+            .expect("typed");
+        assert_eq!(r.fields.as_ref().unwrap()[0].name, "resource", "{notes:?}");
+        // An associative `array` (`any[]`) stays an object: its keys may be IDs.
+        let mut m = method(
+            vec![],
+            "any[]",
+            vec![],
+            r#"{}"#,
+            r#"{"result": {"L": {"ID": 1}}}"#,
+        );
+        fit_shapes(&mut m);
+        assert_eq!(m.result.ty, "object");
+    }
+
+    #[test]
     fn a_scalar_result_wrapped_in_one_key_is_an_object_of_it() {
         let mut m = method(
             vec![],
@@ -679,18 +717,29 @@ mod tests {
     #[test]
     fn associative_arrays_lists_and_wrappers() {
         let mut m = method(
-            vec![field("filter", "any[]"), field("select", "any[]")],
+            vec![
+                field("filter", "any[]"),
+                field("select", "any[]"),
+                field("fields", "object[]"),
+                field("rows", "object[]"),
+            ],
             "Booking[]",
             vec![object(
                 "Booking",
                 vec![field("id", "integer"), field("tags", "object")],
             )],
-            r#"{"filter": {"id": 1}, "select": ["id"]}"#,
+            r#"{"filter": {"id": 1}, "select": ["id"], "fields": {"TITLE": "x"}, "rows": {"0": {"A": 1}}}"#,
             r#"{"result": {"booking": [{"id": 1, "tags": [{"a": 1}]}]}}"#,
         );
         let notes = fit_shapes(&mut m);
         assert_eq!(m.params[0].ty, "object", "{notes:?}");
         assert_eq!(m.params[1].ty, "any[]", "a real list stays a list");
+        // "A list of objects" in a description, one object of named keys in the example.
+        assert_eq!(m.params[2].ty, "object");
+        assert_eq!(
+            m.params[3].ty, "object[]",
+            "index keys: a list written as an object"
+        );
         assert_eq!(m.result.ty, "ListResult");
         let w = m.types.iter().find(|t| t.name == "ListResult").unwrap();
         assert_eq!(w.fields.as_ref().unwrap()[0].name, "booking");

@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `fields` ([`fields`](Self::fields)) | `object[]` | yes | Values of [task fields](https://apidocs.bitrix24.com/api-reference/tasks/fields.html). Required fields for creating a task: - `TITLE` — task title - `RESPONSIBLE_ID` — responsible person's ID |
+/// | `fields` ([`fields`](Self::fields)) | `object` | yes | Values of [task fields](https://apidocs.bitrix24.com/api-reference/tasks/fields.html). Required fields for creating a task: - `TITLE` — task title - `RESPONSIBLE_ID` — responsible person's ID |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -42,7 +42,7 @@
 /// use bitrix24::tasks::task::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(vec![bitrix24::JsonObject::new()]);
+/// let request = Add::new(bitrix24::serde_json::Map::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -75,8 +75,8 @@ pub struct Add {
     /// ]
     /// ```
     ///
-    /// Wire name `fields`, type `object[]` (docs: `object`).
-    pub fields: ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
+    /// Wire name `fields`, type `object` (docs: `object`).
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -87,12 +87,10 @@ impl Add {
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new(
-        fields: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-        >,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

@@ -19,7 +19,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `taskId` ([`task_id`](Self::task_id)) | `integer` | yes | Task identifier. |
-/// | `fields` ([`fields`](Self::fields)) | `object[]` | yes | Values of [task fields](https://apidocs.bitrix24.com/api-reference/tasks/fields.html). At least one field must be provided in the parameter; otherwise, the method will return an error. |
+/// | `fields` ([`fields`](Self::fields)) | `object` | yes | Values of [task fields](https://apidocs.bitrix24.com/api-reference/tasks/fields.html). At least one field must be provided in the parameter; otherwise, the method will return an error. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -44,7 +44,7 @@
 /// use bitrix24::tasks::task::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(11, vec![bitrix24::JsonObject::new()]);
+/// let request = Update::new(11, bitrix24::serde_json::Map::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -79,8 +79,8 @@ pub struct Update {
     /// ]
     /// ```
     ///
-    /// Wire name `fields`, type `object[]` (docs: `object`).
-    pub fields: ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
+    /// Wire name `fields`, type `object` (docs: `object`).
+    pub fields: ::bitrix24_runtime::JsonObject,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -93,13 +93,11 @@ impl Update {
     #[inline]
     pub fn new(
         task_id: i64,
-        fields: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-        >,
+        fields: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         Self {
             task_id,
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields: fields.into(),
             extra: ::serde_json::Map::new(),
         }
     }

@@ -25,7 +25,7 @@
 ///
 /// # Result
 ///
-/// `object[]`: The root element of the response.
+/// `ListResult`: The root element of the response.
 ///
 /// Contains an array of objects with information about resource types. The structure is described [below](https://apidocs.bitrix24.com/api-reference/booking/resource/resource-type/booking-v1-resourcetype-list.html#resource)
 ///
@@ -181,7 +181,324 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "booking.v1.resourceType.list";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >;
+    type Output = ListResult;
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct ListResult {
+    /// `resource`.
+    ///
+    /// Wire name `resource`, type `Resource[]`.
+    pub resource: ::std::option::Option<::std::vec::Vec<Resource>>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl ListResult {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            resource: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for ListResult {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            resource: f.optional("resource")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ListResult {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for ListResult {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("resource", self.resource.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for ListResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.resource,
+            &::std::format!("{}{}", path, ".resource"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Resource {
+    /// `code`.
+    ///
+    /// Wire name `code`, type `string`.
+    pub code: ::std::option::Option<::std::string::String>,
+    /// `confirmationCounterDelay`.
+    ///
+    /// Wire name `confirmationCounterDelay`, type `integer`.
+    pub confirmation_counter_delay: ::std::option::Option<i64>,
+    /// `confirmationNotificationDelay`.
+    ///
+    /// Wire name `confirmationNotificationDelay`, type `integer`.
+    pub confirmation_notification_delay: ::std::option::Option<i64>,
+    /// `confirmationNotificationRepetitions`.
+    ///
+    /// Wire name `confirmationNotificationRepetitions`, type `any`.
+    pub confirmation_notification_repetitions: ::std::option::Option<
+        ::serde_json::Value,
+    >,
+    /// `confirmationNotificationRepetitionsInterval`.
+    ///
+    /// Wire name `confirmationNotificationRepetitionsInterval`, type `integer`.
+    pub confirmation_notification_repetitions_interval: ::std::option::Option<i64>,
+    /// `delayedCounterDelay`.
+    ///
+    /// Wire name `delayedCounterDelay`, type `integer`.
+    pub delayed_counter_delay: ::std::option::Option<i64>,
+    /// `delayedNotificationDelay`.
+    ///
+    /// Wire name `delayedNotificationDelay`, type `integer`.
+    pub delayed_notification_delay: ::std::option::Option<i64>,
+    /// `id`.
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// `infoNotificationDelay`.
+    ///
+    /// Wire name `infoNotificationDelay`, type `any`.
+    pub info_notification_delay: ::std::option::Option<::serde_json::Value>,
+    /// `isConfirmationNotificationOn`.
+    ///
+    /// Wire name `isConfirmationNotificationOn`, type `string`.
+    pub is_confirmation_notification_on: ::std::option::Option<::std::string::String>,
+    /// `isDelayedNotificationOn`.
+    ///
+    /// Wire name `isDelayedNotificationOn`, type `string`.
+    pub is_delayed_notification_on: ::std::option::Option<::std::string::String>,
+    /// `isFeedbackNotificationOn`.
+    ///
+    /// Wire name `isFeedbackNotificationOn`, type `string`.
+    pub is_feedback_notification_on: ::std::option::Option<::std::string::String>,
+    /// `isReminderNotificationOn`.
+    ///
+    /// Wire name `isReminderNotificationOn`, type `string`.
+    pub is_reminder_notification_on: ::std::option::Option<::std::string::String>,
+    /// `name`.
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// `reminderNotificationDelay`.
+    ///
+    /// Wire name `reminderNotificationDelay`, type `integer`.
+    pub reminder_notification_delay: ::std::option::Option<i64>,
+    /// `templateTypeConfirmation`.
+    ///
+    /// Wire name `templateTypeConfirmation`, type `string`.
+    pub template_type_confirmation: ::std::option::Option<::std::string::String>,
+    /// `templateTypeDelayed`.
+    ///
+    /// Wire name `templateTypeDelayed`, type `string`.
+    pub template_type_delayed: ::std::option::Option<::std::string::String>,
+    /// `templateTypeFeedback`.
+    ///
+    /// Wire name `templateTypeFeedback`, type `string`.
+    pub template_type_feedback: ::std::option::Option<::std::string::String>,
+    /// `templateTypeReminder`.
+    ///
+    /// Wire name `templateTypeReminder`, type `string`.
+    pub template_type_reminder: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Resource {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            code: ::std::option::Option::None,
+            confirmation_counter_delay: ::std::option::Option::None,
+            confirmation_notification_delay: ::std::option::Option::None,
+            confirmation_notification_repetitions: ::std::option::Option::None,
+            confirmation_notification_repetitions_interval: ::std::option::Option::None,
+            delayed_counter_delay: ::std::option::Option::None,
+            delayed_notification_delay: ::std::option::Option::None,
+            id: ::std::option::Option::None,
+            info_notification_delay: ::std::option::Option::None,
+            is_confirmation_notification_on: ::std::option::Option::None,
+            is_delayed_notification_on: ::std::option::Option::None,
+            is_feedback_notification_on: ::std::option::Option::None,
+            is_reminder_notification_on: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            reminder_notification_delay: ::std::option::Option::None,
+            template_type_confirmation: ::std::option::Option::None,
+            template_type_delayed: ::std::option::Option::None,
+            template_type_feedback: ::std::option::Option::None,
+            template_type_reminder: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Resource {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            code: f.optional("code")?,
+            confirmation_counter_delay: f.optional("confirmationCounterDelay")?,
+            confirmation_notification_delay: f
+                .optional("confirmationNotificationDelay")?,
+            confirmation_notification_repetitions: f
+                .optional("confirmationNotificationRepetitions")?,
+            confirmation_notification_repetitions_interval: f
+                .optional("confirmationNotificationRepetitionsInterval")?,
+            delayed_counter_delay: f.optional("delayedCounterDelay")?,
+            delayed_notification_delay: f.optional("delayedNotificationDelay")?,
+            id: f.optional("id")?,
+            info_notification_delay: f.optional("infoNotificationDelay")?,
+            is_confirmation_notification_on: f.optional("isConfirmationNotificationOn")?,
+            is_delayed_notification_on: f.optional("isDelayedNotificationOn")?,
+            is_feedback_notification_on: f.optional("isFeedbackNotificationOn")?,
+            is_reminder_notification_on: f.optional("isReminderNotificationOn")?,
+            name: f.optional("name")?,
+            reminder_notification_delay: f.optional("reminderNotificationDelay")?,
+            template_type_confirmation: f.optional("templateTypeConfirmation")?,
+            template_type_delayed: f.optional("templateTypeDelayed")?,
+            template_type_feedback: f.optional("templateTypeFeedback")?,
+            template_type_reminder: f.optional("templateTypeReminder")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Resource {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Resource {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("code", self.code.as_ref());
+        w.optional("confirmationCounterDelay", self.confirmation_counter_delay.as_ref());
+        w.optional(
+            "confirmationNotificationDelay",
+            self.confirmation_notification_delay.as_ref(),
+        );
+        w.optional(
+            "confirmationNotificationRepetitions",
+            self.confirmation_notification_repetitions.as_ref(),
+        );
+        w.optional(
+            "confirmationNotificationRepetitionsInterval",
+            self.confirmation_notification_repetitions_interval.as_ref(),
+        );
+        w.optional("delayedCounterDelay", self.delayed_counter_delay.as_ref());
+        w.optional("delayedNotificationDelay", self.delayed_notification_delay.as_ref());
+        w.optional("id", self.id.as_ref());
+        w.optional("infoNotificationDelay", self.info_notification_delay.as_ref());
+        w.optional(
+            "isConfirmationNotificationOn",
+            self.is_confirmation_notification_on.as_ref(),
+        );
+        w.optional("isDelayedNotificationOn", self.is_delayed_notification_on.as_ref());
+        w.optional(
+            "isFeedbackNotificationOn",
+            self.is_feedback_notification_on.as_ref(),
+        );
+        w.optional(
+            "isReminderNotificationOn",
+            self.is_reminder_notification_on.as_ref(),
+        );
+        w.optional("name", self.name.as_ref());
+        w.optional(
+            "reminderNotificationDelay",
+            self.reminder_notification_delay.as_ref(),
+        );
+        w.optional("templateTypeConfirmation", self.template_type_confirmation.as_ref());
+        w.optional("templateTypeDelayed", self.template_type_delayed.as_ref());
+        w.optional("templateTypeFeedback", self.template_type_feedback.as_ref());
+        w.optional("templateTypeReminder", self.template_type_reminder.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Resource {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }
