@@ -3,8 +3,8 @@
 //!
 //! - [`yfm`]: block parser (tables, fences, notes, tabs, includes, conditionals)
 //! - [`text`]: cell text (plain text, code spans, links made absolute)
-//! - [`page`]: one page → one method; [`event`]: one event page → one event, and the
-//!   service-wide `auth` keys of deliveries
+//! - [`page`]: one page → one method (`params`: parameters without a plain table);
+//!   [`event`]: one event page → one event, and the service-wide `auth` keys of deliveries
 //! - [`doc_types`]: the docs' type tokens → the spec's type grammar
 //! - [`enums`], [`errors`], [`examples`], [`json_repair`], [`names`], [`facts`]
 //! - [`patch`]: curation patches; [`conform`]: do examples decode; [`report`]
@@ -66,6 +66,7 @@ pub mod json_repair;
 pub mod keyed;
 pub mod names;
 pub mod page;
+mod params;
 pub mod patch;
 pub mod report;
 pub mod round_trip;

@@ -16,6 +16,7 @@ use super::errors;
 use super::examples::{self, Kind, Stats, Taken};
 use super::facts;
 use super::names::{self, Names};
+use super::params;
 use super::shared::{EntityTable, is_data_types_page};
 use super::text::{self, LinkCtx};
 use super::yfm::{self, Block, Row};
@@ -734,7 +735,7 @@ impl<'a> Page<'a> {
                         }
                         Section::Params
                             if param_table.is_none()
-                                && sub.as_ref().is_some_and(|(h, _)| is_numbered(h)) =>
+                                && sub.as_ref().is_some_and(|(h, _)| params::is_numbered(h)) =>
                         {
                             variant_tables.push((t.rows.clone(), t.line));
                         }
@@ -909,7 +910,7 @@ impl<'a> Page<'a> {
         // result's fields instead).
         if param_table.is_none()
             && let Some((rows, line)) = intro_table
-            && sends_only_rows(ex.request.first(), &rows, &defs)
+            && params::sends_only_rows(ex.request.first(), &rows, &defs)
         {
             self.nested.retain(|n| !(n.line == line && n.page == page));
             self.note(
@@ -965,7 +966,7 @@ impl<'a> Page<'a> {
                 ),
             );
         }
-        let mut params = merge_variants(variants);
+        let mut params = params::merge_variants(variants);
         if params.is_empty()
             && let Some(note) = list_methods_note
         {
@@ -975,7 +976,7 @@ impl<'a> Page<'a> {
                 "params",
                 "the parameters section refers to the list methods' description: the standard list parameters",
             );
-            params = list_method_params(&note);
+            params = params::list_method_params(&note);
         }
 
         // Result.
@@ -1932,84 +1933,6 @@ pub(super) fn note_text(blocks: &[Block]) -> String {
         }
     }
     out.join("\n\n")
-}
-
-/// The parameters every list method takes (`select`, `filter`, `order`, `start`), for a
-/// page whose parameters section only refers to the list methods' description (`note`).
-fn list_method_params(note: &str) -> Vec<Field> {
-    [
-        ("select", "string[]", "The fields to return; `*` and `UF_*` select all fields or all custom fields"),
-        ("filter", "object", "The filter: field names, optionally with an operator prefix (`>=`, `%`, `!`, ...), and their values"),
-        ("order", "object", "The sort order: field names and `ASC` or `DESC`, in order of priority"),
-        ("start", "integer", "The offset of the page: `next` of the previous answer"),
-    ]
-    .into_iter()
-    .map(|(name, ty, what)| Field {
-        name: name.to_owned(),
-        rust_name: None,
-        ty: ty.to_owned(),
-        doc_type: None,
-        required: false,
-        description: format!("{what}.\n\n{note}"),
-        default: None,
-        wire: None,
-        kept: None,
-    })
-    .collect()
-}
-
-/// Whether a heading numbers a way to call the method (`1. By the attached poll ID`).
-fn is_numbered(heading: &str) -> bool {
-    // The raw text: as Markdown on its own, `1. By ...` would read as a list item.
-    let t = heading.trim();
-    let digits = t.chars().take_while(char::is_ascii_digit).count();
-    digits > 0 && t[digits..].starts_with(". ")
-}
-
-/// The parameters of several ways to call a method: each once, in first-seen order,
-/// required only where every way requires it.
-fn merge_variants(variants: Vec<Vec<Field>>) -> Vec<Field> {
-    let n = variants.len();
-    let mut merged: Vec<Field> = Vec::new();
-    for v in &variants {
-        for f in v {
-            if merged.iter().any(|m| m.name == f.name) {
-                continue;
-            }
-            let everywhere = variants
-                .iter()
-                .filter(|w| w.iter().any(|g| g.name == f.name && g.required))
-                .count()
-                == n;
-            merged.push(Field {
-                required: f.required && everywhere,
-                ..f.clone()
-            });
-        }
-    }
-    merged
-}
-
-/// Whether the request example is an object whose keys (but `auth`) are all rows of the
-/// table, and there is at least one.
-fn sends_only_rows(
-    example: Option<&crate::spec::model::Example>,
-    rows: &[Row],
-    defs: &BTreeMap<String, String>,
-) -> bool {
-    let Some(serde_json::Value::Object(o)) =
-        example.and_then(|e| serde_json::from_str::<serde_json::Value>(&e.json).ok())
-    else {
-        return false;
-    };
-    let names: Vec<String> = data_rows(rows)
-        .iter()
-        .filter_map(|r| r.cells.first())
-        .filter_map(|c| read_name_cell(c, defs))
-        .map(|c| c.name)
-        .collect();
-    let mut keys = o.keys().filter(|k| *k != "auth").peekable();
-    keys.peek().is_some() && keys.all(|k| names.contains(k))
 }
 
 /// Rows after the header (a first row of bold labels).
