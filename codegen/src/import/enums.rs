@@ -85,14 +85,8 @@ pub fn bullets(desc_md: &str) -> Option<Vec<Bullet>> {
 /// Whether a listed value is a format with a placeholder (`chatXXX`, `U{id}`, `<LINE_ID>`,
 /// `#NAME#`, `PROPERTY_N`) rather than a value.
 fn is_format(value: &str) -> bool {
-    let between = |open: char, close: char| {
-        value
-            .find(open)
-            .is_some_and(|i| value[i + open.len_utf8()..].contains(close))
-    };
     value.contains("XXX")
-        || between('{', '}')
-        || between('<', '>')
+        || super::keyed::is_placeholder_key(value)
         || is_macro(value)
         || value.ends_with("_N")
 }

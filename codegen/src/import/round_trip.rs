@@ -24,7 +24,7 @@ use serde_json::Value;
 use crate::generate::rust::error_code::normalize;
 use crate::spec::model::{EnumValue, ErrorDoc, Field, Method, TypeDef};
 
-use super::shapes::is_identifier;
+use super::shapes::{is_id_key, is_identifier};
 use crate::spec::types::{Scalar, TypeExpr};
 
 const MAX_DEPTH: usize = 24;
@@ -295,8 +295,8 @@ fn id_keyed(ty: &str, v: &Value, types: &[TypeDef]) -> Option<String> {
         _ => return None,
     };
     let fields = types.iter().find(|t| t.name == name)?.fields.as_ref()?;
-    let id = |k: &str| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit());
-    if o.is_empty() || !o.keys().all(|k| id(k)) || fields.iter().any(|f| id(&f.name)) {
+    if o.is_empty() || !o.keys().all(|k| is_id_key(k)) || fields.iter().any(|f| is_id_key(&f.name))
+    {
         return None;
     }
     let item = if o.values().all(Value::is_object) {
@@ -348,10 +348,7 @@ fn walk(ty: &str, v: &Value, at: &str, types: &mut Vec<TypeDef>, found: &mut Fou
         }
         // A list also arrives as an object's values (a PHP array with numeric keys), as
         // the client reads it.
-        (TypeExpr::Array(inner), Value::Object(o))
-            if o.keys()
-                .all(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())) =>
-        {
+        (TypeExpr::Array(inner), Value::Object(o)) if o.keys().all(|k| is_id_key(k)) => {
             let inner = inner.to_string();
             for (k, item) in o {
                 walk(&inner, item, &format!("{at}.{k}"), types, found, depth + 1);

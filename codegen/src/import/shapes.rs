@@ -98,6 +98,11 @@ fn overlap(types: &[TypeDef], name: &str, o: &serde_json::Map<String, Value>) ->
     fields_of(types, name).map_or(0, |f| f.iter().filter(|f| o.contains_key(&f.name)).count())
 }
 
+/// Whether an object key is an ID or index (`"973"`, `"0"`), not a field name.
+pub(super) fn is_id_key(k: &str) -> bool {
+    !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Whether `o` is one object of the named type's fields: at least half its keys are fields
 /// of the type, none is an index (`{"0": {...}}` is a list written as an object).
 fn object_of_fields(
@@ -109,7 +114,7 @@ fn object_of_fields(
         return false;
     };
     let known = overlap(types, n, o);
-    known > 0 && known * 2 >= o.len() && !o.keys().any(|k| k.parse::<u64>().is_ok())
+    known > 0 && known * 2 >= o.len() && !o.keys().any(|k| is_id_key(k))
 }
 
 /// A result typed `T` or `T[]` (or a scalar: `boolean`, `integer`, ...) whose example
@@ -118,59 +123,67 @@ fn fit_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
     let Ok(t) = TypeExpr::parse(&m.result.ty) else {
         return;
     };
+    // One key, not an ID (`{"5": {...}}` is one entry of a map, not a wrapper).
     let Value::Object(o) = r else {
         return;
     };
-    if let TypeExpr::Scalar(s) = &t {
-        let [(key, value)] = o.iter().collect::<Vec<_>>()[..] else {
-            return;
-        };
-        let fits = match s {
-            Scalar::Boolean => value.is_boolean(),
-            Scalar::Integer => value.is_i64() || value.is_u64(),
-            Scalar::Double => value.is_number(),
-            Scalar::String | Scalar::Char => value.is_string(),
-            _ => false,
-        };
-        if fits {
-            let ty = m.result.ty.clone();
-            wrap_result(m, key, ty, notes);
-        }
-        return;
-    }
-    let (inner, list) = match &t {
-        TypeExpr::Named(n) => (n.clone(), false),
-        TypeExpr::Array(i) => match &**i {
-            TypeExpr::Named(n) => (n.clone(), true),
-            _ => return,
-        },
-        _ => return,
-    };
-    if fields_of(&m.types, &inner).is_none_or(|f| f.is_empty()) || overlap(&m.types, &inner, o) > 0
-    {
-        return;
-    }
-    // An ID key (`{"5": {...}}`) is one entry of a map, not a wrapper.
     let [(key, value)] = o.iter().collect::<Vec<_>>()[..] else {
         return;
     };
-    if key.parse::<u64>().is_ok() {
+    if is_id_key(key) {
         return;
     }
+    let wrapped = match &t {
+        TypeExpr::Scalar(s) => {
+            let fits = match s {
+                Scalar::Boolean => value.is_boolean(),
+                Scalar::Integer => value.is_i64() || value.is_u64(),
+                Scalar::Double => value.is_number(),
+                Scalar::String | Scalar::Char => value.is_string(),
+                _ => false,
+            };
+            fits.then(|| m.result.ty.clone())
+        }
+        TypeExpr::Named(n) => wrapped_objects(&m.types, n, o, value, false),
+        TypeExpr::Array(i) => match &**i {
+            TypeExpr::Named(n) => wrapped_objects(&m.types, n, o, value, true),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(ty) = wrapped {
+        wrap_result(m, key, ty, notes);
+    }
+}
+
+/// The type a one-key wrapper holds when the result is typed as the object `inner` (or
+/// a list of it, `list`): the value is such an object or a list of them, while the
+/// wrapper `o` has none of `inner`'s fields.
+fn wrapped_objects(
+    types: &[TypeDef],
+    inner: &str,
+    o: &serde_json::Map<String, Value>,
+    value: &Value,
+    list: bool,
+) -> Option<String> {
+    if fields_of(types, inner).is_none_or(|f| f.is_empty()) || overlap(types, inner, o) > 0 {
+        return None;
+    }
     let fits = match value {
-        Value::Object(w) => overlap(&m.types, &inner, w) > 0,
+        Value::Object(w) => overlap(types, inner, w) > 0,
         Value::Array(a) => a
             .first()
             .and_then(Value::as_object)
-            .is_some_and(|w| overlap(&m.types, &inner, w) > 0),
+            .is_some_and(|w| overlap(types, inner, w) > 0),
         _ => false,
     };
-    if !fits {
-        return;
-    }
-    let list = list || value.is_array();
-    let ty = if list { format!("{inner}[]") } else { inner };
-    wrap_result(m, key, ty, notes);
+    fits.then(|| {
+        if list || value.is_array() {
+            format!("{inner}[]")
+        } else {
+            inner.to_owned()
+        }
+    })
 }
 
 /// Types the result as an object whose one field `key` holds what the result was typed.
@@ -478,7 +491,7 @@ fn fit_type(
             if !o.is_empty()
                 && (matches!(**inner, TypeExpr::Scalar(Scalar::Any))
                     || (matches!(**inner, TypeExpr::Scalar(Scalar::Object))
-                        && !o.keys().any(|k| k.parse::<u64>().is_ok()))) =>
+                        && !o.keys().any(|k| is_id_key(k)))) =>
         {
             notes.push(format!(
                 "{at}: documented as a list, the example has an object (an associative array): typed `object`"

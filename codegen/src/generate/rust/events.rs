@@ -414,60 +414,24 @@ fn percent(s: &str) -> String {
 /// one (compiled, not run, where the event has required data keys it lacks): `imports`
 /// are the names used from `events`, `parse` the code after `body` and `token`.
 fn doc_example(pkg: &str, e: &Event, imports: &str, parse: &str) -> String {
-    let fallback = "51856fefc120afa4b628cc82d3935cce";
     let parsed = |x: &crate::spec::model::Example| serde_json::from_str::<Value>(&x.json).ok();
-    let json = e
+    let auth_lacking = |x: &&crate::spec::model::Example| {
+        x.skip_round_trip
+            .as_deref()
+            .is_some_and(|r| r.starts_with(crate::spec::validate::AUTH_LACKING))
+    };
+    let documented = e
         .examples
         .iter()
         .find(|x| x.skip_round_trip.is_none())
-        .and_then(parsed)
-        .or_else(|| {
-            let x = e.examples.iter().find(|x| {
-                x.skip_round_trip
-                    .as_deref()
-                    .is_some_and(|r| r.starts_with(crate::spec::validate::AUTH_LACKING))
-            })?;
-            let mut v = parsed(x)?;
-            let auth = v.get_mut("auth")?.as_object_mut()?;
-            for key in crate::spec::validate::DELIVERY_AUTH {
-                if auth
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .is_none_or(str::is_empty)
-                {
-                    let value = match key {
-                        "application_token" => fallback,
-                        "domain" => "example.bitrix24.com",
-                        "client_endpoint" => "https://example.bitrix24.com/rest/",
-                        "server_endpoint" => "https://oauth.bitrix.info/rest/",
-                        _ => "a223c6b3710f85df22e9377d6c4f7553",
-                    };
-                    auth.insert(key.to_owned(), Value::from(value));
-                }
-            }
-            Some(v)
-        });
-    let runs = json.is_some() || !e.data.iter().any(|f| f.required);
-    let (pairs, token) = match &json {
-        Some(v) => form_pairs(v),
-        None => (
-            vec![
-                format!("event={}", e.event.to_ascii_uppercase()),
-                "ts=1466439714".to_owned(),
-                "auth%5Bdomain%5D=example.bitrix24.com".to_owned(),
-                "auth%5Bclient_endpoint%5D=https%3A%2F%2Fexample.bitrix24.com%2Frest%2F".to_owned(),
-                "auth%5Bserver_endpoint%5D=https%3A%2F%2Foauth.bitrix.info%2Frest%2F".to_owned(),
-                "auth%5Bmember_id%5D=a223c6b3710f85df22e9377d6c4f7553".to_owned(),
-                format!("auth%5Bapplication_token%5D={fallback}"),
-            ],
-            fallback.to_owned(),
-        ),
-    };
-    let token = if token.is_empty() {
-        fallback.to_owned()
-    } else {
-        token
-    };
+        .or_else(|| e.examples.iter().find(auth_lacking))
+        .and_then(parsed);
+    let runs = documented.is_some() || !e.data.iter().any(|f| f.required);
+    let mut delivery = documented.unwrap_or_else(
+        || serde_json::json!({"event": e.event.to_ascii_uppercase(), "ts": "1466439714"}),
+    );
+    complete_auth(&mut delivery);
+    let (pairs, token) = form_pairs(&delivery);
     let lines: Vec<String> = pairs
         .iter()
         .enumerate()
@@ -489,6 +453,39 @@ let body = concat!(\n{}\n);\n\
         if runs { "" } else { "no_run" },
         lines.join("\n")
     )
+}
+
+/// Fills the `auth` keys every delivery carries ([`DELIVERY_AUTH`]) where the delivery
+/// lacks them or leaves them empty.
+///
+/// [`DELIVERY_AUTH`]: crate::spec::validate::DELIVERY_AUTH
+fn complete_auth(delivery: &mut Value) {
+    let Some(auth) = delivery
+        .as_object_mut()
+        .map(|o| {
+            o.entry("auth")
+                .or_insert_with(|| Value::Object(Default::default()))
+        })
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for key in crate::spec::validate::DELIVERY_AUTH {
+        if auth
+            .get(key)
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            let value = match key {
+                "application_token" => "51856fefc120afa4b628cc82d3935cce",
+                "domain" => "example.bitrix24.com",
+                "client_endpoint" => "https://example.bitrix24.com/rest/",
+                "server_endpoint" => "https://oauth.bitrix.info/rest/",
+                _ => "a223c6b3710f85df22e9377d6c4f7553",
+            };
+            auth.insert(key.to_owned(), Value::from(value));
+        }
+    }
 }
 
 /// The crate root (`bitrix24::events`): the modules, re-exports of the runtime, and `Event`.
