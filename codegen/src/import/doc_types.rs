@@ -283,8 +283,16 @@ pub fn map(token: &str) -> Mapped {
     }
     if let Some(base) = token.strip_suffix("[]") {
         let m = map(base);
+        // A token that already names a list (`crm_multifield`: the list of a contact's
+        // phones) written `crm_multifield[]` is that list, not a list of lists.
+        // `array[]` stays a list of arrays.
+        let list_token = m.ty.ends_with("[]") && !base.eq_ignore_ascii_case("array");
         return Mapped {
-            ty: format!("{}[]", parenthesise(&m.ty)),
+            ty: if list_token {
+                m.ty
+            } else {
+                format!("{}[]", parenthesise(&m.ty))
+            },
             known: m.known,
         };
     }
@@ -356,6 +364,9 @@ mod tests {
             }
         );
         assert_eq!(map("array").ty, "any[]");
+        assert_eq!(map("array[]").ty, "any[][]");
+        assert_eq!(map("crm_multifield").ty, "object[]");
+        assert_eq!(map("crm_multifield[]").ty, "object[]");
         assert_eq!(map("Bool").ty, "boolean");
         assert_eq!(
             map("mystery"),

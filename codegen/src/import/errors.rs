@@ -157,6 +157,14 @@ pub fn transcribe(rows: &[Row], ctx: &LinkCtx) -> ErrorTable {
         ));
         vec![Col::Code, Col::Description]
     });
+    // "Code, Description, Value" puts the HTTP status first, but a table whose first
+    // column holds anything else (`1018`, `BOOKING_NOT_FOUND`) holds error codes there,
+    // in every row: `422 | Invalid date period` is the code 422, not a status.
+    let first_is_code = cols.first() == Some(&Col::StatusInCode)
+        && data
+            .iter()
+            .filter_map(|r| r.cells.first())
+            .any(|c| status_of(c).is_err());
     for row in data {
         let mut status = None;
         let mut codes = vec![String::new()];
@@ -185,7 +193,12 @@ pub fn transcribe(rows: &[Row], ctx: &LinkCtx) -> ErrorTable {
                     )),
                 },
                 Col::StatusInCode => match status_of(cell) {
-                    Ok(s) => status = s,
+                    Ok(s) if !first_is_code => status = s,
+                    Ok(s) => {
+                        // `—` there is the empty code.
+                        codes = vec![s.map(|s| s.to_string()).unwrap_or_default()];
+                        status_was_code = true;
+                    }
                     Err(bad) => {
                         // Not a status: this row's "Code" column holds the error code and
                         // "Description" the message (`CODE | message | meaning`).
@@ -429,6 +442,26 @@ mod tests {
         );
         assert_eq!(t.errors[0].status, Some(400));
         assert_eq!(t.errors[0].code, "Incorrect list id");
+
+        // The same header over a column of codes (booking.v1.*): `422` among them is the
+        // code 422, its second cell the message.
+        let t = transcribe(
+            &rows(&[
+                &["**Code**", "**Description**", "**Value**"],
+                &["`1018`", "`Empty resource collection`", "No resources"],
+                &["`422`", "`Invalid date period`", "Incorrect time period"],
+            ]),
+            &ctx(),
+        );
+        assert_eq!(
+            t.errors[1],
+            ErrorDoc {
+                status: None,
+                code: "422".into(),
+                message: Some("Invalid date period".into()),
+                description: "Incorrect time period".into()
+            }
+        );
 
         let t = transcribe(
             &rows(&[

@@ -48,7 +48,7 @@
 /// | — | `VALIDATION_FIELD_NAME_INVALID_FORMAT` | Field "name" has to start with an uppercase Latin character. Possible entry includes uppercase Latin characters (A-Z), numbers (0-9) and underscores.: Incorrect field name format. The name must start with a letter and can only use uppercase Latin letters `(A-Z)`, numbers, and the underscore `_` |
 /// | — | `VALIDATION_FIELD_NAME_TOO_LONG` | Field "name" must not exceed 32 characters.: Field name must not exceed 32 characters |
 /// | — | `VALIDATION_FIELD_INVALID_TYPE` | Invalid field type.: Invalid field type |
-/// | — | `Error adding dataset` | Error adding dataset |
+/// | — | `""` (empty) | Error adding dataset: Error adding dataset |
 ///
 /// # Example
 ///

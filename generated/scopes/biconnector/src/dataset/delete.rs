@@ -35,7 +35,7 @@
 /// | — | `VALIDATION_ID_NOT_PROVIDED` | ID is missing.: Identifier is not specified |
 /// | — | `VALIDATION_INVALID_ID_FORMAT` | ID has to be a positive integer.: Invalid ID format |
 /// | — | `DATASET_NOT_FOUND` | Dataset was not found.: Dataset not found |
-/// | — | `Error deleting dataset` | Error deleting dataset |
+/// | — | `""` (empty) | Error deleting dataset: Error deleting dataset |
 ///
 /// # Example
 ///

@@ -43,7 +43,7 @@
 /// | — | `VALIDATION_INVALID_FIELD_TYPE` | Field "#TITLE#" must be of type #TYPE#.: Field #TITLE# must be of type #TYPE# |
 /// | — | `DATASET_NOT_FOUND` | Dataset was not found.: Dataset not found |
 /// | — | `INVALID_METHOD` | Use the method "biconnector.dataset.fields.update" to update the dataset fields.: To update fields, use the method `biconnector.dataset.fields.update` |
-/// | — | `Error updating dataset.` | Error updating dataset |
+/// | — | `""` (empty) | Error updating dataset.: Error updating dataset |
 ///
 /// # Example
 ///

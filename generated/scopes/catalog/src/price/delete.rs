@@ -33,7 +33,7 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | — | `200040300020` | Access Denied: Insufficient permissions to delete |
-/// | — | `Price does not exist` | No price exists for the given identifier |
+/// | — | `""` (empty) | Price does not exist: No price exists for the given identifier |
 /// | — | `100` | Could not find value for parameter {id}: Parameter `id` not specified |
 /// | — | `0` | : Other errors |
 ///

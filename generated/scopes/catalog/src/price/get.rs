@@ -33,7 +33,7 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | — | `200040300010` | Access Denied: Insufficient permissions to read |
-/// | — | `Price does not exist` | No price exists for the product with this ID |
+/// | — | `""` (empty) | Price does not exist: No price exists for the product with this ID |
 /// | — | `100` | Could not find value for parameter {id}: Parameter `id` is not specified |
 /// | — | `0` | : Other errors |
 ///

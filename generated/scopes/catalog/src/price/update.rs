@@ -36,7 +36,7 @@
 /// | — | `200040300020` | Access Denied: Insufficient rights to edit the price |
 /// | — | `200040300030` | Access Denied: Insufficient rights to edit the product |
 /// | — | `100` | - `Could not find value for parameter {fields}`: The `fields` parameter is not specified or is empty - `Could not find value for parameter {id}`: The `id` parameter is not specified |
-/// | — | `Price does not exist` | No price exists for the product with this identifier |
+/// | — | `""` (empty) | Price does not exist: No price exists for the product with this identifier |
 /// | — | `0` | - `Required fields:`: Required fields not provided - ``: Other errors |
 ///
 /// # Example

@@ -33,7 +33,7 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | — | `200040300010` | Access Denied: Insufficient rights to read |
-/// | — | `Store product does not exist` | No inventory for products with such ID exists |
+/// | — | `""` (empty) | Store product does not exist: No inventory for products with such ID exists |
 /// | — | `100` | Could not find value for parameter {id}: Parameter `id` is not specified |
 /// | — | `0` | : Other errors |
 ///

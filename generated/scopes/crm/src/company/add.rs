@@ -194,6 +194,8 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = i64;
 }
+#[doc(no_inline)]
+pub use crate::types::CrmMultifield;
 /// `UF_...`: Custom fields. For example, `UF_CRM_25534736`.
 ///
 /// Depending on the portal settings, companies may have a set of custom fields of specific types.
@@ -268,28 +270,20 @@ pub struct Fields {
     pub comments: ::std::option::Option<::std::string::String>,
     /// Phone
     ///
-    /// Wire name `PHONE`, type `object[][]` (docs: `crm_multifield[]`).
-    pub phone: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `PHONE`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub phone: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// E-mail
     ///
-    /// Wire name `EMAIL`, type `object[][]` (docs: `crm_multifield[]`).
-    pub email: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `EMAIL`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub email: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Website
     ///
-    /// Wire name `WEB`, type `object[][]` (docs: `crm_multifield[]`).
-    pub web: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `WEB`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub web: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Messenger
     ///
-    /// Wire name `IM`, type `object[][]` (docs: `crm_multifield[]`).
-    pub im: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `IM`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub im: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Advertising system, e.g., Google Ads
     ///
     /// Wire name `UTM_SOURCE`, type `string`.
@@ -479,9 +473,7 @@ impl Fields {
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.phone = ::std::option::Option::Some(
@@ -495,9 +487,7 @@ impl Fields {
     pub fn email(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.email = ::std::option::Option::Some(
@@ -511,9 +501,7 @@ impl Fields {
     pub fn web(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.web = ::std::option::Option::Some(
@@ -527,9 +515,7 @@ impl Fields {
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.im = ::std::option::Option::Some(
@@ -776,6 +762,26 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.phone,
+            &::std::format!("{}{}", path, ".PHONE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.email,
+            &::std::format!("{}{}", path, ".EMAIL"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.web,
+            &::std::format!("{}{}", path, ".WEB"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.im,
+            &::std::format!("{}{}", path, ".IM"),
+            out,
+        );
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.utm_medium,
             &::std::format!("{}{}", path, ".UTM_MEDIUM"),

@@ -201,6 +201,8 @@ impl ::bitrix24_runtime::Method for Update {
     const READ_ONLY: bool = false;
     type Output = bool;
 }
+#[doc(no_inline)]
+pub use crate::types::CrmMultifield;
 /// `PARENT_ID_...`: Relationship fields.
 ///
 /// If there are SPAs related to companies on the account, there is a field for each such SPA that stores the relationship between this SPA and the company. The field itself stores the identifier of the SPA element
@@ -295,34 +297,24 @@ pub struct Fields {
     pub utm_term: ::std::option::Option<::std::string::String>,
     /// Phone. Multiple
     ///
-    /// Wire name `PHONE`, type `object[][]` (docs: `crm_multifield[]`).
-    pub phone: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `PHONE`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub phone: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// E-mail. Multiple
     ///
-    /// Wire name `EMAIL`, type `object[][]` (docs: `crm_multifield[]`).
-    pub email: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `EMAIL`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub email: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Website. Multiple
     ///
-    /// Wire name `WEB`, type `object[][]` (docs: `crm_multifield[]`).
-    pub web: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `WEB`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub web: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Messenger. Multiple
     ///
-    /// Wire name `IM`, type `object[][]` (docs: `crm_multifield[]`).
-    pub im: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `IM`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub im: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// LINK. Multiple
     ///
-    /// Wire name `LINK`, type `object[][]` (docs: `crm_multifield[]`).
-    pub link: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `LINK`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub link: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -537,9 +529,7 @@ impl Fields {
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.phone = ::std::option::Option::Some(
@@ -553,9 +543,7 @@ impl Fields {
     pub fn email(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.email = ::std::option::Option::Some(
@@ -569,9 +557,7 @@ impl Fields {
     pub fn web(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.web = ::std::option::Option::Some(
@@ -585,9 +571,7 @@ impl Fields {
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.im = ::std::option::Option::Some(
@@ -601,9 +585,7 @@ impl Fields {
     pub fn link(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.link = ::std::option::Option::Some(
@@ -726,6 +708,31 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.utm_medium,
             &::std::format!("{}{}", path, ".UTM_MEDIUM"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.phone,
+            &::std::format!("{}{}", path, ".PHONE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.email,
+            &::std::format!("{}{}", path, ".EMAIL"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.web,
+            &::std::format!("{}{}", path, ".WEB"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.im,
+            &::std::format!("{}{}", path, ".IM"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.link,
+            &::std::format!("{}{}", path, ".LINK"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys_outside(

@@ -321,6 +321,8 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "select";
 }
+#[doc(no_inline)]
+pub use crate::types::CrmMultifield;
 /// As described in [contact](https://apidocs.bitrix24.com/api-reference/crm/contacts/crm-contact-get.html#contact).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
@@ -467,54 +469,24 @@ pub struct Contact {
     pub utm_term: ::std::option::Option<::std::string::String>,
     /// Phone
     ///
-    /// Wire name `PHONE`, type `object[][]` (docs: `crm_multifield[]`).
-    pub phone: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
-    >,
+    /// Wire name `PHONE`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub phone: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// E-mail
     ///
-    /// Wire name `EMAIL`, type `object[][]` (docs: `crm_multifield[]`).
-    pub email: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
-    >,
+    /// Wire name `EMAIL`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub email: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Website
     ///
-    /// Wire name `WEB`, type `object[][]` (docs: `crm_multifield[]`).
-    pub web: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
-    >,
+    /// Wire name `WEB`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub web: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Messenger
     ///
-    /// Wire name `IM`, type `object[][]` (docs: `crm_multifield[]`).
-    pub im: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
-    >,
+    /// Wire name `IM`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub im: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Links. Service field
     ///
-    /// Wire name `LINK`, type `object[][]` (docs: `crm_multifield[]`).
-    pub link: ::std::option::Option<
-        ::std::vec::Vec<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
-    >,
+    /// Wire name `LINK`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub link: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// External source
     ///
     /// Wire name `ORIGINATOR_ID`, type `string`.
@@ -788,6 +760,31 @@ impl ::bitrix24_runtime::wire::Undocumented for Contact {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.utm_medium,
             &::std::format!("{}{}", path, ".UTM_MEDIUM"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.phone,
+            &::std::format!("{}{}", path, ".PHONE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.email,
+            &::std::format!("{}{}", path, ".EMAIL"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.web,
+            &::std::format!("{}{}", path, ".WEB"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.im,
+            &::std::format!("{}{}", path, ".IM"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.link,
+            &::std::format!("{}{}", path, ".LINK"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);

@@ -206,6 +206,8 @@ impl ::bitrix24_runtime::Method for Update {
     const READ_ONLY: bool = false;
     type Output = bool;
 }
+#[doc(no_inline)]
+pub use crate::types::CrmMultifield;
 /// `UF_...`: Custom fields. For example, `UF_CRM_25534736`.
 ///
 /// Depending on the portal settings, contacts may have a set of custom fields of defined types.
@@ -322,34 +324,24 @@ pub struct Fields {
     pub utm_term: ::std::option::Option<::std::string::String>,
     /// Phone
     ///
-    /// Wire name `PHONE`, type `object[][]` (docs: `crm_multifield[]`).
-    pub phone: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `PHONE`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub phone: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// E-mail
     ///
-    /// Wire name `EMAIL`, type `object[][]` (docs: `crm_multifield[]`).
-    pub email: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `EMAIL`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub email: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Website
     ///
-    /// Wire name `WEB`, type `object[][]` (docs: `crm_multifield[]`).
-    pub web: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `WEB`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub web: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Messenger
     ///
-    /// Wire name `IM`, type `object[][]` (docs: `crm_multifield[]`).
-    pub im: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `IM`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub im: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Links. System field
     ///
-    /// Wire name `LINK`, type `object[][]` (docs: `crm_multifield[]`).
-    pub link: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `LINK`, type `CrmMultifield[]` (docs: `crm_multifield[]`).
+    pub link: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// Identifier of the external system that is the source of data about this contact
     ///
     /// Wire name `ORIGINATOR_ID`, type `string`.
@@ -647,9 +639,7 @@ impl Fields {
     pub fn phone(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.phone = ::std::option::Option::Some(
@@ -663,9 +653,7 @@ impl Fields {
     pub fn email(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.email = ::std::option::Option::Some(
@@ -679,9 +667,7 @@ impl Fields {
     pub fn web(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.web = ::std::option::Option::Some(
@@ -695,9 +681,7 @@ impl Fields {
     pub fn im(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.im = ::std::option::Option::Some(
@@ -711,9 +695,7 @@ impl Fields {
     pub fn link(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.link = ::std::option::Option::Some(
@@ -984,6 +966,31 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.utm_medium,
             &::std::format!("{}{}", path, ".UTM_MEDIUM"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.phone,
+            &::std::format!("{}{}", path, ".PHONE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.email,
+            &::std::format!("{}{}", path, ".EMAIL"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.web,
+            &::std::format!("{}{}", path, ".WEB"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.im,
+            &::std::format!("{}{}", path, ".IM"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.link,
+            &::std::format!("{}{}", path, ".LINK"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys_outside(

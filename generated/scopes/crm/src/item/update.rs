@@ -234,6 +234,8 @@ impl ::bitrix24_runtime::Method for Update {
     const READ_ONLY: bool = false;
     type Output = UpdateResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CrmMultifield;
 /// `ufCrm...`: Custom field.
 ///
 ///   Read the [index](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-fields/index.html) section for information about custom fields.
@@ -480,10 +482,8 @@ pub struct Fields {
     ///
     /// Only for: Lead, Contact, Company.
     ///
-    /// Wire name `fm`, type `object[][]` (docs: `crm_multifield[]`), default `null`.
-    pub fm: ::std::option::Option<
-        ::std::vec::Vec<::std::vec::Vec<::bitrix24_runtime::JsonObject>>,
-    >,
+    /// Wire name `fm`, type `CrmMultifield[]` (docs: `crm_multifield[]`), default `null`.
+    pub fm: ::std::option::Option<::std::vec::Vec<crate::types::CrmMultifield>>,
     /// String identifier of the entity type.
     ///
     ///   For example, for a deal: `'SALE' = 'Sale'`
@@ -1034,9 +1034,7 @@ impl Fields {
     pub fn fm(
         mut self,
         value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<
-                ::std::vec::Vec<::bitrix24_runtime::JsonObject>,
-            >,
+            Item = impl ::std::convert::Into<crate::types::CrmMultifield>,
         >,
     ) -> Self {
         self.fm = ::std::option::Option::Some(
@@ -1468,6 +1466,11 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.fm,
+            &::std::format!("{}{}", path, ".fm"),
+            out,
+        );
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.storage_type_id,
             &::std::format!("{}{}", path, ".storageTypeId"),

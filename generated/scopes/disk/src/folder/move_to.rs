@@ -38,7 +38,7 @@
 /// | — | `ERROR_ARGUMENT` | Invalid value of parameter {Parameter #1}: Required parameter `id` or `targetFolderId` is missing |
 /// | — | `DISK_OBJ_22000` | A folder with this name already exists: A folder with this name already exists |
 /// | — | `ERROR_NOT_FOUND` | Could not find entity with id X: Folder with the specified `id` or `targetFolderId` not found |
-/// | — | `Could not move root folder` | Attempt to move the root folder of the storage |
+/// | — | `""` (empty) | Could not move root folder: Attempt to move the root folder of the storage |
 /// | — | `ACCESS_DENIED` | Access denied: Insufficient permissions to move the folder |
 ///
 /// # Example

@@ -36,7 +36,7 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | — | `ERROR_NOT_FOUND` | Could not find entity with id X: Storage with the specified `id` not found |
-/// | — | `Access denied (invalid type of storage)` | Storage not associated with the application |
+/// | — | `""` (empty) | Access denied (invalid type of storage): Storage not associated with the application |
 /// | — | `ACCESS_DENIED` | Access denied: Insufficient permissions to rename the storage |
 ///
 /// # Example

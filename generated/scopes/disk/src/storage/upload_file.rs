@@ -40,7 +40,7 @@
 /// | — | `ERROR_NOT_FOUND` | Could not find entity with id X: Storage with the specified `id` not found |
 /// | — | `DISK_BASE_SERVICE_22001` | Error: required parameter NAME (DISK_BASE_SERVICE_22001): Required parameter `NAME` not specified in the `data` array |
 /// | — | `ERROR_COULD_NOT_SAVE_FILE` | Could not save file: Failed to save the file. Check available space on the Drive and the correctness of the data encoding |
-/// | — | `Invalid rights format` | Invalid format of the `rights` parameter |
+/// | — | `""` (empty) | Invalid rights format: Invalid format of the `rights` parameter |
 /// | — | `ACCESS_DENIED` | Access denied: Insufficient permissions to add the file |
 ///
 /// # Example

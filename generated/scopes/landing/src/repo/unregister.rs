@@ -39,7 +39,7 @@
 /// | — | `ERROR_ARGUMENT` | The value of an argument 'code' has an invalid type: Parameter `code` passed in an incorrect type |
 /// | — | `ACCESS_DENIED` | Insufficient permissions: User did not pass general access checks |
 /// | — | `insufficient_scope` | Token lacks sufficient scope: Token does not contain `landing` scope |
-/// | — | `Error deleting block` | Failed to delete record from the repository |
+/// | — | `""` (empty) | Error deleting block: Failed to delete record from the repository |
 ///
 /// # Example
 ///

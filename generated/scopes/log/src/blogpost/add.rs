@@ -46,7 +46,7 @@
 /// | — | `SONET_CONTROLLER_LIVEFEED_BLOGPOST_ADD_ERROR` | - `Blog post hasn't been added`: General error saving the message, for example, when `POST_MESSAGE` is empty - `No destination specified`: Failed to determine the message recipients |
 /// | — | `SONET_CONTROLLER_LIVEFEED_BLOGPOST_MODULE_BLOG_NOT_INSTALLED` | Blog module is not installed: The `blog` module is not installed |
 /// | — | `SONET_CONTROLLER_LIVEFEED_BLOG_NOT_FOUND` | Blog not found: Failed to retrieve the blog to which the message belongs |
-/// | — | `Cannot add blog post` | Internal error when creating the message |
+/// | — | `""` (empty) | Cannot add blog post: Internal error when creating the message |
 ///
 /// # Example
 ///

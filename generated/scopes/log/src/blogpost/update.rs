@@ -43,7 +43,7 @@
 /// |---|---|---|
 /// | — | `SONET_CONTROLLER_LIVEFEED_BLOGPOST_UPDATE_ERROR` | - `Wrong post ID`: Invalid `POST_ID`. - `Blog module is not installed.`: The `blog` module is not installed. - `No write perms`: Insufficient permissions to modify the message. - `No post found`: Message not found. - `No blog found`: Unable to retrieve the author's blog. |
 /// | — | `EMPTY_TITLE` | Message title is not specified.: Neither `POST_TITLE` nor `POST_MESSAGE` is specified. |
-/// | — | `Cannot update blog post` | Internal error while updating the message. |
+/// | — | `""` (empty) | Cannot update blog post: Internal error while updating the message. |
 ///
 /// # Example
 ///

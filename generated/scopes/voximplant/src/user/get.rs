@@ -34,7 +34,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `Parameter USER_ID is not set` | Required parameter `USER_ID` is not specified |
+/// | — | `""` (empty) | Parameter USER_ID is not set: Required parameter `USER_ID` is not specified |
 /// | — | `METHOD_CONFIRM_WAITING` | Waiting for confirmation: Administrator confirmation is pending for the method call |
 /// | — | `METHOD_CONFIRM_DENIED` | Method call denied: Administrator has denied the method call for the current token |
 /// | — | `ACCESS_DENIED` | Access denied! You have no permission to query selected users: Insufficient permissions to retrieve user settings |

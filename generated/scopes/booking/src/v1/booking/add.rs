@@ -35,7 +35,7 @@
 /// | — | `1018` | Empty resource collection: Resources are unavailable for the specified time period, empty array of resources or such resources do not exist |
 /// | — | `0` | Required fields:: A required parameter inside `fields` was not provided |
 /// | — | `100` | Could not find value for parameter: A required parameter was not provided |
-/// | 422 | `Invalid date period` | Incorrect time period |
+/// | — | `422` | Invalid date period: Incorrect time period |
 ///
 /// # Example
 ///

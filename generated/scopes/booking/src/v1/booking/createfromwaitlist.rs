@@ -36,7 +36,7 @@
 /// | — | `1038` | wait list item not found: Waitlist with the specified `id` not found, resources unavailable for this time period, empty resource array, or such resources do not exist |
 /// | — | `0` | Required fields:: Required parameter not passed within `fields` |
 /// | — | `100` | Could not find value for parameter: Required parameter not passed |
-/// | 422 | `Invalid date period` | Incorrect time period |
+/// | — | `422` | Invalid date period: Incorrect time period |
 ///
 /// # Example
 ///

@@ -38,7 +38,7 @@
 /// | — | `1018` | Empty resource collection: Empty array of resources or such resources do not exist |
 /// | — | `0` | Required fields:: Required parameter not provided within `filter` |
 /// | — | `100` | Could not find value for parameter: Required parameter not provided |
-/// | 422 | `Invalid date period` | Incorrect time period |
+/// | — | `422` | Invalid date period: Incorrect time period |
 ///
 /// # Example
 ///

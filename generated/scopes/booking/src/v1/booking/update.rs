@@ -37,7 +37,7 @@
 /// | — | `1018` | Empty resource collection: Resources unavailable for the specified time period, empty resource array or such resources do not exist |
 /// | — | `0` | Required fields:: Required parameter not passed within `fields` |
 /// | — | `100` | Could not find value for parameter: Required parameter not passed |
-/// | 422 | `Invalid date period` | Incorrect time period |
+/// | — | `422` | Invalid date period: Incorrect time period |
 ///
 /// # Example
 ///

@@ -33,7 +33,7 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | — | `0` | Required fields:: Required parameter not provided within `createdWithin` |
-/// | 422 | `Invalid date` | Invalid date |
+/// | — | `422` | Invalid date: Invalid date |
 ///
 /// # Example
 ///
