@@ -6,7 +6,11 @@
 //! | Code, Description                        | code, description                    |
 //! | Code, Error Message (Text), Description  | code, message, description           |
 //! | Code, Description, Value                 | HTTP status, code, description       |
+//! | Code, Description, When It Occurs        | code, message, description           |
+//! | Code, Description, Additional Information| code, message, description           |
+//! | Code, Description, Status                | code, description, status            |
 //! | Status, Code, Description, Value         | status, code, message, description   |
+//! | Status, Code, Description, When It Occurs| status, code, message, description   |
 //! | Status, Code⏎Error Message, Description   | status, code⏎message, description    |
 //! | Description, Value                       | code, description                    |
 //! | Error Text, Description                  | message (empty code), description    |
@@ -59,8 +63,17 @@ fn layout(header: &[String]) -> Option<Vec<Col>> {
             vec![Col::Code, Col::Description]
         }
         ["code", m, "description"] if msg(m) => vec![Col::Code, Col::Message, Col::Description],
+        // The portal's message, then when it occurs.
+        [
+            "code",
+            "description",
+            "when it occurs" | "additional information",
+        ] => {
+            vec![Col::Code, Col::Message, Col::Description]
+        }
+        ["code", "description", "status"] => vec![Col::Code, Col::Description, Col::Status],
         ["code", "description", "value"] => vec![Col::StatusInCode, Col::Code, Col::Description],
-        ["status", "code", "description", "value"] => {
+        ["status", "code", "description", "value" | "when it occurs"] => {
             vec![Col::Status, Col::Code, Col::Message, Col::Description]
         }
         ["status", "code", m, "description"] if msg(m) => {
@@ -110,19 +123,30 @@ fn codes_of(cell: &str) -> Vec<String> {
             .all(|l| l.starts_with("- ") || l.starts_with("* "))
     {
         items.iter().map(|l| code_of(&l[2..])).collect()
+    } else if items.len() > 1
+        && items.iter().all(|l| {
+            let spans = text::code_spans(l);
+            spans.len() == 1 && l.len() == spans[0].len() + 2
+        })
+    {
+        // One code span per line (`200750000008`⏎`200750000004`): a code each.
+        items.iter().map(|l| code_of(l)).collect()
     } else {
         vec![code_of(cell)]
     }
 }
 
-fn status_of(cell: &str) -> Result<Option<u16>, String> {
+/// The HTTP status a cell holds (`-`, `—` or empty: none). A "Status" column may say
+/// `200`: some errors come with HTTP 200 (`sign.b2e.hcmlink.document.get`); a "Code"
+/// column's number is a status only from 400 up.
+fn status_of(cell: &str, lowest: u16) -> Result<Option<u16>, String> {
     let p = text::plain(cell);
     let p = p.trim();
     if p.is_empty() || p == "-" || p == "—" {
         return Ok(None);
     }
     match p.parse::<u16>() {
-        Ok(s) if (400..=599).contains(&s) => Ok(Some(s)),
+        Ok(s) if (lowest..=599).contains(&s) => Ok(Some(s)),
         _ => Err(p.to_string()),
     }
 }
@@ -164,7 +188,7 @@ pub fn transcribe(rows: &[Row], ctx: &LinkCtx) -> ErrorTable {
         && data
             .iter()
             .filter_map(|r| r.cells.first())
-            .any(|c| status_of(c).is_err());
+            .any(|c| status_of(c, 400).is_err());
     for row in data {
         let mut status = None;
         let mut codes = vec![String::new()];
@@ -185,14 +209,14 @@ pub fn transcribe(rows: &[Row], ctx: &LinkCtx) -> ErrorTable {
         for (i, col) in cols.iter().enumerate() {
             let Some(cell) = cells.get(i) else { continue };
             match col {
-                Col::Status => match status_of(cell) {
+                Col::Status => match status_of(cell, 200) {
                     Ok(s) => status = s,
                     Err(bad) => out.problems.push((
                         row.line,
                         format!("status `{bad}` is not an HTTP error status"),
                     )),
                 },
-                Col::StatusInCode => match status_of(cell) {
+                Col::StatusInCode => match status_of(cell, 400) {
                     Ok(s) if !first_is_code => status = s,
                     Ok(s) => {
                         // `—` there is the empty code.
@@ -442,6 +466,55 @@ mod tests {
         );
         assert_eq!(t.errors[0].status, Some(400));
         assert_eq!(t.errors[0].code, "Incorrect list id");
+
+        // One code span per line: a code each (sale.persontype.delete).
+        let t = transcribe(
+            &rows(&[
+                &["**Code**", "**Description**"],
+                &["`200750000008`\n`200750000004`", "Unable to delete"],
+            ]),
+            &ctx(),
+        );
+        let codes: Vec<&str> = t.errors.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(codes, ["200750000008", "200750000004"]);
+
+        let t = transcribe(
+            &rows(&[
+                &["**Code**", "**Description**", "**Status**"],
+                &["`ACCESS_DENIED`", "Insufficient permissions", "403"],
+            ]),
+            &ctx(),
+        );
+        assert_eq!(t.errors[0].status, Some(403));
+        assert_eq!(t.errors[0].code, "ACCESS_DENIED");
+        assert_eq!(t.errors[0].description, "Insufficient permissions");
+
+        let t = transcribe(
+            &rows(&[
+                &["**Code**", "**Description**", "**When It Occurs**"],
+                &["`0`", "Operation failed", "The job was not found"],
+            ]),
+            &ctx(),
+        );
+        assert_eq!(t.errors[0].message.as_deref(), Some("Operation failed"));
+        assert_eq!(t.errors[0].description, "The job was not found");
+
+        // A status column may say 200 (sign.b2e.hcmlink.document.get).
+        let t = transcribe(
+            &rows(&[
+                &["**Status**", "**Code**", "**Description**", "**Value**"],
+                &[
+                    "`200`",
+                    "`SIGN_HCMLINK_DOCUMENT_NOT_FOUND`",
+                    "Not found",
+                    "Unlinked",
+                ],
+            ]),
+            &ctx(),
+        );
+        assert_eq!(t.errors[0].status, Some(200));
+        assert_eq!(t.errors[0].code, "SIGN_HCMLINK_DOCUMENT_NOT_FOUND");
+        assert!(t.problems.is_empty(), "{:?}", t.problems);
 
         // The same header over a column of codes (booking.v1.*): `422` among them is the
         // code 422, its second cell the message.

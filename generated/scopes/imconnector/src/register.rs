@@ -47,14 +47,14 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `APPLICATION_REGISTRATION_ERROR_POINT` | Application registration error. Using a dot in the connector identifier is not allowed: The `ID` contains the `.` character |
-/// | — | `CONNECTOR_ID_REQUIRED` | Connector ID is not specified: Empty or non-string `ID` |
-/// | — | `NAME_REQUIRED` | Connector name is not specified: Empty or non-string `NAME` |
-/// | — | `ICON_REQUIRED` | Connector icon is not specified: `ICON.DATA_IMAGE` is not provided or not a string |
-/// | — | `NO_APPLICATION_ID` | Failed to get application ID: No application found in the request context |
-/// | — | `NO_PLACEMENT_HANDLER` | Failed to get embedding handler URL: Empty or non-string `PLACEMENT_HANDLER` |
-/// | — | `APPLICATION_REGISTRATION_ERROR` | Application registration error: Failed to complete registration: connector data and embedding parameters were not saved |
-/// | — | `GENERAL_CONNECTOR_REGISTRATION_ERROR` | General connector registration error: Other validation errors in input data |
+/// | 200 | `APPLICATION_REGISTRATION_ERROR_POINT` | Application registration error. Using a dot in the connector identifier is not allowed: The `ID` contains the `.` character |
+/// | 200 | `CONNECTOR_ID_REQUIRED` | Connector ID is not specified: Empty or non-string `ID` |
+/// | 200 | `NAME_REQUIRED` | Connector name is not specified: Empty or non-string `NAME` |
+/// | 200 | `ICON_REQUIRED` | Connector icon is not specified: `ICON.DATA_IMAGE` is not provided or not a string |
+/// | 200 | `NO_APPLICATION_ID` | Failed to get application ID: No application found in the request context |
+/// | 200 | `NO_PLACEMENT_HANDLER` | Failed to get embedding handler URL: Empty or non-string `PLACEMENT_HANDLER` |
+/// | 200 | `APPLICATION_REGISTRATION_ERROR` | Application registration error: Failed to complete registration: connector data and embedding parameters were not saved |
+/// | 200 | `GENERAL_CONNECTOR_REGISTRATION_ERROR` | General connector registration error: Other validation errors in input data |
 /// | 403 | `WRONG_AUTH_TYPE` | Current authorization type is denied for this method Application context required: The method was called outside the OAuth application context |
 ///
 /// # Example

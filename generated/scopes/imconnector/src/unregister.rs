@@ -34,8 +34,8 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `APPLICATION_UNREGISTRATION_ERROR` | Error unregistering the application: Failed to remove the connector by `ID` for the current application |
-/// | — | `NO_APPLICATION_ID` | Failed to retrieve application ID: Application not found in the context of the request |
+/// | 200 | `APPLICATION_UNREGISTRATION_ERROR` | Error unregistering the application: Failed to remove the connector by `ID` for the current application |
+/// | 200 | `NO_APPLICATION_ID` | Failed to retrieve application ID: Application not found in the context of the request |
 /// | 403 | `WRONG_AUTH_TYPE` | Current authorization type is denied for this method. Application context required.: Method called outside the context of the OAuth application |
 ///
 /// # Example

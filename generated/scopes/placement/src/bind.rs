@@ -47,11 +47,11 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_PLACEMENT_MAX_COUNT` | Attempted to re-register the handler for a widget that allows only one registration: `PAGE_BACKGROUND_WORKER` or [`REST_APP_URI`](https://apidocs.bitrix24.com/api-reference/widgets/universal/app-url.html) |
-/// | — | `ERROR_PLACEMENT_USER_MODE` | The `USER_ID` parameter was passed for a widget that does not support registration for an individual user |
-/// | — | `EMPTY_ERROR_HANDLER_URL` | The required `OPTIONS[errorHandlerUrl]` parameter was not passed when registering the `PAGE_BACKGROUND_WORKER` widget |
-/// | — | `ERROR_ARGUMENT` | A required field value is missing. The code of the required field is returned in `argument` |
-/// | — | `WRONG_AUTH_TYPE` | Current authorization type is denied for this method Application context required |
+/// | 200 | `ERROR_PLACEMENT_MAX_COUNT` | Attempted to re-register the handler for a widget that allows only one registration: `PAGE_BACKGROUND_WORKER` or [`REST_APP_URI`](https://apidocs.bitrix24.com/api-reference/widgets/universal/app-url.html) |
+/// | 200 | `ERROR_PLACEMENT_USER_MODE` | The `USER_ID` parameter was passed for a widget that does not support registration for an individual user |
+/// | 200 | `EMPTY_ERROR_HANDLER_URL` | The required `OPTIONS[errorHandlerUrl]` parameter was not passed when registering the `PAGE_BACKGROUND_WORKER` widget |
+/// | 200 | `ERROR_ARGUMENT` | A required field value is missing. The code of the required field is returned in `argument` |
+/// | 403 | `WRONG_AUTH_TYPE` | Current authorization type is denied for this method Application context required |
 ///
 /// # Example
 ///

@@ -28,7 +28,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `WRONG_AUTH_TYPE` | Current authorization type is denied for this method. Application context required |
+/// | 403 | `WRONG_AUTH_TYPE` | Current authorization type is denied for this method. Application context required |
 ///
 /// # Example
 ///

@@ -41,9 +41,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient rights to add a cash register |
-/// | — | `ERROR_CHECK_FAILURE` | A required field value is not specified or the value of one of the fields is incorrect |
-/// | — | `ERROR_CASHBOX_ADD` | Other errors. More detailed information about the error can be found in `error_description` |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to add a cash register |
+/// | 400 | `ERROR_CHECK_FAILURE` | A required field value is not specified or the value of one of the fields is incorrect |
+/// | 400 | `ERROR_CASHBOX_ADD` | Other errors. More detailed information about the error can be found in `error_description` |
 ///
 /// # Example
 ///

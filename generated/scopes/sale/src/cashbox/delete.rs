@@ -32,10 +32,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient rights to delete the cash register or the application is trying to delete a cash register added by another application |
-/// | — | `ERROR_CHECK_FAILURE` | The `ID` field value is not specified |
-/// | — | `ERROR_CASHBOX_NOT_FOUND` | Cash register with the specified `ID` not found |
-/// | — | `ERROR_CASHBOX_DELETE` | Other errors. More detailed information about the error can be found in `error_description` |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to delete the cash register or the application is trying to delete a cash register added by another application |
+/// | 400 | `ERROR_CHECK_FAILURE` | The `ID` field value is not specified |
+/// | 400 | `ERROR_CASHBOX_NOT_FOUND` | Cash register with the specified `ID` not found |
+/// | 400 | `ERROR_CASHBOX_DELETE` | Other errors. More detailed information about the error can be found in `error_description` |
 ///
 /// # Example
 ///

@@ -34,8 +34,8 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient rights to obtain the list of cash registers |
-/// | — | `‘’ (empty error code)` | An incorrect field has been specified for selection, filtering, or sorting. More detailed information about the error can be found in `error_description` |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to obtain the list of cash registers |
+/// | 400 | `‘’ (empty error code)` | An incorrect field has been specified for selection, filtering, or sorting. More detailed information about the error can be found in `error_description` |
 ///
 /// # Example
 ///

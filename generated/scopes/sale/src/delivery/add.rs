@@ -39,10 +39,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ERROR_DELIVERY_ADD` | Error when trying to add a delivery service |
-/// | — | `ERROR_HANDLER_NOT_FOUND` | Delivery service handler with the specified `REST_CODE` not found |
-/// | — | `ACCESS_DENIED` | Insufficient rights to add a delivery service |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 400 | `ERROR_DELIVERY_ADD` | Error when trying to add a delivery service |
+/// | 400 | `ERROR_HANDLER_NOT_FOUND` | Delivery service handler with the specified `REST_CODE` not found |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to add a delivery service |
 ///
 /// # Example
 ///

@@ -32,10 +32,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_DELIVERY_NOT_FOUND` | Delivery service with the specified identifier (ID) not found |
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ERROR_DELIVERY_DELETE` | Error when attempting to delete the delivery service |
-/// | — | `ACCESS_DENIED` | Insufficient permissions to delete the delivery service |
+/// | 400 | `ERROR_DELIVERY_NOT_FOUND` | Delivery service with the specified identifier (ID) not found |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 400 | `ERROR_DELIVERY_DELETE` | Error when attempting to delete the delivery service |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to delete the delivery service |
 ///
 /// # Example
 ///

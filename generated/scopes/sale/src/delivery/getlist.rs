@@ -34,8 +34,8 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ACCESS_DENIED` | Insufficient rights to retrieve the list of delivery services |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to retrieve the list of delivery services |
 ///
 /// # Example
 ///

@@ -38,10 +38,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ERROR_DELIVERY_UPDATE` | Error when attempting to update the delivery service |
-/// | — | `ERROR_DELIVERY_NOT_FOUND` | Delivery service with the specified identifier (ID) not found |
-/// | — | `ACCESS_DENIED` | Insufficient rights to update the delivery service |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 400 | `ERROR_DELIVERY_UPDATE` | Error when attempting to update the delivery service |
+/// | 400 | `ERROR_DELIVERY_NOT_FOUND` | Delivery service with the specified identifier (ID) not found |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to update the delivery service |
 ///
 /// # Example
 ///

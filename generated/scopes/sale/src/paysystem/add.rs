@@ -41,11 +41,11 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient permissions to add the payment system |
-/// | — | `ERROR_CHECK_FAILURE` | Required field value is not specified or one of the field values is incorrect |
-/// | — | `ERROR_PAY_SYSTEM_ADD` | Other errors. For detailed information about the error, see `error_description` |
-/// | — | `ERROR_HANDLER_NOT_FOUND` | Handler specified in the `BX_REST_HANDLER` parameter not found |
-/// | — | `ERROR_PERSON_TYPE_NOT_FOUND` | Payer type specified in the `PERSON_TYPE_ID` parameter not found |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to add the payment system |
+/// | 400 | `ERROR_CHECK_FAILURE` | Required field value is not specified or one of the field values is incorrect |
+/// | 400 | `ERROR_PAY_SYSTEM_ADD` | Other errors. For detailed information about the error, see `error_description` |
+/// | 400 | `ERROR_HANDLER_NOT_FOUND` | Handler specified in the `BX_REST_HANDLER` parameter not found |
+/// | 400 | `ERROR_PERSON_TYPE_NOT_FOUND` | Payer type specified in the `PERSON_TYPE_ID` parameter not found |
 ///
 /// # Example
 ///

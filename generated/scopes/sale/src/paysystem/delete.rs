@@ -32,9 +32,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Access denied. The application is trying to modify a payment system added by another application, or there are insufficient rights to delete the payment system |
-/// | — | `ERROR_PAY_SYSTEM_NOT_FOUND` | Payment system with the specified `ID` not found |
-/// | — | `ERROR_CHECK_FAILURE` | Parameter `ID` is not specified |
+/// | 403 | `ACCESS_DENIED` | Access denied. The application is trying to modify a payment system added by another application, or there are insufficient rights to delete the payment system |
+/// | 400 | `ERROR_PAY_SYSTEM_NOT_FOUND` | Payment system with the specified `ID` not found |
+/// | 400 | `ERROR_CHECK_FAILURE` | Parameter `ID` is not specified |
 ///
 /// # Example
 ///

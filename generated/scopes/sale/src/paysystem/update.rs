@@ -33,11 +33,11 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Access denied. The application is trying to modify a payment system added by another application, or insufficient rights to modify the payment system |
-/// | — | `ERROR_HANDLER_NOT_FOUND` | The handler specified in the `BX_REST_HANDLER` parameter was not found |
-/// | — | `ERROR_PERSON_TYPE_NOT_FOUND` | The payer type specified in the `PERSON_TYPE_ID` parameter was not found |
-/// | — | `ERROR_PAY_SYSTEM_NOT_FOUND` | The payment system with the specified `ID` was not found |
-/// | — | `ERROR_CHECK_FAILURE` | The `ID` parameter is not specified |
+/// | 403 | `ACCESS_DENIED` | Access denied. The application is trying to modify a payment system added by another application, or insufficient rights to modify the payment system |
+/// | 400 | `ERROR_HANDLER_NOT_FOUND` | The handler specified in the `BX_REST_HANDLER` parameter was not found |
+/// | 400 | `ERROR_PERSON_TYPE_NOT_FOUND` | The payer type specified in the `PERSON_TYPE_ID` parameter was not found |
+/// | 400 | `ERROR_PAY_SYSTEM_NOT_FOUND` | The payment system with the specified `ID` was not found |
+/// | 400 | `ERROR_CHECK_FAILURE` | The `ID` parameter is not specified |
 ///
 /// # Example
 ///

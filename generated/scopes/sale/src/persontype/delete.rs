@@ -35,7 +35,8 @@
 /// | — | `200750000003` | The payer type with the specified `id` has a protected field `code`, such a type cannot be deleted |
 /// | — | `200040300020` | No access to editing |
 /// | — | `200740400001` | The payer type with the specified `id` does not exist |
-/// | — | `200750000008 200750000004` | Unable to delete the payer type. |
+/// | — | `200750000008` | Unable to delete the payer type. |
+/// | — | `200750000004` | Unable to delete the payer type. |
 /// | — | `100` | The parameter `id` is not specified |
 /// | — | `0` | Other errors (e.g., fatal errors) |
 ///

@@ -34,7 +34,8 @@
 /// | Status | Code | Description |
 /// |---|---|---|
 /// | — | `200740400001` | The payer type with the specified `id` does not exist |
-/// | — | `200750000007 200750000002` | Error updating the type |
+/// | — | `200750000007` | Error updating the type |
+/// | — | `200750000002` | Error updating the type |
 /// | — | `200040300020` | No access to edit |
 /// | — | `100` | - Parameter `id` not specified - Parameter `fields` not specified or empty |
 /// | — | `0` | - Required fields of the `fields` structure not provided - Other errors (e.g., fatal errors) |

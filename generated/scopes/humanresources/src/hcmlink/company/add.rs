@@ -34,10 +34,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `0` | Operation failed |
-/// | — | `510` | Operation failed |
-/// | — | `ACCESS_DENIED` | Access denied! Access denied. |
-/// | — | `WRONG_AUTH_TYPE` | Application context required |
+/// | — | `0` | Operation failed: `crmCompanyId`, `company`, `title`, or `fields` is not passed; a save error occurred |
+/// | — | `510` | Operation failed: CRM company was not found |
+/// | — | `ACCESS_DENIED` | Access denied! Access denied.: The user is not an administrator |
+/// | — | `WRONG_AUTH_TYPE` | Application context required: The method was not called in the application context |
 ///
 /// # Example
 ///

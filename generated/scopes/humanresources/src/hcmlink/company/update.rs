@@ -35,9 +35,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `510` | Operation failed |
-/// | — | `ACCESS_DENIED` | Access denied! Access denied. |
-/// | — | `WRONG_AUTH_TYPE` | Application context required |
+/// | — | `510` | Operation failed: Required fields are not passed, the CRM company was not found, or a save error occurred |
+/// | — | `ACCESS_DENIED` | Access denied! Access denied.: The user is not an administrator |
+/// | — | `WRONG_AUTH_TYPE` | Application context required: The method was not called in the application context |
 ///
 /// # Example
 ///

@@ -37,9 +37,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `510` | Operation failed |
-/// | — | `ACCESS_DENIED` | Access denied! Access denied. |
-/// | — | `WRONG_AUTH_TYPE` | Application context required |
+/// | — | `510` | Operation failed: The company was not found or the `company` parameter is not passed |
+/// | — | `ACCESS_DENIED` | Access denied! Access denied.: The user is not an administrator |
+/// | — | `WRONG_AUTH_TYPE` | Application context required: The method was not called in the application context |
 ///
 /// # Example
 ///

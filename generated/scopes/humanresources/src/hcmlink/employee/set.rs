@@ -36,10 +36,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `0` | Operation failed |
-/// | — | `-` | - Parameter 'data' must be a non empty array - Item #... should have not empty 'employee', 'person', 'data' |
-/// | — | `ACCESS_DENIED` | Access denied! Access denied. |
-/// | — | `WRONG_AUTH_TYPE` | Application context required |
+/// | — | `0` | Operation failed: Failed to update the synchronization job passed in the `job` parameter |
+/// | — | `-` | - `Parameter 'data' must be a non empty array`: The employee list is not passed - `Item #... should have not empty 'employee', 'person', 'data'`: A list item has no required fields |
+/// | — | `ACCESS_DENIED` | Access denied! Access denied.: The user is not an administrator |
+/// | — | `WRONG_AUTH_TYPE` | Application context required: The method was not called in the application context |
 ///
 /// # Example
 ///

@@ -35,9 +35,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `0` | Operation failed |
-/// | — | `ACCESS_DENIED` | Access denied! Access denied. |
-/// | — | `WRONG_AUTH_TYPE` | Application context required |
+/// | — | `0` | Operation failed: The job was not found or an outdated status was passed |
+/// | — | `ACCESS_DENIED` | Access denied! Access denied.: The user is not an administrator |
+/// | — | `WRONG_AUTH_TYPE` | Application context required: The method was not called in the application context |
 ///
 /// # Example
 ///

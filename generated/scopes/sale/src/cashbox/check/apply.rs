@@ -39,10 +39,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient permissions to save the receipt printing result |
-/// | — | `ERROR_CHECK_FAILURE` | The `UUID` field value is not specified |
-/// | — | `ERROR_CHECK_NOT_FOUND` | Receipt with the specified `UUID` not found |
-/// | — | `ERROR_CHECK_APPLY` | Other errors. More detailed information about the error can be found in `error_description` |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to save the receipt printing result |
+/// | 400 | `ERROR_CHECK_FAILURE` | The `UUID` field value is not specified |
+/// | 400 | `ERROR_CHECK_NOT_FOUND` | Receipt with the specified `UUID` not found |
+/// | 400 | `ERROR_CHECK_APPLY` | Other errors. More detailed information about the error can be found in `error_description` |
 ///
 /// # Example
 ///

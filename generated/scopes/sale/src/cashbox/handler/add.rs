@@ -36,10 +36,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient permissions to add the handler |
-/// | — | `ERROR_CHECK_FAILURE` | Required field value is missing or one of the field values is incorrect |
-/// | — | `ERROR_HANDLER_ALREADY_EXIST` | A handler with the code specified in the `CODE` parameter already exists in the system |
-/// | — | `ERROR_HANDLER_ADD` | Other errors. More detailed information about the error can be found in `error_description` |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to add the handler |
+/// | 400 | `ERROR_CHECK_FAILURE` | Required field value is missing or one of the field values is incorrect |
+/// | 400 | `ERROR_HANDLER_ALREADY_EXIST` | A handler with the code specified in the `CODE` parameter already exists in the system |
+/// | 400 | `ERROR_HANDLER_ADD` | Other errors. More detailed information about the error can be found in `error_description` |
 ///
 /// # Example
 ///

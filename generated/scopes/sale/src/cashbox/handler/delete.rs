@@ -34,10 +34,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient permissions to delete the handler |
-/// | — | `ERROR_CHECK_FAILURE` | The `ID` field value is not specified or there are cashboxes linked to this handler |
-/// | — | `ERROR_HANDLER_NOT_FOUND` | Handler with the specified `ID` not found |
-/// | — | `ERROR_HANDLER_DELETE` | Other errors. More detailed information about the error can be found in `error_description` |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to delete the handler |
+/// | 400 | `ERROR_CHECK_FAILURE` | The `ID` field value is not specified or there are cashboxes linked to this handler |
+/// | 400 | `ERROR_HANDLER_NOT_FOUND` | Handler with the specified `ID` not found |
+/// | 400 | `ERROR_HANDLER_DELETE` | Other errors. More detailed information about the error can be found in `error_description` |
 ///
 /// # Example
 ///

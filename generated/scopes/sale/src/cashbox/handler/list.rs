@@ -30,7 +30,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient rights to retrieve the list of handlers |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to retrieve the list of handlers |
 ///
 /// # Example
 ///

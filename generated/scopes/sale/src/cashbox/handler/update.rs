@@ -33,10 +33,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient permissions to update the handler or the application is trying to modify a handler added by another application |
-/// | — | `ERROR_CHECK_FAILURE` | The values for fields `ID` or `FIELDS` are not specified |
-/// | — | `ERROR_HANDLER_NOT_FOUND` | Handler with the specified `ID` not found |
-/// | — | `ERROR_HANDLER_UPDATE` | Other errors. More detailed information about the error can be found in `error_description` |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to update the handler or the application is trying to modify a handler added by another application |
+/// | 400 | `ERROR_CHECK_FAILURE` | The values for fields `ID` or `FIELDS` are not specified |
+/// | 400 | `ERROR_HANDLER_NOT_FOUND` | Handler with the specified `ID` not found |
+/// | 400 | `ERROR_HANDLER_UPDATE` | Other errors. More detailed information about the error can be found in `error_description` |
 ///
 /// # Example
 ///

@@ -35,9 +35,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_DELIVERY_NOT_FOUND` | Delivery service with the specified identifier (ID) not found |
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ACCESS_DENIED` | Insufficient rights to retrieve delivery service settings |
+/// | 400 | `ERROR_DELIVERY_NOT_FOUND` | Delivery service with the specified identifier (ID) not found |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to retrieve delivery service settings |
 ///
 /// # Example
 ///

@@ -33,10 +33,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_DELIVERY_NOT_FOUND` | Delivery service with the specified identifier (ID) not found |
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ERROR_DELIVERY_CONFIG_UPDATE` | Error while attempting to update the delivery service settings values |
-/// | — | `ACCESS_DENIED` | Insufficient rights to update the delivery service settings |
+/// | 400 | `ERROR_DELIVERY_NOT_FOUND` | Delivery service with the specified identifier (ID) not found |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 400 | `ERROR_DELIVERY_CONFIG_UPDATE` | Error while attempting to update the delivery service settings values |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to update the delivery service settings |
 ///
 /// # Example
 ///

@@ -37,10 +37,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ERROR_HANDLER_ADD` | Error when trying to add a delivery service handler |
-/// | — | `ERROR_HANDLER_ALREADY_EXIST` | A delivery service handler with the specified code `CODE` already exists |
-/// | — | `ACCESS_DENIED` | Insufficient rights to add a delivery service handler |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 400 | `ERROR_HANDLER_ADD` | Error when trying to add a delivery service handler |
+/// | 400 | `ERROR_HANDLER_ALREADY_EXIST` | A delivery service handler with the specified code `CODE` already exists |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to add a delivery service handler |
 ///
 /// # Example
 ///

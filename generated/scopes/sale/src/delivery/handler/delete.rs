@@ -32,10 +32,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_HANDLER_NOT_FOUND` | Delivery service handler with the specified identifier (ID) not found |
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ERROR_HANDLER_DELETE` | Error when attempting to delete the delivery service handler |
-/// | — | `ACCESS_DENIED` | Insufficient rights to delete the delivery service handler |
+/// | 400 | `ERROR_HANDLER_NOT_FOUND` | Delivery service handler with the specified identifier (ID) not found |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 400 | `ERROR_HANDLER_DELETE` | Error when attempting to delete the delivery service handler |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to delete the delivery service handler |
 ///
 /// # Example
 ///

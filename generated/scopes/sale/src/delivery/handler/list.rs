@@ -30,7 +30,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient rights to retrieve the list of delivery services |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to retrieve the list of delivery services |
 ///
 /// # Example
 ///

@@ -38,11 +38,11 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_HANDLER_NOT_FOUND` | Delivery service handler with the specified identifier not found |
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ERROR_HANDLER_UPDATE` | Error while attempting to update the delivery service handler |
-/// | — | `ERROR_HANDLER_ALREADY_EXIST` | Delivery service handler with the specified code already exists |
-/// | — | `ACCESS_DENIED` | Insufficient rights to update the delivery service handler |
+/// | 400 | `ERROR_HANDLER_NOT_FOUND` | Delivery service handler with the specified identifier not found |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 400 | `ERROR_HANDLER_UPDATE` | Error while attempting to update the delivery service handler |
+/// | 400 | `ERROR_HANDLER_ALREADY_EXIST` | Delivery service handler with the specified code already exists |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to update the delivery service handler |
 ///
 /// # Example
 ///

@@ -33,12 +33,12 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `DELIVERY_ID_NOT_SPECIFIED` | Delivery service identifier not specified |
-/// | — | `DELIVERY_NOT_FOUND` | Delivery service not found |
-/// | — | `REQUEST_ID_NOT_SPECIFIED` | Delivery request identifier not specified |
-/// | — | `REQUEST_NOT_FOUND` | Delivery request not found |
-/// | — | `DELETE_REQUEST_INTERNAL_ERROR` | Error while attempting to delete the delivery request |
-/// | — | `ACCESS_DENIED` | Insufficient permissions to delete the delivery request |
+/// | 400 | `DELIVERY_ID_NOT_SPECIFIED` | Delivery service identifier not specified |
+/// | 400 | `DELIVERY_NOT_FOUND` | Delivery service not found |
+/// | 400 | `REQUEST_ID_NOT_SPECIFIED` | Delivery request identifier not specified |
+/// | 400 | `REQUEST_NOT_FOUND` | Delivery request not found |
+/// | 400 | `DELETE_REQUEST_INTERNAL_ERROR` | Error while attempting to delete the delivery request |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to delete the delivery request |
 ///
 /// # Example
 ///

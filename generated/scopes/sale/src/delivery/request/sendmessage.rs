@@ -35,18 +35,18 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `DELIVERY_ID_NOT_SPECIFIED` | Delivery service identifier not specified |
-/// | — | `DELIVERY_NOT_FOUND` | Delivery service not found |
-/// | — | `REQUEST_ID_NOT_SPECIFIED` | Delivery request identifier not specified |
-/// | — | `REQUEST_NOT_FOUND` | Delivery request not found |
-/// | — | `ADDRESSEE_IS_NOT_SPECIFIED` | Message recipient not specified |
-/// | — | `ADDRESSEE_UNEXPECTED_VALUE` | Unknown message recipient. |
-/// | — | `MESSAGE_NOT_SPECIFIED` | Message not specified. |
-/// | — | `MESSAGE_STATUS_NOT_SPECIFIED` | Message status not specified |
-/// | — | `MESSAGE_STATUS_SEMANTIC_NOT_SPECIFIED` | Message status semantics not specified |
-/// | — | `UNEXPECTED_MESSAGE_STATUS_SEMANTIC` | Unknown message status semantics |
-/// | — | `REQUEST_SHIPMENT_NOT_FOUND` | Shipments linked to the specified delivery request not found |
-/// | — | `ACCESS_DENIED` | Insufficient permissions to create a notification |
+/// | 400 | `DELIVERY_ID_NOT_SPECIFIED` | Delivery service identifier not specified |
+/// | 400 | `DELIVERY_NOT_FOUND` | Delivery service not found |
+/// | 400 | `REQUEST_ID_NOT_SPECIFIED` | Delivery request identifier not specified |
+/// | 400 | `REQUEST_NOT_FOUND` | Delivery request not found |
+/// | 400 | `ADDRESSEE_IS_NOT_SPECIFIED` | Message recipient not specified |
+/// | 400 | `ADDRESSEE_UNEXPECTED_VALUE` | Unknown message recipient. |
+/// | 400 | `MESSAGE_NOT_SPECIFIED` | Message not specified. |
+/// | 400 | `MESSAGE_STATUS_NOT_SPECIFIED` | Message status not specified |
+/// | 400 | `MESSAGE_STATUS_SEMANTIC_NOT_SPECIFIED` | Message status semantics not specified |
+/// | 400 | `UNEXPECTED_MESSAGE_STATUS_SEMANTIC` | Unknown message status semantics |
+/// | 400 | `REQUEST_SHIPMENT_NOT_FOUND` | Shipments linked to the specified delivery request not found |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to create a notification |
 ///
 /// # Example
 ///

@@ -37,22 +37,22 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `DELIVERY_ID_NOT_SPECIFIED` | Delivery service identifier not specified |
-/// | — | `DELIVERY_NOT_FOUND` | Delivery service not found |
-/// | — | `REQUEST_ID_NOT_SPECIFIED` | Delivery request identifier not specified |
-/// | — | `REQUEST_NOT_FOUND` | Delivery request not found |
-/// | — | `STATUS_UNEXPECTED_FORMAT` | Incorrect format of the `STATUS` parameter value |
-/// | — | `STATUS_TEXT_NOT_SPECIFIED` | Status name value not specified |
-/// | — | `STATUS_SEMANTIC_NOT_SPECIFIED` | Semantic value of the status not specified |
-/// | — | `PROPERTIES_UNEXPECTED_FORMAT` | Incorrect format of the `PROPERTIES` parameter value |
-/// | — | `PROPERTY_VALUE_UNEXPECTED_FORMAT` | Incorrect format of one of the provided properties |
-/// | — | `PROPERTY_VALUE_TAGS_UNEXPECTED_FORMAT` | Incorrect format of the property tag values |
-/// | — | `PROPERTY_VALUE_TAG_UNEXPECTED_FORMAT` | Incorrect format of the property tag value |
-/// | — | `UNEXPECTED_REQUEST_FINALIZE_INDICATOR_VALUE` | Incorrect value of the `FINALIZE` parameter. |
-/// | — | `UNEXPECTED_OVERWRITE_PROPERTIES_VALUE` | Incorrect value of the `OVERWRITE_PROPERTIES` parameter. |
-/// | — | `UPDATE_REQUEST_INTERNAL_ERROR` | Error while attempting to update the delivery request |
-/// | — | `EMPTY_UPDATE_PAYLOAD` | Empty set of fields for updating the delivery request |
-/// | — | `ACCESS_DENIED` | Insufficient permissions to update the delivery request |
+/// | 400 | `DELIVERY_ID_NOT_SPECIFIED` | Delivery service identifier not specified |
+/// | 400 | `DELIVERY_NOT_FOUND` | Delivery service not found |
+/// | 400 | `REQUEST_ID_NOT_SPECIFIED` | Delivery request identifier not specified |
+/// | 400 | `REQUEST_NOT_FOUND` | Delivery request not found |
+/// | 400 | `STATUS_UNEXPECTED_FORMAT` | Incorrect format of the `STATUS` parameter value |
+/// | 400 | `STATUS_TEXT_NOT_SPECIFIED` | Status name value not specified |
+/// | 400 | `STATUS_SEMANTIC_NOT_SPECIFIED` | Semantic value of the status not specified |
+/// | 400 | `PROPERTIES_UNEXPECTED_FORMAT` | Incorrect format of the `PROPERTIES` parameter value |
+/// | 400 | `PROPERTY_VALUE_UNEXPECTED_FORMAT` | Incorrect format of one of the provided properties |
+/// | 400 | `PROPERTY_VALUE_TAGS_UNEXPECTED_FORMAT` | Incorrect format of the property tag values |
+/// | 400 | `PROPERTY_VALUE_TAG_UNEXPECTED_FORMAT` | Incorrect format of the property tag value |
+/// | 400 | `UNEXPECTED_REQUEST_FINALIZE_INDICATOR_VALUE` | Incorrect value of the `FINALIZE` parameter. |
+/// | 400 | `UNEXPECTED_OVERWRITE_PROPERTIES_VALUE` | Incorrect value of the `OVERWRITE_PROPERTIES` parameter. |
+/// | 400 | `UPDATE_REQUEST_INTERNAL_ERROR` | Error while attempting to update the delivery request |
+/// | 400 | `EMPTY_UPDATE_PAYLOAD` | Empty set of fields for updating the delivery request |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to update the delivery request |
 ///
 /// # Example
 ///

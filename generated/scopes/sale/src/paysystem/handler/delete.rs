@@ -32,10 +32,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient permissions to delete the handler |
-/// | — | `ERROR_PAY_SYSTEM_DELETE` | The `ID` field value is not specified or there are cash registers linked to this handler on the account |
-/// | — | `ERROR_HANDLER_NOT_FOUND` | Handler with the specified `ID` not found |
-/// | — | `ERROR_HANDLER_DELETE` | Other errors. For detailed information about the error, see `error_description` |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to delete the handler |
+/// | 400 | `ERROR_PAY_SYSTEM_DELETE` | The `ID` field value is not specified or there are cash registers linked to this handler on the account |
+/// | 400 | `ERROR_HANDLER_NOT_FOUND` | Handler with the specified `ID` not found |
+/// | 400 | `ERROR_HANDLER_DELETE` | Other errors. For detailed information about the error, see `error_description` |
 ///
 /// # Example
 ///

@@ -30,7 +30,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Access denied. The application is trying to modify a handler added by another application, or lacks sufficient rights to update the handler |
+/// | 403 | `ACCESS_DENIED` | Access denied. The application is trying to modify a handler added by another application, or lacks sufficient rights to update the handler |
 ///
 /// # Example
 ///

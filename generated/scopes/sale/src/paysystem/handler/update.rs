@@ -33,11 +33,11 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Access denied. The application is trying to modify a handler added by another application, or insufficient rights to update the handler |
-/// | — | `ERROR_CHECK_FAILURE` | The value of the `ID` field or `FIELDS` is not specified |
-/// | — | `ERROR_HANDLER_NOT_FOUND` | Handler with the specified `ID` not found |
-/// | — | `ERROR_HANDLER_UPDATE` | Other errors. For detailed information about the error, see `error_description` |
-/// | — | `ERROR_UNEXPECTED_ANSWER` | Unexpected server response. One possible reason is attempting to specify a non-unique `CODE` parameter for the handler, which already exists for another handler |
+/// | 403 | `ACCESS_DENIED` | Access denied. The application is trying to modify a handler added by another application, or insufficient rights to update the handler |
+/// | 400 | `ERROR_CHECK_FAILURE` | The value of the `ID` field or `FIELDS` is not specified |
+/// | 400 | `ERROR_HANDLER_NOT_FOUND` | Handler with the specified `ID` not found |
+/// | 400 | `ERROR_HANDLER_UPDATE` | Other errors. For detailed information about the error, see `error_description` |
+/// | 400 | `ERROR_UNEXPECTED_ANSWER` | Unexpected server response. One possible reason is attempting to specify a non-unique `CODE` parameter for the handler, which already exists for another handler |
 ///
 /// # Example
 ///

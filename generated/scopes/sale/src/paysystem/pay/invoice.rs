@@ -34,11 +34,11 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient permissions to pay the invoice |
-/// | — | `ERROR_CHECK_FAILURE` | One of the required fields is missing, the payment system with the specified REST handler was not found, or the invoice with the specified `ID` was not found (details can be found in the error description) |
-/// | — | `ERROR_PAY_INVOICE_NOT_SUPPORTED` | Invoice payments are not supported on the account |
-/// | — | `ERROR_INTERNAL_INVOICE_NOT_FOUND` | Invoice with the specified `ID` was not found |
-/// | — | `ERROR_PROCESS_REQUEST_RESULT` | Payment system with the specified `ID` was not found or an error occurred while processing the request by the payment system (details can be found in the error description) |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to pay the invoice |
+/// | 400 | `ERROR_CHECK_FAILURE` | One of the required fields is missing, the payment system with the specified REST handler was not found, or the invoice with the specified `ID` was not found (details can be found in the error description) |
+/// | 400 | `ERROR_PAY_INVOICE_NOT_SUPPORTED` | Invoice payments are not supported on the account |
+/// | 400 | `ERROR_INTERNAL_INVOICE_NOT_FOUND` | Invoice with the specified `ID` was not found |
+/// | 400 | `ERROR_PROCESS_REQUEST_RESULT` | Payment system with the specified `ID` was not found or an error occurred while processing the request by the payment system (details can be found in the error description) |
 ///
 /// # Example
 ///

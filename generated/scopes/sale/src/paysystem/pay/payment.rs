@@ -35,9 +35,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient permissions to change the payment status |
-/// | — | `ERROR_CHECK_FAILURE` | One of the required fields is missing, the specified payment system is not found, or the payment with the specified `ID` and payment system is not found (details can be found in the error description) |
-/// | — | `ERROR_PROCESS_REQUEST_RESULT` | Error processing the request by the payment system (details can be found in the error description) |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to change the payment status |
+/// | 400 | `ERROR_CHECK_FAILURE` | One of the required fields is missing, the specified payment system is not found, or the payment with the specified `ID` and payment system is not found (details can be found in the error description) |
+/// | 400 | `ERROR_PROCESS_REQUEST_RESULT` | Error processing the request by the payment system (details can be found in the error description) |
 ///
 /// # Example
 ///

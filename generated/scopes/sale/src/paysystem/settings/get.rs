@@ -40,8 +40,8 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient permissions to read settings |
-/// | — | `ERROR_CHECK_FAILURE` | One of the required fields is not specified or the specified payment system is not found (details in the error description) |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to read settings |
+/// | 400 | `ERROR_CHECK_FAILURE` | One of the required fields is not specified or the specified payment system is not found (details in the error description) |
 ///
 /// # Example
 ///

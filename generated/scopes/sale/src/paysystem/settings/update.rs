@@ -34,9 +34,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient permissions to read settings |
-/// | — | `ERROR_CHECK_FAILURE` | Value of one of the required fields is not specified or the specified payment system is not found (details in the error description) |
-/// | — | `ERROR_HANDLER_NOT_FOUND` | Value of the `SETTINGS` field is not specified or an empty object is passed |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to read settings |
+/// | 400 | `ERROR_CHECK_FAILURE` | Value of one of the required fields is not specified or the specified payment system is not found (details in the error description) |
+/// | 400 | `ERROR_HANDLER_NOT_FOUND` | Value of the `SETTINGS` field is not specified or an empty object is passed |
 ///
 /// # Example
 ///

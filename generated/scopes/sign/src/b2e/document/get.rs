@@ -35,10 +35,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Access denied! |
-/// | — | `WRONG_AUTH_TYPE` | Current authorization type is denied for this method |
-/// | — | `INTERNAL_ERROR` | Internal error |
-/// | — | `-` | - Document UID is required - Document not found |
+/// | — | `ACCESS_DENIED` | Access denied!: Insufficient permissions |
+/// | — | `WRONG_AUTH_TYPE` | Current authorization type is denied for this method: Call not from application context |
+/// | — | `INTERNAL_ERROR` | Internal error: Error generating response |
+/// | — | `-` | - `Document UID is required`: Parameter `uid` not provided - `Document not found`: Document with the specified `uid` not found |
 ///
 /// # Example
 ///

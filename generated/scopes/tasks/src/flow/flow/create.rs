@@ -34,7 +34,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `0` | - Access denied or flow not found - `Unknown error` - `'distributionType': field's value has an invalid value` - A flow with this name already exists |
+/// | — | `0` | - `Access denied or flow not found`: The portal's plan does not allow working with flows or the user does not have permission to create a flow - `Unknown error`: Unknown error - `'distributionType': field's value has an invalid value`: Invalid value for `distributionType` (similarly for other parameters) - `A flow with this name already exists` |
 ///
 /// # Example
 ///

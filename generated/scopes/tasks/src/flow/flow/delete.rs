@@ -32,7 +32,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `0` | - Access denied or stream not found - `Flow not found` - `Unknown error` |
+/// | — | `0` | - `Access denied or stream not found`: The account plan does not allow working with flows or the user does not have permission to delete the flow - `Flow not found`: The flow with the specified identifier was not found - `Unknown error`: Unknown error |
 ///
 /// # Example
 ///

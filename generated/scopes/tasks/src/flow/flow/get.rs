@@ -32,7 +32,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `0` | - Access denied or flow not found - `Unknown error` - `Flow not found` |
+/// | — | `0` | - `Access denied or flow not found`: The account plan does not allow working with flows or the user does not have permission to retrieve flow data - `Unknown error`: Unknown error - `Flow not found`: Flow not found |
 ///
 /// # Example
 ///

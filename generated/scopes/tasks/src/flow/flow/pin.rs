@@ -34,7 +34,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `0` | - Access denied or stream not found - Unknown error |
+/// | — | `0` | - `Access denied or stream not found`: The account plan does not allow working with flows or the user does not have permission to perform the operation - `Unknown error`: Unknown error |
 ///
 /// # Example
 ///

@@ -32,7 +32,7 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `0` | - Access denied or flow not found - `Unknown error` - `'distributionType': field's value has an invalid value` - A flow with this name already exists |
+/// | — | `0` | - `Access denied or flow not found`: The portal plan does not allow working with flows or the user does not have permission to modify the flow - `Unknown error`: Unknown error - `'distributionType': field's value has an invalid value`: Invalid value for `distributionType`. Similar for other parameters - `A flow with this name already exists` |
 ///
 /// # Example
 ///

@@ -35,8 +35,8 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | User authorization required. |
-/// | — | `WRONG_AUTH_TYPE` | Application context required |
+/// | — | `ACCESS_DENIED` | User authorization required.: The user is not authorized |
+/// | — | `WRONG_AUTH_TYPE` | Application context required: The method was not called in the application context |
 ///
 /// # Example
 ///

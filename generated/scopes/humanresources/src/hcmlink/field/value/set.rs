@@ -36,10 +36,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `0` | Operation failed |
-/// | — | `-` | - Parameter 'data' must be a non empty array - Item #... field '...' not found for company '...' - Item #... employee '...' not found for company '...' - Item #... does not match PIN request job '...' - Item #... does not match salary/vacation request job '...' - Job '...' result is incomplete |
-/// | — | `ACCESS_DENIED` | Access denied! Access denied. |
-/// | — | `WRONG_AUTH_TYPE` | Application context required |
+/// | — | `0` | Operation failed: Failed to update the synchronization job passed in the `job` parameter |
+/// | — | `-` | - `Parameter 'data' must be a non empty array`: The field value list is not passed - `Item #... field '...' not found for company '...'`: The field was not found in the company - `Item #... employee '...' not found for company '...'`: The employee was not found in the company - `Item #... does not match PIN request job '...'`: The value does not match the PIN request job - `Item #... does not match salary/vacation request job '...'`: The value does not match the payroll or vacation balance request job - `Job '...' result is incomplete`: The `DONE` status was passed for the job, but the response does not contain all requested values |
+/// | — | `ACCESS_DENIED` | Access denied! Access denied.: The user is not an administrator |
+/// | — | `WRONG_AUTH_TYPE` | Application context required: The method was not called in the application context |
 ///
 /// # Example
 ///

@@ -34,9 +34,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `0` | Operation failed |
-/// | — | `ACCESS_DENIED` | Access denied! Access denied. |
-/// | — | `WRONG_AUTH_TYPE` | Application context required |
+/// | — | `0` | Operation failed: The job was not found |
+/// | — | `ACCESS_DENIED` | Access denied! Access denied.: The user is not an administrator |
+/// | — | `WRONG_AUTH_TYPE` | Application context required: The method was not called in the application context |
 ///
 /// # Example
 ///

@@ -40,10 +40,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ERROR_EXTRA_SERVICE_ADD` | Error when trying to add a service |
-/// | — | `ERROR_DELIVERY_NOT_FOUND` | Delivery service with the specified identifier not found |
-/// | — | `ACCESS_DENIED` | Insufficient rights to add a delivery service |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 400 | `ERROR_EXTRA_SERVICE_ADD` | Error when trying to add a service |
+/// | 400 | `ERROR_DELIVERY_NOT_FOUND` | Delivery service with the specified identifier not found |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to add a delivery service |
 ///
 /// # Example
 ///

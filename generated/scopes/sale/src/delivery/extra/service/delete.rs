@@ -32,10 +32,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_EXTRA_SERVICE_NOT_FOUND` | Service with the specified identifier not found |
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ERROR_EXTRA_SERVICE_DELETE` | Error when attempting to delete the service |
-/// | — | `ACCESS_DENIED` | Insufficient rights to delete the service |
+/// | 400 | `ERROR_EXTRA_SERVICE_NOT_FOUND` | Service with the specified identifier not found |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 400 | `ERROR_EXTRA_SERVICE_DELETE` | Error when attempting to delete the service |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to delete the service |
 ///
 /// # Example
 ///

@@ -32,9 +32,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_DELIVERY_NOT_FOUND` | Delivery service with the specified identifier not found |
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ACCESS_DENIED` | Insufficient rights to retrieve the list of services |
+/// | 400 | `ERROR_DELIVERY_NOT_FOUND` | Delivery service with the specified identifier not found |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to retrieve the list of services |
 ///
 /// # Example
 ///

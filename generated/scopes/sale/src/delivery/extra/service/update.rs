@@ -39,10 +39,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
-/// | — | `ERROR_EXTRA_SERVICE_UPDATE` | Error while attempting to update the service |
-/// | — | `ERROR_EXTRA_SERVICE_NOT_FOUND` | Service with the specified identifier (ID) not found |
-/// | — | `ACCESS_DENIED` | Insufficient rights to add the service |
+/// | 400 | `ERROR_CHECK_FAILURE` | Validation error of incoming parameters (details in the error description) |
+/// | 400 | `ERROR_EXTRA_SERVICE_UPDATE` | Error while attempting to update the service |
+/// | 400 | `ERROR_EXTRA_SERVICE_NOT_FOUND` | Service with the specified identifier (ID) not found |
+/// | 403 | `ACCESS_DENIED` | Insufficient rights to add the service |
 ///
 /// # Example
 ///

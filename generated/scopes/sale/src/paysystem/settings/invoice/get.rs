@@ -40,9 +40,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient permissions to retrieve settings |
-/// | — | `ERROR_CHECK_FAILURE` | One of the required fields is not specified or the payment system with the specified `ID` or `bx_rest_handler` is not found (details in the error description) |
-/// | — | `ERROR_INTERNAL_INVOICE_NOT_FOUND` | The specified invoice was not found |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to retrieve settings |
+/// | 400 | `ERROR_CHECK_FAILURE` | One of the required fields is not specified or the payment system with the specified `ID` or `bx_rest_handler` is not found (details in the error description) |
+/// | 400 | `ERROR_INTERNAL_INVOICE_NOT_FOUND` | The specified invoice was not found |
 ///
 /// # Example
 ///

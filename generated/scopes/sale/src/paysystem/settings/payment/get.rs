@@ -39,9 +39,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Insufficient permissions to retrieve settings |
-/// | — | `ERROR_CHECK_FAILURE` | One of the required fields is not specified, the payment system with the specified `ID` is not found, or the payment with the specified `ID` linked to the specified payment system is not found (details in the error description) |
-/// | — | `ERROR_INTERNAL_ORDER_NOT_FOUND` | Order not found that is linked to the specified payment |
+/// | 403 | `ACCESS_DENIED` | Insufficient permissions to retrieve settings |
+/// | 400 | `ERROR_CHECK_FAILURE` | One of the required fields is not specified, the payment system with the specified `ID` is not found, or the payment with the specified `ID` linked to the specified payment system is not found (details in the error description) |
+/// | 400 | `ERROR_INTERNAL_ORDER_NOT_FOUND` | Order not found that is linked to the specified payment |
 ///
 /// # Example
 ///

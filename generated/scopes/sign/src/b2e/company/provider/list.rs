@@ -38,10 +38,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `ACCESS_DENIED` | Access denied! |
-/// | — | `WRONG_AUTH_TYPE` | Current authorization type is denied for this method |
-/// | — | `510` | - Company was not found. - My company ... not found |
-/// | — | `-` | - Parameter 'companyUuid' or 'companyCrmId' is required - humanresources module is not installed - Error while autoregistering providers |
+/// | — | `ACCESS_DENIED` | Access denied!: Insufficient permissions |
+/// | — | `WRONG_AUTH_TYPE` | Current authorization type is denied for this method: Call not from application context |
+/// | — | `510` | - `Company was not found.`: Company not found by `companyUuid` or `companyCrmId` - `My company ... not found`: CRM company not found |
+/// | — | `-` | - `Parameter 'companyUuid' or 'companyCrmId' is required`: Company identifiers not provided - `humanresources module is not installed`: `humanresources` module not installed when using `companyUuid` - `Error while autoregistering providers`: Error in auto-registering virtual providers. Check my company data in CRM |
 ///
 /// # Example
 ///

@@ -34,8 +34,12 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `403` | - `ACCESS_DENIED` - `WRONG_AUTH_TYPE` |
-/// | — | `200` | - Empty value - `SIGN_HCMLINK_DOCUMENT_NOT_FOUND` - `SIGN_HCMLINK_DOCUMENT_NOT_LINKED` - `SIGN_HCMLINK_NO_SIGNED_FILE_EXIST` |
+/// | 403 | `ACCESS_DENIED` | Access denied: Insufficient permissions |
+/// | 403 | `WRONG_AUTH_TYPE` | Current authorization type is denied for this method: The method was not called in the application context |
+/// | 200 | `""` (empty) | Module humanresources is not available: The `humanresources` module is not available |
+/// | 200 | `SIGN_HCMLINK_DOCUMENT_NOT_FOUND` | Document not found: The document was not found or is not linked to HCM Link |
+/// | 200 | `SIGN_HCMLINK_DOCUMENT_NOT_LINKED` | No employee or company linked to the document: No employee or HCM Link company is linked to the document |
+/// | 200 | `SIGN_HCMLINK_NO_SIGNED_FILE_EXIST` | Signed file for this document does not exist: The signed document file was not found |
 ///
 /// # Example
 ///
