@@ -32,9 +32,12 @@ const SEEDS: &[&str] = &[
     "2024-02-29T23:59:60.123Z",
     "1900-02-28 00:00:00.000000001-0530",
     "0000-12-31T12:30:45",
+    "29.02.2024 08:47:19",
+    "07/14/2025 08:47:19 pm",
+    "12/31/2024 12:00:00 AM",
 ];
 
-const ALPHABET: &[u8] = b"0123456789-+:.TZ tz/\xC2";
+const ALPHABET: &[u8] = b"0123456789-+:.TZ tz/apmAPM\xC2";
 
 #[test]
 fn every_one_byte_edit_of_date_times_agrees() {

@@ -26,8 +26,15 @@ use crate::wire::time::TextVisitor;
 /// or `+hhmm` / `-hhmm`. So RFC 3339 (`2025-07-14T08:47:19.250Z`,
 /// `2025-07-14T08:47:19+02:00`) and the portal's local form (`2025-07-14 08:47:19`,
 /// `2025-07-14T08:47:19`). A second `60` (a leap second) is read as chrono does.
-/// Locale forms (`14.07.2025 08:47:19`, `07/14/2025 08:47:19 am`), a date alone and a
-/// time without seconds are errors. Decoding ([`Decode`], `Deserialize`) ignores
+///
+/// Older methods (`calendar.event.get`, `landing.*`) write the time in the portal's site
+/// format instead, without an offset. Two of those forms say which number is the day, and
+/// are read: `14.07.2025 08:47:19` (day first: the dotted formats) and
+/// `07/14/2025 08:47:19 pm` (month first, a 12-hour clock with `am`/`pm` or `AM`/`PM`:
+/// the English format). `14/07/2025 08:47:19` (day or month first, depending on the
+/// portal) is refused, as are a date alone and a time without seconds.
+///
+/// Decoding ([`Decode`], `Deserialize`) ignores
 /// surrounding whitespace, and an `Option<DateTime>` decodes `""` (the portal's empty
 /// value) as `None`; [`FromStr`] takes the text exactly.
 ///
@@ -85,6 +92,17 @@ struct Form {
     compact: bool,
     /// A zero offset written `-00:00`.
     minus_zero: bool,
+    /// Written in one of the portal's site formats instead.
+    site: Option<Site>,
+}
+
+/// The portal's site formats that [`DateTime`] reads (see "Accepted forms").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Site {
+    /// `14.07.2025 08:47:19`.
+    DayDotted,
+    /// `07/14/2025 08:47:19 pm`; `upper`: `PM`.
+    MonthSlashed { upper: bool },
 }
 
 impl DateTime {
@@ -190,6 +208,40 @@ impl Hash for DateTime {
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (d, t) = (self.local.date(), self.local.time());
+        match self.form.site {
+            Some(Site::DayDotted) => {
+                return write!(
+                    f,
+                    "{:02}.{:02}.{:04} {:02}:{:02}:{:02}",
+                    d.day(),
+                    d.month(),
+                    d.year(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                );
+            }
+            Some(Site::MonthSlashed { upper }) => {
+                let (pm, hour) = t.hour12();
+                let meridiem = match (pm, upper) {
+                    (false, false) => "am",
+                    (true, false) => "pm",
+                    (false, true) => "AM",
+                    (true, true) => "PM",
+                };
+                return write!(
+                    f,
+                    "{:02}/{:02}/{:04} {:02}:{:02}:{:02} {meridiem}",
+                    d.month(),
+                    d.day(),
+                    d.year(),
+                    hour,
+                    t.minute(),
+                    t.second()
+                );
+            }
+            None => {}
+        }
         // A leap second is the nanoseconds past 1e9 of second 59.
         let (second, nanos) = match t.nanosecond() {
             n if n >= 1_000_000_000 => (t.second() + 1, n - 1_000_000_000),
@@ -252,8 +304,9 @@ impl fmt::Display for ParseDateTimeError {
 
 impl std::error::Error for ParseDateTimeError {}
 
-const EXPECTING: &str = "a date-time as `2025-07-14T08:47:19+02:00` (RFC 3339) or \
-                         `2025-07-14 08:47:19` (the portal's local time)";
+const EXPECTING: &str = "a date-time as `2025-07-14T08:47:19+02:00` (RFC 3339), \
+                         `2025-07-14 08:47:19` (the portal's local time), \
+                         `14.07.2025 08:47:19` or `07/14/2025 08:47:19 pm`";
 
 /// Reads the text exactly (no whitespace around it); the accepted forms are listed on
 /// [`DateTime`].
@@ -273,7 +326,50 @@ fn number(b: &[u8]) -> Option<u32> {
 }
 
 fn parse(s: &str) -> Option<DateTime> {
-    let b = s.as_bytes();
+    parse_iso(s.as_bytes()).or_else(|| parse_site(s.as_bytes()))
+}
+
+/// `14.07.2025 08:47:19` or `07/14/2025 08:47:19 pm` (see [`Site`]).
+fn parse_site(b: &[u8]) -> Option<DateTime> {
+    let clock = |b: &[u8]| b.len() == 8 && b[2] == b':' && b[5] == b':';
+    let (site, day, month, hour) = match b {
+        [d @ .., b' ', m1, m2] if d.len() == 19 && d[2] == b'/' && d[5] == b'/' => {
+            let upper = match [*m1, *m2] {
+                [b'a' | b'p', b'm'] => false,
+                [b'A' | b'P', b'M'] => true,
+                _ => return None,
+            };
+            let hour12 = number(&d[11..13])?;
+            if d[10] != b' ' || !clock(&d[11..]) || !(1..=12).contains(&hour12) {
+                return None;
+            }
+            let pm = matches!(m1, b'p' | b'P');
+            let hour = hour12 % 12 + if pm { 12 } else { 0 };
+            let site = Site::MonthSlashed { upper };
+            (site, number(&d[3..5])?, number(&d[0..2])?, hour)
+        }
+        d if d.len() == 19 && d[2] == b'.' && d[5] == b'.' && d[10] == b' ' && clock(&d[11..]) => (
+            Site::DayDotted,
+            number(&d[0..2])?,
+            number(&d[3..5])?,
+            number(&d[11..13])?,
+        ),
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(i32::try_from(number(&b[6..10])?).ok()?, month, day)?;
+    let time = NaiveTime::from_hms_opt(hour, number(&b[14..16])?, number(&b[17..19])?)?;
+    Some(DateTime {
+        local: date.and_time(time),
+        offset: None,
+        form: Form {
+            site: Some(site),
+            ..Form::default()
+        },
+    })
+}
+
+/// `YYYY-MM-DD`, `T` or a space, `hh:mm:ss`, a fraction and an offset (see [`DateTime`]).
+fn parse_iso(b: &[u8]) -> Option<DateTime> {
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
         return None;
     }
@@ -406,6 +502,10 @@ mod tests {
             "2016-12-31T23:59:60Z",
             "0000-01-01T00:00:00",
             "9999-12-31 23:59:59",
+            "14.07.2025 08:47:19",
+            "07/14/2025 08:47:19 pm",
+            "07/14/2025 12:00:00 am",
+            "07/14/2025 12:30:00 PM",
         ] {
             let t = dt(s);
             assert_eq!(t.to_string(), s);
@@ -417,8 +517,17 @@ mod tests {
     #[test]
     fn what_is_not_a_date_time_is_refused() {
         for s in [
-            "10.10.2024 15:55:30",
-            "07/14/2025 08:47:19 pm",
+            "14/07/2025 08:47:19",
+            "07/14/2025 08:47:19",
+            "07/14/2025 13:47:19 pm",
+            "07/14/2025 00:47:19 am",
+            "07/14/2025 08:47:19 Pm",
+            "14.07.2025 08:47:60",
+            "14.07.2025 24:00:00",
+            "14.07.2025T08:47:19",
+            "14.07.2025 08:47",
+            "14.07.2025",
+            "31.02.2025 08:47:19",
             "2025-07-14",
             "2025-07-14T08:47",
             "2025-07-14T08:47:19+02",
@@ -439,6 +548,23 @@ mod tests {
             let e = s.parse::<DateTime>().unwrap_err();
             assert!(e.to_string().contains(&format!("`{s}`")), "{e}");
         }
+    }
+
+    #[test]
+    fn site_formats_are_portal_local_times() {
+        let iso = dt("2025-07-14 20:47:19");
+        for s in ["14.07.2025 20:47:19", "07/14/2025 08:47:19 pm"] {
+            assert_eq!(dt(s), iso, "{s}");
+            assert_eq!(dt(s).offset(), None);
+        }
+        assert_eq!(dt("07/14/2025 12:05:00 am").naive_local().hour(), 0);
+        assert_eq!(dt("07/14/2025 12:05:00 pm").naive_local().hour(), 12);
+        assert_eq!(
+            DateTime::decode(json!("12/11/2024 05:59:00 pm"))
+                .unwrap()
+                .to_string(),
+            "12/11/2024 05:59:00 pm"
+        );
     }
 
     #[test]
@@ -520,8 +646,8 @@ mod tests {
         );
         assert_eq!(Option::<DateTime>::decode(json!("")).unwrap(), None);
         assert_eq!(Option::<DateTime>::decode(json!(null)).unwrap(), None);
-        let e = DateTime::decode(json!("10.10.2024 15:55:30")).unwrap_err();
-        assert!(e.to_string().contains("\"10.10.2024 15:55:30\""), "{e}");
+        let e = DateTime::decode(json!("10/10/2024 15:55:30")).unwrap_err();
+        assert!(e.to_string().contains("\"10/10/2024 15:55:30\""), "{e}");
         assert!(DateTime::decode(json!(1_752_472_572)).is_err());
         let t: DateTime = serde_json::from_str("\"2025-07-14T08:47:19Z\"").unwrap();
         assert_eq!(t.to_string(), "2025-07-14T08:47:19Z");

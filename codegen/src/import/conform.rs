@@ -177,13 +177,14 @@ impl<'t> Checker<'t> {
                 // The client reads a number as its text (`"ID": 118` where the docs say
                 // `string`): the portal writes IDs either way.
                 (Scalar::String | Scalar::Char, Value::String(_) | Value::Number(_)) => {}
-                // `bitrix24_runtime::DateTime` reads RFC 3339 and the portal's local form
-                // (`2025-07-14 08:47:19`), or `""` (absent); `10.10.2024 15:55:30` does not
-                // decode.
+                // `bitrix24_runtime::DateTime` reads RFC 3339, the portal's local form
+                // (`2025-07-14 08:47:19`) and two site formats (`10.10.2024 15:55:30`,
+                // `07/14/2025 08:47:19 pm`), or `""` (absent); `10/10/2024 15:55:30` does
+                // not decode.
                 (Scalar::Datetime, Value::String(s))
                     if s.is_empty() || crate::spec::datetime::decodes(s) => {}
-                // The client reads `2025-01-31`, or an RFC 3339 date-time (its date), or `""`
-                // (absent); `31.01.2025` (a portal's locale format) does not decode.
+                // The client reads `2025-01-31`, `31.01.2025`, or a date-time it reads (its
+                // date), or `""` (absent); `01/31/2025` (day or month first?) does not decode.
                 (Scalar::Date, Value::String(s)) if date_decodes(s) => {}
                 (Scalar::Integer | Scalar::Timestamp, Value::Number(n))
                     if n.is_i64() || n.is_u64() => {}
@@ -476,10 +477,17 @@ pub fn mark_round_trip(m: &mut Method) -> Vec<String> {
 fn date_decodes(s: &str) -> bool {
     s.is_empty()
         || super::round_trip::is_plain_date(s)
-        || (s.len() > 10
-            && s.is_char_boundary(10)
-            && super::round_trip::is_plain_date(&s[..10])
-            && s[10..].starts_with('T'))
+        || is_dotted_date(s)
+        || crate::spec::datetime::decodes(s)
+}
+
+/// `31.01.2025`: a date in the dotted site formats (day first).
+fn is_dotted_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[2] == b'.'
+        && b[5] == b'.'
+        && super::round_trip::is_plain_date(&format!("{}-{}-{}", &s[6..], &s[3..5], &s[..2]))
 }
 
 /// `your_invoice_id`, `**put_id_here**`, `<ID>`, `{{id}}`: text the reader replaces.
@@ -837,6 +845,7 @@ mod datetime_tests {
             null,
             "10.10.2024 15:55:30",
             "07/14/2025 08:47:19 pm",
+            "10/10/2024 15:55:30",
             1_752_472_572
         ]);
         let mut c = Checker::decoding(&[]);
@@ -844,9 +853,8 @@ mod datetime_tests {
         assert_eq!(
             c.out,
             [
-                "$[4]: expected datetime, found \"10.10.2024 15:55:30\"",
-                "$[5]: expected datetime, found \"07/14/2025 08:47:19 pm\"",
-                "$[6]: expected datetime, found 1752472572",
+                "$[6]: expected datetime, found \"10/10/2024 15:55:30\"",
+                "$[7]: expected datetime, found 1752472572",
             ]
         );
     }

@@ -16,7 +16,7 @@
 //!   back the same: a key inside a parameter object the docs do not list (nor one of its
 //!   documented families), an enum value they do not list, `""` for an optional
 //!   field whose type reads `""` as absent, a date not written `YYYY-MM-DD`, or a
-//!   date-time `bitrix24_runtime::DateTime` does not read (`10.10.2024 15:55:30`: see
+//!   date-time `bitrix24_runtime::DateTime` does not read (`10/10/2024 15:55:30`: see
 //!   [`crate::spec::datetime`]; one it reads it writes back as it was).
 
 use serde_json::Value;
@@ -121,7 +121,7 @@ pub fn settle_requests(m: &mut Method) -> Vec<String> {
             ),
             (
                 &found.datetimes,
-                "writes date-times in a form the typed request does not read ({}; it reads RFC 3339 and `YYYY-MM-DD hh:mm:ss`)",
+                "writes date-times in a form the typed request does not read ({}; it reads RFC 3339, `YYYY-MM-DD hh:mm:ss`, `DD.MM.YYYY hh:mm:ss` and `MM/DD/YYYY hh:mm:ss pm`)",
             ),
         ]) {
             notes.push(format!("request example {i}: {why}"));
@@ -465,7 +465,7 @@ mod tests {
         let r = reasons(&[
             r#"{"START": "2025-07-14 08:47:19", "fields": {"DEADLINE": "2025-07-14T08:47:19.5Z"}}"#,
             r#"{"START": "2025-07-14T08:47:19+0200"}"#,
-            r#"{"START": "10.10.2024 15:55:30", "fields": {"DEADLINE": "**put_date_here**"}}"#,
+            r#"{"START": "10/10/2024 15:55:30", "fields": {"DEADLINE": "**put_date_here**"}}"#,
             r#"{"START": ""}"#,
             r#"{"fields": {"DEADLINE": ""}}"#,
             r#"{"START": " 2025-07-14 08:47:19"}"#,
@@ -476,8 +476,9 @@ mod tests {
             r[2].as_deref(),
             Some(
                 "the example writes date-times in a form the typed request does not read \
-                 (`10.10.2024 15:55:30` at `$.START`, `**put_date_here**` at \
-                 `$.fields.DEADLINE`; it reads RFC 3339 and `YYYY-MM-DD hh:mm:ss`)"
+                 (`10/10/2024 15:55:30` at `$.START`, `**put_date_here**` at \
+                 `$.fields.DEADLINE`; it reads RFC 3339, `YYYY-MM-DD hh:mm:ss`, \
+                 `DD.MM.YYYY hh:mm:ss` and `MM/DD/YYYY hh:mm:ss pm`)"
             )
         );
         assert_eq!(

@@ -9,6 +9,10 @@
 //! 60, a second at most 60 (a leap second), an offset's hours below 24. A value read is
 //! written back as it was, so what decodes round-trips; decoding also ignores
 //! surrounding whitespace, which is not written back.
+//!
+//! Or one of two site formats, without an offset: `DD.MM.YYYY hh:mm:ss` and
+//! `MM/DD/YYYY hh:mm:ss am` (`am`, `pm`, `AM` or `PM`; the hour 01 to 12), the date
+//! existing and the second below 60.
 
 /// Whether the client decodes `s` as a date-time (surrounding whitespace ignored).
 pub fn decodes(s: &str) -> bool {
@@ -17,7 +21,45 @@ pub fn decodes(s: &str) -> bool {
 
 /// Whether the client decodes `s` as a date-time and writes it back as `s`.
 pub fn round_trips(s: &str) -> bool {
-    parse(s.as_bytes()).is_some()
+    parse(s.as_bytes()).is_some() || site(s.as_bytes()).is_some()
+}
+
+/// The date of a date-time in a site format (`14.07.2025 08:47:19`,
+/// `07/14/2025 08:47:19 pm`) as `(year, month, day)`, when `s` is one.
+pub fn site_date(s: &str) -> Option<(u32, u32, u32)> {
+    site(s.as_bytes())
+}
+
+fn site(b: &[u8]) -> Option<(u32, u32, u32)> {
+    let clock = |t: &[u8]| t.len() == 8 && t[2] == b':' && t[5] == b':';
+    let (day, month, hour_ok) = match b {
+        [d @ .., b' ', m1, m2]
+            if d.len() == 19
+                && d[2] == b'/'
+                && d[5] == b'/'
+                && matches!([*m1, *m2], [b'a' | b'p', b'm'] | [b'A' | b'P', b'M']) =>
+        {
+            if d[10] != b' ' || !clock(&d[11..]) {
+                return None;
+            }
+            let hour = number(&d[11..13])?;
+            (
+                number(&d[3..5])?,
+                number(&d[0..2])?,
+                (1..=12).contains(&hour),
+            )
+        }
+        d if d.len() == 19 && d[2] == b'.' && d[5] == b'.' && d[10] == b' ' && clock(&d[11..]) => (
+            number(&d[0..2])?,
+            number(&d[3..5])?,
+            number(&d[11..13])? < 24,
+        ),
+        _ => return None,
+    };
+    let year = number(&b[6..10])?;
+    let (minute, second) = (number(&b[14..16])?, number(&b[17..19])?);
+    let exists = (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);
+    (hour_ok && exists && minute < 60 && second < 60).then_some((year, month, day))
 }
 
 fn number(b: &[u8]) -> Option<u32> {
@@ -92,12 +134,19 @@ mod tests {
             "2016-12-31T23:59:60Z",
             "2024-02-29 00:00:00",
             "2000-02-29 00:00:00",
+            "10.10.2024 15:55:30",
+            "07/14/2025 08:47:19 pm",
+            "07/14/2025 12:00:00 AM",
         ] {
             assert!(round_trips(s), "{s}");
         }
         for s in [
-            "10.10.2024 15:55:30",
-            "07/14/2025 08:47:19 pm",
+            "10/10/2024 15:55:30",
+            "07/14/2025 13:47:19 pm",
+            "07/14/2025 08:47:19 Pm",
+            "14.07.2025 08:47:60",
+            "29.02.2025 08:47:19",
+            "14.07.2025",
             "2025-07-14",
             "2025-07-14T08:47",
             "2025-07-14T08:47:19+02",

@@ -5,8 +5,8 @@
 //! Examples not round-tripped, each with the reason from the spec:
 //!
 //! - `crm.activity.add` request example 1: the example contradicts the docs' tables: $.fields.FILES: expected a `Diskfile` object, found an array
-//! - `crm.activity.configurable.add` request example 1: the example writes date-times in a form the typed request does not read (`**put_current_date_time_here**` at `$.fields.deadline`; it reads RFC 3339 and `YYYY-MM-DD hh:mm:ss`)
-//! - `crm.activity.configurable.update` request example 1: the example writes date-times in a form the typed request does not read (`**put_current_date_time_here**` at `$.fields.deadline`; it reads RFC 3339 and `YYYY-MM-DD hh:mm:ss`)
+//! - `crm.activity.configurable.add` request example 1: the example writes date-times in a form the typed request does not read (`**put_current_date_time_here**` at `$.fields.deadline`; it reads RFC 3339, `YYYY-MM-DD hh:mm:ss`, `DD.MM.YYYY hh:mm:ss` and `MM/DD/YYYY hh:mm:ss pm`)
+//! - `crm.activity.configurable.update` request example 1: the example writes date-times in a form the typed request does not read (`**put_current_date_time_here**` at `$.fields.deadline`; it reads RFC 3339, `YYYY-MM-DD hh:mm:ss`, `DD.MM.YYYY hh:mm:ss` and `MM/DD/YYYY hh:mm:ss pm`)
 //! - `crm.activity.todo.update` request example 1: the example's `deadline` (`**put_current_date_here**`) is a placeholder to fill in, not a value
 //! - `crm.activity.type.add` request example 1: ICON_FILE is a placeholder (`@type-icon`), not a file value
 //! - `crm.address.list` request example 1: the example sends `limit`, which the page does not document as parameters

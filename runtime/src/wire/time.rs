@@ -32,18 +32,28 @@ impl<'de, T, F: FnOnce(&str) -> Option<T>> Visitor<'de> for TextVisitor<F> {
     }
 }
 
-/// A date `2025-01-31`; a date-time in a date field (`2025-01-31T10:00:00+03:00`, which
-/// the portal sends for some date fields) gives its date, as written (in its own offset).
+/// A date `2025-01-31`, or `31.01.2025` (the dotted site formats, day first); a date-time
+/// in a date field (`2025-01-31T10:00:00+03:00`, `10.10.2024 15:55:30`: any form
+/// [`crate::DateTime`] reads, which the portal sends for some date fields) gives its date,
+/// as written (in its own offset). `01/31/2025` is refused: day or month first depends on
+/// the portal.
 impl Decode for NaiveDate {
     const FALSE_IS_NONE: bool = true;
 
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_str(TextVisitor(
-            "a date as `YYYY-MM-DD` (or an RFC 3339 date-time)",
+            "a date as `YYYY-MM-DD` or `DD.MM.YYYY` (or a date-time)",
             |s: &str| {
+                let dotted = s.len() == 10 && s.as_bytes()[2] == b'.' && s.as_bytes()[5] == b'.';
                 NaiveDate::parse_from_str(s, "%Y-%m-%d")
                     .ok()
+                    .or_else(|| dotted.then(|| NaiveDate::parse_from_str(s, "%d.%m.%Y").ok())?)
                     .or_else(|| date_time(s).map(|t| t.date_naive()))
+                    .or_else(|| {
+                        s.parse::<crate::DateTime>()
+                            .ok()
+                            .map(|t| t.naive_local().date())
+                    })
             },
         ))
     }
@@ -146,8 +156,17 @@ mod tests {
         assert!(decode::<Option<crate::DateTime>>(json!(true)).is_err());
         assert!(decode::<crate::DateTime>(json!(false)).is_err());
         assert_eq!(decode::<Option<bool>>(json!(false)).unwrap(), Some(false));
-        let e = decode::<NaiveDate>(json!("31.01.2025")).unwrap_err();
-        assert!(e.to_string().contains("\"31.01.2025\""), "{e}");
+        // The site formats that say which number is the day.
+        let jan31 = NaiveDate::from_ymd_opt(2025, 1, 31).unwrap();
+        for s in [
+            "31.01.2025",
+            "31.01.2025 23:30:00",
+            "01/31/2025 11:30:00 pm",
+        ] {
+            assert_eq!(decode::<NaiveDate>(json!(s)).unwrap(), jan31, "{s}");
+        }
+        let e = decode::<NaiveDate>(json!("01/31/2025")).unwrap_err();
+        assert!(e.to_string().contains("\"01/31/2025\""), "{e}");
     }
 
     #[test]
