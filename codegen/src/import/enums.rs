@@ -23,8 +23,10 @@ pub struct Bullet {
 
 /// The bullet-list values of a description, `None` when it has no value list.
 pub fn bullets(desc_md: &str) -> Option<Vec<Bullet>> {
-    let mut lists: Vec<Vec<(usize, String)>> = Vec::new();
+    // Each list with the line introducing it.
+    let mut lists: Vec<(String, Vec<(usize, String)>)> = Vec::new();
     let mut current: Vec<(usize, String)> = Vec::new();
+    let mut intro = String::new();
     let mut in_fence = false;
     for line in desc_md.lines() {
         let t = line.trim();
@@ -42,15 +44,24 @@ pub fn bullets(desc_md: &str) -> Option<Vec<Bullet>> {
             continue;
         } else if !current.is_empty() && indent > current.last().map_or(0, |c| c.0) {
             // Continuation of the last item: ignored.
-        } else if !current.is_empty() {
-            lists.push(std::mem::take(&mut current));
+        } else {
+            if !current.is_empty() {
+                lists.push((std::mem::take(&mut intro), std::mem::take(&mut current)));
+            }
+            intro = t.to_lowercase();
         }
     }
     if !current.is_empty() {
-        lists.push(current);
+        lists.push((intro, current));
     }
     let mut out: Vec<Bullet> = Vec::new();
-    for list in lists {
+    for (intro, list) in lists {
+        // "Possible extensions:" (`mp3` for a file name), "Supported formats for common
+        // types:" (`CRM` — `<CRM_TYPE>|<ID>`: the values of another parameter): the list
+        // describes the value, it does not list it.
+        if intro.contains("extensions") || intro.contains("formats") {
+            continue;
+        }
         let top = list.iter().map(|(i, _)| *i).min().unwrap_or(0);
         let items: Vec<&String> = list
             .iter()
@@ -365,6 +376,17 @@ mod tests {
         let tf = bullets("- `true` — yes\n- `false` — no").unwrap();
         assert!(is_true_false(&tf));
         assert_eq!(boolean_wire(Some(&tf), ""), None);
+    }
+
+    #[test]
+    fn lists_of_extensions_or_formats_give_no_values() {
+        let d = "The name of the record file.\n\nPossible extensions:\n- `wav`\n- `mp3`";
+        assert_eq!(bullets(d), None);
+        let d = "Supported formats for common types:\n- `CRM` — `<CRM_TYPE>`|`<ID>`\n\
+                 - `TASKS` — task identifier";
+        assert_eq!(bullets(d), None);
+        let d = "Possible values:\n- `wav` — a WAV file\n- `mp3` — an MP3 file";
+        assert_eq!(bullets(d).map(|b| b.len()), Some(2));
     }
 
     #[test]
