@@ -57,9 +57,12 @@ pub fn bullets(desc_md: &str) -> Option<Vec<Bullet>> {
     let mut out: Vec<Bullet> = Vec::new();
     for (intro, list) in lists {
         // "Possible extensions:" (`mp3` for a file name), "Supported formats for common
-        // types:" (`CRM` — `<CRM_TYPE>|<ID>`: the values of another parameter): the list
-        // describes the value, it does not list it.
-        if intro.contains("extensions") || intro.contains("formats") {
+        // types:" (`CRM` — `<CRM_TYPE>|<ID>`: the values of another parameter), "a
+        // serialized array with keys:" (`WIDTH`): the list describes the value, it does not
+        // list it.
+        let words = |w: &str| intro.split(|c: char| !c.is_alphanumeric()).any(|x| x == w);
+        // ("Available keys:" of `feature.get`'s `CODE` are its values.)
+        if words("extensions") || words("formats") || intro.contains("with keys") {
             continue;
         }
         let top = list.iter().map(|(i, _)| *i).min().unwrap_or(0);
@@ -385,6 +388,11 @@ mod tests {
         let d = "Supported formats for common types:\n- `CRM` — `<CRM_TYPE>`|`<ID>`\n\
                  - `TASKS` — task identifier";
         assert_eq!(bullets(d), None);
+        let d = "Either empty or a serialized array with keys:\n- `WIDTH` — width\n\
+                 - `HEIGHT` — height";
+        assert_eq!(bullets(d), None);
+        let d = "Available keys:\n- `rest_offline_extended` — offline events";
+        assert_eq!(bullets(d).map(|b| b.len()), Some(1));
         let d = "Possible values:\n- `wav` — a WAV file\n- `mp3` — an MP3 file";
         assert_eq!(bullets(d).map(|b| b.len()), Some(2));
     }
