@@ -1041,6 +1041,30 @@ fn a_generic_type_linked_to_an_entity_table_elsewhere_is_that_entity() {
 }
 
 #[test]
+fn files_are_sent_as_pairs_and_answered_as_objects() {
+    let (m, d) = run(include_str!("import/files.md"), "demo.note.add");
+    // "List of files": a list of `[name, base64]` pairs; one file: one pair.
+    assert_eq!(param(&m, "FILES").ty, "file[]", "{d:?}");
+    assert_eq!(param(&m, "COVER").ty, "file");
+    // The portal answers a file as its description, not as the pair sent.
+    let result = ty(&m, &m.result.ty);
+    assert_eq!(field(result, "COVER").ty, "object");
+    assert_eq!(field(result, "COVER").doc_type.as_deref(), Some("file"));
+    assert!(
+        m.examples
+            .request
+            .iter()
+            .all(|e| e.skip_round_trip.is_none())
+    );
+    assert!(
+        m.examples
+            .response
+            .iter()
+            .all(|e| e.skip_round_trip.is_none())
+    );
+}
+
+#[test]
 fn a_field_reference_type_is_the_type_of_that_field() {
     // `demo_measure.code`: the type of the `code` row of the linked `demo_measure` table,
     // not the whole object.

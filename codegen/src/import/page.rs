@@ -1389,6 +1389,16 @@ impl<'a> Page<'a> {
         if ty == "object" && described_as_array(&lower) {
             ty = "object[]".into();
         }
+        // A file is sent as `[name, base64]`; "List of files" sends a list of them.
+        if ty == "file" && (lower.contains("list of files") || lower.contains("array of values")) {
+            ty = "file[]".into();
+        }
+        // The portal answers a file as its description (`id`, `name`, `size`, URLs), keyed
+        // by ID in some results, never as the `[name, base64]` sent: in a result, a file is
+        // an object whose keys the page's type does not give.
+        if self.section == Section::Returned && ty.trim_end_matches("[]") == "file" {
+            ty = "object".into();
+        }
         // `select` lists field names (and masks such as `*`, `UF_*`) on every list method.
         if ty == "any[]" && cell.name.eq_ignore_ascii_case("select") {
             ty = "string[]".into();
@@ -1715,16 +1725,24 @@ impl<'a> Page<'a> {
         else {
             return;
         };
+        // A documented field, not a nested object of the result; a file in a result is an
+        // `object` (`make_field`) and still a field.
+        let described = |f: &Field| {
+            f.ty != "object"
+                || f.doc_type
+                    .as_deref()
+                    .is_some_and(|d| doc_types::map(d).ty.trim_end_matches("[]") == "file")
+        };
         let scalar_fields = self.types[slot]
             .fields
             .as_ref()
-            .is_some_and(|f| f.iter().any(|f| f.ty != "object"));
+            .is_some_and(|f| f.iter().any(described));
         if !scalar_fields {
             return;
         }
         let name = self.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "");
         if let Some(fields) = self.types.get_mut(slot).and_then(|t| t.fields.as_mut()) {
-            for f in fields.iter_mut().filter(|f| f.ty != "object") {
+            for f in fields.iter_mut().filter(|f| described(f)) {
                 f.doc_type = Some(f.doc_type.clone().unwrap_or_else(|| f.ty.clone()));
                 f.ty = name.clone();
                 f.wire = None;

@@ -26,7 +26,7 @@
 /// | `MESSAGE` ([`message`](Self::message)) | `string` | no | The first message in the chat |
 /// | `AVATAR` ([`avatar`](Self::avatar)) | `string` | no | Avatar of the chat in base64 string format. |
 /// | `ENTITY_TYPE` ([`entity_type`](Self::entity_type)) | `EntityType` | no | Type of object to link the chat with external context. |
-/// | `ENTITY_ID` ([`entity_id`](Self::entity_id)) | `EntityId` | no | Identifier of the object within `ENTITY_TYPE`. |
+/// | `ENTITY_ID` ([`entity_id`](Self::entity_id)) | `string` | no | Identifier of the object within `ENTITY_TYPE`. |
 /// | `COPILOT_MAIN_ROLE` ([`copilot_main_role`](Self::copilot_main_role)) | `string` | no | Code of the main role for BitrixGPT. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -142,8 +142,8 @@ pub struct Add {
     ///
     /// For other `ENTITY_TYPE`, the format is defined by the module or integration.
     ///
-    /// Wire name `ENTITY_ID`, type `EntityId` (docs: `string`).
-    pub entity_id: ::std::option::Option<EntityId>,
+    /// Wire name `ENTITY_ID`, type `string`.
+    pub entity_id: ::std::option::Option<::std::string::String>,
     /// Code of the main role for BitrixGPT.
     ///
     /// Possible values:
@@ -252,8 +252,11 @@ impl Add {
     /// Sets `ENTITY_ID`: Identifier of the object within `ENTITY_TYPE`.
     #[must_use]
     #[inline]
-    pub fn entity_id(mut self, value: EntityId) -> Self {
-        self.entity_id = ::std::option::Option::Some(value);
+    pub fn entity_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.entity_id = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `COPILOT_MAIN_ROLE`: Code of the main role for BitrixGPT.
@@ -373,11 +376,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Add {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.entity_type,
             &::std::format!("{}{}", path, ".ENTITY_TYPE"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.entity_id,
-            &::std::format!("{}{}", path, ".ENTITY_ID"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
@@ -725,107 +723,6 @@ impl ::bitrix24_runtime::wire::Decode for EntityType {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for EntityType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `EntityId`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum EntityId {
-    /// `CRM`: &lt;CRM_TYPE&gt;|&lt;ID&gt;, for example LEAD|13, DEAL|1663, CONTACT|25, COMPANY|7. For smart processes — DYNAMIC_&lt;entityTypeId&gt;|&lt;itemId&gt;
-    Crm,
-    /// `LINES`: &lt;connectorId&gt;|&lt;lineId&gt;|&lt;connectorChatId&gt;|&lt;connectorUserId&gt;, for example telegrambot|2|209607941|744
-    Lines,
-    /// `LIVECHAT`: &lt;connectorId&gt;|&lt;lineId&gt;
-    Livechat,
-    /// `TASKS`: task identifier, for example 8293
-    Tasks,
-    /// `CALENDAR`: calendar event identifier
-    Calendar,
-    /// `SONET_GROUP`: group identifier. The pair of ENTITY_TYPE with the SONET_GROUP value and ENTITY_ID with the group identifier value must refer only to the standard chat of this group
-    SonetGroup,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl EntityId {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Crm => "CRM",
-            Self::Lines => "LINES",
-            Self::Livechat => "LIVECHAT",
-            Self::Tasks => "TASKS",
-            Self::Calendar => "CALENDAR",
-            Self::SonetGroup => "SONET_GROUP",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for EntityId {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        EntityId::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "CRM" => Self::Crm,
-            "LINES" => Self::Lines,
-            "LIVECHAT" => Self::Livechat,
-            "TASKS" => Self::Tasks,
-            "CALENDAR" => Self::Calendar,
-            "SONET_GROUP" => Self::SonetGroup,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for EntityId {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for EntityId {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for EntityId {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for EntityId {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for EntityId {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for EntityId {
     fn undocumented(
         &self,
         path: &str,

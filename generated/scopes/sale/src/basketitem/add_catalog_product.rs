@@ -155,8 +155,6 @@ impl ::bitrix24_runtime::Method for AddCatalogProduct {
     type Output = AddCatalogProductResult;
 }
 #[doc(no_inline)]
-pub use crate::types::Dimensions;
-#[doc(no_inline)]
 pub use crate::types::SaleBasketItem;
 #[doc(no_inline)]
 pub use crate::types::SaleBasketItemProperty;

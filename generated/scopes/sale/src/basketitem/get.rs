@@ -146,8 +146,6 @@ impl ::bitrix24_runtime::Method for Get {
     type Output = GetResult;
 }
 #[doc(no_inline)]
-pub use crate::types::Dimensions;
-#[doc(no_inline)]
 pub use crate::types::SaleBasketItem;
 #[doc(no_inline)]
 pub use crate::types::SaleBasketItemProperty;

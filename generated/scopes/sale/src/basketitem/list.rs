@@ -281,8 +281,6 @@ impl ::bitrix24_runtime::ListMethod for List {
     const SELECT: &'static str = "select";
 }
 #[doc(no_inline)]
-pub use crate::types::Dimensions;
-#[doc(no_inline)]
 pub use crate::types::SaleBasketItem;
 #[doc(no_inline)]
 pub use crate::types::SaleBasketItemProperty;

@@ -148,8 +148,6 @@ impl ::bitrix24_runtime::Method for Add {
     type Output = AddResult;
 }
 #[doc(no_inline)]
-pub use crate::types::Dimensions;
-#[doc(no_inline)]
 pub use crate::types::SaleBasketItem;
 #[doc(no_inline)]
 pub use crate::types::SaleBasketItemProperty;

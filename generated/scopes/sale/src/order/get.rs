@@ -824,8 +824,8 @@ pub struct SaleBasketItem {
     /// - `HEIGHT` — height
     /// - `LENGTH` — length
     ///
-    /// Wire name `dimensions`, type `Dimensions` (docs: `string`).
-    pub dimensions: ::std::option::Option<Dimensions>,
+    /// Wire name `dimensions`, type `string`.
+    pub dimensions: ::std::option::Option<::std::string::String>,
     /// Unit of measure code
     ///
     /// Wire name `measureCode`, type `string`.
@@ -1156,105 +1156,11 @@ impl ::bitrix24_runtime::wire::Undocumented for SaleBasketItem {
             out,
         );
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.dimensions,
-            &::std::format!("{}{}", path, ".dimensions"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.reservations,
             &::std::format!("{}{}", path, ".reservations"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `Dimensions`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Dimensions {
-    /// `WIDTH`: width
-    Width,
-    /// `HEIGHT`: height
-    Height,
-    /// `LENGTH`: length
-    Length,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl Dimensions {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Width => "WIDTH",
-            Self::Height => "HEIGHT",
-            Self::Length => "LENGTH",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Dimensions {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        Dimensions::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "WIDTH" => Self::Width,
-            "HEIGHT" => Self::Height,
-            "LENGTH" => Self::Length,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Dimensions {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Dimensions {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for Dimensions {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Dimensions {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Dimensions {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Dimensions {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }
 /// As described in [sale_order_property](https://apidocs.bitrix24.com/api-reference/sale/data-types.html#sale_order_property).

@@ -156,8 +156,6 @@ impl ::bitrix24_runtime::Method for Update {
     type Output = UpdateResult;
 }
 #[doc(no_inline)]
-pub use crate::types::Dimensions;
-#[doc(no_inline)]
 pub use crate::types::SaleBasketItem;
 #[doc(no_inline)]
 pub use crate::types::SaleBasketItemProperty;

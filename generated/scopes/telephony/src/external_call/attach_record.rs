@@ -22,7 +22,7 @@
 /// |---|---|---|---|
 /// | `CALL_ID` ([`call_id`](Self::call_id)) | `string` | yes | The identifier of the call from the method [telephony.externalCall.register](https://apidocs.bitrix24.com/api-reference/telephony/telephony-external-call-register.html). |
 /// | `RECORD_URL` ([`record_url`](Self::record_url)) | `string` | no | The URL of the record on an external server. If this parameter is provided, Bitrix24 will download the file from the link. |
-/// | `FILENAME` ([`filename`](Self::filename)) | `Filename` | no | The name of the record file. |
+/// | `FILENAME` ([`filename`](Self::filename)) | `string` | no | The name of the record file. |
 /// | `FILE_CONTENT` ([`file_content`](Self::file_content)) | `string` | no | The file in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) encoding. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -43,10 +43,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::telephony::external_call::attach_record::{AttachRecord, Filename};
+/// use bitrix24::telephony::external_call::attach_record::AttachRecord;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = AttachRecord::new("externalCall.716f1cb73def9700a23842adf9c4c568.1773130779").filename(Filename::Wav).file_content("SUQzAwAAAAAiVVRJVDI...AAAAAAAAAAAAP8=");
+/// let request = AttachRecord::new("externalCall.716f1cb73def9700a23842adf9c4c568.1773130779").filename("call-001.mp3").file_content("SUQzAwAAAAAiVVRJVDI...AAAAAAAAAAAAP8=");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -76,8 +76,8 @@ pub struct AttachRecord {
     /// In `RECORD_URL` mode:
     /// - if `FILENAME` is not provided, the name is taken from the URL.
     ///
-    /// Wire name `FILENAME`, type `Filename` (docs: `string`).
-    pub filename: ::std::option::Option<Filename>,
+    /// Wire name `FILENAME`, type `string`.
+    pub filename: ::std::option::Option<::std::string::String>,
     /// The file in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) encoding.
     ///
     /// Wire name `FILE_CONTENT`, type `string`.
@@ -113,8 +113,11 @@ impl AttachRecord {
     /// Sets `FILENAME`: The name of the record file.
     #[must_use]
     #[inline]
-    pub fn filename(mut self, value: Filename) -> Self {
-        self.filename = ::std::option::Option::Some(value);
+    pub fn filename(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.filename = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `FILE_CONTENT`: The file in [Base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) encoding.
@@ -203,11 +206,6 @@ impl ::bitrix24_runtime::wire::Undocumented for AttachRecord {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.filename,
-            &::std::format!("{}{}", path, ".FILENAME"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -215,91 +213,6 @@ impl ::bitrix24_runtime::Method for AttachRecord {
     const NAME: &'static str = "telephony.externalCall.attachRecord";
     const READ_ONLY: bool = false;
     type Output = AttachRecordResult;
-}
-/// Values of `Filename`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Filename {
-    /// `wav`.
-    Wav,
-    /// `mp3`.
-    Mp3,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl Filename {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wav => "wav",
-            Self::Mp3 => "mp3",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Filename {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        Filename::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "wav" => Self::Wav,
-            "mp3" => Self::Mp3,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Filename {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Filename {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for Filename {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Filename {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Filename {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Filename {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
 }
 /// The `AttachRecordResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -45,7 +45,7 @@
 /// use bitrix24::crm::timeline::comment::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new(10, "deal", "New comment was added").files(bitrix24::File::new("report.txt", "aGVsbG8=")));
+/// let request = Add::new(Fields::new(10, "deal", "New comment was added").files(vec![bitrix24::File::new("report.txt", "aGVsbG8="), bitrix24::File::new("report.txt", "aGVsbG8=")]));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -193,8 +193,8 @@ pub struct Fields {
     pub comment: ::std::string::String,
     /// List of files. An array of values described according to the [rules](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
     ///
-    /// Wire name `FILES`, type `file` (docs: `attached_diskfile`).
-    pub files: ::std::option::Option<::bitrix24_runtime::File>,
+    /// Wire name `FILES`, type `file[]` (docs: `attached_diskfile`).
+    pub files: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::File>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -222,8 +222,15 @@ impl Fields {
     /// Sets `FILES`: List of files. An array of values described according to the [rules](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
     #[must_use]
     #[inline]
-    pub fn files(mut self, value: ::bitrix24_runtime::File) -> Self {
-        self.files = ::std::option::Option::Some(value);
+    pub fn files(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::bitrix24_runtime::File>,
+        >,
+    ) -> Self {
+        self.files = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

@@ -48,7 +48,7 @@
 /// use bitrix24::crm::timeline::comment::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(999, Fields::new().comment("Comment was changed").files(bitrix24::File::new("report.txt", "aGVsbG8=")));
+/// let request = Update::new(999, Fields::new().comment("Comment was changed").files(vec![bitrix24::File::new("report.txt", "aGVsbG8="), bitrix24::File::new("report.txt", "aGVsbG8=")]));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -222,8 +222,8 @@ pub struct Fields {
     pub comment: ::std::option::Option<::std::string::String>,
     /// List of files. An array of values described according to the [rules](https://apidocs.bitrix24.com/api-reference/files/how-to-update-files.html)
     ///
-    /// Wire name `FILES`, type `file` (docs: `attached_diskfile`).
-    pub files: ::std::option::Option<::bitrix24_runtime::File>,
+    /// Wire name `FILES`, type `file[]` (docs: `attached_diskfile`).
+    pub files: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::File>>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -251,8 +251,15 @@ impl Fields {
     /// Sets `FILES`: List of files. An array of values described according to the [rules](https://apidocs.bitrix24.com/api-reference/files/how-to-update-files.html)
     #[must_use]
     #[inline]
-    pub fn files(mut self, value: ::bitrix24_runtime::File) -> Self {
-        self.files = ::std::option::Option::Some(value);
+    pub fn files(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::bitrix24_runtime::File>,
+        >,
+    ) -> Self {
+        self.files = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.

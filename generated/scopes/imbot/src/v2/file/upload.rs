@@ -325,8 +325,8 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
 pub struct UploadResult {
     /// Data of the uploaded file [(detailed description)](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.html#file-object)
     ///
-    /// Wire name `file`, type `file` (docs: `File`).
-    pub file: ::std::option::Option<::bitrix24_runtime::File>,
+    /// Wire name `file`, type `File`.
+    pub file: ::std::option::Option<File>,
     /// ID of the created message with the file
     ///
     /// Wire name `messageId`, type `integer`.
@@ -413,6 +413,176 @@ impl ::serde::Serialize for UploadResult {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for UploadResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.file,
+            &::std::format!("{}{}", path, ".file"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [File](https://apidocs.bitrix24.com/api-reference/chat-bots/chat-bots-v2/entities.html#file).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct File {
+    /// ID of the file on Drive
+    ///
+    /// Wire name `id`, type `integer`.
+    pub id: ::std::option::Option<i64>,
+    /// ID of the chat
+    ///
+    /// Wire name `chatId`, type `integer`.
+    pub chat_id: ::std::option::Option<i64>,
+    /// Upload date in ISO 8601 format
+    ///
+    /// Wire name `date`, type `any` (docs: `string|null`).
+    pub date: ::std::option::Option<::serde_json::Value>,
+    /// Content type: `file`, `image`, `video`, `audio`
+    ///
+    /// Wire name `type`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// File name with extension
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// File extension in lowercase
+    ///
+    /// Wire name `extension`, type `string`.
+    pub extension: ::std::option::Option<::std::string::String>,
+    /// File size in bytes
+    ///
+    /// Wire name `size`, type `integer`.
+    pub size: ::std::option::Option<i64>,
+    /// Preview sizes for images: `{"height": 600, "width": 800}`, or `false`
+    ///
+    /// Wire name `image`, type `any` (docs: `object | boolean`).
+    pub image: ::std::option::Option<::serde_json::Value>,
+    /// ID of the user who uploaded the file
+    ///
+    /// Wire name `authorId`, type `integer`.
+    pub author_id: ::std::option::Option<i64>,
+    /// Name of the user who uploaded the file
+    ///
+    /// Wire name `authorName`, type `string`.
+    pub author_name: ::std::option::Option<::std::string::String>,
+    /// Is transcription of the file possible?
+    ///
+    /// Wire name `isTranscribable`, type `boolean`.
+    pub is_transcribable: ::std::option::Option<bool>,
+    /// Is the file a video note?
+    ///
+    /// Wire name `isVideoNote`, type `boolean`.
+    pub is_video_note: ::std::option::Option<bool>,
+    /// Is the file a voice message?
+    ///
+    /// Wire name `isVoiceNote`, type `boolean`.
+    pub is_voice_note: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl File {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            id: ::std::option::Option::None,
+            chat_id: ::std::option::Option::None,
+            date: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            extension: ::std::option::Option::None,
+            size: ::std::option::Option::None,
+            image: ::std::option::Option::None,
+            author_id: ::std::option::Option::None,
+            author_name: ::std::option::Option::None,
+            is_transcribable: ::std::option::Option::None,
+            is_video_note: ::std::option::Option::None,
+            is_voice_note: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for File {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.optional("id")?,
+            chat_id: f.optional("chatId")?,
+            date: f.optional("date")?,
+            type_: f.optional("type")?,
+            name: f.optional("name")?,
+            extension: f.optional("extension")?,
+            size: f.optional("size")?,
+            image: f.optional("image")?,
+            author_id: f.optional("authorId")?,
+            author_name: f.optional("authorName")?,
+            is_transcribable: f.optional("isTranscribable")?,
+            is_video_note: f.optional("isVideoNote")?,
+            is_voice_note: f.optional("isVoiceNote")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for File {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for File {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("id", self.id.as_ref());
+        w.optional("chatId", self.chat_id.as_ref());
+        w.optional("date", self.date.as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.optional("extension", self.extension.as_ref());
+        w.optional("size", self.size.as_ref());
+        w.optional("image", self.image.as_ref());
+        w.optional("authorId", self.author_id.as_ref());
+        w.optional("authorName", self.author_name.as_ref());
+        w.optional("isTranscribable", self.is_transcribable.as_ref());
+        w.optional("isVideoNote", self.is_video_note.as_ref());
+        w.optional("isVoiceNote", self.is_voice_note.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for File {
     fn undocumented(
         &self,
         path: &str,
