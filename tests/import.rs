@@ -1041,6 +1041,23 @@ fn a_generic_type_linked_to_an_entity_table_elsewhere_is_that_entity() {
 }
 
 #[test]
+fn field_descriptions_of_their_own_shape_are_read_from_the_example() {
+    // `{"ID": {"TYPE": "integer", "USE_IN_FILTER": true}}` (disk.*.getFields): each
+    // documented field is described, in the shape the example shows.
+    let (m, d) = run(include_str!("import/field-info.md"), "demo.store.getFields");
+    let result = ty(&m, &m.result.ty);
+    assert_eq!(field(result, "ID").ty, "FieldInfo", "{d:?}");
+    assert_eq!(field(result, "ID").doc_type.as_deref(), Some("integer"));
+    assert_eq!(field(ty(&m, "FieldInfo"), "USE_IN_FILTER").ty, "boolean");
+    assert!(
+        m.examples
+            .response
+            .iter()
+            .all(|e| e.skip_round_trip.is_none())
+    );
+}
+
+#[test]
 fn files_are_sent_as_pairs_and_answered_as_objects() {
     let (m, d) = run(include_str!("import/files.md"), "demo.note.add");
     // "List of files": a list of `[name, base64]` pairs; one file: one pair.

@@ -993,6 +993,8 @@ impl<'a> Page<'a> {
             && is_descriptor_map(r)
         {
             self.field_descriptions(&mut result.ty, &page);
+        } else if let Some(values) = example_result.as_ref().and_then(upper_descriptor_values) {
+            self.upper_field_descriptions(&result.ty, &values, &page);
         } else if let Some(key) = example_result.as_ref().and_then(wrapped_descriptor_map) {
             // `{"catalog": {"id": {"type": ...}, ...}}`: the field descriptions sit under
             // one key, the result's only field.
@@ -1725,26 +1727,48 @@ impl<'a> Page<'a> {
         else {
             return;
         };
-        // A documented field, not a nested object of the result; a file in a result is an
-        // `object` (`make_field`) and still a field.
-        let described = |f: &Field| {
-            f.ty != "object"
-                || f.doc_type
-                    .as_deref()
-                    .is_some_and(|d| doc_types::map(d).ty.trim_end_matches("[]") == "file")
-        };
         let scalar_fields = self.types[slot]
             .fields
             .as_ref()
-            .is_some_and(|f| f.iter().any(described));
+            .is_some_and(|f| f.iter().any(is_described));
         if !scalar_fields {
             return;
         }
         let name = self.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "");
+        self.describe_fields(slot, &name, page, &target);
+    }
+
+    /// `disk.*.getFields` answer `{"ID": {"TYPE": "integer", "USE_IN_FILTER": true}}`: field
+    /// descriptions of their own shape, which the prose lists. The fields of `result_ty`
+    /// that the example describes become a `FieldInfo` read from the example.
+    fn upper_field_descriptions(
+        &mut self,
+        result_ty: &str,
+        values: &[&serde_json::Value],
+        page: &str,
+    ) {
+        let Some(slot) = self
+            .types
+            .iter()
+            .position(|t| t.name == result_ty && t.fields.is_some())
+        else {
+            return;
+        };
+        let mut new = Vec::new();
+        let Some(name) = super::shapes::infer_object("FieldInfo", values, &self.types, &mut new, 0)
+        else {
+            return;
+        };
+        self.types.extend(new);
+        self.describe_fields(slot, &name, page, result_ty);
+    }
+
+    /// Types the documented fields of the type at `slot` as the description type `name`.
+    fn describe_fields(&mut self, slot: usize, name: &str, page: &str, target: &str) {
         if let Some(fields) = self.types.get_mut(slot).and_then(|t| t.fields.as_mut()) {
-            for f in fields.iter_mut().filter(|f| described(f)) {
+            for f in fields.iter_mut().filter(|f| is_described(f)) {
                 f.doc_type = Some(f.doc_type.clone().unwrap_or_else(|| f.ty.clone()));
-                f.ty = name.clone();
+                f.ty = name.to_string();
                 f.wire = None;
                 // The star says the entity's field is required, not that the method
                 // describes it every time.
@@ -1914,6 +1938,31 @@ fn is_descriptor_map(v: &serde_json::Value) -> bool {
     };
     v.as_object()
         .is_some_and(|o| !o.is_empty() && o.values().all(describes))
+}
+
+/// Whether a `*.fields` result describes this field: a documented field, not a nested
+/// object of the result (a file in a result is an `object`, `make_field`, and a field).
+fn is_described(f: &Field) -> bool {
+    f.ty != "object"
+        || f.doc_type
+            .as_deref()
+            .is_some_and(|d| doc_types::map(d).ty.trim_end_matches("[]") == "file")
+}
+
+/// The descriptions of a result whose every value is an object with a `TYPE`, some of
+/// them naming a docs type (`{"ID": {"TYPE": "integer", "USE_IN_FILTER": true}}`), none
+/// the key itself (`{"mainpage": {"TYPE": "mainpage", ...}}` is a map of records).
+fn upper_descriptor_values(v: &serde_json::Value) -> Option<Vec<&serde_json::Value>> {
+    let o = v.as_object()?;
+    let of = |f: &serde_json::Value| f.get("TYPE").cloned();
+    let typed = o
+        .iter()
+        .all(|(k, f)| of(f).is_some_and(|t| t.as_str() != Some(k)));
+    let names_a_type = o
+        .values()
+        .filter_map(|f| of(f)?.as_str().map(|t| doc_types::map(t).known))
+        .any(|known| known);
+    (typed && names_a_type).then(|| o.values().collect())
 }
 
 /// The key of a result that holds field descriptions under one key

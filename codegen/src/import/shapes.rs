@@ -326,7 +326,7 @@ fn infer_scalar_result(m: &mut Method, notes: &mut Vec<String>) -> bool {
 
 /// The named object type for example objects (keys of all of them, in first-seen
 /// order); `None` when a key is not an identifier or the nesting is too deep.
-fn infer_object(
+pub(super) fn infer_object(
     base: &str,
     objects: &[&Value],
     existing: &[TypeDef],

@@ -129,68 +129,68 @@ impl ::bitrix24_runtime::Method for GetFields {
 pub struct GetFieldsResult {
     /// File identifier
     ///
-    /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
+    /// Wire name `ID`, type `FieldInfo` (docs: `integer`).
+    pub id: ::std::option::Option<FieldInfo>,
     /// File name
     ///
-    /// Wire name `NAME`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
+    /// Wire name `NAME`, type `FieldInfo` (docs: `string`).
+    pub name: ::std::option::Option<FieldInfo>,
     /// Object type
     ///
-    /// Wire name `TYPE`, type `any` (docs: `enum`).
-    pub type_: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `TYPE`, type `FieldInfo` (docs: `enum`).
+    pub type_: ::std::option::Option<FieldInfo>,
     /// Symbolic code of the file
     ///
-    /// Wire name `CODE`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
+    /// Wire name `CODE`, type `FieldInfo` (docs: `string`).
+    pub code: ::std::option::Option<FieldInfo>,
     /// Identifier of the storage where the file is located
     ///
-    /// Wire name `STORAGE_ID`, type `integer`.
-    pub storage_id: ::std::option::Option<i64>,
+    /// Wire name `STORAGE_ID`, type `FieldInfo` (docs: `integer`).
+    pub storage_id: ::std::option::Option<FieldInfo>,
     /// Identifier of the parent folder
     ///
-    /// Wire name `PARENT_ID`, type `integer`.
-    pub parent_id: ::std::option::Option<i64>,
+    /// Wire name `PARENT_ID`, type `FieldInfo` (docs: `integer`).
+    pub parent_id: ::std::option::Option<FieldInfo>,
     /// Date and time of file creation
     ///
-    /// Wire name `CREATE_TIME`, type `datetime`.
-    pub create_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `CREATE_TIME`, type `FieldInfo` (docs: `datetime`).
+    pub create_time: ::std::option::Option<FieldInfo>,
     /// Date and time of the last file update
     ///
-    /// Wire name `UPDATE_TIME`, type `datetime`.
-    pub update_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `UPDATE_TIME`, type `FieldInfo` (docs: `datetime`).
+    pub update_time: ::std::option::Option<FieldInfo>,
     /// Date and time the file was moved to the trash
     ///
-    /// Wire name `DELETE_TIME`, type `datetime`.
-    pub delete_time: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Wire name `DELETE_TIME`, type `FieldInfo` (docs: `datetime`).
+    pub delete_time: ::std::option::Option<FieldInfo>,
     /// Identifier of the user who created the file
     ///
-    /// Wire name `CREATED_BY`, type `integer`.
-    pub created_by: ::std::option::Option<i64>,
+    /// Wire name `CREATED_BY`, type `FieldInfo` (docs: `integer`).
+    pub created_by: ::std::option::Option<FieldInfo>,
     /// Identifier of the user who made the last change
     ///
-    /// Wire name `UPDATED_BY`, type `integer`.
-    pub updated_by: ::std::option::Option<i64>,
+    /// Wire name `UPDATED_BY`, type `FieldInfo` (docs: `integer`).
+    pub updated_by: ::std::option::Option<FieldInfo>,
     /// Identifier of the user who deleted the file
     ///
-    /// Wire name `DELETED_BY`, type `integer`.
-    pub deleted_by: ::std::option::Option<i64>,
+    /// Wire name `DELETED_BY`, type `FieldInfo` (docs: `integer`).
+    pub deleted_by: ::std::option::Option<FieldInfo>,
     /// Incremental version counter of the file
     ///
-    /// Wire name `GLOBAL_CONTENT_VERSION`, type `integer`.
-    pub global_content_version: ::std::option::Option<i64>,
+    /// Wire name `GLOBAL_CONTENT_VERSION`, type `FieldInfo` (docs: `integer`).
+    pub global_content_version: ::std::option::Option<FieldInfo>,
     /// Internal value of the file identifier
     ///
-    /// Wire name `FILE_ID`, type `integer`.
-    pub file_id: ::std::option::Option<i64>,
+    /// Wire name `FILE_ID`, type `FieldInfo` (docs: `integer`).
+    pub file_id: ::std::option::Option<FieldInfo>,
     /// Size of the file in bytes
     ///
-    /// Wire name `SIZE`, type `integer`.
-    pub size: ::std::option::Option<i64>,
+    /// Wire name `SIZE`, type `FieldInfo` (docs: `integer`).
+    pub size: ::std::option::Option<FieldInfo>,
     /// Status of the object's deletion
     ///
-    /// Wire name `DELETED_TYPE`, type `any` (docs: `enum`).
-    pub deleted_type: ::std::option::Option<::serde_json::Value>,
+    /// Wire name `DELETED_TYPE`, type `FieldInfo` (docs: `enum`).
+    pub deleted_type: ::std::option::Option<FieldInfo>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -301,6 +301,181 @@ impl ::serde::Serialize for GetFieldsResult {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for GetFieldsResult {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.id,
+            &::std::format!("{}{}", path, ".ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.name,
+            &::std::format!("{}{}", path, ".NAME"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.type_,
+            &::std::format!("{}{}", path, ".TYPE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.code,
+            &::std::format!("{}{}", path, ".CODE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.storage_id,
+            &::std::format!("{}{}", path, ".STORAGE_ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.parent_id,
+            &::std::format!("{}{}", path, ".PARENT_ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.create_time,
+            &::std::format!("{}{}", path, ".CREATE_TIME"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.update_time,
+            &::std::format!("{}{}", path, ".UPDATE_TIME"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.delete_time,
+            &::std::format!("{}{}", path, ".DELETE_TIME"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.created_by,
+            &::std::format!("{}{}", path, ".CREATED_BY"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.updated_by,
+            &::std::format!("{}{}", path, ".UPDATED_BY"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.deleted_by,
+            &::std::format!("{}{}", path, ".DELETED_BY"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.global_content_version,
+            &::std::format!("{}{}", path, ".GLOBAL_CONTENT_VERSION"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.file_id,
+            &::std::format!("{}{}", path, ".FILE_ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.size,
+            &::std::format!("{}{}", path, ".SIZE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.deleted_type,
+            &::std::format!("{}{}", path, ".DELETED_TYPE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct FieldInfo {
+    /// `TYPE`.
+    ///
+    /// Wire name `TYPE`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// `USE_IN_FILTER`.
+    ///
+    /// Wire name `USE_IN_FILTER`, type `boolean`.
+    pub use_in_filter: ::std::option::Option<bool>,
+    /// `USE_IN_SHOW`.
+    ///
+    /// Wire name `USE_IN_SHOW`, type `boolean`.
+    pub use_in_show: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl FieldInfo {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            type_: ::std::option::Option::None,
+            use_in_filter: ::std::option::Option::None,
+            use_in_show: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for FieldInfo {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            type_: f.optional("TYPE")?,
+            use_in_filter: f.optional("USE_IN_FILTER")?,
+            use_in_show: f.optional("USE_IN_SHOW")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FieldInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for FieldInfo {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("TYPE", self.type_.as_ref());
+        w.optional("USE_IN_FILTER", self.use_in_filter.as_ref());
+        w.optional("USE_IN_SHOW", self.use_in_show.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for FieldInfo {
     fn undocumented(
         &self,
         path: &str,

@@ -129,20 +129,20 @@ impl ::bitrix24_runtime::Method for GetFields {
 pub struct GetFieldsResult {
     /// Identifier of the storage
     ///
-    /// Wire name `ID`, type `integer`.
-    pub id: ::std::option::Option<i64>,
+    /// Wire name `ID`, type `FieldInfo` (docs: `integer`).
+    pub id: ::std::option::Option<FieldInfo>,
     /// Name of the storage
     ///
-    /// Wire name `NAME`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
+    /// Wire name `NAME`, type `FieldInfo` (docs: `string`).
+    pub name: ::std::option::Option<FieldInfo>,
     /// Symbolic code of the storage
     ///
-    /// Wire name `CODE`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
+    /// Wire name `CODE`, type `FieldInfo` (docs: `string`).
+    pub code: ::std::option::Option<FieldInfo>,
     /// Identifier of the module to which the storage belongs
     ///
-    /// Wire name `MODULE_ID`, type `string`.
-    pub module_id: ::std::option::Option<::std::string::String>,
+    /// Wire name `MODULE_ID`, type `FieldInfo` (docs: `string`).
+    pub module_id: ::std::option::Option<FieldInfo>,
     /// Type of the object associated with the storage.
     ///
     /// Possible values:
@@ -150,16 +150,16 @@ pub struct GetFieldsResult {
     /// - `common` — common documents storage
     /// - `group` — group storage
     ///
-    /// Wire name `ENTITY_TYPE`, type `EntityType` (docs: `string`).
-    pub entity_type: ::std::option::Option<EntityType>,
+    /// Wire name `ENTITY_TYPE`, type `FieldInfo` (docs: `string`).
+    pub entity_type: ::std::option::Option<FieldInfo>,
     /// Identifier of the object associated with the storage
     ///
-    /// Wire name `ENTITY_ID`, type `string`.
-    pub entity_id: ::std::option::Option<::std::string::String>,
+    /// Wire name `ENTITY_ID`, type `FieldInfo` (docs: `string`).
+    pub entity_id: ::std::option::Option<FieldInfo>,
     /// Identifier of the root folder of the storage
     ///
-    /// Wire name `ROOT_OBJECT_ID`, type `integer`.
-    pub root_object_id: ::std::option::Option<i64>,
+    /// Wire name `ROOT_OBJECT_ID`, type `FieldInfo` (docs: `integer`).
+    pub root_object_id: ::std::option::Option<FieldInfo>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -249,99 +249,135 @@ impl ::bitrix24_runtime::wire::Undocumented for GetFieldsResult {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.id,
+            &::std::format!("{}{}", path, ".ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.name,
+            &::std::format!("{}{}", path, ".NAME"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.code,
+            &::std::format!("{}{}", path, ".CODE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.module_id,
+            &::std::format!("{}{}", path, ".MODULE_ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.entity_type,
             &::std::format!("{}{}", path, ".ENTITY_TYPE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.entity_id,
+            &::std::format!("{}{}", path, ".ENTITY_ID"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.root_object_id,
+            &::std::format!("{}{}", path, ".ROOT_OBJECT_ID"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
-/// Values of `EntityType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub enum EntityType {
-    /// `user`: user storage
-    User,
-    /// `common`: common documents storage
-    Common,
-    /// `group`: group storage
-    Group,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
+pub struct FieldInfo {
+    /// `TYPE`.
+    ///
+    /// Wire name `TYPE`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// `USE_IN_FILTER`.
+    ///
+    /// Wire name `USE_IN_FILTER`, type `boolean`.
+    pub use_in_filter: ::std::option::Option<bool>,
+    /// `USE_IN_SHOW`.
+    ///
+    /// Wire name `USE_IN_SHOW`, type `boolean`.
+    pub use_in_show: ::std::option::Option<bool>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl EntityType {
-    /// The value as on the wire.
+impl FieldInfo {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Common => "common",
-            Self::Group => "group",
-            Self::Unknown(value) => value.as_str(),
+    pub fn new() -> Self {
+        Self {
+            type_: ::std::option::Option::None,
+            use_in_filter: ::std::option::Option::None,
+            use_in_show: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
         }
     }
-}
-impl ::bitrix24_runtime::wire::WireEnum for EntityType {
-    const INTEGER: bool = false;
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
     #[inline]
-    fn as_str(&self) -> &str {
-        EntityType::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "user" => Self::User,
-            "common" => Self::Common,
-            "group" => Self::Group,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
     }
 }
-impl ::std::fmt::Display for EntityType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
+impl ::bitrix24_runtime::wire::Decode for FieldInfo {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            type_: f.optional("TYPE")?,
+            use_in_filter: f.optional("USE_IN_FILTER")?,
+            use_in_show: f.optional("USE_IN_SHOW")?,
+            extra: f.rest(),
+        })
     }
 }
-impl ::std::str::FromStr for EntityType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
+impl<'de> ::serde::Deserialize<'de> for FieldInfo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for EntityType {
+impl ::serde::Serialize for FieldInfo {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("TYPE", self.type_.as_ref());
+        w.optional("USE_IN_FILTER", self.use_in_filter.as_ref());
+        w.optional("USE_IN_SHOW", self.use_in_show.as_ref());
+        w.end()
     }
 }
-impl<'de> ::serde::Deserialize<'de> for EntityType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for EntityType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for EntityType {
+impl ::bitrix24_runtime::wire::Undocumented for FieldInfo {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
