@@ -276,12 +276,14 @@ fn infer_result(m: &mut Method, r: &Value, notes: &mut Vec<String>) {
     ));
 }
 
-/// A result the docs leave untyped (`any`, `any[]`, with no field table) while every
+/// A result the docs leave untyped (`any`, `any[]`, `object`, with no field table) while every
 /// response example answers a scalar, or a list of scalars, of one JSON type (`12345`,
 /// `true`, `"dnd"`, `["user", "common"]`): the result is that type. An example answering
 /// `null` or `[]` shows nothing, and leaves it as it was.
 fn infer_scalar_result(m: &mut Method, notes: &mut Vec<String>) -> bool {
-    if !matches!(m.result.ty.as_str(), "any" | "any[]") {
+    // `object` with no fields is as untyped (`crm.currency.delete`: "Result of the currency
+    // deletion", answering `true`).
+    if !matches!(m.result.ty.as_str(), "any" | "any[]" | "object") {
         return false;
     }
     let results: Vec<Value> = m
@@ -672,6 +674,23 @@ mod tests {
         );
         fit_shapes(&mut m);
         assert_eq!(m.result.ty, "object");
+    }
+
+    #[test]
+    fn a_field_less_object_answered_as_a_scalar_is_that_scalar() {
+        let mut m = method(vec![], "object", vec![], r#"{}"#, r#"{"result": true}"#);
+        let notes = fit_shapes(&mut m);
+        assert_eq!(m.result.ty, "boolean", "{notes:?}");
+        // Keys in the example: the fields come from it instead.
+        let mut m = method(
+            vec![],
+            "object",
+            vec![],
+            r#"{}"#,
+            r#"{"result": {"ID": 1}}"#,
+        );
+        fit_shapes(&mut m);
+        assert_ne!(m.result.ty, "boolean");
     }
 
     #[test]

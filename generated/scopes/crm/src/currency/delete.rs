@@ -24,7 +24,7 @@
 ///
 /// # Result
 ///
-/// `object`: Result of the currency deletion
+/// `boolean`: Result of the currency deletion
 ///
 /// # Errors
 ///
@@ -147,5 +147,5 @@ impl ::bitrix24_runtime::wire::Undocumented for Delete {
 impl ::bitrix24_runtime::Method for Delete {
     const NAME: &'static str = "crm.currency.delete";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    type Output = bool;
 }

@@ -26,7 +26,7 @@
 ///
 /// # Result
 ///
-/// `object`: Result of the action check:
+/// `boolean`: Result of the action check:
 /// - `true` — allowed
 /// - `false` — not allowed
 ///
@@ -178,7 +178,7 @@ impl ::bitrix24_runtime::wire::Undocumented for Isactionallowed {
 impl ::bitrix24_runtime::Method for Isactionallowed {
     const NAME: &'static str = "task.commentitem.isactionallowed";
     const READ_ONLY: bool = false;
-    type Output = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+    type Output = bool;
 }
 /// Values of `Actionid`.
 ///
