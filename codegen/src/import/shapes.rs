@@ -677,23 +677,6 @@ mod tests {
     }
 
     #[test]
-    fn a_field_less_object_answered_as_a_scalar_is_that_scalar() {
-        let mut m = method(vec![], "object", vec![], r#"{}"#, r#"{"result": true}"#);
-        let notes = fit_shapes(&mut m);
-        assert_eq!(m.result.ty, "boolean", "{notes:?}");
-        // Keys in the example: the fields come from it instead.
-        let mut m = method(
-            vec![],
-            "object",
-            vec![],
-            r#"{}"#,
-            r#"{"result": {"ID": 1}}"#,
-        );
-        fit_shapes(&mut m);
-        assert_ne!(m.result.ty, "boolean");
-    }
-
-    #[test]
     fn a_scalar_result_wrapped_in_one_key_is_an_object_of_it() {
         let mut m = method(
             vec![],
@@ -835,11 +818,13 @@ mod tests {
             "string[]"
         );
         assert_eq!(typed("any", r#"{"result": [7811, 8017]}"#), "integer[]");
+        // A field-less `object` is as untyped (`crm.currency.delete`).
+        assert_eq!(typed("object", r#"{"result": true}"#), "boolean");
         // Nothing shown, mixed kinds, or a documented type: left as they are.
         assert_eq!(typed("any", r#"{"result": null}"#), "any");
         assert_eq!(typed("any[]", r#"{"result": []}"#), "any[]");
         assert_eq!(typed("any[]", r#"{"result": [1, "a"]}"#), "any[]");
-        assert_eq!(typed("object", r#"{"result": true}"#), "object");
+        assert_eq!(typed("string", r#"{"result": true}"#), "string");
     }
 
     #[test]
