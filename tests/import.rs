@@ -1058,6 +1058,19 @@ fn field_descriptions_of_their_own_shape_are_read_from_the_example() {
 }
 
 #[test]
+fn a_parameter_does_not_take_a_table_of_the_returned_data_by_its_heading() {
+    // "Access Code Description" names `ACCESS`, but sits under the returned data.
+    let (m, d) = run(include_str!("import/heading-sides.md"), "demo.code.name");
+    assert_eq!(param(&m, "ACCESS").ty, "any[]", "{d:?}");
+    assert!(
+        m.examples
+            .request
+            .iter()
+            .all(|e| e.skip_round_trip.is_none())
+    );
+}
+
+#[test]
 fn files_are_sent_as_pairs_and_answered_as_objects() {
     let (m, d) = run(include_str!("import/files.md"), "demo.note.add");
     // "List of files": a list of `[name, base64]` pairs; one file: one pair.

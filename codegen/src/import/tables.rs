@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::page::{NameCell, Page, data_rows, is_fields_table, is_header, read_name_cell};
+use super::page::{NameCell, Page, Section, data_rows, is_fields_table, is_header, read_name_cell};
 use super::text;
 use super::yfm::Row;
 
@@ -87,10 +87,16 @@ impl Page<'_> {
     /// when headings of several tables name it, the one saying "parameter".
     fn table_by_heading(&mut self, cell: &NameCell, page: &str) -> Option<usize> {
         let want = cell.name.to_lowercase();
+        // A parameter's table is not one of the result's: "Access Code Description" under
+        // the returned data does not describe the parameter `ACCESS` (`access.name`).
+        let other_side = |s: Section| {
+            self.section == Section::Params && matches!(s, Section::Returned | Section::Response)
+        };
         let hits: Vec<usize> = (0..self.nested.len())
             .filter(|&i| {
                 let n = &self.nested[i];
                 n.page == page
+                    && !other_side(n.section)
                     && n.type_name.is_none()
                     && is_fields_table(&n.rows)
                     && text::plain(&n.heading)

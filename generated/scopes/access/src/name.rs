@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `ACCESS` ([`access`](Self::access)) | `AccessCode[]` | yes | List of access codes for which names need to be retrieved. |
+/// | `ACCESS` ([`access`](Self::access)) | `any[]` | yes | List of access codes for which names need to be retrieved. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -38,10 +38,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::access::name::{Name, AccessCode};
+/// use bitrix24::access::name::Name;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Name::new(vec![AccessCode::new(), AccessCode::new()]);
+/// let request = Name::new(vec![bitrix24::serde_json::json!("G2"), bitrix24::serde_json::json!("AU")]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -60,8 +60,8 @@ pub struct Name {
     ///
     /// If the parameter is not provided or is empty, the method returns `false`
     ///
-    /// Wire name `ACCESS`, type `AccessCode[]` (docs: `array`).
-    pub access: ::std::vec::Vec<AccessCode>,
+    /// Wire name `ACCESS`, type `any[]` (docs: `array`).
+    pub access: ::std::vec::Vec<::serde_json::Value>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -73,7 +73,7 @@ impl Name {
     #[inline]
     pub fn new(
         access: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<AccessCode>,
+            Item = impl ::std::convert::Into<::serde_json::Value>,
         >,
     ) -> Self {
         Self {
@@ -148,11 +148,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Name {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.access,
-            &::std::format!("{}{}", path, ".ACCESS"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -160,137 +155,6 @@ impl ::bitrix24_runtime::Method for Name {
     const NAME: &'static str = "access.name";
     const READ_ONLY: bool = false;
     type Output = NameResult;
-}
-/// The `AccessCode` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct AccessCode {
-    /// Name of the access code in the Bitrix24 language, for example `All authorized users`
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Name of the access code provider. For the `G` and `AU` codes, it is an empty string
-    ///
-    /// Wire name `provider`, type `string`.
-    pub provider: ::std::option::Option<::std::string::String>,
-    /// Identifier of the access code provider, for example `other` for the `G2` and `AU` codes
-    ///
-    /// Wire name `provider_id`, type `string`.
-    pub provider_id: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl AccessCode {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            name: ::std::option::Option::None,
-            provider: ::std::option::Option::None,
-            provider_id: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets `name`: Name of the access code in the Bitrix24 language, for example `All authorized users`
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `provider`: Name of the access code provider. For the `G` and `AU` codes, it is an empty string
-    #[must_use]
-    #[inline]
-    pub fn provider(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.provider = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `provider_id`: Identifier of the access code provider, for example `other` for the `G2` and `AU` codes
-    #[must_use]
-    #[inline]
-    pub fn provider_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.provider_id = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Decode for AccessCode {
-    const FALSE_IS_NONE: bool = true;
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            name: f.optional("name")?,
-            provider: f.optional("provider")?,
-            provider_id: f.optional("provider_id")?,
-            extra: f.rest(),
-        })
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl<'de> ::serde::Deserialize<'de> for AccessCode {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for AccessCode {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("name", self.name.as_ref());
-        w.optional("provider", self.provider.as_ref());
-        w.optional("provider_id", self.provider_id.as_ref());
-        w.end()
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Undocumented for AccessCode {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
 }
 /// Fields read from the response example (the docs give no field table).
 #[derive(Debug, Clone, PartialEq, Default)]

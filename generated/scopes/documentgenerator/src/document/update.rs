@@ -19,7 +19,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `id` ([`id`](Self::id)) | `integer` | yes | Document identifier. |
-/// | `values` ([`values`](Self::values)) | `Values` | no | Field values of the document in the format `{"FieldCode":"Value"}` |
+/// | `values` ([`values`](Self::values)) | `object` | no | Field values of the document in the format `{"FieldCode":"Value"}` |
 /// | `stampsEnabled` ([`stamps_enabled`](Self::stamps_enabled)) | `StampsEnabled` | no | Stamp and signature mode: - `1` — enable - `0` — disable |
 /// | `fields` ([`fields`](Self::fields)) | `Fields` | no | Description of how to interpret and format values from `values` [(detailed description)](https://apidocs.bitrix24.com/api-reference/document-generator/document-generator-document-update.html#fields). |
 ///
@@ -42,10 +42,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::documentgenerator::document::update::{Update, StampsEnabled, Values};
+/// use bitrix24::documentgenerator::document::update::{Update, StampsEnabled};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(51).values(Values::new().current_date("2026-03-20T00:00:00+02:00").client_name("Ltd. Chamomile").client_phone("+1 999 123-45-67").total("130000")).stamps_enabled(StampsEnabled::Enable);
+/// let request = Update::new(51).values(bitrix24::serde_json::Map::new()).stamps_enabled(StampsEnabled::Enable);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -62,8 +62,8 @@ pub struct Update {
     pub id: i64,
     /// Field values of the document in the format `{"FieldCode":"Value"}`
     ///
-    /// Wire name `values`, type `Values` (docs: `object`).
-    pub values: ::std::option::Option<Values>,
+    /// Wire name `values`, type `object`.
+    pub values: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Stamp and signature mode:
     /// - `1` — enable
     /// - `0` — disable
@@ -115,8 +115,11 @@ impl Update {
     /// Sets `values`: Field values of the document in the format `{"FieldCode":"Value"}`
     #[must_use]
     #[inline]
-    pub fn values(mut self, value: Values) -> Self {
-        self.values = ::std::option::Option::Some(value);
+    pub fn values(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.values = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `stampsEnabled`: Stamp and signature mode: - `1` — enable - `0` — disable
@@ -207,11 +210,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Update {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.values,
-            &::std::format!("{}{}", path, ".values"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.stamps_enabled,
             &::std::format!("{}{}", path, ".stampsEnabled"),
             out,
@@ -228,247 +226,6 @@ impl ::bitrix24_runtime::Method for Update {
     const NAME: &'static str = "documentgenerator.document.update";
     const READ_ONLY: bool = false;
     type Output = UpdateResult;
-}
-/// The `Values` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Values {
-    /// Variant of the product table display
-    ///
-    /// Wire name `productsTableVariant`, type `string`.
-    pub products_table_variant: ::std::option::Option<::std::string::String>,
-    /// Method of document creation
-    ///
-    /// Wire name `_creationMethod`, type `string`.
-    pub creation_method: ::std::option::Option<::std::string::String>,
-    /// Indicator of enabled stamps and signatures
-    ///
-    /// Wire name `stampsEnabled`, type `boolean`.
-    pub stamps_enabled: ::std::option::Option<bool>,
-    /// Value of the field from the template by its code
-    ///
-    /// Wire name `<field_code>`, type `string`.
-    pub field_code: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `CurrentDate`, type `string`.
-    pub current_date: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `ClientName`, type `string`.
-    pub client_name: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `ClientPhone`, type `string`.
-    pub client_phone: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `Total`, type `string`.
-    pub total: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `Comment`, type `string`.
-    pub comment: ::std::option::Option<::std::string::String>,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `UserName`, type `string`.
-    pub user_name: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Values {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            products_table_variant: ::std::option::Option::None,
-            creation_method: ::std::option::Option::None,
-            stamps_enabled: ::std::option::Option::None,
-            field_code: ::std::option::Option::None,
-            current_date: ::std::option::Option::None,
-            client_name: ::std::option::Option::None,
-            client_phone: ::std::option::Option::None,
-            total: ::std::option::Option::None,
-            comment: ::std::option::Option::None,
-            user_name: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets `productsTableVariant`: Variant of the product table display
-    #[must_use]
-    #[inline]
-    pub fn products_table_variant(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.products_table_variant = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `_creationMethod`: Method of document creation
-    #[must_use]
-    #[inline]
-    pub fn creation_method(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.creation_method = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `stampsEnabled`: Indicator of enabled stamps and signatures
-    #[must_use]
-    #[inline]
-    pub fn stamps_enabled(mut self, value: bool) -> Self {
-        self.stamps_enabled = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `<field_code>`: Value of the field from the template by its code
-    #[must_use]
-    #[inline]
-    pub fn field_code(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.field_code = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `CurrentDate`: Not in the docs' field table; the response example shows it.
-    #[must_use]
-    #[inline]
-    pub fn current_date(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.current_date = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ClientName`: Not in the docs' field table; the response example shows it.
-    #[must_use]
-    #[inline]
-    pub fn client_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.client_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `ClientPhone`: Not in the docs' field table; the response example shows it.
-    #[must_use]
-    #[inline]
-    pub fn client_phone(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.client_phone = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `Total`: Not in the docs' field table; the response example shows it.
-    #[must_use]
-    #[inline]
-    pub fn total(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.total = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `Comment`: Not in the docs' field table; the response example shows it.
-    #[must_use]
-    #[inline]
-    pub fn comment(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.comment = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `UserName`: Not in the docs' field table; the response example shows it.
-    #[must_use]
-    #[inline]
-    pub fn user_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
-        self.user_name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Values {
-    const FALSE_IS_NONE: bool = true;
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            products_table_variant: f.optional("productsTableVariant")?,
-            creation_method: f.optional("_creationMethod")?,
-            stamps_enabled: f.optional("stampsEnabled")?,
-            field_code: f.optional("<field_code>")?,
-            current_date: f.optional("CurrentDate")?,
-            client_name: f.optional("ClientName")?,
-            client_phone: f.optional("ClientPhone")?,
-            total: f.optional("Total")?,
-            comment: f.optional("Comment")?,
-            user_name: f.optional("UserName")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Values {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Values {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("productsTableVariant", self.products_table_variant.as_ref());
-        w.optional("_creationMethod", self.creation_method.as_ref());
-        w.optional("stampsEnabled", self.stamps_enabled.as_ref());
-        w.optional("<field_code>", self.field_code.as_ref());
-        w.optional("CurrentDate", self.current_date.as_ref());
-        w.optional("ClientName", self.client_name.as_ref());
-        w.optional("ClientPhone", self.client_phone.as_ref());
-        w.optional("Total", self.total.as_ref());
-        w.optional("Comment", self.comment.as_ref());
-        w.optional("UserName", self.user_name.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Values {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
 }
 /// Values of `StampsEnabled`.
 ///
@@ -1167,6 +924,150 @@ impl ::bitrix24_runtime::wire::Undocumented for Document {
             &::std::format!("{}{}", path, ".publicUrlView"),
             out,
         );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// The `Values` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Values {
+    /// Variant of the product table display
+    ///
+    /// Wire name `productsTableVariant`, type `string`.
+    pub products_table_variant: ::std::option::Option<::std::string::String>,
+    /// Method of document creation
+    ///
+    /// Wire name `_creationMethod`, type `string`.
+    pub creation_method: ::std::option::Option<::std::string::String>,
+    /// Indicator of enabled stamps and signatures
+    ///
+    /// Wire name `stampsEnabled`, type `boolean`.
+    pub stamps_enabled: ::std::option::Option<bool>,
+    /// Value of the field from the template by its code
+    ///
+    /// Wire name `<field_code>`, type `string`.
+    pub field_code: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `CurrentDate`, type `string`.
+    pub current_date: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `ClientName`, type `string`.
+    pub client_name: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `ClientPhone`, type `string`.
+    pub client_phone: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `Total`, type `string`.
+    pub total: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `Comment`, type `string`.
+    pub comment: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `UserName`, type `string`.
+    pub user_name: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Values {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            products_table_variant: ::std::option::Option::None,
+            creation_method: ::std::option::Option::None,
+            stamps_enabled: ::std::option::Option::None,
+            field_code: ::std::option::Option::None,
+            current_date: ::std::option::Option::None,
+            client_name: ::std::option::Option::None,
+            client_phone: ::std::option::Option::None,
+            total: ::std::option::Option::None,
+            comment: ::std::option::Option::None,
+            user_name: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Values {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            products_table_variant: f.optional("productsTableVariant")?,
+            creation_method: f.optional("_creationMethod")?,
+            stamps_enabled: f.optional("stampsEnabled")?,
+            field_code: f.optional("<field_code>")?,
+            current_date: f.optional("CurrentDate")?,
+            client_name: f.optional("ClientName")?,
+            client_phone: f.optional("ClientPhone")?,
+            total: f.optional("Total")?,
+            comment: f.optional("Comment")?,
+            user_name: f.optional("UserName")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Values {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Values {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("productsTableVariant", self.products_table_variant.as_ref());
+        w.optional("_creationMethod", self.creation_method.as_ref());
+        w.optional("stampsEnabled", self.stamps_enabled.as_ref());
+        w.optional("<field_code>", self.field_code.as_ref());
+        w.optional("CurrentDate", self.current_date.as_ref());
+        w.optional("ClientName", self.client_name.as_ref());
+        w.optional("ClientPhone", self.client_phone.as_ref());
+        w.optional("Total", self.total.as_ref());
+        w.optional("Comment", self.comment.as_ref());
+        w.optional("UserName", self.user_name.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Values {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
