@@ -18,6 +18,36 @@ pub fn is_placeholder_key(name: &str) -> bool {
     between('<', '>') || between('{', '}')
 }
 
+/// Whether a description shows the value's format as a JSON object whose only key is a
+/// placeholder (`{"<selector>": {"classList": [], ...}}`, `landing.block.updateStyles`):
+/// the value is keyed by what the placeholder stands for.
+pub fn format_is_keyed(desc_md: &str) -> bool {
+    let mut in_json = false;
+    let mut block = String::new();
+    for line in desc_md.lines() {
+        let t = line.trim();
+        if t.starts_with("```") {
+            if in_json {
+                let keyed = serde_json::from_str::<serde_json::Value>(&block)
+                    .ok()
+                    .and_then(|v| v.as_object().cloned())
+                    .is_some_and(|o| o.len() == 1 && o.keys().all(|k| is_placeholder_key(k)));
+                if keyed {
+                    return true;
+                }
+                block.clear();
+            }
+            in_json = !in_json;
+            continue;
+        }
+        if in_json {
+            block.push_str(line);
+            block.push('\n');
+        }
+    }
+    false
+}
+
 /// Rewrites every use of an object type keyed by a placeholder, in `roots` (parameter,
 /// result or data types) and in the fields of `types`, as `map<T>`; returns notes. The
 /// replaced types are left unused, for pruning.
@@ -84,6 +114,16 @@ mod tests {
                 .collect(),
         );
         t
+    }
+
+    #[test]
+    fn a_format_keyed_by_a_placeholder_is_a_map() {
+        let keyed =
+            "Object format:\n\n```json\n{\n    \"<selector>\": {\"style\": {}}\n}\n```\n\nwhere:";
+        assert!(format_is_keyed(keyed));
+        let named = "Format:\n\n```json\n{\"classList\": [], \"style\": {}}\n```";
+        assert!(!format_is_keyed(named));
+        assert!(!format_is_keyed("A `{\"<selector>\": ...}` in prose"));
     }
 
     #[test]

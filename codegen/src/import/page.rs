@@ -1426,7 +1426,7 @@ impl<'a> Page<'a> {
             let name = self.type_for_table(idx, &fb, owner);
             ty = if ty.ends_with("[]") {
                 format!("{name}[]")
-            } else if described_as_map(&lower) {
+            } else if described_as_map(&lower) || super::keyed::format_is_keyed(&desc) {
                 format!("map<{name}>")
             } else {
                 name
@@ -2027,6 +2027,8 @@ pub(super) fn is_header(row: &Row) -> bool {
                     "error",
                     "note",
                     "parameter",
+                    // `**Key**` over a map's rows (`landing.block.updatenodes`' `data`).
+                    "key",
                 ]
                 .iter()
                 .any(|w| p.starts_with(w))
@@ -2196,6 +2198,21 @@ mod tests {
         assert_eq!(c.token, None);
         let c = read_name_cell("**result**\n`null`", &d).unwrap();
         assert_eq!(c.token.as_deref(), Some("null"));
+    }
+
+    #[test]
+    fn header_rows() {
+        let row = |cells: &[&str]| Row {
+            line: 1,
+            cells: cells.iter().map(|c| c.to_string()).collect(),
+        };
+        assert!(is_header(&row(&["**Name**\n`type`", "**Description**"])));
+        // A map's table names its column "Key" (`landing.block.updatenodes`' `data`).
+        assert!(is_header(&row(&["**Key**\n`type`", "**Description**"])));
+        assert!(!is_header(&row(&[
+            "**<selector>**\n[`string`](x.md)",
+            "The key"
+        ])));
     }
 
     #[test]

@@ -197,37 +197,31 @@ impl ::bitrix24_runtime::Method for UpdateCards {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Data {
-    /// **Description**
-    ///
-    /// Wire name `Key`, type `object` (docs: `type`).
-    pub key: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// `<card selector from manifest`.
     ///
     /// Wire name `<card selector from manifest`, type `CardSelectorFromManifest`.
     pub card_selector_from_manifest: ::std::option::Option<CardSelectorFromManifest>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `Key`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub key: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Data {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
-            key: ::std::option::Option::None,
             card_selector_from_manifest: ::std::option::Option::None,
+            key: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `Key`: **Description**
-    #[must_use]
-    #[inline]
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.key = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets `<card selector from manifest`:
     #[must_use]
@@ -237,6 +231,19 @@ impl Data {
         value: CardSelectorFromManifest,
     ) -> Self {
         self.card_selector_from_manifest = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `Key`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn key(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.key = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -260,6 +267,7 @@ impl Data {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Data {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -267,8 +275,8 @@ impl ::bitrix24_runtime::wire::Decode for Data {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            key: f.optional("Key")?,
             card_selector_from_manifest: f.optional("<card selector from manifest")?,
+            key: f.optional("Key")?,
             extra: f.rest(),
         })
     }
@@ -282,6 +290,7 @@ impl<'de> ::serde::Deserialize<'de> for Data {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Data {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -291,16 +300,17 @@ impl ::serde::Serialize for Data {
             serializer,
             &self.extra,
         )?;
-        w.optional("Key", self.key.as_ref());
         w.optional(
             "<card selector from manifest",
             self.card_selector_from_manifest.as_ref(),
         );
+        w.optional("Key", self.key.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Data {
     fn undocumented(
         &self,
@@ -428,8 +438,12 @@ pub struct CardSelectorFromManifestCards {
     pub source: ::std::option::Option<::std::vec::Vec<Source>>,
     /// Updates nodes within cards after applying `source` [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-cards.html#values)
     ///
-    /// Wire name `values`, type `Values[]` (docs: `array`).
-    pub values: ::std::option::Option<::std::vec::Vec<Values>>,
+    /// Wire name `values`, type `map<any>[]` (docs: `array`).
+    pub values: ::std::option::Option<
+        ::std::vec::Vec<
+            ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+        >,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -461,7 +475,11 @@ impl CardSelectorFromManifestCards {
     #[inline]
     pub fn values(
         mut self,
-        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Values>>,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<
+                ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
     ) -> Self {
         self.values = ::std::option::Option::Some(
             value.into_iter().map(::std::convert::Into::into).collect(),
@@ -536,11 +554,6 @@ impl ::bitrix24_runtime::wire::Undocumented for CardSelectorFromManifestCards {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.source,
             &::std::format!("{}{}", path, ".source"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.values,
-            &::std::format!("{}{}", path, ".values"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
@@ -659,123 +672,6 @@ impl ::serde::Serialize for Source {
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
 impl ::bitrix24_runtime::wire::Undocumented for Source {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `Values` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Values {
-    /// **Description**
-    ///
-    /// Wire name `Key`, type `object` (docs: `type`).
-    pub key: ::std::option::Option<::bitrix24_runtime::JsonObject>,
-    /// Node selector within the card with position indicated by `@`.
-    ///
-    /// The position is numbered from `0` and indicates which card to modify the node in after applying `source`.
-    ///
-    /// The format of the value is the same as the `data` parameter in the [landing.block.updatenodes](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html) method.
-    ///
-    /// One object in the `values` array can contain multiple keys for different nodes and positions
-    ///
-    /// Wire name `<node selector>@<position>`, type `any` (docs: `string | object | array`).
-    pub node_selector_position: ::std::option::Option<::serde_json::Value>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Values {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            key: ::std::option::Option::None,
-            node_selector_position: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets `Key`: **Description**
-    #[must_use]
-    #[inline]
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.key = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `<node selector>@<position>`: Node selector within the card with position indicated by `@`.
-    #[must_use]
-    #[inline]
-    pub fn node_selector_position(mut self, value: ::serde_json::Value) -> Self {
-        self.node_selector_position = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Decode for Values {
-    const FALSE_IS_NONE: bool = true;
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            key: f.optional("Key")?,
-            node_selector_position: f.optional("<node selector>@<position>")?,
-            extra: f.rest(),
-        })
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl<'de> ::serde::Deserialize<'de> for Values {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Values {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("Key", self.key.as_ref());
-        w.optional("<node selector>@<position>", self.node_selector_position.as_ref());
-        w.end()
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Undocumented for Values {
     fn undocumented(
         &self,
         path: &str,

@@ -23,7 +23,7 @@
 /// | `scope` ([`scope`](Self::scope)) | `string` | no | Internal scope of landings. It is not related to the REST scope `landing` in the method name. |
 /// | `lid` ([`lid`](Self::lid)) | `integer` | yes | Identifier of the page. |
 /// | `block` ([`block`](Self::block)) | `integer` | yes | Identifier of the block in the version of the page for editing. |
-/// | `data` ([`data`](Self::data)) | `Selector` | yes | Object format: |
+/// | `data` ([`data`](Self::data)) | `map<Selector>` | yes | Object format: |
 /// | `preventHistory` ([`prevent_history`](Self::prevent_history)) | `boolean` | no | If `true` is passed, the method will not add the change to the page history. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -48,10 +48,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::landing::block::update_styles::{UpdateStyles, Selector};
+/// use bitrix24::landing::block::update_styles::UpdateStyles;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = UpdateStyles::new(313, 6134, Selector::new());
+/// let request = UpdateStyles::new(313, 6134, ::std::collections::BTreeMap::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -98,8 +98,8 @@ pub struct UpdateStyles {
     ///
     /// A detailed description of the selector value is provided [below](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-styles.html#selector-value)
     ///
-    /// Wire name `data`, type `Selector` (docs: `object`).
-    pub data: Selector,
+    /// Wire name `data`, type `map<Selector>` (docs: `object`).
+    pub data: ::std::collections::BTreeMap<::std::string::String, Selector>,
     /// If `true` is passed, the method will not add the change to the page history.
     ///
     /// Default is `false`
@@ -117,7 +117,11 @@ impl UpdateStyles {
     /// - `data`: `data` — Object format:
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(lid: i64, block: i64, data: Selector) -> Self {
+    pub fn new(
+        lid: i64,
+        block: i64,
+        data: ::std::collections::BTreeMap<::std::string::String, Selector>,
+    ) -> Self {
         Self {
             scope: ::std::option::Option::None,
             lid,

@@ -25,7 +25,7 @@
 /// | `scope` ([`scope`](Self::scope)) | `string` | no | Internal scope of landings. It is not related to the REST scope `landing` in the method name. |
 /// | `lid` ([`lid`](Self::lid)) | `integer` | yes | Identifier of the page. |
 /// | `block` ([`block`](Self::block)) | `integer` | yes | Identifier of the block in the version of the page for editing. |
-/// | `data` ([`data`](Self::data)) | `Data` | yes | Set of attributes to update [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-attrs.html#data) |
+/// | `data` ([`data`](Self::data)) | `map<object>` | yes | Set of attributes to update [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-attrs.html#data) |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -48,10 +48,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::landing::block::updateattrs::{Updateattrs, Data};
+/// use bitrix24::landing::block::updateattrs::Updateattrs;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Updateattrs::new(313, 6134, Data::new());
+/// let request = Updateattrs::new(313, 6134, ::std::collections::BTreeMap::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -80,8 +80,11 @@ pub struct Updateattrs {
     pub block: i64,
     /// Set of attributes to update [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-attrs.html#data)
     ///
-    /// Wire name `data`, type `Data` (docs: `object`).
-    pub data: Data,
+    /// Wire name `data`, type `map<object>` (docs: `object`).
+    pub data: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::bitrix24_runtime::JsonObject,
+    >,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -93,7 +96,14 @@ impl Updateattrs {
     /// - `data`: `data` — Set of attributes to update [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-attrs.html#data)
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(lid: i64, block: i64, data: Data) -> Self {
+    pub fn new(
+        lid: i64,
+        block: i64,
+        data: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::bitrix24_runtime::JsonObject,
+        >,
+    ) -> Self {
         Self {
             scope: ::std::option::Option::None,
             lid,
@@ -181,11 +191,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Updateattrs {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.data,
-            &::std::format!("{}{}", path, ".data"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -193,122 +198,4 @@ impl ::bitrix24_runtime::Method for Updateattrs {
     const NAME: &'static str = "landing.block.updateattrs";
     const READ_ONLY: bool = false;
     type Output = bool;
-}
-/// The `Data` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Data {
-    /// **Description**
-    ///
-    /// Wire name `Key`, type `object` (docs: `type`).
-    pub key: ::std::option::Option<::bitrix24_runtime::JsonObject>,
-    /// The key must match the CSS selector from the block's manifest. The value must be an object of the form `{ '<attribute>': <value> }`.
-    ///
-    /// The method finds elements by the selector and assigns them new attribute values. If the selector appears multiple times, you can specify the position using `@`, for example, `.landing-block-node-text@1`. Positions are numbered starting from `0`.
-    ///
-    /// If the position is not specified, the method updates all found elements with that selector
-    ///
-    /// Wire name `<selector>`, type `object`.
-    pub selector: ::std::option::Option<::bitrix24_runtime::JsonObject>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Data {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            key: ::std::option::Option::None,
-            selector: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets `Key`: **Description**
-    #[must_use]
-    #[inline]
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.key = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `<selector>`: The key must match the CSS selector from the block's manifest. The value must be an object of the form `{ '<attribute>': <value> }`.
-    #[must_use]
-    #[inline]
-    pub fn selector(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.selector = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Decode for Data {
-    const FALSE_IS_NONE: bool = true;
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            key: f.optional("Key")?,
-            selector: f.optional("<selector>")?,
-            extra: f.rest(),
-        })
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl<'de> ::serde::Deserialize<'de> for Data {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Data {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("Key", self.key.as_ref());
-        w.optional("<selector>", self.selector.as_ref());
-        w.end()
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Undocumented for Data {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
 }

@@ -21,7 +21,7 @@
 /// | `scope` ([`scope`](Self::scope)) | `string` | no | Internal scope of the landing. It is not related to the REST scope `landing` in the method name. |
 /// | `lid` ([`lid`](Self::lid)) | `integer` | yes | Identifier of the page. |
 /// | `block` ([`block`](Self::block)) | `integer` | yes | Identifier of the block in the version of the page for editing. |
-/// | `data` ([`data`](Self::data)) | `Data` | yes | Set of changes for the block nodes and component parameters available for editing [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html#data) |
+/// | `data` ([`data`](Self::data)) | `map<any>` | yes | Set of changes for the block nodes and component parameters available for editing [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html#data) |
 /// | `additional` ([`additional`](Self::additional)) | `Additional` | no | Additional save parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html#additional) |
 /// | `preventHistory` ([`prevent_history`](Self::prevent_history)) | `boolean` | no | If set to `true`, the method will not add the action to the page change history. Default is `false` |
 ///
@@ -49,10 +49,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::landing::block::updatenodes::{Updatenodes, Data};
+/// use bitrix24::landing::block::updatenodes::Updatenodes;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Updatenodes::new(311, 6058, Data::new());
+/// let request = Updatenodes::new(311, 6058, ::std::collections::BTreeMap::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -81,8 +81,8 @@ pub struct Updatenodes {
     pub block: i64,
     /// Set of changes for the block nodes and component parameters available for editing [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html#data)
     ///
-    /// Wire name `data`, type `Data` (docs: `object`).
-    pub data: Data,
+    /// Wire name `data`, type `map<any>` (docs: `object`).
+    pub data: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
     /// Additional save parameters [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html#additional)
     ///
     /// Wire name `additional`, type `Additional` (docs: `object`).
@@ -102,7 +102,11 @@ impl Updatenodes {
     /// - `data`: `data` — Set of changes for the block nodes and component parameters available for editing [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html#data)
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(lid: i64, block: i64, data: Data) -> Self {
+    pub fn new(
+        lid: i64,
+        block: i64,
+        data: ::std::collections::BTreeMap<::std::string::String, ::serde_json::Value>,
+    ) -> Self {
         Self {
             scope: ::std::option::Option::None,
             lid,
@@ -215,11 +219,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Updatenodes {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.data,
-            &::std::format!("{}{}", path, ".data"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.additional,
             &::std::format!("{}{}", path, ".additional"),
             out,
@@ -231,127 +230,6 @@ impl ::bitrix24_runtime::Method for Updatenodes {
     const NAME: &'static str = "landing.block.updatenodes";
     const READ_ONLY: bool = false;
     type Output = bool;
-}
-/// The `Data` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Data {
-    /// **Description**
-    ///
-    /// Wire name `Key`, type `object` (docs: `type`).
-    pub key: ::std::option::Option<::bitrix24_runtime::JsonObject>,
-    /// The key must match the selector from the block manifest.
-    ///
-    /// For repeating elements, you can specify the position using `@`, for example, `.landing-block-node-text@1`. Positions are numbered starting from `0`.
-    ///
-    /// If the position is not specified, the behavior depends on the value format:
-    ///
-    /// - for node values, the method changes the first found element,
-    /// - for values of the form `{attrs: {...}}` with a regular selector, the method updates all found elements,
-    /// - for component selectors with `:`, for example, `bitrix:catalog.section`, the position is not used.
-    ///
-    /// The value format depends on the node type [(detailed description)](https://apidocs.bitrix24.com/api-reference/landing/block/methods/landing-block-update-nodes.html#value-formats)
-    ///
-    /// Wire name `<selector>`, type `any` (docs: `string | object | array`).
-    pub selector: ::std::option::Option<::serde_json::Value>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Data {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            key: ::std::option::Option::None,
-            selector: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets `Key`: **Description**
-    #[must_use]
-    #[inline]
-    pub fn key(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.key = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `<selector>`: The key must match the selector from the block manifest.
-    #[must_use]
-    #[inline]
-    pub fn selector(mut self, value: ::serde_json::Value) -> Self {
-        self.selector = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Decode for Data {
-    const FALSE_IS_NONE: bool = true;
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            key: f.optional("Key")?,
-            selector: f.optional("<selector>")?,
-            extra: f.rest(),
-        })
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl<'de> ::serde::Deserialize<'de> for Data {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Data {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("Key", self.key.as_ref());
-        w.optional("<selector>", self.selector.as_ref());
-        w.end()
-    }
-}
-#[cfg(feature = "decode-requests")]
-#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Undocumented for Data {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
 }
 /// The `Additional` object.
 #[derive(Debug, Clone, PartialEq, Default)]
