@@ -781,7 +781,8 @@ impl<'a> Page<'a> {
                                 heading,
                                 anchor,
                                 line: t.line,
-                                rows: t.rows.clone(),
+                                rows: super::tables::name_in_second_column(&t.rows)
+                                    .unwrap_or_else(|| t.rows.clone()),
                                 type_name: None,
                                 local: true,
                                 section,

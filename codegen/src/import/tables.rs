@@ -217,3 +217,66 @@ impl Page<'_> {
         Some(first)
     }
 }
+
+/// `CRM Object | Name | Description` (`crm.item.details.configuration.*`' `extras`): the
+/// field's name is the second column's code span, the first says for which object. Read
+/// as `Name | Description`, the object leading the description (`Deal: ...`).
+pub(super) fn name_in_second_column(rows: &[Row]) -> Option<Vec<Row>> {
+    let (header, data) = rows.split_first()?;
+    let label = |i: usize| header.cells.get(i).map(|c| text::plain(c).to_lowercase());
+    let first = label(0)?;
+    if header.cells.len() != 3
+        || label(1).as_deref() != Some("name")
+        || ["name", "field", "parameter", "key"]
+            .iter()
+            .any(|w| first.starts_with(w))
+    {
+        return None;
+    }
+    let mut out = vec![Row {
+        line: header.line,
+        cells: vec!["**Name**".into(), "**Description**".into()],
+    }];
+    for r in data {
+        let [object, name, desc] = r.cells.as_slice() else {
+            return None;
+        };
+        let [name] = text::code_spans(name).try_into().ok()?;
+        out.push(Row {
+            line: r.line,
+            cells: vec![
+                format!("**{name}**"),
+                format!("{}: {desc}", text::plain(object)),
+            ],
+        });
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_in_the_second_column_is_the_field() {
+        let row = |cells: &[&str]| Row {
+            line: 1,
+            cells: cells.iter().map(|c| c.to_string()).collect(),
+        };
+        let rows = [
+            row(&["**CRM Object**", "**Name**", "**Description**"]),
+            row(&["**Deal**", "`dealCategoryId`", "Funnel of the deal"]),
+        ];
+        let read = name_in_second_column(&rows).expect("read");
+        assert_eq!(
+            read[1].cells,
+            ["**dealCategoryId**", "Deal: Funnel of the deal"]
+        );
+        // The usual layout is left alone.
+        let usual = [
+            row(&["**Name**\n`type`", "**Description**"]),
+            row(&["**ID**", "Identifier"]),
+        ];
+        assert!(name_in_second_column(&usual).is_none());
+    }
+}

@@ -874,80 +874,133 @@ impl ::bitrix24_runtime::wire::Undocumented for Scope {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Extras {
-    /// **Name**
-    ///
-    /// **Description**
-    ///
-    /// Wire name `CRM Object`, type `any`.
-    pub crm_object: ::std::option::Option<::serde_json::Value>,
-    /// `categoryId`
-    ///
-    /// Identifier of the SPA funnel. Can be obtained using [`crm.category.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html).
+    /// SPA: Identifier of the SPA funnel. Can be obtained using [`crm.category.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html).
     ///
     /// If not specified, the default funnel identifier for this SPA is used
     ///
-    /// Wire name `SPA`, type `any`.
-    pub spa: ::std::option::Option<::serde_json::Value>,
-    /// `dealCategoryId`
-    ///
-    /// Identifier of the deal funnel. Can be obtained using [`crm.category.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html).
+    /// Wire name `categoryId`, type `any`.
+    pub category_id: ::std::option::Option<::serde_json::Value>,
+    /// Deal: Identifier of the deal funnel. Can be obtained using [`crm.category.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html).
     ///
     /// If not specified, the default funnel identifier for deals is used
     ///
-    /// Wire name `Deal`, type `any`.
-    pub deal: ::std::option::Option<::serde_json::Value>,
-    /// `leadCustomerType`
-    ///
-    /// Type of leads.
+    /// Wire name `dealCategoryId`, type `any`.
+    pub deal_category_id: ::std::option::Option<::serde_json::Value>,
+    /// Lead: Type of leads.
     ///
     /// Possible values:
     /// - `1` — simple leads
     /// - `2` — repeat leads
     ///
+    /// Wire name `leadCustomerType`, type `any`.
+    pub lead_customer_type: ::std::option::Option<::serde_json::Value>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `CRM Object`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub crm_object: ::std::option::Option<::serde_json::Value>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `Deal`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub deal: ::std::option::Option<::serde_json::Value>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
     /// Wire name `Lead`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     pub lead: ::std::option::Option<::serde_json::Value>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `SPA`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub spa: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Extras {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
+            category_id: ::std::option::Option::None,
+            deal_category_id: ::std::option::Option::None,
+            lead_customer_type: ::std::option::Option::None,
             crm_object: ::std::option::Option::None,
-            spa: ::std::option::Option::None,
             deal: ::std::option::Option::None,
             lead: ::std::option::Option::None,
+            spa: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `CRM Object`: **Name**
+    /// Sets `categoryId`: SPA: Identifier of the SPA funnel. Can be obtained using [`crm.category.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html).
+    #[must_use]
+    #[inline]
+    pub fn category_id(mut self, value: ::serde_json::Value) -> Self {
+        self.category_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `dealCategoryId`: Deal: Identifier of the deal funnel. Can be obtained using [`crm.category.list`](https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html).
+    #[must_use]
+    #[inline]
+    pub fn deal_category_id(mut self, value: ::serde_json::Value) -> Self {
+        self.deal_category_id = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `leadCustomerType`: Lead: Type of leads.
+    #[must_use]
+    #[inline]
+    pub fn lead_customer_type(mut self, value: ::serde_json::Value) -> Self {
+        self.lead_customer_type = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `CRM Object`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     #[inline]
     pub fn crm_object(mut self, value: ::serde_json::Value) -> Self {
         self.crm_object = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `SPA`: `categoryId`
-    #[must_use]
-    #[inline]
-    pub fn spa(mut self, value: ::serde_json::Value) -> Self {
-        self.spa = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `Deal`: `dealCategoryId`
+    /// Sets `Deal`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     #[inline]
     pub fn deal(mut self, value: ::serde_json::Value) -> Self {
         self.deal = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `Lead`: `leadCustomerType`
+    /// Sets `Lead`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     #[inline]
     pub fn lead(mut self, value: ::serde_json::Value) -> Self {
         self.lead = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `SPA`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn spa(mut self, value: ::serde_json::Value) -> Self {
+        self.spa = ::std::option::Option::Some(value);
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -971,6 +1024,7 @@ impl Extras {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Extras {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -978,10 +1032,13 @@ impl ::bitrix24_runtime::wire::Decode for Extras {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
+            category_id: f.optional("categoryId")?,
+            deal_category_id: f.optional("dealCategoryId")?,
+            lead_customer_type: f.optional("leadCustomerType")?,
             crm_object: f.optional("CRM Object")?,
-            spa: f.optional("SPA")?,
             deal: f.optional("Deal")?,
             lead: f.optional("Lead")?,
+            spa: f.optional("SPA")?,
             extra: f.rest(),
         })
     }
@@ -995,6 +1052,7 @@ impl<'de> ::serde::Deserialize<'de> for Extras {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Extras {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1004,15 +1062,19 @@ impl ::serde::Serialize for Extras {
             serializer,
             &self.extra,
         )?;
+        w.optional("categoryId", self.category_id.as_ref());
+        w.optional("dealCategoryId", self.deal_category_id.as_ref());
+        w.optional("leadCustomerType", self.lead_customer_type.as_ref());
         w.optional("CRM Object", self.crm_object.as_ref());
-        w.optional("SPA", self.spa.as_ref());
         w.optional("Deal", self.deal.as_ref());
         w.optional("Lead", self.lead.as_ref());
+        w.optional("SPA", self.spa.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Extras {
     fn undocumented(
         &self,
