@@ -363,6 +363,18 @@ fn family_prefix(name: &str, desc: &str) -> Option<String> {
     if let Some(cut) = name.find(['*', '…']).or_else(|| name.find("...")) {
         return Some(name[..cut].to_string());
     }
+    // `PROPERTY_PropertyId`: an upper-case prefix, then a word naming what follows it.
+    if let Some(cut) = name.rfind('_')
+        && let (prefix, word) = (&name[..=cut], &name[cut + 1..])
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && word.starts_with(|c: char| c.is_ascii_uppercase())
+        && word.contains(|c: char| c.is_ascii_lowercase())
+        && word.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Some(prefix.to_string());
+    }
     let stem = name.strip_suffix('N')?;
     let numbered = stem.ends_with(|c: char| c.is_ascii_lowercase())
         && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -2199,6 +2211,30 @@ mod tests {
         assert_eq!(c.token, None);
         let c = read_name_cell("**result**\n`null`", &d).unwrap();
         assert_eq!(c.token.as_deref(), Some("null"));
+    }
+
+    #[test]
+    fn key_families() {
+        assert_eq!(family_prefix("UF_CRM_...", "").as_deref(), Some("UF_CRM_"));
+        assert_eq!(family_prefix("UF_*", "").as_deref(), Some("UF_"));
+        assert_eq!(
+            family_prefix("propertyN", "where `N` is").as_deref(),
+            Some("property")
+        );
+        // `PROPERTY_PropertyId` (`lists.element.*`): `PROPERTY_951`.
+        assert_eq!(
+            family_prefix("PROPERTY_PropertyId", "").as_deref(),
+            Some("PROPERTY_")
+        );
+        for field in [
+            "PROPERTY_ID",
+            "ASSIGNED_BY_ID",
+            "NAME",
+            "propertyN",
+            "Ufield_Name",
+        ] {
+            assert_eq!(family_prefix(field, ""), None, "{field}");
+        }
     }
 
     #[test]

@@ -359,7 +359,13 @@ impl ::bitrix24_runtime::wire::Undocumented for IblockTypeId {
         }
     }
 }
-/// The `Fields` object.
+/// `PROPERTY_PropertyId`: Custom properties.
+///
+/// Any property of the element can be configured as multiple. For multiple properties, pass an array, even if there is only one value.
+///
+/// To pass a value in a File type field, specify:
+/// - for File type — [base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) or an array with the name and base64
+/// - for File type (Drive) — file identifier from Drive
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Fields {
@@ -367,19 +373,17 @@ pub struct Fields {
     ///
     /// Wire name `NAME`, type `string`.
     pub name: ::std::string::String,
-    /// Custom properties.
-    ///
-    /// Any property of the element can be configured as multiple. For multiple properties, pass an array, even if there is only one value.
-    ///
-    /// To pass a value in a File type field, specify:
-    /// - for File type — [base64](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html) or an array with the name and base64
-    /// - for File type (Drive) — file identifier from Drive
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `PROPERTY_PropertyId`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     pub property_property_id: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Fields {
     /// Creates the value from its required fields:
     ///
@@ -393,7 +397,10 @@ impl Fields {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `PROPERTY_PropertyId`: Custom properties.
+    /// Sets `PROPERTY_PropertyId`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     #[inline]
     pub fn property_property_id(mut self, value: ::serde_json::Value) -> Self {
@@ -421,6 +428,7 @@ impl Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -443,6 +451,7 @@ impl<'de> ::serde::Deserialize<'de> for Fields {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -459,12 +468,18 @@ impl ::serde::Serialize for Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+        ::bitrix24_runtime::wire::extra_keys_outside(
+            &self.extra,
+            &["PROPERTY_"],
+            path,
+            out,
+        );
     }
 }
