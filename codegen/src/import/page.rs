@@ -188,6 +188,16 @@ pub fn read_name_cell(cell: &str, defs: &BTreeMap<String, String>) -> Option<Nam
                 Some(n) => (n.to_string(), true),
                 None => (name, false),
             };
+            // `**CALENDAR_EVENT**|**UF_CRM_CAL_EVENT**` (`\|` in the docs): one key,
+            // `CALENDAR_EVENT|UF_CRM_CAL_EVENT` (`crm.type.add`'s `linkedUserFields`).
+            let (name, tail) = match tail
+                .strip_prefix("|**")
+                .and_then(|t| t.split_once("**"))
+                .filter(|(second, _)| !second.is_empty() && !second.contains(char::is_whitespace))
+            {
+                Some((second, t)) => (format!("{name}|{second}"), t),
+                None => (name, tail),
+            };
             let (required, rest) = if let Some(r) = tail.strip_prefix("^*^") {
                 (true, r)
             } else if let Some(r) = tail.strip_prefix('*') {
@@ -2042,6 +2052,8 @@ pub(super) fn is_header(row: &Row) -> bool {
                     "parameter",
                     // `**Key**` over a map's rows (`landing.block.updatenodes`' `data`).
                     "key",
+                    // `**Default Value**` (`crm.type.add`'s `linkedUserFields`).
+                    "default",
                 ]
                 .iter()
                 .any(|w| p.starts_with(w))
@@ -2209,6 +2221,9 @@ mod tests {
         assert_eq!((c.name.as_str(), c.required), ("UF_*", false));
         let c = read_name_cell("**UF_...**", &d).unwrap();
         assert_eq!(c.token, None);
+        let c = read_name_cell("**TASKS_TASK**|**UF_CRM_TASK**\n[`boolean`][1]", &d).unwrap();
+        assert_eq!(c.name, "TASKS_TASK|UF_CRM_TASK");
+        assert_eq!(c.token.as_deref(), Some("boolean"));
         let c = read_name_cell("**result**\n`null`", &d).unwrap();
         assert_eq!(c.token.as_deref(), Some("null"));
     }
@@ -2246,6 +2261,11 @@ mod tests {
         assert!(is_header(&row(&["**Name**\n`type`", "**Description**"])));
         // A map's table names its column "Key" (`landing.block.updatenodes`' `data`).
         assert!(is_header(&row(&["**Key**\n`type`", "**Description**"])));
+        assert!(is_header(&row(&[
+            "**Name**\n`type`",
+            "**Description**",
+            "**Default Value**"
+        ])));
         assert!(!is_header(&row(&[
             "**<selector>**\n[`string`](x.md)",
             "The key"

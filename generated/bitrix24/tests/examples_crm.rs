@@ -58,7 +58,7 @@
 //! - `crm.quote.userfield.add` request example 2: the example sends values the docs do not list (`UI` at `$.fields.SETTINGS.DISPLAY`)
 //! - `crm.status.delete` request example 2: the example contradicts the docs' tables: $.params: expected a string enum value, found an object
 //! - `crm.timeline.comment.get` response example 1: the example contradicts the docs' tables: $.result.FILES.1: expected a file (`[name, base64]`), found an object; $.result.FILES.2: expected a file (`[name, base64]`), found an object
-//! - `crm.type.add` request example 1: the example sends keys the docs do not list (`$.fields.linkedUserFields.CALENDAR_EVENT|UF_CRM_CAL_EVENT`, `$.fields.linkedUserFields.TASKS_TASK|UF_CRM_TASK`: per-portal fields or undocumented ones)
+//! - `crm.type.add` request example 1: the example contradicts the docs' tables: $.fields.relations.parent[0].isChildrenListEnabled: expected true/false (no wire format), found "true"; $.fields.relations.parent[1].isChildrenListEnabled: expected true/false (no wire format), found "true"; $.fields.relations.parent[2].isChildrenListEnabled: expected true/false (no wire format), found "true" (and 3 more)
 //! - `crm.vat.list` error example 1: the example answers the code `Inadmissible fields for selection`, which no error table of the docs (nor the system errors) lists
 //! - `crm.vat.update` request example 1: the example omits the required `fields.RATE`
 //! - `crm.vat.update` response example 1: the example contradicts the docs' tables: $.result: expected true/false (no wire format), found 13

@@ -46,7 +46,7 @@
 /// use bitrix24::crm::type_::add::{Add, BindingToUser, Fields, OneRelationRelation, RelationsRelations};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new("SPA").entity_type_id(2024).relations(RelationsRelations::new().parent(vec![OneRelationRelation::new(1), OneRelationRelation::new(2), OneRelationRelation::new(31)]).child(vec![OneRelationRelation::new(3), OneRelationRelation::new(4)])).is_use_in_userfield_enabled(true).linked_user_fields(BindingToUser::new()));
+/// let request = Add::new(Fields::new("SPA").entity_type_id(2024).relations(RelationsRelations::new().parent(vec![OneRelationRelation::new(1), OneRelationRelation::new(2), OneRelationRelation::new(31)]).child(vec![OneRelationRelation::new(3), OneRelationRelation::new(4)])).is_use_in_userfield_enabled(true).linked_user_fields(BindingToUser::new().calendar_event_uf_crm_cal_event(true).tasks_task_uf_crm_task(true)));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -156,12 +156,6 @@ pub use crate::types::Relations;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Fields {
-    /// **Description**
-    ///
-    /// **Default**
-    ///
-    /// Wire name `Name`, type `object` (docs: `type`).
-    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Title of the SPA
     ///
     /// Wire name `title`, type `string`.
@@ -294,9 +288,17 @@ pub struct Fields {
     ///
     /// Wire name `customSections`, type `any[]` (docs: `array`).
     pub custom_sections: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `Name`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Fields {
     /// Creates the value from its required fields:
     ///
@@ -305,7 +307,6 @@ impl Fields {
     #[inline]
     pub fn new(title: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            name: ::std::option::Option::None,
             title: title.into(),
             entity_type_id: ::std::option::Option::None,
             relations: ::std::option::Option::None,
@@ -327,18 +328,9 @@ impl Fields {
             is_external: ::std::option::Option::None,
             custom_section_id: ::std::option::Option::None,
             custom_sections: ::std::option::Option::None,
+            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `Name`: **Description**
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets `entityTypeId`: Identifier of the created SPA. If this field is not provided, it will be generated automatically.
     #[must_use]
@@ -487,6 +479,19 @@ impl Fields {
         );
         self
     }
+    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -508,6 +513,7 @@ impl Fields {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Fields {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -515,7 +521,6 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            name: f.optional("Name")?,
             title: f.required("title")?,
             entity_type_id: f.optional("entityTypeId")?,
             relations: f.optional("relations")?,
@@ -537,6 +542,7 @@ impl ::bitrix24_runtime::wire::Decode for Fields {
             is_external: f.optional("isExternal")?,
             custom_section_id: f.optional("customSectionId")?,
             custom_sections: f.optional("customSections")?,
+            name: f.optional("Name")?,
             extra: f.rest(),
         })
     }
@@ -550,6 +556,7 @@ impl<'de> ::serde::Deserialize<'de> for Fields {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -559,7 +566,6 @@ impl ::serde::Serialize for Fields {
             serializer,
             &self.extra,
         )?;
-        w.optional("Name", self.name.as_ref());
         w.field("title", &self.title);
         w.optional("entityTypeId", self.entity_type_id.as_ref());
         w.optional("relations", self.relations.as_ref());
@@ -651,11 +657,13 @@ impl ::serde::Serialize for Fields {
         w.optional("isExternal", self.is_external.as_ref());
         w.optional("customSectionId", self.custom_section_id.as_ref());
         w.optional("customSections", self.custom_sections.as_ref());
+        w.optional("Name", self.name.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
@@ -811,12 +819,6 @@ impl ::bitrix24_runtime::wire::Undocumented for RelationsRelations {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OneRelationRelation {
-    /// **Description**
-    ///
-    /// **Default**
-    ///
-    /// Wire name `Name`, type `object` (docs: `type`).
-    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Identifier of the [system](https://apidocs.bitrix24.com/api-reference/crm/universal/index.html) or [custom type](https://apidocs.bitrix24.com/api-reference/crm/universal/user-defined-object-types/index.html) of the CRM object
     ///
     /// `-`
@@ -831,9 +833,17 @@ pub struct OneRelationRelation {
     ///
     /// Wire name `isChildrenListEnabled`, type `boolean`.
     pub is_children_list_enabled: ::std::option::Option<bool>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `Name`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl OneRelationRelation {
     /// Creates the value from its required fields:
     ///
@@ -842,13 +852,23 @@ impl OneRelationRelation {
     #[inline]
     pub fn new(entity_type_id: i64) -> Self {
         Self {
-            name: ::std::option::Option::None,
             entity_type_id,
             is_children_list_enabled: ::std::option::Option::None,
+            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `Name`: **Description**
+    /// Sets `isChildrenListEnabled`: Should the linked element be added to the card.
+    #[must_use]
+    #[inline]
+    pub fn is_children_list_enabled(mut self, value: bool) -> Self {
+        self.is_children_list_enabled = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     #[inline]
     pub fn name(
@@ -856,13 +876,6 @@ impl OneRelationRelation {
         value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
         self.name = ::std::option::Option::Some(value.into());
-        self
-    }
-    /// Sets `isChildrenListEnabled`: Should the linked element be added to the card.
-    #[must_use]
-    #[inline]
-    pub fn is_children_list_enabled(mut self, value: bool) -> Self {
-        self.is_children_list_enabled = ::std::option::Option::Some(value);
         self
     }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
@@ -886,6 +899,7 @@ impl OneRelationRelation {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for OneRelationRelation {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -893,9 +907,9 @@ impl ::bitrix24_runtime::wire::Decode for OneRelationRelation {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            name: f.optional("Name")?,
             entity_type_id: f.required("entityTypeId")?,
             is_children_list_enabled: f.optional("isChildrenListEnabled")?,
+            name: f.optional("Name")?,
             extra: f.rest(),
         })
     }
@@ -909,6 +923,7 @@ impl<'de> ::serde::Deserialize<'de> for OneRelationRelation {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for OneRelationRelation {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -918,14 +933,15 @@ impl ::serde::Serialize for OneRelationRelation {
             serializer,
             &self.extra,
         )?;
-        w.optional("Name", self.name.as_ref());
         w.field("entityTypeId", &self.entity_type_id);
         w.optional("isChildrenListEnabled", self.is_children_list_enabled.as_ref());
+        w.optional("Name", self.name.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for OneRelationRelation {
     fn undocumented(
         &self,
@@ -939,47 +955,107 @@ impl ::bitrix24_runtime::wire::Undocumented for OneRelationRelation {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct BindingToUser {
-    /// **Description**
-    ///
-    /// **Default Value**
-    ///
-    /// Wire name `Name`, type `object` (docs: `type`).
-    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Calendar event
     ///
     /// `"false"`
     ///
-    /// Wire name `CALENDAR_EVENT`, type `boolean`.
-    pub calendar_event: ::std::option::Option<bool>,
+    /// Wire name `CALENDAR_EVENT|UF_CRM_CAL_EVENT`, type `boolean`.
+    pub calendar_event_uf_crm_cal_event: ::std::option::Option<bool>,
     /// Tasks
     ///
     /// `"false"`
     ///
-    /// Wire name `TASKS_TASK`, type `boolean`.
-    pub tasks_task: ::std::option::Option<bool>,
+    /// Wire name `TASKS_TASK|UF_CRM_TASK`, type `boolean`.
+    pub tasks_task_uf_crm_task: ::std::option::Option<bool>,
     /// Task templates
     ///
     /// `"false"`
     ///
+    /// Wire name `TASKS_TASK_TEMPLATE|UF_CRM_TASK`, type `boolean`.
+    pub tasks_task_template_uf_crm_task: ::std::option::Option<bool>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `CALENDAR_EVENT`, type `boolean`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub calendar_event: ::std::option::Option<bool>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `Name`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `TASKS_TASK`, type `boolean`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub tasks_task: ::std::option::Option<bool>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
     /// Wire name `TASKS_TASK_TEMPLATE`, type `boolean`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     pub tasks_task_template: ::std::option::Option<bool>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl BindingToUser {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
-            name: ::std::option::Option::None,
+            calendar_event_uf_crm_cal_event: ::std::option::Option::None,
+            tasks_task_uf_crm_task: ::std::option::Option::None,
+            tasks_task_template_uf_crm_task: ::std::option::Option::None,
             calendar_event: ::std::option::Option::None,
+            name: ::std::option::Option::None,
             tasks_task: ::std::option::Option::None,
             tasks_task_template: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `Name`: **Description**
+    /// Sets `CALENDAR_EVENT|UF_CRM_CAL_EVENT`: Calendar event
+    #[must_use]
+    #[inline]
+    pub fn calendar_event_uf_crm_cal_event(mut self, value: bool) -> Self {
+        self.calendar_event_uf_crm_cal_event = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `TASKS_TASK|UF_CRM_TASK`: Tasks
+    #[must_use]
+    #[inline]
+    pub fn tasks_task_uf_crm_task(mut self, value: bool) -> Self {
+        self.tasks_task_uf_crm_task = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `TASKS_TASK_TEMPLATE|UF_CRM_TASK`: Task templates
+    #[must_use]
+    #[inline]
+    pub fn tasks_task_template_uf_crm_task(mut self, value: bool) -> Self {
+        self.tasks_task_template_uf_crm_task = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `CALENDAR_EVENT`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn calendar_event(mut self, value: bool) -> Self {
+        self.calendar_event = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     #[inline]
     pub fn name(
@@ -989,21 +1065,20 @@ impl BindingToUser {
         self.name = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `CALENDAR_EVENT`: Calendar event
-    #[must_use]
-    #[inline]
-    pub fn calendar_event(mut self, value: bool) -> Self {
-        self.calendar_event = ::std::option::Option::Some(value);
-        self
-    }
-    /// Sets `TASKS_TASK`: Tasks
+    /// Sets `TASKS_TASK`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     #[inline]
     pub fn tasks_task(mut self, value: bool) -> Self {
         self.tasks_task = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `TASKS_TASK_TEMPLATE`: Task templates
+    /// Sets `TASKS_TASK_TEMPLATE`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     #[inline]
     pub fn tasks_task_template(mut self, value: bool) -> Self {
@@ -1031,6 +1106,7 @@ impl BindingToUser {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for BindingToUser {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -1038,8 +1114,13 @@ impl ::bitrix24_runtime::wire::Decode for BindingToUser {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            name: f.optional("Name")?,
+            calendar_event_uf_crm_cal_event: f
+                .optional("CALENDAR_EVENT|UF_CRM_CAL_EVENT")?,
+            tasks_task_uf_crm_task: f.optional("TASKS_TASK|UF_CRM_TASK")?,
+            tasks_task_template_uf_crm_task: f
+                .optional("TASKS_TASK_TEMPLATE|UF_CRM_TASK")?,
             calendar_event: f.optional("CALENDAR_EVENT")?,
+            name: f.optional("Name")?,
             tasks_task: f.optional("TASKS_TASK")?,
             tasks_task_template: f.optional("TASKS_TASK_TEMPLATE")?,
             extra: f.rest(),
@@ -1055,6 +1136,7 @@ impl<'de> ::serde::Deserialize<'de> for BindingToUser {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for BindingToUser {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1064,8 +1146,17 @@ impl ::serde::Serialize for BindingToUser {
             serializer,
             &self.extra,
         )?;
-        w.optional("Name", self.name.as_ref());
+        w.optional(
+            "CALENDAR_EVENT|UF_CRM_CAL_EVENT",
+            self.calendar_event_uf_crm_cal_event.as_ref(),
+        );
+        w.optional("TASKS_TASK|UF_CRM_TASK", self.tasks_task_uf_crm_task.as_ref());
+        w.optional(
+            "TASKS_TASK_TEMPLATE|UF_CRM_TASK",
+            self.tasks_task_template_uf_crm_task.as_ref(),
+        );
         w.optional("CALENDAR_EVENT", self.calendar_event.as_ref());
+        w.optional("Name", self.name.as_ref());
         w.optional("TASKS_TASK", self.tasks_task.as_ref());
         w.optional("TASKS_TASK_TEMPLATE", self.tasks_task_template.as_ref());
         w.end()
@@ -1073,6 +1164,7 @@ impl ::serde::Serialize for BindingToUser {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for BindingToUser {
     fn undocumented(
         &self,

@@ -598,14 +598,6 @@ impl ::bitrix24_runtime::wire::Undocumented for OptionFlags {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct SectionElementOptions {
-    /// **Fields where the option is available**
-    ///
-    /// **Description**
-    ///
-    /// **Default**
-    ///
-    /// Wire name `Name`, type `object` (docs: `type`).
-    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// `ADDRESS`
     ///
     /// Default address type identifier. To find possible address types, use [`crm.enum.addresstype`](https://apidocs.bitrix24.com/api-reference/crm/auxiliary/enum/crm-enum-address-type.html)
@@ -650,32 +642,30 @@ pub struct SectionElementOptions {
     ///
     /// Wire name `isPaymentDocumentsVisible`, type `boolean`.
     pub is_payment_documents_visible: ::std::option::Option<bool>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `Name`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl SectionElementOptions {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
-            name: ::std::option::Option::None,
             default_address_type: ::std::option::Option::None,
             default_country: ::std::option::Option::None,
             is_pay_button_visible: ::std::option::Option::None,
             is_payment_documents_visible: ::std::option::Option::None,
+            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `Name`: **Fields where the option is available**
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets `defaultAddressType`: `ADDRESS`
     #[must_use]
@@ -708,6 +698,19 @@ impl SectionElementOptions {
         self.is_payment_documents_visible = ::std::option::Option::Some(value);
         self
     }
+    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
     /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
@@ -729,6 +732,7 @@ impl SectionElementOptions {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for SectionElementOptions {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -736,11 +740,11 @@ impl ::bitrix24_runtime::wire::Decode for SectionElementOptions {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            name: f.optional("Name")?,
             default_address_type: f.optional("defaultAddressType")?,
             default_country: f.optional("defaultCountry")?,
             is_pay_button_visible: f.optional("isPayButtonVisible")?,
             is_payment_documents_visible: f.optional("isPaymentDocumentsVisible")?,
+            name: f.optional("Name")?,
             extra: f.rest(),
         })
     }
@@ -754,6 +758,7 @@ impl<'de> ::serde::Deserialize<'de> for SectionElementOptions {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for SectionElementOptions {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -763,7 +768,6 @@ impl ::serde::Serialize for SectionElementOptions {
             serializer,
             &self.extra,
         )?;
-        w.optional("Name", self.name.as_ref());
         w.optional("defaultAddressType", self.default_address_type.as_ref());
         w.optional("defaultCountry", self.default_country.as_ref());
         w.optional("isPayButtonVisible", self.is_pay_button_visible.as_ref());
@@ -771,11 +775,13 @@ impl ::serde::Serialize for SectionElementOptions {
             "isPaymentDocumentsVisible",
             self.is_payment_documents_visible.as_ref(),
         );
+        w.optional("Name", self.name.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for SectionElementOptions {
     fn undocumented(
         &self,
