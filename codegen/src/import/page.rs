@@ -1446,7 +1446,16 @@ impl<'a> Page<'a> {
             let fb = fallback
                 .map(str::to_string)
                 .unwrap_or_else(|| naming::type_name(&cell.name));
-            let name = self.type_for_table(idx, &fb, owner);
+            let n = &self.nested[idx];
+            // The field description is `FieldDescription` wherever it is linked from, as
+            // the `*.fields` rule and the shared type name it.
+            let name = if (n.page.as_str(), n.anchor.as_deref())
+                == (FIELD_DESCRIPTION.0, Some(FIELD_DESCRIPTION.1))
+            {
+                self.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "")
+            } else {
+                self.type_for_table(idx, &fb, owner)
+            };
             ty = if ty.ends_with("[]") {
                 format!("{name}[]")
             } else if described_as_map(&lower) || super::keyed::format_is_keyed(&desc) {
@@ -2034,31 +2043,42 @@ pub(super) fn data_rows(rows: &[Row]) -> &[Row] {
 }
 
 pub(super) fn is_header(row: &Row) -> bool {
-    !row.cells.is_empty()
-        && row.cells.iter().filter(|c| !c.trim().is_empty()).all(|c| {
-            let t = c.trim();
-            t.starts_with("**") && {
-                let p = text::plain(t).to_lowercase();
-                [
-                    "name",
-                    "field",
-                    "description",
-                    "value",
-                    "type",
-                    "code",
-                    "status",
-                    "error",
-                    "note",
-                    "parameter",
-                    // `**Key**` over a map's rows (`landing.block.updatenodes`' `data`).
-                    "key",
-                    // `**Default Value**` (`crm.type.add`'s `linkedUserFields`).
-                    "default",
-                ]
-                .iter()
-                .any(|w| p.starts_with(w))
-            }
-        })
+    // `**Title**⏎`type``: a column label over the names and the literal word `type` over
+    // their types, whatever the other columns say (`Read | Write`, not bold).
+    let labels_names_and_types = row.cells.first().is_some_and(|c| {
+        let c = c.trim();
+        c.starts_with("**")
+            && c.strip_suffix("`type`").is_some_and(|head| {
+                let head = head.trim_end();
+                head.len() > 4 && head.ends_with("**") && !head[2..head.len() - 2].contains("**")
+            })
+    });
+    labels_names_and_types
+        || !row.cells.is_empty()
+            && row.cells.iter().filter(|c| !c.trim().is_empty()).all(|c| {
+                let t = c.trim();
+                t.starts_with("**") && {
+                    let p = text::plain(t).to_lowercase();
+                    [
+                        "name",
+                        "field",
+                        "description",
+                        "value",
+                        "type",
+                        "code",
+                        "status",
+                        "error",
+                        "note",
+                        "parameter",
+                        // `**Key**` over a map's rows (`landing.block.updatenodes`' `data`).
+                        "key",
+                        // `**Default Value**` (`crm.type.add`'s `linkedUserFields`).
+                        "default",
+                    ]
+                    .iter()
+                    .any(|w| p.starts_with(w))
+                }
+            })
 }
 
 /// Whether a table lists fields (`**NAME**` in the first cell of most rows).
@@ -2261,6 +2281,15 @@ mod tests {
         assert!(is_header(&row(&["**Name**\n`type`", "**Description**"])));
         // A map's table names its column "Key" (`landing.block.updatenodes`' `data`).
         assert!(is_header(&row(&["**Key**\n`type`", "**Description**"])));
+        // Any label over names and `type` over their types.
+        assert!(is_header(&row(&[
+            "**Name**\n`type`",
+            "**Description**",
+            "Read",
+            "Write"
+        ])));
+        assert!(is_header(&row(&["**Title**\n`type`", "**Description**"])));
+        assert!(!is_header(&row(&["**ID**\n[`type`](x.md)", "The type"])));
         assert!(is_header(&row(&[
             "**Name**\n`type`",
             "**Description**",

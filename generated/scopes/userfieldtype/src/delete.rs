@@ -18,8 +18,8 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `Name` ([`name`](Self::name)) | `object` | no | **Description** |
 /// | `USER_TYPE_ID` ([`user_type_id`](Self::user_type_id)) | `string` | yes | String code of the type |
+/// | `Name` ([`name`](Self::name)) | `object` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -52,12 +52,6 @@
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Delete {
-    /// **Description**
-    ///
-    /// **Restrictions**
-    ///
-    /// Wire name `Name`, type `object` (docs: `type`).
-    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// String code of the type
     ///
     /// - a-z0-9
@@ -65,9 +59,17 @@ pub struct Delete {
     ///
     /// Wire name `USER_TYPE_ID`, type `string`.
     pub user_type_id: ::std::string::String,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `Name`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Delete {
     /// Creates the value from its required fields:
     ///
@@ -76,12 +78,15 @@ impl Delete {
     #[inline]
     pub fn new(user_type_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self {
-            name: ::std::option::Option::None,
             user_type_id: user_type_id.into(),
+            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `Name`: **Description**
+    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     #[must_use]
     #[inline]
     pub fn name(
@@ -100,8 +105,8 @@ impl Delete {
     ) -> Self {
         let name: ::std::string::String = name.into();
         let name = match name.as_str() {
-            "name" => ::std::string::String::from("Name"),
             "user_type_id" => ::std::string::String::from("USER_TYPE_ID"),
+            "name" => ::std::string::String::from("Name"),
             _ => name,
         };
         self.extra.insert(name, value.into());
@@ -117,6 +122,7 @@ impl Delete {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Delete {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -124,8 +130,8 @@ impl ::bitrix24_runtime::wire::Decode for Delete {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            name: f.optional("Name")?,
             user_type_id: f.required("USER_TYPE_ID")?,
+            name: f.optional("Name")?,
             extra: f.rest(),
         })
     }
@@ -139,6 +145,7 @@ impl<'de> ::serde::Deserialize<'de> for Delete {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Delete {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -148,13 +155,14 @@ impl ::serde::Serialize for Delete {
             serializer,
             &self.extra,
         )?;
-        w.optional("Name", self.name.as_ref());
         w.field("USER_TYPE_ID", &self.user_type_id);
+        w.optional("Name", self.name.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Delete {
     fn undocumented(
         &self,

@@ -18,12 +18,12 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `Name` ([`name`](Self::name)) | `object` | no | **Description** |
 /// | `USER_TYPE_ID` ([`user_type_id`](Self::user_type_id)) | `string` | yes | String code of the type |
 /// | `HANDLER` ([`handler`](Self::handler)) | `string` | yes | Address of the user type handler |
 /// | `TITLE` ([`title`](Self::title)) | `string` | yes | Text name of the type. Will be displayed in the administrative interface for user field settings |
 /// | `DESCRIPTION` ([`description`](Self::description)) | `string` | no | Text description of the type. Will be displayed in the administrative interface for user field settings |
 /// | `OPTIONS` ([`options`](Self::options)) | `object` | no | Additional settings. Currently, one key is available: `height` — specifies the height of the user field in pixels. Any positive value will apply. Default is `0`. If `0` is specified, the standard height for displaying this widget will be used |
+/// | `Name` ([`name`](Self::name)) | `object` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -57,12 +57,6 @@
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Update {
-    /// **Description**
-    ///
-    /// **Restrictions**
-    ///
-    /// Wire name `Name`, type `object` (docs: `type`).
-    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// String code of the type
     ///
     /// - a-z0-9
@@ -90,9 +84,17 @@ pub struct Update {
     ///
     /// Wire name `OPTIONS`, type `object` (docs: `array`), default `0`.
     pub options: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `Name`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Update {
     /// Creates the value from its required fields:
     ///
@@ -107,24 +109,14 @@ impl Update {
         title: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         Self {
-            name: ::std::option::Option::None,
             user_type_id: user_type_id.into(),
             handler: handler.into(),
             title: title.into(),
             description: ::std::option::Option::None,
             options: ::std::option::Option::None,
+            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
-    }
-    /// Sets `Name`: **Description**
-    #[must_use]
-    #[inline]
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
-    ) -> Self {
-        self.name = ::std::option::Option::Some(value.into());
-        self
     }
     /// Sets `DESCRIPTION`: Text description of the type. Will be displayed in the administrative interface for user field settings
     #[must_use]
@@ -146,6 +138,19 @@ impl Update {
         self.options = ::std::option::Option::Some(value.into());
         self
     }
+    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
     pub fn insert_extra(
@@ -155,12 +160,12 @@ impl Update {
     ) -> Self {
         let name: ::std::string::String = name.into();
         let name = match name.as_str() {
-            "name" => ::std::string::String::from("Name"),
             "user_type_id" => ::std::string::String::from("USER_TYPE_ID"),
             "handler" => ::std::string::String::from("HANDLER"),
             "title" => ::std::string::String::from("TITLE"),
             "description" => ::std::string::String::from("DESCRIPTION"),
             "options" => ::std::string::String::from("OPTIONS"),
+            "name" => ::std::string::String::from("Name"),
             _ => name,
         };
         self.extra.insert(name, value.into());
@@ -176,6 +181,7 @@ impl Update {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Update {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -183,12 +189,12 @@ impl ::bitrix24_runtime::wire::Decode for Update {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            name: f.optional("Name")?,
             user_type_id: f.required("USER_TYPE_ID")?,
             handler: f.required("HANDLER")?,
             title: f.required("TITLE")?,
             description: f.optional("DESCRIPTION")?,
             options: f.optional("OPTIONS")?,
+            name: f.optional("Name")?,
             extra: f.rest(),
         })
     }
@@ -202,6 +208,7 @@ impl<'de> ::serde::Deserialize<'de> for Update {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Update {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -211,17 +218,18 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.optional("Name", self.name.as_ref());
         w.field("USER_TYPE_ID", &self.user_type_id);
         w.field("HANDLER", &self.handler);
         w.field("TITLE", &self.title);
         w.optional("DESCRIPTION", self.description.as_ref());
         w.optional("OPTIONS", self.options.as_ref());
+        w.optional("Name", self.name.as_ref());
         w.end()
     }
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Update {
     fn undocumented(
         &self,

@@ -146,16 +146,6 @@ impl ::bitrix24_runtime::Method for Get {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Connector {
-    /// **Description**
-    ///
-    /// Read
-    ///
-    /// Write
-    ///
-    /// Wire name `Name`, type `object` (docs: `type`).
-    pub name: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
     /// Unique identifier of the connector
     ///
     /// ✅
@@ -260,16 +250,25 @@ pub struct Connector {
     ///
     /// Wire name `dateCreate`, type `datetime`.
     pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `Name`, type `object`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub name: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Connector {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
-            name: ::std::option::Option::None,
             id: ::std::option::Option::None,
             title: ::std::option::Option::None,
             logo: ::std::option::Option::None,
@@ -283,6 +282,7 @@ impl Connector {
             support_mapping: ::std::option::Option::None,
             source_code: ::std::option::Option::None,
             date_create: ::std::option::Option::None,
+            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -305,6 +305,7 @@ impl Connector {
         &self.extra
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Decode for Connector {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
@@ -312,7 +313,6 @@ impl ::bitrix24_runtime::wire::Decode for Connector {
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            name: f.optional("Name")?,
             id: f.optional("id")?,
             title: f.optional("title")?,
             logo: f.optional("logo")?,
@@ -326,6 +326,7 @@ impl ::bitrix24_runtime::wire::Decode for Connector {
             support_mapping: f.optional("supportMapping")?,
             source_code: f.optional("sourceCode")?,
             date_create: f.optional("dateCreate")?,
+            name: f.optional("Name")?,
             extra: f.rest(),
         })
     }
@@ -337,6 +338,7 @@ impl<'de> ::serde::Deserialize<'de> for Connector {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
+#[allow(deprecated)]
 impl ::serde::Serialize for Connector {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -346,7 +348,6 @@ impl ::serde::Serialize for Connector {
             serializer,
             &self.extra,
         )?;
-        w.optional("Name", self.name.as_ref());
         w.optional("id", self.id.as_ref());
         w.optional("title", self.title.as_ref());
         w.optional("logo", self.logo.as_ref());
@@ -360,9 +361,11 @@ impl ::serde::Serialize for Connector {
         w.optional("supportMapping", self.support_mapping.as_ref());
         w.optional("sourceCode", self.source_code.as_ref());
         w.optional("dateCreate", self.date_create.as_ref());
+        w.optional("Name", self.name.as_ref());
         w.end()
     }
 }
+#[allow(deprecated)]
 impl ::bitrix24_runtime::wire::Undocumented for Connector {
     fn undocumented(
         &self,

@@ -23,7 +23,7 @@
 ///
 /// # Result
 ///
-/// `FieldsResult`: An object in the format:
+/// `map<FieldDescription>`: An object in the format:
 ///
 /// ```text
 /// {
@@ -132,343 +132,78 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
 impl ::bitrix24_runtime::Method for Fields {
     const NAME: &'static str = "crm.deal.fields";
     const READ_ONLY: bool = true;
-    type Output = FieldsResult;
+    type Output = ::std::collections::BTreeMap<::std::string::String, FieldDescription>;
 }
-/// The `FieldsResult` object.
+/// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct FieldsResult {
-    /// **Description**
+pub struct FieldDescription {
+    /// Type of the field.
     ///
-    /// Wire name `Title`, type `object` (docs: `type`).
-    pub title: ::std::option::Option<
+    /// Wire name `type`, type `string`.
+    pub type_: ::std::option::Option<::std::string::String>,
+    /// Is the field required?
+    ///
+    /// Wire name `isRequired`, type `boolean`.
+    pub is_required: ::std::option::Option<bool>,
+    /// Is the field read-only?
+    ///
+    /// Wire name `isReadOnly`, type `boolean`.
+    pub is_read_only: ::std::option::Option<bool>,
+    /// Indicator of whether the field value can only be filled once when creating a new element.
+    ///
+    /// Wire name `isImmutable`, type `boolean`.
+    pub is_immutable: ::std::option::Option<bool>,
+    /// Indicator of whether the field is multiple. If true, values in the field are passed as an array.
+    ///
+    /// Wire name `isMultiple`, type `boolean`.
+    pub is_multiple: ::std::option::Option<bool>,
+    /// Is the field user-defined?
+    ///
+    /// Wire name `isDynamic`, type `boolean`.
+    pub is_dynamic: ::std::option::Option<bool>,
+    /// Name of the field.
+    ///
+    /// Wire name `title`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// Name of the field in uppercase.
+    ///
+    /// Wire name `upperName`, type `string`.
+    pub upper_name: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `statusType`, type `string`.
+    pub status_type: ::std::option::Option<::std::string::String>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `settings`, type `object`.
+    pub settings: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
     /// Not in the docs' field table; the response example shows it.
     ///
-    /// Wire name `ID`, type `object`.
-    pub id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `TITLE`, type `object`.
-    pub title_upper: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `TYPE_ID`, type `object`.
-    pub type_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `CATEGORY_ID`, type `object`.
-    pub category_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `STAGE_ID`, type `object`.
-    pub stage_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `STAGE_SEMANTIC_ID`, type `object`.
-    pub stage_semantic_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `IS_NEW`, type `object`.
-    pub is_new: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `IS_RECURRING`, type `object`.
-    pub is_recurring: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `IS_RETURN_CUSTOMER`, type `object`.
-    pub is_return_customer: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `IS_REPEATED_APPROACH`, type `object`.
-    pub is_repeated_approach: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `PROBABILITY`, type `object`.
-    pub probability: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `CURRENCY_ID`, type `object`.
-    pub currency_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `OPPORTUNITY`, type `object`.
-    pub opportunity: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `IS_MANUAL_OPPORTUNITY`, type `object`.
-    pub is_manual_opportunity: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `TAX_VALUE`, type `object`.
-    pub tax_value: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `COMPANY_ID`, type `object`.
-    pub company_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `CONTACT_ID`, type `object`.
-    pub contact_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `CONTACT_IDS`, type `object`.
-    pub contact_ids: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `QUOTE_ID`, type `object`.
-    pub quote_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `BEGINDATE`, type `object`.
-    pub begindate: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `CLOSEDATE`, type `object`.
-    pub closedate: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `OPENED`, type `object`.
-    pub opened: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `CLOSED`, type `object`.
-    pub closed: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `COMMENTS`, type `object`.
-    pub comments: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `ASSIGNED_BY_ID`, type `object`.
-    pub assigned_by_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `CREATED_BY_ID`, type `object`.
-    pub created_by_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `MODIFY_BY_ID`, type `object`.
-    pub modify_by_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `MOVED_BY_ID`, type `object`.
-    pub moved_by_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `DATE_CREATE`, type `object`.
-    pub date_create: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `DATE_MODIFY`, type `object`.
-    pub date_modify: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `MOVED_TIME`, type `object`.
-    pub moved_time: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `SOURCE_ID`, type `object`.
-    pub source_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `SOURCE_DESCRIPTION`, type `object`.
-    pub source_description: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `LEAD_ID`, type `object`.
-    pub lead_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `ADDITIONAL_INFO`, type `object`.
-    pub additional_info: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `LOCATION_ID`, type `object`.
-    pub location_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `ORIGINATOR_ID`, type `object`.
-    pub originator_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `ORIGIN_ID`, type `object`.
-    pub origin_id: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `UTM_SOURCE`, type `object`.
-    pub utm_source: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `UTM_MEDIUM`, type `object`.
-    pub utm_medium: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `UTM_CAMPAIGN`, type `object`.
-    pub utm_campaign: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `UTM_CONTENT`, type `object`.
-    pub utm_content: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `UTM_TERM`, type `object`.
-    pub utm_term: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `LAST_ACTIVITY_TIME`, type `object`.
-    pub last_activity_time: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Not in the docs' field table; the response example shows it.
-    ///
-    /// Wire name `LAST_ACTIVITY_BY`, type `object`.
-    pub last_activity_by: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    /// Wire name `isDeprecated`, type `boolean`.
+    pub is_deprecated: ::std::option::Option<bool>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl FieldsResult {
+impl FieldDescription {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
     pub fn new() -> Self {
         Self {
+            type_: ::std::option::Option::None,
+            is_required: ::std::option::Option::None,
+            is_read_only: ::std::option::Option::None,
+            is_immutable: ::std::option::Option::None,
+            is_multiple: ::std::option::Option::None,
+            is_dynamic: ::std::option::Option::None,
             title: ::std::option::Option::None,
-            id: ::std::option::Option::None,
-            title_upper: ::std::option::Option::None,
-            type_id: ::std::option::Option::None,
-            category_id: ::std::option::Option::None,
-            stage_id: ::std::option::Option::None,
-            stage_semantic_id: ::std::option::Option::None,
-            is_new: ::std::option::Option::None,
-            is_recurring: ::std::option::Option::None,
-            is_return_customer: ::std::option::Option::None,
-            is_repeated_approach: ::std::option::Option::None,
-            probability: ::std::option::Option::None,
-            currency_id: ::std::option::Option::None,
-            opportunity: ::std::option::Option::None,
-            is_manual_opportunity: ::std::option::Option::None,
-            tax_value: ::std::option::Option::None,
-            company_id: ::std::option::Option::None,
-            contact_id: ::std::option::Option::None,
-            contact_ids: ::std::option::Option::None,
-            quote_id: ::std::option::Option::None,
-            begindate: ::std::option::Option::None,
-            closedate: ::std::option::Option::None,
-            opened: ::std::option::Option::None,
-            closed: ::std::option::Option::None,
-            comments: ::std::option::Option::None,
-            assigned_by_id: ::std::option::Option::None,
-            created_by_id: ::std::option::Option::None,
-            modify_by_id: ::std::option::Option::None,
-            moved_by_id: ::std::option::Option::None,
-            date_create: ::std::option::Option::None,
-            date_modify: ::std::option::Option::None,
-            moved_time: ::std::option::Option::None,
-            source_id: ::std::option::Option::None,
-            source_description: ::std::option::Option::None,
-            lead_id: ::std::option::Option::None,
-            additional_info: ::std::option::Option::None,
-            location_id: ::std::option::Option::None,
-            originator_id: ::std::option::Option::None,
-            origin_id: ::std::option::Option::None,
-            utm_source: ::std::option::Option::None,
-            utm_medium: ::std::option::Option::None,
-            utm_campaign: ::std::option::Option::None,
-            utm_content: ::std::option::Option::None,
-            utm_term: ::std::option::Option::None,
-            last_activity_time: ::std::option::Option::None,
-            last_activity_by: ::std::option::Option::None,
+            upper_name: ::std::option::Option::None,
+            status_type: ::std::option::Option::None,
+            settings: ::std::option::Option::None,
+            is_deprecated: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -491,71 +226,36 @@ impl FieldsResult {
         &self.extra
     }
 }
-impl ::bitrix24_runtime::wire::Decode for FieldsResult {
+impl ::bitrix24_runtime::wire::Decode for FieldDescription {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            title: f.optional("Title")?,
-            id: f.optional("ID")?,
-            title_upper: f.optional("TITLE")?,
-            type_id: f.optional("TYPE_ID")?,
-            category_id: f.optional("CATEGORY_ID")?,
-            stage_id: f.optional("STAGE_ID")?,
-            stage_semantic_id: f.optional("STAGE_SEMANTIC_ID")?,
-            is_new: f.optional("IS_NEW")?,
-            is_recurring: f.optional("IS_RECURRING")?,
-            is_return_customer: f.optional("IS_RETURN_CUSTOMER")?,
-            is_repeated_approach: f.optional("IS_REPEATED_APPROACH")?,
-            probability: f.optional("PROBABILITY")?,
-            currency_id: f.optional("CURRENCY_ID")?,
-            opportunity: f.optional("OPPORTUNITY")?,
-            is_manual_opportunity: f.optional("IS_MANUAL_OPPORTUNITY")?,
-            tax_value: f.optional("TAX_VALUE")?,
-            company_id: f.optional("COMPANY_ID")?,
-            contact_id: f.optional("CONTACT_ID")?,
-            contact_ids: f.optional("CONTACT_IDS")?,
-            quote_id: f.optional("QUOTE_ID")?,
-            begindate: f.optional("BEGINDATE")?,
-            closedate: f.optional("CLOSEDATE")?,
-            opened: f.optional("OPENED")?,
-            closed: f.optional("CLOSED")?,
-            comments: f.optional("COMMENTS")?,
-            assigned_by_id: f.optional("ASSIGNED_BY_ID")?,
-            created_by_id: f.optional("CREATED_BY_ID")?,
-            modify_by_id: f.optional("MODIFY_BY_ID")?,
-            moved_by_id: f.optional("MOVED_BY_ID")?,
-            date_create: f.optional("DATE_CREATE")?,
-            date_modify: f.optional("DATE_MODIFY")?,
-            moved_time: f.optional("MOVED_TIME")?,
-            source_id: f.optional("SOURCE_ID")?,
-            source_description: f.optional("SOURCE_DESCRIPTION")?,
-            lead_id: f.optional("LEAD_ID")?,
-            additional_info: f.optional("ADDITIONAL_INFO")?,
-            location_id: f.optional("LOCATION_ID")?,
-            originator_id: f.optional("ORIGINATOR_ID")?,
-            origin_id: f.optional("ORIGIN_ID")?,
-            utm_source: f.optional("UTM_SOURCE")?,
-            utm_medium: f.optional("UTM_MEDIUM")?,
-            utm_campaign: f.optional("UTM_CAMPAIGN")?,
-            utm_content: f.optional("UTM_CONTENT")?,
-            utm_term: f.optional("UTM_TERM")?,
-            last_activity_time: f.optional("LAST_ACTIVITY_TIME")?,
-            last_activity_by: f.optional("LAST_ACTIVITY_BY")?,
+            type_: f.optional("type")?,
+            is_required: f.optional("isRequired")?,
+            is_read_only: f.optional("isReadOnly")?,
+            is_immutable: f.optional("isImmutable")?,
+            is_multiple: f.optional("isMultiple")?,
+            is_dynamic: f.optional("isDynamic")?,
+            title: f.optional("title")?,
+            upper_name: f.optional("upperName")?,
+            status_type: f.optional("statusType")?,
+            settings: f.optional("settings")?,
+            is_deprecated: f.optional("isDeprecated")?,
             extra: f.rest(),
         })
     }
 }
-impl<'de> ::serde::Deserialize<'de> for FieldsResult {
+impl<'de> ::serde::Deserialize<'de> for FieldDescription {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for FieldsResult {
+impl ::serde::Serialize for FieldDescription {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -564,56 +264,21 @@ impl ::serde::Serialize for FieldsResult {
             serializer,
             &self.extra,
         )?;
-        w.optional("Title", self.title.as_ref());
-        w.optional("ID", self.id.as_ref());
-        w.optional("TITLE", self.title_upper.as_ref());
-        w.optional("TYPE_ID", self.type_id.as_ref());
-        w.optional("CATEGORY_ID", self.category_id.as_ref());
-        w.optional("STAGE_ID", self.stage_id.as_ref());
-        w.optional("STAGE_SEMANTIC_ID", self.stage_semantic_id.as_ref());
-        w.optional("IS_NEW", self.is_new.as_ref());
-        w.optional("IS_RECURRING", self.is_recurring.as_ref());
-        w.optional("IS_RETURN_CUSTOMER", self.is_return_customer.as_ref());
-        w.optional("IS_REPEATED_APPROACH", self.is_repeated_approach.as_ref());
-        w.optional("PROBABILITY", self.probability.as_ref());
-        w.optional("CURRENCY_ID", self.currency_id.as_ref());
-        w.optional("OPPORTUNITY", self.opportunity.as_ref());
-        w.optional("IS_MANUAL_OPPORTUNITY", self.is_manual_opportunity.as_ref());
-        w.optional("TAX_VALUE", self.tax_value.as_ref());
-        w.optional("COMPANY_ID", self.company_id.as_ref());
-        w.optional("CONTACT_ID", self.contact_id.as_ref());
-        w.optional("CONTACT_IDS", self.contact_ids.as_ref());
-        w.optional("QUOTE_ID", self.quote_id.as_ref());
-        w.optional("BEGINDATE", self.begindate.as_ref());
-        w.optional("CLOSEDATE", self.closedate.as_ref());
-        w.optional("OPENED", self.opened.as_ref());
-        w.optional("CLOSED", self.closed.as_ref());
-        w.optional("COMMENTS", self.comments.as_ref());
-        w.optional("ASSIGNED_BY_ID", self.assigned_by_id.as_ref());
-        w.optional("CREATED_BY_ID", self.created_by_id.as_ref());
-        w.optional("MODIFY_BY_ID", self.modify_by_id.as_ref());
-        w.optional("MOVED_BY_ID", self.moved_by_id.as_ref());
-        w.optional("DATE_CREATE", self.date_create.as_ref());
-        w.optional("DATE_MODIFY", self.date_modify.as_ref());
-        w.optional("MOVED_TIME", self.moved_time.as_ref());
-        w.optional("SOURCE_ID", self.source_id.as_ref());
-        w.optional("SOURCE_DESCRIPTION", self.source_description.as_ref());
-        w.optional("LEAD_ID", self.lead_id.as_ref());
-        w.optional("ADDITIONAL_INFO", self.additional_info.as_ref());
-        w.optional("LOCATION_ID", self.location_id.as_ref());
-        w.optional("ORIGINATOR_ID", self.originator_id.as_ref());
-        w.optional("ORIGIN_ID", self.origin_id.as_ref());
-        w.optional("UTM_SOURCE", self.utm_source.as_ref());
-        w.optional("UTM_MEDIUM", self.utm_medium.as_ref());
-        w.optional("UTM_CAMPAIGN", self.utm_campaign.as_ref());
-        w.optional("UTM_CONTENT", self.utm_content.as_ref());
-        w.optional("UTM_TERM", self.utm_term.as_ref());
-        w.optional("LAST_ACTIVITY_TIME", self.last_activity_time.as_ref());
-        w.optional("LAST_ACTIVITY_BY", self.last_activity_by.as_ref());
+        w.optional("type", self.type_.as_ref());
+        w.optional("isRequired", self.is_required.as_ref());
+        w.optional("isReadOnly", self.is_read_only.as_ref());
+        w.optional("isImmutable", self.is_immutable.as_ref());
+        w.optional("isMultiple", self.is_multiple.as_ref());
+        w.optional("isDynamic", self.is_dynamic.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("upperName", self.upper_name.as_ref());
+        w.optional("statusType", self.status_type.as_ref());
+        w.optional("settings", self.settings.as_ref());
+        w.optional("isDeprecated", self.is_deprecated.as_ref());
         w.end()
     }
 }
-impl ::bitrix24_runtime::wire::Undocumented for FieldsResult {
+impl ::bitrix24_runtime::wire::Undocumented for FieldDescription {
     fn undocumented(
         &self,
         path: &str,

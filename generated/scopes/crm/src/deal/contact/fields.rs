@@ -20,7 +20,7 @@
 ///
 /// # Result
 ///
-/// `map<SingleCrmRestFieldDescription>`: An object in the format:
+/// `map<FieldDescription>`: An object in the format:
 /// ```text
 /// {
 ///     field_1: value_1,
@@ -130,136 +130,8 @@ impl ::bitrix24_runtime::Method for Fields {
     const READ_ONLY: bool = true;
     type Output = ::std::collections::BTreeMap<
         ::std::string::String,
-        SingleCrmRestFieldDescription,
+        crate::types::FieldDescription,
     >;
 }
-/// As described in [Description of a Single Field crm_rest_field_description](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_rest_field_description).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct SingleCrmRestFieldDescription {
-    /// Type of the field.
-    ///
-    /// Wire name `type`, type `string`.
-    pub type_: ::std::option::Option<::std::string::String>,
-    /// Is the field required?
-    ///
-    /// Wire name `isRequired`, type `boolean`.
-    pub is_required: ::std::option::Option<bool>,
-    /// Is the field read-only?
-    ///
-    /// Wire name `isReadOnly`, type `boolean`.
-    pub is_read_only: ::std::option::Option<bool>,
-    /// Indicator of whether the field value can only be filled once when creating a new element.
-    ///
-    /// Wire name `isImmutable`, type `boolean`.
-    pub is_immutable: ::std::option::Option<bool>,
-    /// Indicator of whether the field is multiple. If true, values in the field are passed as an array.
-    ///
-    /// Wire name `isMultiple`, type `boolean`.
-    pub is_multiple: ::std::option::Option<bool>,
-    /// Is the field user-defined?
-    ///
-    /// Wire name `isDynamic`, type `boolean`.
-    pub is_dynamic: ::std::option::Option<bool>,
-    /// Name of the field.
-    ///
-    /// Wire name `title`, type `string`.
-    pub title: ::std::option::Option<::std::string::String>,
-    /// Name of the field in uppercase.
-    ///
-    /// Wire name `upperName`, type `string`.
-    pub upper_name: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl SingleCrmRestFieldDescription {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            type_: ::std::option::Option::None,
-            is_required: ::std::option::Option::None,
-            is_read_only: ::std::option::Option::None,
-            is_immutable: ::std::option::Option::None,
-            is_multiple: ::std::option::Option::None,
-            is_dynamic: ::std::option::Option::None,
-            title: ::std::option::Option::None,
-            upper_name: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for SingleCrmRestFieldDescription {
-    const FALSE_IS_NONE: bool = true;
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            type_: f.optional("type")?,
-            is_required: f.optional("isRequired")?,
-            is_read_only: f.optional("isReadOnly")?,
-            is_immutable: f.optional("isImmutable")?,
-            is_multiple: f.optional("isMultiple")?,
-            is_dynamic: f.optional("isDynamic")?,
-            title: f.optional("title")?,
-            upper_name: f.optional("upperName")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for SingleCrmRestFieldDescription {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for SingleCrmRestFieldDescription {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("type", self.type_.as_ref());
-        w.optional("isRequired", self.is_required.as_ref());
-        w.optional("isReadOnly", self.is_read_only.as_ref());
-        w.optional("isImmutable", self.is_immutable.as_ref());
-        w.optional("isMultiple", self.is_multiple.as_ref());
-        w.optional("isDynamic", self.is_dynamic.as_ref());
-        w.optional("title", self.title.as_ref());
-        w.optional("upperName", self.upper_name.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for SingleCrmRestFieldDescription {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
+#[doc(no_inline)]
+pub use crate::types::FieldDescription;
