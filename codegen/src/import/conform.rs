@@ -192,6 +192,11 @@ impl<'t> Checker<'t> {
                     if numeric_string(s, true) => {}
                 (Scalar::Double, Value::Number(_)) => {}
                 (Scalar::Double, Value::String(s)) if numeric_string(s, false) => {}
+                // The client reads a boolean in any of the portal's forms, whatever the
+                // field's wire format (which says how it is sent): `bitrix24_runtime::wire::
+                // Decode for bool`. A response is only read.
+                (Scalar::Boolean, v)
+                    if self.decode_only && crate::spec::validate::decodes_as_bool(v) => {}
                 (Scalar::Boolean, _) => match (wire, v) {
                     (None, Value::Bool(_)) => {}
                     (Some(WireFormat::Yn), Value::String(s)) if s == "Y" || s == "N" => {}
@@ -753,15 +758,22 @@ mod tests {
             0,
         );
         let out = c.out;
-        // `false` is an absent date-time only where the field is an `Option`.
+        // `false` is an absent date-time only where the field is an `Option`; a boolean is
+        // read in any form, whatever its wire format.
         assert_eq!(
             out,
             vec![
                 "$[0].ID: expected integer, found \"x\"",
-                "$[0].DONE: expected \"Y\"/\"N\", found true",
                 "$[0].ON: expected datetime, found false"
             ]
         );
+        // A request is sent again: in the field's wire format only.
+        let mut c = Checker {
+            decode_only: false,
+            ..Checker::decoding(&types)
+        };
+        c.check(&t, None, &json!([{"DONE": true}]), "$", 0);
+        assert_eq!(c.out, vec!["$[0].DONE: expected \"Y\"/\"N\", found true"]);
     }
 }
 

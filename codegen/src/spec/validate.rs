@@ -1688,6 +1688,22 @@ fn describe(v: &Value) -> String {
     }
 }
 
+/// The forms the client's `bool` decoder reads (`bitrix24_runtime::wire::Decode for
+/// bool`): `true`/`false`, `"Y"`/`"N"`, `"y"`/`"n"`, `1`/`0`, `"1"`/`"0"`,
+/// `"true"`/`"false"` (any case).
+pub(crate) fn decodes_as_bool(v: &Value) -> bool {
+    match v {
+        Value::Bool(_) => true,
+        Value::Number(n) => n.as_u64().is_some_and(|n| n <= 1),
+        Value::String(s) => {
+            matches!(s.as_str(), "Y" | "y" | "1" | "N" | "n" | "0")
+                || s.eq_ignore_ascii_case("true")
+                || s.eq_ignore_ascii_case("false")
+        }
+        _ => false,
+    }
+}
+
 /// Checks JSON values against types exactly as leniently as the runtime decodes them
 /// (`bitrix24_runtime::wire::decode` and the generated `Deserialize` impls):
 ///
@@ -1879,15 +1895,7 @@ fn scalar_fits(s: Scalar, v: &Value) -> bool {
                 || v.as_str()
                     .is_some_and(|x| x.parse::<f64>().is_ok_and(f64::is_finite))
         }
-        Scalar::Boolean => match v {
-            Value::Bool(_) => true,
-            Value::Number(_) => matches!(v.as_i64(), Some(0 | 1)),
-            Value::String(x) => matches!(
-                x.as_str(),
-                "Y" | "N" | "y" | "n" | "0" | "1" | "true" | "false"
-            ),
-            _ => false,
-        },
+        Scalar::Boolean => decodes_as_bool(v),
         Scalar::String | Scalar::Char | Scalar::Date | Scalar::Datetime => {
             v.is_string() || v.is_number()
         }

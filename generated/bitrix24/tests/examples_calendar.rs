@@ -7,10 +7,10 @@
 //! - `calendar.accessibility.get` response example 1: the example contradicts the docs' tables: $.result.1: expected a `Event` object, found an array; $.result.2: expected a `Event` object, found an array
 //! - `calendar.event.add` request example 2: the example contradicts the docs' tables: $.ownerId: expected integer, found ""
 //! - `calendar.event.get` request example 2: the example contradicts the docs' tables: $.ownerId: expected integer, found ""
-//! - `calendar.event.get` response example 1: the example contradicts the docs' tables: $.result[0].IS_MEETING: expected "Y"/"N", found true; $.result[0].RRULE.UNTIL: expected date, found "12/24/2024"; $.result[0].RRULE.~UNTIL: expected date, found "12/24/2024" (and 1 more)
+//! - `calendar.event.get` response example 1: the example contradicts the docs' tables: $.result[0].RRULE.UNTIL: expected date, found "12/24/2024"; $.result[0].RRULE.~UNTIL: expected date, found "12/24/2024"; $.result[0].UF_WEBDAV_CAL_EVENT: expected an array, found false
 //! - `calendar.event.get.nearest` request example 2: the example sends `""` for `$.ownerId`, which the typed request reads as absent and leaves out
-//! - `calendar.event.get.nearest` response example 1: the example contradicts the docs' tables: $.result[0].IS_MEETING: expected "Y"/"N", found true; $.result[0].RRULE.UNTIL: expected date, found "12/24/2024"; $.result[0].RRULE.~UNTIL: expected date, found "12/24/2024" (and 1 more)
-//! - `calendar.event.getbyid` response example 1: the example contradicts the docs' tables: $.result.IS_MEETING: expected "Y"/"N", found true; $.result.RRULE.UNTIL: expected date, found "12/24/2024"; $.result.RRULE.~UNTIL: expected date, found "12/24/2024" (and 1 more)
+//! - `calendar.event.get.nearest` response example 1: the example contradicts the docs' tables: $.result[0].RRULE.UNTIL: expected date, found "12/24/2024"; $.result[0].RRULE.~UNTIL: expected date, found "12/24/2024"; $.result[0].UF_WEBDAV_CAL_EVENT: expected an array, found false
+//! - `calendar.event.getbyid` response example 1: the example contradicts the docs' tables: $.result.RRULE.UNTIL: expected date, found "12/24/2024"; $.result.RRULE.~UNTIL: expected date, found "12/24/2024"; $.result.UF_WEBDAV_CAL_EVENT: expected an array, found false
 #![cfg(feature = "calendar")]
 #![allow(deprecated)]
 mod common;

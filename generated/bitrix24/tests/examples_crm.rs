@@ -17,7 +17,7 @@
 //! - `crm.contact.update` request example 1: the example writes dates not as `YYYY-MM-DD` (`11.11.1999` at `$.fields.BIRTHDATE`), which the typed request sends in that form
 //! - `crm.contact.userfield.add` request example 1: the example sends values the docs do not list (`UI` at `$.fields.SETTINGS.DISPLAY`)
 //! - `crm.contact.userfield.get` response example 1: the example contradicts the docs' tables: $.result.SHOW_FILTER: expected true/false (no wire format), found "E"
-//! - `crm.contact.userfield.list` response example 1: the example contradicts the docs' tables: $.result[0].SHOW_FILTER: expected true/false (no wire format), found "E"; $.result[0].EDIT_FORM_LABEL: expected an object, found "Custom field (Address)"; $.result[0].LIST_COLUMN_LABEL: expected an object, found "Custom field (Address)" (and 21 more)
+//! - `crm.contact.userfield.list` response example 1: the example contradicts the docs' tables: $.result[0].SHOW_FILTER: expected true/false (no wire format), found "E"; $.result[0].EDIT_FORM_LABEL: expected an object, found "Custom field (Address)"; $.result[0].LIST_COLUMN_LABEL: expected an object, found "Custom field (Address)" (and 20 more)
 //! - `crm.contact.userfield.update` request example 2: the example omits the required `id`
 //! - `crm.currency.add` request example 1: the example omits the required `fields.LANG.DECIMALS`
 //! - `crm.currency.add` request example 2: the example omits the required `fields.LANG.DECIMALS`
