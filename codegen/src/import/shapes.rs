@@ -95,7 +95,14 @@ fn fields_of<'t>(types: &'t [TypeDef], name: &str) -> Option<&'t Vec<Field>> {
 
 /// How many of the object type's documented fields the example object has.
 fn overlap(types: &[TypeDef], name: &str, o: &serde_json::Map<String, Value>) -> usize {
-    fields_of(types, name).map_or(0, |f| f.iter().filter(|f| o.contains_key(&f.name)).count())
+    let named =
+        fields_of(types, name).map_or(0, |f| f.iter().filter(|f| o.contains_key(&f.name)).count());
+    // Keys of a documented family (`PROPERTY_951` of `PROPERTY_…`) are the type's too.
+    let family = types
+        .iter()
+        .find(|t| t.name == name)
+        .map_or(0, |t| o.keys().filter(|k| t.in_family(k)).count());
+    named + family
 }
 
 /// Whether an object key is an ID or index (`"973"`, `"0"`), not a field name.
@@ -727,6 +734,18 @@ mod tests {
             m.params[1].ty, "Section[]",
             "index keys: a list written as an object"
         );
+        // Keys of a documented family count as the type's (`PROPERTY_951`).
+        let mut element = object("Element", vec![field("NAME", "string")]);
+        element.key_families = vec!["PROPERTY_".into()];
+        let mut m = method(
+            vec![field("FIELDS", "Element[]")],
+            "boolean",
+            vec![element],
+            r#"{"FIELDS": {"NAME": "A", "PROPERTY_951": ["1"], "PROPERTY_953": "x"}}"#,
+            r#"{"result": true}"#,
+        );
+        let notes = fit_shapes(&mut m);
+        assert_eq!(m.params[0].ty, "Element", "{notes:?}");
     }
 
     #[test]

@@ -22,7 +22,7 @@
 /// | `IBLOCK_ID` ([`iblock_id`](Self::iblock_id)) | `integer` | no | Identifier of the information block. |
 /// | `IBLOCK_CODE` ([`iblock_code`](Self::iblock_code)) | `string` | no | Symbolic code of the information block. |
 /// | `ELEMENT_CODE` ([`element_code`](Self::element_code)) | `string` | yes | Symbolic code of the element |
-/// | `FIELDS` ([`fields`](Self::fields)) | `Fields[]` | yes | Array of fields. |
+/// | `FIELDS` ([`fields`](Self::fields)) | `Fields` | yes | Array of fields. |
 /// | `IBLOCK_SECTION_ID` ([`iblock_section_id`](Self::iblock_section_id)) | `integer` | no | Identifier of the section to which the element is added. |
 /// | `LIST_ELEMENT_URL` ([`list_element_url`](Self::list_element_url)) | `string` | no | Template address to the list elements. |
 ///
@@ -52,7 +52,7 @@
 /// use bitrix24::lists::element::add::{Add, Fields, IblockTypeId};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(IblockTypeId::Lists, "test_element", vec![Fields::new("text")]).iblock_id(47).list_element_url("#list_id#/element/#section_id#/#element_id#/");
+/// let request = Add::new(IblockTypeId::Lists, "test_element", Fields::new("Test Element")).iblock_id(47).list_element_url("#list_id#/element/#section_id#/#element_id#/");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -90,8 +90,8 @@ pub struct Add {
     ///
     /// [Detailed description](https://apidocs.bitrix24.com/api-reference/lists/elements/lists-element-add.html#parametr-fields)
     ///
-    /// Wire name `FIELDS`, type `Fields[]` (docs: `array`).
-    pub fields: ::std::vec::Vec<Fields>,
+    /// Wire name `FIELDS`, type `Fields` (docs: `array`).
+    pub fields: Fields,
     /// Identifier of the section to which the element is added.
     ///
     /// If the parameter is not passed, the element is created at the root of the list. The default value is `0`.
@@ -120,14 +120,14 @@ impl Add {
     pub fn new(
         iblock_type_id: IblockTypeId,
         element_code: impl ::std::convert::Into<::std::string::String>,
-        fields: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Fields>>,
+        fields: Fields,
     ) -> Self {
         Self {
             iblock_type_id,
             iblock_id: ::std::option::Option::None,
             iblock_code: ::std::option::Option::None,
             element_code: element_code.into(),
-            fields: fields.into_iter().map(::std::convert::Into::into).collect(),
+            fields,
             iblock_section_id: ::std::option::Option::None,
             list_element_url: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
