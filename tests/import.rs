@@ -1062,6 +1062,7 @@ fn a_parameter_does_not_take_a_table_of_the_returned_data_by_its_heading() {
     // "Access Code Description" names `ACCESS`, but sits under the returned data.
     let (m, d) = run(include_str!("import/heading-sides.md"), "demo.code.name");
     assert_eq!(param(&m, "ACCESS").ty, "any[]", "{d:?}");
+    assert_eq!(m.examples.request.len(), 1, "{d:?}");
     assert!(
         m.examples
             .request
@@ -1071,11 +1072,48 @@ fn a_parameter_does_not_take_a_table_of_the_returned_data_by_its_heading() {
 }
 
 #[test]
+fn parameters_read_by_position_take_the_example_keys_by_position() {
+    // "It is mandatory to follow the order of parameters": the portal reads the values in
+    // order, so `fields` is `ITEMDATA`, and an array's items are the parameters.
+    let (m, d) = run(include_str!("import/positional.md"), "demo.item.update");
+    assert!(m.positional, "{d:?}");
+    assert_eq!(m.examples.request.len(), 2, "{d:?}");
+    let sent: Vec<serde_json::Value> = m
+        .examples
+        .request
+        .iter()
+        .map(|e| serde_json::from_str(&e.json).unwrap())
+        .collect();
+    assert_eq!(
+        sent[0],
+        serde_json::json!({"ITEMID": 1, "ITEMDATA": {"TITLE": "x"}})
+    );
+    assert_eq!(
+        sent[1],
+        serde_json::json!({"ITEMID": 2, "ITEMDATA": {"TITLE": "y"}})
+    );
+    for e in &m.examples.request {
+        assert!(e.skip_round_trip.is_none(), "{:?}", e.skip_round_trip);
+        assert!(
+            e.repaired
+                .as_deref()
+                .is_some_and(|r| r.contains("by position"))
+        );
+    }
+    // Without the sentence, a key that names no parameter stays unknown.
+    let page = include_str!("import/positional.md").replace("follow the order", "follow the rules");
+    let (m, _) = run(&page, "demo.item.update");
+    assert!(!m.positional);
+    assert!(m.examples.request[0].skip_round_trip.is_some());
+}
+
+#[test]
 fn files_are_sent_as_pairs_and_answered_as_objects() {
     let (m, d) = run(include_str!("import/files.md"), "demo.note.add");
     // "List of files": a list of `[name, base64]` pairs; one file: one pair.
     assert_eq!(param(&m, "FILES").ty, "file[]", "{d:?}");
     assert_eq!(param(&m, "COVER").ty, "file");
+    assert_eq!(m.examples.request.len(), 1, "{d:?}");
     // The portal answers a file as its description, not as the pair sent.
     let result = ty(&m, &m.result.ty);
     assert_eq!(field(result, "COVER").ty, "object");

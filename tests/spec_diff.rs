@@ -118,6 +118,7 @@ fn methods() {
             ("crm.a.get", "deprecated", "deprecated", C),
             ("crm.a.get", "scope", "scope_changed", C),
             ("crm.a.get", "read_only", "read_only_changed", C),
+            ("crm.a.get", "positional", "positional_changed", D),
             ("crm.a.get", "aliases", "alias_added", D),
             ("crm.a.get", "title", "title_changed", D),
             ("crm.a.get", "summary", "summary_changed", D),
@@ -133,6 +134,7 @@ fn methods() {
             ("crm.b.list", "aliases", "alias_removed", D),
             ("crm.b.list", "examples › error", "example_removed", D),
             ("crm.c.list", "read_only", "read_only_changed", C),
+            ("crm.c.list", "positional", "positional_changed", D),
             ("crm.c.list", "list", "list_removed", C),
             ("crm.c.list", "deprecated", "deprecation_changed", D),
             ("crm.d.list", "list", "list_added", C),
@@ -140,7 +142,7 @@ fn methods() {
         ],
     );
     let s = r.summary();
-    assert_eq!((s.breaking, s.compatible, s.docs_only), (4, 12, 13));
+    assert_eq!((s.breaking, s.compatible, s.docs_only), (4, 12, 15));
     assert_eq!(
         (s.methods_touched, s.methods_added, s.methods_removed),
         (9, 2, 3)
@@ -161,6 +163,14 @@ fn methods() {
     assert_eq!(
         change(&r, "crm.c.list", "read_only").rule,
         RuleId::ReadOnlyBecameTrue
+    );
+    assert_eq!(
+        change(&r, "crm.c.list", "positional").rule,
+        RuleId::PositionalBecameTrue
+    );
+    assert_eq!(
+        change(&r, "crm.a.get", "positional").rule,
+        RuleId::PositionalBecameFalse
     );
     assert!(
         change(&r, "crm.a.get", "scope")

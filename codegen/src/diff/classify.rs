@@ -122,6 +122,8 @@ kinds! {
     ScopeChanged => "scope_changed",
     /// `read_only` flipped.
     ReadOnlyChanged => "read_only_changed",
+    /// `positional` flipped.
+    PositionalChanged => "positional_changed",
     /// `list` appeared.
     ListAdded => "list_added",
     /// `list` disappeared.
@@ -340,6 +342,10 @@ rules! {
         "`Method::READ_ONLY` becomes `true`: the call counts as safe to retry after an ambiguous failure";
     ReadOnlyBecameFalse: ReadOnlyChanged, Compatible, "true → false",
         "`Method::READ_ONLY` becomes `false`: the call is no longer safe to retry after an ambiguous failure";
+    PositionalBecameTrue: PositionalChanged, DocsOnly, "false → true",
+        "the request's docs say the portal reads its parameters by position (they are sent in documented order either way)";
+    PositionalBecameFalse: PositionalChanged, DocsOnly, "true → false",
+        "the request's docs no longer say the portal reads its parameters by position";
     ListAdded: ListAdded, Compatible, "",
         "no Rust API change (list facts are only documented); the method now pages by `start`";
     ListRemoved: ListRemoved, Compatible, "",

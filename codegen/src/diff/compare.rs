@@ -724,6 +724,18 @@ impl<'a> Differ<'a> {
                     .after(h.read_only.to_string()),
             );
         }
+        if b.positional != h.positional {
+            let rule = if h.positional {
+                RuleId::PositionalBecameTrue
+            } else {
+                RuleId::PositionalBecameFalse
+            };
+            self.push(
+                Draft::new(g, &["positional".into()], rule)
+                    .before(b.positional.to_string())
+                    .after(h.positional.to_string()),
+            );
+        }
         match (&b.list, &h.list) {
             (None, Some(l)) => self.push(
                 Draft::new(g, &["list".into()], RuleId::ListAdded)

@@ -67,6 +67,7 @@ fn has_leaf(k: Kind) -> bool {
             | DeprecationChanged
             | ScopeChanged
             | ReadOnlyChanged
+            | PositionalChanged
             | ListAdded
             | ListRemoved
             | ListChanged
@@ -206,7 +207,7 @@ pub fn describe(c: &Change) -> (String, String) {
         EnumValueWireChanged => format!("wire value {}", from_to(c)),
         EnumValueNameChanged => format!("variant name {}", from_to(c)),
         TypeKindChanged => from_to(c),
-        ScopeChanged | ReadOnlyChanged | ListChanged | ParamDefaultChanged
+        ScopeChanged | ReadOnlyChanged | PositionalChanged | ListChanged | ParamDefaultChanged
         | FieldDefaultChanged | ParamDocTypeChanged | FieldDocTypeChanged
         | ResultDocTypeChanged | ResultPagedChanged | EnumReprChanged | ErrorStatusChanged => {
             format!("{leaf} {}", from_to(c))

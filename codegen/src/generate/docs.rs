@@ -205,6 +205,9 @@ fn page(spec: &Spec, m: &Method) -> String {
     if let Some(l) = &m.list {
         let _ = writeln!(s, "| Paged | {} items a page |", l.page_size);
     }
+    if m.positional {
+        let _ = writeln!(s, "| Parameters | read by position, in the order below |");
+    }
     for a in &m.aliases {
         let _ = writeln!(s, "| Alias | `{a}` |");
     }

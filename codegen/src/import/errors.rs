@@ -182,8 +182,10 @@ pub fn transcribe(rows: &[Row], ctx: &LinkCtx) -> ErrorTable {
         vec![Col::Code, Col::Description]
     });
     // "Code, Description, Value" puts the HTTP status first, but a table whose first
-    // column holds anything else (`1018`, `BOOKING_NOT_FOUND`) holds error codes there,
-    // in every row: `422 | Invalid date period` is the code 422, not a status.
+    // column also holds codes (`ERROR_IMAGE_ID`, `1018`) has its `—` rows say "no code",
+    // the next column the message (`— | Wrong group ID | ...`). A status stays a status
+    // (`400 | Parameter 'fields' must be array` beside `ERROR_NOT_FOUND`); the page's
+    // error example may show it is a code (`codes_that_are_messages`).
     let first_is_code = cols.first() == Some(&Col::StatusInCode)
         && data
             .iter()
@@ -217,12 +219,8 @@ pub fn transcribe(rows: &[Row], ctx: &LinkCtx) -> ErrorTable {
                     )),
                 },
                 Col::StatusInCode => match status_of(cell, 400) {
-                    Ok(s) if !first_is_code => status = s,
-                    Ok(s) => {
-                        // `—` there is the empty code.
-                        codes = vec![s.map(|s| s.to_string()).unwrap_or_default()];
-                        status_was_code = true;
-                    }
+                    Ok(None) if first_is_code => status_was_code = true,
+                    Ok(s) => status = s,
                     Err(bad) => {
                         // Not a status: this row's "Code" column holds the error code and
                         // "Description" the message (`CODE | message | meaning`).
@@ -343,6 +341,27 @@ pub fn transcribe_coded(code: &str, rows: &[Row], ctx: &LinkCtx) -> ErrorTable {
 pub fn codes_that_are_messages(errors: &mut [ErrorDoc], examples: &[(String, String)]) -> bool {
     let norm = |s: &str| s.trim().trim_end_matches(['.', '!']).to_lowercase();
     let sentence = |c: &str| c.contains(' ');
+    // `422 | Invalid date period` read as HTTP 422 with a sentence for a code, while the
+    // example answers `{"error": 422, "error_description": "Invalid date period"}`: 422 is
+    // the code there, the sentence its message (`booking.v1.*`).
+    let mut numbered = false;
+    for (code, msg) in examples {
+        let Ok(n) = code.parse::<u16>() else { continue };
+        if !errors
+            .iter()
+            .any(|e| e.status == Some(n) && sentence(&e.code) && norm(msg) == norm(&e.code))
+        {
+            continue;
+        }
+        for e in errors
+            .iter_mut()
+            .filter(|e| e.status == Some(n) && sentence(&e.code) && e.message.is_none())
+        {
+            e.message = Some(std::mem::replace(&mut e.code, code.clone()));
+            e.status = None;
+            numbered = true;
+        }
+    }
     let evidence = examples.iter().find(|(code, msg)| {
         (code.is_empty() || code == "0")
             && errors
@@ -350,7 +369,7 @@ pub fn codes_that_are_messages(errors: &mut [ErrorDoc], examples: &[(String, Str
                 .any(|e| sentence(&e.code) && norm(msg) == norm(&e.code))
     });
     let Some((code, _)) = evidence else {
-        return false;
+        return numbered;
     };
     for e in errors.iter_mut().filter(|e| sentence(&e.code)) {
         if e.message.is_none() {
@@ -516,24 +535,23 @@ mod tests {
         assert_eq!(t.errors[0].code, "SIGN_HCMLINK_DOCUMENT_NOT_FOUND");
         assert!(t.problems.is_empty(), "{:?}", t.problems);
 
-        // The same header over a column of codes (booking.v1.*): `422` among them is the
-        // code 422, its second cell the message.
+        // The same header over statuses and codes: a status stays one, `—` is no code.
         let t = transcribe(
             &rows(&[
                 &["**Code**", "**Description**", "**Value**"],
-                &["`1018`", "`Empty resource collection`", "No resources"],
+                &["`ERROR_IMAGE_ID`", "`Image is incorrect`", "Bad image"],
+                &["—", "`Wrong group ID`", "Bad group"],
                 &["`422`", "`Invalid date period`", "Incorrect time period"],
             ]),
             &ctx(),
         );
         assert_eq!(
-            t.errors[1],
-            ErrorDoc {
-                status: None,
-                code: "422".into(),
-                message: Some("Invalid date period".into()),
-                description: "Incorrect time period".into()
-            }
+            (t.errors[1].code.as_str(), t.errors[1].message.as_deref()),
+            ("", Some("Wrong group ID"))
+        );
+        assert_eq!(
+            (t.errors[2].status, t.errors[2].code.as_str()),
+            (Some(422), "Invalid date period")
         );
 
         let t = transcribe(
@@ -627,6 +645,25 @@ mod tests {
         assert_eq!(
             (e[0].code.as_str(), e[0].message.as_deref()),
             ("0", Some("Bad thing"))
+        );
+        // A status the example answers as the code (`{"error": 422, ...}`).
+        let mut e = vec![ErrorDoc {
+            status: Some(422),
+            code: "Invalid date period".into(),
+            message: None,
+            description: String::new(),
+        }];
+        assert!(!codes_that_are_messages(
+            &mut e,
+            &[("422".into(), "Other".into())]
+        ));
+        assert!(codes_that_are_messages(
+            &mut e,
+            &[("422".into(), "Invalid date period".into())]
+        ));
+        assert_eq!(
+            (e[0].status, e[0].code.as_str(), e[0].message.as_deref()),
+            (None, "422", Some("Invalid date period"))
         );
     }
 

@@ -4,6 +4,13 @@
 use crate::spec::model::{ListFacts, Method, TypeDef};
 use crate::spec::types::TypeExpr;
 
+/// Whether the page says the portal reads the parameters by position ("It is mandatory
+/// to follow the order of parameters in the request").
+pub fn positional(page_text: &str) -> bool {
+    let lower = page_text.to_lowercase();
+    lower.contains("order of parameters") || lower.contains("order of the parameters")
+}
+
 /// How a rule matches a method name.
 #[derive(Debug, Clone, Copy)]
 pub enum Match {

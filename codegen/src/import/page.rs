@@ -1151,6 +1151,7 @@ impl<'a> Page<'a> {
             aliases: Vec::new(),
             rest_v3: super::discover::is_rest_v3(page_text),
             read_only,
+            positional: facts::positional(page_text),
             list: None,
             params,
             result,
@@ -2096,19 +2097,29 @@ pub(super) fn is_fields_table(rows: &[Row]) -> bool {
 }
 
 /// Request example keys that differ from a parameter only in case are renamed (the
-/// API reads parameter names case-insensitively); examples with other unknown keys are
-/// kept with `skip_round_trip` saying which keys. Returns problems.
+/// API reads parameter names case-insensitively); for a method that reads its parameters
+/// by position ([`Method::positional`]), other keys, and the items of an array, are the
+/// parameters at their position. Examples with other unknown keys are kept with
+/// `skip_round_trip` saying which keys. Returns problems.
 fn fix_request_examples(m: &mut Method, stats: &mut Stats) -> Vec<String> {
     let mut problems = Vec::new();
     let names: Vec<String> = m.params.iter().map(|p| p.name.clone()).collect();
     let mut kept = Vec::new();
     for mut ex in std::mem::take(&mut m.examples.request) {
-        let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(&ex.json)
-        else {
-            kept.push(ex);
-            continue;
-        };
         let mut renamed = Vec::new();
+        let mut by_position = Vec::new();
+        let o = match serde_json::from_str::<serde_json::Value>(&ex.json) {
+            Ok(serde_json::Value::Object(o)) => o,
+            Ok(serde_json::Value::Array(items)) if m.positional && items.len() <= names.len() => {
+                by_position.push("the array's items".to_string());
+                names.iter().cloned().zip(items).collect()
+            }
+            _ => {
+                kept.push(ex);
+                continue;
+            }
+        };
+        let keys: Vec<String> = o.keys().filter(|k| *k != "auth").cloned().collect();
         let mut unknown = Vec::new();
         let mut out = serde_json::Map::new();
         for (k, v) in o {
@@ -2120,10 +2131,15 @@ fn fix_request_examples(m: &mut Method, stats: &mut Stats) -> Vec<String> {
                 .iter()
                 .filter(|n| n.eq_ignore_ascii_case(&k))
                 .collect();
-            match matches.as_slice() {
-                [one] if !out.contains_key(one.as_str()) => {
+            let at = keys.iter().position(|x| *x == k).and_then(|i| names.get(i));
+            match (matches.as_slice(), at) {
+                ([one], _) if !out.contains_key(one.as_str()) => {
                     renamed.push(format!("`{k}` → `{one}`"));
                     out.insert((*one).clone(), v);
+                }
+                ([], Some(n)) if m.positional && !out.contains_key(n) && !keys.contains(n) => {
+                    by_position.push(format!("`{k}` → `{n}`"));
+                    out.insert(n.clone(), v);
                 }
                 _ => unknown.push(format!("`{k}`")),
             }
@@ -2141,7 +2157,7 @@ fn fix_request_examples(m: &mut Method, stats: &mut Stats) -> Vec<String> {
             kept.push(ex);
             continue;
         }
-        if !renamed.is_empty() {
+        if !renamed.is_empty() || !by_position.is_empty() {
             let v = serde_json::Value::Object(out);
             let text = if ex.json.contains('\n') {
                 serde_json::to_string_pretty(&v)
@@ -2150,10 +2166,20 @@ fn fix_request_examples(m: &mut Method, stats: &mut Stats) -> Vec<String> {
             };
             if let Ok(text) = text {
                 ex.json = text;
-                let what = format!(
-                    "renamed keys {} (parameter names are case-insensitive)",
-                    renamed.join(", ")
-                );
+                let mut what = Vec::new();
+                if !renamed.is_empty() {
+                    what.push(format!(
+                        "renamed keys {} (parameter names are case-insensitive)",
+                        renamed.join(", ")
+                    ));
+                }
+                if !by_position.is_empty() {
+                    what.push(format!(
+                        "read {} as the parameters at their position (the portal reads them by position)",
+                        by_position.join(", ")
+                    ));
+                }
+                let what = what.join("; ");
                 ex.repaired = Some(match ex.repaired.take() {
                     Some(r) => format!("{r}; {what}"),
                     None => what,

@@ -637,6 +637,7 @@ mod tests {
             aliases: Vec::new(),
             rest_v3: false,
             read_only: true,
+            positional: false,
             list: None,
             params,
             result: ResultSpec {

@@ -72,6 +72,12 @@ pub struct Method {
     pub rest_v3: bool,
     /// `true` when the method only reads: safe to retry after an ambiguous failure.
     pub read_only: bool,
+    /// `true` when the portal reads the parameters by position, not by name (the
+    /// deprecated `task.item.*` methods: "It is mandatory to follow the order of
+    /// parameters"): they are sent in documented order, and every one before the last one
+    /// set must be set.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub positional: bool,
     /// Present for list methods paged by `start`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub list: Option<ListFacts>,

@@ -170,6 +170,13 @@ fn request_doc(spec: &Spec, pkg: &str, m: &Method, ctx: DocCtx<'_>) -> Result<St
                 .unwrap_or_default()
         ));
     }
+    if m.positional {
+        let order: Vec<String> = m.params.iter().map(|p| format!("`{}`", p.name)).collect();
+        s.push_str(&format!(
+            "| Parameters | read by position, not by name: sent in the order {}; set every parameter before the last one you set |\n",
+            order.join(", ")
+        ));
+    }
     if !m.aliases.is_empty() {
         let a: Vec<String> = m.aliases.iter().map(|a| format!("`{a}`")).collect();
         s.push_str(&format!("| Also called | {} |\n", a.join(", ")));

@@ -34,7 +34,7 @@
 /// |---|---|---|
 /// | — | `100` | Wrong post ID: Invalid `POST_ID` |
 /// | — | `0` | - `Blog module is not installed.`: The `blog` module is not installed - `Error deleting message`: Internal error while deleting the message |
-/// | — | `403` | You do not have permission to delete this message: Insufficient permissions to delete the message |
+/// | 403 | `You do not have permission to delete this message` | Insufficient permissions to delete the message |
 ///
 /// # Example
 ///

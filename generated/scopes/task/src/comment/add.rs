@@ -15,6 +15,7 @@
 /// | Scope | `task` |
 /// | Who may call | any user |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
+/// | Parameters | read by position, not by name: sent in the order `TASKID`, `COMMENTTEXT`; set every parameter before the last one you set |
 /// | Official docs | <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-comment-add.html> (commit `5988ed13`) |
 ///
 /// # Parameters
@@ -41,7 +42,7 @@
 /// use bitrix24::task::comment::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new().taskid(bitrix24::serde_json::json!(1));
+/// let request = Add::new().taskid(bitrix24::serde_json::json!(1)).commenttext(bitrix24::serde_json::json!({"POST_MESSAGE":"comment text"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())

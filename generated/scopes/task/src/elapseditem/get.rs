@@ -12,6 +12,7 @@
 /// | Scope | `task` |
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
+/// | Parameters | read by position, not by name: sent in the order `TASKID`, `ITEMID`; set every parameter before the last one you set |
 /// | Official docs | <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get.html> (commit `5988ed13`) |
 ///
 /// # Parameters

@@ -13,6 +13,7 @@
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
 /// | Paged | 50 items a page, by `start`; ID field `ID` |
+/// | Parameters | read by position, not by name: sent in the order `TASKID`, `ORDER`, `FILTER`, `SELECT`, `PARAMS`; set every parameter before the last one you set |
 /// | Official docs | <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-get-list.html> (commit `5988ed13`) |
 ///
 /// # Parameters
@@ -51,7 +52,7 @@
 /// use bitrix24::task::elapseditem::getlist::Getlist;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Getlist::new();
+/// let request = Getlist::new().taskid(1).order(bitrix24::serde_json::json!({">=CREATED_DATE":"2024-02-16"}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())

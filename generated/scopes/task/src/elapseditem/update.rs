@@ -14,6 +14,7 @@
 /// | Scope | `task` |
 /// | Who may call | any user |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
+/// | Parameters | read by position, not by name: sent in the order `TASKID`, `ITEMID`, `ARFIELDS`; set every parameter before the last one you set |
 /// | Official docs | <https://apidocs.bitrix24.com/api-reference/tasks/elapsed-item/task-elapsed-item-update.html> (commit `5988ed13`) |
 ///
 /// # Parameters

@@ -15,6 +15,7 @@
 /// | Scope | `task` |
 /// | Who may call | any user |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
+/// | Parameters | read by position, not by name: sent in the order `auth`, `TASK_ID`, `PARAMS`; set every parameter before the last one you set |
 /// | Official docs | <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-delete-from-favorite.html> (commit `5988ed13`) |
 ///
 /// # Parameters

@@ -15,6 +15,7 @@
 /// | Scope | `task` |
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
+/// | Parameters | read by position, not by name: sent in the order `TASKID`, `FORMAT`; set every parameter before the last one you set |
 /// | Official docs | <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-get-description.html> (commit `5988ed13`) |
 ///
 /// # Parameters
@@ -41,7 +42,7 @@
 /// use bitrix24::task::item::getdescription::Getdescription;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Getdescription::new().taskid(bitrix24::serde_json::json!(13));
+/// let request = Getdescription::new().taskid(bitrix24::serde_json::json!(13)).format(bitrix24::serde_json::json!(1));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())

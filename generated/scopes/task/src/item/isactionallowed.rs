@@ -15,6 +15,7 @@
 /// | Scope | `task` |
 /// | Who may call | any user |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
+/// | Parameters | read by position, not by name: sent in the order `TASKID`, `ACTIONID`; set every parameter before the last one you set |
 /// | Official docs | <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-is-action-allowed.html> (commit `5988ed13`) |
 ///
 /// # Parameters
@@ -41,7 +42,7 @@
 /// use bitrix24::task::item::isactionallowed::Isactionallowed;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Isactionallowed::new().taskid(bitrix24::serde_json::json!(13));
+/// let request = Isactionallowed::new().taskid(bitrix24::serde_json::json!(13)).actionid(bitrix24::serde_json::json!(6));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())

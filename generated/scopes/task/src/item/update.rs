@@ -17,6 +17,7 @@
 /// | Scope | `task` |
 /// | Who may call | any user |
 /// | Read-only | no: it changes data, so a retry after an ambiguous failure may repeat its effect |
+/// | Parameters | read by position, not by name: sent in the order `TASKID`, `TASKDATA`; set every parameter before the last one you set |
 /// | Official docs | <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-item/task-item-update.html> (commit `5988ed13`) |
 ///
 /// # Parameters
@@ -43,7 +44,7 @@
 /// use bitrix24::task::item::update::Update;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new();
+/// let request = Update::new().taskid(bitrix24::serde_json::json!(1)).taskdata(bitrix24::serde_json::json!({"TIME_ESTIMATE":113}));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())

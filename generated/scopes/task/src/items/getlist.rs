@@ -15,6 +15,7 @@
 /// | Scope | `task` |
 /// | Who may call | any user |
 /// | Read-only | yes: safe to retry after an ambiguous failure |
+/// | Parameters | read by position, not by name: sent in the order `ORDER`, `FILTER`, `TASKDATA`, `NAV_PARAMS`; set every parameter before the last one you set |
 /// | Official docs | <https://apidocs.bitrix24.com/api-reference/tasks/deprecated/task-items-get-list.html> (commit `5988ed13`) |
 ///
 /// # Parameters

@@ -36,7 +36,7 @@
 /// | — | `100` | Could not find value for parameter {fields}: The required parameter `fields` is missing |
 /// | — | `1006` | ResourceType not found: `typeId` is not specified |
 /// | — | `1013` | Resource type with id does not exist: A non-existent `typeId` is specified |
-/// | — | `422` | Invalid value of the field: Invalid field value |
+/// | 422 | `Invalid value of the field` | Invalid field value |
 ///
 /// # Example
 ///

@@ -36,7 +36,7 @@
 /// | — | `100` | Could not find value for parameter: Required parameter not provided |
 /// | — | `1007` | Resource not found: Non-existent resource `id` specified |
 /// | — | `1013` | Resource type with id does not exist: Non-existent `typeId` specified |
-/// | — | `422` | Invalid value of the field: Incorrect field value |
+/// | 422 | `Invalid value of the field` | Incorrect field value |
 ///
 /// # Example
 ///

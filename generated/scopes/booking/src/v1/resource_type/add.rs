@@ -34,7 +34,7 @@
 /// |---|---|---|
 /// | — | `0` | Required fields: code: Required parameter not provided within `fields` |
 /// | — | `100` | Could not find value for parameter: Required parameter not provided |
-/// | — | `422` | Invalid value of the field: Invalid field value |
+/// | 422 | `Invalid value of the field` | Invalid field value |
 /// | — | `1010` | Resource type with code already exists': Resource type with this `code` already exists |
 ///
 /// # Example

@@ -35,7 +35,7 @@
 /// |---|---|---|
 /// | — | `1007` | Resource type not found: A non-existent `id` of the resource type was specified |
 /// | — | `100` | Could not find value for parameter: A required parameter was not provided |
-/// | — | `422` | Invalid value of the field: Incorrect field value |
+/// | 422 | `Invalid value of the field` | Incorrect field value |
 /// | — | `1011` | Resource type with code already exists: A resource type with this `code` already exists |
 ///
 /// # Example

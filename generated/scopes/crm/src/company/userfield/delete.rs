@@ -32,9 +32,10 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `400` | - `ID is not defined or invalid`: The provided `id` is either less than or equal to zero, or not provided at all - `Error deleting FIELD_NAME for object ENTITY_ID`: Unknown error during deletion |
-/// | — | `403` | Access denied: Occurs when: - the user does not have administrative rights - the user attempts to delete a custom field not associated with companies |
+/// | 400 | `""` (empty) | ID is not defined or invalid: The provided `id` is either less than or equal to zero, or not provided at all |
+/// | 403 | `""` (empty) | Access denied: Occurs when: - the user does not have administrative rights - the user attempts to delete a custom field not associated with companies |
 /// | — | `ERROR_NOT_FOUND` | The entity with ID 'id' is not found: The custom field with the provided `id` does not exist |
+/// | 400 | `""` (empty) | Error deleting FIELD_NAME for object ENTITY_ID: Unknown error during deletion |
 ///
 /// # Example
 ///

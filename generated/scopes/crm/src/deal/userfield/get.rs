@@ -32,8 +32,8 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `403` | Access denied: Occurs when: - the user does not have "read" access permission for deals - the user attempts to access a custom field not linked to deals |
-/// | — | `400` | ID is not defined or invalid: The provided `id` is less than or equal to zero, or not provided at all |
+/// | 403 | `""` (empty) | Access denied: Occurs when: - the user does not have "read" access permission for deals - the user attempts to access a custom field not linked to deals |
+/// | 400 | `""` (empty) | ID is not defined or invalid: The provided `id` is less than or equal to zero, or not provided at all |
 /// | — | `ERROR_NOT_FOUND` | The entity with ID 'id' is not found: The custom field with the provided `id` was not found |
 ///
 /// # Example

@@ -33,8 +33,9 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `400` | - `Parameter 'fields' must be array`: The provided `fields` is not an object - `ID is not defined or invalid`: The passed `id` is less than zero or not passed at all |
-/// | — | `403` | Access denied: Occurs when: - the user does not have administrative rights - the user tries to change a custom field not linked to deals |
+/// | 400 | `""` (empty) | Parameter 'fields' must be array: The provided `fields` is not an object |
+/// | 400 | `""` (empty) | ID is not defined or invalid: The passed `id` is less than zero or not passed at all |
+/// | 403 | `""` (empty) | Access denied: Occurs when: - the user does not have administrative rights - the user tries to change a custom field not linked to deals |
 /// | — | `ERROR_NOT_FOUND` | The entity with ID 'id' is not found: The user field with the passed `id` does not exist |
 /// | — | `ERROR_CORE` | List item with XML_ID='XML_ID' already exists: The passed `XML_ID` for the list element must be unique within the elements of the user field list |
 ///

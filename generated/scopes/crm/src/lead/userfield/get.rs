@@ -32,8 +32,8 @@
 ///
 /// | Status | Code | Description |
 /// |---|---|---|
-/// | — | `403` | Access denied: Occurs when: - the user does not have permission to read leads - the user attempts to retrieve a custom field not associated with leads |
-/// | — | `400` | ID is not defined or invalid: The provided `id` is less than or equal to zero, or not provided at all |
+/// | 403 | `""` (empty) | Access denied: Occurs when: - the user does not have permission to read leads - the user attempts to retrieve a custom field not associated with leads |
+/// | 400 | `""` (empty) | ID is not defined or invalid: The provided `id` is less than or equal to zero, or not provided at all |
 /// | — | `ERROR_NOT_FOUND` | The entity with ID 'id' is not found: The custom field with the provided `id` was not found |
 ///
 /// # Example
