@@ -174,6 +174,7 @@ pub fn finish(mut m: Method) -> (Method, Vec<String>) {
     notes.extend(conform::infer_wires(&mut m));
     notes.extend(conform::relax_required(&mut m));
     notes.extend(conform::alternatives(&mut m));
+    notes.extend(round_trip::keyed_result(&mut m));
     notes.extend(conform::mark_round_trip(&mut m));
     notes.extend(round_trip::settle(&mut m));
     notes.extend(round_trip::settle_requests(&mut m));

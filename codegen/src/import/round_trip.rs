@@ -29,27 +29,34 @@ use crate::spec::types::{Scalar, TypeExpr};
 
 const MAX_DEPTH: usize = 24;
 
-/// Applies the rules to the response examples of `m`; returns notes.
-pub fn settle(m: &mut Method) -> Vec<String> {
-    let mut notes = Vec::new();
-    // The result itself keyed by IDs (`task.stages.get`: `{"5": {...}, "6": {...}}`).
+/// The result itself keyed by IDs (`task.stages.get`: `{"5": {...}, "6": {...}}`) is a
+/// map: read from the first response example that has no reason yet, before the
+/// examples are checked. Returns notes.
+pub fn keyed_result(m: &mut Method) -> Vec<String> {
     let first = m
         .examples
         .response
         .iter()
         .find(|e| e.skip_round_trip.is_none())
         .and_then(|e| serde_json::from_str::<Value>(&e.json).ok());
-    if let Some(map) = first
+    let Some(map) = first
         .as_ref()
         .and_then(|v| v.get("result"))
         .and_then(|r| id_keyed(&m.result.ty, r, &m.types))
-    {
-        notes.push(format!(
-            "result: the response example holds `{}` objects keyed by IDs: typed `{map}`",
-            m.result.ty
-        ));
-        m.result.ty = map;
-    }
+    else {
+        return Vec::new();
+    };
+    let note = format!(
+        "result: the response example holds `{}` objects keyed by IDs: typed `{map}`",
+        m.result.ty
+    );
+    m.result.ty = map;
+    vec![note]
+}
+
+/// Applies the rules to the response examples of `m`; returns notes.
+pub fn settle(m: &mut Method) -> Vec<String> {
+    let mut notes = Vec::new();
     let result_ty = m.result.ty.clone();
     for i in 0..m.examples.response.len() {
         if m.examples.response[i].skip_round_trip.is_some() {
@@ -290,6 +297,22 @@ fn id_keyed(ty: &str, v: &Value, types: &[TypeDef]) -> Option<String> {
         TypeExpr::Named(n) => (n, false),
         TypeExpr::Nullable(inner) => match *inner {
             TypeExpr::Named(n) => (n, true),
+            _ => return None,
+        },
+        // `T[]` answered `{"1": [{...}], "2": [{...}]}` (`calendar.accessibility.get`: a
+        // list of events per user ID): a map of lists.
+        TypeExpr::Array(inner) => match *inner {
+            TypeExpr::Named(n)
+                if !o.is_empty()
+                    && o.keys().all(|k| is_id_key(k))
+                    && o.values()
+                        .all(|v| v.as_array().is_some_and(|a| a.iter().all(Value::is_object)))
+                    && o.values()
+                        .any(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+                    && types.iter().any(|t| t.name == n && t.fields.is_some()) =>
+            {
+                return Some(format!("map<{n}[]>"));
+            }
             _ => return None,
         },
         _ => return None,
@@ -556,8 +579,17 @@ mod tests {
         assert_eq!(m.types[0].fields.as_ref().unwrap()[0].ty, "File | null");
         // The result itself.
         let mut m = answering(r#"{"5": {"files": null}, "6": {"files": null}}"#, false);
-        let notes = settle(&mut m);
+        let notes = keyed_result(&mut m);
         assert_eq!(m.result.ty, "map<Item>", "{notes:?}");
         assert_eq!(m.examples.response[0].skip_round_trip, None);
+        // A list result answered as lists per ID (`calendar.accessibility.get`).
+        let mut m = answering(r#"{"1": [{"files": null}], "34": []}"#, false);
+        m.result.ty = "Item[]".into();
+        keyed_result(&mut m);
+        assert_eq!(m.result.ty, "map<Item[]>");
+        let mut m = answering(r#"{"1": [], "34": []}"#, false);
+        m.result.ty = "Item[]".into();
+        keyed_result(&mut m);
+        assert_eq!(m.result.ty, "Item[]", "nothing shown");
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! Examples not round-tripped, each with the reason from the spec:
 //!
-//! - `calendar.accessibility.get` response example 1: the example contradicts the docs' tables: $.result.1: expected a `Event` object, found an array; $.result.2: expected a `Event` object, found an array
+//! - `calendar.accessibility.get` response example 1: the example contradicts the docs' tables: $.result.1[0].DT_SKIP_TIME: expected integer, found "N"; $.result.1[0].TZ_FROM: expected integer, found "America/Managua"; $.result.1[0].TZ_TO: expected integer, found "America/Managua" (and 1 more)
 //! - `calendar.event.add` request example 2: the example contradicts the docs' tables: $.ownerId: expected integer, found ""
 //! - `calendar.event.get` request example 2: the example contradicts the docs' tables: $.ownerId: expected integer, found ""
 //! - `calendar.event.get` response example 1: the example contradicts the docs' tables: $.result[0].RRULE.UNTIL: expected date, found "12/24/2024"; $.result[0].RRULE.~UNTIL: expected date, found "12/24/2024"; $.result[0].UF_WEBDAV_CAL_EVENT: expected an array, found false

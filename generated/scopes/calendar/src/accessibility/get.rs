@@ -26,7 +26,7 @@
 ///
 /// # Result
 ///
-/// `Event[]`: The result contains an object.
+/// `map<Event[]>`: The result contains an object.
 ///
 /// The key of the object is the user ID from the request.
 ///
@@ -173,7 +173,10 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "calendar.accessibility.get";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<Event>;
+    type Output = ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::vec::Vec<Event>,
+    >;
 }
 /// The `Event` object.
 #[derive(Debug, Clone, PartialEq, Default)]
