@@ -16,16 +16,26 @@ const MAX_DEPTH: usize = 16;
 /// Fits the method's types to its first request and response examples; returns notes.
 pub fn fit_shapes(m: &mut Method) -> Vec<String> {
     let mut notes = Vec::new();
-    if let Some(Value::Object(o)) = first_example(&m.examples.request) {
-        let mut params = std::mem::take(&mut m.params);
-        for p in params.iter_mut() {
-            if let Some(v) = o.get(&p.name) {
-                let at = format!("params › {}", p.name);
-                fit_field(p, v, &at, &mut m.types, &mut notes, 0);
-            }
+    // Each parameter as the first request example sending it shows it (the first example
+    // may send none: `{}` for "all defaults").
+    let requests: Vec<serde_json::Map<String, Value>> = m
+        .examples
+        .request
+        .iter()
+        .filter(|e| e.skip_round_trip.is_none())
+        .filter_map(|e| match serde_json::from_str(&e.json) {
+            Ok(Value::Object(o)) => Some(o),
+            _ => None,
+        })
+        .collect();
+    let mut params = std::mem::take(&mut m.params);
+    for p in params.iter_mut() {
+        if let Some(v) = requests.iter().find_map(|o| o.get(&p.name)) {
+            let at = format!("params › {}", p.name);
+            fit_field(p, v, &at, &mut m.types, &mut notes, 0);
         }
-        m.params = params;
     }
+    m.params = params;
     let result = first_example(&m.examples.response).and_then(|v| v.get("result").cloned());
     if let Some(r) = result {
         infer_result(m, &r, &mut notes);
@@ -747,6 +757,22 @@ mod tests {
         );
         let notes = fit_shapes(&mut m);
         assert_eq!(m.params[0].ty, "Element", "{notes:?}");
+    }
+
+    #[test]
+    fn each_parameter_is_fitted_to_the_first_example_sending_it() {
+        let mut m = method(
+            vec![field("NAV_PARAMS", "any[]")],
+            "boolean",
+            vec![],
+            "{}",
+            r#"{"result": true}"#,
+        );
+        let mut second = m.examples.request[0].clone();
+        second.json = r#"{"NAV_PARAMS": {"iNumPage": 2}}"#.into();
+        m.examples.request.push(second);
+        let notes = fit_shapes(&mut m);
+        assert_eq!(m.params[0].ty, "object", "{notes:?}");
     }
 
     #[test]

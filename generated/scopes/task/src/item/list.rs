@@ -24,7 +24,7 @@
 /// |---|---|---|---|
 /// | `ORDER` ([`order`](Self::order)) | `object` | no | An array of the form `{'sorting_field': 'sorting_direction' [, ...]}` for sorting the result. The sorting field can take the following values: - `TITLE` — task title - `DATE_START` — start date - `DEADLINE` — deadline - `STATUS` — status - `PRIORITY` — priority - `MARK` — rating - `CREATED_BY` — Creator - `RESPONSIBLE_ID` — Participant - `GROUP_ID` — working group |
 /// | `FILTER` ([`filter`](Self::filter)) | `object` | no | An array of the form `{'filter_field': 'filter_value' [, ...]}`. The filter field can take the following values: - `ID` — task ID - `PARENT_ID` — parent task ID - `GROUP_ID` — working group ID - `CREATED_BY` — Creator - `STATUS_CHANGED_BY` — user who last changed the task status - `PRIORITY` — priority - `FORUM_TOPIC_ID` — forum topic ID - `RESPONSIBLE_ID` — Participant - `TITLE` — task title (can be searched using the pattern `[%_]`) - `TAG` — tag - `REAL_STATUS` — task status. Constants reflecting task statuses:   - `STATE_NEW` = 1   - `STATE_PENDING` = 2   - `STATE_IN_PROGRESS` = 3   - `STATE_SUPPOSEDLY_COMPLETED` = 4   - `STATE_COMPLETED` = 5   - `STATE_DEFERRED` = 6   - `STATE_DECLINED` = 7 - `STATUS` — status for sorting. Similar to `REAL_STATUS`, but has two additional meta-statuses:   - `-2` — unread task   - `-1` — overdue task - `MARK` — rating - `SITE_ID` — site ID - `ADD_IN_REPORT` — task in report (Y\|N) - `DATE_START` — start date - `DEADLINE` — deadline - `CREATED_DATE` — creation date - `CLOSED_DATE` — completion date - `CHANGED_DATE` — last modification date - `ACCOMPLICE` — co-participant ID - `AUDITOR` — auditor ID - `DEPENDS_ON` — previous task ID - `ONLY_ROOT_TASKS` — only tasks that are not sub-tasks (root tasks), as well as sub-tasks of the parent task to which the current user does not have access (Y\|N) |
-/// | `PARAMS` ([`params`](Self::params)) | `any[]` | no | An array for call options. The element is an array `NAV_PARAMS` of the form `{'call_option': 'value' [, ...]}`, containing the following options: - `nPageSize` — number of items per page. To limit the load on pagination, a limit of 50 tasks is imposed. - `iNumPage` — page number in pagination. |
+/// | `PARAMS` ([`params`](Self::params)) | `object` | no | An array for call options. The element is an array `NAV_PARAMS` of the form `{'call_option': 'value' [, ...]}`, containing the following options: - `nPageSize` — number of items per page. To limit the load on pagination, a limit of 50 tasks is imposed. - `iNumPage` — page number in pagination. |
 /// | `SELECT` ([`select`](Self::select)) | `string[]` | no | An array of record fields that will be returned by the method. If the array contains the value `"*"`, all available fields will be returned. |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
@@ -126,8 +126,8 @@ pub struct List {
     /// - `nPageSize` — number of items per page. To limit the load on pagination, a limit of 50 tasks is imposed.
     /// - `iNumPage` — page number in pagination.
     ///
-    /// Wire name `PARAMS`, type `any[]` (docs: `array`).
-    pub params: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `PARAMS`, type `object` (docs: `array`).
+    pub params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// An array of record fields that will be returned by the method. If the array contains the value `"*"`, all available fields will be returned.
     ///
     /// The default value (empty array `array()`) means that all fields of the main query table will be returned.
@@ -175,13 +175,9 @@ impl List {
     #[inline]
     pub fn params(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.params = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.params = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `SELECT`: An array of record fields that will be returned by the method. If the array contains the value `"*"`, all available fields will be returned.

@@ -25,7 +25,7 @@
 /// | `ORDER` ([`order`](Self::order)) | `object` | no | An array in the form `{'sorting_field': 'sorting_direction' [, ...]}` for sorting the result. The sorting field can take the following values: - `TITLE` — task title - `DATE_START` — start date - `DEADLINE` — deadline - `STATUS` — status - `PRIORITY` — priority - `MARK` — rating - `CREATED_BY` — Creator - `RESPONSIBLE_ID` — Participant - `GROUP_ID` — working group |
 /// | `FILTER` ([`filter`](Self::filter)) | `object` | no | An array in the form `{'filter_field': "filter_value" [, ...]}`. The filter field can take the following values: - `ID` — task ID - `PARENT_ID` — parent task ID - `GROUP_ID` — working group ID - `CREATED_BY` — Creator - `STATUS_CHANGED_BY` — user who last changed the task status - `PRIORITY` — priority - `FORUM_TOPIC_ID` — forum topic ID - `RESPONSIBLE_ID` — Participant - `TITLE` — task title (can be searched using the pattern `[%_]`) - `TAG` — tag - `REAL_STATUS` — task status with possible values:   - `STATE_NEW` = 1   - `STATE_PENDING` = 2   - `STATE_IN_PROGRESS` = 3   - `STATE_SUPPOSEDLY_COMPLETED` = 4   - `STATE_COMPLETED` = 5   - `STATE_DEFERRED` = 6   - `STATE_DECLINED` = 7 - `STATUS` — status for sorting. Similar to `REAL_STATUS`, but also includes meta-statuses:   - `-2` — unread task   - `-1` — overdue task - `MARK` — rating - `XML_ID` — external code - `SITE_ID` — site ID - `ADD_IN_REPORT` — task in report (Y\|N) - `DATE_START` — start date - `DEADLINE` — deadline - `CREATED_DATE` — creation date - `CLOSED_DATE` — completion date - `CHANGED_DATE` — last modification date - `ACCOMPLICE` — co-participant ID - `AUDITOR` — auditor ID - `DEPENDS_ON` — previous task ID - `ONLY_ROOT_TASKS` — only tasks that are not sub-tasks (root tasks), as well as sub-tasks of the parent task to which the current user does not have access (Y\|N) - `SUBORDINATE_TASKS` — tasks of the current user and their subordinates (Y\|N) - `OVERDUED` — were overdue (Y\|N) - `DEPARTMENT_ID` — department ID |
 /// | `TASKDATA` ([`taskdata`](Self::taskdata)) | `any[]` | no | An array of returned task fields |
-/// | `NAV_PARAMS` ([`nav_params`](Self::nav_params)) | `any[]` | no | Pagination. The option `iNumPage` is available — page number |
+/// | `NAV_PARAMS` ([`nav_params`](Self::nav_params)) | `object` | no | Pagination. The option `iNumPage` is available — page number |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -132,8 +132,8 @@ pub struct Getlist {
     pub taskdata: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     /// Pagination. The option `iNumPage` is available — page number
     ///
-    /// Wire name `NAV_PARAMS`, type `any[]` (docs: `array`).
-    pub nav_params: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    /// Wire name `NAV_PARAMS`, type `object` (docs: `array`).
+    pub nav_params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -189,13 +189,9 @@ impl Getlist {
     #[inline]
     pub fn nav_params(
         mut self,
-        value: impl ::std::iter::IntoIterator<
-            Item = impl ::std::convert::Into<::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
     ) -> Self {
-        self.nav_params = ::std::option::Option::Some(
-            value.into_iter().map(::std::convert::Into::into).collect(),
-        );
+        self.nav_params = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
