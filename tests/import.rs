@@ -595,6 +595,12 @@ fn a_parameters_section_referring_to_list_methods_gives_the_list_parameters() {
         "{d:?}"
     );
     assert!(param(&m, "order").description.contains("list methods"));
+    // The reference in the introduction of a page without a parameters section
+    // (`crm.measure.list`).
+    let page = include_str!("import/params-list.md").replace("## Method Parameters\n\n", "");
+    let (m, d) = run(&page, "demo.sprocket.kind.list");
+    assert_eq!(m.params.len(), 4, "{d:?}");
+    assert_eq!(m.examples.request[0].skip_round_trip, None);
 }
 
 #[test]

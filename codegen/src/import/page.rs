@@ -663,7 +663,9 @@ impl<'a> Page<'a> {
                     if section == Section::Errors {
                         error_code = errors::code_line(t);
                     }
-                    if section == Section::Params
+                    // In the parameters section, or in the introduction of a page that has
+                    // none (`crm.measure.list`).
+                    if matches!(section, Section::Params | Section::Intro)
                         && sub.is_none()
                         && text::links(t, &defs).iter().any(|l| {
                             l.target.contains("list-methods-pecularities")
@@ -997,7 +999,7 @@ impl<'a> Page<'a> {
                 &page,
                 0,
                 "params",
-                "the parameters section refers to the list methods' description: the standard list parameters",
+                "the page refers to the list methods' description for its parameters: the standard list parameters",
             );
             params = params::list_method_params(&note);
         }

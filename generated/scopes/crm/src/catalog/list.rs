@@ -21,7 +21,14 @@
 ///
 /// # Parameters
 ///
-/// None.
+/// | Name | Type | Required | Description |
+/// |---|---|---|---|
+/// | `select` ([`select`](Self::select)) | `string[]` | no | The fields to return; `*` and `UF_*` select all fields or all custom fields. |
+/// | `filter` ([`filter`](Self::filter)) | `object` | no | The filter: field names, optionally with an operator prefix (`>=`, `%`, `!`, ...), and their values. |
+/// | `order` ([`order`](Self::order)) | `object` | no | The sort order: field names and `ASC` or `DESC`, in order of priority. |
+/// | `start` ([`start`](Self::start)) | `integer` | no | The offset of the page: `next` of the previous answer. |
+///
+/// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
 /// # Result
 ///
@@ -47,6 +54,30 @@
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct List {
+    /// The fields to return; `*` and `UF_*` select all fields or all custom fields.
+    ///
+    /// See the description of [listing methods](https://apidocs.bitrix24.com/settings/how-to-call-rest-api/list-methods-pecularities.html).
+    ///
+    /// Wire name `select`, type `string[]`.
+    pub select: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// The filter: field names, optionally with an operator prefix (`>=`, `%`, `!`, ...), and their values.
+    ///
+    /// See the description of [listing methods](https://apidocs.bitrix24.com/settings/how-to-call-rest-api/list-methods-pecularities.html).
+    ///
+    /// Wire name `filter`, type `object`.
+    pub filter: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// The sort order: field names and `ASC` or `DESC`, in order of priority.
+    ///
+    /// See the description of [listing methods](https://apidocs.bitrix24.com/settings/how-to-call-rest-api/list-methods-pecularities.html).
+    ///
+    /// Wire name `order`, type `object`.
+    pub order: ::std::option::Option<::bitrix24_runtime::JsonObject>,
+    /// The offset of the page: `next` of the previous answer.
+    ///
+    /// See the description of [listing methods](https://apidocs.bitrix24.com/settings/how-to-call-rest-api/list-methods-pecularities.html).
+    ///
+    /// Wire name `start`, type `integer`.
+    pub start: ::std::option::Option<i64>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -56,8 +87,53 @@ impl List {
     #[inline]
     pub fn new() -> Self {
         Self {
+            select: ::std::option::Option::None,
+            filter: ::std::option::Option::None,
+            order: ::std::option::Option::None,
+            start: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
+    }
+    /// Sets `select`: The fields to return; `*` and `UF_*` select all fields or all custom fields.
+    #[must_use]
+    #[inline]
+    pub fn select(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
+    ) -> Self {
+        self.select = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Sets `filter`: The filter: field names, optionally with an operator prefix (`>=`, `%`, `!`, ...), and their values.
+    #[must_use]
+    #[inline]
+    pub fn filter(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.filter = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `order`: The sort order: field names and `ASC` or `DESC`, in order of priority.
+    #[must_use]
+    #[inline]
+    pub fn order(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.order = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `start`: The offset of the page: `next` of the previous answer.
+    #[must_use]
+    #[inline]
+    pub fn start(mut self, value: i64) -> Self {
+        self.start = ::std::option::Option::Some(value);
+        self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
     #[must_use]
@@ -85,8 +161,14 @@ impl ::bitrix24_runtime::wire::Decode for List {
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self { extra: f.rest() })
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            select: f.optional("select")?,
+            filter: f.optional("filter")?,
+            order: f.optional("order")?,
+            start: f.optional("start")?,
+            extra: f.rest(),
+        })
     }
 }
 #[cfg(feature = "decode-requests")]
@@ -103,7 +185,14 @@ impl ::serde::Serialize for List {
         &self,
         serializer: S,
     ) -> ::std::result::Result<S::Ok, S::Error> {
-        let w = ::bitrix24_runtime::wire::ObjectWriter::new(serializer, &self.extra)?;
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("select", self.select.as_ref());
+        w.optional("filter", self.filter.as_ref());
+        w.optional("order", self.order.as_ref());
+        w.optional("start", self.start.as_ref());
         w.end()
     }
 }
