@@ -1114,6 +1114,29 @@ fn parameters_read_by_position_take_the_example_keys_by_position() {
 }
 
 #[test]
+fn a_boolean_listing_more_than_a_truth_pair_is_those_values() {
+    let page = "# Get a Field demo.field.get\n\n> Scope: [`demo`](../scopes/permissions.md)\n\n\
+                The method `demo.field.get` returns a field.\n\n## Method Parameters\n\n#|\n\
+                || **Name**\n`type` | **Description** ||\n\
+                || **SHOW_FILTER**\n[`boolean`](../data-types.md) | Show in the filter. Possible values:\n\
+                - `N` — do not show\n- `I` — exact match\n- `E` — mask ||\n\
+                || **MANDATORY**\n[`boolean`](../data-types.md) | Required. Possible values:\n\
+                - `Y` — yes\n- `N` — no ||\n|#\n";
+    let (m, d) = run(page, "demo.field.get");
+    let show = param(&m, "SHOW_FILTER");
+    assert_eq!(show.ty, "ShowFilter", "{d:?}");
+    let values: Vec<&str> = ty(&m, "ShowFilter")
+        .values
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|v| v.value.as_str())
+        .collect();
+    assert_eq!(values, ["N", "I", "E"]);
+    assert_eq!(param(&m, "MANDATORY").ty, "boolean");
+}
+
+#[test]
 fn files_are_sent_as_pairs_and_answered_as_objects() {
     let (m, d) = run(include_str!("import/files.md"), "demo.note.add");
     // "List of files": a list of `[name, base64]` pairs; one file: one pair.

@@ -1470,6 +1470,19 @@ impl<'a> Page<'a> {
         let bullets = enums::bullets(&desc);
         let mut wire = None;
         match ty.as_str() {
+            // A "boolean" whose values are more than a truth pair (`SHOW_FILTER`: `N`,
+            // `I`, `E`, `S`) is those values.
+            "boolean"
+                if bullets.as_ref().is_some_and(|b| {
+                    b.len() > 2 && !b.iter().all(|b| enums::is_truth_value(&b.value))
+                }) =>
+            {
+                if let Some(b) = &bullets {
+                    ty = self
+                        .make_enum(&cell.name, owner, b, false, page, line, &fpath)
+                        .unwrap_or_else(|| "string".into());
+                }
+            }
             "boolean" => wire = enums::boolean_wire(bullets.as_deref(), &desc),
             "char" | "string" => {
                 let yn = enums::boolean_wire(bullets.as_deref(), &desc) == Some(WireFormat::Yn);

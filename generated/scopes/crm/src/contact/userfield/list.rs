@@ -318,8 +318,8 @@ pub struct Userfield {
     /// - `E` — mask
     /// - `S` — substring
     ///
-    /// Wire name `SHOW_FILTER`, type `boolean`.
-    pub show_filter: ::std::option::Option<bool>,
+    /// Wire name `SHOW_FILTER`, type `ShowFilter` (docs: `boolean`).
+    pub show_filter: ::std::option::Option<ShowFilter>,
     /// Should the user field be shown in the list?
     ///
     /// This parameter does not affect anything within `crm`.
@@ -535,11 +535,109 @@ impl ::bitrix24_runtime::wire::Undocumented for Userfield {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.show_filter,
+            &::std::format!("{}{}", path, ".SHOW_FILTER"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.list,
             &::std::format!("{}{}", path, ".LIST"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `ShowFilter`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ShowFilter {
+    /// `N`: do not show
+    N,
+    /// `I`: exact match
+    I,
+    /// `E`: mask
+    E,
+    /// `S`: substring
+    S,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl ShowFilter {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::N => "N",
+            Self::I => "I",
+            Self::E => "E",
+            Self::S => "S",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for ShowFilter {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        ShowFilter::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "N" => Self::N,
+            "I" => Self::I,
+            "E" => Self::E,
+            "S" => Self::S,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for ShowFilter {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ShowFilter {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for ShowFilter {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ShowFilter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for ShowFilter {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for ShowFilter {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
     }
 }
 /// As described in [uf_enum_element Type](https://apidocs.bitrix24.com/api-reference/crm/contacts/userfield/crm-contact-userfield-get.html#uf_enum_element).
