@@ -1137,6 +1137,31 @@ fn a_boolean_listing_more_than_a_truth_pair_is_those_values() {
 }
 
 #[test]
+fn a_language_map_in_a_result_may_hold_null() {
+    let page = "# Get a Label demo.label.get\n\n> Scope: [`demo`](../scopes/permissions.md)\n\n\
+                The method `demo.label.get` returns a label.\n\n## Method Parameters\n\n#|\n\
+                || **Name**\n`type` | **Description** ||\n\
+                || **label**\n[`lang_map`](../data-types.md) | The label per language ||\n|#\n\n\
+                ## Response Handling\n\n```json\n{\"result\": {\"label\": {\"en\": null, \"de\": \"Name\"}}}\n```\n\n\
+                ### Returned Data\n\n#|\n|| **Name**\n`type` | **Description** ||\n\
+                || **result**\n[`object`](../data-types.md) | The field ||\n\
+                || **result.label**\n[`lang_map`](../data-types.md) | The label per language ||\n|#\n";
+    let (m, d) = run(page, "demo.label.get");
+    // Sent: a text per language; answered: `null` where a language has none.
+    assert_eq!(param(&m, "label").ty, "map<string>", "{d:?}");
+    assert_eq!(
+        field(ty(&m, &m.result.ty), "label").ty,
+        "map<string | null>"
+    );
+    assert!(
+        m.examples
+            .response
+            .iter()
+            .all(|e| e.skip_round_trip.is_none())
+    );
+}
+
+#[test]
 fn files_are_sent_as_pairs_and_answered_as_objects() {
     let (m, d) = run(include_str!("import/files.md"), "demo.note.add");
     // "List of files": a list of `[name, base64]` pairs; one file: one pair.

@@ -1427,6 +1427,14 @@ impl<'a> Page<'a> {
         if self.section == Section::Returned && ty.trim_end_matches("[]") == "file" {
             ty = "object".into();
         }
+        // The portal answers `null` for a language without a text (`userfieldconfig.get`:
+        // `"listColumnLabel": {"en": null}`).
+        if self.section == Section::Returned
+            && ty == "map<string>"
+            && token.as_deref() == Some("lang_map")
+        {
+            ty = "map<string | null>".into();
+        }
         // `select` lists field names (and masks such as `*`, `UF_*`) on every list method.
         if ty == "any[]" && cell.name.eq_ignore_ascii_case("select") {
             ty = "string[]".into();

@@ -451,33 +451,48 @@ pub struct Fields {
     >,
     /// Labels in the edit form
     ///
-    /// Wire name `editFormLabel`, type `map<string>` (docs: `lang_map`).
+    /// Wire name `editFormLabel`, type `map<string | null>` (docs: `lang_map`).
     pub edit_form_label: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::option::Option<::std::string::String>,
+        >,
     >,
     /// Header in the list
     ///
-    /// Wire name `listColumnLabel`, type `map<string>` (docs: `lang_map`).
+    /// Wire name `listColumnLabel`, type `map<string | null>` (docs: `lang_map`).
     pub list_column_label: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::option::Option<::std::string::String>,
+        >,
     >,
     /// Label of the filter in the list
     ///
-    /// Wire name `listFilterLabel`, type `map<string>` (docs: `lang_map`).
+    /// Wire name `listFilterLabel`, type `map<string | null>` (docs: `lang_map`).
     pub list_filter_label: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::option::Option<::std::string::String>,
+        >,
     >,
     /// Error message
     ///
-    /// Wire name `errorMessage`, type `map<string>` (docs: `lang_map`).
+    /// Wire name `errorMessage`, type `map<string | null>` (docs: `lang_map`).
     pub error_message: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::option::Option<::std::string::String>,
+        >,
     >,
     /// Help
     ///
-    /// Wire name `helpMessage`, type `map<string>` (docs: `lang_map`).
+    /// Wire name `helpMessage`, type `map<string | null>` (docs: `lang_map`).
     pub help_message: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::option::Option<::std::string::String>,
+        >,
     >,
     /// List elements for `userTypeId = enumeration`.
     ///

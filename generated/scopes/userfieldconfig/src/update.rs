@@ -1432,33 +1432,48 @@ pub struct UpdateResultField {
     >,
     /// Labels in the edit form
     ///
-    /// Wire name `editFormLabel`, type `map<string>` (docs: `lang_map`).
+    /// Wire name `editFormLabel`, type `map<string | null>` (docs: `lang_map`).
     pub edit_form_label: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::option::Option<::std::string::String>,
+        >,
     >,
     /// Column labels in the list
     ///
-    /// Wire name `listColumnLabel`, type `map<string>` (docs: `lang_map`).
+    /// Wire name `listColumnLabel`, type `map<string | null>` (docs: `lang_map`).
     pub list_column_label: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::option::Option<::std::string::String>,
+        >,
     >,
     /// Filter labels
     ///
-    /// Wire name `listFilterLabel`, type `map<string>` (docs: `lang_map`).
+    /// Wire name `listFilterLabel`, type `map<string | null>` (docs: `lang_map`).
     pub list_filter_label: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::option::Option<::std::string::String>,
+        >,
     >,
     /// Error message text
     ///
-    /// Wire name `errorMessage`, type `map<string>` (docs: `lang_map`).
+    /// Wire name `errorMessage`, type `map<string | null>` (docs: `lang_map`).
     pub error_message: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::option::Option<::std::string::String>,
+        >,
     >,
     /// Help text for the field
     ///
-    /// Wire name `helpMessage`, type `map<string>` (docs: `lang_map`).
+    /// Wire name `helpMessage`, type `map<string | null>` (docs: `lang_map`).
     pub help_message: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::option::Option<::std::string::String>,
+        >,
     >,
     /// Value options.
     ///
