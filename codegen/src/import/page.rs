@@ -282,6 +282,8 @@ fn described_as_array(desc_plain_lower: &str) -> bool {
 fn described_as_map(desc_plain_lower: &str) -> bool {
     desc_plain_lower.contains("objects, each describing")
         || desc_plain_lower.contains("contains objects, each")
+        // "List of regions, where the object's key is the `code` of the region".
+        || desc_plain_lower.contains("where the object's key is")
 }
 
 /// Extracts a stated default: a code span right after "default value"/"default is"/...
@@ -2295,6 +2297,17 @@ mod tests {
         assert_eq!(c.token.as_deref(), Some("boolean"));
         let c = read_name_cell("**result**\n`null`", &d).unwrap();
         assert_eq!(c.token.as_deref(), Some("null"));
+    }
+
+    #[test]
+    fn maps_told_by_their_description() {
+        assert!(described_as_map(
+            "list of regions, where the object's key is the `code` of the region"
+        ));
+        assert!(described_as_map(
+            "contains objects, each describing a stage"
+        ));
+        assert!(!described_as_map("list of regions"));
     }
 
     #[test]

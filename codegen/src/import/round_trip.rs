@@ -322,8 +322,17 @@ fn id_keyed(ty: &str, v: &Value, types: &[TypeDef]) -> Option<String> {
     {
         return None;
     }
+    let lists = o
+        .values()
+        .all(|v| v.as_array().is_some_and(|a| a.iter().all(Value::is_object)))
+        && o.values()
+            .any(|v| v.as_array().is_some_and(|a| !a.is_empty()));
     let item = if o.values().all(Value::is_object) {
         name
+    } else if lists {
+        // `{"3": [{...}, {...}]}` (`vote.AttachedVote.getWithVoted`'s `voted`: the users
+        // per answer ID): a map of lists.
+        format!("{name}[]")
     } else {
         // `{"1417": "n5065"}` for a table whose one row is the value: `map<string>`.
         let [only] = fields.as_slice() else {
@@ -582,6 +591,13 @@ mod tests {
         let notes = keyed_result(&mut m);
         assert_eq!(m.result.ty, "map<Item>", "{notes:?}");
         assert_eq!(m.examples.response[0].skip_round_trip, None);
+        // A field answered as lists per ID (`vote.AttachedVote.getWithVoted`'s `voted`).
+        let mut m = answering(r#"{"files": {"3": [{"ID": 1}], "4": []}}"#, false);
+        settle(&mut m);
+        assert_eq!(
+            m.types[0].fields.as_ref().unwrap()[0].ty,
+            "map<File[]> | null"
+        );
         // A list result answered as lists per ID (`calendar.accessibility.get`).
         let mut m = answering(r#"{"1": [{"files": null}], "34": []}"#, false);
         m.result.ty = "Item[]".into();

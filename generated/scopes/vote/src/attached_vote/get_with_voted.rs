@@ -275,8 +275,13 @@ pub struct ResponseResult {
     pub attach: ::std::option::Option<ResponseAttach>,
     /// Information about the users who voted, structure described [below](https://apidocs.bitrix24.com/api-reference/vote/vote.attachedvote.getWithVoted.html#voted)
     ///
-    /// Wire name `voted`, type `ResponseVoted` (docs: `object`).
-    pub voted: ::std::option::Option<ResponseVoted>,
+    /// Wire name `voted`, type `map<ResponseVoted[]>` (docs: `object`).
+    pub voted: ::std::option::Option<
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::vec::Vec<ResponseVoted>,
+        >,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
