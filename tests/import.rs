@@ -1162,6 +1162,25 @@ fn a_language_map_in_a_result_may_hold_null() {
 }
 
 #[test]
+fn a_field_in_several_tabs_lists_the_values_of_all() {
+    // `DISPLAY` per field type: the boolean type's values and the enumeration type's.
+    let (m, d) = run(include_str!("import/tab-values.md"), "demo.userfield.add");
+    let settings = ty(&m, &param(&m, "SETTINGS").ty);
+    let display = &field(settings, "DISPLAY").ty;
+    let values: Vec<&str> = ty(&m, display)
+        .values
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|v| v.value.as_str())
+        .collect();
+    assert_eq!(values, ["CHECKBOX", "RADIO", "LIST", "UI"], "{d:?}");
+    // Another type per tab: the first tab's, values not merged.
+    assert_eq!(field(settings, "DEFAULT_VALUE").ty, "integer");
+    assert_eq!(m.examples.request[0].skip_round_trip, None);
+}
+
+#[test]
 fn files_are_sent_as_pairs_and_answered_as_objects() {
     let (m, d) = run(include_str!("import/files.md"), "demo.note.add");
     // "List of files": a list of `[name, base64]` pairs; one file: one pair.

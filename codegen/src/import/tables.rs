@@ -186,14 +186,37 @@ impl Page<'_> {
         for &i in rest {
             let header = self.nested[i].rows.first().cloned();
             let taken = std::mem::replace(&mut self.nested[i].rows, header.into_iter().collect());
+            let tab = self.nested[i].tab.clone();
             for row in data_rows(&taken) {
                 let name = name_of(row);
                 let known = self.nested[first]
                     .rows
-                    .iter()
-                    .any(|r| name.is_some() && name_of(r) == name);
-                if !known {
-                    self.nested[first].rows.push(row.clone());
+                    .iter_mut()
+                    .find(|r| name.is_some() && name_of(r) == name);
+                match known {
+                    None => self.nested[first].rows.push(row.clone()),
+                    // The same field listing other values in another tab (`DISPLAY`: the
+                    // boolean type's, then the enumeration type's): both descriptions, so
+                    // the values of every tab are listed. Only where both list values and
+                    // have one type (`DEFAULT_VALUE` differs per tab, and stays the first).
+                    Some(r) => {
+                        let token = |r: &Row| {
+                            r.cells
+                                .first()
+                                .and_then(|c| read_name_cell(c, &BTreeMap::new()))
+                                .and_then(|c| c.token)
+                        };
+                        let same_type = token(r) == token(row);
+                        if let (Some(mine), Some(theirs)) = (r.cells.get_mut(1), row.cells.get(1))
+                            && same_type
+                            && super::enums::bullets(mine).is_some()
+                            && super::enums::bullets(theirs).is_some()
+                            && text::plain(mine) != text::plain(theirs)
+                        {
+                            let label = tab.as_deref().unwrap_or("Also");
+                            mine.push_str(&format!("\n\n{label}: {theirs}"));
+                        }
+                    }
                 }
             }
         }

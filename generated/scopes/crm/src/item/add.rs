@@ -371,6 +371,29 @@ pub struct Fields {
     ///
     ///   Default — `N`
     ///
+    /// Estimate: Amount calculation mode.
+    ///
+    ///   - `Y` — manual
+    ///   - `N` — automatic
+    ///
+    ///   Default — `N`
+    ///
+    /// Invoice: Amount calculation mode. Possible values:
+    ///
+    ///   - `Y` — manual
+    ///   - `N` — automatic
+    ///
+    ///   Default — `N`
+    ///
+    /// SPA: Amount calculation mode. Possible values:
+    ///
+    ///   - `Y` — manual
+    ///   - `N` — automatic
+    ///
+    ///   Only available if the `isLinkWithProductsEnabled` setting is enabled for the corresponding SPA.
+    ///
+    ///   Default — `N`
+    ///
     /// Only for: Lead, Deal, Estimate, Invoice, SPA.
     ///
     /// Wire name `isManualOpportunity`, type `boolean`, default `N`.
@@ -384,6 +407,48 @@ pub struct Fields {
     /// Wire name `opportunity`, type `double`, default `null`.
     pub opportunity: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Whether the item is available to everyone. Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   Default — `Y`. The default value can be changed in the CRM settings
+    ///
+    /// Deal: Whether the item is available to everyone. Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   Default — `Y`. The default value can be changed in CRM settings
+    ///
+    /// Contact: Whether the item is available to everyone. Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   Default — `Y`. The default value can be changed in the CRM settings
+    ///
+    /// Company: Whether the item is available to everyone. Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   Default — `Y`. The default value can be changed in the CRM settings
+    ///
+    /// Estimate: Whether the item is available to everyone. Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   Default — `Y`. The default value can be changed in the CRM settings
+    ///
+    /// Invoice: Whether the item is available to everyone. Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   Default — `Y`. The default value can be changed in the CRM settings
+    ///
+    /// SPA: Whether the item is accessible to everyone.
     ///
     ///   - `Y` — yes
     ///   - `N` — no
@@ -536,6 +601,35 @@ pub struct Fields {
     ///         "typeId": "EMAIL"
     ///       }
     ///     ]
+    /// ```
+    ///   Default — `null`
+    ///
+    /// Company: Multi-field array.
+    ///
+    ///   For more details on multi-fields, see section [data-types](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_multifield)
+    ///
+    ///   Multi-field structure:
+    ///
+    ///   - `typeId` — Multi-field type
+    ///   - `valueType` — Value type
+    ///   - `value` — Value
+    ///
+    ///   Example:
+    ///
+    /// ```bash
+    ///     fm: [
+    ///       {
+    ///         "valueType": "WORK",
+    ///         "value": "+79999999",
+    ///         "typeId": "PHONE"
+    ///       },
+    ///       {
+    ///         "valueType": "WORK",
+    ///         "value": "bitrix@bitrix.com",
+    ///         "typeId": "EMAIL"
+    ///       }
+    ///     ]
+    ///
     /// ```
     ///   Default — `null`
     ///

@@ -385,6 +385,36 @@ pub struct Fields {
     ///
     ///   By default — `N`
     ///
+    /// Deal: Calculation mode for the amount. Possible values:
+    ///
+    ///   - `Y` — manual
+    ///   - `N` — automatic
+    ///
+    ///   By default — `N`
+    ///
+    /// Estimate: Calculation mode for the amount.
+    ///
+    ///   - `Y` — manual
+    ///   - `N` — automatic
+    ///
+    ///   By default — `N`
+    ///
+    /// Invoice: Calculation mode for the amount. Possible values:
+    ///
+    ///   - `Y` — manual
+    ///   - `N` — automatic
+    ///
+    ///   By default — `N`
+    ///
+    /// SPA: Calculation mode for the amount. Possible values:
+    ///
+    ///   - `Y` — manual
+    ///   - `N` — automatic
+    ///
+    ///   Available only if the `isLinkWithProductsEnabled` setting is enabled for the corresponding SPA.
+    ///
+    ///   By default — `N`
+    ///
     /// Only for: Lead, Deal, Estimate, Invoice, SPA.
     ///
     /// Wire name `isManualOpportunity`, type `boolean`, default `N`.
@@ -398,6 +428,48 @@ pub struct Fields {
     /// Wire name `opportunity`, type `double`, default `null`.
     pub opportunity: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Is the element available to everyone? Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   By default — `Y`. The default value can be changed in the CRM settings
+    ///
+    /// Deal: Is the element available to everyone? Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   By default — `Y`. The default value can be changed in the CRM settings
+    ///
+    /// Contact: Is the element available to everyone? Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   By default — `Y`. The default value can be changed in the CRM settings
+    ///
+    /// Company: Is the element available to everyone? Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   By default — `Y`. The default value can be changed in the CRM settings
+    ///
+    /// Estimate: Is the element available to everyone? Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   By default — `Y`. The default value can be changed in the CRM settings
+    ///
+    /// Invoice: Is the element available to everyone? Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    ///   By default — `Y`. The default value can be changed in the CRM settings
+    ///
+    /// SPA: Is the element available to everyone?
     ///
     ///   - `Y` — yes
     ///   - `N` — no

@@ -343,6 +343,23 @@ pub struct Fields {
     ///   - `Y` — manual
     ///   - `N` — automatic
     ///
+    /// Estimate: Amount calculation mode.
+    ///
+    ///   - `Y` — manual
+    ///   - `N` — automatic
+    ///
+    /// Invoice: Amount calculation mode. Possible values:
+    ///
+    ///   - `Y` — manual
+    ///   - `N` — automatic
+    ///
+    /// SPA: Amount calculation mode. Possible values:
+    ///
+    ///   - `Y` — manual
+    ///   - `N` — automatic
+    ///
+    ///   Available only if the `isLinkWithProductsEnabled` setting is enabled for the corresponding SPA
+    ///
     /// Only for: Lead, Deal, Estimate, Invoice, SPA.
     ///
     /// Wire name `isManualOpportunity`, type `boolean`.
@@ -354,6 +371,11 @@ pub struct Fields {
     /// Wire name `opportunity`, type `double`.
     pub opportunity: ::std::option::Option<::bitrix24_runtime::Decimal>,
     /// Whether the item is available to everyone. Possible values:
+    ///
+    ///   - `Y` — yes
+    ///   - `N` — no
+    ///
+    /// SPA: Whether the item is available to everyone.
     ///
     ///   - `Y` — yes
     ///   - `N` — no
@@ -479,6 +501,82 @@ pub struct Fields {
     ///     }
     /// ```
     ///   Default — `null`
+    ///
+    /// Contact: Array of multi-fields (phones, e-mail, messengers).
+    ///
+    ///   Structure of each item:
+    ///   - `typeId` — multi-field type: `PHONE`, `EMAIL`, `WEB`, `IM`
+    ///   - `valueType` — value subtype: `WORK`, `MOBILE`, `HOME`, `MAILING`, `OTHER`
+    ///   - `value` — value
+    ///
+    ///   The item key in the object determines the operation:
+    ///
+    ///   **Add** a new value — use keys `n0`, `n1`, `n2` ...:
+    ///
+    /// ```json
+    ///   "fm": {
+    ///       "n0": { "typeId": "PHONE", "valueType": "WORK", "value": "+499991234567" },
+    ///       "n1": { "typeId": "EMAIL", "valueType": "WORK", "value": "new@example.com" }
+    ///   }
+    /// ```
+    ///
+    ///   **Update** an existing value — use the numeric `id` of the record (taken from the [`crm.item.get`](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html) response in the `fm` field):
+    ///
+    /// ```json
+    ///   "fm": {
+    ///       "15": { "typeId": "PHONE", "valueType": "MOBILE", "value": "+499990000000" }
+    ///   }
+    /// ```
+    ///
+    ///   **Delete** a value — pass the numeric `id` of the record with an empty `value`:
+    ///
+    /// ```json
+    ///   "fm": {
+    ///       "16": { "typeId": "EMAIL", "value": "" }
+    ///   }
+    /// ```
+    ///
+    ///   Operations can be combined in a single request.
+    ///
+    ///   By default — `null`
+    ///
+    /// Company: Array of multi-fields (phones, e-mail, messengers).
+    ///
+    ///   Structure of each item:
+    ///   - `typeId` — multi-field type: `PHONE`, `EMAIL`, `WEB`, `IM`
+    ///   - `valueType` — value subtype: `WORK`, `MOBILE`, `HOME`, `MAILING`, `OTHER`
+    ///   - `value` — value
+    ///
+    ///   The item key in the object determines the operation:
+    ///
+    ///   **Add** a new value — use keys `n0`, `n1`, `n2` ...:
+    ///
+    /// ```json
+    ///   "fm": {
+    ///       "n0": { "typeId": "PHONE", "valueType": "WORK", "value": "+499991234567" },
+    ///       "n1": { "typeId": "EMAIL", "valueType": "WORK", "value": "new@example.com" }
+    ///   }
+    /// ```
+    ///
+    ///   **Update** an existing value — use the numeric `id` of the record (taken from the [`crm.item.get`](https://apidocs.bitrix24.com/api-reference/crm/universal/crm-item-get.html) response in the `fm` field):
+    ///
+    /// ```json
+    ///   "fm": {
+    ///       "15": { "typeId": "PHONE", "valueType": "MOBILE", "value": "+499990000000" }
+    ///   }
+    /// ```
+    ///
+    ///   **Delete** a value — pass the numeric `id` of the record with an empty `value`:
+    ///
+    /// ```json
+    ///   "fm": {
+    ///       "16": { "typeId": "EMAIL", "value": "" }
+    ///   }
+    /// ```
+    ///
+    ///   Operations can be combined in a single request.
+    ///
+    ///   By default — `null`
     ///
     /// Only for: Lead, Contact, Company.
     ///

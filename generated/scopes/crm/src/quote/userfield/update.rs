@@ -552,6 +552,18 @@ pub struct Settings {
     ///   - `RADIO` — radio buttons
     ///   - `DROPDOWN` — dropdown list
     ///
+    /// enumeration: Appearance. Possible values:
+    ///   - `LIST` — list
+    ///   - `UI` — editable list
+    ///   - `CHECKBOX` — checkboxes
+    ///   - `DIALOG` — entity selection dialog
+    ///
+    /// iblock_section|iblock_element: Appearance. Possible values:
+    ///   - `DIALOG` — dialog
+    ///   - `UI` — editable list
+    ///   - `LIST` — list
+    ///   - `CHECKBOX` — checkboxes
+    ///
     /// Only for: boolean, enumeration, iblock_section|iblock_element.
     ///
     /// Wire name `DISPLAY`, type `Display` (docs: `string`).
@@ -874,6 +886,12 @@ pub enum Display {
     Radio,
     /// `DROPDOWN`: dropdown list
     Dropdown,
+    /// `LIST`: list
+    List,
+    /// `UI`: editable list
+    Ui,
+    /// `DIALOG`: entity selection dialog
+    Dialog,
     /// A value not documented when this crate was generated, kept as received.
     Unknown(::std::string::String),
 }
@@ -885,6 +903,9 @@ impl Display {
             Self::Checkbox => "CHECKBOX",
             Self::Radio => "RADIO",
             Self::Dropdown => "DROPDOWN",
+            Self::List => "LIST",
+            Self::Ui => "UI",
+            Self::Dialog => "DIALOG",
             Self::Unknown(value) => value.as_str(),
         }
     }
@@ -901,6 +922,9 @@ impl ::bitrix24_runtime::wire::WireEnum for Display {
             "CHECKBOX" => Self::Checkbox,
             "RADIO" => Self::Radio,
             "DROPDOWN" => Self::Dropdown,
+            "LIST" => Self::List,
+            "UI" => Self::Ui,
+            "DIALOG" => Self::Dialog,
             other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
         }
     }
