@@ -198,15 +198,16 @@ fn option_null_and_empty_string() {
         Ok(Some(Map::new()))
     );
     assert_eq!(both::<Option<Map<String, Value>>>(json!("")), Ok(None));
-    // `false` is PHP's "none" for an object or a map, a value for `Value`, an error for a
-    // list or a number.
+    // `false` is PHP's "none" for an object, a map or a list, a value for `Value`, an
+    // error for a number (and for a list that must be there).
     assert_eq!(both::<Option<Map<String, Value>>>(json!(false)), Ok(None));
     assert_eq!(
         both::<Option<BTreeMap<String, i64>>>(json!(false)),
         Ok(None)
     );
     assert_eq!(both::<Option<Value>>(json!(false)), Ok(Some(json!(false))));
-    assert!(both::<Option<Vec<i64>>>(json!(false)).is_err());
+    assert_eq!(both::<Option<Vec<i64>>>(json!(false)), Ok(None));
+    assert!(both::<Vec<i64>>(json!(false)).is_err());
     assert!(both::<Option<i64>>(json!(false)).is_err());
     // Strings and raw values keep "".
     assert_eq!(both::<Option<String>>(json!("")), Ok(Some(String::new())));

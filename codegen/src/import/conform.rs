@@ -99,10 +99,11 @@ impl<'t> Checker<'t> {
             other => (!f.required, other),
         };
         let date = matches!(inner, TypeExpr::Scalar(Scalar::Date | Scalar::Datetime));
-        // An object's `false` is PHP's "none" too, which a request would not send again.
+        // An object's or list's `false` is PHP's "none" too, which a request would not send
+        // again.
         let object = self.decode_only
             && match inner {
-                TypeExpr::Scalar(Scalar::Object) | TypeExpr::Map(_) => true,
+                TypeExpr::Scalar(Scalar::Object) | TypeExpr::Map(_) | TypeExpr::Array(_) => true,
                 TypeExpr::Named(n) => self
                     .types
                     .iter()
@@ -796,10 +797,15 @@ mod absent_tests {
         let m = method();
         let v = json!({"ID": 118, "LOCKED_BY": "", "TAGS": {"0": "x", "1": 2}});
         assert_eq!(check_result(&m, &m.types, &v), Vec::<String>::new());
-        // An optional list's `false` is not PHP's "none" (only objects' and dates' are).
+        // An optional list's `false` is PHP's "none", as the client reads it; a number's
+        // is not.
         assert_eq!(
             check_result(&m, &m.types, &json!({"TAGS": false})),
-            ["$.result.TAGS: expected an array, found false"]
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            check_result(&m, &m.types, &json!({"LOCKED_BY": false})),
+            ["$.result.LOCKED_BY: expected integer, found false"]
         );
         // `[]` is PHP's empty object, as the client reads it; a list is not.
         assert_eq!(check_result(&m, &m.types, &json!([])), Vec::<String>::new());

@@ -80,6 +80,11 @@ pub fn settle(m: &mut Method) -> Vec<String> {
                 "response example {i}: `{key}` is not in the docs' table of `{ty}`: added, typed from the example"
             ));
         }
+        for (ty, key) in &found.local_dates {
+            notes.push(format!(
+                "response example {i}: `{ty}.{key}` is a date in the user's format (`MM/DD/YYYY` or `DD/MM/YYYY`, which the value does not tell): typed `string`"
+            ));
+        }
         if let Some(why) = reason(&[
             (
                 &found.custom,
@@ -359,6 +364,20 @@ struct Found {
     keyed: Vec<(String, String, String)>,
     /// Paths and values of undocumented enum values.
     values: Vec<String>,
+    /// `(type, field)`: dates the portal writes in the user's format, retyped as text.
+    local_dates: Vec<(String, String)>,
+}
+
+/// `12/24/2024`: a date in a site format whose day and month order the value does not
+/// tell (`MM/DD/YYYY` in English, `DD/MM/YYYY` elsewhere), so no client can read it as a
+/// date without knowing the portal's format (`calendar.event.get`'s `RRULE.UNTIL`).
+fn is_slashed_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            2 | 5 => *c == b'/',
+            _ => c.is_ascii_digit(),
+        })
 }
 
 fn walk(ty: &str, v: &Value, at: &str, types: &mut Vec<TypeDef>, found: &mut Found, depth: usize) {
@@ -413,6 +432,13 @@ fn walk(ty: &str, v: &Value, at: &str, types: &mut Vec<TypeDef>, found: &mut Fou
                         if let Some(map) = id_keyed(&f.ty, fv, types) {
                             found.keyed.push((n.clone(), k.clone(), map.clone()));
                             f.ty = map;
+                        }
+                        if matches!(f.ty.as_str(), "date" | "date | null")
+                            && fv.as_str().is_some_and(is_slashed_date)
+                        {
+                            found.local_dates.push((n.clone(), k.clone()));
+                            f.doc_type.get_or_insert_with(|| f.ty.clone());
+                            f.ty = f.ty.replacen("date", "string", 1);
                         }
                         let fty = f.ty.clone();
                         walk(&fty, fv, &here, types, found, depth + 1);
@@ -560,6 +586,28 @@ mod tests {
              examples:\n  response:\n  - json: '{{\"result\": {result}}}'\n"
         );
         serde_yaml::from_str(&yaml).unwrap()
+    }
+
+    #[test]
+    fn a_date_in_the_users_slashed_format_is_text() {
+        let mut m = answering(r#"{"files": {"ID": 1}}"#, false);
+        m.types[1].fields.as_mut().unwrap()[1].ty = "date".into();
+        m.examples.response[0].json =
+            r#"{"result": {"files": {"ID": 1, "NAME": "12/24/2024"}}}"#.into();
+        let notes = settle(&mut m);
+        let name = &m.types[1].fields.as_ref().unwrap()[1];
+        assert_eq!(
+            (name.ty.as_str(), name.doc_type.as_deref()),
+            ("string", Some("date")),
+            "{notes:?}"
+        );
+        // A date the client reads stays a date.
+        let mut m = answering(r#"{"files": {"ID": 1}}"#, false);
+        m.types[1].fields.as_mut().unwrap()[1].ty = "date".into();
+        m.examples.response[0].json =
+            r#"{"result": {"files": {"ID": 1, "NAME": "24.12.2024"}}}"#.into();
+        settle(&mut m);
+        assert_eq!(m.types[1].fields.as_ref().unwrap()[1].ty, "date");
     }
 
     #[test]

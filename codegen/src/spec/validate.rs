@@ -1717,7 +1717,7 @@ pub(crate) fn decodes_as_bool(v: &Value) -> bool {
 /// | `T[]` | an array, or an object's values (PHP arrays) |
 /// | `file` | the array `[name, base64 content]` |
 /// | `any` | anything |
-/// | `T \| null`, optional fields | `null`; `""` too unless `T` is text or `any`; `false` for dates, date-times and objects |
+/// | `T \| null`, optional fields | `null`; `""` too unless `T` is text or `any`; `false` for dates, date-times, objects, maps and lists |
 /// | enums | any string or integer (unlisted values are kept as unknown) |
 /// | named objects | an object, or `[]` (an empty one); known fields checked, unknown keys kept; required non-nullable fields must be present |
 ///
@@ -1743,7 +1743,7 @@ impl Fit<'_, '_> {
     /// for an object (`object`, `map<T>`, a named object type), PHP's "none".
     fn none_like(&self, v: &Value, ty: &TypeExpr) -> bool {
         let object = match ty {
-            TypeExpr::Scalar(Scalar::Object) | TypeExpr::Map(_) => true,
+            TypeExpr::Scalar(Scalar::Object) | TypeExpr::Map(_) | TypeExpr::Array(_) => true,
             TypeExpr::Named(n) => self.scope.get(n).is_some_and(|i| !i.is_enum()),
             _ => false,
         };

@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 /// | `String` | a string; a number is converted to its text |
 /// | [`serde_json::Value`] | anything, as is |
 /// | [`serde_json::Map`] | an object, or `[]` (PHP's empty array) as an empty map; a non-empty array is an error (a list the spec mistyped as an object must not pass unnoticed) |
-/// | `Option<T>` | `null` → `None` (but `Some(Value::Null)` for `Option<Value>`, see [`Decode::NULL_IS_VALUE`]); `""` → `None` when [`Decode::EMPTY_STRING_IS_NONE`] (all but `String` and `Value`); `false` → `None` for dates, date-times, objects and maps ([`Decode::FALSE_IS_NONE`]); otherwise `T` |
+/// | `Option<T>` | `null` → `None` (but `Some(Value::Null)` for `Option<Value>`, see [`Decode::NULL_IS_VALUE`]); `""` → `None` when [`Decode::EMPTY_STRING_IS_NONE`] (all but `String` and `Value`); `false` → `None` for dates, date-times, objects, maps and lists ([`Decode::FALSE_IS_NONE`]); otherwise `T` |
 /// | `Vec<T>` | an array; an object's values in order (PHP arrays with numeric keys) |
 /// | `BTreeMap<String, T>` | an object, or `[]` as an empty map (a non-empty array is an error); keys sort as text |
 /// | `Box<T>` | as `T` |
@@ -50,9 +50,10 @@ pub trait Decode: Sized {
     const NULL_IS_VALUE: bool = false;
 
     /// Whether `Option<Self>` decodes `false` as `None`: true for dates, date-times,
-    /// objects (generated structs, [`serde_json::Map`]) and maps, which the portal (PHP)
-    /// writes as `false` when there is none (`"idle": false`, "if not set, `false`" in the
-    /// docs of `im.user.get`; `"phones": false`, "can be `false`" in `im.dialog.users.list`);
+    /// objects (generated structs, [`serde_json::Map`]), maps and lists, which the portal
+    /// (PHP) writes as `false` when there is none (`"idle": false`, "if not set, `false`"
+    /// in the docs of `im.user.get`; `"phones": false`, "can be `false`" in
+    /// `im.dialog.users.list`; `"UF_WEBDAV_CAL_EVENT": false` in `calendar.event.get`);
     /// false for every other type, where `false` is a value or an error.
     const FALSE_IS_NONE: bool = false;
 
@@ -384,6 +385,8 @@ impl<'de, T: Decode> Visitor<'de> for VecVisitor<T> {
 }
 
 impl<T: Decode> Decode for Vec<T> {
+    const FALSE_IS_NONE: bool = true;
+
     fn decode<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(VecVisitor(PhantomData))
     }

@@ -1307,12 +1307,12 @@ pub struct Rrule {
     pub interval: ::std::option::Option<i64>,
     /// End date of recurrences
     ///
-    /// Wire name `UNTIL`, type `date`.
-    pub until: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// Wire name `UNTIL`, type `string` (docs: `date`).
+    pub until: ::std::option::Option<::std::string::String>,
     /// End date of recurrences. Technical field
     ///
-    /// Wire name `~UNTIL`, type `date`.
-    pub until_raw: ::std::option::Option<::bitrix24_runtime::chrono::NaiveDate>,
+    /// Wire name `~UNTIL`, type `string` (docs: `date`).
+    pub until_raw: ::std::option::Option<::std::string::String>,
     /// End date of recurrences in timestamp format
     ///
     /// Wire name `UNTIL_TS`, type `integer`.
