@@ -36,6 +36,7 @@ pub fn fit_shapes(m: &mut Method) -> Vec<String> {
         }
     }
     m.params = params;
+    answered_files(m, &mut notes);
     let result = first_example(&m.examples.response).and_then(|v| v.get("result").cloned());
     if let Some(r) = result {
         infer_result(m, &r, &mut notes);
@@ -69,6 +70,33 @@ pub fn fit_shapes(m: &mut Method) -> Vec<String> {
         m.list = None;
     }
     notes
+}
+
+/// The portal answers a file as its description (`id`, `name`, URLs), never as the
+/// `[name, base64]` it is sent as: a `file` field of a type only the result reaches is an
+/// `object`. (`Page::make_field` does so for the result's own table, where it can link
+/// the entity table the docs give; this covers tables read from another page, such as
+/// `crm.timeline.comment.get`'s, from `crm.timeline.comment.fields`.)
+fn answered_files(m: &mut Method, notes: &mut Vec<String>) {
+    let params: Vec<&str> = m.params.iter().map(|p| p.ty.as_str()).collect();
+    let sent = super::reachable(&m.types, &params);
+    let answered = super::reachable(&m.types, &[m.result.ty.as_str()]);
+    for t in m
+        .types
+        .iter_mut()
+        .filter(|t| answered.contains(&t.name) && !sent.contains(&t.name))
+    {
+        for f in t.fields.iter_mut().flatten() {
+            if matches!(f.ty.as_str(), "file" | "file[]" | "file | null") {
+                f.doc_type.get_or_insert_with(|| f.ty.clone());
+                notes.push(format!(
+                    "result: `{}.{}` is a file the portal answers as its description: typed `object`",
+                    t.name, f.name
+                ));
+                f.ty = "object".into();
+            }
+        }
+    }
 }
 
 /// Whether `items` (a dotted path in `result`, empty for `result` itself) is a list or map.
@@ -757,6 +785,31 @@ mod tests {
         );
         let notes = fit_shapes(&mut m);
         assert_eq!(m.params[0].ty, "Element", "{notes:?}");
+    }
+
+    #[test]
+    fn a_file_the_result_answers_is_an_object() {
+        let item = object(
+            "Item",
+            vec![field("FILES", "file[]"), field("NAME", "string")],
+        );
+        let upload = object("Upload", vec![field("FILE", "file")]);
+        let mut m = method(
+            vec![field("fields", "Upload")],
+            "Item",
+            vec![item, upload],
+            "{}",
+            r#"{"result": {"FILES": {"1": {"id": 1}}}}"#,
+        );
+        let notes = fit_shapes(&mut m);
+        let files = &m.types[0].fields.as_ref().unwrap()[0];
+        assert_eq!(
+            (files.ty.as_str(), files.doc_type.as_deref()),
+            ("object", Some("file[]")),
+            "{notes:?}"
+        );
+        // A file the request sends stays a file.
+        assert_eq!(m.types[1].fields.as_ref().unwrap()[0].ty, "file");
     }
 
     #[test]

@@ -357,8 +357,10 @@ pub struct Contact {
     pub last_name: ::std::option::Option<::std::string::String>,
     /// Photo
     ///
-    /// Wire name `PHOTO`, type `file`.
-    pub photo: ::std::option::Option<::bitrix24_runtime::File>,
+    /// Wire name `PHOTO`, type `object` (docs: `file`).
+    pub photo: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     /// Identifier of the lead from which the contact was created
     ///
     /// Wire name `LEAD_ID`, type `integer` (docs: `crm_lead`).

@@ -180,8 +180,10 @@ pub struct GetResult {
     pub comment: ::std::option::Option<::std::string::String>,
     /// List of files. An array of values described according to the [rules](https://apidocs.bitrix24.com/api-reference/files/how-to-upload-files.html)
     ///
-    /// Wire name `FILES`, type `file[]` (docs: `attached_diskfile`).
-    pub files: ::std::option::Option<::std::vec::Vec<::bitrix24_runtime::File>>,
+    /// Wire name `FILES`, type `object` (docs: `attached_diskfile`).
+    pub files: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
