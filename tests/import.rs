@@ -1206,6 +1206,28 @@ fn files_are_sent_as_pairs_and_answered_as_objects() {
 }
 
 #[test]
+fn a_result_typed_as_an_entity_is_the_entity_not_its_id() {
+    // `crm_currency` holds the currency code in a field (`CURRENCY_ID`), but a method
+    // answering `result` as `crm_currency` answers the currency.
+    let page = "# Get a Currency demo.currency.get\n\n> Scope: [`demo`](../scopes/permissions.md)\n\n\
+                The method `demo.currency.get` returns a currency.\n\n## Method Parameters\n\n#|\n\
+                || **Name**\n`type` | **Description** ||\n\
+                || **CURRENCY_ID**\n[`crm_currency`](../data-types.md) | The currency ||\n|#\n\n\
+                ## Response Handling\n\n```json\n{\"result\": {\"CURRENCY\": \"USD\", \"AMOUNT\": 1}}\n```\n\n\
+                ### Returned Data\n\n#|\n|| **Name**\n`type` | **Description** ||\n\
+                || **result**\n[`crm_currency`](../data-types.md#crm_currency) | The currency ||\n|#\n";
+    let (m, d) = run(page, "demo.currency.get");
+    assert_eq!(param(&m, "CURRENCY_ID").ty, "string", "{d:?}");
+    assert_eq!(field(ty(&m, &m.result.ty), "AMOUNT").ty, "double");
+    assert!(
+        m.examples
+            .response
+            .iter()
+            .all(|e| e.skip_round_trip.is_none())
+    );
+}
+
+#[test]
 fn a_field_reference_type_is_the_type_of_that_field() {
     // `demo_measure.code`: the type of the `code` row of the linked `demo_measure` table,
     // not the whole object.

@@ -1451,7 +1451,13 @@ impl<'a> Page<'a> {
             && matches!(ty.trim_end_matches("[]"), "integer" | "string")
             && cell.type_target.as_deref().is_some_and(|t| {
                 let (path, anchor) = t.split_once('#').unwrap_or((t, ""));
-                !anchor.is_empty() && !path.is_empty() && !super::shared::is_data_types_page(path)
+                !anchor.is_empty()
+                    && !path.is_empty()
+                    && (!super::shared::is_data_types_page(path)
+                        // The method's `result` itself typed as an entity
+                        // (`[crm_currency](../data-types.md#crm_currency)`): the entity, not
+                        // its ID as such a field elsewhere holds.
+                        || (self.section == Section::Returned && cell.name == "result"))
             });
         if (linkable || entity)
             && let Some(idx) = self.resolve_table(&cell, &desc, page, defs, owner)

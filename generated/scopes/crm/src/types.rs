@@ -105,6 +105,295 @@ impl ::bitrix24_runtime::wire::Undocumented for CrmActivityBinding {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
+/// As described in [crm_currency](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct CrmCurrency {
+    /// Exchange rate relative to the base currency.
+    /// For the base currency, it is always equal to `1`. Precision — 4 decimal places.
+    ///
+    /// Wire name `AMOUNT`, type `double`.
+    pub amount: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Nominal value.
+    /// For the base currency, it is always equal to `1`.
+    ///
+    /// Wire name `AMOUNT_CNT`, type `integer`.
+    pub amount_cnt: ::std::option::Option<i64>,
+    /// Indicator of whether the currency is base (`Y`/`N`).
+    ///
+    /// Wire name `BASE`, type `string`.
+    pub base: ::std::option::Option<::std::string::String>,
+    /// Currency identifier. Corresponds to ISO 4217 standard.
+    ///
+    /// Wire name `CURRENCY`, type `string`.
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// Date of the last change.
+    ///
+    /// Wire name `DATE_UPDATE`, type `datetime`.
+    pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Sorting.
+    ///
+    /// Wire name `SORT`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Language code for which the [localization parameters](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization) are returned.
+    ///
+    /// Wire name `LID`, type `string`.
+    pub lid: ::std::option::Option<::std::string::String>,
+    /// Number of decimal places for the fractional part (localization parameter).
+    ///
+    /// Wire name `DECIMALS`, type `integer`.
+    pub decimals: ::std::option::Option<i64>,
+    /// Decimal point for output (localization parameter).
+    ///
+    /// Wire name `DEC_POINT`, type `string`.
+    pub dec_point: ::std::option::Option<::std::string::String>,
+    /// Format template (localization parameter).
+    ///
+    /// Wire name `FORMAT_STRING`, type `string`.
+    pub format_string: ::std::option::Option<::std::string::String>,
+    /// Name of the currency (localization parameter).
+    ///
+    /// Wire name `FULL_NAME`, type `string`.
+    pub full_name: ::std::option::Option<::std::string::String>,
+    /// Thousands separator (localization parameter).
+    ///
+    /// Wire name `THOUSANDS_SEP`, type `string`.
+    pub thousands_sep: ::std::option::Option<::std::string::String>,
+    /// Currency localizations.
+    /// An object with a list of available localizations in the format `{"lang_1": "value_1", ... "lang_N": "value_N"}`, where `lang_N` is the language identifier, and `value` is an object of type [crm_currency_localization](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization).
+    /// The language identifier is a string of two Latin letters. Possible values can be found in the [table of language identifiers](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#lang-ids).
+    ///
+    /// Wire name `LANG`, type `CrmCurrencyLocalization` (docs: `object`).
+    pub lang: ::std::option::Option<crate::types::CrmCurrencyLocalization>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl CrmCurrency {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            amount: ::std::option::Option::None,
+            amount_cnt: ::std::option::Option::None,
+            base: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            date_update: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            lid: ::std::option::Option::None,
+            decimals: ::std::option::Option::None,
+            dec_point: ::std::option::Option::None,
+            format_string: ::std::option::Option::None,
+            full_name: ::std::option::Option::None,
+            thousands_sep: ::std::option::Option::None,
+            lang: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `AMOUNT`: Exchange rate relative to the base currency. For the base currency, it is always equal to `1`. Precision — 4 decimal places.
+    #[must_use]
+    #[inline]
+    pub fn amount(mut self, value: ::bitrix24_runtime::Decimal) -> Self {
+        self.amount = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `AMOUNT_CNT`: Nominal value. For the base currency, it is always equal to `1`.
+    #[must_use]
+    #[inline]
+    pub fn amount_cnt(mut self, value: i64) -> Self {
+        self.amount_cnt = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `BASE`: Indicator of whether the currency is base (`Y`/`N`).
+    #[must_use]
+    #[inline]
+    pub fn base(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.base = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `CURRENCY`: Currency identifier. Corresponds to ISO 4217 standard.
+    #[must_use]
+    #[inline]
+    pub fn currency(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.currency = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DATE_UPDATE`: Date of the last change.
+    #[must_use]
+    #[inline]
+    pub fn date_update(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::DateTime>,
+    ) -> Self {
+        self.date_update = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `SORT`: Sorting.
+    #[must_use]
+    #[inline]
+    pub fn sort(mut self, value: i64) -> Self {
+        self.sort = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `LID`: Language code for which the [localization parameters](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization) are returned.
+    #[must_use]
+    #[inline]
+    pub fn lid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.lid = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DECIMALS`: Number of decimal places for the fractional part (localization parameter).
+    #[must_use]
+    #[inline]
+    pub fn decimals(mut self, value: i64) -> Self {
+        self.decimals = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `DEC_POINT`: Decimal point for output (localization parameter).
+    #[must_use]
+    #[inline]
+    pub fn dec_point(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.dec_point = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `FORMAT_STRING`: Format template (localization parameter).
+    #[must_use]
+    #[inline]
+    pub fn format_string(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.format_string = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `FULL_NAME`: Name of the currency (localization parameter).
+    #[must_use]
+    #[inline]
+    pub fn full_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.full_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `THOUSANDS_SEP`: Thousands separator (localization parameter).
+    #[must_use]
+    #[inline]
+    pub fn thousands_sep(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.thousands_sep = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LANG`: Currency localizations. An object with a list of available localizations in the format `{"lang_1": "value_1", ... "lang_N": "value_N"}`, where `lang_N` is the language identifier, and `value` is an object of type [crm_currency_localization](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization). The language identifier is a string of two Latin letters. Possible values can be found in the [table of language identifiers](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#lang-ids).
+    #[must_use]
+    #[inline]
+    pub fn lang(mut self, value: crate::types::CrmCurrencyLocalization) -> Self {
+        self.lang = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for CrmCurrency {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            amount: f.optional("AMOUNT")?,
+            amount_cnt: f.optional("AMOUNT_CNT")?,
+            base: f.optional("BASE")?,
+            currency: f.optional("CURRENCY")?,
+            date_update: f.optional("DATE_UPDATE")?,
+            sort: f.optional("SORT")?,
+            lid: f.optional("LID")?,
+            decimals: f.optional("DECIMALS")?,
+            dec_point: f.optional("DEC_POINT")?,
+            format_string: f.optional("FORMAT_STRING")?,
+            full_name: f.optional("FULL_NAME")?,
+            thousands_sep: f.optional("THOUSANDS_SEP")?,
+            lang: f.optional("LANG")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CrmCurrency {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for CrmCurrency {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("AMOUNT", self.amount.as_ref());
+        w.optional("AMOUNT_CNT", self.amount_cnt.as_ref());
+        w.optional("BASE", self.base.as_ref());
+        w.optional("CURRENCY", self.currency.as_ref());
+        w.optional("DATE_UPDATE", self.date_update.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("LID", self.lid.as_ref());
+        w.optional("DECIMALS", self.decimals.as_ref());
+        w.optional("DEC_POINT", self.dec_point.as_ref());
+        w.optional("FORMAT_STRING", self.format_string.as_ref());
+        w.optional("FULL_NAME", self.full_name.as_ref());
+        w.optional("THOUSANDS_SEP", self.thousands_sep.as_ref());
+        w.optional("LANG", self.lang.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for CrmCurrency {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.lang,
+            &::std::format!("{}{}", path, ".LANG"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
 /// As described in [crm_currency_localization](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]

@@ -26,7 +26,7 @@
 ///
 /// # Result
 ///
-/// `string`: Object with currency data
+/// `CrmCurrency`: Object with currency data
 ///
 /// # Errors
 ///
@@ -153,5 +153,545 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "crm.currency.get";
     const READ_ONLY: bool = true;
-    type Output = ::std::string::String;
+    type Output = CrmCurrency;
+}
+/// As described in [crm_currency](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct CrmCurrency {
+    /// Exchange rate relative to the base currency.
+    /// For the base currency, it is always equal to `1`. Precision — 4 decimal places.
+    ///
+    /// Wire name `AMOUNT`, type `double`.
+    pub amount: ::std::option::Option<::bitrix24_runtime::Decimal>,
+    /// Nominal value.
+    /// For the base currency, it is always equal to `1`.
+    ///
+    /// Wire name `AMOUNT_CNT`, type `integer`.
+    pub amount_cnt: ::std::option::Option<i64>,
+    /// Indicator of whether the currency is base (`Y`/`N`).
+    ///
+    /// Wire name `BASE`, type `string`.
+    pub base: ::std::option::Option<::std::string::String>,
+    /// Currency identifier. Corresponds to ISO 4217 standard.
+    ///
+    /// Wire name `CURRENCY`, type `string`.
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// Date of the last change.
+    ///
+    /// Wire name `DATE_UPDATE`, type `datetime`.
+    pub date_update: ::std::option::Option<::bitrix24_runtime::DateTime>,
+    /// Sorting.
+    ///
+    /// Wire name `SORT`, type `integer`.
+    pub sort: ::std::option::Option<i64>,
+    /// Language code for which the [localization parameters](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization) are returned.
+    ///
+    /// Wire name `LID`, type `string`.
+    pub lid: ::std::option::Option<::std::string::String>,
+    /// Number of decimal places for the fractional part (localization parameter).
+    ///
+    /// Wire name `DECIMALS`, type `integer`.
+    pub decimals: ::std::option::Option<i64>,
+    /// Decimal point for output (localization parameter).
+    ///
+    /// Wire name `DEC_POINT`, type `string`.
+    pub dec_point: ::std::option::Option<::std::string::String>,
+    /// Format template (localization parameter).
+    ///
+    /// Wire name `FORMAT_STRING`, type `string`.
+    pub format_string: ::std::option::Option<::std::string::String>,
+    /// Name of the currency (localization parameter).
+    ///
+    /// Wire name `FULL_NAME`, type `string`.
+    pub full_name: ::std::option::Option<::std::string::String>,
+    /// Thousands separator (localization parameter).
+    ///
+    /// Wire name `THOUSANDS_SEP`, type `string`.
+    pub thousands_sep: ::std::option::Option<::std::string::String>,
+    /// Currency localizations.
+    /// An object with a list of available localizations in the format `{"lang_1": "value_1", ... "lang_N": "value_N"}`, where `lang_N` is the language identifier, and `value` is an object of type [crm_currency_localization](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization).
+    /// The language identifier is a string of two Latin letters. Possible values can be found in the [table of language identifiers](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#lang-ids).
+    ///
+    /// Wire name `LANG`, type `CrmCurrencyLocalization` (docs: `object`).
+    pub lang: ::std::option::Option<CrmCurrencyLocalization>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl CrmCurrency {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            amount: ::std::option::Option::None,
+            amount_cnt: ::std::option::Option::None,
+            base: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            date_update: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            lid: ::std::option::Option::None,
+            decimals: ::std::option::Option::None,
+            dec_point: ::std::option::Option::None,
+            format_string: ::std::option::Option::None,
+            full_name: ::std::option::Option::None,
+            thousands_sep: ::std::option::Option::None,
+            lang: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for CrmCurrency {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            amount: f.optional("AMOUNT")?,
+            amount_cnt: f.optional("AMOUNT_CNT")?,
+            base: f.optional("BASE")?,
+            currency: f.optional("CURRENCY")?,
+            date_update: f.optional("DATE_UPDATE")?,
+            sort: f.optional("SORT")?,
+            lid: f.optional("LID")?,
+            decimals: f.optional("DECIMALS")?,
+            dec_point: f.optional("DEC_POINT")?,
+            format_string: f.optional("FORMAT_STRING")?,
+            full_name: f.optional("FULL_NAME")?,
+            thousands_sep: f.optional("THOUSANDS_SEP")?,
+            lang: f.optional("LANG")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CrmCurrency {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for CrmCurrency {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("AMOUNT", self.amount.as_ref());
+        w.optional("AMOUNT_CNT", self.amount_cnt.as_ref());
+        w.optional("BASE", self.base.as_ref());
+        w.optional("CURRENCY", self.currency.as_ref());
+        w.optional("DATE_UPDATE", self.date_update.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.optional("LID", self.lid.as_ref());
+        w.optional("DECIMALS", self.decimals.as_ref());
+        w.optional("DEC_POINT", self.dec_point.as_ref());
+        w.optional("FORMAT_STRING", self.format_string.as_ref());
+        w.optional("FULL_NAME", self.full_name.as_ref());
+        w.optional("THOUSANDS_SEP", self.thousands_sep.as_ref());
+        w.optional("LANG", self.lang.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for CrmCurrency {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.lang,
+            &::std::format!("{}{}", path, ".LANG"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// As described in [crm_currency_localization](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct CrmCurrencyLocalization {
+    /// Number of decimal places for the fractional part.
+    ///
+    /// Default value — `2`.
+    ///
+    /// Wire name `DECIMALS`, type `integer`, default `2`.
+    pub decimals: ::std::option::Option<i64>,
+    /// Decimal point for output.
+    ///
+    /// Default value — `.` (dot symbol).
+    ///
+    /// Wire name `DEC_POINT`, type `string`, default `.`.
+    pub dec_point: ::std::option::Option<::std::string::String>,
+    /// Format template. Must contain the symbol # — the value will be substituted in its place.
+    ///
+    /// Default value — `#`.
+    ///
+    /// Examples of templates for the amount 1000:
+    /// - `$ #` — $ 1000
+    /// - `# rub.` — 1000 rub.
+    /// - `€ #` — € 1000.
+    ///
+    /// Wire name `FORMAT_STRING`, type `FormatString` (docs: `string`), default `#`.
+    pub format_string: ::std::option::Option<FormatString>,
+    /// Name of the currency.
+    ///
+    /// Default value — [`crm_currency.CURRENCY`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency).
+    ///
+    /// Wire name `FULL_NAME`, type `string`, default `crm_currency.CURRENCY`.
+    pub full_name: ::std::option::Option<::std::string::String>,
+    /// Indicator of whether to hide insignificant zeros (`Y`/`N`).
+    ///
+    /// Default value — `N`.
+    ///
+    /// Wire name `HIDE_ZERO`, type `string`, default `N`.
+    pub hide_zero: ::std::option::Option<::std::string::String>,
+    /// Thousands separator.
+    ///
+    /// Default value — ` ` (space).
+    ///
+    /// Wire name `THOUSANDS_SEP`, type `string`, default ``.
+    pub thousands_sep: ::std::option::Option<::std::string::String>,
+    /// Code for the thousands separator.
+    ///
+    /// Default value — `S`.
+    ///
+    /// When creating or modifying localization, if a value is specified for the `THOUSANDS_VARIANT` field, the value in `THOUSANDS_SEP` will be ignored and replaced according to the list:
+    /// - `N` — empty, no thousands separator. Example: 12345678
+    /// - `C` — comma. Example: 12,345,678
+    /// - `D` — dot. Example: 12.345.678
+    /// - `S` — space. Example: 12 345 678
+    /// - `B` — non-breaking space. Example: 12 345 678
+    ///   Differs from the previous option in that when line breaks occur, the result is not split into parts.
+    ///
+    /// If a thousands separator is not needed, the `THOUSANDS_VARIANT` field must be explicitly passed with the value `N`. An empty string in the `THOUSANDS_SEP` field is not allowed.
+    ///
+    /// Wire name `THOUSANDS_VARIANT`, type `ThousandsVariant` (docs: `string`), default `S`.
+    pub thousands_variant: ::std::option::Option<ThousandsVariant>,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `en`, type `object`.
+    pub en: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Not in the docs' field table; the response example shows it.
+    ///
+    /// Wire name `de`, type `object`.
+    pub de: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl CrmCurrencyLocalization {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            decimals: ::std::option::Option::None,
+            dec_point: ::std::option::Option::None,
+            format_string: ::std::option::Option::None,
+            full_name: ::std::option::Option::None,
+            hide_zero: ::std::option::Option::None,
+            thousands_sep: ::std::option::Option::None,
+            thousands_variant: ::std::option::Option::None,
+            en: ::std::option::Option::None,
+            de: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for CrmCurrencyLocalization {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            decimals: f.optional("DECIMALS")?,
+            dec_point: f.optional("DEC_POINT")?,
+            format_string: f.optional("FORMAT_STRING")?,
+            full_name: f.optional("FULL_NAME")?,
+            hide_zero: f.optional("HIDE_ZERO")?,
+            thousands_sep: f.optional("THOUSANDS_SEP")?,
+            thousands_variant: f.optional("THOUSANDS_VARIANT")?,
+            en: f.optional("en")?,
+            de: f.optional("de")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for CrmCurrencyLocalization {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for CrmCurrencyLocalization {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("DECIMALS", self.decimals.as_ref());
+        w.optional("DEC_POINT", self.dec_point.as_ref());
+        w.optional("FORMAT_STRING", self.format_string.as_ref());
+        w.optional("FULL_NAME", self.full_name.as_ref());
+        w.optional("HIDE_ZERO", self.hide_zero.as_ref());
+        w.optional("THOUSANDS_SEP", self.thousands_sep.as_ref());
+        w.optional("THOUSANDS_VARIANT", self.thousands_variant.as_ref());
+        w.optional("en", self.en.as_ref());
+        w.optional("de", self.de.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for CrmCurrencyLocalization {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.format_string,
+            &::std::format!("{}{}", path, ".FORMAT_STRING"),
+            out,
+        );
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.thousands_variant,
+            &::std::format!("{}{}", path, ".THOUSANDS_VARIANT"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Values of `FormatString`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FormatString {
+    /// `$ #`: $ 1000
+    DollarHash,
+    /// `# rub.`: 1000 rub
+    Rub,
+    /// `€ #`: € 1000
+    EuroHash,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl FormatString {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::DollarHash => "$ #",
+            Self::Rub => "# rub.",
+            Self::EuroHash => "€ #",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for FormatString {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        FormatString::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "$ #" => Self::DollarHash,
+            "# rub." => Self::Rub,
+            "€ #" => Self::EuroHash,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for FormatString {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for FormatString {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for FormatString {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FormatString {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for FormatString {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for FormatString {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
+}
+/// Values of `ThousandsVariant`.
+///
+/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ThousandsVariant {
+    /// `N`: empty, no thousands separator. Example: 12345678
+    N,
+    /// `C`: comma. Example: 12,345,678
+    C,
+    /// `D`: dot. Example: 12.345.678
+    D,
+    /// `S`: space. Example: 12 345 678
+    S,
+    /// `B`: non-breaking space. Example: 12 345 678
+    B,
+    /// A value not documented when this crate was generated, kept as received.
+    Unknown(::std::string::String),
+}
+impl ThousandsVariant {
+    /// The value as on the wire.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::N => "N",
+            Self::C => "C",
+            Self::D => "D",
+            Self::S => "S",
+            Self::B => "B",
+            Self::Unknown(value) => value.as_str(),
+        }
+    }
+}
+impl ::bitrix24_runtime::wire::WireEnum for ThousandsVariant {
+    const INTEGER: bool = false;
+    #[inline]
+    fn as_str(&self) -> &str {
+        ThousandsVariant::as_str(self)
+    }
+    #[inline]
+    fn from_wire(value: &str) -> Self {
+        match value {
+            "N" => Self::N,
+            "C" => Self::C,
+            "D" => Self::D,
+            "S" => Self::S,
+            "B" => Self::B,
+            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
+        }
+    }
+}
+impl ::std::fmt::Display for ThousandsVariant {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::std::str::FromStr for ThousandsVariant {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        ::std::result::Result::Ok(
+            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
+        )
+    }
+}
+impl ::serde::Serialize for ThousandsVariant {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ThousandsVariant {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for ThousandsVariant {
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for ThousandsVariant {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        if let Self::Unknown(value) = self {
+            out.push(::std::format!("{} = {:?}", path, value));
+        }
+    }
 }

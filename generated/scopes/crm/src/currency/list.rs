@@ -27,7 +27,7 @@
 ///
 /// # Result
 ///
-/// `string[]`: An array of objects with information about the selected currencies
+/// `CrmCurrency[]`: An array of objects with information about the selected currencies
 ///
 /// The response also carries `total` and `next` (paging by `start`).
 ///
@@ -175,10 +175,10 @@ impl ::bitrix24_runtime::wire::Undocumented for List {
 impl ::bitrix24_runtime::Method for List {
     const NAME: &'static str = "crm.currency.list";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<::std::string::String>;
+    type Output = ::std::vec::Vec<crate::types::CrmCurrency>;
 }
 impl ::bitrix24_runtime::ListMethod for List {
-    type Item = ::std::string::String;
+    type Item = crate::types::CrmCurrency;
     const ITEMS: &'static str = "";
     const PAGE_SIZE: u32 = 50;
     const START: &'static str = "start";
@@ -189,3 +189,11 @@ impl ::bitrix24_runtime::ListMethod for List {
     );
     const SELECT: &'static str = "";
 }
+#[doc(no_inline)]
+pub use crate::types::CrmCurrency;
+#[doc(no_inline)]
+pub use crate::types::CrmCurrencyLocalization;
+#[doc(no_inline)]
+pub use crate::types::FormatString;
+#[doc(no_inline)]
+pub use crate::types::ThousandsVariant;
