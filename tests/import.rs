@@ -1206,6 +1206,21 @@ fn files_are_sent_as_pairs_and_answered_as_objects() {
 }
 
 #[test]
+fn a_string_described_as_a_list_of_linked_objects_is_that_list() {
+    let page = "# Set Ranges demo.range.set\n\n> Scope: [`demo`](../scopes/permissions.md)\n\n\
+                The method `demo.range.set` sets ranges.\n\n## Method Parameters\n\n#|\n\
+                || **Name**\n`type` | **Description** ||\n\
+                || **RANGES**\n[`string`](../data-types.md) | Ranges in the form of a list of objects, each a [range](#range) ||\n\
+                || **NAMES**\n[`string`](../data-types.md) | Names in the form of a list of objects ||\n|#\n\n\
+                ### Range {#range}\n\n#|\n|| **Name**\n`type` | **Description** ||\n\
+                || **ip_range**\n[`string`](../data-types.md) | The range ||\n|#\n";
+    let (m, d) = run(page, "demo.range.set");
+    assert_eq!(param(&m, "RANGES").ty, "Range[]", "{d:?}");
+    // No table: the docs' type stays.
+    assert_eq!(param(&m, "NAMES").ty, "string");
+}
+
+#[test]
 fn a_result_typed_as_an_entity_is_the_entity_not_its_id() {
     // `crm_currency` holds the currency code in a field (`CURRENCY_ID`), but a method
     // answering `result` as `crm_currency` answers the currency.

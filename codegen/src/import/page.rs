@@ -1419,6 +1419,13 @@ impl<'a> Page<'a> {
         if ty == "object" && described_as_array(&lower) {
             ty = "object[]".into();
         }
+        // A `string` "in the form of a list of objects", each described by a linked table
+        // (`timeman.networkrange.set`'s `RANGES`): the docs' type is wrong; without a table
+        // it stays a string.
+        let listed_string = ty == "string" && described_as_array(&lower);
+        if listed_string {
+            ty = "object[]".into();
+        }
         // A file is sent as `[name, base64]`; "List of files" sends a list of them.
         if ty == "file" && (lower.contains("list of files") || lower.contains("array of values")) {
             ty = "file[]".into();
@@ -1482,6 +1489,9 @@ impl<'a> Page<'a> {
             } else {
                 name
             };
+        }
+        if listed_string && ty == "object[]" {
+            ty = "string".into();
         }
         let bullets = enums::bullets(&desc);
         let mut wire = None;

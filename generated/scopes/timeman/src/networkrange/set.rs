@@ -18,7 +18,7 @@
 ///
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
-/// | `RANGES` ([`ranges`](Self::ranges)) | `string` | yes | Network address ranges in the form of a list of objects. Each object contains a description of the [network address range](https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-set.html#ip_range). |
+/// | `RANGES` ([`ranges`](Self::ranges)) | `Range[]` | yes | Network address ranges in the form of a list of objects. Each object contains a description of the [network address range](https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-set.html#ip_range). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -41,10 +41,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::timeman::networkrange::set::Set;
+/// use bitrix24::timeman::networkrange::set::{Set, Range};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Set::new("text");
+/// let request = Set::new(vec![Range::new().ip_range("10.0.0.0-10.255.255.255").name("Office Network 10.x.x.x"), Range::new().ip_range("172.16.0.0-172.31.255.255").name("Office Network 172.x.x.x"), Range::new().ip_range("192.168.0.0-192.168.255.255").name("Office Network 192.168.x.x")]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -73,8 +73,8 @@ pub struct Set {
     /// - a block of addresses, for example, `10.0.0.0-10.255.255.255`
     /// - a single address, for example, `10.10.0.1`
     ///
-    /// Wire name `RANGES`, type `string`.
-    pub ranges: ::std::string::String,
+    /// Wire name `RANGES`, type `Range[]` (docs: `string`).
+    pub ranges: ::std::vec::Vec<Range>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -84,9 +84,11 @@ impl Set {
     /// - `ranges`: `RANGES` — Network address ranges in the form of a list of objects. Each object contains a description of the [network address range](https://apidocs.bitrix24.com/api-reference/timeman/networkrange/timeman-networkrange-set.html#ip_range).
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(ranges: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(
+        ranges: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<Range>>,
+    ) -> Self {
         Self {
-            ranges: ranges.into(),
+            ranges: ranges.into_iter().map(::std::convert::Into::into).collect(),
             extra: ::serde_json::Map::new(),
         }
     }
@@ -157,6 +159,11 @@ impl ::bitrix24_runtime::wire::Undocumented for Set {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.ranges,
+            &::std::format!("{}{}", path, ".RANGES"),
+            out,
+        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -164,6 +171,114 @@ impl ::bitrix24_runtime::Method for Set {
     const NAME: &'static str = "timeman.networkrange.set";
     const READ_ONLY: bool = false;
     type Output = SetResult;
+}
+/// The `Range` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Range {
+    /// Network address range
+    ///
+    /// Wire name `ip_range`, type `string`.
+    pub ip_range: ::std::option::Option<::std::string::String>,
+    /// Name of the range
+    ///
+    /// Wire name `name`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl Range {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            ip_range: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `ip_range`: Network address range
+    #[must_use]
+    #[inline]
+    pub fn ip_range(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.ip_range = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `name`: Name of the range
+    #[must_use]
+    #[inline]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for Range {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            ip_range: f.optional("ip_range")?,
+            name: f.optional("name")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Range {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for Range {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("ip_range", self.ip_range.as_ref());
+        w.optional("name", self.name.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for Range {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }
 /// The `SetResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -262,94 +377,6 @@ impl ::bitrix24_runtime::wire::Undocumented for SetResult {
             &::std::format!("{}{}", path, ".error_range"),
             out,
         );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// The `Range` object.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct Range {
-    /// Network address range
-    ///
-    /// Wire name `ip_range`, type `string`.
-    pub ip_range: ::std::option::Option<::std::string::String>,
-    /// Name of the range
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl Range {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            ip_range: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Range {
-    const FALSE_IS_NONE: bool = true;
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            ip_range: f.optional("ip_range")?,
-            name: f.optional("name")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Range {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for Range {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("ip_range", self.ip_range.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Range {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
