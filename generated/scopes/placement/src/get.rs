@@ -20,7 +20,7 @@
 ///
 /// # Result
 ///
-/// `boolean`: Returns a list of registered widget handlers. The structure of each element corresponds to the parameters of the [handler registration method](https://apidocs.bitrix24.com/api-reference/widgets/placement-bind.html#params)
+/// `GetItem[]`: Returns a list of registered widget handlers. The structure of each element corresponds to the parameters of the [handler registration method](https://apidocs.bitrix24.com/api-reference/widgets/placement-bind.html#params)
 ///
 /// # Errors
 ///
@@ -120,5 +120,314 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "placement.get";
     const READ_ONLY: bool = true;
-    type Output = bool;
+    type Output = ::std::vec::Vec<GetItem>;
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct GetItem {
+    /// `placement`.
+    ///
+    /// Wire name `placement`, type `string`.
+    pub placement: ::std::option::Option<::std::string::String>,
+    /// `userId`.
+    ///
+    /// Wire name `userId`, type `integer`.
+    pub user_id: ::std::option::Option<i64>,
+    /// `handler`.
+    ///
+    /// Wire name `handler`, type `string`.
+    pub handler: ::std::option::Option<::std::string::String>,
+    /// `options`.
+    ///
+    /// Wire name `options`, type `any`.
+    pub options: ::std::option::Option<::serde_json::Value>,
+    /// `title`.
+    ///
+    /// Wire name `title`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// `description`.
+    ///
+    /// Wire name `description`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
+    /// `langAll`.
+    ///
+    /// Wire name `langAll`, type `LangAll`.
+    pub lang_all: ::std::option::Option<LangAll>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl GetItem {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            placement: ::std::option::Option::None,
+            user_id: ::std::option::Option::None,
+            handler: ::std::option::Option::None,
+            options: ::std::option::Option::None,
+            title: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            lang_all: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for GetItem {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            placement: f.optional("placement")?,
+            user_id: f.optional("userId")?,
+            handler: f.optional("handler")?,
+            options: f.optional("options")?,
+            title: f.optional("title")?,
+            description: f.optional("description")?,
+            lang_all: f.optional("langAll")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GetItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for GetItem {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("placement", self.placement.as_ref());
+        w.optional("userId", self.user_id.as_ref());
+        w.optional("handler", self.handler.as_ref());
+        w.optional("options", self.options.as_ref());
+        w.optional("title", self.title.as_ref());
+        w.optional("description", self.description.as_ref());
+        w.optional("langAll", self.lang_all.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for GetItem {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.lang_all,
+            &::std::format!("{}{}", path, ".langAll"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct LangAll {
+    /// `de`.
+    ///
+    /// Wire name `de`, type `De`.
+    pub de: ::std::option::Option<De>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl LangAll {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            de: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for LangAll {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            de: f.optional("de")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for LangAll {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for LangAll {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("de", self.de.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for LangAll {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.de,
+            &::std::format!("{}{}", path, ".de"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+/// Fields read from the response example (the docs give no field table).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct De {
+    /// `TITLE`.
+    ///
+    /// Wire name `TITLE`, type `string`.
+    pub title: ::std::option::Option<::std::string::String>,
+    /// `DESCRIPTION`.
+    ///
+    /// Wire name `DESCRIPTION`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
+    /// `GROUP_NAME`.
+    ///
+    /// Wire name `GROUP_NAME`, type `string`.
+    pub group_name: ::std::option::Option<::std::string::String>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl De {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            title: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            group_name: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+impl ::bitrix24_runtime::wire::Decode for De {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            title: f.optional("TITLE")?,
+            description: f.optional("DESCRIPTION")?,
+            group_name: f.optional("GROUP_NAME")?,
+            extra: f.rest(),
+        })
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for De {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+impl ::serde::Serialize for De {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("TITLE", self.title.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("GROUP_NAME", self.group_name.as_ref());
+        w.end()
+    }
+}
+impl ::bitrix24_runtime::wire::Undocumented for De {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
 }

@@ -59,7 +59,7 @@
 /// | `WORK_NOTES` ([`work_notes`](Self::work_notes)) | `string` | no | WORK_NOTES |
 /// | `UF_SKYPE_LINK` ([`uf_skype_link`](Self::uf_skype_link)) | `string` | no | Skype chat link |
 /// | `UF_ZOOM` ([`uf_zoom`](Self::uf_zoom)) | `string` | no | Zoom |
-/// | `UF_DEPARTMENT` ([`uf_department`](Self::uf_department)) | `string` | no | Department |
+/// | `UF_DEPARTMENT` ([`uf_department`](Self::uf_department)) | `integer[]` | no | Department |
 /// | `UF_INTERESTS` ([`uf_interests`](Self::uf_interests)) | `string` | no | Interests |
 /// | `UF_SKILLS` ([`uf_skills`](Self::uf_skills)) | `string` | no | Skills |
 /// | `UF_WEB_SITES` ([`uf_web_sites`](Self::uf_web_sites)) | `string` | no | Other websites |
@@ -95,7 +95,7 @@
 /// use bitrix24::user::add::Add;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new("newuser1@example.com").uf_department("text");
+/// let request = Add::new("newuser1@example.com").uf_department(vec![1]);
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -262,8 +262,8 @@ pub struct Add {
     pub uf_zoom: ::std::option::Option<::std::string::String>,
     /// Department
     ///
-    /// Wire name `UF_DEPARTMENT`, type `string`.
-    pub uf_department: ::std::option::Option<::std::string::String>,
+    /// Wire name `UF_DEPARTMENT`, type `integer[]`.
+    pub uf_department: ::std::option::Option<::std::vec::Vec<i64>>,
     /// Interests
     ///
     /// Wire name `UF_INTERESTS`, type `string`.
@@ -761,9 +761,11 @@ impl Add {
     #[inline]
     pub fn uf_department(
         mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
     ) -> Self {
-        self.uf_department = ::std::option::Option::Some(value.into());
+        self.uf_department = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `UF_INTERESTS`: Interests

@@ -19,7 +19,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `id` ([`id`](Self::id)) | `integer` | yes | Identifier of the status element to be deleted. You can obtain a list of identifiers using the method [crm.status.list](https://apidocs.bitrix24.com/api-reference/crm/status/crm-status-list.html) |
-/// | `params` ([`params`](Self::params)) | `Params` | no | Available flags: |
+/// | `params` ([`params`](Self::params)) | `object` | no | Available flags: |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -65,8 +65,8 @@ pub struct Delete {
     /// - `FORCED` — flag for forcibly deleting system elements. Default is `N`.
     ///   Pass `Y` to delete the element even if it is a system element
     ///
-    /// Wire name `params`, type `Params` (docs: `string`), default `N`.
-    pub params: ::std::option::Option<Params>,
+    /// Wire name `params`, type `object` (docs: `string`), default `N`.
+    pub params: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -86,8 +86,11 @@ impl Delete {
     /// Sets `params`: Available flags:
     #[must_use]
     #[inline]
-    pub fn params(mut self, value: Params) -> Self {
-        self.params = ::std::option::Option::Some(value);
+    pub fn params(
+        mut self,
+        value: impl ::std::convert::Into<::bitrix24_runtime::JsonObject>,
+    ) -> Self {
+        self.params = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
@@ -155,11 +158,6 @@ impl ::bitrix24_runtime::wire::Undocumented for Delete {
         path: &str,
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.params,
-            &::std::format!("{}{}", path, ".params"),
-            out,
-        );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
 }
@@ -167,85 +165,4 @@ impl ::bitrix24_runtime::Method for Delete {
     const NAME: &'static str = "crm.status.delete";
     const READ_ONLY: bool = false;
     type Output = bool;
-}
-/// Values of `Params`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Params {
-    /// `FORCED`: flag for forcibly deleting system elements. Default is N
-    Forced,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl Params {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Forced => "FORCED",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for Params {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        Params::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "FORCED" => Self::Forced,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for Params {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for Params {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for Params {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for Params {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for Params {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for Params {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
 }

@@ -19,7 +19,7 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `id` ([`id`](Self::id)) | `string` | yes | Currency identifier. |
-/// | `localizations` ([`localizations`](Self::localizations)) | `CrmCurrencyLocalization` | yes | Currency localization parameters. An object in the format `{"lang_1": "value_1", ... "lang_N": "value_N"}`, where `lang_N` is the language identifier for which to add/change the localization, and `value` is an object of type [crm_currency_localization](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization). |
+/// | `localizations` ([`localizations`](Self::localizations)) | `map<CrmCurrencyLocalization>` | yes | Currency localization parameters. An object in the format `{"lang_1": "value_1", ... "lang_N": "value_N"}`, where `lang_N` is the language identifier for which to add/change the localization, and `value` is an object of type [crm_currency_localization](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -45,10 +45,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::crm::currency::localizations::set::{Set, CrmCurrencyLocalization};
+/// use bitrix24::crm::currency::localizations::set::Set;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Set::new("CLF", CrmCurrencyLocalization::new());
+/// let request = Set::new("CLF", ::std::collections::BTreeMap::new());
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -70,8 +70,11 @@ pub struct Set {
     ///
     /// Existing localizations that are not passed to the method will not be changed.
     ///
-    /// Wire name `localizations`, type `CrmCurrencyLocalization` (docs: `object`).
-    pub localizations: crate::types::CrmCurrencyLocalization,
+    /// Wire name `localizations`, type `map<CrmCurrencyLocalization>` (docs: `object`).
+    pub localizations: ::std::collections::BTreeMap<
+        ::std::string::String,
+        crate::types::CrmCurrencyLocalization,
+    >,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -84,7 +87,10 @@ impl Set {
     #[inline]
     pub fn new(
         id: impl ::std::convert::Into<::std::string::String>,
-        localizations: crate::types::CrmCurrencyLocalization,
+        localizations: ::std::collections::BTreeMap<
+            ::std::string::String,
+            crate::types::CrmCurrencyLocalization,
+        >,
     ) -> Self {
         Self {
             id: id.into(),

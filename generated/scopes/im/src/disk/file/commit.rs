@@ -33,7 +33,7 @@
 /// |---|---|---|---|
 /// | `CHAT_ID` ([`chat_id`](Self::chat_id)) | `integer` | no | Identifier of the chat. |
 /// | `DIALOG_ID` ([`dialog_id`](Self::dialog_id)) | `string` | no | Identifier of the dialog in the format: - `chatXXX` — chat - `sgXXX` — group or project chat - `XXX` — user identifier for personal chat |
-/// | `FILE_ID` ([`file_id`](Self::file_id)) | `integer` | no | Identifier of the file on Drive. An array can be passed. |
+/// | `FILE_ID` ([`file_id`](Self::file_id)) | `integer[]` | no | Identifier of the file on Drive. An array can be passed. |
 /// | `UPLOAD_ID` ([`upload_id`](Self::upload_id)) | `integer` | no | Identifier of the file on Drive. An array can be passed. |
 /// | `MESSAGE` ([`message`](Self::message)) | `string` | no | Text message with the file |
 /// | `SILENT_MODE` ([`silent_mode`](Self::silent_mode)) | `boolean` | no | Parameter for Open Channels chat |
@@ -64,7 +64,7 @@
 /// use bitrix24::im::disk::file::commit::Commit;
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Commit::new().chat_id(1489).file_id(1).message("Project documents");
+/// let request = Commit::new().chat_id(1489).file_id(vec![5249, 5250]).message("Project documents");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -92,8 +92,8 @@ pub struct Commit {
     ///
     /// Required if `UPLOAD_ID` is not provided
     ///
-    /// Wire name `FILE_ID`, type `integer`.
-    pub file_id: ::std::option::Option<i64>,
+    /// Wire name `FILE_ID`, type `integer[]`.
+    pub file_id: ::std::option::Option<::std::vec::Vec<i64>>,
     /// Identifier of the file on Drive. An array can be passed.
     ///
     /// Supports an additional parameter `AS_FILE`, which allows sending the image without compression, as a file.
@@ -161,8 +161,13 @@ impl Commit {
     /// Sets `FILE_ID`: Identifier of the file on Drive. An array can be passed.
     #[must_use]
     #[inline]
-    pub fn file_id(mut self, value: i64) -> Self {
-        self.file_id = ::std::option::Option::Some(value);
+    pub fn file_id(
+        mut self,
+        value: impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<i64>>,
+    ) -> Self {
+        self.file_id = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
         self
     }
     /// Sets `UPLOAD_ID`: Identifier of the file on Drive. An array can be passed.

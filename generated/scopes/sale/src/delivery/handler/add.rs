@@ -21,7 +21,7 @@
 /// | `NAME` ([`name`](Self::name)) | `string` | yes | Name of the delivery service handler |
 /// | `CODE` ([`code`](Self::code)) | `string` | yes | Symbolic code of the delivery service handler |
 /// | `SORT` ([`sort`](Self::sort)) | `integer` | no | Sorting |
-/// | `DESCRIPTION` ([`description`](Self::description)) | `integer` | no | Description of the delivery service handler |
+/// | `DESCRIPTION` ([`description`](Self::description)) | `string` | no | Description of the delivery service handler |
 /// | `SETTINGS` ([`settings`](Self::settings)) | `Settings` | yes | Object containing information about the settings of the delivery service handler (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html#parametr-settings)) |
 /// | `PROFILES` ([`profiles`](Self::profiles)) | `Profiles[]` | yes | Array containing a list of delivery profile objects (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html#parametr-profiles)). |
 ///
@@ -49,7 +49,7 @@
 /// use bitrix24::sale::delivery::handler::add::{Add, Config, Profiles, Settings, Type};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new("Uber", "uber", Settings::new("http://gateway.bx/calculate.php").create_delivery_request_url("http://gateway.bx/create_delivery_request.php").cancel_delivery_request_url("http://gateway.bx/cancel_delivery_request.php").has_callback_tracking_support(true).config(vec![Config::new(Type::String, "SETTING_1", "String Example"), Config::new(Type::YN, "SETTING_2", "Checkbox Example"), Config::new(Type::Number, "SETTING_3", "Number Example")]), vec![Profiles::new("Taxi", "TAXI").description("Taxi Delivery"), Profiles::new("Cargo", "CARGO").description("Cargo Delivery")]).sort(250).description(1);
+/// let request = Add::new("Uber", "uber", Settings::new("http://gateway.bx/calculate.php").create_delivery_request_url("http://gateway.bx/create_delivery_request.php").cancel_delivery_request_url("http://gateway.bx/cancel_delivery_request.php").has_callback_tracking_support(true).config(vec![Config::new(Type::String, "SETTING_1", "String Example"), Config::new(Type::YN, "SETTING_2", "Checkbox Example"), Config::new(Type::Number, "SETTING_3", "Number Example")]), vec![Profiles::new("Taxi", "TAXI").description("Taxi Delivery"), Profiles::new("Cargo", "CARGO").description("Cargo Delivery")]).sort(250).description("Uber Description");
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -72,8 +72,8 @@ pub struct Add {
     pub sort: ::std::option::Option<i64>,
     /// Description of the delivery service handler
     ///
-    /// Wire name `DESCRIPTION`, type `integer`.
-    pub description: ::std::option::Option<i64>,
+    /// Wire name `DESCRIPTION`, type `string`.
+    pub description: ::std::option::Option<::std::string::String>,
     /// Object containing information about the settings of the delivery service handler (detailed description provided [below](https://apidocs.bitrix24.com/api-reference/sale/delivery/handler/sale-delivery-handler-add.html#parametr-settings))
     ///
     /// Wire name `SETTINGS`, type `Settings` (docs: `object`).
@@ -124,8 +124,11 @@ impl Add {
     /// Sets `DESCRIPTION`: Description of the delivery service handler
     #[must_use]
     #[inline]
-    pub fn description(mut self, value: i64) -> Self {
-        self.description = ::std::option::Option::Some(value);
+    pub fn description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.description = ::std::option::Option::Some(value.into());
         self
     }
     /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
