@@ -62,7 +62,13 @@ pub fn bullets(desc_md: &str) -> Option<Vec<Bullet>> {
         // list it.
         let words = |w: &str| intro.split(|c: char| !c.is_alphanumeric()).any(|x| x == w);
         // ("Available keys:" of `feature.get`'s `CODE` are its values.)
-        if words("extensions") || words("formats") || intro.contains("with keys") {
+        // "Examples of templates for the amount 1000:" (`$ #` of `FORMAT_STRING`): examples,
+        // not the values.
+        if words("extensions")
+            || words("formats")
+            || words("examples")
+            || intro.contains("with keys")
+        {
             continue;
         }
         let top = list.iter().map(|(i, _)| *i).min().unwrap_or(0);
@@ -398,6 +404,9 @@ mod tests {
         assert_eq!(bullets(d), None);
         let d = "Either empty or a serialized array with keys:\n- `WIDTH` — width\n\
                  - `HEIGHT` — height";
+        assert_eq!(bullets(d), None);
+        let d = "A template.\n\nExamples of templates for the amount 1000:\n- `$ #` — $ 1000\n\
+                 - `# rub.` — 1000 rub.";
         assert_eq!(bullets(d), None);
         let d = "Available keys:\n- `rest_offline_extended` — offline events";
         assert_eq!(bullets(d).map(|b| b.len()), Some(1));

@@ -3298,8 +3298,8 @@ pub struct CatalogProductProperty {
     /// - `ECrm` — binding to CRM elements
     /// - `BoolEnum` — checkbox based on a list
     ///
-    /// Wire name `userType`, type `UserType` (docs: `string`).
-    pub user_type: ::std::option::Option<crate::types::UserType>,
+    /// Wire name `userType`, type `string`.
+    pub user_type: ::std::option::Option<::std::string::String>,
     /// Number of rows in the input field
     ///
     /// Wire name `rowCount`, type `integer`.
@@ -3478,8 +3478,11 @@ impl CatalogProductProperty {
     /// Sets `userType`: User type of the property. The value corresponds to the specified `propertyType`.
     #[must_use]
     #[inline]
-    pub fn user_type(mut self, value: crate::types::UserType) -> Self {
-        self.user_type = ::std::option::Option::Some(value);
+    pub fn user_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.user_type = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `rowCount`: Number of rows in the input field
@@ -3719,11 +3722,6 @@ impl ::bitrix24_runtime::wire::Undocumented for CatalogProductProperty {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.property_type,
             &::std::format!("{}{}", path, ".propertyType"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_type,
-            &::std::format!("{}{}", path, ".userType"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
@@ -7938,139 +7936,6 @@ impl ::bitrix24_runtime::wire::Decode for Subscribe {
     }
 }
 impl ::bitrix24_runtime::wire::Undocumented for Subscribe {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `UserType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UserType {
-    /// `DateTime`: date and time
-    DateTime,
-    /// `Money`: monetary value with currency
-    Money,
-    /// `SKU`: binding to product variations
-    Sku,
-    /// `directory`: binding to directory
-    Directory,
-    /// `employee`: binding to employee
-    Employee,
-    /// `UserID`: binding to user
-    UserId,
-    /// `EList`: selection of an element from a list
-    EList,
-    /// `EAutocomplete`: binding to elements with auto-search
-    EAutocomplete,
-    /// `SectionAuto`: binding to sections with auto-search
-    SectionAuto,
-    /// `HTML`: value in HTML format
-    Html,
-    /// `map_google`: coordinates and address on Google map
-    MapGoogle,
-    /// `DiskFile`: binding to a file from Bitrix24.Drive
-    DiskFile,
-    /// `ECrm`: binding to CRM elements
-    ECrm,
-    /// `BoolEnum`: checkbox based on a list
-    BoolEnum,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl UserType {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DateTime => "DateTime",
-            Self::Money => "Money",
-            Self::Sku => "SKU",
-            Self::Directory => "directory",
-            Self::Employee => "employee",
-            Self::UserId => "UserID",
-            Self::EList => "EList",
-            Self::EAutocomplete => "EAutocomplete",
-            Self::SectionAuto => "SectionAuto",
-            Self::Html => "HTML",
-            Self::MapGoogle => "map_google",
-            Self::DiskFile => "DiskFile",
-            Self::ECrm => "ECrm",
-            Self::BoolEnum => "BoolEnum",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for UserType {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        UserType::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "DateTime" => Self::DateTime,
-            "Money" => Self::Money,
-            "SKU" => Self::Sku,
-            "directory" => Self::Directory,
-            "employee" => Self::Employee,
-            "UserID" => Self::UserId,
-            "EList" => Self::EList,
-            "EAutocomplete" => Self::EAutocomplete,
-            "SectionAuto" => Self::SectionAuto,
-            "HTML" => Self::Html,
-            "map_google" => Self::MapGoogle,
-            "DiskFile" => Self::DiskFile,
-            "ECrm" => Self::ECrm,
-            "BoolEnum" => Self::BoolEnum,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for UserType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for UserType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for UserType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for UserType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for UserType {
     fn undocumented(
         &self,
         path: &str,

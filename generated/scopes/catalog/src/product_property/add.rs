@@ -38,10 +38,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::catalog::product_property::add::{Add, Fields, PropertyType, UserType};
+/// use bitrix24::catalog::product_property::add::{Add, Fields, PropertyType};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new(19, "Category", PropertyType::S).active(true).sort(100).code("CATEGORY").user_type(UserType::Directory));
+/// let request = Add::new(Fields::new(19, "Category", PropertyType::S).active(true).sort(100).code("CATEGORY").user_type("directory"));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -145,6 +145,10 @@ impl ::bitrix24_runtime::Method for Add {
     const READ_ONLY: bool = false;
     type Output = AddResult;
 }
+#[doc(no_inline)]
+pub use crate::types::CatalogProductProperty;
+#[doc(no_inline)]
+pub use crate::types::PropertyType;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -168,7 +172,7 @@ pub struct Fields {
     /// - `G` — binding to sections
     ///
     /// Wire name `propertyType`, type `PropertyType` (docs: `string`).
-    pub property_type: PropertyType,
+    pub property_type: crate::types::PropertyType,
     /// Activity status. Allowed values:
     /// - `Y` — yes
     /// - `N` — no
@@ -206,8 +210,8 @@ pub struct Fields {
     /// - `ECrm` — link to CRM elements
     /// - `BoolEnum` — checkbox based on a list; use this value together with `propertyType = L`
     ///
-    /// Wire name `userType`, type `UserType` (docs: `string`).
-    pub user_type: ::std::option::Option<UserType>,
+    /// Wire name `userType`, type `string`.
+    pub user_type: ::std::option::Option<::std::string::String>,
     /// Number of rows in the input field
     ///
     /// Wire name `rowCount`, type `integer`.
@@ -292,7 +296,7 @@ impl Fields {
     pub fn new(
         iblock_id: i64,
         name: impl ::std::convert::Into<::std::string::String>,
-        property_type: PropertyType,
+        property_type: crate::types::PropertyType,
     ) -> Self {
         Self {
             iblock_id,
@@ -357,8 +361,11 @@ impl Fields {
     /// Sets `userType`: Custom property type. The value must correspond to the specified `propertyType`.
     #[must_use]
     #[inline]
-    pub fn user_type(mut self, value: UserType) -> Self {
-        self.user_type = ::std::option::Option::Some(value);
+    pub fn user_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.user_type = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets `rowCount`: Number of rows in the input field
@@ -600,254 +607,11 @@ impl ::bitrix24_runtime::wire::Undocumented for Fields {
             out,
         );
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_type,
-            &::std::format!("{}{}", path, ".userType"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.list_type,
             &::std::format!("{}{}", path, ".listType"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `PropertyType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PropertyType {
-    /// `N`: number
-    N,
-    /// `S`: string
-    S,
-    /// `L`: list
-    L,
-    /// `F`: file
-    F,
-    /// `E`: binding to elements
-    E,
-    /// `G`: binding to sections
-    G,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl PropertyType {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::N => "N",
-            Self::S => "S",
-            Self::L => "L",
-            Self::F => "F",
-            Self::E => "E",
-            Self::G => "G",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for PropertyType {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        PropertyType::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "N" => Self::N,
-            "S" => Self::S,
-            "L" => Self::L,
-            "F" => Self::F,
-            "E" => Self::E,
-            "G" => Self::G,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for PropertyType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for PropertyType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for PropertyType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PropertyType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for PropertyType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for PropertyType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
-    }
-}
-/// Values of `UserType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UserType {
-    /// `DateTime`: date and time
-    DateTime,
-    /// `Money`: monetary value with currency
-    Money,
-    /// `SKU`: link to product variations
-    Sku,
-    /// `directory`: link to a directory
-    Directory,
-    /// `employee`: link to an employee
-    Employee,
-    /// `UserID`: link to a user
-    UserId,
-    /// `EList`: select item from a list
-    EList,
-    /// `EAutocomplete`: link to elements with auto-search
-    EAutocomplete,
-    /// `SectionAuto`: link to sections with auto-search
-    SectionAuto,
-    /// `HTML`: value in HTML format
-    Html,
-    /// `map_google`: coordinates and address on Google Maps
-    MapGoogle,
-    /// `map_yandex`: coordinates and address on Yandex Maps
-    MapYandex,
-    /// `DiskFile`: link to a file from Bitrix24.Drive
-    DiskFile,
-    /// `ECrm`: link to CRM elements
-    ECrm,
-    /// `BoolEnum`: checkbox based on a list; use this value together with propertyType = L
-    BoolEnum,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl UserType {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DateTime => "DateTime",
-            Self::Money => "Money",
-            Self::Sku => "SKU",
-            Self::Directory => "directory",
-            Self::Employee => "employee",
-            Self::UserId => "UserID",
-            Self::EList => "EList",
-            Self::EAutocomplete => "EAutocomplete",
-            Self::SectionAuto => "SectionAuto",
-            Self::Html => "HTML",
-            Self::MapGoogle => "map_google",
-            Self::MapYandex => "map_yandex",
-            Self::DiskFile => "DiskFile",
-            Self::ECrm => "ECrm",
-            Self::BoolEnum => "BoolEnum",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for UserType {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        UserType::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "DateTime" => Self::DateTime,
-            "Money" => Self::Money,
-            "SKU" => Self::Sku,
-            "directory" => Self::Directory,
-            "employee" => Self::Employee,
-            "UserID" => Self::UserId,
-            "EList" => Self::EList,
-            "EAutocomplete" => Self::EAutocomplete,
-            "SectionAuto" => Self::SectionAuto,
-            "HTML" => Self::Html,
-            "map_google" => Self::MapGoogle,
-            "map_yandex" => Self::MapYandex,
-            "DiskFile" => Self::DiskFile,
-            "ECrm" => Self::ECrm,
-            "BoolEnum" => Self::BoolEnum,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for UserType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for UserType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for UserType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for UserType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for UserType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for UserType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }
 /// Values of `ListType`.
@@ -942,7 +706,7 @@ pub struct AddResult {
     /// Object with information about the added property
     ///
     /// Wire name `productProperty`, type `CatalogProductProperty` (docs: `catalog_product_property`).
-    pub product_property: ::std::option::Option<CatalogProductProperty>,
+    pub product_property: ::std::option::Option<crate::types::CatalogProductProperty>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -1019,436 +783,5 @@ impl ::bitrix24_runtime::wire::Undocumented for AddResult {
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// As described in [catalog_product_property](https://apidocs.bitrix24.com/api-reference/catalog/data-types.html#catalog_product_property).
-#[derive(Debug, Clone, PartialEq, Default)]
-#[non_exhaustive]
-pub struct CatalogProductProperty {
-    /// Identifier of the property
-    ///
-    /// Wire name `id`, type `integer`.
-    pub id: ::std::option::Option<i64>,
-    /// Date and time of property modification
-    ///
-    /// Wire name `timestampX`, type `datetime`.
-    pub timestamp_x: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// Identifier of the trade catalog
-    ///
-    /// Wire name `iblockId`, type `integer` (docs: `catalog_catalog.id`).
-    pub iblock_id: ::std::option::Option<i64>,
-    /// Name of the property
-    ///
-    /// Wire name `name`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// Activity indicator. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `active`, type `boolean` (docs: `char`).
-    pub active: ::std::option::Option<bool>,
-    /// Sorting index
-    ///
-    /// Wire name `sort`, type `integer`.
-    pub sort: ::std::option::Option<i64>,
-    /// Symbolic code of the property
-    ///
-    /// Wire name `code`, type `string`.
-    pub code: ::std::option::Option<::std::string::String>,
-    /// Default value of the property
-    ///
-    /// Wire name `defaultValue`, type `string` (docs: `text`).
-    pub default_value: ::std::option::Option<::std::string::String>,
-    /// Basic type of the property. Allowed values:
-    /// - `N` — number
-    /// - `S` — string
-    /// - `L` — list
-    /// - `F` — file
-    /// - `E` — binding to elements
-    /// - `G` — binding to sections
-    ///
-    /// Wire name `propertyType`, type `PropertyType` (docs: `string`).
-    pub property_type: ::std::option::Option<PropertyType>,
-    /// User type of the property. The value corresponds to the specified `propertyType`.
-    ///
-    /// Examples of values:
-    /// - `DateTime` — date and time
-    /// - `Money` — monetary value with currency
-    /// - `SKU` — binding to product variations
-    /// - `directory` — binding to directory
-    /// - `employee` — binding to employee
-    /// - `UserID` — binding to user
-    /// - `EList` — selection of an element from a list
-    /// - `EAutocomplete` — binding to elements with auto-search
-    /// - `SectionAuto` — binding to sections with auto-search
-    /// - `HTML` — value in HTML format
-    /// - `map_google` — coordinates and address on Google map
-    /// - `DiskFile` — binding to a file from Bitrix24.Drive
-    /// - `ECrm` — binding to CRM elements
-    /// - `BoolEnum` — checkbox based on a list
-    ///
-    /// Wire name `userType`, type `CatalogProductPropertyUserType` (docs: `string`).
-    pub user_type: ::std::option::Option<CatalogProductPropertyUserType>,
-    /// Number of rows in the input field
-    ///
-    /// Wire name `rowCount`, type `integer`.
-    pub row_count: ::std::option::Option<i64>,
-    /// Number of columns in the input field
-    ///
-    /// Wire name `colCount`, type `integer`.
-    pub col_count: ::std::option::Option<i64>,
-    /// Appearance of the list
-    ///
-    /// Wire name `listType`, type `char`.
-    pub list_type: ::std::option::Option<::std::string::String>,
-    /// Indicator of multiplicity. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `multiple`, type `boolean` (docs: `char`).
-    pub multiple: ::std::option::Option<bool>,
-    /// External identifier of the property
-    ///
-    /// Wire name `xmlId`, type `string`.
-    pub xml_id: ::std::option::Option<::std::string::String>,
-    /// Allowed extensions for the file type property
-    ///
-    /// Wire name `fileType`, type `string`.
-    pub file_type: ::std::option::Option<::std::string::String>,
-    /// Number of input fields for multiple values
-    ///
-    /// Wire name `multipleCnt`, type `integer`.
-    pub multiple_cnt: ::std::option::Option<i64>,
-    /// Identifier of the linked information block.
-    ///
-    /// Available identifiers can be obtained using the [catalog.catalog.list](https://apidocs.bitrix24.com/api-reference/catalog/catalog/catalog-catalog-list.html) method
-    ///
-    /// Wire name `linkIblockId`, type `integer` (docs: `catalog_catalog.id`).
-    pub link_iblock_id: ::std::option::Option<i64>,
-    /// Indicator of storing the description of the value
-    ///
-    /// Wire name `withDescription`, type `char`.
-    pub with_description: ::std::option::Option<::std::string::String>,
-    /// Indicator of participation in search. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `searchable`, type `boolean` (docs: `char`).
-    pub searchable: ::std::option::Option<bool>,
-    /// Indicator of participation in filtering
-    ///
-    /// Wire name `filtrable`, type `char`.
-    pub filtrable: ::std::option::Option<::std::string::String>,
-    /// Indicator of mandatory status. Possible values:
-    /// - `Y` — yes
-    /// - `N` — no
-    ///
-    /// Wire name `isRequired`, type `boolean` (docs: `char`).
-    pub is_required: ::std::option::Option<bool>,
-    /// Hint for the field
-    ///
-    /// Wire name `hint`, type `string`.
-    pub hint: ::std::option::Option<::std::string::String>,
-    /// Object with settings for the user type
-    ///
-    /// Wire name `userTypeSettings`, type `object`.
-    pub user_type_settings: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
-    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-}
-impl CatalogProductProperty {
-    /// Creates the value with no field set.
-    #[allow(clippy::new_without_default)]
-    #[inline]
-    pub fn new() -> Self {
-        Self {
-            id: ::std::option::Option::None,
-            timestamp_x: ::std::option::Option::None,
-            iblock_id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            active: ::std::option::Option::None,
-            sort: ::std::option::Option::None,
-            code: ::std::option::Option::None,
-            default_value: ::std::option::Option::None,
-            property_type: ::std::option::Option::None,
-            user_type: ::std::option::Option::None,
-            row_count: ::std::option::Option::None,
-            col_count: ::std::option::Option::None,
-            list_type: ::std::option::Option::None,
-            multiple: ::std::option::Option::None,
-            xml_id: ::std::option::Option::None,
-            file_type: ::std::option::Option::None,
-            multiple_cnt: ::std::option::Option::None,
-            link_iblock_id: ::std::option::Option::None,
-            with_description: ::std::option::Option::None,
-            searchable: ::std::option::Option::None,
-            filtrable: ::std::option::Option::None,
-            is_required: ::std::option::Option::None,
-            hint: ::std::option::Option::None,
-            user_type_settings: ::std::option::Option::None,
-            extra: ::serde_json::Map::new(),
-        }
-    }
-    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
-    #[must_use]
-    pub fn insert_extra(
-        mut self,
-        name: impl ::std::convert::Into<::std::string::String>,
-        value: impl ::std::convert::Into<::serde_json::Value>,
-    ) -> Self {
-        let name: ::std::string::String = name.into();
-        self.extra.insert(name, value.into());
-        self
-    }
-    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
-    #[inline]
-    pub fn extra(
-        &self,
-    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        &self.extra
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogProductProperty {
-    const FALSE_IS_NONE: bool = true;
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
-        ::std::result::Result::Ok(Self {
-            id: f.optional("id")?,
-            timestamp_x: f.optional("timestampX")?,
-            iblock_id: f.optional("iblockId")?,
-            name: f.optional("name")?,
-            active: f.optional("active")?,
-            sort: f.optional("sort")?,
-            code: f.optional("code")?,
-            default_value: f.optional("defaultValue")?,
-            property_type: f.optional("propertyType")?,
-            user_type: f.optional("userType")?,
-            row_count: f.optional("rowCount")?,
-            col_count: f.optional("colCount")?,
-            list_type: f.optional("listType")?,
-            multiple: f.optional("multiple")?,
-            xml_id: f.optional("xmlId")?,
-            file_type: f.optional("fileType")?,
-            multiple_cnt: f.optional("multipleCnt")?,
-            link_iblock_id: f.optional("linkIblockId")?,
-            with_description: f.optional("withDescription")?,
-            searchable: f.optional("searchable")?,
-            filtrable: f.optional("filtrable")?,
-            is_required: f.optional("isRequired")?,
-            hint: f.optional("hint")?,
-            user_type_settings: f.optional("userTypeSettings")?,
-            extra: f.rest(),
-        })
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogProductProperty {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
-    }
-}
-impl ::serde::Serialize for CatalogProductProperty {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
-            serializer,
-            &self.extra,
-        )?;
-        w.optional("id", self.id.as_ref());
-        w.optional("timestampX", self.timestamp_x.as_ref());
-        w.optional("iblockId", self.iblock_id.as_ref());
-        w.optional("name", self.name.as_ref());
-        w.optional(
-            "active",
-            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("sort", self.sort.as_ref());
-        w.optional("code", self.code.as_ref());
-        w.optional("defaultValue", self.default_value.as_ref());
-        w.optional("propertyType", self.property_type.as_ref());
-        w.optional("userType", self.user_type.as_ref());
-        w.optional("rowCount", self.row_count.as_ref());
-        w.optional("colCount", self.col_count.as_ref());
-        w.optional("listType", self.list_type.as_ref());
-        w.optional(
-            "multiple",
-            self.multiple.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("xmlId", self.xml_id.as_ref());
-        w.optional("fileType", self.file_type.as_ref());
-        w.optional("multipleCnt", self.multiple_cnt.as_ref());
-        w.optional("linkIblockId", self.link_iblock_id.as_ref());
-        w.optional("withDescription", self.with_description.as_ref());
-        w.optional(
-            "searchable",
-            self.searchable.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("filtrable", self.filtrable.as_ref());
-        w.optional(
-            "isRequired",
-            self.is_required.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
-        );
-        w.optional("hint", self.hint.as_ref());
-        w.optional("userTypeSettings", self.user_type_settings.as_ref());
-        w.end()
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogProductProperty {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.property_type,
-            &::std::format!("{}{}", path, ".propertyType"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.user_type,
-            &::std::format!("{}{}", path, ".userType"),
-            out,
-        );
-        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `CatalogProductPropertyUserType`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CatalogProductPropertyUserType {
-    /// `DateTime`: date and time
-    DateTime,
-    /// `Money`: monetary value with currency
-    Money,
-    /// `SKU`: binding to product variations
-    Sku,
-    /// `directory`: binding to directory
-    Directory,
-    /// `employee`: binding to employee
-    Employee,
-    /// `UserID`: binding to user
-    UserId,
-    /// `EList`: selection of an element from a list
-    EList,
-    /// `EAutocomplete`: binding to elements with auto-search
-    EAutocomplete,
-    /// `SectionAuto`: binding to sections with auto-search
-    SectionAuto,
-    /// `HTML`: value in HTML format
-    Html,
-    /// `map_google`: coordinates and address on Google map
-    MapGoogle,
-    /// `DiskFile`: binding to a file from Bitrix24.Drive
-    DiskFile,
-    /// `ECrm`: binding to CRM elements
-    ECrm,
-    /// `BoolEnum`: checkbox based on a list
-    BoolEnum,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl CatalogProductPropertyUserType {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DateTime => "DateTime",
-            Self::Money => "Money",
-            Self::Sku => "SKU",
-            Self::Directory => "directory",
-            Self::Employee => "employee",
-            Self::UserId => "UserID",
-            Self::EList => "EList",
-            Self::EAutocomplete => "EAutocomplete",
-            Self::SectionAuto => "SectionAuto",
-            Self::Html => "HTML",
-            Self::MapGoogle => "map_google",
-            Self::DiskFile => "DiskFile",
-            Self::ECrm => "ECrm",
-            Self::BoolEnum => "BoolEnum",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for CatalogProductPropertyUserType {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        CatalogProductPropertyUserType::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "DateTime" => Self::DateTime,
-            "Money" => Self::Money,
-            "SKU" => Self::Sku,
-            "directory" => Self::Directory,
-            "employee" => Self::Employee,
-            "UserID" => Self::UserId,
-            "EList" => Self::EList,
-            "EAutocomplete" => Self::EAutocomplete,
-            "SectionAuto" => Self::SectionAuto,
-            "HTML" => Self::Html,
-            "map_google" => Self::MapGoogle,
-            "DiskFile" => Self::DiskFile,
-            "ECrm" => Self::ECrm,
-            "BoolEnum" => Self::BoolEnum,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for CatalogProductPropertyUserType {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for CatalogProductPropertyUserType {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for CatalogProductPropertyUserType {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for CatalogProductPropertyUserType {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for CatalogProductPropertyUserType {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for CatalogProductPropertyUserType {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }

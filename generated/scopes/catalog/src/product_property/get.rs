@@ -147,8 +147,6 @@ impl ::bitrix24_runtime::Method for Get {
 pub use crate::types::CatalogProductProperty;
 #[doc(no_inline)]
 pub use crate::types::PropertyType;
-#[doc(no_inline)]
-pub use crate::types::UserType;
 /// The `GetResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]

@@ -280,8 +280,6 @@ impl ::bitrix24_runtime::ListMethod for List {
 pub use crate::types::CatalogProductProperty;
 #[doc(no_inline)]
 pub use crate::types::PropertyType;
-#[doc(no_inline)]
-pub use crate::types::UserType;
 /// The `ListResult` object.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]

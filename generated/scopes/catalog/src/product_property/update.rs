@@ -162,8 +162,6 @@ impl ::bitrix24_runtime::Method for Update {
 pub use crate::types::CatalogProductProperty;
 #[doc(no_inline)]
 pub use crate::types::PropertyType;
-#[doc(no_inline)]
-pub use crate::types::UserType;
 /// The `Fields` object.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

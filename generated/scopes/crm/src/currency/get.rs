@@ -354,8 +354,8 @@ pub struct CrmCurrencyLocalization {
     /// - `# rub.` — 1000 rub.
     /// - `€ #` — € 1000.
     ///
-    /// Wire name `FORMAT_STRING`, type `FormatString` (docs: `string`), default `#`.
-    pub format_string: ::std::option::Option<FormatString>,
+    /// Wire name `FORMAT_STRING`, type `string`, default `#`.
+    pub format_string: ::std::option::Option<::std::string::String>,
     /// Name of the currency.
     ///
     /// Default value — [`crm_currency.CURRENCY`](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency).
@@ -497,105 +497,11 @@ impl ::bitrix24_runtime::wire::Undocumented for CrmCurrencyLocalization {
         out: &mut ::std::vec::Vec<::std::string::String>,
     ) {
         ::bitrix24_runtime::wire::Undocumented::undocumented(
-            &self.format_string,
-            &::std::format!("{}{}", path, ".FORMAT_STRING"),
-            out,
-        );
-        ::bitrix24_runtime::wire::Undocumented::undocumented(
             &self.thousands_variant,
             &::std::format!("{}{}", path, ".THOUSANDS_VARIANT"),
             out,
         );
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
-    }
-}
-/// Values of `FormatString`.
-///
-/// Travels as a JSON string; a value this crate does not know decodes to `Unknown` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FormatString {
-    /// `$ #`: $ 1000
-    DollarHash,
-    /// `# rub.`: 1000 rub
-    Rub,
-    /// `€ #`: € 1000
-    EuroHash,
-    /// A value not documented when this crate was generated, kept as received.
-    Unknown(::std::string::String),
-}
-impl FormatString {
-    /// The value as on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DollarHash => "$ #",
-            Self::Rub => "# rub.",
-            Self::EuroHash => "€ #",
-            Self::Unknown(value) => value.as_str(),
-        }
-    }
-}
-impl ::bitrix24_runtime::wire::WireEnum for FormatString {
-    const INTEGER: bool = false;
-    #[inline]
-    fn as_str(&self) -> &str {
-        FormatString::as_str(self)
-    }
-    #[inline]
-    fn from_wire(value: &str) -> Self {
-        match value {
-            "$ #" => Self::DollarHash,
-            "# rub." => Self::Rub,
-            "€ #" => Self::EuroHash,
-            other => Self::Unknown(::std::borrow::ToOwned::to_owned(other)),
-        }
-    }
-}
-impl ::std::fmt::Display for FormatString {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::std::str::FromStr for FormatString {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        ::std::result::Result::Ok(
-            <Self as ::bitrix24_runtime::wire::WireEnum>::from_wire(value),
-        )
-    }
-}
-impl ::serde::Serialize for FormatString {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        ::bitrix24_runtime::wire::serialize_enum(self, serializer)
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for FormatString {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Decode for FormatString {
-    fn decode<'de, D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        ::bitrix24_runtime::wire::deserialize_enum(deserializer)
-    }
-}
-impl ::bitrix24_runtime::wire::Undocumented for FormatString {
-    fn undocumented(
-        &self,
-        path: &str,
-        out: &mut ::std::vec::Vec<::std::string::String>,
-    ) {
-        if let Self::Unknown(value) = self {
-            out.push(::std::format!("{} = {:?}", path, value));
-        }
     }
 }
 /// Values of `ThousandsVariant`.

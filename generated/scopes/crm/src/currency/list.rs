@@ -194,6 +194,4 @@ pub use crate::types::CrmCurrency;
 #[doc(no_inline)]
 pub use crate::types::CrmCurrencyLocalization;
 #[doc(no_inline)]
-pub use crate::types::FormatString;
-#[doc(no_inline)]
 pub use crate::types::ThousandsVariant;

@@ -179,6 +179,4 @@ impl ::bitrix24_runtime::Method for Set {
 #[doc(no_inline)]
 pub use crate::types::CrmCurrencyLocalization;
 #[doc(no_inline)]
-pub use crate::types::FormatString;
-#[doc(no_inline)]
 pub use crate::types::ThousandsVariant;
