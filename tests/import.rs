@@ -604,6 +604,21 @@ fn a_parameters_section_referring_to_list_methods_gives_the_list_parameters() {
 }
 
 #[test]
+fn parameters_the_example_sends_inside_one_key_are_its_fields() {
+    // The table lists `NAME` and `SORT` flat; the example sends them inside `FIELDS`.
+    let (m, d) = run(
+        include_str!("import/params-wrapped.md"),
+        "demo.service.update",
+    );
+    let names: Vec<&str> = m.params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["ID", "FIELDS"], "{d:?}");
+    let fields = param(&m, "FIELDS");
+    assert!(fields.required, "NAME is required");
+    assert_eq!(field(ty(&m, &fields.ty), "SORT").ty, "integer");
+    assert_eq!(m.examples.request[0].skip_round_trip, None);
+}
+
+#[test]
 fn numbered_ways_to_call_merge_their_parameters() {
     let (m, d) = run(include_str!("import/params-ways.md"), "demo.poll.get");
     assert_eq!(

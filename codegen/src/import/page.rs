@@ -1172,6 +1172,14 @@ impl<'a> Page<'a> {
         if is_list && !m.rest_v3 {
             m.list = Some(facts::list_facts(&m, example_result.as_ref()));
         }
+        if let Some(w) = params::nest_under_wrapper(&mut m) {
+            self.note(
+                &page,
+                0,
+                "params",
+                format!("the request example sends some of the listed parameters inside `{w}`: they are its fields"),
+            );
+        }
         for p in fix_request_examples(&mut m, &mut self.stats) {
             self.diag(&page, 0, "examples", p);
         }

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::spec::model::{Example, Field};
+use crate::naming;
+use crate::spec::model::{Example, Field, Method, TypeDef};
 
 use super::page::{data_rows, read_name_cell};
 use super::yfm::Row;
@@ -85,4 +86,77 @@ pub(super) fn sends_only_rows(
         .collect();
     let mut keys = o.keys().filter(|k| *k != "auth").peekable();
     keys.peek().is_some() && keys.all(|k| names.contains(k))
+}
+
+/// Parameters the request example sends inside one key the table does not name
+/// (`{"ID": 196, "FIELDS": {"NAME": ..., "CURRENCY": ...}}` for the rows `ID`, `NAME`,
+/// `CURRENCY` of `sale.delivery.update`; `FILE` of `task.item.addfile`) are the fields of
+/// that object parameter: the table lists them flat. Only when every key inside is a row,
+/// and no example sends one of them at the top. Returns the wrapper's name.
+pub(super) fn nest_under_wrapper(m: &mut Method) -> Option<String> {
+    let examples: Vec<serde_json::Map<String, serde_json::Value>> = m
+        .examples
+        .request
+        .iter()
+        .filter_map(|e| match serde_json::from_str(&e.json) {
+            Ok(serde_json::Value::Object(o)) => Some(o),
+            _ => None,
+        })
+        .collect();
+    let is_param = |k: &str| m.params.iter().any(|p| p.name.eq_ignore_ascii_case(k));
+    let first = examples.first()?;
+    let unknown: Vec<(&String, &serde_json::Map<String, serde_json::Value>)> = first
+        .iter()
+        .filter(|(k, _)| *k != "auth" && !is_param(k))
+        .filter_map(|(k, v)| Some((k, v.as_object()?)))
+        .collect();
+    let [(wrapper, inner)] = unknown.as_slice() else {
+        return None;
+    };
+    let wrapper = (*wrapper).clone();
+    let inner: Vec<String> = inner.keys().cloned().collect();
+    let at_top = examples.iter().any(|o| {
+        o.keys()
+            .any(|k| inner.iter().any(|i| i.eq_ignore_ascii_case(k)))
+    });
+    let name = naming::type_name(&wrapper);
+    if inner.is_empty()
+        || at_top
+        || !inner.iter().all(|k| is_param(k))
+        || m.types.iter().any(|t| t.name == name)
+    {
+        return None;
+    }
+    let (moved, kept): (Vec<Field>, Vec<Field>) = std::mem::take(&mut m.params)
+        .into_iter()
+        .partition(|p| inner.iter().any(|k| k.eq_ignore_ascii_case(&p.name)));
+    let required = moved.iter().any(|f| f.required);
+    m.params = kept;
+    m.params.push(Field {
+        name: wrapper.clone(),
+        rust_name: None,
+        ty: name.clone(),
+        doc_type: None,
+        required,
+        description: format!(
+            "The fields {}, which the page lists as parameters and its request example sends inside `{wrapper}`.",
+            moved
+                .iter()
+                .map(|f| format!("`{}`", f.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        default: None,
+        wire: None,
+        kept: None,
+    });
+    m.types.push(TypeDef {
+        name,
+        description: String::new(),
+        fields: Some(moved),
+        values: None,
+        repr: None,
+        key_families: Vec::new(),
+    });
+    Some(wrapper)
 }

@@ -19,12 +19,13 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `ID` ([`id`](Self::id)) | `integer` | yes | Identifier of the delivery service. You can obtain the identifiers of delivery services using the [`sale.delivery.getlist`](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method. |
-/// | `NAME` ([`name`](Self::name)) | `string` | no | Name of the delivery service |
-/// | `CURRENCY` ([`currency`](Self::currency)) | `string` | no | Currency symbol code of the delivery service |
-/// | `DESCRIPTION` ([`description`](Self::description)) | `string` | no | Description of the delivery service |
-/// | `SORT` ([`sort`](Self::sort)) | `integer` | no | Sorting |
-/// | `ACTIVE` ([`active`](Self::active)) | `boolean` | no | Indicator of the delivery service's activity. Possible values: - `Y` — yes - `N` — no |
-/// | `LOGOTYPE` ([`logotype`](Self::logotype)) | `string` | no | Logo of the delivery service (base64-encoded string) |
+/// | `FIELDS` ([`fields`](Self::fields)) | `Fields` | no | The fields `NAME`, `CURRENCY`, `DESCRIPTION`, `SORT`, `ACTIVE`, `LOGOTYPE`, which the page lists as parameters and its request example sends inside `FIELDS`. |
+/// | `ACTIVE` ([`active`](Self::active)) | `boolean` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it). |
+/// | `CURRENCY` ([`currency`](Self::currency)) | `string` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it). |
+/// | `DESCRIPTION` ([`description`](Self::description)) | `string` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it). |
+/// | `LOGOTYPE` ([`logotype`](Self::logotype)) | `string` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it). |
+/// | `NAME` ([`name`](Self::name)) | `string` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it). |
+/// | `SORT` ([`sort`](Self::sort)) | `integer` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -47,10 +48,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::sale::delivery::update::Update;
+/// use bitrix24::sale::delivery::update::{Update, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Update::new(196);
+/// let request = Update::new(196).fields(Fields::new().name("Uber Taxi New Name").currency("USD").description("Uber Taxi New Description").sort(100));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -64,6 +65,265 @@ pub struct Update {
     ///
     /// Wire name `ID`, type `integer` (docs: `sale_delivery_service.ID`).
     pub id: i64,
+    /// The fields `NAME`, `CURRENCY`, `DESCRIPTION`, `SORT`, `ACTIVE`, `LOGOTYPE`, which the page lists as parameters and its request example sends inside `FIELDS`.
+    ///
+    /// Wire name `FIELDS`, type `Fields`.
+    pub fields: ::std::option::Option<Fields>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `ACTIVE`, type `boolean`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub active: ::std::option::Option<bool>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `CURRENCY`, type `string`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub currency: ::std::option::Option<::std::string::String>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `DESCRIPTION`, type `string`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub description: ::std::option::Option<::std::string::String>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `LOGOTYPE`, type `string`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub logotype: ::std::option::Option<::std::string::String>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `NAME`, type `string`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `SORT`, type `integer`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub sort: ::std::option::Option<i64>,
+    /// Parameters the spec does not list, sent as given.
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+#[allow(deprecated)]
+impl Update {
+    /// Creates the value from its required fields:
+    ///
+    /// - `id`: `ID` — Identifier of the delivery service. You can obtain the identifiers of delivery services using the [`sale.delivery.getlist`](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new(id: i64) -> Self {
+        Self {
+            id,
+            fields: ::std::option::Option::None,
+            active: ::std::option::Option::None,
+            currency: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            logotype: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            sort: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
+    }
+    /// Sets `FIELDS`: The fields `NAME`, `CURRENCY`, `DESCRIPTION`, `SORT`, `ACTIVE`, `LOGOTYPE`, which the page lists as parameters and its request example sends inside `FIELDS`.
+    #[must_use]
+    #[inline]
+    pub fn fields(mut self, value: Fields) -> Self {
+        self.fields = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `ACTIVE`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn active(mut self, value: bool) -> Self {
+        self.active = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `CURRENCY`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn currency(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.currency = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `DESCRIPTION`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.description = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `LOGOTYPE`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn logotype(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.logotype = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `NAME`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets `SORT`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn sort(mut self, value: i64) -> Self {
+        self.sort = ::std::option::Option::Some(value);
+        self
+    }
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "id" => ::std::string::String::from("ID"),
+            "fields" => ::std::string::String::from("FIELDS"),
+            "active" => ::std::string::String::from("ACTIVE"),
+            "currency" => ::std::string::String::from("CURRENCY"),
+            "description" => ::std::string::String::from("DESCRIPTION"),
+            "logotype" => ::std::string::String::from("LOGOTYPE"),
+            "name" => ::std::string::String::from("NAME"),
+            "sort" => ::std::string::String::from("SORT"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
+impl ::bitrix24_runtime::wire::Decode for Update {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            id: f.required("ID")?,
+            fields: f.optional("FIELDS")?,
+            active: f.optional("ACTIVE")?,
+            currency: f.optional("CURRENCY")?,
+            description: f.optional("DESCRIPTION")?,
+            logotype: f.optional("LOGOTYPE")?,
+            name: f.optional("NAME")?,
+            sort: f.optional("SORT")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for Update {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+#[allow(deprecated)]
+impl ::serde::Serialize for Update {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.field("ID", &self.id);
+        w.optional("FIELDS", self.fields.as_ref());
+        w.optional(
+            "ACTIVE",
+            self.active.as_ref().map(::bitrix24_runtime::wire::Yn).as_ref(),
+        );
+        w.optional("CURRENCY", self.currency.as_ref());
+        w.optional("DESCRIPTION", self.description.as_ref());
+        w.optional("LOGOTYPE", self.logotype.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.optional("SORT", self.sort.as_ref());
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
+impl ::bitrix24_runtime::wire::Undocumented for Update {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.fields,
+            &::std::format!("{}{}", path, ".FIELDS"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+impl ::bitrix24_runtime::Method for Update {
+    const NAME: &'static str = "sale.delivery.update";
+    const READ_ONLY: bool = false;
+    type Output = bool;
+}
+/// The `Fields` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct Fields {
     /// Name of the delivery service
     ///
     /// Wire name `NAME`, type `string`.
@@ -91,18 +351,15 @@ pub struct Update {
     ///
     /// Wire name `LOGOTYPE`, type `string`.
     pub logotype: ::std::option::Option<::std::string::String>,
-    /// Parameters the spec does not list, sent as given.
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
-impl Update {
-    /// Creates the value from its required fields:
-    ///
-    /// - `id`: `ID` — Identifier of the delivery service. You can obtain the identifiers of delivery services using the [`sale.delivery.getlist`](https://apidocs.bitrix24.com/api-reference/sale/delivery/delivery/sale-delivery-get-list.html) method.
+impl Fields {
+    /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
     #[inline]
-    pub fn new(id: i64) -> Self {
+    pub fn new() -> Self {
         Self {
-            id,
             name: ::std::option::Option::None,
             currency: ::std::option::Option::None,
             description: ::std::option::Option::None,
@@ -166,7 +423,7 @@ impl Update {
         self.logotype = ::std::option::Option::Some(value.into());
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
         mut self,
@@ -174,20 +431,10 @@ impl Update {
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
         let name: ::std::string::String = name.into();
-        let name = match name.as_str() {
-            "id" => ::std::string::String::from("ID"),
-            "name" => ::std::string::String::from("NAME"),
-            "currency" => ::std::string::String::from("CURRENCY"),
-            "description" => ::std::string::String::from("DESCRIPTION"),
-            "sort" => ::std::string::String::from("SORT"),
-            "active" => ::std::string::String::from("ACTIVE"),
-            "logotype" => ::std::string::String::from("LOGOTYPE"),
-            _ => name,
-        };
         self.extra.insert(name, value.into());
         self
     }
-    /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
     #[inline]
     pub fn extra(
         &self,
@@ -197,14 +444,13 @@ impl Update {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Decode for Update {
+impl ::bitrix24_runtime::wire::Decode for Fields {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            id: f.required("ID")?,
             name: f.optional("NAME")?,
             currency: f.optional("CURRENCY")?,
             description: f.optional("DESCRIPTION")?,
@@ -217,14 +463,14 @@ impl ::bitrix24_runtime::wire::Decode for Update {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl<'de> ::serde::Deserialize<'de> for Update {
+impl<'de> ::serde::Deserialize<'de> for Fields {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for Update {
+impl ::serde::Serialize for Fields {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -233,7 +479,6 @@ impl ::serde::Serialize for Update {
             serializer,
             &self.extra,
         )?;
-        w.field("ID", &self.id);
         w.optional("NAME", self.name.as_ref());
         w.optional("CURRENCY", self.currency.as_ref());
         w.optional("DESCRIPTION", self.description.as_ref());
@@ -248,7 +493,7 @@ impl ::serde::Serialize for Update {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Undocumented for Update {
+impl ::bitrix24_runtime::wire::Undocumented for Fields {
     fn undocumented(
         &self,
         path: &str,
@@ -256,9 +501,4 @@ impl ::bitrix24_runtime::wire::Undocumented for Update {
     ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
-}
-impl ::bitrix24_runtime::Method for Update {
-    const NAME: &'static str = "sale.delivery.update";
-    const READ_ONLY: bool = false;
-    type Output = bool;
 }

@@ -22,8 +22,9 @@
 /// | Name | Type | Required | Description |
 /// |---|---|---|---|
 /// | `TASK_ID` ([`task_id`](Self::task_id)) | `any` | no | Task identifier |
-/// | `NAME` ([`name`](Self::name)) | `string` | no | File name |
-/// | `CONTENT` ([`content`](Self::content)) | `any` | no | File content in `base64` format |
+/// | `FILE` ([`file`](Self::file)) | `File` | no | The fields `NAME`, `CONTENT`, which the page lists as parameters and its request example sends inside `FILE`. |
+/// | `CONTENT` ([`content`](Self::content)) | `any` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it). |
+/// | `NAME` ([`name`](Self::name)) | `string` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -39,10 +40,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::task::item::addfile::Addfile;
+/// use bitrix24::task::item::addfile::{Addfile, File};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Addfile::new().task_id(bitrix24::serde_json::json!("140"));
+/// let request = Addfile::new().task_id(bitrix24::serde_json::json!("140")).file(File::new().name("desc.txt").content(bitrix24::serde_json::json!("BASE64_ENCODED_CONTENT_OF_DESC.TXT")));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -55,17 +56,28 @@ pub struct Addfile {
     ///
     /// Wire name `TASK_ID`, type `any`.
     pub task_id: ::std::option::Option<::serde_json::Value>,
-    /// File name
+    /// The fields `NAME`, `CONTENT`, which the page lists as parameters and its request example sends inside `FILE`.
     ///
-    /// Wire name `NAME`, type `string`.
-    pub name: ::std::option::Option<::std::string::String>,
-    /// File content in `base64` format
+    /// Wire name `FILE`, type `File`.
+    pub file: ::std::option::Option<File>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `CONTENT`, type `any`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
     pub content: ::std::option::Option<::serde_json::Value>,
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    ///
+    /// Wire name `NAME`, type `string`.
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    pub name: ::std::option::Option<::std::string::String>,
     /// Parameters the spec does not list, sent as given.
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+#[allow(deprecated)]
 impl Addfile {
     /// Creates the value with no field set.
     #[allow(clippy::new_without_default)]
@@ -73,8 +85,9 @@ impl Addfile {
     pub fn new() -> Self {
         Self {
             task_id: ::std::option::Option::None,
-            name: ::std::option::Option::None,
+            file: ::std::option::Option::None,
             content: ::std::option::Option::None,
+            name: ::std::option::Option::None,
             extra: ::serde_json::Map::new(),
         }
     }
@@ -84,6 +97,154 @@ impl Addfile {
     pub fn task_id(mut self, value: ::serde_json::Value) -> Self {
         self.task_id = ::std::option::Option::Some(value);
         self
+    }
+    /// Sets `FILE`: The fields `NAME`, `CONTENT`, which the page lists as parameters and its request example sends inside `FILE`.
+    #[must_use]
+    #[inline]
+    pub fn file(mut self, value: File) -> Self {
+        self.file = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `CONTENT`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn content(mut self, value: ::serde_json::Value) -> Self {
+        self.content = ::std::option::Option::Some(value);
+        self
+    }
+    /// Sets `NAME`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    #[deprecated(
+        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+    )]
+    #[must_use]
+    #[inline]
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
+    #[must_use]
+    pub fn insert_extra(
+        mut self,
+        name: impl ::std::convert::Into<::std::string::String>,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        let name: ::std::string::String = name.into();
+        let name = match name.as_str() {
+            "task_id" => ::std::string::String::from("TASK_ID"),
+            "file" => ::std::string::String::from("FILE"),
+            "content" => ::std::string::String::from("CONTENT"),
+            "name" => ::std::string::String::from("NAME"),
+            _ => name,
+        };
+        self.extra.insert(name, value.into());
+        self
+    }
+    /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    #[inline]
+    pub fn extra(
+        &self,
+    ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        &self.extra
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
+impl ::bitrix24_runtime::wire::Decode for Addfile {
+    const FALSE_IS_NONE: bool = true;
+    fn decode<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
+        ::std::result::Result::Ok(Self {
+            task_id: f.optional("TASK_ID")?,
+            file: f.optional("FILE")?,
+            content: f.optional("CONTENT")?,
+            name: f.optional("NAME")?,
+            extra: f.rest(),
+        })
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+impl<'de> ::serde::Deserialize<'de> for Addfile {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
+    }
+}
+#[allow(deprecated)]
+impl ::serde::Serialize for Addfile {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        let mut w = ::bitrix24_runtime::wire::ObjectWriter::new(
+            serializer,
+            &self.extra,
+        )?;
+        w.optional("TASK_ID", self.task_id.as_ref());
+        w.optional("FILE", self.file.as_ref());
+        w.optional("CONTENT", self.content.as_ref());
+        w.optional("NAME", self.name.as_ref());
+        w.end()
+    }
+}
+#[cfg(feature = "decode-requests")]
+#[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
+#[allow(deprecated)]
+impl ::bitrix24_runtime::wire::Undocumented for Addfile {
+    fn undocumented(
+        &self,
+        path: &str,
+        out: &mut ::std::vec::Vec<::std::string::String>,
+    ) {
+        ::bitrix24_runtime::wire::Undocumented::undocumented(
+            &self.file,
+            &::std::format!("{}{}", path, ".FILE"),
+            out,
+        );
+        ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
+    }
+}
+impl ::bitrix24_runtime::Method for Addfile {
+    const NAME: &'static str = "task.item.addfile";
+    const READ_ONLY: bool = false;
+    type Output = ::serde_json::Value;
+}
+/// The `File` object.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct File {
+    /// File name
+    ///
+    /// Wire name `NAME`, type `string`.
+    pub name: ::std::option::Option<::std::string::String>,
+    /// File content in `base64` format
+    ///
+    /// Wire name `CONTENT`, type `any`.
+    pub content: ::std::option::Option<::serde_json::Value>,
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
+    extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+impl File {
+    /// Creates the value with no field set.
+    #[allow(clippy::new_without_default)]
+    #[inline]
+    pub fn new() -> Self {
+        Self {
+            name: ::std::option::Option::None,
+            content: ::std::option::Option::None,
+            extra: ::serde_json::Map::new(),
+        }
     }
     /// Sets `NAME`: File name
     #[must_use]
@@ -102,7 +263,7 @@ impl Addfile {
         self.content = ::std::option::Option::Some(value);
         self
     }
-    /// Adds a parameter the spec does not list (the escape hatch for undocumented parameters), sent as given next to the typed ones. A documented parameter's wire name or Rust name replaces that parameter's typed value, so it is sent once under its wire name: this is how a batch reference ([`Handle::reference`](::bitrix24_runtime::Handle::reference)) goes where a typed parameter is.
+    /// Sets a field the spec does not list, such as a user field `UF_CRM_*`.
     #[must_use]
     pub fn insert_extra(
         mut self,
@@ -110,16 +271,10 @@ impl Addfile {
         value: impl ::std::convert::Into<::serde_json::Value>,
     ) -> Self {
         let name: ::std::string::String = name.into();
-        let name = match name.as_str() {
-            "task_id" => ::std::string::String::from("TASK_ID"),
-            "name" => ::std::string::String::from("NAME"),
-            "content" => ::std::string::String::from("CONTENT"),
-            _ => name,
-        };
         self.extra.insert(name, value.into());
         self
     }
-    /// Parameters the spec does not list: those added with [`insert_extra`](Self::insert_extra), or, for a decoded request, its unknown keys.
+    /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit), as received.
     #[inline]
     pub fn extra(
         &self,
@@ -129,14 +284,13 @@ impl Addfile {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Decode for Addfile {
+impl ::bitrix24_runtime::wire::Decode for File {
     const FALSE_IS_NONE: bool = true;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         let mut f = ::bitrix24_runtime::wire::Fields::new(deserializer)?;
         ::std::result::Result::Ok(Self {
-            task_id: f.optional("TASK_ID")?,
             name: f.optional("NAME")?,
             content: f.optional("CONTENT")?,
             extra: f.rest(),
@@ -145,14 +299,14 @@ impl ::bitrix24_runtime::wire::Decode for Addfile {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl<'de> ::serde::Deserialize<'de> for Addfile {
+impl<'de> ::serde::Deserialize<'de> for File {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
         <Self as ::bitrix24_runtime::wire::Decode>::decode(deserializer)
     }
 }
-impl ::serde::Serialize for Addfile {
+impl ::serde::Serialize for File {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -161,7 +315,6 @@ impl ::serde::Serialize for Addfile {
             serializer,
             &self.extra,
         )?;
-        w.optional("TASK_ID", self.task_id.as_ref());
         w.optional("NAME", self.name.as_ref());
         w.optional("CONTENT", self.content.as_ref());
         w.end()
@@ -169,7 +322,7 @@ impl ::serde::Serialize for Addfile {
 }
 #[cfg(feature = "decode-requests")]
 #[cfg_attr(docsrs, doc(cfg(feature = "decode-requests")))]
-impl ::bitrix24_runtime::wire::Undocumented for Addfile {
+impl ::bitrix24_runtime::wire::Undocumented for File {
     fn undocumented(
         &self,
         path: &str,
@@ -177,9 +330,4 @@ impl ::bitrix24_runtime::wire::Undocumented for Addfile {
     ) {
         ::bitrix24_runtime::wire::extra_keys(&self.extra, path, out);
     }
-}
-impl ::bitrix24_runtime::Method for Addfile {
-    const NAME: &'static str = "task.item.addfile";
-    const READ_ONLY: bool = false;
-    type Output = ::serde_json::Value;
 }
