@@ -177,13 +177,18 @@ struct Sent {
 
 /// Whether a field of type `ty` keeps `""` as a value (text and untyped JSON do; every
 /// other type reads `""` as absent, as the client does).
-fn keeps_empty(ty: &str) -> bool {
-    matches!(
-        TypeExpr::parse(ty),
-        Ok(TypeExpr::Scalar(
-            Scalar::String | Scalar::Char | Scalar::Any
-        ))
-    )
+/// Whether the client keeps `""` as a value of `ty`: text, and an enum listing `""`
+/// (`MODIFY`: `""` — no access).
+fn keeps_empty(ty: &str, types: &[TypeDef]) -> bool {
+    match TypeExpr::parse(ty) {
+        Ok(TypeExpr::Scalar(Scalar::String | Scalar::Char | Scalar::Any)) => true,
+        Ok(TypeExpr::Named(n)) => types
+            .iter()
+            .find(|t| t.name == n)
+            .and_then(|t| t.values.as_ref())
+            .is_some_and(|v| v.iter().any(|v| v.value.is_empty())),
+        _ => false,
+    }
 }
 
 /// `2025-01-31`, exactly: the form a typed date is sent in.
@@ -198,7 +203,7 @@ pub(crate) fn is_plain_date(s: &str) -> bool {
 
 fn sent_field(f: &Field, v: &Value, at: &str, types: &[TypeDef], found: &mut Sent, depth: usize) {
     let optional = !f.required || f.ty.ends_with("| null");
-    if v.as_str() == Some("") && optional && !keeps_empty(&f.ty) {
+    if v.as_str() == Some("") && optional && !keeps_empty(&f.ty, types) {
         found.empty.push(format!("`{at}`"));
         return;
     }
@@ -516,6 +521,28 @@ mod tests {
             .into_iter()
             .map(|e| e.skip_round_trip)
             .collect()
+    }
+
+    #[test]
+    fn an_empty_string_an_enum_lists_is_a_value() {
+        let mut m = method(&[r#"{"fields": {"DEADLINE": "2025-07-14 08:47:19", "ACCESS": ""}}"#]);
+        let access: TypeDef = serde_yaml::from_str(
+            "name: Access\nvalues:\n- value: ''\n  description: none\n- value: X\n  description: all\nrepr: string\n",
+        )
+        .unwrap();
+        m.types[0]
+            .fields
+            .as_mut()
+            .unwrap()
+            .push(serde_yaml::from_str("{name: ACCESS, type: Access}").unwrap());
+        m.types.push(access);
+        settle_requests(&mut m);
+        assert_eq!(m.examples.request[0].skip_round_trip, None);
+        // Without `""` among the values, `""` is read as absent.
+        m.types[1].values.as_mut().unwrap().remove(0);
+        m.examples.request[0].skip_round_trip = None;
+        settle_requests(&mut m);
+        assert!(m.examples.request[0].skip_round_trip.is_some());
     }
 
     #[test]

@@ -408,6 +408,13 @@ fn emit_enum(ctx: DocCtx<'_>, t: &TypeDef) -> Result<TokenStream> {
     let id = ir::ident(&naming::type_name(&t.name));
     let values = t.values.as_deref().unwrap_or_default();
     let integer = t.repr == Some(EnumRepr::Integer);
+    // `""` is one of the values (`MODIFY`: `""` — no access): an `Option` of the enum
+    // reads it as that value, not as absent.
+    let keeps_empty = values.iter().any(|v| v.value.is_empty()).then(|| {
+        quote!(
+            const EMPTY_STRING_IS_NONE: bool = false;
+        )
+    });
     let mut variants = Vec::new();
     let mut to_wire = Vec::new();
     let mut from_wire = Vec::new();
@@ -495,6 +502,7 @@ fn emit_enum(ctx: DocCtx<'_>, t: &TypeDef) -> Result<TokenStream> {
         }
 
         impl ::bitrix24_runtime::wire::Decode for #id {
+            #keeps_empty
             fn decode<'de, D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 ::bitrix24_runtime::wire::deserialize_enum(deserializer)
             }

@@ -388,6 +388,7 @@ impl<'de> ::serde::Deserialize<'de> for Semantics {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Semantics {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -585,6 +585,7 @@ impl<'de> ::serde::Deserialize<'de> for Modify {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Modify {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -781,6 +782,7 @@ impl<'de> ::serde::Deserialize<'de> for TemplatesModify {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for TemplatesModify {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -988,6 +990,7 @@ impl<'de> ::serde::Deserialize<'de> for View {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for View {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

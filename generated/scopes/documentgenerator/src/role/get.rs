@@ -603,6 +603,7 @@ impl<'de> ::serde::Deserialize<'de> for Modify {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Modify {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -786,6 +787,7 @@ impl<'de> ::serde::Deserialize<'de> for TemplatesModify {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for TemplatesModify {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -973,6 +975,7 @@ impl<'de> ::serde::Deserialize<'de> for View {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for View {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -603,6 +603,7 @@ impl<'de> ::serde::Deserialize<'de> for Modify {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Modify {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -799,6 +800,7 @@ impl<'de> ::serde::Deserialize<'de> for TemplatesModify {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for TemplatesModify {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1006,6 +1008,7 @@ impl<'de> ::serde::Deserialize<'de> for View {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for View {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -662,6 +662,7 @@ impl<'de> ::serde::Deserialize<'de> for PeriodicBy {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for PeriodicBy {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {

@@ -940,6 +940,7 @@ impl<'de> ::serde::Deserialize<'de> for AvatarType {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for AvatarType {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1029,6 +1030,7 @@ impl<'de> ::serde::Deserialize<'de> for ScrumTaskResponsible {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for ScrumTaskResponsible {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1428,6 +1430,7 @@ impl<'de> ::serde::Deserialize<'de> for Id {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Id {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2667,6 +2670,7 @@ impl<'de> ::serde::Deserialize<'de> for Role {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Role {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2756,6 +2760,7 @@ impl<'de> ::serde::Deserialize<'de> for InitiatedByType {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for InitiatedByType {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
