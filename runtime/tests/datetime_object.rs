@@ -118,8 +118,8 @@ async fn a_filter_that_is_not_an_object_is_an_encode_error_and_nothing_is_sent()
 #[tokio::test]
 async fn a_date_time_the_type_cannot_read_fails_decoding_with_its_text() {
     let (_server, client) =
-        portal(json!({}), json!([{"DATE_CREATE": "14.07.2025 08:47:19"}])).await;
+        portal(json!({}), json!([{"DATE_CREATE": "14/07/2025 08:47:19"}])).await;
     let e = client.call(List::default()).await.unwrap_err();
     assert!(matches!(e, Error::Decode { .. }), "{e:?}");
-    assert!(e.to_string().contains("14.07.2025 08:47:19"), "{e}");
+    assert!(e.to_string().contains("14/07/2025 08:47:19"), "{e}");
 }

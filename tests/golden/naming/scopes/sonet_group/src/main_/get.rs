@@ -350,6 +350,7 @@ impl<'de> ::serde::Deserialize<'de> for Operator {
     }
 }
 impl ::bitrix24_runtime::wire::Decode for Operator {
+    const EMPTY_STRING_IS_NONE: bool = false;
     fn decode<'de, D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
