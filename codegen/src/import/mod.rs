@@ -53,6 +53,7 @@
 //!   parameter get `skip_round_trip`.
 
 pub mod conform;
+mod descriptions;
 pub mod discover;
 pub mod doc_types;
 pub mod dropped;

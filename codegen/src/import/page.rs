@@ -24,12 +24,6 @@ use super::yfm::{self, Block, Row};
 /// Base URL of the published docs.
 pub const BASE_URL: &str = "https://apidocs.bitrix24.com/";
 
-/// Where the docs define the field descriptions `*.fields` methods return.
-pub const FIELD_DESCRIPTION: (&str, &str) = (
-    "api-reference/crm/data-types.md",
-    "crm_rest_field_description",
-);
-
 /// What a table on the page was read as, for the completeness check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TableKind {
@@ -1016,35 +1010,7 @@ impl<'a> Page<'a> {
                 .and_then(|v| v.as_object())
                 .is_some_and(|o| o.contains_key("total") || o.contains_key("next"));
         let mut result = ResultSpec { paged, ..result };
-        if let Some(r) = example_result.as_ref()
-            && is_descriptor_map(r)
-        {
-            self.field_descriptions(&mut result.ty, &page);
-        } else if let Some(values) = example_result.as_ref().and_then(upper_descriptor_values) {
-            self.upper_field_descriptions(&result.ty, &values, &page);
-        } else if let Some(key) = example_result.as_ref().and_then(wrapped_descriptor_map) {
-            // `{"catalog": {"id": {"type": ...}, ...}}`: the field descriptions sit under
-            // one key, the result's only field.
-            let at = self
-                .types
-                .iter()
-                .position(|t| t.name == result.ty)
-                .and_then(|s| {
-                    let fields = self.types[s].fields.as_ref()?;
-                    let i = fields.iter().position(|f| f.name == key)?;
-                    Some((s, i, fields[i].ty.clone()))
-                });
-            if let Some((s, i, mut ty)) = at {
-                self.field_descriptions(&mut ty, &page);
-                if let Some(f) = self.types[s].fields.as_mut().and_then(|f| f.get_mut(i)) {
-                    f.ty = ty;
-                }
-            } else {
-                // The table lists the entity's fields and the key is not one of them: the
-                // wrapper is modelled later (`round_trip::settle`), around this type.
-                self.field_descriptions(&mut result.ty, &page);
-            }
-        }
+        self.fit_descriptions(&mut result.ty, example_result.as_ref(), &page);
 
         // Errors.
         let mut errors_all: Vec<ErrorDoc> = Vec::new();
@@ -1180,7 +1146,7 @@ impl<'a> Page<'a> {
                 format!("the request example sends some of the listed parameters inside `{w}`: they are its fields"),
             );
         }
-        for p in fix_request_examples(&mut m, &mut self.stats) {
+        for p in params::fix_request_examples(&mut m, &mut self.stats) {
             self.diag(&page, 0, "examples", p);
         }
         m
@@ -1484,8 +1450,10 @@ impl<'a> Page<'a> {
             // The field description is `FieldDescription` wherever it is linked from, as
             // the `*.fields` rule and the shared type name it.
             let name = if (n.page.as_str(), n.anchor.as_deref())
-                == (FIELD_DESCRIPTION.0, Some(FIELD_DESCRIPTION.1))
-            {
+                == (
+                    super::descriptions::FIELD_DESCRIPTION.0,
+                    Some(super::descriptions::FIELD_DESCRIPTION.1),
+                ) {
                 self.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "")
             } else {
                 self.type_for_table(idx, &fb, owner)
@@ -1770,101 +1738,6 @@ impl<'a> Page<'a> {
         name
     }
 
-    /// `*.fields` methods answer a field description per field: the documented fields of
-    /// the type `result_ty` names (the entity's, with the entity's types; the result's, or
-    /// that of the one key the descriptions sit under) each become a `FieldDescription`,
-    /// the documented type kept in `doc_type`; an undescribed `object` becomes
-    /// `map<FieldDescription>`.
-    fn field_descriptions(&mut self, result_ty: &mut String, page: &str) {
-        let (file, anchor) = FIELD_DESCRIPTION;
-        self.load_foreign(file);
-        let Some(idx) = self
-            .nested
-            .iter()
-            .position(|n| n.page == file && n.anchor.as_deref() == Some(anchor))
-        else {
-            self.diag(
-                page,
-                0,
-                "result",
-                format!("the result holds field descriptions, but {file}#{anchor} is missing"),
-            );
-            return;
-        };
-        let target = result_ty.clone();
-        // The result is typed as the description table itself (`crm_rest_field_description`
-        // in the result row), or a list of them: it is a map of them, one per field.
-        let is_description_table = self.nested[idx].type_name.as_deref()
-            == Some(target.strip_suffix("[]").unwrap_or(&target));
-        if target == "object" || is_description_table {
-            let name =
-                self.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "");
-            *result_ty = format!("map<{name}>");
-            return;
-        }
-        let Some(slot) = self
-            .types
-            .iter()
-            .position(|t| t.name == target && t.fields.is_some())
-        else {
-            return;
-        };
-        let scalar_fields = self.types[slot]
-            .fields
-            .as_ref()
-            .is_some_and(|f| f.iter().any(is_described));
-        if !scalar_fields {
-            return;
-        }
-        let name = self.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "");
-        self.describe_fields(slot, &name, page, &target);
-    }
-
-    /// `disk.*.getFields` answer `{"ID": {"TYPE": "integer", "USE_IN_FILTER": true}}`: field
-    /// descriptions of their own shape, which the prose lists. The fields of `result_ty`
-    /// that the example describes become a `FieldInfo` read from the example.
-    fn upper_field_descriptions(
-        &mut self,
-        result_ty: &str,
-        values: &[&serde_json::Value],
-        page: &str,
-    ) {
-        let Some(slot) = self
-            .types
-            .iter()
-            .position(|t| t.name == result_ty && t.fields.is_some())
-        else {
-            return;
-        };
-        let mut new = Vec::new();
-        let Some(name) = super::shapes::infer_object("FieldInfo", values, &self.types, &mut new, 0)
-        else {
-            return;
-        };
-        self.types.extend(new);
-        self.describe_fields(slot, &name, page, result_ty);
-    }
-
-    /// Types the documented fields of the type at `slot` as the description type `name`.
-    fn describe_fields(&mut self, slot: usize, name: &str, page: &str, target: &str) {
-        if let Some(fields) = self.types.get_mut(slot).and_then(|t| t.fields.as_mut()) {
-            for f in fields.iter_mut().filter(|f| is_described(f)) {
-                f.doc_type = Some(f.doc_type.clone().unwrap_or_else(|| f.ty.clone()));
-                f.ty = name.to_string();
-                f.wire = None;
-                // The star says the entity's field is required, not that the method
-                // describes it every time.
-                f.required = false;
-            }
-        }
-        self.note(
-            page,
-            0,
-            "result",
-            format!("the response example answers a field description per field: the fields of `{target}` are typed `{name}`"),
-        );
-    }
-
     /// The result: from the "Returned Data" table, else the response example.
     fn result(
         &mut self,
@@ -1998,63 +1871,6 @@ impl<'a> Page<'a> {
     }
 }
 
-/// `{"ID": {"type": "integer", "isRequired": false, ...}, ...}`: every value describes a
-/// field, with `isRequired` or with keys of `crm_rest_field_description` only
-/// (`{"type": "int", "title": "ID", "isReadOnly": true}`, `{"type": "string"}`).
-fn is_descriptor_map(v: &serde_json::Value) -> bool {
-    const KEYS: [&str; 8] = [
-        "type",
-        "isRequired",
-        "isReadOnly",
-        "isImmutable",
-        "isMultiple",
-        "isDynamic",
-        "title",
-        "upperName",
-    ];
-    let describes = |f: &serde_json::Value| {
-        f.get("type").is_some_and(serde_json::Value::is_string)
-            && (f.get("isRequired").is_some()
-                || f.as_object()
-                    .is_some_and(|o| o.keys().all(|k| KEYS.contains(&k.as_str()))))
-    };
-    v.as_object()
-        .is_some_and(|o| !o.is_empty() && o.values().all(describes))
-}
-
-/// Whether a `*.fields` result describes this field: a documented field, not a nested
-/// object of the result (a file in a result is an `object`, `make_field`, and a field).
-fn is_described(f: &Field) -> bool {
-    f.ty != "object"
-        || f.doc_type
-            .as_deref()
-            .is_some_and(|d| doc_types::map(d).ty.trim_end_matches("[]") == "file")
-}
-
-/// The descriptions of a result whose every value is an object with a `TYPE`, some of
-/// them naming a docs type (`{"ID": {"TYPE": "integer", "USE_IN_FILTER": true}}`), none
-/// the key itself (`{"mainpage": {"TYPE": "mainpage", ...}}` is a map of records).
-fn upper_descriptor_values(v: &serde_json::Value) -> Option<Vec<&serde_json::Value>> {
-    let o = v.as_object()?;
-    let of = |f: &serde_json::Value| f.get("TYPE").cloned();
-    let typed = o
-        .iter()
-        .all(|(k, f)| of(f).is_some_and(|t| t.as_str() != Some(k)));
-    let names_a_type = o
-        .values()
-        .filter_map(|f| of(f)?.as_str().map(|t| doc_types::map(t).known))
-        .any(|known| known);
-    (typed && names_a_type).then(|| o.values().collect())
-}
-
-/// The key of a result that holds field descriptions under one key
-/// (`{"catalog": {"id": {"type": "integer", "isRequired": false}}}`).
-fn wrapped_descriptor_map(v: &serde_json::Value) -> Option<String> {
-    let o = v.as_object()?;
-    let (key, inner) = o.iter().next()?;
-    (o.len() == 1 && is_descriptor_map(inner)).then(|| key.clone())
-}
-
 /// The type of an example's `result` value.
 fn infer(v: Option<&serde_json::Value>) -> (String, &'static str) {
     use serde_json::Value as V;
@@ -2145,129 +1961,9 @@ pub(super) fn is_fields_table(rows: &[Row]) -> bool {
             .is_some_and(|h| !errors::is_error_header(&h.cells))
 }
 
-/// Request example keys that differ from a parameter only in case are renamed (the
-/// API reads parameter names case-insensitively); for a method that reads its parameters
-/// by position ([`Method::positional`]), other keys, and the items of an array, are the
-/// parameters at their position. Examples with other unknown keys are kept with
-/// `skip_round_trip` saying which keys. Returns problems.
-fn fix_request_examples(m: &mut Method, stats: &mut Stats) -> Vec<String> {
-    let mut problems = Vec::new();
-    let names: Vec<String> = m.params.iter().map(|p| p.name.clone()).collect();
-    let mut kept = Vec::new();
-    for mut ex in std::mem::take(&mut m.examples.request) {
-        let mut renamed = Vec::new();
-        let mut by_position = Vec::new();
-        let o = match serde_json::from_str::<serde_json::Value>(&ex.json) {
-            Ok(serde_json::Value::Object(o)) => o,
-            Ok(serde_json::Value::Array(items)) if m.positional && items.len() <= names.len() => {
-                by_position.push("the array's items".to_string());
-                names.iter().cloned().zip(items).collect()
-            }
-            _ => {
-                kept.push(ex);
-                continue;
-            }
-        };
-        let keys: Vec<String> = o.keys().filter(|k| *k != "auth").cloned().collect();
-        let mut unknown = Vec::new();
-        let mut out = serde_json::Map::new();
-        for (k, v) in o {
-            if k == "auth" || names.contains(&k) {
-                out.insert(k, v);
-                continue;
-            }
-            let matches: Vec<&String> = names
-                .iter()
-                .filter(|n| n.eq_ignore_ascii_case(&k))
-                .collect();
-            let at = keys.iter().position(|x| *x == k).and_then(|i| names.get(i));
-            match (matches.as_slice(), at) {
-                ([one], _) if !out.contains_key(one.as_str()) => {
-                    renamed.push(format!("`{k}` → `{one}`"));
-                    out.insert((*one).clone(), v);
-                }
-                ([], Some(n)) if m.positional && !out.contains_key(n) && !keys.contains(n) => {
-                    by_position.push(format!("`{k}` → `{n}`"));
-                    out.insert(n.clone(), v);
-                }
-                _ => unknown.push(format!("`{k}`")),
-            }
-        }
-        let was_repaired = ex.repaired.is_some();
-        if !unknown.is_empty() {
-            // Kept (nothing from the docs is lost), but it cannot round-trip through the
-            // typed request.
-            let reason = format!(
-                "the example sends {}, which the page does not document as parameters",
-                unknown.join(", ")
-            );
-            problems.push(format!("request example kept without round trip: {reason}"));
-            ex.skip_round_trip = Some(reason);
-            kept.push(ex);
-            continue;
-        }
-        if !renamed.is_empty() || !by_position.is_empty() {
-            let v = serde_json::Value::Object(out);
-            let text = if ex.json.contains('\n') {
-                serde_json::to_string_pretty(&v)
-            } else {
-                serde_json::to_string(&v)
-            };
-            if let Ok(text) = text {
-                ex.json = text;
-                let mut what = Vec::new();
-                if !renamed.is_empty() {
-                    what.push(format!(
-                        "renamed keys {} (parameter names are case-insensitive)",
-                        renamed.join(", ")
-                    ));
-                }
-                if !by_position.is_empty() {
-                    what.push(format!(
-                        "read {} as the parameters at their position (the portal reads them by position)",
-                        by_position.join(", ")
-                    ));
-                }
-                let what = what.join("; ");
-                ex.repaired = Some(match ex.repaired.take() {
-                    Some(r) => format!("{r}; {what}"),
-                    None => what,
-                });
-                if !was_repaired {
-                    stats.valid -= 1;
-                    stats.repaired += 1;
-                }
-            }
-        }
-        kept.push(ex);
-    }
-    m.examples.request = kept;
-    problems
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn field_descriptions_are_told_from_values() {
-        use serde_json::json;
-        assert!(is_descriptor_map(
-            &json!({"ID": {"type": "integer", "isRequired": false, "items": []}})
-        ));
-        assert!(is_descriptor_map(
-            &json!({"ID": {"type": "int", "title": "ID", "isReadOnly": true}, "X": {"type": "string"}})
-        ));
-        // An entity whose fields happen to include `type`.
-        assert!(!is_descriptor_map(
-            &json!({"1": {"type": "call", "title": "Call", "id": 1}})
-        ));
-        assert!(!is_descriptor_map(&json!({"ID": {"type": 5}})));
-        assert_eq!(
-            wrapped_descriptor_map(&json!({"fields": {"groupId": {"type": "integer"}}})).as_deref(),
-            Some("fields")
-        );
-    }
 
     #[test]
     fn data_types_links_without_an_anchor_name_the_entity_heading() {

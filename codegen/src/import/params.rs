@@ -1,12 +1,15 @@
-//! Where a method page keeps its parameters when it has no plain parameter table: a table
+//! Where a method page keeps its parameters when it has no plain parameter table (a table
 //! before the first heading that the request example sends, one table per numbered way to
-//! call the method, or a reference to the list methods' description.
+//! call the method, a reference to the list methods' description), and how the request
+//! examples' keys meet the parameters (inside one undocumented key, in another case, or by
+//! position).
 
 use std::collections::BTreeMap;
 
 use crate::naming;
 use crate::spec::model::{Example, Field, Method, TypeDef};
 
+use super::examples::Stats;
 use super::page::{data_rows, read_name_cell};
 use super::yfm::Row;
 
@@ -159,4 +162,104 @@ pub(super) fn nest_under_wrapper(m: &mut Method) -> Option<String> {
         key_families: Vec::new(),
     });
     Some(wrapper)
+}
+
+/// Request example keys that differ from a parameter only in case are renamed (the
+/// API reads parameter names case-insensitively); for a method that reads its parameters
+/// by position ([`Method::positional`]), other keys, and the items of an array, are the
+/// parameters at their position. Examples with other unknown keys are kept with
+/// `skip_round_trip` saying which keys. Returns problems.
+pub(super) fn fix_request_examples(m: &mut Method, stats: &mut Stats) -> Vec<String> {
+    let mut problems = Vec::new();
+    let names: Vec<String> = m.params.iter().map(|p| p.name.clone()).collect();
+    let mut kept = Vec::new();
+    for mut ex in std::mem::take(&mut m.examples.request) {
+        let mut renamed = Vec::new();
+        let mut by_position = Vec::new();
+        let o = match serde_json::from_str::<serde_json::Value>(&ex.json) {
+            Ok(serde_json::Value::Object(o)) => o,
+            Ok(serde_json::Value::Array(items)) if m.positional && items.len() <= names.len() => {
+                by_position.push("the array's items".to_string());
+                names.iter().cloned().zip(items).collect()
+            }
+            _ => {
+                kept.push(ex);
+                continue;
+            }
+        };
+        let keys: Vec<String> = o.keys().filter(|k| *k != "auth").cloned().collect();
+        let mut unknown = Vec::new();
+        let mut out = serde_json::Map::new();
+        for (k, v) in o {
+            if k == "auth" || names.contains(&k) {
+                out.insert(k, v);
+                continue;
+            }
+            let matches: Vec<&String> = names
+                .iter()
+                .filter(|n| n.eq_ignore_ascii_case(&k))
+                .collect();
+            let at = keys.iter().position(|x| *x == k).and_then(|i| names.get(i));
+            match (matches.as_slice(), at) {
+                ([one], _) if !out.contains_key(one.as_str()) => {
+                    renamed.push(format!("`{k}` → `{one}`"));
+                    out.insert((*one).clone(), v);
+                }
+                ([], Some(n)) if m.positional && !out.contains_key(n) && !keys.contains(n) => {
+                    by_position.push(format!("`{k}` → `{n}`"));
+                    out.insert(n.clone(), v);
+                }
+                _ => unknown.push(format!("`{k}`")),
+            }
+        }
+        let was_repaired = ex.repaired.is_some();
+        if !unknown.is_empty() {
+            // Kept (nothing from the docs is lost), but it cannot round-trip through the
+            // typed request.
+            let reason = format!(
+                "the example sends {}, which the page does not document as parameters",
+                unknown.join(", ")
+            );
+            problems.push(format!("request example kept without round trip: {reason}"));
+            ex.skip_round_trip = Some(reason);
+            kept.push(ex);
+            continue;
+        }
+        if !renamed.is_empty() || !by_position.is_empty() {
+            let v = serde_json::Value::Object(out);
+            let text = if ex.json.contains('\n') {
+                serde_json::to_string_pretty(&v)
+            } else {
+                serde_json::to_string(&v)
+            };
+            if let Ok(text) = text {
+                ex.json = text;
+                let mut what = Vec::new();
+                if !renamed.is_empty() {
+                    what.push(format!(
+                        "renamed keys {} (parameter names are case-insensitive)",
+                        renamed.join(", ")
+                    ));
+                }
+                if !by_position.is_empty() {
+                    what.push(format!(
+                        "read {} as the parameters at their position (the portal reads them by position)",
+                        by_position.join(", ")
+                    ));
+                }
+                let what = what.join("; ");
+                ex.repaired = Some(match ex.repaired.take() {
+                    Some(r) => format!("{r}; {what}"),
+                    None => what,
+                });
+                if !was_repaired {
+                    stats.valid -= 1;
+                    stats.repaired += 1;
+                }
+            }
+        }
+        kept.push(ex);
+    }
+    m.examples.request = kept;
+    problems
 }

@@ -164,7 +164,7 @@ pub fn entity_tables(
         let Some(idx) = p.table_at(path, &anchor) else {
             continue;
         };
-        let name = if (path, anchor.as_str()) == page::FIELD_DESCRIPTION {
+        let name = if (path, anchor.as_str()) == super::descriptions::FIELD_DESCRIPTION {
             p.type_for_table_named(idx, Some("FieldDescription"), "FieldDescription", "")
         } else {
             p.type_for_table(idx, &naming::type_name(&anchor), "")
