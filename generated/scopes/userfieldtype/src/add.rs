@@ -25,7 +25,7 @@
 /// | `TITLE` ([`title`](Self::title)) | `string` | no | Textual type name. Will be displayed in the custom field settings administrative interface |
 /// | `DESCRIPTION` ([`description`](Self::description)) | `string` | no | Textual type description. Will be displayed in the custom field settings administrative interface |
 /// | `OPTIONS` ([`options`](Self::options)) | `object` | no | Additional settings. Currently, one key is available: `height` — specifies the custom field height in pixels. Any positive value will be applied. Default — `0`. If specified `0`, the standard height for displaying this widget will be used |
-/// | `Name` ([`name`](Self::name)) | `object` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it). |
+/// | `Name` ([`name`](Self::name)) | `object` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -86,11 +86,11 @@ pub struct Add {
     ///
     /// Wire name `OPTIONS`, type `object` (docs: `array`), default `0`.
     pub options: ::std::option::Option<::bitrix24_runtime::JsonObject>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `Name`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
     )]
     pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
@@ -148,9 +148,9 @@ impl Add {
         self.options = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
     #[inline]

@@ -23,7 +23,7 @@
 /// | `TITLE` ([`title`](Self::title)) | `string` | yes | Text name of the type. Will be displayed in the administrative interface for user field settings |
 /// | `DESCRIPTION` ([`description`](Self::description)) | `string` | no | Text description of the type. Will be displayed in the administrative interface for user field settings |
 /// | `OPTIONS` ([`options`](Self::options)) | `object` | no | Additional settings. Currently, one key is available: `height` — specifies the height of the user field in pixels. Any positive value will apply. Default is `0`. If `0` is specified, the standard height for displaying this widget will be used |
-/// | `Name` ([`name`](Self::name)) | `object` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it). |
+/// | `Name` ([`name`](Self::name)) | `object` | no | **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it). |
 ///
 /// Required parameters are the arguments of [`new`](Self::new); optional ones have setters.
 ///
@@ -84,11 +84,11 @@ pub struct Update {
     ///
     /// Wire name `OPTIONS`, type `object` (docs: `array`), default `0`.
     pub options: ::std::option::Option<::bitrix24_runtime::JsonObject>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `Name`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
     )]
     pub name: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Parameters the spec does not list, sent as given.
@@ -138,9 +138,9 @@ impl Update {
         self.options = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    /// Sets `Name`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
     #[inline]

@@ -250,11 +250,11 @@ pub struct Connector {
     ///
     /// Wire name `dateCreate`, type `datetime`.
     pub date_create: ::std::option::Option<::bitrix24_runtime::DateTime>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `Name`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
     )]
     pub name: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,

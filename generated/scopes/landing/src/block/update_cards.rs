@@ -201,11 +201,11 @@ pub struct Data {
     ///
     /// Wire name `<card selector from manifest`, type `CardSelectorFromManifest`.
     pub card_selector_from_manifest: ::std::option::Option<CardSelectorFromManifest>,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `Key`, type `object`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
     )]
     pub key: ::std::option::Option<::bitrix24_runtime::JsonObject>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
@@ -233,9 +233,9 @@ impl Data {
         self.card_selector_from_manifest = ::std::option::Option::Some(value);
         self
     }
-    /// Sets `Key`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    /// Sets `Key`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
     #[inline]

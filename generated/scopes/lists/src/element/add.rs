@@ -373,11 +373,11 @@ pub struct Fields {
     ///
     /// Wire name `NAME`, type `string`.
     pub name: ::std::string::String,
-    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    /// **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     ///
     /// Wire name `PROPERTY_PropertyId`, type `any`.
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
     )]
     pub property_property_id: ::std::option::Option<::serde_json::Value>,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
@@ -397,9 +397,9 @@ impl Fields {
             extra: ::serde_json::Map::new(),
         }
     }
-    /// Sets `PROPERTY_PropertyId`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it).
+    /// Sets `PROPERTY_PropertyId`: **Deprecated**: no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it).
     #[deprecated(
-        note = "no longer in the Bitrix24 docs; kept from release 0.7.0 for one release (still decoded when the portal sends it)"
+        note = "no longer in the Bitrix24 docs; kept from release 0.8.0 for one release (still decoded when the portal sends it)"
     )]
     #[must_use]
     #[inline]
