@@ -37,6 +37,11 @@ fn run(fixture: &str, method: &str) -> (Method, Vec<Diagnostic>) {
     )
 }
 
+/// Whether every example of the list is meant to round-trip (none says why it cannot).
+fn all_round_trip(examples: &[bitrix24_codegen::spec::model::Example]) -> bool {
+    examples.iter().all(|e| e.skip_round_trip.is_none())
+}
+
 fn param<'m>(m: &'m Method, name: &str) -> &'m Field {
     m.params
         .iter()
@@ -1070,12 +1075,7 @@ fn field_descriptions_of_their_own_shape_are_read_from_the_example() {
     assert_eq!(field(result, "ID").ty, "FieldInfo", "{d:?}");
     assert_eq!(field(result, "ID").doc_type.as_deref(), Some("integer"));
     assert_eq!(field(ty(&m, "FieldInfo"), "USE_IN_FILTER").ty, "boolean");
-    assert!(
-        m.examples
-            .response
-            .iter()
-            .all(|e| e.skip_round_trip.is_none())
-    );
+    assert!(all_round_trip(&m.examples.response));
 }
 
 #[test]
@@ -1084,12 +1084,7 @@ fn a_parameter_does_not_take_a_table_of_the_returned_data_by_its_heading() {
     let (m, d) = run(include_str!("import/heading-sides.md"), "demo.code.name");
     assert_eq!(param(&m, "ACCESS").ty, "any[]", "{d:?}");
     assert_eq!(m.examples.request.len(), 1, "{d:?}");
-    assert!(
-        m.examples
-            .request
-            .iter()
-            .all(|e| e.skip_round_trip.is_none())
-    );
+    assert!(all_round_trip(&m.examples.request));
 }
 
 #[test]
@@ -1168,12 +1163,7 @@ fn a_language_map_in_a_result_may_hold_null() {
         field(ty(&m, &m.result.ty), "label").ty,
         "map<string | null>"
     );
-    assert!(
-        m.examples
-            .response
-            .iter()
-            .all(|e| e.skip_round_trip.is_none())
-    );
+    assert!(all_round_trip(&m.examples.response));
 }
 
 #[test]
@@ -1206,18 +1196,8 @@ fn files_are_sent_as_pairs_and_answered_as_objects() {
     let result = ty(&m, &m.result.ty);
     assert_eq!(field(result, "COVER").ty, "object");
     assert_eq!(field(result, "COVER").doc_type.as_deref(), Some("file"));
-    assert!(
-        m.examples
-            .request
-            .iter()
-            .all(|e| e.skip_round_trip.is_none())
-    );
-    assert!(
-        m.examples
-            .response
-            .iter()
-            .all(|e| e.skip_round_trip.is_none())
-    );
+    assert!(all_round_trip(&m.examples.request));
+    assert!(all_round_trip(&m.examples.response));
 }
 
 #[test]
@@ -1249,12 +1229,7 @@ fn a_result_typed_as_an_entity_is_the_entity_not_its_id() {
     let (m, d) = run(page, "demo.currency.get");
     assert_eq!(param(&m, "CURRENCY_ID").ty, "string", "{d:?}");
     assert_eq!(field(ty(&m, &m.result.ty), "AMOUNT").ty, "double");
-    assert!(
-        m.examples
-            .response
-            .iter()
-            .all(|e| e.skip_round_trip.is_none())
-    );
+    assert!(all_round_trip(&m.examples.response));
 }
 
 #[test]
