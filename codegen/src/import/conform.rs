@@ -102,14 +102,9 @@ impl<'t> Checker<'t> {
         // An object's or list's `false` is PHP's "none" too, which a request would not send
         // again.
         let object = self.decode_only
-            && match inner {
-                TypeExpr::Scalar(Scalar::Object) | TypeExpr::Map(_) | TypeExpr::Array(_) => true,
-                TypeExpr::Named(n) => self
-                    .types
-                    .iter()
-                    .any(|t| &t.name == n && t.fields.is_some()),
-                _ => false,
-            };
+            && crate::spec::validate::false_is_none(inner, |n| {
+                self.types.iter().any(|t| t.name == n && t.fields.is_some())
+            });
         let text = matches!(
             inner,
             TypeExpr::Scalar(Scalar::String | Scalar::Char | Scalar::Any)

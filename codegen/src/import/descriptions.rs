@@ -190,14 +190,13 @@ fn is_described(f: &Field) -> bool {
 /// the key itself (`{"mainpage": {"TYPE": "mainpage", ...}}` is a map of records).
 fn upper_descriptor_values(v: &serde_json::Value) -> Option<Vec<&serde_json::Value>> {
     let o = v.as_object()?;
-    let of = |f: &serde_json::Value| f.get("TYPE").cloned();
     let typed = o
         .iter()
-        .all(|(k, f)| of(f).is_some_and(|t| t.as_str() != Some(k)));
+        .all(|(k, f)| f.get("TYPE").is_some_and(|t| t.as_str() != Some(k)));
     let names_a_type = o
         .values()
-        .filter_map(|f| of(f)?.as_str().map(|t| doc_types::map(t).known))
-        .any(|known| known);
+        .filter_map(|f| f.get("TYPE")?.as_str())
+        .any(|t| doc_types::map(t).known);
     (typed && names_a_type).then(|| o.values().collect())
 }
 

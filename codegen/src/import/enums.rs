@@ -193,14 +193,6 @@ pub fn boolean_wire(bullets: Option<&[Bullet]>, desc_md: &str) -> Option<WireFor
     found.then_some(WireFormat::Yn)
 }
 
-/// Whether a listed value is one of a boolean's spellings (`Y`, `N`, `1`, `0`, `true`,
-/// `false`).
-pub fn is_truth_value(v: &str) -> bool {
-    matches!(v, "Y" | "N" | "y" | "n" | "1" | "0")
-        || v.eq_ignore_ascii_case("true")
-        || v.eq_ignore_ascii_case("false")
-}
-
 /// Whether the bullets are exactly `true`/`false`.
 pub fn is_true_false(b: &[Bullet]) -> bool {
     let mut vals: Vec<&str> = b.iter().map(|b| b.value.as_str()).collect();

@@ -51,6 +51,18 @@ pub struct Taken {
     pub line: usize,
 }
 
+/// The examples of `list` that are meant to round-trip and are JSON objects, parsed (a
+/// request example's parameters).
+pub(super) fn objects(list: &[Example]) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    list.iter()
+        .filter(|e| e.skip_round_trip.is_none())
+        .filter_map(|e| match serde_json::from_str(&e.json) {
+            Ok(serde_json::Value::Object(o)) => Some(o),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The `-d` payload of a curl command: one shell word (single- and double-quoted
 /// parts concatenated, `'\''` unescaped). A `$(date ...)` substitution becomes a fixed
 /// example date, reported in the second value.

@@ -22,30 +22,17 @@ pub fn is_placeholder_key(name: &str) -> bool {
 /// placeholder (`{"<selector>": {"classList": [], ...}}`, `landing.block.updateStyles`):
 /// the value is keyed by what the placeholder stands for.
 pub fn format_is_keyed(desc_md: &str) -> bool {
-    let mut in_json = false;
-    let mut block = String::new();
-    for line in desc_md.lines() {
-        let t = line.trim();
-        if t.starts_with("```") {
-            if in_json {
-                let keyed = serde_json::from_str::<serde_json::Value>(&block)
-                    .ok()
-                    .and_then(|v| v.as_object().cloned())
-                    .is_some_and(|o| o.len() == 1 && o.keys().all(|k| is_placeholder_key(k)));
-                if keyed {
-                    return true;
-                }
-                block.clear();
-            }
-            in_json = !in_json;
-            continue;
-        }
-        if in_json {
-            block.push_str(line);
-            block.push('\n');
-        }
-    }
-    false
+    // Most descriptions have no code block: no parse for them.
+    desc_md.contains("```")
+        && super::yfm::parse(desc_md).blocks.iter().any(|b| {
+            let super::yfm::Block::Fence(f) = b else {
+                return false;
+            };
+            serde_json::from_str::<serde_json::Value>(&f.body)
+                .ok()
+                .and_then(|v| v.as_object().cloned())
+                .is_some_and(|o| o.len() == 1 && o.keys().all(|k| is_placeholder_key(k)))
+        })
 }
 
 /// Rewrites every use of an object type keyed by a placeholder, in `roots` (parameter,

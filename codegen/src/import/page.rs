@@ -1394,12 +1394,9 @@ impl<'a> Page<'a> {
             ty = "object[]".into();
         }
         // A `string` "in the form of a list of objects", each described by a linked table
-        // (`timeman.networkrange.set`'s `RANGES`): the docs' type is wrong; without a table
-        // it stays a string.
+        // (`timeman.networkrange.set`'s `RANGES`): the docs' type is wrong, and the field is
+        // a list of the table's objects; without a table it stays a string.
         let listed_string = ty == "string" && described_as_array(&lower);
-        if listed_string {
-            ty = "object[]".into();
-        }
         // A file is sent as `[name, base64]`; "List of files" sends a list of them.
         if ty == "file" && (lower.contains("list of files") || lower.contains("array of values")) {
             ty = "file[]".into();
@@ -1422,7 +1419,8 @@ impl<'a> Page<'a> {
         if ty == "any[]" && cell.name.eq_ignore_ascii_case("select") {
             ty = "string[]".into();
         }
-        let linkable = matches!(ty.as_str(), "object" | "object[]" | "any[]" | "any")
+        let linkable = (listed_string
+            || matches!(ty.as_str(), "object" | "object[]" | "any[]" | "any"))
             && !token.as_deref().is_some_and(|t| t.contains('|'))
             // In a result, `order` is an order (`sale.order.get`), not a sort order.
             && !(is_query_param(&cell.name) && self.section != Section::Returned);
@@ -1458,16 +1456,13 @@ impl<'a> Page<'a> {
             } else {
                 self.type_for_table(idx, &fb, owner)
             };
-            ty = if ty.ends_with("[]") {
+            ty = if ty.ends_with("[]") || listed_string {
                 format!("{name}[]")
             } else if described_as_map(&lower) || super::keyed::format_is_keyed(&desc) {
                 format!("map<{name}>")
             } else {
                 name
             };
-        }
-        if listed_string && ty == "object[]" {
-            ty = "string".into();
         }
         let bullets = enums::bullets(&desc);
         let mut wire = None;
@@ -1476,7 +1471,10 @@ impl<'a> Page<'a> {
             // `I`, `E`, `S`) is those values.
             "boolean"
                 if bullets.as_ref().is_some_and(|b| {
-                    b.len() > 2 && !b.iter().all(|b| enums::is_truth_value(&b.value))
+                    b.len() > 2
+                        && !b
+                            .iter()
+                            .all(|b| crate::spec::validate::is_bool_text(&b.value))
                 }) =>
             {
                 if let Some(b) = &bullets {

@@ -97,15 +97,7 @@ pub(super) fn sends_only_rows(
 /// that object parameter: the table lists them flat. Only when every key inside is a row,
 /// and no example sends one of them at the top. Returns the wrapper's name.
 pub(super) fn nest_under_wrapper(m: &mut Method) -> Option<String> {
-    let examples: Vec<serde_json::Map<String, serde_json::Value>> = m
-        .examples
-        .request
-        .iter()
-        .filter_map(|e| match serde_json::from_str(&e.json) {
-            Ok(serde_json::Value::Object(o)) => Some(o),
-            _ => None,
-        })
-        .collect();
+    let examples = super::examples::objects(&m.examples.request);
     let is_param = |k: &str| m.params.iter().any(|p| p.name.eq_ignore_ascii_case(k));
     let first = examples.first()?;
     let unknown: Vec<(&String, &serde_json::Map<String, serde_json::Value>)> = first

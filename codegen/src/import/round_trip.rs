@@ -303,26 +303,15 @@ fn id_keyed(ty: &str, v: &Value, types: &[TypeDef]) -> Option<String> {
     let Value::Object(o) = v else {
         return None;
     };
-    let (name, nullable) = match TypeExpr::parse(ty).ok()? {
-        TypeExpr::Named(n) => (n, false),
+    // `listed`: `T[]`, which only lists per ID fit (`calendar.accessibility.get`).
+    let (name, nullable, listed) = match TypeExpr::parse(ty).ok()? {
+        TypeExpr::Named(n) => (n, false, false),
         TypeExpr::Nullable(inner) => match *inner {
-            TypeExpr::Named(n) => (n, true),
+            TypeExpr::Named(n) => (n, true, false),
             _ => return None,
         },
-        // `T[]` answered `{"1": [{...}], "2": [{...}]}` (`calendar.accessibility.get`: a
-        // list of events per user ID): a map of lists.
         TypeExpr::Array(inner) => match *inner {
-            TypeExpr::Named(n)
-                if !o.is_empty()
-                    && o.keys().all(|k| is_id_key(k))
-                    && o.values()
-                        .all(|v| v.as_array().is_some_and(|a| a.iter().all(Value::is_object)))
-                    && o.values()
-                        .any(|v| v.as_array().is_some_and(|a| !a.is_empty()))
-                    && types.iter().any(|t| t.name == n && t.fields.is_some()) =>
-            {
-                return Some(format!("map<{n}[]>"));
-            }
+            TypeExpr::Named(n) => (n, false, true),
             _ => return None,
         },
         _ => return None,
@@ -332,17 +321,19 @@ fn id_keyed(ty: &str, v: &Value, types: &[TypeDef]) -> Option<String> {
     {
         return None;
     }
+    // `{"3": [{...}, {...}], "4": []}`: a list of `T` per ID (the events per user ID of
+    // `calendar.accessibility.get`, the users per answer of `vote.AttachedVote.getWithVoted`).
     let lists = o
         .values()
         .all(|v| v.as_array().is_some_and(|a| a.iter().all(Value::is_object)))
         && o.values()
             .any(|v| v.as_array().is_some_and(|a| !a.is_empty()));
-    let item = if o.values().all(Value::is_object) {
-        name
-    } else if lists {
-        // `{"3": [{...}, {...}]}` (`vote.AttachedVote.getWithVoted`'s `voted`: the users
-        // per answer ID): a map of lists.
+    let item = if lists {
         format!("{name}[]")
+    } else if listed {
+        return None;
+    } else if o.values().all(Value::is_object) {
+        name
     } else {
         // `{"1417": "n5065"}` for a table whose one row is the value: `map<string>`.
         let [only] = fields.as_slice() else {

@@ -18,16 +18,7 @@ pub fn fit_shapes(m: &mut Method) -> Vec<String> {
     let mut notes = Vec::new();
     // Each parameter as the first request example sending it shows it (the first example
     // may send none: `{}` for "all defaults").
-    let requests: Vec<serde_json::Map<String, Value>> = m
-        .examples
-        .request
-        .iter()
-        .filter(|e| e.skip_round_trip.is_none())
-        .filter_map(|e| match serde_json::from_str(&e.json) {
-            Ok(Value::Object(o)) => Some(o),
-            _ => None,
-        })
-        .collect();
+    let requests = super::examples::objects(&m.examples.request);
     let mut params = std::mem::take(&mut m.params);
     for p in params.iter_mut() {
         if let Some(v) = requests.iter().find_map(|o| o.get(&p.name)) {

@@ -147,12 +147,12 @@ impl Page<'_> {
         if !one_object {
             return None;
         }
-        let name_of = |r: &Row| {
+        let cell_of = |r: &Row| {
             r.cells
                 .first()
                 .and_then(|c| read_name_cell(c, &BTreeMap::new()))
-                .map(|c| c.name)
         };
+        let name_of = |r: &Row| cell_of(r).map(|c| c.name);
         let (page, line, heading) = {
             let n = &self.nested[first];
             (n.page.clone(), n.line, n.heading.clone())
@@ -200,12 +200,7 @@ impl Page<'_> {
                     // the values of every tab are listed. Only where both list values and
                     // have one type (`DEFAULT_VALUE` differs per tab, and stays the first).
                     Some(r) => {
-                        let token = |r: &Row| {
-                            r.cells
-                                .first()
-                                .and_then(|c| read_name_cell(c, &BTreeMap::new()))
-                                .and_then(|c| c.token)
-                        };
+                        let token = |r: &Row| cell_of(r).and_then(|c| c.token);
                         let same_type = token(r) == token(row);
                         if let (Some(mine), Some(theirs)) = (r.cells.get_mut(1), row.cells.get(1))
                             && same_type

@@ -1695,13 +1695,30 @@ pub(crate) fn decodes_as_bool(v: &Value) -> bool {
     match v {
         Value::Bool(_) => true,
         Value::Number(n) => n.as_u64().is_some_and(|n| n <= 1),
-        Value::String(s) => {
-            matches!(s.as_str(), "Y" | "y" | "1" | "N" | "n" | "0")
-                || s.eq_ignore_ascii_case("true")
-                || s.eq_ignore_ascii_case("false")
-        }
+        Value::String(s) => is_bool_text(s),
         _ => false,
     }
+}
+
+/// Whether an `Option` of `ty` reads PHP's `false` as `None`, as the client does
+/// (`bitrix24_runtime::wire::Decode::FALSE_IS_NONE`): dates, date-times, objects, maps and
+/// lists; `is_object` tells a named object type from an enum.
+pub(crate) fn false_is_none(ty: &TypeExpr, is_object: impl Fn(&str) -> bool) -> bool {
+    match ty {
+        TypeExpr::Scalar(Scalar::Date | Scalar::Datetime | Scalar::Object)
+        | TypeExpr::Map(_)
+        | TypeExpr::Array(_) => true,
+        TypeExpr::Named(n) => is_object(n),
+        _ => false,
+    }
+}
+
+/// The texts the client's `bool` decoder reads: `Y`/`N`, `y`/`n`, `1`/`0`,
+/// `true`/`false` (any case).
+pub(crate) fn is_bool_text(s: &str) -> bool {
+    matches!(s, "Y" | "y" | "1" | "N" | "n" | "0")
+        || s.eq_ignore_ascii_case("true")
+        || s.eq_ignore_ascii_case("false")
 }
 
 /// Checks JSON values against types exactly as leniently as the runtime decodes them
@@ -1742,12 +1759,9 @@ impl Fit<'_, '_> {
     /// Whether `v` decodes as `None` for an optional `ty`: [`is_none_like`], or `false`
     /// for an object (`object`, `map<T>`, a named object type), PHP's "none".
     fn none_like(&self, v: &Value, ty: &TypeExpr) -> bool {
-        let object = match ty {
-            TypeExpr::Scalar(Scalar::Object) | TypeExpr::Map(_) | TypeExpr::Array(_) => true,
-            TypeExpr::Named(n) => self.scope.get(n).is_some_and(|i| !i.is_enum()),
-            _ => false,
-        };
-        is_none_like(v, ty) || (object && v == &Value::Bool(false))
+        is_none_like(v, ty)
+            || (v == &Value::Bool(false)
+                && false_is_none(ty, |n| self.scope.get(n).is_some_and(|i| !i.is_enum())))
     }
 
     /// `v` against `ty`; the first mismatch as `path: expected T, found V`.
