@@ -294,6 +294,9 @@ fn nested_object_linked_by_heading_text() {
 fn nested_objects_linked_by_anchor_arrays_and_maps() {
     let (m, _) = run(include_str!("import/nested.md"), "demo.gadget.update");
     assert_eq!(param(&m, "PROPERTIES").ty, "map<Property>");
+    // `{"lang_1": "value_1", ... "lang_N": "value_N"}` whose values are objects: keyed by
+    // language.
+    assert_eq!(param(&m, "NAMES").ty, "map<Property>");
     assert_eq!(param(&m, "PARTS").ty, "GadgetPart[]");
     assert_eq!(param(&m, "OPTIONS").ty, "Option");
     // Query parameters never take a linked table.

@@ -35,6 +35,27 @@ pub fn format_is_keyed(desc_md: &str) -> bool {
         })
 }
 
+/// Whether a description shows the value as an object of numbered placeholder keys whose
+/// values are objects: "An object in the format `{"lang_1": "value_1", ... "lang_N":
+/// "value_N"}`, where `lang_N` is the language identifier, and `value` is an object of type
+/// crm_currency_localization" (`crm.currency.*`): no table names the keys, so the value is
+/// a map of those objects. Keys written `field_1` are the fields an entity's table names
+/// (the `*.getFields` answers, typed field by field), and the same format whose values are
+/// the fields' values (a `fields` parameter) says nothing of objects: neither is a map.
+pub fn numbered_keys_hold_objects(desc_md: &str) -> bool {
+    let lower = desc_md.to_lowercase();
+    let objects = ["`value` is an object", "`value_n` is an object"]
+        .iter()
+        .any(|p| lower.contains(p));
+    objects
+        && super::text::code_spans(desc_md).iter().any(|s| {
+            s.starts_with("{\"")
+                && !s.starts_with("{\"field_")
+                && s.contains("_1\":")
+                && s.contains("_N\":")
+        })
+}
+
 /// Rewrites every use of an object type keyed by a placeholder, in `roots` (parameter,
 /// result or data types) and in the fields of `types`, as `map<T>`; returns notes. The
 /// replaced types are left unused, for pruning.
@@ -111,6 +132,24 @@ mod tests {
         let named = "Format:\n\n```json\n{\"classList\": [], \"style\": {}}\n```";
         assert!(!format_is_keyed(named));
         assert!(!format_is_keyed("A `{\"<selector>\": ...}` in prose"));
+    }
+
+    #[test]
+    fn numbered_keys_of_objects_are_a_map() {
+        let lang = "An object in the format `{\"lang_1\": \"value_1\", ... \"lang_N\": \"value_N\"}`, \
+                    where `lang_N` is the language identifier, and `value` is an object of type \
+                    [crm_currency_localization](../data-types.md#crm_currency_localization).";
+        assert!(numbered_keys_hold_objects(lang));
+        // The values are the fields' values: a `fields` object, not a map.
+        let fields = "Object format: `{\"field_1\": \"value_1\", ... \"field_N\": \"value_N\"}`, \
+                      where `field_N` is the field name and `value_N` is its value.";
+        assert!(!numbered_keys_hold_objects(fields));
+        assert!(!numbered_keys_hold_objects("`value` is an object of type X"));
+        // Keys that are an entity's fields: typed field by field (`*.getFields`).
+        let described = "Object in the format `{\"field_1\": \"value_1\", ... \"field_N\": \"value_N\"}`, \
+                         where `field` is the identifier of the field, and `value` is an object \
+                         of type rest_field_description";
+        assert!(!numbered_keys_hold_objects(described));
     }
 
     #[test]

@@ -1458,7 +1458,10 @@ impl<'a> Page<'a> {
             };
             ty = if ty.ends_with("[]") || listed_string {
                 format!("{name}[]")
-            } else if described_as_map(&lower) || super::keyed::format_is_keyed(&desc) {
+            } else if described_as_map(&lower)
+                || super::keyed::format_is_keyed(&desc)
+                || super::keyed::numbered_keys_hold_objects(&desc)
+            {
                 format!("map<{name}>")
             } else {
                 name

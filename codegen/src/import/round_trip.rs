@@ -30,19 +30,17 @@ use crate::spec::types::{Scalar, TypeExpr};
 const MAX_DEPTH: usize = 24;
 
 /// The result itself keyed by IDs (`task.stages.get`: `{"5": {...}, "6": {...}}`) is a
-/// map: read from the first response example that has no reason yet, before the
-/// examples are checked. Returns notes.
+/// map: read from the first response example with no reason yet that holds such a map,
+/// before the examples are checked (`im.department.employees.get` answers IDs or, with
+/// `USER_DATA = 'Y'`, users per department: the users are the typed form). Returns notes.
 pub fn keyed_result(m: &mut Method) -> Vec<String> {
-    let first = m
+    let Some(map) = m
         .examples
         .response
         .iter()
-        .find(|e| e.skip_round_trip.is_none())
-        .and_then(|e| serde_json::from_str::<Value>(&e.json).ok());
-    let Some(map) = first
-        .as_ref()
-        .and_then(|v| v.get("result"))
-        .and_then(|r| id_keyed(&m.result.ty, r, &m.types))
+        .filter(|e| e.skip_round_trip.is_none())
+        .filter_map(|e| serde_json::from_str::<Value>(&e.json).ok())
+        .find_map(|v| id_keyed(&m.result.ty, v.get("result")?, &m.types))
     else {
         return Vec::new();
     };
@@ -673,5 +671,14 @@ mod tests {
         m.result.ty = "Item[]".into();
         keyed_result(&mut m);
         assert_eq!(m.result.ty, "Item[]", "nothing shown");
+        // IDs per department first, users per department next
+        // (`im.department.employees.get`): the example that holds the objects decides.
+        let mut m = answering(r#"{"7": [3, 67]}"#, false);
+        m.result.ty = "Item[]".into();
+        let mut users = m.examples.response[0].clone();
+        users.json = r#"{"result": {"7": [{"files": null}]}}"#.into();
+        m.examples.response.push(users);
+        keyed_result(&mut m);
+        assert_eq!(m.result.ty, "map<Item[]>");
     }
 }

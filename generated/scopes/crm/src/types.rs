@@ -163,8 +163,13 @@ pub struct CrmCurrency {
     /// An object with a list of available localizations in the format `{"lang_1": "value_1", ... "lang_N": "value_N"}`, where `lang_N` is the language identifier, and `value` is an object of type [crm_currency_localization](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization).
     /// The language identifier is a string of two Latin letters. Possible values can be found in the [table of language identifiers](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#lang-ids).
     ///
-    /// Wire name `LANG`, type `CrmCurrencyLocalization` (docs: `object`).
-    pub lang: ::std::option::Option<crate::types::CrmCurrencyLocalization>,
+    /// Wire name `LANG`, type `map<CrmCurrencyLocalization>` (docs: `object`).
+    pub lang: ::std::option::Option<
+        ::std::collections::BTreeMap<
+            ::std::string::String,
+            crate::types::CrmCurrencyLocalization,
+        >,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -301,7 +306,13 @@ impl CrmCurrency {
     /// Sets `LANG`: Currency localizations. An object with a list of available localizations in the format `{"lang_1": "value_1", ... "lang_N": "value_N"}`, where `lang_N` is the language identifier, and `value` is an object of type [crm_currency_localization](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization). The language identifier is a string of two Latin letters. Possible values can be found in the [table of language identifiers](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#lang-ids).
     #[must_use]
     #[inline]
-    pub fn lang(mut self, value: crate::types::CrmCurrencyLocalization) -> Self {
+    pub fn lang(
+        mut self,
+        value: ::std::collections::BTreeMap<
+            ::std::string::String,
+            crate::types::CrmCurrencyLocalization,
+        >,
+    ) -> Self {
         self.lang = ::std::option::Option::Some(value);
         self
     }

@@ -42,10 +42,10 @@
 ///
 /// ```no_run
 /// # async fn example() -> Result<(), bitrix24::Error> {
-/// use bitrix24::crm::currency::add::{Add, Fields, Lang};
+/// use bitrix24::crm::currency::add::{Add, Fields};
 ///
 /// let client = bitrix24::Client::webhook("https://example.bitrix24.com/rest/1/abc123/")?;
-/// let request = Add::new(Fields::new("CNY", 1, "12.2251".parse::<bitrix24::Decimal>().expect("an amount")).base(false).sort(9000).lang(Lang::new(1)));
+/// let request = Add::new(Fields::new("CNY", 1, "12.2251".parse::<bitrix24::Decimal>().expect("an amount")).base(false).sort(9000).lang(::std::collections::BTreeMap::new()));
 /// let result = client.call(request).await?;
 /// println!("{result:?}");
 /// # Ok(())
@@ -202,8 +202,10 @@ pub struct Fields {
     ///
     /// If not all languages are specified, [default localization parameters](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization) will be used for the remaining ones.
     ///
-    /// Wire name `LANG`, type `Lang` (docs: `object`).
-    pub lang: ::std::option::Option<Lang>,
+    /// Wire name `LANG`, type `map<Lang>` (docs: `object`).
+    pub lang: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, Lang>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -247,7 +249,10 @@ impl Fields {
     /// Sets `LANG`: Currency localization parameters.
     #[must_use]
     #[inline]
-    pub fn lang(mut self, value: Lang) -> Self {
+    pub fn lang(
+        mut self,
+        value: ::std::collections::BTreeMap<::std::string::String, Lang>,
+    ) -> Self {
         self.lang = ::std::option::Option::Some(value);
         self
     }

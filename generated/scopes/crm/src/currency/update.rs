@@ -234,8 +234,10 @@ pub struct Fields {
     ///
     /// If not all languages are specified, [default localization parameters](https://apidocs.bitrix24.com/api-reference/crm/data-types.html#crm_currency_localization) will be used for the remaining ones.
     ///
-    /// Wire name `LANG`, type `Lang` (docs: `object`).
-    pub lang: ::std::option::Option<Lang>,
+    /// Wire name `LANG`, type `map<Lang>` (docs: `object`).
+    pub lang: ::std::option::Option<
+        ::std::collections::BTreeMap<::std::string::String, Lang>,
+    >,
     /// Fields the spec does not list (user fields such as `UF_CRM_*`, fields added after the docs commit).
     extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
@@ -273,7 +275,10 @@ impl Fields {
     /// Sets `LANG`: Currency localization parameters.
     #[must_use]
     #[inline]
-    pub fn lang(mut self, value: Lang) -> Self {
+    pub fn lang(
+        mut self,
+        value: ::std::collections::BTreeMap<::std::string::String, Lang>,
+    ) -> Self {
         self.lang = ::std::option::Option::Some(value);
         self
     }

@@ -25,7 +25,7 @@
 ///
 /// # Result
 ///
-/// `User[]`: The root object where the key is the department ID, and the value:
+/// `map<User[]>`: The root object where the key is the department ID, and the value:
 /// - when `USER_DATA = 'N'` contains an array of employee IDs,
 /// - when `USER_DATA = 'Y'` contains an array of objects describing users [(detailed description)](https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-employees-get.html#user-object)
 ///
@@ -176,7 +176,10 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "im.department.employees.get";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<User>;
+    type Output = ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::vec::Vec<User>,
+    >;
 }
 /// The `User` object.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -25,7 +25,7 @@
 ///
 /// # Result
 ///
-/// `User[]`: The root object where the key is the department identifier, and the value:
+/// `map<User[]>`: The root object where the key is the department identifier, and the value:
 /// - when `USER_DATA = 'N'` contains an array of manager identifiers,
 /// - when `USER_DATA = 'Y'` contains an array of objects describing the users — department managers [(detailed description)](https://apidocs.bitrix24.com/api-reference/chats/departments/im-department-managers-get.html#user-object)
 ///
@@ -176,7 +176,10 @@ impl ::bitrix24_runtime::wire::Undocumented for Get {
 impl ::bitrix24_runtime::Method for Get {
     const NAME: &'static str = "im.department.managers.get";
     const READ_ONLY: bool = true;
-    type Output = ::std::vec::Vec<User>;
+    type Output = ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::vec::Vec<User>,
+    >;
 }
 /// The `User` object.
 #[derive(Debug, Clone, PartialEq, Default)]
